@@ -1,0 +1,175 @@
+"""The authored question bank (``knowledge/bank/*.yaml``), validated on load by pydantic."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+BANK_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "bank"
+
+Round = Literal["L1", "L2"]
+Criterion = Literal["depth", "problem_solving", "engineering", "communication"]
+
+# Topic -> (round, group). The groups drive the round policy: L1 mixes ML fundamentals with
+# Python/data work; L2 mixes system design and MLOps with one behavioural question.
+TOPICS: dict[str, tuple[str, str]] = {
+    "supervised-unsupervised": ("L1", "ml-fundamentals"),
+    "evaluation-metrics": ("L1", "ml-fundamentals"),
+    "overfitting-regularisation": ("L1", "ml-fundamentals"),
+    "ensembles": ("L1", "ml-fundamentals"),
+    "deep-learning": ("L1", "ml-fundamentals"),
+    "transformers": ("L1", "ml-fundamentals"),
+    "linear-models": ("L1", "ml-fundamentals"),
+    "imbalanced-data": ("L1", "ml-fundamentals"),
+    "missing-data": ("L1", "python-data"),
+    "pandas": ("L1", "python-data"),
+    "data-at-scale": ("L1", "python-data"),
+    "data-wrangling": ("L1", "python-data"),
+    "ml-from-scratch": ("L1", "python-data"),
+    "python-coding": ("L1", "python-data"),
+    "recommendation-systems": ("L2", "system-design"),
+    "low-latency-serving": ("L2", "system-design"),
+    "streaming-fraud": ("L2", "system-design"),
+    "scalability": ("L2", "system-design"),
+    "pipeline-design": ("L2", "system-design"),
+    "llm-rag": ("L2", "system-design"),
+    "low-label-learning": ("L2", "system-design"),
+    "production-debugging": ("L2", "mlops"),
+    "data-drift": ("L2", "mlops"),
+    "mlops-cicd": ("L2", "mlops"),
+    "containers": ("L2", "mlops"),
+    "fairness": ("L2", "behavioural"),
+    "stakeholder-communication": ("L2", "behavioural"),
+    "project-deep-dive": ("L2", "behavioural"),
+}
+
+
+class BankError(ValueError):
+    """A bank file that does not validate; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class KeyPoint(_Strict):
+    """What a strong answer says, with a few paraphrases that count as saying it."""
+
+    id: str = Field(pattern=r"^[a-z0-9_-]+$")
+    point: str = Field(min_length=10)
+    weight: int = Field(ge=1, le=3)
+    criterion: Criterion = "depth"
+    paraphrases: list[str] = Field(default_factory=list, max_length=6)
+
+
+class FollowUp(_Strict):
+    """A probe aimed at one key point, asked when an answer misses it."""
+
+    key_point: str
+    text: str = Field(min_length=10)
+
+
+class Question(_Strict):
+    """One bank question with its rubric."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    round: Round
+    topic: str
+    difficulty: int = Field(ge=1, le=3)
+    text: str = Field(min_length=15)
+    guide_section: str = Field(min_length=3)
+    from_guide: bool = False
+    key_points: list[KeyPoint] = Field(min_length=4, max_length=8)
+    red_flags: list[str] = Field(min_length=1)
+    model_answer: str = Field(min_length=80)
+    follow_ups: list[FollowUp] = Field(min_length=1, max_length=3)
+
+    @field_validator("topic")
+    @classmethod
+    def _known_topic(cls, topic: str) -> str:
+        if topic not in TOPICS:
+            raise ValueError(f"unknown topic {topic!r}; known: {', '.join(sorted(TOPICS))}")
+        return topic
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        if TOPICS[self.topic][0] != self.round:
+            raise ValueError(f"topic {self.topic!r} belongs to round {TOPICS[self.topic][0]}")
+        ids = [kp.id for kp in self.key_points]
+        if len(set(ids)) != len(ids):
+            raise ValueError("key point ids must be unique within a question")
+        for fu in self.follow_ups:
+            if fu.key_point not in ids:
+                raise ValueError(f"follow-up names unknown key point {fu.key_point!r}")
+        return self
+
+    @property
+    def group(self) -> str:
+        """The topic group: ml-fundamentals, python-data, system-design, mlops, behavioural."""
+        return TOPICS[self.topic][1]
+
+    def key_point(self, kp_id: str) -> KeyPoint:
+        return next(kp for kp in self.key_points if kp.id == kp_id)
+
+
+class BankFile(_Strict):
+    questions: list[Question] = Field(min_length=1)
+
+
+def _format_error(path: Path, exc: ValidationError, data) -> str:
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    where = ".".join(str(x) for x in loc)
+    # Name the question by id, not only by index, so the author can find it.
+    if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
+        try:
+            where = f"question {data['questions'][loc[1]].get('id', loc[1])!r}: " + ".".join(
+                str(x) for x in loc[2:]
+            )
+        except (KeyError, IndexError, AttributeError, TypeError):
+            pass
+    extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{path.name}: {where}: {err['msg']}{extra}"
+
+
+def load_file(path: Path) -> list[Question]:
+    """Questions of one YAML file; BankError naming the file and field when it is broken."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BankError(f"{path.name}: not valid YAML: {exc}") from None
+    try:
+        return BankFile.model_validate(data).questions
+    except ValidationError as exc:
+        raise BankError(_format_error(path, exc, data)) from None
+
+
+def load_bank(directory: Path | None = None) -> dict[str, Question]:
+    """Every question of the bank, by id; ids are unique across files."""
+    directory = directory or BANK_DIR
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise BankError(f"no *.yaml question files in {directory}")
+    bank: dict[str, Question] = {}
+    for path in files:
+        for q in load_file(path):
+            if q.id in bank:
+                raise BankError(f"{path.name}: question id {q.id!r} is defined twice")
+            bank[q.id] = q
+    return bank
+
+
+@lru_cache(maxsize=1)
+def default_bank() -> dict[str, Question]:
+    """The built-in bank, loaded once per process."""
+    return load_bank()
+
+
+def coverage(bank: dict[str, Question]) -> Counter:
+    """Questions per topic."""
+    return Counter(q.topic for q in bank.values())

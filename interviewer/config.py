@@ -1,0 +1,135 @@
+"""One settings object, read from environment variables; keyword arguments override.
+
+Every field names its environment variable; the README's settings table is generated from
+``SETTINGS_DOC`` so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the variable and the fix."""
+
+
+def _env_field(env: str, default, doc: str, kind=str):
+    return field(default=default, metadata={"env": env, "doc": doc, "kind": kind})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """All runtime settings. Build with ``Settings.from_env(**overrides)``."""
+
+    data_dir: Path = _env_field(
+        "INTERVIEWER_DATA_DIR", Path("data"), "Where Chroma, the database and caches live.", Path
+    )
+    embeddings: str = _env_field(
+        "INTERVIEWER_EMBEDDINGS",
+        "minilm",
+        "`minilm` (bundled all-MiniLM-L6-v2, offline) or `openai` (OpenAI-compatible endpoint).",
+    )
+    embedding_model: str = _env_field(
+        "INTERVIEWER_EMBEDDING_MODEL",
+        "text-embedding-3-small",
+        "Embeddings model name when `INTERVIEWER_EMBEDDINGS=openai`.",
+    )
+    openai_base_url: str | None = _env_field(
+        "OPENAI_BASE_URL", None, "OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp)."
+    )
+    openai_api_key: str | None = _env_field(
+        "OPENAI_API_KEY", None, "API key for the endpoint (any non-empty string for local servers)."
+    )
+    mode: str = _env_field(
+        "INTERVIEWER_MODE", "offline", "`offline` (bank + coverage grader), `llm` or `local`."
+    )
+    chat_model: str = _env_field(
+        "INTERVIEWER_CHAT_MODEL", "gpt-4o-mini", "Chat model that asks the questions."
+    )
+    judge_model: str | None = _env_field(
+        "INTERVIEWER_JUDGE_MODEL", None, "Model that judges answers (default: the chat model)."
+    )
+    structured_method: str = _env_field(
+        "INTERVIEWER_STRUCTURED_METHOD",
+        "auto",
+        "`auto`, `json_schema` or `function_calling` for structured output.",
+    )
+    llm_timeout: float = _env_field(
+        "INTERVIEWER_LLM_TIMEOUT", 60.0, "Seconds before one LLM request is cut.", float
+    )
+    llm_retries: int = _env_field(
+        "INTERVIEWER_LLM_RETRIES", 2, "Retries of a failed LLM request (bounded).", int
+    )
+    token_budget: int = _env_field(
+        "INTERVIEWER_TOKEN_BUDGET", 3000, "Maximum prompt tokens sent to the LLM per call.", int
+    )
+    chunk_tokens: int = _env_field(
+        "INTERVIEWER_CHUNK_TOKENS", 220, "Maximum tokens per knowledge-base chunk.", int
+    )
+    chunk_overlap: int = _env_field(
+        "INTERVIEWER_CHUNK_OVERLAP", 30, "Token overlap between consecutive chunks.", int
+    )
+    max_guide_mb: float = _env_field(
+        "INTERVIEWER_MAX_GUIDE_MB", 10.0, "Largest guide file accepted for ingestion (MB).", float
+    )
+    host: str = _env_field("INTERVIEWER_HOST", "127.0.0.1", "Address the app listens on.")
+    port: int = _env_field("INTERVIEWER_PORT", 7860, "Port the app listens on.", int)
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> Settings:
+        """Read every setting from ``environ`` (default ``os.environ``), then apply overrides."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            kind = f.metadata["kind"]
+            try:
+                values[f.name] = kind(raw)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{f.metadata['env']}={raw!r} is not a valid {kind.__name__}: {exc}"
+                ) from None
+        settings = cls(**values)
+        return replace(settings, **overrides) if overrides else settings
+
+    def __post_init__(self):
+        if self.embeddings not in ("minilm", "openai"):
+            raise ConfigError(
+                f"INTERVIEWER_EMBEDDINGS={self.embeddings!r}: use 'minilm' or 'openai'"
+            )
+        if self.mode not in ("offline", "llm", "local"):
+            raise ConfigError(f"INTERVIEWER_MODE={self.mode!r}: use 'offline', 'llm' or 'local'")
+        if self.structured_method not in ("auto", "json_schema", "function_calling"):
+            raise ConfigError(
+                f"INTERVIEWER_STRUCTURED_METHOD={self.structured_method!r}: "
+                "use 'auto', 'json_schema' or 'function_calling'"
+            )
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ConfigError(
+                "INTERVIEWER_CHUNK_OVERLAP must be smaller than INTERVIEWER_CHUNK_TOKENS"
+            )
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Directory of the persistent Chroma store."""
+        return Path(self.data_dir) / "chroma"
+
+    @property
+    def max_guide_bytes(self) -> int:
+        """Largest accepted guide file, in bytes."""
+        return int(self.max_guide_mb * 1024 * 1024)
+
+
+def settings_table() -> str:
+    """The README's settings table, as Markdown."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for f in fields(Settings):
+        default = "(unset)" if f.default is None else f"`{f.default}`"
+        rows.append(f"| `{f.metadata['env']}` | {default} | {f.metadata['doc']} |")
+    return "\n".join(rows)

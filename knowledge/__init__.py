@@ -1,0 +1,81 @@
+"""The interview guide as a knowledge base: ingest guides into Chroma and search them."""
+
+from __future__ import annotations
+
+from interviewer.config import Settings
+from knowledge.ingest import BUILTIN_GUIDE, GuideError, IngestResult, guide_id, ingest
+from knowledge.store import Hit, hit_from, vectorstore, where_filter
+
+BUILTIN_GUIDE_ID = guide_id(BUILTIN_GUIDE)
+ROUNDS = ("L1", "L2")
+
+__all__ = [
+    "BUILTIN_GUIDE",
+    "BUILTIN_GUIDE_ID",
+    "GuideError",
+    "Hit",
+    "IngestResult",
+    "ensure_builtin",
+    "guide_chunks",
+    "ingest",
+    "list_guides",
+    "search",
+]
+
+
+def search(
+    query: str,
+    k: int = 4,
+    round: str | None = None,
+    guide: str | None = None,
+    *,
+    settings: Settings | None = None,
+) -> list[Hit]:
+    """The ``k`` chunks closest to ``query``, optionally only of one round and/or guide."""
+    if round is not None and round not in ROUNDS and round != "general":
+        raise ValueError(f"round must be L1, L2 or general, not {round!r}")
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    if not query.strip():
+        return []
+    settings = settings or Settings.from_env()
+    pairs = vectorstore(settings).similarity_search_with_score(
+        query, k=k, filter=where_filter(round=round, guide=guide)
+    )
+    # Chroma's cosine space returns a distance; 1 - distance is the cosine similarity.
+    return [hit_from(doc.id, doc.page_content, doc.metadata, 1.0 - dist) for doc, dist in pairs]
+
+
+def guide_chunks(guide: str, *, settings: Settings | None = None) -> list[Hit]:
+    """Every chunk of one guide, in document order."""
+    settings = settings or Settings.from_env()
+    got = vectorstore(settings).get(where={"guide": guide}, include=["documents", "metadatas"])
+    hits = [
+        hit_from(i, doc, meta, 1.0)
+        for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+    ]
+    order = {
+        i: meta.get("position", 0) for i, meta in zip(got["ids"], got["metadatas"], strict=True)
+    }
+    return sorted(hits, key=lambda h: order[h.id])
+
+
+def list_guides(*, settings: Settings | None = None) -> list[dict]:
+    """Ingested guides with their chunk counts and sections."""
+    settings = settings or Settings.from_env()
+    got = vectorstore(settings).get(include=["metadatas"])
+    guides: dict[str, dict] = {}
+    for meta in got["metadatas"]:
+        g = guides.setdefault(meta["guide"], {"guide": meta["guide"], "chunks": 0, "sections": []})
+        g["chunks"] += 1
+        if meta["section"] not in g["sections"]:
+            g["sections"].append(meta["section"])
+    return sorted(guides.values(), key=lambda g: (g["guide"] != BUILTIN_GUIDE_ID, g["guide"]))
+
+
+def ensure_builtin(*, settings: Settings | None = None) -> IngestResult | None:
+    """Build the knowledge base from the built-in guide if it is missing; None when present."""
+    settings = settings or Settings.from_env()
+    if vectorstore(settings).get(where={"guide": BUILTIN_GUIDE_ID}, limit=1, include=[])["ids"]:
+        return None
+    return ingest([BUILTIN_GUIDE], settings=settings)[0]

@@ -1,0 +1,265 @@
+"""Clean scraped guide text and recover its structure (sections, labels, question lists).
+
+Scraped guides lose their markup: inline code spans glue onto their neighbours
+("andapplymapin"), list items run onto one line ("Pandas. - Implement ..."), a sentence breaks
+across lines, and widgets leave junk lines ("Unknown module: experience_stats"). ``clean_lines``
+repairs the text; ``parse_sections`` finds headings without markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# Scraper leftovers: a widget that failed to render, a bare template identifier.
+JUNK_LINE = re.compile(
+    r"^(unknown (module|component|widget)\b.*|[a-z]+(_[a-z0-9]+)+|\[?(image|figure|chart)\]?"
+    r"|advertisement|loading\.{0,3}|undefined|null|none|nan)$",
+    re.IGNORECASE,
+)
+# Labels the guide uses inside a section; they start a block, they are not sections.
+LABEL_LINE = re.compile(
+    r"^(be ready to go over|example questions( or scenarios)?|key takeaways?)\s*:\s*$", re.I
+)
+LIST_ITEM = re.compile(r"^\s*[-*•]\s+")
+FAQ_ITEM = re.compile(r"^Q:\s", re.I)
+TERMINAL = (".", "!", "?", ":", ";", '"', "”", ")")
+SMALL_WORDS = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "but",
+    "by",
+    "for",
+    "from",
+    "in",
+    "into",
+    "is",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "vs",
+    "vs.",
+    "with",
+    "&",
+    "your",
+    "you",
+    "what",
+    "how",
+}
+
+# Terms a general English word list lacks; they are never split and are preferred when
+# re-segmenting glued text (code identifiers lose their spaces when scraped).
+DOMAIN_TERMS = """
+applymap groupby dataframe dataframes numpy pandas scipy sklearn scikit pytorch tensorflow keras
+xgboost lightgbm catboost mlops devops llm llms lstm lstms gru grus rnn rnns cnn cnns bert gpt
+transformer transformers underfitting overfitting hyperparameter hyperparameters regularization
+regularisation imputation embeddings tokenizer tokenization kubernetes docker nosql sql pyspark
+dask parquet kafka airflow mlflow kubeflow sagemaker vertexai onnx tensorrt triton fastapi
+iloc loc isna fillna dropna astype groupby agg kmeans knn svm pca tfidf auc roc rmse mae mse
+""".split()
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import wordsegment
+
+    seg = wordsegment.Segmenter()
+    seg.load()
+    top = max(seg.unigrams.values())
+    for term in DOMAIN_TERMS:
+        seg.unigrams[term] = top  # as likely as "the": a known term beats any split of it
+    return seg
+
+
+def _known(word: str, extra: set[str]) -> bool:
+    return word in extra or word in _segmenter().unigrams
+
+
+def unglue(token: str, vocabulary: set[str] = frozenset()) -> str:
+    """Split a lowercase token that is several words glued together; leave real words alone.
+
+    ``vocabulary`` holds words the document itself uses (so its own jargon is never split).
+    """
+    if len(token) < 7 or not token.isalpha() or not token.islower() or _known(token, vocabulary):
+        return token
+    pieces = _segmenter().segment(token)
+    if len(pieces) < 2 or not all(len(p) > 1 or p == "a" for p in pieces):
+        return token
+    if not all(_known(p, vocabulary) for p in pieces):
+        return token
+    return " ".join(pieces)
+
+
+def _document_vocabulary(lines: list[str]) -> set[str]:
+    """Capitalised or mixed-case words in the document, lowercased: its own proper terms."""
+    vocab = set()
+    for line in lines:
+        for word in re.findall(r"[A-Za-z]+", line):
+            if not word.islower():
+                vocab.add(word.lower())
+    return vocab
+
+
+def _fix_spacing(line: str, vocabulary: set[str]) -> str:
+    line = re.sub(r"(?<=[A-Za-z]),(?=[A-Za-z])", ", ", line)  # "map,apply" -> "map, apply"
+    line = re.sub(r"[A-Za-z]+", lambda m: unglue(m.group(0), vocabulary), line)
+    line = re.sub(r"\s+", " ", line).strip()
+    return re.sub(r"\s+([,.;:?!])", r"\1", line)
+
+
+def _split_run_on_items(line: str) -> list[str]:
+    """'A question. - Another question.' is two list items that lost their line break."""
+    parts = re.split(r"(?<=[.?!])\s+-\s*(?=\S)", line)
+    parts = [p.strip() for p in parts if p.strip()]
+    return [p for p in parts if p != "-"]
+
+
+def clean_lines(text: str) -> list[str]:
+    """Cleaned, logical lines of a scraped guide: junk dropped, broken lines joined, glue fixed."""
+    raw = [line.replace("\u00a0", " ").rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    raw = [line for line in raw if line.strip() and not JUNK_LINE.match(line.strip())]
+    vocabulary = _document_vocabulary(raw)
+
+    joined: list[str] = []
+    for line in raw:
+        stripped = line.strip()
+        prev = joined[-1] if joined else ""
+        # A line that does not end a sentence, followed by one that does not start a new item
+        # or heading-like line, is the same sentence broken by the scraper.
+        continues = (
+            prev
+            and LIST_ITEM.match(prev)
+            and not prev.endswith(TERMINAL)
+            and not LIST_ITEM.match(stripped)
+            and stripped[:1].islower()
+        )
+        if continues:
+            joined[-1] = prev + " " + stripped
+        else:
+            joined.append(stripped)
+
+    out: list[str] = []
+    for line in joined:
+        is_item = bool(LIST_ITEM.match(line))
+        body = LIST_ITEM.sub("", line) if is_item else line
+        body = re.sub(r"\s+-\s*$", "", body)  # a dangling " -" is the next item's lost bullet
+        for i, part in enumerate(_split_run_on_items(body) if is_item else [body]):
+            part = _fix_spacing(part, vocabulary)
+            if part:
+                out.append(f"- {part}" if is_item or i > 0 else part)
+    return out
+
+
+def is_heading(line: str) -> bool:
+    """A short, title-case line with no sentence punctuation, e.g. 'Key Responsibilities'."""
+    if LIST_ITEM.match(line) or FAQ_ITEM.match(line) or LABEL_LINE.match(line):
+        return False
+    if len(line) > 80 or line.endswith((".", ",", ";", ":", "!")):
+        return False
+    words = re.findall(r"[A-Za-z][\w'’&./-]*", line)
+    if not words or len(words) > 12:
+        return False
+    content = [w for w in words if w.lower() not in SMALL_WORDS]
+    if not content:
+        return False
+    capitalised = sum(1 for w in content if w[0].isupper())
+    return capitalised / len(content) >= 0.75
+
+
+@dataclass
+class Section:
+    """A run of lines under one heading path."""
+
+    path: list[str]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def has_list(self) -> bool:
+        return any(LIST_ITEM.match(line) for line in self.lines)
+
+    @property
+    def title(self) -> str:
+        return " > ".join(self.path)
+
+
+def _markdown_sections(lines: list[str]) -> list[Section]:
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    current = Section(path=[])
+    for line in lines:
+        m = re.match(r"^(#{1,6})\s+(.+?)\s*#*$", line)
+        if m:
+            if current.lines or current.path:
+                sections.append(current)
+            level = len(m.group(1))
+            stack = [(lvl, t) for lvl, t in stack if lvl < level] + [(level, m.group(2).strip())]
+            current = Section(path=[t for _, t in stack])
+        else:
+            current.lines.append(line)
+    if current.lines or current.path:
+        sections.append(current)
+    return sections
+
+
+def _plain_sections(lines: list[str]) -> list[Section]:
+    flat: list[Section] = []
+    for line in lines:
+        if is_heading(line):
+            flat.append(Section(path=[line]))
+        elif flat:
+            flat[-1].lines.append(line)
+        else:
+            flat.append(Section(path=[], lines=[line]))
+
+    # No markup tells the levels apart. A heading with at most a short intro, followed by
+    # headings whose bodies are lists, is a parent ("Deep Dive into Evaluation Areas" over
+    # "Machine Learning Fundamentals", ...); the first heading without a list closes it.
+    parent: str | None = None
+    for i, sec in enumerate(flat):
+        if not sec.path:
+            continue
+        nxt = flat[i + 1] if i + 1 < len(flat) else None
+        if parent and sec.has_list:
+            sec.path = [parent, *sec.path]
+            continue
+        parent = None
+        short_intro = not sec.has_list and len(sec.lines) <= 1
+        if short_intro and nxt is not None and nxt.path and nxt.has_list:
+            parent = sec.path[0]
+    return [s for s in flat if s.lines or s.path]
+
+
+def parse_sections(text: str, *, markdown: bool = False) -> list[Section]:
+    """Split cleaned guide text into sections with heading paths."""
+    lines = clean_lines(text)
+    if markdown:
+        return _markdown_sections(lines)
+    return _plain_sections(lines)
+
+
+def explicit_questions(sections: list[Section]) -> list[tuple[str, str]]:
+    """The questions a guide asks outright, with their section path.
+
+    A question is a list item in a section about questions ("Common Interview Questions > ..."),
+    an item under an "Example questions" label, or any list item ending with a question mark.
+    """
+    found: list[tuple[str, str]] = []
+    for section in sections:
+        in_question_section = any("question" in title.lower() for title in section.path)
+        label = ""
+        for line in section.lines:
+            if LABEL_LINE.match(line):
+                label = line.lower()
+                continue
+            if not LIST_ITEM.match(line):
+                continue
+            item = LIST_ITEM.sub("", line).strip().strip('"“”')
+            if in_question_section or "question" in label or item.endswith("?"):
+                found.append((item, section.title))
+    return found

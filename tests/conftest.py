@@ -1,0 +1,36 @@
+"""Every test runs in its own data dir; the built-in knowledge base is built once per session."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from interviewer.config import Settings
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Isolate each test: its own INTERVIEWER_DATA_DIR under the pytest temp dir."""
+    d = tmp_path / "data"
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(d))
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "INTERVIEWER_MODE", "INTERVIEWER_EMBEDDINGS"):
+        monkeypatch.delenv(var, raising=False)
+    return d
+
+
+@pytest.fixture(scope="session")
+def built_kb(tmp_path_factory):
+    """A data dir holding the ingested built-in guide (ingested once, copied per test)."""
+    import knowledge
+
+    d = tmp_path_factory.mktemp("kb") / "data"
+    knowledge.ingest(settings=Settings.from_env({"INTERVIEWER_DATA_DIR": str(d)}))
+    return d
+
+
+@pytest.fixture
+def kb_settings(built_kb, data_dir):
+    """Settings whose data dir holds a private copy of the built knowledge base."""
+    shutil.copytree(built_kb, data_dir)
+    return Settings.from_env()

@@ -1,0 +1,37 @@
+"""Settings come from the environment, fail early with the variable's name, and match the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from interviewer.config import PROJECT_ROOT, ConfigError, Settings, settings_table
+
+
+def test_defaults_and_environment_overrides():
+    s = Settings.from_env({})
+    assert s.data_dir == Path("data") and s.mode == "offline" and s.embeddings == "minilm"
+    s = Settings.from_env({"INTERVIEWER_DATA_DIR": "/x", "INTERVIEWER_PORT": "9000"}, mode="llm")
+    assert s.data_dir == Path("/x") and s.port == 9000 and s.mode == "llm"
+    assert s.chroma_dir == Path("/x/chroma")
+
+
+@pytest.mark.parametrize(
+    "env, name",
+    [
+        ({"INTERVIEWER_PORT": "eighty"}, "INTERVIEWER_PORT"),
+        ({"INTERVIEWER_EMBEDDINGS": "word2vec"}, "INTERVIEWER_EMBEDDINGS"),
+        ({"INTERVIEWER_MODE": "magic"}, "INTERVIEWER_MODE"),
+        ({"INTERVIEWER_CHUNK_OVERLAP": "500"}, "INTERVIEWER_CHUNK_OVERLAP"),
+    ],
+)
+def test_bad_values_name_the_variable(env, name):
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env(env)
+
+
+def test_readme_settings_table_is_current():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme.split("<!-- settings-table -->")[1].split("<!-- /settings-table -->")[0]
+    assert table.strip() == settings_table().strip()

@@ -1,0 +1,138 @@
+"""The guide as a knowledge base: cleaning, chunking, metadata, idempotent ingest, retrieval."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import knowledge
+from interviewer.config import Settings
+from knowledge.chunk import chunk_sections
+from knowledge.clean import clean_lines, explicit_questions, is_heading, parse_sections, unglue
+from knowledge.ingest import BUILTIN_GUIDE, load_guide
+
+GUIDE_TEXT = BUILTIN_GUIDE.read_text(encoding="utf-8")
+
+
+def test_glued_list_item_is_repaired():
+    lines = clean_lines(
+        "Coding\n- Explain the difference between\nmap,apply, andapplymapin Pandas. - "
+        "Implement a simple version of the K-Means clustering algorithm from scratch.\n"
+    )
+    assert lines == [
+        "Coding",
+        "- Explain the difference between map, apply, and applymap in Pandas.",
+        "- Implement a simple version of the K-Means clustering algorithm from scratch.",
+    ]
+
+
+def test_real_words_and_jargon_are_not_split():
+    assert unglue("hyperparameters") == "hyperparameters"
+    assert unglue("underfitting") == "underfitting"
+    assert unglue("containerization") == "containerization"
+    assert unglue("andapplymapin") == "and applymap in"
+    assert unglue("Dataford") == "Dataford"  # proper nouns are left alone
+
+
+def test_junk_lines_are_dropped():
+    lines = clean_lines(GUIDE_TEXT)
+    assert not any("Unknown module" in line for line in lines)
+    assert not any("experience_stats" in line for line in lines)
+
+
+def test_headings_are_recognised_without_markup():
+    assert is_heading("Key Responsibilities")
+    assert is_heading("Real-Time Scenarios and Architecture")
+    assert not is_heading("Be ready to go over:")
+    assert not is_heading("- Explain the difference between bagging and boosting.")
+    assert not is_heading("This category tests your academic and conceptual understanding.")
+    titles = [s.title for s in parse_sections(GUIDE_TEXT)]
+    assert "Deep Dive into Evaluation Areas > Real-Time Scenarios and Architecture" in titles
+    assert "Deep Dive into Evaluation Areas > Machine Learning Fundamentals" in titles
+    assert "Common Interview Questions > Coding and Data Manipulation" in titles
+    assert "Key Responsibilities" in titles
+    assert "Frequently Asked Questions" in titles
+
+
+def _chunks():
+    return load_guide(BUILTIN_GUIDE, Settings.from_env()).chunks
+
+
+def test_no_chunk_contains_a_glued_word():
+    text = " ".join(c.text for c in _chunks())
+    assert "andapplymapin" not in text
+    assert "map, apply, and applymap in Pandas" in text
+    # no run of letters longer than any real word in the guide
+    assert max(len(w) for w in re.findall(r"[A-Za-z]+", text)) <= 18
+
+
+def test_every_chunk_has_section_round_topic_and_stable_id():
+    chunks = _chunks()
+    assert len(chunks) >= 10
+    for c in chunks:
+        assert c.section and c.topic and c.round in ("L1", "L2", "general")
+        assert c.guide == "persistent-systems-ml-engineer"
+    assert [c.id for c in chunks] == [c.id for c in _chunks()]  # stable across parses
+    by_section = {}
+    for c in chunks:
+        by_section.setdefault(c.section, set()).add(c.round)
+    assert by_section["Deep Dive into Evaluation Areas > Real-Time Scenarios and Architecture"] == {
+        "L2"
+    }
+    assert by_section["Deep Dive into Evaluation Areas > Machine Learning Fundamentals"] == {"L1"}
+    assert by_section["Deep Dive into Evaluation Areas > Python and Data Engineering"] == {"L1"}
+    assert by_section["Common Interview Questions > Scenario-Based and Architectural"] == {"L2"}
+    assert by_section["Interview Process Overview"] == {"general"}
+    assert by_section["Key Responsibilities"] == {"general"}
+
+
+def test_chunks_respect_the_token_limit():
+    from interviewer.tokens import count
+
+    for c in chunk_sections(parse_sections(GUIDE_TEXT), "g", chunk_tokens=60, overlap=10):
+        assert count(c.text) <= 60
+
+
+def test_reingest_is_idempotent_and_embeds_nothing(kb_settings):
+    from interviewer.embeddings import get_embeddings
+
+    emb = get_embeddings(kb_settings)
+    before = emb.calls
+    [result] = knowledge.ingest(settings=kb_settings)
+    assert result.added == 0 and result.removed == 0
+    assert result.unchanged == result.total > 0
+    assert emb.calls == before
+    assert len(knowledge.guide_chunks(result.guide, settings=kb_settings)) == result.total
+
+
+def test_changed_guide_adds_new_and_drops_stale_chunks(tmp_path):
+    settings = Settings.from_env()
+    guide = tmp_path / "team-notes.md"
+    guide.write_text("# Team Notes\n\n## Metrics\n\nPrecision and recall trade off.\n")
+    [first] = knowledge.ingest([guide], settings=settings)
+    assert first.added == first.total >= 1
+    guide.write_text("# Team Notes\n\n## Metrics\n\nROC-AUC is threshold independent.\n")
+    [second] = knowledge.ingest([guide], settings=settings)
+    assert second.added >= 1 and second.removed >= 1
+    texts = [h.text for h in knowledge.guide_chunks("team-notes", settings=settings)]
+    assert any("ROC-AUC" in t for t in texts) and not any("Precision" in t for t in texts)
+
+
+def test_every_example_question_retrieves_its_own_chunk(kb_settings):
+    questions = explicit_questions(parse_sections(GUIDE_TEXT))
+    assert len(questions) == 22  # 13 common interview questions + 9 deep-dive examples
+    for question, section in questions:
+        hits = knowledge.search(question, k=3, settings=kb_settings)
+        assert any(h.section == section and question[:40] in h.text for h in hits), question
+
+
+def test_search_filters_by_round_and_guide(kb_settings):
+    hits = knowledge.search(
+        "model versioning and data drift", k=4, round="L2", settings=kb_settings
+    )
+    assert hits and all(h.round == "L2" for h in hits)
+    assert hits[0].section.endswith("Real-Time Scenarios and Architecture")
+    assert knowledge.search("drift", guide="no-such-guide", settings=kb_settings) == []
+    with pytest.raises(ValueError):
+        knowledge.search("x", round="L3", settings=kb_settings)
