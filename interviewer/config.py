@@ -28,6 +28,14 @@ class Settings:
     data_dir: Path = _env_field(
         "INTERVIEWER_DATA_DIR", Path("data"), "Where Chroma, the database and caches live.", Path
     )
+    database_url: str | None = _env_field(
+        "INTERVIEWER_DATABASE_URL",
+        None,
+        "SQLAlchemy URL of the transcript store (default: SQLite `interviewer.db` in the data dir).",
+    )
+    user: str = _env_field(
+        "INTERVIEWER_USER", "local", "User id of CLI sessions (the app uses the logged-in user)."
+    )
     embeddings: str = _env_field(
         "INTERVIEWER_EMBEDDINGS",
         "minilm",
@@ -119,6 +127,13 @@ class Settings:
     def chroma_dir(self) -> Path:
         """Directory of the persistent Chroma store."""
         return Path(self.data_dir) / "chroma"
+
+    @property
+    def db_url(self) -> str:
+        """The store's SQLAlchemy URL."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(Path(self.data_dir) / 'interviewer.db').resolve()}"
 
     @property
     def max_guide_bytes(self) -> int:

@@ -1,0 +1,71 @@
+"""The data of an interview: turns and sessions, shared by the engine, the store and reports."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from interviewer.rubric import Grade
+
+MAX_ANSWER_CHARS = 8000  # longer answers are refused with a clear error before any model sees them
+
+TurnStatus = Literal["pending", "answered", "skipped"]
+SessionStatus = Literal["active", "finished", "abandoned"]
+RoundName = Literal["L1", "L2", "full"]
+
+
+class FollowUpExchange(BaseModel):
+    """A probe the interviewer asked and the candidate's answer to it."""
+
+    key_point: str
+    question: str
+    answer: str | None = None
+
+
+class Turn(BaseModel):
+    """One question of a session with everything that happened on it."""
+
+    index: int
+    question_id: str
+    round: Literal["L1", "L2"]
+    topic: str
+    difficulty: int
+    question: str
+    guide_section: str = ""
+    sources: list[str] = Field(default_factory=list)  # chunk ids the question is grounded in
+    model_answer: str = ""
+    answer: str | None = None
+    follow_ups: list[FollowUpExchange] = Field(default_factory=list)
+    commands: list[str] = Field(default_factory=list)  # hint, repeat, skip, in order
+    hints: list[str] = Field(default_factory=list)
+    status: TurnStatus = "pending"
+    grade: Grade | None = None
+    asked_at: float = Field(default_factory=time.time)
+    answered_at: float | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def seconds(self) -> float | None:
+        """Time from the question to the (last) answer."""
+        return None if self.answered_at is None else round(self.answered_at - self.asked_at, 2)
+
+
+class SessionInfo(BaseModel):
+    """A session's header: who, which round, how, and where it stands."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    user_id: str = "local"
+    round: RoundName
+    mode: str = "offline"
+    model: str = "offline"
+    guide: str = "persistent-systems-ml-engineer"
+    settings: dict = Field(default_factory=dict)  # questions, feedback, follow-up budget, ...
+    status: SessionStatus = "active"
+    created_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time)
+    summary: dict = Field(default_factory=dict)  # the final report, once finished
