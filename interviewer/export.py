@@ -1,0 +1,373 @@
+"""A session as a readable graded transcript: Markdown, JSON or a standalone HTML page.
+
+Everything the candidate or a model wrote is untrusted: Markdown output escapes it so it cannot
+open structure (headings, links, raw HTML), HTML output passes it through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from collections.abc import Iterable
+
+from interviewer.models import SessionInfo, Turn
+from interviewer.rubric import CRITERIA, Grade
+
+ROUND_NAMES = {"L1": "L1 (fundamentals)", "L2": "L2 (applied / system design)", "full": "L1 + L2"}
+
+# Markdown punctuation that shapes inline structure anywhere (emphasis, code, links, tables);
+# '<', '>' and '&' become entities so that no renderer, however lax about backslash escapes,
+# sees a tag. Characters that only matter at the start of a line are handled by _LINE_START.
+_MD_BACKSLASH = set("\\`*_{}[]|~")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# Lists, headings, thematic breaks and setext underlines: "- ", "+ ", "# ", "1. ", "2) ", "===".
+_LINE_START = re.compile(r"^(\s*)([-+=#]|\d+[.)](?=\s|$))")
+
+
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def _num(value, digits: int = 1) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def _flags(grade: Grade) -> list[str]:
+    flags = list(grade.flags)
+    if grade.source == "offline-fallback" and "offline-fallback" not in flags:
+        flags.append("offline-fallback")
+    return flags
+
+
+def _gap_parts(gap) -> tuple[str, str, str]:
+    if isinstance(gap, dict):
+        return (
+            str(gap.get("point", "")),
+            str(gap.get("topic", "") or ""),
+            str(gap.get("guide_section", "") or ""),
+        )
+    return str(gap), "", ""
+
+
+def _criterion_name(key: str) -> str:
+    return CRITERIA.get(key, key)
+
+
+def _summary_lines(summary: dict) -> list[tuple[str, str]]:
+    """(label, plain value) pairs of the summary's scalar fields, in reading order."""
+    out = []
+    if "overall" in summary:
+        out.append(("Overall", f"{_num(summary['overall'])}/100"))
+    if summary.get("signal"):
+        out.append(("Hire signal", str(summary["signal"])))
+    if "passed" in summary:
+        out.append(("Result", "passed" if summary["passed"] else "not passed"))
+    return out
+
+
+def _answer_meta(turn: Turn) -> str:
+    parts = [turn.status]
+    if turn.seconds is not None:
+        parts.append(f"{_num(turn.seconds)} s")
+    return ", ".join(parts)
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+
+
+def md_escape(text: str) -> str:
+    """One line of untrusted text, safe to place anywhere in Markdown."""
+    out = []
+    for ch in " ".join(str(text).splitlines()):
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _MD_BACKSLASH:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return _LINE_START.sub(_escape_line_start, "".join(out))
+
+
+def _escape_line_start(match: re.Match) -> str:
+    indent, marker = match.groups()
+    return f"{indent}{marker[:-1]}\\{marker[-1]}"
+
+
+def md_quote(text: str | None) -> str:
+    """Untrusted multi-line text as an escaped blockquote, line breaks kept."""
+    if text is None or text == "":
+        return "> *(none)*"
+    lines = []
+    for line in str(text).splitlines():
+        escaped = md_escape(line)
+        lines.append(f"> {escaped}  " if escaped.strip() else ">")
+    return "\n".join(lines).rstrip()
+
+
+def _md_list(items: Iterable[str]) -> list[str]:
+    return [f"- {item}" for item in items]
+
+
+def _md_summary(info: SessionInfo) -> list[str]:
+    summary = info.summary or {}
+    out = ["## Summary", ""]
+    scalars = _summary_lines(summary)
+    if scalars:
+        out += [f"- **{label}:** {md_escape(value)}" for label, value in scalars]
+        out.append("")
+    criteria = summary.get("criteria") or {}
+    if isinstance(criteria, dict) and criteria:
+        out += ["| Criterion | Mean (1-5) |", "|---|---|"]
+        out += [f"| {md_escape(_criterion_name(k))} | {_num(v, 2)} |" for k, v in criteria.items()]
+        out.append("")
+    if summary.get("strengths"):
+        out += ["**Strengths**", ""]
+        out += _md_list(md_escape(s) for s in summary["strengths"])
+        out.append("")
+    if summary.get("gaps"):
+        out += ["**Gaps to work on**", ""]
+        for gap in summary["gaps"]:
+            point, topic, section = _gap_parts(gap)
+            where = "; ".join(md_escape(x) for x in (topic, section) if x)
+            out.append(f"- {md_escape(point)}" + (f" ({where})" if where else ""))
+        out.append("")
+    if len(out) == 2:
+        out += ["*No summary yet (the session is not finished).*", ""]
+    return out
+
+
+def _md_grade(grade: Grade) -> list[str]:
+    out = [f"**Score:** {grade.overall}/100 (graded by {md_escape(grade.source)})", ""]
+    if grade.hint_penalty:
+        out += [f"Hint penalty: {grade.hint_penalty} points", ""]
+    flags = _flags(grade)
+    if flags:
+        out += ["**Flags:** " + ", ".join(md_escape(f) for f in flags), ""]
+    out += ["| Criterion | Score | Evidence |", "|---|---|---|"]
+    for key, c in grade.criteria.items():
+        evidence = "; ".join(f"“{md_escape(e)}”" for e in c.evidence)
+        if c.rationale:
+            evidence = (evidence + " — " if evidence else "") + md_escape(c.rationale)
+        out.append(f"| {md_escape(_criterion_name(key))} | {c.score}/5 | {evidence} |")
+    out.append("")
+    covered = [kp for kp in grade.key_points if kp.covered]
+    missed = [kp for kp in grade.key_points if not kp.covered]
+    if covered:
+        out += ["**Covered key points**", ""]
+        for kp in covered:
+            ev = f" — “{md_escape(kp.evidence)}”" if kp.evidence else ""
+            out.append(f"- {md_escape(kp.point)}{ev}")
+        out.append("")
+    if missed:
+        out += ["**Missed key points**", ""]
+        out += _md_list(md_escape(kp.point) for kp in missed)
+        out.append("")
+    if grade.feedback:
+        out += ["**Feedback**", "", md_quote(grade.feedback), ""]
+    return out
+
+
+def _md_turn(turn: Turn) -> list[str]:
+    head = f"## Q{turn.index + 1}. {md_escape(turn.topic)}"
+    out = [head, "", f"*{turn.round} · difficulty {turn.difficulty}*", ""]
+    out += ["**Question**", "", md_quote(turn.question), ""]
+    out += [f"**Answer** ({_answer_meta(turn)})", "", md_quote(turn.answer), ""]
+    if turn.grade is not None:
+        out += _md_grade(turn.grade)
+    if turn.follow_ups:
+        out += ["**Follow-ups**", ""]
+        for f in turn.follow_ups:
+            out += [md_quote(f"Q: {f.question}"), ">", md_quote(f"A: {f.answer or '(no answer)'}")]
+            out.append("")
+    if turn.hints:
+        out += ["**Hints used**", ""]
+        out += _md_list(md_escape(h) for h in turn.hints)
+        out.append("")
+    if turn.model_answer:
+        out += ["**Model answer**", "", md_quote(turn.model_answer), ""]
+    if turn.guide_section:
+        out += [f"**Guide section:** {md_escape(turn.guide_section)}", ""]
+    return out
+
+
+def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
+    """The graded transcript as Markdown."""
+    title = ROUND_NAMES.get(info.round, info.round)
+    out = [
+        f"# Mock interview: {md_escape(title)}",
+        "",
+        f"- **Session:** {md_escape(info.id)}",
+        f"- **Started:** {_when(info.created_at)}",
+        f"- **Status:** {md_escape(info.status)}",
+        f"- **Mode / model:** {md_escape(info.mode)} / {md_escape(info.model)}",
+        f"- **Guide:** {md_escape(info.guide)}",
+        "",
+    ]
+    out += _md_summary(info)
+    for turn in turns:
+        out += _md_turn(turn)
+    return "\n".join(out).rstrip() + "\n"
+
+
+# -- JSON -------------------------------------------------------------------------------------
+
+
+def to_json(info: SessionInfo, turns: list[Turn]) -> str:
+    """The session and its turns as JSON (the models' own field names)."""
+    data = {
+        "session": info.model_dump(mode="json"),
+        "turns": [t.model_dump(mode="json") for t in turns],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+_CSS = """
+body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+.meta{color:#555}.text{white-space:pre-wrap;background:#f6f6f6;border-left:3px solid #bbb;
+padding:.5rem .75rem;margin:.25rem 0 .75rem}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;
+text-align:left;vertical-align:top}.flag{background:#fde7c8;padding:0 .3rem;border-radius:3px}
+.missed{color:#a33}.covered{color:#275}
+"""
+
+
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _h_text(text: str | None) -> str:
+    body = "<em>(none)</em>" if not text else _e(text)
+    return f'<div class="text">{body}</div>'
+
+
+def _h_list(items: Iterable[str], cls: str = "") -> str:
+    attr = f' class="{cls}"' if cls else ""
+    return f"<ul{attr}>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def _h_summary(info: SessionInfo) -> list[str]:
+    summary = info.summary or {}
+    out = ["<h2>Summary</h2>"]
+    scalars = _summary_lines(summary)
+    if scalars:
+        out.append(_h_list(f"<strong>{_e(k)}:</strong> {_e(v)}" for k, v in scalars))
+    criteria = summary.get("criteria") or {}
+    if isinstance(criteria, dict) and criteria:
+        rows = "".join(
+            f"<tr><td>{_e(_criterion_name(k))}</td><td>{_e(_num(v, 2))}</td></tr>"
+            for k, v in criteria.items()
+        )
+        out.append(f"<table><tr><th>Criterion</th><th>Mean (1-5)</th></tr>{rows}</table>")
+    if summary.get("strengths"):
+        out += ["<h3>Strengths</h3>", _h_list(_e(s) for s in summary["strengths"])]
+    if summary.get("gaps"):
+        items = []
+        for gap in summary["gaps"]:
+            point, topic, section = _gap_parts(gap)
+            where = "; ".join(_e(x) for x in (topic, section) if x)
+            items.append(_e(point) + (f" <span class='meta'>({where})</span>" if where else ""))
+        out += ["<h3>Gaps to work on</h3>", _h_list(items, "missed")]
+    if len(out) == 1:
+        out.append("<p><em>No summary yet (the session is not finished).</em></p>")
+    return out
+
+
+def _h_grade(grade: Grade) -> list[str]:
+    out = [f"<p><strong>Score:</strong> {grade.overall}/100 (graded by {_e(grade.source)})"]
+    if grade.hint_penalty:
+        out[0] += f", hint penalty {grade.hint_penalty} points"
+    out[0] += "</p>"
+    flags = _flags(grade)
+    if flags:
+        spans = " ".join(f'<span class="flag">{_e(f)}</span>' for f in flags)
+        out.append(f"<p><strong>Flags:</strong> {spans}</p>")
+    rows = []
+    for key, c in grade.criteria.items():
+        evidence = "; ".join(f"“{_e(e)}”" for e in c.evidence)
+        if c.rationale:
+            evidence = (evidence + " — " if evidence else "") + _e(c.rationale)
+        rows.append(
+            f"<tr><td>{_e(_criterion_name(key))}</td><td>{c.score}/5</td><td>{evidence}</td></tr>"
+        )
+    out.append(
+        "<table><tr><th>Criterion</th><th>Score</th><th>Evidence</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    covered = [kp for kp in grade.key_points if kp.covered]
+    missed = [kp for kp in grade.key_points if not kp.covered]
+    if covered:
+        items = [
+            _e(kp.point) + (f" — “{_e(kp.evidence)}”" if kp.evidence else "") for kp in covered
+        ]
+        out += ["<h3>Covered key points</h3>", _h_list(items, "covered")]
+    if missed:
+        out += ["<h3>Missed key points</h3>", _h_list((_e(kp.point) for kp in missed), "missed")]
+    if grade.feedback:
+        out += ["<h3>Feedback</h3>", _h_text(grade.feedback)]
+    return out
+
+
+def _h_turn(turn: Turn) -> list[str]:
+    out = [
+        "<section>",
+        f"<h2>Q{turn.index + 1}. {_e(turn.topic)}</h2>",
+        f'<p class="meta">{_e(turn.round)} · difficulty {turn.difficulty}</p>',
+        "<h3>Question</h3>",
+        _h_text(turn.question),
+        f"<h3>Answer <span class='meta'>({_e(_answer_meta(turn))})</span></h3>",
+        _h_text(turn.answer),
+    ]
+    if turn.grade is not None:
+        out += _h_grade(turn.grade)
+    if turn.follow_ups:
+        out.append("<h3>Follow-ups</h3>")
+        for f in turn.follow_ups:
+            out += [_h_text(f"Q: {f.question}"), _h_text(f"A: {f.answer or '(no answer)'}")]
+    if turn.hints:
+        out += ["<h3>Hints used</h3>", _h_list(_e(h) for h in turn.hints)]
+    if turn.model_answer:
+        out += ["<h3>Model answer</h3>", _h_text(turn.model_answer)]
+    if turn.guide_section:
+        out.append(f"<p><strong>Guide section:</strong> {_e(turn.guide_section)}</p>")
+    out.append("</section>")
+    return out
+
+
+def to_html(info: SessionInfo, turns: list[Turn]) -> str:
+    """The graded transcript as a standalone HTML page (inline CSS, no scripts)."""
+    title = f"Mock interview: {ROUND_NAMES.get(info.round, info.round)}"
+    meta = [
+        ("Session", info.id),
+        ("Started", _when(info.created_at)),
+        ("Status", info.status),
+        ("Mode / model", f"{info.mode} / {info.model}"),
+        ("Guide", info.guide),
+    ]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        # Defence in depth: even a missed escape could not run a script or load anything.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head><body>",
+        f"<h1>{_e(title)}</h1>",
+        _h_list(f"<strong>{_e(k)}:</strong> {_e(v)}" for k, v in meta),
+    ]
+    out += _h_summary(info)
+    for turn in turns:
+        out += _h_turn(turn)
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"

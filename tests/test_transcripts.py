@@ -1,0 +1,270 @@
+"""Transcript export (Markdown, JSON, HTML) and the ``transcripts`` CLI on a real store."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import pytest
+
+from interviewer.cli import main
+from interviewer.export import md_escape, md_quote, to_html, to_json, to_markdown
+from interviewer.models import FollowUpExchange, SessionInfo
+from interviewer.store import Store
+from tests.test_store import UNICODE_ANSWER, make_turn, ts
+
+XSS = "<script>alert(1)</script> and <img src=x onerror=alert(1)>"
+SUMMARY = {
+    "overall": 64,
+    "signal": "lean hire",
+    "passed": True,
+    "criteria": {"depth": 3.5, "problem_solving": 3.0, "engineering": 2.5, "communication": 4.0},
+    "strengths": ["Clear <b>structure</b>"],
+    "gaps": [{"point": "use regularisation", "topic": "ml-basics", "guide_section": "2.1 Bias"}],
+}
+
+
+def graded_session():
+    """A finished session: a graded answer with a follow-up and a hint, an XSS answer, a skip."""
+    info = SessionInfo(round="L1", status="finished", summary=SUMMARY, created_at=ts("2025-03-01"))
+    first = make_turn(0, overall=64, scores=(4, 3, 2, 4), answer=UNICODE_ANSWER)
+    first.grade.flags = ["needs review"]
+    first.follow_ups = [
+        FollowUpExchange(key_point="kp2", question="What about L2?", answer="Ridge [link](x)")
+    ]
+    first.hints = ["Think about penalties."]
+    second = make_turn(1, topic="statistics", overall=20, answer=XSS)
+    second.grade.source = "offline-fallback"
+    second.model_answer = "Model says <i>this</i>."
+    third = make_turn(2, topic="mlops", answer=None, status="skipped")
+    return info, [first, second, third]
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def test_markdown_has_the_whole_graded_transcript():
+    info, turns = graded_session()
+    md = to_markdown(info, turns)
+    assert "Question 0 about ml-basics?" in md
+    assert "naïve Bayes; 日本語の説明" in md and "👩‍💻 🇮🇳" in md
+    assert "Hire signal:** lean hire" in md and "64/100" in md
+    assert "| Technical depth and correctness | 4/5 |" in md
+    assert "“depth span” — depth why" in md
+    assert "**Missed key points**\n\n- use regularisation" in md
+    assert "**Covered key points**" in md and "variance goes up" in md
+    assert "What about L2?" in md and "Think about penalties." in md
+    assert "The model answer." in md
+    assert "2.1 Bias and variance" in md
+    assert "needs review" in md and "offline-fallback" in md
+    assert "skipped" in md
+
+
+def test_markdown_cannot_be_injected_by_an_answer():
+    info, turns = graded_session()
+    md = to_markdown(info, turns)
+    assert "<script>" not in md and "<img" not in md and "<b>" not in md and "<i>" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "[link](x)" not in md  # links are escaped
+    assert "&lt;b&gt;not html&lt;/b&gt; \\*not bold\\*" in md
+    assert all(
+        not line.startswith("#") or line.startswith(("# Mock", "## ")) for line in md.split("\n")
+    )
+    assert md_quote("1. item\n- item\n\n---") == "> 1\\. item  \n> \\- item  \n>\n> \\---"
+    assert md_escape("a|b\nc") == "a\\|b c"
+    assert md_escape("# title [x](javascript:y)") == "\\# title \\[x\\](javascript:y)"
+
+
+def test_rendered_markdown_has_only_the_exports_own_structure():
+    markdown_it = pytest.importorskip("markdown_it")
+    info, turns = graded_session()
+    turns[0].answer = (
+        "# heading\n- list\n1. ordered\n[x](javascript:alert(1))\n<div>raw</div>\n`code`\n"
+        "***\n| a | b |\n|---|---|\n![i](http://x/y.png)\n    indented"
+    )
+    rendered = markdown_it.MarkdownIt("commonmark").enable("table").render(to_markdown(info, turns))
+    tags = set(re.findall(r"<(\w+)", rendered))
+    assert tags <= {"h1", "h2", "p", "ul", "li", "strong", "em", "br", "blockquote"} | {
+        "table", "thead", "tbody", "tr", "th", "td"
+    }  # fmt: skip
+    assert rendered.count("<h1>") == 1 and rendered.count("<h2>") == 1 + len(turns)
+    assert "&lt;div&gt;raw&lt;/div&gt;" in rendered and "[x](javascript:alert(1))" in rendered
+
+
+def test_json_export_round_trips():
+    info, turns = graded_session()
+    data = json.loads(to_json(info, turns))
+    assert data["session"] == info.model_dump(mode="json")
+    assert data["turns"][0]["answer"] == UNICODE_ANSWER
+    assert data["turns"][0]["grade"]["criteria"]["depth"]["evidence"] == ["depth span"]
+    assert data["turns"][1]["answer"] == XSS
+    assert len(data["turns"]) == 3
+
+
+def test_html_is_standalone_and_escapes_everything():
+    info, turns = graded_session()
+    page = to_html(info, turns)
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;b&gt;structure&lt;/b&gt;" in page and "&lt;i&gt;this&lt;/i&gt;" in page
+    assert "naïve Bayes" in page and "🚀🤖" in page
+    for needle in (
+        "Question 0 about ml-basics?",
+        "Technical depth and correctness</td><td>4/5",
+        "“depth span”",
+        "use regularisation",
+        "The model answer.",
+        "2.1 Bias and variance",
+        "lean hire",
+        "needs review",
+        "offline-fallback",
+        "What about L2?",
+    ):
+        assert needle in page, needle
+
+
+def test_exports_tolerate_an_empty_summary_and_no_turns():
+    info = SessionInfo(round="L2")
+    assert "No summary yet" in to_markdown(info, [])
+    assert "No summary yet" in to_html(info, [])
+    assert json.loads(to_json(info, []))["turns"] == []
+
+
+# -- CLI --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved():
+    """The graded session saved for user 'local', and one for 'bob'."""
+    info, turns = graded_session()
+    with Store() as store:
+        store.create_session(info)
+        for turn in turns:
+            store.save_turn(info.id, turn)
+        bobs = store.create_session(SessionInfo(round="L2", user_id="bob"))
+        store.save_turn(bobs.id, make_turn(0, round="L2", overall=90))
+    return info, bobs
+
+
+def run(capsys, *argv):
+    code = main(["transcripts", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_list_json_and_filters(capsys, saved):
+    info, bobs = saved
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0
+    [row] = json.loads(out)
+    assert (row["id"], row["questions"], row["score"], row["signal"]) == (
+        info.id,
+        2,
+        42.0,
+        "lean hire",
+    )
+    assert json.loads(run(capsys, "list", "--json", "--round", "L2")[1]) == []
+    assert json.loads(run(capsys, "list", "--json", "--since", "2025-03-02")[1]) == []
+    assert len(json.loads(run(capsys, "list", "--json", "--until", "2025-03-01")[1])) == 1
+    assert json.loads(run(capsys, "list", "--json", "--min-score", "50")[1]) == []
+    [b] = json.loads(run(capsys, "list", "--json", "--user", "bob")[1])
+    assert b["id"] == bobs.id
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and info.id in out and "lean hire" in out and bobs.id not in out
+
+
+def test_cli_bad_date_is_a_clear_error(capsys, saved):
+    code, _, err = run(capsys, "list", "--since", "03/01/2025")
+    assert code == 2
+    assert "--since '03/01/2025' is not a date: use YYYY-MM-DD" in err
+
+
+def test_cli_show_prints_markdown(capsys, saved):
+    info, _ = saved
+    code, out, _ = run(capsys, "show", info.id)
+    assert code == 0
+    assert out.startswith("# Mock interview") and "Question 1 about statistics?" in out
+    assert UNICODE_ANSWER.splitlines()[0].split(";")[0] in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "html"])
+def test_cli_export_to_a_file(capsys, saved, tmp_path, fmt):
+    info, _ = saved
+    target = tmp_path / f"out.{fmt}"
+    code, out, err = run(capsys, "export", info.id, "--format", fmt, "--output", str(target))
+    assert code == 0 and out == "" and str(target) in err
+    body = target.read_text(encoding="utf-8")
+    if fmt == "json":
+        assert json.loads(body)["turns"][1]["answer"] == XSS
+    else:
+        assert "Question 0 about ml-basics?" in body and "lean hire" in body
+        assert "<script>" not in body and "<img" not in body
+
+
+def test_cli_export_to_stdout(capsys, saved):
+    info, _ = saved
+    code, out, _ = run(capsys, "export", info.id, "--format", "json")
+    assert code == 0 and json.loads(out)["session"]["id"] == info.id
+
+
+def test_cli_delete(capsys, saved, monkeypatch):
+    info, _ = saved
+    # pytest's stdin is not a terminal: without --yes the CLI refuses.
+    code, _, err = run(capsys, "delete", info.id)
+    assert code == 2 and "--yes" in err
+    assert json.loads(run(capsys, "list", "--json")[1])[0]["id"] == info.id
+
+    # On a terminal it asks; anything but yes keeps the session.
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    assert run(capsys, "delete", info.id)[0] == 1
+    monkeypatch.setattr("builtins.input", lambda prompt: "y")
+    assert run(capsys, "delete", info.id)[0] == 0
+    assert json.loads(run(capsys, "list", "--json")[1]) == []
+
+
+def test_cli_delete_yes_removes_rows(capsys, saved):
+    info, bobs = saved
+    code, out, _ = run(capsys, "delete", info.id, "--yes")
+    assert code == 0 and info.id in out
+    with Store() as store:
+        with store.engine.connect() as conn:
+            turns = conn.exec_driver_sql("SELECT count(*) FROM turns").scalar_one()
+            grades = conn.exec_driver_sql("SELECT count(*) FROM grades").scalar_one()
+    assert (turns, grades) == (1, 1)  # only bob's remain
+
+
+def test_cli_progress_json(capsys, saved):
+    code, out, _ = run(capsys, "progress", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["sessions"][0]["overall"] == 42.0
+    assert data["by_topic"] == {
+        "ml-basics": {"mean": 64.0, "n": 1},
+        "statistics": {"mean": 20.0, "n": 1},
+    }
+    assert data["weakest_topics"] == ["statistics", "ml-basics"]
+    code, out, _ = run(capsys, "progress")
+    assert code == 0 and "weakest topics: statistics, ml-basics" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "{id}"],
+        ["export", "{id}", "--format", "md"],
+        ["delete", "{id}", "--yes"],
+    ],
+)
+def test_cli_unknown_or_foreign_id_exits_2(capsys, saved, argv):
+    info, bobs = saved
+    for session_id, user in (("doesnotexist", []), (bobs.id, []), (info.id, ["--user", "bob"])):
+        code, out, err = run(capsys, *[a.format(id=session_id) for a in argv], *user)
+        assert code == 2 and out == ""
+        assert err.count("\n") == 1 and f"no session '{session_id}'" in err
+    # Nothing of bob's was touched by the attempts.
+    with Store() as store:
+        assert store.load_session(bobs.id, user_id="bob")[1][0].grade.overall == 90
