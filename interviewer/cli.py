@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("app", help="start the web app")
+
+    from interviewer import cli_interview, cli_transcripts
+
+    cli_interview.add_parsers(sub)
+    cli_transcripts.add_parser(sub)
     return parser
 
 

@@ -14,7 +14,12 @@ CRITERIA: dict[str, str] = {
     "communication": "Communication (clear, structured, concise)",
 }
 # How much each criterion counts in the overall score of one answer.
-CRITERION_WEIGHTS = {"depth": 0.45, "problem_solving": 0.2, "engineering": 0.2, "communication": 0.15}
+CRITERION_WEIGHTS = {
+    "depth": 0.45,
+    "problem_solving": 0.2,
+    "engineering": 0.2,
+    "communication": 0.15,
+}
 
 PASS_MARK = 60  # an answer (and a round) at or above this overall score passes
 

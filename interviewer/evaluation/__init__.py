@@ -1,0 +1,1 @@
+"""Measuring the grader, the retrieval and the interviewer (data lives in ``evals/``)."""

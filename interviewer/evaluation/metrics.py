@@ -1,0 +1,59 @@
+"""Agreement and retrieval metrics: pure functions, testable without any model."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.stats import pearsonr, spearmanr
+from sklearn.metrics import cohen_kappa_score
+
+
+def to_five(x: float) -> int:
+    """A score in [0, 1] onto the 1-5 scale (the rubric's label cuts at 0.2, 0.4, 0.6, 0.8)."""
+    from interviewer.rubric import score_to_label
+
+    return score_to_label(100 * x)
+
+
+def qwk(a: list[int], b: list[int]) -> float:
+    """Quadratic weighted kappa on the 1-5 scale."""
+    if len(set(a)) == 1 and len(set(b)) == 1:
+        return 1.0 if a == b else 0.0
+    return float(cohen_kappa_score(a, b, weights="quadratic", labels=[1, 2, 3, 4, 5]))
+
+
+def _corr(fn, a, b) -> float:
+    if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
+        return float("nan")
+    return float(fn(a, b)[0])
+
+
+def agreement(labels: list[float], preds: list[float]) -> dict:
+    """Spearman, Pearson, QWK (1-5) and MAE (in label points, 1-5 scale) of predictions in
+    [0, 1] against labels in [0, 1]."""
+    la, pa = np.asarray(labels, float), np.asarray(preds, float)
+    l5 = [1 + round(4 * x) for x in la]
+    p5 = [to_five(x) for x in pa]
+    out = {
+        "spearman": _corr(spearmanr, la, pa),
+        "pearson": _corr(pearsonr, la, pa),
+        "qwk": qwk(l5, p5),
+        "mae": float(np.mean(np.abs((1 + 4 * la) - (1 + 4 * pa)))),
+        "exact": float(np.mean(np.array(l5) == np.array(p5))),
+        "n": len(labels),
+    }
+    return {
+        k: (round(v, 4) if isinstance(v, float) and not math.isnan(v) else v)
+        for k, v in out.items()
+    }
+
+
+def recall_at(ranks: list[int | None], k: int) -> float:
+    """Share of queries whose target is ranked within the top ``k`` (ranks start at 1)."""
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def mrr(ranks: list[int | None]) -> float:
+    """Mean reciprocal rank (0 for a target not retrieved)."""
+    return sum(1 / r for r in ranks if r) / len(ranks) if ranks else 0.0

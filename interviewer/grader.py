@@ -1,0 +1,439 @@
+"""The offline grader: semantic coverage of a rubric's key points, with lexical evidence.
+
+Signals (see DESIGN.md, "Grading signals worth combining"):
+- per key point, the best sentence-level similarity (MiniLM) over the point and its paraphrases,
+  with sentences that only restate the question demoted;
+- per key point, lexical recall of its content words, the question's own words removed;
+- similarity of the whole answer to the model answer;
+- penalties similarity cannot see: keyword lists without sentences, stated red flags (wrong
+  claims), answers far shorter than the point needs.
+Empty, "I don't know", gibberish and off-topic answers get the minimum; sentences addressed to
+the grader are removed before anything is measured. The combination is a linear model whose
+weights are fitted on the labelled dev set (``mock-interview eval --calibrate``) and stored in
+``grader_params.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from interviewer import textutil as tu
+from interviewer.bank import Question
+from interviewer.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
+
+PARAMS_PATH = Path(__file__).with_name("grader_params.json")
+FEATURES = ("coverage", "top_coverage", "reference", "length", "stuffing", "red_flag", "restating")
+
+
+@dataclass
+class RubricPoint:
+    id: str
+    point: str
+    weight: int = 1
+    criterion: str = "depth"
+    paraphrases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Rubric:
+    """What one answer is graded against; built from a bank question, a dict or a reference."""
+
+    question: str
+    key_points: list[RubricPoint]
+    red_flags: list[str] = field(default_factory=list)
+    model_answer: str = ""
+    question_id: str = "adhoc"
+
+    @classmethod
+    def from_question(cls, q: Question) -> Rubric:
+        return cls(
+            question=q.text,
+            key_points=[
+                RubricPoint(kp.id, kp.point, kp.weight, kp.criterion, list(kp.paraphrases))
+                for kp in q.key_points
+            ],
+            red_flags=list(q.red_flags),
+            model_answer=q.model_answer,
+            question_id=q.id,
+        )
+
+    @classmethod
+    def from_reference(cls, question: str, reference: str, question_id: str = "adhoc") -> Rubric:
+        """Key points derived from a reference answer: its informative sentences, up to 8."""
+        sents = [s for s in tu.sentences(tu.normalise(reference)) if len(tu.words(s)) >= 3]
+        qwords = tu.content_stems(question)
+        # Prefer sentences that say something beyond the question.
+        ranked = sorted(sents, key=lambda s: -len(tu.content_stems(s) - qwords))[:8]
+        ordered = [s for s in sents if s in ranked] or [reference.strip() or question]
+        points = [RubricPoint(f"kp{i + 1}", s, 1) for i, s in enumerate(ordered)]
+        return cls(question, points, model_answer=reference, question_id=question_id)
+
+    @classmethod
+    def from_dict(cls, question: str, data, question_id: str = "adhoc") -> Rubric:
+        """A rubric given as ``{"key_points": [str | {point, weight?, ...}], "red_flags": [...]}``
+        or as a bare list of key points."""
+        if isinstance(data, list):
+            data = {"key_points": data}
+        if not isinstance(data, dict) or not data.get("key_points"):
+            raise ValueError("rubric needs a non-empty 'key_points' list")
+        points = []
+        for i, kp in enumerate(data["key_points"]):
+            if isinstance(kp, str):
+                kp = {"point": kp}
+            if not isinstance(kp, dict) or not str(kp.get("point", "")).strip():
+                raise ValueError(f"rubric key point {i + 1} needs a 'point' text")
+            points.append(
+                RubricPoint(
+                    str(kp.get("id", f"kp{i + 1}")),
+                    str(kp["point"]),
+                    int(kp.get("weight", 1)),
+                    str(kp.get("criterion", "depth")),
+                    [str(p) for p in kp.get("paraphrases", [])],
+                )
+            )
+        return cls(
+            question,
+            points,
+            [str(r) for r in data.get("red_flags", [])],
+            str(data.get("model_answer", "")),
+            question_id,
+        )
+
+
+@lru_cache(maxsize=1)
+def load_params() -> dict:
+    """Calibrated parameters (weights of the linear combination and similarity range)."""
+    return json.loads(PARAMS_PATH.read_text())
+
+
+@dataclass
+class _Analysis:
+    """Everything measured about one answer; turned into a Grade by ``_grade``."""
+
+    sentences: list[str]
+    injected: list[str]
+    features: dict
+    kp_cov: list[float]
+    kp_best: list[int]
+    red_flags_hit: list[tuple[str, str]]
+    floor_reason: str | None
+
+
+class OfflineGrader:
+    """Grades answers against rubrics with the bundled MiniLM; deterministic and batchable."""
+
+    def __init__(self, *, embeddings=None, params: dict | None = None):
+        from interviewer.embeddings import MiniLMEmbeddings
+
+        self.embeddings = embeddings or MiniLMEmbeddings()
+        self.params = params or load_params()
+        self._cache: dict[str, np.ndarray] = {}
+
+    # -- embeddings -------------------------------------------------------------------------
+    def _embed(self, texts: list[str]) -> None:
+        todo = sorted({t for t in texts if t not in self._cache})
+        if todo:
+            for text, vec in zip(todo, self.embeddings.encode(todo), strict=True):
+                self._cache[text] = vec
+        if len(self._cache) > 50_000:  # bound memory in long-running servers
+            self._cache.clear()
+            self._embed(texts)
+
+    def _vecs(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+    # -- public API ---------------------------------------------------------------------------
+    def grade(
+        self,
+        question: Question | str,
+        answer: str,
+        rubric=None,
+        reference_answer: str | None = None,
+    ) -> Grade:
+        """Grade one answer. ``question`` is a bank Question or a question text; a text needs a
+        ``rubric`` (dict or list of key points) or a ``reference_answer``."""
+        return self.grade_many([(make_rubric(question, rubric, reference_answer), answer)])[0]
+
+    def grade_many(self, items: list[tuple[Rubric, str]]) -> list[Grade]:
+        """Grade many (rubric, answer) pairs with one embedding pass."""
+        prepared = []
+        texts: list[str] = []
+        for rubric, answer in items:
+            clean = tu.normalise(answer)
+            sents = tu.sentences(clean)
+            content = [s for s in sents if not tu.is_injection(s)]
+            injected = [s for s in sents if tu.is_injection(s)]
+            prepared.append((rubric, clean, content, injected))
+            texts += content + [rubric.question, rubric.model_answer or rubric.question]
+            texts += [" ".join(content)] if content else []
+            texts += rubric.red_flags
+            for kp in rubric.key_points:
+                texts += [kp.point, *kp.paraphrases]
+        self._embed(texts)
+        return [self._grade(*p) for p in prepared]
+
+    def features(self, rubric: Rubric, answer: str) -> dict:
+        """The measured signals of one answer (used to calibrate the combination)."""
+        clean = tu.normalise(answer)
+        sents = tu.sentences(clean)
+        content = [s for s in sents if not tu.is_injection(s)]
+        self._embed(
+            content
+            + [rubric.question, rubric.model_answer or rubric.question, " ".join(content)]
+            + rubric.red_flags
+            + [t for kp in rubric.key_points for t in (kp.point, *kp.paraphrases)]
+        )
+        return self._analyse(rubric, clean, content, []).features
+
+    # -- internals ----------------------------------------------------------------------------
+    def _analyse(self, rubric: Rubric, clean: str, content: list[str], injected) -> _Analysis:
+        p = self.params
+        text = " ".join(content)
+        n_words = len(tu.words(text))
+        kps = rubric.key_points
+        feats = dict.fromkeys(FEATURES, 0.0)
+        empty = _Analysis(content, injected, feats, [0.0] * len(kps), [-1] * len(kps), [], None)
+        if not content or n_words == 0:
+            empty.floor_reason = "no answer" if not injected else "only instructions to the grader"
+            return empty
+        if tu.is_idk(text):
+            empty.floor_reason = "no answer (I don't know)"
+            return empty
+        if n_words >= 4 and tu.gibberish_share(text) > 0.5:
+            empty.floor_reason = "gibberish"
+            return empty
+
+        S = self._vecs(content)
+        q_vec = self._vecs([rubric.question])[0]
+        q_sim = S @ q_vec
+        q_stems = tu.content_stems(rubric.question)
+        # A sentence that only restates the question carries little: demote it by how few
+        # content words it adds beyond the question's own.
+        novelty = np.array(
+            [min(1.0, len(tu.content_stems(s) - q_stems) / p["novel_words"]) for s in content]
+        )
+        demote = p["restate_floor"] + (1 - p["restate_floor"]) * novelty
+        answer_stems = tu.content_stems(text)
+
+        kp_cov, kp_best, kp_sem = [], [], []
+        for kp in kps:
+            V = self._vecs([kp.point, *kp.paraphrases])
+            sims = (S @ V.T).max(axis=1) * demote
+            best = int(sims.argmax())
+            sem = float(np.clip((sims[best] - p["sem_lo"]) / (p["sem_hi"] - p["sem_lo"]), 0, 1))
+            target = set().union(*(tu.content_stems(t) for t in (kp.point, *kp.paraphrases)))
+            target_main = tu.content_stems(kp.point) - q_stems
+            lex_main = len(target_main & answer_stems) / len(target_main) if target_main else 0.0
+            lex_any = len((target - q_stems) & answer_stems) / max(1, len(target - q_stems))
+            lex = max(lex_main, min(1.0, 2 * lex_any))
+            cov = p["alpha"] * sem + (1 - p["alpha"]) * lex
+            kp_cov.append(float(cov))
+            kp_best.append(best)
+            kp_sem.append(sem)
+
+        weights = np.array([kp.weight for kp in kps], dtype=float)
+        cov_arr = np.array(kp_cov)
+        feats["coverage"] = float((weights * cov_arr).sum() / weights.sum())
+        feats["top_coverage"] = float(np.sort(cov_arr)[::-1][: max(1, len(kps) // 2)].mean())
+
+        ref_vec = self._vecs([rubric.model_answer or rubric.question])[0]
+        doc_vec = self._vecs([text])[0]
+        feats["reference"] = float(np.clip((doc_vec @ ref_vec - 0.2) / 0.6, 0, 1))
+        need = p["length_words"]
+        feats["length"] = float(min(1.0, n_words / need))
+        sw = tu.stopword_share(text)
+        feats["stuffing"] = float(np.clip((p["stuffing_sw"] - sw) / 0.15, 0, 1))
+        restating = q_sim > p["restate_sim"]
+        feats["restating"] = float((restating & (novelty < 0.5)).mean())
+
+        red_hits = []
+        if rubric.red_flags:
+            R = self._vecs(rubric.red_flags)
+            rs = S @ R.T  # sentence x red flag
+            best_kp = np.max(np.stack([(S @ self._vecs([kp.point]).T)[:, 0] for kp in kps]), axis=0)
+            severity = 0.0
+            for j, flag in enumerate(rubric.red_flags):
+                i = int(rs[:, j].argmax())
+                margin = rs[i, j] - best_kp[i]
+                # Embeddings are blind to negation: "boosting is NOT parallel" sits next to the
+                # red flag "boosting is parallel". A negated sentence is not the wrong claim.
+                negated = tu.negated(content[i]) and not tu.negated(flag)
+                if rs[i, j] >= p["red_flag_sim"] and margin >= p["red_flag_margin"] and not negated:
+                    red_hits.append((flag, content[i]))
+                    severity = max(
+                        severity, float(min(1.0, (rs[i, j] - p["red_flag_sim"]) / 0.15 + 0.5))
+                    )
+            feats["red_flag"] = severity
+
+        relevance = max(float(q_sim.max()), float(max(kp_sem) if kp_sem else 0.0))
+        floor = None
+        if relevance < p["off_topic_sim"] and feats["coverage"] < 0.15:
+            floor = "off-topic"
+        return _Analysis(content, injected, feats, kp_cov, kp_best, red_hits, floor)
+
+    def _score(self, feats: dict) -> float:
+        w = self.params["weights"]
+        raw = self.params["bias"] + sum(w[f] * feats[f] for f in FEATURES)
+        return float(np.clip(raw, 0.0, 1.0))
+
+    def _grade(self, rubric: Rubric, clean: str, content: list[str], injected) -> Grade:
+        a = self._analyse(rubric, clean, content, injected)
+        flags = []
+        if injected:
+            flags.append("instructions to the grader ignored")
+        if a.floor_reason:
+            flags.append(a.floor_reason)
+            overall = 0
+        else:
+            overall = round(100 * self._score(a.features))
+        for flag, _said in a.red_flags_hit:
+            flags.append(f"red flag: {flag}")
+        if a.features["stuffing"] > 0.5 and not a.floor_reason:
+            flags.append("keyword list without explanation")
+        if a.features["restating"] > 0.5 and not a.floor_reason:
+            flags.append("mostly restates the question")
+
+        thr = self.params["covered"]
+        key_points = [
+            KeyPointResult(
+                id=kp.id,
+                point=kp.point,
+                weight=kp.weight,
+                coverage=round(min(1.0, max(0.0, cov)), 3) if not a.floor_reason else 0.0,
+                covered=bool(cov >= thr and not a.floor_reason),
+                evidence=_quote(a.sentences[b])
+                if cov >= thr and b >= 0 and not a.floor_reason
+                else "",
+            )
+            for kp, cov, b in zip(rubric.key_points, a.kp_cov, a.kp_best, strict=True)
+        ]
+        criteria = self._criteria(rubric, a, overall, key_points)
+        return Grade(
+            question_id=rubric.question_id,
+            overall=overall,
+            criteria=criteria,
+            key_points=key_points,
+            flags=flags,
+            source="offline",
+            feedback=_feedback(key_points, flags, overall),
+        )
+
+    def _criteria(self, rubric, a: _Analysis, overall: int, kps: list[KeyPointResult]) -> dict:
+        base = 1 + 4 * overall / 100
+        if a.floor_reason:
+            return {c: CriterionScore(score=1, rationale=a.floor_reason) for c in CRITERIA}
+        out = {}
+        for crit in ("depth", "problem_solving", "engineering"):
+            mine = [
+                (kp, res)
+                for kp, res in zip(rubric.key_points, kps, strict=True)
+                if kp.criterion == crit
+            ]
+            if mine:
+                w = sum(kp.weight for kp, _ in mine)
+                cov = sum(kp.weight * res.coverage for kp, res in mine) / w
+                value = 0.5 * base + 0.5 * (1 + 4 * min(1.0, cov / 0.8))
+            else:
+                value = base
+            if crit == "depth" and a.red_flags_hit:
+                value -= 1.5 * a.features["red_flag"]
+            evidence = [res.evidence for _, res in mine if res.evidence][:3]
+            covered_n = sum(1 for _, r in mine if r.covered)
+            out[crit] = CriterionScore(
+                score=_clip5(value),
+                evidence=evidence,
+                rationale=f"{covered_n} of {len(mine)} {crit.replace('_', ' ')} key points covered"
+                if mine
+                else "follows the overall coverage",
+            )
+        words = sum(len(tu.words(s)) for s in a.sentences)
+        fillers = len(tu.FILLERS.findall(" ".join(a.sentences)))
+        comm = base + 0.5
+        notes = []
+        if a.features["stuffing"] > 0.5:
+            comm -= 1.5
+            notes.append("a list of terms, not sentences")
+        if words > 3 * self.params["length_words"] * 2:
+            comm -= 1
+            notes.append("long for what it says")
+        if fillers / max(1, words) > 0.03:
+            comm -= 1
+            notes.append("many filler words")
+        if a.features["restating"] > 0.3:
+            comm -= 1
+            notes.append("restates the question")
+        out["communication"] = CriterionScore(
+            score=_clip5(comm),
+            evidence=[_quote(a.sentences[0])] if a.sentences else [],
+            rationale="; ".join(notes) or "clear enough for the content it carries",
+        )
+        return out
+
+
+def _clip5(x: float) -> int:
+    return int(min(5, max(1, round(x))))
+
+
+def _quote(sentence: str, limit: int = 220) -> str:
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def _feedback(kps: list[KeyPointResult], flags: list[str], overall: int) -> str:
+    missed = [kp for kp in kps if not kp.covered]
+    missed.sort(key=lambda kp: -kp.weight)
+    parts = []
+    if overall >= 80:
+        parts.append("Strong answer.")
+    elif overall >= 60:
+        parts.append("Good answer with gaps.")
+    elif overall >= 35:
+        parts.append("Partial answer.")
+    else:
+        parts.append("Weak answer.")
+    if missed:
+        parts.append("Missing: " + "; ".join(kp.point for kp in missed[:2]))
+    reds = [f for f in flags if f.startswith("red flag")]
+    if reds:
+        parts.append("Check: " + reds[0][len("red flag: ") :])
+    return " ".join(parts)
+
+
+def make_rubric(
+    question: Question | str, rubric=None, reference_answer: str | None = None
+) -> Rubric:
+    """A Rubric from a bank question, an explicit rubric, or a reference answer."""
+    if isinstance(question, Question):
+        return Rubric.from_question(question)
+    if rubric is not None:
+        return Rubric.from_dict(question, rubric)
+    if reference_answer and reference_answer.strip():
+        return Rubric.from_reference(question, reference_answer)
+    raise ValueError("a question text needs a rubric or a reference_answer to grade against")
+
+
+_DEFAULT: OfflineGrader | None = None
+
+
+def default_grader() -> OfflineGrader:
+    """A process-wide grader (shares its embedding cache)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = OfflineGrader()
+    return _DEFAULT
+
+
+def grade(question, answer: str, rubric=None, reference_answer: str | None = None) -> Grade:
+    """Grade one answer with the default offline grader."""
+    return default_grader().grade(
+        question, answer, rubric=rubric, reference_answer=reference_answer
+    )
+
+
+__all__ = ["OfflineGrader", "Rubric", "default_grader", "grade", "make_rubric"]

@@ -1,0 +1,64 @@
+"""Round policy: which group, topic and difficulty the next question comes from."""
+
+from __future__ import annotations
+
+import random
+
+from interviewer.bank import Question
+
+# L1 mixes ML fundamentals with Python/data work; L2 takes scenario/architecture/MLOps plus
+# exactly one behavioural question (asked second to last, as real loops close on it).
+ROUND_GROUPS = {
+    "L1": ["ml-fundamentals", "python-data"],
+    "L2": ["system-design", "mlops"],
+}
+START_DIFFICULTY = 2
+
+
+def group_plan(round_name: str, n: int) -> list[str]:
+    """The topic group of each of the ``n`` questions of a round."""
+    groups = ROUND_GROUPS[round_name]
+    plan = [groups[i % len(groups)] for i in range(n)]
+    if round_name == "L2" and n >= 2:
+        plan[max(0, n - 2)] = "behavioural"
+    return plan
+
+
+def next_difficulty(current: int, last_overall: int | None) -> int:
+    """Adapt to performance: up after a strong answer, down after a weak one."""
+    if last_overall is None:
+        return current
+    if last_overall >= 75:
+        return min(3, current + 1)
+    if last_overall < 45:
+        return max(1, current - 1)
+    return current
+
+
+def pick_question(
+    bank: dict[str, Question],
+    *,
+    round_name: str,
+    group: str,
+    difficulty: int,
+    asked: set[str],
+    recent: set[str],
+    topics_used: list[str],
+    rng: random.Random,
+) -> Question | None:
+    """The best unasked question of the group: fresh topic and not seen recently first, then the
+    difficulty closest to the target. None when the round's bank is exhausted."""
+    pool = [q for q in bank.values() if q.round == round_name and q.id not in asked]
+    if not pool:
+        return None
+    in_group = [q for q in pool if q.group == group] or pool
+
+    def rank(q: Question):
+        return (
+            q.id in recent,  # not asked in the user's recent sessions, where the bank allows
+            q.topic in topics_used,  # a topic not yet covered in this session
+            abs(q.difficulty - difficulty),
+            rng.random(),
+        )
+
+    return min(in_group, key=rank)

@@ -1,0 +1,205 @@
+"""The graded report at the end of a session."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pydantic import BaseModel, Field
+
+from interviewer.bank import Question
+from interviewer.models import Turn
+from interviewer.rubric import CRITERIA, PASS_MARK, hire_signal
+
+
+class Gap(BaseModel):
+    point: str
+    topic: str
+    question: str
+    guide_section: str
+    weight: int
+
+
+class QuestionSummary(BaseModel):
+    index: int
+    round: str
+    topic: str
+    question: str
+    status: str
+    overall: int | None
+    criteria: dict[str, int] = Field(default_factory=dict)
+    missed: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    guide_section: str = ""
+
+
+class Report(BaseModel):
+    """What went well, what was missed, what to re-read, and the hire signal."""
+
+    overall: int
+    signal: str
+    passed: bool
+    rounds: dict[str, dict] = Field(default_factory=dict)
+    criteria: dict[str, float] = Field(default_factory=dict)
+    strengths: list[str] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list)
+    reread: list[str] = Field(default_factory=list)
+    questions: list[QuestionSummary] = Field(default_factory=list)
+    note: str = ""
+
+
+def turn_score(turn: Turn) -> int | None:
+    """The score a turn counts for: its grade, 0 when skipped, None when never answered."""
+    if turn.status == "skipped":
+        return 0
+    if turn.grade is None:
+        return None
+    return turn.grade.overall
+
+
+def build_report(
+    turns: list[Turn], bank: dict[str, Question] | None = None, note: str = ""
+) -> Report:
+    """Aggregate the session's turns into a Report."""
+    bank = bank or {}
+    counted = [(t, turn_score(t)) for t in turns]
+    counted = [(t, s) for t, s in counted if s is not None]
+    scores = [s for _, s in counted]
+    overall = round(sum(scores) / len(scores)) if scores else 0
+
+    graded = [t for t, _ in counted if t.grade is not None]
+    criteria = (
+        {
+            c: round(sum(t.grade.criteria[c].score for t in graded) / len(graded), 2)
+            for c in CRITERIA
+        }
+        if graded
+        else {}
+    )
+    red_share = (
+        sum(1 for t in graded if any(f.startswith("red flag") for f in t.grade.flags)) / len(graded)
+        if graded
+        else 0.0
+    )
+
+    rounds: dict[str, dict] = {}
+    by_round = defaultdict(list)
+    for t, s in counted:
+        by_round[t.round].append(s)
+    for r, rs in by_round.items():
+        mean = round(sum(rs) / len(rs))
+        rounds[r] = {"overall": mean, "questions": len(rs), "passed": mean >= PASS_MARK}
+
+    strengths = []
+    for c, v in criteria.items():
+        if v >= 3.75:
+            strengths.append(f"{CRITERIA[c]}: {v:.1f}/5 on average")
+    for t in graded:
+        if t.grade.overall >= 75:
+            strengths.append(f'Strong answer on {t.topic.replace("-", " ")}: "{t.question}"')
+    if not strengths and graded:
+        best = max(graded, key=lambda t: t.grade.overall)
+        if best.grade.covered:
+            strengths.append(f"You covered: {best.grade.covered[0]}")
+
+    gaps: list[Gap] = []
+    for t in graded:
+        for kp in t.grade.key_points:
+            if not kp.covered:
+                gaps.append(
+                    Gap(
+                        point=kp.point,
+                        topic=t.topic,
+                        question=t.question,
+                        guide_section=t.guide_section,
+                        weight=kp.weight,
+                    )
+                )
+    for t in turns:
+        if t.status == "skipped":
+            q = bank.get(t.question_id)
+            top = max(q.key_points, key=lambda kp: kp.weight).point if q else t.question
+            gaps.append(
+                Gap(
+                    point=top,
+                    topic=t.topic,
+                    question=t.question,
+                    guide_section=t.guide_section,
+                    weight=3,
+                )
+            )
+    gaps.sort(key=lambda g: -g.weight)
+    top_gaps, seen = [], set()
+    for g in gaps:  # one gap per question, so the top 3 span different questions
+        if g.question not in seen:
+            top_gaps.append(g)
+            seen.add(g.question)
+        if len(top_gaps) == 3:
+            break
+    reread = list(dict.fromkeys(g.guide_section for g in top_gaps if g.guide_section))
+
+    questions = [
+        QuestionSummary(
+            index=t.index,
+            round=t.round,
+            topic=t.topic,
+            question=t.question,
+            status=t.status,
+            overall=turn_score(t),
+            criteria={c: s.score for c, s in t.grade.criteria.items()} if t.grade else {},
+            missed=t.grade.missed if t.grade else [],
+            flags=t.grade.flags if t.grade else [],
+            guide_section=t.guide_section,
+        )
+        for t in turns
+    ]
+    return Report(
+        overall=overall,
+        signal=hire_signal(scores, red_share),
+        passed=bool(scores) and overall >= PASS_MARK,
+        rounds=rounds,
+        criteria=criteria,
+        strengths=strengths[:5],
+        gaps=top_gaps,
+        reread=reread,
+        questions=questions,
+        note=note,
+    )
+
+
+def report_markdown(report: Report) -> str:
+    """The report as Markdown (candidate text escaped by the caller's renderer)."""
+    from interviewer.rubric import CRITERIA as NAMES
+
+    lines = [f"## Report: {report.overall}/100 · {report.signal}", ""]
+    for r, info in report.rounds.items():
+        verdict = "passed" if info["passed"] else "not passed"
+        lines.append(
+            f"- Round {r}: {info['overall']}/100 over {info['questions']} questions ({verdict})"
+        )
+    if report.note:
+        lines += ["", report.note]
+    if report.criteria:
+        lines += ["", "| criterion | average (1-5) |", "|---|---|"]
+        lines += [f"| {NAMES[c]} | {v:.1f} |" for c, v in report.criteria.items()]
+    lines += ["", "### Per question"]
+    for q in report.questions:
+        score = "skipped" if q.status == "skipped" else f"{q.overall}/100"
+        lines.append(f"{q.index + 1}. {md_escape(q.question)} · **{score}**")
+    if report.strengths:
+        lines += ["", "### Strengths"] + [f"- {md_escape(s)}" for s in report.strengths]
+    if report.gaps:
+        lines += ["", "### Top gaps"]
+        lines += [
+            f"- {md_escape(g.point)} (re-read: *{g.guide_section or 'the guide'}*)"
+            for g in report.gaps
+        ]
+    return "\n".join(lines)
+
+
+def md_escape(text: str) -> str:
+    """Text shown as text in Markdown: HTML and Markdown control characters escaped."""
+    import html
+    import re
+
+    text = html.escape(text or "", quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+!|>~])", r"\\\1", text)

@@ -1,0 +1,235 @@
+"""A scriptable OpenAI-compatible HTTP server for tests (the LLM boundary's fake).
+
+It answers /v1/models and /v1/chat/completions (plain, streamed, tools and json_schema) and can
+inject faults: 429 with Retry-After, 500/503, a hanging connection, malformed JSON, a
+schema-violating judgement, a stream cut after a few chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+JUDGE = {
+    "depth": {"score": 3, "evidence": [], "rationale": "core idea"},
+    "problem_solving": {"score": 3, "evidence": [], "rationale": "ok"},
+    "engineering": {"score": 3, "evidence": [], "rationale": "ok"},
+    "communication": {"score": 4, "evidence": [], "rationale": "clear"},
+    "covered_key_points": [],
+    "overall": 55,
+    "feedback": "Solid core idea; say more about trade-offs.",
+}
+
+
+def generated_question(n: int = 0) -> dict:
+    return {
+        "text": f"Generated question {n}: how would you detect data drift in a deployed model?",
+        "topic": "data-drift",
+        "difficulty": 2,
+        "key_points": [
+            {
+                "point": f"Compare live feature distributions with the training data using PSI or KS tests {n}",
+                "weight": 3,
+                "criterion": "depth",
+                "paraphrases": ["measure distribution shift"],
+            },
+            {
+                "point": "Monitor prediction distributions and model performance once labels arrive",
+                "weight": 3,
+                "criterion": "engineering",
+                "paraphrases": [],
+            },
+            {
+                "point": "Set alert thresholds and investigate before retraining automatically",
+                "weight": 2,
+                "criterion": "problem_solving",
+                "paraphrases": [],
+            },
+            {
+                "point": "Retrain on recent data and validate against a holdout before promoting",
+                "weight": 2,
+                "criterion": "engineering",
+                "paraphrases": [],
+            },
+        ],
+        "red_flags": ["Drift can only be detected by accuracy on the training set."],
+        "model_answer": "Detect drift by comparing live feature distributions against the "
+        "training baseline with PSI or KS tests, monitor prediction "
+        "distributions and performance when labels arrive, alert on thresholds, "
+        "investigate the cause, then retrain on recent data and validate it on a "
+        "holdout before promoting it through the registry.",
+        "follow_ups": [{"key_point_index": 0, "text": "Which statistics would you compute?"}],
+    }
+
+
+class FakeOpenAI:
+    """Run with ``with FakeOpenAI() as srv: srv.base_url``; script with ``srv.faults``."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.faults: list[str] = []  # consumed one per chat request: "429", "500", "503",
+        # "hang", "malformed", "bad_judgement", "cut_stream"
+        self.judge = dict(JUDGE)
+        self.reply_text = "Thanks. Let us continue."
+        self.hang_seconds = 5.0
+        self._n = 0
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def chat_requests(self) -> list[dict]:
+        return [r for r in self.requests if "messages" in r]
+
+    def _next_fault(self) -> str | None:
+        with self._lock:
+            return self.faults.pop(0) if self.faults else None
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status: int, body: bytes, headers: dict | None = None):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path.rstrip("/").endswith("/models"):
+                    self._send(
+                        200,
+                        json.dumps(
+                            {
+                                "object": "list",
+                                "data": [
+                                    {"id": "fake-model", "object": "model", "owned_by": "tests"}
+                                ],
+                            }
+                        ).encode(),
+                    )
+                else:
+                    self._send(404, b'{"error": {"message": "not found"}}')
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                fake.requests.append(body)
+                fault = fake._next_fault()
+                if fault == "429":
+                    return self._send(
+                        429, b'{"error": {"message": "slow down"}}', {"Retry-After": "0.1"}
+                    )
+                if fault in ("500", "503"):
+                    return self._send(int(fault), b'{"error": {"message": "boom"}}')
+                if fault == "hang":
+                    time.sleep(fake.hang_seconds)
+                    return self._send(200, b"{}")
+                if fault == "malformed":
+                    return self._send(200, b'{"id": "x", "choices": [ {"mess')
+                if fault == "auth":
+                    return self._send(401, b'{"error": {"message": "bad key"}}')
+                if body.get("stream"):
+                    return self._stream(body, cut=fault == "cut_stream")
+                return self._send(200, json.dumps(fake._completion(body, fault)).encode())
+
+            def _stream(self, body, cut: bool):
+                text = fake.reply_text
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                words = text.split(" ")
+                for i, w in enumerate(words):
+                    if cut and i == 3:
+                        self.wfile.flush()
+                        self.connection.shutdown(2)  # cut mid-stream: no [DONE]
+                        return
+                    piece = w if i == 0 else " " + w
+                    chunk = {
+                        "id": "c",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": body.get("model", "fake"),
+                        "choices": [
+                            {"index": 0, "delta": {"content": piece}, "finish_reason": None}
+                        ],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                end = {
+                    "id": "c",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body.get("model", "fake"),
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    "usage": {
+                        "prompt_tokens": 50,
+                        "completion_tokens": len(words),
+                        "total_tokens": 50 + len(words),
+                    },
+                }
+                self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
+
+        return Handler
+
+    def _structured(self, name: str, fault: str | None) -> dict:
+        if "Judge" in name:
+            if fault == "bad_judgement":
+                return {"depth": {"score": 9}, "overall": "excellent"}
+            return self.judge
+        self._n += 1
+        return generated_question(self._n)
+
+    def _completion(self, body: dict, fault: str | None) -> dict:
+        msg: dict = {"role": "assistant", "content": self.reply_text}
+        tools = body.get("tools") or []
+        fmt = body.get("response_format") or {}
+        if tools:
+            name = tools[0]["function"]["name"]
+            args = self._structured(name, fault)
+            msg = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": name, "arguments": json.dumps(args)},
+                    }
+                ],
+            }
+        elif fmt.get("type") == "json_schema":
+            name = fmt["json_schema"]["name"]
+            msg["content"] = json.dumps(self._structured(name, fault))
+        return {
+            "id": "cmpl",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model", "fake"),
+            "choices": [{"index": 0, "message": msg, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        }
