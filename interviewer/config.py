@@ -76,10 +76,10 @@ class Settings:
         "INTERVIEWER_TOKEN_BUDGET", 3000, "Maximum prompt tokens sent to the LLM per call.", int
     )
     chunk_tokens: int = _env_field(
-        "INTERVIEWER_CHUNK_TOKENS", 220, "Maximum tokens per knowledge-base chunk.", int
+        "INTERVIEWER_CHUNK_TOKENS", 60, "Maximum tokens per knowledge-base chunk.", int
     )
     chunk_overlap: int = _env_field(
-        "INTERVIEWER_CHUNK_OVERLAP", 30, "Token overlap between consecutive chunks.", int
+        "INTERVIEWER_CHUNK_OVERLAP", 10, "Token overlap between consecutive chunks.", int
     )
     max_guide_mb: float = _env_field(
         "INTERVIEWER_MAX_GUIDE_MB", 10.0, "Largest guide file accepted for ingestion (MB).", float

@@ -180,7 +180,8 @@ class OfflineGrader:
         return [self._grade(*p) for p in prepared]
 
     def features(self, rubric: Rubric, answer: str) -> dict:
-        """The measured signals of one answer (used to calibrate the combination)."""
+        """The measured signals of one answer (used to calibrate the combination); ``floor``
+        names why the answer gets the minimum regardless (None when it does not)."""
         clean = tu.normalise(answer)
         sents = tu.sentences(clean)
         content = [s for s in sents if not tu.is_injection(s)]
@@ -190,7 +191,8 @@ class OfflineGrader:
             + rubric.red_flags
             + [t for kp in rubric.key_points for t in (kp.point, *kp.paraphrases)]
         )
-        return self._analyse(rubric, clean, content, []).features
+        a = self._analyse(rubric, clean, content, [])
+        return {**a.features, "floor": a.floor_reason}
 
     # -- internals ----------------------------------------------------------------------------
     def _analyse(self, rubric: Rubric, clean: str, content: list[str], injected) -> _Analysis:

@@ -46,6 +46,58 @@ def search(
     return [hit_from(doc.id, doc.page_content, doc.metadata, 1.0 - dist) for doc, dist in pairs]
 
 
+def search_sections(
+    query: str | list[str],
+    k: int = 3,
+    round: str | None = None,
+    guide: str | None = None,
+    *,
+    settings: Settings | None = None,
+) -> list[tuple[str, float]]:
+    """The ``k`` guide sections that best match ``query``, best first, as (section, score).
+
+    A section scores by its best chunk plus half its similarity to the section as a whole (the
+    mean of its chunk vectors), so one stray chunk does not outrank a section about the topic.
+    With ``round``, sections of the other round are left out (general ones stay). ``query`` may
+    be several texts (a question and its key points): they are embedded together.
+    """
+    import numpy as np
+
+    from interviewer.embeddings import get_embeddings
+
+    settings = settings or Settings.from_env()
+    texts = [query] if isinstance(query, str) else list(query)
+    text = " ".join(t for t in texts if t and t.strip())
+    if not text:
+        return []
+    rounds = [round, "general"] if round else None
+    clauses = [
+        c
+        for c in (
+            {"round": {"$in": rounds}} if rounds else None,
+            {"guide": guide} if guide else None,
+        )
+        if c
+    ]
+    where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    got = vectorstore(settings).get(where=where, include=["embeddings", "metadatas"])
+    if not got["ids"]:
+        return []
+    vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    q = np.asarray(get_embeddings(settings).embed_query(text), dtype=np.float32)
+    sims = vectors @ q
+    by_section: dict[str, list[int]] = {}
+    for i, meta in enumerate(got["metadatas"]):
+        by_section.setdefault(meta["section"], []).append(i)
+    scored = []
+    for section, rows in by_section.items():
+        centre = vectors[rows].mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        scored.append((section, float(sims[rows].max() + 0.5 * centre @ q)))
+    scored.sort(key=lambda x: -x[1])
+    return scored[:k]
+
+
 def guide_chunks(guide: str, *, settings: Settings | None = None) -> list[Hit]:
     """Every chunk of one guide, in document order."""
     settings = settings or Settings.from_env()

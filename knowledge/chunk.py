@@ -61,6 +61,11 @@ class Chunk:
     text: str
     position: int
 
+    @property
+    def embed_text(self) -> str:
+        """What is embedded: the section path, then the text."""
+        return f"{self.section}\n{self.text}"
+
     def metadata(self) -> dict:
         """Chroma metadata (flat, scalar values only)."""
         return {

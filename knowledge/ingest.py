@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interviewer.config import Settings
+from interviewer.embeddings import get_embeddings
 from knowledge.chunk import Chunk, chunk_sections
 from knowledge.clean import parse_sections
-from knowledge.store import vectorstore
+from knowledge.store import collection, vectorstore
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 BUILTIN_GUIDE = GUIDES_DIR / "persistent-systems-ml-engineer.txt"
@@ -123,10 +124,14 @@ def store_guide(guide: Guide, settings: Settings) -> IngestResult:
     new = [c for c in guide.chunks if c.id not in existing]
     stale = sorted(existing - wanted)
     if new:
-        store.add_texts(
-            texts=[c.text for c in new],
-            metadatas=[c.metadata() for c in new],
+        # Each chunk is embedded with its section path in front (a contextual header), so a
+        # question about "ML fundamentals" finds that section even where its text is terse.
+        vectors = get_embeddings(settings).embed_documents([c.embed_text for c in new])
+        collection(settings).add(  # our own vectors: Chroma's downloading default is never used
             ids=[c.id for c in new],
+            embeddings=vectors,
+            documents=[c.text for c in new],
+            metadatas=[c.metadata() for c in new],
         )
     if stale:
         store.delete(ids=stale)

@@ -64,6 +64,14 @@ def vectorstore(settings: Settings) -> Chroma:
     )
 
 
+def collection(settings: Settings) -> chromadb.Collection:
+    """The raw Chroma collection (same one the LangChain store wraps), for adding our vectors."""
+    vectorstore(settings)  # creates it with the right metadata if missing
+    return _client(str(settings.chroma_dir.resolve())).get_collection(
+        collection_name(settings), embedding_function=None
+    )
+
+
 def hit_from(doc_id: str, text: str, meta: dict, score: float) -> Hit:
     """A Hit from Chroma's id, document and metadata."""
     return Hit(
