@@ -126,8 +126,9 @@ def list_guides(*, settings: Settings | None = None) -> list[dict]:
 
 
 def ensure_builtin(*, settings: Settings | None = None) -> IngestResult | None:
-    """Build the knowledge base from the built-in guide if it is missing; None when present."""
+    """Bring the built-in guide's chunks up to date (build them if missing, re-chunk if the
+    chunking settings or the guide changed); None when nothing had to change. Unchanged
+    chunks are never re-embedded, so this is cheap to call at every start."""
     settings = settings or Settings.from_env()
-    if vectorstore(settings).get(where={"guide": BUILTIN_GUIDE_ID}, limit=1, include=[])["ids"]:
-        return None
-    return ingest([BUILTIN_GUIDE], settings=settings)[0]
+    result = ingest([BUILTIN_GUIDE], settings=settings)[0]
+    return result if (result.added or result.removed) else None

@@ -1,0 +1,52 @@
+"""`mock-interview eval`: measure the grader, retrieval, injection robustness and round fit."""
+
+from __future__ import annotations
+
+import json
+
+from interviewer.cli import command
+from interviewer.config import Settings
+
+
+def add_parser(sub) -> None:
+    """Add the eval sub-command."""
+    p = sub.add_parser("eval", help="run the evals and write reports under evals/reports/")
+    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    p.add_argument("--mode", choices=["offline", "llm", "local"], default="offline")
+    p.add_argument("--calibrate", action="store_true",
+                   help="refit the offline grader on the dev split and save its parameters")
+    p.add_argument("--gate", action="store_true", help="exit 1 when a CI floor is not met")
+
+
+@command("eval")
+def cmd_eval(args, settings: Settings) -> int:
+    from interviewer.evaluation import runner
+    from interviewer.grader import PARAMS_PATH, load_params
+
+    if args.calibrate:
+        params = runner.calibrate()
+        PARAMS_PATH.write_text(json.dumps(params, indent=2) + "\n")
+        load_params.cache_clear()
+        print(f"calibrated on the dev split; parameters written to {PARAMS_PATH.name}")
+    if args.mode != "offline":
+        settings = Settings.from_env(mode=args.mode)
+    report = runner.run(settings, mode=args.mode)
+    js, md = runner.write_reports(report)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        a = report["agreement_test"]["all"]
+        r = report["retrieval"]["bank"]
+        print(f"grader (test, n={a['n']}): Spearman {a['spearman']}, Pearson {a['pearson']}, "
+              f"QWK {a['qwk']}, MAE {a['mae']}")
+        print(f"retrieval: recall@1 {r['recall@1']:.3f}, recall@3 {r['recall@3']:.3f}, "
+              f"MRR {r['mrr']}")
+        print(f"injection: largest mean raise of weak answers "
+              f"{report['injection']['max_weak_raise']:+.3f} points")
+        for name, g in report["gates"].items():
+            print(f"gate {name}: {g['value']} (floor {g['floor']}) "
+                  f"{'pass' if g['pass'] else 'FAIL'}")
+        print(f"reports: {md}, {js}")
+    if args.gate and not all(g["pass"] for g in report["gates"].values()):
+        return 1
+    return 0
