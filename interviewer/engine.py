@@ -102,7 +102,8 @@ class OfflineEngine:
         kp = ranked[min(n, len(ranked) - 1)]
         # A nudge, not the answer: the first half of the key point.
         words = kp.point.split()
-        return "Think about " + " ".join(words[: max(6, len(words) // 2)]).rstrip(",.;") + " ..."
+        start = " ".join(words[: max(6, len(words) // 2)]).rstrip(",.;")
+        return f"think about this: {start[0].lower()}{start[1:]} ..."
 
     def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str:
         text = f"Score: {grade.overall}/100. {grade.feedback}"

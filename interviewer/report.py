@@ -183,7 +183,7 @@ def report_markdown(report: Report) -> str:
         lines += [f"| {NAMES[c]} | {v:.1f} |" for c, v in report.criteria.items()]
     lines += ["", "### Per question"]
     for q in report.questions:
-        score = "skipped" if q.status == "skipped" else f"{q.overall}/100"
+        score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
         lines.append(f"{q.index + 1}. {md_escape(q.question)} · **{score}**")
     if report.strengths:
         lines += ["", "### Strengths"] + [f"- {md_escape(s)}" for s in report.strengths]
