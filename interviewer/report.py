@@ -190,7 +190,7 @@ def report_markdown(report: Report) -> str:
     if report.gaps:
         lines += ["", "### Top gaps"]
         lines += [
-            f"- {md_escape(g.point)} (re-read: *{g.guide_section or 'the guide'}*)"
+            f"- {md_escape(g.point)} (re-read: *{md_escape(g.guide_section) or 'the guide'}*)"
             for g in report.gaps
         ]
     return "\n".join(lines)

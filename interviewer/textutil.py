@@ -75,6 +75,9 @@ def normalise(text: str) -> str:
 
 def sentences(text: str, *, max_words: int = 40) -> list[str]:
     """Sentences of an answer; bullet lines and long run-ons are split further."""
+    # A single line break inside a sentence is a soft wrap (pasted or hard-wrapped text): join
+    # it, unless the next line starts a list item.
+    text = re.sub(r"(?<![.!?:;\n])\n(?!\s*([-*•]|\d+[.)])\s|\n)", " ", text)
     parts: list[str] = []
     for block in re.split(r"\n+|(?<=[.!?;])\s+(?=[\"'(A-Z0-9-])|(?<=[.!?])\s+", text):
         block = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", block).strip()

@@ -438,4 +438,24 @@ def calibrate(seed: int = 0) -> dict:
     _, params, w = best
     params["weights"] = {f: round(float(v), 4) for f, v in zip(FEATURES, w[:-1], strict=True)}
     params["bias"] = round(float(w[-1]), 4)
+    params.pop("isotonic", None)
+    # A monotone map from the linear score onto the labels (ranks unchanged), so expert answers
+    # reach the top of the scale and weak ones the bottom instead of both drifting to the mean.
+    from sklearn.isotonic import IsotonicRegression
+
+    g.params = params
+    raw = np.array(
+        [
+            g._score(f) if f["floor"] is None else 0.0
+            for f in (
+                g.features(Rubric.from_question(bank[r["question_id"]]), r["answer"]) for r in dev
+            )
+        ]
+    )
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y)
+    xs = np.linspace(0, 1, 21)
+    params["isotonic"] = {
+        "x": [round(float(x), 3) for x in xs],
+        "y": [round(float(v), 4) for v in iso.predict(xs)],
+    }
     return params

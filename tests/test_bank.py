@@ -1,0 +1,79 @@
+"""The question bank: schema validation, coverage of the guide, clear errors for broken files."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from interviewer.bank import BANK_DIR, TOPICS, BankError, load_bank, load_file
+from knowledge.clean import explicit_questions, parse_sections
+from knowledge.ingest import BUILTIN_GUIDE
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_bank()
+
+
+def test_bank_is_large_and_covers_every_topic(bank):
+    assert len(bank) >= 80
+    per_topic = {t: sum(q.topic == t for q in bank.values()) for t in TOPICS}
+    assert all(n >= 2 for n in per_topic.values()), per_topic
+    assert {q.round for q in bank.values()} == {"L1", "L2"}
+    assert {q.difficulty for q in bank.values()} == {1, 2, 3}
+
+
+def test_every_explicit_guide_question_is_in_the_bank(bank):
+    texts = {q.text: q for q in bank.values()}
+    guide = explicit_questions(parse_sections(BUILTIN_GUIDE.read_text(encoding="utf-8")))
+    assert len(guide) == 22
+    for text, section in guide:
+        assert text in texts, text
+        q = texts[text]
+        assert q.from_guide and q.guide_section == section
+
+
+def test_every_question_is_complete(bank):
+    sections = {s.title for s in parse_sections(BUILTIN_GUIDE.read_text(encoding="utf-8"))}
+    for q in bank.values():
+        assert 4 <= len(q.key_points) <= 8
+        assert all(kp.paraphrases for kp in q.key_points), q.id
+        assert q.red_flags and len(q.model_answer.split()) >= 80
+        assert 1 <= len(q.follow_ups) <= 3
+        assert q.guide_section in sections, (q.id, q.guide_section)
+
+
+def _write(tmp_path, data) -> object:
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_broken_file_names_the_file_question_and_field(tmp_path):
+    good = yaml.safe_load((BANK_DIR / "l1-ml-fundamentals.yaml").read_text())["questions"][0]
+    bad = {**good, "difficulty": 7}
+    with pytest.raises(BankError, match=r"broken\.yaml: question '.+': difficulty"):
+        load_file(_write(tmp_path, {"questions": [bad]}))
+    bad = {**good, "topic": "astrology"}
+    with pytest.raises(BankError, match="unknown topic 'astrology'"):
+        load_file(_write(tmp_path, {"questions": [bad]}))
+    bad = {**good, "key_points": good["key_points"][:2]}
+    with pytest.raises(BankError, match="key_points"):
+        load_file(_write(tmp_path, {"questions": [bad]}))
+    bad = {**good, "follow_ups": [{"key_point": "nope", "text": "What about the other thing?"}]}
+    with pytest.raises(BankError, match="unknown key point 'nope'"):
+        load_file(_write(tmp_path, {"questions": [bad]}))
+    bad = {**good, "surprise": 1}
+    with pytest.raises(BankError, match="surprise"):
+        load_file(_write(tmp_path, {"questions": [bad]}))
+    (tmp_path / "bad.yaml").write_text("questions: [unclosed")
+    with pytest.raises(BankError, match="bad.yaml: not valid YAML"):
+        load_file(tmp_path / "bad.yaml")
+
+
+def test_duplicate_ids_across_files_fail(tmp_path):
+    good = yaml.safe_load((BANK_DIR / "l1-ml-fundamentals.yaml").read_text())["questions"][0]
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump({"questions": [good]}))
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump({"questions": [good]}))
+    with pytest.raises(BankError, match="defined twice"):
+        load_bank(tmp_path)

@@ -1,0 +1,342 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright against app.py started on a
+free local port with the offline engine and its own data dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from interviewer.config import ConfigError, Settings
+from interviewer.ui import launch_kwargs
+from interviewer.ui_context import parse_auth
+from tests.ui_support import (
+    CHROMIUM,
+    bot_texts,
+    chromium,
+    download,
+    open_tab,
+    running_app,
+    wait_for_bot,
+    wait_idle,
+)
+
+XSS = "<img src=x onerror=alert(1)>"
+GOOD_ANSWER = (
+    "L1 regularisation adds the sum of absolute weights to the loss, which drives some weights "
+    "to exactly zero and so does feature selection. L2 adds the sum of squared weights, shrinking "
+    "all weights smoothly without zeroing them, which helps with correlated features. I would "
+    "pick L1 for sparse, interpretable models and L2 as the default against overfitting."
+)
+GUIDE = f"""# Feature Stores
+
+A feature store keeps offline features for training and online features for low-latency
+serving, so that training and serving compute features the same way (no training-serving skew).
+
+## Point-in-time joins
+
+Point-in-time correct joins stop label leakage when building training sets from event logs.
+Note {XSS} stays text.
+"""
+
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason=f"{CHROMIUM} missing: `make test` installs it (apt-get install chromium)",
+)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, built_kb):
+    """The app served from a subprocess for the whole module."""
+    root = tmp_path_factory.mktemp("app")
+    with running_app(root, built_kb) as (url, data, log):
+        yield url, root
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    """Playwright's driver (one per module: the sync API cannot nest)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, tmp_path_factory):
+    """One Chromium with a fresh profile for the module; the list of off-host requests."""
+    with chromium(playwright, tmp_path_factory.mktemp("chromium-profile")) as (context, outbound):
+        yield context, outbound
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """Where the screenshots of each tab go."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def page(app, browser):
+    """A new tab on the app; fails the test on any JavaScript dialog (an injected alert)."""
+    url, _ = app
+    context, outbound = browser
+    page = context.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(url)
+    page.wait_for_selector("#interview-chat")
+    wait_idle(page)
+    page.dialogs = dialogs
+    yield page
+    page.close()
+    assert outbound == [], f"requests left the machine: {outbound}"
+
+
+def say(page, button: str, text: str | None = None, contains: str | None = None) -> str:
+    """Type ``text`` (if any), press ``button`` and return the interviewer's settled reply."""
+    before = len(bot_texts(page))  # counted first: the reply's placeholder appears at once
+    if text is not None:
+        page.locator("#answer-box textarea").fill(text)
+    page.get_by_role("button", name=button, exact=True).click()
+    return wait_for_bot(page, before + 1, contains)
+
+
+def answer(page, text: str) -> str:
+    """Send an answer; the reply."""
+    return say(page, "Send answer", text)
+
+
+def assert_no_injected_image(page) -> None:
+    """The XSS payload must never become an element."""
+    assert page.locator("img[src='x']").count() == 0
+    assert page.evaluate("() => document.querySelectorAll('img[onerror]').length") == 0
+
+
+@needs_chromium
+def test_interview_report_transcripts_progress_practice(page, shots):
+    # -- Interview: 3-question L1 with feedback after each answer ------------------------------
+    page.get_by_role("button", name="Start interview").click()
+    first = wait_for_bot(page, 1, "Question 1 of 3")
+    assert "Welcome to your mock interview" in first
+    page.locator("#question-timer").get_by_text("Time on this question").wait_for()
+
+    assert "Hint (costs 10 points)" in say(page, "Hint", contains="Hint")
+
+    reply = answer(page, f"{GOOD_ANSWER}\n{XSS}")
+    while "Question 2 of 3" not in reply:  # an offline follow-up probe: answer it too
+        assert "Follow-up" in reply, reply
+        reply = answer(page, "It also interacts with the learning rate and feature scaling.")
+    assert "Score:" in reply
+
+    # The answer with an <img> tag shows as text; no element was created, no script ran.
+    users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()
+    assert any(XSS in u for u in users)
+    assert_no_injected_image(page)
+    card = page.locator("#scorecard").inner_text()
+    assert "Q1" in card and "/100" in card and "Technical depth" in card
+    assert "Covered:" in card or "Missed:" in card
+    page.screenshot(path=str(shots / "interview.png"), full_page=True)
+
+    assert "Skipped." in say(page, "Skip", contains="Question 3 of 3")
+
+    reply = answer(page, "I would use pandas groupby with transform to add per-group means.")
+    while "Report:" not in reply:
+        assert "Follow-up" in reply, reply
+        reply = answer(page, "Vectorised operations avoid Python loops and keep memory use low.")
+    assert "Round L1" in reply
+    page.wait_for_function("() => !document.querySelector('#question-timer').innerText.trim()")
+    page.screenshot(path=str(shots / "report.png"), full_page=True)
+
+    md = download(page, "Transcript (.md)")
+    assert "# Mock interview" in md and "**Hints used**" in md and "skipped" in md
+    assert "&lt;img src=x onerror=alert(1)&gt;" in md and XSS not in md
+    data = json.loads(download(page, "Transcript (.json)"))
+    turns = data["turns"]
+    assert data["session"]["status"] == "finished" and len(turns) == 3
+    assert turns[0]["hints"] and XSS in turns[0]["answer"] and turns[1]["status"] == "skipped"
+    html = download(page, "Transcript (.html)")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and XSS not in html
+    session_id = data["session"]["id"]
+
+    # -- Transcripts: the session is listed; open it as the graded transcript ----------------
+    open_tab(page, "Transcripts")
+    table = page.locator("#sessions-table")
+    assert session_id in table.inner_text() and "L1" in table.inner_text()
+    table.get_by_test_id("cell-0-6").click()
+    view = page.locator("#transcript-view")
+    view.get_by_text("Mock interview").wait_for()
+    assert "Score:" in view.inner_text() and XSS in view.inner_text()
+    assert_no_injected_image(page)
+    assert session_id in download(page, "Export .json")
+    page.screenshot(path=str(shots / "transcripts.png"), full_page=True)
+
+    # -- Progress: plots and weakest topics, with a way into practice -----------------------
+    open_tab(page, "Progress")
+    assert not page.locator("#progress-empty").is_visible()
+    plot = page.locator("#plot-criteria")
+    plot.locator("canvas, svg").first.wait_for()
+    assert "Scores per criterion" in plot.inner_text()
+    assert "Weakest topics" in page.locator("body").inner_text()
+    page.screenshot(path=str(shots / "progress.png"), full_page=True)
+    page.get_by_role("button", name="Practice this topic").click()
+    wait_idle(page)
+
+    # -- Practice: the weak topic's question, graded at once with model answer and passage ---
+    question = page.locator("#practice-question")
+    question.get_by_text("difficulty").wait_for()
+    page.locator("#practice-answer textarea").fill(f"{GOOD_ANSWER} {XSS}")
+    page.get_by_role("button", name="Grade my answer").click()
+    result = page.locator("#practice-result")
+    result.get_by_text("Model answer").wait_for()
+    text = result.inner_text()
+    assert "Your grade" in text and "/100" in text and "From the guide" in text
+    assert_no_injected_image(page)
+    page.screenshot(path=str(shots / "practice.png"), full_page=True)
+    page.get_by_role("button", name="Next question").click()
+    wait_idle(page)
+    assert result.inner_text().strip() == ""
+    assert "difficulty" in question.inner_text()
+    assert page.dialogs == []
+
+
+@needs_chromium
+def test_guides_upload_search_and_choice(page, app, shots):
+    _, root = app
+    guide = root / "feature-store-notes.md"
+    guide.write_text(GUIDE, encoding="utf-8")
+    empty = root / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+
+    open_tab(page, "Guides")
+    sections = page.locator("#guide-sections")
+    sections.get_by_text("(built-in)").wait_for()
+
+    upload = page.locator("#guide-upload input[type=file]")
+    upload.set_input_files(str(empty))
+    page.locator("#guide-status").get_by_text("empty").wait_for()
+    assert "empty.txt" in page.locator("#guide-status").inner_text()
+
+    page.locator("#guide-upload").get_by_role("button", name="Clear").click()
+    upload.set_input_files(str(guide))
+    page.locator("#guide-status").get_by_text("Ingested").wait_for()
+    assert "feature-store-notes" in page.locator("#guide-status").inner_text()
+    sections.get_by_text("Point-in-time joins").wait_for()
+    assert "feature-store-notes" in sections.inner_text()
+
+    page.locator("#guide-query textarea, #guide-query input").first.fill(
+        "avoid label leakage when building training sets"
+    )
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_function(
+        "() => document.querySelector('#guide-hits').innerText.includes('Point-in-time')"
+    )
+    assert_no_injected_image(page)
+    page.screenshot(path=str(shots / "guides.png"), full_page=True)
+
+    page.locator("#guide-pick input").click()
+    page.get_by_role("option", name="feature-store-notes").click()
+    wait_idle(page)
+    open_tab(page, "Interview")
+    notes = page.locator("#interview-notes").inner_text()
+    assert "feature-store-notes" in notes and "built-in guide" in notes
+    assert page.dialogs == []
+
+
+@needs_chromium
+def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
+    root = tmp_path_factory.mktemp("auth-app")
+    with running_app(root, built_kb, INTERVIEWER_AUTH="ana:pw-ana,ben:pw-ben") as (url, _, _):
+        with chromium(playwright, root / "profile") as (context, outbound):
+            page = context.new_page()
+            confirms: list[str] = []
+
+            def on_dialog(dialog):  # only the delete confirmation may ask anything
+                confirms.append(dialog.message)
+                dialog.accept()
+
+            page.on("dialog", on_dialog)
+
+            def login(user: str, password: str) -> None:
+                context.clear_cookies()
+                page.goto(url)
+                page.get_by_label("username").fill(user)
+                page.get_by_label("password").fill(password)
+                page.get_by_role("button", name="Login").click()
+                page.wait_for_selector("#interview-chat")
+                wait_idle(page)
+
+            # ana starts, leaves (a reload is a new browser session), and resumes in one click.
+            login("ana", "pw-ana")
+            assert "ana" in page.locator("#signed-in").inner_text()
+            page.get_by_role("button", name="Start interview").click()
+            question = wait_for_bot(page, 1, "Question 1 of 3").split("Question 1 of 3")[1]
+            page.reload()
+            page.wait_for_selector("#interview-chat")
+            wait_idle(page)
+            page.get_by_role("button", name="Resume", exact=True).click()
+            resumed = wait_for_bot(page, 1, "Welcome back")
+            assert question.split(":", 1)[1].strip()[:40] in resumed
+            say(page, "End", contains="Report:")
+            assert not page.get_by_role("button", name="Resume", exact=True).is_visible()
+            open_tab(page, "Transcripts")
+            assert "L1" in page.locator("#sessions-table").inner_text()
+
+            # ben sees none of ana's sessions; he deletes his own after a confirmation.
+            login("ben", "pw-ben")
+            assert not page.get_by_role("button", name="Resume", exact=True).is_visible()
+            open_tab(page, "Transcripts")
+            assert "No sessions yet" in page.locator("body").inner_text()
+            open_tab(page, "Progress")
+            assert page.locator("#progress-empty").get_by_text("No graded answers yet").is_visible()
+            assert not page.locator("#plot-criteria").is_visible()
+            open_tab(page, "Interview")
+            page.get_by_role("button", name="Start interview").click()
+            wait_for_bot(page, 1, "Question 1")
+            say(page, "End", contains="Report:")
+            open_tab(page, "Transcripts")
+            page.locator("#sessions-table").get_by_test_id("cell-0-6").click()
+            page.locator("#transcript-view").get_by_text("Mock interview").wait_for()
+            page.get_by_role("button", name="Delete", exact=True).click()
+            page.get_by_text("Deleted session").wait_for()
+            assert confirms and "Delete this session" in confirms[0]
+            assert page.locator("#sessions-table").get_by_test_id("cell-0-6").count() == 0
+            assert outbound == []
+
+
+def test_deployment_defaults():
+    s = Settings.from_env({"INTERVIEWER_DATA_DIR": "/tmp/x"})
+    kw = launch_kwargs(s)
+    assert kw["server_name"] == "127.0.0.1" and kw["share"] is False and kw["auth"] is None
+    assert kw["max_file_size"] == s.max_guide_bytes and not kw.get("allowed_paths")
+    assert kw["enable_monitoring"] is False and kw["mcp_server"] is False
+    shared = Settings.from_env({"INTERVIEWER_AUTH": "ana:pw:1, ben:pw2"})
+    assert launch_kwargs(shared)["auth"] == [("ana", "pw:1"), ("ben", "pw2")]
+    for bad in ("ana", "ana:", ":pw", "ana:pw,,ben:pw"):
+        with pytest.raises(ConfigError, match="INTERVIEWER_AUTH"):
+            parse_auth(bad)
+
+
+def test_llm_mode_offered_only_when_the_endpoint_answers(data_dir):
+    from interviewer.engine import OfflineEngine
+    from interviewer.llm_engine import LLMEngine
+    from interviewer.ui_context import AppContext
+    from tests.fake_openai import FakeOpenAI
+
+    down = Settings.from_env(mode="llm", openai_base_url="http://127.0.0.1:9/v1")
+    ctx = AppContext.create(down)
+    assert not ctx.llm_available and ctx.llm_problem
+    assert isinstance(ctx.engine("llm"), OfflineEngine)  # falls back, never hangs
+
+    with FakeOpenAI() as srv:
+        up = Settings.from_env(mode="llm", openai_base_url=srv.base_url, openai_api_key="k")
+        ctx = AppContext.create(up)
+        assert ctx.llm_available and ctx.llm_label == f"LLM: {up.chat_model}"
+        engine = ctx.engine("llm", guide="my-notes")
+        assert isinstance(engine, LLMEngine) and engine.guide == "my-notes"
+        assert isinstance(ctx.engine("offline"), OfflineEngine)
