@@ -57,6 +57,9 @@ class Rubric:
     red_flags: list[str] = field(default_factory=list)
     model_answer: str = ""
     question_id: str = "adhoc"
+    # A behavioural question's good answer is the candidate's own story, far from the model
+    # answer's story: whole-answer similarity says nothing about its relevance.
+    own_story: bool = False
 
     @classmethod
     def from_question(cls, q: Question) -> Rubric:
@@ -69,6 +72,7 @@ class Rubric:
             red_flags=list(q.red_flags),
             model_answer=q.model_answer,
             question_id=q.id,
+            own_story=q.group == "behavioural",
         )
 
     @classmethod
@@ -286,7 +290,15 @@ class OfflineGrader:
 
         relevance = max(float(q_sim.max()), float(max(kp_sem) if kp_sem else 0.0))
         floor = None
-        if relevance < p["off_topic_sim"] and feats["coverage"] < 0.15:
+        # As a whole, the answer is about something else: far from both the question and the
+        # model answer (a fluent answer to another question shares only generic ML words).
+        if rubric.own_story:  # only the question says what a story must be about
+            elsewhere = float(doc_vec @ q_vec) < p["off_topic_story"]
+        else:
+            elsewhere = max(float(doc_vec @ ref_vec), float(doc_vec @ q_vec)) < p["off_topic_doc"]
+        if (relevance < p["off_topic_sim"] and feats["coverage"] < 0.15) or (
+            elsewhere and feats["coverage"] < 0.45
+        ):
             floor = "off-topic"
         return _Analysis(content, injected, feats, kp_cov, kp_best, red_hits, floor)
 
