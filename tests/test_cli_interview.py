@@ -1,0 +1,161 @@
+"""`mock-interview interview`, `grade` and `eval` as a user runs them, including kill -9 resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from interviewer.bank import default_bank
+from interviewer.cli import main
+from interviewer.store import Store
+
+EXE = str(Path(sys.executable).with_name("mock-interview"))
+
+
+def test_scripted_interview_prints_a_json_report(tmp_path, capsys):
+    answers = tmp_path / "answers.txt"
+    answers.write_text(
+        "Bagging averages models trained in parallel on bootstrap samples.\n"
+        "/hint\nnot sure\n/skip\n/end\n"
+    )
+    code = main(
+        [
+            "interview",
+            "--round",
+            "L1",
+            "--questions",
+            "3",
+            "--seed",
+            "3",
+            "--answers-file",
+            str(answers),
+            "--json",
+        ]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "finished"
+    statuses = [q["status"] for q in out["report"]["questions"]]
+    assert statuses == ["answered", "skipped", "pending"]
+    assert out["report"]["signal"]
+
+
+def test_grade_jsonl_with_labels_reports_agreement(tmp_path, capsys):
+    bank = default_bank()
+    q = bank["l1-bagging-vs-boosting"]
+    rows = [
+        {"id": "a", "question_id": q.id, "answer": q.model_answer, "score": 5},
+        {
+            "id": "b",
+            "question": q.text,
+            "reference_answer": q.model_answer,
+            "answer": "",
+            "score": 1,
+        },
+        {
+            "id": "c",
+            "question": "What is a feature store?",
+            "answer": "It serves features.",
+            "rubric": {"key_points": ["serves the same features online and offline"]},
+            "score": 3,
+        },
+        {"id": "d", "question_id": "l2-detect-data-drift", "answer": "I don't know", "score": 1},
+    ]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("\n".join(json.dumps(r) for r in rows))
+    out_path = tmp_path / "out.jsonl"
+    assert main(["grade", "--input", str(inp), "--output", str(out_path)]) == 0
+    graded = [json.loads(x) for x in out_path.read_text().splitlines()]
+    assert [g["id"] for g in graded] == ["a", "b", "c", "d"]
+    assert graded[0]["score"] >= 0.8 and graded[1]["score"] == 0 and graded[3]["score"] == 0
+    assert set(graded[0]) >= {"score", "criteria", "covered", "missed", "flags"}
+    agreement = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert agreement["n"] == 4 and agreement["agreement"]["spearman"] > 0.5
+
+
+def test_grade_rejects_bad_input_with_the_line_number(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "q", "answer": "a", "reference_answer": "r"}\n{"question": "q"}\n')
+    assert main(["grade", "--input", str(bad)]) == 2
+    assert "bad.jsonl:2: 'answer'" in capsys.readouterr().err
+    bad.write_text("not json\n")
+    assert main(["grade", "--input", str(bad)]) == 2
+
+
+def _wait_for(predicate, timeout=240.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    bank = default_bank()
+    proc = subprocess.Popen(
+        [
+            EXE,
+            "interview",
+            "--round",
+            "L1",
+            "--questions",
+            "3",
+            "--seed",
+            "11",
+            "--follow-ups",
+            "0",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    store = Store()
+    try:
+        session = _wait_for(lambda: store.list_sessions(user_id="local"))[0]["id"]
+        _, turns = store.load_session(session, user_id="local")
+        proc.stdin.write(bank[turns[0].question_id].model_answer.replace("\n", " ") + "\n")
+        proc.stdin.flush()
+
+        def second_asked():
+            _, ts = store.load_session(session, user_id="local")
+            return len(ts) == 2 and ts[0].grade is not None and ts
+
+        turns = _wait_for(second_asked)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    first_grade = turns[0].grade
+    pending = turns[1]
+    answers = tmp_path / "rest.txt"
+    answers.write_text("not sure\nno idea\n")
+    out = subprocess.run(
+        [EXE, "interview", "--resume", session, "--answers-file", str(answers), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    assert f"Question {pending.index + 1}: {pending.question}" in out.stderr
+    report = json.loads(out.stdout)["report"]
+    assert report["questions"][0]["overall"] == first_grade.overall
+    assert [q["question"] for q in report["questions"]][:2] == [turns[0].question, pending.question]
+    info, final = store.load_session(session, user_id="local")
+    assert info.status == "finished" and len(final) == 3 and final[0].grade == first_grade
+    assert final[1].answer == "not sure"
+    bad = subprocess.run(
+        [EXE, "interview", "--resume", "nope"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert bad.returncode == 2 and "nope" in bad.stderr

@@ -1,0 +1,57 @@
+"""Eval metrics, and the CI gate: the offline eval on the test split must meet its floors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from interviewer.evaluation import metrics, runner
+from interviewer.prompts import PromptError, load, render
+
+
+def test_agreement_metrics_on_known_values():
+    perfect = metrics.agreement([0, 0.25, 0.5, 0.75, 1], [0, 0.25, 0.5, 0.75, 1])
+    assert perfect["spearman"] == 1 and perfect["qwk"] == 1 and perfect["mae"] == 0
+    reversed_ = metrics.agreement([0, 0.25, 0.5, 0.75, 1], [1, 0.75, 0.5, 0.25, 0])
+    assert reversed_["spearman"] == -1 and reversed_["qwk"] < 0
+    assert metrics.recall_at([1, 2, None, 4], 3) == 0.5
+    assert metrics.mrr([1, 2, None, 4]) == pytest.approx((1 + 0.5 + 0.25) / 4)
+
+
+def test_labelled_data_is_big_enough_and_split_by_question():
+    rows = runner.load_labelled()
+    by_q = {}
+    for r in rows:
+        by_q.setdefault(r["question_id"], []).append(r)
+        assert 1 <= r["label"] <= 5 and r["style"]
+    assert len(by_q) >= 40 and all(len(v) >= 5 for v in by_q.values())
+    for answers in by_q.values():
+        assert len({a["split"] for a in answers}) == 1  # a question never spans splits
+    styles = {r["style"] for r in rows}
+    assert len(styles) == 10
+    assert {r["split"] for r in rows} == {"dev", "test"}
+
+
+def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path):
+    report = runner.run(kb_settings)
+    failing = {k: v for k, v in report["gates"].items() if not v["pass"]}
+    assert not failing, json.dumps(failing)
+    assert report["consistency"]["max_abs_diff"] == 0
+    assert report["round_fit"]["fit"] == 1.0
+    assert report["injection"]["attacks"] >= 40
+    assert report["injection"]["honest_discussion"]["min_change"] >= -0.25
+    js, md = runner.write_reports(report, tmp_path)
+    assert json.loads(js.read_text())["gates"] and "Grader agreement" in md.read_text()
+
+
+def test_prompts_are_versioned_and_fail_loudly_on_missing_variables(tmp_path):
+    judge = load("judge")
+    assert judge.version >= 1 and {"question", "key_points"} <= judge.variables
+    with pytest.raises(PromptError, match="needs"):
+        render("judge", question="q")
+    (tmp_path / "broken.md").write_text("no header here")
+    with pytest.raises(PromptError, match="version"):
+        load("broken", tmp_path)
+    with pytest.raises(PromptError, match="no prompt file"):
+        load("missing", tmp_path)

@@ -1,0 +1,143 @@
+"""The interview flow end to end, offline, with scripted candidates and a real SQLite store."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.bank import TOPICS, default_bank
+from interviewer.interview import HINT_PENALTY, Interview, InterviewError
+from interviewer.models import MAX_ANSWER_CHARS
+from interviewer.store import Store
+
+
+@pytest.fixture
+def store():
+    s = Store()
+    yield s
+    s.close()
+
+
+def _sit(iv: Interview, answer_for) -> list:
+    replies = [iv.start()]
+    while not iv.done:
+        turn = iv.current
+        replies.append(iv.answer(answer_for(turn, iv.phase)))
+    return replies
+
+
+def test_strong_candidate_passes_and_report_is_complete(store):
+    bank = default_bank()
+    iv = Interview(round="L1", questions=3, store=store, seed=7)
+    replies = _sit(iv, lambda t, phase: bank[t.question_id].model_answer)
+    report = iv.report()
+    assert replies[-1].done and report.passed and report.overall >= 80
+    assert report.signal in ("hire", "strong hire")
+    assert len(report.questions) == 3 and all(q.overall >= 80 for q in report.questions)
+    groups = [bank[t.question_id].group for t in iv.turns]
+    assert set(groups) == {"ml-fundamentals", "python-data"}
+    assert len({t.question_id for t in iv.turns}) == 3
+    # everything is in the store, finished, with grades
+    info, turns = store.load_session(iv.info.id, user_id="local")
+    assert info.status == "finished" and info.summary["signal"] == report.signal
+    assert [t.grade.overall for t in turns] == [t.grade.overall for t in iv.turns]
+
+
+def test_weak_candidate_gets_follow_ups_gaps_and_no_hire(store):
+    iv = Interview(round="L2", questions=3, store=store, seed=3)
+    replies = _sit(iv, lambda t, phase: "I would use machine learning and monitor it.")
+    kinds = [r.kind for r in replies]
+    assert kinds.count("follow_up") == 3  # one probe per question (the default budget)
+    report = iv.report()
+    assert not report.passed and report.signal in ("no hire", "strong no hire", "lean no hire")
+    assert len(report.gaps) == 3 and all(g.guide_section for g in report.gaps)
+    assert report.reread
+    assert sum(TOPICS[t.topic][1] == "behavioural" for t in iv.turns) == 1
+    assert all(TOPICS[t.topic][0] == "L2" for t in iv.turns)
+
+
+def test_empty_answers_get_the_minimum_and_no_probe(store):
+    iv = Interview(round="L1", questions=2, store=store, seed=1)
+    replies = _sit(iv, lambda t, phase: "")
+    assert "follow_up" not in [r.kind for r in replies]
+    assert all(t.grade.overall == 0 for t in iv.turns)
+    assert iv.report().signal == "strong no hire"
+
+
+def test_commands_hint_repeat_skip_end(store):
+    bank = default_bank()
+    iv = Interview(round="L1", questions=3, store=store, seed=5, follow_ups=0)
+    first = iv.start()
+    q1 = bank[first.turn.question_id]
+    assert iv.command("repeat").text == q1.text
+    hint = iv.command("hint")
+    assert hint.kind == "hint" and str(HINT_PENALTY) in hint.text
+    graded = iv.answer(q1.model_answer)
+    turn1 = iv.turns[0]
+    assert turn1.hints and turn1.grade.hint_penalty == HINT_PENALTY
+    assert graded.grade is not None and turn1.commands == ["repeat", "hint"]
+    skipped = iv.answer("/skip")
+    assert iv.turns[1].status == "skipped" and skipped.text.startswith("Skipped.")
+    end = iv.command("end")
+    assert end.done and iv.info.status == "finished"
+    report = iv.report()
+    statuses = [q.status for q in report.questions]
+    assert statuses == ["answered", "skipped", "pending"]
+    assert report.questions[1].overall == 0  # a skipped question counts as 0
+    with pytest.raises(InterviewError):
+        iv.command("dance")
+
+
+def test_feedback_at_the_end_hides_grades_until_the_report(store):
+    bank = default_bank()
+    iv = Interview(round="L1", questions=2, feedback="end", store=store, seed=2, follow_ups=0)
+    iv.start()
+    reply = iv.answer(bank[iv.current.question_id].model_answer)
+    assert reply.grade is None and "Score:" not in reply.text
+    final = iv.answer("not sure")
+    assert final.done and "Report" in final.text
+
+
+def test_too_long_answer_is_refused_and_nothing_is_lost(store):
+    iv = Interview(round="L1", questions=1, store=store, seed=1)
+    iv.start()
+    with pytest.raises(InterviewError, match=str(MAX_ANSWER_CHARS)):
+        iv.answer("x" * (MAX_ANSWER_CHARS + 1))
+    _, turns = store.load_session(iv.info.id, user_id="local")
+    assert turns[0].answer is None and iv.phase == "awaiting_answer"
+    iv.answer("Unicode survives verbatim: naïve café — 数据 🚀")
+    _, turns = store.load_session(iv.info.id, user_id="local")
+    assert turns[0].answer == "Unicode survives verbatim: naïve café — 数据 🚀"
+
+
+def test_full_loop_stops_after_failed_l1_and_continues_after_passed_l1(store):
+    bank = default_bank()
+    failed = Interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
+    _sit(failed, lambda t, phase: "no idea")
+    assert {t.round for t in failed.turns} == {"L1"} and "not unlocked" in failed.report().note
+    passed = Interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
+    _sit(passed, lambda t, phase: bank[t.question_id].model_answer)
+    assert [t.round for t in passed.turns] == ["L1", "L1", "L2", "L2"]
+    assert set(passed.report().rounds) == {"L1", "L2"}
+
+
+def test_no_question_repeats_across_recent_sessions(store):
+    first = Interview(round="L1", questions=4, store=store, seed=1, follow_ups=0)
+    _sit(first, lambda t, phase: "pass")
+    second = Interview(round="L1", questions=4, store=store, seed=1, follow_ups=0)
+    _sit(second, lambda t, phase: "pass")
+    assert not {t.question_id for t in first.turns} & {t.question_id for t in second.turns}
+
+
+def test_resume_in_process_asks_the_pending_question_again(store):
+    bank = default_bank()
+    iv = Interview(round="L1", questions=2, store=store, seed=9, follow_ups=0)
+    iv.start()
+    iv.answer(bank[iv.current.question_id].model_answer)
+    pending = iv.current.question
+    again, reply = Interview.resume(store, iv.info.id, user_id="local")
+    assert reply.kind == "question" and pending in reply.text
+    assert again.turns[0].grade == iv.turns[0].grade
+    final = again.answer("not sure")
+    assert final.done
+    with pytest.raises(KeyError):
+        Interview.resume(store, iv.info.id, user_id="someone-else")
