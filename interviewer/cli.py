@@ -93,11 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("app", help="start the web app")
 
-    from interviewer import cli_eval, cli_interview, cli_transcripts
+    from interviewer import cli_eval, cli_interview, cli_local, cli_transcripts
 
     cli_interview.add_parsers(sub)
     cli_eval.add_parser(sub)
     cli_transcripts.add_parser(sub)
+    cli_local.add_parser(sub)
     return parser
 
 

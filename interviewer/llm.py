@@ -10,7 +10,7 @@ import httpx
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from interviewer import tokens
 from interviewer.config import Settings
@@ -65,19 +65,31 @@ def translate(exc: BaseException) -> LLMError:
     return LLMUnavailable(f"the LLM call failed ({exc.__class__.__name__})")
 
 
+def is_openai(settings: Settings) -> bool:
+    """Whether the endpoint is OpenAI itself (no base URL, or api.openai.com)."""
+    base = settings.openai_base_url or ""
+    return not base or "api.openai.com" in base
+
+
 def structured_method(settings: Settings) -> str:
     """json_schema for OpenAI itself; function_calling for other servers (llama.cpp's server
     answers HTTP 500 to response_format json_schema, and vLLM/Ollama support tools)."""
     if settings.structured_method != "auto":
         return settings.structured_method
-    base = settings.openai_base_url or ""
-    return "json_schema" if (not base or "api.openai.com" in base) else "function_calling"
+    return "json_schema" if is_openai(settings) else "function_calling"
 
 
 def chat_model(settings: Settings, *, model: str | None = None, temperature: float = 0.3):
-    """A ChatOpenAI for the configured endpoint, with bounded retries and a deadline."""
+    """A ChatOpenAI for the endpoint, with bounded retries, a deadline and a reply length cap."""
     from langchain_openai import ChatOpenAI
 
+    # LangChain sends the cap as max_completion_tokens, which only OpenAI knows; llama.cpp's
+    # server ignores it and writes until its context is full, so other servers get max_tokens.
+    cap = (
+        {"max_tokens": settings.llm_max_tokens}
+        if is_openai(settings)
+        else {"extra_body": {"max_tokens": settings.llm_max_tokens}}
+    )
     return ChatOpenAI(
         model=model or settings.chat_model,
         base_url=settings.openai_base_url,
@@ -86,6 +98,7 @@ def chat_model(settings: Settings, *, model: str | None = None, temperature: flo
         max_retries=settings.llm_retries,
         temperature=temperature,
         stream_usage=True,
+        **cap,
     )
 
 
@@ -145,27 +158,68 @@ def stream_text(
     return "".join(parts), final, None
 
 
+def wire_schema(schema: type[BaseModel]) -> dict:
+    """The JSON schema sent as a function's parameters: no string bounds, small ranges as enums."""
+    # Servers such as llama.cpp's compile it into a sampling grammar: string length bounds blow
+    # the grammar up (llama-cpp-python's server process dies on the judge's 600-character
+    # rationale) and integer bounds are ignored. The reply is still validated strictly against
+    # the pydantic model.
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items()}
+        if out.get("type") == "string":
+            out.pop("maxLength", None)
+            out.pop("minLength", None)
+        lo, hi = out.get("minimum"), out.get("maximum")
+        if out.get("type") == "integer" and lo is not None and hi is not None and hi - lo <= 100:
+            del out["minimum"], out["maximum"]
+            out["enum"] = list(range(int(lo), int(hi) + 1))
+        return out
+
+    return walk(schema.model_json_schema())
+
+
 def invoke_structured(
-    model: BaseChatModel, schema: type[BaseModel], messages, *, method: str, tries: int = 2
+    model: BaseChatModel,
+    schema: type[BaseModel],
+    messages,
+    *,
+    method: str,
+    tries: int = 2,
+    usage: Usage | None = None,
 ) -> tuple[BaseModel, AIMessage | None]:
     """Structured output validated strictly by pydantic; a malformed result is retried once,
     then LLMBadOutput. Transport errors are raised as LLMError at once (the client already
     retried them)."""
-    runnable = model.with_structured_output(schema, method=method, include_raw=True)
+    # Every attempt goes into ``usage``, failed ones too: they were billed all the same.
+    wire = wire_schema(schema) if method == "function_calling" else schema
+    runnable = model.with_structured_output(wire, method=method, include_raw=True)
     last: Exception | None = None
     for _ in range(tries):
         try:
             out = runnable.invoke(messages)
         except Exception as exc:  # noqa: BLE001
+            if usage is not None:
+                usage.add(messages, None)
             err = translate(exc)
             if not isinstance(err, LLMBadOutput):
                 raise err from exc
             last = err
             continue
         parsed, raw = out.get("parsed"), out.get("raw")
-        if isinstance(parsed, schema) and out.get("parsing_error") is None:
-            return parsed, raw
-        last = out.get("parsing_error") or LLMBadOutput("no structured output")
+        if usage is not None:
+            usage.add(messages, raw)
+        last = out.get("parsing_error")
+        if last is None and parsed is not None:
+            try:
+                return schema.model_validate(parsed), raw
+            except ValidationError as exc:
+                last = exc
+        last = last or LLMBadOutput("no structured output")
     raise LLMBadOutput(f"the model's output did not validate ({last.__class__.__name__})")
 
 
@@ -180,6 +234,8 @@ def check_endpoint(settings: Settings, *, timeout: float = 5.0) -> str | None:
     start = time.monotonic()
     try:
         client.models.list()
+    except openai.NotFoundError:
+        return None  # it answered and took the key; it just does not list its models
     except Exception as exc:  # noqa: BLE001
         err = translate(exc)
         where = settings.openai_base_url or "api.openai.com"

@@ -34,6 +34,10 @@ from interviewer.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
 # The judge may score below the offline coverage grade (it catches errors similarity misses) but
 # not more than this many points above it; when it tries, the lower score stands, flagged.
 JUDGE_MARGIN = 20
+# Nor more than this many points below it: a small model's judge scores even model answers near
+# 0 (SmolLM2-135M: QWK 0.11 against the labels with no floor, 0.72 with it, offline alone 0.83),
+# so beyond this the coverage grade stands, flagged. A wrong central claim still costs up to 30.
+JUDGE_FLOOR_MARGIN = 30
 MAX_REPLY_WORDS = 120
 
 GROUP_QUERIES = {
@@ -112,6 +116,7 @@ class LLMEngine:
         self, settings: Settings, *, chat=None, judge=None, grader=None, guide: str | None = None
     ):
         self.settings = settings
+        self.name = "local" if settings.mode == "local" else "llm"
         self.model = settings.chat_model
         self.judge_model_name = settings.judge_model or settings.chat_model
         self.chat = chat or chat_model(settings)
@@ -240,8 +245,9 @@ class LLMEngine:
             passages="\n\n".join(budget_passages),
         )
         msgs = self._messages(system, "Write the question now.")
-        out, raw = invoke_structured(self.chat, GeneratedQuestion, msgs, method=self.method)
-        self.usage.add(msgs, raw)
+        out, _ = invoke_structured(
+            self.chat, GeneratedQuestion, msgs, method=self.method, usage=self.usage
+        )
         topic = out.topic if out.topic in topics else topics[0]
         kps = [
             KeyPoint(
@@ -329,11 +335,16 @@ class LLMEngine:
 
     # -- judging -----------------------------------------------------------------------------
     def judge(self, q: Question, answer: str) -> tuple[Grade, dict]:
+        grade, _ = self.judge_detail(q, answer)
+        return grade, self.take_usage()
+
+    def judge_detail(self, q: Question, answer: str) -> tuple[Grade, JudgeOutput | None]:
+        """The cross-checked grade and the judge's own output (None when the offline one stands)."""
         offline, _ = self.offline.judge(q, answer)
         if offline.flags and any(
             f in offline.flags for f in ("no answer", "gibberish", "no answer (I don't know)")
         ):
-            return offline, self.take_usage()
+            return offline, None
         system = prompts.render(
             "judge",
             question=q.text,
@@ -345,10 +356,10 @@ class LLMEngine:
         safe = answer.replace("</answer>", "</ answer>").replace("<answer>", "< answer>")
         msgs = self._messages(system, prompts.render("judge_user", answer=safe))
         try:
-            out, raw = invoke_structured(self.judge_llm, JudgeOutput, msgs, method=self.method)
-            self.judge_usage.add(msgs, raw)
+            out, _ = invoke_structured(
+                self.judge_llm, JudgeOutput, msgs, method=self.method, usage=self.judge_usage
+            )
         except LLMError as exc:
-            self.judge_usage.add(msgs, None)
             self.last_error = str(exc)
             reason = "malformed judgement" if isinstance(exc, LLMBadOutput) else str(exc)
             fallback = offline.model_copy(
@@ -357,8 +368,8 @@ class LLMEngine:
                     "flags": [*offline.flags, f"offline grade used: {reason}"],
                 }
             )
-            return fallback, self.take_usage()
-        return self._combine(q, answer, out, offline), self.take_usage()
+            return fallback, None
+        return self._combine(q, answer, out, offline), out
 
     def _combine(self, q: Question, answer: str, out: JudgeOutput, offline: Grade) -> Grade:
         flat = " ".join(answer.split())
@@ -391,6 +402,16 @@ class LLMEngine:
             overall = offline.overall
             criteria = {
                 c: s.model_copy(update={"score": min(s.score, offline.criteria[c].score + 1)})
+                for c, s in criteria.items()
+            }
+        elif overall < offline.overall - JUDGE_FLOOR_MARGIN:
+            flags.append(
+                f"needs review: the LLM judge gave {overall}, more than {JUDGE_FLOOR_MARGIN} "
+                f"below the coverage grade {offline.overall}; the coverage grade stands"
+            )
+            overall = offline.overall
+            criteria = {
+                c: s.model_copy(update={"score": max(s.score, offline.criteria[c].score - 1)})
                 for c, s in criteria.items()
             }
         return Grade(

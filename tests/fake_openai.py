@@ -69,13 +69,16 @@ class FakeOpenAI:
 
     def __init__(self):
         self.requests: list[dict] = []
+        self.times: list[float] = []  # time.monotonic() of each request in ``requests``
         self.faults: list[str] = []  # consumed one per chat request: "429", "500", "503",
-        # "hang", "malformed", "bad_judgement", "cut_stream"
+        # "hang", "malformed", "bad_judgement", "cut_stream", "auth"; anything else: no fault
         self.judge = dict(JUDGE)
         self.reply_text = "Thanks. Let us continue."
         self.hang_seconds = 5.0
+        self.api_key: str | None = None  # when set, every other key gets 401 (models too)
         self._n = 0
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # ends hanging requests when the server stops
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -89,6 +92,7 @@ class FakeOpenAI:
         return self
 
     def __exit__(self, *exc):
+        self._closing.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -117,7 +121,17 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _key_rejected(self) -> bool:
+                if fake.api_key is None:
+                    return False
+                if self.headers.get("Authorization") == f"Bearer {fake.api_key}":
+                    return False
+                self._send(401, b'{"error": {"message": "Incorrect API key provided"}}')
+                return True
+
             def do_GET(self):
+                if self._key_rejected():
+                    return
                 if self.path.rstrip("/").endswith("/models"):
                     self._send(
                         200,
@@ -137,6 +151,9 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append(body)
+                fake.times.append(time.monotonic())
+                if self._key_rejected():
+                    return
                 fault = fake._next_fault()
                 if fault == "429":
                     return self._send(
@@ -145,8 +162,11 @@ class FakeOpenAI:
                 if fault in ("500", "503"):
                     return self._send(int(fault), b'{"error": {"message": "boom"}}')
                 if fault == "hang":
-                    time.sleep(fake.hang_seconds)
-                    return self._send(200, b"{}")
+                    fake._closing.wait(fake.hang_seconds)
+                    try:
+                        return self._send(200, b"{}")
+                    except OSError:  # the client gave up long ago
+                        return None
                 if fault == "malformed":
                     return self._send(200, b'{"id": "x", "choices": [ {"mess')
                 if fault == "auth":

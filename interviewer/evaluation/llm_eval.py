@@ -1,0 +1,121 @@
+"""The LLM judge on the labelled eval set: agreement with the labels with and without the offline
+cross-check, how often it returns a valid judgement, and how much it moves between runs."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from interviewer.config import Settings
+from interviewer.evaluation.metrics import agreement
+
+
+def _sample(rows: list[dict], limit: int | None, seed: int) -> list[dict]:
+    """Up to ``limit`` rows, spread over questions and labels (not the first file's rows)."""
+    if limit is None or limit >= len(rows):
+        return list(rows)
+    picked = random.Random(seed).sample(range(len(rows)), limit)
+    return [rows[i] for i in sorted(picked)]
+
+
+def llm_agreement(
+    settings: Settings,
+    bank,
+    rows: list[dict],
+    *,
+    limit: int | None = None,
+    runs: int = 3,
+    spread_answers: int = 5,
+    seed: int = 0,
+    engine=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Agreement of the LLM judge with the labels, with and without the offline cross-check."""
+    # ``limit`` caps the answers graded (a CPU-bound local model is slow); the first
+    # ``spread_answers`` of them are judged ``runs`` times to measure the spread.
+    from interviewer.session import make_engine
+
+    engine = engine or make_engine(settings)
+    rows = [r for r in _sample(rows, limit, seed) if r["question_id"] in bank]
+    labels, offline, crossed, judged, items = [], [], [], [], []
+    capped = fallbacks = 0
+    start = time.monotonic()
+    first_runs: list[tuple[int | None, int]] = []
+    for i, r in enumerate(rows):
+        q = bank[r["question_id"]]
+        off, _ = engine.offline.judge(q, r["answer"])
+        grade, out = engine.judge_detail(q, r["answer"])
+        labels.append((r["label"] - 1) / 4)
+        offline.append(off.score)
+        crossed.append(grade.score)
+        judged.append(None if out is None else out.overall / 100)
+        capped += any(f.startswith("needs review") for f in grade.flags)
+        fallbacks += grade.source == "offline-fallback"
+        items.append(
+            {
+                "question_id": r["question_id"],
+                "label": r["label"],
+                "offline": off.overall,
+                "judge": None if out is None else out.overall,
+                "cross_checked": grade.overall,
+                "source": grade.source,
+            }
+        )
+        if i < spread_answers:
+            first_runs.append((out.overall if out else None, grade.overall))
+        if progress is not None:
+            progress(i + 1, len(rows))
+    seconds = time.monotonic() - start
+    valid = [i for i, j in enumerate(judged) if j is not None]
+    usage = engine.take_usage()
+
+    spread = _spread(engine, bank, rows[:spread_answers], runs, first_runs)
+
+    def pick(xs: list) -> list:
+        return [xs[i] for i in valid]
+
+    return {
+        "judge_model": engine.judge_model_name,
+        "endpoint": settings.openai_base_url if settings.mode != "local" else "local",
+        "structured_method": engine.method,
+        "answers": len(rows),
+        "valid_judgements": len(valid),
+        "fell_back_to_offline": fallbacks,
+        "capped_by_cross_check": capped,
+        "offline": agreement(labels, offline),
+        "llm_cross_checked": agreement(labels, crossed),
+        "llm_judge_only": agreement(pick(labels), pick(judged)) if valid else None,
+        "offline_on_valid": agreement(pick(labels), pick(offline)) if valid else None,
+        "spread": spread,
+        "seconds_per_answer": round(seconds / max(1, len(rows)), 2),
+        "tokens": {"in": usage["tokens_in"], "out": usage["tokens_out"]},
+        "items": items,
+    }
+
+
+def _spread(engine, bank, rows, runs: int, first: list[tuple[int | None, int]]) -> dict:
+    """Max minus min overall (0-100) over ``runs`` judgements of the same answers."""
+    judge_only, crossed = [], []
+    for r, (raw0, grade0) in zip(rows, first, strict=True):
+        raws, grades = [raw0], [grade0]
+        for _ in range(runs - 1):
+            grade, out = engine.judge_detail(bank[r["question_id"]], r["answer"])
+            raws.append(out.overall if out else None)
+            grades.append(grade.overall)
+        crossed.append(max(grades) - min(grades))
+        if all(x is not None for x in raws):
+            judge_only.append(max(raws) - min(raws))
+    engine.take_usage()
+    return {
+        "answers": len(rows),
+        "runs": runs,
+        "judge_only_points": _stats(judge_only),
+        "cross_checked_points": _stats(crossed),
+    }
+
+
+def _stats(xs: list[int]) -> dict | None:
+    return {"mean": round(float(np.mean(xs)), 2), "max": int(max(xs))} if xs else None
