@@ -13,8 +13,11 @@ def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="run the evals and write reports under evals/reports/")
     p.add_argument("--json", action="store_true", help="print the whole report as JSON")
     p.add_argument("--mode", choices=["offline", "llm", "local"], default="offline")
-    p.add_argument("--calibrate", action="store_true",
-                   help="refit the offline grader on the dev split and save its parameters")
+    p.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="refit the offline grader on the dev split and save its parameters",
+    )
     p.add_argument("--gate", action="store_true", help="exit 1 when a CI floor is not met")
 
 
@@ -37,15 +40,21 @@ def cmd_eval(args, settings: Settings) -> int:
     else:
         a = report["agreement_test"]["all"]
         r = report["retrieval"]["bank"]
-        print(f"grader (test, n={a['n']}): Spearman {a['spearman']}, Pearson {a['pearson']}, "
-              f"QWK {a['qwk']}, MAE {a['mae']}")
-        print(f"retrieval: recall@1 {r['recall@1']:.3f}, recall@3 {r['recall@3']:.3f}, "
-              f"MRR {r['mrr']}")
-        print(f"injection: largest mean raise of weak answers "
-              f"{report['injection']['max_weak_raise']:+.3f} points")
+        print(
+            f"grader (test, n={a['n']}): Spearman {a['spearman']}, Pearson {a['pearson']}, "
+            f"QWK {a['qwk']}, MAE {a['mae']}"
+        )
+        print(
+            f"retrieval: recall@1 {r['recall@1']:.3f}, recall@3 {r['recall@3']:.3f}, MRR {r['mrr']}"
+        )
+        print(
+            f"injection: largest mean raise of weak answers "
+            f"{report['injection']['max_weak_raise']:+.3f} points"
+        )
         for name, g in report["gates"].items():
-            print(f"gate {name}: {g['value']} (floor {g['floor']}) "
-                  f"{'pass' if g['pass'] else 'FAIL'}")
+            print(
+                f"gate {name}: {g['value']} (floor {g['floor']}) {'pass' if g['pass'] else 'FAIL'}"
+            )
         print(f"reports: {md}, {js}")
     if args.gate and not all(g["pass"] for g in report["gates"].values()):
         return 1

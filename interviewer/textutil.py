@@ -75,6 +75,11 @@ def normalise(text: str) -> str:
 
 def sentences(text: str, *, max_words: int = 40) -> list[str]:
     """Sentences of an answer; bullet lines and long run-ons are split further."""
+    return list(_sentences(text, max_words))
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str, max_words: int) -> tuple[str, ...]:
     # A single line break inside a sentence is a soft wrap (pasted or hard-wrapped text): join
     # it, unless the next line starts a list item.
     text = re.sub(r"(?<![.!?:;\n])\n(?!\s*([-*•]|\d+[.)])\s|\n)", " ", text)
@@ -96,7 +101,7 @@ def sentences(text: str, *, max_words: int = 40) -> list[str]:
                 current = []
         if current:
             parts.append(" ".join(current))
-    return [p for p in parts if re.search(r"[A-Za-z0-9]", p)]
+    return tuple(p for p in parts if re.search(r"[A-Za-z0-9]", p))
 
 
 def is_injection(sentence: str) -> bool:
@@ -147,9 +152,10 @@ def stem(word: str) -> str:
     return word
 
 
-def content_stems(text: str) -> set[str]:
-    """Stems of the non-stopword words of ``text``."""
-    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
+@lru_cache(maxsize=65536)
+def content_stems(text: str) -> frozenset[str]:
+    """Stems of the non-stopword words of ``text`` (cached: rubric texts recur every grade)."""
+    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1)
 
 
 @lru_cache(maxsize=1)

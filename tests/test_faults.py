@@ -386,11 +386,28 @@ def test_startup_check_with_an_endpoint_that_never_answers(monkeypatch, capsys):
     assert "timed out" in err and "--mode offline" in err
 
 
-def test_startup_check_passes_a_working_endpoint(srv, monkeypatch):
+def test_startup_check_passes_a_working_endpoint(srv):
     srv.api_key = "the-right-key"
-    s = Settings.from_env(
-        mode="llm", openai_base_url=srv.base_url, openai_api_key="the-right-key"
-    )
+    s = Settings.from_env(mode="llm", openai_base_url=srv.base_url, openai_api_key="the-right-key")
     assert make_engine(s).name == "llm"
     with pytest.raises(EndpointError, match="--mode offline"):
         make_engine(Settings.from_env(mode="llm", openai_base_url=srv.base_url))
+
+
+# -- the eval of the LLM judge survives a bad judgement too ---------------------------------------
+def test_llm_agreement_counts_a_failed_judgement_and_goes_on(settings, srv):
+    from interviewer.bank import default_bank
+    from interviewer.evaluation.llm_eval import llm_agreement
+    from interviewer.evaluation.runner import load_labelled
+
+    bank = default_bank()
+    rows = [r for r in load_labelled() if r["split"] == "test" and r["question_id"] in bank]
+    srv.faults = ["bad_judgement", "bad_judgement"]  # the first judgement fails, retry included
+    out = llm_agreement(settings, bank, rows, limit=6, runs=2, spread_answers=2, details=True)
+    judged = [i for i in out["items"] if i["source"] != "offline"]  # empty answers are not sent
+    assert out["answers"] == len(out["items"]) == 6
+    assert out["fell_back_to_offline"] == 1 and out["valid_judgements"] == len(judged) - 1
+    assert out["offline"]["n"] == out["llm_cross_checked"]["n"] == 6
+    assert out["llm_judge_only"]["n"] == len(judged) - 1
+    assert out["structured_method"] == "function_calling" and out["tokens"]["in"] > 0
+    assert out["spread"]["runs"] == 2 and out["spread"]["answers"] == 2

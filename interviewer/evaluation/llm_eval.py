@@ -30,12 +30,14 @@ def llm_agreement(
     runs: int = 3,
     spread_answers: int = 5,
     seed: int = 0,
+    details: bool = False,
     engine=None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Agreement of the LLM judge with the labels, with and without the offline cross-check."""
     # ``limit`` caps the answers graded (a CPU-bound local model is slow); the first
-    # ``spread_answers`` of them are judged ``runs`` times to measure the spread.
+    # ``spread_answers`` of them are judged ``runs`` times to measure the spread. ``details``
+    # adds every answer's scores (kept out of the eval report by default: it is long).
     from interviewer.session import make_engine
 
     engine = engine or make_engine(settings)
@@ -77,7 +79,7 @@ def llm_agreement(
     def pick(xs: list) -> list:
         return [xs[i] for i in valid]
 
-    return {
+    report = {
         "judge_model": engine.judge_model_name,
         "endpoint": settings.openai_base_url if settings.mode != "local" else "local",
         "structured_method": engine.method,
@@ -92,8 +94,10 @@ def llm_agreement(
         "spread": spread,
         "seconds_per_answer": round(seconds / max(1, len(rows)), 2),
         "tokens": {"in": usage["tokens_in"], "out": usage["tokens_out"]},
-        "items": items,
     }
+    if details:
+        report["items"] = items
+    return report
 
 
 def _spread(engine, bank, rows, runs: int, first: list[tuple[int | None, int]]) -> dict:
