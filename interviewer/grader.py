@@ -4,7 +4,8 @@ Signals (see DESIGN.md, "Grading signals worth combining"):
 - per key point, the best sentence-level similarity (MiniLM) over the point and its paraphrases,
   with sentences that only restate the question demoted;
 - per key point, lexical recall of its content words, the question's own words removed;
-- similarity of the whole answer to the model answer;
+- similarity of the whole answer (the length-weighted mean of its sentence vectors) to the
+  model answer;
 - penalties similarity cannot see: keyword lists without sentences, stated red flags (wrong
   claims), answers far shorter than the point needs.
 Empty, "I don't know", gibberish and off-topic answers get the minimum; sentences addressed to
@@ -60,6 +61,27 @@ class Rubric:
     # A behavioural question's good answer is the candidate's own story, far from the model
     # answer's story: whole-answer similarity says nothing about its relevance.
     own_story: bool = False
+
+    @property
+    def reference_sentences(self) -> list[str]:
+        """The model answer, sentence by sentence."""
+        if not self.model_answer:
+            return []
+        return list(tu.sentences(tu.normalise(self.model_answer)))
+
+    def variants(self) -> list[str]:
+        """Every key point and paraphrase text: what counts as a correct statement."""
+        return [t for kp in self.key_points for t in (kp.point, *kp.paraphrases)]
+
+    def texts(self) -> list[str]:
+        """Every rubric text the grader embeds; the same for every answer to this rubric."""
+        return [
+            self.question,
+            self.model_answer or self.question,
+            *self.red_flags,
+            *self.variants(),
+            *self.reference_sentences,
+        ]
 
     @classmethod
     def from_question(cls, q: Question) -> Rubric:
@@ -140,22 +162,37 @@ class _Analysis:
 class OfflineGrader:
     """Grades answers against rubrics with the bundled MiniLM; deterministic and batchable."""
 
-    def __init__(self, *, embeddings=None, params: dict | None = None):
+    def __init__(self, *, embeddings=None, params: dict | None = None, vector_cache=None):
+        """``vector_cache``: a :class:`~interviewer.embeddings.VectorCache` that keeps rubric
+        vectors on disk across processes (answers are never written to it)."""
         from interviewer.embeddings import MiniLMEmbeddings
 
         self.embeddings = embeddings or MiniLMEmbeddings()
         self.params = params or load_params()
+        self.vector_cache = vector_cache
         self._cache: dict[str, np.ndarray] = {}
 
     # -- embeddings -------------------------------------------------------------------------
-    def _embed(self, texts: list[str]) -> None:
-        todo = sorted({t for t in texts if t not in self._cache})
-        if todo:
-            for text, vec in zip(todo, self.embeddings.encode(todo), strict=True):
-                self._cache[text] = vec
+    def _embed(self, texts: list[str], rubric_texts: list[str] = ()) -> None:
+        """Embed what is not in memory yet, in one batch; rubric texts also come from and go
+        to the on-disk cache."""
         if len(self._cache) > 50_000:  # bound memory in long-running servers
             self._cache.clear()
-            self._embed(texts)
+        todo = {t for t in (*texts, *rubric_texts) if t not in self._cache}
+        model = getattr(self.embeddings, "name", None)
+        lasting = set()
+        if todo and self.vector_cache is not None and model:
+            lasting = todo.intersection(rubric_texts)
+            found = self.vector_cache.get_many(model, lasting)
+            self._cache.update(found)
+            todo -= found.keys()
+            lasting -= found.keys()
+        if todo:
+            ordered = sorted(todo)
+            fresh = dict(zip(ordered, self.embeddings.encode(ordered), strict=True))
+            self._cache.update(fresh)
+            if lasting:
+                self.vector_cache.put_many(model, {t: fresh[t] for t in lasting})
 
     def _vecs(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -166,6 +203,10 @@ class OfflineGrader:
             fresh = dict(zip(missing, self.embeddings.encode(missing), strict=True))
             cached = [fresh[t] if v is None else v for t, v in zip(texts, cached, strict=True)]
         return np.stack(cached)
+
+    def prime(self, rubrics) -> None:
+        """Embed these rubrics' texts ahead of the answers (a server's warm-up)."""
+        self._embed([], [t for r in rubrics for t in r.texts()])
 
     # -- public API ---------------------------------------------------------------------------
     def grade(
@@ -183,18 +224,16 @@ class OfflineGrader:
         """Grade many (rubric, answer) pairs with one embedding pass."""
         prepared = []
         texts: list[str] = []
+        rubric_texts: list[str] = []
         for rubric, answer in items:
             clean = tu.normalise(answer)
             sents = tu.sentences(clean)
             content = [s for s in sents if not tu.is_injection(s)]
             injected = [s for s in sents if tu.is_injection(s)]
             prepared.append((rubric, clean, content, injected))
-            texts += content + [rubric.question, rubric.model_answer or rubric.question]
-            texts += [" ".join(content)] if content else []
-            texts += rubric.red_flags
-            for kp in rubric.key_points:
-                texts += [kp.point, *kp.paraphrases]
-        self._embed(texts)
+            texts += content
+            rubric_texts += rubric.texts()
+        self._embed(texts, rubric_texts)
         return [self._grade(*p) for p in prepared]
 
     def features(self, rubric: Rubric, answer: str) -> dict:
@@ -203,12 +242,7 @@ class OfflineGrader:
         clean = tu.normalise(answer)
         sents = tu.sentences(clean)
         content = [s for s in sents if not tu.is_injection(s)]
-        self._embed(
-            content
-            + [rubric.question, rubric.model_answer or rubric.question, " ".join(content)]
-            + rubric.red_flags
-            + [t for kp in rubric.key_points for t in (kp.point, *kp.paraphrases)]
-        )
+        self._embed(content, rubric.texts())
         a = self._analyse(rubric, clean, content, [])
         return {**a.features, "floor": a.floor_reason}
 
@@ -266,13 +300,17 @@ class OfflineGrader:
         feats["top_coverage"] = float(np.sort(cov_arr)[::-1][: max(1, len(kps) // 2)].mean())
 
         ref_vec = self._vecs([rubric.model_answer or rubric.question])[0]
-        doc_vec = self._vecs([text])[0]
+        # The answer as a whole: the length-weighted mean of its sentence vectors. Embedding
+        # the whole answer once more would double the model's work (the eval agreement is the
+        # same either way).
+        lengths = np.array([len(tu.words(s)) for s in content], dtype=np.float32)
+        doc_vec = (S * lengths[:, None]).sum(axis=0)
+        doc_vec /= max(float(np.linalg.norm(doc_vec)), 1e-12)
         feats["reference"] = float(np.clip((doc_vec @ ref_vec - 0.2) / 0.6, 0, 1))
         # Sentence-level recall of the reference: how much of the model answer, sentence by
         # sentence, the answer says somewhere (BERTScore-style, at sentence granularity).
-        ref_sents = tu.sentences(tu.normalise(rubric.model_answer)) if rubric.model_answer else []
+        ref_sents = rubric.reference_sentences
         if ref_sents:
-            self._embed(ref_sents)
             best = (self._vecs(ref_sents) @ (S * demote[:, None]).T).max(axis=1)
             feats["ref_recall"] = float(
                 np.clip((best - p["sem_lo"]) / (p["sem_hi"] - p["sem_lo"]), 0, 1).mean()
@@ -312,9 +350,8 @@ class OfflineGrader:
         p = self.params
         R = self._vecs(rubric.red_flags)
         rs = S @ R.T  # sentence x red flag
-        correct = [t for kp in rubric.key_points for t in (kp.point, *kp.paraphrases)]
-        ref_sents = tu.sentences(tu.normalise(rubric.model_answer)) if rubric.model_answer else []
-        self._embed(ref_sents)
+        correct = rubric.variants()
+        ref_sents = rubric.reference_sentences
         best_ok = (S @ self._vecs(correct + ref_sents).T).max(axis=1)
         right_words = q_stems.union(*(tu.content_stems(t) for t in correct + ref_sents))
         severity, hits = 0.0, []
@@ -488,7 +525,9 @@ def default_grader() -> OfflineGrader:
     """A process-wide grader (shares its embedding cache)."""
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = OfflineGrader()
+        from interviewer.embeddings import VectorCache
+
+        _DEFAULT = OfflineGrader(vector_cache=VectorCache())
     return _DEFAULT
 
 

@@ -116,6 +116,7 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:[-.'][a-z0-9]+)*", text.lower())
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix-stripping stem, enough to match 'regularization' with 'regularize'."""
     for suffix in (

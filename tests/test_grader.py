@@ -135,3 +135,39 @@ def test_grading_is_deterministic(bank):
     q = bank["l2-detect-data-drift"]
     answer = "Compare feature distributions with PSI and alert when they shift."
     assert OfflineGrader().grade(q, answer) == OfflineGrader().grade(q, answer)
+
+
+def test_rubric_vectors_persist_on_disk_and_answers_do_not(bank, data_dir, caplog):
+    import sqlite3
+
+    from interviewer.embeddings import MiniLMEmbeddings, VectorCache
+
+    q = bank["l2-detect-data-drift"]
+    rubric = Rubric.from_question(q)
+    cache = VectorCache()  # the data dir of the current settings
+    first = OfflineGrader(embeddings=MiniLMEmbeddings(), vector_cache=cache)
+    answer = "Compare feature distributions with PSI. Alert when they shift past a threshold."
+    expected = first.grade(q, answer)
+    assert cache.path == data_dir / "vector_cache.sqlite"
+    with sqlite3.connect(cache.path) as con:
+        keys = {k for (k,) in con.execute("SELECT key FROM vectors")}
+    name = MiniLMEmbeddings.name
+    assert keys == {VectorCache.key(name, t) for t in rubric.texts()}  # no answer text stored
+
+    # A new process (a new grader) reads the rubric from disk and embeds only the answer.
+    emb = MiniLMEmbeddings()
+    second = OfflineGrader(embeddings=emb, vector_cache=cache)
+    assert second.grade(q, answer) == expected
+    assert emb.calls == 2
+
+    # Another model's vectors are never served for this one.
+    assert VectorCache.key("other-model", q.text) not in keys
+
+    # A corrupt cache file costs time, not the grade.
+    cache.path.write_bytes(b"not a database" * 100)
+    emb = MiniLMEmbeddings()
+    with caplog.at_level("WARNING"):
+        third = OfflineGrader(embeddings=emb, vector_cache=cache).grade(q, answer)
+    assert third == expected
+    assert emb.calls == 2 + len(set(rubric.texts()))
+    assert "vector cache" in caplog.text
