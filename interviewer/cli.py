@@ -121,4 +121,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m interviewer.cli`: the sub-command modules register themselves in
+    # `interviewer.cli`, not in this `__main__` copy, so hand over to the real module.
+    from interviewer.cli import main as _main
+
+    sys.exit(_main())

@@ -128,3 +128,17 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
         [str(exe), "search", "x", "-k", "0"], env=env, capture_output=True, text=True, timeout=120
     )
     assert bad.returncode == 2 and "-k must be at least 1" in bad.stderr
+
+
+@pytest.mark.parametrize("module", ["interviewer", "interviewer.cli"])
+def test_python_dash_m_runs_commands(module, tmp_path):
+    env = {**os.environ, "INTERVIEWER_DATA_DIR": str(tmp_path / "d")}
+    out = subprocess.run(
+        [sys.executable, "-m", module, "transcripts", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
