@@ -59,6 +59,10 @@ def _criterion_name(key: str) -> str:
     return CRITERIA.get(key, key)
 
 
+def _kind(info: SessionInfo) -> str:
+    return "Practice" if (info.settings or {}).get("practice") else "Mock interview"
+
+
 def _summary_lines(summary: dict) -> list[tuple[str, str]]:
     """(label, plain value) pairs of the summary's scalar fields, in reading order."""
     out = []
@@ -200,7 +204,7 @@ def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
     """The graded transcript as Markdown."""
     title = ROUND_NAMES.get(info.round, info.round)
     out = [
-        f"# Mock interview: {md_escape(title)}",
+        f"# {_kind(info)}: {md_escape(title)}",
         "",
         f"- **Session:** {md_escape(info.id)}",
         f"- **Started:** {_when(info.created_at)}",
@@ -345,7 +349,7 @@ def _h_turn(turn: Turn) -> list[str]:
 
 def to_html(info: SessionInfo, turns: list[Turn]) -> str:
     """The graded transcript as a standalone HTML page (inline CSS, no scripts)."""
-    title = f"Mock interview: {ROUND_NAMES.get(info.round, info.round)}"
+    title = f"{_kind(info)}: {ROUND_NAMES.get(info.round, info.round)}"
     meta = [
         ("Session", info.id),
         ("Started", _when(info.created_at)),

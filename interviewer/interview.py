@@ -176,17 +176,7 @@ class Interview:
             self.note = "The question bank for this round has no more unasked questions."
             return self._finish(on_token)
         self.bank.setdefault(question.id, question)
-        turn = Turn(
-            index=index,
-            question_id=question.id,
-            round=question.round,
-            topic=question.topic,
-            difficulty=question.difficulty,
-            question=question.text,
-            guide_section=question.guide_section,
-            sources=sources,
-            model_answer=question.model_answer,
-        )
+        turn = Turn.of_question(index, question, sources=sources)
         self.turns.append(turn)
         self._save(turn)
         self.phase = "awaiting_answer"

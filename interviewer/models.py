@@ -49,6 +49,21 @@ class Turn(BaseModel):
     tokens_out: int = 0
     cost_usd: float = 0.0
 
+    @classmethod
+    def of_question(cls, index: int, question, **fields) -> Turn:
+        """The turn asking a bank (or generated) question, with any further fields."""
+        return cls(
+            index=index,
+            question_id=question.id,
+            round=question.round,
+            topic=question.topic,
+            difficulty=question.difficulty,
+            question=question.text,
+            guide_section=question.guide_section,
+            model_answer=question.model_answer,
+            **fields,
+        )
+
     @property
     def seconds(self) -> float | None:
         """Time from the question to the (last) answer."""

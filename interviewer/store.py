@@ -488,7 +488,8 @@ def _session_dict(row: SessionRow, answered: int | None, score: Any) -> dict:
         "round": row.round,
         "mode": row.mode,
         "model": row.model,
-        "status": row.status,
+        # Practice sessions (see interviewer.practice) read "practice" wherever status shows.
+        "status": "practice" if (row.settings or {}).get("practice") else row.status,
         "settings": row.settings or {},
         "questions": int(answered or 0),
         # PostgreSQL's avg() is a Decimal; callers want plain numbers they can dump to JSON.

@@ -1,5 +1,5 @@
 """The Practice tab: drill one round and topic, graded at once, with the model answer and the
-guide passage the question comes from."""
+guide passage the question comes from. Every graded answer is stored (see ``practice``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import random
 from types import SimpleNamespace
 
 import gradio as gr
+from sqlalchemy.exc import SQLAlchemyError
 
 import knowledge
+from interviewer import practice
 from interviewer import ui_render as r
 from interviewer.bank import TOPICS, Question, default_bank
 from interviewer.export import md_escape
@@ -68,6 +70,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ui.next = gr.Button("Next question")
     ui.result = gr.Markdown("", elem_id="practice-result", line_breaks=True)
     ui.qid = gr.State(None)
+    ui.session = gr.State(None)  # this sitting's practice session, created by the first grade
 
     def new_question(round_name, topic, current, request: gr.Request):
         weakest = ctx.store.progress(user_id=user_of(request))["weakest_topics"]
@@ -77,19 +80,34 @@ def build(ctx: AppContext) -> SimpleNamespace:
         text = r.practice_question_md(q) + (f"\n\n*{md_escape(note)}*" if note else "")
         return {ui.question: text, ui.qid: q.id, ui.answer: "", ui.result: ""}
 
-    def grade(answer, qid, mode):
+    def grade(answer, qid, mode, session_id, request: gr.Request):
         q = default_bank().get(qid) if qid else None
         if q is None:
-            return "Press **New question** first."
+            return "Press **New question** first.", session_id
         if not (answer or "").strip():
-            return "Type an answer first."
+            return "Type an answer first.", session_id
         if len(answer) > MAX_ANSWER_CHARS:
             return (
                 f"⚠ Your answer is {len(answer)} characters; the maximum is {MAX_ANSWER_CHARS}. "
                 "Shorten it and grade again."
+            ), session_id
+        engine = ctx.engine(mode)
+        result, usage = engine.judge(q, answer)
+        text = r.practice_result_md(q, result, guide_passage(q, ctx.settings))
+        try:
+            session_id = practice.record_answer(
+                ctx.store,
+                user_id=user_of(request),
+                question=q,
+                answer=answer,
+                grade=result,
+                engine=engine,
+                usage=usage,
+                session_id=session_id,
             )
-        result, _usage = ctx.engine(mode).judge(q, answer)
-        return r.practice_result_md(q, result, guide_passage(q, ctx.settings))
+        except (SQLAlchemyError, ValueError) as exc:  # the grade still shows; the answer stays
+            text = f"⚠ This answer could not be saved ({md_escape(str(exc))}).\n\n{text}"
+        return text, session_id
 
     outputs = [ui.question, ui.qid, ui.answer, ui.result]
     # .input, not .change: the Progress tab sets round and topic together and must keep both.
@@ -98,7 +116,12 @@ def build(ctx: AppContext) -> SimpleNamespace:
     )
     for button in (ui.new, ui.next):
         button.click(new_question, [ui.round, ui.topic, ui.qid], outputs)
-    ui.grade.click(grade, [ui.answer, ui.qid, ui.mode], ui.result, concurrency_id="grading")
+    ui.grade.click(
+        grade,
+        [ui.answer, ui.qid, ui.mode, ui.session],
+        [ui.result, ui.session],
+        concurrency_id="grading",
+    )
     ui.new_question = new_question
     ui.outputs = outputs
     return ui

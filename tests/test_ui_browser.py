@@ -202,6 +202,19 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     wait_idle(page)
     assert result.inner_text().strip() == ""
     assert "difficulty" in question.inner_text()
+
+    # -- The practice answer was stored: listed next to the interview, opened as a transcript --
+    open_tab(page, "Transcripts")
+    page.wait_for_function(
+        "() => document.querySelector('#sessions-table').innerText.includes('practice')"
+    )
+    assert session_id in table.inner_text()
+    newest = table.get_by_test_id("cell-0-5")  # newest first: the status of the practice
+    assert newest.inner_text().strip() == "practice"
+    newest.click()
+    view.get_by_text("Practice:").wait_for()
+    assert XSS in view.inner_text()
+    assert_no_injected_image(page)
     assert page.dialogs == []
 
 

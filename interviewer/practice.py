@@ -1,0 +1,78 @@
+"""Practice answers are kept like interview turns: one practice session per sitting and round,
+every graded answer committed when it is graded, so the Transcripts and Progress tabs (and the
+weakest-topic drill) see them. UI-free: the Practice tab and the tests drive it."""
+
+from __future__ import annotations
+
+import time
+
+from interviewer.bank import Question
+from interviewer.models import SessionInfo, Turn
+from interviewer.report import build_report
+from interviewer.rubric import Grade
+from interviewer.store import SessionNotFound, Store
+
+PRACTICE_NOTE = "Practice: questions drilled one at a time, graded at once."
+
+
+def is_practice(settings: dict | None) -> bool:
+    """Whether a session's settings mark it as practice."""
+    return bool((settings or {}).get("practice"))
+
+
+def record_answer(
+    store: Store,
+    *,
+    user_id: str,
+    question: Question,
+    answer: str,
+    grade: Grade,
+    engine,
+    usage: dict | None = None,
+    session_id: str | None = None,
+) -> str:
+    """Commit one graded practice answer and return the id of its practice session.
+
+    The answer joins ``session_id`` when that is this user's practice session of the same round
+    and grader; otherwise a new practice session starts. The session's summary (a report of its
+    answers so far) is rewritten with every answer, so it is always complete.
+    """
+    info, turns = None, []
+    if session_id:
+        try:
+            info, turns = store.load_session(session_id, user_id=user_id)
+        except SessionNotFound:  # deleted meanwhile: start afresh
+            info = None
+        if info is not None and not (
+            is_practice(info.settings) and info.round == question.round and info.mode == engine.name
+        ):
+            info, turns = None, []
+    if info is None:
+        info = store.create_session(
+            SessionInfo(
+                user_id=user_id,
+                round=question.round,
+                mode=engine.name,
+                model=engine.model,
+                settings={"practice": True},
+                status="finished",
+            )
+        )
+    usage = usage or {}
+    now = time.time()
+    turn = Turn.of_question(
+        len(turns),
+        question,
+        answer=answer,
+        status="answered",
+        grade=grade,
+        asked_at=now,
+        answered_at=now,
+        tokens_in=usage.get("tokens_in", 0),
+        tokens_out=usage.get("tokens_out", 0),
+        cost_usd=usage.get("cost_usd", 0.0),
+    )
+    store.save_turn(info.id, turn)
+    info.summary = build_report([*turns, turn], note=PRACTICE_NOTE).model_dump()
+    store.update_session(info)
+    return info.id

@@ -1,0 +1,81 @@
+"""Practice answers are stored like interview turns (real SQLite, real grader)."""
+
+from __future__ import annotations
+
+from interviewer import practice
+from interviewer.bank import default_bank
+from interviewer.config import Settings
+from interviewer.engine import OfflineEngine
+from interviewer.export import to_html, to_markdown
+from interviewer.session import open_store
+
+
+def _answer(store, engine, q, answer, session_id=None, user="ana"):
+    grade, usage = engine.judge(q, answer)
+    sid = practice.record_answer(
+        store,
+        user_id=user,
+        question=q,
+        answer=answer,
+        grade=grade,
+        engine=engine,
+        usage=usage,
+        session_id=session_id,
+    )
+    return sid, grade
+
+
+def test_each_graded_practice_answer_is_committed_at_once():
+    bank = default_bank()
+    l1 = [q for q in bank.values() if q.round == "L1"][:2]
+    l2 = next(q for q in bank.values() if q.round == "L2")
+    engine = OfflineEngine()
+    store = open_store(Settings.from_env())
+
+    sid, g1 = _answer(store, engine, l1[0], l1[0].model_answer)
+    # Committed: a second connection (another process, after a crash) sees it.
+    other = open_store(Settings.from_env())
+    info, turns = other.load_session(sid, user_id="ana")
+    assert [t.question_id for t in turns] == [l1[0].id] and turns[0].grade == g1
+    assert info.settings["practice"] and info.summary["overall"] == g1.overall
+
+    same, g2 = _answer(store, engine, l1[1], "I am not sure.", sid)
+    assert same == sid
+    info, turns = other.load_session(sid, user_id="ana")
+    assert [t.index for t in turns] == [0, 1]
+    assert info.summary["overall"] == round((g1.overall + g2.overall) / 2)
+    assert practice.PRACTICE_NOTE in info.summary["note"]
+
+    # Another round starts its own practice session; so does another user's or a lost id.
+    new_round, _ = _answer(store, engine, l2, l2.model_answer, sid)
+    assert new_round != sid
+    theirs, _ = _answer(store, engine, l1[0], "Bagging.", sid, user="ben")
+    assert theirs != sid
+    assert len(store.load_session(sid, user_id="ana")[1]) == 2  # ben's answer went elsewhere
+    store.delete_session(new_round, user_id="ana")
+    after_delete, _ = _answer(store, engine, l2, "Cache features.", new_round)
+    assert after_delete != new_round
+
+    listed = {s["id"]: s for s in store.list_sessions(user_id="ana")}
+    assert listed[sid]["status"] == "practice" and listed[sid]["questions"] == 2
+    assert store.unfinished_sessions(user_id="ana") == []  # nothing to resume
+    topics = store.progress(user_id="ana")["by_topic"]
+    assert l1[0].topic in topics
+
+    info, turns = store.load_session(sid, user_id="ana")
+    assert to_markdown(info, turns).startswith("# Practice: ")
+    assert "<title>Practice: " in to_html(info, turns)
+
+
+def test_an_interview_session_id_is_never_reused_for_practice():
+    bank = default_bank()
+    q = next(q for q in bank.values() if q.round == "L1")
+    engine = OfflineEngine()
+    store = open_store(Settings.from_env())
+    from interviewer.interview import Interview
+
+    iv = Interview(round="L1", questions=1, store=store, user_id="ana", seed=1)
+    iv.start()
+    sid, _ = _answer(store, engine, q, q.model_answer, iv.info.id)
+    assert sid != iv.info.id
+    assert store.load_session(iv.info.id, user_id="ana")[1][0].status == "pending"
