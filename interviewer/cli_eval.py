@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from interviewer.cli import command
+from interviewer.cli import UsageError, command
 from interviewer.config import Settings
 
 
@@ -19,6 +19,13 @@ def add_parser(sub) -> None:
         help="refit the offline grader on the dev split and save its parameters",
     )
     p.add_argument("--gate", action="store_true", help="exit 1 when a CI floor is not met")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --mode llm/local: judge a random N test answers (a local model is slow)",
+    )
 
 
 @command("eval")
@@ -31,9 +38,11 @@ def cmd_eval(args, settings: Settings) -> int:
         PARAMS_PATH.write_text(json.dumps(params, indent=2) + "\n")
         load_params.cache_clear()
         print(f"calibrated on the dev split; parameters written to {PARAMS_PATH.name}")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
     if args.mode != "offline":
         settings = Settings.from_env(mode=args.mode)
-    report = runner.run(settings, mode=args.mode)
+    report = runner.run(settings, mode=args.mode, limit=args.limit)
     js, md = runner.write_reports(report)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))

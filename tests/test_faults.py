@@ -411,3 +411,18 @@ def test_llm_agreement_counts_a_failed_judgement_and_goes_on(settings, srv):
     assert out["llm_judge_only"]["n"] == len(judged) - 1
     assert out["structured_method"] == "function_calling" and out["tokens"]["in"] > 0
     assert out["spread"]["runs"] == 2 and out["spread"]["answers"] == 2
+
+
+def test_eval_cli_limits_the_answers_the_llm_judges(settings, srv, monkeypatch, tmp_path, capsys):
+    import json
+
+    from interviewer.evaluation import runner
+
+    real_write = runner.write_reports
+    monkeypatch.setattr(runner, "write_reports", lambda report: real_write(report, tmp_path))
+    assert cli.main(["eval", "--mode", "llm", "--limit", "0"]) == 2
+    assert "--limit must be at least 1" in capsys.readouterr().err
+    assert cli.main(["eval", "--mode", "llm", "--limit", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["llm"]["answers"] == 3 and report["agreement_test"]["all"]["n"] == 126
+    assert json.loads((tmp_path / "latest-llm.json").read_text())["llm"]["answers"] == 3

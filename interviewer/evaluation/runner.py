@@ -245,8 +245,14 @@ def round_fit(bank, sessions: int = 20) -> dict:
     }
 
 
-def run(settings: Settings | None = None, *, mode: str = "offline", split: str = "test") -> dict:
-    """Run every eval and return the report dict."""
+def run(
+    settings: Settings | None = None,
+    *,
+    mode: str = "offline",
+    split: str = "test",
+    limit: int | None = None,
+) -> dict:
+    """Run every eval and return the report dict; ``limit`` caps the answers the LLM judges."""
     settings = settings or Settings.from_env()
     bank = default_bank()
     grader = OfflineGrader()
@@ -273,7 +279,7 @@ def run(settings: Settings | None = None, *, mode: str = "offline", split: str =
     if mode in ("llm", "local"):
         from interviewer.evaluation.llm_eval import llm_agreement
 
-        report["llm"] = llm_agreement(settings, bank, test)
+        report["llm"] = llm_agreement(settings, bank, test, limit=limit)
     report["gates"] = gate(report)
     report["seconds"] = round(time.time() - start, 1)
     return report
