@@ -4,7 +4,10 @@ weakest-topic drill) see them. UI-free: the Practice tab and the tests drive it.
 
 from __future__ import annotations
 
+import logging
 import time
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer.bank import Question
 from interviewer.models import SessionInfo, Turn
@@ -13,6 +16,7 @@ from interviewer.rubric import Grade
 from interviewer.store import SessionNotFound, Store
 
 PRACTICE_NOTE = "Practice: questions drilled one at a time, graded at once."
+log = logging.getLogger(__name__)
 
 
 def is_practice(settings: dict | None) -> bool:
@@ -34,8 +38,10 @@ def record_answer(
     """Commit one graded practice answer and return the id of its practice session.
 
     The answer joins ``session_id`` when that is this user's practice session of the same round
-    and grader; otherwise a new practice session starts. The session's summary (a report of its
-    answers so far) is rewritten with every answer, so it is always complete.
+    and grader; otherwise a new practice session starts. The answer is committed first; the
+    session's summary (a report of its answers so far, without a hire signal: a drill is not an
+    interview) is rewritten after it, and a failure there only leaves the summary one answer
+    behind. Raises what the store raises when the answer itself cannot be committed.
     """
     info, turns = None, []
     if session_id:
@@ -73,6 +79,10 @@ def record_answer(
         cost_usd=usage.get("cost_usd", 0.0),
     )
     store.save_turn(info.id, turn)
-    info.summary = build_report([*turns, turn], note=PRACTICE_NOTE).model_dump()
-    store.update_session(info)
+    summary = build_report([*turns, turn], note=PRACTICE_NOTE).model_dump()
+    info.summary = {k: v for k, v in summary.items() if k not in ("signal", "passed")}
+    try:
+        store.update_session(info)
+    except (SQLAlchemyError, SessionNotFound) as exc:  # derived data: rebuilt by the next answer
+        log.warning("practice session %s: summary not updated (%s)", info.id, exc)
     return info.id

@@ -15,6 +15,7 @@ from interviewer import ui_render as r
 from interviewer.bank import TOPICS, Question, default_bank
 from interviewer.export import md_escape
 from interviewer.models import MAX_ANSWER_CHARS
+from interviewer.store import SessionNotFound
 from interviewer.ui_context import AppContext, user_of
 from interviewer.ui_interview import mode_choices
 
@@ -70,7 +71,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ui.next = gr.Button("Next question")
     ui.result = gr.Markdown("", elem_id="practice-result", line_breaks=True)
     ui.qid = gr.State(None)
-    ui.session = gr.State(None)  # this sitting's practice session, created by the first grade
+    ui.sessions = gr.State({})  # this sitting's practice session per "round/grader"
 
     def new_question(round_name, topic, current, request: gr.Request):
         weakest = ctx.store.progress(user_id=user_of(request))["weakest_topics"]
@@ -80,22 +81,23 @@ def build(ctx: AppContext) -> SimpleNamespace:
         text = r.practice_question_md(q) + (f"\n\n*{md_escape(note)}*" if note else "")
         return {ui.question: text, ui.qid: q.id, ui.answer: "", ui.result: ""}
 
-    def grade(answer, qid, mode, session_id, request: gr.Request):
+    def grade(answer, qid, mode, sessions, request: gr.Request):
         q = default_bank().get(qid) if qid else None
         if q is None:
-            return "Press **New question** first.", session_id
+            return "Press **New question** first.", sessions
         if not (answer or "").strip():
-            return "Type an answer first.", session_id
+            return "Type an answer first.", sessions
         if len(answer) > MAX_ANSWER_CHARS:
             return (
                 f"⚠ Your answer is {len(answer)} characters; the maximum is {MAX_ANSWER_CHARS}. "
                 "Shorten it and grade again."
-            ), session_id
+            ), sessions
         engine = ctx.engine(mode)
         result, usage = engine.judge(q, answer)
         text = r.practice_result_md(q, result, guide_passage(q, ctx.settings))
+        key = f"{q.round}/{engine.name}"
         try:
-            session_id = practice.record_answer(
+            sid = practice.record_answer(
                 ctx.store,
                 user_id=user_of(request),
                 question=q,
@@ -103,11 +105,13 @@ def build(ctx: AppContext) -> SimpleNamespace:
                 grade=result,
                 engine=engine,
                 usage=usage,
-                session_id=session_id,
+                session_id=(sessions or {}).get(key),
             )
-        except (SQLAlchemyError, ValueError) as exc:  # the grade still shows; the answer stays
-            text = f"⚠ This answer could not be saved ({md_escape(str(exc))}).\n\n{text}"
-        return text, session_id
+            sessions = {**(sessions or {}), key: sid}
+        except (SQLAlchemyError, SessionNotFound, ValueError) as exc:
+            # The grade still shows and the answer stays in the box: grade it again to save it.
+            text = f"⚠ This answer was not saved ({md_escape(str(exc))}).\n\n{text}"
+        return text, sessions
 
     outputs = [ui.question, ui.qid, ui.answer, ui.result]
     # .input, not .change: the Progress tab sets round and topic together and must keep both.
@@ -118,8 +122,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
         button.click(new_question, [ui.round, ui.topic, ui.qid], outputs)
     ui.grade.click(
         grade,
-        [ui.answer, ui.qid, ui.mode, ui.session],
-        [ui.result, ui.session],
+        [ui.answer, ui.qid, ui.mode, ui.sessions],
+        [ui.result, ui.sessions],
         concurrency_id="grading",
     )
     ui.new_question = new_question

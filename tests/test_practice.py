@@ -58,12 +58,14 @@ def test_each_graded_practice_answer_is_committed_at_once():
 
     listed = {s["id"]: s for s in store.list_sessions(user_id="ana")}
     assert listed[sid]["status"] == "practice" and listed[sid]["questions"] == 2
+    assert listed[sid]["signal"] is None  # a drill is not an interview: no hire signal
     assert store.unfinished_sessions(user_id="ana") == []  # nothing to resume
     topics = store.progress(user_id="ana")["by_topic"]
     assert l1[0].topic in topics
 
     info, turns = store.load_session(sid, user_id="ana")
     assert to_markdown(info, turns).startswith("# Practice: ")
+    assert "Hire signal" not in to_markdown(info, turns)
     assert "<title>Practice: " in to_html(info, turns)
 
 
@@ -79,3 +81,22 @@ def test_an_interview_session_id_is_never_reused_for_practice():
     sid, _ = _answer(store, engine, q, q.model_answer, iv.info.id)
     assert sid != iv.info.id
     assert store.load_session(iv.info.id, user_id="ana")[1][0].status == "pending"
+
+
+def test_the_answer_is_kept_when_only_the_summary_update_fails(monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    q = next(q for q in default_bank().values() if q.round == "L2")
+    engine = OfflineEngine()
+    store = open_store(Settings.from_env())
+    sid, _ = _answer(store, engine, q, q.model_answer)
+
+    def disk_full(info):
+        raise OperationalError("UPDATE sessions", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(store, "update_session", disk_full)
+    with caplog.at_level("WARNING"):
+        same, g = _answer(store, engine, q, "Cache the features.", sid)
+    assert same == sid and "summary not updated" in caplog.text
+    turns = open_store(Settings.from_env()).load_session(sid, user_id="ana")[1]
+    assert [t.answer for t in turns][-1] == "Cache the features." and turns[-1].grade == g
