@@ -33,13 +33,13 @@ def cmd_eval(args, settings: Settings) -> int:
     from interviewer.evaluation import runner
     from interviewer.grader import PARAMS_PATH, load_params
 
+    if args.limit is not None and (args.limit < 1 or args.mode == "offline"):
+        raise UsageError("--limit must be at least 1, and only applies with --mode llm or local")
     if args.calibrate:
         params = runner.calibrate()
         PARAMS_PATH.write_text(json.dumps(params, indent=2) + "\n")
         load_params.cache_clear()
         print(f"calibrated on the dev split; parameters written to {PARAMS_PATH.name}")
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be at least 1")
     if args.mode != "offline":
         settings = Settings.from_env(mode=args.mode)
     report = runner.run(settings, mode=args.mode, limit=args.limit)

@@ -422,6 +422,8 @@ def test_eval_cli_limits_the_answers_the_llm_judges(settings, srv, monkeypatch, 
     monkeypatch.setattr(runner, "write_reports", lambda report: real_write(report, tmp_path))
     assert cli.main(["eval", "--mode", "llm", "--limit", "0"]) == 2
     assert "--limit must be at least 1" in capsys.readouterr().err
+    assert cli.main(["eval", "--limit", "3"]) == 2  # offline grades every answer anyway
+    assert "only applies with --mode llm or local" in capsys.readouterr().err
     assert cli.main(["eval", "--mode", "llm", "--limit", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["llm"]["answers"] == 3 and report["agreement_test"]["all"]["n"] == 126
