@@ -117,9 +117,10 @@ class VectorCache:
     def key(model: str, text: str) -> str:
         return hashlib.sha256(f"{model}\0{text}".encode()).hexdigest()
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10)
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=10)
         try:
             con.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
         except sqlite3.Error:
@@ -131,10 +132,11 @@ class VectorCache:
         """The cached vectors of those texts that have one."""
         keys = {self.key(model, t): t for t in texts}
         found: dict[str, np.ndarray] = {}
-        if not keys or not self.path.exists():
+        path = self.path  # resolved once: it may read the settings
+        if not keys or not path.exists():
             return found
         try:
-            with closing(self._connect()) as con:
+            with closing(self._connect(path)) as con:
                 ks = list(keys)
                 for i in range(0, len(ks), 500):
                     part = ks[i : i + 500]
@@ -143,7 +145,7 @@ class VectorCache:
                     for k, blob in con.execute(query, part):
                         found[keys[k]] = np.frombuffer(blob, dtype=np.float32)
         except (sqlite3.Error, OSError) as exc:
-            log.warning("vector cache %s unreadable (%s); embedding afresh", self.path, exc)
+            log.warning("vector cache %s unreadable (%s); embedding afresh", path, exc)
             return {}
         return found
 
@@ -154,11 +156,12 @@ class VectorCache:
         ]
         if not rows:
             return
+        path = self.path
         try:
-            with closing(self._connect()) as con, con:
+            with closing(self._connect(path)) as con, con:
                 con.executemany("INSERT OR IGNORE INTO vectors (key, vec) VALUES (?, ?)", rows)
         except (sqlite3.Error, OSError) as exc:
-            log.warning("vector cache %s unwritable (%s); not cached", self.path, exc)
+            log.warning("vector cache %s unwritable (%s); not cached", path, exc)
 
 
 _SHARED: dict[tuple, Embeddings] = {}

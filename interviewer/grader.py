@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -62,9 +62,9 @@ class Rubric:
     # answer's story: whole-answer similarity says nothing about its relevance.
     own_story: bool = False
 
-    @property
+    @cached_property
     def reference_sentences(self) -> list[str]:
-        """The model answer, sentence by sentence."""
+        """The model answer, sentence by sentence (read for every answer graded against it)."""
         if not self.model_answer:
             return []
         return list(tu.sentences(tu.normalise(self.model_answer)))
@@ -226,10 +226,7 @@ class OfflineGrader:
         texts: list[str] = []
         rubric_texts: list[str] = []
         for rubric, answer in items:
-            clean = tu.normalise(answer)
-            sents = tu.sentences(clean)
-            content = [s for s in sents if not tu.is_injection(s)]
-            injected = [s for s in sents if tu.is_injection(s)]
+            clean, content, injected = _split(answer)
             prepared.append((rubric, clean, content, injected))
             texts += content
             rubric_texts += rubric.texts()
@@ -239,11 +236,9 @@ class OfflineGrader:
     def features(self, rubric: Rubric, answer: str) -> dict:
         """The measured signals of one answer (used to calibrate the combination); ``floor``
         names why the answer gets the minimum regardless (None when it does not)."""
-        clean = tu.normalise(answer)
-        sents = tu.sentences(clean)
-        content = [s for s in sents if not tu.is_injection(s)]
+        clean, content, injected = _split(answer)
         self._embed(content, rubric.texts())
-        a = self._analyse(rubric, clean, content, [])
+        a = self._analyse(rubric, clean, content, injected)
         return {**a.features, "floor": a.floor_reason}
 
     # -- internals ----------------------------------------------------------------------------
@@ -475,6 +470,17 @@ class OfflineGrader:
             rationale="; ".join(notes) or "clear enough for the content it carries",
         )
         return out
+
+
+def _split(answer: str) -> tuple[str, list[str], list[str]]:
+    """The normalised answer, its sentences to grade, and the sentences addressed to the grader
+    (removed before anything is measured)."""
+    clean = tu.normalise(answer)
+    content: list[str] = []
+    injected: list[str] = []
+    for s in tu.sentences(clean):
+        (injected if tu.is_injection(s) else content).append(s)
+    return clean, content, injected
 
 
 def _clip5(x: float) -> int:
