@@ -1,6 +1,9 @@
-"""Thin entry point: build the Gradio app from ``interviewer`` and launch it."""
+"""Thin entry point: build the Gradio app from ``interviewer`` and launch it (the same as
+``mock-interview app``)."""
 
-from interviewer.ui import launch
+import sys
+
+from interviewer.cli import main
 
 if __name__ == "__main__":
-    launch()
+    sys.exit(main(["app"]))

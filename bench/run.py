@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from interviewer.bank import default_bank  # noqa: E402
-from interviewer.config import Settings  # noqa: E402
-from interviewer.embeddings import VectorCache  # noqa: E402
-from interviewer.evaluation.runner import load_labelled  # noqa: E402
-from interviewer.grader import OfflineGrader, Rubric  # noqa: E402
+from interviewer.bank import default_bank
+from interviewer.config import Settings
+from interviewer.evaluation.runner import load_labelled
+from interviewer.grading.embeddings import VectorCache
+from interviewer.grading.grader import OfflineGrader
 
 
 def bench_grading() -> dict:
@@ -28,7 +25,7 @@ def bench_grading() -> dict:
     """
     bank = default_bank()
     rows = [r for r in load_labelled() if r["question_id"] in bank]
-    items = [(Rubric.from_question(bank[r["question_id"]]), r["answer"]) for r in rows]
+    items = [(bank[r["question_id"]].rubric(), r["answer"]) for r in rows]
     OfflineGrader().grade_many([(items[0][0], "Load the model first.")])
     out = {"answers": len(items)}
     with tempfile.TemporaryDirectory() as d:
@@ -46,7 +43,7 @@ def bench_grading() -> dict:
 
 
 def bench_knowledge() -> dict:
-    import knowledge
+    from interviewer import knowledge
 
     with tempfile.TemporaryDirectory() as d:
         settings = Settings.from_env({"INTERVIEWER_DATA_DIR": d})

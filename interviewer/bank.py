@@ -1,16 +1,29 @@
-"""The authored question bank (``knowledge/bank/*.yaml``), validated on load by pydantic."""
+"""The authored question bank (``knowledge/bank/*.yaml``), validated on load by pydantic.
+
+The bank ships inside the package (``interviewer.knowledge``) and is read through
+``importlib.resources``, so a wheel works as well as a checkout. A loaded bank is read-only:
+it is shared by every session of a process, and a session keeps the questions it generates
+itself (LLM mode) apart from it.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-BANK_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "bank"
+from interviewer.config import Settings
+from interviewer.errors import BankError
+from interviewer.grading.rubric import Rubric, RubricPoint
+
+Bank = Mapping[str, "Question"]  # read-only: question id -> question
 
 Round = Literal["L1", "L2"]
 Criterion = Literal["depth", "problem_solving", "engineering", "communication"]
@@ -47,10 +60,6 @@ TOPICS: dict[str, tuple[str, str]] = {
     "stakeholder-communication": ("L2", "behavioural"),
     "project-deep-dive": ("L2", "behavioural"),
 }
-
-
-class BankError(ValueError):
-    """A bank file that does not validate; the message names the file and the field."""
 
 
 class _Strict(BaseModel):
@@ -114,7 +123,22 @@ class Question(_Strict):
         return TOPICS[self.topic][1]
 
     def key_point(self, kp_id: str) -> KeyPoint:
+        """The key point with this id."""
         return next(kp for kp in self.key_points if kp.id == kp_id)
+
+    def rubric(self) -> Rubric:
+        """What an answer to this question is graded against."""
+        return Rubric(
+            question=self.text,
+            key_points=[
+                RubricPoint(kp.id, kp.point, kp.weight, kp.criterion, list(kp.paraphrases))
+                for kp in self.key_points
+            ],
+            red_flags=list(self.red_flags),
+            model_answer=self.model_answer,
+            question_id=self.id,
+            own_story=self.group == "behavioural",
+        )
 
 
 class BankFile(_Strict):
@@ -137,22 +161,33 @@ def _format_error(path: Path, exc: ValidationError, data) -> str:
     return f"{path.name}: {where}: {err['msg']}{extra}"
 
 
-def load_file(path: Path) -> list[Question]:
+def load_file(path) -> list[Question]:
     """Questions of one YAML file; BankError naming the file and field when it is broken."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise BankError(f"{path.name}: not valid YAML: {exc}") from None
+        raise BankError(f"{path.name}: not valid YAML: {' '.join(str(exc).split())}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BankError(f"{path.name}: cannot read ({exc.__class__.__name__})") from None
     try:
         return BankFile.model_validate(data).questions
     except ValidationError as exc:
         raise BankError(_format_error(path, exc, data)) from None
 
 
-def load_bank(directory: Path | None = None) -> dict[str, Question]:
-    """Every question of the bank, by id; ids are unique across files."""
-    directory = directory or BANK_DIR
-    files = sorted(directory.glob("*.yaml"))
+def builtin_dir():
+    """The built-in bank's folder inside the installed package."""
+    return resources.files("interviewer.knowledge") / "bank"
+
+
+def load_bank(directory=None) -> Bank:
+    """Every question of the bank, by id (read-only); ids are unique across files."""
+    directory = builtin_dir() if directory is None else directory
+    if not directory.is_dir():
+        raise BankError(f"no question bank folder {directory} (check INTERVIEWER_BANK_DIR)")
+    files = sorted(
+        (f for f in directory.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name
+    )
     if not files:
         raise BankError(f"no *.yaml question files in {directory}")
     bank: dict[str, Question] = {}
@@ -161,15 +196,27 @@ def load_bank(directory: Path | None = None) -> dict[str, Question]:
             if q.id in bank:
                 raise BankError(f"{path.name}: question id {q.id!r} is defined twice")
             bank[q.id] = q
-    return bank
+    return MappingProxyType(bank)
 
 
 @lru_cache(maxsize=1)
-def default_bank() -> dict[str, Question]:
-    """The built-in bank, loaded once per process."""
+def default_bank() -> Bank:
+    """The built-in bank, loaded once per process (read-only)."""
     return load_bank()
 
 
-def coverage(bank: dict[str, Question]) -> Counter:
+@lru_cache(maxsize=8)
+def _bank_at(directory: str) -> Bank:
+    return load_bank(Path(directory))
+
+
+def bank_for(settings: Settings) -> Bank:
+    """The bank these settings name: INTERVIEWER_BANK_DIR, or the built-in one."""
+    if settings.bank_dir is None:
+        return default_bank()
+    return _bank_at(str(Path(settings.bank_dir).resolve()))
+
+
+def coverage(bank: Bank) -> Counter:
     """Questions per topic."""
     return Counter(q.topic for q in bank.values())

@@ -10,11 +10,9 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from interviewer.errors import ConfigError
 
-
-class ConfigError(ValueError):
-    """A setting has a value we cannot use; the message names the variable and the fix."""
+__all__ = ["ConfigError", "Settings", "settings_table"]
 
 
 def _env_field(env: str, default, doc: str, kind=str, *, secret: bool = False):
@@ -33,6 +31,12 @@ class Settings:
         "INTERVIEWER_DATABASE_URL",
         None,
         "SQLAlchemy URL of the transcript store (default: SQLite `interviewer.db` in the data dir).",
+    )
+    bank_dir: Path | None = _env_field(
+        "INTERVIEWER_BANK_DIR",
+        None,
+        "Directory of question-bank YAML files to use instead of the built-in bank.",
+        Path,
     )
     user: str = _env_field(
         "INTERVIEWER_USER", "local", "User id of CLI sessions (the app uses the logged-in user)."

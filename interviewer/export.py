@@ -6,36 +6,18 @@ open structure (headings, links, raw HTML), HTML output passes it through ``html
 
 from __future__ import annotations
 
-import html
 import json
-import re
-import time
 from collections.abc import Iterable
 
-from interviewer.models import SessionInfo, Turn
-from interviewer.rubric import CRITERIA, Grade
-
-ROUND_NAMES = {"L1": "L1 (fundamentals)", "L2": "L2 (applied / system design)", "full": "L1 + L2"}
-
-# Markdown punctuation that shapes inline structure anywhere (emphasis, code, links, tables);
-# '<', '>' and '&' become entities so that no renderer, however lax about backslash escapes,
-# sees a tag. Characters that only matter at the start of a line are handled by _LINE_START.
-_MD_BACKSLASH = set("\\`*_{}[]|~")
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# Lists, headings, thematic breaks and setext underlines: "- ", "+ ", "# ", "1. ", "2) ", "===".
-_LINE_START = re.compile(r"^(\s*)([-+=#]|\d+[.)](?=\s|$))")
+from interviewer.grading.rubric import CRITERIA, Grade
+from interviewer.markup import html_escape as _e
+from interviewer.markup import md_escape, md_quote, num, when
+from interviewer.models import ROUNDS, SessionInfo, Turn
 
 
-def _when(ts: float | None) -> str:
-    if ts is None:
-        return ""
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
-
-
-def _num(value, digits: int = 1) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+def _title(info: SessionInfo) -> str:
+    kind = "Practice" if info.settings.practice else "Mock interview"
+    return f"{kind}: {ROUNDS[info.round].title if info.round in ROUNDS else info.round}"
 
 
 def _flags(grade: Grade) -> list[str]:
@@ -59,15 +41,11 @@ def _criterion_name(key: str) -> str:
     return CRITERIA.get(key, key)
 
 
-def _kind(info: SessionInfo) -> str:
-    return "Practice" if (info.settings or {}).get("practice") else "Mock interview"
-
-
 def _summary_lines(summary: dict) -> list[tuple[str, str]]:
     """(label, plain value) pairs of the summary's scalar fields, in reading order."""
     out = []
     if "overall" in summary:
-        out.append(("Overall", f"{_num(summary['overall'])}/100"))
+        out.append(("Overall", f"{num(summary['overall'])}/100"))
     if summary.get("signal"):
         out.append(("Hire signal", str(summary["signal"])))
     if "passed" in summary:
@@ -78,40 +56,11 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
 def _answer_meta(turn: Turn) -> str:
     parts = [turn.status]
     if turn.seconds is not None:
-        parts.append(f"{_num(turn.seconds)} s")
+        parts.append(f"{num(turn.seconds)} s")
     return ", ".join(parts)
 
 
 # -- Markdown ---------------------------------------------------------------------------------
-
-
-def md_escape(text: str) -> str:
-    """One line of untrusted text, safe to place anywhere in Markdown."""
-    out = []
-    for ch in " ".join(str(text).splitlines()):
-        if ch in _MD_ENTITIES:
-            out.append(_MD_ENTITIES[ch])
-        elif ch in _MD_BACKSLASH:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return _LINE_START.sub(_escape_line_start, "".join(out))
-
-
-def _escape_line_start(match: re.Match) -> str:
-    indent, marker = match.groups()
-    return f"{indent}{marker[:-1]}\\{marker[-1]}"
-
-
-def md_quote(text: str | None) -> str:
-    """Untrusted multi-line text as an escaped blockquote, line breaks kept."""
-    if text is None or text == "":
-        return "> *(none)*"
-    lines = []
-    for line in str(text).splitlines():
-        escaped = md_escape(line)
-        lines.append(f"> {escaped}  " if escaped.strip() else ">")
-    return "\n".join(lines).rstrip()
 
 
 def _md_list(items: Iterable[str]) -> list[str]:
@@ -128,7 +77,7 @@ def _md_summary(info: SessionInfo) -> list[str]:
     criteria = summary.get("criteria") or {}
     if isinstance(criteria, dict) and criteria:
         out += ["| Criterion | Mean (1-5) |", "|---|---|"]
-        out += [f"| {md_escape(_criterion_name(k))} | {_num(v, 2)} |" for k, v in criteria.items()]
+        out += [f"| {md_escape(_criterion_name(k))} | {num(v, 2)} |" for k, v in criteria.items()]
         out.append("")
     if summary.get("strengths"):
         out += ["**Strengths**", ""]
@@ -202,12 +151,11 @@ def _md_turn(turn: Turn) -> list[str]:
 
 def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
     """The graded transcript as Markdown."""
-    title = ROUND_NAMES.get(info.round, info.round)
     out = [
-        f"# {_kind(info)}: {md_escape(title)}",
+        f"# {md_escape(_title(info))}",
         "",
         f"- **Session:** {md_escape(info.id)}",
-        f"- **Started:** {_when(info.created_at)}",
+        f"- **Started:** {when(info.created_at)}",
         f"- **Status:** {md_escape(info.status)}",
         f"- **Mode / model:** {md_escape(info.mode)} / {md_escape(info.model)}",
         f"- **Guide:** {md_escape(info.guide)}",
@@ -244,10 +192,6 @@ text-align:left;vertical-align:top}.flag{background:#fde7c8;padding:0 .3rem;bord
 """
 
 
-def _e(value) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def _h_text(text: str | None) -> str:
     body = "<em>(none)</em>" if not text else _e(text)
     return f'<div class="text">{body}</div>'
@@ -267,7 +211,7 @@ def _h_summary(info: SessionInfo) -> list[str]:
     criteria = summary.get("criteria") or {}
     if isinstance(criteria, dict) and criteria:
         rows = "".join(
-            f"<tr><td>{_e(_criterion_name(k))}</td><td>{_e(_num(v, 2))}</td></tr>"
+            f"<tr><td>{_e(_criterion_name(k))}</td><td>{_e(num(v, 2))}</td></tr>"
             for k, v in criteria.items()
         )
         out.append(f"<table><tr><th>Criterion</th><th>Mean (1-5)</th></tr>{rows}</table>")
@@ -349,10 +293,10 @@ def _h_turn(turn: Turn) -> list[str]:
 
 def to_html(info: SessionInfo, turns: list[Turn]) -> str:
     """The graded transcript as a standalone HTML page (inline CSS, no scripts)."""
-    title = f"{_kind(info)}: {ROUND_NAMES.get(info.round, info.round)}"
+    title = _title(info)
     meta = [
         ("Session", info.id),
-        ("Started", _when(info.created_at)),
+        ("Started", when(info.created_at)),
         ("Status", info.status),
         ("Mode / model", f"{info.mode} / {info.model}"),
         ("Guide", info.guide),
@@ -375,3 +319,7 @@ def to_html(info: SessionInfo, turns: list[Turn]) -> str:
         out += _h_turn(turn)
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+EXPORTERS = {"md": to_markdown, "json": to_json, "html": to_html}
+EXTENSIONS = tuple(EXPORTERS)

@@ -8,36 +8,46 @@ from __future__ import annotations
 
 import random
 import time
+from collections import ChainMap
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
 
-from interviewer.bank import Question, default_bank
-from interviewer.engine import Engine, OfflineEngine
-from interviewer.models import MAX_ANSWER_CHARS, FollowUpExchange, SessionInfo, Turn
+from interviewer.bank import Bank, Question
+from interviewer.engine import Engine, QuestionRequest
+from interviewer.errors import InterviewError
+from interviewer.grading.rubric import PASS_MARK, Grade
+from interviewer.models import (
+    MAX_ANSWER_CHARS,
+    FollowUpExchange,
+    SessionInfo,
+    SessionSettings,
+    Turn,
+)
 from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty
 from interviewer.report import Report, build_report, report_markdown
-from interviewer.rubric import PASS_MARK, Grade
 
 HINT_PENALTY = 10  # overall points off a question per hint taken (at most 2 hints a question)
 MAX_HINTS = 2
 COMMANDS = ("hint", "repeat", "skip", "end")
 TokenCallback = Callable[[str], None]
+Phase = Literal["intro", "awaiting_answer", "follow_up", "done"]
+ReplyKind = Literal["question", "follow_up", "hint", "repeat", "report"]
 
-
-class InterviewError(ValueError):
-    """Input the interview cannot take (too long, wrong phase, unknown command); safe to show."""
+__all__ = ["COMMANDS", "Interview", "InterviewError", "Reply"]
 
 
 @dataclass
 class Reply:
     """What the interviewer says back, and the state it leaves."""
 
-    kind: str  # question | follow_up | feedback | hint | repeat | report | error
+    kind: ReplyKind
     text: str
-    turn: Turn | None = None
-    grade: Grade | None = None
+    turn: Turn | None = None  # the open turn after this reply
+    grade: Grade | None = None  # the grade to show now (None when feedback waits for the end)
     done: bool = False
-    extra: dict = field(default_factory=dict)
+    report: Report | None = None  # the final report, when this reply ends the session
+    graded_turn: Turn | None = None  # the turn this reply closed, if it closed one
 
 
 class Interview:
@@ -50,11 +60,11 @@ class Interview:
         questions: int = 3,
         feedback: str = "each",
         follow_ups: int = 1,
-        engine: Engine | None = None,
+        engine: Engine,
+        bank: Bank,
         store=None,
         user_id: str = "local",
         seed: int | None = None,
-        bank: dict[str, Question] | None = None,
         info: SessionInfo | None = None,
     ):
         if round not in ("L1", "L2", "full"):
@@ -63,38 +73,41 @@ class Interview:
             raise InterviewError("questions must be between 1 and 20")
         if feedback not in ("each", "end"):
             raise InterviewError("feedback must be 'each' (after every answer) or 'end'")
-        self.engine = engine or OfflineEngine()
+        self.engine = engine
         self.store = store
-        self.bank = bank if bank is not None else default_bank()
+        # The shared bank is read-only; questions this session generates (LLM mode) live in
+        # its own map in front of it, so they never leak into other sessions.
+        self.generated: dict[str, Question] = {}
+        self.bank = ChainMap(self.generated, bank)
         self.rng = random.Random(seed)
         self.info = info or SessionInfo(
             user_id=user_id,
             round=round,
             mode=self.engine.name,
             model=self.engine.model,
-            settings={
-                "questions": questions,
-                "feedback": feedback,
-                "follow_ups": follow_ups,
-                "seed": seed,
-            },
+            settings=SessionSettings(
+                questions=questions, feedback=feedback, follow_ups=follow_ups, seed=seed
+            ),
         )
         self.turns: list[Turn] = []
-        self.phase = "intro"
+        self.phase: Phase = "intro"
         self.note = ""
 
     # -- settings ----------------------------------------------------------------------------
     @property
     def n_questions(self) -> int:
-        return int(self.info.settings["questions"])
+        """Questions per round."""
+        return self.info.settings.questions
 
     @property
     def feedback_each(self) -> bool:
-        return self.info.settings["feedback"] == "each"
+        """Whether feedback comes after each answer (else only at the end)."""
+        return self.info.settings.feedback == "each"
 
     @property
     def follow_up_budget(self) -> int:
-        return int(self.info.settings["follow_ups"])
+        """Probes per question."""
+        return self.info.settings.follow_ups
 
     @property
     def current(self) -> Turn | None:
@@ -106,12 +119,7 @@ class Interview:
 
     # -- persistence -------------------------------------------------------------------------
     def _save(self, turn: Turn) -> None:
-        take = getattr(self.engine, "take_usage", None)
-        if take is not None:  # tokens the engine spent phrasing since the last save
-            used = take()
-            turn.tokens_in += used["tokens_in"]
-            turn.tokens_out += used["tokens_out"]
-            turn.cost_usd += used["cost_usd"]
+        self.engine.take_usage().add_to(turn)  # tokens spent phrasing since the last save
         if self.store is not None:
             self.store.save_turn(self.info.id, turn)
 
@@ -163,19 +171,22 @@ class Interview:
         recent = self.store.recent_question_ids(user_id=self.info.user_id) if self.store else set()
         asked = {t.question_id for t in self.turns}
         question, sources = self.engine.question_for(
-            bank=self.bank,
-            round_name=round_name,
-            group=group,
-            difficulty=difficulty,
-            asked=asked,
-            recent=set(recent) - asked,
-            topics_used=[t.topic for t in self.turns],
-            rng=self.rng,
+            QuestionRequest(
+                bank=self.bank,
+                round_name=round_name,
+                group=group,
+                difficulty=difficulty,
+                asked=frozenset(asked),
+                recent=frozenset(set(recent) - asked),
+                topics_used=tuple(t.topic for t in self.turns),
+                rng=self.rng,
+            )
         )
         if question is None:
             self.note = "The question bank for this round has no more unasked questions."
             return self._finish(on_token)
-        self.bank.setdefault(question.id, question)
+        if question.id not in self.bank:
+            self.generated[question.id] = question
         turn = Turn.of_question(index, question, sources=sources)
         self.turns.append(turn)
         self._save(turn)
@@ -225,9 +236,7 @@ class Interview:
     def _judge(self, turn: Turn, answer: str) -> Grade:
         question = self.bank[turn.question_id]
         grade, usage = self.engine.judge(question, answer)
-        turn.tokens_in += usage.get("tokens_in", 0)
-        turn.tokens_out += usage.get("tokens_out", 0)
-        turn.cost_usd += usage.get("cost_usd", 0.0)
+        usage.add_to(turn)
         penalty = HINT_PENALTY * len(turn.hints)
         if penalty:
             grade = grade.model_copy(
@@ -263,7 +272,7 @@ class Interview:
         nxt = self._ask_next(on_token)
         nxt.text = f"{feedback}\n\n{nxt.text}".strip() if feedback else nxt.text
         nxt.grade = turn.grade if self.feedback_each else None
-        nxt.extra["graded_turn"] = turn
+        nxt.graded_turn = turn
         return nxt
 
     def command(self, name: str, on_token: TokenCallback | None = None) -> Reply:
@@ -315,7 +324,7 @@ class Interview:
         self.info.status = "finished"
         self.info.summary = report.model_dump()
         self._save_info()
-        return Reply("report", self._report_text(report), done=True, extra={"report": report})
+        return Reply("report", self._report_text(report), done=True, report=report)
 
     def _report_text(self, report: Report | None = None) -> str:
         return report_markdown(report or self.report())
@@ -332,21 +341,21 @@ class Interview:
         session_id: str,
         *,
         user_id: str = "local",
-        engine: Engine | None = None,
-        bank: dict[str, Question] | None = None,
+        engine: Engine,
+        bank: Bank,
     ) -> tuple[Interview, Reply]:
         """Pick a stored session up where it stopped; the pending question is asked again."""
         info, turns = store.load_session(session_id, user_id=user_id)
         s = info.settings
         self = cls(
             round=info.round,
-            questions=int(s["questions"]),
-            feedback=s["feedback"],
-            follow_ups=int(s["follow_ups"]),
+            questions=s.questions,
+            feedback=s.feedback,
+            follow_ups=s.follow_ups,
             engine=engine,
             store=store,
             user_id=info.user_id,
-            seed=s.get("seed"),
+            seed=s.seed,
             bank=bank,
             info=info,
         )
@@ -355,7 +364,7 @@ class Interview:
             if t.question_id not in self.bank:
                 q = self.engine.restore_question(t)
                 if q is not None:
-                    self.bank[q.id] = q
+                    self.generated[q.id] = q
         if info.status == "finished":
             self.phase = "done"
             return self, Reply("report", self._report_text(), done=True)

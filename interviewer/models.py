@@ -6,15 +6,52 @@ import time
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from interviewer.rubric import Grade
+from interviewer.grading.rubric import Grade
 
 MAX_ANSWER_CHARS = 8000  # longer answers are refused with a clear error before any model sees them
 
 TurnStatus = Literal["pending", "answered", "skipped"]
 SessionStatus = Literal["active", "finished", "abandoned"]
 RoundName = Literal["L1", "L2", "full"]
+FeedbackMode = Literal["each", "end"]
+
+
+class RoundInfo(BaseModel):
+    """How a round is named: a short title (exports, lists) and what it covers (the intro)."""
+
+    title: str
+    description: str
+
+
+ROUNDS: dict[str, RoundInfo] = {
+    "L1": RoundInfo(
+        title="L1 (fundamentals)",
+        description="the L1 round: ML fundamentals plus Python and data work",
+    ),
+    "L2": RoundInfo(
+        title="L2 (applied / system design)",
+        description="the L2 round: real-time scenarios, ML system design, MLOps and one "
+        "behavioural question",
+    ),
+    "full": RoundInfo(
+        title="L1 + L2",
+        description="a full loop: the L1 round, then the L2 round if you pass L1",
+    ),
+}
+
+
+class SessionSettings(BaseModel):
+    """How a session was set up: stored with it, so a resumed session runs the same way."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    questions: int = 3  # per round
+    feedback: FeedbackMode = "each"  # after every answer, or only at the end
+    follow_ups: int = 1  # probes per question
+    seed: int | None = None
+    practice: bool = False  # a practice sitting: answers drilled one at a time
 
 
 class FollowUpExchange(BaseModel):
@@ -73,13 +110,15 @@ class Turn(BaseModel):
 class SessionInfo(BaseModel):
     """A session's header: who, which round, how, and where it stands."""
 
+    model_config = ConfigDict(validate_assignment=True)
+
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     user_id: str = "local"
     round: RoundName
     mode: str = "offline"
     model: str = "offline"
     guide: str = "persistent-systems-ml-engineer"
-    settings: dict = Field(default_factory=dict)  # questions, feedback, follow-up budget, ...
+    settings: SessionSettings = Field(default_factory=SessionSettings)
     status: SessionStatus = "active"
     created_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import random
+from typing import TYPE_CHECKING
 
 from interviewer.bank import Question
+
+if TYPE_CHECKING:
+    from interviewer.engine import QuestionRequest
 
 # L1 mixes ML fundamentals with Python/data work; L2 takes scenario/architecture/MLOps plus
 # exactly one behavioural question (asked second to last, as real loops close on it).
@@ -35,30 +38,21 @@ def next_difficulty(current: int, last_overall: int | None) -> int:
     return current
 
 
-def pick_question(
-    bank: dict[str, Question],
-    *,
-    round_name: str,
-    group: str,
-    difficulty: int,
-    asked: set[str],
-    recent: set[str],
-    topics_used: list[str],
-    rng: random.Random,
-) -> Question | None:
+def pick_question(request: QuestionRequest) -> Question | None:
     """The best unasked question of the group: fresh topic and not seen recently first, then the
     difficulty closest to the target. None when the round's bank is exhausted."""
-    pool = [q for q in bank.values() if q.round == round_name and q.id not in asked]
+    r = request
+    pool = [q for q in r.bank.values() if q.round == r.round_name and q.id not in r.asked]
     if not pool:
         return None
-    in_group = [q for q in pool if q.group == group] or pool
+    in_group = [q for q in pool if q.group == r.group] or pool
 
     def rank(q: Question):
         return (
-            q.id in recent,  # not asked in the user's recent sessions, where the bank allows
-            q.topic in topics_used,  # a topic not yet covered in this session
-            abs(q.difficulty - difficulty),
-            rng.random(),
+            q.id in r.recent,  # not asked in the user's recent sessions, where the bank allows
+            q.topic in r.topics_used,  # a topic not yet covered in this session
+            abs(q.difficulty - r.difficulty),
+            r.rng.random(),
         )
 
     return min(in_group, key=rank)

@@ -10,18 +10,15 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer.bank import Question
-from interviewer.models import SessionInfo, Turn
+from interviewer.engine import Engine, Usage
+from interviewer.errors import SessionNotFound
+from interviewer.grading.rubric import Grade
+from interviewer.models import SessionInfo, SessionSettings, Turn
 from interviewer.report import build_report
-from interviewer.rubric import Grade
-from interviewer.store import SessionNotFound, Store
+from interviewer.store import Store
 
 PRACTICE_NOTE = "Practice: questions drilled one at a time, graded at once."
 log = logging.getLogger(__name__)
-
-
-def is_practice(settings: dict | None) -> bool:
-    """Whether a session's settings mark it as practice."""
-    return bool((settings or {}).get("practice"))
 
 
 def record_answer(
@@ -31,8 +28,8 @@ def record_answer(
     question: Question,
     answer: str,
     grade: Grade,
-    engine,
-    usage: dict | None = None,
+    engine: Engine,
+    usage: Usage | None = None,
     session_id: str | None = None,
 ) -> str:
     """Commit one graded practice answer and return the id of its practice session.
@@ -50,7 +47,7 @@ def record_answer(
         except SessionNotFound:  # deleted meanwhile: start afresh
             info = None
         if info is not None and not (
-            is_practice(info.settings) and info.round == question.round and info.mode == engine.name
+            info.settings.practice and info.round == question.round and info.mode == engine.name
         ):
             info, turns = None, []
     if info is None:
@@ -60,11 +57,11 @@ def record_answer(
                 round=question.round,
                 mode=engine.name,
                 model=engine.model,
-                settings={"practice": True},
+                settings=SessionSettings(practice=True),
                 status="finished",
             )
         )
-    usage = usage or {}
+    usage = usage or Usage()
     now = time.time()
     turn = Turn.of_question(
         len(turns),
@@ -74,9 +71,9 @@ def record_answer(
         grade=grade,
         asked_at=now,
         answered_at=now,
-        tokens_in=usage.get("tokens_in", 0),
-        tokens_out=usage.get("tokens_out", 0),
-        cost_usd=usage.get("cost_usd", 0.0),
+        tokens_in=usage.tokens_in,
+        tokens_out=usage.tokens_out,
+        cost_usd=usage.cost_usd,
     )
     store.save_turn(info.id, turn)
     summary = build_report([*turns, turn], note=PRACTICE_NOTE).model_dump()

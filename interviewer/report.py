@@ -6,12 +6,18 @@ from collections import defaultdict
 
 from pydantic import BaseModel, Field
 
-from interviewer.bank import Question
+from interviewer.bank import Bank
+from interviewer.grading.rubric import CRITERIA, PASS_MARK, hire_signal, is_red_flag
+from interviewer.markup import md_escape
 from interviewer.models import Turn
-from interviewer.rubric import CRITERIA, PASS_MARK, hire_signal
+
+TOP_GAPS = 3
+MAX_STRENGTHS = 5
 
 
 class Gap(BaseModel):
+    """A key point the candidate missed, and where the guide covers it."""
+
     point: str
     topic: str
     question: str
@@ -20,6 +26,8 @@ class Gap(BaseModel):
 
 
 class QuestionSummary(BaseModel):
+    """One question of the session as the report lists it."""
+
     index: int
     round: str
     topic: str
@@ -56,43 +64,56 @@ def turn_score(turn: Turn) -> int | None:
     return turn.grade.overall
 
 
-def build_report(
-    turns: list[Turn], bank: dict[str, Question] | None = None, note: str = ""
-) -> Report:
+def build_report(turns: list[Turn], bank: Bank | None = None, note: str = "") -> Report:
     """Aggregate the session's turns into a Report."""
-    bank = bank or {}
-    counted = [(t, turn_score(t)) for t in turns]
-    counted = [(t, s) for t, s in counted if s is not None]
+    counted = [(t, s) for t in turns if (s := turn_score(t)) is not None]
     scores = [s for _, s in counted]
     overall = round(sum(scores) / len(scores)) if scores else 0
-
     graded = [t for t, _ in counted if t.grade is not None]
-    criteria = (
-        {
-            c: round(sum(t.grade.criteria[c].score for t in graded) / len(graded), 2)
-            for c in CRITERIA
-        }
-        if graded
-        else {}
-    )
-    red_share = (
-        sum(1 for t in graded if any(f.startswith("red flag") for f in t.grade.flags)) / len(graded)
-        if graded
-        else 0.0
+    criteria = _criterion_means(graded)
+    top_gaps = _top_gaps(graded, turns, bank or {})
+    return Report(
+        overall=overall,
+        signal=hire_signal(scores, _red_flag_share(graded)),
+        passed=bool(scores) and overall >= PASS_MARK,
+        rounds=_round_results(counted),
+        criteria=criteria,
+        strengths=_strengths(criteria, graded)[:MAX_STRENGTHS],
+        gaps=top_gaps,
+        reread=list(dict.fromkeys(g.guide_section for g in top_gaps if g.guide_section)),
+        questions=[_summary(t) for t in turns],
+        note=note,
     )
 
-    rounds: dict[str, dict] = {}
-    by_round = defaultdict(list)
+
+def _criterion_means(graded: list[Turn]) -> dict[str, float]:
+    if not graded:
+        return {}
+    return {
+        c: round(sum(t.grade.criteria[c].score for t in graded) / len(graded), 2) for c in CRITERIA
+    }
+
+
+def _red_flag_share(graded: list[Turn]) -> float:
+    """Share of graded answers that state a wrong central claim."""
+    if not graded:
+        return 0.0
+    return sum(1 for t in graded if any(is_red_flag(f) for f in t.grade.flags)) / len(graded)
+
+
+def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
+    by_round: dict[str, list[int]] = defaultdict(list)
     for t, s in counted:
         by_round[t.round].append(s)
+    rounds = {}
     for r, rs in by_round.items():
         mean = round(sum(rs) / len(rs))
         rounds[r] = {"overall": mean, "questions": len(rs), "passed": mean >= PASS_MARK}
+    return rounds
 
-    strengths = []
-    for c, v in criteria.items():
-        if v >= 3.75:
-            strengths.append(f"{CRITERIA[c]}: {v:.1f}/5 on average")
+
+def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
+    strengths = [f"{CRITERIA[c]}: {v:.1f}/5 on average" for c, v in criteria.items() if v >= 3.75]
     for t in graded:
         if t.grade.overall >= 75:
             strengths.append(f'Strong answer on {t.topic.replace("-", " ")}: "{t.question}"')
@@ -100,20 +121,23 @@ def build_report(
         best = max(graded, key=lambda t: t.grade.overall)
         if best.grade.covered:
             strengths.append(f"You covered: {best.grade.covered[0]}")
+    return strengths
 
-    gaps: list[Gap] = []
-    for t in graded:
-        for kp in t.grade.key_points:
-            if not kp.covered:
-                gaps.append(
-                    Gap(
-                        point=kp.point,
-                        topic=t.topic,
-                        question=t.question,
-                        guide_section=t.guide_section,
-                        weight=kp.weight,
-                    )
-                )
+
+def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
+    """The most important missed points, one per question, so the top 3 span 3 questions."""
+    gaps = [
+        Gap(
+            point=kp.point,
+            topic=t.topic,
+            question=t.question,
+            guide_section=t.guide_section,
+            weight=kp.weight,
+        )
+        for t in graded
+        for kp in t.grade.key_points
+        if not kp.covered
+    ]
     for t in turns:
         if t.status == "skipped":
             q = bank.get(t.question_id)
@@ -128,48 +152,34 @@ def build_report(
                 )
             )
     gaps.sort(key=lambda g: -g.weight)
-    top_gaps, seen = [], set()
-    for g in gaps:  # one gap per question, so the top 3 span different questions
+    top_gaps: list[Gap] = []
+    seen: set[str] = set()
+    for g in gaps:
         if g.question not in seen:
             top_gaps.append(g)
             seen.add(g.question)
-        if len(top_gaps) == 3:
+        if len(top_gaps) == TOP_GAPS:
             break
-    reread = list(dict.fromkeys(g.guide_section for g in top_gaps if g.guide_section))
+    return top_gaps
 
-    questions = [
-        QuestionSummary(
-            index=t.index,
-            round=t.round,
-            topic=t.topic,
-            question=t.question,
-            status=t.status,
-            overall=turn_score(t),
-            criteria={c: s.score for c, s in t.grade.criteria.items()} if t.grade else {},
-            missed=t.grade.missed if t.grade else [],
-            flags=t.grade.flags if t.grade else [],
-            guide_section=t.guide_section,
-        )
-        for t in turns
-    ]
-    return Report(
-        overall=overall,
-        signal=hire_signal(scores, red_share),
-        passed=bool(scores) and overall >= PASS_MARK,
-        rounds=rounds,
-        criteria=criteria,
-        strengths=strengths[:5],
-        gaps=top_gaps,
-        reread=reread,
-        questions=questions,
-        note=note,
+
+def _summary(t: Turn) -> QuestionSummary:
+    return QuestionSummary(
+        index=t.index,
+        round=t.round,
+        topic=t.topic,
+        question=t.question,
+        status=t.status,
+        overall=turn_score(t),
+        criteria={c: s.score for c, s in t.grade.criteria.items()} if t.grade else {},
+        missed=t.grade.missed if t.grade else [],
+        flags=t.grade.flags if t.grade else [],
+        guide_section=t.guide_section,
     )
 
 
 def report_markdown(report: Report) -> str:
-    """The report as Markdown (candidate text escaped by the caller's renderer)."""
-    from interviewer.rubric import CRITERIA as NAMES
-
+    """The report as Markdown; everything a candidate or a model wrote is escaped."""
     lines = [f"## Report: {report.overall}/100 · {report.signal}", ""]
     for r, info in report.rounds.items():
         verdict = "passed" if info["passed"] else "not passed"
@@ -177,10 +187,10 @@ def report_markdown(report: Report) -> str:
             f"- Round {r}: {info['overall']}/100 over {info['questions']} questions ({verdict})"
         )
     if report.note:
-        lines += ["", report.note]
+        lines += ["", md_escape(report.note)]
     if report.criteria:
         lines += ["", "| criterion | average (1-5) |", "|---|---|"]
-        lines += [f"| {NAMES[c]} | {v:.1f} |" for c, v in report.criteria.items()]
+        lines += [f"| {CRITERIA[c]} | {v:.1f} |" for c, v in report.criteria.items()]
     lines += ["", "### Per question"]
     for q in report.questions:
         score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
@@ -194,12 +204,3 @@ def report_markdown(report: Report) -> str:
             for g in report.gaps
         ]
     return "\n".join(lines)
-
-
-def md_escape(text: str) -> str:
-    """Text shown as text in Markdown: HTML and Markdown control characters escaped."""
-    import html
-    import re
-
-    text = html.escape(text or "", quote=False)
-    return re.sub(r"([\\`*_{}\[\]()#+!|>~])", r"\\\1", text)

@@ -1,134 +1,39 @@
-"""The interview guide as a knowledge base: ingest guides into Chroma and search them."""
+"""The interview guide as a knowledge base: ingest guides into Chroma and search them.
+
+Importing the package is cheap (the question bank and the built-in guide are read from it as
+package data); Chroma and the embeddings load on first use of a function below.
+"""
 
 from __future__ import annotations
 
-from interviewer.config import Settings
-from knowledge.ingest import BUILTIN_GUIDE, GuideError, IngestResult, guide_id, ingest
-from knowledge.store import Hit, hit_from, vectorstore, where_filter
+import importlib
 
-BUILTIN_GUIDE_ID = guide_id(BUILTIN_GUIDE)
-ROUNDS = ("L1", "L2")
+from interviewer.knowledge.files import BUILTIN_GUIDE, BUILTIN_GUIDE_ID, SUPPORTED, guide_id
+
+from interviewer.errors import GuideError
+
+_LAZY = {
+    "Hit": "store",
+    "IngestResult": "ingestion",
+    "ensure_builtin": "ingestion",
+    "ingest": "ingestion",
+    "guide_chunks": "retrieval",
+    "list_guides": "retrieval",
+    "search": "retrieval",
+    "search_sections": "retrieval",
+}
 
 __all__ = [
     "BUILTIN_GUIDE",
     "BUILTIN_GUIDE_ID",
+    "SUPPORTED",
     "GuideError",
-    "Hit",
-    "IngestResult",
-    "ensure_builtin",
-    "guide_chunks",
-    "ingest",
-    "list_guides",
-    "search",
+    "guide_id",
+    *_LAZY,
 ]
 
 
-def search(
-    query: str,
-    k: int = 4,
-    round: str | None = None,
-    guide: str | None = None,
-    *,
-    settings: Settings | None = None,
-) -> list[Hit]:
-    """The ``k`` chunks closest to ``query``, optionally only of one round and/or guide."""
-    if round is not None and round not in ROUNDS and round != "general":
-        raise ValueError(f"round must be L1, L2 or general, not {round!r}")
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    if not query.strip():
-        return []
-    settings = settings or Settings.from_env()
-    pairs = vectorstore(settings).similarity_search_with_score(
-        query, k=k, filter=where_filter(round=round, guide=guide)
-    )
-    # Chroma's cosine space returns a distance; 1 - distance is the cosine similarity.
-    return [hit_from(doc.id, doc.page_content, doc.metadata, 1.0 - dist) for doc, dist in pairs]
-
-
-def search_sections(
-    query: str | list[str],
-    k: int = 3,
-    round: str | None = None,
-    guide: str | None = None,
-    *,
-    settings: Settings | None = None,
-) -> list[tuple[str, float]]:
-    """The ``k`` guide sections that best match ``query``, best first, as (section, score).
-
-    A section scores by its best chunk plus half its similarity to the section as a whole (the
-    mean of its chunk vectors), so one stray chunk does not outrank a section about the topic.
-    With ``round``, sections of the other round are left out (general ones stay). ``query`` may
-    be several texts (a question and its key points): they are embedded together.
-    """
-    import numpy as np
-
-    from interviewer.embeddings import get_embeddings
-
-    settings = settings or Settings.from_env()
-    texts = [query] if isinstance(query, str) else list(query)
-    text = " ".join(t for t in texts if t and t.strip())
-    if not text:
-        return []
-    rounds = [round, "general"] if round else None
-    clauses = [
-        c
-        for c in (
-            {"round": {"$in": rounds}} if rounds else None,
-            {"guide": guide} if guide else None,
-        )
-        if c
-    ]
-    where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
-    got = vectorstore(settings).get(where=where, include=["embeddings", "metadatas"])
-    if not got["ids"]:
-        return []
-    vectors = np.asarray(got["embeddings"], dtype=np.float32)
-    q = np.asarray(get_embeddings(settings).embed_query(text), dtype=np.float32)
-    sims = vectors @ q
-    by_section: dict[str, list[int]] = {}
-    for i, meta in enumerate(got["metadatas"]):
-        by_section.setdefault(meta["section"], []).append(i)
-    scored = []
-    for section, rows in by_section.items():
-        centre = vectors[rows].mean(axis=0)
-        centre /= max(float(np.linalg.norm(centre)), 1e-12)
-        scored.append((section, float(sims[rows].max() + 0.5 * centre @ q)))
-    scored.sort(key=lambda x: -x[1])
-    return scored[:k]
-
-
-def guide_chunks(guide: str, *, settings: Settings | None = None) -> list[Hit]:
-    """Every chunk of one guide, in document order."""
-    settings = settings or Settings.from_env()
-    got = vectorstore(settings).get(where={"guide": guide}, include=["documents", "metadatas"])
-    hits = [
-        hit_from(i, doc, meta, 1.0)
-        for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-    ]
-    order = {
-        i: meta.get("position", 0) for i, meta in zip(got["ids"], got["metadatas"], strict=True)
-    }
-    return sorted(hits, key=lambda h: order[h.id])
-
-
-def list_guides(*, settings: Settings | None = None) -> list[dict]:
-    """Ingested guides with their chunk counts and sections."""
-    settings = settings or Settings.from_env()
-    got = vectorstore(settings).get(include=["metadatas"])
-    guides: dict[str, dict] = {}
-    for meta in got["metadatas"]:
-        g = guides.setdefault(meta["guide"], {"guide": meta["guide"], "chunks": 0, "sections": []})
-        g["chunks"] += 1
-        if meta["section"] not in g["sections"]:
-            g["sections"].append(meta["section"])
-    return sorted(guides.values(), key=lambda g: (g["guide"] != BUILTIN_GUIDE_ID, g["guide"]))
-
-
-def ensure_builtin(*, settings: Settings | None = None) -> IngestResult | None:
-    """Bring the built-in guide's chunks up to date (build them if missing, re-chunk if the
-    chunking settings or the guide changed); None when nothing had to change. Unchanged
-    chunks are never re-embedded, so this is cheap to call at every start."""
-    settings = settings or Settings.from_env()
-    result = ingest([BUILTIN_GUIDE], settings=settings)[0]
-    return result if (result.added or result.removed) else None
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,10 +6,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from interviewer.knowledge.clean import LABEL_LINE, Section
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from interviewer.tokens import ENCODING_NAME
-from knowledge.clean import LABEL_LINE, Section
 
 # What the guide itself says each round covers: the first round is ML fundamentals and
 # Python/data coding; the L2 round is real-time scenarios, architecture and MLOps.

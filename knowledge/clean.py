@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+
+from interviewer.grading.text import segmenter
 
 # Scraper leftovers: a widget that failed to render, a bare template identifier.
 JUNK_LINE = re.compile(
@@ -53,32 +54,9 @@ SMALL_WORDS = {
     "how",
 }
 
-# Terms a general English word list lacks; they are never split and are preferred when
-# re-segmenting glued text (code identifiers lose their spaces when scraped).
-DOMAIN_TERMS = """
-applymap groupby dataframe dataframes numpy pandas scipy sklearn scikit pytorch tensorflow keras
-xgboost lightgbm catboost mlops devops llm llms lstm lstms gru grus rnn rnns cnn cnns bert gpt
-transformer transformers underfitting overfitting hyperparameter hyperparameters regularization
-regularisation imputation embeddings tokenizer tokenization kubernetes docker nosql sql pyspark
-dask parquet kafka airflow mlflow kubeflow sagemaker vertexai onnx tensorrt triton fastapi
-iloc loc isna fillna dropna astype groupby agg kmeans knn svm pca tfidf auc roc rmse mae mse
-""".split()
-
-
-@lru_cache(maxsize=1)
-def _segmenter():
-    import wordsegment
-
-    seg = wordsegment.Segmenter()
-    seg.load()
-    top = max(seg.unigrams.values())
-    for term in DOMAIN_TERMS:
-        seg.unigrams[term] = top  # as likely as "the": a known term beats any split of it
-    return seg
-
 
 def _known(word: str, extra: set[str]) -> bool:
-    return word in extra or word in _segmenter().unigrams
+    return word in extra or word in segmenter().unigrams
 
 
 def unglue(token: str, vocabulary: set[str] = frozenset()) -> str:
@@ -88,7 +66,7 @@ def unglue(token: str, vocabulary: set[str] = frozenset()) -> str:
     """
     if len(token) < 7 or not token.isalpha() or not token.islower() or _known(token, vocabulary):
         return token
-    pieces = _segmenter().segment(token)
+    pieces = segmenter().segment(token)
     if len(pieces) < 2 or not all(len(p) > 1 or p == "a" for p in pieces):
         return token
     if not all(_known(p, vocabulary) for p in pieces):

@@ -11,7 +11,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 
 from interviewer.config import Settings
-from interviewer.embeddings import get_embeddings
+from interviewer.grading.embeddings import get_embeddings
 
 
 @dataclass(frozen=True)

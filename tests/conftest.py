@@ -22,7 +22,7 @@ def data_dir(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def built_kb(tmp_path_factory):
     """A data dir holding the ingested built-in guide (ingested once, copied per test)."""
-    import knowledge
+    from interviewer import knowledge
 
     d = tmp_path_factory.mktemp("kb") / "data"
     knowledge.ingest(settings=Settings.from_env({"INTERVIEWER_DATA_DIR": str(d)}))

@@ -67,7 +67,8 @@ def generated_question(n: int = 0) -> dict:
 class FakeOpenAI:
     """Run with ``with FakeOpenAI() as srv: srv.base_url``; script with ``srv.faults``."""
 
-    def __init__(self):
+    def __init__(self, models: list[str] | None = None):
+        self.models = ["fake-model"] if models is None else models  # what /v1/models lists
         self.requests: list[dict] = []
         self.times: list[float] = []  # time.monotonic() of each request in ``requests``
         self.faults: list[str] = []  # consumed one per chat request: "429", "500", "503",
@@ -84,8 +85,12 @@ class FakeOpenAI:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def __enter__(self):
         self.thread.start()
@@ -139,7 +144,8 @@ class FakeOpenAI:
                             {
                                 "object": "list",
                                 "data": [
-                                    {"id": "fake-model", "object": "model", "owned_by": "tests"}
+                                    {"id": m, "object": "model", "owned_by": "tests"}
+                                    for m in fake.models
                                 ],
                             }
                         ).encode(),
@@ -148,6 +154,8 @@ class FakeOpenAI:
                     self._send(404, b'{"error": {"message": "not found"}}')
 
             def do_POST(self):
+                if "/audio/" in self.path:  # speech routes: multipart or JSON, read there
+                    return fake._audio_route(self)
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append(body)
@@ -253,3 +261,128 @@ class FakeOpenAI:
             "choices": [{"index": 0, "message": msg, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
         }
+
+
+# ---------------------------------------------------------------------------- audio routes
+# /v1/audio/speech (WAV) and /v1/audio/transcriptions (json, text or verbose_json with word
+# timings), for the speech subpackage. Plug ``speech_audio`` and ``transcriber`` to make them
+# real; ``audio_requests`` records each call; ``faults`` apply here too. Everything above is
+# unchanged apart from the dispatch line in do_POST; class-level defaults keep __init__ as it was.
+
+
+def tone_wav(seconds: float = 0.5, rate: int = 24000, hz: float = 440.0) -> bytes:
+    """A mono 16-bit WAV of a sine tone: the default answer of /v1/audio/speech."""
+    import io
+    import math
+    import struct
+    import wave
+
+    n = int(seconds * rate)
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * hz * i / rate))) for i in range(n)
+    )
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return buf.getvalue()
+
+
+def _multipart(content_type: str, body: bytes) -> tuple[dict, dict]:
+    """(text fields, file fields as bytes) of a multipart/form-data body (repeats as lists)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    msg = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    fields: dict = {}
+    files: dict = {}
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            files[name] = data
+        elif name in fields:
+            prev = fields[name]
+            fields[name] = (prev if isinstance(prev, list) else [prev]) + [data.decode()]
+        else:
+            fields[name] = data.decode()
+    return fields, files
+
+
+def _audio_route(self, handler) -> None:
+    """Serve /v1/audio/speech and /v1/audio/transcriptions for ``handler`` (one request)."""
+    length = int(handler.headers.get("Content-Length", 0))
+    raw = handler.rfile.read(length)
+    ctype = handler.headers.get("Content-Type", "")
+    if ctype.startswith("multipart/form-data"):
+        fields, files = _multipart(ctype, raw)
+    else:
+        fields, files = (json.loads(raw or b"{}"), {})
+    self.audio_requests.append(
+        {"path": handler.path, "fields": fields, "file_bytes": {k: len(v) for k, v in files.items()}}
+    )
+    if handler._key_rejected():
+        return None
+    fault = self._next_fault()
+    if fault in ("500", "503"):
+        return handler._send(int(fault), b'{"error": {"message": "boom"}}')
+    if fault == "auth":
+        return handler._send(401, b'{"error": {"message": "bad key"}}')
+    if fault == "429":
+        return handler._send(429, b'{"error": {"message": "slow down"}}', {"Retry-After": "0.1"})
+    if handler.path.rstrip("/").endswith("/audio/speech"):
+        if not fields.get("input"):
+            return handler._send(400, b'{"error": {"message": "input is required"}}')
+        wav = self.speech_audio(fields["input"], fields.get("voice"), fields.get("speed", 1.0))
+        handler.send_response(200)
+        handler.send_header("Content-Type", "audio/wav")
+        handler.send_header("Content-Length", str(len(wav)))
+        handler.end_headers()
+        handler.wfile.write(wav)
+        return None
+    if handler.path.rstrip("/").endswith("/audio/transcriptions"):
+        audio = files.get("file")
+        if not audio:
+            return handler._send(400, b'{"error": {"message": "file is required"}}')
+        text, words, duration = self.transcriber(audio)
+        fmt = fields.get("response_format", "json")
+        if fmt == "text":
+            body = text.encode()
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/plain")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return None
+        out: dict = {"text": text}
+        if fmt == "verbose_json":
+            grains = fields.get("timestamp_granularities[]") or []
+            grains = grains if isinstance(grains, list) else [grains]
+            out.update(task="transcribe", language="english", duration=duration, segments=[])
+            if "word" in grains:
+                out["words"] = [{"word": w, "start": s, "end": e} for w, s, e in words]
+        return handler._send(200, json.dumps(out).encode())
+    return handler._send(404, b'{"error": {"message": "not found"}}')
+
+
+def _scripted_transcriber(self, audio: bytes) -> tuple[str, list, float]:
+    """Default transcriber: ``transcript_text`` with evenly spaced word timings."""
+    words = self.transcript_text.split()
+    return self.transcript_text, [(w, 0.4 * i, 0.4 * i + 0.3) for i, w in enumerate(words)], 0.4 * len(words)
+
+
+def _audio_requests(self) -> list[dict]:
+    if "_audio_requests" not in self.__dict__:
+        self.__dict__["_audio_requests"] = []
+    return self.__dict__["_audio_requests"]
+
+
+FakeOpenAI.transcript_text = "I would compare bagging and boosting"
+FakeOpenAI.speech_audio = staticmethod(lambda text, voice, speed: tone_wav())
+FakeOpenAI.transcriber = _scripted_transcriber  # (wav bytes) -> (text, [(word, start, end)], s)
+FakeOpenAI.audio_requests = property(_audio_requests)
+FakeOpenAI._audio_route = _audio_route

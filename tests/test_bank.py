@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from interviewer.knowledge.clean import explicit_questions, parse_sections
+from interviewer.knowledge.files import BUILTIN_GUIDE
 
-from interviewer.bank import BANK_DIR, TOPICS, BankError, load_bank, load_file
-from knowledge.clean import explicit_questions, parse_sections
-from knowledge.ingest import BUILTIN_GUIDE
+from interviewer.bank import TOPICS, BankError, builtin_dir, load_bank, load_file
+
+BANK_DIR = builtin_dir()
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +79,26 @@ def test_duplicate_ids_across_files_fail(tmp_path):
     (tmp_path / "b.yaml").write_text(yaml.safe_dump({"questions": [good]}))
     with pytest.raises(BankError, match="defined twice"):
         load_bank(tmp_path)
+
+
+def test_readme_counts_the_bank_as_it_is(bank):
+    from collections import Counter
+
+    from tests import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rounds = Counter(q.round for q in bank.values())
+    topics = len({q.topic for q in bank.values()})
+    said = (
+        f"holds {len(bank)} authored questions ({rounds['L1']} L1, {rounds['L2']} L2) "
+        f"over {topics} topics"
+    )
+    assert said in " ".join(readme.split())
+
+
+def test_the_loaded_bank_is_read_only(bank):
+    q = next(iter(bank.values()))
+    with pytest.raises(TypeError):
+        bank["new"] = q
+    with pytest.raises(TypeError):
+        del bank[q.id]

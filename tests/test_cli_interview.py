@@ -12,6 +12,7 @@ from pathlib import Path
 
 from interviewer.bank import default_bank
 from interviewer.cli import main
+from interviewer.config import Settings
 from interviewer.store import Store
 
 EXE = str(Path(sys.executable).with_name("mock-interview"))
@@ -119,7 +120,7 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
         text=True,
         env=env,
     )
-    store = Store()
+    store = Store(settings=Settings.from_env())
     try:
         session = _wait_for(lambda: store.list_sessions(user_id="local"))[0]["id"]
         _, turns = store.load_session(session, user_id="local")
@@ -149,6 +150,9 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert f"Question {pending.index + 1}: {pending.question}" in out.stderr
+    # Only the conversation reaches the terminal: no model-loading progress bar, no library logs.
+    for noise in ("Loading weights", "it/s]", "WARNING", "Traceback"):
+        assert noise not in out.stderr and noise not in out.stdout
     report = json.loads(out.stdout)["report"]
     assert report["questions"][0]["overall"] == first_grade.overall
     assert [q["question"] for q in report["questions"]][:2] == [turns[0].question, pending.question]

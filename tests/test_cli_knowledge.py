@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-import knowledge
+from interviewer import knowledge
 from interviewer.cli import main
 from interviewer.config import Settings
 from tests.minipdf import write_pdf
 
 
 def _store_snapshot(settings: Settings) -> list[str]:
-    from knowledge.store import vectorstore
+    from interviewer.knowledge.store import vectorstore
 
     return sorted(vectorstore(settings).get(include=[])["ids"])
 

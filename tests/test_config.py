@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.config import PROJECT_ROOT, ConfigError, Settings, settings_table
+from interviewer.config import ConfigError, Settings, settings_table
+from tests import ROOT as PROJECT_ROOT
 
 
 def test_defaults_and_environment_overrides():

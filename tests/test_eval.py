@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from interviewer.errors import PromptError
 from interviewer.evaluation import metrics, runner
-from interviewer.prompts import PromptError, load, render
+from interviewer.llm.prompts import load, render
 
 
 def test_agreement_metrics_on_known_values():
@@ -55,3 +56,10 @@ def test_prompts_are_versioned_and_fail_loudly_on_missing_variables(tmp_path):
         load("broken", tmp_path)
     with pytest.raises(PromptError, match="no prompt file"):
         load("missing", tmp_path)
+
+
+def test_every_labelled_question_has_a_fixed_split():
+    # Running the evals never writes splits.json: a new question must be added to it by hand.
+    fixed = json.loads(runner.SPLITS.read_text())
+    questions = {r["question_id"] for r in runner.load_labelled()}
+    assert questions <= set(fixed)

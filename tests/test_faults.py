@@ -10,13 +10,14 @@ import pytest
 
 from interviewer import cli
 from interviewer.config import Settings
-from interviewer.interview import Interview
-from interviewer.llm import wire_schema
-from interviewer.llm_engine import GeneratedQuestion, JudgeOutput, LLMEngine
-from interviewer.rubric import CRITERIA, PASS_MARK
-from interviewer.session import EndpointError, make_engine
+from interviewer.errors import EndpointError
+from interviewer.grading.rubric import CRITERIA, PASS_MARK
+from interviewer.llm.client import wire_schema
+from interviewer.llm.engine import GeneratedQuestion, JudgeOutput
+from interviewer.llm.factory import make_engine
 from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI
+from tests.helpers import llm_engine, new_interview
 
 RETRIES = 2  # INTERVIEWER_LLM_RETRIES in these tests: at most 3 requests per call
 REPLY = "Thanks for that answer. Let us move on to the next part of the interview."
@@ -71,8 +72,8 @@ class Sitting:
     def __init__(self, settings: Settings, srv: FakeOpenAI, *, questions: int = 2):
         self.srv = srv
         self.store = Store(settings=settings)
-        self.engine = LLMEngine(settings)
-        self.interview = Interview(
+        self.engine = llm_engine(settings)
+        self.interview = new_interview(
             round="L1",
             questions=questions,
             follow_ups=0,
@@ -159,7 +160,7 @@ def test_without_faults_the_llm_judges_with_either_structured_method(settings, s
 
 def test_a_non_openai_endpoint_gets_function_calling_by_default(settings):
     assert settings.structured_method == "auto"
-    assert LLMEngine(settings).method == "function_calling"
+    assert llm_engine(settings).method == "function_calling"
 
 
 def test_function_calling_schemas_carry_no_string_bounds_and_enumerate_small_ranges():
@@ -416,15 +417,12 @@ def test_llm_agreement_counts_a_failed_judgement_and_goes_on(settings, srv):
 def test_eval_cli_limits_the_answers_the_llm_judges(settings, srv, monkeypatch, tmp_path, capsys):
     import json
 
-    from interviewer.evaluation import runner
-
-    real_write = runner.write_reports
-    monkeypatch.setattr(runner, "write_reports", lambda report: real_write(report, tmp_path))
     assert cli.main(["eval", "--mode", "llm", "--limit", "0"]) == 2
     assert "--limit must be at least 1" in capsys.readouterr().err
     assert cli.main(["eval", "--limit", "3"]) == 2  # offline grades every answer anyway
     assert "only applies with --mode llm or local" in capsys.readouterr().err
-    assert cli.main(["eval", "--mode", "llm", "--limit", "3", "--json"]) == 0
+    args = ["eval", "--mode", "llm", "--limit", "3", "--json", "--reports-dir", str(tmp_path)]
+    assert cli.main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["llm"]["answers"] == 3 and report["agreement_test"]["all"]["n"] == 126
     assert json.loads((tmp_path / "latest-llm.json").read_text())["llm"]["answers"] == 3

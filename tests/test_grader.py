@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from interviewer.bank import default_bank
-from interviewer.grader import OfflineGrader, Rubric, grade
-from interviewer.rubric import CRITERIA
+from interviewer.config import Settings
+from interviewer.errors import GradeInputError
+from interviewer.grading.grader import OfflineGrader, default_grader
+from interviewer.grading.rubric import CRITERIA, is_red_flag
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +23,10 @@ def bank():
 
 def test_every_model_answer_scores_at_least_80(grader, bank):
     questions = list(bank.values())
-    grades = grader.grade_many([(Rubric.from_question(q), q.model_answer) for q in questions])
+    grades = grader.grade_many([(q.rubric(), q.model_answer) for q in questions])
     low = {q.id: g.overall for q, g in zip(questions, grades, strict=True) if g.overall < 80}
     assert not low
-    assert all(not any(f.startswith("red flag") for f in g.flags) for g in grades)
+    assert all(not any(is_red_flag(f) for f in g.flags) for g in grades)
 
 
 def test_empty_and_irrelevant_answers_score_at_most_20(grader, bank):
@@ -39,7 +41,7 @@ def test_empty_and_irrelevant_answers_score_at_most_20(grader, bank):
             for j, o in enumerate(questions)
             if o.round != q.round and float(vecs[i] @ vecs[j]) < 0.3
         ]
-        items.append((Rubric.from_question(q), questions[others[i % len(others)]].model_answer))
+        items.append((q.rubric(), questions[others[i % len(others)]].model_answer))
     irrelevant = grader.grade_many(items)
     assert max(g.overall for g in irrelevant) <= 20
     for answer in ("", "   ", "I don't know", "pass", "no idea, sorry", "asdf qwerty zxcv uiop"):
@@ -100,7 +102,7 @@ def test_confidently_wrong_answer_is_flagged(grader, bank):
         "and random forest is the classic boosting algorithm. Bagging is what mainly reduces bias."
     )
     g = grader.grade(q, wrong)
-    assert any(f.startswith("red flag") for f in g.flags)
+    assert any(is_red_flag(f) for f in g.flags)
     assert g.overall < grader.grade(q, q.model_answer).overall - 40
 
 
@@ -111,6 +113,7 @@ def test_grades_any_question_from_a_reference_or_rubric():
         "latency inference and offline for training. This removes training-serving skew. It "
         "also gives point-in-time correct joins so training data has no leakage."
     )
+    grade = default_grader(Settings.from_env()).grade
     good = grade(
         question,
         "It serves identical features to training and to online inference, so there's no "
@@ -125,9 +128,9 @@ def test_grades_any_question_from_a_reference_or_rubric():
         rubric={"key_points": ["It prevents training-serving skew", "Point-in-time joins"]},
     )
     assert [kp.covered for kp in by_rubric.key_points] == [True, False]
-    with pytest.raises(ValueError, match="rubric or a reference_answer"):
+    with pytest.raises(GradeInputError, match="rubric or a reference_answer"):
         grade(question, "anything")
-    with pytest.raises(ValueError, match="key_points"):
+    with pytest.raises(GradeInputError, match="key_points"):
         grade(question, "anything", rubric={"key_points": []})
 
 
@@ -140,11 +143,11 @@ def test_grading_is_deterministic(bank):
 def test_rubric_vectors_persist_on_disk_and_answers_do_not(bank, data_dir, caplog):
     import sqlite3
 
-    from interviewer.embeddings import MiniLMEmbeddings, VectorCache
+    from interviewer.grading.embeddings import MiniLMEmbeddings, VectorCache
 
     q = bank["l2-detect-data-drift"]
-    rubric = Rubric.from_question(q)
-    cache = VectorCache()  # the data dir of the current settings
+    rubric = q.rubric()
+    cache = VectorCache.in_data_dir(Settings.from_env())
     first = OfflineGrader(embeddings=MiniLMEmbeddings(), vector_cache=cache)
     answer = "Compare feature distributions with PSI. Alert when they shift past a threshold."
     expected = first.grade(q, answer)

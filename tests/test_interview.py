@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from interviewer.bank import TOPICS, default_bank
+from interviewer.config import Settings
+from interviewer.errors import SessionNotFound
 from interviewer.interview import HINT_PENALTY, Interview, InterviewError
 from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.store import Store
+from tests.helpers import new_interview, resume
 
 
 @pytest.fixture
 def store():
-    s = Store()
+    s = Store(settings=Settings.from_env())
     yield s
     s.close()
 
@@ -27,7 +30,7 @@ def _sit(iv: Interview, answer_for) -> list:
 
 def test_strong_candidate_passes_and_report_is_complete(store):
     bank = default_bank()
-    iv = Interview(round="L1", questions=3, store=store, seed=7)
+    iv = new_interview(round="L1", questions=3, store=store, seed=7)
     replies = _sit(iv, lambda t, phase: bank[t.question_id].model_answer)
     report = iv.report()
     assert replies[-1].done and report.passed and report.overall >= 80
@@ -43,7 +46,7 @@ def test_strong_candidate_passes_and_report_is_complete(store):
 
 
 def test_weak_candidate_gets_follow_ups_gaps_and_no_hire(store):
-    iv = Interview(round="L2", questions=3, store=store, seed=3)
+    iv = new_interview(round="L2", questions=3, store=store, seed=3)
     replies = _sit(iv, lambda t, phase: "I would use machine learning and monitor it.")
     kinds = [r.kind for r in replies]
     assert kinds.count("follow_up") == 3  # one probe per question (the default budget)
@@ -56,7 +59,7 @@ def test_weak_candidate_gets_follow_ups_gaps_and_no_hire(store):
 
 
 def test_empty_answers_get_the_minimum_and_no_probe(store):
-    iv = Interview(round="L1", questions=2, store=store, seed=1)
+    iv = new_interview(round="L1", questions=2, store=store, seed=1)
     replies = _sit(iv, lambda t, phase: "")
     assert "follow_up" not in [r.kind for r in replies]
     assert all(t.grade.overall == 0 for t in iv.turns)
@@ -65,7 +68,7 @@ def test_empty_answers_get_the_minimum_and_no_probe(store):
 
 def test_commands_hint_repeat_skip_end(store):
     bank = default_bank()
-    iv = Interview(round="L1", questions=3, store=store, seed=5, follow_ups=0)
+    iv = new_interview(round="L1", questions=3, store=store, seed=5, follow_ups=0)
     first = iv.start()
     q1 = bank[first.turn.question_id]
     assert iv.command("repeat").text == q1.text
@@ -89,7 +92,7 @@ def test_commands_hint_repeat_skip_end(store):
 
 def test_feedback_at_the_end_hides_grades_until_the_report(store):
     bank = default_bank()
-    iv = Interview(round="L1", questions=2, feedback="end", store=store, seed=2, follow_ups=0)
+    iv = new_interview(round="L1", questions=2, feedback="end", store=store, seed=2, follow_ups=0)
     iv.start()
     reply = iv.answer(bank[iv.current.question_id].model_answer)
     assert reply.grade is None and "Score:" not in reply.text
@@ -98,7 +101,7 @@ def test_feedback_at_the_end_hides_grades_until_the_report(store):
 
 
 def test_too_long_answer_is_refused_and_nothing_is_lost(store):
-    iv = Interview(round="L1", questions=1, store=store, seed=1)
+    iv = new_interview(round="L1", questions=1, store=store, seed=1)
     iv.start()
     with pytest.raises(InterviewError, match=str(MAX_ANSWER_CHARS)):
         iv.answer("x" * (MAX_ANSWER_CHARS + 1))
@@ -111,33 +114,33 @@ def test_too_long_answer_is_refused_and_nothing_is_lost(store):
 
 def test_full_loop_stops_after_failed_l1_and_continues_after_passed_l1(store):
     bank = default_bank()
-    failed = Interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
+    failed = new_interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
     _sit(failed, lambda t, phase: "no idea")
     assert {t.round for t in failed.turns} == {"L1"} and "not unlocked" in failed.report().note
-    passed = Interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
+    passed = new_interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
     _sit(passed, lambda t, phase: bank[t.question_id].model_answer)
     assert [t.round for t in passed.turns] == ["L1", "L1", "L2", "L2"]
     assert set(passed.report().rounds) == {"L1", "L2"}
 
 
 def test_no_question_repeats_across_recent_sessions(store):
-    first = Interview(round="L1", questions=4, store=store, seed=1, follow_ups=0)
+    first = new_interview(round="L1", questions=4, store=store, seed=1, follow_ups=0)
     _sit(first, lambda t, phase: "pass")
-    second = Interview(round="L1", questions=4, store=store, seed=1, follow_ups=0)
+    second = new_interview(round="L1", questions=4, store=store, seed=1, follow_ups=0)
     _sit(second, lambda t, phase: "pass")
     assert not {t.question_id for t in first.turns} & {t.question_id for t in second.turns}
 
 
 def test_resume_in_process_asks_the_pending_question_again(store):
     bank = default_bank()
-    iv = Interview(round="L1", questions=2, store=store, seed=9, follow_ups=0)
+    iv = new_interview(round="L1", questions=2, store=store, seed=9, follow_ups=0)
     iv.start()
     iv.answer(bank[iv.current.question_id].model_answer)
     pending = iv.current.question
-    again, reply = Interview.resume(store, iv.info.id, user_id="local")
+    again, reply = resume(store, iv.info.id, user_id="local")
     assert reply.kind == "question" and pending in reply.text
     assert again.turns[0].grade == iv.turns[0].grade
     final = again.answer("not sure")
     assert final.done
-    with pytest.raises(KeyError):
-        Interview.resume(store, iv.info.id, user_id="someone-else")
+    with pytest.raises(SessionNotFound):
+        resume(store, iv.info.id, user_id="someone-else")

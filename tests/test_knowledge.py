@@ -5,12 +5,19 @@ from __future__ import annotations
 import re
 
 import pytest
+from interviewer.knowledge.chunk import chunk_sections
+from interviewer.knowledge.clean import (
+    clean_lines,
+    explicit_questions,
+    is_heading,
+    parse_sections,
+    unglue,
+)
+from interviewer.knowledge.files import BUILTIN_GUIDE
+from interviewer.knowledge.ingestion import load_guide
 
-import knowledge
+from interviewer import knowledge
 from interviewer.config import Settings
-from knowledge.chunk import chunk_sections
-from knowledge.clean import clean_lines, explicit_questions, is_heading, parse_sections, unglue
-from knowledge.ingest import BUILTIN_GUIDE, load_guide
 
 GUIDE_TEXT = BUILTIN_GUIDE.read_text(encoding="utf-8")
 
@@ -95,7 +102,7 @@ def test_chunks_respect_the_token_limit():
 
 
 def test_reingest_is_idempotent_and_embeds_nothing(kb_settings):
-    from interviewer.embeddings import get_embeddings
+    from interviewer.grading.embeddings import get_embeddings
 
     emb = get_embeddings(kb_settings)
     before = emb.calls

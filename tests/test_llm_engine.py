@@ -7,10 +7,10 @@ import pytest
 
 from interviewer.bank import default_bank
 from interviewer.config import Settings
-from interviewer.interview import Interview
-from interviewer.llm_engine import JUDGE_MARGIN, LLMEngine
+from interviewer.llm.engine import JUDGE_MARGIN
 from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI
+from tests.helpers import llm_engine, new_interview
 
 
 @pytest.fixture
@@ -37,8 +37,8 @@ def _settings(kb_settings, srv, method="function_calling", **env):
 def test_llm_interview_generates_grounded_questions_and_grades(kb_settings, server, method):
     settings = _settings(kb_settings, server, method)
     store = Store(settings=settings)
-    engine = LLMEngine(settings)
-    iv = Interview(round="L2", questions=2, engine=engine, store=store, seed=1, follow_ups=0)
+    engine = llm_engine(settings)
+    iv = new_interview(round="L2", questions=2, engine=engine, store=store, seed=1, follow_ups=0)
     streamed: list[str] = []
     first = iv.start(on_token=streamed.append)
     assert streamed and "Generated question" in first.text
@@ -47,6 +47,13 @@ def test_llm_interview_generates_grounded_questions_and_grades(kb_settings, serv
     iv.answer("Compare live feature distributions with training using PSI and KS tests.")
     iv.answer("Monitor prediction distributions and alert, then retrain on recent data.")
     assert iv.done
+    # Generated questions stay with their session: the shared bank never sees them, so a
+    # later offline interview or Practice cannot serve an LLM-written question.
+    assert turn.question_id in iv.generated and turn.question_id in iv.bank
+    assert not any(k.startswith("gen-") for k in default_bank())
+    later = new_interview(round="L2", questions=3, store=store, seed=1, follow_ups=0)
+    later.start()
+    assert not later.generated and turn.question_id not in later.bank
     _, turns = store.load_session(iv.info.id, user_id="local")
     assert all(t.grade is not None and t.grade.source == "llm" for t in turns)
     assert all(t.tokens_in > 0 and t.tokens_out > 0 for t in turns)
@@ -64,7 +71,7 @@ def test_llm_interview_generates_grounded_questions_and_grades(kb_settings, serv
     assert max(engine.prompt_tokens) <= settings.token_budget
     # the generated question is cached: a new engine on the same guide pays nothing for it
     before = len([b for b in server.chat_requests() if "Write the question" in str(b)])
-    again = LLMEngine(settings)
+    again = llm_engine(settings)
     q = again.restore_question(turns[0])
     assert q is not None and q.text == turns[0].question
     assert len([b for b in server.chat_requests() if "Write the question" in str(b)]) == before
@@ -72,7 +79,7 @@ def test_llm_interview_generates_grounded_questions_and_grades(kb_settings, serv
 
 def test_judge_that_inflates_is_capped_and_flagged(kb_settings, server):
     settings = _settings(kb_settings, server)
-    engine = LLMEngine(settings)
+    engine = llm_engine(settings)
     q = default_bank()["l1-bagging-vs-boosting"]
     server.judge = {
         **server.judge,
@@ -88,11 +95,11 @@ def test_judge_that_inflates_is_capped_and_flagged(kb_settings, server):
     assert grade.overall <= offline.overall + JUDGE_MARGIN
     assert any(f.startswith("needs review") for f in grade.flags)
     assert all("made up quote" not in c.evidence for c in grade.criteria.values())
-    assert usage["tokens_in"] > 0
+    assert usage.tokens_in > 0
 
 
 def test_judge_may_score_below_coverage(kb_settings, server):
-    engine = LLMEngine(_settings(kb_settings, server))
+    engine = llm_engine(_settings(kb_settings, server))
     q = default_bank()["l1-bagging-vs-boosting"]
     offline, _ = engine.offline.judge(q, q.model_answer)
     server.judge = {**server.judge, "overall": offline.overall - 25}
@@ -101,7 +108,7 @@ def test_judge_may_score_below_coverage(kb_settings, server):
 
 
 def test_malformed_judgement_is_retried_once_then_offline_grade_used(kb_settings, server):
-    engine = LLMEngine(_settings(kb_settings, server))
+    engine = llm_engine(_settings(kb_settings, server))
     q = default_bank()["l1-bagging-vs-boosting"]
     server.faults = ["bad_judgement", "bad_judgement"]
     n = len(server.chat_requests())

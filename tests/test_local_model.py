@@ -10,18 +10,21 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from pathlib import Path
 
 import openai
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from interviewer import cli, local_model
+from interviewer import cli
 from interviewer.config import ConfigError, Settings
-from interviewer.interview import Interview
-from interviewer.llm import chat_model, invoke_structured
-from interviewer.llm_engine import JudgeOutput
-from interviewer.session import make_engine
+from interviewer.llm import local as local_model
+from interviewer.llm.client import chat_model, invoke_structured
+from interviewer.llm.engine import JudgeOutput
+from interviewer.llm.factory import make_engine
 from interviewer.store import Store
+from tests.helpers import new_interview
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 # Small enough to keep a CPU-bound 135M model quick; the reply cap cuts rambling.
@@ -87,7 +90,7 @@ def test_local_mode_interview_end_to_end(local_env, kb_settings):
     assert engine.name == "local" and engine.method == "function_calling"
     assert engine.settings.openai_base_url == local_env.base_url
     store = Store(settings=settings)
-    iv = Interview(
+    iv = new_interview(
         round="L1",
         questions=3,
         follow_ups=0,
@@ -163,14 +166,46 @@ def test_local_mode_starts_a_server_when_none_listens_and_stops_it(server, tmp_p
     assert (tmp_path / "local-model.log").exists()
 
 
-def test_serve_model_serves_until_interrupted(server, tmp_path):
+def _pids_serving(port: int) -> list[int]:
+    """Processes whose command line names this port (the llama.cpp server we started)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"llama_cpp.server" in args and str(port).encode() in args:
+            pids.append(int(proc.name))
+    return pids
+
+
+def _ignore_sigint() -> None:  # a job started in the background inherits SIGINT ignored
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    "sig, inherited_sigint_ignored",
+    [
+        (signal.SIGINT, False),
+        (signal.SIGINT, True),
+        (signal.SIGTERM, True),
+        (signal.SIGHUP, False),
+        (signal.SIGKILL, False),  # no handler runs: the child's parent-death signal stops it
+    ],
+    ids=["SIGINT", "SIGINT-inherited-ignored", "SIGTERM", "SIGHUP", "SIGKILL"],
+)
+def test_serve_model_never_leaves_its_server_behind(
+    server, tmp_path, sig, inherited_sigint_ignored
+):
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", MAIN, "serve-model", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "INTERVIEWER_DATA_DIR": str(tmp_path)},
+        preexec_fn=_ignore_sigint if inherited_sigint_ignored else None,
     )
     try:
         # the server's own output shares the terminal; ours comes once /v1/models answers
@@ -178,16 +213,30 @@ def test_serve_model_serves_until_interrupted(server, tmp_path):
         line = next((x for x in lines if x.startswith("serving ") or not x), "")
         assert line.startswith(f"serving {server.alias} at http://127.0.0.1:{port}/v1")
         assert local_model.served_models(port) == [server.alias]
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
+        assert _pids_serving(port)
+        proc.send_signal(sig)
+        proc.wait(60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    deadline = time.monotonic() + 10
-    while local_model.served_models(port) is not None and time.monotonic() < deadline:
+    if sig != signal.SIGKILL:
+        assert proc.returncode in (130, 128 + sig), proc.returncode  # a clean exit, not a crash
+    deadline = time.monotonic() + 30
+    while _pids_serving(port) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert local_model.served_models(port) is None
+    assert not _pids_serving(port) and local_model.served_models(port) is None
+
+
+def test_local_mode_refuses_a_server_that_lists_no_model(tmp_path):
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(models=[]) as fake:
+        s = Settings.from_env({"INTERVIEWER_DATA_DIR": str(tmp_path)}, mode="local")
+        s = replace(s, local_port=fake.port)
+        with pytest.raises(ConfigError, match="serves no model"):
+            local_model.ensure_server(s)
+        assert not fake.chat_requests()  # nothing of the candidate's was sent
 
 
 def test_serve_model_refuses_a_port_already_served(local_env, capsys):

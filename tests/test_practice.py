@@ -5,9 +5,9 @@ from __future__ import annotations
 from interviewer import practice
 from interviewer.bank import default_bank
 from interviewer.config import Settings
-from interviewer.engine import OfflineEngine
 from interviewer.export import to_html, to_markdown
-from interviewer.session import open_store
+from interviewer.store import open_store
+from tests.helpers import new_interview, offline_engine
 
 
 def _answer(store, engine, q, answer, session_id=None, user="ana"):
@@ -29,7 +29,7 @@ def test_each_graded_practice_answer_is_committed_at_once():
     bank = default_bank()
     l1 = [q for q in bank.values() if q.round == "L1"][:2]
     l2 = next(q for q in bank.values() if q.round == "L2")
-    engine = OfflineEngine()
+    engine = offline_engine()
     store = open_store(Settings.from_env())
 
     sid, g1 = _answer(store, engine, l1[0], l1[0].model_answer)
@@ -37,7 +37,7 @@ def test_each_graded_practice_answer_is_committed_at_once():
     other = open_store(Settings.from_env())
     info, turns = other.load_session(sid, user_id="ana")
     assert [t.question_id for t in turns] == [l1[0].id] and turns[0].grade == g1
-    assert info.settings["practice"] and info.summary["overall"] == g1.overall
+    assert info.settings.practice and info.summary["overall"] == g1.overall
 
     same, g2 = _answer(store, engine, l1[1], "I am not sure.", sid)
     assert same == sid
@@ -72,11 +72,10 @@ def test_each_graded_practice_answer_is_committed_at_once():
 def test_an_interview_session_id_is_never_reused_for_practice():
     bank = default_bank()
     q = next(q for q in bank.values() if q.round == "L1")
-    engine = OfflineEngine()
+    engine = offline_engine()
     store = open_store(Settings.from_env())
-    from interviewer.interview import Interview
 
-    iv = Interview(round="L1", questions=1, store=store, user_id="ana", seed=1)
+    iv = new_interview(round="L1", questions=1, store=store, user_id="ana", seed=1)
     iv.start()
     sid, _ = _answer(store, engine, q, q.model_answer, iv.info.id)
     assert sid != iv.info.id
@@ -87,7 +86,7 @@ def test_the_answer_is_kept_when_only_the_summary_update_fails(monkeypatch, capl
     from sqlalchemy.exc import OperationalError
 
     q = next(q for q in default_bank().values() if q.round == "L2")
-    engine = OfflineEngine()
+    engine = offline_engine()
     store = open_store(Settings.from_env())
     sid, _ = _answer(store, engine, q, q.model_answer)
 

@@ -13,9 +13,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from interviewer.config import Settings
+from interviewer.errors import SessionNotFound
+from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
 from interviewer.models import MAX_ANSWER_CHARS, FollowUpExchange, SessionInfo, Turn
-from interviewer.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
-from interviewer.store import Base, SessionNotFound, Store, alembic_config
+from interviewer.store import Store
+from interviewer.store.tables import Base, alembic_config
 
 UNICODE_ANSWER = (
     "Gradient ∇θ L — naïve Bayes; 日本語の説明; Ελληνικά; עברית; emoji 🚀🤖 👩‍💻 🇮🇳\n"
@@ -90,7 +92,7 @@ def count(store: Store, table: str) -> int:
 
 @pytest.fixture
 def store():
-    s = Store()
+    s = Store(settings=Settings.from_env())
     yield s
     s.close()
 
@@ -104,7 +106,7 @@ def db_path() -> Path:
 
 def test_migrations_create_every_table_at_head(data_dir):
     assert not data_dir.exists()
-    s = Store()
+    s = Store(settings=Settings.from_env())
     assert db_path().is_file() and db_path().parent == data_dir.resolve()
     tables = set(inspect(s.engine).get_table_names())
     assert {"users", "sessions", "turns", "grades", "alembic_version"} <= tables
@@ -115,7 +117,7 @@ def test_migrations_create_every_table_at_head(data_dir):
     s.close()
 
     # A second open finds the database at head: nothing re-runs, nothing is lost.
-    s2 = Store()
+    s2 = Store(settings=Settings.from_env())
     with s2.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
@@ -138,7 +140,7 @@ def test_sqlite_uses_wal_busy_timeout_and_foreign_keys(store):
 def test_database_url_setting_picks_the_database(tmp_path, monkeypatch):
     target = tmp_path / "elsewhere" / "store.db"
     monkeypatch.setenv("INTERVIEWER_DATABASE_URL", f"sqlite:///{target}")
-    s = Store()
+    s = Store(settings=Settings.from_env())
     s.create_session(SessionInfo(round="L2"))
     s.close()
     assert target.is_file()
@@ -226,7 +228,7 @@ def test_grades_round_trip_to_the_pydantic_model(store):
     turn = make_turn(0, round="L2", question_id="q-7")
     turn.grade = grade
     store.save_turn(info.id, turn)
-    _, [loaded] = Store().load_session(info.id, user_id="local")
+    _, [loaded] = Store(settings=Settings.from_env()).load_session(info.id, user_id="local")
     assert isinstance(loaded.grade, Grade)
     assert loaded.grade == grade
     assert loaded.grade.missed == ["use regularisation"]
@@ -246,13 +248,13 @@ def test_update_session_persists_status_and_summary(store):
     info = store.create_session(SessionInfo(round="L1"))
     info.status = "finished"
     info.summary = {"overall": 71, "signal": "hire"}
-    info.settings = {"questions": 5}
+    info.settings = {"questions": 5}  # validated into SessionSettings on assignment
     store.update_session(info)
     loaded, _ = store.load_session(info.id, user_id="local")
-    assert (loaded.status, loaded.summary, loaded.settings) == (
+    assert (loaded.status, loaded.summary, loaded.settings.questions) == (
         "finished",
         {"overall": 71, "signal": "hire"},
-        {"questions": 5},
+        5,
     )
     assert store.list_sessions(user_id="local")[0]["signal"] == "hire"
 
@@ -272,7 +274,7 @@ def test_users_cannot_see_each_others_sessions(store):
     # Same message as for an id that does not exist: nothing about alice.
     assert "alice" not in str(err.value)
     assert str(err.value) == str(SessionNotFound(a.id, "bob"))
-    with pytest.raises(KeyError):
+    with pytest.raises(SessionNotFound):
         store.delete_session(a.id, user_id="bob")
     with pytest.raises(SessionNotFound):
         store.update_session(a.model_copy(update={"user_id": "bob", "status": "finished"}))

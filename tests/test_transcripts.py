@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from interviewer.cli import main
-from interviewer.export import md_escape, md_quote, to_html, to_json, to_markdown
+from interviewer.config import Settings
+from interviewer.export import to_html, to_json, to_markdown
+from interviewer.markup import md_escape, md_quote
 from interviewer.models import FollowUpExchange, SessionInfo
 from interviewer.store import Store
 from tests.test_store import UNICODE_ANSWER, make_turn, ts
@@ -140,7 +142,7 @@ def test_exports_tolerate_an_empty_summary_and_no_turns():
 def saved():
     """The graded session saved for user 'local', and one for 'bob'."""
     info, turns = graded_session()
-    with Store() as store:
+    with Store(settings=Settings.from_env()) as store:
         store.create_session(info)
         for turn in turns:
             store.save_turn(info.id, turn)
@@ -230,7 +232,7 @@ def test_cli_delete_yes_removes_rows(capsys, saved):
     info, bobs = saved
     code, out, _ = run(capsys, "delete", info.id, "--yes")
     assert code == 0 and info.id in out
-    with Store() as store:
+    with Store(settings=Settings.from_env()) as store:
         with store.engine.connect() as conn:
             turns = conn.exec_driver_sql("SELECT count(*) FROM turns").scalar_one()
             grades = conn.exec_driver_sql("SELECT count(*) FROM grades").scalar_one()
@@ -266,5 +268,5 @@ def test_cli_unknown_or_foreign_id_exits_2(capsys, saved, argv):
         assert code == 2 and out == ""
         assert err.count("\n") == 1 and f"no session '{session_id}'" in err
     # Nothing of bob's was touched by the attempts.
-    with Store() as store:
+    with Store(settings=Settings.from_env()) as store:
         assert store.load_session(bobs.id, user_id="bob")[1][0].grade.overall == 90

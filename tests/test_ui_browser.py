@@ -10,7 +10,7 @@ import pytest
 
 from interviewer.config import ConfigError, Settings
 from interviewer.ui import launch_kwargs
-from interviewer.ui_context import parse_auth
+from interviewer.ui.context import parse_auth
 from tests.ui_support import (
     CHROMIUM,
     bot_texts,
@@ -337,8 +337,8 @@ def test_deployment_defaults():
 
 def test_llm_mode_offered_only_when_the_endpoint_answers(data_dir):
     from interviewer.engine import OfflineEngine
-    from interviewer.llm_engine import LLMEngine
-    from interviewer.ui_context import AppContext
+    from interviewer.llm.engine import LLMEngine
+    from interviewer.ui.context import AppContext
     from tests.fake_openai import FakeOpenAI
 
     down = Settings.from_env(mode="llm", openai_base_url="http://127.0.0.1:9/v1")

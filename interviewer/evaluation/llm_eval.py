@@ -11,6 +11,7 @@ import numpy as np
 
 from interviewer.config import Settings
 from interviewer.evaluation.metrics import agreement
+from interviewer.grading.rubric import NEEDS_REVIEW
 
 
 def _sample(rows: list[dict], limit: int | None, seed: int) -> list[dict]:
@@ -38,7 +39,7 @@ def llm_agreement(
     # ``limit`` caps the answers graded (a CPU-bound local model is slow); the first
     # ``spread_answers`` of them are judged ``runs`` times to measure the spread. ``details``
     # adds every answer's scores (kept out of the eval report by default: it is long).
-    from interviewer.session import make_engine
+    from interviewer.llm.factory import make_engine
 
     engine = engine or make_engine(settings)
     rows = [r for r in _sample(rows, limit, seed) if r["question_id"] in bank]
@@ -54,7 +55,7 @@ def llm_agreement(
         offline.append(off.score)
         crossed.append(grade.score)
         judged.append(None if out is None else out.overall / 100)
-        capped += any(f.startswith("needs review") for f in grade.flags)
+        capped += any(f.startswith(NEEDS_REVIEW) for f in grade.flags)
         fallbacks += grade.source == "offline-fallback"
         items.append(
             {
@@ -93,7 +94,7 @@ def llm_agreement(
         "offline_on_valid": agreement(pick(labels), pick(offline)) if valid else None,
         "spread": spread,
         "seconds_per_answer": round(seconds / max(1, len(rows)), 2),
-        "tokens": {"in": usage["tokens_in"], "out": usage["tokens_out"]},
+        "tokens": {"in": usage.tokens_in, "out": usage.tokens_out},
     }
     if details:
         report["items"] = items

@@ -11,7 +11,7 @@ from sklearn.metrics import cohen_kappa_score
 
 def to_five(x: float) -> int:
     """A score in [0, 1] onto the 1-5 scale (the rubric's label cuts at 0.2, 0.4, 0.6, 0.8)."""
-    from interviewer.rubric import score_to_label
+    from interviewer.grading.rubric import score_to_label
 
     return score_to_label(100 * x)
 

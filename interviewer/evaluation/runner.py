@@ -14,12 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.bank import TOPICS, Question, default_bank
-from interviewer.config import PROJECT_ROOT, Settings
+from interviewer.bank import TOPICS, Bank, Question, default_bank
+from interviewer.config import Settings
+from interviewer.errors import UsageError
 from interviewer.evaluation.metrics import agreement, mrr, recall_at
-from interviewer.grader import OfflineGrader, Rubric
-from interviewer.rubric import PASS_MARK
+from interviewer.grading.grader import OfflineGrader
+from interviewer.grading.rubric import PASS_MARK
 
+# The labelled data and the reports belong to the repository, not to the installed package.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EVALS_DIR = PROJECT_ROOT / "evals"
 DATA_DIR = EVALS_DIR / "data"
 REPORTS_DIR = EVALS_DIR / "reports"
@@ -45,23 +48,31 @@ def load_labelled(data_dir: Path = DATA_DIR) -> list[dict]:
     return rows
 
 
+def require_checkout() -> None:
+    """UsageError unless the labelled data of a checkout is there (a wheel does not ship it)."""
+    if not DATA_DIR.is_dir():
+        raise UsageError(
+            f"the evals need the labelled data in {DATA_DIR}: run them from a clone of the "
+            "repository (an installed wheel does not ship it)"
+        )
+
+
+def hash_split(question_id: str) -> str:
+    """The split a new question would get: fixed by a hash of its id."""
+    return "dev" if int(hashlib.sha1(question_id.encode()).hexdigest(), 16) % 2 else "test"
+
+
 def load_splits(question_ids: list[str]) -> dict[str, str]:
-    """dev/test by question, fixed in ``splits.json``; a new question gets a split by hash and
-    the file is updated, so a question never moves between splits."""
+    """dev/test by question, fixed in ``splits.json`` (a question never moves between splits).
+    A question missing from the file gets its hash split here; ``splits.json`` is only ever
+    written by hand, so running the evals never changes the checkout."""
     splits = json.loads(SPLITS.read_text()) if SPLITS.exists() else {}
-    changed = False
-    for qid in question_ids:
-        if qid not in splits:
-            splits[qid] = "dev" if int(hashlib.sha1(qid.encode()).hexdigest(), 16) % 2 else "test"
-            changed = True
-    if changed:
-        SPLITS.write_text(json.dumps(dict(sorted(splits.items())), indent=1) + "\n")
-    return splits
+    return {qid: splits.get(qid) or hash_split(qid) for qid in question_ids}
 
 
 def _grade_rows(grader, bank, rows, answers=None):
     items = [
-        (Rubric.from_question(bank[r["question_id"]]), a if answers is None else answers[i])
+        (bank[r["question_id"]].rubric(), a if answers is None else answers[i])
         for i, (r, a) in enumerate((r, r["answer"]) for r in rows)
     ]
     return grader.grade_many(items)
@@ -99,11 +110,11 @@ def consistency(grader, bank, rows) -> dict:
     }
 
 
-def retrieval(settings: Settings, bank: dict[str, Question]) -> dict:
+def retrieval(settings: Settings, bank: Bank) -> dict:
     """Rank of each question's source section among search results."""
-    import knowledge
-    from knowledge.clean import explicit_questions, parse_sections
-    from knowledge.ingest import BUILTIN_GUIDE
+    from interviewer import knowledge
+    from interviewer.knowledge.clean import explicit_questions, parse_sections
+    from interviewer.knowledge.files import BUILTIN_GUIDE
 
     knowledge.ensure_builtin(settings=settings)
 
@@ -185,7 +196,7 @@ def injection(grader, bank, rows) -> dict:
     only = [
         g.overall
         for g in grader.grade_many(
-            [(Rubric.from_question(bank[weak[0]["question_id"]]), a["text"]) for a in attacks]
+            [(bank[weak[0]["question_id"]].rubric(), a["text"]) for a in attacks]
         )
     ]
     honest = honest_injection(grader, bank)
@@ -218,16 +229,20 @@ def honest_injection(grader, bank) -> dict:
     }
 
 
-def round_fit(bank, sessions: int = 20) -> dict:
+def round_fit(grader, bank, sessions: int = 20) -> dict:
     """Simulated offline interviews: every question a round asks belongs to its topics."""
+    from interviewer.engine import OfflineEngine
     from interviewer.interview import Interview
 
+    engine = OfflineEngine(grader)
     asked = {"L1": 0, "L2": 0}
     wrong = []
     behavioural = []
     for seed in range(sessions):
         for rnd in ("L1", "L2"):
-            iv = Interview(round=rnd, questions=5, bank=dict(bank), seed=seed, follow_ups=0)
+            iv = Interview(
+                round=rnd, questions=5, engine=engine, bank=bank, seed=seed, follow_ups=0
+            )
             iv.start()
             while not iv.done:
                 iv.command("skip")
@@ -246,14 +261,13 @@ def round_fit(bank, sessions: int = 20) -> dict:
 
 
 def run(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     mode: str = "offline",
     split: str = "test",
     limit: int | None = None,
 ) -> dict:
     """Run every eval and return the report dict; ``limit`` caps the answers the LLM judges."""
-    settings = settings or Settings.from_env()
     bank = default_bank()
     grader = OfflineGrader()
     rows = [r for r in load_labelled() if r["question_id"] in bank]
@@ -274,7 +288,7 @@ def run(
         "consistency": consistency(grader, bank, test),
         "retrieval": retrieval(settings, bank),
         "injection": injection(grader, bank, rows),
-        "round_fit": round_fit(bank),
+        "round_fit": round_fit(grader, bank),
     }
     if mode in ("llm", "local"):
         from interviewer.evaluation.llm_eval import llm_agreement
@@ -303,8 +317,9 @@ def gate(report: dict) -> dict:
     return {k: {"value": v, "floor": GATES[k], "pass": ok} for k, (v, ok) in checks.items()}
 
 
-def write_reports(report: dict, directory: Path = REPORTS_DIR) -> tuple[Path, Path]:
-    """latest.json and latest.md under evals/reports/."""
+def write_reports(report: dict, directory: Path) -> tuple[Path, Path]:
+    """latest-<mode>.json and latest-<mode>.md in ``directory`` (the checkout's evals/reports/
+    when the ``eval`` command is run without --reports-dir)."""
     directory.mkdir(parents=True, exist_ok=True)
     js = directory / f"latest-{report['mode']}.json"
     md = directory / f"latest-{report['mode']}.md"
@@ -404,9 +419,9 @@ def to_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def calibrate(seed: int = 0) -> dict:
+def calibrate(settings: Settings, seed: int = 0) -> dict:
     """Fit the grader's combination on the dev split only; returns the new parameters."""
-    from interviewer.grader import FEATURES, load_params
+    from interviewer.grading.grader import FEATURES, load_params
 
     bank = default_bank()
     dev = [r for r in load_labelled() if r["split"] == "dev" and r["question_id"] in bank]
@@ -427,7 +442,7 @@ def calibrate(seed: int = 0) -> dict:
         g.params = params
         feats, floored = [], []
         for r in dev:
-            f = g.features(Rubric.from_question(bank[r["question_id"]]), r["answer"])
+            f = g.features(bank[r["question_id"]].rubric(), r["answer"])
             floored.append(f["floor"] is not None)
             feats.append([f[name] for name in FEATURES])
         X = np.array(feats)
@@ -453,9 +468,7 @@ def calibrate(seed: int = 0) -> dict:
     raw = np.array(
         [
             g._score(f) if f["floor"] is None else 0.0
-            for f in (
-                g.features(Rubric.from_question(bank[r["question_id"]]), r["answer"]) for r in dev
-            )
+            for f in (g.features(bank[r["question_id"]].rubric(), r["answer"]) for r in dev)
         ]
     )
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y)

@@ -1,0 +1,85 @@
+"""The ``mock-interview`` command line.
+
+Each command module adds its sub-parser and its handler (``set_defaults(handler=...)``); this
+module builds the parser from them, runs the handler, and is the one place that turns an error
+into one line on stderr (exit status 2). No other module imports the CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+from interviewer import processes
+from interviewer.config import Settings
+from interviewer.errors import InterviewerError
+
+LOG_FILE = "mock-interview.log"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, with every sub-command."""
+    from interviewer.cli import app, evals, interview, knowledge, local, transcripts
+
+    parser = argparse.ArgumentParser(
+        prog="mock-interview",
+        description="Mock ML Engineer interviews for Persistent Systems, graded against a rubric.",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=f"show library logs on stderr (default: they go to {LOG_FILE} in the data dir)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in (knowledge, app, interview, evals, transcripts, local):
+        module.register(sub)
+    return parser
+
+
+def setup_logging(settings: Settings, verbose: bool) -> None:
+    """Library logs (and Python warnings) go to the data dir's log file, or to stderr with -v,
+    so nothing but the conversation and the results reaches the terminal."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "mock_interview", False)]:
+        root.removeHandler(old)  # set up by an earlier call in this process
+        old.close()
+    if verbose:
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        root.setLevel(logging.INFO)
+    else:
+        path = Path(settings.data_dir) / LOG_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, delay=True, encoding="utf-8")
+        except OSError:
+            handler = logging.NullHandler()
+        root.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.mock_interview = True
+    root.addHandler(handler)
+    logging.captureWarnings(True)
+    if not verbose:
+        warnings.simplefilter("default")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mock-interview`` console script."""
+    args = build_parser().parse_args(argv)
+    # A child we start (the local model server) is stopped whatever signal ends us.
+    previous = processes.exit_on_stop_signals()
+    try:
+        settings = Settings.from_env()
+        setup_logging(settings, args.verbose)
+        return args.handler(args, settings)
+    except InterviewerError as exc:
+        print(f"mock-interview: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        processes.restore_signals(previous)

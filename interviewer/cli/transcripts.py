@@ -1,0 +1,181 @@
+"""``mock-interview transcripts``: list, show, export, delete past sessions and track progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from interviewer.cli.common import print_json
+from interviewer.config import Settings
+from interviewer.errors import UsageError
+from interviewer.export import EXPORTERS, to_markdown
+from interviewer.grading.rubric import CRITERIA
+from interviewer.markup import when
+from interviewer.store import Store, open_store
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``transcripts`` and its sub-commands to the top-level sub-parsers."""
+    parser = subparsers.add_parser("transcripts", help="past sessions: list, show, export, delete")
+    sub = parser.add_subparsers(dest="transcripts_command", required=True)
+
+    def with_user(p):
+        p.add_argument("--user", help="user id (default: INTERVIEWER_USER, 'local')")
+        return p
+
+    p = with_user(sub.add_parser("list", help="list sessions, newest first"))
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--round", choices=["L1", "L2", "full"])
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="started on or after this day")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="started on or before this day")
+    p.add_argument("--min-score", type=float, metavar="N", help="mean score at least N (0-100)")
+    p.add_argument("--max-score", type=float, metavar="N", help="mean score at most N (0-100)")
+
+    p = with_user(sub.add_parser("show", help="print a session as a Markdown transcript"))
+    p.add_argument("id")
+
+    p = with_user(sub.add_parser("export", help="export a session (md, json or html)"))
+    p.add_argument("id")
+    p.add_argument("--format", choices=sorted(EXPORTERS), required=True)
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+
+    p = with_user(sub.add_parser("delete", help="delete a session with its turns and grades"))
+    p.add_argument("id")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+    p = with_user(sub.add_parser("progress", help="scores over time, by topic and criterion"))
+    p.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=cmd_transcripts)
+    return parser
+
+
+def _day(value: str | None, flag: str, *, end: bool = False) -> float | None:
+    """Local midnight of a YYYY-MM-DD day as a timestamp (the next midnight when ``end``)."""
+    if value is None:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date: use YYYY-MM-DD") from None
+    if end:
+        day += timedelta(days=1)
+    return day.timestamp()
+
+
+def _fmt(value, spec: str = ".1f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def cmd_transcripts(args, settings: Settings) -> int:
+    """Dispatch ``transcripts <sub-command>``."""
+    user = args.user or settings.user
+    store = open_store(settings)
+    try:
+        return HANDLERS[args.transcripts_command](args, store, user)
+    finally:
+        store.close()
+
+
+def _list(args, store: Store, user: str) -> int:
+    since = _day(args.since, "--since")
+    until = _day(args.until, "--until", end=True)
+    if since is not None and until is not None and since >= until:
+        raise UsageError("--since must not be after --until")
+    rows = store.list_sessions(
+        user_id=user,
+        round=args.round,
+        since=since,
+        until=until,
+        min_score=args.min_score,
+        max_score=args.max_score,
+    )
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no sessions")
+        return 0
+    print(f"{'id':<14}{'started':<18}{'round':<7}{'mode':<9}{'answered':>9}{'score':>7}  status")
+    for r in rows:
+        status = r["status"] + (f" ({r['signal']})" if r["signal"] else "")
+        print(
+            f"{r['id']:<14}{when(r['created_at']):<18}{r['round']:<7}{r['mode']:<9}"
+            f"{r['questions']:>9}{_fmt(r['score']):>7}  {status}"
+        )
+    return 0
+
+
+def _show(args, store: Store, user: str) -> int:
+    info, turns = store.load_session(args.id, user_id=user)
+    sys.stdout.write(to_markdown(info, turns))
+    return 0
+
+
+def _export(args, store: Store, user: str) -> int:
+    info, turns = store.load_session(args.id, user_id=user)
+    text = EXPORTERS[args.format](info, turns)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.output)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _delete(args, store: Store, user: str) -> int:
+    # Load first so an unknown id fails before any prompt.
+    info, turns = store.load_session(args.id, user_id=user)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"not deleting {args.id!r} without confirmation: pass --yes")
+        prompt = (
+            f"Delete session {info.id} ({info.round}, {when(info.created_at)}, "
+            f"{len(turns)} questions)? [y/N] "
+        )
+        if input(prompt).strip().lower() not in ("y", "yes"):
+            print("not deleted")
+            return 1
+    store.delete_session(args.id, user_id=user)
+    print(f"deleted {args.id}")
+    return 0
+
+
+def _progress(args, store: Store, user: str) -> int:
+    data = store.progress(user_id=user)
+    if args.json:
+        print_json(data)
+        return 0
+    if not data["sessions"]:
+        print("no graded answers yet")
+        return 0
+    print(f"{len(data['sessions'])} graded sessions")
+    print()
+    print(
+        f"{'started':<18}{'round':<7}{'overall':>8}  " + " ".join(f"{c[:5]:>5}" for c in CRITERIA)
+    )
+    for s in data["sessions"]:
+        crit = " ".join(f"{_fmt(s['criteria'].get(c), '.2f'):>5}" for c in CRITERIA)
+        print(f"{when(s['created_at']):<18}{s['round']:<7}{_fmt(s['overall']):>8}  {crit}")
+    print()
+    print("by topic (mean, answers):")
+    for topic, t in sorted(data["by_topic"].items(), key=lambda kv: kv[1]["mean"]):
+        print(f"  {topic:<32}{_fmt(t['mean']):>7}{t['n']:>5}")
+    if data["weakest_topics"]:
+        print()
+        print("weakest topics: " + ", ".join(data["weakest_topics"]))
+    return 0
+
+
+HANDLERS = {
+    "list": _list,
+    "show": _show,
+    "export": _export,
+    "delete": _delete,
+    "progress": _progress,
+}

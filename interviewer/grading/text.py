@@ -1,0 +1,221 @@
+"""Text helpers for grading: normalisation, sentences, content words, injection and junk detection."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Zero-width and bidi control characters hide text from a reader but not from a model.
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each either else
+    few for from further had has have having he her here hers him his how i if in into is it its
+    itself just let me more most my no nor not now of off on once only or other our ours out over
+    own same she should so some such than that the their theirs them then there these they this
+    those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself yeah um uh like okay ok well so basically
+    actually really kind sort thing things stuff mean know think guess maybe gonna wanna""".split()
+)
+FILLERS = re.compile(
+    r"\b(um+|uh+|erm|you know|i mean|kind of|sort of|basically|like,|honestly|anyway|"
+    r"i guess|stuff like that|and so on|whatever)\b",
+    re.I,
+)
+IDK = re.compile(
+    r"^\W*(i\s*(really\s*)?(do\s*n['’]?o?t|dont|have\s*no)\s*(really\s*)?(know|idea|remember|sure)"
+    r"|no\s*idea|not\s*sure|pass|skip|dunno|idk|n/?a|no\s*clue|none|nothing|\?+)\b",
+    re.I,
+)
+
+# Sentences addressed to whoever grades the answer. They are not content: they earn nothing
+# and are dropped before grading. Several languages, since the attack is trivially translated.
+INJECTION = [
+    r"\bignor(e|ing|a|ez|iere|ieren|ar)\b.{0,40}\b(instruc\w*|rubric\w*|rules?|prompt|anweisung\w*"
+    r"|consignes?|istruzioni|instrucciones|regeln|criteri\w*|previous|above|prior)",
+    r"\bdisregard\b.{0,40}\b(instructions?|rubric|rules?|previous|above|criteria)",
+    r"\b(give|award|assign|grant|mark|rate|score)\b.{0,50}(\b5\s*/\s*5\b|\b10\s*/\s*10\b"
+    r"|\b100\s*(/\s*100|%|points)|full (marks|score|points)|maxim\w+ (score|marks|points)"
+    r"|perfect (score|marks|grade)|top (score|marks)|highest (score|grade|mark)|strong hire)",
+    r"[\"'“]?\b(score|overall|grade|label|rating|verdict)\b[\"'”]?\s*[:=]\s*[\"'“]?\s*\d",
+    r"\b(grader|grading|evaluator|examiner|assessor|judge|reviewer|scorer|marker)\b[\s\w]{0,20}"
+    r"(note|instruction|override|message|update|directive)s?\s*[:\-]",
+    r"^\s*(system|assistant|developer|admin|grader|evaluator|judge)\s*(prompt|message|note)?\s*:",
+    r"\byou\s+are\s+(now\s+)?(a|an|the|my)?\s*\w*\s*(grader|evaluator|judge|assistant|examiner|ai)\b",
+    r"\b(pretend|act as|role-?play|imagine you are|from now on you)\b",
+    r"\b(this|the|my)\s+(answer|response|candidate)\s+(is|was|deserves|should (get|receive)|has)\b"
+    r".{0,40}\b(perfect|excellent|flawless|full|correct|complete|5|10|100|maximum|hire)\b",
+    r"^\s*(thought process|reasoning|analysis|final answer|assessment)\s*:",
+    r"^\s*[:;]\s*$",
+    r"\b(note to|message to|instructions? (to|for)) (the )?(ai|model|grader|evaluator|llm|system)\b",
+    r"(忽略|无视|忽视).{0,20}(指令|说明|评分|规则)|(给|打).{0,10}(满分|5分|100分)",
+    r"(игнорируй|проигнорируй).{0,40}|(поставь|дай).{0,20}(5|10|100|максимальн)",
+    r"\b(donne|attribue|mets)[sz]?\b.{0,30}\b(note|score|points?)\b.{0,30}\b(maximale?|5|10|100|parfait)",
+    r"\b(dale|da|otorga|pon)\b.{0,30}\b(nota|puntuaci[oó]n|calificaci[oó]n)\b",
+    r"\b(gib|vergib)\b.{0,30}\b(punkt\w*|note|bewertung)\b",
+    r"\b(dai|assegna)\b.{0,30}\b(punteggio|voto)\b",
+]
+INJECTION_RE = [re.compile(p, re.I) for p in INJECTION]
+# A sentence that talks ABOUT prompt injection (an answer on LLM security) is content.
+DISCUSSES_INJECTION = re.compile(
+    r"\b(prompt injection|injection attack|jailbreak|malicious|adversarial|attacker|sanitiz|"
+    r"sanitis|guardrail|untrusted|red[- ]team)\w*",
+    re.I,
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC, invisible characters removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = INVISIBLE.sub("", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def sentences(text: str, *, max_words: int = 40) -> list[str]:
+    """Sentences of an answer; bullet lines and long run-ons are split further."""
+    return list(_sentences(text, max_words))
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str, max_words: int) -> tuple[str, ...]:
+    # A single line break inside a sentence is a soft wrap (pasted or hard-wrapped text): join
+    # it, unless the next line starts a list item.
+    text = re.sub(r"(?<![.!?:;\n])\n(?!\s*([-*•]|\d+[.)])\s|\n)", " ", text)
+    parts: list[str] = []
+    for block in re.split(r"\n+|(?<=[.!?;])\s+(?=[\"'(A-Z0-9-])|(?<=[.!?])\s+", text):
+        block = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", block).strip()
+        if not block:
+            continue
+        words = block.split()
+        if len(words) <= max_words:
+            parts.append(block)
+            continue
+        # Long run-on: cut at commas/conjunctions near every ~25 words.
+        current: list[str] = []
+        for word in words:
+            current.append(word)
+            if len(current) >= 18 and (word.endswith(",") or word.lower() in ("and", "but", "so")):
+                parts.append(" ".join(current))
+                current = []
+        if current:
+            parts.append(" ".join(current))
+    return tuple(p for p in parts if re.search(r"[A-Za-z0-9]", p))
+
+
+def is_injection(sentence: str) -> bool:
+    """Is this sentence an instruction to the grader rather than part of an answer?"""
+    if DISCUSSES_INJECTION.search(sentence):
+        return False
+    return any(p.search(sentence) for p in INJECTION_RE)
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens (letters, digits, and inner - or .)."""
+    return re.findall(r"[a-z0-9]+(?:[-.'][a-z0-9]+)*", text.lower())
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix-stripping stem, enough to match 'regularization' with 'regularize'."""
+    for suffix in (
+        "izations",
+        "isations",
+        "ization",
+        "isation",
+        "ations",
+        "ation",
+        "ments",
+        "ment",
+        "ness",
+        "ities",
+        "ity",
+        "ings",
+        "ing",
+        "ised",
+        "ized",
+        "ises",
+        "izes",
+        "ise",
+        "ize",
+        "ies",
+        "ied",
+        "ers",
+        "er",
+        "ed",
+        "es",
+        "ly",
+        "s",
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def content_stems(text: str) -> frozenset[str]:
+    """Stems of the non-stopword words of ``text`` (cached: rubric texts recur every grade)."""
+    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1)
+
+
+# Terms a general English word list lacks; they are never split and are preferred when
+# re-segmenting glued text (code identifiers lose their spaces when scraped).
+DOMAIN_TERMS = """
+applymap groupby dataframe dataframes numpy pandas scipy sklearn scikit pytorch tensorflow keras
+xgboost lightgbm catboost mlops devops llm llms lstm lstms gru grus rnn rnns cnn cnns bert gpt
+transformer transformers underfitting overfitting hyperparameter hyperparameters regularization
+regularisation imputation embeddings tokenizer tokenization kubernetes docker nosql sql pyspark
+dask parquet kafka airflow mlflow kubeflow sagemaker vertexai onnx tensorrt triton fastapi
+iloc loc isna fillna dropna astype groupby agg kmeans knn svm pca tfidf auc roc rmse mae mse
+""".split()
+
+
+@lru_cache(maxsize=1)
+def segmenter():
+    """wordsegment's English unigram model with the domain terms as likely as \"the\"."""
+    import wordsegment
+
+    seg = wordsegment.Segmenter()
+    seg.load()
+    top = max(seg.unigrams.values())
+    for term in DOMAIN_TERMS:
+        seg.unigrams[term] = top  # as likely as "the": a known term beats any split of it
+    return seg
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> set[str]:
+    return set(segmenter().unigrams) | set(DOMAIN_TERMS)
+
+
+def gibberish_share(text: str) -> float:
+    """Share of alphabetic words that are in no English or ML vocabulary (0 for empty text)."""
+    tokens = [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2]
+    if not tokens:
+        return 0.0
+    lex = _lexicon()
+    return sum(1 for t in tokens if t not in lex) / len(tokens)
+
+
+def stopword_share(text: str) -> float:
+    """Share of function words: natural sentences sit near 0.4, keyword lists near 0.1."""
+    tokens = words(text)
+    return sum(1 for t in tokens if t in STOPWORDS) / len(tokens) if tokens else 0.0
+
+
+NEGATION = re.compile(
+    r"\b(not|no|never|cannot|can't|isn't|aren't|doesn't|don't|won't|without|rather than|"
+    r"instead of|unlike|neither|nor)\b|n't\b",
+    re.I,
+)
+
+
+def negated(text: str) -> bool:
+    """Does the sentence negate or contrast something?"""
+    return bool(NEGATION.search(text))
+
+
+def is_idk(text: str) -> bool:
+    """An 'I don't know' / 'pass' non-answer (short and saying so)."""
+    return len(words(text)) <= 12 and bool(IDK.search(text.strip()))

@@ -1,0 +1,12 @@
+"""The transcript store: sessions, turns and grades of every user, committed per turn."""
+
+from interviewer.config import Settings
+from interviewer.errors import SessionNotFound
+from interviewer.store.store import Store
+
+__all__ = ["SessionNotFound", "Store", "open_store"]
+
+
+def open_store(settings: Settings) -> Store:
+    """The transcript store (SQLite in the data dir unless INTERVIEWER_DATABASE_URL is set)."""
+    return Store(settings=settings)

@@ -1,0 +1,415 @@
+"""The durable transcript store: users, sessions, turns and grades, committed per turn.
+
+SQLite in the data dir by default; any SQLAlchemy URL through ``INTERVIEWER_DATABASE_URL``
+(PostgreSQL for a shared deployment). The tables live in ``tables``; the migrations in
+``migrations`` are applied to head every time a ``Store`` opens.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from alembic import command
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from interviewer.config import Settings
+from interviewer.errors import SessionNotFound, StoreError
+from interviewer.grading.rubric import CRITERIA, Grade
+from interviewer.models import (
+    MAX_ANSWER_CHARS,
+    FollowUpExchange,
+    SessionInfo,
+    SessionSettings,
+    Turn,
+)
+from interviewer.store.tables import (
+    GradeRow,
+    SessionRow,
+    TurnRow,
+    UserRow,
+    alembic_config,
+    make_engine,
+)
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+class Store:
+    """Sessions, turns and grades of every user; each write commits in its own transaction.
+
+    ``url`` overrides ``settings.db_url`` (``INTERVIEWER_DATABASE_URL``, default SQLite
+    ``interviewer.db`` in ``INTERVIEWER_DATA_DIR``).
+    """
+
+    def __init__(self, url: str | None = None, *, settings: Settings | None = None):
+        if url is None and settings is None:
+            raise TypeError("Store needs a database url or the settings that name one")
+        self.url = url or settings.db_url
+        self.engine = make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.migrate()
+
+    def migrate(self) -> None:
+        """Apply every pending migration (a no-op when the database is at head)."""
+        with self.engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def create_session(self, info: SessionInfo) -> SessionInfo:
+        """Insert a new session (and its user on first use); returns ``info``."""
+        with self._sessions.begin() as db:
+            if db.get(UserRow, info.user_id) is None:
+                db.add(UserRow(id=info.user_id, created_at=time.time()))
+                db.flush()
+            if db.get(SessionRow, info.id) is not None:
+                raise StoreError(f"session {info.id!r} already exists")
+            db.add(
+                SessionRow(
+                    id=info.id,
+                    user_id=info.user_id,
+                    round=info.round,
+                    mode=info.mode,
+                    model=info.model,
+                    guide=info.guide,
+                    settings=info.settings.model_dump(),
+                    status=info.status,
+                    created_at=info.created_at,
+                    updated_at=info.updated_at,
+                    summary=dict(info.summary),
+                )
+            )
+        return info
+
+    def save_turn(self, session_id: str, turn: Turn) -> None:
+        """Insert or update one turn (by its index) with its grade, and commit at once."""
+        _check_answer_length(turn)
+        with self._sessions.begin() as db:
+            session = db.get(SessionRow, session_id)
+            if session is None:
+                raise SessionNotFound(session_id)
+            row = db.scalar(
+                select(TurnRow).where(TurnRow.session_id == session_id, TurnRow.idx == turn.index)
+            )
+            if row is None:
+                row = TurnRow(session_id=session_id, idx=turn.index)
+                db.add(row)
+            _fill_turn_row(row, turn)
+            db.flush()
+            grade_row = db.scalar(select(GradeRow).where(GradeRow.turn_id == row.id))
+            if turn.grade is None:
+                if grade_row is not None:
+                    db.delete(grade_row)
+            else:
+                if grade_row is None:
+                    grade_row = GradeRow(turn_id=row.id)
+                    db.add(grade_row)
+                _fill_grade_row(grade_row, turn.grade)
+            session.updated_at = max(time.time(), session.updated_at)
+
+    def update_session(self, info: SessionInfo) -> None:
+        """Write a session's status, summary, settings and update time."""
+        with self._sessions.begin() as db:
+            row = self._owned(db, info.id, info.user_id)
+            row.status = info.status
+            row.summary = dict(info.summary)
+            row.settings = info.settings.model_dump()
+            row.updated_at = max(info.updated_at, time.time())
+
+    def delete_session(self, session_id: str, *, user_id: str) -> None:
+        """Remove a session with its turns and grades."""
+        with self._sessions.begin() as db:
+            self._owned(db, session_id, user_id)
+            # Explicit deletes rather than trusting ON DELETE CASCADE: a SQLite database opened
+            # elsewhere without PRAGMA foreign_keys would otherwise leave orphans behind.
+            turn_ids = select(TurnRow.id).where(TurnRow.session_id == session_id)
+            db.execute(delete(GradeRow).where(GradeRow.turn_id.in_(turn_ids)))
+            db.execute(delete(TurnRow).where(TurnRow.session_id == session_id))
+            db.execute(delete(SessionRow).where(SessionRow.id == session_id))
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def load_session(self, session_id: str, *, user_id: str) -> tuple[SessionInfo, list[Turn]]:
+        """A session and its turns in order, if it belongs to ``user_id``."""
+        with self._sessions() as db:
+            row = self._owned(db, session_id, user_id)
+            pairs = db.execute(
+                select(TurnRow, GradeRow)
+                .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
+                .where(TurnRow.session_id == session_id)
+                .order_by(TurnRow.idx)
+            ).all()
+            return _session_info(row), [_turn(t, g) for t, g in pairs]
+
+    def list_sessions(
+        self,
+        *,
+        user_id: str,
+        round: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        status: str | None = None,
+    ) -> list[dict]:
+        """The user's sessions, newest first; ``since <= created_at < until``, score 0-100."""
+        stats = _session_stats()
+        query = (
+            select(SessionRow, stats.c.answered, stats.c.score)
+            .outerjoin(stats, stats.c.session_id == SessionRow.id)
+            .where(SessionRow.user_id == user_id)
+            .order_by(SessionRow.created_at.desc(), SessionRow.id)
+        )
+        if round is not None:
+            query = query.where(SessionRow.round == round)
+        if status is not None:
+            query = query.where(SessionRow.status == status)
+        if since is not None:
+            query = query.where(SessionRow.created_at >= since)
+        if until is not None:
+            query = query.where(SessionRow.created_at < until)
+        if min_score is not None:
+            query = query.where(stats.c.score >= min_score)
+        if max_score is not None:
+            query = query.where(stats.c.score <= max_score)
+        with self._sessions() as db:
+            rows = db.execute(query).all()
+        return [_session_dict(row, answered, score) for row, answered, score in rows]
+
+    def unfinished_sessions(self, *, user_id: str) -> list[dict]:
+        """Active sessions of the user, newest first, for the resume list."""
+        return self.list_sessions(user_id=user_id, status="active")
+
+    def recent_question_ids(self, *, user_id: str, sessions: int = 5) -> set[str]:
+        """Question ids asked in the user's ``sessions`` most recent sessions."""
+        recent = (
+            select(SessionRow.id)
+            .where(SessionRow.user_id == user_id)
+            .order_by(SessionRow.created_at.desc())
+            .limit(sessions)
+            .subquery()
+        )
+        query = select(TurnRow.question_id).where(TurnRow.session_id.in_(select(recent.c.id)))
+        with self._sessions() as db:
+            return set(db.scalars(query))
+
+    def progress(self, *, user_id: str) -> dict:
+        """Scores over time, by round, by topic and by criterion (graded turns only)."""
+        query = (
+            select(
+                SessionRow.id,
+                SessionRow.created_at,
+                SessionRow.round,
+                TurnRow.round,
+                TurnRow.topic,
+                GradeRow.overall,
+                GradeRow.criteria,
+            )
+            .join(TurnRow, TurnRow.session_id == SessionRow.id)
+            .join(GradeRow, GradeRow.turn_id == TurnRow.id)
+            .where(SessionRow.user_id == user_id)
+            .order_by(SessionRow.created_at, SessionRow.id, TurnRow.idx)
+        )
+        with self._sessions() as db:
+            rows = db.execute(query).all()
+        return _progress(rows)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _owned(db: Session, session_id: str, user_id: str) -> SessionRow:
+        row = db.get(SessionRow, session_id)
+        if row is None or row.user_id != user_id:
+            raise SessionNotFound(session_id, user_id)
+        return row
+
+
+def _check_answer_length(turn: Turn) -> None:
+    answers = [turn.answer] + [f.answer for f in turn.follow_ups]
+    for text in answers:
+        if text is not None and len(text) > MAX_ANSWER_CHARS:
+            raise StoreError(
+                f"answer to question {turn.index} is {len(text)} characters; "
+                f"the limit is {MAX_ANSWER_CHARS}"
+            )
+
+
+def _fill_turn_row(row: TurnRow, turn: Turn) -> None:
+    row.question_id = turn.question_id
+    row.round = turn.round
+    row.topic = turn.topic
+    row.difficulty = turn.difficulty
+    row.question = turn.question
+    row.guide_section = turn.guide_section
+    row.sources = list(turn.sources)
+    row.model_answer = turn.model_answer
+    row.answer = turn.answer
+    row.follow_ups = [f.model_dump() for f in turn.follow_ups]
+    row.commands = list(turn.commands)
+    row.hints = list(turn.hints)
+    row.status = turn.status
+    row.asked_at = turn.asked_at
+    row.answered_at = turn.answered_at
+    row.tokens_in = turn.tokens_in
+    row.tokens_out = turn.tokens_out
+    row.cost_usd = turn.cost_usd
+
+
+def _fill_grade_row(row: GradeRow, grade: Grade) -> None:
+    row.overall = grade.overall
+    row.criteria = {name: c.model_dump() for name, c in grade.criteria.items()}
+    row.key_points = [kp.model_dump() for kp in grade.key_points]
+    row.flags = list(grade.flags)
+    row.source = grade.source
+    row.feedback = grade.feedback
+    row.hint_penalty = grade.hint_penalty
+
+
+def _session_info(row: SessionRow) -> SessionInfo:
+    return SessionInfo(
+        id=row.id,
+        user_id=row.user_id,
+        round=row.round,
+        mode=row.mode,
+        model=row.model,
+        guide=row.guide,
+        settings=SessionSettings.model_validate(row.settings or {}),
+        status=row.status,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        summary=row.summary or {},
+    )
+
+
+def _turn(row: TurnRow, grade: GradeRow | None) -> Turn:
+    return Turn(
+        index=row.idx,
+        question_id=row.question_id,
+        round=row.round,
+        topic=row.topic,
+        difficulty=row.difficulty,
+        question=row.question,
+        guide_section=row.guide_section,
+        sources=row.sources or [],
+        model_answer=row.model_answer,
+        answer=row.answer,
+        follow_ups=[FollowUpExchange(**f) for f in row.follow_ups or []],
+        commands=row.commands or [],
+        hints=row.hints or [],
+        status=row.status,
+        grade=None if grade is None else _grade(grade, row.question_id),
+        asked_at=row.asked_at,
+        answered_at=row.answered_at,
+        tokens_in=row.tokens_in,
+        tokens_out=row.tokens_out,
+        cost_usd=row.cost_usd,
+    )
+
+
+def _grade(row: GradeRow, question_id: str) -> Grade:
+    return Grade(
+        question_id=question_id,
+        overall=row.overall,
+        criteria=row.criteria,
+        key_points=row.key_points or [],
+        flags=row.flags or [],
+        source=row.source,
+        feedback=row.feedback,
+        hint_penalty=row.hint_penalty,
+    )
+
+
+def _session_stats():
+    """Per session: answered turns and the mean overall of graded turns."""
+    answered = func.sum(case((TurnRow.status == "answered", 1), else_=0))
+    return (
+        select(
+            TurnRow.session_id.label("session_id"),
+            answered.label("answered"),
+            func.avg(GradeRow.overall).label("score"),
+        )
+        .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
+        .group_by(TurnRow.session_id)
+        .subquery()
+    )
+
+
+def _session_dict(row: SessionRow, answered: int | None, score: Any) -> dict:
+    return {
+        "id": row.id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "round": row.round,
+        "mode": row.mode,
+        "model": row.model,
+        # Practice sessions (see interviewer.practice) read "practice" wherever status shows.
+        "status": "practice" if _is_practice(row) else row.status,
+        "settings": row.settings or {},
+        "questions": int(answered or 0),
+        # PostgreSQL's avg() is a Decimal; callers want plain numbers they can dump to JSON.
+        "score": None if score is None else round(float(score), 1),
+        "signal": (row.summary or {}).get("signal") if row.status == "finished" else None,
+    }
+
+
+def _is_practice(row: SessionRow) -> bool:
+    return bool((row.settings or {}).get("practice"))
+
+
+def _progress(rows) -> dict:
+    sessions: dict[str, dict] = {}
+    by_round: dict[str, dict[str, list[int]]] = {}
+    by_topic: dict[str, list[int]] = {}
+    for session_id, created_at, session_round, turn_round, topic, overall, criteria in rows:
+        s = sessions.setdefault(
+            session_id,
+            {"created_at": created_at, "round": session_round, "overall": [], "criteria": {}},
+        )
+        s["overall"].append(overall)
+        for name, value in (criteria or {}).items():
+            s["criteria"].setdefault(name, []).append(value["score"])
+        by_round.setdefault(turn_round, {}).setdefault(session_id, []).append(overall)
+        by_topic.setdefault(topic, []).append(overall)
+
+    out_sessions = [
+        {
+            "id": sid,
+            "created_at": s["created_at"],
+            "round": s["round"],
+            "overall": _mean(s["overall"]),
+            "criteria": {c: _mean(v) for c, v in s["criteria"].items()},
+        }
+        for sid, s in sessions.items()
+    ]
+    rounds = {"L1": [], "L2": []}
+    for name, per_session in by_round.items():
+        rounds[name] = [
+            [sessions[sid]["created_at"], _mean(values)] for sid, values in per_session.items()
+        ]
+    topics = {t: {"mean": _mean(v), "n": len(v)} for t, v in sorted(by_topic.items())}
+    weakest = sorted(topics, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]
+    criteria_over_time = {
+        c: [[s["created_at"], s["criteria"][c]] for s in out_sessions if c in s["criteria"]]
+        for c in CRITERIA
+    }
+    return {
+        "sessions": out_sessions,
+        "by_round": rounds,
+        "by_topic": topics,
+        "weakest_topics": weakest,
+        "criteria_over_time": criteria_over_time,
+    }

@@ -1,0 +1,156 @@
+"""The Transcripts tab (past sessions: open, export, delete) and the Progress tab (plots, weakest
+topics with a way into practice)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+
+from interviewer.errors import SessionNotFound
+from interviewer.export import to_markdown
+from interviewer.markup import md_escape
+from interviewer.ui import render as r
+from interviewer.ui.context import AppContext, user_of
+
+# Asks in the browser before a delete; a cancelled confirm sends no id and nothing is deleted.
+CONFIRM_DELETE_JS = "(id) => (id && confirm('Delete this session and its grades?')) ? id : null"
+
+
+def build_transcripts(ctx: AppContext) -> SimpleNamespace:
+    """Lay out the Transcripts tab and wire it to the store."""
+    ui = SimpleNamespace()
+    ui.table = gr.Dataframe(
+        headers=r.SESSION_HEADERS,
+        datatype="str",
+        interactive=False,
+        label="Your sessions (newest first); click a row to pick it",
+        elem_id="sessions-table",
+        max_height=320,
+    )
+    with gr.Row():
+        ui.pick = gr.Dropdown(label="Session", choices=[], scale=4, elem_id="session-pick")
+        ui.open = gr.Button("Open", variant="primary", scale=1)
+        ui.delete = gr.Button("Delete", variant="stop", scale=1)
+    with gr.Row():
+        ui.dl_md = gr.DownloadButton("Export .md", visible=False, size="sm")
+        ui.dl_json = gr.DownloadButton("Export .json", visible=False, size="sm")
+        ui.dl_html = gr.DownloadButton("Export .html", visible=False, size="sm")
+    ui.status = gr.Markdown("")
+    ui.transcript = gr.Markdown("", elem_id="transcript-view", container=True)
+    downloads = [ui.dl_md, ui.dl_json, ui.dl_html]
+
+    def refresh(request: gr.Request):
+        sessions = ctx.store.list_sessions(user_id=user_of(request))
+        choices = r.session_choices(sessions)
+        empty = "No sessions yet: sit one in the **Interview** tab." if not sessions else ""
+        return {
+            ui.table: r.session_rows(sessions),
+            ui.pick: gr.Dropdown(choices=choices, value=None),
+            ui.status: empty,
+        }
+
+    def hidden_downloads() -> dict:
+        return {b: gr.DownloadButton(value=None, visible=False) for b in downloads}
+
+    def open_session(session_id, request: gr.Request):
+        if not session_id:
+            return {ui.status: "Pick a session first."}
+        user = user_of(request)
+        try:
+            info, turns = ctx.store.load_session(session_id, user_id=user)
+        except SessionNotFound as exc:
+            return {ui.status: f"⚠ {md_escape(str(exc))}"} | hidden_downloads()
+        files = ctx.write_exports(session_id, user)
+        out = {ui.transcript: to_markdown(info, turns), ui.status: ""}
+        for button, path in zip(downloads, files, strict=True):
+            out[button] = gr.DownloadButton(value=path, visible=True)
+        return out
+
+    def delete_session(session_id, request: gr.Request):
+        if not session_id:
+            return {}
+        try:
+            ctx.store.delete_session(session_id, user_id=user_of(request))
+        except SessionNotFound as exc:
+            return {ui.status: f"⚠ {md_escape(str(exc))}"}
+        out = refresh(request)
+        out[ui.status] = f"Deleted session {md_escape(session_id)}."
+        return out | {ui.transcript: ""} | hidden_downloads()
+
+    def row_picked(evt: gr.SelectData):
+        row = evt.row_value or []
+        return row[-1] if row else None
+
+    outputs = [ui.table, ui.pick, ui.status, ui.transcript, *downloads]
+    ui.table.select(row_picked, None, ui.pick).then(open_session, ui.pick, outputs)
+    ui.open.click(open_session, ui.pick, outputs)
+    ui.delete.click(delete_session, ui.pick, outputs, js=CONFIRM_DELETE_JS)
+    ui.refresh = refresh
+    ui.outputs = outputs
+    return ui
+
+
+def build_progress(ctx: AppContext) -> SimpleNamespace:
+    """Lay out the Progress tab and wire it to the store's progress summary."""
+    ui = SimpleNamespace()
+    ui.empty = gr.Markdown(r.EMPTY_PROGRESS, elem_id="progress-empty")
+    with gr.Row():
+        ui.by_criterion = gr.LinePlot(
+            x="when",
+            y="score (1-5)",
+            color="criterion",
+            title="Scores per criterion over time",
+            y_lim=[1, 5],
+            x_axis_format="%b %d %H:%M",
+            visible=False,
+            elem_id="plot-criteria",
+        )
+        ui.by_round = gr.LinePlot(
+            x="when",
+            y="score (0-100)",
+            color="round",
+            title="Scores per round over time",
+            y_lim=[0, 100],
+            x_axis_format="%b %d %H:%M",
+            visible=False,
+            elem_id="plot-rounds",
+        )
+    ui.caption = gr.Markdown("", visible=False)
+    ui.weakest = gr.Markdown("", visible=False)
+    with gr.Row():
+        ui.topic = gr.Radio([], label="Drill a weak topic", visible=False, scale=3)
+        ui.drill = gr.Button("Practice this topic", visible=False, scale=1)
+
+    def refresh(request: gr.Request):
+        progress = ctx.store.progress(user_id=user_of(request))
+        has_data = bool(progress["sessions"])
+        crit, rounds = r.progress_frames(progress)
+        topics = [(r.topic_name(t), t) for t in progress["weakest_topics"]]
+        return {
+            ui.empty: gr.Markdown(visible=not has_data),
+            ui.by_criterion: gr.LinePlot(value=crit, visible=has_data),
+            ui.by_round: gr.LinePlot(value=rounds, visible=has_data),
+            ui.caption: gr.Markdown(
+                "One session so far: the lines start with your next one (hover the plot for "
+                "the scores).",
+                visible=len(progress["sessions"]) == 1,
+            ),
+            ui.weakest: gr.Markdown(r.weakest_md(progress) if has_data else "", visible=has_data),
+            ui.topic: gr.Radio(
+                choices=topics, value=topics[0][1] if topics else None, visible=bool(topics)
+            ),
+            ui.drill: gr.Button(visible=bool(topics)),
+        }
+
+    ui.refresh = refresh
+    ui.outputs = [
+        ui.empty,
+        ui.by_criterion,
+        ui.by_round,
+        ui.caption,
+        ui.weakest,
+        ui.topic,
+        ui.drill,
+    ]
+    return ui

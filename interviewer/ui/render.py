@@ -1,0 +1,251 @@
+"""How the app shows engine results: Markdown and table rows, with untrusted text escaped.
+
+Everything a candidate or a model wrote goes through ``text_md``: Markdown control characters
+and HTML are escaped, so an answer such as ``<img src=x onerror=...>`` is shown as those
+characters and never becomes an element in the page.
+"""
+
+from __future__ import annotations
+
+import time
+
+from interviewer.bank import TOPICS
+from interviewer.grading.rubric import CRITERIA, Grade
+from interviewer.markup import md_escape, text_md, when
+from interviewer.models import Turn
+from interviewer.report import report_markdown
+
+__all__ = ["md_escape", "text_md", "when"]
+
+
+def reply_md(reply) -> str:
+    """An interviewer reply as Markdown: the engine's (or model's) words escaped; the report,
+    built from escaped parts by ``report_markdown``, kept as Markdown."""
+    report = reply.report if reply.done else None
+    if reply.done and report is None:
+        return reply.text  # a finished session's reply is the report alone
+    if report is not None:
+        body = report_markdown(report)
+        if reply.text.endswith(body):
+            head = reply.text[: -len(body)].strip()
+            return (text_md(head) + "\n\n" + body) if head else body
+    return text_md(reply.text)
+
+
+def topic_name(topic: str) -> str:
+    """A topic slug as words."""
+    return topic.replace("-", " ")
+
+
+def topic_choices(round_name: str) -> list[tuple[str, str]]:
+    """(label, topic) of every topic of a round."""
+    return [(topic_name(t), t) for t, (r, _) in TOPICS.items() if r == round_name]
+
+
+def user_msg(text: str) -> dict:
+    """A candidate message for the Chatbot."""
+    return {"role": "user", "content": text_md(text)}
+
+
+def bot_msg(markdown: str) -> dict:
+    """An interviewer message for the Chatbot (already rendered Markdown)."""
+    return {"role": "assistant", "content": markdown}
+
+
+def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool) -> list[dict]:
+    """The chat of a stored session, rebuilt for a resumed interview. The open question (or
+    follow-up) is left out: the resume reply asks it again."""
+    out: list[dict] = []
+    for t in turns:
+        if not done and t.status == "pending" and t.answer is None:
+            continue
+        out.append(bot_msg(text_md(f"Question {t.index + 1} ({t.round}): {t.question}")))
+        for hint in t.hints:
+            out += [user_msg("/hint"), bot_msg(text_md(f"Hint: {hint}"))]
+        if t.status == "skipped":
+            out.append(user_msg("/skip"))
+        if t.answer is not None:
+            out.append(user_msg(t.answer))
+        for f in t.follow_ups:
+            if f.answer is None and not done:
+                continue
+            out.append(bot_msg(text_md(f"Follow-up: {f.question}")))
+            if f.answer is not None:
+                out.append(user_msg(f.answer))
+        if feedback_each and t.grade is not None and t.status == "answered":
+            out.append(bot_msg(text_md(f"Score: {t.grade.overall}/100. {t.grade.feedback}")))
+    return out
+
+
+def grade_md(grade: Grade, *, heading: str = "") -> str:
+    """One grade: overall, per-criterion scores, covered and missed key points, flags."""
+    lines = [
+        f"{heading}**{grade.overall}/100**" + (" (hint penalty)" if grade.hint_penalty else "")
+    ]
+    lines += ["", "| criterion | score |", "|---|---|"]
+    lines += [f"| {CRITERIA[c]} | {s.score}/5 |" for c, s in grade.criteria.items()]
+    if grade.covered:
+        lines += ["", "Covered:"] + [f"- ✓ {md_escape(p)}" for p in grade.covered]
+    if grade.missed:
+        lines += ["", "Missed:"] + [f"- ✗ {md_escape(p)}" for p in grade.missed]
+    if grade.flags:
+        lines += ["", "Flags: " + "; ".join(md_escape(f) for f in grade.flags)]
+    return "\n".join(lines)
+
+
+def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
+    """The side scorecard: a line per question, then the latest graded answer in full (nothing
+    graded is shown before the end when feedback is at the end)."""
+    if not turns:
+        return "### Scorecard\nStart an interview: grades appear here as you answer."
+    if not feedback_each and not done:
+        return "### Scorecard\nFeedback at the end: your grades appear here when you finish."
+    lines = ["### Scorecard", "", "| Q | topic | score |", "|---|---|---|"]
+    for t in turns:
+        if t.status == "skipped":
+            score = "skipped"
+        elif t.grade is not None:
+            score = f"{t.grade.overall}/100"
+        else:
+            score = "not answered" if done else "…"
+        lines.append(f"| {t.index + 1} | {md_escape(topic_name(t.topic))} | {score} |")
+    graded = [t for t in turns if t.grade is not None and t.status != "skipped"]
+    if graded:
+        last = graded[-1]
+        lines += ["", grade_md(last.grade, heading=f"**Q{last.index + 1}**: ")]
+    return "\n".join(lines)
+
+
+def timer_key(turn: Turn | None, session_id: str) -> str:
+    """``key|seconds already spent`` for the client-side question timer; empty stops it."""
+    if turn is None:
+        return ""
+    return f"{session_id}-{turn.index}|{max(0.0, time.time() - turn.asked_at):.1f}"
+
+
+SESSION_HEADERS = ["date", "round", "questions", "score", "signal", "status", "id"]
+
+
+def session_rows(sessions: list[dict]) -> list[list]:
+    """Rows of the transcripts table."""
+    return [
+        [
+            when(s["created_at"]),
+            s["round"],
+            s["questions"],
+            "" if s["score"] is None else s["score"],
+            s["signal"] or "",
+            s["status"],
+            s["id"],
+        ]
+        for s in sessions
+    ]
+
+
+def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
+    """(label, id) of sessions for a dropdown."""
+    out = []
+    for s in sessions:
+        score = "" if s["score"] is None else f" · {s['score']:g}/100"
+        label = f"{when(s['created_at'])} · {s['round']} · {s['questions']} answered{score}"
+        out.append((f"{label} · {s['id']}", s["id"]))
+    return out
+
+
+def progress_frames(progress: dict):
+    """(criteria over time, rounds over time) as long-form DataFrames for the line plots."""
+    import pandas as pd
+
+    # Local wall-clock time: the plot shows naive datetimes as they are.
+    crit = [
+        {"when": pd.Timestamp.fromtimestamp(ts), "score (1-5)": v, "criterion": CRITERIA[c]}
+        for c, points in progress["criteria_over_time"].items()
+        for ts, v in points
+        if v is not None
+    ]
+    rounds = [
+        {"when": pd.Timestamp.fromtimestamp(ts), "score (0-100)": v, "round": r}
+        for r, points in progress["by_round"].items()
+        for ts, v in points
+        if v is not None
+    ]
+    return (
+        pd.DataFrame(crit, columns=["when", "score (1-5)", "criterion"]),
+        pd.DataFrame(rounds, columns=["when", "score (0-100)", "round"]),
+    )
+
+
+EMPTY_PROGRESS = (
+    "### No graded answers yet\n"
+    "Sit an interview in the **Interview** tab (or drill a topic in **Practice**, then sit a "
+    "session). Your scores per criterion and per round will be plotted here over time, with "
+    "your weakest topics and a one-click drill for each."
+)
+
+
+def weakest_md(progress: dict) -> str:
+    """The weakest topics with their mean score and number of graded answers."""
+    topics = progress["by_topic"]
+    lines = [
+        "### Weakest topics",
+        "",
+        "| topic | round | mean score | answers |",
+        "|---|---|---|---|",
+    ]
+    for t in progress["weakest_topics"]:
+        round_name = TOPICS.get(t, ("?",))[0]
+        lines.append(
+            f"| {md_escape(topic_name(t))} | {round_name} | {topics[t]['mean']:g} "
+            f"| {topics[t]['n']} |"
+        )
+    return "\n".join(lines)
+
+
+def practice_question_md(q) -> str:
+    """A practice question with its round and topic."""
+    return (
+        f"**{q.round} · {md_escape(topic_name(q.topic))} · difficulty {q.difficulty}**\n\n"
+        f"{text_md(q.text)}"
+    )
+
+
+def practice_result_md(q, grade: Grade, passage) -> str:
+    """A practice grade with the model answer and the guide passage the question comes from."""
+    parts = [grade_md(grade, heading="### Your grade: ")]
+    if grade.feedback:
+        parts.append("**Feedback**\n\n" + text_md(grade.feedback))
+    parts.append("### Model answer\n\n" + text_md(q.model_answer))
+    source = f"### From the guide: *{md_escape(q.guide_section)}*"
+    if passage is not None:
+        parts.append(source + "\n\n" + text_md(passage.text))
+    else:
+        parts.append(source)
+    return "\n\n".join(parts)
+
+
+def guide_md(info: dict | None, builtin: str) -> str:
+    """A guide's chunk count and sections."""
+    if info is None:
+        return "No guide selected."
+    kind = " (built-in)" if info["guide"] == builtin else ""
+    lines = [
+        f"**{md_escape(info['guide'])}**{kind}: {info['chunks']} chunks in "
+        f"{len(info['sections'])} sections",
+        "",
+    ]
+    lines += [f"- {md_escape(s)}" for s in info["sections"]]
+    return "\n".join(lines)
+
+
+CHUNK_HEADERS = ["section", "round", "text"]
+HIT_HEADERS = ["score", "section", "round", "text"]
+
+
+def chunk_rows(hits) -> list[list]:
+    """Rows of the chunks table (shown as plain text cells)."""
+    return [[h.section, h.round, h.text] for h in hits]
+
+
+def hit_rows(hits) -> list[list]:
+    """Rows of the search results table."""
+    return [[round(h.score, 3), h.section, h.round, h.text] for h in hits]

@@ -1,0 +1,35 @@
+"""Building blocks the tests share: an offline interview with the built-in bank."""
+
+from __future__ import annotations
+
+from interviewer.bank import default_bank
+from interviewer.config import Settings
+from interviewer.engine import OfflineEngine
+from interviewer.grading.grader import default_grader
+from interviewer.interview import Interview
+
+
+def offline_engine(settings: Settings | None = None) -> OfflineEngine:
+    """The offline engine of these settings (default: the test's environment)."""
+    return OfflineEngine(default_grader(settings or Settings.from_env()))
+
+
+def new_interview(**kw) -> Interview:
+    """An Interview with the offline engine and the built-in bank unless given."""
+    kw.setdefault("engine", offline_engine())
+    kw.setdefault("bank", default_bank())
+    return Interview(**kw)
+
+
+def resume(store, session_id: str, **kw):
+    """Interview.resume with the offline engine and the built-in bank unless given."""
+    kw.setdefault("engine", offline_engine())
+    kw.setdefault("bank", default_bank())
+    return Interview.resume(store, session_id, **kw)
+
+
+def llm_engine(settings: Settings, **kw):
+    """The LLM engine for these settings, cross-checked by their offline grader."""
+    from interviewer.llm.engine import LLMEngine
+
+    return LLMEngine(settings, grader=default_grader(settings), **kw)
