@@ -43,7 +43,7 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path):
     assert report["injection"]["attacks"] >= 40
     assert report["injection"]["honest_discussion"]["min_change"] >= -0.25
     js, md = runner.write_reports(report, tmp_path)
-    assert json.loads(js.read_text())["gates"] and "Grader agreement" in md.read_text()
+    assert json.loads(js.read_text())["gates"] and "## SAF unseen answers" in md.read_text()
 
 
 def test_prompts_are_versioned_and_fail_loudly_on_missing_variables(tmp_path):

@@ -19,15 +19,24 @@ def register(sub) -> None:
     p.add_argument(
         "--calibrate",
         action="store_true",
-        help="refit the offline grader on the dev split and save its parameters",
+        help="refit the offline grader on SAF train and the authored dev split, write its "
+        "parameters (interviewer/grading/params.json) and the cross-validation report, then "
+        "run the evals",
     )
-    p.add_argument("--gate", action="store_true", help="exit 1 when a CI floor is not met")
+    p.add_argument("--gate", action="store_true", help="exit 1 when a CI bar is not met")
+    p.add_argument(
+        "--set",
+        dest="judge_set",
+        choices=["authored", "saf"],
+        default="authored",
+        help="with --mode llm/local: judge the authored test split or the SAF unseen answers",
+    )
     p.add_argument(
         "--limit",
         type=int,
         default=None,
         metavar="N",
-        help="with --mode llm/local: judge a random N test answers (a local model is slow)",
+        help="with --mode llm/local: judge a random N answers of --set (a local model is slow)",
     )
     p.add_argument(
         "--reports-dir",
@@ -38,43 +47,79 @@ def register(sub) -> None:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    """Run the evals, write the reports, and gate on the CI floors with --gate."""
+    """Run the evals, write the reports, and gate on the CI bars with --gate."""
     from interviewer.evaluation import runner
-    from interviewer.grading.grader import load_params, params_path
 
     if args.limit is not None and (args.limit < 1 or args.mode == "offline"):
         raise UsageError("--limit must be at least 1, and only applies with --mode llm or local")
+    if args.judge_set != "authored" and args.mode == "offline":
+        raise UsageError("--set only applies with --mode llm or local (offline grades both sets)")
     runner.require_checkout()
+    reports = args.reports_dir or runner.REPORTS_DIR
     if args.calibrate:
-        params = runner.calibrate(settings)
-        params_path().write_text(json.dumps(params, indent=2) + "\n")
-        load_params.cache_clear()
-        print(f"calibrated on the dev split; parameters written to {params_path().name}")
+        _calibrate(reports)
     if args.mode != "offline":
         settings = replace(settings, mode=args.mode)
-    report = runner.run(settings, mode=args.mode, limit=args.limit)
-    js, md = runner.write_reports(report, args.reports_dir or runner.REPORTS_DIR)
+    report = runner.run(settings, mode=args.mode, limit=args.limit, judge_set=args.judge_set)
+    js, md = runner.write_reports(report, reports)
     if args.json:
         print_json(report)
     else:
-        a = report["agreement_test"]["all"]
-        r = report["retrieval"]["bank"]
-        print(
-            f"grader (test, n={a['n']}): Spearman {a['spearman']}, Pearson {a['pearson']}, "
-            f"QWK {a['qwk']}, MAE {a['mae']}"
-        )
-        print(
-            f"retrieval: recall@1 {r['recall@1']:.3f}, recall@3 {r['recall@3']:.3f}, MRR {r['mrr']}"
-        )
-        print(
-            f"injection: largest mean raise of weak answers "
-            f"{report['injection']['max_weak_raise']:+.3f} points"
-        )
-        for name, g in report["gates"].items():
-            print(
-                f"gate {name}: {g['value']} (floor {g['floor']}) {'pass' if g['pass'] else 'FAIL'}"
-            )
+        _summary(report)
         print(f"reports: {md}, {js}")
     if args.gate and not all(g["pass"] for g in report["gates"].values()):
         return 1
     return 0
+
+
+def _calibrate(reports: Path) -> None:
+    from interviewer.evaluation import calibrate
+    from interviewer.grading.grader import load_params, params_path
+
+    text, data = calibrate.calibrate()
+    params_path().write_text(text)
+    load_params.cache_clear()
+    cv = calibrate.cross_validate(data, json.loads(text))
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "calibration.json").write_text(json.dumps(cv, indent=2) + "\n")
+    (reports / "calibration.md").write_text(calibrate.cv_markdown(cv))
+    print(f"fitted on SAF train and the authored dev split; parameters written to {params_path()}")
+    s, d = cv["saf_train_loqo"]["grader"], cv["authored_dev_loqo"]["grader"]
+    print(
+        f"leave-question-out CV: SAF train Pearson {s['pearson']}, MAE {s['mae']}, macro-F1 "
+        f"{s['macro_f1']}; authored dev Spearman {d['spearman']}, Pearson {d['pearson']}"
+    )
+
+
+def _summary(report: dict) -> None:
+    s, a = report["saf_unseen"], report["agreement_test"]
+    for name, sec in (("SAF unseen", s), ("authored test", a)):
+        g = sec["grader"]
+        best = max(sec["baselines"].items(), key=lambda kv: kv[1]["pearson"])
+        print(
+            f"{name} (n={g['n']}): Pearson {g['pearson']}, Spearman {g['spearman']}, MAE "
+            f"{g['mae']}, macro-F1 {g['macro_f1']}; best baseline {best[0]} Pearson "
+            f"{best[1]['pearson']}"
+        )
+    if "exemplars_from_train" in s:
+        e = s["exemplars_from_train"]
+        print(
+            f"SAF unseen with graded exemplars from SAF train: Pearson {e['pearson']}, MAE "
+            f"{e['mae']}, macro-F1 {e['macro_f1']}"
+        )
+    r = report["retrieval"]["bank"]
+    print(f"retrieval: recall@1 {r['recall@1']:.3f}, recall@3 {r['recall@3']:.3f}, MRR {r['mrr']}")
+    print(
+        f"injection: largest mean raise of weak answers "
+        f"{report['injection']['max_weak_raise']:+.3f} points"
+    )
+    if "llm" in report:
+        llm = report["llm"]
+        print(
+            f"LLM judge ({llm['set']}, n={llm['answers']}): cross-checked "
+            f"{llm['scores']['llm_cross_checked']}, overruled by the cross-check "
+            f"{llm['capped_by_cross_check']}"
+        )
+    for name, g in report["gates"].items():
+        bar = f" (bar {g['floor']})" if g["floor"] is not None else ""
+        print(f"gate {name}: {g['value']}{bar} {'pass' if g['pass'] else 'FAIL'}")

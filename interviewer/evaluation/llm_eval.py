@@ -6,12 +6,46 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from interviewer.config import Settings
-from interviewer.evaluation.metrics import agreement
-from interviewer.grading.rubric import NEEDS_REVIEW
+from interviewer.evaluation.metrics import agreement, score_metrics
+from interviewer.grading.rubric import NEEDS_REVIEW, Rubric
+
+
+@dataclass(frozen=True)
+class _Point:
+    id: str
+    point: str
+    weight: int = 1
+
+
+@dataclass
+class ReferenceQuestion:
+    """A question with only a reference answer (SAF), shaped as the judge reads a bank question:
+    its key points are the reference's points, it has no red flags."""
+
+    id: str
+    text: str
+    model_answer: str
+    key_points: list = field(default_factory=list)
+    red_flags: list = field(default_factory=list)
+
+    def rubric(self) -> Rubric:
+        return Rubric.from_reference(self.text, self.model_answer, self.id)
+
+
+def saf_questions(rows: list[dict]) -> dict[str, ReferenceQuestion]:
+    """One judge-readable question per SAF question id."""
+    out: dict[str, ReferenceQuestion] = {}
+    for r in rows:
+        if r["question_id"] not in out:
+            q = ReferenceQuestion(r["question_id"], r["question"], r["reference_answer"])
+            q.key_points = [_Point(kp.id, kp.point, kp.weight) for kp in q.rubric().key_points]
+            out[q.id] = q
+    return out
 
 
 def _sample(rows: list[dict], limit: int | None, seed: int) -> list[dict]:
@@ -34,8 +68,12 @@ def llm_agreement(
     details: bool = False,
     engine=None,
     progress: Callable[[int, int], None] | None = None,
+    label: Callable[[dict], float] | None = None,
 ) -> dict:
-    """Agreement of the LLM judge with the labels, with and without the offline cross-check."""
+    """Agreement of the LLM judge with the labels, with and without the offline cross-check.
+    ``bank`` maps question ids to questions (bank questions, or ``saf_questions``); ``label``
+    gives a row's 0-1 label (default: (label - 1) / 4 of a 1-5 label)."""
+    label = label or (lambda r: (r["label"] - 1) / 4)
     # ``limit`` caps the answers graded (a CPU-bound local model is slow); the first
     # ``spread_answers`` of them are judged ``runs`` times to measure the spread. ``details``
     # adds every answer's scores (kept out of the eval report by default: it is long).
@@ -51,7 +89,7 @@ def llm_agreement(
         q = bank[r["question_id"]]
         off, _ = engine.offline.judge(q, r["answer"])
         grade, out = engine.judge_detail(q, r["answer"])
-        labels.append((r["label"] - 1) / 4)
+        labels.append(label(r))
         offline.append(off.score)
         crossed.append(grade.score)
         judged.append(None if out is None else out.overall / 100)
@@ -60,7 +98,8 @@ def llm_agreement(
         items.append(
             {
                 "question_id": r["question_id"],
-                "label": r["label"],
+                "label": r.get("label"),
+                "label_0_1": labels[-1],
                 "offline": off.overall,
                 "judge": None if out is None else out.overall,
                 "cross_checked": grade.overall,
@@ -87,11 +126,17 @@ def llm_agreement(
         "answers": len(rows),
         "valid_judgements": len(valid),
         "fell_back_to_offline": fallbacks,
+        # the cross-check overruled the judge (flagged "needs review"): the offline grade stood
         "capped_by_cross_check": capped,
         "offline": agreement(labels, offline),
         "llm_cross_checked": agreement(labels, crossed),
         "llm_judge_only": agreement(pick(labels), pick(judged)) if valid else None,
         "offline_on_valid": agreement(pick(labels), pick(offline)) if valid else None,
+        "scores": {
+            "offline": score_metrics(labels, offline),
+            "llm_cross_checked": score_metrics(labels, crossed),
+            "llm_judge_only": score_metrics(pick(labels), pick(judged)) if valid else None,
+        },
         "spread": spread,
         "seconds_per_answer": round(seconds / max(1, len(rows)), 2),
         "tokens": {"in": usage.tokens_in, "out": usage.tokens_out},

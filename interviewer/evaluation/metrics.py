@@ -57,3 +57,32 @@ def recall_at(ranks: list[int | None], k: int) -> float:
 def mrr(ranks: list[int | None]) -> float:
     """Mean reciprocal rank (0 for a target not retrieved)."""
     return sum(1 / r for r in ranks if r) / len(ranks) if ranks else 0.0
+
+
+def verdict_classes(scores) -> list[str]:
+    """Each 0-1 score's verdict (correct / partially_correct / incorrect)."""
+    from interviewer.grading.rubric import verdict_of
+
+    return [verdict_of(float(s)) for s in scores]
+
+
+def score_metrics(labels: list[float], preds: list[float]) -> dict:
+    """Agreement on the 0-1 scale, as human short-answer grading is reported: Pearson, Spearman,
+    MAE (0-1) and the macro-F1 of the three verdicts."""
+    from sklearn.metrics import f1_score
+
+    la, pa = np.asarray(labels, float), np.asarray(preds, float)
+    out = {
+        "pearson": _corr(pearsonr, la, pa),
+        "spearman": _corr(spearmanr, la, pa),
+        "mae": float(np.mean(np.abs(la - pa))) if len(la) else float("nan"),
+        "macro_f1": float(
+            f1_score(verdict_classes(la), verdict_classes(pa), average="macro",
+                     labels=["incorrect", "partially_correct", "correct"], zero_division=0)
+        ) if len(la) else float("nan"),
+        "n": len(la),
+    }  # fmt: skip
+    return {
+        k: (round(v, 4) if isinstance(v, float) and not math.isnan(v) else v)
+        for k, v in out.items()
+    }

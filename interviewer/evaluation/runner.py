@@ -1,112 +1,372 @@
-"""The eval runner: grader agreement, consistency, retrieval, injection robustness, round fit.
+"""The eval runner: the offline grader against human labels (SAF unseen answers, the authored
+test split) with baselines next to it, the robustness suite, consistency, retrieval, injection
+and round fit.
 
-Data lives in ``evals/data/`` (see ``evals/LABELLING.md``); reports go to ``evals/reports/``.
+Data lives in ``evals/data/`` (see ``evals/LABELLING.md`` and ``evals/data/saf/README.md``);
+reports go to ``evals/reports/``. Test data (SAF ``unseen_answers``, the authored test split) is
+only ever graded here, never fitted or tuned on (``interviewer.evaluation.calibrate`` fits).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import random
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
 from interviewer.bank import TOPICS, Bank, Question, default_bank
 from interviewer.config import Settings
-from interviewer.errors import UsageError
-from interviewer.evaluation.metrics import agreement, mrr, recall_at
+from interviewer.evaluation.datasets import (  # noqa: F401  (re-exported: the runner's API)
+    DATA_DIR,
+    EVALS_DIR,
+    PROJECT_ROOT,
+    REPORTS_DIR,
+    SPLITS,
+    hash_split,
+    load_authored,
+    load_jsonl,
+    load_labelled,
+    load_saf,
+    load_splits,
+    require_checkout,
+)
+from interviewer.evaluation.metrics import agreement, mrr, recall_at, score_metrics
+from interviewer.grading import rubric as rb
+from interviewer.grading import text as tu
 from interviewer.grading.grader import OfflineGrader
-from interviewer.grading.rubric import PASS_MARK
+from interviewer.grading.rubric import PASS_MARK, Rubric
 
-# The labelled data and the reports belong to the repository, not to the installed package.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-EVALS_DIR = PROJECT_ROOT / "evals"
-DATA_DIR = EVALS_DIR / "data"
-REPORTS_DIR = EVALS_DIR / "reports"
-SPLITS = DATA_DIR / "splits.json"
 POINT = 25  # overall points per label point (0-100 onto 1-5)
+ROBUST_STYLES = ("keyword_stuffing", "restating", "off_topic", "confident_wrong", "empty_idk")
+ROBUST_MAX = 20  # the robustness bar: these styles score at most this overall
+MODEL_ANSWER_MIN = 80  # every bank model answer, graded against its own question
+FEEDBACK_EXAMPLES = 5  # SAF unseen answers shown with the human's feedback and ours
+# CI floors: they only ever go up. The grader must beat the best non-oracle baseline on each
+# set by BASELINE_MARGIN Pearson (the style prior knows each answer's authored style, which no
+# real grader sees: it is an oracle, reported but not a bar).
+BASELINE_MARGIN = 0.05
+GATES = {"injection_max_raise": 0.25, "retrieval_recall_at_3": 0.95}
 
-# CI floors: they only ever go up.
-GATES = {"spearman": 0.75, "qwk": 0.65, "injection_max_raise": 0.25, "retrieval_recall_at_3": 0.95}
+
+def make_grader(settings: Settings) -> OfflineGrader:
+    """A fresh grader reading and filling the settings' on-disk rubric cache."""
+    from interviewer.grading.embeddings import VectorCache
+
+    return OfflineGrader(vector_cache=VectorCache.in_data_dir(settings))
 
 
-def load_labelled(data_dir: Path = DATA_DIR) -> list[dict]:
-    """Every labelled answer, with its split."""
-    rows = []
-    for path in sorted(data_dir.glob("answers-*.jsonl")):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                row = json.loads(line)
-                row["_where"] = f"{path.name}:{n}"
-                rows.append(row)
-    splits = load_splits(sorted({r["question_id"] for r in rows}))
+# -- baselines ------------------------------------------------------------------------------------
+
+
+def overlap(answer: str, reference: str) -> float:
+    """Content-word overlap: the share of the reference's content stems the answer uses."""
+    ref = tu.content_stems(reference)
+    return len(ref & tu.content_stems(answer)) / max(1, len(ref))
+
+
+def cosines(grader: OfflineGrader, pairs: list[tuple[str, str]]) -> list[float]:
+    """MiniLM cosine of the whole answer and the whole reference, each one text."""
+    texts = sorted({t or " " for p in pairs for t in p})
+    vecs = dict(zip(texts, grader.embeddings.encode(texts), strict=True))
+    return [float(vecs[a or " "] @ vecs[r or " "]) for a, r in pairs]
+
+
+def isotonic_on(train_x, train_y, x) -> list[float]:
+    """A monotone map fitted on the training side, applied to the test side (calibration)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    return [float(v) for v in iso.fit(train_x, train_y).predict(x)]
+
+
+def baseline_rows(y, raw: dict[str, list[float]], train: dict | None) -> dict:
+    """Each baseline raw (clipped to [0, 1]) and, with ``train`` = {"y", name: raw}, with an
+    isotonic map fitted on the training side."""
+    out = {}
+    for name, xs in raw.items():
+        out[f"{name}_raw"] = score_metrics(y, list(np.clip(xs, 0, 1)))
+        if train is not None:
+            out[f"{name}_calibrated"] = score_metrics(y, isotonic_on(train[name], train["y"], xs))
+    return out
+
+
+def _best(baselines: dict) -> tuple[str, float]:
+    name = max(baselines, key=lambda k: baselines[k]["pearson"])
+    return name, baselines[name]["pearson"]
+
+
+# -- SAF --------------------------------------------------------------------------------------------
+
+
+def saf_rubrics(rows: list[dict]) -> dict[str, Rubric]:
+    """One reference rubric per SAF question."""
+    out: dict[str, Rubric] = {}
     for r in rows:
-        r["split"] = splits[r["question_id"]]
-    return rows
+        if r["question_id"] not in out:
+            out[r["question_id"]] = Rubric.from_reference(
+                r["question"], r["reference_answer"], r["question_id"]
+            )
+    return out
 
 
-def require_checkout() -> None:
-    """UsageError unless the labelled data of a checkout is there (a wheel does not ship it)."""
-    if not DATA_DIR.is_dir():
-        raise UsageError(
-            f"the evals need the labelled data in {DATA_DIR}: run them from a clone of the "
-            "repository (an installed wheel does not ship it)"
+def _floored(g) -> bool:
+    return any(f in g.flags for f in rb.FLOOR_FLAGS)
+
+
+def saf_eval(grader: OfflineGrader, *, exemplars: bool = True) -> dict:
+    """The grader on SAF unseen answers (reference-only path), baselines, the exemplar path
+    (graded exemplars from SAF train) and five answers' feedback next to the human's."""
+    unseen, train = load_saf("unseen"), load_saf("train")
+    rubrics = saf_rubrics(train + unseen)
+    grades = grader.grade_many([(rubrics[r["question_id"]], r["answer"]) for r in unseen])
+    y = [float(r["score"]) for r in unseen]
+    pred = [g.score for g in grades]
+    real = [i for i, g in enumerate(grades) if not _floored(g)]
+    refs = {q: r.model_answer for q, r in rubrics.items()}
+    raw = {
+        "cosine": cosines(grader, [(r["answer"], refs[r["question_id"]]) for r in unseen]),
+        "overlap": [overlap(r["answer"], refs[r["question_id"]]) for r in unseen],
+    }
+    train_raw = {
+        "y": [float(r["score"]) for r in train],
+        "cosine": cosines(grader, [(r["answer"], refs[r["question_id"]]) for r in train]),
+        "overlap": [overlap(r["answer"], refs[r["question_id"]]) for r in train],
+    }
+    out = {
+        "n": len(unseen),
+        "questions": len({r["question_id"] for r in unseen}),
+        "grader": score_metrics(y, pred),
+        "grader_real_answers": score_metrics([y[i] for i in real], [pred[i] for i in real]),
+        "floored_by_rule": len(unseen) - len(real),
+        "baselines": baseline_rows(y, raw, train_raw),
+        # The same baselines on the real answers only: the placeholders ("No response.") that the
+        # grader floors by rule are easy points for every method, so this is the harder view.
+        "baselines_real_answers": baseline_rows(
+            [y[i] for i in real], {k: [v[i] for i in real] for k, v in raw.items()}, train_raw
+        ),
+    }
+    if exemplars:
+        by_q = defaultdict(list)
+        for r in train:
+            by_q[r["question_id"]].append({"answer": r["answer"], "score": float(r["score"])})
+        ex = grader.grade_many(
+            [(rubrics[r["question_id"]], r["answer"], by_q[r["question_id"]]) for r in unseen]
         )
+        out["exemplars_from_train"] = score_metrics(y, [g.score for g in ex])
+        out["exemplars_per_question"] = round(float(np.mean([len(v) for v in by_q.values()])), 1)
+    picked = feedback_sample(unseen)
+    out["feedback_examples"] = [
+        {"id": unseen[i]["id"], "question": unseen[i]["question"], "answer": unseen[i]["answer"],
+         "human_score": y[i], "human_feedback": unseen[i].get("feedback", ""),
+         "score": round(pred[i], 2), "verdict": grades[i].verdict, "feedback": grades[i].feedback}
+        for i in picked
+    ]  # fmt: skip
+    return out
 
 
-def hash_split(question_id: str) -> str:
-    """The split a new question would get: fixed by a hash of its id."""
-    return "dev" if int(hashlib.sha1(question_id.encode()).hexdigest(), 16) % 2 else "test"
+def feedback_sample(rows: list[dict]) -> list[int]:
+    """FEEDBACK_EXAMPLES answers by id, cycling through the human verdicts (incorrect, partial,
+    correct), so the side-by-side shows what the grader says about wrong answers too."""
+    by_verdict: dict[str, list[int]] = defaultdict(list)
+    for i in sorted(range(len(rows)), key=lambda i: rows[i]["id"]):
+        if rows[i]["answer"].strip().lower().rstrip(".") != "no response":
+            by_verdict[rb.verdict_of(float(rows[i]["score"]))].append(i)
+    order = ("incorrect", "partially_correct", "correct")
+    picked: list[int] = []
+    for k in range(len(rows)):
+        for v in order:
+            if len(picked) < FEEDBACK_EXAMPLES and k < len(by_verdict[v]):
+                picked.append(by_verdict[v][k])
+    return picked
 
 
-def load_splits(question_ids: list[str]) -> dict[str, str]:
-    """dev/test by question, fixed in ``splits.json`` (a question never moves between splits).
-    A question missing from the file gets its hash split here; ``splits.json`` is only ever
-    written by hand, so running the evals never changes the checkout."""
-    splits = json.loads(SPLITS.read_text()) if SPLITS.exists() else {}
-    return {qid: splits.get(qid) or hash_split(qid) for qid in question_ids}
+# -- the authored set -------------------------------------------------------------------------------
 
 
 def _grade_rows(grader, bank, rows, answers=None):
     items = [
-        (bank[r["question_id"]].rubric(), a if answers is None else answers[i])
-        for i, (r, a) in enumerate((r, r["answer"]) for r in rows)
+        (bank[r["question_id"]].rubric(), r["answer"] if answers is None else answers[i])
+        for i, r in enumerate(rows)
     ]
     return grader.grade_many(items)
 
 
+def by_style(rows: list[dict], grades) -> dict:
+    """Per authored style: label and score means (1-5 and 0-1), the largest score."""
+    groups = defaultdict(list)
+    for r, g in zip(rows, grades, strict=True):
+        groups[r["style"]].append((r["label"], g.label, g.overall))
+    return {
+        style: {
+            "n": len(v),
+            "mean_label": round(float(np.mean([x[0] for x in v])), 2),
+            "mean_predicted": round(float(np.mean([x[1] for x in v])), 2),
+            "mae": round(float(np.mean([abs(x[0] - x[1]) for x in v])), 2),
+            "max_overall": int(max(x[2] for x in v)),
+            "share_at_most_20": round(float(np.mean([x[2] <= ROBUST_MAX for x in v])), 3),
+        }
+        for style, v in sorted(groups.items())
+    }
+
+
 def grader_agreement(grader, bank, rows) -> dict:
-    """Agreement with the labels overall and per answer style."""
+    """Agreement with the labels overall and per answer style (0-1 metrics and the 1-5 ones)."""
     grades = _grade_rows(grader, bank, rows)
     labels = [(r["label"] - 1) / 4 for r in rows]
     preds = [g.score for g in grades]
-    out = {"all": agreement(labels, preds), "by_style": {}}
-    by_style = defaultdict(list)
-    for r, g in zip(rows, grades, strict=True):
-        by_style[r["style"]].append((r["label"], g.label, g.overall))
-    for style, vals in sorted(by_style.items()):
-        out["by_style"][style] = {
-            "n": len(vals),
-            "mean_label": round(float(np.mean([v[0] for v in vals])), 2),
-            "mean_predicted": round(float(np.mean([v[1] for v in vals])), 2),
-            "mae": round(float(np.mean([abs(v[0] - v[1]) for v in vals])), 2),
-        }
-    return out
+    return {
+        "all": {**agreement(labels, preds), **{k: v for k, v in score_metrics(labels, preds).items()
+                                              if k in ("mae", "macro_f1")}},
+        "mae_points": agreement(labels, preds)["mae"],
+        "by_style": by_style(rows, grades),
+        "_grades": grades,
+    }  # fmt: skip
+
+
+def authored_eval(grader, bank, test: list[dict], dev: list[dict]) -> dict:
+    """The authored test split: the grader, baselines (cosine, overlap, each also calibrated on
+    dev), the style prior (oracle), per-criterion agreement, the robustness styles."""
+    from interviewer.evaluation.calibrate import criteria_agreement
+
+    res = grader_agreement(grader, bank, test)
+    grades = res.pop("_grades")
+    y = [(r["label"] - 1) / 4 for r in test]
+    yd = [(r["label"] - 1) / 4 for r in dev]
+
+    def raw_of(rows):
+        pairs = [(r["answer"], bank[r["question_id"]].model_answer) for r in rows]
+        return {"cosine": cosines(grader, pairs), "overlap": [overlap(a, b) for a, b in pairs]}
+
+    baselines = baseline_rows(y, raw_of(test), {"y": yd, **raw_of(dev)})
+    dev_mean = defaultdict(list)
+    for r, v in zip(dev, yd, strict=True):
+        dev_mean[r["style"]].append(v)
+    prior = [float(np.mean(dev_mean[r["style"]])) if dev_mean[r["style"]] else float(np.mean(yd))
+             for r in test]  # fmt: skip
+    items = [{"label": r["label"], "criteria": r.get("criteria", {})} for r in test]
+    crit = criteria_agreement(items, [{c: s.score for c, s in g.criteria.items()} for g in grades])
+    return {
+        **res,
+        "grader": score_metrics(y, [g.score for g in grades]),
+        "baselines": baselines,
+        "style_prior_oracle": score_metrics(y, prior),
+        "criteria": crit,
+    }
+
+
+def robustness(grader, bank, rows: list[dict]) -> dict:
+    """The robustness suite on one split: every answer of the weak styles at most ROBUST_MAX."""
+    weak = [r for r in rows if r["style"] in ROBUST_STYLES]
+    grades = _grade_rows(grader, bank, weak)
+    fails = [
+        {"question_id": r["question_id"], "style": r["style"], "label": r["label"],
+         "overall": g.overall, "flags": g.flags, "answer": r["answer"][:200]}
+        for r, g in zip(weak, grades, strict=True) if g.overall > ROBUST_MAX
+    ]  # fmt: skip
+    styles = defaultdict(list)
+    for r, g in zip(weak, grades, strict=True):
+        styles[r["style"]].append(g.overall)
+    return {
+        "answers": len(weak),
+        "by_style": {s: {"n": len(v), "max": max(v), "share_at_most_20":
+                         round(float(np.mean([x <= ROBUST_MAX for x in v])), 3)}
+                     for s, v in sorted(styles.items())},  # fmt: skip
+        "failures": fails,
+    }
+
+
+def model_answers(grader, bank) -> dict:
+    """Every bank model answer graded against its own question."""
+    qs = list(bank.values())
+    grades = grader.grade_many([(q.rubric(), q.model_answer) for q in qs])
+    scores = {q.id: g.overall for q, g in zip(qs, grades, strict=True)}
+    return {
+        "n": len(scores),
+        "coding": sum(1 for q in qs if q.kind == "coding"),
+        "min": min(scores.values()),
+        "below_80": {k: v for k, v in scores.items() if v < MODEL_ANSWER_MIN},
+        "red_flagged": [q.id for q, g in zip(qs, grades, strict=True)
+                        if any(rb.is_red_flag(f) for f in g.flags)],  # fmt: skip
+    }
 
 
 def consistency(grader, bank, rows) -> dict:
     """Grade the same answers twice, with a cold cache the second time."""
     first = [g.overall for g in _grade_rows(grader, bank, rows)]
-    fresh = OfflineGrader(params=grader.params)
+    fresh = OfflineGrader(params=grader.params, vector_cache=grader.vector_cache)
     second = [g.overall for g in _grade_rows(fresh, bank, rows)]
     diffs = [abs(a - b) for a, b in zip(first, second, strict=True)]
     return {
         "n": len(rows),
         "max_abs_diff": max(diffs) if diffs else 0,
         "identical_share": sum(d == 0 for d in diffs) / len(diffs) if diffs else 1.0,
+    }
+
+
+def injection(grader, bank, rows) -> dict:
+    """Score change when attacks are appended to weak and to good answers."""
+    attacks = load_jsonl("injections.jsonl")
+    weak = [r for r in rows if r["label"] <= 2 and r["answer"].strip()]
+    good = [r for r in rows if r["label"] >= 4]
+    base_weak = [g.overall for g in _grade_rows(grader, bank, weak)]
+    base_good = [g.overall for g in _grade_rows(grader, bank, good)]
+    families: dict[str, dict] = {}
+    largest_raise = 0
+    over_pass = 0
+    for fam in sorted({a["family"] for a in attacks}):
+        texts = [a["text"] for a in attacks if a["family"] == fam]
+        d_weak, d_good, pushed, top = [], [], 0, 0
+        for t in texts:
+            w = [g.overall for g in _grade_rows(grader, bank, weak,
+                                                [f"{r['answer']}\n{t}" for r in weak])]  # fmt: skip
+            gd = [g.overall for g in _grade_rows(grader, bank, good,
+                                                 [f"{r['answer']}\n{t}" for r in good])]  # fmt: skip
+            d_weak += [(a - b) / POINT for a, b in zip(w, base_weak, strict=True)]
+            d_good += [(a - b) / POINT for a, b in zip(gd, base_good, strict=True)]
+            pushed += sum(1 for a, b in zip(w, base_weak, strict=True) if a >= PASS_MARK > b)
+            over_pass += sum(1 for a in w if a >= PASS_MARK)
+            top = max(top, max(a - b for a, b in zip(w, base_weak, strict=True)))
+        largest_raise = max(largest_raise, top)
+        families[fam] = {
+            "attacks": len(texts),
+            "weak_mean_change": round(float(np.mean(d_weak)), 4),
+            "good_mean_change": round(float(np.mean(d_good)), 4),
+            "weak_pushed_over_pass": round(pushed / (len(texts) * len(weak)), 4),
+            "weak_largest_raise_overall": int(top),
+        }
+    only = [
+        g.overall
+        for g in grader.grade_many(
+            [(bank[weak[0]["question_id"]].rubric(), a["text"]) for a in attacks]
+        )
+    ]
+    return {
+        "attacks": len(attacks),
+        "weak_answers": len(weak),
+        "good_answers": len(good),
+        "families": families,
+        "attack_only_max_score": max(only),
+        "honest_discussion": honest_injection(grader, bank),
+        "max_weak_raise": max(f["weak_mean_change"] for f in families.values()),
+        "largest_raise_overall": int(largest_raise),
+        "weak_attacked_at_or_over_pass": over_pass,
+    }
+
+
+def honest_injection(grader, bank) -> dict:
+    """Answers that discuss prompt injection honestly, graded with and without that part."""
+    rows = [r for r in load_jsonl("honest-injection.jsonl") if r["question_id"] in bank]
+    if not rows:
+        return {"n": 0}
+    full = _grade_rows(grader, bank, rows)
+    base = _grade_rows(grader, bank, rows, [r["without_discussion"] for r in rows])
+    deltas = [(a.overall - b.overall) / POINT for a, b in zip(full, base, strict=True)]
+    return {
+        "n": len(rows),
+        "mean_change": round(float(np.mean(deltas)), 4) if deltas else 0.0,
+        "min_change": round(float(min(deltas)), 4) if deltas else 0.0,
+        "flagged": sum(1 for g in full if rb.FLAG_INJECTION in g.flags),
     }
 
 
@@ -162,73 +422,6 @@ def retrieval(settings: Settings, bank: Bank) -> dict:
     }
 
 
-def injection(grader, bank, rows) -> dict:
-    """Score change when attacks are appended to weak and to good answers."""
-    attacks = [
-        json.loads(x) for x in (DATA_DIR / "injections.jsonl").read_text().splitlines() if x.strip()
-    ]
-    weak = [r for r in rows if r["label"] <= 2 and r["answer"].strip()]
-    good = [r for r in rows if r["label"] >= 4]
-    base_weak = [g.overall for g in _grade_rows(grader, bank, weak)]
-    base_good = [g.overall for g in _grade_rows(grader, bank, good)]
-    families: dict[str, dict] = {}
-    for fam in sorted({a["family"] for a in attacks}):
-        texts = [a["text"] for a in attacks if a["family"] == fam]
-        d_weak, d_good, pushed = [], [], 0
-        for t in texts:
-            w = [
-                g.overall
-                for g in _grade_rows(grader, bank, weak, [f"{r['answer']}\n{t}" for r in weak])
-            ]
-            gd = [
-                g.overall
-                for g in _grade_rows(grader, bank, good, [f"{r['answer']}\n{t}" for r in good])
-            ]
-            d_weak += [(a - b) / POINT for a, b in zip(w, base_weak, strict=True)]
-            d_good += [(a - b) / POINT for a, b in zip(gd, base_good, strict=True)]
-            pushed += sum(1 for a, b in zip(w, base_weak, strict=True) if a >= PASS_MARK > b)
-        families[fam] = {
-            "attacks": len(texts),
-            "weak_mean_change": round(float(np.mean(d_weak)), 4),
-            "good_mean_change": round(float(np.mean(d_good)), 4),
-            "weak_pushed_over_pass": round(pushed / (len(texts) * len(weak)), 4),
-        }
-    only = [
-        g.overall
-        for g in grader.grade_many(
-            [(bank[weak[0]["question_id"]].rubric(), a["text"]) for a in attacks]
-        )
-    ]
-    honest = honest_injection(grader, bank)
-    return {
-        "attacks": len(attacks),
-        "weak_answers": len(weak),
-        "good_answers": len(good),
-        "families": families,
-        "attack_only_max_score": max(only),
-        "honest_discussion": honest,
-        "max_weak_raise": max(f["weak_mean_change"] for f in families.values()),
-    }
-
-
-def honest_injection(grader, bank) -> dict:
-    """Answers that discuss prompt injection honestly, graded with and without that part."""
-    path = DATA_DIR / "honest-injection.jsonl"
-    if not path.exists():
-        return {"n": 0}
-    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-    rows = [r for r in rows if r["question_id"] in bank]
-    full = _grade_rows(grader, bank, rows)
-    base = _grade_rows(grader, bank, rows, [r["without_discussion"] for r in rows])
-    deltas = [(a.overall - b.overall) / POINT for a, b in zip(full, base, strict=True)]
-    return {
-        "n": len(rows),
-        "mean_change": round(float(np.mean(deltas)), 4) if deltas else 0.0,
-        "min_change": round(float(min(deltas)), 4) if deltas else 0.0,
-        "flagged": sum(1 for g in full if "instructions to the grader ignored" in g.flags),
-    }
-
-
 def round_fit(grader, bank, sessions: int = 20) -> dict:
     """Simulated offline interviews: every question a round asks belongs to its topics."""
     from interviewer.engine import OfflineEngine
@@ -266,60 +459,97 @@ def run(
     mode: str = "offline",
     split: str = "test",
     limit: int | None = None,
+    judge_set: str = "authored",
+    exemplars: bool | None = None,
 ) -> dict:
-    """Run every eval and return the report dict; ``limit`` caps the answers the LLM judges."""
+    """Run every eval and return the report dict. ``limit`` caps the answers the LLM judges
+    (llm/local mode, on ``judge_set``: the authored test split or SAF unseen answers);
+    ``exemplars`` adds the SAF exemplar row (default: in offline mode)."""
     bank = default_bank()
-    grader = OfflineGrader()
-    rows = [r for r in load_labelled() if r["question_id"] in bank]
-    test = [r for r in rows if r["split"] == split]
-    dev = [r for r in rows if r["split"] == "dev"]
+    grader = make_grader(settings)
+    test = load_authored(split, bank)
+    dev = load_authored("dev", bank)
     start = time.time()
+    authored = authored_eval(grader, bank, test, dev)
+    dev_res = grader_agreement(grader, bank, dev)
+    dev_res.pop("_grades")
     report = {
         "mode": mode,
         "data": {
-            "answers": len(rows),
-            "questions": len({r["question_id"] for r in rows}),
+            "answers": len(test) + len(dev),
+            "questions": len({r["question_id"] for r in test + dev}),
             "test_answers": len(test),
             "dev_answers": len(dev),
             "test_questions": len({r["question_id"] for r in test}),
+            "saf_unseen_answers": len(load_saf("unseen")),
         },
-        "agreement_test": grader_agreement(grader, bank, test),
-        "agreement_dev": grader_agreement(grader, bank, dev)["all"],
+        "saf_unseen": saf_eval(grader, exemplars=mode == "offline" if exemplars is None
+                               else exemplars),  # fmt: skip
+        "agreement_test": authored,
+        "agreement_dev": {**dev_res["all"], "by_style": dev_res["by_style"]},
+        "robustness": {
+            "test": robustness(grader, bank, test),
+            "dev": robustness(grader, bank, dev),
+            "model_answers": model_answers(grader, bank),
+        },
         "consistency": consistency(grader, bank, test),
         "retrieval": retrieval(settings, bank),
-        "injection": injection(grader, bank, rows),
+        "injection": injection(grader, bank, test + dev),
         "round_fit": round_fit(grader, bank),
     }
     if mode in ("llm", "local"):
-        from interviewer.evaluation.llm_eval import llm_agreement
+        from interviewer.evaluation.llm_eval import llm_agreement, saf_questions
 
-        report["llm"] = llm_agreement(settings, bank, test, limit=limit)
+        if judge_set == "saf":
+            rows = load_saf("unseen")
+            report["llm"] = llm_agreement(settings, saf_questions(rows), rows, limit=limit,
+                                          label=lambda r: float(r["score"]))  # fmt: skip
+        else:
+            report["llm"] = llm_agreement(settings, bank, test, limit=limit)
+        report["llm"]["set"] = judge_set
     report["gates"] = gate(report)
     report["seconds"] = round(time.time() - start, 1)
     return report
 
 
 def gate(report: dict) -> dict:
-    """Which CI floors pass."""
-    a = report["agreement_test"]["all"]
-    checks = {
-        "spearman": (a["spearman"], a["spearman"] >= GATES["spearman"]),
-        "qwk": (a["qwk"], a["qwk"] >= GATES["qwk"]),
-        "injection_max_raise": (
-            report["injection"]["max_weak_raise"],
-            report["injection"]["max_weak_raise"] <= GATES["injection_max_raise"],
-        ),
-        "retrieval_recall_at_3": (
-            report["retrieval"]["bank"]["recall@3"],
-            report["retrieval"]["bank"]["recall@3"] >= GATES["retrieval_recall_at_3"],
-        ),
-    }
-    return {k: {"value": v, "floor": GATES[k], "pass": ok} for k, (v, ok) in checks.items()}
+    """Which CI bars pass: the grader beats the best non-oracle baseline by BASELINE_MARGIN
+    Pearson on each set; the robustness suite; injection; retrieval."""
+    checks = {}
+    for name, key in (("saf_unseen", "saf_unseen"), ("authored_test", "agreement_test")):
+        sec = report[key]
+        base, best = _best(sec["baselines"])
+        value = sec["grader"]["pearson"]
+        checks[f"{name}_pearson_over_best_baseline"] = (
+            round(value - best, 4), value - best >= BASELINE_MARGIN, BASELINE_MARGIN,
+            f"grader {value} vs {base} {best}",
+        )  # fmt: skip
+    rob = report["robustness"]
+    worst = max((f["overall"] for s in ("test", "dev") for f in rob[s]["failures"]), default=0)
+    n_fail = sum(len(rob[s]["failures"]) for s in ("test", "dev"))
+    checks["robustness_failures"] = (n_fail, True, None, f"largest {worst}; reported, see README")
+    checks["model_answers_min"] = (rob["model_answers"]["min"],
+                                   rob["model_answers"]["min"] >= MODEL_ANSWER_MIN,
+                                   MODEL_ANSWER_MIN, "every bank model answer")  # fmt: skip
+    inj = report["injection"]
+    checks["injection_max_raise"] = (inj["max_weak_raise"],
+                                     inj["max_weak_raise"] <= GATES["injection_max_raise"],
+                                     GATES["injection_max_raise"], "mean, label points")  # fmt: skip
+    pushed = sum(f["weak_pushed_over_pass"] for f in inj["families"].values())
+    checks["injection_weak_pushed_over_pass"] = (pushed, pushed == 0, 0, "share, all families")
+    r3 = report["retrieval"]["bank"]["recall@3"]
+    checks["retrieval_recall_at_3"] = (r3, r3 >= GATES["retrieval_recall_at_3"],
+                                       GATES["retrieval_recall_at_3"], "")  # fmt: skip
+    return {k: {"value": v, "pass": ok, "floor": floor, "note": note}
+            for k, (v, ok, floor, note) in checks.items()}  # fmt: skip
 
 
-def write_reports(report: dict, directory: Path) -> tuple[Path, Path]:
+def write_reports(report: dict, directory) -> tuple:
     """latest-<mode>.json and latest-<mode>.md in ``directory`` (the checkout's evals/reports/
     when the ``eval`` command is run without --reports-dir)."""
+    from pathlib import Path
+
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     js = directory / f"latest-{report['mode']}.json"
     md = directory / f"latest-{report['mode']}.md"
@@ -328,47 +558,148 @@ def write_reports(report: dict, directory: Path) -> tuple[Path, Path]:
     return js, md
 
 
+def _row(name: str, m: dict, note: str = "") -> str:
+    def f(x):
+        return "-" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
+
+    return (f"| {name} | {f(m.get('pearson'))} | {f(m.get('spearman'))} | {f(m.get('mae'))} | "
+            f"{f(m.get('macro_f1'))} | {m.get('n', '')} | {note} |")  # fmt: skip
+
+
+HEAD = ("| | Pearson | Spearman | MAE (0-1) | macro-F1 (3 verdicts) | n | |\n"
+        "|---|---|---|---|---|---|---|")  # fmt: skip
+BASELINE_NAMES = {
+    "cosine_raw": "baseline: MiniLM cosine(answer, reference), raw",
+    "cosine_calibrated": "baseline: cosine, isotonic fitted on the training side",
+    "overlap_raw": "baseline: content-word overlap with the reference, raw",
+    "overlap_calibrated": "baseline: overlap, isotonic fitted on the training side",
+}
+
+
 def to_markdown(report: dict) -> str:
     """The eval report as Markdown."""
-    a = report["agreement_test"]["all"]
+    s = report["saf_unseen"]
+    a = report["agreement_test"]
     d = report["data"]
     lines = [
         f"# Eval report ({report['mode']})",
         "",
-        f"{d['answers']} labelled answers on {d['questions']} questions; reported on the test "
-        f"split ({d['test_answers']} answers, {d['test_questions']} questions never used for "
-        "calibration).",
+        "Written by `mock-interview eval` only. Test data (SAF unseen answers, the authored test "
+        "split) is graded here and never used to fit or choose anything "
+        "(`mock-interview eval --calibrate` fits on SAF train and the authored dev split).",
         "",
-        "## Grader agreement (test)",
+        f"## SAF unseen answers ({s['n']} real answers, {s['questions']} questions, human 0-1 "
+        "scores)",
         "",
-        "| Spearman | Pearson | QWK (1-5) | MAE (points) | exact |",
-        "|---|---|---|---|---|",
-        f"| {a['spearman']} | {a['pearson']} | {a['qwk']} | {a['mae']} | {a['exact']} |",
+        "Reference-only grading: each question's reference answer becomes its key points.",
         "",
-        f"Dev split (calibration): Spearman {report['agreement_dev']['spearman']}, "
-        f"QWK {report['agreement_dev']['qwk']}.",
+        HEAD,
+        _row("**grader**", s["grader"]),
+        _row("grader, real answers only", s["grader_real_answers"],
+             f"{s['floored_by_rule']} empty or placeholder answers left out"),
+    ]  # fmt: skip
+    for k, m in s["baselines"].items():
+        lines.append(_row(BASELINE_NAMES[k], m, "training side: SAF train" if "cal" in k else ""))
+    for k, m in s.get("baselines_real_answers", {}).items():
+        lines.append(_row(f"{BASELINE_NAMES[k]}, real answers only", m))
+    if "exemplars_from_train" in s:
+        lines.append(_row("*grader with graded exemplars (a separate path)*",
+                          s["exemplars_from_train"],
+                          f"all SAF train answers to the same question as exemplars "
+                          f"(~{s['exemplars_per_question']:.0f} each)"))  # fmt: skip
+    lines += [
         "",
-        "| style | n | mean label | mean predicted | MAE |",
-        "|---|---|---|---|---|",
+        f"## Authored test split ({d['test_answers']} answers, {d['test_questions']} questions; "
+        "labels 1-5 as (label-1)/4)",
+        "",
+        HEAD,
+        _row("**grader**", a["grader"]),
     ]
-    for s, v in report["agreement_test"]["by_style"].items():
-        lines.append(f"| {s} | {v['n']} | {v['mean_label']} | {v['mean_predicted']} | {v['mae']} |")
+    for k, m in a["baselines"].items():
+        lines.append(_row(BASELINE_NAMES[k], m, "training side: authored dev" if "cal" in k else ""))
+    lines += [
+        _row("style prior (oracle: knows each answer's authored style)", a["style_prior_oracle"],
+             "dev mean label of the style; not a bar"),
+        "",
+        f"1-5 scale: QWK {a['all']['qwk']}, MAE {a['all']['mae']} label points, exact "
+        f"{a['all']['exact']}. Dev split (fitted on, in-sample): Spearman "
+        f"{report['agreement_dev']['spearman']}, Pearson {report['agreement_dev']['pearson']}.",
+        "",
+        "| style | n | mean label | mean predicted | MAE | max overall | share <= 20 |",
+        "|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for st, v in a["by_style"].items():
+        lines.append(f"| {st} | {v['n']} | {v['mean_label']} | {v['mean_predicted']} | {v['mae']}"
+                     f" | {v['max_overall']} | {v['share_at_most_20']:.0%} |")  # fmt: skip
+    lines += [
+        "",
+        "### Per-criterion scores (test split)",
+        "",
+        "A criterion's label is its own where the labeller gave one, else the overall label "
+        "(LABELLING.md). QWK over all answers; exact and MAE also on the answers whose "
+        "criterion was labelled apart from the overall label.",
+        "",
+        "| criterion | QWK | exact | within 1 | MAE | labelled apart | exact there | MAE there |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c, v in a["criteria"].items():
+        lines.append(f"| {c} | {v.get('qwk')} | {v['exact']} | {v['within_1']} | {v['mae']} | "
+                     f"{v['rows_labelled_apart']} | {v.get('exact_where_labelled_apart', '-')} | "
+                     f"{v.get('mae_where_labelled_apart', '-')} |")  # fmt: skip
+    rob = report["robustness"]
+    lines += ["", "## Robustness suite", "",
+              f"Keyword lists, restating, off-topic, confidently wrong and empty answers must score "
+              f"at most {ROBUST_MAX} overall.", "",
+              "| split | style | n | max overall | share <= 20 |", "|---|---|---|---|---|"]  # fmt: skip
+    for sp in ("test", "dev"):
+        for st, v in rob[sp]["by_style"].items():
+            lines.append(f"| {sp} | {st} | {v['n']} | {v['max']} | {v['share_at_most_20']:.0%} |")
+    fails = [(sp, f) for sp in ("test", "dev") for f in rob[sp]["failures"]]
+    if fails:
+        lines += ["", "Answers over the bar:", ""]
+        for sp, f in fails:
+            lines.append(f"- {sp}, {f['question_id']} ({f['style']}, label {f['label']}): "
+                         f"{f['overall']}: \"{f['answer'][:120]}…\"")  # fmt: skip
+    ma = rob["model_answers"]
+    lines += ["", f"Bank model answers graded against their own question: {ma['n']} "
+              f"({ma['coding']} coding), lowest {ma['min']}, below {MODEL_ANSWER_MIN}: "
+              f"{len(ma['below_80'])}, red-flagged: {len(ma['red_flagged'])}."]  # fmt: skip
+    inj = report["injection"]
+    lines += [
+        "",
+        "## Injection robustness",
+        "",
+        f"{inj['attacks']} attacks appended to {inj['weak_answers']} weak and "
+        f"{inj['good_answers']} good answers (both splits); change in label points (1-5 scale).",
+        "",
+        "| family | attacks | weak answers | good answers | weak pushed over pass | largest raise (overall) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for fam, v in inj["families"].items():
+        lines.append(f"| {fam} | {v['attacks']} | {v['weak_mean_change']:+.3f} | "
+                     f"{v['good_mean_change']:+.3f} | {v['weak_pushed_over_pass']:.1%} | "
+                     f"{v['weak_largest_raise_overall']:+d} |")  # fmt: skip
+    h = inj["honest_discussion"]
+    lines += [
+        "",
+        f"An attack alone scores at most {inj['attack_only_max_score']}/100; attacked weak "
+        f"answers at or over the pass mark: {inj['weak_attacked_at_or_over_pass']}. Honest "
+        f"answers that discuss prompt injection ({h['n']}): mean change "
+        f"{h.get('mean_change', 0):+.3f}, worst {h.get('min_change', 0):+.3f} label points.",
+    ]
+    lines += ["", "## Feedback next to the human grader's (SAF unseen: five by id, cycling through the human verdicts incorrect, partial, correct)", ""]
+    for ex in s["feedback_examples"]:
+        lines += [f"**{ex['id']}**: {ex['question'].strip()}", "",
+                  f"> {' '.join(ex['answer'].split())}", "",
+                  f"- human ({ex['human_score']}): {' '.join(ex['human_feedback'].split())}",
+                  f"- grader ({ex['score']}, {ex['verdict']}): {ex['feedback']}", ""]  # fmt: skip
     c = report["consistency"]
-    lines += [
-        "",
-        "## Consistency",
-        "",
-        f"Same answers graded twice (cold cache): max difference {c['max_abs_diff']} "
-        f"points, identical {c['identical_share']:.0%}.",
-    ]
+    lines += ["## Consistency", "",
+              f"Same answers graded twice (cold memory): max difference {c['max_abs_diff']} "
+              f"points, identical {c['identical_share']:.0%}."]  # fmt: skip
     r = report["retrieval"]
-    lines += [
-        "",
-        "## Retrieval",
-        "",
-        "| queries | n | recall@1 | recall@3 | MRR |",
-        "|---|---|---|---|---|",
-    ]
+    lines += ["", "## Retrieval", "", "| queries | n | recall@1 | recall@3 | MRR |",
+              "|---|---|---|---|---|"]  # fmt: skip
     for name, key in (
         ("bank question + rubric -> source section", "bank"),
         ("bank question text only -> source section", "bank_text_only"),
@@ -378,103 +709,16 @@ def to_markdown(report: dict) -> str:
         lines.append(
             f"| {name} | {v['n']} | {v['recall@1']:.3f} | {v['recall@3']:.3f} | {v['mrr']} |"
         )
-    inj = report["injection"]
-    lines += [
-        "",
-        "## Injection robustness",
-        "",
-        f"{inj['attacks']} attacks appended to {inj['weak_answers']} weak and "
-        f"{inj['good_answers']} good answers; change in label points (1-5 scale).",
-        "",
-        "| family | attacks | weak answers | good answers | weak pushed over pass |",
-        "|---|---|---|---|---|",
-    ]
-    for fam, v in inj["families"].items():
-        lines.append(
-            f"| {fam} | {v['attacks']} | {v['weak_mean_change']:+.3f} | "
-            f"{v['good_mean_change']:+.3f} | {v['weak_pushed_over_pass']:.1%} |"
-        )
-    h = inj["honest_discussion"]
-    lines += [
-        "",
-        f"An attack alone scores at most {inj['attack_only_max_score']}/100. "
-        f"Honest answers that discuss prompt injection ({h['n']}): mean change "
-        f"{h.get('mean_change', 0):+.3f}, worst {h.get('min_change', 0):+.3f} label points "
-        "versus the same answer without that discussion.",
-    ]
     rf = report["round_fit"]
-    lines += [
-        "",
-        "## Round fit",
-        "",
-        f"{sum(rf['questions_asked'].values())} questions asked in simulated sessions; "
-        f"share in the round's own topics: {rf['fit']:.0%}; behavioural questions per L2 "
-        f"session: {rf['l2_behavioural_per_session']}.",
-    ]
+    lines += ["", "## Round fit", "",
+              f"{sum(rf['questions_asked'].values())} questions asked in simulated sessions; "
+              f"share in the round's own topics: {rf['fit']:.0%}; behavioural questions per L2 "
+              f"session: {rf['l2_behavioural_per_session']}."]  # fmt: skip
     if "llm" in report:
-        lines += ["", "## LLM judge", "", "```", json.dumps(report["llm"], indent=1), "```"]
-    lines += ["", "## CI gates", "", "| gate | value | floor | pass |", "|---|---|---|---|"]
+        lines += ["", f"## LLM judge ({report['llm'].get('set', 'authored')})", "",
+                  "```", json.dumps(report["llm"], indent=1), "```"]  # fmt: skip
+    lines += ["", "## CI gates", "", "| gate | value | bar | pass | |", "|---|---|---|---|---|"]
     for k, v in report["gates"].items():
-        lines.append(f"| {k} | {v['value']} | {v['floor']} | {'yes' if v['pass'] else 'NO'} |")
+        lines.append(f"| {k} | {v['value']} | {v['floor'] if v['floor'] is not None else '-'} | "
+                     f"{'yes' if v['pass'] else 'NO'} | {v['note']} |")  # fmt: skip
     return "\n".join(lines) + "\n"
-
-
-def calibrate(settings: Settings, seed: int = 0) -> dict:
-    """Fit the grader's combination on the dev split only; returns the new parameters."""
-    from interviewer.grading.grader import FEATURES, load_params
-
-    bank = default_bank()
-    dev = [r for r in load_labelled() if r["split"] == "dev" and r["question_id"] in bank]
-    base = dict(load_params())
-    best = None
-    rng = random.Random(seed)
-    grid = [
-        (lo, hi, al)
-        for lo in (0.25, 0.3, 0.35, 0.4)
-        for hi in (0.65, 0.7, 0.75, 0.8)
-        for al in (0.5, 0.6, 0.7, 0.8)
-    ]
-    rng.shuffle(grid)
-    y = np.array([(r["label"] - 1) / 4 for r in dev])
-    g = OfflineGrader(params=base)  # one grader: its embedding cache serves every setting
-    for lo, hi, al in grid:
-        params = {**base, "sem_lo": lo, "sem_hi": hi, "alpha": al}
-        g.params = params
-        feats, floored = [], []
-        for r in dev:
-            f = g.features(bank[r["question_id"]].rubric(), r["answer"])
-            floored.append(f["floor"] is not None)
-            feats.append([f[name] for name in FEATURES])
-        X = np.array(feats)
-        keep = ~np.array(floored)
-        Xk = np.hstack([X[keep], np.ones((keep.sum(), 1))])
-        lam = 0.05
-        w = np.linalg.solve(Xk.T @ Xk + lam * np.eye(Xk.shape[1]), Xk.T @ y[keep])
-        pred = np.where(keep, np.clip(np.hstack([X, np.ones((len(X), 1))]) @ w, 0, 1), 0)
-        from scipy.stats import spearmanr
-
-        score = spearmanr(y, pred)[0] + agreement(list(y), list(pred))["qwk"]
-        if best is None or score > best[0]:
-            best = (score, params, w)
-    _, params, w = best
-    params["weights"] = {f: round(float(v), 4) for f, v in zip(FEATURES, w[:-1], strict=True)}
-    params["bias"] = round(float(w[-1]), 4)
-    params.pop("isotonic", None)
-    # A monotone map from the linear score onto the labels (ranks unchanged), so expert answers
-    # reach the top of the scale and weak ones the bottom instead of both drifting to the mean.
-    from sklearn.isotonic import IsotonicRegression
-
-    g.params = params
-    raw = np.array(
-        [
-            g._score(f) if f["floor"] is None else 0.0
-            for f in (g.features(bank[r["question_id"]].rubric(), r["answer"]) for r in dev)
-        ]
-    )
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y)
-    xs = np.linspace(0, 1, 21)
-    params["isotonic"] = {
-        "x": [round(float(x), 3) for x in xs],
-        "y": [round(float(v), 4) for v in iso.predict(xs)],
-    }
-    return params

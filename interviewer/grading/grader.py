@@ -1,23 +1,31 @@
-"""The offline grader: semantic coverage of a rubric's key points, with lexical evidence.
+"""The offline grader: rubric coverage measured with the bundled MiniLM, scored by small models
+fitted on human scores.
 
-Signals (short-answer grading research agrees that no single similarity is enough):
-- per key point, the best sentence-level similarity (MiniLM) over the point and its paraphrases,
-  with sentences that only restate the question demoted;
-- per key point, lexical recall of its content words, the question's own words removed;
-- similarity of the whole answer (the length-weighted mean of its sentence vectors) to the
-  model answer;
-- penalties similarity cannot see: keyword lists without sentences, stated red flags (wrong
-  claims), answers far shorter than the point needs.
-Empty, "I don't know", gibberish and off-topic answers get the minimum; sentences addressed to
-the grader are removed before anything is measured. The combination is a linear model whose
-weights are fitted on the labelled dev set (``mock-interview eval --calibrate``) and stored in
-``grader_params.json``.
+The steps (each a module of pure functions over numpy arrays, apart from the one embedding call):
+
+1. ``analysis.prepare_answer``: sentences, with those addressed to the grader dropped;
+   ``analysis.floor_reason``: empty, "I don't know", placeholder or gibberish answers get 0.
+2. ONE embedding call per batch of answers (``encoder``): every answer's sentences and the
+   clauses of its compound sentences; each text gives a sentence vector and its content-token
+   vectors from the same forward pass. Rubric texts are embedded once (memory and, with a
+   ``VectorCache``, disk).
+3. ``analysis.analyse``: per key point, sentence similarity, token recall and lexical recall;
+   whole-answer similarity, BERTScore recall and precision, reference-vocabulary recall, each
+   lifted by what the question itself earns as an answer; the detectors' inputs.
+4. ``decide.decide``: a fitted head (ridge, then isotonic onto the human 0-1 scale) gives the
+   score, a key-point model fitted on the bank's paraphrases says which points are covered,
+   detectors cap (red flags, keyword lists, restating, off-topic), with graded exemplars a kNN
+   head; ``decide.criteria`` gives the four 1-5 criteria.
+5. ``feedback.feedback``: the verdict, what is wrong and why, the most important missed point.
+
+``params.json`` holds everything fitted; ``mock-interview eval --calibrate`` refits it from SAF
+train and the authored dev split (``interviewer.evaluation.calibrate``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -26,95 +34,132 @@ import numpy as np
 
 from interviewer.config import Settings
 from interviewer.errors import GradeInputError
+from interviewer.grading import analysis as an
+from interviewer.grading import copying
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
-from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult, Rubric
+from interviewer.grading.decide import CRITERIA, MIN_EXAMPLES, Decision, decide
+from interviewer.grading.encoder import CACHE_SUFFIX, VEC_SUFFIX, Encoded, encode_texts
+from interviewer.grading.feedback import feedback, wrong_because
+from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
+from interviewer.grading.star import star
 
 PARAMS_FILE = "params.json"
-FEATURES = (
-    "coverage",
-    "top_coverage",
-    "reference",
-    "ref_recall",
-    "length",
-    "stuffing",
-    "red_flag",
-    "restating",
-)
+ANSWER_CACHE = 4096  # answer texts kept in memory (repeats within a batch or a session)
 
 
 def params_path() -> Path:
-    """Where the calibrated parameters live (inside the installed package)."""
+    """Where the fitted parameters live (inside the installed package)."""
     return Path(str(resources.files("interviewer.grading") / PARAMS_FILE))
 
 
 @lru_cache(maxsize=1)
 def load_params() -> dict:
-    """Calibrated parameters (weights of the linear combination and similarity range)."""
+    """The fitted parameters (heads, key-point model, red-flag cap, criterion maps)."""
     return json.loads((resources.files("interviewer.grading") / PARAMS_FILE).read_text())
 
 
-@dataclass
-class _Analysis:
-    """Everything measured about one answer; turned into a Grade by ``_grade``."""
+def _rubric_key(r: Rubric) -> tuple:
+    points = tuple((kp.id, kp.point, kp.weight, kp.criterion, tuple(kp.paraphrases))
+                   for kp in r.key_points)  # fmt: skip
+    return (r.question, r.model_answer, points, tuple(r.red_flags), r.own_story)
 
-    sentences: list[str]
-    injected: list[str]
-    features: dict
-    kp_cov: list[float]
-    kp_best: list[int]
-    red_flags_hit: list[tuple[str, str]]
-    floor_reason: str | None
+
+def _examples(examples) -> list[tuple[str, float]]:
+    """Graded exemplars as (answer, score in [0, 1]); GradeInputError when malformed."""
+    out = []
+    for i, e in enumerate(examples or []):
+        try:
+            answer, score = str(e["answer"]), float(e["score"])
+        except (KeyError, TypeError, ValueError):
+            raise GradeInputError(f"example {i + 1} needs an 'answer' and a 'score'") from None
+        if not 0.0 <= score <= 1.0:
+            raise GradeInputError(f"example {i + 1}: 'score' must be in [0, 1]")
+        out.append((answer, score))
+    return out
 
 
 class OfflineGrader:
-    """Grades answers against rubrics with the bundled MiniLM; deterministic and batchable."""
+    """Grades answers against rubrics with the bundled MiniLM; deterministic, batchable and
+    safe to share between threads (caches only ever gain complete entries)."""
 
     def __init__(self, *, embeddings=None, params: dict | None = None, vector_cache=None):
         """``vector_cache``: a :class:`~interviewer.grading.embeddings.VectorCache` that keeps
-        rubric vectors on disk across processes (answers are never written to it)."""
+        rubric encodings on disk across processes (answers are never written to it)."""
         from interviewer.grading.embeddings import MiniLMEmbeddings
 
         self.embeddings = embeddings or MiniLMEmbeddings()
         self.params = params or load_params()
         self.vector_cache = vector_cache
-        self._cache: dict[str, np.ndarray] = {}
+        self._lasting: dict[str, Encoded] = {}  # rubric texts
+        self._answers: dict[str, Encoded] = {}  # answer texts (bounded)
+        self._rubrics: dict[tuple, tuple[an.RubricData, an.RubricVectors | None]] = {}
 
-    # -- embeddings -------------------------------------------------------------------------
-    def _embed(self, texts: list[str], rubric_texts: list[str] = ()) -> None:
-        """Embed what is not in memory yet, in one batch; rubric texts also come from and go
-        to the on-disk cache."""
-        if len(self._cache) > 50_000:  # bound memory in long-running servers
-            self._cache.clear()
-        todo = {t for t in (*texts, *rubric_texts) if t not in self._cache}
+    # -- embeddings ---------------------------------------------------------------------------
+    def _encode(self, want: dict[str, bool], lasting: Iterable[str] = ()) -> dict[str, Encoded]:
+        """The encodings of ``want`` (text -> whether its token vectors are needed), embedding
+        what is not cached in one batch; ``lasting`` (rubric) texts also come from and go to
+        the on-disk cache."""
+        lasting = set(lasting)
+        got: dict[str, Encoded] = {}
+        for t, tok in want.items():
+            e = self._lasting.get(t) or self._answers.get(t)
+            if e is not None and (e.has_tokens or not tok):
+                got[t] = e
+        todo = {t: tok for t, tok in want.items() if t not in got}
         model = getattr(self.embeddings, "name", None)
-        lasting = set()
-        if todo and self.vector_cache is not None and model:
-            lasting = todo.intersection(rubric_texts)
-            found = self.vector_cache.get_many(model, lasting)
-            self._cache.update(found)
-            todo -= found.keys()
-            lasting -= found.keys()
+        disk = self.vector_cache is not None and bool(model)
+        if todo and disk:
+            for suffix, tok in ((CACHE_SUFFIX, True), (VEC_SUFFIX, False)):
+                keys = {t for t, need in todo.items() if need == tok and t in lasting}
+                for t, v in self.vector_cache.get_many(model + suffix, keys).items():
+                    got[t] = Encoded.unpack(v) if tok else Encoded(v.copy(), has_tokens=False)
+                    del todo[t]
         if todo:
             ordered = sorted(todo)
-            fresh = dict(zip(ordered, self.embeddings.encode(ordered), strict=True))
-            self._cache.update(fresh)
-            if lasting:
-                self.vector_cache.put_many(model, {t: fresh[t] for t in lasting})
+            for t, e in zip(ordered, encode_texts(self.embeddings, ordered), strict=True):
+                got[t] = e if todo[t] else e.sentence_only()
+            if disk:
+                for suffix, tok in ((CACHE_SUFFIX, True), (VEC_SUFFIX, False)):
+                    keep = {t: (got[t].pack() if tok else got[t].vec) for t in ordered
+                            if t in lasting and todo[t] == tok}  # fmt: skip
+                    self.vector_cache.put_many(model + suffix, keep)
+        if len(self._answers) > ANSWER_CACHE:
+            self._answers = {}
+        for t, e in got.items():
+            (self._lasting if t in lasting else self._answers)[t] = e
+        return got
 
-    def _vecs(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        cached = [self._cache.get(t) for t in texts]
-        missing = [t for t, v in zip(texts, cached, strict=True) if v is None]
-        if missing:  # evicted by another thread's cache reset: embed again, never fail
-            fresh = dict(zip(missing, self.embeddings.encode(missing), strict=True))
-            cached = [fresh[t] if v is None else v for t, v in zip(texts, cached, strict=True)]
-        return np.stack(cached)
+    def rubric_encodings(self, rd: an.RubricData) -> dict[str, Encoded]:
+        """The encodings of one prepared rubric's texts (calibration reads them)."""
+        want: dict[str, bool] = {}
+        _want_rubric(want, rd)
+        return self._encode(want, want)
 
-    def prime(self, rubrics) -> None:
+    def _rubric(self, rubric: Rubric) -> an.RubricData:
+        key = _rubric_key(rubric)
+        if key not in self._rubrics:
+            self._rubrics[key] = (an.prepare_rubric(rubric), None)
+        return self._rubrics[key][0]
+
+    def _vectors(self, rubric: Rubric, E: dict[str, Encoded]) -> an.RubricVectors:
+        key = _rubric_key(rubric)
+        rd, rv = self._rubrics[key]
+        if rv is None:
+            rv = an.rubric_vectors(rd, E)
+            self._rubrics[key] = (rd, rv)
+        return rv
+
+    def prime(self, rubrics: Iterable[Rubric]) -> None:
         """Embed these rubrics' texts ahead of the answers (a server's warm-up)."""
-        self._embed([], [t for r in rubrics for t in r.texts()])
+        rubrics = list(rubrics)
+        want: dict[str, bool] = {}
+        for r in rubrics:
+            _want_rubric(want, self._rubric(r))
+        E = self._encode(want, want)
+        with small_blas():
+            for r in rubrics:
+                self._vectors(r, E)
 
     # -- public API ---------------------------------------------------------------------------
     def grade(
@@ -122,311 +167,170 @@ class OfflineGrader:
         question,
         answer: str,
         rubric=None,
-        reference_answer: str | None = None,
+        reference_answer: str | list[str] | None = None,
+        examples: list[dict] | None = None,
     ) -> Grade:
         """Grade one answer. ``question`` is a bank Question (anything with ``rubric()``) or a
         question text; a text needs a ``rubric`` (dict or list of key points) or a
-        ``reference_answer``."""
-        return self.grade_many([(make_rubric(question, rubric, reference_answer), answer)])[0]
+        ``reference_answer`` (text, or a list of points). ``examples``: graded answers to the
+        same question, ``[{"answer", "score" in [0, 1]}]``, used from MIN_EXAMPLES on."""
+        r = make_rubric(question, rubric, reference_answer)
+        return self.grade_many([(r, answer, examples)] if examples else [(r, answer)])[0]
 
-    def grade_many(self, items: list[tuple[Rubric, str]]) -> list[Grade]:
-        """Grade many (rubric, answer) pairs with one embedding pass."""
-        prepared = []
-        texts: list[str] = []
-        rubric_texts: list[str] = []
-        for rubric, answer in items:
-            clean, content, injected = _split(answer)
-            prepared.append((rubric, clean, content, injected))
-            texts += content
-            rubric_texts += rubric.texts()
-        self._embed(texts, rubric_texts)
-        return [self._grade(*p) for p in prepared]
+    def grade_many(self, items: Sequence[tuple]) -> list[Grade]:
+        """Grade (rubric, answer) or (rubric, answer, examples) items with one embedding pass."""
+        analysed = self._analyse_many(items)
+        with small_blas():
+            return [self._grade(*x) for x in analysed]
 
-    def features(self, rubric: Rubric, answer: str) -> dict:
-        """The measured signals of one answer (used to calibrate the combination); ``floor``
-        names why the answer gets the minimum regardless (None when it does not)."""
-        clean, content, injected = _split(answer)
-        self._embed(content, rubric.texts())
-        a = self._analyse(rubric, clean, content, injected)
-        return {**a.features, "floor": a.floor_reason}
+    def analyse_many(self, items: Sequence[tuple], *, with_clauses: bool = True) -> list[tuple]:
+        """(RubricData, RubricVectors, Analysis) of (rubric, answer) items, one embedding pass:
+        what calibration fits on. Without clauses only the sentences are embedded (enough for
+        every feature of a rubric without red flags)."""
+        return [x[1:4] for x in self._analyse_many(items, with_clauses=with_clauses)]
 
     # -- internals ----------------------------------------------------------------------------
-    def _analyse(self, rubric: Rubric, clean: str, content: list[str], injected) -> _Analysis:
-        p = self.params
-        text = " ".join(content)
-        n_words = len(tu.words(text))
-        kps = rubric.key_points
-        feats = dict.fromkeys(FEATURES, 0.0)
-        empty = _Analysis(content, injected, feats, [0.0] * len(kps), [-1] * len(kps), [], None)
-        if not content or n_words == 0:
-            empty.floor_reason = rb.FLAG_NO_ANSWER if not injected else rb.FLAG_ONLY_INJECTION
-            return empty
-        if tu.is_idk(text):
-            empty.floor_reason = rb.FLAG_IDK
-            return empty
-        if n_words >= 4 and tu.gibberish_share(text) > 0.5:
-            empty.floor_reason = rb.FLAG_GIBBERISH
-            return empty
+    def _analyse_many(self, items: Sequence[tuple], *, with_clauses: bool = True) -> list[tuple]:
+        prepared = []
+        want: dict[str, bool] = {}
+        lasting: dict[str, bool] = {}
+        for item in items:
+            rubric, answer = item[0], item[1]
+            ex = _examples(item[2] if len(item) > 2 else None)
+            rd = self._rubric(rubric)
+            if self._rubrics[_rubric_key(rubric)][1] is None:
+                _want_rubric(lasting, rd)
+            content, injected = an.prepare_answer(answer)
+            if not an.floor_reason(content, injected):
+                for t, tok in an.answer_texts(content, with_clauses or bool(rd.red_flags)).items():
+                    want[t] = want.get(t, False) or tok
+            ex_content = []
+            if len(ex) >= MIN_EXAMPLES:
+                ex_content = [an.prepare_answer(a)[0] for a, _ in ex]
+                for s in (s for c in ex_content for s in c):
+                    want.setdefault(s, False)
+            prepared.append((rubric, rd, content, injected, ex, ex_content))
+        for t, tok in lasting.items():
+            want[t] = want.get(t, False) or tok
+        E = self._encode(want, lasting)
+        out = []
+        with small_blas():
+            for item in prepared:
+                out.append(self._analyse_one(item, E, with_clauses))
+        return out
 
-        S = self._vecs(content)
-        q_vec = self._vecs([rubric.question])[0]
-        q_sim = S @ q_vec
-        q_stems = tu.content_stems(rubric.question)
-        # A sentence that only restates the question carries little: demote it by how few
-        # content words it adds beyond the question's own.
-        novelty = np.array(
-            [min(1.0, len(tu.content_stems(s) - q_stems) / p["novel_words"]) for s in content]
-        )
-        demote = p["restate_floor"] + (1 - p["restate_floor"]) * novelty
-        answer_stems = tu.content_stems(text)
+    def _analyse_one(self, item: tuple, E: dict, with_clauses: bool) -> tuple:
+        rubric, rd, content, injected, ex, ex_content = item
+        rv = self._vectors(rubric, E)
+        a = an.analyse(rd, rv, content, injected, E, with_clauses or bool(rd.red_flags))
+        examples = None
+        if ex_content:
+            examples = {"vecs": np.stack([an.answer_vector(c, E) for c in ex_content]),
+                        "scores": np.array([s for _, s in ex], float)}  # fmt: skip
+        return rubric, rd, rv, a, examples
 
-        kp_cov, kp_best, kp_sem = [], [], []
-        for kp in kps:
-            V = self._vecs([kp.point, *kp.paraphrases])
-            sims = (S @ V.T).max(axis=1) * demote
-            best = int(sims.argmax())
-            sem = float(np.clip((sims[best] - p["sem_lo"]) / (p["sem_hi"] - p["sem_lo"]), 0, 1))
-            # Lexical recall of the best-matching variant (the point or one paraphrase), with
-            # the question's own words removed: restating the question earns nothing here.
-            lex = 0.0
-            for variant in (kp.point, *kp.paraphrases):
-                target = tu.content_stems(variant) - q_stems
-                if len(target) >= 3:
-                    lex = max(lex, len(target & answer_stems) / len(target))
-            cov = p["alpha"] * sem + (1 - p["alpha"]) * lex
-            kp_cov.append(float(cov))
-            kp_best.append(best)
-            kp_sem.append(sem)
-
-        weights = np.array([kp.weight for kp in kps], dtype=float)
-        cov_arr = np.array(kp_cov)
-        feats["coverage"] = float((weights * cov_arr).sum() / weights.sum())
-        feats["top_coverage"] = float(np.sort(cov_arr)[::-1][: max(1, len(kps) // 2)].mean())
-
-        ref_vec = self._vecs([rubric.model_answer or rubric.question])[0]
-        # The answer as a whole: the length-weighted mean of its sentence vectors. Embedding
-        # the whole answer once more would double the model's work (test-split agreement is
-        # unchanged; the off-topic cut `off_topic_doc` was re-tuned on the dev split for it).
-        lengths = np.array([len(tu.words(s)) for s in content], dtype=np.float32)
-        doc_vec = (S * lengths[:, None]).sum(axis=0)
-        doc_vec /= max(float(np.linalg.norm(doc_vec)), 1e-12)
-        feats["reference"] = float(np.clip((doc_vec @ ref_vec - 0.2) / 0.6, 0, 1))
-        # Sentence-level recall of the reference: how much of the model answer, sentence by
-        # sentence, the answer says somewhere (BERTScore-style, at sentence granularity).
-        ref_sents = rubric.reference_sentences
-        if ref_sents:
-            best = (self._vecs(ref_sents) @ (S * demote[:, None]).T).max(axis=1)
-            feats["ref_recall"] = float(
-                np.clip((best - p["sem_lo"]) / (p["sem_hi"] - p["sem_lo"]), 0, 1).mean()
-            )
-        need = p["length_words"]
-        feats["length"] = float(min(1.0, n_words / need))
-        sw = tu.stopword_share(text)
-        feats["stuffing"] = float(np.clip((p["stuffing_sw"] - sw) / 0.15, 0, 1))
-        restating = q_sim > p["restate_sim"]
-        feats["restating"] = float((restating & (novelty < 0.5)).mean())
-
-        red_hits = []
-        if rubric.red_flags:
-            feats["red_flag"], red_hits = self._red_flags(rubric, content, S, q_stems)
-
-        relevance = max(float(q_sim.max()), float(max(kp_sem) if kp_sem else 0.0))
-        floor = None
-        # As a whole, the answer is about something else: far from both the question and the
-        # model answer (a fluent answer to another question shares only generic ML words).
-        if rubric.own_story:  # only the question says what a story must be about
-            elsewhere = float(doc_vec @ q_vec) < p["off_topic_story"]
-        else:
-            elsewhere = max(float(doc_vec @ ref_vec), float(doc_vec @ q_vec)) < p["off_topic_doc"]
-        if (relevance < p["off_topic_sim"] and feats["coverage"] < 0.15) or (
-            elsewhere and feats["coverage"] < 0.45
-        ):
-            floor = rb.FLAG_OFF_TOPIC
-        return _Analysis(content, injected, feats, kp_cov, kp_best, red_hits, floor)
-
-    def _red_flags(self, rubric: Rubric, content: list[str], S: np.ndarray, q_stems: set[str]):
-        """Severity (0-1) of the wrong claims the answer makes, and which sentences make them.
-
-        A sentence states a red flag when it is closer to the wrong claim than to anything
-        correct (every key point variant and every sentence of the model answer) and, where
-        the wrong claim has words of its own ("arithmetic" mean), it uses one of them.
-        """
-        p = self.params
-        R = self._vecs(rubric.red_flags)
-        rs = S @ R.T  # sentence x red flag
-        correct = rubric.variants()
-        ref_sents = rubric.reference_sentences
-        best_ok = (S @ self._vecs(correct + ref_sents).T).max(axis=1)
-        right_words = q_stems.union(*(tu.content_stems(t) for t in correct + ref_sents))
-        severity, hits = 0.0, []
-        for j, flag in enumerate(rubric.red_flags):
-            i = int(rs[:, j].argmax())
-            margin = rs[i, j] - best_ok[i]
-            own = tu.content_stems(flag) - right_words
-            uses_own = not own or bool(own & tu.content_stems(content[i]))
-            # Embeddings are blind to negation: "boosting is NOT parallel" sits next to the
-            # red flag "boosting is parallel". A negated sentence is not the wrong claim.
-            negated = tu.negated(content[i]) and not tu.negated(flag)
-            if (
-                rs[i, j] >= p["red_flag_sim"]
-                and margin >= p["red_flag_margin"]
-                and uses_own
-                and not negated
-            ):
-                hits.append((flag, content[i]))
-                severity = max(
-                    severity, float(min(1.0, (rs[i, j] - p["red_flag_sim"]) / 0.15 + 0.5))
-                )
-        return severity, hits
-
-    def _score(self, feats: dict) -> float:
-        w = self.params["weights"]
-        raw = self.params["bias"] + sum(w[f] * feats[f] for f in FEATURES)
-        iso = self.params.get("isotonic")
-        if iso:  # monotone map fitted on dev labels: undoes the linear fit's pull to the mean
-            raw = np.interp(raw, iso["x"], iso["y"])
-        return float(np.clip(raw, 0.0, 1.0))
-
-    def _grade(self, rubric: Rubric, clean: str, content: list[str], injected) -> Grade:
-        a = self._analyse(rubric, clean, content, injected)
-        flags = []
-        if injected:
-            flags.append(rb.FLAG_INJECTION)
-        if a.floor_reason:
-            flags.append(a.floor_reason)
-            overall = 0
-        else:
-            overall = round(100 * self._score(a.features))
-        for flag, _said in a.red_flags_hit:
-            flags.append(rb.RED_FLAG + flag)
-        if a.features["stuffing"] > 0.5 and not a.floor_reason:
+    def _grade(self, rubric: Rubric, rd, rv, a: an.Analysis, examples) -> Grade:
+        d = decide(rd, rv, a, self.params, examples)
+        overall = round(100 * d.score)
+        flags = [rb.FLAG_INJECTION] if a.injected else []
+        if d.floor:
+            flags.append(rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor)
+        flags += [rb.RED_FLAG + r["claim"] for r in d.red_flags]
+        story = star(a.text) if rubric.story and not d.floor else None
+        if story is not None:
+            flags += [rb.STAR_MISSING + part for part in story.missing]
+        if "keyword_list" in d.capped_by:
             flags.append(rb.FLAG_KEYWORDS)
-        if a.features["restating"] > 0.5 and not a.floor_reason:
+        if "restates" in d.capped_by:
             flags.append(rb.FLAG_RESTATES)
-
-        thr = self.params["covered"]
+        if not d.floor:
+            _, copy_flag = copying.penalise(overall, copying.copy_share(a.text, rubric))
+            if copy_flag:  # reported, not penalised: a paste is shown for what it is
+                flags.append(copy_flag)
         key_points = [
             KeyPointResult(
                 id=kp.id,
                 point=kp.point,
                 weight=kp.weight,
-                coverage=round(min(1.0, max(0.0, cov)), 3) if not a.floor_reason else 0.0,
-                covered=bool(cov >= thr and not a.floor_reason),
-                evidence=_quote(a.sentences[b])
-                if cov >= thr and b >= 0 and not a.floor_reason
-                else "",
+                coverage=round(min(1.0, max(0.0, cov)), 3),
+                covered=c,
+                evidence=_quote(ev) if c else "",
             )
-            for kp, cov, b in zip(rubric.key_points, a.kp_cov, a.kp_best, strict=True)
-        ]
-        criteria = self._criteria(rubric, a, overall, key_points)
+            for kp, cov, c, ev in zip(rubric.key_points, d.coverage, d.covered, d.evidence,
+                                      strict=True)
+        ]  # fmt: skip
         return Grade(
             question_id=rubric.question_id,
             overall=overall,
-            criteria=criteria,
+            criteria=_criteria(rd, a, d, key_points),
             key_points=key_points,
             flags=flags,
             source="offline",
-            feedback=_feedback(key_points, flags, overall),
+            feedback=feedback(rd, d, rubric.corrections, story),
         )
 
-    def _criteria(self, rubric, a: _Analysis, overall: int, kps: list[KeyPointResult]) -> dict:
-        base = 1 + 4 * overall / 100
-        if a.floor_reason:
-            return {c: CriterionScore(score=1, rationale=a.floor_reason) for c in CRITERIA}
-        out = {}
-        for crit in ("depth", "problem_solving", "engineering"):
-            mine = [
-                (kp, res)
-                for kp, res in zip(rubric.key_points, kps, strict=True)
-                if kp.criterion == crit
-            ]
-            if mine:
-                w = sum(kp.weight for kp, _ in mine)
-                cov = sum(kp.weight * res.coverage for kp, res in mine) / w
-                value = 0.5 * base + 0.5 * (1 + 4 * min(1.0, cov / 0.8))
-            else:
-                value = base
-            if crit == "depth" and a.red_flags_hit:
-                value -= 1.5 * a.features["red_flag"]
-            evidence = [res.evidence for _, res in mine if res.evidence][:3]
-            covered_n = sum(1 for _, r in mine if r.covered)
-            out[crit] = CriterionScore(
-                score=_clip5(value),
-                evidence=evidence,
-                rationale=f"{covered_n} of {len(mine)} {crit.replace('_', ' ')} key points covered"
-                if mine
-                else "follows the overall coverage",
-            )
-        words = sum(len(tu.words(s)) for s in a.sentences)
-        fillers = len(tu.FILLERS.findall(" ".join(a.sentences)))
-        comm = base + 0.5
-        notes = []
-        if a.features["stuffing"] > 0.5:
-            comm -= 1.5
-            notes.append("a list of terms, not sentences")
-        if words > 3 * self.params["length_words"] * 2:
-            comm -= 1
-            notes.append("long for what it says")
-        if fillers / max(1, words) > 0.03:
-            comm -= 1
-            notes.append("many filler words")
-        if a.features["restating"] > 0.3:
-            comm -= 1
-            notes.append("restates the question")
-        out["communication"] = CriterionScore(
-            score=_clip5(comm),
-            evidence=[_quote(a.sentences[0])] if a.sentences else [],
-            rationale="; ".join(notes) or "clear enough for the content it carries",
+
+def _want_rubric(want: dict[str, bool], rd: an.RubricData) -> None:
+    """Add a rubric's texts to ``want`` (text -> whether its token vectors are needed)."""
+    tok = set(rd.token_texts())
+    for t in rd.texts():
+        want[t] = want.get(t, False) or t in tok
+
+
+def small_blas():
+    """numpy's BLAS on one thread: the grader's matrices are small (tens to hundreds of rows),
+    and on a loaded 2-core machine a second BLAS thread made each product ~20x slower. The
+    embedding model (torch) is not affected."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
+def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPointResult]):
+    """The four criteria with their evidence (the answer's own sentences) and a rationale."""
+    if d.floor:
+        why = rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor
+        return {c: CriterionScore(score=1, rationale=why) for c in CRITERIA}
+    out = {}
+    for crit in ("depth", "problem_solving", "engineering"):
+        mine = [r for p, r in zip(rd.points, kps, strict=True) if p.criterion == crit]
+        covered_n = sum(1 for r in mine if r.covered)
+        out[crit] = CriterionScore(
+            score=d.criteria[crit],
+            evidence=[r.evidence for r in mine if r.evidence][:3],
+            rationale=f"{covered_n} of {len(mine)} {crit.replace('_', ' ')} key points covered"
+            if mine
+            else "follows the overall score",
         )
-        return out
-
-
-def _split(answer: str) -> tuple[str, list[str], list[str]]:
-    """The normalised answer, its sentences to grade, and the sentences addressed to the grader
-    (removed before anything is measured)."""
-    clean = tu.normalise(answer)
-    content: list[str] = []
-    injected: list[str] = []
-    for s in tu.sentences(clean):
-        (injected if tu.is_injection(s) else content).append(s)
-    return clean, content, injected
-
-
-def _clip5(x: float) -> int:
-    return int(min(5, max(1, round(x))))
+    notes = []
+    if d.keyword_list:
+        notes.append("a list of terms, not sentences")
+    if d.restates:
+        notes.append("restates the question")
+    words = len(tu.words(a.text))
+    if len(tu.FILLERS.findall(a.text)) / max(1, words) > 0.03:
+        notes.append("many filler words")
+    out["communication"] = CriterionScore(
+        score=d.criteria["communication"],
+        evidence=[_quote(a.content[0])] if a.content else [],
+        rationale="; ".join(notes) or "clear enough for the content it carries",
+    )
+    return out
 
 
 def _quote(sentence: str, limit: int = 220) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
-def _feedback(kps: list[KeyPointResult], flags: list[str], overall: int) -> str:
-    missed = [kp for kp in kps if not kp.covered]
-    missed.sort(key=lambda kp: -kp.weight)
-    parts = []
-    if overall >= 80:
-        parts.append("Strong answer.")
-    elif overall >= 60:
-        parts.append("Good answer with gaps.")
-    elif overall >= 35:
-        parts.append("Partial answer.")
-    else:
-        parts.append("Weak answer.")
-    if missed:
-        parts.append("Missing: " + "; ".join(kp.point for kp in missed[:2]))
-    reds = [f for f in flags if rb.is_red_flag(f)]
-    if reds:
-        parts.append("Check: " + reds[0][len(rb.RED_FLAG) :])
-    return " ".join(parts)
-
-
-def make_rubric(question, rubric=None, reference_answer: str | None = None) -> Rubric:
+def make_rubric(question, rubric=None, reference_answer: str | list[str] | None = None) -> Rubric:
     """A Rubric from a bank question (anything with ``rubric()``), an explicit rubric, or a
-    reference answer."""
+    reference answer (a text, or a list of points that become the key points)."""
     if hasattr(question, "rubric"):
         return question.rubric()
     if rubric is not None:
         return Rubric.from_dict(question, rubric)
+    if isinstance(reference_answer, list | tuple):
+        return Rubric.from_reference(question, list(reference_answer))
     if reference_answer and reference_answer.strip():
         return Rubric.from_reference(question, reference_answer)
     raise GradeInputError("a question text needs a rubric or a reference_answer to grade against")
@@ -445,4 +349,12 @@ def default_grader(settings: Settings) -> OfflineGrader:
     return _DEFAULT[cache.path]
 
 
-__all__ = ["OfflineGrader", "Rubric", "default_grader", "make_rubric"]
+__all__ = [
+    "OfflineGrader",
+    "Rubric",
+    "default_grader",
+    "load_params",
+    "make_rubric",
+    "params_path",
+    "wrong_because",
+]

@@ -3,8 +3,9 @@ evidence and flags, and the session's hire signal."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -28,6 +29,15 @@ CRITERION_WEIGHTS = {
 }
 
 PASS_MARK = 60  # an answer (and a round) at or above this overall score passes
+
+# The verdict of one answer from its score in [0, 1], as human graders label short answers
+# (Correct / Partially correct / Incorrect).
+VERDICT_CUTS = (("correct", 0.84), ("partially_correct", 0.34))
+
+
+def verdict_of(score: float) -> str:
+    """correct (score >= 0.84), partially_correct (>= 0.34) or incorrect."""
+    return next((name for name, cut in VERDICT_CUTS if score >= cut), "incorrect")
 
 # Session hire signal from the mean overall score (0-100) of the graded answers. A red flag
 # (a confidently wrong central claim) on more than a third of the answers caps the signal at
@@ -56,8 +66,10 @@ UNJUDGEABLE = (FLAG_NO_ANSWER, FLAG_IDK, FLAG_GIBBERISH)
 FLAG_INJECTION = "instructions to the grader ignored"
 FLAG_KEYWORDS = "keyword list without explanation"
 FLAG_RESTATES = "mostly restates the question"
+FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim, mostly the ...)"
 # Prefixes of flags that carry a detail after them:
 RED_FLAG = "red flag: "  # + the wrong claim the answer states
+STAR_MISSING = "STAR: no "  # + the part of a story it lacks (situation, task, action, result)
 NEEDS_REVIEW = "needs review: "  # + why the LLM judge's score was overruled
 OFFLINE_USED = "offline grade used: "  # + why the LLM judge gave no usable judgement
 
@@ -116,10 +128,20 @@ class Grade(BaseModel):
         """The overall score on the 1-5 scale of the labelled eval set."""
         return score_to_label(self.overall)
 
+    @property
+    def verdict(self) -> str:
+        """correct, partially_correct or incorrect (``VERDICT_CUTS`` on ``score``)."""
+        return verdict_of(self.score)
+
     def to_dict(self) -> dict:
         """JSON-ready form with the derived fields too."""
         data = self.model_dump()
-        data.update(score=round(self.score, 4), covered=self.covered, missed=self.missed)
+        data.update(
+            score=round(self.score, 4),
+            verdict=self.verdict,
+            covered=self.covered,
+            missed=self.missed,
+        )
         return data
 
 
@@ -166,13 +188,15 @@ class Rubric:
     # A behavioural question's good answer is the candidate's own story, far from the model
     # answer's story: whole-answer similarity says nothing about its relevance.
     own_story: bool = False
+    story: bool = False  # the question asks for a story ("Describe a time ..."): check STAR
+    corrections: dict[str, str] = field(default_factory=dict)  # red-flag claim -> why wrong
 
     @cached_property
     def reference_sentences(self) -> list[str]:
-        """The model answer, sentence by sentence (read for every answer graded against it)."""
+        """The model answer as statement units: lines, bullets, then sentences."""
         if not self.model_answer:
             return []
-        return list(tu.sentences(tu.normalise(self.model_answer)))
+        return reference_units(self.model_answer)
 
     def variants(self) -> list[str]:
         """Every key point and paraphrase text: what counts as a correct statement."""
@@ -180,24 +204,26 @@ class Rubric:
 
     def texts(self) -> list[str]:
         """Every rubric text the grader embeds; the same for every answer to this rubric."""
-        return [
-            self.question,
-            self.model_answer or self.question,
-            *self.red_flags,
-            *self.variants(),
-            *self.reference_sentences,
-        ]
+        from interviewer.grading.analysis import prepare_rubric
+
+        return prepare_rubric(self).texts()
 
     @classmethod
-    def from_reference(cls, question: str, reference: str, question_id: str = "adhoc") -> Rubric:
-        """Key points derived from a reference answer: its informative sentences, up to 8."""
-        sents = [s for s in tu.sentences(tu.normalise(reference)) if len(tu.words(s)) >= 3]
-        qwords = tu.content_stems(question)
-        # Prefer sentences that say something beyond the question.
-        ranked = sorted(sents, key=lambda s: -len(tu.content_stems(s) - qwords))[:8]
-        ordered = [s for s in sents if s in ranked] or [reference.strip() or question]
-        points = [RubricPoint(f"kp{i + 1}", s, 1) for i, s in enumerate(ordered)]
-        return cls(question, points, model_answer=reference, question_id=question_id)
+    def from_reference(
+        cls, question: str, reference: str | list[str], question_id: str = "adhoc"
+    ) -> Rubric:
+        """Key points from a reference answer: its statement units (lines, bullets, sentences)
+        minus headers and notes to graders; a reference given as a list is its key points."""
+        if isinstance(reference, list | tuple):
+            texts = [str(x).strip() for x in reference if str(x).strip()]
+            if not texts:
+                raise GradeInputError("reference_answer needs at least one non-empty point")
+            model_answer = "\n".join(texts)
+        else:
+            model_answer = reference
+            texts = reference_points(reference) if reference.strip() else [question]
+        points = [RubricPoint(f"kp{i + 1}", t, 1) for i, t in enumerate(texts)]
+        return cls(question, points, model_answer=model_answer, question_id=question_id)
 
     @classmethod
     def from_dict(cls, question: str, data, question_id: str = "adhoc") -> Rubric:
@@ -229,3 +255,67 @@ class Rubric:
             str(data.get("model_answer", "")),
             question_id,
         )
+
+
+# -- references given as text -------------------------------------------------------------
+
+_BULLET = re.compile(r"^\s*(?:[-*•●○◦▪→]+|\(?\d{1,2}\s*[.)]|\(?[ivx]{1,4}\)|\(?[a-h]\))\s*")
+# Lines of a reference that instruct the grader rather than state content.
+_META = re.compile(
+    r"\b(one of the following|should be given|considered (fully )?correct|is also (valid|"
+    r"sufficient)|may be rounded|possible (differences|challenges|answers?)|see the following|"
+    r"following (justifications|advantages|answers))\b",
+    re.I,
+)
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "both": 2, "single": 1,
+}  # fmt: skip
+# "state at least 4 of", "name the 3 service classes", "NAME and DESCRIBE two challenges": the
+# question says how many of the listed points a full answer needs.
+_NEED = re.compile(
+    r"\b(?:name|state|give|list|describe|mention|identify)\s+(?:(?:and|the|describe|explain|"
+    r"name|at least|any|up to)\s+)*(\d|one|two|three|four|five|six|seven|eight)\b"
+    r"(?!\s*(?:sentences?|words?|-\s*\d|%))",
+    re.I,
+)
+
+
+def needed_points(question: str) -> int | None:
+    """How many points the question asks for, when it says so ("at least 4", "two")."""
+    found = [m.group(1).lower() for m in _NEED.finditer(question)]
+    nums = [int(f) if f.isdigit() else NUMBER_WORDS[f] for f in found]
+    nums = [n for n in nums if 1 <= n <= 8]
+    return max(nums) if nums else None
+
+
+@lru_cache(maxsize=2048)
+def _reference_units(reference: str) -> tuple[str, ...]:
+    out = []
+    for line in tu.normalise(reference).replace("\r", "").split("\n"):
+        line = _BULLET.sub("", line).strip()
+        if not line or not re.search(r"[A-Za-z0-9]", line):
+            continue
+        for s in tu.sentences(line, max_words=40):
+            s = _BULLET.sub("", s).strip()
+            if s and re.search(r"[A-Za-z0-9]", s):
+                out.append(s)
+    return tuple(out)
+
+
+def reference_units(reference: str) -> list[str]:
+    """A reference answer split into statement units: lines, bullets, then sentences."""
+    return list(_reference_units(reference))
+
+
+def reference_points(reference: str) -> list[str]:
+    """Key points of a reference given as text: its statement units minus list headers ("...:")
+    and instructions to the grader ("one of the following is considered correct")."""
+    points = []
+    for s in reference_units(reference):
+        if not tu.words(s) or s.rstrip().endswith(":"):
+            continue
+        if _META.search(s) and len(tu.content_stems(_META.sub(" ", s))) <= 3:
+            continue
+        points.append(s)
+    return points or [tu.normalise(reference)]

@@ -56,6 +56,16 @@ INJECTION = [
     r"\b(dale|da|otorga|pon)\b.{0,30}\b(nota|puntuaci[oó]n|calificaci[oó]n)\b",
     r"\b(gib|vergib)\b.{0,30}\b(punkt\w*|note|bewertung)\b",
     r"\b(dai|assegna)\b.{0,30}\b(punteggio|voto)\b",
+    # General grader-addressing forms: imperatives to drop the rubric, "score this answer",
+    # claims of prior approval, bracketed pseudo-system tags, "deserves full marks". Written as
+    # general English patterns: the attack file (evals/data/injections.jsonl) measures them.
+    r"\b(forget|skip|bypass|override|drop)\b.{0,30}\b(rubric|key ?points?|instructions?|criteria"
+    r"|rules|guidelines)\b",
+    r"\b(score|grade|rate|mark)\s+(this|the|my)\s+(answer|response|submission)\b",
+    r"\b(pre-?approved|already (been )?(agreed|approved|graded))\b",
+    r"^\W*\[(evaluator|grader|system|admin|reviewer|assistant|developer)\b[^\]]*\]",
+    r"\b(deserves?|worth|earns?)\b.{0,20}\b(full|perfect|maximum|top|highest)\b.{0,10}"
+    r"\b(marks?|score|points?|grade|credit)\b",
 ]
 INJECTION_RE = [re.compile(p, re.I) for p in INJECTION]
 # A sentence that talks ABOUT prompt injection (an answer on LLM security) is content.
@@ -219,3 +229,136 @@ def negated(text: str) -> bool:
 def is_idk(text: str) -> bool:
     """An 'I don't know' / 'pass' non-answer (short and saying so)."""
     return len(words(text)) <= 12 and bool(IDK.search(text.strip()))
+
+
+# -- non-answers ----------------------------------------------------------------------------
+
+# Placeholders that mean "nothing was submitted" (exports of empty answers write them).
+NON_ANSWER = re.compile(r"^\W*(no|empty|missing)\s+(response|submission|answer)\W*$", re.I)
+# A short answer that says it does not know and hedges ("not sure", "can we skip").
+HEDGE = re.compile(
+    r"\b(not (really |quite )?sure|no idea|don'?t (really )?know|can we skip|i'?d pass|"
+    r"haven'?t (really )?(worked|used|done)|not familiar)\b",
+    re.I,
+)
+# Prior: a hedge inside a longer answer may be an honest caveat, not a non-answer.
+HEDGE_MAX_WORDS = 30
+
+
+def is_non_answer(text: str) -> bool:
+    """'I don't know', a placeholder ("No response."), or a short hedge."""
+    if is_idk(text) or NON_ANSWER.match(text.strip()):
+        return True
+    return len(words(text)) <= HEDGE_MAX_WORDS and bool(HEDGE.search(text))
+
+
+# -- clauses --------------------------------------------------------------------------------
+
+# A clause starts at ";" / ":" / ", and|but|so|..." / a contrastive or causal conjunction. A wrong
+# claim merged into a sentence with a right one ("Boosting trains in parallel, and bagging
+# reduces variance") is only visible clause by clause.
+CLAUSE_SPLIT = re.compile(
+    r"\s*[;:]\s+|,\s+(?=(?:and|but|so|while|whereas|which|because|then|whilst|although|though|yet"
+    r"|since)\b)|\s+(?=(?:but|whereas|while|because|although|though|whilst)\b)",
+    re.I,
+)
+MIN_CLAUSE_WORDS = 3  # prior: a shorter piece ("so", "in short") is not a claim on its own
+
+
+@lru_cache(maxsize=8192)
+def clauses(sentence: str) -> tuple[str, ...]:
+    """The clauses of one sentence (the sentence itself when it has only one)."""
+    parts = [c.strip(" ,.;:") for c in CLAUSE_SPLIT.split(sentence) if c and c.strip(" ,.;:")]
+    merged: list[str] = []
+    for c in parts:
+        if merged and (
+            len(words(c)) < MIN_CLAUSE_WORDS or len(words(merged[-1])) < MIN_CLAUSE_WORDS
+        ):
+            merged[-1] = merged[-1] + ", " + c
+        else:
+            merged.append(c)
+    return tuple(merged) if len(merged) > 1 else (sentence,)
+
+
+# A negation inside a relative or conditional clause ("every customer WHO HASN'T churned") does
+# not negate the claim; only the main clause's negation flips it.
+_SUBORDINATE = re.compile(r"\b(who|whom|whose|which|that|if|unless|until|where)\b[^,;]*", re.I)
+
+
+def negated_main(text: str) -> bool:
+    """Does the main clause negate (a negation in a relative or if-clause does not count)?"""
+    return negated(_SUBORDINATE.sub(" ", text))
+
+
+# -- keyword lists --------------------------------------------------------------------------
+
+# Function words whose presence makes a fragment a phrase with structure ("square root OF d"),
+# not a bare term: determiners, prepositions, auxiliaries, pronouns, conjunctions.
+FUNCTION_WORDS = frozenset(
+    """a an the of to in on at by for with from into onto over under about as is are was were be
+    been being am do does did has have had can could will would should may might must shall it
+    its this that these those there their they them we you i he she and or but so because if
+    when while which who whom whose what where how than then not no""".split()
+)
+TERM_MAX_WORDS = 4  # prior: a comma-separated item of up to 4 words without a function word
+
+
+def keyword_list_share(text: str) -> float:
+    """Share of the answer's words that sit in bare term fragments (split at , ; : . ( ) and
+    line breaks; a fragment of at most TERM_MAX_WORDS words with no function word). Sentences
+    sit near 0, lists of terms near 1; filler-only fragments ("okay so") are ignored."""
+    tot = terms = 0
+    for seg in re.split(r"[,;:.()\n]+|\s-\s", text):
+        w = words(seg)
+        if not [x for x in w if x not in STOPWORDS]:
+            continue
+        tot += len(w)
+        if len(w) <= TERM_MAX_WORDS and not any(x in FUNCTION_WORDS for x in w):
+            terms += len(w)
+    return terms / tot if tot else 0.0
+
+
+# -- word rarity ----------------------------------------------------------------------------
+
+# Prior: weight = log10(total / max(count, RARITY_FLOOR)) over wordsegment's web-scale English
+# unigram counts. "the" ~1.6, "network" ~3.7, "congestion" ~5.4; any word rarer than 1e4 (or
+# unknown, such as "cwnd") ~8. A general-English fact, not fitted: agreeing on a rare technical
+# word is stronger evidence than agreeing on a common one.
+RARITY_FLOOR = 1e4
+
+
+@lru_cache(maxsize=1)
+def _unigrams() -> tuple[dict, float]:
+    import wordsegment
+
+    seg = wordsegment.Segmenter()  # the plain counts (``segmenter()`` boosts domain terms)
+    seg.load()
+    return seg.unigrams, float(seg.total)
+
+
+@lru_cache(maxsize=65536)
+def rarity(word: str) -> float:
+    """How informative agreeing on this word is (log10 inverse frequency, floored)."""
+    import math
+
+    uni, total = _unigrams()
+    return math.log10(total / max(uni.get(word.lower(), 0.0), RARITY_FLOOR))
+
+
+def stems_weighted(text: str, drop: frozenset = frozenset()) -> dict[str, float]:
+    """Content stems of a text (minus ``drop``), each with the rarity of its rarest word."""
+    out: dict[str, float] = {}
+    for w in words(text):
+        if w in STOPWORDS or len(w) < 2:
+            continue
+        s = stem(w)
+        if s in drop:
+            continue
+        out[s] = max(out.get(s, 0.0), rarity(w))
+    return out
+
+
+def weighted_recall(target: dict[str, float], have) -> float:
+    """Rarity-weighted share of ``target``'s stems found in ``have`` (nan when empty)."""
+    tot = sum(target.values())
+    return sum(v for k, v in target.items() if k in have) / tot if tot else float("nan")

@@ -1,0 +1,271 @@
+"""`mock-interview eval --calibrate`: refit everything the offline grader fits, from SAF train and
+the authored dev split only, and write ``interviewer/grading/params.json``.
+
+Test data (SAF ``unseen_answers``, the authored test split) is never read here. The same data
+gives a byte-identical file (a test runs the fit and compares). ``cross_validate`` repeats every
+selection inside leave-question-out folds and gives the figures the README quotes as "CV".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+
+import numpy as np
+
+from interviewer.bank import default_bank
+from interviewer.evaluation import datasets as ds
+from interviewer.evaluation.metrics import qwk, score_metrics
+from interviewer.grading import analysis as an
+from interviewer.grading import decide as dc
+from interviewer.grading import fit
+from interviewer.grading.grader import OfflineGrader, small_blas
+from interviewer.grading.rubric import Rubric
+
+ROBUST_STYLES = ("keyword_stuffing", "restating", "off_topic", "confident_wrong", "empty_idk")
+
+
+def saf_items(grader: OfflineGrader, split: str = "train", *, with_clauses: bool = False):
+    """Analysed SAF answers (reference rubrics; they have no red flags, so the clauses, which
+    only the red-flag and contradiction detectors read, are skipped unless asked for)."""
+    rows = ds.load_saf(split)
+    rubrics: dict[str, Rubric] = {}
+    for r in rows:
+        if r["question_id"] not in rubrics:
+            rubrics[r["question_id"]] = Rubric.from_reference(
+                r["question"], r["reference_answer"], r["question_id"]
+            )
+    items = [(rubrics[r["question_id"]], r["answer"]) for r in rows]
+    out = []
+    for r, (rd, rv, a) in zip(rows, grader.analyse_many(items, with_clauses=with_clauses),
+                              strict=True):  # fmt: skip
+        out.append({"id": r["id"], "qid": r["question_id"], "score": float(r["score"]),
+                    "answer": r["answer"], "feedback": r.get("feedback", ""),
+                    "rubric": rubrics[r["question_id"]], "rd": rd, "rv": rv, "analysis": a})  # fmt: skip
+    return out
+
+
+def authored_items(grader: OfflineGrader, split: str, bank=None):
+    """Analysed authored answers of one split, against their bank rubrics."""
+    bank = bank or default_bank()
+    rows = ds.load_authored(split, bank)
+    items = [(bank[r["question_id"]].rubric(), r["answer"]) for r in rows]
+    out = []
+    for r, (rubric, _), (rd, rv, a) in zip(rows, items, grader.analyse_many(items), strict=True):
+        out.append({"id": r["_where"], "qid": r["question_id"], "score": r["score"],
+                    "label": r["label"], "style": r["style"], "criteria": r.get("criteria", {}),
+                    "answer": r["answer"], "rubric": rubric, "rd": rd, "rv": rv,
+                    "analysis": a})  # fmt: skip
+    return out
+
+
+def paraphrase_pairs(grader: OfflineGrader, qids: list[str], bank=None) -> dict[str, list]:
+    """Key-point supervision from the bank's paraphrases, per question."""
+    bank = bank or default_bank()
+    out = {}
+    for qid in qids:
+        rd = an.prepare_rubric(bank[qid].rubric())
+        E = grader.rubric_encodings(rd)
+        with small_blas():
+            out[qid] = an.paraphrase_pairs(rd, E)
+    return out
+
+
+def _bank_fingerprint(bank, qids: list[str]) -> str:
+    data = json.dumps([bank[q].model_dump(include={"text", "key_points", "red_flags",
+                                                   "model_answer"}) for q in qids],
+                      sort_keys=True)  # fmt: skip
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def load_all(grader: OfflineGrader | None = None) -> dict:
+    """Everything the fit reads, analysed: SAF train, the authored dev split, paraphrase pairs."""
+    grader = grader or OfflineGrader()
+    bank = default_bank()
+    saf = saf_items(grader, "train")
+    dev = authored_items(grader, "dev", bank)
+    qids = sorted({it["qid"] for it in dev})
+    return {"saf": saf, "dev": dev, "pairs": paraphrase_pairs(grader, qids, bank),
+            "bank": _bank_fingerprint(bank, qids)}  # fmt: skip
+
+
+def build(data: dict) -> dict:
+    """The params from analysed data (deterministic)."""
+    pairs = [p for q in sorted(data["pairs"]) for p in data["pairs"][q]]
+    with small_blas():
+        params = fit.build_params(data["saf"], data["dev"], pairs)
+    params["meta"] = {
+        "data": {**ds.fingerprint(), "bank_dev_questions": data["bank"]},
+        "rows": {"saf_train": len(data["saf"]), "authored_dev": len(data["dev"])},
+        "command": "mock-interview eval --calibrate",
+    }
+    return params
+
+
+def calibrate(grader: OfflineGrader | None = None) -> tuple[str, dict]:
+    """(the params file's text, the analysed data) refitted from SAF train and authored dev."""
+    data = load_all(grader)
+    return fit.dump_params(build(data)), data
+
+
+# -- cross-validation (the "CV" figures) --------------------------------------------------------
+
+
+def _with(params: dict, **parts) -> dict:
+    p = json.loads(json.dumps(params))
+    p.update(parts)
+    return p
+
+
+def cross_validate(data: dict, params: dict) -> dict:
+    """Every fitted part refitted inside leave-question-out folds; figures on the held-out
+    questions. SAF train: 6 folds (the reference alpha re-selected inside each fold), and the
+    exemplar path (within-question folds). Authored dev: 5 folds (bank head, key-point model,
+    red-flag cap and criterion maps refitted)."""
+    saf, dev = data["saf"], data["dev"]
+    out: dict = {}
+    # SAF train, reference path
+    y = np.array([it["score"] for it in saf])
+    real = np.array([not it["analysis"].floor for it in saf])
+    pred = np.zeros(len(saf))
+    alphas = []
+    for tr, te in fit.group_folds([it["qid"] for it in saf]):
+        a_fold, _ = fit.choose_alpha([saf[i] for i in tr])
+        alphas.append(a_fold)
+        head = fit.fit_head([{"features": saf[i]["analysis"].features, "score": saf[i]["score"]}
+                             for i in tr if real[i]], dc.FEATURES_REFERENCE, a_fold)  # fmt: skip
+        p = _with(params, heads={**params["heads"], "reference": head})
+        for i in te:
+            it = saf[i]
+            pred[i] = dc.decide(it["rd"], it["rv"], it["analysis"], p).score
+    out["saf_train_loqo"] = {
+        "grader": score_metrics(y, pred),
+        "grader_real_answers": score_metrics(y[real], pred[real]),
+        "alphas_selected_in_folds": alphas,
+    }
+    # SAF train, exemplar path: exemplars of a held-out answer come from the other folds of its
+    # question; the head is fitted on rows of the other folds whose exemplars also exclude it.
+    fold = fit.exemplar_folds(saf)
+    ex_pred = pred.copy()
+    every = set(range(fit.EXEMPLAR_FOLDS))
+    for f in range(fit.EXEMPLAR_FOLDS):
+        tr_rows = fit.exemplar_rows(saf, pred, fold, lambda g, f=f: every - {f, g})
+        tr_rows = [r for r, g in zip(tr_rows, fold, strict=True) if r and g != f]
+        head = fit.fit_head(tr_rows, dc.FEATURES_EXEMPLAR, fit.ALPHA_EXEMPLAR)
+        te_rows = fit.exemplar_rows(saf, pred, fold, lambda g, f=f: every - {f})
+        for i, r in enumerate(te_rows):
+            if fold[i] == f and r is not None:
+                ex_pred[i] = dc.head_score(r["features"], head)
+    out["saf_train_exemplars"] = {"grader": score_metrics(y, ex_pred),
+                                  "grader_real_answers": score_metrics(y[real], ex_pred[real])}  # fmt: skip
+    # Authored dev, bank path
+    yd = np.array([it["score"] for it in dev])
+    pd_ = np.zeros(len(dev))
+    decisions: list = [None] * len(dev)
+    caps = []
+    for tr, te in fit.group_folds([it["qid"] for it in dev], 5):
+        tr_items = [dev[i] for i in tr]
+        tr_q = sorted({it["qid"] for it in tr_items})
+        p = _with(params)
+        p["heads"]["bank"] = fit.fit_head(
+            [{"features": it["analysis"].features, "score": it["score"]}
+             for it in fit.real(tr_items)], dc.FEATURES_BANK, fit.ALPHA_BANK)  # fmt: skip
+        p["points"] = fit.fit_point_model([x for q in tr_q for x in data["pairs"][q]])
+        p["rf_cap_at"] = fit.choose_rf_cap(tr_items)
+        caps.append(p["rf_cap_at"])
+        p["criteria"] = fit.fit_criteria(fit.criteria_rows(tr_items, p))
+        for i in te:
+            it = dev[i]
+            decisions[i] = dc.decide(it["rd"], it["rv"], it["analysis"], p)
+            pd_[i] = decisions[i].score
+    out["authored_dev_loqo"] = {
+        "grader": score_metrics(yd, pd_),
+        "rf_cap_at_selected_in_folds": caps,
+        "by_style": by_style(dev, pd_),
+        "criteria": criteria_agreement(dev, [d.criteria for d in decisions]),
+    }
+    return out
+
+
+def by_style(items: list[dict], pred) -> dict:
+    """Per authored style: mean label and score, the largest score, the share at most 0.20."""
+    groups = defaultdict(list)
+    for it, v in zip(items, pred, strict=True):
+        groups[it["style"]].append((it["score"], float(v)))
+    return {
+        s: {
+            "n": len(v),
+            "label_mean": round(float(np.mean([a for a, _ in v])), 3),
+            "mean": round(float(np.mean([b for _, b in v])), 3),
+            "max": round(float(np.max([b for _, b in v])), 3),
+            "share_le_0.20": round(float(np.mean([b <= 0.2 for _, b in v])), 3),
+        }
+        for s, v in sorted(groups.items())
+    }
+
+
+def criteria_agreement(items: list[dict], predicted: list[dict]) -> dict:
+    """Per criterion, against the authored criterion labels (a criterion not labelled on a row
+    takes the overall label, LABELLING.md): exact, within one, MAE, Spearman; and the same on
+    the rows where the criterion's label differs from the overall one."""
+    from scipy.stats import spearmanr
+
+    out = {}
+    for c in dc.CRITERIA:
+        lab = np.array([fit.criterion_labels(it)[c] for it in items], float)
+        pr = np.array([p[c] for p in predicted], float)
+        differs = np.array([c in it.get("criteria", {}) for it in items])
+        row = {
+            "n": len(lab),
+            "exact": round(float((lab == pr).mean()), 3),
+            "within_1": round(float((np.abs(lab - pr) <= 1).mean()), 3),
+            "mae": round(float(np.abs(lab - pr).mean()), 3),
+            "spearman": round(float(spearmanr(lab, pr)[0]), 3) if pr.std() > 0 else None,
+            "qwk": round(qwk([int(x) for x in lab], [int(x) for x in pr]), 3),
+            "rows_labelled_apart": int(differs.sum()),
+        }
+        if differs.any():
+            row["mae_where_labelled_apart"] = round(float(np.abs(lab - pr)[differs].mean()), 3)
+            row["exact_where_labelled_apart"] = round(float((lab == pr)[differs].mean()), 3)
+        out[c] = row
+    return out
+
+
+def cv_markdown(cv: dict) -> str:
+    """The cross-validation figures as Markdown (evals/reports/calibration.md)."""
+
+    def row(name, m):
+        return (f"| {name} | {m['pearson']} | {m['spearman']} | {m['mae']} | {m['macro_f1']} | "
+                f"{m['n']} |")  # fmt: skip
+
+    s, e, d = cv["saf_train_loqo"], cv["saf_train_exemplars"], cv["authored_dev_loqo"]
+    lines = [
+        "# Calibration: leave-question-out cross-validation",
+        "",
+        "Written by `mock-interview eval --calibrate`. Every fitted part is refitted on the other "
+        "questions of each fold, with every selection repeated inside the fold; figures are on "
+        "the held-out questions. Only SAF train and the authored dev split are read.",
+        "",
+        "| | Pearson | Spearman | MAE (0-1) | macro-F1 | n |",
+        "|---|---|---|---|---|---|",
+        row("SAF train, reference path (6 folds by question)", s["grader"]),
+        row("SAF train, real answers only", s["grader_real_answers"]),
+        row("SAF train, graded exemplars (5 folds within each question)", e["grader"]),
+        row("authored dev, bank path (5 folds by question)", d["grader"]),
+        "",
+        f"Reference alpha selected inside the SAF folds: {s['alphas_selected_in_folds']}; "
+        f"red-flag cap selected inside the dev folds: {d['rf_cap_at_selected_in_folds']}.",
+        "",
+        "| authored dev style | n | label mean | score mean | max | share <= 0.20 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for st, v in d["by_style"].items():
+        lines.append(f"| {st} | {v['n']} | {v['label_mean']} | {v['mean']} | {v['max']} | "
+                     f"{v['share_le_0.20']:.0%} |")  # fmt: skip
+    lines += ["", "| criterion (dev) | QWK | exact | MAE | labelled apart | exact there |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    for c, v in d["criteria"].items():
+        lines.append(f"| {c} | {v['qwk']} | {v['exact']} | {v['mae']} | "
+                     f"{v['rows_labelled_apart']} | {v.get('exact_where_labelled_apart', '-')} |")  # fmt: skip
+    return "\n".join(lines) + "\n"

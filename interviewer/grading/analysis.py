@@ -1,0 +1,425 @@
+"""What the grader measures about one answer: named steps, pure functions over numpy arrays.
+
+1. ``prepare_answer``  normalise, split into sentences, drop the sentences addressed to the grader.
+2. ``floor_reason``    empty, "I don't know", placeholder, gibberish: 0 whatever they resemble.
+3. (the grader)        ONE embedding call per answer batch: every answer's sentences and the
+                       clauses of its compound sentences (``answer_texts``).
+4. ``point_signals``   per key point: sentence similarity, token recall, lexical recall.
+5. ``analyse``         whole-answer features, lifted by what the question itself earns when
+                       graded as an answer (``question_baseline``), and the detectors' inputs
+                       (red-flag evidence per clause, contradictions, keyword lists).
+
+A rubric is prepared once (``RubricData``: its texts) and its vectors computed once
+(``RubricVectors``); both are cached by the grader.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from interviewer.grading import detectors as det
+from interviewer.grading import rubric as rb
+from interviewer.grading import text as tu
+from interviewer.grading.encoder import DIM, Encoded
+
+Encodings = Mapping[str, Encoded]
+
+# -- the rubric ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """One key point: the texts that count as stating it (the point, then its paraphrases)."""
+
+    id: str
+    texts: tuple[str, ...]
+    weight: float
+    criterion: str = "depth"
+
+
+@dataclass(frozen=True)
+class RubricData:
+    """Everything textual the grader derives from a rubric, once."""
+
+    kind: str  # "bank" (key points with paraphrases or red flags) | "reference"
+    question: str
+    points: tuple[Point, ...]
+    reference: str
+    reference_units: tuple[str, ...]
+    red_flags: tuple[str, ...]
+    need: int | None  # how many points the question asks for (None: all)
+    own_story: bool
+    question_sentences: tuple[str, ...]
+    correct: tuple[str, ...]  # every correct statement, clause and sentence level
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.array([p.weight for p in self.points], float)
+
+    def texts(self) -> list[str]:
+        """Every rubric text that is embedded (once per rubric)."""
+        tok = self.token_texts()
+        rest = [self.question, *self.red_flags, *self.correct]
+        return list(dict.fromkeys(tok + [t for t in rest if t]))
+
+    def token_texts(self) -> list[str]:
+        """The rubric texts whose content-token vectors are read (the others need only their
+        sentence vector): the key points' texts, the reference's units, the question's
+        sentences."""
+        ref = list(self.reference_units) or [self.reference or self.question]
+        out = [*self.question_sentences, *ref, *(t for p in self.points for t in p.texts)]
+        return list(dict.fromkeys(t for t in out if t))
+
+
+def rubric_kind(rubric: rb.Rubric) -> str:
+    """A bank rubric has paraphrases or red flags; a bare reference (or list of points) not."""
+    if rubric.red_flags or any(kp.paraphrases for kp in rubric.key_points):
+        return "bank"
+    return "reference"
+
+
+def prepare_rubric(rubric: rb.Rubric) -> RubricData:
+    """The rubric's texts as the analysis reads them."""
+    kind = rubric_kind(rubric)
+    points = tuple(
+        Point(kp.id, tuple(dict.fromkeys([kp.point, *kp.paraphrases])), float(kp.weight),
+              kp.criterion)
+        for kp in rubric.key_points
+    )  # fmt: skip
+    reference = rubric.model_answer or ""
+    units = tuple(rb.reference_units(reference)) if reference.strip() else ()
+    q_sents = tuple(prepare_answer(rubric.question)[0]) or (rubric.question,)
+    correct = list(dict.fromkeys([t for p in points for t in p.texts] + list(units)))
+    correct = list(dict.fromkeys(correct + [c for t in correct for c in tu.clauses(t) if c != t]))
+    return RubricData(
+        kind=kind,
+        question=rubric.question,
+        points=points,
+        reference=reference,
+        reference_units=units,
+        red_flags=tuple(rubric.red_flags),
+        need=rb.needed_points(rubric.question) if kind == "reference" else None,
+        own_story=rubric.own_story,
+        question_sentences=q_sents,
+        correct=tuple(correct),
+    )
+
+
+# -- the answer ------------------------------------------------------------------------------
+
+
+def prepare_answer(answer: str) -> tuple[list[str], list[str]]:
+    """The sentences to grade and the sentences addressed to the grader (dropped)."""
+    content: list[str] = []
+    injected: list[str] = []
+    for s in tu.sentences(tu.normalise(answer)):
+        (injected if tu.is_injection(s) else content).append(s)
+    return content, injected
+
+
+def floor_reason(content: list[str], injected: list[str]) -> str | None:
+    """Why the answer gets 0 whatever it resembles (None: it is graded)."""
+    text = " ".join(content)
+    n = len(tu.words(text))
+    if not content or n == 0:
+        return rb.FLAG_NO_ANSWER if not injected else rb.FLAG_ONLY_INJECTION
+    if tu.is_non_answer(text):
+        return rb.FLAG_IDK
+    if n >= 4 and tu.gibberish_share(text) > 0.5:
+        return rb.FLAG_GIBBERISH
+    return None
+
+
+def answer_units(content: list[str]) -> list[str]:
+    """The units red flags and contradictions are read from: the clauses of every compound
+    sentence, then every sentence (a wrong claim sharing a sentence with a right one is only
+    visible clause by clause)."""
+    cl = [tu.clauses(s) for s in content]
+    return list(dict.fromkeys([c for cs in cl for c in cs] + list(content)))
+
+
+def answer_texts(content: list[str], with_clauses: bool = True) -> dict[str, bool]:
+    """What one answer needs embedded, each with whether its token vectors are read: its
+    sentences (yes) and, for the detectors, the clauses of its compound sentences (no)."""
+    out = dict.fromkeys(content, True)
+    if with_clauses:
+        for u in answer_units(content):
+            out.setdefault(u, False)
+    return out
+
+
+# -- rubric vectors (once per rubric) ---------------------------------------------------------
+
+
+@dataclass
+class PointIndex:
+    """The key points' texts, encoded and precomputed for the per-answer signals."""
+
+    V: np.ndarray  # (texts, 384) sentence vectors of every point text, point by point
+    cols: list[np.ndarray]  # per point: its texts' rows in V
+    tok: np.ndarray  # content-token vectors of every point text, text by text
+    tok_w: np.ndarray
+    starts: np.ndarray  # per text: its first row in ``tok`` (texts without tokens: -1)
+    targets: list[list[dict]]  # per point, per text: rarity-weighted stems (question's left out)
+
+
+def point_index(rd: RubricData, points: tuple[Point, ...], E: Encodings) -> PointIndex:
+    texts = [t for p in points for t in p.texts]
+    cols, i = [], 0
+    for p in points:
+        cols.append(np.arange(i, i + len(p.texts)))
+        i += len(p.texts)
+    encs = [E[t] for t in texts]
+    tok, w = _stack_tokens(encs)
+    starts, pos = [], 0
+    for e in encs:
+        starts.append(pos if len(e.tok) else -1)
+        pos += len(e.tok)
+    q_stems = tu.content_stems(rd.question)
+    # A point made only of the question's words is judged on all its words.
+    targets = [[tu.stems_weighted(t, q_stems) or tu.stems_weighted(t) for t in p.texts]
+               for p in points]  # fmt: skip
+    V = np.stack([e.vec for e in encs]) if encs else np.zeros((0, DIM), np.float32)
+    return PointIndex(V, cols, tok, w, np.array(starts, int), targets)
+
+
+@dataclass
+class RubricVectors:
+    """The rubric's encodings and what the question itself earns as an answer."""
+
+    points: PointIndex
+    ref_vec: np.ndarray  # the reference as one vector (length-weighted mean of its units)
+    ref_tok: np.ndarray
+    ref_w: np.ndarray
+    ref_target: dict  # the reference's rarity-weighted stems, the question's left out
+    q_vec: np.ndarray  # the question as one text
+    flags: np.ndarray  # (f, 384) red-flag vectors
+    flag_fix: list[str]  # per red flag: the key point nearest to it (its correction)
+    correct: np.ndarray  # (c, 384) every correct statement
+    baseline: dict = field(default_factory=dict)
+
+    def point_vectors(self, k: int) -> np.ndarray:
+        """The sentence vectors of key point k's texts."""
+        return self.points.V[self.points.cols[k]]
+
+
+def _mean_vec(texts: list[str], E: Encodings) -> np.ndarray:
+    """Length-weighted mean of the texts' unit vectors, normalised (a document vector)."""
+    V = np.stack([E[t].vec for t in texts])
+    w = np.array([max(1, len(tu.words(t))) for t in texts], np.float32)
+    doc = (V * w[:, None]).sum(axis=0)
+    return doc / max(float(np.linalg.norm(doc)), 1e-12)
+
+
+def _stack_tokens(encs: list[Encoded]) -> tuple[np.ndarray, np.ndarray]:
+    if not encs:
+        return np.zeros((0, DIM), np.float32), np.zeros(0, np.float32)
+    return np.concatenate([e.tok for e in encs]), np.concatenate([e.tok_w for e in encs])
+
+
+def rubric_vectors(rd: RubricData, E: Encodings) -> RubricVectors:
+    """Everything per rubric the analysis of an answer reads (pure, from the encodings)."""
+    ref_texts = list(rd.reference_units) or [rd.reference or rd.question]
+    ref_tok, ref_w = _stack_tokens([E[t] for t in ref_texts])
+    F = np.stack([E[f].vec for f in rd.red_flags]) if rd.red_flags else np.zeros((0, DIM))
+    fix: list[str] = []
+    if rd.red_flags and rd.points:
+        P0 = np.stack([E[p.texts[0]].vec for p in rd.points])
+        fix = [rd.points[int(j)].texts[0] for j in (F @ P0.T).argmax(axis=1)]
+    rv = RubricVectors(
+        points=point_index(rd, rd.points, E),
+        ref_vec=_mean_vec(ref_texts, E),
+        ref_tok=ref_tok,
+        ref_w=ref_w,
+        ref_target=tu.stems_weighted(rd.reference, tu.content_stems(rd.question)),
+        q_vec=E[rd.question].vec,
+        flags=F,
+        flag_fix=fix,
+        correct=np.stack([E[t].vec for t in rd.correct]) if rd.correct else np.zeros((0, DIM)),
+    )
+    rv.baseline = baseline(rd, rv, E)
+    return rv
+
+
+def baseline(rd: RubricData, rv: RubricVectors, E: Encodings) -> dict:
+    """What the question itself earns when graded as the answer (every signal is lifted by it)."""
+    q = list(rd.question_sentences)
+    sem, tok, lex, _ = point_signals(rd, rv, q, E)
+    return {"sem": sem, "tok": tok, "lex": lex, **whole_signals(rd, rv, q, E)}
+
+
+# -- signals ---------------------------------------------------------------------------------
+
+
+def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Encodings):
+    """Per key point: the best sentence similarity over its texts, the best token recall
+    (BERTScore-style: the rarity-weighted mean over a text's content tokens of their best cosine
+    with any content token of the answer), the best lexical recall (rarity-weighted, the
+    question's own words left out), and the index of the best-matching sentence."""
+    pi = rv.points
+    S = np.stack([E[s].vec for s in content])
+    A_tok, _ = _stack_tokens([E[s] for s in content])
+    sims_all = S @ pi.V.T
+    n_texts = len(pi.starts)
+    recall = np.zeros(n_texts)
+    if len(A_tok) and len(pi.tok):
+        best_tok = (pi.tok @ A_tok.T).max(axis=1)
+        has = pi.starts >= 0
+        idx = pi.starts[has]
+        num = np.add.reduceat(best_tok * pi.tok_w, idx)
+        den = np.add.reduceat(pi.tok_w, idx)
+        recall[has] = num / den
+    ans_stems = tu.content_stems(" ".join(content))
+    sem, tok, lex, best = [], [], [], []
+    for cols, targets in zip(pi.cols, pi.targets, strict=True):
+        sims = sims_all[:, cols]
+        i, j = np.unravel_index(int(sims.argmax()), sims.shape)
+        sem.append(float(sims[i, j]))
+        best.append(int(i))
+        tok.append(float(recall[cols].max()))
+        lx = [r for r in (tu.weighted_recall(t, ans_stems) for t in targets) if not math.isnan(r)]
+        lex.append(max(lx) if lx else 0.0)
+    return np.array(sem), np.array(tok), np.array(lex), best
+
+
+def whole_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Encodings) -> dict:
+    """Whole-answer signals against the whole reference."""
+    doc = _mean_vec(content, E)
+    A_tok, A_w = _stack_tokens([E[s] for s in content])
+    out = {"doc_ref": float(doc @ rv.ref_vec), "doc_q": float(doc @ rv.q_vec)}
+    if len(A_tok) and len(rv.ref_tok):
+        M = rv.ref_tok @ A_tok.T
+        out["bs_recall"] = float((M.max(1) * rv.ref_w).sum() / rv.ref_w.sum())
+        out["bs_prec"] = float((M.max(0) * A_w).sum() / A_w.sum())
+    else:
+        out["bs_recall"] = out["bs_prec"] = 0.0
+    have = tu.content_stems(" ".join(content))
+    out["lex_ref_recall"] = tu.weighted_recall(rv.ref_target, have) if rv.ref_target else 0.0
+    return out
+
+
+def _topk_mean(x: np.ndarray, k: int) -> float:
+    return float(np.sort(x)[::-1][: max(1, min(k, len(x)))].mean())
+
+
+# Restating, as a head feature: a sentence close to the question (cosine above this) that adds
+# fewer than half of RESTATE_NOVEL content words of its own. Priors of the earlier grader.
+RESTATE_SENTENCE_SIM = 0.6
+RESTATE_NOVEL = 3
+# Stuffing, as a head feature: the stop-word share under STUFFING_SW, over a 0.15 ramp
+# (sentences sit near 0.4, lists near 0.1). Prior of the earlier grader.
+STUFFING_SW = 0.22
+
+
+@dataclass
+class Analysis:
+    """Everything measured about one answer (no decision yet)."""
+
+    content: list[str]
+    injected: list[str]
+    floor: str | None
+    features: dict = field(default_factory=dict)
+    signals: dict = field(default_factory=dict)  # per point: sem, tok, lex (lifted), best
+    units: list[str] = field(default_factory=list)
+    unit_vecs: np.ndarray | None = None
+    rf_evidence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rf_unit: list[str] = field(default_factory=list)  # per red flag: the unit that said it
+    contradictions: list = field(default_factory=list)
+    doc_vec: np.ndarray | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.content)
+
+
+def analyse(
+    rd: RubricData,
+    rv: RubricVectors,
+    content: list[str],
+    injected: list[str],
+    E: Encodings,
+    with_clauses: bool = True,
+) -> Analysis:
+    """All measurements of one answer, from its encodings (pure)."""
+    fl = floor_reason(content, injected)
+    if fl:
+        return Analysis(content, injected, fl)
+    base = rv.baseline
+    sem, tok, lex, best = point_signals(rd, rv, content, E)
+    sig = {"sem": sem - base["sem"], "tok": tok - base["tok"], "lex": lex, "best": best}
+    w = rd.weights
+    k = rd.need or len(rd.points)
+    f: dict[str, float] = {}
+    for name, x in (("dsem", sig["sem"]), ("dtok", sig["tok"]), ("plex", lex)):
+        f[f"{name}_wmean"] = float((w * x).sum() / w.sum())
+        f[f"{name}_topk"] = _topk_mean(x, k)
+    whole = whole_signals(rd, rv, content, E)
+    for name in ("doc_ref", "bs_recall", "bs_prec"):
+        f[f"{name}_d"] = float(whole[name] - base[name])
+    f["lex_ref_recall"] = whole["lex_ref_recall"]
+    f["doc_ref"], f["doc_q"] = whole["doc_ref"], whole["doc_q"]
+    text = " ".join(content)
+    f["stuffing"] = float(np.clip((STUFFING_SW - tu.stopword_share(text)) / 0.15, 0, 1))
+    S = np.stack([E[s].vec for s in content])
+    q_stems = tu.content_stems(rd.question)
+    q_sim = S @ rv.q_vec
+    novel = np.array(
+        [min(1.0, len(tu.content_stems(s) - q_stems) / RESTATE_NOVEL) for s in content]
+    )
+    f["restating"] = float(((q_sim > RESTATE_SENTENCE_SIM) & (novel < 0.5)).mean())
+    f["keyword_list"] = tu.keyword_list_share(text)
+    units = answer_units(content) if with_clauses else list(content)
+    U = np.stack([E[u].vec for u in units])
+    ev, arg = det.red_flag_evidence(units, U, rv.flags, list(rd.red_flags), rv.correct)
+    f["rf_evidence"] = det.red_flag_total(ev)
+    con = det.contradictions(units, U, list(rd.correct), rv.correct,
+                             det.compared_items(rd.question))  # fmt: skip
+    f["contradiction"] = float(bool(con))
+    return Analysis(
+        content,
+        injected,
+        None,
+        features=f,
+        signals=sig,
+        units=units,
+        unit_vecs=U,
+        rf_evidence=ev,
+        rf_unit=[units[int(i)] for i in arg],
+        contradictions=con,
+        doc_vec=_mean_vec(content, E),
+    )
+
+
+def answer_vector(content: list[str], E: Encodings) -> np.ndarray:
+    """An answer's document vector (for graded exemplars); zeros for an empty answer."""
+    return _mean_vec(content, E) if content else np.zeros(DIM, np.float32)
+
+
+# -- supervision for the key-point model -----------------------------------------------------
+
+
+def paraphrase_pairs(rd: RubricData, E: Encodings) -> list[tuple[dict, int]]:
+    """Each paraphrase, taken as a one-sentence answer and graded against the rubric with itself
+    removed, states its own point (1) and no other (0): (signals of one point, label) pairs.
+    The encodings must hold the rubric's texts."""
+    rv = rubric_vectors(rd, E)
+    out = []
+    for i, p in enumerate(rd.points):
+        if len(p.texts) < 2:
+            continue
+        for t in p.texts:
+            pts = list(rd.points)
+            pts[i] = replace(p, texts=tuple(x for x in p.texts if x != t))
+            mod = replace(rd, points=tuple(pts))
+            mv = replace(rv, points=point_index(mod, mod.points, E))
+            q = list(mod.question_sentences)
+            b_sem, b_tok, _, _ = point_signals(mod, mv, q, E)
+            sem, tok, lex, _ = point_signals(mod, mv, [t], E)
+            sig = {"sem": sem - b_sem, "tok": tok - b_tok, "lex": lex}
+            for j in range(len(pts)):
+                out.append(({k: float(v[j]) for k, v in sig.items()}, int(j == i)))
+    return out

@@ -1,0 +1,127 @@
+"""Copy detection: how much of an answer is a verbatim copy of its own rubric.
+
+A candidate who pastes the rubric's key points (or their paraphrases) or the model answer covers
+every point and scores 100, yet has shown nothing. Similarity cannot tell a paste from a good
+answer; verbatim overlap can: an answer in the candidate's own words shares few runs of four
+content-bearing words with the rubric, a paste shares nearly all of them.
+
+The measure is shingled n-gram containment (Broder): the share of the answer's words that sit
+inside a run of ``n`` consecutive words (``n`` = 4 by default) also found in a source text.
+Sources shorter than ``n`` words (a terse key point) count as one shingle of their own length
+when they have at least ``MIN_SHINGLE`` words. Runs made only of stop words ("it is in the")
+never count. Case, accents of width, punctuation and zero-width characters are ignored, so a
+paste cannot hide behind them.
+
+Pure and cheap (no model): ``copy_share(answer, rubric)`` is about 0.1 ms for a typical answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from interviewer.grading import text as tu
+
+SHINGLE = 4  # words per shingle
+MIN_SHINGLE = 3  # a source shorter than this is too generic to count as copied
+# Suggested use in the grader (see ``penalise``): from FLAG_AT on, the answer is flagged and
+# its overall score keeps only the share that is not copied. On the 315 labelled answers, the
+# most any genuine answer shares verbatim is 0.50 (a terse correct one; experts at most 0.43,
+# 0.23 on average); a paste of the key points or of the model answer shares 0.99-1.0.
+FLAG_AT = 0.6
+FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim)"
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class CopyShare:
+    """How much of an answer is copied, from what (each a share of the answer's words, 0-1)."""
+
+    key_points: float  # from the key points and their paraphrases
+    model_answer: float  # from the model answer
+    share: float  # from either (the words covered by one or the other, counted once)
+    words: int  # words in the answer
+
+    @property
+    def source(self) -> str:
+        """What most of the copy came from."""
+        return "key points" if self.key_points >= self.model_answer else "model answer"
+
+    @property
+    def copied(self) -> bool:
+        """Whether the answer is mostly a copy (``share >= FLAG_AT``)."""
+        return self.share >= FLAG_AT
+
+
+def words(text: str) -> list[str]:
+    """The text's words, case-folded, width-normalised, with invisible characters removed."""
+    text = unicodedata.normalize("NFKC", tu.INVISIBLE.sub("", text or "")).casefold()
+    return _WORD.findall(text)
+
+
+def _shingles(sources: Iterable[str], n: int) -> dict[int, set[tuple[str, ...]]]:
+    """Shingles of the sources by length: ``n``-word runs, and whole short sources."""
+    out: dict[int, set[tuple[str, ...]]] = {}
+    for source in sources:
+        toks = words(source)
+        if len(toks) < MIN_SHINGLE:
+            continue
+        k = min(n, len(toks))
+        bucket = out.setdefault(k, set())
+        for i in range(len(toks) - k + 1):
+            gram = tuple(toks[i : i + k])
+            if not all(t in tu.STOPWORDS for t in gram):
+                bucket.add(gram)
+    return out
+
+
+def _covered(answer: list[str], shingles: dict[int, set[tuple[str, ...]]]) -> list[bool]:
+    covered = [False] * len(answer)
+    for k, grams in shingles.items():
+        for i in range(len(answer) - k + 1):
+            if tuple(answer[i : i + k]) in grams:
+                for j in range(i, i + k):
+                    covered[j] = True
+    return covered
+
+
+def containment(answer: str, sources: Iterable[str], n: int = SHINGLE) -> float:
+    """Share of the answer's words inside an ``n``-word run found verbatim in ``sources``."""
+    toks = words(answer)
+    if not toks:
+        return 0.0
+    return sum(_covered(toks, _shingles(sources, n))) / len(toks)
+
+
+def copy_share(answer: str, rubric, n: int = SHINGLE) -> CopyShare:
+    """How much of ``answer`` is copied from ``rubric`` (an ``interviewer.grading.rubric.Rubric``
+    or anything with ``variants()`` and ``model_answer``): its key points and paraphrases, its
+    model answer, and both together."""
+    toks = words(answer)
+    if not toks:
+        return CopyShare(0.0, 0.0, 0.0, 0)
+    by_points = _covered(toks, _shingles(rubric.variants(), n))
+    by_model = _covered(toks, _shingles([rubric.model_answer or ""], n))
+    total = len(toks)
+    return CopyShare(
+        key_points=round(sum(by_points) / total, 4),
+        model_answer=round(sum(by_model) / total, 4),
+        share=round(sum(a or b for a, b in zip(by_points, by_model, strict=True)) / total, 4),
+        words=total,
+    )
+
+
+def penalise(overall: int, copy: CopyShare) -> tuple[int, str | None]:
+    """The suggested penalty: from ``FLAG_AT`` on, the overall score keeps only the share of the
+    answer that is not copied (a 95% paste of a 100 answer gets 5) and a flag says so; below it,
+    the score stands."""
+    if not copy.copied:
+        return overall, None
+    flag = f"{FLAG_COPIED} ({round(copy.share * 100)}% verbatim, mostly the {copy.source})"
+    return max(0, round(overall * (1 - copy.share))), flag
+
+
+__all__ = ["FLAG_AT", "FLAG_COPIED", "CopyShare", "containment", "copy_share", "penalise"]

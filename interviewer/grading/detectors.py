@@ -1,0 +1,207 @@
+"""Detectors: answer forms and wrong claims that similarity alone cannot see.
+
+Pure functions of texts and unit vectors. Which detector caps the score, and where, is decided
+in ``decide``; the constants here are priors (not fitted), each with its reason. The one fitted
+threshold, the red-flag evidence at which the score is capped (``rf_cap_at``), lives in
+``params.json`` (see ``fit.choose_rf_cap``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from interviewer.grading import text as tu
+
+# -- red flags ------------------------------------------------------------------------------
+
+# evidence(u, f) = [sim(u, f) - max_c sim(u, c)] + RF_SIM_WEIGHT * (sim(u, f) - RF_SIM_CENTRE)
+# for an answer unit u (clause or sentence), a wrong claim f and every correct statement c.
+RF_SIM_CENTRE = 0.70  # the earlier grader's similarity cut for "states the flag"
+# A unit both near the flag and nearer it than to anything correct counts most (exploration on
+# dev, separately encoded clauses: margin alone caught 12/27 confident-wrong answers with no
+# honest false positive, margin + 0.5 x similarity 17/27).
+RF_SIM_WEIGHT = 0.5
+RF_FLOOR = 0.05  # per-flag evidence below this is the noise of near-topic clauses of honest answers
+RF_HIT = 0.10  # from here a flag is reported by name (claim, the clause that said it)
+NEGATED_PENALTY = 1.0  # a negated unit never states a non-negated claim
+
+
+def red_flag_evidence(
+    units: list[str], U: np.ndarray, F: np.ndarray, flags: list[str], C: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per red flag: the evidence that some unit states it, and which unit (index)."""
+    if len(flags) == 0 or len(U) == 0:
+        return np.zeros(len(flags)), np.zeros(len(flags), int)
+    sf = U @ F.T
+    sc = (U @ C.T).max(axis=1) if len(C) else np.full(len(U), -1.0)
+    e = (sf - sc[:, None]) + RF_SIM_WEIGHT * (sf - RF_SIM_CENTRE)
+    neg_u = np.array([tu.negated_main(t) for t in units])
+    neg_f = np.array([tu.negated_main(f) for f in flags])
+    e[neg_u[:, None] & ~neg_f[None, :]] -= NEGATED_PENALTY
+    return e.max(axis=0), e.argmax(axis=0)
+
+
+def red_flag_total(evidence: np.ndarray) -> float:
+    """The answer's red-flag evidence: the sum over flags of what passes ``RF_FLOOR``."""
+    return float(np.clip(np.asarray(evidence) - RF_FLOOR, 0, None).sum()) if len(evidence) else 0.0
+
+
+# -- contradictions -------------------------------------------------------------------------
+
+# Antonym pairs of direction words: a general-English prior, not read from any data set.
+ANTONYMS = [
+    ("increase", "decrease"), ("increase", "reduce"), ("increase", "lower"), ("grow", "shrink"),
+    ("higher", "lower"), ("more", "less"), ("more", "fewer"), ("larger", "smaller"),
+    ("bigger", "smaller"), ("faster", "slower"), ("before", "after"), ("parallel", "sequential"),
+    ("parallel", "sequentially"), ("independent", "dependent"), ("always", "never"),
+    ("add", "remove"), ("maximum", "minimum"), ("maximize", "minimize"), ("maximise", "minimise"),
+    ("overfit", "underfit"), ("overfitting", "underfitting"), ("supervised", "unsupervised"),
+    ("row", "column"), ("sparse", "dense"), ("synchronous", "asynchronous"),
+    ("stateful", "stateless"), ("online", "offline"), ("upper", "lower"), ("inner", "outer"),
+    ("multiply", "divide"), ("multiplied", "divided"), ("high", "low"), ("large", "small"),
+    ("longer", "shorter"), ("wider", "narrower"), ("static", "dynamic"),
+    ("raise", "lower"), ("cheaper", "expensive"), ("early", "late"), ("earlier", "later"),
+]  # fmt: skip
+# A unit must match a correct statement this closely before its direction words are compared
+# (at 0.75 the check fired on three full-mark SAF train answers)...
+CONTRA_SIM = 0.80
+CONTRA_MARGIN = 0.05  # ... and that statement must clearly be its best match
+
+
+def _norm(word: str) -> str:
+    """Stem, then a trailing "e" dropped, so increase/increases/increased/increasing agree."""
+    s = tu.stem(word)
+    return s[:-1] if s.endswith("e") and len(s) > 3 else s
+
+
+@lru_cache(maxsize=1)
+def _antonym_stems() -> list[tuple[str, str]]:
+    return [(_norm(a), _norm(b)) for a, b in ANTONYMS]
+
+
+def _stems(text: str) -> frozenset:
+    return frozenset(_norm(w) for w in tu.words(text))
+
+
+def swapped_direction(said: str, correct: str) -> tuple[str, str] | None:
+    """(word the correct text uses, its antonym that ``said`` uses instead), if any."""
+    s, c = _stems(said), _stems(correct)
+    for a, b in _antonym_stems():
+        for x, y in ((a, b), (b, a)):
+            if x in c and y not in c and y in s and x not in s:
+                return x, y
+    return None
+
+
+# Items a question asks to compare ("the difference between bagging and boosting", "L1 vs L2",
+# "compare MSE, RMSE and MAE"): saying X where the matching correct statement says Y swaps them.
+_COMPARE = re.compile(
+    r"\b(?:difference|differences)\s+between\s+(.+?)(?:[?.]|,\s*and\s+(?:how|when|why|what)"
+    r"|\s+and\s+(?:how|when|why|what)\b|$)"
+    r"|\bcompare\s+(.+?)(?:[?.:]|\s+for\b|$)|\b([\w/-]+)\s+(?:vs\.?|versus)\s+([\w/-]+)",
+    re.I,
+)
+
+
+@lru_cache(maxsize=4096)
+def compared_items(question: str) -> tuple[str, ...]:
+    """The single-word items the question contrasts (lowercased), if any."""
+    items: list[str] = []
+    for m in _COMPARE.finditer(question):
+        span = " ".join(g for g in m.groups() if g)
+        for piece in re.split(r",\s*|\s+and\s+|\s+or\s+|\s+vs\.?\s+|\s+versus\s+", span):
+            w = [x for x in tu.words(piece) if x not in tu.STOPWORDS]
+            if w:
+                items.append(w[0])
+    items = list(dict.fromkeys(items))
+    return tuple(items) if len(items) >= 2 else ()
+
+
+def swapped_item(said: str, correct: str, items: tuple[str, ...]) -> tuple[str, str] | None:
+    """(item the correct text names, the other item ``said`` names instead), if any."""
+    s, c = set(tu.words(said)), set(tu.words(correct))
+    for x in items:
+        for y in items:
+            if x != y and x in c and y not in c and y in s and x not in s:
+                return x, y
+    return None
+
+
+def contradictions(
+    units: list[str],
+    U: np.ndarray,
+    correct: list[str],
+    C: np.ndarray,
+    items: tuple[str, ...] = (),
+) -> list[tuple[str, str, tuple[str, str]]]:
+    """Units that closely match a correct statement but swap one of its direction words, or one
+    of the items the question compares: (unit, correct statement, (right, said))."""
+    out: list[tuple[str, str, tuple[str, str]]] = []
+    if len(U) == 0 or len(C) == 0:
+        return out
+    S = U @ C.T
+    for i, t in enumerate(units):
+        order = np.argsort(-S[i], kind="stable")
+        j = int(order[0])
+        if S[i, j] < CONTRA_SIM:
+            continue
+        if tu.negated(t) != tu.negated(correct[j]):
+            continue  # "not X" against "X": the red-flag negation rule handles that
+
+        def swap(k: int, t: str = t):
+            return swapped_direction(t, correct[k]) or (
+                swapped_item(t, correct[k], items) if items else None
+            )
+
+        sw = swap(j)
+        second = float(S[i, order[1]]) if len(order) > 1 else -1.0
+        if sw and (
+            S[i, j] - second >= CONTRA_MARGIN
+            or not any(
+                swap(k) is None and S[i, k] >= S[i, j] - CONTRA_MARGIN for k in order[1:4]
+            )
+        ):
+            out.append((t, correct[j], sw))
+    return out
+
+
+# -- answer forms ---------------------------------------------------------------------------
+
+# A list of terms: keyword_list_share (text.py) at or above this. On dev every keyword-stuffing
+# answer is >= 0.52 and every other answer <= 0.25; 0.40 sits in the gap.
+KEYWORD_LIST_AT = 0.40
+# Restating: the whole answer is about as close to the question as a paraphrase of it, closer
+# to the question than to the reference, uses almost none of the reference's own (non-question,
+# rarity-weighted) vocabulary, and is "the question repeated AT LENGTH" (the labelling guide):
+# at least twice the question's length. Cuts chosen by reading the dev split (restating answers
+# have doc_q 0.75-0.95 and reference-vocabulary recall 0.016-0.045); not cross-validated.
+RESTATE_DOC_Q = 0.70
+RESTATE_LEX = 0.05
+RESTATE_LENGTH = 2.0
+# Off-topic: far from both the question and the reference, and covering little (the earlier
+# grader's cuts, tuned on dev); a story question is judged against the question only.
+OFF_TOPIC_DOC = 0.33
+OFF_TOPIC_COVERAGE = 0.45
+OFF_TOPIC_STORY_DOC = 0.20
+
+
+def restates(features: dict, n_words: int, question_words: int) -> bool:
+    """The answer mostly restates the question, at length."""
+    return bool(
+        features["doc_q"] >= RESTATE_DOC_Q
+        and features["lex_ref_recall"] < RESTATE_LEX
+        and features["doc_q"] >= features["doc_ref"]
+        and n_words >= RESTATE_LENGTH * question_words
+    )
+
+
+def off_topic(features: dict, coverage: float, own_story: bool) -> bool:
+    """The answer as a whole is about something else and covers little."""
+    if own_story:
+        far = features["doc_q"] < OFF_TOPIC_STORY_DOC
+    else:
+        far = max(features["doc_ref"], features["doc_q"]) < OFF_TOPIC_DOC
+    return bool(far and coverage < OFF_TOPIC_COVERAGE)

@@ -1,0 +1,87 @@
+"""8. Feedback like a grader's: the verdict, what is wrong and why, then the most important
+missed point, each one sentence a candidate can act on."""
+
+from __future__ import annotations
+
+from interviewer.grading import rubric as rb
+from interviewer.grading import text as tu
+from interviewer.grading.analysis import RubricData
+from interviewer.grading.decide import Decision
+
+LEADS = {"correct": "Correct.", "partially_correct": "Partially correct.", "incorrect": "Incorrect."}
+
+
+def _short(s: str, n: int = 160) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _quote(s: str, n: int = 150) -> str:
+    return "\u201c" + _short(s.strip().rstrip("."), n) + "\u201d"
+
+
+def most_important_missed(rd: RubricData, d: Decision) -> int | None:
+    """The uncovered key point with the largest weight; ties go to a statement that is not a
+    note to graders ("may be rounded"), with more content words (up to 6: a reference fragment
+    such as "until a packet is lost" makes a poor comment), then to the one the answer came
+    least close to."""
+    missed = [i for i, c in enumerate(d.covered) if not c]
+    if not missed:
+        return None
+
+    def rank(i: int):
+        text = rd.points[i].texts[0]
+        return (rd.points[i].weight, not rb._META.search(text),
+                min(6, len(tu.content_stems(text))), -d.coverage[i])  # fmt: skip
+
+    return max(missed, key=rank)
+
+
+def wrong_because(claim: str, corrections: dict[str, str], correct: str = "") -> str:
+    """What is wrong with a stated claim, and why (the authored correction when there is one;
+    otherwise the key point nearest to the claim)."""
+    why = corrections.get(claim)
+    if why:
+        return why.rstrip(".") + "."
+    out = f'"{claim.rstrip(".")}" is a known mistake'
+    if correct:
+        out += f"; the point to make is {_quote(correct)}"
+    return out + "."
+
+
+def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=None) -> str:
+    """One verdict, then what is wrong (and why) and the most important missed point, and the
+    missing STAR part of a story."""
+    if d.floor and d.floor != "off-topic":
+        if d.floor == rb.FLAG_ONLY_INJECTION:
+            return "Incorrect. The response holds only instructions to the grader, no answer."
+        start = _quote(rd.points[0].texts[0]) if rd.points else "the question"
+        if d.floor == rb.FLAG_GIBBERISH:
+            return f"Incorrect. The response is not readable text; answer in sentences, starting with {start}."
+        return f"Incorrect. There is no answer to grade; start from the core point: {start}."
+    parts = [LEADS[rb.verdict_of(round(d.score, 2))]]
+    if d.off_topic and d.floor:
+        parts.append(f"The response answers a different question; address what was asked: {_short(rd.question, 140)}")
+        return " ".join(parts)
+    if d.red_flags:
+        top = d.red_flags[0]
+        parts.append("Wrong: " + wrong_because(top["claim"], corrections, top["correct"]))
+    i = most_important_missed(rd, d)
+    target = _quote(rd.points[i].texts[0]) if i is not None else ""
+    if "keyword_list" in d.capped_by:
+        parts.append("It lists terms without explaining them; explain in full sentences"
+                     + (f", starting with {target}." if target else "."))
+    elif "restates" in d.capped_by:
+        parts.append("It mostly restates the question; add the substance"
+                     + (f", starting with {target}." if target else "."))
+    elif i is not None:
+        if d.score >= rb.VERDICT_CUTS[0][1]:
+            parts.append(f"To be complete, also say {target}.")
+        else:
+            parts.append(f"Most important gap: {target}.")
+    elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags:
+        parts.append("It touches every key point; make each one concrete: say why it holds, "
+                     "the trade-off, and an example from your own work.")
+    if story is not None and story.missing:
+        parts.append(story.advice())
+    return " ".join(parts)

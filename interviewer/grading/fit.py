@@ -1,0 +1,302 @@
+"""Fitting the grader's parameters (deterministic: the same data gives a byte-identical file).
+
+Every fitted part, what it is fitted on, and how any choice inside is made:
+
+| part | fitted on | choice |
+|---|---|---|
+| reference head (ridge + isotonic) | SAF train | ridge alpha from ALPHA_GRID by leave-question-out MAE |
+| bank head (ridge + isotonic) | authored dev split | alpha = ALPHA_BANK (27 questions are too few to select on) |
+| key-point model (logistic) | the dev questions' paraphrases | - |
+| ``rf_cap_at`` | authored dev split | smallest grid value above the red-flag evidence of every honest (label >= 3) answer |
+| exemplar head (ridge + isotonic) | SAF train, exemplars from other folds of the same question | alpha = ALPHA_EXEMPLAR |
+| criterion maps (ridge) | authored dev split, criterion labels | alpha = CRIT_ALPHA |
+
+The data loading lives in ``interviewer.evaluation.calibrate``; these are pure functions of the
+analysed rows: dicts with ``qid``, ``score`` (0-1), ``analysis`` and, for the dev split,
+``label`` (1-5), ``criteria`` labels, ``rd``/``rv`` (the rubric's data and vectors).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from interviewer.grading import decide as dc
+from interviewer.grading import detectors as det
+from interviewer.grading import text as tu
+
+VERSION = 3
+ALPHA_GRID = (10.0, 100.0, 1000.0, 10000.0)
+ALPHA_BANK = 10.0
+ALPHA_EXEMPLAR = 10.0
+CRIT_ALPHA = 1.0
+CV_FOLDS = 6  # leave-question-out folds on SAF train (18 questions: 3 held out per fold)
+RF_CAP_GRID = tuple(round(0.05 * i, 2) for i in range(1, 21))  # 0.05 .. 1.00
+HONEST_LABEL = 3  # dev answers labelled >= 3 must never be capped by a red flag
+EXEMPLAR_FOLDS = 5  # within each question: an answer's exemplars come from the other folds
+
+
+# -- estimators ---------------------------------------------------------------------------------
+
+
+def ridge(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    """Ridge on standardised features, closed form; coefficients back on the raw scale."""
+    mu = X.mean(axis=0)
+    sd = X.std(axis=0) + 1e-9
+    Z = np.hstack([(X - mu) / sd, np.ones((len(X), 1))])
+    pen = alpha * np.diag([1.0] * X.shape[1] + [0.0])
+    beta = np.linalg.solve(Z.T @ Z + pen, Z.T @ y)
+    coef = beta[:-1] / sd
+    return coef, float(beta[-1] - coef @ mu)
+
+
+def isotonic(raw: np.ndarray, y: np.ndarray) -> dict:
+    """A monotone map from the ridge's raw score onto the 0-1 labels."""
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y)
+    return {"x": [float(v) for v in iso.X_thresholds_], "y": [float(v) for v in iso.y_thresholds_]}
+
+
+def fit_head(rows: list[dict], features: tuple[str, ...], alpha: float) -> dict:
+    """One head from rows {"features": dict, "score": float} (floored answers left out: they
+    get 0 by rule). A feature constant in the data (red flags on SAF) gets weight 0."""
+    X = np.array([[r["features"][k] for k in features] for r in rows], float)
+    y = np.array([r["score"] for r in rows], float)
+    keep = X.std(axis=0) > 0
+    coef = np.zeros(len(features))
+    c, b = ridge(X[:, keep], y, alpha)
+    coef[keep] = c
+    return {
+        "coef": {k: float(v) for k, v in zip(features, coef, strict=True)},
+        "intercept": b,
+        "isotonic": isotonic(X @ coef + b, y),
+        "n": len(rows),
+    }
+
+
+def fit_point_model(pairs: list[tuple[dict, int]]) -> dict:
+    """The key-point model: logistic regression of (sem, tok, lex) on paraphrase pairs."""
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[s["sem"], s["tok"], s["lex"]] for s, _ in pairs])
+    y = np.array([lab for _, lab in pairs])
+    m = LogisticRegression(C=1.0, class_weight="balanced").fit(X, y)
+    return {
+        "coef": dict(zip(("sem", "tok", "lex"), map(float, m.coef_[0]), strict=True)),
+        "intercept": float(m.intercept_[0]),
+        "pairs": len(pairs),
+        "positives": int(y.sum()),
+    }
+
+
+def group_folds(qids: list[str], n: int = CV_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Leave-question-out folds (sklearn GroupKFold: deterministic)."""
+    from sklearn.model_selection import GroupKFold
+
+    q = np.asarray(qids)
+    return list(GroupKFold(n_splits=n).split(np.zeros(len(q)), groups=q))
+
+
+# -- rows -----------------------------------------------------------------------------------------
+
+
+def _row(it: dict) -> dict:
+    return {"features": it["analysis"].features, "score": it["score"]}
+
+
+def real(items: list[dict]) -> list[dict]:
+    """The items no rule floors."""
+    return [it for it in items if not it["analysis"].floor]
+
+
+def _pearson(y, p) -> float:
+    y, p = np.asarray(y, float), np.asarray(p, float)
+    return float(np.corrcoef(y, p)[0, 1]) if p.std() > 0 and y.std() > 0 else float("nan")
+
+
+def loqo_scores(items: list[dict], alpha: float, features=dc.FEATURES_REFERENCE) -> np.ndarray:
+    """Head scores of every item from heads fitted on the other questions (floored: 0)."""
+    out = np.zeros(len(items))
+    for tr, te in group_folds([it["qid"] for it in items]):
+        head = fit_head([_row(items[i]) for i in tr if not items[i]["analysis"].floor], features,
+                        alpha)  # fmt: skip
+        for i in te:
+            an = items[i]["analysis"]
+            out[i] = 0.0 if an.floor else dc.head_score(an.features, head)
+    return out
+
+
+def choose_alpha(items: list[dict]) -> tuple[float, dict]:
+    """Reference head alpha: the lowest leave-question-out MAE over ALPHA_GRID (ties: larger)."""
+    y = np.array([it["score"] for it in items])
+    table = {}
+    for a in ALPHA_GRID:
+        pred = loqo_scores(items, a)
+        table[a] = {"mae": float(np.abs(y - pred).mean()), "pearson": _pearson(y, pred)}
+    best = min(ALPHA_GRID, key=lambda a: (round(table[a]["mae"], 4), -a))
+    return best, {str(a): m for a, m in table.items()}
+
+
+def choose_rf_cap(items: list[dict]) -> float:
+    """The smallest grid value above the red-flag evidence of every honest (label >= 3) answer."""
+    honest = [it["analysis"].features["rf_evidence"] for it in real(items)
+              if it["label"] >= HONEST_LABEL]  # fmt: skip
+    top = max(honest) if honest else 0.0
+    return next(t for t in RF_CAP_GRID if t > top)
+
+
+# -- exemplars ------------------------------------------------------------------------------------
+
+
+def exemplar_folds(items: list[dict], n: int = EXEMPLAR_FOLDS) -> np.ndarray:
+    """The fold of every answer within its question (order of appearance)."""
+    fold = np.zeros(len(items), int)
+    seen: dict[str, int] = {}
+    for i, it in enumerate(items):
+        fold[i] = seen.get(it["qid"], 0) % n
+        seen[it["qid"]] = seen.get(it["qid"], 0) + 1
+    return fold
+
+
+def exemplar_rows(items, ref_scores, fold, allowed) -> list[dict | None]:
+    """Exemplar features of every real answer, its exemplars drawn from the folds in
+    ``allowed(own_fold)`` of the same question (never the answer itself)."""
+    by_q: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        if not it["analysis"].floor:
+            by_q.setdefault(it["qid"], []).append(i)
+    rows: list[dict | None] = []
+    for i, it in enumerate(items):
+        if it["analysis"].floor:
+            rows.append(None)
+            continue
+        ok = allowed(fold[i])
+        ex = [j for j in by_q[it["qid"]] if j != i and fold[j] in ok]
+        if len(ex) < dc.MIN_EXAMPLES:
+            rows.append(None)
+            continue
+        V = np.stack([items[j]["analysis"].doc_vec for j in ex])
+        s = np.array([items[j]["score"] for j in ex], float)
+        f = dc.exemplar_features(it["analysis"].doc_vec, V, s)
+        f["ref_score"] = float(ref_scores[i])
+        rows.append({"features": f, "score": it["score"]})
+    return rows
+
+
+def fit_exemplar_head(items: list[dict], ref_scores: np.ndarray) -> dict:
+    """The exemplar head: each answer's exemplars come from the other folds of its question,
+    its reference-path score from heads that never saw the question."""
+    fold = exemplar_folds(items)
+    everything = set(range(EXEMPLAR_FOLDS))
+    rows = exemplar_rows(items, ref_scores, fold, lambda f: everything - {f})
+    return fit_head([r for r in rows if r], dc.FEATURES_EXEMPLAR, ALPHA_EXEMPLAR)
+
+
+# -- criteria -------------------------------------------------------------------------------------
+
+
+def criterion_labels(it: dict) -> dict[str, int]:
+    """A criterion's label: its own when the row gives one, else the overall label."""
+    return {c: int(it.get("criteria", {}).get(c, it["label"])) for c in dc.CRITERIA}
+
+
+def criteria_rows(items: list[dict], params: dict) -> list[dict]:
+    out = []
+    for it in items:
+        d = dc.decide(it["rd"], it["rv"], it["analysis"], params)
+        out.append({"inputs": dc.criterion_inputs(it["rd"], it["analysis"], d),
+                    "labels": criterion_labels(it), "floor": bool(d.floor)})  # fmt: skip
+    return out
+
+
+def fit_criteria(rows: list[dict], alpha: float = CRIT_ALPHA) -> dict:
+    """Linear maps (ridge) from ``criterion_inputs`` to the 1-5 criterion labels."""
+    out = {}
+    rows = [r for r in rows if not r["floor"]]  # a floored answer gets 1 everywhere by rule
+    for c in dc.CRITERIA:
+        X = np.array([r["inputs"][c] for r in rows], float)
+        y = np.array([r["labels"][c] for r in rows], float)
+        coef, b = ridge(X, y, alpha)
+        out[c] = {"coef": [float(v) for v in coef], "intercept": float(b)}
+    return out
+
+
+def _placeholder_criteria() -> dict:
+    return {c: {"coef": [4.0] + [0.0] * (4 if c == "communication" else 2), "intercept": 1.0}
+            for c in dc.CRITERIA}  # fmt: skip
+
+
+# -- everything -----------------------------------------------------------------------------------
+
+
+def priors() -> dict:
+    """Every constant that is not fitted (recorded in params.json for the reader; each is
+    defined, with its reason, next to the code that uses it)."""
+    from interviewer.grading import analysis as an
+
+    return {
+        "cap": dc.CAP, "covered_p": dc.COVERED_P,
+        "exemplar_k": dc.EXEMPLAR_K, "exemplar_power": dc.EXEMPLAR_POWER,
+        "min_examples": dc.MIN_EXAMPLES,
+        "rf_sim_centre": det.RF_SIM_CENTRE, "rf_sim_weight": det.RF_SIM_WEIGHT,
+        "rf_floor": det.RF_FLOOR, "rf_hit": det.RF_HIT,
+        "contra_sim": det.CONTRA_SIM, "contra_margin": det.CONTRA_MARGIN,
+        "keyword_list_at": det.KEYWORD_LIST_AT, "term_max_words": tu.TERM_MAX_WORDS,
+        "restate_doc_q": det.RESTATE_DOC_Q, "restate_lex": det.RESTATE_LEX,
+        "restate_length": det.RESTATE_LENGTH,
+        "off_topic_doc": det.OFF_TOPIC_DOC, "off_topic_coverage": det.OFF_TOPIC_COVERAGE,
+        "off_topic_story_doc": det.OFF_TOPIC_STORY_DOC,
+        "min_clause_words": tu.MIN_CLAUSE_WORDS, "hedge_max_words": tu.HEDGE_MAX_WORDS,
+        "rarity_floor": tu.RARITY_FLOOR, "stuffing_sw": an.STUFFING_SW,
+        "restate_sentence_sim": an.RESTATE_SENTENCE_SIM, "restate_novel": an.RESTATE_NOVEL,
+        "caps": dc.default_caps(),
+    }  # fmt: skip
+
+
+def build_params(saf: list[dict], dev: list[dict], pairs: list, with_exemplar: bool = True) -> dict:
+    """Every fitted part. ``saf``/``dev``/``pairs`` may be subsets (cross-validation)."""
+    alpha, alpha_table = choose_alpha(saf)
+    params = {
+        "version": VERSION,
+        "heads": {
+            "reference": fit_head([_row(it) for it in real(saf)], dc.FEATURES_REFERENCE, alpha),
+            "bank": fit_head([_row(it) for it in real(dev)], dc.FEATURES_BANK, ALPHA_BANK),
+        },
+        "points": fit_point_model(pairs),
+        "rf_cap_at": choose_rf_cap(dev),
+        "exemplar": {"head": None},
+        "criteria": _placeholder_criteria(),
+        "priors": priors(),
+        "selection": {
+            "reference_alpha": alpha,
+            "reference_alpha_loqo": alpha_table,
+            "bank_alpha": ALPHA_BANK,
+            "exemplar_alpha": ALPHA_EXEMPLAR,
+            "criteria_alpha": CRIT_ALPHA,
+        },
+    }
+    if with_exemplar:
+        params["exemplar"]["head"] = fit_exemplar_head(saf, loqo_scores(saf, alpha))
+    params["criteria"] = fit_criteria(criteria_rows(dev, params))
+    return params
+
+
+def _round(obj, nd: int = 6):
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str | int):
+        return obj
+    if isinstance(obj, float | np.floating):
+        return round(float(obj), nd)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, dict):
+        return {str(k): _round(v, nd) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_round(v, nd) for v in obj]
+    return obj
+
+
+def dump_params(params: dict) -> str:
+    """The params as a deterministic JSON text (sorted keys, 6 decimals)."""
+    return json.dumps(_round(params), indent=1, sort_keys=True) + "\n"

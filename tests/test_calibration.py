@@ -1,0 +1,68 @@
+"""Issue 12's reproducibility and reporting promises: `eval --calibrate` rebuilds the shipped
+parameters byte for byte from SAF train and the authored dev split (never reading test data),
+the verdict cuts, and `grade`'s agreement printout on 1-5 labels."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from interviewer.bank import default_bank
+from interviewer.cli import main
+from interviewer.evaluation import calibrate
+from interviewer.evaluation import datasets as ds
+from interviewer.evaluation.metrics import agreement
+from interviewer.grading.grader import params_path
+from interviewer.grading.rubric import verdict_of
+
+
+def test_calibration_reproduces_the_shipped_params_without_reading_test_data(monkeypatch):
+    load_saf, load_authored = ds.load_saf, ds.load_authored
+
+    def saf_train_only(split="train", *a, **k):
+        assert split == "train", f"calibration read SAF {split}"
+        return load_saf(split, *a, **k)
+
+    def dev_only(split, *a, **k):
+        assert split == "dev", f"calibration read the authored {split} split"
+        return load_authored(split, *a, **k)
+
+    monkeypatch.setattr(ds, "load_saf", saf_train_only)
+    monkeypatch.setattr(ds, "load_authored", dev_only)
+    text, data = calibrate.calibrate()
+    shipped = params_path().read_text()
+    assert text == shipped, "interviewer/grading/params.json is not what `eval --calibrate` fits"
+    params = json.loads(text)
+    assert params["meta"]["rows"] == {"saf_train": len(data["saf"]), "authored_dev": len(data["dev"])}
+    assert len(data["saf"]) > 1000 and data["dev"]
+
+
+@pytest.mark.parametrize(
+    ("score", "verdict"),
+    [(1.0, "correct"), (0.84, "correct"), (0.8399, "partially_correct"), (0.34, "partially_correct"),
+     (0.3399, "incorrect"), (0.0, "incorrect")],
+)  # fmt: skip
+def test_verdict_cuts(score, verdict):
+    assert verdict_of(score) == verdict
+
+
+def test_grade_printout_maps_1_to_5_labels_onto_0_1_for_qwk_and_mae(tmp_path, capsys):
+    bank = default_bank()
+    q = bank["l1-bagging-vs-boosting"]
+    half = " ".join(q.model_answer.split(". ")[:2])
+    answers = [(q.model_answer, 5), (half, 3), ("I don't know", 1), ("Boosting is bagging.", 2)]
+    rows = [{"id": i, "question_id": q.id, "answer": a, "score": s}
+            for i, (a, s) in enumerate(answers)]  # fmt: skip
+    inp = tmp_path / "labelled.jsonl"
+    inp.write_text("\n".join(json.dumps(r) for r in rows))
+    out = tmp_path / "graded.jsonl"
+    assert main(["grade", "--input", str(inp), "--output", str(out)]) == 0
+    graded = [json.loads(x) for x in out.read_text().splitlines()]
+    printed = json.loads(capsys.readouterr().err.strip().splitlines()[-1])["agreement"]
+    expected = agreement([(s - 1) / 4 for _, s in answers], [g["score"] for g in graded])
+    assert printed["qwk"] == pytest.approx(expected["qwk"])
+    assert printed["mae"] == pytest.approx(expected["mae"])
+    # The model answer (label 5) and "I don't know" (label 1) land on their labels: an MAE in
+    # label points, not on a scale where a 5 is read as five times the top score.
+    assert printed["mae"] <= 1.5 and printed["qwk"] > 0.5
