@@ -1,0 +1,85 @@
+"""`mock-interview questions` and `mock-interview code`: the bank, and a coding question's hidden
+tests run on your own file, so you can practise in your own editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interviewer.cli.common import print_json, read_text
+from interviewer.config import Settings
+from interviewer.errors import SandboxError, UsageError
+
+
+def register(sub) -> None:
+    """Add the questions and code sub-commands."""
+    p = sub.add_parser("questions", help="list the bank's questions")
+    p.add_argument("--round", choices=["L1", "L2"])
+    p.add_argument("--kind", choices=["coding", "spoken"])
+    p.add_argument("--json", action="store_true", help="a JSON list of objects")
+    p.set_defaults(handler=cmd_questions)
+
+    p = sub.add_parser("code", help="run a coding question's hidden tests on your file")
+    p.add_argument("--question", required=True, metavar="ID", help="a coding question's id")
+    p.add_argument("--file", required=True, type=Path, help="your solution (.py)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_code)
+
+
+def cmd_questions(args, settings: Settings) -> int:
+    """List bank questions: id, round, topic, kind, difficulty."""
+    from interviewer.bank import bank_for
+
+    rows = [
+        {"id": q.id, "round": q.round, "topic": q.topic, "kind": q.kind, "difficulty": q.difficulty}
+        for q in bank_for(settings).values()
+        if (args.round is None or q.round == args.round)
+        and (args.kind is None or q.kind == args.kind)
+    ]
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"{'id':<44}{'round':<7}{'topic':<28}{'kind':<8}difficulty")
+    for r in rows:
+        print(f"{r['id']:<44}{r['round']:<7}{r['topic']:<28}{r['kind']:<8}{r['difficulty']}")
+    return 0
+
+
+def cmd_code(args, settings: Settings) -> int:
+    """Grade a solution file on a coding question's hidden tests, in the sandbox."""
+    from interviewer.bank import bank_for
+    from interviewer.engine import CodeRunner
+
+    q = bank_for(settings).get(args.question)
+    if q is None:
+        raise UsageError(f"no question {args.question!r} (see `mock-interview questions`)")
+    if q.kind != "coding":
+        raise UsageError(f"question {q.id!r} is answered in words, not code")
+    code = read_text(args.file, "solution")
+    try:
+        result = CodeRunner.from_settings(settings).grade(q, code)
+    except SandboxError as exc:  # refused by policy: a result, not a usage error
+        out = {"question": q.id, "passed": 0, "total": len(q.coding.hidden_tests),
+               "failed": [], "score": 0.0, "verdict": "incorrect", "error": str(exc)}  # fmt: skip
+    else:
+        out = {
+            "question": q.id,
+            "passed": result.passed,
+            "total": result.total,
+            "failed": [f.name for f in result.failed],
+            "score": round(result.overall / 100, 4),
+            "verdict": result.verdict,
+            "error": result.error,
+        }
+    if args.json:
+        print_json(out)
+        return 0
+    print(f"{q.id}: {out['passed']}/{out['total']} hidden tests passed, score "
+          f"{out['score']:.2f} ({out['verdict']})")  # fmt: skip
+    if out["error"]:
+        print(f"error: {out['error']}")
+    if not args.json and out["error"] is None:
+        for name, crit in result.criteria.items():
+            print(f"  {name.replace('_', ' '):<14}{crit.score}/5  {crit.evidence}")
+        for f in result.failed:
+            print(f"  failed {f.name} ({f.kind}): {f.error}")
+    return 0

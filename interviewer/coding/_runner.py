@@ -1,0 +1,217 @@
+"""Test runner executed inside the sandbox (the main script the boot script runs).
+
+Reads one job (JSON) on stdin, loads the submission, runs each test under its own time limit
+and reports one JSON line per event on fd 3 as soon as it is known, so a run the parent has to
+kill still keeps the results it had. Standard library only, plus what the tests import.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+import time
+import traceback
+
+REPORT_FD = 3
+SUBMISSION = "submission.py"
+MAX_ERROR = 300
+
+
+class TestTimeout(BaseException):  # noqa: N818 - BaseException: `except Exception` must not eat it
+    """The test's time limit passed."""
+
+
+def report(obj: dict) -> None:
+    """One JSON line to the parent."""
+    data = (json.dumps(obj) + "\n").encode()
+    while data:
+        data = data[os.write(REPORT_FD, data) :]
+
+
+def _on_alarm(signum, frame):
+    raise TestTimeout()
+
+
+class time_limit:  # noqa: N801 - used as a context manager
+    """Raise TestTimeout in the running code after ``seconds``, and again every 0.2 s after."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def __enter__(self):
+        signal.signal(signal.SIGALRM, _on_alarm)
+        # The repeat interval keeps firing if candidate code swallows the first one.
+        signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.2)
+        return self
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        return False
+
+
+def _clip(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 3] + "..."
+
+
+def describe(exc: BaseException, test_name: str, test_code: str, limit: float) -> str:
+    """One line saying why a test failed, pointing at the test line or the submission line."""
+    if isinstance(exc, TestTimeout):
+        return f"timed out after {limit:g} s (time limit)"
+    if isinstance(exc, MemoryError):
+        return "MemoryError: memory limit exceeded"
+    where = ""
+    test_line = sub_line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        name = frame.f_code.co_filename
+        if name == f"<test {test_name}>":
+            test_line = lineno
+        elif name == SUBMISSION:
+            sub_line = lineno
+    if isinstance(exc, AssertionError):
+        lines = test_code.splitlines()
+        src = lines[test_line - 1].strip() if test_line and test_line <= len(lines) else ""
+        msg = str(exc)
+        text = f"assertion failed: {src}" if src else "assertion failed"
+        return _clip(f"{text} -> {msg}" if msg else text)
+    if sub_line:
+        where = f" (submission line {sub_line})"
+    elif test_line:
+        where = f" (test line {test_line})"
+    msg = str(exc)
+    return _clip(f"{type(exc).__name__}: {msg}{where}" if msg else f"{type(exc).__name__}{where}")
+
+
+def base_namespace(imports: list[str]) -> dict:
+    """What every test sees before the helpers: math, numpy as np, pandas as pd."""
+    ns: dict = {"__name__": "tests", "__builtins__": __builtins__, "math": math}
+    aliases = {"numpy": "np", "pandas": "pd"}
+    for module in imports:
+        try:
+            ns[aliases.get(module, module)] = __import__(module)
+        except ImportError:
+            pass
+    return ns
+
+
+def load_submission(job: dict):
+    """The entry point function, or None after reporting why it could not be had."""
+    code, entry = job["code"], job["entry_point"]
+    try:
+        compiled = compile(code, SUBMISSION, "exec")
+    except SyntaxError as exc:
+        report(
+            {
+                "event": "syntax_error",
+                "line": exc.lineno,
+                "message": _clip(f"line {exc.lineno}: {exc.msg}"),
+            }
+        )
+        return None
+    module = {"__name__": "submission", "__builtins__": __builtins__}
+    started = time.perf_counter()
+    try:
+        with time_limit(job["load_time_limit_s"]):
+            exec(compiled, module)
+    except BaseException as exc:  # noqa: BLE001 - reported, whatever it is
+        msg = describe(exc, "", "", job["load_time_limit_s"])
+        report({"event": "load_error", "message": msg, "seconds": time.perf_counter() - started})
+        return None
+    fn = module.get(entry)
+    if not callable(fn):
+        report({"event": "missing_entry_point", "message": f"no function {entry}() is defined"})
+        return None
+    return fn
+
+
+def run_tests(job: dict, fn, base: dict) -> bool:
+    """Run each test in a fresh copy of the namespace; report as each one ends.
+
+    Returns True when a test of kind "large" timed out (the growth measurement is then moot).
+    """
+    entry = job["entry_point"]
+    large_timed_out = False
+    for test in job["tests"]:
+        name, code, limit = test["name"], test["code"], test["time_limit_s"]
+        ns = dict(base)
+        ns[entry] = fn
+        started = time.perf_counter()
+        passed, error = False, None
+        try:
+            compiled = compile(code, f"<test {name}>", "exec")
+            with time_limit(limit):
+                exec(compiled, ns)
+            passed = True
+        except BaseException as exc:  # noqa: BLE001 - a failing test is data, not a crash
+            error = describe(exc, name, code, limit)
+            if isinstance(exc, TestTimeout) and test.get("kind") == "large":
+                large_timed_out = True
+        seconds = time.perf_counter() - started
+        report(
+            {"event": "test", "name": name, "passed": passed, "error": error, "seconds": seconds}
+        )
+        sys.stdout.flush()
+    return large_timed_out
+
+
+def _call_timed(fn, make_args, n: int, limit: float) -> float:
+    args = make_args(n)
+    args = args if isinstance(args, tuple) else (args,)
+    started = time.perf_counter()
+    with time_limit(limit):
+        fn(*args)
+    return time.perf_counter() - started
+
+
+def run_scaling(job: dict, fn, base: dict) -> None:
+    """Time the entry point at n and factor*n (best of a few runs) and report both."""
+    scaling = job["scaling"]
+    n, factor, limit = scaling["n"], scaling["factor"], scaling["time_limit_s"]
+    out = {"event": "scaling", "n": n, "factor": factor, "t_n": None, "t_kn": None}
+    out.update({"timed_out": False, "error": None})
+    try:
+        ns = dict(base)
+        exec(compile(scaling["setup"], "<scaling>", "exec"), ns)
+        make_args = ns["make_args"]
+        # Best of several runs: the minimum is the least disturbed by the machine's noise.
+        out["t_n"] = min(_call_timed(fn, make_args, n, limit) for _ in range(5))
+        out["t_kn"] = min(_call_timed(fn, make_args, n * factor, limit) for _ in range(3))
+    except TestTimeout:
+        out["timed_out"] = True
+    except BaseException as exc:  # noqa: BLE001 - a broken submission just has no timing
+        out["error"] = describe(exc, "", "", limit)
+    report(out)
+
+
+def main() -> None:
+    """Run the job read from stdin."""
+    job = json.loads(sys.stdin.read())
+    sys.stdin.close()
+    fn = load_submission(job)
+    if fn is not None:
+        base = base_namespace(job.get("imports", []))
+        if job.get("helpers"):
+            try:
+                exec(compile(job["helpers"], "<helpers>", "exec"), base)
+            except BaseException as exc:  # noqa: BLE001
+                report({"event": "helpers_error", "message": describe(exc, "", "", 0)})
+                return
+        large_timed_out = run_tests(job, fn, base)
+        if job.get("scaling") and large_timed_out:
+            scaling = job["scaling"]
+            report(
+                {
+                    "event": "scaling", "n": scaling["n"], "factor": scaling["factor"],
+                    "t_n": None, "t_kn": None, "timed_out": True, "error": None,
+                }
+            )  # fmt: skip
+        elif job.get("scaling"):
+            run_scaling(job, fn, base)
+    report({"event": "done"})
+
+
+if __name__ == "__main__":  # run inside the sandbox by _boot.py
+    main()

@@ -1,0 +1,287 @@
+"""Grade a coding submission: hidden tests in the sandbox, static review, measured growth.
+
+Self-contained: it imports only the standard library, pydantic, ``interviewer.errors`` and the
+rest of ``interviewer.coding``, so the app can adapt :class:`CodeResult` into its own Grade.
+
+Scores are 1-5 per criterion with one line of evidence each:
+
+* correctness: weighted share of hidden tests passed (5 only when all pass);
+* readability: ruff findings with a fixed rule set;
+* vectorisation (complexity when the question does not ask for vectorised code): loops found in
+  the AST, a timed-out large test, and the growth measured between n and factor*n;
+* edge_cases: share of the hidden tests of kind ``edge`` passed.
+
+``overall`` (0-100) weighs them with :data:`WEIGHTS`; the verdict is ``correct`` from 84,
+``partially_correct`` from 34, else ``incorrect``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from interviewer.coding.harness import HarnessResult, TestOutcome, run_submission
+from interviewer.coding.review import Growth, Review, classify_growth, review, summarise
+from interviewer.coding.sandbox import SandboxLimits
+from interviewer.coding.spec import CodingSpec
+
+__all__ = [
+    "CORRECT_FROM",
+    "CodeResult",
+    "CriterionScore",
+    "FailedTest",
+    "PARTIAL_FROM",
+    "WEIGHTS",
+    "grade_submission",
+    "score",
+]
+
+Criterion = Literal["correctness", "readability", "vectorisation", "edge_cases"]
+Verdict = Literal["correct", "partially_correct", "incorrect"]
+# Correctness dominates: style and speed alone cannot lift a wrong answer to "partially".
+WEIGHTS: dict[str, float] = {
+    "correctness": 0.55,
+    "edge_cases": 0.20,
+    "vectorisation": 0.125,
+    "readability": 0.125,
+}
+CORRECT_FROM = 84
+PARTIAL_FROM = 34
+_MAX_CODE_SHOWN = 600
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CriterionScore(_Frozen):
+    """A 1-5 score and the one line that justifies it."""
+
+    score: int = Field(ge=1, le=5)
+    evidence: str
+
+
+class FailedTest(_Frozen):
+    """A hidden test that failed: its name, kind, the one-line error and its code (the inputs)."""
+
+    name: str
+    kind: str
+    error: str
+    code: str
+
+
+class CodeResult(_Frozen):
+    """The grade of one submission; ``error`` says why the code could not be run fully."""
+
+    question_id: str
+    passed: int
+    total: int
+    failed: list[FailedTest]
+    criteria: dict[Criterion, CriterionScore]
+    overall: int = Field(ge=0, le=100)
+    verdict: Verdict
+    error: str | None = None
+    lint: list[str] = Field(default_factory=list)
+    loops: list[str] = Field(default_factory=list)
+    growth: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    sandbox: str | None = None  # "bwrap" or "rlimits"; None when nothing ran
+    seconds: float = 0.0
+
+
+def _from_fraction(f: float) -> int:
+    """5 only for everything; otherwise 1 + floor(4f), so any failure costs a point."""
+    if f >= 1.0:
+        return 5
+    return max(1, min(4, 1 + math.floor(4 * f + 1e-9)))
+
+
+def _weighted(tests: Sequence[TestOutcome]) -> float:
+    total = sum(t.weight for t in tests)
+    return sum(t.weight for t in tests if t.passed) / total if total else 0.0
+
+
+def _readability(rev: Review) -> CriterionScore:
+    if rev.syntax_error:
+        return CriterionScore(score=1, evidence=f"does not parse: {rev.syntax_error}")
+    n = len(rev.lint)
+    score = 5 if n == 0 else 4 if n <= 2 else 3 if n <= 5 else 2 if n <= 10 else 1
+    if n == 0:
+        note = f" ({rev.notes[0]})" if rev.notes else ""
+        return CriterionScore(score=score, evidence=f"no lint findings{note}")
+    return CriterionScore(score=score, evidence=f"{n} lint findings: {summarise(rev.lint, 2)}")
+
+
+def _timed_out(t: TestOutcome) -> bool:
+    return not t.passed and bool(t.error) and "timed out" in (t.error or "")
+
+
+def _efficiency(
+    spec: CodingSpec, rev: Review, tests: Sequence[TestOutcome], growth: Growth | None
+) -> CriterionScore:
+    label = "vectorised" if spec.vectorise else "efficient"
+    if not any(t.passed for t in tests):
+        return CriterionScore(score=1, evidence="no hidden test passed: efficiency not assessed")
+    slow = [t.name for t in tests if t.kind == "large" and _timed_out(t)]
+    if slow:
+        limit = spec.time_limit_s
+        return CriterionScore(
+            score=1, evidence=f"large input timed out ({', '.join(slow)}; {limit:g} s limit)"
+        )
+    score, evidence = 5, []
+    hard = [f for f in rev.loops if f.kind != "elementwise-python"]
+    soft = [f for f in rev.loops if f.kind == "elementwise-python"]
+    if hard:
+        score = 2
+        evidence.append(f"Python-level loops: {summarise(hard, 2)}")
+    elif soft:
+        score = 3
+        evidence.append(f"element-wise Python calls: {summarise(soft, 2)}")
+    if growth is not None and growth.flagged:
+        score = min(score, 2)
+        evidence.append(growth.message)
+    if not evidence:
+        if growth is not None and growth.exponent is not None:
+            evidence.append(f"{label}; {growth.message}")
+        else:
+            evidence.append(
+                f"no Python loops over the data found; {label}"
+                if spec.vectorise
+                else "no large input timed out"
+            )
+    return CriterionScore(score=score, evidence="; ".join(evidence))
+
+
+def _verdict(overall: int) -> Verdict:
+    if overall >= CORRECT_FROM:
+        return "correct"
+    if overall >= PARTIAL_FROM:
+        return "partially_correct"
+    return "incorrect"
+
+
+def _resource_error(run: HarnessResult) -> str | None:
+    if run.error:
+        return run.error
+    for t in run.tests:
+        err = t.error or ""
+        if "timed out" in err or "memory limit" in err:
+            return f"resource limit hit in test {t.name}: {err}"
+    return None
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def score(
+    question_id: str,
+    spec: CodingSpec,
+    run: HarnessResult,
+    rev: Review,
+    growth: Growth | None = None,
+) -> CodeResult:
+    """Combine a hidden-test run, a static review and a growth verdict into a CodeResult."""
+    tests = run.tests
+    frac = _weighted(tests)
+    failed_names = [t.name for t in tests if not t.passed]
+    if rev.syntax_error or run.syntax_error:
+        correctness = CriterionScore(
+            score=1, evidence=f"syntax error: {rev.syntax_error or run.syntax_error}"
+        )
+    elif run.problem and not any(t.passed for t in tests):
+        correctness = CriterionScore(score=1, evidence=_clip(run.problem, 200))
+    else:
+        c = _from_fraction(frac)
+        evidence = f"{sum(t.passed for t in tests)}/{len(tests)} hidden tests passed"
+        evidence += f" ({frac:.0%} by weight)"
+        if failed_names:
+            evidence += f"; failed: {', '.join(failed_names[:4])}"
+            evidence += " ..." if len(failed_names) > 4 else ""
+        if rev.forbidden_imports:
+            c = min(c, 2)
+            evidence += f"; uses {', '.join(rev.forbidden_imports)}, which the question rules out"
+        correctness = CriterionScore(score=c, evidence=evidence)
+    edges = [t for t in tests if t.kind == "edge"]
+    if edges:
+        e_frac = _weighted(edges)
+        missed = [t.name for t in edges if not t.passed]
+        e_evidence = f"{len(edges) - len(missed)}/{len(edges)} edge-case tests passed"
+        if missed:
+            e_evidence += f"; missed: {', '.join(missed[:4])}"
+        edge = CriterionScore(score=_from_fraction(e_frac), evidence=e_evidence)
+    else:
+        edge = CriterionScore(score=correctness.score, evidence="no edge tests: as correctness")
+    criteria: dict[Criterion, CriterionScore] = {
+        "correctness": correctness,
+        "readability": _readability(rev),
+        "vectorisation": _efficiency(spec, rev, tests, growth),
+        "edge_cases": edge,
+    }
+    overall = round(100 * sum(WEIGHTS[k] * (v.score - 1) / 4 for k, v in criteria.items()))
+    failed = [
+        FailedTest(
+            name=t.name,
+            kind=t.kind,
+            error=t.error or "failed",
+            code=_clip(t.code, _MAX_CODE_SHOWN),
+        )
+        for t in tests
+        if not t.passed
+    ]
+    return CodeResult(
+        question_id=question_id,
+        passed=sum(t.passed for t in tests),
+        total=len(tests),
+        failed=failed,
+        criteria=criteria,
+        overall=overall,
+        verdict=_verdict(overall),
+        error=_resource_error(run),
+        lint=[str(f) for f in rev.lint],
+        loops=[str(f) for f in rev.loops],
+        growth=growth.message if growth else None,
+        stdout=run.stdout,
+        stderr=run.stderr,
+        sandbox=run.mode,
+        seconds=round(run.seconds, 3),
+    )
+
+
+def grade_submission(
+    question_id: str,
+    spec: CodingSpec,
+    code: str,
+    *,
+    limits: SandboxLimits | None = None,
+    mode: str = "auto",
+    require_sandbox: bool = False,
+    deny: Sequence[str | os.PathLike] = (),
+    measure_growth: bool = True,
+) -> CodeResult:
+    """Run the hidden tests (and the growth measurement) in the sandbox and grade the code.
+
+    Never raises for anything the submission does; a refused sandbox (policy, no bwrap with
+    ``require_sandbox``) comes back as a result with ``error`` set and every test failed.
+    """
+    rev = review(code, spec)
+    run = run_submission(
+        spec,
+        code,
+        which="hidden",
+        measure_scaling=measure_growth and spec.scaling is not None and not rev.syntax_error,
+        limits=limits,
+        mode=mode,
+        require_sandbox=require_sandbox,
+        deny=deny,
+    )
+    growth = None
+    s = run.scaling
+    if s is not None and s.error is None:
+        growth = classify_growth(s.t_n, s.t_kn, s.factor, timed_out=s.timed_out)
+    return score(question_id, spec, run, rev, growth)

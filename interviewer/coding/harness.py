@@ -1,0 +1,236 @@
+"""Run a submission's tests in the sandbox: one outcome per test, never an exception.
+
+The runner (``_runner.py``) executes inside the sandbox and streams one JSON line per test; the
+harness turns those lines into :class:`HarnessResult`. A syntax error, a missing entry point,
+a refused sandbox or a run killed on a limit all come back as fields of the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from interviewer.coding.sandbox import SandboxLimits, SandboxResult, run_python
+from interviewer.coding.spec import CodeTest, CodingSpec
+from interviewer.errors import SandboxError
+
+__all__ = ["HarnessResult", "ScalingOutcome", "TestOutcome", "run_submission"]
+
+_RUNNER = Path(__file__).with_name("_runner.py")
+MAX_CODE_CHARS = 100_000  # a submission longer than this is refused before any process starts
+_PANDAS = re.compile(r"\bpd\.|\bpandas\b")
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One test's result; ``error`` is one line (truncated) when it failed."""
+
+    name: str
+    kind: str
+    weight: float
+    passed: bool
+    error: str | None
+    seconds: float
+    code: str  # the test's own code: it holds the inputs, shown for failed tests
+
+
+@dataclass(frozen=True)
+class ScalingOutcome:
+    """Timings of the entry point at n and factor*n (best of a few runs)."""
+
+    n: int
+    factor: int
+    t_n: float | None
+    t_kn: float | None
+    timed_out: bool
+    error: str | None
+
+
+@dataclass(frozen=True)
+class HarnessResult:
+    """Everything one sandboxed test run produced."""
+
+    tests: tuple[TestOutcome, ...]
+    error: str | None = None  # run-level: refused, killed on a limit, crashed
+    syntax_error: str | None = None
+    load_error: str | None = None  # the module raised or looped while being loaded
+    missing_entry_point: str | None = None
+    scaling: ScalingOutcome | None = None
+    stdout: str = ""
+    stderr: str = ""
+    output_truncated: bool = False
+    mode: str | None = None
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> int:
+        """Number of tests that passed."""
+        return sum(t.passed for t in self.tests)
+
+    @property
+    def total(self) -> int:
+        """Number of tests asked for."""
+        return len(self.tests)
+
+    @property
+    def problem(self) -> str | None:
+        """The one-line reason nothing could be tested, if there is one."""
+        return self.error or self.syntax_error or self.load_error or self.missing_entry_point
+
+
+def _imports_for(spec: CodingSpec, code: str, tests: Sequence[CodeTest]) -> list[str]:
+    # pandas costs about 0.4 s to import: only load it up front when something mentions it.
+    text = "\n".join([code, spec.helpers, spec.starter, *(t.code for t in tests)])
+    if spec.scaling:
+        text += spec.scaling.setup
+    return ["numpy", "pandas"] if _PANDAS.search(text) else ["numpy"]
+
+
+def _not_run(tests: Sequence[CodeTest], reason: str) -> tuple[TestOutcome, ...]:
+    return tuple(
+        TestOutcome(t.name, t.kind, t.weight, False, f"not run: {reason}", 0.0, t.code)
+        for t in tests
+    )
+
+
+def run_submission(
+    spec: CodingSpec,
+    code: str,
+    *,
+    which: Literal["visible", "hidden", "all", "none"] = "hidden",
+    measure_scaling: bool = False,
+    limits: SandboxLimits | None = None,
+    mode: str = "auto",
+    require_sandbox: bool = False,
+    deny: Sequence[str | os.PathLike] = (),
+) -> HarnessResult:
+    """Run ``code`` against one test set of ``spec`` in the sandbox.
+
+    The wall and CPU budget is ``limits.wall_s`` (start-up and slack) plus every test's own time
+    limit, plus the scaling runs when ``measure_scaling``. Never raises for anything the
+    submission does; a refused sandbox is reported in ``error`` as well.
+    """
+    limits = limits or SandboxLimits()
+    tests = spec.tests(which)
+    if len(code) > MAX_CODE_CHARS:
+        return HarnessResult(
+            tests=_not_run(tests, "submission too long"),
+            error=f"submission too long ({len(code)} characters; the limit is {MAX_CODE_CHARS})",
+        )
+    per_test = [t.time_limit_s or spec.time_limit_s for t in tests]
+    scaling = spec.scaling if measure_scaling else None
+    budget = limits.wall_s + sum(per_test) + spec.time_limit_s  # the last term: loading
+    if scaling:
+        budget += 8 * spec.time_limit_s + 5.0  # 8 timed calls plus building their inputs
+    run_limits = dataclasses.replace(limits, wall_s=budget, cpu_s=math.ceil(budget))
+    imports = _imports_for(spec, code, tests)
+    job = {
+        "code": code,
+        "entry_point": spec.entry_point,
+        "helpers": spec.helpers,
+        "imports": imports,
+        "load_time_limit_s": spec.time_limit_s,
+        "tests": [
+            {"name": t.name, "kind": t.kind, "code": t.code, "time_limit_s": lim}
+            for t, lim in zip(tests, per_test, strict=True)
+        ],
+        "scaling": None
+        if scaling is None
+        else {
+            "setup": scaling.setup,
+            "n": scaling.n,
+            "factor": scaling.factor,
+            "time_limit_s": spec.time_limit_s,
+        },
+    }
+    try:
+        result = run_python(
+            _RUNNER.read_text(encoding="utf-8"),
+            stdin=json.dumps(job).encode(),
+            limits=run_limits,
+            mode=mode,
+            require_sandbox=require_sandbox,
+            preimport=imports,
+            deny=deny,
+        )
+    except SandboxError as exc:
+        return HarnessResult(tests=_not_run(tests, "the sandbox refused"), error=str(exc))
+    return _collect(tests, result)
+
+
+def _collect(tests: Sequence[CodeTest], result: SandboxResult) -> HarnessResult:
+    """Turn the runner's event lines into a HarnessResult."""
+    by_name: dict[str, dict] = {}
+    syntax = load = missing = None
+    scaling = None
+    done = False
+    for ev in result.events():
+        kind = ev.get("event")
+        if kind == "test" and isinstance(ev.get("name"), str):
+            by_name[ev["name"]] = ev
+        elif kind == "syntax_error":
+            syntax = str(ev.get("message", "syntax error"))
+        elif kind == "load_error":
+            load = f"the submission failed while loading: {ev.get('message', '')}"
+        elif kind == "missing_entry_point":
+            missing = str(ev.get("message", "the entry point is missing"))
+        elif kind == "helpers_error":
+            load = f"the test helpers failed: {ev.get('message', '')}"
+        elif kind == "scaling":
+            scaling = ScalingOutcome(
+                n=int(ev.get("n", 0)),
+                factor=int(ev.get("factor", 0)),
+                t_n=ev.get("t_n"),
+                t_kn=ev.get("t_kn"),
+                timed_out=bool(ev.get("timed_out")),
+                error=ev.get("error"),
+            )
+        elif kind == "done":
+            done = True
+    run_error = result.error
+    if run_error is None and not done:
+        run_error = "the test run ended early"
+    if done and result.error and result.exit_code == 0:
+        run_error = None
+    reason = syntax or missing or load or run_error or "not reached"
+    outcomes = []
+    for t in tests:
+        ev = by_name.get(t.name)
+        if ev is None:
+            outcomes.append(
+                TestOutcome(t.name, t.kind, t.weight, False, f"not run: {reason}", 0.0, t.code)
+            )
+            continue
+        outcomes.append(
+            TestOutcome(
+                name=t.name,
+                kind=t.kind,
+                weight=t.weight,
+                passed=bool(ev.get("passed")),
+                error=None if ev.get("passed") else str(ev.get("error") or "failed"),
+                seconds=float(ev.get("seconds") or 0.0),
+                code=t.code,
+            )
+        )
+    return HarnessResult(
+        tests=tuple(outcomes),
+        error=run_error,
+        syntax_error=syntax,
+        load_error=load,
+        missing_entry_point=missing,
+        scaling=scaling,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        output_truncated=result.stdout_truncated or result.stderr_truncated,
+        mode=result.mode,
+        seconds=result.seconds,
+        notes=result.notes,
+    )

@@ -1,0 +1,347 @@
+"""Static review of a submission (ruff, AST loop detection) and the measured-growth verdict.
+
+Nothing here runs candidate code: ruff parses it in its own process, the AST checks parse it in
+ours (parsing is safe; executing is not). Growth is measured by the harness inside the sandbox.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from interviewer.coding.harness import run_submission
+from interviewer.coding.spec import CodingSpec, imported_modules
+
+__all__ = [
+    "Growth",
+    "LintFinding",
+    "LoopFinding",
+    "Review",
+    "RUFF_RULES",
+    "classify_growth",
+    "find_loops",
+    "lint",
+    "measure_growth",
+    "review",
+]
+
+# A fixed rule set, so a submission's score never depends on the project's ruff config:
+# errors and warnings, pyflakes, bugbear, complexity (mccabe), naming, simplifications,
+# comprehensions, returns and performance anti-patterns. N803/N806 are ignored because X for a
+# feature matrix is the ML convention.
+RUFF_RULES = "E,W,F,B,C90,N,SIM,C4,RET,PERF"
+RUFF_IGNORE = "N803,N806"
+RUFF_TIMEOUT_S = 20.0
+# Growth exponent above which the time is taken as superlinear: quadratic Python measures
+# 2.0-2.1 here, linear Python 1.0-1.5 (noise), so 1.7 leaves a margin on both sides. Vectorised
+# NumPy code is not measured this way: its timings jump with cache and page-fault effects.
+GROWTH_FLAG_EXPONENT = 1.7
+# Below this many seconds at factor*n the timings are noise: no verdict either way.
+GROWTH_MIN_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """One ruff finding."""
+
+    code: str
+    message: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.code} {self.message}"
+
+
+@dataclass(frozen=True)
+class LoopFinding:
+    """A Python-level loop where vectorised code was asked for.
+
+    ``kind`` is ``row-loop`` (iterrows, itertuples, apply(axis=1)), ``index-loop``
+    (for i in range(len(x))), ``element-loop`` (a Python loop over an input array or frame) or
+    ``elementwise-python`` (apply/map with a Python function, np.vectorize: milder).
+    """
+
+    kind: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Growth:
+    """What the measured timings say about complexity."""
+
+    exponent: float | None  # log(t(factor*n) / t(n)) / log(factor); 1 = linear, 2 = quadratic
+    flagged: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """All static findings on one submission."""
+
+    syntax_error: str | None = None
+    lint: tuple[LintFinding, ...] = ()
+    loops: tuple[LoopFinding, ...] = ()
+    forbidden_imports: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _ruff() -> str | None:
+    # The ruff next to the running interpreter (the venv's), else one on PATH.
+    local = Path(sys.executable).parent / "ruff"
+    return str(local) if local.exists() else shutil.which("ruff")
+
+
+def lint(code: str) -> tuple[list[LintFinding], str | None]:
+    """Ruff findings with the fixed rule set, and a note when ruff could not be run."""
+    exe = _ruff()
+    if exe is None:
+        return [], "ruff is not installed: readability was not linted"
+    with tempfile.TemporaryDirectory(prefix="review-") as tmp:
+        path = os.path.join(tmp, "submission.py")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(code)
+        argv = [
+            exe, "check", "--isolated", "--no-cache", "--ignore-noqa", "--exit-zero",
+            "--select", RUFF_RULES, "--ignore", RUFF_IGNORE, "--line-length", "100",
+            "--output-format", "json", path,
+        ]  # fmt: skip
+        try:
+            proc = subprocess.run(
+                argv, capture_output=True, timeout=RUFF_TIMEOUT_S, cwd=tmp, env=_ruff_env()
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return [], f"ruff failed: {exc}"
+    try:
+        rows = json.loads(proc.stdout or b"[]")
+    except ValueError:
+        return [], "ruff output was not JSON"
+    findings = [
+        LintFinding(
+            code=str(r.get("code") or "E999"),
+            message=str(r.get("message", ""))[:200],
+            line=int((r.get("location") or {}).get("row") or 0),
+        )
+        for r in rows
+    ]
+    return sorted(findings, key=lambda f: (f.line, f.code)), None
+
+
+def _ruff_env() -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tempfile.gettempdir()}
+
+
+# -------------------------------------------------------------------------------- AST checks
+
+
+def _attr_call(node: ast.AST, *names: str) -> str | None:
+    """The method name when node is ``<something>.<name>(...)`` for one of ``names``."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in names
+    ):
+        return node.func.attr
+    return None
+
+
+def _axis_is_rows(call: ast.Call) -> bool:
+    for kw in call.keywords:
+        if kw.arg == "axis" and isinstance(kw.value, ast.Constant):
+            return kw.value.value in (1, "columns")
+    return False
+
+
+def _is_python_function(node: ast.AST) -> bool:
+    # A lambda or a named function: apply/map then calls Python once per element.
+    return isinstance(node, ast.Lambda | ast.Name) or (
+        isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name)
+    )
+
+
+def _root_name(node: ast.AST) -> str | None:
+    """``x`` for x, x.values, x.to_numpy(), x["col"], x.col.tolist(), enumerate(x), zip(x, y)."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute | ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id in ("enumerate", "zip", "reversed"):
+                if not node.args:
+                    return None
+                node = node.args[0]
+            elif isinstance(node.func, ast.Attribute):
+                node = node.func.value
+            else:
+                return None
+        else:
+            return None
+
+
+def _is_range_over_length(it: ast.AST) -> bool:
+    """range(len(x)), range(x.shape[0]), range(x.size), range(0, len(x)) and the like."""
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"):
+        return False
+    for arg in it.args:
+        for sub in ast.walk(arg):
+            is_call = isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
+            if is_call and sub.func.id == "len":
+                return True
+            if isinstance(sub, ast.Attribute) and sub.attr in ("shape", "size"):
+                return True
+    return False
+
+
+def _params(tree: ast.Module, entry_point: str | None) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and (entry_point is None or node.name == entry_point):
+            args = node.args
+            for a in args.posonlyargs + args.args + args.kwonlyargs:
+                names.add(a.arg)
+    return names
+
+
+def find_loops(code: str, *, entry_point: str | None = None) -> list[LoopFinding]:
+    """Python-level loops over rows or elements (empty list when the code does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    params = _params(tree, entry_point)
+    found: list[LoopFinding] = []
+
+    def loop_over(it: ast.AST, line: int) -> None:
+        method = _attr_call(it, "iterrows", "itertuples")
+        if method:
+            found.append(LoopFinding("row-loop", line, f"loop over DataFrame rows (.{method}())"))
+        elif _is_range_over_length(it):
+            found.append(
+                LoopFinding("index-loop", line, "Python loop over row/element indices (range(len))")
+            )
+        else:
+            root = _root_name(it)
+            if root in params and not _is_small_iterable(it):
+                found.append(
+                    LoopFinding("element-loop", line, f"Python loop over the input {root!r}")
+                )
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For | ast.AsyncFor):
+            loop_over(node.iter, node.lineno)
+        elif isinstance(node, ast.comprehension):
+            loop_over(node.iter, getattr(node.iter, "lineno", 0))
+        elif isinstance(node, ast.Call):
+            method = _attr_call(node, "apply", "map", "applymap", "transform", "agg")
+            if method == "apply" and _axis_is_rows(node):
+                found.append(LoopFinding("row-loop", node.lineno, "row-wise .apply(..., axis=1)"))
+            elif method == "applymap":
+                found.append(
+                    LoopFinding("elementwise-python", node.lineno, ".applymap() is per cell")
+                )
+            elif method in ("apply", "map") and node.args and isinstance(node.args[0], ast.Lambda):
+                found.append(
+                    LoopFinding(
+                        "elementwise-python", node.lineno, f".{method}(lambda ...) per element"
+                    )
+                )
+            elif (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr == "vectorize"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in ("np", "numpy")
+            ):
+                found.append(
+                    LoopFinding("elementwise-python", node.lineno, "np.vectorize is a Python loop")
+                )
+    # One finding per line and kind is enough to explain the score.
+    unique = {(f.kind, f.line): f for f in found}
+    return sorted(unique.values(), key=lambda f: (f.line, f.kind))
+
+
+def _is_small_iterable(it: ast.AST) -> bool:
+    # Iterating over columns (df.columns, df.dtypes, df.items()) is a loop over a handful of
+    # things, not over the data.
+    if isinstance(it, ast.Attribute) and it.attr in ("columns", "dtypes"):
+        return True
+    return _attr_call(it, "items", "keys") is not None and isinstance(it, ast.Call)
+
+
+# ------------------------------------------------------------------------------------ growth
+
+
+def classify_growth(
+    t_n: float | None, t_kn: float | None, factor: int, *, timed_out: bool = False
+) -> Growth:
+    """Judge complexity from the time at n and factor*n (None when there is no timing)."""
+    if timed_out:
+        return Growth(None, True, f"the {factor}x larger input timed out: growth is superlinear")
+    if t_n is None or t_kn is None:
+        return Growth(None, False, "growth not measured")
+    if t_kn < GROWTH_MIN_SECONDS:
+        return Growth(None, False, f"too fast to measure growth ({t_kn * 1000:.1f} ms)")
+    ratio = t_kn / max(t_n, 1e-9)
+    exponent = math.log(ratio) / math.log(factor) if ratio > 0 else 0.0
+    shape = "about linear" if exponent < 1.3 else "superlinear" if exponent < 1.7 else "quadratic"
+    if exponent >= 2.6:
+        shape = "worse than quadratic"
+    msg = f"time grew x{ratio:.1f} for a {factor}x larger input (~n^{exponent:.1f}, {shape})"
+    return Growth(round(exponent, 2), exponent >= GROWTH_FLAG_EXPONENT, msg)
+
+
+# ------------------------------------------------------------------------------------ review
+
+
+def review(code: str, spec: CodingSpec, *, run_lint: bool = True) -> Review:
+    """Static findings: syntax, ruff, loops (when the spec asks for vectorised code), imports."""
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        return Review(syntax_error=f"line {exc.lineno}: {exc.msg}")
+    findings, note = lint(code) if run_lint else ([], None)
+    loops = find_loops(code, entry_point=spec.entry_point) if spec.vectorise else []
+    banned = sorted(imported_modules(code) & set(spec.forbidden_imports))
+    return Review(
+        lint=tuple(findings),
+        loops=tuple(loops),
+        forbidden_imports=tuple(banned),
+        notes=(note,) if note else (),
+    )
+
+
+def measure_growth(spec: CodingSpec, code: str, **sandbox: object) -> Growth:
+    """Run only the scaling measurement of ``spec`` in the sandbox and classify it.
+
+    ``sandbox`` takes the harness's keyword arguments (limits, mode, require_sandbox, deny).
+    """
+    if spec.scaling is None:
+        return Growth(None, False, "this question has no scaling measurement")
+    result = run_submission(spec, code, which="none", measure_scaling=True, **sandbox)
+    if result.problem:
+        return Growth(None, False, f"growth not measured: {result.problem}")
+    s = result.scaling
+    if s is None:
+        return Growth(None, False, "growth not measured")
+    if s.error:
+        return Growth(None, False, f"growth not measured: {s.error}")
+    return classify_growth(s.t_n, s.t_kn, s.factor, timed_out=s.timed_out)
+
+
+def summarise(items: Sequence[object], limit: int = 3) -> str:
+    """The first few findings on one line."""
+    shown = "; ".join(str(i) for i in list(items)[:limit])
+    more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
+    return shown + more

@@ -1,0 +1,158 @@
+"""The ``coding:`` block of a coding question, validated on load (pydantic v2, strict).
+
+A coding question is a normal bank question (id, round, topic, key points, ...) plus::
+
+    coding:
+      entry_point: kmeans            # the function the tests call
+      starter: |                     # what the candidate starts from: signature + docstring
+        def kmeans(X, k, ...): ...
+      helpers: |                     # optional test-side code run before every test
+        def make_blobs(n, seed): ...
+      visible_tests: [{name, code, kind, weight}]   # shown to the candidate
+      hidden_tests:  [{name, code, kind, weight}]   # used for the grade
+      reference: |                   # a solution that passes every test
+      time_limit_s: 2.0              # per test
+      vectorise: true                # Python loops over rows/arrays count against the candidate
+      scaling: {setup, n, factor}    # optional: time at n and factor*n to measure growth
+      forbidden_imports: [sklearn]   # "from scratch" means from scratch
+      quality: {correctness, readability, vectorisation, edge_cases}
+      follow_ups: ["What is the complexity?", ...]
+
+Test ``code`` runs with ``np``, ``pd``, ``math``, the helpers and the entry point in scope;
+it passes when it raises nothing (use ``assert``).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "CodeTest",
+    "CodingSpec",
+    "QualityRubric",
+    "Scaling",
+]
+
+TestKind = Literal["basic", "edge", "large"]
+_IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _parse(source: str, what: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except SyntaxError as exc:
+        raise ValueError(f"{what} is not valid Python (line {exc.lineno}: {exc.msg})") from None
+
+
+def _top_level_functions(tree: ast.Module) -> set[str]:
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+class CodeTest(_Strict):
+    """One test: statements run against the candidate's function; passes if nothing raises."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=60)
+    code: str = Field(min_length=5)
+    kind: TestKind = "basic"
+    weight: float = Field(default=1.0, ge=0.1, le=10.0)
+    time_limit_s: float | None = Field(default=None, gt=0, le=60)
+
+    @field_validator("code")
+    @classmethod
+    def _compiles(cls, code: str) -> str:
+        _parse(code, "test code")
+        return code
+
+
+class Scaling(_Strict):
+    """How to measure growth: ``setup`` defines ``make_args(n)`` returning the call's arguments."""
+
+    setup: str = Field(min_length=10)
+    n: int = Field(ge=10, le=10_000_000)
+    factor: int = Field(default=4, ge=2, le=16)
+
+    @field_validator("setup")
+    @classmethod
+    def _defines_make_args(cls, setup: str) -> str:
+        if "make_args" not in _top_level_functions(_parse(setup, "scaling.setup")):
+            raise ValueError("scaling.setup must define make_args(n)")
+        return setup
+
+
+class QualityRubric(_Strict):
+    """What the interviewer looks for, per criterion, beyond the tests (notes for the grader)."""
+
+    correctness: str = Field(min_length=10)
+    readability: str = Field(min_length=10)
+    vectorisation: str = Field(min_length=10)  # or complexity, when vectorise is false
+    edge_cases: str = Field(min_length=10)
+
+
+class CodingSpec(_Strict):
+    """The ``coding:`` block of a question."""
+
+    entry_point: str = Field(pattern=_IDENT)
+    starter: str = Field(min_length=10)
+    helpers: str = ""
+    visible_tests: list[CodeTest] = Field(min_length=1, max_length=10)
+    hidden_tests: list[CodeTest] = Field(min_length=2, max_length=20)
+    reference: str = Field(min_length=10)
+    time_limit_s: float = Field(default=2.0, gt=0, le=30)
+    vectorise: bool = False
+    scaling: Scaling | None = None
+    forbidden_imports: list[str] = Field(default_factory=list)
+    quality: QualityRubric
+    follow_ups: list[str] = Field(min_length=1, max_length=6)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CodingSpec:
+        names = [t.name for t in self.visible_tests + self.hidden_tests]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"test names must be unique; repeated: {', '.join(dupes)}")
+        for what, source in (("starter", self.starter), ("reference", self.reference)):
+            if self.entry_point not in _top_level_functions(_parse(source, what)):
+                raise ValueError(f"{what} does not define the entry point {self.entry_point}()")
+        if self.helpers:
+            _parse(self.helpers, "helpers")
+        if not any(t.kind == "edge" for t in self.hidden_tests):
+            raise ValueError("hidden_tests need at least one test of kind 'edge'")
+        used = imported_modules(self.reference)
+        banned = sorted(used & set(self.forbidden_imports))
+        if banned:
+            raise ValueError(f"reference imports forbidden modules: {', '.join(banned)}")
+        return self
+
+    def tests(
+        self, which: Literal["visible", "hidden", "all", "none"] = "hidden"
+    ) -> list[CodeTest]:
+        """The tests of one set: visible (shown while coding), hidden (graded), all or none."""
+        if which == "none":
+            return []
+        if which == "visible":
+            return list(self.visible_tests)
+        if which == "hidden":
+            return list(self.hidden_tests)
+        return list(self.visible_tests) + list(self.hidden_tests)
+
+
+def imported_modules(source: str) -> set[str]:
+    """Top-level names of every module the source imports (empty when it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found

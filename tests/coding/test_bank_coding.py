@@ -1,0 +1,131 @@
+"""The coding bank: every question validates; every reference passes its tests in the sandbox."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from pydantic import ValidationError
+
+from interviewer.bank import load_bank, load_file
+from interviewer.coding.harness import run_submission
+from interviewer.coding.spec import CodingSpec
+from interviewer.errors import BankError
+
+ENTRIES = {q.id: q for q in load_bank().values() if q.kind == "coding"}
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Reference (all tests) and starter (hidden tests) of every question, two at a time."""
+
+    def run(entry):
+        spec = entry.coding
+        return (
+            entry.id,
+            run_submission(spec, spec.reference, which="all"),
+            run_submission(spec, spec.starter, which="hidden"),
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return {qid: (ref, starter) for qid, ref, starter in pool.map(run, ENTRIES.values())}
+
+
+def test_bank_size_and_coverage():
+    assert len(ENTRIES) >= 22
+    topics = Counter(e.topic for e in ENTRIES.values())
+    for topic in (
+        "python-coding",
+        "ml-from-scratch",
+        "pandas",
+        "data-wrangling",
+        "evaluation-metrics",
+        "missing-data",
+        "data-at-scale",
+    ):
+        assert topics[topic] >= 1, topic
+    assert all(e.round == "L1" for e in ENTRIES.values())
+    # The guide's named tasks are all there.
+    for qid in (
+        "l1-code-merge-flag-outliers",
+        "l1-code-kmeans",
+        "l1-code-pandas-no-loop-transform",
+        "l1-code-pinball-loss",
+        "l1-code-roc-auc",
+    ):
+        assert qid in ENTRIES
+
+
+def test_coding_questions_load_with_the_rest_of_the_bank():
+    bank = load_bank()  # ids are unique across files, or the load fails
+    assert all(q.kind == "coding" and q.group == "coding" for q in ENTRIES.values())
+    assert all(bank[qid] is not None for qid in ENTRIES) and len(bank) > len(ENTRIES)
+
+
+@pytest.mark.parametrize("qid", sorted(ENTRIES))
+def test_hidden_tests_cover_edges_and_scale(qid):
+    spec = ENTRIES[qid].coding
+    kinds = Counter(t.kind for t in spec.hidden_tests)
+    assert kinds["edge"] >= 2, "at least two edge-case tests"
+    assert kinds["large"] >= 1, "a large input"
+    assert ENTRIES[qid].follow_ups
+
+
+@pytest.mark.parametrize("qid", sorted(ENTRIES))
+def test_reference_passes_every_test(runs, qid):
+    ref, _ = runs[qid]
+    assert ref.problem is None, ref.problem
+    failed = [(t.name, t.error) for t in ref.tests if not t.passed]
+    assert not failed, failed
+    spec = ENTRIES[qid].coding
+    for t in ref.tests:
+        limit = spec.time_limit_s
+        # A reference that needs most of the limit makes the test flaky on a loaded machine.
+        assert t.seconds < 0.6 * limit, f"{t.name} took {t.seconds:.2f} s of {limit} s"
+
+
+@pytest.mark.parametrize("qid", sorted(ENTRIES))
+def test_starter_fails_the_hidden_tests(runs, qid):
+    _, starter = runs[qid]
+    assert starter.passed <= 1, [t.name for t in starter.tests if t.passed]
+
+
+def _spec(**changes):
+    spec = next(iter(ENTRIES.values())).coding.model_dump()
+    spec.update(changes)
+    return spec
+
+
+def test_spec_rejects_duplicate_test_names():
+    spec = _spec()
+    spec["hidden_tests"] = spec["hidden_tests"] + [spec["hidden_tests"][0]]
+    with pytest.raises(ValidationError, match="unique"):
+        CodingSpec.model_validate(spec)
+
+
+def test_spec_rejects_reference_without_entry_point():
+    with pytest.raises(ValidationError, match="entry point"):
+        CodingSpec.model_validate(_spec(reference="def other():\n    return 1\n"))
+
+
+def test_spec_rejects_unknown_fields_and_missing_edge_tests():
+    with pytest.raises(ValidationError):
+        CodingSpec.model_validate(_spec(language="python"))
+    spec = _spec()
+    spec["hidden_tests"] = [dict(t, kind="basic") for t in spec["hidden_tests"]]
+    with pytest.raises(ValidationError, match="edge"):
+        CodingSpec.model_validate(spec)
+
+
+def test_spec_rejects_forbidden_import_in_reference():
+    spec = _spec(forbidden_imports=["pandas"])
+    with pytest.raises(ValidationError, match="forbidden"):
+        CodingSpec.model_validate(spec)
+
+
+def test_loader_names_file_and_question(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("questions:\n  - id: q1\n    coding: {entry_point: f}\n", encoding="utf-8")
+    with pytest.raises(BankError, match=r"bad.yaml: question 'q1': "):
+        load_file(bad)

@@ -1,0 +1,251 @@
+"""Grading real submissions end to end: sandboxed hidden tests, ruff, loops, growth, scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.bank import load_bank
+from interviewer.coding.grade import CORRECT_FROM, grade_submission
+from interviewer.coding.review import classify_growth, find_loops, lint
+
+BANK = {q.id: q for q in load_bank().values() if q.kind == "coding"}
+
+
+def _grade(qid: str, code: str, **kw):
+    return grade_submission(qid, BANK[qid].coding, code, **kw)
+
+
+KMEANS_GOOD = '''
+import numpy as np
+
+
+def kmeans(X, k, max_iter=100, tol=1e-6, seed=0):
+    """Lloyd's algorithm; empty clusters take the farthest point."""
+    X = np.asarray(X, dtype=float)
+    n = len(X)
+    if not 1 <= k <= n:
+        raise ValueError("k out of range")
+    rng = np.random.default_rng(seed)
+    centroids = X[rng.choice(n, size=k, replace=False)].copy()
+    for _ in range(max_iter):
+        dist = ((X[:, None, :] - centroids[None]) ** 2).sum(axis=2)
+        labels = dist.argmin(axis=1)
+        closest = dist.min(axis=1)
+        new = centroids.copy()
+        for j in range(k):
+            members = X[labels == j]
+            if len(members):
+                new[j] = members.mean(axis=0)
+            else:
+                far = closest.argmax()
+                new[j] = X[far]
+                closest[far] = -1.0
+        moved = np.abs(new - centroids).max()
+        centroids = new
+        if moved <= tol:
+            break
+    labels = ((X[:, None, :] - centroids[None]) ** 2).sum(axis=2).argmin(axis=1)
+    return centroids, labels
+'''
+
+# Subtly wrong: no handling of empty clusters (their mean is NaN) and no check on k.
+KMEANS_SUBTLE = '''
+import numpy as np
+
+
+def kmeans(X, k, max_iter=100, tol=1e-6, seed=0):
+    """Lloyd's algorithm."""
+    X = np.asarray(X, dtype=float)
+    rng = np.random.default_rng(seed)
+    centroids = X[rng.choice(len(X), size=k, replace=False)]
+    for _ in range(max_iter):
+        labels = ((X[:, None, :] - centroids[None]) ** 2).sum(axis=2).argmin(axis=1)
+        new = np.array([X[labels == j].mean(axis=0) for j in range(k)])
+        if np.allclose(new, centroids, atol=tol):
+            break
+        centroids = new
+    return centroids, labels
+'''
+
+MERGE_GOOD = '''
+def merge_and_flag_outliers(left, right, key, column):
+    """Inner join (many-to-one) and IQR outlier flag."""
+    out = left.merge(right, on=key, validate="many_to_one").sort_values(key, kind="stable")
+    out = out.reset_index(drop=True)
+    q1, q3 = out[column].quantile([0.25, 0.75])
+    fence = 1.5 * (q3 - q1)
+    out["is_outlier"] = (out[column] < q1 - fence) | (out[column] > q3 + fence)
+    return out
+'''
+
+# Subtly wrong: a left join that keeps unmatched keys and accepts duplicated lookup keys.
+MERGE_SUBTLE = MERGE_GOOD.replace('validate="many_to_one"', 'how="left"')
+
+TRANSFORM_ROW_LOOP = '''
+import pandas as pd
+
+
+def add_order_features(orders):
+    """Same columns, computed one row at a time."""
+    out = orders.copy()
+    totals, discounts = [], []
+    for _, row in out.iterrows():
+        qty = 0 if pd.isna(row["qty"]) else row["qty"]
+        total = row["price"] * qty
+        rate = 0.10 if total >= 1000 else 0.05 if total >= 500 else 0.0
+        totals.append(total)
+        discounts.append(rate * total)
+    out["total"] = totals
+    out["discount"] = discounts
+    out["net"] = out["total"] - out["discount"]
+    customer = out.groupby("customer")["net"].transform("sum")
+    out["share"] = (out["net"] / customer.where(customer != 0)).fillna(0.0)
+    return out
+'''
+
+MAX_SUBARRAY_QUADRATIC = '''
+def max_subarray_sum(nums):
+    """Try every start and end."""
+    if not nums:
+        raise ValueError("empty")
+    best = nums[0]
+    for i in range(len(nums)):
+        total = 0
+        for j in range(i, len(nums)):
+            total += nums[j]
+            best = max(best, total)
+    return best
+'''
+
+
+def test_correct_kmeans_grades_correct():
+    result = _grade("l1-code-kmeans", KMEANS_GOOD)
+    assert result.error is None, result.error
+    assert result.passed == result.total and not result.failed
+    assert result.criteria["correctness"].score == 5
+    assert result.criteria["edge_cases"].score == 5
+    assert result.verdict == "correct" and result.overall >= CORRECT_FROM
+
+
+def test_subtly_wrong_kmeans_fails_named_tests_and_scores_lower():
+    good = _grade("l1-code-kmeans", KMEANS_GOOD)
+    bad = _grade("l1-code-kmeans", KMEANS_SUBTLE)
+    failed = {f.name for f in bad.failed}
+    assert "duplicate_points_no_nan" in failed, failed
+    assert "k_equals_n" not in failed  # the bug only shows with empty clusters
+    assert bad.overall < good.overall
+    assert bad.verdict != "correct"
+    assert bad.criteria["edge_cases"].score < 5
+    assert "duplicate_points_no_nan" in bad.criteria["correctness"].evidence
+    # The failed test carries its inputs (its code) for the feedback.
+    shown = next(f for f in bad.failed if f.name == "duplicate_points_no_nan")
+    assert "np.zeros((100, 2))" in shown.code and "NaN" in shown.error
+
+
+def test_merge_outliers_correct_and_subtly_wrong():
+    good = _grade("l1-code-merge-flag-outliers", MERGE_GOOD)
+    assert good.verdict == "correct", good.criteria
+    bad = _grade("l1-code-merge-flag-outliers", MERGE_SUBTLE)
+    failed = {f.name for f in bad.failed}
+    assert {"inner_join_drops_unmatched", "duplicate_right_keys_rejected"} <= failed, failed
+    assert bad.overall < good.overall and bad.verdict != "correct"
+
+
+def test_row_loop_pandas_loses_vectorisation_points():
+    spec_id = "l1-code-pandas-no-loop-transform"
+    reference = _grade(spec_id, BANK[spec_id].coding.reference)
+    looped = _grade(spec_id, TRANSFORM_ROW_LOOP)
+    assert reference.criteria["vectorisation"].score == 5
+    assert looped.criteria["vectorisation"].score <= 2
+    assert any("iterrows" in finding for finding in looped.loops), looped.loops
+    assert looped.overall < reference.overall
+
+
+def test_quadratic_solution_times_out_on_the_large_test():
+    result = _grade("l1-code-max-subarray", MAX_SUBARRAY_QUADRATIC)
+    large = next(f for f in result.failed if f.name == "large_200k")
+    assert "timed out" in large.error
+    assert result.criteria["vectorisation"].score == 1
+    assert result.error and "large_200k" in result.error
+    # Everything small still passes: correct logic, wrong complexity.
+    assert {f.name for f in result.failed} == {"large_200k"}
+    assert result.verdict == "partially_correct"
+
+
+def test_syntax_error_and_missing_entry_point():
+    broken = _grade("l1-code-max-subarray", "def max_subarray_sum(nums)\n    return 0\n")
+    assert broken.verdict == "incorrect" and broken.overall < 34
+    assert "syntax error" in broken.criteria["correctness"].evidence
+    missing = _grade("l1-code-max-subarray", "def solve(nums):\n    return 0\n")
+    assert missing.passed == 0 and missing.verdict == "incorrect"
+    assert "max_subarray_sum" in missing.criteria["correctness"].evidence
+
+
+def test_refused_sandbox_is_a_result_not_an_exception():
+    result = _grade(
+        "l1-code-max-subarray", BANK["l1-code-max-subarray"].coding.reference, mode="off"
+    )
+    assert result.error and "turned off" in result.error
+    assert result.passed == 0 and result.verdict == "incorrect"
+
+
+def test_forbidden_import_caps_correctness():
+    code = (
+        "from sklearn.metrics import roc_auc_score\n\n\n"
+        "def roc_auc(y_true, scores):\n"
+        '    """Library call."""\n'
+        "    return float(roc_auc_score(y_true, scores))\n"
+    )
+    result = _grade("l1-code-roc-auc", code)
+    assert result.criteria["correctness"].score <= 2
+    assert "sklearn" in result.criteria["correctness"].evidence
+
+
+# ------------------------------------------------------------------- static checks, no sandbox
+
+
+def test_find_loops_kinds():
+    code = """
+def f(df, values, k):
+    for _, row in df.iterrows():
+        pass
+    df.apply(lambda r: r.a, axis=1)
+    for i in range(len(df)):
+        pass
+    total = [v * 2 for v in values]
+    df["a"].map(lambda x: x + 1)
+    for _ in range(k):
+        pass
+    for col in df.columns:
+        pass
+    return total
+"""
+    kinds = [(f.kind, f.line) for f in find_loops(code, entry_point="f")]
+    assert kinds == [
+        ("row-loop", 3),
+        ("row-loop", 5),
+        ("index-loop", 6),
+        ("element-loop", 8),
+        ("elementwise-python", 9),
+    ]
+
+
+def test_lint_uses_a_fixed_rule_set():
+    findings, note = lint("import os\n\ndef f(l):\n    x = 1\n    return l  # noqa\n")
+    assert note is None
+    codes = {f.code for f in findings}
+    assert {"F401", "F841", "E741"} <= codes, codes
+
+
+@pytest.mark.parametrize(
+    ("t_n", "t_kn", "timed_out", "flagged"),
+    [
+        (0.02, 0.08, False, False),  # linear
+        (0.02, 0.12, False, False),  # n log n with noise
+        (0.02, 0.32, False, True),  # quadratic
+        (0.001, 0.004, False, False),  # too fast to judge
+        (None, None, True, True),  # the larger run timed out
+    ],
+)
+def test_classify_growth(t_n, t_kn, timed_out, flagged):
+    assert classify_growth(t_n, t_kn, 4, timed_out=timed_out).flagged is flagged

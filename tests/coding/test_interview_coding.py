@@ -1,0 +1,91 @@
+"""A coding question inside an interview: run the visible tests, explain, submit, get probed on
+complexity, and find the code, its test results and its grade in the store and the exports."""
+
+from __future__ import annotations
+
+import json
+
+from interviewer.bank import default_bank
+from interviewer.cli import main
+from interviewer.config import Settings
+from interviewer.export import to_html, to_markdown
+from interviewer.store import open_store
+from tests.helpers import new_interview
+
+WRONG_KMEANS_NOTE = "    # off by one: the last point never joins a cluster\n"
+
+
+def _to_coding_question(iv):
+    iv.start()
+    bank = default_bank()
+    while iv.current.kind != "coding":
+        iv.answer(bank[iv.current.question_id].model_answer)
+        while iv.phase == "follow_up":
+            iv.answer("I am not sure.")
+    return bank[iv.current.question_id]
+
+
+def test_a_coding_question_runs_is_submitted_graded_and_stored():
+    store = open_store(Settings.from_env())
+    iv = new_interview(round="L1", questions=3, store=store, seed=2, coding=True)
+    q = _to_coding_question(iv)
+    turn = iv.current
+    assert turn.kind == "coding" and q.coding is not None
+
+    run = iv.run_code(q.coding.starter)  # the starter fails its examples; nothing is graded
+    assert run.tests and not all(t.passed for t in run.tests)
+    assert turn.grade is None and turn.code == q.coding.starter
+
+    note = iv.answer("I would vectorise it and validate the inputs first.")
+    assert note.kind == "note" and iv.current is turn and turn.grade is None
+
+    reply = iv.submit_code(q.coding.reference)
+    assert turn.code == q.coding.reference and turn.code_result["passed"] == turn.code_result["total"]
+    assert turn.grade is not None and turn.grade.overall >= 70
+    assert reply.kind == "follow_up" and reply.text.endswith(q.coding.follow_ups[0])
+    iv.answer("Linear in the number of rows; for bigger data I would process it in chunks.")
+    assert turn.status == "answered"
+
+    _, stored = store.load_session(iv.info.id, user_id="local")
+    saved = stored[turn.index]
+    assert saved.code == q.coding.reference and saved.code_result == turn.code_result
+    assert saved.answer.startswith("I would vectorise")
+    md = to_markdown(iv.info, stored)
+    assert "```python\n" + q.coding.reference.rstrip() in md  # the fence is intact
+    assert f"{turn.code_result['passed']} of {turn.code_result['total']} hidden tests" in md
+    html = to_html(iv.info, stored)
+    assert "<pre><code>" in html and "<script" not in html
+
+
+def test_a_wrong_submission_fails_named_hidden_tests_listed_in_the_report():
+    iv = new_interview(round="L1", questions=2, seed=2, coding=True, follow_ups=0)
+    q = _to_coding_question(iv)
+    turn = iv.current
+    iv.submit_code("def unused():\n    return None\n")  # no entry point at all
+    assert turn.code_result["passed"] == 0 and turn.grade.overall < 34
+    iv.command("end")
+    summary = next(s for s in iv.report().questions if s.index == turn.index)
+    assert summary.kind == "coding" and summary.failed_tests
+    assert {f["name"] for f in summary.failed_tests} <= {t.name for t in q.coding.hidden_tests}
+
+
+def test_the_cli_takes_a_fenced_python_block_as_the_answer(tmp_path, capsys):
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=2, seed=5, coding=True)
+    iv.start()
+    first = bank[iv.current.question_id]
+    iv.answer(first.model_answer)
+    while iv.phase == "follow_up":
+        iv.answer("not sure")
+    coding_q = bank[iv.current.question_id]
+    fenced = "My approach is vectorised.\n```python\n" + coding_q.coding.reference + "\n```"
+    answers = tmp_path / "answers.txt"
+    lines = [first.model_answer.replace("\n", " "), "not sure", fenced.replace("\n", "\\n"),
+             "Linear time.", "/end"]  # fmt: skip
+    answers.write_text("\n".join(lines) + "\n")
+    code = main(["interview", "--round", "L1", "--questions", "2", "--seed", "5",
+                 "--answers-file", str(answers), "--json"])  # fmt: skip
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    q2 = out["report"]["questions"][1]
+    assert q2["kind"] == "coding" and q2["tests"].startswith(f"{len(coding_q.coding.hidden_tests)} of")
