@@ -1,0 +1,31 @@
+"""Folders the app writes: private ones, their size, and safe file names."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` created if missing and made private to this user (0700)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def folder_bytes(path) -> int:
+    """Bytes the regular files under ``path`` take (0 when it does not exist)."""
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def safe_name(text: str) -> str:
+    """A string as a file name (no separators, no dots at the start)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:80] or "x"

@@ -1,0 +1,84 @@
+"""Copy detection: an answer pasted from its own rubric or model answer is recognised as such."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from interviewer.bank import default_bank
+from interviewer.grading.copying import (
+    FLAG_AT,
+    FLAG_COPIED,
+    containment,
+    copy_share,
+    penalise,
+    words,
+)
+from tests import ROOT
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return default_bank()["l1-bagging-vs-boosting"].rubric()
+
+
+def test_pasted_key_points_are_a_copy(rubric):
+    answer = " ".join(kp.point for kp in rubric.key_points)
+    c = copy_share(answer, rubric)
+    assert c.share >= 0.95 and c.copied and c.source == "key points"
+
+
+def test_pasted_paraphrases_are_a_copy(rubric):
+    answer = ". ".join(p for kp in rubric.key_points for p in kp.paraphrases)
+    assert answer and copy_share(answer, rubric).share >= 0.95
+
+
+def test_pasted_model_answer_is_a_copy(rubric):
+    c = copy_share(rubric.model_answer, rubric)
+    assert c.share >= 0.95 and c.copied and c.source == "model answer"
+
+
+def test_case_punctuation_and_zero_width_characters_do_not_hide_a_paste(rubric):
+    hidden = " ".join(w[:1] + "\u200b" + w[1:] for w in rubric.model_answer.split(" "))
+    disguised = hidden.upper().replace(",", " ;")
+    assert copy_share(disguised, rubric).share >= 0.9
+
+
+def test_half_pasted_half_own_words_counts_about_half(rubric):
+    own = (
+        "Honestly I would first look at the data and ask the team what kind of errors they "
+        "see in production before deciding anything about which method to choose here"
+    )
+    paste = " ".join(kp.point for kp in rubric.key_points)
+    share = copy_share(f"{own}. {paste}", rubric).share
+    assert 0.3 < share < 0.9
+
+
+def test_short_and_empty_answers_are_not_copies(rubric):
+    assert copy_share("", rubric).share == 0 and copy_share("", rubric).words == 0
+    assert not copy_share("Bagging reduces variance.", rubric).copied
+    assert containment("and it is in the", ["so it is in the end"]) == 0  # stop words only
+
+
+def test_no_labelled_answer_written_by_hand_is_flagged():
+    bank = default_bank()
+    shares = []
+    for path in sorted((ROOT / "evals" / "data").glob("answers-*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["question_id"] in bank:
+                shares.append(copy_share(row["answer"], bank[row["question_id"]].rubric()).share)
+    assert len(shares) > 300 and max(shares) < FLAG_AT
+
+
+def test_the_suggested_penalty_keeps_only_what_is_not_copied(rubric):
+    pasted = copy_share(rubric.model_answer, rubric)
+    overall, flag = penalise(100, pasted)
+    assert overall <= 5 and flag.startswith(FLAG_COPIED) and "model answer" in flag
+    own = copy_share("Boosting fits models one after another on the errors left so far.", rubric)
+    assert penalise(80, own) == (80, None)
+
+
+def test_words_are_normalised():
+    assert words("ＡＢＣ  Déjà-vu\u200b!") == ["abc", "déjà", "vu"]

@@ -1,0 +1,95 @@
+"""`mock-interview grade` validates every input line: wrong types, a string for a list, a huge
+line or a lone surrogate end in one line naming the line and the field, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from interviewer.cli import main
+
+GOOD = {"question": "What is a feature store?", "answer": "It serves features."}
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ({**GOOD, "rubric": {"key_points": "abc"}}, "'rubric.key_points': Input should be a valid"),
+        (
+            {**GOOD, "answer": 5, "reference_answer": "r"},
+            "'answer': Input should be a valid string",
+        ),
+        ({**GOOD, "question": ["q"], "reference_answer": "r"}, "'question': Input should be"),
+        ({**GOOD, "rubric": [{"point": "x", "weight": "3"}]}, "'rubric.0.weight': Input should"),
+        ({**GOOD, "rubric": {"key_points": [{"pont": "x"}]}}, "'rubric.key_points.0.point' is"),
+        ({**GOOD, "reference_answer": "r", "score": "high"}, "'score': Input should be a valid"),
+        ({**GOOD, "rubric": {"key_points": []}}, "'rubric.key_points': List should have at least"),
+        ({"answer": "a", "reference_answer": "r"}, "'question' (a string) or 'question_id'"),
+        ({**GOOD, "answer": "x" * 8001, "reference_answer": "r"}, "'answer': String should have"),
+        ([1, 2], "each line must be a JSON object"),
+    ],
+    ids=[
+        "string-for-list",
+        "int-answer",
+        "list-question",
+        "string-weight",
+        "misspelt-field",
+        "string-label",
+        "empty-key-points",
+        "no-question",
+        "answer-too-long",
+        "not-an-object",
+    ],
+)
+def test_a_bad_field_is_named_with_its_line(tmp_path, capsys, line, expected):
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({**GOOD, "reference_answer": "r"}) + "\n\n" + json.dumps(line))
+    assert main(["grade", "--input", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"in.jsonl:3: {expected}" in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_lone_surrogate_is_refused_in_one_line(tmp_path, capsys):
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"question": "q", "answer": "\\ud800", "reference_answer": "r"}\n')
+    assert main(["grade", "--input", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "in.jsonl:1: not valid JSON (a lone surrogate" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_50_mb_line_is_refused_at_once(tmp_path, capsys):
+    path = tmp_path / "huge.jsonl"
+    with path.open("w") as f:
+        f.write(json.dumps({**GOOD, "reference_answer": "r"}) + "\n")
+        f.write('{"question": "q", "reference_answer": "r", "answer": "')
+        f.write("word " * 10_000_000)
+        f.write('"}\n')
+    started = time.monotonic()
+    assert main(["grade", "--input", str(path)]) == 2
+    assert time.monotonic() - started < 5  # it took 53 s and 5.3 GB before
+    err = capsys.readouterr().err
+    assert "huge.jsonl:2: line is longer than 1024 KB" in err
+
+
+def test_a_rubric_given_as_a_list_still_grades(tmp_path, capsys):
+    path = tmp_path / "in.jsonl"
+    rows = [
+        {**GOOD, "id": "a", "rubric": ["serves the same features online and offline"]},
+        {
+            **GOOD,
+            "id": 7,
+            "rubric": {
+                "key_points": [{"point": "one definition for training and serving", "weight": 2}],
+                "red_flags": ["it is a database of labels"],
+            },
+            "unknown_field": "ignored",
+        },
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    assert main(["grade", "--input", str(path)]) == 0
+    out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [o["id"] for o in out] == ["a", 7] and all(0 <= o["score"] <= 1 for o in out)
