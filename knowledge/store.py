@@ -1,16 +1,23 @@
-"""The Chroma collection that holds guide chunks, on local disk under the data dir."""
+"""The Chroma collection that holds guide chunks: on local disk under the data dir, or on a
+Chroma server (``INTERVIEWER_CHROMA_URL``) that several app replicas share."""
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import chromadb
+import httpx
+from chromadb.config import DEFAULT_DATABASE
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError, NotFoundError, UniqueConstraintError
 from langchain_chroma import Chroma
 
 from interviewer.config import Settings
+from interviewer.errors import ConfigError
 from interviewer.grading.embeddings import get_embeddings
 
 
@@ -38,12 +45,82 @@ class Hit:
         }
 
 
+# Telemetry off: the app makes no outbound request except to a configured LLM endpoint (and,
+# when one is set, the Chroma server).
+_CHROMA_SETTINGS = {"anonymized_telemetry": False, "allow_reset": False}
+_CLIENT_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=8)
-def _client(path: str) -> chromadb.ClientAPI:
-    # Telemetry off: the app makes no outbound request except to a configured LLM endpoint.
-    return chromadb.PersistentClient(
-        path=path, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+def _local_client(path: str) -> chromadb.ClientAPI:
+    return chromadb.PersistentClient(path=path, settings=ChromaSettings(**_CHROMA_SETTINGS))
+
+
+def _server_address(url: str) -> tuple[str, int, bool, str]:
+    """Host, port, TLS and database of ``http(s)://host:port[/database]``."""
+    parts = urlsplit(url)
+    ssl = parts.scheme == "https"
+    try:
+        port = parts.port or (443 if ssl else 8000)
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None:
+        raise ConfigError(f"INTERVIEWER_CHROMA_URL={url!r}: use http://host:port[/database]")
+    return parts.hostname, port, ssl, parts.path.strip("/") or DEFAULT_DATABASE
+
+
+def _ensure_database(host: str, port: int, ssl: bool, database: str) -> None:
+    """Create the named database on the server unless it exists (replicas may race here)."""
+    admin = chromadb.AdminClient(
+        ChromaSettings(
+            chroma_api_impl="chromadb.api.fastapi.FastAPI",
+            chroma_server_host=host,
+            chroma_server_http_port=port,
+            chroma_server_ssl_enabled=ssl,
+            **_CHROMA_SETTINGS,
+        )
     )
+    try:
+        admin.get_database(database)
+    except NotFoundError:
+        try:
+            admin.create_database(database)
+        except UniqueConstraintError:
+            pass  # another replica created it a moment ago
+
+
+@lru_cache(maxsize=8)
+def _server_client(url: str) -> chromadb.ClientAPI:
+    host, port, ssl, database = _server_address(url)
+    try:
+        if database != DEFAULT_DATABASE:
+            _ensure_database(host, port, ssl, database)
+        return chromadb.HttpClient(
+            host=host,
+            port=port,
+            ssl=ssl,
+            database=database,
+            settings=ChromaSettings(**_CHROMA_SETTINGS),
+        )
+    except (ValueError, ConnectionError, ChromaError, httpx.HTTPError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(
+            f"cannot reach the Chroma server at INTERVIEWER_CHROMA_URL={url}: {reason} "
+            "(start it with `chroma run --path DIR --port PORT`, or unset the variable to use "
+            "the local store)"
+        ) from None
+
+
+def client(settings: Settings) -> chromadb.ClientAPI:
+    """The Chroma client of these settings: the server at INTERVIEWER_CHROMA_URL when set
+    (shared by every app replica), else a local store in the data dir."""
+    # One client per store, built once: Chroma's client is not safe to construct from two
+    # threads at once (two app events, or two ingests, on a cold start).
+    with _CLIENT_LOCK:
+        if settings.chroma_url:
+            return _server_client(settings.chroma_url.rstrip("/"))
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return _local_client(str(settings.chroma_dir.resolve()))
 
 
 def collection_name(settings: Settings) -> str:
@@ -55,11 +132,10 @@ def collection_name(settings: Settings) -> str:
 
 def vectorstore(settings: Settings) -> Chroma:
     """The LangChain Chroma store; embeddings are ours, never Chroma's downloading default."""
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return Chroma(
         collection_name=collection_name(settings),
         embedding_function=get_embeddings(settings),
-        client=_client(str(settings.chroma_dir.resolve())),
+        client=client(settings),
         collection_metadata={"hnsw:space": "cosine"},
     )
 
@@ -67,9 +143,7 @@ def vectorstore(settings: Settings) -> Chroma:
 def collection(settings: Settings) -> chromadb.Collection:
     """The raw Chroma collection (same one the LangChain store wraps), for adding our vectors."""
     vectorstore(settings)  # creates it with the right metadata if missing
-    return _client(str(settings.chroma_dir.resolve())).get_collection(
-        collection_name(settings), embedding_function=None
-    )
+    return client(settings).get_collection(collection_name(settings), embedding_function=None)
 
 
 def hit_from(doc_id: str, text: str, meta: dict, score: float) -> Hit:

@@ -11,18 +11,24 @@ import time
 from typing import Any
 
 from alembic import command
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from interviewer.config import Settings
 from interviewer.errors import SessionNotFound, StoreError
-from interviewer.grading.rubric import CRITERIA, Grade
+from interviewer.grading.rubric import CRITERIA, PASS_MARK, Grade
 from interviewer.models import (
     MAX_ANSWER_CHARS,
+    MAX_CODE_CHARS,
     FollowUpExchange,
     SessionInfo,
     SessionSettings,
     Turn,
+    session_score,
+    turn_score,
 )
 from interviewer.store.tables import (
     GradeRow,
@@ -31,6 +37,7 @@ from interviewer.store.tables import (
     UserRow,
     alembic_config,
     make_engine,
+    migration_lock,
 )
 
 
@@ -54,9 +61,18 @@ class Store:
         self.migrate()
 
     def migrate(self) -> None:
-        """Apply every pending migration (a no-op when the database is at head)."""
-        with self.engine.begin() as connection:
-            command.upgrade(alembic_config(connection), "head")
+        """Apply every pending migration (a no-op when the database is at head), under the
+        database's migration lock, so replicas that start together take turns."""
+        try:
+            with self.engine.connect() as connection, migration_lock(connection):
+                command.upgrade(alembic_config(connection), "head")
+        except OperationalError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise StoreError(
+                f"cannot open the transcript store {where}: {reason} "
+                "(check INTERVIEWER_DATABASE_URL and that the database server is up)"
+            ) from None
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -73,9 +89,7 @@ class Store:
     def create_session(self, info: SessionInfo) -> SessionInfo:
         """Insert a new session (and its user on first use); returns ``info``."""
         with self._sessions.begin() as db:
-            if db.get(UserRow, info.user_id) is None:
-                db.add(UserRow(id=info.user_id, created_at=time.time()))
-                db.flush()
+            _ensure_user(db, info.user_id)
             if db.get(SessionRow, info.id) is not None:
                 raise StoreError(f"session {info.id!r} already exists")
             db.add(
@@ -166,11 +180,10 @@ class Store:
         max_score: float | None = None,
         status: str | None = None,
     ) -> list[dict]:
-        """The user's sessions, newest first; ``since <= created_at < until``, score 0-100."""
-        stats = _session_stats()
+        """The user's sessions, newest first; ``since <= created_at < until``, score 0-100
+        (``models.session_score``: skipped questions count 0, unanswered ones not at all)."""
         query = (
-            select(SessionRow, stats.c.answered, stats.c.score)
-            .outerjoin(stats, stats.c.session_id == SessionRow.id)
+            select(SessionRow)
             .where(SessionRow.user_id == user_id)
             .order_by(SessionRow.created_at.desc(), SessionRow.id)
         )
@@ -182,13 +195,35 @@ class Store:
             query = query.where(SessionRow.created_at >= since)
         if until is not None:
             query = query.where(SessionRow.created_at < until)
-        if min_score is not None:
-            query = query.where(stats.c.score >= min_score)
-        if max_score is not None:
-            query = query.where(stats.c.score <= max_score)
         with self._sessions() as db:
-            rows = db.execute(query).all()
-        return [_session_dict(row, answered, score) for row, answered, score in rows]
+            rows = db.scalars(query).all()
+            scored = self._turn_scores(db, [r.id for r in rows])
+        out = []
+        for row in rows:
+            score, answered = session_score(scored.get(row.id, []))
+            if min_score is not None and (score is None or score < min_score):
+                continue
+            if max_score is not None and (score is None or score > max_score):
+                continue
+            out.append(_session_dict(row, answered, score))
+        return out
+
+    @staticmethod
+    def _turn_scores(
+        db: Session, session_ids: list[str]
+    ) -> dict[str, list[tuple[str, int | None]]]:
+        """(status, overall) of every turn of these sessions, in order."""
+        found: dict[str, list[tuple[str, int | None]]] = {}
+        for i in range(0, len(session_ids), 500):  # bounded IN lists
+            query = (
+                select(TurnRow.session_id, TurnRow.status, GradeRow.overall)
+                .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
+                .where(TurnRow.session_id.in_(session_ids[i : i + 500]))
+                .order_by(TurnRow.session_id, TurnRow.idx)
+            )
+            for sid, status, overall in db.execute(query):
+                found.setdefault(sid, []).append((status, overall))
+        return found
 
     def unfinished_sessions(self, *, user_id: str) -> list[dict]:
         """Active sessions of the user, newest first, for the resume list."""
@@ -208,7 +243,8 @@ class Store:
             return set(db.scalars(query))
 
     def progress(self, *, user_id: str) -> dict:
-        """Scores over time, by round, by topic and by criterion (graded turns only)."""
+        """Scores over time, by round, by topic and by criterion. A skipped question counts 0
+        (and 1/5 on every criterion), a question never answered not at all, as in the report."""
         query = (
             select(
                 SessionRow.id,
@@ -216,11 +252,12 @@ class Store:
                 SessionRow.round,
                 TurnRow.round,
                 TurnRow.topic,
+                TurnRow.status,
                 GradeRow.overall,
                 GradeRow.criteria,
             )
             .join(TurnRow, TurnRow.session_id == SessionRow.id)
-            .join(GradeRow, GradeRow.turn_id == TurnRow.id)
+            .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
             .where(SessionRow.user_id == user_id)
             .order_by(SessionRow.created_at, SessionRow.id, TurnRow.idx)
         )
@@ -238,6 +275,22 @@ class Store:
         return row
 
 
+def _ensure_user(db: Session, user_id: str) -> None:
+    """Insert the user unless present; two replicas creating a new user's first two sessions
+    at once both succeed (an insert that ignores the conflict, not a read then a write)."""
+    limit = UserRow.__table__.c.id.type.length
+    if len(user_id) > limit:
+        raise StoreError(f"user id is {len(user_id)} characters; the limit is {limit}")
+    values = {"id": user_id, "created_at": time.time()}
+    backend = db.get_bind().dialect.name
+    if backend in ("postgresql", "sqlite"):
+        insert = pg_insert if backend == "postgresql" else sqlite_insert
+        db.execute(insert(UserRow).values(**values).on_conflict_do_nothing(index_elements=["id"]))
+    elif db.get(UserRow, user_id) is None:
+        db.add(UserRow(**values))
+        db.flush()
+
+
 def _check_answer_length(turn: Turn) -> None:
     answers = [turn.answer] + [f.answer for f in turn.follow_ups]
     for text in answers:
@@ -246,6 +299,11 @@ def _check_answer_length(turn: Turn) -> None:
                 f"answer to question {turn.index} is {len(text)} characters; "
                 f"the limit is {MAX_ANSWER_CHARS}"
             )
+    if turn.code is not None and len(turn.code) > MAX_CODE_CHARS:
+        raise StoreError(
+            f"code of question {turn.index} is {len(turn.code)} characters; "
+            f"the limit is {MAX_CODE_CHARS}"
+        )
 
 
 def _fill_turn_row(row: TurnRow, turn: Turn) -> None:
@@ -257,7 +315,11 @@ def _fill_turn_row(row: TurnRow, turn: Turn) -> None:
     row.guide_section = turn.guide_section
     row.sources = list(turn.sources)
     row.model_answer = turn.model_answer
+    row.kind = turn.kind
     row.answer = turn.answer
+    row.code = turn.code
+    row.code_result = turn.code_result
+    row.delivery = turn.delivery
     row.follow_ups = [f.model_dump() for f in turn.follow_ups]
     row.commands = list(turn.commands)
     row.hints = list(turn.hints)
@@ -306,7 +368,11 @@ def _turn(row: TurnRow, grade: GradeRow | None) -> Turn:
         guide_section=row.guide_section,
         sources=row.sources or [],
         model_answer=row.model_answer,
+        kind=row.kind or "spoken",
         answer=row.answer,
+        code=row.code,
+        code_result=row.code_result,
+        delivery=row.delivery,
         follow_ups=[FollowUpExchange(**f) for f in row.follow_ups or []],
         commands=row.commands or [],
         hints=row.hints or [],
@@ -333,21 +399,6 @@ def _grade(row: GradeRow, question_id: str) -> Grade:
     )
 
 
-def _session_stats():
-    """Per session: answered turns and the mean overall of graded turns."""
-    answered = func.sum(case((TurnRow.status == "answered", 1), else_=0))
-    return (
-        select(
-            TurnRow.session_id.label("session_id"),
-            answered.label("answered"),
-            func.avg(GradeRow.overall).label("score"),
-        )
-        .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
-        .group_by(TurnRow.session_id)
-        .subquery()
-    )
-
-
 def _session_dict(row: SessionRow, answered: int | None, score: Any) -> dict:
     return {
         "id": row.id,
@@ -359,11 +410,22 @@ def _session_dict(row: SessionRow, answered: int | None, score: Any) -> dict:
         # Practice sessions (see interviewer.practice) read "practice" wherever status shows.
         "status": "practice" if _is_practice(row) else row.status,
         "settings": row.settings or {},
-        "questions": int(answered or 0),
-        # PostgreSQL's avg() is a Decimal; callers want plain numbers they can dump to JSON.
-        "score": None if score is None else round(float(score), 1),
+        "questions": answered,
+        "planned": _planned(row),
+        "score": score,
         "signal": (row.summary or {}).get("signal") if row.status == "finished" else None,
     }
+
+
+def _planned(row: SessionRow) -> int | None:
+    """Questions a session planned (None for practice, which plans none)."""
+    if _is_practice(row):
+        return None
+    planned = (row.summary or {}).get("planned")
+    if planned is None:
+        n = int((row.settings or {}).get("questions", 0) or 0)
+        planned = 2 * n if row.round == "full" else n
+    return planned
 
 
 def _is_practice(row: SessionRow) -> bool:
@@ -372,25 +434,29 @@ def _is_practice(row: SessionRow) -> bool:
 
 def _progress(rows) -> dict:
     sessions: dict[str, dict] = {}
-    by_round: dict[str, dict[str, list[int]]] = {}
+    by_round: dict[str, dict[str, list[tuple[str, int | None]]]] = {}
     by_topic: dict[str, list[int]] = {}
-    for session_id, created_at, session_round, turn_round, topic, overall, criteria in rows:
+    for sid, created_at, session_round, turn_round, topic, status, overall, criteria in rows:
+        score = turn_score(status, overall)
+        if score is None:  # never answered: not counted anywhere
+            continue
         s = sessions.setdefault(
-            session_id,
-            {"created_at": created_at, "round": session_round, "overall": [], "criteria": {}},
+            sid, {"created_at": created_at, "round": session_round, "turns": [], "criteria": {}}
         )
-        s["overall"].append(overall)
-        for name, value in (criteria or {}).items():
-            s["criteria"].setdefault(name, []).append(value["score"])
-        by_round.setdefault(turn_round, {}).setdefault(session_id, []).append(overall)
-        by_topic.setdefault(topic, []).append(overall)
+        s["turns"].append((status, overall))
+        for name in CRITERIA:  # a skipped question is the lowest mark on every criterion
+            value = 1 if status == "skipped" else ((criteria or {}).get(name) or {}).get("score")
+            if value is not None:
+                s["criteria"].setdefault(name, []).append(value)
+        by_round.setdefault(turn_round, {}).setdefault(sid, []).append((status, overall))
+        by_topic.setdefault(topic, []).append(score)
 
     out_sessions = [
         {
             "id": sid,
             "created_at": s["created_at"],
             "round": s["round"],
-            "overall": _mean(s["overall"]),
+            "overall": session_score(s["turns"])[0],
             "criteria": {c: _mean(v) for c, v in s["criteria"].items()},
         }
         for sid, s in sessions.items()
@@ -398,10 +464,13 @@ def _progress(rows) -> dict:
     rounds = {"L1": [], "L2": []}
     for name, per_session in by_round.items():
         rounds[name] = [
-            [sessions[sid]["created_at"], _mean(values)] for sid, values in per_session.items()
+            [sessions[sid]["created_at"], session_score(turns)[0]]
+            for sid, turns in per_session.items()
         ]
     topics = {t: {"mean": _mean(v), "n": len(v)} for t, v in sorted(by_topic.items())}
-    weakest = sorted(topics, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]
+    # Weakest: below the pass mark (a skipped question counts 0), lowest first.
+    below = [t for t in topics if topics[t]["mean"] < PASS_MARK]
+    weakest = sorted(below, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]
     criteria_over_time = {
         c: [[s["created_at"], s["criteria"][c]] for s in out_sessions if c in s["criteria"]]
         for c in CRITERIA

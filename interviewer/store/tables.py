@@ -7,6 +7,8 @@ Text, Float) so SQLite and PostgreSQL share it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -22,10 +24,13 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
+
+from interviewer.errors import ConfigError, StoreError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000  # the app and a CLI may write the same file at once
 
@@ -75,7 +80,11 @@ class TurnRow(Base):
     guide_section: Mapped[str] = mapped_column(Text)
     sources: Mapped[list] = mapped_column(JSON)
     model_answer: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), server_default="spoken")
     answer: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(Text)
+    code_result: Mapped[dict | None] = mapped_column(JSON)
+    delivery: Mapped[dict | None] = mapped_column(JSON)
     follow_ups: Mapped[list] = mapped_column(JSON)
     commands: Mapped[list] = mapped_column(JSON)
     hints: Mapped[list] = mapped_column(JSON)
@@ -116,10 +125,25 @@ def _is_sqlite_memory(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
+def database_url(url_text: str) -> URL:
+    """The SQLAlchemy URL of ``url_text``; a bare ``postgresql://`` (or ``postgres://``) URL
+    gets the psycopg (3) driver, the one the product installs."""
+    try:
+        url = make_url(url_text)
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises several kinds for a bad URL
+        raise ConfigError(f"INTERVIEWER_DATABASE_URL is not a database URL: {exc}") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
 def make_engine(url_text: str) -> Engine:
-    url = make_url(url_text)
+    """An engine for the store's URL: SQLite tuned for several processes on one file, or a
+    pooled server connection (PostgreSQL) that is checked before each use."""
+    url = database_url(url_text)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # pre-ping: a replica outlives database restarts and idle-connection cuts of a proxy.
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     if _is_sqlite_memory(url):
         # One shared connection, or every checkout would see its own empty database.
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -131,11 +155,69 @@ def make_engine(url_text: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
+        # busy_timeout first: switching a new file to WAL takes a lock that a second process
+        # opening the file at the same moment must wait for rather than fail on.
         # WAL lets readers (a second CLI, the app) see committed turns while a writer works;
         # foreign_keys is off by default in SQLite and the cascades rely on it.
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
+
+
+# Any fixed 64-bit number works; this one is crc32("interviewer.store.migrations").
+MIGRATION_LOCK_ID = 0xF5589D62
+
+
+@contextmanager
+def migration_lock(connection: Connection) -> Iterator[None]:
+    """Hold the database's migration lock on ``connection`` until the block ends (then commit).
+
+    Two replicas starting at once would otherwise both see an empty database and both create
+    the tables. PostgreSQL: a transaction-scoped advisory lock (released at commit). SQLite:
+    ``BEGIN IMMEDIATE`` (the write lock; a second process waits up to the busy timeout), with
+    foreign keys off for the migration, as SQLite asks for table rebuilds, so that a rebuilt
+    table's implicit DELETE cascades nowhere.
+    """
+    backend = connection.dialect.name
+    if backend == "sqlite":
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif backend == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+    try:
+        yield
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        if backend == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+# -- values both backends take alike ----------------------------------------------------------
+# PostgreSQL refuses a NUL character in text and a string longer than its VARCHAR(n); SQLite
+# takes both. Every row is checked the same way before it is written, whatever the backend, so
+# a transcript never depends on where it is stored.
+
+
+@event.listens_for(Base, "before_insert", propagate=True)
+@event.listens_for(Base, "before_update", propagate=True)
+def _portable_values(_mapper, _connection, row) -> None:
+    for column in row.__table__.columns:
+        if not isinstance(column.type, String):  # Text is a String without a length
+            continue
+        value = getattr(row, column.key, None)
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            value = value.replace("\x00", "\ufffd")
+            setattr(row, column.key, value)
+        limit = column.type.length
+        if limit is not None and len(value) > limit:
+            raise StoreError(
+                f"{row.__tablename__}.{column.key} is {len(value)} characters; the limit is {limit}"
+            )

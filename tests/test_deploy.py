@@ -1,0 +1,120 @@
+"""The cohort deployment for real: Debian's nginx with ``deploy/nginx.conf`` in front of two app
+processes that share PostgreSQL and a Chroma server, all on free local ports.
+
+A signed-in candidate's replica is killed mid-interview: every answer it took is in the
+database, and a reload (served by the other replica, same browser cookie, signing in again)
+resumes the interview from "Unfinished sessions" to its report.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import urllib.request
+from contextlib import ExitStack
+
+import pytest
+
+from interviewer.store import Store
+from tests import services
+
+LOGIN = ("ana", "pw-ana-16")  # INTERVIEWER_AUTH of the replicas: a cohort signs in
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """PostgreSQL, a Chroma server, two replicas started together, nginx (module-wide)."""
+    with ExitStack() as es:
+        try:
+            root = tmp_path_factory.mktemp("cohort")
+            # One torch thread per replica, as README "Deploying for a cohort" advises.
+            st = es.enter_context(
+                services.cohort_stack(
+                    root, OMP_NUM_THREADS="1", INTERVIEWER_AUTH=":".join(LOGIN) + ",ben:pw-ben"
+                )
+            )
+        except services.ServiceUnavailable as exc:
+            services.unavailable(str(exc))
+        yield st
+
+
+@pytest.fixture(scope="module")
+def book():
+    return services.AnswerBook()
+
+
+def stored_answers(store: Store, session_id: str) -> list[str]:
+    """Every answer the store holds for a session, in the order the candidate gave them."""
+    _, turns = store.load_session(session_id, user_id=LOGIN[0])
+    out = []
+    for t in turns:
+        out += [t.answer] if t.answer is not None else []
+        out += [f.answer for f in t.follow_ups if f.answer is not None]
+    return out
+
+
+def test_replicas_started_together_share_one_schema_and_one_knowledge_base(stack):
+    from interviewer.knowledge.store import collection
+    from sqlalchemy import text
+
+    from interviewer.config import Settings
+
+    with Store(stack.database_url) as store, store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+    settings = Settings.from_env({"INTERVIEWER_CHROMA_URL": stack.chroma.url})
+    ids = collection(settings).get(include=[])["ids"]
+    assert ids and len(ids) == len(set(ids))
+    for replica in stack.replicas:
+        assert "Traceback" not in replica.log.read_text(errors="replace")
+
+
+def test_the_proxy_sets_a_route_and_keeps_a_browser_on_one_replica(stack):
+    with urllib.request.urlopen(stack.nginx.url, timeout=30) as first:
+        assert first.status == 200
+        cookie = first.headers["Set-Cookie"]
+    assert cookie.startswith("mi_route=") and "HttpOnly" in cookie
+    route = cookie.split(";")[0].removeprefix("mi_route=")
+    for _ in range(6):
+        request = urllib.request.Request(stack.nginx.url, headers={"Cookie": f"mi_route={route}"})
+        with urllib.request.urlopen(request, timeout=30) as again:
+            assert again.status == 200 and again.headers["Set-Cookie"] is None
+    assert len(set(stack.nginx.upstreams(route))) == 1
+
+
+def test_a_killed_replica_loses_no_answer_and_the_other_resumes_the_interview(stack, book):
+    rng = random.Random(16)
+    first = services.Candidate(stack.nginx.url, book, rng, auth=LOGIN)
+    first.start("L2", questions=3)
+    while first.index is None or first.index < 2:  # two questions answered, the third open
+        first.answer()
+    session_id, cookies, given = first.session_id, first.cookies, list(first.sent)
+    route = cookies["mi_route"]
+    [serving] = set(stack.nginx.upstreams(route))
+    victim = next(r for r in stack.replicas if serving.endswith(f":{r.port}"))
+    survivor = next(r for r in stack.replicas if r is not victim)
+
+    victim.proc.send_signal(signal.SIGKILL)  # no shutdown: the process is simply gone
+    victim.proc.wait(30)
+    first.close()
+    with Store(stack.database_url) as store:
+        assert stored_answers(store, session_id) == given  # every answer it took is stored
+
+    # The candidate reloads: same browser, same cookies; nginx finds the replica down and sends
+    # the page to the other one, where they sign in again (a login lives in the replica that
+    # granted it) and find the interview under "Unfinished sessions".
+    again = services.Candidate(stack.nginx.url, book, rng, cookies=cookies, auth=LOGIN)
+    assert session_id in again.resume_choices()
+    again.resume(session_id)
+    assert again.session_id == session_id and again.index == 2
+    assert "Welcome back" in again.last_reply()
+    while not again.done:
+        again.answer()
+    again.close()
+    served = stack.nginx.upstreams(again.cookies.get("mi_route", route))
+    assert served and all(u.endswith(f":{survivor.port}") for u in served[-5:])
+
+    with Store(stack.database_url) as store:
+        info, turns = store.load_session(session_id, user_id=LOGIN[0])
+        assert stored_answers(store, session_id) == given + again.sent
+    assert info.status == "finished" and len(turns) == 3
+    assert all(t.status in ("answered", "skipped") for t in turns)
