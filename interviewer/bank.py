@@ -8,6 +8,7 @@ itself (LLM mode) apart from it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from functools import lru_cache
@@ -19,14 +20,25 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from interviewer.coding.spec import CodingSpec
 from interviewer.config import Settings
 from interviewer.errors import BankError
 from interviewer.grading.rubric import Rubric, RubricPoint
 
 Bank = Mapping[str, "Question"]  # read-only: question id -> question
+# "Describe a time you ...", "walk me through a project from your resume", "think of a past
+# project": the candidate's own story is the answer.
+_STORY = re.compile(
+    r"\b(a time (you|when)|tell me about (a|an|your)|from your (resume|cv|experience)"
+    r"|(think of|pick|describe) (a|an|one) (past |previous )?(project|situation|time)"
+    r"|a past project|have you ever)\b",
+    re.I,
+)
 
 Round = Literal["L1", "L2"]
 Criterion = Literal["depth", "problem_solving", "engineering", "communication"]
+Kind = Literal["spoken", "coding"]
+CODING = "coding"  # the topic group of questions answered in code (L1)
 
 # Topic -> (round, group). The groups drive the round policy: L1 mixes ML fundamentals with
 # Python/data work; L2 mixes system design and MLOps with one behavioural question.
@@ -77,10 +89,24 @@ class KeyPoint(_Strict):
 
 
 class FollowUp(_Strict):
-    """A probe aimed at one key point, asked when an answer misses it."""
+    """A probe aimed at one key point, asked when an answer misses it. It asks about the point
+    without stating it: an interviewer probes, never hands over the answer."""
 
     key_point: str
     text: str = Field(min_length=10)
+
+
+class RedFlag(_Strict):
+    """A confidently wrong claim a weak answer makes, and why it is wrong (shown as feedback:
+    "Wrong: <why>"). Written in YAML as the claim alone, or as ``{claim, why}``."""
+
+    claim: str = Field(min_length=5)
+    why: str = ""  # what is wrong and what is right instead, one sentence
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data):
+        return {"claim": data} if isinstance(data, str) else data
 
 
 class Question(_Strict):
@@ -94,9 +120,12 @@ class Question(_Strict):
     guide_section: str = Field(min_length=3)
     from_guide: bool = False
     key_points: list[KeyPoint] = Field(min_length=4, max_length=8)
-    red_flags: list[str] = Field(min_length=1)
+    red_flags: list[RedFlag] = Field(min_length=1)
     model_answer: str = Field(min_length=80)
-    follow_ups: list[FollowUp] = Field(min_length=1, max_length=3)
+    follow_ups: list[FollowUp] = Field(min_length=1, max_length=8)
+    # A question answered in code: starter, visible and hidden tests, reference solution. The
+    # key points and model answer grade the candidate's explanation of the approach.
+    coding: CodingSpec | None = None
 
     @field_validator("topic")
     @classmethod
@@ -109,18 +138,37 @@ class Question(_Strict):
     def _consistent(self) -> Question:
         if TOPICS[self.topic][0] != self.round:
             raise ValueError(f"topic {self.topic!r} belongs to round {TOPICS[self.topic][0]}")
+        if self.coding is not None and self.round != "L1":
+            raise ValueError("coding questions belong to the L1 round")
         ids = [kp.id for kp in self.key_points]
         if len(set(ids)) != len(ids):
             raise ValueError("key point ids must be unique within a question")
         for fu in self.follow_ups:
             if fu.key_point not in ids:
                 raise ValueError(f"follow-up names unknown key point {fu.key_point!r}")
+        probed = [fu.key_point for fu in self.follow_ups]
+        if len(set(probed)) != len(probed):
+            raise ValueError("at most one follow-up per key point")
         return self
+
+    def follow_up_for(self, kp_id: str) -> FollowUp | None:
+        """The authored probe of a key point, if it has one."""
+        return next((fu for fu in self.follow_ups if fu.key_point == kp_id), None)
+
+    def red_flag(self, claim: str) -> RedFlag | None:
+        """The red flag with this claim."""
+        return next((rf for rf in self.red_flags if rf.claim == claim), None)
 
     @property
     def group(self) -> str:
-        """The topic group: ml-fundamentals, python-data, system-design, mlops, behavioural."""
-        return TOPICS[self.topic][1]
+        """The topic group: ml-fundamentals, python-data, coding, system-design, mlops,
+        behavioural."""
+        return CODING if self.coding is not None else TOPICS[self.topic][1]
+
+    @property
+    def kind(self) -> Kind:
+        """How the question is answered: spoken (text) or coding (code that runs)."""
+        return "coding" if self.coding is not None else "spoken"
 
     def key_point(self, kp_id: str) -> KeyPoint:
         """The key point with this id."""
@@ -134,11 +182,18 @@ class Question(_Strict):
                 RubricPoint(kp.id, kp.point, kp.weight, kp.criterion, list(kp.paraphrases))
                 for kp in self.key_points
             ],
-            red_flags=list(self.red_flags),
+            red_flags=[rf.claim for rf in self.red_flags],
             model_answer=self.model_answer,
             question_id=self.id,
             own_story=self.group == "behavioural",
+            story=self.asks_for_story,
+            corrections={rf.claim: rf.why for rf in self.red_flags if rf.why},
         )
+
+    @property
+    def asks_for_story(self) -> bool:
+        """Whether the question asks for the candidate's own story (answered in STAR form)."""
+        return self.group == "behavioural" and bool(_STORY.search(self.text))
 
 
 class BankFile(_Strict):

@@ -32,6 +32,12 @@ class Settings:
         None,
         "SQLAlchemy URL of the transcript store (default: SQLite `interviewer.db` in the data dir).",
     )
+    chroma_url: str | None = _env_field(
+        "INTERVIEWER_CHROMA_URL",
+        None,
+        "Chroma server holding the knowledge base, `http://host:port` (a path after the port "
+        "names a Chroma database; default: a local Chroma store in the data dir).",
+    )
     bank_dir: Path | None = _env_field(
         "INTERVIEWER_BANK_DIR",
         None,
@@ -113,14 +119,90 @@ class Settings:
     max_guide_mb: float = _env_field(
         "INTERVIEWER_MAX_GUIDE_MB", 10.0, "Largest guide file accepted for ingestion (MB).", float
     )
+    sandbox: str = _env_field(
+        "INTERVIEWER_SANDBOX",
+        "auto",
+        "How candidate code runs: `auto` (bubblewrap when usable, else rlimits only; a server "
+        "with logins refuses to run code without bubblewrap), `bwrap`, `rlimits` (the "
+        "operator accepts the weaker fallback) or `off` (never run code).",
+    )
+    sandbox_memory_mb: int = _env_field(
+        "INTERVIEWER_SANDBOX_MEMORY_MB",
+        1024,
+        "Address space of one run of candidate code (MB).",
+        int,
+    )
+    sandbox_wall_s: float = _env_field(
+        "INTERVIEWER_SANDBOX_WALL_S",
+        20.0,
+        "Wall-clock seconds one run of candidate code may take before its tests' own limits.",
+        float,
+    )
+    speech: str = _env_field(
+        "INTERVIEWER_SPEECH",
+        "offline",
+        "Spoken questions and answers: `offline` (bundled voice and recogniser), `endpoint` "
+        "(`/audio/speech` and `/audio/transcriptions` of the OpenAI-compatible endpoint) or `off`.",
+    )
+    stt_model: str = _env_field(
+        "INTERVIEWER_STT_MODEL",
+        "whisper-1",
+        "Transcription model when `INTERVIEWER_SPEECH=endpoint`.",
+    )
+    tts_model: str = _env_field(
+        "INTERVIEWER_TTS_MODEL", "tts-1", "Speech model when `INTERVIEWER_SPEECH=endpoint`."
+    )
+    tts_voice: str = _env_field(
+        "INTERVIEWER_TTS_VOICE",
+        "alloy",
+        "Voice of the speech model when `INTERVIEWER_SPEECH=endpoint`.",
+    )
+    speech_max_seconds: int = _env_field(
+        "INTERVIEWER_SPEECH_MAX_SECONDS", 300, "Longest spoken answer accepted (seconds).", int
+    )
     host: str = _env_field("INTERVIEWER_HOST", "127.0.0.1", "Address the app listens on.")
     port: int = _env_field("INTERVIEWER_PORT", 7860, "Port the app listens on.", int)
     auth: str | None = _env_field(
         "INTERVIEWER_AUTH",
         None,
         "App logins as `user1:pass1,user2:pass2`; each user sees only their own transcripts "
-        "(default: no login, one user `local`).",
+        "(default: no login, one user `local`). A password may be a hash from "
+        "`mock-interview hash-password` (`ana:scrypt$...`).",
         secret=True,
+    )
+    login_attempts: int = _env_field(
+        "INTERVIEWER_LOGIN_ATTEMPTS",
+        5,
+        "Failed logins per user name, and per address, before logins pause (30 s, doubling "
+        "with each further failure, at most 15 min).",
+        int,
+    )
+    cache_dir: Path | None = _env_field(
+        "INTERVIEWER_CACHE_DIR",
+        None,
+        "Private (0700) folder of the app's uploads and exports, cleared of files older than an "
+        "hour every 10 minutes (default: `cache` in the data dir).",
+        Path,
+    )
+    cache_max_mb: float = _env_field(
+        "INTERVIEWER_CACHE_MAX_MB",
+        500.0,
+        "Most disk the app's uploads and exports may take together (MB); uploads past it are "
+        "refused until old files are cleared.",
+        float,
+    )
+    uploads_per_hour: int = _env_field(
+        "INTERVIEWER_UPLOADS_PER_HOUR",
+        20,
+        "File uploads per user (per address without logins) and hour.",
+        int,
+    )
+    answers_per_minute: int = _env_field(
+        "INTERVIEWER_ANSWERS_PER_MINUTE",
+        20,
+        "Answers, commands and graded practice answers per user (per address without logins) "
+        "and minute.",
+        int,
     )
 
     @classmethod
@@ -158,10 +240,37 @@ class Settings:
             raise ConfigError(
                 "INTERVIEWER_CHUNK_OVERLAP must be smaller than INTERVIEWER_CHUNK_TOKENS"
             )
+        if self.speech not in ("offline", "endpoint", "off"):
+            raise ConfigError(
+                f"INTERVIEWER_SPEECH={self.speech!r}: use 'offline', 'endpoint' or 'off'"
+            )
+        if not 10 <= self.speech_max_seconds <= 1800:
+            raise ConfigError("INTERVIEWER_SPEECH_MAX_SECONDS must be between 10 and 1800")
+        if self.sandbox not in ("auto", "bwrap", "rlimits", "off"):
+            raise ConfigError(
+                f"INTERVIEWER_SANDBOX={self.sandbox!r}: use 'auto', 'bwrap', 'rlimits' or 'off'"
+            )
+        if self.sandbox_memory_mb < 256 or self.sandbox_wall_s <= 0:
+            raise ConfigError(
+                "INTERVIEWER_SANDBOX_MEMORY_MB must be at least 256 and "
+                "INTERVIEWER_SANDBOX_WALL_S positive"
+            )
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"INTERVIEWER_CHROMA_URL={self.chroma_url!r}: use http://host:port "
+                "(or https://), e.g. http://127.0.0.1:8000"
+            )
         if self.llm_max_tokens < 1:
             raise ConfigError("INTERVIEWER_LLM_MAX_TOKENS must be at least 1")
         if not 0 < self.local_port < 65536:
             raise ConfigError(f"INTERVIEWER_LOCAL_PORT={self.local_port}: use a port 1-65535")
+        if min(self.login_attempts, self.uploads_per_hour, self.answers_per_minute) < 1:
+            raise ConfigError(
+                "INTERVIEWER_LOGIN_ATTEMPTS, INTERVIEWER_UPLOADS_PER_HOUR and "
+                "INTERVIEWER_ANSWERS_PER_MINUTE must be at least 1"
+            )
+        if self.cache_max_mb <= 0:
+            raise ConfigError("INTERVIEWER_CACHE_MAX_MB must be positive")
 
     @property
     def chroma_dir(self) -> Path:
@@ -179,6 +288,11 @@ class Settings:
     def max_guide_bytes(self) -> int:
         """Largest accepted guide file, in bytes."""
         return int(self.max_guide_mb * 1024 * 1024)
+
+    @property
+    def app_cache_dir(self) -> Path:
+        """The app's private folder of uploads and exports."""
+        return Path(self.cache_dir) if self.cache_dir else Path(self.data_dir) / "cache"
 
 
 def settings_table() -> str:

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from interviewer.bank import Bank, Question
+from interviewer.coding.grade import CodeResult, grade_submission
+from interviewer.coding.harness import HarnessResult, run_submission
+from interviewer.coding.sandbox import SandboxLimits
+from interviewer.config import Settings
+from interviewer.grading import rubric as rb
 from interviewer.grading.grader import OfflineGrader
-from interviewer.grading.rubric import Grade
+from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
+from interviewer.markup import lower_first, plural
 from interviewer.models import ROUNDS, Turn
 from interviewer.policy import pick_question
 
@@ -57,6 +64,144 @@ class QuestionRequest:
     rng: random.Random
 
 
+@dataclass(frozen=True)
+class CodeRunner:
+    """Runs candidate code in the sandbox with the deployment's policy and limits."""
+
+    mode: str = "auto"  # INTERVIEWER_SANDBOX
+    require_sandbox: bool = False  # a server with logins never falls back to rlimits only
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    deny: tuple[str, ...] = ()  # paths candidate code must never see (the data dir)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CodeRunner:
+        """The runner of these settings: the data dir is always hidden from the code."""
+        return cls(
+            mode=settings.sandbox,
+            require_sandbox=bool(settings.auth),
+            limits=SandboxLimits(
+                memory_mb=settings.sandbox_memory_mb, wall_s=settings.sandbox_wall_s
+            ),
+            deny=(str(Path(settings.data_dir).resolve()),),
+        )
+
+    def run_visible(self, q: Question, code: str) -> HarnessResult:
+        """The question's visible example tests (the candidate's Run button)."""
+        return run_submission(q.coding, code, which="visible", **self._policy())
+
+    def grade(self, q: Question, code: str) -> CodeResult:
+        """The hidden tests, the static review and the growth check (Submit)."""
+        return grade_submission(q.id, q.coding, code, **self._policy())
+
+    def _policy(self) -> dict:
+        return {
+            "limits": self.limits,
+            "mode": self.mode,
+            "require_sandbox": self.require_sandbox,
+            "deny": self.deny,
+        }
+
+
+# The coding criteria behind each of the rubric's four: tests passed is correctness, edge cases
+# are how the problem was broken down, vectorisation/complexity is engineering, and readable,
+# well-structured code is how code communicates.
+CODE_CRITERIA = {
+    "depth": "correctness",
+    "problem_solving": "edge_cases",
+    "engineering": "vectorisation",
+    "communication": "readability",
+}
+CODE_SHARE = 0.75  # of a coding question's overall score when the approach was also explained
+
+
+def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None) -> Grade:
+    """A coding question's grade: the code's (tests, review, growth), and, when the candidate
+    also explained the approach, that explanation's rubric grade with a quarter of the weight."""
+    criteria = {}
+    for c in CRITERIA:
+        name = CODE_CRITERIA[c]
+        got = result.criteria[name]
+        criteria[c] = CriterionScore(
+            score=got.score, evidence=[], rationale=f"{name.replace('_', ' ')}: {got.evidence}"
+        )
+    overall = result.overall
+    key_points, feedback = [], ""
+    flags = [f"code: {result.error}"] if result.error else []
+    if result.failed:
+        names = ", ".join(f.name for f in result.failed[:5])
+        flags.append(f"hidden tests failed: {names}")
+    if explanation is not None:
+        overall = round(CODE_SHARE * result.overall + (1 - CODE_SHARE) * explanation.overall)
+        key_points, feedback = explanation.key_points, explanation.feedback
+        flags += [f for f in explanation.flags if f not in flags]
+    head = f"{result.passed} of {result.total} hidden tests passed ({result.verdict})."
+    return Grade(
+        question_id=q.id,
+        overall=overall,
+        criteria=criteria,
+        key_points=key_points,
+        flags=flags,
+        source="offline",
+        feedback=f"{head} {feedback}".strip(),
+    )
+
+
+MAX_BULLETS = 3
+
+
+def feedback_text(q: Question, grade: Grade) -> str:
+    """Feedback after one answer: the score (before any hint penalty too), then two or three
+    bullets: what landed, quoting the candidate's own sentence; what was wrong and why; what was
+    missing; the missing STAR part of a story; a coding question's test results."""
+    score = f"Score: {grade.overall}/100"
+    if grade.hint_penalty:
+        score += f" ({grade.overall + grade.hint_penalty} before the {grade.hint_penalty}-point hint penalty)"
+    bullets = []
+    result = grade.flags and next((f for f in grade.flags if f.startswith("code: ")), None)
+    if result:
+        bullets.append(f"• Your code could not be fully run: {result[len('code: ') :]}")
+    reds = [f[len(rb.RED_FLAG) :] for f in grade.flags if rb.is_red_flag(f)]
+    for claim in reds[:1]:
+        rf = q.red_flag(claim)
+        why = rf.why if rf is not None and rf.why else f'"{claim.rstrip(".")}" is a known mistake'
+        bullets.append(f"• Wrong: {why.rstrip('.')}.")
+    landed = sorted(
+        (kp for kp in grade.key_points if kp.covered and kp.evidence), key=lambda kp: -kp.weight
+    )
+    for kp in landed[: 2 if not reds else 1]:
+        bullets.append(f'• Landed: "{kp.evidence}"')
+    missed = sorted((kp for kp in grade.key_points if not kp.covered), key=lambda kp: -kp.weight)
+    if missed and grade.overall < 85:
+        bullets.append(f"• Missing: {missed[0].point.rstrip('.')}.")
+    star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]
+    if star_parts:
+        bullets.append(f"• STAR: your story lacks the {', '.join(star_parts)}.")
+    if q.kind == "coding" and not result:
+        tests = grade.feedback.split(".")[0]
+        bullets.insert(0, f"• Tests: {tests}.")
+    if not bullets:
+        bullets.append(f"• {grade.feedback}")
+    return "\n".join([score, *bullets[:MAX_BULLETS]])
+
+
+def warm_up(grader: OfflineGrader, bank: Bank, *, background: bool = True):
+    """Load the embedding model and embed every question's rubric ahead of the answers (kept in
+    the grader's on-disk vector cache): a first answer then costs its own sentences only. In a
+    background thread by default, so a server starts at once; the thread is returned."""
+    import threading
+
+    def run() -> None:
+        grader.prime(q.rubric() for q in bank.values())
+        grader.embeddings.encode(["warm up"])  # load the model even when every vector was cached
+
+    if not background:
+        run()
+        return None
+    thread = threading.Thread(target=run, name="grader-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 class Engine(Protocol):
     """What the interview asks of a way of thinking (offline or LLM)."""
 
@@ -67,8 +212,11 @@ class Engine(Protocol):
     def question_for(self, request: QuestionRequest) -> tuple[Question | None, list[str]]: ...
     def ask(self, q: Question, index: int, total: int, on_token: TokenCallback = None) -> str: ...
     def judge(self, q: Question, answer: str) -> tuple[Grade, Usage]: ...
+    def judge_code(
+        self, q: Question, code: str, explanation: str | None
+    ) -> tuple[Grade, CodeResult, Usage]: ...
     def follow_up(self, text: str, on_token: TokenCallback = None) -> str: ...
-    def probe_for(self, q: Question, point: str) -> str: ...
+    def probe_for(self, q: Question, point: str) -> str | None: ...
     def hint(self, q: Question, n: int) -> str: ...
     def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str: ...
     def restore_question(self, turn: Turn) -> Question | None: ...
@@ -89,14 +237,15 @@ class OfflineEngine:
     name = "offline"
     model = "offline"
 
-    def __init__(self, grader: OfflineGrader):
+    def __init__(self, grader: OfflineGrader, code_runner: CodeRunner | None = None):
         self.grader = grader
+        self.code_runner = code_runner or CodeRunner()
 
     def intro(self, round_name: str, n: int, on_token: TokenCallback = None) -> str:
         """The interviewer's opening: the round, the number of questions, the commands."""
         text = (
             f"Welcome to your mock interview for the Machine Learning Engineer role at "
-            f"Persistent Systems. This is {ROUNDS[round_name].description}, {n} questions"
+            f"Persistent Systems. This is {ROUNDS[round_name].description}, {plural(n, 'question')}"
             f"{' per round' if round_name == 'full' else ''}. Answer as you would in the room: "
             "explain your reasoning and the trade-offs. Commands: /hint (costs points), /repeat, "
             "/skip, /end."
@@ -118,13 +267,22 @@ class OfflineEngine:
         """The offline grade (no tokens spent)."""
         return self.grader.grade_many([(q.rubric(), answer)])[0], Usage()
 
+    def judge_code(
+        self, q: Question, code: str, explanation: str | None
+    ) -> tuple[Grade, CodeResult, Usage]:
+        """The code graded in the sandbox, with the explanation (if any) graded as an answer."""
+        result = self.code_runner.grade(q, code)
+        spoken = self.judge(q, explanation)[0] if explanation and explanation.strip() else None
+        return code_grade(q, result, spoken), result, Usage()
+
     def follow_up(self, text: str, on_token: TokenCallback = None) -> str:
         """A probe as the interviewer says it."""
         return emit(f"Follow-up: {text}", on_token)
 
-    def probe_for(self, q: Question, point: str) -> str:
-        """A probe for a missed point that has no authored follow-up."""
-        return f"You did not get to one part of this. Can you tell me more about this: {point}"
+    def probe_for(self, q: Question, point: str) -> str | None:
+        """No probe for a point without an authored follow-up: stating the point would hand the
+        candidate the answer."""
+        return None
 
     def hint(self, q: Question, n: int) -> str:
         """The ``n``-th hint: the start of the ``n``-th most important key point."""
@@ -132,13 +290,12 @@ class OfflineEngine:
         kp = ranked[min(n, len(ranked) - 1)]
         # A nudge, not the answer: the first half of the key point.
         words = kp.point.split()
-        start = " ".join(words[: max(6, len(words) // 2)]).rstrip(",.;")
-        return f"think about this: {start[0].lower()}{start[1:]} ..."
+        start = " ".join(words[: max(6, len(words) // 2)]).rstrip(",.;:…")
+        return f"think about this: {lower_first(start)} ..."
 
     def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str:
-        """The score and the grader's feedback."""
-        text = f"Score: {grade.overall}/100. {grade.feedback}"
-        return emit(text, on_token)
+        """The score and two or three bullets on what landed and what was missing."""
+        return emit(feedback_text(q, grade), on_token)
 
     def restore_question(self, turn: Turn) -> Question | None:
         """Offline questions all come from the bank: nothing to restore."""

@@ -11,6 +11,7 @@ the message (exit status 2); the app shows it next to the control that caused it
     │   ├── EndpointError      LLM mode was asked for, its endpoint cannot be used
     │   └── LocalModelError    the local model cannot be served
     ├── UsageError             bad command-line input
+    ├── TooManyLogins          logins for a user name or address are paused (HTTP 429)
     ├── BankError              a question-bank file does not validate
     ├── GuideError             a guide file cannot be ingested
     ├── PromptError            a prompt file is missing or malformed
@@ -50,6 +51,10 @@ class LocalModelError(ConfigError):
 
 class UsageError(InterviewerError):
     """Bad input from the user on the command line."""
+
+
+class TooManyLogins(InterviewerError):  # noqa: N818 - the app answers it with HTTP 429
+    """Logins for this user name or address are paused; the message says for how long."""
 
 
 class BankError(InterviewerError, ValueError):

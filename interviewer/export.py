@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from interviewer.grading.rubric import CRITERIA, Grade
 from interviewer.markup import html_escape as _e
-from interviewer.markup import md_escape, md_quote, num, when
+from interviewer.markup import html_rich, md_code, md_escape, md_quote, md_rich, num, when
 from interviewer.models import ROUNDS, SessionInfo, Turn
 
 
@@ -126,11 +126,46 @@ def _md_grade(grade: Grade) -> list[str]:
     return out
 
 
+def _test_lines(result: dict | None) -> tuple[str, list[tuple[str, str, str]]]:
+    """A graded run as (summary line, [(failed test, its error, its code)])."""
+    if not result:
+        return "Not submitted: the code was run, not graded.", []
+    head = f"{result['passed']} of {result['total']} hidden tests passed ({result['verdict']})"
+    if result.get("error"):
+        head += f"; {result['error']}"
+    failed = [(f["name"], f["error"], f["code"]) for f in result.get("failed", [])]
+    return head, failed
+
+
+def _md_code_result(result: dict | None) -> list[str]:
+    head, failed = _test_lines(result)
+    out = [f"**Tests:** {md_escape(head)}", ""]
+    for name, error, code in failed:
+        out += [f"- failed `{md_escape(name)}`: {md_escape(error)}", "", md_code(code), ""]
+    return out
+
+
+def _h_code_result(result: dict | None) -> list[str]:
+    head, failed = _test_lines(result)
+    out = [f"<p><strong>Tests:</strong> {_e(head)}</p>"]
+    for name, error, code in failed:
+        out.append(
+            f"<p class='missed'>failed <code>{_e(name)}</code>: {_e(error)}</p>"
+            f"<pre><code>{_e(code)}</code></pre>"
+        )
+    return out
+
+
 def _md_turn(turn: Turn) -> list[str]:
     head = f"## Q{turn.index + 1}. {md_escape(turn.topic)}"
     out = [head, "", f"*{turn.round} · difficulty {turn.difficulty}*", ""]
     out += ["**Question**", "", md_quote(turn.question), ""]
-    out += [f"**Answer** ({_answer_meta(turn)})", "", md_quote(turn.answer), ""]
+    out += [f"**Answer** ({_answer_meta(turn)})", "", md_rich(turn.answer), ""]
+    if turn.delivery and turn.delivery.get("summary"):
+        out += ["**Delivery** (spoken)", "", md_quote(turn.delivery["summary"]), ""]
+    if turn.code is not None:
+        out += ["**Code**", "", md_code(turn.code), ""]
+        out += _md_code_result(turn.code_result)
     if turn.grade is not None:
         out += _md_grade(turn.grade)
     if turn.follow_ups:
@@ -273,8 +308,13 @@ def _h_turn(turn: Turn) -> list[str]:
         "<h3>Question</h3>",
         _h_text(turn.question),
         f"<h3>Answer <span class='meta'>({_e(_answer_meta(turn))})</span></h3>",
-        _h_text(turn.answer),
+        html_rich(turn.answer),
     ]
+    if turn.delivery and turn.delivery.get("summary"):
+        out += ["<h3>Delivery (spoken)</h3>", _h_text(turn.delivery["summary"])]
+    if turn.code is not None:
+        out += ["<h3>Code</h3>", f"<pre><code>{_e(turn.code)}</code></pre>"]
+        out += _h_code_result(turn.code_result)
     if turn.grade is not None:
         out += _h_grade(turn.grade)
     if turn.follow_ups:

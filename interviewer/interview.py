@@ -14,27 +14,47 @@ from dataclasses import dataclass
 from typing import Literal
 
 from interviewer.bank import Bank, Question
-from interviewer.engine import Engine, QuestionRequest
+from interviewer.coding.grade import CodeResult
+from interviewer.coding.harness import HarnessResult
+from interviewer.engine import Engine, QuestionRequest, code_grade
 from interviewer.errors import InterviewError
 from interviewer.grading.rubric import PASS_MARK, Grade
+from interviewer.markup import FENCE
 from interviewer.models import (
     MAX_ANSWER_CHARS,
+    MAX_CODE_CHARS,
     FollowUpExchange,
     SessionInfo,
     SessionSettings,
     Turn,
 )
 from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty
-from interviewer.report import Report, build_report, report_markdown
+from interviewer.report import Report, build_report
 
 HINT_PENALTY = 10  # overall points off a question per hint taken (at most 2 hints a question)
 MAX_HINTS = 2
 COMMANDS = ("hint", "repeat", "skip", "end")
 TokenCallback = Callable[[str], None]
 Phase = Literal["intro", "awaiting_answer", "follow_up", "done"]
-ReplyKind = Literal["question", "follow_up", "hint", "repeat", "report"]
+ReplyKind = Literal["question", "follow_up", "hint", "repeat", "report", "note"]
 
-__all__ = ["COMMANDS", "Interview", "InterviewError", "Reply"]
+__all__ = ["COMMANDS", "Interview", "InterviewError", "Reply", "split_code"]
+
+
+def split_code(text: str) -> tuple[str | None, str | None]:
+    """(code, the words around it) of an answer with a fenced code block; (None, None) without
+    one."""
+    blocks = FENCE.findall(text)
+    if not blocks:
+        return None, None
+    words = FENCE.sub(" ", text).strip()
+    return "\n\n".join(b.rstrip() for b in blocks), (words or None)
+
+
+def _said(turn: Turn) -> str:
+    """Everything the candidate said on a turn: the answer and the follow-up answers."""
+    parts = [turn.answer, *(f.answer for f in turn.follow_ups)]
+    return "\n".join(p for p in parts if p)
 
 
 @dataclass
@@ -48,6 +68,7 @@ class Reply:
     done: bool = False
     report: Report | None = None  # the final report, when this reply ends the session
     graded_turn: Turn | None = None  # the turn this reply closed, if it closed one
+    feedback: str = ""  # the feedback on that turn, which ``text`` starts with
 
 
 class Interview:
@@ -60,6 +81,8 @@ class Interview:
         questions: int = 3,
         feedback: str = "each",
         follow_ups: int = 1,
+        coding: bool = True,
+        real: bool = False,
         engine: Engine,
         bank: Bank,
         store=None,
@@ -73,6 +96,8 @@ class Interview:
             raise InterviewError("questions must be between 1 and 20")
         if feedback not in ("each", "end"):
             raise InterviewError("feedback must be 'each' (after every answer) or 'end'")
+        if real:  # as in the room: the grades come at the end
+            feedback = "end"
         self.engine = engine
         self.store = store
         # The shared bank is read-only; questions this session generates (LLM mode) live in
@@ -86,7 +111,12 @@ class Interview:
             mode=self.engine.name,
             model=self.engine.model,
             settings=SessionSettings(
-                questions=questions, feedback=feedback, follow_ups=follow_ups, seed=seed
+                questions=questions,
+                feedback=feedback,
+                follow_ups=follow_ups,
+                seed=seed,
+                coding=coding,
+                real=real,
             ),
         )
         self.turns: list[Turn] = []
@@ -142,10 +172,11 @@ class Interview:
 
     def _plan(self) -> list[tuple[str, str]]:
         """(round, group) of every question the session will ask, as far as known now."""
+        n, coding = self.n_questions, self.info.settings.coding
         if self.info.round == "full":
-            plan = [("L1", g) for g in group_plan("L1", self.n_questions)]
-            return plan + [("L2", g) for g in group_plan("L2", self.n_questions)]
-        return [(self.info.round, g) for g in group_plan(self.info.round, self.n_questions)]
+            plan = [("L1", g) for g in group_plan("L1", n, coding=coding)]
+            return plan + [("L2", g) for g in group_plan("L2", n)]
+        return [(self.info.round, g) for g in group_plan(self.info.round, n, coding=coding)]
 
     def _l1_passed(self) -> bool:
         l1 = build_report([t for t in self.turns if t.round == "L1"]).overall
@@ -194,11 +225,20 @@ class Interview:
         text = self.engine.ask(question, index, len(plan), on_token=on_token)
         return Reply("question", text, turn=turn)
 
-    def answer(self, text: str, on_token: TokenCallback | None = None) -> Reply:
-        """Take the candidate's answer to the pending question or follow-up."""
+    def answer(
+        self, text: str, on_token: TokenCallback | None = None, delivery: dict | None = None
+    ) -> Reply:
+        """Take the candidate's answer to the pending question or follow-up.
+
+        On a coding question, a fenced ```python block is the submitted code (the words around
+        it are the explanation); words alone are kept as the explanation and the question stays
+        open for the code. ``delivery``: how a spoken answer was delivered, kept with the turn.
+        """
         if self.phase not in ("awaiting_answer", "follow_up"):
             raise InterviewError("there is no open question to answer")
         text = text if isinstance(text, str) else str(text)
+        if any("\ud800" <= ch <= "\udfff" for ch in text):  # bytes that were not UTF-8
+            raise InterviewError("the answer holds a character that is not valid Unicode (a lone surrogate); remove it and send it again (nothing was recorded)")  # fmt: skip
         if len(text) > MAX_ANSWER_CHARS:
             raise InterviewError(
                 f"answer is {len(text)} characters; the maximum is {MAX_ANSWER_CHARS}. "
@@ -208,13 +248,19 @@ class Interview:
         if stripped.startswith("/") and stripped[1:].lower() in COMMANDS:
             return self.command(stripped[1:].lower(), on_token=on_token)
         turn = self.current
+        if delivery is not None:
+            turn.delivery = delivery
+        if turn.kind == "coding" and self.phase == "awaiting_answer":
+            code, explanation = split_code(text)
+            if code is None:
+                return self._keep_explanation(turn, text)
+            return self.submit_code(code, explanation=explanation, on_token=on_token)
         now = time.time()
         if self.phase == "follow_up":
             turn.follow_ups[-1].answer = text
             turn.answered_at = now
             self._save(turn)  # committed before grading: a crash while grading loses nothing
-            combined = f"{turn.answer}\n{text}"
-            merged = self._judge(turn, combined)
+            merged = self._judge(turn, _said(turn))
             if turn.grade is None or merged.overall >= turn.grade.overall:
                 turn.grade = merged
             return self._close_turn(turn, on_token)
@@ -224,6 +270,9 @@ class Interview:
         self._save(turn)
         turn.grade = self._judge(turn, text)
         self._save(turn)
+        return self._probe_or_close(turn, on_token)
+
+    def _probe_or_close(self, turn: Turn, on_token: TokenCallback | None) -> Reply:
         probe = self._follow_up_for(turn)
         if probe is not None:
             turn.follow_ups.append(probe)
@@ -233,35 +282,111 @@ class Interview:
             return Reply("follow_up", said, turn=turn, grade=turn.grade)
         return self._close_turn(turn, on_token)
 
+    # -- coding questions --------------------------------------------------------------------
+    def _coding_turn(self) -> Turn:
+        turn = self.current
+        if turn is None or turn.kind != "coding" or self.phase != "awaiting_answer":
+            raise InterviewError("there is no open coding question")
+        return turn
+
+    def _check_code(self, code: str) -> str:
+        code = code if isinstance(code, str) else str(code)
+        if not code.strip():
+            raise InterviewError("the code is empty: write your solution first")
+        if len(code) > MAX_CODE_CHARS:
+            raise InterviewError(
+                f"code is {len(code)} characters; the maximum is {MAX_CODE_CHARS} "
+                "(nothing was recorded)"
+            )
+        return code
+
+    def _keep_explanation(self, turn: Turn, text: str) -> Reply:
+        turn.answer = text if not turn.answer else f"{turn.answer}\n{text}"
+        self._save(turn)
+        return Reply(
+            "note",
+            "Noted: your explanation is saved and will be graded with your code. Now submit "
+            "the code (the editor's Submit button, or paste it in a ```python block), or /skip.",
+            turn=turn,
+        )
+
+    def run_code(self, code: str) -> HarnessResult:
+        """Run the open coding question's visible example tests on ``code`` (not graded); the
+        code is kept as the question's draft."""
+        turn = self._coding_turn()
+        turn.code = self._check_code(code)
+        self._save(turn)
+        return self.engine.code_runner.run_visible(self.bank[turn.question_id], turn.code)
+
+    def submit_code(
+        self, code: str, explanation: str | None = None, on_token: TokenCallback | None = None
+    ) -> Reply:
+        """Grade the open coding question's code on its hidden tests (and the explanation, if
+        any, as an answer); then a follow-up or the next question."""
+        turn = self._coding_turn()
+        turn.code = self._check_code(code)
+        if explanation and explanation.strip():
+            turn.answer = explanation if not turn.answer else f"{turn.answer}\n{explanation}"
+        turn.answered_at = time.time()
+        self._save(turn)  # committed before it runs: a crash while grading loses nothing
+        question = self.bank[turn.question_id]
+        grade, result, usage = self.engine.judge_code(question, turn.code, turn.answer)
+        usage.add_to(turn)
+        turn.code_result = result.model_dump(mode="json")
+        turn.grade = self._penalise(turn, grade)
+        self._save(turn)
+        return self._probe_or_close(turn, on_token)
+
     def _judge(self, turn: Turn, answer: str) -> Grade:
         question = self.bank[turn.question_id]
-        grade, usage = self.engine.judge(question, answer)
-        usage.add_to(turn)
+        if turn.kind == "coding" and turn.code_result is not None:
+            spoken, usage = self.engine.judge(question, answer) if answer.strip() else (None, None)
+            result = CodeResult.model_validate(turn.code_result)
+            grade = code_grade(question, result, spoken)
+        else:
+            grade, usage = self.engine.judge(question, answer)
+        if usage is not None:
+            usage.add_to(turn)
+        return self._penalise(turn, grade)
+
+    def _penalise(self, turn: Turn, grade: Grade) -> Grade:
+        """The grade less the hint penalty of this turn."""
         penalty = HINT_PENALTY * len(turn.hints)
-        if penalty:
-            grade = grade.model_copy(
-                update={"overall": max(0, grade.overall - penalty), "hint_penalty": penalty}
-            )
-        return grade
+        if not penalty:
+            return grade
+        return grade.model_copy(
+            update={"overall": max(0, grade.overall - penalty), "hint_penalty": penalty}
+        )
 
     def _follow_up_for(self, turn: Turn) -> FollowUpExchange | None:
+        """The probe an interviewer would ask now, or None.
+
+        A probe asks about a point the answer missed without stating it: the authored probe
+        of the most important missed point that has one (a covered point is never probed), or
+        one the LLM writes (never quoting the rubric). A coding question's probes are its
+        authored follow-ups (complexity, scale).
+        """
         if len(turn.follow_ups) >= self.follow_up_budget or turn.grade is None:
             return None
-        missed = [kp for kp in turn.grade.key_points if not kp.covered]
-        if not missed or turn.grade.overall >= 85 or not turn.answer or not turn.answer.strip():
+        if turn.grade.overall >= 85 or not (_said(turn).strip() or turn.code):
             return None
         question = self.bank[turn.question_id]
-        missed.sort(key=lambda kp: -kp.weight)
-        authored = {fu.key_point: fu.text for fu in question.follow_ups}
-        # Prefer the most important missed point that has an authored probe.
-        for kp in missed:
-            if kp.id in authored:
-                return FollowUpExchange(key_point=kp.id, question=authored[kp.id])
-        kp = missed[0]
-        return FollowUpExchange(
-            key_point=kp.id,
-            question=self.engine.probe_for(question, kp.point),
+        asked = {f.question for f in turn.follow_ups}
+        if turn.kind == "coding":
+            text = next((t for t in question.coding.follow_ups if t not in asked), None)
+            return None if text is None else FollowUpExchange(key_point="code", question=text)
+        missed = sorted(
+            (kp for kp in turn.grade.key_points if not kp.covered), key=lambda kp: -kp.weight
         )
+        for kp in missed:
+            fu = question.follow_up_for(kp.id)
+            if fu is not None and fu.text not in asked:
+                return FollowUpExchange(key_point=kp.id, question=fu.text)
+        for kp in missed:
+            text = self.engine.probe_for(question, kp.point)
+            if text:
+                return FollowUpExchange(key_point=kp.id, question=text)
+        return None
 
     def _close_turn(self, turn: Turn, on_token: TokenCallback | None) -> Reply:
         turn.status = "answered"
@@ -269,8 +394,11 @@ class Interview:
         feedback = ""
         if self.feedback_each:
             feedback = self.engine.feedback(self.bank[turn.question_id], turn.grade, on_token)
+        if feedback and on_token is not None:
+            on_token("\n\n")  # the next question starts a new paragraph
         nxt = self._ask_next(on_token)
         nxt.text = f"{feedback}\n\n{nxt.text}".strip() if feedback else nxt.text
+        nxt.feedback = feedback
         nxt.grade = turn.grade if self.feedback_each else None
         nxt.graded_turn = turn
         return nxt
@@ -282,7 +410,7 @@ class Interview:
             raise InterviewError(f"unknown command {name!r}; use one of: {', '.join(COMMANDS)}")
         if name == "end":
             if self.done:
-                return Reply("report", self._report_text(), done=True)
+                return Reply("report", "", done=True, report=self.report())
             turn = self.current
             if turn is not None:
                 turn.commands.append("end")
@@ -300,6 +428,9 @@ class Interview:
             text = turn.follow_ups[-1].question if self.phase == "follow_up" else turn.question
             return Reply("repeat", text, turn=turn)
         if name == "hint":
+            if self.info.settings.real:
+                turn.commands.pop()  # refused: not part of the transcript
+                raise InterviewError("there are no hints in a real interview")
             question = self.bank[turn.question_id]
             if len(turn.hints) >= MAX_HINTS:
                 self._save(turn)
@@ -324,14 +455,28 @@ class Interview:
         self.info.status = "finished"
         self.info.summary = report.model_dump()
         self._save_info()
-        return Reply("report", self._report_text(report), done=True, report=report)
-
-    def _report_text(self, report: Report | None = None) -> str:
-        return report_markdown(report or self.report())
+        return Reply("report", "", done=True, report=report)
 
     def report(self) -> Report:
         """The graded report of the turns so far."""
-        return build_report(self.turns, self.bank, note=self.note)
+        return build_report(
+            self.turns,
+            self.bank,
+            note=self.note,
+            planned=self.planned,
+            timed=self.info.settings.real,
+        )
+
+    @property
+    def planned(self) -> int:
+        """Questions this session means to ask: a full loop whose L1 was not passed ends after
+        L1, as the real process does."""
+        n = self.n_questions
+        if self.info.round != "full":
+            return n
+        l1 = [t for t in self.turns if t.round == "L1"]
+        l1_over = len(l1) >= n and all(t.status != "pending" for t in l1)
+        return n if l1_over and not self._l1_passed() else 2 * n
 
     # -- resume ------------------------------------------------------------------------------
     @classmethod
@@ -344,7 +489,13 @@ class Interview:
         engine: Engine,
         bank: Bank,
     ) -> tuple[Interview, Reply]:
-        """Pick a stored session up where it stopped; the pending question is asked again."""
+        """Pick a stored session up where it stopped, as if it had never stopped.
+
+        What the candidate sent before a crash is never asked for again: an answer committed
+        but not graded is graded now, and a follow-up answer not yet merged is merged; then the
+        flow goes on (a probe, feedback, the next question). Only a question (or probe) that
+        was never answered is asked again.
+        """
         info, turns = store.load_session(session_id, user_id=user_id)
         s = info.settings
         self = cls(
@@ -352,6 +503,8 @@ class Interview:
             questions=s.questions,
             feedback=s.feedback,
             follow_ups=s.follow_ups,
+            coding=s.coding,
+            real=s.real,
             engine=engine,
             store=store,
             user_id=info.user_id,
@@ -367,14 +520,18 @@ class Interview:
                     self.generated[q.id] = q
         if info.status == "finished":
             self.phase = "done"
-            return self, Reply("report", self._report_text(), done=True)
+            return self, Reply("report", "", done=True, report=self.report())
         turn = self.current
         if turn is None:
             self.phase = "awaiting_answer"
             reply = self._ask_next()
             reply.text = "Welcome back. " + reply.text
             return self, reply
-        if turn.follow_ups and turn.follow_ups[-1].answer is None and turn.answer is not None:
+        settled = self._settle_pending(turn)
+        if settled is not None:
+            settled.text = "Welcome back. " + settled.text
+            return self, settled
+        if turn.follow_ups and turn.follow_ups[-1].answer is None and turn.grade is not None:
             self.phase = "follow_up"
             return self, Reply(
                 "follow_up", "Welcome back. " + turn.follow_ups[-1].question, turn=turn
@@ -383,3 +540,31 @@ class Interview:
         return self, Reply(
             "question", f"Welcome back. Question {turn.index + 1}: {turn.question}", turn=turn
         )
+
+    def _settle_pending(self, turn: Turn) -> Reply | None:
+        """Finish what a crash interrupted on the open turn (see ``resume``); None when the
+        turn waits for the candidate."""
+        if turn.follow_ups and turn.follow_ups[-1].answer is not None:
+            # The follow-up answer was committed; the merged grade and the close never were.
+            self.phase = "follow_up"
+            merged = self._judge(turn, _said(turn))
+            if turn.grade is None or merged.overall >= turn.grade.overall:
+                turn.grade = merged
+            return self._close_turn(turn, None)
+        if turn.grade is not None:
+            if turn.follow_ups:  # a probe is open: the candidate answers it
+                return None
+            # Graded; the crash came before the probe or the close was committed.
+            self.phase = "awaiting_answer"
+            return self._probe_or_close(turn, None)
+        if turn.kind == "coding":
+            if turn.code and turn.answered_at is not None:  # submitted, never graded
+                self.phase = "awaiting_answer"
+                return self.submit_code(turn.code)
+            return None
+        if turn.answer is not None:  # committed, never graded
+            self.phase = "awaiting_answer"
+            turn.grade = self._judge(turn, turn.answer)
+            self._save(turn)
+            return self._probe_or_close(turn, None)
+        return None

@@ -20,6 +20,8 @@ _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Lists, headings, thematic breaks and setext underlines: "- ", "+ ", "# ", "1. ", "2) ", "===".
 _LINE_START = re.compile(r"^(\s*)([-+=#]|\d+[.)](?=\s|$))")
 _INDENT = re.compile(r"^[ \t]+")
+# A fenced code block: ```python (or ```py, or a bare ```) ... ``` (a candidate's code).
+FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)\n?```", re.S | re.I)
 
 
 def md_escape(text) -> str:
@@ -63,6 +65,46 @@ def text_md(text: str | None) -> str:
     return "\n".join(lines)
 
 
+def split_fenced(text: str | None) -> list[tuple[bool, str]]:
+    """``text`` as (is_code, part) pairs: prose and the code of its fenced blocks, in order."""
+    text = str(text or "")
+    parts, at = [], 0
+    for m in FENCE.finditer(text):
+        if text[at : m.start()].strip():
+            parts.append((False, text[at : m.start()].strip("\n")))
+        parts.append((True, m.group(1)))
+        at = m.end()
+    if text[at:].strip() or not parts:
+        parts.append((False, text[at:].strip("\n")))
+    return parts
+
+
+def md_code(code: str, language: str = "python") -> str:
+    """Untrusted code as a fenced block its content can never close (the fence is longer than
+    any run of backticks inside)."""
+    longest = max((len(r) for r in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{code.rstrip()}\n{fence}"
+
+
+def md_rich(text: str | None) -> str:
+    """An untrusted answer as Markdown: prose as an escaped blockquote, code blocks fenced."""
+    if not text:
+        return md_quote(text)
+    return "\n\n".join(
+        md_code(part) if code else md_quote(part) for code, part in split_fenced(text)
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text) -> str:
+    """Untrusted text for a terminal: control characters (escape sequences among them) removed,
+    line breaks and tabs kept."""
+    return _CONTROL.sub("", str(text if text is not None else ""))
+
+
 def html_escape(value) -> str:
     """Untrusted text for HTML element content and attribute values."""
     return html.escape(str(value), quote=True)
@@ -73,8 +115,45 @@ def when(ts: float | None) -> str:
     return "" if ts is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
+def plural(n: int, word: str) -> str:
+    """``1 question``, ``3 questions``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def lower_first(text: str) -> str:
+    """Lowercase the first letter to continue a sentence, unless the first word is an acronym
+    or a name with capitals inside (AUC, PCA, XGBoost stay as they are)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and any(ch.isupper() for ch in first[1:]):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def clock(seconds: float) -> str:
+    """Seconds as ``m:ss``."""
+    s = max(0, round(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def of(count: int, total: int | None) -> str:
+    """``2 of 3``, or ``2`` when there is no total (a practice sitting plans none)."""
+    return f"{count} of {total}" if total else str(count)
+
+
 def num(value, digits: int = 1) -> str:
     """A number as short text: floats to ``digits`` places without trailing zeros."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     return f"{value:.{digits}f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def html_rich(text: str | None) -> str:
+    """An untrusted answer as HTML: prose in an escaped text block, code in ``<pre>``."""
+    if not text:
+        return '<div class="text"><em>(none)</em></div>'
+    return "".join(
+        f"<pre><code>{html_escape(part)}</code></pre>"
+        if code
+        else f'<div class="text">{html_escape(part)}</div>'
+        for code, part in split_fenced(text)
+    )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from interviewer.grading.rubric import Grade
 
 MAX_ANSWER_CHARS = 8000  # longer answers are refused with a clear error before any model sees them
+MAX_CODE_CHARS = 20000  # the same for a coding question's submitted code
 
 TurnStatus = Literal["pending", "answered", "skipped"]
 SessionStatus = Literal["active", "finished", "abandoned"]
@@ -52,6 +53,8 @@ class SessionSettings(BaseModel):
     follow_ups: int = 1  # probes per question
     seed: int | None = None
     practice: bool = False  # a practice sitting: answers drilled one at a time
+    coding: bool = True  # L1 includes a question answered in code
+    real: bool = False  # a real interview: timed questions, no hints, feedback at the end
 
 
 class FollowUpExchange(BaseModel):
@@ -74,7 +77,11 @@ class Turn(BaseModel):
     guide_section: str = ""
     sources: list[str] = Field(default_factory=list)  # chunk ids the question is grounded in
     model_answer: str = ""
-    answer: str | None = None
+    kind: Literal["spoken", "coding"] = "spoken"
+    answer: str | None = None  # for a coding question: the candidate's explanation, if any
+    code: str | None = None  # a coding question's submitted code (or the last draft run)
+    code_result: dict | None = None  # the graded run of ``code`` (interviewer.coding CodeResult)
+    delivery: dict | None = None  # how a spoken answer was delivered (pace, fillers, pauses)
     follow_ups: list[FollowUpExchange] = Field(default_factory=list)
     commands: list[str] = Field(default_factory=list)  # hint, repeat, skip, in order
     hints: list[str] = Field(default_factory=list)
@@ -98,6 +105,7 @@ class Turn(BaseModel):
             question=question.text,
             guide_section=question.guide_section,
             model_answer=question.model_answer,
+            kind=question.kind,
             **fields,
         )
 
@@ -123,3 +131,22 @@ class SessionInfo(BaseModel):
     created_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
     summary: dict = Field(default_factory=dict)  # the final report, once finished
+
+
+def turn_score(status: str, overall: int | None) -> int | None:
+    """The score a turn counts for: its grade, 0 when skipped, None when never answered."""
+    if status == "skipped":
+        return 0
+    return overall
+
+
+def session_score(turns: list[tuple[str, int | None]]) -> tuple[int | None, int]:
+    """A session's score and its number of answered questions, from (status, overall) per turn.
+
+    The one definition every view uses (the report, the transcript list, Progress, exports, the
+    CLI): the mean over the questions answered (graded) or skipped (0); a question never
+    answered is left out. None when nothing counts yet.
+    """
+    counted = [s for status, overall in turns if (s := turn_score(status, overall)) is not None]
+    answered = sum(1 for status, overall in turns if status != "skipped" and overall is not None)
+    return (round(sum(counted) / len(counted)) if counted else None), answered

@@ -9,18 +9,35 @@ from interviewer.bank import Question
 if TYPE_CHECKING:
     from interviewer.engine import QuestionRequest
 
-# L1 mixes ML fundamentals with Python/data work; L2 takes scenario/architecture/MLOps plus
-# exactly one behavioural question (asked second to last, as real loops close on it).
+# L1 mixes ML fundamentals with Python/data work and, the guide's "make or break", a question
+# answered in code; L2 takes scenario/architecture/MLOps plus exactly one behavioural question
+# (asked second to last, as real loops close on it).
 ROUND_GROUPS = {
-    "L1": ["ml-fundamentals", "python-data"],
+    "L1": ["ml-fundamentals", "coding", "python-data"],
     "L2": ["system-design", "mlops"],
 }
 START_DIFFICULTY = 2
+# Seconds a real interview gives one question, by topic group: about 3-4 minutes for an L1
+# concept question, 8-10 for an L2 design question, longer for code that must run.
+TIME_BUDGETS = {
+    "ml-fundamentals": 210,
+    "python-data": 210,
+    "coding": 900,
+    "system-design": 540,
+    "mlops": 360,
+    "behavioural": 300,
+}
 
 
-def group_plan(round_name: str, n: int) -> list[str]:
-    """The topic group of each of the ``n`` questions of a round."""
-    groups = ROUND_GROUPS[round_name]
+def time_budget(group: str) -> int:
+    """Seconds a real interview gives a question of this topic group."""
+    return TIME_BUDGETS.get(group, 300)
+
+
+def group_plan(round_name: str, n: int, *, coding: bool = True) -> list[str]:
+    """The topic group of each of the ``n`` questions of a round (``coding=False`` leaves the
+    coding questions out of L1)."""
+    groups = [g for g in ROUND_GROUPS[round_name] if coding or g != "coding"]
     plan = [groups[i % len(groups)] for i in range(n)]
     if round_name == "L2" and n >= 2:
         plan[max(0, n - 2)] = "behavioural"
@@ -43,6 +60,8 @@ def pick_question(request: QuestionRequest) -> Question | None:
     difficulty closest to the target. None when the round's bank is exhausted."""
     r = request
     pool = [q for q in r.bank.values() if q.round == r.round_name and q.id not in r.asked]
+    if r.group != "coding":  # a coding question is only asked in a coding slot
+        pool = [q for q in pool if q.kind != "coding"]
     if not pool:
         return None
     in_group = [q for q in pool if q.group == r.group] or pool

@@ -4,33 +4,101 @@ weakest-topic drill) see them. UI-free: the Practice tab and the tests drive it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
+from collections import Counter
+from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer.bank import Question
+from interviewer.config import Settings
 from interviewer.engine import Engine, Usage
 from interviewer.errors import SessionNotFound
-from interviewer.grading.rubric import Grade
+from interviewer.grading.rubric import Grade, Rubric
 from interviewer.models import SessionInfo, SessionSettings, Turn
 from interviewer.report import build_report
 from interviewer.store import Store
 
 PRACTICE_NOTE = "Practice: questions drilled one at a time, graded at once."
+GUIDE_GROUP = "guide"  # the topic group of questions made from an uploaded guide's sections
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SectionQuestion:
+    """A practice question made from one section of an uploaded guide, graded against the
+    section's own text (the reference-only path: no authored rubric needed)."""
+
+    id: str
+    round: str
+    topic: str
+    difficulty: int
+    text: str
+    guide_section: str
+    model_answer: str  # the section's text: what the answer is graded against
+    kind: str = "spoken"
+    group: str = GUIDE_GROUP
+
+    def rubric(self) -> Rubric:
+        """Key points derived from the section's text."""
+        return Rubric.from_reference(self.text, self.model_answer, question_id=self.id)
+
+
+def section_questions(guide: str, round_name: str, *, settings: Settings) -> list[SectionQuestion]:
+    """One practice question per section of a guide that belongs to this round (or to no
+    round): the section's own question when it asks one, else a request to explain the section
+    as one would to an interviewer."""
+    from interviewer import knowledge
+
+    sections: dict[str, list] = {}
+    for hit in knowledge.guide_chunks(guide, settings=settings):
+        sections.setdefault(hit.section, []).append(hit)
+    out = []
+    for section, hits in sections.items():
+        text = "\n".join(h.text for h in hits).strip()
+        if len(text.split()) < 15:  # a heading with no body teaches nothing to grade against
+            continue
+        title = section.split(" > ")[-1]
+        asked = [x.strip() for x in re.findall(r"[^.!?\n]*\?", text) if len(x.split()) >= 4]
+        question = (
+            asked[0]
+            if asked
+            else f"What does the guide say about “{title}”? Explain it as "
+            "you would to an interviewer, with the reasons behind it."
+        )
+        rounds = Counter(h.round for h in hits)
+        if rounds.most_common(1)[0][0] not in (round_name, "general"):
+            continue
+        digest = hashlib.sha1(f"{guide}\0{round_name}\0{section}".encode()).hexdigest()[:10]
+        out.append(
+            SectionQuestion(
+                id=f"guide-{digest}",
+                round=round_name,
+                topic=title[:60],
+                difficulty=2,
+                text=question,
+                guide_section=section,
+                model_answer=text,
+            )
+        )
+    return out
 
 
 def record_answer(
     store: Store,
     *,
     user_id: str,
-    question: Question,
+    question: Question | SectionQuestion,
     answer: str,
     grade: Grade,
     engine: Engine,
     usage: Usage | None = None,
     session_id: str | None = None,
+    code: str | None = None,
+    code_result: dict | None = None,
 ) -> str:
     """Commit one graded practice answer and return the id of its practice session.
 
@@ -67,6 +135,8 @@ def record_answer(
         len(turns),
         question,
         answer=answer,
+        code=code,
+        code_result=code_result,
         status="answered",
         grade=grade,
         asked_at=now,

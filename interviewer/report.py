@@ -6,10 +6,12 @@ from collections import defaultdict
 
 from pydantic import BaseModel, Field
 
+from interviewer import models
 from interviewer.bank import Bank
 from interviewer.grading.rubric import CRITERIA, PASS_MARK, hire_signal, is_red_flag
-from interviewer.markup import md_escape
+from interviewer.markup import clock, lower_first, md_escape, plain, plural
 from interviewer.models import Turn
+from interviewer.policy import time_budget
 
 TOP_GAPS = 3
 MAX_STRENGTHS = 5
@@ -38,6 +40,14 @@ class QuestionSummary(BaseModel):
     missed: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
     guide_section: str = ""
+    kind: str = "spoken"
+    seconds: float | None = None  # time from the question to the (last) answer
+    budget: int | None = None  # a real interview's time budget for the question, in seconds
+    tests: str = ""  # a coding question's hidden-test result, e.g. "7 of 9 passed"
+    failed_tests: list[dict] = Field(default_factory=list)  # {name, error, code} per failed test
+
+
+INCOMPLETE = "incomplete"  # the signal of an interview ended before its planned questions
 
 
 class Report(BaseModel):
@@ -46,52 +56,114 @@ class Report(BaseModel):
     overall: int
     signal: str
     passed: bool
+    planned: int | None = None  # questions the session planned (None: a practice sitting)
+    answered: int = 0  # questions answered (graded); skipped ones count 0 in ``overall``
+    complete: bool = True  # False when it ended before the planned questions: no hire signal
     rounds: dict[str, dict] = Field(default_factory=dict)
     criteria: dict[str, float] = Field(default_factory=dict)
     strengths: list[str] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
     reread: list[str] = Field(default_factory=list)
     questions: list[QuestionSummary] = Field(default_factory=list)
+    delivery: dict = Field(default_factory=dict)  # spoken answers: pace, fillers, long pauses
     note: str = ""
 
 
 def turn_score(turn: Turn) -> int | None:
     """The score a turn counts for: its grade, 0 when skipped, None when never answered."""
-    if turn.status == "skipped":
-        return 0
-    if turn.grade is None:
-        return None
-    return turn.grade.overall
+    return models.turn_score(turn.status, turn.grade.overall if turn.grade else None)
 
 
-def build_report(turns: list[Turn], bank: Bank | None = None, note: str = "") -> Report:
-    """Aggregate the session's turns into a Report."""
+def build_report(
+    turns: list[Turn],
+    bank: Bank | None = None,
+    note: str = "",
+    planned: int | None = None,
+    timed: bool = False,
+) -> Report:
+    """Aggregate the session's turns into a Report.
+
+    ``planned``: the questions the session meant to ask; when fewer were answered or skipped,
+    the report is incomplete and gives no hire signal. ``timed``: a real interview, whose
+    report shows the time each question took against its budget.
+    """
     counted = [(t, s) for t in turns if (s := turn_score(t)) is not None]
     scores = [s for _, s in counted]
-    overall = round(sum(scores) / len(scores)) if scores else 0
+    overall, answered = models.session_score(
+        [(t.status, t.grade.overall if t.grade else None) for t in turns]
+    )
+    overall = overall or 0
     graded = [t for t, _ in counted if t.grade is not None]
-    criteria = _criterion_means(graded)
+    criteria = _criterion_means(counted)
     top_gaps = _top_gaps(graded, turns, bank or {})
+    complete = planned is None or len(counted) >= planned
+    if not complete:
+        ended = (
+            f"Ended early: {answered} of {planned} planned questions answered"
+            f"{f' ({len(counted) - answered} skipped)' if len(counted) > answered else ''}. "
+            "An incomplete interview gets no hire signal."
+        )
+        note = f"{ended} {note}".strip()
     return Report(
         overall=overall,
-        signal=hire_signal(scores, _red_flag_share(graded)),
-        passed=bool(scores) and overall >= PASS_MARK,
+        signal=hire_signal(scores, _red_flag_share(graded)) if complete else INCOMPLETE,
+        passed=complete and bool(scores) and overall >= PASS_MARK,
+        planned=planned,
+        answered=answered,
+        complete=complete,
         rounds=_round_results(counted),
         criteria=criteria,
         strengths=_strengths(criteria, graded)[:MAX_STRENGTHS],
         gaps=top_gaps,
         reread=list(dict.fromkeys(g.guide_section for g in top_gaps if g.guide_section)),
-        questions=[_summary(t) for t in turns],
+        questions=[_summary(t, bank or {}, timed) for t in turns],
+        delivery=_delivery(turns),
         note=note,
     )
 
 
-def _criterion_means(graded: list[Turn]) -> dict[str, float]:
-    if not graded:
+def _delivery(turns: list[Turn]) -> dict:
+    """How the spoken answers were delivered, over the session."""
+    spoken = [t.delivery for t in turns if t.delivery and t.delivery.get("words")]
+    if not spoken:
         return {}
+    fillers: dict[str, int] = {}
+    for d in spoken:
+        for word, n in (d.get("fillers") or {}).items():
+            fillers[word] = fillers.get(word, 0) + n
+    words = sum(d["words"] for d in spoken)
+    seconds = sum(d["seconds"] for d in spoken)
     return {
-        c: round(sum(t.grade.criteria[c].score for t in graded) / len(graded), 2) for c in CRITERIA
+        "answers": len(spoken),
+        "wpm": round(words / (seconds / 60)) if seconds else 0,
+        "fillers": sum(fillers.values()),
+        "top_fillers": sorted(fillers, key=lambda w: -fillers[w])[:3],
+        "long_pauses": sum(len(d.get("pauses") or []) for d in spoken),
+        "over_budget": sum(1 for d in spoken if d.get("budget") and d["seconds"] > d["budget"]),
     }
+
+
+def delivery_line(d: dict) -> str:
+    """The session's delivery in one sentence."""
+    tops = ", ".join(f'"{w}"' for w in d["top_fillers"])
+    return (
+        f"{plural(d['answers'], 'spoken answer')} at {d['wpm']} words a minute, "
+        f"{plural(d['fillers'], 'filler')}{f' (mostly {tops})' if tops else ''}, "
+        f"{plural(d['long_pauses'], 'long pause')}"
+        + (f", {d['over_budget']} over the time budget" if d["over_budget"] else "")
+        + "."
+    )
+
+
+def _criterion_means(counted: list[tuple[Turn, int]]) -> dict[str, float]:
+    """Mean 1-5 per criterion; a skipped question is the lowest mark on every criterion."""
+    if not counted:
+        return {}
+
+    def mark(t: Turn, c: str) -> int:
+        return 1 if t.grade is None else t.grade.criteria[c].score
+
+    return {c: round(sum(mark(t, c) for t, _ in counted) / len(counted), 2) for c in CRITERIA}
 
 
 def _red_flag_share(graded: list[Turn]) -> float:
@@ -113,15 +185,27 @@ def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
 
 
 def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
+    """What was strong: criteria averaging high, and what the strong answers got right (their
+    most important covered point, in the candidate's own words when there is evidence)."""
     strengths = [f"{CRITERIA[c]}: {v:.1f}/5 on average" for c, v in criteria.items() if v >= 3.75]
-    for t in graded:
-        if t.grade.overall >= 75:
-            strengths.append(f'Strong answer on {t.topic.replace("-", " ")}: "{t.question}"')
-    if not strengths and graded:
-        best = max(graded, key=lambda t: t.grade.overall)
-        if best.grade.covered:
-            strengths.append(f"You covered: {best.grade.covered[0]}")
+    strong = [t for t in graded if t.grade.overall >= 75] or [
+        max(graded, key=lambda t: t.grade.overall, default=None)
+    ]
+    for t in strong:
+        if t is None:
+            continue
+        covered = sorted((kp for kp in t.grade.key_points if kp.covered), key=lambda kp: -kp.weight)
+        if covered:
+            kp = covered[0]
+            said = f' ("{kp.evidence}")' if kp.evidence else ""
+            strengths.append(f"{_topic(t)}: {lower_first(kp.point)}{said}")
+        elif t.kind == "coding" and t.code_result and t.grade.overall >= 75:
+            strengths.append(f"{_topic(t)}: your code passed the hidden tests")
     return strengths
+
+
+def _topic(t: Turn) -> str:
+    return t.topic.replace("-", " ").capitalize()
 
 
 def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
@@ -163,7 +247,10 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
     return top_gaps
 
 
-def _summary(t: Turn) -> QuestionSummary:
+def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
+    result = t.code_result or {}
+    q = bank.get(t.question_id)
+    budget = time_budget(q.group) if timed and q is not None else None
     return QuestionSummary(
         index=t.index,
         round=t.round,
@@ -175,17 +262,38 @@ def _summary(t: Turn) -> QuestionSummary:
         missed=t.grade.missed if t.grade else [],
         flags=t.grade.flags if t.grade else [],
         guide_section=t.guide_section,
+        kind=t.kind,
+        seconds=t.seconds,
+        budget=budget,
+        tests=f"{result['passed']} of {result['total']} hidden tests passed" if result else "",
+        failed_tests=[
+            {"name": f["name"], "error": f["error"], "code": f["code"]}
+            for f in result.get("failed", [])
+        ],
     )
+
+
+def _time(q: QuestionSummary) -> str:
+    """`` · 3:40 of 4:00`` for a timed question (`` (over time)`` when it ran over)."""
+    if q.budget is None or q.seconds is None:
+        return ""
+    over = " (over time)" if q.seconds > q.budget else ""
+    return f" · {clock(q.seconds)} of {clock(q.budget)}{over}"
+
+
+def _round_lines(report: Report) -> list[str]:
+    """One line per round: its score, questions and whether it passed."""
+    return [
+        f"Round {r}: {info['overall']}/100 over {plural(info['questions'], 'question')} "
+        f"({'passed' if info['passed'] else 'not passed'})"
+        for r, info in report.rounds.items()
+    ]
 
 
 def report_markdown(report: Report) -> str:
     """The report as Markdown; everything a candidate or a model wrote is escaped."""
     lines = [f"## Report: {report.overall}/100 · {report.signal}", ""]
-    for r, info in report.rounds.items():
-        verdict = "passed" if info["passed"] else "not passed"
-        lines.append(
-            f"- Round {r}: {info['overall']}/100 over {info['questions']} questions ({verdict})"
-        )
+    lines += [f"- {line}" for line in _round_lines(report)]
     if report.note:
         lines += ["", md_escape(report.note)]
     if report.criteria:
@@ -194,7 +302,13 @@ def report_markdown(report: Report) -> str:
     lines += ["", "### Per question"]
     for q in report.questions:
         score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
-        lines.append(f"{q.index + 1}. {md_escape(q.question)} · **{score}**")
+        lines.append(f"{q.index + 1}. {md_escape(q.question)} · **{score}**{_time(q)}")
+        if q.tests:
+            lines.append(f"    - {md_escape(q.tests)}")
+        for f in q.failed_tests:
+            lines.append(f"    - failed {md_escape(f['name'])}: {md_escape(f['code'])}")
+    if report.delivery:
+        lines += ["", "### Delivery", "", md_escape(delivery_line(report.delivery))]
     if report.strengths:
         lines += ["", "### Strengths"] + [f"- {md_escape(s)}" for s in report.strengths]
     if report.gaps:
@@ -203,4 +317,42 @@ def report_markdown(report: Report) -> str:
             f"- {md_escape(g.point)} (re-read: *{md_escape(g.guide_section) or 'the guide'}*)"
             for g in report.gaps
         ]
+    return "\n".join(lines)
+
+
+def report_text(report: Report, width: int = 100) -> str:
+    """The report as plain text for a terminal: aligned columns, no Markdown, no escapes."""
+    import textwrap
+
+    def wrap(text: str, indent: str) -> list[str]:
+        return textwrap.wrap(plain(text), width, initial_indent=indent,
+                             subsequent_indent=" " * len(indent)) or [indent]  # fmt: skip
+
+    result = "passed" if report.passed else ("incomplete" if not report.complete else "not passed")
+    lines = [f"REPORT  {report.overall}/100 · {report.signal} · {result}", ""]
+    lines += _round_lines(report)
+    if report.note:
+        lines += ["", *wrap(report.note, "")]
+    if report.criteria:
+        name_w = max(len(CRITERIA[c]) for c in report.criteria)
+        lines += ["", f"{'Criterion':<{name_w}}  Average (1-5)"]
+        lines += [f"{CRITERIA[c]:<{name_w}}  {v:.1f}" for c, v in report.criteria.items()]
+    lines += ["", "Per question"]
+    for q in report.questions:
+        score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
+        lines += wrap(f"{q.question}", f"{q.index + 1:>2}. [{score}{_time(q)}] ")
+        if q.tests:
+            lines.append(f"      {q.tests}")
+        for f in q.failed_tests:
+            lines += wrap(f"{f['name']}: {' '.join(f['code'].split())}", "      failed ")
+    if report.delivery:
+        lines += ["", "Delivery", *wrap(delivery_line(report.delivery), "  ")]
+    if report.strengths:
+        lines += ["", "Strengths"]
+        for s in report.strengths:
+            lines += wrap(s, "  - ")
+    if report.gaps:
+        lines += ["", "Top gaps"]
+        for g in report.gaps:
+            lines += wrap(f"{g.point} (re-read: {g.guide_section or 'the guide'})", "  - ")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from importlib import resources
 from pathlib import Path
@@ -15,21 +16,66 @@ BUILTIN_GUIDE = Path(
 SUPPORTED = {".txt", ".md", ".markdown", ".pdf"}
 
 
+# A PDF's text may be at most this many times the file size cap: a small PDF that inflates to
+# far more text than any real guide is a decompression bomb, not a guide.
+PDF_TEXT_FACTOR = 4
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def guide_id(path: Path) -> str:
-    """A guide's id: its file name without extension, as a slug."""
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
-    return slug or "guide"
+    """A shared guide's id: its file name without extension, as a slug (never holds a '/')."""
+    return _slug(path.stem) or "guide"
 
 
-def _read_pdf(path: Path) -> str:
+def owner_tag(user: str) -> str:
+    """The namespace of a user's guides: the user name when it is already a slug, else its slug
+    and a short hash (so 'Ana' and 'ana' never share a namespace)."""
+    slug = _slug(user) or "user"
+    if slug == user:
+        return slug
+    return f"{slug}-{hashlib.sha256(user.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
+def owned_guide_id(owner: str, path: Path) -> str:
+    """The id of a guide ``owner`` uploaded: ``<owner tag>/<file-name slug>``, so two users'
+    guides of the same file name never collide, and nobody else's upload can replace it."""
+    return f"{owner_tag(owner)}/{guide_id(path)}"
+
+
+def guide_visible(guide: str, user: str) -> bool:
+    """Whether ``user`` may see, search and interview on ``guide``: shared guides (the built-in
+    one and those the operator ingests with the CLI, ids without '/') and the user's own."""
+    return "/" not in guide or guide.startswith(owner_tag(user) + "/")
+
+
+def _read_pdf(path: Path, max_chars: int) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError
 
+    pages: list[str] = []
+    size = 0
     try:
         reader = PdfReader(str(path))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        for page in reader.pages:
+            text = page.extract_text() or ""
+            size += len(text)
+            if size > max_chars:
+                raise GuideError(
+                    path, "PDF holds far more text than its size suggests (a decompression bomb?)"
+                )
+            pages.append(text)
+    except LimitReachedError:
+        raise GuideError(
+            path, "PDF inflates past pypdf's safety limit (a decompression bomb?)"
+        ) from None
+    except GuideError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure on an untrusted file is one line
         raise GuideError(path, f"not a readable PDF ({exc.__class__.__name__})") from None
+    return "\n".join(pages)
 
 
 def read_text(path: Path, settings: Settings) -> str:
@@ -49,7 +95,7 @@ def read_text(path: Path, settings: Settings) -> str:
     if size == 0:
         raise GuideError(path, "empty file")
     if suffix == ".pdf":
-        text = _read_pdf(path)
+        text = _read_pdf(path, PDF_TEXT_FACTOR * settings.max_guide_bytes)
     else:
         data = path.read_bytes()
         if b"\x00" in data[:65536]:

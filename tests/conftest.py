@@ -23,9 +23,18 @@ def data_dir(tmp_path, monkeypatch):
 def built_kb(tmp_path_factory):
     """A data dir holding the ingested built-in guide (ingested once, copied per test)."""
     from interviewer import knowledge
+    from interviewer.bank import default_bank
+    from interviewer.engine import warm_up
+    from interviewer.grading.embeddings import VectorCache
+    from interviewer.grading.grader import OfflineGrader
 
     d = tmp_path_factory.mktemp("kb") / "data"
-    knowledge.ingest(settings=Settings.from_env({"INTERVIEWER_DATA_DIR": str(d)}))
+    settings = Settings.from_env({"INTERVIEWER_DATA_DIR": str(d)})
+    knowledge.ingest(settings=settings)
+    # The bank's rubric vectors on disk too, as `mock-interview ingest` leaves them: every app a
+    # test starts from a copy grades its first answers at full speed.
+    warm_up(OfflineGrader(vector_cache=VectorCache.in_data_dir(settings)), default_bank(),
+            background=False)  # fmt: skip
     return d
 
 

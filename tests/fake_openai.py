@@ -23,6 +23,16 @@ JUDGE = {
 }
 
 
+REVIEW = {
+    "correctness": {"score": 5, "rationale": "all good"},
+    "readability": {"score": 4, "rationale": "clear names"},
+    "vectorisation": {"score": 4, "rationale": "vectorised"},
+    "edge_cases": {"score": 4, "rationale": "handles empty input"},
+    "overall": 95,
+    "feedback": "Clean and vectorised; say what happens on ties.",
+}
+
+
 def generated_question(n: int = 0) -> dict:
     return {
         "text": f"Generated question {n}: how would you detect data drift in a deployed model?",
@@ -74,6 +84,7 @@ class FakeOpenAI:
         self.faults: list[str] = []  # consumed one per chat request: "429", "500", "503",
         # "hang", "malformed", "bad_judgement", "cut_stream", "auth"; anything else: no fault
         self.judge = dict(JUDGE)
+        self.review = dict(REVIEW)
         self.reply_text = "Thanks. Let us continue."
         self.hang_seconds = 5.0
         self.api_key: str | None = None  # when set, every other key gets 401 (models too)
@@ -225,6 +236,8 @@ class FakeOpenAI:
         return Handler
 
     def _structured(self, name: str, fault: str | None) -> dict:
+        if "CodeReview" in name:
+            return self.review
         if "Judge" in name:
             if fault == "bad_judgement":
                 return {"depth": {"score": 9}, "overall": "excellent"}

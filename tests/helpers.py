@@ -15,7 +15,9 @@ def offline_engine(settings: Settings | None = None) -> OfflineEngine:
 
 
 def new_interview(**kw) -> Interview:
-    """An Interview with the offline engine and the built-in bank unless given."""
+    """An Interview with the offline engine and the built-in bank unless given (and, unless
+    asked for, no coding question: those tests live in tests/coding/)."""
+    kw.setdefault("coding", False)
     kw.setdefault("engine", offline_engine())
     kw.setdefault("bank", default_bank())
     return Interview(**kw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 
@@ -15,14 +16,25 @@ def write_pdf(path: Path, lines: list[str]) -> Path:
     for line in lines:
         ops += [f"({esc(line)}) Tj", "T*"]
     ops.append("ET")
-    stream = "\n".join(ops).encode("latin-1")
+    return write_page(path, "\n".join(ops).encode("latin-1"))
+
+
+def write_bomb(path: Path, inflated_mb: int = 80) -> Path:
+    """A one-page PDF of about 100 KB whose content stream inflates to ``inflated_mb`` MB."""
+    stream = b"BT /F1 11 Tf (x) Tj ET\n" + b" " * (inflated_mb * 1_000_000)
+    return write_page(path, zlib.compress(stream, 9), flate=True)
+
+
+def write_page(path: Path, stream: bytes, *, flate: bool = False) -> Path:
+    """A one-page PDF (Helvetica) with this content stream, compressed when ``flate``."""
+    filter_ = b" /Filter /FlateDecode" if flate else b""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] "
         b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d%s >>\nstream\n" % (len(stream), filter_) + stream + b"\nendstream",
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []

@@ -41,7 +41,7 @@ def test_every_question_is_complete(bank):
         assert 4 <= len(q.key_points) <= 8
         assert all(kp.paraphrases for kp in q.key_points), q.id
         assert q.red_flags and len(q.model_answer.split()) >= 80
-        assert 1 <= len(q.follow_ups) <= 3
+        assert 1 <= len(q.follow_ups) <= 8
         assert q.guide_section in sections, (q.id, q.guide_section)
 
 

@@ -113,6 +113,7 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
             "11",
             "--follow-ups",
             "0",
+            "--no-coding",
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -124,7 +125,8 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
     try:
         session = _wait_for(lambda: store.list_sessions(user_id="local"))[0]["id"]
         _, turns = store.load_session(session, user_id="local")
-        proc.stdin.write(bank[turns[0].question_id].model_answer.replace("\n", " ") + "\n")
+        # an answer may span lines: an empty line sends it
+        proc.stdin.write(bank[turns[0].question_id].model_answer.replace("\n\n", "\n") + "\n\n")
         proc.stdin.flush()
 
         def second_asked():

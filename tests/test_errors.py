@@ -18,7 +18,10 @@ from interviewer.cli import main
 
 def _modules():
     for info in pkgutil.walk_packages(interviewer.__path__, "interviewer."):
-        if info.name.endswith("__main__") or ".migrations" in info.name:
+        # __main__ modules run commands; _boot/_runner are scripts run inside the code sandbox,
+        # which import nothing of the app.
+        leaf = info.name.rsplit(".", 1)[-1]
+        if leaf == "__main__" or leaf.startswith("_") or ".migrations" in info.name:
             continue
         yield importlib.import_module(info.name)
     # interviewer.knowledge lives outside interviewer/ on disk: walk_packages does not see it.

@@ -307,7 +307,8 @@ def test_a_cut_stream_keeps_what_arrived_and_the_turn(settings, srv):
     assert step["calls"][:2] == ["JudgeOutput", "stream"]
     head = " ".join(REPLY.split()[:3])
     feedback = step["text"].split("\n\n")[0]  # the next question's phrasing follows it
-    assert feedback == f"Score: 90/100. {head}"
+    # the score and the bullets, then what arrived of the model's words before the cut
+    assert feedback.startswith("Score: 90/100\n• ") and feedback.endswith(f"\n{head}")
     turn = s.stored()[0]
     assert turn.status == "answered" and turn.grade.source == "llm"
     while not s.interview.done:
@@ -412,6 +413,27 @@ def test_llm_agreement_counts_a_failed_judgement_and_goes_on(settings, srv):
     assert out["llm_judge_only"]["n"] == len(judged) - 1
     assert out["structured_method"] == "function_calling" and out["tokens"]["in"] > 0
     assert out["spread"]["runs"] == 2 and out["spread"]["answers"] == 2
+
+
+def test_llm_judge_grades_saf_answers_against_their_reference(settings, srv):
+    # `eval --mode llm --set saf`: the judge reads a SAF question with the reference's points
+    # as key points; labels are the human 0-1 scores; an overruled judgement is counted.
+    from interviewer.evaluation.datasets import load_saf
+    from interviewer.evaluation.llm_eval import llm_agreement, saf_questions
+
+    rows = load_saf("unseen")
+    questions = saf_questions(rows)
+    assert len(questions) == 18 and all(q.key_points for q in questions.values())
+    out = llm_agreement(settings, questions, rows, limit=4, runs=1, spread_answers=0,
+                        details=True, label=lambda r: float(r["score"]))  # fmt: skip
+    assert out["answers"] == 4 and out["offline"]["n"] == 4
+    human = {(r["question_id"], float(r["score"])) for r in rows}
+    assert all((i["question_id"], i["label_0_1"]) in human for i in out["items"])
+    judged = [i for i in out["items"] if i["judge"] is not None]
+    assert judged, "no SAF answer reached the judge"
+    assert out["capped_by_cross_check"] == sum(
+        abs(i["judge"] - i["cross_checked"]) > 0 for i in judged
+    )
 
 
 def test_eval_cli_limits_the_answers_the_llm_judges(settings, srv, monkeypatch, tmp_path, capsys):

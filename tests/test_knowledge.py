@@ -1,8 +1,14 @@
-"""The guide as a knowledge base: cleaning, chunking, metadata, idempotent ingest, retrieval."""
+"""The guide as a knowledge base: cleaning, chunking, metadata, idempotent ingest, retrieval.
+
+Everything that touches the store runs twice: on the local Chroma store in the data dir, and on
+a real Chroma server (``tests.services``; INTERVIEWER_CHROMA_URL, a fresh database per test).
+"""
 
 from __future__ import annotations
 
 import re
+import threading
+from dataclasses import replace
 
 import pytest
 from interviewer.knowledge.chunk import chunk_sections
@@ -15,9 +21,42 @@ from interviewer.knowledge.clean import (
 )
 from interviewer.knowledge.files import BUILTIN_GUIDE
 from interviewer.knowledge.ingestion import load_guide
+from interviewer.knowledge.store import client, collection
 
 from interviewer import knowledge
-from interviewer.config import Settings
+from interviewer.config import ConfigError, Settings
+from tests.services import chroma, free_port  # noqa: F401 - a fixture
+
+STORES = ["local", "server"]
+
+
+@pytest.fixture(params=STORES)
+def store_settings(request, monkeypatch) -> Settings:
+    """Settings of an empty knowledge base: local in the data dir, or a fresh database on the
+    module's Chroma server."""
+    if request.param == "server":
+        monkeypatch.setenv(
+            "INTERVIEWER_CHROMA_URL", request.getfixturevalue("chroma").new_database()
+        )
+    return Settings.from_env()
+
+
+@pytest.fixture
+def kb(store_settings, kb_settings) -> Settings:
+    """The built-in guide ingested: the conftest's copy locally; on the server, the same
+    vectors copied in (ids, documents, metadata and embeddings as ingest wrote them)."""
+    if not store_settings.chroma_url:
+        return kb_settings
+    local = replace(kb_settings, chroma_url=None)
+    built = collection(local).get(include=["embeddings", "documents", "metadatas"])
+    collection(store_settings).upsert(
+        ids=built["ids"],
+        embeddings=built["embeddings"],
+        documents=built["documents"],
+        metadatas=built["metadatas"],
+    )
+    return store_settings
+
 
 GUIDE_TEXT = BUILTIN_GUIDE.read_text(encoding="utf-8")
 
@@ -101,20 +140,44 @@ def test_chunks_respect_the_token_limit():
         assert count(c.text) <= 60
 
 
-def test_reingest_is_idempotent_and_embeds_nothing(kb_settings):
+def test_reingest_is_idempotent_and_embeds_nothing(kb):
     from interviewer.grading.embeddings import get_embeddings
 
-    emb = get_embeddings(kb_settings)
+    emb = get_embeddings(kb)
     before = emb.calls
-    [result] = knowledge.ingest(settings=kb_settings)
+    [result] = knowledge.ingest(settings=kb)
     assert result.added == 0 and result.removed == 0
     assert result.unchanged == result.total > 0
     assert emb.calls == before
-    assert len(knowledge.guide_chunks(result.guide, settings=kb_settings)) == result.total
+    assert len(knowledge.guide_chunks(result.guide, settings=kb)) == result.total
 
 
-def test_changed_guide_adds_new_and_drops_stale_chunks(tmp_path):
-    settings = Settings.from_env()
+def test_replicas_ingesting_the_guide_at_once_store_each_chunk_once(store_settings):
+    """Two app replicas start together on an empty store: both find nothing, both embed and
+    write the same chunks; neither fails and nothing is stored twice."""
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def replica() -> None:
+        try:
+            barrier.wait(timeout=60)
+            results.append(knowledge.ensure_builtin(settings=store_settings))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=replica) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert errors == [] and len(results) == 2
+    total = load_guide(BUILTIN_GUIDE, store_settings).chunks
+    stored = collection(store_settings).get(include=[])["ids"]
+    assert sorted(stored) == sorted({c.id for c in total})
+    assert knowledge.ensure_builtin(settings=store_settings) is None  # nothing left to do
+
+
+def test_changed_guide_adds_new_and_drops_stale_chunks(tmp_path, store_settings):
+    settings = store_settings
     guide = tmp_path / "team-notes.md"
     guide.write_text("# Team Notes\n\n## Metrics\n\nPrecision and recall trade off.\n")
     [first] = knowledge.ingest([guide], settings=settings)
@@ -126,20 +189,38 @@ def test_changed_guide_adds_new_and_drops_stale_chunks(tmp_path):
     assert any("ROC-AUC" in t for t in texts) and not any("Precision" in t for t in texts)
 
 
-def test_every_example_question_retrieves_its_own_chunk(kb_settings):
+def test_every_example_question_retrieves_its_own_chunk(kb):
     questions = explicit_questions(parse_sections(GUIDE_TEXT))
     assert len(questions) == 22  # 13 common interview questions + 9 deep-dive examples
     for question, section in questions:
-        hits = knowledge.search(question, k=3, settings=kb_settings)
+        hits = knowledge.search(question, k=3, settings=kb)
         assert any(h.section == section and question[:40] in h.text for h in hits), question
 
 
-def test_search_filters_by_round_and_guide(kb_settings):
-    hits = knowledge.search(
-        "model versioning and data drift", k=4, round="L2", settings=kb_settings
-    )
+def test_search_filters_by_round_and_guide(kb):
+    hits = knowledge.search("model versioning and data drift", k=4, round="L2", settings=kb)
     assert hits and all(h.round == "L2" for h in hits)
     assert hits[0].section.endswith("Real-Time Scenarios and Architecture")
-    assert knowledge.search("drift", guide="no-such-guide", settings=kb_settings) == []
+    assert knowledge.search("drift", guide="no-such-guide", settings=kb) == []
     with pytest.raises(ValueError):
-        knowledge.search("x", round="L3", settings=kb_settings)
+        knowledge.search("x", round="L3", settings=kb)
+
+
+def test_sections_and_guide_listing_read_the_same_on_both_stores(kb):
+    [guide] = knowledge.list_guides(settings=kb)
+    assert guide["guide"] == knowledge.BUILTIN_GUIDE_ID and guide["chunks"] > 10
+    sections = knowledge.search_sections("data drift in production", k=2, round="L2", settings=kb)
+    assert sections[0][0].endswith("Real-Time Scenarios and Architecture")
+
+
+def test_the_chroma_client_sends_no_telemetry(store_settings):
+    assert client(store_settings).get_settings().anonymized_telemetry is False
+
+
+def test_a_bad_or_unreachable_chroma_url_names_the_setting():
+    with pytest.raises(ConfigError, match="INTERVIEWER_CHROMA_URL"):
+        Settings.from_env({"INTERVIEWER_CHROMA_URL": "127.0.0.1:8000"})
+    nobody = Settings.from_env({"INTERVIEWER_CHROMA_URL": f"http://127.0.0.1:{free_port()}"})
+    with pytest.raises(ConfigError, match="INTERVIEWER_CHROMA_URL=http://127.0.0.1:") as err:
+        knowledge.search("drift", settings=nobody)
+    assert "chroma run" in str(err.value) and "\n" not in str(err.value)

@@ -24,11 +24,11 @@ LAYERS: list[set[str]] = [
     {"evaluation"},
     {"llm"},
     {"interview", "practice"},
-    {"engine", "export", "report", "store"},
+    {"engine", "export", "report", "store", "voice"},
     {"policy"},
     {"bank", "models", "knowledge"},
     {"grading", "coding", "speech"},
-    {"config", "markup", "tokens", "processes"},
+    {"config", "markup", "tokens", "processes", "paths"},
     {"errors"},
 ]
 SOURCES = {"knowledge": ROOT / "knowledge", "prompts": ROOT / "prompts"}

@@ -119,3 +119,19 @@ def test_malformed_judgement_is_retried_once_then_offline_grade_used(kb_settings
     server.faults = ["bad_judgement"]
     grade, _ = engine.judge(q, q.model_answer)
     assert grade.source == "llm"  # the retry succeeded
+
+
+def test_the_llm_reviews_code_within_what_the_tests_support(kb_settings, server):
+    engine = llm_engine(_settings(kb_settings, server))
+    q = next(q for q in default_bank().values() if q.kind == "coding")
+    # A submission that defines the entry point but returns nothing useful: tests fail.
+    bad = f"def {q.coding.entry_point}(*args, **kwargs):\n    return None\n"
+    grade, result, usage = engine.judge_code(q, bad, None)
+    assert result.passed < result.total and usage.tokens_in > 0
+    assert grade.overall <= result.overall + JUDGE_MARGIN  # the review's 95 cannot stand
+    assert grade.criteria["depth"].score <= result.criteria["correctness"].score
+    assert any(f.startswith("needs review") for f in grade.flags)
+    # The reference passes: the review's score stands, marked as the LLM's.
+    grade, result, _ = engine.judge_code(q, q.coding.reference, None)
+    assert result.passed == result.total and grade.source == "llm"
+    assert "say what happens on ties" in grade.feedback

@@ -1,8 +1,13 @@
-"""The transcript store on real SQLite files: migrations, per-turn commits, isolation, queries."""
+"""The transcript store on both of its backends for real: SQLite files and a throwaway
+PostgreSQL cluster (``tests.services``). Migrations (also when several processes open a fresh
+database at once), per-turn commits, isolation, queries, and values that behave alike."""
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import sqlite3
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -13,11 +18,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from interviewer.config import Settings
-from interviewer.errors import SessionNotFound
+from interviewer.errors import SessionNotFound, StoreError
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
 from interviewer.models import MAX_ANSWER_CHARS, FollowUpExchange, SessionInfo, Turn
 from interviewer.store import Store
-from interviewer.store.tables import Base, alembic_config
+from interviewer.store.tables import Base, alembic_config, database_url
+from tests.services import free_port, pg_server  # noqa: F401 - a fixture
+
+BACKENDS = ["sqlite", "postgresql"]
 
 UNICODE_ANSWER = (
     "Gradient ∇θ L — naïve Bayes; 日本語の説明; Ελληνικά; עברית; emoji 🚀🤖 👩‍💻 🇮🇳\n"
@@ -90,11 +98,39 @@ def count(store: Store, table: str) -> int:
         return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request, monkeypatch) -> str:
+    """Each test that takes it runs twice: on SQLite in its data dir, and on a fresh database of
+    the module's PostgreSQL cluster (INTERVIEWER_DATABASE_URL, as a deployment sets it)."""
+    if request.param == "postgresql":
+        pg = request.getfixturevalue("pg_server")
+        monkeypatch.setenv("INTERVIEWER_DATABASE_URL", pg.create_database())
+    return request.param
+
+
 @pytest.fixture
-def store():
+def store(backend):
     s = Store(settings=Settings.from_env())
     yield s
     s.close()
+
+
+@pytest.fixture
+def sqlite_store():
+    s = Store(settings=Settings.from_env())
+    yield s
+    s.close()
+
+
+def raw_scalar(store: Store, sql: str):
+    """One value read through the plain driver (sqlite3 or psycopg), not through SQLAlchemy."""
+    conn = store.engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+    finally:
+        conn.close()
 
 
 def db_path() -> Path:
@@ -104,10 +140,11 @@ def db_path() -> Path:
 # -- migrations -------------------------------------------------------------------------------
 
 
-def test_migrations_create_every_table_at_head(data_dir):
+def test_migrations_create_every_table_at_head(data_dir, backend):
     assert not data_dir.exists()
     s = Store(settings=Settings.from_env())
-    assert db_path().is_file() and db_path().parent == data_dir.resolve()
+    if backend == "sqlite":
+        assert db_path().is_file() and db_path().parent == data_dir.resolve()
     tables = set(inspect(s.engine).get_table_names())
     assert {"users", "sessions", "turns", "grades", "alembic_version"} <= tables
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -130,8 +167,8 @@ def test_models_match_the_migrations(store):
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
-def test_sqlite_uses_wal_busy_timeout_and_foreign_keys(store):
-    with store.engine.connect() as conn:
+def test_sqlite_uses_wal_busy_timeout_and_foreign_keys(sqlite_store):
+    with sqlite_store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 5000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
@@ -165,9 +202,12 @@ def test_every_turn_is_committed_and_visible_to_a_second_store(store):
             assert turns[i].grade.overall == 50 + i
     finally:
         reader.close()
-    # Byte-exact in the file itself, seen by the plain sqlite3 module.
-    with sqlite3.connect(db_path()) as conn:
-        stored = conn.execute("SELECT answer FROM turns WHERE idx = 0").fetchone()[0]
+    # Byte-exact as the plain driver sees it (for SQLite, in the file itself).
+    if store.engine.dialect.name == "sqlite":
+        with sqlite3.connect(db_path()) as conn:
+            stored = conn.execute("SELECT answer FROM turns WHERE idx = 0").fetchone()[0]
+    else:
+        stored = raw_scalar(store, "SELECT answer FROM turns WHERE idx = 0")
     assert stored == UNICODE_ANSWER
 
 
@@ -391,7 +431,7 @@ def test_progress_numbers(store, history):
         "mlops": {"mean": 80.0, "n": 2},
         "statistics": {"mean": 60.0, "n": 1},
     }
-    assert p["weakest_topics"] == ["ml-basics", "statistics", "mlops"]
+    assert p["weakest_topics"] == ["ml-basics"]  # below the pass mark (60) only
     assert p["criteria_over_time"]["depth"] == [
         [ts("2025-03-01"), 3.0],
         [ts("2025-03-10"), 5.0],
@@ -400,7 +440,8 @@ def test_progress_numbers(store, history):
     assert set(p["criteria_over_time"]) == set(CRITERIA)
 
 
-def test_two_engines_on_one_file_do_not_lock_each_other_out(store):
+def test_two_engines_on_one_file_do_not_lock_each_other_out(sqlite_store):
+    store = sqlite_store
     info = store.create_session(SessionInfo(round="L1"))
     engine = create_engine(f"sqlite:///{db_path()}")
     try:
@@ -413,3 +454,107 @@ def test_two_engines_on_one_file_do_not_lock_each_other_out(store):
     finally:
         engine.dispose()
     assert count(store, "grades") == 1
+
+
+# -- both backends alike ----------------------------------------------------------------------
+
+
+def test_text_json_and_float_values_round_trip_alike(store):
+    info = store.create_session(SessionInfo(round="L1", user_id="ünï-👩‍💻"))
+    turn = make_turn(0, answer="before\x00after " + UNICODE_ANSWER, overall=50)
+    turn.asked_at, turn.answered_at, turn.cost_usd = (
+        1_732_000_000.123456,
+        1_732_000_042.5,
+        0.1 + 0.2,
+    )
+    # JSON keeps what JSON can say (an escaped NUL included); Text cannot hold a NUL on
+    # PostgreSQL, so both backends store U+FFFD in its place.
+    turn.follow_ups = [FollowUpExchange(key_point="k\x00", question="Why 🚀?", answer="1e-300")]
+    store.save_turn(info.id, turn)
+    loaded_info, [loaded] = store.load_session(info.id, user_id="ünï-👩‍💻")
+    assert loaded.answer == "before\ufffdafter " + UNICODE_ANSWER
+    assert loaded.follow_ups == turn.follow_ups
+    assert (loaded.asked_at, loaded.answered_at, loaded.cost_usd) == (
+        1_732_000_000.123456,
+        1_732_000_042.5,
+        0.1 + 0.2,
+    )
+    assert loaded.grade == turn.grade
+    assert loaded_info.model_copy(update={"updated_at": 0}) == info.model_copy(
+        update={"updated_at": 0}
+    )
+    [row] = store.list_sessions(user_id="ünï-👩‍💻")
+    # Plain numbers on both (PostgreSQL's avg() would be a Decimal), so the row dumps to JSON.
+    assert type(row["score"]) in (int, float) and type(row["questions"]) is int
+    assert json.loads(json.dumps(row))["score"] == row["score"] == 50
+
+
+def test_a_value_too_long_for_its_column_is_refused_alike(store):
+    info = store.create_session(SessionInfo(round="L1"))
+    with pytest.raises(StoreError, match="turns.topic is 300 characters; the limit is 255"):
+        store.save_turn(info.id, make_turn(0, topic="t" * 300, question_id="q", overall=40))
+    with pytest.raises(StoreError, match="the limit is 255"):
+        store.create_session(SessionInfo(round="L1", user_id="u" * 256))
+    assert (count(store, "turns"), count(store, "grades"), count(store, "sessions")) == (0, 0, 1)
+    assert count(store, "users") == 1
+
+
+def _open_and_write(url: str, barrier, user: str) -> None:
+    """In a fresh process: wait for the others, then open the store and start a session."""
+    barrier.wait(timeout=300)
+    with Store(url) as s:
+        s.create_session(SessionInfo(round="L1", user_id=user))
+
+
+def test_processes_opening_a_fresh_database_at_once_all_succeed(backend):
+    """Replicas starting together: each migrates under the lock (one creates the tables, the
+    others find them at head) and the new user's first sessions all land (one user row)."""
+    url = Settings.from_env().db_url
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(4)
+    procs = [ctx.Process(target=_open_and_write, args=(url, barrier, "new-user")) for _ in range(4)]
+    try:
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(300)
+        assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                p.join()
+    with Store(url) as s:
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        with s.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == head
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+        assert (count(s, "users"), count(s, "sessions")) == (1, 4)
+        assert len(s.list_sessions(user_id="new-user")) == 4
+
+
+def test_threads_starting_a_new_users_sessions_at_once_all_succeed(store):
+    barrier, errors = threading.Barrier(6), []
+
+    def begin(i: int) -> None:
+        try:
+            barrier.wait(timeout=60)
+            store.create_session(SessionInfo(round="L1", user_id="fresh"))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=begin, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert (count(store, "users"), len(store.list_sessions(user_id="fresh"))) == (1, 6)
+
+
+def test_an_unreachable_database_names_the_setting_and_hides_the_password():
+    url = f"postgresql://ana:s3cret@127.0.0.1:{free_port()}/interviewer"
+    assert database_url(url).drivername == "postgresql+psycopg"  # the driver we install
+    with pytest.raises(StoreError, match="INTERVIEWER_DATABASE_URL") as err:
+        Store(url)
+    assert "s3cret" not in str(err.value) and "\n" not in str(err.value)

@@ -162,10 +162,11 @@ def test_cli_list_json_and_filters(capsys, saved):
     code, out, _ = run(capsys, "list", "--json")
     assert code == 0
     [row] = json.loads(out)
+    # one score story: the skipped question counts 0, as in the report ((64 + 20 + 0) / 3)
     assert (row["id"], row["questions"], row["score"], row["signal"]) == (
         info.id,
         2,
-        42.0,
+        28,
         "lean hire",
     )
     assert json.loads(run(capsys, "list", "--json", "--round", "L2")[1]) == []
@@ -243,14 +244,15 @@ def test_cli_progress_json(capsys, saved):
     code, out, _ = run(capsys, "progress", "--json")
     assert code == 0
     data = json.loads(out)
-    assert data["sessions"][0]["overall"] == 42.0
+    assert data["sessions"][0]["overall"] == 28  # the skipped question counts 0
     assert data["by_topic"] == {
         "ml-basics": {"mean": 64.0, "n": 1},
+        "mlops": {"mean": 0.0, "n": 1},
         "statistics": {"mean": 20.0, "n": 1},
     }
-    assert data["weakest_topics"] == ["statistics", "ml-basics"]
+    assert data["weakest_topics"] == ["mlops", "statistics"]  # below 60, the skip first
     code, out, _ = run(capsys, "progress")
-    assert code == 0 and "weakest topics: statistics, ml-basics" in out
+    assert code == 0 and "weakest topics: mlops, statistics" in out and "1 graded session\n" in out
 
 
 @pytest.mark.parametrize(

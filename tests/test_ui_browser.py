@@ -10,7 +10,7 @@ import pytest
 
 from interviewer.config import ConfigError, Settings
 from interviewer.ui import launch_kwargs
-from interviewer.ui.context import parse_auth
+from interviewer.ui.auth import parse_auth
 from tests.ui_support import (
     CHROMIUM,
     bot_texts,
@@ -132,7 +132,11 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     while "Question 2 of 3" not in reply:  # an offline follow-up probe: answer it too
         assert "Follow-up" in reply, reply
         reply = answer(page, "It also interacts with the learning rate and feature scaling.")
-    assert "Score:" in reply
+    feedback = next(t for t in reversed(bot_texts(page)) if t.startswith("Score:"))
+    assert "before the 10-point hint penalty" in feedback and "•" in feedback
+    # the model answer waits behind a toggle
+    toggle = page.locator("#interview-chat").get_by_text("Show model answer").last
+    toggle.wait_for()
 
     # The answer with an <img> tag shows as text; no element was created, no script ran.
     users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()
@@ -143,13 +147,20 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     assert "Covered:" in card or "Missed:" in card
     page.screenshot(path=str(shots / "interview.png"), full_page=True)
 
+    # Question 2 is L1's coding question: the editor shows with the starter and the examples.
+    page.locator("#code-editor").wait_for()
+    assert "def " in page.locator("#code-editor").inner_text()
+    assert "Examples" in page.locator("#code-results").inner_text()
     assert "Skipped." in say(page, "Skip", contains="Question 3 of 3")
+    assert not page.locator("#code-editor").is_visible()
 
     reply = answer(page, "I would use pandas groupby with transform to add per-group means.")
-    while "Report:" not in reply:
+    while "Interview finished" not in reply:
         assert "Follow-up" in reply, reply
         reply = answer(page, "Vectorised operations avoid Python loops and keep memory use low.")
-    assert "Round L1" in reply
+    report = page.locator("#report-panel")
+    report.get_by_text("Top gaps").wait_for()
+    assert "Round L1" in report.inner_text() and "skipped" in report.inner_text()
     page.wait_for_function("() => !document.querySelector('#question-timer').innerText.trim()")
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 
@@ -256,6 +267,7 @@ def test_guides_upload_search_and_choice(page, app, shots):
     page.get_by_role("option", name="feature-store-notes").click()
     wait_idle(page)
     open_tab(page, "Interview")
+    page.get_by_text("Help: modes, guides and settings").click()
     notes = page.locator("#interview-notes").inner_text()
     assert "feature-store-notes" in notes and "built-in guide" in notes
     assert page.dialogs == []
@@ -295,7 +307,7 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             page.get_by_role("button", name="Resume", exact=True).click()
             resumed = wait_for_bot(page, 1, "Welcome back")
             assert question.split(":", 1)[1].strip()[:40] in resumed
-            say(page, "End", contains="Report:")
+            say(page, "End", contains="Interview finished")
             assert not page.get_by_role("button", name="Resume", exact=True).is_visible()
             open_tab(page, "Transcripts")
             assert "L1" in page.locator("#sessions-table").inner_text()
@@ -311,7 +323,7 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             open_tab(page, "Interview")
             page.get_by_role("button", name="Start interview").click()
             wait_for_bot(page, 1, "Question 1")
-            say(page, "End", contains="Report:")
+            say(page, "End", contains="Interview finished")
             open_tab(page, "Transcripts")
             page.locator("#sessions-table").get_by_test_id("cell-0-6").click()
             page.locator("#transcript-view").get_by_text("Mock interview").wait_for()

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 from interviewer import processes
+from interviewer.cli import security
 from interviewer.config import Settings
 from interviewer.errors import InterviewerError
 
@@ -22,7 +23,16 @@ LOG_FILE = "mock-interview.log"
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with every sub-command."""
-    from interviewer.cli import app, evals, interview, knowledge, local, transcripts
+    from interviewer.cli import (
+        app,
+        coding,
+        evals,
+        interview,
+        knowledge,
+        local,
+        speech,
+        transcripts,
+    )
 
     parser = argparse.ArgumentParser(
         prog="mock-interview",
@@ -35,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"show library logs on stderr (default: they go to {LOG_FILE} in the data dir)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (knowledge, app, interview, evals, transcripts, local):
+    for module in (knowledge, app, interview, coding, speech, evals, transcripts, local, security):
         module.register(sub)
     return parser
 
@@ -71,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # A child we start (the local model server) is stopped whatever signal ends us.
     previous = processes.exit_on_stop_signals()
+    security.tolerant_stdin()  # input that is not UTF-8 is refused in one line, not a crash
     try:
         settings = Settings.from_env()
         setup_logging(settings, args.verbose)

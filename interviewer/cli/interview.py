@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from interviewer.cli.common import print_json, read_text
 from interviewer.config import Settings
 from interviewer.errors import GradeInputError, UsageError
+from interviewer.markup import plain
+from interviewer.models import MAX_ANSWER_CHARS
+from interviewer.report import report_text
 
 
 def register(sub) -> None:
@@ -23,6 +30,12 @@ def register(sub) -> None:
         help="feedback after each answer (practice) or only at the end (real)",
     )
     p.add_argument("--follow-ups", type=int, default=1, help="follow-up probes per question")
+    p.add_argument(
+        "--no-coding",
+        dest="coding",
+        action="store_false",
+        help="L1 without its coding question (answered as a fenced ```python block)",
+    )
     p.add_argument("--mode", choices=["offline", "llm", "local"], help="default: INTERVIEWER_MODE")
     p.add_argument(
         "--answers-file",
@@ -30,6 +43,11 @@ def register(sub) -> None:
         help="one answer per line; a line /hint, /repeat, /skip or /end is a command",
     )
     p.add_argument("--json", action="store_true", help="print the final report as JSON")
+    p.add_argument(
+        "--speak",
+        action="store_true",
+        help="read the interviewer's words aloud (INTERVIEWER_SPEECH; off by default here)",
+    )
     p.add_argument("--resume", metavar="SESSION_ID", help="resume an unfinished session")
     p.add_argument("--seed", type=int, help="fix question choice (reproducible runs)")
     p.add_argument("--user", help="user id (default: INTERVIEWER_USER)")
@@ -40,10 +58,17 @@ def register(sub) -> None:
         "--input",
         type=Path,
         required=True,
-        help='JSONL: {"id"?, "question", "answer", "reference_answer"?, "rubric"?, '
-        '"question_id"?, "score"? (a label)}',
+        help='JSONL: {"id"?, "question", "answer", "reference_answer"? (text or list of '
+        'points), "rubric"?, "question_id"?, "examples"? ([{"answer", "score" in 0-1}], used '
+        'from 5 on), "score"? (a label)}',
     )
     p.add_argument("--output", type=Path, help="write graded JSONL here (default: stdout)")
+    p.add_argument(
+        "--labels-min",
+        type=float,
+        default=1.0,
+        help="bottom of the label scale of 'score' in the input (default 1)",
+    )
     p.add_argument(
         "--labels-max",
         type=float,
@@ -56,6 +81,50 @@ def register(sub) -> None:
 def _answers(path: Path):
     text = read_text(path, "answers file")
     yield from (line.replace("\\n", "\n") for line in text.splitlines())
+
+
+def _read_answer() -> str | None:
+    """One answer from the terminal: lines until an empty one (a command or a single line
+    starting with / is sent at once; a ``` block runs to its closing fence). None at Ctrl-D
+    with nothing typed."""
+    lines: list[str] = []
+    in_code = False
+    while True:
+        try:
+            line = input("> " if not lines else ". ")
+        except EOFError:
+            return "\n".join(lines) if lines else None
+        if not lines and line.strip().startswith("/"):
+            return line
+        if line.strip().startswith("```"):
+            in_code = not in_code
+        if not line.strip() and not in_code:
+            if lines:
+                return "\n".join(lines)
+            continue
+        lines.append(line)
+
+
+def _speaker(settings: Settings):
+    """A function that reads text aloud; after the first failure it says why once and stops."""
+    from interviewer.cli.speech import play
+    from interviewer.errors import SpeechError
+    from interviewer.voice import Voice
+
+    voice, broken = Voice(settings), []
+
+    def speak(text: str) -> None:
+        if broken:
+            return
+        try:
+            problem = play(voice.say_wav(plain(text)[:4000]))
+        except SpeechError as exc:
+            problem = str(exc)
+        if problem:
+            broken.append(problem)
+            print(f"! not reading aloud: {problem}", file=sys.stderr)
+
+    return speak
 
 
 def cmd_interview(args, settings: Settings) -> int:
@@ -93,6 +162,7 @@ def cmd_interview(args, settings: Settings) -> int:
             questions=args.questions,
             feedback=args.feedback,
             follow_ups=args.follow_ups,
+            coding=args.coding,
             engine=engine,
             bank=bank,
             store=store,
@@ -100,33 +170,51 @@ def cmd_interview(args, settings: Settings) -> int:
             seed=args.seed,
         )
         reply = interview.start()
-    say(reply.text)
+
+    speaker = _speaker(settings) if args.speak else None
+
+    def show(reply) -> None:
+        if reply.text.strip():
+            say(plain(reply.text))
+            if speaker is not None:
+                speaker(reply.text)
+        if reply.report is not None:
+            say(report_text(reply.report))
+
+    def saved() -> str:
+        sid = interview.info.id
+        return f"Session {sid} is saved; resume with `mock-interview interview --resume {sid}`."
+
+    show(reply)
     say(f"(session {interview.info.id})")
+    if source_is_terminal := args.answers_file is None:
+        say("Type your answer; an empty line sends it. /hint, /repeat, /skip, /end are commands.")
 
     source = _answers(args.answers_file) if args.answers_file else None
-    while not interview.done:
-        if source is not None:
-            line = next(source, None)
-            if line is None:
-                say(
-                    f"Answers file ended; session {interview.info.id} is saved. Resume with "
-                    f"`mock-interview interview --resume {interview.info.id}`."
-                )
-                break
-            if not quiet:
-                print(f"> {line}", file=out)
-        else:
+    try:
+        while not interview.done:
+            if source is not None:
+                line = next(source, None)
+                if line is None:
+                    say(f"Answers file ended. {saved()}")
+                    break
+                if not quiet:
+                    print(f"> {line}", file=out)
+            else:
+                line = _read_answer()
+                if line is None:
+                    say(saved())
+                    break
             try:
-                line = input("> ")
-            except EOFError:
-                say(f"Session {interview.info.id} saved; resume with --resume {interview.info.id}.")
-                break
-        try:
-            reply = interview.answer(line)
-        except InterviewError as exc:
-            say(f"! {exc}")
-            continue
-        say(reply.text)
+                reply = interview.answer(line)
+            except InterviewError as exc:
+                say(f"! {exc}")
+                continue
+            show(reply)
+    except KeyboardInterrupt:
+        if source_is_terminal or not interview.done:
+            say(f"Interrupted. {saved()}")
+        return 130
     if args.json:
         print_json(
             {
@@ -138,26 +226,129 @@ def cmd_interview(args, settings: Settings) -> int:
     return 0
 
 
+# A line of `grade` input: a 50 MB line once took 53 s and 5.3 GB, so lines are capped before
+# they are parsed, and every field is checked (type, size) so bad input fails in one line.
+MAX_GRADE_LINE_BYTES = 1024 * 1024
+MAX_GRADE_TEXT = 20_000  # characters of a question, a reference answer or a rubric text
+
+
+class _KeyPointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    id: str | None = Field(None, min_length=1, max_length=100)
+    point: str = Field(min_length=1, max_length=MAX_GRADE_TEXT)
+    weight: int = Field(1, ge=1, le=10)
+    criterion: Literal["depth", "problem_solving", "engineering", "communication"] = "depth"
+    paraphrases: list[str] = Field(default_factory=list, max_length=50)
+
+
+class _RubricIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    key_points: list[str | _KeyPointIn] = Field(min_length=1, max_length=100)
+    red_flags: list[str] = Field(default_factory=list, max_length=100)
+    model_answer: str = Field("", max_length=MAX_GRADE_TEXT)
+
+
+class _ExampleIn(BaseModel):
+    """A graded answer to the same question (the exemplar path)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
+    score: float = Field(ge=0, le=1)
+
+
+class _GradeLine(BaseModel):
+    """One input line of `mock-interview grade` (unknown fields are ignored)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    id: str | int | None = None
+    question: str | None = Field(None, max_length=MAX_GRADE_TEXT)
+    question_id: str | None = Field(None, min_length=1, max_length=200)
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
+    reference_answer: (
+        str | list[Annotated[str, Field(min_length=1, max_length=MAX_GRADE_TEXT)]] | None
+    ) = Field(None, max_length=MAX_GRADE_TEXT)
+    rubric: _RubricIn | list[str | _KeyPointIn] | None = None
+    examples: list[_ExampleIn] | None = Field(None, max_length=1000)
+    score: float | None = None  # a label, on the scale of --labels-max
+
+    @model_validator(mode="after")
+    def _needs_a_question(self):
+        if not self.question_id and not (self.question and self.question.strip()):
+            raise ValueError("'question' (a string) or 'question_id' is required")
+        return self
+
+
+def _validation_reason(exc: ValidationError, raw: bytes) -> str:
+    """The most specific problem pydantic found, as 'field: message'."""
+    errors = exc.errors(include_url=False)
+    err = max(errors, key=lambda e: len(e["loc"]))  # of a union's members, the deepest
+    if err["type"] == "json_invalid":
+        if re.search(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", raw):
+            return "not valid JSON (a lone surrogate escape such as \\ud800 is not a character)"
+        return f"not valid JSON ({err['ctx'].get('error', err['msg'])})"
+    if err["type"] == "model_type" and not err["loc"]:
+        return "each line must be a JSON object"
+    # Union members add their type name to the location; the user knows only the field names.
+    loc = [str(x) for x in err["loc"] if not str(x)[:1].isupper() and "[" not in str(x)]
+    loc = [x for x in loc if x not in ("str", "int", "list", "_KeyPointIn", "_RubricIn")]
+    field = ".".join(loc)
+    if err["type"] == "missing" and field:
+        return f"'{field}' is required"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"'{field}': {msg}" if field else msg
+
+
 def _read_grade_input(path: Path) -> list[dict]:
-    lines = read_text(path, "answers").splitlines()
+    """Validated input lines (each a dict with its line number under ``_line``)."""
     rows = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise UsageError(f"{path}:{n}: each line must be a JSON object")
-        if not isinstance(row.get("answer", None), str):
-            raise UsageError(f"{path}:{n}: 'answer' (a string) is required")
-        if not (row.get("question_id") or isinstance(row.get("question"), str)):
-            raise UsageError(f"{path}:{n}: 'question' (a string) is required")
-        rows.append(row)
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read answers ({exc.__class__.__name__})") from None
+    with f:
+        n = 0
+        while True:
+            raw = f.readline(MAX_GRADE_LINE_BYTES + 1)
+            if not raw:
+                break
+            n += 1
+            if len(raw) > MAX_GRADE_LINE_BYTES and not raw.endswith(b"\n"):
+                raise UsageError(
+                    f"{path}:{n}: line is longer than {MAX_GRADE_LINE_BYTES // 1024} KB "
+                    f"(an answer is at most {MAX_ANSWER_CHARS} characters)"
+                )
+            if not raw.strip():
+                continue
+            try:
+                line = _GradeLine.model_validate_json(raw)
+            except ValidationError as exc:
+                raise UsageError(f"{path}:{n}: {_validation_reason(exc, raw)}") from None
+            row = line.model_dump(exclude_none=True)
+            if isinstance(row.get("rubric"), dict | list):
+                row["rubric"] = _rubric_dict(line.rubric)
+            row["_line"] = n
+            rows.append(row)
     if not rows:
         raise UsageError(f"{path}: no answers in it")
     return rows
+
+
+def _rubric_dict(rubric) -> dict:
+    """The rubric as ``Rubric.from_dict`` reads it (defaults left to it)."""
+    if isinstance(rubric, list):
+        rubric = _RubricIn(key_points=rubric)
+    points = [
+        kp if isinstance(kp, str) else kp.model_dump(exclude_none=True) for kp in rubric.key_points
+    ]
+    return {
+        "key_points": points,
+        "red_flags": list(rubric.red_flags),
+        "model_answer": rubric.model_answer,
+    }
 
 
 def cmd_grade(args, settings: Settings) -> int:
@@ -165,10 +356,12 @@ def cmd_grade(args, settings: Settings) -> int:
     from interviewer.bank import bank_for
     from interviewer.grading.grader import default_grader, make_rubric
 
+    if args.labels_max <= args.labels_min:
+        raise UsageError("--labels-max must be above --labels-min")
     rows = _read_grade_input(args.input)
     bank = bank_for(settings)
     items = []
-    for n, row in enumerate(rows, 1):
+    for row in rows:
         qid = row.get("question_id")
         try:
             if qid:
@@ -180,8 +373,9 @@ def cmd_grade(args, settings: Settings) -> int:
                     row["question"], row.get("rubric"), row.get("reference_answer")
                 )
         except GradeInputError as exc:
-            raise UsageError(f"{args.input}: answer {n}: {exc}") from None
-        items.append((rubric, row["answer"]))
+            raise UsageError(f"{args.input}:{row['_line']}: {exc}") from None
+        examples = row.get("examples")
+        items.append((rubric, row["answer"], examples) if examples else (rubric, row["answer"]))
     grades = default_grader(settings).grade_many(items)
 
     out_lines = []
@@ -192,12 +386,14 @@ def cmd_grade(args, settings: Settings) -> int:
                 {
                     "id": row.get("id", n),
                     "score": d["score"],
+                    "verdict": d["verdict"],
                     "overall": d["overall"],
                     "label": g.label,
                     "criteria": d["criteria"],
                     "covered": d["covered"],
                     "missed": d["missed"],
                     "flags": d["flags"],
+                    "feedback": d["feedback"],
                 },
                 ensure_ascii=False,
             )
@@ -214,12 +410,12 @@ def cmd_grade(args, settings: Settings) -> int:
         if isinstance(row.get("score"), int | float)
     ]
     if labelled:
-        from interviewer.evaluation.metrics import agreement
+        from interviewer.evaluation.metrics import agreement, score_metrics
 
-        if args.labels_max <= 0:
-            raise UsageError("--labels-max must be positive")
-        labels = [float(s) / args.labels_max for s, _ in labelled]
+        # Labels onto [0, 1] as the eval does: a 1-5 label l is (l - 1) / 4.
+        span = args.labels_max - args.labels_min
+        labels = [min(1.0, max(0.0, (float(s) - args.labels_min) / span)) for s, _ in labelled]
         preds = [g.score for _, g in labelled]
-        summary = agreement(labels, preds)
+        summary = {**agreement(labels, preds), "on_0_1": score_metrics(labels, preds)}
         print(json.dumps({"agreement": summary, "n": len(labelled)}), file=sys.stderr)
     return 0

@@ -30,6 +30,14 @@ def cmd_ingest(args, settings: Settings) -> int:
     from interviewer import knowledge
 
     results = knowledge.ingest(args.paths or None, settings=settings)
+    if not args.paths:  # the built-in guide: the speech recogniser learns its words too
+        from interviewer.bank import bank_for
+        from interviewer.engine import warm_up
+        from interviewer.grading.grader import default_grader
+        from interviewer.voice import ensure_builtin_domain_model
+
+        ensure_builtin_domain_model(settings)
+        warm_up(default_grader(settings), bank_for(settings), background=False)  # rubric vectors, on disk
     for r in results:
         if args.json:
             print(json.dumps(r.to_dict(), ensure_ascii=False))

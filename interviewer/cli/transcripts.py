@@ -12,7 +12,7 @@ from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.export import EXPORTERS, to_markdown
 from interviewer.grading.rubric import CRITERIA
-from interviewer.markup import when
+from interviewer.markup import of, plural, when
 from interviewer.store import Store, open_store
 
 
@@ -97,12 +97,12 @@ def _list(args, store: Store, user: str) -> int:
     if not rows:
         print("no sessions")
         return 0
-    print(f"{'id':<14}{'started':<18}{'round':<7}{'mode':<9}{'answered':>9}{'score':>7}  status")
+    print(f"{'id':<14}{'started':<18}{'round':<7}{'mode':<9}{'answered':>10}{'score':>7}  status")
     for r in rows:
         status = r["status"] + (f" ({r['signal']})" if r["signal"] else "")
         print(
             f"{r['id']:<14}{when(r['created_at']):<18}{r['round']:<7}{r['mode']:<9}"
-            f"{r['questions']:>9}{_fmt(r['score']):>7}  {status}"
+            f"{of(r['questions'], r['planned']):>10}{_fmt(r['score']):>7}  {status}"
         )
     return 0
 
@@ -154,7 +154,7 @@ def _progress(args, store: Store, user: str) -> int:
     if not data["sessions"]:
         print("no graded answers yet")
         return 0
-    print(f"{len(data['sessions'])} graded sessions")
+    print(plural(len(data["sessions"]), "graded session"))
     print()
     print(
         f"{'started':<18}{'round':<7}{'overall':>8}  " + " ".join(f"{c[:5]:>5}" for c in CRITERIA)

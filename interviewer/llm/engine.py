@@ -15,10 +15,22 @@ from pydantic import ValidationError
 
 from interviewer import tokens
 from interviewer.bank import TOPICS, FollowUp, KeyPoint, Question
+from interviewer.coding.grade import CodeResult
 from interviewer.config import Settings
-from interviewer.engine import OfflineEngine, QuestionRequest, TokenCallback, Usage, emit
+from interviewer.engine import (
+    CODE_CRITERIA,
+    CodeRunner,
+    OfflineEngine,
+    QuestionRequest,
+    TokenCallback,
+    Usage,
+    code_grade,
+    emit,
+    feedback_text,
+)
 from interviewer.errors import LLMBadOutput, LLMError
 from interviewer.grading import rubric as rb
+from interviewer.grading import text as tu
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
 from interviewer.llm import prompts
@@ -31,7 +43,12 @@ from interviewer.llm.client import (
     stream_text,
     structured_method,
 )
-from interviewer.llm.schemas import GeneratedQuestion, JudgeCriterion, JudgeOutput
+from interviewer.llm.schemas import (
+    CodeReviewOutput,
+    GeneratedQuestion,
+    JudgeCriterion,
+    JudgeOutput,
+)
 from interviewer.models import ROUNDS, Turn
 
 # The judge may score below the offline coverage grade (it catches errors similarity misses) but
@@ -51,6 +68,16 @@ GROUP_QUERIES = {
     "mlops": "MLOps, model versioning, CI/CD for ML, data drift, monitoring, debugging",
     "behavioural": "explaining to stakeholders, communication, past projects, fairness",
 }
+
+
+# A probe that repeats this share of a key point's content words states the point.
+QUOTE_SHARE = 0.4
+
+
+def quotes_point(probe: str, point: str) -> bool:
+    """Whether a probe gives away a key point by repeating most of its content words."""
+    want = tu.content_stems(point)
+    return bool(want) and len(want & tu.content_stems(probe)) / len(want) > QUOTE_SHARE
 
 
 def _mentions(reply: str, question: str) -> bool:
@@ -73,6 +100,7 @@ class LLMEngine:
         settings: Settings,
         *,
         grader: OfflineGrader,
+        code_runner: CodeRunner | None = None,
         chat=None,
         judge=None,
         guide: str | None = None,
@@ -83,7 +111,7 @@ class LLMEngine:
         self.judge_model_name = settings.judge_model or settings.chat_model
         self.chat = chat or chat_model(settings)
         self.judge_llm = judge or chat_model(settings, model=self.judge_model_name, temperature=0.0)
-        self.offline = OfflineEngine(grader)
+        self.offline = OfflineEngine(grader, code_runner or CodeRunner.from_settings(settings))
         self.method = structured_method(settings)
         self.guide = guide
         self.usage = UsageMeter(self.model)
@@ -267,10 +295,14 @@ class LLMEngine:
             text += emit(f"\n\n{q.text}", on_token)
         return text
 
-    def probe_for(self, q: Question, point: str) -> str:
-        """A probe for a missed point, written by the model."""
+    def probe_for(self, q: Question, point: str) -> str | None:
+        """A probe for a missed point, written by the model; None when it failed or gave the
+        point away (most of the point's own words in the probe)."""
         user = prompts.render("follow_up", missed_point=point, question=q.text)
-        return self._say(q.round, user, self.offline.probe_for(q, point), None)
+        text = self._say(q.round, user, "", None).strip()
+        if not text or quotes_point(text, point):
+            return None
+        return text
 
     def follow_up(self, text: str, on_token: TokenCallback = None) -> str:
         """A probe as the interviewer says it."""
@@ -281,8 +313,9 @@ class LLMEngine:
         return self.offline.hint(q, n)
 
     def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str:
-        """The score, then the model's feedback (the grader's if it fails)."""
-        head = emit(f"Score: {grade.overall}/100. ", on_token)
+        """The score and the bullets (as offline), then the model's advice in one or two
+        sentences (the grade's own feedback if the model fails)."""
+        head = emit(feedback_text(q, grade) + "\n", on_token)
         user = prompts.render(
             "feedback",
             question=q.text,
@@ -297,6 +330,81 @@ class LLMEngine:
         grade, _ = self.judge_detail(q, answer)
         return grade, self.take_usage()
 
+    def judge_code(
+        self, q: Question, code: str, explanation: str | None
+    ) -> tuple[Grade, CodeResult, Usage]:
+        """The sandboxed tests grade the code; the model reviews it against the rubric, kept
+        near the test-based grade (as the coverage grade keeps the judge near it)."""
+        result = self.offline.code_runner.grade(q, code)
+        spoken = None
+        if explanation and explanation.strip():
+            spoken, _ = self.judge_detail(q, explanation)
+        tested = code_grade(q, result, spoken)
+        if result.error is not None or result.total == 0:
+            return tested, result, self.take_usage()  # nothing ran: nothing to review
+        try:
+            review = self._review_code(q, code, result)
+        except LLMError as exc:
+            self.last_error = str(exc)
+            flags = [*tested.flags, rb.OFFLINE_USED + str(exc)]
+            fallback = tested.model_copy(update={"source": "offline-fallback", "flags": flags})
+            return fallback, result, self.take_usage()
+        return self._combine_review(tested, review), result, self.take_usage()
+
+    def _review_code(self, q: Question, code: str, result: CodeResult) -> CodeReviewOutput:
+        spec = q.coding
+        quality = "\n".join(f"- {name}: {text}" for name, text in spec.quality.model_dump().items())
+        failed = ", ".join(f.name for f in result.failed) or "none"
+        static = "; ".join([*result.lint[:3], *result.loops[:3], result.growth or ""]).strip("; ")
+        system = prompts.render(
+            "code_review",
+            question=q.text,
+            entry_point=spec.entry_point,
+            quality=quality,
+            passed=result.passed,
+            total=result.total,
+            failed=failed,
+            static=static or "none",
+        )
+        safe = code.replace("</code>", "</ code>").replace("<code>", "< code>")
+        msgs = self._messages(system, prompts.render("code_review_user", code=safe))
+        out, _ = invoke_structured(
+            self.judge_llm, CodeReviewOutput, msgs, method=self.method, usage=self.judge_usage
+        )
+        return out
+
+    def _combine_review(self, tested: Grade, review: CodeReviewOutput) -> Grade:
+        """The review's scores, never above what the tests support (correctness) and within the
+        judge's margins of the test-based overall."""
+        criteria = {}
+        for c in CRITERIA:
+            name = CODE_CRITERIA[c]
+            mine = getattr(review, name)
+            score = mine.score
+            if name == "correctness":
+                score = min(score, tested.criteria[c].score)
+            criteria[c] = CriterionScore(
+                score=score, rationale=f"{name.replace('_', ' ')}: {mine.rationale}"
+            )
+        lo, hi = tested.overall - JUDGE_FLOOR_MARGIN, tested.overall + JUDGE_MARGIN
+        overall = min(max(review.overall, lo), hi)
+        flags = list(tested.flags)
+        if overall != review.overall:
+            flags.append(
+                f"{rb.NEEDS_REVIEW}the code review gave {review.overall}, outside the range the "
+                f"tests support ({max(lo, 0)}-{min(hi, 100)}); {overall} stands"
+            )
+        feedback = f"{tested.feedback.split('.')[0]}. {review.feedback}".strip()
+        return tested.model_copy(
+            update={
+                "overall": max(0, min(100, overall)),
+                "criteria": criteria,
+                "flags": flags,
+                "source": "llm",
+                "feedback": feedback,
+            }
+        )
+
     def judge_detail(self, q: Question, answer: str) -> tuple[Grade, JudgeOutput | None]:
         """The cross-checked grade and the judge's own output (None when the offline one stands)."""
         offline, _ = self.offline.judge(q, answer)
@@ -306,7 +414,7 @@ class LLMEngine:
             "judge",
             question=q.text,
             key_points="\n".join(f"{kp.id} | {kp.weight} | {kp.point}" for kp in q.key_points),
-            red_flags=join_lines(q.red_flags),
+            red_flags=join_lines(rf.claim for rf in q.red_flags),
             model_answer=tokens.truncate(q.model_answer, 400),
         )
         # The answer is data inside delimiters; a delimiter typed by the candidate is defused.

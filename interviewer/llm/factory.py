@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interviewer.config import Settings
-from interviewer.engine import Engine, OfflineEngine
+from interviewer.engine import CodeRunner, Engine, OfflineEngine
 from interviewer.errors import EndpointError
 from interviewer.grading.grader import default_grader
 
@@ -17,8 +17,9 @@ def make_engine(settings: Settings, *, guide: str | None = None) -> Engine:
     stopped when the process exits.
     """
     grader = default_grader(settings)
+    runner = CodeRunner.from_settings(settings)
     if settings.mode == "offline":
-        return OfflineEngine(grader)
+        return OfflineEngine(grader, runner)
     from interviewer.llm.client import check_endpoint
     from interviewer.llm.engine import LLMEngine
 
@@ -31,4 +32,4 @@ def make_engine(settings: Settings, *, guide: str | None = None) -> Engine:
     problem = check_endpoint(settings, timeout=min(CHECK_TIMEOUT, settings.llm_timeout))
     if problem is not None:
         raise EndpointError(f"{problem}; run with --mode offline to practise without it")
-    return LLMEngine(settings, grader=grader, guide=guide)
+    return LLMEngine(settings, grader=grader, code_runner=runner, guide=guide)

@@ -51,3 +51,19 @@ class GeneratedQuestion(_Out):
     red_flags: list[str] = Field(min_length=1, max_length=4)
     model_answer: str
     follow_ups: list[GenFollowUp] = Field(min_length=1, max_length=3)
+
+
+class ReviewCriterion(_Out):
+    score: int = Field(ge=1, le=5)
+    rationale: str = Field(default="", max_length=400)
+
+
+class CodeReviewOutput(_Out):
+    """What the code review must return."""
+
+    correctness: ReviewCriterion
+    readability: ReviewCriterion
+    vectorisation: ReviewCriterion
+    edge_cases: ReviewCriterion
+    overall: int = Field(ge=0, le=100)
+    feedback: str = Field(default="", max_length=1200)

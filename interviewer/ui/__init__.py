@@ -2,31 +2,52 @@
 
 The tabs live in ``interview``, ``practice``, ``history`` and ``guides``; this module
 puts them together, wires what crosses tabs, and launches with the deployment defaults (local
-address, optional login, no share link, no analytics, bounded uploads and queue).
+address, optional login, no share link, no analytics, bounded uploads and queue), behind
+``guard.Guard``: no URL fetching, login backoff, upload quotas, sessions bound to their user.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from pathlib import Path
 
 # Before gradio is imported: no analytics, no version check, no Hugging Face telemetry.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# onnxruntime (the speech models) sends usage events to mobile.events.data.microsoft.com from
+# its first session on, whatever disable_telemetry_events() says; only this variable stops it.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 
 from interviewer.config import Settings  # noqa: E402
 from interviewer.markup import md_escape  # noqa: E402
-from interviewer.ui.context import AppContext, parse_auth, user_of  # noqa: E402
+from interviewer.ui.auth import Authenticator, parse_auth, user_of  # noqa: E402
+from interviewer.ui.cache import CACHE_AGE, CACHE_SWEEP, private_dir, sweep  # noqa: E402
+from interviewer.ui.context import AppContext  # noqa: E402
+from interviewer.ui.guard import Guard, fetches_url  # noqa: E402
+
+__all__ = ["blocked_paths", "build_app", "fetches_url", "launch", "launch_kwargs"]
 
 CONCURRENCY_LIMIT = 2  # grading and embedding are CPU-bound; more at once only queues in torch
 QUEUE_MAX_SIZE = 64
-CACHE_CLEANUP = (3600, 3600)  # exported and uploaded files leave the cache after an hour
+CACHE_CLEANUP = (CACHE_SWEEP, CACHE_AGE)  # uploads and exports leave the cache after an hour
+log = logging.getLogger(__name__)
 
 CSS = """
 #scorecard { max-height: 640px; overflow-y: auto; }
 #question-timer { font-size: 1.1rem; min-height: 1.5rem; }
+#app-header h1 { font-size: 1.4rem; margin: 0; }
+#score-line { display: none; }
+#report-panel { padding: 0.5rem 1rem; }
+@media (max-width: 700px) {
+  #app-header h1 { font-size: 1.05rem; white-space: nowrap; overflow: hidden;
+                   text-overflow: ellipsis; }
+  #app-header p { display: none; }
+  #score-line { display: block; }
+}
 """
 
 
@@ -46,8 +67,9 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
     ) as demo:
         with gr.Row():
             gr.Markdown(
-                "# mock-interview\nMock Machine Learning Engineer interviews for Persistent "
-                "Systems, graded against a rubric."
+                "# mock-interview · ML Engineer interviews at Persistent Systems\n"
+                "Sit a mock L1 or L2 round; every answer is graded against a rubric.",
+                elem_id="app-header",
             )
             who = gr.Markdown("", elem_id="signed-in")
             if settings.auth:
@@ -77,21 +99,51 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
             from interviewer.bank import TOPICS
 
             if topic not in TOPICS:  # nothing picked: stay on Progress
-                return gr.Tabs(), gr.Radio(), gr.Dropdown()
+                return gr.Tabs(), gr.Radio(), gr.Dropdown(), gr.Dropdown()
             round_name = TOPICS[topic][0]
             return (
                 gr.Tabs(selected="practice"),
                 round_name,
                 gr.Dropdown(choices=ui_practice.topic_options(round_name), value=topic),
+                BUILTIN_GUIDE_ID,  # weak topics are the bank's
             )
 
-        progress.drill.click(drill, progress.topic, [tabs, practice.round, practice.topic]).then(
-            practice.new_question, [practice.round, practice.topic, practice.qid], practice.outputs
-        )
+        progress.drill.click(
+            drill, progress.topic, [tabs, practice.round, practice.topic, practice.guide]
+        ).then(practice.new_question, practice.new_question_inputs, practice.outputs)
 
         demo.load(signed_in, None, who)
         demo.load(interview.load, None, interview.load_outputs)
+        demo.load(None, None, None, js=interview.keys_js)
     return demo
+
+
+# What the data dir holds besides the cache: never served, whatever a callback returns.
+DATA_FILES = (
+    "chroma",
+    "interviewer.db",
+    "interviewer.db-wal",
+    "interviewer.db-shm",
+    "interviewer.db-journal",
+    "vector_cache.sqlite",
+    "vector_cache.sqlite-wal",
+    "vector_cache.sqlite-shm",
+    "mock-interview.log",
+    "local-model.log",
+)
+
+
+def blocked_paths(settings: Settings) -> list[str]:
+    """The data dir (database, Chroma, logs) except the app's private cache inside it."""
+    data = Path(settings.data_dir).resolve()
+    cache = settings.app_cache_dir.resolve()
+    if not cache.is_relative_to(data):
+        return [str(data)]
+    names = set(DATA_FILES)
+    if data.is_dir():
+        names |= {p.name for p in data.iterdir()}
+    keep = cache.relative_to(data).parts[0]
+    return sorted(str(data / n) for n in names if n != keep)
 
 
 def launch_kwargs(settings: Settings) -> dict:
@@ -101,10 +153,14 @@ def launch_kwargs(settings: Settings) -> dict:
         "server_port": settings.port,
         "share": False,
         "auth": parse_auth(settings.auth),
-        "auth_message": "mock-interview: sign in to see your own sessions.",
+        "auth_message": (
+            "mock-interview: sign in to see your own sessions. After "
+            f"{settings.login_attempts} failed attempts, logins for that name or from that "
+            "address pause for a while."
+        ),
         "max_file_size": settings.max_guide_bytes,
-        # Never serve the data dir (database, Chroma), whatever a callback returns.
-        "blocked_paths": [str(Path(settings.data_dir).resolve())],
+        "blocked_paths": blocked_paths(settings),
+        "num_workers": 0,  # static-file worker processes would bypass ``Guard``
         "show_error": False,
         "ssr_mode": False,
         "mcp_server": False,
@@ -117,12 +173,51 @@ def launch_kwargs(settings: Settings) -> dict:
     }
 
 
+def private_cache(settings: Settings) -> Path:
+    """Make the app's private cache (0700) and point Gradio's own cache into it; clear what an
+    earlier run left; sweep it every ``CACHE_SWEEP`` seconds from then on."""
+    cache = private_dir(settings.app_cache_dir)
+    # Gradio reads GRADIO_TEMP_DIR when components are created: before ``build_app``. Its
+    # default is the shared system temp folder, where other users of the machine can look.
+    os.environ["GRADIO_TEMP_DIR"] = str(private_dir(cache / "gradio"))
+    sweep(cache)
+
+    def sweeper() -> None:
+        while True:
+            threading.Event().wait(CACHE_SWEEP)
+            try:
+                sweep(cache)
+            except OSError:
+                log.exception("sweeping the cache failed")
+
+    threading.Thread(target=sweeper, name="cache-sweeper", daemon=True).start()
+    return cache
+
+
 def launch(settings: Settings, **overrides) -> None:
     """Build the knowledge base if missing, then serve the app on the configured host and port."""
+    from starlette.middleware import Middleware
+
     from interviewer import knowledge
 
     kwargs = launch_kwargs(settings) | overrides  # fail on a bad INTERVIEWER_AUTH before work
+    if kwargs.get("auth") and not callable(kwargs["auth"]):
+        kwargs["auth"] = Authenticator(kwargs["auth"], settings.login_attempts).login
+    private_cache(settings)
     knowledge.ensure_builtin(settings=settings)
-    app = build_app(settings)
+    from interviewer.voice import ensure_builtin_domain_model
+
+    # The speech recogniser's domain model (seconds to build; only when missing or changed).
+    ensure_builtin_domain_model(settings)
+    ctx = AppContext.create(settings)
+    from interviewer.engine import warm_up
+    from interviewer.grading.grader import default_grader
+
+    warm_up(default_grader(settings), ctx.bank)  # rubric vectors, while the first page loads
+    app = build_app(settings, ctx)
     app.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_MAX_SIZE)
+    kwargs["app_kwargs"] = {
+        **kwargs.get("app_kwargs", {}),
+        "middleware": [Middleware(Guard, ctx=ctx)],
+    }
     app.launch(**kwargs)

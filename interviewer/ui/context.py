@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 import queue
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,30 +16,29 @@ from interviewer.engine import Engine
 from interviewer.errors import ConfigError
 from interviewer.export import EXPORTERS
 from interviewer.llm.factory import make_engine
+from interviewer.paths import folder_bytes, private_dir, safe_name
 from interviewer.store import Store, open_store
+from interviewer.ui.auth import RateLimiter, client_of, user_of
+from interviewer.voice import Voice
 
 STREAM_EVERY = 0.05  # seconds between chat refreshes while a reply streams in
+log = logging.getLogger(__name__)
 
 
-def parse_auth(text: str | None) -> list[tuple[str, str]] | None:
-    """``user1:pass1,user2:pass2`` as (user, password) pairs; None when login is off."""
-    if text is None or not text.strip():
-        return None
-    pairs = []
-    for item in text.split(","):
-        user, sep, password = item.strip().partition(":")
-        if not sep or not user.strip() or not password:
-            raise ConfigError(
-                "INTERVIEWER_AUTH must be user:password pairs separated by commas, "
-                "e.g. 'ana:s3cret,ben:pa55'"
-            )
-        pairs.append((user.strip(), password))
-    return pairs
+def text_problem(text: str | None, what: str = "answer") -> str | None:
+    """Why ``text`` cannot be taken (a lone surrogate: not a character, cannot be stored or
+    sent back to the browser), or None."""
+    if text and any("\ud800" <= ch <= "\udfff" for ch in text):
+        return (
+            f"Your {what} holds a character that is not valid Unicode (a lone surrogate); "
+            "remove it and send it again. Nothing was recorded."
+        )
+    return None
 
 
-def user_of(request) -> str:
-    """The logged-in user when login is on, else ``local``."""
-    return getattr(request, "username", None) or "local"
+def safe_text(text: str | None) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, safe to send to the browser."""
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text or "")
 
 
 @dataclass
@@ -51,9 +50,17 @@ class AppContext:
     bank: Bank
     llm_problem: str | None  # why LLM mode is unavailable; None when it can be used
     llm_settings: Settings | None = None  # as the LLM engine resolved them (local server URL)
-    export_dir: Path = field(
-        default_factory=lambda: Path(tempfile.mkdtemp(prefix="mock-interview-exports-"))
-    )
+    export_dir: Path | None = None  # default: ``exports`` in the private cache dir
+    answer_limiter: RateLimiter | None = None
+    upload_limiter: RateLimiter | None = None
+    _cache_bytes: tuple[float, int] = field(default=(0.0, 0), repr=False)
+
+    def __post_init__(self):
+        s = self.settings
+        if self.export_dir is None:
+            self.export_dir = private_dir(s.app_cache_dir) / "exports"
+        self.answer_limiter = self.answer_limiter or RateLimiter(s.answers_per_minute, 60)
+        self.upload_limiter = self.upload_limiter or RateLimiter(s.uploads_per_hour, 3600)
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
@@ -77,6 +84,23 @@ class AppContext:
         )
 
     @property
+    def voice(self) -> Voice:
+        """Speech to text and text to speech for these settings."""
+        return Voice(self.settings)
+
+    def keep_recording(self, user: str, session_id: str, audio) -> str:
+        """Save a candidate's recording (they opted in) under the data dir; its path."""
+        from interviewer.speech.audio import load_audio
+        from interviewer.speech.tts import to_wav_bytes
+
+        clip = load_audio(audio, require_speech=False)
+        folder = Path(self.settings.data_dir) / "recordings" / safe_name(user)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{safe_name(session_id)}-{int(time.time() * 1000)}.wav"
+        path.write_bytes(to_wav_bytes(clip.samples, clip.rate))
+        return str(path)
+
+    @property
     def llm_available(self) -> bool:
         """Whether the interview and practice tabs may offer LLM mode."""
         return self.llm_settings is not None
@@ -98,6 +122,55 @@ class AppContext:
 
             return LLMEngine(self.llm_settings, grader=default_grader(self.settings), guide=guide)
         return make_engine(replace(self.settings, mode="offline"))
+
+    def refusal(self, request, live=None, text: str | None = None, what: str = "answer"):
+        """Why this event must not run, or None: a session that is not the logged-in user's
+        (a session hash from another browser), too many answers this minute, or text that is
+        not valid Unicode. Every handler that answers, commands or grades calls it first."""
+        user = user_of(request)
+        owner = getattr(live, "user", None)
+        if live is not None and owner != user:
+            log.warning("user %r sent an event into a session of %r: refused", user, owner)
+            return "This interview belongs to another session: reload the page."
+        if problem := text_problem(text, what):
+            return problem
+        who = user if getattr(request, "username", None) else f"addr:{client_of(request)}"
+        wait = self.answer_limiter.hit(who)
+        if wait > 0:
+            return (
+                f"Too many answers in a minute ({self.settings.answers_per_minute} at most): "
+                f"wait {int(wait) + 1} s and send it again. Nothing was lost."
+            )
+        return None
+
+    def guide_allowed(self, guide: str | None, user: str) -> bool:
+        """Whether ``user`` may see, search, drill or interview on ``guide`` (shared guides and
+        their own uploads; see ``knowledge.files.guide_visible``)."""
+        from interviewer.knowledge.files import guide_visible
+
+        return bool(guide) and guide_visible(guide, user)
+
+    def visible_guides(self, user: str) -> list[str]:
+        """Ids of the guides ``user`` may see: shared ones first, then their own."""
+        from interviewer import knowledge
+
+        ids = [g["guide"] for g in knowledge.list_guides(settings=self.settings)]
+        return [g for g in ids if self.guide_allowed(g, user)]
+
+    def cache_bytes(self, fresh_for: float = 5.0) -> int:
+        """Bytes the private cache takes now (measured at most every ``fresh_for`` seconds;
+        uploads let in since are added as they come, see ``note_upload``)."""
+        at, size = self._cache_bytes
+        now = time.monotonic()
+        if now - at > fresh_for:
+            size = folder_bytes(self.settings.app_cache_dir)
+            self._cache_bytes = (now, size)
+        return size
+
+    def note_upload(self, size: int) -> None:
+        """Count an upload just let in before the next measurement sees it."""
+        at, total = self._cache_bytes
+        self._cache_bytes = (at, total + max(0, size))
 
     def write_exports(self, session_id: str, user: str) -> list[Path]:
         """The stored session as Markdown, JSON and HTML files (in that order) for download."""

@@ -1,20 +1,62 @@
 """The Guides tab: upload and ingest a guide, look at its sections and chunks, search it, and
-choose the guide interviews draw on."""
+choose the guide interviews draw on.
+
+A guide belongs to whoever uploaded it (id ``<user>/<file-name slug>``): nobody else sees,
+searches or replaces it. Shared guides (the built-in one, those the operator ingests with
+``mock-interview ingest``) are everyone's. Ingestion runs in one background worker thread,
+so a big guide never holds a slot of the interview queue; the upload's event only follows its
+progress.
+"""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
 
 from interviewer import knowledge
-from interviewer.knowledge import SUPPORTED, guide_id
+from interviewer.knowledge import SUPPORTED
 from interviewer.markup import md_escape
 from interviewer.ui import render as r
+from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
 
 ANY_ROUND = "any"
+POLL = 0.5  # seconds between progress updates of a running ingest
+INGEST_WAITING = 8  # upload events that may wait on the worker at once (the rest queue)
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+_jobs: dict[str, object] = {}  # user -> the future of their running ingest
+_jobs_lock = threading.Lock()
+
+
+def run_ingest(ctx: AppContext, path: str, user: str, progress) -> knowledge.IngestResult:
+    """Ingest ``path`` as ``user``'s guide in the background worker; ``progress(fraction,
+    message)`` is called from this thread every ``POLL`` seconds until it is done. One ingest
+    per user at a time (a second one is refused with a GuideError)."""
+    state = {"fraction": 0.0, "message": "waiting for the ingest worker"}
+    with _jobs_lock:
+        running = _jobs.get(user)
+        if running is not None and not running.done():
+            raise knowledge.GuideError(
+                Path(path).name, "your previous guide is still being ingested: wait for it"
+            )
+        job = _worker.submit(
+            knowledge.ingest,
+            [path],
+            settings=ctx.settings,
+            owner=user,
+            progress=lambda f, m: state.update(fraction=f, message=m),
+        )
+        _jobs[user] = job
+    while True:
+        try:
+            return job.result(timeout=POLL)[0]
+        except FutureTimeout:
+            progress(state["fraction"], state["message"])
 
 
 def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
@@ -66,69 +108,73 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
         max_height=400,
     )
 
-    def guide_ids() -> list[str]:
-        return [g["guide"] for g in knowledge.list_guides(settings=ctx.settings)]
-
-    def refresh(view, pick):
-        ids = guide_ids() or [builtin]
+    def refresh(view, pick, user: str):
+        ids = ctx.visible_guides(user) or [builtin]
         view = view if view in ids else ids[0]
         return view, {
             ui.view: gr.Dropdown(choices=ids, value=view),
             ui.pick: gr.Dropdown(choices=ids, value=pick if pick in ids else builtin),
         }
 
-    def ingest(path, view, pick, progress=gr.Progress()):
+    def ingest(path, view, pick, request: gr.Request, progress=gr.Progress()):
         if not path:
             return {}
-        if guide_id(Path(path)) == builtin:
-            return {ui.status: "⚠ That file name is the built-in guide's; rename the file."}
+        user = user_of(request)
         try:
-            result = knowledge.ingest(
-                [path],
-                settings=ctx.settings,
-                progress=lambda fraction, message: progress(fraction, desc=message),
-            )[0]
+            result = run_ingest(
+                ctx, path, user, lambda fraction, message: progress(fraction, desc=message)
+            )
         except knowledge.GuideError as exc:
             # The message names the upload's temp path; the user knows the file by its name.
             reason = getattr(exc, "reason", str(exc))
             return {ui.status: f"⚠ {md_escape(Path(path).name)}: {md_escape(reason)}"}
-        _, out = refresh(result.guide, pick)
+        _, out = refresh(result.guide, pick, user)
         out[ui.status] = (
             f"Ingested **{md_escape(result.guide)}**: {result.total} chunks "
-            f"({result.added} new, {result.unchanged} unchanged, {result.removed} removed)."
+            f"({result.added} new, {result.unchanged} unchanged, {result.removed} removed). "
+            "Offline, its sections are practice questions in the **Practice** tab (pick it under "
+            "*Questions from*), graded against the section's text; LLM interviews can draw on it."
         )
         return out
 
-    def show(guide):
+    def show(guide, request: gr.Request):
         guides = knowledge.list_guides(settings=ctx.settings)
-        info = next((g for g in guides if g["guide"] == guide), None)
+        mine = guide if ctx.guide_allowed(guide, user_of(request)) else None
+        info = next((g for g in guides if g["guide"] == mine), None)
         hits = knowledge.guide_chunks(guide, settings=ctx.settings) if info else []
         return r.guide_md(info, builtin), r.chunk_rows(hits)
 
-    def search(query, guide, round_name):
+    def search(query, guide, round_name, request: gr.Request):
+        if not ctx.guide_allowed(guide, user_of(request)):
+            return r.hit_rows([])  # never another user's guide, never all guides at once
         hits = knowledge.search(
             query or "",
             k=5,
             round=None if round_name == ANY_ROUND else round_name,
-            guide=guide or None,
+            guide=guide,
             settings=ctx.settings,
         )
         return r.hit_rows(hits)
 
+    def pick_guide(guide, request: gr.Request):
+        return guide if ctx.guide_allowed(guide, user_of(request)) else builtin
+
+    # Its own queue: an ingest waits on the worker without holding an interview's slot.
     ui.upload.upload(
         ingest,
         [ui.upload, ui.view, ui.pick],
         [ui.status, ui.view, ui.pick],
         concurrency_id="ingest",
+        concurrency_limit=INGEST_WAITING,
     ).then(show, ui.view, [ui.sections, ui.chunks])
     ui.view.change(show, ui.view, [ui.sections, ui.chunks])
     for trigger in (ui.search.click, ui.query.submit):
         trigger(search, [ui.query, ui.view, ui.round], ui.hits)
-    ui.pick.change(lambda g: g, ui.pick, guide_state)
+    ui.pick.change(pick_guide, ui.pick, guide_state)
 
-    def load(view, pick):
-        view, out = refresh(view, pick)
-        sections, chunks = show(view)
+    def load(view, pick, request: gr.Request):
+        view, out = refresh(view, pick, user_of(request))
+        sections, chunks = show(view, request)
         return out | {ui.sections: sections, ui.chunks: chunks}
 
     ui.load = load

@@ -11,7 +11,8 @@ from interviewer.errors import SessionNotFound
 from interviewer.export import to_markdown
 from interviewer.markup import md_escape
 from interviewer.ui import render as r
-from interviewer.ui.context import AppContext, user_of
+from interviewer.ui.auth import user_of
+from interviewer.ui.context import AppContext
 
 # Asks in the browser before a delete; a cancelled confirm sends no id and nothing is deleted.
 CONFIRM_DELETE_JS = "(id) => (id && confirm('Delete this session and its grades?')) ? id : null"

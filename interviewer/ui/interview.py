@@ -1,4 +1,6 @@
-"""The Interview tab: settings, a streaming chat, commands, a live scorecard, a timer, exports."""
+"""The Interview tab: what the rounds are, settings, a streaming chat, commands, a code editor
+for coding questions, a live scorecard, a timer (a countdown in a real interview), the report in
+its own panel, and exports."""
 
 from __future__ import annotations
 
@@ -10,27 +12,65 @@ from types import SimpleNamespace
 import gradio as gr
 
 from interviewer import knowledge
-from interviewer.errors import InterviewError, SessionNotFound
+from interviewer.errors import InterviewError, SessionNotFound, SpeechError
+from interviewer.grading.rubric import PASS_MARK
 from interviewer.interview import Interview
+from interviewer.report import report_markdown
 from interviewer.ui import render as r
-from interviewer.ui.context import AppContext, streamed, user_of
+from interviewer.ui.auth import user_of
+from interviewer.ui.context import AppContext, streamed
+from interviewer.voice import budget_for
 
 log = logging.getLogger(__name__)
 
-# Runs in the browser every second (no server round trip): the time spent on the open question.
-# The key is "question id|seconds already spent", so a resumed question keeps its clock.
+ROUNDS_INTRO = (
+    "**L1** · about 15-20 minutes: ML fundamentals, Python and data work, and one coding "
+    "question whose code runs against hidden tests.  \n"
+    "**L2** · about 30-40 minutes: real-time scenarios, ML system design, MLOps and one "
+    "behavioural question.  \n"
+    f"**Full loop** · L1, then L2 only if you pass L1 (a round passes at {PASS_MARK}/100), as in "
+    "the real process."
+)
+
+# Runs in the browser every second (no server round trip). The key is "question id|seconds
+# already spent|budget": with a budget (a real interview) it counts down and warns when over.
 TIMER_JS = """
 (key) => {
   if (!key) { window.__miqTimer = null; return ""; }
-  const [id, spent] = key.split("|");
+  const [id, spent, budget] = key.split("|");
   const t = window.__miqTimer;
   if (!t || t.id !== id) {
     window.__miqTimer = { id: id, start: Date.now() - parseFloat(spent) * 1000 };
   }
   const s = Math.max(0, Math.floor((Date.now() - window.__miqTimer.start) / 1000));
-  const mm = String(Math.floor(s / 60)).padStart(2, "0");
-  const ss = String(s % 60).padStart(2, "0");
-  return "Time on this question: **" + mm + ":" + ss + "**";
+  const fmt = (x) => String(Math.floor(x / 60)).padStart(2, "0") + ":" + String(x % 60).padStart(2, "0");
+  if (!budget) { return "Time on this question: **" + fmt(s) + "**"; }
+  const left = parseInt(budget, 10) - s;
+  if (left >= 0) { return "Time left: **" + fmt(left) + "** of " + fmt(parseInt(budget, 10)); }
+  return "⚠ **Over time by " + fmt(-left) + "**: wrap up your answer.";
+}
+"""
+# Ctrl+Enter (or Cmd+Enter) in the answer box sends it; Enter alone makes a new line.
+KEYS_JS = """
+() => {
+  if (window.__miqKeys) { return; }
+  window.__miqKeys = true;
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      const box = e.target.closest && e.target.closest("#answer-box");
+      if (box) { e.preventDefault(); document.querySelector("#send-button").click(); }
+    }
+  });
+}
+"""
+# Start asks before abandoning a running interview (it stays saved and can be resumed).
+CONFIRM_START_JS = """
+(...args) => {
+  const running = args[args.length - 1];
+  if (running === "1" && !confirm("Abandon the running interview? It stays saved: you can resume it later.")) {
+    args[args.length - 1] = "cancel";
+  }
+  return args;
 }
 """
 
@@ -71,8 +111,8 @@ def guide_note(guide: str | None, mode: str) -> str:
         return f"Guide: **{builtin}** (built-in)."
     if mode == "offline":
         return (
-            f"Guide: **{r.md_escape(guide)}** is used in LLM mode only; offline mode asks "
-            f"questions from the question bank of the built-in guide ({builtin})."
+            f"Guide: **{r.md_escape(guide)}** is used in LLM mode and in Practice; offline "
+            f"interviews ask from the question bank of the built-in guide ({builtin})."
         )
     return f"Guide: **{r.md_escape(guide)}**: the LLM writes questions from its passages."
 
@@ -80,28 +120,43 @@ def guide_note(guide: str | None, mode: str) -> str:
 def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     """Lay out the Interview tab and wire it to the interview engine."""
     ui = SimpleNamespace()
+    modes = mode_choices(ctx)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
+            gr.Markdown(ROUNDS_INTRO, elem_id="rounds-intro")
             with gr.Row():
                 ui.round = gr.Radio(
                     [("L1", "L1"), ("L2", "L2"), ("Full loop", "full")],
                     value="L1",
                     label="Round",
                 )
-                ui.questions = gr.Slider(1, 10, value=3, step=1, label="Questions (per round)")
+                ui.questions = gr.Slider(
+                    1, 10, value=3, step=1, label="Questions (per round)", elem_id="questions"
+                )
                 ui.feedback = gr.Radio(
                     [("After each answer", "each"), ("At the end", "end")],
                     value="each",
                     label="Feedback",
                 )
+            with gr.Row():
+                ui.real = gr.Checkbox(
+                    False,
+                    label="Real interview: a time budget per question, no hints, feedback at "
+                    "the end",
+                    elem_id="real-interview",
+                )
+                ui.coding = gr.Checkbox(True, label="L1 includes a coding question")
                 ui.mode = gr.Radio(
-                    mode_choices(ctx),
+                    modes,
                     value="llm" if ctx.llm_available else "offline",
                     label="Mode",
+                    visible=len(modes) > 1,  # one option is no choice
                 )
-            ui.notes = gr.Markdown(
-                mode_note(ctx) + "  \n" + guide_note(None, "offline"), elem_id="interview-notes"
-            )
+            with gr.Accordion("Help: modes, guides and settings", open=False):
+                ui.notes = gr.Markdown(
+                    mode_note(ctx) + "  \n" + guide_note(None, "offline"),
+                    elem_id="interview-notes",
+                )
             with gr.Row():
                 ui.start = gr.Button("Start interview", variant="primary", scale=1)
                 ui.resume_pick = gr.Dropdown(
@@ -122,20 +177,58 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 group_consecutive_messages=False,
                 placeholder="Pick a round and press **Start interview**.",
             )
+            with gr.Group(visible=False, elem_id="code-area") as ui.code_area:
+                ui.code = gr.Code(
+                    language="python",
+                    label="Your solution (Python)",
+                    lines=14,
+                    interactive=True,
+                    elem_id="code-editor",
+                )
+                with gr.Row():
+                    ui.run = gr.Button("Run the examples", min_width=120, elem_id="run-code")
+                    ui.submit = gr.Button(
+                        "Submit code", variant="primary", min_width=120, elem_id="submit-code"
+                    )
+                ui.code_out = gr.Markdown("", elem_id="code-results")
+            ui.score_line = gr.Markdown("", elem_id="score-line")
+            with gr.Row(visible=ctx.voice.enabled):
+                ui.mic = gr.Audio(
+                    sources=["microphone", "upload"],
+                    type="numpy",
+                    label="Answer by voice: the transcript lands in the box below to edit",
+                    elem_id="answer-mic",
+                    scale=3,
+                )
+                with gr.Column(scale=1, min_width=160):
+                    ui.speak = gr.Checkbox(False, label="Read the interviewer aloud")
+                    ui.keep_audio = gr.Checkbox(False, label="Keep my recordings")
+            ui.voice_out = gr.Audio(
+                autoplay=True, visible=False, interactive=False, elem_id="interviewer-voice"
+            )
             ui.answer = gr.Textbox(
-                label="Your answer",
+                label="Your answer (Ctrl+Enter sends)",
                 lines=4,
                 max_lines=12,
                 placeholder="Explain your reasoning and the trade-offs, as you would in the room.",
                 elem_id="answer-box",
             )
             with gr.Row():
-                ui.send = gr.Button("Send answer", variant="primary", scale=2, min_width=120)
+                ui.send = gr.Button(
+                    "Send answer",
+                    variant="primary",
+                    scale=2,
+                    min_width=120,
+                    elem_id="send-button",
+                )
                 ui.hint = gr.Button("Hint", min_width=80)
                 ui.repeat = gr.Button("Repeat", min_width=80)
                 ui.skip = gr.Button("Skip", min_width=80)
                 ui.end = gr.Button("End", variant="stop", min_width=80)
             ui.status = gr.Markdown("", elem_id="interview-status")
+            ui.report = gr.Markdown(
+                "", visible=False, elem_id="report-panel", container=True, line_breaks=False
+            )
         with gr.Column(scale=2):
             ui.timer = gr.Markdown("", elem_id="question-timer")
             ui.scorecard = gr.Markdown(
@@ -146,6 +239,8 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 ui.dl_json = gr.DownloadButton("Transcript (.json)", visible=False, size="sm")
                 ui.dl_html = gr.DownloadButton("Transcript (.html)", visible=False, size="sm")
     ui.live = gr.State(None)
+    ui.spoken = gr.State(None)  # the last transcribed answer's delivery, until it is sent
+    ui.running = gr.Textbox("", visible=False)  # "1" while an interview runs (for Start)
     ui.timer_key = gr.Textbox(visible=False)
     ui.tick = gr.Timer(1.0)
     _wire(ctx, ui, guide_state)
@@ -157,9 +252,18 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.chat,
         ui.answer,
         ui.live,
+        ui.spoken,
+        ui.voice_out,
         ui.scorecard,
+        ui.score_line,
         ui.timer_key,
         ui.status,
+        ui.report,
+        ui.running,
+        ui.code_area,
+        ui.code,
+        ui.code_out,
+        ui.hint,
         ui.dl_md,
         ui.dl_json,
         ui.dl_html,
@@ -177,16 +281,53 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.resume: gr.Button(visible=bool(choices)),
         }
 
-    def settled(live: Live, history: list, reply=None) -> dict:
+    def code_view(iv: Interview, reset: bool) -> dict:
+        """The code editor is shown for an open coding question, with its starter (or the
+        candidate's last draft) when the question has just been asked."""
+        turn = None if iv.done else iv.current
+        coding = turn is not None and turn.kind == "coding" and iv.phase == "awaiting_answer"
+        out = {ui.code_area: gr.Group(visible=coding)}
+        if coding and reset:
+            q = iv.bank[turn.question_id]
+            out[ui.code] = turn.code or q.coding.starter
+            out[ui.code_out] = r.code_examples_md(q)
+        return out
+
+    def spoken_reply(reply, speak: bool):
+        """The interviewer's words as audio, when the candidate asked for them aloud."""
+        if not speak or reply is None or not ctx.voice.enabled:
+            return gr.Audio(visible=False)
+        text = (
+            reply.text if reply.report is None else "The interview is over. Your report is ready."
+        )
+        try:
+            samples, rate = ctx.voice.say(text[:4000])
+            return gr.Audio(value=(rate, samples), visible=True)
+        except SpeechError as exc:
+            log.warning("reading aloud failed: %s", exc)
+            return gr.Audio(visible=False)
+
+    def settled(live: Live, history: list, reply=None, speak: bool = False) -> dict:
         """Everything that follows from the interview's state after the engine answered."""
         iv = live.interview
+        real = iv.info.settings.real
         out = {
             ui.chat: history,
             ui.live: live,
             ui.scorecard: r.scorecard_md(iv.turns, iv.feedback_each, iv.done),
-            ui.timer_key: r.timer_key(None if iv.done else iv.current, iv.info.id),
+            ui.score_line: r.score_line(iv.turns, iv.feedback_each, iv.done, iv.planned),
+            ui.timer_key: r.timer_key(None if iv.done else iv.current, iv.info.id, iv.bank, real),
             ui.status: _engine_status(iv),
+            ui.running: "" if iv.done else "1",
+            ui.spoken: None,
+            ui.voice_out: spoken_reply(reply, speak),
+            ui.hint: gr.Button(visible=not real),
+            ui.report: gr.Markdown(
+                report_markdown(iv.report()) if iv.done else "", visible=iv.done
+            ),
         }
+        new_question = reply is None or reply.kind in ("question", "report")
+        out.update(code_view(iv, reset=new_question or reply.graded_turn is not None))
         files = ctx.write_exports(iv.info.id, live.user) if iv.done else [None] * 3
         for button, path in zip((ui.dl_md, ui.dl_json, ui.dl_html), files, strict=True):
             out[button] = gr.DownloadButton(value=path, visible=path is not None)
@@ -194,7 +335,14 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             out.update(resume_list(live.user))
         return out
 
-    def drive(live: Live, history: list, call, said: str | None, typed: str | None = None):
+    def drive(
+        live: Live,
+        history: list,
+        call,
+        said: str | None,
+        typed: str | None = None,
+        speak: bool = False,
+    ):
         """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
         is cleared while the engine works and put back if the answer is refused."""
         if not live.lock.acquire(blocking=False):
@@ -209,8 +357,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                     history[-1] = r.bot_msg(r.text_md(value))
                     yield {ui.chat: history}
                 else:
-                    history[-1] = r.bot_msg(r.reply_md(value))
-                    yield settled(live, history, value)
+                    iv = live.interview
+                    history[-1:] = r.reply_messages(value, iv.bank, iv.feedback_each)
+                    yield settled(live, history, value, speak)
         except InterviewError as exc:
             yield {ui.chat: before, ui.status: f"⚠ {r.md_escape(str(exc))}"} | (
                 {ui.answer: typed} if typed else {}
@@ -224,7 +373,13 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         finally:
             live.lock.release()
 
-    def start(round_name, questions, feedback, mode, guide, request: gr.Request):
+    def start(
+        round_name, questions, feedback, real, coding, mode, guide, speak, running,
+        request: gr.Request,
+    ):  # fmt: skip
+        if running == "cancel":  # the candidate kept the running interview
+            yield {}
+            return
         user = user_of(request)
         llm = mode != "offline" and ctx.llm_available
         guide = guide or knowledge.BUILTIN_GUIDE_ID
@@ -233,6 +388,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                 round=round_name,
                 questions=int(questions),
                 feedback=feedback,
+                real=bool(real),
+                coding=bool(coding),
                 engine=ctx.engine(mode, guide),
                 bank=ctx.bank,
                 store=ctx.store,
@@ -243,22 +400,81 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return
         # Offline questions come from the built-in guide's bank, whatever guide is chosen.
         iv.info.guide = guide if llm else knowledge.BUILTIN_GUIDE_ID
-        yield from drive(Live(iv, user), [], iv.start, None)
+        yield from drive(Live(iv, user), [], iv.start, None, speak=speak)
 
-    def send(text, history, live):
+    def no_interview(live, request=None, text=None) -> str | None:
         if live is None or live.interview.done:
-            yield {ui.status: "No interview in progress: start one (or resume one) first."}
+            return "No interview in progress: start one (or resume one) first."
+        return ctx.refusal(request, live, text)  # another user's session, too fast, bad text
+
+    def send(text, history, live, spoken, speak, keep, request: gr.Request):
+        if problem := no_interview(live, request, text):
+            yield {ui.status: problem}
             return
         if not (text or "").strip():
             yield {ui.status: "Type an answer first, or use Skip."}
             return
         iv = live.interview
-        yield from drive(live, history, lambda cb: iv.answer(text, on_token=cb), text, text)
+        delivery = None
+        if spoken is not None:  # this answer was spoken (and maybe edited): keep its delivery
+            delivery = dict(spoken["delivery"])
+            if keep and spoken.get("audio") is not None:
+                delivery["recording"] = ctx.keep_recording(live.user, iv.info.id, spoken["audio"])
+
+        def call(cb):
+            return iv.answer(text, on_token=cb, delivery=delivery)
+
+        yield from drive(live, history, call, text, text, speak)
+
+    def transcribe(audio, live, request: gr.Request):
+        """A recorded (or uploaded) answer as text in the box, with its delivery feedback."""
+        if audio is None:
+            return {}
+        budget = None
+        if live is not None and not live.interview.done and live.interview.current:
+            if live.user != user_of(request):
+                return {ui.status: "This interview belongs to another session: reload the page."}
+            iv = live.interview
+            budget = budget_for(iv.bank[iv.current.question_id])
+        try:
+            got = ctx.voice.transcribe(audio, budget_seconds=budget)
+        except SpeechError as exc:  # the recording stays in the player: try again, or type
+            return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
+        if not got.text.strip():
+            return {ui.status: "⚠ No words were recognised: speak closer to the microphone, "
+                    "or type your answer."}  # fmt: skip
+        note = r.text_md(got.delivery["summary"])
+        return {
+            ui.answer: got.text,
+            ui.spoken: {"delivery": got.delivery, "audio": audio},
+            ui.status: f"**Transcribed** (edit it before sending). Delivery:  \n{note}",
+        }
+
+    def submit_code(code, history, live, request: gr.Request):
+        if problem := no_interview(live, request, code):
+            yield {ui.status: problem}
+            return
+        iv = live.interview
+        said = "(submitted the code in the editor)"
+        yield from drive(live, history, lambda cb: iv.submit_code(code or "", on_token=cb), said)
+
+    def run_code(code, live, request: gr.Request):
+        if problem := no_interview(live, request, code):
+            return {ui.status: problem}
+        if not live.lock.acquire(blocking=False):
+            return {ui.status: "Still working on your last message…"}
+        try:
+            result = live.interview.run_code(code or "")
+        except InterviewError as exc:
+            return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
+        finally:
+            live.lock.release()
+        return {ui.code_out: r.run_results_md(result), ui.status: ""}
 
     def command(name: str):
-        def run(history, live):
-            if live is None or live.interview.done:
-                yield {ui.status: "No interview in progress: start one (or resume one) first."}
+        def run(history, live, request: gr.Request):
+            if problem := no_interview(live, request):
+                yield {ui.status: problem}
                 return
             iv = live.interview
             yield from drive(live, history, lambda cb: iv.command(name, on_token=cb), f"/{name}")
@@ -285,8 +501,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             )
         except (SessionNotFound, InterviewError) as exc:
             return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
-        history = r.history_from_turns(iv.turns, iv.feedback_each, iv.done)
-        history.append(r.bot_msg(r.reply_md(reply)))
+        history = r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank)
+        history += r.reply_messages(reply, iv.bank, iv.feedback_each)
         return settled(Live(iv, user), history)
 
     def notes(mode, guide):
@@ -297,12 +513,33 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
 
     ui.start.click(
         start,
-        [ui.round, ui.questions, ui.feedback, ui.mode, guide_state],
+        [
+            ui.round,
+            ui.questions,
+            ui.feedback,
+            ui.real,
+            ui.coding,
+            ui.mode,
+            guide_state,
+            ui.speak,
+            ui.running,
+        ],  # fmt: skip
+        outputs,
+        js=CONFIRM_START_JS,
+        concurrency_id="interview",
+    )
+    # Enter makes a new line (answers are often several paragraphs); Ctrl+Enter sends (KEYS_JS).
+    ui.send.click(
+        send,
+        [ui.answer, ui.chat, ui.live, ui.spoken, ui.speak, ui.keep_audio],
         outputs,
         concurrency_id="interview",
     )
-    # No submit-on-Enter: answers are often several paragraphs.
-    ui.send.click(send, [ui.answer, ui.chat, ui.live], outputs, concurrency_id="interview")
+    for event in (ui.mic.stop_recording, ui.mic.upload):
+        event(transcribe, [ui.mic, ui.live], [ui.answer, ui.spoken, ui.status],
+              concurrency_id="speech")  # fmt: skip
+    ui.submit.click(submit_code, [ui.code, ui.chat, ui.live], outputs, concurrency_id="interview")
+    ui.run.click(run_code, [ui.code, ui.live], [ui.code_out, ui.status], concurrency_id="code")
     for button, name in (
         (ui.hint, "hint"),
         (ui.repeat, "repeat"),
@@ -317,6 +554,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ui.timer_key.change(None, [ui.timer_key], [ui.timer], js=TIMER_JS)  # reset without a 1 s lag
     ui.load = load
     ui.load_outputs = [ui.resume_pick, ui.resume]
+    ui.keys_js = KEYS_JS
 
 
 def _engine_status(iv: Interview) -> str:

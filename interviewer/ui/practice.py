@@ -1,5 +1,7 @@
 """The Practice tab: drill one round and topic, graded at once, with the model answer and the
-guide passage the question comes from. Every graded answer is stored (see ``practice``)."""
+guide passage the question comes from; coding questions get the code editor. An uploaded guide
+is useful offline too: its sections become questions graded against the section's text. Every
+graded answer is stored (see ``interviewer.practice``)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from interviewer import knowledge, practice
 from interviewer.bank import TOPICS, Bank, Question
 from interviewer.errors import InterviewerError
 from interviewer.markup import md_escape
-from interviewer.models import MAX_ANSWER_CHARS
+from interviewer.models import MAX_ANSWER_CHARS, MAX_CODE_CHARS
 from interviewer.ui import render as r
-from interviewer.ui.context import AppContext, user_of
+from interviewer.ui.auth import user_of
+from interviewer.ui.context import AppContext
 from interviewer.ui.interview import mode_choices
 
 WEAKEST = "weakest"
@@ -37,14 +40,14 @@ def pick_question(
     if topic == WEAKEST:
         topics = [t for t in weakest if TOPICS.get(t, ("",))[0] == round_name]
         if not topics:
-            note = f"No graded {round_name} answers yet, so this is a question on any topic."
+            note = f"No weak {round_name} topic yet, so this is a question on any topic."
             topics = [t for t, (rn, _) in TOPICS.items() if rn == round_name]
     pool = [q for q in bank.values() if q.round == round_name and q.topic in topics]
     fresh = [q for q in pool if q.id != exclude] or pool
     return (_rng.choice(fresh) if fresh else None), note
 
 
-def guide_passage(q: Question, settings):
+def guide_passage(q, settings):
     """The chunk of the built-in guide closest to the question, within its guide section."""
     hits = knowledge.search(q.text, k=8, guide=knowledge.BUILTIN_GUIDE_ID, settings=settings)
     same = [h for h in hits if h.section == q.guide_section]
@@ -52,59 +55,154 @@ def guide_passage(q: Question, settings):
 
 
 def build(ctx: AppContext) -> SimpleNamespace:
-    """Lay out the Practice tab and wire it to the bank and the grader."""
+    """Lay out the Practice tab and wire it to the bank, uploaded guides and the grader."""
     ui = SimpleNamespace()
+    builtin = knowledge.BUILTIN_GUIDE_ID
     with gr.Row():
         ui.round = gr.Radio([("L1", "L1"), ("L2", "L2")], value="L1", label="Round")
+        ui.guide = gr.Dropdown(
+            [builtin], value=builtin, label="Questions from", elem_id="practice-guide"
+        )
         ui.topic = gr.Dropdown(topic_options("L1"), value=WEAKEST, label="Topic")
+        modes = mode_choices(ctx)
         ui.mode = gr.Radio(
-            mode_choices(ctx), value="llm" if ctx.llm_available else "offline", label="Grader"
+            modes,
+            value="llm" if ctx.llm_available else "offline",
+            label="Grader",
+            visible=len(modes) > 1,
         )
     ui.new = gr.Button("New question", variant="primary")
     ui.question = gr.Markdown(
         "Pick a round and a topic, then press **New question**.", elem_id="practice-question"
     )
-    ui.answer = gr.Textbox(label="Your answer", lines=5, max_lines=14, elem_id="practice-answer")
+    with gr.Group(visible=False) as ui.code_area:
+        ui.code = gr.Code(
+            language="python", label="Your solution (Python)", lines=14, interactive=True,
+            elem_id="practice-code",
+        )  # fmt: skip
+        ui.run = gr.Button("Run the examples", elem_id="practice-run")
+        ui.code_out = gr.Markdown("", elem_id="practice-code-results")
+    ui.mic = gr.Audio(
+        sources=["microphone", "upload"],
+        type="numpy",
+        label="Answer by voice: the transcript lands in the box below to edit",
+        elem_id="practice-mic",
+        visible=ctx.voice.enabled,
+    )
+    ui.voice_note = gr.Markdown("", elem_id="practice-voice-note")
+    ui.answer = gr.Textbox(
+        label="Your answer (for a coding question: how you approached it, optional)",
+        lines=5,
+        max_lines=14,
+        elem_id="practice-answer",
+    )
     with gr.Row():
-        ui.grade = gr.Button("Grade my answer", variant="primary")
+        ui.grade = gr.Button("Grade my answer", variant="primary", elem_id="practice-grade")
         ui.next = gr.Button("Next question")
     ui.result = gr.Markdown("", elem_id="practice-result", line_breaks=True)
     ui.qid = gr.State(None)
+    ui.drills = gr.State({})  # this sitting's questions made from uploaded guides, by id
     ui.sessions = gr.State({})  # this sitting's practice session per "round/grader"
 
-    def new_question(round_name, topic, current, request: gr.Request):
-        weakest = ctx.store.progress(user_id=user_of(request))["weakest_topics"]
-        q, note = pick_question(ctx.bank, round_name, topic or WEAKEST, weakest, current)
-        if q is None:
-            return {ui.question: "No question for this topic.", ui.qid: None}
-        text = r.practice_question_md(q) + (f"\n\n*{md_escape(note)}*" if note else "")
-        return {ui.question: text, ui.qid: q.id, ui.answer: "", ui.result: ""}
+    def question_of(qid, drills):
+        return ctx.bank.get(qid) if qid in ctx.bank else (drills or {}).get(qid)
 
-    def grade(answer, qid, mode, sessions, request: gr.Request):
-        q = ctx.bank.get(qid) if qid else None
+    def topics_for(round_name, guide, request: gr.Request):
+        if guide == builtin or not ctx.guide_allowed(guide, user_of(request)):
+            return gr.Dropdown(choices=topic_options(round_name), value=WEAKEST)
+        qs = practice.section_questions(guide, round_name, settings=ctx.settings)
+        choices = [("Any section", "any")] + [(q.topic, q.guide_section) for q in qs]
+        return gr.Dropdown(choices=choices, value="any")
+
+    def guides(request: gr.Request):
+        ids = ctx.visible_guides(user_of(request)) or [builtin]  # shared and the user's own
+        return gr.Dropdown(choices=ids)
+
+    def new_question(round_name, topic, current, guide, drills, request: gr.Request):
+        if guide != builtin and ctx.guide_allowed(guide, user_of(request)):
+            qs = practice.section_questions(guide, round_name, settings=ctx.settings)
+            qs = [q for q in qs if topic in (None, "any", WEAKEST) or q.guide_section == topic]
+            fresh = [q for q in qs if q.id != current] or qs
+            if not fresh:
+                return {ui.question: "This guide has no section for this round yet.", ui.qid: None}
+            q = _rng.choice(fresh)
+            note = "Graded offline against this section of your guide."
+            drills = {**(drills or {}), q.id: q}
+        else:
+            weakest = ctx.store.progress(user_id=user_of(request))["weakest_topics"]
+            q, note = pick_question(ctx.bank, round_name, topic or WEAKEST, weakest, current)
+            if q is None:
+                return {ui.question: "No question for this topic.", ui.qid: None}
+        coding = q.kind == "coding"
+        return {
+            ui.question: r.practice_question_md(q) + (f"\n\n*{md_escape(note)}*" if note else ""),
+            ui.qid: q.id,
+            ui.drills: drills,
+            ui.answer: "",
+            ui.result: "",
+            ui.code_area: gr.Group(visible=coding),
+            ui.code: q.coding.starter if coding else "",
+            ui.code_out: r.code_examples_md(q) if coding else "",
+        }
+
+    def transcribe(audio):
+        if audio is None:
+            return {}
+        try:
+            got = ctx.voice.transcribe(audio)
+        except InterviewerError as exc:  # the recording stays in the player
+            return {ui.voice_note: f"⚠ {md_escape(str(exc))}"}
+        note = r.text_md(got.delivery["summary"])
+        return {ui.answer: got.text, ui.voice_note: f"**Transcribed** (edit it). {note}"}
+
+    def run(code, qid, drills):
+        q = question_of(qid, drills)
+        if q is None or q.kind != "coding":
+            return "Press **New question** first."
+        if not (code or "").strip() or len(code) > MAX_CODE_CHARS:
+            return f"⚠ Write your solution first (at most {MAX_CODE_CHARS} characters)."
+        return r.run_results_md(ctx.engine("offline").code_runner.run_visible(q, code))
+
+    def grade(answer, code, qid, mode, sessions, drills, request: gr.Request):
+        q = question_of(qid, drills)
         if q is None:
             return "Press **New question** first.", sessions
-        if not (answer or "").strip():
+        if problem := ctx.refusal(request, None, f"{answer or ''}{code or ''}"):
+            return f"⚠ {md_escape(problem)}", sessions
+        coding = q.kind == "coding"
+        if not coding and not (answer or "").strip():
             return "Type an answer first.", sessions
-        if len(answer) > MAX_ANSWER_CHARS:
+        if coding and not (code or "").strip():
+            return "Write your solution in the editor first.", sessions
+        if len(answer or "") > MAX_ANSWER_CHARS or len(code or "") > MAX_CODE_CHARS:
             return (
-                f"⚠ Your answer is {len(answer)} characters; the maximum is {MAX_ANSWER_CHARS}. "
-                "Shorten it and grade again."
+                f"⚠ Answers are limited to {MAX_ANSWER_CHARS} characters and code to "
+                f"{MAX_CODE_CHARS}. Shorten it and grade again."
             ), sessions
-        engine = ctx.engine(mode)
-        result, usage = engine.judge(q, answer)
-        text = r.practice_result_md(q, result, guide_passage(q, ctx.settings))
+        # Questions from an uploaded guide have no authored rubric: the offline grader takes
+        # the section's text as the reference.
+        engine = ctx.engine("offline" if q.group == practice.GUIDE_GROUP else mode)
+        code_result = None
+        if coding:
+            result, ran, usage = engine.judge_code(q, code, answer or None)
+            code_result = ran.model_dump(mode="json")
+        else:
+            result, usage = engine.judge(q, answer)
+        text = r.practice_result_md(q, result, None if q.group == practice.GUIDE_GROUP
+                                    else guide_passage(q, ctx.settings), code_result)  # fmt: skip
         key = f"{q.round}/{engine.name}"
         try:
             sid = practice.record_answer(
                 ctx.store,
                 user_id=user_of(request),
                 question=q,
-                answer=answer,
+                answer=answer or "",
                 grade=result,
                 engine=engine,
                 usage=usage,
                 session_id=(sessions or {}).get(key),
+                code=code if coding else None,
+                code_result=code_result,
             )
             sessions = {**(sessions or {}), key: sid}
         except (SQLAlchemyError, InterviewerError) as exc:
@@ -112,19 +210,26 @@ def build(ctx: AppContext) -> SimpleNamespace:
             text = f"⚠ This answer was not saved ({md_escape(str(exc))}).\n\n{text}"
         return text, sessions
 
-    outputs = [ui.question, ui.qid, ui.answer, ui.result]
+    outputs = [
+        ui.question, ui.qid, ui.drills, ui.answer, ui.result, ui.code_area, ui.code, ui.code_out,
+    ]  # fmt: skip
     # .input, not .change: the Progress tab sets round and topic together and must keep both.
-    ui.round.input(
-        lambda rn: gr.Dropdown(choices=topic_options(rn), value=WEAKEST), ui.round, ui.topic
-    )
+    ui.round.input(topics_for, [ui.round, ui.guide], ui.topic)
+    ui.guide.input(topics_for, [ui.round, ui.guide], ui.topic)
+    ui.guide.focus(guides, None, ui.guide)
+    inputs = [ui.round, ui.topic, ui.qid, ui.guide, ui.drills]
     for button in (ui.new, ui.next):
-        button.click(new_question, [ui.round, ui.topic, ui.qid], outputs)
+        button.click(new_question, inputs, outputs)
+    ui.run.click(run, [ui.code, ui.qid, ui.drills], ui.code_out, concurrency_id="code")
+    for event in (ui.mic.stop_recording, ui.mic.upload):
+        event(transcribe, ui.mic, [ui.answer, ui.voice_note], concurrency_id="speech")
     ui.grade.click(
         grade,
-        [ui.answer, ui.qid, ui.mode, ui.sessions],
+        [ui.answer, ui.code, ui.qid, ui.mode, ui.sessions, ui.drills],
         [ui.result, ui.sessions],
         concurrency_id="grading",
     )
     ui.new_question = new_question
+    ui.new_question_inputs = inputs
     ui.outputs = outputs
     return ui

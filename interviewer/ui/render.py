@@ -10,26 +10,62 @@ from __future__ import annotations
 import time
 
 from interviewer.bank import TOPICS
+from interviewer.engine import feedback_text
 from interviewer.grading.rubric import CRITERIA, Grade
-from interviewer.markup import md_escape, text_md, when
+from interviewer.markup import md_code, md_escape, of, plural, text_md, when
 from interviewer.models import Turn
-from interviewer.report import report_markdown
+from interviewer.policy import time_budget
+
+OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 
 __all__ = ["md_escape", "text_md", "when"]
 
 
 def reply_md(reply) -> str:
-    """An interviewer reply as Markdown: the engine's (or model's) words escaped; the report,
-    built from escaped parts by ``report_markdown``, kept as Markdown."""
-    report = reply.report if reply.done else None
-    if reply.done and report is None:
-        return reply.text  # a finished session's reply is the report alone
-    if report is not None:
-        body = report_markdown(report)
-        if reply.text.endswith(body):
-            head = reply.text[: -len(body)].strip()
-            return (text_md(head) + "\n\n" + body) if head else body
-    return text_md(reply.text)
+    """An interviewer reply as Markdown: the engine's (or model's) words escaped; a final
+    reply adds a one-line summary (the report itself has its own panel)."""
+    parts = [text_md(reply.text)] if reply.text.strip() else []
+    if reply.report is not None:
+        parts.append(report_headline(reply.report))
+    return "\n\n".join(parts)
+
+
+def reply_messages(reply, bank, feedback_each: bool) -> list[dict]:
+    """A reply as chat messages: the feedback on the answer just graded, the model answer
+    behind a "Show model answer" toggle, then what the interviewer says next."""
+    if not reply.feedback or reply.graded_turn is None:
+        return [bot_msg(reply_md(reply))]
+    out = [bot_msg(text_md(reply.feedback))]
+    q = bank.get(reply.graded_turn.question_id)
+    if feedback_each and q is not None and q.model_answer:
+        out.append(model_answer_msg(q.model_answer))
+    rest = reply.text[len(reply.feedback) :].strip()
+    if rest or reply.report is not None:
+        out.append(bot_msg(reply_md(_with_text(reply, rest))))
+    return out
+
+
+def _with_text(reply, text: str):
+    from dataclasses import replace
+
+    return replace(reply, text=text)
+
+
+def model_answer_msg(model_answer: str) -> dict:
+    """The model answer as a collapsed message the candidate opens when they want it."""
+    return {
+        "role": "assistant",
+        "content": text_md(model_answer),
+        "metadata": {"title": "Show model answer", "status": "done"},
+    }
+
+
+def report_headline(report) -> str:
+    """The chat's last line: the result, and where the full report is."""
+    return (
+        f"**Interview finished: {report.overall}/100 · {md_escape(report.signal)}.** "
+        "The full report is in the panel below the chat."
+    )
 
 
 def topic_name(topic: str) -> str:
@@ -52,7 +88,7 @@ def bot_msg(markdown: str) -> dict:
     return {"role": "assistant", "content": markdown}
 
 
-def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool) -> list[dict]:
+def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=None) -> list[dict]:
     """The chat of a stored session, rebuilt for a resumed interview. The open question (or
     follow-up) is left out: the resume reply asks it again."""
     out: list[dict] = []
@@ -72,8 +108,14 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool) -> li
             out.append(bot_msg(text_md(f"Follow-up: {f.question}")))
             if f.answer is not None:
                 out.append(user_msg(f.answer))
+        if t.code is not None and t.code_result is not None:
+            out.append(user_msg("(submitted the code in the editor)"))
         if feedback_each and t.grade is not None and t.status == "answered":
-            out.append(bot_msg(text_md(f"Score: {t.grade.overall}/100. {t.grade.feedback}")))
+            q = (bank or {}).get(t.question_id)
+            text = feedback_text(q, t.grade) if q is not None else f"Score: {t.grade.overall}/100"
+            out.append(bot_msg(text_md(text)))
+            if q is not None and q.model_answer:
+                out.append(model_answer_msg(q.model_answer))
     return out
 
 
@@ -116,14 +158,69 @@ def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
     return "\n".join(lines)
 
 
-def timer_key(turn: Turn | None, session_id: str) -> str:
-    """``key|seconds already spent`` for the client-side question timer; empty stops it."""
+def timer_key(turn: Turn | None, session_id: str, bank=None, real: bool = False) -> str:
+    """``key|seconds already spent|budget`` for the client-side question timer (the budget
+    only in a real interview, where it counts down); empty stops it."""
     if turn is None:
         return ""
-    return f"{session_id}-{turn.index}|{max(0.0, time.time() - turn.asked_at):.1f}"
+    budget = ""
+    q = (bank or {}).get(turn.question_id)
+    if real and q is not None:
+        budget = str(time_budget(q.group))
+    return f"{session_id}-{turn.index}|{max(0.0, time.time() - turn.asked_at):.1f}|{budget}"
 
 
-SESSION_HEADERS = ["date", "round", "questions", "score", "signal", "status", "id"]
+def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int) -> str:
+    """One line above the answer box (shown on narrow screens): where you are and the last
+    score."""
+    if not turns:
+        return ""
+    line = f"Question {min(len(turns), planned)} of {planned}"
+    graded = [t for t in turns if t.grade is not None and t.status != "skipped"]
+    if graded and (feedback_each or done):
+        line += f" · last score **{graded[-1].grade.overall}/100**"
+    return line
+
+
+def tests_md(result: dict) -> str:
+    """A graded run: hidden tests passed, and each failed one with its inputs (its code)."""
+    lines = [
+        f"**Hidden tests:** {result['passed']} of {result['total']} passed ({result['verdict']})"
+    ]
+    if result.get("error"):
+        lines.append(f"⚠ {md_escape(result['error'])}")
+    for f in result.get("failed", []):
+        lines += [f"- ✗ {md_escape(f['name'])}: {md_escape(f['error'])}", "", md_code(f["code"])]
+    return "\n".join(lines)
+
+
+def code_examples_md(q) -> str:
+    """A coding question's visible examples, shown under the editor."""
+    lines = [f"**Examples** ({plural(len(q.coding.visible_tests), 'test')}; the hidden tests "
+             "also check edge cases and a large input):"]  # fmt: skip
+    lines += [md_code(t.code) for t in q.coding.visible_tests]
+    return "\n\n".join(lines)
+
+
+def run_results_md(result) -> str:
+    """The visible tests' results of a Run: pass/fail per test, and the program's output."""
+    if result.problem:
+        head = f"⚠ {md_escape(result.problem)}"
+    else:
+        head = f"**{result.passed} of {result.total} examples passed**"
+    lines = [head, ""]
+    for t in result.tests:
+        mark = "✓" if t.passed else "✗"
+        err = f": {md_escape(t.error)}" if t.error and not t.passed else ""
+        lines.append(f"- {mark} {md_escape(t.name)}{err}")
+    for name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+        if text.strip():
+            shown = text[:OUTPUT_SHOWN] + ("\n… (truncated)" if len(text) > OUTPUT_SHOWN else "")
+            lines += ["", f"{name}:", md_code(shown, "text")]
+    return "\n".join(lines)
+
+
+SESSION_HEADERS = ["date", "round", "answered", "score", "signal", "status", "id"]
 
 
 def session_rows(sessions: list[dict]) -> list[list]:
@@ -132,7 +229,7 @@ def session_rows(sessions: list[dict]) -> list[list]:
         [
             when(s["created_at"]),
             s["round"],
-            s["questions"],
+            of(s["questions"], s.get("planned")),
             "" if s["score"] is None else s["score"],
             s["signal"] or "",
             s["status"],
@@ -147,7 +244,8 @@ def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
     out = []
     for s in sessions:
         score = "" if s["score"] is None else f" · {s['score']:g}/100"
-        label = f"{when(s['created_at'])} · {s['round']} · {s['questions']} answered{score}"
+        answered = of(s["questions"], s.get("planned"))
+        label = f"{when(s['created_at'])} · {s['round']} · {answered} answered{score}"
         out.append((f"{label} · {s['id']}", s["id"]))
     return out
 
@@ -209,12 +307,18 @@ def practice_question_md(q) -> str:
     )
 
 
-def practice_result_md(q, grade: Grade, passage) -> str:
-    """A practice grade with the model answer and the guide passage the question comes from."""
+def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None) -> str:
+    """A practice grade with the model answer (the section's text for a question made from an
+    uploaded guide) and the guide passage the question comes from."""
     parts = [grade_md(grade, heading="### Your grade: ")]
+    if code_result is not None:
+        parts.append(tests_md(code_result))
     if grade.feedback:
         parts.append("**Feedback**\n\n" + text_md(grade.feedback))
-    parts.append("### Model answer\n\n" + text_md(q.model_answer))
+    if q.kind == "coding":
+        parts.append("### A reference solution\n\n" + md_code(q.coding.reference))
+    label = "What the guide says" if getattr(q, "group", "") == "guide" else "Model answer"
+    parts.append(f"### {label}\n\n" + text_md(q.model_answer))
     source = f"### From the guide: *{md_escape(q.guide_section)}*"
     if passage is not None:
         parts.append(source + "\n\n" + text_md(passage.text))

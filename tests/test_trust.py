@@ -1,0 +1,262 @@
+"""An interviewer a candidate trusts: one score story everywhere, incomplete sessions said as
+such, probes that never hand over the answer, feedback that quotes the candidate, STAR checks
+for stories, wrong claims corrected, and a clean terminal. Real grader, real SQLite."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from interviewer.bank import default_bank
+from interviewer.cli import main
+from interviewer.config import Settings
+from interviewer.engine import OfflineEngine
+from interviewer.export import to_json, to_markdown
+from interviewer.grading import text as tu
+from interviewer.grading.grader import default_grader
+from interviewer.grading.rubric import STAR_MISSING
+from interviewer.store import open_store
+from tests.helpers import new_interview, offline_engine, resume
+
+EXE = str(Path(sys.executable).with_name("mock-interview"))
+
+
+@pytest.fixture
+def store():
+    s = open_store(Settings.from_env())
+    yield s
+    s.close()
+
+
+def _answer_then_skip(store, seed=4):
+    """A 3-question L1 session: a strong answer, a skipped question, a weak answer."""
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=3, store=store, seed=seed, follow_ups=0)
+    iv.start()
+    iv.answer(bank[iv.current.question_id].model_answer)
+    iv.command("skip")
+    iv.answer("It depends on the data, I would try a few things.")
+    return iv
+
+
+def test_one_score_everywhere_with_a_skipped_question(store, capsys):
+    iv = _answer_then_skip(store)
+    report = iv.report()
+    assert iv.done and [q.status for q in report.questions] == ["answered", "skipped", "answered"]
+    graded = [t.grade.overall for t in iv.turns if t.grade]
+    assert report.overall == round(sum(graded) / 3)  # the skipped question counts 0
+    [listed] = store.list_sessions(user_id="local")
+    assert listed["score"] == report.overall and listed["questions"] == 2
+    progress = store.progress(user_id="local")
+    assert progress["sessions"][0]["overall"] == report.overall
+    assert progress["by_round"]["L1"][0][1] == report.overall
+    info, turns = store.load_session(iv.info.id, user_id="local")
+    assert info.summary["overall"] == report.overall
+    assert json.loads(to_json(info, turns))["session"]["summary"]["overall"] == report.overall
+    assert f"{report.overall}/100" in to_markdown(info, turns)
+    # criterion averages count the skipped question as the lowest mark
+    depth = [t.grade.criteria["depth"].score for t in iv.turns if t.grade] + [1]
+    assert report.criteria["depth"] == round(sum(depth) / 3, 2)
+    assert main(["transcripts", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["score"] == report.overall
+
+
+def test_an_early_end_is_incomplete_with_no_hire_signal(store):
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=3, store=store, seed=1, follow_ups=0)
+    iv.start()
+    iv.answer(bank[iv.current.question_id].model_answer)
+    iv.command("end")
+    report = iv.report()
+    assert not report.complete and report.signal == "incomplete" and not report.passed
+    assert report.planned == 3 and report.answered == 1
+    assert "1 of 3 planned questions answered" in report.note
+    [listed] = store.list_sessions(user_id="local")
+    assert listed["signal"] == "incomplete" and (listed["questions"], listed["planned"]) == (1, 3)
+
+
+def test_the_resume_label_counts_what_it_scores(store):
+    from interviewer.ui.render import session_choices
+
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=3, store=store, seed=1, follow_ups=0)
+    iv.start()
+    iv.answer(bank[iv.current.question_id].model_answer)  # then the tab is closed
+    [label] = [label for label, _ in session_choices(store.unfinished_sessions(user_id="local"))]
+    score = iv.turns[0].grade.overall
+    assert f"1 of 3 answered · {score}/100" in label
+
+
+def test_weakest_topics_are_below_the_pass_mark_and_include_skipped_ones(store):
+    iv = _answer_then_skip(store)
+    progress = store.progress(user_id="local")
+    topics = progress["by_topic"]
+    strong, skipped, weak = (t.topic for t in iv.turns)
+    assert topics[strong]["mean"] >= 60 and strong not in progress["weakest_topics"]
+    assert topics[skipped]["mean"] == 0 and progress["weakest_topics"][0] == skipped
+    assert all(topics[t]["mean"] < 60 for t in progress["weakest_topics"])
+
+
+def test_probes_never_state_the_point_and_never_probe_a_covered_one(store):
+    bank = default_bank()
+    for q in bank.values():  # every authored probe asks without giving the answer away
+        for fu in q.follow_ups:
+            point = q.key_point(fu.key_point)
+            want = tu.content_stems(point.point)
+            shared = len(want & tu.content_stems(fu.text)) / max(1, len(want))
+            assert shared <= 0.5, (q.id, fu.key_point, round(shared, 2))
+    # an answer that covers one point is probed on another, never on what it said
+    q = bank["l1-bagging-vs-boosting"]
+    iv = new_interview(round="L1", questions=1, bank={q.id: q}, store=store)
+    iv.start()
+    reply = iv.answer(
+        "Bagging trains models in parallel on bootstrap samples and averages them, which "
+        "reduces variance."
+    )
+    turn = iv.turns[0]
+    covered = {kp.id for kp in turn.grade.key_points if kp.covered}
+    assert covered and reply.kind == "follow_up"
+    probed = turn.follow_ups[0].key_point
+    assert probed not in covered and reply.text.endswith(q.follow_up_for(probed).text)
+
+
+def test_offline_probes_only_come_from_authored_follow_ups():
+    q = default_bank()["l1-bagging-vs-boosting"]
+    assert OfflineEngine(default_grader(Settings.from_env())).probe_for(q, "anything") is None
+
+
+def test_a_story_without_a_quantified_result_is_told_so():
+    q = default_bank()["l2-explain-model-failure-stakeholder"]
+    assert q.asks_for_story
+    story = (
+        "At my last job our demand forecast overshot for promoted products and the supply "
+        "chain head asked why. My task was to explain it without jargon and agree a fix. I met "
+        "her the same day, explained that the model had never seen this kind of promotion, and "
+        "proposed a manual override for new promotion types. She was happy with it."
+    )
+    grade, _ = offline_engine().judge(q, story)
+    assert STAR_MISSING + "result" in grade.flags
+    assert "result" in grade.feedback and "numbers" in grade.feedback
+    full = story.replace("She was happy with it.", "As a result overstock fell from 18% to 6%.")
+    grade, _ = offline_engine().judge(q, full)
+    assert not [f for f in grade.flags if f.startswith(STAR_MISSING)]
+
+
+def test_feedback_quotes_the_candidate_and_shows_the_score_before_the_hint_penalty(store):
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=2, store=store, seed=3, follow_ups=0)
+    iv.start()
+    q = bank[iv.current.question_id]
+    iv.command("hint")
+    reply = iv.answer(q.model_answer)
+    graded = reply.graded_turn.grade
+    assert graded.hint_penalty == 10
+    lines = reply.text.splitlines()
+    assert lines[0] == (
+        f"Score: {graded.overall}/100 ({graded.overall + 10} before the 10-point hint penalty)"
+    )
+    landed = [x for x in lines if x.startswith('• Landed: "')]
+    assert landed and all(x[len('• Landed: "') : -1] in q.model_answer.replace("\n", " ")
+                          or x.endswith('…"') for x in landed)  # fmt: skip
+    assert 2 <= len([x for x in lines if x.startswith("•")]) <= 3
+
+
+def test_strengths_say_what_was_strong_not_the_question(store):
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=2, store=store, seed=7, follow_ups=0)
+    iv.start()
+    while not iv.done:
+        iv.answer(bank[iv.current.question_id].model_answer)
+    report = iv.report()
+    assert report.strengths
+    for s in report.strengths:
+        assert not any(t.question in s for t in iv.turns), s
+
+
+def test_a_wrong_claim_is_corrected_not_advised_and_its_sentence_covers_nothing():
+    bank = default_bank()
+    q = bank["l1-bagging-vs-boosting"]
+    wrong = (
+        "Boosting trains all its models independently and in parallel on bootstrap samples, "
+        "and random forest is the classic boosting algorithm. Bagging is what mainly reduces bias."
+    )
+    grade, _ = offline_engine().judge(q, wrong)
+    reds = [f for f in grade.flags if f.startswith("red flag: ")]
+    assert reds
+    assert "Wrong: " in grade.feedback and "Check:" not in grade.feedback
+    # the sentence that states the wrong claim (boosting in parallel) covers no key point
+    stated = wrong.split(". ")[0]
+    assert all(not kp.evidence.startswith(stated[:40]) for kp in grade.key_points if kp.covered)
+
+
+def test_hints_keep_acronyms_and_counts_read_right():
+    from interviewer.markup import lower_first, plural
+
+    assert lower_first("AUC is the probability") == "AUC is the probability"
+    assert lower_first("XGBoost uses") == "XGBoost uses" and lower_first("Bagging fits") == (
+        "bagging fits"
+    )
+    assert plural(1, "question") == "1 question" and plural(3, "question") == "3 questions"
+    for q in default_bank().values():  # every question whose first hint opens on an acronym
+        top = max(q.key_points, key=lambda kp: kp.weight).point
+        first = top.split()[0]
+        hint = offline_engine().hint(q, 0)
+        assert ".;" not in hint and "…." not in hint and ",." not in hint
+        if len(first) > 1 and first[1:] != first[1:].lower():
+            assert f"think about this: {first}" in hint, (q.id, hint)
+    iv = new_interview(round="L1", questions=1)
+    assert "1 question." in iv.start().text
+
+
+def test_the_terminal_gets_a_clean_report(tmp_path):
+    answers = tmp_path / "a.txt"
+    answers.write_text("Bagging averages <b>models</b> & trees | here.\n/skip\n/end\n")
+    out = subprocess.run(
+        [EXE, "interview", "--round", "L1", "--questions", "2", "--seed", "3", "--no-coding",
+         "--follow-ups", "0", "--answers-file", str(answers)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = out.stdout[out.stdout.index("REPORT  ") :]
+    for noise in ("**", "&gt;", "&lt;", "&amp;", "\\", "| "):
+        assert noise not in report, noise
+    assert "Criterion" in report and "Per question" in report
+
+
+def test_ctrl_c_and_multi_line_answers_in_the_terminal(tmp_path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [EXE, "interview", "--round", "L2", "--questions", "2", "--seed", "2", "--follow-ups", "0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+    )  # fmt: skip
+    store = open_store(Settings.from_env())
+    try:
+        proc.stdin.write("First line of my answer.\nSecond line, same answer.\n\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            sessions = store.list_sessions(user_id="local")
+            if sessions:
+                _, turns = store.load_session(sessions[0]["id"], user_id="local")
+                if turns and turns[0].grade is not None and len(turns) == 2:
+                    break
+            time.sleep(0.3)
+        assert turns[0].answer == "First line of my answer.\nSecond line, same answer."
+        proc.send_signal(signal.SIGINT)
+        text, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    sid = sessions[0]["id"]
+    assert f"Interrupted. Session {sid} is saved; resume with `mock-interview interview --resume {sid}`." in text
+    again, reply = resume(store, sid, user_id="local")
+    assert reply.kind == "question" and again.current.index == 1

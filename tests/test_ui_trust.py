@@ -1,0 +1,215 @@
+"""The app as a demanding candidate meets it, in Chromium: a first screen that explains the
+rounds, a real interview with a countdown and no hints, Ctrl+Enter, Start asking before it
+abandons a running interview, the coding editor (Run and Submit), the phone layout, and practice
+on an uploaded guide with no LLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from interviewer.bank import default_bank
+from tests.ui_support import (
+    CHROMIUM,
+    bot_texts,
+    chromium,
+    open_tab,
+    running_app,
+    wait_for_bot,
+    wait_idle,
+)
+
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: `make test` installs it"
+)
+pytestmark = needs_chromium
+
+NOTES = """# Team Interview Notes
+
+## Caching features
+
+A feature cache keeps the latest feature values in a key-value store so that online inference
+reads them in a millisecond, while the batch pipeline refreshes them every hour from the
+warehouse. Stale features are the main risk, so every value carries its computation time.
+"""
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, built_kb):
+    root = tmp_path_factory.mktemp("trust-app")
+    with running_app(root, built_kb) as (url, data, log):
+        yield url, root
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        with chromium(p, tmp_path_factory.mktemp("profile")) as (ctx, outbound):
+            yield ctx
+            assert outbound == []
+
+
+def _open(context, url, **viewport):
+    page = context.new_page()
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.dialogs = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()  # "keep the running interview"
+
+    page.on("dialog", on_dialog)
+    page.goto(url)
+    page.wait_for_selector("#interview-chat")
+    wait_idle(page)
+    return page
+
+
+def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
+    url, _ = app
+    page = _open(context, url)
+    intro = page.locator("#rounds-intro").inner_text()
+    assert "L1" in intro and "L2" in intro and "Full loop" in intro and "60/100" in intro
+    body = page.locator("body").inner_text()
+    assert "INTERVIEWER_" not in body and "OPENAI_" not in body  # configuration is in Help
+    assert not page.get_by_text("Mode", exact=True).is_visible()  # offline only: no choice
+
+    page.locator("#real-interview input").check()
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    page.locator("#question-timer").get_by_text("Time left").wait_for()
+    assert not page.get_by_role("button", name="Hint", exact=True).is_visible()
+
+    # Start again while it runs: asked first; dismissing keeps the interview as it was.
+    before = bot_texts(page)
+    page.get_by_role("button", name="Start interview").click()
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    assert page.dialogs and "Abandon the running interview" in page.dialogs[0]
+    assert bot_texts(page) == before
+
+    # Ctrl+Enter sends; a real interview gives no feedback until the end.
+    box = page.locator("#answer-box textarea")
+    box.fill("Bias is error from wrong assumptions; variance is sensitivity to the sample.")
+    box.press("Control+Enter")
+    reply = wait_for_bot(page, 2)  # the next question, or a follow-up probe
+    users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()
+    assert any("Bias is error" in u for u in users) and box.input_value() == ""
+    assert not any(t.startswith("Score:") for t in bot_texts(page)), reply
+    page.close()
+
+
+def test_coding_question_run_and_submit(app, context):
+    url, _ = app
+    bank = default_bank()
+    page = _open(context, url)
+    count = page.locator("#questions input[type=number]")
+    count.fill("2")
+    count.press("Enter")
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 2")
+    before = len(bot_texts(page))
+    page.get_by_role("button", name="Skip", exact=True).click()
+    wait_for_bot(page, before + 1, "Question 2 of 2")
+    page.locator("#code-editor").wait_for()
+    question = bot_texts(page)[-1]
+    q = next(q for q in bank.values() if q.kind == "coding" and q.text[:60] in question)
+
+    editor = page.locator("#code-editor .cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    editor.fill(q.coding.reference)
+    page.get_by_role("button", name="Run the examples").click()
+    page.locator("#code-results").get_by_text("examples passed").wait_for()
+    results = page.locator("#code-results").inner_text()
+    n = len(q.coding.visible_tests)
+    assert f"{n} of {n} examples passed" in results, results
+
+    before = len(bot_texts(page))
+    page.get_by_role("button", name="Submit code").click()
+    wait_for_bot(page, before + 1)
+    texts = bot_texts(page)
+    assert any("hidden tests passed" in t for t in texts), texts[-3:]
+    page.close()
+
+
+def test_phone_layout_puts_the_score_above_the_answer(app, context):
+    url, _ = app
+    page = _open(context, url, width=390, height=844)
+    header = page.locator("#app-header h1")
+    box = header.bounding_box()
+    assert box["height"] < 40  # one line
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    before = len(bot_texts(page))
+    page.locator("#answer-box textarea").fill(
+        "Regularisation adds a penalty on the weights to the loss so the model fits less noise."
+    )
+    page.get_by_role("button", name="Send answer").click()
+    wait_for_bot(page, before + 1)
+    line = page.locator("#score-line")
+    line.get_by_text("Question").wait_for()
+    assert line.is_visible()
+    assert line.bounding_box()["y"] < page.locator("#answer-box").bounding_box()["y"]
+    page.close()
+
+
+def test_an_uploaded_guide_is_practised_offline(app, context):
+    url, root = app
+    notes = root / "team-notes.md"
+    notes.write_text(NOTES, encoding="utf-8")
+    page = _open(context, url)
+    open_tab(page, "Guides")
+    page.locator("#guide-upload input[type=file]").set_input_files(str(notes))
+    status = page.locator("#guide-status")
+    status.get_by_text("Ingested").wait_for()
+    assert "Practice" in status.inner_text()  # the upload says it is practice material
+
+    open_tab(page, "Practice")
+    page.locator("#practice-guide input").click()
+    page.get_by_role("option", name="team-notes").click()
+    wait_idle(page)
+    page.get_by_role("button", name="New question").click()
+    question = page.locator("#practice-question")
+    question.get_by_text("What does the guide say about").wait_for()
+    assert "Caching features" in question.inner_text()
+    page.locator("#practice-answer textarea").fill(
+        "Keep the latest features in a key-value store for millisecond reads, refresh them "
+        "hourly from the warehouse, and stamp each value with its computation time."
+    )
+    page.get_by_role("button", name="Grade my answer").click()
+    result = page.locator("#practice-result")
+    result.get_by_text("What the guide says").wait_for()
+    assert "/100" in result.inner_text()
+    page.close()
+
+
+def test_a_spoken_answer_lands_in_the_answer_box(app, context, tmp_path):
+    from interviewer.config import Settings
+    from interviewer.voice import Voice
+
+    url, _ = app
+    wav = tmp_path / "answer.wav"
+    wav.write_bytes(
+        Voice(Settings.from_env()).say_wav(
+            "Regularisation adds a penalty on the weights so the model fits less noise."
+        )
+    )
+    page = _open(context, url)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    mic = page.locator("#answer-mic")
+    upload = mic.get_by_role("button", name="Upload file")
+    if upload.count():  # the microphone is the first source: switch to a file
+        upload.first.click()
+    mic.locator("input[type=file]").set_input_files(str(wav))
+    page.locator("#interview-status").get_by_text("Transcribed").wait_for()
+    typed = page.locator("#answer-box textarea").input_value()
+    assert "penalty" in typed and "weights" in typed
+    assert "wpm" in page.locator("#interview-status").inner_text()
+    page.close()
