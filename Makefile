@@ -4,8 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+BWRAP := /usr/bin/bwrap
+# The cohort deployment's services, run for real by the store, knowledge and deploy tests:
+# PostgreSQL (pg_ctlcluster comes with Debian's server package) and nginx.
+PG_SERVER := /usr/bin/pg_ctlcluster
+NGINX := /usr/sbin/nginx
 
-.PHONY: run test install kb lint bench clean
+.PHONY: run test install kb lint bench load clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -25,21 +30,42 @@ kb: install
 	$(BIN)/mock-interview ingest
 
 run: install
+	@[ -x $(BWRAP) ] || ( $(call APT_GET,bubblewrap) ) || echo "warning: bubblewrap is not \
+	installed: candidate code runs with rlimits only (see the README's Coding questions)" >&2
 	$(BIN)/mock-interview app
 
-# The browser tests drive Debian's Chromium through Playwright (never a Playwright browser
-# download); installed with apt when missing (CI runs as root).
-$(CHROMIUM):
-	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; \
-	else echo "make test needs $(CHROMIUM): run 'sudo apt-get install -y chromium'" >&2; exit 1; fi; \
-	$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+# Debian packages, installed with apt when missing (CI runs as root): Chromium for the browser
+# tests (Playwright drives it; never a Playwright browser download) and bubblewrap, the sandbox
+# candidate code runs in.
+APT_GET = if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "missing $(1): run 'sudo apt-get install -y $(1)'" >&2; exit 1; fi; \
+	$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $(1)
 
-test: install $(CHROMIUM)
+$(CHROMIUM):
+	@$(call APT_GET,chromium)
+
+$(BWRAP):
+	@$(call APT_GET,bubblewrap)
+
+$(PG_SERVER):
+	@$(call APT_GET,postgresql)
+
+$(NGINX):
+	@$(call APT_GET,nginx)
+
+# TEST_REQUIRE_SERVICES: a test whose PostgreSQL, Chroma server or nginx is missing fails here
+# instead of skipping (tests/services.py starts and stops them on free ports).
+test: install $(CHROMIUM) $(BWRAP) $(PG_SERVER) $(NGINX)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	TEST_REQUIRE_SERVICES=1 $(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The cohort load test (JSON on stdout): one process on SQLite, then two replicas behind nginx
+# on PostgreSQL and a Chroma server. LOAD_ARGS, e.g. LOAD_ARGS="--sizes 10 --quick".
+load: install $(PG_SERVER) $(NGINX)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) data
