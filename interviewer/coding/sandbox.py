@@ -280,6 +280,10 @@ def _bwrap_argv(exe: str, host_dir: Path, limits: SandboxLimits, deny: Sequence[
         argv.extend(["--ro-bind", src, dst])
         made.add(dst)
 
+    # The writable tmpfs first: an interpreter or site-packages that lives under /tmp (a venv in
+    # a clone there) is bound on top of it below instead of being hidden by it.
+    argv += ["--perms", "01777", "--size", str(limits.tmpfs_mb * _MiB), "--tmpfs", _INSIDE_WORK]
+    made.add(_INSIDE_WORK)
     for top in ("/usr/lib", "/usr/lib64"):
         if os.path.isdir(top):
             ro_bind(os.path.realpath(top), top)
@@ -303,7 +307,6 @@ def _bwrap_argv(exe: str, host_dir: Path, limits: SandboxLimits, deny: Sequence[
             elif os.path.exists(hidden):
                 argv.extend(["--ro-bind", "/dev/null", hidden])
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--perms", "01777", "--size", str(limits.tmpfs_mb * _MiB), "--tmpfs", _INSIDE_WORK]
     ro_bind(str(host_dir), _INSIDE_DIR)
     argv += ["--chdir", _INSIDE_WORK, "--"]
     return argv
