@@ -112,6 +112,28 @@ CODE_CRITERIA = {
     "communication": "readability",
 }
 CODE_SHARE = 0.75  # of a coding question's overall score when the approach was also explained
+# When no hidden test passes, an explanation earns at most this share, and no criterion scores
+# above NO_TEST_CRITERION_MAX: code that does not work is not excellent engineering.
+NO_TEST_EXPLANATION_SHARE = 0.10
+NO_TEST_CRITERION_MAX = 2
+
+
+def unparsable(code: str) -> str | None:
+    """Why the code does not parse (naming the line), or None. A typo is fixed and submitted
+    again, never graded as a failed solution; parsing runs nothing."""
+    import ast
+
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        return (
+            f"{where}{exc.msg}. Fix it and submit again: nothing was graded, and your code is "
+            "kept (Run shows the same error)"
+        )
+    except (RecursionError, MemoryError, ValueError) as exc:
+        return f"the code cannot be parsed ({type(exc).__name__}): nothing was graded"
+    return None
 
 
 def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None) -> Grade:
@@ -121,8 +143,9 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
     for c in CRITERIA:
         name = CODE_CRITERIA[c]
         got = result.criteria[name]
+        score = got.score if result.passed else min(got.score, NO_TEST_CRITERION_MAX)
         criteria[c] = CriterionScore(
-            score=got.score, evidence=[], rationale=f"{name.replace('_', ' ')}: {got.evidence}"
+            score=score, evidence=[], rationale=f"{name.replace('_', ' ')}: {got.evidence}"
         )
     overall = result.overall
     key_points, feedback = [], ""
@@ -131,7 +154,8 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         names = ", ".join(f.name for f in result.failed[:5])
         flags.append(f"hidden tests failed: {names}")
     if explanation is not None:
-        overall = round(CODE_SHARE * result.overall + (1 - CODE_SHARE) * explanation.overall)
+        share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
+        overall = round((1 - share) * result.overall + share * explanation.overall)
         key_points, feedback = explanation.key_points, explanation.feedback
         flags += [f for f in explanation.flags if f not in flags]
     head = f"{result.passed} of {result.total} hidden tests passed ({result.verdict})."
@@ -142,7 +166,7 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         key_points=key_points,
         flags=flags,
         source="offline",
-        feedback=f"{head} {feedback}".strip(),
+        feedback=f"{head} The explanation: {lower_first(feedback)}" if feedback else head,
     )
 
 
@@ -168,8 +192,9 @@ def feedback_text(q: Question, grade: Grade) -> str:
     landed = sorted(
         (kp for kp in grade.key_points if kp.covered and kp.evidence), key=lambda kp: -kp.weight
     )
-    for kp in landed[: 2 if not reds else 1]:
-        bullets.append(f'• Landed: "{kp.evidence}"')
+    quotes = list(dict.fromkeys(kp.evidence for kp in landed))  # one sentence quoted once
+    for quote in quotes[: 2 if not reds else 1]:
+        bullets.append(f'• Landed: "{quote}"')
     missed = sorted((kp for kp in grade.key_points if not kp.covered), key=lambda kp: -kp.weight)
     if missed and grade.overall < 85:
         bullets.append(f"• Missing: {missed[0].point.rstrip('.')}.")

@@ -141,7 +141,8 @@ def _md_code_result(result: dict | None) -> list[str]:
     head, failed = _test_lines(result)
     out = [f"**Tests:** {md_escape(head)}", ""]
     for name, error, code in failed:
-        out += [f"- failed `{md_escape(name)}`: {md_escape(error)}", "", md_code(code), ""]
+        # In a code span nothing is escaped (a backslash would show): only backticks go.
+        out += [f"- failed `{name.replace('`', '')}`: {md_escape(error)}", "", md_code(code), ""]
     return out
 
 

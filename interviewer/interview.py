@@ -16,7 +16,7 @@ from typing import Literal
 from interviewer.bank import Bank, Question
 from interviewer.coding.grade import CodeResult
 from interviewer.coding.harness import HarnessResult
-from interviewer.engine import Engine, QuestionRequest, code_grade
+from interviewer.engine import Engine, QuestionRequest, code_grade, unparsable
 from interviewer.errors import InterviewError
 from interviewer.grading.rubric import PASS_MARK, Grade
 from interviewer.markup import FENCE
@@ -69,6 +69,7 @@ class Reply:
     report: Report | None = None  # the final report, when this reply ends the session
     graded_turn: Turn | None = None  # the turn this reply closed, if it closed one
     feedback: str = ""  # the feedback on that turn, which ``text`` starts with
+
 
 
 class Interview:
@@ -324,7 +325,10 @@ class Interview:
         """Grade the open coding question's code on its hidden tests (and the explanation, if
         any, as an answer); then a follow-up or the next question."""
         turn = self._coding_turn()
-        turn.code = self._check_code(code)
+        code = self._check_code(code)
+        if problem := unparsable(code):
+            raise InterviewError(problem)
+        turn.code = code
         if explanation and explanation.strip():
             turn.answer = explanation if not turn.answer else f"{turn.answer}\n{explanation}"
         turn.answered_at = time.time()
@@ -414,8 +418,9 @@ class Interview:
             turn = self.current
             if turn is not None:
                 turn.commands.append("end")
-                # An unanswered pending question stays "pending": listed, never scored.
-                if turn.answer is not None:
+                # An unanswered pending question stays "pending": listed, never scored. Code
+                # submitted from the editor is an answer even with no words beside it.
+                if turn.answer is not None or turn.grade is not None:
                     turn.status = "answered"
                 self._save(turn)
             return self._finish(on_token)

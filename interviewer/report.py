@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from interviewer import models
 from interviewer.bank import Bank
 from interviewer.grading.rubric import CRITERIA, PASS_MARK, hire_signal, is_red_flag
-from interviewer.markup import clock, lower_first, md_escape, plain, plural
+from interviewer.markup import clock, lower_first, md_code, md_escape, plain, plural
 from interviewer.models import Turn
 from interviewer.policy import time_budget
 
@@ -222,6 +222,19 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         for kp in t.grade.key_points
         if not kp.covered
     ]
+    for t in graded:
+        failed = (t.code_result or {}).get("failed") or []
+        if t.kind == "coding" and failed:
+            names = ", ".join(f["name"] for f in failed[:3])
+            gaps.append(
+                Gap(
+                    point=f"code that passes the hidden tests (failed: {names})",
+                    topic=t.topic,
+                    question=t.question,
+                    guide_section=t.guide_section,
+                    weight=3,
+                )
+            )
     for t in turns:
         if t.status == "skipped":
             q = bank.get(t.question_id)
@@ -306,7 +319,8 @@ def report_markdown(report: Report) -> str:
         if q.tests:
             lines.append(f"    - {md_escape(q.tests)}")
         for f in q.failed_tests:
-            lines.append(f"    - failed {md_escape(f['name'])}: {md_escape(f['code'])}")
+            lines.append(f"    - failed {md_escape(f['name'])}:")
+            lines += ["", *("      " + line for line in md_code(f["code"]).splitlines()), ""]
     if report.delivery:
         lines += ["", "### Delivery", "", md_escape(delivery_line(report.delivery))]
     if report.strengths:

@@ -345,3 +345,29 @@ def test_app_regression_a_strong_star_story_ticks_every_point_and_beats_the_old_
 def test_app_regression_a_strong_star_story_scores_like_a_strong_answer(grader, bank):
     g = grader.grade(bank["l2-explain-model-failure-stakeholder"], STAR_STORY)
     assert g.overall >= 80
+
+
+def test_a_short_sentence_is_evidence_for_one_key_point_only(grader, bank, monkeypatch):
+    # Seen in the app: "RMSE is in the target's units." was ticked as the evidence for four MSE
+    # points. A sentence states at most as many points as it has clauses.
+    from interviewer.evaluation.datasets import load_authored
+    from interviewer.grading import decide
+
+    rows = [r for r in load_authored("dev", bank) if r["style"] in ("terse_correct", "partial")]
+    items = [(bank[r["question_id"]].rubric(), r["answer"]) for r in rows]
+
+    def overloaded(grades) -> int:
+        bad = 0
+        for g in grades:
+            by_evidence: dict[str, int] = {}
+            for kp in g.key_points:
+                if kp.covered and kp.evidence:
+                    by_evidence[kp.evidence] = by_evidence.get(kp.evidence, 0) + 1
+            bad += sum(1 for ev, n in by_evidence.items()
+                       if n > 1 + len(ev.split()) // decide.WORDS_PER_CLAUSE and "," not in ev)  # fmt: skip
+        return bad
+
+    assert overloaded(grader.grade_many(items)) == 0
+    # Without the rule the same answers overload short sentences (the test has teeth).
+    monkeypatch.setattr(decide, "_one_point_per_clause", lambda *a: None)
+    assert overloaded(OfflineGrader(vector_cache=grader.vector_cache).grade_many(items)) > 0

@@ -11,7 +11,8 @@ Scores are 1-5 per criterion with one line of evidence each:
   the AST, a timed-out large test, and the growth measured between n and factor*n;
 * edge_cases: share of the hidden tests of kind ``edge`` passed.
 
-``overall`` (0-100) weighs them with :data:`WEIGHTS`; the verdict is ``correct`` from 84,
+``overall`` (0-100) weighs them with :data:`WEIGHTS` (at most :data:`NO_PASS_MAX` when no
+hidden test passes); the verdict is ``correct`` from 84,
 ``partially_correct`` from 34, else ``incorrect``.
 """
 
@@ -49,6 +50,7 @@ WEIGHTS: dict[str, float] = {
     "vectorisation": 0.125,
     "readability": 0.125,
 }
+NO_PASS_MAX = 5  # overall of code that passes no hidden test
 CORRECT_FROM = 84
 PARTIAL_FROM = 34
 _MAX_CODE_SHOWN = 600
@@ -224,6 +226,9 @@ def score(
         "edge_cases": edge,
     }
     overall = round(100 * sum(WEIGHTS[k] * (v.score - 1) / 4 for k, v in criteria.items()))
+    if not any(t.passed for t in tests):
+        # Code that passes no hidden test does not solve the problem, however tidy it reads.
+        overall = min(overall, NO_PASS_MAX)
     failed = [
         FailedTest(
             name=t.name,

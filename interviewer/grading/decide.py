@@ -148,6 +148,26 @@ def _uncover_wrong(rd, rv, a: Analysis, covered: list[bool], wrong_units: set[st
             covered[k] = False
 
 
+WORDS_PER_CLAUSE = 12  # a sentence without parsed clauses counts one clause per this many words
+
+
+def _one_point_per_clause(a: Analysis, cov, covered: list[bool]) -> None:
+    """A sentence states at most as many key points as it has clauses: when one sentence is the
+    evidence for more covered points than that, only the points it most likely states stay
+    covered ("RMSE is in the target's units" covers the RMSE point, not three others)."""
+    by_sentence: dict[int, list[int]] = {}
+    for k, b in enumerate(a.signals["best"]):
+        if covered[k]:
+            by_sentence.setdefault(int(b), []).append(k)
+    for b, points in by_sentence.items():
+        sent = a.content[b]
+        clauses = max(sum(1 for u in a.units if u != sent and u in sent),
+                      1 + len(sent.split()) // WORDS_PER_CLAUSE)  # fmt: skip
+        if len(points) > clauses:
+            for k in sorted(points, key=lambda k: -float(cov[k]))[clauses:]:
+                covered[k] = False
+
+
 def decide(
     rd: RubricData,
     rv: RubricVectors,
@@ -166,6 +186,7 @@ def decide(
     covered = [bool(c >= COVERED_P) for c in cov]
     reds = _red_flags(rd, rv, a)
     _uncover_wrong(rd, rv, a, covered, {r["said"] for r in reds})
+    _one_point_per_clause(a, cov, covered)
     evidence = [a.content[b] if c else "" for b, c in zip(a.signals["best"], covered, strict=True)]
     w = rd.weights
     coverage = float((w * cov).sum() / w.sum()) if n else 0.0

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer import knowledge, practice
 from interviewer.bank import TOPICS, Bank, Question
+from interviewer.engine import unparsable
 from interviewer.errors import InterviewerError
 from interviewer.markup import md_escape
 from interviewer.models import MAX_ANSWER_CHARS, MAX_CODE_CHARS
@@ -179,6 +180,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
                 f"⚠ Answers are limited to {MAX_ANSWER_CHARS} characters and code to "
                 f"{MAX_CODE_CHARS}. Shorten it and grade again."
             ), sessions
+        if coding and (problem := unparsable(code)):
+            return f"⚠ {md_escape(problem)}", sessions
         # Questions from an uploaded guide have no authored rubric: the offline grader takes
         # the section's text as the reference.
         engine = ctx.engine("offline" if q.group == practice.GUIDE_GROUP else mode)

@@ -89,3 +89,49 @@ def test_the_cli_takes_a_fenced_python_block_as_the_answer(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     q2 = out["report"]["questions"][1]
     assert q2["kind"] == "coding" and q2["tests"].startswith(f"{len(coding_q.coding.hidden_tests)} of")
+
+
+def test_a_typo_at_submit_names_the_line_and_grades_nothing():
+    import pytest
+
+    from interviewer.errors import InterviewError
+
+    store = open_store(Settings.from_env())
+    iv = new_interview(round="L1", questions=3, store=store, seed=2, coding=True)
+    q = _to_coding_question(iv)
+    turn = iv.current
+    broken = q.coding.reference.replace("):", ")", 1)
+    assert broken != q.coding.reference
+    with pytest.raises(InterviewError, match=r"line \d+: .*nothing was graded"):
+        iv.submit_code(broken)
+    assert turn.grade is None and turn.code_result is None and iv.current is turn
+    reply = iv.submit_code(q.coding.reference)  # fixed: graded as usual
+    assert turn.grade is not None and turn.grade.overall >= 70 and reply.kind != "note"
+
+
+def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
+    from interviewer.coding.grade import NO_PASS_MAX
+    from interviewer.engine import NO_TEST_CRITERION_MAX, NO_TEST_EXPLANATION_SHARE
+    from tests.helpers import offline_engine
+
+    bank = default_bank()
+    q = next(x for x in bank.values() if x.kind == "coding")
+    engine = offline_engine()
+    explanation = bank[q.id].model_answer  # the best explanation there is
+    grade, result, _ = engine.judge_code(q, "def nothing():\n    pass\n", explanation)
+    assert result.passed == 0
+    assert grade.overall <= NO_PASS_MAX + 100 * NO_TEST_EXPLANATION_SHARE <= 15
+    assert grade.feedback.startswith("0 of ") and "The explanation: " in grade.feedback
+    assert all(c.score <= NO_TEST_CRITERION_MAX for c in grade.criteria.values())
+
+
+def test_ending_after_submitting_code_counts_it_answered_and_lists_its_failed_tests_as_a_gap():
+    store = open_store(Settings.from_env())
+    iv = new_interview(round="L1", questions=3, store=store, seed=2, coding=True)
+    q = _to_coding_question(iv)
+    iv.submit_code(q.coding.starter)  # fails hidden tests; a probe may be open
+    report = iv.command("end").report
+    coded = report.questions[iv.turns[-1].index]
+    assert coded.status == "answered" and coded.overall is not None
+    assert not report.complete and "2 of 3" in report.note
+    assert any(g.point.startswith("code that passes the hidden tests (failed: ") for g in report.gaps)
