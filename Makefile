@@ -32,6 +32,9 @@ kb: install
 run: install
 	@[ -x $(BWRAP) ] || ( $(call APT_GET,bubblewrap) ) || echo "warning: bubblewrap is not \
 	installed: candidate code runs with rlimits only (see the README's Coding questions)" >&2
+	# First run: build the knowledge base and embed every rubric before the app starts (about
+	# a minute, once), so the first answers are graded at full speed.
+	@[ -f "$${INTERVIEWER_DATA_DIR:-data}/vector_cache.sqlite" ] || $(BIN)/mock-interview ingest
 	$(BIN)/mock-interview app
 
 # Debian packages, installed with apt when missing (CI runs as root): Chromium for the browser
