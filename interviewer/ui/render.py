@@ -124,8 +124,11 @@ def grade_md(grade: Grade, *, heading: str = "") -> str:
     lines = [
         f"{heading}**{grade.overall}/100**" + (" (hint penalty)" if grade.hint_penalty else "")
     ]
-    lines += ["", "| criterion | score |", "|---|---|"]
-    lines += [f"| {CRITERIA[c]} | {s.score}/5 |" for c, s in grade.criteria.items()]
+    lines += ["", "| criterion | score | why |", "|---|---|---|"]
+    lines += [
+        f"| {CRITERIA[c]} | {s.score}/5 | {md_escape(s.rationale)} |"
+        for c, s in grade.criteria.items()
+    ]
     if grade.covered:
         lines += ["", "Covered:"] + [f"- ✓ {md_escape(p)}" for p in grade.covered]
     if grade.missed:
