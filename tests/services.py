@@ -31,6 +31,7 @@ import pytest
 
 from interviewer.processes import spawn, stop
 from tests import ROOT
+from tests.ui_support import free_port
 
 REQUIRE_ENV = "TEST_REQUIRE_SERVICES"
 NGINX = Path("/usr/sbin/nginx")
@@ -53,13 +54,6 @@ def unavailable(reason: str):
     if required():
         pytest.fail(f"{reason} (required: {REQUIRE_ENV} is set)", pytrace=False)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A local port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(

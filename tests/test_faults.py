@@ -18,6 +18,7 @@ from interviewer.llm.factory import make_engine
 from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI
 from tests.helpers import llm_engine, new_interview
+from tests.ui_support import free_port
 
 RETRIES = 2  # INTERVIEWER_LLM_RETRIES in these tests: at most 3 requests per call
 REPLY = "Thanks for that answer. Let us move on to the next part of the interview."
@@ -343,12 +344,6 @@ def test_an_interview_completes_under_every_fault(settings, srv, fault):
 
 
 # -- the start-up check: one line, offers offline mode, never hangs -------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _interview_cli(capsys) -> tuple[int, str, float]:
     start = time.monotonic()
     code = cli.main(["interview", "--mode", "llm", "--questions", "1"])
@@ -357,7 +352,7 @@ def _interview_cli(capsys) -> tuple[int, str, float]:
 
 
 def test_startup_check_with_nothing_listening(monkeypatch, capsys):
-    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{_free_port()}/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "k")
     code, err, seconds = _interview_cli(capsys)
     assert code == 2 and seconds < 6

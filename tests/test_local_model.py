@@ -6,12 +6,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import openai
 import pytest
@@ -25,17 +23,12 @@ from interviewer.llm.engine import JudgeOutput
 from interviewer.llm.factory import make_engine
 from interviewer.store import Store
 from tests.helpers import new_interview
+from tests.ui_support import free_port, pids_serving
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 # Small enough to keep a CPU-bound 135M model quick; the reply cap cuts rambling.
 BUDGET, MAX_TOKENS = 1000, 160
 MAIN = "import sys; from interviewer.cli import main; sys.exit(main())"  # the console script
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +37,7 @@ def server(tmp_path_factory):
     if not HAVE_LLAMA:
         pytest.skip("llama_cpp is not importable: install the `local` extra (make test does)")
     data = tmp_path_factory.mktemp("local") / "data"
-    settings = Settings.from_env({"INTERVIEWER_DATA_DIR": str(data)}, local_port=_free_port())
+    settings = Settings.from_env({"INTERVIEWER_DATA_DIR": str(data)}, local_port=free_port())
     with local_model.LocalServer.from_settings(settings) as srv:
         yield srv
 
@@ -150,7 +143,7 @@ def test_the_server_refuses_json_schema_and_survives_it(local_env):
 
 
 def test_local_mode_starts_a_server_when_none_listens_and_stops_it(server, tmp_path):
-    port = _free_port()
+    port = free_port()
     s = Settings.from_env({"INTERVIEWER_DATA_DIR": str(tmp_path)}, mode="local", local_port=port)
     settings, started = local_model.ensure_server(s)
     try:
@@ -164,19 +157,6 @@ def test_local_mode_starts_a_server_when_none_listens_and_stops_it(server, tmp_p
         started.stop()
     assert local_model.served_models(port) is None
     assert (tmp_path / "local-model.log").exists()
-
-
-def _pids_serving(port: int) -> list[int]:
-    """Processes whose command line names this port (the llama.cpp server we started)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"llama_cpp.server" in args and str(port).encode() in args:
-            pids.append(int(proc.name))
-    return pids
 
 
 def _ignore_sigint() -> None:  # a job started in the background inherits SIGINT ignored
@@ -197,7 +177,7 @@ def _ignore_sigint() -> None:  # a job started in the background inherits SIGINT
 def test_serve_model_never_leaves_its_server_behind(
     server, tmp_path, sig, inherited_sigint_ignored
 ):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", MAIN, "serve-model", "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -213,7 +193,7 @@ def test_serve_model_never_leaves_its_server_behind(
         line = next((x for x in lines if x.startswith("serving ") or not x), "")
         assert line.startswith(f"serving {server.alias} at http://127.0.0.1:{port}/v1")
         assert local_model.served_models(port) == [server.alias]
-        assert _pids_serving(port)
+        assert pids_serving(port)
         proc.send_signal(sig)
         proc.wait(60)
     finally:
@@ -223,9 +203,9 @@ def test_serve_model_never_leaves_its_server_behind(
     if sig != signal.SIGKILL:
         assert proc.returncode in (130, 128 + sig), proc.returncode  # a clean exit, not a crash
     deadline = time.monotonic() + 30
-    while _pids_serving(port) and time.monotonic() < deadline:
+    while pids_serving(port) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _pids_serving(port) and local_model.served_models(port) is None
+    assert not pids_serving(port) and local_model.served_models(port) is None
 
 
 def test_local_mode_refuses_a_server_that_lists_no_model(tmp_path):

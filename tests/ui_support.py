@@ -37,6 +37,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def pids_serving(port: int) -> list[int]:
+    """Processes whose command line runs llama_cpp.server on this port."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"llama_cpp.server" in args and str(port).encode() in args:
+            pids.append(int(proc.name))
+    return pids
+
+
 @contextmanager
 def running_app(root: Path, kb: Path, **env):
     """``app.py`` in a subprocess with its own data dir (a copy of the built knowledge base)."""

@@ -18,29 +18,13 @@ import pytest
 
 from interviewer.llm.local import served_models
 from tests import ROOT
-from tests.ui_support import free_port
+from tests.ui_support import free_port, pids_serving
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 MAIN = "import sys; from interviewer.cli import main; sys.exit(main())"  # the console script
 pytestmark = pytest.mark.skipif(not HAVE_LLAMA, reason="the `local` extra is not installed")
 
 SIGNALS = [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL]
-
-
-def _pids_serving(port: int) -> list[int]:
-    """Processes whose command line runs llama_cpp.server on this port."""
-    pids = []
-    for proc in os.listdir("/proc"):
-        if not proc.isdigit():
-            continue
-        try:
-            with open(f"/proc/{proc}/cmdline", "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if b"llama_cpp.server" in args and str(port).encode() in args:
-            pids.append(int(proc))
-    return pids
 
 
 def _port_free(port: int) -> bool:
@@ -78,7 +62,7 @@ def _wait(predicate, timeout: float, what: str, proc) -> None:
 
 
 def _signal_and_check(proc, sig, local_port: int) -> None:
-    assert _pids_serving(local_port), "the local model server never started"
+    assert pids_serving(local_port), "the local model server never started"
     proc.send_signal(sig)
     try:
         proc.wait(90)
@@ -89,11 +73,11 @@ def _signal_and_check(proc, sig, local_port: int) -> None:
     if sig != signal.SIGKILL:
         assert proc.returncode in (0, 128 + sig), proc.returncode  # a clean exit, not a crash
     deadline = time.monotonic() + 30  # after SIGKILL the child's parent-death signal acts
-    while (_pids_serving(local_port) or not _port_free(local_port)) and (
+    while (pids_serving(local_port) or not _port_free(local_port)) and (
         time.monotonic() < deadline
     ):
         time.sleep(0.2)
-    assert not _pids_serving(local_port), "a llama.cpp server outlived its parent"
+    assert not pids_serving(local_port), "a llama.cpp server outlived its parent"
     assert served_models(local_port) is None and _port_free(local_port)
 
 
