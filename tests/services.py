@@ -31,7 +31,6 @@ import pytest
 
 from interviewer.processes import spawn, stop
 from tests import ROOT
-from tests.ui_support import free_port
 
 REQUIRE_ENV = "TEST_REQUIRE_SERVICES"
 NGINX = Path("/usr/sbin/nginx")
@@ -54,6 +53,26 @@ def unavailable(reason: str):
     if required():
         pytest.fail(f"{reason} (required: {REQUIRE_ENV} is set)", pytrace=False)
     pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pids_serving(port: int) -> list[int]:
+    """Processes whose command line runs llama_cpp.server on this port."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"llama_cpp.server" in args and str(port).encode() in args:
+            pids.append(int(proc.name))
+    return pids
 
 
 def wait_until(

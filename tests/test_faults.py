@@ -18,7 +18,7 @@ from interviewer.llm.factory import make_engine
 from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI
 from tests.helpers import llm_engine, new_interview
-from tests.ui_support import free_port
+from tests.services import free_port
 
 RETRIES = 2  # INTERVIEWER_LLM_RETRIES in these tests: at most 3 requests per call
 REPLY = "Thanks for that answer. Let us move on to the next part of the interview."

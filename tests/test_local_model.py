@@ -23,7 +23,7 @@ from interviewer.llm.engine import JudgeOutput
 from interviewer.llm.factory import make_engine
 from interviewer.store import Store
 from tests.helpers import new_interview
-from tests.ui_support import free_port, pids_serving
+from tests.services import free_port, pids_serving
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 # Small enough to keep a CPU-bound 135M model quick; the reply cap cuts rambling.

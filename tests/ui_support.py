@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from interviewer.processes import spawn, stop
 from tests import ROOT as PROJECT_ROOT
+from tests.services import app_env, free_port, http_ok, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,77 +27,27 @@ START_TIMEOUT = 180  # seconds: torch, MiniLM and gradio load on a cold 2-core m
 STEP_TIMEOUT = 60_000  # ms for one interviewer reply, grading included
 
 
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pids_serving(port: int) -> list[int]:
-    """Processes whose command line runs llama_cpp.server on this port."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"llama_cpp.server" in args and str(port).encode() in args:
-            pids.append(int(proc.name))
-    return pids
-
-
 @contextmanager
 def running_app(root: Path, kb: Path, **env):
     """``app.py`` in a subprocess with its own data dir (a copy of the built knowledge base)."""
     data = root / "data"
     shutil.copytree(kb, data)
     port = free_port()
-    child_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "INTERVIEWER_"))
-    }
-    child_env.update(
-        INTERVIEWER_DATA_DIR=str(data),
-        INTERVIEWER_HOST="127.0.0.1",
-        INTERVIEWER_PORT=str(port),
-        INTERVIEWER_MODE="offline",
-        GRADIO_TEMP_DIR=str(root / "gradio"),
-        GRADIO_ANALYTICS_ENABLED="False",
-        PYTHONUNBUFFERED="1",
-        **env,
-    )
     log_path = root / "server.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
+    with open(log_path, "wb") as log:
+        proc = spawn(
             [sys.executable, "app.py"],
             cwd=PROJECT_ROOT,
-            env=child_env,
+            env=app_env(data, port, GRADIO_TEMP_DIR=str(root / "gradio"), **env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"app exited ({proc.returncode}):\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"app did not start in time:\n{log_path.read_text()}")
-            time.sleep(0.5)
+        wait_until(lambda: http_ok(url), "the app", timeout=START_TIMEOUT, proc=proc, log=log_path)
         yield url, data, log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=15)
 
 
 @contextmanager

@@ -227,7 +227,7 @@ class AppProcess:
         import sys
 
         from tests import ROOT
-        from tests.ui_support import free_port
+        from tests.services import free_port
 
         self.root, self.data = root, root / "data"
         shutil.copytree(kb, self.data)

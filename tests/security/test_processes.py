@@ -18,7 +18,7 @@ import pytest
 
 from interviewer.llm.local import served_models
 from tests import ROOT
-from tests.ui_support import free_port, pids_serving
+from tests.services import free_port, pids_serving
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 MAIN = "import sys; from interviewer.cli import main; sys.exit(main())"  # the console script
