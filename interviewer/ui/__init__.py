@@ -19,6 +19,10 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 # onnxruntime (the speech models) sends usage events to mobile.events.data.microsoft.com from
 # its first session on, whatever disable_telemetry_events() says; only this variable stops it.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+# Gradio summarises its event history with pandas after every event (for a monitoring page this
+# app does not use): a cost per turn that grows with the number of events served, up to 10,000.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000000")
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
 import gradio as gr  # noqa: E402
 

@@ -82,6 +82,28 @@ class Live:
     interview: Interview
     user: str
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # What the tab's components were last set to (component id -> properties), so a turn sends
+    # only the properties that change (see ``changes_only``).
+    shown: dict = field(default_factory=dict)
+
+
+def changes_only(live: Live, out: dict) -> dict:
+    """``out`` without the property updates the tab already shows. Each property update makes
+    Gradio rebuild the component and its config on the server (a few ms apiece, and a turn
+    would send a dozen of them); a new interview (a new ``Live``) sends them all again."""
+    kept = {}
+    for comp, value in out.items():
+        if isinstance(value, dict) and value.get("__type__") == "update":
+            props = value.get("value")
+            if props is None or isinstance(props, (str, list)):  # not audio: cheap to compare
+                seen = repr(sorted(value.items()))
+                if live.shown.get(comp._id) == seen:
+                    continue
+                live.shown[comp._id] = seen
+            else:
+                live.shown.pop(comp._id, None)
+        kept[comp] = value
+    return kept
 
 
 def mode_choices(ctx: AppContext) -> list[tuple[str, str]]:
@@ -275,10 +297,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         sessions = ctx.store.unfinished_sessions(user_id=user)
         choices = r.session_choices(sessions)
         return {
-            ui.resume_pick: gr.Dropdown(
+            ui.resume_pick: gr.update(
                 choices=choices, value=choices[0][1] if choices else None, visible=bool(choices)
             ),
-            ui.resume: gr.Button(visible=bool(choices)),
+            ui.resume: gr.update(visible=bool(choices)),
         }
 
     def code_view(iv: Interview, reset: bool) -> dict:
@@ -286,7 +308,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         candidate's last draft) when the question has just been asked."""
         turn = None if iv.done else iv.current
         coding = turn is not None and turn.kind == "coding" and iv.phase == "awaiting_answer"
-        out = {ui.code_area: gr.Group(visible=coding)}
+        out = {ui.code_area: gr.update(visible=coding)}
         if coding and reset:
             q = iv.bank[turn.question_id]
             out[ui.code] = turn.code or q.coding.starter
@@ -296,16 +318,16 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     def spoken_reply(reply, speak: bool):
         """The interviewer's words as audio, when the candidate asked for them aloud."""
         if not speak or reply is None or not ctx.voice.enabled:
-            return gr.Audio(visible=False)
+            return gr.update(visible=False)
         text = (
             reply.text if reply.report is None else "The interview is over. Your report is ready."
         )
         try:
             samples, rate = ctx.voice.say(text[:4000])
-            return gr.Audio(value=(rate, samples), visible=True)
+            return gr.update(value=(rate, samples), visible=True)
         except SpeechError as exc:
             log.warning("reading aloud failed: %s", exc)
-            return gr.Audio(visible=False)
+            return gr.update(visible=False)
 
     def settled(live: Live, history: list, reply=None, speak: bool = False) -> dict:
         """Everything that follows from the interview's state after the engine answered."""
@@ -321,19 +343,19 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.running: "" if iv.done else "1",
             ui.spoken: None,
             ui.voice_out: spoken_reply(reply, speak),
-            ui.hint: gr.Button(visible=not real),
-            ui.report: gr.Markdown(
-                report_markdown(iv.report()) if iv.done else "", visible=iv.done
+            ui.hint: gr.update(visible=not real),
+            ui.report: gr.update(
+                value=report_markdown(iv.report()) if iv.done else "", visible=iv.done
             ),
         }
         new_question = reply is None or reply.kind in ("question", "report")
         out.update(code_view(iv, reset=new_question or reply.graded_turn is not None))
         files = ctx.write_exports(iv.info.id, live.user) if iv.done else [None] * 3
         for button, path in zip((ui.dl_md, ui.dl_json, ui.dl_html), files, strict=True):
-            out[button] = gr.DownloadButton(value=path, visible=path is not None)
+            out[button] = gr.update(value=path, visible=path is not None)
         if iv.done or reply is None:
             out.update(resume_list(live.user))
-        return out
+        return changes_only(live, out)
 
     def drive(
         live: Live,
