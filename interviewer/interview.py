@@ -302,7 +302,7 @@ class Interview:
         return code
 
     def _keep_explanation(self, turn: Turn, text: str) -> Reply:
-        turn.answer = text if not turn.answer else f"{turn.answer}\n{text}"
+        _add_explanation(turn, text)
         self._save(turn)
         return Reply(
             "note",
@@ -330,7 +330,7 @@ class Interview:
             raise InterviewError(problem)
         turn.code = code
         if explanation and explanation.strip():
-            turn.answer = explanation if not turn.answer else f"{turn.answer}\n{explanation}"
+            _add_explanation(turn, explanation)
         turn.answered_at = time.time()
         self._save(turn)  # committed before it runs: a crash while grading loses nothing
         question = self.bank[turn.question_id]
@@ -573,3 +573,8 @@ class Interview:
             self._save(turn)
             return self._probe_or_close(turn, None)
         return None
+
+
+def _add_explanation(turn: Turn, text: str) -> None:
+    """A coding turn's spoken part: each explanation the candidate sends is kept, in order."""
+    turn.answer = text if not turn.answer else f"{turn.answer}\n{text}"
