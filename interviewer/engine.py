@@ -215,9 +215,12 @@ def warm_up(grader: OfflineGrader, bank: Bank, *, background: bool = True):
     background thread by default, so a server starts at once; the thread is returned."""
     import threading
 
+    from interviewer.grading import minilm
+
     def run() -> None:
-        grader.prime(q.rubric() for q in bank.values())
-        grader.embeddings.encode(["warm up"])  # load the model even when every vector was cached
+        with minilm.in_background():  # answers sent meanwhile are embedded first
+            grader.prime(q.rubric() for q in bank.values())
+            grader.embeddings.encode(["warm up"])  # load the model even when all was cached
 
     if not background:
         run()

@@ -107,3 +107,47 @@ def test_threads_follow_omp_num_threads(monkeypatch):
     assert minilm.threads() >= 1
     monkeypatch.delenv("OMP_NUM_THREADS")
     assert 1 <= minilm.threads() <= 4
+
+
+def test_a_warm_up_gives_way_to_an_answer(monkeypatch):
+    """A background call (the server's warm-up) lets a waiting call go first after the chunk it
+    is on, instead of holding the model for all its texts."""
+    import threading
+
+    real = minilm.runtime()
+    calls: list[str] = []
+    first_chunk = threading.Event()
+    release = threading.Event()
+
+    class Watched:
+        name = real.name
+
+        def forward(self, texts, batch_size=minilm.BATCH):
+            who = "answer" if texts == ["my answer"] else "warm-up"
+            if who == "warm-up" and not first_chunk.is_set():
+                first_chunk.set()
+                assert release.wait(60)
+            calls.append(who)
+            return real.forward(texts, batch_size)
+
+    monkeypatch.setattr(minilm, "runtime", lambda: Watched())
+    monkeypatch.setattr(minilm, "BACKGROUND_CHUNK", 4)
+
+    def warm_up():
+        with minilm.in_background():
+            minilm.forward([f"rubric text number {i}" for i in range(20)])
+
+    background = threading.Thread(target=warm_up)
+    background.start()
+    assert first_chunk.wait(60)  # the warm-up holds the model
+    answer = threading.Thread(target=minilm.forward, args=(["my answer"],))
+    answer.start()
+    for _ in range(60_000):  # the answer waits for the model (a minute at most)
+        if minilm._waiting:
+            break
+        threading.Event().wait(0.001)
+    assert minilm._waiting == 1
+    release.set()
+    answer.join(60)
+    background.join(60)
+    assert calls == ["warm-up", "answer"] + ["warm-up"] * 4

@@ -21,6 +21,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,10 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # One forward pass at a time: the torch model is not safe to share between threads, and two
 # ONNX runs at once on 2 cores only fight over them.
 LOCK = threading.Lock()
+BACKGROUND_CHUNK = 64  # texts a background call embeds before it lets a waiting call go first
+_local = threading.local()
+_waiting = 0  # calls (not in the background) waiting for the model
+_waiting_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -301,9 +306,51 @@ def runtime() -> OnnxMiniLM | TorchMiniLM:
         return TorchMiniLM()
 
 
+@contextmanager
+def in_background():
+    """Forward passes made in this block (in this thread) give way to every other call: a
+    server's warm-up, embedding hundreds of rubric texts, must not hold a candidate's answer
+    for the tens of seconds it takes."""
+    before = getattr(_local, "background", False)
+    _local.background = True
+    try:
+        yield
+    finally:
+        _local.background = before
+
+
 def forward(texts: list[str], batch_size: int = BATCH) -> list[Forward]:
-    """The texts through the process's MiniLM, one call at a time."""
+    """The texts through the process's MiniLM, one call at a time (the lock also makes the
+    first call the only one that loads, or exports, the model)."""
+    global _waiting
     if not texts:
         return []
-    with LOCK:  # also makes the first call the only one that loads (or exports) the model
-        return runtime().forward(list(texts), batch_size)
+    texts = list(texts)
+    if getattr(_local, "background", False):
+        return _forward_in_background(texts, batch_size)
+    with _waiting_lock:
+        _waiting += 1
+    try:
+        LOCK.acquire()
+    finally:
+        with _waiting_lock:
+            _waiting -= 1
+    try:
+        return runtime().forward(texts, batch_size)
+    finally:
+        LOCK.release()
+
+
+def _forward_in_background(texts: list[str], batch_size: int) -> list[Forward]:
+    """Chunks of similar length, each run only when no other call waits for the model."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    result: list[Forward | None] = [None] * len(texts)
+    for start in range(0, len(order), BACKGROUND_CHUNK):
+        part = order[start : start + BACKGROUND_CHUNK]
+        while _waiting:
+            time.sleep(0.005)
+        with LOCK:
+            done = runtime().forward([texts[i] for i in part], batch_size)
+        for i, f in zip(part, done, strict=True):
+            result[i] = f
+    return result  # type: ignore[return-value]

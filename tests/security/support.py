@@ -221,35 +221,29 @@ class AppProcess:
     waits until it serves."""
 
     def __init__(self, root: Path, kb: Path, **env):
-        import os
         import shutil
         import subprocess
         import sys
 
+        from interviewer.processes import spawn
         from tests import ROOT
-        from tests.services import free_port
+        from tests.services import app_env, free_port
 
         self.root, self.data = root, root / "data"
         shutil.copytree(kb, self.data)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The cohort helpers' environment, less GRADIO_TEMP_DIR: the private-cache tests check
+        # where the app itself puts Gradio's files.
         child = {
             k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("OPENAI_", "INTERVIEWER_", "GRADIO_TEMP", "MI_TEST_"))
+            for k, v in app_env(self.data, self.port).items()
+            if not k.startswith(("GRADIO_TEMP", "MI_TEST_"))
         }
-        child.update(
-            INTERVIEWER_DATA_DIR=str(self.data),
-            INTERVIEWER_HOST="127.0.0.1",
-            INTERVIEWER_PORT=str(self.port),
-            INTERVIEWER_MODE="offline",
-            GRADIO_ANALYTICS_ENABLED="False",
-            PYTHONUNBUFFERED="1",
-            **env,
-        )
+        child.update(env)
         self.log_path = root / "server.log"
         with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen(
+            self.proc = spawn(
                 [sys.executable, "-c", HOOKED_APP, "app"],
                 cwd=ROOT,
                 env=child,
@@ -258,33 +252,28 @@ class AppProcess:
             )
 
     def ready(self, timeout: float = 300) -> AppProcess:
-        import time
+        """Wait until the app serves (a login page, 401, counts)."""
+        from tests.services import wait_until
 
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app exited ({self.proc.returncode}):\n{self.log()}")
+        def serving() -> bool:
             try:
-                if httpx.get(self.url + "/", timeout=2, trust_env=False).status_code in (200, 401):
-                    return self
+                return httpx.get(self.url + "/", timeout=2, trust_env=False).status_code in (
+                    200,
+                    401,
+                )
             except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"app did not start in time:\n{self.log()}")
-            time.sleep(0.5)
+                return False
+
+        wait_until(serving, "the app", timeout=timeout, proc=self.proc, log=self.log_path)
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        import subprocess
+        from interviewer.processes import stop
 
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc, timeout=30)
 
     def client(self, user: str | None = None, password: str = "", **kw) -> GradioClient:
         """A client, logged in when ``user`` is given (the login must succeed)."""
