@@ -209,24 +209,40 @@ def feedback_text(q: Question, grade: Grade) -> str:
     return "\n".join([score, *bullets[:MAX_BULLETS]])
 
 
+WARM_UP_EXIT_WAIT = 10.0  # seconds an exiting process waits for a running warm-up
+
+
 def warm_up(grader: OfflineGrader, bank: Bank, *, background: bool = True):
     """Load the embedding model and embed every question's rubric ahead of the answers (kept in
     the grader's on-disk vector cache): a first answer then costs its own sentences only. In a
     background thread by default, so a server starts at once; the thread is returned."""
+    import atexit
     import threading
 
     from interviewer.grading import minilm
 
     def run() -> None:
-        with minilm.in_background():  # answers sent meanwhile are embedded first
-            grader.prime(q.rubric() for q in bank.values())
-            grader.embeddings.encode(["warm up"])  # load the model even when all was cached
+        try:
+            with minilm.in_background():  # answers sent meanwhile are embedded first
+                grader.prime(q.rubric() for q in bank.values())
+                grader.embeddings.encode(["warm up"])  # load the model even when all was cached
+        except minilm.Stopped:
+            pass
 
     if not background:
         run()
         return None
     thread = threading.Thread(target=run, name="grader-warm-up", daemon=True)
     thread.start()
+
+    def finish() -> None:
+        # A process on its way out stops the warm-up after the chunk it is on and waits for
+        # that (never while the model's native code runs: the interpreter's teardown would
+        # pull the ground from under it).
+        minilm.stop_background()
+        thread.join(WARM_UP_EXIT_WAIT)
+
+    atexit.register(finish)
     return thread
 
 

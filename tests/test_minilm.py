@@ -151,3 +151,13 @@ def test_a_warm_up_gives_way_to_an_answer(monkeypatch):
     answer.join(60)
     background.join(60)
     assert calls == ["warm-up", "answer"] + ["warm-up"] * 4
+
+
+def test_a_stopping_process_ends_its_warm_up(monkeypatch):
+    """At exit the warm-up stops after its current chunk instead of running on."""
+    monkeypatch.setattr(minilm, "_stopping", __import__("threading").Event())
+    monkeypatch.setattr(minilm, "BACKGROUND_CHUNK", 2)
+    minilm.stop_background()
+    with pytest.raises(minilm.Stopped), minilm.in_background():
+        minilm.forward(["a", "b", "c"])
+    assert minilm.forward(["an answer"])  # calls outside the warm-up are not affected

@@ -55,6 +55,16 @@ BACKGROUND_CHUNK = 64  # texts a background call embeds before it lets a waiting
 _local = threading.local()
 _waiting = 0  # calls (not in the background) waiting for the model
 _waiting_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+class Stopped(Exception):
+    """A background call abandoned because the process is stopping."""
+
+
+def stop_background() -> None:
+    """Background calls stop before their next chunk (the process is on its way out)."""
+    _stopping.set()
 
 
 @dataclass(frozen=True)
@@ -347,8 +357,10 @@ def _forward_in_background(texts: list[str], batch_size: int) -> list[Forward]:
     result: list[Forward | None] = [None] * len(texts)
     for start in range(0, len(order), BACKGROUND_CHUNK):
         part = order[start : start + BACKGROUND_CHUNK]
-        while _waiting:
+        while _waiting and not _stopping.is_set():
             time.sleep(0.005)
+        if _stopping.is_set():
+            raise Stopped
         with LOCK:
             done = runtime().forward([texts[i] for i in part], batch_size)
         for i, f in zip(part, done, strict=True):
