@@ -293,8 +293,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.resume,
     ]
 
-    def resume_list(user: str) -> dict:
-        sessions = ctx.store.unfinished_sessions(user_id=user)
+    def resume_list(user: str, running: str | None = None) -> dict:
+        """The unfinished sessions to resume, less the one running in this tab."""
+        sessions = [s for s in ctx.store.unfinished_sessions(user_id=user) if s["id"] != running]
         choices = r.session_choices(sessions)
         return {
             ui.resume_pick: gr.update(
@@ -353,8 +354,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         files = ctx.write_exports(iv.info.id, live.user) if iv.done else [None] * 3
         for button, path in zip((ui.dl_md, ui.dl_json, ui.dl_html), files, strict=True):
             out[button] = gr.update(value=path, visible=path is not None)
-        if iv.done or reply is None:
-            out.update(resume_list(live.user))
+        if iv.done or reply is None or not live.shown:  # an interview ends, or one begins
+            out.update(resume_list(live.user, None if iv.done else iv.info.id))
         return changes_only(live, out)
 
     def drive(
@@ -400,7 +401,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         request: gr.Request,
     ):  # fmt: skip
         if running == "cancel":  # the candidate kept the running interview
-            yield {}
+            yield {ui.status: gr.skip()}  # (an empty dict would be read as one missing value)
             return
         user = user_of(request)
         llm = mode != "offline" and ctx.llm_available
@@ -494,12 +495,13 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         return {ui.code_out: r.run_results_md(result), ui.status: ""}
 
     def command(name: str):
-        def run(history, live, request: gr.Request):
+        def run(history, live, speak, request: gr.Request):
             if problem := no_interview(live, request):
                 yield {ui.status: problem}
                 return
             iv = live.interview
-            yield from drive(live, history, lambda cb: iv.command(name, on_token=cb), f"/{name}")
+            call = lambda cb: iv.command(name, on_token=cb)  # noqa: E731
+            yield from drive(live, history, call, f"/{name}", speak=speak)
 
         return run
 
@@ -568,7 +570,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         (ui.skip, "skip"),
         (ui.end, "end"),
     ):
-        button.click(command(name), [ui.chat, ui.live], outputs, concurrency_id="interview")
+        button.click(command(name), [ui.chat, ui.live, ui.speak], outputs,
+                     concurrency_id="interview")  # fmt: skip
     ui.resume.click(resume, [ui.resume_pick], outputs, concurrency_id="interview")
     ui.mode.change(notes, [ui.mode, guide_state], ui.notes)
     guide_state.change(notes, [ui.mode, guide_state], ui.notes)

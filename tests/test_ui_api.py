@@ -1,0 +1,77 @@
+"""The Interview tab's events through the app's API (gradio_client), as the page sends them:
+keeping a running interview, the resume list as interviews start, commands read aloud."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui_support import running_app
+
+ANSWER = "Bias is error from wrong assumptions; variance is sensitivity to the training sample."
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, built_kb):
+    from gradio_client import Client
+
+    root = tmp_path_factory.mktemp("ui-api")
+    with running_app(root, built_kb) as (url, _, _):
+        yield Client(url, verbose=False)
+
+
+def start(client, running: str = ""):
+    return client.predict(round_name="L1", questions=3, feedback="each", real=False, coding=False,
+                          mode="offline", running=running, api_name="/start")  # fmt: skip
+
+
+def offered(out) -> set[str]:
+    """The session ids the resume dropdown offers after an event (it must have been updated)."""
+    updates = [v for v in out if isinstance(v, dict) and "choices" in v]
+    assert len(updates) == 1, "the resume list was not refreshed"
+    return {choice[1] for choice in updates[0]["choices"]}
+
+
+def graded(out) -> bool:
+    return isinstance(out[0], list) and bool(out[0]) and out[0][0]["role"] == "user"
+
+
+def test_keeping_the_running_interview_is_not_an_error(app):
+    start(app)
+    start(app, running="cancel")  # Cancel on "abandon it?": raised AppError before the fix
+    assert graded(app.predict(text=ANSWER, api_name="/send")), "the interview carries on"
+
+
+def test_the_resume_list_offers_an_abandoned_interview_at_once_never_the_running_one(app):
+    before = offered(start(app))
+    assert graded(app.predict(text=ANSWER, api_name="/send"))
+    after_second = offered(start(app, running="1"))  # the first is abandoned (and kept)
+    (first,) = after_second - before
+    assert graded(app.predict(text=ANSWER, api_name="/send"))
+    after_third = offered(start(app, running="1"))
+    (second,) = after_third - after_second
+    assert first in after_third and second != first
+    resumed = app.predict(first, api_name="/resume")
+    assert isinstance(resumed[0], list) and len(resumed[0]) >= 3, "its chat is restored"
+    now = offered(resumed)
+    assert first not in now and second in now
+
+
+def test_repeat_is_read_aloud_when_the_candidate_asked_for_voice(app):
+    start(app)
+    endpoints = app.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    names = [n for n, info in endpoints.items()
+             if [p["parameter_name"] for p in info["parameters"]] == ["history", "speak"]]  # fmt: skip
+    assert len(names) == 4, endpoints.keys()  # the commands: hint, repeat, skip, end, in order
+    repeat = names[1]
+    quiet = app.predict(speak=False, api_name=repeat)
+    aloud = app.predict(speak=True, api_name=repeat)
+    assert quiet[0][-1]["role"] == "assistant" and quiet[0][-1]["content"]  # the question again
+    assert aloud[0][-1]["content"] == quiet[0][-1]["content"]
+    assert not [v for v in quiet if spoken(v)]
+    assert [v for v in aloud if spoken(v)], "the repeated question comes with its audio"
+
+
+def spoken(value) -> bool:
+    """An update that shows the voice player with a recording."""
+    return (isinstance(value, dict) and value.get("visible") is True
+            and str(value.get("value", "")).endswith(".wav"))  # fmt: skip
