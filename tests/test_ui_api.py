@@ -75,3 +75,4 @@ def spoken(value) -> bool:
     """An update that shows the voice player with a recording."""
     return (isinstance(value, dict) and value.get("visible") is True
             and str(value.get("value", "")).endswith(".wav"))  # fmt: skip
+

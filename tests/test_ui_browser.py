@@ -161,6 +161,7 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     report = page.locator("#report-panel")
     report.get_by_text("Top gaps").wait_for()
     assert "Round L1" in report.inner_text() and "skipped" in report.inner_text()
+    assert not page.get_by_role("button", name="Hint", exact=True).is_visible()  # it is over
     page.wait_for_function("() => !document.querySelector('#question-timer').innerText.trim()")
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 

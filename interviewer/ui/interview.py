@@ -344,7 +344,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.running: "" if iv.done else "1",
             ui.spoken: None,
             ui.voice_out: spoken_reply(reply, speak),
-            ui.hint: gr.update(visible=not real),
+            ui.hint: gr.update(visible=not real and not iv.done),  # no hints after the end
             ui.report: gr.update(
                 value=report_markdown(iv.report()) if iv.done else "", visible=iv.done
             ),
