@@ -71,7 +71,6 @@ class Reply:
     feedback: str = ""  # the feedback on that turn, which ``text`` starts with
 
 
-
 class Interview:
     """One mock interview session for round L1, L2 or a full loop (L2 only after passing L1)."""
 

@@ -175,6 +175,13 @@ def threads() -> int:
     return n if n > 0 else min(os.cpu_count() or 1, 4)
 
 
+def by_length(lengths: list[int], size: int) -> list[list[int]]:
+    """Item indices sorted by length and cut into groups of ``size``: texts of similar length
+    run together, so short ones are not padded to the longest."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    return [order[i : i + size] for i in range(0, len(order), size)]
+
+
 class OnnxMiniLM:
     """The exported graph on ONNX Runtime, with the model's own fast tokenizer."""
 
@@ -197,10 +204,8 @@ class OnnxMiniLM:
     def forward(self, texts: list[str], batch_size: int = BATCH) -> list[Forward]:
         # sentence-transformers strips each text before tokenizing; so do we.
         encs = self.tokenizer.encode_batch([str(t).strip() for t in texts])
-        order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
         result: list[Forward | None] = [None] * len(encs)
-        for start in range(0, len(order), batch_size):
-            part = order[start : start + batch_size]
+        for part in by_length([len(e.ids) for e in encs], batch_size):
             width = max(len(encs[i].ids) for i in part)
             feed = {k: np.zeros((len(part), width), np.int64) for k in INPUTS}
             for row, i in enumerate(part):
@@ -353,10 +358,8 @@ def forward(texts: list[str], batch_size: int = BATCH) -> list[Forward]:
 
 def _forward_in_background(texts: list[str], batch_size: int) -> list[Forward]:
     """Chunks of similar length, each run only when no other call waits for the model."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     result: list[Forward | None] = [None] * len(texts)
-    for start in range(0, len(order), BACKGROUND_CHUNK):
-        part = order[start : start + BACKGROUND_CHUNK]
+    for part in by_length([len(t) for t in texts], BACKGROUND_CHUNK):
         while _waiting and not _stopping.is_set():
             time.sleep(0.005)
         if _stopping.is_set():
