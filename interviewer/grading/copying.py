@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from interviewer.grading import text as tu
 
@@ -62,8 +63,10 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _shingles(sources: Iterable[str], n: int) -> dict[int, set[tuple[str, ...]]]:
-    """Shingles of the sources by length: ``n``-word runs, and whole short sources."""
+@lru_cache(maxsize=512)
+def _shingles(sources: tuple[str, ...], n: int) -> dict[int, set[tuple[str, ...]]]:
+    """Shingles of the sources by length: ``n``-word runs, and whole short sources (cached: a
+    rubric's are read for every answer to it; callers never change them)."""
     out: dict[int, set[tuple[str, ...]]] = {}
     for source in sources:
         toks = words(source)
@@ -93,7 +96,7 @@ def containment(answer: str, sources: Iterable[str], n: int = SHINGLE) -> float:
     toks = words(answer)
     if not toks:
         return 0.0
-    return sum(_covered(toks, _shingles(sources, n))) / len(toks)
+    return sum(_covered(toks, _shingles(tuple(sources), n))) / len(toks)
 
 
 def copy_share(answer: str, rubric, n: int = SHINGLE) -> CopyShare:
@@ -103,8 +106,8 @@ def copy_share(answer: str, rubric, n: int = SHINGLE) -> CopyShare:
     toks = words(answer)
     if not toks:
         return CopyShare(0.0, 0.0, 0.0, 0)
-    by_points = _covered(toks, _shingles(rubric.variants(), n))
-    by_model = _covered(toks, _shingles([rubric.model_answer or ""], n))
+    by_points = _covered(toks, _shingles(tuple(rubric.variants()), n))
+    by_model = _covered(toks, _shingles((rubric.model_answer or "",), n))
     total = len(toks)
     return CopyShare(
         key_points=round(sum(by_points) / total, 4),
