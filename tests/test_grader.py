@@ -201,6 +201,23 @@ def test_grading_is_deterministic(bank):
     assert OfflineGrader().grade(q, answer) == OfflineGrader().grade(q, answer)
 
 
+def test_a_grade_does_not_depend_on_the_answers_graded_with_it(bank):
+    """One answer graded alone (an interview turn) and in a batch of others (`grade --input`)
+    gets the same grade: the encoder's integer steps scale each token by itself."""
+    q = bank["l2-detect-data-drift"]
+    answer = "Compare feature distributions with PSI and alert when they shift past a threshold."
+    bv = bank["l1-bias-variance-tradeoff"].rubric()
+    others = [
+        (q.rubric(), "Retrain every night whatever happens, drift or not."),
+        (bv, "High bias underfits, high variance overfits the training data."),
+        (bv, "Regularisation trades a little bias for a lot less variance, so the model "
+             "generalises better to unseen data."),
+    ]  # fmt: skip
+    alone = OfflineGrader().grade(q, answer)
+    batched = OfflineGrader().grade_many(others[:2] + [(q.rubric(), answer)] + others[2:])[2]
+    assert batched == alone
+
+
 def test_rubric_vectors_persist_on_disk_and_answers_do_not(bank, data_dir, caplog):
     import sqlite3
 
@@ -218,7 +235,7 @@ def test_rubric_vectors_persist_on_disk_and_answers_do_not(bank, data_dir, caplo
     assert cache.path == data_dir / "vector_cache.sqlite"
     with sqlite3.connect(cache.path) as con:
         keys = {k for (k,) in con.execute("SELECT key FROM vectors")}
-    name = MiniLMEmbeddings.name
+    name = MiniLMEmbeddings().name
     tok = set(rd.token_texts())
     want = {VectorCache.key(name + CACHE_SUFFIX, t) for t in tok}
     want |= {VectorCache.key(name + VEC_SUFFIX, t) for t in set(rubric.texts()) - tok}

@@ -372,6 +372,8 @@ def analyse(
     )
     f["restating"] = float(((q_sim > RESTATE_SENTENCE_SIM) & (novel < 0.5)).mean())
     f["keyword_list"] = tu.keyword_list_share(text)
+    ref_words = len(tu.words(rd.reference or rd.question))
+    f["len_ratio"] = float(math.log((len(tu.words(text)) + 1) / (ref_words + 1)))
     units = answer_units(content) if with_clauses else list(content)
     U = np.stack([E[u].vec for u in units])
     ev, arg = det.red_flag_evidence(units, U, rv.flags, list(rd.red_flags), rv.correct)

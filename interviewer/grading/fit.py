@@ -26,7 +26,7 @@ from interviewer.grading import decide as dc
 from interviewer.grading import detectors as det
 from interviewer.grading import text as tu
 
-VERSION = 3
+VERSION = 4
 ALPHA_GRID = (10.0, 100.0, 1000.0, 10000.0)
 ALPHA_BANK = 10.0
 ALPHA_EXEMPLAR = 10.0
@@ -239,6 +239,7 @@ def priors() -> dict:
     return {
         "cap": dc.CAP, "covered_p": dc.COVERED_P,
         "exemplar_k": dc.EXEMPLAR_K, "exemplar_power": dc.EXEMPLAR_POWER,
+        "exemplar_soft_t": dc.EXEMPLAR_SOFT_T,
         "min_examples": dc.MIN_EXAMPLES,
         "rf_sim_centre": det.RF_SIM_CENTRE, "rf_sim_weight": det.RF_SIM_WEIGHT,
         "rf_floor": det.RF_FLOOR, "rf_hit": det.RF_HIT,
