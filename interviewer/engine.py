@@ -252,7 +252,9 @@ class Engine(Protocol):
     name: str  # offline | llm | local
     model: str
 
-    def intro(self, round_name: str, n: int, on_token: TokenCallback = None) -> str: ...
+    def intro(
+        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True
+    ) -> str: ...
     def question_for(self, request: QuestionRequest) -> tuple[Question | None, list[str]]: ...
     def ask(self, q: Question, index: int, total: int, on_token: TokenCallback = None) -> str: ...
     def judge(self, q: Question, answer: str) -> tuple[Grade, Usage]: ...
@@ -265,6 +267,13 @@ class Engine(Protocol):
     def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str: ...
     def restore_question(self, turn: Turn) -> Question | None: ...
     def take_usage(self) -> Usage: ...
+
+
+def commands_line(hints: bool = True) -> str:
+    """The commands a candidate can type, as the opening names them."""
+    if hints:
+        return "/hint (costs points), /repeat, /skip, /end"
+    return "/repeat, /skip, /end (a real interview has no hints)"
 
 
 def emit(text: str, on_token: TokenCallback) -> str:
@@ -285,14 +294,16 @@ class OfflineEngine:
         self.grader = grader
         self.code_runner = code_runner or CodeRunner()
 
-    def intro(self, round_name: str, n: int, on_token: TokenCallback = None) -> str:
-        """The interviewer's opening: the round, the number of questions, the commands."""
+    def intro(
+        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True
+    ) -> str:
+        """The interviewer's opening: the round, the number of questions, the commands (no
+        /hint in a real interview)."""
         text = (
             f"Welcome to your mock interview for the Machine Learning Engineer role at "
             f"Persistent Systems. This is {ROUNDS[round_name].description}, {plural(n, 'question')}"
             f"{' per round' if round_name == 'full' else ''}. Answer as you would in the room: "
-            "explain your reasoning and the trade-offs. Commands: /hint (costs points), /repeat, "
-            "/skip, /end."
+            f"explain your reasoning and the trade-offs. Commands: {commands_line(hints)}."
         )
         return emit(text, on_token)
 

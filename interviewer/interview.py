@@ -165,7 +165,8 @@ class Interview:
             raise InterviewError("the interview has already started")
         if self.store is not None:
             self.store.create_session(self.info)
-        intro = self.engine.intro(self.info.round, self.n_questions, on_token=on_token)
+        intro = self.engine.intro(self.info.round, self.n_questions, on_token=on_token,
+                                  hints=not self.info.settings.real)  # fmt: skip
         reply = self._ask_next(on_token)
         reply.text = f"{intro}\n\n{reply.text}"
         return reply

@@ -144,3 +144,20 @@ def test_resume_in_process_asks_the_pending_question_again(store):
     assert final.done
     with pytest.raises(SessionNotFound):
         resume(store, iv.info.id, user_id="someone-else")
+
+
+def test_a_real_interview_opening_offers_no_hint(store):
+    """A real interview has no hints: its opening does not offer /hint, a practice one does."""
+    real = new_interview(round="L1", questions=2, store=store, seed=5, real=True).start()
+    assert "/hint" not in real.text and "/repeat" in real.text and "no hints" in real.text
+    normal = new_interview(round="L1", questions=2, store=store, seed=5).start()
+    assert "/hint (costs points)" in normal.text
+
+
+def test_a_round_not_passed_never_reads_as_a_hire():
+    from interviewer.grading.rubric import PASS_MARK, hire_signal
+
+    for mean in range(101):
+        signal = hire_signal([mean])
+        assert (signal in ("lean hire", "hire", "strong hire")) == (mean >= PASS_MARK), mean
+    assert hire_signal([75, 75, 75], red_flag_share=0.5) == "lean no hire"

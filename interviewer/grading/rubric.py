@@ -39,14 +39,15 @@ def verdict_of(score: float) -> str:
     """correct (score >= 0.84), partially_correct (>= 0.34) or incorrect."""
     return next((name for name, cut in VERDICT_CUTS if score >= cut), "incorrect")
 
-# Session hire signal from the mean overall score (0-100) of the graded answers. A red flag
+# Session hire signal from the mean overall score (0-100) of the graded answers. "lean hire"
+# starts at the pass mark, so a round that was not passed never reads as a hire. A red flag
 # (a confidently wrong central claim) on more than a third of the answers caps the signal at
 # "lean no hire": interviewers do not hire through repeated wrong fundamentals.
 HIRE_SIGNALS: list[tuple[int, str]] = [
     (80, "strong hire"),
-    (65, "hire"),
-    (50, "lean hire"),
-    (35, "lean no hire"),
+    (70, "hire"),
+    (PASS_MARK, "lean hire"),
+    (40, "lean no hire"),
     (20, "no hire"),
     (0, "strong no hire"),
 ]
@@ -159,7 +160,8 @@ def hire_signal(overalls: list[int], red_flag_share: float = 0.0) -> str:
         return "strong no hire"
     mean = sum(overalls) / len(overalls)
     signal = next(name for cut, name in HIRE_SIGNALS if mean >= cut)
-    if red_flag_share > 1 / 3 and mean >= 35:
+    capped = next(cut for cut, name in HIRE_SIGNALS if name == "lean no hire")
+    if red_flag_share > 1 / 3 and mean >= capped:
         return "lean no hire"
     return signal
 

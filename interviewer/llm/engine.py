@@ -25,6 +25,7 @@ from interviewer.engine import (
     TokenCallback,
     Usage,
     code_grade,
+    commands_line,
     emit,
     feedback_text,
 )
@@ -157,10 +158,13 @@ class LLMEngine:
         return self.usage.take() + self.judge_usage.take()
 
     # -- engine interface --------------------------------------------------------------------
-    def intro(self, round_name: str, n: int, on_token: TokenCallback = None) -> str:
+    def intro(
+        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True
+    ) -> str:
         """The interviewer's opening, phrased by the model (the offline words if it fails)."""
-        fallback = self.offline.intro(round_name, n)
-        user = prompts.render("intro", round_description=ROUNDS[round_name].description, count=n)
+        fallback = self.offline.intro(round_name, n, hints=hints)
+        user = prompts.render("intro", round_description=ROUNDS[round_name].description, count=n,
+                              commands=commands_line(hints))  # fmt: skip
         return self._say("L1" if round_name == "full" else round_name, user, fallback, on_token)
 
     def question_for(self, request: QuestionRequest) -> tuple[Question | None, list[str]]:
