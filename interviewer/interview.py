@@ -536,6 +536,7 @@ class Interview:
         if settled is not None:
             settled.text = "Welcome back. " + settled.text
             return self, settled
+        self._stop_the_clock_while_away(turn)
         if turn.follow_ups and turn.follow_ups[-1].answer is None and turn.grade is not None:
             self.phase = "follow_up"
             return self, Reply(
@@ -545,6 +546,15 @@ class Interview:
         return self, Reply(
             "question", f"Welcome back. Question {turn.index + 1}: {turn.question}", turn=turn
         )
+
+    def _stop_the_clock_while_away(self, turn: Turn) -> None:
+        """The open question's clock does not run while the candidate was away: the time since
+        the session's last activity is taken off it (a timed question keeps the time spent
+        before, not the hours between leaving and coming back)."""
+        away = time.time() - self.info.updated_at
+        if away > 0:
+            turn.asked_at += away
+            self._save(turn)
 
     def _settle_pending(self, turn: Turn) -> Reply | None:
         """Finish what a crash interrupted on the open turn (see ``resume``); None when the

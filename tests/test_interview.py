@@ -146,6 +146,27 @@ def test_resume_in_process_asks_the_pending_question_again(store):
         resume(store, iv.info.id, user_id="someone-else")
 
 
+def test_time_away_does_not_count_on_a_resumed_question(store):
+    """A candidate who left a timed question for two hours, 30 s after it was asked, comes back
+    to it with those 30 s spent, not two hours."""
+    import time
+
+    from sqlalchemy import text
+
+    iv = new_interview(round="L1", questions=2, store=store, seed=4, real=True)
+    iv.start()
+    with store.engine.begin() as db:  # the question was asked, and last touched, 2 h ago
+        db.execute(text("UPDATE sessions SET updated_at = :t"), {"t": time.time() - 7200})
+        db.execute(text("UPDATE turns SET asked_at = :t"), {"t": time.time() - 7230})
+    again, reply = resume(store, iv.info.id, user_id="local")
+    assert reply.kind == "question"
+    spent = time.time() - again.current.asked_at
+    assert 29 <= spent < 600
+    again.answer("An answer given after coming back.")
+    _, turns = store.load_session(iv.info.id, user_id="local")
+    assert 29 <= turns[0].seconds < 600  # stored too
+
+
 def test_a_real_interview_opening_offers_no_hint(store):
     """A real interview has no hints: its opening does not offer /hint, a practice one does."""
     real = new_interview(round="L1", questions=2, store=store, seed=5, real=True).start()
