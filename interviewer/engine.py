@@ -269,6 +269,11 @@ class Engine(Protocol):
     def take_usage(self) -> Usage: ...
 
 
+def question_header(index: int, total: int, round_name: str, topic: str) -> str:
+    """How a question is introduced, live and in a resumed chat: "Question 2 of 5 (L1, ...)"."""
+    return f"Question {index + 1} of {total} ({round_name}, {topic.replace('-', ' ')})"
+
+
 def commands_line(hints: bool = True) -> str:
     """The commands a candidate can type, as the opening names them."""
     if hints:
@@ -313,10 +318,7 @@ class OfflineEngine:
 
     def ask(self, q: Question, index: int, total: int, on_token: TokenCallback = None) -> str:
         """The question as the interviewer says it."""
-        return emit(
-            f"Question {index + 1} of {total} ({q.round}, {q.topic.replace('-', ' ')}): {q.text}",
-            on_token,
-        )
+        return emit(f"{question_header(index, total, q.round, q.topic)}: {q.text}", on_token)
 
     def judge(self, q: Question, answer: str) -> tuple[Grade, Usage]:
         """The offline grade (no tokens spent)."""

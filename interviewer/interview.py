@@ -16,7 +16,7 @@ from typing import Literal
 from interviewer.bank import Bank, Question
 from interviewer.coding.grade import CodeResult
 from interviewer.coding.harness import HarnessResult
-from interviewer.engine import Engine, QuestionRequest, code_grade, unparsable
+from interviewer.engine import Engine, QuestionRequest, code_grade, question_header, unparsable
 from interviewer.errors import InterviewError
 from interviewer.grading.rubric import PASS_MARK, Grade
 from interviewer.markup import FENCE
@@ -544,7 +544,10 @@ class Interview:
             )
         self.phase = "awaiting_answer"
         return self, Reply(
-            "question", f"Welcome back. Question {turn.index + 1}: {turn.question}", turn=turn
+            "question",
+            f"Welcome back. {question_header(turn.index, self.planned, turn.round, turn.topic)}: "
+            f"{turn.question}",
+            turn=turn,
         )
 
     def _stop_the_clock_while_away(self, turn: Turn) -> None:

@@ -139,6 +139,7 @@ def test_resume_in_process_asks_the_pending_question_again(store):
     pending = iv.current.question
     again, reply = resume(store, iv.info.id, user_id="local")
     assert reply.kind == "question" and pending in reply.text
+    assert reply.text.startswith("Welcome back. Question 2 of 2 (L1, ")  # headed as it was live
     assert again.turns[0].grade == iv.turns[0].grade
     final = again.answer("not sure")
     assert final.done

@@ -35,6 +35,15 @@ def graded(out) -> bool:
     return isinstance(out[0], list) and bool(out[0]) and out[0][0]["role"] == "user"
 
 
+def commands(client) -> list[str]:
+    """The API names of the command buttons: hint, repeat, skip, end, in order."""
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    names = [n for n, info in endpoints.items()
+             if [p["parameter_name"] for p in info["parameters"]] == ["history", "speak"]]  # fmt: skip
+    assert len(names) == 4, endpoints.keys()
+    return names
+
+
 def test_keeping_the_running_interview_is_not_an_error(app):
     start(app)
     start(app, running="cancel")  # Cancel on "abandon it?": raised AppError before the fix
@@ -52,17 +61,16 @@ def test_the_resume_list_offers_an_abandoned_interview_at_once_never_the_running
     assert first in after_third and second != first
     resumed = app.predict(first, api_name="/resume")
     assert isinstance(resumed[0], list) and len(resumed[0]) >= 3, "its chat is restored"
+    first_message = resumed[0][0]["content"]  # Gradio sends a message's parts
+    text = first_message if isinstance(first_message, str) else first_message[0]["text"]
+    assert text.startswith("Question 1 of 3 (L1, "), "headed as it was live"
     now = offered(resumed)
     assert first not in now and second in now
 
 
 def test_repeat_is_read_aloud_when_the_candidate_asked_for_voice(app):
     start(app)
-    endpoints = app.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    names = [n for n, info in endpoints.items()
-             if [p["parameter_name"] for p in info["parameters"]] == ["history", "speak"]]  # fmt: skip
-    assert len(names) == 4, endpoints.keys()  # the commands: hint, repeat, skip, end, in order
-    repeat = names[1]
+    repeat = commands(app)[1]
     quiet = app.predict(speak=False, api_name=repeat)
     aloud = app.predict(speak=True, api_name=repeat)
     assert quiet[0][-1]["role"] == "assistant" and quiet[0][-1]["content"]  # the question again
@@ -76,3 +84,13 @@ def spoken(value) -> bool:
     return (isinstance(value, dict) and value.get("visible") is True
             and str(value.get("value", "")).endswith(".wav"))  # fmt: skip
 
+
+
+def test_after_the_end_the_score_line_shows_the_result_not_the_last_question(app):
+    start(app)
+    assert graded(app.predict(text=ANSWER, api_name="/send"))
+    ended = app.predict(speak=False, api_name=commands(app)[3])  # End
+    lines = [v for v in ended if isinstance(v, str) and v.startswith("Interview over")]
+    assert len(lines) == 1, ended
+    assert "overall **" in lines[0] and "incomplete" in lines[0]  # ended after 1 of 3
+    assert not [v for v in ended if isinstance(v, str) and v.startswith("Question ")]

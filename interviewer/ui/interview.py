@@ -334,11 +334,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         """Everything that follows from the interview's state after the engine answered."""
         iv = live.interview
         real = iv.info.settings.real
+        report = iv.report() if iv.done else None
         out = {
             ui.chat: history,
             ui.live: live,
             ui.scorecard: r.scorecard_md(iv.turns, iv.feedback_each, iv.done),
-            ui.score_line: r.score_line(iv.turns, iv.feedback_each, iv.done, iv.planned),
+            ui.score_line: r.score_line(iv.turns, iv.feedback_each, iv.done, iv.planned, report),
             ui.timer_key: r.timer_key(None if iv.done else iv.current, iv.info.id, iv.bank, real),
             ui.status: _engine_status(iv),
             ui.running: "" if iv.done else "1",
@@ -346,7 +347,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.voice_out: spoken_reply(reply, speak),
             ui.hint: gr.update(visible=not real and not iv.done),  # no hints after the end
             ui.report: gr.update(
-                value=report_markdown(iv.report()) if iv.done else "", visible=iv.done
+                value=report_markdown(report) if report else "", visible=iv.done
             ),
         }
         new_question = reply is None or reply.kind in ("question", "report")
@@ -525,7 +526,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             )
         except (SessionNotFound, InterviewError) as exc:
             return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
-        history = r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank)
+        history = r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank, iv.planned)
         history += r.reply_messages(reply, iv.bank, iv.feedback_each)
         return settled(Live(iv, user), history)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from interviewer.bank import TOPICS
-from interviewer.engine import feedback_text
+from interviewer.engine import feedback_text, question_header
 from interviewer.grading.rubric import CRITERIA, Grade
 from interviewer.markup import md_code, md_escape, of, plural, text_md, when
 from interviewer.models import Turn
@@ -88,14 +88,18 @@ def bot_msg(markdown: str) -> dict:
     return {"role": "assistant", "content": markdown}
 
 
-def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=None) -> list[dict]:
-    """The chat of a stored session, rebuilt for a resumed interview. The open question (or
-    follow-up) is left out: the resume reply asks it again."""
+def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=None,
+                       planned: int | None = None) -> list[dict]:  # fmt: skip
+    """The chat of a stored session, rebuilt for a resumed interview, each question introduced
+    as it was live. The open question (or follow-up) is left out: the resume reply asks it
+    again."""
     out: list[dict] = []
+    total = planned or len(turns)
     for t in turns:
         if not done and t.status == "pending" and t.answer is None:
             continue
-        out.append(bot_msg(text_md(f"Question {t.index + 1} ({t.round}): {t.question}")))
+        header = question_header(t.index, total, t.round, t.topic)
+        out.append(bot_msg(text_md(f"{header}: {t.question}")))
         for hint in t.hints:
             out += [user_msg("/hint"), bot_msg(text_md(f"Hint: {hint}"))]
         if t.status == "skipped":
@@ -173,9 +177,13 @@ def timer_key(turn: Turn | None, session_id: str, bank=None, real: bool = False)
     return f"{session_id}-{turn.index}|{max(0.0, time.time() - turn.asked_at):.1f}|{budget}"
 
 
-def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int) -> str:
+def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
+               report=None) -> str:  # fmt: skip
     """One line above the answer box (shown on narrow screens): where you are and the last
-    score."""
+    score; once the interview is over (``report``), its result."""
+    if report is not None:
+        result = report.signal if report.complete else "incomplete: no hire signal"
+        return f"Interview over · overall **{report.overall}/100** · {result}"
     if not turns:
         return ""
     line = f"Question {min(len(turns), planned)} of {planned}"
