@@ -206,3 +206,26 @@ def test_a_stopping_process_ends_its_warm_up(monkeypatch):
     with pytest.raises(minilm.Stopped), minilm.in_background():
         minilm.forward(["a", "b", "c"])
     assert minilm.forward(["an answer"])  # calls outside the warm-up are not affected
+
+
+def _encode_in_child(queue) -> None:
+    out = minilm.forward([f"sentence number {i} of a forked child" for i in range(20)])
+    queue.put(len(out))
+
+
+def test_a_forked_child_still_encodes():
+    """A child forked after the model ran has none of its worker threads: it makes its own
+    instead of waiting on the parent's forever."""
+    import multiprocessing
+
+    minilm.forward([f"parent sentence {i}" for i in range(20)])  # the workers exist now
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_encode_in_child, args=(queue,))
+    child.start()
+    child.join(120)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail("the forked child hung on the parent's worker threads")
+    assert child.exitcode == 0 and queue.get(timeout=10) == 20

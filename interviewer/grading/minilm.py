@@ -230,8 +230,14 @@ class OnnxMiniLM:
         opts.log_severity_level = 3
         self.sessions = [ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
                          for _ in range(threads())]  # fmt: skip
-        self.pool = ThreadPoolExecutor(len(self.sessions)) if len(self.sessions) > 1 else None
+        self._pool: tuple[int, ThreadPoolExecutor] | None = None
         self.tokenizer = _tokenizer()
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """The threads that run the sessions (made again in a forked child, which has none)."""
+        if self._pool is None or self._pool[0] != os.getpid():
+            self._pool = (os.getpid(), ThreadPoolExecutor(len(self.sessions)))
+        return self._pool[1]
 
     def forward(self, texts: list[str], batch_size: int = BATCH) -> list[Forward]:
         # sentence-transformers strips each text before tokenizing; so do we.
@@ -252,11 +258,11 @@ class OnnxMiniLM:
                     sentence = mean / max(float(np.linalg.norm(mean)), 1e-12)
                     result[i] = Forward(list(encs[i].tokens), emb, sentence)
 
-        if self.pool is None or len(parts) < 2:
+        if n == 1 or len(parts) < 2:
             for k in range(n):
                 run(k)
         else:
-            for f in [self.pool.submit(run, k) for k in range(n)]:
+            for f in [self._workers().submit(run, k) for k in range(n)]:
                 f.result()
         return result  # type: ignore[return-value]
 
