@@ -179,7 +179,7 @@ def feedback_text(q: Question, grade: Grade) -> str:
     missing; the missing STAR part of a story; a coding question's test results."""
     score = f"Score: {grade.overall}/100"
     if grade.hint_penalty:
-        score += f" ({grade.overall + grade.hint_penalty} before the {grade.hint_penalty}-point hint penalty)"
+        score += f" ({grade.overall + grade.hint_penalty} before the hint penalty)"
     bullets = []
     result = grade.flags and next((f for f in grade.flags if f.startswith("code: ")), None)
     if result:

@@ -28,7 +28,7 @@ from interviewer.models import (
     SessionSettings,
     Turn,
 )
-from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty
+from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty, time_budget
 from interviewer.report import Report, build_report
 
 HINT_PENALTY = 10  # overall points off a question per hint taken (at most 2 hints a question)
@@ -354,12 +354,13 @@ class Interview:
         return self._penalise(turn, grade)
 
     def _penalise(self, turn: Turn, grade: Grade) -> Grade:
-        """The grade less the hint penalty of this turn."""
-        penalty = HINT_PENALTY * len(turn.hints)
+        """The grade less the hint penalty of this turn; ``hint_penalty`` records what was
+        actually taken off (never more than the score: a 0 stays 0 and claims no "before")."""
+        penalty = min(HINT_PENALTY * len(turn.hints), grade.overall)
         if not penalty:
             return grade
         return grade.model_copy(
-            update={"overall": max(0, grade.overall - penalty), "hint_penalty": penalty}
+            update={"overall": grade.overall - penalty, "hint_penalty": penalty}
         )
 
     def _follow_up_for(self, turn: Turn) -> FollowUpExchange | None:
@@ -430,7 +431,11 @@ class Interview:
         turn.commands.append(name)
         if name == "repeat":
             self._save(turn)
-            text = turn.follow_ups[-1].question if self.phase == "follow_up" else turn.question
+            if self.phase == "follow_up":
+                text = f"Follow-up: {turn.follow_ups[-1].question}"
+            else:
+                header = question_header(turn.index, self.planned, turn.round, turn.topic)
+                text = f"{header}: {turn.question}"
             return Reply("repeat", text, turn=turn)
         if name == "hint":
             if self.info.settings.real:
@@ -540,7 +545,7 @@ class Interview:
         if turn.follow_ups and turn.follow_ups[-1].answer is None and turn.grade is not None:
             self.phase = "follow_up"
             return self, Reply(
-                "follow_up", "Welcome back. " + turn.follow_ups[-1].question, turn=turn
+                "follow_up", "Welcome back. Follow-up: " + turn.follow_ups[-1].question, turn=turn
             )
         self.phase = "awaiting_answer"
         return self, Reply(
@@ -551,12 +556,14 @@ class Interview:
         )
 
     def _stop_the_clock_while_away(self, turn: Turn) -> None:
-        """The open question's clock does not run while the candidate was away: the time since
-        the session's last activity is taken off it (a timed question keeps the time spent
-        before, not the hours between leaving and coming back)."""
+        """Leaving does not stop the open question's clock (a reload gives no time back), but a
+        long absence counts only as the question's whole budget: it is over time either way,
+        and its time should not read as hours."""
+        q = self.bank.get(turn.question_id)
+        budget = time_budget(q.group if q is not None else "")
         away = time.time() - self.info.updated_at
-        if away > 0:
-            turn.asked_at += away
+        if away > budget:
+            turn.asked_at += away - budget
             self._save(turn)
 
     def _settle_pending(self, turn: Turn) -> Reply | None:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from interviewer import models
 from interviewer.bank import Bank
-from interviewer.grading.rubric import CRITERIA, PASS_MARK, hire_signal, is_red_flag
+from interviewer.grading.rubric import CRITERIA, PASS_MARK, at_most, hire_signal, is_red_flag
 from interviewer.markup import clock, lower_first, md_code, md_escape, plain, plural
 from interviewer.models import Turn
 from interviewer.policy import time_budget
@@ -104,14 +104,22 @@ def build_report(
             "An incomplete interview gets no hire signal."
         )
         note = f"{ended} {note}".strip()
+    rounds = _round_results(counted)
+    # A loop passes only when every round does (a failed L2 is no offer, whatever L1 scored);
+    # the signal reads the same rounded score the pass mark is checked on.
+    passed = complete and bool(scores) and overall >= PASS_MARK
+    passed = passed and all(r["passed"] for r in rounds.values())
+    signal = hire_signal([overall], _red_flag_share(graded)) if complete else INCOMPLETE
+    if complete and not passed:
+        signal = at_most(signal, "lean no hire")
     return Report(
         overall=overall,
-        signal=hire_signal(scores, _red_flag_share(graded)) if complete else INCOMPLETE,
-        passed=complete and bool(scores) and overall >= PASS_MARK,
+        signal=signal,
+        passed=passed,
         planned=planned,
         answered=answered,
         complete=complete,
-        rounds=_round_results(counted),
+        rounds=rounds,
         criteria=criteria,
         strengths=_strengths(criteria, graded)[:MAX_STRENGTHS],
         gaps=top_gaps,
@@ -192,7 +200,7 @@ def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]
     for t in strong:
-        if t is None:
+        if t is None or t.grade.overall == 0:  # a 0 has no strength to quote
             continue
         covered = sorted((kp for kp in t.grade.key_points if kp.covered), key=lambda kp: -kp.weight)
         if covered:

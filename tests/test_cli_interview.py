@@ -151,7 +151,8 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
         timeout=600,
     )
     assert out.returncode == 0, out.stderr
-    assert f"Question {pending.index + 1}: {pending.question}" in out.stderr
+    assert f"Welcome back. Question {pending.index + 1} of " in out.stderr
+    assert f"): {pending.question}" in out.stderr
     # Only the conversation reaches the terminal: no model-loading progress bar, no library logs.
     for noise in ("Loading weights", "it/s]", "WARNING", "Traceback"):
         assert noise not in out.stderr and noise not in out.stdout

@@ -66,9 +66,14 @@ def test_answers_to_other_questions_never_pass_and_almost_all_score_at_most_20(g
             if o.round != q.round and float(vecs[i] @ vecs[j]) < 0.2
         ]
         items.append((q.rubric(), questions[others[i % len(others)]].model_answer))
-    scores = [g.overall for g in grader.grade_many(items)]
+    grades = grader.grade_many(items)
+    scores = [g.overall for g in grades]
     assert max(scores) < PASS_MARK
     assert sum(s <= 20 for s in scores) >= 0.95 * len(scores)
+    off_topic = [g for g in grades if "off-topic" in g.flags]
+    assert off_topic, "the detector fires on some of them"
+    for g in off_topic:  # an answer to another question is credited with none of this one's
+        assert g.overall == 0 and not any(kp.covered or kp.evidence for kp in g.key_points)
 
 
 def test_grade_has_criteria_evidence_key_points_and_a_verdict(grader, bank):

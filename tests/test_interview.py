@@ -71,7 +71,8 @@ def test_commands_hint_repeat_skip_end(store):
     iv = new_interview(round="L1", questions=3, store=store, seed=5, follow_ups=0)
     first = iv.start()
     q1 = bank[first.turn.question_id]
-    assert iv.command("repeat").text == q1.text
+    repeated = iv.command("repeat").text  # headed as it was asked
+    assert repeated.startswith("Question 1 of 3 (L1, ") and repeated.endswith(f": {q1.text}")
     hint = iv.command("hint")
     assert hint.kind == "hint" and str(HINT_PENALTY) in hint.text
     graded = iv.answer(q1.model_answer)
@@ -147,25 +148,41 @@ def test_resume_in_process_asks_the_pending_question_again(store):
         resume(store, iv.info.id, user_id="someone-else")
 
 
-def test_time_away_does_not_count_on_a_resumed_question(store):
-    """A candidate who left a timed question for two hours, 30 s after it was asked, comes back
-    to it with those 30 s spent, not two hours."""
+def _away(store, session_id: str, last_activity: float, asked: float) -> None:
+    """Rewrite the stored clock: the open question asked, and the session last touched, so many
+    seconds ago."""
     import time
 
     from sqlalchemy import text
 
+    with store.engine.begin() as db:
+        db.execute(text("UPDATE sessions SET updated_at = :t WHERE id = :s"),
+                   {"t": time.time() - last_activity, "s": session_id})  # fmt: skip
+        db.execute(text("UPDATE turns SET asked_at = :t WHERE session_id = :s"),
+                   {"t": time.time() - asked, "s": session_id})  # fmt: skip
+
+
+def test_leaving_does_not_stop_a_timed_question_but_hours_away_count_as_its_budget(store):
+    """A reload gives no time back; a candidate who left for two hours, 30 s into a question,
+    comes back over time by 30 s (the budget counted once), not by two hours."""
+    import time
+
+    from interviewer.policy import time_budget
+
     iv = new_interview(round="L1", questions=2, store=store, seed=4, real=True)
     iv.start()
-    with store.engine.begin() as db:  # the question was asked, and last touched, 2 h ago
-        db.execute(text("UPDATE sessions SET updated_at = :t"), {"t": time.time() - 7200})
-        db.execute(text("UPDATE turns SET asked_at = :t"), {"t": time.time() - 7230})
+    budget = time_budget(iv.bank[iv.current.question_id].group)
+    _away(store, iv.info.id, last_activity=20, asked=50)  # a reload 20 s after the last click
+    again, _ = resume(store, iv.info.id, user_id="local")
+    assert 50 <= time.time() - again.current.asked_at < 50 + 300
+    _away(store, iv.info.id, last_activity=7200, asked=7230)  # two hours away
     again, reply = resume(store, iv.info.id, user_id="local")
     assert reply.kind == "question"
     spent = time.time() - again.current.asked_at
-    assert 29 <= spent < 600
+    assert 30 + budget - 1 <= spent < 30 + budget + 300
     again.answer("An answer given after coming back.")
     _, turns = store.load_session(iv.info.id, user_id="local")
-    assert 29 <= turns[0].seconds < 600  # stored too
+    assert 30 + budget - 1 <= turns[0].seconds < 30 + budget + 300  # stored too
 
 
 def test_a_real_interview_opening_offers_no_hint(store):
@@ -183,3 +200,24 @@ def test_a_round_not_passed_never_reads_as_a_hire():
         signal = hire_signal([mean])
         assert (signal in ("lean hire", "hire", "strong hire")) == (mean >= PASS_MARK), mean
     assert hire_signal([75, 75, 75], red_flag_share=0.5) == "lean no hire"
+
+
+def test_an_open_follow_up_is_resumed_as_a_follow_up(store):
+    iv = new_interview(round="L2", questions=2, store=store, seed=3)
+    iv.start()
+    probe = iv.answer("I would use machine learning and monitor it.")
+    assert probe.kind == "follow_up"
+    _, reply = resume(store, iv.info.id, user_id="local")
+    assert reply.kind == "follow_up"
+    assert reply.text == f"Welcome back. Follow-up: {iv.current.follow_ups[-1].question}"
+
+
+def test_a_hint_penalty_never_claims_a_score_the_answer_did_not_earn(store):
+    """A weak answer graded 0 after a hint: 0, with no "20 before the penalty"."""
+    iv = new_interview(round="L1", questions=2, store=store, seed=5, follow_ups=0)
+    iv.start()
+    iv.command("hint")
+    reply = iv.answer("I would use machine learning.")
+    grade = iv.turns[0].grade
+    assert grade.overall == 0 and grade.hint_penalty == 0
+    assert "before the" not in reply.text

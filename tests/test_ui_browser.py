@@ -133,7 +133,7 @@ def test_interview_report_transcripts_progress_practice(page, shots):
         assert "Follow-up" in reply, reply
         reply = answer(page, "It also interacts with the learning rate and feature scaling.")
     feedback = next(t for t in reversed(bot_texts(page)) if t.startswith("Score:"))
-    assert "before the 10-point hint penalty" in feedback and "•" in feedback
+    assert "before the hint penalty" in feedback and "•" in feedback
     # the model answer waits behind a toggle
     toggle = page.locator("#interview-chat").get_by_text("Show model answer").last
     toggle.wait_for()
@@ -161,7 +161,10 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     report = page.locator("#report-panel")
     report.get_by_text("Top gaps").wait_for()
     assert "Round L1" in report.inner_text() and "skipped" in report.inner_text()
-    assert not page.get_by_role("button", name="Hint", exact=True).is_visible()  # it is over
+    for name in ("Hint", "Repeat", "Skip", "End"):  # it is over: no command is offered
+        assert not page.get_by_role("button", name=name, exact=True).is_visible(), name
+    line = page.locator("#score-line").inner_text().strip()
+    assert line.startswith("Interview over · overall ") and "Question" not in line
     page.wait_for_function("() => !document.querySelector('#question-timer').innerText.trim()")
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 

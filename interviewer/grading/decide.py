@@ -221,6 +221,9 @@ def decide(
         s = 0.0
         d.capped_by.append("off_topic")
         d.floor = "off-topic"
+        # An answer to another question states none of this one's points, whatever words it
+        # shares with them: nothing is ticked, quoted or offered as a strength.
+        d.covered, d.evidence = [False] * n, [""] * n
     if f["rf_evidence"] >= params["rf_cap_at"] and on["red_flag"]:
         s = min(s, CAP)
         d.capped_by.append("red_flag")

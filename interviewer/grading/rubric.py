@@ -154,15 +154,20 @@ def score_to_label(overall: float) -> int:
     return 1 + sum(overall >= cut for cut in LABEL_CUTS)
 
 
+def at_most(signal: str, cap: str) -> str:
+    """``signal``, or ``cap`` when ``signal`` is the more favourable of the two."""
+    order = [name for _, name in HIRE_SIGNALS]
+    return cap if signal in order and order.index(signal) < order.index(cap) else signal
+
+
 def hire_signal(overalls: list[int], red_flag_share: float = 0.0) -> str:
     """The session's hire signal from its answers' overall scores (see ``HIRE_SIGNALS``)."""
     if not overalls:
         return "strong no hire"
     mean = sum(overalls) / len(overalls)
     signal = next(name for cut, name in HIRE_SIGNALS if mean >= cut)
-    capped = next(cut for cut, name in HIRE_SIGNALS if name == "lean no hire")
-    if red_flag_share > 1 / 3 and mean >= capped:
-        return "lean no hire"
+    if red_flag_share > 1 / 3:
+        return at_most(signal, "lean no hire")
     return signal
 
 

@@ -286,6 +286,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.code,
         ui.code_out,
         ui.hint,
+        ui.repeat,
+        ui.skip,
+        ui.end,
         ui.dl_md,
         ui.dl_json,
         ui.dl_html,
@@ -346,6 +349,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.spoken: None,
             ui.voice_out: spoken_reply(reply, speak),
             ui.hint: gr.update(visible=not real and not iv.done),  # no hints after the end
+            # nor any other command: the next step is a new interview (or a resumed one)
+            ui.repeat: gr.update(visible=not iv.done),
+            ui.skip: gr.update(visible=not iv.done),
+            ui.end: gr.update(visible=not iv.done),
             ui.report: gr.update(
                 value=report_markdown(report) if report else "", visible=iv.done
             ),
