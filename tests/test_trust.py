@@ -94,6 +94,17 @@ def test_the_resume_label_counts_what_it_scores(store):
     assert f"1 of 3 answered · {score}/100" in label
 
 
+def test_an_unfinished_real_interview_is_listed_without_its_score(store):
+    from interviewer.ui.render import session_choices
+
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=3, store=store, seed=1, follow_ups=0, real=True)
+    iv.start()
+    iv.answer(bank[iv.current.question_id].model_answer)
+    [label] = [label for label, _ in session_choices(store.unfinished_sessions(user_id="local"))]
+    assert "L1 real interview · 1 of 3 answered" in label and "/100" not in label
+
+
 def test_weakest_topics_are_below_the_pass_mark_and_include_skipped_ones(store):
     iv = _answer_then_skip(store)
     progress = store.progress(user_id="local")
@@ -282,3 +293,16 @@ def test_the_signal_and_the_pass_read_the_same_rounded_score():
 
     report = build_report([make_turn(0, overall=60), make_turn(1, overall=59)], planned=2)
     assert report.overall == 60 and report.passed and report.signal == "lean hire"
+
+
+def test_a_model_answer_shows_its_code_as_code_and_its_prose_escaped():
+    from interviewer.ui.render import model_answer_msg
+
+    msg = model_answer_msg(
+        "Use a dict of last positions.\n\n```python\ndef f(s):\n    return len(set(s))\n```\n"
+        "It is O(n). <b>bold?</b>"
+    )
+    content = msg["content"]
+    assert "```python\ndef f(s):\n    return len(set(s))\n```" in content  # a code block
+    assert "Use a dict of last positions." in content
+    assert "<b>" not in content  # prose stays text, never HTML

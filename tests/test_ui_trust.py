@@ -79,6 +79,8 @@ def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
     assert not page.get_by_text("Mode", exact=True).is_visible()  # offline only: no choice
 
     page.locator("#real-interview input").check()
+    at_end = page.get_by_label("At the end", exact=True)  # a real interview's feedback
+    page.wait_for_function("el => el.checked && el.disabled", arg=at_end.element_handle())
     page.get_by_role("button", name="Start interview").click()
     wait_for_bot(page, 1, "Question 1 of 3")
     page.locator("#question-timer").get_by_text("Time left").wait_for()

@@ -581,6 +581,11 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         button.click(command(name), [ui.chat, ui.live, ui.speak], outputs,
                      concurrency_id="interview")  # fmt: skip
     ui.resume.click(resume, [ui.resume_pick], outputs, concurrency_id="interview")
+    # A real interview gives its feedback at the end: the Feedback choice says so while it is
+    # ticked (it was left on "After each answer", contradicting the box next to it).
+    ui.real.change(lambda real: gr.update(value="end", interactive=False) if real
+                   else gr.update(interactive=True), ui.real, ui.feedback,
+                   api_visibility="private", queue=False)  # fmt: skip
     ui.mode.change(notes, [ui.mode, guide_state], ui.notes)
     guide_state.change(notes, [ui.mode, guide_state], ui.notes)
     ui.tick.tick(None, [ui.timer_key], [ui.timer], js=TIMER_JS)

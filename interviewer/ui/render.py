@@ -12,7 +12,7 @@ import time
 from interviewer.bank import TOPICS
 from interviewer.engine import feedback_text, question_header
 from interviewer.grading.rubric import CRITERIA, Grade
-from interviewer.markup import md_code, md_escape, of, plural, text_md, when
+from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
 from interviewer.models import Turn
 from interviewer.policy import time_budget
 
@@ -53,9 +53,11 @@ def _with_text(reply, text: str):
 
 def model_answer_msg(model_answer: str) -> dict:
     """The model answer as a collapsed message the candidate opens when they want it."""
+    parts = split_fenced(model_answer)  # its code as code blocks, its prose escaped
+    content = "\n\n".join(md_code(part) if code else text_md(part) for code, part in parts)
     return {
         "role": "assistant",
-        "content": text_md(model_answer),
+        "content": content or text_md(model_answer),
         "metadata": {"title": "Show model answer", "status": "done"},
     }
 
@@ -251,12 +253,16 @@ def session_rows(sessions: list[dict]) -> list[list]:
 
 
 def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
-    """(label, id) of sessions for a dropdown."""
+    """(label, id) of sessions for a dropdown. An unfinished real interview shows no score
+    (its grades come at the end, as in the room) and says it is one."""
     out = []
     for s in sessions:
-        score = "" if s["score"] is None else f" · {s['score']:g}/100"
+        real = bool((s.get("settings") or {}).get("real"))
+        hidden = real and s.get("status") == "active"
+        score = "" if s["score"] is None or hidden else f" · {s['score']:g}/100"
         answered = of(s["questions"], s.get("planned"))
-        label = f"{when(s['created_at'])} · {s['round']} · {answered} answered{score}"
+        kind = f"{s['round']} real interview" if real else s["round"]
+        label = f"{when(s['created_at'])} · {kind} · {answered} answered{score}"
         out.append((f"{label} · {s['id']}", s["id"]))
     return out
 
