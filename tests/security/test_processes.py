@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from interviewer.llm.local import served_models
-from interviewer.processes import spawn
 from tests import ROOT
 from tests.services import free_port, pids_serving
 
@@ -88,7 +87,7 @@ def test_the_app_in_local_mode_never_leaves_its_model_server(tmp_path, built_kb,
     shutil.copytree(built_kb, data)
     local_port, app_port = free_port(), free_port()
     log = open(tmp_path / "app.log", "w")  # noqa: SIM115 - closed below
-    proc = spawn(  # dies with this test run too, should the run itself be killed
+    proc = subprocess.Popen(
         [sys.executable, "-c", MAIN, "app"],
         cwd=ROOT,
         env=_env(data, local_port, INTERVIEWER_PORT=str(app_port), INTERVIEWER_HOST="127.0.0.1"),
@@ -116,7 +115,7 @@ def test_the_app_in_local_mode_never_leaves_its_model_server(tmp_path, built_kb,
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 def test_a_local_mode_interview_never_leaves_its_model_server(tmp_path, sig):
     local_port = free_port()
-    proc = spawn(  # dies with this test run too, should the run itself be killed
+    proc = subprocess.Popen(
         [sys.executable, "-c", MAIN, "interview", "--questions", "1", "--no-coding"],
         cwd=ROOT,
         env=_env(tmp_path / "data", local_port),
