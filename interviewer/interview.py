@@ -541,7 +541,7 @@ class Interview:
         if settled is not None:
             settled.text = "Welcome back. " + settled.text
             return self, settled
-        self._stop_the_clock_while_away(turn)
+        self._count_a_long_absence_as_the_budget(turn)
         if turn.follow_ups and turn.follow_ups[-1].answer is None and turn.grade is not None:
             self.phase = "follow_up"
             return self, Reply(
@@ -555,7 +555,7 @@ class Interview:
             turn=turn,
         )
 
-    def _stop_the_clock_while_away(self, turn: Turn) -> None:
+    def _count_a_long_absence_as_the_budget(self, turn: Turn) -> None:
         """Leaving does not stop the open question's clock (a reload gives no time back), but a
         long absence counts only as the question's whole budget: it is over time either way,
         and its time should not read as hours."""

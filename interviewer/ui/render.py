@@ -57,7 +57,7 @@ def model_answer_msg(model_answer: str) -> dict:
     content = "\n\n".join(md_code(part) if code else text_md(part) for code, part in parts)
     return {
         "role": "assistant",
-        "content": content or text_md(model_answer),
+        "content": content,
         "metadata": {"title": "Show model answer", "status": "done"},
     }
 
