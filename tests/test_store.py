@@ -21,7 +21,7 @@ from interviewer.config import Settings
 from interviewer.errors import SessionNotFound, StoreError
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
 from interviewer.models import MAX_ANSWER_CHARS, FollowUpExchange, SessionInfo, Turn
-from interviewer.store import Store
+from interviewer.store import Store, tables
 from interviewer.store.tables import Base, alembic_config, database_url
 from tests.services import free_port, pg_server  # noqa: F401 - a fixture
 
@@ -531,6 +531,45 @@ def test_processes_opening_a_fresh_database_at_once_all_succeed(backend):
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
         assert (count(s, "users"), count(s, "sessions")) == (1, 4)
         assert len(s.list_sessions(user_id="new-user")) == 4
+
+
+def test_opening_a_new_file_while_another_process_migrates_it_waits_for_it(tmp_path, monkeypatch):
+    """A brand-new file stays in rollback mode until its first write; while another connection
+    holds its write lock (a replica migrating it), SQLite fails the switch to WAL at once, busy
+    timeout or not. The store waits for the lock instead, as it does for any other write."""
+    path = tmp_path / "fresh.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE migrating (x)")  # the write lock of a file in rollback mode
+    probe = sqlite3.connect(path, isolation_level=None)
+    probe.execute("PRAGMA busy_timeout=2000")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        probe.execute("PRAGMA journal_mode=WAL")  # what the store met: no waiting
+    probe.close()
+    released = threading.Event()
+
+    def release() -> None:
+        released.wait(30)
+        other.commit()
+        other.close()
+
+    releaser = threading.Thread(target=release)
+    releaser.start()
+    # The lock is released only after the store's first attempt has failed (tenacity's
+    # ``after`` hook), so the retry is what is tested, whatever the timing.
+    monkeypatch.setattr(
+        tables, "_switch_to_wal", tables._switch_to_wal.retry_with(after=lambda _: released.set())
+    )
+    try:
+        with Store(f"sqlite:///{path}") as s:
+            s.create_session(SessionInfo(round="L1", user_id="late"))
+            assert count(s, "sessions") == 1
+            with s.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert released.is_set()  # the first attempt did fail and was retried
+    finally:
+        released.set()
+        releaser.join(30)
 
 
 def test_threads_starting_a_new_users_sessions_at_once_all_succeed(store):

@@ -7,6 +7,7 @@ Text, Float) so SQLite and PostgreSQL share it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 from interviewer.errors import ConfigError, StoreError
 
@@ -160,11 +162,32 @@ def make_engine(url_text: str) -> Engine:
         # WAL lets readers (a second CLI, the app) see committed turns while a writer works;
         # foreign_keys is off by default in SQLite and the cascades rely on it.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
+
+
+def _locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+@retry(
+    retry=retry_if_exception(_locked),
+    stop=stop_after_delay(SQLITE_BUSY_TIMEOUT_MS / 1000),
+    wait=wait_random(0.01, 0.1),
+    reraise=True,
+)
+def _switch_to_wal(cursor) -> None:
+    """``PRAGMA journal_mode=WAL``, retried for as long as the busy timeout.
+
+    SQLite fails this at once, without calling the busy handler, while another connection
+    holds the write lock of a file still in rollback mode: a brand-new file stays in rollback
+    mode until its first write, so a replica opening it while another migrates it (under
+    ``BEGIN IMMEDIATE``) got "database is locked" (one of four processes, now and then).
+    """
+    cursor.execute("PRAGMA journal_mode=WAL")
 
 
 # Any fixed 64-bit number works; this one is crc32("interviewer.store.migrations").
