@@ -300,17 +300,24 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
                 page.wait_for_selector("#interview-chat")
                 wait_idle(page)
 
-            # ana starts, leaves (a reload is a new browser session), and resumes in one click.
+            # ana starts a real interview, leaves (a reload is a new browser session, its setup
+            # back to the defaults), and resumes in one click: the setup shows it is real again.
             login("ana", "pw-ana")
             assert "ana" in page.locator("#signed-in").inner_text()
+            real = page.locator("#real-interview input")
+            at_the_end = page.get_by_role("radio", name="At the end")
+            real.check()
             page.get_by_role("button", name="Start interview").click()
             question = wait_for_bot(page, 1, "Question 1 of 3").split("Question 1 of 3")[1]
             page.reload()
             page.wait_for_selector("#interview-chat")
             wait_idle(page)
+            assert not real.is_checked() and not at_the_end.is_checked()
             page.get_by_role("button", name="Resume", exact=True).click()
             resumed = wait_for_bot(page, 1, "Welcome back")
             assert question.split(":", 1)[1].strip()[:40] in resumed
+            wait_idle(page)
+            assert real.is_checked() and at_the_end.is_checked() and at_the_end.is_disabled()
             say(page, "End", contains="Interview finished")
             assert not page.get_by_role("button", name="Resume", exact=True).is_visible()
             open_tab(page, "Transcripts")

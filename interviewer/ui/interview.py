@@ -535,7 +535,11 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
         history = r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank, iv.planned)
         history += r.reply_messages(reply, iv.bank, iv.feedback_each)
-        return settled(Live(iv, user), history)
+        st = iv.info.settings
+        # The setup shows how the resumed session runs (a real interview stays one on screen).
+        setup = {ui.round: info.round, ui.questions: st.questions, ui.feedback: st.feedback,
+                 ui.real: st.real, ui.coding: st.coding}  # fmt: skip
+        return settled(Live(iv, user), history) | setup
 
     def notes(mode, guide):
         return mode_note(ctx) + "  \n" + guide_note(guide, mode)
@@ -580,7 +584,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ):
         button.click(command(name), [ui.chat, ui.live, ui.speak], outputs,
                      concurrency_id="interview")  # fmt: skip
-    ui.resume.click(resume, [ui.resume_pick], outputs, concurrency_id="interview")
+    setup = [ui.round, ui.questions, ui.feedback, ui.real, ui.coding]
+    ui.resume.click(resume, [ui.resume_pick], outputs + setup, concurrency_id="interview")
     # A real interview gives its feedback at the end: the Feedback choice says so while it is
     # ticked (it was left on "After each answer", contradicting the box next to it).
     ui.real.change(lambda real: gr.update(value="end", interactive=False) if real
