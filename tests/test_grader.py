@@ -393,3 +393,40 @@ def test_a_short_sentence_is_evidence_for_one_key_point_only(grader, bank, monke
     # Without the rule the same answers overload short sentences (the test has teeth).
     monkeypatch.setattr(decide, "_one_point_per_clause", lambda *a: None)
     assert overloaded(OfflineGrader(vector_cache=grader.vector_cache).grade_many(items)) > 0
+
+
+def test_a_sentence_that_states_one_point_does_not_tick_the_points_next_to_it(grader, bank):
+    # Seen in the app: a two-point answer to a system-design question ticked 3-4 of 7 points
+    # ("Run the server as a Deployment with several replicas" also ticked the GPU point). The
+    # key-point model reads the evidence sentence's margin: how much closer it is to this point
+    # than to the question's other points. Answers here state two key points of each dev
+    # question, one sentence each (the points' own opening clauses).
+    from interviewer.evaluation.calibrate import paraphrase_pairs
+    from interviewer.evaluation.datasets import load_authored
+    from interviewer.grading import fit
+
+    qids = sorted({r["question_id"] for r in load_authored("dev", bank)})
+    cases = []
+    for qid in qids:
+        points = bank[qid].rubric().key_points
+        for i in range(0, len(points) - 1, 2):
+            said = (i, i + 1)
+            text = ". ".join(points[k].point.split(",")[0].rstrip(".") for k in said) + "."
+            cases.append((bank[qid], text, said))
+    pairs = [p for ps in paraphrase_pairs(grader, qids, bank).values() for p in ps]
+
+    def ticks(point_model) -> tuple[int, int]:
+        params = {**grader.params, "points": point_model}
+        g = OfflineGrader(params=params, vector_cache=grader.vector_cache)
+        unstated = missed = 0
+        for q, text, said in cases:
+            covered = [kp.covered for kp in g.grade(q, text).key_points]
+            missed += sum(not covered[k] for k in said)
+            unstated += sum(covered) - sum(covered[k] for k in said)
+        return unstated, missed
+
+    with_margin = ticks(fit.fit_point_model(pairs))
+    without = ticks(fit.fit_point_model(pairs, ("sem", "tok", "lex")))
+    assert with_margin[0] * 3 <= without[0], (with_margin, without)  # unstated points ticked
+    assert with_margin[1] <= without[1], (with_margin, without)  # stated points missed
+    assert with_margin[0] <= len(cases) // 10, (with_margin, len(cases))

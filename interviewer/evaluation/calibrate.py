@@ -179,12 +179,41 @@ def cross_validate(data: dict, params: dict) -> dict:
             it = dev[i]
             decisions[i] = dc.decide(it["rd"], it["rv"], it["analysis"], p)
             pd_[i] = decisions[i].score
+    out["key_points_loqo"] = point_model_cv(data["pairs"])
     out["authored_dev_loqo"] = {
         "grader": score_metrics(yd, pd_),
         "rf_cap_at_selected_in_folds": caps,
         "by_style": by_style(dev, pd_),
         "criteria": criteria_agreement(dev, [d.criteria for d in decisions]),
     }
+    return out
+
+
+def point_model_cv(pairs: dict[str, list], folds: int = 5) -> dict:
+    """The key-point model on held-out questions' paraphrase pairs (each paraphrase states its
+    own point and no other), with its signals and without the margin: AUC, and precision and
+    recall of "covered" at the model's neutral point."""
+    from sklearn.metrics import roc_auc_score
+
+    qids = sorted(pairs)
+    out = {}
+    for name, signals in (("model", dc.POINT_SIGNALS),
+                          ("without_margin", tuple(k for k in dc.POINT_SIGNALS if k != "margin"))):  # fmt: skip
+        p, y = [], []
+        for tr, te in fit.group_folds(qids, folds):
+            m = fit.fit_point_model([x for i in tr for x in pairs[qids[i]]], signals)
+            held = [x for i in te for x in pairs[qids[i]]]
+            p += list(dc.point_coverage({k: [s[k] for s, _ in held] for k in signals}, m))
+            y += [lab for _, lab in held]
+        p, y = np.array(p), np.array(y)
+        said = p >= dc.COVERED_P
+        out[name] = {
+            "auc": round(float(roc_auc_score(y, p)), 4),
+            "precision": round(float(y[said].mean()), 4),
+            "recall": round(float(said[y == 1].mean()), 4),
+            "pairs": len(y),
+            "positives": int(y.sum()),
+        }
     return out
 
 
@@ -263,6 +292,13 @@ def cv_markdown(cv: dict) -> str:
     for st, v in d["by_style"].items():
         lines.append(f"| {st} | {v['n']} | {v['label_mean']} | {v['mean']} | {v['max']} | "
                      f"{v['share_le_0.20']:.0%} |")  # fmt: skip
+    k = cv["key_points_loqo"]
+    lines += ["", "Key-point model, 5 folds by question over the dev questions' paraphrase pairs "
+              f"({k['model']['pairs']} pairs, {k['model']['positives']} stating their point):", "",
+              "| key-point model | AUC | precision | recall |", "|---|---|---|---|"]  # fmt: skip
+    for name, v in (("sem, tok, lex, margin (used)", k["model"]),
+                    ("without the margin", k["without_margin"])):  # fmt: skip
+        lines.append(f"| {name} | {v['auc']} | {v['precision']} | {v['recall']} |")
     lines += ["", "| criterion (dev) | QWK | exact | MAE | labelled apart | exact there |",
               "|---|---|---|---|---|---|"]  # fmt: skip
     for c, v in d["criteria"].items():

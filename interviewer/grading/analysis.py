@@ -248,7 +248,7 @@ def rubric_vectors(rd: RubricData, E: Encodings) -> RubricVectors:
 def baseline(rd: RubricData, rv: RubricVectors, E: Encodings) -> dict:
     """What the question itself earns when graded as the answer (every signal is lifted by it)."""
     q = list(rd.question_sentences)
-    sem, tok, lex, _ = point_signals(rd, rv, q, E)
+    sem, tok, lex, _, _ = point_signals(rd, rv, q, E)
     return {"sem": sem, "tok": tok, "lex": lex, **whole_signals(rd, rv, q, E)}
 
 
@@ -259,7 +259,9 @@ def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Enco
     """Per key point: the best sentence similarity over its texts, the best token recall
     (BERTScore-style: the rarity-weighted mean over a text's content tokens of their best cosine
     with any content token of the answer), the best lexical recall (rarity-weighted, the
-    question's own words left out), and the index of the best-matching sentence."""
+    question's own words left out), the index of the best-matching sentence, and that
+    sentence's margin: its similarity to this point less its best similarity to another point
+    (a sentence that states another point only resembles this one by sharing the topic)."""
     pi = rv.points
     S = np.stack([E[s].vec for s in content])
     A_tok, _ = _stack_tokens([E[s] for s in content])
@@ -274,16 +276,19 @@ def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Enco
         den = np.add.reduceat(pi.tok_w, idx)
         recall[has] = num / den
     ans_stems = tu.content_stems(" ".join(content))
-    sem, tok, lex, best = [], [], [], []
-    for cols, targets in zip(pi.cols, pi.targets, strict=True):
-        sims = sims_all[:, cols]
-        i, j = np.unravel_index(int(sims.argmax()), sims.shape)
-        sem.append(float(sims[i, j]))
-        best.append(int(i))
+    # per sentence and point: the sentence's best similarity to any of the point's texts
+    P = np.stack([sims_all[:, cols].max(axis=1) for cols in pi.cols], axis=1)
+    sem, tok, lex, best, margin = [], [], [], [], []
+    for k, (cols, targets) in enumerate(zip(pi.cols, pi.targets, strict=True)):
+        i = int(P[:, k].argmax())
+        sem.append(float(P[i, k]))
+        best.append(i)
+        others = np.delete(P[i], k)
+        margin.append(float(P[i, k] - others.max()) if len(others) else 0.0)
         tok.append(float(recall[cols].max()))
         lx = [r for r in (tu.weighted_recall(t, ans_stems) for t in targets) if not math.isnan(r)]
         lex.append(max(lx) if lx else 0.0)
-    return np.array(sem), np.array(tok), np.array(lex), best
+    return np.array(sem), np.array(tok), np.array(lex), best, np.array(margin)
 
 
 def whole_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Encodings) -> dict:
@@ -349,8 +354,9 @@ def analyse(
     if fl:
         return Analysis(content, injected, fl)
     base = rv.baseline
-    sem, tok, lex, best = point_signals(rd, rv, content, E)
-    sig = {"sem": sem - base["sem"], "tok": tok - base["tok"], "lex": lex, "best": best}
+    sem, tok, lex, best, margin = point_signals(rd, rv, content, E)
+    sig = {"sem": sem - base["sem"], "tok": tok - base["tok"], "lex": lex, "best": best,
+           "margin": margin}  # fmt: skip
     w = rd.weights
     k = rd.need or len(rd.points)
     f: dict[str, float] = {}
@@ -419,9 +425,9 @@ def paraphrase_pairs(rd: RubricData, E: Encodings) -> list[tuple[dict, int]]:
             mod = replace(rd, points=tuple(pts))
             mv = replace(rv, points=point_index(mod, mod.points, E))
             q = list(mod.question_sentences)
-            b_sem, b_tok, _, _ = point_signals(mod, mv, q, E)
-            sem, tok, lex, _ = point_signals(mod, mv, [t], E)
-            sig = {"sem": sem - b_sem, "tok": tok - b_tok, "lex": lex}
+            b_sem, b_tok, _, _, _ = point_signals(mod, mv, q, E)
+            sem, tok, lex, _, margin = point_signals(mod, mv, [t], E)
+            sig = {"sem": sem - b_sem, "tok": tok - b_tok, "lex": lex, "margin": margin}
             for j in range(len(pts)):
                 out.append(({k: float(v[j]) for k, v in sig.items()}, int(j == i)))
     return out

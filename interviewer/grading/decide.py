@@ -48,6 +48,9 @@ FEATURES_REFERENCE = FEATURES_COMMON + (
 )
 FEATURES_BANK = FEATURES_COMMON + ("rf_evidence", "keyword_list")
 FEATURES_EXEMPLAR = ("ref_score", "knn", "ex_mean", "soft")
+# The key-point model's signals (analysis.point_signals): beyond the question's own similarity,
+# sentence and token level; lexical recall; the best sentence's margin over the other points.
+POINT_SIGNALS = ("sem", "tok", "lex", "margin")
 
 # Prior: the labelling guide makes a wrong central claim, a keyword list or restating a 1-2 of 5;
 # the product's bar for them is at most 20 overall.
@@ -90,10 +93,10 @@ def head_score(features: dict, head: dict) -> float:
 
 
 def point_coverage(signals: dict, model: dict) -> np.ndarray:
-    """P(the key point is stated): a logistic model of the three point signals, fitted on the
-    bank's paraphrases (a paraphrase states its own point and no other)."""
+    """P(the key point is stated): a logistic model of the point signals, fitted on the bank's
+    paraphrases (a paraphrase states its own point and no other)."""
     z = model["intercept"] + sum(
-        model["coef"][k] * np.asarray(signals[k], float) for k in ("sem", "tok", "lex")
+        c * np.asarray(signals[k], float) for k, c in model["coef"].items()
     )
     return 1.0 / (1.0 + np.exp(-z))
 

@@ -76,15 +76,16 @@ def fit_head(rows: list[dict], features: tuple[str, ...], alpha: float) -> dict:
     }
 
 
-def fit_point_model(pairs: list[tuple[dict, int]]) -> dict:
-    """The key-point model: logistic regression of (sem, tok, lex) on paraphrase pairs."""
+def fit_point_model(pairs: list[tuple[dict, int]], signals: tuple[str, ...] = None) -> dict:
+    """The key-point model: logistic regression of the point signals on paraphrase pairs."""
     from sklearn.linear_model import LogisticRegression
 
-    X = np.array([[s["sem"], s["tok"], s["lex"]] for s, _ in pairs])
+    signals = signals or dc.POINT_SIGNALS
+    X = np.array([[s[k] for k in signals] for s, _ in pairs])
     y = np.array([lab for _, lab in pairs])
     m = LogisticRegression(C=1.0, class_weight="balanced").fit(X, y)
     return {
-        "coef": dict(zip(("sem", "tok", "lex"), map(float, m.coef_[0]), strict=True)),
+        "coef": dict(zip(signals, map(float, m.coef_[0]), strict=True)),
         "intercept": float(m.intercept_[0]),
         "pairs": len(pairs),
         "positives": int(y.sum()),
