@@ -200,6 +200,23 @@ def test_graded_exemplars_are_used_from_five_on(grader):
                      examples=[{"answer": "x", "score": 3}])  # fmt: skip
 
 
+def test_the_questions_own_line_through_its_exemplars():
+    # A strict grader of one question: human = 1.25 x reference-path score - 0.25.
+    import numpy as np
+
+    from interviewer.grading.decide import exemplar_features, local_line
+
+    refs, human = np.array([0.2, 0.4, 0.6, 0.8]), np.array([0.0, 0.25, 0.5, 0.75])
+    assert local_line(0.7, refs, human) == pytest.approx(0.625)
+    assert (local_line(0.1, refs, human), local_line(1.2, refs, human)) == (0.0, 1.0)  # 0-1
+    assert local_line(0.9, np.full(4, 0.5), human) == pytest.approx(human.mean())  # no slope
+    # A floored exemplar (NaN reference score) counts in the level, not on the line.
+    vecs = np.eye(5, 384)
+    f = exemplar_features(vecs[0], vecs, np.append(human, 0.0), 0.7, np.append(refs, np.nan))
+    assert f["local"] == pytest.approx(0.625) and f["ex_mean"] == pytest.approx(0.3)
+    assert f["ref_score"] == 0.7
+
+
 def test_grading_is_deterministic(bank):
     q = bank["l2-detect-data-drift"]
     answer = "Compare feature distributions with PSI and alert when they shift."

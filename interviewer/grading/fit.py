@@ -180,8 +180,8 @@ def exemplar_rows(items, ref_scores, fold, allowed) -> list[dict | None]:
             continue
         V = np.stack([items[j]["analysis"].doc_vec for j in ex])
         s = np.array([items[j]["score"] for j in ex], float)
-        f = dc.exemplar_features(it["analysis"].doc_vec, V, s)
-        f["ref_score"] = float(ref_scores[i])
+        refs = np.array([ref_scores[j] for j in ex], float)
+        f = dc.exemplar_features(it["analysis"].doc_vec, V, s, float(ref_scores[i]), refs)
         rows.append({"features": f, "score": it["score"]})
     return rows
 

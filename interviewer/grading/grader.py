@@ -204,29 +204,45 @@ class OfflineGrader:
             if not an.floor_reason(content, injected):
                 for t, tok in an.answer_texts(content, with_clauses or bool(rd.red_flags)).items():
                     want[t] = want.get(t, False) or tok
-            ex_content = []
+            ex_answers = []
             if len(ex) >= MIN_EXAMPLES:
-                ex_content = [an.prepare_answer(a)[0] for a, _ in ex]
-                for s in (s for c in ex_content for s in c):
-                    want.setdefault(s, False)
-            prepared.append((rubric, rd, content, injected, ex, ex_content))
+                # Exemplars are analysed like answers: their reference-path scores place the
+                # question's own line (decide.local_line).
+                ex_answers = [an.prepare_answer(a) for a, _ in ex]
+                for c, inj in ex_answers:
+                    if an.floor_reason(c, inj):  # its vector only
+                        texts = dict.fromkeys(c, False)
+                    else:
+                        texts = an.answer_texts(c, with_clauses or bool(rd.red_flags))
+                    for t, tok in texts.items():
+                        want[t] = want.get(t, False) or tok
+            prepared.append((rubric, rd, content, injected, ex, ex_answers))
         for t, tok in lasting.items():
             want[t] = want.get(t, False) or tok
         E = self._encode(want, lasting)
         out = []
+        examples_of: dict = {}  # one analysis of a question's exemplars per call
         with small_blas():
             for item in prepared:
-                out.append(self._analyse_one(item, E, with_clauses))
+                out.append(self._analyse_one(item, E, with_clauses, examples_of))
         return out
 
-    def _analyse_one(self, item: tuple, E: dict, with_clauses: bool) -> tuple:
-        rubric, rd, content, injected, ex, ex_content = item
+    def _analyse_one(self, item: tuple, E: dict, with_clauses: bool, examples_of: dict) -> tuple:
+        rubric, rd, content, injected, ex, ex_answers = item
         rv = self._vectors(rubric, E)
-        a = an.analyse(rd, rv, content, injected, E, with_clauses or bool(rd.red_flags))
+        clauses = with_clauses or bool(rd.red_flags)
+        a = an.analyse(rd, rv, content, injected, E, clauses)
         examples = None
-        if ex_content:
-            examples = {"vecs": np.stack([an.answer_vector(c, E) for c in ex_content]),
-                        "scores": np.array([s for _, s in ex], float)}  # fmt: skip
+        if ex_answers:
+            key = (_rubric_key(rubric), tuple(ex))
+            if key not in examples_of:
+                analysed = [an.analyse(rd, rv, c, inj, E, clauses) for c, inj in ex_answers]
+                examples_of[key] = {
+                    "vecs": np.stack([an.answer_vector(c, E) for c, _ in ex_answers]),
+                    "scores": np.array([s for _, s in ex], float),
+                    "features": [None if x.floor else x.features for x in analysed],
+                }
+            examples = examples_of[key]
         return rubric, rd, rv, a, examples
 
     def _grade(self, rubric: Rubric, rd, rv, a: an.Analysis, examples) -> Grade:
