@@ -90,6 +90,14 @@ def test_grade_has_criteria_evidence_key_points_and_a_verdict(grader, bank):
     assert covered and all(kp.evidence and kp.evidence[:20] in answer for kp in covered)
     assert g.missed  # the trade-offs and examples are not in this answer
     assert all(e in answer for e in g.criteria["depth"].evidence)
+    # The rationale names what the criterion mostly follows (seen: "1 of 1 engineering key
+    # points covered" next to a 1/5 read as a contradiction).
+    depth_points = [kp for kp in q.rubric().key_points if kp.criterion == "depth"]
+    said = sum(kp.covered for kp in g.key_points if kp.id in {p.id for p in depth_points})
+    assert g.criteria["depth"].rationale == (
+        f"{said} of {len(depth_points)} depth key points covered; "
+        f"mostly follows the whole answer ({g.overall}/100)"
+    )
     d = g.to_dict()
     assert d["verdict"] == g.verdict and d["score"] == g.overall / 100
     # The feedback names the most important point it missed, in one sentence.

@@ -308,15 +308,19 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
         why = rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor
         return {c: CriterionScore(score=1, rationale=why) for c in CRITERIA}
     out = {}
+    # The fitted maps lean mostly on the whole answer's score, so the rationale says so:
+    # "1 of 1 engineering key points covered" next to a 1/5 read as a contradiction.
+    whole = f"mostly follows the whole answer ({round(100 * d.score)}/100)"
     for crit in ("depth", "problem_solving", "engineering"):
         mine = [r for p, r in zip(rd.points, kps, strict=True) if p.criterion == crit]
         covered_n = sum(1 for r in mine if r.covered)
         out[crit] = CriterionScore(
             score=d.criteria[crit],
             evidence=[r.evidence for r in mine if r.evidence][:3],
-            rationale=f"{covered_n} of {len(mine)} {crit.replace('_', ' ')} key points covered"
+            rationale=f"{covered_n} of {len(mine)} {crit.replace('_', ' ')} key points "
+            f"covered; {whole}"
             if mine
-            else "follows the overall score",
+            else whole,
         )
     notes = []
     if d.keyword_list:
