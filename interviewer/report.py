@@ -109,7 +109,7 @@ def build_report(
     # the signal reads the same rounded score the pass mark is checked on.
     passed = complete and bool(scores) and overall >= PASS_MARK
     passed = passed and all(r["passed"] for r in rounds.values())
-    signal = hire_signal([overall], _red_flag_share(graded)) if complete else INCOMPLETE
+    signal = hire_signal(overall, _red_flag_share(graded)) if complete else INCOMPLETE
     if complete and not passed:
         signal = at_most(signal, "lean no hire")
     return Report(

@@ -197,9 +197,10 @@ def test_a_round_not_passed_never_reads_as_a_hire():
     from interviewer.grading.rubric import PASS_MARK, hire_signal
 
     for mean in range(101):
-        signal = hire_signal([mean])
+        signal = hire_signal(mean)
         assert (signal in ("lean hire", "hire", "strong hire")) == (mean >= PASS_MARK), mean
-    assert hire_signal([75, 75, 75], red_flag_share=0.5) == "lean no hire"
+    assert hire_signal(75, red_flag_share=0.5) == "lean no hire"
+    assert hire_signal(None) == "strong no hire"
 
 
 def test_an_open_follow_up_is_resumed_as_a_follow_up(store):

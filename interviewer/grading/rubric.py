@@ -160,12 +160,12 @@ def at_most(signal: str, cap: str) -> str:
     return cap if signal in order and order.index(signal) < order.index(cap) else signal
 
 
-def hire_signal(overalls: list[int], red_flag_share: float = 0.0) -> str:
-    """The session's hire signal from its answers' overall scores (see ``HIRE_SIGNALS``)."""
-    if not overalls:
+def hire_signal(overall: float | None, red_flag_share: float = 0.0) -> str:
+    """The session's hire signal from its overall score (0-100, rounded as the report shows
+    it; see ``HIRE_SIGNALS``). None (nothing graded): strong no hire."""
+    if overall is None:
         return "strong no hire"
-    mean = sum(overalls) / len(overalls)
-    signal = next(name for cut, name in HIRE_SIGNALS if mean >= cut)
+    signal = next(name for cut, name in HIRE_SIGNALS if overall >= cut)
     if red_flag_share > 1 / 3:
         return at_most(signal, "lean no hire")
     return signal
