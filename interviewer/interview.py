@@ -18,6 +18,7 @@ from interviewer.coding.grade import CodeResult
 from interviewer.coding.harness import HarnessResult
 from interviewer.engine import Engine, QuestionRequest, code_grade, question_header, unparsable
 from interviewer.errors import InterviewError
+from interviewer.grading.feedback import without_gap
 from interviewer.grading.rubric import PASS_MARK, Grade
 from interviewer.markup import FENCE
 from interviewer.models import (
@@ -70,6 +71,25 @@ class Reply:
     graded_turn: Turn | None = None  # the turn this reply closed, if it closed one
     feedback: str = ""  # the feedback on that turn, which ``text`` starts with
 
+
+
+def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
+    """A question's grade once its follow-up is answered (``after`` grades the answer and the
+    follow-up together): it can only rise. The higher of the two grades, and every key point
+    either covered stays covered, with its evidence."""
+    if before is None:
+        return after
+    base, other = (after, before) if after.overall >= before.overall else (before, after)
+    theirs = {kp.id: kp for kp in other.key_points if kp.covered}
+    if not any(kp.id in theirs and not kp.covered for kp in base.key_points):
+        return base
+    points, text = [], base.feedback
+    for kp in base.key_points:
+        if kp.id in theirs and not kp.covered:
+            kp = theirs[kp.id]
+            text = without_gap(text, kp.point)  # no longer the gap to fill
+        points.append(kp)
+    return base.model_copy(update={"key_points": points, "feedback": text})
 
 class Interview:
     """One mock interview session for round L1, L2 or a full loop (L2 only after passing L1)."""
@@ -261,9 +281,7 @@ class Interview:
             turn.follow_ups[-1].answer = text
             turn.answered_at = now
             self._save(turn)  # committed before grading: a crash while grading loses nothing
-            merged = self._judge(turn, _said(turn))
-            if turn.grade is None or merged.overall >= turn.grade.overall:
-                turn.grade = merged
+            turn.grade = merge_follow_up(turn.grade, self._judge(turn, _said(turn)))
             return self._close_turn(turn, on_token)
 
         turn.answer = text
@@ -572,9 +590,7 @@ class Interview:
         if turn.follow_ups and turn.follow_ups[-1].answer is not None:
             # The follow-up answer was committed; the merged grade and the close never were.
             self.phase = "follow_up"
-            merged = self._judge(turn, _said(turn))
-            if turn.grade is None or merged.overall >= turn.grade.overall:
-                turn.grade = merged
+            turn.grade = merge_follow_up(turn.grade, self._judge(turn, _said(turn)))
             return self._close_turn(turn, None)
         if turn.grade is not None:
             if turn.follow_ups:  # a probe is open: the candidate answers it

@@ -222,3 +222,31 @@ def test_a_hint_penalty_never_claims_a_score_the_answer_did_not_earn(store):
     grade = iv.turns[0].grade
     assert grade.overall == 0 and grade.hint_penalty == 0
     assert "before the" not in reply.text
+
+
+def test_a_follow_up_answer_never_uncovers_a_point_or_lowers_the_grade():
+    # Seen in the app: "O(n) time and O(n) extra space" was ticked after the first answer and
+    # reported missing (and as the top gap) once the follow-up answer was merged in.
+    from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult
+    from interviewer.interview import merge_follow_up
+
+    def grade(overall, covered, feedback):
+        points = [KeyPointResult(id=k, point=f"The {k} point.", weight=1, coverage=0.9 if c else 0.1,
+                                 covered=c, evidence=f"said {k}" if c else "")
+                  for k, c in zip("ab", covered, strict=True)]  # fmt: skip
+        crit = {c: CriterionScore(score=3) for c in ("depth", "problem_solving", "engineering",
+                                                     "communication")}  # fmt: skip
+        return Grade(question_id="q", overall=overall, criteria=crit, key_points=points,
+                     feedback=feedback)  # fmt: skip
+
+    before = grade(50, (True, False), "Partly correct. Most important gap: \u201cThe b point\u201d.")
+    after = grade(60, (False, True), "Partly correct. Most important gap: \u201cThe a point\u201d.")
+    merged = merge_follow_up(before, after)
+    assert merged.overall == 60 and [kp.covered for kp in merged.key_points] == [True, True]
+    assert merged.key_points[0].evidence == "said a"  # the first answer's own sentence
+    assert merged.feedback == "Partly correct."  # a covered point is nobody's gap
+    lower = merge_follow_up(before, after.model_copy(update={"overall": 40}))
+    assert lower.overall == 50 and lower.missed == [] and lower.feedback == "Partly correct."
+    assert merge_follow_up(None, after) is after
+    same = merge_follow_up(before, before.model_copy(update={"overall": 45}))
+    assert same == before  # nothing newly covered: the higher grade as it is

@@ -259,9 +259,10 @@ def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Enco
     """Per key point: the best sentence similarity over its texts, the best token recall
     (BERTScore-style: the rarity-weighted mean over a text's content tokens of their best cosine
     with any content token of the answer), the best lexical recall (rarity-weighted, the
-    question's own words left out), the index of the best-matching sentence, and that
-    sentence's margin: its similarity to this point less its best similarity to another point
-    (a sentence that states another point only resembles this one by sharing the topic)."""
+    question's own words left out), the index of the best-matching sentence, and the margin:
+    the most any sentence's similarity to this point exceeds its best similarity to another
+    point (a sentence that states another point only resembles this one by sharing the topic).
+    Every signal is a best over sentences, so adding a sentence never lowers one."""
     pi = rv.points
     S = np.stack([E[s].vec for s in content])
     A_tok, _ = _stack_tokens([E[s] for s in content])
@@ -283,8 +284,9 @@ def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Enco
         i = int(P[:, k].argmax())
         sem.append(float(P[i, k]))
         best.append(i)
-        others = np.delete(P[i], k)
-        margin.append(float(P[i, k] - others.max()) if len(others) else 0.0)
+        others = np.delete(P, k, axis=1)
+        # the best margin over the sentences: a sentence added to an answer never lowers it
+        margin.append(float((P[:, k] - others.max(axis=1)).max()) if others.shape[1] else 0.0)
         tok.append(float(recall[cols].max()))
         lx = [r for r in (tu.weighted_recall(t, ans_stems) for t in targets) if not math.isnan(r)]
         lex.append(max(lx) if lx else 0.0)

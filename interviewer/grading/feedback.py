@@ -20,6 +20,17 @@ def _quote(s: str, n: int = 150) -> str:
     return "\u201c" + _short(s.strip().rstrip("."), n) + "\u201d"
 
 
+GAP_LEADS = ("To be complete, also say", "Most important gap:")
+
+
+def without_gap(text: str, point: str) -> str:
+    """``text`` without the sentence that names ``point`` as the gap to fill (a point found
+    covered after all, as a follow-up answer can show)."""
+    for lead in GAP_LEADS:
+        text = text.replace(f" {lead} {_quote(point)}.", "")
+    return text
+
+
 def most_important_missed(rd: RubricData, d: Decision) -> int | None:
     """The uncovered key point with the largest weight; ties go to a statement that is not a
     note to graders ("may be rounded"), with more content words (up to 6: a reference fragment
@@ -75,10 +86,8 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         parts.append("It mostly restates the question; add the substance"
                      + (f", starting with {target}." if target else "."))
     elif i is not None:
-        if d.score >= rb.VERDICT_CUTS[0][1]:
-            parts.append(f"To be complete, also say {target}.")
-        else:
-            parts.append(f"Most important gap: {target}.")
+        lead = GAP_LEADS[0] if d.score >= rb.VERDICT_CUTS[0][1] else GAP_LEADS[1]
+        parts.append(f"{lead} {target}.")
     elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags:
         parts.append("It touches every key point; make each one concrete: say why it holds, "
                      "the trade-off, and an example from your own work.")
