@@ -49,7 +49,10 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
     if summary.get("signal"):
         out.append(("Hire signal", str(summary["signal"])))
     if "passed" in summary:
-        out.append(("Result", "passed" if summary["passed"] else "not passed"))
+        # as the report says it: an interview ended early is incomplete, not failed
+        ended_early = summary.get("complete") is False
+        result = "passed" if summary["passed"] else "incomplete" if ended_early else "not passed"
+        out.append(("Result", result))
     return out
 
 

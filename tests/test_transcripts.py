@@ -63,6 +63,18 @@ def test_markdown_has_the_whole_graded_transcript():
     assert "skipped" in md
 
 
+def test_the_result_line_reads_as_the_report_does():
+    # Seen in the app: a real interview ended early read "Result: not passed" in its transcript
+    # while its report said incomplete (an early end is no verdict).
+    info, turns = graded_session()
+    for summary, result in (({"passed": True}, "passed"),
+                            ({"passed": False, "complete": True}, "not passed"),
+                            ({"passed": False, "complete": False}, "incomplete"),
+                            ({"passed": False}, "not passed")):  # fmt: skip
+        info.summary = {**SUMMARY, **summary}
+        assert f"**Result:** {result}\n" in to_markdown(info, turns) + "\n"
+
+
 def test_markdown_cannot_be_injected_by_an_answer():
     info, turns = graded_session()
     md = to_markdown(info, turns)
