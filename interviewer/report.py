@@ -208,7 +208,9 @@ def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
             said = f' ("{kp.evidence}")' if kp.evidence else ""
             strengths.append(f"{_topic(t)}: {lower_first(kp.point)}{said}")
         elif t.kind == "coding" and t.code_result and t.grade.overall >= 75:
-            strengths.append(f"{_topic(t)}: your code passed the hidden tests")
+            passed, total = t.code_result.get("passed", 0), t.code_result.get("total", 0)
+            which = f"all {total}" if passed == total else f"{passed} of {total}"
+            strengths.append(f"{_topic(t)}: your code passed {which} hidden tests")
     return strengths
 
 

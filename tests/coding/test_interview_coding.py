@@ -135,3 +135,19 @@ def test_ending_after_submitting_code_counts_it_answered_and_lists_its_failed_te
     assert coded.status == "answered" and coded.overall is not None
     assert not report.complete and "2 of 3" in report.note
     assert any(g.point.startswith("code that passes the hidden tests (failed: ") for g in report.gaps)
+
+
+def test_a_coding_strength_says_how_many_hidden_tests_passed():
+    # Seen in the app: "your code passed the hidden tests" among the strengths and "failed:
+    # empty_raises" among the gaps of the same answer (6 of 7 passed).
+    from interviewer.report import build_report
+    from tests.test_store import make_turn
+
+    def coding(passed: int) -> list:
+        t = make_turn(0, topic="python-coding", overall=85, kind="coding",
+                      code_result={"passed": passed, "total": 7, "verdict": "x"})  # fmt: skip
+        t.grade.key_points = []
+        return [t]
+
+    assert "Python coding: your code passed 6 of 7 hidden tests" in build_report(coding(6)).strengths
+    assert "Python coding: your code passed all 7 hidden tests" in build_report(coding(7)).strengths
