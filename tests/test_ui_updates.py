@@ -29,3 +29,20 @@ def test_unchanged_property_updates_are_not_sent_again():
     assert set(third) == {chat, report, voice} and third[report]["value"] == "done"
     # a new interview (a new Live) sends every property again
     assert set(changes_only(Live(interview=None, user="u"), turn(True))) == set(first)  # type: ignore[arg-type]
+
+
+def test_the_progress_caption_says_what_a_one_session_round_cannot_draw():
+    # Seen in the app: an L1 session at 65 and an L2 session at 49 gave an empty "Scores per
+    # round" plot (a line needs two points) and no word about it.
+    from interviewer.markup import when
+    from interviewer.ui.render import progress_caption
+
+    one_each = {"sessions": [{}, {}], "by_round": {"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 49]]}}
+    assert progress_caption(one_each) == (
+        f"A round's line starts with its second session; so far L1 65/100 ({when(1.7e9)}); "
+        f"L2 49/100 ({when(1.8e9)})."
+    )
+    first = {"sessions": [{}], "by_round": {"L1": [[1.7e9, 65.0]], "L2": []}}
+    assert progress_caption(first).endswith("The criterion lines start with your next session.")
+    lines = {"sessions": [{}, {}], "by_round": {"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": []}}
+    assert progress_caption(lines) == ""

@@ -133,9 +133,7 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
             ui.by_criterion: gr.LinePlot(value=crit, visible=has_data),
             ui.by_round: gr.LinePlot(value=rounds, visible=has_data),
             ui.caption: gr.Markdown(
-                "One session so far: the lines start with your next one (hover the plot for "
-                "the scores).",
-                visible=len(progress["sessions"]) == 1,
+                caption := r.progress_caption(progress), visible=has_data and bool(caption)
             ),
             ui.weakest: gr.Markdown(r.weakest_md(progress) if has_data else "", visible=has_data),
             ui.topic: gr.Radio(

@@ -290,6 +290,20 @@ def progress_frames(progress: dict):
     )
 
 
+def progress_caption(progress: dict) -> str:
+    """What the round plot cannot draw: a round with one session has no line yet (a line
+    needs two points), so its score is said in words ("" when every round has a line)."""
+    single = [(r, pts[0]) for r, pts in progress["by_round"].items()
+              if len([p for p in pts if p[1] is not None]) == 1]  # fmt: skip
+    if not single:
+        return ""
+    said = "; ".join(f"{r} {round(v):g}/100 ({when(ts)})" for r, (ts, v) in single)
+    out = f"A round's line starts with its second session; so far {said}."
+    if len(progress["sessions"]) == 1:
+        out += " The criterion lines start with your next session."
+    return out
+
+
 EMPTY_PROGRESS = (
     "### No graded answers yet\n"
     "Sit an interview in the **Interview** tab (or drill a topic in **Practice**, then sit a "
