@@ -42,8 +42,13 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path):
     assert report["round_fit"]["fit"] == 1.0
     assert report["injection"]["attacks"] >= 40
     assert report["injection"]["honest_discussion"]["min_change"] >= -0.25
+    k = report["key_points_own_words"]  # measured, not gated: eight answers are cases
+    assert (k["answers"], k["stated"]) == (8, 14)
+    for model in ("model", "without_margin"):
+        assert 0 <= k[model]["stated_missed"] <= k["stated"] and k[model]["unstated_ticked"] >= 0
     js, md = runner.write_reports(report, tmp_path)
     assert json.loads(js.read_text())["gates"] and "## SAF unseen answers" in md.read_text()
+    assert "## Key points in a candidate's own words" in md.read_text()
 
 
 def test_prompts_are_versioned_and_fail_loudly_on_missing_variables(tmp_path):

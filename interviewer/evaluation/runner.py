@@ -370,6 +370,32 @@ def honest_injection(grader, bank) -> dict:
     }
 
 
+def own_words_key_points(grader: OfflineGrader, bank: Bank) -> dict:
+    """The key-point model on answers in a candidate's own words (``keypoints-own-words.jsonl``,
+    never fitted on): unstated points ticked and stated ones missed, with the shipped model
+    and with one refitted without the margin signal (same paraphrase pairs)."""
+    from interviewer.evaluation.calibrate import paraphrase_pairs
+    from interviewer.grading import fit
+
+    rows = load_jsonl("keypoints-own-words.jsonl")
+    dev_q = sorted({r["question_id"] for r in load_authored("dev", bank)})
+    pairs = [p for ps in paraphrase_pairs(grader, dev_q, bank).values() for p in ps]
+    signals = tuple(k for k in grader.params["points"]["coef"] if k != "margin")
+    without = {**grader.params, "points": fit.fit_point_model(pairs, signals)}
+    out = {"answers": len(rows), "stated": sum(len(r["stated"]) for r in rows)}
+    for name, g in (("model", grader),
+                    ("without_margin", OfflineGrader(params=without,
+                                                     vector_cache=grader.vector_cache))):  # fmt: skip
+        grades = g.grade_many([(bank[r["question_id"]].rubric(), r["answer"]) for r in rows])
+        unstated = missed = 0
+        for r, gr in zip(rows, grades, strict=True):
+            covered = {kp.id for kp in gr.key_points if kp.covered}
+            unstated += len(covered - set(r["stated"]))
+            missed += len(set(r["stated"]) - covered)
+        out[name] = {"unstated_ticked": unstated, "stated_missed": missed}
+    return out
+
+
 def retrieval(settings: Settings, bank: Bank) -> dict:
     """Rank of each question's source section among search results."""
     from interviewer import knowledge
@@ -493,6 +519,7 @@ def run(
             "model_answers": model_answers(grader, bank),
         },
         "consistency": consistency(grader, bank, test),
+        "key_points_own_words": own_words_key_points(grader, bank),
         "retrieval": retrieval(settings, bank),
         "injection": injection(grader, bank, test + dev),
         "round_fit": round_fit(grader, bank),
@@ -693,6 +720,16 @@ def to_markdown(report: dict) -> str:
                   f"> {' '.join(ex['answer'].split())}", "",
                   f"- human ({ex['human_score']}): {' '.join(ex['human_feedback'].split())}",
                   f"- grader ({ex['score']}, {ex['verdict']}): {ex['feedback']}", ""]  # fmt: skip
+    k = report["key_points_own_words"]
+    lines += ["## Key points in a candidate's own words", "",
+              f"{k['answers']} answers from walk-throughs stating {k['stated']} key points "
+              "(`evals/data/keypoints-own-words.jsonl`, never fitted on):", "",
+              "| key-point model | unstated points ticked | stated points missed |",
+              "|---|---|---|",
+              f"| shipped (with the margin) | {k['model']['unstated_ticked']} | "
+              f"{k['model']['stated_missed']} |",
+              f"| refitted without the margin | {k['without_margin']['unstated_ticked']} | "
+              f"{k['without_margin']['stated_missed']} |", ""]  # fmt: skip
     c = report["consistency"]
     lines += ["## Consistency", "",
               f"Same answers graded twice (cold memory): max difference {c['max_abs_diff']} "
