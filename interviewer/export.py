@@ -56,11 +56,15 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
     return out
 
 
-def _answer_meta(turn: Turn) -> str:
-    parts = [turn.status]
+def _answer_meta(turn: Turn, ended: bool) -> str:
+    # a question still pending when the session ended was never answered: "not reached"
+    parts = ["not reached" if ended and turn.status == "pending" else turn.status]
     if turn.seconds is not None:
         parts.append(f"{num(turn.seconds)} s")
     return ", ".join(parts)
+
+
+CODE_ONLY = "(answered in code, below)"
 
 
 # -- Markdown ---------------------------------------------------------------------------------
@@ -160,11 +164,12 @@ def _h_code_result(result: dict | None) -> list[str]:
     return out
 
 
-def _md_turn(turn: Turn) -> list[str]:
+def _md_turn(turn: Turn, ended: bool) -> list[str]:
     head = f"## Q{turn.index + 1}. {md_escape(turn.topic)}"
     out = [head, "", f"*{turn.round} · difficulty {turn.difficulty}*", ""]
     out += ["**Question**", "", md_quote(turn.question), ""]
-    out += [f"**Answer** ({_answer_meta(turn)})", "", md_rich(turn.answer), ""]
+    said = f"*{CODE_ONLY}*" if not turn.answer and turn.code else md_rich(turn.answer)
+    out += [f"**Answer** ({_answer_meta(turn, ended)})", "", said, ""]
     if turn.delivery and turn.delivery.get("summary"):
         out += ["**Delivery** (spoken)", "", md_quote(turn.delivery["summary"]), ""]
     if turn.code is not None:
@@ -202,7 +207,7 @@ def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
     ]
     out += _md_summary(info)
     for turn in turns:
-        out += _md_turn(turn)
+        out += _md_turn(turn, info.status == "finished")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -304,15 +309,17 @@ def _h_grade(grade: Grade) -> list[str]:
     return out
 
 
-def _h_turn(turn: Turn) -> list[str]:
+def _h_turn(turn: Turn, ended: bool) -> list[str]:
     out = [
         "<section>",
         f"<h2>Q{turn.index + 1}. {_e(turn.topic)}</h2>",
         f'<p class="meta">{_e(turn.round)} · difficulty {turn.difficulty}</p>',
         "<h3>Question</h3>",
         _h_text(turn.question),
-        f"<h3>Answer <span class='meta'>({_e(_answer_meta(turn))})</span></h3>",
-        html_rich(turn.answer),
+        f"<h3>Answer <span class='meta'>({_e(_answer_meta(turn, ended))})</span></h3>",
+        f"<div class=\"text\"><em>{_e(CODE_ONLY)}</em></div>"
+        if not turn.answer and turn.code
+        else html_rich(turn.answer),
     ]
     if turn.delivery and turn.delivery.get("summary"):
         out += ["<h3>Delivery (spoken)</h3>", _h_text(turn.delivery["summary"])]
@@ -360,7 +367,7 @@ def to_html(info: SessionInfo, turns: list[Turn]) -> str:
     ]
     out += _h_summary(info)
     for turn in turns:
-        out += _h_turn(turn)
+        out += _h_turn(turn, info.status == "finished")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

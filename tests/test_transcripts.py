@@ -75,6 +75,20 @@ def test_the_result_line_reads_as_the_report_does():
         assert f"**Result:** {result}\n" in to_markdown(info, turns) + "\n"
 
 
+def test_a_code_answer_and_a_question_never_reached_read_as_such():
+    # Seen in the Transcripts tab: "Answer (answered, 111.2 s) (none)" for a coding question
+    # answered in code, and "Answer (pending)" in a finished session.
+    info, _ = graded_session()
+    coded = make_turn(0, topic="python-coding", overall=80, answer=None, status="answered",
+                      kind="coding", code="def f(xs):\n    return sorted(xs)\n")  # fmt: skip
+    left = make_turn(1, answer=None)
+    md, html = to_markdown(info, [coded, left]), to_html(info, [coded, left])
+    assert "*(answered in code, below)*" in md and "(answered in code, below)" in html
+    assert "**Answer** (not reached)" in md and "(not reached)" in html
+    info.status = "active"  # still running: the question is pending, not missed
+    assert "**Answer** (pending)" in to_markdown(info, [coded, left])
+
+
 def test_markdown_cannot_be_injected_by_an_answer():
     info, turns = graded_session()
     md = to_markdown(info, turns)

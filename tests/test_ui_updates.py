@@ -46,3 +46,12 @@ def test_the_progress_caption_says_what_a_one_session_round_cannot_draw():
     assert progress_caption(first).endswith("The criterion lines start with your next session.")
     lines = {"sessions": [{}, {}], "by_round": {"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": []}}
     assert progress_caption(lines) == ""
+
+
+def test_the_transcripts_table_marks_a_real_interview():
+    from interviewer.ui.render import session_rows
+
+    base = {"created_at": 1.7e9, "round": "L1", "questions": 2, "planned": 3, "score": 65,
+            "signal": "", "status": "finished", "id": "s1"}  # fmt: skip
+    real, practice = {**base, "settings": {"real": True}}, {**base, "settings": {}}
+    assert [row[1] for row in session_rows([real, practice, base])] == ["L1 (real)", "L1", "L1"]

@@ -241,7 +241,7 @@ def session_rows(sessions: list[dict]) -> list[list]:
     return [
         [
             when(s["created_at"]),
-            s["round"],
+            f"{s['round']} (real)" if (s.get("settings") or {}).get("real") else s["round"],
             of(s["questions"], s.get("planned")),
             "" if s["score"] is None else s["score"],
             s["signal"] or "",
