@@ -306,3 +306,15 @@ def test_a_model_answer_shows_its_code_as_code_and_its_prose_escaped():
     assert "```python\ndef f(s):\n    return len(set(s))\n```" in content  # a code block
     assert "Use a dict of last positions." in content
     assert "<b>" not in content  # prose stays text, never HTML
+
+
+def test_a_story_set_at_a_client_has_its_situation():
+    # Seen in the app: "I built a churn model for a telecom client." flagged "STAR: no
+    # situation" while the feedback quoted it; a story with no setting is still flagged.
+    from interviewer.grading.star import star
+
+    for setting in ("I built a churn model for a telecom client.",
+                    "I worked with a regional bank on fraud alerts.",
+                    "At a fintech startup I owned the scoring model."):  # fmt: skip
+        assert star(setting).situation, setting
+    assert not star("I chose gradient-boosted trees because the data was tabular.").situation

@@ -17,7 +17,9 @@ _SITUATION = re.compile(
     r"\b(at my (last|previous|current)|in my (last|previous|current) (role|job|team|company)"
     r"|when i (was|worked|joined)|our (team|company|client|product|model|platform|system)"
     r"|we (had|were|ran|built|shipped|noticed|saw|found)|the (project|team|client|company|product)"
-    r"|(last|one) (year|quarter|month)|a (client|customer|stakeholder|product manager|team lead))\b",
+    r"|(last|one) (year|quarter|month)|a (client|customer|stakeholder|product manager|team lead)"
+    r"|(for|at|with) (a|an|our|one) ([\w-]+ ){0,2}(client|customer|company|bank|retailer"
+    r"|startup|insurer|hospital|telco))\b",
     re.I,
 )
 _TASK = re.compile(
