@@ -81,14 +81,14 @@ def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
         return after
     base, other = (after, before) if after.overall >= before.overall else (before, after)
     theirs = {kp.id: kp for kp in other.key_points if kp.covered}
-    if not any(kp.id in theirs and not kp.covered for kp in base.key_points):
+    gained = {kp.id: theirs[kp.id] for kp in base.key_points
+              if not kp.covered and kp.id in theirs}  # fmt: skip
+    if not gained:
         return base
-    points, text = [], base.feedback
-    for kp in base.key_points:
-        if kp.id in theirs and not kp.covered:
-            kp = theirs[kp.id]
-            text = without_gap(text, kp.point)  # no longer the gap to fill
-        points.append(kp)
+    text = base.feedback
+    for kp in gained.values():
+        text = without_gap(text, kp.point)  # no longer the gap to fill
+    points = [gained.get(kp.id, kp) for kp in base.key_points]
     return base.model_copy(update={"key_points": points, "feedback": text})
 
 class Interview:

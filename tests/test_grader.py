@@ -428,30 +428,26 @@ def test_a_sentence_that_states_one_point_does_not_tick_the_points_next_to_it(gr
     # question, one sentence each (the points' own opening clauses).
     from interviewer.evaluation.calibrate import paraphrase_pairs
     from interviewer.evaluation.datasets import load_authored
-    from interviewer.grading import fit
+    from interviewer.evaluation.runner import key_point_errors
+    from interviewer.grading import decide, fit
 
     qids = sorted({r["question_id"] for r in load_authored("dev", bank)})
     cases = []
     for qid in qids:
         points = bank[qid].rubric().key_points
         for i in range(0, len(points) - 1, 2):
-            said = (i, i + 1)
-            text = ". ".join(points[k].point.split(",")[0].rstrip(".") for k in said) + "."
-            cases.append((bank[qid], text, said))
+            said = (points[i], points[i + 1])
+            text = ". ".join(p.point.split(",")[0].rstrip(".") for p in said) + "."
+            cases.append((bank[qid].rubric(), text, {p.id for p in said}))
     pairs = [p for ps in paraphrase_pairs(grader, qids, bank).values() for p in ps]
 
     def ticks(point_model) -> tuple[int, int]:
         params = {**grader.params, "points": point_model}
-        g = OfflineGrader(params=params, vector_cache=grader.vector_cache)
-        unstated = missed = 0
-        for q, text, said in cases:
-            covered = [kp.covered for kp in g.grade(q, text).key_points]
-            missed += sum(not covered[k] for k in said)
-            unstated += sum(covered) - sum(covered[k] for k in said)
-        return unstated, missed
+        return key_point_errors(OfflineGrader(params=params, vector_cache=grader.vector_cache),
+                                cases)  # fmt: skip
 
     with_margin = ticks(fit.fit_point_model(pairs))
-    without = ticks(fit.fit_point_model(pairs, ("sem", "tok", "lex")))
+    without = ticks(fit.fit_point_model(pairs, decide.WITHOUT_MARGIN))
     assert with_margin[0] * 3 <= without[0], (with_margin, without)  # unstated points ticked
     assert with_margin[1] <= without[1], (with_margin, without)  # stated points missed
     assert with_margin[0] <= len(cases) // 10, (with_margin, len(cases))

@@ -197,8 +197,7 @@ def point_model_cv(pairs: dict[str, list], folds: int = 5) -> dict:
 
     qids = sorted(pairs)
     out = {}
-    for name, signals in (("model", dc.POINT_SIGNALS),
-                          ("without_margin", tuple(k for k in dc.POINT_SIGNALS if k != "margin"))):  # fmt: skip
+    for name, signals in (("model", dc.POINT_SIGNALS), ("without_margin", dc.WITHOUT_MARGIN)):
         p, y = [], []
         for tr, te in fit.group_folds(qids, folds):
             m = fit.fit_point_model([x for i in tr for x in pairs[qids[i]]], signals)

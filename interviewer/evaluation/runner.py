@@ -32,6 +32,7 @@ from interviewer.evaluation.datasets import (  # noqa: F401  (re-exported: the r
     require_checkout,
 )
 from interviewer.evaluation.metrics import agreement, mrr, recall_at, score_metrics
+from interviewer.grading import decide as dc
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.grader import OfflineGrader
@@ -380,20 +381,26 @@ def own_words_key_points(grader: OfflineGrader, bank: Bank) -> dict:
     rows = load_jsonl("keypoints-own-words.jsonl")
     dev_q = sorted({r["question_id"] for r in load_authored("dev", bank)})
     pairs = [p for ps in paraphrase_pairs(grader, dev_q, bank).values() for p in ps]
-    signals = tuple(k for k in grader.params["points"]["coef"] if k != "margin")
-    without = {**grader.params, "points": fit.fit_point_model(pairs, signals)}
+    without = {**grader.params, "points": fit.fit_point_model(pairs, dc.WITHOUT_MARGIN)}
+    items = [(bank[r["question_id"]].rubric(), r["answer"], set(r["stated"])) for r in rows]
     out = {"answers": len(rows), "stated": sum(len(r["stated"]) for r in rows)}
     for name, g in (("model", grader),
                     ("without_margin", OfflineGrader(params=without,
                                                      vector_cache=grader.vector_cache))):  # fmt: skip
-        grades = g.grade_many([(bank[r["question_id"]].rubric(), r["answer"]) for r in rows])
-        unstated = missed = 0
-        for r, gr in zip(rows, grades, strict=True):
-            covered = {kp.id for kp in gr.key_points if kp.covered}
-            unstated += len(covered - set(r["stated"]))
-            missed += len(set(r["stated"]) - covered)
+        unstated, missed = key_point_errors(g, items)
         out[name] = {"unstated_ticked": unstated, "stated_missed": missed}
     return out
+
+
+def key_point_errors(grader: OfflineGrader, items: list[tuple]) -> tuple[int, int]:
+    """(unstated points ticked, stated points missed) over (rubric, answer, ids stated)."""
+    grades = grader.grade_many([(rubric, answer) for rubric, answer, _ in items])
+    unstated = missed = 0
+    for (_, _, stated), g in zip(items, grades, strict=True):
+        covered = {kp.id for kp in g.key_points if kp.covered}
+        unstated += len(covered - stated)
+        missed += len(stated - covered)
+    return unstated, missed
 
 
 def retrieval(settings: Settings, bank: Bank) -> dict:

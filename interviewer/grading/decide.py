@@ -51,6 +51,7 @@ FEATURES_EXEMPLAR = ("ref_score", "knn", "ex_mean", "soft", "local")
 # The key-point model's signals (analysis.point_signals): beyond the question's own similarity,
 # sentence and token level; lexical recall; the best sentence's margin over the other points.
 POINT_SIGNALS = ("sem", "tok", "lex", "margin")
+WITHOUT_MARGIN = ("sem", "tok", "lex")  # the model before the margin: its baseline in reports
 
 # Prior: the labelling guide makes a wrong central claim, a keyword list or restating a 1-2 of 5;
 # the product's bar for them is at most 20 overall.
@@ -210,8 +211,9 @@ def decide(
     examples: dict | None = None,
 ) -> Decision:
     """The score, key points, flags and criteria of one analysed answer. ``examples`` =
-    {"vecs": (n, 384), "scores": (n,), "features": [n feature dicts, None where floored]} of
-    graded answers to the same question, or None."""
+    {"vecs": (n, 384), "scores": (n,), "refs": (n,) their reference-path scores under this
+    rubric's head, NaN where a rule floors one} of graded answers to the same question, or
+    None."""
     n = len(rd.points)
     if a.floor:
         return Decision(0.0, "floor", a.floor, [0.0] * n, [False] * n, [""] * n,
@@ -233,11 +235,8 @@ def decide(
     s = head_score(f, params["heads"][kind])
     ex = params.get("exemplar") or {}
     if examples is not None and ex.get("head") and len(examples["scores"]) >= MIN_EXAMPLES:
-        head = params["heads"][kind]
-        refs = np.array([np.nan if x is None else head_score(x, head)
-                         for x in examples["features"]])  # fmt: skip
         ef = exemplar_features(a.doc_vec, examples["vecs"], np.asarray(examples["scores"], float),
-                               s, refs)  # fmt: skip
+                               s, examples["refs"])  # fmt: skip
         f.update({f"ex_{k}": v for k, v in ef.items()})
         s = head_score(ef, ex["head"])
         d.path = "exemplars"

@@ -38,7 +38,7 @@ from interviewer.grading import analysis as an
 from interviewer.grading import copying
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
-from interviewer.grading.decide import CRITERIA, MIN_EXAMPLES, Decision, decide
+from interviewer.grading.decide import CRITERIA, MIN_EXAMPLES, Decision, decide, head_score
 from interviewer.grading.encoder import CACHE_SUFFIX, VEC_SUFFIX, Encoded, encode_texts
 from interviewer.grading.feedback import feedback, wrong_because
 from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
@@ -237,10 +237,14 @@ class OfflineGrader:
             key = (_rubric_key(rubric), tuple(ex))
             if key not in examples_of:
                 analysed = [an.analyse(rd, rv, c, inj, E, clauses) for c, inj in ex_answers]
+                head = self.params["heads"][rd.kind]
                 examples_of[key] = {
                     "vecs": np.stack([an.answer_vector(c, E) for c, _ in ex_answers]),
                     "scores": np.array([s for _, s in ex], float),
-                    "features": [None if x.floor else x.features for x in analysed],
+                    # their reference-path scores, once per question, not once per answer
+                    "refs": np.array(
+                        [np.nan if x.floor else head_score(x.features, head) for x in analysed]
+                    ),
                 }
             examples = examples_of[key]
         return rubric, rd, rv, a, examples

@@ -236,12 +236,17 @@ def run_results_md(result) -> str:
 SESSION_HEADERS = ["date", "round", "answered", "score", "signal", "status", "id"]
 
 
+def _is_real(session: dict) -> bool:
+    """Whether a listed session is a real interview (timed, no hints, feedback at the end)."""
+    return bool((session.get("settings") or {}).get("real"))
+
+
 def session_rows(sessions: list[dict]) -> list[list]:
     """Rows of the transcripts table."""
     return [
         [
             when(s["created_at"]),
-            f"{s['round']} (real)" if (s.get("settings") or {}).get("real") else s["round"],
+            f"{s['round']} (real)" if _is_real(s) else s["round"],
             of(s["questions"], s.get("planned")),
             "" if s["score"] is None else s["score"],
             s["signal"] or "",
@@ -257,7 +262,7 @@ def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
     (its grades come at the end, as in the room) and says it is one."""
     out = []
     for s in sessions:
-        real = bool((s.get("settings") or {}).get("real"))
+        real = _is_real(s)
         hidden = real and s.get("status") == "active"
         score = "" if s["score"] is None or hidden else f" · {s['score']:g}/100"
         answered = of(s["questions"], s.get("planned"))
@@ -293,8 +298,8 @@ def progress_frames(progress: dict):
 def progress_caption(progress: dict) -> str:
     """What the round plot cannot draw: a round with one session has no line yet (a line
     needs two points), so its score is said in words ("" when every round has a line)."""
-    single = [(r, pts[0]) for r, pts in progress["by_round"].items()
-              if len([p for p in pts if p[1] is not None]) == 1]  # fmt: skip
+    scored = {r: [p for p in pts if p[1] is not None] for r, pts in progress["by_round"].items()}
+    single = [(r, pts[0]) for r, pts in scored.items() if len(pts) == 1]
     if not single:
         return ""
     said = "; ".join(f"{r} {round(v):g}/100 ({when(ts)})" for r, (ts, v) in single)
