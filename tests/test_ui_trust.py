@@ -14,6 +14,7 @@ from tests.ui_support import (
     CHROMIUM,
     bot_texts,
     chromium,
+    duplicate_ids,
     open_tab,
     running_app,
     wait_for_bot,
@@ -118,6 +119,7 @@ def test_coding_question_run_and_submit(app, context):
     page.get_by_role("button", name="Skip", exact=True).click()
     wait_for_bot(page, before + 1, "Question 2 of 2")
     page.locator("#code-editor").wait_for()
+    assert duplicate_ids(page) == []  # #code-area once (Gradio's Group repeats its elem_id)
     question = bot_texts(page)[-1]
     q = next(q for q in bank.values() if q.kind == "coding" and q.text[:60] in question)
 

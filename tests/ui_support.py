@@ -116,3 +116,16 @@ def download(page, button_name: str) -> str:
     with page.expect_download() as info:
         page.get_by_role("button", name=button_name).click()
     return Path(info.value.path()).read_text(encoding="utf-8")
+
+
+def duplicate_ids(page) -> list[str]:
+    """Element ids used more than once in the page (an id must be unique)."""
+    return page.evaluate(
+        """() => {
+            const seen = {};
+            document.querySelectorAll("[id]").forEach((e) => {
+                if (e.id) seen[e.id] = (seen[e.id] || 0) + 1;
+            });
+            return Object.keys(seen).filter((id) => seen[id] > 1);
+        }"""
+    )

@@ -158,7 +158,8 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 group_consecutive_messages=False,
                 placeholder="Pick a round and press **Start interview**.",
             )
-            with gr.Group(visible=False, elem_id="code-area") as ui.code_area:
+            # The id sits on a Column: Gradio's Group writes its elem_id on two nested elements.
+            with gr.Column(visible=False, elem_id="code-area") as ui.code_area, gr.Group():
                 ui.code = gr.Code(
                     language="python",
                     label="Your solution (Python)",
