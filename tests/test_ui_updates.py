@@ -55,3 +55,33 @@ def test_the_transcripts_table_marks_a_real_interview():
             "signal": "", "status": "finished", "id": "s1"}  # fmt: skip
     real, practice = {**base, "settings": {"real": True}}, {**base, "settings": {}}
     assert [row[1] for row in session_rows([real, practice, base])] == ["L1 (real)", "L1", "L1"]
+
+
+def _graded_turn(index: int, overall: int, status: str = "answered"):
+    from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
+    from interviewer.models import Turn
+
+    grade = Grade(
+        question_id=f"q{index}",
+        overall=overall,
+        criteria={c: CriterionScore(score=3, rationale=f"q{index} {c}") for c in CRITERIA},
+    )
+    return Turn(index=index, question_id=f"q{index}", round="L1", topic="overfitting",
+                difficulty=2, question="Why?", status=status, grade=grade)  # fmt: skip
+
+
+def test_the_scorecard_shows_every_answer_once_the_interview_is_over():
+    # Seen in the app: after End the scorecard kept only the last question's details while the
+    # report and the transcript had them all.
+    from interviewer.ui.render import scorecard_md
+
+    turns = [_graded_turn(0, 71), _graded_turn(1, 0, "skipped"), _graded_turn(2, 48)]
+    running = scorecard_md(turns, feedback_each=True, done=False)
+    assert "**Q3**: **48/100**" in running and "**Q1**:" not in running  # the latest, live
+    over = scorecard_md(turns, feedback_each=True, done=True)
+    assert "**Q1**: **71/100**" in over and "**Q3**: **48/100**" in over
+    assert "**Q2**:" not in over  # skipped: nothing graded to show
+    assert over.index("**Q1**:") < over.index("**Q3**:")
+    # feedback at the end: nothing before the end, everything after it
+    assert "/100" not in scorecard_md(turns, feedback_each=False, done=False)
+    assert "**Q1**:" in scorecard_md(turns, feedback_each=False, done=True)

@@ -145,8 +145,9 @@ def grade_md(grade: Grade, *, heading: str = "") -> str:
 
 
 def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
-    """The side scorecard: a line per question, then the latest graded answer in full (nothing
-    graded is shown before the end when feedback is at the end)."""
+    """The side scorecard: a line per question, then the latest graded answer in full; once
+    the interview is over, every graded answer in full (nothing graded is shown before the end
+    when feedback is at the end)."""
     if not turns:
         return "### Scorecard\nStart an interview: grades appear here as you answer."
     if not feedback_each and not done:
@@ -161,9 +162,8 @@ def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
             score = "not answered" if done else "…"
         lines.append(f"| {t.index + 1} | {md_escape(topic_name(t.topic))} | {score} |")
     graded = [t for t in turns if t.grade is not None and t.status != "skipped"]
-    if graded:
-        last = graded[-1]
-        lines += ["", grade_md(last.grade, heading=f"**Q{last.index + 1}**: ")]
+    for t in graded if done else graded[-1:]:
+        lines += ["", grade_md(t.grade, heading=f"**Q{t.index + 1}**: ")]
     return "\n".join(lines)
 
 
