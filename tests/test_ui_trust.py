@@ -70,6 +70,20 @@ def _open(context, url, **viewport):
     return page
 
 
+def _send(page, text: str, contains: str | None = None) -> str:
+    """Type and send an answer; the interviewer's settled reply."""
+    before = len(bot_texts(page))
+    page.locator("#answer-box textarea").fill(text)
+    page.get_by_role("button", name="Send answer").click()
+    return wait_for_bot(page, before + 1, contains)
+
+
+def _press(page, button: str, contains: str | None = None) -> str:
+    before = len(bot_texts(page))
+    page.get_by_role("button", name=button, exact=True).click()
+    return wait_for_bot(page, before + 1, contains)
+
+
 def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
     url, _ = app
     page = _open(context, url)
@@ -160,6 +174,33 @@ def test_phone_layout_puts_the_score_above_the_answer(app, context):
     line.get_by_text("Question").wait_for()
     assert line.is_visible()
     assert line.bounding_box()["y"] < page.locator("#answer-box").bounding_box()["y"]
+    page.close()
+
+
+def test_after_the_end_the_scorecard_has_every_answer_and_send_says_it_is_over(app, context):
+    url, _ = app
+    page = _open(context, url)
+    page.get_by_label("L1 includes a coding question").uncheck()
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    for n in (2, 3):  # answer two questions (and any follow-up probe), then End
+        reply = _send(page, "Regularisation penalises large weights so the model fits less noise.")
+        while f"Question {n} of 3" not in reply:
+            assert "Follow-up" in reply, reply
+            reply = _send(page, "It trades a little bias for a lot less variance.")
+    _press(page, "End", "Interview finished")
+    card = page.locator("#scorecard").inner_text()
+    assert "Q1:" in card and "Q2:" in card and card.count("Technical depth") == 2, card
+
+    said = len(page.locator('#interview-chat [data-testid="user"]').all())
+    late = "One more thought on regularisation."
+    page.locator("#answer-box textarea").fill(late)
+    page.get_by_role("button", name="Send answer").click()
+    status = page.locator("#interview-status")
+    status.get_by_text("has ended").wait_for()
+    assert "Start interview" in status.inner_text()
+    assert page.locator("#answer-box textarea").input_value() == late  # kept
+    assert len(page.locator('#interview-chat [data-testid="user"]').all()) == said
     page.close()
 
 

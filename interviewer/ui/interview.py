@@ -394,8 +394,13 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         yield from drive(Live(iv, user), [], iv.start, None, speak=speak)
 
     def no_interview(live, request=None, text=None) -> str | None:
-        if live is None or live.interview.done:
-            return "No interview in progress: start one (or resume one) first."
+        if live is None:
+            return "No interview in progress: press **Start interview** (or resume one) first."
+        if live.interview.done:  # what was typed stays in the box (nothing clears it here)
+            return (
+                "This interview has ended, so nothing was sent; your text is still in the box. "
+                "Press **Start interview** to begin a new one."
+            )
         return ctx.refusal(request, live, text)  # another user's session, too fast, bad text
 
     def send(text, history, live, spoken, speak, keep, request: gr.Request):
