@@ -70,6 +70,12 @@ def _open(context, url, **viewport):
     return page
 
 
+def _reload(page) -> None:
+    page.reload()
+    page.wait_for_selector("#interview-chat")
+    wait_idle(page)
+
+
 def _send(page, text: str, contains: str | None = None) -> str:
     """Type and send an answer; the interviewer's settled reply."""
     before = len(bot_texts(page))
@@ -82,6 +88,20 @@ def _press(page, button: str, contains: str | None = None) -> str:
     before = len(bot_texts(page))
     page.get_by_role("button", name=button, exact=True).click()
     return wait_for_bot(page, before + 1, contains)
+
+
+# Whether each input of the Interview tab's setup is disabled ([null] until they all render).
+SETUP_STATE = """() => {
+    const inputs = ["#setup-round", "#questions", "#setup-feedback", "#real-interview",
+                    "#setup-coding"].flatMap((id) => [...document.querySelectorAll(`${id} input`)]);
+    return inputs.length >= 8 ? inputs.map((i) => i.disabled) : [null];
+}"""
+
+
+def _wait_setup(page, locked: bool) -> None:
+    """Wait until every setup control is locked (or every one unlocked)."""
+    page.wait_for_function(f"(locked) => ({SETUP_STATE})().every((d) => d === locked)", arg=locked)
+    assert page.locator("#setup-note").is_visible() == locked
 
 
 def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
@@ -174,6 +194,30 @@ def test_phone_layout_puts_the_score_above_the_answer(app, context):
     line.get_by_text("Question").wait_for()
     assert line.is_visible()
     assert line.bounding_box()["y"] < page.locator("#answer-box").bounding_box()["y"]
+    page.close()
+
+
+def test_the_setup_is_locked_while_an_interview_runs(app, context):
+    url, _ = app
+    page = _open(context, url)
+    _wait_setup(page, locked=False)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    _wait_setup(page, locked=True)
+    _press(page, "End", "Interview finished")
+    _wait_setup(page, locked=False)
+
+    # A resumed interview locks it too; a reload (no interview in the page yet) does not.
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    _wait_setup(page, locked=True)
+    _reload(page)
+    _wait_setup(page, locked=False)
+    page.get_by_role("button", name="Resume", exact=True).click()
+    wait_for_bot(page, 1, "Welcome back")
+    _wait_setup(page, locked=True)
+    _press(page, "End", "Interview finished")
+    _wait_setup(page, locked=False)
     page.close()
 
 

@@ -110,6 +110,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                     [("L1", "L1"), ("L2", "L2"), ("Full loop", "full")],
                     value="L1",
                     label="Round",
+                    elem_id="setup-round",
                 )
                 ui.questions = gr.Slider(
                     1, 10, value=3, step=1, label="Questions (per round)", elem_id="questions"
@@ -118,6 +119,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                     [("After each answer", "each"), ("At the end", "end")],
                     value="each",
                     label="Feedback",
+                    elem_id="setup-feedback",
                 )
             with gr.Row():
                 ui.real = gr.Checkbox(
@@ -126,13 +128,21 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                     "the end",
                     elem_id="real-interview",
                 )
-                ui.coding = gr.Checkbox(True, label="L1 includes a coding question")
+                ui.coding = gr.Checkbox(
+                    True, label="L1 includes a coding question", elem_id="setup-coding"
+                )
                 ui.mode = gr.Radio(
                     modes,
                     value="llm" if ctx.llm_available else "offline",
                     label="Mode",
                     visible=len(modes) > 1,  # one option is no choice
                 )
+            ui.setup_note = gr.Markdown(
+                "🔒 The setup is locked while this interview runs: it applies to the next one, "
+                "and unlocks when this one ends.",
+                visible=False,
+                elem_id="setup-note",
+            )
             with gr.Accordion("Help: modes, guides and settings", open=False):
                 ui.notes = gr.Markdown(
                     mode_note(ctx) + "  \n" + guide_note(None, "offline"),
@@ -512,6 +522,16 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     def load(request: gr.Request):
         return resume_list(user_of(request))
 
+    def lock_setup(running, real):
+        """The setup shapes the next interview only: locked while one runs (so it never seems
+        to change it), unlocked when it ends; a real interview keeps Feedback at the end."""
+        free = running != "1"
+        out = {c: gr.update(interactive=free) for c in (ui.round, ui.questions, ui.real,
+                                                         ui.coding, ui.mode)}  # fmt: skip
+        out[ui.feedback] = gr.update(interactive=free and not real)
+        out[ui.setup_note] = gr.update(visible=not free)
+        return out
+
     ui.start.click(
         start,
         [
@@ -552,10 +572,13 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     setup = [ui.round, ui.questions, ui.feedback, ui.real, ui.coding]
     ui.resume.click(resume, [ui.resume_pick], outputs + setup, concurrency_id="interview")
     # A real interview gives its feedback at the end: the Feedback choice says so while it is
-    # ticked (it was left on "After each answer", contradicting the box next to it).
-    ui.real.change(lambda real: gr.update(value="end", interactive=False) if real
-                   else gr.update(interactive=True), ui.real, ui.feedback,
-                   api_visibility="private", queue=False)  # fmt: skip
+    # ticked (it was left on "After each answer", contradicting the box next to it). Feedback
+    # stays locked while an interview runs (a resume sets Real interview as the session was).
+    ui.real.change(lambda real, running: gr.update(value="end", interactive=False) if real
+                   else gr.update(interactive=running != "1"), [ui.real, ui.running],
+                   ui.feedback, api_visibility="private", queue=False)  # fmt: skip
+    ui.running.change(lock_setup, [ui.running, ui.real], [*setup, ui.mode, ui.setup_note],
+                      api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
     ui.mode.change(notes, [ui.mode, guide_state], ui.notes)
     guide_state.change(notes, [ui.mode, guide_state], ui.notes)
     ui.tick.tick(None, [ui.timer_key], [ui.timer], js=TIMER_JS)
