@@ -221,6 +221,44 @@ def test_the_setup_is_locked_while_an_interview_runs(app, context):
     page.close()
 
 
+def test_an_unsent_answer_survives_a_reload(app, context):
+    url, _ = app
+    page = _open(context, url)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    draft = "Half an answer: bias is error from wrong assumptions <img src=x onerror=alert(1)>"
+    saved = page.evaluate("() => localStorage.getItem('mock-interview-draft')")
+    page.locator("#answer-box textarea").fill(draft)
+    stored = "(before) => localStorage.getItem('mock-interview-draft') !== before"
+    page.wait_for_function(stored, arg=saved)  # kept in this browser as it is typed
+
+    _reload(page)
+    assert page.locator("#answer-box textarea").input_value() == ""
+    page.locator("#interview-status").get_by_text("unsent answer is kept").wait_for()
+    page.get_by_role("button", name="Resume", exact=True).click()
+    wait_for_bot(page, 1, "Welcome back")
+    box = page.locator("#answer-box textarea")
+    page.wait_for_function("(el) => el.value !== ''", arg=box.element_handle())
+    assert box.input_value() == draft  # back as typed: text, never markup
+    assert "back in the box" in page.locator("#interview-status").inner_text()
+    assert page.locator("img[src='x']").count() == 0 and page.dialogs == []
+
+    # Sent, it is gone: the next reload and resume bring back no old text.
+    saved = page.evaluate("() => localStorage.getItem('mock-interview-draft')")
+    page.get_by_role("button", name="Send answer").click()
+    wait_for_bot(page, 2)
+    page.wait_for_function(stored, arg=saved)
+    _reload(page)
+    assert "unsent answer" not in page.locator("#interview-status").inner_text()
+    page.get_by_role("button", name="Resume", exact=True).click()
+    wait_for_bot(page, 1, "Welcome back")
+    users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()
+    assert any("Half an answer" in u for u in users)  # the same session, its answer sent
+    assert box.input_value() == ""
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
 def test_after_the_end_the_scorecard_has_every_answer_and_send_says_it_is_over(app, context):
     url, _ = app
     page = _open(context, url)

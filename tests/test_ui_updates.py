@@ -85,3 +85,24 @@ def test_the_scorecard_shows_every_answer_once_the_interview_is_over():
     # feedback at the end: nothing before the end, everything after it
     assert "/100" not in scorecard_md(turns, feedback_each=False, done=False)
     assert "**Q1**:" in scorecard_md(turns, feedback_each=False, done=True)
+
+
+def test_a_draft_comes_back_only_to_its_own_open_question():
+    from types import SimpleNamespace
+
+    from interviewer.ui import draft
+
+    turn = SimpleNamespace(index=1, follow_ups=[object()])
+    iv = SimpleNamespace(done=False, current=turn, info=SimpleNamespace(id="s1"), phase="follow_up")
+    key = draft.key_of(iv)
+    assert key == "s1|1|1"
+    typed = "<b>half</b> an answer"  # given back as typed: the box shows it as text
+    assert draft.restored({"key": key, "text": typed}, key) == typed
+    assert draft.session_of({"key": key, "text": "half"}) == "s1"
+    iv.phase = "awaiting_answer"  # the follow-up was answered elsewhere: another question now
+    for stale in ({"key": key, "text": "half"}, {"key": "s1|1", "text": "  "}, {}, None,
+                  {"key": "s1|1", "text": 7}, {"key": "s1|1", "text": "x" * 10**6}, "s1|1"):  # fmt: skip
+        assert draft.restored(stale, draft.key_of(iv)) is None
+    assert draft.restored({"key": "s1|1", "text": "half"}, draft.key_of(iv)) == "half"
+    iv.done = True
+    assert draft.key_of(iv) == "" and draft.restored({"key": "", "text": "half"}, "") is None

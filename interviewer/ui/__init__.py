@@ -117,7 +117,12 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         ).then(practice.new_question, practice.new_question_inputs, practice.outputs)
 
         demo.load(signed_in, None, who)
-        demo.load(interview.load, None, interview.load_outputs)
+        demo.load(interview.load, None, interview.load_outputs).then(
+            interview.offer_draft,
+            interview.offer_draft_inputs,
+            interview.offer_draft_outputs,
+            api_visibility="private",
+        )
         demo.load(None, None, None, js=interview.keys_js)
     return demo
 

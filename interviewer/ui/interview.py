@@ -16,6 +16,7 @@ from interviewer.errors import InterviewError, SessionNotFound, SpeechError
 from interviewer.grading.rubric import PASS_MARK
 from interviewer.interview import Interview
 from interviewer.report import report_markdown
+from interviewer.ui import draft
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext, streamed
@@ -235,6 +236,8 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     ui.running = gr.Textbox("", visible=False)  # "1" while an interview runs (for Start)
     ui.timer_key = gr.Textbox(visible=False)
     ui.tick = gr.Timer(1.0)
+    ui.draft = draft.browser_state()  # the unsent answer, in this browser (see ``draft``)
+    ui.draft_key = gr.Textbox("", visible=False)  # the open question's draft key
     _wire(ctx, ui, guide_state)
     return ui
 
@@ -264,6 +267,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.dl_html,
         ui.resume_pick,
         ui.resume,
+        ui.draft_key,
     ]
 
     def resume_list(user: str, running: str | None = None) -> dict:
@@ -316,6 +320,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.timer_key: r.timer_key(None if iv.done else iv.current, iv.info.id, iv.bank, real),
             ui.status: _engine_status(iv),
             ui.running: "" if iv.done else "1",
+            ui.draft_key: draft.key_of(iv),
             ui.spoken: None,
             ui.voice_out: spoken_reply(reply, speak),
             ui.hint: gr.update(visible=not real and not iv.done),  # no hints after the end
@@ -516,11 +521,29 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                  ui.real: st.real, ui.coding: st.coding}  # fmt: skip
         return settled(Live(iv, user), history) | setup
 
+    def restore_draft(saved, key, typed):
+        """After a resume: the answer left unsent at the open question, back in the (empty)
+        box; a box with text in it, or a resume that failed, is left as it is."""
+        text = None if (typed or "").strip() else draft.restored(saved, key)
+        if text is None:
+            return gr.skip(), gr.skip()
+        return text, "Your unsent answer is back in the box."
+
     def notes(mode, guide):
         return mode_note(ctx) + "  \n" + guide_note(guide, mode)
 
     def load(request: gr.Request):
         return resume_list(user_of(request))
+
+    def offer_draft(saved, request: gr.Request):
+        """After the page loads: a session with an unsent answer in this browser is the one
+        picked for Resume, and the candidate is told."""
+        kept = draft.session_of(saved)
+        listed = kept and any(s["id"] == kept for s in
+                              ctx.store.unfinished_sessions(user_id=user_of(request)))  # fmt: skip
+        if not listed:
+            return gr.skip(), gr.skip()
+        return kept, "Your unsent answer is kept: press **Resume** to continue with it."
 
     def lock_setup(running, real):
         """The setup shapes the next interview only: locked while one runs (so it never seems
@@ -570,7 +593,11 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         button.click(command(name), [ui.chat, ui.live, ui.speak], outputs,
                      concurrency_id="interview")  # fmt: skip
     setup = [ui.round, ui.questions, ui.feedback, ui.real, ui.coding]
-    ui.resume.click(resume, [ui.resume_pick], outputs + setup, concurrency_id="interview")
+    # The draft is read in events of its own (private), so the API's /resume stays one argument.
+    ui.resume.click(
+        resume, [ui.resume_pick], outputs + setup, concurrency_id="interview"
+    ).then(restore_draft, [ui.draft, ui.draft_key, ui.answer], [ui.answer, ui.status],
+           api_visibility="private", queue=False)  # fmt: skip
     # A real interview gives its feedback at the end: the Feedback choice says so while it is
     # ticked (it was left on "After each answer", contradicting the box next to it). Feedback
     # stays locked while an interview runs (a resume sets Real interview as the session was).
@@ -579,12 +606,16 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                    ui.feedback, api_visibility="private", queue=False)  # fmt: skip
     ui.running.change(lock_setup, [ui.running, ui.real], [*setup, ui.mode, ui.setup_note],
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
+    ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_JS)
     ui.mode.change(notes, [ui.mode, guide_state], ui.notes)
     guide_state.change(notes, [ui.mode, guide_state], ui.notes)
     ui.tick.tick(None, [ui.timer_key], [ui.timer], js=TIMER_JS)
     ui.timer_key.change(None, [ui.timer_key], [ui.timer], js=TIMER_JS)  # reset without a 1 s lag
     ui.load = load
     ui.load_outputs = [ui.resume_pick, ui.resume]
+    ui.offer_draft = offer_draft
+    ui.offer_draft_inputs = [ui.draft]
+    ui.offer_draft_outputs = [ui.resume_pick, ui.status]
     ui.keys_js = KEYS_JS
 
 
