@@ -1,7 +1,8 @@
 """The app as a demanding candidate meets it, in Chromium: a first screen that explains the
 rounds, a real interview with a countdown and no hints, Ctrl+Enter, Start asking before it
-abandons a running interview, the coding editor (Run and Submit), the phone layout, and practice
-on an uploaded guide with no LLM."""
+abandons a running interview, the setup locked while an interview runs, an unsent answer kept
+over a reload, the scorecard and Send after the end, the coding editor (Run and Submit), the
+phone layout, and practice on an uploaded guide with no LLM."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.ui_support import (
     running_app,
     wait_for_bot,
     wait_idle,
+    words_broken_across_lines,
 )
 
 needs_chromium = pytest.mark.skipif(
@@ -119,6 +121,9 @@ def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
     page.get_by_role("button", name="Start interview").click()
     wait_for_bot(page, 1, "Question 1 of 3")
     page.locator("#question-timer").get_by_text("Time left").wait_for()
+    assert not page.locator("#answer-timer").is_visible()  # the phone's copy of the countdown
+    tabs = [t.bounding_box()["y"] for t in page.get_by_role("tab").all()]
+    assert len(tabs) == 5 and len(set(tabs)) == 1  # one row on a desktop
     assert not page.get_by_role("button", name="Hint", exact=True).is_visible()
 
     # Start again while it runs: asked first; dismissing keeps the interview as it was.
@@ -176,24 +181,48 @@ def test_coding_question_run_and_submit(app, context):
     page.close()
 
 
-def test_phone_layout_puts_the_score_above_the_answer(app, context):
+def test_phone_layout_puts_the_score_and_the_timer_by_the_answer(app, context):
     url, _ = app
-    page = _open(context, url, width=390, height=844)
+    page = _open(context, url, width=375, height=812)
     header = page.locator("#app-header h1")
-    box = header.bounding_box()
-    assert box["height"] < 40  # one line
+    assert header.evaluate("h => h.scrollWidth <= h.clientWidth")  # wrapped, never cut off
+    assert "Persistent Systems" in header.inner_text()
+    assert header.bounding_box()["height"] < 60  # at most two lines
+    tabs = page.get_by_role("tab")
+    assert tabs.count() == 5 and all(t.is_visible() for t in tabs.all())  # no "More tabs" menu
+    assert page.get_by_role("tab", name="Guides").bounding_box()["x"] + 40 < 375
     page.get_by_role("button", name="Start interview").click()
     wait_for_bot(page, 1, "Question 1 of 3")
-    before = len(bot_texts(page))
-    page.locator("#answer-box textarea").fill(
-        "Regularisation adds a penalty on the weights to the loss so the model fits less noise."
-    )
-    page.get_by_role("button", name="Send answer").click()
-    wait_for_bot(page, before + 1)
+    _send(page, "Regularisation adds a penalty on the weights so the model fits less noise.")
     line = page.locator("#score-line")
     line.get_by_text("Question").wait_for()
-    assert line.is_visible()
-    assert line.bounding_box()["y"] < page.locator("#answer-box").bounding_box()["y"]
+    answer_box = page.locator("#answer-box").bounding_box()
+    assert line.is_visible() and line.bounding_box()["y"] < answer_box["y"]
+    # The countdown sits right above the answer box (the side column is far below on a phone).
+    timer = page.locator("#answer-timer")
+    timer.get_by_text("Time on this question").wait_for()
+    box = timer.bounding_box()
+    assert 0 <= answer_box["y"] - (box["y"] + box["height"]) < 60
+    assert not page.locator("#question-timer").is_visible()
+    # Table headers and cells break between words only ("score", never "sc/or/e").
+    card = page.locator("#scorecard")
+    card.get_by_text("Technical depth").wait_for()
+    assert words_broken_across_lines(page, "#scorecard th, #scorecard td") == []
+    _press(page, "End", "Interview finished")
+    page.locator("#report-panel").get_by_text("Top gaps").wait_for()
+    assert words_broken_across_lines(page, "#report-panel th, #report-panel td") == []
+    # A long unfinished-session label ends before the dropdown's arrow, not under it.
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    _reload(page)
+    pick = page.get_by_label("Unfinished sessions")
+    pick.wait_for()
+    text_right, arrow_left = pick.evaluate(
+        """(i) => [i.getBoundingClientRect().right - parseFloat(getComputedStyle(i).paddingRight),
+                   i.parentElement.querySelector(".icon-wrap").getBoundingClientRect().left]"""
+    )
+    assert text_right <= arrow_left
+    assert pick.evaluate("i => getComputedStyle(i).textOverflow") == "ellipsis"
     page.close()
 
 

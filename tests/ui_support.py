@@ -129,3 +129,27 @@ def duplicate_ids(page) -> list[str]:
             return Object.keys(seen).filter((id) => seen[id] > 1);
         }"""
     )
+
+
+def words_broken_across_lines(page, selector: str) -> list[str]:
+    """Words inside ``selector`` that the layout split over two lines ("sc/or/e"); a line may
+    still break at a space, a hyphen or a slash."""
+    return page.evaluate(
+        """(selector) => {
+            const broken = [];
+            for (const el of document.querySelectorAll(selector)) {
+                const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+                    for (const m of node.textContent.matchAll(/[^\\s\\-\\/]+/g)) {
+                        const range = document.createRange();
+                        range.setStart(node, m.index);
+                        range.setEnd(node, m.index + m[0].length);
+                        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+                        if (tops.size > 1) broken.push(m[0]);
+                    }
+                }
+            }
+            return broken;
+        }""",
+        selector,
+    )

@@ -42,15 +42,27 @@ log = logging.getLogger(__name__)
 
 CSS = """
 #scorecard { max-height: 640px; overflow-y: auto; }
-#question-timer { font-size: 1.1rem; min-height: 1.5rem; }
+#question-timer, #answer-timer { font-size: 1.1rem; min-height: 1.5rem; }
 #app-header h1 { font-size: 1.4rem; margin: 0; }
-#score-line { display: none; }
+#score-line, #answer-timer { display: none; }
 #report-panel { padding: 0.5rem 1rem; }
+/* A long choice (an unfinished session's label) ends in "…" before the arrow, not under it. */
+input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
+/* Tabs that wrap (on a phone) instead of hiding behind a menu; one row sits as before. */
+.gradio-container .tab-wrapper.wrap { height: var(--size-8); }
 @media (max-width: 700px) {
-  #app-header h1 { font-size: 1.05rem; white-space: nowrap; overflow: hidden;
-                   text-overflow: ellipsis; }
+  /* The title takes the whole row (the sign-in line goes under it) and wraps, never cut. */
+  #app-header { flex: 1 1 100%; }
+  #app-header h1 { font-size: 1.05rem; line-height: 1.3; }
   #app-header p { display: none; }
-  #score-line { display: block; }
+  /* Every tab on show (they wrap to a second row rather than hide behind a menu). */
+  .gradio-container .tab-wrapper.wrap { height: auto; padding-bottom: 0; }
+  .tab-container button[role="tab"] { padding: 0 0.4rem; }
+  /* Table cells break between words only ("score", not "sc/or/e"). */
+  #scorecard table, #report-panel table { word-break: normal; overflow-wrap: break-word; }
+  /* The timer sits above the answer box, where the candidate types. */
+  #score-line, #answer-timer { display: block; }
+  #question-timer { display: none; }
 }
 """
 
@@ -79,7 +91,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
             if settings.auth:
                 gr.Button("Log out", link="/logout", size="sm", scale=0)
         guide_state = gr.State(BUILTIN_GUIDE_ID)
-        with gr.Tabs() as tabs:
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # a phone shows every tab
             with gr.Tab("Interview", id="interview"):
                 interview = ui_interview.build(ctx, guide_state)
             with gr.Tab("Practice", id="practice"):

@@ -20,7 +20,7 @@ from interviewer.ui import draft
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext, streamed
-from interviewer.ui.scripts import CONFIRM_START_JS, KEYS_JS, TIMER_JS
+from interviewer.ui.scripts import CONFIRM_START_JS, KEYS_JS, TIMERS_JS
 from interviewer.voice import budget_for
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             ui.voice_out = gr.Audio(
                 autoplay=True, visible=False, interactive=False, elem_id="interviewer-voice"
             )
+            ui.answer_timer = gr.Markdown("", elem_id="answer-timer")  # on phones only (CSS)
             ui.answer = gr.Textbox(
                 label="Your answer (Ctrl+Enter sends)",
                 lines=4,
@@ -609,8 +610,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_JS)
     ui.mode.change(notes, [ui.mode, guide_state], ui.notes)
     guide_state.change(notes, [ui.mode, guide_state], ui.notes)
-    ui.tick.tick(None, [ui.timer_key], [ui.timer], js=TIMER_JS)
-    ui.timer_key.change(None, [ui.timer_key], [ui.timer], js=TIMER_JS)  # reset without a 1 s lag
+    timers = [ui.timer, ui.answer_timer]
+    ui.tick.tick(None, [ui.timer_key], timers, js=TIMERS_JS)
+    ui.timer_key.change(None, [ui.timer_key], timers, js=TIMERS_JS)  # reset without a 1 s lag
     ui.load = load
     ui.load_outputs = [ui.resume_pick, ui.resume]
     ui.offer_draft = offer_draft

@@ -19,6 +19,9 @@ TIMER_JS = """
   return "⚠ **Over time by " + fmt(-left) + "**: wrap up your answer.";
 }
 """
+# The same timer twice: beside the scorecard, and above the answer box where a phone shows it
+# (the side column stacks far below the answer there; CSS shows one or the other).
+TIMERS_JS = f"(key) => {{ const t = ({TIMER_JS.strip()})(key); return [t, t]; }}"
 # Ctrl+Enter (or Cmd+Enter) in the answer box sends it; Enter alone makes a new line.
 KEYS_JS = """
 () => {
