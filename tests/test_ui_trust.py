@@ -208,6 +208,7 @@ def test_phone_layout_puts_the_score_and_the_timer_by_the_answer(app, context):
     card = page.locator("#scorecard")
     card.get_by_text("Technical depth").wait_for()
     assert words_broken_across_lines(page, "#scorecard th, #scorecard td") == []
+    assert card.evaluate("c => c.scrollWidth <= c.clientWidth")  # no sideways scrolling
     _press(page, "End", "Interview finished")
     page.locator("#report-panel").get_by_text("Top gaps").wait_for()
     assert words_broken_across_lines(page, "#report-panel th, #report-panel td") == []

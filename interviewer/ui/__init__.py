@@ -58,8 +58,9 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
   /* Every tab on show (they wrap to a second row rather than hide behind a menu). */
   .gradio-container .tab-wrapper.wrap { height: auto; padding-bottom: 0; }
   .tab-container button[role="tab"] { padding: 0 0.4rem; }
-  /* Table cells break between words only ("score", not "sc/or/e"). */
+  /* Table cells break between words only ("score", not "sc/or/e"), and fit the width. */
   #scorecard table, #report-panel table { word-break: normal; overflow-wrap: break-word; }
+  #scorecard th, #scorecard td, #report-panel th, #report-panel td { padding: 6px 8px; }
   /* The timer sits above the answer box, where the candidate types. */
   #score-line, #answer-timer { display: block; }
   #question-timer { display: none; }
