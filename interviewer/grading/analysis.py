@@ -279,14 +279,19 @@ def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Enco
     ans_stems = tu.content_stems(" ".join(content))
     # per sentence and point: the sentence's best similarity to any of the point's texts
     P = np.stack([sims_all[:, cols].max(axis=1) for cols in pi.cols], axis=1)
+    # per sentence, its best similarity to any point other than k: the best, or for the point
+    # that is best the runner-up
+    top = P.argmax(axis=1)
+    first = P.max(axis=1)
+    second = np.partition(P, -2, axis=1)[:, -2] if P.shape[1] > 1 else first
     sem, tok, lex, best, margin = [], [], [], [], []
     for k, (cols, targets) in enumerate(zip(pi.cols, pi.targets, strict=True)):
         i = int(P[:, k].argmax())
         sem.append(float(P[i, k]))
         best.append(i)
-        others = np.delete(P, k, axis=1)
+        other = np.where(top == k, second, first)
         # the best margin over the sentences: a sentence added to an answer never lowers it
-        margin.append(float((P[:, k] - others.max(axis=1)).max()) if others.shape[1] else 0.0)
+        margin.append(float((P[:, k] - other).max()) if P.shape[1] > 1 else 0.0)
         tok.append(float(recall[cols].max()))
         lx = [r for r in (tu.weighted_recall(t, ans_stems) for t in targets) if not math.isnan(r)]
         lex.append(max(lx) if lx else 0.0)
