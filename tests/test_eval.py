@@ -8,6 +8,7 @@ import pytest
 
 from interviewer.errors import PromptError
 from interviewer.evaluation import metrics, runner
+from interviewer.evaluation.datasets import load_jsonl
 from interviewer.llm.prompts import load, render
 
 
@@ -42,10 +43,13 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path):
     assert report["round_fit"]["fit"] == 1.0
     assert report["injection"]["attacks"] >= 40
     assert report["injection"]["honest_discussion"]["min_change"] >= -0.25
-    k = report["key_points_own_words"]  # measured, not gated: eight answers are cases
-    assert (k["answers"], k["stated"]) == (8, 14)
-    for model in ("model", "without_margin"):
-        assert 0 <= k[model]["stated_missed"] <= k["stated"] and k[model]["unstated_ticked"] >= 0
+    k = report["key_points_own_words"]  # measured, not gated: a few dozen answers are cases
+    rows = load_jsonl("keypoints-own-words.jsonl")
+    assert (k["answers"], k["stated"]) == (len(rows), sum(len(r["stated"]) for r in rows))
+    assert k["answers_by_source"]["walk-through"] == 8
+    for model in ("model", "at_neutral", "without_margin"):
+        v = k[model]
+        assert 0 <= v["stated_missed"] <= k["stated"] and 0 <= v["unstated_ticked"] <= k["unstated"]
     js, md = runner.write_reports(report, tmp_path)
     assert json.loads(js.read_text())["gates"] and "## SAF unseen answers" in md.read_text()
     assert "## Key points in a candidate's own words" in md.read_text()

@@ -372,15 +372,26 @@ def test_app_regression_key_points(grader, bank, qid, point, answer, covered):
     assert next(kp for kp in g.key_points if kp.id == point).covered is covered
 
 
-def test_app_regression_a_strong_star_story_ticks_every_point_and_beats_the_old_grader(
+def test_app_regression_a_strong_star_story_has_its_star_parts_and_beats_the_old_grader(
     grader, bank
 ):
     q = bank["l2-explain-model-failure-stakeholder"]
     assert q.asks_for_story
     g = grader.grade(q, STAR_STORY)
-    assert all(kp.covered for kp in g.key_points)
     assert not [f for f in g.flags if f.startswith(STAR_MISSING)]
     assert g.overall > 63  # the old grader: 50, then 63 with all seven points ticked
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="at the key-point model's operating point (P >= 0.70, the best F1 on held-out "
+    "paraphrases) 'State the outcome with numbers' is missed at P = 0.69: 'overstock fell from "
+    "18% to 6%' shares no word with the point's texts ('recovered metric or the cost avoided'). "
+    "The question is in the authored test split, so its rubric is not edited to pass this",
+)
+def test_app_regression_a_strong_star_story_ticks_every_point(grader, bank):
+    g = grader.grade(bank["l2-explain-model-failure-stakeholder"], STAR_STORY)
+    assert all(kp.covered for kp in g.key_points)
 
 
 @pytest.mark.xfail(
@@ -414,10 +425,13 @@ def test_a_short_sentence_is_evidence_for_one_key_point_only(grader, bank, monke
                        if n > 1 + len(ev.split()) // decide.WORDS_PER_CLAUSE and "," not in ev)  # fmt: skip
         return bad
 
-    assert overloaded(grader.grade_many(items)) == 0
-    # Without the rule the same answers overload short sentences (the test has teeth).
+    # The shipped operating point, and the looser neutral 0.5 of the balanced key-point model.
+    loose = {**grader.params, "points": {**grader.params["points"], "covered_p": 0.5}}
+    graders = (grader, OfflineGrader(params=loose, vector_cache=grader.vector_cache))
+    assert [overloaded(g.grade_many(items)) for g in graders] == [0, 0]
+    # Without the rule the same answers overload short sentences at 0.5 (the test has teeth).
     monkeypatch.setattr(decide, "_one_point_per_clause", lambda *a: None)
-    assert overloaded(OfflineGrader(vector_cache=grader.vector_cache).grade_many(items)) > 0
+    assert overloaded(graders[1].grade_many(items)) > 0
 
 
 def test_a_sentence_that_states_one_point_does_not_tick_the_points_next_to_it(grader, bank):
@@ -439,18 +453,25 @@ def test_a_sentence_that_states_one_point_does_not_tick_the_points_next_to_it(gr
             said = (points[i], points[i + 1])
             text = ". ".join(p.point.split(",")[0].rstrip(".") for p in said) + "."
             cases.append((bank[qid].rubric(), text, {p.id for p in said}))
-    pairs = [p for ps in paraphrase_pairs(grader, qids, bank).values() for p in ps]
+    pairs = paraphrase_pairs(grader, qids, bank)
 
     def ticks(point_model) -> tuple[int, int]:
         params = {**grader.params, "points": point_model}
         return key_point_errors(OfflineGrader(params=params, vector_cache=grader.vector_cache),
                                 cases)  # fmt: skip
 
-    with_margin = ticks(fit.fit_point_model(pairs))
-    without = ticks(fit.fit_point_model(pairs, decide.WITHOUT_MARGIN))
+    model = fit.point_model(pairs)
+    with_margin = ticks(model)
+    without = ticks(fit.point_model(pairs, decide.WITHOUT_MARGIN))
     assert with_margin[0] * 3 <= without[0], (with_margin, without)  # unstated points ticked
     assert with_margin[1] <= without[1], (with_margin, without)  # stated points missed
     assert with_margin[0] <= len(cases) // 10, (with_margin, len(cases))
+    # The operating point chosen on held-out paraphrases (best F1), not the balanced model's
+    # neutral 0.5: fewer unstated points ticked, no more stated ones missed.
+    assert model["covered_p"] > 0.5
+    at_neutral = ticks({**model, "covered_p": 0.5})
+    assert with_margin[0] < at_neutral[0], (with_margin, at_neutral)
+    assert with_margin[1] <= at_neutral[1], (with_margin, at_neutral)
 
 
 def test_adding_sentences_never_lowers_a_key_points_signals(grader, bank):

@@ -373,22 +373,34 @@ def honest_injection(grader, bank) -> dict:
 
 def own_words_key_points(grader: OfflineGrader, bank: Bank) -> dict:
     """The key-point model on answers in a candidate's own words (``keypoints-own-words.jsonl``,
-    never fitted on): unstated points ticked and stated ones missed, with the shipped model
-    and with one refitted without the margin signal (same paraphrase pairs)."""
+    never fitted on): unstated points ticked and stated ones missed, with the shipped model, the
+    same at the balanced model's neutral 0.5 (its earlier operating point), and one refitted
+    without the margin signal (same paraphrase pairs)."""
     from interviewer.evaluation.calibrate import paraphrase_pairs
     from interviewer.grading import fit
 
     rows = load_jsonl("keypoints-own-words.jsonl")
     dev_q = sorted({r["question_id"] for r in load_authored("dev", bank)})
-    pairs = [p for ps in paraphrase_pairs(grader, dev_q, bank).values() for p in ps]
-    without = {**grader.params, "points": fit.fit_point_model(pairs, dc.WITHOUT_MARGIN)}
-    items = [(bank[r["question_id"]].rubric(), r["answer"], set(r["stated"])) for r in rows]
-    out = {"answers": len(rows), "stated": sum(len(r["stated"]) for r in rows)}
-    for name, g in (("model", grader),
-                    ("without_margin", OfflineGrader(params=without,
-                                                     vector_cache=grader.vector_cache))):  # fmt: skip
-        unstated, missed = key_point_errors(g, items)
-        out[name] = {"unstated_ticked": unstated, "stated_missed": missed}
+    pairs = paraphrase_pairs(grader, dev_q, bank)
+    without = {**grader.params, "points": fit.point_model(pairs, dc.WITHOUT_MARGIN)}
+    neutral = {**grader.params, "points": {**grader.params["points"], "covered_p": 0.5}}
+    by_source: dict[str, list] = {}
+    for r in rows:  # the walk-through answers came first and have no source
+        by_source.setdefault(r.get("source", "walk-through"), []).append(
+            (bank[r["question_id"]].rubric(), r["answer"], set(r["stated"])))  # fmt: skip
+    out = {"answers": len(rows), "stated": sum(len(r["stated"]) for r in rows),
+           "unstated": sum(len(bank[r["question_id"]].key_points) - len(r["stated"])
+                           for r in rows),
+           "answers_by_source": {k: len(v) for k, v in by_source.items()},
+           "covered_p": grader.params["points"]["covered_p"]}  # fmt: skip
+    for name, params in (("model", None), ("at_neutral", neutral), ("without_margin", without)):
+        g = grader if params is None else OfflineGrader(params=params,
+                                                        vector_cache=grader.vector_cache)
+        per = {src: key_point_errors(g, items) for src, items in by_source.items()}
+        out[name] = {"unstated_ticked": sum(u for u, _ in per.values()),
+                     "stated_missed": sum(m for _, m in per.values()),
+                     "by_source": {src: {"unstated_ticked": u, "stated_missed": m}
+                                   for src, (u, m) in per.items()}}  # fmt: skip
     return out
 
 
@@ -728,15 +740,23 @@ def to_markdown(report: dict) -> str:
                   f"- human ({ex['human_score']}): {' '.join(ex['human_feedback'].split())}",
                   f"- grader ({ex['score']}, {ex['verdict']}): {ex['feedback']}", ""]  # fmt: skip
     k = report["key_points_own_words"]
+    sources = list(k["answers_by_source"])
     lines += ["## Key points in a candidate's own words", "",
-              f"{k['answers']} answers from walk-throughs stating {k['stated']} key points "
-              "(`evals/data/keypoints-own-words.jsonl`, never fitted on):", "",
-              "| key-point model | unstated points ticked | stated points missed |",
-              "|---|---|---|",
-              f"| shipped (with the margin) | {k['model']['unstated_ticked']} | "
-              f"{k['model']['stated_missed']} |",
-              f"| refitted without the margin | {k['without_margin']['unstated_ticked']} | "
-              f"{k['without_margin']['stated_missed']} |", ""]  # fmt: skip
+              f"{k['answers']} answers ({', '.join(f'{n} {s}' for s, n in k['answers_by_source'].items())}) "
+              f"stating {k['stated']} key points and leaving {k['unstated']} unstated "
+              "(`evals/data/keypoints-own-words.jsonl`, never fitted on). Each cell: unstated "
+              "points ticked / stated points missed.", "",
+              "| key-point model | all | " + " | ".join(sources) + " |",
+              "|---|---|" + "---|" * len(sources)]  # fmt: skip
+    for name, label in (("model", f"shipped (with the margin, covered at P >= {k['covered_p']})"),
+                        ("at_neutral", "shipped, covered at P >= 0.5"),
+                        ("without_margin", "refitted without the margin")):  # fmt: skip
+        v = k[name]
+        cells = [f"{v['unstated_ticked']} / {v['stated_missed']}"] + [
+            f"{v['by_source'][s]['unstated_ticked']} / {v['by_source'][s]['stated_missed']}"
+            for s in sources]  # fmt: skip
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
     c = report["consistency"]
     lines += ["## Consistency", "",
               f"Same answers graded twice (cold memory): max difference {c['max_abs_diff']} "

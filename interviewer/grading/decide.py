@@ -56,8 +56,6 @@ WITHOUT_MARGIN = ("sem", "tok", "lex")  # the model before the margin: its basel
 # Prior: the labelling guide makes a wrong central claim, a keyword list or restating a 1-2 of 5;
 # the product's bar for them is at most 20 overall.
 CAP = 0.20
-# Prior: the key-point model is fitted with balanced classes, so 0.5 is its neutral point.
-COVERED_P = 0.5
 # Priors of the exemplar path: a handful of nearest graded answers, their cosine weights
 # sharpened so the nearest dominate (cross-validation on SAF train was flat: k 3-20 and power
 # 1-8 all gave Pearson 0.815-0.822). Fewer exemplars than MIN_EXAMPLES: reference path.
@@ -220,7 +218,7 @@ def decide(
                         criteria=dict.fromkeys(CRITERIA, 1))  # fmt: skip
     kind = rd.kind
     cov = point_coverage(a.signals, params["points"])
-    covered = [bool(c >= COVERED_P) for c in cov]
+    covered = [bool(c >= params["points"]["covered_p"]) for c in cov]
     reds = _red_flags(rd, rv, a)
     _uncover_wrong(rd, rv, a, covered, {r["said"] for r in reds})
     _one_point_per_clause(a, cov, covered)
