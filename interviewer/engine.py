@@ -22,7 +22,7 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
 from interviewer.markup import lower_first, plural
-from interviewer.models import ROUNDS, Turn
+from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn
 from interviewer.policy import pick_question
 
 TokenCallback = Callable[[str], None] | None
@@ -116,6 +116,17 @@ CODE_SHARE = 0.75  # of a coding question's overall score when the approach was 
 # above NO_TEST_CRITERION_MAX: code that does not work is not excellent engineering.
 NO_TEST_EXPLANATION_SHARE = 0.10
 NO_TEST_CRITERION_MAX = 2
+
+
+def code_problem(code: str) -> str | None:
+    """Why code cannot be run at all (empty, or over MAX_CODE_CHARS), or None. Interviews and
+    practice say the same; nothing is recorded."""
+    if not (code or "").strip():
+        return "the code is empty: write your solution first"
+    if len(code) > MAX_CODE_CHARS:
+        return (f"code is {len(code)} characters; the maximum is {MAX_CODE_CHARS} "
+                "(nothing was recorded)")  # fmt: skip
+    return None
 
 
 def unparsable(code: str) -> str | None:

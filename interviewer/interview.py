@@ -16,14 +16,20 @@ from typing import Literal
 from interviewer.bank import Bank, Question
 from interviewer.coding.grade import CodeResult
 from interviewer.coding.harness import HarnessResult
-from interviewer.engine import Engine, QuestionRequest, code_grade, question_header, unparsable
+from interviewer.engine import (
+    Engine,
+    QuestionRequest,
+    code_grade,
+    code_problem,
+    question_header,
+    unparsable,
+)
 from interviewer.errors import InterviewError
 from interviewer.grading.feedback import without_gap
 from interviewer.grading.rubric import PASS_MARK, Grade
 from interviewer.markup import FENCE
 from interviewer.models import (
     MAX_ANSWER_CHARS,
-    MAX_CODE_CHARS,
     FollowUpExchange,
     SessionInfo,
     SessionSettings,
@@ -310,13 +316,8 @@ class Interview:
 
     def _check_code(self, code: str) -> str:
         code = code if isinstance(code, str) else str(code)
-        if not code.strip():
-            raise InterviewError("the code is empty: write your solution first")
-        if len(code) > MAX_CODE_CHARS:
-            raise InterviewError(
-                f"code is {len(code)} characters; the maximum is {MAX_CODE_CHARS} "
-                "(nothing was recorded)"
-            )
+        if problem := code_problem(code):
+            raise InterviewError(problem)
         return code
 
     def _keep_explanation(self, turn: Turn, text: str) -> Reply:

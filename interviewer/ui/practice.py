@@ -13,10 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer import knowledge, practice
 from interviewer.bank import TOPICS, Bank, Question
-from interviewer.engine import unparsable
+from interviewer.engine import code_problem, unparsable
 from interviewer.errors import InterviewerError
 from interviewer.markup import md_escape
-from interviewer.models import MAX_ANSWER_CHARS, MAX_CODE_CHARS
+from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
@@ -160,8 +160,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
         q = question_of(qid, drills)
         if q is None or q.kind != "coding":
             return "Press **New question** first."
-        if not (code or "").strip() or len(code) > MAX_CODE_CHARS:
-            return f"⚠ Write your solution first (at most {MAX_CODE_CHARS} characters)."
+        if problem := code_problem(code):
+            return f"⚠ {md_escape(problem[0].upper() + problem[1:])}"
         return r.run_results_md(ctx.engine("offline").code_runner.run_visible(q, code))
 
     def grade(answer, code, qid, mode, sessions, drills, request: gr.Request):
@@ -173,15 +173,11 @@ def build(ctx: AppContext) -> SimpleNamespace:
         coding = q.kind == "coding"
         if not coding and not (answer or "").strip():
             return "Type an answer first.", sessions
-        if coding and not (code or "").strip():
-            return "Write your solution in the editor first.", sessions
-        if len(answer or "") > MAX_ANSWER_CHARS or len(code or "") > MAX_CODE_CHARS:
-            return (
-                f"⚠ Answers are limited to {MAX_ANSWER_CHARS} characters and code to "
-                f"{MAX_CODE_CHARS}. Shorten it and grade again."
-            ), sessions
-        if coding and (problem := unparsable(code)):
-            return f"⚠ {md_escape(problem)}", sessions
+        if coding and (problem := code_problem(code) or unparsable(code)):
+            return f"⚠ {md_escape(problem[0].upper() + problem[1:])}", sessions
+        if len(answer or "") > MAX_ANSWER_CHARS:
+            return (f"⚠ Answers are limited to {MAX_ANSWER_CHARS} characters. Shorten it and "
+                    "grade again."), sessions  # fmt: skip
         # Questions from an uploaded guide have no authored rubric: the offline grader takes
         # the section's text as the reference.
         engine = ctx.engine("offline" if q.group == practice.GUIDE_GROUP else mode)

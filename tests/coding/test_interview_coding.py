@@ -109,6 +109,28 @@ def test_a_typo_at_submit_names_the_line_and_grades_nothing():
     assert turn.grade is not None and turn.grade.overall >= 70 and reply.kind != "note"
 
 
+def test_empty_or_oversized_code_is_refused_at_run_and_submit_and_nothing_is_recorded():
+    # Interviews and practice share the check (engine.code_problem), so both say the same.
+    import pytest
+
+    from interviewer.engine import code_problem
+    from interviewer.errors import InterviewError
+    from interviewer.models import MAX_CODE_CHARS
+
+    store = open_store(Settings.from_env())
+    iv = new_interview(round="L1", questions=3, store=store, seed=2, coding=True)
+    q = _to_coding_question(iv)
+    turn = iv.current
+    huge = q.coding.reference + "#" * MAX_CODE_CHARS
+    for code, says in (("   \n", "empty"), (huge, f"maximum is {MAX_CODE_CHARS}")):
+        assert says in code_problem(code)
+        for act in (iv.run_code, iv.submit_code):
+            with pytest.raises(InterviewError, match=says):
+                act(code)
+    assert turn.code is None and turn.grade is None and iv.current is turn
+    assert code_problem(q.coding.reference) is None
+
+
 def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
     from interviewer.coding.grade import NO_PASS_MAX
     from interviewer.engine import NO_TEST_CRITERION_MAX, NO_TEST_EXPLANATION_SHARE
