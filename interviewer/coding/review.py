@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from interviewer.coding.harness import run_submission
@@ -39,7 +40,9 @@ __all__ = [
 # comprehensions, returns and performance anti-patterns. N803/N806 are ignored because X for a
 # feature matrix is the ML convention.
 RUFF_RULES = "E,W,F,B,C90,N,SIM,C4,RET,PERF"
-RUFF_IGNORE = "N803,N806"
+# N803/N806: upper-case X for a matrix is the data-science convention. W292: the code editor
+# decides whether the text ends in a newline, not the candidate.
+RUFF_IGNORE = "N803,N806,W292"
 RUFF_TIMEOUT_S = 20.0
 # Growth exponent above which the time is taken as superlinear: quadratic Python measures
 # 2.0-2.1 here, linear Python 1.0-1.5 (noise), so 1.7 leaves a margin on both sides. Vectorised
@@ -137,6 +140,11 @@ def lint(code: str) -> tuple[list[LintFinding], str | None]:
         for r in rows
     ]
     return sorted(findings, key=lambda f: (f.line, f.code)), None
+
+
+@lru_cache(maxsize=64)
+def _starter_findings(starter: str) -> frozenset[tuple[str, str]]:
+    return frozenset((f.code, f.message) for f in lint(starter)[0])
 
 
 def _ruff_env() -> dict[str, str]:
@@ -312,6 +320,10 @@ def review(code: str, spec: CodingSpec, *, run_lint: bool = True) -> Review:
     except SyntaxError as exc:
         return Review(syntax_error=f"line {exc.lineno}: {exc.msg}")
     findings, note = lint(code) if run_lint else ([], None)
+    # What the starter itself shows (its `import numpy as np` unused by a pure-Python solution)
+    # is the question's, not the candidate's.
+    given = _starter_findings(spec.starter) if findings else frozenset()
+    findings = [f for f in findings if (f.code, f.message) not in given]
     loops = find_loops(code, entry_point=spec.entry_point) if spec.vectorise else []
     banned = sorted(imported_modules(code) & set(spec.forbidden_imports))
     return Review(

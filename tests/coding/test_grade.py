@@ -237,6 +237,23 @@ def test_lint_uses_a_fixed_rule_set():
     assert {"F401", "F841", "E741"} <= codes, codes
 
 
+def test_lint_leaves_out_what_the_starter_itself_shows_and_the_final_newline():
+    # Seen in a walk-through: a 6/6 solution lost readability points for the starter's own
+    # unused `import numpy as np` and for the editor's missing final newline.
+    from interviewer.coding.review import review
+
+    spec = BANK["l1-code-merge-flag-outliers"].coding
+    assert "import numpy as np" in spec.starter
+    solution = spec.reference.rstrip("\n")
+    if "import numpy as np" not in solution:
+        solution = "import numpy as np\n" + solution
+    assert not solution.endswith("\n")
+    got = {(f.code, f.message) for f in review(solution, spec).lint}
+    assert not [g for g in got if g[0] == "W292" or "numpy" in g[1]], got
+    unused = solution + "\n\nimport os\n"  # the candidate's own unused import still counts
+    assert any(f.code == "F401" and "os" in f.message for f in review(unused, spec).lint)
+
+
 @pytest.mark.parametrize(
     ("t_n", "t_kn", "timed_out", "flagged"),
     [
