@@ -46,7 +46,8 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path):
     k = report["key_points_own_words"]  # measured, not gated: a few dozen answers are cases
     rows = load_jsonl("keypoints-own-words.jsonl")
     assert (k["answers"], k["stated"]) == (len(rows), sum(len(r["stated"]) for r in rows))
-    assert k["answers_by_source"]["walk-through"] == 8
+    assert k["answers_by_group"]["walk-through"] == 8
+    assert k["answers_by_group"]["dev questions"] + k["answers_by_group"]["other questions"] == len(rows)
     for model in ("model", "at_neutral", "without_margin"):
         v = k[model]
         assert 0 <= v["stated_missed"] <= k["stated"] and 0 <= v["unstated_ticked"] <= k["unstated"]
@@ -72,3 +73,22 @@ def test_every_labelled_question_has_a_fixed_split():
     fixed = json.loads(runner.SPLITS.read_text())
     questions = {r["question_id"] for r in runner.load_labelled()}
     assert questions <= set(fixed)
+
+
+def test_bootstrap_intervals_hold_the_figure_and_narrow_with_more_answers():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+
+    def noisy(n):
+        y = rng.choice([0.0, 0.5, 1.0], n)
+        return y, np.clip(y + rng.normal(0, 0.25, n), 0, 1)
+
+    y, p = noisy(250)
+    iv, m = metrics.bootstrap_intervals(y, p), metrics.score_metrics(y, p)
+    for k in ("pearson", "mae", "macro_f1"):
+        assert iv[k][0] <= m[k] <= iv[k][1], (k, iv[k], m[k])
+    wide = metrics.bootstrap_intervals(*noisy(60))
+    assert np.diff(wide["pearson"])[0] > np.diff(iv["pearson"])[0]
+    assert metrics.bootstrap_intervals(y, y)["pearson"] == [1.0, 1.0]
+    assert metrics.bootstrap_intervals(y, p) == iv  # seeded: the report is stable

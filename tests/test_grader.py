@@ -220,9 +220,34 @@ def test_the_questions_own_line_through_its_exemplars():
     assert local_line(0.9, np.full(4, 0.5), human) == pytest.approx(human.mean())  # no slope
     # A floored exemplar (NaN reference score) counts in the level, not on the line.
     vecs = np.eye(5, 384)
-    f = exemplar_features(vecs[0], vecs, np.append(human, 0.0), 0.7, np.append(refs, np.nan))
+    f = exemplar_features(vecs[0], vecs, np.append(human, 0.0), 0.7, np.append(refs, np.nan),
+                          np.zeros(5))  # fmt: skip
     assert f["local"] == pytest.approx(0.625) and f["ex_mean"] == pytest.approx(0.3)
     assert f["ref_score"] == 0.7
+
+
+def test_lexical_neighbours_are_the_exemplars_that_share_the_answers_wording():
+    import numpy as np
+
+    from interviewer.grading.decide import exemplar_features
+    from interviewer.grading.text import WordTfidf
+
+    exemplars = [
+        "The sender retransmits after a timeout when no acknowledgement arrives.",
+        "Sliding window flow control limits unacknowledged frames.",
+        "Checksums detect bit errors in the frame.",
+        "Go-back-N resends every frame after the lost one.",
+        "Selective repeat resends only the lost frame.",
+    ]
+    tf = WordTfidf(exemplars)
+    sims = tf.similarity("Only the lost frame is resent: selective repeat.")
+    assert sims.shape == (5,) and int(sims.argmax()) == 4 and sims[0] == 0.0
+    assert tf.similarity(exemplars[1])[1] == pytest.approx(1.0)
+    assert WordTfidf(["the and of", "it is", "a", "to be", "or"]).similarity("x y").tolist() == [0] * 5
+    scores = np.array([0.0, 0.0, 0.0, 0.0, 1.0])
+    f = exemplar_features(np.eye(1, 384)[0], np.eye(5, 384), scores, 0.5, np.full(5, 0.5), sims)
+    # by MiniLM every exemplar is as far (all cosines 0): the wording picks the right one
+    assert f["knn_lex"] > 0.9 and f["soft_lex"] > f["soft"]
 
 
 def test_grading_is_deterministic(bank):

@@ -146,18 +146,23 @@ def cross_validate(data: dict, params: dict) -> dict:
     # SAF train, exemplar path: exemplars of a held-out answer come from the other folds of its
     # question; the head is fitted on rows of the other folds whose exemplars also exclude it.
     fold = fit.exemplar_folds(saf)
-    ex_pred = pred.copy()
+    ex_pred = {name: pred.copy() for name in EXEMPLAR_ABLATION}
     every = set(range(fit.EXEMPLAR_FOLDS))
     for f in range(fit.EXEMPLAR_FOLDS):
         tr_rows = fit.exemplar_rows(saf, pred, fold, lambda g, f=f: every - {f, g})
         tr_rows = [r for r, g in zip(tr_rows, fold, strict=True) if r and g != f]
-        head = fit.fit_head(tr_rows, dc.FEATURES_EXEMPLAR, fit.ALPHA_EXEMPLAR)
         te_rows = fit.exemplar_rows(saf, pred, fold, lambda g, f=f: every - {f})
-        for i, r in enumerate(te_rows):
-            if fold[i] == f and r is not None:
-                ex_pred[i] = dc.head_score(r["features"], head)
-    out["saf_train_exemplars"] = {"grader": score_metrics(y, ex_pred),
-                                  "grader_real_answers": score_metrics(y[real], ex_pred[real])}  # fmt: skip
+        for name, features in EXEMPLAR_ABLATION.items():
+            head = fit.fit_head(tr_rows, features, fit.ALPHA_EXEMPLAR)
+            for i, r in enumerate(te_rows):
+                if fold[i] == f and r is not None:
+                    ex_pred[name][i] = dc.head_score(r["features"], head)
+    out["saf_train_exemplars"] = {
+        "grader": score_metrics(y, ex_pred["grader"]),
+        "grader_real_answers": score_metrics(y[real], ex_pred["grader"][real]),
+        "without_lexical_neighbours": score_metrics(y, ex_pred["without_lexical_neighbours"]),
+        "as_at_run_time": exemplars_as_at_run_time(saf, params["selection"]["reference_alpha"]),
+    }
     # Authored dev, bank path
     yd = np.array([it["score"] for it in dev])
     pd_ = np.zeros(len(dev))
@@ -188,6 +193,56 @@ def cross_validate(data: dict, params: dict) -> dict:
     return out
 
 
+# The exemplar head with and without the lexical neighbours (the evidence they were chosen on).
+EXEMPLAR_ABLATION = {
+    "grader": dc.FEATURES_EXEMPLAR,
+    "without_lexical_neighbours": tuple(
+        k for k in dc.FEATURES_EXEMPLAR if k not in ("knn_lex", "soft_lex")
+    ),
+}
+
+
+def exemplars_as_at_run_time(saf: list[dict], alpha: float) -> dict:
+    """The exemplar path cross-validated as the app grades an answer to a SAF question: 5 folds
+    within each question; the held-out answers are graded with the other folds' answers as
+    exemplars, by a reference head fitted on those answers (it has seen the question and the
+    exemplars themselves, as the shipped head has seen SAF train), and an exemplar head fitted
+    on them as ``eval --calibrate`` fits it. With and without the lexical neighbours."""
+    from interviewer.grading import text as tu
+
+    y = np.array([it["score"] for it in saf])
+    fold = fit.exemplar_folds(saf)
+    pred = {name: np.zeros(len(saf)) for name in EXEMPLAR_ABLATION}
+    every = set(range(fit.EXEMPLAR_FOLDS))
+    for f in range(fit.EXEMPLAR_FOLDS):
+        pool = [it for it, g in zip(saf, fold, strict=True) if g != f]
+        loqo = fit.loqo_scores(pool, alpha)
+        pool_fold = fit.exemplar_folds(pool)
+        rows = [r for r in fit.exemplar_rows(pool, loqo, pool_fold, lambda g: every - {g}) if r]
+        ref_head = fit.fit_head([{"features": it["analysis"].features, "score": it["score"]}
+                                 for it in fit.real(pool)], dc.FEATURES_REFERENCE,
+                                alpha)  # fmt: skip
+        ref = [0.0 if it["analysis"].floor else dc.head_score(it["analysis"].features, ref_head)
+               for it in saf]  # fmt: skip
+        by_q: dict[str, list[int]] = defaultdict(list)
+        for j, it in enumerate(saf):
+            if fold[j] != f and not it["analysis"].floor:
+                by_q[it["qid"]].append(j)
+        tfidf = {q: tu.WordTfidf([saf[j]["analysis"].text for j in ex]) for q, ex in by_q.items()}
+        for name, features in EXEMPLAR_ABLATION.items():
+            head = fit.fit_head(rows, features, fit.ALPHA_EXEMPLAR)
+            for i, it in enumerate(saf):
+                if fold[i] != f or it["analysis"].floor:
+                    continue
+                ex = by_q[it["qid"]]
+                feats = dc.exemplar_features(
+                    it["analysis"].doc_vec, np.stack([saf[j]["analysis"].doc_vec for j in ex]),
+                    y[ex], ref[i], np.array([ref[j] for j in ex]),
+                    tfidf[it["qid"]].similarity(it["analysis"].text))  # fmt: skip
+                pred[name][i] = dc.head_score(feats, head)
+    return {name: score_metrics(y, p) for name, p in pred.items()}
+
+
 def point_model_cv(pairs: dict[str, list], folds: int = fit.POINT_FOLDS) -> dict:
     """The key-point model on held-out questions' paraphrase pairs (each paraphrase states its
     own point and no other), with its signals and without the margin: AUC, and precision and
@@ -195,21 +250,12 @@ def point_model_cv(pairs: dict[str, list], folds: int = fit.POINT_FOLDS) -> dict
     training questions only) and at the balanced model's neutral 0.5 (the earlier one)."""
     from sklearn.metrics import roc_auc_score
 
-    qids = sorted(pairs)
     out = {}
     for name, signals in (("model", dc.POINT_SIGNALS), ("without_margin", dc.WITHOUT_MARGIN)):
-        p, y, said, chosen = [], [], [], []
-        for tr, te in fit.group_folds(qids, folds):
-            train = {qids[i]: pairs[qids[i]] for i in tr}
-            m = fit.point_model(train, signals)
-            chosen.append(m["covered_p"])
-            held = [x for i in te for x in pairs[qids[i]]]
-            pf = dc.point_coverage({k: [s[k] for s, _ in held] for k in signals}, m)
-            p += list(pf)
-            said += list(pf >= m["covered_p"])
-            y += [lab for _, lab in held]
-        p, y, said = np.array(p), np.array(y), np.array(said)
-
+        held = fit.held_out_coverage(pairs, signals, folds, fitter=fit.point_model)
+        chosen = [m["covered_p"] for m, _, _ in held]
+        p, y = np.concatenate([h[1] for h in held]), np.concatenate([h[2] for h in held])
+        said = np.concatenate([pf >= m["covered_p"] for m, pf, _ in held])
         out[name] = {
             "auc": round(float(roc_auc_score(y, p)), 4),
             **_precision_recall(y, said),
@@ -290,7 +336,17 @@ def cv_markdown(cv: dict) -> str:
         row("SAF train, reference path (6 folds by question)", s["grader"]),
         row("SAF train, real answers only", s["grader_real_answers"]),
         row("SAF train, graded exemplars (5 folds within each question)", e["grader"]),
+        row("the same without the lexical neighbours", e["without_lexical_neighbours"]),
+        row("SAF train, graded exemplars as at run time (see below)",
+            e["as_at_run_time"]["grader"]),
+        row("the same without the lexical neighbours",
+            e["as_at_run_time"]["without_lexical_neighbours"]),
         row("authored dev, bank path (5 folds by question)", d["grader"]),
+        "",
+        "Graded exemplars as at run time: the held-out answers of each within-question fold "
+        "are graded by a reference head fitted on the other folds' answers (it has seen the "
+        "question and the exemplars, as the shipped head has seen SAF train), with those "
+        "answers as exemplars.",
         "",
         f"Reference alpha selected inside the SAF folds: {s['alphas_selected_in_folds']}; "
         f"red-flag cap selected inside the dev folds: {d['rf_cap_at_selected_in_folds']}.",

@@ -86,3 +86,27 @@ def score_metrics(labels: list[float], preds: list[float]) -> dict:
         k: (round(v, 4) if isinstance(v, float) and not math.isnan(v) else v)
         for k, v in out.items()
     }
+
+
+BOOTSTRAP_DRAWS = 1000  # resamples of the answers for an interval (seeded: the report is stable)
+
+
+def bootstrap_intervals(labels: list[float], preds: list[float], seed: int = 0) -> dict:
+    """95% percentile-bootstrap intervals of Pearson, MAE and verdict macro-F1 over the answers:
+    how far a figure on this many answers moves by which answers happen to be in the set."""
+    from sklearn.metrics import f1_score
+
+    la, pa = np.asarray(labels, float), np.asarray(preds, float)
+    vl, vp = np.array(verdict_classes(la)), np.array(verdict_classes(pa))
+    rng = np.random.default_rng(seed)
+    got: dict[str, list[float]] = {"pearson": [], "mae": [], "macro_f1": []}
+    for _ in range(BOOTSTRAP_DRAWS):
+        i = rng.integers(0, len(la), len(la))
+        if la[i].std() == 0 or pa[i].std() == 0:
+            continue
+        got["pearson"].append(float(np.corrcoef(la[i], pa[i])[0, 1]))
+        got["mae"].append(float(np.abs(la[i] - pa[i]).mean()))
+        got["macro_f1"].append(float(f1_score(vl[i], vp[i], average="macro", zero_division=0,
+                                              labels=["incorrect", "partially_correct", "correct"])))  # fmt: skip
+    return {k: [round(float(np.percentile(v, 2.5)), 3), round(float(np.percentile(v, 97.5)), 3)]
+            for k, v in got.items()}  # fmt: skip

@@ -31,7 +31,13 @@ from interviewer.evaluation.datasets import (  # noqa: F401  (re-exported: the r
     load_splits,
     require_checkout,
 )
-from interviewer.evaluation.metrics import agreement, mrr, recall_at, score_metrics
+from interviewer.evaluation.metrics import (
+    agreement,
+    bootstrap_intervals,
+    mrr,
+    recall_at,
+    score_metrics,
+)
 from interviewer.grading import decide as dc
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
@@ -138,6 +144,7 @@ def saf_eval(grader: OfflineGrader, *, exemplars: bool = True) -> dict:
         "n": len(unseen),
         "questions": len({r["question_id"] for r in unseen}),
         "grader": score_metrics(y, pred),
+        "grader_intervals": bootstrap_intervals(y, pred),
         "grader_real_answers": score_metrics([y[i] for i in real], [pred[i] for i in real]),
         "floored_by_rule": len(unseen) - len(real),
         "baselines": baseline_rows(y, raw, train_raw),
@@ -155,6 +162,7 @@ def saf_eval(grader: OfflineGrader, *, exemplars: bool = True) -> dict:
             [(rubrics[r["question_id"]], r["answer"], by_q[r["question_id"]]) for r in unseen]
         )
         out["exemplars_from_train"] = score_metrics(y, [g.score for g in ex])
+        out["exemplars_from_train_intervals"] = bootstrap_intervals(y, [g.score for g in ex])
         out["exemplars_per_question"] = round(float(np.mean([len(v) for v in by_q.values()])), 1)
     picked = feedback_sample(unseen)
     out["feedback_examples"] = [
@@ -384,23 +392,26 @@ def own_words_key_points(grader: OfflineGrader, bank: Bank) -> dict:
     pairs = paraphrase_pairs(grader, dev_q, bank)
     without = {**grader.params, "points": fit.point_model(pairs, dc.WITHOUT_MARGIN)}
     neutral = {**grader.params, "points": {**grader.params["points"], "covered_p": 0.5}}
-    by_source: dict[str, list] = {}
+    groups: dict[str, list] = {}  # by source, and by whether the point model saw the question
     for r in rows:  # the walk-through answers came first and have no source
-        by_source.setdefault(r.get("source", "walk-through"), []).append(
-            (bank[r["question_id"]].rubric(), r["answer"], set(r["stated"])))  # fmt: skip
+        item = (bank[r["question_id"]].rubric(), r["answer"], set(r["stated"]))
+        fitted = "dev questions" if r["question_id"] in pairs else "other questions"
+        for group in (r.get("source", "walk-through"), fitted):
+            groups.setdefault(group, []).append(item)
     out = {"answers": len(rows), "stated": sum(len(r["stated"]) for r in rows),
            "unstated": sum(len(bank[r["question_id"]].key_points) - len(r["stated"])
                            for r in rows),
-           "answers_by_source": {k: len(v) for k, v in by_source.items()},
+           "answers_by_group": {k: len(v) for k, v in groups.items()},
            "covered_p": grader.params["points"]["covered_p"]}  # fmt: skip
     for name, params in (("model", None), ("at_neutral", neutral), ("without_margin", without)):
         g = grader if params is None else OfflineGrader(params=params,
                                                         vector_cache=grader.vector_cache)
-        per = {src: key_point_errors(g, items) for src, items in by_source.items()}
-        out[name] = {"unstated_ticked": sum(u for u, _ in per.values()),
-                     "stated_missed": sum(m for _, m in per.values()),
-                     "by_source": {src: {"unstated_ticked": u, "stated_missed": m}
-                                   for src, (u, m) in per.items()}}  # fmt: skip
+        per = {k: key_point_errors(g, items) for k, items in groups.items()}
+        every = [per[k] for k in groups if k.endswith(" questions")]
+        out[name] = {"unstated_ticked": sum(u for u, _ in every),
+                     "stated_missed": sum(m for _, m in every),
+                     "by_group": {k: {"unstated_ticked": u, "stated_missed": m}
+                                  for k, (u, m) in per.items()}}  # fmt: skip
     return out
 
 
@@ -653,6 +664,16 @@ def to_markdown(report: dict) -> str:
                           s["exemplars_from_train"],
                           f"all SAF train answers to the same question as exemplars "
                           f"(~{s['exemplars_per_question']:.0f} each)"))  # fmt: skip
+    if "grader_intervals" in s:
+        lines += ["", f"95% bootstrap intervals over these {s['n']} answers (how far a figure "
+                  "moves with which answers happen to be in the set):", ""]  # fmt: skip
+        for name, key in (("reference only", "grader_intervals"),
+                          ("with graded exemplars", "exemplars_from_train_intervals")):  # fmt: skip
+            if key in s:
+                iv = s[key]
+                lines.append(f"- {name}: Pearson {iv['pearson'][0]}-{iv['pearson'][1]}, MAE "
+                             f"{iv['mae'][0]}-{iv['mae'][1]}, macro-F1 {iv['macro_f1'][0]}-"
+                             f"{iv['macro_f1'][1]}")  # fmt: skip
     lines += [
         "",
         f"## Authored test split ({d['test_answers']} answers, {d['test_questions']} questions; "
@@ -740,21 +761,23 @@ def to_markdown(report: dict) -> str:
                   f"- human ({ex['human_score']}): {' '.join(ex['human_feedback'].split())}",
                   f"- grader ({ex['score']}, {ex['verdict']}): {ex['feedback']}", ""]  # fmt: skip
     k = report["key_points_own_words"]
-    sources = list(k["answers_by_source"])
+    groups = sorted(k["answers_by_group"], key=lambda g: (g.endswith(" questions"), g))
     lines += ["## Key points in a candidate's own words", "",
-              f"{k['answers']} answers ({', '.join(f'{n} {s}' for s, n in k['answers_by_source'].items())}) "
-              f"stating {k['stated']} key points and leaving {k['unstated']} unstated "
-              "(`evals/data/keypoints-own-words.jsonl`, never fitted on). Each cell: unstated "
-              "points ticked / stated points missed.", "",
-              "| key-point model | all | " + " | ".join(sources) + " |",
-              "|---|---|" + "---|" * len(sources)]  # fmt: skip
+              f"{k['answers']} answers stating {k['stated']} key points and leaving "
+              f"{k['unstated']} unstated (`evals/data/keypoints-own-words.jsonl`; the answers are "
+              "never fitted on, but the key-point model is fitted on the paraphrases of the dev "
+              "questions' points). Each cell: unstated points ticked / stated points missed; "
+              "answers per group: " + ", ".join(f"{g} {k['answers_by_group'][g]}" for g in groups)
+              + ".", "",
+              "| key-point model | all | " + " | ".join(groups) + " |",
+              "|---|---|" + "---|" * len(groups)]  # fmt: skip
     for name, label in (("model", f"shipped (with the margin, covered at P >= {k['covered_p']})"),
                         ("at_neutral", "shipped, covered at P >= 0.5"),
                         ("without_margin", "refitted without the margin")):  # fmt: skip
         v = k[name]
         cells = [f"{v['unstated_ticked']} / {v['stated_missed']}"] + [
-            f"{v['by_source'][s]['unstated_ticked']} / {v['by_source'][s]['stated_missed']}"
-            for s in sources]  # fmt: skip
+            f"{v['by_group'][g]['unstated_ticked']} / {v['by_group'][g]['stated_missed']}"
+            for g in groups]  # fmt: skip
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
     c = report["consistency"]

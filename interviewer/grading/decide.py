@@ -47,7 +47,7 @@ FEATURES_REFERENCE = FEATURES_COMMON + (
     "len_ratio",  # log of the answer's length over the reference's (in words)
 )
 FEATURES_BANK = FEATURES_COMMON + ("rf_evidence", "keyword_list")
-FEATURES_EXEMPLAR = ("ref_score", "knn", "ex_mean", "soft", "local")
+FEATURES_EXEMPLAR = ("ref_score", "knn", "ex_mean", "soft", "local", "knn_lex", "soft_lex")
 # The key-point model's signals (analysis.point_signals): beyond the question's own similarity,
 # sentence and token level; lexical recall; the best sentence's margin over the other points.
 POINT_SIGNALS = ("sem", "tok", "lex", "margin")
@@ -66,6 +66,10 @@ MIN_EXAMPLES = 5
 # similarity weighs e times more (cross-validation on SAF train: T 5-40 gave macro-F1
 # 0.730-0.743 with it, 0.726 without).
 EXEMPLAR_SOFT_T = 20.0
+# Prior of the lexical neighbours (word TF-IDF cosines, text.WordTfidf): their "soft" weight
+# exp(T x cosine). Set once before the cross-validation run that chose the features and not
+# varied: TF-IDF cosines between short answers are lower and wider spread than MiniLM's.
+LEX_SOFT_T = 10.0
 
 
 def default_caps() -> dict:
@@ -100,21 +104,34 @@ def point_coverage(signals: dict, model: dict) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def exemplar_features(
-    doc: np.ndarray, vecs: np.ndarray, scores: np.ndarray, ref_score: float, ex_refs: np.ndarray
-) -> dict:
-    """kNN over graded answers to the same question: the similarity-weighted score of the
-    EXEMPLAR_K most similar, the exemplars' mean score (the question's level), the score of
-    all of them weighted by exp(EXEMPLAR_SOFT_T x similarity), this answer's reference-path
-    score, and that score read on the question's own line (``local``). ``ex_refs``: the
-    exemplars' reference-path scores, NaN for one a rule floors."""
-    sims = vecs @ doc
+def neighbour_scores(sims: np.ndarray, scores: np.ndarray, soft_t: float) -> tuple[float, float]:
+    """(the similarity-weighted score of the EXEMPLAR_K most similar exemplars, the score of
+    all of them weighted by exp(soft_t x similarity))."""
     top = np.argsort(-sims, kind="stable")[:EXEMPLAR_K]
     w = np.clip(sims[top], 1e-3, None) ** EXEMPLAR_POWER
-    soft = np.exp(EXEMPLAR_SOFT_T * (sims - sims.max()))
+    soft = np.exp(soft_t * (sims - sims.max()))
+    return float((w * scores[top]).sum() / w.sum()), float((soft * scores).sum() / soft.sum())
+
+
+def exemplar_features(
+    doc: np.ndarray,
+    vecs: np.ndarray,
+    scores: np.ndarray,
+    ref_score: float,
+    ex_refs: np.ndarray,
+    lex: np.ndarray,
+) -> dict:
+    """kNN over graded answers to the same question: the nearest exemplars' scores by MiniLM
+    cosine (``knn``, ``soft``: neighbour_scores) and by shared wording (``knn_lex``,
+    ``soft_lex``: ``lex``, the word TF-IDF cosines with each exemplar), the exemplars' mean
+    score (the question's level), this answer's reference-path score, and that score read on the
+    question's own line (``local``). ``ex_refs``: the exemplars' reference-path scores, NaN for
+    one a rule floors."""
+    knn, soft = neighbour_scores(vecs @ doc, scores, EXEMPLAR_SOFT_T)
+    knn_lex, soft_lex = neighbour_scores(np.asarray(lex, float), scores, LEX_SOFT_T)
     graded = ~np.isnan(ex_refs)
-    return {"knn": float((w * scores[top]).sum() / w.sum()), "ex_mean": float(scores.mean()),
-            "soft": float((soft * scores).sum() / soft.sum()), "ref_score": float(ref_score),
+    return {"knn": knn, "ex_mean": float(scores.mean()), "soft": soft,
+            "knn_lex": knn_lex, "soft_lex": soft_lex, "ref_score": float(ref_score),
             "local": local_line(ref_score, ex_refs[graded], scores[graded])
             if graded.any() else float(scores.mean())}  # fmt: skip
 
@@ -210,8 +227,8 @@ def decide(
 ) -> Decision:
     """The score, key points, flags and criteria of one analysed answer. ``examples`` =
     {"vecs": (n, 384), "scores": (n,), "refs": (n,) their reference-path scores under this
-    rubric's head, NaN where a rule floors one} of graded answers to the same question, or
-    None."""
+    rubric's head, NaN where a rule floors one, "lex": (n,) this answer's word TF-IDF cosine
+    with each} of graded answers to the same question, or None."""
     n = len(rd.points)
     if a.floor:
         return Decision(0.0, "floor", a.floor, [0.0] * n, [False] * n, [""] * n,
@@ -234,7 +251,7 @@ def decide(
     ex = params.get("exemplar") or {}
     if examples is not None and ex.get("head") and len(examples["scores"]) >= MIN_EXAMPLES:
         ef = exemplar_features(a.doc_vec, examples["vecs"], np.asarray(examples["scores"], float),
-                               s, examples["refs"])  # fmt: skip
+                               s, examples["refs"], examples["lex"])  # fmt: skip
         f.update({f"ex_{k}": v for k, v in ef.items()})
         s = head_score(ef, ex["head"])
         d.path = "exemplars"

@@ -245,8 +245,10 @@ class OfflineGrader:
                     "refs": np.array(
                         [np.nan if x.floor else head_score(x.features, head) for x in analysed]
                     ),
+                    "tfidf": tu.WordTfidf([x.text for x in analysed]),
                 }
-            examples = examples_of[key]
+            shared = examples_of[key]
+            examples = {**shared, "lex": shared["tfidf"].similarity(a.text)}
         return rubric, rd, rv, a, examples
 
     def _grade(self, rubric: Rubric, rd, rv, a: an.Analysis, examples) -> Grade:

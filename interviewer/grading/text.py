@@ -362,3 +362,27 @@ def weighted_recall(target: dict[str, float], have) -> float:
     """Rarity-weighted share of ``target``'s stems found in ``have`` (nan when empty)."""
     tot = sum(target.values())
     return sum(v for k, v in target.items() if k in have) / tot if tot else float("nan")
+
+
+class WordTfidf:
+    """Word 1-2-gram TF-IDF (sublinear tf, English stop words left out) fitted on a few texts,
+    the graded exemplars of one question: how much wording another answer shares with each of
+    them, rare words of that question's answers counting most (scikit-learn)."""
+
+    def __init__(self, texts: list[str]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self._n = len(texts)
+        self._vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")
+        try:
+            self._m = self._vec.fit_transform(texts)
+        except ValueError:  # no word left (stop words, digits, symbols only): nothing shared
+            self._vec = None
+
+    def similarity(self, text: str):
+        """Cosine of ``text`` with each fitted text (an array, 0 where nothing is shared)."""
+        import numpy as np
+
+        if self._vec is None:
+            return np.zeros(self._n)
+        return (self._m @ self._vec.transform([text]).T).toarray().ravel()
