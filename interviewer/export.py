@@ -11,7 +11,16 @@ from collections.abc import Iterable
 
 from interviewer.grading.rubric import CRITERIA, Grade
 from interviewer.markup import html_escape as _e
-from interviewer.markup import html_rich, md_code, md_escape, md_quote, md_rich, num, when
+from interviewer.markup import (
+    html_rich,
+    md_code,
+    md_escape,
+    md_quote,
+    md_rich,
+    mean_of_five,
+    num,
+    when,
+)
 from interviewer.models import ROUNDS, SessionInfo, Turn
 
 
@@ -84,7 +93,8 @@ def _md_summary(info: SessionInfo) -> list[str]:
     criteria = summary.get("criteria") or {}
     if isinstance(criteria, dict) and criteria:
         out += ["| Criterion | Mean (1-5) |", "|---|---|"]
-        out += [f"| {md_escape(_criterion_name(k))} | {num(v, 2)} |" for k, v in criteria.items()]
+        out += [f"| {md_escape(_criterion_name(k))} | {mean_of_five(v)} |"
+                for k, v in criteria.items()]
         out.append("")
     if summary.get("strengths"):
         out += ["**Strengths**", ""]
@@ -255,7 +265,7 @@ def _h_summary(info: SessionInfo) -> list[str]:
     criteria = summary.get("criteria") or {}
     if isinstance(criteria, dict) and criteria:
         rows = "".join(
-            f"<tr><td>{_e(_criterion_name(k))}</td><td>{_e(num(v, 2))}</td></tr>"
+            f"<tr><td>{_e(_criterion_name(k))}</td><td>{_e(mean_of_five(v))}</td></tr>"
             for k, v in criteria.items()
         )
         out.append(f"<table><tr><th>Criterion</th><th>Mean (1-5)</th></tr>{rows}</table>")

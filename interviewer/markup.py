@@ -147,6 +147,14 @@ def num(value, digits: int = 1) -> str:
     return f"{value:.{digits}f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
+def mean_of_five(value) -> str:
+    """A criterion's mean on the 1-5 scale, written the same in the report and the transcripts
+    (one decimal: 3.25 read 3.2 in one and 3.25 in the other)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:.1f}"
+
+
 def html_rich(text: str | None) -> str:
     """An untrusted answer as HTML: prose in an escaped text block, code in ``<pre>``."""
     if not text:

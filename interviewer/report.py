@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from interviewer import models
 from interviewer.bank import Bank
 from interviewer.grading.rubric import CRITERIA, PASS_MARK, at_most, hire_signal, is_red_flag
-from interviewer.markup import clock, lower_first, md_code, md_escape, plain, plural
+from interviewer.markup import clock, lower_first, md_code, md_escape, mean_of_five, plain, plural
 from interviewer.models import Turn
 from interviewer.policy import time_budget
 
@@ -195,7 +195,8 @@ def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
 def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
     """What was strong: criteria averaging high, and what the strong answers got right (their
     most important covered point, in the candidate's own words when there is evidence)."""
-    strengths = [f"{CRITERIA[c]}: {v:.1f}/5 on average" for c, v in criteria.items() if v >= 3.75]
+    strengths = [f"{CRITERIA[c]}: {mean_of_five(v)}/5 on average" for c, v in criteria.items()
+                 if v >= 3.75]
     strong = [t for t in graded if t.grade.overall >= 75] or [
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]
@@ -321,7 +322,7 @@ def report_markdown(report: Report) -> str:
         lines += ["", md_escape(report.note)]
     if report.criteria:
         lines += ["", "| criterion | average (1-5) |", "|---|---|"]
-        lines += [f"| {CRITERIA[c]} | {v:.1f} |" for c, v in report.criteria.items()]
+        lines += [f"| {CRITERIA[c]} | {mean_of_five(v)} |" for c, v in report.criteria.items()]
     lines += ["", "### Per question"]
     for q in report.questions:
         score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
@@ -360,7 +361,7 @@ def report_text(report: Report, width: int = 100) -> str:
     if report.criteria:
         name_w = max(len(CRITERIA[c]) for c in report.criteria)
         lines += ["", f"{'Criterion':<{name_w}}  Average (1-5)"]
-        lines += [f"{CRITERIA[c]:<{name_w}}  {v:.1f}" for c, v in report.criteria.items()]
+        lines += [f"{CRITERIA[c]:<{name_w}}  {mean_of_five(v)}" for c, v in report.criteria.items()]
     lines += ["", "Per question"]
     for q in report.questions:
         score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")

@@ -298,3 +298,19 @@ def test_cli_unknown_or_foreign_id_exits_2(capsys, saved, argv):
     # Nothing of bob's was touched by the attempts.
     with Store(settings=Settings.from_env()) as store:
         assert store.load_session(bobs.id, user_id="bob")[1][0].grade.overall == 90
+
+
+def test_a_criterion_mean_reads_the_same_in_the_transcript_as_in_the_report():
+    # Seen in a walk-through: the report showed 3.2 and the transcript 3.25 for one mean. Both
+    # write it with markup.mean_of_five (the report's table: report.report_markdown).
+    from interviewer.markup import mean_of_five
+
+    info, turns = graded_session()
+    info.summary = {**SUMMARY, "criteria": {"depth": 3.25, "problem_solving": 3.0,
+                                            "engineering": 2.75, "communication": 4.0}}  # fmt: skip
+    md, html = to_markdown(info, turns), to_html(info, turns)
+    for mean in info.summary["criteria"].values():
+        shown = mean_of_five(mean)
+        assert f"| {shown} |" in md and f"<td>{shown}</td>" in html
+    assert [mean_of_five(v) for v in (3.25, 3.0, 2.75, 4)] == ["3.2", "3.0", "2.8", "4.0"]
+    assert "3.25" not in md and "2.75" not in html
