@@ -129,6 +129,28 @@ def code_problem(code: str) -> str | None:
     return None
 
 
+def ungradable(code: str, starter: str) -> str | None:
+    """Why code is not graded: unparsable (naming the line), or the starter code with nothing but
+    comments or blank lines added (it would be graded and saved as a failed attempt, pulling
+    progress down for nothing)."""
+    if problem := unparsable(code):
+        return problem
+    if starter and _same_program(code, starter):
+        return ("this is the starter code, unchanged: write your solution first (nothing was "
+                "graded; Run shows what the examples expect)")  # fmt: skip
+    return None
+
+
+def _same_program(a: str, b: str) -> bool:
+    """The same program, whatever comments and blank lines were added (both parse)."""
+    import ast
+
+    try:
+        return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return False
+
+
 def unparsable(code: str) -> str | None:
     """Why the code does not parse (naming the line), or None. A typo is fixed and submitted
     again, never graded as a failed solution; parsing runs nothing."""

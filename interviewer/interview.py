@@ -22,7 +22,7 @@ from interviewer.engine import (
     code_grade,
     code_problem,
     question_header,
-    unparsable,
+    ungradable,
 )
 from interviewer.errors import InterviewError
 from interviewer.grading.feedback import without_gap
@@ -345,7 +345,7 @@ class Interview:
         any, as an answer); then a follow-up or the next question."""
         turn = self._coding_turn()
         code = self._check_code(code)
-        if problem := unparsable(code):
+        if problem := ungradable(code, self.bank[turn.question_id].coding.starter):
             raise InterviewError(problem)
         turn.code = code
         if explanation and explanation.strip():

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer import knowledge, practice
 from interviewer.bank import TOPICS, Bank, Question
-from interviewer.engine import code_problem, unparsable
+from interviewer.engine import code_problem, ungradable
 from interviewer.errors import InterviewerError
 from interviewer.markup import md_escape
 from interviewer.models import MAX_ANSWER_CHARS
@@ -173,7 +173,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         coding = q.kind == "coding"
         if not coding and not (answer or "").strip():
             return "Type an answer first.", sessions
-        if coding and (problem := code_problem(code) or unparsable(code)):
+        if coding and (problem := code_problem(code) or ungradable(code, q.coding.starter)):
             return f"⚠ {md_escape(problem[0].upper() + problem[1:])}", sessions
         if len(answer or "") > MAX_ANSWER_CHARS:
             return (f"⚠ Answers are limited to {MAX_ANSWER_CHARS} characters. Shorten it and "

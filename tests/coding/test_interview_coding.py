@@ -131,6 +131,25 @@ def test_empty_or_oversized_code_is_refused_at_run_and_submit_and_nothing_is_rec
     assert code_problem(q.coding.reference) is None
 
 
+def test_the_untouched_starter_code_is_not_graded():
+    # Seen in a walk-through: Grade on the untouched starter was graded (5/100) and saved, pulling
+    # progress down. Run still runs it (the examples show what is expected).
+    import pytest
+
+    from interviewer.errors import InterviewError
+
+    store = open_store(Settings.from_env())
+    iv = new_interview(round="L1", questions=3, store=store, seed=2, coding=True)
+    q = _to_coding_question(iv)
+    turn = iv.current
+    assert iv.run_code(q.coding.starter) is not None
+    with pytest.raises(InterviewError, match="starter code, unchanged"):
+        iv.submit_code("# my attempt\n" + q.coding.starter + "  \n# TODO\n")
+    assert turn.grade is None and turn.code_result is None and iv.current is turn
+    iv.submit_code(q.coding.reference)
+    assert turn.grade is not None
+
+
 def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
     from interviewer.coding.grade import NO_PASS_MAX
     from interviewer.engine import NO_TEST_CRITERION_MAX, NO_TEST_EXPLANATION_SHARE
@@ -151,7 +170,7 @@ def test_ending_after_submitting_code_counts_it_answered_and_lists_its_failed_te
     store = open_store(Settings.from_env())
     iv = new_interview(round="L1", questions=3, store=store, seed=2, coding=True)
     q = _to_coding_question(iv)
-    iv.submit_code(q.coding.starter)  # fails hidden tests; a probe may be open
+    iv.submit_code(q.coding.starter + "    return None\n")  # fails hidden tests; a probe may be open
     report = iv.command("end").report
     coded = report.questions[iv.turns[-1].index]
     assert coded.status == "answered" and coded.overall is not None
