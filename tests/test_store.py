@@ -20,7 +20,13 @@ from sqlalchemy import create_engine, inspect, text
 from interviewer.config import Settings
 from interviewer.errors import SessionNotFound, StoreError
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
-from interviewer.models import MAX_ANSWER_CHARS, FollowUpExchange, SessionInfo, Turn
+from interviewer.models import (
+    MAX_ANSWER_CHARS,
+    FollowUpExchange,
+    SessionInfo,
+    SessionSettings,
+    Turn,
+)
 from interviewer.store import Store, tables
 from interviewer.store.tables import Base, alembic_config, database_url
 from tests.services import free_port, pg_server  # noqa: F401 - a fixture
@@ -438,6 +444,17 @@ def test_progress_numbers(store, history):
         [ts("2025-03-20"), 3.5],
     ]
     assert set(p["criteria_over_time"]) == set(CRITERIA)
+
+
+def test_practice_drills_have_their_own_line_in_progress(store, history):
+    # Seen in a walk-through: a 4/100 drill of one weak topic was plotted on the L1 interview line.
+    drill = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-25"),
+                                             settings=SessionSettings(practice=True)))  # fmt: skip
+    store.save_turn(drill.id, make_turn(0, topic="ml-basics", overall=4, scores=(1, 1, 1, 1)))
+    p = store.progress(user_id="local")
+    assert p["by_round"]["L1"] == [[ts("2025-03-01"), 50.0], [ts("2025-03-20"), 50.0]]
+    assert p["by_round"]["L1 practice"] == [[ts("2025-03-25"), 4.0]]
+    assert p["by_topic"]["ml-basics"]["n"] == 3  # its topic and criteria still count
 
 
 def test_two_engines_on_one_file_do_not_lock_each_other_out(sqlite_store):

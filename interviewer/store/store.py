@@ -244,11 +244,14 @@ class Store:
 
     def progress(self, *, user_id: str) -> dict:
         """Scores over time, by round, by topic and by criterion. A skipped question counts 0
-        (and 1/5 on every criterion), a question never answered not at all, as in the report."""
+        (and 1/5 on every criterion), a question never answered not at all, as in the report.
+        Practice drills have their own line per round ("L1 practice"): one drilled weak topic is
+        not an interview score."""
         query = (
             select(
                 SessionRow.id,
                 SessionRow.created_at,
+                SessionRow.settings,
                 SessionRow.round,
                 TurnRow.round,
                 TurnRow.topic,
@@ -436,7 +439,7 @@ def _progress(rows) -> dict:
     sessions: dict[str, dict] = {}
     by_round: dict[str, dict[str, list[tuple[str, int | None]]]] = {}
     by_topic: dict[str, list[int]] = {}
-    for sid, created_at, session_round, turn_round, topic, status, overall, criteria in rows:
+    for sid, created_at, settings, session_round, turn_round, topic, status, overall, criteria in rows:
         score = turn_score(status, overall)
         if score is None:  # never answered: not counted anywhere
             continue
@@ -448,7 +451,8 @@ def _progress(rows) -> dict:
             value = 1 if status == "skipped" else ((criteria or {}).get(name) or {}).get("score")
             if value is not None:
                 s["criteria"].setdefault(name, []).append(value)
-        by_round.setdefault(turn_round, {}).setdefault(sid, []).append((status, overall))
+        line = f"{turn_round} practice" if (settings or {}).get("practice") else turn_round
+        by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
 
     out_sessions = [
