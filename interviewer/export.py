@@ -112,8 +112,28 @@ def _md_summary(info: SessionInfo) -> list[str]:
     return out
 
 
+# Who graded, in words ("graded by offline" read oddly; from the walk-through).
+GRADED_BY = {
+    "offline": "the offline grader",
+    "llm": "the LLM judge",
+    "offline-fallback": "the offline grader (the LLM was unavailable)",
+}
+
+
+def graded_by(source: str) -> str:
+    return GRADED_BY.get(source, source)
+
+
+def grader_of(info: SessionInfo) -> str:
+    """The session's grader for the transcript header: the offline grader, or the LLM's mode
+    and model."""
+    if info.mode == "offline":
+        return "offline grader (no LLM)"
+    return f"{info.mode} / {info.model}"
+
+
 def _md_grade(grade: Grade) -> list[str]:
-    out = [f"**Score:** {grade.overall}/100 (graded by {md_escape(grade.source)})", ""]
+    out = [f"**Score:** {grade.overall}/100 (graded by {md_escape(graded_by(grade.source))})", ""]
     if grade.hint_penalty:
         out += [f"Hint penalty: {grade.hint_penalty} points", ""]
     flags = _flags(grade)
@@ -211,7 +231,7 @@ def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
         f"- **Session:** {md_escape(info.id)}",
         f"- **Started:** {when(info.created_at)}",
         f"- **Status:** {md_escape(info.status)}",
-        f"- **Mode / model:** {md_escape(info.mode)} / {md_escape(info.model)}",
+        f"- **Grader:** {md_escape(grader_of(info))}",
         f"- **Guide:** {md_escape(info.guide)}",
         "",
     ]
@@ -284,7 +304,7 @@ def _h_summary(info: SessionInfo) -> list[str]:
 
 
 def _h_grade(grade: Grade) -> list[str]:
-    out = [f"<p><strong>Score:</strong> {grade.overall}/100 (graded by {_e(grade.source)})"]
+    out = [f"<p><strong>Score:</strong> {grade.overall}/100 (graded by {_e(graded_by(grade.source))})"]
     if grade.hint_penalty:
         out[0] += f", hint penalty {grade.hint_penalty} points"
     out[0] += "</p>"
@@ -359,7 +379,7 @@ def to_html(info: SessionInfo, turns: list[Turn]) -> str:
         ("Session", info.id),
         ("Started", when(info.created_at)),
         ("Status", info.status),
-        ("Mode / model", f"{info.mode} / {info.model}"),
+        ("Grader", grader_of(info)),
         ("Guide", info.guide),
     ]
     out = [

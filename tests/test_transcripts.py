@@ -314,3 +314,16 @@ def test_a_criterion_mean_reads_the_same_in_the_transcript_as_in_the_report():
         assert f"| {shown} |" in md and f"<td>{shown}</td>" in html
     assert [mean_of_five(v) for v in (3.25, 3.0, 2.75, 4)] == ["3.2", "3.0", "2.8", "4.0"]
     assert "3.25" not in md and "2.75" not in html
+
+
+def test_who_graded_reads_in_words():
+    # Seen in a walk-through: "graded by offline" and "Mode / model: offline / offline".
+    info, turns = graded_session()
+    info.mode, info.model = "offline", "offline"
+    md, html = to_markdown(info, turns), to_html(info, turns)
+    assert "**Grader:** offline grader (no LLM)" in md and "offline / offline" not in md
+    assert "(graded by the offline grader (the LLM was unavailable))" in md
+    assert "graded by offline" not in md and "graded by offline" not in html
+    info.mode, info.model = "llm", "gpt-4o-mini"
+    assert "**Grader:** llm / gpt-4o-mini" in to_markdown(info, turns)
+    assert "llm / gpt-4o-mini" in to_html(info, turns)
