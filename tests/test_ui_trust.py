@@ -289,6 +289,52 @@ def test_an_unsent_answer_survives_a_reload(app, context):
     page.close()
 
 
+def _start_at_the_coding_question(page) -> None:
+    """A 2-question L1 interview, its first question skipped: the coding question is open."""
+    count = page.locator("#questions input[type=number]")
+    count.fill("2")
+    count.press("Enter")
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 2")
+    _press(page, "Skip", "Question 2 of 2")
+    page.locator("#code-editor").wait_for()
+
+
+def _type_code(page, code: str) -> None:
+    """Replace the editor's code by ``code``, as typed, and wait until the browser keeps it."""
+    saved = page.evaluate("() => localStorage.getItem('mock-interview-draft')")
+    editor = page.locator("#code-editor .cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    editor.fill(code)
+    page.wait_for_function(
+        "(before) => localStorage.getItem('mock-interview-draft') !== before", arg=saved
+    )
+
+
+def test_unsent_code_survives_a_reload(app, context):
+    url, _ = app
+    page = _open(context, url)
+    _start_at_the_coding_question(page)
+    code = "def solve(xs):\n    # half done <img src=x onerror=alert(1)>\n    return sorted(xs)"
+    _type_code(page, code)
+
+    _reload(page)
+    page.get_by_text("unsent code is kept").wait_for()
+    page.get_by_role("button", name="Resume", exact=True).click()
+    wait_for_bot(page, 1, "Welcome back")
+    editor = page.locator("#code-editor .cm-content")
+    page.wait_for_function(
+        "(el) => el.innerText.includes('half done')", arg=editor.element_handle()
+    )
+    assert editor.inner_text().replace("\u200b", "").strip() == code
+    assert "code is back in the editor" in page.locator("#interview-status").inner_text()
+    assert page.locator("img[src='x']").count() == 0 and page.dialogs == []
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
 def test_after_the_end_the_scorecard_has_every_answer_and_send_says_it_is_over(app, context):
     url, _ = app
     page = _open(context, url)

@@ -97,12 +97,13 @@ def test_a_draft_comes_back_only_to_its_own_open_question():
     key = draft.key_of(iv)
     assert key == "s1|1|1"
     typed = "<b>half</b> an answer"  # given back as typed: the box shows it as text
-    assert draft.restored({"key": key, "text": typed}, key) == typed
+    assert draft.restored({"key": key, "text": typed}, key) == (typed, "")
+    assert draft.restored({"key": key, "code": "def f(): pass"}, key) == ("", "def f(): pass")
     assert draft.session_of({"key": key, "text": "half"}) == "s1"
     iv.phase = "awaiting_answer"  # the follow-up was answered elsewhere: another question now
     for stale in ({"key": key, "text": "half"}, {"key": "s1|1", "text": "  "}, {}, None,
                   {"key": "s1|1", "text": 7}, {"key": "s1|1", "text": "x" * 10**6}, "s1|1"):  # fmt: skip
         assert draft.restored(stale, draft.key_of(iv)) is None
-    assert draft.restored({"key": "s1|1", "text": "half"}, draft.key_of(iv)) == "half"
+    assert draft.restored({"key": "s1|1", "text": "half"}, draft.key_of(iv)) == ("half", "")
     iv.done = True
     assert draft.key_of(iv) == "" and draft.restored({"key": "", "text": "half"}, "") is None

@@ -523,12 +523,20 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         return settled(Live(iv, user), history) | setup
 
     def restore_draft(saved, key, typed):
-        """After a resume: the answer left unsent at the open question, back in the (empty)
-        box; a box with text in it, or a resume that failed, is left as it is."""
-        text = None if (typed or "").strip() else draft.restored(saved, key)
-        if text is None:
-            return gr.skip(), gr.skip()
-        return text, "Your unsent answer is back in the box."
+        """After a resume: the answer and the code left unsent at the open question, back in
+        the (empty) box and the editor; a box with text in it, or a resume that failed, is left
+        as it is."""
+        kept = draft.restored(saved, key)
+        if kept is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        text, code = kept
+        text = "" if (typed or "").strip() else text
+        if not (text or code):
+            return gr.skip(), gr.skip(), gr.skip()
+        back = " and ".join(w for w, v in (("answer", text), ("code", code)) if v)
+        where = " and ".join(w for w, v in (("in the box", text), ("in the editor", code)) if v)
+        return (text or gr.skip(), code or gr.skip(),
+                f"Your unsent {back} {'are' if text and code else 'is'} back {where}.")  # fmt: skip
 
     def notes(mode, guide):
         return mode_note(ctx) + "  \n" + guide_note(guide, mode)
@@ -544,7 +552,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                               ctx.store.unfinished_sessions(user_id=user_of(request)))  # fmt: skip
         if not listed:
             return gr.skip(), gr.skip()
-        return kept, "Your unsent answer is kept: press **Resume** to continue with it."
+        return (
+            kept,
+            f"Your unsent {draft.what(saved)} is kept: press **Resume** to continue with it.",
+        )
 
     def lock_setup(running, real):
         """The setup shapes the next interview only: locked while one runs (so it never seems
@@ -597,7 +608,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     # The draft is read in events of its own (private), so the API's /resume stays one argument.
     ui.resume.click(
         resume, [ui.resume_pick], outputs + setup, concurrency_id="interview"
-    ).then(restore_draft, [ui.draft, ui.draft_key, ui.answer], [ui.answer, ui.status],
+    ).then(restore_draft, [ui.draft, ui.draft_key, ui.answer], [ui.answer, ui.code, ui.status],
            api_visibility="private", queue=False)  # fmt: skip
     # A real interview gives its feedback at the end: the Feedback choice says so while it is
     # ticked (it was left on "After each answer", contradicting the box next to it). Feedback
@@ -608,6 +619,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ui.running.change(lock_setup, [ui.running, ui.real], [*setup, ui.mode, ui.setup_note],
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_JS)
+    ui.code.input(None, [ui.code, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_CODE_JS)
     ui.mode.change(notes, [ui.mode, guide_state], ui.notes)
     guide_state.change(notes, [ui.mode, guide_state], ui.notes)
     timers = [ui.timer, ui.answer_timer]
