@@ -323,6 +323,18 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             open_tab(page, "Transcripts")
             assert "L1" in page.locator("#sessions-table").inner_text()
 
+            # Log out forgets the unsent drafts kept in this browser.
+            open_tab(page, "Interview")
+            page.get_by_role("button", name="Start interview").click()
+            wait_for_bot(page, 1, "Question 1")
+            kept = "() => localStorage.getItem('mock-interview-draft')"
+            before = page.evaluate(kept)
+            page.locator("#answer-box textarea").fill("an answer ana never sent")
+            page.wait_for_function(f"(before) => ({kept})() !== before", arg=before)
+            page.get_by_role("button", name="Log out").click()
+            page.get_by_label("username").wait_for()
+            assert page.evaluate(kept) is None
+
             # ben sees none of ana's sessions; he deletes his own after a confirmation.
             login("ben", "pw-ben")
             assert not page.get_by_role("button", name="Resume", exact=True).is_visible()

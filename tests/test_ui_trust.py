@@ -289,6 +289,42 @@ def test_an_unsent_answer_survives_a_reload(app, context):
     page.close()
 
 
+def _stored(page) -> str | None:
+    return page.evaluate("() => localStorage.getItem('mock-interview-draft')")
+
+
+def _wait_stored(page, before: str | None) -> None:
+    """Wait until the browser's kept drafts change from ``before``."""
+    page.wait_for_function(
+        "(before) => localStorage.getItem('mock-interview-draft') !== before", arg=before
+    )
+
+
+def test_a_draft_follows_a_skip_and_text_typed_before_resume_is_kept(app, context):
+    url, _ = app
+    page = _open(context, url)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    box = page.locator("#answer-box textarea")
+    before = _stored(page)
+    box.fill("Kept: written at question one")
+    _wait_stored(page, before)
+    before = _stored(page)
+    _press(page, "Skip", "Question 2 of 3")  # the box still shows the text at question 2
+    _wait_stored(page, before)  # and the draft moved with it
+
+    _reload(page)
+    page.get_by_text("unsent answer is kept").wait_for()
+    box.fill("typed after the reload")  # before pressing Resume: neither text is lost
+    page.get_by_role("button", name="Resume", exact=True).click()
+    wait_for_bot(page, 1, "Welcome back")
+    page.wait_for_function("(el) => el.value.startsWith('Kept')", arg=box.element_handle())
+    assert box.input_value() == "Kept: written at question one\n\ntyped after the reload"
+    assert "above what you typed" in page.locator("#interview-status").inner_text()
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
 def _start_at_the_coding_question(page) -> None:
     """A 2-question L1 interview, its first question skipped: the coding question is open."""
     count = page.locator("#questions input[type=number]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gradio as gr
+import pytest
 
 from interviewer.ui.interview import Live, changes_only
 
@@ -87,7 +88,7 @@ def test_the_scorecard_shows_every_answer_once_the_interview_is_over():
     assert "**Q1**:" in scorecard_md(turns, feedback_each=False, done=True)
 
 
-def test_a_draft_comes_back_only_to_its_own_open_question():
+def test_a_draft_comes_back_to_its_own_session():
     from types import SimpleNamespace
 
     from interviewer.ui import draft
@@ -97,13 +98,92 @@ def test_a_draft_comes_back_only_to_its_own_open_question():
     key = draft.key_of(iv)
     assert key == "s1|1|1"
     typed = "<b>half</b> an answer"  # given back as typed: the box shows it as text
-    assert draft.restored({"key": key, "text": typed}, key) == (typed, "")
-    assert draft.restored({"key": key, "code": "def f(): pass"}, key) == ("", "def f(): pass")
-    assert draft.session_of({"key": key, "text": "half"}) == "s1"
-    iv.phase = "awaiting_answer"  # the follow-up was answered elsewhere: another question now
-    for stale in ({"key": key, "text": "half"}, {"key": "s1|1", "text": "  "}, {}, None,
-                  {"key": "s1|1", "text": 7}, {"key": "s1|1", "text": "x" * 10**6}, "s1|1"):  # fmt: skip
-        assert draft.restored(stale, draft.key_of(iv)) is None
-    assert draft.restored({"key": "s1|1", "text": "half"}, draft.key_of(iv)) == ("half", "")
+    kept = draft.restored({"drafts": {"s1": {"key": key, "text": typed}}}, key)
+    assert (kept.text, kept.code, kept.cut) == (typed, "", False)
+    assert draft.restored({"key": key, "code": "def f(): pass"}, key).code == "def f(): pass"
+    for junk in ({"key": key, "text": "  "}, {}, None, "s1|1", {"key": key, "text": 7},
+                 {"drafts": {"s2": {"key": key, "text": "x"}}}, {"drafts": ["s1"]}):  # fmt: skip
+        assert draft.restored(junk, key) is None
+    # Written for an earlier question (answered since): given back, and the note says so.
+    stale = draft.restored({"drafts": {"s1": {"key": "s1|0", "text": "half"}}}, key)
+    assert stale.text == "half"
+    assert "earlier question" in draft.restore_note(stale, True, False, False, key)
+    # Too long to keep: its beginning comes back, and the candidate is told (it was dropped).
+    long = draft.restored({"key": key, "text": "x" * 10**6}, key)
+    assert long.cut and len(long.text) == draft.MAX_DRAFT_CHARS
+    assert "only its beginning" in draft.offer_note(long)
     iv.done = True
-    assert draft.key_of(iv) == "" and draft.restored({"key": "", "text": "half"}, "") is None
+    assert (
+        draft.key_of(iv) == "s1|end"
+        and draft.restored({"key": "s1|1", "text": "h"}, "s1|end") is None
+    )
+
+
+def test_a_kept_answer_and_text_typed_since_the_reload_are_both_kept():
+    from interviewer.ui.draft import merged
+
+    assert merged("kept answer", "") == ("kept answer", False)
+    assert merged("kept answer", "new words") == ("kept answer\n\nnew words", True)
+    assert merged("kept answer", "kept answer and more") == (None, False)  # already there
+    assert merged("kept answer and more", "kept answer") == ("kept answer and more", False)
+    assert merged("  ", "typed") == (None, False)
+
+
+def test_the_page_offers_the_latest_draft_of_a_listed_session():
+    from interviewer.ui.draft import offered
+
+    saved = {"drafts": {"a": {"key": "a|0", "text": "A", "at": 2},
+                        "b": {"key": "b|3", "code": "B", "at": 5},
+                        "c": {"key": "c|0|end", "text": "C", "at": 9}}}  # fmt: skip
+    assert offered(saved, ["a", "b", "c"]).session == "b"
+    assert offered(saved, ["a"]).what() == "answer" and offered(saved, ["b"]).what() == "code"
+    assert offered(saved, ["c", "z"]) is None
+
+
+def _run_js(script: str):
+    """Run ``script`` (which prints JSON) with node; skip when node is missing."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_the_browser_keeps_one_draft_per_session_and_moves_it_with_the_question():
+    from interviewer.ui import draft
+
+    steps = _run_js(
+        f"""
+        globalThis.window = {{}};
+        const save = {draft.SAVE_JS}, code = {draft.SAVE_CODE_JS}, rekey = {draft.REKEY_JS};
+        let s = {{}};
+        const seen = [];
+        const look = () => seen.push(JSON.parse(JSON.stringify(s.drafts || {{}})));
+        s = rekey("a|0", "", s); s = save("answer A", "a|0", s); look();        // 0: typed on a|0
+        s = rekey("a|1", "answer A", s); look();                                // 1: Skip
+        s = code("def a(): pass", "a|1", s); s = save("", "a|1", s); look();    // 2: code; box cleared
+        window.__miqDraftKey = "";                                              // a reload
+        s = rekey("b|0", "", s); s = save("answer B", "b|0", s); look();        // 3: Start b
+        s = rekey("a|1", "", s); look();                                        // 4: Resume a
+        s = save("stray", "", s); s = save("late", "a|end", s); look();         // 5: nothing kept
+        s = rekey("a|end", "", s); look();                                      // 6: a ended
+        for (const id of ["c", "d", "e", "f", "g"]) {{
+          s = rekey(id + "|0", "", s); s = save("x", id + "|0", s);
+        }}
+        look();                                                                 // 7: the last 5
+        console.log(JSON.stringify(seen));
+        """
+    )
+    texts = [{sid: (e["key"], e["text"], e["code"]) for sid, e in step.items()} for step in steps]
+    assert texts[0] == {"a": ("a|0", "answer A", "")}
+    assert texts[1] == {"a": ("a|1", "answer A", "")}  # the box still shows it at the next one
+    assert texts[2] == {"a": ("a|1", "", "def a(): pass")}
+    assert texts[3] == {"a": ("a|1", "", "def a(): pass"), "b": ("b|0", "answer B", "")}
+    assert texts[4] == texts[3] == texts[5]  # a resume and keys with no question change nothing
+    assert texts[6] == {"b": ("b|0", "answer B", "")}  # the ended interview's draft is gone
+    assert len(steps[7]) == draft.KEEP and "b" not in steps[7]

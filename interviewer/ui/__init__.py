@@ -71,6 +71,7 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
 def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
     """The whole app as a Blocks object (not launched)."""
     from interviewer.knowledge import BUILTIN_GUIDE_ID
+    from interviewer.ui import draft
     from interviewer.ui import guides as ui_guides
     from interviewer.ui import history as ui_history
     from interviewer.ui import interview as ui_interview
@@ -90,7 +91,9 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
             )
             who = gr.Markdown("", elem_id="signed-in")
             if settings.auth:
-                gr.Button("Log out", link="/logout", size="sm", scale=0)
+                # Log out also forgets the unsent drafts this browser keeps (ui/draft.py).
+                logout = gr.Button("Log out", size="sm", scale=0, elem_id="log-out")
+                logout.click(None, js=draft.LOGOUT_JS)
         guide_state = gr.State(BUILTIN_GUIDE_ID)
         with gr.Tabs(overflow_behavior="wrap") as tabs:  # a phone shows every tab
             with gr.Tab("Interview", id="interview"):

@@ -1,14 +1,19 @@
 """An answer typed but not sent survives a reload: the answer box and the code editor are copied,
-as the candidate types, into the browser's localStorage (``gr.BrowserState``) under the key of
-the question they answer ("session|question" or "session|question|follow-up n"). Resuming that
-session at that question puts them back; sending the answer empties the box's copy.
+as the candidate types, into the browser's localStorage (``gr.BrowserState``), one draft per
+session (the last ``KEEP`` sessions, so two tabs keep two drafts), each under the key of the
+question it answers ("session|question" or "session|question|follow-up n"). Resuming that
+session puts them back; sending the answer empties the box's copy; when the question changes
+in the page the draft moves to the new question with what the box still shows; when the
+interview ends its draft is dropped, and Log out drops them all.
 
 The draft comes back from the browser, so it is untrusted: it only ever becomes the value of
 the answer box or the editor (plain text), is never rendered as Markdown or HTML, and a draft
-that is not a short string under the open question's key is ignored.
+that is not a string under its session's key is ignored.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -20,69 +25,178 @@ STORAGE_KEY = "mock-interview-draft"
 # itself; a fixed one (Gradio's default is random per process) lets a draft outlive an app
 # restart or a move to the other replica.
 SECRET = "mock-interview answer draft"
+KEEP = 5  # sessions whose drafts this browser keeps, the most recently typed in
+END = "end"  # the key's last part once the session's interview has ended
+
+# The stored drafts ({"drafts": {session: {key, text, code, at}}}) as a mutable copy, and
+# ``put`` to store the open question's entry (an empty one is dropped) and keep the last KEEP.
+_STORE_JS = f"""
+  const drafts = {{}};
+  if (old && typeof old === "object") {{
+    if (typeof old.key === "string") drafts[old.key.split("|")[0]] = old;  // one-slot format
+    if (old.drafts && typeof old.drafts === "object") Object.assign(drafts, old.drafts);
+  }}
+  const sid = key.split("|")[0];
+  const put = (entry) => {{
+    if (!(entry.text || "").trim() && !(entry.code || "").trim()) delete drafts[sid];
+    else {{
+      // strictly the newest, even within one millisecond
+      const at = Math.max(Date.now(), ...Object.values(drafts).map((d) => (d.at || 0) + 1));
+      drafts[sid] = {{ key: key, text: entry.text || "", code: entry.code || "", at: at }};
+    }}
+    const ids = Object.keys(drafts).sort((a, b) => (drafts[b].at || 0) - (drafts[a].at || 0));
+    for (const id of ids.slice({KEEP})) delete drafts[id];
+    return {{ drafts: drafts }};
+  }};
+  const mine = drafts[sid] && drafts[sid].key === key ? drafts[sid] : {{}};
+"""
 # Runs in the browser on every change of the answer box (no server round trip). With no open
-# question (no key) it keeps the stored draft as it is: a reload's empty box must not erase it.
-SAVE_JS = (
-    "(text, key, old) => (key ? { key: key, text: text || '', "
-    "code: old && old.key === key && typeof old.code === 'string' ? old.code : '' } : old)"
-)
+# question (no key: a reload's empty box) or after the end it keeps the stored drafts as they are.
+SAVE_JS = f"""(text, key, old) => {{
+  if (!key || key.endsWith("|{END}")) return old;
+  {_STORE_JS}
+  return put({{ ...mine, text: text }});
+}}"""
 # The same for the code editor, on the candidate's edits only (``input``): the starter code the
 # app puts in the editor is no draft, and on a resume it must not overwrite the kept code.
-SAVE_CODE_JS = (
-    "(code, key, old) => (key ? { key: key, code: code || '', "
-    "text: old && old.key === key && typeof old.text === 'string' ? old.text : '' } : old)"
-)
+SAVE_CODE_JS = f"""(code, key, old) => {{
+  if (!key || key.endsWith("|{END}")) return old;
+  {_STORE_JS}
+  return put({{ ...mine, code: code }});
+}}"""
+# When the open question changes. The interview ended: its draft goes. The same session moved
+# on (an answer sent, a skip, a follow-up): the draft is what the box now shows, for the new
+# question (after Send the box is empty; after Skip it still holds the text). Another session
+# came into the page (a Start, a Resume): its kept draft stays as it is, for Resume to give back.
+REKEY_JS = f"""(key, text, old) => {{
+  const before = window.__miqDraftKey || "";
+  window.__miqDraftKey = key;
+  if (!key) return old;
+  {_STORE_JS}
+  if (key.endsWith("|{END}")) {{ delete drafts[sid]; return {{ drafts: drafts }}; }}
+  if (before.split("|")[0] !== sid || drafts[sid]?.key === key) return old;
+  return put({{ text: text }});
+}}"""
+# Log out forgets every draft in this browser, then signs out.
+LOGOUT_JS = f"""() => {{
+  localStorage.removeItem("{STORAGE_KEY}");
+  window.location.href = "/logout";
+}}"""
 # A draft longer than an answer may be is still given back (to be cut down before sending);
-# far beyond that it is no draft of this app.
+# beyond this it is given back cut, and the candidate is told.
 MAX_DRAFT_CHARS = 4 * MAX_ANSWER_CHARS
 MAX_CODE_DRAFT_CHARS = 4 * MAX_CODE_CHARS
 
 
 def browser_state() -> gr.BrowserState:
-    """The component that keeps the draft in this browser's localStorage."""
+    """The component that keeps the drafts in this browser's localStorage."""
     return gr.BrowserState({}, storage_key=STORAGE_KEY, secret=SECRET)
 
 
 def key_of(iv: Interview | None) -> str:
-    """The key of the question (or follow-up) open in ``iv``; "" when none is open."""
-    turn = None if iv is None or iv.done else iv.current
+    """The key of the question (or follow-up) open in ``iv``; "session|end" once it has ended;
+    "" with no interview."""
+    if iv is None:
+        return ""
+    if iv.done:
+        return f"{iv.info.id}|{END}"
+    turn = iv.current
     if turn is None:
         return ""
     key = f"{iv.info.id}|{turn.index}"
     return key + (f"|{len(turn.follow_ups)}" if iv.phase == "follow_up" else "")
 
 
-def _part(draft: dict, name: str, limit: int) -> str:
-    value = draft.get(name, "")
-    return value if isinstance(value, str) and value.strip() and len(value) <= limit else ""
+@dataclass(frozen=True)
+class Kept:
+    """One session's draft as the browser gave it back."""
+
+    session: str
+    key: str
+    text: str  # "" for none
+    code: str
+    cut: bool  # longer than a draft may be: ``text`` / ``code`` are its beginning
+    at: float
+
+    def what(self) -> str:
+        """What it keeps, in words: "answer", "code" or "answer and code"."""
+        return " and ".join(w for w, v in (("answer", self.text), ("code", self.code)) if v)
 
 
-def _valid(draft) -> bool:
-    return (
-        isinstance(draft, dict)
-        and isinstance(draft.get("key"), str)
-        and bool(
-            _part(draft, "text", MAX_DRAFT_CHARS) or _part(draft, "code", MAX_CODE_DRAFT_CHARS)
-        )
-    )
+def _part(entry: dict, name: str, limit: int) -> tuple[str, bool]:
+    value = entry.get(name)
+    if not isinstance(value, str) or not value.strip():
+        return "", False
+    return value[:limit], len(value) > limit
 
 
-def session_of(draft) -> str | None:
-    """The session a stored draft belongs to, if it holds any text or code."""
-    return draft["key"].split("|", 1)[0] if _valid(draft) else None
+def drafts(saved) -> dict[str, Kept]:
+    """Every usable draft the browser keeps, by session (the one-slot format read too)."""
+    if not isinstance(saved, dict):
+        return {}
+    entries = saved.get("drafts") if isinstance(saved.get("drafts"), dict) else {}
+    if isinstance(saved.get("key"), str):
+        entries = {saved["key"].split("|", 1)[0]: saved, **entries}
+    out = {}
+    for session, entry in entries.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("key"), str)):
+            continue
+        if entry["key"].split("|", 1)[0] != session or entry["key"].endswith(f"|{END}"):
+            continue
+        text, cut_text = _part(entry, "text", MAX_DRAFT_CHARS)
+        code, cut_code = _part(entry, "code", MAX_CODE_DRAFT_CHARS)
+        at = entry.get("at")
+        if text or code:
+            at = float(at) if isinstance(at, (int, float)) else 0.0
+            out[session] = Kept(session, entry["key"], text, code, cut_text or cut_code, at)
+    return out
 
 
-def restored(draft, key: str) -> tuple[str, str] | None:
-    """The draft's answer text and code ("" for none) when it answers the open question (its
-    key ``key``), else None."""
-    if not (key and _valid(draft) and draft["key"] == key):
+def offered(saved, sessions) -> Kept | None:
+    """The most recent draft of one of ``sessions`` (ids), if any."""
+    mine = [k for s, k in drafts(saved).items() if s in set(sessions)]
+    return max(mine, key=lambda k: k.at) if mine else None
+
+
+def restored(saved, key: str) -> Kept | None:
+    """The draft of the session whose question ``key`` is open (written for that question or,
+    when the question moved on elsewhere, an earlier one), else None."""
+    if not key or key.endswith(f"|{END}"):
         return None
-    return _part(draft, "text", MAX_DRAFT_CHARS), _part(draft, "code", MAX_CODE_DRAFT_CHARS)
+    return drafts(saved).get(key.split("|", 1)[0])
 
 
-def what(draft) -> str:
-    """What a stored draft keeps, in words: "answer", "code" or "answer and code"."""
-    parts = [w for w, n, limit in (("answer", "text", MAX_DRAFT_CHARS),
-                                   ("code", "code", MAX_CODE_DRAFT_CHARS))
-             if _valid(draft) and _part(draft, n, limit)]  # fmt: skip
-    return " and ".join(parts) or "answer"
+def merged(kept: str, typed: str) -> tuple[str | None, bool]:
+    """The answer box's text once a kept answer comes back to it (None: leave the box as it is),
+    and whether what was typed meanwhile was kept too (under the kept answer)."""
+    if not kept.strip() or kept.strip() in (typed or ""):
+        return None, False
+    if not (typed or "").strip() or typed.strip() in kept:
+        return kept, False
+    return kept.rstrip() + "\n\n" + typed.lstrip(), True
+
+
+def offer_note(kept: Kept) -> str:
+    """What the page says after a reload when a listed session has a draft in this browser."""
+    note = f"Your unsent {kept.what()} is kept: press **Resume** to continue with it."
+    return note + (f" {_CUT_NOTE}" if kept.cut else "")
+
+
+def restore_note(kept: Kept, text_back: bool, code_back: bool, typed_kept: bool, key: str) -> str:
+    """What the page says when Resume puts a draft back."""
+    back = [w for w, v in (("answer", text_back), ("code", code_back)) if v]
+    where = [w for w, v in (("in the box", text_back), ("in the editor", code_back)) if v]
+    note = (
+        f"Your unsent {' and '.join(back)} {'are' if len(back) > 1 else 'is'} back "
+        + " and ".join(where)
+    )
+    note += ", above what you typed since the reload." if typed_kept else "."
+    if kept.key != key:
+        note += " It was written for an earlier question of this interview: check it fits this one."
+    return note + (f" {_CUT_NOTE}" if kept.cut else "")
+
+
+_CUT_NOTE = (
+    f"It was longer than a draft is kept ({MAX_DRAFT_CHARS:,} characters of answer, "
+    f"{MAX_CODE_DRAFT_CHARS:,} of code), so only its beginning came back."
+)

@@ -523,20 +523,17 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         return settled(Live(iv, user), history) | setup
 
     def restore_draft(saved, key, typed):
-        """After a resume: the answer and the code left unsent at the open question, back in
-        the (empty) box and the editor; a box with text in it, or a resume that failed, is left
-        as it is."""
+        """After a resume: the answer and the code left unsent in this session, back in the box
+        (above anything typed since the reload, which stays) and the editor; after a resume
+        that failed nothing changes."""
         kept = draft.restored(saved, key)
         if kept is None:
             return gr.skip(), gr.skip(), gr.skip()
-        text, code = kept
-        text = "" if (typed or "").strip() else text
-        if not (text or code):
+        text, typed_kept = draft.merged(kept.text, typed or "")
+        if text is None and not kept.code:
             return gr.skip(), gr.skip(), gr.skip()
-        back = " and ".join(w for w, v in (("answer", text), ("code", code)) if v)
-        where = " and ".join(w for w, v in (("in the box", text), ("in the editor", code)) if v)
-        return (text or gr.skip(), code or gr.skip(),
-                f"Your unsent {back} {'are' if text and code else 'is'} back {where}.")  # fmt: skip
+        note = draft.restore_note(kept, text is not None, bool(kept.code), typed_kept, key)
+        return (gr.skip() if text is None else text, kept.code or gr.skip(), note)
 
     def notes(mode, guide):
         return mode_note(ctx) + "  \n" + guide_note(guide, mode)
@@ -547,15 +544,11 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     def offer_draft(saved, request: gr.Request):
         """After the page loads: a session with an unsent answer in this browser is the one
         picked for Resume, and the candidate is told."""
-        kept = draft.session_of(saved)
-        listed = kept and any(s["id"] == kept for s in
-                              ctx.store.unfinished_sessions(user_id=user_of(request)))  # fmt: skip
-        if not listed:
+        listed = [s["id"] for s in ctx.store.unfinished_sessions(user_id=user_of(request))]
+        kept = draft.offered(saved, listed)
+        if kept is None:
             return gr.skip(), gr.skip()
-        return (
-            kept,
-            f"Your unsent {draft.what(saved)} is kept: press **Resume** to continue with it.",
-        )
+        return kept.session, draft.offer_note(kept)
 
     def lock_setup(running, real):
         """The setup shapes the next interview only: locked while one runs (so it never seems
@@ -620,6 +613,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_JS)
     ui.code.input(None, [ui.code, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_CODE_JS)
+    ui.draft_key.change(None, [ui.draft_key, ui.answer, ui.draft], ui.draft, js=draft.REKEY_JS)
     ui.mode.change(notes, [ui.mode, guide_state], ui.notes)
     guide_state.change(notes, [ui.mode, guide_state], ui.notes)
     timers = [ui.timer, ui.answer_timer]
