@@ -73,9 +73,17 @@ def _open(context, url, **viewport):
 
 
 def _reload(page) -> None:
+    """Reload and wait until the page has looked for a draft kept in this browser."""
     page.reload()
-    page.wait_for_selector("#interview-chat")
+    page.wait_for_selector("#resume-note.draft-offer-checked", state="attached")
     wait_idle(page)
+
+
+def _resume(page) -> None:
+    """Press Resume and wait until the session is back and its kept draft looked for."""
+    page.get_by_role("button", name="Resume", exact=True).click()
+    wait_for_bot(page, 1, "Welcome back")
+    page.wait_for_selector("#resume-note.draft-checked", state="attached")
 
 
 def _send(page, text: str, contains: str | None = None) -> str:
@@ -264,9 +272,15 @@ def test_an_unsent_answer_survives_a_reload(app, context):
 
     _reload(page)
     assert page.locator("#answer-box textarea").input_value() == ""
-    page.locator("#interview-status").get_by_text("unsent answer is kept").wait_for()
-    page.get_by_role("button", name="Resume", exact=True).click()
-    wait_for_bot(page, 1, "Welcome back")
+    note = page.locator("#resume-note")
+    note.get_by_text("unsent answer is kept").wait_for()
+    # Said next to Resume, on screen without scrolling (it was at the foot of the page).
+    resume = page.get_by_role("button", name="Resume", exact=True).bounding_box()
+    said = note.bounding_box()
+    assert 0 <= said["y"] - (resume["y"] + resume["height"]) < 100, (said, resume)
+    assert said["y"] + said["height"] <= page.viewport_size["height"]
+    _resume(page)
+    assert note.inner_text().strip() == ""  # done with
     box = page.locator("#answer-box textarea")
     page.wait_for_function("(el) => el.value !== ''", arg=box.element_handle())
     assert box.input_value() == draft  # back as typed: text, never markup
@@ -279,9 +293,8 @@ def test_an_unsent_answer_survives_a_reload(app, context):
     wait_for_bot(page, 2)
     page.wait_for_function(stored, arg=saved)
     _reload(page)
-    assert "unsent answer" not in page.locator("#interview-status").inner_text()
-    page.get_by_role("button", name="Resume", exact=True).click()
-    wait_for_bot(page, 1, "Welcome back")
+    assert "unsent answer" not in page.locator("#resume-note").inner_text()
+    _resume(page)
     users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()
     assert any("Half an answer" in u for u in users)  # the same session, its answer sent
     assert box.input_value() == ""
@@ -314,10 +327,9 @@ def test_a_draft_follows_a_skip_and_text_typed_before_resume_is_kept(app, contex
     _wait_stored(page, before)  # and the draft moved with it
 
     _reload(page)
-    page.get_by_text("unsent answer is kept").wait_for()
+    page.locator("#resume-note").get_by_text("unsent answer is kept").wait_for()
     box.fill("typed after the reload")  # before pressing Resume: neither text is lost
-    page.get_by_role("button", name="Resume", exact=True).click()
-    wait_for_bot(page, 1, "Welcome back")
+    _resume(page)
     page.wait_for_function("(el) => el.value.startsWith('Kept')", arg=box.element_handle())
     assert box.input_value() == "Kept: written at question one\n\ntyped after the reload"
     assert "above what you typed" in page.locator("#interview-status").inner_text()
@@ -357,9 +369,8 @@ def test_unsent_code_survives_a_reload(app, context):
     _type_code(page, code)
 
     _reload(page)
-    page.get_by_text("unsent code is kept").wait_for()
-    page.get_by_role("button", name="Resume", exact=True).click()
-    wait_for_bot(page, 1, "Welcome back")
+    page.locator("#resume-note").get_by_text("unsent code is kept").wait_for()
+    _resume(page)
     editor = page.locator("#code-editor .cm-content")
     page.wait_for_function(
         "(el) => el.innerText.includes('half done')", arg=editor.element_handle()

@@ -155,6 +155,8 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                     label="Unfinished sessions", choices=[], visible=False, scale=3
                 )
                 ui.resume = gr.Button("Resume", visible=False, scale=1)
+            # Next to Resume: a draft kept in this browser, said where the candidate acts on it.
+            ui.resume_note = gr.Markdown("", elem_id="resume-note")
             ui.chat = gr.Chatbot(
                 label="Interview",
                 elem_id="interview-chat",
@@ -269,6 +271,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.resume_pick,
         ui.resume,
         ui.draft_key,
+        ui.resume_note,
     ]
 
     def resume_list(user: str, running: str | None = None) -> dict:
@@ -322,6 +325,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.status: _engine_status(iv),
             ui.running: "" if iv.done else "1",
             ui.draft_key: draft.key_of(iv),
+            ui.resume_note: "",  # an interview in the page: the note about a kept draft is done
             ui.spoken: None,
             ui.voice_out: spoken_reply(reply, speak),
             ui.hint: gr.update(visible=not real and not iv.done),  # no hints after the end
@@ -527,13 +531,13 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         (above anything typed since the reload, which stays) and the editor; after a resume
         that failed nothing changes."""
         kept = draft.restored(saved, key)
-        if kept is None:
-            return gr.skip(), gr.skip(), gr.skip()
-        text, typed_kept = draft.merged(kept.text, typed or "")
-        if text is None and not kept.code:
-            return gr.skip(), gr.skip(), gr.skip()
+        text, typed_kept = draft.merged(kept.text, typed or "") if kept else (None, False)
+        # The class tells the browser tests that the check ran, whatever it found.
+        done = gr.update(elem_classes=["draft-checked"])
+        if kept is None or (text is None and not kept.code):
+            return gr.skip(), gr.skip(), gr.skip(), done
         note = draft.restore_note(kept, text is not None, bool(kept.code), typed_kept, key)
-        return (gr.skip() if text is None else text, kept.code or gr.skip(), note)
+        return (gr.skip() if text is None else text, kept.code or gr.skip(), note, done)
 
     def notes(mode, guide):
         return mode_note(ctx) + "  \n" + guide_note(guide, mode)
@@ -546,9 +550,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         picked for Resume, and the candidate is told."""
         listed = [s["id"] for s in ctx.store.unfinished_sessions(user_id=user_of(request))]
         kept = draft.offered(saved, listed)
-        if kept is None:
-            return gr.skip(), gr.skip()
-        return kept.session, draft.offer_note(kept)
+        # The class tells the browser tests that the check ran, whatever it found.
+        note = draft.offer_note(kept) if kept else ""
+        return (kept.session if kept else gr.skip(),
+                gr.update(value=note, elem_classes=["draft-offer-checked"]))  # fmt: skip
 
     def lock_setup(running, real):
         """The setup shapes the next interview only: locked while one runs (so it never seems
@@ -601,7 +606,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     # The draft is read in events of its own (private), so the API's /resume stays one argument.
     ui.resume.click(
         resume, [ui.resume_pick], outputs + setup, concurrency_id="interview"
-    ).then(restore_draft, [ui.draft, ui.draft_key, ui.answer], [ui.answer, ui.code, ui.status],
+    ).then(restore_draft, [ui.draft, ui.draft_key, ui.answer],
+           [ui.answer, ui.code, ui.status, ui.resume_note],
            api_visibility="private", queue=False)  # fmt: skip
     # A real interview gives its feedback at the end: the Feedback choice says so while it is
     # ticked (it was left on "After each answer", contradicting the box next to it). Feedback
@@ -623,7 +629,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ui.load_outputs = [ui.resume_pick, ui.resume]
     ui.offer_draft = offer_draft
     ui.offer_draft_inputs = [ui.draft]
-    ui.offer_draft_outputs = [ui.resume_pick, ui.status]
+    ui.offer_draft_outputs = [ui.resume_pick, ui.resume_note]
     ui.keys_js = KEYS_JS
 
 
