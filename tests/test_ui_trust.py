@@ -348,14 +348,20 @@ def _start_at_the_coding_question(page) -> None:
     page.locator("#code-editor").wait_for()
 
 
-def _type_code(page, code: str) -> None:
-    """Replace the editor's code by ``code``, as typed, and wait until the browser keeps it."""
-    saved = page.evaluate("() => localStorage.getItem('mock-interview-draft')")
+def _set_code(page, code: str) -> None:
+    """Replace the editor's code by ``code``, as typed."""
     editor = page.locator("#code-editor .cm-content")
     editor.click()
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
-    editor.fill(code)
+    if code:
+        editor.fill(code)
+
+
+def _type_code(page, code: str) -> None:
+    """Replace the editor's code by ``code``, as typed, and wait until the browser keeps it."""
+    saved = page.evaluate("() => localStorage.getItem('mock-interview-draft')")
+    _set_code(page, code)
     page.wait_for_function(
         "(before) => localStorage.getItem('mock-interview-draft') !== before", arg=saved
     )
@@ -378,6 +384,35 @@ def test_unsent_code_survives_a_reload(app, context):
     assert editor.inner_text().replace("\u200b", "").strip() == code
     assert "code is back in the editor" in page.locator("#interview-status").inner_text()
     assert page.locator("img[src='x']").count() == 0 and page.dialogs == []
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
+def test_code_refusals_show_next_to_the_code_buttons(app, context):
+    url, _ = app
+    page = _open(context, url)
+    _start_at_the_coding_question(page)
+    said = page.locator("#code-status")
+    cleared = "() => document.querySelector('#code-status').innerText.trim() === ''"
+    for button, code, reason in (
+        ("Run the examples", "", "empty"),
+        ("Submit code", "", "empty"),
+        ("Submit code", "def solve(xs:\n    return xs", "line"),  # a syntax error
+    ):
+        if said.inner_text().strip():  # the last refusal: code that runs clears it
+            _set_code(page, "def solve(xs):\n    return xs")
+            page.get_by_role("button", name="Run the examples").click()
+            page.wait_for_function(cleared)
+        _set_code(page, code)
+        page.get_by_role("button", name=button).click()
+        said.get_by_text(reason).wait_for()
+        clicked = page.get_by_role("button", name=button).bounding_box()
+        box = said.bounding_box()
+        assert 0 <= box["y"] - (clicked["y"] + clicked["height"]) < 40, (button, box, clicked)
+        assert box["y"] + box["height"] <= page.viewport_size["height"] or page.evaluate(
+            "() => window.scrollY > 0"
+        )
+        assert page.locator("#interview-status").inner_text().strip() == ""
     _press(page, "End", "Interview finished")
     page.close()
 

@@ -185,6 +185,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                     ui.submit = gr.Button(
                         "Submit code", variant="primary", min_width=120, elem_id="submit-code"
                     )
+                # Refusals of Run and Submit, right under the buttons (the status line is far
+                # below the editor).
+                ui.code_status = gr.Markdown("", elem_id="code-status")
                 ui.code_out = gr.Markdown("", elem_id="code-results")
             ui.score_line = gr.Markdown("", elem_id="score-line")
             with gr.Row(visible=ctx.voice.enabled):
@@ -261,6 +264,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.code_area,
         ui.code,
         ui.code_out,
+        ui.code_status,
         ui.hint,
         ui.repeat,
         ui.skip,
@@ -326,6 +330,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.running: "" if iv.done else "1",
             ui.draft_key: draft.key_of(iv),
             ui.resume_note: "",  # an interview in the page: the note about a kept draft is done
+            ui.code_status: "",
             ui.spoken: None,
             ui.voice_out: spoken_reply(reply, speak),
             ui.hint: gr.update(visible=not real and not iv.done),  # no hints after the end
@@ -353,16 +358,19 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         said: str | None,
         typed: str | None = None,
         speak: bool = False,
+        where=None,
     ):
         """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
-        is cleared while the engine works and put back if the answer is refused."""
+        is cleared while the engine works and put back if the answer is refused. A refusal is
+        said in ``where`` (the status line unless given: the code's, for code)."""
+        where = where or ui.status
         if not live.lock.acquire(blocking=False):
-            yield {ui.status: "Still working on your last message…"}
+            yield {where: "Still working on your last message…"}
             return
         try:
             before = list(history)
             history = before + ([r.user_msg(said)] if said else []) + [r.bot_msg("…")]
-            yield {ui.chat: history, ui.status: ""} | ({ui.answer: ""} if typed else {})
+            yield {ui.chat: history, ui.status: "", where: ""} | ({ui.answer: ""} if typed else {})
             for kind, value in streamed(call):
                 if kind == "partial":
                     history[-1] = r.bot_msg(r.text_md(value))
@@ -372,14 +380,14 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                     history[-1:] = r.reply_messages(value, iv.bank, iv.feedback_each)
                     yield settled(live, history, value, speak)
         except InterviewError as exc:
-            yield {ui.chat: before, ui.status: f"⚠ {r.md_escape(str(exc))}"} | (
+            yield {ui.chat: before, where: _refused(exc)} | (
                 {ui.answer: typed} if typed else {}
             )
         except Exception:  # noqa: BLE001 - keep the candidate's text whatever broke
             log.exception("interview step failed")
             yield {
                 ui.chat: before,
-                ui.status: "⚠ Something went wrong; nothing you typed was lost. Try again.",
+                where: "⚠ Something went wrong; nothing you typed was lost. Try again.",
             } | ({ui.answer: typed} if typed else {})
         finally:
             live.lock.release()
@@ -468,24 +476,25 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
 
     def submit_code(code, history, live, request: gr.Request):
         if problem := no_interview(live, request, code):
-            yield {ui.status: problem}
+            yield {ui.code_status: problem}
             return
         iv = live.interview
         said = "(submitted the code in the editor)"
-        yield from drive(live, history, lambda cb: iv.submit_code(code or "", on_token=cb), said)
+        call = lambda cb: iv.submit_code(code or "", on_token=cb)  # noqa: E731
+        yield from drive(live, history, call, said, where=ui.code_status)
 
     def run_code(code, live, request: gr.Request):
         if problem := no_interview(live, request, code):
-            return {ui.status: problem}
+            return {ui.code_status: problem}
         if not live.lock.acquire(blocking=False):
-            return {ui.status: "Still working on your last message…"}
+            return {ui.code_status: "Still working on your last message…"}
         try:
             result = live.interview.run_code(code or "")
         except InterviewError as exc:
-            return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
+            return {ui.code_status: _refused(exc)}
         finally:
             live.lock.release()
-        return {ui.code_out: r.run_results_md(result), ui.status: ""}
+        return {ui.code_out: r.run_results_md(result), ui.code_status: ""}
 
     def command(name: str):
         def run(history, live, speak, request: gr.Request):
@@ -593,7 +602,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         event(transcribe, [ui.mic, ui.live], [ui.answer, ui.spoken, ui.status],
               concurrency_id="speech")  # fmt: skip
     ui.submit.click(submit_code, [ui.code, ui.chat, ui.live], outputs, concurrency_id="interview")
-    ui.run.click(run_code, [ui.code, ui.live], [ui.code_out, ui.status], concurrency_id="code")
+    ui.run.click(run_code, [ui.code, ui.live], [ui.code_out, ui.code_status],
+                 concurrency_id="code")  # fmt: skip
     for button, name in (
         (ui.hint, "hint"),
         (ui.repeat, "repeat"),
@@ -640,3 +650,9 @@ def _engine_status(iv: Interview) -> str:
         return ""
     iv.engine.last_error = None
     return f"ℹ LLM problem, offline fallback used: {r.md_escape(err)}"
+
+
+def _refused(exc: Exception) -> str:
+    """An engine's refusal as a line of the page: a sentence, escaped."""
+    text = str(exc)
+    return f"⚠ {r.md_escape(text[:1].upper() + text[1:])}"
