@@ -60,10 +60,14 @@ def _open(context, url, **viewport):
     if viewport:
         page.set_viewport_size(viewport)
     page.dialogs = []
+    page.accept_dialogs = False
 
     def on_dialog(dialog):
         page.dialogs.append(dialog.message)
-        dialog.dismiss()  # "keep the running interview"
+        if page.accept_dialogs:
+            dialog.accept()
+        else:
+            dialog.dismiss()  # "keep the running interview"
 
     page.on("dialog", on_dialog)
     page.goto(url)
@@ -333,6 +337,7 @@ def test_a_draft_follows_a_skip_and_text_typed_before_resume_is_kept(app, contex
     page.wait_for_function("(el) => el.value.startsWith('Kept')", arg=box.element_handle())
     assert box.input_value() == "Kept: written at question one\n\ntyped after the reload"
     assert "above what you typed" in page.locator("#interview-status").inner_text()
+    page.accept_dialogs = True  # End although the box holds text
     _press(page, "End", "Interview finished")
     page.close()
 
@@ -413,6 +418,40 @@ def test_code_refusals_show_next_to_the_code_buttons(app, context):
             "() => window.scrollY > 0"
         )
         assert page.locator("#interview-status").inner_text().strip() == ""
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
+def test_text_in_the_box_goes_with_the_code_and_never_silently_elsewhere(app, context):
+    url, _ = app
+    page = _open(context, url)
+    _start_at_the_coding_question(page)
+    box = page.locator("#answer-box textarea")
+    box.fill("My approach: count each character, then one pass for the first count of one.")
+    _type_code(page, "def first(s):\n    return -1")
+    before = len(bot_texts(page))
+    page.get_by_role("button", name="Submit code").click()
+    wait_for_bot(page, before + 1)
+    users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()
+    assert "submitted the code" in users[-1] and "My approach" in users[-1]  # sent with it
+    assert box.input_value() == ""  # not left for the next question
+
+    # End with unsent text asks first; keeping on leaves the interview running.
+    box.fill("An unsent thought")
+    with page.expect_event("dialog"):
+        page.get_by_role("button", name="End", exact=True).click()
+    assert "not graded" in page.dialogs[-1]
+    box.fill("")
+    _press(page, "End", "Interview finished")  # still running: End is still there to press
+
+    # Text left after the end does not become the next interview's first answer.
+    box.fill("Left over after the end")
+    page.accept_dialogs = True
+    with page.expect_event("dialog"):
+        page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1")
+    assert "is cleared" in page.dialogs[-1]
+    page.wait_for_function("(el) => el.value === ''", arg=box.element_handle())
     _press(page, "End", "Interview finished")
     page.close()
 

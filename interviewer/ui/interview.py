@@ -20,7 +20,7 @@ from interviewer.ui import draft
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext, streamed
-from interviewer.ui.scripts import CONFIRM_START_JS, KEYS_JS, TIMERS_JS
+from interviewer.ui.scripts import CONFIRM_END_JS, CONFIRM_START_JS, KEYS_JS, TIMERS_JS
 from interviewer.voice import budget_for
 
 log = logging.getLogger(__name__)
@@ -359,10 +359,13 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         typed: str | None = None,
         speak: bool = False,
         where=None,
+        fresh: bool = False,
     ):
         """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
         is cleared while the engine works and put back if the answer is refused. A refusal is
-        said in ``where`` (the status line unless given: the code's, for code)."""
+        said in ``where`` (the status line unless given: the code's, for code). A ``fresh``
+        interview empties the box with its first question (in the same update as the new
+        draft key, so an abandoned interview's kept draft stays kept)."""
         where = where or ui.status
         if not live.lock.acquire(blocking=False):
             yield {where: "Still working on your last message…"}
@@ -378,7 +381,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                 else:
                     iv = live.interview
                     history[-1:] = r.reply_messages(value, iv.bank, iv.feedback_each)
-                    yield settled(live, history, value, speak)
+                    yield settled(live, history, value, speak) | ({ui.answer: ""} if fresh else {})
         except InterviewError as exc:
             yield {ui.chat: before, where: _refused(exc)} | (
                 {ui.answer: typed} if typed else {}
@@ -419,7 +422,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return
         # Offline questions come from the built-in guide's bank, whatever guide is chosen.
         iv.info.guide = guide if llm else knowledge.BUILTIN_GUIDE_ID
-        yield from drive(Live(iv, user), [], iv.start, None, speak=speak)
+        yield from drive(Live(iv, user), [], iv.start, None, speak=speak, fresh=True)
 
     def no_interview(live, request=None, text=None) -> str | None:
         if live is None:
@@ -474,14 +477,17 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.status: f"**Transcribed** (edit it before sending). Delivery:  \n{note}",
         }
 
-    def submit_code(code, history, live, request: gr.Request):
-        if problem := no_interview(live, request, code):
+    def submit_code(code, text, history, live, request: gr.Request):
+        """Grade the editor's code; what the answer box holds goes with it as the explanation
+        (it was left in the box, to be sent later as the next question's answer)."""
+        if problem := no_interview(live, request, f"{code or ''}{text or ''}"):
             yield {ui.code_status: problem}
             return
         iv = live.interview
-        said = "(submitted the code in the editor)"
-        call = lambda cb: iv.submit_code(code or "", on_token=cb)  # noqa: E731
-        yield from drive(live, history, call, said, where=ui.code_status)
+        text = text if (text or "").strip() else None
+        said = "(submitted the code in the editor)" + (f"\n\n{text}" if text else "")
+        call = lambda cb: iv.submit_code(code or "", explanation=text, on_token=cb)  # noqa: E731
+        yield from drive(live, history, call, said, text, where=ui.code_status)
 
     def run_code(code, live, request: gr.Request):
         if problem := no_interview(live, request, code):
@@ -498,6 +504,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
 
     def command(name: str):
         def run(history, live, speak, request: gr.Request):
+            if speak == "cancel":  # End with unsent text in the box, and the candidate kept on
+                yield {ui.status: gr.skip()}
+                return
             if problem := no_interview(live, request):
                 yield {ui.status: problem}
                 return
@@ -601,7 +610,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     for event in (ui.mic.stop_recording, ui.mic.upload):
         event(transcribe, [ui.mic, ui.live], [ui.answer, ui.spoken, ui.status],
               concurrency_id="speech")  # fmt: skip
-    ui.submit.click(submit_code, [ui.code, ui.chat, ui.live], outputs, concurrency_id="interview")
+    ui.submit.click(submit_code, [ui.code, ui.answer, ui.chat, ui.live], outputs,
+                    concurrency_id="interview")  # fmt: skip
     ui.run.click(run_code, [ui.code, ui.live], [ui.code_out, ui.code_status],
                  concurrency_id="code")  # fmt: skip
     for button, name in (
@@ -611,6 +621,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         (ui.end, "end"),
     ):
         button.click(command(name), [ui.chat, ui.live, ui.speak], outputs,
+                     js=CONFIRM_END_JS if name == "end" else None,
                      concurrency_id="interview")  # fmt: skip
     setup = [ui.round, ui.questions, ui.feedback, ui.real, ui.coding]
     # The draft is read in events of its own (private), so the API's /resume stays one argument.

@@ -1,5 +1,6 @@
-"""What the Interview tab runs in the browser: the question timer, Ctrl+Enter, and Start's
-confirmation before it abandons a running interview."""
+"""What the Interview tab runs in the browser: the question timer, Ctrl+Enter, and the
+confirmations of Start (before it abandons a running interview or clears the answer box) and of
+End (before unsent text goes ungraded)."""
 
 # Runs in the browser every second (no server round trip). The key is "question id|seconds
 # already spent|budget": with a budget (a real interview) it counts down and warns when over.
@@ -35,13 +36,28 @@ KEYS_JS = """
   });
 }
 """
-# Start asks before abandoning a running interview (it stays saved and can be resumed).
-CONFIRM_START_JS = """
-(...args) => {
+_UNSENT = "(() => (document.querySelector('#answer-box textarea')?.value || '').trim() !== '')()"
+# Start asks before abandoning a running interview (it stays saved and can be resumed, with any
+# unsent answer), and before clearing text left in the answer box: the new interview starts
+# with an empty box (text left there is no answer to its first question).
+CONFIRM_START_JS = f"""
+(...args) => {{
   const running = args[args.length - 1];
-  if (running === "1" && !confirm("Abandon the running interview? It stays saved: you can resume it later.")) {
+  const ask = running === "1"
+    ? "Abandon the running interview? It stays saved (with any unsent answer): you can resume it later."
+    : ({_UNSENT} ? "Start a new interview? The text in the answer box is cleared: it is not an answer to the new interview's first question." : null);
+  if (ask && !confirm(ask)) {{
     args[args.length - 1] = "cancel";
-  }
+  }}
   return args;
-}
+}}
+"""
+# End asks when the answer box holds text not sent: it would not be graded.
+CONFIRM_END_JS = f"""
+(...args) => {{
+  if ({_UNSENT} && !confirm("Your answer box holds text you have not sent: it is not graded if you end now. End the interview anyway?")) {{
+    args[args.length - 1] = "cancel";
+  }}
+  return args;
+}}
 """
