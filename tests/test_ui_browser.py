@@ -205,6 +205,22 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     # -- Practice: the weak topic's question, graded at once with model answer and passage ---
     question = page.locator("#practice-question")
     question.get_by_text("difficulty").wait_for()
+    if page.locator("#practice-code").is_visible():
+        # A coding question (the skipped one's topic is the weakest): the untouched starter is
+        # refused, so write the solution, and the answer box is its explanation.
+        from interviewer.bank import default_bank
+
+        shown = question.inner_text()
+        q = next(q for q in default_bank().values()
+                 if q.kind == "coding" and q.text[:60] in shown)  # fmt: skip
+        page.get_by_role("button", name="Grade my answer").click()
+        result = page.locator("#practice-result")
+        result.get_by_text("starter code, unchanged").wait_for()
+        editor = page.locator("#practice-code .cm-content")
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        editor.fill(q.coding.reference)
     page.locator("#practice-answer textarea").fill(f"{GOOD_ANSWER} {XSS}")
     page.get_by_role("button", name="Grade my answer").click()
     result = page.locator("#practice-result")
