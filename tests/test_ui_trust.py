@@ -456,6 +456,34 @@ def test_text_in_the_box_goes_with_the_code_and_never_silently_elsewhere(app, co
     page.close()
 
 
+def test_the_interview_chat_cannot_be_cleared(app, context):
+    url, _ = app
+    page = _open(context, url)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    chat = page.locator("#interview-chat")
+    chat.get_by_role("button", name="Copy message").first.wait_for()  # its buttons are drawn
+    assert not chat.locator(".top-panel button").first.is_visible()  # no trash button
+    # A clear that still arrives (the hidden button clicked by a script) changes nothing.
+    page.evaluate(
+        """() => {
+            const chat = document.querySelector("#interview-chat");
+            const bots = () => chat.querySelectorAll('[data-testid="bot"]').length;
+            new MutationObserver(() => { if (!bots()) window.__chatCleared = true; })
+                .observe(chat, { childList: true, subtree: true });
+            chat.querySelector(".top-panel button").click();
+        }"""
+    )
+    page.wait_for_function("() => window.__chatCleared === true")  # it was cleared, then
+    page.wait_for_function(  # the conversation came back
+        "() => [...document.querySelectorAll('#interview-chat [data-testid=\"bot\"]')]"
+        ".some((m) => m.innerText.includes('Question 1 of 3'))"
+    )
+    assert "Start interview**" not in chat.inner_text()
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
 def test_after_the_end_the_scorecard_has_every_answer_and_send_says_it_is_over(app, context):
     url, _ = app
     page = _open(context, url)

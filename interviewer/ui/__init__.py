@@ -46,6 +46,8 @@ CSS = """
 #app-header h1 { font-size: 1.4rem; margin: 0; }
 #score-line, #answer-timer { display: none; }
 #report-panel { padding: 0.5rem 1rem; }
+/* No clear (trash) button on the interview chat: the conversation is the interview's record. */
+#interview-chat .icon-button-wrapper.top-panel { display: none; }
 /* A long choice (an unfinished session's label) ends in "…" before the arrow, not under it. */
 input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
 /* Tabs that wrap (on a phone) instead of hiding behind a menu; one row sits as before. */

@@ -45,6 +45,7 @@ class Live:
     # What the tab's components were last set to (component id -> properties), so a turn sends
     # only the properties that change (see ``changes_only``).
     shown: dict = field(default_factory=dict)
+    history: list = field(default_factory=list)  # the chat as last settled (see ``chat.clear``)
 
 
 def changes_only(live: Live, out: dict) -> dict:
@@ -320,6 +321,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         iv = live.interview
         real = iv.info.settings.real
         report = iv.report() if iv.done else None
+        live.history = history
         out = {
             ui.chat: history,
             ui.live: live,
@@ -641,6 +643,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_JS)
     ui.code.input(None, [ui.code, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_CODE_JS)
     ui.draft_key.change(None, [ui.draft_key, ui.answer, ui.draft], ui.draft, js=draft.REKEY_JS)
+    # The chat's clear button is hidden (CSS: a cleared chat looked like no interview while one
+    # ran); should a clear still arrive, the conversation comes back as it was.
+    ui.chat.clear(lambda live: live.history if live else gr.skip(), ui.live, ui.chat,
+                  api_visibility="private", queue=False)  # fmt: skip
     ui.mode.change(notes, [ui.mode, guide_state], ui.notes)
     guide_state.change(notes, [ui.mode, guide_state], ui.notes)
     timers = [ui.timer, ui.answer_timer]
