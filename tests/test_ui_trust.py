@@ -484,6 +484,48 @@ def test_the_interview_chat_cannot_be_cleared(app, context):
     page.close()
 
 
+# Tables on show whose right edge passes the window's (cut off, or scrolling the page sideways).
+TABLES_PAST_THE_EDGE = """() => [...document.querySelectorAll("table")].filter((t) =>
+    t.offsetParent && t.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+).length"""
+
+
+@pytest.mark.parametrize("width,height", [(1400, 900), (375, 812)], ids=["desktop", "phone"])
+def test_no_table_breaks_a_word(app, context, width, height):
+    url, _ = app
+    page = _open(context, url, width=width, height=height)
+
+    def check(where: str) -> None:
+        assert words_broken_across_lines(page, "th, td") == [], where
+        assert page.evaluate(TABLES_PAST_THE_EDGE) == 0, where
+
+    page.get_by_label("L1 includes a coding question").uncheck()
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    _send(page, "Regularisation penalises large weights so the model fits less noise.")
+    _press(page, "End", "Interview finished")
+    page.locator("#report-panel").get_by_text("Top gaps").wait_for()
+    check("scorecard and report")
+    open_tab(page, "Transcripts")
+    page.locator("#sessions-table").get_by_test_id("cell-0-6").click()
+    page.locator("#transcript-view").get_by_text("Mock interview").wait_for()
+    page.locator("#transcript-view table").first.wait_for()
+    check("transcript")
+    open_tab(page, "Progress")
+    page.get_by_text("Weakest topics").wait_for()
+    check("progress")
+    open_tab(page, "Practice")
+    page.get_by_role("button", name="New question").click()
+    page.wait_for_function(
+        "() => !document.querySelector('#practice-question').innerText.includes('Pick a round')"
+    )
+    page.locator("#practice-answer textarea").fill("A penalty on the weights reduces variance.")
+    page.get_by_role("button", name="Grade my answer").click()
+    page.locator("#practice-result table").first.wait_for()
+    check("practice result")
+    page.close()
+
+
 def test_after_the_end_the_scorecard_has_every_answer_and_send_says_it_is_over(app, context):
     url, _ = app
     page = _open(context, url)

@@ -46,6 +46,10 @@ CSS = """
 #app-header h1 { font-size: 1.4rem; margin: 0; }
 #score-line, #answer-timer { display: none; }
 #report-panel { padding: 0.5rem 1rem; }
+/* Every table (scorecard, report, transcript, practice result, progress) breaks between words
+   only ("score", never "sc/or/e"): Gradio's Markdown gives tables word-break: break-word, which
+   also splits a word to narrow its column. Now a column is at least its longest word wide. */
+.prose table { word-break: normal; overflow-wrap: break-word; }
 /* No clear (trash) button on the interview chat: the conversation is the interview's record. */
 #interview-chat .icon-button-wrapper.top-panel { display: none; }
 /* A long choice (an unfinished session's label) ends in "…" before the arrow, not under it. */
@@ -60,9 +64,8 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
   /* Every tab on show (they wrap to a second row rather than hide behind a menu). */
   .gradio-container .tab-wrapper.wrap { height: auto; padding-bottom: 0; }
   .tab-container button[role="tab"] { padding: 0 0.4rem; }
-  /* Table cells break between words only ("score", not "sc/or/e"), and fit the width. */
-  #scorecard table, #report-panel table { word-break: normal; overflow-wrap: break-word; }
-  #scorecard th, #scorecard td, #report-panel th, #report-panel td { padding: 6px 8px; }
+  /* Table cells padded less, so a table of long words still fits the width. */
+  .prose table :is(th, td) { padding: 6px 8px; }
   /* The timer sits above the answer box, where the candidate types. */
   #score-line, #answer-timer { display: block; }
   #question-timer { display: none; }
