@@ -540,6 +540,12 @@ def test_after_the_end_the_scorecard_has_every_answer_and_send_says_it_is_over(a
     _press(page, "End", "Interview finished")
     card = page.locator("#scorecard").inner_text()
     assert "Q1:" in card and "Q2:" in card and card.count("Technical depth") == 2, card
+    # At full height: it reads with the page, no scrollbar of its own.
+    fits = (
+        "(ids) => ids.every((id) => { const e = document.querySelector(id); "
+        "return e.scrollHeight <= e.clientHeight + 1; })"
+    )
+    assert page.evaluate(fits, ["#scorecard", "#scorecard > *"])
 
     said = len(page.locator('#interview-chat [data-testid="user"]').all())
     late = "One more thought on regularisation."

@@ -41,7 +41,6 @@ CACHE_CLEANUP = (CACHE_SWEEP, CACHE_AGE)  # uploads and exports leave the cache 
 log = logging.getLogger(__name__)
 
 CSS = """
-#scorecard { max-height: 640px; overflow-y: auto; }
 #question-timer, #answer-timer { font-size: 1.1rem; min-height: 1.5rem; }
 #app-header h1 { font-size: 1.4rem; margin: 0; }
 #score-line, #answer-timer { display: none; }
