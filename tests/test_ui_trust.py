@@ -115,7 +115,9 @@ SETUP_STATE = """() => {
 def _wait_setup(page, locked: bool) -> None:
     """Wait until every setup control is locked (or every one unlocked)."""
     page.wait_for_function(f"(locked) => ({SETUP_STATE})().every((d) => d === locked)", arg=locked)
-    assert page.locator("#setup-note").is_visible() == locked
+    # Locked, it is folded to one line that says so; unlocked, it is open.
+    assert ("locked while this interview runs" in page.locator("#setup").inner_text()) == locked
+    assert page.locator("#setup-round").is_visible() != locked
 
 
 def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
@@ -258,6 +260,27 @@ def test_the_setup_is_locked_while_an_interview_runs(app, context):
     page.get_by_role("button", name="Resume", exact=True).click()
     wait_for_bot(page, 1, "Welcome back")
     _wait_setup(page, locked=True)
+    _press(page, "End", "Interview finished")
+    _wait_setup(page, locked=False)
+    page.close()
+
+
+@pytest.mark.parametrize("width,height", [(1400, 900), (375, 812)], ids=["desktop", "phone"])
+def test_the_setup_folds_away_while_an_interview_runs(app, context, width, height):
+    url, _ = app
+    page = _open(context, url, width=width, height=height)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    _wait_setup(page, locked=True)
+    assert "L1 · 3 questions · feedback after each answer" in page.locator("#setup").inner_text()
+    box = page.locator("#answer-box").evaluate(
+        "(e) => { const r = e.getBoundingClientRect(); "
+        "return { y: r.top + window.scrollY, height: r.height }; }"
+    )  # from the top of the page
+    if width > 700:  # the answer box is on screen with the chat, no scrolling
+        assert box["y"] + box["height"] <= height, box
+    else:  # under the chat: one swipe down, not two screens
+        assert box["y"] < 1.2 * height, box
     _press(page, "End", "Interview finished")
     _wait_setup(page, locked=False)
     page.close()

@@ -35,6 +35,19 @@ ROUNDS_INTRO = (
 )
 
 
+SETUP_LABEL = "Setup"
+
+
+def setup_summary(round_name, questions, feedback, real, coding) -> str:
+    """The setup's one-line label while an interview runs (the accordion is closed)."""
+    parts = [{"full": "Full loop"}.get(round_name, round_name), f"{int(questions)} questions"]
+    parts.append("real interview" if real else
+                 "feedback after each answer" if feedback == "each" else "feedback at the end")
+    if round_name != "L2":
+        parts.append("with coding" if coding else "no coding")
+    return "Setup: " + " · ".join(parts) + " (locked while this interview runs)"  # fmt: skip
+
+
 @dataclass
 class Live:
     """One browser tab's interview; the lock stops a double click from answering twice."""
@@ -106,49 +119,47 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     modes = mode_choices(ctx)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            gr.Markdown(ROUNDS_INTRO, elem_id="rounds-intro")
-            with gr.Row():
-                ui.round = gr.Radio(
-                    [("L1", "L1"), ("L2", "L2"), ("Full loop", "full")],
-                    value="L1",
-                    label="Round",
-                    elem_id="setup-round",
-                )
-                ui.questions = gr.Slider(
-                    1, 10, value=3, step=1, label="Questions (per round)", elem_id="questions"
-                )
-                ui.feedback = gr.Radio(
-                    [("After each answer", "each"), ("At the end", "end")],
-                    value="each",
-                    label="Feedback",
-                    elem_id="setup-feedback",
-                )
-            with gr.Row():
-                ui.real = gr.Checkbox(
-                    False,
-                    label="Real interview: a time budget per question, no hints, feedback at "
-                    "the end",
-                    elem_id="real-interview",
-                )
-                ui.coding = gr.Checkbox(
-                    True, label="L1 includes a coding question", elem_id="setup-coding"
-                )
-                ui.mode = gr.Radio(
-                    modes,
-                    value="llm" if ctx.llm_available else "offline",
-                    label="Mode",
-                    visible=len(modes) > 1,  # one option is no choice
-                )
-            ui.setup_note = gr.Markdown(
-                "🔒 The setup is locked while this interview runs: it applies to the next one, "
-                "and unlocks when this one ends.",
-                visible=False,
-                elem_id="setup-note",
-            )
-            with gr.Accordion("Help: modes, guides and settings", open=False):
-                ui.notes = gr.Markdown(
-                    mode_note(ctx) + "  \n" + guide_note(None, "offline"),
-                    elem_id="interview-notes",
+            # Open to set up an interview; closed to one line while one runs, so the chat and
+            # the answer box come up the page (see ``lock_setup``).
+            with gr.Accordion(SETUP_LABEL, open=True, elem_id="setup") as ui.setup_box:
+                gr.Markdown(ROUNDS_INTRO, elem_id="rounds-intro")
+                with gr.Row():
+                    ui.round = gr.Radio(
+                        [("L1", "L1"), ("L2", "L2"), ("Full loop", "full")],
+                        value="L1",
+                        label="Round",
+                        elem_id="setup-round",
+                    )
+                    ui.questions = gr.Slider(
+                        1, 10, value=3, step=1, label="Questions (per round)", elem_id="questions"
+                    )
+                    ui.feedback = gr.Radio(
+                        [("After each answer", "each"), ("At the end", "end")],
+                        value="each",
+                        label="Feedback",
+                        elem_id="setup-feedback",
+                    )
+                with gr.Row():
+                    ui.real = gr.Checkbox(
+                        False,
+                        label="Real interview: a time budget per question, no hints, feedback at "
+                        "the end",
+                        elem_id="real-interview",
+                    )
+                    ui.coding = gr.Checkbox(
+                        True, label="L1 includes a coding question", elem_id="setup-coding"
+                    )
+                    ui.mode = gr.Radio(
+                        modes,
+                        value="llm" if ctx.llm_available else "offline",
+                        label="Mode",
+                        visible=len(modes) > 1,  # one option is no choice
+                    )
+                ui.setup_note = gr.Markdown(
+                    "🔒 The setup is locked while this interview runs: it applies to the next one, "
+                    "and unlocks when this one ends.",
+                    visible=False,
+                    elem_id="setup-note",
                 )
             with gr.Row():
                 ui.start = gr.Button("Start interview", variant="primary", scale=1)
@@ -161,7 +172,10 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             ui.chat = gr.Chatbot(
                 label="Interview",
                 elem_id="interview-chat",
-                height=460,
+                # What the window leaves under the folded setup and over the answer box and
+                # its buttons (a 900 px high window shows both), never under 300 px.
+                height="calc(100vh - 520px)",
+                min_height=300,
                 sanitize_html=True,
                 render_markdown=True,
                 allow_tags=False,
@@ -191,17 +205,6 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 ui.code_status = gr.Markdown("", elem_id="code-status")
                 ui.code_out = gr.Markdown("", elem_id="code-results")
             ui.score_line = gr.Markdown("", elem_id="score-line")
-            with gr.Row(visible=ctx.voice.enabled):
-                ui.mic = gr.Audio(
-                    sources=["microphone", "upload"],
-                    type="numpy",
-                    label="Answer by voice: the transcript lands in the box below to edit",
-                    elem_id="answer-mic",
-                    scale=3,
-                )
-                with gr.Column(scale=1, min_width=160):
-                    ui.speak = gr.Checkbox(False, label="Read the interviewer aloud")
-                    ui.keep_audio = gr.Checkbox(False, label="Keep my recordings")
             ui.voice_out = gr.Audio(
                 autoplay=True, visible=False, interactive=False, elem_id="interviewer-voice"
             )
@@ -226,9 +229,27 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 ui.skip = gr.Button("Skip", min_width=80)
                 ui.end = gr.Button("End", variant="stop", min_width=80)
             ui.status = gr.Markdown("", elem_id="interview-status")
+            # Voice input under the box it fills, so the box sits right under the chat.
+            with gr.Row(visible=ctx.voice.enabled):
+                ui.mic = gr.Audio(
+                    sources=["microphone", "upload"],
+                    type="numpy",
+                    label="Answer by voice: the transcript lands in the box above to edit",
+                    elem_id="answer-mic",
+                    scale=3,
+                )
+                with gr.Column(scale=1, min_width=160):
+                    ui.speak = gr.Checkbox(False, label="Read the interviewer aloud")
+                    ui.keep_audio = gr.Checkbox(False, label="Keep my recordings")
             ui.report = gr.Markdown(
                 "", visible=False, elem_id="report-panel", container=True, line_breaks=False
             )
+            # At the foot of the column: configuration notes, rarely needed mid-interview.
+            with gr.Accordion("Help: modes, guides and settings", open=False):
+                ui.notes = gr.Markdown(
+                    mode_note(ctx) + "  \n" + guide_note(None, "offline"),
+                    elem_id="interview-notes",
+                )
         with gr.Column(scale=2):
             ui.timer = gr.Markdown("", elem_id="question-timer")
             ui.scorecard = gr.Markdown(
@@ -575,14 +596,19 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         return (kept.session if kept else gr.skip(),
                 gr.update(value=note, elem_classes=["draft-offer-checked"]))  # fmt: skip
 
-    def lock_setup(running, real):
+    def lock_setup(running, round_name, questions, feedback, real, coding):
         """The setup shapes the next interview only: locked while one runs (so it never seems
-        to change it), unlocked when it ends; a real interview keeps Feedback at the end."""
+        to change it) and closed to a line saying how this one runs, so the chat and the answer
+        box sit near the top; open and unlocked when it ends. A real interview keeps Feedback
+        at the end."""
         free = running != "1"
         out = {c: gr.update(interactive=free) for c in (ui.round, ui.questions, ui.real,
                                                          ui.coding, ui.mode)}  # fmt: skip
         out[ui.feedback] = gr.update(interactive=free and not real)
         out[ui.setup_note] = gr.update(visible=not free)
+        label = SETUP_LABEL if free else setup_summary(round_name, questions, feedback, real,
+                                                       coding)  # fmt: skip
+        out[ui.setup_box] = gr.update(open=free, label=label)
         return out
 
     ui.start.click(
@@ -638,7 +664,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ui.real.change(lambda real, running: gr.update(value="end", interactive=False) if real
                    else gr.update(interactive=running != "1"), [ui.real, ui.running],
                    ui.feedback, api_visibility="private", queue=False)  # fmt: skip
-    ui.running.change(lock_setup, [ui.running, ui.real], [*setup, ui.mode, ui.setup_note],
+    ui.running.change(lock_setup, [ui.running, *setup],
+                      [*setup, ui.mode, ui.setup_note, ui.setup_box],
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_JS)
     ui.code.input(None, [ui.code, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_CODE_JS)
