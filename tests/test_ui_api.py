@@ -94,3 +94,20 @@ def test_after_the_end_the_score_line_shows_the_result_not_the_last_question(app
     assert len(lines) == 1, ended
     assert "overall **" in lines[0] and "incomplete" in lines[0]  # ended after 1 of 3
     assert not [v for v in ended if isinstance(v, str) and v.startswith("Question ")]
+
+
+def test_after_the_end_each_action_says_what_it_did_not_do(app):
+    start(app)
+    app.predict(speak=False, api_name=commands(app)[3])  # End
+
+    def said(out) -> str:
+        (line,) = [v for v in out if isinstance(v, str) and "has ended" in v]
+        return line
+
+    assert "nothing was sent" in said(app.predict(text=ANSWER, api_name="/send"))
+    assert "not submitted" in said(app.predict(code="x = 1", text="", api_name="/submit_code"))
+    assert "not run" in said(app.predict(code="x = 1", api_name="/run_code"))
+    expected = ("hint at", "to repeat", "to skip", "already over")
+    for name, words in zip(commands(app), expected, strict=True):
+        line = said(app.predict(speak=False, api_name=name))
+        assert words in line and "still in the box" not in line, (name, line)

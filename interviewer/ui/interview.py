@@ -36,6 +36,16 @@ ROUNDS_INTRO = (
 
 
 SETUP_LABEL = "Setup"
+# What an action did not do once the interview has ended, in the words of that action.
+AFTER_THE_END = {
+    "send": "nothing was sent, and your text is still in the box",
+    "submit_code": "the code was not submitted, and it is still in the editor",
+    "run_code": "the code was not run",
+    "hint": "there is no open question to hint at",
+    "repeat": "there is no open question to repeat",
+    "skip": "there is no open question to skip",
+    "end": "it is already over",
+}
 
 
 def setup_summary(round_name, questions, feedback, real, coding) -> str:
@@ -447,14 +457,13 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         iv.info.guide = guide if llm else knowledge.BUILTIN_GUIDE_ID
         yield from drive(Live(iv, user), [], iv.start, None, speak=speak, fresh=True)
 
-    def no_interview(live, request=None, text=None) -> str | None:
+    def no_interview(live, request=None, text=None, action: str = "send") -> str | None:
+        """Why ``action`` (a key of ``AFTER_THE_END``) cannot run now, or None."""
         if live is None:
             return "No interview in progress: press **Start interview** (or resume one) first."
-        if live.interview.done:  # what was typed stays in the box (nothing clears it here)
-            return (
-                "This interview has ended, so nothing was sent; your text is still in the box. "
-                "Press **Start interview** to begin a new one."
-            )
+        if live.interview.done:  # what was typed stays where it was (nothing clears it here)
+            return f"This interview has ended: {AFTER_THE_END[action]}. Press **Start " \
+                "interview** to begin a new one."  # fmt: skip
         return ctx.refusal(request, live, text)  # another user's session, too fast, bad text
 
     def send(text, history, live, spoken, speak, keep, request: gr.Request):
@@ -503,7 +512,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     def submit_code(code, text, history, live, request: gr.Request):
         """Grade the editor's code; what the answer box holds goes with it as the explanation
         (it was left in the box, to be sent later as the next question's answer)."""
-        if problem := no_interview(live, request, f"{code or ''}{text or ''}"):
+        if problem := no_interview(live, request, f"{code or ''}{text or ''}", "submit_code"):
             yield {ui.code_status: problem}
             return
         iv = live.interview
@@ -513,7 +522,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         yield from drive(live, history, call, said, text, where=ui.code_status)
 
     def run_code(code, live, request: gr.Request):
-        if problem := no_interview(live, request, code):
+        if problem := no_interview(live, request, code, "run_code"):
             return {ui.code_status: problem}
         if not live.lock.acquire(blocking=False):
             return {ui.code_status: "Still working on your last message…"}
@@ -530,7 +539,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             if speak == "cancel":  # End with unsent text in the box, and the candidate kept on
                 yield {ui.status: gr.skip()}
                 return
-            if problem := no_interview(live, request):
+            if problem := no_interview(live, request, None, name):
                 yield {ui.status: problem}
                 return
             iv = live.interview
