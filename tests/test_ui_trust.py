@@ -241,6 +241,19 @@ def test_phone_layout_puts_the_score_and_the_timer_by_the_answer(app, context):
     page.close()
 
 
+@pytest.mark.parametrize("width", [1400, 375], ids=["desktop", "phone"])
+def test_the_tab_row_holds_its_tabs(app, context, width):
+    url, _ = app
+    page = _open(context, url, width=width, height=812)
+    row = page.locator(".tab-wrapper").first.bounding_box()
+    tabs = [t.bounding_box() for t in page.get_by_role("tab").all()]
+    assert len(tabs) == 5
+    assert all(t["y"] + t["height"] <= row["y"] + row["height"] + 1 for t in tabs), (row, tabs)
+    if width > 700:  # one row, as high as before
+        assert len({t["y"] for t in tabs}) == 1 and row["height"] == 32, row
+    page.close()
+
+
 def test_the_setup_is_locked_while_an_interview_runs(app, context):
     url, _ = app
     page = _open(context, url)

@@ -53,15 +53,17 @@ CSS = """
 #interview-chat .icon-button-wrapper.top-panel { display: none; }
 /* A long choice (an unfinished session's label) ends in "…" before the arrow, not under it. */
 input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
-/* Tabs that wrap (on a phone) instead of hiding behind a menu; one row sits as before. */
-.gradio-container .tab-wrapper.wrap { height: var(--size-8); }
+/* Tabs wrap (on a phone, or a narrow window) instead of hiding behind a menu, and the tab row
+   grows to hold every row of them; one row sits as before (32 px). Gradio prefixes custom CSS
+   inside a media query with its container's classes, so no selector here starts with
+   .gradio-container. */
+.tab-wrapper.wrap { height: auto; min-height: var(--size-8); padding-bottom: 0; }
 @media (max-width: 700px) {
   /* The title takes the whole row (the sign-in line goes under it) and wraps, never cut. */
   #app-header { flex: 1 1 100%; }
   #app-header h1 { font-size: 1.05rem; line-height: 1.3; }
   #app-header p { display: none; }
   /* Every tab on show (they wrap to a second row rather than hide behind a menu). */
-  .gradio-container .tab-wrapper.wrap { height: auto; padding-bottom: 0; }
   .tab-container button[role="tab"] { padding: 0 0.4rem; }
   /* Table cells padded less, so a table of long words still fits the width. */
   .prose table :is(th, td) { padding: 6px 8px; }
