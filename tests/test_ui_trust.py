@@ -284,6 +284,11 @@ def test_the_setup_folds_away_while_an_interview_runs(app, context, width, heigh
     page = _open(context, url, width=width, height=height)
     page.get_by_role("button", name="Start interview").click()
     wait_for_bot(page, 1, "Question 1 of 3")
+    # Started again: the first is listed to resume, and its row (the tallest) shows too.
+    page.accept_dialogs = True
+    page.get_by_role("button", name="Start interview").click()
+    page.get_by_label("Unfinished sessions").wait_for()
+    wait_for_bot(page, 1, "Question 1 of 3")
     _wait_setup(page, locked=True)
     assert "L1 · 3 questions · feedback after each answer" in page.locator("#setup").inner_text()
     box = page.locator("#answer-box").evaluate(

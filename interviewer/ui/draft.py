@@ -200,3 +200,44 @@ _CUT_NOTE = (
     f"It was longer than a draft is kept ({MAX_DRAFT_CHARS:,} characters of answer, "
     f"{MAX_CODE_DRAFT_CHARS:,} of code), so only its beginning came back."
 )
+
+
+def wire(ctx, ui, resumed) -> None:
+    """Keep the Interview tab's unsent answer and code in the browser as they are typed, offer
+    a kept draft after the page loads (``ui.offer_draft``, chained to the load by the app), and
+    give it back after ``resumed`` (the Resume click). The draft is read in private events of
+    their own, so the API's /resume and load keep their signatures."""
+    from interviewer.ui.auth import user_of
+
+    def restore_draft(saved, key, typed):
+        """After a resume: the answer and the code left unsent in this session, back in the box
+        (above anything typed since the reload, which stays) and the editor; after a resume
+        that failed nothing changes."""
+        kept = restored(saved, key)
+        text, typed_kept = merged(kept.text, typed or "") if kept else (None, False)
+        # The class tells the browser tests that the check ran, whatever it found.
+        done = gr.update(elem_classes=["draft-checked"])
+        if kept is None or (text is None and not kept.code):
+            return gr.skip(), gr.skip(), gr.skip(), done
+        note = restore_note(kept, text is not None, bool(kept.code), typed_kept, key)
+        return (gr.skip() if text is None else text, kept.code or gr.skip(), note, done)
+
+    def offer_draft(saved, request: gr.Request):
+        """After the page loads: a session with an unsent answer in this browser is the one
+        picked for Resume, and the candidate is told, next to Resume."""
+        listed = [s["id"] for s in ctx.store.unfinished_sessions(user_id=user_of(request))]
+        kept = offered(saved, listed)
+        # The class tells the browser tests that the check ran, whatever it found.
+        note = offer_note(kept) if kept else ""
+        return (kept.session if kept else gr.skip(),
+                gr.update(value=note, elem_classes=["draft-offer-checked"]))  # fmt: skip
+
+    resumed.then(restore_draft, [ui.draft, ui.draft_key, ui.answer],
+                 [ui.answer, ui.code, ui.status, ui.resume_note],
+                 api_visibility="private", queue=False)  # fmt: skip
+    ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=SAVE_JS)
+    ui.code.input(None, [ui.code, ui.draft_key, ui.draft], ui.draft, js=SAVE_CODE_JS)
+    ui.draft_key.change(None, [ui.draft_key, ui.answer, ui.draft], ui.draft, js=REKEY_JS)
+    ui.offer_draft = offer_draft
+    ui.offer_draft_inputs = [ui.draft]
+    ui.offer_draft_outputs = [ui.resume_pick, ui.resume_note]

@@ -13,11 +13,11 @@ import gradio as gr
 
 from interviewer import knowledge
 from interviewer.errors import InterviewError, SessionNotFound, SpeechError
-from interviewer.grading.rubric import PASS_MARK
 from interviewer.interview import Interview
 from interviewer.report import report_markdown
 from interviewer.ui import draft
 from interviewer.ui import render as r
+from interviewer.ui import setup as ui_setup
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext, streamed
 from interviewer.ui.scripts import CONFIRM_END_JS, CONFIRM_START_JS, KEYS_JS, TIMERS_JS
@@ -25,17 +25,6 @@ from interviewer.voice import budget_for
 
 log = logging.getLogger(__name__)
 
-ROUNDS_INTRO = (
-    "**L1** · about 15-20 minutes: ML fundamentals, Python and data work, and one coding "
-    "question whose code runs against hidden tests.  \n"
-    "**L2** · about 30-40 minutes: real-time scenarios, ML system design, MLOps and one "
-    "behavioural question.  \n"
-    f"**Full loop** · L1, then L2 only if you pass L1 (a round passes at {PASS_MARK}/100), as in "
-    "the real process."
-)
-
-
-SETUP_LABEL = "Setup"
 # What an action did not do once the interview has ended, in the words of that action.
 AFTER_THE_END = {
     "send": "nothing was sent, and your text is still in the box",
@@ -46,16 +35,6 @@ AFTER_THE_END = {
     "skip": "there is no open question to skip",
     "end": "it is already over",
 }
-
-
-def setup_summary(round_name, questions, feedback, real, coding) -> str:
-    """The setup's one-line label while an interview runs (the accordion is closed)."""
-    parts = [{"full": "Full loop"}.get(round_name, round_name), f"{int(questions)} questions"]
-    parts.append("real interview" if real else
-                 "feedback after each answer" if feedback == "each" else "feedback at the end")
-    if round_name != "L2":
-        parts.append("with coding" if coding else "no coding")
-    return "Setup: " + " · ".join(parts) + " (locked while this interview runs)"  # fmt: skip
 
 
 @dataclass
@@ -90,14 +69,6 @@ def changes_only(live: Live, out: dict) -> dict:
     return kept
 
 
-def mode_choices(ctx: AppContext) -> list[tuple[str, str]]:
-    """The modes on offer: offline always, LLM when its endpoint answered at start-up."""
-    choices = [("Offline", "offline")]
-    if ctx.llm_available:
-        choices.append((ctx.llm_label, "llm"))
-    return choices
-
-
 def mode_note(ctx: AppContext) -> str:
     """Why LLM mode is or is not on offer."""
     if ctx.llm_available:
@@ -126,51 +97,9 @@ def guide_note(guide: str | None, mode: str) -> str:
 def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     """Lay out the Interview tab and wire it to the interview engine."""
     ui = SimpleNamespace()
-    modes = mode_choices(ctx)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            # Open to set up an interview; closed to one line while one runs, so the chat and
-            # the answer box come up the page (see ``lock_setup``).
-            with gr.Accordion(SETUP_LABEL, open=True, elem_id="setup") as ui.setup_box:
-                gr.Markdown(ROUNDS_INTRO, elem_id="rounds-intro")
-                with gr.Row():
-                    ui.round = gr.Radio(
-                        [("L1", "L1"), ("L2", "L2"), ("Full loop", "full")],
-                        value="L1",
-                        label="Round",
-                        elem_id="setup-round",
-                    )
-                    ui.questions = gr.Slider(
-                        1, 10, value=3, step=1, label="Questions (per round)", elem_id="questions"
-                    )
-                    ui.feedback = gr.Radio(
-                        [("After each answer", "each"), ("At the end", "end")],
-                        value="each",
-                        label="Feedback",
-                        elem_id="setup-feedback",
-                    )
-                with gr.Row():
-                    ui.real = gr.Checkbox(
-                        False,
-                        label="Real interview: a time budget per question, no hints, feedback at "
-                        "the end",
-                        elem_id="real-interview",
-                    )
-                    ui.coding = gr.Checkbox(
-                        True, label="L1 includes a coding question", elem_id="setup-coding"
-                    )
-                    ui.mode = gr.Radio(
-                        modes,
-                        value="llm" if ctx.llm_available else "offline",
-                        label="Mode",
-                        visible=len(modes) > 1,  # one option is no choice
-                    )
-                ui.setup_note = gr.Markdown(
-                    "🔒 The setup is locked while this interview runs: it applies to the next one, "
-                    "and unlocks when this one ends.",
-                    visible=False,
-                    elem_id="setup-note",
-                )
+            ui_setup.build(ctx, ui)
             with gr.Row():
                 ui.start = gr.Button("Start interview", variant="primary", scale=1)
                 ui.resume_pick = gr.Dropdown(
@@ -184,7 +113,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 elem_id="interview-chat",
                 # What the window leaves under the folded setup and over the answer box and
                 # its buttons (a 900 px high window shows both), never under 300 px.
-                height="calc(100vh - 520px)",
+                height="calc(100vh - 560px)",
                 min_height=300,
                 sanitize_html=True,
                 render_markdown=True,
@@ -576,49 +505,11 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                  ui.real: st.real, ui.coding: st.coding}  # fmt: skip
         return settled(Live(iv, user), history) | setup
 
-    def restore_draft(saved, key, typed):
-        """After a resume: the answer and the code left unsent in this session, back in the box
-        (above anything typed since the reload, which stays) and the editor; after a resume
-        that failed nothing changes."""
-        kept = draft.restored(saved, key)
-        text, typed_kept = draft.merged(kept.text, typed or "") if kept else (None, False)
-        # The class tells the browser tests that the check ran, whatever it found.
-        done = gr.update(elem_classes=["draft-checked"])
-        if kept is None or (text is None and not kept.code):
-            return gr.skip(), gr.skip(), gr.skip(), done
-        note = draft.restore_note(kept, text is not None, bool(kept.code), typed_kept, key)
-        return (gr.skip() if text is None else text, kept.code or gr.skip(), note, done)
-
     def notes(mode, guide):
         return mode_note(ctx) + "  \n" + guide_note(guide, mode)
 
     def load(request: gr.Request):
         return resume_list(user_of(request))
-
-    def offer_draft(saved, request: gr.Request):
-        """After the page loads: a session with an unsent answer in this browser is the one
-        picked for Resume, and the candidate is told."""
-        listed = [s["id"] for s in ctx.store.unfinished_sessions(user_id=user_of(request))]
-        kept = draft.offered(saved, listed)
-        # The class tells the browser tests that the check ran, whatever it found.
-        note = draft.offer_note(kept) if kept else ""
-        return (kept.session if kept else gr.skip(),
-                gr.update(value=note, elem_classes=["draft-offer-checked"]))  # fmt: skip
-
-    def lock_setup(running, round_name, questions, feedback, real, coding):
-        """The setup shapes the next interview only: locked while one runs (so it never seems
-        to change it) and closed to a line saying how this one runs, so the chat and the answer
-        box sit near the top; open and unlocked when it ends. A real interview keeps Feedback
-        at the end."""
-        free = running != "1"
-        out = {c: gr.update(interactive=free) for c in (ui.round, ui.questions, ui.real,
-                                                         ui.coding, ui.mode)}  # fmt: skip
-        out[ui.feedback] = gr.update(interactive=free and not real)
-        out[ui.setup_note] = gr.update(visible=not free)
-        label = SETUP_LABEL if free else setup_summary(round_name, questions, feedback, real,
-                                                       coding)  # fmt: skip
-        out[ui.setup_box] = gr.update(open=free, label=label)
-        return out
 
     ui.start.click(
         start,
@@ -660,25 +551,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         button.click(command(name), [ui.chat, ui.live, ui.speak], outputs,
                      js=CONFIRM_END_JS if name == "end" else None,
                      concurrency_id="interview")  # fmt: skip
-    setup = [ui.round, ui.questions, ui.feedback, ui.real, ui.coding]
-    # The draft is read in events of its own (private), so the API's /resume stays one argument.
-    ui.resume.click(
+    setup = ui_setup.fields(ui)
+    resumed = ui.resume.click(
         resume, [ui.resume_pick], outputs + setup, concurrency_id="interview"
-    ).then(restore_draft, [ui.draft, ui.draft_key, ui.answer],
-           [ui.answer, ui.code, ui.status, ui.resume_note],
-           api_visibility="private", queue=False)  # fmt: skip
-    # A real interview gives its feedback at the end: the Feedback choice says so while it is
-    # ticked (it was left on "After each answer", contradicting the box next to it). Feedback
-    # stays locked while an interview runs (a resume sets Real interview as the session was).
-    ui.real.change(lambda real, running: gr.update(value="end", interactive=False) if real
-                   else gr.update(interactive=running != "1"), [ui.real, ui.running],
-                   ui.feedback, api_visibility="private", queue=False)  # fmt: skip
-    ui.running.change(lock_setup, [ui.running, *setup],
-                      [*setup, ui.mode, ui.setup_note, ui.setup_box],
-                      api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
-    ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_JS)
-    ui.code.input(None, [ui.code, ui.draft_key, ui.draft], ui.draft, js=draft.SAVE_CODE_JS)
-    ui.draft_key.change(None, [ui.draft_key, ui.answer, ui.draft], ui.draft, js=draft.REKEY_JS)
+    )
+    draft.wire(ctx, ui, resumed)
+    ui_setup.wire(ui)
     # The chat's clear button is hidden (CSS: a cleared chat looked like no interview while one
     # ran); should a clear still arrive, the conversation comes back as it was.
     ui.chat.clear(lambda live: live.history if live else gr.skip(), ui.live, ui.chat,
@@ -690,9 +568,6 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ui.timer_key.change(None, [ui.timer_key], timers, js=TIMERS_JS)  # reset without a 1 s lag
     ui.load = load
     ui.load_outputs = [ui.resume_pick, ui.resume]
-    ui.offer_draft = offer_draft
-    ui.offer_draft_inputs = [ui.draft]
-    ui.offer_draft_outputs = [ui.resume_pick, ui.resume_note]
     ui.keys_js = KEYS_JS
 
 

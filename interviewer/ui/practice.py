@@ -20,7 +20,7 @@ from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
-from interviewer.ui.interview import mode_choices
+from interviewer.ui.setup import mode_choices
 
 WEAKEST = "weakest"
 _rng = random.SystemRandom()

@@ -1,0 +1,127 @@
+"""The Interview tab's setup: what the rounds are, and the round, number of questions,
+feedback, real interview, coding and mode of the next interview. It is locked while an
+interview runs (it only shapes the next one) and folded to one line saying how this one runs,
+so the chat and the answer box come up the page; it opens and unlocks when the interview ends.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+
+from interviewer.grading.rubric import PASS_MARK
+from interviewer.ui.context import AppContext
+
+ROUNDS_INTRO = (
+    "**L1** · about 15-20 minutes: ML fundamentals, Python and data work, and one coding "
+    "question whose code runs against hidden tests.  \n"
+    "**L2** · about 30-40 minutes: real-time scenarios, ML system design, MLOps and one "
+    "behavioural question.  \n"
+    f"**Full loop** · L1, then L2 only if you pass L1 (a round passes at {PASS_MARK}/100), as in "
+    "the real process."
+)
+SETUP_LABEL = "Setup"
+
+
+def setup_summary(round_name, questions, feedback, real, coding) -> str:
+    """The setup's one-line label while an interview runs (the accordion is closed)."""
+    parts = [{"full": "Full loop"}.get(round_name, round_name), f"{int(questions)} questions"]
+    parts.append(
+        "real interview"
+        if real
+        else "feedback after each answer"
+        if feedback == "each"
+        else "feedback at the end"
+    )
+    if round_name != "L2":
+        parts.append("with coding" if coding else "no coding")
+    return "Setup: " + " · ".join(parts) + " (locked while this interview runs)"  # fmt: skip
+
+
+def mode_choices(ctx: AppContext) -> list[tuple[str, str]]:
+    """The modes on offer: offline always, LLM when its endpoint answered at start-up."""
+    choices = [("Offline", "offline")]
+    if ctx.llm_available:
+        choices.append((ctx.llm_label, "llm"))
+    return choices
+
+
+def fields(ui: SimpleNamespace) -> list:
+    """The setup's fields a resumed session sets, in the order ``setup_summary`` takes them."""
+    return [ui.round, ui.questions, ui.feedback, ui.real, ui.coding]
+
+
+def build(ctx: AppContext, ui: SimpleNamespace) -> None:
+    """Lay out the setup (in the current column) as attributes of ``ui``."""
+    modes = mode_choices(ctx)
+    # Open to set up an interview; closed to one line while one runs (see ``wire``).
+    with gr.Accordion(SETUP_LABEL, open=True, elem_id="setup") as ui.setup_box:
+        gr.Markdown(ROUNDS_INTRO, elem_id="rounds-intro")
+        with gr.Row():
+            ui.round = gr.Radio(
+                [("L1", "L1"), ("L2", "L2"), ("Full loop", "full")],
+                value="L1",
+                label="Round",
+                elem_id="setup-round",
+            )
+            ui.questions = gr.Slider(
+                1, 10, value=3, step=1, label="Questions (per round)", elem_id="questions"
+            )
+            ui.feedback = gr.Radio(
+                [("After each answer", "each"), ("At the end", "end")],
+                value="each",
+                label="Feedback",
+                elem_id="setup-feedback",
+            )
+        with gr.Row():
+            ui.real = gr.Checkbox(
+                False,
+                label="Real interview: a time budget per question, no hints, feedback at the end",
+                elem_id="real-interview",
+            )
+            ui.coding = gr.Checkbox(
+                True, label="L1 includes a coding question", elem_id="setup-coding"
+            )
+            ui.mode = gr.Radio(
+                modes,
+                value="llm" if ctx.llm_available else "offline",
+                label="Mode",
+                visible=len(modes) > 1,  # one option is no choice
+            )
+        ui.setup_note = gr.Markdown(
+            "🔒 The setup is locked while this interview runs: it applies to the next one, "
+            "and unlocks when this one ends.",
+            visible=False,
+            elem_id="setup-note",
+        )
+
+
+def wire(ui: SimpleNamespace) -> None:
+    """Lock and fold the setup while an interview runs (``ui.running`` is "1"), and keep a real
+    interview's Feedback at the end."""
+
+    def lock_setup(running, round_name, questions, feedback, real, coding):
+        """Locked while an interview runs (so it never seems to change it) and closed to a line
+        saying how this one runs; open and unlocked when it ends. A real interview keeps
+        Feedback at the end."""
+        free = running != "1"
+        out = {c: gr.update(interactive=free) for c in (ui.round, ui.questions, ui.real,
+                                                         ui.coding, ui.mode)}  # fmt: skip
+        out[ui.feedback] = gr.update(interactive=free and not real)
+        out[ui.setup_note] = gr.update(visible=not free)
+        label = SETUP_LABEL if free else setup_summary(round_name, questions, feedback, real,
+                                                       coding)  # fmt: skip
+        out[ui.setup_box] = gr.update(open=free, label=label)
+        return out
+
+    setup = fields(ui)
+    # A real interview gives its feedback at the end: the Feedback choice says so while it is
+    # ticked (it was left on "After each answer", contradicting the box next to it). Feedback
+    # stays locked while an interview runs (a resume sets Real interview as the session was).
+    ui.real.change(lambda real, running: gr.update(value="end", interactive=False) if real
+                   else gr.update(interactive=running != "1"), [ui.real, ui.running],
+                   ui.feedback, api_visibility="private", queue=False)  # fmt: skip
+    ui.running.change(lock_setup, [ui.running, *setup],
+                      [*setup, ui.mode, ui.setup_note, ui.setup_box],
+                      api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
