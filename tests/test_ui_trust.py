@@ -41,7 +41,9 @@ warehouse. Stale features are the main risk, so every value carries its computat
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, built_kb):
     root = tmp_path_factory.mktemp("trust-app")
-    with running_app(root, built_kb) as (url, data, log):
+    # One user drives every test here, faster than a candidate: the per-minute answer limit
+    # (tested on its own) would refuse some of them.
+    with running_app(root, built_kb, INTERVIEWER_ANSWERS_PER_MINUTE="1000") as (url, data, log):
         yield url, root
 
 
@@ -445,11 +447,12 @@ def test_code_refusals_show_next_to_the_code_buttons(app, context):
         ("Submit code", "", "empty"),
         ("Submit code", "def solve(xs:\n    return xs", "line"),  # a syntax error
     ):
+        # Each edit waits until the browser kept it: the editor's value has reached the page.
+        _type_code(page, f"def solve(xs):\n    return xs  # before {button} ({reason})")
         if said.inner_text().strip():  # the last refusal: code that runs clears it
-            _set_code(page, "def solve(xs):\n    return xs")
             page.get_by_role("button", name="Run the examples").click()
             page.wait_for_function(cleared)
-        _set_code(page, code)
+        _type_code(page, code)
         page.get_by_role("button", name=button).click()
         said.get_by_text(reason).wait_for()
         clicked = page.get_by_role("button", name=button).bounding_box()
