@@ -333,6 +333,14 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             resumed = wait_for_bot(page, 1, "Welcome back")
             assert question.split(":", 1)[1].strip()[:40] in resumed
             wait_idle(page)
+            # Folded to one line that says it is real; opened, the locked fields say so too.
+            setup = page.locator("#setup")
+            page.wait_for_function(
+                "() => document.querySelector('#setup').innerText.includes('real interview')"
+            )
+            assert "L1 · 3 questions · real interview" in setup.inner_text()
+            setup.get_by_text("Setup:").first.click()
+            at_the_end.wait_for()
             assert real.is_checked() and at_the_end.is_checked() and at_the_end.is_disabled()
             say(page, "End", contains="Interview finished")
             assert not page.get_by_role("button", name="Resume", exact=True).is_visible()

@@ -237,6 +237,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.resume,
         ui.draft_key,
         ui.resume_note,
+        ui.setup_box,
     ]
 
     def resume_list(user: str, running: str | None = None) -> dict:
@@ -282,6 +283,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         real = iv.info.settings.real
         report = iv.report() if iv.done else None
         live.history = history
+        st = iv.info.settings
+        # The folded setup's line says how this interview runs, from the interview itself (the
+        # fields are only set on the page as this update lands: a resume's summary read them
+        # before they were and said "feedback after each answer" for a real interview).
+        fold = ui_setup.SETUP_LABEL if iv.done else ui_setup.setup_summary(
+            iv.info.round, st.questions, st.feedback, st.real, st.coding)  # fmt: skip
         out = {
             ui.chat: history,
             ui.live: live,
@@ -290,6 +297,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.timer_key: r.timer_key(None if iv.done else iv.current, iv.info.id, iv.bank, real),
             ui.status: _engine_status(iv),
             ui.running: "" if iv.done else "1",
+            ui.setup_box: gr.update(label=fold),
             ui.draft_key: draft.key_of(iv),
             ui.resume_note: "",  # an interview in the page: the note about a kept draft is done
             ui.code_status: "",

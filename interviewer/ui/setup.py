@@ -25,7 +25,8 @@ SETUP_LABEL = "Setup"
 
 
 def setup_summary(round_name, questions, feedback, real, coding) -> str:
-    """The setup's one-line label while an interview runs (the accordion is closed)."""
+    """The setup's one-line label while an interview runs (the accordion is closed), from the
+    running interview's own settings (``interview.settled``)."""
     parts = [{"full": "Full loop"}.get(round_name, round_name), f"{int(questions)} questions"]
     parts.append(
         "real interview"
@@ -101,7 +102,7 @@ def wire(ui: SimpleNamespace) -> None:
     """Lock and fold the setup while an interview runs (``ui.running`` is "1"), and keep a real
     interview's Feedback at the end."""
 
-    def lock_setup(running, round_name, questions, feedback, real, coding):
+    def lock_setup(running, real):
         """Locked while an interview runs (so it never seems to change it) and closed to a line
         saying how this one runs; open and unlocked when it ends. A real interview keeps
         Feedback at the end."""
@@ -110,9 +111,7 @@ def wire(ui: SimpleNamespace) -> None:
                                                          ui.coding, ui.mode)}  # fmt: skip
         out[ui.feedback] = gr.update(interactive=free and not real)
         out[ui.setup_note] = gr.update(visible=not free)
-        label = SETUP_LABEL if free else setup_summary(round_name, questions, feedback, real,
-                                                       coding)  # fmt: skip
-        out[ui.setup_box] = gr.update(open=free, label=label)
+        out[ui.setup_box] = gr.update(open=free)  # its line: the interview's own (``settled``)
         return out
 
     setup = fields(ui)
@@ -122,6 +121,6 @@ def wire(ui: SimpleNamespace) -> None:
     ui.real.change(lambda real, running: gr.update(value="end", interactive=False) if real
                    else gr.update(interactive=running != "1"), [ui.real, ui.running],
                    ui.feedback, api_visibility="private", queue=False)  # fmt: skip
-    ui.running.change(lock_setup, [ui.running, *setup],
+    ui.running.change(lock_setup, [ui.running, ui.real],
                       [*setup, ui.mode, ui.setup_note, ui.setup_box],
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
