@@ -500,6 +500,30 @@ def test_text_in_the_box_goes_with_the_code_and_never_silently_elsewhere(app, co
     page.close()
 
 
+def test_skip_with_unsent_text_asks_and_the_next_question_starts_empty(app, context):
+    url, _ = app
+    page = _open(context, url)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    box = page.locator("#answer-box textarea")
+    box.fill("Half an answer to question one")
+    before = bot_texts(page)
+    with page.expect_event("dialog"):  # dismissed: the question stays, and the text with it
+        page.get_by_role("button", name="Skip", exact=True).click()
+    assert "skipping leaves this question unanswered" in page.dialogs[-1]
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    assert bot_texts(page) == before and box.input_value() == "Half an answer to question one"
+    page.accept_dialogs = True
+    _press(page, "Skip", "Question 2 of 3")
+    page.wait_for_function("(el) => el.value === ''", arg=box.element_handle())
+    asked = len(page.dialogs)
+    _press(page, "Skip", "Question 3 of 3")  # an empty box: nothing to ask
+    assert len(page.dialogs) == asked
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
 def test_the_interview_chat_cannot_be_cleared(app, context):
     url, _ = app
     page = _open(context, url)

@@ -20,7 +20,13 @@ from interviewer.ui import render as r
 from interviewer.ui import setup as ui_setup
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext, streamed
-from interviewer.ui.scripts import CONFIRM_END_JS, CONFIRM_START_JS, KEYS_JS, TIMERS_JS
+from interviewer.ui.scripts import (
+    CONFIRM_END_JS,
+    CONFIRM_SKIP_JS,
+    CONFIRM_START_JS,
+    KEYS_JS,
+    TIMERS_JS,
+)
 from interviewer.voice import budget_for
 
 log = logging.getLogger(__name__)
@@ -333,9 +339,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ):
         """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
         is cleared while the engine works and put back if the answer is refused. A refusal is
-        said in ``where`` (the status line unless given: the code's, for code). A ``fresh``
-        interview empties the box with its first question (in the same update as the new
-        draft key, so an abandoned interview's kept draft stays kept)."""
+        said in ``where`` (the status line unless given: the code's, for code). ``fresh`` empties
+        the box with the next question, a new interview's first or the one after a skip (in
+        the same update as the new draft key, so an abandoned interview's kept draft stays
+        kept)."""
         where = where or ui.status
         if not live.lock.acquire(blocking=False):
             yield {where: "Still working on your last message…"}
@@ -473,7 +480,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
 
     def command(name: str):
         def run(history, live, speak, request: gr.Request):
-            if speak == "cancel":  # End with unsent text in the box, and the candidate kept on
+            if speak == "cancel":  # End or Skip with unsent text, and the candidate kept on
                 yield {ui.status: gr.skip()}
                 return
             if problem := no_interview(live, request, None, name):
@@ -481,7 +488,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                 return
             iv = live.interview
             call = lambda cb: iv.command(name, on_token=cb)  # noqa: E731
-            yield from drive(live, history, call, f"/{name}", speak=speak)
+            # A skip empties the box with the next question (the candidate agreed to it).
+            yield from drive(live, history, call, f"/{name}", speak=speak, fresh=name == "skip")
 
         return run
 
@@ -557,7 +565,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         (ui.end, "end"),
     ):
         button.click(command(name), [ui.chat, ui.live, ui.speak], outputs,
-                     js=CONFIRM_END_JS if name == "end" else None,
+                     js={"end": CONFIRM_END_JS, "skip": CONFIRM_SKIP_JS}.get(name),
                      concurrency_id="interview")  # fmt: skip
     setup = ui_setup.fields(ui)
     resumed = ui.resume.click(

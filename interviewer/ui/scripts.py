@@ -1,6 +1,6 @@
 """What the Interview tab runs in the browser: the question timer, Ctrl+Enter, and the
 confirmations of Start (before it abandons a running interview or clears the answer box) and of
-End (before unsent text goes ungraded)."""
+End and Skip (before unsent text goes ungraded)."""
 
 # Runs in the browser every second (no server round trip). The key is "question id|seconds
 # already spent|budget": with a budget (a real interview) it counts down and warns when over.
@@ -52,12 +52,29 @@ CONFIRM_START_JS = f"""
   return args;
 }}
 """
-# End asks when the answer box holds text not sent: it would not be graded.
-CONFIRM_END_JS = f"""
+
+
+def _confirm_unsent(ask: str) -> str:
+    """A button's js that asks ``ask`` when the answer box holds text not sent, and makes the
+    handler's last input "cancel" when the candidate keeps on."""
+    return f"""
 (...args) => {{
-  if ({_UNSENT} && !confirm("Your answer box holds text you have not sent: it is not graded if you end now. End the interview anyway?")) {{
+  if ({_UNSENT} && !confirm({ask!r})) {{
     args[args.length - 1] = "cancel";
   }}
   return args;
 }}
 """
+
+
+# End asks when the answer box holds text not sent: it would not be graded.
+CONFIRM_END_JS = _confirm_unsent(
+    "Your answer box holds text you have not sent: it is not graded if you end now. "
+    "End the interview anyway?"
+)
+# Skip too: the skipped question goes unanswered, and the box is emptied for the next one (text
+# written for one question is no answer to the next).
+CONFIRM_SKIP_JS = _confirm_unsent(
+    "Your answer box holds text you have not sent: skipping leaves this question unanswered "
+    "and clears the box for the next one. Skip anyway?"
+)
