@@ -78,6 +78,20 @@ def _open(context, url, **viewport):
     return page
 
 
+def _started(context, url):
+    """A new page with a default interview (L1, 3 questions) started."""
+    page = _open(context, url)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    return page
+
+
+def _end_and_close(page) -> None:
+    """End the running interview (it must still run: End is there to press) and close."""
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
 def _reload(page) -> None:
     """Reload and wait until the page has looked for a draft kept in this browser."""
     page.reload()
@@ -308,9 +322,7 @@ def test_the_setup_folds_away_while_an_interview_runs(app, context, width, heigh
 
 def test_an_unsent_answer_survives_a_reload(app, context):
     url, _ = app
-    page = _open(context, url)
-    page.get_by_role("button", name="Start interview").click()
-    wait_for_bot(page, 1, "Question 1 of 3")
+    page = _started(context, url)
     draft = "Half an answer: bias is error from wrong assumptions <img src=x onerror=alert(1)>"
     saved = page.evaluate("() => localStorage.getItem('mock-interview-draft')")
     page.locator("#answer-box textarea").fill(draft)
@@ -345,8 +357,7 @@ def test_an_unsent_answer_survives_a_reload(app, context):
     users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()
     assert any("Half an answer" in u for u in users)  # the same session, its answer sent
     assert box.input_value() == ""
-    _press(page, "End", "Interview finished")
-    page.close()
+    _end_and_close(page)
 
 
 def _stored(page) -> str | None:
@@ -360,33 +371,30 @@ def _wait_stored(page, before: str | None) -> None:
     )
 
 
-def test_a_draft_follows_a_skip_and_text_typed_before_resume_is_kept(app, context):
+def test_a_draft_after_a_skip_and_text_typed_before_resume_is_kept(app, context):
     url, _ = app
-    page = _open(context, url)
-    page.get_by_role("button", name="Start interview").click()
-    wait_for_bot(page, 1, "Question 1 of 3")
+    page = _started(context, url)
     box = page.locator("#answer-box textarea")
+    _press(page, "Skip", "Question 2 of 3")  # the draft is now question 2's
     before = _stored(page)
-    box.fill("Kept: written at question one")
+    box.fill("Kept: written at question two")
     _wait_stored(page, before)
-    before = _stored(page)
-    _press(page, "Skip", "Question 2 of 3")  # the box still shows the text at question 2
-    _wait_stored(page, before)  # and the draft moved with it
 
     _reload(page)
     page.locator("#resume-note").get_by_text("unsent answer is kept").wait_for()
     box.fill("typed after the reload")  # before pressing Resume: neither text is lost
     _resume(page)
     page.wait_for_function("(el) => el.value.startsWith('Kept')", arg=box.element_handle())
-    assert box.input_value() == "Kept: written at question one\n\ntyped after the reload"
+    assert box.input_value() == "Kept: written at question two\n\ntyped after the reload"
     assert "above what you typed" in page.locator("#interview-status").inner_text()
     page.accept_dialogs = True  # End although the box holds text
-    _press(page, "End", "Interview finished")
-    page.close()
+    _end_and_close(page)
 
 
-def _start_at_the_coding_question(page) -> None:
-    """A 2-question L1 interview, its first question skipped: the coding question is open."""
+def _at_the_coding_question(app, context):
+    """A new page with a 2-question L1 interview, its first question skipped: the coding
+    question is open."""
+    page = _open(context, app[0])
     count = page.locator("#questions input[type=number]")
     count.fill("2")
     count.press("Enter")
@@ -394,6 +402,7 @@ def _start_at_the_coding_question(page) -> None:
     wait_for_bot(page, 1, "Question 1 of 2")
     _press(page, "Skip", "Question 2 of 2")
     page.locator("#code-editor").wait_for()
+    return page
 
 
 def _set_code(page, code: str) -> None:
@@ -416,9 +425,7 @@ def _type_code(page, code: str) -> None:
 
 
 def test_unsent_code_survives_a_reload(app, context):
-    url, _ = app
-    page = _open(context, url)
-    _start_at_the_coding_question(page)
+    page = _at_the_coding_question(app, context)
     code = "def solve(xs):\n    # half done <img src=x onerror=alert(1)>\n    return sorted(xs)"
     _type_code(page, code)
 
@@ -432,14 +439,11 @@ def test_unsent_code_survives_a_reload(app, context):
     assert editor.inner_text().replace("\u200b", "").strip() == code
     assert "code is back in the editor" in page.locator("#interview-status").inner_text()
     assert page.locator("img[src='x']").count() == 0 and page.dialogs == []
-    _press(page, "End", "Interview finished")
-    page.close()
+    _end_and_close(page)
 
 
 def test_code_refusals_show_next_to_the_code_buttons(app, context):
-    url, _ = app
-    page = _open(context, url)
-    _start_at_the_coding_question(page)
+    page = _at_the_coding_question(app, context)
     said = page.locator("#code-status")
     cleared = "() => document.querySelector('#code-status').innerText.trim() === ''"
     for button, code, reason in (
@@ -462,14 +466,11 @@ def test_code_refusals_show_next_to_the_code_buttons(app, context):
             "() => window.scrollY > 0"
         )
         assert page.locator("#interview-status").inner_text().strip() == ""
-    _press(page, "End", "Interview finished")
-    page.close()
+    _end_and_close(page)
 
 
 def test_text_in_the_box_goes_with_the_code_and_never_silently_elsewhere(app, context):
-    url, _ = app
-    page = _open(context, url)
-    _start_at_the_coding_question(page)
+    page = _at_the_coding_question(app, context)
     box = page.locator("#answer-box textarea")
     box.fill("My approach: count each character, then one pass for the first count of one.")
     _type_code(page, "def first(s):\n    return -1")
@@ -496,15 +497,12 @@ def test_text_in_the_box_goes_with_the_code_and_never_silently_elsewhere(app, co
     wait_for_bot(page, 1, "Question 1")
     assert "is cleared" in page.dialogs[-1]
     page.wait_for_function("(el) => el.value === ''", arg=box.element_handle())
-    _press(page, "End", "Interview finished")
-    page.close()
+    _end_and_close(page)
 
 
 def test_skip_with_unsent_text_asks_and_the_next_question_starts_empty(app, context):
     url, _ = app
-    page = _open(context, url)
-    page.get_by_role("button", name="Start interview").click()
-    wait_for_bot(page, 1, "Question 1 of 3")
+    page = _started(context, url)
     box = page.locator("#answer-box textarea")
     box.fill("Half an answer to question one")
     before = bot_texts(page)
@@ -520,15 +518,12 @@ def test_skip_with_unsent_text_asks_and_the_next_question_starts_empty(app, cont
     asked = len(page.dialogs)
     _press(page, "Skip", "Question 3 of 3")  # an empty box: nothing to ask
     assert len(page.dialogs) == asked
-    _press(page, "End", "Interview finished")
-    page.close()
+    _end_and_close(page)
 
 
 def test_the_interview_chat_cannot_be_cleared(app, context):
     url, _ = app
-    page = _open(context, url)
-    page.get_by_role("button", name="Start interview").click()
-    wait_for_bot(page, 1, "Question 1 of 3")
+    page = _started(context, url)
     chat = page.locator("#interview-chat")
     chat.get_by_role("button", name="Copy message").first.wait_for()  # its buttons are drawn
     assert not chat.locator(".top-panel button").first.is_visible()  # no trash button
@@ -548,8 +543,7 @@ def test_the_interview_chat_cannot_be_cleared(app, context):
         ".some((m) => m.innerText.includes('Question 1 of 3'))"
     )
     assert "Start interview**" not in chat.inner_text()
-    _press(page, "End", "Interview finished")
-    page.close()
+    _end_and_close(page)
 
 
 # Tables on show whose right edge passes the window's (cut off, or scrolling the page sideways).
@@ -668,9 +662,7 @@ def test_a_spoken_answer_lands_in_the_answer_box(app, context, tmp_path):
             "Regularisation adds a penalty on the weights so the model fits less noise."
         )
     )
-    page = _open(context, url)
-    page.get_by_role("button", name="Start interview").click()
-    wait_for_bot(page, 1, "Question 1 of 3")
+    page = _started(context, url)
     mic = page.locator("#answer-mic")
     upload = mic.get_by_role("button", name="Upload file")
     if upload.count():  # the microphone is the first source: switch to a file
