@@ -72,6 +72,21 @@ TOPICS: dict[str, tuple[str, str]] = {
     "stakeholder-communication": ("L2", "behavioural"),
     "project-deep-dive": ("L2", "behavioural"),
 }
+# How a topic reads where its slug with spaces would not ("supervised unsupervised").
+TOPIC_LABELS = {
+    "supervised-unsupervised": "supervised vs unsupervised",
+    "overfitting-regularisation": "overfitting and regularisation",
+    "ml-from-scratch": "ML from scratch",
+    "python-coding": "Python coding",
+    "llm-rag": "LLMs and RAG",
+    "low-label-learning": "learning with few labels",
+    "mlops-cicd": "MLOps and CI/CD",
+}
+
+
+def topic_label(topic: str) -> str:
+    """A topic slug as the candidate reads it ("imbalanced data", "LLMs and RAG")."""
+    return TOPIC_LABELS.get(topic, topic.replace("-", " "))
 
 
 class _Strict(BaseModel):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from interviewer.bank import Bank, Question
+from interviewer.bank import Bank, Question, topic_label
 from interviewer.coding.grade import CodeResult, grade_submission
 from interviewer.coding.harness import HarnessResult, run_submission
 from interviewer.coding.sandbox import SandboxLimits
@@ -304,7 +304,7 @@ class Engine(Protocol):
 
 def question_header(index: int, total: int, round_name: str, topic: str) -> str:
     """How a question is introduced, live and in a resumed chat: "Question 2 of 5 (L1, ...)"."""
-    return f"Question {index + 1} of {total} ({round_name}, {topic.replace('-', ' ')})"
+    return f"Question {index + 1} of {total} ({round_name}, {topic_label(topic)})"
 
 
 def commands_line(hints: bool = True) -> str:

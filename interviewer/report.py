@@ -7,7 +7,7 @@ from collections import defaultdict
 from pydantic import BaseModel, Field
 
 from interviewer import models
-from interviewer.bank import Bank
+from interviewer.bank import Bank, topic_label
 from interviewer.grading.rubric import CRITERIA, PASS_MARK, at_most, hire_signal, is_red_flag
 from interviewer.markup import clock, lower_first, md_code, md_escape, mean_of_five, plain, plural
 from interviewer.models import Turn
@@ -216,7 +216,8 @@ def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
 
 
 def _topic(t: Turn) -> str:
-    return t.topic.replace("-", " ").capitalize()
+    label = topic_label(t.topic)
+    return label[:1].upper() + label[1:]  # "ML from scratch" keeps its capitals
 
 
 def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:

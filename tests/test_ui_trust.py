@@ -145,8 +145,14 @@ def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
     assert "INTERVIEWER_" not in body and "OPENAI_" not in body  # configuration is in Help
     assert not page.get_by_text("Mode", exact=True).is_visible()  # offline only: no choice
 
-    page.locator("#real-interview input").check()
+    real = page.locator("#real-interview input")
     at_end = page.get_by_label("At the end", exact=True)  # a real interview's feedback
+    each = page.get_by_label("After each answer", exact=True)
+    real.check()
+    page.wait_for_function("el => el.checked && el.disabled", arg=at_end.element_handle())
+    real.uncheck()  # unticked: Feedback is back to the candidate's choice, and free
+    page.wait_for_function("el => el.checked && !el.disabled", arg=each.element_handle())
+    real.check()
     page.wait_for_function("el => el.checked && el.disabled", arg=at_end.element_handle())
     page.get_by_role("button", name="Start interview").click()
     wait_for_bot(page, 1, "Question 1 of 3")
@@ -518,6 +524,39 @@ def test_skip_with_unsent_text_asks_and_the_next_question_starts_empty(app, cont
     asked = len(page.dialogs)
     _press(page, "Skip", "Question 3 of 3")  # an empty box: nothing to ask
     assert len(page.dialogs) == asked
+    _end_and_close(page)
+
+
+def test_resume_while_an_interview_runs_asks_and_each_keeps_its_own_text(app, context):
+    url, _ = app
+    page = _started(context, url)  # the first interview
+    page.accept_dialogs = True
+    page.get_by_role("button", name="Start interview").click()  # the second; the first is kept
+    page.get_by_label("Unfinished sessions").wait_for()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    box = page.locator("#answer-box textarea")
+    before = _stored(page)
+    box.fill("Written for the second interview")
+    _wait_stored(page, before)
+
+    page.accept_dialogs = False  # Resume asks first; dismissed, nothing changes
+    chat = bot_texts(page)
+    with page.expect_event("dialog"):
+        page.get_by_role("button", name="Resume", exact=True).click()
+    assert "Leave the running interview" in page.dialogs[-1]
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    assert bot_texts(page) == chat and box.input_value() == "Written for the second interview"
+    assert "back in the box" not in page.locator("#interview-status").inner_text()
+
+    page.accept_dialogs = True  # accepted: the first comes back with its own (empty) box
+    page.get_by_role("button", name="Resume", exact=True).click()
+    wait_for_bot(page, 1, "Welcome back")
+    page.wait_for_function("(el) => el.value === ''", arg=box.element_handle())
+    page.get_by_role("button", name="Resume", exact=True).click()  # and the second, its text
+    page.wait_for_function(
+        "(el) => el.value === 'Written for the second interview'", arg=box.element_handle()
+    )
     _end_and_close(page)
 
 

@@ -187,3 +187,23 @@ def test_the_browser_keeps_one_draft_per_session_and_moves_it_with_the_question(
     assert texts[4] == texts[3] == texts[5]  # a resume and keys with no question change nothing
     assert texts[6] == {"b": ("b|0", "answer B", "")}  # the ended interview's draft is gone
     assert len(steps[7]) == draft.KEEP and "b" not in steps[7]
+
+
+def test_the_folded_setup_line_counts_questions_as_the_welcome_does():
+    from interviewer.ui.setup import setup_summary
+
+    assert setup_summary("L2", 1, "each", False, True).startswith(
+        "Setup: L2 · 1 question · feedback after each answer ("
+    )  # one question, and no coding part for L2
+    full = setup_summary("full", 3, "end", True, False)
+    assert full.startswith("Setup: Full loop · 3 questions per round · real interview · no coding")
+
+
+def test_topics_read_as_words_a_candidate_uses():
+    from interviewer.bank import TOPICS, topic_label
+    from interviewer.engine import question_header
+
+    assert topic_label("supervised-unsupervised") == "supervised vs unsupervised"
+    assert topic_label("imbalanced-data") == "imbalanced data"  # the slug's words, when they read
+    assert all(topic_label(t) and "-" not in topic_label(t) for t in TOPICS)
+    assert question_header(0, 3, "L2", "llm-rag") == "Question 1 of 3 (L2, LLMs and RAG)"

@@ -14,7 +14,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
 
 from interviewer import tokens
-from interviewer.bank import TOPICS, FollowUp, KeyPoint, Question
+from interviewer.bank import TOPICS, FollowUp, KeyPoint, Question, topic_label
 from interviewer.coding.grade import CodeResult
 from interviewer.config import Settings
 from interviewer.engine import (
@@ -292,7 +292,7 @@ class LLMEngine:
         """The question phrased by the model; restated when the phrasing lost it."""
         fallback = self.offline.ask(q, index, total)
         user = prompts.render(
-            "ask", number=index + 1, total=total, topic=q.topic.replace("-", " "), question=q.text
+            "ask", number=index + 1, total=total, topic=topic_label(q.topic), question=q.text
         )
         text = self._say(q.round, user, fallback, on_token)
         if not _mentions(text, q.text):  # the model paraphrased the question away: restate it

@@ -209,18 +209,20 @@ def wire(ctx, ui, resumed) -> None:
     their own, so the API's /resume and load keep their signatures."""
     from interviewer.ui.auth import user_of
 
-    def restore_draft(saved, key, typed):
+    def restore_draft(saved, key, typed, code):
         """After a resume: the answer and the code left unsent in this session, back in the box
         (above anything typed since the reload, which stays) and the editor; after a resume
-        that failed nothing changes."""
+        that failed or was called off (the page still shows that draft) nothing changes."""
         kept = restored(saved, key)
         text, typed_kept = merged(kept.text, typed or "") if kept else (None, False)
+        code_back = bool(kept and kept.code and kept.code.strip() != (code or "").strip())
         # The class tells the browser tests that the check ran, whatever it found.
         done = gr.update(elem_classes=["draft-checked"])
-        if kept is None or (text is None and not kept.code):
+        if kept is None or (text is None and not code_back):
             return gr.skip(), gr.skip(), gr.skip(), done
-        note = restore_note(kept, text is not None, bool(kept.code), typed_kept, key)
-        return (gr.skip() if text is None else text, kept.code or gr.skip(), note, done)
+        note = restore_note(kept, text is not None, code_back, typed_kept, key)
+        return (gr.skip() if text is None else text, kept.code if code_back else gr.skip(),
+                note, done)  # fmt: skip
 
     def offer_draft(saved, request: gr.Request):
         """After the page loads: a session with an unsent answer in this browser is the one
@@ -232,7 +234,7 @@ def wire(ctx, ui, resumed) -> None:
         return (kept.session if kept else gr.skip(),
                 gr.update(value=note, elem_classes=["draft-offer-checked"]))  # fmt: skip
 
-    resumed.then(restore_draft, [ui.draft, ui.draft_key, ui.answer],
+    resumed.then(restore_draft, [ui.draft, ui.draft_key, ui.answer, ui.code],
                  [ui.answer, ui.code, ui.status, ui.resume_note],
                  api_visibility="private", queue=False)  # fmt: skip
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=SAVE_JS)

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from interviewer.bank import topic_label
 from interviewer.errors import SessionNotFound
 from interviewer.export import to_markdown
 from interviewer.markup import md_escape
@@ -127,7 +128,7 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
         progress = ctx.store.progress(user_id=user_of(request))
         has_data = bool(progress["sessions"])
         crit, rounds = r.progress_frames(progress)
-        topics = [(r.topic_name(t), t) for t in progress["weakest_topics"]]
+        topics = [(topic_label(t), t) for t in progress["weakest_topics"]]
         return {
             ui.empty: gr.Markdown(visible=not has_data),
             ui.by_criterion: gr.LinePlot(value=crit, visible=has_data),

@@ -22,6 +22,7 @@ from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext, streamed
 from interviewer.ui.scripts import (
     CONFIRM_END_JS,
+    CONFIRM_RESUME_JS,
     CONFIRM_SKIP_JS,
     CONFIRM_START_JS,
     KEYS_JS,
@@ -493,7 +494,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
 
         return run
 
-    def resume(session_id, request: gr.Request):
+    def resume(session_id, running, request: gr.Request):
+        """Resume ``session_id``; ``running`` is "1" when this leaves a running interview (its
+        unsent text stays with it: the box is emptied with the new draft key) and "cancel"
+        when the candidate kept that one."""
+        if running == "cancel":
+            return {ui.status: gr.skip()}
         user = user_of(request)
         if not session_id:
             return {ui.status: "No unfinished session to resume."}
@@ -519,7 +525,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         # The setup shows how the resumed session runs (a real interview stays one on screen).
         setup = {ui.round: info.round, ui.questions: st.questions, ui.feedback: st.feedback,
                  ui.real: st.real, ui.coding: st.coding}  # fmt: skip
-        return settled(Live(iv, user), history) | setup
+        return settled(Live(iv, user), history) | setup | ({ui.answer: ""} if running == "1" else {})
 
     def notes(mode, guide):
         return mode_note(ctx) + "  \n" + guide_note(guide, mode)
@@ -568,9 +574,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                      js={"end": CONFIRM_END_JS, "skip": CONFIRM_SKIP_JS}.get(name),
                      concurrency_id="interview")  # fmt: skip
     setup = ui_setup.fields(ui)
-    resumed = ui.resume.click(
-        resume, [ui.resume_pick], outputs + setup, concurrency_id="interview"
-    )
+    resumed = ui.resume.click(resume, [ui.resume_pick, ui.running], outputs + setup,
+                              js=CONFIRM_RESUME_JS, concurrency_id="interview")  # fmt: skip
     draft.wire(ctx, ui, resumed)
     ui_setup.wire(ui)
     # The chat's clear button is hidden (CSS: a cleared chat looked like no interview while one

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from interviewer.bank import TOPICS
+from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, question_header
 from interviewer.grading.rubric import CRITERIA, Grade
 from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
@@ -70,14 +70,9 @@ def report_headline(report) -> str:
     )
 
 
-def topic_name(topic: str) -> str:
-    """A topic slug as words."""
-    return topic.replace("-", " ")
-
-
 def topic_choices(round_name: str) -> list[tuple[str, str]]:
     """(label, topic) of every topic of a round."""
-    return [(topic_name(t), t) for t, (r, _) in TOPICS.items() if r == round_name]
+    return [(topic_label(t), t) for t, (r, _) in TOPICS.items() if r == round_name]
 
 
 def user_msg(text: str) -> dict:
@@ -160,7 +155,7 @@ def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
             score = f"{t.grade.overall}/100"
         else:
             score = "not answered" if done else "…"
-        lines.append(f"| {t.index + 1} | {md_escape(topic_name(t.topic))} | {score} |")
+        lines.append(f"| {t.index + 1} | {md_escape(topic_label(t.topic))} | {score} |")
     graded = [t for t in turns if t.grade is not None and t.status != "skipped"]
     for t in graded if done else graded[-1:]:
         lines += ["", grade_md(t.grade, heading=f"**Q{t.index + 1}**: ")]
@@ -329,7 +324,7 @@ def weakest_md(progress: dict) -> str:
     for t in progress["weakest_topics"]:
         round_name = TOPICS.get(t, ("?",))[0]
         lines.append(
-            f"| {md_escape(topic_name(t))} | {round_name} | {topics[t]['mean']:g} "
+            f"| {md_escape(topic_label(t))} | {round_name} | {topics[t]['mean']:g} "
             f"| {topics[t]['n']} |"
         )
     return "\n".join(lines)
@@ -338,7 +333,7 @@ def weakest_md(progress: dict) -> str:
 def practice_question_md(q) -> str:
     """A practice question with its round and topic."""
     return (
-        f"**{q.round} · {md_escape(topic_name(q.topic))} · difficulty {q.difficulty}**\n\n"
+        f"**{q.round} · {md_escape(topic_label(q.topic))} · difficulty {q.difficulty}**\n\n"
         f"{text_md(q.text)}"
     )
 

@@ -1,6 +1,6 @@
 """What the Interview tab runs in the browser: the question timer, Ctrl+Enter, and the
-confirmations of Start (before it abandons a running interview or clears the answer box) and of
-End and Skip (before unsent text goes ungraded)."""
+confirmations of Start and Resume (before they leave a running interview, or Start clears the
+answer box) and of End and Skip (before unsent text goes ungraded)."""
 
 # Runs in the browser every second (no server round trip). The key is "question id|seconds
 # already spent|budget": with a budget (a real interview) it counts down and warns when over.
@@ -51,6 +51,17 @@ CONFIRM_START_JS = f"""
   }}
   return args;
 }}
+"""
+
+# Resume asks before leaving a running interview for the one picked (it stays saved, with any
+# unsent answer: the box is emptied for the resumed one, which gets its own draft back).
+CONFIRM_RESUME_JS = """
+(...args) => {
+  if (args[args.length - 1] === "1" && !confirm("Leave the running interview for the one you picked? It stays saved (with any unsent answer): you can resume it later.")) {
+    args[args.length - 1] = "cancel";
+  }
+  return args;
+}
 """
 
 

@@ -27,7 +27,9 @@ SETUP_LABEL = "Setup"
 def setup_summary(round_name, questions, feedback, real, coding) -> str:
     """The setup's one-line label while an interview runs (the accordion is closed), from the
     running interview's own settings (``interview.settled``)."""
-    parts = [{"full": "Full loop"}.get(round_name, round_name), f"{int(questions)} questions"]
+    n = int(questions)
+    count = f"{n} question{'' if n == 1 else 's'}" + (" per round" if round_name == "full" else "")
+    parts = [{"full": "Full loop"}.get(round_name, round_name), count]
     parts.append(
         "real interview"
         if real
@@ -90,6 +92,7 @@ def build(ctx: AppContext, ui: SimpleNamespace) -> None:
                 label="Mode",
                 visible=len(modes) > 1,  # one option is no choice
             )
+        ui.feedback_before_real = gr.State(None)  # the Feedback choice a Real tick replaced
         ui.setup_note = gr.Markdown(
             "🔒 The setup is locked while this interview runs: it applies to the next one, "
             "and unlocks when this one ends.",
@@ -118,9 +121,17 @@ def wire(ui: SimpleNamespace) -> None:
     # A real interview gives its feedback at the end: the Feedback choice says so while it is
     # ticked (it was left on "After each answer", contradicting the box next to it). Feedback
     # stays locked while an interview runs (a resume sets Real interview as the session was).
-    ui.real.change(lambda real, running: gr.update(value="end", interactive=False) if real
-                   else gr.update(interactive=running != "1"), [ui.real, ui.running],
-                   ui.feedback, api_visibility="private", queue=False)  # fmt: skip
+    # Unticked again (between interviews), Feedback goes back to what it was before the tick.
+    def real_changed(real, running, feedback, before_real):
+        if real:
+            return gr.update(value="end", interactive=False), feedback
+        if running == "1":  # a resume set it: the resumed session's Feedback stands
+            return gr.update(interactive=False), None
+        return gr.update(value=before_real or feedback, interactive=True), None
+
+    ui.real.change(real_changed, [ui.real, ui.running, ui.feedback, ui.feedback_before_real],
+                   [ui.feedback, ui.feedback_before_real], api_visibility="private",
+                   queue=False)  # fmt: skip
     ui.running.change(lock_setup, [ui.running, ui.real],
                       [*setup, ui.mode, ui.setup_note, ui.setup_box],
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
