@@ -145,6 +145,11 @@ def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
     assert "INTERVIEWER_" not in body and "OPENAI_" not in body  # configuration is in Help
     assert not page.get_by_text("Mode", exact=True).is_visible()  # offline only: no choice
 
+    coding = page.locator("#setup-coding input")
+    page.locator("#setup-round").get_by_label("L2", exact=True).check()  # no coding in L2
+    page.wait_for_function("el => el.disabled", arg=coding.element_handle())
+    page.locator("#setup-round").get_by_label("L1", exact=True).check()
+    page.wait_for_function("el => !el.disabled", arg=coding.element_handle())
     real = page.locator("#real-interview input")
     at_end = page.get_by_label("At the end", exact=True)  # a real interview's feedback
     each = page.get_by_label("After each answer", exact=True)

@@ -105,7 +105,7 @@ def wire(ui: SimpleNamespace) -> None:
     """Lock and fold the setup while an interview runs (``ui.running`` is "1"), and keep a real
     interview's Feedback at the end."""
 
-    def lock_setup(running, real):
+    def lock_setup(running, real, round_name):
         """Locked while an interview runs (so it never seems to change it) and closed to a line
         saying how this one runs; open and unlocked when it ends. A real interview keeps
         Feedback at the end."""
@@ -113,6 +113,7 @@ def wire(ui: SimpleNamespace) -> None:
         out = {c: gr.update(interactive=free) for c in (ui.round, ui.questions, ui.real,
                                                          ui.coding, ui.mode)}  # fmt: skip
         out[ui.feedback] = gr.update(interactive=free and not real)
+        out[ui.coding] = gr.update(interactive=free and round_name != "L2")  # L2 has no coding
         out[ui.setup_note] = gr.update(visible=not free)
         out[ui.setup_box] = gr.update(open=free)  # its line: the interview's own (``settled``)
         return out
@@ -132,6 +133,10 @@ def wire(ui: SimpleNamespace) -> None:
     ui.real.change(real_changed, [ui.real, ui.running, ui.feedback, ui.feedback_before_real],
                    [ui.feedback, ui.feedback_before_real], api_visibility="private",
                    queue=False)  # fmt: skip
-    ui.running.change(lock_setup, [ui.running, ui.real],
+    # L2 has no coding question: its box says so by being off while L2 is picked.
+    ui.round.change(lambda r, running: gr.update(interactive=running != "1" and r != "L2"),
+                    [ui.round, ui.running], ui.coding, api_visibility="private",
+                    queue=False)  # fmt: skip
+    ui.running.change(lock_setup, [ui.running, ui.real, ui.round],
                       [*setup, ui.mode, ui.setup_note, ui.setup_box],
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
