@@ -287,10 +287,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     def settled(live: Live, history: list, reply=None, speak: bool = False) -> dict:
         """Everything that follows from the interview's state after the engine answered."""
         iv = live.interview
-        real = iv.info.settings.real
+        st = iv.info.settings
+        real = st.real
         report = iv.report() if iv.done else None
         live.history = history
-        st = iv.info.settings
         # The folded setup's line says how this interview runs, from the interview itself (the
         # fields are only set on the page as this update lands: a resume's summary read them
         # before they were and said "feedback after each answer" for a real interview).

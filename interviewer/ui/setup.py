@@ -101,6 +101,11 @@ def build(ctx: AppContext, ui: SimpleNamespace) -> None:
         )
 
 
+def coding_free(running, round_name):
+    """The coding box is free between interviews, except with L2 picked (it has no coding)."""
+    return gr.update(interactive=running != "1" and round_name != "L2")
+
+
 def wire(ui: SimpleNamespace) -> None:
     """Lock and fold the setup while an interview runs (``ui.running`` is "1"), and keep a real
     interview's Feedback at the end."""
@@ -111,9 +116,9 @@ def wire(ui: SimpleNamespace) -> None:
         Feedback at the end."""
         free = running != "1"
         out = {c: gr.update(interactive=free) for c in (ui.round, ui.questions, ui.real,
-                                                         ui.coding, ui.mode)}  # fmt: skip
+                                                         ui.mode)}  # fmt: skip
         out[ui.feedback] = gr.update(interactive=free and not real)
-        out[ui.coding] = gr.update(interactive=free and round_name != "L2")  # L2 has no coding
+        out[ui.coding] = coding_free(running, round_name)
         out[ui.setup_note] = gr.update(visible=not free)
         out[ui.setup_box] = gr.update(open=free)  # its line: the interview's own (``settled``)
         return out
@@ -134,9 +139,8 @@ def wire(ui: SimpleNamespace) -> None:
                    [ui.feedback, ui.feedback_before_real], api_visibility="private",
                    queue=False)  # fmt: skip
     # L2 has no coding question: its box says so by being off while L2 is picked.
-    ui.round.change(lambda r, running: gr.update(interactive=running != "1" and r != "L2"),
-                    [ui.round, ui.running], ui.coding, api_visibility="private",
-                    queue=False)  # fmt: skip
+    ui.round.change(lambda r, running: coding_free(running, r), [ui.round, ui.running],
+                    ui.coding, api_visibility="private", queue=False)  # fmt: skip
     ui.running.change(lock_setup, [ui.running, ui.real, ui.round],
                       [*setup, ui.mode, ui.setup_note, ui.setup_box],
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
