@@ -302,8 +302,18 @@ class Engine(Protocol):
     def take_usage(self) -> Usage: ...
 
 
-def question_header(index: int, total: int, round_name: str, topic: str) -> str:
+def numbered(index: int, total: int, per_round: int | None = None) -> tuple[int, int]:
+    """(the question's 0-based number, out of how many) as the candidate is told. ``per_round``:
+    a full loop's questions per round, counted within each round, since L2 is only asked when
+    L1 is passed ("Question 1 of 3 (L2, ...)", not "4 of 6")."""
+    return (index % per_round, per_round) if per_round else (index, total)
+
+
+def question_header(
+    index: int, total: int, round_name: str, topic: str, per_round: int | None = None
+) -> str:
     """How a question is introduced, live and in a resumed chat: "Question 2 of 5 (L1, ...)"."""
+    index, total = numbered(index, total, per_round)
     return f"Question {index + 1} of {total} ({round_name}, {topic_label(topic)})"
 
 

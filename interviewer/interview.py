@@ -21,6 +21,7 @@ from interviewer.engine import (
     QuestionRequest,
     code_grade,
     code_problem,
+    numbered,
     question_header,
     ungradable,
 )
@@ -249,7 +250,9 @@ class Interview:
         self.turns.append(turn)
         self._save(turn)
         self.phase = "awaiting_answer"
-        text = self.engine.ask(question, index, len(plan), on_token=on_token)
+        text = self.engine.ask(
+            question, *numbered(index, len(plan), self.per_round), on_token=on_token
+        )
         return Reply("question", text, turn=turn)
 
     def answer(
@@ -453,8 +456,7 @@ class Interview:
             if self.phase == "follow_up":
                 text = f"Follow-up: {turn.follow_ups[-1].question}"
             else:
-                header = question_header(turn.index, self.planned, turn.round, turn.topic)
-                text = f"{header}: {turn.question}"
+                text = f"{self._header(turn)}: {turn.question}"
             return Reply("repeat", text, turn=turn)
         if name == "hint":
             if self.info.settings.real:
@@ -495,6 +497,14 @@ class Interview:
             planned=self.planned,
             timed=self.info.settings.real,
         )
+
+    def _header(self, turn: Turn) -> str:
+        return question_header(turn.index, self.planned, turn.round, turn.topic, self.per_round)
+
+    @property
+    def per_round(self) -> int | None:
+        """A full loop's questions per round: its questions are numbered within each round."""
+        return self.n_questions if self.info.round == "full" else None
 
     @property
     def planned(self) -> int:
@@ -569,8 +579,7 @@ class Interview:
         self.phase = "awaiting_answer"
         return self, Reply(
             "question",
-            f"Welcome back. {question_header(turn.index, self.planned, turn.round, turn.topic)}: "
-            f"{turn.question}",
+            f"Welcome back. {self._header(turn)}: {turn.question}",
             turn=turn,
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from interviewer.bank import TOPICS, default_bank
@@ -119,9 +121,37 @@ def test_full_loop_stops_after_failed_l1_and_continues_after_passed_l1(store):
     _sit(failed, lambda t, phase: "no idea")
     assert {t.round for t in failed.turns} == {"L1"} and "not unlocked" in failed.report().note
     passed = new_interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
-    _sit(passed, lambda t, phase: bank[t.question_id].model_answer)
+    replies = _sit(passed, lambda t, phase: bank[t.question_id].model_answer)
     assert [t.round for t in passed.turns] == ["L1", "L1", "L2", "L2"]
     assert set(passed.report().rounds) == {"L1", "L2"}
+    # Each round is counted on its own: L2 is only asked when L1 is passed, so "Question 1 of 4"
+    # would promise questions a failed L1 never gets.
+    asked = [re.findall(r"Question \d+ of \d+ \(L\d", x.text) for x in replies]
+    assert sum(asked, []) == ["Question 1 of 2 (L1", "Question 2 of 2 (L1",
+                              "Question 1 of 2 (L2", "Question 2 of 2 (L2"]  # fmt: skip
+
+
+def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
+    from interviewer.ui.render import history_from_turns
+
+    bank = default_bank()
+    iv = new_interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
+    iv.start()
+    for _ in range(2):
+        reply = iv.answer(bank[iv.current.question_id].model_answer)
+    assert "Question 1 of 2 (L2, " in reply.text
+    assert iv.command("repeat").text.startswith("Question 1 of 2 (L2, ")
+    again, back = resume(store, iv.info.id, user_id="local")
+    assert back.text.startswith("Welcome back. Question 1 of 2 (L2, ")
+    chat = history_from_turns(again.turns, True, False, again.bank, again.planned,
+                              again.per_round)  # fmt: skip
+    said = [m["content"] for m in chat if m["role"] == "assistant" and "Question" in m["content"]]
+    assert [x.split(" (")[0] for x in said] == ["Question 1 of 2", "Question 2 of 2"]
+    assert again.command("skip").text.startswith("Skipped.\n\nQuestion 2 of 2 (L2, ")
+    chat = history_from_turns(again.turns, True, False, again.bank, again.planned,
+                              again.per_round)  # fmt: skip
+    assert {"role": "user", "content": "(skipped the question)"} in chat
+    assert not any(m["content"].startswith("/") for m in chat)
 
 
 def test_no_question_repeats_across_recent_sessions(store):

@@ -39,7 +39,7 @@ def commands(client) -> list[str]:
     """The API names of the command buttons: hint, repeat, skip, end, in order."""
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     names = [n for n, info in endpoints.items()
-             if [p["parameter_name"] for p in info["parameters"]] == ["history", "speak"]]  # fmt: skip
+             if [p["parameter_name"] for p in info["parameters"]] == ["history", "code", "code_base", "speak"]]  # fmt: skip
     assert len(names) == 4, endpoints.keys()
     return names
 

@@ -194,9 +194,11 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     # -- Progress: plots and weakest topics, with a way into practice -----------------------
     open_tab(page, "Progress")
     assert not page.locator("#progress-empty").is_visible()
-    plot = page.locator("#plot-criteria")
+    # One session: each criterion has one score, drawn as a point (a line needs two).
+    plot = page.locator("#plot-criteria-points")
     plot.locator("canvas, svg").first.wait_for()
     assert "Scores per criterion" in plot.inner_text()
+    assert not page.locator("#plot-criteria").is_visible()
     assert "Weakest topics" in page.locator("body").inner_text()
     page.screenshot(path=str(shots / "progress.png"), full_page=True)
     page.get_by_role("button", name="Practice this topic").click()
@@ -366,7 +368,7 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             assert "No sessions yet" in page.locator("body").inner_text()
             open_tab(page, "Progress")
             assert page.locator("#progress-empty").get_by_text("No graded answers yet").is_visible()
-            assert not page.locator("#plot-criteria").is_visible()
+            assert not page.locator("#plot-criteria, #plot-criteria-points").first.is_visible()
             open_tab(page, "Interview")
             page.get_by_role("button", name="Start interview").click()
             wait_for_bot(page, 1, "Question 1")

@@ -435,6 +435,27 @@ def _type_code(page, code: str) -> None:
     )
 
 
+def test_skip_and_end_ask_about_code_typed_but_not_submitted(app, context):
+    page = _at_the_coding_question(app, context)  # the starter, untouched: nothing to ask
+    _end_and_close(page)  # (a dialog would be dismissed and the interview go on)
+    assert page.dialogs == []
+
+    page = _at_the_coding_question(app, context)
+    _type_code(page, "def solve(xs):\n    return sorted(xs)  # typed, not submitted")
+    with page.expect_event("dialog"):  # dismissed: the coding question stays open
+        page.get_by_role("button", name="Skip", exact=True).click()
+    assert page.dialogs[-1].startswith("The editor holds code you have not submitted: skipping")
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    assert page.locator("#code-editor").is_visible()
+    before = len(bot_texts(page))
+    page.get_by_role("button", name="Submit code").click()  # submitted: End has nothing to ask
+    wait_for_bot(page, before + 1)
+    asked = len(page.dialogs)
+    _end_and_close(page)
+    assert len(page.dialogs) == asked
+
+
 def test_unsent_code_survives_a_reload(app, context):
     page = _at_the_coding_question(app, context)
     code = "def solve(xs):\n    # half done <img src=x onerror=alert(1)>\n    return sorted(xs)"
@@ -450,6 +471,7 @@ def test_unsent_code_survives_a_reload(app, context):
     assert editor.inner_text().replace("\u200b", "").strip() == code
     assert "code is back in the editor" in page.locator("#interview-status").inner_text()
     assert page.locator("img[src='x']").count() == 0 and page.dialogs == []
+    page.accept_dialogs = True  # End asks about the restored code, not submitted
     _end_and_close(page)
 
 
@@ -477,6 +499,7 @@ def test_code_refusals_show_next_to_the_code_buttons(app, context):
             "() => window.scrollY > 0"
         )
         assert page.locator("#interview-status").inner_text().strip() == ""
+    page.accept_dialogs = True  # End asks about the refused code, not submitted
     _end_and_close(page)
 
 

@@ -32,21 +32,23 @@ def test_unchanged_property_updates_are_not_sent_again():
     assert set(changes_only(Live(interview=None, user="u"), turn(True))) == set(first)  # type: ignore[arg-type]
 
 
-def test_the_progress_caption_says_what_a_one_session_round_cannot_draw():
+def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     # Seen in the app: an L1 session at 65 and an L2 session at 49 gave an empty "Scores per
-    # round" plot (a line needs two points) and no word about it.
-    from interviewer.markup import when
-    from interviewer.ui.render import progress_caption
+    # round" plot (a line needs two points).
+    from interviewer.ui.history import _lines_or_points
+    from interviewer.ui.render import progress_frames
 
-    one_each = {"sessions": [{}, {}], "by_round": {"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 49]]}}
-    assert progress_caption(one_each) == (
-        f"A round's line starts with its second session; so far L1 65/100 ({when(1.7e9)}); "
-        f"L2 49/100 ({when(1.8e9)})."
-    )
-    first = {"sessions": [{}], "by_round": {"L1": [[1.7e9, 65.0]], "L2": []}}
-    assert progress_caption(first).endswith("The criterion lines start with your next session.")
-    lines = {"sessions": [{}, {}], "by_round": {"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": []}}
-    assert progress_caption(lines) == ""
+    def shown(by_round: dict, has_data: bool = True) -> tuple[bool, bool]:
+        frame = progress_frames({"criteria_over_time": {}, "by_round": by_round})[1]
+        lines, points = _lines_or_points(frame, "round", has_data)
+        assert lines["value"] is points["value"] is frame  # both charts get the same data
+        return lines["visible"], points["visible"]
+
+    assert shown({"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 49]]}) == (False, True)
+    assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": [[1.8e9, 49]]}) == (False, True)
+    assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": []}) == (True, False)
+    assert shown({"L1": [[1.7e9, None]]}) == (False, True)  # nothing scored: no line to draw
+    assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]]}, has_data=False) == (False, False)
 
 
 def test_the_transcripts_table_marks_a_real_interview():

@@ -20,6 +20,13 @@ CRITERIA: dict[str, str] = {
     "engineering": "Engineering excellence (trade-offs, production concerns)",
     "communication": "Communication (clear, structured, concise)",
 }
+# The same in a word or two, where space is short (the progress chart's legend).
+CRITERIA_SHORT: dict[str, str] = {
+    "depth": "Depth",
+    "problem_solving": "Problem solving",
+    "engineering": "Engineering",
+    "communication": "Communication",
+}
 # How much each criterion counts in the overall score of one answer.
 CRITERION_WEIGHTS = {
     "depth": 0.45,

@@ -93,32 +93,35 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     return ui
 
 
+# The progress charts: (elem id, title, y column, colour column, y range). Each is drawn twice,
+# as lines and as points: a line needs two sessions, so a chart with a series of one session
+# (the first interview, a first drill) shows points, where every session is drawn.
+PROGRESS_CHARTS = (
+    ("plot-criteria", "Scores per criterion over time", "score (1-5)", "criterion", [1, 5]),
+    ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [0, 100]),
+)
+
+
+def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list) -> tuple:
+    common = dict(x="when", y=y, color=color, title=title, y_lim=y_lim,
+                  x_axis_format="%b %d %H:%M", visible=False)  # fmt: skip
+    return (gr.LinePlot(elem_id=elem_id, **common),
+            gr.ScatterPlot(elem_id=f"{elem_id}-points", **common))  # fmt: skip
+
+
+def _lines_or_points(frame, color: str, shown: bool) -> tuple:
+    """(the line chart's update, the point chart's): lines when every series has two sessions."""
+    lines = bool(len(frame)) and bool(frame.groupby(color).size().min() >= 2)
+    return (gr.update(value=frame, visible=shown and lines),
+            gr.update(value=frame, visible=shown and not lines))  # fmt: skip
+
+
 def build_progress(ctx: AppContext) -> SimpleNamespace:
     """Lay out the Progress tab and wire it to the store's progress summary."""
     ui = SimpleNamespace()
     ui.empty = gr.Markdown(r.EMPTY_PROGRESS, elem_id="progress-empty")
     with gr.Row():
-        ui.by_criterion = gr.LinePlot(
-            x="when",
-            y="score (1-5)",
-            color="criterion",
-            title="Scores per criterion over time",
-            y_lim=[1, 5],
-            x_axis_format="%b %d %H:%M",
-            visible=False,
-            elem_id="plot-criteria",
-        )
-        ui.by_round = gr.LinePlot(
-            x="when",
-            y="score (0-100)",
-            color="round",
-            title="Scores per round over time",
-            y_lim=[0, 100],
-            x_axis_format="%b %d %H:%M",
-            visible=False,
-            elem_id="plot-rounds",
-        )
-    ui.caption = gr.Markdown("", visible=False)
+        charts = [_charts(*spec) for spec in PROGRESS_CHARTS]
     ui.weakest = gr.Markdown("", visible=False)
     with gr.Row():
         ui.topic = gr.Radio([], label="Drill a weak topic", visible=False, scale=3)
@@ -127,30 +130,20 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
     def refresh(request: gr.Request):
         progress = ctx.store.progress(user_id=user_of(request))
         has_data = bool(progress["sessions"])
-        crit, rounds = r.progress_frames(progress)
+        frames = r.progress_frames(progress)
         topics = [(topic_label(t), t) for t in progress["weakest_topics"]]
-        return {
+        out = {
             ui.empty: gr.Markdown(visible=not has_data),
-            ui.by_criterion: gr.LinePlot(value=crit, visible=has_data),
-            ui.by_round: gr.LinePlot(value=rounds, visible=has_data),
-            ui.caption: gr.Markdown(
-                caption := r.progress_caption(progress), visible=has_data and bool(caption)
-            ),
             ui.weakest: gr.Markdown(r.weakest_md(progress) if has_data else "", visible=has_data),
             ui.topic: gr.Radio(
                 choices=topics, value=topics[0][1] if topics else None, visible=bool(topics)
             ),
             ui.drill: gr.Button(visible=bool(topics)),
         }
+        for pair, frame, spec in zip(charts, frames, PROGRESS_CHARTS, strict=True):
+            out |= dict(zip(pair, _lines_or_points(frame, spec[3], has_data), strict=True))
+        return out
 
     ui.refresh = refresh
-    ui.outputs = [
-        ui.empty,
-        ui.by_criterion,
-        ui.by_round,
-        ui.caption,
-        ui.weakest,
-        ui.topic,
-        ui.drill,
-    ]
+    ui.outputs = [ui.empty, *(c for pair in charts for c in pair), ui.weakest, ui.topic, ui.drill]
     return ui

@@ -117,6 +117,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             ui.resume_note = gr.Markdown("", elem_id="resume-note")
             ui.chat = gr.Chatbot(
                 label="Interview",
+                # No label over the chat: it covered the first line once the chat scrolled
+                # (the tab already says Interview).
+                show_label=False,
                 elem_id="interview-chat",
                 # What the window leaves under the folded setup and over the answer box and
                 # its buttons (a 900 px high window shows both), never under 300 px.
@@ -135,6 +138,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             # The id sits on a Column: Gradio's Group writes its elem_id on two nested elements.
             with gr.Column(visible=False, elem_id="code-area") as ui.code_area, gr.Group():
                 ui.code = gr.Code(
+                    value="",
                     language="python",
                     label="Your solution (Python)",
                     lines=14,
@@ -180,7 +184,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 ui.mic = gr.Audio(
                     sources=["microphone", "upload"],
                     type="numpy",
-                    label="Answer by voice: the transcript lands in the box above to edit",
+                    label="Answer by voice (transcribed into the box above)",
                     elem_id="answer-mic",
                     scale=3,
                 )
@@ -212,6 +216,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     ui.tick = gr.Timer(1.0)
     ui.draft = draft.browser_state()  # the unsent answer, in this browser (see ``draft``)
     ui.draft_key = gr.Textbox("", visible=False)  # the open question's draft key
+    ui.code_base = gr.Textbox("", visible=False)  # the code the server last put in the editor
     _wire(ctx, ui, guide_state)
     return ui
 
@@ -245,6 +250,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.draft_key,
         ui.resume_note,
         ui.setup_box,
+        ui.code_base,
     ]
 
     def resume_list(user: str, running: str | None = None) -> dict:
@@ -266,7 +272,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         out = {ui.code_area: gr.update(visible=coding)}
         if coding and reset:
             q = iv.bank[turn.question_id]
-            out[ui.code] = turn.code or q.coding.starter
+            # code_base: what the editor held when the server last set it (Skip and End ask
+            # when the code differs from it: typed, not submitted).
+            out[ui.code] = out[ui.code_base] = turn.code or q.coding.starter
             out[ui.code_out] = r.code_examples_md(q)
         return out
 
@@ -480,7 +488,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         return {ui.code_out: r.run_results_md(result), ui.code_status: ""}
 
     def command(name: str):
-        def run(history, live, speak, request: gr.Request):
+        def run(history, live, code, code_base, speak, request: gr.Request):
             if speak == "cancel":  # End or Skip with unsent text, and the candidate kept on
                 yield {ui.status: gr.skip()}
                 return
@@ -490,7 +498,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             iv = live.interview
             call = lambda cb: iv.command(name, on_token=cb)  # noqa: E731
             # A skip empties the box with the next question (the candidate agreed to it).
-            yield from drive(live, history, call, f"/{name}", speak=speak, fresh=name == "skip")
+            yield from drive(live, history, call, r.COMMAND_SAID[name], speak=speak,
+                             fresh=name == "skip")  # fmt: skip
 
         return run
 
@@ -519,7 +528,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             )
         except (SessionNotFound, InterviewError) as exc:
             return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
-        history = r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank, iv.planned)
+        history = r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank, iv.planned,
+                                       iv.per_round)  # fmt: skip
         history += r.reply_messages(reply, iv.bank, iv.feedback_each)
         st = iv.info.settings
         # The setup shows how the resumed session runs (a real interview stays one on screen).
@@ -570,7 +580,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         (ui.skip, "skip"),
         (ui.end, "end"),
     ):
-        button.click(command(name), [ui.chat, ui.live, ui.speak], outputs,
+        button.click(command(name), [ui.chat, ui.live, ui.code, ui.code_base, ui.speak], outputs,
                      js={"end": CONFIRM_END_JS, "skip": CONFIRM_SKIP_JS}.get(name),
                      concurrency_id="interview")  # fmt: skip
     setup = ui_setup.fields(ui)

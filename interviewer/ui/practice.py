@@ -86,7 +86,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
     ui.mic = gr.Audio(
         sources=["microphone", "upload"],
         type="numpy",
-        label="Answer by voice: the transcript lands in the box below to edit",
+        label="Answer by voice (transcribed into the box below)",
         elem_id="practice-mic",
         visible=ctx.voice.enabled,
     )

@@ -11,7 +11,7 @@ import time
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, question_header
-from interviewer.grading.rubric import CRITERIA, Grade
+from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, Grade
 from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
 from interviewer.models import Turn
 from interviewer.policy import time_budget
@@ -85,8 +85,19 @@ def bot_msg(markdown: str) -> dict:
     return {"role": "assistant", "content": markdown}
 
 
+# What the chat shows for a command the candidate gave (a button, or the word typed in the box):
+# what they did, in words, as a submitted code reads "(submitted the code in the editor)".
+COMMAND_SAID = {
+    "hint": "(asked for a hint)",
+    "repeat": "(asked for the question again)",
+    "skip": "(skipped the question)",
+    "end": "(ended the interview)",
+}
+
+
 def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=None,
-                       planned: int | None = None) -> list[dict]:  # fmt: skip
+                       planned: int | None = None,
+                       per_round: int | None = None) -> list[dict]:  # fmt: skip
     """The chat of a stored session, rebuilt for a resumed interview, each question introduced
     as it was live. The open question (or follow-up) is left out: the resume reply asks it
     again."""
@@ -95,12 +106,12 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
     for t in turns:
         if not done and t.status == "pending" and t.answer is None:
             continue
-        header = question_header(t.index, total, t.round, t.topic)
+        header = question_header(t.index, total, t.round, t.topic, per_round)
         out.append(bot_msg(text_md(f"{header}: {t.question}")))
         for hint in t.hints:
-            out += [user_msg("/hint"), bot_msg(text_md(f"Hint: {hint}"))]
+            out += [user_msg(COMMAND_SAID["hint"]), bot_msg(text_md(f"Hint: {hint}"))]
         if t.status == "skipped":
-            out.append(user_msg("/skip"))
+            out.append(user_msg(COMMAND_SAID["skip"]))
         if t.answer is not None:
             out.append(user_msg(t.answer))
         for f in t.follow_ups:
@@ -268,12 +279,12 @@ def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
 
 
 def progress_frames(progress: dict):
-    """(criteria over time, rounds over time) as long-form DataFrames for the line plots."""
+    """(criteria over time, rounds over time) as long-form DataFrames for the progress charts."""
     import pandas as pd
 
     # Local wall-clock time: the plot shows naive datetimes as they are.
     crit = [
-        {"when": pd.Timestamp.fromtimestamp(ts), "score (1-5)": v, "criterion": CRITERIA[c]}
+        {"when": pd.Timestamp.fromtimestamp(ts), "score (1-5)": v, "criterion": CRITERIA_SHORT[c]}
         for c, points in progress["criteria_over_time"].items()
         for ts, v in points
         if v is not None
@@ -288,20 +299,6 @@ def progress_frames(progress: dict):
         pd.DataFrame(crit, columns=["when", "score (1-5)", "criterion"]),
         pd.DataFrame(rounds, columns=["when", "score (0-100)", "round"]),
     )
-
-
-def progress_caption(progress: dict) -> str:
-    """What the round plot cannot draw: a round with one session has no line yet (a line
-    needs two points), so its score is said in words ("" when every round has a line)."""
-    scored = {r: [p for p in pts if p[1] is not None] for r, pts in progress["by_round"].items()}
-    single = [(r, pts[0]) for r, pts in scored.items() if len(pts) == 1]
-    if not single:
-        return ""
-    said = "; ".join(f"{r} {round(v):g}/100 ({when(ts)})" for r, (ts, v) in single)
-    out = f"A round's line starts with its second session; so far {said}."
-    if len(progress["sessions"]) == 1:
-        out += " The criterion lines start with your next session."
-    return out
 
 
 EMPTY_PROGRESS = (

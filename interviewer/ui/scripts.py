@@ -65,27 +65,38 @@ CONFIRM_RESUME_JS = """
 """
 
 
-def _confirm_unsent(ask: str) -> str:
-    """A button's js that asks ``ask`` when the answer box holds text not sent, and makes the
-    handler's last input "cancel" when the candidate keeps on."""
+def _confirm_unsent(then: str) -> str:
+    """A command button's js: when the answer box holds text not sent, or the open coding
+    question's editor holds code other than the last the server put there (the starter, the
+    submitted code), it asks "<what is held>: <then>", and makes the handler's last input
+    "cancel" when the candidate keeps on. The inputs end with (code, code_base, speak)."""
     return f"""
 (...args) => {{
-  if ({_UNSENT} && !confirm({ask!r})) {{
-    args[args.length - 1] = "cancel";
+  const last = args.length - 1;
+  const code = args[last - 2] || "", base = args[last - 1] || "";
+  const area = document.querySelector("#code-area");
+  const held = [];
+  if ({_UNSENT}) held.push("your answer box holds text you have not sent");
+  if (area && area.offsetParent !== null && code.trim() !== base.trim()) {{
+    held.push("the editor holds code you have not submitted");
+  }}
+  if (held.length) {{
+    const what = held.join(", and ");
+    if (!confirm(what.charAt(0).toUpperCase() + what.slice(1) + ": " + {then!r})) {{
+      args[last] = "cancel";
+    }}
   }}
   return args;
 }}
 """
 
 
-# End asks when the answer box holds text not sent: it would not be graded.
-CONFIRM_END_JS = _confirm_unsent(
-    "Your answer box holds text you have not sent: it is not graded if you end now. "
-    "End the interview anyway?"
-)
+# End asks when the answer box holds text not sent, or the editor code not submitted: it would
+# not be graded.
+CONFIRM_END_JS = _confirm_unsent("it is not graded if you end now. End the interview anyway?")
 # Skip too: the skipped question goes unanswered, and the box is emptied for the next one (text
 # written for one question is no answer to the next).
 CONFIRM_SKIP_JS = _confirm_unsent(
-    "Your answer box holds text you have not sent: skipping leaves this question unanswered "
-    "and clears the box for the next one. Skip anyway?"
+    "skipping leaves this question unanswered, and the next one starts with an empty box. "
+    "Skip anyway?"
 )
