@@ -132,7 +132,7 @@ def test_full_loop_stops_after_failed_l1_and_continues_after_passed_l1(store):
 
 
 def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
-    from interviewer.ui.render import history_from_turns
+    from interviewer.ui.render import history_from_turns, score_line
 
     bank = default_bank()
     iv = new_interview(round="full", questions=2, store=store, seed=4, follow_ups=0)
@@ -141,6 +141,8 @@ def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
         reply = iv.answer(bank[iv.current.question_id].model_answer)
     assert "Question 1 of 2 (L2, " in reply.text
     assert iv.command("repeat").text.startswith("Question 1 of 2 (L2, ")
+    line = score_line(iv.turns, True, False, iv.planned, None, iv.per_round)
+    assert line.startswith("L2 · Question 1 of 2 · last score")  # the phone's line, as the chat
     again, back = resume(store, iv.info.id, user_id="local")
     assert back.text.startswith("Welcome back. Question 1 of 2 (L2, ")
     chat = history_from_turns(again.turns, True, False, again.bank, again.planned,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from interviewer.bank import TOPICS, topic_label
-from interviewer.engine import feedback_text, question_header
+from interviewer.engine import feedback_text, numbered, question_header
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, Grade
 from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
 from interviewer.models import Turn
@@ -186,15 +186,18 @@ def timer_key(turn: Turn | None, session_id: str, bank=None, real: bool = False)
 
 
 def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
-               report=None) -> str:  # fmt: skip
-    """One line above the answer box (shown on narrow screens): where you are and the last
+               report=None, per_round: int | None = None) -> str:  # fmt: skip
+    """One line above the answer box (shown on narrow screens): where you are, numbered as the
+    chat numbers questions (a full loop's ``per_round``: within each round), and the last
     score; once the interview is over (``report``), its result."""
     if report is not None:
         result = report.signal if report.complete else "incomplete: no hire signal"
         return f"Interview over · overall **{report.overall}/100** · {result}"
     if not turns:
         return ""
-    line = f"Question {min(len(turns), planned)} of {planned}"
+    index, total = numbered(min(len(turns), planned) - 1, planned, per_round)
+    line = f"{turns[-1].round} · " if per_round else ""
+    line += f"Question {index + 1} of {total}"
     graded = [t for t in turns if t.grade is not None and t.status != "skipped"]
     if graded and (feedback_each or done):
         line += f" · last score **{graded[-1].grade.overall}/100**"
