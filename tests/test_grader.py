@@ -154,6 +154,19 @@ def test_confidently_wrong_answer_is_capped_flagged_and_corrected(grader, bank):
     assert any(is_red_flag(f) for f in merged.flags) and merged.overall <= 20
 
 
+def test_app_regression_a_wrong_claim_reported_as_false_is_no_red_flag(grader, bank):
+    # Seen in a walk-through: "I would explain to the client that 99% accuracy may not be
+    # realistic" was red-flagged as "99% accuracy is always a good target" and scored 19.
+    q = bank["l2-unrealistic-client-expectations"]
+    honest = ("I would explain to the client that 99% accuracy may not be realistic, and agree "
+              "on a baseline and a business metric first.")  # fmt: skip
+    assert not any(is_red_flag(f) for f in grader.grade(q, honest).flags)
+    # Said without the negation, it is the wrong claim, reported or not.
+    for wrong in ("I would tell the client that 99% accuracy is a good target, so we promise it.",
+                  "99% accuracy is always a good target if the client asks for it."):  # fmt: skip
+        assert any(is_red_flag(f) for f in grader.grade(q, wrong).flags), wrong
+
+
 def test_grades_any_question_from_a_reference_or_rubric():
     question = "What does a feature store give an ML platform?"
     reference = (

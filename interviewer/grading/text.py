@@ -283,11 +283,23 @@ def clauses(sentence: str) -> tuple[str, ...]:
 # A negation inside a relative or conditional clause ("every customer WHO HASN'T churned") does
 # not negate the claim; only the main clause's negation flips it.
 _SUBORDINATE = re.compile(r"\b(who|whom|whose|which|that|if|unless|until|where)\b[^,;]*", re.I)
+# But "that" after a verb of saying or knowing opens what is said, which is the claim ("I would
+# explain to the client THAT 99% accuracy may not be realistic" negates "99% accuracy is a good
+# target"; seen in a walk-through, red-flagged as stating it). Up to four words may sit between
+# ("explain to the client that").
+_SAYING_THAT = re.compile(
+    r"\b(explain|say|tell|told|argue|show|think|believe|note|mention|agree|know|realise|realize|"
+    r"clarify|stress|point out|make (?:it )?clear|make sure|ensure|confirm|admit|warn|suggest|"
+    r"state|accept|understand|recogni[sz]e)(?:e?[sd]|ing)?\b((?:\s+[\w'-]+){0,4}?)\s+that\b",
+    re.I,
+)
 
 
 def negated_main(text: str) -> bool:
-    """Does the main clause negate (a negation in a relative or if-clause does not count)?"""
-    return negated(_SUBORDINATE.sub(" ", text))
+    """Does the main clause negate (a negation in a relative or if-clause does not count, one
+    in what a verb of saying reports does)?"""
+    said = _SAYING_THAT.sub(lambda m: m.group(1) + m.group(2) + " ", text)
+    return negated(_SUBORDINATE.sub(" ", said))
 
 
 # -- keyword lists --------------------------------------------------------------------------
