@@ -223,13 +223,16 @@ def _params(tree: ast.Module, entry_point: str | None) -> set[str]:
     return names
 
 
-def find_loops(code: str, *, entry_point: str | None = None) -> list[LoopFinding]:
-    """Python-level loops over rows or elements (empty list when the code does not parse)."""
+def find_loops(
+    code: str, *, entry_point: str | None = None, loop_over: tuple[str, ...] | list[str] = ()
+) -> list[LoopFinding]:
+    """Python-level loops over rows or elements (empty list when the code does not parse);
+    ``loop_over``: inputs the task means to be walked in Python (an iterator of chunks)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    params = _params(tree, entry_point)
+    params = _params(tree, entry_point) - set(loop_over)
     found: list[LoopFinding] = []
 
     def loop_over(it: ast.AST, line: int) -> None:
@@ -324,7 +327,8 @@ def review(code: str, spec: CodingSpec, *, run_lint: bool = True) -> Review:
     # is the question's, not the candidate's.
     given = _starter_findings(spec.starter) if findings else frozenset()
     findings = [f for f in findings if (f.code, f.message) not in given]
-    loops = find_loops(code, entry_point=spec.entry_point) if spec.vectorise else []
+    loops = (find_loops(code, entry_point=spec.entry_point, loop_over=spec.loop_over)
+             if spec.vectorise else [])  # fmt: skip
     banned = sorted(imported_modules(code) & set(spec.forbidden_imports))
     return Review(
         lint=tuple(findings),

@@ -13,6 +13,7 @@ A coding question is a normal bank question (id, round, topic, key points, ...) 
       reference: |                   # a solution that passes every test
       time_limit_s: 2.0              # per test
       vectorise: true                # Python loops over rows/arrays count against the candidate
+      loop_over: [chunks]            # optional: inputs meant to be walked in Python (no finding)
       scaling: {setup, n, factor}    # optional: time at n and factor*n to measure growth
       forbidden_imports: [sklearn]   # "from scratch" means from scratch
       quality: {correctness, readability, vectorisation, edge_cases}
@@ -53,6 +54,15 @@ def _parse(source: str, what: str) -> ast.Module:
 
 def _top_level_functions(tree: ast.Module) -> set[str]:
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+def _parameters(tree: ast.Module, name: str) -> set[str]:
+    """The parameter names of the top-level function ``name``."""
+    for n in tree.body:
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name:
+            a = n.args
+            return {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    return set()
 
 
 class CodeTest(_Strict):
@@ -106,6 +116,9 @@ class CodingSpec(_Strict):
     reference: str = Field(min_length=10)
     time_limit_s: float = Field(default=2.0, gt=0, le=30)
     vectorise: bool = False
+    # Inputs the task means to be walked in Python (an iterator of chunks): a loop over them is
+    # the task, not a missed vectorisation.
+    loop_over: list[str] = Field(default_factory=list)
     scaling: Scaling | None = None
     forbidden_imports: list[str] = Field(default_factory=list)
     quality: QualityRubric
@@ -122,6 +135,9 @@ class CodingSpec(_Strict):
                 raise ValueError(f"{what} does not define the entry point {self.entry_point}()")
         if self.helpers:
             _parse(self.helpers, "helpers")
+        params = _parameters(_parse(self.starter, "starter"), self.entry_point)
+        if unknown := sorted(set(self.loop_over) - params):
+            raise ValueError(f"loop_over names no parameter of {self.entry_point}(): {unknown}")
         if not any(t.kind == "edge" for t in self.hidden_tests):
             raise ValueError("hidden_tests need at least one test of kind 'edge'")
         used = imported_modules(self.reference)

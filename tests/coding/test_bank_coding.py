@@ -118,6 +118,29 @@ def test_spec_rejects_unknown_fields_and_missing_edge_tests():
         CodingSpec.model_validate(spec)
 
 
+def test_no_reference_solution_is_marked_down_for_a_loop_its_task_requires():
+    # Seen in a walk-through: 7/7 hidden tests passed on chunked_mean_by_key, and Engineering
+    # got 2/5 for "Python loop over the input 'chunks'", an iterator one pass must walk.
+    from interviewer.coding.review import find_loops
+
+    for q in ENTRIES.values():
+        spec = q.coding
+        if spec.vectorise:
+            found = find_loops(spec.reference, entry_point=spec.entry_point,
+                               loop_over=spec.loop_over)  # fmt: skip
+            assert found == [], (q.id, found)
+    chunked = ENTRIES["l1-code-chunked-mean"].coding
+    assert chunked.loop_over == ["chunks"]  # without it, the one pass is a finding
+    assert [f.kind for f in find_loops(chunked.reference, entry_point=chunked.entry_point)] == [
+        "element-loop"
+    ]
+
+
+def test_spec_rejects_a_loop_over_that_names_no_parameter():
+    with pytest.raises(ValidationError, match="loop_over names no parameter"):
+        CodingSpec.model_validate(_spec(loop_over=["rows"]))
+
+
 def test_spec_rejects_forbidden_import_in_reference():
     spec = _spec(forbidden_imports=["pandas"])
     with pytest.raises(ValidationError, match="forbidden"):
