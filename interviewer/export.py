@@ -223,8 +223,19 @@ def _md_turn(turn: Turn, ended: bool) -> list[str]:
     return out
 
 
+def as_shown(info: SessionInfo, turns: list[Turn]) -> list[Turn]:
+    """The turns as a transcript may show them: in a session that can still go on, the open
+    question (or its open follow-up) keeps its grade, model answer and guide section hidden,
+    which would otherwise be its answer, one tab away."""
+    if info.status == "finished":
+        return turns
+    return [t.model_copy(update={"grade": None, "model_answer": "", "guide_section": ""})
+            if t.status == "pending" else t for t in turns]  # fmt: skip
+
+
 def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
     """The graded transcript as Markdown."""
+    turns = as_shown(info, turns)
     out = [
         f"# {md_escape(_title(info))}",
         "",
@@ -246,6 +257,7 @@ def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
 
 def to_json(info: SessionInfo, turns: list[Turn]) -> str:
     """The session and its turns as JSON (the models' own field names)."""
+    turns = as_shown(info, turns)
     data = {
         "session": info.model_dump(mode="json"),
         "turns": [t.model_dump(mode="json") for t in turns],
@@ -374,6 +386,7 @@ def _h_turn(turn: Turn, ended: bool) -> list[str]:
 
 def to_html(info: SessionInfo, turns: list[Turn]) -> str:
     """The graded transcript as a standalone HTML page (inline CSS, no scripts)."""
+    turns = as_shown(info, turns)
     title = _title(info)
     meta = [
         ("Session", info.id),

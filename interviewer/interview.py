@@ -21,6 +21,7 @@ from interviewer.engine import (
     QuestionRequest,
     code_grade,
     code_problem,
+    emit,
     numbered,
     question_header,
     ungradable,
@@ -206,9 +207,11 @@ class Interview:
             return plan + [("L2", g) for g in group_plan("L2", n)]
         return [(self.info.round, g) for g in group_plan(self.info.round, n, coding=coding)]
 
+    def _l1_score(self) -> int:
+        return build_report([t for t in self.turns if t.round == "L1"]).overall
+
     def _l1_passed(self) -> bool:
-        l1 = build_report([t for t in self.turns if t.round == "L1"]).overall
-        return l1 >= PASS_MARK
+        return self._l1_score() >= PASS_MARK
 
     def _ask_next(self, on_token: TokenCallback | None = None) -> Reply:
         plan = self._plan()
@@ -216,12 +219,15 @@ class Interview:
         if index >= len(plan):
             return self._finish(on_token)
         round_name, group = plan[index]
+        opening = ""
         if self.info.round == "full" and round_name == "L2" and index == self.n_questions:
             if not self._l1_passed():
                 self.note = (
                     "L1 was not passed, so the L2 round was not unlocked (as in the real process)."
                 )
                 return self._finish(on_token)
+            opening = emit(f"L1 passed ({self._l1_score()}/100): the L2 round starts now.\n\n",
+                           on_token)  # fmt: skip
         graded = [t for t in self.turns if t.round == round_name]
         difficulty = START_DIFFICULTY
         for t in graded:
@@ -250,7 +256,7 @@ class Interview:
         self.turns.append(turn)
         self._save(turn)
         self.phase = "awaiting_answer"
-        text = self.engine.ask(
+        text = opening + self.engine.ask(
             question, *numbered(index, len(plan), self.per_round), on_token=on_token
         )
         return Reply("question", text, turn=turn)
@@ -377,13 +383,13 @@ class Interview:
 
     def _penalise(self, turn: Turn, grade: Grade) -> Grade:
         """The grade less the hint penalty of this turn; ``hint_penalty`` records what was
-        actually taken off (never more than the score: a 0 stays 0 and claims no "before")."""
-        penalty = min(HINT_PENALTY * len(turn.hints), grade.overall)
-        if not penalty:
+        actually taken off (never more than the score: a 0 stays 0 and claims no "before").
+        Idempotent: a grade already penalised is penalised again from its score before."""
+        before = grade.overall + grade.hint_penalty
+        penalty = min(HINT_PENALTY * len(turn.hints), before)
+        if penalty == grade.hint_penalty:
             return grade
-        return grade.model_copy(
-            update={"overall": grade.overall - penalty, "hint_penalty": penalty}
-        )
+        return grade.model_copy(update={"overall": before - penalty, "hint_penalty": penalty})
 
     def _follow_up_for(self, turn: Turn) -> FollowUpExchange | None:
         """The probe an interviewer would ask now, or None.
@@ -468,6 +474,8 @@ class Interview:
                 return Reply("hint", "No more hints for this question.", turn=turn)
             hint = self.engine.hint(question, len(turn.hints))
             turn.hints.append(hint)
+            if turn.grade is not None:  # a hint at a follow-up costs as one before the answer
+                turn.grade = self._penalise(turn, turn.grade)
             self._save(turn)
             return Reply("hint", f"Hint (costs {HINT_PENALTY} points): {hint}", turn=turn)
         # skip

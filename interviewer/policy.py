@@ -35,10 +35,13 @@ def time_budget(group: str) -> int:
 
 
 def group_plan(round_name: str, n: int, *, coding: bool = True) -> list[str]:
-    """The topic group of each of the ``n`` questions of a round (``coding=False`` leaves the
-    coding questions out of L1)."""
-    groups = [g for g in ROUND_GROUPS[round_name] if coding or g != "coding"]
+    """The topic group of each of the ``n`` questions of a round: the groups in turn, with one
+    coding question in L1, second, as the setup promises (``coding=False`` leaves it out);
+    more questions add concept questions, not a second coding exercise."""
+    groups = [g for g in ROUND_GROUPS[round_name] if g != "coding"]
     plan = [groups[i % len(groups)] for i in range(n)]
+    if coding and "coding" in ROUND_GROUPS[round_name] and n >= 2:
+        plan = [plan[0], "coding", *plan[1 : n - 1]]
     if round_name == "L2" and n >= 2:
         plan[max(0, n - 2)] = "behavioural"
     return plan

@@ -129,6 +129,9 @@ def test_full_loop_stops_after_failed_l1_and_continues_after_passed_l1(store):
     asked = [re.findall(r"Question \d+ of \d+ \(L\d", x.text) for x in replies]
     assert sum(asked, []) == ["Question 1 of 2 (L1", "Question 2 of 2 (L1",
                               "Question 1 of 2 (L2", "Question 2 of 2 (L2"]  # fmt: skip
+    l2 = next(x.text for x in replies if "Question 1 of 2 (L2" in x.text)
+    assert f"L1 passed ({passed._l1_score()}/100): the L2 round starts now." in l2
+    assert sum("round starts" in x.text for x in replies) == 1
 
 
 def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
@@ -256,6 +259,29 @@ def test_a_hint_penalty_never_claims_a_score_the_answer_did_not_earn(store):
     assert "before the" not in reply.text
 
 
+def test_a_hint_at_a_follow_up_costs_at_once_whatever_comes_next(store):
+    # Seen in a walk-through: a hint taken at the follow-up cost 10 points when the follow-up
+    # was answered, and nothing when it was skipped.
+    bank = default_bank()
+    for close in ("skip", "end"):
+        iv = new_interview(round="L1", questions=2, store=store, seed=3)
+        iv.start()
+        model = bank[iv.current.question_id].model_answer
+        probe = iv.answer(model[: len(model) // 3])  # a partial answer: probed
+        assert probe.kind == "follow_up", probe.text
+        turn = iv.current
+        before = turn.grade.overall
+        assert 10 <= before < 85
+        iv.command("hint")
+        assert (turn.grade.overall, turn.grade.hint_penalty) == (before - HINT_PENALTY, HINT_PENALTY)
+        iv.command("hint")  # the second costs too, counted from the score before any
+        assert turn.grade.overall == max(before - 2 * HINT_PENALTY, 0)
+        iv.command(close)
+        _, turns = store.load_session(iv.info.id, user_id="local")
+        assert turns[0].grade.overall == max(before - 2 * HINT_PENALTY, 0), close
+        assert turns[0].grade.hint_penalty == min(2 * HINT_PENALTY, before)
+
+
 def test_a_follow_up_answer_never_uncovers_a_point_or_lowers_the_grade():
     # Seen in the app: "O(n) time and O(n) extra space" was ticked after the first answer and
     # reported missing (and as the top gap) once the follow-up answer was merged in.
@@ -282,3 +308,19 @@ def test_a_follow_up_answer_never_uncovers_a_point_or_lowers_the_grade():
     assert merge_follow_up(None, after) is after
     same = merge_follow_up(before, before.model_copy(update={"overall": 45}))
     assert same == before  # nothing newly covered: the higher grade as it is
+
+
+def test_an_l1_round_asks_one_coding_question_however_long():
+    # Seen in a walk-through: a 5-question L1 asked two coding questions, where the setup says
+    # "L1 includes a coding question".
+    from interviewer.policy import group_plan
+
+    for n in range(2, 9):
+        plan = group_plan("L1", n)
+        assert plan.count("coding") == 1 and plan[1] == "coding" and len(plan) == n
+        assert "coding" not in group_plan("L1", n, coding=False)
+        assert group_plan("L2", n).count("behavioural") == 1
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=5, store=None, seed=2, follow_ups=0, coding=True)
+    _sit(iv, lambda t, phase: "/skip" if t.kind == "coding" else "not sure")
+    assert [bank[t.question_id].kind for t in iv.turns].count("coding") == 1

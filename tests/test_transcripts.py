@@ -89,6 +89,29 @@ def test_a_code_answer_and_a_question_never_reached_read_as_such():
     assert "**Answer** (pending)" in to_markdown(info, [coded, left])
 
 
+def test_the_open_question_of_a_running_session_keeps_its_answer_hidden():
+    # The Transcripts tab lists a running session: its open question's model answer and its
+    # graded first answer's missed points (the open follow-up's answer) were one tab away.
+    info, _ = graded_session()
+    info.status = "active"
+    closed = make_turn(0, overall=70, answer="closed answer")
+    closed.model_answer = "closed model answer"
+    open_ = make_turn(1, topic="statistics", overall=20, answer="first try", status="pending")
+    open_.model_answer, open_.guide_section = "the open model answer", "4.2 Open section"
+    open_.follow_ups = [FollowUpExchange(key_point="kp2", question="And the variance?")]
+    exports = {f: fn(info, [closed, open_]) for f, fn in
+               (("md", to_markdown), ("json", to_json), ("html", to_html))}  # fmt: skip
+    for fmt, text in exports.items():
+        assert "the open model answer" not in text and "4.2 Open section" not in text, fmt
+        assert "closed model answer" in text and "first try" in text, fmt
+    turns = json.loads(exports["json"])["turns"]
+    assert turns[0]["grade"]["overall"] == 70 and turns[1]["grade"] is None
+    assert open_.grade is not None and open_.model_answer  # the stored turn is untouched
+    info.status = "finished"  # over: everything shows
+    assert "the open model answer" in to_markdown(info, [closed, open_])
+    assert json.loads(to_json(info, [closed, open_]))["turns"][1]["grade"]["overall"] == 20
+
+
 def test_markdown_cannot_be_injected_by_an_answer():
     info, turns = graded_session()
     md = to_markdown(info, turns)

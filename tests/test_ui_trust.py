@@ -234,7 +234,9 @@ def test_phone_layout_puts_the_score_and_the_timer_by_the_answer(app, context):
     assert page.get_by_role("tab", name="Guides").bounding_box()["x"] + 40 < 375
     page.get_by_role("button", name="Start interview").click()
     wait_for_bot(page, 1, "Question 1 of 3")
-    _send(page, "Regularisation adds a penalty on the weights so the model fits less noise.")
+    reply = _send(page, "Regularisation adds a penalty on the weights so the model fits less noise.")
+    if "Follow-up" in reply:  # the question closes (and shows in the scorecard) after its probe
+        _send(page, "L2 shrinks every weight; L1 can set some to exactly zero.", "Question 2 of 3")
     line = page.locator("#score-line")
     line.get_by_text("Question").wait_for()
     answer_box = page.locator("#answer-box").bounding_box()
@@ -433,6 +435,27 @@ def _type_code(page, code: str) -> None:
     page.wait_for_function(
         "(before) => localStorage.getItem('mock-interview-draft') !== before", arg=saved
     )
+
+
+def test_the_code_editor_indents_by_four_spaces_as_the_starter_does(app, context):
+    # Seen in a walk-through: Enter after the starter's docstring gave a 2-space line in a
+    # 4-space body, and Run said "unindent does not match any outer indentation level".
+    page = _at_the_coding_question(app, context)
+    _set_code(page, "def f(xs):")
+    page.keyboard.press("Control+End")
+    for line in ("total = 0", "for x in xs:", "total += x"):
+        page.keyboard.press("Enter")
+        page.keyboard.type(line)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # pads to the next multiple of 4: one level deeper
+    page.keyboard.type("pass")
+    editor = page.locator("#code-editor .cm-content")
+    page.wait_for_function("(el) => el.innerText.includes('pass')", arg=editor.element_handle())
+    assert editor.inner_text().replace("\u200b", "") == (
+        "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n            pass"
+    )
+    page.accept_dialogs = True  # End asks about the code, not submitted
+    _end_and_close(page)
 
 
 def test_skip_and_end_ask_about_code_typed_but_not_submitted(app, context):

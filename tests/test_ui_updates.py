@@ -35,8 +35,9 @@ def test_unchanged_property_updates_are_not_sent_again():
 def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     # Seen in the app: an L1 session at 65 and an L2 session at 49 gave an empty "Scores per
     # round" plot (a line needs two points).
+    from interviewer.markup import when
     from interviewer.ui.history import _lines_or_points
-    from interviewer.ui.render import progress_frames
+    from interviewer.ui.render import progress_caption, progress_frames, weakest_md
 
     def shown(by_round: dict, has_data: bool = True) -> tuple[bool, bool]:
         frame = progress_frames({"criteria_over_time": {}, "by_round": by_round})[1]
@@ -45,10 +46,20 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
         return lines["visible"], points["visible"]
 
     assert shown({"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 49]]}) == (False, True)
-    assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": [[1.8e9, 49]]}) == (False, True)
+    # A series with two sessions draws lines; one with a single session is said in words.
+    two_and_one = {"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L1 practice": [[1.8e9, 16.33]]}
+    assert shown(two_and_one) == (True, False)
+    assert progress_caption({"by_round": two_and_one}) == (
+        f"One session so far, no line yet: L1 practice 16/100 ({when(1.8e9)})."
+    )
+    assert progress_caption({"by_round": {"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 4]]}}) == ""
     assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": []}) == (True, False)
     assert shown({"L1": [[1.7e9, None]]}) == (False, True)  # nothing scored: no line to draw
     assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]]}, has_data=False) == (False, False)
+    # Weakest topics: whole scores, as everywhere else; none below the pass mark says so.
+    weak = {"weakest_topics": ["ensembles"], "by_topic": {"ensembles": {"mean": 16.33, "n": 3}}}
+    assert "| ensembles | L1 | 16 | 3 |" in weakest_md(weak)
+    assert "None: every topic" in weakest_md({"weakest_topics": [], "by_topic": {}})
 
 
 def test_the_transcripts_table_marks_a_real_interview():
@@ -61,13 +72,15 @@ def test_the_transcripts_table_marks_a_real_interview():
 
 
 def _graded_turn(index: int, overall: int, status: str = "answered"):
-    from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
+    from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
     from interviewer.models import Turn
 
     grade = Grade(
         question_id=f"q{index}",
         overall=overall,
         criteria={c: CriterionScore(score=3, rationale=f"q{index} {c}") for c in CRITERIA},
+        key_points=[KeyPointResult(id="k", point=f"missed q{index}", weight=1, coverage=0.1,
+                                   covered=False)],  # fmt: skip
     )
     return Turn(index=index, question_id=f"q{index}", round="L1", topic="overfitting",
                 difficulty=2, question="Why?", status=status, grade=grade)  # fmt: skip
@@ -88,6 +101,21 @@ def test_the_scorecard_shows_every_answer_once_the_interview_is_over():
     # feedback at the end: nothing before the end, everything after it
     assert "/100" not in scorecard_md(turns, feedback_each=False, done=False)
     assert "**Q1**:" in scorecard_md(turns, feedback_each=False, done=True)
+
+
+def test_the_scorecard_keeps_an_open_follow_up_s_missed_points_hidden():
+    # Seen in a walk-through: while the follow-up was open, the scorecard listed the graded
+    # first answer's missed points; pasting them took the question from 20 to 100.
+    from interviewer.ui.render import score_line, scorecard_md
+
+    turns = [_graded_turn(0, 71), _graded_turn(1, 20, "pending")]  # Q2: follow-up open
+    running = scorecard_md(turns, feedback_each=True, done=False)
+    assert "| 2 | overfitting | … |" in running and "20/100" not in running
+    assert "**Q1**: **71/100**" in running and "Missed:" in running  # Q1 is closed: in full
+    assert "**Q2**" not in running and "missed q1" not in running
+    assert score_line(turns, True, False, 3).endswith("last score **71/100**")
+    turns[1].status = "answered"  # the follow-up answered: Q2 closes, shown in full
+    assert "**Q2**: **20/100**" in scorecard_md(turns, feedback_each=True, done=False)
 
 
 def test_a_draft_comes_back_to_its_own_session():

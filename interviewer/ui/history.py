@@ -94,11 +94,12 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
 
 
 # The progress charts: (elem id, title, y column, colour column, y range). Each is drawn twice,
-# as lines and as points: a line needs two sessions, so a chart with a series of one session
-# (the first interview, a first drill) shows points, where every session is drawn.
+# as lines and as points: a line needs two sessions, so a chart none of whose series has two
+# yet (after the first interview) shows points. The range has a margin: a point at 5 or 100
+# is drawn whole.
 PROGRESS_CHARTS = (
-    ("plot-criteria", "Scores per criterion over time", "score (1-5)", "criterion", [1, 5]),
-    ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [0, 100]),
+    ("plot-criteria", "Scores per criterion over time", "score (1-5)", "criterion", [0.8, 5.2]),
+    ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [-4, 104]),
 )
 
 
@@ -110,8 +111,9 @@ def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list) -> tuple:
 
 
 def _lines_or_points(frame, color: str, shown: bool) -> tuple:
-    """(the line chart's update, the point chart's): lines when every series has two sessions."""
-    lines = bool(len(frame)) and bool(frame.groupby(color).size().min() >= 2)
+    """(the line chart's update, the point chart's): lines once a series has two sessions (a
+    series with one is then said in words: ``render.progress_caption``)."""
+    lines = bool(len(frame)) and bool(frame.groupby(color).size().max() >= 2)
     return (gr.update(value=frame, visible=shown and lines),
             gr.update(value=frame, visible=shown and not lines))  # fmt: skip
 
@@ -122,6 +124,7 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
     ui.empty = gr.Markdown(r.EMPTY_PROGRESS, elem_id="progress-empty")
     with gr.Row():
         charts = [_charts(*spec) for spec in PROGRESS_CHARTS]
+    ui.caption = gr.Markdown("", visible=False, elem_id="progress-caption")
     ui.weakest = gr.Markdown("", visible=False)
     with gr.Row():
         ui.topic = gr.Radio([], label="Drill a weak topic", visible=False, scale=3)
@@ -134,6 +137,9 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
         topics = [(topic_label(t), t) for t in progress["weakest_topics"]]
         out = {
             ui.empty: gr.Markdown(visible=not has_data),
+            ui.caption: gr.Markdown(
+                caption := r.progress_caption(progress), visible=has_data and bool(caption)
+            ),
             ui.weakest: gr.Markdown(r.weakest_md(progress) if has_data else "", visible=has_data),
             ui.topic: gr.Radio(
                 choices=topics, value=topics[0][1] if topics else None, visible=bool(topics)
@@ -145,5 +151,6 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
         return out
 
     ui.refresh = refresh
-    ui.outputs = [ui.empty, *(c for pair in charts for c in pair), ui.weakest, ui.topic, ui.drill]
+    ui.outputs = [ui.empty, *(c for pair in charts for c in pair), ui.caption, ui.weakest,
+                  ui.topic, ui.drill]  # fmt: skip
     return ui

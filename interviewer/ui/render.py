@@ -11,7 +11,7 @@ import time
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
-from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, Grade
+from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
 from interviewer.models import Turn
 from interviewer.policy import time_budget
@@ -159,15 +159,18 @@ def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
     if not feedback_each and not done:
         return "### Scorecard\nFeedback at the end: your grades appear here when you finish."
     lines = ["### Scorecard", "", "| Q | topic | score |", "|---|---|---|"]
+    # A question is shown graded once it is closed: while its follow-up is open, its missed
+    # points would be the follow-up's answer, one copy away.
+    closed = [t for t in turns if t.status != "pending" or done]
     for t in turns:
         if t.status == "skipped":
             score = "skipped"
-        elif t.grade is not None:
+        elif t.grade is not None and t in closed:
             score = f"{t.grade.overall}/100"
         else:
             score = "not answered" if done else "…"
         lines.append(f"| {t.index + 1} | {md_escape(topic_label(t.topic))} | {score} |")
-    graded = [t for t in turns if t.grade is not None and t.status != "skipped"]
+    graded = [t for t in closed if t.grade is not None and t.status != "skipped"]
     for t in graded if done else graded[-1:]:
         lines += ["", grade_md(t.grade, heading=f"**Q{t.index + 1}**: ")]
     return "\n".join(lines)
@@ -198,7 +201,7 @@ def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
     index, total = numbered(min(len(turns), planned) - 1, planned, per_round)
     line = f"{turns[-1].round} · " if per_round else ""
     line += f"Question {index + 1} of {total}"
-    graded = [t for t in turns if t.grade is not None and t.status != "skipped"]
+    graded = [t for t in turns if t.grade is not None and t.status == "answered"]
     if graded and (feedback_each or done):
         line += f" · last score **{graded[-1].grade.overall}/100**"
     return line
@@ -321,13 +324,28 @@ def weakest_md(progress: dict) -> str:
         "| topic | round | mean score | answers |",
         "|---|---|---|---|",
     ]
+    if not progress["weakest_topics"]:
+        return (f"### Weakest topics\nNone: every topic you answered is at or above the pass "
+                f"mark ({PASS_MARK}).")  # fmt: skip
     for t in progress["weakest_topics"]:
         round_name = TOPICS.get(t, ("?",))[0]
         lines.append(
-            f"| {md_escape(topic_label(t))} | {round_name} | {topics[t]['mean']:g} "
+            f"| {md_escape(topic_label(t))} | {round_name} | {round(topics[t]['mean'])} "
             f"| {topics[t]['n']} |"
         )
     return "\n".join(lines)
+
+
+def progress_caption(progress: dict) -> str:
+    """What the round chart, drawn as lines, cannot draw: a series with one session so far
+    (a line needs two points), said in words ("" when there is none, or no line is drawn:
+    a chart of one-session series draws points)."""
+    scored = {r: [p for p in pts if p[1] is not None] for r, pts in progress["by_round"].items()}
+    if not any(len(pts) >= 2 for pts in scored.values()):
+        return ""
+    single = [(r, pts[0]) for r, pts in scored.items() if len(pts) == 1]
+    said = "; ".join(f"{r} {round(v):g}/100 ({when(ts)})" for r, (ts, v) in single)
+    return f"One session so far, no line yet: {said}." if single else ""
 
 
 def practice_question_md(q) -> str:

@@ -24,6 +24,10 @@ TIMER_JS = """
 # (the side column stacks far below the answer there; CSS shows one or the other).
 TIMERS_JS = f"(key) => {{ const t = ({TIMER_JS.strip()})(key); return [t, t]; }}"
 # Ctrl+Enter (or Cmd+Enter) in the answer box sends it; Enter alone makes a new line.
+# Page-wide keys: Ctrl+Enter sends the answer box. In a code editor, Enter and Tab indent by
+# 4 spaces, as the starter code does: the editor's own unit is 2 (Gradio's Code has no option
+# for it), and a 2-space line in a 4-space body is an IndentationError at Run. Enter keeps the
+# line's indent, one level more after a ":"; Tab pads to the next multiple of 4.
 KEYS_JS = """
 () => {
   if (window.__miqKeys) { return; }
@@ -34,6 +38,30 @@ KEYS_JS = """
       if (box) { e.preventDefault(); document.querySelector("#send-button").click(); }
     }
   });
+  document.addEventListener("keydown", (e) => {
+    if ((e.key !== "Enter" && e.key !== "Tab") || e.ctrlKey || e.metaKey || e.altKey ||
+        e.shiftKey || e.isComposing) { return; }
+    const editor = e.target.closest && e.target.closest("#code-editor, #practice-code");
+    const sel = window.getSelection();
+    if (!editor || !sel || !sel.isCollapsed || !sel.anchorNode) { return; }
+    const node = sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentElement;
+    const line = node && node.closest(".cm-line");
+    if (!line) { return; }
+    const range = document.createRange();
+    range.setStart(line, 0);
+    range.setEnd(sel.anchorNode, sel.anchorOffset);
+    const before = range.toString().replace(/\\u200b/g, "");
+    let text;
+    if (e.key === "Tab") {
+      text = " ".repeat(4 - (before.length % 4));
+    } else {
+      const indent = /^[ ]*/.exec(before)[0];
+      text = "\\n" + indent + (/:\\s*(#.*)?$/.test(before) ? "    " : "");
+    }
+    e.preventDefault();
+    e.stopPropagation();
+    document.execCommand("insertText", false, text);
+  }, true);
 }
 """
 _UNSENT = "(() => (document.querySelector('#answer-box textarea')?.value || '').trim() !== '')()"
