@@ -168,6 +168,9 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     page.wait_for_function("() => !document.querySelector('#question-timer').innerText.trim()")
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 
+    # The downloads sit over the scorecard, which now holds every graded answer in full.
+    button = page.get_by_role("button", name="Transcript (.md)").bounding_box()
+    assert button["y"] < page.locator("#scorecard").bounding_box()["y"]
     md = download(page, "Transcript (.md)")
     assert "# Mock interview" in md and "**Hints used**" in md and "skipped" in md
     assert "&lt;img src=x onerror=alert(1)&gt;" in md and XSS not in md

@@ -202,13 +202,15 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 )
         with gr.Column(scale=2):
             ui.timer = gr.Markdown("", elem_id="question-timer")
-            ui.scorecard = gr.Markdown(
-                r.scorecard_md([], True, False), elem_id="scorecard", container=True
-            )
+            # The transcript downloads (after the end) sit over the scorecard, which then holds
+            # every graded answer in full: under it they were thousands of pixels down.
             with gr.Row():
                 ui.dl_md = gr.DownloadButton("Transcript (.md)", visible=False, size="sm")
                 ui.dl_json = gr.DownloadButton("Transcript (.json)", visible=False, size="sm")
                 ui.dl_html = gr.DownloadButton("Transcript (.html)", visible=False, size="sm")
+            ui.scorecard = gr.Markdown(
+                r.scorecard_md([], True, False), elem_id="scorecard", container=True
+            )
     ui.live = gr.State(None)
     ui.spoken = gr.State(None)  # the last transcribed answer's delivery, until it is sent
     ui.running = gr.Textbox("", visible=False)  # "1" while an interview runs (for Start)
