@@ -43,6 +43,12 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
         frame = progress_frames({"criteria_over_time": {}, "by_round": by_round})[1]
         lines, points = _lines_or_points(frame, "round", has_data)
         assert lines["value"] is points["value"] is frame  # both charts get the same data
+        if len(frame):  # every session inside the x range, with a margin (a point drawn whole)
+            lo, hi = lines["x_lim"]
+            when = [t.timestamp() for t in frame["when"].dt.tz_localize("UTC")]  # seconds
+            margin = max(0.1 * (max(when) - min(when)), 3600)  # never so wide the points shrink
+            assert min(when) - margin < lo < min(when) - 300 and max(when) + 300 < hi
+            assert hi < max(when) + margin
         return lines["visible"], points["visible"]
 
     assert shown({"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 49]]}) == (False, True)

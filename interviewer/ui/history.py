@@ -103,6 +103,9 @@ PROGRESS_CHARTS = (
 )
 
 
+X_MARGIN_S = 10 * 60  # the least margin (seconds) before the first session and after the last
+
+
 def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list) -> tuple:
     common = dict(x="when", y=y, color=color, title=title, y_lim=y_lim,
                   x_axis_format="%b %d %H:%M", visible=False)  # fmt: skip
@@ -114,8 +117,14 @@ def _lines_or_points(frame, color: str, shown: bool) -> tuple:
     """(the line chart's update, the point chart's): lines once a series has two sessions (a
     series with one is then said in words: ``render.progress_caption``)."""
     lines = bool(len(frame)) and bool(frame.groupby(color).size().max() >= 2)
-    return (gr.update(value=frame, visible=shown and lines),
-            gr.update(value=frame, visible=shown and not lines))  # fmt: skip
+    x_lim = None
+    if len(frame):  # a margin on both sides: the first and the latest session drawn whole
+        # In seconds, on the time axis the chart reads (naive times as UTC: Gradio sends them so)
+        s = frame["when"].astype("datetime64[ms]").astype("int64") / 1000
+        pad = max((s.max() - s.min()) * 0.05, X_MARGIN_S)
+        x_lim = [float(s.min() - pad), float(s.max() + pad)]
+    return (gr.update(value=frame, visible=shown and lines, x_lim=x_lim),
+            gr.update(value=frame, visible=shown and not lines, x_lim=x_lim))  # fmt: skip
 
 
 def build_progress(ctx: AppContext) -> SimpleNamespace:
