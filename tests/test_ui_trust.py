@@ -6,11 +6,14 @@ phone layout, and practice on an uploaded guide with no LLM."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from interviewer.bank import default_bank
+from interviewer.ui.scripts import START_DEBOUNCE_MS
 from tests.ui_support import (
     CHROMIUM,
     bot_texts,
@@ -169,6 +172,7 @@ def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
 
     # Start again while it runs: asked first; dismissing keeps the interview as it was.
     before = bot_texts(page)
+    page.wait_for_timeout(START_DEBOUNCE_MS + 200)  # not a double click (that is dropped)
     page.get_by_role("button", name="Start interview").click()
     page.wait_for_timeout(500)
     wait_idle(page)
@@ -435,6 +439,27 @@ def _type_code(page, code: str) -> None:
     page.wait_for_function(
         "(before) => localStorage.getItem('mock-interview-draft') !== before", arg=saved
     )
+
+
+def test_a_double_click_on_start_starts_one_interview(app, context):
+    # Seen in a walk-through: the second click asked to abandon the interview just started,
+    # and accepting left an empty "0 of 3 · active" session behind.
+    url, root = app
+
+    def sessions() -> int:
+        with closing(sqlite3.connect(root / "data" / "interviewer.db")) as db:
+            return db.execute("select count(*) from sessions").fetchone()[0]
+
+    page = _open(context, url)
+    page.accept_dialogs = True
+    before = sessions()
+    page.get_by_role("button", name="Start interview").dblclick()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    page.wait_for_timeout(START_DEBOUNCE_MS)
+    wait_idle(page)
+    assert page.dialogs == [] and len(bot_texts(page)) == 1
+    assert sessions() == before + 1
+    page.close()
 
 
 def test_the_code_editor_indents_by_four_spaces_as_the_starter_does(app, context):

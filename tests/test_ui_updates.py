@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import gradio as gr
 import pytest
 
@@ -243,3 +246,20 @@ def test_topics_read_as_words_a_candidate_uses():
     assert topic_label("imbalanced-data") == "imbalanced data"  # the slug's words, when they read
     assert all(topic_label(t) and "-" not in topic_label(t) for t in TOPICS)
     assert question_header(0, 3, "L2", "llm-rag") == "Question 1 of 3 (L2, LLMs and RAG)"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_every_page_script_parses(tmp_path):
+    # A script that does not parse breaks the page's scripts silently: a "\n" escaped for
+    # Python, not for JavaScript, put a raw newline in a string and the app did not load.
+    from interviewer.ui import draft, scripts
+
+    found = {f"{mod.__name__}.{name}": value for mod in (scripts, draft)
+             for name, value in vars(mod).items()
+             if name.endswith("_JS") and not name.startswith("_") and isinstance(value, str)}  # fmt: skip
+    assert len(found) >= 8
+    for name, js in found.items():
+        path = tmp_path / f"{name}.js"
+        path.write_text(f"const f = {js};\n")
+        done = subprocess.run(["node", "--check", str(path)], capture_output=True, text=True)
+        assert done.returncode == 0, (name, done.stderr)

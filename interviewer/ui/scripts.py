@@ -68,14 +68,24 @@ _UNSENT = "(() => (document.querySelector('#answer-box textarea')?.value || '').
 # Start asks before abandoning a running interview (it stays saved and can be resumed, with any
 # unsent answer), and before clearing text left in the answer box: the new interview starts
 # with an empty box (text left there is no answer to its first question).
+# A click within 1 s of a start (a double click) is dropped: it started a second interview, or
+# asked to abandon the one just started, leaving an empty session behind.
+START_DEBOUNCE_MS = 1000
 CONFIRM_START_JS = f"""
 (...args) => {{
+  const now = Date.now();
+  if (window.__miqStartAt && now - window.__miqStartAt < {START_DEBOUNCE_MS}) {{
+    args[args.length - 1] = "cancel";
+    return args;
+  }}
   const running = args[args.length - 1];
   const ask = running === "1"
     ? "Abandon the running interview? It stays saved (with any unsent answer): you can resume it later."
     : ({_UNSENT} ? "Start a new interview? The text in the answer box is cleared: it is not an answer to the new interview's first question." : null);
   if (ask && !confirm(ask)) {{
     args[args.length - 1] = "cancel";
+  }} else {{
+    window.__miqStartAt = Date.now();
   }}
   return args;
 }}
