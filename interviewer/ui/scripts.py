@@ -69,7 +69,7 @@ _UNSENT = "(() => (document.querySelector('#answer-box textarea')?.value || '').
 # unsent answer), and before clearing text left in the answer box: the new interview starts
 # with an empty box (text left there is no answer to its first question).
 # A click within 1 s of a start (a double click) is dropped: it started a second interview, or
-# asked to abandon the one just started, leaving an empty session behind.
+# asked to abandon the one just started, leaving an empty session behind. End clears the mark.
 START_DEBOUNCE_MS = 1000
 CONFIRM_START_JS = f"""
 (...args) => {{
@@ -103,11 +103,13 @@ CONFIRM_RESUME_JS = """
 """
 
 
-def _confirm_unsent(then: str) -> str:
+def _confirm_unsent(then: str, ends: bool = False) -> str:
     """A command button's js: when the answer box holds text not sent, or the open coding
     question's editor holds code other than the last the server put there (the starter, the
     submitted code), it asks "<what is held>: <then>", and makes the handler's last input
-    "cancel" when the candidate keeps on. The inputs end with (code, code_base, speak)."""
+    "cancel" when the candidate keeps on. The inputs end with (code, code_base, speak).
+    ``ends``: going on ends the interview, so the next Start is no double click."""
+    ended = 'if (args[last] !== "cancel") window.__miqStartAt = 0;' if ends else ""
     return f"""
 (...args) => {{
   const last = args.length - 1;
@@ -124,6 +126,7 @@ def _confirm_unsent(then: str) -> str:
       args[last] = "cancel";
     }}
   }}
+  {ended}
   return args;
 }}
 """
@@ -131,7 +134,9 @@ def _confirm_unsent(then: str) -> str:
 
 # End asks when the answer box holds text not sent, or the editor code not submitted: it would
 # not be graded.
-CONFIRM_END_JS = _confirm_unsent("it is not graded if you end now. End the interview anyway?")
+CONFIRM_END_JS = _confirm_unsent(
+    "it is not graded if you end now. End the interview anyway?", ends=True
+)
 # Skip too: the skipped question goes unanswered, and the box is emptied for the next one (text
 # written for one question is no answer to the next).
 CONFIRM_SKIP_JS = _confirm_unsent(
