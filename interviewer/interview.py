@@ -221,13 +221,13 @@ class Interview:
         round_name, group = plan[index]
         opening = ""
         if self.info.round == "full" and round_name == "L2" and index == self.n_questions:
-            if not self._l1_passed():
+            l1 = self._l1_score()
+            if l1 < PASS_MARK:
                 self.note = (
                     "L1 was not passed, so the L2 round was not unlocked (as in the real process)."
                 )
                 return self._finish(on_token)
-            opening = emit(f"L1 passed ({self._l1_score()}/100): the L2 round starts now.\n\n",
-                           on_token)  # fmt: skip
+            opening = emit(f"L1 passed ({l1}/100): the L2 round starts now.\n\n", on_token)
         graded = [t for t in self.turns if t.round == round_name]
         difficulty = START_DIFFICULTY
         for t in graded:

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from interviewer.coding.harness import run_submission
-from interviewer.coding.spec import CodingSpec, imported_modules
+from interviewer.coding.spec import CodingSpec, imported_modules, parameters
 
 __all__ = [
     "Growth",
@@ -213,16 +213,6 @@ def _is_range_over_length(it: ast.AST) -> bool:
     return False
 
 
-def _params(tree: ast.Module, entry_point: str | None) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and (entry_point is None or node.name == entry_point):
-            args = node.args
-            for a in args.posonlyargs + args.args + args.kwonlyargs:
-                names.add(a.arg)
-    return names
-
-
 def find_loops(
     code: str, *, entry_point: str | None = None, loop_over: tuple[str, ...] | list[str] = ()
 ) -> list[LoopFinding]:
@@ -232,7 +222,7 @@ def find_loops(
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    params = _params(tree, entry_point) - set(loop_over)
+    params = parameters(tree, entry_point) - set(loop_over)
     found: list[LoopFinding] = []
 
     def loop_over(it: ast.AST, line: int) -> None:

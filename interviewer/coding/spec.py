@@ -56,13 +56,14 @@ def _top_level_functions(tree: ast.Module) -> set[str]:
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
 
 
-def _parameters(tree: ast.Module, name: str) -> set[str]:
-    """The parameter names of the top-level function ``name``."""
-    for n in tree.body:
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name:
-            a = n.args
-            return {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
-    return set()
+def parameters(tree: ast.Module, name: str | None = None) -> set[str]:
+    """The parameter names of the functions called ``name`` (of every function when None)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and (name is None or node.name == name):
+            args = node.args
+            names.update(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs)
+    return names
 
 
 class CodeTest(_Strict):
@@ -135,7 +136,7 @@ class CodingSpec(_Strict):
                 raise ValueError(f"{what} does not define the entry point {self.entry_point}()")
         if self.helpers:
             _parse(self.helpers, "helpers")
-        params = _parameters(_parse(self.starter, "starter"), self.entry_point)
+        params = parameters(_parse(self.starter, "starter"), self.entry_point)
         if unknown := sorted(set(self.loop_over) - params):
             raise ValueError(f"loop_over names no parameter of {self.entry_point}(): {unknown}")
         if not any(t.kind == "edge" for t in self.hidden_tests):

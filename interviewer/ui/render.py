@@ -161,16 +161,18 @@ def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
     lines = ["### Scorecard", "", "| Q | topic | score |", "|---|---|---|"]
     # A question is shown graded once it is closed: while its follow-up is open, its missed
     # points would be the follow-up's answer, one copy away.
-    closed = [t for t in turns if t.status != "pending" or done]
+    def closed(t: Turn) -> bool:
+        return t.status != "pending" or done
+
     for t in turns:
         if t.status == "skipped":
             score = "skipped"
-        elif t.grade is not None and t in closed:
+        elif t.grade is not None and closed(t):
             score = f"{t.grade.overall}/100"
         else:
             score = "not answered" if done else "…"
         lines.append(f"| {t.index + 1} | {md_escape(topic_label(t.topic))} | {score} |")
-    graded = [t for t in closed if t.grade is not None and t.status != "skipped"]
+    graded = [t for t in turns if closed(t) and t.grade is not None and t.status != "skipped"]
     for t in graded if done else graded[-1:]:
         lines += ["", grade_md(t.grade, heading=f"**Q{t.index + 1}**: ")]
     return "\n".join(lines)

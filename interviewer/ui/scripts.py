@@ -23,9 +23,8 @@ TIMER_JS = """
 # The same timer twice: beside the scorecard, and above the answer box where a phone shows it
 # (the side column stacks far below the answer there; CSS shows one or the other).
 TIMERS_JS = f"(key) => {{ const t = ({TIMER_JS.strip()})(key); return [t, t]; }}"
-# Ctrl+Enter (or Cmd+Enter) in the answer box sends it; Enter alone makes a new line.
-# Page-wide keys: Ctrl+Enter sends the answer box. In a code editor, Enter and Tab indent by
-# 4 spaces, as the starter code does: the editor's own unit is 2 (Gradio's Code has no option
+# Page-wide keys: Ctrl+Enter (or Cmd+Enter) sends the answer box; Enter alone makes a new line.
+# In a code editor, Enter and Tab indent by 4 spaces, as the starter code does: the editor's own unit is 2 (Gradio's Code has no option
 # for it), and a 2-space line in a 4-space body is an IndentationError at Run. Enter keeps the
 # line's indent, one level more after a ":"; Tab pads to the next multiple of 4.
 KEYS_JS = """
