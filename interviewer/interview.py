@@ -38,7 +38,7 @@ from interviewer.models import (
     Turn,
 )
 from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty, time_budget
-from interviewer.report import Report, build_report
+from interviewer.report import Report, build_report, l1_score, l2_opening
 
 HINT_PENALTY = 10  # overall points off a question per hint taken (at most 2 hints a question)
 MAX_HINTS = 2
@@ -208,7 +208,7 @@ class Interview:
         return [(self.info.round, g) for g in group_plan(self.info.round, n, coding=coding)]
 
     def _l1_score(self) -> int:
-        return build_report([t for t in self.turns if t.round == "L1"]).overall
+        return l1_score(self.turns)
 
     def _l1_passed(self) -> bool:
         return self._l1_score() >= PASS_MARK
@@ -227,7 +227,7 @@ class Interview:
                     "L1 was not passed, so the L2 round was not unlocked (as in the real process)."
                 )
                 return self._finish(on_token)
-            opening = emit(f"L1 passed ({l1}/100): the L2 round starts now.\n\n", on_token)
+            opening = emit(l2_opening(l1) + "\n\n", on_token)
         graded = [t for t in self.turns if t.round == round_name]
         difficulty = START_DIFFICULTY
         for t in graded:
@@ -509,6 +509,10 @@ class Interview:
     def _header(self, turn: Turn) -> str:
         return question_header(turn.index, self.planned, turn.round, turn.topic, self.per_round)
 
+    def _opens_l2(self, turn: Turn) -> bool:
+        """Whether ``turn`` is a full loop's first L2 question."""
+        return self.info.round == "full" and turn.round == "L2" and turn.index == self.n_questions
+
     @property
     def per_round(self) -> int | None:
         """A full loop's questions per round: its questions are numbered within each round."""
@@ -585,9 +589,10 @@ class Interview:
                 "follow_up", "Welcome back. Follow-up: " + turn.follow_ups[-1].question, turn=turn
             )
         self.phase = "awaiting_answer"
+        opening = l2_opening(self._l1_score()) + "\n\n" if self._opens_l2(turn) else ""
         return self, Reply(
             "question",
-            f"Welcome back. {self._header(turn)}: {turn.question}",
+            f"Welcome back. {opening}{self._header(turn)}: {turn.question}",
             turn=turn,
         )
 

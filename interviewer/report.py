@@ -130,6 +130,17 @@ def build_report(
     )
 
 
+def l1_score(turns: list[Turn]) -> int:
+    """The overall score of a session's L1 turns."""
+    return build_report([t for t in turns if t.round == "L1"]).overall
+
+
+def l2_opening(l1: int) -> str:
+    """The line that opens a full loop's L2 round (L1 scored ``l1``), live and in a resumed
+    chat."""
+    return f"L1 passed ({l1}/100): the L2 round starts now."
+
+
 def _delivery(turns: list[Turn]) -> dict:
     """How the spoken answers were delivered, over the session."""
     spoken = [t.delivery for t in turns if t.delivery and t.delivery.get("words")]

@@ -147,7 +147,8 @@ def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
     line = score_line(iv.turns, True, False, iv.planned, None, iv.per_round)
     assert line.startswith("L2 · Question 1 of 2 · last score")  # the phone's line, as the chat
     again, back = resume(store, iv.info.id, user_id="local")
-    assert back.text.startswith("Welcome back. Question 1 of 2 (L2, ")
+    opening = f"L1 passed ({iv._l1_score()}/100): the L2 round starts now."
+    assert back.text.startswith(f"Welcome back. {opening}\n\nQuestion 1 of 2 (L2, ")
     chat = history_from_turns(again.turns, True, False, again.bank, again.planned,
                               again.per_round)  # fmt: skip
     said = [m["content"] for m in chat if m["role"] == "assistant" and "Question" in m["content"]]
@@ -156,6 +157,8 @@ def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
     chat = history_from_turns(again.turns, True, False, again.bank, again.planned,
                               again.per_round)  # fmt: skip
     assert {"role": "user", "content": "(skipped the question)"} in chat
+    opens = [m["content"] for m in chat if "round starts" in m["content"]]  # said once, at L2
+    assert len(opens) == 1 and opens[0].startswith(f"{opening}\n\nQuestion 1 of 2 (L2, ")
     assert not any(m["content"].startswith("/") for m in chat)
 
 

@@ -15,6 +15,7 @@ from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grad
 from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
 from interviewer.models import Turn
 from interviewer.policy import time_budget
+from interviewer.report import l1_score, l2_opening
 
 OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 
@@ -107,6 +108,8 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
         if not done and t.status == "pending" and t.answer is None:
             continue
         header = question_header(t.index, total, t.round, t.topic, per_round)
+        if per_round and t.round == "L2" and t.index == per_round:  # a full loop's L2 opens
+            header = f"{l2_opening(l1_score(turns))}\n\n{header}"
         out.append(bot_msg(text_md(f"{header}: {t.question}")))
         for hint in t.hints:
             out += [user_msg(COMMAND_SAID["hint"]), bot_msg(text_md(f"Hint: {hint}"))]
