@@ -161,6 +161,9 @@ class Question(_Strict):
         for fu in self.follow_ups:
             if fu.key_point not in ids:
                 raise ValueError(f"follow-up names unknown key point {fu.key_point!r}")
+        for fu in self.coding.follow_ups if self.coding else ():
+            if fu.key_point is not None and fu.key_point not in ids:
+                raise ValueError(f"coding follow-up names unknown key point {fu.key_point!r}")
         probed = [fu.key_point for fu in self.follow_ups]
         if len(set(probed)) != len(probed):
             raise ValueError("at most one follow-up per key point")

@@ -397,7 +397,8 @@ class Interview:
         A probe asks about a point the answer missed without stating it: the authored probe
         of the most important missed point that has one (a covered point is never probed), or
         one the LLM writes (never quoting the rubric). A coding question's probes are its
-        authored follow-ups (complexity, scale).
+        authored follow-ups (complexity, scale) in order, but for one probing a key point the
+        explanation covered.
         """
         if len(turn.follow_ups) >= self.follow_up_budget or turn.grade is None:
             return None
@@ -405,11 +406,13 @@ class Interview:
             return None
         question = self.bank[turn.question_id]
         asked = {f.question for f in turn.follow_ups}
+        covered = {kp.id for kp in turn.grade.key_points if kp.covered}
         if turn.kind == "coding":
-            text = next((t for t in question.coding.follow_ups if t not in asked), None)
-            return None if text is None else FollowUpExchange(key_point="code", question=text)
+            fu = next((f for f in question.coding.follow_ups
+                       if f.text not in asked and f.key_point not in covered), None)  # fmt: skip
+            return None if fu is None else FollowUpExchange(key_point="code", question=fu.text)
         missed = sorted(
-            (kp for kp in turn.grade.key_points if not kp.covered), key=lambda kp: -kp.weight
+            (kp for kp in turn.grade.key_points if kp.id not in covered), key=lambda kp: -kp.weight
         )
         for kp in missed:
             fu = question.follow_up_for(kp.id)

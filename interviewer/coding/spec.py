@@ -17,7 +17,9 @@ A coding question is a normal bank question (id, round, topic, key points, ...) 
       scaling: {setup, n, factor}    # optional: time at n and factor*n to measure growth
       forbidden_imports: [sklearn]   # "from scratch" means from scratch
       quality: {correctness, readability, vectorisation, edge_cases}
-      follow_ups: ["What is the complexity?", ...]
+      follow_ups:                    # asked after the code, in order
+        - What is the complexity?      # a plain question, or one probing a key point:
+        - {key_point: memory, text: What is the peak memory?}   # skipped once it is covered
 
 Test ``code`` runs with ``np``, ``pd``, ``math``, the helpers and the entry point in scope;
 it passes when it raises nothing (use ``assert``).
@@ -32,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = [
     "CodeTest",
+    "CodingFollowUp",
     "CodingSpec",
     "QualityRubric",
     "Scaling",
@@ -106,6 +109,14 @@ class QualityRubric(_Strict):
     edge_cases: str = Field(min_length=10)
 
 
+class CodingFollowUp(_Strict):
+    """A question asked after the code. ``key_point``: the question's key point it probes; a
+    candidate whose explanation already covered that point is not asked it."""
+
+    text: str = Field(min_length=5)
+    key_point: str | None = None
+
+
 class CodingSpec(_Strict):
     """The ``coding:`` block of a question."""
 
@@ -123,7 +134,15 @@ class CodingSpec(_Strict):
     scaling: Scaling | None = None
     forbidden_imports: list[str] = Field(default_factory=list)
     quality: QualityRubric
-    follow_ups: list[str] = Field(min_length=1, max_length=6)
+    follow_ups: list[CodingFollowUp] = Field(min_length=1, max_length=6)
+
+    @field_validator("follow_ups", mode="before")
+    @classmethod
+    def _plain_questions(cls, value):
+        """A plain string is a follow-up that probes no key point."""
+        if isinstance(value, list):
+            return [{"text": v} if isinstance(v, str) else v for v in value]
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> CodingSpec:

@@ -152,3 +152,13 @@ def test_loader_names_file_and_question(tmp_path):
     bad.write_text("questions:\n  - id: q1\n    coding: {entry_point: f}\n", encoding="utf-8")
     with pytest.raises(BankError, match=r"bad.yaml: question 'q1': "):
         load_file(bad)
+
+
+def test_a_coding_follow_up_names_one_of_its_questions_key_points():
+    from interviewer.bank import Question
+
+    q = ENTRIES["l1-code-chunked-mean"].model_dump()
+    assert CodingSpec.model_validate(_spec(follow_ups=["Plain?", {"text": "Memory?"}]))
+    q["coding"]["follow_ups"][0]["key_point"] = "no-such-point"
+    with pytest.raises(ValidationError, match="coding follow-up names unknown key point"):
+        Question.model_validate(q)

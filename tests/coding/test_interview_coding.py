@@ -12,6 +12,16 @@ from interviewer.export import to_html, to_markdown
 from interviewer.store import open_store
 from tests.helpers import new_interview
 
+# Averages the chunks' means: wrong whenever chunks hold a key unevenly.
+MEAN_OF_MEANS = """import pandas as pd
+
+
+def chunked_mean_by_key(chunks, key, value):
+    means = [chunk.groupby(key)[value].mean() for chunk in chunks]
+    if not means:
+        return pd.Series(dtype=float, name=value)
+    return pd.concat(means).groupby(level=0).mean().sort_index().rename(value)
+"""
 WRONG_KMEANS_NOTE = "    # off by one: the last point never joins a cluster\n"
 
 
@@ -42,7 +52,7 @@ def test_a_coding_question_runs_is_submitted_graded_and_stored():
     reply = iv.submit_code(q.coding.reference)
     assert turn.code == q.coding.reference and turn.code_result["passed"] == turn.code_result["total"]
     assert turn.grade is not None and turn.grade.overall >= 70
-    assert reply.kind == "follow_up" and reply.text.endswith(q.coding.follow_ups[0])
+    assert reply.kind == "follow_up" and reply.text.endswith(q.coding.follow_ups[0].text)
     iv.answer("Linear in the number of rows; for bigger data I would process it in chunks.")
     assert turn.status == "answered"
 
@@ -192,3 +202,29 @@ def test_a_coding_strength_says_how_many_hidden_tests_passed():
 
     assert "Python coding: your code passed 6 of 7 hidden tests" in build_report(coding(6)).strengths
     assert "Python coding: your code passed all 7 hidden tests" in build_report(coding(7)).strengths
+
+
+def test_a_coding_follow_up_whose_point_the_explanation_covered_is_not_asked():
+    store = open_store(Settings.from_env())
+    bank = default_bank()
+    q = bank["l1-code-chunked-mean"]  # the only coding question in this bank
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
+    memory = q.coding.follow_ups[0]
+    assert memory.key_point == "memory"  # "What is the peak memory of your solution?"
+    point = next(kp.point for kp in q.key_points if kp.id == "memory")
+
+    asked = []
+    for explanation in ("I aggregate each chunk and combine them at the end.", point):
+        iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True,
+                           follow_ups=1)  # fmt: skip
+        assert _to_coding_question(iv) is q
+        iv.answer(explanation)
+        turn = iv.current
+        reply = iv.submit_code(MEAN_OF_MEANS)  # fails tests: well short of 85, so probed
+        covered = {kp.id for kp in turn.grade.key_points if kp.covered}
+        assert reply.kind == "follow_up", reply.text
+        asked.append((covered, reply.text))
+    (before, first), (after, second) = asked
+    assert "memory" not in before and first.endswith(memory.text)  # missed: asked, in order
+    assert "memory" in after and not second.endswith(memory.text)  # covered: the next one
+    assert second.endswith(q.coding.follow_ups[1].text)
