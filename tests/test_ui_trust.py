@@ -667,8 +667,9 @@ def test_the_interview_chat_cannot_be_cleared(app, context):
     _end_and_close(page)
 
 
-# Tables on show whose right edge passes the window's (cut off, or scrolling the page sideways).
-TABLES_PAST_THE_EDGE = """() => [...document.querySelectorAll("table")].filter((t) =>
+# Elements on show (tables, legend entries) whose right edge passes the window's (cut off, or
+# scrolling the page sideways).
+PAST_THE_EDGE = """(sel) => [...document.querySelectorAll(sel)].filter((t) =>
     t.offsetParent && t.getBoundingClientRect().right > document.documentElement.clientWidth + 1
 ).length"""
 
@@ -680,7 +681,7 @@ def test_no_table_breaks_a_word(app, context, width, height):
 
     def check(where: str) -> None:
         assert words_broken_across_lines(page, "th, td") == [], where
-        assert page.evaluate(TABLES_PAST_THE_EDGE) == 0, where
+        assert page.evaluate(PAST_THE_EDGE, "table") == 0, where
 
     page.get_by_label("L1 includes a coding question").uncheck()
     page.get_by_role("button", name="Start interview").click()
@@ -697,6 +698,12 @@ def test_no_table_breaks_a_word(app, context, width, height):
     open_tab(page, "Progress")
     page.get_by_text("Weakest topics").wait_for()
     check("progress")
+    # Each chart's legend names its series, wrapped to the width (one row cut "Communication").
+    names = page.locator("#plot-criteria-legend span").all_inner_texts()
+    assert names == ["Depth", "Problem solving", "Engineering", "Communication"]
+    rounds = page.locator("#plot-rounds-legend span").all_inner_texts()
+    assert "L1" in rounds and set(rounds) <= {"L1", "L2", "L1 practice", "L2 practice"}
+    assert page.evaluate(PAST_THE_EDGE, "[id$=-legend] span") == 0
     open_tab(page, "Practice")
     # A concept topic: the default, the weakest topic, can be Python coding after the coding
     # tests above, and a coding question is answered in code.

@@ -39,13 +39,17 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     # Seen in the app: an L1 session at 65 and an L2 session at 49 gave an empty "Scores per
     # round" plot (a line needs two points).
     from interviewer.markup import when
-    from interviewer.ui.history import _lines_or_points
+    from interviewer.ui.history import PROGRESS_CHARTS, _lines_or_points
     from interviewer.ui.render import progress_caption, progress_frames, weakest_md
+
+    series = PROGRESS_CHARTS[1][5]
+    legends = []
 
     def shown(by_round: dict, has_data: bool = True) -> tuple[bool, bool]:
         frame = progress_frames({"criteria_over_time": {}, "by_round": by_round})[1]
-        lines, points = _lines_or_points(frame, "round", has_data)
+        lines, points, legend = _lines_or_points(frame, "round", series, has_data)
         assert lines["value"] is points["value"] is frame  # both charts get the same data
+        legends.append(legend["value"] if legend["visible"] else None)
         if len(frame):  # every session inside the x range, with a margin (a point drawn whole)
             lo, hi = lines["x_lim"]
             when = [t.timestamp() for t in frame["when"].dt.tz_localize("UTC")]  # seconds
@@ -58,6 +62,9 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     # A series with two sessions draws lines; one with a single session is said in words.
     two_and_one = {"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L1 practice": [[1.8e9, 16.33]]}
     assert shown(two_and_one) == (True, False)
+    # The legend (under the chart, wrapping) names the series drawn, each in its fixed colour.
+    assert legends[-1] == ('<div class="series-legend"><span><i class="c0"></i>L1</span>'
+                           '<span><i class="c2"></i>L1 practice</span></div>')  # fmt: skip
     assert progress_caption({"by_round": two_and_one}) == (
         f"One session so far, no line yet: L1 practice 16/100 ({when(1.8e9)})."
     )
@@ -65,6 +72,7 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": []}) == (True, False)
     assert shown({"L1": [[1.7e9, None]]}) == (False, True)  # nothing scored: no line to draw
     assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]]}, has_data=False) == (False, False)
+    assert legends[-1] is None and legends[0].count("<span>") == 2  # L1 and L2
     # Weakest topics: whole scores, as everywhere else; none below the pass mark says so.
     weak = {"weakest_topics": ["ensembles"], "by_topic": {"ensembles": {"mean": 16.33, "n": 3}}}
     assert "| ensembles | L1 | 16 | 3 |" in weakest_md(weak)

@@ -32,6 +32,7 @@ from interviewer.ui.auth import Authenticator, parse_auth, user_of  # noqa: E402
 from interviewer.ui.cache import CACHE_AGE, CACHE_SWEEP, private_dir, sweep  # noqa: E402
 from interviewer.ui.context import AppContext  # noqa: E402
 from interviewer.ui.guard import Guard, fetches_url  # noqa: E402
+from interviewer.ui.history import LEGEND_CSS  # noqa: E402
 
 __all__ = ["blocked_paths", "build_app", "fetches_url", "launch", "launch_kwargs"]
 
@@ -58,6 +59,11 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
    inside a media query with its container's classes, so no selector here starts with
    .gradio-container. */
 .tab-wrapper.wrap { height: auto; min-height: var(--size-8); padding-bottom: 0; }
+/* The progress charts' legends (ui/history.py): a row that wraps, under each chart. */
+.series-legend { display: flex; flex-wrap: wrap; justify-content: center; gap: 0.2rem 0.9rem;
+  font-size: 0.8rem; margin-top: -0.5rem; }
+.series-legend i { display: inline-block; width: 0.65rem; height: 0.65rem; border-radius: 50%;
+  margin-right: 0.3rem; vertical-align: -0.05rem; }
 @media (max-width: 700px) {
   /* The title takes the whole row (the sign-in line goes under it) and wraps, never cut. */
   #app-header { flex: 1 1 100%; }
@@ -200,7 +206,7 @@ def launch_kwargs(settings: Settings) -> dict:
         "run_history": False,
         "footer_links": ["settings"],
         "theme": gr.themes.Default(),
-        "css": CSS,
+        "css": CSS + LEGEND_CSS,
     }
 
 

@@ -3,6 +3,7 @@ topics with a way into practice)."""
 
 from __future__ import annotations
 
+import html
 from types import SimpleNamespace
 
 import gradio as gr
@@ -10,6 +11,7 @@ import gradio as gr
 from interviewer.bank import topic_label
 from interviewer.errors import SessionNotFound
 from interviewer.export import to_markdown
+from interviewer.grading.rubric import CRITERIA_SHORT
 from interviewer.markup import md_escape
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
@@ -93,29 +95,50 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     return ui
 
 
-# The progress charts: (elem id, title, y column, colour column, y range). Each is drawn twice,
-# as lines and as points: a line needs two sessions, so a chart none of whose series has two
-# yet (after the first interview) shows points. The range has a margin: a point at 5 or 100
+# The progress charts: (elem id, title, y column, colour column, y range, series). Each is drawn
+# twice, as lines and as points: a line needs two sessions, so a chart none of whose series has
+# two yet (after the first interview) shows points. The range has a margin: a point at 5 or 100
 # is drawn whole.
 PROGRESS_CHARTS = (
-    ("plot-criteria", "Scores per criterion over time", "score (1-5)", "criterion", [0.8, 5.2]),
-    ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [-4, 104]),
+    ("plot-criteria", "Scores per criterion over time", "score (1-5)", "criterion", [0.8, 5.2],
+     tuple(CRITERIA_SHORT.values())),
+    ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [-4, 104],
+     ("L1", "L2", "L1 practice", "L2 practice")),
+)  # fmt: skip
+# Each series' colour (Vega's default palette), fixed so that the legend under a chart, which
+# wraps, names them: the chart's own legend is one row, and a phone cut it ("Communicat").
+SERIES_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2")
+LEGEND_CSS = "".join(
+    f".series-legend .c{i} {{ background: {c}; }}\n" for i, c in enumerate(SERIES_COLOURS)
 )
 
 
 X_MARGIN_S = 10 * 60  # the least margin (seconds) before the first session and after the last
 
 
-def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list) -> tuple:
-    common = dict(x="when", y=y, color=color, title=title, y_lim=y_lim,
-                  x_axis_format="%b %d %H:%M", visible=False)  # fmt: skip
-    return (gr.LinePlot(elem_id=elem_id, **common),
-            gr.ScatterPlot(elem_id=f"{elem_id}-points", **common))  # fmt: skip
+def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list, series: tuple) -> tuple:
+    colours = dict(zip(series, SERIES_COLOURS, strict=True))
+    common = dict(x="when", y=y, color=color, title=title, y_lim=y_lim, color_map=colours,
+                  colors_in_legend=[], x_axis_format="%b %d %H:%M", visible=False)  # fmt: skip
+    with gr.Column():
+        return (gr.LinePlot(elem_id=elem_id, **common),
+                gr.ScatterPlot(elem_id=f"{elem_id}-points", **common),
+                gr.HTML("", visible=False, elem_id=f"{elem_id}-legend"))  # fmt: skip
 
 
-def _lines_or_points(frame, color: str, shown: bool) -> tuple:
-    """(the line chart's update, the point chart's): lines once a series has two sessions (a
-    series with one is then said in words: ``render.progress_caption``)."""
+def legend_html(present, series: tuple) -> str:
+    """The series a chart shows, each by its colour (``SERIES_COLOURS``), as one wrapping row."""
+    items = [
+        f'<span><i class="c{i}"></i>{html.escape(name)}</span>'
+        for i, name in enumerate(series)
+        if name in set(present)
+    ]
+    return f'<div class="series-legend">{"".join(items)}</div>'
+
+
+def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
+    """(the line chart's update, the point chart's, the legend's): lines once a series has two
+    sessions (a series with one is then said in words: ``render.progress_caption``)."""
     lines = bool(len(frame)) and bool(frame.groupby(color).size().max() >= 2)
     x_lim = None
     if len(frame):  # a margin on both sides: the first and the latest session drawn whole
@@ -124,7 +147,9 @@ def _lines_or_points(frame, color: str, shown: bool) -> tuple:
         pad = max((s.max() - s.min()) * 0.05, X_MARGIN_S)
         x_lim = [float(s.min() - pad), float(s.max() + pad)]
     return (gr.update(value=frame, visible=shown and lines, x_lim=x_lim),
-            gr.update(value=frame, visible=shown and not lines, x_lim=x_lim))  # fmt: skip
+            gr.update(value=frame, visible=shown and not lines, x_lim=x_lim),
+            gr.update(value=legend_html(frame[color], series),
+                      visible=shown and bool(len(frame))))  # fmt: skip
 
 
 def build_progress(ctx: AppContext) -> SimpleNamespace:
@@ -156,7 +181,8 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
             ui.drill: gr.Button(visible=bool(topics)),
         }
         for pair, frame, spec in zip(charts, frames, PROGRESS_CHARTS, strict=True):
-            out |= dict(zip(pair, _lines_or_points(frame, spec[3], has_data), strict=True))
+            out |= dict(zip(pair, _lines_or_points(frame, spec[3], spec[5], has_data),
+                            strict=True))  # fmt: skip
         return out
 
     ui.refresh = refresh
