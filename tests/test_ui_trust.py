@@ -18,6 +18,7 @@ from tests.ui_support import (
     CHROMIUM,
     bot_texts,
     chromium,
+    download,
     duplicate_ids,
     open_tab,
     running_app,
@@ -806,3 +807,27 @@ def test_a_spoken_answer_lands_in_the_answer_box(app, context, tmp_path):
     assert "penalty" in typed and "weights" in typed
     assert "wpm" in page.locator("#interview-status").inner_text()
     page.close()
+
+
+def test_transcripts_download_when_the_data_dir_is_outside_the_temp_folder(tmp_path, built_kb,
+                                                                          context):  # fmt: skip
+    # Gradio serves a returned file only from its own folder, the working directory or the
+    # system temp folder. Seen with INTERVIEWER_DATA_DIR elsewhere: the exports, written under
+    # the data dir, broke the page at the end of an interview and every download. Here the
+    # app's temp folder is another directory, so the data dir is in none of the three.
+    other_tmp = tmp_path / "elsewhere"
+    other_tmp.mkdir()
+    with running_app(tmp_path, built_kb, TMPDIR=str(other_tmp)) as (url, _, log):
+        page = _open(context, url)
+        page.get_by_label("L1 includes a coding question").uncheck()
+        page.get_by_role("button", name="Start interview").click()
+        wait_for_bot(page, 1, "Question 1 of 3")
+        _send(page, "Regularisation penalises large weights so the model fits less noise.")
+        _press(page, "End", "Interview finished")
+        assert "Mock interview" in download(page, "Transcript (.md)")
+        open_tab(page, "Transcripts")
+        page.locator("#sessions-table").get_by_test_id("cell-0-6").click()
+        page.locator("#transcript-view").get_by_text("Mock interview").wait_for()
+        assert '"turns"' in download(page, "Export .json")
+        page.close()
+        assert "InvalidPathError" not in log.read_text(errors="replace")

@@ -50,7 +50,11 @@ class AppContext:
     bank: Bank
     llm_problem: str | None  # why LLM mode is unavailable; None when it can be used
     llm_settings: Settings | None = None  # as the LLM engine resolved them (local server URL)
-    export_dir: Path | None = None  # default: ``exports`` in the private cache dir
+    # Default: ``gradio/exports`` in the private cache dir. Inside Gradio's own folder (the
+    # GRADIO_TEMP_DIR ``private_cache`` sets), since Gradio serves a returned file only from
+    # there, the working directory or the system temp folder: a data dir elsewhere
+    # (/var/lib/...) broke every download and the page at the end of an interview.
+    export_dir: Path | None = None
     answer_limiter: RateLimiter | None = None
     upload_limiter: RateLimiter | None = None
     _cache_bytes: tuple[float, int] = field(default=(0.0, 0), repr=False)
@@ -58,7 +62,7 @@ class AppContext:
     def __post_init__(self):
         s = self.settings
         if self.export_dir is None:
-            self.export_dir = private_dir(s.app_cache_dir) / "exports"
+            self.export_dir = private_dir(private_dir(s.app_cache_dir) / "gradio") / "exports"
         self.answer_limiter = self.answer_limiter or RateLimiter(s.answers_per_minute, 60)
         self.upload_limiter = self.upload_limiter or RateLimiter(s.uploads_per_hour, 3600)
 
