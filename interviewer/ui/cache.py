@@ -17,9 +17,9 @@ CACHE_SWEEP = 600  # seconds between sweeps
 
 def sweep(path: Path, age: float = CACHE_AGE, now: float | None = None) -> int:
     """Delete the files under ``path`` older than ``age`` seconds, then the empty folders below
-    its own subfolders (``gradio``, ``exports`` stay); returns how many files went. Gradio's own
-    clean-up only knows this run's files; this also clears what an earlier run (or a crash)
-    left."""
+    its own subfolders (``gradio`` stays; ``gradio/exports`` goes when empty and comes back with
+    the next export); returns how many files went. Gradio's own clean-up only knows this run's
+    files; this also clears what an earlier run (or a crash) left."""
     now = time.time() if now is None else now
     gone = 0
     top = os.path.normpath(path)
