@@ -62,8 +62,11 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     # A series with two sessions draws lines; one with a single session is said in words.
     two_and_one = {"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L1 practice": [[1.8e9, 16.33]]}
     assert shown(two_and_one) == (True, False)
-    # The legend (under the chart, wrapping) names the series drawn, each in its fixed colour.
-    assert legends[-1] == ('<div class="series-legend"><span><i class="c0"></i>L1</span>'
+    # The legend (under the chart, wrapping) names the series drawn, each in its fixed colour;
+    # L1 practice, one session, draws no line: the caption says it instead.
+    assert legends[-1] == '<div class="series-legend"><span><i class="c0"></i>L1</span></div>'
+    shown({"L2": [[1.7e9, 65.0], [1.8e9, 70]], "L1 practice": [[1.7e9, 5], [1.8e9, 9]]})
+    assert legends[-1] == ('<div class="series-legend"><span><i class="c1"></i>L2</span>'
                            '<span><i class="c2"></i>L1 practice</span></div>')  # fmt: skip
     assert progress_caption({"by_round": two_and_one}) == (
         f"One session so far, no line yet: L1 practice 16/100 ({when(1.8e9)})."

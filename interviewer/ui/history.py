@@ -138,8 +138,12 @@ def legend_html(present, series: tuple) -> str:
 
 def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
     """(the line chart's update, the point chart's, the legend's): lines once a series has two
-    sessions (a series with one is then said in words: ``render.progress_caption``)."""
-    lines = bool(len(frame)) and bool(frame.groupby(color).size().max() >= 2)
+    sessions (a series with one is then said in words, ``render.progress_caption``, and left out
+    of the legend)."""
+    sessions = frame.groupby(color).size()
+    lines = bool(len(frame)) and bool(sessions.max() >= 2)
+    # The legend names what is drawn: in a line chart, a series of one session draws nothing.
+    drawn = sessions[sessions >= 2].index if lines else sessions.index
     x_lim = None
     if len(frame):  # a margin on both sides: the first and the latest session drawn whole
         # In seconds, on the time axis the chart reads (naive times as UTC: Gradio sends them so)
@@ -148,7 +152,7 @@ def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
         x_lim = [float(s.min() - pad), float(s.max() + pad)]
     return (gr.update(value=frame, visible=shown and lines, x_lim=x_lim),
             gr.update(value=frame, visible=shown and not lines, x_lim=x_lim),
-            gr.update(value=legend_html(frame[color], series),
+            gr.update(value=legend_html(drawn, series),
                       visible=shown and bool(len(frame))))  # fmt: skip
 
 
