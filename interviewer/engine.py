@@ -22,7 +22,7 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
 from interviewer.markup import lower_first, plural
-from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn
+from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
 
 TokenCallback = Callable[[str], None] | None
@@ -300,13 +300,6 @@ class Engine(Protocol):
     def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str: ...
     def restore_question(self, turn: Turn) -> Question | None: ...
     def take_usage(self) -> Usage: ...
-
-
-def numbered(index: int, total: int, per_round: int | None = None) -> tuple[int, int]:
-    """(the question's 0-based number, out of how many) as the candidate is told. ``per_round``:
-    a full loop's questions per round, counted within each round, since L2 is only asked when
-    L1 is passed ("Question 1 of 3 (L2, ...)", not "4 of 6")."""
-    return (index % per_round, per_round) if per_round else (index, total)
 
 
 def question_header(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from interviewer.bank import topic_label
 from interviewer.grading.rubric import CRITERIA, Grade
 from interviewer.markup import html_escape as _e
 from interviewer.markup import (
@@ -21,7 +22,7 @@ from interviewer.markup import (
     num,
     when,
 )
-from interviewer.models import ROUNDS, SessionInfo, Turn
+from interviewer.models import ROUNDS, SessionInfo, Turn, question_tag
 
 
 def _title(info: SessionInfo) -> str:
@@ -194,8 +195,8 @@ def _h_code_result(result: dict | None) -> list[str]:
     return out
 
 
-def _md_turn(turn: Turn, ended: bool) -> list[str]:
-    head = f"## Q{turn.index + 1}. {md_escape(turn.topic)}"
+def _md_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
+    head = f"## {question_tag(turn, per_round)}. {md_escape(topic_label(turn.topic))}"
     out = [head, "", f"*{turn.round} · difficulty {turn.difficulty}*", ""]
     out += ["**Question**", "", md_quote(turn.question), ""]
     said = f"*{CODE_ONLY}*" if not turn.answer and turn.code else md_rich(turn.answer)
@@ -248,7 +249,7 @@ def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
     ]
     out += _md_summary(info)
     for turn in turns:
-        out += _md_turn(turn, info.status == "finished")
+        out += _md_turn(turn, info.status == "finished", info.per_round)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -351,10 +352,10 @@ def _h_grade(grade: Grade) -> list[str]:
     return out
 
 
-def _h_turn(turn: Turn, ended: bool) -> list[str]:
+def _h_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
     out = [
         "<section>",
-        f"<h2>Q{turn.index + 1}. {_e(turn.topic)}</h2>",
+        f"<h2>{question_tag(turn, per_round)}. {_e(topic_label(turn.topic))}</h2>",
         f'<p class="meta">{_e(turn.round)} · difficulty {turn.difficulty}</p>',
         "<h3>Question</h3>",
         _h_text(turn.question),
@@ -410,7 +411,7 @@ def to_html(info: SessionInfo, turns: list[Turn]) -> str:
     ]
     out += _h_summary(info)
     for turn in turns:
-        out += _h_turn(turn, info.status == "finished")
+        out += _h_turn(turn, info.status == "finished", info.per_round)
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

@@ -519,7 +519,7 @@ class Interview:
     @property
     def per_round(self) -> int | None:
         """A full loop's questions per round: its questions are numbered within each round."""
-        return self.n_questions if self.info.round == "full" else None
+        return self.info.per_round
 
     @property
     def planned(self) -> int:

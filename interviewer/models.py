@@ -132,6 +132,25 @@ class SessionInfo(BaseModel):
     updated_at: float = Field(default_factory=time.time)
     summary: dict = Field(default_factory=dict)  # the final report, once finished
 
+    @property
+    def per_round(self) -> int | None:
+        """A full loop's questions per round: its questions are numbered within each round."""
+        return self.settings.questions if self.round == "full" else None
+
+
+def numbered(index: int, total: int, per_round: int | None = None) -> tuple[int, int]:
+    """(the question's 0-based number, out of how many) as the candidate is told. ``per_round``:
+    a full loop's questions per round, counted within each round, since L2 is only asked when
+    L1 is passed ("Question 1 of 3 (L2, ...)", not "4 of 6")."""
+    return (index % per_round, per_round) if per_round else (index, total)
+
+
+def question_tag(turn: Turn, per_round: int | None = None) -> str:
+    """A question's short name in the scorecard and the transcripts: "Q2", or in a full loop
+    "L2 Q1", as the chat numbers it."""
+    number = numbered(turn.index, 0, per_round)[0] + 1
+    return f"{turn.round} Q{number}" if per_round else f"Q{number}"
+
 
 def turn_score(status: str, overall: int | None) -> int | None:
     """The score a turn counts for: its grade, 0 when skipped, None when never answered."""

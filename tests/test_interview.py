@@ -160,6 +160,17 @@ def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
     opens = [m["content"] for m in chat if "round starts" in m["content"]]  # said once, at L2
     assert len(opens) == 1 and opens[0].startswith(f"{opening}\n\nQuestion 1 of 2 (L2, ")
     assert not any(m["content"].startswith("/") for m in chat)
+    # The scorecard and the transcripts name the questions as the chat numbers them.
+    from interviewer.bank import topic_label
+    from interviewer.export import to_html, to_markdown
+    from interviewer.ui.render import scorecard_md
+
+    card = scorecard_md(again.turns, True, False, again.per_round)
+    assert "| L1 Q1 | " in card and "| L2 Q1 | " in card and "| 3 | " not in card
+    l2 = again.turns[2]
+    head = f"L2 Q1. {topic_label(l2.topic)}"
+    assert f"## {head}" in to_markdown(again.info, again.turns)
+    assert f"<h2>{head}</h2>" in to_html(again.info, again.turns).replace("&amp;", "&")
 
 
 def test_no_question_repeats_across_recent_sessions(store):

@@ -309,7 +309,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         out = {
             ui.chat: history,
             ui.live: live,
-            ui.scorecard: r.scorecard_md(iv.turns, iv.feedback_each, iv.done),
+            ui.scorecard: r.scorecard_md(iv.turns, iv.feedback_each, iv.done, iv.per_round),
             ui.score_line: r.score_line(iv.turns, iv.feedback_each, iv.done, iv.planned, report,
                                        iv.per_round),
             ui.timer_key: r.timer_key(None if iv.done else iv.current, iv.info.id, iv.bank, real),

@@ -13,7 +13,7 @@ from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
-from interviewer.models import Turn
+from interviewer.models import Turn, question_tag
 from interviewer.policy import time_budget
 from interviewer.report import l1_score, l2_opening
 
@@ -153,7 +153,9 @@ def grade_md(grade: Grade, *, heading: str = "") -> str:
     return "\n".join(lines)
 
 
-def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
+def scorecard_md(
+    turns: list[Turn], feedback_each: bool, done: bool, per_round: int | None = None
+) -> str:
     """The side scorecard: a line per question, then the latest graded answer in full; once
     the interview is over, every graded answer in full (nothing graded is shown before the end
     when feedback is at the end)."""
@@ -174,10 +176,11 @@ def scorecard_md(turns: list[Turn], feedback_each: bool, done: bool) -> str:
             score = f"{t.grade.overall}/100"
         else:
             score = "not answered" if done else "…"
-        lines.append(f"| {t.index + 1} | {md_escape(topic_label(t.topic))} | {score} |")
+        tag = question_tag(t, per_round).removeprefix("Q")  # under the "Q" heading
+        lines.append(f"| {tag} | {md_escape(topic_label(t.topic))} | {score} |")
     graded = [t for t in turns if closed(t) and t.grade is not None and t.status != "skipped"]
     for t in graded if done else graded[-1:]:
-        lines += ["", grade_md(t.grade, heading=f"**Q{t.index + 1}**: ")]
+        lines += ["", grade_md(t.grade, heading=f"**{question_tag(t, per_round)}**: ")]
     return "\n".join(lines)
 
 
