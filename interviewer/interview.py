@@ -36,6 +36,7 @@ from interviewer.models import (
     SessionInfo,
     SessionSettings,
     Turn,
+    opens_l2,
 )
 from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty, time_budget
 from interviewer.report import Report, build_report, l1_score, l2_opening
@@ -220,7 +221,7 @@ class Interview:
             return self._finish(on_token)
         round_name, group = plan[index]
         opening = ""
-        if self.info.round == "full" and round_name == "L2" and index == self.n_questions:
+        if opens_l2(index, round_name, self.per_round):
             l1 = self._l1_score()
             if l1 < PASS_MARK:
                 self.note = (
@@ -512,10 +513,6 @@ class Interview:
     def _header(self, turn: Turn) -> str:
         return question_header(turn.index, self.planned, turn.round, turn.topic, self.per_round)
 
-    def _opens_l2(self, turn: Turn) -> bool:
-        """Whether ``turn`` is a full loop's first L2 question."""
-        return self.info.round == "full" and turn.round == "L2" and turn.index == self.n_questions
-
     @property
     def per_round(self) -> int | None:
         """A full loop's questions per round: its questions are numbered within each round."""
@@ -592,7 +589,7 @@ class Interview:
                 "follow_up", "Welcome back. Follow-up: " + turn.follow_ups[-1].question, turn=turn
             )
         self.phase = "awaiting_answer"
-        opening = l2_opening(self._l1_score()) + "\n\n" if self._opens_l2(turn) else ""
+        opening = l2_opening(self._l1_score()) + "\n\n" if opens_l2(turn.index, turn.round, self.per_round) else ""
         return self, Reply(
             "question",
             f"Welcome back. {opening}{self._header(turn)}: {turn.question}",

@@ -145,6 +145,12 @@ def numbered(index: int, total: int, per_round: int | None = None) -> tuple[int,
     return (index % per_round, per_round) if per_round else (index, total)
 
 
+def opens_l2(index: int, round_name: str, per_round: int | None) -> bool:
+    """Whether question ``index`` of round ``round_name`` is a full loop's first L2 question
+    (``per_round``: SessionInfo.per_round)."""
+    return per_round is not None and round_name == "L2" and index == per_round
+
+
 def question_tag(turn: Turn, per_round: int | None = None) -> str:
     """A question's short name in the scorecard and the transcripts: "Q2", or in a full loop
     "L2 Q1", as the chat numbers it."""

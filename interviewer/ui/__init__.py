@@ -32,7 +32,6 @@ from interviewer.ui.auth import Authenticator, parse_auth, user_of  # noqa: E402
 from interviewer.ui.cache import CACHE_AGE, CACHE_SWEEP, private_dir, sweep  # noqa: E402
 from interviewer.ui.context import AppContext  # noqa: E402
 from interviewer.ui.guard import Guard, fetches_url  # noqa: E402
-from interviewer.ui.history import LEGEND_CSS  # noqa: E402
 
 __all__ = ["blocked_paths", "build_app", "fetches_url", "launch", "launch_kwargs"]
 
@@ -41,7 +40,7 @@ QUEUE_MAX_SIZE = 64
 CACHE_CLEANUP = (CACHE_SWEEP, CACHE_AGE)  # uploads and exports leave the cache after an hour
 log = logging.getLogger(__name__)
 
-CSS = """
+_CSS = """
 #question-timer, #answer-timer { font-size: 1.1rem; min-height: 1.5rem; }
 #app-header h1 { font-size: 1.4rem; margin: 0; }
 #score-line, #answer-timer { display: none; }
@@ -78,6 +77,13 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
   #question-timer { display: none; }
 }
 """
+# Each progress series' colour (Vega's default palette), fixed so that the legend under a
+# chart (ui/history.py), which wraps, names them: the chart's own legend is one row, and a phone
+# cut it ("Communicat").
+SERIES_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2")
+CSS = _CSS + "".join(
+    f".series-legend .c{i} {{ background: {c}; }}\n" for i, c in enumerate(SERIES_COLOURS)
+)
 
 
 def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
@@ -206,7 +212,7 @@ def launch_kwargs(settings: Settings) -> dict:
         "run_history": False,
         "footer_links": ["settings"],
         "theme": gr.themes.Default(),
-        "css": CSS + LEGEND_CSS,
+        "css": CSS,
     }
 
 

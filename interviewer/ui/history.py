@@ -13,6 +13,7 @@ from interviewer.errors import SessionNotFound
 from interviewer.export import to_markdown
 from interviewer.grading.rubric import CRITERIA_SHORT
 from interviewer.markup import md_escape
+from interviewer.ui import SERIES_COLOURS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
@@ -105,12 +106,6 @@ PROGRESS_CHARTS = (
     ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [-4, 104],
      ("L1", "L2", "L1 practice", "L2 practice")),
 )  # fmt: skip
-# Each series' colour (Vega's default palette), fixed so that the legend under a chart, which
-# wraps, names them: the chart's own legend is one row, and a phone cut it ("Communicat").
-SERIES_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2")
-LEGEND_CSS = "".join(
-    f".series-legend .c{i} {{ background: {c}; }}\n" for i, c in enumerate(SERIES_COLOURS)
-)
 
 
 X_MARGIN_S = 10 * 60  # the least margin (seconds) before the first session and after the last
@@ -128,10 +123,11 @@ def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list, series: t
 
 def legend_html(present, series: tuple) -> str:
     """The series a chart shows, each by its colour (``SERIES_COLOURS``), as one wrapping row."""
+    present = set(present)
     items = [
         f'<span><i class="c{i}"></i>{html.escape(name)}</span>'
         for i, name in enumerate(series)
-        if name in set(present)
+        if name in present
     ]
     return f'<div class="series-legend">{"".join(items)}</div>'
 

@@ -13,7 +13,7 @@ from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
-from interviewer.models import Turn, question_tag
+from interviewer.models import Turn, opens_l2, question_tag
 from interviewer.policy import time_budget
 from interviewer.report import l1_score, l2_opening
 
@@ -108,7 +108,7 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
         if not done and t.status == "pending" and t.answer is None:
             continue
         header = question_header(t.index, total, t.round, t.topic, per_round)
-        if per_round and t.round == "L2" and t.index == per_round:  # a full loop's L2 opens
+        if opens_l2(t.index, t.round, per_round):
             header = f"{l2_opening(l1_score(turns))}\n\n{header}"
         out.append(bot_msg(text_md(f"{header}: {t.question}")))
         for hint in t.hints:

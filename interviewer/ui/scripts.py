@@ -24,9 +24,10 @@ TIMER_JS = """
 # (the side column stacks far below the answer there; CSS shows one or the other).
 TIMERS_JS = f"(key) => {{ const t = ({TIMER_JS.strip()})(key); return [t, t]; }}"
 # Page-wide keys: Ctrl+Enter (or Cmd+Enter) sends the answer box; Enter alone makes a new line.
-# In a code editor, Enter and Tab indent by 4 spaces, as the starter code does: the editor's own unit is 2 (Gradio's Code has no option
-# for it), and a 2-space line in a 4-space body is an IndentationError at Run. Enter keeps the
-# line's indent, one level more after a ":"; Tab pads to the next multiple of 4.
+# In a code editor, Enter and Tab indent by 4 spaces, as the starter code does: the editor's own
+# unit is 2 (Gradio's Code has no option for it), and a 2-space line in a 4-space body is an
+# IndentationError at Run. Enter keeps the line's indent, one level more after a ":"; Tab pads
+# to the next multiple of 4.
 KEYS_JS = """
 () => {
   if (window.__miqKeys) { return; }
