@@ -58,6 +58,32 @@ def test_integer_model_stays_close_to_the_float_one():
     assert np.mean(cos) > 0.999
 
 
+def test_integer_products_are_exact_on_every_cpu():
+    """The largest activations against the largest weights, signs aligned. ONNX Runtime multiplies
+    uint8 by int8 on AVX2 CPUs without VNNI by adding pairs of products in 16 bits, which
+    saturate (255 x 127 x 2 > 32767): the same answer then got other vectors, and another grade,
+    on such a CPU. The integer model multiplies uint8 by uint8, exact on every CPU."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from interviewer.grading import quantize
+
+    sign = np.random.default_rng(0).choice([-1.0, 1.0], size=64).astype(np.float32)
+    w = np.repeat(sign[:, None], 8, axis=1) * np.float32(0.5)
+    x = (sign * np.float32(3.0))[None, None, :]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "toy",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w")],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=10)
+    toy = quantize.quantize(model, {"x": np.ones(64, np.float32)})  # no outlier channel
+    sess = ort.InferenceSession(toy.SerializeToString(), providers=["CPUExecutionProvider"])
+    (y,) = sess.run(None, {"x": x})
+    np.testing.assert_allclose(y, x @ w, rtol=1e-5)  # 96 in every column
+
+
 def test_batching_does_not_change_vectors():
     """Sorted by length and cut into batches of any size, each text gets its own vectors: on the
     integer model exactly (each token has its own scale), so an answer's grade never depends on

@@ -2,7 +2,9 @@
 the authored dev split only, and write ``interviewer/grading/params.json``.
 
 Test data (SAF ``unseen_answers``, the authored test split) is never read here. The same data
-gives a byte-identical file (a test runs the fit and compares). ``cross_validate`` repeats every
+gives a byte-identical file on a machine whose MiniLM arithmetic matches the fitting machine's
+(``meta.encoder``; a test runs the fit and compares), and the same grader within rounding on any
+other (``refit_differences``). ``cross_validate`` repeats every
 selection inside leave-question-out folds and gives the figures the README quotes as "CV".
 """
 
@@ -19,7 +21,7 @@ from interviewer.evaluation import datasets as ds
 from interviewer.evaluation.metrics import qwk, score_metrics
 from interviewer.grading import analysis as an
 from interviewer.grading import decide as dc
-from interviewer.grading import fit
+from interviewer.grading import fit, minilm
 from interviewer.grading.grader import OfflineGrader, small_blas
 from interviewer.grading.rubric import Rubric
 
@@ -87,7 +89,7 @@ def load_all(grader: OfflineGrader | None = None) -> dict:
     dev = authored_items(grader, "dev", bank)
     qids = sorted({it["qid"] for it in dev})
     return {"saf": saf, "dev": dev, "pairs": paraphrase_pairs(grader, qids, bank),
-            "bank": _bank_fingerprint(bank, qids)}  # fmt: skip
+            "bank": _bank_fingerprint(bank, qids), "encoder": minilm.arithmetic()}  # fmt: skip
 
 
 def build(data: dict) -> dict:
@@ -98,8 +100,54 @@ def build(data: dict) -> dict:
         "data": {**ds.fingerprint(), "bank_dev_questions": data["bank"]},
         "rows": {"saf_train": len(data["saf"]), "authored_dev": len(data["dev"])},
         "command": "mock-interview eval --calibrate",
+        "encoder": data["encoder"],
     }
     return params
+
+
+# How far a refit on other arithmetic (another ``meta.encoder``) may land from the shipped fit.
+# Measured with ten times the cross-CPU noise (ONNX Runtime's basic graph optimisations instead
+# of all: sentence vectors 4e-3 apart, where an AVX2 and an AVX-512 machine give 4e-4): fitted
+# numbers moved by at most 0.0083 and head scores by 0.0031 on average (95th percentile 0.012).
+# An isotonic map's knots can jump with a tie, so those maps are compared by the scores they give.
+REFIT_NUMBER = 0.02  # the largest move of any fitted number outside the isotonic maps
+REFIT_SCORE_MEAN, REFIT_SCORE_P95 = 0.01, 0.03  # head scores on the fitting data, 0-1 scale
+
+
+def _numbers(obj, path: str = ""):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k != "isotonic":
+                yield from _numbers(v, f"{path}/{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _numbers(v, f"{path}[{i}]")
+    else:
+        yield path, obj
+
+
+def refit_differences(ours: dict, shipped: dict, data: dict) -> list[str]:
+    """Where a refit ``ours`` is not the ``shipped`` grader within rounding (empty: it is), on the
+    analysed ``data`` it was fitted on. ``meta`` is not compared."""
+    a = dict(_numbers({k: v for k, v in ours.items() if k != "meta"}))
+    b = dict(_numbers({k: v for k, v in shipped.items() if k != "meta"}))
+    out = [f"{k}: only in one fit" for k in sorted(a.keys() ^ b.keys())]
+    for k in sorted(a.keys() & b.keys()):
+        x, y = a[k], b[k]
+        numeric = isinstance(x, int | float) and not isinstance(x, bool)
+        if numeric and isinstance(y, int | float) and not isinstance(y, bool):
+            if abs(x - y) > REFIT_NUMBER:
+                out.append(f"{k}: {x} against {y}")
+        elif x != y:
+            out.append(f"{k}: {x!r} against {y!r}")
+    for head, items in (("reference", fit.real(data["saf"])), ("bank", fit.real(data["dev"]))):
+        gap = np.abs([dc.head_score(it["analysis"].features, ours["heads"][head])
+                      - dc.head_score(it["analysis"].features, shipped["heads"][head])
+                      for it in items])  # fmt: skip
+        if gap.mean() > REFIT_SCORE_MEAN or np.percentile(gap, 95) > REFIT_SCORE_P95:
+            out.append(f"{head} head scores: mean gap {gap.mean():.4f}, 95th percentile "
+                       f"{np.percentile(gap, 95):.4f}")  # fmt: skip
+    return out
 
 
 def calibrate(grader: OfflineGrader | None = None) -> tuple[str, dict]:

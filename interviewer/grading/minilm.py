@@ -51,7 +51,7 @@ AGREE = 1e-4  # the largest difference from torch an exported model may show on 
 # The integer model (``quantize.py``) must keep every probe's sentence vector at least this close
 # to the float model's (it keeps them at 0.999 and above).
 INT8_AGREE = 0.995
-QUANT_FORMAT = 1  # bump when quantize.py changes what it writes (a new file name)
+QUANT_FORMAT = 2  # bump when quantize.py changes what it writes (a new file name)
 PROBES = (
     "Hello.",
     "Bagging trains trees on bootstrap samples and averages them, which lowers variance.",
@@ -418,8 +418,23 @@ def runtime() -> OnnxMiniLM | TorchMiniLM:
 
 def vector_space() -> str:
     """Names the vectors the configured encoder gives, for caches that keep them: torch and the
-    float ONNX model agree to about 1e-5 and share one; the integer model has its own."""
-    return "int8" if Settings.from_env().encoder == "int8" else "float"
+    float ONNX model agree to about 1e-5 and share one; each format of the integer model has its
+    own."""
+    return f"int8-q{QUANT_FORMAT}" if Settings.from_env().encoder == "int8" else "float"
+
+
+def arithmetic() -> str:
+    """A fingerprint of this machine's MiniLM arithmetic: the runtime and a hash of its sentence
+    vectors for fixed probes. ONNX Runtime picks its float kernels by CPU (AVX-512 or AVX2), and
+    sums added in another order differ in the last bits, which an integer model's rounding of
+    its activations can carry on. Two machines with one fingerprint give the same vectors."""
+    from interviewer.grading import quantize
+
+    model = runtime()
+    digest = hashlib.sha256(vector_space().encode())
+    for f in model.forward(list(PROBES + quantize.CALIBRATION)):
+        digest.update(np.asarray(f.sentence, np.float32).tobytes())
+    return f"{vector_space()}:{digest.hexdigest()[:16]}"
 
 
 @contextmanager
