@@ -59,29 +59,41 @@ def test_integer_model_stays_close_to_the_float_one():
 
 
 def test_integer_products_are_exact_on_every_cpu():
-    """The largest activations against the largest weights, signs aligned. ONNX Runtime multiplies
-    uint8 by int8 on AVX2 CPUs without VNNI by adding pairs of products in 16 bits, which
-    saturate (255 x 127 x 2 > 32767): the same answer then got other vectors, and another grade,
-    on such a CPU. The integer model multiplies uint8 by uint8, exact on every CPU."""
+    """The largest activations against the largest weights, signs aligned. ONNX Runtime's uint8 x
+    int8 products saturate on x86 CPUs without VNNI (the same answer then got other vectors, and
+    another grade, there); the integer model then stores uint8 weights, exact everywhere."""
     import onnxruntime as ort
-    from onnx import TensorProto, helper, numpy_helper
 
     from interviewer.grading import quantize
 
-    sign = np.random.default_rng(0).choice([-1.0, 1.0], size=64).astype(np.float32)
-    w = np.repeat(sign[:, None], 8, axis=1) * np.float32(0.5)
-    x = (sign * np.float32(3.0))[None, None, :]
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"])], "toy",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 64])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-        [numpy_helper.from_array(w, "w")],
-    )  # fmt: skip
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=10)
-    toy = quantize.quantize(model, {"x": np.ones(64, np.float32)})  # no outlier channel
-    sess = ort.InferenceSession(toy.SerializeToString(), providers=["CPUExecutionProvider"])
-    (y,) = sess.run(None, {"x": x})
-    np.testing.assert_allclose(y, x @ w, rtol=1e-5)  # 96 in every column
+    assert quantize.products_exact(unsigned=True)  # the fallback is exact on every CPU
+    chosen = minilm.unsigned_weights()
+    assert chosen is not quantize.products_exact()  # signed only where exact (faster with VNNI)
+    model, x, want = quantize.worst_case(unsigned=chosen)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(sess.run(None, {"x": x})[0], want, rtol=1e-5)  # 96 everywhere
+    assert minilm.runtime().path == minilm.int8_path()
+    assert minilm.int8_path().stem.endswith("u" if chosen else "s")
+
+
+def test_both_weight_formats_give_the_same_vectors(tmp_path):
+    """Where both are exact, uint8 and int8 weights give the very same integers: a machine that
+    needs the uint8 weights grades like one that does not (up to the float steps' last bits)."""
+    import onnx
+
+    from interviewer.grading import quantize
+
+    if not quantize.products_exact():
+        pytest.skip("uint8 x int8 saturates on this CPU: only the uint8 weights are exact here")
+    minilm.runtime()  # the float model is made by now
+    flt = minilm.OnnxMiniLM(minilm.onnx_path())
+    out = []
+    for unsigned in (False, True):
+        path = tmp_path / f"{'u' if unsigned else 's'}.onnx"
+        onnx.save(minilm.quantized(flt, unsigned), str(path))
+        out.append(minilm.OnnxMiniLM(path, "int8").forward(texts()[:20]))
+    for a, b in zip(*out, strict=True):
+        assert a.tokens == b.tokens and np.array_equal(a.token_embeddings, b.token_embeddings)
 
 
 def test_batching_does_not_change_vectors():

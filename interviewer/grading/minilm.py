@@ -343,10 +343,31 @@ def _disagreement(a, b) -> float:
     return worst
 
 
+@lru_cache(maxsize=1)
+def unsigned_weights() -> bool:
+    """Whether the integer model stores its weights as uint8 on this machine: where ONNX
+    Runtime's uint8 x int8 products saturate (x86 without VNNI; see ``quantize``)."""
+    from interviewer.grading import quantize
+
+    return not quantize.products_exact()
+
+
 def int8_path() -> Path:
     """Where this machine keeps the integer model, next to the float one it is made from."""
     f = onnx_path()
-    return f.with_name(f"{f.stem}-int8-q{QUANT_FORMAT}.onnx")
+    return f.with_name(f"{f.stem}-int8-q{QUANT_FORMAT}{'u' if unsigned_weights() else 's'}.onnx")
+
+
+def quantized(float_model: OnnxMiniLM, unsigned: bool):
+    """The integer model (a ModelProto) rewritten from ``float_model``."""
+    import onnx
+
+    from interviewer.grading import quantize
+
+    model = onnx.load(str(float_model.path))
+    encs = float_model.tokenizer.encode_batch(list(quantize.CALIBRATION))
+    maxima = quantize.channel_maxima(model, [_feed(encs, [i]) for i in range(len(encs))])
+    return quantize.quantize(model, maxima, unsigned=unsigned)
 
 
 def make_int8(float_model: OnnxMiniLM, path: Path) -> None:
@@ -356,13 +377,10 @@ def make_int8(float_model: OnnxMiniLM, path: Path) -> None:
 
     from interviewer.grading import quantize
 
-    model = onnx.load(str(float_model.path))
-    encs = float_model.tokenizer.encode_batch(list(quantize.CALIBRATION))
-    maxima = quantize.channel_maxima(model, [_feed(encs, [i]) for i in range(len(encs))])
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".quantize-", suffix=".onnx")
     os.close(fd)
     try:
-        onnx.save(quantize.quantize(model, maxima), tmp)
+        onnx.save(quantized(float_model, unsigned_weights()), tmp)
         probes = list(PROBES + quantize.CALIBRATION)
         pairs = list(zip(OnnxMiniLM(Path(tmp), "int8").forward(probes),
                          float_model.forward(probes), strict=True))  # fmt: skip

@@ -4,7 +4,7 @@ second on 2 cores), without changing what it computes beyond rounding.
 Every matrix product with a weight (Q, K, V, attention output, the two feed-forward layers;
 36 in all) becomes an exact integer product:
 
-- weights: 8-bit, one scale per output column (symmetric), stored as uint8 around 128;
+- weights: int8, one scale per output column (symmetric);
 - activations: uint8 around 128, one scale per *token* (its largest magnitude), computed as the
   text runs. A token's result therefore never depends on the other texts of its batch (ONNX
   Runtime's own dynamic quantization uses one scale per batch: the same answer then scored up to
@@ -13,11 +13,13 @@ Every matrix product with a weight (Q, K, V, attention output, the two feed-forw
   outlier dimensions, found once on ``CALIBRATION`` texts: channels above ``OUTLIER_RATIO`` times
   the median channel) stay in float, so they do not coarsen every other channel's steps.
 
-Both sides are uint8 because ONNX Runtime multiplies uint8 by int8, on AVX2 CPUs without VNNI,
-by adding pairs of products in 16 bits, which saturate: with int8 weights the same text got
-vectors at cosine 0.9986 to its vectors on an AVX-512 VNNI machine, and another grade. uint8 by
-uint8 is exact on every CPU and gives the very integers int8 weights gave with VNNI (about 4%
-slower there). The float steps around the products still differ in the last bits between CPUs.
+Exact on every CPU: ONNX Runtime multiplies uint8 by int8, on x86 CPUs without VNNI (AVX2 only,
+as on many AMD servers), by adding pairs of products in 16 bits, which saturate (255 x 127 x 2 >
+32767): the same text got vectors at cosine 0.9986 to its vectors on a VNNI machine, and another
+grade. ``products_exact`` tries the worst case on this machine; where it fails, the weights are
+stored as uint8 around 128 instead (uint8 by uint8 is exact everywhere, about 30% slower than
+uint8 by int8 with VNNI). Both give the same integers, so the same vectors up to the float steps
+around the products, whose last bits differ between CPUs.
 
 Measured on 1,500 SAF answer sentences: sentence vectors at cosine 0.9995 (worst 0.998) to the
 float model's. The rewrite is pure (the same float model gives the same bytes).
@@ -84,8 +86,40 @@ def _const(name: str, value, dtype) -> object:
     return numpy_helper.from_array(np.asarray(value, dtype), name)
 
 
-def quantize(model, maxima: dict[str, np.ndarray]):
-    """The rewritten model (a new ModelProto; ``model`` is left as it is)."""
+def worst_case(unsigned: bool = False):
+    """A one-product model and its input: the largest activations against the largest weights,
+    signs aligned (every product is 127 x 127 steps). Its exact output is 96 in every column."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    sign = np.random.default_rng(0).choice([-1.0, 1.0], size=64).astype(np.float32)
+    w = np.repeat(sign[:, None], 8, axis=1) * np.float32(0.5)
+    x = (sign * np.float32(3.0))[None, None, :]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "worst-case",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w")],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=10)
+    return quantize(model, {"x": np.ones(64, np.float32)}, unsigned=unsigned), x, x @ w
+
+
+def products_exact(unsigned: bool = False) -> bool:
+    """Whether this machine's ONNX Runtime multiplies ``worst_case`` exactly."""
+    import onnxruntime as ort
+
+    model, x, want = worst_case(unsigned)
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(model.SerializeToString(), opts,
+                                providers=["CPUExecutionProvider"])  # fmt: skip
+    (got,) = sess.run(None, {"x": x})
+    return bool(np.allclose(got, want, rtol=1e-5, atol=0))
+
+
+def quantize(model, maxima: dict[str, np.ndarray], *, unsigned: bool = False):
+    """The rewritten model (a new ModelProto; ``model`` is left as it is); ``unsigned`` stores
+    the weights as uint8 around 128 (for CPUs where ``products_exact()`` fails)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -112,8 +146,10 @@ def quantize(model, maxima: dict[str, np.ndarray]):
         rest = W.copy()
         rest[outliers, :] = 0.0
         w_scale = (np.maximum(np.abs(rest).max(axis=0), 1e-12) / 127.0).astype(np.float32)
-        Wq = (np.clip(np.round(rest / w_scale), -127, 127) + 128).astype(np.uint8)
-        added += [_const(p + "wq", Wq, np.uint8), _const(p + "ws", w_scale, np.float32)]
+        Wq = np.clip(np.round(rest / w_scale), -127, 127)
+        wtype = np.uint8 if unsigned else np.int8
+        Wq = (Wq + 128 if unsigned else Wq).astype(wtype)
+        added += [_const(p + "wq", Wq, wtype), _const(p + "ws", w_scale, np.float32)]
         src = x
         if len(outliers):
             keep = np.ones(W.shape[0], np.float32)
@@ -138,7 +174,8 @@ def quantize(model, maxima: dict[str, np.ndarray]):
             helper.make_node("Add", [p + "xround", "q_128"], [p + "xu"]),
             helper.make_node("Clip", [p + "xu", "q_lo", "q_hi"], [p + "xc"]),
             helper.make_node("Cast", [p + "xc"], [p + "xq"], to=TensorProto.UINT8),
-            helper.make_node("MatMulInteger", [p + "xq", p + "wq", "q_zp", "q_zp"], [p + "y32"]),
+            helper.make_node("MatMulInteger", [p + "xq", p + "wq", "q_zp"]
+                             + (["q_zp"] if unsigned else []), [p + "y32"]),  # fmt: skip
             helper.make_node("Cast", [p + "y32"], [p + "yf"], to=TensorProto.FLOAT),
             helper.make_node("Mul", [p + "yf", p + "ws"], [p + "yw"]),
             helper.make_node("Mul", [p + "yw", p + "s"], [last]),
