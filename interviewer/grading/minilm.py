@@ -413,8 +413,8 @@ def runtime() -> OnnxMiniLM | TorchMiniLM:
     kind = Settings.from_env().encoder
     if kind == "torch":
         return TorchMiniLM()
-    path = int8_path()
-    if kind == "int8" and path.exists():
+    path = int8_path() if kind == "int8" else None  # (its name runs the products probe)
+    if path is not None and path.exists():
         try:
             return OnnxMiniLM(path, "int8")
         except Exception as exc:  # noqa: BLE001 - a damaged file is made again
@@ -424,7 +424,7 @@ def runtime() -> OnnxMiniLM | TorchMiniLM:
     except Exception as exc:  # noqa: BLE001 - any failure leaves the (slower) torch path
         log.warning("MiniLM on ONNX Runtime unavailable (%s); using torch", exc)
         return TorchMiniLM()
-    if kind == "int8":
+    if path is not None:
         try:
             log.info("making the integer MiniLM (once per machine): %s", path)
             make_int8(float_model, path)
