@@ -66,10 +66,42 @@ def bench_knowledge() -> dict:
     }
 
 
+def bench_weight_formats(rounds: int = 5) -> dict:
+    """MiniLM's integer model alone, int8 against uint8 weights (texts per second, the median of
+    ``rounds`` alternating runs over 400 SAF train answers). uint8 is the fallback for CPUs
+    whose uint8 x int8 products saturate; there only it is measured."""
+    import statistics
+
+    import onnx
+
+    from interviewer.evaluation.datasets import load_saf
+    from interviewer.grading import minilm, quantize
+
+    texts = [r["answer"] for r in load_saf("train")][:400]
+    minilm.runtime()  # the float model is made by now
+    flt = minilm.OnnxMiniLM(minilm.onnx_path())
+    formats = {"uint8": True} | ({"int8": False} if quantize.products_exact() else {})
+    speeds: dict[str, list[float]] = {name: [] for name in formats}
+    with tempfile.TemporaryDirectory() as d:
+        models = {}
+        for name, unsigned in formats.items():
+            path = Path(d) / f"{name}.onnx"
+            onnx.save(minilm.quantized(flt, unsigned), str(path))
+            models[name] = minilm.OnnxMiniLM(path, "int8")
+            models[name].forward(texts[:16])  # warm
+        for _ in range(rounds):
+            for name, model in models.items():
+                start = time.perf_counter()
+                model.forward(texts)
+                speeds[name].append(len(texts) / (time.perf_counter() - start))
+    return {f"{name}_texts_per_second": round(statistics.median(v), 1) for name, v in speeds.items()}
+
+
 if __name__ == "__main__":
     out = {
         "grading": bench_grading(),
         "knowledge": bench_knowledge(),
+        "minilm_weight_formats": bench_weight_formats(),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(json.dumps(out, indent=2))
