@@ -71,6 +71,48 @@ def test_integer_products_are_exact_on_every_cpu():
     assert minilm.int8_path().stem.endswith("u" if chosen else "s")
 
 
+def test_the_integer_graph_computes_the_per_token_products():
+    """``quantize``'s graph against the same arithmetic in numpy, bit for bit: each token scaled
+    by its own largest magnitude (its outlier channel left out and multiplied in float), rounded
+    half to even, multiplied in integers, scaled back per column and per token. Two products of
+    one activation (as Q, K and V) share one quantization of it."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from interviewer.grading import quantize
+
+    f32 = np.float32
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 5, 16)).astype(f32)
+    x[0, 1] = 0.0  # a token of zeros: its scale is the floor, its products 0
+    x[..., 3] *= 40  # an outlier channel, as a transformer has
+    ws = [rng.normal(size=(16, 8)).astype(f32) for _ in range(2)]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", f"w{i}"], [f"y{i}"]) for i in range(2)], "two",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, None, 16])],
+        [helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT, None) for i in range(2)],
+        [numpy_helper.from_array(w, f"w{i}") for i, w in enumerate(ws)],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=10)
+    maxima = np.abs(x).max(axis=(0, 1))
+    q = quantize.quantize(model, {"x": maxima}, unsigned=minilm.unsigned_weights())
+    assert [n.op_type for n in q.graph.node].count("QuantizeLinear") == 1
+    got = ort.InferenceSession(q.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+        None, {"x": x}
+    )
+    keep = np.ones(16, f32)
+    keep[3] = 0
+    xr = x * keep
+    s = np.maximum(np.abs(xr).max(axis=-1, keepdims=True), f32(1e-8)) / f32(127)
+    xq = np.round(xr / s)  # half to even, as ONNX rounds
+    for w, y in zip(ws, got, strict=True):
+        w_scale = (np.maximum(np.abs(w * keep[:, None]).max(axis=0), 1e-12) / 127).astype(f32)
+        wq = np.clip(np.round(w * keep[:, None] / w_scale), -127, 127)
+        want = ((xq.astype(np.float64) @ wq).astype(f32) * w_scale) * s + x[..., 3:4] * w[3]
+        assert np.array_equal(y, want)
+        assert np.abs(y - x @ w).max() < 0.05 * np.abs(x @ w).max()  # and close to the float
+
+
 def test_both_weight_formats_give_the_same_vectors(tmp_path):
     """Where both are exact, uint8 and int8 weights give the very same integers: a machine that
     needs the uint8 weights grades like one that does not (up to the float steps' last bits)."""
