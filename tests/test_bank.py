@@ -102,3 +102,18 @@ def test_the_loaded_bank_is_read_only(bank):
         bank["new"] = q
     with pytest.raises(TypeError):
         del bank[q.id]
+
+
+def test_a_complexity_follow_up_is_tied_to_the_point_that_states_it(bank):
+    """A coding follow-up asking for the complexity is skipped when the explanation already gave
+    it: it is tied to the question's key point that states a complexity (an O(...)), where one
+    exists (a walk-through heard "What is the complexity?" right after "O(n log n)")."""
+    untied = []
+    for q in bank.values():
+        if q.coding is None:
+            continue
+        stating = [kp.id for kp in q.key_points if "O(" in kp.point]
+        for f in q.coding.follow_ups:
+            if "complexity" in f.text.lower() and f.key_point is None and stating:
+                untied.append((q.id, f.text, stating))
+    assert not untied
