@@ -170,6 +170,11 @@ def test_damaged_models_are_made_again(tmp_path, monkeypatch, fresh_runtime, cap
     monkeypatch.setenv("INTERVIEWER_MODEL_CACHE", str(tmp_path))
     minilm.onnx_path().write_bytes(b"not a model")
     minilm.int8_path().write_bytes(b"not a model either")
+    stem = minilm.onnx_path().stem
+    earlier = [tmp_path / f"{stem}-int8-q1.onnx", tmp_path / f"{stem}-int8-q2s.onnx"]
+    other = tmp_path / "another-model-int8-q2s.onnx"
+    for f in [*earlier, other]:
+        f.write_bytes(b"an integer model of an earlier format")
     with caplog.at_level(logging.WARNING, logger=minilm.__name__):
         model = minilm.runtime()
     assert model.name == "int8"
@@ -179,6 +184,8 @@ def test_damaged_models_are_made_again(tmp_path, monkeypatch, fresh_runtime, cap
     assert not list(tmp_path.glob(".export-*")) and not list(tmp_path.glob(".quantize-*")), (
         "no temporary file is left behind"
     )
+    assert not any(f.exists() for f in earlier), "earlier integer models are removed"
+    assert other.exists(), "another model's files are not touched"
 
 
 def test_float_model_when_asked_or_when_the_integer_one_fails(monkeypatch, fresh_runtime, caplog):

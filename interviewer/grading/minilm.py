@@ -395,6 +395,12 @@ def make_int8(float_model: OnnxMiniLM, path: Path) -> None:
         os.replace(tmp, path)  # atomic: another process sees the whole file or none
     finally:
         Path(tmp).unlink(missing_ok=True)
+    # Integer models of earlier formats or graphs of the same float model (tens of MB each) are
+    # never read again by this version: removed (a process still running one keeps its copy).
+    for old in path.parent.glob(f"{float_model.path.stem}-int8-*.onnx"):
+        if old != path:
+            log.info("removing the integer MiniLM of an earlier format: %s", old.name)
+            old.unlink(missing_ok=True)
 
 
 def _float_onnx() -> OnnxMiniLM:
