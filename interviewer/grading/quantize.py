@@ -52,29 +52,38 @@ CALIBRATION = (
 )
 
 
-def product_inputs(model) -> list[str]:
-    """The activations entering the graph's weight products (MatMul by an initializer)."""
-    inits = {i.name for i in model.graph.initializer}
-    return list(dict.fromkeys(n.input[0] for n in model.graph.node
-                              if n.op_type == "MatMul" and n.input[1] in inits))  # fmt: skip
+def weight_products(graph) -> dict[str, list[int]]:
+    """The graph's weight products (MatMul by an initializer), by the activation entering them:
+    activation -> the products' node indices, in graph order (Q, K and V share one)."""
+    inits = {i.name for i in graph.initializer}
+    out: dict[str, list[int]] = {}
+    for k, n in enumerate(graph.node):
+        if n.op_type == "MatMul" and n.input[1] in inits:
+            out.setdefault(n.input[0], []).append(k)
+    return out
+
+
+def _session(model):
+    """A quiet CPU session of the ModelProto ``model``."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
 
 def channel_maxima(model, feeds: list[dict]) -> dict[str, np.ndarray]:
     """Per weight product: the largest |activation| of each input channel over the real
     (unpadded) tokens of ``feeds``."""
     import onnx
-    import onnxruntime as ort
     from onnx import TensorProto, helper
 
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
-    xs = product_inputs(probe)
+    xs = list(weight_products(probe.graph))
     for x in xs:
         probe.graph.output.append(helper.make_tensor_value_info(x, TensorProto.FLOAT, None))
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    sess = ort.InferenceSession(probe.SerializeToString(), opts,
-                                providers=["CPUExecutionProvider"])  # fmt: skip
+    sess = _session(probe)
     names = [o.name for o in sess.get_outputs()]
     out: dict[str, np.ndarray] = {}
     for feed in feeds:
@@ -113,15 +122,9 @@ def worst_case(unsigned: bool = False):
 def products_exact(unsigned: bool = False) -> bool:
     """Whether this machine's ONNX Runtime multiplies ``worst_case`` exactly (False when it cannot
     run it at all: nothing is shown exact, and the integer model's own check then fails)."""
-    import onnxruntime as ort
-
     model, x, want = worst_case(unsigned)
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
     try:
-        sess = ort.InferenceSession(model.SerializeToString(), opts,
-                                    providers=["CPUExecutionProvider"])  # fmt: skip
-        (got,) = sess.run(None, {"x": x})
+        (got,) = _session(model).run(None, {"x": x})
     except Exception:  # noqa: BLE001 - a runtime that cannot multiply is not exact
         return False
     return bool(np.allclose(got, want, rtol=1e-5, atol=0))
@@ -137,15 +140,13 @@ def quantize(model, maxima: dict[str, np.ndarray], *, unsigned: bool = False):
     out_model.CopyFrom(model)
     g = out_model.graph
     weights = {i.name: i for i in g.initializer}
-    targets = {k for k, n in enumerate(g.node) if n.op_type == "MatMul" and n.input[1] in weights}
+    groups = weight_products(g)  # products of one activation share its quantization
+    targets = {k for ks in groups.values() for k in ks}
     added = [
         _const("q_127", 127.0, np.float32), _const("q_eps", 1e-8, np.float32),
         _const("q_zp", 128, np.uint8), _const("q_one", 1.0, np.float32),
         _const("q_last", [-1], np.int64),  # the last axis (ReduceMax), a flat shape (Reshape)
     ]  # fmt: skip
-    groups: dict[str, list[int]] = {}  # products of one activation share its quantization
-    for k in sorted(targets):
-        groups.setdefault(g.node[k].input[0], []).append(k)
     nodes = []
     for k, n in enumerate(g.node):
         if k not in targets:
