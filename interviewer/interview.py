@@ -345,6 +345,7 @@ class Interview:
         code is kept as the question's draft."""
         turn = self._coding_turn()
         turn.code = self._check_code(code)
+        turn.code_at = time.time()
         self._save(turn)
         return self.engine.code_runner.run_visible(self.bank[turn.question_id], turn.code)
 
@@ -357,7 +358,7 @@ class Interview:
         code = self._check_code(code)
         if problem := ungradable(code, self.bank[turn.question_id].coding.starter):
             raise InterviewError(problem)
-        turn.code = code
+        turn.code, turn.code_at = code, time.time()
         if explanation and explanation.strip():
             _add_explanation(turn, explanation)
         turn.answered_at = time.time()

@@ -80,6 +80,7 @@ class Turn(BaseModel):
     kind: Literal["spoken", "coding"] = "spoken"
     answer: str | None = None  # for a coding question: the candidate's explanation, if any
     code: str | None = None  # a coding question's submitted code (or the last draft run)
+    code_at: float | None = None  # when ``code`` was last saved (a Run or the Submit)
     code_result: dict | None = None  # the graded run of ``code`` (interviewer.coding CodeResult)
     delivery: dict | None = None  # how a spoken answer was delivered (pace, fillers, pauses)
     follow_ups: list[FollowUpExchange] = Field(default_factory=list)

@@ -136,6 +136,7 @@ def record_answer(
         question,
         answer=answer,
         code=code,
+        code_at=None if code is None else now,
         code_result=code_result,
         status="answered",
         grade=grade,

@@ -168,6 +168,31 @@ def test_migrations_create_every_table_at_head(data_dir, backend):
     s2.close()
 
 
+def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_dir, backend):
+    """A database left at the revision before head (code saved with no save time) opens at head
+    with every turn as it was; the new column is empty for them and filled from then on."""
+    from alembic import command
+
+    s = Store(settings=Settings.from_env())
+    info = s.create_session(SessionInfo(round="L1"))
+    old = make_turn(0, kind="coding", code="def f(): pass")
+    s.save_turn(info.id, old)
+    script = ScriptDirectory.from_config(alembic_config())
+    previous = script.get_revision(script.get_current_head()).down_revision
+    with s.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), previous)
+    s.close()
+
+    s2 = Store(settings=Settings.from_env())  # as the new release opens it
+    with s2.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == script.get_current_head()
+    _, turns = s2.load_session(info.id, user_id="local")
+    assert turns == [old.model_copy(update={"code_at": None})]
+    s2.save_turn(info.id, old.model_copy(update={"code_at": 1234.5}))
+    assert s2.load_session(info.id, user_id="local")[1][0].code_at == 1234.5
+    s2.close()
+
+
 def test_models_match_the_migrations(store):
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

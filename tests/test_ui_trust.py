@@ -7,6 +7,7 @@ phone layout, and practice on an uploaded guide with no LLM."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -527,6 +528,33 @@ def test_unsent_code_survives_a_reload(app, context):
     assert "code is back in the editor" in page.locator("#interview-status").inner_text()
     assert page.locator("img[src='x']").count() == 0 and page.dialogs == []
     page.accept_dialogs = True  # End asks about the restored code, not submitted
+    _end_and_close(page)
+
+
+def test_a_draft_does_not_replace_newer_code_run_in_another_browser(app, context):
+    # Seen in a walk-through: code left unsent in one browser came back over newer code that
+    # was run (and so saved) from another. The other browser's Run is written to the database
+    # as the app writes it.
+    url, root = app
+    page = _at_the_coding_question(app, context)
+    older = "def solve(xs):\n    # this browser <img src=x onerror=alert(1)>\n    return xs"
+    _type_code(page, older)
+    newer = "def solve(xs):\n    return sorted(xs)  # run in the other browser"
+    with closing(sqlite3.connect(root / "data" / "interviewer.db")) as db, db:
+        sid = db.execute("select id from sessions order by created_at desc limit 1").fetchone()[0]
+        db.execute("update turns set code = ?, code_at = ? where session_id = ? and idx = 1",
+                   (newer, time.time() + 1, sid))  # fmt: skip
+
+    _reload(page)
+    page.locator("#resume-note").get_by_text("unsent code is kept").wait_for()
+    _resume(page)
+    status = page.locator("#interview-status")
+    status.get_by_text("so it stays").wait_for()
+    editor = page.locator("#code-editor .cm-content")
+    assert editor.inner_text().replace("\u200b", "").strip() == newer
+    assert "# this browser <img src=x" in status.inner_text()  # shown as code: not lost
+    assert page.locator("img[src='x']").count() == 0 and page.dialogs == []
+    page.accept_dialogs = True  # End asks about the code, not submitted
     _end_and_close(page)
 
 

@@ -169,6 +169,25 @@ def test_a_draft_comes_back_to_its_own_session():
     )
 
 
+def test_a_draft_never_replaces_code_saved_after_it():
+    # Seen in a walk-through: code typed in one browser and left unsent came back on a resume
+    # there over newer code run (and so saved) from another browser.
+    from interviewer.ui import draft
+
+    typed = "def solve(xs):\n    return xs  # ``` a fence inside"
+    kept = draft.restored({"drafts": {"s1": {"key": "s1|1", "code": typed, "at": 1_000_000}}},
+                          "s1|1")  # fmt: skip
+    assert draft.saved_later(kept, 1_000.5)  # saved half a second after the draft was typed
+    assert not draft.saved_later(kept, 999.5)  # the draft is the newer: it comes back
+    assert not draft.saved_later(kept, None)  # no code saved: nothing to lose
+    undated = draft.restored({"key": "s1|1", "code": typed}, "s1|1")
+    assert undated.at == 0 and draft.saved_later(undated, 1.0)
+    note = draft.older_code_note(kept, 1_000.5)
+    assert "stays" in note and "older code" in note
+    # The older code is shown, as code its content cannot break out of: nothing is lost.
+    assert note.endswith("````python\n" + typed + "\n````")
+
+
 def test_a_kept_answer_and_text_typed_since_the_reload_are_both_kept():
     from interviewer.ui.draft import merged
 

@@ -321,6 +321,7 @@ def _fill_turn_row(row: TurnRow, turn: Turn) -> None:
     row.kind = turn.kind
     row.answer = turn.answer
     row.code = turn.code
+    row.code_at = turn.code_at
     row.code_result = turn.code_result
     row.delivery = turn.delivery
     row.follow_ups = [f.model_dump() for f in turn.follow_ups]
@@ -374,6 +375,7 @@ def _turn(row: TurnRow, grade: GradeRow | None) -> Turn:
         kind=row.kind or "spoken",
         answer=row.answer,
         code=row.code,
+        code_at=row.code_at,
         code_result=row.code_result,
         delivery=row.delivery,
         follow_ups=[FollowUpExchange(**f) for f in row.follow_ups or []],

@@ -85,6 +85,7 @@ class TurnRow(Base):
     kind: Mapped[str] = mapped_column(String(16), server_default="spoken")
     answer: Mapped[str | None] = mapped_column(Text)
     code: Mapped[str | None] = mapped_column(Text)
+    code_at: Mapped[float | None] = mapped_column(Float)
     code_result: Mapped[dict | None] = mapped_column(JSON)
     delivery: Mapped[dict | None] = mapped_column(JSON)
     follow_ups: Mapped[list] = mapped_column(JSON)

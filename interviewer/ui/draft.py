@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from interviewer.interview import Interview
+from interviewer.markup import md_code, when
 from interviewer.models import MAX_ANSWER_CHARS, MAX_CODE_CHARS
 
 STORAGE_KEY = "mock-interview-draft"
@@ -182,6 +183,25 @@ def offer_note(kept: Kept) -> str:
     return note + (f" {_CUT_NOTE}" if kept.cut else "")
 
 
+def saved_later(kept: Kept, saved_at: float | None) -> bool:
+    """Whether the code the server keeps for the question was saved (a Run or the Submit, at
+    ``saved_at``) after this browser's draft was last typed: then it is the newer code (written
+    in another tab or browser) and the draft must not replace it. A draft with no time of its
+    own (the one-slot format) counts as older than any saved code."""
+    return saved_at is not None and kept.at / 1000 < saved_at
+
+
+def older_code_note(kept: Kept, saved_at: float) -> str:
+    """What the page says when the editor keeps newer saved code: the draft this browser kept
+    is shown (as code, never run or rendered), so it is not lost."""
+    typed = f" (typed at {when(kept.at / 1000)})" if kept.at else ""
+    return (
+        f"The code in the editor was saved at {when(saved_at)}, after the unsent code this browser "
+        f"kept{typed}, so it stays. This browser's older code, if you want it back:\n\n"
+        + md_code(kept.code)
+    )
+
+
 def restore_note(kept: Kept, text_back: bool, code_back: bool, typed_kept: bool, key: str) -> str:
     """What the page says when Resume puts a draft back."""
     back = [w for w, v in (("answer", text_back), ("code", code_back)) if v]
@@ -209,18 +229,28 @@ def wire(ctx, ui, resumed) -> None:
     their own, so the API's /resume and load keep their signatures."""
     from interviewer.ui.auth import user_of
 
-    def restore_draft(saved, key, typed, code):
+    def restore_draft(saved, key, typed, code, live):
         """After a resume: the answer and the code left unsent in this session, back in the box
-        (above anything typed since the reload, which stays) and the editor; after a resume
-        that failed or was called off (the page still shows that draft) nothing changes."""
+        (above anything typed since the reload, which stays) and the editor, unless the code
+        saved for the question is newer; after a resume that failed or was called off (the
+        page still shows that draft) nothing changes."""
         kept = restored(saved, key)
         text, typed_kept = merged(kept.text, typed or "") if kept else (None, False)
         code_back = bool(kept and kept.code and kept.code.strip() != (code or "").strip())
+        turn = None if live is None or live.interview.done else live.interview.current
+        saved_at = turn.code_at if turn is not None else None
         # The class tells the browser tests that the check ran, whatever it found.
         done = gr.update(elem_classes=["draft-checked"])
-        if kept is None or (text is None and not code_back):
+        older = code_back and saved_later(kept, saved_at)
+        code_back = code_back and not older
+        if kept is None or (text is None and not code_back and not older):
             return gr.skip(), gr.skip(), gr.skip(), done
-        note = restore_note(kept, text is not None, code_back, typed_kept, key)
+        notes = []
+        if text is not None or code_back:
+            notes.append(restore_note(kept, text is not None, code_back, typed_kept, key))
+        if older:
+            notes.append(older_code_note(kept, saved_at))
+        note = "\n\n".join(notes)
         return (gr.skip() if text is None else text, kept.code if code_back else gr.skip(),
                 note, done)  # fmt: skip
 
@@ -234,7 +264,7 @@ def wire(ctx, ui, resumed) -> None:
         return (kept.session if kept else gr.skip(),
                 gr.update(value=note, elem_classes=["draft-offer-checked"]))  # fmt: skip
 
-    resumed.then(restore_draft, [ui.draft, ui.draft_key, ui.answer, ui.code],
+    resumed.then(restore_draft, [ui.draft, ui.draft_key, ui.answer, ui.code, ui.live],
                  [ui.answer, ui.code, ui.status, ui.resume_note],
                  api_visibility="private", queue=False)  # fmt: skip
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=SAVE_JS)

@@ -4,6 +4,7 @@ complexity, and find the code, its test results and its grade in the store and t
 from __future__ import annotations
 
 import json
+import time
 
 from interviewer.bank import default_bank
 from interviewer.cli import main
@@ -42,15 +43,21 @@ def test_a_coding_question_runs_is_submitted_graded_and_stored():
     turn = iv.current
     assert turn.kind == "coding" and q.coding is not None
 
+    assert turn.code_at is None
+    before = time.time()
     run = iv.run_code(q.coding.starter)  # the starter fails its examples; nothing is graded
     assert run.tests and not all(t.passed for t in run.tests)
     assert turn.grade is None and turn.code == q.coding.starter
+    ran_at = turn.code_at  # when the code was saved: a draft typed before it is older
+    assert ran_at is not None and before <= ran_at <= time.time()
+    assert store.load_session(iv.info.id, user_id="local")[1][turn.index].code_at == ran_at
 
     note = iv.answer("I would vectorise it and validate the inputs first.")
     assert note.kind == "note" and iv.current is turn and turn.grade is None
 
     reply = iv.submit_code(q.coding.reference)
     assert turn.code == q.coding.reference and turn.code_result["passed"] == turn.code_result["total"]
+    assert turn.code_at >= ran_at
     assert turn.grade is not None and turn.grade.overall >= 70
     assert reply.kind == "follow_up" and reply.text.endswith(q.coding.follow_ups[0].text)
     iv.answer("Linear in the number of rows; for bigger data I would process it in chunks.")
@@ -59,6 +66,7 @@ def test_a_coding_question_runs_is_submitted_graded_and_stored():
     _, stored = store.load_session(iv.info.id, user_id="local")
     saved = stored[turn.index]
     assert saved.code == q.coding.reference and saved.code_result == turn.code_result
+    assert saved.code_at == turn.code_at
     assert saved.answer.startswith("I would vectorise")
     md = to_markdown(iv.info, stored)
     assert "```python\n" + q.coding.reference.rstrip() in md  # the fence is intact
