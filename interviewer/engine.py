@@ -19,6 +19,7 @@ from interviewer.coding.harness import HarnessResult, run_submission
 from interviewer.coding.sandbox import SandboxLimits
 from interviewer.config import Settings
 from interviewer.grading import rubric as rb
+from interviewer.grading.copying import FLAG_SEEN
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
 from interviewer.markup import lower_first, plural
@@ -214,6 +215,9 @@ def feedback_text(q: Question, grade: Grade) -> str:
     if grade.hint_penalty:
         score += f" ({grade.overall + grade.hint_penalty} before the hint penalty)"
     bullets = []
+    if FLAG_SEEN in grade.flags:  # a copy of a model answer seen before: said first
+        bullets.append("• Copied: this answer repeats the model answer you were shown before, "
+                       "word for word; only what is in your own words is scored.")
     result = grade.flags and next((f for f in grade.flags if f.startswith("code: ")), None)
     if result:
         bullets.append(f"• Your code could not be fully run: {result[len('code: ') :]}")

@@ -27,6 +27,7 @@ from interviewer.engine import (
     ungradable,
 )
 from interviewer.errors import InterviewError
+from interviewer.grading.copying import seen_copy_grade
 from interviewer.grading.feedback import without_gap
 from interviewer.grading.rubric import PASS_MARK, Grade
 from interviewer.markup import FENCE
@@ -379,9 +380,18 @@ class Interview:
             grade = code_grade(question, result, spoken)
         else:
             grade, usage = self.engine.judge(question, answer)
+            if self._seen(turn):
+                grade = seen_copy_grade(grade, answer, question.rubric())
         if usage is not None:
             usage.add_to(turn)
         return self._penalise(turn, grade)
+
+    def _seen(self, turn: Turn) -> bool:
+        """Whether this candidate has been shown the question's model answer before (a closed
+        turn of it in an earlier session or in practice)."""
+        return self.store is not None and self.store.question_seen(
+            user_id=self.info.user_id, question_id=turn.question_id
+        )
 
     def _penalise(self, turn: Turn, grade: Grade) -> Grade:
         """The grade less the hint penalty of this turn; ``hint_penalty`` records what was

@@ -93,6 +93,36 @@ def test_commands_hint_repeat_skip_end(store):
         iv.command("dance")
 
 
+def test_a_model_answer_seen_before_and_pasted_scores_its_own_words_only(store):
+    # Seen in a walk-through: a model answer the candidate had been shown (a practice result,
+    # a transcript), pasted as the answer, scored 100.
+    from interviewer import practice
+    from interviewer.grading.copying import FLAG_SEEN
+    from tests.helpers import offline_engine
+
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=2, store=store, seed=3, follow_ups=0)
+    iv.start()
+    q = bank[iv.current.question_id]
+    engine = offline_engine()
+    grade, _ = engine.judge(q, "Not sure.")
+    practice.record_answer(store, user_id="local", question=q, answer="Not sure.", grade=grade,
+                           engine=engine)  # fmt: skip
+    reply = iv.answer(q.model_answer)
+    turn = iv.turns[0]
+    assert FLAG_SEEN in turn.grade.flags and turn.grade.overall <= 5
+    assert "• Copied: this answer repeats the model answer you were shown before" in reply.text
+    stored = store.load_session(iv.info.id, user_id="local")[1][0]
+    assert stored.grade == turn.grade  # committed as graded
+    # Never shown to this candidate: the same paste is graded as the best answer there is.
+    other = new_interview(round="L1", questions=2, store=store, seed=3, follow_ups=0,
+                          user_id="new-candidate")  # fmt: skip
+    other.start()
+    fresh = bank[other.current.question_id]
+    other.answer(fresh.model_answer)
+    assert other.turns[0].grade.overall >= 80 and FLAG_SEEN not in other.turns[0].grade.flags
+
+
 def test_feedback_at_the_end_hides_grades_until_the_report(store):
     bank = default_bank()
     iv = new_interview(round="L1", questions=2, feedback="end", store=store, seed=2, follow_ups=0)

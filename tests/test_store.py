@@ -193,6 +193,21 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_d
     s2.close()
 
 
+def test_a_question_is_seen_once_a_turn_of_it_has_closed(store):
+    """Its model answer has been on the user's screen: a closed turn (answered or skipped) of
+    theirs; an open one keeps it hidden, and another user's turns are theirs."""
+    info = store.create_session(SessionInfo(round="L1", user_id="alice"))
+    store.save_turn(info.id, make_turn(0, question_id="q-open", answer=None))
+    store.save_turn(info.id, make_turn(1, question_id="q-answered"))
+    store.save_turn(info.id, make_turn(2, question_id="q-skipped", answer=None, status="skipped"))
+
+    def seen(question_id: str, user: str = "alice") -> bool:
+        return store.question_seen(user_id=user, question_id=question_id)
+
+    assert [seen("q-open"), seen("q-answered"), seen("q-skipped")] == [False, True, True]
+    assert not seen("q-answered", "bob") and not seen("q-never-asked")
+
+
 def test_models_match_the_migrations(store):
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

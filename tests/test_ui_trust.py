@@ -6,6 +6,7 @@ phone layout, and practice on an uploaded guide with no LLM."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from contextlib import closing
@@ -863,3 +864,30 @@ def test_transcripts_download_when_the_data_dir_is_outside_the_temp_folder(tmp_p
         assert '"turns"' in download(page, "Export .json")
         page.close()
         assert "InvalidPathError" not in log.read_text(errors="replace")
+
+
+def test_a_model_answer_shown_in_practice_and_pasted_scores_its_own_words_only(app, context):
+    # Seen in a walk-through: the model answer shown with a practice grade, pasted into the box
+    # and graded again, scored 100.
+    page = _open(context, app[0])
+    open_tab(page, "Practice")
+    page.get_by_role("radio", name="L2").check()
+    wait_idle(page)
+    page.get_by_role("button", name="New question").click()
+    question = page.locator("#practice-question")
+    question.get_by_text("difficulty").wait_for()
+    shown = " ".join(question.inner_text().split())
+    q = next(q for q in default_bank().values()
+             if q.round == "L2" and " ".join(q.text.split())[:60] in shown)  # fmt: skip
+    box = page.locator("#practice-answer textarea")
+    result = page.locator("#practice-result")
+    box.fill("I would keep an eye on it and retrain it now and then.")
+    page.get_by_role("button", name="Grade my answer").click()
+    result.get_by_text("Model answer").wait_for()
+    box.fill(q.model_answer)  # what the result now shows
+    page.get_by_role("button", name="Grade my answer").click()
+    result.get_by_text("word for word").wait_for()
+    text = result.inner_text()
+    assert int(re.search(r"Your grade: (\d+)/100", text).group(1)) <= 10, text
+    assert "this question's model answer was shown to you before" in text
+    page.close()

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from interviewer.grading import text as tu
+from interviewer.grading.rubric import Grade, score_to_label
 
 SHINGLE = 4  # words per shingle
 MIN_SHINGLE = 3  # a source shorter than this is too generic to count as copied
@@ -33,6 +34,8 @@ MIN_SHINGLE = 3  # a source shorter than this is too generic to count as copied
 # 0.23 on average); a paste of the key points or of the model answer shares 0.99-1.0.
 FLAG_AT = 0.6
 FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim)"
+# On a question whose model answer the candidate has been shown (``seen_copy_grade``):
+FLAG_SEEN = "scored on your own words only: this question's model answer was shown to you before"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -127,4 +130,40 @@ def penalise(overall: int, copy: CopyShare) -> tuple[int, str | None]:
     return max(0, round(overall * (1 - copy.share))), flag
 
 
-__all__ = ["FLAG_AT", "FLAG_COPIED", "CopyShare", "containment", "copy_share", "penalise"]
+def seen_copy_grade(grade: Grade, answer: str, rubric) -> Grade:
+    """The grade of an answer to a question whose model answer and key points the candidate has
+    been shown before (a practice result, a transcript, a report). From ``FLAG_AT`` on, repeating
+    them word for word shows nothing, so the score keeps only the share that is not copied
+    (``penalise``), no criterion scores above what that score means on the 1-5 scale, and a flag
+    and the first words of the feedback say so. Below ``FLAG_AT`` the grade stands: an answer in
+    the candidate's own words is graded as any other (the grader itself never penalises a
+    copy: a question's model answer must grade as the best answer there is)."""
+    copy = copy_share(answer, rubric)
+    overall, flag = penalise(grade.overall, copy)
+    if flag is None:
+        return grade
+    cap = score_to_label(overall)
+    criteria = {c: s.model_copy(update={"score": min(s.score, cap)})
+                for c, s in grade.criteria.items()}  # fmt: skip
+    said = (
+        f"You had been shown this question's model answer, and {round(copy.share * 100)}% of "
+        f"this answer repeats it (or its key points) word for word: only the rest is scored. "
+        f"Say it in your own words to show you know it."
+    )
+    flags = [f for f in grade.flags if not f.startswith(FLAG_COPIED)] + [flag, FLAG_SEEN]
+    return grade.model_copy(
+        update={"overall": overall, "criteria": criteria, "flags": flags,
+                "feedback": f"{said} {grade.feedback}".strip()}  # fmt: skip
+    )
+
+
+__all__ = [
+    "FLAG_AT",
+    "FLAG_COPIED",
+    "FLAG_SEEN",
+    "CopyShare",
+    "containment",
+    "copy_share",
+    "penalise",
+    "seen_copy_grade",
+]

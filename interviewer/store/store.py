@@ -242,6 +242,21 @@ class Store:
         with self._sessions() as db:
             return set(db.scalars(query))
 
+    def question_seen(self, *, user_id: str, question_id: str) -> bool:
+        """Whether the user has a closed turn of this question (answered or skipped, in an
+        interview or in practice): its model answer has been on their screen, in a practice
+        result, a report or the transcripts. A question still open is not (its model answer
+        stays hidden until it closes)."""
+        query = (
+            select(TurnRow.id)
+            .join(SessionRow, TurnRow.session_id == SessionRow.id)
+            .where(SessionRow.user_id == user_id, TurnRow.question_id == question_id,
+                   TurnRow.status.in_(("answered", "skipped")))
+            .limit(1)
+        )  # fmt: skip
+        with self._sessions() as db:
+            return db.scalars(query).first() is not None
+
     def progress(self, *, user_id: str) -> dict:
         """Scores over time, by round, by topic and by criterion. A skipped question counts 0
         (and 1/5 on every criterion), a question never answered not at all, as in the report.

@@ -15,6 +15,7 @@ from interviewer import knowledge, practice
 from interviewer.bank import TOPICS, Bank, Question
 from interviewer.engine import code_problem, ungradable
 from interviewer.errors import InterviewerError
+from interviewer.grading.copying import seen_copy_grade
 from interviewer.markup import md_escape
 from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.ui import render as r
@@ -164,6 +165,12 @@ def build(ctx: AppContext) -> SimpleNamespace:
             return f"⚠ {md_escape(problem[0].upper() + problem[1:])}"
         return r.run_results_md(ctx.engine("offline").code_runner.run_visible(q, code))
 
+    def seen(user: str, question_id: str) -> bool:
+        try:
+            return ctx.store.question_seen(user_id=user, question_id=question_id)
+        except SQLAlchemyError:  # saving fails too, and says so; the grade is still shown
+            return False
+
     def grade(answer, code, qid, mode, sessions, drills, request: gr.Request):
         q = question_of(qid, drills)
         if q is None:
@@ -187,6 +194,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
             code_result = ran.model_dump(mode="json")
         else:
             result, usage = engine.judge(q, answer)
+            if seen(user_of(request), q.id):  # its model answer, once graded, is on screen
+                result = seen_copy_grade(result, answer, q.rubric())
         text = r.practice_result_md(q, result, None if q.group == practice.GUIDE_GROUP
                                     else guide_passage(q, ctx.settings), code_result)  # fmt: skip
         key = f"{q.round}/{engine.name}"

@@ -82,3 +82,30 @@ def test_the_suggested_penalty_keeps_only_what_is_not_copied(rubric):
 
 def test_words_are_normalised():
     assert words("ＡＢＣ  Déjà-vu\u200b!") == ["abc", "déjà", "vu"]
+
+
+def test_a_copy_of_a_model_answer_seen_before_scores_its_own_words_only(rubric):
+    # Seen in a walk-through: the model answer shown with a practice grade, pasted and graded
+    # again, scored 100. The grader alone still grades it as the best answer there is.
+    from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
+    from interviewer.grading.grader import OfflineGrader
+
+    grader = OfflineGrader()
+    pasted = rubric.model_answer
+    full = grader.grade_many([(rubric, pasted)])[0]
+    assert full.overall >= 80 and FLAG_SEEN not in full.flags
+    seen = seen_copy_grade(full, pasted, rubric)
+    share = copy_share(pasted, rubric).share
+    assert seen.overall == max(0, round(full.overall * (1 - share))) <= 5
+    assert {c.score for c in seen.criteria.values()} == {1}  # what 5/100 means, on every one
+    assert FLAG_SEEN in seen.flags and sum(f.startswith(FLAG_COPIED) for f in seen.flags) == 1
+    assert seen.feedback.startswith("You had been shown this question's model answer")
+    own = (
+        "Bagging trains many trees at once, each on its own bootstrap resample of the rows, and "
+        "averages their votes, which mainly lowers variance. Boosting builds trees one after "
+        "another, every new tree fitted to what the previous ones still get wrong, which mainly "
+        "lowers bias but can chase noisy labels."
+    )
+    assert copy_share(own, rubric).share < FLAG_AT
+    graded = grader.grade_many([(rubric, own)])[0]
+    assert seen_copy_grade(graded, own, rubric) == graded  # own words: graded as any answer
