@@ -138,6 +138,27 @@ def test_the_scorecard_keeps_an_open_follow_up_s_missed_points_hidden():
     assert "**Q2**: **20/100**" in scorecard_md(turns, feedback_each=True, done=False)
 
 
+def test_the_caption_says_when_criterion_lines_hide_one_another():
+    # Seen in a walk-through: the criteria chart showed one line for four criteria.
+    from interviewer.ui.render import criteria_caption
+
+    def progress(*series):
+        names = ("depth", "problem_solving", "engineering", "communication")
+        return {"criteria_over_time": {n: [[1.7e9 + i, v] for i, v in enumerate(s)]
+                                       for n, s in zip(names, series, strict=False)}}  # fmt: skip
+
+    assert criteria_caption(progress([3.0, 4.0], [3.0, 4.0], [3.0, 4.0])).startswith(
+        "The criteria have had the same score at every session"
+    )
+    assert criteria_caption(progress([3.0, 4.0], [2.5, 4.0], [1.0, 2.0])) == (
+        "Where criteria share a score their lines lie on top of one another (at least two were "
+        "equal at 1 of 2 sessions)."
+    )
+    assert criteria_caption(progress([3.0, 4.0], [2.5, 3.5])) == ""  # every line visible
+    assert criteria_caption(progress([3.0, None], [2.0, None])) == ""  # a skipped-only session
+    assert criteria_caption({"criteria_over_time": {}}) == ""
+
+
 def test_a_draft_comes_back_to_its_own_session():
     from types import SimpleNamespace
 

@@ -172,7 +172,9 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
         out = {
             ui.empty: gr.Markdown(visible=not has_data),
             ui.caption: gr.Markdown(
-                caption := r.progress_caption(progress), visible=has_data and bool(caption)
+                caption := " ".join(c for c in (r.criteria_caption(progress),
+                                                r.progress_caption(progress)) if c),
+                visible=has_data and bool(caption),
             ),
             ui.weakest: gr.Markdown(r.weakest_md(progress) if has_data else "", visible=has_data),
             ui.topic: gr.Radio(

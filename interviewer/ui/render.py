@@ -356,6 +356,24 @@ def progress_caption(progress: dict) -> str:
     return f"One session so far, no line yet: {said}." if single else ""
 
 
+def criteria_caption(progress: dict) -> str:
+    """What the criteria chart cannot draw: criteria with the same score at a session share
+    that point, so one line hides another there ("" when no two are ever equal)."""
+    by_session: dict[float, list[float]] = {}
+    for points in progress.get("criteria_over_time", {}).values():
+        for ts, v in points:
+            if v is not None:
+                by_session.setdefault(ts, []).append(round(v, 2))
+    shared = [vs for vs in by_session.values() if len(set(vs)) < len(vs)]
+    if not shared:
+        return ""
+    if all(len(set(vs)) == 1 for vs in by_session.values()):
+        return ("The criteria have had the same score at every session: their lines lie on top "
+                "of one another, and the one drawn last hides the others.")  # fmt: skip
+    return (f"Where criteria share a score their lines lie on top of one another (at least two "
+            f"were equal at {len(shared)} of {plural(len(by_session), 'session')}).")  # fmt: skip
+
+
 def practice_question_md(q) -> str:
     """A practice question with its round and topic."""
     return (
