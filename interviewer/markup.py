@@ -79,6 +79,15 @@ def split_fenced(text: str | None) -> list[tuple[bool, str]]:
     return parts
 
 
+_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*(?:\n|[-*•]\s|\d+[.)]\s|$))")
+
+
+def unwrap(prose: str) -> str:
+    """Hard-wrapped prose as flowing paragraphs: a line break inside a paragraph becomes a
+    space; a blank line, a list item and a line break after a blank keep theirs."""
+    return _SOFT_BREAK.sub(" ", prose)
+
+
 def md_code(code: str, language: str = "python") -> str:
     """Untrusted code as a fenced block its content can never close (the fence is longer than
     any run of backticks inside)."""

@@ -549,7 +549,7 @@ def test_a_draft_does_not_replace_newer_code_run_in_another_browser(app, context
     _reload(page)
     page.locator("#resume-note").get_by_text("unsent code is kept").wait_for()
     _resume(page)
-    status = page.locator("#interview-status")
+    status = page.locator("#code-status")  # by the editor and its buttons
     status.get_by_text("so it stays").wait_for()
     editor = page.locator("#code-editor .cm-content")
     assert editor.inner_text().replace("\u200b", "").strip() == newer
@@ -725,7 +725,7 @@ def test_no_table_breaks_a_word(app, context, width, height):
     page.locator("#report-panel").get_by_text("Top gaps").wait_for()
     check("scorecard and report")
     open_tab(page, "Transcripts")
-    page.locator("#sessions-table").get_by_test_id("cell-0-6").click()
+    page.locator("#sessions-table").get_by_test_id("cell-0-0").click()
     page.locator("#transcript-view").get_by_text("Mock interview").wait_for()
     page.locator("#transcript-view table").first.wait_for()
     check("transcript")
@@ -859,7 +859,7 @@ def test_transcripts_download_when_the_data_dir_is_outside_the_temp_folder(tmp_p
         _press(page, "End", "Interview finished")
         assert "Mock interview" in download(page, "Transcript (.md)")
         open_tab(page, "Transcripts")
-        page.locator("#sessions-table").get_by_test_id("cell-0-6").click()
+        page.locator("#sessions-table").get_by_test_id("cell-0-0").click()
         page.locator("#transcript-view").get_by_text("Mock interview").wait_for()
         assert '"turns"' in download(page, "Export .json")
         page.close()

@@ -83,12 +83,15 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
 
 
 def test_the_transcripts_table_marks_a_real_interview():
+    from interviewer.markup import when
     from interviewer.ui.render import session_rows
 
     base = {"created_at": 1.7e9, "round": "L1", "questions": 2, "planned": 3, "score": 65,
             "signal": "", "status": "finished", "id": "s1"}  # fmt: skip
     real, practice = {**base, "settings": {"real": True}}, {**base, "settings": {}}
-    assert [row[1] for row in session_rows([real, practice, base])] == ["L1 (real)", "L1", "L1"]
+    rows = session_rows([real, practice, base])
+    assert [row[2] for row in rows] == ["L1 (real)", "L1", "L1"]
+    assert rows[0][:2] == [when(1.7e9), 65]  # the score next to the date (a phone shows both)
 
 
 def _graded_turn(index: int, overall: int, status: str = "answered"):
@@ -147,12 +150,18 @@ def test_the_caption_says_when_criterion_lines_hide_one_another():
         return {"criteria_over_time": {n: [[1.7e9 + i, v] for i, v in enumerate(s)]
                                        for n, s in zip(names, series, strict=False)}}  # fmt: skip
 
-    assert criteria_caption(progress([3.0, 4.0], [3.0, 4.0], [3.0, 4.0])).startswith(
-        "The criteria have had the same score at every session"
+    assert criteria_caption(progress([3.0, 4.0], [3.0, 4.0], [3.0, 4.0])) == (
+        "Depth, Problem solving and Engineering had the same score at every session (2 "
+        "sessions): one line shows them all."
+    )
+    assert criteria_caption(progress([3.0, 4.0], [3.0, 4.0], [1.0, 2.0], [2.0, 2.0])) == (
+        "Depth and Problem solving had the same score at every session: one line shows both. "
+        "Elsewhere criteria with the same score share a point, so their lines meet there (1 of "
+        "2 sessions)."
     )
     assert criteria_caption(progress([3.0, 4.0], [2.5, 4.0], [1.0, 2.0])) == (
-        "Where criteria share a score their lines lie on top of one another (at least two were "
-        "equal at 1 of 2 sessions)."
+        "Criteria with the same score share a point, so their lines meet there (1 of 2 "
+        "sessions)."
     )
     assert criteria_caption(progress([3.0, 4.0], [2.5, 3.5])) == ""  # every line visible
     assert criteria_caption(progress([3.0, None], [2.0, None])) == ""  # a skipped-only session
@@ -314,3 +323,27 @@ def test_every_page_script_parses(tmp_path):
         path.write_text(f"const f = {js};\n")
         done = subprocess.run(["node", "--check", str(path)], capture_output=True, text=True)
         assert done.returncode == 0, (name, done.stderr)
+
+
+def test_a_practice_result_shows_the_model_answer_as_flowing_paragraphs():
+    # Seen in a walk-through: the bank's hard-wrapped model answers showed as a narrow ragged
+    # column (the result keeps every line break).
+    from types import SimpleNamespace
+
+    from interviewer.bank import default_bank
+    from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
+    from interviewer.markup import unwrap
+    from interviewer.ui.render import practice_result_md
+
+    assert unwrap("A model\nfor 300 stores.\n\nTask: explain\nit.\n- one\n- two") == (
+        "A model for 300 stores.\n\nTask: explain it.\n- one\n- two"
+    )
+    q = next(q for q in default_bank().values() if "\n" in q.model_answer.strip()
+             and q.kind == "spoken")  # fmt: skip
+    grade = Grade(question_id=q.id, overall=50,
+                  criteria={c: CriterionScore(score=3) for c in CRITERIA})  # fmt: skip
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"))
+    shown = md.split("### Model answer\n\n", 1)[1].split("\n\n### From the guide", 1)[0]
+    paragraphs = [p for p in q.model_answer.split("\n\n") if p.strip()]
+    assert shown.count("\n\n") == len(paragraphs) - 1  # one line per paragraph
+    assert "\n" not in shown.replace("\n\n", "")

@@ -143,17 +143,23 @@ def seen_copy_grade(grade: Grade, answer: str, rubric) -> Grade:
     if flag is None:
         return grade
     cap = score_to_label(overall)
-    criteria = {c: s.model_copy(update={"score": min(s.score, cap)})
-                for c, s in grade.criteria.items()}  # fmt: skip
+    why = "repeats the model answer shown before"
+    criteria = {c: s.model_copy(update={"score": min(s.score, cap), "rationale": why})
+                if s.score > cap else s for c, s in grade.criteria.items()}  # fmt: skip
+    # A point whose evidence is a copied sentence was not shown to be known: not covered.
+    sources = (*rubric.variants(), rubric.model_answer or "")
+    key_points = [kp.model_copy(update={"covered": False, "evidence": ""})
+                  if kp.covered and containment(kp.evidence, sources) >= FLAG_AT else kp
+                  for kp in grade.key_points]  # fmt: skip
     said = (
         f"You had been shown this question's model answer, and {round(copy.share * 100)}% of "
         f"this answer repeats it (or its key points) word for word: only the rest is scored. "
         f"Say it in your own words to show you know it."
     )
     flags = [f for f in grade.flags if not f.startswith(FLAG_COPIED)] + [flag, FLAG_SEEN]
-    return grade.model_copy(
-        update={"overall": overall, "criteria": criteria, "flags": flags,
-                "feedback": f"{said} {grade.feedback}".strip()}  # fmt: skip
+    return grade.model_copy(  # the grader's feedback was on the copy: it no longer applies
+        update={"overall": overall, "criteria": criteria, "key_points": key_points,
+                "flags": flags, "feedback": said}  # fmt: skip
     )
 
 

@@ -13,12 +13,13 @@ that is not a string under its session's key is ignored.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import gradio as gr
 
 from interviewer.interview import Interview
-from interviewer.markup import md_code, when
+from interviewer.markup import md_code
 from interviewer.models import MAX_ANSWER_CHARS, MAX_CODE_CHARS
 
 STORAGE_KEY = "mock-interview-draft"
@@ -194,12 +195,17 @@ def saved_later(kept: Kept, saved_at: float | None) -> bool:
 def older_code_note(kept: Kept, saved_at: float) -> str:
     """What the page says when the editor keeps newer saved code: the draft this browser kept
     is shown (as code, never run or rendered), so it is not lost."""
-    typed = f" (typed at {when(kept.at / 1000)})" if kept.at else ""
+    typed = f" (typed at {_clock(kept.at / 1000)})" if kept.at else ""
     return (
-        f"The code in the editor was saved at {when(saved_at)}, after the unsent code this browser "
-        f"kept{typed}, so it stays. This browser's older code, if you want it back:\n\n"
-        + md_code(kept.code)
+        f"The code in the editor was saved at {_clock(saved_at)} (from another tab or browser), "
+        f"after the unsent code this browser kept{typed}, so it stays. This browser's older "
+        f"code, if you want it back:\n\n" + md_code(kept.code)
     )
+
+
+def _clock(ts: float) -> str:
+    """A time to the second (two saves a minute apart must read apart)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
 def restore_note(kept: Kept, text_back: bool, code_back: bool, typed_kept: bool, key: str) -> str:
@@ -244,15 +250,12 @@ def wire(ctx, ui, resumed) -> None:
         older = code_back and saved_later(kept, saved_at)
         code_back = code_back and not older
         if kept is None or (text is None and not code_back and not older):
-            return gr.skip(), gr.skip(), gr.skip(), done
-        notes = []
-        if text is not None or code_back:
-            notes.append(restore_note(kept, text is not None, code_back, typed_kept, key))
-        if older:
-            notes.append(older_code_note(kept, saved_at))
-        note = "\n\n".join(notes)
+            return gr.skip(), gr.skip(), gr.skip(), done, gr.skip()
+        note = (restore_note(kept, text is not None, code_back, typed_kept, key)
+                if text is not None or code_back else gr.skip())  # fmt: skip
+        # The older code is shown next to the editor and its buttons, where it is wanted.
         return (gr.skip() if text is None else text, kept.code if code_back else gr.skip(),
-                note, done)  # fmt: skip
+                note, done, older_code_note(kept, saved_at) if older else gr.skip())  # fmt: skip
 
     def offer_draft(saved, request: gr.Request):
         """After the page loads: a session with an unsent answer in this browser is the one
@@ -265,7 +268,7 @@ def wire(ctx, ui, resumed) -> None:
                 gr.update(value=note, elem_classes=["draft-offer-checked"]))  # fmt: skip
 
     resumed.then(restore_draft, [ui.draft, ui.draft_key, ui.answer, ui.code, ui.live],
-                 [ui.answer, ui.code, ui.status, ui.resume_note],
+                 [ui.answer, ui.code, ui.status, ui.resume_note, ui.code_status],
                  api_visibility="private", queue=False)  # fmt: skip
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=SAVE_JS)
     ui.code.input(None, [ui.code, ui.draft_key, ui.draft], ui.draft, js=SAVE_CODE_JS)

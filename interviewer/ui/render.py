@@ -11,8 +11,18 @@ import time
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
+from interviewer.grading.copying import FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
-from interviewer.markup import md_code, md_escape, of, plural, split_fenced, text_md, when
+from interviewer.markup import (
+    md_code,
+    md_escape,
+    of,
+    plural,
+    split_fenced,
+    text_md,
+    unwrap,
+    when,
+)
 from interviewer.models import Turn, opens_l2, question_tag
 from interviewer.policy import time_budget
 from interviewer.report import l1_score, l2_opening
@@ -139,6 +149,8 @@ def grade_md(grade: Grade, *, heading: str = "") -> str:
     lines = [
         f"{heading}**{grade.overall}/100**" + (" (hint penalty)" if grade.hint_penalty else "")
     ]
+    if FLAG_SEEN in grade.flags:  # why the score is what it is, before the table that shows it
+        lines += ["", f"⚠ {md_escape(grade.feedback)}"]
     lines += ["", "| criterion | score | why |", "|---|---|---|"]
     lines += [
         f"| {CRITERIA[c]} | {s.score}/5 | {md_escape(s.rationale)} |"
@@ -253,7 +265,8 @@ def run_results_md(result) -> str:
     return "\n".join(lines)
 
 
-SESSION_HEADERS = ["date", "round", "answered", "score", "signal", "status", "id"]
+# The score next to the date: on a phone the first columns are what shows without scrolling.
+SESSION_HEADERS = ["date", "score", "round", "answered", "signal", "status", "id"]
 
 
 def _is_real(session: dict) -> bool:
@@ -266,9 +279,9 @@ def session_rows(sessions: list[dict]) -> list[list]:
     return [
         [
             when(s["created_at"]),
+            "" if s["score"] is None else s["score"],
             f"{s['round']} (real)" if _is_real(s) else s["round"],
             of(s["questions"], s.get("planned")),
-            "" if s["score"] is None else s["score"],
             s["signal"] or "",
             s["status"],
             s["id"],
@@ -358,20 +371,41 @@ def progress_caption(progress: dict) -> str:
 
 def criteria_caption(progress: dict) -> str:
     """What the criteria chart cannot draw: criteria with the same score at a session share
-    that point, so one line hides another there ("" when no two are ever equal)."""
+    that point, so one line hides another there; criteria equal at every session are named
+    ("" when no two are ever equal)."""
+    series = {c: {ts: round(v, 2) for ts, v in points if v is not None}
+              for c, points in progress.get("criteria_over_time", {}).items()}  # fmt: skip
+    series = {c: pts for c, pts in series.items() if pts}
     by_session: dict[float, list[float]] = {}
-    for points in progress.get("criteria_over_time", {}).values():
-        for ts, v in points:
-            if v is not None:
-                by_session.setdefault(ts, []).append(round(v, 2))
-    shared = [vs for vs in by_session.values() if len(set(vs)) < len(vs)]
-    if not shared:
+    for pts in series.values():
+        for ts, v in pts.items():
+            by_session.setdefault(ts, []).append(v)
+    if not any(len(set(vs)) < len(vs) for vs in by_session.values()):
         return ""
-    if all(len(set(vs)) == 1 for vs in by_session.values()):
-        return ("The criteria have had the same score at every session: their lines lie on top "
-                "of one another, and the one drawn last hides the others.")  # fmt: skip
-    return (f"Where criteria share a score their lines lie on top of one another (at least two "
-            f"were equal at {len(shared)} of {plural(len(by_session), 'session')}).")  # fmt: skip
+    groups: dict[tuple, list[str]] = {}  # criteria with the same score at every session
+    for c, pts in series.items():
+        groups.setdefault(tuple(sorted(pts.items())), []).append(CRITERIA_SHORT.get(c, c))
+    n = plural(len(by_session), "session")
+    if len(groups) == 1:
+        return (f"{_and(next(iter(groups.values())))} had the same score at every session "
+                f"({n}): one line shows them all.")  # fmt: skip
+    said = [f"{_and(names)} had the same score at every session: one line shows "
+            f"{'both' if len(names) == 2 else 'them'}."
+            for names in groups.values() if len(names) > 1]  # fmt: skip
+    # Ties between series that differ somewhere: at some sessions only.
+    apart: dict[float, list[float]] = {}
+    for key in groups:
+        for ts, v in key:
+            apart.setdefault(ts, []).append(v)
+    ties = sum(len(set(vs)) < len(vs) for vs in apart.values())
+    if ties:
+        said.append(f"{'Elsewhere c' if said else 'C'}riteria with the same score share a point, "
+                    f"so their lines meet there ({ties} of {n}).")  # fmt: skip
+    return " ".join(said)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def practice_question_md(q) -> str:
@@ -388,12 +422,16 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     parts = [grade_md(grade, heading="### Your grade: ")]
     if code_result is not None:
         parts.append(tests_md(code_result))
-    if grade.feedback:
+    if grade.feedback and FLAG_SEEN not in grade.flags:  # (that one is said under the score)
         parts.append("**Feedback**\n\n" + text_md(grade.feedback))
     if q.kind == "coding":
         parts.append("### A reference solution\n\n" + md_code(q.coding.reference))
     label = "What the guide says" if getattr(q, "group", "") == "guide" else "Model answer"
-    parts.append(f"### {label}\n\n" + text_md(q.model_answer))
+    # Its prose flows to the width (the bank's hard wraps made a ragged column; the result
+    # keeps line breaks), its code stays code.
+    parts.append(f"### {label}\n\n" + "\n\n".join(
+        md_code(part) if code else text_md(unwrap(part)) for code, part in split_fenced(q.model_answer)
+    ))  # fmt: skip
     source = f"### From the guide: *{md_escape(q.guide_section)}*"
     if passage is not None:
         parts.append(source + "\n\n" + text_md(passage.text))

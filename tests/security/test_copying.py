@@ -100,6 +100,8 @@ def test_a_copy_of_a_model_answer_seen_before_scores_its_own_words_only(rubric):
     assert {c.score for c in seen.criteria.values()} == {1}  # what 5/100 means, on every one
     assert FLAG_SEEN in seen.flags and sum(f.startswith(FLAG_COPIED) for f in seen.flags) == 1
     assert seen.feedback.startswith("You had been shown this question's model answer")
+    assert full.feedback.startswith("Correct") and "Correct" not in seen.feedback  # on the copy
+    assert full.covered and not seen.covered  # every point's evidence is a copied sentence
     own = (
         "Bagging trains many trees at once, each on its own bootstrap resample of the rows, and "
         "averages their votes, which mainly lowers variance. Boosting builds trees one after "
