@@ -347,3 +347,20 @@ def test_a_practice_result_shows_the_model_answer_as_flowing_paragraphs():
     paragraphs = [p for p in q.model_answer.split("\n\n") if p.strip()]
     assert shown.count("\n\n") == len(paragraphs) - 1  # one line per paragraph
     assert "\n" not in shown.replace("\n\n", "")
+
+
+def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():
+    # Seen in a walk-through: the weakest topic served the same question in three sittings,
+    # each time after its model answer had been shown.
+    from interviewer.bank import default_bank
+    from interviewer.ui.practice import pick_question
+
+    bank = default_bank()
+    topic = next(t for t in {q.topic for q in bank.values() if q.round == "L2"}
+                 if sum(q.topic == t for q in bank.values()) >= 3)  # fmt: skip
+    ids = sorted(q.id for q in bank.values() if q.topic == topic)
+    for _ in range(20):  # asked lately: every one but the last
+        q, _ = pick_question(bank, "L2", topic, [], None, set(ids[:-1]))
+        assert q.id == ids[-1]
+    q, _ = pick_question(bank, "L2", topic, [], ids[-1], set(ids))  # all asked: any other one
+    assert q.id in ids[:-1]

@@ -33,10 +33,16 @@ def topic_options(round_name: str) -> list[tuple[str, str]]:
 
 
 def pick_question(
-    bank: Bank, round_name: str, topic: str, weakest: list[str], exclude: str | None
+    bank: Bank,
+    round_name: str,
+    topic: str,
+    weakest: list[str],
+    exclude: str | None,
+    recent: set[str] = frozenset(),
 ) -> tuple[Question | None, str]:
-    """A bank question of the round and topic (or of a weak topic), not the one just shown;
-    with a note when there was no weak topic to drill yet."""
+    """A bank question of the round and topic (or of a weak topic), not the one just shown and,
+    while the topic has others, none of the ``recent`` ones (asked in the user's last sessions:
+    its model answer has been shown); with a note when there was no weak topic to drill yet."""
     note = ""
     topics = [topic]
     if topic == WEAKEST:
@@ -45,7 +51,8 @@ def pick_question(
             note = f"No weak {round_name} topic yet, so this is a question on any topic."
             topics = [t for t, (rn, _) in TOPICS.items() if rn == round_name]
     pool = [q for q in bank.values() if q.round == round_name and q.topic in topics]
-    fresh = [q for q in pool if q.id != exclude] or pool
+    fresh = ([q for q in pool if q.id != exclude and q.id not in recent]
+             or [q for q in pool if q.id != exclude] or pool)  # fmt: skip
     return (_rng.choice(fresh) if fresh else None), note
 
 
@@ -131,8 +138,11 @@ def build(ctx: AppContext) -> SimpleNamespace:
             note = "Graded offline against this section of your guide."
             drills = {**(drills or {}), q.id: q}
         else:
-            weakest = ctx.store.progress(user_id=user_of(request))["weakest_topics"]
-            q, note = pick_question(ctx.bank, round_name, topic or WEAKEST, weakest, current)
+            user = user_of(request)
+            weakest = ctx.store.progress(user_id=user)["weakest_topics"]
+            recent = ctx.store.recent_question_ids(user_id=user)
+            q, note = pick_question(ctx.bank, round_name, topic or WEAKEST, weakest, current,
+                                    recent)  # fmt: skip
             if q is None:
                 return {ui.question: "No question for this topic.", ui.qid: None}
         coding = q.kind == "coding"
