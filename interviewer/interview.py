@@ -27,7 +27,7 @@ from interviewer.engine import (
     ungradable,
 )
 from interviewer.errors import InterviewError
-from interviewer.grading.copying import seen_copy_grade
+from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
 from interviewer.grading.feedback import without_gap
 from interviewer.grading.rubric import PASS_MARK, Grade
 from interviewer.markup import FENCE
@@ -60,6 +60,13 @@ def split_code(text: str) -> tuple[str | None, str | None]:
         return None, None
     words = FENCE.sub(" ", text).strip()
     return "\n\n".join(b.rstrip() for b in blocks), (words or None)
+
+
+def _save_code(turn: Turn, code: str) -> None:
+    """Keep ``code`` as the question's code, stamped with when it changed (the same code run
+    or submitted again keeps its time: a draft typed over it is not older)."""
+    if code != turn.code or turn.code_at is None:
+        turn.code, turn.code_at = code, time.time()
 
 
 def _said(turn: Turn) -> str:
@@ -345,8 +352,7 @@ class Interview:
         """Run the open coding question's visible example tests on ``code`` (not graded); the
         code is kept as the question's draft."""
         turn = self._coding_turn()
-        turn.code = self._check_code(code)
-        turn.code_at = time.time()
+        _save_code(turn, self._check_code(code))
         self._save(turn)
         return self.engine.code_runner.run_visible(self.bank[turn.question_id], turn.code)
 
@@ -359,7 +365,7 @@ class Interview:
         code = self._check_code(code)
         if problem := ungradable(code, self.bank[turn.question_id].coding.starter):
             raise InterviewError(problem)
-        turn.code, turn.code_at = code, time.time()
+        _save_code(turn, code)
         if explanation and explanation.strip():
             _add_explanation(turn, explanation)
         turn.answered_at = time.time()
@@ -379,9 +385,14 @@ class Interview:
             result = CodeResult.model_validate(turn.code_result)
             grade = code_grade(question, result, spoken)
         else:
+            before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
+            if before:  # the answer copied a model answer seen before: what follows is graded
+                answer = "\n".join(f.answer for f in turn.follow_ups if f.answer) or answer
             grade, usage = self.engine.judge(question, answer)
-            if self._seen(turn):
-                grade = seen_copy_grade(grade, answer, question.rubric())
+            grade = seen_copy_grade(grade, answer, question.rubric(), lambda: self._seen(turn),
+                                    copied_before=before)  # fmt: skip
+            if before and FLAG_SEEN not in grade.flags:  # the turn's answer is still a copy
+                grade = grade.model_copy(update={"flags": [*grade.flags, FLAG_SEEN]})
         if usage is not None:
             usage.add_to(turn)
         return self._penalise(turn, grade)

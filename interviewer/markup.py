@@ -79,7 +79,7 @@ def split_fenced(text: str | None) -> list[tuple[bool, str]]:
     return parts
 
 
-_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*(?:\n|[-*•]\s|\d+[.)]\s|$))")
+_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\r?\n(?![ \t]*(?:\r?\n|[-*•]\s|\d+[.)]\s|$))")
 
 
 def unwrap(prose: str) -> str:
@@ -119,9 +119,11 @@ def html_escape(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def when(ts: float | None) -> str:
-    """A timestamp as local date and time (``YYYY-MM-DD HH:MM``); empty for None."""
-    return "" if ts is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+def when(ts: float | None, *, seconds: bool = False) -> str:
+    """A timestamp as local date and time (``YYYY-MM-DD HH:MM``, ``:SS`` too with ``seconds``);
+    empty for None."""
+    fmt = "%Y-%m-%d %H:%M" + (":%S" if seconds else "")
+    return "" if ts is None else time.strftime(fmt, time.localtime(ts))
 
 
 def plural(n: int, word: str) -> str:

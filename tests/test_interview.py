@@ -114,6 +114,18 @@ def test_a_model_answer_seen_before_and_pasted_scores_its_own_words_only(store):
     assert "• Copied: this answer repeats the model answer you were shown before" in reply.text
     stored = store.load_session(iv.info.id, user_id="local")[1][0]
     assert stored.grade == turn.grade  # committed as graded
+    # With a follow-up, words added to the copy cannot dilute it under the copy bar.
+    again = new_interview(round="L1", questions=2, store=store, seed=3, follow_ups=1)
+    again.start()
+    q2 = bank[again.current.question_id]
+    practice.record_answer(store, user_id="local", question=q2, answer="Not sure.",
+                           grade=engine.judge(q2, "Not sure.")[0], engine=engine)  # fmt: skip
+    first = again.answer(q2.model_answer)
+    assert first.kind == "follow_up" and again.turns[0].grade.overall <= 5
+    # Words added around the copy do not dilute it: the follow-up answer is graded on its own.
+    filler = " ".join(["I would explain this in my own words with care and examples."] * 20)
+    again.answer(filler)
+    assert again.turns[0].grade.overall <= 5 and FLAG_SEEN in again.turns[0].grade.flags
     # Never shown to this candidate: the same paste is graded as the best answer there is.
     other = new_interview(round="L1", questions=2, store=store, seed=3, follow_ups=0,
                           user_id="new-candidate")  # fmt: skip

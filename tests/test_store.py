@@ -173,13 +173,15 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_d
     with every turn as it was; the new column is empty for them and filled from then on."""
     from alembic import command
 
+    from interviewer.store.tables import migration_lock
+
     s = Store(settings=Settings.from_env())
     info = s.create_session(SessionInfo(round="L1"))
-    old = make_turn(0, kind="coding", code="def f(): pass")
+    old = make_turn(0, kind="coding", code="def f(): pass", overall=70)
     s.save_turn(info.id, old)
     script = ScriptDirectory.from_config(alembic_config())
     previous = script.get_revision(script.get_current_head()).down_revision
-    with s.engine.begin() as conn:
+    with s.engine.connect() as conn, migration_lock(conn):  # as the store migrates
         command.downgrade(alembic_config(conn), previous)
     s.close()
 
@@ -187,7 +189,7 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_d
     with s2.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == script.get_current_head()
     _, turns = s2.load_session(info.id, user_id="local")
-    assert turns == [old.model_copy(update={"code_at": None})]
+    assert turns == [old.model_copy(update={"code_at": None})] and turns[0].grade is not None
     s2.save_turn(info.id, old.model_copy(update={"code_at": 1234.5}))
     assert s2.load_session(info.id, user_id="local")[1][0].code_at == 1234.5
     s2.close()

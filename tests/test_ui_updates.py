@@ -163,6 +163,10 @@ def test_the_caption_says_when_criterion_lines_hide_one_another():
         "Criteria with the same score share a point, so their lines meet there (1 of 2 "
         "sessions)."
     )
+    assert criteria_caption(progress([3.0], [3.0])) == (  # one session: the chart draws points
+        "Depth and Problem solving had the same score at every session (1 session): one point "
+        "shows both."
+    )
     assert criteria_caption(progress([3.0, 4.0], [2.5, 3.5])) == ""  # every line visible
     assert criteria_caption(progress([3.0, None], [2.0, None])) == ""  # a skipped-only session
     assert criteria_caption({"criteria_over_time": {}}) == ""
@@ -202,20 +206,30 @@ def test_a_draft_comes_back_to_its_own_session():
 def test_a_draft_never_replaces_code_saved_after_it():
     # Seen in a walk-through: code typed in one browser and left unsent came back on a resume
     # there over newer code run (and so saved) from another browser.
+    from interviewer.markup import when
     from interviewer.ui import draft
 
     typed = "def solve(xs):\n    return xs  # ``` a fence inside"
-    kept = draft.restored({"drafts": {"s1": {"key": "s1|1", "code": typed, "at": 1_000_000}}},
-                          "s1|1")  # fmt: skip
-    assert draft.saved_later(kept, 1_000.5)  # saved half a second after the draft was typed
-    assert not draft.saved_later(kept, 999.5)  # the draft is the newer: it comes back
-    assert not draft.saved_later(kept, None)  # no code saved: nothing to lose
-    undated = draft.restored({"key": "s1|1", "code": typed}, "s1|1")
-    assert undated.at == 0 and draft.saved_later(undated, 1.0)
-    note = draft.older_code_note(kept, 1_000.5)
+
+    def kept(base=None, at=1_700_000_000_000):
+        entry = {"key": "s1|1", "code": typed, "at": at}
+        if base is not None:
+            entry["base"] = base
+        return draft.restored({"drafts": {"s1": entry}}, "s1|1")
+
+    run_at = 1_700_000_100.25
+    assert draft.saved_later(kept(), run_at)  # typed over no saved code: the save is newer
+    assert draft.saved_later(kept(draft.stamp(1_700_000_050.0)), run_at)  # over an older save
+    assert not draft.saved_later(kept(draft.stamp(run_at)), run_at)  # typed over this one
+    assert not draft.saved_later(kept(), None)  # no code saved: nothing to lose
+    # Only the server's times count: a browser clock a day ahead changes nothing.
+    assert draft.saved_later(kept(at=(run_at + 86_400) * 1000), run_at)
+    note = draft.older_code_note(kept(), run_at)
     assert "stays" in note and "older code" in note
+    assert f"saved at {when(run_at, seconds=True)} by a Run" in note  # to the second
     # The older code is shown, as code its content cannot break out of: nothing is lost.
     assert note.endswith("````python\n" + typed + "\n````")
+    assert "typed at" not in draft.older_code_note(kept(at=-1e20), run_at)  # no such time
 
 
 def test_a_kept_answer_and_text_typed_since_the_reload_are_both_kept():
@@ -265,7 +279,7 @@ def test_the_browser_keeps_one_draft_per_session_and_moves_it_with_the_question(
         const look = () => seen.push(JSON.parse(JSON.stringify(s.drafts || {{}})));
         s = rekey("a|0", "", s); s = save("answer A", "a|0", s); look();        // 0: typed on a|0
         s = rekey("a|1", "answer A", s); look();                                // 1: Skip
-        s = code("def a(): pass", "a|1", s); s = save("", "a|1", s); look();    // 2: code; box cleared
+        s = code("def a(): pass", "a|1", s, "7.5"); s = save("", "a|1", s); look(); // 2: code; box cleared
         window.__miqDraftKey = "";                                              // a reload
         s = rekey("b|0", "", s); s = save("answer B", "b|0", s); look();        // 3: Start b
         s = rekey("a|1", "", s); look();                                        // 4: Resume a
@@ -282,6 +296,7 @@ def test_the_browser_keeps_one_draft_per_session_and_moves_it_with_the_question(
     assert texts[0] == {"a": ("a|0", "answer A", "")}
     assert texts[1] == {"a": ("a|1", "answer A", "")}  # the box still shows it at the next one
     assert texts[2] == {"a": ("a|1", "", "def a(): pass")}
+    assert steps[2]["a"]["base"] == steps[3]["a"]["base"] == "7.5"  # kept through text edits
     assert texts[3] == {"a": ("a|1", "", "def a(): pass"), "b": ("b|0", "answer B", "")}
     assert texts[4] == texts[3] == texts[5]  # a resume and keys with no question change nothing
     assert texts[6] == {"b": ("b|0", "answer B", "")}  # the ended interview's draft is gone

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -130,20 +130,37 @@ def penalise(overall: int, copy: CopyShare) -> tuple[int, str | None]:
     return max(0, round(overall * (1 - copy.share))), flag
 
 
-def seen_copy_grade(grade: Grade, answer: str, rubric) -> Grade:
-    """The grade of an answer to a question whose model answer and key points the candidate has
-    been shown before (a practice result, a transcript, a report). From ``FLAG_AT`` on, repeating
-    them word for word shows nothing, so the score keeps only the share that is not copied
-    (``penalise``), no criterion scores above what that score means on the 1-5 scale, and a flag
-    and the first words of the feedback say so. Below ``FLAG_AT`` the grade stands: an answer in
-    the candidate's own words is graded as any other (the grader itself never penalises a
-    copy: a question's model answer must grade as the best answer there is)."""
+def seen_copy_grade(
+    grade: Grade,
+    answer: str,
+    rubric,
+    seen: Callable[[], bool],
+    *,
+    copied_before: bool = False,
+    source: str = "model answer",
+) -> Grade:
+    """The grade of an answer to a question whose model answer (``source``) and key points the
+    candidate has been shown before (``seen()``, asked only for a copy: a practice result, a
+    transcript, a report). From ``FLAG_AT`` on, repeating them word for word shows nothing, so
+    the score keeps only the share that is not copied (``penalise``), no criterion scores above
+    what that score means on the 1-5 scale, no point is covered by a copied sentence, and a flag
+    and the feedback say so. Below ``FLAG_AT`` the grade stands: an answer in the candidate's
+    own words is graded as any other (the grader itself never penalises a copy: a question's
+    model answer must grade as the best answer there is). ``copied_before``: an earlier answer
+    to this turn was such a copy (the text now graded adds a follow-up answer to it), so any
+    copied share counts, however many words were added around it."""
     copy = copy_share(answer, rubric)
-    overall, flag = penalise(grade.overall, copy)
-    if flag is None:
+    if copied_before:
+        if copy.share <= 0:
+            return grade
+        overall = max(0, round(grade.overall * (1 - copy.share)))
+    elif copy.copied and seen():
+        overall = penalise(grade.overall, copy)[0]
+    else:
         return grade
+    flag = f"{FLAG_COPIED} ({round(copy.share * 100)}% verbatim, mostly the {copy.source})"
     cap = score_to_label(overall)
-    why = "repeats the model answer shown before"
+    why = f"repeats the {source} shown before"
     criteria = {c: s.model_copy(update={"score": min(s.score, cap), "rationale": why})
                 if s.score > cap else s for c, s in grade.criteria.items()}  # fmt: skip
     # A point whose evidence is a copied sentence was not shown to be known: not covered.
@@ -152,7 +169,7 @@ def seen_copy_grade(grade: Grade, answer: str, rubric) -> Grade:
                   if kp.covered and containment(kp.evidence, sources) >= FLAG_AT else kp
                   for kp in grade.key_points]  # fmt: skip
     said = (
-        f"You had been shown this question's model answer, and {round(copy.share * 100)}% of "
+        f"You were shown this question's {source} before, and {round(copy.share * 100)}% of "
         f"this answer repeats it (or its key points) word for word: only the rest is scored. "
         f"Say it in your own words to show you know it."
     )

@@ -72,9 +72,6 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
   .tab-container button[role="tab"] { padding: 0 0.4rem; }
   /* Table cells padded less, so a table of long words still fits the width. */
   .prose table :is(th, td) { padding: 6px 8px; }
-  /* The sessions table drops its id column (the Session choice under it names the id): date,
-     round, answered, score, signal and status fit a phone's width. */
-  #sessions-table :is(th, td):nth-child(7) { display: none; }
   /* The timer sits above the answer box, where the candidate types. */
   #score-line, #answer-timer { display: block; }
   #question-timer { display: none; }

@@ -13,13 +13,12 @@ that is not a string under its session's key is ignored.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import gradio as gr
 
 from interviewer.interview import Interview
-from interviewer.markup import md_code
+from interviewer.markup import md_code, when
 from interviewer.models import MAX_ANSWER_CHARS, MAX_CODE_CHARS
 
 STORAGE_KEY = "mock-interview-draft"
@@ -44,7 +43,8 @@ _STORE_JS = f"""
     else {{
       // strictly the newest, even within one millisecond
       const at = Math.max(Date.now(), ...Object.values(drafts).map((d) => (d.at || 0) + 1));
-      drafts[sid] = {{ key: key, text: entry.text || "", code: entry.code || "", at: at }};
+      drafts[sid] = {{ key: key, text: entry.text || "", code: entry.code || "",
+                       base: entry.base || "", at: at }};
     }}
     const ids = Object.keys(drafts).sort((a, b) => (drafts[b].at || 0) - (drafts[a].at || 0));
     for (const id of ids.slice({KEEP})) delete drafts[id];
@@ -60,11 +60,13 @@ SAVE_JS = f"""(text, key, old) => {{
   return put({{ ...mine, text: text }});
 }}"""
 # The same for the code editor, on the candidate's edits only (``input``): the starter code the
-# app puts in the editor is no draft, and on a resume it must not overwrite the kept code.
-SAVE_CODE_JS = f"""(code, key, old) => {{
+# app puts in the editor is no draft, and on a resume it must not overwrite the kept code. The
+# draft notes which saved code it was typed over (``base``: the stamp of the question's code
+# when the server last set it, ``stamp``), so a resume can tell code saved since then.
+SAVE_CODE_JS = f"""(code, key, old, base) => {{
   if (!key || key.endsWith("|{END}")) return old;
   {_STORE_JS}
-  return put({{ ...mine, code: code }});
+  return put({{ ...mine, code: code, base: base || "" }});
 }}"""
 # When the open question changes. The interview ended: its draft goes. The same session moved
 # on (an answer sent, a skip, a follow-up): the draft is what the box now shows, for the new
@@ -119,6 +121,7 @@ class Kept:
     code: str
     cut: bool  # longer than a draft may be: ``text`` / ``code`` are its beginning
     at: float
+    base: str = ""  # the stamp of the saved code the draft's code was typed over ("" none)
 
     def what(self) -> str:
         """What it keeps, in words: "answer", "code" or "answer and code"."""
@@ -147,10 +150,11 @@ def drafts(saved) -> dict[str, Kept]:
             continue
         text, cut_text = _part(entry, "text", MAX_DRAFT_CHARS)
         code, cut_code = _part(entry, "code", MAX_CODE_DRAFT_CHARS)
-        at = entry.get("at")
+        at, base = entry.get("at"), entry.get("base")
         if text or code:
             at = float(at) if isinstance(at, (int, float)) else 0.0
-            out[session] = Kept(session, entry["key"], text, code, cut_text or cut_code, at)
+            base = base if isinstance(base, str) else ""
+            out[session] = Kept(session, entry["key"], text, code, cut_text or cut_code, at, base)
     return out
 
 
@@ -184,28 +188,34 @@ def offer_note(kept: Kept) -> str:
     return note + (f" {_CUT_NOTE}" if kept.cut else "")
 
 
+def stamp(saved_at: float | None) -> str:
+    """The stamp of a question's saved code (``turns.code_at``) as the page keeps it."""
+    return "" if saved_at is None else f"{saved_at:.6f}"
+
+
 def saved_later(kept: Kept, saved_at: float | None) -> bool:
     """Whether the code the server keeps for the question was saved (a Run or the Submit, at
-    ``saved_at``) after this browser's draft was last typed: then it is the newer code (written
-    in another tab or browser) and the draft must not replace it. A draft with no time of its
-    own (the one-slot format) counts as older than any saved code."""
-    return saved_at is not None and kept.at / 1000 < saved_at
+    ``saved_at``) after this browser's draft was typed over the code it had: then it is the
+    newer code (from another tab or browser) and the draft must not replace it. Only the
+    server's times are compared (a browser's clock may be off), and a draft typed over no
+    saved code, or of the earlier format with no stamp, counts as older than any saved code."""
+    return saved_at is not None and kept.base != stamp(saved_at)
 
 
 def older_code_note(kept: Kept, saved_at: float) -> str:
     """What the page says when the editor keeps newer saved code: the draft this browser kept
     is shown (as code, never run or rendered), so it is not lost."""
-    typed = f" (typed at {_clock(kept.at / 1000)})" if kept.at else ""
+    typed = f" (typed at {when(kept.at / 1000, seconds=True)})" if _sane(kept.at / 1000) else ""
     return (
-        f"The code in the editor was saved at {_clock(saved_at)} (from another tab or browser), "
-        f"after the unsent code this browser kept{typed}, so it stays. This browser's older "
-        f"code, if you want it back:\n\n" + md_code(kept.code)
+        f"The code in the editor was saved at {when(saved_at, seconds=True)} by a Run or "
+        f"Submit after the unsent code this browser kept{typed} was typed, so it stays. This "
+        f"browser's older code, if you want it back:\n\n" + md_code(kept.code)
     )
 
 
-def _clock(ts: float) -> str:
-    """A time to the second (two saves a minute apart must read apart)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+def _sane(ts: float) -> bool:
+    """A time a browser could have written (a draft's own time comes from the page)."""
+    return 1e9 < ts < 1e10
 
 
 def restore_note(kept: Kept, text_back: bool, code_back: bool, typed_kept: bool, key: str) -> str:
@@ -243,7 +253,8 @@ def wire(ctx, ui, resumed) -> None:
         kept = restored(saved, key)
         text, typed_kept = merged(kept.text, typed or "") if kept else (None, False)
         code_back = bool(kept and kept.code and kept.code.strip() != (code or "").strip())
-        turn = None if live is None or live.interview.done else live.interview.current
+        iv = None if live is None or live.interview.done else live.interview
+        turn = iv.current if iv is not None else None
         saved_at = turn.code_at if turn is not None else None
         # The class tells the browser tests that the check ran, whatever it found.
         done = gr.update(elem_classes=["draft-checked"])
@@ -251,11 +262,18 @@ def wire(ctx, ui, resumed) -> None:
         code_back = code_back and not older
         if kept is None or (text is None and not code_back and not older):
             return gr.skip(), gr.skip(), gr.skip(), done, gr.skip()
-        note = (restore_note(kept, text is not None, code_back, typed_kept, key)
-                if text is not None or code_back else gr.skip())  # fmt: skip
-        # The older code is shown next to the editor and its buttons, where it is wanted.
+        notes = [restore_note(kept, text is not None, code_back, typed_kept, key)
+                 if text is not None or code_back else ""]  # fmt: skip
+        # The older code is shown next to the editor and its buttons, where it is wanted; with
+        # the editor closed (the code was submitted: a follow-up is open), in the status.
+        editor_open = iv is not None and turn.kind == "coding" and iv.phase == "awaiting_answer"
+        code_note = older_code_note(kept, saved_at) if older else ""
+        if code_note and not editor_open:
+            notes.append(code_note)
+            code_note = ""
+        note = "\n\n".join(n for n in notes if n)
         return (gr.skip() if text is None else text, kept.code if code_back else gr.skip(),
-                note, done, older_code_note(kept, saved_at) if older else gr.skip())  # fmt: skip
+                note or gr.skip(), done, code_note or gr.skip())  # fmt: skip
 
     def offer_draft(saved, request: gr.Request):
         """After the page loads: a session with an unsent answer in this browser is the one
@@ -271,7 +289,8 @@ def wire(ctx, ui, resumed) -> None:
                  [ui.answer, ui.code, ui.status, ui.resume_note, ui.code_status],
                  api_visibility="private", queue=False)  # fmt: skip
     ui.answer.change(None, [ui.answer, ui.draft_key, ui.draft], ui.draft, js=SAVE_JS)
-    ui.code.input(None, [ui.code, ui.draft_key, ui.draft], ui.draft, js=SAVE_CODE_JS)
+    ui.code.input(None, [ui.code, ui.draft_key, ui.draft, ui.code_saved], ui.draft,
+                  js=SAVE_CODE_JS)  # fmt: skip
     ui.draft_key.change(None, [ui.draft_key, ui.answer, ui.draft], ui.draft, js=REKEY_JS)
     ui.offer_draft = offer_draft
     ui.offer_draft_inputs = [ui.draft]

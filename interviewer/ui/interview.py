@@ -219,6 +219,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     ui.draft = draft.browser_state()  # the unsent answer, in this browser (see ``draft``)
     ui.draft_key = gr.Textbox("", visible=False)  # the open question's draft key
     ui.code_base = gr.Textbox("", visible=False)  # the code the server last put in the editor
+    # When the open question's code was last saved (draft.stamp of turns.code_at): a draft
+    # notes the one it was typed over (see ``draft.saved_later``).
+    ui.code_saved = gr.Textbox("", visible=False)
     _wire(ctx, ui, guide_state)
     return ui
 
@@ -253,6 +256,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.resume_note,
         ui.setup_box,
         ui.code_base,
+        ui.code_saved,
     ]
 
     def resume_list(user: str, running: str | None = None) -> dict:
@@ -317,6 +321,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.running: "" if iv.done else "1",
             ui.setup_box: gr.update(label=fold),
             ui.draft_key: draft.key_of(iv),
+            ui.code_saved: draft.stamp(None if iv.done or iv.current is None
+                                       else iv.current.code_at),  # fmt: skip
             ui.resume_note: "",  # an interview in the page: the note about a kept draft is done
             ui.code_status: "",
             ui.spoken: None,
@@ -488,7 +494,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return {ui.code_status: _refused(exc)}
         finally:
             live.lock.release()
-        return {ui.code_out: r.run_results_md(result), ui.code_status: ""}
+        return {ui.code_out: r.run_results_md(result), ui.code_status: "",
+                ui.code_saved: draft.stamp(live.interview.current.code_at)}  # fmt: skip
 
     def command(name: str):
         def run(history, live, code, code_base, speak, request: gr.Request):
@@ -575,7 +582,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
               concurrency_id="speech")  # fmt: skip
     ui.submit.click(submit_code, [ui.code, ui.answer, ui.chat, ui.live], outputs,
                     concurrency_id="interview")  # fmt: skip
-    ui.run.click(run_code, [ui.code, ui.live], [ui.code_out, ui.code_status],
+    ui.run.click(run_code, [ui.code, ui.live], [ui.code_out, ui.code_status, ui.code_saved],
                  concurrency_id="code")  # fmt: skip
     for button, name in (
         (ui.hint, "hint"),

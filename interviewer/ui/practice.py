@@ -6,6 +6,7 @@ graded answer is stored (see ``interviewer.practice``)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from types import SimpleNamespace
 
 import gradio as gr
@@ -38,7 +39,7 @@ def pick_question(
     topic: str,
     weakest: list[str],
     exclude: str | None,
-    recent: set[str] = frozenset(),
+    recent: Collection[str] = frozenset(),
 ) -> tuple[Question | None, str]:
     """A bank question of the round and topic (or of a weak topic), not the one just shown and,
     while the topic has others, none of the ``recent`` ones (asked in the user's last sessions:
@@ -204,8 +205,11 @@ def build(ctx: AppContext) -> SimpleNamespace:
             code_result = ran.model_dump(mode="json")
         else:
             result, usage = engine.judge(q, answer)
-            if seen(user_of(request), q.id):  # its model answer, once graded, is on screen
-                result = seen_copy_grade(result, answer, q.rubric())
+            # Its model answer, once graded, is on screen: a paste of it shows nothing.
+            result = seen_copy_grade(
+                result, answer, q.rubric(), lambda: seen(user_of(request), q.id),
+                source="guide text" if q.group == practice.GUIDE_GROUP else "model answer",
+            )
         text = r.practice_result_md(q, result, None if q.group == practice.GUIDE_GROUP
                                     else guide_passage(q, ctx.settings), code_result)  # fmt: skip
         key = f"{q.round}/{engine.name}"

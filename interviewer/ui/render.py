@@ -11,7 +11,7 @@ import time
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
-from interviewer.grading.copying import FLAG_SEEN
+from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.markup import (
     md_code,
@@ -149,8 +149,10 @@ def grade_md(grade: Grade, *, heading: str = "") -> str:
     lines = [
         f"{heading}**{grade.overall}/100**" + (" (hint penalty)" if grade.hint_penalty else "")
     ]
-    if FLAG_SEEN in grade.flags:  # why the score is what it is, before the table that shows it
+    flags = grade.flags
+    if FLAG_SEEN in flags:  # why the score is what it is, before the table that shows it
         lines += ["", f"⚠ {md_escape(grade.feedback)}"]
+        flags = [f for f in flags if f != FLAG_SEEN and not f.startswith(FLAG_COPIED)]
     lines += ["", "| criterion | score | why |", "|---|---|---|"]
     lines += [
         f"| {CRITERIA[c]} | {s.score}/5 | {md_escape(s.rationale)} |"
@@ -160,8 +162,8 @@ def grade_md(grade: Grade, *, heading: str = "") -> str:
         lines += ["", "Covered:"] + [f"- ✓ {md_escape(p)}" for p in grade.covered]
     if grade.missed:
         lines += ["", "Missed:"] + [f"- ✗ {md_escape(p)}" for p in grade.missed]
-    if grade.flags:
-        lines += ["", "Flags: " + "; ".join(md_escape(f) for f in grade.flags)]
+    if flags:
+        lines += ["", "Flags: " + "; ".join(md_escape(f) for f in flags)]
     return "\n".join(lines)
 
 
@@ -386,11 +388,15 @@ def criteria_caption(progress: dict) -> str:
     for c, pts in series.items():
         groups.setdefault(tuple(sorted(pts.items())), []).append(CRITERIA_SHORT.get(c, c))
     n = plural(len(by_session), "session")
+    mark = "line" if len(by_session) > 1 else "point"  # one session: the chart draws points
+
+    def shows(names: list[str]) -> str:
+        return f"one {mark} shows {'both' if len(names) == 2 else 'them all'}"
+
     if len(groups) == 1:
-        return (f"{_and(next(iter(groups.values())))} had the same score at every session "
-                f"({n}): one line shows them all.")  # fmt: skip
-    said = [f"{_and(names)} had the same score at every session: one line shows "
-            f"{'both' if len(names) == 2 else 'them'}."
+        names = next(iter(groups.values()))
+        return f"{_and(names)} had the same score at every session ({n}): {shows(names)}."
+    said = [f"{_and(names)} had the same score at every session: {shows(names)}."
             for names in groups.values() if len(names) > 1]  # fmt: skip
     # Ties between series that differ somewhere: at some sessions only.
     apart: dict[float, list[float]] = {}
@@ -427,10 +433,11 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     if q.kind == "coding":
         parts.append("### A reference solution\n\n" + md_code(q.coding.reference))
     label = "What the guide says" if getattr(q, "group", "") == "guide" else "Model answer"
-    # Its prose flows to the width (the bank's hard wraps made a ragged column; the result
-    # keeps line breaks), its code stays code.
+    # A bank model answer's prose flows to the width (its hard wraps made a ragged column: the
+    # result keeps line breaks), its code stays code; a guide's own text is shown as it is.
+    flow = unwrap if getattr(q, "group", "") != "guide" else (lambda text: text)
     parts.append(f"### {label}\n\n" + "\n\n".join(
-        md_code(part) if code else text_md(unwrap(part)) for code, part in split_fenced(q.model_answer)
+        md_code(part) if code else text_md(flow(part)) for code, part in split_fenced(q.model_answer)
     ))  # fmt: skip
     source = f"### From the guide: *{md_escape(q.guide_section)}*"
     if passage is not None:

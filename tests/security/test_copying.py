@@ -94,12 +94,13 @@ def test_a_copy_of_a_model_answer_seen_before_scores_its_own_words_only(rubric):
     pasted = rubric.model_answer
     full = grader.grade_many([(rubric, pasted)])[0]
     assert full.overall >= 80 and FLAG_SEEN not in full.flags
-    seen = seen_copy_grade(full, pasted, rubric)
+    assert seen_copy_grade(full, pasted, rubric, lambda: False) == full  # never shown: stands
+    seen = seen_copy_grade(full, pasted, rubric, lambda: True)
     share = copy_share(pasted, rubric).share
     assert seen.overall == max(0, round(full.overall * (1 - share))) <= 5
     assert {c.score for c in seen.criteria.values()} == {1}  # what 5/100 means, on every one
     assert FLAG_SEEN in seen.flags and sum(f.startswith(FLAG_COPIED) for f in seen.flags) == 1
-    assert seen.feedback.startswith("You had been shown this question's model answer")
+    assert seen.feedback.startswith("You were shown this question's model answer before")
     assert full.feedback.startswith("Correct") and "Correct" not in seen.feedback  # on the copy
     assert full.covered and not seen.covered  # every point's evidence is a copied sentence
     own = (
@@ -110,4 +111,13 @@ def test_a_copy_of_a_model_answer_seen_before_scores_its_own_words_only(rubric):
     )
     assert copy_share(own, rubric).share < FLAG_AT
     graded = grader.grade_many([(rubric, own)])[0]
-    assert seen_copy_grade(graded, own, rubric) == graded  # own words: graded as any answer
+    def never_asked() -> bool:
+        raise AssertionError("the store is asked only about a copy")
+
+    assert seen_copy_grade(graded, own, rubric, never_asked) == graded  # own words: as any
+    # A follow-up answer added to a copy: the words around it cannot dilute it under the bar.
+    padded = pasted + " " + " ".join([own] * 4)
+    assert copy_share(padded, rubric).share < FLAG_AT
+    again = seen_copy_grade(full, padded, rubric, never_asked, copied_before=True)
+    share = copy_share(padded, rubric).share
+    assert again.overall == round(full.overall * (1 - share)) < full.overall
