@@ -306,6 +306,10 @@ def test_a_model_answer_shows_its_code_as_code_and_its_prose_escaped():
     assert "```python\ndef f(s):\n    return len(set(s))\n```" in content  # a code block
     assert "Use a dict of last positions." in content
     assert "<b>" not in content  # prose stays text, never HTML
+    # The bank's hard-wrapped prose flows as a paragraph (the chat shows every line break).
+    assert model_answer_msg("One line\nwrapped here.\n\nNext.")["content"] == (
+        "One line wrapped here.\n\nNext."
+    )
 
 
 def test_a_story_set_at_a_client_has_its_situation():

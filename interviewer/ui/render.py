@@ -62,13 +62,20 @@ def _with_text(reply, text: str):
     return replace(reply, text=text)
 
 
+def model_answer_md(text: str, *, flow: bool = True) -> str:
+    """A model answer as Markdown: its code as code blocks, its prose escaped and (``flow``)
+    flowing as paragraphs (the bank's hard wraps made a ragged column where line breaks show;
+    a guide's own text is passed with ``flow=False``, as it is)."""
+    shape = unwrap if flow else (lambda part: part)
+    return "\n\n".join(md_code(part) if code else text_md(shape(part))
+                       for code, part in split_fenced(text))  # fmt: skip
+
+
 def model_answer_msg(model_answer: str) -> dict:
     """The model answer as a collapsed message the candidate opens when they want it."""
-    parts = split_fenced(model_answer)  # its code as code blocks, its prose escaped
-    content = "\n\n".join(md_code(part) if code else text_md(part) for code, part in parts)
     return {
         "role": "assistant",
-        "content": content,
+        "content": model_answer_md(model_answer),
         "metadata": {"title": "Show model answer", "status": "done"},
     }
 
@@ -433,12 +440,8 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     if q.kind == "coding":
         parts.append("### A reference solution\n\n" + md_code(q.coding.reference))
     label = "What the guide says" if getattr(q, "group", "") == "guide" else "Model answer"
-    # A bank model answer's prose flows to the width (its hard wraps made a ragged column: the
-    # result keeps line breaks), its code stays code; a guide's own text is shown as it is.
-    flow = unwrap if getattr(q, "group", "") != "guide" else (lambda text: text)
-    parts.append(f"### {label}\n\n" + "\n\n".join(
-        md_code(part) if code else text_md(flow(part)) for code, part in split_fenced(q.model_answer)
-    ))  # fmt: skip
+    parts.append(f"### {label}\n\n" + model_answer_md(q.model_answer,
+                                                       flow=getattr(q, "group", "") != "guide"))
     source = f"### From the guide: *{md_escape(q.guide_section)}*"
     if passage is not None:
         parts.append(source + "\n\n" + text_md(passage.text))
