@@ -391,8 +391,6 @@ class Interview:
             grade, usage = self.engine.judge(question, answer)
             grade = seen_copy_grade(grade, answer, question.rubric(), lambda: self._seen(turn),
                                     copied_before=before)  # fmt: skip
-            if before and FLAG_SEEN not in grade.flags:  # the turn's answer is still a copy
-                grade = grade.model_copy(update={"flags": [*grade.flags, FLAG_SEEN]})
         if usage is not None:
             usage.add_to(turn)
         return self._penalise(turn, grade)

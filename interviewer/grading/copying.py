@@ -126,8 +126,16 @@ def penalise(overall: int, copy: CopyShare) -> tuple[int, str | None]:
     the score stands."""
     if not copy.copied:
         return overall, None
-    flag = f"{FLAG_COPIED} ({round(copy.share * 100)}% verbatim, mostly the {copy.source})"
-    return max(0, round(overall * (1 - copy.share))), flag
+    return _own_share(overall, copy), _copied_flag(copy)
+
+
+def _own_share(overall: int, copy: CopyShare) -> int:
+    """The share of ``overall`` that is not copied."""
+    return max(0, round(overall * (1 - copy.share)))
+
+
+def _copied_flag(copy: CopyShare) -> str:
+    return f"{FLAG_COPIED} ({round(copy.share * 100)}% verbatim, mostly the {copy.source})"
 
 
 def seen_copy_grade(
@@ -147,18 +155,16 @@ def seen_copy_grade(
     and the feedback say so. Below ``FLAG_AT`` the grade stands: an answer in the candidate's
     own words is graded as any other (the grader itself never penalises a copy: a question's
     model answer must grade as the best answer there is). ``copied_before``: an earlier answer
-    to this turn was such a copy (the text now graded adds a follow-up answer to it), so any
-    copied share counts, however many words were added around it."""
+    to this turn was such a copy (the text now graded is a follow-up answer to it), so any
+    copied share counts, and the grade keeps ``FLAG_SEEN`` even with none: the turn's answer is
+    still a copy."""
     copy = copy_share(answer, rubric)
-    if copied_before:
-        if copy.share <= 0:
-            return grade
-        overall = max(0, round(grade.overall * (1 - copy.share)))
-    elif copy.copied and seen():
-        overall = penalise(grade.overall, copy)[0]
-    else:
+    if copied_before and copy.share <= 0:
+        return grade if FLAG_SEEN in grade.flags else grade.model_copy(
+            update={"flags": [*grade.flags, FLAG_SEEN]})  # fmt: skip
+    if not (copied_before or (copy.copied and seen())):
         return grade
-    flag = f"{FLAG_COPIED} ({round(copy.share * 100)}% verbatim, mostly the {copy.source})"
+    overall, flag = _own_share(grade.overall, copy), _copied_flag(copy)
     cap = score_to_label(overall)
     why = f"repeats the {source} shown before"
     criteria = {c: s.model_copy(update={"score": min(s.score, cap), "rationale": why})
