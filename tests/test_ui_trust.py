@@ -159,10 +159,17 @@ def test_first_screen_real_interview_keys_and_start_confirmation(app, context):
     assert not page.get_by_text("Mode", exact=True).is_visible()  # offline only: no choice
 
     coding = page.locator("#setup-coding input")
-    page.locator("#setup-round").get_by_label("L2", exact=True).check()  # no coding in L2
-    page.wait_for_function("el => el.disabled", arg=coding.element_handle())
-    page.locator("#setup-round").get_by_label("L1", exact=True).check()
-    page.wait_for_function("el => !el.disabled", arg=coding.element_handle())
+    round_ = page.locator("#setup-round")
+    # No coding in L2: the box is unticked and locked (it showed ticked, greyed), and L1 gives
+    # back the candidate's own choice, ticked or not.
+    for tick in (True, False):
+        coding.set_checked(tick)
+        round_.get_by_label("L2", exact=True).check()
+        page.wait_for_function("el => el.disabled && !el.checked", arg=coding.element_handle())
+        round_.get_by_label("L1", exact=True).check()
+        page.wait_for_function("([el, t]) => !el.disabled && el.checked === t",
+                               arg=[coding.element_handle(), tick])  # fmt: skip
+    coding.check()
     real = page.locator("#real-interview input")
     at_end = page.get_by_label("At the end", exact=True)  # a real interview's feedback
     each = page.get_by_label("After each answer", exact=True)

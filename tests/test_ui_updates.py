@@ -53,12 +53,20 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
         if len(frame):  # every session inside the x range, with a margin (a point drawn whole)
             lo, hi = lines["x_lim"]
             when = [t.timestamp() for t in frame["when"].dt.tz_localize("UTC")]  # seconds
-            margin = max(0.1 * (max(when) - min(when)), 3600)  # never so wide the points shrink
-            assert min(when) - margin < lo < min(when) - 300 and max(when) + 300 < hi
-            assert hi < max(when) + margin
+            first, last, width = min(when), max(when), hi - lo
+            assert lo < first - 0.03 * width and last + 0.03 * width < hi
+            # never so wide the points crowd the middle: the sessions span most of the axis,
+            # or a short span (one afternoon) sits centred in a 20-minute axis
+            assert last - first >= 0.9 * width or (
+                abs(width - 1200) < 1e-6 and abs((first - lo) - (hi - last)) < 1e-6
+            )
         return lines["visible"], points["visible"]
 
     assert shown({"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 49]]}) == (False, True)
+    assert shown({"L1": [[1.7e9, 65.0]]}) == (False, True)  # one session: a 20-minute axis
+    # Seen in the app: sessions over 19 minutes had 10 minutes of empty axis on each side.
+    assert shown({"L1": [[1.7e9, 5], [1.7e9 + 1140, 9]]}) == (True, False)
+    assert shown({"L1": [[1.7e9, 5], [1.7e9 + 3 * 3600, 9]]}) == (True, False)
     # A series with two sessions draws lines; one with a single session is said in words.
     two_and_one = {"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L1 practice": [[1.8e9, 16.33]]}
     assert shown(two_and_one) == (True, False)
@@ -379,3 +387,19 @@ def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():
         assert q.id == ids[-1]
     q, _ = pick_question(bank, "L2", topic, [], ids[-1], set(ids))  # all asked: any other one
     assert q.id in ids[:-1]
+
+
+def test_l2_unticks_the_coding_box_and_l1_gives_the_tick_back_but_not_after_a_resume():
+    from interviewer.ui.setup import coding_for_round
+
+    box, kept = coding_for_round("L2", "0", True, None)  # picked between interviews
+    assert (box["value"], box["interactive"], kept) == (False, False, True)
+    box, kept = coding_for_round("full", "0", False, kept)  # the value L2 showed is not kept
+    assert (box["value"], box["interactive"], kept) == (True, True, None)
+    box, kept = coding_for_round("L2", "0", False, True)  # L2 again before going back
+    assert kept is True
+    # A resume sets the box as the session ran, while it runs: nothing to give back later.
+    box, kept = coding_for_round("L2", "1", True, None)
+    assert (box["value"], box["interactive"], kept) == (False, False, None)
+    box, kept = coding_for_round("L1", "1", False, True)
+    assert "value" not in box and box["interactive"] is False and kept is None

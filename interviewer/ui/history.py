@@ -108,7 +108,12 @@ PROGRESS_CHARTS = (
 )  # fmt: skip
 
 
-X_MARGIN_S = 10 * 60  # the least margin (seconds) before the first session and after the last
+# The time axis spans at least X_WINDOW_S (seconds; one session, or a few on one afternoon, is
+# centred in it) and leaves X_MARGIN of its span before the first session and after the last,
+# so a point at either end is drawn whole. A margin of at least 10 minutes made a morning's
+# sessions fill only the middle half of the chart.
+X_WINDOW_S = 20 * 60
+X_MARGIN = 0.04
 
 
 def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list, series: tuple) -> tuple:
@@ -144,7 +149,8 @@ def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
     if len(frame):  # a margin on both sides: the first and the latest session drawn whole
         # In seconds, on the time axis the chart reads (naive times as UTC: Gradio sends them so)
         s = frame["when"].astype("datetime64[ms]").astype("int64") / 1000
-        pad = max((s.max() - s.min()) * 0.05, X_MARGIN_S)
+        span = s.max() - s.min()
+        pad = max(span * X_MARGIN, (X_WINDOW_S - span) / 2)
         x_lim = [float(s.min() - pad), float(s.max() + pad)]
     return (gr.update(value=frame, visible=shown and lines, x_lim=x_lim),
             gr.update(value=frame, visible=shown and not lines, x_lim=x_lim),

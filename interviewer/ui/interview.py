@@ -107,12 +107,14 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             ui_setup.build(ctx, ui)
+            # Widths the labels need (Start wrapped to two lines beside the list): a narrow
+            # column wraps the list and Resume to a line of their own instead.
             with gr.Row():
-                ui.start = gr.Button("Start interview", variant="primary", scale=1)
-                ui.resume_pick = gr.Dropdown(
-                    label="Unfinished sessions", choices=[], visible=False, scale=3
-                )
-                ui.resume = gr.Button("Resume", visible=False, scale=1)
+                ui.start = gr.Button("Start interview", variant="primary", scale=0,
+                                     min_width=200)  # fmt: skip
+                ui.resume_pick = gr.Dropdown(label="Unfinished sessions", choices=[],
+                                             visible=False, scale=3, min_width=300)  # fmt: skip
+                ui.resume = gr.Button("Resume", visible=False, scale=0, min_width=120)
             # Next to Resume: a draft kept in this browser, said where the candidate acts on it.
             ui.resume_note = gr.Markdown("", elem_id="resume-note")
             ui.chat = gr.Chatbot(
@@ -544,7 +546,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         st = iv.info.settings
         # The setup shows how the resumed session runs (a real interview stays one on screen).
         setup = {ui.round: info.round, ui.questions: st.questions, ui.feedback: st.feedback,
-                 ui.real: st.real, ui.coding: st.coding}  # fmt: skip
+                 ui.real: st.real, ui.coding: st.coding and info.round != "L2"}  # fmt: skip
         return settled(Live(iv, user), history) | setup | ({ui.answer: ""} if running == "1" else {})
 
     def notes(mode, guide):

@@ -93,6 +93,7 @@ def build(ctx: AppContext, ui: SimpleNamespace) -> None:
                 visible=len(modes) > 1,  # one option is no choice
             )
         ui.feedback_before_real = gr.State(None)  # the Feedback choice a Real tick replaced
+        ui.coding_before_l2 = gr.State(None)  # the coding tick an L2 pick cleared
         ui.setup_note = gr.Markdown(
             "🔒 The setup is locked while this interview runs: it applies to the next one, "
             "and unlocks when this one ends.",
@@ -104,6 +105,20 @@ def build(ctx: AppContext, ui: SimpleNamespace) -> None:
 def coding_free(running, round_name):
     """The coding box is free between interviews, except with L2 picked (it has no coding)."""
     return gr.update(interactive=running != "1" and round_name != "L2")
+
+
+def coding_for_round(round_name, running, coding, before):
+    """(the coding box's update, the tick to give back later): L2 has no coding question, so
+    with L2 picked the box is unticked and locked (it showed ticked, greyed, as if L2 had one);
+    picking L1 or the full loop again gives back the candidate's tick. A resume (``running`` is
+    "1") sets the box as the session ran: nothing is given back after it."""
+    if round_name == "L2":
+        kept = None if running == "1" else (coding if before is None else before)
+        return gr.update(value=False, interactive=False), kept
+    free = coding_free(running, round_name)
+    if before is None or running == "1":
+        return free, None
+    return free | {"value": before}, None
 
 
 def wire(ui: SimpleNamespace) -> None:
@@ -139,8 +154,9 @@ def wire(ui: SimpleNamespace) -> None:
                    [ui.feedback, ui.feedback_before_real], api_visibility="private",
                    queue=False)  # fmt: skip
     # L2 has no coding question: its box says so by being off while L2 is picked.
-    ui.round.change(lambda r, running: coding_free(running, r), [ui.round, ui.running],
-                    ui.coding, api_visibility="private", queue=False)  # fmt: skip
+    ui.round.change(coding_for_round, [ui.round, ui.running, ui.coding, ui.coding_before_l2],
+                    [ui.coding, ui.coding_before_l2], api_visibility="private",
+                    queue=False)  # fmt: skip
     ui.running.change(lock_setup, [ui.running, ui.real, ui.round],
                       [*setup, ui.mode, ui.setup_note, ui.setup_box],
                       api_visibility="private", queue=False, show_progress="hidden")  # fmt: skip
