@@ -410,6 +410,44 @@ def test_app_regression_key_points(grader, bank, qid, point, answer, covered):
     assert next(kp for kp in g.key_points if kp.id == point).covered is covered
 
 
+L1_L2 = (
+    "L1 regularisation adds the absolute value of the weights to the loss, which pushes some "
+    "weights to exactly zero, so it does feature selection. L2 adds the squared weights and "
+    "shrinks them smoothly towards zero without making them zero. I'd tune lambda with "
+    "cross-validation and watch validation loss."
+)
+
+
+def test_app_regression_an_answer_to_another_question_ticks_no_point(grader, bank):
+    # Seen in the app: this answer to the random forest question scored 7 with two of its points
+    # ticked ("feature selection" for the random feature subsets, "validation" for out-of-bag).
+    q = bank["l1-random-forest-intuition"]
+    g = grader.grade(q, L1_L2)
+    assert g.overall < 20 and not g.covered
+    assert all(kp.evidence == "" for kp in g.key_points)
+    # The floor does it (the test has teeth): without it the shared words tick points.
+    bare = OfflineGrader(params={**grader.params, "tick_floor": 0.0},
+                         vector_cache=grader.vector_cache)  # fmt: skip
+    assert len(bare.grade(q, L1_L2).covered) >= 1
+    # A short answer that makes one point of six still has it ticked.
+    g = grader.grade(q, "Each split only looks at a random subset of the features.")
+    assert g.covered == [next(kp.point for kp in g.key_points if kp.id == "feature-subsampling")]
+
+
+def test_the_tick_floor_clears_off_topic_answers_and_keeps_every_good_answers_ticks(grader, bank):
+    # The authored dev split (fitted on; the test split is only measured in the eval report).
+    from interviewer.evaluation.datasets import load_authored
+
+    rows = [r for r in load_authored("dev", bank)
+            if r["style"] in ("off_topic", "expert", "good_missing_one")]  # fmt: skip
+    grades = grader.grade_many([(bank[r["question_id"]].rubric(), r["answer"]) for r in rows])
+    ticks = {}
+    for r, g in zip(rows, grades, strict=True):
+        ticks.setdefault(r["style"], []).append(len(g.covered))
+    assert sum(ticks["off_topic"]) == 0 and len(ticks["off_topic"]) >= 10
+    assert min(ticks["expert"] + ticks["good_missing_one"]) >= 3
+
+
 def test_app_regression_a_strong_star_story_has_its_star_parts_and_beats_the_old_grader(
     grader, bank
 ):

@@ -164,6 +164,7 @@ class Decision:
     capped_by: list[str] = field(default_factory=list)
     criteria: dict = field(default_factory=dict)
     features: dict = field(default_factory=dict)
+    head: float = 0.0  # the head's score, before any cap
 
 
 def _red_flags(rd: RubricData, rv: RubricVectors, a: Analysis) -> list[dict]:
@@ -255,6 +256,12 @@ def decide(
         f.update({f"ex_{k}": v for k, v in ef.items()})
         s = head_score(ef, ex["head"])
         d.path = "exemplars"
+    d.head = float(s)
+    if s < params["tick_floor"]:
+        # An answer the head scores near nothing states no point as a grader would credit it:
+        # words it shares with a point ticked it ("feature selection" for the point on random
+        # feature subsets, in an answer about L1 and L2). ``fit.choose_tick_floor``.
+        d.covered, d.evidence = [False] * n, [""] * n
     on = default_caps()[kind]
     if d.off_topic and on["off_topic"]:
         s = 0.0

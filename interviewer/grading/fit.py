@@ -26,7 +26,7 @@ from interviewer.grading import decide as dc
 from interviewer.grading import detectors as det
 from interviewer.grading import text as tu
 
-VERSION = 4
+VERSION = 5
 ALPHA_GRID = (10.0, 100.0, 1000.0, 10000.0)
 ALPHA_BANK = 10.0
 ALPHA_EXEMPLAR = 10.0
@@ -40,6 +40,10 @@ RF_CAP_GRID = tuple(round(0.05 * i, 2) for i in range(1, 21))  # 0.05 .. 1.00
 COVERED_GRID = tuple(round(0.05 * i, 2) for i in range(6, 19))  # 0.30 .. 0.90
 POINT_FOLDS = 5  # leave-question-out folds over the dev questions' paraphrase pairs
 HONEST_LABEL = 3  # dev answers labelled >= 3 must never be capped by a red flag
+# The head score under which no key point is ticked (``choose_tick_floor``): a coarse grid, so
+# the choice does not move with the last bits of another CPU's arithmetic.
+TICK_FLOOR_GRID = tuple(round(0.05 * i, 2) for i in range(7))  # 0.00 .. 0.30
+MERIT = 0.5  # a human score (0-1) at which an answer has a point to credit
 EXEMPLAR_FOLDS = 5  # within each question: an answer's exemplars come from the other folds
 
 
@@ -193,6 +197,20 @@ def choose_rf_cap(items: list[dict]) -> float:
     return next(t for t in RF_CAP_GRID if t > top)
 
 
+def choose_tick_floor(saf: list[dict], dev: list[dict], params: dict) -> float:
+    """The head score under which no key point is ticked: the largest of TICK_FLOOR_GRID at or
+    below the head score of every answer with merit (a human score of at least MERIT, SAF train
+    and the authored dev split) that has a point ticked, so no such answer loses a tick. Under
+    it, points ticked are words shared with the point, not the point (off-topic answers)."""
+    trial = {**params, "tick_floor": 0.0}
+    lowest = min(
+        (d.head for it in saf + dev if it["score"] >= MERIT and not it["analysis"].floor
+         for d in [dc.decide(it["rd"], it["rv"], it["analysis"], trial)] if any(d.covered)),
+        default=1.0,
+    )  # fmt: skip
+    return max(t for t in TICK_FLOOR_GRID if t <= lowest)
+
+
 # -- exemplars ------------------------------------------------------------------------------------
 
 
@@ -321,6 +339,7 @@ def build_params(
         },
         "points": point_model(pairs),
         "rf_cap_at": choose_rf_cap(dev),
+        "tick_floor": 0.0,
         "exemplar": {"head": None},
         "criteria": _placeholder_criteria(),
         "priors": priors(),
@@ -334,6 +353,7 @@ def build_params(
     }
     if with_exemplar:
         params["exemplar"]["head"] = fit_exemplar_head(saf, loqo_scores(saf, alpha))
+    params["tick_floor"] = choose_tick_floor(saf, dev, params)
     params["criteria"] = fit_criteria(criteria_rows(dev, params))
     return params
 
