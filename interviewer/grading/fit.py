@@ -8,6 +8,7 @@ Every fitted part, what it is fitted on, and how any choice inside is made:
 | bank head (ridge + isotonic) | authored dev split | alpha = ALPHA_BANK (27 questions are too few to select on) |
 | key-point model (logistic) | the dev questions' paraphrases | - |
 | ``rf_cap_at`` | authored dev split | smallest grid value above the red-flag evidence of every honest (label >= 3) answer |
+| ``tick_floor`` | SAF train and authored dev split | largest grid value at or below the head score of every answer with merit (human score >= MERIT) that has a point ticked |
 | exemplar head (ridge + isotonic) | SAF train, exemplars from other folds of the same question | alpha = ALPHA_EXEMPLAR |
 | criterion maps (ridge) | authored dev split, criterion labels | alpha = CRIT_ALPHA |
 
