@@ -234,7 +234,15 @@ def feedback_text(q: Question, grade: Grade) -> str:
         bullets.append(f'• Landed: "{quote}"')
     missed = sorted((kp for kp in grade.key_points if not kp.covered), key=lambda kp: -kp.weight)
     if missed and grade.overall < 85:
-        bullets.append(f"• Missing: {missed[0].point.rstrip('.')}.")
+        # The most important point, and how many more (the scorecard lists them all: one point
+        # named alone read as the only one missed).
+        first = missed[0].point.rstrip(".")
+        if len(missed) > 1 and len(missed) == len(grade.key_points):
+            bullets.append(f"• Missing: all {len(missed)} key points; the first to make: {first}.")
+        elif len(missed) > 1:
+            bullets.append(f"• Missing: {first} (and {plural(len(missed) - 1, 'more point')}).")
+        else:
+            bullets.append(f"• Missing: {first}.")
     star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]
     if star_parts:
         bullets.append(f"• STAR: your story lacks the {', '.join(star_parts)}.")

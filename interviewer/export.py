@@ -22,7 +22,7 @@ from interviewer.markup import (
     num,
     when,
 )
-from interviewer.models import ROUNDS, SessionInfo, Turn, question_tag
+from interviewer.models import ROUNDS, SessionInfo, Turn, model_answer_flows, question_tag
 
 
 def _title(info: SessionInfo) -> str:
@@ -218,7 +218,8 @@ def _md_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
         out += _md_list(md_escape(h) for h in turn.hints)
         out.append("")
     if turn.model_answer:
-        out += ["**Model answer**", "", md_quote(turn.model_answer), ""]
+        flow = model_answer_flows(turn.question_id)
+        out += ["**Model answer**", "", md_rich(turn.model_answer, flow=flow), ""]
     if turn.guide_section:
         out += [f"**Guide section:** {md_escape(turn.guide_section)}", ""]
     return out
@@ -378,7 +379,8 @@ def _h_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
     if turn.hints:
         out += ["<h3>Hints used</h3>", _h_list(_e(h) for h in turn.hints)]
     if turn.model_answer:
-        out += ["<h3>Model answer</h3>", _h_text(turn.model_answer)]
+        flow = model_answer_flows(turn.question_id)
+        out += ["<h3>Model answer</h3>", html_rich(turn.model_answer, flow=flow)]
     if turn.guide_section:
         out.append(f"<p><strong>Guide section:</strong> {_e(turn.guide_section)}</p>")
     out.append("</section>")

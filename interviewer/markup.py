@@ -96,12 +96,14 @@ def md_code(code: str, language: str = "python") -> str:
     return f"{fence}{language}\n{code.rstrip()}\n{fence}"
 
 
-def md_rich(text: str | None) -> str:
-    """An untrusted answer as Markdown: prose as an escaped blockquote, code blocks fenced."""
+def md_rich(text: str | None, *, flow: bool = False) -> str:
+    """An untrusted answer as Markdown: prose as an escaped blockquote (its hard wraps
+    unwrapped with ``flow``), code blocks fenced."""
     if not text:
         return md_quote(text)
     return "\n\n".join(
-        md_code(part) if code else md_quote(part) for code, part in split_fenced(text)
+        md_code(part) if code else md_quote(unwrap(part) if flow else part)
+        for code, part in split_fenced(text)
     )
 
 
@@ -166,13 +168,14 @@ def mean_of_five(value) -> str:
     return f"{value:.1f}"
 
 
-def html_rich(text: str | None) -> str:
-    """An untrusted answer as HTML: prose in an escaped text block, code in ``<pre>``."""
+def html_rich(text: str | None, *, flow: bool = False) -> str:
+    """An untrusted answer as HTML: prose in an escaped text block (its hard wraps unwrapped
+    with ``flow``), code in ``<pre>``."""
     if not text:
         return '<div class="text"><em>(none)</em></div>'
     return "".join(
         f"<pre><code>{html_escape(part)}</code></pre>"
         if code
-        else f'<div class="text">{html_escape(part)}</div>'
+        else f'<div class="text">{html_escape(unwrap(part) if flow else part)}</div>'
         for code, part in split_fenced(text)
     )

@@ -11,6 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from interviewer.grading.rubric import Grade
 
 MAX_ANSWER_CHARS = 8000  # longer answers are refused with a clear error before any model sees them
+# A practice question made from a guide's section has this id prefix: its model answer is the
+# section's own text, shown as it is (a bank model answer's hard wraps flow as paragraphs).
+GUIDE_QUESTION_PREFIX = "guide-"
+
+
+def model_answer_flows(question_id: str) -> bool:
+    """Whether a model answer's prose flows as paragraphs (not a guide section's own text)."""
+    return not question_id.startswith(GUIDE_QUESTION_PREFIX)
+
+
 MAX_CODE_CHARS = 20000  # the same for a coding question's submitted code
 
 TurnStatus = Literal["pending", "answered", "skipped"]

@@ -18,7 +18,7 @@ from interviewer.config import Settings
 from interviewer.engine import Engine, Usage
 from interviewer.errors import SessionNotFound
 from interviewer.grading.rubric import Grade, Rubric
-from interviewer.models import SessionInfo, SessionSettings, Turn
+from interviewer.models import GUIDE_QUESTION_PREFIX, SessionInfo, SessionSettings, Turn
 from interviewer.report import build_report
 from interviewer.store import Store
 
@@ -75,7 +75,7 @@ def section_questions(guide: str, round_name: str, *, settings: Settings) -> lis
         digest = hashlib.sha1(f"{guide}\0{round_name}\0{section}".encode()).hexdigest()[:10]
         out.append(
             SectionQuestion(
-                id=f"guide-{digest}",
+                id=f"{GUIDE_QUESTION_PREFIX}{digest}",
                 round=round_name,
                 topic=title[:60],
                 difficulty=2,

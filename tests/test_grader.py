@@ -434,6 +434,19 @@ def test_app_regression_an_answer_to_another_question_ticks_no_point(grader, ban
     assert g.covered == [next(kp.point for kp in g.key_points if kp.id == "feature-subsampling")]
 
 
+def test_feedback_says_how_many_points_are_missing_not_only_the_first(grader, bank):
+    # Seen in the app: the chat said "Missing: <one point>" beside a scorecard listing five.
+    from interviewer.engine import feedback_text
+
+    q = bank["l1-random-forest-intuition"]
+    n = len(q.rubric().key_points)
+    text = feedback_text(q, grader.grade(q, L1_L2))
+    assert f"• Missing: all {n} key points; the first to make: " in text
+    text = feedback_text(q, grader.grade(q, "Each split only looks at a random subset of the "
+                                            "features."))  # fmt: skip
+    assert f" (and {n - 2} more points)." in text and "• Landed: " in text
+
+
 def test_the_tick_floor_clears_off_topic_answers_and_keeps_every_good_answers_ticks(grader, bank):
     # The authored dev split (fitted on; the test split is only measured in the eval report).
     from interviewer.evaluation.datasets import load_authored

@@ -499,6 +499,29 @@ def test_practice_drills_have_their_own_line_in_progress(store, history):
     assert p["by_topic"]["ml-basics"]["n"] == 3  # its topic and criteria still count
 
 
+def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(store, history):
+    # Seen in walk-throughs: interviews opened, one question skipped and left, were drawn as
+    # scores of 0 on the L1 line. Their skips still count 0 for the topic.
+    from interviewer.ui.render import progress_caption
+
+    before = store.progress(user_id="local")
+    left = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-22")))
+    store.save_turn(left.id, make_turn(0, topic="statistics", answer=None, status="skipped"))
+    store.save_turn(left.id, make_turn(1, topic="statistics", answer=None, status="pending"))
+    p = store.progress(user_id="local")
+    assert p["by_round"] == before["by_round"] and p["sessions"] == before["sessions"]
+    assert p["criteria_over_time"] == before["criteria_over_time"]
+    assert p["left_out"] == 1 and before["left_out"] == 0
+    assert p["by_topic"]["statistics"] == {"mean": 30.0, "n": 2}  # 60 and the skip's 0
+    assert progress_caption(p).endswith(
+        "Not drawn: 1 session where nothing was answered (only skipped)."
+    )
+    # One answer is enough to be drawn.
+    store.save_turn(left.id, make_turn(1, topic="statistics", overall=40))
+    p = store.progress(user_id="local")
+    assert p["left_out"] == 0 and [ts("2025-03-22"), 20.0] in p["by_round"]["L1"]
+
+
 def test_two_engines_on_one_file_do_not_lock_each_other_out(sqlite_store):
     store = sqlite_store
     info = store.create_session(SessionInfo(round="L1"))

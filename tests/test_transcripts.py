@@ -63,6 +63,25 @@ def test_markdown_has_the_whole_graded_transcript():
     assert "skipped" in md
 
 
+def test_a_model_answer_shows_its_code_as_code_and_its_prose_flowing_in_both_exports():
+    # Seen in the Transcripts tab: a bank model answer showed its ```python fences, its code
+    # without indentation and escapes (merged\[col\]), and its prose in the bank's hard wraps.
+    info, turns = graded_session()
+    turn = turns[1]
+    turn.question_id = "l1-code-outliers"
+    turn.model_answer = ("Merge on the key, then flag\nrows outside the <IQR> fences.\n\n"
+                         "```python\ndef flag(df, col):\n    q1 = df[col].quantile(0.25)\n"
+                         "    return df[col] < q1\n```\n")  # fmt: skip
+    md, page = to_markdown(info, turns), to_html(info, turns)
+    assert "> Merge on the key, then flag rows outside the &lt;IQR&gt; fences." in md
+    assert "```python\ndef flag(df, col):\n    q1 = df[col].quantile(0.25)\n" in md
+    assert "<pre><code>def flag(df, col):\n    q1 = df[col].quantile(0.25)\n" in page
+    assert "flag rows outside the &lt;IQR&gt; fences.</div>" in page and "```" not in page
+    # A guide section's own text (a practice question made from a guide) keeps its lines.
+    turn.question_id = "guide-0123456789"
+    assert "> Merge on the key, then flag  \n> rows outside" in to_markdown(info, turns)
+
+
 def test_the_result_line_reads_as_the_report_does():
     # Seen in the app: a real interview ended early read "Result: not passed" in its transcript
     # while its report said incomplete (an early end is no verdict).
@@ -302,6 +321,12 @@ def test_cli_progress_json(capsys, saved):
     assert data["weakest_topics"] == ["mlops", "statistics"]  # below 60, the skip first
     code, out, _ = run(capsys, "progress")
     assert code == 0 and "weakest topics: mlops, statistics" in out and "1 graded session\n" in out
+    # An interview opened and left after a skip is not a session of 0 in the list.
+    with Store(settings=Settings.from_env()) as store:
+        left = store.create_session(SessionInfo(round="L1"))
+        store.save_turn(left.id, make_turn(0, answer=None, status="skipped"))
+    code, out, _ = run(capsys, "progress")
+    assert "1 graded session\n(and 1 session with nothing answered, left out)\n" in out
 
 
 @pytest.mark.parametrize(

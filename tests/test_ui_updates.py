@@ -403,3 +403,19 @@ def test_l2_unticks_the_coding_box_and_l1_gives_the_tick_back_but_not_after_a_re
     assert (box["value"], box["interactive"], kept) == (False, False, None)
     box, kept = coding_for_round("L1", "1", False, True)
     assert "value" not in box and box["interactive"] is False and kept is None
+
+
+def test_code_examples_count_the_checks_a_test_makes():
+    # Seen in the app: "Examples (1 test; ...)" over a test of two asserts read as a miscount.
+    from interviewer.bank import default_bank
+    from interviewer.ui.render import code_examples_md
+
+    bank = default_bank()
+    head = code_examples_md(bank["l1-code-balanced-brackets"]).split("\n", 1)[0]
+    assert head.startswith("**Examples** (2 checks in 1 test; the hidden tests")
+    singles = [q for q in bank.values() if q.kind == "coding" and
+               all(t.code.count("assert") == 1 for t in q.coding.visible_tests)]  # fmt: skip
+    assert singles  # one assert per test: the count of tests says it
+    n = len(singles[0].coding.visible_tests)
+    head = code_examples_md(singles[0]).split("\n", 1)[0]
+    assert head.startswith(f"**Examples** ({n} test") and " in " not in head.split(";")[0]

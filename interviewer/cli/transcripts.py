@@ -155,6 +155,8 @@ def _progress(args, store: Store, user: str) -> int:
         print("no graded answers yet")
         return 0
     print(plural(len(data["sessions"]), "graded session"))
+    if data["left_out"]:
+        print(f"(and {plural(data['left_out'], 'session')} with nothing answered, left out)")
     print()
     print(
         f"{'started':<18}{'round':<7}{'overall':>8}  " + " ".join(f"{c[:5]:>5}" for c in CRITERIA)

@@ -29,6 +29,7 @@ from interviewer.coding.harness import HarnessResult, TestOutcome, run_submissio
 from interviewer.coding.review import Growth, Review, classify_growth, review, summarise
 from interviewer.coding.sandbox import SandboxLimits
 from interviewer.coding.spec import CodingSpec
+from interviewer.markup import plural
 
 __all__ = [
     "CORRECT_FROM",
@@ -116,7 +117,8 @@ def _readability(rev: Review) -> CriterionScore:
     if n == 0:
         note = f" ({rev.notes[0]})" if rev.notes else ""
         return CriterionScore(score=score, evidence=f"no lint findings{note}")
-    return CriterionScore(score=score, evidence=f"{n} lint findings: {summarise(rev.lint, 2)}")
+    findings = f"{plural(n, 'lint finding')}: {summarise(rev.lint, 2)}"
+    return CriterionScore(score=score, evidence=findings)
 
 
 def _timed_out(t: TestOutcome) -> bool:

@@ -259,7 +259,8 @@ class Store:
 
     def progress(self, *, user_id: str) -> dict:
         """Scores over time, by round, by topic and by criterion. A skipped question counts 0
-        (and 1/5 on every criterion), a question never answered not at all, as in the report.
+        (and 1/5 on every criterion), a question never answered not at all, as in the report;
+        a session with nothing answered is left out of the lines over time (``left_out``).
         Practice drills have their own line per round ("L1 practice"): one drilled weak topic is
         not an interview score."""
         query = (
@@ -472,6 +473,10 @@ def _progress(rows) -> dict:
         by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
 
+    # A session where nothing was answered (only skipped: an interview opened and left) is no
+    # measure of progress: it is left out of the lines over time, and counted (``left_out``).
+    # Its skips still count 0 for their topics, as in the report.
+    idle = {sid for sid, s in sessions.items() if session_score(s["turns"])[1] == 0}
     out_sessions = [
         {
             "id": sid,
@@ -481,13 +486,14 @@ def _progress(rows) -> dict:
             "criteria": {c: _mean(v) for c, v in s["criteria"].items()},
         }
         for sid, s in sessions.items()
+        if sid not in idle
     ]
     rounds = {"L1": [], "L2": []}
     for name, per_session in by_round.items():
-        rounds[name] = [
-            [sessions[sid]["created_at"], session_score(turns)[0]]
-            for sid, turns in per_session.items()
-        ]
+        points = [[sessions[sid]["created_at"], session_score(turns)[0]]
+                  for sid, turns in per_session.items() if sid not in idle]  # fmt: skip
+        if points or name in rounds:
+            rounds[name] = points
     topics = {t: {"mean": _mean(v), "n": len(v)} for t, v in sorted(by_topic.items())}
     # Weakest: below the pass mark (a skipped question counts 0), lowest first.
     below = [t for t in topics if topics[t]["mean"] < PASS_MARK]
@@ -502,4 +508,5 @@ def _progress(rows) -> dict:
         "by_topic": topics,
         "weakest_topics": weakest,
         "criteria_over_time": criteria_over_time,
+        "left_out": len(idle),
     }

@@ -58,6 +58,9 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
    inside a media query with its container's classes, so no selector here starts with
    .gradio-container. */
 .tab-wrapper.wrap { height: auto; min-height: var(--size-8); padding-bottom: 0; }
+/* A locked tick box (the coding box while L2 is picked, the setup while an interview runs)
+   looks locked: Gradio only fades the box itself, so it read as a free, unticked choice. */
+label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed; }
 /* The progress charts' legends (ui/history.py): a row that wraps, under each chart. */
 .series-legend { display: flex; flex-wrap: wrap; justify-content: center; gap: 0.2rem 0.9rem;
   font-size: 0.8rem; margin-top: -0.5rem; }

@@ -113,7 +113,8 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 ui.start = gr.Button("Start interview", variant="primary", scale=0,
                                      min_width=200)  # fmt: skip
                 ui.resume_pick = gr.Dropdown(label="Unfinished sessions", choices=[],
-                                             visible=False, scale=3, min_width=300)  # fmt: skip
+                                             visible=False, scale=3, min_width=300,
+                                             container=False)  # fmt: skip
                 ui.resume = gr.Button("Resume", visible=False, scale=0, min_width=120)
             # Next to Resume: a draft kept in this browser, said where the candidate acts on it.
             ui.resume_note = gr.Markdown("", elem_id="resume-note")

@@ -7,6 +7,7 @@ characters and never becomes an element in the page.
 
 from __future__ import annotations
 
+import re
 import time
 
 from interviewer.bank import TOPICS, topic_label
@@ -250,8 +251,13 @@ def tests_md(result: dict) -> str:
 
 def code_examples_md(q) -> str:
     """A coding question's visible examples, shown under the editor."""
-    lines = [f"**Examples** ({plural(len(q.coding.visible_tests), 'test')}; the hidden tests "
-             "also check edge cases and a large input):"]  # fmt: skip
+    tests = q.coding.visible_tests
+    count = plural(len(tests), "test")
+    checks = sum(len(re.findall(r"^\s*assert\b", t.code, re.M)) for t in tests)
+    if checks > len(tests):  # "1 test" over two asserts read as a miscount
+        count = f"{plural(checks, 'check')} in {count}"
+    lines = [f"**Examples** ({count}; the hidden tests also check edge cases and a large "
+             "input):"]  # fmt: skip
     lines += [md_code(t.code) for t in q.coding.visible_tests]
     return "\n\n".join(lines)
 
@@ -369,13 +375,18 @@ def weakest_md(progress: dict) -> str:
 def progress_caption(progress: dict) -> str:
     """What the round chart, drawn as lines, cannot draw: a series with one session so far
     (a line needs two points), said in words ("" when there is none, or no line is drawn:
-    a chart of one-session series draws points)."""
+    a chart of one-session series draws points); and the sessions left out, where nothing was
+    answered."""
+    n = progress.get("left_out", 0)
+    idle = (f"Not drawn: {plural(n, 'session')} where nothing was answered (only skipped)."
+            if n else "")  # fmt: skip
     scored = {r: [p for p in pts if p[1] is not None] for r, pts in progress["by_round"].items()}
     if not any(len(pts) >= 2 for pts in scored.values()):
-        return ""
+        return idle
     single = [(r, pts[0]) for r, pts in scored.items() if len(pts) == 1]
     said = "; ".join(f"{r} {round(v):g}/100 ({when(ts)})" for r, (ts, v) in single)
-    return f"One session so far, no line yet: {said}." if single else ""
+    return " ".join(x for x in (f"One session so far, no line yet: {said}." if single else "",
+                                idle) if x)  # fmt: skip
 
 
 def criteria_caption(progress: dict) -> str:
