@@ -340,12 +340,14 @@ def test_the_setup_folds_away_while_an_interview_runs(app, context, width, heigh
     wait_for_bot(page, 1, "Question 1 of 3")
     _wait_setup(page, locked=True)
     assert "L1 · 3 questions · feedback after each answer" in page.locator("#setup").inner_text()
-    box = page.locator("#answer-box").evaluate(
+    box, send = (loc.evaluate(
         "(e) => { const r = e.getBoundingClientRect(); "
         "return { y: r.top + window.scrollY, height: r.height }; }"
-    )  # from the top of the page
-    if width > 700:  # the answer box is on screen with the chat, no scrolling
+    ) for loc in (page.locator("#answer-box"), page.get_by_role("button", name="Send answer")))
+    # from the top of the page
+    if width > 700:  # the answer box and its buttons are on screen with the chat, no scrolling
         assert box["y"] + box["height"] <= height, box
+        assert send["y"] + send["height"] <= height, send  # it was cut off under the list
     else:  # under the chat: one swipe down, not two screens
         assert box["y"] < 1.2 * height, box
     _press(page, "End", "Interview finished")
