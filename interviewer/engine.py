@@ -112,6 +112,17 @@ CODE_CRITERIA = {
     "engineering": "vectorisation",
     "communication": "readability",
 }
+
+
+def code_criterion_label(name: str, vectorise: bool) -> str:
+    """A coding criterion as the candidate reads it: "vectorisation" only where the question
+    asks for vectorised code; elsewhere it measures efficiency (a stack-based bracket checker
+    was marked under "vectorisation")."""
+    if name == "vectorisation" and not vectorise:
+        return "efficiency"
+    return name.replace("_", " ")
+
+
 CODE_SHARE = 0.75  # of a coding question's overall score when the approach was also explained
 # When no hidden test passes, an explanation earns at most this share, and no criterion scores
 # above NO_TEST_CRITERION_MAX: code that does not work is not excellent engineering.
@@ -179,7 +190,8 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         got = result.criteria[name]
         score = got.score if result.passed else min(got.score, NO_TEST_CRITERION_MAX)
         criteria[c] = CriterionScore(
-            score=score, evidence=[], rationale=f"{name.replace('_', ' ')}: {got.evidence}"
+            score=score, evidence=[],
+            rationale=f"{code_criterion_label(name, q.coding.vectorise)}: {got.evidence}",
         )
     overall = result.overall
     key_points, feedback = [], ""

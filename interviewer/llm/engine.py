@@ -24,6 +24,7 @@ from interviewer.engine import (
     QuestionRequest,
     TokenCallback,
     Usage,
+    code_criterion_label,
     code_grade,
     commands_line,
     emit,
@@ -353,7 +354,7 @@ class LLMEngine:
             flags = [*tested.flags, rb.OFFLINE_USED + str(exc)]
             fallback = tested.model_copy(update={"source": "offline-fallback", "flags": flags})
             return fallback, result, self.take_usage()
-        return self._combine_review(tested, review), result, self.take_usage()
+        return self._combine_review(q, tested, review), result, self.take_usage()
 
     def _review_code(self, q: Question, code: str, result: CodeResult) -> CodeReviewOutput:
         spec = q.coding
@@ -377,7 +378,7 @@ class LLMEngine:
         )
         return out
 
-    def _combine_review(self, tested: Grade, review: CodeReviewOutput) -> Grade:
+    def _combine_review(self, q: Question, tested: Grade, review: CodeReviewOutput) -> Grade:
         """The review's scores, never above what the tests support (correctness) and within the
         judge's margins of the test-based overall."""
         criteria = {}
@@ -388,7 +389,8 @@ class LLMEngine:
             if name == "correctness":
                 score = min(score, tested.criteria[c].score)
             criteria[c] = CriterionScore(
-                score=score, rationale=f"{name.replace('_', ' ')}: {mine.rationale}"
+                score=score,
+                rationale=f"{code_criterion_label(name, q.coding.vectorise)}: {mine.rationale}",
             )
         lo, hi = tested.overall - JUDGE_FLOOR_MARGIN, tested.overall + JUDGE_MARGIN
         overall = min(max(review.overall, lo), hi)

@@ -266,3 +266,16 @@ def test_lint_leaves_out_what_the_starter_itself_shows_and_the_final_newline():
 )
 def test_classify_growth(t_n, t_kn, timed_out, flagged):
     assert classify_growth(t_n, t_kn, 4, timed_out=timed_out).flagged is flagged
+
+
+def test_the_engineering_criterion_says_efficiency_unless_vectorised_code_was_asked_for():
+    # Seen in the app: a stack-based bracket checker was marked under "vectorisation".
+    from interviewer.engine import CodeRunner, code_grade
+
+    runner = CodeRunner()
+    for qid, label in (("l1-code-balanced-brackets", "efficiency: "),
+                       ("l1-code-merge-flag-outliers", "vectorisation: ")):  # fmt: skip
+        q = BANK[qid]
+        assert q.coding.vectorise is (label == "vectorisation: ")
+        grade = code_grade(q, runner.grade(q, q.coding.reference))
+        assert grade.criteria["engineering"].rationale.startswith(label), qid
