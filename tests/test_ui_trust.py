@@ -355,6 +355,31 @@ def test_the_setup_folds_away_while_an_interview_runs(app, context, width, heigh
     page.close()
 
 
+def test_on_a_phone_the_code_buttons_and_the_examples_read_whole(app, context):
+    # Seen on a phone: "Run the examples" wrapped to two lines beside a one-line "Submit code",
+    # and the examples' copy button covered the end of their first line.
+    url, _ = app
+    page = _open(context, url, width=375, height=812)
+    page.get_by_role("button", name="Start interview").click()
+    wait_for_bot(page, 1, "Question 1 of 3")
+    for n in (2, 3):  # skipped to the coding question
+        if page.locator("#code-area").is_visible():
+            break
+        _press(page, "Skip", f"Question {n} of 3")
+    run, submit = (page.get_by_role("button", name=n).bounding_box()
+                   for n in ("Run the examples", "Submit code"))  # fmt: skip
+    assert abs(run["height"] - submit["height"]) < 1 and run["height"] < 45, (run, submit)
+    block = page.locator("#code-results .code_wrap").first
+    copy = block.locator("button.copy_code_button").bounding_box()
+    first = block.locator("code").evaluate(
+        "(e) => { const r = document.createRange(); r.setStart(e, 0); r.setEnd(e, 1); "
+        "const b = r.getClientRects()[0]; return { y: b.top, height: b.height }; }"
+    )  # the first line's box
+    assert copy["y"] + copy["height"] <= first["y"] + 2, (copy, first)  # above the first line
+    _press(page, "End", "Interview finished")
+    page.close()
+
+
 def test_an_unsent_answer_survives_a_reload(app, context):
     url, _ = app
     page = _started(context, url)

@@ -61,6 +61,9 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
 /* A locked tick box (the coding box while L2 is picked, the setup while an interview runs)
    looks locked: Gradio only fades the box itself, so it read as a free, unticked choice. */
 label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed; }
+/* The examples under the code editor: their first line clear of the block's copy button (it
+   covered the end of a long assert on a phone). */
+#code-results pre { padding-top: 1.6rem; }
 /* The progress charts' legends (ui/history.py): a row that wraps, under each chart. */
 .series-legend { display: flex; flex-wrap: wrap; justify-content: center; gap: 0.2rem 0.9rem;
   font-size: 0.8rem; margin-top: -0.5rem; }
@@ -75,6 +78,10 @@ label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed;
   .tab-container button[role="tab"] { padding: 0 0.4rem; }
   /* Table cells padded less, so a table of long words still fits the width. */
   .prose table :is(th, td) { padding: 6px 8px; }
+  /* Buttons keep their labels on one line ("Run the examples" wrapped beside a one-line
+     "Submit code", and rows of buttons had uneven heights). */
+  button.lg { font-size: 0.95rem; padding-left: 0.35rem; padding-right: 0.35rem; }
+  #run-code, #submit-code { font-size: 0.9rem; white-space: nowrap; }
   /* The timer sits above the answer box, where the candidate types. */
   #score-line, #answer-timer { display: block; }
   #question-timer { display: none; }
