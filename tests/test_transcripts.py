@@ -77,6 +77,7 @@ def test_a_model_answer_shows_its_code_as_code_and_its_prose_flowing_in_both_exp
     assert "```python\ndef flag(df, col):\n    q1 = df[col].quantile(0.25)\n" in md
     assert "<pre><code>def flag(df, col):\n    q1 = df[col].quantile(0.25)\n" in page
     assert "flag rows outside the &lt;IQR&gt; fences.</div>" in page and "```" not in page
+    assert "pre{background:" in page  # a code block reads as one, not as plain text
     # A guide section's own text (a practice question made from a guide) keeps its lines.
     turn.question_id = "guide-0123456789"
     assert "> Merge on the key, then flag  \n> rows outside" in to_markdown(info, turns)
