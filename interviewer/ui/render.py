@@ -24,7 +24,7 @@ from interviewer.markup import (
     unwrap,
     when,
 )
-from interviewer.models import Turn, opens_l2, question_tag
+from interviewer.models import Turn, model_answer_flows, opens_l2, question_tag
 from interviewer.policy import time_budget
 from interviewer.report import l1_score, l2_opening
 
@@ -450,9 +450,9 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
         parts.append("**Feedback**\n\n" + text_md(grade.feedback))
     if q.kind == "coding":
         parts.append("### A reference solution\n\n" + md_code(q.coding.reference))
-    label = "What the guide says" if getattr(q, "group", "") == "guide" else "Model answer"
-    parts.append(f"### {label}\n\n" + model_answer_md(q.model_answer,
-                                                       flow=getattr(q, "group", "") != "guide"))
+    flows = model_answer_flows(q.id)  # a guide section's own text is shown as it is
+    label = "Model answer" if flows else "What the guide says"
+    parts.append(f"### {label}\n\n" + model_answer_md(q.model_answer, flow=flows))
     source = f"### From the guide: *{md_escape(q.guide_section)}*"
     if passage is not None:
         parts.append(source + "\n\n" + text_md(passage.text))
