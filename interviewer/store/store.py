@@ -476,13 +476,14 @@ def _progress(rows) -> dict:
     # A session where nothing was answered (only skipped: an interview opened and left) is no
     # measure of progress: it is left out of the lines over time, and counted (``left_out``).
     # Its skips still count 0 for their topics, as in the report.
-    idle = {sid for sid, s in sessions.items() if session_score(s["turns"])[1] == 0}
+    scored = {sid: session_score(s["turns"]) for sid, s in sessions.items()}
+    idle = {sid for sid, (_, answered) in scored.items() if answered == 0}
     out_sessions = [
         {
             "id": sid,
             "created_at": s["created_at"],
             "round": s["round"],
-            "overall": session_score(s["turns"])[0],
+            "overall": scored[sid][0],
             "criteria": {c: _mean(v) for c, v in s["criteria"].items()},
         }
         for sid, s in sessions.items()
