@@ -10,6 +10,7 @@ import ast
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,12 +135,18 @@ def lint(code: str) -> tuple[list[LintFinding], str | None]:
     findings = [
         LintFinding(
             code=str(r.get("code") or "E999"),
-            message=str(r.get("message", ""))[:200],
+            message=_plain(str(r.get("message", "")))[:200],
             line=int((r.get("location") or {}).get("row") or 0),
         )
         for r in rows
     ]
     return sorted(findings, key=lambda f: (f.line, f.code)), None
+
+
+def _plain(message: str) -> str:
+    """Ruff's message with its Markdown code spans as quotes: evidence is shown as plain text
+    (escaped), where `if` kept its backticks."""
+    return re.sub(r"`([^`]*)`", "‘\\1’", message)
 
 
 @lru_cache(maxsize=64)

@@ -237,6 +237,13 @@ def test_lint_uses_a_fixed_rule_set():
     assert {"F401", "F841", "E741"} <= codes, codes
 
 
+def test_lint_evidence_quotes_code_instead_of_backticks():
+    # Seen in a walk-through: evidence is shown escaped, so ruff's `if` kept its backticks.
+    findings, _ = lint("def f(a, b):\n    if a:\n        if b:\n            return 1\n    return 0\n")
+    [nested] = [f for f in findings if f.code == "SIM102"]
+    assert "‘if’" in nested.message and "`" not in nested.message
+
+
 def test_lint_leaves_out_what_the_starter_itself_shows_and_the_final_newline():
     # Seen in a walk-through: a 6/6 solution lost readability points for the starter's own
     # unused `import numpy as np` and for the editor's missing final newline.
