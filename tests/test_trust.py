@@ -94,6 +94,26 @@ def test_the_resume_label_counts_what_it_scores(store):
     assert f"1 of 3 answered · {score}/100" in label
 
 
+def test_an_open_session_with_only_skips_is_listed_without_a_score(store):
+    # Seen in a walk-through: "0 of 2 answered · 0/100" read as a graded zero.
+    from interviewer.ui.render import session_choices, session_rows
+
+    iv = new_interview(round="L1", questions=3, store=store, seed=1, follow_ups=0)
+    iv.start()
+    iv.command("skip")  # then the tab is closed
+    listed = store.unfinished_sessions(user_id="local")
+    assert listed[0]["score"] == 0  # the report's score: a skip counts 0
+    [label] = [label for label, _ in session_choices(listed)]
+    assert "0 of 3 answered" in label and "/100" not in label
+    assert session_rows(listed)[0][1] == ""
+    iv.answer(default_bank()[iv.current.question_id].model_answer)
+    [label] = [label for label, _ in session_choices(store.unfinished_sessions(user_id="local"))]
+    assert f"1 of 3 answered · {round(iv.turns[1].grade.overall / 2)}/100" in label
+    iv.command("end")  # finished: the report's 0 for the skip stands wherever it is listed
+    [finished] = store.list_sessions(user_id="local")
+    assert session_rows([finished])[0][1] == finished["score"]
+
+
 def test_an_unfinished_real_interview_is_listed_without_its_score(store):
     from interviewer.ui.render import session_choices
 
