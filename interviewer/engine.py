@@ -349,6 +349,18 @@ def emit(text: str, on_token: TokenCallback) -> str:
     return text
 
 
+def intro_text(round_name: str, n: int, *, hints: bool = True) -> str:
+    """The offline interviewer's opening: the round, the number of questions, the commands (no
+    /hint in a real interview). A resumed chat starts with it too (an LLM's own words for it are
+    not kept)."""
+    return (
+        f"Welcome to your mock interview for the Machine Learning Engineer role at "
+        f"Persistent Systems. This is {ROUNDS[round_name].description}, {plural(n, 'question')}"
+        f"{' per round' if round_name == 'full' else ''}. Answer as you would in the room: "
+        f"explain your reasoning and the trade-offs. Commands: {commands_line(hints)}."
+    )
+
+
 class OfflineEngine:
     """Authored bank questions, authored probes and hints, and the offline coverage grader."""
 
@@ -362,15 +374,8 @@ class OfflineEngine:
     def intro(
         self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True
     ) -> str:
-        """The interviewer's opening: the round, the number of questions, the commands (no
-        /hint in a real interview)."""
-        text = (
-            f"Welcome to your mock interview for the Machine Learning Engineer role at "
-            f"Persistent Systems. This is {ROUNDS[round_name].description}, {plural(n, 'question')}"
-            f"{' per round' if round_name == 'full' else ''}. Answer as you would in the room: "
-            f"explain your reasoning and the trade-offs. Commands: {commands_line(hints)}."
-        )
-        return emit(text, on_token)
+        """The interviewer's opening (:func:`intro_text`)."""
+        return emit(intro_text(round_name, n, hints=hints), on_token)
 
     def question_for(self, request: QuestionRequest) -> tuple[Question | None, list[str]]:
         """The next bank question (no guide passages: the bank names its own section)."""

@@ -233,6 +233,9 @@ def test_coding_question_run_and_submit(app, context):
     results = page.locator("#code-results").inner_text()
     n = len(q.coding.visible_tests)
     assert f"{n} of {n} examples passed" in results, results
+    # The examples stay under their results (a Run used to replace them).
+    assert results.index("examples passed") < results.index("Examples (")
+    assert q.coding.visible_tests[-1].code.strip().splitlines()[-1].strip() in results
 
     before = len(bot_texts(page))
     page.get_by_role("button", name="Submit code").click()
@@ -321,6 +324,9 @@ def test_the_setup_is_locked_while_an_interview_runs(app, context):
     _wait_setup(page, locked=False)
     page.get_by_role("button", name="Resume", exact=True).click()
     wait_for_bot(page, 1, "Welcome back")
+    # The resumed chat starts as the live one did: the opening, with the commands.
+    first = bot_texts(page)[0]
+    assert first.startswith("Welcome to your mock interview") and "/skip" in first, first
     _wait_setup(page, locked=True)
     _press(page, "End", "Interview finished")
     _wait_setup(page, locked=False)
@@ -522,6 +528,17 @@ def test_the_code_editor_indents_by_four_spaces_as_the_starter_does(app, context
     assert editor.inner_text().replace("\u200b", "") == (
         "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n            pass"
     )
+    # Backspace in the leading spaces goes back a whole level (the editor's own took 2); after
+    # the indent, or past text, it deletes one character.
+    page.keyboard.press("Enter")  # 12 spaces, the "pass" line's indent
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("return total")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("l")
+    page.wait_for_function("(el) => el.innerText.includes('return total')",
+                           arg=editor.element_handle())  # fmt: skip
+    assert editor.inner_text().replace("\u200b", "").endswith("pass\n    return total")
     page.accept_dialogs = True  # End asks about the code, not submitted
     _end_and_close(page)
 

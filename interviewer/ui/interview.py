@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from interviewer import knowledge
+from interviewer.engine import intro_text
 from interviewer.errors import InterviewError, SessionNotFound, SpeechError
 from interviewer.interview import Interview
 from interviewer.report import report_markdown
@@ -493,12 +494,15 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return {ui.code_status: "Still working on your last message…"}
         try:
             result = live.interview.run_code(code or "")
+            turn = live.interview.current
         except InterviewError as exc:
             return {ui.code_status: _refused(exc)}
         finally:
             live.lock.release()
-        return {ui.code_out: r.run_results_md(result), ui.code_status: "",
-                ui.code_saved: draft.stamp(live.interview.current.code_at)}  # fmt: skip
+        # The results above the examples they ran: a candidate reads an example again when
+        # one fails (a walk-through found the examples gone after a Run).
+        shown = f"{r.run_results_md(result)}\n\n{r.code_examples_md(live.interview.bank[turn.question_id])}"
+        return {ui.code_out: shown, ui.code_status: "", ui.code_saved: draft.stamp(turn.code_at)}
 
     def command(name: str):
         def run(history, live, code, code_base, speak, request: gr.Request):
@@ -541,10 +545,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             )
         except (SessionNotFound, InterviewError) as exc:
             return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
-        history = r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank, iv.planned,
-                                       iv.per_round)  # fmt: skip
-        history += r.reply_messages(reply, iv.bank, iv.feedback_each)
         st = iv.info.settings
+        # The chat starts as it did: the opening names the round and the commands.
+        history = [r.bot_msg(r.text_md(intro_text(info.round, iv.n_questions, hints=not st.real)))]
+        history += r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank, iv.planned,
+                                        iv.per_round)  # fmt: skip
+        history += r.reply_messages(reply, iv.bank, iv.feedback_each)
         # The setup shows how the resumed session runs (a real interview stays one on screen).
         setup = {ui.round: info.round, ui.questions: st.questions, ui.feedback: st.feedback,
                  ui.real: st.real, ui.coding: st.coding and info.round != "L2"}  # fmt: skip

@@ -27,7 +27,8 @@ TIMERS_JS = f"(key) => {{ const t = ({TIMER_JS.strip()})(key); return [t, t]; }}
 # In a code editor, Enter and Tab indent by 4 spaces, as the starter code does: the editor's own
 # unit is 2 (Gradio's Code has no option for it), and a 2-space line in a 4-space body is an
 # IndentationError at Run. Enter keeps the line's indent, one level more after a ":"; Tab pads
-# to the next multiple of 4.
+# to the next multiple of 4; Backspace in a line's leading spaces goes back one level of 4 (the
+# editor's own took 2, leaving a 2-space line under a 4-space block).
 KEYS_JS = """
 () => {
   if (window.__miqKeys) { return; }
@@ -39,7 +40,8 @@ KEYS_JS = """
     }
   });
   document.addEventListener("keydown", (e) => {
-    if ((e.key !== "Enter" && e.key !== "Tab") || e.ctrlKey || e.metaKey || e.altKey ||
+    if ((e.key !== "Enter" && e.key !== "Tab" && e.key !== "Backspace") || e.ctrlKey ||
+        e.metaKey || e.altKey ||
         e.shiftKey || e.isComposing) { return; }
     const editor = e.target.closest && e.target.closest("#code-editor, #practice-code");
     const sel = window.getSelection();
@@ -52,6 +54,15 @@ KEYS_JS = """
     range.setEnd(sel.anchorNode, sel.anchorOffset);
     const before = range.toString().replace(/\\u200b/g, "");
     let text;
+    if (e.key === "Backspace") {
+      if (!/^ +$/.test(before)) { return; }  // not in the leading spaces: the editor's own
+      const n = before.length % 4 || 4;
+      for (let i = 0; i < n; i++) { sel.modify("extend", "backward", "character"); }
+      e.preventDefault();
+      e.stopPropagation();
+      document.execCommand("delete");
+      return;
+    }
     if (e.key === "Tab") {
       text = " ".repeat(4 - (before.length % 4));
     } else {
