@@ -48,12 +48,22 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path):
     assert (k["answers"], k["stated"]) == (len(rows), sum(len(r["stated"]) for r in rows))
     assert k["answers_by_group"]["walk-through"] == 8
     assert k["answers_by_group"]["dev questions"] + k["answers_by_group"]["other questions"] == len(rows)
-    for model in ("model", "at_neutral", "without_margin"):
+    for model in ("model", "at_neutral", "without_margin", "without_floor"):
         v = k[model]
         assert 0 <= v["stated_missed"] <= k["stated"] and 0 <= v["unstated_ticked"] <= k["unstated"]
+    # The tick floor's effect (reproduces the closing note's dev figures): no score moves, weak
+    # styles lose ticks, the good ones keep every tick.
+    t = report["tick_floor_dev"]
+    assert t["scores_changed"] == 0 and t["tick_floor"] > 0
+    by = t["by_style"]
+    assert by["off_topic"]["ticked"] == 0 < by["off_topic"]["ticked_without_floor"]
+    assert by["keyword_stuffing"]["ticked"] < by["keyword_stuffing"]["ticked_without_floor"]
+    for style in ("expert", "good_missing_one"):
+        assert by[style]["ticked"] == by[style]["ticked_without_floor"] > 0
     js, md = runner.write_reports(report, tmp_path)
     assert json.loads(js.read_text())["gates"] and "## SAF unseen answers" in md.read_text()
     assert "## Key points in a candidate's own words" in md.read_text()
+    assert "### Tick floor (authored dev split" in md.read_text()
 
 
 def test_prompts_are_versioned_and_fail_loudly_on_missing_variables(tmp_path):

@@ -285,6 +285,24 @@ def robustness(grader, bank, rows: list[dict]) -> dict:
     }
 
 
+def tick_floor_effect(grader, bank, rows: list[dict]) -> dict:
+    """Key points ticked per authored style with the shipped grader and with its tick floor at
+    0 (``decide``: an answer whose head score is under the floor gets no point ticked); scores
+    are the same either way, which ``scores_changed`` counts."""
+    without = OfflineGrader(params={**grader.params, "tick_floor": 0.0},
+                            vector_cache=grader.vector_cache)  # fmt: skip
+    shipped, floorless = _grade_rows(grader, bank, rows), _grade_rows(without, bank, rows)
+    styles: dict[str, dict] = {}
+    for r, a, b in zip(rows, shipped, floorless, strict=True):
+        s = styles.setdefault(r["style"], {"n": 0, "ticked": 0, "ticked_without_floor": 0})
+        s["n"] += 1
+        s["ticked"] += len(a.covered)
+        s["ticked_without_floor"] += len(b.covered)
+    changed = sum(a.overall != b.overall for a, b in zip(shipped, floorless, strict=True))
+    return {"tick_floor": grader.params.get("tick_floor", 0.0), "scores_changed": changed,
+            "by_style": dict(sorted(styles.items()))}  # fmt: skip
+
+
 def model_answers(grader, bank) -> dict:
     """Every bank model answer graded against its own question."""
     qs = list(bank.values())
@@ -392,6 +410,7 @@ def own_words_key_points(grader: OfflineGrader, bank: Bank) -> dict:
     pairs = paraphrase_pairs(grader, dev_q, bank)
     without = {**grader.params, "points": fit.point_model(pairs, dc.WITHOUT_MARGIN)}
     neutral = {**grader.params, "points": {**grader.params["points"], "covered_p": 0.5}}
+    floorless = {**grader.params, "tick_floor": 0.0}
     groups: dict[str, list] = {}  # by source, and by whether the point model saw the question
     for r in rows:  # the walk-through answers came first and have no source
         item = (bank[r["question_id"]].rubric(), r["answer"], set(r["stated"]))
@@ -403,7 +422,8 @@ def own_words_key_points(grader: OfflineGrader, bank: Bank) -> dict:
                            for r in rows),
            "answers_by_group": {k: len(v) for k, v in groups.items()},
            "covered_p": grader.params["points"]["covered_p"]}  # fmt: skip
-    for name, params in (("model", None), ("at_neutral", neutral), ("without_margin", without)):
+    for name, params in (("model", None), ("at_neutral", neutral), ("without_margin", without),
+                         ("without_floor", floorless)):  # fmt: skip
         g = grader if params is None else OfflineGrader(params=params,
                                                         vector_cache=grader.vector_cache)
         per = {k: key_point_errors(g, items) for k, items in groups.items()}
@@ -550,6 +570,7 @@ def run(
         },
         "consistency": consistency(grader, bank, test),
         "key_points_own_words": own_words_key_points(grader, bank),
+        "tick_floor_dev": tick_floor_effect(grader, bank, dev),
         "retrieval": retrieval(settings, bank),
         "injection": injection(grader, bank, test + dev),
         "round_fit": round_fit(grader, bank),
@@ -773,13 +794,26 @@ def to_markdown(report: dict) -> str:
               "|---|---|" + "---|" * len(groups)]  # fmt: skip
     for name, label in (("model", f"shipped (with the margin, covered at P >= {k['covered_p']})"),
                         ("at_neutral", "shipped, covered at P >= 0.5"),
-                        ("without_margin", "refitted without the margin")):  # fmt: skip
-        v = k[name]
+                        ("without_margin", "refitted without the margin"),
+                        ("without_floor", "shipped, without the tick floor")):  # fmt: skip
+        v = k.get(name)
+        if v is None:  # a report written before the row existed
+            continue
         cells = [f"{v['unstated_ticked']} / {v['stated_missed']}"] + [
             f"{v['by_group'][g]['unstated_ticked']} / {v['by_group'][g]['stated_missed']}"
             for g in groups]  # fmt: skip
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
+    t = report.get("tick_floor_dev")
+    if t:
+        lines += ["### Tick floor (authored dev split, fitted on)", "",
+                  f"Key points ticked per style with the shipped grader (an answer whose head "
+                  f"score is under {t['tick_floor']} ticks nothing) and with the floor at 0. "
+                  f"Scores that differ between the two: {t['scores_changed']}.", "",
+                  "| style | n | ticked | ticked without the floor |", "|---|---|---|---|"]
+        lines += [f"| {st} | {v['n']} | {v['ticked']} | {v['ticked_without_floor']} |"
+                  for st, v in t["by_style"].items()]  # fmt: skip
+        lines.append("")
     c = report["consistency"]
     lines += ["## Consistency", "",
               f"Same answers graded twice (cold memory): max difference {c['max_abs_diff']} "
