@@ -181,9 +181,19 @@ def unparsable(code: str) -> str | None:
     return None
 
 
+# Flags about how a spoken answer reads (a list of terms, a restated question, another topic):
+# a note sent with working code is not judged as an answer on its own, so they are not carried.
+SPOKEN_ONLY_FLAGS = (rb.FLAG_OFF_TOPIC, rb.FLAG_KEYWORDS, rb.FLAG_RESTATES)
+
+
 def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None) -> Grade:
     """A coding question's grade: the code's (tests, review, growth), and, when the candidate
-    also explained the approach, that explanation's rubric grade with a quarter of the weight."""
+    also explained the approach, that explanation's rubric grade with a quarter of the weight.
+
+    An explanation of code that passes hidden tests counts only when it raises the grade or
+    states a wrong claim (a red flag costs, as in a spoken answer): a short note ("O(n) time")
+    beside correct code is no reason to mark it down, and its points not made are not gaps the
+    code left (a walk-through found the reference solution at 75 with "off-topic")."""
     criteria = {}
     for c in CRITERIA:
         name = CODE_CRITERIA[c]
@@ -201,9 +211,15 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         flags.append(f"hidden tests failed: {names}")
     if explanation is not None:
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
-        overall = round((1 - share) * result.overall + share * explanation.overall)
-        key_points, feedback = explanation.key_points, explanation.feedback
-        flags += [f for f in explanation.flags if f not in flags]
+        blended = round((1 - share) * result.overall + share * explanation.overall)
+        wrong = any(rb.is_red_flag(f) for f in explanation.flags)
+        flags += [f for f in explanation.flags if f not in flags and f not in SPOKEN_ONLY_FLAGS]
+        if blended >= overall or wrong or not result.passed:
+            overall = blended
+            key_points, feedback = explanation.key_points, explanation.feedback
+        else:  # not counted: what it got right is still credited, nothing it left out is a gap
+            key_points = [kp for kp in explanation.key_points if kp.covered]
+            feedback = "it is not counted, as the code's own grade is higher and it states nothing wrong."
     head = f"{result.passed} of {result.total} hidden tests passed ({result.verdict})."
     return Grade(
         question_id=q.id,

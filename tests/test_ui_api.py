@@ -61,9 +61,10 @@ def test_the_resume_list_offers_an_abandoned_interview_at_once_never_the_running
     assert first in after_third and second != first
     resumed = app.predict(first, api_name="/resume")
     assert isinstance(resumed[0], list) and len(resumed[0]) >= 3, "its chat is restored"
-    first_message = resumed[0][0]["content"]  # Gradio sends a message's parts
-    text = first_message if isinstance(first_message, str) else first_message[0]["text"]
-    assert text.startswith("Question 1 of 3 (L1, "), "headed as it was live"
+    texts = [m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
+             for m in resumed[0][:2]]  # Gradio sends a message's parts  # fmt: skip
+    assert texts[0].startswith("Welcome to your mock interview"), "the opening, as it was live"
+    assert texts[1].startswith("Question 1 of 3 (L1, "), "headed as it was live"
     now = offered(resumed)
     assert first not in now and second in now
 

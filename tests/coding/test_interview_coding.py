@@ -52,7 +52,10 @@ def test_a_coding_question_runs_is_submitted_graded_and_stored():
     assert ran_at is not None and before <= ran_at <= time.time()
     assert store.load_session(iv.info.id, user_id="local")[1][turn.index].code_at == ran_at
 
-    note = iv.answer("I would vectorise it and validate the inputs first.")
+    # An explanation stating a known mistake: it costs the working code points (a short note
+    # that states nothing wrong would not), so the interviewer probes.
+    claim = q.red_flags[0].claim
+    note = iv.answer(claim)
     assert note.kind == "note" and iv.current is turn and turn.grade is None
 
     reply = iv.submit_code(q.coding.reference)
@@ -67,7 +70,7 @@ def test_a_coding_question_runs_is_submitted_graded_and_stored():
     saved = stored[turn.index]
     assert saved.code == q.coding.reference and saved.code_result == turn.code_result
     assert saved.code_at == turn.code_at
-    assert saved.answer.startswith("I would vectorise")
+    assert saved.answer.startswith(claim)
     md = to_markdown(iv.info, stored)
     assert "```python\n" + q.coding.reference.rstrip() in md  # the fence is intact
     assert f"{turn.code_result['passed']} of {turn.code_result['total']} hidden tests" in md
@@ -182,6 +185,25 @@ def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
     assert grade.overall <= NO_PASS_MAX + 100 * NO_TEST_EXPLANATION_SHARE <= 15
     assert grade.feedback.startswith("0 of ") and "The explanation: " in grade.feedback
     assert all(c.score <= NO_TEST_CRITERION_MAX for c in grade.criteria.values())
+
+
+def test_a_short_note_beside_working_code_does_not_mark_it_down_but_a_wrong_claim_does():
+    # Seen in a walk-through: the reference solution with "O(n) time, O(k) space." beside it
+    # scored 75 with "Flags: off-topic" and its explanation's unmade points as gaps.
+    from interviewer.grading import rubric as rb
+    from tests.helpers import offline_engine
+
+    engine = offline_engine()
+    q = default_bank()["l1-code-first-unique-char"]
+    alone, result, _ = engine.judge_code(q, q.coding.reference, None)
+    noted, _, _ = engine.judge_code(q, q.coding.reference, "O(n) time, O(k) space.")
+    assert result.passed == result.total and noted.overall == alone.overall
+    assert rb.FLAG_OFF_TOPIC not in noted.flags and noted.missed == []
+    assert "is not counted" in noted.feedback
+    wrong, _, _ = engine.judge_code(q, q.coding.reference, q.red_flags[0].claim)
+    assert any(rb.is_red_flag(f) for f in wrong.flags) and wrong.overall < alone.overall
+    best, _, _ = engine.judge_code(q, q.coding.reference, q.model_answer)  # it may still add
+    assert best.overall >= alone.overall and best.missed == [] and best.covered
 
 
 def test_ending_after_submitting_code_counts_it_answered_and_lists_its_failed_tests_as_a_gap():
