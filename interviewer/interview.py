@@ -7,6 +7,7 @@ turn is written to the store the moment it happens, so a killed process loses no
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import ChainMap
 from collections.abc import Callable
@@ -67,6 +68,19 @@ def _save_code(turn: Turn, code: str) -> None:
     or submitted again keeps its time: a draft typed over it is not older)."""
     if code != turn.code or turn.code_at is None:
         turn.code, turn.code_at = code, time.time()
+
+
+# A coding probe that asks only for the complexity, and words that state one: such a probe tied
+# to no key point (the question has none stating an O(...)) is not asked after they were said.
+_COMPLEXITY_PROBE = re.compile(r"What is the (time and space )?complexity( in time and space)?\?")
+_STATES_COMPLEXITY = re.compile(
+    r"\bO\s*\([^)]*\)|\b(linear|quadratic|logarithmic|constant)( in [\w ]+?)? (time|space)\b"
+    r"|\bn\s*log\s*n\b|\b(runs|is) (linear|quadratic)\b", re.I)  # fmt: skip
+
+
+def _complexity_said(text: str, probe: str) -> bool:
+    """Whether ``probe`` asks only for the complexity and ``text`` already states one."""
+    return bool(_COMPLEXITY_PROBE.fullmatch(probe.strip()) and _STATES_COMPLEXITY.search(text))
 
 
 def _said(turn: Turn) -> str:
@@ -429,8 +443,11 @@ class Interview:
         asked = {f.question for f in turn.follow_ups}
         covered = {kp.id for kp in turn.grade.key_points if kp.covered}
         if turn.kind == "coding":
+            said = _said(turn)
             fu = next((f for f in question.coding.follow_ups
-                       if f.text not in asked and f.key_point not in covered), None)  # fmt: skip
+                       if f.text not in asked and f.key_point not in covered
+                       and not (f.key_point is None and _complexity_said(said, f.text))),
+                      None)  # fmt: skip
             return None if fu is None else FollowUpExchange(key_point="code", question=fu.text)
         missed = sorted(
             (kp for kp in turn.grade.key_points if kp.id not in covered), key=lambda kp: -kp.weight

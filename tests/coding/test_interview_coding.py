@@ -258,3 +258,26 @@ def test_a_coding_follow_up_whose_point_the_explanation_covered_is_not_asked():
     assert "memory" not in before and first.endswith(memory.text)  # missed: asked, in order
     assert "memory" in after and not second.endswith(memory.text)  # covered: the next one
     assert second.endswith(q.coding.follow_ups[1].text)
+
+
+def test_an_untied_complexity_probe_is_not_asked_after_the_explanation_gave_the_complexity():
+    # Seen in a walk-through: "O(n) time, O(k) space." then "Follow-up: What is the
+    # complexity?". This question has no key point stating an O(...), so the probe is tied to
+    # none: it is passed over when the explanation states a complexity, asked when it does not.
+    store = open_store(Settings.from_env())
+    bank = default_bank()
+    q = bank["l1-code-precision-recall-f1"]
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
+    first, second = q.coding.follow_ups
+    assert first.key_point is None and first.text == "What is the complexity?"
+    no_empty_check = q.coding.reference.replace("y_true.size == 0 or ", "")  # fails a test
+    asked = []
+    for explanation in ("I count with boolean masks.", "Boolean masks: O(n) time, O(1) space."):
+        iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True,
+                           follow_ups=1)  # fmt: skip
+        assert _to_coding_question(iv) is q
+        iv.answer(explanation)
+        reply = iv.submit_code(no_empty_check)
+        assert reply.kind == "follow_up" and iv.current.grade.overall < 85, reply.text
+        asked.append(reply.text)
+    assert asked[0].endswith(first.text) and asked[1].endswith(second.text)
