@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from interviewer.bank import default_bank
+from interviewer.markup import plural
 from interviewer.ui.scripts import START_DEBOUNCE_MS
 from tests.ui_support import (
     CHROMIUM,
@@ -229,12 +230,12 @@ def test_coding_question_run_and_submit(app, context):
     page.keyboard.press("Delete")
     editor.fill(q.coding.reference)
     page.get_by_role("button", name="Run the examples").click()
-    page.locator("#code-results").get_by_text("examples passed").wait_for()
+    page.locator("#code-results").get_by_text(re.compile("example tests? passed")).wait_for()
     results = page.locator("#code-results").inner_text()
     n = len(q.coding.visible_tests)
-    assert f"{n} of {n} examples passed" in results, results
+    assert f"{n} of {plural(n, 'example test')} passed" in results, results
     # The examples stay under their results (a Run used to replace them).
-    assert results.index("examples passed") < results.index("Examples (")
+    assert results.index(" passed") < results.index("Examples (")
     assert q.coding.visible_tests[-1].code.strip().splitlines()[-1].strip() in results
 
     before = len(bot_texts(page))
@@ -426,6 +427,28 @@ def test_an_unsent_answer_survives_a_reload(app, context):
     _end_and_close(page)
 
 
+def test_a_reload_brings_back_the_interview_open_here_not_an_older_one_with_a_draft(app, context):
+    # Seen in a walk-through: after starting B over A (A kept, with unsent text), skipping a
+    # question of B and reloading, Resume had A picked: it has a draft, B had none.
+    url, _ = app
+    page = _started(context, url)  # A
+    before = _stored(page)
+    page.locator("#answer-box textarea").fill("A's unsent answer")
+    _wait_stored(page, before)
+    page.accept_dialogs = True  # Start asks before leaving A (kept) and its text
+    _start_again(page)  # B
+    wait_for_bot(page, 1, "Question 1 of 3")
+    _press(page, "Skip", "Question 2 of 3")
+    b_question = bot_texts(page)[-1].split(": ", 1)[1][:40]
+    _reload(page)
+    note = page.locator("#resume-note")
+    note.get_by_text("of another unfinished session is kept too").wait_for()
+    _resume(page)
+    assert b_question in bot_texts(page)[-1]  # B, at its open question
+    assert page.locator("#answer-box textarea").input_value() == ""  # A's text is A's
+    _end_and_close(page)
+
+
 def _stored(page) -> str | None:
     return page.evaluate("() => localStorage.getItem('mock-interview-draft')")
 
@@ -539,6 +562,11 @@ def test_the_code_editor_indents_by_four_spaces_as_the_starter_does(app, context
     page.wait_for_function("(el) => el.innerText.includes('return total')",
                            arg=editor.element_handle())  # fmt: skip
     assert editor.inner_text().replace("\u200b", "").endswith("pass\n    return total")
+    page.keyboard.press("Shift+Tab")  # a level back from anywhere in the line, the caret kept
+    page.keyboard.type("  # dedented")
+    page.wait_for_function("(el) => el.innerText.includes('# dedented')",
+                           arg=editor.element_handle())  # fmt: skip
+    assert editor.inner_text().replace("\u200b", "").endswith("pass\nreturn total  # dedented")
     page.accept_dialogs = True  # End asks about the code, not submitted
     _end_and_close(page)
 
@@ -587,7 +615,7 @@ def test_code_typed_after_a_run_comes_back_over_the_run_code(app, context):
     # The draft notes the saved code it was typed over (the Run's), so it is the newer one.
     page = _at_the_coding_question(app, context)
     page.get_by_role("button", name="Run the examples").click()  # the starter: it runs
-    page.locator("#code-results").get_by_text("examples passed").wait_for()
+    page.locator("#code-results").get_by_text(re.compile("example tests? passed")).wait_for()
     wait_idle(page)
     _type_code(page, "def solve(xs):\n    return sorted(xs)  # typed after the run")
 

@@ -87,6 +87,7 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     # Weakest topics: whole scores, as everywhere else; none below the pass mark says so.
     weak = {"weakest_topics": ["ensembles"], "by_topic": {"ensembles": {"mean": 16.33, "n": 3}}}
     assert "| ensembles | L1 | 16 | 3 |" in weakest_md(weak)
+    assert "| questions |" in weakest_md(weak) and "skipped one counts 0" in weakest_md(weak)
     assert "None: every topic" in weakest_md({"weakest_topics": [], "by_topic": {}})
 
 
@@ -259,6 +260,48 @@ def test_the_page_offers_the_latest_draft_of_a_listed_session():
     assert offered(saved, ["a", "b", "c"]).session == "b"
     assert offered(saved, ["a"]).what() == "answer" and offered(saved, ["b"]).what() == "code"
     assert offered(saved, ["c", "z"]) is None
+
+
+def test_a_reload_picks_the_session_last_open_here_and_tells_of_another_sessions_draft():
+    # Seen in a walk-through: interview B was reloaded and Resume offered an older A, because
+    # A had unsent code; B is what the candidate had open.
+    from interviewer.ui.draft import offer_note, pick_after_reload
+
+    saved = {"drafts": {"a": {"key": "a|1", "code": "def a(): pass", "at": 2},
+                        "b": {"key": "b|0", "text": "B's answer", "at": 1}}, "open": "b"}  # fmt: skip
+    sid, kept, elsewhere = pick_after_reload(saved, ["a", "b"])
+    assert (sid, kept.session, elsewhere) == ("b", "b", False)  # its own draft, though older
+    del saved["drafts"]["b"]
+    sid, kept, elsewhere = pick_after_reload(saved, ["a", "b"])
+    assert (sid, kept.session, elsewhere) == ("b", "a", True)
+    note = offer_note(kept, "12:00 · L1 · 0 of 3 answered · a")
+    assert "unsent code of another unfinished session" in note and "0 of 3 answered · a" in note
+    assert pick_after_reload(saved, ["a"])[:2] == ("a", kept)  # b finished: the draft's session
+    assert pick_after_reload({"open": "b"}, ["b"]) == ("b", None, False)
+    assert pick_after_reload({"open": ["b"]}, ["b"]) == (None, None, False)  # untrusted shape
+
+
+def test_the_browser_remembers_the_session_open_in_it():
+    from interviewer.ui import draft
+
+    opened = _run_js(
+        f"""
+        globalThis.window = {{}};
+        const save = {draft.SAVE_JS}, rekey = {draft.REKEY_JS};
+        let s = {{}};
+        const seen = [];
+        s = rekey("a|0", "", s); seen.push(s.open);                 // Start a
+        s = save("typed", "a|0", s); seen.push(s.open);             // typing keeps it
+        s = rekey("b|0", "", s); seen.push(s.open);                 // Start b
+        s = rekey("b|1", "", s); seen.push(s.open);                 // b's next question
+        window.__miqDraftKey = "";                                  // a reload
+        s = rekey("a|0", "", s); seen.push(s.open);                 // Resume a
+        s = rekey("a|end", "", s); seen.push(s.open);               // a ended
+        s = rekey("b|1", "", s); s = rekey("a|end", "", s); seen.push(s.open); // b open, a's end
+        console.log(JSON.stringify(seen));
+        """
+    )
+    assert opened == ["a", "a", "b", "b", "a", "", "b"]
 
 
 def _run_js(script: str):

@@ -38,6 +38,8 @@ _STORE_JS = f"""
     if (old.drafts && typeof old.drafts === "object") Object.assign(drafts, old.drafts);
   }}
   const sid = key.split("|")[0];
+  // The session last open in this browser (Start, Resume, its next question): a reload picks it.
+  const open = old && typeof old.open === "string" ? old.open : "";
   const put = (entry) => {{
     if (!(entry.text || "").trim() && !(entry.code || "").trim()) delete drafts[sid];
     else {{
@@ -48,7 +50,7 @@ _STORE_JS = f"""
     }}
     const ids = Object.keys(drafts).sort((a, b) => (drafts[b].at || 0) - (drafts[a].at || 0));
     for (const id of ids.slice({KEEP})) delete drafts[id];
-    return {{ drafts: drafts }};
+    return {{ drafts: drafts, open: open }};
   }};
   const mine = drafts[sid] && drafts[sid].key === key ? drafts[sid] : {{}};
 """
@@ -72,14 +74,20 @@ SAVE_CODE_JS = f"""(code, key, old, base) => {{
 # on (an answer sent, a skip, a follow-up): the draft is what the box now shows, for the new
 # question (after Send the box is empty; after Skip it still holds the text). Another session
 # came into the page (a Start, a Resume): its kept draft stays as it is, for Resume to give back.
+# Every open question marks its session as the one open here; an ended one is no longer.
 REKEY_JS = f"""(key, text, old) => {{
   const before = window.__miqDraftKey || "";
   window.__miqDraftKey = key;
   if (!key) return old;
   {_STORE_JS}
-  if (key.endsWith("|{END}")) {{ delete drafts[sid]; return {{ drafts: drafts }}; }}
-  if (before.split("|")[0] !== sid || drafts[sid]?.key === key) return old;
-  return put({{ text: text }});
+  if (key.endsWith("|{END}")) {{
+    delete drafts[sid];
+    return {{ drafts: drafts, open: open === sid ? "" : open }};
+  }}
+  if (before.split("|")[0] !== sid || drafts[sid]?.key === key) {{
+    return {{ drafts: drafts, open: sid }};
+  }}
+  return {{ ...put({{ text: text }}), open: sid }};
 }}"""
 # Log out forgets every draft in this browser, then signs out.
 LOGOUT_JS = f"""() => {{
@@ -164,6 +172,27 @@ def offered(saved, sessions) -> Kept | None:
     return max(mine, key=lambda k: k.at) if mine else None
 
 
+def last_open(saved, sessions) -> str | None:
+    """The session last open in this browser, if it is one of ``sessions`` (unfinished)."""
+    sid = saved.get("open") if isinstance(saved, dict) else None
+    return sid if isinstance(sid, str) and sid in set(sessions) else None
+
+
+def pick_after_reload(saved, sessions) -> tuple[str | None, Kept | None, bool]:
+    """After a reload: (the session to pick for Resume, the draft to tell of, whether that
+    draft is another session's). The session last open here comes first, with its own draft if
+    it has one (a walk-through reloaded an interview and got an older one that had a draft);
+    else the session of the most recent draft."""
+    kept = offered(saved, sessions)
+    sid = last_open(saved, sessions)
+    if sid is None:
+        return (kept.session if kept else None), kept, False
+    own = drafts(saved).get(sid)
+    if own is not None:
+        return sid, own, False
+    return sid, kept, kept is not None
+
+
 def restored(saved, key: str) -> Kept | None:
     """The draft of the session whose question ``key`` is open (written for that question or,
     when the question moved on elsewhere, an earlier one), else None."""
@@ -182,9 +211,14 @@ def merged(kept: str, typed: str) -> tuple[str | None, bool]:
     return kept.rstrip() + "\n\n" + typed.lstrip(), True
 
 
-def offer_note(kept: Kept) -> str:
-    """What the page says after a reload when a listed session has a draft in this browser."""
-    note = f"Your unsent {kept.what()} is kept: press **Resume** to continue with it."
+def offer_note(kept: Kept, other: str | None = None) -> str:
+    """What the page says after a reload when a listed session has a draft in this browser;
+    ``other``: that session's label, when the one picked is another (the one open here)."""
+    if other is not None:
+        note = (f"Your unsent {kept.what()} of another unfinished session is kept too "
+                f"({other}): pick it in the list and press **Resume** to continue with it.")  # fmt: skip
+    else:
+        note = f"Your unsent {kept.what()} is kept: press **Resume** to continue with it."
     return note + (f" {_CUT_NOTE}" if kept.cut else "")
 
 
@@ -244,6 +278,7 @@ def wire(ctx, ui, resumed) -> None:
     give it back after ``resumed`` (the Resume click). The draft is read in private events of
     their own, so the API's /resume and load keep their signatures."""
     from interviewer.ui.auth import user_of
+    from interviewer.ui.render import session_choices
 
     def restore_draft(saved, key, typed, code, live):
         """After a resume: the answer and the code left unsent in this session, back in the box
@@ -276,13 +311,16 @@ def wire(ctx, ui, resumed) -> None:
                 note or gr.skip(), done, code_note or gr.skip())  # fmt: skip
 
     def offer_draft(saved, request: gr.Request):
-        """After the page loads: a session with an unsent answer in this browser is the one
-        picked for Resume, and the candidate is told, next to Resume."""
-        listed = [s["id"] for s in ctx.store.unfinished_sessions(user_id=user_of(request))]
-        kept = offered(saved, listed)
+        """After the page loads: the session last open in this browser, else one with an unsent
+        answer here, is the one picked for Resume, and a kept draft is told of next to it."""
+        sessions = ctx.store.unfinished_sessions(user_id=user_of(request))
+        sid, kept, elsewhere = pick_after_reload(saved, [s["id"] for s in sessions])
+        other = None
+        if elsewhere:
+            other = dict((v, k) for k, v in session_choices(sessions)).get(kept.session)
         # The class tells the browser tests that the check ran, whatever it found.
-        note = offer_note(kept) if kept else ""
-        return (kept.session if kept else gr.skip(),
+        note = offer_note(kept, other) if kept else ""
+        return (sid or gr.skip(),
                 gr.update(value=note, elem_classes=["draft-offer-checked"]))  # fmt: skip
 
     resumed.then(restore_draft, [ui.draft, ui.draft_key, ui.answer, ui.code, ui.live],

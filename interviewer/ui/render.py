@@ -267,7 +267,8 @@ def run_results_md(result) -> str:
     if result.problem:
         head = f"⚠ {md_escape(result.problem)}"
     else:
-        head = f"**{result.passed} of {result.total} examples passed**"
+        # Counted in tests, as the examples' header counts them ("2 checks in 1 test").
+        head = f"**{result.passed} of {plural(result.total, 'example test')} passed**"
     lines = [head, ""]
     for t in result.tests:
         mark = "✓" if t.passed else "✗"
@@ -360,12 +361,13 @@ EMPTY_PROGRESS = (
 
 
 def weakest_md(progress: dict) -> str:
-    """The weakest topics with their mean score and number of graded answers."""
+    """The weakest topics with their mean score and number of questions (answered or skipped:
+    a walk-through read "answers 1" for a topic only ever skipped)."""
     topics = progress["by_topic"]
     lines = [
         "### Weakest topics",
         "",
-        "| topic | round | mean score | answers |",
+        "| topic | round | mean score | questions |",
         "|---|---|---|---|",
     ]
     if not progress["weakest_topics"]:
@@ -377,6 +379,7 @@ def weakest_md(progress: dict) -> str:
             f"| {md_escape(topic_label(t))} | {round_name} | {round(topics[t]['mean'])} "
             f"| {topics[t]['n']} |"
         )
+    lines += ["", "Questions answered or skipped; a skipped one counts 0."]
     return "\n".join(lines)
 
 

@@ -27,8 +27,9 @@ TIMERS_JS = f"(key) => {{ const t = ({TIMER_JS.strip()})(key); return [t, t]; }}
 # In a code editor, Enter and Tab indent by 4 spaces, as the starter code does: the editor's own
 # unit is 2 (Gradio's Code has no option for it), and a 2-space line in a 4-space body is an
 # IndentationError at Run. Enter keeps the line's indent, one level more after a ":"; Tab pads
-# to the next multiple of 4; Backspace in a line's leading spaces goes back one level of 4 (the
-# editor's own took 2, leaving a 2-space line under a 4-space block).
+# to the next multiple of 4; Backspace in a line's leading spaces, and Shift+Tab anywhere in the
+# line, go back one level of 4 (the editor's own took 2, leaving a 2-space line under a 4-space
+# block).
 KEYS_JS = """
 () => {
   if (window.__miqKeys) { return; }
@@ -41,8 +42,7 @@ KEYS_JS = """
   });
   document.addEventListener("keydown", (e) => {
     if ((e.key !== "Enter" && e.key !== "Tab" && e.key !== "Backspace") || e.ctrlKey ||
-        e.metaKey || e.altKey ||
-        e.shiftKey || e.isComposing) { return; }
+        e.metaKey || e.altKey || (e.shiftKey && e.key !== "Tab") || e.isComposing) { return; }
     const editor = e.target.closest && e.target.closest("#code-editor, #practice-code");
     const sel = window.getSelection();
     if (!editor || !sel || !sel.isCollapsed || !sel.anchorNode) { return; }
@@ -54,6 +54,18 @@ KEYS_JS = """
     range.setEnd(sel.anchorNode, sel.anchorOffset);
     const before = range.toString().replace(/\\u200b/g, "");
     let text;
+    if (e.key === "Tab" && e.shiftKey) {  // dedent the line by a level, the caret kept
+      const lead = /^ */.exec(line.textContent.replace(/\u200b/g, ""))[0].length;
+      e.preventDefault();
+      e.stopPropagation();
+      const n = lead % 4 || Math.min(4, lead);
+      if (!n) { return; }
+      sel.modify("move", "backward", "lineboundary");
+      for (let i = 0; i < n; i++) { sel.modify("extend", "forward", "character"); }
+      document.execCommand("delete");
+      for (let i = 0; i < before.length - n; i++) { sel.modify("move", "forward", "character"); }
+      return;
+    }
     if (e.key === "Backspace") {
       if (!/^ +$/.test(before)) { return; }  // not in the leading spaces: the editor's own
       const n = before.length % 4 || 4;
