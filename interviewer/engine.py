@@ -277,6 +277,14 @@ def feedback_text(q: Question, grade: Grade) -> str:
     if q.kind == "coding" and not result:
         tests = grade.feedback.split(".")[0]
         bullets.insert(0, f"• Tests: {tests}.")
+        # What cost the code points beside the tests (a walk-through found a lint finding only
+        # in the scorecard): the weaker of engineering and readability, when under 5.
+        review = sorted((c for k, c in grade.criteria.items()
+                         if k in ("engineering", "communication") and c.score < 5),
+                        key=lambda c: c.score)  # fmt: skip
+        if review and review[0].rationale:
+            why = review[0].rationale.rstrip(".")
+            bullets.insert(1, f"• {why[:1].upper()}{why[1:]} ({review[0].score}/5).")
     if not bullets:
         bullets.append(f"• {grade.feedback}")
     return "\n".join([score, *bullets[:MAX_BULLETS]])

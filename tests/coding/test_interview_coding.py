@@ -281,3 +281,19 @@ def test_an_untied_complexity_probe_is_not_asked_after_the_explanation_gave_the_
         assert reply.kind == "follow_up" and iv.current.grade.overall < 85, reply.text
         asked.append(reply.text)
     assert asked[0].endswith(first.text) and asked[1].endswith(second.text)
+
+
+def test_the_chat_feedback_names_what_cost_working_code_points():
+    # Seen in a walk-through: a lint finding showed only in the scorecard, not in the chat.
+    from interviewer.engine import feedback_text
+    from tests.helpers import offline_engine
+
+    q = default_bank()["l1-code-balanced-brackets"]
+    engine = offline_engine()
+    clean, _, _ = engine.judge_code(q, q.coding.reference, None)
+    assert feedback_text(q, clean).count("•") == 1  # the tests alone: nothing cost points
+    grade, result, _ = engine.judge_code(q, "import os\n" + q.coding.reference, None)
+    assert result.passed == result.total and grade.overall < clean.overall
+    lines = feedback_text(q, grade).splitlines()
+    assert lines[1].startswith("• Tests: ") and lines[2].startswith("• Readability: 1 lint finding")
+    assert "F401" in lines[2] and lines[2].endswith("(4/5).")
