@@ -96,7 +96,7 @@ def test_grade_has_criteria_evidence_key_points_and_a_verdict(grader, bank):
     said = sum(kp.covered for kp in g.key_points if kp.id in {p.id for p in depth_points})
     assert g.criteria["depth"].rationale == (
         f"{said} of {len(depth_points)} depth key points covered; "
-        "mostly follows the whole answer's score"
+        "scored mostly on how good the answer is as a whole"
     )
     d = g.to_dict()
     assert d["verdict"] == g.verdict and d["score"] == g.overall / 100

@@ -317,7 +317,7 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
     # The fitted maps lean mostly on the whole answer's score, so the rationale says so:
     # "1 of 1 engineering key points covered" next to a 1/5 read as a contradiction. (No
     # number: a hint penalty comes off the overall after this.)
-    whole = "mostly follows the whole answer's score"
+    whole = "scored mostly on how good the answer is as a whole"
     for crit in ("depth", "problem_solving", "engineering"):
         mine = [r for p, r in zip(rd.points, kps, strict=True) if p.criterion == crit]
         covered_n = sum(1 for r in mine if r.covered)
