@@ -254,11 +254,16 @@ def feedback_text(q: Question, grade: Grade) -> str:
         rf = q.red_flag(claim)
         why = rf.why if rf is not None and rf.why else f'"{claim.rstrip(".")}" is a known mistake'
         bullets.append(f"• Wrong: {why.rstrip('.')}.")
+    # A story's missing STAR parts come before what landed: a walk-through's vague story got
+    # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
+    star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]
+    if star_parts:
+        bullets.append(f"• STAR: your story lacks the {', '.join(star_parts)}.")
     landed = sorted(
         (kp for kp in grade.key_points if kp.covered and kp.evidence), key=lambda kp: -kp.weight
     )
     quotes = list(dict.fromkeys(kp.evidence for kp in landed))  # one sentence quoted once
-    for quote in quotes[: 2 if not reds else 1]:
+    for quote in quotes[: 2 if not (reds or star_parts) else 1]:
         bullets.append(f'• Landed: "{quote}"')
     missed = sorted((kp for kp in grade.key_points if not kp.covered), key=lambda kp: -kp.weight)
     if missed and grade.overall < 85:
@@ -271,9 +276,11 @@ def feedback_text(q: Question, grade: Grade) -> str:
             bullets.append(f"• Missing: {first} (and {plural(len(missed) - 1, 'more point')}).")
         else:
             bullets.append(f"• Missing: {first}.")
-    star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]
-    if star_parts:
-        bullets.append(f"• STAR: your story lacks the {', '.join(star_parts)}.")
+    elif not missed and grade.key_points and grade.overall < 85 and not reds and q.kind != "coding":
+        # Every point made, and still under 85: say what a higher score takes (a walk-through
+        # got 81 with every point ticked and no word on the difference).
+        bullets.append("• To score higher: every key point is there; make each one count: why "
+                       "it holds, the trade-off, a concrete example, said directly.")  # fmt: skip
     if q.kind == "coding" and not result:
         tests = grade.feedback.split(".")[0]
         bullets.insert(0, f"• Tests: {tests}.")

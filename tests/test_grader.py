@@ -583,3 +583,36 @@ def test_adding_sentences_never_lowers_a_key_points_signals(grader, bank):
             continue
         for k in ("sem", "tok", "lex", "margin"):
             assert np.all(np.asarray(b.signals[k]) >= np.asarray(a.signals[k]) - 1e-6), k
+
+
+def test_a_vague_story_hears_its_missing_star_parts_before_what_landed(grader, bank):
+    # Seen in a walk-through: a vague story got two "Landed" bullets and no word of the four
+    # STAR parts it lacked (the bullet came last and was cut).
+    from interviewer.engine import MAX_BULLETS, feedback_text
+
+    q = bank["l2-explain-model-failure-stakeholder"]
+    vague = ("Yes, I have done this a few times. I usually try to keep it simple and not use "
+             "jargon, and explain what went wrong with the model. I told them the model had some "
+             "issues with the data and we would fix it soon.")  # fmt: skip
+    g = grader.grade(q, vague)
+    assert [f for f in g.flags if f.startswith("STAR: no ")]
+    bullets = feedback_text(q, g).splitlines()[1:]
+    assert len(bullets) <= MAX_BULLETS and bullets[0].startswith("• STAR: your story lacks the ")
+    assert sum(b.startswith("• Landed") for b in bullets) <= 1
+
+
+def test_an_answer_with_every_point_made_under_85_hears_what_a_higher_score_takes(grader, bank):
+    # Seen in a walk-through: 81/100 with every key point ticked and no word on what was short.
+    # The authored dev split (fitted on) has such answers: expert ones at 83, rambling ones at 49.
+    from interviewer.engine import feedback_text
+    from interviewer.evaluation.datasets import load_authored
+
+    rows = [r for r in load_authored("dev", bank) if bank[r["question_id"]].kind != "coding"]
+    grades = grader.grade_many([(bank[r["question_id"]].rubric(), r["answer"]) for r in rows])
+    told = [feedback_text(bank[r["question_id"]], g) for r, g in zip(rows, grades, strict=True)
+            if g.key_points and not g.missed and g.overall < 85
+            and not any(f.startswith("red flag: ") for f in g.flags)]  # fmt: skip
+    assert len(told) >= 5 and all("• To score higher: every key point is there" in t for t in told)
+    full = [feedback_text(bank[r["question_id"]], g) for r, g in zip(rows, grades, strict=True)
+            if g.overall >= 85 or g.missed]  # fmt: skip
+    assert not any("To score higher" in t for t in full)

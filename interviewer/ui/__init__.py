@@ -78,6 +78,8 @@ label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed;
   .tab-container button[role="tab"] { padding: 0 0.4rem; }
   /* Table cells padded less, so a table of long words still fits the width. */
   .prose table :is(th, td) { padding: 6px 8px; }
+  /* The weakest topics' four columns, with long topic names, were 6 px wider than the column. */
+  #weakest-topics table :is(th, td) { padding: 6px 5px; }
   /* Buttons keep their labels on one line ("Run the examples" wrapped beside a one-line
      "Submit code", and rows of buttons had uneven heights). */
   button.lg { font-size: 0.95rem; padding-left: 0.35rem; padding-right: 0.35rem; }

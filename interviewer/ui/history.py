@@ -165,7 +165,7 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
     with gr.Row():
         charts = [_charts(*spec) for spec in PROGRESS_CHARTS]
     ui.caption = gr.Markdown("", visible=False, elem_id="progress-caption")
-    ui.weakest = gr.Markdown("", visible=False)
+    ui.weakest = gr.Markdown("", visible=False, elem_id="weakest-topics")
     with gr.Row():
         ui.topic = gr.Radio([], label="Drill a weak topic", visible=False, scale=3)
         ui.drill = gr.Button("Practice this topic", visible=False, scale=1)

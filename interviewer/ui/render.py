@@ -367,7 +367,7 @@ def weakest_md(progress: dict) -> str:
     lines = [
         "### Weakest topics",
         "",
-        "| topic | round | mean score | questions |",
+        "| topic | round | mean | questions |",
         "|---|---|---|---|",
     ]
     if not progress["weakest_topics"]:

@@ -26,7 +26,8 @@ TIMERS_JS = f"(key) => {{ const t = ({TIMER_JS.strip()})(key); return [t, t]; }}
 # Page-wide keys: Ctrl+Enter (or Cmd+Enter) sends the answer box; Enter alone makes a new line.
 # In a code editor, Enter and Tab indent by 4 spaces, as the starter code does: the editor's own
 # unit is 2 (Gradio's Code has no option for it), and a 2-space line in a 4-space body is an
-# IndentationError at Run. Enter keeps the line's indent, one level more after a ":"; Tab pads
+# IndentationError at Run. Enter keeps the line's indent, one level more after a ":" and one
+# less after return, pass, break, continue or raise; Tab pads
 # to the next multiple of 4; Backspace in a line's leading spaces, and Shift+Tab anywhere in the
 # line, go back one level of 4 (the editor's own took 2, leaving a 2-space line under a 4-space
 # block).
@@ -78,7 +79,9 @@ KEYS_JS = """
     if (e.key === "Tab") {
       text = " ".repeat(4 - (before.length % 4));
     } else {
-      const indent = /^[ ]*/.exec(before)[0];
+      let indent = /^[ ]*/.exec(before)[0];
+      // A line that ends its block (return, pass, ...) leaves the next one a level out.
+      if (/^ *(return|pass|break|continue|raise)\\b/.test(before)) { indent = indent.slice(4); }
       text = "\\n" + indent + (/:\\s*(#.*)?$/.test(before) ? "    " : "");
     }
     e.preventDefault();
