@@ -112,6 +112,11 @@ def build_report(
     signal = hire_signal(overall, _red_flag_share(graded)) if complete else INCOMPLETE
     if complete and not passed:
         signal = at_most(signal, "lean no hire")
+        failed = [f"{r} scored {v['overall']}" for r, v in sorted(rounds.items()) if not v["passed"]]
+        if overall >= PASS_MARK and failed:  # the score alone would pass: say why it does not
+            why = (f"Not passed: {' and '.join(failed)}, below the pass mark ({PASS_MARK}); a loop "
+                   "passes only when every round does.")  # fmt: skip
+            note = f"{note} {why}".strip()
     return Report(
         overall=overall,
         signal=signal,

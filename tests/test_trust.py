@@ -304,6 +304,10 @@ def test_a_loop_with_a_failed_round_is_not_passed_and_never_reads_as_a_hire():
     assert report.overall == 75 and report.complete
     assert report.rounds["L2"]["passed"] is False and not report.passed
     assert report.signal == "lean no hire"
+    # Seen in a walk-through: "75/100 · lean no hire" with no word on why: the report says so.
+    assert "Not passed: L2 scored 50, below the pass mark (60)" in report.note
+    one_round = build_report([make_turn(0, overall=40), make_turn(1, overall=50)], planned=2)
+    assert not one_round.passed and "Not passed" not in one_round.note  # its score says it
 
 
 def test_the_signal_and_the_pass_read_the_same_rounded_score():
