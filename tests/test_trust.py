@@ -114,6 +114,21 @@ def test_an_open_session_with_only_skips_is_listed_without_a_score(store):
     assert session_rows([finished])[0][1] == finished["score"]
 
 
+def test_two_sessions_started_in_the_same_minute_are_told_apart_by_their_seconds():
+    # Seen in a walk-through: two lines read alike up to their ids, which a phone cuts.
+    from interviewer.markup import when
+    from interviewer.ui.render import session_choices
+
+    base = {"round": "L1", "questions": 0, "planned": 2, "score": 0, "status": "active"}
+    t = 1_800_000_000 - 1_800_000_000 % 60  # the start of a minute
+    listed = [{**base, "id": "a", "created_at": t + 5}, {**base, "id": "b", "created_at": t + 40},
+              {**base, "id": "c", "created_at": t + 3600}]  # fmt: skip
+    a, b, c = (label for label, _ in session_choices(listed))
+    assert a.startswith(when(t + 5, seconds=True)) and b.startswith(when(t + 40, seconds=True))
+    assert a.split(" · ")[0] != b.split(" · ")[0]
+    assert c.startswith(when(t + 3600) + " · ")  # alone in its minute: no seconds
+
+
 def test_an_unfinished_real_interview_is_listed_without_its_score(store):
     from interviewer.ui.render import session_choices
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
@@ -318,13 +319,17 @@ def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
     """(label, id) of sessions for a dropdown. An unfinished real interview shows no score
     (its grades come at the end, as in the room) and says it is one."""
     out = []
+    # Two sessions started in the same minute read alike up to their ids, which a phone cuts:
+    # those show the seconds too.
+    minutes = Counter(when(s["created_at"]) for s in sessions)
     for s in sessions:
         real = _is_real(s)
         hidden = real and s.get("status") == "active"
         score = "" if _shown_score(s) is None or hidden else f" · {s['score']:g}/100"
         answered = of(s["questions"], s.get("planned"))
         kind = f"{s['round']} real interview" if real else s["round"]
-        label = f"{when(s['created_at'])} · {kind} · {answered} answered{score}"
+        started = when(s["created_at"], seconds=minutes[when(s["created_at"])] > 1)
+        label = f"{started} · {kind} · {answered} answered{score}"
         out.append((f"{label} · {s['id']}", s["id"]))
     return out
 
