@@ -54,12 +54,14 @@ KEYS_JS = """
     range.setStart(line, 0);
     range.setEnd(sel.anchorNode, sel.anchorOffset);
     const before = range.toString().replace(/\\u200b/g, "");
+    // Spaces from k leading spaces back to the level before (a multiple of 4).
+    const levelBack = (k) => k % 4 || Math.min(4, k);
     let text;
     if (e.key === "Tab" && e.shiftKey) {  // dedent the line by a level, the caret kept
-      const lead = /^ */.exec(line.textContent.replace(/\u200b/g, ""))[0].length;
+      const lead = /^ */.exec(line.textContent.replace(/\\u200b/g, ""))[0].length;
       e.preventDefault();
       e.stopPropagation();
-      const n = lead % 4 || Math.min(4, lead);
+      const n = levelBack(lead);
       if (!n) { return; }
       sel.modify("move", "backward", "lineboundary");
       for (let i = 0; i < n; i++) { sel.modify("extend", "forward", "character"); }
@@ -69,7 +71,7 @@ KEYS_JS = """
     }
     if (e.key === "Backspace") {
       if (!/^ +$/.test(before)) { return; }  // not in the leading spaces: the editor's own
-      const n = before.length % 4 || 4;
+      const n = levelBack(before.length);
       for (let i = 0; i < n; i++) { sel.modify("extend", "backward", "character"); }
       e.preventDefault();
       e.stopPropagation();
