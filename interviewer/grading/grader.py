@@ -42,7 +42,7 @@ from interviewer.grading.decide import CRITERIA, MIN_EXAMPLES, Decision, decide,
 from interviewer.grading.encoder import CACHE_SUFFIX, VEC_SUFFIX, Encoded, encode_texts
 from interviewer.grading.feedback import feedback, wrong_because
 from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
-from interviewer.grading.star import star
+from interviewer.grading.star import names_star, star
 
 PARAMS_FILE = "params.json"
 ANSWER_CACHE = 4096  # answer texts kept in memory (repeats within a batch or a session)
@@ -259,8 +259,12 @@ class OfflineGrader:
             flags.append(rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor)
         flags += [rb.RED_FLAG + r["claim"] for r in d.red_flags]
         story = star(a.text) if rubric.story and not d.floor else None
+        covered = list(d.covered)
         if story is not None:
             flags += [rb.STAR_MISSING + part for part in story.missing]
+            if len(story.missing) > 1:  # a point asking for the STAR structure is not met by a
+                covered = [c and not names_star(kp.point)  # story lacking two of its parts
+                           for kp, c in zip(rubric.key_points, covered, strict=True)]  # fmt: skip
         if "keyword_list" in d.capped_by:
             flags.append(rb.FLAG_KEYWORDS)
         if "restates" in d.capped_by:
@@ -278,7 +282,7 @@ class OfflineGrader:
                 covered=c,
                 evidence=_quote(ev) if c else "",
             )
-            for kp, cov, c, ev in zip(rubric.key_points, d.coverage, d.covered, d.evidence,
+            for kp, cov, c, ev in zip(rubric.key_points, d.coverage, covered, d.evidence,
                                       strict=True)
         ]  # fmt: skip
         return Grade(

@@ -83,6 +83,11 @@ class Star:
         )
 
 
+def names_star(point: str) -> bool:
+    """Does a rubric key point ask for the STAR structure itself (it names all four parts)?"""
+    return all(re.search(rf"\b{p}", point, re.I) for p in PARTS)
+
+
 def star(answer: str) -> Star:
     """The STAR parts present in a behavioural answer."""
     text = " ".join(answer.split())

@@ -44,7 +44,14 @@ INJECTION = [
     r"(note|instruction|override|message|update|directive)s?\s*[:\-]",
     r"^\s*(system|assistant|developer|admin|grader|evaluator|judge)\s*(prompt|message|note)?\s*:",
     r"\byou\s+are\s+(now\s+)?(a|an|the|my)?\s*\w*\s*(grader|evaluator|judge|assistant|examiner|ai)\b",
-    r"\b(pretend|act as|role-?play|imagine you are|from now on you)\b",
+    # Role-play aimed at the grader. "act as" alone is content ("features act as proxies", "which
+    # node will act as the root"): only "you ... act as", "act as if you", and an imperative
+    # "Act as a/the ... grader|judge|mentor..." at a sentence's start are instructions.
+    r"\b(pretend|imagine)\s+(that\s+)?you(\s+are|'re|’re)?\b|\bpretend to be\b|\bfrom now on,?\s+you\b",
+    r"\b(act|role-?play)\s+as\s+(if|though)\s+you\b",
+    r"(^\s*(please\s+|now\s+)?|\byou\s+(\w+\s+)?)(act\s+as|role-?play(\s+as)?)\s+(a|an|the|my|your)\s+"
+    r"([\w'’-]+\s+){0,3}?(grader|evaluator|judge|examiner|assessor|assistant|ai|mentor|teacher"
+    r"|reviewer|marker|interviewer|manager|panel|friend|scorer|model|system)\b",
     r"\b(this|the|my)\s+(answer|response|candidate)\s+(is|was|deserves|should (get|receive)|has)\b"
     r".{0,40}\b(perfect|excellent|flawless|full|correct|complete|5|10|100|maximum|hire)\b",
     r"^\s*(thought process|reasoning|analysis|final answer|assessment)\s*:",
