@@ -176,6 +176,21 @@ def test_full_loop_stops_after_failed_l1_and_continues_after_passed_l1(store):
     assert sum("round starts" in x.text for x in replies) == 1
 
 
+def test_a_resumed_chat_says_skipped_before_the_question_after_a_skip(store):
+    from interviewer.ui.render import history_from_turns
+
+    bank = default_bank()
+    iv = new_interview(round="L1", questions=3, store=store, seed=2, follow_ups=0)
+    iv.start()
+    assert iv.command("skip").text.startswith("Skipped.\n\nQuestion 2 of 3")
+    iv.answer(bank[iv.current.question_id].model_answer)
+    again, _ = resume(store, iv.info.id, user_id="local")
+    chat = history_from_turns(again.turns, True, False, again.bank, again.planned)
+    said = [m["content"] for m in chat if m["role"] == "assistant"]
+    assert said[0].startswith("Question 1 of 3") and said[1].startswith("Skipped.\n\nQuestion 2")
+    assert sum("Skipped." in x for x in said) == 1
+
+
 def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
     from interviewer.ui.render import history_from_turns, score_line
 
@@ -198,7 +213,8 @@ def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
     assert again.command("skip").text.startswith("Skipped.\n\nQuestion 2 of 2 (L2, ")
     chat = history_from_turns(again.turns, True, False, again.bank, again.planned,
                               again.per_round)  # fmt: skip
-    assert {"role": "user", "content": "(skipped the question)"} in chat
+    # As live, the interviewer says "Skipped." (the question after it is the one asked again).
+    assert [m["content"] for m in chat[-2:]] == ["(skipped the question)", "Skipped."]
     opens = [m["content"] for m in chat if "round starts" in m["content"]]  # said once, at L2
     assert len(opens) == 1 and opens[0].startswith(f"{opening}\n\nQuestion 1 of 2 (L2, ")
     assert not any(m["content"].startswith("/") for m in chat)

@@ -123,16 +123,19 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
     again."""
     out: list[dict] = []
     total = planned or len(turns)
+    skipped = False  # live, the interviewer says "Skipped." before the next question
     for t in turns:
         if not done and t.status == "pending" and t.answer is None:
             continue
         header = question_header(t.index, total, t.round, t.topic, per_round)
         if opens_l2(t.index, t.round, per_round):
             header = f"{l2_opening(l1_score(turns))}\n\n{header}"
-        out.append(bot_msg(text_md(f"{header}: {t.question}")))
+        said = "Skipped.\n\n" if skipped else ""
+        out.append(bot_msg(text_md(f"{said}{header}: {t.question}")))
         for hint in t.hints:
             out += [user_msg(COMMAND_SAID["hint"]), bot_msg(text_md(f"Hint: {hint}"))]
-        if t.status == "skipped":
+        skipped = t.status == "skipped"
+        if skipped:
             out.append(user_msg(COMMAND_SAID["skip"]))
         if t.answer is not None:
             out.append(user_msg(t.answer))
@@ -150,6 +153,8 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
             out.append(bot_msg(text_md(text)))
             if q is not None and q.model_answer:
                 out.append(model_answer_msg(q.model_answer))
+    if skipped:  # the question after it is the open one, which the resume reply asks again
+        out.append(bot_msg(text_md("Skipped.")))
     return out
 
 
