@@ -15,6 +15,7 @@ from interviewer.policy import time_budget
 
 TOP_GAPS = 3
 MAX_STRENGTHS = 5
+STRONG = 3.75  # a criterion's mean (1-5) named under Strengths
 
 
 class Gap(BaseModel):
@@ -126,7 +127,7 @@ def build_report(
         complete=complete,
         rounds=rounds,
         criteria=criteria,
-        strengths=_strengths(criteria, graded)[:MAX_STRENGTHS],
+        strengths=_strengths(_strong_criteria(criteria, counted), graded)[:MAX_STRENGTHS],
         gaps=top_gaps,
         reread=list(dict.fromkeys(g.guide_section for g in top_gaps if g.guide_section)),
         questions=[_summary(t, bank or {}, timed) for t in turns],
@@ -190,6 +191,17 @@ def _criterion_means(counted: list[tuple[Turn, int]]) -> dict[str, float]:
     return {c: round(sum(mark(t, c) for t, _ in counted) / len(counted), 2) for c in CRITERIA}
 
 
+def _strong_criteria(criteria: dict[str, float], counted: list[tuple[Turn, int]]
+                     ) -> dict[str, float]:  # fmt: skip
+    """The criteria averaging at least STRONG and, in a loop, at least that in every round: a
+    criterion strong in L1 but weak in L2 is no strength (a walk-through's loop with a failed L2
+    read "Depth: 4/5 on average" under Strengths)."""
+    rounds = {t.round for t, _ in counted}
+    each = [_criterion_means([(t, s) for t, s in counted if t.round == r]) for r in rounds]
+    return {c: v for c, v in criteria.items()
+            if v >= STRONG and all(m[c] >= STRONG for m in each)}  # fmt: skip
+
+
 def _red_flag_share(graded: list[Turn]) -> float:
     """Share of graded answers that state a wrong central claim."""
     if not graded:
@@ -209,10 +221,10 @@ def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
 
 
 def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
-    """What was strong: criteria averaging high, and what the strong answers got right (their
-    most important covered point, in the candidate's own words when there is evidence)."""
-    strengths = [f"{CRITERIA[c]}: {mean_of_five(v)}/5 on average" for c, v in criteria.items()
-                 if v >= 3.75]
+    """What was strong: the strong criteria (:func:`_strong_criteria`), and what the strong
+    answers got right (their most important covered point, in the candidate's own words when
+    there is evidence)."""
+    strengths = [f"{CRITERIA[c]}: {mean_of_five(v)}/5 on average" for c, v in criteria.items()]
     strong = [t for t in graded if t.grade.overall >= 75] or [
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]

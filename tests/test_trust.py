@@ -21,7 +21,7 @@ from interviewer.engine import OfflineEngine
 from interviewer.export import to_json, to_markdown
 from interviewer.grading import text as tu
 from interviewer.grading.grader import default_grader
-from interviewer.grading.rubric import STAR_MISSING
+from interviewer.grading.rubric import CRITERIA, STAR_MISSING
 from interviewer.store import open_store
 from tests.helpers import new_interview, offline_engine, resume
 
@@ -323,6 +323,25 @@ def test_a_loop_with_a_failed_round_is_not_passed_and_never_reads_as_a_hire():
     assert "Not passed: L2 scored 50, below the pass mark (60)" in report.note
     one_round = build_report([make_turn(0, overall=40), make_turn(1, overall=50)], planned=2)
     assert not one_round.passed and "Not passed" not in one_round.note  # its score says it
+
+
+def test_a_loop_names_a_criterion_a_strength_only_when_every_round_was_strong_in_it():
+    """Seen in a walk-through: a loop whose L2 failed listed criteria averaging 4/5 as strengths,
+    carried by L1."""
+    from interviewer.report import build_report
+    from tests.test_store import make_turn
+
+    strong, weak = (5, 5, 5, 5), (3, 3, 5, 3)  # depth, problem solving, engineering, comm.
+    turns = [make_turn(0, overall=95, scores=strong), make_turn(1, overall=95, scores=strong),
+             make_turn(2, round="L2", overall=55, scores=weak),
+             make_turn(3, round="L2", overall=45, scores=weak)]  # fmt: skip
+    report = build_report(turns, planned=4)
+    assert report.criteria["depth"] == 4.0 and not report.passed
+    named = [s for s in report.strengths if "/5 on average" in s]
+    assert named == [f"{CRITERIA['engineering']}: 5.0/5 on average"]
+    # One round: its own means decide, as before.
+    l1 = build_report(turns[:2], planned=2)
+    assert len([s for s in l1.strengths if "/5 on average" in s]) == 4
 
 
 def test_the_signal_and_the_pass_read_the_same_rounded_score():
