@@ -141,16 +141,36 @@ def code_problem(code: str) -> str | None:
     return None
 
 
-def ungradable(code: str, starter: str) -> str | None:
-    """Why code is not graded: unparsable (naming the line), or the starter code with nothing but
+def ungradable(code: str, starter: str, entry_point: str = "") -> str | None:
+    """Why code is not graded: unparsable (naming the line), the starter code with nothing but
     comments or blank lines added (it would be graded and saved as a failed attempt, pulling
-    progress down for nothing)."""
+    progress down for nothing), or code that never defines the function the tests call (a
+    walk-through's correct ``invert`` failed every test written for ``invert_mapping``)."""
     if problem := unparsable(code):
         return problem
     if starter and _same_program(code, starter):
         return ("this is the starter code, unchanged: write your solution first (nothing was "
                 "graded; Run shows what the examples expect)")  # fmt: skip
+    if entry_point and not _defines(code, entry_point):
+        return (f"the code defines no {entry_point}: the tests call {entry_point}(...), as the "
+                "starter names it; name your function so (nothing was graded)")  # fmt: skip
     return None
+
+
+def _defines(code: str, name: str) -> bool:
+    """Does the code (which parses) bind ``name`` anywhere: a def, a class, an assignment or an
+    import?"""
+    import ast
+
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if node.name == name:
+                return True
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+        elif isinstance(node, ast.alias) and (node.asname or node.name) == name:
+            return True
+    return False
 
 
 def _same_program(a: str, b: str) -> bool:

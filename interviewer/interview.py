@@ -306,6 +306,10 @@ class Interview:
         stripped = text.strip()
         if stripped.startswith("/") and stripped[1:].lower() in COMMANDS:
             return self.command(stripped[1:].lower(), on_token=on_token)
+        if re.fullmatch(r"/[A-Za-z][\w-]*", stripped):  # a mistyped command is no answer
+            said = ", ".join(f"/{c}" for c in COMMANDS)
+            raise InterviewError(f"{stripped} is not a command (the commands are {said}); "
+                                 "nothing was recorded")  # fmt: skip
         turn = self.current
         if delivery is not None:
             turn.delivery = delivery
@@ -358,7 +362,8 @@ class Interview:
         return Reply(
             "note",
             "Noted: your explanation is saved and will be graded with your code. Now submit "
-            "the code (the editor's Submit button, or paste it in a ```python block), or /skip.",
+            "the code (in the app, the editor's Submit button; in a terminal, a ```python "
+            "block), or /skip.",
             turn=turn,
         )
 
@@ -377,7 +382,8 @@ class Interview:
         any, as an answer); then a follow-up or the next question."""
         turn = self._coding_turn()
         code = self._check_code(code)
-        if problem := ungradable(code, self.bank[turn.question_id].coding.starter):
+        spec = self.bank[turn.question_id].coding
+        if problem := ungradable(code, spec.starter, spec.entry_point):
             raise InterviewError(problem)
         _save_code(turn, code)
         if explanation and explanation.strip():

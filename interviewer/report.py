@@ -383,7 +383,8 @@ def report_text(report: Report, width: int = 100) -> str:
                              subsequent_indent=" " * len(indent)) or [indent]  # fmt: skip
 
     result = "passed" if report.passed else ("incomplete" if not report.complete else "not passed")
-    lines = [f"REPORT  {report.overall}/100 · {report.signal} · {result}", ""]
+    said = dict.fromkeys([report.signal, result])  # "incomplete" once, not twice
+    lines = [f"REPORT  {report.overall}/100 · {' · '.join(said)}", ""]
     lines += _round_lines(report)
     if report.note:
         lines += ["", *wrap(report.note, "")]

@@ -166,3 +166,29 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
         [EXE, "interview", "--resume", "nope"], capture_output=True, text=True, env=env, timeout=120
     )
     assert bad.returncode == 2 and "nope" in bad.stderr
+
+
+def test_a_terminal_coding_question_shows_its_starter_and_examples(tmp_path, capsys):
+    # Seen in a walk-through: the terminal gave only the task's words, so a correct `invert`
+    # failed every hidden test written for `invert_mapping`, with no word on why.
+    from tests.helpers import new_interview
+
+    iv = new_interview(round="L1", questions=2, seed=7, coding=True, follow_ups=0)
+    iv.start()
+    iv.command("skip")
+    q = default_bank()[iv.current.question_id]
+    assert q.kind == "coding" and "\\" not in q.coding.reference
+    wrong = "```python\ndef not_it(x):\n    return x\n```"
+    right = f"```python\n{q.coding.reference.rstrip()}\n```"
+    answers = tmp_path / "answers.txt"
+    lines = ["/skip", wrong.replace("\n", "\\n"), right.replace("\n", "\\n"), "/end"]
+    answers.write_text("\n".join(lines) + "\n")
+    args = ["interview", "--round", "L1", "--questions", "2", "--seed", "7", "--follow-ups", "0"]
+    assert main([*args, "--answers-file", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert q.coding.starter.strip().splitlines()[0] in out
+    assert q.coding.visible_tests[0].code.strip().splitlines()[0] in out
+    assert f"mock-interview code --question {q.id}" in out
+    assert f"! the code defines no {q.coding.entry_point}" in out  # nothing graded
+    total = len(q.coding.hidden_tests)
+    assert f"{total} of {total} hidden tests passed" in out

@@ -81,6 +81,11 @@ def test_commands_hint_repeat_skip_end(store):
     turn1 = iv.turns[0]
     assert turn1.hints and turn1.grade.hint_penalty == HINT_PENALTY
     assert graded.grade is not None and turn1.commands == ["repeat", "hint"]
+    # Seen in a walk-through: a mistyped command ("/foo", "/hnt") was graded as the answer.
+    for typo in ("/foo", " /hnt ", "/skip-it"):
+        with pytest.raises(InterviewError, match="is not a command.*/hint, /repeat, /skip, /end"):
+            iv.answer(typo)
+    assert iv.turns[1].answer is None and iv.turns[1].status == "pending"
     skipped = iv.answer("/skip")
     assert iv.turns[1].status == "skipped" and skipped.text.startswith("Skipped.")
     end = iv.command("end")

@@ -380,3 +380,14 @@ def test_a_story_set_at_a_client_has_its_situation():
                     "At a fintech startup I owned the scoring model."):  # fmt: skip
         assert star(setting).situation, setting
     assert not star("I chose gradient-boosted trees because the data was tabular.").situation
+
+
+def test_the_terminal_report_says_incomplete_once():
+    from interviewer.report import build_report, report_text
+    from tests.test_store import make_turn
+
+    report = build_report([make_turn(0, overall=70)], planned=3)
+    head = report_text(report).splitlines()[0]
+    assert head == "REPORT  70/100 · incomplete" and not report.complete
+    done = report_text(build_report([make_turn(0, overall=70)], planned=1)).splitlines()[0]
+    assert done.startswith("REPORT  70/100 · ") and done.endswith(" · passed")

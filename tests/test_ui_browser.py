@@ -305,10 +305,11 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
         with chromium(playwright, root / "profile") as (context, outbound):
             page = context.new_page()
             confirms: list[str] = []
+            answers = [False, True]  # the first delete is cancelled, the second confirmed
 
             def on_dialog(dialog):  # only the delete confirmation may ask anything
                 confirms.append(dialog.message)
-                dialog.accept()
+                dialog.accept() if answers.pop(0) else dialog.dismiss()
 
             page.on("dialog", on_dialog)
 
@@ -379,9 +380,14 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             open_tab(page, "Transcripts")
             page.locator("#sessions-table").get_by_test_id("cell-0-0").click()
             page.locator("#transcript-view").get_by_text("Mock interview").wait_for()
+            # Seen in a walk-through: Cancel put three "Error" badges on the tab.
+            page.get_by_role("button", name="Delete", exact=True).click()
+            page.get_by_text("Nothing deleted").wait_for()
+            assert page.locator("#sessions-table").get_by_test_id("cell-0-0").is_visible()
+            assert not page.get_by_text("Error", exact=True).count()
             page.get_by_role("button", name="Delete", exact=True).click()
             page.get_by_text("Deleted session").wait_for()
-            assert confirms and "Delete this session" in confirms[0]
+            assert len(confirms) == 2 and "Delete this session" in confirms[1]
             assert page.locator("#sessions-table").get_by_test_id("cell-0-6").count() == 0
             assert outbound == []
 

@@ -1015,3 +1015,34 @@ def test_a_model_answer_shown_in_practice_and_pasted_scores_its_own_words_only(a
     assert "You were shown this question's model answer before" in text  # said once, first
     assert text.index("word for word") < text.index("criterion") and "Flags:" not in text
     page.close()
+
+
+def test_practice_asks_before_next_question_clears_an_answer_not_graded(app, context):
+    # Seen in a walk-through: a typed practice answer vanished on "Next question", unasked.
+    page = _open(context, app[0])  # dialogs dismissed (kept) until accept_dialogs is set
+    asked = page.dialogs
+    open_tab(page, "Practice")
+    page.get_by_role("radio", name="L2").check()
+    wait_idle(page)
+    page.get_by_role("button", name="New question").click()
+    question = page.locator("#practice-question")
+    question.get_by_text("difficulty").wait_for()
+    first = question.inner_text()
+    box = page.locator("#practice-answer textarea")
+    box.fill("A draft I have not graded yet.")
+    page.get_by_role("button", name="Next question").click()
+    wait_idle(page)
+    assert asked and "not graded" in asked[0]
+    assert box.input_value() == "A draft I have not graded yet." and question.inner_text() == first
+    page.get_by_role("button", name="Grade my answer").click()  # graded: Next need not ask
+    page.locator("#practice-result").get_by_text("/100").first.wait_for()
+    page.get_by_role("button", name="Next question").click()
+    wait_idle(page)
+    page.wait_for_function("() => !document.querySelector('#practice-answer textarea').value")
+    assert len(asked) == 1 and question.inner_text() != first
+    box.fill("Another draft.")
+    page.accept_dialogs = True
+    page.get_by_role("button", name="New question").click()  # asked, and accepted
+    page.wait_for_function("() => !document.querySelector('#practice-answer textarea').value")
+    assert len(asked) == 2
+    page.close()

@@ -34,7 +34,7 @@ def register(sub) -> None:
         "--no-coding",
         dest="coding",
         action="store_false",
-        help="L1 without its coding question (answered as a fenced ```python block)",
+        help="L1 without its coding question (in a terminal, code is sent as a ```python block)",
     )
     p.add_argument("--mode", choices=["offline", "llm", "local"], help="default: INTERVIEWER_MODE")
     p.add_argument(
@@ -103,6 +103,21 @@ def _read_answer() -> str | None:
                 return "\n".join(lines)
             continue
         lines.append(line)
+
+
+def _coding_brief(q) -> str:
+    """What the app's editor and examples show, for a terminal: the starter to complete, the
+    example tests, and how to send the code (a walk-through's correct ``invert`` failed every
+    test: the terminal never named ``invert_mapping``)."""
+    fence = "```"
+    tests = "\n".join(t.code.rstrip() for t in q.coding.visible_tests)
+    return (
+        f"Complete the starter and send it in a {fence}python block (an empty line after the "
+        f"closing {fence} sends it):\n\n{fence}python\n{q.coding.starter.rstrip()}\n{fence}\n\n"
+        "Examples (the hidden tests also check edge cases and a large input):\n\n"
+        f"{fence}python\n{tests}\n{fence}\n\nOr write it in your own editor and run the "
+        f"hidden tests: mock-interview code --question {q.id} --file solution.py"
+    )
 
 
 def _speaker(settings: Settings):
@@ -178,6 +193,10 @@ def cmd_interview(args, settings: Settings) -> int:
             say(plain(reply.text))
             if speaker is not None:
                 speaker(reply.text)
+        turn = reply.turn
+        if (reply.kind in ("question", "repeat") and turn is not None and turn.kind == "coding"
+                and interview.phase == "awaiting_answer"):  # fmt: skip
+            say(plain(_coding_brief(bank[turn.question_id])))
         if reply.report is not None:
             say(report_text(reply.report))
 

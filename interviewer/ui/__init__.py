@@ -106,6 +106,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
     from interviewer.ui import history as ui_history
     from interviewer.ui import interview as ui_interview
     from interviewer.ui import practice as ui_practice
+    from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS
 
     ctx = ctx or AppContext.create(settings)
     with gr.Blocks(
@@ -160,7 +161,8 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
 
         progress.drill.click(
             drill, progress.topic, [tabs, practice.round, practice.topic, practice.guide]
-        ).then(practice.new_question, practice.new_question_inputs, practice.outputs)
+        ).then(practice.new_question, practice.new_question_inputs, practice.outputs,
+               js=CONFIRM_NEXT_PRACTICE_JS)  # a practice answer not graded is asked about
 
         demo.load(signed_in, None, who)
         demo.load(interview.load, None, interview.load_outputs).then(

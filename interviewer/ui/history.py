@@ -73,8 +73,8 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         return out
 
     def delete_session(session_id, request: gr.Request):
-        if not session_id:
-            return {}
+        if not session_id:  # none picked, or the confirmation cancelled
+            return {ui.status: "Nothing deleted (pick a session, then confirm)."}
         try:
             ctx.store.delete_session(session_id, user_id=user_of(request))
         except SessionNotFound as exc:

@@ -501,7 +501,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             live.lock.release()
         # The results above the examples they ran: a candidate reads an example again when
         # one fails (a walk-through found the examples gone after a Run).
-        shown = f"{r.run_results_md(result)}\n\n{r.code_examples_md(live.interview.bank[turn.question_id])}"
+        shown = r.ran_examples_md(result, live.interview.bank[turn.question_id])
         return {ui.code_out: shown, ui.code_status: "", ui.code_saved: draft.stamp(turn.code_at)}
 
     def command(name: str):

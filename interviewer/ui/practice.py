@@ -5,6 +5,7 @@ graded answer is stored (see ``interviewer.practice``)."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Collection
 from types import SimpleNamespace
@@ -22,10 +23,16 @@ from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
+from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS
 from interviewer.ui.setup import mode_choices
 
 WEAKEST = "weakest"
 _rng = random.SystemRandom()
+
+
+def _held(answer: str, code: str) -> str:
+    """What Next may clear without asking: the answer and code last graded (or served)."""
+    return json.dumps({"answer": answer, "code": code})
 
 
 def topic_options(round_name: str) -> list[tuple[str, str]]:
@@ -113,6 +120,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
     ui.qid = gr.State(None)
     ui.drills = gr.State({})  # this sitting's questions made from uploaded guides, by id
     ui.sessions = gr.State({})  # this sitting's practice session per "round/grader"
+    ui.held = gr.Textbox("{}", visible=False)  # the answer and code last graded or served
 
     def question_of(qid, drills):
         return ctx.bank.get(qid) if qid in ctx.bank else (drills or {}).get(qid)
@@ -128,7 +136,10 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ids = ctx.visible_guides(user_of(request)) or [builtin]  # shared and the user's own
         return gr.Dropdown(choices=ids)
 
-    def new_question(round_name, topic, current, guide, drills, request: gr.Request):
+    def new_question(round_name, topic, current, guide, drills, code, held,
+                     request: gr.Request):  # fmt: skip
+        if held == "cancel":  # the candidate kept what was not graded (CONFIRM_NEXT_PRACTICE_JS)
+            return {ui.qid: current}
         if guide != builtin and ctx.guide_allowed(guide, user_of(request)):
             qs = practice.section_questions(guide, round_name, settings=ctx.settings)
             qs = [q for q in qs if topic in (None, "any", WEAKEST) or q.guide_section == topic]
@@ -156,6 +167,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
             ui.code_area: gr.Group(visible=coding),
             ui.code: q.coding.starter if coding else "",
             ui.code_out: r.code_examples_md(q) if coding else "",
+            ui.held: _held("", q.coding.starter if coding else ""),
         }
 
     def transcribe(audio):
@@ -174,7 +186,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
             return "Press **New question** first."
         if problem := code_problem(code):
             return f"⚠ {md_escape(problem[0].upper() + problem[1:])}"
-        return r.run_results_md(ctx.engine("offline").code_runner.run_visible(q, code))
+        return r.ran_examples_md(ctx.engine("offline").code_runner.run_visible(q, code), q)
 
     def seen(user: str, question_id: str) -> bool:
         try:
@@ -182,20 +194,28 @@ def build(ctx: AppContext) -> SimpleNamespace:
         except SQLAlchemyError:  # saving fails too, and says so; the grade is still shown
             return False
 
-    def grade(answer, code, qid, mode, sessions, drills, request: gr.Request):
-        q = question_of(qid, drills)
+    def refused(q, answer, code, request: gr.Request) -> str | None:
+        """Why this answer is not graded (nothing is recorded), or None."""
         if q is None:
-            return "Press **New question** first.", sessions
+            return "Press **New question** first."
         if problem := ctx.refusal(request, None, f"{answer or ''}{code or ''}"):
-            return f"⚠ {md_escape(problem)}", sessions
+            return f"⚠ {md_escape(problem)}"
         coding = q.kind == "coding"
         if not coding and not (answer or "").strip():
-            return "Type an answer first.", sessions
-        if coding and (problem := code_problem(code) or ungradable(code, q.coding.starter)):
-            return f"⚠ {md_escape(problem[0].upper() + problem[1:])}", sessions
+            return "Type an answer first."
+        if coding and (problem := code_problem(code)
+                       or ungradable(code, q.coding.starter, q.coding.entry_point)):
+            return f"⚠ {md_escape(problem[0].upper() + problem[1:])}"
         if len(answer or "") > MAX_ANSWER_CHARS:
             return (f"⚠ Answers are limited to {MAX_ANSWER_CHARS} characters. Shorten it and "
-                    "grade again."), sessions  # fmt: skip
+                    "grade again.")  # fmt: skip
+        return None
+
+    def grade(answer, code, qid, mode, sessions, drills, request: gr.Request):
+        q = question_of(qid, drills)
+        if (why := refused(q, answer, code, request)) is not None:
+            return why, sessions, gr.skip()
+        coding = q.kind == "coding"
         # Questions from an uploaded guide have no authored rubric: the offline grader takes
         # the section's text as the reference.
         engine = ctx.engine("offline" if q.group == practice.GUIDE_GROUP else mode)
@@ -230,25 +250,26 @@ def build(ctx: AppContext) -> SimpleNamespace:
         except (SQLAlchemyError, InterviewerError) as exc:
             # The grade still shows and the answer stays in the box: grade it again to save it.
             text = f"⚠ This answer was not saved ({md_escape(str(exc))}).\n\n{text}"
-        return text, sessions
+        return text, sessions, _held(answer or "", code if coding else "")
 
     outputs = [
         ui.question, ui.qid, ui.drills, ui.answer, ui.result, ui.code_area, ui.code, ui.code_out,
+        ui.held,
     ]  # fmt: skip
     # .input, not .change: the Progress tab sets round and topic together and must keep both.
     ui.round.input(topics_for, [ui.round, ui.guide], ui.topic)
     ui.guide.input(topics_for, [ui.round, ui.guide], ui.topic)
     ui.guide.focus(guides, None, ui.guide)
-    inputs = [ui.round, ui.topic, ui.qid, ui.guide, ui.drills]
+    inputs = [ui.round, ui.topic, ui.qid, ui.guide, ui.drills, ui.code, ui.held]
     for button in (ui.new, ui.next):
-        button.click(new_question, inputs, outputs)
+        button.click(new_question, inputs, outputs, js=CONFIRM_NEXT_PRACTICE_JS)
     ui.run.click(run, [ui.code, ui.qid, ui.drills], ui.code_out, concurrency_id="code")
     for event in (ui.mic.stop_recording, ui.mic.upload):
         event(transcribe, ui.mic, [ui.answer, ui.voice_note], concurrency_id="speech")
     ui.grade.click(
         grade,
         [ui.answer, ui.code, ui.qid, ui.mode, ui.sessions, ui.drills],
-        [ui.result, ui.sessions],
+        [ui.result, ui.sessions, ui.held],
         concurrency_id="grading",
     )
     ui.new_question = new_question

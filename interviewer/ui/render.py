@@ -268,6 +268,11 @@ def code_examples_md(q) -> str:
     return "\n\n".join(lines)
 
 
+def ran_examples_md(result, q) -> str:
+    """A Run's results above the examples, which stay in view (a walk-through lost them)."""
+    return f"{run_results_md(result)}\n\n{code_examples_md(q)}"
+
+
 def run_results_md(result) -> str:
     """The visible tests' results of a Run: pass/fail per test, and the program's output."""
     if result.problem:

@@ -160,6 +160,28 @@ def _confirm_unsent(then: str, ends: bool = False) -> str:
 """
 
 
+# Practice's New question and Next question ask when the answer box or the editor holds what
+# was not graded (a walk-through's typed answer vanished on Next). The inputs end with (code,
+# held): ``held`` is the JSON of the answer and code last graded or served (the starter); the
+# handler is told "cancel" when the candidate keeps on.
+CONFIRM_NEXT_PRACTICE_JS = """
+(...args) => {
+  const last = args.length - 1;
+  let held = {};
+  try { held = JSON.parse(args[last] || "{}"); } catch (e) { held = {}; }
+  const answer = (document.querySelector("#practice-answer textarea")?.value || "").trim();
+  const code = (args[last - 1] || "").trim();
+  const what = [];
+  if (answer && answer !== (held.answer || "").trim()) what.push("your answer box holds text you have not graded");
+  if (code && code !== (held.code || "").trim()) what.push("the editor holds code you have not graded");
+  if (what.length) {
+    const ask = what.join(", and ") + ": the next question starts with an empty box. Go on?";
+    if (!confirm(ask.charAt(0).toUpperCase() + ask.slice(1))) args[last] = "cancel";
+  }
+  return args;
+}
+"""
+
 # End asks when the answer box holds text not sent, or the editor code not submitted: it would
 # not be graded.
 CONFIRM_END_JS = _confirm_unsent(

@@ -297,3 +297,21 @@ def test_the_chat_feedback_names_what_cost_working_code_points():
     lines = feedback_text(q, grade).splitlines()
     assert lines[1].startswith("• Tests: ") and lines[2].startswith("• Readability: 1 lint finding")
     assert "F401" in lines[2] and lines[2].endswith("(4/5).")
+
+
+def test_code_that_never_defines_the_tested_function_is_not_graded():
+    from interviewer.engine import ungradable
+
+    q = default_bank()["l1-code-invert-mapping"]
+    spec = q.coding
+    why = ungradable("def invert(d):\n    return {}\n", spec.starter, spec.entry_point)
+    assert why and why.startswith("the code defines no invert_mapping")
+    for fine in ("invert_mapping = lambda mapping: {}\n",
+                 "from collections import Counter as invert_mapping\n",
+                 "def invert_mapping(mapping):\n    return {}\n", spec.reference):  # fmt: skip
+        assert ungradable(fine, spec.starter, spec.entry_point) is None, fine
+    # Every reference solution defines its entry point.
+    for other in default_bank().values():
+        if other.kind == "coding":
+            c = other.coding
+            assert ungradable(c.reference, c.starter, c.entry_point) is None, other.id
