@@ -66,10 +66,29 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
     return out
 
 
+def listed_score(session: dict):
+    """A listed session's score (the app's list and the terminal's), or None while it is open
+    with nothing answered (its skips count 0 in the report, but "0/100" beside "0 of 2
+    answered" reads as a graded zero)."""
+    if session.get("status") == "active" and not session.get("questions"):
+        return None
+    return session["score"]
+
+
+def status_of(info: SessionInfo) -> str:
+    """The session's status as the sessions list shows it: a practice sitting is "practice"."""
+    return "practice" if info.settings.practice else info.status
+
+
+def export_name(info: SessionInfo, ext: str) -> str:
+    """The file name of an export: ``interview-<id>.md``, or ``practice-<id>.md``."""
+    return f"{'practice' if info.settings.practice else 'interview'}-{info.id}.{ext}"
+
+
 def _answer_meta(turn: Turn, ended: bool) -> str:
     # a question still pending when the session ended was never answered: "not reached"
     parts = ["not reached" if ended and turn.status == "pending" else turn.status]
-    if turn.seconds is not None:
+    if turn.seconds:  # a practice answer is graded as it is asked: no time to show
         parts.append(f"{num(turn.seconds)} s")
     return ", ".join(parts)
 
@@ -243,7 +262,7 @@ def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
         "",
         f"- **Session:** {md_escape(info.id)}",
         f"- **Started:** {when(info.created_at)}",
-        f"- **Status:** {md_escape(info.status)}",
+        f"- **Status:** {md_escape(status_of(info))}",
         f"- **Grader:** {md_escape(grader_of(info))}",
         f"- **Guide:** {md_escape(info.guide)}",
         "",
@@ -395,7 +414,7 @@ def to_html(info: SessionInfo, turns: list[Turn]) -> str:
     meta = [
         ("Session", info.id),
         ("Started", when(info.created_at)),
-        ("Status", info.status),
+        ("Status", status_of(info)),
         ("Grader", grader_of(info)),
         ("Guide", info.guide),
     ]

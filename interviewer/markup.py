@@ -135,9 +135,9 @@ def plural(n: int, word: str) -> str:
 
 def lower_first(text: str) -> str:
     """Lowercase the first letter to continue a sentence, unless the first word is an acronym
-    or a name with capitals inside (AUC, PCA, XGBoost stay as they are)."""
+    or a name with capitals or digits inside (AUC, PCA, XGBoost, L1, F1 stay as they are)."""
     first = text.split(" ", 1)[0]
-    if len(first) > 1 and any(ch.isupper() for ch in first[1:]):
+    if len(first) > 1 and any(ch.isupper() or ch.isdigit() for ch in first[1:]):
         return text
     return text[:1].lower() + text[1:]
 

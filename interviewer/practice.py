@@ -22,7 +22,8 @@ from interviewer.models import GUIDE_QUESTION_PREFIX, SessionInfo, SessionSettin
 from interviewer.report import build_report
 from interviewer.store import Store
 
-PRACTICE_NOTE = "Practice: questions drilled one at a time, graded at once."
+PRACTICE_NOTE = ("Practice: questions drilled one at a time, graded at once; a question graded "
+                 "again counts its latest attempt.")
 GUIDE_GROUP = "guide"  # the topic group of questions made from an uploaded guide's sections
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,10 @@ def record_answer(
         cost_usd=usage.cost_usd,
     )
     store.save_turn(info.id, turn)
-    summary = build_report([*turns, turn], note=PRACTICE_NOTE).model_dump()
+    # A question graded again counts its latest attempt: an earlier miss is no gap, nor an
+    # earlier strength said three times (a walk-through's summary listed a point as both).
+    latest = list({t.question_id: t for t in [*turns, turn]}.values())
+    summary = build_report(latest, note=PRACTICE_NOTE).model_dump()
     info.summary = {k: v for k, v in summary.items() if k not in ("signal", "passed")}
     try:
         store.update_session(info)

@@ -240,7 +240,7 @@ def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
             passed, total = t.code_result.get("passed", 0), t.code_result.get("total", 0)
             which = f"all {total}" if passed == total else f"{passed} of {total}"
             strengths.append(f"{_topic(t)}: your code passed {which} hidden tests")
-    return strengths
+    return list(dict.fromkeys(strengths))  # a question answered alike twice is said once
 
 
 def _topic(t: Turn) -> str:

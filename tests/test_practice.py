@@ -99,3 +99,27 @@ def test_the_answer_is_kept_when_only_the_summary_update_fails(monkeypatch, capl
     assert same == sid and "summary not updated" in caplog.text
     turns = open_store(Settings.from_env()).load_session(sid, user_id="ana")[1]
     assert [t.answer for t in turns][-1] == "Cache the features." and turns[-1].grade == g
+
+
+def test_a_question_graded_again_counts_its_latest_attempt_in_the_summary():
+    # Seen in a walk-through: a question graded three times listed its strength three times,
+    # one point as both a strength and a gap, and a gap the last attempt had closed.
+    from interviewer.export import export_name
+
+    q = default_bank()["l1-diagnose-overfitting"]
+    engine = offline_engine()
+    store = open_store(Settings.from_env())
+    sid, weak = _answer(store, engine, q, "It is overfitting, I would stop training earlier.")
+    assert weak.missed
+    for _ in range(3):
+        _answer(store, engine, q, q.model_answer, sid)
+    info, turns = store.load_session(sid, user_id="ana")
+    assert len(turns) == 4  # every attempt is kept in the transcript
+    summary = info.summary
+    assert len(summary["questions"]) == 1 and summary["overall"] == turns[-1].grade.overall
+    assert len(summary["strengths"]) == len(set(summary["strengths"]))
+    assert summary["gaps"] == [] and "latest attempt" in summary["note"]
+    md = to_markdown(info, turns)
+    assert "- **Status:** practice" in md and "(answered, 0 s)" not in md
+    assert "<strong>Status:</strong> practice" in to_html(info, turns)
+    assert export_name(info, "md") == f"practice-{sid}.md"

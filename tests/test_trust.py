@@ -66,6 +66,10 @@ def test_one_score_everywhere_with_a_skipped_question(store, capsys):
     assert report.criteria["depth"] == round(sum(depth) / 3, 2)
     assert main(["transcripts", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["score"] == report.overall
+    # The terminal's list shows it as the app does: "46", not "46.0" (a walk-through).
+    assert main(["transcripts", "list"]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert row[0] == iv.info.id and f"{report.overall}" in row and f"{report.overall}.0" not in row
 
 
 def test_an_early_end_is_incomplete_with_no_hire_signal(store):
@@ -249,6 +253,7 @@ def test_hints_keep_acronyms_and_counts_read_right():
     assert lower_first("XGBoost uses") == "XGBoost uses" and lower_first("Bagging fits") == (
         "bagging fits"
     )
+    assert lower_first("L1 adds an absolute penalty") == "L1 adds an absolute penalty"  # walk-through
     assert plural(1, "question") == "1 question" and plural(3, "question") == "3 questions"
     for q in default_bank().values():  # every question whose first hint opens on an acronym
         top = max(q.key_points, key=lambda kp: kp.weight).point

@@ -10,9 +10,9 @@ from pathlib import Path
 from interviewer.cli.common import print_json
 from interviewer.config import Settings
 from interviewer.errors import UsageError
-from interviewer.export import EXPORTERS, to_markdown
+from interviewer.export import EXPORTERS, listed_score, to_markdown
 from interviewer.grading.rubric import CRITERIA
-from interviewer.markup import of, plural, when
+from interviewer.markup import num, of, plural, when
 from interviewer.store import Store, open_store
 
 
@@ -64,6 +64,12 @@ def _day(value: str | None, flag: str, *, end: bool = False) -> float | None:
     return day.timestamp()
 
 
+def _score(session: dict) -> str:
+    """A listed session's score as the app lists it ("46", not "46.0"; "-" when none)."""
+    score = listed_score(session)
+    return "-" if score is None else num(score)
+
+
 def _fmt(value, spec: str = ".1f") -> str:
     return "-" if value is None else format(value, spec)
 
@@ -102,7 +108,7 @@ def _list(args, store: Store, user: str) -> int:
         status = r["status"] + (f" ({r['signal']})" if r["signal"] else "")
         print(
             f"{r['id']:<14}{when(r['created_at']):<18}{r['round']:<7}{r['mode']:<9}"
-            f"{of(r['questions'], r['planned']):>10}{_fmt(r['score']):>7}  {status}"
+            f"{of(r['questions'], r['planned']):>10}{_score(r):>7}  {status}"
         )
     return 0
 

@@ -14,7 +14,7 @@ from interviewer.bank import Bank, bank_for
 from interviewer.config import Settings
 from interviewer.engine import Engine
 from interviewer.errors import ConfigError
-from interviewer.export import EXPORTERS
+from interviewer.export import EXPORTERS, export_name
 from interviewer.llm.factory import make_engine
 from interviewer.paths import folder_bytes, private_dir, safe_name
 from interviewer.store import Store, open_store
@@ -183,7 +183,7 @@ class AppContext:
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for ext, render in EXPORTERS.items():
-            path = folder / f"interview-{info.id}.{ext}"
+            path = folder / export_name(info, ext)
             path.write_text(render(info, turns), encoding="utf-8")
             paths.append(path)
         return paths

@@ -13,6 +13,7 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
+from interviewer.export import listed_score
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.markup import (
@@ -301,20 +302,12 @@ def _is_real(session: dict) -> bool:
     return bool((session.get("settings") or {}).get("real"))
 
 
-def _shown_score(session: dict):
-    """A listed session's score, or None while it is open with nothing answered (its skips
-    count 0 in the report, but "0/100" beside "0 of 2 answered" reads as a graded zero)."""
-    if session.get("status") == "active" and not session.get("questions"):
-        return None
-    return session["score"]
-
-
 def session_rows(sessions: list[dict]) -> list[list]:
     """Rows of the transcripts table."""
     return [
         [
             when(s["created_at"]),
-            "" if _shown_score(s) is None else s["score"],
+            "" if listed_score(s) is None else s["score"],
             f"{s['round']} (real)" if _is_real(s) else s["round"],
             of(s["questions"], s.get("planned")),
             s["signal"] or "",
@@ -335,7 +328,7 @@ def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
     for s in sessions:
         real = _is_real(s)
         hidden = real and s.get("status") == "active"
-        score = "" if _shown_score(s) is None or hidden else f" · {s['score']:g}/100"
+        score = "" if listed_score(s) is None or hidden else f" · {s['score']:g}/100"
         answered = of(s["questions"], s.get("planned"))
         kind = f"{s['round']} real interview" if real else s["round"]
         started = when(s["created_at"], seconds=minutes[when(s["created_at"])] > 1)
