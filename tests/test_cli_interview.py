@@ -192,3 +192,20 @@ def test_a_terminal_coding_question_shows_its_starter_and_examples(tmp_path, cap
     assert f"! the code defines no {q.coding.entry_point}" in out  # nothing graded
     total = len(q.coding.hidden_tests)
     assert f"{total} of {total} hidden tests passed" in out
+
+
+def test_terminal_text_wraps_at_words_and_leaves_code_alone():
+    from interviewer.cli.interview import wrap_text
+
+    text = ("Question 1 of 3 (L1, ML fundamentals): " + "explain the bias variance trade-off " * 4
+            + "\n• Landed: " + "a point the answer made well " * 4
+            + "\n```python\n" + "x = " + " + ".join(["value"] * 30) + "\n```")  # fmt: skip
+    out = wrap_text(text, 60).splitlines()
+    code = out.index("```python")
+    assert all(len(line) <= 60 for line in out[:code])
+    words = " ".join(" ".join(out[:code]).split())
+    assert words == " ".join(text.split("\n```")[0].split())  # no word cut or lost
+    bullet = next(i for i, line in enumerate(out) if line.startswith("• Landed"))
+    assert out[bullet + 1].startswith("  a point") or out[bullet + 1].startswith("  ")
+    assert out[code + 1] == "x = " + " + ".join(["value"] * 30)  # code as it was
+    assert "fu\nndamentals" not in "\n".join(out)

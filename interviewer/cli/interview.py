@@ -105,6 +105,38 @@ def _read_answer() -> str | None:
         lines.append(line)
 
 
+def _width(stream) -> int:
+    """The width to wrap at: a terminal's (at most 100 columns), or 0 (no wrapping) when the
+    output is a pipe or a file."""
+    import shutil
+
+    try:
+        if not stream.isatty():
+            return 0
+    except (AttributeError, ValueError):
+        return 0
+    return min(100, max(40, shutil.get_terminal_size((100, 40)).columns - 1))
+
+
+def wrap_text(text: str, width: int) -> str:
+    """Text wrapped at word boundaries for a terminal (a walk-through read "ML fu / ndamentals"
+    where the terminal cut a long line): a bullet's or list item's continuation is indented
+    under its text; lines inside a ``` block are left as they are."""
+    import textwrap
+
+    out, in_code = [], False
+    for line in text.split("\n"):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if in_code or line.lstrip().startswith("```") or len(line) <= width:
+            out.append(line)
+            continue
+        lead = re.match(r"\s*(?:[-*•]\s+|\d+[.)]\s+)?", line).group(0)
+        out += textwrap.wrap(line, width, subsequent_indent=" " * len(lead),
+                             break_long_words=False, break_on_hyphens=False)  # fmt: skip
+    return "\n".join(out)
+
+
 def _coding_brief(q) -> str:
     """What the app's editor and examples show, for a terminal: the starter to complete, the
     example tests, and how to send the code (a walk-through's correct ``invert`` failed every
@@ -116,7 +148,7 @@ def _coding_brief(q) -> str:
         f"closing {fence} sends it):\n\n{fence}python\n{q.coding.starter.rstrip()}\n{fence}\n\n"
         "Examples (the hidden tests also check edge cases and a large input):\n\n"
         f"{fence}python\n{tests}\n{fence}\n\nOr write it in your own editor and run the "
-        f"hidden tests: mock-interview code --question {q.id} --file solution.py"
+        f"hidden tests with:\n  mock-interview code --question {q.id} --file solution.py"
     )
 
 
@@ -164,8 +196,10 @@ def cmd_interview(args, settings: Settings) -> int:
     quiet = args.json
     out = sys.stderr if quiet else sys.stdout
 
+    width = _width(out)
+
     def say(text: str) -> None:
-        print(f"\n{text}", file=out, flush=True)
+        print(f"\n{wrap_text(text, width) if width else text}", file=out, flush=True)
 
     if args.resume:
         interview, reply = Interview.resume(
