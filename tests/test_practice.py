@@ -123,3 +123,6 @@ def test_a_question_graded_again_counts_its_latest_attempt_in_the_summary():
     assert "- **Status:** practice" in md and "(answered, 0 s)" not in md
     assert "<strong>Status:</strong> practice" in to_html(info, turns)
     assert export_name(info, "md") == f"practice-{sid}.md"
+    # Progress counts the question once in the sitting, its mean over all four answers.
+    topic = store.progress(user_id="ana")["by_topic"][q.topic]
+    assert topic["n"] == 1 and topic["answers"] == 4

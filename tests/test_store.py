@@ -475,9 +475,9 @@ def test_progress_numbers(store, history):
     assert p["by_round"]["L1"] == [[ts("2025-03-01"), 50.0], [ts("2025-03-20"), 50.0]]
     assert p["by_round"]["L2"] == [[ts("2025-03-10"), 90.0], [ts("2025-03-20"), 70.0]]
     assert p["by_topic"] == {
-        "ml-basics": {"mean": 45.0, "n": 2},
-        "mlops": {"mean": 80.0, "n": 2},
-        "statistics": {"mean": 60.0, "n": 1},
+        "ml-basics": {"mean": 45.0, "n": 2, "answers": 2},
+        "mlops": {"mean": 80.0, "n": 2, "answers": 2},
+        "statistics": {"mean": 60.0, "n": 1, "answers": 1},
     }
     assert p["weakest_topics"] == ["ml-basics"]  # below the pass mark (60) only
     assert p["criteria_over_time"]["depth"] == [
@@ -512,7 +512,7 @@ def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(stor
     assert p["by_round"] == before["by_round"] and p["sessions"] == before["sessions"]
     assert p["criteria_over_time"] == before["criteria_over_time"]
     assert p["left_out"] == 1 and before["left_out"] == 0
-    assert p["by_topic"]["statistics"] == {"mean": 30.0, "n": 2}  # 60 and the skip's 0
+    assert p["by_topic"]["statistics"] == {"mean": 30.0, "n": 2, "answers": 2}  # 60, the skip's 0
     assert progress_caption(p).endswith(
         "Not drawn: 1 session where nothing was answered (only skipped)."
     )

@@ -315,9 +315,9 @@ def test_cli_progress_json(capsys, saved):
     data = json.loads(out)
     assert data["sessions"][0]["overall"] == 28  # the skipped question counts 0
     assert data["by_topic"] == {
-        "ml-basics": {"mean": 64.0, "n": 1},
-        "mlops": {"mean": 0.0, "n": 1},
-        "statistics": {"mean": 20.0, "n": 1},
+        "ml-basics": {"mean": 64.0, "n": 1, "answers": 1},
+        "mlops": {"mean": 0.0, "n": 1, "answers": 1},
+        "statistics": {"mean": 20.0, "n": 1, "answers": 1},
     }
     assert data["weakest_topics"] == ["mlops", "statistics"]  # below 60, the skip first
     code, out, _ = run(capsys, "progress")

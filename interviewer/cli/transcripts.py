@@ -171,7 +171,7 @@ def _progress(args, store: Store, user: str) -> int:
         crit = " ".join(f"{_fmt(s['criteria'].get(c), '.2f'):>5}" for c in CRITERIA)
         print(f"{when(s['created_at']):<18}{s['round']:<7}{_fmt(s['overall']):>8}  {crit}")
     print()
-    print("by topic (mean, answers):")
+    print("by topic (mean, questions):")
     for topic, t in sorted(data["by_topic"].items(), key=lambda kv: kv[1]["mean"]):
         print(f"  {topic:<32}{_fmt(t['mean']):>7}{t['n']:>5}")
     if data["weakest_topics"]:

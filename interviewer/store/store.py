@@ -274,6 +274,7 @@ class Store:
                 TurnRow.status,
                 GradeRow.overall,
                 GradeRow.criteria,
+                TurnRow.question_id,
             )
             .join(TurnRow, TurnRow.session_id == SessionRow.id)
             .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
@@ -457,7 +458,10 @@ def _progress(rows) -> dict:
     sessions: dict[str, dict] = {}
     by_round: dict[str, dict[str, list[tuple[str, int | None]]]] = {}
     by_topic: dict[str, list[int]] = {}
-    for sid, created_at, settings, session_round, turn_round, topic, status, overall, criteria in rows:
+    # A topic's questions, each once per session (a practice sitting grades one again and again).
+    asked: dict[str, set[tuple[str, str]]] = {}
+    for (sid, created_at, settings, session_round, turn_round, topic, status, overall, criteria,
+         question_id) in rows:  # fmt: skip
         score = turn_score(status, overall)
         if score is None:  # never answered: not counted anywhere
             continue
@@ -472,6 +476,7 @@ def _progress(rows) -> dict:
         line = f"{turn_round} practice" if (settings or {}).get("practice") else turn_round
         by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
+        asked.setdefault(topic, set()).add((sid, question_id))
 
     # A session where nothing was answered (only skipped: an interview opened and left) is no
     # measure of progress: it is left out of the lines over time, and counted (``left_out``).
@@ -495,7 +500,10 @@ def _progress(rows) -> dict:
                   for sid, turns in per_session.items() if sid not in idle]  # fmt: skip
         if points or name in rounds:
             rounds[name] = points
-    topics = {t: {"mean": _mean(v), "n": len(v)} for t, v in sorted(by_topic.items())}
+    # n: questions, once per session (a walk-through read "10 questions" for 2 graded again and
+    # again in practice); answers: every answer or skip, which the mean is over.
+    topics = {t: {"mean": _mean(v), "n": len(asked[t]), "answers": len(v)}
+              for t, v in sorted(by_topic.items())}  # fmt: skip
     # Weakest: below the pass mark (a skipped question counts 0), lowest first.
     below = [t for t in topics if topics[t]["mean"] < PASS_MARK]
     weakest = sorted(below, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]

@@ -387,7 +387,8 @@ def weakest_md(progress: dict) -> str:
             f"| {md_escape(topic_label(t))} | {round_name} | {round(topics[t]['mean'])} "
             f"| {topics[t]['n']} |"
         )
-    lines += ["", "Questions answered or skipped; a skipped one counts 0."]
+    lines += ["", "The mean is over every answer (a question graded again in practice counts each "
+              "time; a skipped one counts 0); a question counts once per session."]
     return "\n".join(lines)
 
 
