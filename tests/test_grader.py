@@ -92,6 +92,10 @@ def test_grade_has_criteria_evidence_key_points_and_a_verdict(grader, bank):
     assert covered and all(kp.evidence and kp.evidence[:20] in answer for kp in covered)
     assert g.missed  # the trade-offs and examples are not in this answer
     assert all(e in answer for e in g.criteria["depth"].evidence)
+    for c in g.criteria.values():  # one sentence covering two points is quoted once
+        assert len(c.evidence) == len(set(c.evidence))
+    ev = [kp.evidence for kp in g.key_points if kp.covered]
+    assert len(ev) > len(set(ev))  # this answer has such a sentence: the check has teeth
     # The rationale names what the criterion mostly follows (seen: "1 of 1 engineering key
     # points covered" next to a 1/5 read as a contradiction).
     depth_points = [kp for kp in q.rubric().key_points if kp.criterion == "depth"]

@@ -327,7 +327,8 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
         covered_n = sum(1 for r in mine if r.covered)
         out[crit] = CriterionScore(
             score=d.criteria[crit],
-            evidence=[r.evidence for r in mine if r.evidence][:3],
+            # one sentence covering two points is quoted once (a walk-through saw it twice)
+            evidence=list(dict.fromkeys(r.evidence for r in mine if r.evidence))[:3],
             rationale=f"{covered_n} of {len(mine)} {crit.replace('_', ' ')} key points "
             f"covered; {whole}"
             if mine
