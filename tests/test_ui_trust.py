@@ -504,6 +504,13 @@ def _set_code(page, code: str) -> None:
         editor.fill(code)
 
 
+def _entry(page) -> str:
+    """The open coding question's function name (submitted code must define it)."""
+    asked = bot_texts(page)[-1]
+    return next(q.coding.entry_point for q in default_bank().values()
+                if q.kind == "coding" and q.text[:60] in asked)  # fmt: skip
+
+
 def _type_code(page, code: str) -> None:
     """Replace the editor's code by ``code``, as typed, and wait until the browser keeps it."""
     saved = page.evaluate("() => localStorage.getItem('mock-interview-draft')")
@@ -576,7 +583,7 @@ def test_skip_and_end_ask_about_code_typed_but_not_submitted(app, context):
     assert page.dialogs == []
 
     page = _at_the_coding_question(app, context)
-    _type_code(page, "def solve(xs):\n    return sorted(xs)  # typed, not submitted")
+    _type_code(page, f"def {_entry(page)}(*xs):\n    return sorted(xs)  # typed, not submitted")
     with page.expect_event("dialog"):  # dismissed: the coding question stays open
         page.get_by_role("button", name="Skip", exact=True).click()
     assert page.dialogs[-1].startswith("The editor holds code you have not submitted: skipping")
@@ -697,7 +704,7 @@ def test_text_in_the_box_goes_with_the_code_and_never_silently_elsewhere(app, co
     page = _at_the_coding_question(app, context)
     box = page.locator("#answer-box textarea")
     box.fill("My approach: count each character, then one pass for the first count of one.")
-    _type_code(page, "def first(s):\n    return -1")
+    _type_code(page, f"def {_entry(page)}(*args):\n    return -1")
     before = len(bot_texts(page))
     page.get_by_role("button", name="Submit code").click()
     wait_for_bot(page, before + 1)

@@ -82,7 +82,7 @@ def test_a_wrong_submission_fails_named_hidden_tests_listed_in_the_report():
     iv = new_interview(round="L1", questions=2, seed=2, coding=True, follow_ups=0)
     q = _to_coding_question(iv)
     turn = iv.current
-    iv.submit_code("def unused():\n    return None\n")  # no entry point at all
+    iv.submit_code(f"def {q.coding.entry_point}(*args, **kwargs):\n    return None\n")
     assert turn.code_result["passed"] == 0 and turn.grade.overall < 34
     iv.command("end")
     summary = next(s for s in iv.report().questions if s.index == turn.index)
