@@ -203,7 +203,7 @@ def unparsable(code: str) -> str | None:
 
 # Flags about how a spoken answer reads (a list of terms, a restated question, another topic):
 # a note sent with working code is not judged as an answer on its own, so they are not carried.
-SPOKEN_ONLY_FLAGS = (rb.FLAG_OFF_TOPIC, rb.FLAG_KEYWORDS, rb.FLAG_RESTATES)
+SPOKEN_ONLY_FLAGS = (rb.FLAG_OFF_TOPIC, rb.FLAG_KEYWORDS, rb.FLAG_RESTATES, rb.FLAG_REPEATS)
 
 
 def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None) -> Grade:
@@ -233,7 +233,8 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
         blended = round((1 - share) * result.overall + share * explanation.overall)
         wrong = any(rb.is_red_flag(f) for f in explanation.flags)
-        flags += [f for f in explanation.flags if f not in flags and f not in SPOKEN_ONLY_FLAGS]
+        flags += [f for f in explanation.flags
+                  if f not in flags and not f.startswith(SPOKEN_ONLY_FLAGS)]  # fmt: skip
         if blended >= overall or wrong or not result.passed:
             overall = blended
             key_points, feedback = explanation.key_points, explanation.feedback

@@ -669,3 +669,21 @@ def test_an_answer_with_every_point_made_under_85_hears_what_a_higher_score_take
     full = [feedback_text(bank[r["question_id"]], g) for r, g in zip(rows, grades, strict=True)
             if g.overall >= 85 or g.missed]  # fmt: skip
     assert not any("To score higher" in t for t in full)
+
+
+def test_an_answer_pasted_over_and_over_is_flagged_and_not_clear_communication(grader, bank):
+    # Seen in a walk-through: a good answer pasted 14 times scored communication 5/5, "clear
+    # enough for the content it carries".
+    from interviewer.grading.rubric import FLAG_REPEATS
+
+    q = bank["l1-bagging-vs-boosting"]
+    once = grader.grade(q, q.model_answer)
+    many = grader.grade(q, "\n\n".join([q.model_answer] * 4))
+    assert not [f for f in once.flags if f.startswith(FLAG_REPEATS)]
+    assert [f for f in many.flags if f.startswith(FLAG_REPEATS)]
+    assert many.criteria["communication"].score <= 2 < once.criteria["communication"].score
+    assert FLAG_REPEATS in many.criteria["communication"].rationale
+    # One sentence said twice in a longer answer is no pattern.
+    sentences = q.model_answer.split(". ")
+    twice = grader.grade(q, q.model_answer + " " + sentences[0] + ".")
+    assert not [f for f in twice.flags if f.startswith(FLAG_REPEATS)]

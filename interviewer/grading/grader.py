@@ -269,6 +269,9 @@ class OfflineGrader:
             flags.append(rb.FLAG_KEYWORDS)
         if "restates" in d.capped_by:
             flags.append(rb.FLAG_RESTATES)
+        said_before, n = repeated_sentences(a.content)
+        if 2 * said_before > n and not d.floor:
+            flags.append(f"{rb.FLAG_REPEATS} ({said_before} of {n} said before)")
         if not d.floor:
             _, copy_flag = copying.penalise(overall, copying.copy_share(a.text, rubric))
             if copy_flag:  # reported, not penalised: a paste is shown for what it is
@@ -335,6 +338,10 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
             else whole,
         )
     notes = []
+    said_before, n = repeated_sentences(a.content)
+    repeats = 2 * said_before > n
+    if repeats:  # a walk-through's answer pasted 14 times read "5/5, clear enough"
+        notes.append(f"{rb.FLAG_REPEATS} ({said_before} of {n} said before)")
     if d.keyword_list:
         notes.append("a list of terms, not sentences")
     if d.restates:
@@ -343,11 +350,30 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
     if len(tu.FILLERS.findall(a.text)) / max(1, words) > 0.03:
         notes.append("many filler words")
     out["communication"] = CriterionScore(
-        score=d.criteria["communication"],
+        score=min(d.criteria["communication"], REPEATS_COMMUNICATION) if repeats
+        else d.criteria["communication"],
         evidence=[_quote(a.content[0])] if a.content else [],
         rationale="; ".join(notes) or "clear enough for the content it carries",
     )
     return out
+
+
+# Prior (not fitted; no answer of the authored sets or SAF train repeats most of its sentences):
+# an answer more than half of whose sentences say again what it said is at most 2/5 on
+# communication, however good what it repeats.
+REPEATS_COMMUNICATION = 2
+
+
+def repeated_sentences(content: list[str]) -> tuple[int, int]:
+    """(sentences that repeat an earlier one word for word, sentences), case and punctuation
+    aside."""
+    seen, again = set(), 0
+    for s in content:
+        key = " ".join(tu.words(s))
+        if key in seen:
+            again += 1
+        seen.add(key)
+    return again, len(content)
 
 
 def _quote(sentence: str, limit: int = 220) -> str:

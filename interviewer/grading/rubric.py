@@ -74,6 +74,7 @@ UNJUDGEABLE = (FLAG_NO_ANSWER, FLAG_IDK, FLAG_GIBBERISH)
 FLAG_INJECTION = "instructions to the grader ignored"
 FLAG_KEYWORDS = "keyword list without explanation"
 FLAG_RESTATES = "mostly restates the question"
+FLAG_REPEATS = "repeats the same sentences"  # + " (N of M said before)"
 FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim, mostly the ...)"
 # Prefixes of flags that carry a detail after them:
 RED_FLAG = "red flag: "  # + the wrong claim the answer states
