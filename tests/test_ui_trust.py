@@ -996,16 +996,22 @@ def test_transcripts_download_when_the_data_dir_is_outside_the_temp_folder(tmp_p
         assert "InvalidPathError" not in log.read_text(errors="replace")
 
 
-def test_a_model_answer_shown_in_practice_and_pasted_scores_its_own_words_only(app, context):
-    # Seen in a walk-through: the model answer shown with a practice grade, pasted into the box
-    # and graded again, scored 100.
-    page = _open(context, app[0])
+def _practice_l2_question(context, url):
+    """A new page on the Practice tab with an L2 question shown: (page, its question)."""
+    page = _open(context, url)
     open_tab(page, "Practice")
     page.get_by_role("radio", name="L2").check()
     wait_idle(page)
     page.get_by_role("button", name="New question").click()
     question = page.locator("#practice-question")
     question.get_by_text("difficulty").wait_for()
+    return page, question
+
+
+def test_a_model_answer_shown_in_practice_and_pasted_scores_its_own_words_only(app, context):
+    # Seen in a walk-through: the model answer shown with a practice grade, pasted into the box
+    # and graded again, scored 100.
+    page, question = _practice_l2_question(context, app[0])
     shown = " ".join(question.inner_text().split())
     q = next(q for q in default_bank().values()
              if q.round == "L2" and " ".join(q.text.split())[:60] in shown)  # fmt: skip
@@ -1026,14 +1032,8 @@ def test_a_model_answer_shown_in_practice_and_pasted_scores_its_own_words_only(a
 
 def test_practice_asks_before_next_question_clears_an_answer_not_graded(app, context):
     # Seen in a walk-through: a typed practice answer vanished on "Next question", unasked.
-    page = _open(context, app[0])  # dialogs dismissed (kept) until accept_dialogs is set
-    asked = page.dialogs
-    open_tab(page, "Practice")
-    page.get_by_role("radio", name="L2").check()
-    wait_idle(page)
-    page.get_by_role("button", name="New question").click()
-    question = page.locator("#practice-question")
-    question.get_by_text("difficulty").wait_for()
+    page, question = _practice_l2_question(context, app[0])
+    asked = page.dialogs  # dismissed (kept) until accept_dialogs is set
     first = question.inner_text()
     box = page.locator("#practice-answer textarea")
     box.fill("A draft I have not graded yet.")
