@@ -158,19 +158,41 @@ def ungradable(code: str, starter: str, entry_point: str = "") -> str | None:
 
 
 def _defines(code: str, name: str) -> bool:
-    """Does the code (which parses) bind ``name`` anywhere: a def, a class, an assignment or an
-    import?"""
+    """Does the code (which parses) bind ``name`` at module level, as the tests import it: a
+    def, a class, an assignment or an import, also under a module-level if, try, with or loop
+    (a method of a class or a function nested in another is not it)."""
     import ast
 
-    for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            if node.name == name:
-                return True
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
-            return True
-        elif isinstance(node, ast.alias) and (node.asname or node.name) == name:
-            return True
-    return False
+    def binds(target: ast.AST) -> bool:
+        return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+
+    def walk(body: list[ast.stmt]) -> bool:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                if node.name == name:
+                    return True
+                continue  # what is bound inside is not the module's
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                    return True
+            elif isinstance(node, ast.Assign):
+                if any(binds(t) for t in node.targets):
+                    return True
+            elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.For | ast.AsyncFor):
+                if binds(node.target):
+                    return True
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                if any(i.optional_vars is not None and binds(i.optional_vars) for i in node.items):
+                    return True
+            for part in ("body", "orelse", "finalbody"):
+                if walk(getattr(node, part, None) or []):
+                    return True
+            for handler in getattr(node, "handlers", None) or []:
+                if walk(handler.body):
+                    return True
+        return False
+
+    return walk(ast.parse(code).body)
 
 
 def _same_program(a: str, b: str) -> bool:

@@ -22,8 +22,8 @@ from interviewer.models import GUIDE_QUESTION_PREFIX, SessionInfo, SessionSettin
 from interviewer.report import build_report
 from interviewer.store import Store
 
-PRACTICE_NOTE = ("Practice: questions drilled one at a time, graded at once; a question graded "
-                 "again counts its latest attempt.")
+PRACTICE_NOTE = ("Practice: questions drilled one at a time, graded at once; strengths and gaps "
+                 "read each question's latest attempt.")
 GUIDE_GROUP = "guide"  # the topic group of questions made from an uploaded guide's sections
 log = logging.getLogger(__name__)
 
@@ -148,10 +148,14 @@ def record_answer(
         cost_usd=usage.cost_usd,
     )
     store.save_turn(info.id, turn)
-    # A question graded again counts its latest attempt: an earlier miss is no gap, nor an
-    # earlier strength said three times (a walk-through's summary listed a point as both).
-    latest = list({t.question_id: t for t in [*turns, turn]}.values())
-    summary = build_report(latest, note=PRACTICE_NOTE).model_dump()
+    # Scores count every attempt, as the sessions list and Progress do. What was strong and
+    # what to work on read each question's latest attempt: an earlier miss the candidate has
+    # since made is no gap (a walk-through's summary listed a point as strength and gap).
+    every = [*turns, turn]
+    summary = build_report(every, note=PRACTICE_NOTE).model_dump()
+    latest = build_report(list({t.question_id: t for t in every}.values()))
+    summary.update(strengths=latest.strengths, gaps=[g.model_dump() for g in latest.gaps],
+                   reread=latest.reread)  # fmt: skip
     info.summary = {k: v for k, v in summary.items() if k not in ("signal", "passed")}
     try:
         store.update_session(info)

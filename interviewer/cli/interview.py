@@ -198,8 +198,8 @@ def cmd_interview(args, settings: Settings) -> int:
 
     width = _width(out)
 
-    def say(text: str) -> None:
-        print(f"\n{wrap_text(text, width) if width else text}", file=out, flush=True)
+    def say(text: str, wrap: bool = True) -> None:
+        print(f"\n{wrap_text(text, width) if width and wrap else text}", file=out, flush=True)
 
     if args.resume:
         interview, reply = Interview.resume(
@@ -232,7 +232,8 @@ def cmd_interview(args, settings: Settings) -> int:
                 and interview.phase == "awaiting_answer"):  # fmt: skip
             say(plain(_coding_brief(bank[turn.question_id])))
         if reply.report is not None:
-            say(report_text(reply.report))
+            # laid out to the terminal's width by itself (its columns, its indents)
+            say(report_text(reply.report, width or 100), wrap=False)
 
     def saved() -> str:
         sid = interview.info.id

@@ -269,9 +269,9 @@ class OfflineGrader:
             flags.append(rb.FLAG_KEYWORDS)
         if "restates" in d.capped_by:
             flags.append(rb.FLAG_RESTATES)
-        said_before, n = repeated_sentences(a.content)
-        if 2 * said_before > n and not d.floor:
-            flags.append(f"{rb.FLAG_REPEATS} ({said_before} of {n} said before)")
+        repeats = repeats_flag(a.content) if not d.floor else ""
+        if repeats:
+            flags.append(repeats)
         if not d.floor:
             _, copy_flag = copying.penalise(overall, copying.copy_share(a.text, rubric))
             if copy_flag:  # reported, not penalised: a paste is shown for what it is
@@ -291,7 +291,7 @@ class OfflineGrader:
         return Grade(
             question_id=rubric.question_id,
             overall=overall,
-            criteria=_criteria(rd, a, d, key_points),
+            criteria=_criteria(rd, a, d, key_points, repeats),
             key_points=key_points,
             flags=flags,
             source="offline",
@@ -315,8 +315,10 @@ def small_blas():
     return threadpool_limits(1, user_api="blas")
 
 
-def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPointResult]):
-    """The four criteria with their evidence (the answer's own sentences) and a rationale."""
+def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPointResult],
+              repeats: str = ""):  # fmt: skip
+    """The four criteria with their evidence (the answer's own sentences) and a rationale;
+    ``repeats``: the answer's :func:`repeats_flag`, which holds communication down."""
     if d.floor:
         why = rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor
         return {c: CriterionScore(score=1, rationale=why) for c in CRITERIA}
@@ -337,11 +339,7 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
             if mine
             else whole,
         )
-    notes = []
-    said_before, n = repeated_sentences(a.content)
-    repeats = 2 * said_before > n
-    if repeats:  # a walk-through's answer pasted 14 times read "5/5, clear enough"
-        notes.append(f"{rb.FLAG_REPEATS} ({said_before} of {n} said before)")
+    notes = [repeats] if repeats else []  # a walk-through's 14 pastes read "5/5, clear enough"
     if d.keyword_list:
         notes.append("a list of terms, not sentences")
     if d.restates:
@@ -364,16 +362,17 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
 REPEATS_COMMUNICATION = 2
 
 
-def repeated_sentences(content: list[str]) -> tuple[int, int]:
-    """(sentences that repeat an earlier one word for word, sentences), case and punctuation
-    aside."""
+def repeats_flag(content: list[str]) -> str:
+    """The "repeats the same sentences (N of M said before)" flag when more than half of the
+    answer's sentences repeat an earlier one word for word (case and punctuation aside), or ""."""
     seen, again = set(), 0
     for s in content:
         key = " ".join(tu.words(s))
-        if key in seen:
-            again += 1
+        again += key in seen
         seen.add(key)
-    return again, len(content)
+    if 2 * again <= len(content):
+        return ""
+    return f"{rb.FLAG_REPEATS} ({again} of {len(content)} said before)"
 
 
 def _quote(sentence: str, limit: int = 220) -> str:

@@ -304,10 +304,17 @@ def test_code_that_never_defines_the_tested_function_is_not_graded():
 
     q = default_bank()["l1-code-invert-mapping"]
     spec = q.coding
-    why = ungradable("def invert(d):\n    return {}\n", spec.starter, spec.entry_point)
-    assert why and why.startswith("the code defines no invert_mapping")
+    for wrong in ("def invert(d):\n    return {}\n",
+                  # bound, but not where the tests import it from (a review's cases)
+                  "class Solution:\n    def invert_mapping(self, mapping):\n        return {}\n",
+                  "def outer():\n    def invert_mapping(m):\n        return {}\n",
+                  "keys = [invert_mapping for invert_mapping in 'ab']\n"):  # fmt: skip
+        why = ungradable(wrong, spec.starter, spec.entry_point)
+        assert why and why.startswith("the code defines no invert_mapping"), wrong
     for fine in ("invert_mapping = lambda mapping: {}\n",
                  "from collections import Counter as invert_mapping\n",
+                 "try:\n    from fast import invert_mapping\nexcept ImportError:\n"
+                 "    def invert_mapping(mapping):\n        return {}\n",
                  "def invert_mapping(mapping):\n    return {}\n", spec.reference):  # fmt: skip
         assert ungradable(fine, spec.starter, spec.entry_point) is None, fine
     # Every reference solution defines its entry point.
