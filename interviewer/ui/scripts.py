@@ -148,38 +148,41 @@ def _confirm_unsent(then: str, ends: bool = False) -> str:
   if (area && area.offsetParent !== null && code.trim() !== base.trim()) {{
     held.push("the editor holds code you have not submitted");
   }}
-  if (held.length) {{
-    const what = held.join(", and ");
-    if (!confirm(what.charAt(0).toUpperCase() + what.slice(1) + ": " + {then!r})) {{
-      args[last] = "cancel";
-    }}
-  }}
+  {_ask_held(then)}
   {ended}
   return args;
 }}
 """
 
 
+def _ask_held(then: str) -> str:
+    """The js that asks "<what is held>: <then>" when the list ``held`` names something not
+    sent, and tells the handler "cancel" (its last input) when the candidate keeps on."""
+    return f"""if (held.length) {{
+    const what = held.join(", and ");
+    if (!confirm(what.charAt(0).toUpperCase() + what.slice(1) + ": " + {then!r})) {{
+      args[last] = "cancel";
+    }}
+  }}"""
+
+
 # Practice's New question and Next question ask when the answer box or the editor holds what
 # was not graded (a walk-through's typed answer vanished on Next). The inputs end with (code,
 # held): ``held`` is the JSON of the answer and code last graded or served (the starter); the
 # handler is told "cancel" when the candidate keeps on.
-CONFIRM_NEXT_PRACTICE_JS = """
-(...args) => {
+CONFIRM_NEXT_PRACTICE_JS = f"""
+(...args) => {{
   const last = args.length - 1;
-  let held = {};
-  try { held = JSON.parse(args[last] || "{}"); } catch (e) { held = {}; }
+  let graded = {{}};
+  try {{ graded = JSON.parse(args[last] || "{{}}"); }} catch (e) {{ graded = {{}}; }}
   const answer = (document.querySelector("#practice-answer textarea")?.value || "").trim();
   const code = (args[last - 1] || "").trim();
-  const what = [];
-  if (answer && answer !== (held.answer || "").trim()) what.push("your answer box holds text you have not graded");
-  if (code && code !== (held.code || "").trim()) what.push("the editor holds code you have not graded");
-  if (what.length) {
-    const ask = what.join(", and ") + ": the next question starts with an empty box. Go on?";
-    if (!confirm(ask.charAt(0).toUpperCase() + ask.slice(1))) args[last] = "cancel";
-  }
+  const held = [];
+  if (answer && answer !== (graded.answer || "").trim()) held.push("your answer box holds text you have not graded");
+  if (code && code !== (graded.code || "").trim()) held.push("the editor holds code you have not graded");
+  {_ask_held("the next question starts with an empty box. Go on?")}
   return args;
-}
+}}
 """
 
 # End asks when the answer box holds text not sent, or the editor code not submitted: it would
