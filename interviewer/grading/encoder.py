@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -75,15 +76,24 @@ def _content_tokens(tokens: list[str]) -> tuple[np.ndarray, list[str]]:
             words.append(t)
             cur = len(words) - 1
         owner.append(cur)
-    keep = np.zeros(len(tokens), dtype=bool)
-    word_of = [""] * len(tokens)
-    for i, o in enumerate(owner):
-        if o < 0:
-            continue
-        w = words[o]
-        word_of[i] = w
-        keep[i] = bool(re.search(r"[a-z0-9]", w)) and w not in tu.STOPWORDS
+    word_of = [words[o] if o >= 0 else "" for o in owner]
+    keep = np.fromiter((o >= 0 and _is_content(w) for o, w in zip(owner, word_of, strict=True)),
+                       bool, len(tokens))  # fmt: skip
     return keep, word_of
+
+
+_ALNUM = re.compile(r"[a-z0-9]")
+
+
+@lru_cache(maxsize=65536)
+def _is_content(word: str) -> bool:
+    """Not a stop word, not punctuation."""
+    return bool(_ALNUM.search(word)) and word not in tu.STOPWORDS
+
+
+@lru_cache(maxsize=65536)
+def _rarity(word: str) -> float:
+    return tu.rarity(word)
 
 
 def minilm_encode(texts: list[str], batch_size: int = minilm.BATCH) -> list[Encoded]:
@@ -94,7 +104,7 @@ def minilm_encode(texts: list[str], batch_size: int = minilm.BATCH) -> list[Enco
         T = f.token_embeddings[keep]
         T = T / np.maximum(np.linalg.norm(T, axis=1, keepdims=True), 1e-12)
         T = T.astype(np.float16)  # the precision they are cached in (see CACHE_SUFFIX)
-        w = np.array([tu.rarity(word_of[i]) for i in np.flatnonzero(keep)], np.float32)
+        w = np.array([_rarity(word_of[i]) for i in np.flatnonzero(keep)], np.float32)
         v = f.sentence / max(float(np.linalg.norm(f.sentence)), 1e-12)
         result.append(Encoded(v.astype(np.float32), T.astype(np.float32).reshape(-1, DIM), w))
     return result

@@ -128,9 +128,18 @@ def is_injection(sentence: str) -> bool:
     return any(p.search(sentence) for p in INJECTION_RE)
 
 
+WORD = re.compile(r"[a-z0-9]+(?:[-.'][a-z0-9]+)*")
+
+
 def words(text: str) -> list[str]:
     """Lowercase word tokens (letters, digits, and inner - or .)."""
-    return re.findall(r"[a-z0-9]+(?:[-.'][a-z0-9]+)*", text.lower())
+    return list(_words(text))
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    # cached: rubric texts are split again for every answer graded against them
+    return tuple(WORD.findall(text.lower()))
 
 
 @lru_cache(maxsize=65536)
