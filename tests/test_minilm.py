@@ -311,3 +311,59 @@ def test_a_forked_child_still_encodes():
         child.join()
         pytest.fail("the forked child hung on the parent's worker threads")
     assert child.exitcode == 0 and queue.get(timeout=10) == 20
+
+
+def test_the_integer_graph_spells_gelu_once_and_drops_the_nan_guard():
+    """``quantize.simplify``: GELU written out as six element-wise steps after its bias becomes
+    one FastGelu (its tanh form, within 1e-3), and the NaN guard after an attention Softmax goes
+    (no row is all padding); a look-alike that is not GELU is left as it is."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from interviewer.grading import quantize
+
+    f32 = np.float32
+    rng = np.random.default_rng(2)
+    w, b = rng.normal(size=(8, 8)).astype(f32), rng.normal(size=8).astype(f32)
+    consts = {"w": w, "b": b, "r2": f32(2**0.5), "one": f32(1), "half": f32(0.5), "zero": f32(0),
+              "three": f32(3)}  # fmt: skip
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["xw"]),
+        helper.make_node("Add", ["xw", "b"], ["h"]),
+        helper.make_node("Div", ["h", "r2"], ["h2"]),
+        helper.make_node("Erf", ["h2"], ["e"]),
+        helper.make_node("Add", ["e", "one"], ["e1"]),
+        helper.make_node("Mul", ["half", "e1"], ["e2"]),
+        helper.make_node("Mul", ["h", "e2"], ["gelu"]),
+        # the same steps dividing by 3, not sqrt 2: not GELU
+        helper.make_node("Add", ["xw", "b"], ["k"]),
+        helper.make_node("Div", ["k", "three"], ["k2"]),
+        helper.make_node("Erf", ["k2"], ["f"]),
+        helper.make_node("Add", ["f", "one"], ["f1"]),
+        helper.make_node("Mul", ["half", "f1"], ["f2"]),
+        helper.make_node("Mul", ["k", "f2"], ["other"]),
+        helper.make_node("Softmax", ["gelu"], ["p"], axis=-1),
+        helper.make_node("IsNaN", ["p"], ["nan"]),
+        helper.make_node("Where", ["nan", "zero", "p"], ["guarded"]),
+        helper.make_node("Mul", ["guarded", "one"], ["probs"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "gelu", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, None, 8])],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("probs", "other")],
+        [numpy_helper.from_array(np.asarray(v, f32), k) for k, v in consts.items()],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18),
+                                                    helper.make_opsetid("com.microsoft", 1)],
+                              ir_version=10)  # fmt: skip
+    simple = helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=10)
+    simple.graph.ClearField("node")
+    simple.graph.node.extend(quantize.simplify(list(model.graph.node),
+                                               {i.name: i for i in graph.initializer}))
+    ops = [n.op_type for n in simple.graph.node]
+    assert ops.count("FastGelu") == 1 and ops.count("Erf") == 1  # the look-alike stays
+    assert "IsNaN" not in ops and "Where" not in ops
+    x = rng.normal(size=(2, 3, 8)).astype(f32) * 3
+    run = [ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+           .run(None, {"x": x}) for m in (model, simple)]  # fmt: skip
+    assert np.abs(run[0][0] - run[1][0]).max() < 1e-3  # probabilities after the tanh GELU
+    assert np.array_equal(run[0][1], run[1][1])

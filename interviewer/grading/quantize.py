@@ -157,6 +157,7 @@ def quantize(model, maxima: dict[str, np.ndarray], *, unsigned: bool = False):
             continue  # made with the first product of its activation
         nodes += _quantized_products(x, [g.node[j] for j in groups[x]], weights, maxima[x],
                                      unsigned, f"q{k}_", added)  # fmt: skip
+    nodes = simplify(nodes, {i.name: i for i in list(g.initializer) + added})
     if not any(o.domain == "com.microsoft" for o in out_model.opset_import):
         out_model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     used = {i for nd in nodes for i in nd.input}
@@ -221,3 +222,91 @@ def _quantized_products(x: str, products: list, weights: dict, cm: np.ndarray, u
             nodes += [helper.make_node("MatMul", [p + "xo", r + "wo"], [r + "yo"]),
                       helper.make_node("Add", [r + "yi", r + "yo"], [y])]  # fmt: skip
     return nodes
+
+
+def _value(inits: dict, name: str) -> float | None:
+    """The value of a one-element initializer (None for anything else)."""
+    from onnx import numpy_helper
+
+    if name not in inits:
+        return None
+    a = numpy_helper.to_array(inits[name])
+    return float(a.reshape(-1)[0]) if a.size == 1 else None
+
+
+def simplify(nodes: list, inits: dict) -> list:
+    """Two rewrites of the exported graph's element-wise steps, each a pass over every token's
+    activations that these small batches pay for in full (ONNX Runtime fuses neither here):
+
+    - GELU spelled out (bias Add, Div by sqrt 2, Erf, Add 1, Mul 0.5, Mul: six passes over the
+      1,536-wide feed-forward activations) becomes one ``FastGelu`` with the bias: GELU's tanh
+      form, within 1e-3 of the erf form (far inside the 8-bit rounding that follows it: sentence
+      vectors at the same cosine to the float model's, 0.9994 on average over 800 SAF
+      sentences, with either), and 7% less forward time than the erf form's ``BiasGelu``;
+    - the NaN guard after each attention Softmax (IsNaN, Where) goes: a row of NaNs needs every
+      key masked, and every text has at least its [CLS] and [SEP].
+
+    Nodes matching neither are kept as they are."""
+    from onnx import helper
+
+    made = {o: n for n in nodes for o in n.output}
+    users: dict[str, list] = {}
+    for n in nodes:
+        for i in n.input:
+            users.setdefault(i, []).append(n)
+
+    def only_user(name: str, op: str):
+        us = users.get(name, [])
+        return us[0] if len(us) == 1 and us[0].op_type == op else None
+
+    def const(n, value: float) -> str | None:
+        """The input of ``n`` that is not the constant ``value`` (None when none is)."""
+        a, b = n.input
+        if _value(inits, b) is not None and abs(_value(inits, b) - value) < 1e-6:
+            return a
+        if _value(inits, a) is not None and abs(_value(inits, a) - value) < 1e-6:
+            return b
+        return None
+
+    drop: set[int] = set()
+    replace: dict[int, object] = {}
+    rename: dict[str, str] = {}
+    for n in nodes:
+        if n.op_type == "Erf":
+            div = made.get(n.input[0])
+            add_b = made.get(div.input[0]) if div is not None and div.op_type == "Div" else None
+            one = only_user(n.output[0], "Add")
+            half = one and only_user(one.output[0], "Mul")
+            out = half and only_user(half.output[0], "Mul")
+            if not (add_b is not None and add_b.op_type == "Add" and out is not None):
+                continue
+            x = add_b.output[0]
+            bias = next((b for b in add_b.input if b in inits), None)
+            if (bias is None or const(div, 2**0.5) != x or const(one, 1.0) != n.output[0]
+                    or const(half, 0.5) != one.output[0] or set(out.input) != {x, half.output[0]}
+                    or len(users[x]) != 2):  # fmt: skip
+                continue
+            src = next(i for i in add_b.input if i != bias)
+            replace[id(add_b)] = helper.make_node("FastGelu", [src, bias], [out.output[0]],
+                                                  domain="com.microsoft")  # fmt: skip
+            drop.update(id(k) for k in (div, n, one, half, out))
+        elif n.op_type == "IsNaN" and made.get(n.input[0]) is not None:
+            if made[n.input[0]].op_type != "Softmax":
+                continue
+            guard = only_user(n.output[0], "Where")
+            if (guard is None or guard.input[2] != n.input[0] or _value(inits, guard.input[1]) != 0
+                    or not users.get(guard.output[0])):  # (a graph output keeps its name)
+                continue
+            rename[guard.output[0]] = n.input[0]
+            drop.update((id(n), id(guard)))
+    out_nodes = []
+    for n in nodes:
+        if id(n) in drop:
+            continue
+        n = replace.get(id(n), n)
+        if any(i in rename for i in n.input):
+            inputs = [rename.get(i, i) for i in n.input]
+            del n.input[:]
+            n.input.extend(inputs)
+        out_nodes.append(n)
+    return out_nodes
