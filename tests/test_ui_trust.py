@@ -1053,3 +1053,32 @@ def test_practice_asks_before_next_question_clears_an_answer_not_graded(app, con
     page.wait_for_function("() => !document.querySelector('#practice-answer textarea').value")
     assert len(asked) == 2
     page.close()
+
+
+def test_practice_this_topic_asks_first_and_a_kept_answer_changes_nothing(app, context):
+    # Seen in a review: "Practice this topic", with the question dismissed, still switched the
+    # Practice tab's round and topic (the question was asked only after they were set).
+    page, question = _practice_l2_question(context, app[0])
+    asked = page.dialogs  # dismissed (kept) until accept_dialogs is set
+    box = page.locator("#practice-answer textarea")
+    box.fill("I would keep an eye on it and retrain it now and then.")
+    page.get_by_role("button", name="Grade my answer").click()  # Progress has a weak topic now
+    page.locator("#practice-result").get_by_text("/100").first.wait_for()
+    box.fill("A draft I have not graded yet.")
+    first, topic = question.inner_text(), page.locator("#practice-topic input").input_value()
+    open_tab(page, "Progress")
+    page.get_by_role("button", name="Practice this topic").click()
+    wait_idle(page)
+    assert len(asked) == 1 and "not graded" in asked[0]
+    assert page.get_by_role("tab", name="Progress", selected=True).is_visible()
+    open_tab(page, "Practice")
+    assert box.input_value() == "A draft I have not graded yet." and question.inner_text() == first
+    assert page.locator("#practice-topic input").input_value() == topic
+    open_tab(page, "Progress")
+    page.accept_dialogs = True
+    page.get_by_role("button", name="Practice this topic").click()  # asked again, accepted
+    page.get_by_role("tab", name="Practice", selected=True).wait_for()
+    page.wait_for_function("() => !document.querySelector('#practice-answer textarea').value")
+    assert len(asked) == 2 and question.inner_text() != first
+    assert page.locator("#practice-topic input").input_value() != topic
+    page.close()

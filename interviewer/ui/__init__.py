@@ -146,23 +146,30 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         progress_tab.select(progress.refresh, None, progress.outputs)
         guides_tab.select(guides.load, guides.load_inputs, guides.load_outputs)
 
-        def drill(topic):
+        drilling = gr.State(False)
+
+        def drill(topic, code, held):
             from interviewer.bank import TOPICS
 
-            if topic not in TOPICS:  # nothing picked: stay on Progress
-                return gr.Tabs(), gr.Radio(), gr.Dropdown(), gr.Dropdown()
+            # Nothing picked, or the candidate kept a practice answer not graded (asked by
+            # CONFIRM_NEXT_PRACTICE_JS before anything changes): stay on Progress.
+            if topic not in TOPICS or held == "cancel":
+                return gr.Tabs(), gr.Radio(), gr.Dropdown(), gr.Dropdown(), False
             round_name = TOPICS[topic][0]
             return (
                 gr.Tabs(selected="practice"),
                 round_name,
                 gr.Dropdown(choices=ui_practice.topic_options(round_name), value=topic),
                 BUILTIN_GUIDE_ID,  # weak topics are the bank's
+                True,
             )
 
         progress.drill.click(
-            drill, progress.topic, [tabs, practice.round, practice.topic, practice.guide]
-        ).then(practice.new_question, practice.new_question_inputs, practice.outputs,
-               js=CONFIRM_NEXT_PRACTICE_JS)  # a practice answer not graded is asked about
+            drill, [progress.topic, practice.code, practice.held],
+            [tabs, practice.round, practice.topic, practice.guide, drilling],
+            js=CONFIRM_NEXT_PRACTICE_JS,  # a practice answer not graded is asked about
+        ).then(practice.drilled_question, [drilling, *practice.new_question_inputs],
+               practice.outputs)  # fmt: skip
 
         demo.load(signed_in, None, who)
         demo.load(interview.load, None, interview.load_outputs).then(

@@ -80,7 +80,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ui.guide = gr.Dropdown(
             [builtin], value=builtin, label="Questions from", elem_id="practice-guide"
         )
-        ui.topic = gr.Dropdown(topic_options("L1"), value=WEAKEST, label="Topic")
+        ui.topic = gr.Dropdown(topic_options("L1"), value=WEAKEST, label="Topic", elem_id="practice-topic")
         modes = mode_choices(ctx)
         ui.mode = gr.Radio(
             modes,
@@ -272,7 +272,16 @@ def build(ctx: AppContext) -> SimpleNamespace:
         [ui.result, ui.sessions, ui.held],
         concurrency_id="grading",
     )
+    def drilled_question(drilling, round_name, topic, current, guide, drills, code, held,
+                         request: gr.Request):  # fmt: skip
+        """After Progress's "Practice this topic": a question of the topic, unless the candidate
+        kept an answer not graded (``drilling`` is False: nothing changed)."""
+        if not drilling:
+            return {ui.qid: current}
+        return new_question(round_name, topic, current, guide, drills, code, held, request)
+
     ui.new_question = new_question
+    ui.drilled_question = drilled_question
     ui.new_question_inputs = inputs
     ui.outputs = outputs
     return ui
