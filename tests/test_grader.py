@@ -507,8 +507,8 @@ def test_the_tick_floor_keeps_every_good_answers_ticks(grader, bank):
     reason="an answer on stratified and grouped splits, given to the imputation-leakage question, "
     "ticks 'Split first, fit the imputer on the training data only' from shared words: its head "
     "score is 0.12, over the fitted floor 0.10 (the largest of 0, 0.05, ... at or below the head "
-    "score of every answer with merit that ticks a point). It was under the floor until the "
-    "integer MiniLM's third graph and its refit",
+    "score of every answer with merit that ticks a point). It ticked nothing until the integer "
+    "MiniLM's third graph and its refit",
 )
 def test_the_tick_floor_clears_every_off_topic_answers_ticks(grader, bank):
     assert sum(_dev_ticks(grader, bank)["off_topic"]) == 0
