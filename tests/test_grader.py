@@ -481,37 +481,40 @@ def test_feedback_says_how_many_points_are_missing_not_only_the_first(grader, ba
     assert f" (and {n - 2} more points)." in text and "• Landed: " in text
 
 
-def _dev_ticks(grader, bank) -> dict[str, list[int]]:
-    """Points ticked per answer of the authored dev split (fitted on; the test split is only
-    measured in the eval report), by style."""
+@pytest.fixture(scope="module")
+def dev_ticks(grader, bank) -> dict[str, list[tuple[str, int]]]:
+    """(question, points ticked) per answer of the authored dev split (fitted on; the test split
+    is only measured in the eval report), by style; graded once for the module."""
     from interviewer.evaluation.datasets import load_authored
 
     rows = [r for r in load_authored("dev", bank)
             if r["style"] in ("off_topic", "expert", "good_missing_one")]  # fmt: skip
     grades = grader.grade_many([(bank[r["question_id"]].rubric(), r["answer"]) for r in rows])
-    ticks: dict[str, list[int]] = {}
+    ticks: dict[str, list[tuple[str, int]]] = {}
     for r, g in zip(rows, grades, strict=True):
-        ticks.setdefault(r["style"], []).append(len(g.covered))
+        ticks.setdefault(r["style"], []).append((r["question_id"], len(g.covered)))
     return ticks
 
 
-def test_the_tick_floor_keeps_every_good_answers_ticks(grader, bank):
-    ticks = _dev_ticks(grader, bank)
-    assert min(ticks["expert"] + ticks["good_missing_one"]) >= 3
-    # and clears all but one of the off-topic answers' 20 ticks (the one: next test)
-    assert sum(ticks["off_topic"]) <= 1 and len(ticks["off_topic"]) >= 10
+def test_the_tick_floor_keeps_every_good_answers_ticks(dev_ticks):
+    assert min(n for _, n in dev_ticks["expert"] + dev_ticks["good_missing_one"]) >= 3
+    # and clears every off-topic answer's ticks but one answer's one (the next test names it)
+    ticked = [(q, n) for q, n in dev_ticks["off_topic"] if n]
+    assert len(dev_ticks["off_topic"]) >= 10
+    assert ticked in ([], [("l1-imputation-leakage-pipeline", 1)])
 
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="an answer on stratified and grouped splits, given to the imputation-leakage question, "
     "ticks 'Split first, fit the imputer on the training data only' from shared words: its head "
     "score is 0.12, over the fitted floor 0.10 (the largest of 0, 0.05, ... at or below the head "
     "score of every answer with merit that ticks a point). It ticked nothing until the integer "
     "MiniLM's third graph and its refit",
 )
-def test_the_tick_floor_clears_every_off_topic_answers_ticks(grader, bank):
-    assert sum(_dev_ticks(grader, bank)["off_topic"]) == 0
+def test_the_tick_floor_clears_every_off_topic_answers_ticks(dev_ticks):
+    assert sum(n for _, n in dev_ticks["off_topic"]) == 0
 
 
 def test_app_regression_a_strong_star_story_has_its_star_parts_and_beats_the_old_grader(

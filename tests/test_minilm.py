@@ -355,10 +355,13 @@ def test_the_integer_graph_spells_gelu_once_and_drops_the_nan_guard():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18),
                                                     helper.make_opsetid("com.microsoft", 1)],
                               ir_version=10)  # fmt: skip
+    before = model.SerializeToString()
     simple = helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=10)
     simple.graph.ClearField("node")
     simple.graph.node.extend(quantize.simplify(list(model.graph.node),
-                                               {i.name: i for i in graph.initializer}))
+                                               {i.name: i for i in graph.initializer},
+                                               frozenset({"probs", "other"})))  # fmt: skip
+    assert model.SerializeToString() == before  # the caller's nodes are left as they are
     ops = [n.op_type for n in simple.graph.node]
     assert ops.count("FastGelu") == 1 and ops.count("Erf") == 1  # the look-alike stays
     assert "IsNaN" not in ops and "Where" not in ops
@@ -367,3 +370,30 @@ def test_the_integer_graph_spells_gelu_once_and_drops_the_nan_guard():
            .run(None, {"x": x}) for m in (model, simple)]  # fmt: skip
     assert np.abs(run[0][0] - run[1][0]).max() < 1e-3  # probabilities after the tanh GELU
     assert np.array_equal(run[0][1], run[1][1])
+
+    # A graph output among what a match would drop keeps the match as it is.
+    kept = quantize.simplify(list(model.graph.node), {i.name: i for i in graph.initializer},
+                             frozenset({"guarded", "h2"}))  # fmt: skip
+    assert [n.op_type for n in kept] == [n.op_type for n in model.graph.node]
+
+
+def test_the_shipped_integer_model_has_the_rewrites_and_its_sessions_skip_the_slow_fusion(tmp_path):
+    """On the real export: six FastGelu, no Erf, no NaN guard; and ONNX Runtime, told
+    ``UNFUSED`` (a name it does not know would be ignored silently), keeps Add and
+    LayerNormalization instead of its slower SkipLayerNormalization."""
+    import onnx
+    import onnxruntime as ort
+
+    path = minilm.runtime().path
+    ops = [n.op_type for n in onnx.load(str(path)).graph.node]
+    assert ops.count("FastGelu") == 6 and "Erf" not in ops and "IsNaN" not in ops
+    seen = {}
+    for name, disabled in (("fused", []), ("unfused", minilm.UNFUSED)):
+        opts = ort.SessionOptions()
+        opts.optimized_model_filepath = str(tmp_path / f"{name}.onnx")
+        ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"],
+                             disabled_optimizers=disabled)  # fmt: skip
+        seen[name] = [n.op_type for n in onnx.load(opts.optimized_model_filepath).graph.node]
+    assert seen["fused"].count("SkipLayerNormalization") == 12  # what the option turns off
+    assert "SkipLayerNormalization" not in seen["unfused"]
+    assert seen["unfused"].count("LayerNormalization") == 13

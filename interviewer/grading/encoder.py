@@ -91,11 +91,6 @@ def _is_content(word: str) -> bool:
     return bool(_ALNUM.search(word)) and word not in tu.STOPWORDS
 
 
-@lru_cache(maxsize=65536)
-def _rarity(word: str) -> float:
-    return tu.rarity(word)
-
-
 def minilm_encode(texts: list[str], batch_size: int = minilm.BATCH) -> list[Encoded]:
     """The bundled MiniLM on these texts (thread-safe)."""
     result = []
@@ -104,7 +99,7 @@ def minilm_encode(texts: list[str], batch_size: int = minilm.BATCH) -> list[Enco
         T = f.token_embeddings[keep]
         T = T / np.maximum(np.linalg.norm(T, axis=1, keepdims=True), 1e-12)
         T = T.astype(np.float16)  # the precision they are cached in (see CACHE_SUFFIX)
-        w = np.array([_rarity(word_of[i]) for i in np.flatnonzero(keep)], np.float32)
+        w = np.array([tu.rarity(word_of[i]) for i in np.flatnonzero(keep)], np.float32)
         v = f.sentence / max(float(np.linalg.norm(f.sentence)), 1e-12)
         result.append(Encoded(v.astype(np.float32), T.astype(np.float32).reshape(-1, DIM), w))
     return result

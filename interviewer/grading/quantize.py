@@ -28,7 +28,8 @@ takes 1.5x to 2x the time of uint8 by int8; see the README). Both give the same 
 same vectors up to the float steps around the products, whose last bits differ between CPUs.
 
 Measured on 1,500 SAF answer sentences: sentence vectors at cosine 0.9995 (worst 0.998) to the
-float model's. The rewrite is pure (the same float model gives the same bytes).
+float model's; with ``simplify``'s rewrites (format 3), 0.9994 (worst 0.9976) on 1,291 SAF
+sentences. The rewrite is pure (the same float model gives the same bytes).
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def quantize(model, maxima: dict[str, np.ndarray], *, unsigned: bool = False):
             continue  # made with the first product of its activation
         nodes += _quantized_products(x, [g.node[j] for j in groups[x]], weights, maxima[x],
                                      unsigned, f"q{k}_", added)  # fmt: skip
-    nodes = simplify(nodes, {i.name: i for i in list(g.initializer) + added})
+    nodes = simplify(nodes, {i.name: i for i in list(g.initializer) + added},
+                     frozenset(o.name for o in g.output))  # fmt: skip
     if not any(o.domain == "com.microsoft" for o in out_model.opset_import):
         out_model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     used = {i for nd in nodes for i in nd.input}
@@ -234,7 +236,7 @@ def _value(inits: dict, name: str) -> float | None:
     return float(a.reshape(-1)[0]) if a.size == 1 else None
 
 
-def simplify(nodes: list, inits: dict) -> list:
+def simplify(nodes: list, inits: dict, outputs: frozenset[str] = frozenset()) -> list:
     """Two rewrites of the exported graph's element-wise steps, each a pass over every token's
     activations that these small batches pay for in full (ONNX Runtime fuses neither here):
 
@@ -246,7 +248,10 @@ def simplify(nodes: list, inits: dict) -> list:
     - the NaN guard after each attention Softmax (IsNaN, Where) goes: a row of NaNs needs every
       key masked, and every text has at least its [CLS] and [SEP].
 
-    Nodes matching neither are kept as they are."""
+    A match is rewritten only when nothing else reads what it drops, and no graph output
+    (``outputs``) is among it; nodes matching neither are kept as they are (the new list holds
+    copies of the nodes whose inputs change: ``nodes`` is left as it is)."""
+    import onnx
     from onnx import helper
 
     made = {o: n for n in nodes for o in n.output}
@@ -282,9 +287,12 @@ def simplify(nodes: list, inits: dict) -> list:
                 continue
             x = add_b.output[0]
             bias = next((b for b in add_b.input if b in inits), None)
-            if (bias is None or const(div, 2**0.5) != x or const(one, 1.0) != n.output[0]
-                    or const(half, 0.5) != one.output[0] or set(out.input) != {x, half.output[0]}
-                    or len(users[x]) != 2):  # fmt: skip
+            dropped = {x, div.output[0], n.output[0], one.output[0], half.output[0]}
+            if (bias is None or len(inits[bias].dims) != 1 or const(div, 2**0.5) != x
+                    or only_user(div.output[0], "Erf") is not n
+                    or const(one, 1.0) != n.output[0] or const(half, 0.5) != one.output[0]
+                    or set(out.input) != {x, half.output[0]} or len(users[x]) != 2
+                    or dropped & outputs):  # fmt: skip
                 continue
             src = next(i for i in add_b.input if i != bias)
             replace[id(add_b)] = helper.make_node("FastGelu", [src, bias], [out.output[0]],
@@ -295,7 +303,7 @@ def simplify(nodes: list, inits: dict) -> list:
                 continue
             guard = only_user(n.output[0], "Where")
             if (guard is None or guard.input[2] != n.input[0] or _value(inits, guard.input[1]) != 0
-                    or not users.get(guard.output[0])):  # (a graph output keeps its name)
+                    or {n.output[0], guard.output[0]} & outputs):  # fmt: skip
                 continue
             rename[guard.output[0]] = n.input[0]
             drop.update((id(n), id(guard)))
@@ -305,8 +313,9 @@ def simplify(nodes: list, inits: dict) -> list:
             continue
         n = replace.get(id(n), n)
         if any(i in rename for i in n.input):
-            inputs = [rename.get(i, i) for i in n.input]
-            del n.input[:]
-            n.input.extend(inputs)
+            copy = onnx.NodeProto()
+            copy.CopyFrom(n)
+            copy.input[:] = [rename.get(i, i) for i in n.input]
+            n = copy
         out_nodes.append(n)
     return out_nodes

@@ -136,7 +136,7 @@ def words(text: str) -> list[str]:
     return list(_words(text))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[str, ...]:
     # cached: rubric texts are split again for every answer graded against them
     return tuple(WORD.findall(text.lower()))

@@ -80,7 +80,9 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ui.guide = gr.Dropdown(
             [builtin], value=builtin, label="Questions from", elem_id="practice-guide"
         )
-        ui.topic = gr.Dropdown(topic_options("L1"), value=WEAKEST, label="Topic", elem_id="practice-topic")
+        ui.topic = gr.Dropdown(
+            topic_options("L1"), value=WEAKEST, label="Topic", elem_id="practice-topic"
+        )
         modes = mode_choices(ctx)
         ui.mode = gr.Radio(
             modes,
@@ -272,6 +274,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         [ui.result, ui.sessions, ui.held],
         concurrency_id="grading",
     )
+
     def drilled_question(drilling, round_name, topic, current, guide, drills, code, held,
                          request: gr.Request):  # fmt: skip
         """After Progress's "Practice this topic": a question of the topic, unless the candidate
