@@ -138,7 +138,7 @@ def run_tests(job: dict, fn, base: dict) -> bool:
         name, code, limit = test["name"], test["code"], test["time_limit_s"]
         ns = dict(base)
         ns[entry] = fn
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         passed, error = False, None
         try:
             compiled = compile(code, f"<test {name}>", "exec")
@@ -150,9 +150,8 @@ def run_tests(job: dict, fn, base: dict) -> bool:
             if isinstance(exc, TestTimeout) and test.get("kind") == "large":
                 large_timed_out = True
         seconds = time.perf_counter() - started
-        report(
-            {"event": "test", "name": name, "passed": passed, "error": error, "seconds": seconds}
-        )
+        report({"event": "test", "name": name, "passed": passed, "error": error,
+                "seconds": seconds, "cpu_seconds": time.thread_time() - cpu_started})  # fmt: skip
         sys.stdout.flush()
     return large_timed_out
 

@@ -39,6 +39,9 @@ class TestOutcome:
     error: str | None
     seconds: float
     code: str  # the test's own code: it holds the inputs, shown for failed tests
+    # CPU time of the thread running it: what the code itself needed, whatever else the
+    # machine was doing meanwhile (``seconds`` is wall time, which the time limit applies to)
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ def _collect(tests: Sequence[CodeTest], result: SandboxResult) -> HarnessResult:
                 error=None if ev.get("passed") else str(ev.get("error") or "failed"),
                 seconds=float(ev.get("seconds") or 0.0),
                 code=t.code,
+                cpu_seconds=float(ev.get("cpu_seconds") or 0.0),
             )
         )
     return HarnessResult(

@@ -82,7 +82,9 @@ def test_reference_passes_every_test(runs, qid):
     for t in ref.tests:
         limit = spec.time_limit_s
         # A reference that needs most of the limit makes the test flaky on a loaded machine.
-        assert t.seconds < 0.6 * limit, f"{t.name} took {t.seconds:.2f} s of {limit} s"
+        # Measured in CPU time: wall time measured the machine's load too (a CI run beside
+        # browser tests saw 1.04 s of wall time for a reference that needs far less).
+        assert 0 < t.cpu_seconds < 0.6 * limit, f"{t.name} took {t.cpu_seconds:.2f} s of {limit} s"
 
 
 @pytest.mark.parametrize("qid", sorted(ENTRIES))
