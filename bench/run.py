@@ -39,8 +39,7 @@ def bench_grading(steady_runs: int = 5) -> dict:
     with tempfile.TemporaryDirectory() as d:
         disk = VectorCache(Path(d) / "vector_cache.sqlite")
         for name in ("cold", "disk") + ("steady",) * steady_runs:
-            for cached in (tu._sentences, tu._words, tu.content_stems, tu.clauses):
-                cached.cache_clear()
+            tu.clear_text_caches()
             grader = OfflineGrader(vector_cache=disk)
             if name == "steady":
                 grader.prime(rub for rub, _ in items)

@@ -142,6 +142,13 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(WORD.findall(text.lower()))
 
 
+def clear_text_caches() -> None:
+    """Empty the caches keyed by whole texts (sentences, clauses, words, stems of a text); those
+    keyed by one word stay (a benchmark's "every answer new")."""
+    for cached in (_sentences, _words, content_stems, clauses):
+        cached.cache_clear()
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix-stripping stem, enough to match 'regularization' with 'regularize'."""

@@ -146,30 +146,30 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         progress_tab.select(progress.refresh, None, progress.outputs)
         guides_tab.select(guides.load, guides.load_inputs, guides.load_outputs)
 
-        drilling = gr.State(False)
-
-        def drill(topic, code, held):
+        def drill(topic, current, drills, code, held, request: gr.Request):
+            """Progress's "Practice this topic": the Practice tab on a question of the topic,
+            in one step (CONFIRM_NEXT_PRACTICE_JS asks first about a practice answer not
+            graded)."""
             from interviewer.bank import TOPICS
 
-            # Nothing picked, or the candidate kept a practice answer not graded (asked by
-            # CONFIRM_NEXT_PRACTICE_JS before anything changes): stay on Progress.
-            if topic not in TOPICS or held == "cancel":
-                return gr.Tabs(), gr.Radio(), gr.Dropdown(), gr.Dropdown(), False
+            if topic not in TOPICS or held == "cancel":  # nothing picked, or an answer kept
+                return {practice.qid: current}
             round_name = TOPICS[topic][0]
-            return (
-                gr.Tabs(selected="practice"),
-                round_name,
-                gr.Dropdown(choices=ui_practice.topic_options(round_name), value=topic),
-                BUILTIN_GUIDE_ID,  # weak topics are the bank's
-                True,
-            )
+            return {
+                tabs: gr.Tabs(selected="practice"),
+                practice.round: round_name,
+                practice.topic: gr.Dropdown(choices=ui_practice.topic_options(round_name),
+                                            value=topic),  # fmt: skip
+                practice.guide: BUILTIN_GUIDE_ID,  # weak topics are the bank's
+            } | practice.new_question(round_name, topic, current, BUILTIN_GUIDE_ID, drills, code,
+                                      held, request)  # fmt: skip
 
         progress.drill.click(
-            drill, [progress.topic, practice.code, practice.held],
-            [tabs, practice.round, practice.topic, practice.guide, drilling],
-            js=CONFIRM_NEXT_PRACTICE_JS,  # a practice answer not graded is asked about
-        ).then(practice.drilled_question, [drilling, *practice.new_question_inputs],
-               practice.outputs)  # fmt: skip
+            drill,
+            [progress.topic, practice.qid, practice.drills, practice.code, practice.held],
+            [tabs, practice.round, practice.topic, practice.guide, *practice.outputs],
+            js=CONFIRM_NEXT_PRACTICE_JS,  # its last two inputs: code, then what was graded
+        )
 
         demo.load(signed_in, None, who)
         demo.load(interview.load, None, interview.load_outputs).then(

@@ -275,16 +275,6 @@ def build(ctx: AppContext) -> SimpleNamespace:
         concurrency_id="grading",
     )
 
-    def drilled_question(drilling, round_name, topic, current, guide, drills, code, held,
-                         request: gr.Request):  # fmt: skip
-        """After Progress's "Practice this topic": a question of the topic, unless the candidate
-        kept an answer not graded (``drilling`` is False: nothing changed)."""
-        if not drilling:
-            return {ui.qid: current}
-        return new_question(round_name, topic, current, guide, drills, code, held, request)
-
     ui.new_question = new_question
-    ui.drilled_question = drilled_question
-    ui.new_question_inputs = inputs
     ui.outputs = outputs
     return ui
