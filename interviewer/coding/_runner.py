@@ -21,7 +21,11 @@ MAX_ERROR = 300
 
 
 class TestTimeout(BaseException):  # noqa: N818 - BaseException: `except Exception` must not eat it
-    """The test's time limit passed."""
+    """The test's time limit passed (``waited``: the wall-clock backstop, not the CPU limit)."""
+
+    def __init__(self, waited: bool = False):
+        super().__init__()
+        self.waited = waited
 
 
 def report(obj: dict) -> None:
@@ -31,23 +35,28 @@ def report(obj: dict) -> None:
         data = data[os.write(REPORT_FD, data) :]
 
 
-def _on_alarm(signum, frame):
-    raise TestTimeout()
+def _on_signal(signum, frame):
+    raise TestTimeout(waited=signum == signal.SIGALRM)
 
 
 class time_limit:  # noqa: N801 - used as a context manager
-    """Raise TestTimeout in the running code after ``seconds``, and again every 0.2 s after."""
+    """Raise TestTimeout in the running code once it has used ``seconds`` of CPU time (the
+    process's, user and system: what a loaded machine does not stretch), or once ``wall``
+    seconds have passed (code that waits instead of computing uses no CPU); each fires again
+    every 0.2 s after, should candidate code swallow the first."""
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
+    def __init__(self, seconds: float, wall: float):
+        self.seconds, self.wall = seconds, wall
 
     def __enter__(self):
-        signal.signal(signal.SIGALRM, _on_alarm)
-        # The repeat interval keeps firing if candidate code swallows the first one.
-        signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.2)
+        signal.signal(signal.SIGPROF, _on_signal)
+        signal.signal(signal.SIGALRM, _on_signal)
+        signal.setitimer(signal.ITIMER_PROF, self.seconds, 0.2)
+        signal.setitimer(signal.ITIMER_REAL, self.wall, 0.2)
         return self
 
     def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
         signal.setitimer(signal.ITIMER_REAL, 0, 0)
         return False
 
@@ -57,10 +66,14 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 3] + "..."
 
 
-def describe(exc: BaseException, test_name: str, test_code: str, limit: float) -> str:
+def describe(
+    exc: BaseException, test_name: str, test_code: str, limit: float, wall: float = 0.0
+) -> str:
     """One line saying why a test failed, pointing at the test line or the submission line."""
+    if isinstance(exc, TestTimeout) and exc.waited:
+        return f"timed out: still running after {wall:g} s while barely using the CPU (waiting?)"
     if isinstance(exc, TestTimeout):
-        return f"timed out after {limit:g} s (time limit)"
+        return f"timed out after {limit:g} s of CPU time (time limit)"
     if isinstance(exc, MemoryError):
         return "MemoryError: memory limit exceeded"
     where = ""
@@ -113,11 +126,12 @@ def load_submission(job: dict):
         return None
     module = {"__name__": "submission", "__builtins__": __builtins__}
     started = time.perf_counter()
+    limit, wall = job["load_time_limit_s"], job["load_wall_limit_s"]
     try:
-        with time_limit(job["load_time_limit_s"]):
+        with time_limit(limit, wall):
             exec(compiled, module)
     except BaseException as exc:  # noqa: BLE001 - reported, whatever it is
-        msg = describe(exc, "", "", job["load_time_limit_s"])
+        msg = describe(exc, "", "", limit, wall)
         report({"event": "load_error", "message": msg, "seconds": time.perf_counter() - started})
         return None
     fn = module.get(entry)
@@ -136,17 +150,18 @@ def run_tests(job: dict, fn, base: dict) -> bool:
     large_timed_out = False
     for test in job["tests"]:
         name, code, limit = test["name"], test["code"], test["time_limit_s"]
+        wall = test["wall_limit_s"]
         ns = dict(base)
         ns[entry] = fn
         started, cpu_started = time.perf_counter(), time.thread_time()
         passed, error = False, None
         try:
             compiled = compile(code, f"<test {name}>", "exec")
-            with time_limit(limit):
+            with time_limit(limit, wall):
                 exec(compiled, ns)
             passed = True
         except BaseException as exc:  # noqa: BLE001 - a failing test is data, not a crash
-            error = describe(exc, name, code, limit)
+            error = describe(exc, name, code, limit, wall)
             if isinstance(exc, TestTimeout) and test.get("kind") == "large":
                 large_timed_out = True
         seconds = time.perf_counter() - started
@@ -156,19 +171,21 @@ def run_tests(job: dict, fn, base: dict) -> bool:
     return large_timed_out
 
 
-def _call_timed(fn, make_args, n: int, limit: float) -> float:
+def _call_timed(fn, make_args, n: int, limit: float, wall: float) -> float:
+    """The CPU time of one call (the machine's other load does not stretch it)."""
     args = make_args(n)
     args = args if isinstance(args, tuple) else (args,)
-    started = time.perf_counter()
-    with time_limit(limit):
+    started = time.thread_time()
+    with time_limit(limit, wall):
         fn(*args)
-    return time.perf_counter() - started
+    return time.thread_time() - started
 
 
 def run_scaling(job: dict, fn, base: dict) -> None:
     """Time the entry point at n and factor*n (best of a few runs) and report both."""
     scaling = job["scaling"]
     n, factor, limit = scaling["n"], scaling["factor"], scaling["time_limit_s"]
+    wall = scaling["wall_limit_s"]
     out = {"event": "scaling", "n": n, "factor": factor, "t_n": None, "t_kn": None}
     out.update({"timed_out": False, "error": None})
     try:
@@ -176,12 +193,12 @@ def run_scaling(job: dict, fn, base: dict) -> None:
         exec(compile(scaling["setup"], "<scaling>", "exec"), ns)
         make_args = ns["make_args"]
         # Best of several runs: the minimum is the least disturbed by the machine's noise.
-        out["t_n"] = min(_call_timed(fn, make_args, n, limit) for _ in range(5))
-        out["t_kn"] = min(_call_timed(fn, make_args, n * factor, limit) for _ in range(3))
+        out["t_n"] = min(_call_timed(fn, make_args, n, limit, wall) for _ in range(5))
+        out["t_kn"] = min(_call_timed(fn, make_args, n * factor, limit, wall) for _ in range(3))
     except TestTimeout:
         out["timed_out"] = True
     except BaseException as exc:  # noqa: BLE001 - a broken submission just has no timing
-        out["error"] = describe(exc, "", "", limit)
+        out["error"] = describe(exc, "", "", limit, wall)
     report(out)
 
 

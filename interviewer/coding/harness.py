@@ -26,6 +26,16 @@ __all__ = ["HarnessResult", "ScalingOutcome", "TestOutcome", "run_submission"]
 _RUNNER = Path(__file__).with_name("_runner.py")
 MAX_CODE_CHARS = 100_000  # a submission longer than this is refused before any process starts
 _PANDAS = re.compile(r"\bpd\.|\bpandas\b")
+# A time limit counts CPU time, so a loaded machine never times out a correct solution; code that
+# waits instead (time.sleep, a blocked call) uses none and is stopped by a wall-clock backstop:
+# WALL_FACTOR times the limit plus WALL_SLACK_S. A machine must be more than three times
+# oversubscribed before a test that computes within its limit reaches it.
+WALL_FACTOR, WALL_SLACK_S = 3.0, 1.0
+
+
+def wall_limit(cpu_limit: float) -> float:
+    """The wall-clock backstop of a step whose CPU time limit is ``cpu_limit`` seconds."""
+    return round(WALL_FACTOR * cpu_limit + WALL_SLACK_S, 3)
 
 
 @dataclass(frozen=True)
@@ -39,8 +49,9 @@ class TestOutcome:
     error: str | None
     seconds: float
     code: str  # the test's own code: it holds the inputs, shown for failed tests
-    # CPU time of the thread running it: what the code itself needed, whatever else the
-    # machine was doing meanwhile (``seconds`` is wall time, which the time limit applies to)
+    # CPU time of the thread running it: what the code itself needed, whatever else the machine
+    # was doing meanwhile. The time limit counts the process's CPU time (the same, unless the
+    # code starts threads of its own); ``seconds`` is wall time.
     cpu_seconds: float = 0.0
 
 
@@ -117,9 +128,10 @@ def run_submission(
 ) -> HarnessResult:
     """Run ``code`` against one test set of ``spec`` in the sandbox.
 
-    The wall and CPU budget is ``limits.wall_s`` (start-up and slack) plus every test's own time
-    limit, plus the scaling runs when ``measure_scaling``. Never raises for anything the
-    submission does; a refused sandbox is reported in ``error`` as well.
+    The CPU budget is ``limits.wall_s`` (start-up and slack) plus every timed step's CPU time
+    limit (loading, each test, the scaling runs when ``measure_scaling``); the wall budget has
+    each step's wall backstop (``wall_limit``) instead. Never raises for anything the submission
+    does; a refused sandbox is reported in ``error`` as well.
     """
     limits = limits or SandboxLimits()
     tests = spec.tests(which)
@@ -130,10 +142,16 @@ def run_submission(
         )
     per_test = [t.time_limit_s or spec.time_limit_s for t in tests]
     scaling = spec.scaling if measure_scaling else None
-    budget = limits.wall_s + sum(per_test) + spec.time_limit_s  # the last term: loading
+    timed = per_test + [spec.time_limit_s]  # the last: loading the submission
+    slack = limits.wall_s
     if scaling:
-        budget += 8 * spec.time_limit_s + 5.0  # 8 timed calls plus building their inputs
-    run_limits = dataclasses.replace(limits, wall_s=budget, cpu_s=math.ceil(budget))
+        timed += [spec.time_limit_s] * 8  # 8 timed calls
+        slack += 5.0  # building their inputs
+    run_limits = dataclasses.replace(
+        limits,
+        wall_s=slack + sum(map(wall_limit, timed)),
+        cpu_s=math.ceil(slack + sum(timed)),
+    )
     imports = _imports_for(spec, code, tests)
     job = {
         "code": code,
@@ -141,10 +159,12 @@ def run_submission(
         "helpers": spec.helpers,
         "imports": imports,
         "load_time_limit_s": spec.time_limit_s,
+        "load_wall_limit_s": wall_limit(spec.time_limit_s),
         "tests": [
-            {"name": t.name, "kind": t.kind, "code": t.code, "time_limit_s": lim}
+            {"name": t.name, "kind": t.kind, "code": t.code, "time_limit_s": lim,
+             "wall_limit_s": wall_limit(lim)}
             for t, lim in zip(tests, per_test, strict=True)
-        ],
+        ],  # fmt: skip
         "scaling": None
         if scaling is None
         else {
@@ -152,6 +172,7 @@ def run_submission(
             "n": scaling.n,
             "factor": scaling.factor,
             "time_limit_s": spec.time_limit_s,
+            "wall_limit_s": wall_limit(spec.time_limit_s),
         },
     }
     try:

@@ -365,13 +365,14 @@ def test_policy_modes():
         SandboxLimits(memory_mb=0)
 
 
-def test_harness_reports_a_refusal_instead_of_raising():
-    spec = CodingSpec.model_validate(
+def _tiny_spec(hidden: list[dict] | None = None, **over) -> CodingSpec:
+    """A one-line coding question: f returns its argument."""
+    return CodingSpec.model_validate(
         {
             "entry_point": "f",
             "starter": "def f(x):\n    pass\n",
             "visible_tests": [{"name": "v", "code": "assert f(1) == 1"}],
-            "hidden_tests": [
+            "hidden_tests": hidden or [
                 {"name": "h", "code": "assert f(2) == 2"},
                 {"name": "e", "kind": "edge", "code": "assert f(0) == 0"},
             ],
@@ -383,8 +384,69 @@ def test_harness_reports_a_refusal_instead_of_raising():
                 "edge_cases": "zero works too",
             },
             "follow_ups": ["What is the complexity?"],
+            **over,
         }
     )
+
+
+def test_harness_reports_a_refusal_instead_of_raising():
+    spec = _tiny_spec()
     result = run_submission(spec, spec.reference, mode="off")
     assert result.error and "turned off" in result.error
     assert result.passed == 0 and all("not run" in t.error for t in result.tests)
+
+
+# A test that computes for 0.5 s of CPU time, whatever the machine is doing meanwhile.
+BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5:\n    pass\n"
+
+
+@needs_bwrap
+def test_a_loaded_machine_does_not_time_out_code_within_its_cpu_time_limit():
+    """The time limit counts CPU time: with three busy processes sharing the sandbox's one CPU,
+    0.5 s of work takes about 2 s of wall time, past the 1 s limit, and still passes (the wall
+    backstop is 3 x 1 + 1 = 4 s)."""
+    spec = _tiny_spec([{"name": "burn", "code": BURN + "assert f(2) == 2"},
+                       {"name": "h", "kind": "edge", "code": "assert f(0) == 0"}],
+                      time_limit_s=1.0)  # fmt: skip
+    cpu = min(os.sched_getaffinity(0))
+    before = os.sched_getaffinity(0)
+    hogs = []
+    try:
+        os.sched_setaffinity(0, {cpu})  # inherited by the hogs and by the sandbox
+        # each in its own session, as the sandbox is: the same share of the CPU whether or not
+        # the kernel groups tasks by session (autogroup)
+        hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                                 start_new_session=True) for _ in range(3)]  # fmt: skip
+        result = run_submission(spec, spec.reference)
+    finally:
+        os.sched_setaffinity(0, before)
+        for h in hogs:
+            h.kill()
+            h.wait()
+    burn = result.tests[0]
+    assert burn.passed, burn.error
+    assert 0.5 <= burn.cpu_seconds < 1.0
+    assert burn.seconds > 1.0, "the load did not slow the test down: nothing was shown"
+    assert result.passed == 2
+
+
+@needs_bwrap
+def test_cpu_time_and_wall_time_limits_each_stop_their_own_kind_of_slow_code():
+    spec = _tiny_spec(
+        [
+            {"name": "spins", "code": "while True:\n    pass\n"},
+            {"name": "sleeps", "code": "import time\ntime.sleep(60)\n"},
+            {"name": "h", "kind": "edge", "code": "assert f(0) == 0"},
+        ],
+        time_limit_s=0.5,
+    )
+    started = time.monotonic()
+    result = run_submission(spec, spec.reference)
+    spins, sleeps, fine = result.tests
+    assert spins.error == "timed out after 0.5 s of CPU time (time limit)"
+    assert 0.5 <= spins.cpu_seconds < 1.5
+    # 3 x 0.5 + 1 = 2.5 s of wall time, with next to no CPU time used
+    assert "still running after 2.5 s while barely using the CPU" in sleeps.error
+    assert 2.5 <= sleeps.seconds < 10 and sleeps.cpu_seconds < 0.5
+    assert fine.passed and result.error is None
+    assert time.monotonic() - started < 30
