@@ -336,21 +336,42 @@ FUNCTION_WORDS = frozenset(
     when while which who whom whose what where how than then not no""".split()
 )
 TERM_MAX_WORDS = 4  # prior: a comma-separated item of up to 4 words without a function word
+# Prior: a list has at least three items. One or two bare phrases ("It's overfitting, use
+# regularisation.") are a terse answer, graded by what they state, not flagged as a list.
+LIST_MIN_TERMS = 3
+_CONTRACTED = ("n't", "'re", "'ve", "'ll", "'d", "'m")
+
+
+def _fragments(text: str):
+    """The answer's fragments (split at , ; : . ( ) and line breaks) as word lists, filler-only
+    ones ("okay so") left out."""
+    for seg in re.split(r"[,;:.()\n]+|\s-\s", text):
+        w = words(seg)
+        if [x for x in w if x not in STOPWORDS]:
+            yield w
 
 
 def keyword_list_share(text: str) -> float:
-    """Share of the answer's words that sit in bare term fragments (split at , ; : . ( ) and
-    line breaks; a fragment of at most TERM_MAX_WORDS words with no function word). Sentences
-    sit near 0, lists of terms near 1; filler-only fragments ("okay so") are ignored."""
+    """Share of the answer's words that sit in bare term fragments (a fragment of at most
+    TERM_MAX_WORDS words with no function word). Sentences sit near 0, lists of terms near 1."""
     tot = terms = 0
-    for seg in re.split(r"[,;:.()\n]+|\s-\s", text):
-        w = words(seg)
-        if not [x for x in w if x not in STOPWORDS]:
-            continue
+    for w in _fragments(text):
         tot += len(w)
         if len(w) <= TERM_MAX_WORDS and not any(x in FUNCTION_WORDS for x in w):
             terms += len(w)
     return terms / tot if tot else 0.0
+
+
+def _function_word(w: str) -> bool:
+    """A function word, or a contraction of one ("it's", "that's", "don't", "we'll")."""
+    return w in FUNCTION_WORDS or w.split("'")[0] in FUNCTION_WORDS or w.endswith(_CONTRACTED)
+
+
+def list_items(text: str) -> int:
+    """How many bare terms the answer lists: fragments of at most TERM_MAX_WORDS words with no
+    function word, a contraction of one counting as one ("it's overfitting" is a clause)."""
+    return sum(len(w) <= TERM_MAX_WORDS and not any(map(_function_word, w))
+               for w in _fragments(text))  # fmt: skip
 
 
 # -- word rarity ----------------------------------------------------------------------------
