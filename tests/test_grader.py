@@ -497,6 +497,30 @@ def test_feedback_says_how_many_points_are_missing_not_only_the_first(grader, ba
     assert f" (and {n - 2} more points)." in text and "• Landed: " in text
 
 
+def test_a_quote_cut_from_a_run_on_sentence_ends_in_an_ellipsis_not_a_comma(grader, bank):
+    # Seen in the app: 'Landed: "... a random subset of the features,"' (text.sentences cuts a
+    # long run-on after a comma or an "and"; the quote read as the candidate's slip).
+    from interviewer.engine import feedback_text
+
+    q = bank["l1-random-forest-intuition"]
+    run_on = (
+        "So a random forest trains many deep trees on bootstrap samples of the rows and at every "
+        "split each tree only looks at a random subset of the features, which decorrelates the "
+        "trees and then averaging their votes cuts the variance a lot while the bias stays about "
+        "the same as one deep tree and out of bag rows give a free validation estimate too"
+    )
+    g = grader.grade(q, run_on)
+    quotes = {kp.evidence for kp in g.key_points if kp.covered}
+    assert "" not in quotes and len(quotes) >= 2
+    assert all(e.endswith("…") and not e[:-1].rstrip().endswith((",", " and")) for e in quotes)
+    assert '• Landed: "So a random forest trains' in feedback_text(q, g)
+    # A whole sentence is quoted as it is.
+    g = grader.grade(q, "Each split only looks at a random subset of the features.")
+    assert [kp.evidence for kp in g.key_points if kp.covered] == [
+        "Each split only looks at a random subset of the features."
+    ]
+
+
 @pytest.fixture(scope="module")
 def dev_ticks(grader, bank) -> dict[str, list[tuple[str, int]]]:
     """(question, points ticked) per answer of the authored dev split (fitted on; the test split

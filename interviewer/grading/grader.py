@@ -25,6 +25,7 @@ train and the authored dev split (``interviewer.evaluation.calibrate``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -375,7 +376,16 @@ def repeats_flag(content: list[str]) -> str:
     return f"{rb.FLAG_REPEATS} ({again} of {len(content)} said before)"
 
 
+# Where text.sentences cut a long run-on: after a comma, semicolon or colon, or after "and",
+# "but" or "so" (a quote ending there read as a slip: 'Landed: "... of the features,"').
+_CUT_END = re.compile(r"(?:\s*[,;:]|\s+(?:and|but|so))+\s*$", re.I)
+
+
 def _quote(sentence: str, limit: int = 220) -> str:
+    """The sentence as quoted evidence: an ellipsis where it runs on, and past ``limit``."""
+    cut = _CUT_END.sub("", sentence)
+    if cut != sentence:
+        sentence = cut + "…"
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
