@@ -490,13 +490,18 @@ def test_progress_numbers(store, history):
 
 def test_practice_drills_have_their_own_line_in_progress(store, history):
     # Seen in a walk-through: a 4/100 drill of one weak topic was plotted on the L1 interview line.
+    before = store.progress(user_id="local")
     drill = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-25"),
                                              settings=SessionSettings(practice=True)))  # fmt: skip
     store.save_turn(drill.id, make_turn(0, topic="ml-basics", overall=4, scores=(1, 1, 1, 1)))
     p = store.progress(user_id="local")
     assert p["by_round"]["L1"] == [[ts("2025-03-01"), 50.0], [ts("2025-03-20"), 50.0]]
     assert p["by_round"]["L1 practice"] == [[ts("2025-03-25"), 4.0]]
-    assert p["by_topic"]["ml-basics"]["n"] == 3  # its topic and criteria still count
+    assert p["by_topic"]["ml-basics"]["n"] == 3  # its topic still counts
+    # Its 1/5s are not drawn as a fall on the criteria lines, which are the interviews'.
+    assert p["criteria_over_time"] == before["criteria_over_time"]
+    assert p["practice_sessions"] == 1 and before["practice_sessions"] == 0
+    assert [s["practice"] for s in p["sessions"]] == [False, False, False, True]
 
 
 def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(store, history):

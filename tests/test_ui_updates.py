@@ -81,9 +81,10 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     )
     assert progress_caption({"by_round": {"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 4]]}}) == ""
     assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": []}) == (True, False)
-    assert shown({"L1": [[1.7e9, None]]}) == (False, True)  # nothing scored: no line to draw
+    assert shown({"L1": [[1.7e9, None]]}) == (False, False)  # nothing scored: nothing to draw
     assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]]}, has_data=False) == (False, False)
     assert legends[-1] is None and legends[0].count("<span>") == 2  # L1 and L2
+    assert shown({}) == (False, False)  # nothing to draw (criteria: practice sittings only)
     # Weakest topics: whole scores, as everywhere else; none below the pass mark says so.
     weak = {"weakest_topics": ["ensembles"], "by_topic": {"ensembles": {"mean": 16.33, "n": 3}}}
     assert "| ensembles | L1 | 16 | 3 |" in weakest_md(weak)
@@ -179,6 +180,20 @@ def test_the_caption_says_when_criterion_lines_hide_one_another():
     assert criteria_caption(progress([3.0, 4.0], [2.5, 3.5])) == ""  # every line visible
     assert criteria_caption(progress([3.0, None], [2.0, None])) == ""  # a skipped-only session
     assert criteria_caption({"criteria_over_time": {}}) == ""
+
+
+def test_the_caption_says_practice_sittings_are_not_on_the_criteria_chart():
+    from interviewer.ui.render import criteria_caption
+
+    crit = {"depth": [[1.7e9, 3.0]], "communication": [[1.7e9, 4.0]]}
+    assert criteria_caption({"criteria_over_time": crit, "practice_sessions": 2}) == (
+        "The criteria chart draws interviews only: 2 practice sittings are on the rounds chart."
+    )
+    assert criteria_caption({"criteria_over_time": {"depth": []}, "practice_sessions": 1}) == (
+        "Scores per criterion are drawn for interviews: sit one to see them (1 practice sitting "
+        "is on the rounds chart)."
+    )
+    assert criteria_caption({"criteria_over_time": crit, "practice_sessions": 0}) == ""
 
 
 def test_a_draft_comes_back_to_its_own_session():

@@ -262,7 +262,7 @@ class Store:
         (and 1/5 on every criterion), a question never answered not at all, as in the report;
         a session with nothing answered is left out of the lines over time (``left_out``).
         Practice drills have their own line per round ("L1 practice"): one drilled weak topic is
-        not an interview score."""
+        not an interview score; the criteria over time are the interviews' only."""
         query = (
             select(
                 SessionRow.id,
@@ -465,15 +465,15 @@ def _progress(rows) -> dict:
         score = turn_score(status, overall)
         if score is None:  # never answered: not counted anywhere
             continue
-        s = sessions.setdefault(
-            sid, {"created_at": created_at, "round": session_round, "turns": [], "criteria": {}}
-        )
+        practice = bool((settings or {}).get("practice"))
+        s = sessions.setdefault(sid, {"created_at": created_at, "round": session_round,
+                                      "practice": practice, "turns": [], "criteria": {}})  # fmt: skip
         s["turns"].append((status, overall))
         for name in CRITERIA:  # a skipped question is the lowest mark on every criterion
             value = 1 if status == "skipped" else ((criteria or {}).get(name) or {}).get("score")
             if value is not None:
                 s["criteria"].setdefault(name, []).append(value)
-        line = f"{turn_round} practice" if (settings or {}).get("practice") else turn_round
+        line = f"{turn_round} practice" if practice else turn_round
         by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
         asked.setdefault(topic, set()).add((sid, question_id))
@@ -488,6 +488,7 @@ def _progress(rows) -> dict:
             "id": sid,
             "created_at": s["created_at"],
             "round": s["round"],
+            "practice": s["practice"],
             "overall": scored[sid][0],
             "criteria": {c: _mean(v) for c, v in s["criteria"].items()},
         }
@@ -507,8 +508,11 @@ def _progress(rows) -> dict:
     # Weakest: below the pass mark (a skipped question counts 0), lowest first.
     below = [t for t in topics if topics[t]["mean"] < PASS_MARK]
     weakest = sorted(below, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]
+    # Criteria over time: interviews only. A practice sitting grades the few questions of one
+    # drilled (often weak) topic; on the same lines its 1/5s read as a fall in the interviews.
+    interviews = [s for s in out_sessions if not s["practice"]]
     criteria_over_time = {
-        c: [[s["created_at"], s["criteria"][c]] for s in out_sessions if c in s["criteria"]]
+        c: [[s["created_at"], s["criteria"][c]] for s in interviews if c in s["criteria"]]
         for c in CRITERIA
     }
     return {
@@ -517,5 +521,6 @@ def _progress(rows) -> dict:
         "by_topic": topics,
         "weakest_topics": weakest,
         "criteria_over_time": criteria_over_time,
+        "practice_sessions": len(out_sessions) - len(interviews),
         "left_out": len(idle),
     }

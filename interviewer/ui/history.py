@@ -101,7 +101,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
 # two yet (after the first interview) shows points. The range has a margin: a point at 5 or 100
 # is drawn whole.
 PROGRESS_CHARTS = (
-    ("plot-criteria", "Scores per criterion over time", "score (1-5)", "criterion", [0.8, 5.2],
+    ("plot-criteria", "Scores per criterion over time (interviews)", "score (1-5)", "criterion", [0.8, 5.2],
      tuple(CRITERIA_SHORT.values())),
     ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [-4, 104],
      ("L1", "L2", "L1 practice", "L2 practice")),
@@ -140,7 +140,9 @@ def legend_html(present, series: tuple) -> str:
 def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
     """(the line chart's update, the point chart's, the legend's): lines once a series has two
     sessions (a series with one is then said in words, ``render.progress_caption``, and left out
-    of the legend)."""
+    of the legend); neither when there is nothing to draw (the criteria chart while every
+    session is a practice sitting)."""
+    shown = shown and bool(len(frame))
     sessions = frame.groupby(color).size()
     lines = bool(len(frame)) and bool(sessions.max() >= 2)
     # The legend names what is drawn: in a line chart, a series of one session draws nothing.

@@ -410,6 +410,21 @@ def progress_caption(progress: dict) -> str:
 
 
 def criteria_caption(progress: dict) -> str:
+    """What the criteria chart does not show: ties between criteria (``_criteria_ties``) and
+    the practice sittings it leaves out ("" when neither)."""
+    n = progress.get("practice_sessions", 0)
+    sittings = f"{plural(n, 'practice sitting')} {'is' if n == 1 else 'are'}"
+    if not n:
+        practice = ""
+    elif any(progress.get("criteria_over_time", {}).values()):
+        practice = f"The criteria chart draws interviews only: {sittings} on the rounds chart."
+    else:
+        practice = (f"Scores per criterion are drawn for interviews: sit one to see them "
+                    f"({sittings} on the rounds chart).")  # fmt: skip
+    return " ".join(x for x in (_criteria_ties(progress), practice) if x)
+
+
+def _criteria_ties(progress: dict) -> str:
     """What the criteria chart cannot draw: criteria with the same score at a session share
     that point, so one line hides another there; criteria equal at every session are named
     ("" when no two are ever equal)."""
