@@ -477,3 +477,22 @@ def test_code_examples_count_the_checks_a_test_makes():
     n = len(singles[0].coding.visible_tests)
     head = code_examples_md(singles[0]).split("\n", 1)[0]
     assert head.startswith(f"**Examples** ({n} test") and " in " not in head.split(";")[0]
+
+
+def test_the_help_names_environment_variables_only_to_whoever_runs_the_app():
+    # A candidate on a server with logins cannot set the operator's environment.
+    from types import SimpleNamespace
+
+    from interviewer.ui.interview import mode_note
+
+    problem = "LLM mode is off: set INTERVIEWER_MODE=llm and OPENAI_BASE_URL / OPENAI_API_KEY"
+
+    def note(auth):
+        settings = SimpleNamespace(mode="offline", auth=auth)
+        ctx = SimpleNamespace(settings=settings, llm_available=False, llm_problem=problem)
+        return mode_note(ctx)  # type: ignore[arg-type]
+
+    assert "INTERVIEWER\\_MODE" in note(None)  # run locally: the candidate is the operator
+    served = note("ana:pw")
+    assert "INTERVIEWER" not in served and "OPENAI" not in served
+    assert served.endswith("LLM mode is not set up on this server.")

@@ -83,9 +83,10 @@ def mode_note(ctx: AppContext) -> str:
         where = ctx.llm_settings.openai_base_url or "api.openai.com"
         return f"{ctx.llm_label} answers from `{where}`; offline mode needs no network."
     if ctx.settings.mode == "offline":
-        return "Offline mode: the question bank and the coverage grader, no network. " + (
-            r.md_escape(ctx.llm_problem or "")
-        )
+        # A server with logins: its candidates cannot set the operator's environment.
+        why = ("LLM mode is not set up on this server." if ctx.settings.auth
+               else r.md_escape(ctx.llm_problem or ""))  # fmt: skip
+        return f"Offline mode: the question bank and the coverage grader, no network. {why}"
     return f"⚠ {r.md_escape(ctx.llm_problem or '')}. Falling back to offline mode."
 
 
