@@ -1082,3 +1082,25 @@ def test_practice_this_topic_asks_first_and_a_kept_answer_changes_nothing(app, c
     assert len(asked) == 2 and question.inner_text() != first
     assert page.locator("#practice-topic input").input_value() != topic
     page.close()
+
+
+def test_the_status_region_announces_done_not_a_translation_key(app, context):
+    # Seen with a screen reader: after an event Gradio's status region read "common.complete"
+    # (a key its English strings lack). The region holds each announcement for a second.
+    page = _open(context, app[0])
+    page.evaluate("""() => {
+        window.said = [];
+        new MutationObserver(() => document.querySelectorAll('.sr-only[role=status]')
+            .forEach(e => e.textContent.trim() && window.said.push(e.textContent.trim())))
+            .observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
+    open_tab(page, "Practice")
+    page.get_by_role("radio", name="L2").check()
+    wait_idle(page)
+    page.get_by_role("button", name="New question").click()
+    page.locator("#practice-question").get_by_text("difficulty").wait_for()
+    # "Loading" first; what the event ended with follows (Gradio spaces them 5 s apart).
+    page.wait_for_function("() => window.said.some(x => x !== 'Loading')", timeout=20_000)
+    said = set(page.evaluate("() => window.said"))
+    assert "Done" in said and not any("common." in x for x in said), said
+    page.close()

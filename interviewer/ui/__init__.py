@@ -234,6 +234,9 @@ def launch_kwargs(settings: Settings) -> dict:
         "footer_links": ["settings"],
         "theme": gr.themes.Default(),
         "css": CSS,
+        # Gradio 6's status region announces this key untranslated ("common.complete") to a
+        # screen reader after every event: its English strings lack it.
+        "i18n": gr.I18n(en={"common.complete": "Done"}),
     }
 
 
