@@ -71,7 +71,9 @@ def describe(
 ) -> str:
     """One line saying why a test failed, pointing at the test line or the submission line."""
     if isinstance(exc, TestTimeout) and exc.waited:
-        return f"timed out: still running after {wall:g} s while barely using the CPU (waiting?)"
+        # By construction under ``limit`` s of CPU time: waiting, or a machine very busy.
+        return (f"timed out: still running after {wall:g} s with under {limit:g} s of CPU time "
+                "used (waiting: a sleep or a blocked call?)")  # fmt: skip
     if isinstance(exc, TestTimeout):
         return f"timed out after {limit:g} s of CPU time (time limit)"
     if isinstance(exc, MemoryError):

@@ -446,7 +446,7 @@ def test_cpu_time_and_wall_time_limits_each_stop_their_own_kind_of_slow_code():
     assert spins.error == "timed out after 0.5 s of CPU time (time limit)"
     assert 0.5 <= spins.cpu_seconds < 1.5
     # 3 x 0.5 + 1 = 2.5 s of wall time, with next to no CPU time used
-    assert "still running after 2.5 s while barely using the CPU" in sleeps.error
+    assert sleeps.error.startswith("timed out: still running after 2.5 s with under 0.5 s of CPU")
     assert 2.5 <= sleeps.seconds < 10 and sleeps.cpu_seconds < 0.5
     assert fine.passed and result.error is None
     assert time.monotonic() - started < 30
