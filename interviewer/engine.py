@@ -291,7 +291,7 @@ def feedback_text(q: Question, grade: Grade) -> str:
                        "word for word; only what is in your own words is scored.")
     result = grade.flags and next((f for f in grade.flags if f.startswith("code: ")), None)
     if result:
-        bullets.append(f"• Your code could not be fully run: {result[len('code: ') :]}")
+        bullets.append(f"• Your code did not finish every test: {result[len('code: ') :]}")
     reds = [f[len(rb.RED_FLAG) :] for f in grade.flags if rb.is_red_flag(f)]
     for claim in reds[:1]:
         rf = q.red_flag(claim)

@@ -521,6 +521,17 @@ def test_a_quote_cut_from_a_run_on_sentence_ends_in_an_ellipsis_not_a_comma(grad
     ]
 
 
+def test_a_long_quote_is_cut_at_a_word_not_inside_one():
+    # Seen in a walk-through: 'Landed: "... is not the test batches statist…"'.
+    from interviewer.grading.grader import _quote
+
+    long = "Batch norm uses the statistics of the training batches " * 6
+    q = _quote(long.strip())
+    assert len(q) <= 220 and q.endswith("…") and long.startswith(q[:-1])
+    assert q[:-1].split()[-1] in long.split()  # the last word is whole
+    assert _quote("Short and whole.") == "Short and whole."
+
+
 @pytest.fixture(scope="module")
 def dev_ticks(grader, bank) -> dict[str, list[tuple[str, int]]]:
     """(question, points ticked) per answer of the authored dev split (fitted on; the test split

@@ -174,8 +174,10 @@ def _resource_error(run: HarnessResult) -> str | None:
         return run.error
     for t in run.tests:
         err = t.error or ""
-        if "timed out" in err or "memory limit" in err:
-            return f"resource limit hit in test {t.name}: {err}"
+        if "timed out" in err:
+            return f"test {t.name} was too slow: {err}"
+        if "memory limit" in err:
+            return f"test {t.name} ran out of memory: {err}"
     return None
 
 

@@ -386,7 +386,12 @@ def _quote(sentence: str, limit: int = 220) -> str:
     cut = _CUT_END.sub("", sentence)
     if cut != sentence:
         sentence = cut + "…"
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1]
+    if not sentence[limit - 1].isspace() and " " in cut:  # at a word's end: "... statist…" read
+        cut = cut.rsplit(" ", 1)[0]  # as a typo
+    return cut.rstrip(" ,;:") + "…"
 
 
 def make_rubric(question, rubric=None, reference_answer: str | list[str] | None = None) -> Rubric:

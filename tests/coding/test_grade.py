@@ -166,7 +166,8 @@ def test_quadratic_solution_times_out_on_the_large_test():
     large = next(f for f in result.failed if f.name == "large_200k")
     assert "timed out" in large.error
     assert result.criteria["vectorisation"].score == 1
-    assert result.error and "large_200k" in result.error
+    # Said as what it is: the code ran, too slowly ("resource limit hit" read as a crash).
+    assert result.error.startswith("test large_200k was too slow: timed out after 2 s of CPU time")
     # Everything small still passes: correct logic, wrong complexity.
     assert {f.name for f in result.failed} == {"large_200k"}
     assert result.verdict == "partially_correct"

@@ -436,17 +436,20 @@ def test_cpu_time_and_wall_time_limits_each_stop_their_own_kind_of_slow_code():
         [
             {"name": "spins", "code": "while True:\n    pass\n"},
             {"name": "sleeps", "code": "import time\ntime.sleep(60)\n"},
+            {"name": "sleeps_again", "code": "import time\ntime.sleep(60)\n"},
             {"name": "h", "kind": "edge", "code": "assert f(0) == 0"},
         ],
         time_limit_s=0.5,
     )
     started = time.monotonic()
     result = run_submission(spec, spec.reference)
-    spins, sleeps, fine = result.tests
+    spins, sleeps, again, fine = result.tests
     assert spins.error == "timed out after 0.5 s of CPU time (time limit)"
     assert 0.5 <= spins.cpu_seconds < 1.5
     # 3 x 0.5 + 1 = 2.5 s of wall time, with next to no CPU time used
     assert sleeps.error.startswith("timed out: still running after 2.5 s with under 0.5 s of CPU")
     assert 2.5 <= sleeps.seconds < 10 and sleeps.cpu_seconds < 0.5
+    # The code waits: later tests get their limit as wall time, not the backstop again.
+    assert again.error.startswith("timed out: still running after 0.5 s") and again.seconds < 2.5
     assert fine.passed and result.error is None
     assert time.monotonic() - started < 30
