@@ -598,6 +598,24 @@ def test_skip_and_end_ask_about_code_typed_but_not_submitted(app, context):
     assert len(page.dialogs) == asked
 
 
+def test_end_clicked_while_submitted_code_runs_ends_the_interview_after_it(app, context):
+    # Seen in a walk-through: End clicked while a submission's hidden tests ran asked about
+    # "code you have not submitted", then was refused behind the running step (the refusal
+    # vanished under its reply) and the interview went on.
+    page = _at_the_coding_question(app, context)
+    _type_code(page, f"import time\n\ndef {_entry(page)}(*args):\n    time.sleep(30)\n")
+    before = len(bot_texts(page))
+    page.get_by_role("button", name="Submit code").click()
+    page.wait_for_timeout(1500)  # its tests are running (each sleeps to its backstop)
+    assert not bot_texts(page)[-1].startswith("Interview finished")
+    page.get_by_role("button", name="End", exact=True).click()
+    wait_for_bot(page, before + 2, "Interview finished")
+    assert page.dialogs == []  # the code was submitted: nothing to ask about
+    texts = bot_texts(page)[before:]
+    assert len(texts) == 2 and texts[-1].startswith("Interview finished"), texts  # after it
+    page.close()
+
+
 def test_unsent_code_survives_a_reload(app, context):
     page = _at_the_coding_question(app, context)
     code = "def solve(xs):\n    # half done <img src=x onerror=alert(1)>\n    return sorted(xs)"

@@ -27,6 +27,7 @@ from interviewer.ui.scripts import (
     CONFIRM_SKIP_JS,
     CONFIRM_START_JS,
     KEYS_JS,
+    MARK_SUBMITTED_JS,
     TIMERS_JS,
 )
 from interviewer.voice import budget_for
@@ -43,6 +44,11 @@ AFTER_THE_END = {
     "skip": "there is no open question to skip",
     "end": "it is already over",
 }
+
+
+# How long End waits for a step still running: longer than any one step (a code submission's
+# sandbox budget is about 20 s plus its tests' wall backstops).
+END_WAIT_S = 300.0
 
 
 @dataclass
@@ -359,17 +365,25 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         speak: bool = False,
         where=None,
         fresh: bool = False,
+        wait: float = 0.0,
     ):
         """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
         is cleared while the engine works and put back if the answer is refused. A refusal is
         said in ``where`` (the status line unless given: the code's, for code). ``fresh`` empties
         the box with the next question, a new interview's first or the one after a skip (in
         the same update as the new draft key, so an abandoned interview's kept draft stays
-        kept)."""
+        kept). ``wait``: seconds to wait for a step still running (End), instead of refusing;
+        the chat then goes on from where that step left it, not from ``history`` as sent."""
         where = where or ui.status
         if not live.lock.acquire(blocking=False):
-            yield {where: "Still working on your last message…"}
-            return
+            if not (wait and live.lock.acquire(timeout=wait)):
+                yield {where: "Still working on your last message…"}
+                return
+            history = list(live.history)
+            if live.interview.done:  # that step ended it
+                live.lock.release()
+                yield {where: gr.skip()}
+                return
         try:
             before = list(history)
             history = before + ([r.user_msg(said)] if said else []) + [r.bot_msg("…")]
@@ -516,8 +530,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             iv = live.interview
             call = lambda cb: iv.command(name, on_token=cb)  # noqa: E731
             # A skip empties the box with the next question (the candidate agreed to it).
+            # End clicked while a step runs (code in the sandbox) ends the interview after it;
+            # refused, it was lost: the step's reply cleared the refusal from the status line.
             yield from drive(live, history, call, r.COMMAND_SAID[name], speak=speak,
-                             fresh=name == "skip")  # fmt: skip
+                             fresh=name == "skip", wait=END_WAIT_S if name == "end" else 0.0)  # fmt: skip
 
         return run
 
@@ -591,7 +607,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         event(transcribe, [ui.mic, ui.live], [ui.answer, ui.spoken, ui.status],
               concurrency_id="speech")  # fmt: skip
     ui.submit.click(submit_code, [ui.code, ui.answer, ui.chat, ui.live], outputs,
-                    concurrency_id="interview")  # fmt: skip
+                    js=MARK_SUBMITTED_JS, concurrency_id="interview")  # fmt: skip
     ui.run.click(run_code, [ui.code, ui.live], [ui.code_out, ui.code_status, ui.code_saved],
                  concurrency_id="code")  # fmt: skip
     for button, name in (

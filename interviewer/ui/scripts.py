@@ -145,13 +145,25 @@ def _confirm_unsent(then: str, ends: bool = False) -> str:
   const area = document.querySelector("#code-area");
   const held = [];
   if ({_UNSENT}) held.push("your answer box holds text you have not sent");
-  if (area && area.offsetParent !== null && code.trim() !== base.trim()) {{
+  const sent = (window.__miqSubmitted || "").trim();  // submitted, its grade on its way
+  if (area && area.offsetParent !== null && code.trim() !== base.trim() && code.trim() !== sent) {{
     held.push("the editor holds code you have not submitted");
   }}
   {_ask_held(then)}
   {ended}
   return args;
 }}
+"""
+
+
+# Submit code remembers what it sent: End or Skip clicked before its grade comes back (the
+# editor's code then still differs from the last the server put there) must not call it
+# "code you have not submitted".
+MARK_SUBMITTED_JS = """
+(...args) => {
+  window.__miqSubmitted = args[0] || "";
+  return args;
+}
 """
 
 
