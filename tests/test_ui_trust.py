@@ -1121,4 +1121,6 @@ def test_the_status_region_announces_done_not_a_translation_key(app, context):
     page.wait_for_function("() => window.said.some(x => x !== 'Loading')", timeout=20_000)
     said = set(page.evaluate("() => window.said"))
     assert "Done" in said and not any("common." in x for x in said), said
+    # Nor does the footer offer Gradio's developer settings (PWA, a screen recorder).
+    assert page.locator("footer").get_by_text("Settings").count() == 0
     page.close()

@@ -231,7 +231,9 @@ def launch_kwargs(settings: Settings) -> dict:
         "pwa": False,
         "enable_monitoring": False,
         "run_history": False,
-        "footer_links": ["settings"],
+        # No footer links: Gradio's settings panel offers developers' tools ("launch(pwa=True)",
+        # a screen recorder), nothing for a candidate.
+        "footer_links": [],
         "theme": gr.themes.Default(),
         "css": CSS,
         # Gradio 6's status region announces this key untranslated ("common.complete") to a
