@@ -376,9 +376,9 @@ def repeats_flag(content: list[str]) -> str:
     return f"{rb.FLAG_REPEATS} ({again} of {len(content)} said before)"
 
 
-# Where text.sentences cut a long run-on: after a comma, semicolon or colon, or after "and",
-# "but" or "so" (a quote ending there read as a slip: 'Landed: "... of the features,"').
-_CUT_END = re.compile(r"(?:\s*[,;:]|\s+(?:and|but|so))+\s*$", re.I)
+# Where text.sentences cut a long run-on: after a comma (or a semicolon or colon), or after one
+# of its RUN_ON_BREAKS (a quote ending there read as a slip: 'Landed: "... of the features,"').
+_CUT_END = re.compile(rf"(?:\s*[,;:]|\s+(?:{'|'.join(tu.RUN_ON_BREAKS)}))+\s*$", re.I)
 
 
 def _quote(sentence: str, limit: int = 220) -> str:

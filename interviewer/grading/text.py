@@ -90,6 +90,11 @@ def normalise(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+# A long run-on is cut after a comma or one of these words (``sentences``; quoted evidence
+# that ends at such a cut is marked as running on: ``grader._quote``).
+RUN_ON_BREAKS = ("and", "but", "so")
+
+
 def sentences(text: str, *, max_words: int = 40) -> list[str]:
     """Sentences of an answer; bullet lines and long run-ons are split further."""
     return list(_sentences(text, max_words))
@@ -113,7 +118,7 @@ def _sentences(text: str, max_words: int) -> tuple[str, ...]:
         current: list[str] = []
         for word in words:
             current.append(word)
-            if len(current) >= 18 and (word.endswith(",") or word.lower() in ("and", "but", "so")):
+            if len(current) >= 18 and (word.endswith(",") or word.lower() in RUN_ON_BREAKS):
                 parts.append(" ".join(current))
                 current = []
         if current:
