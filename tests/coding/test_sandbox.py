@@ -22,6 +22,7 @@ from interviewer.coding.harness import run_submission
 from interviewer.coding.sandbox import SandboxLimits, bwrap_usable, resolve_mode, run_python
 from interviewer.coding.spec import CodingSpec
 from interviewer.errors import SandboxError
+from interviewer.processes import spawn, stop
 
 REPO = Path(__file__).resolve().parents[2]
 needs_bwrap = pytest.mark.skipif(
@@ -413,16 +414,14 @@ def test_a_loaded_machine_does_not_time_out_code_within_its_cpu_time_limit():
     hogs = []
     try:
         os.sched_setaffinity(0, {cpu})  # inherited by the hogs and by the sandbox
-        # each in its own session, as the sandbox is: the same share of the CPU whether or not
-        # the kernel groups tasks by session (autogroup)
-        hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                                 start_new_session=True) for _ in range(3)]  # fmt: skip
+        # spawn: each in its own session, as the sandbox is (the same share of the CPU whether
+        # or not the kernel groups tasks by session), and dying with this process
+        hogs = [spawn([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
         result = run_submission(spec, spec.reference)
     finally:
         os.sched_setaffinity(0, before)
         for h in hogs:
-            h.kill()
-            h.wait()
+            stop(h)
     burn = result.tests[0]
     assert burn.passed, burn.error
     assert 0.5 <= burn.cpu_seconds < 1.0
