@@ -134,17 +134,32 @@ def test_keyword_stuffing_scores_at_most_20(grader, bank):
 def test_a_terse_answer_in_sentences_is_not_called_a_keyword_list(grader, bank):
     # "It's overfitting, use regularisation." was flagged as a keyword list: "it's" was not read
     # as a function word, and two bare phrases were taken for a list.
-    from interviewer.grading.text import keyword_list_share, list_items
+    from interviewer.grading.text import keyword_list_share
 
     q = bank["l1-diagnose-overfitting"]
     for terse in ("It's overfitting, use regularisation.", "Overfitting. Use regularisation.",
                   "That's overfitting, I'd regularise, you'll see."):  # fmt: skip
-        assert keyword_list_share(terse) >= 0.4 and list_items(terse) < 3, terse
+        assert keyword_list_share(terse) == 0.0, terse
         assert FLAG_KEYWORDS not in grader.grade(q, terse).flags, terse
     listed = "Overfitting, regularisation, dropout, early stopping, L2, more data."
-    assert keyword_list_share(listed) == 1.0 and list_items(listed) == 6
+    assert keyword_list_share(listed) == 1.0
     g = grader.grade(q, listed)
     assert FLAG_KEYWORDS in g.flags and g.overall <= 20
+
+
+def test_the_same_words_score_the_same_whatever_the_punctuation(grader, bank):
+    # A walk-through: "It's overfitting, use regularisation." scored 1, "its overfitting, use
+    # regularisation." 17 and "its overfitting use regularisation" 45. The stuffing and keyword
+    # list features read "it's" as a content word and one comma as a list.
+    from interviewer.grading.text import stopword_share
+
+    assert stopword_share("it's overfitting") == stopword_share("its overfitting") == 0.5
+    assert stopword_share("don't overfit") == 0.5
+    q = bank["l1-diagnose-overfitting"]
+    variants = ("It's overfitting, use regularisation.", "its overfitting, use regularisation.",
+                "its overfitting use regularisation", "It's overfitting. Use regularisation.")
+    scores = [grader.grade(q, v).overall for v in variants]
+    assert max(scores) - min(scores) <= 5, dict(zip(variants, scores, strict=True))
 
 
 def test_injection_alone_earns_nothing_and_adds_nothing(grader, bank):
@@ -560,9 +575,9 @@ def test_the_tick_floor_keeps_every_good_answers_ticks(dev_ticks):
     raises=AssertionError,
     reason="an answer on stratified and grouped splits, given to the imputation-leakage question, "
     "ticks 'Split first, fit the imputer on the training data only' from shared words: its head "
-    "score is 0.12, over the fitted floor 0.10 (the largest of 0, 0.05, ... at or below the head "
-    "score of every answer with merit that ticks a point). It ticked nothing until the integer "
-    "MiniLM's third graph and its refit",
+    "score is between 0.13 and 0.14, over the fitted floor 0.12 (the largest of 0, 0.01, ... at "
+    "or below the head score of every answer with merit that ticks a point; the lowest is 0.125). "
+    "It ticked nothing until the integer MiniLM's third graph and its refit",
 )
 def test_the_tick_floor_clears_every_off_topic_answers_ticks(dev_ticks):
     assert sum(n for _, n in dev_ticks["off_topic"]) == 0

@@ -245,8 +245,7 @@ def decide(
     coverage = float((w * cov).sum() / w.sum()) if n else 0.0
     f = dict(a.features)
     d = Decision(0.0, kind, None, [float(c) for c in cov], covered, evidence, reds, features=f)
-    d.keyword_list = (f["keyword_list"] >= det.KEYWORD_LIST_AT
-                      and tu.list_items(a.text) >= tu.LIST_MIN_TERMS)  # fmt: skip
+    d.keyword_list = f["keyword_list"] >= det.KEYWORD_LIST_AT
     d.restates = det.restates(f, len(tu.words(a.text)), len(tu.words(rd.question)))
     d.off_topic = det.off_topic(f, coverage, rd.own_story)
     s = head_score(f, params["heads"][kind])

@@ -41,9 +41,12 @@ RF_CAP_GRID = tuple(round(0.05 * i, 2) for i in range(1, 21))  # 0.05 .. 1.00
 COVERED_GRID = tuple(round(0.05 * i, 2) for i in range(6, 19))  # 0.30 .. 0.90
 POINT_FOLDS = 5  # leave-question-out folds over the dev questions' paraphrase pairs
 HONEST_LABEL = 3  # dev answers labelled >= 3 must never be capped by a red flag
-# The head score under which no key point is ticked (``choose_tick_floor``): a coarse grid, so
-# the choice does not move with the last bits of another CPU's arithmetic.
-TICK_FLOOR_GRID = tuple(round(0.05 * i, 2) for i in range(7))  # 0.00 .. 0.30
+# The head score under which no key point is ticked (``choose_tick_floor``): a grid, so the
+# choice does not move with the last bits of another CPU's arithmetic. Head scores are isotonic
+# steps (means of human scores: 0.125, 0.1346, ...), so 0.01 is coarse enough for that; a 0.05
+# grid put the floor at 0.10 below a lowest merit answer at 0.125 and let an answer to another
+# question (head 0.104) tick two points by shared words (a walk-through regression case).
+TICK_FLOOR_GRID = tuple(round(0.01 * i, 2) for i in range(31))  # 0.00 .. 0.30
 MERIT = 0.5  # a human score (0-1) at which an answer has a point to credit
 EXEMPLAR_FOLDS = 5  # within each question: an answer's exemplars come from the other folds
 

@@ -237,9 +237,14 @@ def gibberish_share(text: str) -> float:
 
 
 def stopword_share(text: str) -> float:
-    """Share of function words: natural sentences sit near 0.4, keyword lists near 0.1."""
+    """Share of function words: natural sentences sit near 0.4, keyword lists near 0.1. A
+    contraction of one counts as one ("it's", "don't"), so an apostrophe changes nothing."""
     tokens = words(text)
-    return sum(1 for t in tokens if t in STOPWORDS) / len(tokens) if tokens else 0.0
+    return sum(map(_stopword, tokens)) / len(tokens) if tokens else 0.0
+
+
+def _stopword(w: str) -> bool:
+    return w in STOPWORDS or w.split("'")[0] in STOPWORDS or w.endswith(_CONTRACTED)
 
 
 NEGATION = re.compile(
@@ -358,25 +363,22 @@ def _fragments(text: str):
 
 def keyword_list_share(text: str) -> float:
     """Share of the answer's words that sit in bare term fragments (a fragment of at most
-    TERM_MAX_WORDS words with no function word). Sentences sit near 0, lists of terms near 1."""
-    tot = terms = 0
+    TERM_MAX_WORDS words with no function word, a contraction of one counting as one: "it's
+    overfitting" is a clause). Sentences sit near 0, lists of terms near 1; an answer with fewer
+    than LIST_MIN_TERMS bare terms lists nothing (0), so a comma does not make a terse answer a
+    list ("It's overfitting, use regularisation.")."""
+    tot = terms = items = 0
     for w in _fragments(text):
         tot += len(w)
-        if len(w) <= TERM_MAX_WORDS and not any(x in FUNCTION_WORDS for x in w):
+        if len(w) <= TERM_MAX_WORDS and not any(map(_function_word, w)):
             terms += len(w)
-    return terms / tot if tot else 0.0
+            items += 1
+    return terms / tot if tot and items >= LIST_MIN_TERMS else 0.0
 
 
 def _function_word(w: str) -> bool:
     """A function word, or a contraction of one ("it's", "that's", "don't", "we'll")."""
     return w in FUNCTION_WORDS or w.split("'")[0] in FUNCTION_WORDS or w.endswith(_CONTRACTED)
-
-
-def list_items(text: str) -> int:
-    """How many bare terms the answer lists: fragments of at most TERM_MAX_WORDS words with no
-    function word, a contraction of one counting as one ("it's overfitting" is a clause)."""
-    return sum(len(w) <= TERM_MAX_WORDS and not any(map(_function_word, w))
-               for w in _fragments(text))  # fmt: skip
 
 
 # -- word rarity ----------------------------------------------------------------------------
