@@ -616,6 +616,27 @@ def test_end_clicked_while_submitted_code_runs_ends_the_interview_after_it(app, 
     page.close()
 
 
+def test_skip_clicked_while_submitted_code_runs_says_after_the_grade_it_was_not_done(
+    app, context
+):
+    # Skip clicked while a submission's hidden tests ran was refused with "Still working…",
+    # and the grade's reply cleared that from the status line: the skip was lost unsaid.
+    page = _at_the_coding_question(app, context)
+    _type_code(page, f"import time\n\ndef {_entry(page)}(*args):\n    time.sleep(30)\n")
+    before = len(bot_texts(page))
+    page.get_by_role("button", name="Submit code").click()
+    page.wait_for_timeout(1500)  # its tests are running (each sleeps to its backstop)
+    page.get_by_role("button", name="Skip", exact=True).click()
+    status = page.locator("#interview-status")
+    status.get_by_text("Skip was not done").wait_for(timeout=120_000)
+    assert "Press it again if you still want it" in status.inner_text()
+    texts = bot_texts(page)[before:]
+    assert texts and not any("Skipped" in t for t in texts), texts  # the grade, and no skip
+    assert page.dialogs == []  # the code was submitted: nothing to ask about
+    page.accept_dialogs = True
+    _end_and_close(page)
+
+
 def test_unsent_code_survives_a_reload(app, context):
     page = _at_the_coding_question(app, context)
     code = "def solve(xs):\n    # half done <img src=x onerror=alert(1)>\n    return sorted(xs)"

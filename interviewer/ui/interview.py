@@ -46,8 +46,9 @@ AFTER_THE_END = {
 }
 
 
-# How long End waits for a step still running: longer than any one step (a code submission's
-# sandbox budget is about 20 s plus its tests' wall backstops).
+# How long a command clicked while a step runs waits for it (End to end the interview after it,
+# the others to say after its reply that they were not done): longer than any one step (a code
+# submission's sandbox budget is about 20 s plus its tests' wall backstops).
 END_WAIT_S = 300.0
 
 
@@ -365,25 +366,31 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         speak: bool = False,
         where=None,
         fresh: bool = False,
-        wait: float = 0.0,
+        command: str | None = None,
     ):
         """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
         is cleared while the engine works and put back if the answer is refused. A refusal is
         said in ``where`` (the status line unless given: the code's, for code). ``fresh`` empties
         the box with the next question, a new interview's first or the one after a skip (in
         the same update as the new draft key, so an abandoned interview's kept draft stays
-        kept). ``wait``: seconds to wait for a step still running (End), instead of refusing;
-        the chat then goes on from where that step left it, not from ``history`` as sent."""
+        kept). ``command`` (a name of ``COMMAND_SAID``) clicked while a step runs waits for it
+        (up to END_WAIT_S): End then ends the interview, going on from the chat that step left,
+        not from ``history`` as sent; any other command is not done and says so after that
+        step's reply, which would have cleared a refusal said before it (an answer or code is
+        refused at once: it stays in its box)."""
         where = where or ui.status
         if not live.lock.acquire(blocking=False):
-            if not (wait and live.lock.acquire(timeout=wait)):
-                yield {where: "Still working on your last message…"}
+            yield {where: BUSY}
+            if command is None:
+                return
+            if not live.lock.acquire(timeout=END_WAIT_S):
+                yield {where: _not_done(command)}
+                return
+            if live.interview.done or command != "end":  # that step ended it, or said its piece
+                live.lock.release()
+                yield {where: gr.skip() if live.interview.done else _not_done(command)}
                 return
             history = list(live.history)
-            if live.interview.done:  # that step ended it
-                live.lock.release()
-                yield {where: gr.skip()}
-                return
         try:
             before = list(history)
             history = before + ([r.user_msg(said)] if said else []) + [r.bot_msg("…")]
@@ -506,7 +513,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         if problem := no_interview(live, request, code, "run_code"):
             return {ui.code_status: problem}
         if not live.lock.acquire(blocking=False):
-            return {ui.code_status: "Still working on your last message…"}
+            return {ui.code_status: BUSY}
         try:
             result = live.interview.run_code(code or "")
             turn = live.interview.current
@@ -530,10 +537,11 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             iv = live.interview
             call = lambda cb: iv.command(name, on_token=cb)  # noqa: E731
             # A skip empties the box with the next question (the candidate agreed to it).
-            # End clicked while a step runs (code in the sandbox) ends the interview after it;
-            # refused, it was lost: the step's reply cleared the refusal from the status line.
+            # Clicked while a step runs (code in the sandbox): End ends the interview after it,
+            # the others say after it that they were not done (refused at once, the refusal
+            # was lost: the step's reply cleared it from the status line).
             yield from drive(live, history, call, r.COMMAND_SAID[name], speak=speak,
-                             fresh=name == "skip", wait=END_WAIT_S if name == "end" else 0.0)  # fmt: skip
+                             fresh=name == "skip", command=name)  # fmt: skip
 
         return run
 
@@ -645,6 +653,15 @@ def _engine_status(iv: Interview) -> str:
         return ""
     iv.engine.last_error = None
     return f"ℹ LLM problem, offline fallback used: {r.md_escape(err)}"
+
+
+BUSY = "Still working on your last message…"
+
+
+def _not_done(command: str) -> str:
+    """Why a command clicked while a step ran was not done (said after that step's reply)."""
+    return (f"⚠ **{command.capitalize()}** was not done: it was pressed while your last step "
+            "was still being answered. Press it again if you still want it.")  # fmt: skip
 
 
 def _refused(exc: Exception) -> str:
