@@ -85,7 +85,7 @@ def test_local_mode_interview_end_to_end(local_env, kb_settings):
     store = Store(settings=settings)
     iv = new_interview(
         round="L1",
-        questions=3,
+        questions=2,  # two turns: one question to the next and the end (each takes ~50 s here)
         follow_ups=0,
         feedback="end",
         engine=engine,
@@ -100,7 +100,7 @@ def test_local_mode_interview_end_to_end(local_env, kb_settings):
     info, turns = store.load_session(iv.info.id, user_id="local")
     assert info.status == "finished" and info.mode == "local"
     assert info.model == local_env.alias
-    assert [t.answer for t in turns] == answers and len(turns) == 3
+    assert [t.answer for t in turns] == answers and len(turns) == 2
     for t in turns:
         assert t.status == "answered" and t.grade is not None  # whatever its quality
         assert t.grade.source in ("llm", "offline-fallback")
