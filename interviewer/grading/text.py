@@ -240,11 +240,13 @@ def stopword_share(text: str) -> float:
     """Share of function words: natural sentences sit near 0.4, keyword lists near 0.1. A
     contraction of one counts as one ("it's", "don't"), so an apostrophe changes nothing."""
     tokens = words(text)
-    return sum(map(_stopword, tokens)) / len(tokens) if tokens else 0.0
+    return sum(_in_or_contracted(t, STOPWORDS) for t in tokens) / len(tokens) if tokens else 0.0
 
 
-def _stopword(w: str) -> bool:
-    return w in STOPWORDS or w.split("'")[0] in STOPWORDS or w.endswith(_CONTRACTED)
+def _in_or_contracted(w: str, vocab: frozenset[str]) -> bool:
+    """``w`` is in ``vocab`` or a contraction of a word in it ("it's", "that's"), or of a
+    negation or auxiliary ("don't", "we'll")."""
+    return w in vocab or w.split("'")[0] in vocab or w.endswith(_CONTRACTED)
 
 
 NEGATION = re.compile(
@@ -370,15 +372,10 @@ def keyword_list_share(text: str) -> float:
     tot = terms = items = 0
     for w in _fragments(text):
         tot += len(w)
-        if len(w) <= TERM_MAX_WORDS and not any(map(_function_word, w)):
+        if len(w) <= TERM_MAX_WORDS and not any(_in_or_contracted(x, FUNCTION_WORDS) for x in w):
             terms += len(w)
             items += 1
     return terms / tot if tot and items >= LIST_MIN_TERMS else 0.0
-
-
-def _function_word(w: str) -> bool:
-    """A function word, or a contraction of one ("it's", "that's", "don't", "we'll")."""
-    return w in FUNCTION_WORDS or w.split("'")[0] in FUNCTION_WORDS or w.endswith(_CONTRACTED)
 
 
 # -- word rarity ----------------------------------------------------------------------------
