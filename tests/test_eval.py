@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from interviewer import cli
 from interviewer.errors import PromptError
 from interviewer.evaluation import metrics, runner
 from interviewer.evaluation.datasets import load_jsonl
@@ -35,10 +36,17 @@ def test_labelled_data_is_big_enough_and_split_by_question():
     assert {r["split"] for r in rows} == {"dev", "test"}
 
 
-def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path):
-    report = runner.run(kb_settings)
+def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path, capsys):
+    # As CI's gate is run: `mock-interview eval --gate`, the reports written where asked.
+    code = cli.main(["eval", "--gate", "--reports-dir", str(tmp_path)])
+    report = json.loads((tmp_path / "latest-offline.json").read_text())
     failing = {k: v for k, v in report["gates"].items() if not v["pass"]}
-    assert not failing, json.dumps(failing)
+    assert code == 0 and not failing, json.dumps(failing)
+    out = capsys.readouterr().out
+    saf = report["saf_unseen"]["grader"]
+    assert f"SAF unseen (n=252): Pearson {saf['pearson']}" in out
+    assert "gate retrieval_recall_at_3:" in out and "FAIL" not in out
+    assert not report["judge_only"] and "llm" not in report
     assert report["consistency"]["max_abs_diff"] == 0
     assert report["round_fit"]["fit"] == 1.0
     assert report["injection"]["attacks"] >= 40
@@ -61,10 +69,10 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path):
     assert by["keyword_stuffing"]["ticked"] < by["keyword_stuffing"]["ticked_without_floor"]
     for style in ("expert", "good_missing_one"):
         assert by[style]["ticked"] == by[style]["ticked_without_floor"] > 0
-    js, md = runner.write_reports(report, tmp_path)
-    assert json.loads(js.read_text())["gates"] and "## SAF unseen answers" in md.read_text()
-    assert "## Key points in a candidate's own words" in md.read_text()
-    assert "### Tick floor (authored dev split" in md.read_text()
+    md = (tmp_path / "latest-offline.md").read_text()
+    assert "## SAF unseen answers" in md and "## CI gates" in md and "## LLM judge" not in md
+    assert "## Key points in a candidate's own words" in md
+    assert "### Tick floor (authored dev split" in md
 
 
 def test_prompts_are_versioned_and_fail_loudly_on_missing_variables(tmp_path):

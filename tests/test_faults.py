@@ -431,15 +431,31 @@ def test_llm_judge_grades_saf_answers_against_their_reference(settings, srv):
     )
 
 
-def test_eval_cli_limits_the_answers_the_llm_judges(settings, srv, monkeypatch, tmp_path, capsys):
+def test_eval_cli_limits_the_answers_the_llm_judges(settings, srv, tmp_path, capsys):
     import json
 
-    assert cli.main(["eval", "--mode", "llm", "--limit", "0"]) == 2
-    assert "--limit must be at least 1" in capsys.readouterr().err
-    assert cli.main(["eval", "--limit", "3"]) == 2  # offline grades every answer anyway
-    assert "only applies with --mode llm or local" in capsys.readouterr().err
-    args = ["eval", "--mode", "llm", "--limit", "3", "--json", "--reports-dir", str(tmp_path)]
-    assert cli.main(args) == 0
+    for bad, says in (
+        (["--mode", "llm", "--limit", "0"], "--limit must be at least 1"),
+        (["--limit", "3"], "only applies with --mode llm or local"),  # offline grades them all
+        (["--judge-only"], "--judge-only only applies with --mode llm or local"),
+        (["--mode", "llm", "--judge-only", "--gate"], "cannot --calibrate or --gate"),
+    ):
+        assert cli.main(["eval", *bad]) == 2
+        assert says in capsys.readouterr().err
+    # --judge-only: the LLM judge alone, its report beside (never over) the whole one
+    (tmp_path / "latest-llm.md").write_text("the whole report")
+    base = ["eval", "--mode", "llm", "--limit", "3", "--judge-only", "--reports-dir", str(tmp_path)]
+    assert cli.main(base) == 0
+    out = capsys.readouterr().out
+    assert "LLM judge (authored, n=3): cross-checked Pearson" in out and "gate " not in out
+    assert (tmp_path / "latest-llm.md").read_text() == "the whole report"
+    md = (tmp_path / "latest-llm-judge-only.md").read_text()
+    assert "# Eval report (llm, LLM judge only)" in md and "## SAF unseen" not in md
+    assert "| **LLM judge, cross-checked** (what the app shows) |" in md and "| 3 |" in md
+    assert cli.main([*base, "--set", "saf", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["llm"]["answers"] == 3 and report["agreement_test"]["all"]["n"] == 126
-    assert json.loads((tmp_path / "latest-llm.json").read_text())["llm"]["answers"] == 3
+    assert report["judge_only"] and report["gates"] == {} and "saf_unseen" not in report
+    assert report["llm"]["answers"] == 3 and report["llm"]["set"] == "saf"
+    assert report["llm"]["scores"]["offline"]["n"] == 3
+    saved = json.loads((tmp_path / "latest-llm-judge-only.json").read_text())
+    assert saved["llm"]["set"] == "saf"

@@ -39,6 +39,12 @@ def register(sub) -> None:
         help="with --mode llm/local: judge a random N answers of --set (a local model is slow)",
     )
     p.add_argument(
+        "--judge-only",
+        action="store_true",
+        help="with --mode llm/local: measure the LLM judge alone, skipping the offline evals "
+        "(several minutes); writes latest-<mode>-judge-only.md/.json and gates nothing",
+    )
+    p.add_argument(
         "--reports-dir",
         type=Path,
         help="write latest-<mode>.md/.json here (default: evals/reports/ of the checkout)",
@@ -54,13 +60,19 @@ def cmd_eval(args, settings: Settings) -> int:
         raise UsageError("--limit must be at least 1, and only applies with --mode llm or local")
     if args.judge_set != "authored" and args.mode == "offline":
         raise UsageError("--set only applies with --mode llm or local (offline grades both sets)")
+    if args.judge_only and args.mode == "offline":
+        raise UsageError("--judge-only only applies with --mode llm or local")
+    if args.judge_only and (args.calibrate or args.gate):
+        raise UsageError("--judge-only measures the LLM judge alone: it cannot --calibrate or "
+                         "--gate (both need the offline evals)")
     runner.require_checkout()
     reports = args.reports_dir or runner.REPORTS_DIR
     if args.calibrate:
         _calibrate(reports)
     if args.mode != "offline":
         settings = replace(settings, mode=args.mode)
-    report = runner.run(settings, mode=args.mode, limit=args.limit, judge_set=args.judge_set)
+    report = runner.run(settings, mode=args.mode, limit=args.limit, judge_set=args.judge_set,
+                        judge_only=args.judge_only)  # fmt: skip
     js, md = runner.write_reports(report, reports)
     if args.json:
         print_json(report)
@@ -92,6 +104,25 @@ def _calibrate(reports: Path) -> None:
 
 
 def _summary(report: dict) -> None:
+    if not report.get("judge_only"):
+        _offline_summary(report)
+    if "llm" in report:
+        llm = report["llm"]
+        sc = llm["scores"]
+        judged = sc["llm_cross_checked"]
+        print(
+            f"LLM judge ({llm['set']}, n={llm['answers']}): cross-checked Pearson "
+            f"{judged['pearson']}, MAE {judged['mae']}, macro-F1 {judged['macro_f1']} (offline "
+            f"grader on the same answers: Pearson {sc['offline']['pearson']}); valid judgements "
+            f"{llm['valid_judgements']}, overruled by the cross-check "
+            f"{llm['capped_by_cross_check']}"
+        )
+    for name, g in report["gates"].items():
+        bar = f" (bar {g['floor']})" if g["floor"] is not None else ""
+        print(f"gate {name}: {g['value']}{bar} {'pass' if g['pass'] else 'FAIL'}")
+
+
+def _offline_summary(report: dict) -> None:
     s, a = report["saf_unseen"], report["agreement_test"]
     for name, sec in (("SAF unseen", s), ("authored test", a)):
         g = sec["grader"]
@@ -113,13 +144,3 @@ def _summary(report: dict) -> None:
         f"injection: largest mean raise of weak answers "
         f"{report['injection']['max_weak_raise']:+.3f} points"
     )
-    if "llm" in report:
-        llm = report["llm"]
-        print(
-            f"LLM judge ({llm['set']}, n={llm['answers']}): cross-checked "
-            f"{llm['scores']['llm_cross_checked']}, overruled by the cross-check "
-            f"{llm['capped_by_cross_check']}"
-        )
-    for name, g in report["gates"].items():
-        bar = f" (bar {g['floor']})" if g["floor"] is not None else ""
-        print(f"gate {name}: {g['value']}{bar} {'pass' if g['pass'] else 'FAIL'}")

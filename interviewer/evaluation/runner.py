@@ -537,20 +537,21 @@ def run(
     limit: int | None = None,
     judge_set: str = "authored",
     exemplars: bool | None = None,
+    judge_only: bool = False,
 ) -> dict:
     """Run every eval and return the report dict. ``limit`` caps the answers the LLM judges
     (llm/local mode, on ``judge_set``: the authored test split or SAF unseen answers);
-    ``exemplars`` adds the SAF exemplar row (default: in offline mode)."""
+    ``exemplars`` adds the SAF exemplar row (default: in offline mode); ``judge_only`` (llm/local
+    mode) measures the LLM judge alone: no offline section, no gate."""
+    if judge_only and mode not in ("llm", "local"):
+        raise ValueError("judge_only needs mode llm or local")
     bank = default_bank()
-    grader = make_grader(settings)
     test = load_authored(split, bank)
     dev = load_authored("dev", bank)
     start = time.time()
-    authored = authored_eval(grader, bank, test, dev)
-    dev_res = grader_agreement(grader, bank, dev)
-    dev_res.pop("_grades")
     report = {
         "mode": mode,
+        "judge_only": judge_only,
         "data": {
             "answers": len(test) + len(dev),
             "questions": len({r["question_id"] for r in test + dev}),
@@ -559,6 +560,32 @@ def run(
             "test_questions": len({r["question_id"] for r in test}),
             "saf_unseen_answers": len(load_saf("unseen")),
         },
+    }
+    if not judge_only:
+        report.update(offline_sections(settings, mode, bank, test, dev, exemplars))
+    if mode in ("llm", "local"):
+        from interviewer.evaluation.llm_eval import llm_agreement, saf_questions
+
+        if judge_set == "saf":
+            rows = load_saf("unseen")
+            report["llm"] = llm_agreement(settings, saf_questions(rows), rows, limit=limit,
+                                          label=lambda r: float(r["score"]))  # fmt: skip
+        else:
+            report["llm"] = llm_agreement(settings, bank, test, limit=limit)
+        report["llm"]["set"] = judge_set
+    report["gates"] = {} if judge_only else gate(report)
+    report["seconds"] = round(time.time() - start, 1)
+    return report
+
+
+def offline_sections(settings, mode, bank, test, dev, exemplars) -> dict:
+    """Every offline eval: the grader on SAF and the authored set, robustness, consistency, key
+    points, retrieval, injection and round fit."""
+    grader = make_grader(settings)
+    authored = authored_eval(grader, bank, test, dev)
+    dev_res = grader_agreement(grader, bank, dev)
+    dev_res.pop("_grades")
+    return {
         "saf_unseen": saf_eval(grader, exemplars=mode == "offline" if exemplars is None
                                else exemplars),  # fmt: skip
         "agreement_test": authored,
@@ -575,19 +602,6 @@ def run(
         "injection": injection(grader, bank, test + dev),
         "round_fit": round_fit(grader, bank),
     }
-    if mode in ("llm", "local"):
-        from interviewer.evaluation.llm_eval import llm_agreement, saf_questions
-
-        if judge_set == "saf":
-            rows = load_saf("unseen")
-            report["llm"] = llm_agreement(settings, saf_questions(rows), rows, limit=limit,
-                                          label=lambda r: float(r["score"]))  # fmt: skip
-        else:
-            report["llm"] = llm_agreement(settings, bank, test, limit=limit)
-        report["llm"]["set"] = judge_set
-    report["gates"] = gate(report)
-    report["seconds"] = round(time.time() - start, 1)
-    return report
 
 
 def gate(report: dict) -> dict:
@@ -624,13 +638,14 @@ def gate(report: dict) -> dict:
 
 def write_reports(report: dict, directory) -> tuple:
     """latest-<mode>.json and latest-<mode>.md in ``directory`` (the checkout's evals/reports/
-    when the ``eval`` command is run without --reports-dir)."""
+    when the ``eval`` command is run without --reports-dir); latest-<mode>-judge-only.* for a
+    judge-only report, so it never replaces a whole one."""
     from pathlib import Path
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    js = directory / f"latest-{report['mode']}.json"
-    md = directory / f"latest-{report['mode']}.md"
+    stem = f"latest-{report['mode']}" + ("-judge-only" if report.get("judge_only") else "")
+    js, md = directory / f"{stem}.json", directory / f"{stem}.md"
     js.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     md.write_text(to_markdown(report))
     return js, md
@@ -656,16 +671,56 @@ BASELINE_NAMES = {
 
 def to_markdown(report: dict) -> str:
     """The eval report as Markdown."""
-    s = report["saf_unseen"]
-    a = report["agreement_test"]
-    d = report["data"]
+    judge_only = report.get("judge_only", False)
     lines = [
-        f"# Eval report ({report['mode']})",
+        f"# Eval report ({report['mode']}{', LLM judge only' if judge_only else ''})",
         "",
         "Written by `mock-interview eval` only. Test data (SAF unseen answers, the authored test "
         "split) is graded here and never used to fit or choose anything "
         "(`mock-interview eval --calibrate` fits on SAF train and the authored dev split).",
         "",
+    ]
+    if not judge_only:
+        lines += _offline_markdown(report)
+    if "llm" in report:
+        lines += _llm_markdown(report["llm"])
+    if report["gates"]:
+        lines += ["", "## CI gates", "", "| gate | value | bar | pass | |",
+                  "|---|---|---|---|---|"]  # fmt: skip
+    for k, v in report["gates"].items():
+        lines.append(f"| {k} | {v['value']} | {v['floor'] if v['floor'] is not None else '-'} | "
+                     f"{'yes' if v['pass'] else 'NO'} | {v['note']} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _llm_markdown(llm: dict) -> list[str]:
+    """The LLM judge's agreement next to the offline grader's on the same answers."""
+    label = "SAF unseen answers, human 0-1 scores" if llm.get("set") == "saf" else (
+        "authored test split, labels 1-5 as (label-1)/4")
+    sc, sp = llm["scores"], llm["spread"]
+    lines = ["", f"## LLM judge ({llm.get('set', 'authored')}: {label})", "",
+             f"Judge `{llm['judge_model']}` at {llm['endpoint']} ({llm['structured_method']}): "
+             f"{llm['answers']} answers, {llm['valid_judgements']} valid judgements, "
+             f"{llm['fell_back_to_offline']} fell back to the offline grade, "
+             f"{llm['capped_by_cross_check']} overruled by the offline cross-check; "
+             f"{llm['seconds_per_answer']} s per answer; tokens in {llm['tokens']['in']}, out "
+             f"{llm['tokens']['out']}.", "", HEAD,
+             _row("offline grader (the same answers)", sc["offline"]),
+             _row("**LLM judge, cross-checked** (what the app shows)", sc["llm_cross_checked"])]
+    if sc.get("llm_judge_only"):
+        lines.append(_row("LLM judge alone", sc["llm_judge_only"], "valid judgements only"))
+    for name, key in (("judge alone", "judge_only_points"), ("cross-checked", "cross_checked_points")):
+        if sp.get(key):
+            lines.append(f"\nSpread over {sp['runs']} runs of {sp['answers']} answers, {name}: "
+                         f"mean {sp[key]['mean']}, max {sp[key]['max']} points (0-100).")
+    return lines
+
+
+def _offline_markdown(report: dict) -> list[str]:
+    s = report["saf_unseen"]
+    a = report["agreement_test"]
+    d = report["data"]
+    lines = [
         f"## SAF unseen answers ({s['n']} real answers, {s['questions']} questions, human 0-1 "
         "scores)",
         "",
@@ -835,11 +890,4 @@ def to_markdown(report: dict) -> str:
               f"{sum(rf['questions_asked'].values())} questions asked in simulated sessions; "
               f"share in the round's own topics: {rf['fit']:.0%}; behavioural questions per L2 "
               f"session: {rf['l2_behavioural_per_session']}."]  # fmt: skip
-    if "llm" in report:
-        lines += ["", f"## LLM judge ({report['llm'].get('set', 'authored')})", "",
-                  "```", json.dumps(report["llm"], indent=1), "```"]  # fmt: skip
-    lines += ["", "## CI gates", "", "| gate | value | bar | pass | |", "|---|---|---|---|---|"]
-    for k, v in report["gates"].items():
-        lines.append(f"| {k} | {v['value']} | {v['floor'] if v['floor'] is not None else '-'} | "
-                     f"{'yes' if v['pass'] else 'NO'} | {v['note']} |")  # fmt: skip
-    return "\n".join(lines) + "\n"
+    return lines
