@@ -616,22 +616,35 @@ def test_end_clicked_while_submitted_code_runs_ends_the_interview_after_it(app, 
     page.close()
 
 
-def test_skip_clicked_while_submitted_code_runs_says_after_the_grade_it_was_not_done(
+def test_clicks_made_while_submitted_code_runs_say_after_the_grade_they_were_not_done(
     app, context
 ):
-    # Skip clicked while a submission's hidden tests ran was refused with "Still working…",
-    # and the grade's reply cleared that from the status line: the skip was lost unsaid.
+    # Skip, Run the examples and Send clicked while a submission's hidden tests ran were
+    # refused with "Still working…", and the grade's reply cleared that from the status lines:
+    # the clicks were lost unsaid.
     page = _at_the_coding_question(app, context)
     _type_code(page, f"import time\n\ndef {_entry(page)}(*args):\n    time.sleep(30)\n")
     before = len(bot_texts(page))
     page.get_by_role("button", name="Submit code").click()
     page.wait_for_timeout(1500)  # its tests are running (each sleeps to its backstop)
     page.get_by_role("button", name="Skip", exact=True).click()
+    page.get_by_role("button", name="Run the examples").click()
+    box = page.locator("#answer-box textarea")
+    box.fill("My next answer, typed while the code ran.")
+    page.get_by_role("button", name="Send answer").click()
     status = page.locator("#interview-status")
     status.get_by_text("Skip was not done").wait_for(timeout=120_000)
+    status.get_by_text("Your answer was not sent").wait_for()
     assert "Press it again if you still want it" in status.inner_text()
+    assert "It is still in the box" in status.inner_text()
+    assert box.input_value() == "My next answer, typed while the code ran."
+    # the grade moved on from the coding question: the editor and its status line are gone,
+    # so the Run's note is in the interview's
+    assert not page.locator("#code-editor").is_visible()
+    assert "Run the examples was not done" in status.inner_text()
     texts = bot_texts(page)[before:]
     assert texts and not any("Skipped" in t for t in texts), texts  # the grade, and no skip
+    assert "typed while the code ran" not in page.locator("#interview-chat").inner_text()  # not sent
     assert page.dialogs == []  # the code was submitted: nothing to ask about
     page.accept_dialogs = True
     _end_and_close(page)

@@ -63,6 +63,24 @@ class Live:
     # only the properties that change (see ``changes_only``).
     shown: dict = field(default_factory=dict)
     history: list = field(default_factory=list)  # the chat as last settled (see ``chat.clear``)
+    # Clicks refused while a step ran (component -> what to say there after that step's reply,
+    # which clears the status lines: a refusal said at the click was lost under it).
+    notes: dict = field(default_factory=dict)
+
+    def note(self, where, action: str) -> None:
+        """Say after the running step's reply, in ``where``, that ``action`` was not done."""
+        said = self.notes.setdefault(where, [])
+        if _not_done(action) not in said:
+            said.append(_not_done(action))
+
+    def take_notes(self) -> dict:
+        """The notes of refused clicks, each component's joined, taken (each said once)."""
+        out = {}
+        for where in list(self.notes):
+            said = self.notes.pop(where, None)
+            if said:
+                out[where] = "  \n".join(said)
+        return out
 
 
 def changes_only(live: Live, out: dict) -> dict:
@@ -282,11 +300,16 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.resume: gr.update(visible=bool(choices)),
         }
 
+    def code_open(iv: Interview) -> bool:
+        """Whether a coding question is open (its editor shown)."""
+        turn = None if iv.done else iv.current
+        return turn is not None and turn.kind == "coding" and iv.phase == "awaiting_answer"
+
     def code_view(iv: Interview, reset: bool) -> dict:
         """The code editor is shown for an open coding question, with its starter (or the
         candidate's last draft) when the question has just been asked."""
-        turn = None if iv.done else iv.current
-        coding = turn is not None and turn.kind == "coding" and iv.phase == "awaiting_answer"
+        turn = iv.current
+        coding = code_open(iv)
         out = {ui.code_area: gr.update(visible=coding)}
         if coding and reset:
             q = iv.bank[turn.question_id]
@@ -357,6 +380,24 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             out.update(resume_list(live.user, None if iv.done else iv.info.id))
         return changes_only(live, out)
 
+    def refuse_busy(live: Live, where, action: str) -> dict:
+        """``action`` clicked while a step runs: "Still working…" now, and after that step's
+        reply why it was not done (said by the step's ``drive``, or here when the step ended
+        before it could read the note)."""
+        live.note(where, action)
+        if live.lock.acquire(blocking=False):  # the step has ended: it may not have seen it
+            live.lock.release()
+            return placed(live, live.take_notes()) or {where: gr.skip()}
+        return {where: BUSY}
+
+    def placed(live: Live, notes: dict) -> dict:
+        """``notes`` as updates; the code's go to the interview's status line when the editor
+        is hidden (the step moved on from the coding question)."""
+        if ui.code_status in notes and not code_open(live.interview):
+            code_note = notes.pop(ui.code_status)
+            notes[ui.status] = "  \n".join(filter(None, (notes.get(ui.status), code_note)))
+        return notes
+
     def drive(
         live: Live,
         history: list,
@@ -367,30 +408,33 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         where=None,
         fresh: bool = False,
         command: str | None = None,
+        action: str = "send",
     ):
         """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
         is cleared while the engine works and put back if the answer is refused. A refusal is
         said in ``where`` (the status line unless given: the code's, for code). ``fresh`` empties
         the box with the next question, a new interview's first or the one after a skip (in
         the same update as the new draft key, so an abandoned interview's kept draft stays
-        kept). ``command`` (a name of ``COMMAND_SAID``) clicked while a step runs waits for it
-        (up to END_WAIT_S): End then ends the interview, going on from the chat that step left,
-        not from ``history`` as sent; any other command is not done and says so after that
-        step's reply, which would have cleared a refusal said before it (an answer or code is
-        refused at once: it stays in its box)."""
+        kept). Clicked while a step runs (``action``: "send", "submit_code", or ``command``, a
+        name of ``COMMAND_SAID``), End waits for that step (up to END_WAIT_S) and then ends the
+        interview, going on from the chat that step left, not from ``history`` as sent; anything
+        else is not done and says so after that step's reply (``refuse_busy``: a refusal said
+        at the click was cleared by the reply and the click lost unsaid)."""
         where = where or ui.status
         if not live.lock.acquire(blocking=False):
-            yield {where: BUSY}
-            if command is None:
+            if command != "end":
+                yield refuse_busy(live, where, command or action)
                 return
+            yield {where: BUSY}
             if not live.lock.acquire(timeout=END_WAIT_S):
                 yield {where: _not_done(command)}
                 return
-            if live.interview.done or command != "end":  # that step ended it, or said its piece
+            if live.interview.done:  # that step ended it
                 live.lock.release()
-                yield {where: gr.skip() if live.interview.done else _not_done(command)}
+                yield {where: gr.skip()}
                 return
             history = list(live.history)
+        refusal = None
         try:
             before = list(history)
             history = before + ([r.user_msg(said)] if said else []) + [r.bot_msg("…")]
@@ -404,17 +448,19 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                     history[-1:] = r.reply_messages(value, iv.bank, iv.feedback_each)
                     yield settled(live, history, value, speak) | ({ui.answer: ""} if fresh else {})
         except InterviewError as exc:
-            yield {ui.chat: before, where: _refused(exc)} | (
-                {ui.answer: typed} if typed else {}
-            )
+            refusal = _refused(exc)
+            yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {})
         except Exception:  # noqa: BLE001 - keep the candidate's text whatever broke
             log.exception("interview step failed")
-            yield {
-                ui.chat: before,
-                where: "⚠ Something went wrong; nothing you typed was lost. Try again.",
-            } | ({ui.answer: typed} if typed else {})
+            refusal = "⚠ Something went wrong; nothing you typed was lost. Try again."
+            yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {})
         finally:
             live.lock.release()
+        # (not in ``finally``: a generator closed by a gone client must not yield)
+        if notes := live.take_notes():
+            if refusal and where in notes:
+                notes[where] = f"{refusal}  \n{notes[where]}"
+            yield placed(live, notes)
 
     def start(
         round_name, questions, feedback, real, coding, mode, guide, speak, running,
@@ -507,13 +553,14 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         text = text if (text or "").strip() else None
         said = "(submitted the code in the editor)" + (f"\n\n{text}" if text else "")
         call = lambda cb: iv.submit_code(code or "", explanation=text, on_token=cb)  # noqa: E731
-        yield from drive(live, history, call, said, text, where=ui.code_status)
+        yield from drive(live, history, call, said, text, where=ui.code_status,
+                         action="submit_code")  # fmt: skip
 
     def run_code(code, live, request: gr.Request):
         if problem := no_interview(live, request, code, "run_code"):
             return {ui.code_status: problem}
         if not live.lock.acquire(blocking=False):
-            return {ui.code_status: BUSY}
+            return refuse_busy(live, ui.code_status, "run_code")
         try:
             result = live.interview.run_code(code or "")
             turn = live.interview.current
@@ -538,8 +585,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             call = lambda cb: iv.command(name, on_token=cb)  # noqa: E731
             # A skip empties the box with the next question (the candidate agreed to it).
             # Clicked while a step runs (code in the sandbox): End ends the interview after it,
-            # the others say after it that they were not done (refused at once, the refusal
-            # was lost: the step's reply cleared it from the status line).
+            # the others say after it that they were not done (``drive``).
             yield from drive(live, history, call, r.COMMAND_SAID[name], speak=speak,
                              fresh=name == "skip", command=name)  # fmt: skip
 
@@ -616,7 +662,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
               concurrency_id="speech")  # fmt: skip
     ui.submit.click(submit_code, [ui.code, ui.answer, ui.chat, ui.live], outputs,
                     js=MARK_SUBMITTED_JS, concurrency_id="interview")  # fmt: skip
-    ui.run.click(run_code, [ui.code, ui.live], [ui.code_out, ui.code_status, ui.code_saved],
+    ui.run.click(run_code, [ui.code, ui.live],
+                 [ui.code_out, ui.code_status, ui.code_saved, ui.status],
                  concurrency_id="code")  # fmt: skip
     for button, name in (
         (ui.hint, "hint"),
@@ -658,10 +705,24 @@ def _engine_status(iv: Interview) -> str:
 BUSY = "Still working on your last message…"
 
 
-def _not_done(command: str) -> str:
-    """Why a command clicked while a step ran was not done (said after that step's reply)."""
-    return (f"⚠ **{command.capitalize()}** was not done: it was pressed while your last step "
-            "was still being answered. Press it again if you still want it.")  # fmt: skip
+WHILE_BUSY = "was pressed while your last step was still being answered"
+BUSY_ACTIONS = {  # what a click refused while a step ran did not do, and what is kept
+    "send": f"⚠ Your answer was not sent: **Send** {WHILE_BUSY}. It is still in the box: press "
+    "**Send** again.",
+    "submit_code": f"⚠ Your code was not submitted: **Submit code** {WHILE_BUSY}. It is still in "
+    "the editor: press **Submit code** again.",
+    "run_code": f"⚠ **Run the examples** was not done: it {WHILE_BUSY}. Press it again if you "
+    "still want it.",
+}
+
+
+def _not_done(action: str) -> str:
+    """Why a click made while a step ran was not done (said after that step's reply):
+    ``action`` is a key of BUSY_ACTIONS or a command's name."""
+    return BUSY_ACTIONS.get(action) or (
+        f"⚠ **{action.capitalize()}** was not done: it {WHILE_BUSY}. Press it again if you still "
+        "want it."
+    )
 
 
 def _refused(exc: Exception) -> str:
