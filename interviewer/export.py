@@ -7,6 +7,7 @@ open structure (headings, links, raw HTML), HTML output passes it through ``html
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from interviewer.bank import topic_label
@@ -183,6 +184,28 @@ def _md_grade(grade: Grade) -> list[str]:
     return out
 
 
+AS_ABOVE = "as above"
+
+
+def _error_kind(error: str) -> str:
+    """An error's words with its times (``10 s``) blanked: two timeouts differ only there."""
+    return re.sub(r"\b\d+(?:\.\d+)? s\b", "# s", error.strip())
+
+
+def failed_tests(result: dict) -> list[tuple[str, str, str]]:
+    """A graded run's failed tests as (name, error, code), each error said once: a test that
+    failed as the one before it did (the same words, times aside), or as the run's own error
+    line already says of it, reads AS_ABOVE (a sleeping submission repeated one timeout under
+    each of nine tests)."""
+    said = _error_kind(result.get("error") or "")
+    out = []
+    for f in result.get("failed", []):
+        kind = _error_kind(f["error"])
+        out.append((f["name"], AS_ABOVE if kind and said.endswith(kind) else f["error"], f["code"]))
+        said = kind
+    return out
+
+
 def _test_lines(result: dict | None) -> tuple[str, list[tuple[str, str, str]]]:
     """A graded run as (summary line, [(failed test, its error, its code)])."""
     if not result:
@@ -190,8 +213,7 @@ def _test_lines(result: dict | None) -> tuple[str, list[tuple[str, str, str]]]:
     head = f"{result['passed']} of {result['total']} hidden tests passed ({result['verdict']})"
     if result.get("error"):
         head += f"; {result['error']}"
-    failed = [(f["name"], f["error"], f["code"]) for f in result.get("failed", [])]
-    return head, failed
+    return head, failed_tests(result)
 
 
 def _md_code_result(result: dict | None) -> list[str]:

@@ -13,7 +13,7 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
-from interviewer.export import listed_score
+from interviewer.export import failed_tests, listed_score
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.markup import (
@@ -251,8 +251,8 @@ def tests_md(result: dict) -> str:
     ]
     if result.get("error"):
         lines.append(f"⚠ {md_escape(result['error'])}")
-    for f in result.get("failed", []):
-        lines += [f"- ✗ {md_escape(f['name'])}: {md_escape(f['error'])}", "", md_code(f["code"])]
+    for name, error, code in failed_tests(result):
+        lines += [f"- ✗ {md_escape(name)}: {md_escape(error)}", "", md_code(code)]
     return "\n".join(lines)
 
 

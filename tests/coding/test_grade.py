@@ -296,3 +296,30 @@ def test_the_engineering_criterion_says_efficiency_unless_vectorised_code_was_as
         assert q.coding.vectorise is (label == "vectorisation: ")
         grade = code_grade(q, runner.grade(q, q.coding.reference))
         assert grade.criteria["engineering"].rationale.startswith(label), qid
+
+
+def test_a_failure_shared_by_several_hidden_tests_is_said_once():
+    # Seen in practice: a sleeping submission repeated one timeout under each of nine tests.
+    from interviewer.export import AS_ABOVE, failed_tests
+    from interviewer.ui.render import tests_md
+
+    wait = "timed out: still running after {} s with under 3 s of CPU time used (waiting: ...)"
+    result = {
+        "passed": 1, "total": 5, "verdict": "incorrect",
+        "error": f"test a was too slow: {wait.format(10)}",
+        "failed": [
+            {"name": "a", "error": wait.format(10), "code": "f(1)"},
+            {"name": "b", "error": wait.format(3), "code": "f(2)"},  # times aside, the same
+            {"name": "c", "error": "AssertionError: f(3) == 4", "code": "assert f(3) == 4"},
+            {"name": "d", "error": "AssertionError: f(5) == 6", "code": "assert f(5) == 6"},
+        ],
+    }  # fmt: skip
+    said = [(n, e) for n, e, _ in failed_tests(result)]
+    assert said == [("a", AS_ABOVE), ("b", AS_ABOVE), ("c", "AssertionError: f(3) == 4"),
+                    ("d", "AssertionError: f(5) == 6")]  # fmt: skip
+    md = tests_md(result)
+    assert md.count("timed out") == 1 and md.count("AssertionError") == 2
+    assert all(code in md for code in ("f(1)", "f(2)", "assert f(3) == 4", "assert f(5) == 6"))
+    # without the run's own error line, the first test says it
+    alone = failed_tests({**result, "error": None})
+    assert alone[0][1] == wait.format(10) and alone[1][1] == AS_ABOVE
