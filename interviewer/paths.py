@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 
@@ -29,3 +30,23 @@ def folder_bytes(path) -> int:
 def safe_name(text: str) -> str:
     """A string as a file name (no separators, no dots at the start)."""
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:80] or "x"
+
+
+def export_dir(app_cache_dir: Path) -> Path:
+    """Where the app writes the transcript downloads: one folder per session, inside Gradio's
+    own temp folder (``gradio``), which it serves without copying."""
+    return Path(app_cache_dir) / "gradio" / "exports"
+
+
+def forget_exports(exports: Path, session_id: str) -> bool:
+    """Delete the download files written for ``session_id`` (its folder under ``exports``), so
+    a deleted session's download links stop working in every tab that still shows them; True
+    when a folder went. Anything that is not one folder right under ``exports`` is left."""
+    folder = Path(exports) / session_id
+    try:
+        if folder.resolve().parent != Path(exports).resolve() or not folder.is_dir():
+            return False
+    except OSError:
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    return not folder.exists()

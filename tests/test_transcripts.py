@@ -299,9 +299,20 @@ def test_cli_delete(capsys, saved, monkeypatch):
 
 
 def test_cli_delete_yes_removes_rows(capsys, saved):
+    from interviewer.paths import export_dir, forget_exports
+
     info, bobs = saved
+    # The app's download files of the session go with it; another session's stay.
+    exports = export_dir(Settings.from_env().app_cache_dir)
+    for sid in (info.id, bobs.id):
+        (exports / sid).mkdir(parents=True)
+        (exports / sid / "transcript.md").write_text("kept for download")
     code, out, _ = run(capsys, "delete", info.id, "--yes")
     assert code == 0 and info.id in out
+    assert not (exports / info.id).exists() and (exports / bobs.id / "transcript.md").exists()
+    for odd in ("..", f"{bobs.id}/..", "", "nope"):  # only a session's own folder ever goes
+        assert forget_exports(exports, odd) is False
+    assert (exports / bobs.id / "transcript.md").exists()
     with Store(settings=Settings.from_env()) as store:
         with store.engine.connect() as conn:
             turns = conn.exec_driver_sql("SELECT count(*) FROM turns").scalar_one()

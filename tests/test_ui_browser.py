@@ -380,6 +380,10 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             open_tab(page, "Transcripts")
             page.locator("#sessions-table").get_by_test_id("cell-0-0").click()
             page.locator("#transcript-view").get_by_text("Mock interview").wait_for()
+            with page.expect_download() as got:
+                page.get_by_role("button", name="Export .md").click()
+            link = got.value.url  # what another tab still showing it would fetch
+            assert page.request.get(link).status == 200
             # Seen in a walk-through: Cancel put three "Error" badges on the tab.
             page.get_by_role("button", name="Delete", exact=True).click()
             page.get_by_text("Nothing deleted").wait_for()
@@ -389,6 +393,7 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             page.get_by_text("Deleted session").wait_for()
             assert len(confirms) == 2 and "Delete this session" in confirms[1]
             assert page.locator("#sessions-table").get_by_test_id("cell-0-6").count() == 0
+            assert page.request.get(link).status in (403, 404)  # its download went with it
             assert outbound == []
 
 

@@ -13,6 +13,7 @@ from interviewer.errors import UsageError
 from interviewer.export import EXPORTERS, listed_score, to_markdown
 from interviewer.grading.rubric import CRITERIA
 from interviewer.markup import num, of, plural, when
+from interviewer.paths import export_dir, forget_exports
 from interviewer.store import Store, open_store
 
 
@@ -79,9 +80,13 @@ def cmd_transcripts(args, settings: Settings) -> int:
     user = args.user or settings.user
     store = open_store(settings)
     try:
-        return HANDLERS[args.transcripts_command](args, store, user)
+        code = HANDLERS[args.transcripts_command](args, store, user)
     finally:
         store.close()
+    if args.transcripts_command == "delete" and code == 0:
+        # the app's download files of it too (an app run with these settings serves them)
+        forget_exports(export_dir(settings.app_cache_dir), args.id)
+    return code
 
 
 def _list(args, store: Store, user: str) -> int:

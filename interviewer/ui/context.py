@@ -16,7 +16,7 @@ from interviewer.engine import Engine
 from interviewer.errors import ConfigError
 from interviewer.export import EXPORTERS, export_name
 from interviewer.llm.factory import make_engine
-from interviewer.paths import folder_bytes, private_dir, safe_name
+from interviewer.paths import export_dir, folder_bytes, forget_exports, private_dir, safe_name
 from interviewer.store import Store, open_store
 from interviewer.ui.auth import RateLimiter, client_of, user_of
 from interviewer.voice import Voice
@@ -62,7 +62,8 @@ class AppContext:
     def __post_init__(self):
         s = self.settings
         if self.export_dir is None:
-            self.export_dir = private_dir(private_dir(s.app_cache_dir) / "gradio") / "exports"
+            private_dir(private_dir(s.app_cache_dir) / "gradio")
+            self.export_dir = export_dir(s.app_cache_dir)
         self.answer_limiter = self.answer_limiter or RateLimiter(s.answers_per_minute, 60)
         self.upload_limiter = self.upload_limiter or RateLimiter(s.uploads_per_hour, 3600)
 
@@ -175,6 +176,12 @@ class AppContext:
         """Count an upload just let in before the next measurement sees it."""
         at, total = self._cache_bytes
         self._cache_bytes = (at, total + max(0, size))
+
+    def delete_session(self, session_id: str, user: str) -> None:
+        """Delete ``user``'s session and its download files (a link left in another tab stops
+        working); SessionNotFound when it is not theirs or not there."""
+        self.store.delete_session(session_id, user_id=user)
+        forget_exports(self.export_dir, session_id)
 
     def write_exports(self, session_id: str, user: str) -> list[Path]:
         """The stored session as Markdown, JSON and HTML files (in that order) for download."""

@@ -76,7 +76,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         if not session_id:  # none picked, or the confirmation cancelled
             return {ui.status: "Nothing deleted (pick a session, then confirm)."}
         try:
-            ctx.store.delete_session(session_id, user_id=user_of(request))
+            ctx.delete_session(session_id, user_of(request))
         except SessionNotFound as exc:
             return {ui.status: f"⚠ {md_escape(str(exc))}"}
         out = refresh(request)
