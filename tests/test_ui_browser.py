@@ -373,6 +373,24 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             open_tab(page, "Progress")
             assert page.locator("#progress-empty").get_by_text("No graded answers yet").is_visible()
             assert not page.locator("#plot-criteria, #plot-criteria-points").first.is_visible()
+            # Practice only: the rounds chart has the row to itself (the criteria chart, which
+            # draws interviews, was hidden but kept its half of the row blank).
+            open_tab(page, "Practice")
+            page.get_by_label("Topic").click()
+            page.get_by_role("option", name="overfitting and regularisation").click()
+            page.get_by_role("button", name="New question").click()
+            page.locator("#practice-question").get_by_text("difficulty").wait_for()
+            page.locator("#practice-answer textarea").fill("A penalty on the weights cuts variance.")
+            page.get_by_role("button", name="Grade my answer").click()
+            page.locator("#practice-result table").first.wait_for()
+            open_tab(page, "Progress")
+            rounds = page.locator("#plot-rounds-points")
+            rounds.locator("canvas, svg").first.wait_for()
+            assert not page.locator("#plot-criteria-column").is_visible()
+            row = page.locator("#plot-rounds-column").locator("xpath=..").bounding_box()
+            assert rounds.bounding_box()["width"] > 0.9 * row["width"], (rounds.bounding_box(), row)
+            assert "Scores per criterion are drawn for interviews" in page.locator(
+                "#progress-caption").inner_text()  # fmt: skip
             open_tab(page, "Interview")
             page.get_by_role("button", name="Start interview").click()
             wait_for_bot(page, 1, "Question 1")
@@ -389,10 +407,13 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             page.get_by_text("Nothing deleted").wait_for()
             assert page.locator("#sessions-table").get_by_test_id("cell-0-0").is_visible()
             assert not page.get_by_text("Error", exact=True).count()
+            gone = page.locator("#sessions-table").get_by_test_id("cell-0-6").inner_text()
             page.get_by_role("button", name="Delete", exact=True).click()
             page.get_by_text("Deleted session").wait_for()
             assert len(confirms) == 2 and "Delete this session" in confirms[1]
-            assert page.locator("#sessions-table").get_by_test_id("cell-0-6").count() == 0
+            # the practice sitting stays listed; the interview is gone
+            assert gone not in page.locator("#sessions-table").inner_text()
+            assert "practice" in page.locator("#sessions-table").inner_text().lower()
             assert page.request.get(link).status in (403, 404)  # its download went with it
             assert outbound == []
 

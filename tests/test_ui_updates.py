@@ -47,9 +47,11 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
 
     def shown(by_round: dict, has_data: bool = True) -> tuple[bool, bool]:
         frame = progress_frames({"criteria_over_time": {}, "by_round": by_round})[1]
-        lines, points, legend = _lines_or_points(frame, "round", series, has_data)
+        lines, points, legend, column = _lines_or_points(frame, "round", series, has_data)
         assert lines["value"] is points["value"] is frame  # both charts get the same data
         legends.append(legend["value"] if legend["visible"] else None)
+        # the chart's column goes with it: a hidden chart kept half the row blank
+        assert column.visible == (lines["visible"] or points["visible"])
         if len(frame):  # every session inside the x range, with a margin (a point drawn whole)
             lo, hi = lines["x_lim"]
             when = [t.timestamp() for t in frame["when"].dt.tz_localize("UTC")]  # seconds

@@ -120,10 +120,12 @@ def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list, series: t
     colours = dict(zip(series, SERIES_COLOURS, strict=True))
     common = dict(x="when", y=y, color=color, title=title, y_lim=y_lim, color_map=colours,
                   colors_in_legend=[], x_axis_format="%b %d %H:%M", visible=False)  # fmt: skip
-    with gr.Column():
+    # The column is hidden with its chart: a hidden chart's column kept its half of the row
+    # (a practice-only Progress tab was half blank beside the rounds chart).
+    with gr.Column(visible=False, elem_id=f"{elem_id}-column") as column:
         return (gr.LinePlot(elem_id=elem_id, **common),
                 gr.ScatterPlot(elem_id=f"{elem_id}-points", **common),
-                gr.HTML("", visible=False, elem_id=f"{elem_id}-legend"))  # fmt: skip
+                gr.HTML("", visible=False, elem_id=f"{elem_id}-legend"), column)  # fmt: skip
 
 
 def legend_html(present, series: tuple) -> str:
@@ -138,10 +140,10 @@ def legend_html(present, series: tuple) -> str:
 
 
 def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
-    """(the line chart's update, the point chart's, the legend's): lines once a series has two
-    sessions (a series with one is then said in words, ``render.progress_caption``, and left out
-    of the legend); neither when there is nothing to draw (the criteria chart while every
-    session is a practice sitting)."""
+    """(the line chart's update, the point chart's, the legend's, the column's): lines once a
+    series has two sessions (a series with one is then said in words,
+    ``render.progress_caption``, and left out of the legend); none of them when there is nothing
+    to draw (the criteria chart while every session is a practice sitting)."""
     shown = shown and bool(len(frame))
     sessions = frame.groupby(color).size()
     lines = bool(len(frame)) and bool(sessions.max() >= 2)
@@ -156,8 +158,8 @@ def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
         x_lim = [float(s.min() - pad), float(s.max() + pad)]
     return (gr.update(value=frame, visible=shown and lines, x_lim=x_lim),
             gr.update(value=frame, visible=shown and not lines, x_lim=x_lim),
-            gr.update(value=legend_html(drawn, series),
-                      visible=shown and bool(len(frame))))  # fmt: skip
+            gr.update(value=legend_html(drawn, series), visible=shown),
+            gr.Column(visible=shown))  # fmt: skip
 
 
 def build_progress(ctx: AppContext) -> SimpleNamespace:
