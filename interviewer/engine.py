@@ -8,6 +8,7 @@ only calls these methods, so both modes share one flow.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,13 @@ def code_criterion_label(name: str, vectorise: bool) -> str:
     return name.replace("_", " ")
 
 
+# A key point that claims speed (a complexity, vectorised code, no loops): an explanation that
+# states it is not credited with it when the code's own efficiency scored under
+# EFFICIENCY_SHOWN (its large input timed out, its running time grew too fast, it loops where
+# vectorised code was asked, or no test passed): a walk-through's "O(n) with a dictionary"
+# beside code that timed out was listed among the strengths.
+SPEED_CLAIM = re.compile(r"\bO\(|vectori[sz]|\bloops?\b|\bmilliseconds\b", re.I)
+EFFICIENCY_SHOWN = 3
 CODE_SHARE = 0.75  # of a coding question's overall score when the approach was also explained
 # When no hidden test passes, an explanation earns at most this share, and no criterion scores
 # above NO_TEST_CRITERION_MAX: code that does not work is not excellent engineering.
@@ -252,6 +260,7 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         names = ", ".join(f.name for f in result.failed[:5])
         flags.append(f"hidden tests failed: {names}")
     if explanation is not None:
+        explanation, unshown = _speed_claims_checked(explanation, result)
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
         blended = round((1 - share) * result.overall + share * explanation.overall)
         wrong = any(rb.is_red_flag(f) for f in explanation.flags)
@@ -263,6 +272,10 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
             key_points = [kp for kp in explanation.key_points if kp.covered]
             feedback = "it is not counted, as the code's own grade is higher and it states nothing wrong."
+    if explanation is not None and unshown:
+        efficiency = result.criteria["vectorisation"].evidence
+        feedback = (f"{feedback.rstrip()} Its claim of speed is not credited, as the code does "
+                    f"not show it: {efficiency}.").strip()  # fmt: skip
     head = f"{result.passed} of {result.total} hidden tests passed ({result.verdict})."
     return Grade(
         question_id=q.id,
@@ -273,6 +286,19 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         source="offline",
         feedback=f"{head} The explanation: {lower_first(feedback)}" if feedback else head,
     )
+
+
+def _speed_claims_checked(explanation: Grade, result: CodeResult) -> tuple[Grade, bool]:
+    """The explanation with its speed claims (``SPEED_CLAIM`` key points) not credited when the
+    code's efficiency scored under EFFICIENCY_SHOWN; and whether any covered one was taken."""
+    if result.criteria["vectorisation"].score >= EFFICIENCY_SHOWN:
+        return explanation, False
+    points, taken = [], False
+    for kp in explanation.key_points:
+        if kp.covered and SPEED_CLAIM.search(kp.point):
+            kp, taken = kp.model_copy(update={"covered": False, "evidence": ""}), True
+        points.append(kp)
+    return explanation.model_copy(update={"key_points": points}), taken
 
 
 MAX_BULLETS = 3

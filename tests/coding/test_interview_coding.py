@@ -206,6 +206,30 @@ def test_a_short_note_beside_working_code_does_not_mark_it_down_but_a_wrong_clai
     assert best.overall >= alone.overall and best.missed == [] and best.covered
 
 
+def test_a_claim_of_speed_is_not_credited_beside_code_whose_large_input_timed_out():
+    # Seen in a walk-through: "a dictionary gives O(1) lookups, so O(n)" beside code that timed
+    # out was listed among the strengths.
+    from tests.helpers import offline_engine
+
+    engine = offline_engine()
+    q = default_bank()["l1-code-first-unique-char"]
+    quadratic = q.coding.reference.split("def ")[0] + (
+        f"def {q.coding.entry_point}(s):\n    for i, ch in enumerate(s):\n"
+        "        if s.count(ch) == 1:\n            return i\n    return -1\n")  # fmt: skip
+    said = ("I count every character with a Counter in one pass, then scan again for the first "
+            "count of 1; a dictionary gives O(1) lookups so the whole thing is O(n).")  # fmt: skip
+    fast, _, _ = engine.judge_code(q, q.coding.reference, said)
+    slow, result, _ = engine.judge_code(q, quadratic, said)
+    assert result.criteria["vectorisation"].evidence.startswith("large input timed out")
+    claim = next(kp.id for kp in q.key_points if "O(n)" in kp.point and "dictionary" in kp.point)
+    assert {kp.id: kp.covered for kp in fast.key_points}[claim]  # shown by the code: credited
+    got = {kp.id: kp for kp in slow.key_points}
+    assert not got[claim].covered and got[claim].evidence == ""
+    assert "two-passes" in got and got["two-passes"].covered  # what the code does show stays
+    assert "Its claim of speed is not credited, as the code does not show it: large input " \
+        "timed out" in slow.feedback  # fmt: skip
+
+
 def test_ending_after_submitting_code_counts_it_answered_and_lists_its_failed_tests_as_a_gap():
     store = open_store(Settings.from_env())
     iv = new_interview(round="L1", questions=3, store=store, seed=2, coding=True)
