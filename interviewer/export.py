@@ -7,7 +7,6 @@ open structure (headings, links, raw HTML), HTML output passes it through ``html
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 
 from interviewer.bank import topic_label
@@ -24,6 +23,7 @@ from interviewer.markup import (
     when,
 )
 from interviewer.models import ROUNDS, SessionInfo, Turn, model_answer_flows, question_tag
+from interviewer.report import failed_tests
 
 
 def _title(info: SessionInfo) -> str:
@@ -181,28 +181,6 @@ def _md_grade(grade: Grade) -> list[str]:
         out.append("")
     if grade.feedback:
         out += ["**Feedback**", "", md_quote(grade.feedback), ""]
-    return out
-
-
-AS_ABOVE = "as above"
-
-
-def _error_kind(error: str) -> str:
-    """An error's words with its times (``10 s``) blanked: two timeouts differ only there."""
-    return re.sub(r"\b\d+(?:\.\d+)? s\b", "# s", error.strip())
-
-
-def failed_tests(result: dict) -> list[tuple[str, str, str]]:
-    """A graded run's failed tests as (name, error, code), each error said once: a test that
-    failed as the one before it did (the same words, times aside), or as the run's own error
-    line already says of it, reads AS_ABOVE (a sleeping submission repeated one timeout under
-    each of nine tests)."""
-    said = _error_kind(result.get("error") or "")
-    out = []
-    for f in result.get("failed", []):
-        kind = _error_kind(f["error"])
-        out.append((f["name"], AS_ABOVE if kind and said.endswith(kind) else f["error"], f["code"]))
-        said = kind
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from pydantic import BaseModel, Field
@@ -300,6 +301,28 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
     return top_gaps
 
 
+AS_ABOVE = "same error as above"
+
+
+def _error_kind(error: str) -> str:
+    """An error's words with its times (``10 s``) blanked: two timeouts differ only there."""
+    return re.sub(r"\b\d+(?:\.\d+)? s\b", "# s", error.strip())
+
+
+def failed_tests(result: dict) -> list[tuple[str, str, str]]:
+    """A graded run's failed tests as (name, error, code), each error said once: a test that
+    failed as the one before it did (the same words, times aside), or as the run's own error
+    line already says of it, reads AS_ABOVE (a sleeping submission repeated one timeout under
+    each of nine tests)."""
+    said = _error_kind(result.get("error") or "")
+    out = []
+    for f in result.get("failed", []):
+        kind = _error_kind(f["error"])
+        out.append((f["name"], AS_ABOVE if kind and said.endswith(kind) else f["error"], f["code"]))
+        said = kind
+    return out
+
+
 def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
     result = t.code_result or {}
     q = bank.get(t.question_id)
@@ -318,10 +341,11 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
         kind=t.kind,
         seconds=t.seconds,
         budget=budget,
-        tests=f"{result['passed']} of {result['total']} hidden tests passed" if result else "",
+        tests=(f"{result['passed']} of {result['total']} hidden tests passed"
+               + (f"; {result['error']}" if result.get("error") else "")) if result else "",
         failed_tests=[
-            {"name": f["name"], "error": f["error"], "code": f["code"]}
-            for f in result.get("failed", [])
+            {"name": name, "error": error, "code": code}
+            for name, error, code in failed_tests(result)
         ],
     )
 
@@ -359,7 +383,7 @@ def report_markdown(report: Report) -> str:
         if q.tests:
             lines.append(f"    - {md_escape(q.tests)}")
         for f in q.failed_tests:
-            lines.append(f"    - failed {md_escape(f['name'])}:")
+            lines.append(f"    - failed {md_escape(f['name'])}: {md_escape(f['error'])}")
             lines += ["", *("      " + line for line in md_code(f["code"]).splitlines()), ""]
     if report.delivery:
         lines += ["", "### Delivery", "", md_escape(delivery_line(report.delivery))]
@@ -399,7 +423,8 @@ def report_text(report: Report, width: int = 100) -> str:
         if q.tests:
             lines.append(f"      {q.tests}")
         for f in q.failed_tests:
-            lines += wrap(f"{f['name']}: {' '.join(f['code'].split())}", "      failed ")
+            lines += wrap(f"{f['name']} ({f['error']}): {' '.join(f['code'].split())}",
+                          "      failed ")  # fmt: skip
     if report.delivery:
         lines += ["", "Delivery", *wrap(delivery_line(report.delivery), "  ")]
     if report.strengths:

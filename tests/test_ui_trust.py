@@ -609,6 +609,8 @@ def test_end_clicked_while_submitted_code_runs_ends_the_interview_after_it(app, 
     page.wait_for_timeout(1500)  # its tests are running (each sleeps to its backstop)
     assert not bot_texts(page)[-1].startswith("Interview finished")
     page.get_by_role("button", name="End", exact=True).click()
+    # said at once: End is not ignored, it waits for the grade
+    page.locator("#interview-status").get_by_text("the interview ends once it is answered").wait_for()
     wait_for_bot(page, before + 2, "Interview finished")
     assert page.dialogs == []  # the code was submitted: nothing to ask about
     texts = bot_texts(page)[before:]
@@ -642,6 +644,7 @@ def test_clicks_made_while_submitted_code_runs_say_after_the_grade_they_were_not
     # so the Run's note is in the interview's
     assert not page.locator("#code-editor").is_visible()
     assert "Run the examples was not done" in status.inner_text()
+    assert "that coding question is now closed" in status.inner_text()  # not "press it again"
     texts = bot_texts(page)[before:]
     assert texts and not any("Skipped" in t for t in texts), texts  # the grade, and no skip
     assert "typed while the code ran" not in page.locator("#interview-chat").inner_text()  # not sent

@@ -64,8 +64,12 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         user = user_of(request)
         try:
             info, turns = ctx.store.load_session(session_id, user_id=user)
-        except SessionNotFound as exc:
-            return {ui.status: f"⚠ {md_escape(str(exc))}"} | hidden_downloads()
+        except SessionNotFound:
+            # deleted since this tab listed it (in another tab, or from the CLI): the list and
+            # the view catch up, and the transcript it showed goes
+            return refresh(request) | {ui.transcript: ""} | hidden_downloads() | {
+                ui.status: f"⚠ Session {md_escape(session_id)} no longer exists (deleted, "
+                "perhaps in another tab): the list is up to date again."}  # fmt: skip
         files = ctx.write_exports(session_id, user)
         out = {ui.transcript: to_markdown(info, turns), ui.status: ""}
         for button, path in zip(downloads, files, strict=True):

@@ -70,16 +70,16 @@ class Live:
     def note(self, where, action: str) -> None:
         """Say after the running step's reply, in ``where``, that ``action`` was not done."""
         said = self.notes.setdefault(where, [])
-        if _not_done(action) not in said:
-            said.append(_not_done(action))
+        if action not in said:
+            said.append(action)
 
     def take_notes(self) -> dict:
-        """The notes of refused clicks, each component's joined, taken (each said once)."""
+        """The actions refused in each component (``note``), taken: each is said once."""
         out = {}
         for where in list(self.notes):
             said = self.notes.pop(where, None)
             if said:
-                out[where] = "  \n".join(said)
+                out[where] = said
         return out
 
 
@@ -391,12 +391,14 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         return {where: BUSY}
 
     def placed(live: Live, notes: dict) -> dict:
-        """``notes`` as updates; the code's go to the interview's status line when the editor
-        is hidden (the step moved on from the coding question)."""
-        if ui.code_status in notes and not code_open(live.interview):
-            code_note = notes.pop(ui.code_status)
-            notes[ui.status] = "  \n".join(filter(None, (notes.get(ui.status), code_note)))
-        return notes
+        """``notes`` (component -> refused actions) as updates saying why each was not done;
+        the code's go to the interview's status line when the editor is hidden (the step moved
+        on from the coding question, which the note then says)."""
+        closed = not code_open(live.interview)
+        if ui.code_status in notes and closed:
+            notes[ui.status] = notes.get(ui.status, []) + notes.pop(ui.code_status)
+        return {where: "  \n".join(_not_done(a, closed) for a in actions)
+                for where, actions in notes.items()}  # fmt: skip
 
     def drive(
         live: Live,
@@ -425,7 +427,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             if command != "end":
                 yield refuse_busy(live, where, command or action)
                 return
-            yield {where: BUSY}
+            yield {where: END_AFTER_STEP}
             if not live.lock.acquire(timeout=END_WAIT_S):
                 yield {where: _not_done(command)}
                 return
@@ -457,10 +459,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         finally:
             live.lock.release()
         # (not in ``finally``: a generator closed by a gone client must not yield)
-        if notes := live.take_notes():
+        if notes := placed(live, live.take_notes()):
             if refusal and where in notes:
                 notes[where] = f"{refusal}  \n{notes[where]}"
-            yield placed(live, notes)
+            yield notes
 
     def start(
         round_name, questions, feedback, real, coding, mode, guide, speak, running,
@@ -703,23 +705,29 @@ def _engine_status(iv: Interview) -> str:
 
 
 BUSY = "Still working on your last message…"
-
-
+END_AFTER_STEP = "Still working on your last step: the interview ends once it is answered…"
 WHILE_BUSY = "was pressed while your last step was still being answered"
 BUSY_ACTIONS = {  # what a click refused while a step ran did not do, and what is kept
-    "send": f"⚠ Your answer was not sent: **Send** {WHILE_BUSY}. It is still in the box: press "
-    "**Send** again.",
+    "send": f"⚠ Your answer was not sent: **Send** {WHILE_BUSY}. It is still in the box: read "
+    "the reply above, then press **Send** if it still answers it.",
     "submit_code": f"⚠ Your code was not submitted: **Submit code** {WHILE_BUSY}. It is still in "
     "the editor: press **Submit code** again.",
     "run_code": f"⚠ **Run the examples** was not done: it {WHILE_BUSY}. Press it again if you "
     "still want it.",
 }
+CLOSED_ACTIONS = {  # the same, when that step closed the coding question (its editor is gone)
+    "submit_code": f"⚠ Your code was not submitted: **Submit code** {WHILE_BUSY}, and that "
+    "coding question is now closed.",
+    "run_code": f"⚠ **Run the examples** was not done: it {WHILE_BUSY}, and that coding question "
+    "is now closed.",
+}
 
 
-def _not_done(action: str) -> str:
+def _not_done(action: str, closed: bool = False) -> str:
     """Why a click made while a step ran was not done (said after that step's reply):
-    ``action`` is a key of BUSY_ACTIONS or a command's name."""
-    return BUSY_ACTIONS.get(action) or (
+    ``action`` is a key of BUSY_ACTIONS or a command's name; ``closed`` when that step closed
+    the coding question."""
+    return (closed and CLOSED_ACTIONS.get(action)) or BUSY_ACTIONS.get(action) or (
         f"⚠ **{action.capitalize()}** was not done: it {WHILE_BUSY}. Press it again if you still "
         "want it."
     )

@@ -13,7 +13,7 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import feedback_text, numbered, question_header
-from interviewer.export import failed_tests, listed_score
+from interviewer.export import listed_score
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.markup import (
@@ -28,7 +28,7 @@ from interviewer.markup import (
 )
 from interviewer.models import Turn, model_answer_flows, opens_l2, question_tag
 from interviewer.policy import time_budget
-from interviewer.report import l1_score, l2_opening
+from interviewer.report import failed_tests, l1_score, l2_opening
 
 OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 

@@ -300,7 +300,7 @@ def test_the_engineering_criterion_says_efficiency_unless_vectorised_code_was_as
 
 def test_a_failure_shared_by_several_hidden_tests_is_said_once():
     # Seen in practice: a sleeping submission repeated one timeout under each of nine tests.
-    from interviewer.export import AS_ABOVE, failed_tests
+    from interviewer.report import AS_ABOVE, failed_tests
     from interviewer.ui.render import tests_md
 
     wait = "timed out: still running after {} s with under 3 s of CPU time used (waiting: ...)"
@@ -323,3 +323,11 @@ def test_a_failure_shared_by_several_hidden_tests_is_said_once():
     # without the run's own error line, the first test says it
     alone = failed_tests({**result, "error": None})
     assert alone[0][1] == wait.format(10) and alone[1][1] == AS_ABOVE
+    # the end-of-interview report names each failed test's error the same way (it named none)
+    from interviewer.report import build_report, report_markdown
+    from tests.test_store import make_turn
+
+    turn = make_turn(0, topic="python-coding", overall=5, kind="coding", code_result=result)
+    md = report_markdown(build_report([turn]))
+    assert "1 of 5 hidden tests passed; test a was too slow: timed out" in md
+    assert f"- failed a: {AS_ABOVE}" in md and "- failed c: AssertionError: f(3) == 4" in md
