@@ -131,6 +131,7 @@ def code_criterion_label(name: str, vectorise: bool) -> str:
 # beside code that timed out was listed among the strengths.
 SPEED_CLAIM = re.compile(r"\bO\(|vectori[sz]|\bloops?\b|\bmilliseconds\b", re.I)
 EFFICIENCY_SHOWN = 3
+FAILED_NAMED = 5  # failed hidden tests named in a grade's flag; the rest are counted
 CODE_SHARE = 0.75  # of a coding question's overall score when the approach was also explained
 # When no hidden test passes, an explanation earns at most this share, and no criterion scores
 # above NO_TEST_CRITERION_MAX: code that does not work is not excellent engineering.
@@ -257,8 +258,9 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
     key_points, feedback = [], ""
     flags = [f"code: {result.error}"] if result.error else []
     if result.failed:
-        names = ", ".join(f.name for f in result.failed[:5])
-        flags.append(f"hidden tests failed: {names}")
+        names = ", ".join(f.name for f in result.failed[:FAILED_NAMED])
+        more = len(result.failed) - FAILED_NAMED
+        flags.append(f"hidden tests failed: {names}" + (f" and {more} more" if more > 0 else ""))
     if explanation is not None:
         explanation, unshown = _speed_claims_checked(explanation, result)
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
@@ -317,7 +319,7 @@ def feedback_text(q: Question, grade: Grade) -> str:
                        "word for word; only what is in your own words is scored.")
     result = grade.flags and next((f for f in grade.flags if f.startswith("code: ")), None)
     if result:
-        bullets.append(f"• Your code did not finish every test: {result[len('code: ') :]}")
+        bullets.append(f"• Your code was stopped: {result[len('code: ') :]}")
     reds = [f[len(rb.RED_FLAG) :] for f in grade.flags if rb.is_red_flag(f)]
     for claim in reds[:1]:
         rf = q.red_flag(claim)

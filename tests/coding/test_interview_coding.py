@@ -185,6 +185,12 @@ def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
     assert grade.overall <= NO_PASS_MAX + 100 * NO_TEST_EXPLANATION_SHARE <= 15
     assert grade.feedback.startswith("0 of ") and "The explanation: " in grade.feedback
     assert all(c.score <= NO_TEST_CRITERION_MAX for c in grade.criteria.values())
+    # the flag names five failed tests and counts the rest (it dropped them unsaid)
+    from interviewer.engine import FAILED_NAMED
+
+    flag = next(f for f in grade.flags if f.startswith("hidden tests failed: "))
+    n = len(result.failed)
+    assert n > FAILED_NAMED and flag.endswith(f" and {n - FAILED_NAMED} more"), flag
 
 
 def test_a_short_note_beside_working_code_does_not_mark_it_down_but_a_wrong_claim_does():
