@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from interviewer.bank import topic_label
 from interviewer.grading.rubric import CRITERIA, Grade
-from interviewer.markup import html_escape as _e
 from interviewer.markup import (
+    failed_tests,
     html_rich,
     md_code,
     md_escape,
@@ -22,8 +22,8 @@ from interviewer.markup import (
     num,
     when,
 )
+from interviewer.markup import html_escape as _e
 from interviewer.models import ROUNDS, SessionInfo, Turn, model_answer_flows, question_tag
-from interviewer.report import failed_tests
 
 
 def _title(info: SessionInfo) -> str:

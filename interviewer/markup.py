@@ -179,3 +179,25 @@ def html_rich(text: str | None, *, flow: bool = False) -> str:
         else f'<div class="text">{html_escape(unwrap(part) if flow else part)}</div>'
         for code, part in split_fenced(text)
     )
+
+
+AS_ABOVE = "same error as above"
+
+
+def _error_kind(error: str) -> str:
+    """An error's words with its times (``10 s``) blanked: two timeouts differ only there."""
+    return re.sub(r"\b\d+(?:\.\d+)? s\b", "# s", error.strip())
+
+
+def failed_tests(result: dict) -> list[tuple[str, str, str]]:
+    """A graded run's failed tests as (name, error, code), each error said once: a test that
+    failed as the one before it did (the same words, times aside), or as the run's own error
+    line already says of it, reads AS_ABOVE (a sleeping submission repeated one timeout under
+    each of nine tests)."""
+    said = _error_kind(result.get("error") or "")
+    out = []
+    for f in result.get("failed", []):
+        kind = _error_kind(f["error"])
+        out.append((f["name"], AS_ABOVE if kind and said.endswith(kind) else f["error"], f["code"]))
+        said = kind
+    return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from pydantic import BaseModel, Field
@@ -10,7 +9,16 @@ from pydantic import BaseModel, Field
 from interviewer import models
 from interviewer.bank import Bank, topic_label
 from interviewer.grading.rubric import CRITERIA, PASS_MARK, at_most, hire_signal, is_red_flag
-from interviewer.markup import clock, lower_first, md_code, md_escape, mean_of_five, plain, plural
+from interviewer.markup import (
+    clock,
+    failed_tests,
+    lower_first,
+    md_code,
+    md_escape,
+    mean_of_five,
+    plain,
+    plural,
+)
 from interviewer.models import Turn
 from interviewer.policy import time_budget
 
@@ -299,28 +307,6 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         if len(top_gaps) == TOP_GAPS:
             break
     return top_gaps
-
-
-AS_ABOVE = "same error as above"
-
-
-def _error_kind(error: str) -> str:
-    """An error's words with its times (``10 s``) blanked: two timeouts differ only there."""
-    return re.sub(r"\b\d+(?:\.\d+)? s\b", "# s", error.strip())
-
-
-def failed_tests(result: dict) -> list[tuple[str, str, str]]:
-    """A graded run's failed tests as (name, error, code), each error said once: a test that
-    failed as the one before it did (the same words, times aside), or as the run's own error
-    line already says of it, reads AS_ABOVE (a sleeping submission repeated one timeout under
-    each of nine tests)."""
-    said = _error_kind(result.get("error") or "")
-    out = []
-    for f in result.get("failed", []):
-        kind = _error_kind(f["error"])
-        out.append((f["name"], AS_ABOVE if kind and said.endswith(kind) else f["error"], f["code"]))
-        said = kind
-    return out
 
 
 def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:

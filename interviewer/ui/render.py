@@ -17,6 +17,7 @@ from interviewer.export import listed_score
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.markup import (
+    failed_tests,
     md_code,
     md_escape,
     of,
@@ -28,7 +29,7 @@ from interviewer.markup import (
 )
 from interviewer.models import Turn, model_answer_flows, opens_l2, question_tag
 from interviewer.policy import time_budget
-from interviewer.report import failed_tests, l1_score, l2_opening
+from interviewer.report import l1_score, l2_opening
 
 OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 

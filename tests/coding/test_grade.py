@@ -300,7 +300,7 @@ def test_the_engineering_criterion_says_efficiency_unless_vectorised_code_was_as
 
 def test_a_failure_shared_by_several_hidden_tests_is_said_once():
     # Seen in practice: a sleeping submission repeated one timeout under each of nine tests.
-    from interviewer.report import AS_ABOVE, failed_tests
+    from interviewer.markup import AS_ABOVE, failed_tests
     from interviewer.ui.render import tests_md
 
     wait = "timed out: still running after {} s with under 3 s of CPU time used (waiting: ...)"
