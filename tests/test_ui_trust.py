@@ -628,6 +628,8 @@ def test_clicks_made_while_submitted_code_runs_say_after_the_grade_they_were_not
     _type_code(page, f"import time\n\ndef {_entry(page)}(*args):\n    time.sleep(30)\n")
     before = len(bot_texts(page))
     page.get_by_role("button", name="Submit code").click()
+    # said while they run (only Gradio's pending outline showed it)
+    page.locator("#code-status").get_by_text("Running the hidden tests").wait_for()
     page.wait_for_timeout(1500)  # its tests are running (each sleeps to its backstop)
     page.get_by_role("button", name="Skip", exact=True).click()
     page.get_by_role("button", name="Run the examples").click()

@@ -411,6 +411,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         fresh: bool = False,
         command: str | None = None,
         action: str = "send",
+        working: str = "",
     ):
         """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
         is cleared while the engine works and put back if the answer is refused. A refusal is
@@ -421,7 +422,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         name of ``COMMAND_SAID``), End waits for that step (up to END_WAIT_S) and then ends the
         interview, going on from the chat that step left, not from ``history`` as sent; anything
         else is not done and says so after that step's reply (``refuse_busy``: a refusal said
-        at the click was cleared by the reply and the click lost unsaid)."""
+        at the click was cleared by the reply and the click lost unsaid). ``working`` is said
+        in ``where`` while the step runs."""
         where = where or ui.status
         if not live.lock.acquire(blocking=False):
             if command != "end":
@@ -440,7 +442,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         try:
             before = list(history)
             history = before + ([r.user_msg(said)] if said else []) + [r.bot_msg("…")]
-            yield {ui.chat: history, ui.status: "", where: ""} | ({ui.answer: ""} if typed else {})
+            yield {ui.chat: history, ui.status: "", where: working} | (
+                {ui.answer: ""} if typed else {})
             for kind, value in streamed(call):
                 if kind == "partial":
                     history[-1] = r.bot_msg(r.text_md(value))
@@ -556,7 +559,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         said = "(submitted the code in the editor)" + (f"\n\n{text}" if text else "")
         call = lambda cb: iv.submit_code(code or "", explanation=text, on_token=cb)  # noqa: E731
         yield from drive(live, history, call, said, text, where=ui.code_status,
-                         action="submit_code")  # fmt: skip
+                         action="submit_code", working=RUNNING_TESTS)  # fmt: skip
 
     def run_code(code, live, request: gr.Request):
         if problem := no_interview(live, request, code, "run_code"):
@@ -705,6 +708,7 @@ def _engine_status(iv: Interview) -> str:
 
 
 BUSY = "Still working on your last message…"
+RUNNING_TESTS = "Running the hidden tests… (a slow or stuck submission is stopped at its time limit)"
 END_AFTER_STEP = "Still working on your last step: the interview ends once it is answered…"
 WHILE_BUSY = "was pressed while your last step was still being answered"
 BUSY_ACTIONS = {  # what a click refused while a step ran did not do, and what is kept
