@@ -377,8 +377,11 @@ def test_delete_removes_the_session_its_turns_and_grades(store):
     for i in range(3):
         store.save_turn(gone.id, make_turn(i, round="L2", overall=40))
     assert (count(store, "turns"), count(store, "grades")) == (4, 4)
+    assert store.session_exists(gone.id, user_id="local")
+    assert not store.session_exists(gone.id, user_id="someone-else")
 
     store.delete_session(gone.id, user_id="local")
+    assert not store.session_exists(gone.id, user_id="local")
     assert (count(store, "sessions"), count(store, "turns"), count(store, "grades")) == (1, 1, 1)
     with pytest.raises(SessionNotFound):
         store.load_session(gone.id, user_id="local")

@@ -169,6 +169,12 @@ class Store:
             ).all()
             return _session_info(row), [_turn(t, g) for t, g in pairs]
 
+    def session_exists(self, session_id: str, *, user_id: str) -> bool:
+        """Whether ``user_id`` has a session ``session_id`` (one primary-key read)."""
+        with self._sessions() as db:
+            row = db.get(SessionRow, session_id)
+            return row is not None and row.user_id == user_id
+
     def list_sessions(
         self,
         *,

@@ -65,16 +65,26 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         try:
             info, turns = ctx.store.load_session(session_id, user_id=user)
         except SessionNotFound:
-            # deleted since this tab listed it (in another tab, or from the CLI): the list and
-            # the view catch up, and the transcript it showed goes
-            return refresh(request) | {ui.transcript: ""} | hidden_downloads() | {
-                ui.status: f"⚠ Session {md_escape(session_id)} no longer exists (deleted, "
-                "perhaps in another tab): the list is up to date again."}  # fmt: skip
+            return gone(session_id, request)
         files = ctx.write_exports(session_id, user)
         out = {ui.transcript: to_markdown(info, turns), ui.status: ""}
         for button, path in zip(downloads, files, strict=True):
             out[button] = gr.DownloadButton(value=path, visible=True)
         return out
+
+    def gone(session_id, request: gr.Request) -> dict:
+        """``session_id`` was deleted since this tab listed it (in another tab, or from the
+        CLI): say so; the list and the view catch up, and the transcript it showed goes."""
+        return refresh(request) | {ui.transcript: ""} | hidden_downloads() | {
+            ui.status: f"⚠ Session {md_escape(session_id)} no longer exists (deleted, perhaps "
+            "in another tab): the list is up to date again."}  # fmt: skip
+
+    def still_there(session_id, request: gr.Request):
+        """An Export pressed: a session deleted meanwhile has no file left to download (the
+        browser's download just fails), so the page says why."""
+        if session_id and not ctx.store.session_exists(session_id, user_id=user_of(request)):
+            return gone(session_id, request)
+        return {ui.status: gr.skip()}
 
     def delete_session(session_id, request: gr.Request):
         if not session_id:  # none picked, or the confirmation cancelled
@@ -95,6 +105,8 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     ui.table.select(row_picked, None, ui.pick).then(open_session, ui.pick, outputs)
     ui.open.click(open_session, ui.pick, outputs)
     ui.delete.click(delete_session, ui.pick, outputs, js=CONFIRM_DELETE_JS)
+    for button in downloads:
+        button.click(still_there, ui.pick, outputs)
     ui.refresh = refresh
     ui.outputs = outputs
     return ui
