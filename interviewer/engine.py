@@ -132,6 +132,11 @@ def code_criterion_label(name: str, vectorise: bool) -> str:
 SPEED_CLAIM = re.compile(r"\bO\(|vectori[sz]|\bloops?\b|\bmilliseconds\b", re.I)
 EFFICIENCY_SHOWN = 3
 FAILED_NAMED = 5  # failed hidden tests named in a grade's flag; the rest are counted
+# A coding grade's flags about its run: why the code could not run fully, and which tests failed
+# (a view that lists the run's results beside the grade leaves them out: ``TEST_FLAGS``).
+CODE_FLAG = "code: "
+FAILED_FLAG = "hidden tests failed: "
+TEST_FLAGS = (CODE_FLAG, FAILED_FLAG)
 CODE_SHARE = 0.75  # of a coding question's overall score when the approach was also explained
 # When no hidden test passes, an explanation earns at most this share, and no criterion scores
 # above NO_TEST_CRITERION_MAX: code that does not work is not excellent engineering.
@@ -256,11 +261,11 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         )
     overall = result.overall
     key_points, feedback = [], ""
-    flags = [f"code: {result.error}"] if result.error else []
+    flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:
         names = ", ".join(f.name for f in result.failed[:FAILED_NAMED])
         more = len(result.failed) - FAILED_NAMED
-        flags.append(f"hidden tests failed: {names}" + (f" and {more} more" if more > 0 else ""))
+        flags.append(f"{FAILED_FLAG}{names}" + (f" and {more} more" if more > 0 else ""))
     if explanation is not None:
         explanation, unshown = _speed_claims_checked(explanation, result)
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
@@ -317,9 +322,9 @@ def feedback_text(q: Question, grade: Grade) -> str:
     if FLAG_SEEN in grade.flags:  # a copy of a model answer seen before: said first
         bullets.append("• Copied: this answer repeats the model answer you were shown before, "
                        "word for word; only what is in your own words is scored.")
-    result = grade.flags and next((f for f in grade.flags if f.startswith("code: ")), None)
+    result = grade.flags and next((f for f in grade.flags if f.startswith(CODE_FLAG)), None)
     if result:
-        bullets.append(f"• Your code was stopped: {result[len('code: ') :]}")
+        bullets.append(f"• Your code was stopped: {result[len(CODE_FLAG) :]}")
     reds = [f[len(rb.RED_FLAG) :] for f in grade.flags if rb.is_red_flag(f)]
     for claim in reds[:1]:
         rf = q.red_flag(claim)

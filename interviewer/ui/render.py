@@ -12,7 +12,7 @@ import time
 from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
-from interviewer.engine import feedback_text, numbered, question_header
+from interviewer.engine import TEST_FLAGS, feedback_text, numbered, question_header
 from interviewer.export import listed_score
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
@@ -160,12 +160,13 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
     return out
 
 
-def grade_md(grade: Grade, *, heading: str = "") -> str:
-    """One grade: overall, per-criterion scores, covered and missed key points, flags."""
+def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> str:
+    """One grade: overall, per-criterion scores, covered and missed key points, flags (without
+    those about the code's run when ``tests_shown``: the run's results follow it)."""
     lines = [
         f"{heading}**{grade.overall}/100**" + (" (hint penalty)" if grade.hint_penalty else "")
     ]
-    flags = grade.flags
+    flags = [f for f in grade.flags if not (tests_shown and f.startswith(TEST_FLAGS))]
     if FLAG_SEEN in flags:  # why the score is what it is, before the table that shows it
         lines += ["", f"⚠ {md_escape(grade.feedback)}"]
         flags = [f for f in flags if f != FLAG_SEEN and not f.startswith(FLAG_COPIED)]
@@ -479,7 +480,7 @@ def practice_question_md(q) -> str:
 def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None) -> str:
     """A practice grade with the model answer (the section's text for a question made from an
     uploaded guide) and the guide passage the question comes from."""
-    parts = [grade_md(grade, heading="### Your grade: ")]
+    parts = [grade_md(grade, heading="### Your grade: ", tests_shown=code_result is not None)]
     if code_result is not None:
         parts.append(tests_md(code_result))
     if grade.feedback and FLAG_SEEN not in grade.flags:  # (that one is said under the score)

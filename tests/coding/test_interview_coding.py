@@ -191,6 +191,15 @@ def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
     flag = next(f for f in grade.flags if f.startswith("hidden tests failed: "))
     n = len(result.failed)
     assert n > FAILED_NAMED and flag.endswith(f" and {n - FAILED_NAMED} more"), flag
+    # Practice lists the run under the grade: its flags do not say the same again above it
+    from interviewer.ui.render import grade_md, practice_result_md
+
+    shown = practice_result_md(q, grade, None, result.model_dump(mode="json"))
+    from interviewer.markup import md_escape
+
+    assert "hidden tests failed" not in shown
+    assert all(f"- ✗ {md_escape(f.name)}: " in shown for f in result.failed)
+    assert "Flags: hidden tests failed: " in grade_md(grade)  # the scorecard, no run beside it
 
 
 def test_a_short_note_beside_working_code_does_not_mark_it_down_but_a_wrong_claim_does():
