@@ -23,7 +23,7 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
-from interviewer.markup import lower_first, plural
+from interviewer.markup import lower_first, plural, verdict_words
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
 
@@ -125,12 +125,10 @@ def code_criterion_label(name: str, vectorise: bool) -> str:
 
 
 # A key point that claims speed (a complexity, vectorised code, no loops): an explanation that
-# states it is not credited with it when the code's own efficiency scored under
-# EFFICIENCY_SHOWN (its large input timed out, its running time grew too fast, it loops where
-# vectorised code was asked, or no test passed): a walk-through's "O(n) with a dictionary"
-# beside code that timed out was listed among the strengths.
+# states it is not credited with it when the code shows otherwise (its large input timed out, or
+# no test passed): a walk-through's "O(n) with a dictionary" beside code that timed out was
+# listed among the strengths.
 SPEED_CLAIM = re.compile(r"\bO\(|vectori[sz]|\bloops?\b|\bmilliseconds\b", re.I)
-EFFICIENCY_SHOWN = 3
 FAILED_NAMED = 5  # failed hidden tests named in a grade's flag; the rest are counted
 # A coding grade's flags about its run: why the code could not run fully, and which tests failed
 # (a view that lists the run's results beside the grade leaves them out: ``TEST_FLAGS``).
@@ -278,12 +276,13 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
             key_points, feedback = explanation.key_points, explanation.feedback
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
             key_points = [kp for kp in explanation.key_points if kp.covered]
-            feedback = "it is not counted, as the code's own grade is higher and it states nothing wrong."
+            feedback = "it is not counted, as the code's own grade is higher" + (
+                "." if unshown else " and it states nothing wrong.")
     if explanation is not None and unshown:
         efficiency = result.criteria["vectorisation"].evidence
         feedback = (f"{feedback.rstrip()} Its claim of speed is not credited, as the code does "
                     f"not show it: {efficiency}.").strip()  # fmt: skip
-    head = f"{result.passed} of {result.total} hidden tests passed ({result.verdict})."
+    head = f"{result.passed} of {result.total} hidden tests passed ({verdict_words(result.verdict)})."
     return Grade(
         question_id=q.id,
         overall=overall,
@@ -297,8 +296,11 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
 
 def _speed_claims_checked(explanation: Grade, result: CodeResult) -> tuple[Grade, bool]:
     """The explanation with its speed claims (``SPEED_CLAIM`` key points) not credited when the
-    code's efficiency scored under EFFICIENCY_SHOWN; and whether any covered one was taken."""
-    if result.criteria["vectorisation"].score >= EFFICIENCY_SHOWN:
+    code shows it is not fast: a large input timed out, or no test passed; and whether any
+    covered one was taken. (Not on the growth estimate or the loop finder alone: a walk-through
+    saw a sort and one sweep estimated "~n^1.8, quadratic" on a busy host.)"""
+    timed_out = any(f.kind == "large" and "timed out" in f.error for f in result.failed)
+    if result.passed and not timed_out:
         return explanation, False
     points, taken = [], False
     for kp in explanation.key_points:

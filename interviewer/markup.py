@@ -201,3 +201,8 @@ def failed_tests(result: dict) -> list[tuple[str, str, str]]:
         out.append((f["name"], AS_ABOVE if kind and said.endswith(kind) else f["error"], f["code"]))
         said = kind
     return out
+
+
+def verdict_words(verdict: str) -> str:
+    """A grade's verdict as words ("partially correct"), not its key ("partially_correct")."""
+    return verdict.replace("_", " ")

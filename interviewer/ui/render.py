@@ -25,6 +25,7 @@ from interviewer.markup import (
     split_fenced,
     text_md,
     unwrap,
+    verdict_words,
     when,
 )
 from interviewer.models import Turn, model_answer_flows, opens_l2, question_tag
@@ -249,7 +250,8 @@ def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
 def tests_md(result: dict) -> str:
     """A graded run: hidden tests passed, and each failed one with its inputs (its code)."""
     lines = [
-        f"**Hidden tests:** {result['passed']} of {result['total']} passed ({result['verdict']})"
+        f"**Hidden tests:** {result['passed']} of {result['total']} passed "
+        f"({verdict_words(result['verdict'])})"
     ]
     if result.get("error"):
         lines.append(f"⚠ {md_escape(result['error'])}")

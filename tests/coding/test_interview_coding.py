@@ -243,6 +243,17 @@ def test_a_claim_of_speed_is_not_credited_beside_code_whose_large_input_timed_ou
     assert "two-passes" in got and got["two-passes"].covered  # what the code does show stays
     assert "Its claim of speed is not credited, as the code does not show it: large input " \
         "timed out" in slow.feedback  # fmt: skip
+    assert "passed (partially correct)." in slow.feedback  # words, not the verdict's key
+    # A low efficiency score alone (a growth estimate a busy host can mislead) takes nothing:
+    # only a timed-out large input, or no test passed, shows the claim false.
+    from interviewer.engine import code_grade
+
+    spoken = engine.judge(q, said)[0]
+    estimated_only = result.model_copy(update={"failed": [], "passed": result.total})
+    assert estimated_only.criteria["vectorisation"].score == 1
+    kept = {kp.id: kp.covered for kp in code_grade(q, estimated_only, spoken).key_points}
+    assert kept.get(claim) is True and "claim of speed" not in code_grade(
+        q, estimated_only, spoken).feedback  # fmt: skip
 
 
 def test_ending_after_submitting_code_counts_it_answered_and_lists_its_failed_tests_as_a_gap():
