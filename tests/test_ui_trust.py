@@ -1065,6 +1065,32 @@ def _practice_l2_question(context, url):
     return page, question
 
 
+def test_practice_says_it_is_grading_while_submitted_code_runs(app, context):
+    # Seen in a walk-through: the last result stayed in view while new code ran its tests.
+    page = _open(context, app[0])
+    open_tab(page, "Practice")
+    page.get_by_label("Topic").click()
+    page.get_by_role("option", name="Python coding").click()
+    page.get_by_role("button", name="New question").click()
+    question = page.locator("#practice-question")
+    question.get_by_text("difficulty").wait_for()
+    shown = " ".join(question.inner_text().split())
+    q = next(q for q in default_bank().values()
+             if q.kind == "coding" and " ".join(q.text.split())[:60] in shown)  # fmt: skip
+    editor = page.locator("#practice-code .cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    editor.fill(f"import time\n\ndef {q.coding.entry_point}(*args):\n    time.sleep(30)\n")
+    page.get_by_role("button", name="Grade my answer").click()
+    result = page.locator("#practice-result")
+    result.get_by_text("Running the hidden tests").wait_for()  # while its tests sleep
+    result.get_by_text("/100").first.wait_for(timeout=120_000)
+    assert "Running the hidden tests" not in result.inner_text()
+    assert "same error as above" in result.inner_text()  # the timeout said once
+    page.close()
+
+
 def test_a_model_answer_shown_in_practice_and_pasted_scores_its_own_words_only(app, context):
     # Seen in a walk-through: the model answer shown with a practice grade, pasted into the box
     # and graded again, scored 100.

@@ -559,7 +559,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         said = "(submitted the code in the editor)" + (f"\n\n{text}" if text else "")
         call = lambda cb: iv.submit_code(code or "", explanation=text, on_token=cb)  # noqa: E731
         yield from drive(live, history, call, said, text, where=ui.code_status,
-                         action="submit_code", working=RUNNING_TESTS)  # fmt: skip
+                         action="submit_code", working=r.RUNNING_TESTS)  # fmt: skip
 
     def run_code(code, live, request: gr.Request):
         if problem := no_interview(live, request, code, "run_code"):
@@ -708,7 +708,6 @@ def _engine_status(iv: Interview) -> str:
 
 
 BUSY = "Still working on your last message…"
-RUNNING_TESTS = "Running the hidden tests… (a slow or stuck submission is stopped at its time limit)"
 END_AFTER_STEP = "Still working on your last step: the interview ends once it is answered…"
 WHILE_BUSY = "was pressed while your last step was still being answered"
 BUSY_ACTIONS = {  # what a click refused while a step ran did not do, and what is kept

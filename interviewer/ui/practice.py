@@ -214,9 +214,17 @@ def build(ctx: AppContext) -> SimpleNamespace:
         return None
 
     def grade(answer, code, qid, mode, sessions, drills, request: gr.Request):
+        """Say at once that it is being graded (the last result stayed in view while code ran
+        its tests), then the grade."""
         q = question_of(qid, drills)
         if (why := refused(q, answer, code, request)) is not None:
-            return why, sessions, gr.skip()
+            yield why, sessions, gr.skip()
+            return
+        working = r.RUNNING_TESTS if q.kind == "coding" else r.GRADING
+        yield working, gr.skip(), gr.skip()
+        yield graded(q, answer, code, mode, sessions, request)
+
+    def graded(q, answer, code, mode, sessions, request: gr.Request):
         coding = q.kind == "coding"
         # Questions from an uploaded guide have no authored rubric: the offline grader takes
         # the section's text as the reference.

@@ -247,6 +247,11 @@ def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
     return line
 
 
+# Said while a step works, where its result will show (a result left in view read as current).
+RUNNING_TESTS = "Running the hidden tests… (a slow or stuck submission is stopped at its time limit)"
+GRADING = "Grading your answer…"
+
+
 def tests_md(result: dict) -> str:
     """A graded run: hidden tests passed, and each failed one with its inputs (its code)."""
     lines = [
