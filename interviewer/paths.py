@@ -32,10 +32,15 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:80] or "x"
 
 
+def gradio_dir(app_cache_dir: Path) -> Path:
+    """Gradio's own temp folder (GRADIO_TEMP_DIR) inside the app's cache."""
+    return Path(app_cache_dir) / "gradio"
+
+
 def export_dir(app_cache_dir: Path) -> Path:
     """Where the app writes the transcript downloads: one folder per session, inside Gradio's
-    own temp folder (``gradio``), which it serves without copying."""
-    return Path(app_cache_dir) / "gradio" / "exports"
+    own temp folder, which it serves without copying."""
+    return gradio_dir(app_cache_dir) / "exports"
 
 
 def forget_exports(exports: Path, session_id: str) -> bool:

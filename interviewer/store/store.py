@@ -172,8 +172,11 @@ class Store:
     def session_exists(self, session_id: str, *, user_id: str) -> bool:
         """Whether ``user_id`` has a session ``session_id`` (one primary-key read)."""
         with self._sessions() as db:
-            row = db.get(SessionRow, session_id)
-            return row is not None and row.user_id == user_id
+            try:
+                self._owned(db, session_id, user_id)
+            except SessionNotFound:
+                return False
+            return True
 
     def list_sessions(
         self,

@@ -28,6 +28,7 @@ import gradio as gr  # noqa: E402
 
 from interviewer.config import Settings  # noqa: E402
 from interviewer.markup import md_escape  # noqa: E402
+from interviewer.paths import gradio_dir  # noqa: E402
 from interviewer.ui.auth import Authenticator, parse_auth, user_of  # noqa: E402
 from interviewer.ui.cache import CACHE_AGE, CACHE_SWEEP, private_dir, sweep  # noqa: E402
 from interviewer.ui.context import AppContext  # noqa: E402
@@ -248,7 +249,7 @@ def private_cache(settings: Settings) -> Path:
     cache = private_dir(settings.app_cache_dir)
     # Gradio reads GRADIO_TEMP_DIR when components are created: before ``build_app``. Its
     # default is the shared system temp folder, where other users of the machine can look.
-    os.environ["GRADIO_TEMP_DIR"] = str(private_dir(cache / "gradio"))
+    os.environ["GRADIO_TEMP_DIR"] = str(private_dir(gradio_dir(cache)))
     sweep(cache)
 
     def sweeper() -> None:

@@ -16,7 +16,14 @@ from interviewer.engine import Engine
 from interviewer.errors import ConfigError
 from interviewer.export import EXPORTERS, export_name
 from interviewer.llm.factory import make_engine
-from interviewer.paths import export_dir, folder_bytes, forget_exports, private_dir, safe_name
+from interviewer.paths import (
+    export_dir,
+    folder_bytes,
+    forget_exports,
+    gradio_dir,
+    private_dir,
+    safe_name,
+)
 from interviewer.store import Store, open_store
 from interviewer.ui.auth import RateLimiter, client_of, user_of
 from interviewer.voice import Voice
@@ -62,7 +69,7 @@ class AppContext:
     def __post_init__(self):
         s = self.settings
         if self.export_dir is None:
-            private_dir(private_dir(s.app_cache_dir) / "gradio")
+            private_dir(gradio_dir(private_dir(s.app_cache_dir)))
             self.export_dir = export_dir(s.app_cache_dir)
         self.answer_limiter = self.answer_limiter or RateLimiter(s.answers_per_minute, 60)
         self.upload_limiter = self.upload_limiter or RateLimiter(s.uploads_per_hour, 3600)

@@ -46,9 +46,9 @@ AFTER_THE_END = {
 }
 
 
-# How long a command clicked while a step runs waits for it (End to end the interview after it,
-# the others to say after its reply that they were not done): longer than any one step (a code
-# submission's sandbox budget is about 20 s plus its tests' wall backstops).
+# How long End clicked while a step runs waits for it, to end the interview after it (the other
+# clicks are refused and noted: ``refuse_busy``): longer than any one step (a code submission's
+# sandbox budget is about 20 s plus its tests' wall backstops).
 END_WAIT_S = 300.0
 
 
@@ -63,8 +63,8 @@ class Live:
     # only the properties that change (see ``changes_only``).
     shown: dict = field(default_factory=dict)
     history: list = field(default_factory=list)  # the chat as last settled (see ``chat.clear``)
-    # Clicks refused while a step ran (component -> what to say there after that step's reply,
-    # which clears the status lines: a refusal said at the click was lost under it).
+    # Clicks refused while a step ran (component -> the actions refused there, said after that
+    # step's reply, which clears the status lines: a refusal said at the click was lost under it).
     notes: dict = field(default_factory=dict)
 
     def note(self, where, action: str) -> None:
