@@ -23,7 +23,7 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
-from interviewer.markup import lower_first, plural, verdict_words
+from interviewer.markup import failed_tests, lower_first, plural, verdict_words
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
 
@@ -313,10 +313,11 @@ def _speed_claims_checked(explanation: Grade, result: CodeResult) -> tuple[Grade
 MAX_BULLETS = 3
 
 
-def feedback_text(q: Question, grade: Grade) -> str:
+def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) -> str:
     """Feedback after one answer: the score (before any hint penalty too), then two or three
     bullets: what landed, quoting the candidate's own sentence; what was wrong and why; what was
-    missing; the missing STAR part of a story; a coding question's test results."""
+    missing; the missing STAR part of a story; a coding question's test results, and with its
+    graded run (``code_result``) the first failed test and why it failed."""
     score = f"Score: {grade.overall}/100"
     if grade.hint_penalty:
         score += f" ({grade.overall + grade.hint_penalty} before the hint penalty)"
@@ -362,6 +363,13 @@ def feedback_text(q: Question, grade: Grade) -> str:
     if q.kind == "coding" and not result:
         tests = grade.feedback.split(".")[0]
         bullets.insert(0, f"• Tests: {tests}.")
+        failed = failed_tests(code_result) if code_result else []
+        if failed:  # why the code lost points comes before the review (a walk-through found
+            # the chat said "3 of 6 passed" and nothing of which or why, until the report)
+            name, error, _ = failed[0]
+            rest = (f" ({plural(len(failed) - 1, 'more')} in the report, with inputs)"
+                    if len(failed) > 1 else "")  # fmt: skip
+            bullets.insert(1, f"• First failed test: {name}: {error.rstrip('.')}{rest}.")
         # What cost the code points beside the tests (a walk-through found a lint finding only
         # in the scorecard): the weaker of engineering and readability, when under 5.
         review = sorted((c for k, c in grade.criteria.items()
@@ -369,7 +377,7 @@ def feedback_text(q: Question, grade: Grade) -> str:
                         key=lambda c: c.score)  # fmt: skip
         if review and review[0].rationale:
             why = review[0].rationale.rstrip(".")
-            bullets.insert(1, f"• {why[:1].upper()}{why[1:]} ({review[0].score}/5).")
+            bullets.insert(1 + bool(failed), f"• {why[:1].upper()}{why[1:]} ({review[0].score}/5).")
     if not bullets:
         bullets.append(f"• {grade.feedback}")
     return "\n".join([score, *bullets[:MAX_BULLETS]])
@@ -430,7 +438,10 @@ class Engine(Protocol):
     def follow_up(self, text: str, on_token: TokenCallback = None) -> str: ...
     def probe_for(self, q: Question, point: str) -> str | None: ...
     def hint(self, q: Question, n: int) -> str: ...
-    def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str: ...
+    def feedback(
+        self, q: Question, grade: Grade, on_token: TokenCallback = None,
+        code_result: dict | None = None,
+    ) -> str: ...
     def restore_question(self, turn: Turn) -> Question | None: ...
     def take_usage(self) -> Usage: ...
 
@@ -524,9 +535,12 @@ class OfflineEngine:
         start = " ".join(words[: max(6, len(words) // 2)]).rstrip(",.;:…")
         return f"think about this: {lower_first(start)} ..."
 
-    def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str:
+    def feedback(
+        self, q: Question, grade: Grade, on_token: TokenCallback = None,
+        code_result: dict | None = None,
+    ) -> str:
         """The score and two or three bullets on what landed and what was missing."""
-        return emit(feedback_text(q, grade), on_token)
+        return emit(feedback_text(q, grade, code_result), on_token)
 
     def restore_question(self, turn: Turn) -> Question | None:
         """Offline questions all come from the bank: nothing to restore."""

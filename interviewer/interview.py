@@ -473,7 +473,8 @@ class Interview:
         self._save(turn)
         feedback = ""
         if self.feedback_each:
-            feedback = self.engine.feedback(self.bank[turn.question_id], turn.grade, on_token)
+            feedback = self.engine.feedback(self.bank[turn.question_id], turn.grade, on_token,
+                                            code_result=turn.code_result)
         if feedback and on_token is not None:
             on_token("\n\n")  # the next question starts a new paragraph
         nxt = self._ask_next(on_token)

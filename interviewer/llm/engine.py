@@ -317,10 +317,13 @@ class LLMEngine:
         """Hints are authored: the offline engine's."""
         return self.offline.hint(q, n)
 
-    def feedback(self, q: Question, grade: Grade, on_token: TokenCallback = None) -> str:
+    def feedback(
+        self, q: Question, grade: Grade, on_token: TokenCallback = None,
+        code_result: dict | None = None,
+    ) -> str:
         """The score and the bullets (as offline), then the model's advice in one or two
         sentences (the grade's own feedback if the model fails)."""
-        head = emit(feedback_text(q, grade) + "\n", on_token)
+        head = emit(feedback_text(q, grade, code_result) + "\n", on_token)
         user = prompts.render(
             "feedback",
             question=q.text,

@@ -152,7 +152,8 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
             out.append(user_msg("(submitted the code in the editor)"))
         if feedback_each and t.grade is not None and t.status == "answered":
             q = (bank or {}).get(t.question_id)
-            text = feedback_text(q, t.grade) if q is not None else f"Score: {t.grade.overall}/100"
+            text = (feedback_text(q, t.grade, t.code_result) if q is not None
+                    else f"Score: {t.grade.overall}/100")  # fmt: skip
             out.append(bot_msg(text_md(text)))
             if q is not None and q.model_answer:
                 out.append(model_answer_msg(q.model_answer))

@@ -90,6 +90,30 @@ def test_a_wrong_submission_fails_named_hidden_tests_listed_in_the_report():
     assert {f["name"] for f in summary.failed_tests} <= {t.name for t in q.coding.hidden_tests}
 
 
+def test_the_chat_feedback_says_which_hidden_test_failed_first_and_why():
+    # Seen in a walk-through: the chat said "5 of 7 hidden tests passed" and nothing of which
+    # failed or why until the end report; the feedback after the answer and the transcript's
+    # replay of it now name the first failed test with its error.
+    from interviewer.ui.render import history_from_turns
+
+    store = open_store(Settings.from_env())
+    bank = default_bank()
+    q = bank["l1-code-balanced-brackets"]
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
+    iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True, follow_ups=0)
+    assert _to_coding_question(iv) is q
+    turn = iv.current
+    reply = iv.submit_code(q.coding.reference.replace("return not stack", "return True"))
+    failed = turn.code_result["failed"]
+    assert 0 < turn.code_result["passed"] < turn.code_result["total"] and failed
+    line = next(x for x in reply.text.splitlines() if x.startswith("• First failed test:"))
+    assert f"{failed[0]['name']}: {failed[0]['error'].rstrip('.')}" in line
+    assert (f"({len(failed) - 1} more in the report" in line) == (len(failed) > 1)
+    _, stored = store.load_session(iv.info.id, user_id="local")
+    replay = " ".join(str(m["content"]) for m in history_from_turns(stored, True, False, bank))
+    assert f"First failed test: {failed[0]['name']}" in replay.replace("\\_", "_")  # markdown
+
+
 def test_the_cli_takes_a_fenced_python_block_as_the_answer(tmp_path, capsys):
     bank = default_bank()
     iv = new_interview(round="L1", questions=2, seed=5, coding=True)
