@@ -194,6 +194,15 @@ class Interview:
     def current(self) -> Turn | None:
         return self.turns[-1] if self.turns and self.turns[-1].status == "pending" else None
 
+    def _open_turn(self) -> Turn:
+        """The open question, or a clear refusal when there is none (the step that was to ask
+        the next one failed: Skip asks it)."""
+        turn = self.current
+        if turn is None:
+            raise InterviewError("there is no open question: the next one could not be asked. "
+                                 "Press Skip to ask it (nothing was recorded)")  # fmt: skip
+        return turn
+
     @property
     def done(self) -> bool:
         return self.phase == "done"
@@ -310,7 +319,7 @@ class Interview:
             said = ", ".join(f"/{c}" for c in COMMANDS)
             raise InterviewError(f"{stripped} is not a command (the commands are {said}); "
                                  "nothing was recorded")  # fmt: skip
-        turn = self.current
+        turn = self._open_turn()
         if delivery is not None:
             turn.delivery = delivery
         if turn.kind == "coding" and self.phase == "awaiting_answer":
@@ -502,8 +511,9 @@ class Interview:
                 self._save(turn)
             return self._finish(on_token)
         turn = self.current
-        if turn is None:
-            raise InterviewError("there is no open question")
+        if turn is None and name == "skip" and self.phase in ("awaiting_answer", "follow_up"):
+            return self._ask_next(on_token)  # the step before failed to ask it: ask it now
+        turn = self._open_turn()
         turn.commands.append(name)
         if name == "repeat":
             self._save(turn)
@@ -532,7 +542,13 @@ class Interview:
         turn.status = "skipped"
         turn.answered_at = time.time()
         self._save(turn)
-        nxt = self._ask_next(on_token)
+        try:
+            nxt = self._ask_next(on_token)
+        except Exception:
+            # Not skipped after all: the question stays open, so Skip can be pressed again.
+            turn.status, turn.answered_at = "pending", None
+            self._save(turn)
+            raise
         nxt.text = f"Skipped.\n\n{nxt.text}"
         return nxt
 

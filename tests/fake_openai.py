@@ -87,6 +87,7 @@ class FakeOpenAI:
         self.review = dict(REVIEW)
         self.reply_text = "Thanks. Let us continue."
         self.hang_seconds = 5.0
+        self.word_seconds = 0.0  # a pause before each streamed word: a slow model
         self.api_key: str | None = None  # when set, every other key gets 401 (models too)
         self._n = 0
         self._lock = threading.Lock()
@@ -207,6 +208,8 @@ class FakeOpenAI:
                         self.connection.shutdown(2)  # cut mid-stream: no [DONE]
                         return
                     piece = w if i == 0 else " " + w
+                    if fake.word_seconds:
+                        time.sleep(fake.word_seconds)
                     chunk = {
                         "id": "c",
                         "object": "chat.completion.chunk",

@@ -401,3 +401,41 @@ def test_an_l1_round_asks_one_coding_question_however_long():
     iv = new_interview(round="L1", questions=5, store=None, seed=2, follow_ups=0, coding=True)
     _sit(iv, lambda t, phase: "/skip" if t.kind == "coding" else "not sure")
     assert [bank[t.question_id].kind for t in iv.turns].count("coding") == 1
+
+
+def test_a_next_question_that_fails_to_be_asked_loses_nothing_and_skip_asks_it(store):
+    # A step that failed while asking the next question left the interview with no open
+    # question: the next Send failed with an AttributeError ("Something went wrong") and
+    # Skip said "there is no open question", for good.
+    iv = new_interview(round="L2", questions=3, store=store, seed=3, follow_ups=0)
+    iv.start()
+    engine, real = iv.engine, iv.engine.question_for
+    broken = {"left": 1}
+
+    def question_for(request):
+        if broken["left"]:
+            broken["left"] -= 1
+            raise RuntimeError("the model server went away")
+        return real(request)
+
+    engine.question_for = question_for
+    first = iv.current
+    with pytest.raises(RuntimeError):  # a skip that could not ask the next: not skipped
+        iv.command("skip")
+    assert iv.current is first and first.status == "pending"
+    assert store.load_session(iv.info.id, user_id="local")[1][0].status == "pending"
+    assert iv.command("skip").kind == "question" and first.status == "skipped"
+
+    broken["left"] = 1
+    second = iv.current
+    with pytest.raises(RuntimeError):  # the answer is graded and kept; the next is not asked
+        iv.answer("Shadow traffic first, then a canary with automatic rollback on error rate.")
+    assert second.status == "answered" and second.grade is not None and iv.current is None
+    with pytest.raises(InterviewError, match="Press Skip to ask it"):
+        iv.answer("An answer with no question open.")
+    with pytest.raises(InterviewError, match="Press Skip to ask it"):
+        iv.command("hint")
+    reply = iv.command("skip")  # asks the next question, skips nothing
+    assert reply.kind == "question" and iv.current is not None and second.status == "answered"
+    _, turns = store.load_session(iv.info.id, user_id="local")
+    assert [t.status for t in turns] == ["skipped", "answered", "pending"]

@@ -135,3 +135,22 @@ def test_the_llm_reviews_code_within_what_the_tests_support(kb_settings, server)
     grade, result, _ = engine.judge_code(q, q.coding.reference, None)
     assert result.passed == result.total and grade.source == "llm"
     assert "say what happens on ties" in grade.feedback
+
+
+def test_an_llm_l1_interview_asks_its_coding_question_from_the_bank(kb_settings, server):
+    # Found by a browser test in LLM mode: L1 with its coding question (the app's default)
+    # failed at question 2, "Something went wrong", as the model was asked to write a question
+    # for the coding slot (no guide query for it). Coding questions come from the bank: their
+    # hidden tests are authored.
+    settings = _settings(kb_settings, server)
+    iv = new_interview(round="L1", questions=3, engine=llm_engine(settings),
+                       store=Store(settings=settings), seed=1, follow_ups=0, coding=True)  # fmt: skip
+    iv.start()
+    assert iv.current.question_id.startswith("gen-")
+    iv.answer("Compare live feature distributions with training using PSI and KS tests.")
+    turn = iv.current
+    q = default_bank().get(turn.question_id)
+    assert turn.kind == "coding" and q is not None and q.coding is not None
+    iv.submit_code(q.coding.reference)
+    assert turn.grade is not None and turn.code_result["passed"] == turn.code_result["total"]
+    assert iv.current.question_id.startswith("gen-")  # the third: generated again

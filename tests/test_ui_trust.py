@@ -1189,3 +1189,39 @@ def test_the_status_region_announces_done_not_a_translation_key(app, context):
     # Nor does the footer offer Gradio's developer settings (PWA, a screen recorder).
     assert page.locator("footer").get_by_text("Settings").count() == 0
     page.close()
+
+
+def test_an_answer_sent_while_a_slow_skip_streams_stays_in_the_box(tmp_path, built_kb, context):
+    # A Send pressed while an LLM's Skip streamed the next question was refused with "It is
+    # still in the box", and then the skip's new question emptied the box (offline, a skip is
+    # instant; a slow model makes the window seconds long).
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as srv, running_app(
+        tmp_path, built_kb, INTERVIEWER_MODE="llm", OPENAI_BASE_URL=srv.base_url,
+        OPENAI_API_KEY="k", INTERVIEWER_ANSWERS_PER_MINUTE="1000",
+    ) as (url, _, _):  # fmt: skip
+        page = _open(context, url)
+        page.get_by_role("button", name="Start interview").click()
+        wait_for_bot(page, 1, "Generated question")
+        srv.reply_text = " ".join(["Next, a question on another topic."] * 4)
+        srv.word_seconds = 0.25  # about 7 s for the skip's question
+        before = len(bot_texts(page))
+        page.get_by_role("button", name="Skip", exact=True).click()
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('#interview-chat [data-testid=\"bot\"]').length > n",
+            arg=before,
+        )
+        box = page.locator("#answer-box textarea")
+        typed = "My answer, sent while the next question was still coming."
+        box.fill(typed)
+        page.get_by_role("button", name="Send answer").click()
+        status = page.locator("#interview-status")
+        status.get_by_text("Your answer was not sent").wait_for()
+        wait_for_bot(page, before + 1, "Next, a question")
+        assert "It is still in the box" in status.inner_text()
+        assert box.input_value() == typed
+        assert typed not in page.locator("#interview-chat").inner_text()
+        srv.word_seconds = 0.0
+        page.accept_dialogs = True
+        _end_and_close(page)

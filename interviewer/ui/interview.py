@@ -73,6 +73,10 @@ class Live:
         if action not in said:
             said.append(action)
 
+    def refused(self, action: str) -> bool:
+        """Whether ``action`` was refused while the running step ran (not yet said)."""
+        return any(action in said for said in list(self.notes.values()))
+
     def take_notes(self) -> dict:
         """The actions refused in each component (``note``), taken: each is said once."""
         out = {}
@@ -451,7 +455,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                 else:
                     iv = live.interview
                     history[-1:] = r.reply_messages(value, iv.bank, iv.feedback_each)
-                    yield settled(live, history, value, speak) | ({ui.answer: ""} if fresh else {})
+                    # (an answer refused while it ran is still in the box, as its note says)
+                    clear = fresh and not live.refused("send")
+                    yield settled(live, history, value, speak) | ({ui.answer: ""} if clear else {})
         except InterviewError as exc:
             refusal = _refused(exc)
             yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {})
