@@ -26,7 +26,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from interviewer.coding.harness import HarnessResult, TestOutcome, run_submission
-from interviewer.coding.review import Growth, Review, classify_growth, review, summarise
+from interviewer.coding.review import (
+    Growth,
+    Review,
+    against_reference,
+    classify_growth,
+    review,
+    summarise,
+)
+from interviewer.coding.review import measure_growth as review_growth
 from interviewer.coding.sandbox import SandboxLimits
 from interviewer.coding.spec import CodingSpec
 from interviewer.markup import plural
@@ -293,4 +301,8 @@ def grade_submission(
     s = run.scaling
     if s is not None and s.error is None:
         growth = classify_growth(s.t_n, s.t_kn, s.factor, timed_out=s.timed_out)
+    if growth is not None and growth.flagged and growth.exponent is not None:
+        # measured now on this machine: what looks quadratic may be the host, not the code
+        growth = against_reference(growth, review_growth(spec, spec.reference, limits=limits,
+                                   mode=mode, require_sandbox=require_sandbox, deny=deny))  # fmt: skip
     return score(question_id, spec, run, rev, growth)

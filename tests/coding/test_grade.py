@@ -285,6 +285,50 @@ def test_classify_growth(t_n, t_kn, timed_out, flagged):
     assert classify_growth(t_n, t_kn, 4, timed_out=timed_out).flagged is flagged
 
 
+def test_a_growth_that_looks_quadratic_is_judged_against_the_reference_measured_then(
+    monkeypatch,
+):
+    # Seen in a walk-through on a busy host: a sort and one sweep measured ~n^1.8, "quadratic",
+    # and its efficiency went from 5 to 2. The reference, measured on the same machine then,
+    # decides: as steep as it, no flag; far steeper, flagged, and the message says both.
+    from interviewer.coding import grade as cg
+    from interviewer.coding.review import Growth, against_reference
+
+    steep = classify_growth(0.02, 0.02 * 4**1.8, 4)
+    assert steep.flagged and "quadratic" in steep.message
+    kept = against_reference(steep, Growth(1.5, False, "ref"))
+    assert not kept.flagged and kept.exponent == steep.exponent
+    assert "as the reference solution's did here (~n^1.5)" in kept.message
+    assert "quadratic" not in kept.message
+    worse = against_reference(steep, Growth(1.0, False, "ref"))
+    assert worse.flagged and worse.message.endswith("the reference solution: ~n^1.0 here")
+    assert against_reference(steep, Growth(None, False, "too fast")) is steep  # unmeasured
+    linear = classify_growth(0.02, 0.08, 4)
+    assert against_reference(linear, Growth(3.0, True, "x")) is linear  # only flags are checked
+
+    # in grading: the reference is measured only when the submission's growth is flagged
+    spec = BANK["l1-code-merge-intervals"].coding
+    measured = []
+
+    def reference_growth(s, code, **kw):
+        measured.append(code)
+        return Growth(1.6, False, "ref")
+
+    monkeypatch.setattr(cg, "review_growth", reference_growth)
+    monkeypatch.setattr(cg, "classify_growth", lambda *a, **k: steep)  # the host, not the code
+    r = grade_submission("q", spec, spec.reference)
+    assert measured == [spec.reference] and r.criteria["vectorisation"].score == 5
+    assert "no slower than it" in r.growth
+    monkeypatch.setattr(cg, "review_growth", lambda s, code, **kw: Growth(1.0, False, "ref"))
+    r = grade_submission("q", spec, spec.reference)
+    assert r.criteria["vectorisation"].score == 2 and "~n^1.0 here" in r.growth
+    monkeypatch.setattr(cg, "review_growth", reference_growth)
+    monkeypatch.setattr(cg, "classify_growth", lambda *a, **k: linear)
+    measured.clear()
+    grade_submission("q", spec, spec.reference)
+    assert measured == []  # not flagged: the reference is not run
+
+
 def test_the_engineering_criterion_says_efficiency_unless_vectorised_code_was_asked_for():
     # Seen in the app: a stack-based bracket checker was marked under "vectorisation".
     from interviewer.engine import CodeRunner, code_grade
