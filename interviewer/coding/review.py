@@ -79,7 +79,8 @@ class LoopFinding:
 
     ``kind`` is ``row-loop`` (iterrows, itertuples, apply(axis=1)), ``index-loop``
     (for i in range(len(x))), ``element-loop`` (a Python loop over an input array or frame) or
-    ``elementwise-python`` (apply/map with a Python function, np.vectorize: milder).
+    ``elementwise-python`` (apply/map with a Python function, np.vectorize: milder), and
+    ``nested-loop`` besides for a loop over the data inside another (listed first).
     """
 
     kind: str
@@ -240,7 +241,15 @@ def find_loops(
     params = parameters(tree, entry_point) - set(loop_over)
     found: list[LoopFinding] = []
 
+    loops: list[tuple[ast.AST, int]] = []  # (a loop found over the data, its line)
+
     def loop_over(it: ast.AST, line: int) -> None:
+        n_found = len(found)
+        _loop_over(it, line)
+        if len(found) > n_found:
+            loops.append((it, line))
+
+    def _loop_over(it: ast.AST, line: int) -> None:
         method = _attr_call(it, "iterrows", "itertuples")
         if method:
             found.append(LoopFinding("row-loop", line, f"loop over DataFrame rows (.{method}())"))
@@ -283,9 +292,36 @@ def find_loops(
                 found.append(
                     LoopFinding("elementwise-python", node.lineno, "np.vectorize is a Python loop")
                 )
-    # One finding per line and kind is enough to explain the score.
+    found += _nested(tree, loops)
+    # One finding per line and kind is enough to explain the score; a nested loop first (it is
+    # what makes the code quadratic: a walk-through's pairwise loops were named after two
+    # comprehensions, line order having put those first).
     unique = {(f.kind, f.line): f for f in found}
-    return sorted(unique.values(), key=lambda f: (f.line, f.kind))
+    return sorted(unique.values(), key=lambda f: (f.kind != "nested-loop", f.line, f.kind))
+
+
+def _nested(tree: ast.AST, loops: list[tuple[ast.AST, int]]) -> list[LoopFinding]:
+    """A loop over the data inside another one (a for loop's body or an earlier ``for`` of the
+    same comprehension), given the loops found as (their iterable node, line)."""
+    found = {id(it): line for it, line in loops}
+    inside: dict[int, int] = {}  # iterable node id -> the line of a loop over data around it
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For | ast.AsyncFor) and id(node.iter) in found:
+            for stmt in node.body:
+                for sub in ast.walk(stmt):
+                    if id(sub) in found:
+                        inside.setdefault(id(sub), node.lineno)
+        elif isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            outer = None
+            for gen in node.generators:
+                if outer is not None and id(gen.iter) in found:
+                    inside.setdefault(id(gen.iter), outer)
+                if id(gen.iter) in found:
+                    outer = found[id(gen.iter)]
+    return [LoopFinding("nested-loop", found[i], "nested Python loops over the data ("
+                        + ("two in one comprehension" if found[i] == line
+                           else f"inside the loop on line {line}") + "): quadratic")
+            for i, line in inside.items()]  # fmt: skip
 
 
 def _is_small_iterable(it: ast.AST) -> bool:

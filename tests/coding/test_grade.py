@@ -231,6 +231,32 @@ def f(df, values, k):
     ]
 
 
+def test_nested_loops_over_the_data_are_named_first():
+    # Seen in a walk-through: pairwise loops (quadratic) were named after two comprehensions
+    # that read the inputs once, as the findings went in line order.
+    code = """
+def auc(pos, neg):
+    a = [p for p in pos]
+    b = [n for n in neg]
+    wins = 0
+    for p in pos:
+        for n in neg:
+            wins += p > n
+    pairs = sum(1 for p in pos for n in neg)
+    for p in pos:
+        wins += p
+    return wins / pairs + len(a) + len(b)
+"""
+    found = find_loops(code, entry_point="auc")
+    assert [(f.kind, f.line) for f in found[:2]] == [("nested-loop", 7), ("nested-loop", 9)]
+    assert "inside the loop on line 6" in found[0].message
+    assert "two in one comprehension" in found[1].message
+    assert not any(f.kind == "nested-loop" and f.line in (3, 4, 6, 10) for f in found)
+    # a loop over something small inside a loop over the data is not nested over the data
+    once = "def f(xs, k):\n    for x in xs:\n        for _ in range(k):\n            pass\n"
+    assert [f.kind for f in find_loops(once, entry_point="f")] == ["element-loop"]
+
+
 def test_lint_uses_a_fixed_rule_set():
     findings, note = lint("import os\n\ndef f(l):\n    x = 1\n    return l  # noqa\n")
     assert note is None
