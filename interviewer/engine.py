@@ -425,6 +425,7 @@ class Engine(Protocol):
 
     name: str  # offline | llm | local
     model: str
+    code_runner: CodeRunner  # runs a coding question's examples and hidden tests
 
     def intro(
         self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True

@@ -141,7 +141,7 @@ def test_an_llm_l1_interview_asks_its_coding_question_from_the_bank(kb_settings,
     # Found by a browser test in LLM mode: L1 with its coding question (the app's default)
     # failed at question 2, "Something went wrong", as the model was asked to write a question
     # for the coding slot (no guide query for it). Coding questions come from the bank: their
-    # hidden tests are authored.
+    # hidden tests are authored. Then Run the examples failed: the LLM engine had no sandbox.
     settings = _settings(kb_settings, server)
     iv = new_interview(round="L1", questions=3, engine=llm_engine(settings),
                        store=Store(settings=settings), seed=1, follow_ups=0, coding=True)  # fmt: skip
@@ -151,6 +151,8 @@ def test_an_llm_l1_interview_asks_its_coding_question_from_the_bank(kb_settings,
     turn = iv.current
     q = default_bank().get(turn.question_id)
     assert turn.kind == "coding" and q is not None and q.coding is not None
+    ran = iv.run_code(q.coding.reference)  # the examples run in the sandbox (an error before)
+    assert ran.tests and all(t.passed for t in ran.tests)
     iv.submit_code(q.coding.reference)
     assert turn.grade is not None and turn.code_result["passed"] == turn.code_result["total"]
     assert iv.current.question_id.startswith("gen-")  # the third: generated again

@@ -114,6 +114,8 @@ class LLMEngine:
         self.chat = chat or chat_model(settings)
         self.judge_llm = judge or chat_model(settings, model=self.judge_model_name, temperature=0.0)
         self.offline = OfflineEngine(grader, code_runner or CodeRunner.from_settings(settings))
+        # The sandbox runs code as offline (a Run the examples in LLM mode failed without it)
+        self.code_runner = self.offline.code_runner
         self.method = structured_method(settings)
         self.guide = guide
         self.usage = UsageMeter(self.model)
@@ -346,7 +348,7 @@ class LLMEngine:
     ) -> tuple[Grade, CodeResult, Usage]:
         """The sandboxed tests grade the code; the model reviews it against the rubric, kept
         near the test-based grade (as the coverage grade keeps the judge near it)."""
-        result = self.offline.code_runner.grade(q, code)
+        result = self.code_runner.grade(q, code)
         spoken = None
         if explanation and explanation.strip():
             spoken, _ = self.judge_detail(q, explanation)
