@@ -545,9 +545,11 @@ class Interview:
         try:
             nxt = self._ask_next(on_token)
         except Exception:
-            # Not skipped after all: the question stays open, so Skip can be pressed again.
-            turn.status, turn.answered_at = "pending", None
-            self._save(turn)
+            if self.turns[-1] is turn:  # no next question was asked: not skipped after all,
+                # the question stays open and Skip can be pressed again
+                turn.status, turn.answered_at = "pending", None
+                turn.commands.pop()
+                self._save(turn)
             raise
         nxt.text = f"Skipped.\n\n{nxt.text}"
         return nxt
