@@ -269,9 +269,18 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
         blended = round((1 - share) * result.overall + share * explanation.overall)
         wrong = any(rb.is_red_flag(f) for f in explanation.flags)
-        flags += [f for f in explanation.flags
-                  if f not in flags and not f.startswith(SPOKEN_ONLY_FLAGS)]  # fmt: skip
-        if blended >= overall or wrong or not result.passed:
+        counted = blended >= overall or wrong or not result.passed
+        for f in explanation.flags:
+            if f in flags or f.startswith(SPOKEN_ONLY_FLAGS):
+                continue
+            if f.startswith(rb.NEEDS_REVIEW):  # about the explanation's own score: said so,
+                # and not at all when that score is not counted (a walk-through read "the
+                # coverage grade 49 stands" beside working code at 100)
+                if counted:
+                    flags.append(f"{rb.NEEDS_REVIEW}the explanation: {f[len(rb.NEEDS_REVIEW):]}")
+                continue
+            flags.append(f)
+        if counted:
             overall = blended
             key_points, feedback = explanation.key_points, explanation.feedback
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
@@ -447,6 +456,11 @@ class Engine(Protocol):
     def take_usage(self) -> Usage: ...
 
 
+def hint_order(q: Question) -> list:
+    """The key points in the order hints take them: the most important first."""
+    return sorted(q.key_points, key=lambda kp: -kp.weight)
+
+
 def question_header(
     index: int, total: int, round_name: str, topic: str, per_round: int | None = None
 ) -> str:
@@ -529,7 +543,7 @@ class OfflineEngine:
 
     def hint(self, q: Question, n: int) -> str:
         """The ``n``-th hint: the start of the ``n``-th most important key point."""
-        ranked = sorted(q.key_points, key=lambda kp: -kp.weight)
+        ranked = hint_order(q)
         kp = ranked[min(n, len(ranked) - 1)]
         # A nudge, not the answer: the first half of the key point.
         words = kp.point.split()

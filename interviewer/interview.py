@@ -23,6 +23,7 @@ from interviewer.engine import (
     code_grade,
     code_problem,
     emit,
+    hint_order,
     numbered,
     question_header,
     ungradable,
@@ -463,7 +464,8 @@ class Interview:
                        if f.text not in asked and f.key_point not in covered
                        and not (f.key_point is None and _complexity_said(said, f.text))),
                       None)  # fmt: skip
-            return None if fu is None else FollowUpExchange(key_point="code", question=fu.text)
+            return None if fu is None else FollowUpExchange(key_point=fu.key_point or "code",
+                                                            question=fu.text)  # fmt: skip
         missed = sorted(
             (kp for kp in turn.grade.key_points if kp.id not in covered), key=lambda kp: -kp.weight
         )
@@ -527,10 +529,25 @@ class Interview:
                 turn.commands.pop()  # refused: not part of the transcript
                 raise InterviewError("there are no hints in a real interview")
             question = self.bank[turn.question_id]
+            n = len(turn.hints)
+            if self.phase == "follow_up":  # a hint at the point the follow-up asks about (a
+                # walk-through's hint at a complexity probe was about the k-means steps)
+                ids = [kp.id for kp in hint_order(question)]
+                probed = turn.follow_ups[-1].key_point
+                if probed not in ids:
+                    turn.commands.pop()  # nothing given, nothing taken
+                    return Reply("hint", "There is no hint for this follow-up: it asks about "
+                                 "your own approach. No points were taken.", turn=turn)  # fmt: skip
+                n = ids.index(probed)
+                given = self.engine.hint(question, n)
+                if given in turn.hints:
+                    turn.commands.pop()
+                    return Reply("hint", f"The hint for this follow-up was: {given} (no more "
+                                 "points were taken).", turn=turn)  # fmt: skip
             if len(turn.hints) >= MAX_HINTS:
                 self._save(turn)
                 return Reply("hint", "No more hints for this question.", turn=turn)
-            hint = self.engine.hint(question, len(turn.hints))
+            hint = self.engine.hint(question, n)
             turn.hints.append(hint)
             if turn.grade is not None:  # a hint at a follow-up costs as one before the answer
                 turn.grade = self._penalise(turn, turn.grade)

@@ -107,6 +107,31 @@ def test_judge_may_score_below_coverage(kb_settings, server):
     assert grade.overall == offline.overall - 25 and grade.source == "llm"
 
 
+def test_the_points_ticked_agree_with_the_score_whoever_gave_it(kb_settings, server):
+    # Seen in a walk-through in local mode: "Score: 84/100 • Missing: all 6 key points" (the
+    # judge's score stood, the small model ticked nothing), and a probe then asked for a point
+    # the answer had made. The coverage grader's ticks always count; the judge's are added
+    # when its score stands, and not when the coverage grade stands instead.
+    engine = llm_engine(_settings(kb_settings, server))
+    q = default_bank()["l1-bagging-vs-boosting"]
+    offline, _ = engine.offline.judge(q, q.model_answer)
+    mine = {kp.id for kp in offline.key_points if kp.covered}
+    assert mine
+    server.judge = {**server.judge, "overall": offline.overall, "covered_key_points": []}
+    grade, _ = engine.judge(q, q.model_answer)
+    assert {kp.id for kp in grade.key_points if kp.covered} == mine
+    weak = "Bagging and boosting both combine models."
+    low, _ = engine.offline.judge(q, weak)
+    every = [kp.id for kp in q.key_points]
+    server.judge = {**server.judge, "overall": low.overall + 5, "covered_key_points": every}
+    stood, _ = engine.judge(q, weak)
+    assert all(kp.covered for kp in stood.key_points)  # its score stands: its ticks count
+    server.judge = {**server.judge, "overall": 100, "covered_key_points": every}
+    overruled, _ = engine.judge(q, weak)
+    assert overruled.overall == low.overall  # the coverage grade stands, and its ticks alone
+    assert [kp.covered for kp in overruled.key_points] == [kp.covered for kp in low.key_points]
+
+
 def test_malformed_judgement_is_retried_once_then_offline_grade_used(kb_settings, server):
     engine = llm_engine(_settings(kb_settings, server))
     q = default_bank()["l1-bagging-vs-boosting"]
@@ -135,6 +160,19 @@ def test_the_llm_reviews_code_within_what_the_tests_support(kb_settings, server)
     grade, result, _ = engine.judge_code(q, q.coding.reference, None)
     assert result.passed == result.total and grade.source == "llm"
     assert "say what happens on ties" in grade.feedback
+    # An explanation whose judge was overruled: beside working code whose grade is higher it is
+    # not counted, so neither is that flag (a walk-through read "the coverage grade 49 stands"
+    # beside code at 100); counted, the flag says it is about the explanation.
+    server.judge = {**server.judge, "overall": 0}
+    q = default_bank()["l1-code-merge-flag-outliers"]  # the note explains this one
+    bad = f"def {q.coding.entry_point}(*args, **kwargs):\n    return None\n"
+    note = ("An inner merge validated many to one, so a duplicate lookup key raises; then the "
+            "IQR rule flags values beyond 1.5 IQR from the quartiles with a boolean mask.")
+    grade, _, _ = engine.judge_code(q, q.coding.reference, note)
+    assert grade.overall >= 90 and not any(f.startswith("needs review") for f in grade.flags), grade.flags
+    grade, _, _ = engine.judge_code(q, bad, note)
+    said = [f for f in grade.flags if f.startswith("needs review: the explanation: ")]
+    assert said and "the coverage grade" in said[0]
 
 
 def test_an_llm_l1_interview_asks_its_coding_question_from_the_bank(kb_settings, server):
@@ -156,3 +194,27 @@ def test_an_llm_l1_interview_asks_its_coding_question_from_the_bank(kb_settings,
     iv.submit_code(q.coding.reference)
     assert turn.grade is not None and turn.code_result["passed"] == turn.code_result["total"]
     assert iv.current.question_id.startswith("gen-")  # the third: generated again
+
+
+def test_a_question_the_model_does_not_ask_as_written_is_asked_in_the_banks_words(
+    kb_settings, server
+):
+    # Seen in a walk-through in local mode: the model answered its own question in wrong
+    # bullets, or told a story as the candidate, and the question itself was never asked; the
+    # text streamed, so it could not be taken back. Now it is checked before it is shown.
+    engine = llm_engine(_settings(kb_settings, server))
+    q = default_bank()["l1-bagging-vs-boosting"]
+    bank_words = engine.offline.ask(q, 0, 3)
+    kp = max(q.key_points, key=lambda k: k.weight).point
+    cases = {
+        f"Let us talk about ensembles. {q.text}": f"Let us talk about ensembles. {q.text}",
+        f"{q.text} Hint: {kp}": bank_words,  # gives a key point away
+        f"{q.text} " + "Let me add some context first. " * 8: bank_words,  # no short lead-in
+        "I remember it like it happened: I had to explain bagging to a stakeholder.": bank_words,
+        "Ensembles are a broad topic.": bank_words,  # the question is not there
+    }
+    for reply, shown in cases.items():
+        server.reply_text = reply
+        pieces: list[str] = []
+        assert engine.ask(q, 0, 3, on_token=pieces.append) == shown, reply
+        assert "".join(pieces) == shown  # said once it is checked, never a rejected draft

@@ -34,7 +34,7 @@ from interviewer.errors import LLMBadOutput, LLMError
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.grader import OfflineGrader
-from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade, KeyPointResult
+from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
 from interviewer.llm import prompts
 from interviewer.llm.client import (
     UsageMeter,
@@ -82,10 +82,24 @@ def quotes_point(probe: str, point: str) -> bool:
     return bool(want) and len(want & tu.content_stems(probe)) / len(want) > QUOTE_SHARE
 
 
-def _mentions(reply: str, question: str) -> bool:
-    """Whether a phrased question still carries most of the question's words."""
-    want = set(_words(question))
-    return bool(want) and len(want & set(_words(reply))) / len(want) >= 0.6
+# A phrased question is shown only when it states the question as written (this share of its
+# words) after at most one short lead-in (this many more words), and gives away no key point the
+# question itself does not state: a small model answered its own question, in wrong bullets, or
+# spoke as the candidate ("I remember it like it happened..."), and the question went unasked.
+ASK_SHARE = 0.8
+LEAD_IN_WORDS = 35
+
+
+def asks(reply: str, q: Question) -> bool:
+    """Whether the model's ``reply`` asks ``q`` as the ask prompt wants it asked."""
+    want = set(_words(q.text))
+    said = _words(reply)
+    if not want or len(want & set(said)) / len(want) < ASK_SHARE:
+        return False
+    if len(said) - len(_words(q.text)) > LEAD_IN_WORDS:
+        return False
+    return not any(quotes_point(reply, kp.point) and not quotes_point(q.text, kp.point)
+                   for kp in q.key_points)  # fmt: skip
 
 
 def _words(text: str) -> list[str]:
@@ -295,15 +309,15 @@ class LLMEngine:
         return None
 
     def ask(self, q: Question, index: int, total: int, on_token: TokenCallback = None) -> str:
-        """The question phrased by the model; restated when the phrasing lost it."""
+        """The question phrased by the model when it asks it (``asks``), else as the offline
+        interviewer says it. Checked before anything is shown, so it is not streamed: a
+        streamed reply that gave the answer away could not be taken back."""
         fallback = self.offline.ask(q, index, total)
         user = prompts.render(
             "ask", number=index + 1, total=total, topic=topic_label(q.topic), question=q.text
         )
-        text = self._say(q.round, user, fallback, on_token)
-        if not _mentions(text, q.text):  # the model paraphrased the question away: restate it
-            text += emit(f"\n\n{q.text}", on_token)
-        return text
+        text = self._say(q.round, user, fallback, None)
+        return emit(text if asks(text, q) else fallback, on_token)
 
     def probe_for(self, q: Question, point: str) -> str | None:
         """A probe for a missed point, written by the model; None when it failed or gave the
@@ -458,21 +472,17 @@ class LLMEngine:
             # Only spans really in the answer count as evidence.
             evidence = [e for e in jc.evidence if e.strip() and " ".join(e.split()) in flat]
             criteria[c] = CriterionScore(score=jc.score, evidence=evidence, rationale=jc.rationale)
-        covered_ids = set(out.covered_key_points)
-        kps = [
-            KeyPointResult(
-                id=r.id,
-                point=r.point,
-                weight=r.weight,
-                coverage=r.coverage,
-                covered=r.id in covered_ids,
-                evidence=r.evidence,
-            )
-            for r in offline.key_points
-        ]
         flags = [f for f in offline.flags if f != rb.FLAG_KEYWORDS]
         overall = out.overall
         ceiling = offline.overall + JUDGE_MARGIN
+        stands = offline.overall - JUDGE_FLOOR_MARGIN <= overall <= ceiling
+        # The points ticked: the coverage grader's (each with the sentence that states it), and
+        # the judge's besides when its score stands. The judge's alone showed "Score: 84,
+        # Missing: all 6 key points" when a small model ticked none, and its probes then asked
+        # for points the answer had made.
+        covered_ids = set(out.covered_key_points) if stands else set()
+        kps = [r.model_copy(update={"covered": r.covered or r.id in covered_ids})
+               for r in offline.key_points]  # fmt: skip
         if overall > ceiling:
             flags.append(
                 f"{rb.NEEDS_REVIEW}the LLM judge gave {overall}, more than {JUDGE_MARGIN} "

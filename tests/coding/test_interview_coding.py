@@ -396,3 +396,22 @@ def test_code_that_never_defines_the_tested_function_is_not_graded():
         if other.kind == "coding":
             c = other.coding
             assert ungradable(c.reference, c.starter, c.entry_point) is None, other.id
+
+
+def test_a_hint_at_a_probe_of_the_code_takes_nothing_and_says_why():
+    # A hint at "What is the complexity?" gave the start of an unrelated key point, for 10
+    # points; that probe is about the candidate's own code: no hint, nothing taken.
+    bank = default_bank()
+    q = bank["l1-code-precision-recall-f1"]
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
+    assert q.coding.follow_ups[0].key_point is None
+    iv = new_interview(round="L1", questions=2, bank=bank, coding=True, follow_ups=1)
+    assert _to_coding_question(iv) is q
+    iv.answer("I count with boolean masks.")
+    reply = iv.submit_code(q.coding.reference.replace("y_true.size == 0 or ", ""))
+    assert reply.kind == "follow_up" and reply.text.endswith(q.coding.follow_ups[0].text)
+    turn = iv.current
+    before = turn.grade.overall
+    said = iv.command("hint").text
+    assert said.startswith("There is no hint for this follow-up") and "No points were taken" in said
+    assert turn.grade.overall == before and turn.hints == [] and "hint" not in turn.commands
