@@ -88,6 +88,7 @@ class FakeOpenAI:
         self.reply_text = "Thanks. Let us continue."
         self.hang_seconds = 5.0
         self.word_seconds = 0.0  # a pause before each streamed word: a slow model
+        self.generated: dict | None = None  # every generated question, when set
         self.api_key: str | None = None  # when set, every other key gets 401 (models too)
         self._n = 0
         self._lock = threading.Lock()
@@ -246,7 +247,7 @@ class FakeOpenAI:
                 return {"depth": {"score": 9}, "overall": "excellent"}
             return self.judge
         self._n += 1
-        return generated_question(self._n)
+        return self.generated or generated_question(self._n)
 
     def _completion(self, body: dict, fault: str | None) -> dict:
         msg: dict = {"role": "assistant", "content": self.reply_text}

@@ -218,3 +218,34 @@ def test_a_question_the_model_does_not_ask_as_written_is_asked_in_the_banks_word
         pieces: list[str] = []
         assert engine.ask(q, 0, 3, on_token=pieces.append) == shown, reply
         assert "".join(pieces) == shown  # said once it is checked, never a rejected draft
+
+
+def test_a_generated_question_whose_key_points_restate_it_comes_from_the_bank(
+    kb_settings, server
+):
+    # Seen in a walk-through in local mode: "What is the most important thing to know before
+    # starting a new project?" with the question three times over as its key points; a
+    # sensible answer scored 0 and the question itself was the report's top gap.
+    from tests.fake_openai import generated_question
+
+    text = "What is the most important thing to know before starting a new project?"
+    good = generated_question()
+    bad = {**good, "text": text,
+           "key_points": [{"point": p, "weight": 2, "criterion": "depth", "paraphrases": []}
+                          for p in (text, "The most important thing to know before starting a "
+                                    "new project?", "What is the most important thing?",
+                                    "Know the most important thing before a new project")]}  # fmt: skip
+    from interviewer.llm.engine import rubric_problem
+    from interviewer.llm.schemas import GeneratedQuestion
+
+    assert rubric_problem(GeneratedQuestion.model_validate(good)) is None
+    assert "restates" in rubric_problem(GeneratedQuestion.model_validate(bad))
+    server.generated = bad
+    settings = _settings(kb_settings, server)
+    engine = llm_engine(settings)
+    iv = new_interview(round="L2", questions=2, engine=engine, store=Store(settings=settings),
+                       seed=1, follow_ups=0)  # fmt: skip
+    iv.start()
+    assert not iv.current.question_id.startswith("gen-") and text not in iv.current.question
+    assert iv.current.question_id in default_bank()
+    assert "not usable (a key point restates the question" in engine.last_error

@@ -82,6 +82,32 @@ def quotes_point(probe: str, point: str) -> bool:
     return bool(want) and len(want & tu.content_stems(probe)) / len(want) > QUOTE_SHARE
 
 
+class UnusableQuestion(ValueError):
+    """A generated question whose rubric could not grade an answer (``rubric_problem``)."""
+
+
+# A generated key point must add this many content words to the question's own: a walk-through
+# got "What is the most important thing to know before starting a new project?" with the
+# question three times over as its key points (a sensible answer scored 0, the question itself
+# was the top gap). The schema asks for 4-8 key points; every one must be such a point.
+POINT_NEW_WORDS = 3
+
+
+def rubric_problem(out: GeneratedQuestion) -> str | None:
+    """Why a generated question's rubric is unusable (None: usable): a key point that restates
+    the question or another key point, a model answer that adds nothing to the question."""
+    asked = tu.content_stems(out.text)
+    seen: list[set] = []
+    for kp in out.key_points:
+        stems = tu.content_stems(kp.point)
+        if len(stems - asked) < POINT_NEW_WORDS or any(stems <= s or s <= stems for s in seen):
+            return "a key point restates the question or another key point"
+        seen.append(stems)
+    if len(tu.content_stems(out.model_answer) - asked) < POINT_NEW_WORDS:
+        return "the model answer restates the question"
+    return None
+
+
 # A phrased question is shown only when it states the question as written (this share of its
 # words) after at most one short lead-in (this many more words), and gives away no key point the
 # question itself does not state: a small model answered its own question, in wrong bullets, or
@@ -192,9 +218,8 @@ class LLMEngine:
         try:
             return self._generate(request)
         except (LLMError, ValidationError, ValueError) as exc:
-            self.last_error = (
-                f"question generation failed ({exc.__class__.__name__}); using the bank"
-            )
+            why = str(exc) if isinstance(exc, UnusableQuestion) else exc.__class__.__name__
+            self.last_error = f"its question was not usable ({why}), so this one is from the bank"
         return self.offline.question_for(request)
 
     def _retrieve(self, round_name: str, group: str, rng):
@@ -252,6 +277,8 @@ class LLMEngine:
         out, _ = invoke_structured(
             self.chat, GeneratedQuestion, msgs, method=self.method, usage=self.usage
         )
+        if problem := rubric_problem(out):
+            raise UnusableQuestion(problem)
         topic = out.topic if out.topic in topics else topics[0]
         kps = [
             KeyPoint(

@@ -710,7 +710,7 @@ def _engine_status(iv: Interview) -> str:
     if not err:
         return ""
     iv.engine.last_error = None
-    return f"ℹ LLM problem, offline fallback used: {r.md_escape(err)}"
+    return f"ℹ The model fell short here, so the offline interviewer stepped in: {r.md_escape(err)}"
 
 
 BUSY = "Still working on your last message…"
