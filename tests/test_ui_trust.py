@@ -1212,11 +1212,13 @@ def test_an_answer_sent_while_a_slow_skip_streams_stays_in_the_box(tmp_path, bui
             "(n) => document.querySelectorAll('#interview-chat [data-testid=\"bot\"]').length > n",
             arg=before,
         )
+        status = page.locator("#interview-status")  # said while the model writes (a local
+        # model kept a walk-through waiting minutes on a "…" with nothing said)
+        status.get_by_text("The interviewer's model is writing its reply").wait_for()
         box = page.locator("#answer-box textarea")
         typed = "My answer, sent while the next question was still coming."
         box.fill(typed)
         page.get_by_role("button", name="Send answer").click()
-        status = page.locator("#interview-status")
         status.get_by_text("Your answer was not sent").wait_for()
         wait_for_bot(page, before + 1, "Question 2 of 3")  # (the model's words did not ask it)
         assert "It is still in the box" in status.inner_text()

@@ -429,6 +429,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         at the click was cleared by the reply and the click lost unsaid). ``working`` is said
         in ``where`` while the step runs."""
         where = where or ui.status
+        working = working or r.MODEL_WORKING.get(live.interview.engine.name, "")
         if not live.lock.acquire(blocking=False):
             if command != "end":
                 yield refuse_busy(live, where, command or action)

@@ -251,6 +251,13 @@ def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
 # Said while a step works, where its result will show (a result left in view read as current).
 RUNNING_TESTS = "Running the hidden tests… (a slow or stuck submission is stopped at its time limit)"
 GRADING = "Grading your answer…"
+# Said while a model writes the reply (a walk-through in local mode waited minutes on a "…"
+# with an empty status line).
+MODEL_WORKING = {
+    "llm": "The interviewer's model is writing its reply…",
+    "local": "The interviewer's model is writing its reply… (a local model on a CPU can take a "
+             "minute or more)",
+}
 
 
 def tests_md(result: dict) -> str:
