@@ -24,6 +24,7 @@ the message (exit status 2); the app shows it next to the control that caused it
     │   ├── LLMRateLimited     kept answering 429 after the bounded retries
     │   ├── LLMAuthError       rejected the API key
     │   └── LLMBadOutput       output that does not validate
+    │       └── UnusableQuestion   a generated question whose key points restate it
     ├── SandboxError           candidate code could not be run safely
     └── SpeechError            audio that cannot be synthesised or transcribed
 
@@ -116,6 +117,10 @@ class LLMAuthError(LLMError):
 
 class LLMBadOutput(LLMError):
     """The model's output did not validate against the expected schema."""
+
+
+class UnusableQuestion(LLMBadOutput):
+    """A generated question whose rubric could not grade an answer (key points restating it)."""
 
 
 class SandboxError(InterviewerError):

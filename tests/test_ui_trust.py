@@ -603,7 +603,7 @@ def test_end_clicked_while_submitted_code_runs_ends_the_interview_after_it(app, 
     # "code you have not submitted", then was refused behind the running step (the refusal
     # vanished under its reply) and the interview went on.
     page = _at_the_coding_question(app, context)
-    _type_code(page, f"import time\n\ndef {_entry(page)}(*args):\n    time.sleep(30)\n")
+    _type_code(page, f"import time\n\ndef {_entry(page)}(*args, **kwargs):\n    time.sleep(30)\n")
     before = len(bot_texts(page))
     page.get_by_role("button", name="Submit code").click()
     page.wait_for_timeout(1500)  # its tests are running (each sleeps to its backstop)
@@ -623,9 +623,10 @@ def test_clicks_made_while_submitted_code_runs_say_after_the_grade_they_were_not
 ):
     # Skip, Run the examples and Send clicked while a submission's hidden tests ran were
     # refused with "Still working…", and the grade's reply cleared that from the status lines:
-    # the clicks were lost unsaid.
+    # the clicks were lost unsaid. (The sleeping code takes keywords too: with ``*args`` alone,
+    # a question whose tests pass k=1 failed them at once and the clicks found no step running.)
     page = _at_the_coding_question(app, context)
-    _type_code(page, f"import time\n\ndef {_entry(page)}(*args):\n    time.sleep(30)\n")
+    _type_code(page, f"import time\n\ndef {_entry(page)}(*args, **kwargs):\n    time.sleep(30)\n")
     before = len(bot_texts(page))
     page.get_by_role("button", name="Submit code").click()
     # said while they run (only Gradio's pending outline showed it)
@@ -1081,7 +1082,7 @@ def test_practice_says_it_is_grading_while_submitted_code_runs(app, context):
     editor.click()
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
-    editor.fill(f"import time\n\ndef {q.coding.entry_point}(*args):\n    time.sleep(30)\n")
+    editor.fill(f"import time\n\ndef {q.coding.entry_point}(*args, **kwargs):\n    time.sleep(30)\n")
     page.get_by_role("button", name="Grade my answer").click()
     result = page.locator("#practice-result")
     result.get_by_text("Running the hidden tests").wait_for()  # while its tests sleep

@@ -30,7 +30,7 @@ from interviewer.engine import (
     emit,
     feedback_text,
 )
-from interviewer.errors import LLMBadOutput, LLMError
+from interviewer.errors import LLMBadOutput, LLMError, UnusableQuestion
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.grader import OfflineGrader
@@ -80,10 +80,6 @@ def quotes_point(probe: str, point: str) -> bool:
     """Whether a probe gives away a key point by repeating most of its content words."""
     want = tu.content_stems(point)
     return bool(want) and len(want & tu.content_stems(probe)) / len(want) > QUOTE_SHARE
-
-
-class UnusableQuestion(ValueError):
-    """A generated question whose rubric could not grade an answer (``rubric_problem``)."""
 
 
 # A generated key point must add this many content words to the question's own: a walk-through
