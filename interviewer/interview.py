@@ -529,7 +529,7 @@ class Interview:
                 turn.commands.pop()  # refused: not part of the transcript
                 raise InterviewError("there are no hints in a real interview")
             question = self.bank[turn.question_id]
-            n = len(turn.hints)
+            hint = None
             if self.phase == "follow_up":  # a hint at the point the follow-up asks about (a
                 # walk-through's hint at a complexity probe was about the k-means steps)
                 ids = [kp.id for kp in hint_order(question)]
@@ -538,16 +538,15 @@ class Interview:
                     turn.commands.pop()  # nothing given, nothing taken
                     return Reply("hint", "There is no hint for this follow-up: it asks about "
                                  "your own approach. No points were taken.", turn=turn)  # fmt: skip
-                n = ids.index(probed)
-                given = self.engine.hint(question, n)
-                if given in turn.hints:
+                hint = self.engine.hint(question, ids.index(probed))
+                if hint in turn.hints:
                     turn.commands.pop()
-                    return Reply("hint", f"The hint for this follow-up was: {given} (no more "
+                    return Reply("hint", f"The hint for this follow-up was: {hint} (no more "
                                  "points were taken).", turn=turn)  # fmt: skip
             if len(turn.hints) >= MAX_HINTS:
                 self._save(turn)
                 return Reply("hint", "No more hints for this question.", turn=turn)
-            hint = self.engine.hint(question, n)
+            hint = hint or self.engine.hint(question, len(turn.hints))
             turn.hints.append(hint)
             if turn.grade is not None:  # a hint at a follow-up costs as one before the answer
                 turn.grade = self._penalise(turn, turn.grade)

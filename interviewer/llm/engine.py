@@ -114,11 +114,11 @@ LEAD_IN_WORDS = 35
 
 def asks(reply: str, q: Question) -> bool:
     """Whether the model's ``reply`` asks ``q`` as the ask prompt wants it asked."""
-    want = set(_words(q.text))
-    said = _words(reply)
+    asked = _words(q.text)
+    want, said = set(asked), _words(reply)
     if not want or len(want & set(said)) / len(want) < ASK_SHARE:
         return False
-    if len(said) - len(_words(q.text)) > LEAD_IN_WORDS:
+    if len(said) - len(asked) > LEAD_IN_WORDS:
         return False
     return not any(quotes_point(reply, kp.point) and not quotes_point(q.text, kp.point)
                    for kp in q.key_points)  # fmt: skip
