@@ -107,6 +107,77 @@ def md_rich(text: str | None, *, flow: bool = False) -> str:
     )
 
 
+# A model's Markdown, read as plain text (``plain_prose``): a heading's hashes, a bullet's
+# marker, a link's brackets, and the stars of emphasis go; the words stay. Inline code keeps
+# its backticks (shown as they are, they still say "code").
+_HEADING = re.compile(r"^([ \t]*)#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
+_BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+", re.M)
+_RULE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$\n?", re.M)
+_LINK = re.compile(r"\[([^\]\n]+)\]\((\S+?)\)")
+_CODE_SPAN = re.compile(r"(`+)[^`\n]*?\1")
+_STARS = re.compile(r"\*{1,3}")
+# Held back from a stream until the next piece: what may still turn into (or close) markup.
+_PENDING = "*#-+_ \t\n"
+
+
+def _unstar(text: str) -> str:
+    """Stars of emphasis removed: a run of one to three that opens or closes a span (space or
+    punctuation on one side); ``a * b`` and ``x**2`` keep theirs (the same on both sides)."""
+
+    def kind(ch: str) -> str:
+        return "space" if ch.isspace() else "word" if ch.isalnum() or ch == "_" else "mark"
+
+    def drop(m: re.Match) -> str:
+        before = kind(text[m.start() - 1]) if m.start() else "space"
+        after = kind(text[m.end()]) if m.end() < len(text) else "space"
+        return m.group(0) if before == after != "mark" else ""
+
+    return _STARS.sub(drop, text)
+
+
+def plain_prose(text: str) -> str:
+    """A model's Markdown as the plain text it means (it is shown escaped, as data: ``**Q2**``
+    read with its stars): no heading hashes, ``•`` for bullets, ``text (url)`` for links, no
+    stars of emphasis outside inline code. A prefix of a text maps onto a prefix of its result
+    (``ProseStream`` streams it)."""
+    text = _RULE.sub("", _HEADING.sub(r"\1\2", str(text or "")))
+    text = _LINK.sub(r"\1 (\2)", _BULLET.sub(r"\1• ", text))
+    out, at = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out += [_unstar(text[at : m.start()]), m.group(0)]
+        at = m.end()
+    return "".join(out + [_unstar(text[at:])])
+
+
+class ProseStream:
+    """``plain_prose`` on a stream: ``feed(piece)`` returns what can be shown now. What could
+    still become markup waits for the next piece; a piece that changes what was shown (a link
+    closing) waits for the end, where ``rest(final)`` gives the remainder."""
+
+    def __init__(self):
+        self.buffer = ""
+        self.shown = ""
+
+    def feed(self, piece: str) -> str:
+        self.buffer += piece
+        ready = self.buffer.rstrip(_PENDING)
+        opened = ready.rfind("[")  # a link's text is shown once its address closes
+        if opened >= 0 and ")" not in ready[opened:]:
+            ready = ready[:opened]
+        if ready.count("`") % 2:  # inline code is shown once it closes
+            ready = ready[: ready.rfind("`")]
+        return self._show(plain_prose(ready))
+
+    def rest(self, final: str) -> str:
+        return self._show(final)
+
+    def _show(self, text: str) -> str:
+        if not text.startswith(self.shown):
+            return ""
+        new, self.shown = text[len(self.shown) :], text
+        return new
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 

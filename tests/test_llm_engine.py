@@ -249,3 +249,36 @@ def test_a_generated_question_whose_key_points_restate_it_comes_from_the_bank(
     assert not iv.current.question_id.startswith("gen-") and text not in iv.current.question
     assert iv.current.question_id in default_bank()
     assert "not usable (a key point restates the question" in engine.last_error
+
+
+def test_the_models_markdown_is_said_as_plain_words_as_it_streams(kb_settings, server):
+    # Seen in a walk-through in local mode: the model's "**Question 2:**" and "## Feedback"
+    # were shown with their stars and hashes (its text is shown escaped, as data).
+    engine = llm_engine(_settings(kb_settings, server))
+    server.reply_text = ("## Advice\n**Strong:** you named *variance* (the `**kwargs` of it).\n"
+                         "- Next, say why 2 * 3 and x**2 differ.\n* See [the docs](https://d.x/a)")  # fmt: skip
+    said = ("Advice\nStrong: you named variance (the `**kwargs` of it).\n"
+            "• Next, say why 2 * 3 and x**2 differ.\n• See the docs (https://d.x/a)")
+    pieces: list[str] = []
+    assert engine.intro("L1", 3, on_token=pieces.append) == said
+    assert "".join(pieces) == said and len(pieces) > 3  # streamed, never a star shown
+    q = default_bank()["l1-bagging-vs-boosting"]
+    server.reply_text = f"**Question 1 of 3 (Ensembles):** {q.text}"
+    assert engine.ask(q, 0, 3) == f"Question 1 of 3 (Ensembles): {q.text}"
+
+
+@pytest.mark.parametrize("text", [
+    "**Bold** then *italic*, `code **kept**` and [a link](https://x.y) end.",
+    "# Head #\n+ item\n---\n***all*** (**paren**) \"*q*\" 5 * 3 x**2 __init__",
+    "Unclosed `tick and [bracket with **stars**",
+])  # fmt: skip
+def test_plain_prose_streams_to_what_it_says_at_the_end_whatever_the_pieces(text):
+    from interviewer.markup import ProseStream, plain_prose
+
+    final = plain_prose(text)
+    assert "**" not in final.replace("`code **kept**`", "").replace("x**2", "")
+    for size in (1, 2, 3, 5, len(text)):
+        stream, shown = ProseStream(), ""
+        for i in range(0, len(text), size):
+            shown += stream.feed(text[i : i + size])
+        assert shown + stream.rest(final) == final, size

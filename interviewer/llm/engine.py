@@ -51,6 +51,7 @@ from interviewer.llm.schemas import (
     JudgeCriterion,
     JudgeOutput,
 )
+from interviewer.markup import ProseStream, plain_prose
 from interviewer.models import ROUNDS, Turn
 
 # The judge may score below the offline coverage grade (it catches errors similarity misses) but
@@ -176,20 +177,24 @@ class LLMEngine:
         return msgs
 
     def _say(self, round_name: str, user: str, fallback: str, on_token: TokenCallback) -> str:
+        """What the model says, as plain text (``plain_prose``: its Markdown is shown escaped,
+        so ``**Question 2**`` would read with its stars), streamed as it arrives."""
         msgs = self._messages(self._persona(round_name), user)
-        sent: list[str] = []
+        prose = ProseStream()
 
         def relay(piece: str) -> None:
-            sent.append(piece)
-            if on_token is not None:
-                on_token(piece)
+            if on_token is not None and (shown := prose.feed(piece)):
+                on_token(shown)
 
         text, final, err = stream_text(self.chat, msgs, relay)
         self.usage.add(msgs, final if final is not None else text)
         if err is not None:
             self.last_error = str(err)
-        if text.strip():
-            return text.strip()  # a cut stream keeps what arrived
+        said = plain_prose(text).strip()
+        if said:  # a cut stream keeps what arrived
+            if on_token is not None and (rest := prose.rest(said)):
+                on_token(rest)
+            return said
         return emit(fallback, on_token)
 
     def take_usage(self) -> Usage:
