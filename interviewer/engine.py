@@ -23,7 +23,7 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
-from interviewer.markup import failed_tests, lower_first, plural, verdict_words
+from interviewer.markup import failed_tests, lower_first, plural, tests_passed
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
 
@@ -291,7 +291,7 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
         efficiency = result.criteria["vectorisation"].evidence
         feedback = (f"{feedback.rstrip()} Its claim of speed is not credited, as the code does "
                     f"not show it: {efficiency}.").strip()  # fmt: skip
-    head = f"{result.passed} of {result.total} hidden tests passed ({verdict_words(result.verdict)})."
+    head = tests_passed(result.passed, result.total, result.verdict) + "."
     return Grade(
         question_id=q.id,
         overall=overall,

@@ -20,7 +20,7 @@ from interviewer.markup import (
     md_rich,
     mean_of_five,
     num,
-    verdict_words,
+    tests_passed,
     when,
 )
 from interviewer.markup import html_escape as _e
@@ -189,8 +189,7 @@ def _test_lines(result: dict | None) -> tuple[str, list[tuple[str, str, str]]]:
     """A graded run as (summary line, [(failed test, its error, its code)])."""
     if not result:
         return "Not submitted: the code was run, not graded.", []
-    head = (f"{result['passed']} of {result['total']} hidden tests passed "
-            f"({verdict_words(result['verdict'])})")
+    head = tests_passed(result["passed"], result["total"], result["verdict"])
     if result.get("error"):
         head += f"; {result['error']}"
     return head, failed_tests(result)

@@ -277,3 +277,10 @@ def failed_tests(result: dict) -> list[tuple[str, str, str]]:
 def verdict_words(verdict: str) -> str:
     """A grade's verdict as words ("partially correct"), not its key ("partially_correct")."""
     return verdict.replace("_", " ")
+
+
+def tests_passed(passed: int, total: int, verdict: str | None = None) -> str:
+    """``5 of 7 hidden tests passed (partially correct)``: said the same in the chat, the
+    report and the exports (the verdict left out when not given)."""
+    return f"{passed} of {total} hidden tests passed" + (
+        f" ({verdict_words(verdict)})" if verdict else "")

@@ -18,6 +18,7 @@ from interviewer.markup import (
     mean_of_five,
     plain,
     plural,
+    tests_passed,
 )
 from interviewer.models import Turn
 from interviewer.policy import time_budget
@@ -327,7 +328,7 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
         kind=t.kind,
         seconds=t.seconds,
         budget=budget,
-        tests=(f"{result['passed']} of {result['total']} hidden tests passed"
+        tests=(tests_passed(result["passed"], result["total"])
                + (f"; {result['error']}" if result.get("error") else "")) if result else "",
         failed_tests=[
             {"name": name, "error": error, "code": code}
