@@ -376,7 +376,7 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         if failed:  # why the code lost points comes before the review (a walk-through found
             # the chat said "3 of 6 passed" and nothing of which or why, until the report)
             name, error, _ = failed[0]
-            rest = (f" ({plural(len(failed) - 1, 'more')} in the report, with inputs)"
+            rest = (f" ({len(failed) - 1} more in the report, with inputs)"
                     if len(failed) > 1 else "")  # fmt: skip
             bullets.insert(1, f"• First failed test: {name}: {error.rstrip('.')}{rest}.")
         # What cost the code points beside the tests (a walk-through found a lint finding only

@@ -196,6 +196,21 @@ def test_a_resumed_chat_says_skipped_before_the_question_after_a_skip(store):
     assert sum("Skipped." in x for x in said) == 1
 
 
+def test_a_resumed_chat_gives_a_hint_in_the_words_it_was_given(store):
+    # A walk-through: "Hint (costs 10 points): ..." live read "Hint: ..." after a Resume.
+    from interviewer.markup import text_md
+    from interviewer.ui.render import history_from_turns
+
+    iv = new_interview(round="L1", questions=2, store=store, seed=2, follow_ups=0)
+    iv.start()
+    live = iv.command("hint").text
+    assert live.startswith("Hint (costs 10 points): ")
+    iv.answer("Dropout zeroes activations at random while training.")
+    again, _ = resume(store, iv.info.id, user_id="local")
+    chat = history_from_turns(again.turns, True, False, again.bank, again.planned)
+    assert text_md(live) in [m["content"] for m in chat if m["role"] == "assistant"]
+
+
 def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
     from interviewer.ui.render import history_from_turns, score_line
 
@@ -445,3 +460,23 @@ def test_a_next_question_that_fails_to_be_asked_loses_nothing_and_skip_asks_it(s
     assert reply.kind == "question" and iv.current is not None and second.status == "answered"
     _, turns = store.load_session(iv.info.id, user_id="local")
     assert [t.status for t in turns] == ["skipped", "answered", "pending"]
+
+
+def test_an_interview_ended_with_nothing_answered_has_no_score_not_a_zero(store):
+    # A walk-through: "Interview finished: 0/100 · incomplete" beside a sessions list that
+    # showed no score for it; a skipped question still counts 0.
+    from interviewer.report import report_markdown, report_text
+    from interviewer.ui.render import report_headline, score_line
+
+    iv = new_interview(round="L1", questions=2, store=store, seed=2, follow_ups=0)
+    iv.start()
+    report = iv.command("end").report
+    assert report.score_said == "no score"
+    assert report_markdown(report).startswith("## Report: no score · incomplete")
+    assert report_text(report).startswith("REPORT  no score · incomplete")
+    assert "Interview finished: no score · incomplete" in report_headline(report)
+    assert "overall **no score**" in score_line([], True, True, 2, report=report)
+    iv = new_interview(round="L1", questions=2, store=store, seed=2, follow_ups=0)
+    iv.start()
+    iv.command("skip")
+    assert iv.command("end").report.score_said == "0/100"

@@ -214,11 +214,12 @@ def merged(kept: str, typed: str) -> tuple[str | None, bool]:
 def offer_note(kept: Kept, other: str | None = None) -> str:
     """What the page says after a reload when a listed session has a draft in this browser;
     ``other``: that session's label, when the one picked is another (the one open here)."""
+    verb = "are" if " and " in kept.what() else "is"
     if other is not None:
-        note = (f"Your unsent {kept.what()} of another unfinished session is kept too "
+        note = (f"Your unsent {kept.what()} of another unfinished session {verb} kept too "
                 f"({other}): pick it in the list and press **Resume** to continue with it.")  # fmt: skip
     else:
-        note = f"Your unsent {kept.what()} is kept: press **Resume** to continue with it."
+        note = f"Your unsent {kept.what()} {verb} kept: press **Resume** to continue with it."
     return note + (f" {_CUT_NOTE}" if kept.cut else "")
 
 
