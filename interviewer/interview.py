@@ -32,7 +32,7 @@ from interviewer.errors import InterviewError
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
 from interviewer.grading.feedback import without_gap
 from interviewer.grading.rubric import PASS_MARK, Grade
-from interviewer.markup import FENCE
+from interviewer.markup import FENCE, tests_passed
 from interviewer.models import (
     MAX_ANSWER_CHARS,
     FollowUpExchange,
@@ -45,6 +45,20 @@ from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty, ti
 from interviewer.report import Report, build_report, l1_score, l2_opening
 
 HINT_PENALTY = 10  # overall points off a question per hint taken (at most 2 hints a question)
+
+
+def hint_said(hint: str) -> str:
+    """A hint as the interviewer gives it, live and in a resumed or reviewed chat."""
+    return f"Hint (costs {HINT_PENALTY} points): {hint}"
+
+
+def code_ran_said(result: dict) -> str:
+    """What the interviewer says of submitted code before a follow-up on it (the feedback comes
+    after the follow-up; a walk-through's candidate was asked the complexity of code that had
+    failed half its tests and not told)."""
+    return f"Your code ran: {tests_passed(result['passed'], result['total'], result['verdict'])}."
+
+
 MAX_HINTS = 2
 COMMANDS = ("hint", "repeat", "skip", "end")
 TokenCallback = Callable[[str], None]
@@ -343,14 +357,18 @@ class Interview:
         self._save(turn)
         return self._probe_or_close(turn, on_token)
 
-    def _probe_or_close(self, turn: Turn, on_token: TokenCallback | None) -> Reply:
+    def _probe_or_close(self, turn: Turn, on_token: TokenCallback | None, lead: str = "") -> Reply:
+        """A follow-up (said after ``lead``, if any), or the turn closed with its feedback."""
         probe = self._follow_up_for(turn)
         if probe is not None:
             turn.follow_ups.append(probe)
             self._save(turn)
             self.phase = "follow_up"
+            if lead:
+                emit(lead + "\n\n", on_token)
             said = self.engine.follow_up(probe.question, on_token=on_token)
-            return Reply("follow_up", said, turn=turn, grade=turn.grade)
+            return Reply("follow_up", f"{lead}\n\n{said}" if lead else said, turn=turn,
+                         grade=turn.grade)  # fmt: skip
         return self._close_turn(turn, on_token)
 
     # -- coding questions --------------------------------------------------------------------
@@ -406,7 +424,7 @@ class Interview:
         turn.code_result = result.model_dump(mode="json")
         turn.grade = self._penalise(turn, grade)
         self._save(turn)
-        return self._probe_or_close(turn, on_token)
+        return self._probe_or_close(turn, on_token, lead=code_ran_said(turn.code_result))
 
     def _judge(self, turn: Turn, answer: str) -> Grade:
         question = self.bank[turn.question_id]
@@ -551,7 +569,7 @@ class Interview:
             if turn.grade is not None:  # a hint at a follow-up costs as one before the answer
                 turn.grade = self._penalise(turn, turn.grade)
             self._save(turn)
-            return Reply("hint", f"Hint (costs {HINT_PENALTY} points): {hint}", turn=turn)
+            return Reply("hint", hint_said(hint), turn=turn)
         # skip
         if self.phase == "follow_up":
             return self._close_turn(turn, on_token)

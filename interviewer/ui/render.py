@@ -16,6 +16,7 @@ from interviewer.engine import TEST_FLAGS, feedback_text, numbered, question_hea
 from interviewer.export import listed_score
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
+from interviewer.interview import code_ran_said, hint_said
 from interviewer.markup import (
     failed_tests,
     md_code,
@@ -88,7 +89,7 @@ def model_answer_msg(model_answer: str) -> dict:
 def report_headline(report) -> str:
     """The chat's last line: the result, and where the full report is."""
     return (
-        f"**Interview finished: {report.overall}/100 · {md_escape(report.signal)}.** "
+        f"**Interview finished: {report.score_said} · {md_escape(report.signal)}.** "
         "The full report is in the panel below the chat."
     )
 
@@ -136,20 +137,22 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
         said = "Skipped.\n\n" if skipped else ""
         out.append(bot_msg(text_md(f"{said}{header}: {t.question}")))
         for hint in t.hints:
-            out += [user_msg(COMMAND_SAID["hint"]), bot_msg(text_md(f"Hint: {hint}"))]
+            out += [user_msg(COMMAND_SAID["hint"]), bot_msg(text_md(hint_said(hint)))]
         skipped = t.status == "skipped"
         if skipped:
             out.append(user_msg(COMMAND_SAID["skip"]))
         if t.answer is not None:
             out.append(user_msg(t.answer))
-        for f in t.follow_ups:
+        ran = t.code is not None and t.code_result is not None
+        if ran:  # submitted before its follow-ups, which begin with how the code ran
+            out.append(user_msg("(submitted the code in the editor)"))
+        for n, f in enumerate(t.follow_ups):
             if f.answer is None and not done:
                 continue
-            out.append(bot_msg(text_md(f"Follow-up: {f.question}")))
+            lead = f"{code_ran_said(t.code_result)}\n\n" if ran and n == 0 else ""
+            out.append(bot_msg(text_md(f"{lead}Follow-up: {f.question}")))
             if f.answer is not None:
                 out.append(user_msg(f.answer))
-        if t.code is not None and t.code_result is not None:
-            out.append(user_msg("(submitted the code in the editor)"))
         if feedback_each and t.grade is not None and t.status == "answered":
             q = (bank or {}).get(t.question_id)
             text = (feedback_text(q, t.grade, t.code_result) if q is not None
@@ -236,7 +239,7 @@ def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
     score; once the interview is over (``report``), its result."""
     if report is not None:
         result = report.signal if report.complete else "incomplete: no hire signal"
-        return f"Interview over · overall **{report.overall}/100** · {result}"
+        return f"Interview over · overall **{report.score_said}** · {result}"
     if not turns:
         return ""
     index, total = numbered(min(len(turns), planned) - 1, planned, per_round)
