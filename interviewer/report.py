@@ -79,6 +79,13 @@ class Report(BaseModel):
     delivery: dict = Field(default_factory=dict)  # spoken answers: pace, fillers, long pauses
     note: str = ""
 
+    @property
+    def score_said(self) -> str:
+        """``72/100``; "no score" when nothing was answered or skipped (ended at the first
+        question: "0/100" read as a graded zero, where the sessions list shows none)."""
+        counted = any(q.status in ("answered", "skipped") for q in self.questions)
+        return f"{self.overall}/100" if counted else "no score"
+
 
 def turn_score(turn: Turn) -> int | None:
     """The score a turn counts for: its grade, 0 when skipped, None when never answered."""
@@ -356,7 +363,7 @@ def _round_lines(report: Report) -> list[str]:
 
 def report_markdown(report: Report) -> str:
     """The report as Markdown; everything a candidate or a model wrote is escaped."""
-    lines = [f"## Report: {report.overall}/100 · {report.signal}", ""]
+    lines = [f"## Report: {report.score_said} · {report.signal}", ""]
     lines += [f"- {line}" for line in _round_lines(report)]
     if report.note:
         lines += ["", md_escape(report.note)]
@@ -395,7 +402,7 @@ def report_text(report: Report, width: int = 100) -> str:
 
     result = "passed" if report.passed else ("incomplete" if not report.complete else "not passed")
     said = dict.fromkeys([report.signal, result])  # "incomplete" once, not twice
-    lines = [f"REPORT  {report.overall}/100 · {' · '.join(said)}", ""]
+    lines = [f"REPORT  {report.score_said} · {' · '.join(said)}", ""]
     lines += _round_lines(report)
     if report.note:
         lines += ["", *wrap(report.note, "")]

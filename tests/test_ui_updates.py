@@ -449,7 +449,7 @@ def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():
     assert q.id in ids[:-1]
 
 
-def test_l2_unticks_the_coding_box_and_l1_gives_the_tick_back_but_not_after_a_resume():
+def test_l2_unticks_the_coding_box_and_l1_gives_the_tick_back_even_after_a_resume():
     from interviewer.ui.setup import coding_for_round
 
     box, kept = coding_for_round("L2", "0", True, None)  # picked between interviews
@@ -458,9 +458,12 @@ def test_l2_unticks_the_coding_box_and_l1_gives_the_tick_back_but_not_after_a_re
     assert (box["value"], box["interactive"], kept) == (True, True, None)
     box, kept = coding_for_round("L2", "0", False, True)  # L2 again before going back
     assert kept is True
-    # A resume sets the box as the session ran, while it runs: nothing to give back later.
+    # A resume sets the box as the session ran, while it runs; after a resumed L2 session,
+    # L1 gets the box as a new page has it (a walk-through's next L1 had no coding question).
     box, kept = coding_for_round("L2", "1", True, None)
-    assert (box["value"], box["interactive"], kept) == (False, False, None)
+    assert (box["value"], box["interactive"], kept) == (False, False, True)
+    box, kept = coding_for_round("L1", "0", False, kept)
+    assert (box["value"], box["interactive"], kept) == (True, True, None)
     box, kept = coding_for_round("L1", "1", False, True)
     assert "value" not in box and box["interactive"] is False and kept is None
 

@@ -22,6 +22,7 @@ ROUNDS_INTRO = (
     "the real process."
 )
 SETUP_LABEL = "Setup"
+CODING_DEFAULT = True  # a new page's L1 includes its coding question ("make or break")
 
 
 def setup_summary(round_name, questions, feedback, real, coding) -> str:
@@ -84,7 +85,7 @@ def build(ctx: AppContext, ui: SimpleNamespace) -> None:
                 elem_id="real-interview",
             )
             ui.coding = gr.Checkbox(
-                True, label="L1 includes a coding question", elem_id="setup-coding"
+                CODING_DEFAULT, label="L1 includes a coding question", elem_id="setup-coding"
             )
             ui.mode = gr.Radio(
                 modes,
@@ -110,10 +111,11 @@ def coding_free(running, round_name):
 def coding_for_round(round_name, running, coding, before):
     """(the coding box's update, the tick to give back later): L2 has no coding question, so
     with L2 picked the box is unticked and locked (it showed ticked, greyed, as if L2 had one);
-    picking L1 or the full loop again gives back the candidate's tick. A resume (``running`` is
-    "1") sets the box as the session ran: nothing is given back after it."""
+    picking L1 or the full loop again gives back the candidate's tick. A resumed L2 session
+    (``running`` is "1") had no tick of the candidate's: L1 picked after it gets the box as a
+    new page has it (CODING_DEFAULT; a walk-through's next L1 ran with no coding question)."""
     if round_name == "L2":
-        kept = None if running == "1" else (coding if before is None else before)
+        kept = CODING_DEFAULT if running == "1" else (coding if before is None else before)
         return gr.update(value=False, interactive=False), kept
     free = coding_free(running, round_name)
     if before is None or running == "1":

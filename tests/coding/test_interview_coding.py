@@ -415,3 +415,31 @@ def test_a_hint_at_a_probe_of_the_code_takes_nothing_and_says_why():
     said = iv.command("hint").text
     assert said.startswith("There is no hint for this follow-up") and "No points were taken" in said
     assert turn.grade.overall == before and turn.hints == [] and "hint" not in turn.commands
+
+
+def test_a_follow_up_on_submitted_code_first_says_how_it_ran_live_and_resumed():
+    # A walk-through: after submitting code that failed 3 of 6 hidden tests, the chat asked
+    # "What is the complexity?" and said nothing of the tests until after that answer.
+    from interviewer.ui.render import history_from_turns
+    from tests.helpers import resume
+
+    store = open_store(Settings.from_env())
+    bank = default_bank()
+    q = bank["l1-code-balanced-brackets"]
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
+    iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True, follow_ups=1)
+    assert _to_coding_question(iv) is q
+    pieces: list[str] = []
+    reply = iv.submit_code(q.coding.reference.replace("return not stack", "return True"),
+                           on_token=pieces.append)  # fmt: skip
+    result = iv.current.code_result
+    said = f"Your code ran: {result['passed']} of {result['total']} hidden tests passed"
+    assert 0 < result["passed"] < result["total"]
+    assert reply.kind == "follow_up" and reply.text.startswith(said)
+    assert reply.text.endswith(q.coding.follow_ups[0].text) and "".join(pieces) == reply.text
+    again, _ = resume(store, iv.info.id, user_id="local")
+    again.answer("Linear: one pass with a stack.")
+    chat = history_from_turns(again.turns, True, False, again.bank, again.planned)
+    said_md = [m["content"] for m in chat]
+    at = said_md.index("(submitted the code in the editor)")
+    assert said_md[at + 1].startswith(said) and "Follow-up:" in said_md[at + 1]
