@@ -825,6 +825,34 @@ def test_skip_with_unsent_text_asks_and_the_next_question_starts_empty(app, cont
     _end_and_close(page)
 
 
+# The newest interviewer message's top and bottom against the chat's visible box.
+LAST_IN_VIEW = """() => {
+    const chat = document.querySelector("#interview-chat .bubble-wrap");
+    const msgs = [...document.querySelectorAll('#interview-chat [data-testid="bot"]')];
+    if (!chat || !msgs.length) return false;
+    const box = chat.getBoundingClientRect(), last = msgs[msgs.length - 1].getBoundingClientRect();
+    return last.top < box.bottom && last.bottom > box.top;
+}"""
+
+
+def test_the_chat_shows_the_next_question_after_skip_even_when_scrolled_up(app, context):
+    # A walk-through: after reading the feedback (scrolled up), Skip's next question arrived
+    # out of view; Gradio follows new messages only within 100 px of the chat's bottom.
+    url, _ = app
+    page = _started(context, url)
+    _send(page, "Bagging trains models in parallel on bootstrap samples and averages them, "
+                "which lowers variance; boosting trains them one after another on the errors "
+                "so far, which lowers bias. " * 3)  # fmt: skip
+    for button in ("Skip", "Hint", "Skip"):
+        page.locator("#interview-chat .bubble-wrap").evaluate("c => { c.scrollTop = 0; }")
+        assert not page.evaluate(LAST_IN_VIEW)  # the chat overflows: the newest is out of view
+        before = len(bot_texts(page))
+        page.get_by_role("button", name=button, exact=True).click()
+        wait_for_bot(page, before + 1)
+        page.wait_for_function(LAST_IN_VIEW)
+    _end_and_close(page)
+
+
 def test_resume_while_an_interview_runs_asks_and_each_keeps_its_own_text(app, context):
     url, _ = app
     page = _started(context, url)  # the first interview

@@ -26,6 +26,7 @@ from interviewer.ui.scripts import (
     CONFIRM_RESUME_JS,
     CONFIRM_SKIP_JS,
     CONFIRM_START_JS,
+    FOLLOW_CHAT_JS,
     KEYS_JS,
     MARK_SUBMITTED_JS,
     TIMERS_JS,
@@ -667,6 +668,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         send,
         [ui.answer, ui.chat, ui.live, ui.spoken, ui.speak, ui.keep_audio],
         outputs,
+        js=FOLLOW_CHAT_JS,
         concurrency_id="interview",
     )
     for event in (ui.mic.stop_recording, ui.mic.upload):
@@ -684,7 +686,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         (ui.end, "end"),
     ):
         button.click(command(name), [ui.chat, ui.live, ui.code, ui.code_base, ui.speak], outputs,
-                     js={"end": CONFIRM_END_JS, "skip": CONFIRM_SKIP_JS}.get(name),
+                     js={"end": CONFIRM_END_JS, "skip": CONFIRM_SKIP_JS}.get(name, FOLLOW_CHAT_JS),
                      concurrency_id="interview")  # fmt: skip
     setup = ui_setup.fields(ui)
     resumed = ui.resume.click(resume, [ui.resume_pick, ui.running], outputs + setup,

@@ -131,6 +131,38 @@ CONFIRM_RESUME_JS = """
 """
 
 
+# A command or an answer the candidate sends wants its reply in view. Gradio's Chatbot follows
+# new messages only when, after the update has been drawn, the chat is within 100 px of its
+# bottom (or it was following already): a candidate who scrolled up to reread the feedback,
+# or a reply that lands in one piece taller than 100 px, leaves the new question out of view.
+# So the chat goes to its bottom as the request leaves and stays there while the reply is
+# drawn, until the candidate touches, wheels, keys or scrolls the chat away from its bottom.
+_FOLLOW_CHAT = """{
+    const chat = document.querySelector("#interview-chat .bubble-wrap, #interview-chat .panel-wrap");
+    if (chat) {
+      if (!chat.__miqFollow) {
+        const st = chat.__miqFollow = { on: false };
+        new MutationObserver(() => { if (st.on) chat.scrollTop = chat.scrollHeight; })
+          .observe(chat, { childList: true, subtree: true, characterData: true });
+        for (const ev of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+          chat.addEventListener(ev, () => { st.on = false; }, { passive: true });
+        }
+        chat.addEventListener("scroll", () => {  // scrolled away from the bottom: theirs
+          if (chat.scrollHeight - chat.clientHeight - chat.scrollTop > 20) st.on = false;
+        }, { passive: true });
+      }
+      chat.__miqFollow.on = true;
+      chat.scrollTop = chat.scrollHeight;
+    }
+  }"""
+FOLLOW_CHAT_JS = f"""
+(...args) => {{
+  {_FOLLOW_CHAT}
+  return args;
+}}
+"""
+
+
 def _confirm_unsent(then: str, ends: bool = False) -> str:
     """A command button's js: when the answer box holds text not sent, or the open coding
     question's editor holds code other than the last the server put there (the starter, the
@@ -151,6 +183,7 @@ def _confirm_unsent(then: str, ends: bool = False) -> str:
   }}
   {_ask_held(then)}
   {ended}
+  if (args[last] !== "cancel") {{ {_FOLLOW_CHAT} }}
   return args;
 }}
 """
@@ -159,11 +192,12 @@ def _confirm_unsent(then: str, ends: bool = False) -> str:
 # Submit code remembers what it sent: End or Skip clicked before its grade comes back (the
 # editor's code then still differs from the last the server put there) must not call it
 # "code you have not submitted".
-MARK_SUBMITTED_JS = """
-(...args) => {
+MARK_SUBMITTED_JS = f"""
+(...args) => {{
   window.__miqSubmitted = args[0] || "";
+  {_FOLLOW_CHAT}
   return args;
-}
+}}
 """
 
 
