@@ -775,3 +775,42 @@ def test_an_answer_pasted_over_and_over_is_flagged_and_not_clear_communication(g
     sentences = q.model_answer.split(". ")
     twice = grader.grade(q, q.model_answer + " " + sentences[0] + ".")
     assert not [f for f in twice.flags if f.startswith(FLAG_REPEATS)]
+
+
+@pytest.mark.parametrize("qid, answer, claim", [
+    ("l1-mse-mae-rmse",
+     "MSE and RMSE punish large errors more, so they are more sensitive to outliers than MAE.",
+     "MAE is more sensitive to outliers than MSE."),
+    ("l1-diagnose-overfitting",
+     "The model is overfitting: high variance, it memorises the training set instead of learning "
+     "patterns that generalise. I would simplify the model or reduce depth, add L1/L2 "
+     "regularisation or dropout, use early stopping on the validation loss, and use "
+     "cross-validation to check the gap closes.",
+     "The model is underfitting, so add more layers or features."),
+])  # fmt: skip
+def test_an_answer_that_turns_a_wrong_claim_round_is_not_capped_by_it(grader, bank, qid, answer,
+                                                                       claim):  # fmt: skip
+    # A walk-through: both correct answers were capped at 20 by the claim they contradict
+    # (MiniLM reads the two alike); the claim itself is still caught.
+    from interviewer.grading import rubric as rb
+
+    q = bank[qid]
+    assert claim in [rf.claim for rf in q.red_flags]
+    grade = grader.grade(q, answer)
+    assert not any(rb.is_red_flag(f) for f in grade.flags), grade.flags
+    wrong = grader.grade(q, claim + " " + answer.split(".")[-2] + ".")
+    assert rb.RED_FLAG + claim in wrong.flags, wrong.flags
+
+
+def test_a_direction_word_alone_does_not_turn_a_claim_round():
+    from interviewer.grading.detectors import states_opposite
+
+    # Both restate the wrong claim in other words: they must stay caught.
+    assert not states_opposite("inplace=True everywhere, because that way pandas never makes a "
+                               "copy", "Using inplace=True in pandas always avoids a copy.")  # fmt: skip
+    assert not states_opposite("increase the dynamic batching window so latency comes down",
+                               "A longer dynamic batching window always lowers latency.")  # fmt: skip
+    assert not states_opposite("MAE is more sensitive to outliers than MSE, it is linear",
+                               "MAE is more sensitive to outliers than MSE.")  # fmt: skip
+    assert states_opposite("Bagging trains its models in parallel",
+                           "Bagging trains its models sequentially.")  # fmt: skip

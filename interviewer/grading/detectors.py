@@ -41,7 +41,45 @@ def red_flag_evidence(
     neg_u = np.array([tu.negated_main(t) for t in units])
     neg_f = np.array([tu.negated_main(f) for f in flags])
     e[neg_u[:, None] & ~neg_f[None, :]] -= NEGATED_PENALTY
+    near = np.argwhere(e > RF_FLOOR)  # only where it could count: the check reads words
+    for i, j in near:
+        if states_opposite(units[i], flags[j]):
+            e[i, j] -= NEGATED_PENALTY
     return e.max(axis=0), e.argmax(axis=0)
+
+
+def states_opposite(said: str, claim: str) -> bool:
+    """``said`` turns the wrong ``claim`` round, so it does not state it, however alike the
+    two read to an embedding: it names the other kind of what the claim is about ("overfitting"
+    against "The model is underfitting, so add more layers"; KINDS only: a direction word such
+    as "increase" may apply to something else in the sentence, and "never makes a copy" says
+    "always avoids a copy"), or compares the same two things the other way ("MSE ... more
+    sensitive to outliers than MAE" against "MAE is more sensitive to outliers than MSE").
+    Seen in a walk-through: both correct answers were capped by the claim they contradict."""
+    return (swapped_direction(said, claim, kinds_only=True) is not None
+            or reversed_comparison(said, claim))  # fmt: skip
+
+
+THAN_WORDS = 3  # content words after "than" that name what is compared against
+
+
+def _than_sides(text: str) -> tuple[set, set] | None:
+    parts = re.split(r"\bthan\b", text.lower(), maxsplit=1)
+    if len(parts) < 2:
+        return None
+    before, after = ([w for w in tu.words(p) if w not in tu.STOPWORDS] for p in parts)
+    return set(before), set(after[:THAN_WORDS])
+
+
+def reversed_comparison(said: str, claim: str) -> bool:
+    """Both compare with "than", and what the claim compares ``said`` compares against: a word
+    before the claim's "than" comes after said's (and not before it), and none of the words
+    after the claim's "than" does ("they are more sensitive to outliers than MAE", its subject
+    a pronoun, against "MAE is more sensitive to outliers than MSE")."""
+    s, c = _than_sides(said), _than_sides(claim)
+    if s is None or c is None:
+        return False
+    return bool((c[0] & s[1]) - s[0]) and not (c[1] & s[1])
 
 
 def red_flag_total(evidence: np.ndarray) -> float:
@@ -51,18 +89,23 @@ def red_flag_total(evidence: np.ndarray) -> float:
 
 # -- contradictions -------------------------------------------------------------------------
 
-# Antonym pairs of direction words: a general-English prior, not read from any data set.
-ANTONYMS = [
-    ("increase", "decrease"), ("increase", "reduce"), ("increase", "lower"), ("grow", "shrink"),
-    ("higher", "lower"), ("more", "less"), ("more", "fewer"), ("larger", "smaller"),
-    ("bigger", "smaller"), ("faster", "slower"), ("before", "after"), ("parallel", "sequential"),
-    ("parallel", "sequentially"), ("independent", "dependent"), ("always", "never"),
-    ("add", "remove"), ("maximum", "minimum"), ("maximize", "minimize"), ("maximise", "minimise"),
+# Antonym pairs: a general-English prior, not read from any data set. The kinds of a thing
+# (a model overfits or underfits, learning is supervised or not) name what a sentence is about;
+# the directions (more, lower, always) need to know what they apply to.
+KINDS = [
+    ("parallel", "sequential"), ("parallel", "sequentially"), ("independent", "dependent"),
     ("overfit", "underfit"), ("overfitting", "underfitting"), ("supervised", "unsupervised"),
     ("row", "column"), ("sparse", "dense"), ("synchronous", "asynchronous"),
-    ("stateful", "stateless"), ("online", "offline"), ("upper", "lower"), ("inner", "outer"),
+    ("stateful", "stateless"), ("online", "offline"), ("static", "dynamic"),
+]  # fmt: skip
+ANTONYMS = KINDS + [
+    ("increase", "decrease"), ("increase", "reduce"), ("increase", "lower"), ("grow", "shrink"),
+    ("higher", "lower"), ("more", "less"), ("more", "fewer"), ("larger", "smaller"),
+    ("bigger", "smaller"), ("faster", "slower"), ("before", "after"), ("always", "never"),
+    ("add", "remove"), ("maximum", "minimum"), ("maximize", "minimize"), ("maximise", "minimise"),
+    ("upper", "lower"), ("inner", "outer"),
     ("multiply", "divide"), ("multiplied", "divided"), ("high", "low"), ("large", "small"),
-    ("longer", "shorter"), ("wider", "narrower"), ("static", "dynamic"),
+    ("longer", "shorter"), ("wider", "narrower"),
     ("raise", "lower"), ("cheaper", "expensive"), ("early", "late"), ("earlier", "later"),
 ]  # fmt: skip
 # A unit must match a correct statement this closely before its direction words are compared
@@ -77,19 +120,22 @@ def _norm(word: str) -> str:
     return s[:-1] if s.endswith("e") and len(s) > 3 else s
 
 
-@lru_cache(maxsize=1)
-def _antonym_stems() -> list[tuple[str, str]]:
-    return [(_norm(a), _norm(b)) for a, b in ANTONYMS]
+@lru_cache(maxsize=2)
+def _antonym_stems(kinds_only: bool = False) -> list[tuple[str, str]]:
+    return [(_norm(a), _norm(b)) for a, b in (KINDS if kinds_only else ANTONYMS)]
 
 
 def _stems(text: str) -> frozenset:
     return frozenset(_norm(w) for w in tu.words(text))
 
 
-def swapped_direction(said: str, correct: str) -> tuple[str, str] | None:
-    """(word the correct text uses, its antonym that ``said`` uses instead), if any."""
+def swapped_direction(
+    said: str, correct: str, *, kinds_only: bool = False
+) -> tuple[str, str] | None:
+    """(word the correct text uses, its antonym that ``said`` uses instead), if any (of KINDS
+    only, with ``kinds_only``)."""
     s, c = _stems(said), _stems(correct)
-    for a, b in _antonym_stems():
+    for a, b in _antonym_stems(kinds_only):
         for x, y in ((a, b), (b, a)):
             if x in c and y not in c and y in s and x not in s:
                 return x, y
