@@ -12,7 +12,8 @@ Scores are 1-5 per criterion with one line of evidence each:
 * edge_cases: share of the hidden tests of kind ``edge`` passed.
 
 ``overall`` (0-100) weighs them with :data:`WEIGHTS` (at most :data:`NO_PASS_MAX` when no
-hidden test passes); the verdict is ``correct`` from 84,
+hidden test passes, and at most the weighted share of hidden tests passed, in percent, when one
+fails); the verdict is ``correct`` from 84,
 ``partially_correct`` from 34, else ``incorrect``.
 """
 
@@ -241,6 +242,11 @@ def score(
     if not any(t.passed for t in tests):
         # Code that passes no hidden test does not solve the problem, however tidy it reads.
         overall = min(overall, NO_PASS_MAX)
+    elif failed_names:
+        # Nor can tidy or fast code score above the share of the hidden tests it passes (a
+        # walk-through's code that failed 3 of 6 scored 62, over the pass mark, with readability
+        # and efficiency at 5).
+        overall = min(overall, math.floor(100 * frac))
     failed = [
         FailedTest(
             name=t.name,

@@ -401,3 +401,20 @@ def test_a_failure_shared_by_several_hidden_tests_is_said_once():
     md = report_markdown(build_report([turn]))
     assert "1 of 5 hidden tests passed; test a was too slow: timed out" in md
     assert f"- failed a: {AS_ABOVE}" in md and "- failed c: AssertionError: f(3) == 4" in md
+
+
+def test_code_that_fails_hidden_tests_scores_at_most_the_share_it_passes():
+    # A walk-through: code failing 3 of 6 hidden tests scored 62, over the pass mark, because
+    # readability and efficiency were 5 of 5.
+    import re
+
+    q = BANK["l1-code-sessionize"]
+    unsorted = q.coding.reference.replace(
+        'events.sort_values(["user", "ts"], kind="stable").reset_index(drop=True)',
+        "events.reset_index(drop=True)").replace("(gap > pd", "(gap >= pd")  # fmt: skip
+    result = _grade(q.id, unsorted)
+    assert (result.passed, result.total) == (3, 6)
+    share = int(re.search(r"\((\d+)% by weight\)", result.criteria["correctness"].evidence)[1])
+    assert result.criteria["readability"].score == result.criteria["vectorisation"].score == 5
+    assert result.overall <= share == 50 and result.verdict != "correct"
+    assert _grade(q.id, q.coding.reference).overall == 100  # passing code is not capped
