@@ -14,8 +14,10 @@ from dataclasses import dataclass
 PARTS = ("situation", "task", "action", "result")
 
 _SITUATION = re.compile(
-    r"\b(at my (last|previous|current)|in my (last|previous|current) (role|job|team|company)"
-    r"|when i (was|worked|joined)|our (team|company|client|product|model|platform|system)"
+    r"\bsituation\s*:|\b(at my (last|previous|current)"
+    r"|in my (last|previous|current) (role|job|team|company)"
+    r"|when i (was|worked|joined)|our ([\w'-]+ ){0,2}(team|company|client|product|model|platform"
+    r"|system|pipeline|service)"
     r"|we (had|were|ran|built|shipped|noticed|saw|found)|the (project|team|client|company|product)"
     r"|(last|one) (year|quarter|month)|a (client|customer|stakeholder|product manager|team lead)"
     r"|(for|at|with) (a|an|our|one) ([\w-]+ ){0,2}(client|customer|company|bank|retailer"
@@ -23,7 +25,7 @@ _SITUATION = re.compile(
     re.I,
 )
 _TASK = re.compile(
-    r"\b(task\s*:|my (task|job|goal|role|responsibility) was|i was (asked|responsible|tasked"
+    r"\btask\s*:|\b(my (task|job|goal|role|responsibility) was|i was (asked|responsible|tasked"
     r"|supposed)|i (needed|had|wanted) to|the (goal|task|ask|aim|objective|requirement) was"
     r"|we (needed|had|wanted) to|(asked|hired|needed) (me|us) to|wanted to (reduce|improve|cut"
     r"|increase|know|understand)|(has|have|had|needed) to (decide|deliver|explain|fix|reduce|improve"
