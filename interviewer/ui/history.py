@@ -42,7 +42,8 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         ui.dl_json = gr.DownloadButton("Export .json", visible=False, size="sm")
         ui.dl_html = gr.DownloadButton("Export .html", visible=False, size="sm")
     ui.status = gr.Markdown("")
-    ui.transcript = gr.Markdown("", elem_id="transcript-view", container=True)
+    # Shown once a session is opened (empty, its container was a bordered box under the buttons).
+    ui.transcript = gr.Markdown("", elem_id="transcript-view", container=True, visible=False)
     downloads = [ui.dl_md, ui.dl_json, ui.dl_html]
 
     def refresh(request: gr.Request):
@@ -58,6 +59,8 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     def hidden_downloads() -> dict:
         return {b: gr.DownloadButton(value=None, visible=False) for b in downloads}
 
+    NO_TRANSCRIPT = gr.Markdown("", visible=False)
+
     def open_session(session_id, request: gr.Request):
         if not session_id:
             return {ui.status: "Pick a session first."}
@@ -67,7 +70,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         except SessionNotFound:
             return gone(session_id, request)
         files = ctx.write_exports(session_id, user)
-        out = {ui.transcript: to_markdown(info, turns), ui.status: ""}
+        out = {ui.transcript: gr.Markdown(to_markdown(info, turns), visible=True), ui.status: ""}
         for button, path in zip(downloads, files, strict=True):
             out[button] = gr.DownloadButton(value=path, visible=True)
         return out
@@ -75,7 +78,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     def gone(session_id, request: gr.Request) -> dict:
         """``session_id`` was deleted since this tab listed it (in another tab, or from the
         CLI): say so; the list and the view catch up, and the transcript it showed goes."""
-        return refresh(request) | {ui.transcript: ""} | hidden_downloads() | {
+        return refresh(request) | {ui.transcript: NO_TRANSCRIPT} | hidden_downloads() | {
             ui.status: f"⚠ Session {md_escape(session_id)} no longer exists (deleted, perhaps "
             "in another tab): the list is up to date again."}  # fmt: skip
 
@@ -95,7 +98,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
             return {ui.status: f"⚠ {md_escape(str(exc))}"}
         out = refresh(request)
         out[ui.status] = f"Deleted session {md_escape(session_id)}."
-        return out | {ui.transcript: ""} | hidden_downloads()
+        return out | {ui.transcript: NO_TRANSCRIPT} | hidden_downloads()
 
     def row_picked(evt: gr.SelectData):
         row = evt.row_value or []
