@@ -137,6 +137,10 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     # the model answer waits behind a toggle
     toggle = page.locator("#interview-chat").get_by_text("Show model answer").last
     toggle.wait_for()
+    toggle.click()  # open, it reads at the chat's type size (Gradio's folded type was smaller)
+    size = "e => parseFloat(getComputedStyle(e).fontSize)"
+    folded = page.locator("#interview-chat .thought-group").last.evaluate(size)
+    assert folded == page.locator('#interview-chat [data-testid="bot"]').first.evaluate(size)
 
     # The answer with an <img> tag shows as text; no element was created, no script ran.
     users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()

@@ -50,6 +50,9 @@ _CSS = """
    only ("score", never "sc/or/e"): Gradio's Markdown gives tables word-break: break-word, which
    also splits a word to narrow its column. Now a column is at least its longest word wide. */
 .prose table { word-break: normal; overflow-wrap: break-word; }
+/* The model answer, folded under "Show model answer", reads at the chat's size: Gradio sets a
+   folded message in its small type (a walk-through found it much smaller than the chat). */
+#interview-chat .thought-group { font-size: inherit; }
 /* No clear (trash) button on the interview chat: the conversation is the interview's record. */
 #interview-chat .icon-button-wrapper.top-panel { display: none; }
 /* A long choice (an unfinished session's label) ends in "…" before the arrow, not under it. */
