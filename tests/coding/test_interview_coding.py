@@ -36,6 +36,17 @@ def _to_coding_question(iv):
     return bank[iv.current.question_id]
 
 
+def _at_the_brackets_question(store, follow_ups: int):
+    """An L1 interview at its coding question, the balanced-brackets one."""
+    bank = default_bank()
+    q = bank["l1-code-balanced-brackets"]
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
+    iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True,
+                       follow_ups=follow_ups)  # fmt: skip
+    assert _to_coding_question(iv) is q
+    return iv, q
+
+
 def test_a_coding_question_runs_is_submitted_graded_and_stored():
     store = open_store(Settings.from_env())
     iv = new_interview(round="L1", questions=3, store=store, seed=2, coding=True)
@@ -97,11 +108,7 @@ def test_the_chat_feedback_says_which_hidden_test_failed_first_and_why():
     from interviewer.ui.render import history_from_turns
 
     store = open_store(Settings.from_env())
-    bank = default_bank()
-    q = bank["l1-code-balanced-brackets"]
-    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
-    iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True, follow_ups=0)
-    assert _to_coding_question(iv) is q
+    iv, q = _at_the_brackets_question(store, follow_ups=0)
     turn = iv.current
     reply = iv.submit_code(q.coding.reference.replace("return not stack", "return True"))
     failed = turn.code_result["failed"]
@@ -110,7 +117,7 @@ def test_the_chat_feedback_says_which_hidden_test_failed_first_and_why():
     assert f"{failed[0]['name']}: {failed[0]['error'].rstrip('.')}" in line
     assert (f"({len(failed) - 1} more in the report" in line) == (len(failed) > 1)
     _, stored = store.load_session(iv.info.id, user_id="local")
-    replay = " ".join(str(m["content"]) for m in history_from_turns(stored, True, False, bank))
+    replay = " ".join(str(m["content"]) for m in history_from_turns(stored, True, False, iv.bank))
     assert f"First failed test: {failed[0]['name']}" in replay.replace("\\_", "_")  # markdown
 
 
@@ -424,11 +431,7 @@ def test_a_follow_up_on_submitted_code_first_says_how_it_ran_live_and_resumed():
     from tests.helpers import resume
 
     store = open_store(Settings.from_env())
-    bank = default_bank()
-    q = bank["l1-code-balanced-brackets"]
-    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
-    iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True, follow_ups=1)
-    assert _to_coding_question(iv) is q
+    iv, q = _at_the_brackets_question(store, follow_ups=1)
     pieces: list[str] = []
     reply = iv.submit_code(q.coding.reference.replace("return not stack", "return True"),
                            on_token=pieces.append)  # fmt: skip
