@@ -13,6 +13,7 @@ from interviewer.ui import launch_kwargs
 from interviewer.ui.auth import parse_auth
 from tests.ui_support import (
     CHROMIUM,
+    bank_question_in,
     bot_texts,
     chromium,
     download,
@@ -128,7 +129,9 @@ def test_interview_report_transcripts_progress_practice(page, shots):
 
     assert "Hint (costs 10 points)" in say(page, "Hint", contains="Hint")
 
-    reply = answer(page, f"{GOOD_ANSWER}\n{XSS}")
+    # The asked question's own model answer (the first question is any L1 one: an answer to
+    # another question scores 0, and a 0 has no hint penalty to show).
+    reply = answer(page, f"{bank_question_in(first).model_answer}\n{XSS}")
     while "Question 2 of 3" not in reply:  # an offline follow-up probe: answer it too
         assert "Follow-up" in reply, reply
         reply = answer(page, "It also interacts with the learning rate and feature scaling.")
@@ -139,8 +142,9 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     toggle.wait_for()
     toggle.click()  # open, it reads at the chat's type size (Gradio's folded type was smaller)
     size = "e => parseFloat(getComputedStyle(e).fontSize)"
-    folded = page.locator("#interview-chat .thought-group").last.evaluate(size)
-    assert folded == page.locator('#interview-chat [data-testid="bot"]').first.evaluate(size)
+    folded = page.locator("#interview-chat .thought-group .message-content p").first
+    assert folded.evaluate(size) == page.locator(
+        '#interview-chat [data-testid="bot"] p').first.evaluate(size)  # fmt: skip
 
     # The answer with an <img> tag shows as text; no element was created, no script ran.
     users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()

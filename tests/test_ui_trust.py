@@ -19,6 +19,7 @@ from interviewer.markup import plural
 from interviewer.ui.scripts import START_DEBOUNCE_MS
 from tests.ui_support import (
     CHROMIUM,
+    bank_question_in,
     bot_texts,
     chromium,
     download,
@@ -505,16 +506,7 @@ def _set_code(page, code: str) -> None:
 
 
 def _coding_question_in(shown: str):
-    """The bank's coding question whose text ``shown`` holds, as the page renders it: compared
-    word by word (markdown drops backticks and escapes; a 60-character prefix missed some)."""
-
-    def words(text: str) -> str:
-        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-    page_words = words(shown)
-    return next(q for q in default_bank().values()
-                if q.kind == "coding" and words(q.text).split()[:12]
-                and " ".join(words(q.text).split()[:12]) in page_words)  # fmt: skip
+    return bank_question_in(shown, kind="coding")
 
 
 def _entry(page) -> str:

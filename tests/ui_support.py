@@ -153,3 +153,20 @@ def words_broken_across_lines(page, selector: str) -> list[str]:
         }""",
         selector,
     )
+
+
+def bank_question_in(shown: str, kind: str | None = None):
+    """The bank question (of ``kind``, if given) whose text ``shown`` holds, as the page renders
+    it: compared word by word (markdown drops backticks and escapes; a 60-character prefix
+    missed some)."""
+    import re
+
+    from interviewer.bank import default_bank
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+    page_words = words(shown)
+    return next(q for q in default_bank().values()
+                if (kind is None or q.kind == kind) and words(q.text).split()[:12]
+                and " ".join(words(q.text).split()[:12]) in page_words)  # fmt: skip

@@ -52,7 +52,9 @@ _CSS = """
 .prose table { word-break: normal; overflow-wrap: break-word; }
 /* The model answer, folded under "Show model answer", reads at the chat's size: Gradio sets a
    folded message in its small type (a walk-through found it much smaller than the chat). */
-#interview-chat .thought-group { font-size: inherit; }
+#interview-chat .thought-group, #interview-chat .thought-group :not(pre, pre *, code) {
+  font-size: var(--chatbot-text-size); }
+#interview-chat .thought-group .message-content { opacity: 1; }
 /* No clear (trash) button on the interview chat: the conversation is the interview's record. */
 #interview-chat .icon-button-wrapper.top-panel { display: none; }
 /* A long choice (an unfinished session's label) ends in "…" before the arrow, not under it. */
