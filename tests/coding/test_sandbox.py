@@ -444,7 +444,9 @@ def test_cpu_time_and_wall_time_limits_each_stop_their_own_kind_of_slow_code():
     result = run_submission(spec, spec.reference)
     spins, sleeps, again, fine = result.tests
     assert spins.error == "timed out after 0.5 s of CPU time (time limit)"
-    assert 0.5 <= spins.cpu_seconds < 1.5
+    # The limit counts the process's CPU time (ITIMER_PROF), the figure the test thread's own:
+    # a CI run measured 0.498 s for a 0.5 s limit, so the bound leaves room for the difference.
+    assert 0.4 <= spins.cpu_seconds < 1.5
     # 3 x 0.5 + 1 = 2.5 s of wall time, with next to no CPU time used
     assert sleeps.error.startswith("timed out: still running after 2.5 s with under 0.5 s of CPU")
     assert 2.5 <= sleeps.seconds < 10 and sleeps.cpu_seconds < 0.5
