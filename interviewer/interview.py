@@ -680,15 +680,19 @@ class Interview:
             return self, settled
         self._count_a_long_absence_as_the_budget(turn)
         if turn.follow_ups and turn.follow_ups[-1].answer is None and turn.grade is not None:
-            self.phase = "follow_up"
+            self.phase = "follow_up"  # (its hints are in the chat, with the answer before it)
             return self, Reply(
                 "follow_up", "Welcome back. Follow-up: " + turn.follow_ups[-1].question, turn=turn
             )
+        # The hints already taken on the open question are said again with it (the chat leaves
+        # the open question out): they were paid for (a re-walk saw none after a Resume, took
+        # another, and paid twice).
+        hints = "".join(f"\n\n{hint_said(h)}" for h in turn.hints)
         self.phase = "awaiting_answer"
         opening = l2_opening(self._l1_score()) + "\n\n" if opens_l2(turn.index, turn.round, self.per_round) else ""
         return self, Reply(
             "question",
-            f"Welcome back. {opening}{self._header(turn)}: {turn.question}",
+            f"Welcome back. {opening}{self._header(turn)}: {turn.question}{hints}",
             turn=turn,
         )
 

@@ -480,3 +480,13 @@ def test_an_interview_ended_with_nothing_answered_has_no_score_not_a_zero(store)
     iv.start()
     iv.command("skip")
     assert iv.command("end").report.score_said == "0/100"
+
+
+def test_a_resumed_open_question_says_the_hints_already_taken_on_it(store):
+    # A re-walk: a hint taken, a reload and Resume showed the question alone; the candidate
+    # took another hint and paid for both.
+    iv = new_interview(round="L1", questions=2, store=store, seed=2, follow_ups=0)
+    iv.start()
+    live = iv.command("hint").text
+    again, reply = resume(store, iv.info.id, user_id="local")
+    assert reply.text.startswith("Welcome back.") and reply.text.endswith(live)
