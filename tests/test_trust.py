@@ -388,6 +388,9 @@ def test_a_story_set_at_a_client_has_its_situation():
                     "Our churn scoring model's precision dropped after a pricing change."):  # fmt: skip
         assert star(setting).situation, setting
     assert not star("I chose gradient-boosted trees because the data was tabular.").situation
+    # ... and one labelled "Action:" with its own verbs has its action; "we" alone has none.
+    assert star("Action: I skipped the jargon and prepared two charts.").action
+    assert not star("I wanted to fix it, so we retrained the model.").action
 
 
 def test_the_terminal_report_says_incomplete_once():

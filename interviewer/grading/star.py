@@ -39,7 +39,10 @@ _ACTION = re.compile(
     r"|talked|asked|suggested|negotiated|implemented|rolled out|migrated|decided|chose|tested"
     r"|reviewed|documented|prototyped|benchmarked|owned|drove|introduced|split|reduced|changed"
     r"|fixed|traced|found|showed|shared|organi[sz]ed|trained|deployed|collected|labelled|labeled"
-    r"|compared|agreed|escalated|reframed|translated|walked|used|took|made)\b",
+    r"|compared|agreed|escalated|reframed|translated|walked|used|took|made"
+    # any other verb in the past tense ("I skipped the jargon", "I prepared two charts": a
+    # re-walk's labelled story was told it lacked the action)
+    r"|(?!(?:wanted|needed|hoped|expected|supposed|asked)\b)[a-z]{3,}ed)\b",
     re.I,
 )
 _NUMBER = r"(\d+(\.\d+)?\s*(%|percent|x|times|ms|s\b|seconds|minutes|hours|days|weeks|points?|pp)"
