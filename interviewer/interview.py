@@ -280,7 +280,8 @@ class Interview:
         for t in graded:
             score = 0 if t.status == "skipped" else (t.grade.overall if t.grade else None)
             difficulty = next_difficulty(difficulty, score)
-        recent = self.store.recent_question_ids(user_id=self.info.user_id) if self.store else set()
+        recent = (self.store.recent_question_ids(user_id=self.info.user_id, besides=self.info.id)
+                  if self.store else set())  # fmt: skip
         asked = {t.question_id for t in self.turns}
         question, sources = self.engine.question_for(
             QuestionRequest(

@@ -454,6 +454,9 @@ def test_unfinished_sessions_and_recent_question_ids(store, history):
     s1, s2, s3 = history
     assert [r["id"] for r in store.unfinished_sessions(user_id="local")] == [s3.id, s1.id]
     assert store.recent_question_ids(user_id="local", sessions=1) == {"ml-basics-0", "mlops-1"}
+    # The session asking is not one of the recent ones it avoids (a re-walk: "the last 5"
+    # counted the running one, so a question came back a session early).
+    assert store.recent_question_ids(user_id="local", sessions=1, besides=s3.id) == {"mlops-0"}
     assert store.recent_question_ids(user_id="local") == {
         "ml-basics-0",
         "statistics-1",

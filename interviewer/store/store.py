@@ -238,11 +238,14 @@ class Store:
         """Active sessions of the user, newest first, for the resume list."""
         return self.list_sessions(user_id=user_id, status="active")
 
-    def recent_question_ids(self, *, user_id: str, sessions: int = 5) -> set[str]:
-        """Question ids asked in the user's ``sessions`` most recent sessions."""
+    def recent_question_ids(
+        self, *, user_id: str, sessions: int = 5, besides: str | None = None
+    ) -> set[str]:
+        """Question ids asked in the user's ``sessions`` most recent sessions other than
+        ``besides`` (the one asking: it is not one of the recent ones it avoids)."""
         recent = (
             select(SessionRow.id)
-            .where(SessionRow.user_id == user_id)
+            .where(SessionRow.user_id == user_id, SessionRow.id != (besides or ""))
             .order_by(SessionRow.created_at.desc())
             .limit(sessions)
             .subquery()
