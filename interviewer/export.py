@@ -189,9 +189,7 @@ def _test_lines(result: dict | None) -> tuple[str, list[tuple[str, str, str]]]:
     """A graded run as (summary line, [(failed test, its error, its code)])."""
     if not result:
         return "Not submitted: the code was run, not graded.", []
-    head = tests_passed(result["passed"], result["total"], result["verdict"])
-    if result.get("error"):
-        head += f"; {result['error']}"
+    head = tests_passed(result["passed"], result["total"], result["verdict"], result.get("error"))
     return head, failed_tests(result)
 
 

@@ -279,8 +279,12 @@ def verdict_words(verdict: str) -> str:
     return verdict.replace("_", " ")
 
 
-def tests_passed(passed: int, total: int, verdict: str | None = None) -> str:
-    """``5 of 7 hidden tests passed (partially correct)``: said the same in the chat, the
-    report and the exports (the verdict left out when not given)."""
-    return f"{passed} of {total} hidden tests passed" + (
-        f" ({verdict_words(verdict)})" if verdict else "")
+def tests_passed(
+    passed: int, total: int, verdict: str | None = None, error: str | None = None
+) -> str:
+    """``5 of 7 hidden tests passed (partially correct); <why the run stopped>``: said the same
+    in the chat, the report and the exports (the verdict and the error left out when not
+    given)."""
+    return (f"{passed} of {total} hidden tests passed"
+            + (f" ({verdict_words(verdict)})" if verdict else "")
+            + (f"; {error}" if error else ""))  # fmt: skip

@@ -335,8 +335,8 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
         kind=t.kind,
         seconds=t.seconds,
         budget=budget,
-        tests=(tests_passed(result["passed"], result["total"])
-               + (f"; {result['error']}" if result.get("error") else "")) if result else "",
+        tests=(tests_passed(result["passed"], result["total"], error=result.get("error"))
+               if result else ""),
         failed_tests=[
             {"name": name, "error": error, "code": code}
             for name, error, code in failed_tests(result)

@@ -110,7 +110,8 @@ def bot_msg(markdown: str) -> dict:
 
 
 # What the chat shows for a command the candidate gave (a button, or the word typed in the box):
-# what they did, in words, as a submitted code reads "(submitted the code in the editor)".
+# what they did, in words, as a submitted code reads SUBMITTED_SAID (live and replayed).
+SUBMITTED_SAID = "(submitted the code in the editor)"
 COMMAND_SAID = {
     "hint": "(asked for a hint)",
     "repeat": "(asked for the question again)",
@@ -145,7 +146,7 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
             out.append(user_msg(t.answer))
         ran = t.code is not None and t.code_result is not None
         if ran:  # submitted before its follow-ups, which begin with how the code ran
-            out.append(user_msg("(submitted the code in the editor)"))
+            out.append(user_msg(SUBMITTED_SAID))
         for n, f in enumerate(t.follow_ups):
             if f.answer is None and not done:
                 continue
