@@ -13,12 +13,17 @@ import re
 import time
 
 # Markdown punctuation that shapes inline structure anywhere (emphasis, code, links, tables);
-# '<', '>' and '&' become entities so that no renderer, however lax about backslash escapes,
-# sees a tag. Characters that only matter at the start of a line are handled by _LINE_START.
+# '<' becomes an entity so that no renderer, however lax about backslash escapes, sees a tag
+# or an autolink, and '&' does where it would start a character reference ("&lt;" typed by the
+# candidate stays those four characters). Elsewhere '&' and '>' shape nothing and stay as
+# typed, so an export reads cleanly in a text editor ("R&D", "a > b"). Characters that only
+# matter at the start of a line are handled by _LINE_START.
 _MD_BACKSLASH = set("\\`*_{}[]|~")
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# Lists, headings, thematic breaks and setext underlines: "- ", "+ ", "# ", "1. ", "2) ", "===".
-_LINE_START = re.compile(r"^(\s*)([-+=#]|\d+[.)](?=\s|$))")
+_MD_ENTITIES = {"<": "&lt;"}
+_REFERENCE = re.compile(r"&(?=#?\w+;)")
+# Lists, headings, blockquotes, thematic breaks and setext underlines: "- ", "+ ", "# ", "> ",
+# "1. ", "2) ", "===".
+_LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+[.)](?=\s|$))")
 _INDENT = re.compile(r"^[ \t]+")
 # A fenced code block: ```python (or ```py, or a bare ```) ... ``` (a candidate's code).
 FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)\n?```", re.S | re.I)
@@ -28,7 +33,8 @@ def md_escape(text) -> str:
     """One line of untrusted text, safe to place anywhere in Markdown (line breaks become
     spaces)."""
     out = []
-    for ch in " ".join(str(text if text is not None else "").splitlines()):
+    line = _REFERENCE.sub("&amp;", " ".join(str(text if text is not None else "").splitlines()))
+    for ch in line:
         if ch in _MD_ENTITIES:
             out.append(_MD_ENTITIES[ch])
         elif ch in _MD_BACKSLASH:

@@ -73,7 +73,7 @@ def test_a_model_answer_shows_its_code_as_code_and_its_prose_flowing_in_both_exp
                          "```python\ndef flag(df, col):\n    q1 = df[col].quantile(0.25)\n"
                          "    return df[col] < q1\n```\n")  # fmt: skip
     md, page = to_markdown(info, turns), to_html(info, turns)
-    assert "> Merge on the key, then flag rows outside the &lt;IQR&gt; fences." in md
+    assert "> Merge on the key, then flag rows outside the &lt;IQR> fences." in md
     assert "```python\ndef flag(df, col):\n    q1 = df[col].quantile(0.25)\n" in md
     assert "<pre><code>def flag(df, col):\n    q1 = df[col].quantile(0.25)\n" in page
     assert "flag rows outside the &lt;IQR&gt; fences.</div>" in page and "```" not in page
@@ -136,15 +136,39 @@ def test_markdown_cannot_be_injected_by_an_answer():
     info, turns = graded_session()
     md = to_markdown(info, turns)
     assert "<script>" not in md and "<img" not in md and "<b>" not in md and "<i>" not in md
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "&lt;script>alert(1)&lt;/script>" in md
     assert "[link](x)" not in md  # links are escaped
-    assert "&lt;b&gt;not html&lt;/b&gt; \\*not bold\\*" in md
+    assert "&lt;b>not html&lt;/b> \\*not bold\\*" in md
     assert all(
         not line.startswith("#") or line.startswith(("# Mock", "## ")) for line in md.split("\n")
     )
     assert md_quote("1. item\n- item\n\n---") == "> 1\\. item  \n> \\- item  \n>\n> \\---"
     assert md_escape("a|b\nc") == "a\\|b c"
     assert md_escape("# title [x](javascript:y)") == "\\# title \\[x\\](javascript:y)"
+
+
+def test_escaped_markdown_renders_as_the_text_itself():
+    """Any one line of untrusted text, escaped, renders as exactly that text (no structure, no
+    tag, no entity decoded), and reads as typed where Markdown would not misread it: '>' and
+    '&' stay themselves in a text editor (an export showed "&gt;" for "a > b")."""
+    import html
+    import random
+
+    markdown_it = pytest.importorskip("markdown_it")
+    md = markdown_it.MarkdownIt("commonmark").enable("table")
+    rng = random.Random(7)
+    alphabet = list("<>&#;*_`[]()!|~\\-+=.:/ ") + ["&lt;", "&#60;", "&amp;", "1.", "a", "Z9"]
+    lines = ["R&D > ops", "&lt;b&gt; typed", "> quoted", "<script>alert(1)</script>",
+             "a&#60;b", ">>> x", "<http://x.y>", "=== x", "1) one"]  # fmt: skip
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(400)]
+    for line in (x.strip() for x in lines):
+        if not line:
+            continue
+        got = md.render(md_escape(line)).strip()
+        assert got.startswith("<p>") and got.endswith("</p>"), (line, got)
+        assert html.unescape(got[3:-4]) == line, line
+    assert md_escape("R&D > ops: 5 > 3 & 2") == "R&D > ops: 5 > 3 & 2"
+    assert md_escape("> quoted") == "\\> quoted" and md_escape("<b>") == "&lt;b>"
 
 
 def test_rendered_markdown_has_only_the_exports_own_structure():
