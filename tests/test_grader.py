@@ -12,6 +12,7 @@ from interviewer.grading.embeddings import VectorCache
 from interviewer.grading.grader import OfflineGrader, default_grader
 from interviewer.grading.rubric import (
     CRITERIA,
+    FLAG_IDK,
     FLAG_INJECTION,
     FLAG_KEYWORDS,
     FLAG_RESTATES,
@@ -51,6 +52,33 @@ def test_empty_and_unreadable_answers_get_nothing(grader, bank):
         g = grader.grade(q, answer)
         assert g.overall == 0 and all(c.score == 1 for c in g.criteria.values()), answer
         assert g.verdict == "incorrect" and g.feedback.startswith("Incorrect.")
+
+
+def test_a_weak_claim_beside_a_hedge_is_graded_not_called_no_answer(grader, bank):
+    # Seen in a walk-through: the answer and its follow-up reply, graded together, were flagged
+    # "no answer (I don't know)" because the reply hedged; the claim was never judged.
+    from interviewer.grading.text import is_non_answer
+
+    said = ("I would use deep learning because it is the best. Not sure, maybe how many "
+            "customers they have.")
+    g = grader.grade(bank["l2-churn-little-labels"], said)
+    assert FLAG_IDK not in g.flags and "There is no answer" not in g.feedback
+    assert g.overall <= 20 and g.verdict == "incorrect"
+    # hedges with nothing else said stay non-answers, however they are split
+    for hedge in ("Uh... I'm not sure, sorry.", "Not sure, maybe the learning rate?",
+                  "Honestly, no idea. I haven't had to deal with that yet.",
+                  "I don't know. Can we skip?"):  # fmt: skip
+        assert is_non_answer(hedge), hedge
+
+
+def test_abbreviations_do_not_end_a_sentence():
+    # A walk-through's quote stopped at "... the input distribution P(X) — e.g.".
+    from interviewer.grading.text import sentences
+
+    assert sentences("Drift is a change in P(X), e.g. new users arrive. Then I alert.") == [
+        "Drift is a change in P(X), e.g. new users arrive.", "Then I alert."]  # fmt: skip
+    assert sentences("Compare RMSE vs. MAE, i.e. Big misses. Then pick.") == [
+        "Compare RMSE vs. MAE, i.e. Big misses.", "Then pick."]  # fmt: skip
 
 
 def test_answers_to_other_questions_never_pass_and_almost_all_score_at_most_20(grader, bank):

@@ -100,13 +100,21 @@ def sentences(text: str, *, max_words: int = 40) -> list[str]:
     return list(_sentences(text, max_words))
 
 
+# Abbreviations that end in a period but never end a sentence ("e.g. the input", "vs. MAE"): a
+# walk-through's quote stopped at "... the input distribution P(X) — e.g.".
+_NOT_AN_END = "".join(rf"(?<!\b{a})" for a in ("e.g.", "i.e.", "vs.", "cf.", "approx.", "incl."))
+SENTENCE_BREAK = re.compile(
+    rf"\n+|{_NOT_AN_END}(?<=[.!?;])\s+(?=[\"'(A-Z0-9-])|{_NOT_AN_END}(?<=[.!?])\s+", re.I
+)
+
+
 @lru_cache(maxsize=4096)
 def _sentences(text: str, max_words: int) -> tuple[str, ...]:
     # A single line break inside a sentence is a soft wrap (pasted or hard-wrapped text): join
     # it, unless the next line starts a list item.
     text = re.sub(r"(?<![.!?:;\n])\n(?!\s*([-*•]|\d+[.)])\s|\n)", " ", text)
     parts: list[str] = []
-    for block in re.split(r"\n+|(?<=[.!?;])\s+(?=[\"'(A-Z0-9-])|(?<=[.!?])\s+", text):
+    for block in SENTENCE_BREAK.split(text):
         block = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", block).strip()
         if not block:
             continue
@@ -273,18 +281,29 @@ NON_ANSWER = re.compile(r"^\W*(no|empty|missing)\s+(response|submission|answer)\
 # A short answer that says it does not know and hedges ("not sure", "can we skip").
 HEDGE = re.compile(
     r"\b(not (really |quite )?sure|no idea|don'?t (really )?know|can we skip|i'?d pass|"
-    r"haven'?t (really )?(worked|used|done)|not familiar)\b",
+    r"haven'?t (really )?(worked|used|done|had|dealt)|not familiar)\b",
     re.I,
 )
 # Prior: a hedge inside a longer answer may be an honest caveat, not a non-answer.
 HEDGE_MAX_WORDS = 30
+# Prior: a sentence beside a hedge is a claim to grade when it has this many content words
+# ("I would use deep learning" has 3; "Uh...", "sorry, I haven't done that" have fewer).
+CLAIM_MIN_WORDS = 3
 
 
 def is_non_answer(text: str) -> bool:
-    """'I don't know', a placeholder ("No response."), or a short hedge."""
+    """'I don't know', a placeholder ("No response."), or a short answer that hedges and makes
+    no claim besides. A sentence without a hedge is a claim to grade, however weak: "I would use deep
+    learning because it is the best. Not sure, maybe how many customers they have." is a (poor)
+    answer, not "I don't know" (a walk-through found it recorded as no answer)."""
     if is_idk(text) or NON_ANSWER.match(text.strip()):
         return True
-    return len(words(text)) <= HEDGE_MAX_WORDS and bool(HEDGE.search(text))
+    if len(words(text)) > HEDGE_MAX_WORDS:
+        return False
+    if not HEDGE.search(text):
+        return False
+    claims = [s for s in sentences(text) if not (HEDGE.search(s) or is_idk(s))]
+    return all(len(content_stems(s)) < CLAIM_MIN_WORDS for s in claims)
 
 
 # -- clauses --------------------------------------------------------------------------------
