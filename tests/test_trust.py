@@ -313,6 +313,102 @@ def test_ctrl_c_and_multi_line_answers_in_the_terminal(tmp_path):
     assert reply.kind == "question" and again.current.index == 1
 
 
+class Pty:
+    """The terminal interview on a real pseudo-terminal: what a candidate's terminal sends and
+    shows (readline, the line discipline, Ctrl-C as a key)."""
+
+    def __init__(self, argv: list[str]):
+        import fcntl
+        import pty
+        import termios
+
+        self.master, slave = pty.openpty()
+
+        def controlling_terminal():  # the pty is the child's terminal, as in a real one
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+            preexec_fn=controlling_terminal, env={**os.environ, "TERM": "dumb"},
+        )  # fmt: skip
+        os.close(slave)
+        self.seen = ""
+        self.mark = 0  # what was shown before the last keys typed
+
+    def wait_for(self, text: str, timeout: float = 300) -> None:
+        """Until ``text`` is shown after the last keys typed."""
+        import select
+
+        deadline = time.monotonic() + timeout
+        while text not in self.seen[self.mark :]:
+            assert time.monotonic() < deadline, f"{text!r} never shown; last: {self.seen[-500:]!r}"
+            if select.select([self.master], [], [], 1.0)[0]:
+                try:
+                    self.seen += os.read(self.master, 65536).decode("utf-8", "replace")
+                except OSError:  # the child closed the terminal
+                    assert text in self.seen[self.mark :], f"{text!r} never shown: {self.seen!r}"
+
+    def type(self, text: str) -> None:
+        self.mark = len(self.seen)
+        for i in range(0, len(text), 512):  # as a terminal delivers a paste: in pieces
+            os.write(self.master, text[i : i + 512].encode())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=60)
+        os.close(self.master)
+
+
+def test_a_long_line_and_ctrl_c_in_a_real_terminal():
+    # Seen in a walk-through: a 10,080-character answer pasted on one line was stored cut at
+    # 4,095 characters (the terminal's line limit), and Ctrl-C dropped two typed, unsent lines
+    # without a word.
+    long = " ".join(["I would window the card events in Flink keyed by card id"] * 110)
+    assert len(long) > 6000
+    term = Pty([EXE, "interview", "--round", "L2", "--questions", "2", "--seed", "2",
+                "--follow-ups", "0", "--no-coding"])  # fmt: skip
+    try:
+        term.wait_for("an empty line sends it")
+        term.wait_for("\n> ")
+        term.type(long + "\r")
+        term.wait_for("\n. ")  # the answer goes on until an empty line
+        term.type("\r")
+        term.wait_for("Question 2")
+        term.wait_for("\n> ")
+        term.type("a draft I had not sent\r")
+        term.wait_for("\n. ")
+        term.type("\x03")  # Ctrl-C, as the key: the terminal sends SIGINT
+        term.wait_for("resume with")
+        assert term.proc.wait(timeout=60) == 130
+        shown = term.seen.replace("\r", "")
+        assert "Not sent, so not saved. What you had typed:\na draft I had not sent" in shown
+    finally:
+        term.close()
+    store = open_store(Settings.from_env())
+    sid = store.list_sessions(user_id="local")[0]["id"]
+    _, turns = store.load_session(sid, user_id="local")
+    assert turns[0].answer == long and turns[1].answer in (None, "")
+
+
+def test_a_full_loops_report_numbers_questions_as_the_scorecard_does():
+    # Seen in a walk-through: the report's "Per question" read 1-8 beside a scorecard and chat
+    # of L1 Q1-Q4 and L2 Q1-Q4.
+    from interviewer.report import build_report, report_markdown, report_text
+    from tests.test_store import make_turn
+
+    turns = [make_turn(0, overall=80), make_turn(1, overall=70),
+             make_turn(2, round="L2", overall=60), make_turn(3, round="L2", overall=40)]  # fmt: skip
+    report = build_report(turns, planned=4)
+    md, text = report_markdown(report), report_text(report, 100)
+    for tag in ("L1 Q1", "L1 Q2", "L2 Q1", "L2 Q2"):
+        assert f"\n{tag}. " in md and f"{tag}. [" in text
+    one = build_report([make_turn(0, overall=80), make_turn(1, overall=70)], planned=2)
+    assert "\n2. " in report_markdown(one) and " 2. [80" not in report_text(one, 100)
+    assert " 2. [70/100" in report_text(one, 100)
+
+
 def test_a_loop_with_a_failed_round_is_not_passed_and_never_reads_as_a_hire():
     """Full loop: L1 at 100, L2 at 50 averages 75, but a failed L2 is no offer."""
     from interviewer.report import build_report

@@ -83,26 +83,52 @@ def _answers(path: Path):
     yield from (line.replace("\\n", "\n") for line in text.splitlines())
 
 
+class Unsent(KeyboardInterrupt):
+    """Ctrl-C while an answer was being typed: ``draft`` is what had not been sent."""
+
+    def __init__(self, draft: str):
+        super().__init__()
+        self.draft = draft
+
+
+def _line_editing() -> None:
+    """GNU readline for the terminal's answers: line editing, and no line limit. Without it the
+    terminal's own line discipline cuts a line at 4095 characters before Python reads it (a
+    walk-through pasted 10,080 characters on one line and 4,095 were stored, cut mid-word)."""
+    try:
+        import readline  # noqa: F401  (importing it is what makes input() use it)
+    except ImportError:  # no readline on this platform: input() as it is
+        pass
+
+
 def _read_answer() -> str | None:
     """One answer from the terminal: lines until an empty one (a command or a single line
-    starting with / is sent at once; a ``` block runs to its closing fence). None at Ctrl-D
-    with nothing typed."""
+    starting with / is sent at once; a ``` block runs to its closing fence). A paste that
+    arrives as one piece with line breaks in it (a terminal's bracketed paste) keeps its empty
+    lines. None at Ctrl-D with nothing typed; Ctrl-C raises :class:`Unsent` with what was
+    typed."""
     lines: list[str] = []
     in_code = False
     while True:
         try:
-            line = input("> " if not lines else ". ")
+            chunk = input("> " if not lines else ". ")
         except EOFError:
             return "\n".join(lines) if lines else None
-        if not lines and line.strip().startswith("/"):
-            return line
-        if line.strip().startswith("```"):
-            in_code = not in_code
-        if not line.strip() and not in_code:
-            if lines:
-                return "\n".join(lines)
-            continue
-        lines.append(line)
+        except KeyboardInterrupt:
+            raise Unsent("\n".join(lines)) from None
+        pieces = chunk.split("\n")
+        pasted = len(pieces) > 1
+        if not lines and not pasted and chunk.strip().startswith("/"):
+            return chunk
+        for line in pieces:
+            if line.strip().startswith("```"):
+                in_code = not in_code
+            if not line.strip() and not in_code and not pasted:
+                if lines:
+                    return "\n".join(lines)
+                continue
+            if line.strip() or lines:
+                lines.append(line)
 
 
 def _width(stream) -> int:
@@ -243,6 +269,8 @@ def cmd_interview(args, settings: Settings) -> int:
     say(f"(session {interview.info.id})")
     if source_is_terminal := args.answers_file is None:
         say("Type your answer; an empty line sends it. /hint, /repeat, /skip, /end are commands.")
+        if sys.stdin.isatty():
+            _line_editing()
 
     source = _answers(args.answers_file) if args.answers_file else None
     try:
@@ -265,7 +293,13 @@ def cmd_interview(args, settings: Settings) -> int:
                 say(f"! {exc}")
                 continue
             show(reply)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        draft = getattr(exc, "draft", "").strip()
+        if draft:
+            # Not sent, so not saved: shown once more so it can be copied into the resumed
+            # session (the app keeps such drafts in the browser; a terminal has only its screen).
+            say("Not sent, so not saved. What you had typed:", wrap=False)
+            print(draft, file=out, flush=True)
         if source_is_terminal or not interview.done:
             say(f"Interrupted. {saved()}")
         return 130
