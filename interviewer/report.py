@@ -87,6 +87,20 @@ class Report(BaseModel):
         return f"{self.overall}/100" if counted else "no score"
 
 
+def question_tags(questions: list[QuestionSummary]) -> list[str]:
+    """How the report numbers its questions: "1", "2", ...; in a full loop "L1 Q1" ... "L2 Q1",
+    as the chat and the scorecard number them (a walk-through's report listed 1-8 beside a
+    scorecard of L1 Q1-L2 Q4)."""
+    if len({q.round for q in questions}) < 2:
+        return [str(q.index + 1) for q in questions]
+    seen: dict[str, int] = {}
+    out = []
+    for q in questions:
+        seen[q.round] = seen.get(q.round, 0) + 1
+        out.append(f"{q.round} Q{seen[q.round]}")
+    return out
+
+
 def turn_score(turn: Turn) -> int | None:
     """The score a turn counts for: its grade, 0 when skipped, None when never answered."""
     return models.turn_score(turn.status, turn.grade.overall if turn.grade else None)
@@ -285,7 +299,7 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
             names = ", ".join(f["name"] for f in failed[:3])
             gaps.append(
                 Gap(
-                    point=f"code that passes the hidden tests (failed: {names})",
+                    point=f"Make the code pass the hidden tests it failed: {names}.",
                     topic=t.topic,
                     question=t.question,
                     guide_section=t.guide_section,
@@ -371,9 +385,9 @@ def report_markdown(report: Report) -> str:
         lines += ["", "| criterion | average (1-5) |", "|---|---|"]
         lines += [f"| {CRITERIA[c]} | {mean_of_five(v)} |" for c, v in report.criteria.items()]
     lines += ["", "### Per question"]
-    for q in report.questions:
+    for q, tag in zip(report.questions, question_tags(report.questions), strict=True):
         score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
-        lines.append(f"{q.index + 1}. {md_escape(q.question)} · **{score}**{_time(q)}")
+        lines.append(f"{tag}. {md_escape(q.question)} · **{score}**{_time(q)}")
         if q.tests:
             lines.append(f"    - {md_escape(q.tests)}")
         for f in q.failed_tests:
@@ -411,9 +425,11 @@ def report_text(report: Report, width: int = 100) -> str:
         lines += ["", f"{'Criterion':<{name_w}}  Average (1-5)"]
         lines += [f"{CRITERIA[c]:<{name_w}}  {mean_of_five(v)}" for c, v in report.criteria.items()]
     lines += ["", "Per question"]
-    for q in report.questions:
+    tags = question_tags(report.questions)
+    wide = max([2] + [len(t) for t in tags])
+    for q, tag in zip(report.questions, tags, strict=True):
         score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
-        lines += wrap(f"{q.question}", f"{q.index + 1:>2}. [{score}{_time(q)}] ")
+        lines += wrap(f"{q.question}", f"{tag:>{wide}}. [{score}{_time(q)}] ")
         if q.tests:
             lines.append(f"      {q.tests}")
         for f in q.failed_tests:

@@ -127,7 +127,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
         except knowledge.GuideError as exc:
             # The message names the upload's temp path; the user knows the file by its name.
             reason = getattr(exc, "reason", str(exc))
-            return {ui.status: f"⚠ {md_escape(Path(path).name)}: {md_escape(reason)}"}
+            # The rejected file leaves the uploader, so the next one can be dropped at once.
+            return {ui.status: f"⚠ {md_escape(Path(path).name)}: {md_escape(reason)}",
+                    ui.upload: None}  # fmt: skip
         _, out = refresh(result.guide, pick, user)
         out[ui.status] = (
             f"Ingested **{md_escape(result.guide)}**: {result.total} chunks "
@@ -163,7 +165,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     ui.upload.upload(
         ingest,
         [ui.upload, ui.view, ui.pick],
-        [ui.status, ui.view, ui.pick],
+        [ui.status, ui.view, ui.pick, ui.upload],
         concurrency_id="ingest",
         concurrency_limit=INGEST_WAITING,
     ).then(show, ui.view, [ui.sections, ui.chunks])

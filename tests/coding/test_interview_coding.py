@@ -296,7 +296,7 @@ def test_ending_after_submitting_code_counts_it_answered_and_lists_its_failed_te
     coded = report.questions[iv.turns[-1].index]
     assert coded.status == "answered" and coded.overall is not None
     assert not report.complete and "2 of 3" in report.note
-    assert any(g.point.startswith("code that passes the hidden tests (failed: ") for g in report.gaps)
+    assert any(g.point.startswith("Make the code pass the hidden tests it failed: ") for g in report.gaps)
 
 
 def test_a_coding_strength_says_how_many_hidden_tests_passed():
