@@ -71,6 +71,25 @@ def test_a_weak_claim_beside_a_hedge_is_graded_not_called_no_answer(grader, bank
         assert is_non_answer(hedge), hedge
 
 
+def test_a_confidently_wrong_missingness_answer_is_called_wrong(grader, bank):
+    # Seen in a walk-through: this scored 48, its wrong claims quoted as "Landed" and ticked as
+    # the evidence for the points they contradict.
+    said = ("MCAR means missing completely at random, so you can always just impute with the "
+            "mean and it is unbiased. MAR means missing at random, which is the same as MCAR "
+            "really, the two terms are interchangeable. MNAR means missing not at random, and "
+            "then the best fix is to drop all rows with missing values, since dropping removes "
+            "the bias entirely. Mean imputation is always the safe default for all three "
+            "mechanisms and it never distorts the variance.")
+    q = bank["l1-missingness-mechanisms"]
+    g = grader.grade(q, said)
+    assert g.overall <= 20 and sum(is_red_flag(f) for f in g.flags) >= 2
+    assert "Wrong:" in g.feedback
+    wrong = ("interchangeable", "removes the bias", "never distorts")
+    quoted = [kp.evidence for kp in g.key_points if kp.covered]
+    assert not [e for e in quoted if any(w in e for w in wrong)]
+    assert grader.grade(q, q.model_answer).overall >= 80
+
+
 def test_abbreviations_do_not_end_a_sentence():
     # A walk-through's quote stopped at "... the input distribution P(X) — e.g.".
     from interviewer.grading.text import sentences
@@ -79,6 +98,8 @@ def test_abbreviations_do_not_end_a_sentence():
         "Drift is a change in P(X), e.g. new users arrive.", "Then I alert."]  # fmt: skip
     assert sentences("Compare RMSE vs. MAE, i.e. Big misses. Then pick.") == [
         "Compare RMSE vs. MAE, i.e. Big misses.", "Then pick."]  # fmt: skip
+    # the abbreviations are matched as written ("ice." and "egg." still end a sentence)
+    assert sentences("Add ice. Then an egg. Done.") == ["Add ice.", "Then an egg.", "Done."]
 
 
 def test_answers_to_other_questions_never_pass_and_almost_all_score_at_most_20(grader, bank):

@@ -102,7 +102,9 @@ def sentences(text: str, *, max_words: int = 40) -> list[str]:
 
 # Abbreviations that end in a period but never end a sentence ("e.g. the input", "vs. MAE"): a
 # walk-through's quote stopped at "... the input distribution P(X) — e.g.".
-_NOT_AN_END = "".join(rf"(?<!\b{a})" for a in ("e.g.", "i.e.", "vs.", "cf.", "approx.", "incl."))
+_NOT_AN_END = "".join(
+    rf"(?<!\b{re.escape(a)})" for a in ("e.g.", "i.e.", "vs.", "cf.", "approx.", "incl.")
+)
 SENTENCE_BREAK = re.compile(
     rf"\n+|{_NOT_AN_END}(?<=[.!?;])\s+(?=[\"'(A-Z0-9-])|{_NOT_AN_END}(?<=[.!?])\s+", re.I
 )
