@@ -142,11 +142,12 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
         skipped = t.status == "skipped"
         if skipped:
             out.append(user_msg(COMMAND_SAID["skip"]))
-        if t.answer is not None:
-            out.append(user_msg(t.answer))
         ran = t.code is not None and t.code_result is not None
-        if ran:  # submitted before its follow-ups, which begin with how the code ran
-            out.append(user_msg(SUBMITTED_SAID))
+        if ran:  # submitted before its follow-ups, which begin with how the code ran; the
+            # explanation sent with it follows it in the same message, as it did live
+            out.append(user_msg(SUBMITTED_SAID + (f"\n\n{t.answer}" if t.answer else "")))
+        elif t.answer is not None:
+            out.append(user_msg(t.answer))
         for n, f in enumerate(t.follow_ups):
             if f.answer is None and not done:
                 continue

@@ -446,3 +446,18 @@ def test_a_follow_up_on_submitted_code_first_says_how_it_ran_live_and_resumed():
     said_md = [m["content"] for m in chat]
     at = said_md.index("(submitted the code in the editor)")
     assert said_md[at + 1].startswith(said) and "Follow-up:" in said_md[at + 1]
+
+
+def test_a_resumed_chat_shows_code_and_its_explanation_as_sent():
+    # Seen in a walk-through: live, "(submitted the code in the editor)" came first with the
+    # explanation under it; the resumed chat showed the explanation first, then the code line.
+    from interviewer.ui.render import history_from_turns
+    from tests.helpers import resume
+
+    store = open_store(Settings.from_env())
+    iv, q = _at_the_brackets_question(store, follow_ups=1)
+    iv.submit_code(q.coding.reference, explanation="One pass with a stack of open brackets.")
+    again, _ = resume(store, iv.info.id, user_id="local")
+    mine = [m["content"] for m in history_from_turns(again.turns, True, False, again.bank,
+                                                     again.planned) if m["role"] == "user"]  # fmt: skip
+    assert mine[-1] == "(submitted the code in the editor)\n\nOne pass with a stack of open brackets."
