@@ -367,8 +367,15 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     elif not missed and grade.key_points and grade.overall < 85 and not reds and q.kind != "coding":
         # Every point made, and still under 85: say what a higher score takes (a walk-through
         # got 81 with every point ticked and no word on the difference).
-        bullets.append("• To score higher: every key point is there; make each one count: why "
-                       "it holds, the trade-off, a concrete example, said directly.")  # fmt: skip
+        # The point made least directly is named (a walk-through's answer with several
+        # examples was told to add "a concrete example"): its weak match is what holds the
+        # score down, as the head reads how closely each point is stated.
+        weakest = min((kp for kp in grade.key_points if kp.covered), key=lambda kp: kp.coverage,
+                      default=None)  # fmt: skip
+        said = (f'the one you made least directly is "{weakest.point.rstrip(".")}": state it '
+                "outright and say why it holds") if weakest else (
+                "make each one count: why it holds, the trade-off, said directly")  # fmt: skip
+        bullets.append(f"• To score higher: every key point is there; {said}.")
     if q.kind == "coding" and not result:
         tests = grade.feedback.split(".")[0]
         bullets.insert(0, f"• Tests: {tests}.")
