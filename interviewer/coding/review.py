@@ -98,6 +98,7 @@ class Growth:
     exponent: float | None  # log(t(factor*n) / t(n)) / log(factor); 1 = linear, 2 = quadratic
     flagged: bool
     message: str
+    timing: str = ""  # the measurement alone ("time grew x4.1 for a 2x larger input")
 
 
 @dataclass(frozen=True)
@@ -350,8 +351,9 @@ def classify_growth(
     shape = "about linear" if exponent < 1.3 else "superlinear" if exponent < 1.7 else "quadratic"
     if exponent >= 2.6:
         shape = "worse than quadratic"
-    msg = f"time grew x{ratio:.1f} for a {factor}x larger input (~n^{exponent:.1f}, {shape})"
-    return Growth(round(exponent, 2), exponent >= GROWTH_FLAG_EXPONENT, msg)
+    timing = f"time grew x{ratio:.1f} for a {factor}x larger input"
+    msg = f"{timing} (~n^{exponent:.1f}, {shape})"
+    return Growth(round(exponent, 2), exponent >= GROWTH_FLAG_EXPONENT, msg, timing)
 
 
 def against_reference(growth: Growth, reference: Growth) -> Growth:
@@ -360,13 +362,13 @@ def against_reference(growth: Growth, reference: Growth) -> Growth:
     leave it as it is."""
     if not growth.flagged or growth.exponent is None or reference.exponent is None:
         return growth
-    said = growth.message.rsplit(" (~n^", 1)[0]
     if growth.exponent - reference.exponent < GROWTH_OVER_REFERENCE:
         return Growth(growth.exponent, False,
-                      f"{said} (~n^{growth.exponent:.1f}), as the reference solution's did here "
-                      f"(~n^{reference.exponent:.1f}): no slower than it")  # fmt: skip
+                      f"{growth.timing} (~n^{growth.exponent:.1f}), as the reference solution's "
+                      f"did here (~n^{reference.exponent:.1f}): no slower than it",
+                      growth.timing)  # fmt: skip
     return Growth(growth.exponent, True, f"{growth.message}; the reference solution: "
-                  f"~n^{reference.exponent:.1f} here")  # fmt: skip
+                  f"~n^{reference.exponent:.1f} here", growth.timing)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------ review
