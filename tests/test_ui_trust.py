@@ -831,10 +831,11 @@ def test_the_chat_shows_the_next_question_after_skip_even_when_scrolled_up(app, 
     # A walk-through: after reading the feedback (scrolled up), Skip's next question arrived
     # out of view; Gradio follows new messages only within 100 px of the chat's bottom.
     url, _ = app
+    # a long answer: the chat must overflow whichever question comes first
     page = _started(context, url)
     _send(page, "Bagging trains models in parallel on bootstrap samples and averages them, "
                 "which lowers variance; boosting trains them one after another on the errors "
-                "so far, which lowers bias. " * 3)  # fmt: skip
+                "so far, which lowers bias. " * 8)  # fmt: skip
     for button in ("Skip", "Hint", "Skip"):
         page.locator("#interview-chat .bubble-wrap").evaluate("c => { c.scrollTop = 0; }")
         assert not page.evaluate(LAST_IN_VIEW)  # the chat overflows: the newest is out of view

@@ -83,14 +83,6 @@ def _answers(path: Path):
     yield from (line.replace("\\n", "\n") for line in text.splitlines())
 
 
-class Unsent(KeyboardInterrupt):
-    """Ctrl-C while an answer was being typed: ``draft`` is what had not been sent."""
-
-    def __init__(self, draft: str):
-        super().__init__()
-        self.draft = draft
-
-
 def _line_editing() -> None:
     """GNU readline for the terminal's answers: line editing, and no line limit. Without it the
     terminal's own line discipline cuts a line at 4095 characters before Python reads it (a
@@ -105,8 +97,8 @@ def _read_answer() -> str | None:
     """One answer from the terminal: lines until an empty one (a command or a single line
     starting with / is sent at once; a ``` block runs to its closing fence). A paste that
     arrives as one piece with line breaks in it (a terminal's bracketed paste) keeps its empty
-    lines. None at Ctrl-D with nothing typed; Ctrl-C raises :class:`Unsent` with what was
-    typed."""
+    lines. None at Ctrl-D with nothing typed; Ctrl-C raises KeyboardInterrupt with what was
+    typed as its ``draft``."""
     lines: list[str] = []
     in_code = False
     while True:
@@ -115,7 +107,9 @@ def _read_answer() -> str | None:
         except EOFError:
             return "\n".join(lines) if lines else None
         except KeyboardInterrupt:
-            raise Unsent("\n".join(lines)) from None
+            stop = KeyboardInterrupt()
+            stop.draft = "\n".join(lines)  # not sent: shown again by the caller
+            raise stop from None
         pieces = chunk.split("\n")
         pasted = len(pieces) > 1
         if not lines and not pasted and chunk.strip().startswith("/"):
