@@ -370,12 +370,10 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         # The point made least directly is named (a walk-through's answer with several
         # examples was told to add "a concrete example"): its weak match is what holds the
         # score down, as the head reads how closely each point is stated.
-        weakest = min((kp for kp in grade.key_points if kp.covered), key=lambda kp: kp.coverage,
-                      default=None)  # fmt: skip
-        said = (f'the one you made least directly is "{weakest.point.rstrip(".")}": state it '
-                "outright and say why it holds") if weakest else (
-                "make each one count: why it holds, the trade-off, said directly")  # fmt: skip
-        bullets.append(f"• To score higher: every key point is there; {said}.")
+        weakest = min(grade.key_points, key=lambda kp: kp.coverage)  # all covered here
+        bullets.append(f"• To score higher: every key point is there; the one you made least "
+                       f'directly is "{weakest.point.rstrip(".")}": state it outright and say '
+                       "why it holds.")  # fmt: skip
     if q.kind == "coding" and not result:
         tests = grade.feedback.split(".")[0]
         bullets.insert(0, f"• Tests: {tests}.")

@@ -101,6 +101,11 @@ def question_tags(questions: list[QuestionSummary]) -> list[str]:
     return out
 
 
+def _listed_score(q: QuestionSummary) -> str:
+    """A question's score as the report's "Per question" lists it."""
+    return {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
+
+
 def turn_score(turn: Turn) -> int | None:
     """The score a turn counts for: its grade, 0 when skipped, None when never answered."""
     return models.turn_score(turn.status, turn.grade.overall if turn.grade else None)
@@ -386,7 +391,7 @@ def report_markdown(report: Report) -> str:
         lines += [f"| {CRITERIA[c]} | {mean_of_five(v)} |" for c, v in report.criteria.items()]
     lines += ["", "### Per question"]
     for q, tag in zip(report.questions, question_tags(report.questions), strict=True):
-        score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
+        score = _listed_score(q)
         lines.append(f"{tag}. {md_escape(q.question)} · **{score}**{_time(q)}")
         if q.tests:
             lines.append(f"    - {md_escape(q.tests)}")
@@ -428,7 +433,7 @@ def report_text(report: Report, width: int = 100) -> str:
     tags = question_tags(report.questions)
     wide = max([2] + [len(t) for t in tags])
     for q, tag in zip(report.questions, tags, strict=True):
-        score = {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
+        score = _listed_score(q)
         lines += wrap(f"{q.question}", f"{tag:>{wide}}. [{score}{_time(q)}] ")
         if q.tests:
             lines.append(f"      {q.tests}")

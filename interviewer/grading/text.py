@@ -295,9 +295,9 @@ CLAIM_MIN_WORDS = 3
 
 def is_non_answer(text: str) -> bool:
     """'I don't know', a placeholder ("No response."), or a short answer that hedges and makes
-    no claim besides. A sentence without a hedge is a claim to grade, however weak: "I would use deep
-    learning because it is the best. Not sure, maybe how many customers they have." is a (poor)
-    answer, not "I don't know" (a walk-through found it recorded as no answer)."""
+    no claim besides. A sentence without a hedge is a claim to grade, however weak: "I would
+    use deep learning because it is the best. Not sure, maybe how many customers they have."
+    is a (poor) answer, not "I don't know" (a walk-through found it recorded as no answer)."""
     if is_idk(text) or NON_ANSWER.match(text.strip()):
         return True
     if len(words(text)) > HEDGE_MAX_WORDS:

@@ -564,7 +564,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return
         iv = live.interview
         text = text if (text or "").strip() else None
-        said = r.SUBMITTED_SAID + (f"\n\n{text}" if text else "")
+        said = r.submitted_said(text)
         call = lambda cb: iv.submit_code(code or "", explanation=text, on_token=cb)  # noqa: E731
         yield from drive(live, history, call, said, text, where=ui.code_status,
                          action="submit_code", working=r.RUNNING_TESTS)  # fmt: skip

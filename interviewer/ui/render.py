@@ -112,6 +112,12 @@ def bot_msg(markdown: str) -> dict:
 # What the chat shows for a command the candidate gave (a button, or the word typed in the box):
 # what they did, in words, as a submitted code reads SUBMITTED_SAID (live and replayed).
 SUBMITTED_SAID = "(submitted the code in the editor)"
+
+
+def submitted_said(explanation: str | None) -> str:
+    """What the chat shows for submitted code and the explanation sent with it, live and
+    replayed."""
+    return SUBMITTED_SAID + (f"\n\n{explanation}" if explanation else "")
 COMMAND_SAID = {
     "hint": "(asked for a hint)",
     "repeat": "(asked for the question again)",
@@ -145,7 +151,7 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
         ran = t.code is not None and t.code_result is not None
         if ran:  # submitted before its follow-ups, which begin with how the code ran; the
             # explanation sent with it follows it in the same message, as it did live
-            out.append(user_msg(SUBMITTED_SAID + (f"\n\n{t.answer}" if t.answer else "")))
+            out.append(user_msg(submitted_said(t.answer)))
         elif t.answer is not None:
             out.append(user_msg(t.answer))
         for n, f in enumerate(t.follow_ups):
