@@ -379,11 +379,14 @@ def test_a_long_line_and_ctrl_c_in_a_real_terminal():
         term.wait_for("\n> ")
         term.type("a draft I had not sent\r")
         term.wait_for("\n. ")
+        term.type("and a line still being typed")  # no Enter: it is in readline's buffer
+        term.wait_for("being typed")
         term.type("\x03")  # Ctrl-C, as the key: the terminal sends SIGINT
         term.wait_for("resume with")
         assert term.proc.wait(timeout=60) == 130
         shown = term.seen.replace("\r", "")
-        assert "Not sent, so not saved. What you had typed:\na draft I had not sent" in shown
+        assert ("Not sent, so not saved. What you had typed:\na draft I had not sent\n"
+                "and a line still being typed") in shown  # fmt: skip
     finally:
         term.close()
     store = open_store(Settings.from_env())

@@ -108,7 +108,9 @@ def _read_answer() -> str | None:
             return "\n".join(lines) if lines else None
         except KeyboardInterrupt:
             stop = KeyboardInterrupt()
-            stop.draft = "\n".join(lines)  # not sent: shown again by the caller
+            editing = sys.modules.get("readline")  # the line being typed is in its buffer
+            current = editing.get_line_buffer() if editing is not None else ""
+            stop.draft = "\n".join([*lines, current] if current.strip() else lines)  # not sent
             raise stop from None
         pieces = chunk.split("\n")
         pasted = len(pieces) > 1
