@@ -138,6 +138,7 @@ def _md_summary(info: SessionInfo) -> list[str]:
 GRADED_BY = {
     "offline": "the offline grader",
     "llm": "the LLM judge",
+    "llm-overruled": "the offline grader (the LLM judge's score was overruled, see the flags)",
     "offline-fallback": "the offline grader (the LLM was unavailable)",
 }
 

@@ -103,7 +103,11 @@ def question_tags(questions: list[QuestionSummary]) -> list[str]:
 
 def _listed_score(q: QuestionSummary) -> str:
     """A question's score as the report's "Per question" lists it."""
-    return {"skipped": "skipped", "pending": "not answered"}.get(q.status, f"{q.overall}/100")
+    if q.status == "skipped":
+        return "skipped"
+    if q.overall is None:  # never reached, or an answer whose grading never finished
+        return "not answered" if q.status == "pending" else "not graded"
+    return f"{q.overall}/100"
 
 
 def turn_score(turn: Turn) -> int | None:

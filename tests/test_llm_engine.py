@@ -3,6 +3,8 @@ cross-check, malformed output, both structured-output methods, the token budget.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from interviewer.bank import default_bank
@@ -129,7 +131,26 @@ def test_the_points_ticked_agree_with_the_score_whoever_gave_it(kb_settings, ser
     server.judge = {**server.judge, "overall": 100, "covered_key_points": every}
     overruled, _ = engine.judge(q, weak)
     assert overruled.overall == low.overall  # the coverage grade stands, and its ticks alone
+    # and the grade says who scored it: "graded by the LLM judge" beside "the coverage grade
+    # stands" read as a contradiction in a walk-through
+    assert stood.source == "llm" and overruled.source == "llm-overruled"
+    from interviewer.export import graded_by
+
+    assert "overruled" in graded_by(overruled.source) and graded_by(stood.source) == "the LLM judge"
     assert [kp.covered for kp in overruled.key_points] == [kp.covered for kp in low.key_points]
+
+
+def test_a_criterion_the_judge_gives_no_reason_for_says_whose_score_it_is(kb_settings, server):
+    # Seen in a walk-through in local mode: the criteria table's "why" column was empty.
+    engine = llm_engine(_settings(kb_settings, server))
+    q = default_bank()["l1-bagging-vs-boosting"]
+    offline, _ = engine.offline.judge(q, q.model_answer)
+    server.judge = {**server.judge, "overall": offline.overall,
+                    "depth": {"score": 4, "evidence": [], "rationale": "  "}}  # fmt: skip
+    grade, _ = engine.judge(q, q.model_answer)
+    assert grade.criteria["depth"].rationale.startswith("the LLM judge gave no reason; coverage: ")
+    assert offline.criteria["depth"].rationale in grade.criteria["depth"].rationale
+    assert all(c.rationale.strip() for c in grade.criteria.values())
 
 
 def test_malformed_judgement_is_retried_once_then_offline_grade_used(kb_settings, server):
@@ -143,7 +164,7 @@ def test_malformed_judgement_is_retried_once_then_offline_grade_used(kb_settings
     assert any("offline grade used" in f for f in grade.flags)
     server.faults = ["bad_judgement"]
     grade, _ = engine.judge(q, q.model_answer)
-    assert grade.source == "llm"  # the retry succeeded
+    assert grade.source.startswith("llm")  # the retry succeeded (its score judged, kept or not)
 
 
 def test_the_llm_reviews_code_within_what_the_tests_support(kb_settings, server):
@@ -248,7 +269,21 @@ def test_a_generated_question_whose_key_points_restate_it_comes_from_the_bank(
     iv.start()
     assert not iv.current.question_id.startswith("gen-") and text not in iv.current.question
     assert iv.current.question_id in default_bank()
-    assert "not usable (a key point restates the question" in engine.last_error
+    assert "not usable: a key point restates the question" in engine.last_error
+
+
+def test_a_question_the_model_got_wrong_is_explained_in_words_not_class_names(kb_settings, server):
+    # Seen in a walk-through in local mode: the status line read "(LLMBadOutput)".
+    server.generated = {"text": 5, "key_points": "none"}  # fields of the wrong shape
+    settings = _settings(kb_settings, server)
+    engine = llm_engine(settings)
+    iv = new_interview(round="L2", questions=2, engine=engine, store=Store(settings=settings),
+                       seed=1, follow_ups=0)  # fmt: skip
+    iv.start()
+    assert iv.current.question_id in default_bank()
+    said = engine.last_error
+    assert said.startswith("its question was not usable: the model's reply lacked the expected")
+    assert not re.search(r"\b[A-Z][a-z]+[A-Z]\w*\b", said), said  # no CamelCase class name
 
 
 def test_the_models_markdown_is_said_as_plain_words_as_it_streams(kb_settings, server):

@@ -412,6 +412,20 @@ def test_a_full_loops_report_numbers_questions_as_the_scorecard_does():
     assert " 2. [70/100" in report_text(one, 100)
 
 
+def test_a_question_without_a_score_never_reads_none_in_the_report():
+    # Seen in a walk-through: the terminal's report printed "[None/100]".
+    from interviewer.report import build_report, report_markdown, report_text
+    from tests.test_store import make_turn
+
+    turns = [make_turn(0, overall=80), make_turn(1), make_turn(2, answer=None)]
+    assert turns[1].status == "answered" and turns[1].grade is None
+    report = build_report(turns, planned=3)
+    md, text = report_markdown(report), report_text(report, 100)
+    assert "None" not in md and "None" not in text
+    assert "[not graded]" in text and "**not graded**" in md
+    assert "[not answered]" in text and "[80/100]" in text
+
+
 def test_a_loop_with_a_failed_round_is_not_passed_and_never_reads_as_a_hire():
     """Full loop: L1 at 100, L2 at 50 averages 75, but a failed L2 is no offer."""
     from interviewer.report import build_report

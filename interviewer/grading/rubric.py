@@ -59,7 +59,8 @@ HIRE_SIGNALS: list[tuple[int, str]] = [
     (0, "strong no hire"),
 ]
 
-Source = Literal["offline", "llm", "offline-fallback"]
+# "llm-overruled": the LLM judged, but its score was out of range and the coverage grade stands
+Source = Literal["offline", "llm", "llm-overruled", "offline-fallback"]
 
 # Flags a grade can carry. Floors (the answer gets the minimum whatever else it says):
 FLAG_NO_ANSWER = "no answer"

@@ -3,6 +3,7 @@ translated into ours, token usage and cost."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -22,6 +23,8 @@ from interviewer.errors import (
     LLMRateLimited,
     LLMUnavailable,
 )
+
+log = logging.getLogger(__name__)
 
 # USD per million tokens (input, output) of well-known models; anything else counts as free.
 PRICES = {
@@ -48,8 +51,10 @@ def translate(exc: BaseException) -> LLMError:
     if isinstance(exc, openai.APIStatusError):
         return LLMUnavailable(f"the LLM endpoint failed (HTTP {exc.status_code})")
     if isinstance(exc, ValueError | KeyError | TypeError):
-        return LLMBadOutput(f"the model's output was malformed ({exc.__class__.__name__})")
-    return LLMUnavailable(f"the LLM call failed ({exc.__class__.__name__})")
+        log.warning("malformed model output: %r", exc)
+        return LLMBadOutput("the model's reply was not in the expected form")
+    log.warning("LLM call failed: %r", exc)
+    return LLMUnavailable("the LLM call failed unexpectedly (details in the log)")
 
 
 def is_openai(settings: Settings) -> bool:
@@ -200,7 +205,8 @@ def invoke_structured(
             except ValidationError as exc:
                 last = exc
         last = last or LLMBadOutput("no structured output")
-    raise LLMBadOutput(f"the model's output did not validate ({last.__class__.__name__})")
+    log.warning("model output did not validate after %d tries: %r", tries, last)
+    raise LLMBadOutput(f"the model's reply lacked the expected fields, {tries} times out of {tries}")
 
 
 def check_endpoint(settings: Settings, *, timeout: float = 5.0) -> str | None:

@@ -219,8 +219,9 @@ class LLMEngine:
         try:
             return self._generate(request)
         except (LLMError, ValidationError, ValueError) as exc:
-            why = str(exc) if isinstance(exc, UnusableQuestion) else exc.__class__.__name__
-            self.last_error = f"its question was not usable ({why}), so this one is from the bank"
+            # a pydantic ValidationError is a ValueError too, but its text is a page long
+            why = "its fields did not validate" if isinstance(exc, ValidationError) else str(exc)
+            self.last_error = f"its question was not usable: {why}. This one is from the bank"
         return self.offline.question_for(request)
 
     def _retrieve(self, round_name: str, group: str, rng):
@@ -499,7 +500,11 @@ class LLMEngine:
             jc: JudgeCriterion = getattr(out, c)
             # Only spans really in the answer count as evidence.
             evidence = [e for e in jc.evidence if e.strip() and " ".join(e.split()) in flat]
-            criteria[c] = CriterionScore(score=jc.score, evidence=evidence, rationale=jc.rationale)
+            # a small model often gives no reason: the row's "why" then says whose score it is
+            why = jc.rationale.strip() or (
+                f"the LLM judge gave no reason; coverage: {offline.criteria[c].rationale}"
+            )
+            criteria[c] = CriterionScore(score=jc.score, evidence=evidence, rationale=why)
         flags = [f for f in offline.flags if f != rb.FLAG_KEYWORDS]
         overall = out.overall
         ceiling = offline.overall + JUDGE_MARGIN
@@ -537,6 +542,8 @@ class LLMEngine:
             criteria=criteria,
             key_points=kps,
             flags=flags,
-            source="llm",
-            feedback=out.feedback or offline.feedback,
+            source="llm" if stands else "llm-overruled",  # "graded by the LLM judge" beside
+            # "the coverage grade stands" read as a contradiction in a walk-through
+            # an overruled judge's words argue for the score that was not kept
+            feedback=(out.feedback if stands else "") or offline.feedback,
         )
