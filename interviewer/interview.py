@@ -137,6 +137,11 @@ def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
     points = [gained.get(kp.id, kp) for kp in base.key_points]
     return base.model_copy(update={"key_points": points, "feedback": text})
 
+# A question whose phrasing took longer than this (a model writing it) is stamped as asked when
+# it is shown: a walk-through's timed question read a minute over, the local model's minute.
+RESTAMP_AFTER_S = 1.0
+
+
 class Interview:
     """One mock interview session for round L1, L2 or a full loop (L2 only after passing L1)."""
 
@@ -307,6 +312,9 @@ class Interview:
         text = opening + self.engine.ask(
             question, *numbered(index, len(plan), self.per_round), on_token=on_token
         )
+        if time.time() - turn.asked_at > RESTAMP_AFTER_S:  # the question's clock starts when
+            turn.asked_at = time.time()  # it is shown, not while a model phrased it
+            self._save(turn)
         return Reply("question", text, turn=turn)
 
     def answer(

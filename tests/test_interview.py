@@ -490,3 +490,32 @@ def test_a_resumed_open_question_says_the_hints_already_taken_on_it(store):
     live = iv.command("hint").text
     again, reply = resume(store, iv.info.id, user_id="local")
     assert reply.text.startswith("Welcome back.") and reply.text.endswith(live)
+
+
+def test_a_questions_clock_starts_when_it_is_shown_not_while_a_model_phrased_it(
+    store, monkeypatch
+):
+    # Seen in a walk-through in local mode: a timed question read a minute over, the minute
+    # the local model took to phrase it. A fake clock, moved on by the phrasing: no sleeping.
+    import time
+
+    from tests.helpers import offline_engine
+
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    engine = offline_engine()
+    phrase = engine.ask
+
+    def slow_ask(*args, **kw):
+        now[0] += 90  # the model takes a minute and a half to phrase the question
+        return phrase(*args, **kw)
+
+    monkeypatch.setattr(engine, "ask", slow_ask)
+    iv = new_interview(round="L1", questions=2, store=store, seed=4, real=True, engine=engine,
+                       follow_ups=0)  # fmt: skip
+    iv.start()
+    now[0] += 40  # the candidate answers 40 s after seeing it
+    iv.answer("Bias is error from wrong assumptions; variance is sensitivity to the data.")
+    _, turns = store.load_session(iv.info.id, user_id="local")
+    assert turns[0].seconds == 40
+    assert turns[1].asked_at == now[0] and turns[1].answered_at is None  # stored when shown
