@@ -418,7 +418,7 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             page.get_by_text("Nothing deleted").wait_for()
             assert page.locator("#sessions-table").get_by_test_id("cell-0-0").is_visible()
             assert not page.get_by_text("Error", exact=True).count()
-            gone = page.locator("#sessions-table").get_by_test_id("cell-0-6").inner_text()
+            gone = page.locator("#sessions-table").get_by_test_id("cell-0-7").inner_text()  # the id, last
             others = []  # two more tabs showing the same transcript
             for _ in range(2):
                 other = context.new_page()

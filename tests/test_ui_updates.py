@@ -101,8 +101,11 @@ def test_the_transcripts_table_marks_a_real_interview():
     base = {"created_at": 1.7e9, "round": "L1", "questions": 2, "planned": 3, "score": 65,
             "signal": "", "status": "finished", "id": "s1"}  # fmt: skip
     real, practice = {**base, "settings": {"real": True}}, {**base, "settings": {}}
-    rows = session_rows([real, practice, base])
-    assert [row[2] for row in rows] == ["L1 (real)", "L1", "L1"]
+    rows = session_rows([real, practice, base, {**base, "mode": "local"}, {**base, "mode": "llm"}])
+    assert [row[2] for row in rows] == ["L1 (real)", "L1", "L1", "L1", "L1"]
+    # who interviewed: a walk-through could not tell its local-model sessions from offline ones
+    assert [row[-2] for row in rows] == ["offline"] * 3 + ["local model", "LLM"]
+    assert [row[-1] for row in rows] == ["s1"] * 5  # the id stays last: a picked row reads it
     assert rows[0][:2] == [when(1.7e9), 65]  # the score next to the date (a phone shows both)
 
 

@@ -262,15 +262,6 @@ def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
 # Said while a step works, where its result will show (a result left in view read as current).
 RUNNING_TESTS = "Running the hidden tests… (a slow or stuck submission is stopped at its time limit)"
 GRADING = "Grading your answer…"
-# Said while a model writes the reply (a walk-through in local mode waited minutes on a "…"
-# with an empty status line).
-MODEL_WORKING = {
-    "llm": "The interviewer's model is writing its reply…",
-    "local": "The interviewer's model is writing its reply… (a local model on a CPU can take a "
-             "minute or more)",
-}
-
-
 def tests_md(result: dict) -> str:
     """A graded run: hidden tests passed, and each failed one with its inputs (its code)."""
     lines = [
@@ -322,7 +313,10 @@ def run_results_md(result) -> str:
 
 
 # The score next to the date: on a phone the first columns are what shows without scrolling.
-SESSION_HEADERS = ["date", "score", "round", "answered", "signal", "status", "id"]
+SESSION_HEADERS = ["date", "score", "round", "answered", "signal", "status", "mode", "id"]
+# How the transcripts table names who interviewed (a walk-through could not tell its local-model
+# sessions from offline ones); the id stays last, where a picked row's id is read.
+MODE_SAID = {"offline": "offline", "llm": "LLM", "local": "local model"}
 
 
 def _is_real(session: dict) -> bool:
@@ -340,6 +334,7 @@ def session_rows(sessions: list[dict]) -> list[list]:
             of(s["questions"], s.get("planned")),
             s["signal"] or "",
             s["status"],
+            MODE_SAID.get(s.get("mode") or "offline", s.get("mode")),
             s["id"],
         ]
         for s in sessions
