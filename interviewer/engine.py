@@ -461,6 +461,27 @@ class Engine(Protocol):
     def take_usage(self) -> Usage: ...
 
 
+# Said while a model writes the reply (a walk-through in local mode waited minutes on a "…"
+# with an empty status line).
+MODEL_WORKING = {
+    "llm": "The interviewer's model is writing its reply…",
+    "local": "The interviewer's model is writing its reply… (a local model on a CPU can take a "
+    "minute or more)",
+}
+
+FELL_BACK = "The model fell short here, so the offline interviewer stepped in: "
+
+
+def fallback_note(engine: Engine) -> str:
+    """What the engine's model fell short at since the last call, said once ("" if nothing):
+    the LLM engine keeps it in ``last_error`` and carries on offline."""
+    err = getattr(engine, "last_error", None)
+    if not err:
+        return ""
+    engine.last_error = None
+    return FELL_BACK + err
+
+
 def hint_order(q: Question) -> list:
     """The key points in the order hints take them: the most important first."""
     return sorted(q.key_points, key=lambda kp: -kp.weight)

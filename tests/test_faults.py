@@ -302,17 +302,19 @@ def test_a_nonsense_judgement_does_not_sink_a_good_answer(settings, srv):
 
 
 # -- a stream cut midway keeps what arrived ------------------------------------------------------
-def test_a_cut_stream_keeps_what_arrived_and_the_turn(settings, srv):
+def test_a_cut_feedback_stream_keeps_the_turn_and_says_the_grades_feedback(settings, srv):
     s = Sitting(settings, srv)
     s.start()
     step = s.answer(["ok", "cut_stream"])  # the judge answers; the feedback stream is cut
     assert step["calls"][:2] == ["JudgeOutput", "stream"]
     head = " ".join(REPLY.split()[:3])
     feedback = step["text"].split("\n\n")[0]  # the next question's phrasing follows it
-    # the score and the bullets, then what arrived of the model's words before the cut
-    assert feedback.startswith("Score: 90/100\n• ") and feedback.endswith(f"\n{head}")
     turn = s.stored()[0]
     assert turn.status == "answered" and turn.grade.source == "llm"
+    # the score and the bullets, then the grade's own feedback: what arrived of the model's
+    # advice before the cut ("Thanks for that") says nothing about this question
+    assert feedback.startswith("Score: 90/100\n• ") and head not in feedback
+    assert feedback.endswith(f"\n{turn.grade.feedback}")
     while not s.interview.done:
         s.answer()
     s.assert_nothing_lost()
@@ -460,3 +462,43 @@ def test_eval_cli_limits_the_answers_the_llm_judges(settings, srv, tmp_path, cap
     assert report["llm"]["scores"]["offline"]["n"] == 3
     saved = json.loads((tmp_path / "latest-llm-judge-only.json").read_text())
     assert saved["llm"]["set"] == "saf"
+
+
+def test_the_terminal_says_when_the_offline_interviewer_stepped_in(settings, srv, tmp_path, capsys):
+    # Seen in a walk-through: in the terminal a model's failure fell back to offline without a
+    # word (the app's status line said it).
+    srv.generated = {"text": 5, "key_points": "none"}  # every generated question is unusable
+    answers = tmp_path / "answers.txt"
+    answers.write_text("Use canary releases and watch the error rate.\n")
+    code = cli.main(["interview", "--round", "L2", "--questions", "1", "--follow-ups", "0",
+                     "--answers-file", str(answers)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert ("! The model fell short here, so the offline interviewer stepped in: its question "
+            "was not usable: the model's reply lacked the expected fields") in out  # fmt: skip
+    assert "LLMBadOutput" not in out and "ValidationError" not in out
+
+
+def test_the_terminal_shows_the_model_at_work_and_wipes_the_line():
+    # Seen in a walk-through: the terminal sat a minute before a local model's reply with
+    # nothing on screen.
+    import io
+
+    from interviewer.cli import interview as cli_interview
+    from interviewer.engine import MODEL_WORKING
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    said = MODEL_WORKING["local"]
+    screen = Terminal()
+    with cli_interview._working(said, screen):
+        assert screen.getvalue() == f"({said})"  # shown while the model works
+    shown = screen.getvalue()
+    assert shown.endswith("\r") and shown.split("\r")[1].strip() == ""  # then wiped
+    assert len(shown.split("\r")[1]) >= len(said) + 2
+    piped = io.StringIO()  # a pipe or a file: nothing to wipe, so nothing shown
+    with cli_interview._working(said, piped):
+        pass
+    assert piped.getvalue() == ""

@@ -302,6 +302,40 @@ def test_the_models_markdown_is_said_as_plain_words_as_it_streams(kb_settings, s
     assert engine.ask(q, 0, 3) == f"Question 1 of 3 (Ensembles): {q.text}"
 
 
+def test_a_probe_or_advice_the_model_botched_is_not_shown(kb_settings, server):
+    # Seen in a walk-through in local mode: a "follow-up" of three paragraphs with no question
+    # in it, and advice after the feedback bullets that ran on about other things.
+    engine = llm_engine(_settings(kb_settings, server))
+    q = default_bank()["l1-bagging-vs-boosting"]
+    point = q.key_points[0].point
+    rambling = ("Bagging is a great technique that many people use.\n\n"
+                "In my experience ensembles are common in industry and academia alike.\n\n"
+                "Thank you for the answer, it was very interesting to hear about it.")  # fmt: skip
+    server.reply_text = rambling
+    assert engine.probe_for(q, point) is None
+    assert "not one short question" in engine.last_error
+    server.reply_text = "What would you change about how the models are trained, one by one?"
+    assert engine.probe_for(q, point) == server.reply_text
+    server.reply_text = "Why? " + " ".join(["Tell me more about everything you know."] * 8)
+    assert engine.probe_for(q, point) is None  # a question, but no short one
+
+    grade, _ = engine.offline.judge(q, "Bagging and boosting both combine models.")
+    for advice in (
+        rambling,  # three paragraphs about nothing asked
+        "Good effort. I would score this 40/100 for now.",  # a score of its own
+        "The weather in Pune is lovely in winter, and the food is great.",  # about nothing here
+    ):
+        server.reply_text = advice
+        pieces: list[str] = []
+        said = engine.feedback(q, grade, on_token=pieces.append)
+        assert advice not in said and said.endswith(grade.feedback), advice
+        assert "".join(pieces) == said  # what streamed is what was said: no rejected draft
+    good = ("You named the idea that both combine models. Next, say how boosting trains each "
+            "model on the errors of the previous ones.")  # fmt: skip
+    server.reply_text = good
+    assert engine.feedback(q, grade).endswith(good)
+
+
 @pytest.mark.parametrize("text", [
     "**Bold** then *italic*, `code **kept**` and [a link](https://x.y) end.",
     "# Head #\n+ item\n---\n***all*** (**paren**) \"*q*\" 5 * 3 x**2 __init__",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -127,6 +128,20 @@ def _read_answer() -> str | None:
                 lines.append(line)
 
 
+@contextlib.contextmanager
+def _working(said: str, out):
+    """``said`` on a line while the model is at work, at a terminal (a walk-through sat a
+    minute before a local model's reply with nothing on screen); wiped when it is done."""
+    shown = said and _width(out) > 0
+    if shown:
+        print(f"({said})", end="", file=out, flush=True)
+    try:
+        yield
+    finally:
+        if shown:
+            print("\r" + " " * (len(said) + 2) + "\r", end="", file=out, flush=True)
+
+
 def _width(stream) -> int:
     """The width to wrap at: a terminal's (at most 100 columns), or 0 (no wrapping) when the
     output is a pipe or a file."""
@@ -201,6 +216,7 @@ def cmd_interview(args, settings: Settings) -> int:
     from dataclasses import replace
 
     from interviewer.bank import bank_for
+    from interviewer.engine import MODEL_WORKING, fallback_note
     from interviewer.interview import Interview, InterviewError
     from interviewer.llm.factory import make_engine
     from interviewer.store import open_store
@@ -245,6 +261,8 @@ def cmd_interview(args, settings: Settings) -> int:
     speaker = _speaker(settings) if args.speak else None
 
     def show(reply) -> None:
+        if note := fallback_note(engine):  # the model failed and offline stood in: say so
+            say(f"! {note}")
         if reply.text.strip():
             say(plain(reply.text))
             if speaker is not None:
@@ -284,7 +302,8 @@ def cmd_interview(args, settings: Settings) -> int:
                     say(saved())
                     break
             try:
-                reply = interview.answer(line)
+                with _working(MODEL_WORKING.get(engine.name, ""), out):
+                    reply = interview.answer(line)
             except InterviewError as exc:
                 say(f"! {exc}")
                 continue

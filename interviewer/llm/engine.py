@@ -30,7 +30,7 @@ from interviewer.engine import (
     emit,
     feedback_text,
 )
-from interviewer.errors import LLMBadOutput, LLMError, UnusableQuestion
+from interviewer.errors import LLMBadOutput, LLMError, LLMUnavailable, UnusableQuestion
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.grader import OfflineGrader
@@ -125,6 +125,40 @@ def asks(reply: str, q: Question) -> bool:
                    for kp in q.key_points)  # fmt: skip
 
 
+# A probe is one short question; the model's advice after the feedback bullets is a few
+# sentences about this question's points, with no score of its own. A walk-through's small
+# model wrote three paragraphs with no question in them as its "follow-up", and advice that ran
+# on about other things. Both are checked before they are shown (so they are not streamed);
+# one that fails the check is not shown (no probe; the grade's own feedback instead).
+PROBE_MAX_WORDS = 40
+ADVICE_MAX_WORDS = 80
+ADVICE_MAX_SENTENCES = 3
+_SCORE = re.compile(r"\b\d+\s*(?:/|out of)\s*(?:100|10|5)\b|\bscore", re.IGNORECASE)
+
+
+def is_probe(text: str, point: str) -> bool:
+    """Whether the model's ``text`` is a probe to show for ``point``: one short paragraph
+    that asks a question and does not give the point away."""
+    text = text.strip()
+    return ("?" in text and "\n\n" not in text and len(_words(text)) <= PROBE_MAX_WORDS
+            and not quotes_point(text, point))  # fmt: skip
+
+
+def advises(text: str, about: str) -> bool:
+    """Whether the model's ``text`` is advice to show after the feedback bullets: one
+    paragraph of at most a few sentences, no score, and about something in ``about`` (the
+    question and its points)."""
+    text = text.strip()
+    return (
+        bool(text)
+        and "\n\n" not in text
+        and len(_words(text)) <= ADVICE_MAX_WORDS
+        and len(tu.sentences(text)) <= ADVICE_MAX_SENTENCES
+        and not _SCORE.search(text)
+        and bool(tu.content_stems(text) & tu.content_stems(about))
+    )
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
@@ -189,13 +223,23 @@ class LLMEngine:
         text, final, err = stream_text(self.chat, msgs, relay)
         self.usage.add(msgs, final if final is not None else text)
         if err is not None:
-            self.last_error = str(err)
+            self.last_error = self._failed(err)
         said = plain_prose(text).strip()
         if said:  # a cut stream keeps what arrived
             if on_token is not None and (rest := prose.rest(said)):
                 on_token(rest)
             return said
         return emit(fallback, on_token)
+
+    def _failed(self, err: Exception) -> str:
+        """An LLM failure as the status line says it: a local server that does not answer is
+        named (a walk-through killed it and was told only that "the endpoint" could not be
+        reached)."""
+        if isinstance(err, LLMUnavailable) and self.name == "local":
+            log_path = Path(self.settings.data_dir) / "local-model.log"
+            return (f"the local model server is not answering (has it stopped? its log: "
+                    f"{log_path}); a new interview starts it again")  # fmt: skip
+        return str(err)
 
     def take_usage(self) -> Usage:
         """Tokens both models spent since the last take."""
@@ -349,11 +393,14 @@ class LLMEngine:
         return emit(text if asks(text, q) else fallback, on_token)
 
     def probe_for(self, q: Question, point: str) -> str | None:
-        """A probe for a missed point, written by the model; None when it failed or gave the
-        point away (most of the point's own words in the probe)."""
+        """A probe for a missed point, written by the model; None when it failed, gave the
+        point away (most of the point's own words in the probe) or is no short question."""
         user = prompts.render("follow_up", missed_point=point, question=q.text)
         text = self._say(q.round, user, "", None).strip()
-        if not text or quotes_point(text, point):
+        if not text:
+            return None
+        if not is_probe(text, point):
+            self.last_error = "a follow-up it wrote was not one short question, so it was not asked"
             return None
         return text
 
@@ -369,16 +416,17 @@ class LLMEngine:
         self, q: Question, grade: Grade, on_token: TokenCallback = None,
         code_result: dict | None = None,
     ) -> str:
-        """The score and the bullets (as offline), then the model's advice in one or two
-        sentences (the grade's own feedback if the model fails)."""
+        """The score and the bullets (as offline), then the model's advice in a few sentences
+        when it ``advises`` (the grade's own feedback otherwise). The advice is checked before
+        it is shown, so it is not streamed."""
         head = emit(feedback_text(q, grade, code_result) + "\n", on_token)
-        user = prompts.render(
-            "feedback",
-            question=q.text,
-            covered=join_lines(grade.covered),
-            missed=join_lines(grade.missed),
-        )
-        return head + self._say(q.round, user, grade.feedback, on_token)
+        covered, missed = join_lines(grade.covered), join_lines(grade.missed)
+        user = prompts.render("feedback", question=q.text, covered=covered, missed=missed)
+        text = self._say(q.round, user, grade.feedback, None)
+        if text != grade.feedback and not advises(text, f"{q.text}\n{covered}\n{missed}"):
+            self.last_error = "its advice was not a few sentences on this question, so not shown"
+            text = grade.feedback
+        return head + emit(text, on_token)
 
     # -- judging -----------------------------------------------------------------------------
     def judge(self, q: Question, answer: str) -> tuple[Grade, Usage]:
@@ -401,7 +449,7 @@ class LLMEngine:
         try:
             review = self._review_code(q, code, result)
         except LLMError as exc:
-            self.last_error = str(exc)
+            self.last_error = self._failed(exc)
             flags = [*tested.flags, rb.OFFLINE_USED + str(exc)]
             fallback = tested.model_copy(update={"source": "offline-fallback", "flags": flags})
             return fallback, result, self.take_usage()
@@ -482,7 +530,7 @@ class LLMEngine:
                 self.judge_llm, JudgeOutput, msgs, method=self.method, usage=self.judge_usage
             )
         except LLMError as exc:
-            self.last_error = str(exc)
+            self.last_error = self._failed(exc)
             reason = "malformed judgement" if isinstance(exc, LLMBadOutput) else str(exc)
             fallback = offline.model_copy(
                 update={

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from interviewer import knowledge
-from interviewer.engine import intro_text
+from interviewer.engine import MODEL_WORKING, fallback_note, intro_text
 from interviewer.errors import InterviewError, SessionNotFound, SpeechError
 from interviewer.interview import Interview
 from interviewer.report import report_markdown
@@ -430,7 +430,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         at the click was cleared by the reply and the click lost unsaid). ``working`` is said
         in ``where`` while the step runs."""
         where = where or ui.status
-        working = working or r.MODEL_WORKING.get(live.interview.engine.name, "")
+        working = working or MODEL_WORKING.get(live.interview.engine.name, "")
         if not live.lock.acquire(blocking=False):
             if command != "end":
                 yield refuse_busy(live, where, command or action)
@@ -483,6 +483,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             yield {ui.status: gr.skip()}  # (an empty dict would be read as one missing value)
             return
         user = user_of(request)
+        server_note = ctx.local_model_note() if mode != "offline" else ""
         llm = mode != "offline" and ctx.llm_available
         guide = guide or knowledge.BUILTIN_GUIDE_ID
         try:
@@ -503,6 +504,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         # Offline questions come from the built-in guide's bank, whatever guide is chosen.
         iv.info.guide = guide if llm else knowledge.BUILTIN_GUIDE_ID
         yield from drive(Live(iv, user), [], iv.start, None, speak=speak, fresh=True)
+        if server_note:  # after the first question, which cleared the status line
+            yield {ui.status: server_note}
 
     def no_interview(live, request=None, text=None, action: str = "send") -> str | None:
         """Why ``action`` (a key of ``AFTER_THE_END``) cannot run now, or None."""
@@ -615,6 +618,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return {ui.status: "No unfinished session to resume."}
         try:
             info, _ = ctx.store.load_session(session_id, user_id=user)
+            if info.mode != "offline":
+                ctx.local_model_note()  # a stopped local server is started again, or said below
             if info.mode != "offline" and not ctx.llm_available:
                 return {
                     ui.status: "⚠ This session ran in LLM mode, which is unavailable now: "
@@ -709,11 +714,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
 
 def _engine_status(iv: Interview) -> str:
     """A line about an LLM failure the engine recovered from (it fell back to offline)."""
-    err = getattr(iv.engine, "last_error", None)
-    if not err:
-        return ""
-    iv.engine.last_error = None
-    return f"ℹ The model fell short here, so the offline interviewer stepped in: {r.md_escape(err)}"
+    note = fallback_note(iv.engine)
+    return f"ℹ {r.md_escape(note)}" if note else ""
 
 
 BUSY = "Still working on your last message…"
