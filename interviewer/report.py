@@ -8,7 +8,14 @@ from pydantic import BaseModel, Field
 
 from interviewer import models
 from interviewer.bank import Bank, topic_label
-from interviewer.grading.rubric import CRITERIA, PASS_MARK, at_most, hire_signal, is_red_flag
+from interviewer.grading.rubric import (
+    CRITERIA,
+    CRITERIA_SHORT,
+    PASS_MARK,
+    at_most,
+    hire_signal,
+    is_red_flag,
+)
 from interviewer.markup import (
     clock,
     failed_tests,
@@ -430,9 +437,14 @@ def report_text(report: Report, width: int = 100) -> str:
     if report.note:
         lines += ["", *wrap(report.note, "")]
     if report.criteria:
-        name_w = max(len(CRITERIA[c]) for c in report.criteria)
+        # the short names when the long ones would wrap (a 70-column terminal broke the header
+        # as "Average (1-5" / ")")
+        names = CRITERIA
+        if max(len(CRITERIA[c]) for c in report.criteria) + len("  Average (1-5)") > width:
+            names = CRITERIA_SHORT
+        name_w = max(len(names[c]) for c in report.criteria)
         lines += ["", f"{'Criterion':<{name_w}}  Average (1-5)"]
-        lines += [f"{CRITERIA[c]:<{name_w}}  {mean_of_five(v)}" for c, v in report.criteria.items()]
+        lines += [f"{names[c]:<{name_w}}  {mean_of_five(v)}" for c, v in report.criteria.items()]
     lines += ["", "Per question"]
     tags = question_tags(report.questions)
     wide = max([2] + [len(t) for t in tags])

@@ -412,6 +412,19 @@ def test_a_full_loops_report_numbers_questions_as_the_scorecard_does():
     assert " 2. [70/100" in report_text(one, 100)
 
 
+def test_the_terminal_report_fits_a_narrow_terminal():
+    # Seen in a walk-through: at 70 columns the criteria header broke as "Average (1-5" / ")".
+    from interviewer.report import build_report, report_text
+    from tests.test_store import make_turn
+
+    report = build_report([make_turn(0, overall=80), make_turn(1, overall=60)], planned=2)
+    wide, narrow = report_text(report, 100), report_text(report, 70)
+    assert "Engineering excellence" in wide
+    header = next(line for line in narrow.splitlines() if line.startswith("Criterion"))
+    assert header.endswith("Average (1-5)") and len(header) <= 70
+    assert "Engineering excellence" not in narrow and "\nEngineering " in narrow
+
+
 def test_a_question_without_a_score_never_reads_none_in_the_report():
     # Seen in a walk-through: the terminal's report printed "[None/100]".
     from interviewer.report import build_report, report_markdown, report_text
