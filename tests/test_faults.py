@@ -3,6 +3,7 @@ server, over real HTTP, during a real interview with a real store and knowledge 
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 
@@ -15,7 +16,7 @@ from interviewer.grading.rubric import CRITERIA, PASS_MARK
 from interviewer.llm.client import wire_schema
 from interviewer.llm.engine import GeneratedQuestion, JudgeOutput
 from interviewer.llm.factory import make_engine
-from interviewer.store import Store
+from interviewer.store import Store, open_store
 from tests.fake_openai import FakeOpenAI
 from tests.helpers import llm_engine, new_interview
 from tests.services import free_port
@@ -479,7 +480,7 @@ def test_the_terminal_says_when_the_offline_interviewer_stepped_in(settings, srv
     assert "LLMBadOutput" not in out and "ValidationError" not in out
 
 
-def test_the_terminal_shows_the_model_at_work_and_wipes_the_line():
+def test_the_terminal_shows_the_model_at_work_and_wipes_the_line(monkeypatch):
     # Seen in a walk-through: the terminal sat a minute before a local model's reply with
     # nothing on screen.
     import io
@@ -492,13 +493,32 @@ def test_the_terminal_shows_the_model_at_work_and_wipes_the_line():
             return True
 
     said = MODEL_WORKING["local"]
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback=None: os.terminal_size((70, 24)))
     screen = Terminal()
     with cli_interview._working(said, screen):
-        assert screen.getvalue() == f"({said})"  # shown while the model works
+        shown = screen.getvalue()  # shown while the model works, cut to one row of 70 columns
+        assert shown == said[:68] and "\n" not in shown  # (69 columns: one spare)
     shown = screen.getvalue()
-    assert shown.endswith("\r") and shown.split("\r")[1].strip() == ""  # then wiped
-    assert len(shown.split("\r")[1]) >= len(said) + 2
+    assert shown.endswith("\r") and shown.split("\r")[1] == " " * 68  # then wiped, all of it
     piped = io.StringIO()  # a pipe or a file: nothing to wipe, so nothing shown
     with cli_interview._working(said, piped):
         pass
     assert piped.getvalue() == ""
+
+
+def test_a_session_resumes_in_the_mode_it_ran_in(settings, srv, tmp_path, capsys, monkeypatch):
+    # Seen in a walk-through: the resume command printed at Ctrl-C went on with the offline
+    # grader, silently, while the session stayed recorded as a model's.
+    import re
+
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("Use canary releases and watch the error rate.\n")
+    second.write_text("Roll back automatically when the error budget burns.\n")
+    assert cli.main(["interview", "--round", "L2", "--questions", "2", "--follow-ups", "0",
+                     "--answers-file", str(first)]) == 0  # fmt: skip
+    sid = re.search(r"\(session (\w+)\)", capsys.readouterr().out).group(1)
+    monkeypatch.delenv("INTERVIEWER_MODE")  # the default mode is offline now
+    assert cli.main(["interview", "--resume", sid, "--answers-file", str(second)]) == 0
+    store = open_store(Settings.from_env())
+    info, turns = store.load_session(sid, user_id="local")
+    assert info.mode == "llm" and all(t.grade.source.startswith("llm") for t in turns)

@@ -131,15 +131,17 @@ def _read_answer() -> str | None:
 @contextlib.contextmanager
 def _working(said: str, out):
     """``said`` on a line while the model is at work, at a terminal (a walk-through sat a
-    minute before a local model's reply with nothing on screen); wiped when it is done."""
-    shown = said and _width(out) > 0
-    if shown:
-        print(f"({said})", end="", file=out, flush=True)
+    minute before a local model's reply with nothing on screen); wiped when it is done. Cut to
+    the terminal's width: a line that wrapped left its first row on screen."""
+    width = _width(out)
+    said = said[: width - 1] if width else ""
+    if said:
+        print(said, end="", file=out, flush=True)
     try:
         yield
     finally:
-        if shown:
-            print("\r" + " " * (len(said) + 2) + "\r", end="", file=out, flush=True)
+        if said:
+            print("\r" + " " * len(said) + "\r", end="", file=out, flush=True)
 
 
 def _width(stream) -> int:
@@ -222,15 +224,21 @@ def cmd_interview(args, settings: Settings) -> int:
     from interviewer.store import open_store
 
     user = args.user or settings.user
+    store = open_store(settings)
     if args.mode:
         settings = replace(settings, mode=args.mode)
+    elif args.resume:  # a session resumes as it ran (a walk-through's local session went on
+        # offline, silently, from the resume command printed at Ctrl-C)
+        info, _ = store.load_session(args.resume, user_id=user)
+        settings = replace(settings, mode=info.mode)
     bank = bank_for(settings)
+    if settings.mode == "local" and _width(sys.stderr):
+        print("Starting the local model server (up to a minute)…", file=sys.stderr, flush=True)
     engine = make_engine(settings)
     if settings.mode != "offline":  # LLM questions are grounded in the guide's passages
         from interviewer import knowledge
 
         knowledge.ensure_builtin(settings=settings)
-    store = open_store(settings)
     quiet = args.json
     out = sys.stderr if quiet else sys.stdout
 
