@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 
 from interviewer.bank import topic_label
-from interviewer.grading.rubric import CRITERIA, Grade
+from interviewer.grading.rubric import CRITERIA, OFFLINE_USED, Grade
 from interviewer.markup import (
     failed_tests,
     html_rich,
@@ -34,8 +34,9 @@ def _title(info: SessionInfo) -> str:
 
 def _flags(grade: Grade) -> list[str]:
     flags = list(grade.flags)
-    if grade.source == "offline-fallback" and "offline-fallback" not in flags:
-        flags.append("offline-fallback")
+    # said in words: a walk-through read the raw token "offline-fallback" in its transcript
+    if grade.source == "offline-fallback" and not any(f.startswith(OFFLINE_USED) for f in flags):
+        flags.append(OFFLINE_USED + "the LLM was unavailable")
     return flags
 
 
@@ -138,8 +139,8 @@ def _md_summary(info: SessionInfo) -> list[str]:
 GRADED_BY = {
     "offline": "the offline grader",
     "llm": "the LLM judge",
-    "llm-overruled": "the offline grader (the LLM judge's score was overruled, see the flags)",
-    "offline-fallback": "the offline grader (the LLM was unavailable)",
+    "llm-overruled": "the offline grader, overruling the LLM judge's score: see the flags",
+    "offline-fallback": "the offline grader, the LLM being unavailable",
 }
 
 

@@ -136,7 +136,7 @@ def test_the_points_ticked_agree_with_the_score_whoever_gave_it(kb_settings, ser
     assert stood.source == "llm" and overruled.source == "llm-overruled"
     from interviewer.export import graded_by
 
-    assert "overruled" in graded_by(overruled.source) and graded_by(stood.source) == "the LLM judge"
+    assert "overruling" in graded_by(overruled.source) and graded_by(stood.source) == "the LLM judge"
     assert [kp.covered for kp in overruled.key_points] == [kp.covered for kp in low.key_points]
 
 
@@ -151,6 +151,49 @@ def test_a_criterion_the_judge_gives_no_reason_for_says_whose_score_it_is(kb_set
     assert grade.criteria["depth"].rationale.startswith("the LLM judge gave no reason; coverage: ")
     assert offline.criteria["depth"].rationale in grade.criteria["depth"].rationale
     assert all(c.rationale.strip() for c in grade.criteria.values())
+
+
+def test_a_judges_criteria_stay_near_the_coverage_graders(kb_settings, server):
+    # Seen in a walk-through in local mode: an answer flagged off-topic, 5/100, read
+    # "Communication 4/5"; the criteria the judge gave ran 1-4 on the same answer.
+    from interviewer.llm.engine import CRITERION_MARGIN
+
+    engine = llm_engine(_settings(kb_settings, server))
+    q = default_bank()["l1-bagging-vs-boosting"]
+    weak = "Bagging and boosting both combine models."
+    offline, _ = engine.offline.judge(q, weak)
+    for judged in (1, 5):
+        server.judge = {**server.judge, "overall": offline.overall,
+                        **{c: {"score": judged, "evidence": [], "rationale": "r"}
+                           for c in ("depth", "problem_solving", "engineering", "communication")}}  # fmt: skip
+        grade, _ = engine.judge(q, weak)
+        for c, s in grade.criteria.items():
+            near = offline.criteria[c].score
+            assert abs(s.score - near) <= CRITERION_MARGIN, (c, judged, s.score, near)
+            assert s.score == min(max(judged, near - CRITERION_MARGIN), near + CRITERION_MARGIN)
+
+
+def test_every_note_of_one_step_is_said_and_the_commands_are_always_named(kb_settings, server):
+    # Seen in a walk-through in local mode: the note that the model's advice was not shown was
+    # replaced by the next question's note in the same step; and the model's opening named none
+    # of the commands, so the candidate never learnt /hint or /skip.
+    from interviewer.engine import fallback_note
+
+    engine = llm_engine(_settings(kb_settings, server))
+    engine.last_error = "its advice was not a few sentences on this question, so not shown"
+    engine.last_error = "its question was not usable: x; this one is from the bank."
+    engine.last_error = "its question was not usable: x; this one is from the bank."  # once
+    note = fallback_note(engine)
+    assert note.count("its advice was not") == 1 and note.count("not usable") == 1
+    assert engine.last_error is None and fallback_note(engine) == ""  # taken: said once
+    server.reply_text = "Hello! I'm ready to discuss the L2 round. Please go ahead."
+    pieces: list[str] = []
+    said = engine.intro("L2", 2, on_token=pieces.append)
+    assert said.startswith("Hello!") and said.endswith("Commands: /hint (costs points), "
+                                                       "/repeat, /skip, /end.")  # fmt: skip
+    assert "".join(pieces) == said
+    server.reply_text = "Welcome. Commands: /repeat, /skip, /end (a real interview has no hints)."
+    assert engine.intro("L2", 2, hints=False) == server.reply_text  # named already: as said
 
 
 def test_malformed_judgement_is_retried_once_then_offline_grade_used(kb_settings, server):
@@ -295,8 +338,8 @@ def test_the_models_markdown_is_said_as_plain_words_as_it_streams(kb_settings, s
     said = ("Advice\nStrong: you named variance (the `**kwargs` of it).\n"
             "• Next, say why 2 * 3 and x**2 differ.\n• See the docs (https://d.x/a)")
     pieces: list[str] = []
-    assert engine.intro("L1", 3, on_token=pieces.append) == said
-    assert "".join(pieces) == said and len(pieces) > 3  # streamed, never a star shown
+    assert engine.intro("L1", 3, on_token=pieces.append).startswith(said + "\n\nCommands: ")
+    assert "".join(pieces).startswith(said) and len(pieces) > 3  # streamed, never a star shown
     q = default_bank()["l1-bagging-vs-boosting"]
     server.reply_text = f"**Question 1 of 3 (Ensembles):** {q.text}"
     assert engine.ask(q, 0, 3) == f"Question 1 of 3 (Ensembles): {q.text}"
@@ -324,6 +367,8 @@ def test_a_probe_or_advice_the_model_botched_is_not_shown(kb_settings, server):
         rambling,  # three paragraphs about nothing asked
         "Good effort. I would score this 40/100 for now.",  # a score of its own
         "The weather in Pune is lovely in winter, and the food is great.",  # about nothing here
+        ",<answer> Bagging and boosting both combine models. </answer>",  # the answer echoed
+        'The candidate\'s answer was: "boosting trains models one by one".',  # an invented quote
     ):
         server.reply_text = advice
         pieces: list[str] = []

@@ -59,7 +59,8 @@ def test_markdown_has_the_whole_graded_transcript():
     assert "What about L2?" in md and "Think about penalties." in md
     assert "The model answer." in md
     assert "2.1 Bias and variance" in md
-    assert "needs review" in md and "offline-fallback" in md
+    assert "needs review" in md and "offline grade used: the LLM was unavailable" in md
+    assert "offline-fallback" not in md  # the source is said in words, never as its token
     assert "skipped" in md
 
 
@@ -215,7 +216,7 @@ def test_html_is_standalone_and_escapes_everything():
         "2.1 Bias and variance",
         "lean hire",
         "needs review",
-        "offline-fallback",
+        "offline grade used: the LLM was unavailable",
         "What about L2?",
     ):
         assert needle in page, needle
@@ -406,7 +407,7 @@ def test_who_graded_reads_in_words():
     info.mode, info.model = "offline", "offline"
     md, html = to_markdown(info, turns), to_html(info, turns)
     assert "**Grader:** offline grader (no LLM)" in md and "offline / offline" not in md
-    assert "(graded by the offline grader (the LLM was unavailable))" in md
+    assert "(graded by the offline grader, the LLM being unavailable)" in md
     assert "graded by offline" not in md and "graded by offline" not in html
     info.mode, info.model = "llm", "gpt-4o-mini"
     assert "**Grader:** llm / gpt-4o-mini" in to_markdown(info, turns)

@@ -61,6 +61,9 @@ JUDGE_MARGIN = 20
 # 0 (SmolLM2-135M: QWK 0.11 against the labels with no floor, 0.72 with it, offline alone 0.83),
 # so beyond this the coverage grade stands, flagged. A wrong central claim still costs up to 30.
 JUDGE_FLOOR_MARGIN = 30
+# Each criterion the judge scores is kept within this many points (1-5) of the coverage
+# grader's for it (a fixed prior, never fitted: the criteria follow the overall score).
+CRITERION_MARGIN = 1
 MAX_REPLY_WORDS = 120
 
 GROUP_QUERIES = {
@@ -133,6 +136,9 @@ def asks(reply: str, q: Question) -> bool:
 PROBE_MAX_WORDS = 40
 ADVICE_MAX_WORDS = 80
 ADVICE_MAX_SENTENCES = 3
+# Not advice to the candidate: markup tags (a small model echoed the answer in the judge's
+# <answer> tags) or talk about "the candidate" (it invented a quote of theirs).
+_NOT_ADVICE = re.compile(r"</?\w+>|\bthe candidate\b", re.IGNORECASE)
 _SCORE = re.compile(r"\b\d+\s*(?:/|out of)\s*(?:100|10|5)\b|\bscore", re.IGNORECASE)
 
 
@@ -155,6 +161,7 @@ def advises(text: str, about: str) -> bool:
         and len(_words(text)) <= ADVICE_MAX_WORDS
         and len(tu.sentences(text)) <= ADVICE_MAX_SENTENCES
         and not _SCORE.search(text)
+        and not _NOT_ADVICE.search(text)
         and bool(tu.content_stems(text) & tu.content_stems(about))
     )
 
@@ -191,10 +198,25 @@ class LLMEngine:
         self.guide = guide
         self.usage = UsageMeter(self.model)
         self.judge_usage = UsageMeter(self.judge_model_name)
-        self.last_error: str | None = None
+        self._notes: list[str] = []  # see ``last_error``
         self._cache_path = Path(settings.data_dir) / "question_cache.json"
         self._lock = threading.Lock()
         self.prompt_tokens: list[int] = []  # size of every prompt sent (checked against budget)
+
+    @property
+    def last_error(self) -> str | None:
+        """What the model fell short at since the notes were last taken, each once ("; "
+        between them), or None. Setting it adds a note (None clears them): one step can meet
+        several (rejected advice, then an unusable next question), and a walk-through saw the
+        second replace the first."""
+        return "; ".join(self._notes) or None
+
+    @last_error.setter
+    def last_error(self, note: str | None) -> None:
+        if note is None:
+            self._notes.clear()
+        elif note not in self._notes:
+            self._notes.append(note)
 
     # -- helpers -----------------------------------------------------------------------------
     def _persona(self, round_name: str) -> str:
@@ -249,11 +271,17 @@ class LLMEngine:
     def intro(
         self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True
     ) -> str:
-        """The interviewer's opening, phrased by the model (the offline words if it fails)."""
+        """The interviewer's opening, phrased by the model (the offline words if it fails),
+        streamed; the commands are added when the model left any out (a walk-through's small
+        model named none of them, so the candidate never learnt /hint or /skip)."""
         fallback = self.offline.intro(round_name, n, hints=hints)
+        commands = commands_line(hints)
         user = prompts.render("intro", round_description=ROUNDS[round_name].description, count=n,
-                              commands=commands_line(hints))  # fmt: skip
-        return self._say("L1" if round_name == "full" else round_name, user, fallback, on_token)
+                              commands=commands)  # fmt: skip
+        said = self._say("L1" if round_name == "full" else round_name, user, fallback, on_token)
+        if any(c not in said for c in re.findall(r"/\w+", commands)):
+            said += emit(f"\n\nCommands: {commands}.", on_token)
+        return said
 
     def question_for(self, request: QuestionRequest) -> tuple[Question | None, list[str]]:
         """A question generated from guide passages; a bank question when generation fails,
@@ -265,7 +293,7 @@ class LLMEngine:
         except (LLMError, ValidationError, ValueError) as exc:
             # a pydantic ValidationError is a ValueError too, but its text is a page long
             why = "its fields did not validate" if isinstance(exc, ValidationError) else str(exc)
-            self.last_error = f"its question was not usable: {why}. This one is from the bank"
+            self.last_error = f"its question was not usable: {why}; this one is from the bank."
         return self.offline.question_for(request)
 
     def _retrieve(self, round_name: str, group: str, rng):
@@ -450,7 +478,7 @@ class LLMEngine:
             review = self._review_code(q, code, result)
         except LLMError as exc:
             self.last_error = self._failed(exc)
-            flags = [*tested.flags, rb.OFFLINE_USED + str(exc)]
+            flags = [*tested.flags, rb.OFFLINE_USED + self._failed(exc)]
             fallback = tested.model_copy(update={"source": "offline-fallback", "flags": flags})
             return fallback, result, self.take_usage()
         return self._combine_review(q, tested, review), result, self.take_usage()
@@ -531,7 +559,7 @@ class LLMEngine:
             )
         except LLMError as exc:
             self.last_error = self._failed(exc)
-            reason = "malformed judgement" if isinstance(exc, LLMBadOutput) else str(exc)
+            reason = "malformed judgement" if isinstance(exc, LLMBadOutput) else self._failed(exc)
             fallback = offline.model_copy(
                 update={
                     "source": "offline-fallback",
@@ -552,7 +580,11 @@ class LLMEngine:
             why = jc.rationale.strip() or (
                 f"the LLM judge gave no reason; coverage: {offline.criteria[c].rationale}"
             )
-            criteria[c] = CriterionScore(score=jc.score, evidence=evidence, rationale=why)
+            # Within a point of the coverage grader's, as the overall is kept near its grade: a
+            # walk-through saw an answer flagged off-topic, 5/100, with "Communication 4/5".
+            near = offline.criteria[c].score
+            score = min(max(jc.score, near - CRITERION_MARGIN), near + CRITERION_MARGIN)
+            criteria[c] = CriterionScore(score=score, evidence=evidence, rationale=why)
         flags = [f for f in offline.flags if f != rb.FLAG_KEYWORDS]
         overall = out.overall
         ceiling = offline.overall + JUDGE_MARGIN
@@ -570,20 +602,12 @@ class LLMEngine:
                 f"above the coverage grade {offline.overall}; the lower score stands"
             )
             overall = offline.overall
-            criteria = {
-                c: s.model_copy(update={"score": min(s.score, offline.criteria[c].score + 1)})
-                for c, s in criteria.items()
-            }
         elif overall < offline.overall - JUDGE_FLOOR_MARGIN:
             flags.append(
                 f"{rb.NEEDS_REVIEW}the LLM judge gave {overall}, more than {JUDGE_FLOOR_MARGIN} "
                 f"below the coverage grade {offline.overall}; the coverage grade stands"
             )
             overall = offline.overall
-            criteria = {
-                c: s.model_copy(update={"score": max(s.score, offline.criteria[c].score - 1)})
-                for c, s in criteria.items()
-            }
         return Grade(
             question_id=q.id,
             overall=overall,

@@ -8,6 +8,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -79,6 +80,17 @@ def served_models(port: int, *, host: str = HOST, timeout: float = 1.0) -> list[
         return None
 
 
+def port_free(port: int, host: str = HOST) -> bool:
+    """Whether a server could listen on ``port`` now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def default_threads() -> int:
     """Half the cores, at least one."""
     # llama.cpp's threads spin while they wait: on a busy two-core machine two threads read
@@ -144,6 +156,12 @@ class LocalServer:
             )
         if served_models(self.port, host=self.host) is not None:
             raise LocalModelError(f"port {self.port} is already in use by a model server")
+        if not port_free(self.port, self.host):  # the server would die on it, its log's last
+            # line then reading "Application shutdown complete" (a walk-through), not the cause
+            raise LocalModelError(
+                f"port {self.port} is in use by another program; stop it or set "
+                "INTERVIEWER_LOCAL_PORT to a free port"
+            )
         out = None
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)

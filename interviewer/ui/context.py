@@ -126,32 +126,28 @@ class AppContext:
         kind = "Local model" if s.mode == "local" else "LLM"
         return f"{kind}: {s.chat_model}" + ("" if judge == s.chat_model else f" (judge {judge})")
 
-    def local_model_note(self) -> str:
-        """In local mode, before a session starts: whether the model server still answers. One
-        that stopped is started again; one that cannot be withdraws LLM mode (a walk-through
-        killed it: nothing said so, and the next interview was recorded as local while every
-        turn ran offline). The note to show, "" when the server answers."""
+    def local_model_check(self) -> tuple[str, bool]:
+        """In local mode, before a session starts or resumes: whether the model server still
+        answers. One that stopped is started again (a walk-through killed it: nothing said so,
+        and the next interview was recorded as local while every turn ran offline). Returns the
+        note to show ("" when the server answers) and whether the session may use the model;
+        when it cannot be started, this session runs offline and the next one tries again."""
         s = self.llm_settings
         if s is None or self.settings.mode != "local":
-            return ""
+            return "", True
         from interviewer.llm.local import ensure_server, served_models
 
         with self._restarting:
-            if self.llm_settings is None:  # another session's check gave up meanwhile
-                return f"⚠ {self.llm_problem}. This interview runs offline."
             if served_models(s.local_port) is not None:
-                return ""
-            log.warning("the local model server on port %s stopped; starting it again",
+                return "", True
+            log.warning("the local model server on port %s is not answering; starting it",
                         s.local_port)  # fmt: skip
             try:
                 self.llm_settings, _ = ensure_server(self.settings)
             except ConfigError as exc:
-                self.llm_settings = None
-                self.llm_problem = (
-                    f"The local model server stopped and could not be started again: {exc}"
-                )
-                return f"⚠ {self.llm_problem}. This interview runs offline."
-        return "ℹ The local model server had stopped; it was started again for this interview."
+                return (f"⚠ The local model server stopped and could not be started again: {exc}. "
+                        "This interview runs offline.", False)  # fmt: skip
+        return "ℹ The local model server had stopped; it was started again for this interview.", True
 
     def engine(self, mode: str, guide: str | None = None) -> Engine:
         """A fresh engine for one session (LLM usage counters are per session); the endpoint

@@ -67,6 +67,14 @@ class Live:
     # Clicks refused while a step ran (component -> the actions refused there, said after that
     # step's reply, which clears the status lines: a refusal said at the click was lost under it).
     notes: dict = field(default_factory=dict)
+    # Said in the status line with the next settled step (a restarted model server, say), before
+    # the engine's own notes, which that step's status would otherwise replace.
+    status_note: str = ""
+
+    def take_status_note(self) -> str:
+        """The status note, taken: it is said once."""
+        note, self.status_note = self.status_note, ""
+        return note
 
     def note(self, where, action: str) -> None:
         """Say after the running step's reply, in ``where``, that ``action`` was not done."""
@@ -357,7 +365,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             ui.score_line: r.score_line(iv.turns, iv.feedback_each, iv.done, iv.planned, report,
                                        iv.per_round),
             ui.timer_key: r.timer_key(None if iv.done else iv.current, iv.info.id, iv.bank, real),
-            ui.status: _engine_status(iv),
+            ui.status: "  \n".join(x for x in (live.take_status_note(), _engine_status(iv)) if x),
             ui.running: "" if iv.done else "1",
             ui.setup_box: gr.update(label=fold),
             ui.draft_key: draft.key_of(iv),
@@ -483,8 +491,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             yield {ui.status: gr.skip()}  # (an empty dict would be read as one missing value)
             return
         user = user_of(request)
-        server_note = ctx.local_model_note() if mode != "offline" else ""
-        llm = mode != "offline" and ctx.llm_available
+        if mode != "offline" and ctx.settings.mode == "local":  # a restart can take a while:
+            yield {ui.status: "Checking the local model server…"}  # not the last one's note
+        server_note, usable = ctx.local_model_check() if mode != "offline" else ("", True)
+        llm = mode != "offline" and ctx.llm_available and usable
         guide = guide or knowledge.BUILTIN_GUIDE_ID
         try:
             iv = Interview(
@@ -493,7 +503,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                 feedback=feedback,
                 real=bool(real),
                 coding=bool(coding),
-                engine=ctx.engine(mode, guide),
+                engine=ctx.engine(mode if llm else "offline", guide),
                 bank=ctx.bank,
                 store=ctx.store,
                 user_id=user,
@@ -503,9 +513,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return
         # Offline questions come from the built-in guide's bank, whatever guide is chosen.
         iv.info.guide = guide if llm else knowledge.BUILTIN_GUIDE_ID
-        yield from drive(Live(iv, user), [], iv.start, None, speak=speak, fresh=True)
-        if server_note:  # after the first question, which cleared the status line
-            yield {ui.status: server_note}
+        live = Live(iv, user, status_note=r.md_escape(server_note))
+        yield from drive(live, [], iv.start, None, speak=speak, fresh=True)
 
     def no_interview(live, request=None, text=None, action: str = "send") -> str | None:
         """Why ``action`` (a key of ``AFTER_THE_END``) cannot run now, or None."""
@@ -618,13 +627,16 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return {ui.status: "No unfinished session to resume."}
         try:
             info, _ = ctx.store.load_session(session_id, user_id=user)
-            if info.mode != "offline":
-                ctx.local_model_note()  # a stopped local server is started again, or said below
-            if info.mode != "offline" and not ctx.llm_available:
-                return {
-                    ui.status: "⚠ This session ran in LLM mode, which is unavailable now: "
-                    + r.md_escape(ctx.llm_problem or "")
-                }
+            problem = None
+            if info.mode != "offline":  # a stopped local server is started again first
+                note, usable = ctx.local_model_check()
+                problem = None if ctx.llm_available and usable else (
+                    r.md_escape(note.removeprefix("⚠ ").removesuffix(" This interview runs offline."))
+                    if note else r.md_escape(ctx.llm_problem or ""))  # fmt: skip
+            if problem:
+                ran = "the local model" if info.mode == "local" else "LLM mode"
+                return {ui.status: f"⚠ This session ran with {ran}, which is unavailable now: "
+                        f"{problem} Resume it once that is fixed."}  # fmt: skip
             iv, reply = Interview.resume(
                 ctx.store,
                 session_id,
