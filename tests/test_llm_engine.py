@@ -270,8 +270,10 @@ def test_a_question_the_model_does_not_ask_as_written_is_asked_in_the_banks_word
     q = default_bank()["l1-bagging-vs-boosting"]
     bank_words = engine.offline.ask(q, 0, 3)
     kp = max(q.key_points, key=lambda k: k.weight).point
+    head = bank_words.split(": ")[0]  # "Question 1 of 3 (L1, ...)", as offline numbers it
     cases = {
-        f"Let us talk about ensembles. {q.text}": f"Let us talk about ensembles. {q.text}",
+        f"Let us talk about ensembles. {q.text}": f"{head}\nLet us talk about ensembles. {q.text}",
+        f"Question: {q.text}": f"{head}\n{q.text}",  # a walk-through's "Question:" header
         f"{q.text} Hint: {kp}": bank_words,  # gives a key point away
         f"{q.text} " + "Let me add some context first. " * 8: bank_words,  # no short lead-in
         "I remember it like it happened: I had to explain bagging to a stakeholder.": bank_words,

@@ -29,6 +29,7 @@ from interviewer.engine import (
     commands_line,
     emit,
     feedback_text,
+    question_header,
 )
 from interviewer.errors import LLMBadOutput, LLMError, LLMUnavailable, UnusableQuestion
 from interviewer.grading import rubric as rb
@@ -418,7 +419,13 @@ class LLMEngine:
             "ask", number=index + 1, total=total, topic=topic_label(q.topic), question=q.text
         )
         text = self._say(q.round, user, fallback, None)
-        return emit(text if asks(text, q) else fallback, on_token)
+        if not asks(text, q):
+            return emit(fallback, on_token)
+        if not text.startswith(f"Question {index + 1} of {total}"):  # numbered as offline (a
+            # walk-through's first question was headed just "Question:")
+            said = re.sub(r"^\s*Question\s*:\s*", "", text)
+            text = f"{question_header(index, total, q.round, q.topic)}\n{said}"
+        return emit(text, on_token)
 
     def probe_for(self, q: Question, point: str) -> str | None:
         """A probe for a missed point, written by the model; None when it failed, gave the
