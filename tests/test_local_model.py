@@ -248,28 +248,28 @@ def test_a_stopped_local_server_is_started_again_or_the_session_runs_offline(dat
         wait_until(lambda: local_model.served_models(port) is None, "the server's end", timeout=30)
 
     try:
-        assert ctx.llm_available and ctx.local_model_check() == ("", True)  # nothing to say
+        assert ctx.llm_available and ctx.local_model_check() == ("", None)  # nothing to say
         kill_server()
         engine = ctx.engine("llm")
         assert isinstance(engine, LLMEngine) and engine.name == "local"
         engine.intro("L1", 2)  # a call to the dead server: said as what it is, not "endpoint"
         assert "local model server is not answering" in engine.last_error
         assert "local-model.log" in engine.last_error
-        note, usable = ctx.local_model_check()
-        assert usable and "started again" in note
+        note, problem = ctx.local_model_check()
+        assert problem is None and "started again" in note
         assert local_model.served_models(port) == [alias]
         kill_server()
         with socket.socket() as other:  # another program takes the port
             other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             other.bind(("127.0.0.1", port))
             other.listen()
-            note, usable = ctx.local_model_check()
-            assert not usable and note.startswith("⚠ The local model server stopped and could not")
+            note, problem = ctx.local_model_check()
+            assert note.startswith("⚠ The local model server stopped and could not")
             assert f"port {port} is in use by another program" in note
-            assert note.endswith("This interview runs offline.")
+            assert note == f"⚠ {problem} This interview runs offline."
         # the port is free again: the next session starts the server instead of staying offline
-        note, usable = ctx.local_model_check()
-        assert usable and "started again" in note and ctx.llm_available
+        note, problem = ctx.local_model_check()
+        assert problem is None and "started again" in note and ctx.llm_available
         assert local_model.served_models(port) == [alias]
     finally:
         for pid in pids_serving(port):

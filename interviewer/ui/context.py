@@ -126,28 +126,29 @@ class AppContext:
         kind = "Local model" if s.mode == "local" else "LLM"
         return f"{kind}: {s.chat_model}" + ("" if judge == s.chat_model else f" (judge {judge})")
 
-    def local_model_check(self) -> tuple[str, bool]:
+    def local_model_check(self) -> tuple[str, str | None]:
         """In local mode, before a session starts or resumes: whether the model server still
         answers. One that stopped is started again (a walk-through killed it: nothing said so,
         and the next interview was recorded as local while every turn ran offline). Returns the
-        note to show ("" when the server answers) and whether the session may use the model;
-        when it cannot be started, this session runs offline and the next one tries again."""
+        note to show ("" when the server answers) and why the session may not use the model
+        (None: it may); when it cannot be started, this session runs offline and the next one
+        tries again."""
         s = self.llm_settings
         if s is None or self.settings.mode != "local":
-            return "", True
+            return "", None
         from interviewer.llm.local import ensure_server, served_models
 
         with self._restarting:
             if served_models(s.local_port) is not None:
-                return "", True
+                return "", None
             log.warning("the local model server on port %s is not answering; starting it",
                         s.local_port)  # fmt: skip
             try:
                 self.llm_settings, _ = ensure_server(self.settings)
             except ConfigError as exc:
-                return (f"⚠ The local model server stopped and could not be started again: {exc}. "
-                        "This interview runs offline.", False)  # fmt: skip
-        return "ℹ The local model server had stopped; it was started again for this interview.", True
+                problem = f"The local model server stopped and could not be started again: {exc}."
+                return f"⚠ {problem} This interview runs offline.", problem
+        return "ℹ The local model server had stopped; it was started again for this interview.", None
 
     def engine(self, mode: str, guide: str | None = None) -> Engine:
         """A fresh engine for one session (LLM usage counters are per session); the endpoint

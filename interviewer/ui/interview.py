@@ -493,8 +493,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         user = user_of(request)
         if mode != "offline" and ctx.settings.mode == "local":  # a restart can take a while:
             yield {ui.status: "Checking the local model server…"}  # not the last one's note
-        server_note, usable = ctx.local_model_check() if mode != "offline" else ("", True)
-        llm = mode != "offline" and ctx.llm_available and usable
+        server_note, lost = ctx.local_model_check() if mode != "offline" else ("", None)
+        llm = mode != "offline" and ctx.llm_available and lost is None
         guide = guide or knowledge.BUILTIN_GUIDE_ID
         try:
             iv = Interview(
@@ -629,14 +629,13 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             info, _ = ctx.store.load_session(session_id, user_id=user)
             problem = None
             if info.mode != "offline":  # a stopped local server is started again first
-                note, usable = ctx.local_model_check()
-                problem = None if ctx.llm_available and usable else (
-                    r.md_escape(note.removeprefix("⚠ ").removesuffix(" This interview runs offline."))
-                    if note else r.md_escape(ctx.llm_problem or ""))  # fmt: skip
+                _, problem = ctx.local_model_check()
+                if problem is None and not ctx.llm_available:
+                    problem = ctx.llm_problem
             if problem:
                 ran = "the local model" if info.mode == "local" else "LLM mode"
                 return {ui.status: f"⚠ This session ran with {ran}, which is unavailable now: "
-                        f"{problem} Resume it once that is fixed."}  # fmt: skip
+                        f"{r.md_escape(problem)} Resume it once that is fixed."}  # fmt: skip
             iv, reply = Interview.resume(
                 ctx.store,
                 session_id,
