@@ -484,8 +484,8 @@ class LLMEngine:
         try:
             review = self._review_code(q, code, result)
         except LLMError as exc:
-            self.last_error = self._failed(exc)
-            flags = [*tested.flags, rb.OFFLINE_USED + self._failed(exc)]
+            self.last_error = why = self._failed(exc)
+            flags = [*tested.flags, rb.OFFLINE_USED + why]
             fallback = tested.model_copy(update={"source": "offline-fallback", "flags": flags})
             return fallback, result, self.take_usage()
         return self._combine_review(q, tested, review), result, self.take_usage()
@@ -565,8 +565,8 @@ class LLMEngine:
                 self.judge_llm, JudgeOutput, msgs, method=self.method, usage=self.judge_usage
             )
         except LLMError as exc:
-            self.last_error = self._failed(exc)
-            reason = "malformed judgement" if isinstance(exc, LLMBadOutput) else self._failed(exc)
+            self.last_error = why = self._failed(exc)
+            reason = "malformed judgement" if isinstance(exc, LLMBadOutput) else why
             fallback = offline.model_copy(
                 update={
                     "source": "offline-fallback",
