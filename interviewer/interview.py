@@ -376,6 +376,9 @@ class Interview:
             if lead:
                 emit(lead + "\n\n", on_token)
             said = self.engine.follow_up(probe.question, on_token=on_token)
+            if turn.answered_at is not None:  # the clock stops while the interviewer works
+                probe.waited = round(max(0.0, time.time() - turn.answered_at), 2)
+                self._save(turn)
             return Reply("follow_up", f"{lead}\n\n{said}" if lead else said, turn=turn,
                          grade=turn.grade)  # fmt: skip
         return self._close_turn(turn, on_token)

@@ -73,6 +73,9 @@ class FollowUpExchange(BaseModel):
     key_point: str
     question: str
     answer: str | None = None
+    # Seconds the candidate waited for this probe: the answer before it graded (its code run)
+    # and the probe phrased. Not the candidate's time on the question (``Turn.seconds``).
+    waited: float = 0.0
 
 
 class Turn(BaseModel):
@@ -121,9 +124,17 @@ class Turn(BaseModel):
         )
 
     @property
+    def waited(self) -> float:
+        """Seconds the candidate waited on the interviewer between the question and now."""
+        return sum(f.waited for f in self.follow_ups)
+
+    @property
     def seconds(self) -> float | None:
-        """Time from the question to the (last) answer."""
-        return None if self.answered_at is None else round(self.answered_at - self.asked_at, 2)
+        """The candidate's time from the question to the (last) answer: the waits for its
+        follow-ups (grading, a code run, a model phrasing the probe) left out."""
+        if self.answered_at is None:
+            return None
+        return round(self.answered_at - self.asked_at - self.waited, 2)
 
 
 class SessionInfo(BaseModel):

@@ -519,3 +519,45 @@ def test_a_questions_clock_starts_when_it_is_shown_not_while_a_model_phrased_it(
     _, turns = store.load_session(iv.info.id, user_id="local")
     assert turns[0].seconds == 40
     assert turns[1].asked_at == now[0] and turns[1].answered_at is None  # stored when shown
+
+
+def test_a_questions_time_leaves_out_the_wait_for_its_follow_up(store, monkeypatch):
+    # A walk-through in local mode: a follow-up's time counted the minute the model took to
+    # grade the first answer and phrase the probe, so a timed question read over time. A fake
+    # clock, moved on by the grading and the phrasing: no sleeping.
+    import time
+
+    from interviewer.ui.render import timer_key
+    from tests.helpers import offline_engine
+
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    engine = offline_engine()
+    judge, phrase = engine.judge, engine.follow_up
+
+    def slow_judge(*args, **kw):
+        now[0] += 30  # the model grades for half a minute
+        return judge(*args, **kw)
+
+    def slow_follow_up(*args, **kw):
+        now[0] += 20  # and phrases its probe for 20 s
+        return phrase(*args, **kw)
+
+    monkeypatch.setattr(engine, "judge", slow_judge)
+    monkeypatch.setattr(engine, "follow_up", slow_follow_up)
+    iv = new_interview(round="L1", questions=2, store=store, seed=4, real=True, engine=engine,
+                       follow_ups=1)  # fmt: skip
+    iv.start()
+    now[0] = iv.turns[0].asked_at + 40  # (stamped by the model's default clock, not the fake)
+    reply = iv.answer("It is about the data, I think.")
+    assert reply.kind == "follow_up"
+    turn = iv.turns[0]
+    assert turn.follow_ups[0].waited == 50
+    # The question's clock shows the candidate's 40 s, not 90, and restarts from there.
+    key, spent, _ = timer_key(turn, iv.info.id, iv.bank, real=True).split("|")
+    assert float(spent) == 40 and key.endswith("-1")
+    now[0] += 25  # the follow-up answered 25 s after it was shown
+    iv.answer("Bias is error from wrong assumptions; variance is sensitivity to the data.")
+    _, turns = store.load_session(iv.info.id, user_id="local")
+    assert turns[0].follow_ups[0].waited == 50  # stored
+    assert turns[0].seconds == 65

@@ -237,7 +237,9 @@ def timer_key(turn: Turn | None, session_id: str, bank=None, real: bool = False)
     q = (bank or {}).get(turn.question_id)
     if real and q is not None:
         budget = str(time_budget(q.group))
-    return f"{session_id}-{turn.index}|{max(0.0, time.time() - turn.asked_at):.1f}|{budget}"
+    # A probe restarts the count from the candidate's time so far (the wait for it left out).
+    spent = max(0.0, time.time() - turn.asked_at - turn.waited)
+    return f"{session_id}-{turn.index}-{len(turn.follow_ups)}|{spent:.1f}|{budget}"
 
 
 def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
