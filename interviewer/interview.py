@@ -549,10 +549,10 @@ class Interview:
         turn.commands.append(name)
         if name == "repeat":
             self._save(turn)
-            if self.phase == "follow_up":
-                text = f"Follow-up: {turn.follow_ups[-1].question}"
-            else:
-                text = f"{self._header(turn)}: {turn.question}"
+            text = self.question_said(turn)
+            if self.phase == "follow_up":  # the question the probe is about, then the probe
+                # (a walk-through's terminal never showed the question again after a resume)
+                text += f"\n\nFollow-up: {turn.follow_ups[-1].question}"
             return Reply("repeat", text, turn=turn)
         if name == "hint":
             if self.info.settings.real:
@@ -620,6 +620,10 @@ class Interview:
 
     def _header(self, turn: Turn) -> str:
         return question_header(turn.index, self.planned, turn.round, turn.topic, self.per_round)
+
+    def question_said(self, turn: Turn) -> str:
+        """``turn``'s question as it was asked: "Question N of M (round, topic): text"."""
+        return f"{self._header(turn)}: {turn.question}"
 
     @property
     def per_round(self) -> int | None:
@@ -704,7 +708,7 @@ class Interview:
         opening = l2_opening(self._l1_score()) + "\n\n" if opens_l2(turn.index, turn.round, self.per_round) else ""
         return self, Reply(
             "question",
-            f"Welcome back. {opening}{self._header(turn)}: {turn.question}{hints}",
+            f"Welcome back. {opening}{self.question_said(turn)}{hints}",
             turn=turn,
         )
 

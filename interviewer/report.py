@@ -383,10 +383,16 @@ def _time(q: QuestionSummary) -> str:
 
 
 def _round_lines(report: Report) -> list[str]:
-    """One line per round: its score, questions and whether it passed."""
+    """One line per round: its score, questions and whether it passed (of an incomplete
+    interview: whether it is at the pass mark so far; a walk-through read "(passed)" beside
+    "incomplete, no hire signal")."""
+    if report.complete:
+        said = {True: "passed", False: "not passed"}
+    else:
+        said = {True: "at the pass mark so far", False: "under the pass mark so far"}
     return [
         f"Round {r}: {info['overall']}/100 over {plural(info['questions'], 'question')} "
-        f"({'passed' if info['passed'] else 'not passed'})"
+        f"({said[info['passed']]})"
         for r, info in report.rounds.items()
     ]
 

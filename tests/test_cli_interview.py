@@ -229,3 +229,31 @@ def test_the_terminal_report_is_laid_out_once_at_the_terminal_width(tmp_path, ca
     assert report_text(report, 60) in captured.err  # as laid out, not wrapped again
     said = captured.err[: captured.err.index("REPORT")]
     assert all(len(line) <= 60 for line in said.splitlines())  # the rest is wrapped
+
+
+def test_resuming_at_a_follow_up_shows_its_question_and_answer_first(tmp_path, capsys):
+    # A walk-through: after Ctrl-C at a follow-up, --resume printed only "Welcome back.
+    # Follow-up: ...", and /repeat repeated only the follow-up: the question never came back.
+    first = tmp_path / "first.txt"
+    first.write_text("I would use machine learning and monitor it.\n")
+    assert main(["interview", "--round", "L2", "--questions", "2", "--seed", "3",
+                 "--answers-file", str(first)]) == 0  # fmt: skip
+    capsys.readouterr()
+    store = Store(settings=Settings.from_env())
+    session = store.list_sessions(user_id="local")[0]["id"]
+    _, turns = store.load_session(session, user_id="local")
+    assert turns[0].follow_ups and turns[0].follow_ups[-1].answer is None  # left at its probe
+    probe = turns[0].follow_ups[-1].question
+    again = tmp_path / "again.txt"
+    again.write_text("/repeat\n")
+    assert main(["interview", "--resume", session, "--answers-file", str(again)]) == 0
+    out = re.sub(r"\s+", " ", capsys.readouterr().out)
+    question = re.sub(r"\s+", " ", turns[0].question)
+    header = "Question 1 of 2 (L2, "
+    said = out.index(header)
+    assert out.index(question, said) < out.index("Your answer: I would use machine learning")
+    assert out.index("Your answer:") < out.index(f"Welcome back. Follow-up: {probe}")
+    # /repeat says the question, then the follow-up
+    repeated = out.rindex(header)
+    assert repeated > out.index("Welcome back.")
+    assert out.index(f"Follow-up: {probe}", repeated) > out.index(question, repeated)

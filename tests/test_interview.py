@@ -561,3 +561,22 @@ def test_a_questions_time_leaves_out_the_wait_for_its_follow_up(store, monkeypat
     _, turns = store.load_session(iv.info.id, user_id="local")
     assert turns[0].follow_ups[0].waited == 50  # stored
     assert turns[0].seconds == 65
+
+
+def test_an_incomplete_interviews_rounds_are_not_called_passed(store):
+    # A walk-through's /end after two of three questions printed "Round L2: 82/100 over 2
+    # questions (passed)" beside "incomplete ... no hire signal".
+    from interviewer.report import report_markdown, report_text
+
+    iv = new_interview(round="L1", questions=3, store=store, seed=2, follow_ups=0)
+    iv.start()
+    iv.answer(iv.bank[iv.current.question_id].model_answer)
+    report = iv.command("end").report
+    assert not report.complete and report.rounds["L1"]["overall"] >= 60
+    for text in (report_text(report), report_markdown(report)):
+        assert "Round L1: " in text and "(at the pass mark so far)" in text
+        assert "(passed)" not in text
+    done = new_interview(round="L1", questions=1, store=store, seed=2, follow_ups=0)
+    done.start()
+    report = done.answer(done.bank[done.current.question_id].model_answer).report
+    assert report.complete and "(passed)" in report_text(report)

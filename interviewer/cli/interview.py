@@ -251,6 +251,13 @@ def cmd_interview(args, settings: Settings) -> int:
         interview, reply = Interview.resume(
             store, args.resume, user_id=user, engine=engine, bank=bank
         )
+        turn = interview.current
+        if interview.phase == "follow_up" and turn is not None:
+            # The app rebuilds the chat; a terminal starts empty: the question and the answer
+            # the follow-up is about come first (a walk-through saw only the follow-up).
+            say(plain(interview.question_said(turn)))
+            if turn.answer:
+                say(plain(f"Your answer: {turn.answer}"))
     else:
         interview = Interview(
             round=args.round,
