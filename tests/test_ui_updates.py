@@ -48,7 +48,7 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     def shown(by_round: dict, has_data: bool = True) -> tuple[bool, bool]:
         frame = progress_frames({"criteria_over_time": {}, "by_round": by_round})[1]
         lines, points, legend, column = _lines_or_points(frame, "round", series, has_data)
-        assert lines["value"] is points["value"] is frame  # both charts get the same data
+        assert points["value"] is frame  # the line chart's adds the marks of single sessions
         legends.append(legend["value"] if legend["visible"] else None)
         # the chart's column goes with it: a hidden chart kept half the row blank
         assert column.visible == (lines["visible"] or points["visible"])
@@ -69,17 +69,19 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     # Seen in the app: sessions over 19 minutes had 10 minutes of empty axis on each side.
     assert shown({"L1": [[1.7e9, 5], [1.7e9 + 1140, 9]]}) == (True, False)
     assert shown({"L1": [[1.7e9, 5], [1.7e9 + 3 * 3600, 9]]}) == (True, False)
-    # A series with two sessions draws lines; one with a single session is said in words.
+    # A series with two sessions draws lines; one with a single session a short mark
+    # (test_a_series_of_one_session_beside_lines_is_drawn_as_a_mark).
     two_and_one = {"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L1 practice": [[1.8e9, 16.33]]}
     assert shown(two_and_one) == (True, False)
-    # The legend (under the chart, wrapping) names the series drawn, each in its fixed colour;
-    # L1 practice, one session, draws no line: the caption says it instead.
-    assert legends[-1] == '<div class="series-legend"><span><i class="c0"></i>L1</span></div>'
+    # The legend (under the chart, wrapping) names the series drawn, each in its fixed colour.
+    assert legends[-1] == ('<div class="series-legend"><span><i class="c0"></i>L1</span>'
+                           '<span><i class="c2"></i>L1 practice</span></div>')  # fmt: skip
     shown({"L2": [[1.7e9, 65.0], [1.8e9, 70]], "L1 practice": [[1.7e9, 5], [1.8e9, 9]]})
     assert legends[-1] == ('<div class="series-legend"><span><i class="c1"></i>L2</span>'
                            '<span><i class="c2"></i>L1 practice</span></div>')  # fmt: skip
     assert progress_caption({"by_round": two_and_one}) == (
-        f"One session so far, no line yet: L1 practice 16/100 ({when(1.8e9)})."
+        f"One session so far, drawn as a short mark (no line yet): L1 practice 16/100 "
+        f"({when(1.8e9)})."
     )
     assert progress_caption({"by_round": {"L1": [[1.7e9, 65.0]], "L2": [[1.8e9, 4]]}}) == ""
     assert shown({"L1": [[1.7e9, 65.0], [1.8e9, 70]], "L2": []}) == (True, False)
@@ -92,6 +94,38 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     assert "| ensembles | L1 | 16 | 3 |" in weakest_md(weak)
     assert "| mean | questions |" in weakest_md(weak)  # short enough for a phone's width and "skipped one counts 0" in weakest_md(weak)
     assert "None: every topic" in weakest_md({"weakest_topics": [], "by_topic": {}})
+
+
+def test_a_series_of_one_session_beside_lines_is_drawn_as_a_mark():
+    # Seen in a walk-through: beside an L1 line, an L2 interview (73) and an L1 practice (75)
+    # were only in the words under the chart: a line of one point draws nothing.
+    from interviewer.ui.history import PROGRESS_CHARTS, _lines_or_points
+    from interviewer.ui.render import progress_caption, progress_frames
+
+    by_round = {"L1": [[1.7e9, 60.0], [1.7e9 + 86400, 66]], "L2": [[1.7e9 + 3600, 73]],
+                "L1 practice": [[1.7e9 + 7200, 75]]}  # fmt: skip
+    frame = progress_frames({"criteria_over_time": {}, "by_round": by_round})[1]
+    lines, points, legend, _ = _lines_or_points(frame, "round", PROGRESS_CHARTS[1][5], True)
+    assert lines["visible"] and not points["visible"]
+    drawn = lines["value"]
+    lo, hi = lines["x_lim"]
+    for name in ("L2", "L1 practice"):
+        [[_, score]] = by_round[name]
+        mark = drawn[drawn["round"] == name]
+        assert len(mark) >= 2 and set(mark["score (0-100)"]) == {score}  # a flat mark at it
+        t = [x.timestamp() for x in mark["when"].dt.tz_localize("UTC")]
+        session = frame[frame["round"] == name]["when"].dt.tz_localize("UTC").iloc[0].timestamp()
+        assert min(t) < session < max(t) and abs((session - min(t)) - (max(t) - session)) < 1e-3
+        # visible (a few pixels wide) yet a mark: 3% of the time axis, inside it
+        assert abs((max(t) - min(t)) - 0.03 * (hi - lo)) < 1e-3 and lo < min(t) and max(t) < hi
+        assert f"{name}</span>" in legend["value"]
+    def rows(f):
+        return f[f["round"] == "L1"].values.tolist()
+
+    assert rows(drawn) == rows(frame)  # L1 as it was
+    # The words say what the marks are.
+    assert "L2 73/100" in progress_caption({"by_round": by_round})
+    assert "drawn as a short mark" in progress_caption({"by_round": by_round})
 
 
 def test_the_transcripts_table_marks_a_real_interview():

@@ -158,26 +158,40 @@ def legend_html(present, series: tuple) -> str:
     return f'<div class="series-legend">{"".join(items)}</div>'
 
 
+# A series with one session, in a chart drawn as lines, is drawn as a short flat mark at its
+# score (a line of one point draws nothing: Gradio's LinePlot has no point markers), centred on
+# its session and MARK_WIDTH of the time axis wide.
+MARK_WIDTH = 0.03
+
+
 def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
     """(the line chart's update, the point chart's, the legend's, the column's): lines once a
-    series has two sessions (a series with one is then said in words,
-    ``render.progress_caption``, and left out of the legend); none of them when there is nothing
-    to draw (the criteria chart while every session is a practice sitting)."""
+    series has two sessions, a series with one then drawn as a short mark at its score
+    (``MARK_WIDTH``, said in words too: ``render.progress_caption``); points while no series
+    has two; none of them when there is nothing to draw (the criteria chart while every session
+    is a practice sitting)."""
+    import pandas as pd
+
     shown = shown and bool(len(frame))
     sessions = frame.groupby(color).size()
     lines = bool(len(frame)) and bool(sessions.max() >= 2)
-    # The legend names what is drawn: in a line chart, a series of one session draws nothing.
-    drawn = sessions[sessions >= 2].index if lines else sessions.index
     x_lim = None
+    line_frame = frame
     if len(frame):  # a margin on both sides: the first and the latest session drawn whole
         # In seconds, on the time axis the chart reads (naive times as UTC: Gradio sends them so)
         s = frame["when"].astype("datetime64[ms]").astype("int64") / 1000
         span = s.max() - s.min()
         pad = max(span * X_MARGIN, (X_WINDOW_S - span) / 2)
         x_lim = [float(s.min() - pad), float(s.max() + pad)]
-    return (gr.update(value=frame, visible=shown and lines, x_lim=x_lim),
+        single = frame[frame[color].isin(sessions[sessions == 1].index)]
+        if lines and len(single):
+            half = pd.Timedelta(seconds=(x_lim[1] - x_lim[0]) * MARK_WIDTH / 2)
+            ends = [single.assign(when=single["when"] + d) for d in (-half, half)]
+            line_frame = pd.concat([frame, *ends], ignore_index=True).sort_values(
+                [color, "when"], kind="stable", ignore_index=True)  # fmt: skip
+    return (gr.update(value=line_frame, visible=shown and lines, x_lim=x_lim),
             gr.update(value=frame, visible=shown and not lines, x_lim=x_lim),
-            gr.update(value=legend_html(drawn, series), visible=shown),
+            gr.update(value=legend_html(sessions.index, series), visible=shown),
             gr.Column(visible=shown))  # fmt: skip
 
 

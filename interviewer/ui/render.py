@@ -418,10 +418,10 @@ def weakest_md(progress: dict) -> str:
 
 
 def progress_caption(progress: dict) -> str:
-    """What the round chart, drawn as lines, cannot draw: a series with one session so far
-    (a line needs two points), said in words ("" when there is none, or no line is drawn:
-    a chart of one-session series draws points); and the sessions left out, where nothing was
-    answered."""
+    """What the round chart, drawn as lines, draws as a short mark: a series with one session
+    so far (a line needs two points), said in words with its score ("" when there is none, or
+    no line is drawn: a chart of one-session series draws points); and the sessions left out,
+    where nothing was answered."""
     n = progress.get("left_out", 0)
     idle = (f"Not drawn: {plural(n, 'session')} where nothing was answered (only skipped)."
             if n else "")  # fmt: skip
@@ -430,8 +430,8 @@ def progress_caption(progress: dict) -> str:
         return idle
     single = [(r, pts[0]) for r, pts in scored.items() if len(pts) == 1]
     said = "; ".join(f"{r} {round(v):g}/100 ({when(ts)})" for r, (ts, v) in single)
-    return " ".join(x for x in (f"One session so far, no line yet: {said}." if single else "",
-                                idle) if x)  # fmt: skip
+    marked = f"One session so far, drawn as a short mark (no line yet): {said}."
+    return " ".join(x for x in (marked if single else "", idle) if x)
 
 
 def criteria_caption(progress: dict) -> str:
