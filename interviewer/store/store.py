@@ -190,7 +190,8 @@ class Store:
         status: str | None = None,
     ) -> list[dict]:
         """The user's sessions, newest first; ``since <= created_at < until``, score 0-100
-        (``models.session_score``: skipped questions count 0, unanswered ones not at all)."""
+        (``models.session_score``: skipped questions count 0, unanswered ones not at all; in a
+        session still running, only its closed questions count)."""
         query = (
             select(SessionRow)
             .where(SessionRow.user_id == user_id)
@@ -209,7 +210,11 @@ class Store:
             scored = self._turn_scores(db, [r.id for r in rows])
         out = []
         for row in rows:
-            score, answered = session_score(scored.get(row.id, []))
+            turns = scored.get(row.id, [])
+            if row.status == "active":  # closed questions only: an open one's interim grade
+                # (its follow-up still to answer) is hidden in the chat until it closes
+                turns = [(status, overall) for status, overall in turns if status != "pending"]
+            score, answered = session_score(turns)
             if min_score is not None and (score is None or score < min_score):
                 continue
             if max_score is not None and (score is None or score > max_score):
