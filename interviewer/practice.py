@@ -22,8 +22,9 @@ from interviewer.models import GUIDE_QUESTION_PREFIX, SessionInfo, SessionSettin
 from interviewer.report import build_report
 from interviewer.store import Store
 
-PRACTICE_NOTE = ("Practice: questions drilled one at a time, graded at once; strengths and gaps "
-                 "read each question's latest attempt.")
+PRACTICE_NOTE = ("Practice: questions drilled one at a time, graded at once; the score and the "
+                 "criterion averages count every graded attempt, while the points under strengths "
+                 "and gaps read each question's latest attempt.")
 GUIDE_GROUP = "guide"  # the topic group of questions made from an uploaded guide's sections
 log = logging.getLogger(__name__)
 
@@ -151,11 +152,11 @@ def record_answer(
     # Scores count every attempt, as the sessions list and Progress do. What was strong and
     # what to work on read each question's latest attempt: an earlier miss the candidate has
     # since made is no gap (a walk-through's summary listed a point as strength and gap).
+    # The criterion means, in the table and under Strengths alike, count every attempt (a
+    # walk-through's table read 4.5 beside "4.0/5 on average" from the latest attempt alone).
     every = [*turns, turn]
-    summary = build_report(every, note=PRACTICE_NOTE).model_dump()
-    latest = build_report(list({t.question_id: t for t in every}.values()))
-    summary.update(strengths=latest.strengths, gaps=[g.model_dump() for g in latest.gaps],
-                   reread=latest.reread)  # fmt: skip
+    latest = list({t.question_id: t for t in every}.values())
+    summary = build_report(every, note=PRACTICE_NOTE, points_from=latest).model_dump()
     info.summary = {k: v for k, v in summary.items() if k not in ("signal", "passed")}
     try:
         store.update_session(info)

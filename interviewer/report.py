@@ -128,12 +128,16 @@ def build_report(
     note: str = "",
     planned: int | None = None,
     timed: bool = False,
+    points_from: list[Turn] | None = None,
 ) -> Report:
     """Aggregate the session's turns into a Report.
 
     ``planned``: the questions the session meant to ask; when fewer were answered or skipped,
     the report is incomplete and gives no hire signal. ``timed``: a real interview, whose
-    report shows the time each question took against its budget.
+    report shows the time each question took against its budget. ``points_from``: a practice
+    sitting's latest attempt of each question, which the strengths' and gaps' key points read
+    (an earlier miss since made is no gap); its scores and criterion means, the Strengths'
+    "on average over N attempts" included, count every attempt in ``turns``.
     """
     counted = [(t, s) for t in turns if (s := turn_score(t)) is not None]
     scores = [s for _, s in counted]
@@ -143,7 +147,10 @@ def build_report(
     overall = overall or 0
     graded = [t for t, _ in counted if t.grade is not None]
     criteria = _criterion_means(counted)
-    top_gaps = _top_gaps(graded, turns, bank or {})
+    pointed = graded if points_from is None else [
+        t for t in points_from if t.grade is not None and turn_score(t) is not None]
+    top_gaps = _top_gaps(pointed, turns if points_from is None else points_from, bank or {})
+    over = "" if points_from is None else f" over {plural(len(counted), 'attempt')}"
     complete = planned is None or len(counted) >= planned
     if not complete:
         ended = (
@@ -174,7 +181,7 @@ def build_report(
         complete=complete,
         rounds=rounds,
         criteria=criteria,
-        strengths=_strengths(_strong_criteria(criteria, counted), graded)[:MAX_STRENGTHS],
+        strengths=_strengths(_strong_criteria(criteria, counted), pointed, over)[:MAX_STRENGTHS],
         gaps=top_gaps,
         reread=list(dict.fromkeys(g.guide_section for g in top_gaps if g.guide_section)),
         questions=[_summary(t, bank or {}, timed) for t in turns],
@@ -267,11 +274,12 @@ def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
     return rounds
 
 
-def _strengths(criteria: dict[str, float], graded: list[Turn]) -> list[str]:
+def _strengths(criteria: dict[str, float], graded: list[Turn], over: str = "") -> list[str]:
     """What was strong: the strong criteria (:func:`_strong_criteria`), and what the strong
     answers got right (their most important covered point, in the candidate's own words when
     there is evidence)."""
-    strengths = [f"{CRITERIA[c]}: {mean_of_five(v)}/5 on average" for c, v in criteria.items()]
+    strengths = [f"{CRITERIA[c]}: {mean_of_five(v)}/5 on average{over}"
+                 for c, v in criteria.items()]  # fmt: skip
     strong = [t for t in graded if t.grade.overall >= 75] or [
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]

@@ -132,3 +132,33 @@ def test_a_question_graded_again_counts_its_latest_attempt_in_the_summary():
     # Progress counts the question once in the sitting, its mean over all four answers.
     topic = store.progress(user_id="ana")["by_topic"][q.topic]
     assert topic["n"] == 1 and topic["answers"] == 4
+
+
+def test_a_practice_sittings_numbers_agree_on_every_attempt():
+    # Seen in a walk-through: one question graded twice (100, then 50); the summary's table read
+    # Communication 4.5 while its Strengths said "4.0/5 on average" (the latest attempt alone),
+    # and the Transcripts list said "answered 2" for one question.
+    from interviewer.grading.rubric import CRITERIA
+    from interviewer.markup import mean_of_five
+    from interviewer.ui.render import session_choices, session_rows
+
+    q = default_bank()["l1-diagnose-overfitting"]
+    engine = offline_engine()
+    store = open_store(Settings.from_env())
+    sid, good = _answer(store, engine, q, q.model_answer)
+    _, weak = _answer(store, engine, q, "It is overfitting, I would stop training earlier.", sid)
+    info, turns = store.load_session(sid, user_id="ana")
+    md = to_markdown(info, turns)
+    strong = [c for c, v in info.summary["criteria"].items() if v >= 3.75]
+    assert strong, info.summary["criteria"]
+    for c in strong:  # the table's mean is the Strengths' mean, both over both attempts
+        mean = mean_of_five(info.summary["criteria"][c])
+        both = (good.criteria[c].score + weak.criteria[c].score) / 2
+        assert mean == mean_of_five(both)
+        assert f"| {CRITERIA[c]} | {mean} |" in md
+        assert f"{CRITERIA[c]}: {mean}/5 on average over 2 attempts" in info.summary["strengths"]
+    # The list counts attempts, and says so.
+    listed = [s for s in store.list_sessions(user_id="ana") if s["id"] == sid]
+    assert session_rows(listed)[0][3] == "2 attempts"
+    assert " · 2 attempts · " in session_choices(listed)[0][0]
+    assert listed[0]["score"] == round((good.overall + weak.overall) / 2)

@@ -326,6 +326,14 @@ def _is_real(session: dict) -> bool:
     return bool((session.get("settings") or {}).get("real"))
 
 
+def answered_said(session: dict) -> str:
+    """A listed session's count: "2 of 4" questions answered, or a practice sitting's graded
+    attempts, "2 attempts" (one question graded twice counts twice, as its score does)."""
+    if session.get("status") == "practice":
+        return plural(session["questions"] or 0, "attempt")
+    return of(session["questions"], session.get("planned"))
+
+
 def session_rows(sessions: list[dict]) -> list[list]:
     """Rows of the transcripts table."""
     return [
@@ -333,7 +341,7 @@ def session_rows(sessions: list[dict]) -> list[list]:
             when(s["created_at"]),
             "" if listed_score(s) is None else s["score"],
             f"{s['round']} (real)" if _is_real(s) else s["round"],
-            of(s["questions"], s.get("planned")),
+            answered_said(s),
             s["signal"] or "",
             s["status"],
             MODE_SAID.get(s.get("mode") or "offline", s.get("mode")),
@@ -354,10 +362,11 @@ def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
         real = _is_real(s)
         hidden = real and s.get("status") == "active"
         score = "" if listed_score(s) is None or hidden else f" · {s['score']:g}/100"
-        answered = of(s["questions"], s.get("planned"))
+        answered = answered_said(s)
+        answered += "" if s.get("status") == "practice" else " answered"
         kind = f"{s['round']} real interview" if real else s["round"]
         started = when(s["created_at"], seconds=minutes[when(s["created_at"])] > 1)
-        label = f"{started} · {kind} · {answered} answered{score}"
+        label = f"{started} · {kind} · {answered}{score}"
         out.append((f"{label} · {s['id']}", s["id"]))
     return out
 
