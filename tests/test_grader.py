@@ -865,3 +865,71 @@ def test_a_direction_word_alone_does_not_turn_a_claim_round():
                                "MAE is more sensitive to outliers than MSE.")  # fmt: skip
     assert states_opposite("Bagging trains its models in parallel",
                            "Bagging trains its models sequentially.")  # fmt: skip
+
+
+# A walk-through's answer in the candidate's own words, with a code block (every point stated).
+PANDAS_OWN_WORDS = (
+    'Say we want a per-customer z-score of spend and a tier label. I would use vectorised column operations and groupby().transform so the result stays aligned with the original index:\n'
+    '\n'
+    '```python\n'
+    'import numpy as np\n'
+    'import pandas as pd\n'
+    '\n'
+    'def add_features(df: pd.DataFrame) -> pd.DataFrame:\n'
+    '    out = df.copy()\n'
+    '    g = out.groupby("customer_id")["spend"]\n'
+    '    out["spend_z"] = (out["spend"] - g.transform("mean")) / g.transform("std").replace(0, np.nan)\n'
+    '    out["tier"] = np.select([out["spend"] > 1000, out["spend"] > 100], ["gold", "silver"], default="bronze")\n'
+    '    out["spend_log"] = np.log1p(out["spend"].clip(lower=0))\n'
+    '    return out\n'
+    '```\n'
+    '\n'
+    "No apply with a Python lambda row by row and no iterrows: those run Python per row and are 10-100x slower. np.select / np.where handle conditional logic, map handles lookups, and transform broadcasts group stats back. I copy the frame so I do not mutate the caller's data, and guard a zero std to avoid division by zero."
+)
+ATTENTION_BULLETS = (
+    "## Attention in **Transformers**\n"
+    "- Each token is projected into a *query*, a key and a value with learned matrices.\n"
+    "- Scores = Q K^T / sqrt(d_k); softmax over keys gives weights; output = weights @ V.\n"
+    "- The sqrt(d_k) scaling keeps the dot products from growing with dimension and saturating "
+    "the softmax.\n"
+    "- Multi-head attention runs several of these in parallel subspaces and concatenates them.\n"
+    "- Cost is O(n^2) in sequence length; decoders add a causal mask so a token cannot see the "
+    "future."
+)
+
+
+def test_app_regression_every_point_ticked_passes_and_code_is_not_quoted(grader, bank):
+    # Seen in the app: complete answers in the candidate's own words scored 49 with every key
+    # point ticked, and one line of markup beside the attention answer moved it from 81 to 49.
+    from interviewer.engine import feedback_text
+    from interviewer.grading import decide as dc
+
+    q = bank["l1-pandas-vectorised-transform"]
+    g = grader.grade(q, PANDAS_OWN_WORDS)
+    assert all(kp.covered for kp in g.key_points) and g.overall >= 60
+    # The floor does it (the test has teeth): the head alone scores it under the pass mark.
+    rd, rv, a = grader.analyse_many([(q.rubric(), PANDAS_OWN_WORDS)])[0]
+    assert dc.decide(rd, rv, a, grader.params).head < 0.6
+    # Code is credited, never quoted as a sentence the candidate said ('Landed: "```python
+    # import numpy as np import pandas as pd"').
+    assert all("```" not in kp.evidence and "import " not in kp.evidence for kp in g.key_points)
+    assert "```" not in feedback_text(q, g)
+    assert any(kp.evidence for kp in g.key_points)  # the prose is still quoted
+    att = bank["l1-attention-mechanism"]
+    junk = "<b>bold?</b> [link](javascript:alert(2))\n"
+    for answer in (ATTENTION_BULLETS, junk + ATTENTION_BULLETS):
+        g = grader.grade(att, answer)
+        assert all(kp.covered for kp in g.key_points) and g.overall >= 60
+    # A cap still caps: a wrong claim beside every point stated.
+    capped = grader.grade(att, ATTENTION_BULLETS + "\n" + att.red_flags[0].claim)
+    assert capped.overall <= 20
+
+
+def test_a_low_communication_score_is_not_called_clear(grader, bank):
+    # Seen in the app: "Communication 1/5: clear enough for the content it carries" beside a
+    # confidently wrong answer (the criterion follows the overall score; no form problem found).
+    q = bank["l1-random-forest-intuition"]
+    g = grader.grade(q, L1_L2)
+    c = g.criteria["communication"]
+    assert c.score <= 2 and "clear" not in c.rationale
+    assert "scored mostly on how good the answer is as a whole" in c.rationale

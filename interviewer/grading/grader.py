@@ -284,7 +284,7 @@ class OfflineGrader:
                 weight=kp.weight,
                 coverage=round(min(1.0, max(0.0, cov)), 3),
                 covered=c,
-                evidence=_quote(ev) if c else "",
+                evidence=_quote(ev) if c and not tu.is_code(ev) else "",
             )
             for kp, cov, c, ev in zip(rubric.key_points, d.coverage, covered, d.evidence,
                                       strict=True)
@@ -352,7 +352,9 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
         score=min(d.criteria["communication"], REPEATS_COMMUNICATION) if repeats
         else d.criteria["communication"],
         evidence=[_quote(a.content[0])] if a.content else [],
-        rationale="; ".join(notes) or "clear enough for the content it carries",
+        # (no form problem is no praise: a 1/5 read "clear enough" beside a wrong answer)
+        rationale="; ".join(notes) or "no list, restating or filler found; scored mostly on "
+        "how good the answer is as a whole",
     )
     return out
 

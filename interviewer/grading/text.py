@@ -384,6 +384,22 @@ def _fragments(text: str):
             yield w
 
 
+# A sentence that is code, not words: a fence, a statement's opening keyword, or brackets and
+# operators at more than CODE_SYMBOLS of its characters (prose with a formula, "Scores = Q K^T /
+# sqrt(d_k); softmax over keys gives weights", sits near 0.06; a line of pandas near 0.15).
+_CODE_START = re.compile(r"\s*(?:```|import \w|from [\w.]+ import |def \w|class \w|return\b|@\w)")
+CODE_SYMBOLS = 0.09
+
+
+def is_code(sentence: str) -> bool:
+    """Whether ``sentence`` (of an answer) is code: credited for what it states, never quoted
+    as a sentence the candidate said (a walk-through's 'Landed: "```python import numpy as np
+    import pandas as pd"')."""
+    if "```" in sentence or _CODE_START.match(sentence):
+        return True
+    return sum(ch in "=()[]{}<>_" for ch in sentence) > CODE_SYMBOLS * max(1, len(sentence))
+
+
 def keyword_list_share(text: str) -> float:
     """Share of the answer's words that sit in bare term fragments (a fragment of at most
     TERM_MAX_WORDS words with no function word, a contraction of one counting as one: "it's
