@@ -129,6 +129,19 @@ def code_criterion_label(name: str, vectorise: bool) -> str:
 # no test passed): a walk-through's "O(n) with a dictionary" beside code that timed out was
 # listed among the strengths.
 SPEED_CLAIM = re.compile(r"\bO\(|vectori[sz]|\bloops?\b|\bmilliseconds\b", re.I)
+# An explanation saying the code has no Python loops, checked against the loops the review
+# found in the code (a walk-through's "Simple and fully vectorised, O(n)." beside a loop the
+# review flagged read "it states nothing wrong"). Not when a negation comes just before.
+VECTORISED_CLAIM = re.compile(
+    r"\bvectori[sz]ed\b|\bno (?:python |for[- ])?loops?\b|\bwithout (?:any )?(?:python )?"
+    r"loops?\b|\bloop-free\b", re.I)  # fmt: skip
+_NEGATED = re.compile(r"\b(?:not|n't|never|isn't|aren't|partly|partially)\W+(?:\w+\W+)?$", re.I)
+LOOPS_FOUND = "Python-level loops"  # the vectorisation criterion's evidence of loops found
+
+
+def claims_vectorised(said: str) -> bool:
+    """Whether ``said`` claims the code runs without Python loops."""
+    return any(not _NEGATED.search(said[: m.start()]) for m in VECTORISED_CLAIM.finditer(said))
 FAILED_NAMED = 5  # failed hidden tests named in a grade's flag; the rest are counted
 # A coding grade's flags about its run: why the code could not run fully, and which tests failed
 # (a view that lists the run's results beside the grade leaves them out: ``TEST_FLAGS``).
@@ -240,9 +253,13 @@ def unparsable(code: str) -> str | None:
 SPOKEN_ONLY_FLAGS = (rb.FLAG_OFF_TOPIC, rb.FLAG_KEYWORDS, rb.FLAG_RESTATES, rb.FLAG_REPEATS)
 
 
-def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None) -> Grade:
+def code_grade(
+    q: Question, result: CodeResult, explanation: Grade | None = None, said: str = ""
+) -> Grade:
     """A coding question's grade: the code's (tests, review, growth), and, when the candidate
-    also explained the approach, that explanation's rubric grade with a quarter of the weight.
+    also explained the approach (``said``, graded as ``explanation``), that explanation's rubric
+    grade with a quarter of the weight. An explanation calling the code vectorised when the
+    review found Python-level loops in it states something wrong: it counts, and says so.
 
     An explanation of code that passes hidden tests counts only when it raises the grade or
     states a wrong claim (a red flag costs, as in a spoken answer): a short note ("O(n) time")
@@ -258,17 +275,20 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
             rationale=f"{code_criterion_label(name, q.coding.vectorise)}: {got.evidence}",
         )
     overall = result.overall
-    key_points, feedback = [], ""
+    key_points, feedback, false_claim = [], "", ""
     flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:
         names = ", ".join(f.name for f in result.failed[:FAILED_NAMED])
         more = len(result.failed) - FAILED_NAMED
         flags.append(f"{FAILED_FLAG}{names}" + (f" and {more} more" if more > 0 else ""))
     if explanation is not None:
-        explanation, unshown = _speed_claims_checked(explanation, result)
+        vec = result.criteria.get("vectorisation")
+        if vec is not None and vec.evidence.startswith(LOOPS_FOUND) and claims_vectorised(said):
+            false_claim = f"it calls the code vectorised, but the code has {vec.evidence}. "
+        explanation, unshown = _speed_claims_checked(explanation, result, bool(false_claim))
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
         blended = round((1 - share) * result.overall + share * explanation.overall)
-        wrong = any(rb.is_red_flag(f) for f in explanation.flags)
+        wrong = any(rb.is_red_flag(f) for f in explanation.flags) or bool(false_claim)
         counted = blended >= overall or wrong or not result.passed
         for f in explanation.flags:
             if f in flags or f.startswith(SPOKEN_ONLY_FLAGS):
@@ -282,12 +302,12 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
             flags.append(f)
         if counted:
             overall = blended
-            key_points, feedback = explanation.key_points, explanation.feedback
+            key_points, feedback = explanation.key_points, false_claim + explanation.feedback
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
             key_points = [kp for kp in explanation.key_points if kp.covered]
             feedback = "it is not counted, as the code's own grade is higher" + (
                 "." if unshown else " and it states nothing wrong.")
-    if explanation is not None and unshown:
+    if explanation is not None and unshown and not false_claim:
         efficiency = result.criteria["vectorisation"].evidence
         feedback = (f"{feedback.rstrip()} Its claim of speed is not credited, as the code does "
                     f"not show it: {efficiency}.").strip()  # fmt: skip
@@ -303,13 +323,16 @@ def code_grade(q: Question, result: CodeResult, explanation: Grade | None = None
     )
 
 
-def _speed_claims_checked(explanation: Grade, result: CodeResult) -> tuple[Grade, bool]:
+def _speed_claims_checked(
+    explanation: Grade, result: CodeResult, said_vectorised: bool = False
+) -> tuple[Grade, bool]:
     """The explanation with its speed claims (``SPEED_CLAIM`` key points) not credited when the
-    code shows it is not fast: a large input timed out, or no test passed; and whether any
-    covered one was taken. (Not on the growth estimate or the loop finder alone: a walk-through
-    saw a sort and one sweep estimated "~n^1.8, quadratic" on a busy host.)"""
+    code shows it is not fast: a large input timed out, or no test passed, or the explanation
+    called looped code vectorised (``said_vectorised``); and whether any covered one was taken.
+    (Not on the growth estimate alone: a walk-through saw a sort and one sweep estimated
+    "~n^1.8, quadratic" on a busy host.)"""
     timed_out = any(f.kind == "large" and "timed out" in f.error for f in result.failed)
-    if result.passed and not timed_out:
+    if result.passed and not timed_out and not said_vectorised:
         return explanation, False
     points, taken = [], False
     for kp in explanation.key_points:
@@ -556,7 +579,7 @@ class OfflineEngine:
         """The code graded in the sandbox, with the explanation (if any) graded as an answer."""
         result = self.code_runner.grade(q, code)
         spoken = self.judge(q, explanation)[0] if explanation and explanation.strip() else None
-        return code_grade(q, result, spoken), result, Usage()
+        return code_grade(q, result, spoken, explanation or ""), result, Usage()
 
     def follow_up(self, text: str, on_token: TokenCallback = None) -> str:
         """A probe as the interviewer says it."""

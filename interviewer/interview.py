@@ -443,7 +443,7 @@ class Interview:
         if turn.kind == "coding" and turn.code_result is not None:
             spoken, usage = self.engine.judge(question, answer) if answer.strip() else (None, None)
             result = CodeResult.model_validate(turn.code_result)
-            grade = code_grade(question, result, spoken)
+            grade = code_grade(question, result, spoken, answer)
         else:
             before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
             if before:  # the answer copied a model answer seen before: what follows is graded

@@ -478,7 +478,7 @@ class LLMEngine:
         spoken = None
         if explanation and explanation.strip():
             spoken, _ = self.judge_detail(q, explanation)
-        tested = code_grade(q, result, spoken)
+        tested = code_grade(q, result, spoken, explanation or "")
         if result.error is not None or result.total == 0:
             return tested, result, self.take_usage()  # nothing ran: nothing to review
         try:

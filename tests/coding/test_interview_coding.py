@@ -461,3 +461,44 @@ def test_a_resumed_chat_shows_code_and_its_explanation_as_sent():
     mine = [m["content"] for m in history_from_turns(again.turns, True, False, again.bank,
                                                      again.planned) if m["role"] == "user"]  # fmt: skip
     assert mine[-1] == "(submitted the code in the editor)\n\nOne pass with a stack of open brackets."
+
+
+LOOPED_CONFUSION_MATRIX = """import numpy as np
+
+
+def confusion_matrix(y_true, y_pred, labels=None):
+    if labels is None:
+        labels = sorted(set(y_true))
+    index = {lab: i for i, lab in enumerate(labels)}
+    k = len(labels)
+    m = np.zeros((k, k), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        m[index[t], index[p]] += 1
+    return m
+"""
+
+
+def test_an_explanation_calling_looped_code_vectorised_states_something_wrong():
+    # Seen in a walk-through's practice: "Simple and fully vectorised, O(n)." beside a loop the
+    # review flagged read "it is not counted, as the code's own grade is higher and it states
+    # nothing wrong".
+    from tests.helpers import offline_engine
+
+    engine = offline_engine()
+    q = default_bank()["l1-code-confusion-matrix"]
+    alone, result, _ = engine.judge_code(q, LOOPED_CONFUSION_MATRIX, None)
+    assert result.criteria["vectorisation"].evidence.startswith("Python-level loops")
+    claimed, _, _ = engine.judge_code(q, LOOPED_CONFUSION_MATRIX,
+                                      "Simple and fully vectorised, O(n).")  # fmt: skip
+    assert "it calls the code vectorised, but the code has Python-level loops" in claimed.feedback
+    assert "states nothing wrong" not in claimed.feedback and claimed.overall < alone.overall
+    from interviewer.engine import SPEED_CLAIM  # and no claim of speed is credited
+
+    assert not any(kp.covered and SPEED_CLAIM.search(kp.point) for kp in claimed.key_points)
+    # Said honestly, the same note is no claim: not counted, as before.
+    honest, _, _ = engine.judge_code(q, LOOPED_CONFUSION_MATRIX,
+                                     "It loops once over the pairs, so it is not vectorised.")  # fmt: skip
+    assert "states nothing wrong" in honest.feedback and honest.overall == alone.overall
+    # Vectorised code with the same claim: nothing said against it.
+    fine, _, _ = engine.judge_code(q, q.coding.reference, "Simple and fully vectorised, O(n).")
+    assert "calls the code vectorised" not in fine.feedback
