@@ -41,11 +41,14 @@ def _flags(grade: Grade) -> list[str]:
 
 
 def _gap_parts(gap) -> tuple[str, str, str]:
+    """(point, topic, where to re-read: the guide section and its item, if any)."""
     if isinstance(gap, dict):
+        section = str(gap.get("guide_section", "") or "")
+        line = str(gap.get("guide_line", "") or "")
         return (
             str(gap.get("point", "")),
             str(gap.get("topic", "") or ""),
-            str(gap.get("guide_section", "") or ""),
+            f"{section}: “{line}”" if section and line else section,
         )
     return str(gap), "", ""
 

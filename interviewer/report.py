@@ -16,6 +16,7 @@ from interviewer.grading.rubric import (
     hire_signal,
     is_red_flag,
 )
+from interviewer.knowledge.clean import guide_line
 from interviewer.markup import (
     clock,
     failed_tests,
@@ -43,6 +44,9 @@ class Gap(BaseModel):
     question: str
     guide_section: str
     weight: int
+    # The section's item to re-read (the built-in guide's line sharing the rarest words with
+    # the point and its question: a walk-through's every re-read was one of two headings)
+    guide_line: str = ""
 
 
 class QuestionSummary(BaseModel):
@@ -352,7 +356,17 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
             seen.add(g.question)
         if len(top_gaps) == TOP_GAPS:
             break
+    for g in top_gaps:
+        if g.guide_section:
+            g.guide_line = guide_line(g.guide_section, f"{g.point} {g.question} "
+                                      f"{topic_label(g.topic)}")  # fmt: skip
     return top_gaps
+
+
+def reread_said(g: Gap) -> str:
+    """Where a gap's point is in the guide: its section, and the item there to re-read."""
+    where = g.guide_section or "the guide"
+    return f'{where}: "{g.guide_line}"' if g.guide_line else where
 
 
 def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
@@ -430,7 +444,8 @@ def report_markdown(report: Report) -> str:
     if report.gaps:
         lines += ["", "### Top gaps"]
         lines += [
-            f"- {md_escape(g.point)} (re-read: *{md_escape(g.guide_section) or 'the guide'}*)"
+            f"- {md_escape(g.point)} (re-read: *{md_escape(g.guide_section) or 'the guide'}*"
+            + (f": “{md_escape(g.guide_line)}”)" if g.guide_line else ")")
             for g in report.gaps
         ]
     return "\n".join(lines)
@@ -479,5 +494,5 @@ def report_text(report: Report, width: int = 100) -> str:
     if report.gaps:
         lines += ["", "Top gaps"]
         for g in report.gaps:
-            lines += wrap(f"{g.point} (re-read: {g.guide_section or 'the guide'})", "  - ")
+            lines += wrap(f"{g.point} (re-read: {reread_said(g)})", "  - ")
     return "\n".join(lines)

@@ -8,10 +8,12 @@ repairs the text; ``parse_sections`` finds headings without markup.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from interviewer.grading.text import segmenter
+from interviewer.grading.text import content_stems, segmenter
 
 # Scraper leftovers: a widget that failed to render, a bare template identifier.
 JUNK_LINE = re.compile(
@@ -241,3 +243,35 @@ def explicit_questions(sections: list[Section]) -> list[tuple[str, str]]:
             if in_question_section or "question" in label or item.endswith("?"):
                 found.append((item, section.title))
     return found
+
+
+@lru_cache(maxsize=1)
+def _builtin_items() -> tuple[dict[str, list[str]], dict[str, float]]:
+    """The built-in guide's list items by section title, and each content stem's rarity
+    (log inverse share of the guide's items holding it)."""
+    from interviewer.knowledge.files import BUILTIN_GUIDE
+
+    sections = parse_sections(BUILTIN_GUIDE.read_text(encoding="utf-8"))
+    items = {s.title: [LIST_ITEM.sub("", line).strip() for line in s.lines
+                       if LIST_ITEM.match(line)] for s in sections}  # fmt: skip
+    every = [line for lines in items.values() for line in lines]
+    counts: dict[str, int] = {}
+    for line in every:
+        for st in content_stems(line):
+            counts[st] = counts.get(st, 0) + 1
+    rarity = {st: math.log((1 + len(every)) / n) for st, n in counts.items()}
+    return items, rarity
+
+
+def guide_line(section: str, about: str) -> str:
+    """The built-in guide's list item in ``section`` that shares the rarest words with
+    ``about`` (a missed point, its question and topic): what to re-read there, more than the
+    heading ("" for another guide's section, or when no item shares a word)."""
+    items, rarity = _builtin_items()
+    want = content_stems(about)
+    best, top = "", 0.0
+    for line in items.get(section, []):
+        got = sum(rarity.get(st, 0.0) for st in content_stems(line) & want)
+        if got > top:
+            best, top = line, got
+    return best

@@ -580,3 +580,35 @@ def test_an_incomplete_interviews_rounds_are_not_called_passed(store):
     done.start()
     report = done.answer(done.bank[done.current.question_id].model_answer).report
     assert report.complete and "(passed)" in report_text(report)
+
+
+def test_a_gap_names_the_guide_item_to_re_read_not_only_its_heading(store):
+    # A walk-through: every "re-read" was one of two headings of the built-in guide, whose
+    # sections are short lists of topics; the item about the gap is what to read.
+    from interviewer.export import to_html, to_markdown
+    from interviewer.report import report_markdown, report_text
+
+    iv = new_interview(round="L1", questions=2, store=store, seed=2, follow_ups=0)
+    iv.start()
+    q = iv.bank[iv.current.question_id]
+    iv.answer("Not sure, something about the data.")
+    report = iv.command("end").report
+    gap = next(g for g in report.gaps if g.question == q.text)
+    assert gap.guide_section == q.guide_section
+    from interviewer.knowledge.clean import parse_sections
+    from interviewer.knowledge.files import BUILTIN_GUIDE
+
+    section = next(s for s in parse_sections(BUILTIN_GUIDE.read_text(encoding="utf-8"))
+                   if s.title == q.guide_section)  # fmt: skip
+    assert gap.guide_line and any(gap.guide_line in line for line in section.lines)
+    assert f"re-read: {gap.guide_section}: \"{gap.guide_line}\"" in report_text(report, 1000)
+    assert f"*{gap.guide_section}*: “" in report_markdown(report)
+    info, turns = store.load_session(iv.info.id, user_id="local")
+    for text in (to_markdown(info, turns), to_html(info, turns)):
+        assert gap.guide_line[:30] in text.replace("&quot;", '"').replace("&#x27;", "'")
+    # The custom loss question's gap points at the guide's own example question about it.
+    from interviewer.knowledge.clean import guide_line
+
+    loss = iv.bank["l1-custom-loss-function"]
+    assert "custom loss function" in guide_line(loss.guide_section, loss.key_points[0].point
+                                                + " " + loss.text)  # fmt: skip
