@@ -162,3 +162,15 @@ def test_a_practice_sittings_numbers_agree_on_every_attempt():
     assert session_rows(listed)[0][3] == "2 attempts"
     assert " · 2 attempts · " in session_choices(listed)[0][0]
     assert listed[0]["score"] == round((good.overall + weak.overall) / 2)
+
+
+def test_the_guide_passage_of_a_practice_question_holds_its_item(kb_settings):
+    # A walk-through: the confusion-matrix question's "From the guide" showed the overfitting
+    # and gradient boosting bullets, not the "Model Evaluation Metrics" item above them.
+    from interviewer.ui.practice import guide_passage
+
+    bank = default_bank()
+    passage = guide_passage(bank["l1-code-confusion-matrix"], kb_settings)
+    assert passage is not None and "Model Evaluation Metrics" in passage.text
+    loss = guide_passage(bank["l1-custom-loss-function"], kb_settings)
+    assert loss is not None and "custom loss function" in loss.text

@@ -14,10 +14,11 @@ import gradio as gr
 from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer import knowledge, practice
-from interviewer.bank import TOPICS, Bank, Question
+from interviewer.bank import TOPICS, Bank, Question, topic_label
 from interviewer.engine import code_problem, ungradable
 from interviewer.errors import InterviewerError
 from interviewer.grading.copying import seen_copy_grade
+from interviewer.knowledge.clean import guide_line
 from interviewer.markup import md_escape
 from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.ui import render as r
@@ -65,10 +66,16 @@ def pick_question(
 
 
 def guide_passage(q, settings):
-    """The chunk of the built-in guide closest to the question, within its guide section."""
+    """The chunk of the built-in guide closest to the question, within its guide section; of
+    those, the one holding the section's item about the question (``guide_line``: a
+    walk-through's confusion-matrix question showed the overfitting bullets, not the metrics
+    one), if any."""
     hits = knowledge.search(q.text, k=8, guide=knowledge.BUILTIN_GUIDE_ID, settings=settings)
     same = [h for h in hits if h.section == q.guide_section]
-    return same[0] if same else None
+    about = " ".join([q.text, topic_label(q.topic), *(kp.point for kp in q.key_points)])
+    line = guide_line(q.guide_section, about)
+    holding = [h for h in same if line and " ".join(line.split()) in " ".join(h.text.split())]
+    return (holding or same or [None])[0]
 
 
 def build(ctx: AppContext) -> SimpleNamespace:
