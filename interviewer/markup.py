@@ -230,6 +230,15 @@ def of(count: int, total: int | None) -> str:
     return f"{count} of {total}" if total else str(count)
 
 
+def answered_said(session: dict) -> str:
+    """A listed session's count (``Store.list_sessions``): "2 of 4" questions answered, or a
+    practice sitting's graded attempts, "2 attempts" (one question graded twice counts twice,
+    as its score does)."""
+    if session.get("status") == "practice":
+        return plural(session["questions"] or 0, "attempt")
+    return of(session["questions"], session.get("planned"))
+
+
 def num(value, digits: int = 1) -> str:
     """A number as short text: floats to ``digits`` places without trailing zeros."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -164,6 +164,21 @@ def test_a_practice_sittings_numbers_agree_on_every_attempt():
     assert listed[0]["score"] == round((good.overall + weak.overall) / 2)
 
 
+def test_the_terminal_list_counts_a_practice_sittings_attempts(capsys, monkeypatch):
+    # The terminal's `transcripts list` said "2" answered for one question graded twice.
+    from interviewer.cli import main
+
+    q = default_bank()["l1-diagnose-overfitting"]
+    engine = offline_engine()
+    store = open_store(Settings.from_env())
+    sid, _ = _answer(store, engine, q, q.model_answer)
+    _answer(store, engine, q, "It is overfitting, I would stop training earlier.", sid)
+    monkeypatch.setenv("INTERVIEWER_USER", "ana")
+    assert main(["transcripts", "list"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(sid))
+    assert "2 attempts" in row
+
+
 def test_the_guide_passage_of_a_practice_question_holds_its_item(kb_settings):
     # A walk-through: the confusion-matrix question's "From the guide" showed the overfitting
     # and gradient boosting bullets, not the "Model Evaluation Metrics" item above them.

@@ -12,7 +12,7 @@ from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.export import EXPORTERS, listed_score, to_markdown
 from interviewer.grading.rubric import CRITERIA
-from interviewer.markup import num, of, plural, when
+from interviewer.markup import answered_said, num, plural, when
 from interviewer.paths import export_dir, forget_exports
 from interviewer.store import Store, open_store
 
@@ -113,7 +113,7 @@ def _list(args, store: Store, user: str) -> int:
         status = r["status"] + (f" ({r['signal']})" if r["signal"] else "")
         print(
             f"{r['id']:<14}{when(r['created_at']):<18}{r['round']:<7}{r['mode']:<9}"
-            f"{of(r['questions'], r['planned']):>10}{_score(r):>7}  {status}"
+            f"{answered_said(r):>10}{_score(r):>7}  {status}"
         )
     return 0
 

@@ -18,10 +18,10 @@ from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
 from interviewer.interview import code_ran_said, hint_said
 from interviewer.markup import (
+    answered_said,
     failed_tests,
     md_code,
     md_escape,
-    of,
     plural,
     split_fenced,
     text_md,
@@ -324,14 +324,6 @@ MODE_SAID = {"offline": "offline", "llm": "LLM", "local": "local model"}
 def _is_real(session: dict) -> bool:
     """Whether a listed session is a real interview (timed, no hints, feedback at the end)."""
     return bool((session.get("settings") or {}).get("real"))
-
-
-def answered_said(session: dict) -> str:
-    """A listed session's count: "2 of 4" questions answered, or a practice sitting's graded
-    attempts, "2 attempts" (one question graded twice counts twice, as its score does)."""
-    if session.get("status") == "practice":
-        return plural(session["questions"] or 0, "attempt")
-    return of(session["questions"], session.get("planned"))
 
 
 def session_rows(sessions: list[dict]) -> list[list]:
