@@ -515,7 +515,7 @@ def chroma(tmp_path_factory):
 
 ANSWER_FILES = sorted((ROOT / "evals" / "data").glob("answers-*.jsonl"))
 MAX_SENDS = 60  # answers in one interview before the driver gives up (10 questions, probes)
-TIMER_KEY = re.compile(r"^(?P<session>[0-9a-f]{6,})-(?P<index>\d+)\|")  # "id-index|seconds..."
+TIMER_KEY = re.compile(r"^(?P<session>[0-9a-f]{6,})-(?P<index>\d+)-\d+\|")  # "id-index-probes|seconds..."
 
 
 class AnswerBook:
