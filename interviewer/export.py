@@ -45,10 +45,12 @@ def _gap_parts(gap) -> tuple[str, str, str]:
     if isinstance(gap, dict):
         section = str(gap.get("guide_section", "") or "")
         line = str(gap.get("guide_line", "") or "")
-        return (
+        topic = str(gap.get("topic", "") or "")
+        where = f"{section}: “{line}”" if section and line else section
+        return (  # worded as the report words it (a re-walk read the topic's raw slug)
             str(gap.get("point", "")),
-            str(gap.get("topic", "") or ""),
-            f"{section}: “{line}”" if section and line else section,
+            topic_label(topic) if topic else "",
+            f"re-read: {where}" if where else "",
         )
     return str(gap), "", ""
 
@@ -165,7 +167,7 @@ def _md_grade(grade: Grade) -> list[str]:
         out += [f"Hint penalty: {grade.hint_penalty} points", ""]
     flags = _flags(grade)
     if flags:
-        out += ["**Flags:** " + ", ".join(md_escape(f) for f in flags), ""]
+        out += ["**Flags:** " + "; ".join(md_escape(f.rstrip(".")) for f in flags), ""]
     out += ["| Criterion | Score | Evidence |", "|---|---|---|"]
     for key, c in grade.criteria.items():
         evidence = "; ".join(f"“{md_escape(e)}”" for e in c.evidence)

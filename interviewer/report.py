@@ -12,6 +12,7 @@ from interviewer.grading.rubric import (
     CRITERIA,
     CRITERIA_SHORT,
     PASS_MARK,
+    VERDICT_CUTS,
     at_most,
     hire_signal,
     is_red_flag,
@@ -32,6 +33,7 @@ from interviewer.models import Turn
 from interviewer.policy import time_budget
 
 TOP_GAPS = 3
+PARTIAL_FROM = round(100 * dict(VERDICT_CUTS)["partially_correct"])  # the lowest partial score
 MAX_STRENGTHS = 5
 STRONG = 3.75  # a criterion's mean (1-5) named under Strengths
 
@@ -288,7 +290,10 @@ def _strengths(criteria: dict[str, float], graded: list[Turn], over: str = "") -
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]
     for t in strong:
-        if t is None or t.grade.overall == 0:  # a 0 has no strength to quote
+        # An answer graded incorrect has no strength to quote: its ticks are the least sure (a
+        # re-walk's 17/100 answer stating a red flag was quoted as a strength, beside
+        # "Incorrect." in its own feedback).
+        if t is None or t.grade.overall < PARTIAL_FROM:
             continue
         covered = sorted((kp for kp in t.grade.key_points if kp.covered), key=lambda kp: -kp.weight)
         if covered:
@@ -411,7 +416,7 @@ def _round_lines(report: Report) -> list[str]:
     if report.complete:
         said = {True: "passed", False: "not passed"}
     else:
-        said = {True: "at the pass mark so far", False: "under the pass mark so far"}
+        said = {True: "at or above the pass mark so far", False: "under the pass mark so far"}
     return [
         f"Round {r}: {info['overall']}/100 over {plural(info['questions'], 'question')} "
         f"({said[info['passed']]})"
@@ -456,7 +461,7 @@ def report_text(report: Report, width: int = 100) -> str:
     import textwrap
 
     def wrap(text: str, indent: str) -> list[str]:
-        return textwrap.wrap(plain(text), width, initial_indent=indent,
+        return textwrap.wrap(plain(text), width, initial_indent=indent, break_on_hyphens=False,
                              subsequent_indent=" " * len(indent)) or [indent]  # fmt: skip
 
     result = "passed" if report.passed else ("incomplete" if not report.complete else "not passed")

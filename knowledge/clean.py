@@ -263,15 +263,22 @@ def _builtin_items() -> tuple[dict[str, list[str]], dict[str, float]]:
     return items, rarity
 
 
+# An item shares at least this many words with what it is chosen for: one shared word sent a
+# re-walk's logistic-regression gap ("positive class") to the guide's imbalanced-class question.
+GUIDE_LINE_WORDS = 2
+
+
 def guide_line(section: str, about: str) -> str:
     """The built-in guide's list item in ``section`` that shares the rarest words with
     ``about`` (a missed point, its question and topic): what to re-read there, more than the
-    heading ("" for another guide's section, or when no item shares a word)."""
+    heading ("" for another guide's section, or when no item shares GUIDE_LINE_WORDS words),
+    without the quotes around an example question."""
     items, rarity = _builtin_items()
     want = content_stems(about)
     best, top = "", 0.0
     for line in items.get(section, []):
-        got = sum(rarity.get(st, 0.0) for st in content_stems(line) & want)
-        if got > top:
+        shared = content_stems(line) & want
+        got = sum(rarity.get(st, 0.0) for st in shared)
+        if len(shared) >= GUIDE_LINE_WORDS and got > top:
             best, top = line, got
-    return best
+    return best.strip().strip('"“”').strip()

@@ -193,7 +193,8 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
     if grade.missed:
         lines += ["", "Missed:"] + [f"- ✗ {md_escape(p)}" for p in grade.missed]
     if flags:
-        lines += ["", "Flags: " + "; ".join(md_escape(f) for f in flags)]
+        # (a flag's own full stop before the separator read "high enough.; red flag: ...")
+        lines += ["", "Flags: " + "; ".join(md_escape(f.rstrip(".")) for f in flags)]
     return "\n".join(lines)
 
 

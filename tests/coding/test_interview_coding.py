@@ -495,6 +495,13 @@ def test_an_explanation_calling_looped_code_vectorised_states_something_wrong():
     from interviewer.engine import SPEED_CLAIM  # and no claim of speed is credited
 
     assert not any(kp.covered and SPEED_CLAIM.search(kp.point) for kp in claimed.key_points)
+    # nor a point credited to the sentence making the claim (a re-walk: "count pairs at once
+    # with np.bincount" ticked by "My solution is fully vectorised, with no loops: ...")
+    said = ("My solution is fully vectorised, with no loops: I map each label to its index and "
+            "then count the (true, predicted) pairs with NumPy, so it runs in O(n + k^2).")
+    again, _, _ = engine.judge_code(q, LOOPED_CONFUSION_MATRIX, said)
+    assert not any(kp.covered and "vectorised" in kp.evidence for kp in again.key_points)
+    assert "it calls the code vectorised" in again.feedback
     # Said honestly, the same note is no claim: not counted, as before.
     honest, _, _ = engine.judge_code(q, LOOPED_CONFUSION_MATRIX,
                                      "It loops once over the pairs, so it is not vectorised.")  # fmt: skip
