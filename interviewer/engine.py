@@ -21,6 +21,7 @@ from interviewer.coding.sandbox import SandboxLimits
 from interviewer.config import Settings
 from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
+from interviewer.grading.feedback import gap_rank
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
 from interviewer.markup import failed_tests, lower_first, plural, tests_passed
@@ -379,7 +380,8 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     quotes = list(dict.fromkeys(kp.evidence for kp in landed))  # one sentence quoted once
     for quote in quotes[: 2 if not (reds or star_parts) else 1]:
         bullets.append(f'• Landed: "{quote}"')
-    missed = sorted((kp for kp in grade.key_points if not kp.covered), key=lambda kp: -kp.weight)
+    missed = sorted((kp for kp in grade.key_points if not kp.covered),
+                    key=lambda kp: gap_rank(kp.point, kp.weight, kp.coverage), reverse=True)
     if missed and grade.overall < 85:
         # The most important point, and how many more (the scorecard lists them all: one point
         # named alone read as the only one missed).

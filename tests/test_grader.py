@@ -933,3 +933,23 @@ def test_a_low_communication_score_is_not_called_clear(grader, bank):
     c = g.criteria["communication"]
     assert c.score <= 2 and "clear" not in c.rationale
     assert "scored mostly on how good the answer is as a whole" in c.rationale
+
+
+def test_the_chat_and_the_transcript_name_the_same_most_important_gap(grader, bank):
+    # A re-walk: the chat's "Missing: ... the first to make" and the transcript's "Most
+    # important gap" named two different points of equal weight.
+    from interviewer.engine import feedback_text
+
+    checked = 0
+    for q in bank.values():
+        if q.kind != "spoken":
+            continue
+        g = grader.grade(q, q.key_points[-1].point)  # one point made, the others missed
+        lead = "Most important gap: "
+        if lead not in g.feedback or g.overall >= 85:
+            continue
+        named = g.feedback.split(lead, 1)[1].lstrip("“\"")[:40]
+        text = feedback_text(q, g)
+        assert f"first to make: {named}" in text or f"Missing: {named}" in text, (q.id, text)
+        checked += 1
+    assert checked >= 20

@@ -39,13 +39,16 @@ def most_important_missed(rd: RubricData, d: Decision) -> int | None:
     missed = [i for i, c in enumerate(d.covered) if not c]
     if not missed:
         return None
+    return max(missed, key=lambda i: gap_rank(rd.points[i].texts[0], rd.points[i].weight,
+                                              d.coverage[i]))  # fmt: skip
 
-    def rank(i: int):
-        text = rd.points[i].texts[0]
-        return (rd.points[i].weight, not rb._META.search(text),
-                min(6, len(tu.content_stems(text))), -d.coverage[i])  # fmt: skip
 
-    return max(missed, key=rank)
+def gap_rank(text: str, weight: int, coverage: float) -> tuple:
+    """How important a missed point is to name (larger first; see ``most_important_missed``):
+    the chat's "Missing:" bullet ranks by it too, so both name the same point (a re-walk's chat
+    and transcript named two different points of equal weight)."""
+    shown = round(min(1.0, max(0.0, float(coverage))), 3)  # as a grade stores it: both see it
+    return (weight, not rb._META.search(text), min(6, len(tu.content_stems(text))), -shown)
 
 
 def wrong_because(claim: str, corrections: dict[str, str], correct: str = "") -> str:
