@@ -818,6 +818,10 @@ def test_skip_with_unsent_text_asks_and_the_next_question_starts_empty(app, cont
 
 
 # The newest interviewer message's top and bottom against the chat's visible box.
+OVERFLOWS = """() => {
+    const chat = document.querySelector("#interview-chat .bubble-wrap");
+    return !!chat && chat.scrollHeight - chat.clientHeight > 200;
+}"""
 LAST_IN_VIEW = """() => {
     const chat = document.querySelector("#interview-chat .bubble-wrap");
     const msgs = [...document.querySelectorAll('#interview-chat [data-testid="bot"]')];
@@ -836,9 +840,13 @@ def test_the_chat_shows_the_next_question_after_skip_even_when_scrolled_up(app, 
     _send(page, "Bagging trains models in parallel on bootstrap samples and averages them, "
                 "which lowers variance; boosting trains them one after another on the errors "
                 "so far, which lowers bias. " * 8)  # fmt: skip
+    chat = page.locator("#interview-chat .bubble-wrap")
     for button in ("Skip", "Hint", "Skip"):
-        page.locator("#interview-chat .bubble-wrap").evaluate("c => { c.scrollTop = 0; }")
-        assert not page.evaluate(LAST_IN_VIEW)  # the chat overflows: the newest is out of view
+        # The chat overflows, once the reply is drawn (a loaded CI host checked before it was),
+        # and scrolled up, the newest message is out of view.
+        page.wait_for_function(OVERFLOWS)
+        chat.evaluate("c => { c.scrollTop = 0; }")
+        page.wait_for_function(f"() => !({LAST_IN_VIEW})()")
         before = len(bot_texts(page))
         page.get_by_role("button", name=button, exact=True).click()
         wait_for_bot(page, before + 1)
