@@ -65,7 +65,35 @@ def main() -> None:
                 lambda s=spec, c=code: run_submission(s, c, which="visible"), args.runs
             ),
         }
+    report["reference_headroom"] = reference_headroom(bank)
     print(json.dumps(report, indent=2))
+
+
+HEADROOM_TARGET = 0.6  # of a test's CPU limit: a reference needing more is close to flaky
+
+
+def reference_headroom(bank: dict) -> dict:
+    """The largest share of a hidden test's CPU time limit each reference solution uses (a
+    reference near its limit would fail correct answers on a slower or busier host)."""
+    shares = {}
+    for qid, entry in sorted(bank.items()):
+        spec = entry.coding
+        limit = {t.name: t.time_limit_s or spec.time_limit_s for t in spec.tests("all")}
+        result = run_submission(spec, spec.reference, which="all")
+        assert result.passed == len(result.tests), (qid, result.problem)
+        worst = max(result.tests, key=lambda t: t.cpu_seconds / limit[t.name])
+        shares[qid] = {
+            "test": worst.name,
+            "cpu_seconds": round(worst.cpu_seconds, 3),
+            "share_of_limit": round(worst.cpu_seconds / limit[worst.name], 3),
+        }
+    top = max(shares.values(), key=lambda v: v["share_of_limit"])
+    return {
+        "target": HEADROOM_TARGET,
+        "worst_share_of_limit": top["share_of_limit"],
+        "over_target": sorted(q for q, v in shares.items() if v["share_of_limit"] > HEADROOM_TARGET),
+        "questions": shares,
+    }
 
 
 if __name__ == "__main__":

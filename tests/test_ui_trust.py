@@ -82,6 +82,8 @@ def _open(context, url, **viewport):
     page.on("dialog", on_dialog)
     page.goto(url)
     page.wait_for_selector("#interview-chat")
+    # The page's load chain has run (it marks the resume note), then nothing is busy.
+    page.wait_for_selector("#resume-note.draft-offer-checked", state="attached")
     wait_idle(page)
     return page
 
@@ -843,9 +845,13 @@ def test_the_chat_shows_the_next_question_after_skip_even_when_scrolled_up(app, 
     chat = page.locator("#interview-chat .bubble-wrap")
     for button in ("Skip", "Hint", "Skip"):
         # The chat overflows, once the reply is drawn (a loaded CI host checked before it was),
-        # and scrolled up, the newest message is out of view.
+        # and scrolled up, the newest message is out of view. Scrolled by the wheel, as a
+        # candidate does: setting scrollTop raced the chat's follow-the-reply (a redraw before
+        # the scroll event scrolled it back down, and a CI host waited 60 s for it to move).
+        wait_idle(page)
         page.wait_for_function(OVERFLOWS)
-        chat.evaluate("c => { c.scrollTop = 0; }")
+        chat.hover()
+        page.mouse.wheel(0, -100_000)
         page.wait_for_function(f"() => !({LAST_IN_VIEW})()")
         before = len(bot_texts(page))
         page.get_by_role("button", name=button, exact=True).click()

@@ -95,13 +95,25 @@ def wait_for_bot(page, count: int, contains: str | None = None) -> str:
     return bot_texts(page)[-1]
 
 
+# The progress trackers Gradio shows on busy outputs, each named by its nearest element id.
+BUSY_TRACKERS = """() => [...document.querySelectorAll('[data-testid="status-tracker"]')]
+    .filter(e => e.classList.contains('generating') || e.classList.contains('pending')
+                 || e.querySelector('.progress-text, .eta-bar'))
+    .map(e => (e.closest('[id]') || {}).id + ' ' + e.className)"""
+
+
 def wait_idle(page) -> None:
-    """Wait until no event is running (Gradio shows a progress tracker on busy outputs)."""
-    page.wait_for_function(
-        """() => ![...document.querySelectorAll('[data-testid="status-tracker"]')]
-            .some(e => e.classList.contains('generating') || e.classList.contains('pending')
-                       || e.querySelector('.progress-text, .eta-bar'))"""
-    )
+    """Wait until no event is running (Gradio shows a progress tracker on busy outputs).
+
+    On a timeout the error names the trackers still busy, and what the server logged is in
+    the test's ``server.log``: a fresh page's load once never went idle on a loaded CI host."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"() => !({BUSY_TRACKERS})().length")
+    except PlaywrightTimeout as exc:
+        busy = page.evaluate(BUSY_TRACKERS)
+        raise AssertionError(f"still busy after {STEP_TIMEOUT / 1000:.0f} s: {busy}") from exc
     page.wait_for_timeout(150)
 
 
