@@ -91,7 +91,9 @@ def reference_headroom(bank: dict) -> dict:
     return {
         "target": HEADROOM_TARGET,
         "worst_share_of_limit": top["share_of_limit"],
-        "over_target": sorted(q for q, v in shares.items() if v["share_of_limit"] > HEADROOM_TARGET),
+        "over_target": sorted(
+            q for q, v in shares.items() if v["share_of_limit"] > HEADROOM_TARGET
+        ),
         "questions": shares,
     }
 
