@@ -212,9 +212,10 @@ def plural(n: int, word: str) -> str:
 
 def lower_first(text: str) -> str:
     """Lowercase the first letter to continue a sentence, unless the first word is an acronym
-    or a name with capitals or digits inside (AUC, PCA, XGBoost, L1, F1 stay as they are)."""
-    first = text.split(" ", 1)[0]
-    if len(first) > 1 and any(ch.isupper() or ch.isdigit() for ch in first[1:]):
+    or a name with capitals or digits inside (AUC, PCA, XGBoost, L1, F1 stay as they are), or
+    code (Series.map, DataFrame.apply(), Pipeline_step: a dot, bracket or underscore inside)."""
+    first = text.split(" ", 1)[0].rstrip(",.:;")
+    if len(first) > 1 and any(ch.isupper() or ch.isdigit() or ch in "._()[]" for ch in first[1:]):
         return text
     return text[:1].lower() + text[1:]
 

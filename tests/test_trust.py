@@ -254,6 +254,10 @@ def test_hints_keep_acronyms_and_counts_read_right():
         "bagging fits"
     )
     assert lower_first("L1 adds an absolute penalty") == "L1 adds an absolute penalty"  # walk-through
+    # code keeps its case (a walk-through's strength read "series.map looks up each value")
+    assert lower_first("Series.map looks up each value") == "Series.map looks up each value"
+    assert lower_first("Groupby_mean, then merge") == "Groupby_mean, then merge"
+    assert lower_first("Map, then merge") == "map, then merge"
     assert plural(1, "question") == "1 question" and plural(3, "question") == "3 questions"
     for q in default_bank().values():  # every question whose first hint opens on an acronym
         top = max(q.key_points, key=lambda kp: kp.weight).point
