@@ -281,6 +281,35 @@ def test_app_regression_a_wrong_claim_reported_as_false_is_no_red_flag(grader, b
         assert any(is_red_flag(f) for f in grader.grade(q, wrong).flags), wrong
 
 
+def test_app_regression_dropping_gender_and_race_is_the_red_flag_not_the_proxy_point(
+    grader, bank
+):
+    # A re-walk: "I remove the gender and race columns" raised no red flag (the flag said
+    # "the protected attribute": MiniLM similarity 0.62) and ticked the point it contradicts,
+    # "dropping the sensitive attribute does not remove bias".
+    q = bank["l2-ensure-model-fairness"]
+    for wrong in (
+        "To make the model fair, I remove the gender and race columns from the features, so it "
+        "cannot discriminate on them. Then I check accuracy is high.",
+        "Removing gender and race from the features makes the model fair.",
+    ):
+        g = grader.grade(q, wrong)
+        assert any(is_red_flag(f) for f in g.flags), wrong
+        assert not next(kp for kp in g.key_points if kp.id == "proxies").covered, wrong
+        assert g.overall <= 20
+    # Said right, however briefly, it is the proxy point, on topic (it scored 0 as off-topic:
+    # far from the whole model answer)
+    for honest in (
+        "Dropping gender and race columns is not enough, since postcode and school can act as "
+        "proxies for them, so I compare outcomes per group.",
+        "Removing gender and race is not enough, because postcode and school act as proxies.",
+    ):
+        g = grader.grade(q, honest)
+        assert not any(is_red_flag(f) for f in g.flags) and "off-topic" not in g.flags, honest
+        assert next(kp for kp in g.key_points if kp.id == "proxies").covered, honest
+        assert g.overall >= 20
+
+
 def test_grades_any_question_from_a_reference_or_rubric():
     question = "What does a feature store give an ML platform?"
     reference = (

@@ -206,9 +206,7 @@ def contradictions(
         second = float(S[i, order[1]]) if len(order) > 1 else -1.0
         if sw and (
             S[i, j] - second >= CONTRA_MARGIN
-            or not any(
-                swap(k) is None and S[i, k] >= S[i, j] - CONTRA_MARGIN for k in order[1:4]
-            )
+            or not any(swap(k) is None and S[i, k] >= S[i, j] - CONTRA_MARGIN for k in order[1:4])
         ):
             out.append((t, correct[j], sw))
     return out
@@ -229,6 +227,15 @@ RESTATE_LEX = 0.05
 RESTATE_LENGTH = 2.0
 # Off-topic: far from both the question and the reference, and covering little (the earlier
 # grader's cuts, tuned on dev); a story question is judged against the question only.
+# But an answer that clearly states one of the question's key points is on topic, however
+# short. A walk-through's two-point answer to the fairness question ("dropping gender and race
+# columns is not enough, since postcode and school can act as proxies ...") read as far from
+# the whole model answer and scored 0 as off-topic, its proxy point at P = 0.98. "Clearly" is a
+# prior above the key-point model's operating point (0.70): answers to other questions tick
+# points falsely at up to 0.97 (dev), but the two the detector flags on dev and on the bank's
+# cross-question answers have their best point at 0.79 and 0.77; three one-line proxy answers
+# have it at 0.91-0.98. On SAF train the detector fires on no answer either way.
+OFF_TOPIC_STATED_P = 0.90
 OFF_TOPIC_DOC = 0.33
 OFF_TOPIC_COVERAGE = 0.45
 OFF_TOPIC_STORY_DOC = 0.20
@@ -244,8 +251,11 @@ def restates(features: dict, n_words: int, question_words: int) -> bool:
     )
 
 
-def off_topic(features: dict, coverage: float, own_story: bool) -> bool:
-    """The answer as a whole is about something else and covers little."""
+def off_topic(features: dict, coverage: float, own_story: bool, best_point: float) -> bool:
+    """The answer as a whole is about something else, covers little and states no key point
+    clearly (``best_point``: its best point's coverage)."""
+    if best_point >= OFF_TOPIC_STATED_P:
+        return False
     if own_story:
         far = features["doc_q"] < OFF_TOPIC_STORY_DOC
     else:

@@ -107,7 +107,9 @@ def fit_point_model(pairs: list[tuple[dict, int]], signals: tuple[str, ...] = No
 
 
 def held_out_coverage(
-    pairs: dict[str, list], signals: tuple[str, ...] = None, folds: int = POINT_FOLDS,
+    pairs: dict[str, list],
+    signals: tuple[str, ...] = None,
+    folds: int = POINT_FOLDS,
     fitter=None,
 ) -> list[tuple[dict, np.ndarray, np.ndarray]]:
     """Per leave-question-out fold: (the key-point model ``fitter(training pairs by question,
@@ -321,7 +323,7 @@ def priors() -> dict:
         "restate_doc_q": det.RESTATE_DOC_Q, "restate_lex": det.RESTATE_LEX,
         "restate_length": det.RESTATE_LENGTH,
         "off_topic_doc": det.OFF_TOPIC_DOC, "off_topic_coverage": det.OFF_TOPIC_COVERAGE,
-        "off_topic_story_doc": det.OFF_TOPIC_STORY_DOC,
+        "off_topic_story_doc": det.OFF_TOPIC_STORY_DOC, "off_topic_stated_p": det.OFF_TOPIC_STATED_P,
         "min_clause_words": tu.MIN_CLAUSE_WORDS, "hedge_max_words": tu.HEDGE_MAX_WORDS,
         "rarity_floor": tu.RARITY_FLOOR, "stuffing_sw": an.STUFFING_SW,
         "restate_sentence_sim": an.RESTATE_SENTENCE_SIM, "restate_novel": an.RESTATE_NOVEL,
