@@ -193,6 +193,31 @@ def plain(text) -> str:
     return _CONTROL.sub("", str(text if text is not None else ""))
 
 
+_MD_BACKSLASHED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+_FENCE_LINE = re.compile(r"^(`{3,})[\w+-]*[ \t]*$")
+
+
+def md_for_terminal(markdown: str) -> str:
+    """Markdown built with ``md_escape`` as a terminal shows it: outside fenced code (``md_code``,
+    kept as it is), the escapes that keep untrusted text from turning into markup are taken out
+    again (``customer\\_id`` reads ``customer_id``, ``&lt;`` reads ``<``); control characters
+    are removed everywhere (``plain``)."""
+    out, fence = [], None
+    for line in str(markdown).split("\n"):
+        m = _FENCE_LINE.match(line)
+        if fence is None and m:
+            fence = m.group(1)
+        elif fence is not None:
+            if line.strip() == fence:
+                fence = None
+        else:
+            line = html.unescape(_MD_BACKSLASHED.sub(r"\1", line))
+        out.append(line)
+    return plain("\n".join(out))
+
+
 def html_escape(value) -> str:
     """Untrusted text for HTML element content and attribute values."""
     return html.escape(str(value), quote=True)

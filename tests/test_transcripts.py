@@ -285,6 +285,22 @@ def test_cli_show_prints_markdown(capsys, saved):
     assert code == 0
     assert out.startswith("# Mock interview") and "Question 1 about statistics?" in out
     assert UNICODE_ANSWER.splitlines()[0].split(";")[0] in out
+    # as the candidate wrote it: no Markdown escapes in a terminal (a walk-through read
+    # 'df.groupby("customer\\_id")'), and still no markup made of it elsewhere
+    assert "Ridge [link](x)" in out and XSS in out and "\\[" not in out
+
+
+def test_cli_show_keeps_code_as_written_and_drops_control_characters(capsys):
+    info = SessionInfo(round="L1")
+    turn = make_turn(0, answer='I group with df.groupby("customer_id")["share"]. \x1b[2JDone.')
+    turn.code = 'import re\nPATTERN = re.compile(r"a\\_b\\.")\n'
+    with Store(settings=Settings.from_env()) as store:
+        store.create_session(info)
+        store.save_turn(info.id, turn)
+    code, out, _ = run(capsys, "show", info.id)
+    assert code == 0 and 'df.groupby("customer_id")["share"]. [2JDone.' in out
+    assert "\x1b" not in out
+    assert 'PATTERN = re.compile(r"a\\_b\\.")' in out  # the code as submitted, escapes and all
 
 
 @pytest.mark.parametrize("fmt", ["md", "json", "html"])

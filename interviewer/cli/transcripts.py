@@ -12,7 +12,7 @@ from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.export import EXPORTERS, listed_score, to_markdown
 from interviewer.grading.rubric import CRITERIA
-from interviewer.markup import answered_said, num, plural, when
+from interviewer.markup import answered_said, md_for_terminal, num, plural, when
 from interviewer.paths import export_dir, forget_exports
 from interviewer.store import Store, open_store
 
@@ -120,7 +120,7 @@ def _list(args, store: Store, user: str) -> int:
 
 def _show(args, store: Store, user: str) -> int:
     info, turns = store.load_session(args.id, user_id=user)
-    sys.stdout.write(to_markdown(info, turns))
+    sys.stdout.write(md_for_terminal(to_markdown(info, turns)))
     return 0
 
 
