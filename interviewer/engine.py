@@ -24,6 +24,7 @@ from interviewer.grading.copying import FLAG_SEEN
 from interviewer.grading.feedback import gap_rank
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
+from interviewer.grading.text import FUNCTION_WORDS
 from interviewer.markup import failed_tests, lower_first, plural, tests_passed
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
@@ -510,6 +511,10 @@ def fallback_note(engine: Engine) -> str:
     return FELL_BACK + err
 
 
+# Words a hint's half of a key point does not end on: it would read as cut off.
+HINT_STOPS = FUNCTION_WORDS | {"including", "such", "like", "especially"}
+
+
 def hint_order(q: Question) -> list:
     """The key points in the order hints take them: the most important first."""
     return sorted(q.key_points, key=lambda kp: -kp.weight)
@@ -600,8 +605,11 @@ class OfflineEngine:
         ranked = hint_order(q)
         kp = ranked[min(n, len(ranked) - 1)]
         # A nudge, not the answer: the first half of the key point.
-        words = kp.point.split()
-        start = " ".join(words[: max(6, len(words) // 2)]).rstrip(",.;:…")
+        words = kp.point.split()[: max(6, len(kp.point.split()) // 2)]
+        # Cut after a word that carries meaning: a half ending "..., and ..." read as cut off.
+        while len(words) > 3 and words[-1].lower().strip(",.;:") in HINT_STOPS:
+            words.pop()
+        start = " ".join(words).rstrip(",.;:…")
         return f"think about this: {lower_first(start)} ..."
 
     def feedback(

@@ -247,6 +247,7 @@ def test_a_wrong_claim_is_corrected_not_advised_and_its_sentence_covers_nothing(
 
 
 def test_hints_keep_acronyms_and_counts_read_right():
+    from interviewer.engine import HINT_STOPS
     from interviewer.markup import lower_first, plural
 
     assert lower_first("AUC is the probability") == "AUC is the probability"
@@ -264,6 +265,8 @@ def test_hints_keep_acronyms_and_counts_read_right():
         first = top.split()[0]
         hint = offline_engine().hint(q, 0)
         assert ".;" not in hint and "…." not in hint and ",." not in hint
+        # it stops after a word that carries meaning (a walk-through read "..., and ...")
+        assert hint.split()[-2].strip(",.;:").lower() not in HINT_STOPS, hint
         if len(first) > 1 and first[1:] != first[1:].lower():
             assert f"think about this: {first}" in hint, (q.id, hint)
     iv = new_interview(round="L1", questions=1)
