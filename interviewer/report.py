@@ -171,6 +171,10 @@ def build_report(
     passed = complete and bool(scores) and overall >= PASS_MARK
     passed = passed and all(r["passed"] for r in rounds.values())
     signal = hire_signal(overall, _red_flag_share(graded)) if complete else INCOMPLETE
+    if complete and signal != hire_signal(overall):  # say why the score's signal was lowered
+        note = (f"{note} At most lean no hire: a wrong claim (a red flag) in "
+                f"{_red_flagged(graded)} of {plural(len(graded), 'answer')}, more than a "
+                "third.").strip()  # fmt: skip
     if complete and not passed:
         signal = at_most(signal, "lean no hire")
         failed = [f"{r} scored {v['overall']}" for r, v in sorted(rounds.items()) if not v["passed"]]
@@ -266,7 +270,12 @@ def _red_flag_share(graded: list[Turn]) -> float:
     """Share of graded answers that state a wrong central claim."""
     if not graded:
         return 0.0
-    return sum(1 for t in graded if any(is_red_flag(f) for f in t.grade.flags)) / len(graded)
+    return _red_flagged(graded) / len(graded)
+
+
+def _red_flagged(graded: list[Turn]) -> int:
+    """How many graded answers state a wrong central claim."""
+    return sum(1 for t in graded if any(is_red_flag(f) for f in t.grade.flags))
 
 
 def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:

@@ -445,6 +445,25 @@ def test_a_full_loops_report_numbers_questions_as_the_scorecard_does():
     assert " 2. [70/100" in report_text(one, 100)
 
 
+def test_a_signal_lowered_by_red_flags_says_why():
+    # A walk-through: 74/100 read "lean no hire" beside 73 "hire" in another session, with
+    # nothing said about the red flag that lowered it.
+    from interviewer.grading.rubric import RED_FLAG
+    from interviewer.report import build_report, report_markdown, report_text
+    from tests.test_store import make_turn
+
+    turns = [make_turn(0, overall=80), make_turn(1, overall=70), make_turn(2, overall=72)]
+    assert "red flag" not in build_report(turns, planned=3).note
+    turns[1].grade.flags.append(f"{RED_FLAG}Variance is the noise in the labels.")
+    assert build_report(turns, planned=3).signal == "hire"  # one of three: not over a third
+    turns[2].grade.flags.append(f"{RED_FLAG}More complex models always have lower test error.")
+    report = build_report(turns, planned=3)
+    assert report.overall >= 70 and report.signal == "lean no hire"
+    said = "At most lean no hire: a wrong claim (a red flag) in 2 of 3 answers, more than a third."
+    assert said in report.note
+    assert said in report_markdown(report) and "more than a third" in report_text(report, 100)
+
+
 def test_the_terminal_report_fits_a_narrow_terminal():
     # Seen in a walk-through: at 70 columns the criteria header broke as "Average (1-5" / ")".
     from interviewer.report import build_report, report_text
