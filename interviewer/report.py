@@ -12,6 +12,7 @@ from interviewer.grading.rubric import (
     CRITERIA,
     CRITERIA_SHORT,
     PASS_MARK,
+    RED_FLAG,
     VERDICT_CUTS,
     at_most,
     hire_signal,
@@ -433,6 +434,13 @@ def _round_lines(report: Report) -> list[str]:
     ]
 
 
+def wrong_claims(q: QuestionSummary) -> list[str]:
+    """The wrong claims (red flags) a question's answer stated, as the report lists them under
+    it (a walk-through: the report never named the red flag that lowered its signal)."""
+    return [f"stated a wrong claim: “{f[len(RED_FLAG):].rstrip('.')}”" for f in q.flags
+            if is_red_flag(f)]  # fmt: skip
+
+
 def report_markdown(report: Report) -> str:
     """The report as Markdown; everything a candidate or a model wrote is escaped."""
     lines = [f"## Report: {report.score_said} · {report.signal}", ""]
@@ -446,6 +454,7 @@ def report_markdown(report: Report) -> str:
     for q, tag in zip(report.questions, question_tags(report.questions), strict=True):
         score = _listed_score(q)
         lines.append(f"{tag}. {md_escape(q.question)} · **{score}**{_time(q)}")
+        lines += [f"    - {md_escape(w)}" for w in wrong_claims(q)]
         if q.tests:
             lines.append(f"    - {md_escape(q.tests)}")
         for f in q.failed_tests:
@@ -494,6 +503,8 @@ def report_text(report: Report, width: int = 100) -> str:
     for q, tag in zip(report.questions, tags, strict=True):
         score = _listed_score(q)
         lines += wrap(f"{q.question}", f"{tag:>{wide}}. [{score}{_time(q)}] ")
+        for w in wrong_claims(q):
+            lines += wrap(w, "      ")
         if q.tests:
             lines.append(f"      {q.tests}")
         for f in q.failed_tests:

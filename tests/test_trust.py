@@ -462,6 +462,10 @@ def test_a_signal_lowered_by_red_flags_says_why():
     said = "At most lean no hire: a wrong claim (a red flag) in 2 of 3 answers, more than a third."
     assert said in report.note
     assert said in report_markdown(report) and "more than a third" in report_text(report, 100)
+    # and each one is named under its question
+    for out in (report_markdown(report), report_text(report, 100)):
+        assert "stated a wrong claim: “Variance is the noise in the labels”" in out
+        assert out.count("stated a wrong claim") == 2
 
 
 def test_the_terminal_report_fits_a_narrow_terminal():
