@@ -365,7 +365,7 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     result = grade.flags and next((f for f in grade.flags if f.startswith(CODE_FLAG)), None)
     if result:
         bullets.append(f"• Your code was stopped: {result[len(CODE_FLAG) :]}")
-    reds = [f[len(rb.RED_FLAG) :] for f in grade.flags if rb.is_red_flag(f)]
+    reds = rb.red_flag_claims(grade.flags)
     for claim in reds[:1]:
         rf = q.red_flag(claim)
         why = rf.why if rf is not None and rf.why else f'"{claim.rstrip(".")}" is a known mistake'
@@ -605,7 +605,8 @@ class OfflineEngine:
         ranked = hint_order(q)
         kp = ranked[min(n, len(ranked) - 1)]
         # A nudge, not the answer: the first half of the key point.
-        words = kp.point.split()[: max(6, len(kp.point.split()) // 2)]
+        words = kp.point.split()
+        words = words[: max(6, len(words) // 2)]
         # Cut after a word that carries meaning: a half ending "..., and ..." read as cut off.
         while len(words) > 3 and words[-1].lower().strip(",.;:") in HINT_STOPS:
             words.pop()

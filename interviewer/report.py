@@ -12,11 +12,11 @@ from interviewer.grading.rubric import (
     CRITERIA,
     CRITERIA_SHORT,
     PASS_MARK,
-    RED_FLAG,
     VERDICT_CUTS,
     at_most,
     hire_signal,
     is_red_flag,
+    red_flag_claims,
 )
 from interviewer.knowledge.clean import guide_line
 from interviewer.markup import (
@@ -437,8 +437,7 @@ def _round_lines(report: Report) -> list[str]:
 def wrong_claims(q: QuestionSummary) -> list[str]:
     """The wrong claims (red flags) a question's answer stated, as the report lists them under
     it (a walk-through: the report never named the red flag that lowered its signal)."""
-    return [f"stated a wrong claim: “{f[len(RED_FLAG):].rstrip('.')}”" for f in q.flags
-            if is_red_flag(f)]  # fmt: skip
+    return [f"stated a wrong claim: “{claim.rstrip('.')}”" for claim in red_flag_claims(q.flags)]
 
 
 def report_markdown(report: Report) -> str:

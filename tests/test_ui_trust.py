@@ -82,10 +82,15 @@ def _open(context, url, **viewport):
     page.on("dialog", on_dialog)
     page.goto(url)
     page.wait_for_selector("#interview-chat")
-    # The page's load chain has run (it marks the resume note), then nothing is busy.
+    _loaded(page)
+    return page
+
+
+def _loaded(page) -> None:
+    """Wait until the page's load chain has run (it marks the resume note once it has looked
+    for a draft kept in this browser) and nothing is busy."""
     page.wait_for_selector("#resume-note.draft-offer-checked", state="attached")
     wait_idle(page)
-    return page
 
 
 def _started(context, url):
@@ -112,8 +117,7 @@ def _end_and_close(page) -> None:
 def _reload(page) -> None:
     """Reload and wait until the page has looked for a draft kept in this browser."""
     page.reload()
-    page.wait_for_selector("#resume-note.draft-offer-checked", state="attached")
-    wait_idle(page)
+    _loaded(page)
 
 
 def _resume(page) -> None:

@@ -89,6 +89,11 @@ def is_red_flag(flag: str) -> bool:
     return flag.startswith(RED_FLAG)
 
 
+def red_flag_claims(flags: list[str]) -> list[str]:
+    """The wrong claims a grade's flags report, in order."""
+    return [f[len(RED_FLAG) :] for f in flags if is_red_flag(f)]
+
+
 class CriterionScore(BaseModel):
     """A 1-5 score for one criterion, with the spans of the answer that justify it."""
 
