@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from interviewer.bank import Bank, Question, topic_label
-from interviewer.coding.grade import CodeResult, grade_submission
+from interviewer.coding.grade import CodeResult, grade_submission, ruled_out
 from interviewer.coding.harness import HarnessResult, run_submission
 from interviewer.coding.sandbox import SandboxLimits
 from interviewer.config import Settings
@@ -413,6 +413,15 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
             rest = (f" ({len(failed) - 1} more in the report, with inputs)"
                     if len(failed) > 1 else "")  # fmt: skip
             bullets.insert(1, f"• First failed test: {name}: {error.rstrip('.')}{rest}.")
+        # What the question rules out comes next: the tests alone read "6 of 6 passed" for
+        # division in a task set "without division" (a walk-through's scored 76).
+        ruled = ruled_out(grade.criteria["depth"].rationale) if "depth" in grade.criteria else None
+        if ruled:  # and an explanation of that approach has not "landed" (a sentence on
+            # dividing the total shares the words of the point on why not to)
+            bullets = [b for b in bullets if not b.startswith("• Landed:")]
+            bullets.insert(1 + bool(failed), f"• Ruled out: the code uses {ruled}, which the "
+                           "question rules out: passing the tests another way does not solve "
+                           "the task set.")  # fmt: skip
         # What cost the code points beside the tests (a walk-through found a lint finding only
         # in the scorecard): the weaker of engineering and readability, when under 5.
         review = sorted((c for k, c in grade.criteria.items()
@@ -420,7 +429,8 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
                         key=lambda c: c.score)  # fmt: skip
         if review and review[0].rationale:
             why = review[0].rationale.rstrip(".")
-            bullets.insert(1 + bool(failed), f"• {why[:1].upper()}{why[1:]} ({review[0].score}/5).")
+            bullets.insert(1 + bool(failed) + bool(ruled),
+                           f"• {why[:1].upper()}{why[1:]} ({review[0].score}/5).")
     if not bullets:
         bullets.append(f"• {grade.feedback}")
     return "\n".join([score, *bullets[:MAX_BULLETS]])

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from interviewer import models
 from interviewer.bank import Bank, topic_label
+from interviewer.coding.grade import ruled_out
 from interviewer.grading.rubric import (
     CRITERIA,
     CRITERIA_SHORT,
@@ -300,6 +301,8 @@ def _strengths(criteria: dict[str, float], graded: list[Turn], over: str = "") -
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]
     for t in strong:
+        if t is not None and _ruled_out(t):
+            continue  # code that solved another task than the one set has no strength to quote
         # An answer graded incorrect has no strength to quote: its ticks are the least sure (a
         # re-walk's 17/100 answer stating a red flag was quoted as a strength, beside
         # "Incorrect." in its own feedback).
@@ -315,6 +318,12 @@ def _strengths(criteria: dict[str, float], graded: list[Turn], over: str = "") -
             which = f"all {total}" if passed == total else f"{passed} of {total}"
             strengths.append(f"{_topic(t)}: your code passed {which} hidden tests")
     return list(dict.fromkeys(strengths))  # a question answered alike twice is said once
+
+
+def _ruled_out(t: Turn) -> str | None:
+    """What a coding answer's code uses that its question rules out, or None."""
+    correctness = ((t.code_result or {}).get("criteria") or {}).get("correctness") or {}
+    return ruled_out(correctness.get("evidence") or "") if t.kind == "coding" else None
 
 
 def _topic(t: Turn) -> str:
@@ -337,6 +346,10 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         if not kp.covered
     ]
     for t in graded:
+        if ruled := _ruled_out(t):  # before the question's missed points, which it outranks
+            gaps.insert(0, Gap(point=f"Solve it as the question sets it: the code uses {ruled}, "
+                            "which the question rules out.", topic=t.topic, question=t.question,
+                            guide_section=t.guide_section, weight=3))  # fmt: skip
         failed = (t.code_result or {}).get("failed") or []
         if t.kind == "coding" and failed:
             names = ", ".join(f["name"] for f in failed[:3])

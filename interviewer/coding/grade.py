@@ -61,6 +61,11 @@ WEIGHTS: dict[str, float] = {
     "readability": 0.125,
 }
 NO_PASS_MAX = 5  # overall of code that passes no hidden test
+# Overall of code that uses what the question rules out (an import for "from scratch", division
+# for "without division"): it may pass the tests, but it solves another task than the one set,
+# so it stays under the pass mark (60) even with an explanation's quarter at 100 (0.75 * 40 + 25).
+RULED_OUT_MAX = 40
+RULED_OUT = ", which the question rules out"  # ends the correctness evidence's "; uses ..." part
 CORRECT_FROM = 84
 PARTIAL_FROM = 34
 _MAX_CODE_SHOWN = 600
@@ -190,6 +195,14 @@ def _resource_error(run: HarnessResult) -> str | None:
     return None
 
 
+def ruled_out(evidence: str) -> str | None:
+    """What the code uses that the question rules out ("division on line 14: `total // x`"),
+    read from its correctness evidence, or None."""
+    if RULED_OUT not in evidence:
+        return None
+    return evidence.split(RULED_OUT)[0].split("; uses ")[-1]
+
+
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
@@ -220,7 +233,10 @@ def score(
             evidence += " ..." if len(failed_names) > 4 else ""
         if rev.forbidden_imports:
             c = min(c, 2)
-            evidence += f"; uses {', '.join(rev.forbidden_imports)}, which the question rules out"
+            evidence += f"; uses {', '.join(rev.forbidden_imports)}{RULED_OUT}"
+        if rev.forbidden_operations:  # passing the tests another way does not solve this task
+            c = min(c, 2)
+            evidence += f"; uses {summarise(rev.forbidden_operations, 2)}{RULED_OUT}"
         correctness = CriterionScore(score=c, evidence=evidence)
     edges = [t for t in tests if t.kind == "edge"]
     if edges:
@@ -247,6 +263,8 @@ def score(
         # walk-through's code that failed 3 of 6 scored 62, over the pass mark, with readability
         # and efficiency at 5).
         overall = min(overall, math.floor(100 * frac))
+    if rev.forbidden_imports or rev.forbidden_operations:
+        overall = min(overall, RULED_OUT_MAX)
     failed = [
         FailedTest(
             name=t.name,

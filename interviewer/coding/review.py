@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from interviewer.coding.harness import run_submission
-from interviewer.coding.spec import CodingSpec, imported_modules, parameters
+from interviewer.coding.spec import CodingSpec, imported_modules, operations_used, parameters
 
 __all__ = [
     "Growth",
@@ -109,6 +109,7 @@ class Review:
     lint: tuple[LintFinding, ...] = ()
     loops: tuple[LoopFinding, ...] = ()
     forbidden_imports: tuple[str, ...] = ()
+    forbidden_operations: tuple[str, ...] = ()  # where the code does what the question rules out
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -392,6 +393,7 @@ def review(code: str, spec: CodingSpec, *, run_lint: bool = True) -> Review:
         lint=tuple(findings),
         loops=tuple(loops),
         forbidden_imports=tuple(banned),
+        forbidden_operations=tuple(operations_used(code, spec.forbidden_operations)),
         notes=(note,) if note else (),
     )
 

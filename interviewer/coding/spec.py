@@ -16,6 +16,7 @@ A coding question is a normal bank question (id, round, topic, key points, ...) 
       loop_over: [chunks]            # optional: inputs meant to be walked in Python (no finding)
       scaling: {setup, n, factor}    # optional: time at n and factor*n to measure growth
       forbidden_imports: [sklearn]   # "from scratch" means from scratch
+      forbidden_operations: [division]   # what the question says not to use ("without division")
       quality: {correctness, readability, vectorisation, edge_cases}
       follow_ups:                    # asked after the code, in order
         - What is the complexity?      # a plain question, or one probing a key point:
@@ -38,9 +39,11 @@ __all__ = [
     "CodingSpec",
     "QualityRubric",
     "Scaling",
+    "operations_used",
 ]
 
 TestKind = Literal["basic", "edge", "large"]
+Operation = Literal["division"]
 _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -133,6 +136,7 @@ class CodingSpec(_Strict):
     loop_over: list[str] = Field(default_factory=list)
     scaling: Scaling | None = None
     forbidden_imports: list[str] = Field(default_factory=list)
+    forbidden_operations: list[Operation] = Field(default_factory=list)
     quality: QualityRubric
     follow_ups: list[CodingFollowUp] = Field(min_length=1, max_length=6)
 
@@ -164,6 +168,8 @@ class CodingSpec(_Strict):
         banned = sorted(used & set(self.forbidden_imports))
         if banned:
             raise ValueError(f"reference imports forbidden modules: {', '.join(banned)}")
+        if used_ops := operations_used(self.reference, self.forbidden_operations):
+            raise ValueError(f"reference uses a forbidden operation: {used_ops[0]}")
         return self
 
     def tests(
@@ -192,3 +198,50 @@ def imported_modules(source: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module.split(".")[0])
     return found
+
+
+# Division in any spelling: the operators, the functions that divide, and a power of -1 (x ** -1
+# is 1 / x). A question that says "without division" means all of them.
+_DIVIDE_OPS = (ast.Div, ast.FloorDiv)
+_DIVIDE_CALLS = frozenset({"divide", "true_divide", "floor_divide", "truediv", "floordiv",
+                           "itruediv", "ifloordiv", "reciprocal", "divmod", "__truediv__",
+                           "__floordiv__", "__rtruediv__", "__rfloordiv__"})  # fmt: skip
+
+
+def _negative(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return isinstance(node.operand, ast.Constant)
+    return isinstance(node, ast.Constant) and isinstance(node.value, int | float) and node.value < 0
+
+
+def _divides(node: ast.AST) -> bool:
+    if isinstance(node, ast.BinOp | ast.AugAssign):
+        if isinstance(node.op, _DIVIDE_OPS):
+            return True
+        return isinstance(node.op, ast.Pow) and _negative(
+            node.right if isinstance(node, ast.BinOp) else node.value)
+    if isinstance(node, ast.Call):
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        if name == "pow" and len(node.args) >= 2:
+            return _negative(node.args[1])
+        return name in _DIVIDE_CALLS
+    return isinstance(node, ast.Attribute) and node.attr in _DIVIDE_CALLS
+
+
+def operations_used(source: str, operations: list[str] | tuple[str, ...]) -> list[str]:
+    """Where ``source`` uses any of ``operations`` (each "division on line 4: `total // x`"),
+    in line order; empty when it uses none or does not parse. Parsing runs nothing."""
+    if "division" not in operations:
+        return []
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return []
+    found: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if _divides(node) and node.lineno not in found:
+            text = " ".join((ast.get_source_segment(source, node) or "").split())
+            text = text if len(text) <= 40 else text[:37] + "..."
+            found[node.lineno] = f"division on line {node.lineno}" + (f": `{text}`" if text else "")
+    return [found[k] for k in sorted(found)]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from interviewer.bank import load_bank
-from interviewer.coding.grade import CORRECT_FROM, grade_submission
+from interviewer.coding.grade import CORRECT_FROM, RULED_OUT_MAX, grade_submission
 from interviewer.coding.review import classify_growth, find_loops, lint
+from interviewer.coding.spec import CodingSpec, operations_used
+from interviewer.grading.rubric import PASS_MARK
 
 BANK = {q.id: q for q in load_bank().values() if q.kind == "coding"}
 
@@ -198,8 +201,34 @@ def test_forbidden_import_caps_correctness():
         "    return float(roc_auc_score(y_true, scores))\n"
     )
     result = _grade("l1-code-roc-auc", code)
+    assert result.passed  # the library passes tests; it is not the task set
     assert result.criteria["correctness"].score <= 2
     assert "sklearn" in result.criteria["correctness"].evidence
+    assert result.overall <= RULED_OUT_MAX < PASS_MARK
+
+
+def test_division_is_found_in_every_spelling_and_nowhere_else():
+    spellings = {
+        "a / b": 1, "a // b": 1, "total /= x": 1, "np.divide(a, b)": 1, "operator.truediv(a, b)": 1,
+        "a * b ** -1": 1, "pow(b, -1)": 1, "np.reciprocal(b)": 1, "divmod(a, b)": 1,
+        "a.__truediv__(b)": 1, "x = a / b\ny = a // b": 2,
+        "a * b": 0, "a ** 2": 0, "s = 'a/b'  # a / b": 0, "a % b": 0, "pow(b, 2)": 0,
+    }
+    for code, lines in spellings.items():
+        found = operations_used(code, ["division"])
+        assert len(found) == lines, (code, found)
+        assert all(f.startswith("division on line ") for f in found)
+    assert operations_used("a / b", []) == [] and operations_used("def (", ["division"]) == []
+    assert operations_used("x = 1\ny = total // x\n", ["division"]) == [
+        "division on line 2: `total // x`"]
+
+
+def test_a_spec_whose_reference_divides_where_division_is_ruled_out_is_rejected():
+    spec = BANK["l1-code-product-except-self"].coding.model_dump()
+    assert spec["forbidden_operations"] == ["division"]
+    spec["reference"] += "\n\ndef helper(a, b):\n    return a / b\n"
+    with pytest.raises(ValidationError, match="forbidden operation: division on line"):
+        CodingSpec.model_validate(spec)
 
 
 # ------------------------------------------------------------------- static checks, no sandbox

@@ -10,6 +10,8 @@ from interviewer.bank import default_bank
 from interviewer.cli import main
 from interviewer.config import Settings
 from interviewer.export import to_html, to_markdown
+from interviewer.grading import rubric as rb
+from interviewer.grading.rubric import PASS_MARK
 from interviewer.store import open_store
 from tests.helpers import new_interview
 
@@ -36,15 +38,54 @@ def _to_coding_question(iv):
     return bank[iv.current.question_id]
 
 
-def _at_the_brackets_question(store, follow_ups: int):
-    """An L1 interview at its coding question, the balanced-brackets one."""
+def _at_the_brackets_question(store, follow_ups: int, qid: str = "l1-code-balanced-brackets"):
+    """An L1 interview at its coding question, the balanced-brackets one (or ``qid``)."""
     bank = default_bank()
-    q = bank["l1-code-balanced-brackets"]
+    q = bank[qid]
     bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
     iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True,
                        follow_ups=follow_ups)  # fmt: skip
     assert _to_coding_question(iv) is q
     return iv, q
+
+
+DIVIDES = """def product_except_self(nums):
+    zeros = nums.count(0)
+    total = 1
+    for x in nums:
+        if x:
+            total *= x
+    if zeros > 1:
+        return [0] * len(nums)
+    if zeros == 1:
+        return [total if x == 0 else 0 for x in nums]
+    return [total // x for x in nums]
+"""
+
+
+def test_code_that_passes_every_test_with_division_the_question_rules_out_does_not_pass():
+    # A walk-through: product-except-self solved by dividing the total (the question says
+    # "without using division") passed every hidden test and scored 76, and the chat quoted
+    # its explanation as "Landed"; the one red flag for division wrongly said zeros were not
+    # handled, and flagged correct answers to the follow-up asking why not to divide.
+    store = open_store(Settings.from_env())
+    iv, q = _at_the_brackets_question(store, follow_ups=0, qid="l1-code-product-except-self")
+    turn = iv.current
+    said = "I divide the total product by each element, handling zeros separately."
+    reply = iv.answer(f"{said}\n```python\n{DIVIDES}```")
+    assert turn.code_result["passed"] == turn.code_result["total"]  # the tests alone pass it
+    assert turn.grade.overall < PASS_MARK and not any(rb.is_red_flag(f) for f in turn.grade.flags)
+    assert "• Ruled out: the code uses division on line 11: `total // x`, which the question " \
+        "rules out" in reply.text and "Landed" not in reply.text  # fmt: skip
+    report = iv.command("end").report
+    assert report.gaps[0].point == ("Solve it as the question sets it: the code uses division on "
+                                    "line 11: `total // x`, which the question rules out.")  # fmt: skip
+    assert not any(said in s for s in report.strengths)
+    # The reference, with the same explanation's claim turned round, passes.
+    iv2, _ = _at_the_brackets_question(store, follow_ups=0, qid=q.id)
+    turn2 = iv2.current
+    iv2.submit_code(q.coding.reference, explanation="Prefix times suffix products, no division.")
+    assert turn2.grade.overall >= PASS_MARK
 
 
 def test_a_coding_question_runs_is_submitted_graded_and_stored():
@@ -236,7 +277,6 @@ def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
 def test_a_short_note_beside_working_code_does_not_mark_it_down_but_a_wrong_claim_does():
     # Seen in a walk-through: the reference solution with "O(n) time, O(k) space." beside it
     # scored 75 with "Flags: off-topic" and its explanation's unmade points as gaps.
-    from interviewer.grading import rubric as rb
     from tests.helpers import offline_engine
 
     engine = offline_engine()
