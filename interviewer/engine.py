@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from interviewer.bank import Bank, Question, topic_label
-from interviewer.coding.grade import CodeResult, grade_submission, ruled_out
+from interviewer.coding.grade import RULED_OUT_MAX, CodeResult, grade_submission, ruled_out
 from interviewer.coding.harness import HarnessResult, run_submission
 from interviewer.coding.sandbox import SandboxLimits
 from interviewer.config import Settings
@@ -304,6 +304,8 @@ def code_grade(
             flags.append(f)
         if counted:
             overall = blended
+        if ruled_out(result.criteria["correctness"].evidence):  # an explanation cannot lift
+            overall = min(overall, RULED_OUT_MAX)  # code that solves another task over this
             key_points, feedback = explanation.key_points, false_claim + explanation.feedback
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
             key_points = [kp for kp in explanation.key_points if kp.covered]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from interviewer.bank import Bank, Question
-from interviewer.coding.grade import CodeResult
+from interviewer.coding.grade import CodeResult, ruled_out
 from interviewer.coding.harness import HarnessResult
 from interviewer.engine import (
     Engine,
@@ -56,7 +56,11 @@ def code_ran_said(result: dict) -> str:
     """What the interviewer says of submitted code before a follow-up on it (the feedback comes
     after the follow-up; a walk-through's candidate was asked the complexity of code that had
     failed half its tests and not told)."""
-    return f"Your code ran: {tests_passed(result['passed'], result['total'], result['verdict'])}."
+    said = f"Your code ran: {tests_passed(result['passed'], result['total'], result['verdict'])}"
+    correctness = (result.get("criteria") or {}).get("correctness") or {}
+    if ruled := ruled_out(correctness.get("evidence") or ""):  # why all passed is not correct
+        said += f", but it uses {ruled}, which the question rules out"
+    return said + "."
 
 
 MAX_HINTS = 2

@@ -203,6 +203,15 @@ def ruled_out(evidence: str) -> str | None:
     return evidence.split(RULED_OUT)[0].split("; uses ")[-1]
 
 
+def _ruled_out_load(error: str | None, run: HarnessResult, rev: Review) -> str | None:
+    """A run stopped while loading code that imports what the question rules out says so: a
+    walk-through's scikit-learn import ran out of time loading, and was called too slow."""
+    if not (error and run.load_error and rev.forbidden_imports):
+        return error
+    modules = ", ".join(f.split(" on line")[0] for f in rev.forbidden_imports)
+    return f"{error} (it imports {modules}, which the question rules out)"
+
+
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
@@ -233,7 +242,7 @@ def score(
             evidence += " ..." if len(failed_names) > 4 else ""
         if rev.forbidden_imports:
             c = min(c, 2)
-            evidence += f"; uses {', '.join(rev.forbidden_imports)}{RULED_OUT}"
+            evidence += f"; uses {summarise(rev.forbidden_imports, 2)}{RULED_OUT}"
         if rev.forbidden_operations:  # passing the tests another way does not solve this task
             c = min(c, 2)
             evidence += f"; uses {summarise(rev.forbidden_operations, 2)}{RULED_OUT}"
@@ -283,7 +292,7 @@ def score(
         criteria=criteria,
         overall=overall,
         verdict=_verdict(overall),
-        error=_resource_error(run),
+        error=_ruled_out_load(_resource_error(run), run, rev),
         lint=[str(f) for f in rev.lint],
         loops=[str(f) for f in rev.loops],
         growth=growth.message if growth else None,

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from interviewer.coding.harness import run_submission
-from interviewer.coding.spec import CodingSpec, imported_modules, operations_used, parameters
+from interviewer.coding.spec import CodingSpec, imports_used, operations_used, parameters
 
 __all__ = [
     "Growth",
@@ -45,7 +45,9 @@ RUFF_RULES = "E,W,F,B,C90,N,SIM,C4,RET,PERF"
 # decides whether the text ends in a newline, not the candidate. SIM102 (a nested if that could
 # be one condition): a taste, not a defect; it took 3 points off the bank's own stack-based
 # bracket checker (`elif ch in PAIRS:` then `if not stack or ...`), which reads better nested.
-RUFF_IGNORE = "N803,N806,W292,SIM102"
+# B905 (`zip()` without `strict=`): a walk-through's plain `zip(y_true, y_pred)`, lengths checked
+# two lines before, lost 2 readability points; no interviewer asks for it.
+RUFF_IGNORE = "N803,N806,W292,SIM102,B905"
 RUFF_TIMEOUT_S = 20.0
 # Growth exponent above which the time is taken as superlinear: quadratic Python measures
 # 2.0-2.1 here, linear Python 1.0-1.5 (noise), so 1.7 leaves a margin on both sides. Vectorised
@@ -108,7 +110,7 @@ class Review:
     syntax_error: str | None = None
     lint: tuple[LintFinding, ...] = ()
     loops: tuple[LoopFinding, ...] = ()
-    forbidden_imports: tuple[str, ...] = ()
+    forbidden_imports: tuple[str, ...] = ()  # "sklearn on line 1: `from sklearn import ...`"
     forbidden_operations: tuple[str, ...] = ()  # where the code does what the question rules out
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -388,7 +390,7 @@ def review(code: str, spec: CodingSpec, *, run_lint: bool = True) -> Review:
     findings = [f for f in findings if (f.code, f.message) not in given]
     loops = (find_loops(code, entry_point=spec.entry_point, loop_over=spec.loop_over)
              if spec.vectorise else [])  # fmt: skip
-    banned = sorted(imported_modules(code) & set(spec.forbidden_imports))
+    banned = imports_used(code, spec.forbidden_imports)
     return Review(
         lint=tuple(findings),
         loops=tuple(loops),

@@ -39,6 +39,7 @@ __all__ = [
     "CodingSpec",
     "QualityRubric",
     "Scaling",
+    "imports_used",
     "operations_used",
 ]
 
@@ -191,13 +192,54 @@ def imported_modules(source: str) -> set[str]:
         tree = ast.parse(source)
     except SyntaxError:
         return set()
-    found: set[str] = set()
+    return {name for name, _ in _imports(tree)}
+
+
+def _imports(tree: ast.Module) -> list[tuple[str, ast.AST]]:
+    """(top-level module name, node) for each import: the statements, and a call of
+    ``importlib.import_module`` or ``__import__`` with the module's name written out."""
+    found: list[tuple[str, ast.AST]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(a.name.split(".")[0] for a in node.names)
+            found.extend((a.name.split(".")[0], node) for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.append((node.module.split(".")[0], node))
+        elif isinstance(node, ast.Call) and node.args and _called(node) in _IMPORT_CALLS:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value:
+                found.append((first.value.split(".")[0], node))
     return found
+
+
+_IMPORT_CALLS = frozenset({"import_module", "__import__"})
+
+
+def _called(node: ast.Call) -> str:
+    f = node.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+def _where(source: str, node: ast.AST, what: str) -> str:
+    """``what`` on the node's line, with the code there: "division on line 4: `total // x`"."""
+    text = " ".join((ast.get_source_segment(source, node) or "").split())
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"{what} on line {node.lineno}" + (f": `{text}`" if text else "")
+
+
+def imports_used(source: str, modules: list[str] | tuple[str, ...]) -> list[str]:
+    """Where ``source`` imports any of ``modules`` ("sklearn on line 1: `from sklearn...`"), one
+    per module, in line order; empty when it imports none or does not parse."""
+    if not modules:
+        return []
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return []
+    first: dict[str, ast.AST] = {}
+    for name, node in sorted(_imports(tree), key=lambda x: (x[1].lineno, x[1].col_offset)):
+        if name in modules:
+            first.setdefault(name, node)
+    return [_where(source, node, name) for name, node in first.items()]
 
 
 # Division in any spelling: the operators, the functions that divide, and a power of -1 (x ** -1
@@ -221,10 +263,11 @@ def _divides(node: ast.AST) -> bool:
         return isinstance(node.op, ast.Pow) and _negative(
             node.right if isinstance(node, ast.BinOp) else node.value)
     if isinstance(node, ast.Call):
-        f = node.func
-        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        name = _called(node)
         if name == "pow" and len(node.args) >= 2:
             return _negative(node.args[1])
+        if name == "Fraction":  # Fraction(a, b) is a / b
+            return len(node.args) + len(node.keywords) >= 2
         return name in _DIVIDE_CALLS
     return isinstance(node, ast.Attribute) and node.attr in _DIVIDE_CALLS
 
@@ -241,7 +284,5 @@ def operations_used(source: str, operations: list[str] | tuple[str, ...]) -> lis
     found: dict[int, str] = {}
     for node in ast.walk(tree):
         if _divides(node) and node.lineno not in found:
-            text = " ".join((ast.get_source_segment(source, node) or "").split())
-            text = text if len(text) <= 40 else text[:37] + "..."
-            found[node.lineno] = f"division on line {node.lineno}" + (f": `{text}`" if text else "")
+            found[node.lineno] = _where(source, node, "division")
     return [found[k] for k in sorted(found)]

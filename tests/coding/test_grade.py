@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from interviewer.bank import load_bank
 from interviewer.coding.grade import CORRECT_FROM, RULED_OUT_MAX, grade_submission
 from interviewer.coding.review import classify_growth, find_loops, lint
-from interviewer.coding.spec import CodingSpec, operations_used
+from interviewer.coding.spec import CodingSpec, imports_used, operations_used
 from interviewer.grading.rubric import PASS_MARK
 
 BANK = {q.id: q for q in load_bank().values() if q.kind == "coding"}
@@ -203,7 +203,8 @@ def test_forbidden_import_caps_correctness():
     result = _grade("l1-code-roc-auc", code)
     assert result.passed  # the library passes tests; it is not the task set
     assert result.criteria["correctness"].score <= 2
-    assert "sklearn" in result.criteria["correctness"].evidence
+    assert "uses sklearn on line 1: `from sklearn.metrics import roc_auc_score`, which the " \
+        "question rules out" in result.criteria["correctness"].evidence  # fmt: skip
     assert result.overall <= RULED_OUT_MAX < PASS_MARK
 
 
@@ -221,6 +222,21 @@ def test_division_is_found_in_every_spelling_and_nowhere_else():
     assert operations_used("a / b", []) == [] and operations_used("def (", ["division"]) == []
     assert operations_used("x = 1\ny = total // x\n", ["division"]) == [
         "division on line 2: `total // x`"]
+    # (a walk-through: Fraction(total, x) scored 100; Fraction of one number divides nothing)
+    assert len(operations_used("int(Fraction(total, x))", ["division"])) == 1
+    assert operations_used("Fraction(3)", ["division"]) == []
+
+
+def test_a_ruled_out_import_is_found_however_it_is_written_and_named_by_its_line():
+    # A walk-through: importlib.import_module("sklearn.metrics") scored 0.83 with nothing said.
+    code = ("import numpy as np\nimport importlib\n\n"
+            "m = importlib.import_module('sklearn.metrics')\nimport sklearn\n"
+            "s = __import__('scipy.spatial')\n")  # fmt: skip
+    assert imports_used(code, ["sklearn", "scipy"]) == [
+        "sklearn on line 4: `importlib.import_module('sklearn.metrics')`",
+        "scipy on line 6: `__import__('scipy.spatial')`"]
+    assert imports_used(code, ["pandas"]) == [] and imports_used("import (", ["sklearn"]) == []
+    assert imports_used("name = 'sklearn'\nimportlib.import_module(name)", ["sklearn"]) == []
 
 
 def test_a_spec_whose_reference_divides_where_division_is_ruled_out_is_rejected():

@@ -77,6 +77,18 @@ def test_code_that_passes_every_test_with_division_the_question_rules_out_does_n
     assert turn.grade.overall < PASS_MARK and not any(rb.is_red_flag(f) for f in turn.grade.flags)
     assert "• Ruled out: the code uses division on line 11: `total // x`, which the question " \
         "rules out" in reply.text and "Landed" not in reply.text  # fmt: skip
+    # Nor can an explanation lift it, however good (a walk-through's scipy K-Means ended at 46),
+    # and the words said before a follow-up on it already say why all passed is not correct.
+    from interviewer.coding.grade import RULED_OUT_MAX, CodeResult
+    from interviewer.engine import code_grade
+    from interviewer.interview import code_ran_said
+
+    result = CodeResult.model_validate(turn.code_result)
+    perfect = turn.grade.model_copy(update={"overall": 100, "flags": []})
+    assert code_grade(q, result, perfect).overall == RULED_OUT_MAX
+    assert code_ran_said(turn.code_result) == (
+        "Your code ran: 6 of 6 hidden tests passed (partially correct), but it uses division on "
+        "line 11: `total // x`, which the question rules out.")  # fmt: skip
     report = iv.command("end").report
     assert report.gaps[0].point == ("Solve it as the question sets it: the code uses division on "
                                     "line 11: `total // x`, which the question rules out.")  # fmt: skip
