@@ -18,6 +18,7 @@ from interviewer.bank import Bank, Question
 from interviewer.coding.grade import CodeResult, ruled_out
 from interviewer.coding.harness import HarnessResult
 from interviewer.engine import (
+    LOOPS_FOUND,
     Engine,
     QuestionRequest,
     code_grade,
@@ -57,9 +58,14 @@ def code_ran_said(result: dict) -> str:
     after the follow-up; a walk-through's candidate was asked the complexity of code that had
     failed half its tests and not told)."""
     said = f"Your code ran: {tests_passed(result['passed'], result['total'], result['verdict'])}"
-    correctness = (result.get("criteria") or {}).get("correctness") or {}
+    criteria = result.get("criteria") or {}
+    correctness = criteria.get("correctness") or {}
+    loops = (criteria.get("vectorisation") or {}).get("evidence") or ""
     if ruled := ruled_out(correctness.get("evidence") or ""):  # why all passed is not correct
         said += f", but it uses {ruled}, which the question rules out"
+    elif result["passed"] == result["total"] and result["verdict"] != "correct" and \
+            loops.startswith(LOOPS_FOUND):  # fmt: skip
+        said += f", but it has {loops}"
     return said + "."
 
 

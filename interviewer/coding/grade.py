@@ -65,6 +65,12 @@ NO_PASS_MAX = 5  # overall of code that passes no hidden test
 # for "without division"): it may pass the tests, but it solves another task than the one set,
 # so it stays under the pass mark (60) even with an explanation's quarter at 100 (0.75 * 40 + 25).
 RULED_OUT_MAX = 40
+# Overall of code with a Python-level loop over the data (rows, elements, indices) where the
+# question asks for vectorised code: it works and may pass, but is not the "correct" answer
+# to the task set (a walk-through's running-sum loop for a moving average "without Python
+# loops" scored 100, a looped confusion matrix 88). A loop over a small input (the labels) is
+# not one; an element-wise .apply(lambda) costs only the vectorisation score.
+LOOPED_MAX = 75
 RULED_OUT = ", which the question rules out"  # ends the correctness evidence's "; uses ..." part
 CORRECT_FROM = 84
 PARTIAL_FROM = 34
@@ -274,6 +280,8 @@ def score(
         overall = min(overall, math.floor(100 * frac))
     if rev.forbidden_imports or rev.forbidden_operations:
         overall = min(overall, RULED_OUT_MAX)
+    if spec.vectorise and any(f.kind != "elementwise-python" for f in rev.loops):
+        overall = min(overall, LOOPED_MAX)
     failed = [
         FailedTest(
             name=t.name,

@@ -219,8 +219,10 @@ def _root_name(node: ast.AST) -> str | None:
             return None
 
 
-def _is_range_over_length(it: ast.AST) -> bool:
-    """range(len(x)), range(x.shape[0]), range(x.size), range(0, len(x)) and the like."""
+def _is_range_over_length(it: ast.AST, lengths: frozenset[str] = frozenset()) -> bool:
+    """range(len(x)), range(x.shape[0]), range(x.size), range(0, len(x)) and the like, and a
+    range over a name holding an input's length (``lengths``: ``n = len(x)``, then
+    ``range(window, n)``)."""
     if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"):
         return False
     for arg in it.args:
@@ -230,7 +232,41 @@ def _is_range_over_length(it: ast.AST) -> bool:
                 return True
             if isinstance(sub, ast.Attribute) and sub.attr in ("shape", "size"):
                 return True
+            if isinstance(sub, ast.Name) and sub.id in lengths:
+                return True
     return False
+
+
+def _input_lengths(tree: ast.AST, params: set[str]) -> frozenset[str]:
+    """Names assigned an input's length: ``n = len(x)``, ``n = x.shape[0]``, ``n = x.size``, or
+    the first of ``n, d = X.shape`` (a walk-through's running-sum loop ``for i in range(window,
+    n)`` over a moving average's input read as vectorised)."""
+
+    def kind(value: ast.AST) -> str | None:  # "length", "shape" (of an input) or None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.args:
+            return "length" if value.func.id == "len" and _root_name(value.args[0]) in params \
+                else None  # fmt: skip
+        if isinstance(value, ast.Subscript) and _index_is(value, 0):
+            return "length" if kind(value.value) == "shape" else None
+        if isinstance(value, ast.Attribute) and _root_name(value.value) in params:
+            return {"size": "length", "shape": "shape"}.get(value.attr)
+        return None
+
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target, got = node.targets[0], kind(node.value)
+        if got == "length" and isinstance(target, ast.Name):
+            names.add(target.id)
+        elif got == "shape" and isinstance(target, ast.Tuple) and target.elts and \
+                isinstance(target.elts[0], ast.Name):  # fmt: skip
+            names.add(target.elts[0].id)  # n, d = X.shape: n rows
+    return frozenset(names)
+
+
+def _index_is(sub: ast.Subscript, value: int) -> bool:
+    return isinstance(sub.slice, ast.Constant) and sub.slice.value == value
 
 
 def find_loops(
@@ -243,6 +279,7 @@ def find_loops(
     except SyntaxError:
         return []
     params = parameters(tree, entry_point) - set(loop_over)
+    lengths = _input_lengths(tree, params)
     found: list[LoopFinding] = []
 
     loops: list[tuple[ast.AST, int]] = []  # (a loop found over the data, its line)
@@ -257,9 +294,10 @@ def find_loops(
         method = _attr_call(it, "iterrows", "itertuples")
         if method:
             found.append(LoopFinding("row-loop", line, f"loop over DataFrame rows (.{method}())"))
-        elif _is_range_over_length(it):
+        elif _is_range_over_length(it, lengths):
             found.append(
-                LoopFinding("index-loop", line, "Python loop over row/element indices (range(len))")
+                LoopFinding("index-loop", line, "Python loop over row/element indices (a range "
+                            "over the input's length)")  # fmt: skip
             )
         else:
             root = _root_name(it)

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from interviewer.bank import load_bank
-from interviewer.coding.grade import CORRECT_FROM, RULED_OUT_MAX, grade_submission
+from interviewer.coding.grade import CORRECT_FROM, LOOPED_MAX, RULED_OUT_MAX, grade_submission
 from interviewer.coding.review import classify_growth, find_loops, lint
 from interviewer.coding.spec import CodingSpec, imports_used, operations_used
 from interviewer.grading.rubric import PASS_MARK
@@ -274,6 +274,51 @@ def f(df, values, k):
         ("element-loop", 8),
         ("elementwise-python", 9),
     ]
+
+
+def test_a_range_over_a_name_holding_an_inputs_length_is_a_loop_over_the_data():
+    # A walk-through: a moving average's running-sum loop `for i in range(window, n)`, n being
+    # len(x), read "no Python loops over the data found; vectorised" and scored 100.
+    code = """
+def f(x, X, window, k):
+    n = len(x)
+    rows, d = X.shape
+    m = X.shape[0]
+    for i in range(window, n):
+        pass
+    for r in range(rows):
+        pass
+    for j in range(m):
+        pass
+    for c in range(d):
+        pass
+    for c in range(k):
+        pass
+"""
+    assert [(f.kind, f.line) for f in find_loops(code, entry_point="f")] == [
+        ("index-loop", 6), ("index-loop", 8), ("index-loop", 10)]  # not over d columns or k
+
+
+def test_vectorised_code_asked_for_and_looped_over_the_data_is_not_correct():
+    q = BANK["l1-code-moving-average"]
+    looped = ("import numpy as np\n\n\ndef moving_average(x, window):\n"
+              "    if window < 1:\n        raise ValueError('window must be >= 1')\n"
+              "    x = np.asarray(x, dtype=float)\n    n = len(x)\n"
+              "    if window > n:\n        return np.array([], dtype=float)\n"
+              "    out = np.empty(n - window + 1)\n    s = x[:window].sum()\n"
+              "    out[0] = s / window\n    for i in range(window, n):\n"
+              "        s += x[i] - x[i - window]\n        out[i - window + 1] = s / window\n"
+              "    return out\n")  # fmt: skip
+    result = _grade(q.id, looped)
+    assert result.passed == result.total  # it works
+    assert result.overall <= LOOPED_MAX < CORRECT_FROM and result.verdict == "partially_correct"
+    assert result.criteria["vectorisation"].evidence.startswith("Python-level loops: line 14")
+    from interviewer.interview import code_ran_said
+
+    assert code_ran_said(result.model_dump()).endswith(
+        "(partially correct), but it has Python-level loops: line 14: Python loop over "
+        "row/element indices (a range over the input's length).")  # fmt: skip
+    assert _grade(q.id, q.coding.reference).verdict == "correct"
 
 
 def test_nested_loops_over_the_data_are_named_first():
