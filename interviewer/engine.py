@@ -377,6 +377,12 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]
     if star_parts:
         bullets.append(f"• STAR: your story lacks the {', '.join(star_parts)}.")
+    repeats = next((f for f in grade.flags if f.startswith(rb.FLAG_REPEATS)), None)
+    if repeats:  # (a walk-through's paste of three sentences 18 times was never told)
+        m = re.search(r"(\d+) of (\d+)", repeats)
+        said = f"{m[1]} of your {m[2]} sentences repeat earlier ones" if m else "you repeat yourself"
+        bullets.append(f"• Repeated: {said}; a point counts once however often it is said, and "
+                       "an interviewer hears the repetition.")  # fmt: skip
     landed = sorted(
         (kp for kp in grade.key_points if kp.covered and kp.evidence), key=lambda kp: -kp.weight
     )

@@ -616,6 +616,18 @@ def test_feedback_says_how_many_points_are_missing_not_only_the_first(grader, ba
     assert f" (and {n - 2} more points)." in text and "• Landed: " in text
 
 
+def test_feedback_on_an_answer_pasted_over_and_over_says_so(grader, bank):
+    # A walk-through: three sentences pasted 18 times were the round's best answer, and the
+    # chat never mentioned the repetition (only the scorecard's communication line did).
+    from interviewer.engine import feedback_text
+
+    q = bank["l1-random-forest-intuition"]
+    said = "Each split only looks at a random subset of the features. Trees vote. "
+    once, often = feedback_text(q, grader.grade(q, said)), feedback_text(q, grader.grade(q, said * 6))
+    assert "Repeated" not in once
+    assert "• Repeated: 10 of your 12 sentences repeat earlier ones; a point counts once" in often
+
+
 def test_a_quote_cut_from_a_run_on_sentence_ends_in_an_ellipsis_not_a_comma(grader, bank):
     # Seen in the app: 'Landed: "... a random subset of the features,"' (text.sentences cuts a
     # long run-on after a comma or an "and"; the quote read as the candidate's slip).
