@@ -101,6 +101,9 @@ def _calibrate(reports: Path) -> None:
         f"leave-question-out CV: SAF train Pearson {s['pearson']}, MAE {s['mae']}, macro-F1 "
         f"{s['macro_f1']}; authored dev Spearman {d['spearman']}, Pearson {d['pearson']}"
     )
+    t = cv["tick_floor"]
+    print(f"tick floor: {t['fixed']} (fixed prior); its rule gives {t['rule_on_this_machine']} "
+          "with this machine's vectors")
 
 
 def _summary(report: dict) -> None:

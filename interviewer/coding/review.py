@@ -219,18 +219,25 @@ def _root_name(node: ast.AST) -> str | None:
             return None
 
 
-def _is_range_over_length(it: ast.AST, lengths: frozenset[str] = frozenset()) -> bool:
+def _is_range_over_length(
+    it: ast.AST, lengths: frozenset[str] = frozenset(), options: frozenset[str] = frozenset()
+) -> bool:
     """range(len(x)), range(x.shape[0]), range(x.size), range(0, len(x)) and the like, and a
     range over a name holding an input's length (``lengths``: ``n = len(x)``, then
-    ``range(window, n)``)."""
+    ``range(window, n)``); not over the length of an option (``options``: parameters with a
+    default, such as ``labels=None``)."""
     if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"):
         return False
     for arg in it.args:
         for sub in ast.walk(arg):
             is_call = isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
             if is_call and sub.func.id == "len":
+                if sub.args and _root_name(sub.args[0]) in options:
+                    continue
                 return True
             if isinstance(sub, ast.Attribute) and sub.attr in ("shape", "size"):
+                if _root_name(sub.value) in options:
+                    continue
                 return True
             if isinstance(sub, ast.Name) and sub.id in lengths:
                 return True
@@ -278,7 +285,11 @@ def find_loops(
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    params = parameters(tree, entry_point) - set(loop_over)
+    # A parameter with a default is an option (``labels=None``, ``max_iter=100``), not the data:
+    # a walk-through's dict comprehension over the confusion matrix's labels was called a loop
+    # over the input. Every vectorised question's data parameters have no default.
+    params = parameters(tree, entry_point, required=True) - set(loop_over)
+    options = frozenset(parameters(tree, entry_point) - params - set(loop_over))
     lengths = _input_lengths(tree, params)
     found: list[LoopFinding] = []
 
@@ -294,7 +305,7 @@ def find_loops(
         method = _attr_call(it, "iterrows", "itertuples")
         if method:
             found.append(LoopFinding("row-loop", line, f"loop over DataFrame rows (.{method}())"))
-        elif _is_range_over_length(it, lengths):
+        elif _is_range_over_length(it, lengths, options):
             found.append(
                 LoopFinding("index-loop", line, "Python loop over row/element indices (a range "
                             "over the input's length)")  # fmt: skip

@@ -63,13 +63,19 @@ def _top_level_functions(tree: ast.Module) -> set[str]:
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
 
 
-def parameters(tree: ast.Module, name: str | None = None) -> set[str]:
-    """The parameter names of the functions called ``name`` (of every function when None)."""
+def parameters(tree: ast.Module, name: str | None = None, *, required: bool = False) -> set[str]:
+    """The parameter names of the functions called ``name`` (of every function when None);
+    ``required``: only those without a default value (the data, not the options)."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and (name is None or node.name == name):
             args = node.args
-            names.update(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs)
+            pos = args.posonlyargs + args.args
+            defaulted = {a.arg for a in pos[len(pos) - len(args.defaults):]} if args.defaults else set()
+            defaulted |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                          if d is not None}  # fmt: skip
+            names.update(a.arg for a in pos + args.kwonlyargs
+                         if not (required and a.arg in defaulted))  # fmt: skip
     return names
 
 

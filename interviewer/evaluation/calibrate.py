@@ -232,6 +232,10 @@ def cross_validate(data: dict, params: dict) -> dict:
             decisions[i] = dc.decide(it["rd"], it["rv"], it["analysis"], p)
             pd_[i] = decisions[i].score
     out["key_points_loqo"] = point_model_cv(data["pairs"])
+    # the tick floor is a fixed prior (fit.TICK_FLOOR); what its rule gives with this machine's
+    # vectors, so a reader sees how far the two are apart here
+    out["tick_floor"] = {"fixed": params["tick_floor"],
+                         "rule_on_this_machine": fit.choose_tick_floor(saf, dev, params)}  # fmt: skip
     out["authored_dev_loqo"] = {
         "grader": score_metrics(yd, pd_),
         "rf_cap_at_selected_in_folds": caps,

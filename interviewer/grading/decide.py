@@ -6,7 +6,8 @@
                  rubrics a stated red flag, a keyword list or restating caps at ``CAP`` and an
                  off-topic answer gets 0; on reference rubrics only a red flag caps (they have
                  none unless the caller wrote some). Before the caps, an answer with every key
-                 point ticked scores at least the pass mark (``COMPLETE``).
+                 point ticked and a head score of at least the partially-correct cut scores at
+                 least the pass mark (``COMPLETE``, ``COMPLETE_FROM``).
 7. ``criteria``  depth / problem_solving / engineering / communication, 1-5, from linear maps
                  fitted on the authored dev split.
 
@@ -68,6 +69,12 @@ CAP = 0.20
 # 0.8048 -> 0.8047, in sample); a floor in proportion to the points ticked was not taken, as it
 # lifted a confidently wrong answer by its false ticks.
 COMPLETE = rb.PASS_MARK / 100
+# Prior: the lift needs a head score of at least the partially-correct cut. An answer the head
+# scores as incorrect has its points ticked by the words it shares with them, not by stating
+# them: an authored dev confidently-wrong answer (head 0.16) had every point ticked and was lifted
+# to 60, and on a CPU without AVX-512 the L1/L2 model answer, given to the ML CI/CD question,
+# ticked all six points (head 0.12, at the tick floor) and passed. Not fitted: the verdict cut.
+COMPLETE_FROM = dict(rb.VERDICT_CUTS)["partially_correct"]
 # Priors of the exemplar path: a handful of nearest graded answers, their cosine weights
 # sharpened so the nearest dominate (cross-validation on SAF train was flat: k 3-20 and power
 # 1-8 all gave Pearson 0.815-0.822). Fewer exemplars than MIN_EXAMPLES: reference path.
@@ -274,7 +281,7 @@ def decide(
         # words it shares with a point ticked it ("feature selection" for the point on random
         # feature subsets, in an answer about L1 and L2). ``fit.choose_tick_floor``.
         d.covered, d.evidence = [False] * n, [""] * n
-    if n and all(d.covered):
+    if n and all(d.covered) and s >= COMPLETE_FROM:
         s = max(s, COMPLETE)
     on = default_caps()[kind]
     if d.off_topic and on["off_topic"]:

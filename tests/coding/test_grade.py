@@ -299,6 +299,27 @@ def f(x, X, window, k):
         ("index-loop", 6), ("index-loop", 8), ("index-loop", 10)]  # not over d columns or k
 
 
+def test_a_loop_over_an_option_with_a_default_is_not_a_loop_over_the_data():
+    # A walk-through: the confusion matrix's `{lab: i for i, lab in enumerate(labels)}`, labels
+    # being the optional `labels=None`, was called "a Python loop over the input 'labels'".
+    code = """
+def f(y_true, y_pred, labels=None, *, names=None):
+    if labels is None:
+        labels = sorted(set(y_true.tolist()) | set(y_pred.tolist()))
+    index = {lab: i for i, lab in enumerate(labels)}
+    for i in range(len(labels)):
+        pass
+    tags = [n for n in names or []]
+    return [index[v] for v in y_true]
+"""
+    found = [(f.kind, f.line) for f in find_loops(code, entry_point="f")]
+    assert found == [("element-loop", 9)]  # the data is still walked: y_true, line 9
+    # a required parameter of the same name is data
+    data = code.replace("labels=None, ", "labels, ")
+    found = [(f.kind, f.line) for f in find_loops(data, entry_point="f")]
+    assert ("element-loop", 5) in found and ("index-loop", 6) in found
+
+
 def test_vectorised_code_asked_for_and_looped_over_the_data_is_not_correct():
     q = BANK["l1-code-moving-average"]
     looped = ("import numpy as np\n\n\ndef moving_average(x, window):\n"
