@@ -469,6 +469,31 @@ def test_a_practice_result_shows_the_model_answer_as_flowing_paragraphs():
     assert "\n" not in shown.replace("\n\n", "")
 
 
+def test_a_practice_code_result_says_why_all_tests_passing_is_not_correct():
+    # Seen in a walk-through: practice's Feedback for a looped moving average read only "6 of 6
+    # hidden tests passed (partially correct)"; the interview's bullets name the loop.
+    from types import SimpleNamespace
+
+    from interviewer.bank import default_bank
+    from interviewer.ui.render import practice_result_md
+    from tests.helpers import offline_engine
+
+    q = default_bank()["l1-code-moving-average"]
+    looped = ("import numpy as np\n\n\ndef moving_average(x, window):\n"
+              "    if window < 1:\n        raise ValueError('window must be >= 1')\n"
+              "    x = np.asarray(x, dtype=float)\n    n = len(x)\n"
+              "    if window > n:\n        return np.array([], dtype=float)\n"
+              "    out = np.empty(n - window + 1)\n    s = x[:window].sum()\n"
+              "    out[0] = s / window\n    for i in range(window, n):\n"
+              "        s += x[i] - x[i - window]\n        out[i - window + 1] = s / window\n"
+              "    return out\n")  # fmt: skip
+    grade, result, _ = offline_engine().judge_code(q, looped, None)
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
+    feedback = md.split("**Feedback**\n\n", 1)[1].split("\n\n### ", 1)[0]
+    assert "6 of 6 hidden tests passed" in feedback and "line 14" in feedback
+    assert "Score:" not in feedback  # the heading has the score
+
+
 def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():
     # Seen in a walk-through: the weakest topic served the same question in three sittings,
     # each time after its model answer had been shown.

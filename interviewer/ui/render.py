@@ -508,7 +508,13 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     parts = [grade_md(grade, heading="### Your grade: ", tests_shown=code_result is not None)]
     if code_result is not None:
         parts.append(tests_md(code_result))
-    if grade.feedback and FLAG_SEEN not in grade.flags:  # (that one is said under the score)
+    if q.kind == "coding" and code_result is not None:
+        # the interview's bullets, without their score line (the heading has it): the grade's
+        # own feedback said only "6 of 6 hidden tests passed (partially correct)" for looped
+        # code, and the reason stood only in the criteria (a walk-through)
+        bullets = feedback_text(q, grade, code_result).split("\n", 1)[1:]
+        parts.append("**Feedback**\n\n" + text_md(bullets[0] if bullets else grade.feedback))
+    elif grade.feedback and FLAG_SEEN not in grade.flags:  # (that one is said under the score)
         parts.append("**Feedback**\n\n" + text_md(grade.feedback))
     if q.kind == "coding":
         parts.append("### A reference solution\n\n" + md_code(q.coding.reference))
