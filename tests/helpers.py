@@ -35,3 +35,17 @@ def llm_engine(settings: Settings, **kw):
     from interviewer.llm.engine import LLMEngine
 
     return LLMEngine(settings, grader=default_grader(settings), **kw)
+
+
+# A moving average that passes every hidden test with a running-sum loop over the data (line 14),
+# where the question asks for no Python loops (a walk-through's, scored 100 before the loop check).
+LOOPED_MOVING_AVERAGE = (
+    "import numpy as np\n\n\ndef moving_average(x, window):\n"
+    "    if window < 1:\n        raise ValueError('window must be >= 1')\n"
+    "    x = np.asarray(x, dtype=float)\n    n = len(x)\n"
+    "    if window > n:\n        return np.array([], dtype=float)\n"
+    "    out = np.empty(n - window + 1)\n    s = x[:window].sum()\n"
+    "    out[0] = s / window\n    for i in range(window, n):\n"
+    "        s += x[i] - x[i - window]\n        out[i - window + 1] = s / window\n"
+    "    return out\n"
+)

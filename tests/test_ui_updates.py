@@ -476,17 +476,10 @@ def test_a_practice_code_result_says_why_all_tests_passing_is_not_correct():
 
     from interviewer.bank import default_bank
     from interviewer.ui.render import practice_result_md
-    from tests.helpers import offline_engine
+    from tests.helpers import LOOPED_MOVING_AVERAGE, offline_engine
 
     q = default_bank()["l1-code-moving-average"]
-    looped = ("import numpy as np\n\n\ndef moving_average(x, window):\n"
-              "    if window < 1:\n        raise ValueError('window must be >= 1')\n"
-              "    x = np.asarray(x, dtype=float)\n    n = len(x)\n"
-              "    if window > n:\n        return np.array([], dtype=float)\n"
-              "    out = np.empty(n - window + 1)\n    s = x[:window].sum()\n"
-              "    out[0] = s / window\n    for i in range(window, n):\n"
-              "        s += x[i] - x[i - window]\n        out[i - window + 1] = s / window\n"
-              "    return out\n")  # fmt: skip
+    looped = LOOPED_MOVING_AVERAGE
     grade, result, _ = offline_engine().judge_code(q, looped, None)
     md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
     feedback = md.split("**Feedback**\n\n", 1)[1].split("\n\n### ", 1)[0]

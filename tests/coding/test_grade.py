@@ -10,6 +10,7 @@ from interviewer.coding.grade import CORRECT_FROM, LOOPED_MAX, RULED_OUT_MAX, gr
 from interviewer.coding.review import classify_growth, find_loops, lint
 from interviewer.coding.spec import CodingSpec, imports_used, operations_used
 from interviewer.grading.rubric import PASS_MARK
+from tests.helpers import LOOPED_MOVING_AVERAGE
 
 BANK = {q.id: q for q in load_bank().values() if q.kind == "coding"}
 
@@ -322,14 +323,7 @@ def f(y_true, y_pred, labels=None, *, names=None):
 
 def test_vectorised_code_asked_for_and_looped_over_the_data_is_not_correct():
     q = BANK["l1-code-moving-average"]
-    looped = ("import numpy as np\n\n\ndef moving_average(x, window):\n"
-              "    if window < 1:\n        raise ValueError('window must be >= 1')\n"
-              "    x = np.asarray(x, dtype=float)\n    n = len(x)\n"
-              "    if window > n:\n        return np.array([], dtype=float)\n"
-              "    out = np.empty(n - window + 1)\n    s = x[:window].sum()\n"
-              "    out[0] = s / window\n    for i in range(window, n):\n"
-              "        s += x[i] - x[i - window]\n        out[i - window + 1] = s / window\n"
-              "    return out\n")  # fmt: skip
+    looped = LOOPED_MOVING_AVERAGE
     result = _grade(q.id, looped)
     assert result.passed == result.total  # it works
     assert result.overall <= LOOPED_MAX < CORRECT_FROM and result.verdict == "partially_correct"
