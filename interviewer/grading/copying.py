@@ -66,6 +66,32 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# A whitespace token holding code or a formula ("max(left,", "last[c]", "+", "O(n)"): written the
+# same way by anyone who writes it correctly, so it is no evidence of a copy. A walk-through's
+# terse answer in its own words, "... move left to max(left, last[c] + 1). It runs in O(n) time.",
+# was flagged as 62% verbatim from the key points, most of it that formula and "O(n) time".
+_CODE_TOKEN = re.compile(r"[()\[\]{}=+*/<>%^|&`]")
+_GAP = "\0"  # stands where a code token was: matches no source word, and no shingle spans it
+
+
+def answer_words(text: str) -> list[str]:
+    """The answer's words as ``words`` gives them, with each code token's words replaced by one
+    ``_GAP``: copied runs are looked for in the prose around the code."""
+    out: list[str] = []
+    for token in (text or "").split():
+        if _CODE_TOKEN.search(token):
+            if not out or out[-1] != _GAP:
+                out.append(_GAP)
+        else:
+            out += words(token)
+    return out
+
+
+def _share(covered: list[bool], toks: list[str]) -> float:
+    total = sum(t != _GAP for t in toks)
+    return sum(c for c, t in zip(covered, toks, strict=True) if t != _GAP) / total if total else 0.0
+
+
 @lru_cache(maxsize=512)
 def _shingles(sources: tuple[str, ...], n: int) -> dict[int, set[tuple[str, ...]]]:
     """Shingles of the sources by length: ``n``-word runs, and whole short sources (cached: a
@@ -96,26 +122,25 @@ def _covered(answer: list[str], shingles: dict[int, set[tuple[str, ...]]]) -> li
 
 def containment(answer: str, sources: Iterable[str], n: int = SHINGLE) -> float:
     """Share of the answer's words inside an ``n``-word run found verbatim in ``sources``."""
-    toks = words(answer)
-    if not toks:
-        return 0.0
-    return sum(_covered(toks, _shingles(tuple(sources), n))) / len(toks)
+    toks = answer_words(answer)
+    return _share(_covered(toks, _shingles(tuple(sources), n)), toks)
 
 
 def copy_share(answer: str, rubric, n: int = SHINGLE) -> CopyShare:
     """How much of ``answer`` is copied from ``rubric`` (an ``interviewer.grading.rubric.Rubric``
     or anything with ``variants()`` and ``model_answer``): its key points and paraphrases, its
     model answer, and both together."""
-    toks = words(answer)
-    if not toks:
+    toks = answer_words(answer)
+    total = sum(t != _GAP for t in toks)
+    if not total:
         return CopyShare(0.0, 0.0, 0.0, 0)
     by_points = _covered(toks, _shingles(tuple(rubric.variants()), n))
     by_model = _covered(toks, _shingles((rubric.model_answer or "",), n))
-    total = len(toks)
+    either = [a or b for a, b in zip(by_points, by_model, strict=True)]
     return CopyShare(
-        key_points=round(sum(by_points) / total, 4),
-        model_answer=round(sum(by_model) / total, 4),
-        share=round(sum(a or b for a, b in zip(by_points, by_model, strict=True)) / total, 4),
+        key_points=round(_share(by_points, toks), 4),
+        model_answer=round(_share(by_model, toks), 4),
+        share=round(_share(either, toks), 4),
         words=total,
     )
 

@@ -121,3 +121,18 @@ def test_a_copy_of_a_model_answer_seen_before_scores_its_own_words_only(rubric):
     again = seen_copy_grade(full, padded, rubric, never_asked, copied_before=True)
     share = copy_share(padded, rubric).share
     assert again.overall == round(full.overall * (1 - share)) < full.overall
+
+
+def test_code_and_formulas_are_no_evidence_of_a_copy():
+    # Anyone who writes the formula correctly writes it the same way: a terse answer made of it
+    # was flagged as 65% verbatim ("left = max(left, last[c] + 1)", "O(n) time").
+    bank = default_bank()
+    rubric = bank["l1-longest-substring-no-repeat"].rubric()
+    terse = "Track positions; left = max(left, last[c] + 1). O(n) time, O(min(n, alphabet size)) space."
+    assert copy_share(terse, rubric).share == 0 and words(terse)  # (its words are still words)
+    # a paste of a key point that holds the formula is still a copy, by the prose around it
+    point = next(v for v in rubric.variants() if "max(left" in v)
+    assert copy_share(point, rubric).copied
+    # and a code token never joins the words on either side into a copied run
+    assert copy_share("I keep a window = of unique characters", rubric).share < copy_share(
+        "I keep a window of unique characters", rubric).share  # fmt: skip
