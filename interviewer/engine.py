@@ -371,7 +371,11 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     for claim in reds[:1]:
         rf = q.red_flag(claim)
         why = rf.why if rf is not None and rf.why else f'"{claim.rstrip(".")}" is a known mistake'
-        bullets.append(f"• Wrong: {why.rstrip('.')}.")
+        # the words read as the mistake (a walk-through's strong answer was capped by its opening
+        # clause, "CI/CD for ML follows the same ideas as software, but ...", and not told which)
+        said = grade.wrong_said.get(claim)
+        said = f'you said "{said.rstrip(".")}": ' if said else ""
+        bullets.append(f"• Wrong: {said}{why.rstrip('.')}.")
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
     # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
     star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]

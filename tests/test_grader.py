@@ -19,6 +19,7 @@ from interviewer.grading.rubric import (
     PASS_MARK,
     STAR_MISSING,
     is_red_flag,
+    red_flag_claims,
 )
 
 
@@ -275,6 +276,15 @@ def test_confidently_wrong_answer_is_capped_flagged_and_corrected(grader, bank):
     g = grader.grade(q, wrong)
     assert any(is_red_flag(f) for f in g.flags) and g.overall <= 20
     assert "Wrong: " in g.feedback and "Check:" not in g.feedback
+    # the words read as the mistake are quoted, here and in the chat's bullet (a walk-through's
+    # strong answer was capped by one clause, and the candidate could not tell which)
+    from interviewer.engine import feedback_text
+
+    said = g.wrong_said[red_flag_claims(g.flags)[0]]
+    assert said and said.rstrip("….") in wrong
+    assert f"Wrong: you said \u201c{said.rstrip('.')}\u201d: " in g.feedback
+    assert f'• Wrong: you said "{said.rstrip(".")}": ' in feedback_text(q, g)
+    assert not grader.grade(q, q.model_answer).wrong_said
     # A wrong claim merged into one sentence with a right one is seen clause by clause.
     merged = grader.grade(
         q, "Boosting trains its models independently and in parallel, and bagging reduces bias."

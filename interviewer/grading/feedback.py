@@ -79,7 +79,8 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         return " ".join(parts)
     if d.red_flags:
         top = d.red_flags[0]
-        parts.append("Wrong: " + wrong_because(top["claim"], corrections, top["correct"]))
+        parts.append(f"Wrong: you said {_quote(top['said'])}: "
+                     + wrong_because(top["claim"], corrections, top["correct"]))
     i = most_important_missed(rd, d)
     target = _quote(rd.points[i].texts[0]) if i is not None else ""
     if "keyword_list" in d.capped_by:

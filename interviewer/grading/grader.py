@@ -297,6 +297,7 @@ class OfflineGrader:
             flags=flags,
             source="offline",
             feedback=feedback(rd, d, rubric.corrections, story),
+            wrong_said={r["claim"]: _quote(r["said"]) for r in d.red_flags},
         )
 
 

@@ -124,6 +124,9 @@ class Grade(BaseModel):
     source: Source = "offline"
     feedback: str = ""
     hint_penalty: int = 0
+    # A stated red flag's claim -> the answer's words read as stating it (quoted in the
+    # feedback, so a candidate sees what was read as the mistake, and can tell a misreading)
+    wrong_said: dict[str, str] = Field(default_factory=dict)
 
     @property
     def score(self) -> float:

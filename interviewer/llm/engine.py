@@ -625,4 +625,5 @@ class LLMEngine:
             # "the coverage grade stands" read as a contradiction in a walk-through
             # an overruled judge's words argue for the score that was not kept
             feedback=(out.feedback if stands else "") or offline.feedback,
+            wrong_said=offline.wrong_said,  # the offline reading's words, for a claim it shares
         )
