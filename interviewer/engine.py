@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Protocol
 
 from interviewer.bank import Bank, Question, topic_label
-from interviewer.coding.grade import RULED_OUT_MAX, CodeResult, grade_submission, ruled_out
+from interviewer.coding.grade import (
+    LOOPED_MAX,
+    RULED_OUT_MAX,
+    CodeResult,
+    grade_submission,
+    ruled_out,
+)
 from interviewer.coding.harness import HarnessResult, run_submission
 from interviewer.coding.sandbox import SandboxLimits
 from interviewer.config import Settings
@@ -434,14 +440,26 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
             bullets.insert(1 + bool(failed), f"• Ruled out: the code uses {ruled}, which the "
                            "question rules out: passing the tests another way does not solve "
                            "the task set.")  # fmt: skip
+        # Loops where the question asks for none: why all passed is not "correct" (a
+        # walk-through's practice feedback named the loop, not that it caps the score)
+        loops = ((code_result or {}).get("criteria") or {}).get("vectorisation") or {}
+        loops = loops.get("evidence") or ""
+        looped = (not ruled and loops.startswith(LOOPS_FOUND) and code_result["verdict"] != "correct"
+                  and code_result["passed"] == code_result["total"])  # fmt: skip
+        if looped:
+            where = loops[len(LOOPS_FOUND) :].lstrip(": ")
+            bullets.insert(1 + bool(failed), f"• Loops: the question asks for no Python loops "
+                           f"over the data, so code with one scores at most {LOOPED_MAX} however "
+                           f"many tests pass; {where}.")  # fmt: skip
         # What cost the code points beside the tests (a walk-through found a lint finding only
         # in the scorecard): the weaker of engineering and readability, when under 5.
         review = sorted((c for k, c in grade.criteria.items()
-                         if k in ("engineering", "communication") and c.score < 5),
+                         if k in ("engineering", "communication") and c.score < 5
+                         and not (looped and LOOPS_FOUND in (c.rationale or ""))),
                         key=lambda c: c.score)  # fmt: skip
         if review and review[0].rationale:
             why = review[0].rationale.rstrip(".")
-            bullets.insert(1 + bool(failed) + bool(ruled),
+            bullets.insert(1 + bool(failed) + bool(ruled) + looped,
                            f"• {why[:1].upper()}{why[1:]} ({review[0].score}/5).")
     if not bullets:
         bullets.append(f"• {grade.feedback}")

@@ -483,8 +483,14 @@ def test_a_practice_code_result_says_why_all_tests_passing_is_not_correct():
     grade, result, _ = offline_engine().judge_code(q, looped, None)
     md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
     feedback = md.split("**Feedback**\n\n", 1)[1].split("\n\n### ", 1)[0]
-    assert "6 of 6 hidden tests passed" in feedback and "line 14" in feedback
+    assert "at most 75 however many tests pass; line 14" in feedback
+    assert "Vectorisation:" not in feedback  # the loop is named once
     assert "Score:" not in feedback  # the heading has the score
+    assert "6 of 6 passed" in md and "Tests:" not in feedback  # said once, in the tests panel
+    # correct code: nothing to add to the tests panel
+    grade, result, _ = offline_engine().judge_code(q, q.coding.reference, None)
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
+    assert "**Feedback**" not in md and "6 of 6 passed (correct)" in md
 
 
 def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():

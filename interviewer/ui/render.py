@@ -502,6 +502,9 @@ def practice_question_md(q) -> str:
     )
 
 
+PANEL_BULLETS = ("• Tests:", "• Your code was stopped:", "• First failed test:")  # tests_md's
+
+
 def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None) -> str:
     """A practice grade with the model answer (the section's text for a question made from an
     uploaded guide) and the guide passage the question comes from."""
@@ -512,8 +515,12 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
         # the interview's bullets, without their score line (the heading has it): the grade's
         # own feedback said only "6 of 6 hidden tests passed (partially correct)" for looped
         # code, and the reason stood only in the criteria (a walk-through)
-        bullets = feedback_text(q, grade, code_result).split("\n", 1)[1:]
-        parts.append("**Feedback**\n\n" + text_md(bullets[0] if bullets else grade.feedback))
+        # and without what the tests panel above already says (a walk-through read a timeout
+        # three times)
+        bullets = [b for b in feedback_text(q, grade, code_result).split("\n")[1:]
+                   if not b.startswith(PANEL_BULLETS)]  # fmt: skip
+        if bullets:
+            parts.append("**Feedback**\n\n" + text_md("\n".join(bullets)))
     elif grade.feedback and FLAG_SEEN not in grade.flags:  # (that one is said under the score)
         parts.append("**Feedback**\n\n" + text_md(grade.feedback))
     if q.kind == "coding":

@@ -239,6 +239,6 @@ CONFIRM_END_JS = _confirm_unsent(
 # Skip too: the skipped question goes unanswered, and the box is emptied for the next one (text
 # written for one question is no answer to the next).
 CONFIRM_SKIP_JS = _confirm_unsent(
-    "skipping leaves this question unanswered, and the next one starts with an empty box. "
-    "Skip anyway?"
+    "skipping leaves this question unanswered, and what you wrote is not graded or kept. "
+    "Skip anyway?"  # (not "the next one": a walk-through's last question had none)
 )
