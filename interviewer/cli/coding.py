@@ -55,11 +55,13 @@ def cmd_code(args, settings: Settings) -> int:
     if q.kind != "coding":
         raise UsageError(f"question {q.id!r} is answered in words, not code")
     code = read_text(args.file, "solution")
+    result = None
     try:
         result = CodeRunner.from_settings(settings).grade(q, code)
     except SandboxError as exc:  # refused by policy: a result, not a usage error
         out = {"question": q.id, "passed": 0, "total": len(q.coding.hidden_tests),
-               "failed": [], "score": 0.0, "verdict": "incorrect", "error": str(exc)}  # fmt: skip
+               "failed": [], "score": 0.0, "verdict": "incorrect", "error": str(exc),
+               "criteria": {}}  # fmt: skip
     else:
         out = {
             "question": q.id,
@@ -69,6 +71,10 @@ def cmd_code(args, settings: Settings) -> int:
             "score": round(result.overall / 100, 4),
             "verdict": result.verdict,
             "error": result.error,
+            # what the score is made of, also when a test was stopped (a walk-through's timed-
+            # out loop printed only the error, and --json never had them)
+            "criteria": {name: {"score": c.score, "evidence": c.evidence}
+                         for name, c in result.criteria.items()},  # fmt: skip
         }
     if args.json:
         print_json(out)
@@ -77,7 +83,7 @@ def cmd_code(args, settings: Settings) -> int:
           f"{out['score']:.2f} ({out['verdict']})")  # fmt: skip
     if out["error"]:
         print(f"error: {out['error']}")
-    if not args.json and out["error"] is None:
+    if result is not None:
         for name, crit in result.criteria.items():
             print(f"  {name.replace('_', ' '):<14}{crit.score}/5  {crit.evidence}")
         for f in result.failed:

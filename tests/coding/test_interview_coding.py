@@ -561,3 +561,24 @@ def test_an_explanation_calling_looped_code_vectorised_states_something_wrong():
     # Vectorised code with the same claim: nothing said against it.
     fine, _, _ = engine.judge_code(q, q.coding.reference, "Simple and fully vectorised, O(n).")
     assert "calls the code vectorised" not in fine.feedback
+
+
+def test_the_code_command_prints_what_the_score_is_made_of(tmp_path, capsys):
+    # A walk-through: `mock-interview code` printed only "error: ..." for a timed-out solution,
+    # and --json never held the criteria.
+    from tests.helpers import LOOPED_MOVING_AVERAGE
+
+    path = tmp_path / "solution.py"
+    path.write_text(LOOPED_MOVING_AVERAGE)
+    assert main(["code", "--question", "l1-code-moving-average", "--file", str(path),
+                 "--json"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert out["score"] == 0.75 and out["criteria"]["vectorisation"]["score"] == 2
+    assert out["criteria"]["vectorisation"]["evidence"].startswith("Python-level loops: line 14")
+    slow = ("import numpy as np\n\ndef moving_average(x, window):\n    x = np.asarray(x, float)\n"
+            "    return np.array([x[i:i + window].mean() for i in range(len(x) - window + 1)])\n")
+    path.write_text(slow)
+    assert main(["code", "--question", "l1-code-moving-average", "--file", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "error: " in text and "too slow" in text
+    assert "  vectorisation " in text and "  correctness " in text  # the criteria, also here
