@@ -124,8 +124,13 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
     )
     store = Store(settings=Settings.from_env())
     try:
-        session = _wait_for(lambda: store.list_sessions(user_id="local"))[0]["id"]
-        _, turns = store.load_session(session, user_id="local")
+
+        def first_asked():  # the session row is written before its first question
+            sessions = store.list_sessions(user_id="local")
+            turns = sessions and store.load_session(sessions[0]["id"], user_id="local")[1]
+            return turns and (sessions[0]["id"], turns)
+
+        session, turns = _wait_for(first_asked)
         # an answer may span lines: an empty line sends it
         proc.stdin.write(bank[turns[0].question_id].model_answer.replace("\n\n", "\n") + "\n\n")
         proc.stdin.flush()

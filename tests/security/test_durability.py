@@ -130,6 +130,23 @@ def _wait_for(path, proc, timeout=300.0) -> None:
         time.sleep(0.2)
 
 
+def _first_turn(store, proc, until=lambda turn: True, timeout=300.0):
+    """(session id, turns) once the CLI's session holds its first question and ``until`` holds
+    for it. The session row is written before the first question is asked, so a poll in between
+    sees a session with no turns yet."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        sessions = store.list_sessions(user_id="local")
+        if sessions:
+            _, turns = store.load_session(sessions[0]["id"], user_id="local")
+            if turns and until(turns[0]):
+                return sessions[0]["id"], turns
+        if proc.poll() is not None:
+            raise AssertionError(f"exited early ({proc.returncode}): {proc.stderr.read()}")
+        time.sleep(0.3)
+    raise AssertionError("the first question (in the state waited for) never reached the store")
+
+
 def _kill_9(proc) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
@@ -157,13 +174,7 @@ def test_cli_kill_9_while_grading_the_answer_then_resume_grades_it(tmp_path):
     proc, marker = _interview(tmp_path, [*ARGS, "--follow-ups", "0"], pause_at=1)
     try:
         store = Store(settings=Settings.from_env())
-        sessions = []
-        end = time.monotonic() + 300
-        while not sessions and time.monotonic() < end:
-            sessions = store.list_sessions(user_id="local")
-            time.sleep(0.3)
-        session = sessions[0]["id"]
-        _, turns = store.load_session(session, user_id="local")
+        session, turns = _first_turn(store, proc)
         answer = default_bank()[turns[0].question_id].model_answer.replace("\n", " ")
         proc.stdin.write(answer + "\n\n")  # an empty line sends an answer
         proc.stdin.flush()
@@ -190,16 +201,7 @@ def test_cli_kill_9_while_grading_a_follow_up_then_resume_merges_it(tmp_path):
         store = Store(settings=Settings.from_env())
         proc.stdin.write(WEAK + "\n\n")
         proc.stdin.flush()
-        session = None
-        end = time.monotonic() + 300
-        while time.monotonic() < end:
-            sessions = store.list_sessions(user_id="local")
-            if sessions:
-                session = sessions[0]["id"]
-                _, turns = store.load_session(session, user_id="local")
-                if turns[0].follow_ups:
-                    break
-            time.sleep(0.3)
+        session, turns = _first_turn(store, proc, until=lambda t: bool(t.follow_ups))
         probe_answer = default_bank()[turns[0].question_id].model_answer.replace("\n", " ")
         proc.stdin.write(probe_answer + "\n\n")
         proc.stdin.flush()
