@@ -29,7 +29,13 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
 from interviewer.grading.feedback import gap_rank
 from interviewer.grading.grader import OfflineGrader
-from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
+from interviewer.grading.rubric import (
+    CODE_CRITERIA,
+    CRITERIA,
+    CriterionScore,
+    Grade,
+    code_criterion_label,
+)
 from interviewer.grading.text import FUNCTION_WORDS
 from interviewer.markup import failed_tests, lower_first, plural, tests_passed
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
@@ -110,26 +116,6 @@ class CodeRunner:
             "require_sandbox": self.require_sandbox,
             "deny": self.deny,
         }
-
-
-# The coding criteria behind each of the rubric's four: tests passed is correctness, edge cases
-# are how the problem was broken down, vectorisation/complexity is engineering, and readable,
-# well-structured code is how code communicates.
-CODE_CRITERIA = {
-    "depth": "correctness",
-    "problem_solving": "edge_cases",
-    "engineering": "vectorisation",
-    "communication": "readability",
-}
-
-
-def code_criterion_label(name: str, vectorise: bool) -> str:
-    """A coding criterion as the candidate reads it: "vectorisation" only where the question
-    asks for vectorised code; elsewhere it measures efficiency (a stack-based bracket checker
-    was marked under "vectorisation")."""
-    if name == "vectorisation" and not vectorise:
-        return "efficiency"
-    return name.replace("_", " ")
 
 
 # A key point that claims speed (a complexity, vectorised code, no loops): an explanation that

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 
 from interviewer.bank import topic_label
-from interviewer.grading.rubric import CRITERIA, OFFLINE_USED, Grade
+from interviewer.grading.rubric import CRITERIA, OFFLINE_USED, Grade, criterion_rows
 from interviewer.markup import (
     failed_tests,
     html_rich,
@@ -169,11 +169,13 @@ def _md_grade(grade: Grade) -> list[str]:
     if flags:
         out += ["**Flags:** " + "; ".join(md_escape(f.rstrip(".")) for f in flags), ""]
     out += ["| Criterion | Score | Evidence |", "|---|---|---|"]
+    rows = criterion_rows(grade)
     for key, c in grade.criteria.items():
+        name, why = rows[key]
         evidence = "; ".join(f"“{md_escape(e)}”" for e in c.evidence)
-        if c.rationale:
-            evidence = (evidence + " — " if evidence else "") + md_escape(c.rationale)
-        out.append(f"| {md_escape(_criterion_name(key))} | {c.score}/5 | {evidence} |")
+        if why:
+            evidence = (evidence + " — " if evidence else "") + md_escape(why)
+        out.append(f"| {md_escape(name)} | {c.score}/5 | {evidence} |")
     out.append("")
     covered = [kp for kp in grade.key_points if kp.covered]
     missed = [kp for kp in grade.key_points if not kp.covered]
@@ -353,13 +355,13 @@ def _h_grade(grade: Grade) -> list[str]:
         spans = " ".join(f'<span class="flag">{_e(f)}</span>' for f in flags)
         out.append(f"<p><strong>Flags:</strong> {spans}</p>")
     rows = []
+    named = criterion_rows(grade)
     for key, c in grade.criteria.items():
+        name, why = named[key]
         evidence = "; ".join(f"“{_e(e)}”" for e in c.evidence)
-        if c.rationale:
-            evidence = (evidence + " — " if evidence else "") + _e(c.rationale)
-        rows.append(
-            f"<tr><td>{_e(_criterion_name(key))}</td><td>{c.score}/5</td><td>{evidence}</td></tr>"
-        )
+        if why:
+            evidence = (evidence + " — " if evidence else "") + _e(why)
+        rows.append(f"<tr><td>{_e(name)}</td><td>{c.score}/5</td><td>{evidence}</td></tr>")
     out.append(
         "<table><tr><th>Criterion</th><th>Score</th><th>Evidence</th></tr>"
         + "".join(rows)

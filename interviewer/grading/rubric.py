@@ -27,6 +27,41 @@ CRITERIA_SHORT: dict[str, str] = {
     "engineering": "Engineering",
     "communication": "Communication",
 }
+# The coding criteria behind each of the rubric's four: tests passed is correctness, edge cases
+# are how the problem was broken down, vectorisation/complexity is engineering, and readable,
+# well-structured code is how code communicates.
+CODE_CRITERIA = {
+    "depth": "correctness",
+    "problem_solving": "edge_cases",
+    "engineering": "vectorisation",
+    "communication": "readability",
+}
+
+
+def code_criterion_label(name: str, vectorise: bool) -> str:
+    """A coding criterion as the candidate reads it: "vectorisation" only where the question
+    asks for vectorised code; elsewhere it measures efficiency (a stack-based bracket checker
+    was marked under "vectorisation")."""
+    if name == "vectorisation" and not vectorise:
+        return "efficiency"
+    return name.replace("_", " ")
+
+
+def criterion_rows(grade: Grade) -> dict[str, tuple[str, str]]:
+    """Each criterion of a grade as (label, why), for a scorecard's rows. A coding grade's rows
+    name the coding criterion ("Engineering: vectorisation") and drop it from the evidence (a
+    walk-through read "Communication (clear, structured, concise)" beside "readability: ..." as a
+    mislabel); any other grade's rows are the rubric's titles and the rationale as it is."""
+    rows = {}
+    for c, s in grade.criteria.items():
+        head, sep, why = s.rationale.partition(": ")
+        name = CODE_CRITERIA.get(c)
+        if not sep or name is None or head not in {code_criterion_label(name, v) for v in (0, 1)}:
+            return {c: (CRITERIA.get(c, c), s.rationale) for c, s in grade.criteria.items()}
+        rows[c] = (f"{CRITERIA_SHORT[c]}: {head}", why)
+    return rows
+
+
 # How much each criterion counts in the overall score of one answer.
 CRITERION_WEIGHTS = {
     "depth": 0.45,

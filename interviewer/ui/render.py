@@ -15,7 +15,7 @@ from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import TEST_FLAGS, feedback_text, numbered, question_header
 from interviewer.export import listed_score
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
-from interviewer.grading.rubric import CRITERIA, CRITERIA_SHORT, PASS_MARK, Grade
+from interviewer.grading.rubric import CRITERIA_SHORT, PASS_MARK, Grade, criterion_rows
 from interviewer.interview import code_ran_said, hint_said
 from interviewer.markup import (
     answered_said,
@@ -184,8 +184,9 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
         lines += ["", f"⚠ {md_escape(grade.feedback)}"]
         flags = [f for f in flags if f != FLAG_SEEN and not f.startswith(FLAG_COPIED)]
     lines += ["", "| criterion | score | why |", "|---|---|---|"]
+    rows = criterion_rows(grade)
     lines += [
-        f"| {CRITERIA[c]} | {s.score}/5 | {md_escape(s.rationale)} |"
+        f"| {rows[c][0]} | {s.score}/5 | {md_escape(rows[c][1])} |"
         for c, s in grade.criteria.items()
     ]
     if grade.covered:

@@ -140,6 +140,26 @@ def test_a_coding_question_runs_is_submitted_graded_and_stored():
     assert f"{turn.code_result['passed']} of {turn.code_result['total']} hidden tests" in md
     html = to_html(iv.info, stored)
     assert "<pre><code>" in html and "<script" not in html
+    # the scorecard's rows name the coding criterion behind each of the rubric's four
+    assert "| Depth: correctness | " in md and "<td>Communication: readability</td>" in html
+
+
+def test_a_coding_scorecard_names_the_coding_criteria_and_a_spoken_one_the_rubric_titles():
+    # A walk-through read "Communication (clear, structured, concise)" beside "readability: no
+    # lint findings" as a mislabel.
+    from interviewer.ui.render import grade_md
+    from tests.helpers import LOOPED_MOVING_AVERAGE, offline_engine
+
+    engine, bank = offline_engine(), default_bank()
+    q = bank["l1-code-moving-average"]
+    grade, _, _ = engine.judge_code(q, LOOPED_MOVING_AVERAGE, None)
+    shown = grade_md(grade)
+    assert "| Engineering: vectorisation | 2/5 | Python-level loops: line " in shown
+    assert "| Communication: readability | " in shown and rb.CRITERIA["communication"] not in shown
+    spoken = engine.judge(bank["l1-bias-variance-tradeoff"], bank["l1-bias-variance-tradeoff"].model_answer)[0]
+    shown = grade_md(spoken)
+    assert all(f"| {title} | " in shown for title in rb.CRITERIA.values())
+    assert "Depth: " not in shown
 
 
 def test_a_wrong_submission_fails_named_hidden_tests_listed_in_the_report():
