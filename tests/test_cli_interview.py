@@ -89,14 +89,18 @@ def test_grade_rejects_bad_input_with_the_line_number(tmp_path, capsys):
     assert main(["grade", "--input", str(bad)]) == 2
 
 
-def _wait_for(predicate, timeout=240.0):
-    end = time.time() + timeout
-    while time.time() < end:
+def _wait_for(predicate, proc, log, timeout=240.0):
+    """``predicate()``'s first truthy value; a clear failure, with the end of ``proc``'s stderr
+    (written to ``log``), when ``proc`` exits first or time runs out."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
         value = predicate()
         if value:
             return value
+        if proc.poll() is not None:
+            raise AssertionError(f"exited early ({proc.returncode}): {log.read_text()[-2000:]}")
         time.sleep(0.5)
-    raise AssertionError("timed out")
+    raise AssertionError(f"timed out waiting for {predicate.__name__}")
 
 
 def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
@@ -118,7 +122,7 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=(tmp_path / "stderr.txt").open("w"),  # shown if it exits early
         text=True,
         env=env,
     )
@@ -130,7 +134,7 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
             turns = sessions and store.load_session(sessions[0]["id"], user_id="local")[1]
             return turns and (sessions[0]["id"], turns)
 
-        session, turns = _wait_for(first_asked)
+        session, turns = _wait_for(first_asked, proc, tmp_path / "stderr.txt")
         # an answer may span lines: an empty line sends it
         proc.stdin.write(bank[turns[0].question_id].model_answer.replace("\n\n", "\n") + "\n\n")
         proc.stdin.flush()
@@ -139,7 +143,7 @@ def test_kill_9_mid_session_then_resume_exactly_where_it_stopped(tmp_path):
             _, ts = store.load_session(session, user_id="local")
             return len(ts) == 2 and ts[0].grade is not None and ts
 
-        turns = _wait_for(second_asked)
+        turns = _wait_for(second_asked, proc, tmp_path / "stderr.txt")
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:

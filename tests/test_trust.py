@@ -306,7 +306,10 @@ def test_ctrl_c_and_multi_line_answers_in_the_terminal(tmp_path):
                 _, turns = store.load_session(sessions[0]["id"], user_id="local")
                 if turns and turns[0].grade is not None and len(turns) == 2:
                     break
+            assert proc.poll() is None, f"exited early ({proc.returncode}): {proc.stdout.read()}"
             time.sleep(0.3)
+        else:
+            raise AssertionError("the first answer was never graded and the second question asked")
         assert turns[0].answer == "First line of my answer.\nSecond line, same answer."
         proc.send_signal(signal.SIGINT)
         text, _ = proc.communicate(timeout=60)

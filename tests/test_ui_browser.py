@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from interviewer.config import ConfigError, Settings
 from interviewer.ui import launch_kwargs
 from interviewer.ui.auth import parse_auth
 from tests.ui_support import (
     CHROMIUM,
+    STEP_TIMEOUT,
     bank_question_in,
     bot_texts,
     chromium,
@@ -157,8 +159,8 @@ def test_interview_report_transcripts_progress_practice(page, shots):
 
     # Question 2 is L1's coding question: the editor shows with the starter and the examples.
     page.locator("#code-editor").wait_for()
-    assert "def " in page.locator("#code-editor").inner_text()
-    assert "Examples" in page.locator("#code-results").inner_text()
+    expect(page.locator("#code-editor")).to_contain_text("def ", timeout=STEP_TIMEOUT)
+    expect(page.locator("#code-results")).to_contain_text("Examples", timeout=STEP_TIMEOUT)
     assert "Skipped." in say(page, "Skip", contains="Question 3 of 3")
     assert not page.locator("#code-editor").is_visible()
 
@@ -193,7 +195,8 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     # -- Transcripts: the session is listed; open it as the graded transcript ----------------
     open_tab(page, "Transcripts")
     table = page.locator("#sessions-table")
-    assert session_id in table.inner_text() and "L1" in table.inner_text()
+    expect(table).to_contain_text(session_id, timeout=STEP_TIMEOUT)
+    assert "L1" in table.inner_text()
     table.get_by_test_id("cell-0-0").click()
     view = page.locator("#transcript-view")
     view.get_by_text("Mock interview").wait_for()
@@ -336,7 +339,7 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             # ana starts a real interview, leaves (a reload is a new browser session, its setup
             # back to the defaults), and resumes in one click: the setup shows it is real again.
             login("ana", "pw-ana")
-            assert "ana" in page.locator("#signed-in").inner_text()
+            expect(page.locator("#signed-in")).to_contain_text("ana", timeout=STEP_TIMEOUT)
             real = page.locator("#real-interview input")
             at_the_end = page.get_by_role("radio", name="At the end")
             real.check()

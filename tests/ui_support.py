@@ -80,8 +80,9 @@ def bot_texts(page) -> list[str]:
     return page.locator('#interview-chat [data-testid="bot"]').all_inner_texts()
 
 
-def wait_for_bot(page, count: int, contains: str | None = None) -> str:
-    """Wait until the chat holds ``count`` settled interviewer messages; return the last."""
+def wait_for_bot(page, count: int, contains: str | None = None, timeout: float = 60_000) -> str:
+    """Wait until the chat holds ``count`` settled interviewer messages; return the last
+    (``timeout`` in ms: a grade of code that runs every hidden test to its limit takes longer)."""
     page.wait_for_function(
         """([count, needle]) => {
             const msgs = [...document.querySelectorAll('#interview-chat [data-testid="bot"]')];
@@ -90,6 +91,7 @@ def wait_for_bot(page, count: int, contains: str | None = None) -> str:
             return last.trim() !== "…" && (!needle || last.includes(needle));
         }""",
         arg=[count, contains],
+        timeout=timeout,
     )
     wait_idle(page)
     return bot_texts(page)[-1]
