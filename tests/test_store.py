@@ -492,6 +492,18 @@ def test_progress_numbers(store, history):
         [ts("2025-03-20"), 3.5],
     ]
     assert set(p["criteria_over_time"]) == set(CRITERIA)
+    # Per round, the full loop is a point on each: its 3.5 above was L1's 3 and L2's 4.
+    assert p["criteria_by_round"]["L1"]["depth"] == [[ts("2025-03-01"), 3.0], [ts("2025-03-20"), 3.0]]
+    assert p["criteria_by_round"]["L2"]["depth"] == [[ts("2025-03-10"), 5.0], [ts("2025-03-20"), 4.0]]
+    assert p["criteria_by_round"]["L1"]["problem_solving"][0] == [ts("2025-03-01"), 2.5]
+    from interviewer.ui.render import criteria_caption, criteria_of_round, criteria_rounds
+
+    assert criteria_rounds(p) == ["L1", "L2"]  # both last sat on the 20th: L1 first, as asked
+    l2 = criteria_of_round(p, "L2")
+    assert l2["criteria_over_time"] == p["criteria_by_round"]["L2"] and l2["by_round"] == p["by_round"]
+    # the caption reads the round drawn: L2's depth and problem solving were 5 then 4
+    assert criteria_caption(l2).startswith("Depth and Problem solving had the same score at every")
+    assert not criteria_caption(criteria_of_round(p, "L1")).startswith("Depth and Problem")
 
 
 def test_practice_drills_have_their_own_line_in_progress(store, history):

@@ -313,6 +313,42 @@ def test_guides_upload_search_and_choice(page, app, shots):
 
 
 @needs_chromium
+def test_the_criteria_chart_draws_one_round_picked_beside_it(page, app, monkeypatch):
+    # Seen in a walk-through: one line per criterion ran through L1 and L2 sessions alike, though
+    # an L1 "Engineering" (vectorised code) and an L2 one (system design) are different measures.
+    import time
+
+    from interviewer.models import SessionInfo
+    from interviewer.store import Store
+    from tests.test_store import make_turn
+
+    _, root = app
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(root / "data"))
+    store = Store(settings=Settings.from_env())
+    now = time.time()
+    for days, round_name, scores in ((2, "L1", (2, 2, 2, 2)), (1, "L2", (5, 5, 4, 4))):
+        info = store.create_session(SessionInfo(round=round_name, created_at=now - days * 86400))
+        turn = make_turn(0, round=round_name, topic="mlops", overall=80, scores=scores)
+        store.save_turn(info.id, turn)
+    store.close()
+
+    open_tab(page, "Progress")
+    pick = page.locator("#criteria-round")
+    expect(pick).to_be_visible()  # two rounds: one is drawn, the other a click away
+    chart = {"L1": page.locator("#plot-criteria-column"),  # lines or points, whichever shows
+             "L2": page.locator("#plot-criteria-l2-column")}  # fmt: skip
+    # the round sat last is drawn first (the L1 interview of the walk-through above, when it ran)
+    shown = "L1" if pick.get_by_role("radio", name="L1").is_checked() else "L2"
+    other = {"L1": "L2", "L2": "L1"}[shown]
+    expect(chart[shown]).to_contain_text(f"({shown} interviews)", use_inner_text=True)
+    expect(chart[other]).to_be_hidden()
+    pick.get_by_role("radio", name=other).check()
+    wait_idle(page)
+    expect(chart[other]).to_contain_text(f"({other} interviews)", use_inner_text=True)
+    expect(chart[shown]).to_be_hidden()
+
+
+@needs_chromium
 def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
     root = tmp_path_factory.mktemp("auth-app")
     with running_app(root, built_kb, INTERVIEWER_AUTH="ana:pw-ana,ben:pw-ben") as (url, _, _):

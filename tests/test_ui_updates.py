@@ -42,7 +42,7 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     from interviewer.ui.history import PROGRESS_CHARTS, _lines_or_points
     from interviewer.ui.render import progress_caption, progress_frames, weakest_md
 
-    series = PROGRESS_CHARTS[1][5]
+    series = PROGRESS_CHARTS[-1][5]
     legends = []
 
     def shown(by_round: dict, has_data: bool = True) -> tuple[bool, bool]:
@@ -105,7 +105,7 @@ def test_a_series_of_one_session_beside_lines_is_drawn_as_a_mark():
     by_round = {"L1": [[1.7e9, 60.0], [1.7e9 + 86400, 66]], "L2": [[1.7e9 + 3600, 73]],
                 "L1 practice": [[1.7e9 + 7200, 75]]}  # fmt: skip
     frame = progress_frames({"criteria_over_time": {}, "by_round": by_round})[1]
-    lines, points, legend, _ = _lines_or_points(frame, "round", PROGRESS_CHARTS[1][5], True)
+    lines, points, legend, _ = _lines_or_points(frame, "round", PROGRESS_CHARTS[-1][5], True)
     assert lines["visible"] and not points["visible"]
     drawn = lines["value"]
     lo, hi = lines["x_lim"]

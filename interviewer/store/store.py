@@ -484,12 +484,14 @@ def _progress(rows) -> dict:
             continue
         practice = bool((settings or {}).get("practice"))
         s = sessions.setdefault(sid, {"created_at": created_at, "round": session_round,
-                                      "practice": practice, "turns": [], "criteria": {}})  # fmt: skip
+                                      "practice": practice, "turns": [], "criteria": {},
+                                      "by_round": {}})  # fmt: skip
         s["turns"].append((status, overall))
         for name in CRITERIA:  # a skipped question is the lowest mark on every criterion
             value = 1 if status == "skipped" else ((criteria or {}).get(name) or {}).get("score")
             if value is not None:
                 s["criteria"].setdefault(name, []).append(value)
+                s["by_round"].setdefault(turn_round, {}).setdefault(name, []).append(value)
         line = f"{turn_round} practice" if practice else turn_round
         by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
@@ -532,12 +534,23 @@ def _progress(rows) -> dict:
         c: [[s["created_at"], s["criteria"][c]] for s in interviews if c in s["criteria"]]
         for c in CRITERIA
     }
+    # The same per round: an L1 "Engineering" (vectorised code) and an L2 one (system design)
+    # are different measures, so a line through both zigzags with the round sat (a walk-through
+    # read a full loop's mean as one). A full loop is a point on each.
+    by_sid = {s["id"]: sessions[s["id"]] for s in interviews}
+    criteria_by_round = {
+        r: {c: [[s["created_at"], _mean(s["by_round"][r][c])] for s in by_sid.values()
+                if c in s["by_round"].get(r, {})]
+            for c in CRITERIA}
+        for r in ("L1", "L2")
+    }  # fmt: skip
     return {
         "sessions": out_sessions,
         "by_round": rounds,
         "by_topic": topics,
         "weakest_topics": weakest,
         "criteria_over_time": criteria_over_time,
+        "criteria_by_round": criteria_by_round,
         "practice_sessions": len(out_sessions) - len(interviews),
         "left_out": len(idle),
     }

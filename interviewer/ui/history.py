@@ -115,13 +115,19 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     return ui
 
 
+# The criteria are drawn for one round at a time (``render.criteria_of_round``), picked above
+# the charts: a chart per round, the other hidden (a chart whose data was swapped in place drew
+# nothing: Gradio's plot kept filtering by the old time range).
+CRITERIA_TITLE = "Scores per criterion over time ({round} interviews)"
+CRITERIA_ROUNDS = ("L1", "L2")
 # The progress charts: (elem id, title, y column, colour column, y range, series). Each is drawn
 # twice, as lines and as points: a line needs two sessions, so a chart none of whose series has
 # two yet (after the first interview) shows points. The range has a margin: a point at 5 or 100
 # is drawn whole.
 PROGRESS_CHARTS = (
-    ("plot-criteria", "Scores per criterion over time (interviews)", "score (1-5)", "criterion", [0.8, 5.2],
-     tuple(CRITERIA_SHORT.values())),
+    *((f"plot-criteria{'' if r == 'L1' else '-' + r.lower()}", CRITERIA_TITLE.format(round=r),
+       "score (1-5)", "criterion", [0.8, 5.2], tuple(CRITERIA_SHORT.values()))
+      for r in CRITERIA_ROUNDS),
     ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [-4, 104],
      ("L1", "L2", "L1 practice", "L2 practice")),
 )  # fmt: skip
@@ -199,6 +205,8 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
     """Lay out the Progress tab and wire it to the store's progress summary."""
     ui = SimpleNamespace()
     ui.empty = gr.Markdown(r.EMPTY_PROGRESS, elem_id="progress-empty")
+    ui.round = gr.Radio(["L1", "L2"], value="L1", label="Criteria chart: round", visible=False,
+                        elem_id="criteria-round")  # fmt: skip
     with gr.Row():
         charts = [_charts(*spec) for spec in PROGRESS_CHARTS]
     ui.caption = gr.Markdown("", visible=False, elem_id="progress-caption")
@@ -207,10 +215,14 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
         ui.topic = gr.Radio([], label="Drill a weak topic", visible=False, scale=3)
         ui.drill = gr.Button("Practice this topic", visible=False, scale=1)
 
-    def refresh(request: gr.Request):
+    def refresh(request: gr.Request, round_name: str | None = None):
         progress = ctx.store.progress(user_id=user_of(request))
         has_data = bool(progress["sessions"])
-        frames = r.progress_frames(progress)
+        rounds = r.criteria_rounds(progress)
+        round_name = round_name if round_name in rounds else (rounds[-1] if rounds else "L1")
+        frames = [r.progress_frames(r.criteria_of_round(progress, c))[0] for c in CRITERIA_ROUNDS]
+        frames.append(r.progress_frames(progress)[1])
+        progress = r.criteria_of_round(progress, round_name)
         topics = [(topic_label(t), t) for t in progress["weakest_topics"]]
         out = {
             ui.empty: gr.Markdown(visible=not has_data),
@@ -224,13 +236,20 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
                 choices=topics, value=topics[0][1] if topics else None, visible=bool(topics)
             ),
             ui.drill: gr.Button(visible=bool(topics)),
+            ui.round: gr.Radio(value=round_name, visible=has_data and len(rounds) > 1),
         }
-        for pair, frame, spec in zip(charts, frames, PROGRESS_CHARTS, strict=True):
-            out |= dict(zip(pair, _lines_or_points(frame, spec[3], spec[5], has_data),
+        shown = [c == round_name for c in CRITERIA_ROUNDS] + [True]
+        for pair, frame, spec, drawn in zip(charts, frames, PROGRESS_CHARTS, shown, strict=True):
+            out |= dict(zip(pair, _lines_or_points(frame, spec[3], spec[5], has_data and drawn),
                             strict=True))  # fmt: skip
         return out
 
     ui.refresh = refresh
     ui.outputs = [ui.empty, *(c for pair in charts for c in pair), ui.caption, ui.weakest,
-                  ui.topic, ui.drill]  # fmt: skip
+                  ui.topic, ui.drill, ui.round]  # fmt: skip
+
+    def pick_round(round_name: str, request: gr.Request):
+        return refresh(request, round_name)
+
+    ui.round.input(pick_round, ui.round, ui.outputs)
     return ui

@@ -388,6 +388,22 @@ def progress_frames(progress: dict):
     )
 
 
+def criteria_rounds(progress: dict) -> list[str]:
+    """The rounds with a criterion score from an interview, the one sat most recently last."""
+    latest = {r: max((ts for pts in crit.values() for ts, v in pts if v is not None), default=None)
+              for r, crit in progress.get("criteria_by_round", {}).items()}  # fmt: skip
+    return sorted((r for r, ts in latest.items() if ts is not None), key=lambda r: latest[r])
+
+
+def criteria_of_round(progress: dict, round_name: str) -> dict:
+    """``progress`` with its criteria over time those of one round's answers (an L1 and an L2
+    "Engineering" are different measures: one line through both zigzags with the round sat)."""
+    by_round = progress.get("criteria_by_round")
+    if by_round is None:
+        return progress
+    return {**progress, "criteria_over_time": by_round.get(round_name, {})}
+
+
 EMPTY_PROGRESS = (
     "### No graded answers yet\n"
     "Sit an interview in the **Interview** tab (or drill a topic in **Practice**, then sit a "
