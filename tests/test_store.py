@@ -466,6 +466,32 @@ def test_unfinished_sessions_and_recent_question_ids(store, history):
     }
 
 
+def test_last_scores_are_each_questions_latest_attempt_by_time(store, history):
+    # Practice's question picker shows them (a walk-through could not go back to a question)
+    s1, _, _ = history
+    assert store.last_scores(user_id="local") == {
+        "ml-basics-0": 50,  # 40, then 50 in the full loop
+        "statistics-1": 60,
+        "mlops-0": 90,
+        "mlops-1": 70,
+    }  # statistics-2 was asked and never answered; eve's answers are hers
+    assert store.last_scores(user_id="eve") == {"ml-basics-0": 0}
+
+    def at(turn, when):
+        return turn.model_copy(update={"asked_at": when - 5, "answered_at": when})
+
+    skipped = make_turn(3, topic="mlops", question_id="mlops-0", answer=None, status="skipped")
+    store.save_turn(s1.id, skipped.model_copy(update={"asked_at": 5000.0}))
+    assert store.last_scores(user_id="local")["mlops-0"] is None  # skipped last time
+    # saved later but answered before the skip: the skip stays the latest
+    store.save_turn(s1.id, at(make_turn(4, topic="mlops", question_id="mlops-0", overall=30), 4000))
+    assert store.last_scores(user_id="local")["mlops-0"] is None
+    store.save_turn(s1.id, at(make_turn(5, topic="mlops", question_id="mlops-0", overall=75), 6000))
+    # an answer whose grading was cut off is no attempt to show
+    store.save_turn(s1.id, at(make_turn(6, topic="mlops", question_id="mlops-0"), 7000))
+    assert store.last_scores(user_id="local")["mlops-0"] == 75
+
+
 def test_progress_numbers(store, history):
     s1, s2, s3 = history
     p = store.progress(user_id="local")

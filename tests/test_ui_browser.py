@@ -4,6 +4,7 @@ free local port with the offline engine and its own data dir."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -346,6 +347,62 @@ def test_the_criteria_chart_draws_one_round_picked_beside_it(page, app, monkeypa
     wait_idle(page)
     expect(chart[other]).to_contain_text(f"({other} interviews)", use_inner_text=True)
     expect(chart[shown]).to_be_hidden()
+
+
+@needs_chromium
+def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
+    page, app, shots, monkeypatch
+):
+    # Seen in a walk-through: a question once graded could not be drilled again (New question
+    # skips those of the last sessions, and there was no way to pick one).
+    from interviewer.bank import default_bank
+    from interviewer.models import SessionInfo
+    from interviewer.store import Store
+    from tests.test_store import make_turn
+
+    _, root = app
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(root / "data"))
+    q = default_bank()["l1-diagnose-overfitting"]
+    store = Store(settings=Settings.from_env())
+    info = store.create_session(SessionInfo(round="L1"))
+    store.save_turn(info.id, make_turn(0, topic=q.topic, question_id=q.id, overall=35))
+    store.close()
+
+    open_tab(page, "Practice")
+    page.get_by_label("Topic").click()
+    page.get_by_role("option", name="overfitting and regularisation").click()
+    wait_idle(page)
+    picker = page.locator("#practice-pick")
+    picker.locator("input").click()
+    options = picker.get_by_role("option")
+    expect(options).to_have_count(4)  # every question of the topic, the one graded included
+    label = next(t for t in options.all_inner_texts() if t.startswith("Your model gets 99%"))
+    assert label.endswith("(last 35/100)"), label
+    page.screenshot(path=str(shots / "practice-pick.png"), full_page=True)
+    page.get_by_role("option", name=label).click()
+    wait_idle(page)
+    question = page.locator("#practice-question")
+    expect(question).to_contain_text("99% accuracy on the training data")
+    expect(question).to_contain_text("You scored 35/100 on this one last time.")
+    assert picker.locator("input").input_value() == label  # it shows the question served
+
+    page.locator("#practice-answer textarea").fill(
+        "The model is overfitting: it memorises the training set. I would add regularisation, "
+        "get more data, simplify the model and use early stopping, and check for leakage."
+    )
+    page.get_by_role("button", name="Grade my answer").click()
+    result = page.locator("#practice-result")
+    result.get_by_text("Model answer").wait_for()
+    wait_idle(page)
+    score = re.search(r"Your grade: (\d+)/100", result.inner_text())[1]
+    expect(picker.locator("input")).to_have_value(label.replace("35/100", f"{score}/100"))
+    page.screenshot(path=str(shots / "practice-picked.png"), full_page=True)
+    # Next question serves another one, shown in the picker too
+    page.get_by_role("button", name="Next question").click()
+    wait_idle(page)
+    expect(question).not_to_contain_text("99% accuracy on the training data")
+    assert "Your model gets 99%" not in picker.locator("input").input_value()
+    assert page.dialogs == []
 
 
 @needs_chromium

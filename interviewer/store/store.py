@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from alembic import command
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -273,6 +273,23 @@ class Store:
         )  # fmt: skip
         with self._sessions() as db:
             return db.scalars(query).first() is not None
+
+    def last_scores(self, *, user_id: str) -> dict[str, int | None]:
+        """Each question the user has closed a turn of (in an interview or in practice): the
+        overall score of its latest attempt, or None when that attempt was skipped (Practice's
+        question picker says it beside the question)."""
+        query = (
+            select(TurnRow.question_id, TurnRow.status, GradeRow.overall)
+            .join(SessionRow, TurnRow.session_id == SessionRow.id)
+            .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
+            .where(SessionRow.user_id == user_id, TurnRow.status.in_(("answered", "skipped")))
+            .order_by(func.coalesce(TurnRow.answered_at, TurnRow.asked_at), TurnRow.id)
+        )
+        with self._sessions() as db:
+            rows = db.execute(query).all()
+        # an answer not graded yet (its grading was cut off) is no attempt to show
+        return {qid: None if status == "skipped" else overall for qid, status, overall in rows
+                if status == "skipped" or overall is not None}  # fmt: skip
 
     def progress(self, *, user_id: str) -> dict:
         """Scores over time, by round, by topic and by criterion. A skipped question counts 0

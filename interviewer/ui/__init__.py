@@ -135,7 +135,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         with gr.Tabs(overflow_behavior="wrap") as tabs:  # a phone shows every tab
             with gr.Tab("Interview", id="interview"):
                 interview = ui_interview.build(ctx, guide_state)
-            with gr.Tab("Practice", id="practice"):
+            with gr.Tab("Practice", id="practice") as practice_tab:
                 practice = ui_practice.build(ctx)
             with gr.Tab("Transcripts", id="transcripts") as transcripts_tab:
                 transcripts = ui_history.build_transcripts(ctx)
@@ -151,6 +151,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         transcripts_tab.select(transcripts.refresh, None, transcripts.outputs)
         progress_tab.select(progress.refresh, None, progress.outputs)
         guides_tab.select(guides.load, guides.load_inputs, guides.load_outputs)
+        practice_tab.select(practice.picks, practice.listing, practice.pick)
 
         def drill(topic, current, drills, code, held, request: gr.Request):
             """Progress's "Practice this topic": the Practice tab on a question of the topic,

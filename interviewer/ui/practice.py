@@ -5,6 +5,7 @@ graded answer is stored (see ``interviewer.practice``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections.abc import Collection
@@ -52,6 +53,15 @@ def pick_question(
     """A bank question of the round and topic (or of a weak topic), not the one just shown and,
     while the topic has others, none of the ``recent`` ones (asked in the user's last sessions:
     its model answer has been shown); with a note when there was no weak topic to drill yet."""
+    pool, note = _pool(bank, round_name, topic, weakest)
+    fresh = ([q for q in pool if q.id != exclude and q.id not in recent]
+             or [q for q in pool if q.id != exclude] or pool)  # fmt: skip
+    return (_rng.choice(fresh) if fresh else None), note
+
+
+def _pool(bank: Bank, round_name: str, topic: str, weakest: list[str]) -> tuple[list, str]:
+    """The bank questions of the round and topic (of the weak topics for ``WEAKEST``, or of any
+    topic with a note when there is none yet)."""
     note = ""
     topics = [topic]
     if topic == WEAKEST:
@@ -59,10 +69,31 @@ def pick_question(
         if not topics:
             note = f"No weak {round_name} topic yet, so this is a question on any topic."
             topics = [t for t, (rn, _) in TOPICS.items() if rn == round_name]
-    pool = [q for q in bank.values() if q.round == round_name and q.topic in topics]
-    fresh = ([q for q in pool if q.id != exclude and q.id not in recent]
-             or [q for q in pool if q.id != exclude] or pool)  # fmt: skip
-    return (_rng.choice(fresh) if fresh else None), note
+    return [q for q in bank.values() if q.round == round_name and q.topic in topics], note
+
+
+PICK_LABEL_CHARS = 90
+
+
+def question_choices(
+    bank: Bank, round_name: str, topic: str, weakest: list[str], scores: dict[str, int | None]
+) -> list[tuple[str, str]]:
+    """The Question picker's list: every question of the round and topic (a candidate goes
+    back to one they missed: New question skips those of their last sessions), each with the
+    score of their latest attempt at it, ordered by topic, then as the bank lists them."""
+    pool, _ = _pool(bank, round_name, topic or WEAKEST, weakest)
+    several = len({q.topic for q in pool}) > 1
+    choices = []
+    for q in sorted(pool, key=lambda q: list(TOPICS).index(q.topic) if q.topic in TOPICS else 0):
+        text = " ".join(q.text.split())
+        if len(text) > PICK_LABEL_CHARS:
+            text = text[: PICK_LABEL_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        if several:
+            text = f"{topic_label(q.topic)}: {text}"
+        if q.id in scores:
+            text += " (skipped last time)" if scores[q.id] is None else f" (last {scores[q.id]}/100)"
+        choices.append((text, q.id))
+    return choices
 
 
 def guide_passage(q, settings):
@@ -97,7 +128,12 @@ def build(ctx: AppContext) -> SimpleNamespace:
             label="Grader",
             visible=len(modes) > 1,
         )
-    ui.new = gr.Button("New question", variant="primary")
+    with gr.Row(equal_height=True):
+        ui.new = gr.Button("New question", variant="primary", scale=1)
+        ui.pick = gr.Dropdown(
+            [], value=None, label="Or pick a question (your last score on it beside it)",
+            elem_id="practice-pick", scale=4,
+        )  # fmt: skip
     ui.question = gr.Markdown(
         "Pick a round and a topic, then press **New question**.", elem_id="practice-question"
     )
@@ -145,10 +181,30 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ids = ctx.visible_guides(user_of(request)) or [builtin]  # shared and the user's own
         return gr.Dropdown(choices=ids)
 
+    def picker(round_name, topic, user, value=None):
+        """The Question picker for the built-in guide's round and topic, showing ``value``."""
+        weakest = ctx.store.progress(user_id=user)["weakest_topics"]
+        scores = ctx.store.last_scores(user_id=user)
+        choices = question_choices(ctx.bank, round_name, topic, weakest, scores)
+        value = value if value in {c[1] for c in choices} else None
+        return gr.Dropdown(choices=choices, value=value, visible=True)
+
+    def picks(round_name, topic, guide, current, request: gr.Request):
+        """The picker again (a round or topic picked, a question graded: its last score)."""
+        if guide != builtin and guide:  # an uploaded guide's sections: the Topic list picks
+            return gr.Dropdown(choices=[], value=None, visible=False)
+        try:
+            return picker(round_name, topic, user_of(request), current)
+        except SQLAlchemyError:  # the store is down: the picker keeps what it shows
+            return gr.skip()
+
     def new_question(round_name, topic, current, guide, drills, code, held,
-                     request: gr.Request):  # fmt: skip
+                     request: gr.Request, picked: str | None = None):  # fmt: skip
+        """A question of the round and topic: ``picked`` (the Question picker's choice), or
+        one not asked lately."""
         if held == "cancel":  # the candidate kept what was not graded (CONFIRM_NEXT_PRACTICE_JS)
-            return {ui.qid: current}
+            # (the picker showed the question not taken: it shows the current one again)
+            return {ui.qid: current, ui.pick: current if current in ctx.bank else gr.skip()}
         if guide != builtin and ctx.guide_allowed(guide, user_of(request)):
             qs = practice.section_questions(guide, round_name, settings=ctx.settings)
             qs = [q for q in qs if topic in (None, "any", WEAKEST) or q.guide_section == topic]
@@ -158,16 +214,27 @@ def build(ctx: AppContext) -> SimpleNamespace:
             q = _rng.choice(fresh)
             note = "Graded offline against this section of your guide."
             drills = {**(drills or {}), q.id: q}
+            pick = gr.Dropdown(choices=[], value=None, visible=False)
         else:
             user = user_of(request)
             weakest = ctx.store.progress(user_id=user)["weakest_topics"]
-            recent = ctx.store.recent_question_ids(user_id=user)
-            q, note = pick_question(ctx.bank, round_name, topic or WEAKEST, weakest, current,
-                                    recent)  # fmt: skip
+            chosen = ctx.bank.get(picked) if picked else None
+            if chosen is not None and chosen.round == round_name:
+                q, note = chosen, ""
+                last = ctx.store.last_scores(user_id=user)
+                if q.id in last:  # a copy of its model answer, shown then, is not scored
+                    note = ("You skipped this one last time." if last[q.id] is None
+                            else f"You scored {last[q.id]}/100 on this one last time.")  # fmt: skip
+            else:
+                recent = ctx.store.recent_question_ids(user_id=user)
+                q, note = pick_question(ctx.bank, round_name, topic or WEAKEST, weakest,
+                                        current, recent)  # fmt: skip
             if q is None:
                 return {ui.question: "No question for this topic.", ui.qid: None}
+            pick = picker(round_name, topic, user, q.id)
         coding = q.kind == "coding"
         return {
+            ui.pick: pick,
             ui.question: r.practice_question_md(q) + (f"\n\n*{md_escape(note)}*" if note else ""),
             ui.qid: q.id,
             ui.drills: drills,
@@ -220,18 +287,18 @@ def build(ctx: AppContext) -> SimpleNamespace:
                     "grade again.")  # fmt: skip
         return None
 
-    def grade(answer, code, qid, mode, sessions, drills, request: gr.Request):
+    def grade(answer, code, qid, mode, sessions, drills, round_name, topic, request: gr.Request):
         """Say at once that it is being graded (the last result stayed in view while code ran
         its tests), then the grade."""
         q = question_of(qid, drills)
         if (why := refused(q, answer, code, request)) is not None:
-            yield why, sessions, gr.skip()
+            yield why, sessions, gr.skip(), gr.skip()
             return
         working = r.RUNNING_TESTS if q.kind == "coding" else r.GRADING
-        yield working, gr.skip(), gr.skip()
-        yield graded(q, answer, code, mode, sessions, request)
+        yield working, gr.skip(), gr.skip(), gr.skip()
+        yield graded(q, answer, code, mode, sessions, request, (round_name, topic))
 
-    def graded(q, answer, code, mode, sessions, request: gr.Request):
+    def graded(q, answer, code, mode, sessions, request: gr.Request, listed=(None, None)):
         coding = q.kind == "coding"
         # Questions from an uploaded guide have no authored rubric: the offline grader takes
         # the section's text as the reference.
@@ -267,29 +334,46 @@ def build(ctx: AppContext) -> SimpleNamespace:
         except (SQLAlchemyError, InterviewerError) as exc:
             # The grade still shows and the answer stays in the box: grade it again to save it.
             text = f"⚠ This answer was not saved ({md_escape(str(exc))}).\n\n{text}"
-        return text, sessions, _held(answer or "", code if coding else "")
+        pick = gr.skip()
+        round_name, topic = listed
+        if q.id in ctx.bank and round_name:  # the picker shows the new last score
+            with contextlib.suppress(SQLAlchemyError):
+                pick = picker(round_name, topic, user_of(request), q.id)
+        return text, sessions, _held(answer or "", code if coding else ""), pick
 
     outputs = [
         ui.question, ui.qid, ui.drills, ui.answer, ui.result, ui.code_area, ui.code, ui.code_out,
-        ui.held,
+        ui.held, ui.pick,
     ]  # fmt: skip
     # .input, not .change: the Progress tab sets round and topic together and must keep both.
-    ui.round.input(topics_for, [ui.round, ui.guide], ui.topic)
-    ui.guide.input(topics_for, [ui.round, ui.guide], ui.topic)
+    listing = [ui.round, ui.topic, ui.guide, ui.qid]
+    for event in (ui.round.input, ui.guide.input):
+        event(topics_for, [ui.round, ui.guide], ui.topic).then(picks, listing, ui.pick)
+    ui.topic.input(picks, listing, ui.pick)
     ui.guide.focus(guides, None, ui.guide)
     inputs = [ui.round, ui.topic, ui.qid, ui.guide, ui.drills, ui.code, ui.held]
     for button in (ui.new, ui.next):
         button.click(new_question, inputs, outputs, js=CONFIRM_NEXT_PRACTICE_JS)
+
+    def take(picked, round_name, topic, current, guide, drills, code, held, request: gr.Request):
+        if not picked or picked == current:
+            return {}
+        return new_question(round_name, topic, current, guide, drills, code, held, request,
+                            picked)  # fmt: skip
+
+    # a question picked is served at once (asking first about an answer not graded)
+    ui.pick.input(take, [ui.pick, *inputs], outputs, js=CONFIRM_NEXT_PRACTICE_JS)
     ui.run.click(run, [ui.code, ui.qid, ui.drills], ui.code_out, concurrency_id="code")
     for event in (ui.mic.stop_recording, ui.mic.upload):
         event(transcribe, ui.mic, [ui.answer, ui.voice_note], concurrency_id="speech")
     ui.grade.click(
         grade,
-        [ui.answer, ui.code, ui.qid, ui.mode, ui.sessions, ui.drills],
-        [ui.result, ui.sessions, ui.held],
+        [ui.answer, ui.code, ui.qid, ui.mode, ui.sessions, ui.drills, ui.round, ui.topic],
+        [ui.result, ui.sessions, ui.held, ui.pick],
         concurrency_id="grading",
     )
 
     ui.new_question = new_question
+    ui.picks, ui.listing = picks, listing
     ui.outputs = outputs
     return ui
