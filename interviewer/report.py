@@ -71,6 +71,7 @@ class QuestionSummary(BaseModel):
     budget: int | None = None  # a real interview's time budget for the question, in seconds
     tests: str = ""  # a coding question's hidden-test result, e.g. "7 of 9 passed"
     failed_tests: list[dict] = Field(default_factory=list)  # {name, error, code} per failed test
+    wrong_said: dict[str, str] = Field(default_factory=dict)  # a red flag's claim -> the words
 
 
 INCOMPLETE = "incomplete"  # the signal of an interview ended before its planned questions
@@ -411,6 +412,7 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
         criteria={c: s.score for c, s in t.grade.criteria.items()} if t.grade else {},
         missed=t.grade.missed if t.grade else [],
         flags=t.grade.flags if t.grade else [],
+        wrong_said=t.grade.wrong_said if t.grade else {},
         guide_section=t.guide_section,
         kind=t.kind,
         seconds=t.seconds,
@@ -450,7 +452,11 @@ def _round_lines(report: Report) -> list[str]:
 def wrong_claims(q: QuestionSummary) -> list[str]:
     """The wrong claims (red flags) a question's answer stated, as the report lists them under
     it (a walk-through: the report never named the red flag that lowered its signal)."""
-    return [f"stated a wrong claim: “{claim.rstrip('.')}”" for claim in red_flag_claims(q.flags)]
+    # The candidate's own words first, read as the claim: a walk-through's "accuracy averaged
+    # over thresholds" was reported as "stated a wrong claim: AUC is the accuracy at 0.5".
+    return [f"stated a wrong claim: you said “{said.rstrip('.')}”, read as “{claim.rstrip('.')}”"
+            if (said := q.wrong_said.get(claim)) else f"stated a wrong claim: “{claim.rstrip('.')}”"
+            for claim in red_flag_claims(q.flags)]  # fmt: skip
 
 
 def report_markdown(report: Report) -> str:

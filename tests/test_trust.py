@@ -469,6 +469,14 @@ def test_a_signal_lowered_by_red_flags_says_why():
     for out in (report_markdown(report), report_text(report, 100)):
         assert "stated a wrong claim: “Variance is the noise in the labels”" in out
         assert out.count("stated a wrong claim") == 2
+    # With the words read as the claim, those come first (a walk-through's "accuracy averaged
+    # over thresholds" was reported as having said "AUC is the accuracy at 0.5")
+    claim = "More complex models always have lower test error."
+    turns[2].grade.wrong_said[claim] = "A deeper net is better on new data."
+    report = build_report(turns, planned=3)
+    for out in (report_markdown(report), " ".join(report_text(report, 100).split())):
+        assert ("stated a wrong claim: you said “A deeper net is better on new data”, read as "
+                "“More complex models always have lower test error”") in out  # fmt: skip
 
 
 def test_the_terminal_report_fits_a_narrow_terminal():

@@ -292,6 +292,28 @@ def test_guides_upload_search_and_choice(page, app, shots):
     assert "feature-store-notes" in page.locator("#guide-status").inner_text()
     sections.get_by_text("Point-in-time joins").wait_for()
     assert "feature-store-notes" in sections.inner_text()
+    # the ingested file has left the uploader too (a walk-through had to press Clear first)
+    expect(page.locator("#guide-upload")).not_to_contain_text("feature-store-notes.md")
+
+    # Files the browser refuses (over the size limit, another type) never reach the server:
+    # their reason replaces the last upload's "Ingested ..." (a walk-through read it as this
+    # file's result once Gradio's toast had faded).
+    status, check = page.locator("#guide-status"), page.locator("#guide-check")
+    expect(page.locator("#guide-upload")).to_contain_text("up to 10 MB")
+    big = root / "big-guide.txt"
+    big.write_text("Feature stores serve features online. " * 300_000, encoding="utf-8")  # 11 MB
+    docx = root / "notes.docx"
+    docx.write_bytes(b"PK\x03\x04 not a guide")
+    for path, reason in ((big, "over the 10 MB limit for a guide"), (docx, "not a guide file")):
+        page.locator("#guide-upload input[type=file]").set_input_files(str(path))
+        expect(check).to_contain_text(f"{path.name}: ")
+        expect(check).to_contain_text(reason)
+        expect(status).to_be_hidden()
+    page.screenshot(path=str(shots / "guide-refused.png"), full_page=True)
+    page.locator("#guide-upload input[type=file]").set_input_files(str(guide))
+    expect(status).to_contain_text("Ingested")
+    expect(status).to_be_visible()
+    expect(check).to_have_count(0)
 
     page.locator("#guide-query textarea, #guide-query input").first.fill(
         "avoid label leakage when building training sets"

@@ -438,6 +438,7 @@ def test_every_page_script_parses(tmp_path):
              for name, value in vars(mod).items()
              if name.endswith("_JS") and not name.startswith("_") and isinstance(value, str)}  # fmt: skip
     assert len(found) >= 8
+    found["guide_upload_js"] = scripts.guide_upload_js(10 * 1048576, [".md", ".txt"])
     for name, js in found.items():
         path = tmp_path / f"{name}.js"
         path.write_text(f"const f = {js};\n")

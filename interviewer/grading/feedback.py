@@ -93,8 +93,9 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         lead = GAP_LEADS[0] if d.score >= rb.VERDICT_CUTS[0][1] else GAP_LEADS[1]
         parts.append(f"{lead} {target}.")
     elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags:
+        # (not "from your own work": a walk-through's definition question was told that)
         parts.append("It touches every key point; make each one concrete: say why it holds, "
-                     "the trade-off, and an example from your own work.")
+                     "the trade-off, and give an example.")
     if story is not None and story.missing:
         parts.append(story.advice())
     return " ".join(parts)

@@ -186,6 +186,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
             api_visibility="private",
         )
         demo.load(None, None, None, js=interview.keys_js)
+        demo.load(None, None, None, js=guides.upload_js)
     return demo
 
 

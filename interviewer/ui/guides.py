@@ -24,6 +24,7 @@ from interviewer.markup import md_escape
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
+from interviewer.ui.scripts import GUIDE_UPLOAD_DONE_JS, guide_upload_js
 
 ANY_ROUND = "any"
 POLL = 0.5  # seconds between progress updates of a running ingest
@@ -65,8 +66,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     builtin = knowledge.BUILTIN_GUIDE_ID
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
+            limit = f"{ctx.settings.max_guide_bytes / 1048576:.1f}".removesuffix(".0")
             ui.upload = gr.File(
-                label="Upload a guide (.txt, .md, .pdf): it is ingested at once",
+                label=f"Upload a guide (.txt, .md, .pdf, up to {limit} MB): it is ingested at once",
                 file_types=sorted(SUPPORTED),
                 type="filepath",
                 elem_id="guide-upload",
@@ -137,7 +139,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             "Offline, its sections are practice questions in the **Practice** tab (pick it under "
             "*Questions from*), graded against the section's text; LLM interviews can draw on it."
         )
-        return out
+        # The file leaves the uploader, so the next one can be dropped at once (it kept the
+        # chip of the last one, and a walk-through had to press Clear first).
+        return out | {ui.upload: None}
 
     def show(guide, request: gr.Request):
         guides = knowledge.list_guides(settings=ctx.settings)
@@ -168,7 +172,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
         [ui.status, ui.view, ui.pick, ui.upload],
         concurrency_id="ingest",
         concurrency_limit=INGEST_WAITING,
-    ).then(show, ui.view, [ui.sections, ui.chunks])
+    ).then(None, None, None, js=GUIDE_UPLOAD_DONE_JS).then(show, ui.view, [ui.sections, ui.chunks])
     ui.view.change(show, ui.view, [ui.sections, ui.chunks])
     for trigger in (ui.search.click, ui.query.submit):
         trigger(search, [ui.query, ui.view, ui.round], ui.hits)
@@ -180,6 +184,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
         return out | {ui.sections: sections, ui.chunks: chunks}
 
     ui.load = load
+    ui.upload_js = guide_upload_js(ctx.settings.max_guide_bytes, sorted(SUPPORTED))
     ui.load_inputs = [ui.view, ui.pick]
     ui.load_outputs = [ui.view, ui.pick, ui.sections, ui.chunks]
     return ui

@@ -88,8 +88,13 @@ def question_choices(
         text = " ".join(q.text.split())
         if len(text) > PICK_LABEL_CHARS:
             text = text[: PICK_LABEL_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        # a coding question and a spoken one can share their opening words (a walk-through
+        # read two identical entries)
+        kind = " (code)" if q.kind == "coding" else ""
         if several:
-            text = f"{topic_label(q.topic)}: {text}"
+            text = f"{topic_label(q.topic)}{kind}: {text}"
+        elif kind:
+            text = f"Code: {text}"
         if q.id in scores:
             text += " (skipped last time)" if scores[q.id] is None else f" (last {scores[q.id]}/100)"
         choices.append((text, q.id))

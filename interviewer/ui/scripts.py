@@ -242,3 +242,64 @@ CONFIRM_SKIP_JS = _confirm_unsent(
     "skipping leaves this question unanswered, and what you wrote is not graded or kept. "
     "Skip anyway?"  # (not "the next one": a walk-through's last question had none)
 )
+
+
+def guide_upload_js(max_bytes: int, types: list[str]) -> str:
+    """The Guides tab's uploader, checked in the page as a file is chosen or dropped: Gradio
+    refuses a file over the size limit or of another type in the browser with a toast that
+    fades, and no event reaches the server, so the status line kept the last upload's result
+    ("Ingested ...") as if the refused file had been read (a walk-through). The reason now
+    replaces that line until the next file; a file taken says it is being read until its result
+    comes back (``GUIDE_UPLOAD_DONE_JS``)."""
+    return f"""
+() => {{
+  if (window.__miqGuideUpload) {{ return; }}
+  window.__miqGuideUpload = true;
+  const MAX = {max_bytes}, TYPES = {list(types)!r};
+  const say = (text) => {{
+    const status = document.querySelector("#guide-status");
+    if (!status) {{ return; }}
+    let note = document.querySelector("#guide-check");
+    if (!note) {{
+      note = document.createElement("div");
+      note.id = "guide-check";
+      note.setAttribute("role", "status");
+      status.insertAdjacentElement("afterend", note);
+    }}
+    note.textContent = text;
+    status.style.display = "none";  // the last upload's result: not this file's
+  }};
+  const mb = (n) => (n / 1048576).toFixed(1).replace(/\\.0$/, "") + " MB";
+  const check = (files) => {{
+    if (!files || !files.length) {{ return; }}
+    const f = files[0], name = f.name, dot = name.lastIndexOf(".");
+    const ext = dot < 0 ? "" : name.slice(dot).toLowerCase();
+    if (!TYPES.includes(ext)) {{
+      say("⚠ " + name + ": not a guide file; upload " + TYPES.join(", ") + ".");
+    }} else if (f.size > MAX) {{
+      say("⚠ " + name + ": " + mb(f.size) + ", over the " + mb(MAX) + " limit for a guide; " +
+          "split it or trim it, and upload again.");
+    }} else {{
+      say("Reading " + name + " (" + mb(f.size) + ")…");
+    }}
+  }};
+  const within = (e) => e.target && e.target.closest && e.target.closest("#guide-upload");
+  document.addEventListener("change", (e) => {{
+    if (within(e) && e.target.files) {{ check(e.target.files); }}
+  }}, true);
+  document.addEventListener("drop", (e) => {{
+    if (within(e) && e.dataTransfer) {{ check(e.dataTransfer.files); }}
+  }}, true);
+}}
+"""
+
+
+# After an upload's result has come back: the status line shows it again.
+GUIDE_UPLOAD_DONE_JS = """
+() => {
+  const note = document.querySelector("#guide-check");
+  if (note) { note.remove(); }
+  const status = document.querySelector("#guide-status");
+  if (status) { status.style.display = ""; }
+}
+"""
