@@ -383,6 +383,11 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         (kp for kp in grade.key_points if kp.covered and kp.evidence), key=lambda kp: -kp.weight
     )
     quotes = list(dict.fromkeys(kp.evidence for kp in landed))  # one sentence quoted once
+    if reds and grade.overall < 100 * rb.VERDICT_CUTS[1][1]:
+        # A wrong claim in an answer graded incorrect: its ticks are MiniLM reading topic, and
+        # a "Landed" quote would praise another wrong sentence (a walk-through's "Sorting isn't
+        # needed, so it's O(n) per threshold" landed beside the ROC-AUC red flag).
+        quotes = []
     for quote in quotes[: 2 if not (reds or star_parts) else 1]:
         bullets.append(f'• Landed: "{quote}"')
     missed = sorted((kp for kp in grade.key_points if not kp.covered),

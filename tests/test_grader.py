@@ -1052,3 +1052,26 @@ def test_the_chat_and_the_transcript_name_the_same_most_important_gap(grader, ba
         assert f"first to make: {named}" in text or f"Missing: {named}" in text, (q.id, text)
         checked += 1
     assert checked >= 20
+
+
+def test_an_incorrect_answer_with_a_wrong_claim_quotes_nothing_as_landed(grader, bank):
+    # Seen in a walk-through: beside "Wrong: you said "ROC-AUC is just accuracy averaged over
+    # thresholds"", the chat quoted 'Landed: "Sorting isn't needed, so it's O(n) per threshold."'
+    from interviewer.engine import feedback_text
+    from interviewer.grading.rubric import red_flag_claims
+
+    said = ("ROC-AUC is just accuracy averaged over thresholds. I'd pick ten thresholds, 0.1, 0.2 "
+            "up to 0.9, compute the accuracy at each one, and take the mean of those ten "
+            "accuracies; that average is the AUC. Ties in the scores don't matter at all because "
+            "accuracy is computed per threshold, and if every label is the same class you just "
+            "get an AUC of 1.0, which is fine. Sorting isn't needed, so it's O(n) per threshold.")
+    q = bank["l1-roc-auc-from-scratch"]
+    g = grader.grade(q, said)
+    assert red_flag_claims(g.flags) and g.verdict == "incorrect"
+    assert any(kp.covered for kp in g.key_points)  # MiniLM ticks by topic: quoted before
+    text = feedback_text(q, g)
+    assert "• Wrong: you said" in text and "• Landed" not in text
+    # an answer graded above incorrect beside a wrong claim still hears what landed
+    g = grader.grade(q, f"{q.model_answer} ROC-AUC is just accuracy averaged over thresholds.")
+    assert red_flag_claims(g.flags) and g.verdict != "incorrect"
+    assert "• Landed" in feedback_text(q, g)
