@@ -427,6 +427,33 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     assert page.dialogs == []
 
 
+FONT_WIDTHS_JS = """async () => {
+  const text = "Evaluation Areas AaBb signal 0123";
+  const out = {};
+  for (const fam of ["Source Sans Pro", "IBM Plex Mono"]) {
+    for (const w of [400, 600, 700]) {
+      await document.fonts.load(`${w} 20px "${fam}"`, text);
+      const c = document.createElement("canvas").getContext("2d");
+      const width = (fallback) => { c.font = `${w} 20px "${fam}", ${fallback}`; return c.measureText(text).width; };
+      out[`${fam} ${w}`] = [width("monospace"), width("serif")];
+    }
+  }
+  return out;
+}"""
+
+
+@needs_chromium
+def test_bold_text_is_drawn_in_the_page_font_alone(page):
+    # Seen in a walk-through: a heading's "Evaluation Areas" had a stray "A", a table header's
+    # "signal" a stray "a": Gradio's bundled SemiBold files miss most glyphs, and the browser
+    # drew those from the fallback font. A text drawn wholly in the page font is as wide
+    # whatever the fallback; with the SemiBold files it was 363 px against 290 px.
+    widths = page.evaluate(FONT_WIDTHS_JS)
+    assert len(widths) == 6
+    for face, (with_mono, with_serif) in widths.items():
+        assert abs(with_mono - with_serif) < 0.5, (face, with_mono, with_serif)
+
+
 @needs_chromium
 def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
     root = tmp_path_factory.mktemp("auth-app")

@@ -218,6 +218,18 @@ def blocked_paths(settings: Settings) -> list[str]:
     return sorted(str(data / n) for n in names if n != keep)
 
 
+# Gradio's theme with the weights its bundled fonts hold whole: its SemiBold files (600, the
+# default's second weight) miss most glyphs, so bold text and headings mixed in the fallback
+# font's letters (a walk-through's "Evaluation Areas" had a stray "A", a table header's
+# "signal" a stray "a"). With 400 and 700, a 600 weight is drawn from the Bold file.
+THEME = gr.themes.Default(
+    font=(gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)),
+          "ui-sans-serif", "system-ui", "sans-serif"),
+    font_mono=(gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)),
+               "ui-monospace", "Consolas", "monospace"),
+)  # fmt: skip
+
+
 def launch_kwargs(settings: Settings) -> dict:
     """The deployment defaults of ``launch``."""
     return {
@@ -242,7 +254,7 @@ def launch_kwargs(settings: Settings) -> dict:
         # No footer links: Gradio's settings panel offers developers' tools ("launch(pwa=True)",
         # a screen recorder), nothing for a candidate.
         "footer_links": [],
-        "theme": gr.themes.Default(),
+        "theme": THEME,
         "css": CSS,
         # Gradio 6's status region announces this key untranslated ("common.complete") to a
         # screen reader after every event: its English strings lack it.
