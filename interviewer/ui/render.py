@@ -545,8 +545,7 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     flows = model_answer_flows(q.id)  # a guide section's own text is shown as it is
     label = "Model answer" if flows else "What the guide says"
     parts.append(f"### {label}\n\n" + model_answer_md(q.model_answer, flow=flows))
-    # (not in italics: a bold italic capital "A" of the section path fell back to another font)
-    source = f"### From the guide: {md_escape(q.guide_section)}"
+    source = f"### From the guide: *{md_escape(q.guide_section)}*"
     if passage is not None:
         parts.append(source + "\n\n" + text_md(passage.text))
     else:
