@@ -21,6 +21,7 @@ from tests.ui_support import (
     chromium,
     download,
     open_tab,
+    practice_grade,
     running_app,
     wait_for_bot,
     wait_idle,
@@ -408,13 +409,11 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     expect(question).to_contain_text("You scored 35/100 on this one last time.")
     assert picker.locator("input").input_value() == label  # it shows the question served
 
-    page.locator("#practice-answer textarea").fill(
+    result = practice_grade(
+        page,
         "The model is overfitting: it memorises the training set. I would add regularisation, "
-        "get more data, simplify the model and use early stopping, and check for leakage."
+        "get more data, simplify the model and use early stopping, and check for leakage.",
     )
-    page.get_by_role("button", name="Grade my answer").click()
-    result = page.locator("#practice-result")
-    result.get_by_text("Model answer").wait_for()
     wait_idle(page)
     score = re.search(r"Your grade: (\d+)/100", result.inner_text())[1]
     expect(picker.locator("input")).to_have_value(label.replace("35/100", f"{score}/100"))

@@ -125,6 +125,16 @@ def open_tab(page, name: str) -> None:
     wait_idle(page)
 
 
+def practice_grade(page, answer: str, shown: str = "Model answer"):
+    """Type ``answer`` in Practice, press Grade my answer and wait for the result to show
+    ``shown``; the result panel."""
+    page.locator("#practice-answer textarea").fill(answer)
+    page.get_by_role("button", name="Grade my answer").click()
+    result = page.locator("#practice-result")
+    result.get_by_text(shown).wait_for()
+    return result
+
+
 def download(page, button_name: str) -> str:
     """Click a download button and return the downloaded file's text."""
     with page.expect_download() as info:
