@@ -269,7 +269,8 @@ def guide_upload_js(max_bytes: int, types: list[str]) -> str:
     note.textContent = text;
     status.style.display = "none";  // the last upload's result: not this file's
   }};
-  const mb = (n) => (n / 1048576).toFixed(1).replace(/\\.0$/, "") + " MB";
+  const mb = (n) => n < 1048576 ? Math.max(1, Math.round(n / 1024)) + " KB"
+    : (n / 1048576).toFixed(1).replace(/\\.0$/, "") + " MB";
   const check = (files) => {{
     if (!files || !files.length) {{ return; }}
     const f = files[0], name = f.name, dot = name.lastIndexOf(".");
