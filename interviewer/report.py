@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from pydantic import BaseModel, Field
@@ -454,9 +455,21 @@ def wrong_claims(q: QuestionSummary) -> list[str]:
     it (a walk-through: the report never named the red flag that lowered its signal)."""
     # The candidate's own words first, read as the claim: a walk-through's "accuracy averaged
     # over thresholds" was reported as "stated a wrong claim: AUC is the accuracy at 0.5".
-    return [f"stated a wrong claim: you said “{said.rstrip('.')}”, read as “{claim.rstrip('.')}”"
-            if (said := q.wrong_said.get(claim)) else f"stated a wrong claim: “{claim.rstrip('.')}”"
-            for claim in red_flag_claims(q.flags)]  # fmt: skip
+    # (once, when those are the claim's own words: "you said X, read as X" read as a slip)
+    out = []
+    for claim in red_flag_claims(q.flags):
+        said = q.wrong_said.get(claim, "")
+        if said and _plain(said) != _plain(claim):
+            out.append(f"stated a wrong claim: you said “{said.rstrip('.')}”, read as "
+                       f"“{claim.rstrip('.')}”")  # fmt: skip
+        else:
+            out.append(f"stated a wrong claim: “{claim.rstrip('.')}”")
+    return out
+
+
+def _plain(text: str) -> str:
+    """Words only, lower case: the same sentence however it is punctuated."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def report_markdown(report: Report) -> str:

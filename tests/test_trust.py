@@ -477,6 +477,11 @@ def test_a_signal_lowered_by_red_flags_says_why():
     for out in (report_markdown(report), " ".join(report_text(report, 100).split())):
         assert ("stated a wrong claim: you said “A deeper net is better on new data”, read as "
                 "“More complex models always have lower test error”") in out  # fmt: skip
+    # the claim's own words are quoted once (a re-walk read "you said X, read as X")
+    turns[2].grade.wrong_said[claim] = "more complex models always have lower test error"
+    out = report_markdown(build_report(turns, planned=3))
+    assert "stated a wrong claim: “More complex models always have lower test error”" in out
+    assert "read as" not in out
 
 
 def test_the_terminal_report_fits_a_narrow_terminal():

@@ -305,7 +305,7 @@ def test_guides_upload_search_and_choice(page, app, shots):
     big.write_text("Feature stores serve features online. " * 300_000, encoding="utf-8")  # 11 MB
     docx = root / "notes.docx"
     docx.write_bytes(b"PK\x03\x04 not a guide")
-    for path, reason in ((big, "over the 10 MB limit for a guide"), (docx, "not a guide file")):
+    for path, reason in ((big, "over the 10 MB limit for a guide"), (docx, "not a guide file; upload a .txt, .md or .pdf file.")):
         page.locator("#guide-upload input[type=file]").set_input_files(str(path))
         expect(check).to_contain_text(f"{path.name}: ")
         expect(check).to_contain_text(reason)
@@ -418,10 +418,39 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     score = re.search(r"Your grade: (\d+)/100", result.inner_text())[1]
     expect(picker.locator("input")).to_have_value(label.replace("35/100", f"{score}/100"))
     page.screenshot(path=str(shots / "practice-picked.png"), full_page=True)
-    # Next question serves another one, shown in the picker too
+    graded = picker.locator("input").input_value()
+
+    # The list opened and closed with nothing picked does nothing: no question to confirm
+    # leaving a draft for, no error (a re-walk: "Error" over the page, a confirm for nothing).
+    box = page.locator("#practice-answer textarea")
+    box.fill("a draft not graded")
+    for close in ("Escape", "click elsewhere"):
+        page.locator("#practice-question").click()  # (a click on the focused input toggles)
+        picker.locator("input").click()
+        expect(picker.locator("input")).to_have_attribute("aria-expanded", "true")
+        if close == "Escape":
+            page.keyboard.press("Escape")
+        else:
+            question.click()
+        wait_idle(page)
+    assert page.dialogs == [] and box.input_value() == "a draft not graded"
+    expect(picker.locator("input")).to_have_value(graded)
+    assert page.get_by_text("Error", exact=True).count() == 0
+    box.fill("")
+
+    # Another topic: the question on screen stays, and the picker still shows it, first
+    page.get_by_label("Topic").click()
+    page.get_by_role("option", name="evaluation metrics").click()
+    wait_idle(page)
+    expect(question).to_contain_text("99% accuracy on the training data")
+    shown = picker.locator("input").input_value()
+    assert shown.startswith("On screen, overfitting and regularisation: Your model gets 99%")
+
+    # Next question serves another one (of the new topic), shown in the picker too
     page.get_by_role("button", name="Next question").click()
     wait_idle(page)
     expect(question).not_to_contain_text("99% accuracy on the training data")
+    expect(question).to_contain_text("evaluation metrics")
     assert "Your model gets 99%" not in picker.locator("input").input_value()
     assert page.dialogs == []
 

@@ -511,6 +511,34 @@ def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():
     assert q.id in ids[:-1]
 
 
+def test_the_question_picker_lists_the_topic_with_scores_and_the_question_on_screen():
+    from interviewer.bank import default_bank
+    from interviewer.ui.practice import question_choices
+
+    bank = default_bank()
+    topic = "overfitting-regularisation"
+    ids = [q.id for q in bank.values() if q.topic == topic]
+    scores = {ids[0]: 35, ids[1]: None}
+    choices = question_choices(bank, "L1", topic, [], scores)
+    assert [c[1] for c in choices] == ids  # every question of the topic, in bank order
+    assert choices[0][0].endswith(" (last 35/100)") and choices[1][0].endswith(" (skipped last time)")
+    assert all(len(label) < 120 for label, _ in choices)
+    # a question from another topic on screen (the topic was changed since) is listed first
+    other = next(q for q in bank.values() if q.topic == "pandas" and q.kind == "spoken")
+    shown = question_choices(bank, "L1", topic, [], scores, shown=other.id)
+    assert shown[0][1] == other.id and shown[0][0].startswith("On screen, pandas: ")
+    assert shown[1:] == choices
+    # "Weakest topics" with none yet: the whole round, each entry naming its topic; coding
+    # questions are marked (a coding and a spoken pandas question open with the same words)
+    every = question_choices(bank, "L1", "weakest", [], {})
+    assert len(every) == sum(q.round == "L1" for q in bank.values())
+    labels = [label for label, _ in every]
+    assert len(set(labels)) == len(labels)
+    code = next(label for label, qid in every if bank[qid].kind == "coding")
+    assert " (code): " in code
+    assert question_choices(bank, "L1", "weakest", ["pandas"], {})[0][0].startswith(("Write", "Code:"))
+
+
 def test_l2_unticks_the_coding_box_and_l1_gives_the_tick_back_even_after_a_resume():
     from interviewer.ui.setup import coding_for_round
 

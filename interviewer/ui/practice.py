@@ -25,7 +25,7 @@ from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
-from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS
+from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS, CONFIRM_PICK_PRACTICE_JS
 from interviewer.ui.setup import mode_choices
 
 WEAKEST = "weakest"
@@ -75,29 +75,42 @@ def _pool(bank: Bank, round_name: str, topic: str, weakest: list[str]) -> tuple[
 PICK_LABEL_CHARS = 90
 
 
+def _pick_label(q: Question, scores: dict[str, int | None], topic: bool) -> str:
+    """A question as the picker lists it: shortened, its topic first when ``topic``, a coding
+    one marked (a coding and a spoken question can share their opening words: a walk-through
+    read two identical entries), and the latest score on it."""
+    text = " ".join(q.text.split())
+    if len(text) > PICK_LABEL_CHARS:
+        text = text[: PICK_LABEL_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    kind = " (code)" if q.kind == "coding" else ""
+    if topic:
+        text = f"{topic_label(q.topic)}{kind}: {text}"
+    elif kind:
+        text = f"Code: {text}"
+    if q.id in scores:
+        text += " (skipped last time)" if scores[q.id] is None else f" (last {scores[q.id]}/100)"
+    return text
+
+
 def question_choices(
-    bank: Bank, round_name: str, topic: str, weakest: list[str], scores: dict[str, int | None]
+    bank: Bank,
+    round_name: str,
+    topic: str,
+    weakest: list[str],
+    scores: dict[str, int | None],
+    shown: str | None = None,
 ) -> list[tuple[str, str]]:
     """The Question picker's list: every question of the round and topic (a candidate goes
     back to one they missed: New question skips those of their last sessions), each with the
-    score of their latest attempt at it, ordered by topic, then as the bank lists them."""
+    score of their latest attempt at it, ordered by topic, then as the bank lists them. The
+    question ``shown`` on screen comes first when it is of another round or topic ("On screen,
+    ..."): a walk-through's picker went blank after a topic change while the question stayed."""
     pool, _ = _pool(bank, round_name, topic or WEAKEST, weakest)
     several = len({q.topic for q in pool}) > 1
-    choices = []
-    for q in sorted(pool, key=lambda q: list(TOPICS).index(q.topic) if q.topic in TOPICS else 0):
-        text = " ".join(q.text.split())
-        if len(text) > PICK_LABEL_CHARS:
-            text = text[: PICK_LABEL_CHARS - 1].rsplit(" ", 1)[0] + "…"
-        # a coding question and a spoken one can share their opening words (a walk-through
-        # read two identical entries)
-        kind = " (code)" if q.kind == "coding" else ""
-        if several:
-            text = f"{topic_label(q.topic)}{kind}: {text}"
-        elif kind:
-            text = f"Code: {text}"
-        if q.id in scores:
-            text += " (skipped last time)" if scores[q.id] is None else f" (last {scores[q.id]}/100)"
-        choices.append((text, q.id))
+    order = sorted(pool, key=lambda q: list(TOPICS).index(q.topic) if q.topic in TOPICS else 0)
+    choices = [(_pick_label(q, scores, several), q.id) for q in order]
+    if shown in bank and shown not in {q.id for q in pool}:
+        choices.insert(0, (f"On screen, {_pick_label(bank[shown], scores, True)}", shown))
     return choices
 
 
@@ -190,7 +203,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         """The Question picker for the built-in guide's round and topic, showing ``value``."""
         weakest = ctx.store.progress(user_id=user)["weakest_topics"]
         scores = ctx.store.last_scores(user_id=user)
-        choices = question_choices(ctx.bank, round_name, topic, weakest, scores)
+        choices = question_choices(ctx.bank, round_name, topic, weakest, scores, value)
         value = value if value in {c[1] for c in choices} else None
         return gr.Dropdown(choices=choices, value=value, visible=True)
 
@@ -361,13 +374,15 @@ def build(ctx: AppContext) -> SimpleNamespace:
         button.click(new_question, inputs, outputs, js=CONFIRM_NEXT_PRACTICE_JS)
 
     def take(picked, round_name, topic, current, guide, drills, code, held, request: gr.Request):
-        if not picked or picked == current:
-            return {}
+        if not picked or picked == current:  # the one on screen, picked again: nothing to do
+            return {ui.qid: current}
         return new_question(round_name, topic, current, guide, drills, code, held, request,
                             picked)  # fmt: skip
 
-    # a question picked is served at once (asking first about an answer not graded)
-    ui.pick.input(take, [ui.pick, *inputs], outputs, js=CONFIRM_NEXT_PRACTICE_JS)
+    # A question picked is served at once, asking first about an answer not graded; on .select,
+    # not .input, which also fired when the list closed with nothing picked (a walk-through's
+    # "Error" over the page, and a confirm for no new question).
+    ui.pick.select(take, [ui.pick, *inputs], outputs, js=CONFIRM_PICK_PRACTICE_JS)
     ui.run.click(run, [ui.code, ui.qid, ui.drills], ui.code_out, concurrency_id="code")
     for event in (ui.mic.stop_recording, ui.mic.upload):
         event(transcribe, ui.mic, [ui.answer, ui.voice_note], concurrency_id="speech")

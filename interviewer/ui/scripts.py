@@ -231,6 +231,12 @@ CONFIRM_NEXT_PRACTICE_JS = f"""
 }}
 """
 
+# Practice's question picker asks the same, unless the question picked is the one on screen
+# (its inputs start with the pick, then round, topic and the current question's id).
+CONFIRM_PICK_PRACTICE_JS = (
+    f"(...args) => (args[0] && args[0] === args[3]) ? args : ({CONFIRM_NEXT_PRACTICE_JS.strip()})(...args)"
+)
+
 # End asks when the answer box holds text not sent, or the editor code not submitted: it would
 # not be graded.
 CONFIRM_END_JS = _confirm_unsent(
@@ -244,7 +250,7 @@ CONFIRM_SKIP_JS = _confirm_unsent(
 )
 
 
-def guide_upload_js(max_bytes: int, types: list[str]) -> str:
+def guide_upload_js(max_bytes: int, types: list[str], said: str = ".txt, .md or .pdf") -> str:
     """The Guides tab's uploader, checked in the page as a file is chosen or dropped: Gradio
     refuses a file over the size limit or of another type in the browser with a toast that
     fades, and no event reaches the server, so the status line kept the last upload's result
@@ -276,7 +282,7 @@ def guide_upload_js(max_bytes: int, types: list[str]) -> str:
     const f = files[0], name = f.name, dot = name.lastIndexOf(".");
     const ext = dot < 0 ? "" : name.slice(dot).toLowerCase();
     if (!TYPES.includes(ext)) {{
-      say("⚠ " + name + ": not a guide file; upload " + TYPES.join(", ") + ".");
+      say("⚠ " + name + ": not a guide file; upload a {said} file.");
     }} else if (f.size > MAX) {{
       say("⚠ " + name + ": " + mb(f.size) + ", over the " + mb(MAX) + " limit for a guide; " +
           "split it or trim it, and upload again.");
