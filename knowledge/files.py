@@ -93,7 +93,7 @@ def read_text(path: Path, settings: Settings) -> str:
             path, f"too large ({size / 1048576:.1f} MB; the limit is {settings.max_guide_mb:g} MB)"
         )
     if size == 0:
-        raise GuideError(path, "empty file")
+        raise GuideError(path, "empty file: nothing to ingest; save the guide's text in it first")
     if suffix == ".pdf":
         text = _read_pdf(path, PDF_TEXT_FACTOR * settings.max_guide_bytes)
     else:

@@ -392,7 +392,7 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     store.close()
 
     open_tab(page, "Practice")
-    page.get_by_label("Topic").click()
+    page.get_by_label("Topic", exact=True).click()
     page.get_by_role("option", name="overfitting and regularisation").click()
     wait_idle(page)
     picker = page.locator("#practice-pick")
@@ -439,7 +439,7 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     box.fill("")
 
     # Another topic: the question on screen stays, and the picker still shows it, first
-    page.get_by_label("Topic").click()
+    page.get_by_label("Topic", exact=True).click()
     page.get_by_role("option", name="evaluation metrics").click()
     wait_idle(page)
     expect(question).to_contain_text("99% accuracy on the training data")
@@ -560,7 +560,7 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             # Practice only: the rounds chart has the row to itself (the criteria chart, which
             # draws interviews, was hidden but kept its half of the row blank).
             open_tab(page, "Practice")
-            page.get_by_label("Topic").click()
+            page.get_by_label("Topic", exact=True).click()
             page.get_by_role("option", name="overfitting and regularisation").click()
             page.get_by_role("button", name="New question").click()
             page.locator("#practice-question").get_by_text("difficulty").wait_for()

@@ -995,7 +995,7 @@ def test_no_table_breaks_a_word(app, context, width, height):
     open_tab(page, "Practice")
     # A concept topic: the default, the weakest topic, can be Python coding after the coding
     # tests above, and a coding question is answered in code.
-    page.get_by_label("Topic").click()
+    page.get_by_label("Topic", exact=True).click()
     page.get_by_role("option", name="overfitting and regularisation").click()
     page.get_by_role("button", name="New question").click()
     page.wait_for_function(
@@ -1135,7 +1135,7 @@ def test_practice_says_it_is_grading_while_submitted_code_runs(app, context):
     # Seen in a walk-through: the last result stayed in view while new code ran its tests.
     page = _open(context, app[0])
     open_tab(page, "Practice")
-    topic = page.get_by_role("combobox", name="Topic")
+    topic = page.get_by_role("combobox", name="Topic", exact=True)
     topic.click()
     page.get_by_role("option", name="Python coding").click()
     wait_idle(page)  # (a topic not taken served another question: CI failed once on it)

@@ -537,6 +537,12 @@ def test_the_question_picker_lists_the_topic_with_scores_and_the_question_on_scr
     code = next(label for label, qid in every if bank[qid].kind == "coding")
     assert " (code): " in code
     assert question_choices(bank, "L1", "weakest", ["pandas"], {})[0][0].startswith(("Write", "Code:"))
+    # the label names the weakest topics the list holds (it narrows after a first grade)
+    from interviewer.ui.practice import PICK_LABEL, pick_label
+
+    assert pick_label("L1", topic, ["pandas"]) == PICK_LABEL
+    assert pick_label("L1", "weakest", ["pandas", "mlops-cicd"]).endswith("weakest topics: pandas)")
+    assert pick_label("L2", "weakest", ["pandas"]).endswith("none yet, so every L2 topic)")
 
 
 def test_l2_unticks_the_coding_box_and_l1_gives_the_tick_back_even_after_a_resume():

@@ -92,6 +92,19 @@ def _pick_label(q: Question, scores: dict[str, int | None], topic: bool) -> str:
     return text
 
 
+PICK_LABEL = "Or pick a question (your last score on it beside it)"
+
+
+def pick_label(round_name: str, topic: str, weakest: list[str]) -> str:
+    """The picker's label; for "Weakest topics" it names them, as the list narrows to them once
+    a first grade makes one weak (a re-walk's list shrank with no word why)."""
+    if (topic or WEAKEST) != WEAKEST:
+        return PICK_LABEL
+    weak = [topic_label(t) for t in weakest if TOPICS.get(t, ("",))[0] == round_name]
+    said = ", ".join(weak) if weak else f"none yet, so every {round_name} topic"
+    return f"{PICK_LABEL[:-1]}; weakest topics: {said})"
+
+
 def question_choices(
     bank: Bank,
     round_name: str,
@@ -149,7 +162,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
     with gr.Row(equal_height=True):
         ui.new = gr.Button("New question", variant="primary", scale=1)
         ui.pick = gr.Dropdown(
-            [], value=None, label="Or pick a question (your last score on it beside it)",
+            [], value=None, label=PICK_LABEL,
             elem_id="practice-pick", scale=4,
         )  # fmt: skip
     ui.question = gr.Markdown(
@@ -205,7 +218,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
         scores = ctx.store.last_scores(user_id=user)
         choices = question_choices(ctx.bank, round_name, topic, weakest, scores, value)
         value = value if value in {c[1] for c in choices} else None
-        return gr.Dropdown(choices=choices, value=value, visible=True)
+        return gr.Dropdown(choices=choices, value=value, visible=True,
+                           label=pick_label(round_name, topic, weakest))  # fmt: skip
 
     def picks(round_name, topic, guide, current, request: gr.Request):
         """The picker again (a round or topic picked, a question graded: its last score)."""
