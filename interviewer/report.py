@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from pydantic import BaseModel, Field
@@ -20,6 +19,7 @@ from interviewer.grading.rubric import (
     is_red_flag,
     red_flag_claims,
 )
+from interviewer.grading.text import words
 from interviewer.knowledge.clean import guide_line
 from interviewer.markup import (
     clock,
@@ -459,17 +459,13 @@ def wrong_claims(q: QuestionSummary) -> list[str]:
     out = []
     for claim in red_flag_claims(q.flags):
         said = q.wrong_said.get(claim, "")
-        if said and _plain(said) != _plain(claim):
+        if said and words(said) != words(claim):
             out.append(f"stated a wrong claim: you said “{said.rstrip('.')}”, read as "
                        f"“{claim.rstrip('.')}”")  # fmt: skip
         else:
             out.append(f"stated a wrong claim: “{claim.rstrip('.')}”")
     return out
 
-
-def _plain(text: str) -> str:
-    """Words only, lower case: the same sentence however it is punctuated."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def report_markdown(report: Report) -> str:

@@ -66,9 +66,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     builtin = knowledge.BUILTIN_GUIDE_ID
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
-            limit = f"{ctx.settings.max_guide_bytes / 1048576:.1f}".removesuffix(".0")
             ui.upload = gr.File(
-                label=f"Upload a guide (.txt, .md, .pdf, up to {limit} MB): it is ingested at once",
+                label=f"Upload a guide (.txt, .md, .pdf, up to {ctx.settings.max_guide_mb:g} MB): "
+                "it is ingested at once",
                 file_types=sorted(SUPPORTED),
                 type="filepath",
                 elem_id="guide-upload",

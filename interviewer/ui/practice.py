@@ -212,10 +212,13 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ids = ctx.visible_guides(user_of(request)) or [builtin]  # shared and the user's own
         return gr.Dropdown(choices=ids)
 
-    def picker(round_name, topic, user, value=None):
-        """The Question picker for the built-in guide's round and topic, showing ``value``."""
-        weakest = ctx.store.progress(user_id=user)["weakest_topics"]
-        scores = ctx.store.last_scores(user_id=user)
+    def picker(round_name, topic, user, value=None, weakest=None, scores=None):
+        """The Question picker for the built-in guide's round and topic, showing ``value``
+        (``weakest`` and ``scores`` read from the store unless the caller has them)."""
+        if weakest is None:
+            weakest = ctx.store.progress(user_id=user)["weakest_topics"]
+        if scores is None:
+            scores = ctx.store.last_scores(user_id=user)
         choices = question_choices(ctx.bank, round_name, topic, weakest, scores, value)
         value = value if value in {c[1] for c in choices} else None
         return gr.Dropdown(choices=choices, value=value, visible=True,
@@ -250,10 +253,10 @@ def build(ctx: AppContext) -> SimpleNamespace:
         else:
             user = user_of(request)
             weakest = ctx.store.progress(user_id=user)["weakest_topics"]
+            last = ctx.store.last_scores(user_id=user)
             chosen = ctx.bank.get(picked) if picked else None
             if chosen is not None and chosen.round == round_name:
                 q, note = chosen, ""
-                last = ctx.store.last_scores(user_id=user)
                 if q.id in last:  # a copy of its model answer, shown then, is not scored
                     note = ("You skipped this one last time." if last[q.id] is None
                             else f"You scored {last[q.id]}/100 on this one last time.")  # fmt: skip
@@ -263,7 +266,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
                                         current, recent)  # fmt: skip
             if q is None:
                 return {ui.question: "No question for this topic.", ui.qid: None}
-            pick = picker(round_name, topic, user, q.id)
+            pick = picker(round_name, topic, user, q.id, weakest, last)
         coding = q.kind == "coding"
         return {
             ui.pick: pick,
