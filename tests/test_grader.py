@@ -151,9 +151,10 @@ def test_grade_has_criteria_evidence_key_points_and_a_verdict(grader, bank):
     depth_points = [kp for kp in q.rubric().key_points if kp.criterion == "depth"]
     said = sum(kp.covered for kp in g.key_points if kp.id in {p.id for p in depth_points})
     assert g.criteria["depth"].rationale == (
-        f"{said} of {len(depth_points)} depth key points covered; "
-        "scored mostly on how good the answer is as a whole"
+        "scored mostly on how good the answer is as a whole; "
+        f"{said} of {len(depth_points)} depth key points clearly stated"
     )
+    assert said and len(depth_points) > 1  # the worded-out cases are in the next test
     d = g.to_dict()
     assert d["verdict"] == g.verdict and d["score"] == g.overall / 100
     # The feedback names the most important point it missed, in one sentence.
@@ -1022,6 +1023,18 @@ def test_app_regression_every_point_ticked_passes_and_code_is_not_quoted(grader,
     # A cap still caps: a wrong claim beside every point stated.
     capped = grader.grade(att, ATTENTION_BULLETS + "\n" + att.red_flags[0].claim)
     assert capped.overall <= 20
+
+
+def test_a_criterion_with_no_point_stated_gives_its_basis_first():
+    # A walk-through read "3/5 · 0 of 4 engineering key points covered; scored mostly on ..." as
+    # a contradiction: the basis now comes first and a count of none is worded out.
+    from interviewer.grading.grader import points_stated
+
+    assert points_stated(0, 4, "engineering") == "none of the 4 engineering key points clearly stated"
+    assert points_stated(0, 1, "problem_solving") == (
+        "its problem solving key point not clearly stated")
+    assert points_stated(1, 1, "depth") == "its depth key point clearly stated"
+    assert points_stated(2, 3, "depth") == "2 of 3 depth key points clearly stated"
 
 
 def test_a_low_communication_score_is_not_called_clear(grader, bank):

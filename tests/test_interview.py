@@ -585,6 +585,7 @@ def test_an_incomplete_interviews_rounds_are_not_called_passed(store):
 def test_a_gap_names_the_guide_item_to_re_read_not_only_its_heading(store):
     # A walk-through: every "re-read" was one of two headings of the built-in guide, whose
     # sections are short lists of topics; the item about the gap is what to read.
+    from interviewer.engine import topic_label
     from interviewer.knowledge.clean import guide_line, parse_sections
     from interviewer.knowledge.files import BUILTIN_GUIDE
 
@@ -615,6 +616,18 @@ def test_a_gap_names_the_guide_item_to_re_read_not_only_its_heading(store):
     # was sent to the guide's question on imbalanced classes): the heading alone.
     logit = iv.bank["l1-logistic-coefficients"]
     assert guide_line(logit.guide_section, logit.key_points[0].point + " " + logit.text) == ""
+    # What a question says not to use is not what it is about (a walk-through: every ROC-AUC gap
+    # was sent to "ML Frameworks – Experience with Scikit-learn ..." by "Without scikit-learn").
+    roc = iv.bank["l1-roc-auc-from-scratch"]
+    assert "scikit-learn" in roc.text.lower()
+    for kp in roc.key_points:  # what the report matches: the point, question and topic
+        about = f"{kp.point} {roc.text} {topic_label(roc.topic)}"
+        assert "Scikit-learn" not in guide_line(roc.guide_section, about)
+    assert "Scikit-learn" in guide_line(roc.guide_section, "Experience with scikit-learn models")
+    nodiv = iv.bank["l1-code-product-except-self"]
+    assert "without using division" in nodiv.text
+    assert "without using loops" not in guide_line(
+        nodiv.guide_section, f"{nodiv.key_points[0].point} {nodiv.text}")
 
 def test_an_incorrect_answer_gives_no_strength_and_flags_read_cleanly():
     # A re-walk: "I would remove the gender and race columns ..." (17/100, "Incorrect.") had

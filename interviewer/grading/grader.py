@@ -325,9 +325,10 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
         why = rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor
         return {c: CriterionScore(score=1, rationale=why) for c in CRITERIA}
     out = {}
-    # The fitted maps lean mostly on the whole answer's score, so the rationale says so:
-    # "1 of 1 engineering key points covered" next to a 1/5 read as a contradiction. (No
-    # number: a hint penalty comes off the overall after this.)
+    # The fitted maps lean mostly on the whole answer's score, so the rationale says so first:
+    # "1 of 1 engineering key points covered" next to a 1/5 read as a contradiction, and so did
+    # "3/5 · 0 of 4 ... covered" with the basis after it. (No number: a hint penalty comes off
+    # the overall after this.)
     whole = "scored mostly on how good the answer is as a whole"
     for crit in ("depth", "problem_solving", "engineering"):
         mine = [r for p, r in zip(rd.points, kps, strict=True) if p.criterion == crit]
@@ -336,10 +337,7 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
             score=d.criteria[crit],
             # one sentence covering two points is quoted once (a walk-through saw it twice)
             evidence=list(dict.fromkeys(r.evidence for r in mine if r.evidence))[:3],
-            rationale=f"{covered_n} of {len(mine)} {crit.replace('_', ' ')} key points "
-            f"covered; {whole}"
-            if mine
-            else whole,
+            rationale=f"{whole}; {points_stated(covered_n, len(mine), crit)}" if mine else whole,
         )
     notes = [repeats] if repeats else []  # a walk-through's 14 pastes read "5/5, clear enough"
     if d.keyword_list:
@@ -358,6 +356,17 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
         "how good the answer is as a whole",
     )
     return out
+
+
+def points_stated(n: int, total: int, criterion: str) -> str:
+    """How many of a criterion's key points the answer stated clearly (the ones marked covered),
+    after the score's basis: "2 of 4 depth key points clearly stated", "none of the 4 ...",
+    "its engineering key point not clearly stated"."""
+    kind = f"{criterion.replace('_', ' ')} key point{'s' if total != 1 else ''}"
+    if n == 0:
+        return f"none of the {total} {kind} clearly stated" if total > 1 else (
+            f"its {kind} not clearly stated")
+    return f"{'its' if total == 1 else f'{n} of {total}'} {kind} clearly stated"
 
 
 # Prior (not fitted; no answer of the authored sets or SAF train repeats most of its sentences):
