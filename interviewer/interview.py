@@ -32,7 +32,7 @@ from interviewer.engine import (
 from interviewer.errors import InterviewError
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
 from interviewer.grading.feedback import without_gap
-from interviewer.grading.rubric import PASS_MARK, Grade
+from interviewer.grading.rubric import PASS_MARK, Grade, red_flag_claims
 from interviewer.markup import FENCE, tests_passed
 from interviewer.models import (
     MAX_ANSWER_CHARS,
@@ -132,8 +132,13 @@ class Reply:
 def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
     """A question's grade once its follow-up is answered (``after`` grades the answer and the
     follow-up together): it can only rise. The higher of the two grades, and every key point
-    either covered stays covered, with its evidence."""
+    either covered stays covered, with its evidence. But a wrong claim first stated in the
+    follow-up answer counts as it would have in the answer: ``after``, which has its red flag
+    (and its cap), stands (a walk-through's wrong follow-up answer was dropped by the higher
+    grade, and the points it named were ticked)."""
     if before is None:
+        return after
+    if set(red_flag_claims(after.flags)) - set(red_flag_claims(before.flags)):
         return after
     base, other = (after, before) if after.overall >= before.overall else (before, after)
     theirs = {kp.id: kp for kp in other.key_points if kp.covered}

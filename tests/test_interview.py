@@ -380,7 +380,7 @@ def test_a_hint_at_a_follow_up_costs_at_once_whatever_comes_next(store):
         assert turns[0].grade.hint_penalty == HINT_PENALTY
 
 
-def test_a_follow_up_answer_never_uncovers_a_point_or_lowers_the_grade():
+def test_a_follow_up_answer_never_uncovers_a_point_or_lowers_the_grade_but_a_wrong_claim_counts():
     # Seen in the app: "O(n) time and O(n) extra space" was ticked after the first answer and
     # reported missing (and as the top gap) once the follow-up answer was merged in.
     from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult
@@ -406,6 +406,29 @@ def test_a_follow_up_answer_never_uncovers_a_point_or_lowers_the_grade():
     assert merge_follow_up(None, after) is after
     same = merge_follow_up(before, before.model_copy(update={"overall": 45}))
     assert same == before  # nothing newly covered: the higher grade as it is
+    # ... but a wrong claim first stated in the follow-up answer counts, as it would have in the
+    # answer (a walk-through's wrong follow-up answer was dropped and its points ticked).
+    flagged = after.model_copy(update={"overall": 20, "flags": ["red flag: GRUs have four gates."]})
+    assert merge_follow_up(before, flagged) is flagged
+    said_before = before.model_copy(update={"flags": flagged.flags})  # the same claim again
+    assert merge_follow_up(said_before, flagged).overall == 50
+
+
+def test_a_wrong_claim_in_a_follow_up_answer_is_graded_with_the_question():
+    # A walk-through: "a GRU adds a fourth gate", said in a follow-up answer, was dropped by the
+    # higher grade of the first answer alone, and the points it named were ticked.
+    bank = {"l1-vanishing-gradient-lstm": default_bank()["l1-vanishing-gradient-lstm"]}
+    iv = new_interview(round="L1", questions=1, bank=bank, follow_ups=1, seed=1)
+    iv.start()
+    first = iv.answer("Gradients are a product of many small derivatives through the chain rule, so "
+                      "they shrink exponentially for early time steps. LSTMs add a cell state "
+                      "updated additively with a forget gate, so the gradient flows.")  # fmt: skip
+    assert first.kind == "follow_up" and iv.turns[0].grade.overall > 20
+    iv.answer("A GRU adds a fourth gate on top of the LSTM's three, so it controls memory even "
+              "more finely.")  # fmt: skip
+    grade = iv.turns[0].grade
+    assert "red flag: A GRU has more gates than an LSTM" in " ".join(grade.flags)
+    assert grade.overall <= 20
 
 
 def test_an_l1_round_asks_one_coding_question_however_long():
