@@ -502,7 +502,8 @@ class Engine(Protocol):
     code_runner: CodeRunner  # runs a coding question's examples and hidden tests
 
     def intro(
-        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True
+        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True,
+        buttons: bool = False,
     ) -> str: ...
     def question_for(self, request: QuestionRequest) -> tuple[Question | None, list[str]]: ...
     def ask(self, q: Question, index: int, total: int, on_token: TokenCallback = None) -> str: ...
@@ -559,11 +560,18 @@ def question_header(
     return f"Question {index + 1} of {total} ({round_name}, {topic_label(topic)})"
 
 
-def commands_line(hints: bool = True) -> str:
-    """The commands a candidate can type, as the opening names them."""
+def commands_line(hints: bool = True, buttons: bool = False) -> str:
+    """The commands, as the opening names them: typed ("/hint (costs points), /repeat, ..."),
+    or in the app the buttons first and the typed forms after them (a walk-through read the
+    app's opening name only typed commands beside the buttons that do the same)."""
+    typed = "/hint, /repeat, /skip, /end" if hints else "/repeat, /skip, /end"
+    if buttons:
+        names = "Hint (costs points), Repeat, Skip and End" if hints else "Repeat, Skip and End"
+        said = f"the {names} buttons under your answer, or type {typed}"
+        return said if hints else f"{said} (a real interview has no hints)"
     if hints:
-        return "/hint (costs points), /repeat, /skip, /end"
-    return "/repeat, /skip, /end (a real interview has no hints)"
+        return typed.replace("/hint", "/hint (costs points)")
+    return f"{typed} (a real interview has no hints)"
 
 
 def emit(text: str, on_token: TokenCallback) -> str:
@@ -574,7 +582,7 @@ def emit(text: str, on_token: TokenCallback) -> str:
     return text
 
 
-def intro_text(round_name: str, n: int, *, hints: bool = True) -> str:
+def intro_text(round_name: str, n: int, *, hints: bool = True, buttons: bool = False) -> str:
     """The offline interviewer's opening: the round, the number of questions, the commands (no
     /hint in a real interview). A resumed chat starts with it too (an LLM's own words for it are
     not kept)."""
@@ -582,7 +590,7 @@ def intro_text(round_name: str, n: int, *, hints: bool = True) -> str:
         f"Welcome to your mock interview for the Machine Learning Engineer role at "
         f"Persistent Systems. This is {ROUNDS[round_name].description}, {plural(n, 'question')}"
         f"{' per round' if round_name == 'full' else ''}. Answer as you would in the room: "
-        f"explain your reasoning and the trade-offs. Commands: {commands_line(hints)}."
+        f"explain your reasoning and the trade-offs. Commands: {commands_line(hints, buttons)}."
     )
 
 
@@ -597,10 +605,11 @@ class OfflineEngine:
         self.code_runner = code_runner or CodeRunner()
 
     def intro(
-        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True
+        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True,
+        buttons: bool = False,
     ) -> str:
         """The interviewer's opening (:func:`intro_text`)."""
-        return emit(intro_text(round_name, n, hints=hints), on_token)
+        return emit(intro_text(round_name, n, hints=hints, buttons=buttons), on_token)
 
     def question_for(self, request: QuestionRequest) -> tuple[Question | None, list[str]]:
         """The next bank question (no guide passages: the bank names its own section)."""

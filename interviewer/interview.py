@@ -254,14 +254,15 @@ class Interview:
             self.store.update_session(self.info)
 
     # -- flow --------------------------------------------------------------------------------
-    def start(self, on_token: TokenCallback | None = None) -> Reply:
-        """Open the session and ask the first question."""
+    def start(self, on_token: TokenCallback | None = None, *, buttons: bool = False) -> Reply:
+        """Open the session and ask the first question; ``buttons``: the front end has buttons
+        for the commands (the app), which the opening names."""
         if self.phase != "intro":
             raise InterviewError("the interview has already started")
         if self.store is not None:
             self.store.create_session(self.info)
         intro = self.engine.intro(self.info.round, self.n_questions, on_token=on_token,
-                                  hints=not self.info.settings.real)  # fmt: skip
+                                  hints=not self.info.settings.real, buttons=buttons)  # fmt: skip
         reply = self._ask_next(on_token)
         reply.text = f"{intro}\n\n{reply.text}"
         return reply

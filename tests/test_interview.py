@@ -317,7 +317,14 @@ def test_a_real_interview_opening_offers_no_hint(store):
     real = new_interview(round="L1", questions=2, store=store, seed=5, real=True).start()
     assert "/hint" not in real.text and "/repeat" in real.text and "no hints" in real.text
     normal = new_interview(round="L1", questions=2, store=store, seed=5).start()
-    assert "/hint (costs points)" in normal.text
+    assert "/hint (costs points)" in normal.text and "button" not in normal.text  # the CLI's
+    # The app's names its buttons first, then the typed forms, the same way.
+    app = new_interview(round="L1", questions=2, store=store, seed=5).start(buttons=True)
+    assert "Commands: the Hint (costs points), Repeat, Skip and End buttons under your answer, " \
+        "or type /hint, /repeat, /skip, /end." in app.text
+    app_real = new_interview(round="L1", questions=2, store=store, seed=5, real=True)
+    said = app_real.start(buttons=True).text
+    assert "Hint" not in said and "the Repeat, Skip and End buttons" in said and "no hints" in said
 
 
 def test_a_round_not_passed_never_reads_as_a_hire():

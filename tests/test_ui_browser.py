@@ -129,6 +129,9 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     page.get_by_role("button", name="Start interview").click()
     first = wait_for_bot(page, 1, "Question 1 of 3")
     assert "Welcome to your mock interview" in first
+    # The app's opening names its buttons, then the typed forms (a walk-through read only the
+    # typed commands beside the buttons); the CLI's names the typed ones alone.
+    assert "the Hint (costs points), Repeat, Skip and End buttons under your answer" in first
     page.locator("#question-timer").get_by_text("Time on this question").wait_for()
 
     assert "Hint (costs 10 points)" in say(page, "Hint", contains="Hint")

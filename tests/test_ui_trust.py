@@ -353,6 +353,7 @@ def test_the_setup_is_locked_while_an_interview_runs(app, context):
     # The resumed chat starts as the live one did: the opening, with the commands.
     first = bot_texts(page)[0]
     assert first.startswith("Welcome to your mock interview") and "/skip" in first, first
+    assert "Repeat, Skip and End buttons" in first, first
     _wait_setup(page, locked=True)
     _press(page, "End", "Interview finished")
     _wait_setup(page, locked=False)

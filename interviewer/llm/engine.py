@@ -270,13 +270,14 @@ class LLMEngine:
 
     # -- engine interface --------------------------------------------------------------------
     def intro(
-        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True
+        self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True,
+        buttons: bool = False,
     ) -> str:
         """The interviewer's opening, phrased by the model (the offline words if it fails),
         streamed; the commands are added when the model left any out (a walk-through's small
         model named none of them, so the candidate never learnt /hint or /skip)."""
-        fallback = self.offline.intro(round_name, n, hints=hints)
-        commands = commands_line(hints)
+        fallback = self.offline.intro(round_name, n, hints=hints, buttons=buttons)
+        commands = commands_line(hints, buttons)
         user = prompts.render("intro", round_description=ROUNDS[round_name].description, count=n,
                               commands=commands)  # fmt: skip
         said = self._say("L1" if round_name == "full" else round_name, user, fallback, on_token)

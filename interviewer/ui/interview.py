@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 
 import gradio as gr
@@ -514,7 +515,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         # Offline questions come from the built-in guide's bank, whatever guide is chosen.
         iv.info.guide = guide if llm else knowledge.BUILTIN_GUIDE_ID
         live = Live(iv, user, status_note=r.md_escape(server_note))
-        yield from drive(live, [], iv.start, None, speak=speak, fresh=True)
+        yield from drive(live, [], partial(iv.start, buttons=True), None, speak=speak, fresh=True)
 
     def no_interview(live, request=None, text=None, action: str = "send") -> str | None:
         """Why ``action`` (a key of ``AFTER_THE_END``) cannot run now, or None."""
@@ -647,7 +648,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return {ui.status: f"⚠ {r.md_escape(str(exc))}"}
         st = iv.info.settings
         # The chat starts as it did: the opening names the round and the commands.
-        history = [r.bot_msg(r.text_md(intro_text(info.round, iv.n_questions, hints=not st.real)))]
+        history = [r.bot_msg(r.text_md(intro_text(info.round, iv.n_questions, hints=not st.real,
+                                                       buttons=True)))]
         history += r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank, iv.planned,
                                         iv.per_round)  # fmt: skip
         history += r.reply_messages(reply, iv.bank, iv.feedback_each)
