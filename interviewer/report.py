@@ -260,14 +260,21 @@ def _criterion_means(counted: list[tuple[Turn, int]]) -> dict[str, float]:
 
 
 def _strong_criteria(criteria: dict[str, float], counted: list[tuple[Turn, int]]
-                     ) -> dict[str, float]:  # fmt: skip
-    """The criteria averaging at least STRONG and, in a loop, at least that in every round: a
-    criterion strong in L1 but weak in L2 is no strength (a walk-through's loop with a failed L2
-    read "Depth: 4/5 on average" under Strengths)."""
-    rounds = {t.round for t, _ in counted}
-    each = [_criterion_means([(t, s) for t, s in counted if t.round == r]) for r in rounds]
-    return {c: v for c, v in criteria.items()
-            if v >= STRONG and all(m[c] >= STRONG for m in each)}  # fmt: skip
+                     ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:  # fmt: skip
+    """The criteria averaging at least STRONG and, in a loop, at least that in every round; and
+    by round, those strong in that round alone. A criterion strong in L1 but weak in L2 is no
+    strength of the loop (a walk-through's loop with a failed L2 read "Depth: 4/5 on average"
+    under Strengths), but it is L1's (a later one read no strength at all for an L1 averaging
+    4/5 on every criterion)."""
+    rounds = sorted({t.round for t, _ in counted})
+    each = {r: _criterion_means([(t, s) for t, s in counted if t.round == r]) for r in rounds}
+    everywhere = {c: v for c, v in criteria.items()
+                  if v >= STRONG and all(m[c] >= STRONG for m in each.values())}  # fmt: skip
+    if len(rounds) < 2:
+        return everywhere, {}
+    by_round = {r: {c: v for c, v in m.items() if v >= STRONG and c not in everywhere}
+                for r, m in each.items()}  # fmt: skip
+    return everywhere, {r: m for r, m in by_round.items() if m}
 
 
 def _red_flag_share(graded: list[Turn]) -> float:
@@ -293,12 +300,17 @@ def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
     return rounds
 
 
-def _strengths(criteria: dict[str, float], graded: list[Turn], over: str = "") -> list[str]:
-    """What was strong: the strong criteria (:func:`_strong_criteria`), and what the strong
-    answers got right (their most important covered point, in the candidate's own words when
-    there is evidence)."""
+def _strengths(strong: tuple[dict[str, float], dict[str, dict[str, float]]], graded: list[Turn],
+               over: str = "") -> list[str]:  # fmt: skip
+    """What was strong: the strong criteria (:func:`_strong_criteria`: those of one round of a
+    loop on one line, "In L1, on average: ..."), and what the strong answers got right (their
+    most important covered point, in the candidate's own words when there is evidence)."""
+    criteria, by_round = strong
     strengths = [f"{CRITERIA[c]}: {mean_of_five(v)}/5 on average{over}"
                  for c, v in criteria.items()]  # fmt: skip
+    strengths += [f"In {r}, on average: " + ", ".join(f"{CRITERIA[c]} {mean_of_five(v)}/5"
+                                                      for c, v in m.items())
+                  for r, m in by_round.items()]  # fmt: skip
     strong = [t for t in graded if t.grade.overall >= 75] or [
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]
@@ -480,7 +492,10 @@ def report_markdown(report: Report) -> str:
     lines += ["", "### Per question"]
     for q, tag in zip(report.questions, question_tags(report.questions), strict=True):
         score = _listed_score(q)
-        lines.append(f"{tag}. {md_escape(q.question)} · **{score}**{_time(q)}")
+        # "1." is an ordered list's item; "L1 Q1." is not, so a full loop's are bullets (a
+        # walk-through read its "Per question" as one paragraph)
+        item = f"{tag}." if tag.isdigit() else f"- {tag}."
+        lines.append(f"{item} {md_escape(q.question)} · **{score}**{_time(q)}")
         lines += [f"    - {md_escape(w)}" for w in wrong_claims(q)]
         if q.tests:
             lines.append(f"    - {md_escape(q.tests)}")

@@ -442,7 +442,14 @@ def test_a_full_loops_report_numbers_questions_as_the_scorecard_does():
     report = build_report(turns, planned=4)
     md, text = report_markdown(report), report_text(report, 100)
     for tag in ("L1 Q1", "L1 Q2", "L2 Q1", "L2 Q2"):
-        assert f"\n{tag}. " in md and f"{tag}. [" in text
+        assert f"\n- {tag}. " in md and f"{tag}. [" in text
+    # ... each its own list item, not one paragraph (a walk-through read them run together)
+    from markdown_it import MarkdownIt
+
+    for rep in (report, build_report(turns[:2], planned=2)):
+        part = report_markdown(rep).split("### Per question")[1].split("###")[0]
+        html = MarkdownIt().render(part)
+        assert html.count("<li>") == len(rep.questions) and "<p>" not in html, html
     one = build_report([make_turn(0, overall=80), make_turn(1, overall=70)], planned=2)
     assert "\n2. " in report_markdown(one) and " 2. [80" not in report_text(one, 100)
     assert " 2. [70/100" in report_text(one, 100)
@@ -542,6 +549,11 @@ def test_a_loop_names_a_criterion_a_strength_only_when_every_round_was_strong_in
     assert report.criteria["depth"] == 4.0 and not report.passed
     named = [s for s in report.strengths if "/5 on average" in s]
     assert named == [f"{CRITERIA['engineering']}: 5.0/5 on average"]
+    # ... and the ones strong in L1 alone are L1's, named as such (a later walk-through read no
+    # strength at all for an L1 averaging 4/5 on every criterion)
+    assert f"In L1, on average: {CRITERIA['depth']} 5.0/5, {CRITERIA['problem_solving']} 5.0/5, " \
+        f"{CRITERIA['communication']} 5.0/5" in report.strengths
+    assert not any(s.startswith("In L2") for s in report.strengths)
     # One round: its own means decide, as before.
     l1 = build_report(turns[:2], planned=2)
     assert len([s for s in l1.strengths if "/5 on average" in s]) == 4
