@@ -20,6 +20,7 @@ from interviewer.markup import (
     md_rich,
     mean_of_five,
     num,
+    round_lines,
     tests_passed,
     when,
 )
@@ -71,6 +72,15 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
         ended_early = summary.get("complete") is False
         result = "passed" if summary["passed"] else "incomplete" if ended_early else "not passed"
         out.append(("Result", result))
+    # A loop's rounds and why it did not pass, as the report said them (a walk-through's
+    # transcript read "Overall: 60/100 · Result: not passed" with neither round's score)
+    rounds = summary.get("rounds")
+    if isinstance(rounds, dict) and len(rounds) > 1:
+        for line in round_lines(rounds, summary.get("complete") is not False):
+            label, _, value = line.partition(": ")
+            out.append((label, value))
+    if summary.get("note"):
+        out.append(("Note", str(summary["note"])))
     return out
 
 

@@ -329,3 +329,18 @@ def tests_passed(
     return (f"{passed} of {total} hidden tests passed"
             + (f" ({verdict_words(verdict)})" if verdict else "")
             + (f"; {error}" if error else ""))  # fmt: skip
+
+
+def round_lines(rounds: dict[str, dict], complete: bool) -> list[str]:
+    """One line per round: its score, questions and whether it passed (of an incomplete
+    interview: whether it is at the pass mark so far; a walk-through read "(passed)" beside
+    "incomplete, no hire signal")."""
+    if complete:
+        said = {True: "passed", False: "not passed"}
+    else:
+        said = {True: "at or above the pass mark so far", False: "under the pass mark so far"}
+    return [
+        f"Round {r}: {info['overall']}/100 over {plural(info['questions'], 'question')} "
+        f"({said[info['passed']]})"
+        for r, info in rounds.items()
+    ]

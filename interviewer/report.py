@@ -30,6 +30,7 @@ from interviewer.markup import (
     mean_of_five,
     plain,
     plural,
+    round_lines,
     tests_passed,
 )
 from interviewer.models import Turn
@@ -447,21 +448,6 @@ def _time(q: QuestionSummary) -> str:
     return f" · {clock(q.seconds)} of {clock(q.budget)}{over}"
 
 
-def _round_lines(report: Report) -> list[str]:
-    """One line per round: its score, questions and whether it passed (of an incomplete
-    interview: whether it is at the pass mark so far; a walk-through read "(passed)" beside
-    "incomplete, no hire signal")."""
-    if report.complete:
-        said = {True: "passed", False: "not passed"}
-    else:
-        said = {True: "at or above the pass mark so far", False: "under the pass mark so far"}
-    return [
-        f"Round {r}: {info['overall']}/100 over {plural(info['questions'], 'question')} "
-        f"({said[info['passed']]})"
-        for r, info in report.rounds.items()
-    ]
-
-
 def wrong_claims(q: QuestionSummary) -> list[str]:
     """The wrong claims (red flags) a question's answer stated, as the report lists them under
     it (a walk-through: the report never named the red flag that lowered its signal)."""
@@ -483,7 +469,7 @@ def wrong_claims(q: QuestionSummary) -> list[str]:
 def report_markdown(report: Report) -> str:
     """The report as Markdown; everything a candidate or a model wrote is escaped."""
     lines = [f"## Report: {report.score_said} · {report.signal}", ""]
-    lines += [f"- {line}" for line in _round_lines(report)]
+    lines += [f"- {line}" for line in round_lines(report.rounds, report.complete)]
     if report.note:
         lines += ["", md_escape(report.note)]
     if report.criteria:
@@ -527,7 +513,7 @@ def report_text(report: Report, width: int = 100) -> str:
     result = "passed" if report.passed else ("incomplete" if not report.complete else "not passed")
     said = dict.fromkeys([report.signal, result])  # "incomplete" once, not twice
     lines = [f"REPORT  {report.score_said} · {' · '.join(said)}", ""]
-    lines += _round_lines(report)
+    lines += round_lines(report.rounds, report.complete)
     if report.note:
         lines += ["", *wrap(report.note, "")]
     if report.criteria:

@@ -535,6 +535,32 @@ def test_a_loop_with_a_failed_round_is_not_passed_and_never_reads_as_a_hire():
     assert not one_round.passed and "Not passed" not in one_round.note  # its score says it
 
 
+def test_a_loops_transcript_and_exports_say_each_rounds_score_and_why_it_did_not_pass():
+    # A walk-through: the report said "Round L1: 72/100 ... (passed)", "Round L2: 47/100 ... (not
+    # passed)" and why, the Transcripts view and the exports only "Overall: 60/100 · not passed".
+    from interviewer.export import to_html, to_json, to_markdown
+    from interviewer.models import SessionInfo
+    from interviewer.report import build_report
+    from tests.test_store import make_turn
+
+    turns = [make_turn(0, overall=100), make_turn(1, overall=100),
+             make_turn(2, round="L2", overall=60), make_turn(3, round="L2", overall=40)]  # fmt: skip
+    report = build_report(turns, planned=4)
+    info = SessionInfo(round="full", status="finished", summary=report.model_dump())
+    said = ("Round L1: 100/100 over 2 questions (passed)", "Round L2: 50/100 over 2 questions "
+            "(not passed)", "Not passed: L2 scored 50, below the pass mark (60)")  # fmt: skip
+    md, html = to_markdown(info, turns), to_html(info, turns)
+    for line in said:
+        label, _, value = line.partition(": ") if line.startswith("Round") else ("", "", line)
+        assert (f"**{label}:** {value}" if label else value) in md, md
+        assert value in html, html
+    stored = json.loads(to_json(info, turns))["session"]["summary"]  # the summary as stored
+    assert stored["rounds"]["L2"] == {"overall": 50, "questions": 2, "passed": False}
+    one = SessionInfo(round="L1", status="finished",
+                      summary=build_report(turns[:2], planned=2).model_dump())  # fmt: skip
+    assert "Round L1" not in to_markdown(one, turns[:2])  # one round: its overall says it
+
+
 def test_a_loop_names_a_criterion_a_strength_only_when_every_round_was_strong_in_it():
     """Seen in a walk-through: a loop whose L2 failed listed criteria averaging 4/5 as strengths,
     carried by L1."""
