@@ -266,3 +266,26 @@ def test_resuming_at_a_follow_up_shows_its_question_and_answer_first(tmp_path, c
     repeated = out.rindex(header)
     assert repeated > out.index("Welcome back.")
     assert out.index(f"Follow-up: {probe}", repeated) > out.index(question, repeated)
+
+
+def test_an_unreadable_answers_file_is_refused_before_a_session_is_created(tmp_path, capsys):
+    # A walk-through: a missing --answers-file printed the welcome and question 1, then the
+    # error, and left an empty session in the app's Resume list.
+    store = Store(settings=Settings.from_env())
+    before = {s["id"] for s in store.list_sessions(user_id="local")}
+    missing = tmp_path / "nope.txt"
+    assert main(["interview", "--round", "L2", "--answers-file", str(missing)]) != 0
+    captured = capsys.readouterr()
+    assert "nope.txt" in captured.err and "cannot read answers file" in captured.err
+    assert "Question 1" not in captured.out
+    assert {s["id"] for s in store.list_sessions(user_id="local")} == before
+
+
+def test_an_empty_line_with_nothing_typed_says_how_to_answer(monkeypatch, capsys):
+    # A walk-through pressed Enter at the answer prompt and nothing at all happened.
+    from interviewer.cli.interview import NOTHING_TYPED, _read_answer
+
+    typed = iter(["", "  ", "The answer.", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(typed))
+    assert _read_answer() == "The answer."
+    assert capsys.readouterr().out.count(NOTHING_TYPED) == 2

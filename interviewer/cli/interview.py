@@ -80,8 +80,10 @@ def register(sub) -> None:
 
 
 def _answers(path: Path):
+    """The answers file's lines, read now: a file that cannot be read is refused before a
+    session is created (a walk-through's missing file left an empty session to resume)."""
     text = read_text(path, "answers file")
-    yield from (line.replace("\\n", "\n") for line in text.splitlines())
+    return iter([line.replace("\\n", "\n") for line in text.splitlines()])
 
 
 def _line_editing() -> None:
@@ -94,12 +96,16 @@ def _line_editing() -> None:
         pass
 
 
-def _read_answer() -> str | None:
+NOTHING_TYPED = "(nothing to send yet: type your answer, then an empty line; or /skip)"
+
+
+def _read_answer(out=None) -> str | None:
     """One answer from the terminal: lines until an empty one (a command or a single line
     starting with / is sent at once; a ``` block runs to its closing fence). A paste that
     arrives as one piece with line breaks in it (a terminal's bracketed paste) keeps its empty
     lines. None at Ctrl-D with nothing typed; Ctrl-C raises KeyboardInterrupt with what was
-    typed as its ``draft``."""
+    typed as its ``draft``. An empty line with nothing typed says so on ``out`` (it was passed
+    over in silence, and a walk-through pressed Enter again and again)."""
     lines: list[str] = []
     in_code = False
     while True:
@@ -123,6 +129,7 @@ def _read_answer() -> str | None:
             if not line.strip() and not in_code and not pasted:
                 if lines:
                     return "\n".join(lines)
+                print(NOTHING_TYPED, file=out or sys.stdout, flush=True)
                 continue
             if line.strip() or lines:
                 lines.append(line)
@@ -247,6 +254,7 @@ def cmd_interview(args, settings: Settings) -> int:
     def say(text: str, wrap: bool = True) -> None:
         print(f"\n{wrap_text(text, width) if width and wrap else text}", file=out, flush=True)
 
+    source = _answers(args.answers_file) if args.answers_file else None
     if args.resume:
         interview, reply = Interview.resume(
             store, args.resume, user_id=user, engine=engine, bank=bank
@@ -301,7 +309,6 @@ def cmd_interview(args, settings: Settings) -> int:
         if sys.stdin.isatty():
             _line_editing()
 
-    source = _answers(args.answers_file) if args.answers_file else None
     try:
         while not interview.done:
             if source is not None:
@@ -312,7 +319,7 @@ def cmd_interview(args, settings: Settings) -> int:
                 if not quiet:
                     print(f"> {line}", file=out)
             else:
-                line = _read_answer()
+                line = _read_answer(out)
                 if line is None:
                     say(saved())
                     break
