@@ -342,7 +342,11 @@ def _ruled_out(t: Turn) -> str | None:
 
 
 def _topic(t: Turn) -> str:
-    label = topic_label(t.topic)
+    return _topic_named(t.topic)
+
+
+def _topic_named(topic: str) -> str:
+    label = topic_label(topic)
     return label[:1].upper() + label[1:]  # "ML from scratch" keeps its capitals
 
 
@@ -404,6 +408,12 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
             g.guide_line = guide_line(g.guide_section, f"{g.point} {g.question} "
                                       f"{topic_label(g.topic)}")  # fmt: skip
     return top_gaps
+
+
+def gap_said(g: Gap) -> str:
+    """A gap as the report lists it: its topic, then the point ("Pipeline design: prevent it by
+    ..."; a walk-through's first gap began "Prevent it by ..." with no word of what "it" was)."""
+    return f"{_topic_named(g.topic)}: {lower_first(g.point)}" if g.topic else g.point
 
 
 def reread_said(g: Gap) -> str:
@@ -495,7 +505,7 @@ def report_markdown(report: Report) -> str:
     if report.gaps:
         lines += ["", "### Top gaps"]
         lines += [
-            f"- {md_escape(g.point)} (re-read: *{md_escape(g.guide_section) or 'the guide'}*"
+            f"- {md_escape(gap_said(g))} (re-read: *{md_escape(g.guide_section) or 'the guide'}*"
             + (f": “{md_escape(g.guide_line)}”)" if g.guide_line else ")")
             for g in report.gaps
         ]
@@ -547,5 +557,5 @@ def report_text(report: Report, width: int = 100) -> str:
     if report.gaps:
         lines += ["", "Top gaps"]
         for g in report.gaps:
-            lines += wrap(f"{g.point} (re-read: {reread_said(g)})", "  - ")
+            lines += wrap(f"{gap_said(g)} (re-read: {reread_said(g)})", "  - ")
     return "\n".join(lines)

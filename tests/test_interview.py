@@ -633,6 +633,12 @@ def test_a_gap_names_the_guide_item_to_re_read_not_only_its_heading(store):
     assert any(gap.guide_line in line for line in section.lines)
     assert f"re-read: {gap.guide_section}: \"{gap.guide_line}\"" in report_text(report, 1000)
     assert f"*{gap.guide_section}*: “" in report_markdown(report)
+    # Each gap says what it is about first (a walk-through's began "Prevent it by ..."):
+    from interviewer.markup import lower_first
+
+    label = topic_label(gap.topic)
+    for said in (report_markdown(report), report_text(report, 1000)):
+        assert f"- {label[:1].upper()}{label[1:]}: {lower_first(gap.point)[:30]}" in said
     info, turns = store.load_session(iv.info.id, user_id="local")
     for text in (to_markdown(info, turns), to_html(info, turns)):
         text = text.replace("&quot;", '"').replace("&#x27;", "'")
