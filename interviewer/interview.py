@@ -36,6 +36,7 @@ from interviewer.grading.rubric import PASS_MARK, Grade, red_flag_claims
 from interviewer.markup import FENCE, tests_passed
 from interviewer.models import (
     MAX_ANSWER_CHARS,
+    MAX_QUESTIONS,
     FollowUpExchange,
     SessionInfo,
     SessionSettings,
@@ -178,8 +179,8 @@ class Interview:
     ):
         if round not in ("L1", "L2", "full"):
             raise InterviewError(f"round must be L1, L2 or full, not {round!r}")
-        if not 1 <= questions <= 20:
-            raise InterviewError("questions must be between 1 and 20")
+        if not 1 <= questions <= MAX_QUESTIONS:
+            raise InterviewError(f"questions must be between 1 and {MAX_QUESTIONS}")
         if feedback not in ("each", "end"):
             raise InterviewError("feedback must be 'each' (after every answer) or 'end'")
         if real:  # as in the room: the grades come at the end

@@ -21,6 +21,7 @@ def model_answer_flows(question_id: str) -> bool:
     return not question_id.startswith(GUIDE_QUESTION_PREFIX)
 
 
+MAX_QUESTIONS = 20  # per round, in the app and the CLI alike
 MAX_CODE_CHARS = 20000  # the same for a coding question's submitted code
 
 TurnStatus = Literal["pending", "answered", "skipped"]

@@ -615,10 +615,10 @@ def test_an_incomplete_interviews_rounds_are_not_called_passed(store):
 def test_a_gap_names_the_guide_item_to_re_read_not_only_its_heading(store):
     # A walk-through: every "re-read" was one of two headings of the built-in guide, whose
     # sections are short lists of topics; the item about the gap is what to read.
-    from interviewer.engine import topic_label
     from interviewer.knowledge.clean import guide_line, parse_sections
     from interviewer.knowledge.files import BUILTIN_GUIDE
 
+    from interviewer.engine import topic_label
     from interviewer.export import to_html, to_markdown
     from interviewer.report import report_markdown, report_text
 

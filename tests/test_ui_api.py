@@ -19,8 +19,9 @@ def app(tmp_path_factory, built_kb):
         yield Client(url, verbose=False)
 
 
-def start(client, running: str = ""):
-    return client.predict(round_name="L1", questions=3, feedback="each", real=False, coding=False,
+def start(client, running: str = "", questions: int = 3):
+    return client.predict(round_name="L1", questions=questions, feedback="each", real=False,
+                          coding=False,
                           mode="offline", running=running, api_name="/start")  # fmt: skip
 
 
@@ -112,3 +113,13 @@ def test_after_the_end_each_action_says_what_it_did_not_do(app):
     for name, words in zip(commands(app), expected, strict=True):
         line = said(app.predict(speak=False, api_name=name))
         assert words in line and "still in the box" not in line, (name, line)
+
+
+def test_the_app_takes_as_many_questions_as_the_cli(app):
+    # A walk-through: the app's slider stopped at 10, the CLI at 20.
+    from interviewer.models import MAX_QUESTIONS
+
+    out = start(app, running="1", questions=MAX_QUESTIONS)
+    first = out[0][0]["content"]
+    first = first if isinstance(first, str) else first[0]["text"]
+    assert f"Question 1 of {MAX_QUESTIONS} (L1, " in first, first

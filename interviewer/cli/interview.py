@@ -15,7 +15,7 @@ from interviewer.cli.common import print_json, read_text
 from interviewer.config import Settings
 from interviewer.errors import GradeInputError, UsageError
 from interviewer.markup import plain
-from interviewer.models import MAX_ANSWER_CHARS
+from interviewer.models import MAX_ANSWER_CHARS, MAX_QUESTIONS
 from interviewer.report import report_text
 
 
@@ -23,7 +23,8 @@ def register(sub) -> None:
     """Add the interview and grade sub-commands."""
     p = sub.add_parser("interview", help="sit a mock interview in the terminal")
     p.add_argument("--round", choices=["L1", "L2", "full"], default="L1")
-    p.add_argument("--questions", type=int, default=3, help="questions per round (default 3)")
+    p.add_argument("--questions", type=int, default=3,
+                   help=f"questions per round, 1-{MAX_QUESTIONS} (default 3)")  # fmt: skip
     p.add_argument(
         "--feedback",
         choices=["each", "end"],

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from interviewer.grading.rubric import PASS_MARK
+from interviewer.models import MAX_QUESTIONS
 from interviewer.ui.context import AppContext
 
 ROUNDS_INTRO = (
@@ -69,9 +70,9 @@ def build(ctx: AppContext, ui: SimpleNamespace) -> None:
                 label="Round",
                 elem_id="setup-round",
             )
-            ui.questions = gr.Slider(
-                1, 10, value=3, step=1, label="Questions (per round)", elem_id="questions"
-            )
+            # as many as the CLI allows (a walk-through found 10 here and 20 there)
+            ui.questions = gr.Slider(1, MAX_QUESTIONS, value=3, step=1, label="Questions (per round)",
+                                     elem_id="questions")  # fmt: skip
             ui.feedback = gr.Radio(
                 [("After each answer", "each"), ("At the end", "end")],
                 value="each",
