@@ -36,7 +36,7 @@ from interviewer.grading.rubric import (
     Grade,
     code_criterion_label,
 )
-from interviewer.grading.text import FUNCTION_WORDS
+from interviewer.grading.text import FUNCTION_WORDS, denies
 from interviewer.markup import failed_tests, lower_first, plural, tests_passed
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
@@ -379,14 +379,22 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         said = f"{m[1]} of your {m[2]} sentences repeat earlier ones" if m else "you repeat yourself"
         bullets.append(f"• Repeated: {said}; a point counts once however often it is said, and "
                        "an interviewer hears the repetition.")  # fmt: skip
+    # A sentence that denies what its point asserts is no "Landed" quote, whatever MiniLM read
+    # (a walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the
+    # point "Use a sliding window ..."); the point stays ticked: a rule unticking such points
+    # cost correct answers as many ticks as it saved (README, "Tried and not shipped").
     landed = sorted(
-        (kp for kp in grade.key_points if kp.covered and kp.evidence), key=lambda kp: -kp.weight
-    )
+        (kp for kp in grade.key_points if kp.covered and kp.evidence
+         and (not denies(kp.evidence) or denies(kp.point))),
+        key=lambda kp: -kp.weight,
+    )  # fmt: skip
     quotes = list(dict.fromkeys(kp.evidence for kp in landed))  # one sentence quoted once
-    if reds and grade.overall < 100 * rb.VERDICT_CUTS[1][1]:
-        # A wrong claim in an answer graded incorrect: its ticks are MiniLM reading topic, and
-        # a "Landed" quote would praise another wrong sentence (a walk-through's "Sorting isn't
-        # needed, so it's O(n) per threshold" landed beside the ROC-AUC red flag).
+    if grade.overall < 100 * rb.VERDICT_CUTS[1][1]:
+        # An answer graded incorrect: its ticks are the least sure (MiniLM reading topic), and a
+        # "Landed" quote would praise another wrong sentence (a walk-through's "Sorting isn't
+        # needed, so it's O(n) per threshold" landed beside the ROC-AUC red flag; a later one's
+        # "Memory is O(1) because the alphabet is fixed" beside "no linear-time solution"),
+        # as the report quotes no strength from it.
         quotes = []
     for quote in quotes[: 2 if not (reds or star_parts) else 1]:
         bullets.append(f'• Landed: "{quote}"')

@@ -1088,3 +1088,34 @@ def test_an_incorrect_answer_with_a_wrong_claim_quotes_nothing_as_landed(grader,
     g = grader.grade(q, f"{q.model_answer} ROC-AUC is just accuracy averaged over thresholds.")
     assert red_flag_claims(g.flags) and g.verdict != "incorrect"
     assert "• Landed" in feedback_text(q, g)
+
+
+def test_a_quote_that_denies_its_point_is_not_what_landed_and_no_incorrect_answer_has_one(
+    grader, bank
+):
+    # A walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the point
+    # "Use a sliding window ...", in an answer that said O(n^2) is optimal.
+    from interviewer.engine import feedback_text
+    from interviewer.grading.rubric import red_flag_claims
+
+    q = bank["l1-longest-substring-no-repeat"]
+    said = ("A sliding window doesn't actually work here, because when you hit a repeated "
+            "character you have to restart the scan from the character after the start, so you "
+            "revisit everything. The honest answer is to check every substring with a set: two "
+            "nested loops, and this is O(n^2), which is provably optimal for this problem, there "
+            "is no linear-time solution. Memory is O(1) because the alphabet is fixed.")  # fmt: skip
+    g = grader.grade(q, said)
+    assert any("no linear-time solution" in c for c in red_flag_claims(g.flags))
+    assert g.overall <= 20 and "• Landed" not in feedback_text(q, g)
+    # Without the flag it is still graded incorrect, and still quotes nothing as landed.
+    unflagged = g.model_copy(update={"flags": [], "overall": 25, "wrong_said": {}})
+    assert "• Landed" not in feedback_text(q, unflagged)
+    # An answer graded above incorrect: a denying quote is passed over for one that asserts.
+    good = grader.grade(q, q.model_answer)
+    covered = [kp for kp in good.key_points if kp.covered and kp.evidence]
+    top = max(covered, key=lambda kp: kp.weight)
+    denial = "A sliding window doesn't actually work here."
+    points = [kp.model_copy(update={"evidence": denial}) if kp is top else kp
+              for kp in good.key_points]  # fmt: skip
+    text = feedback_text(q, good.model_copy(update={"key_points": points, "overall": 70}))
+    assert "• Landed" in text and denial not in text

@@ -271,6 +271,15 @@ def negated(text: str) -> bool:
     return bool(NEGATION.search(text))
 
 
+# A denial, not a contrast ("instead of", "unlike", "without" assert something too).
+DENIAL = re.compile(r"\b(not|never|cannot|nothing|neither|nor)\b|n't\b", re.I)
+
+
+def denies(text: str) -> bool:
+    """Does the sentence deny something ("doesn't work", "never", "not needed")?"""
+    return bool(DENIAL.search(text))
+
+
 def is_idk(text: str) -> bool:
     """An 'I don't know' / 'pass' non-answer (short and saying so)."""
     return len(words(text)) <= 12 and bool(IDK.search(text.strip()))
