@@ -70,6 +70,28 @@ def code_ran_said(result: dict) -> str:
     return said + "."
 
 
+# A failed test's error is cut to this many characters in the probe about it (a pandas test's
+# assertion with both lists runs to about 150).
+PROBE_ERROR_CHARS = 240
+
+
+def failed_test_probe(result: dict | None) -> str | None:
+    """The first probe on code that failed hidden tests: the first failed test by name, with
+    what came back, as an interviewer points at the failing case before anything else (a
+    walk-through's code failed 3 of 8 tests, "threshold boundaries" among them, and was asked
+    how it would scale). None when every test passed, or when the code could not be run at
+    all (its error is the feedback)."""
+    if not result or result.get("error") or not result.get("failed"):
+        return None
+    failed = result["failed"][0]
+    name = failed["name"].replace("_", " ")
+    error = " ".join(failed["error"].split())
+    if len(error) > PROBE_ERROR_CHARS:
+        error = error[: PROBE_ERROR_CHARS - 1].rstrip() + "…"
+    return (f"The hidden test “{name}” failed: {error}. What does your code do in that case, and "
+            "what would you change?")  # fmt: skip
+
+
 MAX_HINTS = 2
 COMMANDS = ("hint", "repeat", "skip", "end")
 TokenCallback = Callable[[str], None]
@@ -494,7 +516,8 @@ class Interview:
 
         A probe asks about a point the answer missed without stating it: the authored probe
         of the most important missed point that has one (a covered point is never probed), or
-        one the LLM writes (never quoting the rubric). A coding question's probes are its
+        one the LLM writes (never quoting the rubric). A coding question's probes are, for code
+        that failed hidden tests, the first failed test (:func:`failed_test_probe`), then its
         authored follow-ups (complexity, scale) in order, but for one probing a key point the
         explanation covered.
         """
@@ -506,6 +529,9 @@ class Interview:
         asked = {f.question for f in turn.follow_ups}
         covered = {kp.id for kp in turn.grade.key_points if kp.covered}
         if turn.kind == "coding":
+            probe = failed_test_probe(turn.code_result)
+            if probe is not None and probe not in asked:
+                return FollowUpExchange(key_point="code", question=probe)
             said = _said(turn)
             fu = next((f for f in question.coding.follow_ups
                        if f.text not in asked and f.key_point not in covered

@@ -387,7 +387,14 @@ def test_a_coding_strength_says_how_many_hidden_tests_passed():
     assert "Python coding: your code passed all 7 hidden tests" in build_report(coding(7)).strengths
 
 
-def test_a_coding_follow_up_whose_point_the_explanation_covered_is_not_asked():
+def _authored_probes_only(monkeypatch):
+    """Code that fails hidden tests is first asked about the first failed test; tests of the
+    authored probes' order, which submit failing code to be probed at all, skip that one."""
+    monkeypatch.setattr("interviewer.interview.failed_test_probe", lambda result: None)
+
+
+def test_a_coding_follow_up_whose_point_the_explanation_covered_is_not_asked(monkeypatch):
+    _authored_probes_only(monkeypatch)
     store = open_store(Settings.from_env())
     bank = default_bank()
     q = bank["l1-code-chunked-mean"]  # the only coding question in this bank
@@ -413,10 +420,13 @@ def test_a_coding_follow_up_whose_point_the_explanation_covered_is_not_asked():
     assert second.endswith(q.coding.follow_ups[1].text)
 
 
-def test_an_untied_complexity_probe_is_not_asked_after_the_explanation_gave_the_complexity():
+def test_an_untied_complexity_probe_is_not_asked_after_the_explanation_gave_the_complexity(
+    monkeypatch,
+):
     # Seen in a walk-through: "O(n) time, O(k) space." then "Follow-up: What is the
     # complexity?". This question has no key point stating an O(...), so the probe is tied to
     # none: it is passed over when the explanation states a complexity, asked when it does not.
+    _authored_probes_only(monkeypatch)
     store = open_store(Settings.from_env())
     bank = default_bank()
     q = bank["l1-code-precision-recall-f1"]
@@ -477,9 +487,10 @@ def test_code_that_never_defines_the_tested_function_is_not_graded():
             assert ungradable(c.reference, c.starter, c.entry_point) is None, other.id
 
 
-def test_a_hint_at_a_probe_of_the_code_takes_nothing_and_says_why():
+def test_a_hint_at_a_probe_of_the_code_takes_nothing_and_says_why(monkeypatch):
     # A hint at "What is the complexity?" gave the start of an unrelated key point, for 10
     # points; that probe is about the candidate's own code: no hint, nothing taken.
+    _authored_probes_only(monkeypatch)
     bank = default_bank()
     q = bank["l1-code-precision-recall-f1"]
     bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
@@ -511,7 +522,7 @@ def test_a_follow_up_on_submitted_code_first_says_how_it_ran_live_and_resumed():
     said = f"Your code ran: {result['passed']} of {result['total']} hidden tests passed"
     assert 0 < result["passed"] < result["total"]
     assert reply.kind == "follow_up" and reply.text.startswith(said)
-    assert reply.text.endswith(q.coding.follow_ups[0].text) and "".join(pieces) == reply.text
+    assert "The hidden test “" in reply.text and "".join(pieces) == reply.text
     again, _ = resume(store, iv.info.id, user_id="local")
     again.answer("Linear: one pass with a stack.")
     chat = history_from_turns(again.turns, True, False, again.bank, again.planned)
@@ -602,3 +613,34 @@ def test_the_code_command_prints_what_the_score_is_made_of(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "error: " in text and "too slow" in text
     assert "  vectorisation " in text and "  correctness " in text  # the criteria, also here
+
+
+COUNTS_ONLY = '''def is_balanced(s):
+    """Counts each kind of bracket; never checks the nesting."""
+    return all(s.count(o) == s.count(c) for o, c in ("()", "[]", "{}"))
+'''
+
+
+def test_code_that_fails_hidden_tests_is_first_asked_about_the_first_failed_test():
+    # A walk-through: pandas code failing 3 of 8 hidden tests ("threshold boundaries" among
+    # them) was asked "How would this scale to data that does not fit in memory?".
+    store = open_store(Settings.from_env())
+    iv, q = _at_the_brackets_question(store, follow_ups=2)
+    turn = iv.current
+    reply = iv.submit_code(COUNTS_ONLY, explanation="I count the brackets of each kind.")
+    failed = turn.code_result["failed"]
+    assert failed and not turn.code_result["error"]
+    name = failed[0]["name"].replace("_", " ")
+    assert reply.kind == "follow_up"
+    assert f"The hidden test “{name}” failed: " in reply.text, reply.text
+    assert reply.text.endswith("What does your code do in that case, and what would you change?")
+    # it asks about the candidate's own code: no hint, nothing taken
+    assert iv.command("hint").text.startswith("There is no hint for this follow-up")
+    iv.answer("It counts, so ')(' passes; I would use a stack to check the nesting.")
+    assert turn.status == "answered" and turn.follow_ups[0].question in reply.text
+    # Code that passes every test is asked the authored probe, as before.
+    iv2, _ = _at_the_brackets_question(store, follow_ups=1)
+    reply2 = iv2.submit_code(q.coding.reference, explanation="A stack of open brackets.")
+    assert "The hidden test" not in reply2.text
+    if reply2.kind == "follow_up":
+        assert reply2.text.endswith(tuple(f.text for f in q.coding.follow_ups))
