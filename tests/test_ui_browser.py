@@ -169,7 +169,15 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     assert "Skipped." in say(page, "Skip", contains="Question 3 of 3")
     assert not page.locator("#code-editor").is_visible()
 
-    reply = answer(page, "I would use pandas groupby with transform to add per-group means.")
+    code_line = "df['m'] = df.groupby('g')['x'].transform('mean')  # <b>not bold</b>"
+    reply = answer(page, "I would use pandas groupby with transform to add per-group means.\n"
+                         f"```python\n{code_line}\n```")  # fmt: skip
+    # A fenced block in an answer shows as code, not as its backticks (a walk-through), and
+    # what is inside stays text.
+    block = page.locator('#interview-chat [data-testid="user"] pre code').last
+    expect(block).to_contain_text(code_line, timeout=STEP_TIMEOUT)
+    assert page.locator('#interview-chat [data-testid="user"] b').count() == 0
+    assert "```" not in page.locator('#interview-chat [data-testid="user"]').last.inner_text()
     while "Interview finished" not in reply:
         assert "Follow-up" in reply, reply
         reply = answer(page, "Vectorised operations avoid Python loops and keep memory use low.")
@@ -264,7 +272,7 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     newest = table.get_by_test_id("cell-0-5")  # newest first: the status of the practice
     assert newest.inner_text().strip() == "practice"
     newest.click()
-    view.get_by_text("Practice:").wait_for()
+    view.get_by_role("heading", name="Practice:").wait_for()  # (its note says "Practice:" too)
     assert XSS in view.inner_text()
     assert_no_injected_image(page)
     assert page.dialogs == []

@@ -18,6 +18,7 @@ from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import CRITERIA_SHORT, PASS_MARK, Grade, criterion_rows
 from interviewer.interview import code_ran_said, hint_said
 from interviewer.markup import (
+    answer_md,
     answered_said,
     failed_tests,
     md_code,
@@ -101,7 +102,7 @@ def topic_choices(round_name: str) -> list[tuple[str, str]]:
 
 def user_msg(text: str) -> dict:
     """A candidate message for the Chatbot."""
-    return {"role": "user", "content": text_md(text)}
+    return {"role": "user", "content": answer_md(text)}
 
 
 def bot_msg(markdown: str) -> dict:
