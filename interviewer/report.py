@@ -365,6 +365,17 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         if not kp.covered
     ]
     for t in graded:
+        # A wrong claim outranks the question's missed points: a walk-through's worst L1 answer
+        # ("there is no linear-time solution") was in no gap, its one unticked point an edge case.
+        for claim in red_flag_claims(t.grade.flags)[:1]:
+            q = bank.get(t.question_id)
+            flag = q.red_flag(claim) if q is not None else None
+            point = (f"{flag.why.rstrip('.')} (your answer stated otherwise)."
+                     if flag is not None and flag.why
+                     else f"“{claim.rstrip('.')}” is a known mistake, which your answer stated.")
+            gaps.insert(0, Gap(point=point,
+                               topic=t.topic, question=t.question,
+                               guide_section=t.guide_section, weight=3))  # fmt: skip
         if ruled := _ruled_out(t):  # before the question's missed points, which it outranks
             gaps.insert(0, Gap(point=f"Solve it as the question sets it: the code uses {ruled}, "
                             "which the question rules out.", topic=t.topic, question=t.question,

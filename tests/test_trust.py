@@ -455,6 +455,27 @@ def test_a_full_loops_report_numbers_questions_as_the_scorecard_does():
     assert " 2. [70/100" in report_text(one, 100)
 
 
+def test_a_wrong_claim_is_its_questions_top_gap():
+    # A walk-through: the worst L1 answer ("there is no linear-time solution") was in no gap;
+    # its one unticked point, an edge case, ranked below other questions' points.
+    from interviewer.grading.rubric import RED_FLAG
+    from interviewer.report import build_report
+    from tests.test_store import make_turn
+
+    bank = default_bank()
+    q = bank["l1-longest-substring-no-repeat"]
+    flag = q.red_flags[-1]
+    turns = [make_turn(0, overall=20, question_id=q.id), make_turn(1, overall=70)]
+    turns[0].grade.flags.append(f"{RED_FLAG}{flag.claim}")
+    gaps = build_report(turns, bank=bank, planned=2).gaps
+    assert gaps[0].point == f"{flag.why.rstrip('.')} (your answer stated otherwise)."
+    assert gaps[0].question == turns[0].question and len({g.question for g in gaps}) == len(gaps)
+    # a question the bank does not hold (an LLM's) names the claim itself
+    turns[0].question_id = "generated-1"
+    said = build_report(turns, bank=bank, planned=2).gaps[0].point
+    assert said == f"“{flag.claim.rstrip('.')}” is a known mistake, which your answer stated."
+
+
 def test_a_signal_lowered_by_red_flags_says_why():
     # A walk-through: 74/100 read "lean no hire" beside 73 "hire" in another session, with
     # nothing said about the red flag that lowered it.
