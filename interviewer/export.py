@@ -61,7 +61,8 @@ def _criterion_name(key: str) -> str:
 
 
 def _summary_lines(summary: dict) -> list[tuple[str, str]]:
-    """(label, plain value) pairs of the summary's scalar fields, in reading order."""
+    """(label, plain value) pairs of the summary's scalar fields, in reading order (the label
+    is "" for the report's note, which names itself)."""
     out = []
     if "overall" in summary:
         out.append(("Overall", f"{num(summary['overall'])}/100"))
@@ -79,8 +80,8 @@ def _summary_lines(summary: dict) -> list[tuple[str, str]]:
         for line in round_lines(rounds, summary.get("complete") is not False):
             label, _, value = line.partition(": ")
             out.append((label, value))
-    if summary.get("note"):
-        out.append(("Note", str(summary["note"])))
+    if summary.get("note"):  # it names itself ("Not passed: ...", "Practice: ...")
+        out.append(("", str(summary["note"])))
     return out
 
 
@@ -126,7 +127,8 @@ def _md_summary(info: SessionInfo) -> list[str]:
     out = ["## Summary", ""]
     scalars = _summary_lines(summary)
     if scalars:
-        out += [f"- **{label}:** {md_escape(value)}" for label, value in scalars]
+        out += [f"- **{label}:** {md_escape(value)}" if label else f"- {md_escape(value)}"
+                for label, value in scalars]  # fmt: skip
         out.append("")
     criteria = summary.get("criteria") or {}
     if isinstance(criteria, dict) and criteria:
@@ -333,7 +335,8 @@ def _h_summary(info: SessionInfo) -> list[str]:
     out = ["<h2>Summary</h2>"]
     scalars = _summary_lines(summary)
     if scalars:
-        out.append(_h_list(f"<strong>{_e(k)}:</strong> {_e(v)}" for k, v in scalars))
+        out.append(_h_list(f"<strong>{_e(k)}:</strong> {_e(v)}" if k else _e(v)
+                           for k, v in scalars))  # fmt: skip
     criteria = summary.get("criteria") or {}
     if isinstance(criteria, dict) and criteria:
         rows = "".join(

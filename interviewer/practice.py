@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from interviewer.bank import Question
+from interviewer.bank import Bank, Question
 from interviewer.config import Settings
 from interviewer.engine import Engine, Usage
 from interviewer.errors import SessionNotFound
@@ -101,6 +101,7 @@ def record_answer(
     session_id: str | None = None,
     code: str | None = None,
     code_result: dict | None = None,
+    bank: Bank | None = None,
 ) -> str:
     """Commit one graded practice answer and return the id of its practice session.
 
@@ -109,6 +110,7 @@ def record_answer(
     session's summary (a report of its answers so far, without a hire signal: a drill is not an
     interview) is rewritten after it, and a failure there only leaves the summary one answer
     behind. Raises what the store raises when the answer itself cannot be committed.
+    ``bank``: the questions' bank, for the summary's gaps (a wrong claim's correction).
     """
     info, turns = None, []
     if session_id:
@@ -156,7 +158,8 @@ def record_answer(
     # walk-through's table read 4.5 beside "4.0/5 on average" from the latest attempt alone).
     every = [*turns, turn]
     latest = list({t.question_id: t for t in every}.values())
-    summary = build_report(every, note=PRACTICE_NOTE, points_from=latest).model_dump()
+    # (the bank gives a wrong claim's correction to the gaps: a re-walk's read the claim alone)
+    summary = build_report(every, bank=bank, note=PRACTICE_NOTE, points_from=latest).model_dump()
     info.summary = {k: v for k, v in summary.items() if k not in ("signal", "passed")}
     try:
         store.update_session(info)

@@ -296,7 +296,7 @@ def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
         by_round[t.round].append(s)
     rounds = {}
     for r, rs in by_round.items():
-        mean = round(sum(rs) / len(rs))
+        mean = models.half_up(sum(rs) / len(rs))
         rounds[r] = {"overall": mean, "questions": len(rs), "passed": mean >= PASS_MARK}
     return rounds
 
@@ -405,7 +405,13 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
                     weight=3,
                 )
             )
-    gaps.sort(key=lambda g: -g.weight)
+    # The most important points first, and among equals the weaker answer's; an answer graded
+    # correct comes after every other (a re-walk's top gap was from a question scored 100, above
+    # ones scored 42 and 50).
+    scored = {t.question: s for t in turns if (s := turn_score(t)) is not None}
+    correct = 100 * VERDICT_CUTS[0][1]
+    gaps.sort(key=lambda g: (scored.get(g.question, 0) >= correct, -g.weight,
+                             scored.get(g.question, 0)))  # fmt: skip
     top_gaps: list[Gap] = []
     seen: set[str] = set()
     for g in gaps:
@@ -424,7 +430,10 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
 def gap_said(g: Gap) -> str:
     """A gap as the report lists it: its topic, then the point ("Pipeline design: prevent it by
     ..."; a walk-through's first gap began "Prevent it by ..." with no word of what "it" was)."""
-    return f"{_topic_named(g.topic)}: {lower_first(g.point)}" if g.topic else g.point
+    topic = _topic_named(g.topic) if g.topic else ""
+    if not topic or g.point.lower().startswith(topic.lower()):  # "Data drift: data drift, ..."
+        return g.point
+    return f"{topic}: {lower_first(g.point)}"
 
 
 def reread_said(g: Gap) -> str:

@@ -276,7 +276,7 @@ def test_an_unreadable_answers_file_is_refused_before_a_session_is_created(tmp_p
     missing = tmp_path / "nope.txt"
     assert main(["interview", "--round", "L2", "--answers-file", str(missing)]) != 0
     captured = capsys.readouterr()
-    assert "nope.txt" in captured.err and "cannot read answers file" in captured.err
+    assert "nope.txt: cannot read answers file (no such file)" in captured.err
     assert "Question 1" not in captured.out
     assert {s["id"] for s in store.list_sessions(user_id="local")} == before
 

@@ -10,7 +10,7 @@ from interviewer.store import open_store
 from tests.helpers import new_interview, offline_engine
 
 
-def _answer(store, engine, q, answer, session_id=None, user="ana"):
+def _answer(store, engine, q, answer, session_id=None, user="ana", bank=None):
     grade, usage = engine.judge(q, answer)
     sid = practice.record_answer(
         store,
@@ -21,6 +21,7 @@ def _answer(store, engine, q, answer, session_id=None, user="ana"):
         engine=engine,
         usage=usage,
         session_id=session_id,
+        bank=bank,
     )
     return sid, grade
 
@@ -189,3 +190,18 @@ def test_the_guide_passage_of_a_practice_question_holds_its_item(kb_settings):
     assert passage is not None and "Model Evaluation Metrics" in passage.text
     loss = guide_passage(bank["l1-custom-loss-function"], kb_settings)
     assert loss is not None and "custom loss function" in loss.text
+
+
+def test_a_practice_summarys_gap_for_a_wrong_claim_is_its_correction():
+    # A re-walk: the practice transcript's gap read "“...” is a known mistake, which your answer
+    # stated", the words for a question no bank holds, not the correction.
+    bank = default_bank()
+    q = bank["l1-longest-substring-no-repeat"]
+    store = open_store(Settings.from_env())
+    said = ("A sliding window doesn't work here; checking every substring is O(n^2), which is "
+            "optimal, there is no linear-time solution.")  # fmt: skip
+    sid, grade = _answer(store, offline_engine(), q, said, bank=bank)
+    flag = next(f for f in q.red_flags if "linear-time" in f.claim)
+    assert f"red flag: {flag.claim}" in grade.flags
+    info, _ = store.load_session(sid, user_id="ana")
+    assert info.summary["gaps"][0]["point"] == f"{flag.why.rstrip('.')} (your answer stated otherwise)."

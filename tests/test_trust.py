@@ -476,6 +476,45 @@ def test_a_wrong_claim_is_its_questions_top_gap():
     assert said == f"“{flag.claim.rstrip('.')}” is a known mistake, which your answer stated."
 
 
+def test_a_gap_is_led_by_its_topic_once():
+    # A walk-through's first gap began "Prevent it by ..." with no word of what "it" was; a
+    # re-walk's then read "Data drift: data drift, also called covariate shift, ...".
+    from interviewer.report import Gap, gap_said
+
+    def gap(point, topic):
+        return Gap(point=point, topic=topic, question="q", guide_section="", weight=3)
+
+    assert gap_said(gap("Prevent it by defining each feature once.", "pipeline-design")) == (
+        "Pipeline design: prevent it by defining each feature once.")
+    said = "Data drift, also called covariate shift, is a change in the inputs."
+    assert gap_said(gap(said, "data-drift")) == said
+    assert gap_said(gap("PCA needs scaled features.", "")) == "PCA needs scaled features."
+
+
+def test_scores_round_halves_up_everywhere():
+    # A re-walk: a round of 3 and 2 read 2/100 (Python's round() takes halves to even), while
+    # 83 and 100 read 92.
+    from interviewer.report import build_report
+    from tests.test_store import make_turn
+
+    turns = [make_turn(0, overall=83), make_turn(1, overall=100),
+             make_turn(2, round="L2", overall=3), make_turn(3, round="L2", overall=2)]  # fmt: skip
+    report = build_report(turns, planned=4)
+    assert report.rounds["L1"]["overall"] == 92 and report.rounds["L2"]["overall"] == 3
+    assert report.overall == 47  # 188 / 4
+    assert build_report([make_turn(0, overall=58), make_turn(1, overall=59)]).overall == 59
+
+
+def test_gaps_of_weaker_answers_come_first_and_an_answer_graded_correct_last():
+    # A re-walk: the top gap was from a question scored 100, above ones scored 42 and 50.
+    from interviewer.report import build_report
+    from tests.test_store import make_turn
+
+    turns = [make_turn(0, overall=100), make_turn(1, overall=50), make_turn(2, overall=42)]
+    order = [g.question for g in build_report(turns, planned=3).gaps]
+    assert order == [turns[2].question, turns[1].question, turns[0].question]
+
+
 def test_a_signal_lowered_by_red_flags_says_why():
     # A walk-through: 74/100 read "lean no hire" beside 73 "hire" in another session, with
     # nothing said about the red flag that lowered it.

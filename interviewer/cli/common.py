@@ -18,4 +18,14 @@ def read_text(path: Path, what: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read {what} ({exc.__class__.__name__})") from None
+        why = READ_ERRORS.get(type(exc), exc.__class__.__name__)
+        raise UsageError(f"{path}: cannot read {what} ({why})") from None
+
+
+# Why a file cannot be read, in words ("(FileNotFoundError)" read as jargon in a re-walk).
+READ_ERRORS = {
+    FileNotFoundError: "no such file",
+    IsADirectoryError: "it is a folder, not a file",
+    PermissionError: "permission denied",
+    UnicodeDecodeError: "not UTF-8 text",
+}

@@ -364,6 +364,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
                 session_id=(sessions or {}).get(key),
                 code=code if coding else None,
                 code_result=code_result,
+                bank=ctx.bank,
             )
             sessions = {**(sessions or {}), key: sid}
         except (SQLAlchemyError, InterviewerError) as exc:

@@ -630,7 +630,9 @@ def test_code_that_fails_hidden_tests_is_first_asked_about_the_first_failed_test
     reply = iv.submit_code(COUNTS_ONLY, explanation="I count the brackets of each kind.")
     failed = turn.code_result["failed"]
     assert failed and not turn.code_result["error"]
-    name = failed[0]["name"].replace("_", " ")
+    # the first whose error shows what came back, else the first
+    shown = next((f for f in failed if " -> " in f["error"]), failed[0])
+    name = shown["name"].replace("_", " ")
     assert reply.kind == "follow_up"
     assert f"The hidden test “{name}” failed: " in reply.text, reply.text
     assert reply.text.endswith("What does your code do in that case, and what would you change?")
@@ -644,3 +646,22 @@ def test_code_that_fails_hidden_tests_is_first_asked_about_the_first_failed_test
     assert "The hidden test" not in reply2.text
     if reply2.kind == "follow_up":
         assert reply2.text.endswith(tuple(f.text for f in q.coding.follow_ups))
+
+
+def test_the_failed_test_probe_names_one_whose_error_shows_what_came_back():
+    # A re-walk: the first failure was an assertion on random input, with neither the input nor
+    # the returned value in its words.
+    from interviewer.interview import PROBE_ERROR_CHARS, failed_test_probe
+
+    blind = {"name": "matches_pairwise", "error": "assertion failed: assert isclose(auc, want)",
+             "code": ""}  # fmt: skip
+    shown = {"name": "ties_average", "error": "assertion failed: assert f([0, 1]) == 0.5 -> 1.0",
+             "code": ""}  # fmt: skip
+    said = failed_test_probe({"error": None, "failed": [blind, shown]})
+    assert said.startswith("The hidden test “ties average” failed: assertion failed: assert f(")
+    assert failed_test_probe({"error": None, "failed": [blind]}).startswith(
+        "The hidden test “matches pairwise” failed: ")
+    long = {**shown, "error": "x -> " + "y" * 1000}
+    assert len(failed_test_probe({"error": None, "failed": [long]})) < PROBE_ERROR_CHARS + 120
+    assert failed_test_probe({"error": "SyntaxError: invalid syntax", "failed": [shown]}) is None
+    assert failed_test_probe({"error": None, "failed": []}) is None
