@@ -6,6 +6,7 @@ from interviewer import practice
 from interviewer.bank import default_bank
 from interviewer.config import Settings
 from interviewer.export import to_html, to_markdown
+from interviewer.models import half_up
 from interviewer.store import open_store
 from tests.helpers import new_interview, offline_engine
 
@@ -44,7 +45,7 @@ def test_each_graded_practice_answer_is_committed_at_once():
     assert same == sid
     info, turns = other.load_session(sid, user_id="ana")
     assert [t.index for t in turns] == [0, 1]
-    assert info.summary["overall"] == round((g1.overall + g2.overall) / 2)
+    assert info.summary["overall"] == half_up((g1.overall + g2.overall) / 2)
     assert practice.PRACTICE_NOTE in info.summary["note"]
 
     # Another round starts its own practice session; so does another user's or a lost id.
@@ -162,7 +163,7 @@ def test_a_practice_sittings_numbers_agree_on_every_attempt():
     listed = [s for s in store.list_sessions(user_id="ana") if s["id"] == sid]
     assert session_rows(listed)[0][3] == "2 attempts"
     assert " · 2 attempts · " in session_choices(listed)[0][0]
-    assert listed[0]["score"] == round((good.overall + weak.overall) / 2)
+    assert listed[0]["score"] == half_up((good.overall + weak.overall) / 2)
 
 
 def test_the_terminal_list_counts_a_practice_sittings_attempts(capsys, monkeypatch):

@@ -22,6 +22,7 @@ from interviewer.export import to_json, to_markdown
 from interviewer.grading import text as tu
 from interviewer.grading.grader import default_grader
 from interviewer.grading.rubric import CRITERIA, STAR_MISSING
+from interviewer.models import half_up
 from interviewer.store import open_store
 from tests.helpers import new_interview, offline_engine, resume
 
@@ -51,7 +52,7 @@ def test_one_score_everywhere_with_a_skipped_question(store, capsys):
     report = iv.report()
     assert iv.done and [q.status for q in report.questions] == ["answered", "skipped", "answered"]
     graded = [t.grade.overall for t in iv.turns if t.grade]
-    assert report.overall == round(sum(graded) / 3)  # the skipped question counts 0
+    assert report.overall == half_up(sum(graded) / 3)  # the skipped question counts 0
     [listed] = store.list_sessions(user_id="local")
     assert listed["score"] == report.overall and listed["questions"] == 2
     progress = store.progress(user_id="local")
@@ -112,7 +113,7 @@ def test_an_open_session_with_only_skips_is_listed_without_a_score(store):
     assert session_rows(listed)[0][1] == ""
     iv.answer(default_bank()[iv.current.question_id].model_answer)
     [label] = [label for label, _ in session_choices(store.unfinished_sessions(user_id="local"))]
-    assert f"1 of 3 answered · {round(iv.turns[1].grade.overall / 2)}/100" in label
+    assert f"1 of 3 answered · {half_up(iv.turns[1].grade.overall / 2)}/100" in label
     iv.command("end")  # finished: the report's 0 for the skip stands wherever it is listed
     [finished] = store.list_sessions(user_id="local")
     assert session_rows([finished])[0][1] == finished["score"]
