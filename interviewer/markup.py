@@ -102,11 +102,12 @@ def md_code(code: str, language: str = "python") -> str:
     return f"{fence}{language}\n{code.rstrip()}\n{fence}"
 
 
-def answer_md(text: str | None) -> str:
-    """An untrusted chat message as Markdown: its prose renders as exactly that text, and its
-    fenced code blocks as code blocks their content cannot close (a walk-through's answer with a
-    ```python block showed its backticks as text)."""
-    return "\n\n".join(md_code(part) if code else text_md(part)
+def answer_md(text: str | None, *, flow: bool = False) -> str:
+    """An untrusted chat message (an answer, a model answer) as Markdown: its prose renders as
+    exactly that text (its hard wraps unwrapped with ``flow``), and its fenced code blocks as code
+    blocks their content cannot close (a walk-through's answer with a ```python block showed
+    its backticks as text)."""
+    return "\n\n".join(md_code(part) if code else text_md(unwrap(part) if flow else part)
                        for code, part in split_fenced(text))  # fmt: skip
 
 

@@ -24,9 +24,7 @@ from interviewer.markup import (
     md_code,
     md_escape,
     plural,
-    split_fenced,
     text_md,
-    unwrap,
     verdict_words,
     when,
 )
@@ -73,9 +71,7 @@ def model_answer_md(text: str, *, flow: bool = True) -> str:
     """A model answer as Markdown: its code as code blocks, its prose escaped and (``flow``)
     flowing as paragraphs (the bank's hard wraps made a ragged column where line breaks show;
     a guide's own text is passed with ``flow=False``, as it is)."""
-    shape = unwrap if flow else (lambda part: part)
-    return "\n\n".join(md_code(part) if code else text_md(shape(part))
-                       for code, part in split_fenced(text))  # fmt: skip
+    return answer_md(text, flow=flow)
 
 
 def model_answer_msg(model_answer: str) -> dict:
