@@ -33,7 +33,7 @@ from interviewer.errors import InterviewError
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
 from interviewer.grading.feedback import without_gap
 from interviewer.grading.rubric import PASS_MARK, Grade, red_flag_claims
-from interviewer.markup import FENCE, tests_passed
+from interviewer.markup import FENCE, shorten, tests_passed
 from interviewer.models import (
     MAX_ANSWER_CHARS,
     MAX_QUESTIONS,
@@ -77,19 +77,17 @@ PROBE_ERROR_CHARS = 240
 
 def failed_test_probe(result: dict | None) -> str | None:
     """The first probe on code that failed hidden tests: a failed test by name, with what came
-    back (the first whose error shows the value, else the first), as an interviewer points at the failing case before anything else (a
-    walk-through's code failed 3 of 8 tests, "threshold boundaries" among them, and was asked
-    how it would scale). None when every test passed, or when the code could not be run at
-    all (its error is the feedback)."""
+    back (the first whose error shows the value, else the first), as an interviewer points at
+    the failing case before anything else (a walk-through's code failed 3 of 8 tests, "threshold
+    boundaries" among them, and was asked how it would scale). None when every test passed, or
+    when the code could not be run at all (its error is the feedback)."""
     if not result or result.get("error") or not result.get("failed"):
         return None
     # one whose error shows what came back, when there is one (a re-walk's first failure was
     # an assertion on random input, with neither the input nor the value in its words)
     failed = next((f for f in result["failed"] if " -> " in f["error"]), result["failed"][0])
     name = failed["name"].replace("_", " ")
-    error = " ".join(failed["error"].split())
-    if len(error) > PROBE_ERROR_CHARS:
-        error = error[: PROBE_ERROR_CHARS - 1].rstrip() + "…"
+    error = shorten(failed["error"], PROBE_ERROR_CHARS)
     return (f"The hidden test “{name}” failed: {error}. What does your code do in that case, and "
             "what would you change?")  # fmt: skip
 

@@ -102,6 +102,13 @@ def md_code(code: str, language: str = "python") -> str:
     return f"{fence}{language}\n{code.rstrip()}\n{fence}"
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line (its runs of white space one space), cut at a word with "…" when it
+    is longer than ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def answer_md(text: str | None, *, flow: bool = False) -> str:
     """An untrusted chat message (an answer, a model answer) as Markdown: its prose renders as
     exactly that text (its hard wraps unwrapped with ``flow``), and its fenced code blocks as code

@@ -367,12 +367,12 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
     for t in graded:
         # A wrong claim outranks the question's missed points: a walk-through's worst L1 answer
         # ("there is no linear-time solution") was in no gap, its one unticked point an edge case.
-        for claim in red_flag_claims(t.grade.flags)[:1]:
+        if claims := red_flag_claims(t.grade.flags):
             q = bank.get(t.question_id)
-            flag = q.red_flag(claim) if q is not None else None
+            flag = q.red_flag(claims[0]) if q is not None else None
             point = (f"{flag.why.rstrip('.')} (your answer stated otherwise)."
                      if flag is not None and flag.why
-                     else f"“{claim.rstrip('.')}” is a known mistake, which your answer stated.")
+                     else f"“{claims[0].rstrip('.')}” is a known mistake, which your answer stated.")
             gaps.insert(0, Gap(point=point,
                                topic=t.topic, question=t.question,
                                guide_section=t.guide_section, weight=3))  # fmt: skip
@@ -493,7 +493,6 @@ def wrong_claims(q: QuestionSummary) -> list[str]:
         else:
             out.append(f"stated a wrong claim: “{claim.rstrip('.')}”")
     return out
-
 
 
 def report_markdown(report: Report) -> str:

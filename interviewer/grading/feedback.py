@@ -7,17 +7,13 @@ from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.analysis import RubricData
 from interviewer.grading.decide import Decision
+from interviewer.markup import shorten
 
 LEADS = {"correct": "Correct.", "partially_correct": "Partially correct.", "incorrect": "Incorrect."}
 
 
-def _short(s: str, n: int = 160) -> str:
-    s = " ".join(s.split())
-    return s if len(s) <= n else s[: n - 1].rsplit(" ", 1)[0] + "…"
-
-
 def _quote(s: str, n: int = 150) -> str:
-    return "\u201c" + _short(s.strip().rstrip("."), n) + "\u201d"
+    return "\u201c" + shorten(s.strip().rstrip("."), n) + "\u201d"
 
 
 GAP_LEADS = ("To be complete, also say", "Most important gap:")
@@ -75,7 +71,7 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         return f"Incorrect. There is no answer to grade; start from the core point: {start}."
     parts = [LEADS[rb.verdict_of(round(d.score, 2))]]
     if d.off_topic and d.floor:
-        parts.append(f"The response answers a different question; address what was asked: {_short(rd.question, 140)}")
+        parts.append(f"The response answers a different question; address what was asked: {shorten(rd.question, 140)}")
         return " ".join(parts)
     if d.red_flags:
         top = d.red_flags[0]

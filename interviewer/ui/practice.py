@@ -20,7 +20,7 @@ from interviewer.engine import code_problem, ungradable
 from interviewer.errors import InterviewerError
 from interviewer.grading.copying import seen_copy_grade
 from interviewer.knowledge.clean import guide_line
-from interviewer.markup import md_escape
+from interviewer.markup import md_escape, shorten
 from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
@@ -79,9 +79,7 @@ def _pick_label(q: Question, scores: dict[str, int | None], topic: bool) -> str:
     """A question as the picker lists it: shortened, its topic first when ``topic``, a coding
     one marked (a coding and a spoken question can share their opening words: a walk-through
     read two identical entries), and the latest score on it."""
-    text = " ".join(q.text.split())
-    if len(text) > PICK_LABEL_CHARS:
-        text = text[: PICK_LABEL_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    text = shorten(q.text, PICK_LABEL_CHARS)
     kind = " (code)" if q.kind == "coding" else ""
     if topic:
         text = f"{topic_label(q.topic)}{kind}: {text}"
