@@ -795,6 +795,9 @@ def test_text_in_the_box_goes_with_the_code_and_never_silently_elsewhere(app, co
     wait_for_bot(page, before + 1)
     users = page.locator('#interview-chat [data-testid="user"]').all_inner_texts()
     assert "submitted the code" in users[-1] and "My approach" in users[-1]  # sent with it
+    # the code itself, as a code block: the editor is hidden while its follow-ups are asked
+    mine = page.locator('#interview-chat [data-testid="user"]').last
+    assert "return -1" in mine.locator("pre code").inner_text()
     assert box.input_value() == ""  # not left for the next question
 
     # End with unsent text asks first; keeping on leaves the interview running.

@@ -418,7 +418,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         live: Live,
         history: list,
         call,
-        said: str | None,
+        said: str | dict | None,
         typed: str | None = None,
         speak: bool = False,
         where=None,
@@ -427,8 +427,10 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         action: str = "send",
         working: str = "",
     ):
-        """Stream one engine call into the chat; ``typed`` is an answer sent from the box, which
-        is cleared while the engine works and put back if the answer is refused. A refusal is
+        """Stream one engine call into the chat, after ``said``, the candidate's message (text,
+        or a chat message already made, as submitted code's); ``typed`` is an answer sent from
+        the box, which is cleared while the engine works and put back if the answer is refused.
+        A refusal is
         said in ``where`` (the status line unless given: the code's, for code). ``fresh`` empties
         the box with the next question, a new interview's first or the one after a skip (in
         the same update as the new draft key, so an abandoned interview's kept draft stays
@@ -456,7 +458,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         refusal = None
         try:
             before = list(history)
-            history = before + ([r.user_msg(said)] if said else []) + [r.bot_msg("…")]
+            mine = [said if isinstance(said, dict) else r.user_msg(said)] if said else []
+            history = before + mine + [r.bot_msg("…")]
             yield {ui.chat: history, ui.status: "", where: working} | (
                 {ui.answer: ""} if typed else {})
             for kind, value in streamed(call):
@@ -577,7 +580,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return
         iv = live.interview
         text = text if (text or "").strip() else None
-        said = r.submitted_said(text)
+        said = r.submitted_msg(code, text)
         call = lambda cb: iv.submit_code(code or "", explanation=text, on_token=cb)  # noqa: E731
         yield from drive(live, history, call, said, text, where=ui.code_status,
                          action="submit_code", working=r.RUNNING_TESTS)  # fmt: skip

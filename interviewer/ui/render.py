@@ -111,10 +111,13 @@ def bot_msg(markdown: str) -> dict:
 SUBMITTED_SAID = "(submitted the code in the editor)"
 
 
-def submitted_said(explanation: str | None) -> str:
-    """What the chat shows for submitted code and the explanation sent with it, live and
-    replayed."""
-    return SUBMITTED_SAID + (f"\n\n{explanation}" if explanation else "")
+def submitted_msg(code: str | None, explanation: str | None) -> dict:
+    """The chat's candidate message for submitted code, live and replayed: the code itself (the
+    editor is hidden while its follow-ups run, and a walk-through was asked about code it could
+    no longer see), then the explanation sent with it."""
+    parts = [text_md(SUBMITTED_SAID), md_code(code or "")] + ([answer_md(explanation)]
+                                                              if explanation else [])  # fmt: skip
+    return {"role": "user", "content": "\n\n".join(parts)}
 COMMAND_SAID = {
     "hint": "(asked for a hint)",
     "repeat": "(asked for the question again)",
@@ -148,7 +151,7 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
         ran = t.code is not None and t.code_result is not None
         if ran:  # submitted before its follow-ups, which begin with how the code ran; the
             # explanation sent with it follows it in the same message, as it did live
-            out.append(user_msg(submitted_said(t.answer)))
+            out.append(submitted_msg(t.code, t.answer))
         elif t.answer is not None:
             out.append(user_msg(t.answer))
         for n, f in enumerate(t.follow_ups):

@@ -12,6 +12,7 @@ from interviewer.config import Settings
 from interviewer.export import to_html, to_markdown
 from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
+from interviewer.markup import md_code
 from interviewer.store import open_store
 from tests.helpers import new_interview
 
@@ -527,7 +528,7 @@ def test_a_follow_up_on_submitted_code_first_says_how_it_ran_live_and_resumed():
     again.answer("Linear: one pass with a stack.")
     chat = history_from_turns(again.turns, True, False, again.bank, again.planned)
     said_md = [m["content"] for m in chat]
-    at = said_md.index("(submitted the code in the editor)")
+    at = next(i for i, m in enumerate(said_md) if m.startswith("(submitted the code in the editor)"))
     assert said_md[at + 1].startswith(said) and "Follow-up:" in said_md[at + 1]
 
 
@@ -543,7 +544,10 @@ def test_a_resumed_chat_shows_code_and_its_explanation_as_sent():
     again, _ = resume(store, iv.info.id, user_id="local")
     mine = [m["content"] for m in history_from_turns(again.turns, True, False, again.bank,
                                                      again.planned) if m["role"] == "user"]  # fmt: skip
-    assert mine[-1] == "(submitted the code in the editor)\n\nOne pass with a stack of open brackets."
+    # the code itself as a code block between them: the editor is hidden while its follow-ups
+    # are asked (a walk-through was asked about code it could no longer see)
+    code = md_code(q.coding.reference)
+    assert mine[-1] == f"(submitted the code in the editor)\n\n{code}\n\nOne pass with a stack of open brackets."
 
 
 LOOPED_CONFUSION_MATRIX = """import numpy as np
