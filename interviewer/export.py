@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 
 from interviewer.bank import topic_label
-from interviewer.grading.rubric import CRITERIA, OFFLINE_USED, Grade, criterion_rows
+from interviewer.grading.rubric import CRITERIA, OFFLINE_USED, Grade, basis_note, criterion_rows
 from interviewer.markup import (
     failed_tests,
     html_rich,
@@ -189,6 +189,8 @@ def _md_grade(grade: Grade) -> list[str]:
             evidence = (evidence + " — " if evidence else "") + md_escape(why)
         out.append(f"| {md_escape(name)} | {c.score}/5 | {evidence} |")
     out.append("")
+    if note := basis_note(grade):
+        out += [f"*{note}*", ""]
     covered = [kp for kp in grade.key_points if kp.covered]
     missed = [kp for kp in grade.key_points if not kp.covered]
     if covered:
@@ -311,7 +313,7 @@ def to_json(info: SessionInfo, turns: list[Turn]) -> str:
 _CSS = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-.meta{color:#555}.text{white-space:pre-wrap;background:#f6f6f6;border-left:3px solid #bbb;
+.meta,.note{color:#555}.text{white-space:pre-wrap;background:#f6f6f6;border-left:3px solid #bbb;
 padding:.5rem .75rem;margin:.25rem 0 .75rem}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;
 text-align:left;vertical-align:top}.flag{background:#fde7c8;padding:0 .3rem;border-radius:3px}
@@ -380,6 +382,8 @@ def _h_grade(grade: Grade) -> list[str]:
         + "".join(rows)
         + "</table>"
     )
+    if note := basis_note(grade):
+        out.append(f'<p class="note">{_e(note)}</p>')
     covered = [kp for kp in grade.key_points if kp.covered]
     missed = [kp for kp in grade.key_points if not kp.covered]
     if covered:

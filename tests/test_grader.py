@@ -8,6 +8,7 @@ import pytest
 from interviewer.bank import default_bank
 from interviewer.config import Settings
 from interviewer.errors import GradeInputError
+from interviewer.grading import rubric as rb
 from interviewer.grading.embeddings import VectorCache
 from interviewer.grading.grader import OfflineGrader, default_grader
 from interviewer.grading.rubric import (
@@ -155,6 +156,12 @@ def test_grade_has_criteria_evidence_key_points_and_a_verdict(grader, bank):
         f"{said} of {len(depth_points)} depth key points clearly stated"
     )
     assert said and len(depth_points) > 1  # the worded-out cases are in the next test
+    # A scorecard says the basis once, under its rows, not on each row (a walk-through read it
+    # four times over as filler).
+    rows = rb.criterion_rows(g)
+    assert rows["depth"][1] == f"{said} of {len(depth_points)} depth key points clearly stated"
+    assert not any(rb.WHOLE_BASIS in why for _, why in rows.values())
+    assert rb.basis_note(g) == "Each criterion is scored mostly on how good the answer is as a whole."
     d = g.to_dict()
     assert d["verdict"] == g.verdict and d["score"] == g.overall / 100
     # The feedback names the most important point it missed, in one sentence.
@@ -943,8 +950,6 @@ def test_an_answer_that_turns_a_wrong_claim_round_is_not_capped_by_it(grader, ba
                                                                        claim):  # fmt: skip
     # A walk-through: both correct answers were capped at 20 by the claim they contradict
     # (MiniLM reads the two alike); the claim itself is still caught.
-    from interviewer.grading import rubric as rb
-
     q = bank[qid]
     assert claim in [rf.claim for rf in q.red_flags]
     grade = grader.grade(q, answer)

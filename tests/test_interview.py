@@ -689,3 +689,20 @@ def test_an_incorrect_answer_gives_no_strength_and_flags_read_cleanly():
         assert any(said[:30] in s for s in build_report([turn], bank, planned=1).strengths)
     flagged = grade.model_copy(update={"flags": ["needs review: high enough.", "red flag: x"]})
     assert "high enough; red flag: x" in grade_md(flagged)
+
+
+def test_the_chat_scorecard_says_the_criteria_basis_once_under_its_table():
+    # A walk-through read "scored mostly on how good the answer is as a whole" on every row.
+    from interviewer.grading.rubric import WHOLE_BASIS
+    from interviewer.ui.render import grade_md
+    from tests.helpers import offline_engine
+
+    q = default_bank()["l1-bias-variance-tradeoff"]
+    grade, _ = offline_engine().judge(q, q.model_answer)
+    assert all(WHOLE_BASIS in c.rationale for c in grade.criteria.values())  # kept in the grade
+    shown = grade_md(grade)
+    assert shown.count(WHOLE_BASIS) == 1
+    rows = [line for line in shown.splitlines() if line.startswith("| ")]
+    assert len(rows) == 5 and "|\n\n*Each criterion is scored mostly on how good" in shown
+    assert "key points clearly stated |" in shown  # the rest of each row's basis stays
+    assert " |  |" not in shown  # no row is left empty

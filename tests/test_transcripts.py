@@ -64,6 +64,24 @@ def test_markdown_has_the_whole_graded_transcript():
     assert "skipped" in md
 
 
+def test_the_basis_every_criterion_shares_is_said_once_under_the_table_in_both_exports():
+    # A walk-through read "scored mostly on how good the answer is as a whole" on every row.
+    from interviewer.grading.rubric import WHOLE_BASIS
+
+    info, turns = graded_session()
+    for c in turns[0].grade.criteria.values():
+        c.rationale = f"{WHOLE_BASIS}; 1 of 2 key points clearly stated"
+    turns[0].grade.criteria["communication"].rationale = f"no list found; {WHOLE_BASIS}"
+    md, page = to_markdown(info, turns), to_html(info, turns)
+    for text in (md, page):
+        assert text.count(WHOLE_BASIS) == 1, text  # the note, not each row
+        assert text.count("1 of 2 key points clearly stated") == 3 and "no list found" in text
+    assert "|\n\n*Each criterion is scored mostly on how good the answer is as a whole.*" in md
+    assert '</table>\n<p class="note">Each criterion is scored mostly' in page
+    # a grade whose rows give no such basis (an LLM's, say) gets no note
+    assert "Each criterion" not in to_markdown(info, turns[1:])
+
+
 def test_a_model_answer_shows_its_code_as_code_and_its_prose_flowing_in_both_exports():
     # Seen in the Transcripts tab: a bank model answer showed its ```python fences, its code
     # without indentation and escapes (merged\[col\]), and its prose in the bank's hard wraps.

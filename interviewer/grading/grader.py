@@ -329,7 +329,7 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
     # "1 of 1 engineering key points covered" next to a 1/5 read as a contradiction, and so did
     # "3/5 · 0 of 4 ... covered" with the basis after it. (No number: a hint penalty comes off
     # the overall after this.)
-    whole = "scored mostly on how good the answer is as a whole"
+    whole = rb.WHOLE_BASIS
     for crit in ("depth", "problem_solving", "engineering"):
         mine = [r for p, r in zip(rd.points, kps, strict=True) if p.criterion == crit]
         covered_n = sum(1 for r in mine if r.covered)
@@ -337,7 +337,8 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
             score=d.criteria[crit],
             # one sentence covering two points is quoted once (a walk-through saw it twice)
             evidence=list(dict.fromkeys(r.evidence for r in mine if r.evidence))[:3],
-            rationale=f"{whole}; {points_stated(covered_n, len(mine), crit)}" if mine else whole,
+            rationale=f"{whole}; " + (points_stated(covered_n, len(mine), crit) if mine else
+                                      f"the question has no {crit.replace('_', ' ')} key point"),
         )
     notes = [repeats] if repeats else []  # a walk-through's 14 pastes read "5/5, clear enough"
     if d.keyword_list:
@@ -352,8 +353,7 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
         else d.criteria["communication"],
         evidence=[_quote(a.content[0])] if a.content else [],
         # (no form problem is no praise: a 1/5 read "clear enough" beside a wrong answer)
-        rationale="; ".join(notes) or "no list, restating or filler found; scored mostly on "
-        "how good the answer is as a whole",
+        rationale="; ".join(notes) or f"no list, restating or filler found; {whole}",
     )
     return out
 

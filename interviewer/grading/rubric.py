@@ -47,17 +47,38 @@ def code_criterion_label(name: str, vectorise: bool) -> str:
     return name.replace("_", " ")
 
 
+# The basis of a criterion score the grader fitted (its rationale says so first): the fitted
+# maps lean mostly on the whole answer's score. A scorecard says it once, under its table
+# (``basis_note``), not on every row (a walk-through read it four times over as filler).
+WHOLE_BASIS = "scored mostly on how good the answer is as a whole"
+
+
+def _without_basis(why: str) -> str:
+    parts = [p for p in why.split("; ") if p != WHOLE_BASIS]
+    return "; ".join(parts)
+
+
+def basis_note(grade: Grade) -> str:
+    """The line under a scorecard's criterion rows that says once what they are scored on, or ""
+    when no row's rationale gives that basis."""
+    if any(WHOLE_BASIS in s.rationale.split("; ") for s in grade.criteria.values()):
+        return "Each criterion is scored mostly on how good the answer is as a whole."
+    return ""
+
+
 def criterion_rows(grade: Grade) -> dict[str, tuple[str, str]]:
     """Each criterion of a grade as (label, why), for a scorecard's rows. A coding grade's rows
     name the coding criterion ("Engineering: vectorisation") and drop it from the evidence (a
     walk-through read "Communication (clear, structured, concise)" beside "readability: ..." as a
-    mislabel); any other grade's rows are the rubric's titles and the rationale as it is."""
+    mislabel); any other grade's rows are the rubric's titles and the rationale without the
+    basis every row shares (``basis_note`` says it once)."""
     rows = {}
     for c, s in grade.criteria.items():
         head, sep, why = s.rationale.partition(": ")
         name = CODE_CRITERIA.get(c)
         if not sep or name is None or head not in {code_criterion_label(name, v) for v in (0, 1)}:
-            return {c: (CRITERIA.get(c, c), s.rationale) for c, s in grade.criteria.items()}
+            return {c: (CRITERIA.get(c, c), _without_basis(s.rationale))
+                    for c, s in grade.criteria.items()}  # fmt: skip
         rows[c] = (f"{CRITERIA_SHORT[c]}: {head}", why)
     return rows
 

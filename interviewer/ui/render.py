@@ -15,7 +15,13 @@ from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import TEST_FLAGS, feedback_text, numbered, question_header
 from interviewer.export import listed_score
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
-from interviewer.grading.rubric import CRITERIA_SHORT, PASS_MARK, Grade, criterion_rows
+from interviewer.grading.rubric import (
+    CRITERIA_SHORT,
+    PASS_MARK,
+    Grade,
+    basis_note,
+    criterion_rows,
+)
 from interviewer.interview import code_ran_said, hint_said
 from interviewer.markup import (
     answer_md,
@@ -189,6 +195,8 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
         f"| {rows[c][0]} | {s.score}/5 | {md_escape(rows[c][1])} |"
         for c, s in grade.criteria.items()
     ]
+    if note := basis_note(grade):
+        lines += ["", f"*{note}*"]
     if grade.covered:
         lines += ["", "Covered:"] + [f"- ✓ {md_escape(p)}" for p in grade.covered]
     if grade.missed:
