@@ -400,6 +400,28 @@ def test_cli_progress_json(capsys, saved):
     assert "1 graded session\n(and 1 session with nothing answered, left out)\n" in out
 
 
+def test_cli_progress_labels_a_practice_sitting_as_the_app_does(capsys, saved):
+    # Seen in a walk-through: "16:52 L1 46.0" (a practice sitting) above "16:53 L1 79.0" (an
+    # interview) read as improvement; the app's Progress view says "L1 practice".
+    from interviewer.models import SessionSettings
+
+    with Store(settings=Settings.from_env()) as store:
+        drill = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-02"),
+                                                 settings=SessionSettings(practice=True)))  # fmt: skip
+        store.save_turn(drill.id, make_turn(0, overall=46))
+        progress = store.progress(user_id="local")
+    code, out, _ = run(capsys, "progress")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines() if line.startswith("2025-03-0")]
+    assert [row[2:4] for row in rows] == [["L1", "28.0"], ["L1", "practice"]], out
+    assert rows[1][4] == "46.0"
+    # the label is the app's: the rounds chart's line for the sitting
+    assert [[ts("2025-03-02"), 46.0]] == progress["by_round"]["L1 practice"]
+    code, out, _ = run(capsys, "progress", "--json")
+    sessions = json.loads(out)["sessions"]
+    assert [(s["round"], s["practice"]) for s in sessions] == [("L1", False), ("L1", True)]
+
+
 @pytest.mark.parametrize(
     "argv",
     [

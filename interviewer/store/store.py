@@ -488,6 +488,12 @@ def _is_practice(row: SessionRow) -> bool:
     return bool((row.settings or {}).get("practice"))
 
 
+def progress_line(round_name: str, practice: bool) -> str:
+    """The name a session's scores go by in progress: its round, "L1 practice" for a practice
+    sitting (the app's rounds chart's line; the CLI's progress rows read the same)."""
+    return f"{round_name} practice" if practice else round_name
+
+
 def _progress(rows) -> dict:
     sessions: dict[str, dict] = {}
     by_round: dict[str, dict[str, list[tuple[str, int | None]]]] = {}
@@ -509,7 +515,7 @@ def _progress(rows) -> dict:
             if value is not None:
                 s["criteria"].setdefault(name, []).append(value)
                 s["by_round"].setdefault(turn_round, {}).setdefault(name, []).append(value)
-        line = f"{turn_round} practice" if practice else turn_round
+        line = progress_line(turn_round, practice)
         by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
         asked.setdefault(topic, set()).add((sid, question_id))
