@@ -104,9 +104,13 @@ def export_name(info: SessionInfo, ext: str) -> str:
     return f"{'practice' if info.settings.practice else 'interview'}-{info.id}.{ext}"
 
 
+NOT_ANSWERED = "not answered: the interview ended"
+
+
 def _answer_meta(turn: Turn, ended: bool) -> str:
-    # a question still pending when the session ended was never answered: "not reached"
-    parts = ["not reached" if ended and turn.status == "pending" else turn.status]
+    # A question still pending when the session ended was asked (a turn is stored when it is
+    # asked) and left open when the candidate pressed End: a walk-through read "not reached".
+    parts = [NOT_ANSWERED if ended and turn.status == "pending" else turn.status]
     if turn.seconds:  # a practice answer is graded as it is asked: no time to show
         parts.append(f"{num(turn.seconds)} s")
     return ", ".join(parts)

@@ -114,7 +114,7 @@ def test_the_result_line_reads_as_the_report_does():
         assert f"**Result:** {result}\n" in to_markdown(info, turns) + "\n"
 
 
-def test_a_code_answer_and_a_question_never_reached_read_as_such():
+def test_a_code_answer_and_a_question_left_open_read_as_such():
     # Seen in the Transcripts tab: "Answer (answered, 111.2 s) (none)" for a coding question
     # answered in code, and "Answer (pending)" in a finished session.
     info, _ = graded_session()
@@ -123,9 +123,37 @@ def test_a_code_answer_and_a_question_never_reached_read_as_such():
     left = make_turn(1, answer=None)
     md, html = to_markdown(info, [coded, left]), to_html(info, [coded, left])
     assert "*(answered in code, below)*" in md and "(answered in code, below)" in html
-    assert "**Answer** (not reached)" in md and "(not reached)" in html
+    assert "**Answer** (not answered: the interview ended)" in md
+    assert "(not answered: the interview ended)" in html
     info.status = "active"  # still running: the question is pending, not missed
     assert "**Answer** (pending)" in to_markdown(info, [coded, left])
+
+
+def test_a_question_open_when_the_candidate_ended_reads_not_answered_everywhere(capsys):
+    # Seen in a walk-through: question 3, asked and open when the candidate pressed End, read
+    # "Answer (not reached)" in its transcript, as if it had never been asked.
+    from tests.helpers import new_interview
+
+    with Store(settings=Settings.from_env()) as store:
+        iv = new_interview(round="L1", questions=4, store=store, seed=5, follow_ups=0)
+        iv.start()
+        iv.answer("Regularisation adds a penalty on the weights to reduce variance.")
+        iv.command("skip")
+        iv.command("end")  # on question 3, asked and unanswered
+        info, turns = store.load_session(iv.info.id, user_id="local")
+    assert info.status == "finished" and [t.status for t in turns] == ["answered", "skipped",
+                                                                        "pending"]  # fmt: skip
+    md, html = to_markdown(info, turns), to_html(info, turns)
+    _, out, _ = run(capsys, "show", info.id)
+    for text in (md, html, out):
+        assert text.count("not answered: the interview ended") == 1, text
+        assert "not reached" not in text
+    assert "**Answer** (not answered: the interview ended)" in md
+    assert "<span class='meta'>(not answered: the interview ended)</span>" in html
+    # JSON keeps the models' own fields: the question pending in a finished session
+    data = json.loads(to_json(info, turns))
+    assert data["session"]["status"] == "finished" and data["turns"][2]["status"] == "pending"
+    assert data["turns"][2]["question"] == turns[2].question  # it was asked
 
 
 def test_the_open_question_of_a_running_session_keeps_its_answer_hidden():
