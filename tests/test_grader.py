@@ -945,6 +945,12 @@ def test_an_answer_pasted_over_and_over_is_flagged_and_not_clear_communication(g
      "regularisation or dropout, use early stopping on the validation loss, and use "
      "cross-validation to check the gap closes.",
      "The model is underfitting, so add more layers or features."),
+    ("l1-choose-metric-threshold",  # a walk-through's answer, with every point ticked
+     "I start from the business cost of each error: approving a defaulter loses the loan, "
+     "rejecting a good customer loses the margin. To compare models I use a threshold-free metric "
+     "like ROC-AUC or PR-AUC. For the threshold, 0.5 is arbitrary. I pick it on a validation set "
+     "by minimising expected cost. The default 0.5 is rarely right for a bank.",
+     "The threshold should always be 0.5 because the model outputs probabilities."),
 ])  # fmt: skip
 def test_an_answer_that_turns_a_wrong_claim_round_is_not_capped_by_it(grader, bank, qid, answer,
                                                                        claim):  # fmt: skip
@@ -970,6 +976,14 @@ def test_a_direction_word_alone_does_not_turn_a_claim_round():
                                "MAE is more sensitive to outliers than MSE.")  # fmt: skip
     assert states_opposite("Bagging trains its models in parallel",
                            "Bagging trains its models sequentially.")  # fmt: skip
+    # What the claim says holds always, called arbitrary or rare (a walk-through: "0.5 is
+    # arbitrary" was flagged as "The threshold should always be 0.5 ..."); with no "always" in
+    # the claim, or with the claim's own hedge, nothing is turned round.
+    always = "The threshold should always be 0.5 because the model outputs probabilities."
+    assert states_opposite("For the threshold, 0.5 is arbitrary.", always)
+    assert states_opposite("The default 0.5 is rarely right", always)
+    assert not states_opposite("I just use the default 0.5 threshold", always)
+    assert not states_opposite("The split is arbitrary", "A random split is fine for time series.")
 
 
 # A walk-through's answer in the candidate's own words, with a code block (every point stated).

@@ -53,11 +53,27 @@ def states_opposite(said: str, claim: str) -> bool:
     two read to an embedding: it names the other kind of what the claim is about ("overfitting"
     against "The model is underfitting, so add more layers"; KINDS only: a direction word such
     as "increase" may apply to something else in the sentence, and "never makes a copy" says
-    "always avoids a copy"), or compares the same two things the other way ("MSE ... more
-    sensitive to outliers than MAE" against "MAE is more sensitive to outliers than MSE").
-    Seen in a walk-through: both correct answers were capped by the claim they contradict."""
+    "always avoids a copy"), compares the same two things the other way ("MSE ... more
+    sensitive to outliers than MAE" against "MAE is more sensitive to outliers than MSE"), or
+    calls arbitrary what the claim says holds always ("0.5 is arbitrary" against "The threshold
+    should always be 0.5 ..."). Seen in walk-throughs: correct answers capped by the claim they
+    contradict."""
     return (swapped_direction(said, claim, kinds_only=True) is not None
-            or reversed_comparison(said, claim))  # fmt: skip
+            or reversed_comparison(said, claim) or undercuts(said, claim))  # fmt: skip
+
+
+# A claim that something holds always (or must, or never), and a sentence that says it is a
+# matter of choice, or seldom so: the sentence denies the claim without a negation word. Both
+# lists are a general-English prior, not read from any data set; "default", "usually" and
+# "wrong" are left out, as a sentence stating the claim can use them ("use the default 0.5").
+ABSOLUTE = re.compile(r"\b(always|never|must|regardless)\b", re.I)
+UNDERCUT = re.compile(r"\b(arbitrar\w*|rarely|seldom|depends|depending|misconception|myth)\b", re.I)
+
+
+def undercuts(said: str, claim: str) -> bool:
+    """``claim`` says something holds always (must, never, regardless) and ``said`` calls it
+    arbitrary, rare or dependent on something, which the claim itself does not."""
+    return bool(ABSOLUTE.search(claim) and UNDERCUT.search(said) and not UNDERCUT.search(claim))
 
 
 THAN_WORDS = 3  # content words after "than" that name what is compared against
