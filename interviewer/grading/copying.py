@@ -6,7 +6,7 @@ answer; verbatim overlap can: an answer in the candidate's own words shares few 
 content-bearing words with the rubric, a paste shares nearly all of them.
 
 The measure is shingled n-gram containment (Broder): the share of the answer's words that sit
-inside a run of ``n`` consecutive words (``n`` = 4 by default) also found in a source text.
+inside a run of ``n`` consecutive words (``n`` = 5 by default) also found in a source text.
 Sources shorter than ``n`` words (a terse key point) count as one shingle of their own length
 when they have at least ``MIN_SHINGLE`` words. Runs made only of stop words ("it is in the")
 never count. Case, accents of width, punctuation and zero-width characters are ignored, so a
@@ -26,12 +26,21 @@ from functools import lru_cache
 from interviewer.grading import text as tu
 from interviewer.grading.rubric import Grade, score_to_label
 
-SHINGLE = 4  # words per shingle
+# Words per shingle. Five, not four: a walk-through's short answer in its own words to the
+# ROC-AUC question ("The ROC curve plots true positive rate against false positive rate ...;
+# 0.5 is random and 1.0 is perfect. I'd use the precision-recall curve instead when the
+# positive class is rare") was 70% "verbatim" in 4-word runs, all of them the field's own
+# phrases, and was scored as a copy of the model answer it had been shown (15/100); in 5-word
+# runs it is 36%. The authored dev split's answers share at most 0.42 in 4-word runs and 0.38 in
+# 5-word runs. The cost: a paste escapes with every fifth word changed, where every fourth had to
+# be (the median bank model answer so edited: 0.08, against 0.74 in 4-word runs).
+SHINGLE = 5
 MIN_SHINGLE = 3  # a source shorter than this is too generic to count as copied
 # Suggested use in the grader (see ``penalise``): from FLAG_AT on, the answer is flagged and
 # its overall score keeps only the share that is not copied. On the 315 labelled answers, the
-# most any genuine answer shares verbatim is 0.50 (a terse correct one; experts at most 0.43,
-# 0.23 on average); a paste of the key points or of the model answer shares 0.99-1.0.
+# most any genuine answer shares verbatim is 0.54 (a terse correct one; experts at most 0.38,
+# 0.14 on average); a paste of the key points or of the model answer shares 1.0 and 0.99 (the
+# median over the bank; at least 0.80 and 0.76, where code in a model answer is no evidence).
 FLAG_AT = 0.6
 FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim)"
 # On a question whose model answer the candidate has been shown (``seen_copy_grade``):

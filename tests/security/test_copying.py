@@ -136,3 +136,23 @@ def test_code_and_formulas_are_no_evidence_of_a_copy():
     # and a code token never joins the words on either side into a copied run
     assert copy_share("I keep a window = of unique characters", rubric).share < copy_share(
         "I keep a window of unique characters", rubric).share  # fmt: skip
+
+
+def test_an_own_words_answer_made_of_the_fields_phrases_is_not_a_copy():
+    # A walk-through: after the model answer was shown, this answer in the candidate's own words
+    # was 70% "verbatim" in 4-word runs ("the ROC curve plots true positive rate against", "the
+    # precision recall curve", "when the positive class is rare") and scored 15 as a copy.
+    from interviewer.grading.copying import SHINGLE, seen_copy_grade
+    from interviewer.grading.grader import OfflineGrader
+
+    rubric = default_bank()["l1-roc-auc-vs-pr-auc"].rubric()
+    own = ("The ROC curve plots true positive rate against false positive rate over all "
+           "thresholds, and the AUC is the area under it; 0.5 is random and 1.0 is perfect. I'd "
+           "use the precision-recall curve instead when the positive class is rare, like fraud.")
+    assert copy_share(own, rubric, n=4).copied  # what it was
+    assert SHINGLE == 5 and not copy_share(own, rubric).copied
+    graded = OfflineGrader().grade_many([(rubric, own)])[0]
+    assert seen_copy_grade(graded, own, rubric, lambda: True) == graded
+    # a paste of the model answer with every sixth word changed is still a copy
+    changed = " ".join("xx" if i % 6 == 5 else w for i, w in enumerate(rubric.model_answer.split()))
+    assert copy_share(changed, rubric).copied
