@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,17 @@ SUPPORTED = {".txt", ".md", ".markdown", ".pdf"}
 # A PDF's text may be at most this many times the file size cap: a small PDF that inflates to
 # far more text than any real guide is a decompression bomb, not a guide.
 PDF_TEXT_FACTOR = 4
+
+# Why a PDF could not be read, in the uploader's words: a walk-through read "not a readable PDF
+# (PdfStreamError)", pypdf's class name. The class and pypdf's message go to the log instead.
+PDF_DAMAGED = (
+    "the file is damaged or not really a PDF; export it as PDF again, or save its text as .txt"
+)
+PDF_LOCKED = "the PDF is password-protected; save a copy without the password, or its text as .txt"
+PDF_UNSUPPORTED = ("the PDF is encrypted in a way this app cannot open (AES); save a copy "
+                   "without encryption, or its text as .txt")  # fmt: skip
+
+log = logging.getLogger(__name__)
 
 
 def _slug(text: str) -> str:
@@ -53,7 +65,12 @@ def guide_visible(guide: str, user: str) -> bool:
 
 def _read_pdf(path: Path, max_chars: int) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import LimitReachedError
+    from pypdf.errors import (
+        DependencyError,
+        FileNotDecryptedError,
+        LimitReachedError,
+        WrongPasswordError,
+    )
 
     pages: list[str] = []
     size = 0
@@ -74,7 +91,14 @@ def _read_pdf(path: Path, max_chars: int) -> str:
     except GuideError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure on an untrusted file is one line
-        raise GuideError(path, f"not a readable PDF ({exc.__class__.__name__})") from None
+        log.warning("%s: pypdf cannot read it: %s: %s", path, exc.__class__.__name__, exc)
+        if isinstance(exc, FileNotDecryptedError | WrongPasswordError):
+            reason = PDF_LOCKED
+        elif isinstance(exc, DependencyError):  # AES needs the optional 'cryptography' package
+            reason = PDF_UNSUPPORTED
+        else:  # a stream or structure pypdf cannot parse, whatever it raised for it
+            reason = PDF_DAMAGED
+        raise GuideError(path, reason) from None
     return "\n".join(pages)
 
 

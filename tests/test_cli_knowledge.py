@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from interviewer.knowledge.files import read_text
 
 from interviewer import knowledge
 from interviewer.cli import main
 from interviewer.config import Settings
-from tests.minipdf import write_pdf
+from tests.minipdf import write_aes, write_locked, write_pdf
 
 
 def _store_snapshot(settings: Settings) -> list[str]:
@@ -72,12 +74,14 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "unsupported": (unsupported, "unsupported file type .docx"),
         "oversized": (big, "too large"),
         "missing": (tmp_path / "nope.txt", "no such file"),
-        "broken-pdf": (broken_pdf, "PDF"),
+        "broken-pdf": (broken_pdf, "the file is damaged or not really a PDF"),
+        "locked-pdf": (write_locked(tmp_path / "locked.pdf", ["Caching"]), "password-protected"),
     }
 
 
 @pytest.mark.parametrize(
-    "case", ["empty", "blank", "binary", "unsupported", "oversized", "missing", "broken-pdf"]
+    "case",
+    ["empty", "blank", "binary", "unsupported", "oversized", "missing", "broken-pdf", "locked-pdf"],
 )
 def test_bad_file_gets_one_line_error_and_leaves_store_untouched(case, tmp_path, capsys):
     settings = Settings.from_env()
@@ -96,6 +100,35 @@ def test_bad_file_gets_one_line_error_and_leaves_store_untouched(case, tmp_path,
     assert len(err.splitlines()) == 1
     assert str(bad) in err and reason in err
     assert _store_snapshot(settings) == before
+
+
+def test_an_unreadable_pdf_is_refused_in_plain_words_and_pypdfs_own_goes_to_the_log(
+    tmp_path, caplog
+):
+    # Seen in a walk-through: "⚠ fake_guide.pdf: not a readable PDF (PdfStreamError)".
+    settings = Settings.from_env()
+    fake = tmp_path / "fake_guide.pdf"
+    fake.write_bytes(b"%PDF-1.4 this is not really a pdf")
+    truncated = write_pdf(tmp_path / "cut.pdf", ["Caching", "Cache features."])
+    truncated.write_bytes(truncated.read_bytes()[:200])
+    locked = write_locked(tmp_path / "locked.pdf", ["Caching"])
+    cases = [
+        (fake, "the file is damaged or not really a PDF; export it as PDF again"),
+        (truncated, "the file is damaged or not really a PDF"),
+        (locked, "the PDF is password-protected; save a copy without the password"),
+    ]
+    try:  # an AES PDF opens in a viewer; pypdf reads it only with 'cryptography' installed
+        import cryptography  # noqa: F401
+    except ImportError:
+        cases.append(
+            (write_aes(tmp_path / "aes.pdf"), "the PDF is encrypted in a way this app cannot open")
+        )
+    for path, reason in cases:
+        caplog.clear()
+        with pytest.raises(knowledge.GuideError) as err:
+            read_text(path, settings)
+        assert err.value.reason.startswith(reason) and "Error" not in err.value.reason
+        assert re.search(r"pypdf cannot read it: \w+Error", caplog.text), caplog.text
 
 
 def test_console_script_runs_in_a_subprocess(tmp_path):
