@@ -1138,3 +1138,26 @@ def test_a_quote_that_denies_its_point_is_not_what_landed_and_no_incorrect_answe
               for kp in good.key_points]  # fmt: skip
     text = feedback_text(q, good.model_copy(update={"key_points": points, "overall": 70}))
     assert "• Landed" in text and denial not in text
+
+
+def test_quoted_evidence_is_the_answer_as_typed(grader, bank):
+    # A walk-through typed "**Bias** is error ..." and "bias² + variance"; the feedback, the
+    # transcript and the export quoted "*Bias** is error ..." (a list marker's rule took the
+    # first star) and "bias2 + variance" (NFKC, which grading reads).
+    q = bank["l1-bias-variance-tradeoff"]
+    bold = "**Bias** is error from overly simple assumptions, so the model underfits."
+    power = ("Expected error = bias² + variance + irreducible noise, so lowering one often "
+             "raises another.")
+    g = grader.grade(q, f"{bold}\n\n{power}")
+    quoted = [kp.evidence for kp in g.key_points if kp.covered]
+    assert bold in quoted and power in quoted, quoted
+    assert g.criteria["communication"].evidence == [bold]
+    from interviewer.grading.text import as_typed, normalise, sentences
+
+    typed = "The ﬁt is ＧＯＯＤ,\nwell  above 0.5."  # read as "The fit is GOOD, well above 0.5."
+    (read,) = sentences(normalise(typed))
+    assert read == "The fit is GOOD, well above 0.5." and as_typed(read, typed) == (
+        "The ﬁt is ＧＯＯＤ, well above 0.5.")  # fmt: skip
+    assert as_typed("not in it", typed) == "not in it"
+    assert sentences("0.5 is arbitrary.\n- a list item\n2. A numbered one.\n-item") == [
+        "0.5 is arbitrary.", "a list item", "A numbered one.", "item"]  # fmt: skip

@@ -59,9 +59,11 @@ def wrong_because(claim: str, corrections: dict[str, str], correct: str = "") ->
     return out + "."
 
 
-def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=None) -> str:
+def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=None,
+             typed=str) -> str:  # fmt: skip
     """One verdict, then what is wrong (and why) and the most important missed point, and the
-    missing STAR part of a story."""
+    missing STAR part of a story; ``typed`` gives an answer's sentence as the candidate typed
+    it."""
     if d.floor and d.floor != "off-topic":
         if d.floor == rb.FLAG_ONLY_INJECTION:
             return "Incorrect. The response holds only instructions to the grader, no answer."
@@ -75,7 +77,7 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         return " ".join(parts)
     if d.red_flags:
         top = d.red_flags[0]
-        parts.append(f"Wrong: you said {_quote(top['said'])}: "
+        parts.append(f"Wrong: you said {_quote(typed(top['said']))}: "
                      + wrong_because(top["claim"], corrections, top["correct"]))
     i = most_important_missed(rd, d)
     target = _quote(rd.points[i].texts[0]) if i is not None else ""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 
@@ -182,7 +182,7 @@ class OfflineGrader:
         """Grade (rubric, answer) or (rubric, answer, examples) items with one embedding pass."""
         analysed = self._analyse_many(items)
         with small_blas():
-            return [self._grade(*x) for x in analysed]
+            return [self._grade(*x, answer=item[1]) for x, item in zip(analysed, items, strict=True)]
 
     def analyse_many(self, items: Sequence[tuple], *, with_clauses: bool = True) -> list[tuple]:
         """(RubricData, RubricVectors, Analysis) of (rubric, answer) items, one embedding pass:
@@ -252,8 +252,12 @@ class OfflineGrader:
             examples = {**shared, "lex": shared["tfidf"].similarity(a.text)}
         return rubric, rd, rv, a, examples
 
-    def _grade(self, rubric: Rubric, rd, rv, a: an.Analysis, examples) -> Grade:
+    def _grade(self, rubric: Rubric, rd, rv, a: an.Analysis, examples, *, answer: str) -> Grade:
         d = decide(rd, rv, a, self.params, examples)
+
+        def quote(sentence: str) -> str:  # as the candidate typed it, not as normalised
+            return _quote(tu.as_typed(sentence, answer))
+
         overall = round(100 * d.score)
         flags = [rb.FLAG_INJECTION] if a.injected else []
         if d.floor:
@@ -284,7 +288,7 @@ class OfflineGrader:
                 weight=kp.weight,
                 coverage=round(min(1.0, max(0.0, cov)), 3),
                 covered=c,
-                evidence=_quote(ev) if c and not tu.is_code(ev) else "",
+                evidence=quote(ev) if c and not tu.is_code(ev) else "",
             )
             for kp, cov, c, ev in zip(rubric.key_points, d.coverage, covered, d.evidence,
                                       strict=True)
@@ -292,12 +296,12 @@ class OfflineGrader:
         return Grade(
             question_id=rubric.question_id,
             overall=overall,
-            criteria=_criteria(rd, a, d, key_points, repeats),
+            criteria=_criteria(rd, a, d, key_points, repeats, quote),
             key_points=key_points,
             flags=flags,
             source="offline",
-            feedback=feedback(rd, d, rubric.corrections, story),
-            wrong_said={r["claim"]: _quote(r["said"]) for r in d.red_flags},
+            feedback=feedback(rd, d, rubric.corrections, story, typed=partial(tu.as_typed, original=answer)),
+            wrong_said={r["claim"]: quote(r["said"]) for r in d.red_flags},
         )
 
 
@@ -318,9 +322,11 @@ def small_blas():
 
 
 def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPointResult],
-              repeats: str = ""):  # fmt: skip
-    """The four criteria with their evidence (the answer's own sentences) and a rationale;
-    ``repeats``: the answer's :func:`repeats_flag`, which holds communication down."""
+              repeats: str = "", quote=None):  # fmt: skip
+    """The four criteria with their evidence (the answer's own sentences, quoted by ``quote``)
+    and a rationale; ``repeats``: the answer's :func:`repeats_flag`, which holds communication
+    down."""
+    quote = quote or _quote
     if d.floor:
         why = rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor
         return {c: CriterionScore(score=1, rationale=why) for c in CRITERIA}
@@ -351,7 +357,7 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
     out["communication"] = CriterionScore(
         score=min(d.criteria["communication"], REPEATS_COMMUNICATION) if repeats
         else d.criteria["communication"],
-        evidence=[_quote(a.content[0])] if a.content else [],
+        evidence=[quote(a.content[0])] if a.content else [],
         # (no form problem is no praise: a 1/5 read "clear enough" beside a wrong answer)
         rationale="; ".join(notes) or f"no list, restating or filler found; {whole}",
     )

@@ -90,6 +90,25 @@ def normalise(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def as_typed(piece: str, original: str) -> str:
+    """The stretch of ``original`` that ``piece``, a sentence or clause of the normalised
+    ``original``, was read from, as typed (white space collapsed): quoted evidence shows the
+    candidate's "bias²" and "ﬁt", where NFKC reads "bias2" and "fit". ``piece`` itself when it
+    is not found there (a character NFKC composes with the next one)."""
+    norm: list[str] = []
+    at: list[int] = []
+    for i, ch in enumerate(original):
+        for c in unicodedata.normalize("NFKC", ch):
+            if not c.isspace() and not INVISIBLE.match(c):
+                norm.append(c)
+                at.append(i)
+    target = "".join(c for c in piece if not c.isspace())
+    k = "".join(norm).find(target) if target else -1
+    if k < 0:
+        return piece
+    return " ".join(original[at[k] : at[k + len(target) - 1] + 1].split())
+
+
 # A long run-on is cut after a comma or one of these words (``sentences``; quoted evidence
 # that ends at such a cut is marked as running on: ``grader._quote``).
 RUN_ON_BREAKS = ("and", "but", "so")
@@ -110,6 +129,13 @@ SENTENCE_BREAK = re.compile(
 )
 
 
+# A list item's marker: a bullet, or a number with "." or ")", with or without a space after it
+# ("-Flags: ..." and "1.Sequence number" are list items in real answers), but not the first star
+# of bold text nor the integer part of a decimal: a walk-through's quote read "*Bias** is ..."
+# for "**Bias** is ...", and "0.5 is arbitrary" would read "5 is arbitrary".
+_BULLET = re.compile(r"^\s*(?:-|\*(?!\*)|•|\d+[.)](?!\d))\s*")
+
+
 @lru_cache(maxsize=4096)
 def _sentences(text: str, max_words: int) -> tuple[str, ...]:
     # A single line break inside a sentence is a soft wrap (pasted or hard-wrapped text): join
@@ -117,7 +143,7 @@ def _sentences(text: str, max_words: int) -> tuple[str, ...]:
     text = re.sub(r"(?<![.!?:;\n])\n(?!\s*([-*•]|\d+[.)])\s|\n)", " ", text)
     parts: list[str] = []
     for block in SENTENCE_BREAK.split(text):
-        block = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", block).strip()
+        block = _BULLET.sub("", block).strip()
         if not block:
             continue
         words = block.split()
