@@ -27,7 +27,7 @@ from interviewer.coding.sandbox import SandboxLimits
 from interviewer.config import Settings
 from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
-from interviewer.grading.feedback import gap_rank
+from interviewer.grading.feedback import addressed_by, gap_rank
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import (
     CODE_CRITERIA,
@@ -360,9 +360,11 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     if result:
         bullets.append(f"• Your code was stopped: {result[len(CODE_FLAG) :]}")
     reds = rb.red_flag_claims(grade.flags)
+    fix = ""  # what the "Wrong" bullet says is right instead, when authored
     for claim in reds[:1]:
         rf = q.red_flag(claim)
-        why = rf.why if rf is not None and rf.why else f'"{claim.rstrip(".")}" is a known mistake'
+        fix = rf.why if rf is not None else ""
+        why = fix or f'"{claim.rstrip(".")}" is a known mistake'
         # the words read as the mistake (a walk-through's strong answer was capped by its opening
         # clause, "CI/CD for ML follows the same ideas as software, but ...", and not told which)
         said = grade.wrong_said.get(claim)
@@ -400,10 +402,12 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         bullets.append(f'• Landed: "{quote}"')
     missed = sorted((kp for kp in grade.key_points if not kp.covered),
                     key=lambda kp: gap_rank(kp.point, kp.weight, kp.coverage), reverse=True)
-    if missed and grade.overall < 85:
+    # (not the point the "Wrong" bullet's correction has just said, as the grader's feedback)
+    gaps = [kp for kp in missed if not (fix and addressed_by(kp.point, fix))]
+    if gaps and grade.overall < 85:
         # The most important point, and how many more (the scorecard lists them all: one point
         # named alone read as the only one missed).
-        first = missed[0].point.rstrip(".")
+        first = gaps[0].point.rstrip(".")
         if len(missed) > 1 and len(missed) == len(grade.key_points):
             bullets.append(f"• Missing: all {len(missed)} key points; the first to make: {first}.")
         elif len(missed) > 1:

@@ -1161,3 +1161,26 @@ def test_quoted_evidence_is_the_answer_as_typed(grader, bank):
     assert as_typed("not in it", typed) == "not in it"
     assert sentences("0.5 is arbitrary.\n- a list item\n2. A numbered one.\n-item") == [
         "0.5 is arbitrary.", "a list item", "A numbered one.", "item"]  # fmt: skip
+
+
+def test_the_gap_named_is_not_the_point_a_wrong_claims_correction_just_said(grader, bank):
+    # A walk-through read "Wrong: ... F1 is the harmonic mean, 2PR/(P+R) ..." and then "Most
+    # important gap: F1 is the harmonic mean of precision and recall ...", in the feedback and
+    # in the chat's "Missing" bullet.
+    from interviewer.engine import feedback_text
+    from interviewer.grading.feedback import addressed_by
+
+    q = bank["l1-precision-recall-f1"]
+    said = ("Precision is TP / (TP + FP): of the things we flagged, how many were really "
+            "positive. Recall is TP / (TP + FN): of the real positives, how many we caught. F1 "
+            "is the average of precision and recall.")
+    g = grader.grade(q, said)
+    harmonic = next(kp for kp in g.key_points if kp.point.startswith("F1 is the harmonic mean"))
+    assert not harmonic.covered and any(rb.is_red_flag(f) for f in g.flags)
+    assert g.feedback.count("harmonic mean") == 1 and "Most important gap:" in g.feedback
+    chat = feedback_text(q, g, None)
+    assert chat.count("harmonic mean") == 1 and "• Missing: " in chat, chat
+    assert "(and 3 more points)" in chat  # the count is still of every point missed
+    assert addressed_by(harmonic.point, "F1 is the harmonic mean, 2PR/(P+R); an arithmetic mean "
+                        "would let high recall hide terrible precision.")  # fmt: skip
+    assert not addressed_by(harmonic.point, "Precision is TP/(TP+FP).")

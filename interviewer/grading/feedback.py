@@ -3,6 +3,8 @@ missed point, each one sentence a candidate can act on."""
 
 from __future__ import annotations
 
+import re
+
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.analysis import RubricData
@@ -27,12 +29,29 @@ def without_gap(text: str, point: str) -> str:
     return text
 
 
-def most_important_missed(rd: RubricData, d: Decision) -> int | None:
+# A point whose opening clause shares this share of its content words with a wrong claim's
+# correction is what the correction already says (a prior, not fitted).
+ADDRESSED_SHARE = 0.75
+
+
+def addressed_by(point: str, correction: str) -> bool:
+    """``point`` is what ``correction`` (a wrong claim's "why", or the point nearest to it)
+    already says: its opening clause's content words are mostly in it. A walk-through read
+    "Wrong: ... F1 is the harmonic mean, 2PR/(P+R) ..." and then "Most important gap: F1 is the
+    harmonic mean of precision and recall ..."."""
+    opening = tu.content_stems(re.split(r"[,;:]", point, maxsplit=1)[0])
+    shared = opening & tu.content_stems(correction)
+    return bool(opening) and len(shared) >= ADDRESSED_SHARE * len(opening)
+
+
+def most_important_missed(rd: RubricData, d: Decision, said: str = "") -> int | None:
     """The uncovered key point with the largest weight; ties go to a statement that is not a
     note to graders ("may be rounded"), with more content words (up to 6: a reference fragment
     such as "until a packet is lost" makes a poor comment), then to the one the answer came
-    least close to."""
-    missed = [i for i, c in enumerate(d.covered) if not c]
+    least close to. A point the feedback has ``said`` already (a wrong claim's correction) is
+    not named again."""
+    missed = [i for i, c in enumerate(d.covered) if not c
+              and not (said and addressed_by(rd.points[i].texts[0], said))]  # fmt: skip
     if not missed:
         return None
     return max(missed, key=lambda i: gap_rank(rd.points[i].texts[0], rd.points[i].weight,
@@ -75,11 +94,12 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
     if d.off_topic and d.floor:
         parts.append(f"The response answers a different question; address what was asked: {shorten(rd.question, 140)}")
         return " ".join(parts)
+    said = ""
     if d.red_flags:
         top = d.red_flags[0]
-        parts.append(f"Wrong: you said {_quote(typed(top['said']))}: "
-                     + wrong_because(top["claim"], corrections, top["correct"]))
-    i = most_important_missed(rd, d)
+        said = wrong_because(top["claim"], corrections, top["correct"])
+        parts.append(f"Wrong: you said {_quote(typed(top['said']))}: {said}")
+    i = most_important_missed(rd, d, said)
     target = _quote(rd.points[i].texts[0]) if i is not None else ""
     if "keyword_list" in d.capped_by:
         parts.append("It lists terms without explaining them; explain in full sentences"
