@@ -1166,6 +1166,13 @@ def test_practice_says_it_is_grading_while_submitted_code_runs(app, context):
     result.get_by_text("/100").first.wait_for(timeout=120_000)
     assert "Running the hidden tests" not in result.inner_text()
     assert "same error as above" in result.inner_text()  # the timeout said once
+    # code that failed its hidden tests: the reference solution is folded until asked for
+    from interviewer.ui.render import FOLDED_ANSWERS
+
+    solution = result.get_by_role("heading", name="A reference solution")
+    assert result.locator("summary").inner_text() == FOLDED_ANSWERS and not solution.is_visible()
+    result.locator("summary").click()
+    solution.wait_for()
     page.close()
 
 

@@ -494,6 +494,30 @@ def test_a_practice_code_result_says_why_all_tests_passing_is_not_correct():
     assert "**Feedback**" not in md and "6 of 6 passed (correct)" in md
 
 
+def test_practice_folds_the_reference_solution_under_code_that_failed_hidden_tests():
+    # A walk-through found the whole reference solution under its first failed attempt: the
+    # fix-and-resubmit loop was spoiled. Folded until asked for; shown when the code passes.
+    from types import SimpleNamespace
+
+    from interviewer.bank import default_bank
+    from interviewer.ui.render import FOLDED_ANSWERS, practice_result_md
+    from tests.helpers import offline_engine
+
+    q = default_bank()["l1-code-moving-average"]
+    wrong = f"def {q.coding.entry_point}(*args, **kwargs):\n    return None\n"
+    grade, result, _ = offline_engine().judge_code(q, wrong, None)
+    assert result.passed < result.total
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
+    folded = md.split(f"<details><summary>{FOLDED_ANSWERS}</summary>", 1)[1]
+    assert "### A reference solution" in folded.split("</details>", 1)[0]
+    assert "### Model answer" in folded.split("</details>", 1)[0]
+    assert "### From the guide" in folded.split("</details>", 1)[1]  # the passage stays in view
+    assert md.count("<details>") == 1 and md.count("</details>") == 1
+    grade, result, _ = offline_engine().judge_code(q, q.coding.reference, None)
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
+    assert "<details>" not in md and "### A reference solution" in md
+
+
 def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():
     # Seen in a walk-through: the weakest topic served the same question in three sittings,
     # each time after its model answer had been shown.

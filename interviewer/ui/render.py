@@ -527,6 +527,7 @@ def practice_question_md(q) -> str:
     )
 
 
+FOLDED_ANSWERS = "Show a reference solution and the model answer (try a fix first)"
 PANEL_BULLETS = ("• Tests:", "• Your code was stopped:", "• First failed test:")  # tests_md's
 
 
@@ -548,11 +549,18 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
             parts.append("**Feedback**\n\n" + text_md("\n".join(bullets)))
     elif grade.feedback and FLAG_SEEN not in grade.flags:  # (that one is said under the score)
         parts.append("**Feedback**\n\n" + text_md(grade.feedback))
+    answers = []
     if q.kind == "coding":
-        parts.append("### A reference solution\n\n" + md_code(q.coding.reference))
+        answers.append("### A reference solution\n\n" + md_code(q.coding.reference))
     flows = model_answer_flows(q.id)  # a guide section's own text is shown as it is
     label = "Model answer" if flows else "What the guide says"
-    parts.append(f"### {label}\n\n" + model_answer_md(q.model_answer, flow=flows))
+    answers.append(f"### {label}\n\n" + model_answer_md(q.model_answer, flow=flows))
+    if code_result is not None and code_result.get("passed", 0) < code_result.get("total", 0):
+        # Folded until asked for: code that failed hidden tests is fixed and submitted again,
+        # and a walk-through found the whole reference solution under its first failed attempt.
+        # (Its content cannot close the <details>: code is fenced and prose escapes "<".)
+        answers = [f"<details><summary>{FOLDED_ANSWERS}</summary>", *answers, "</details>"]
+    parts += answers
     source = f"### From the guide: *{md_escape(q.guide_section)}*"
     if passage is not None:
         parts.append(source + "\n\n" + text_md(passage.text))
