@@ -299,8 +299,10 @@ def code_grade(
             key_points, feedback = explanation.key_points, false_claim + explanation.feedback
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
             key_points = [kp for kp in explanation.key_points if kp.covered]
-            feedback = "it is not counted, as the code's own grade is higher" + (
-                "." if unshown else " and it states nothing wrong.")
+            # (a walk-through's report read "The explanation: it is not counted, as the code's
+            # own grade is higher and it states nothing wrong." as a puzzle)
+            feedback = "not scored, as your code scores higher on its own" + (
+                "." if unshown else "; it states nothing wrong.")
         if ruled_out(result.criteria["correctness"].evidence):  # an explanation cannot lift
             overall = min(overall, RULED_OUT_MAX)  # code that solves another task over this
     if explanation is not None and unshown and not false_claim:

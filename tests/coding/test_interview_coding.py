@@ -318,7 +318,7 @@ def test_a_short_note_beside_working_code_does_not_mark_it_down_but_a_wrong_clai
     noted, _, _ = engine.judge_code(q, q.coding.reference, "O(n) time, O(k) space.")
     assert result.passed == result.total and noted.overall == alone.overall
     assert rb.FLAG_OFF_TOPIC not in noted.flags and noted.missed == []
-    assert "is not counted" in noted.feedback
+    assert "The explanation: not scored, as your code scores higher on its own" in noted.feedback
     wrong, _, _ = engine.judge_code(q, q.coding.reference, q.red_flags[0].claim)
     assert any(rb.is_red_flag(f) for f in wrong.flags) and wrong.overall < alone.overall
     best, _, _ = engine.judge_code(q, q.coding.reference, q.model_answer)  # it may still add
