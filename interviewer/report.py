@@ -307,11 +307,10 @@ def _strengths(strong: tuple[dict[str, float], dict[str, dict[str, float]]], gra
     loop on one line, "In L1, on average: ..."), and what the strong answers got right (their
     most important covered point, in the candidate's own words when there is evidence)."""
     criteria, by_round = strong
-    strengths = [f"{CRITERIA[c]}: {mean_of_five(v)}/5 on average{over}"
-                 for c, v in criteria.items()]  # fmt: skip
-    strengths += [f"In {r}, on average: " + ", ".join(f"{CRITERIA[c]} {mean_of_five(v)}/5"
-                                                      for c, v in m.items())
-                  for r, m in by_round.items()]  # fmt: skip
+    # One line, not one per criterion: four such lines read as a list of every criterion and
+    # left one place for what an answer got right (a walk-through).
+    strengths = [f"On average{over}: " + _criteria_said(criteria)] if criteria else []
+    strengths += [f"In {r}, on average: " + _criteria_said(m) for r, m in by_round.items()]
     strong = [t for t in graded if t.grade.overall >= 75] or [
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]
@@ -333,6 +332,11 @@ def _strengths(strong: tuple[dict[str, float], dict[str, dict[str, float]]], gra
             which = f"all {total}" if passed == total else f"{passed} of {total}"
             strengths.append(f"{_topic(t)}: your code passed {which} hidden tests")
     return list(dict.fromkeys(strengths))  # a question answered alike twice is said once
+
+
+def _criteria_said(means: dict[str, float]) -> str:
+    """ "Technical depth and correctness 4.0/5, Communication ... 4.5/5"."""
+    return ", ".join(f"{CRITERIA[c]} {mean_of_five(v)}/5" for c, v in means.items())
 
 
 def _ruled_out(t: Turn) -> str | None:

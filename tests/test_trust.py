@@ -634,8 +634,8 @@ def test_a_loop_names_a_criterion_a_strength_only_when_every_round_was_strong_in
              make_turn(3, round="L2", overall=45, scores=weak)]  # fmt: skip
     report = build_report(turns, planned=4)
     assert report.criteria["depth"] == 4.0 and not report.passed
-    named = [s for s in report.strengths if "/5 on average" in s]
-    assert named == [f"{CRITERIA['engineering']}: 5.0/5 on average"]
+    named = [s for s in report.strengths if s.startswith("On average")]
+    assert named == [f"On average: {CRITERIA['engineering']} 5.0/5"]
     # ... and the ones strong in L1 alone are L1's, named as such (a later walk-through read no
     # strength at all for an L1 averaging 4/5 on every criterion)
     assert f"In L1, on average: {CRITERIA['depth']} 5.0/5, {CRITERIA['problem_solving']} 5.0/5, " \
@@ -643,7 +643,9 @@ def test_a_loop_names_a_criterion_a_strength_only_when_every_round_was_strong_in
     assert not any(s.startswith("In L2") for s in report.strengths)
     # One round: its own means decide, as before.
     l1 = build_report(turns[:2], planned=2)
-    assert len([s for s in l1.strengths if "/5 on average" in s]) == 4
+    # on one line (a walk-through read four criterion lines as a list of every criterion)
+    assert l1.strengths[0] == "On average: " + ", ".join(f"{CRITERIA[c]} 5.0/5" for c in CRITERIA)
+    assert not [s for s in l1.strengths[1:] if "on average" in s.lower()]
 
 
 def test_the_signal_and_the_pass_read_the_same_rounded_score():
