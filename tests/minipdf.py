@@ -62,35 +62,3 @@ def write_locked(path: Path, lines: list[str], password: str = "secret") -> Path
     with path.open("wb") as f:
         writer.write(f)
     return path
-
-
-def write_aes(path: Path) -> Path:
-    """A one-page PDF encrypted with AES-256 (revision 5) whose user password is empty: it opens
-    in a viewer, while pypdf needs the 'cryptography' package to decrypt it. Only the user
-    password's check value is real (a SHA-256 of the empty password and its salt)."""
-    import hashlib
-    import re
-
-    def hexes(b: bytes) -> bytes:
-        return b"<" + b.hex().encode() + b">"
-
-    salts = bytes(8) + bytes([1]) * 8  # validation salt, key salt
-    user = hashlib.sha256(salts[:8]).digest() + salts
-    encrypt = (
-        b"<< /Filter /Standard /V 5 /R 5 /Length 256 /P -4 /O " + hexes(bytes(48))
-        + b" /U " + hexes(user) + b" /OE " + hexes(bytes(32)) + b" /UE " + hexes(bytes(32))
-        + b" /Perms " + hexes(bytes(16)) + b" /CF << /StdCF << /CFM /AESV3 /AuthEvent /DocOpen"
-        b" /Length 32 >> >> /StmF /StdCF /StrF /StdCF >>"
-    )  # fmt: skip
-    body = write_pdf(path, ["locked"]).read_bytes().partition(b"xref\n")[0]
-    starts = [m.start() for m in re.finditer(rb"^\d+ 0 obj$", body, re.M)] + [len(body)]
-    body += b"%d 0 obj\n" % len(starts) + encrypt + b"\nendobj\n"
-    xref = len(body)
-    out = body + b"xref\n0 %d\n0000000000 65535 f \n" % (len(starts) + 1)
-    out += b"".join(b"%010d 00000 n \n" % s for s in starts)
-    file_id = hexes(bytes(range(16)))
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt %d 0 R /ID [%s %s] >>\n" % (
-        len(starts) + 1, len(starts), file_id, file_id)  # fmt: skip
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    path.write_bytes(out)
-    return path

@@ -15,7 +15,7 @@ from interviewer.knowledge.files import read_text
 from interviewer import knowledge
 from interviewer.cli import main
 from interviewer.config import Settings
-from tests.minipdf import write_aes, write_locked, write_pdf
+from tests.minipdf import write_locked, write_pdf
 
 
 def _store_snapshot(settings: Settings) -> list[str]:
@@ -117,18 +117,27 @@ def test_an_unreadable_pdf_is_refused_in_plain_words_and_pypdfs_own_goes_to_the_
         (truncated, "the file is damaged or not really a PDF"),
         (locked, "the PDF is password-protected; save a copy without the password"),
     ]
-    try:  # an AES PDF opens in a viewer; pypdf reads it only with 'cryptography' installed
-        import cryptography  # noqa: F401
-    except ImportError:
-        cases.append(
-            (write_aes(tmp_path / "aes.pdf"), "the PDF is encrypted in a way this app cannot open")
-        )
     for path, reason in cases:
         caplog.clear()
         with pytest.raises(knowledge.GuideError) as err:
             read_text(path, settings)
         assert err.value.reason.startswith(reason) and "Error" not in err.value.reason
         assert re.search(r"pypdf cannot read it: \w+Error", caplog.text), caplog.text
+
+
+def test_an_aes_encrypted_pdf_with_no_password_to_open_it_is_read(tmp_path):
+    # It opens in any viewer (only its permissions are locked), as many exported PDFs do; pypdf
+    # decrypts AES with the 'cryptography' package (pypdf[crypto]), without which it was refused.
+    from pypdf import PdfReader, PdfWriter
+
+    plain = write_pdf(tmp_path / "plain.pdf", ["Caching", "Cache features at the edge."])
+    writer = PdfWriter(clone_from=PdfReader(plain))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
+    aes = tmp_path / "aes.pdf"
+    with aes.open("wb") as f:
+        writer.write(f)
+    assert PdfReader(aes).is_encrypted
+    assert "Cache features at the edge." in read_text(aes, Settings.from_env())
 
 
 def test_console_script_runs_in_a_subprocess(tmp_path):
