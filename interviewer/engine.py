@@ -356,8 +356,10 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         score += f" ({grade.overall + grade.hint_penalty} before the hint penalty)"
     bullets = []
     if FLAG_SEEN in grade.flags:  # a copy of a model answer seen before: said first
-        bullets.append("• Copied: this answer repeats the model answer you were shown before, "
-                       "word for word; only what is in your own words is scored.")
+        # (where it was shown: a re-walk's interview said "shown before" of one seen in Practice)
+        bullets.append("• Copied: this answer repeats the model answer you were shown before "
+                       "(with an earlier grade of this question: Practice, a report or "
+                       "Transcripts), word for word; only what is in your own words is scored.")
     result = grade.flags and next((f for f in grade.flags if f.startswith(CODE_FLAG)), None)
     if result:
         bullets.append(f"• Your code was stopped: {result[len(CODE_FLAG) :]}")

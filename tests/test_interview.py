@@ -116,7 +116,8 @@ def test_a_model_answer_seen_before_and_pasted_scores_its_own_words_only(store):
     reply = iv.answer(q.model_answer)
     turn = iv.turns[0]
     assert FLAG_SEEN in turn.grade.flags and turn.grade.overall <= 5
-    assert "• Copied: this answer repeats the model answer you were shown before" in reply.text
+    assert "• Copied: this answer repeats the model answer you were shown before (with an " \
+        "earlier grade of this question: Practice, a report or Transcripts)" in reply.text
     stored = store.load_session(iv.info.id, user_id="local")[1][0]
     assert stored.grade == turn.grade  # committed as graded
     # With a follow-up, words added to the copy cannot dilute it under the copy bar.

@@ -51,7 +51,9 @@ def register(sub) -> None:
         help="read the interviewer's words aloud (INTERVIEWER_SPEECH; off by default here)",
     )
     p.add_argument("--resume", metavar="SESSION_ID", help="resume an unfinished session")
-    p.add_argument("--seed", type=int, help="fix question choice (reproducible runs)")
+    p.add_argument("--seed", type=int, help="fix question choice: the same seed asks the same "
+                   "questions for the same history (questions of your last 5 sessions are still "
+                   "avoided, so a second run differs)")  # a re-walk read it as repeatable as is
     p.add_argument("--user", help="user id (default: INTERVIEWER_USER)")
     p.set_defaults(handler=cmd_interview)
 

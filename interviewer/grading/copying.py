@@ -209,7 +209,8 @@ def seen_copy_grade(
                   if kp.covered and containment(kp.evidence, sources) >= FLAG_AT else kp
                   for kp in grade.key_points]  # fmt: skip
     said = (
-        f"You were shown this question's {source} before, and {round(copy.share * 100)}% of "
+        f"You were shown this question's {source} before (with an earlier grade of it: "
+        f"Practice, a report or Transcripts), and {round(copy.share * 100)}% of "
         f"this answer repeats it (or its key points) word for word: only the rest is scored. "
         f"Say it in your own words to show you know it."
     )
