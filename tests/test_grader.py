@@ -1184,3 +1184,16 @@ def test_the_gap_named_is_not_the_point_a_wrong_claims_correction_just_said(grad
     assert addressed_by(harmonic.point, "F1 is the harmonic mean, 2PR/(P+R); an arithmetic mean "
                         "would let high recall hide terrible precision.")  # fmt: skip
     assert not addressed_by(harmonic.point, "Precision is TP/(TP+FP).")
+
+
+def test_one_clause_is_named_for_one_wrong_claim(grader, bank):
+    # A re-walk: "ROC-AUC is the accuracy of the model at a threshold of 0.5, so higher is
+    # better" was also named "A ROC-AUC of 0.5 means the model is always wrong" (same topic).
+    q = bank["l1-roc-auc-vs-pr-auc"]
+    accuracy, random = "ROC-AUC is the accuracy of the model at a threshold of 0.5.", (
+        "A ROC-AUC of 0.5 means the model is always wrong.")
+    said = "ROC-AUC is the accuracy of the model at a threshold of 0.5, so higher is better."
+    g = grader.grade(q, said)
+    assert rb.red_flag_claims(g.flags) == [accuracy] and g.overall <= 20
+    both = grader.grade(q, f"{said} {random}")  # two clauses, two claims: both named
+    assert sorted(rb.red_flag_claims(both.flags)) == sorted([accuracy, random])

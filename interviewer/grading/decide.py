@@ -187,13 +187,19 @@ class Decision:
 
 
 def _red_flags(rd: RubricData, rv: RubricVectors, a: Analysis) -> list[dict]:
-    """The wrong claims the answer states (evidence at or above RF_HIT), strongest first."""
+    """The wrong claims the answer states (evidence at or above RF_HIT), strongest first; one
+    per clause: a clause states one claim, and a neighbour sharing its topic is not named too (a
+    re-walk's "ROC-AUC is the accuracy of the model at a threshold of 0.5, so higher is better"
+    was also named "A ROC-AUC of 0.5 means the model is always wrong"). Naming only: the
+    evidence the head and the cap read is the same."""
     out = []
     for j, (e, unit) in enumerate(zip(a.rf_evidence, a.rf_unit, strict=True)):
         if e >= det.RF_HIT:
             out.append({"claim": rd.red_flags[j], "said": unit, "evidence": float(e),
                         "correct": rv.flag_fix[j] if j < len(rv.flag_fix) else ""})  # fmt: skip
-    return sorted(out, key=lambda r: -r["evidence"])
+    out.sort(key=lambda r: -r["evidence"])
+    named: set[str] = set()
+    return [r for r in out if not (r["said"] in named or named.add(r["said"]))]
 
 
 def _uncover_wrong(rd, rv, a: Analysis, covered: list[bool], wrong_units: set[str]) -> None:
