@@ -14,8 +14,7 @@ from interviewer.export import EXPORTERS, listed_score, to_markdown
 from interviewer.grading.rubric import CRITERIA
 from interviewer.markup import answered_said, md_for_terminal, num, plural, when
 from interviewer.paths import export_dir, forget_exports
-from interviewer.store import Store, open_store
-from interviewer.store.store import progress_line
+from interviewer.store import Store, open_store, progress_line
 
 
 def register(subparsers) -> argparse.ArgumentParser:
