@@ -513,9 +513,46 @@ def test_practice_folds_the_reference_solution_under_code_that_failed_hidden_tes
     assert "### Model answer" in folded.split("</details>", 1)[0]
     assert "### From the guide" in folded.split("</details>", 1)[1]  # the passage stays in view
     assert md.count("<details>") == 1 and md.count("</details>") == 1
+
     grade, result, _ = offline_engine().judge_code(q, q.coding.reference, None)
     md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
     assert "<details>" not in md and "### A reference solution" in md
+
+
+def test_practice_feedback_under_failed_tests_says_they_come_first():
+    # A re-walk: under "2 of 7 hidden tests passed", Feedback held one bullet, on loops and
+    # lint, which read as the code's main problem.
+    from types import SimpleNamespace
+
+    from interviewer.bank import default_bank
+    from interviewer.ui.render import practice_result_md
+    from tests.helpers import offline_engine
+
+    q = default_bank()["l1-code-roc-auc"]
+    untied = (  # ranks without averaging ties, a loop, two statements per line
+        "import numpy as np\n\n\n"
+        f"def {q.coding.entry_point}(y_true, scores):\n"
+        "    y = np.asarray(y_true); s = np.asarray(scores, dtype=float)\n"
+        "    ranks = np.empty(len(s)); ranks[np.argsort(s)] = np.arange(1, len(s) + 1)\n"
+        "    n_pos = y.sum(); n_neg = len(y) - n_pos\n"
+        "    total = 0\n"
+        "    for r, t in zip(ranks, y):\n"
+        "        if t == 1:\n"
+        "            total += r\n"
+        "    return (total - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)\n"
+    )
+    grade, result, _ = offline_engine().judge_code(q, untied, None)
+    failed = result.total - result.passed
+    assert failed > 1
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
+    bullets = md.split("**Feedback**\n\n", 1)[1].split("\n\n", 1)[0].split("\n")
+    assert bullets[0] == (f"• First make the {failed} failed hidden tests listed above pass: "
+                          "correctness counts most.")  # fmt: skip
+    assert len(bullets) > 1  # and the review after it
+    # passing code gets no such line
+    grade, result, _ = offline_engine().judge_code(q, q.coding.reference, None)
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
+    assert "First make the" not in md
 
 
 def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():

@@ -545,6 +545,11 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
         # three times)
         bullets = [b for b in feedback_text(q, grade, code_result).split("\n")[1:]
                    if not b.startswith(PANEL_BULLETS)]  # fmt: skip
+        failed = code_result.get("total", 0) - code_result.get("passed", 0)
+        if bullets and failed > 0:  # what costs most first: a re-walk read a lone loop bullet
+            # under 2 of 7 tests passed as the code's main problem
+            bullets.insert(0, f"• First make the {plural(failed, 'failed hidden test')} listed "
+                           "above pass: correctness counts most.")
         if bullets:
             parts.append("**Feedback**\n\n" + text_md("\n".join(bullets)))
     elif grade.feedback and FLAG_SEEN not in grade.flags:  # (that one is said under the score)
