@@ -27,8 +27,6 @@ PDF_DAMAGED = (
     "the file is damaged or not really a PDF; export it as PDF again, or save its text as .txt"
 )
 PDF_LOCKED = "the PDF is password-protected; save a copy without the password, or its text as .txt"
-PDF_UNSUPPORTED = ("the PDF is encrypted in a way this app cannot open (AES); save a copy "
-                   "without encryption, or its text as .txt")  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +63,7 @@ def guide_visible(guide: str, user: str) -> bool:
 
 def _read_pdf(path: Path, max_chars: int) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import (
-        DependencyError,
-        FileNotDecryptedError,
-        LimitReachedError,
-        WrongPasswordError,
-    )
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, WrongPasswordError
 
     pages: list[str] = []
     size = 0
@@ -92,10 +85,9 @@ def _read_pdf(path: Path, max_chars: int) -> str:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure on an untrusted file is one line
         log.warning("%s: pypdf cannot read it: %s: %s", path, exc.__class__.__name__, exc)
+        # (AES-encrypted files are read: pypdf[crypto] brings the 'cryptography' package)
         if isinstance(exc, FileNotDecryptedError | WrongPasswordError):
             reason = PDF_LOCKED
-        elif isinstance(exc, DependencyError):  # AES needs the optional 'cryptography' package
-            reason = PDF_UNSUPPORTED
         else:  # a stream or structure pypdf cannot parse, whatever it raised for it
             reason = PDF_DAMAGED
         raise GuideError(path, reason) from None

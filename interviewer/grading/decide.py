@@ -197,9 +197,10 @@ def _red_flags(rd: RubricData, rv: RubricVectors, a: Analysis) -> list[dict]:
         if e >= det.RF_HIT:
             out.append({"claim": rd.red_flags[j], "said": unit, "evidence": float(e),
                         "correct": rv.flag_fix[j] if j < len(rv.flag_fix) else ""})  # fmt: skip
-    out.sort(key=lambda r: -r["evidence"])
-    named: set[str] = set()
-    return [r for r in out if not (r["said"] in named or named.add(r["said"]))]
+    kept: dict[str, dict] = {}  # clause -> its strongest claim
+    for r in sorted(out, key=lambda r: -r["evidence"]):
+        kept.setdefault(r["said"], r)
+    return list(kept.values())
 
 
 def _uncover_wrong(rd, rv, a: Analysis, covered: list[bool], wrong_units: set[str]) -> None:

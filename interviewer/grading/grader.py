@@ -322,11 +322,10 @@ def small_blas():
 
 
 def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPointResult],
-              repeats: str = "", quote=None):  # fmt: skip
+              repeats: str, quote):  # fmt: skip
     """The four criteria with their evidence (the answer's own sentences, quoted by ``quote``)
     and a rationale; ``repeats``: the answer's :func:`repeats_flag`, which holds communication
     down."""
-    quote = quote or _quote
     if d.floor:
         why = rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor
         return {c: CriterionScore(score=1, rationale=why) for c in CRITERIA}

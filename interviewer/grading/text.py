@@ -95,6 +95,19 @@ def as_typed(piece: str, original: str) -> str:
     ``original``, was read from, as typed (white space collapsed): quoted evidence shows the
     candidate's "bias²" and "ﬁt", where NFKC reads "bias2" and "fit". ``piece`` itself when it
     is not found there (a character NFKC composes with the next one)."""
+    norm, at = _typed_index(original)
+    target = "".join(c for c in piece if not c.isspace())
+    k = norm.find(target) if target else -1
+    if k < 0:
+        return piece
+    return " ".join(original[at[k] : at[k + len(target) - 1] + 1].split())
+
+
+@lru_cache(maxsize=64)
+def _typed_index(original: str) -> tuple[str, tuple[int, ...]]:
+    """``original`` NFKC-normalised one character at a time, without white space or invisible
+    characters, and where each of its characters came from (built once per answer: a grade
+    quotes several of its sentences)."""
     norm: list[str] = []
     at: list[int] = []
     for i, ch in enumerate(original):
@@ -102,11 +115,7 @@ def as_typed(piece: str, original: str) -> str:
             if not c.isspace() and not INVISIBLE.match(c):
                 norm.append(c)
                 at.append(i)
-    target = "".join(c for c in piece if not c.isspace())
-    k = "".join(norm).find(target) if target else -1
-    if k < 0:
-        return piece
-    return " ".join(original[at[k] : at[k + len(target) - 1] + 1].split())
+    return "".join(norm), tuple(at)
 
 
 # A long run-on is cut after a comma or one of these words (``sentences``; quoted evidence

@@ -535,6 +535,7 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     """A practice grade with the model answer (the section's text for a question made from an
     uploaded guide) and the guide passage the question comes from."""
     parts = [grade_md(grade, heading="### Your grade: ", tests_shown=code_result is not None)]
+    failed = code_result.get("total", 0) - code_result.get("passed", 0) if code_result else 0
     if code_result is not None:
         parts.append(tests_md(code_result))
     if q.kind == "coding" and code_result is not None:
@@ -545,7 +546,6 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
         # three times)
         bullets = [b for b in feedback_text(q, grade, code_result).split("\n")[1:]
                    if not b.startswith(PANEL_BULLETS)]  # fmt: skip
-        failed = code_result.get("total", 0) - code_result.get("passed", 0)
         if bullets and failed > 0:  # what costs most first: a re-walk read a lone loop bullet
             # under 2 of 7 tests passed as the code's main problem
             bullets.insert(0, f"• First make the {plural(failed, 'failed hidden test')} listed "
@@ -560,7 +560,7 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     flows = model_answer_flows(q.id)  # a guide section's own text is shown as it is
     label = "Model answer" if flows else "What the guide says"
     answers.append(f"### {label}\n\n" + model_answer_md(q.model_answer, flow=flows))
-    if code_result is not None and code_result.get("passed", 0) < code_result.get("total", 0):
+    if failed > 0:
         # Folded until asked for: code that failed hidden tests is fixed and submitted again,
         # and a walk-through found the whole reference solution under its first failed attempt.
         # (Its content cannot close the <details>: code is fenced and prose escapes "<".)
