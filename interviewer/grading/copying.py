@@ -33,7 +33,8 @@ from interviewer.grading.rubric import Grade, score_to_label
 # phrases, and was scored as a copy of the model answer it had been shown (15/100); in 5-word
 # runs it is 36%. The authored dev split's answers share at most 0.42 in 4-word runs and 0.38 in
 # 5-word runs. The cost: a paste escapes with every fifth word changed, where every fourth had to
-# be (the median bank model answer so edited: 0.08, against 0.74 in 4-word runs).
+# be (the median bank model answer so edited: 0.08, against 0.74 in 4-word runs). Every figure
+# here: ``bench/copying.py``.
 SHINGLE = 5
 MIN_SHINGLE = 3  # a source shorter than this is too generic to count as copied
 # Suggested use in the grader (see ``penalise``): from FLAG_AT on, the answer is flagged and
