@@ -5,6 +5,7 @@ the verdict cuts, and `grade`'s agreement printout on 1-5 labels."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from interviewer.evaluation import datasets as ds
 from interviewer.evaluation.metrics import agreement
 from interviewer.grading.grader import params_path
 from interviewer.grading.rubric import verdict_of
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_calibration_reproduces_the_shipped_params_without_reading_test_data(monkeypatch):
@@ -52,6 +55,38 @@ def test_calibration_reproduces_the_shipped_params_without_reading_test_data(mon
     assert any(d.startswith("reference head scores") for d in found)
     assert params["meta"]["rows"] == {"saf_train": len(data["saf"]), "authored_dev": len(data["dev"])}
     assert len(data["saf"]) > 1000 and data["dev"]
+    # the heads weighed against the shipped one (calibration.md): the report's figures come back
+    alternatives = calibrate.head_alternatives(data["saf"])
+    shipped_row = alternatives["ridge, squared-error isotonic map (shipped)"]["all"]
+    report = json.loads((ROOT / "evals/reports/calibration.json").read_text())
+    reported = report["saf_train_loqo"]["head_alternatives"]
+    assert reported.keys() == alternatives.keys()
+    for name, m in alternatives.items():
+        for k in ("pearson", "mae", "macro_f1"):
+            assert m["all"][k] == pytest.approx(reported[name]["all"][k], abs=0.01), (name, k)
+    # the bare shipped head is the reference path's cross-validated figure (SAF has no caps)
+    assert shipped_row["pearson"] == pytest.approx(report["saf_train_loqo"]["grader"]["pearson"],
+                                                   abs=0.005)  # fmt: skip
+
+
+def test_median_map_is_the_best_monotone_fit_in_absolute_error():
+    """The absolute-error map of the head comparison against brute force: every non-decreasing
+    sequence over the data's values (an L1 isotonic optimum takes values among them)."""
+    import itertools
+
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        n = int(rng.integers(2, 7))
+        raw = rng.permutation(n).astype(float)
+        y = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], n)
+        knots, vals = calibrate._median_map(raw, y)
+        assert (np.diff(knots) > 0).all() and (np.diff(vals) >= 0).all()
+        ys = y[np.argsort(raw)]
+        best = min(np.abs(ys - np.array(f)).sum()
+                   for f in itertools.combinations_with_replacement(sorted(set(y)), n))
+        assert np.abs(ys - vals).sum() == pytest.approx(best)
 
 
 @pytest.mark.parametrize(
