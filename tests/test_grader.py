@@ -1197,3 +1197,24 @@ def test_one_clause_is_named_for_one_wrong_claim(grader, bank):
     assert rb.red_flag_claims(g.flags) == [accuracy] and g.overall <= 20
     both = grader.grade(q, f"{said} {random}")  # two clauses, two claims: both named
     assert sorted(rb.red_flag_claims(both.flags)) == sorted([accuracy, random])
+
+
+def test_a_sentence_named_as_a_wrong_claim_as_a_whole_credits_no_key_point(grader, bank):
+    # A walk-through's export listed "Oversampling must happen after the train-test split" as
+    # covered by the red-flagged "apply SMOTE to the whole dataset before the train-test split,
+    # so that the test set is balanced too": the sentence was flagged as a whole (no clause of
+    # it alone states the claim), and only a flagged clause used to untick a point.
+    q = bank["l2-ml-cicd-pipeline"]
+    answer = ("Honestly it's the same as software CI/CD. You unit test the code, build a Docker "
+              "image and deploy. The ML-specific part is just that whenever new data comes in, "
+              "the pipeline retrains and automatically pushes the new model to prod, because a "
+              "model trained on newer data is always better. Evaluation is done by the data "
+              "scientist in the notebook before that, so the pipeline doesn't need to check the "
+              "model.")  # fmt: skip
+    g = grader.grade(q, answer)
+    said = set(g.wrong_said.values())
+    assert any(s.startswith("Evaluation is done by the data scientist") for s in said)
+    assert not next(kp for kp in g.key_points if kp.id == "eval-gate").covered
+    assert not [kp.point for kp in g.key_points if kp.covered and kp.evidence in said]
+    # a point stated in a sentence of its own still counts
+    assert any(kp.covered for kp in g.key_points)

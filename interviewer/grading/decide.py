@@ -206,7 +206,10 @@ def _red_flags(rd: RubricData, rv: RubricVectors, a: Analysis) -> list[dict]:
 def _uncover_wrong(rd, rv, a: Analysis, covered: list[bool], wrong_units: set[str]) -> None:
     """A point is never covered by the clause that states a wrong claim: when a covered point's
     evidence sentence holds a flagged clause and that clause is the sentence's unit nearest to
-    the point, the point is not covered."""
+    the point, the point is not covered. A sentence flagged as a whole (no clause of it alone
+    states the claim) is that clause: a walk-through's "The right way ... is to apply SMOTE to
+    the whole dataset before the train-test split, so that the test set is balanced too" was
+    red-flagged and also credited with "Oversampling must happen after the train-test split"."""
     if not wrong_units:
         return
     index = {u: i for i, u in enumerate(a.units)}
@@ -214,6 +217,9 @@ def _uncover_wrong(rd, rv, a: Analysis, covered: list[bool], wrong_units: set[st
         if not covered[k]:
             continue
         sent = a.content[a.signals["best"][k]]
+        if sent in wrong_units:
+            covered[k] = False
+            continue
         inside = [u for u in a.units if u in sent]
         # A compound sentence is a unit itself and so are its clauses: judge by the clauses.
         inside = [u for u in inside if u != sent] or inside
