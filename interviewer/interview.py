@@ -101,6 +101,13 @@ ReplyKind = Literal["question", "follow_up", "hint", "repeat", "report", "note"]
 __all__ = ["COMMANDS", "Interview", "InterviewError", "Reply", "split_code"]
 
 
+CODE_AT_FOLLOW_UP = (
+    "The code in your follow-up answer was not run: the hidden tests graded the code you "
+    "submitted, and your words here are graded as your explanation. To fix the code and run the "
+    "tests again, drill this question in Practice."
+)
+
+
 def split_code(text: str) -> tuple[str | None, str | None]:
     """(code, the words around it) of an answer with a fenced code block; (None, None) without
     one."""
@@ -396,7 +403,10 @@ class Interview:
             turn.answered_at = now
             self._save(turn)  # committed before grading: a crash while grading loses nothing
             turn.grade = merge_follow_up(turn.grade, self._judge(turn, _said(turn)))
-            return self._close_turn(turn, on_token)
+            # A fix pasted at a coding question's follow-up is kept as typed, not run: a
+            # walk-through's terminal fix of the failed test was silently left at 4 of 6.
+            code_sent = turn.kind == "coding" and split_code(text)[0] is not None
+            return self._close_turn(turn, on_token, note=CODE_AT_FOLLOW_UP if code_sent else "")
 
         turn.answer = text
         turn.answered_at = now
@@ -480,7 +490,8 @@ class Interview:
     def _judge(self, turn: Turn, answer: str) -> Grade:
         question = self.bank[turn.question_id]
         if turn.kind == "coding" and turn.code_result is not None:
-            spoken, usage = self.engine.judge(question, answer) if answer.strip() else (None, None)
+            answer = FENCE.sub(" ", answer).strip()  # code pasted at a follow-up is not words
+            spoken, usage = self.engine.judge(question, answer) if answer else (None, None)
             result = CodeResult.model_validate(turn.code_result)
             grade = code_grade(question, result, spoken, answer)
         else:
@@ -552,13 +563,18 @@ class Interview:
                 return FollowUpExchange(key_point=kp.id, question=text)
         return None
 
-    def _close_turn(self, turn: Turn, on_token: TokenCallback | None) -> Reply:
+    def _close_turn(self, turn: Turn, on_token: TokenCallback | None, note: str = "") -> Reply:
+        """Close ``turn``: its feedback (when given after each answer), after ``note`` (said
+        in every feedback mode), then the next question."""
         turn.status = "answered"
         self._save(turn)
-        feedback = ""
+        feedback = emit(note, on_token) if note else ""
         if self.feedback_each:
-            feedback = self.engine.feedback(self.bank[turn.question_id], turn.grade, on_token,
-                                            code_result=turn.code_result)
+            if feedback:
+                emit("\n\n", on_token)
+            said = self.engine.feedback(self.bank[turn.question_id], turn.grade, on_token,
+                                        code_result=turn.code_result)
+            feedback = f"{feedback}\n\n{said}" if feedback else said
         if feedback and on_token is not None:
             on_token("\n\n")  # the next question starts a new paragraph
         nxt = self._ask_next(on_token)

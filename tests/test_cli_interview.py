@@ -289,3 +289,157 @@ def test_an_empty_line_with_nothing_typed_says_how_to_answer(monkeypatch, capsys
     monkeypatch.setattr("builtins.input", lambda prompt: next(typed))
     assert _read_answer() == "The answer."
     assert capsys.readouterr().out.count(NOTHING_TYPED) == 2
+
+
+def _labelled(tmp_path, *scores, name="in.jsonl") -> Path:
+    """A grade input file: one answer per label in ``scores`` (None: no label)."""
+    q = default_bank()["l1-bagging-vs-boosting"]
+    rows = [{"id": str(i), "question_id": q.id, "answer": q.model_answer if i % 2 else "Boosting."}
+            | ({} if s is None else {"score": s}) for i, s in enumerate(scores)]  # fmt: skip
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _no_grading(monkeypatch):
+    """Make grading fail the test: what is refused must be refused before any answer is graded."""
+
+    def graded(*a, **k):
+        raise AssertionError("graded before the refusal")
+
+    monkeypatch.setattr("interviewer.grading.grader.default_grader", graded)
+
+
+def test_grade_refuses_an_output_that_is_the_input_under_any_name(tmp_path, capsys, monkeypatch):
+    # A walk-through's `grade --input F --output F` overwrote F: the answers were lost.
+    inp = _labelled(tmp_path, 5, 1)
+    before = inp.read_bytes()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(inp)
+    _no_grading(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    for output in (str(inp), "./in.jsonl", str(link)):
+        assert main(["grade", "--input", str(inp), "--output", output]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("mock-interview: error: --output ")
+        assert "is the --input file: writing it would overwrite the answers" in err
+        assert inp.read_bytes() == before and link.is_symlink()
+
+
+def test_grade_refuses_an_output_it_cannot_write_before_grading(tmp_path, capsys, monkeypatch):
+    # A walk-through's `--output /nonexistent/dir/x.jsonl` graded everything, then crashed in a
+    # FileNotFoundError traceback.
+    inp = _labelled(tmp_path, 5)
+    _no_grading(monkeypatch)
+    missing = tmp_path / "nowhere" / "x.jsonl"
+    assert main(["grade", "--input", str(inp), "--output", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"mock-interview: error: {missing}: cannot write graded answers "
+                   f"(no such folder: {missing.parent})\n")  # fmt: skip
+    assert not missing.parent.exists()
+    assert main(["grade", "--input", str(inp), "--output", str(tmp_path)]) == 2
+    assert "cannot write graded answers (it is a folder, not a file)" in capsys.readouterr().err
+
+
+def test_grade_refuses_a_label_off_the_scale_with_its_line_and_keeps_the_output(tmp_path, capsys):
+    # A walk-through's "score": 9 with --labels-max 5 was taken (clamped to 5) without a word.
+    inp = _labelled(tmp_path, 5, None, 9)
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier grades\n")
+    assert main(["grade", "--input", str(inp), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == ("mock-interview: error: " f"{inp}:3: 'score' 9 is not on the label scale 1..5 "
+                   "(--labels-min, --labels-max)\n")  # fmt: skip
+    assert out.read_text() == "earlier grades\n"
+    # on a 0-10 scale the same file is graded
+    assert main(["grade", "--input", str(inp), "--output", str(out), "--labels-min", "0",
+                 "--labels-max", "10"]) == 0  # fmt: skip
+    assert len(out.read_text().splitlines()) == 3
+
+
+def _strict_json(line: str) -> dict:
+    """``line`` parsed as JSON proper: Python's json module takes NaN, a JSON reader does not."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_grade_agreement_is_valid_json_with_null_and_why_when_undefined(tmp_path, capsys):
+    # A walk-through's one labelled line printed `"spearman": NaN`, which no JSON reader takes.
+    for scores, why in (((4,), "they need at least 3 labelled answers, and the input has 1"),
+                        ((3, 3, 3), "every label is the same")):  # fmt: skip
+        inp = _labelled(tmp_path, *scores)
+        assert main(["grade", "--input", str(inp), "--output", str(tmp_path / "o.jsonl")]) == 0
+        said = _strict_json(capsys.readouterr().err.strip().splitlines()[-1])
+        a = said["agreement"]
+        assert a["spearman"] is None and a["pearson"] is None
+        assert a["on_0_1"]["spearman"] is None and a["on_0_1"]["pearson"] is None
+        assert a["mae"] is not None and said["n"] == len(scores)
+        assert said["note"] == f"spearman and pearson are null: {why}"
+    # with correlations defined there is no note
+    inp = _labelled(tmp_path, 1, 5, 1, 5)
+    assert main(["grade", "--input", str(inp), "--output", str(tmp_path / "o.jsonl")]) == 0
+    said = _strict_json(capsys.readouterr().err.strip().splitlines()[-1])
+    assert isinstance(said["agreement"]["spearman"], float) and "note" not in said
+
+
+def test_resuming_a_finished_session_says_it_is_over_not_to_type(tmp_path, capsys, monkeypatch):
+    # A walk-through's --resume of a finished session printed the report, then "Type your
+    # answer; an empty line sends it", then exited.
+    answers = tmp_path / "a.txt"
+    answers.write_text("Bagging averages models trained in parallel on bootstrap samples.\n/end\n")
+    assert main(["interview", "--round", "L2", "--questions", "1", "--follow-ups", "0",
+                 "--answers-file", str(answers)]) == 0  # fmt: skip
+    capsys.readouterr()
+    store = Store(settings=Settings.from_env())
+    session = store.list_sessions(user_id="local")[0]
+    assert session["status"] == "finished"
+
+    def no_typing(prompt=""):
+        raise AssertionError("asked for an answer")
+
+    monkeypatch.setattr("builtins.input", no_typing)
+    assert main(["interview", "--resume", session["id"]]) == 0
+    out = capsys.readouterr().out
+    assert "Per question" in out  # the report
+    assert "Type your answer" not in out and f"(session {session['id']})" not in out
+    said = re.sub(r"\s+", " ", out.strip().splitlines()[-1])
+    assert said == (f"This interview is over: session {session['id']} has nothing left to "
+                    "answer. Start a new one with `mock-interview interview --round L2`.")  # fmt: skip
+
+
+def test_numeric_options_refuse_negative_and_out_of_range_numbers(capsys):
+    # A walk-through's `interview --follow-ups -3` was taken; every numeric option is checked
+    # by its argparse type, in argparse's one line (exit 2), before anything runs.
+    before = Store(settings=Settings.from_env()).list_sessions(user_id="local")
+    cases = [
+        (["interview", "--follow-ups", "-3"], "--follow-ups: must be a whole number (at least 0)"),
+        (["interview", "--questions", "-2"], "--questions: must be a whole number from 1 to 20"),
+        (["interview", "--questions", "21"], "--questions: must be a whole number from 1 to 20"),
+        (["interview", "--questions", "2.5"], "--questions: must be a whole number from 1 to 20"),
+        (["eval", "--mode", "llm", "--limit", "-1"], "--limit: must be a whole number (at least 1)"),
+        (["search", "x", "-k", "0"], "-k: must be a whole number (at least 1)"),
+        (["serve-model", "--port", "-1"], "--port: must be a whole number from 1 to 65535"),
+        (["serve-model", "--threads", "0"], "--threads: must be a whole number (at least 1)"),
+        (["transcripts", "list", "--min-score", "-5"], "--min-score: must be a number from 0 to 100"),
+        (["transcripts", "list", "--max-score", "nan"], "--max-score: must be a number from 0 to 100"),
+        (["grade", "--input", "x", "--labels-max", "inf"], "--labels-max: must be a number,"),
+    ]
+    for argv, says in cases:
+        try:
+            main(argv)
+        except SystemExit as exc:
+            assert exc.code == 2, argv
+        else:
+            raise AssertionError(f"{argv} was accepted")
+        err = capsys.readouterr().err
+        bad = argv[-1]
+        assert f"error: argument {says}" in err and f"not '{bad}'" in err, err
+    assert Store(settings=Settings.from_env()).list_sessions(user_id="local") == before
+    # the edges are taken
+    from interviewer.cli import build_parser
+
+    args = build_parser().parse_args(["interview", "--follow-ups", "0", "--questions", "20"])
+    assert (args.follow_ups, args.questions) == (0, 20)

@@ -438,9 +438,12 @@ def test_llm_judge_grades_saf_answers_against_their_reference(settings, srv):
 def test_eval_cli_limits_the_answers_the_llm_judges(settings, srv, tmp_path, capsys):
     import json
 
+    with pytest.raises(SystemExit) as refused:  # by argparse, as every numeric option
+        cli.main(["eval", "--mode", "llm", "--limit", "0"])
+    assert refused.value.code == 2
+    assert "argument --limit: must be a whole number (at least 1)" in capsys.readouterr().err
     for bad, says in (
-        (["--mode", "llm", "--limit", "0"], "--limit must be at least 1"),
-        (["--limit", "3"], "only applies with --mode llm or local"),  # offline grades them all
+        (["--limit", "3"], "--limit only applies with --mode llm or local"),  # offline grades all
         (["--judge-only"], "--judge-only only applies with --mode llm or local"),
         (["--mode", "llm", "--judge-only", "--gate"], "cannot --calibrate or --gate"),
     ):

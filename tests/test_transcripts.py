@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -496,3 +499,55 @@ def test_who_graded_reads_in_words():
     info.mode, info.model = "llm", "gpt-4o-mini"
     assert "**Grader:** llm / gpt-4o-mini" in to_markdown(info, turns)
     assert "llm / gpt-4o-mini" in to_html(info, turns)
+
+
+def _sub_commands(parser) -> dict:
+    """An argparse parser's sub-parsers by name."""
+    import argparse
+
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_the_transcripts_help_names_every_sub_command(capsys):
+    # A walk-through's `transcripts --help` summary read "list, show, export, delete": no
+    # "progress".
+    from interviewer.cli import build_parser
+
+    names = list(_sub_commands(_sub_commands(build_parser())["transcripts"]))
+    assert names == ["list", "show", "export", "delete", "progress"]
+    for argv in (["--help"], ["transcripts", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr().out
+        summary = next(line for line in out.splitlines() if line.strip().startswith(
+            ("transcripts ", "past sessions")))  # fmt: skip
+        assert summary.split("past sessions: ")[1].rstrip(".") == ", ".join(names), summary
+
+
+EXE = str(Path(sys.executable).with_name("mock-interview"))
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    "argv",
+    [["transcripts", "list", "--json"], ["transcripts", "show", "{id}"], ["questions"], ["--help"]],
+)
+def test_a_reader_that_left_ends_the_command_quietly(argv, buffered, saved):
+    # A walk-through's `transcripts list --json | head -1` ended in a BrokenPipeError
+    # traceback. Here stdout is a pipe nobody reads from, closed before the command starts: its
+    # first write fails as it does once `head` has its line, whatever the timing. Buffered, the
+    # failure comes when the output is flushed; unbuffered (PYTHONUNBUFFERED), at the write.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([EXE, *(a.format(id=saved[0].id) for a in argv)], stdout=write,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=300)  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.stderr == ""
+    # argparse's --help ignores a write that fails (so, unbuffered, it exits 0 as usual)
+    assert done.returncode == (0 if argv == ["--help"] and not buffered else 1)

@@ -2,13 +2,15 @@
 
 Each command module adds its sub-parser and its handler (``set_defaults(handler=...)``); this
 module builds the parser from them, runs the handler, and is the one place that turns an error
-into one line on stderr (exit status 2). No other module imports the CLI.
+into one line on stderr (exit status 2) and ends quietly when the reader of stdout has gone
+(``mock-interview ... | head``). No other module imports the CLI.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -78,6 +80,21 @@ def setup_logging(settings: Settings, verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mock-interview`` console script."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # output still buffered meets a closed pipe here, not at exit
+    except BrokenPipeError:
+        # The reader of stdout left (`| head -1`): stop quietly, as the Python docs' recipe
+        # does (a walk-through's `transcripts list --json | head -1` ended in a traceback).
+        # What is still buffered goes to devnull, so the flush at exit cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     # A child we start (the local model server) is stopped whatever signal ends us.
     previous = processes.exit_on_stop_signals()

@@ -1,11 +1,15 @@
-"""What the command modules share: JSON output and reading the user's files."""
+"""What the command modules share: JSON output, the user's files, and numeric options."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
+import os
 from pathlib import Path
 
 from interviewer.errors import UsageError
+from interviewer.markup import num
 
 
 def print_json(obj) -> None:
@@ -29,3 +33,62 @@ READ_ERRORS = {
     PermissionError: "permission denied",
     UnicodeDecodeError: "not UTF-8 text",
 }
+
+
+def check_writable(path: Path, what: str) -> None:
+    """UsageError naming ``path`` when ``what`` could not be written there, checked before the
+    work that makes it (a walk-through's `grade --output` into a missing folder graded every
+    answer, then died in a traceback). Creates nothing; an existing file is left as it is."""
+    folder = path.resolve().parent  # a symlink is written where it points
+    if path.is_dir():
+        why = "it is a folder, not a file"
+    elif not folder.is_dir():
+        why = f"no such folder: {folder}" if not folder.exists() else f"{folder} is not a folder"
+    elif not os.access(path if path.exists() else folder, os.W_OK):
+        why = "permission denied"
+    else:
+        return
+    raise UsageError(f"{path}: cannot write {what} ({why})")
+
+
+def _scale(low, high) -> str:
+    if low is not None and high is not None:
+        return f" from {num(low)} to {num(high)}"
+    if low is not None:
+        return f" (at least {num(low)})"
+    return f" (at most {num(high)})" if high is not None else ""
+
+
+def whole_number(low: int, high: int | None = None):
+    """An argparse ``type``: a whole number in ``low..high`` (no top when ``high`` is None),
+    refused in argparse's one line otherwise (a walk-through's ``--follow-ups -3`` was taken)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number{_scale(low, high)}, not {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def finite_number(low: float | None = None, high: float | None = None):
+    """An argparse ``type``: a finite number, in ``low..high`` where given (``float`` alone
+    takes "nan", which then passes every range check made with it)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if (not math.isfinite(value) or (low is not None and value < low)
+                or (high is not None and value > high)):  # fmt: skip
+            raise argparse.ArgumentTypeError(f"must be a number{_scale(low, high)}, not {text!r}")
+        return value
+
+    return parse

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from interviewer.cli.common import print_json
+from interviewer.cli.common import print_json, whole_number
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 
@@ -33,7 +33,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--limit",
-        type=int,
+        type=whole_number(1),
         default=None,
         metavar="N",
         help="with --mode llm/local: judge a random N answers of --set (a local model is slow)",
@@ -56,8 +56,8 @@ def cmd_eval(args, settings: Settings) -> int:
     """Run the evals, write the reports, and gate on the CI bars with --gate."""
     from interviewer.evaluation import runner
 
-    if args.limit is not None and (args.limit < 1 or args.mode == "offline"):
-        raise UsageError("--limit must be at least 1, and only applies with --mode llm or local")
+    if args.limit is not None and args.mode == "offline":  # (at least 1: its argparse type)
+        raise UsageError("--limit only applies with --mode llm or local")
     if args.judge_set != "authored" and args.mode == "offline":
         raise UsageError("--set only applies with --mode llm or local (offline grades both sets)")
     if args.judge_only and args.mode == "offline":

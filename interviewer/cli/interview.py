@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -11,10 +12,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from interviewer.cli.common import print_json, read_text
+from interviewer.cli.common import (
+    check_writable,
+    finite_number,
+    print_json,
+    read_text,
+    whole_number,
+)
 from interviewer.config import Settings
 from interviewer.errors import GradeInputError, UsageError
-from interviewer.markup import plain
+from interviewer.markup import num, plain
 from interviewer.models import MAX_ANSWER_CHARS, MAX_QUESTIONS
 from interviewer.report import report_text
 
@@ -23,7 +30,7 @@ def register(sub) -> None:
     """Add the interview and grade sub-commands."""
     p = sub.add_parser("interview", help="sit a mock interview in the terminal")
     p.add_argument("--round", choices=["L1", "L2", "full"], default="L1")
-    p.add_argument("--questions", type=int, default=3,
+    p.add_argument("--questions", type=whole_number(1, MAX_QUESTIONS), default=3,
                    help=f"questions per round, 1-{MAX_QUESTIONS} (default 3)")  # fmt: skip
     p.add_argument(
         "--feedback",
@@ -31,7 +38,8 @@ def register(sub) -> None:
         default="each",
         help="feedback after each answer (practice) or only at the end (real)",
     )
-    p.add_argument("--follow-ups", type=int, default=1, help="follow-up probes per question")
+    p.add_argument("--follow-ups", type=whole_number(0), default=1,
+                   help="follow-up probes per question (default 1; 0 for none)")  # fmt: skip
     p.add_argument(
         "--no-coding",
         dest="coding",
@@ -69,13 +77,13 @@ def register(sub) -> None:
     p.add_argument("--output", type=Path, help="write graded JSONL here (default: stdout)")
     p.add_argument(
         "--labels-min",
-        type=float,
+        type=finite_number(),
         default=1.0,
         help="bottom of the label scale of 'score' in the input (default 1)",
     )
     p.add_argument(
         "--labels-max",
-        type=float,
+        type=finite_number(),
         default=5.0,
         help="top of the label scale of 'score' in the input (default 5)",
     )
@@ -223,6 +231,13 @@ def _speaker(settings: Settings):
     return speak
 
 
+def over_said(info) -> str:
+    """What a resumed finished session says under its report (a walk-through's printed the
+    report, then "Type your answer", then exited)."""
+    return (f"This interview is over: session {info.id} has nothing left to answer. Start a new "
+            f"one with `mock-interview interview --round {info.round}`.")  # fmt: skip
+
+
 def cmd_interview(args, settings: Settings) -> int:
     """Sit an interview in the terminal (or from an answers file)."""
     from dataclasses import replace
@@ -306,11 +321,16 @@ def cmd_interview(args, settings: Settings) -> int:
         return f"Session {sid} is saved; resume with `mock-interview interview --resume {sid}`."
 
     show(reply)
-    say(f"(session {interview.info.id})")
-    if source_is_terminal := args.answers_file is None:
-        say("Type your answer; an empty line sends it. /hint, /repeat, /skip, /end are commands.")
-        if sys.stdin.isatty():
-            _line_editing()
+    source_is_terminal = args.answers_file is None
+    if interview.done:  # a finished session resumed: its report, and no prompt to type into
+        say(over_said(interview.info))
+    else:
+        say(f"(session {interview.info.id})")
+        if source_is_terminal:
+            say("Type your answer; an empty line sends it. /hint, /repeat, /skip, /end are "
+                "commands.")  # fmt: skip
+            if sys.stdin.isatty():
+                _line_editing()
 
     try:
         while not interview.done:
@@ -486,10 +506,18 @@ def cmd_grade(args, settings: Settings) -> int:
 
     if args.labels_max <= args.labels_min:
         raise UsageError("--labels-max must be above --labels-min")
+    if args.output is not None:  # before any grading: a refused output loses no work
+        _check_output(args.input, args.output)
     rows = _read_grade_input(args.input)
     bank = bank_for(settings)
     items = []
     for row in rows:
+        label = row.get("score")
+        if label is not None and not args.labels_min <= label <= args.labels_max:
+            raise UsageError(
+                f"{args.input}:{row['_line']}: 'score' {num(label)} is not on the label scale "
+                f"{num(args.labels_min)}..{num(args.labels_max)} (--labels-min, --labels-max)"
+            )
         qid = row.get("question_id")
         try:
             if qid:
@@ -528,7 +556,11 @@ def cmd_grade(args, settings: Settings) -> int:
         )
     text = "\n".join(out_lines) + "\n"
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:  # checked before grading, but a disk can still fill up
+            raise UsageError(f"{args.output}: cannot write graded answers "
+                             f"({exc.strerror or exc.__class__.__name__})") from None  # fmt: skip
     else:
         sys.stdout.write(text)
 
@@ -544,6 +576,42 @@ def cmd_grade(args, settings: Settings) -> int:
         span = args.labels_max - args.labels_min
         labels = [min(1.0, max(0.0, (float(s) - args.labels_min) / span)) for s, _ in labelled]
         preds = [g.score for _, g in labelled]
-        summary = {**agreement(labels, preds), "on_0_1": score_metrics(labels, preds)}
-        print(json.dumps({"agreement": summary, "n": len(labelled)}), file=sys.stderr)
+        summary = _nulls({**agreement(labels, preds), "on_0_1": score_metrics(labels, preds)})
+        said = {"agreement": summary, "n": len(labelled)}
+        if summary["spearman"] is None or summary["pearson"] is None:
+            said["note"] = _no_correlation(labels, preds)
+        print(json.dumps(said, allow_nan=False), file=sys.stderr)
     return 0
+
+
+def _check_output(source: Path, output: Path) -> None:
+    """Refuse an --output that is the --input (under any name: a symlink, ./in.jsonl, a hard
+    link), whose writing would lose the answers, or one that cannot be written."""
+    with contextlib.suppress(OSError):  # either missing: not one file
+        if output.samefile(source):
+            raise UsageError(
+                f"--output {output} is the --input file: writing it would overwrite the answers "
+                "(write the grades to another file)"
+            )
+    check_writable(output, "graded answers")
+
+
+def _nulls(obj):
+    """NaN (a metric undefined on these answers) as None: JSON has no NaN, and a reader of the
+    agreement line choked on ``"spearman": NaN``."""
+    if isinstance(obj, dict):
+        return {k: _nulls(v) for k, v in obj.items()}
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
+
+
+def _no_correlation(labels: list[float], preds: list[float]) -> str:
+    """Why Spearman and Pearson are null, in words (``metrics._corr``'s conditions)."""
+    if len(labels) < 3:
+        why = f"they need at least 3 labelled answers, and the input has {len(labels)}"
+    elif len(set(labels)) == 1:
+        why = "every label is the same"
+    else:
+        why = "every grade is the same"
+    return f"spearman and pearson are null: {why}"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from interviewer.cli.common import print_json
+from interviewer.cli.common import print_json, whole_number
 from interviewer.config import Settings
-from interviewer.errors import UsageError
 
 
 def register(sub) -> None:
@@ -18,7 +17,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("search", help="search the knowledge base")
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=4, help="number of results (default 4)")
+    p.add_argument("-k", type=whole_number(1), default=4, help="number of results (default 4)")
     p.add_argument("--round", choices=["L1", "L2", "general"])
     p.add_argument("--guide", help="only this guide id")
     p.add_argument("--json", action="store_true")
@@ -53,8 +52,6 @@ def cmd_search(args, settings: Settings) -> int:
     """Print the chunks closest to a query."""
     from interviewer import knowledge
 
-    if args.k < 1:
-        raise UsageError("-k must be at least 1")
     knowledge.ensure_builtin(settings=settings)
     hits = knowledge.search(
         args.query, k=args.k, round=args.round, guide=args.guide, settings=settings

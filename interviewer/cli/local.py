@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from interviewer.cli.common import whole_number
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 
@@ -15,13 +16,15 @@ def register(sub) -> None:
         "serve-model",
         help="serve the local GGUF model (llama.cpp) on an OpenAI-compatible local port",
     )
-    p.add_argument("--port", type=int, help="default: INTERVIEWER_LOCAL_PORT (8765)")
+    p.add_argument("--port", type=whole_number(1, 65535),
+                   help="default: INTERVIEWER_LOCAL_PORT (8765)")  # fmt: skip
     p.add_argument(
         "--model",
         type=Path,
         help="GGUF file (default: INTERVIEWER_LOCAL_MODEL or the bundled SmolLM2-135M-Instruct)",
     )
-    p.add_argument("--threads", type=int, help="CPU threads (default: INTERVIEWER_LOCAL_THREADS)")
+    p.add_argument("--threads", type=whole_number(1),
+                   help="CPU threads (default: INTERVIEWER_LOCAL_THREADS)")  # fmt: skip
     p.set_defaults(handler=cmd_serve_model)
 
 
@@ -35,8 +38,6 @@ def cmd_serve_model(args, settings: Settings) -> int:
     if args.model is not None:
         overrides["local_model"] = str(args.model)
     if args.threads is not None:
-        if args.threads < 1:
-            raise UsageError("--threads must be at least 1")
         overrides["local_threads"] = args.threads
     settings = replace(settings, **overrides) if overrides else settings
     if local_model.served_models(settings.local_port) is not None:

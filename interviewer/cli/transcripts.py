@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from interviewer.cli.common import print_json
+from interviewer.cli.common import finite_number, print_json
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.export import EXPORTERS, listed_score, to_markdown
@@ -19,7 +19,9 @@ from interviewer.store import Store, open_store, progress_line
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``transcripts`` and its sub-commands to the top-level sub-parsers."""
-    parser = subparsers.add_parser("transcripts", help="past sessions: list, show, export, delete")
+    # The summary names every sub-command from HANDLERS (one left out "progress").
+    summary = "past sessions: " + ", ".join(HANDLERS)
+    parser = subparsers.add_parser("transcripts", help=summary, description=summary + ".")
     sub = parser.add_subparsers(dest="transcripts_command", required=True)
 
     def with_user(p):
@@ -31,8 +33,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--round", choices=["L1", "L2", "full"])
     p.add_argument("--since", metavar="YYYY-MM-DD", help="started on or after this day")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="started on or before this day")
-    p.add_argument("--min-score", type=float, metavar="N", help="mean score at least N (0-100)")
-    p.add_argument("--max-score", type=float, metavar="N", help="mean score at most N (0-100)")
+    p.add_argument("--min-score", type=finite_number(0, 100), metavar="N",
+                   help="mean score at least N (0-100)")  # fmt: skip
+    p.add_argument("--max-score", type=finite_number(0, 100), metavar="N",
+                   help="mean score at most N (0-100)")  # fmt: skip
 
     p = with_user(sub.add_parser("show", help="print a session as a Markdown transcript"))
     p.add_argument("id")

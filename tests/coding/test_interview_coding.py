@@ -39,13 +39,14 @@ def _to_coding_question(iv):
     return bank[iv.current.question_id]
 
 
-def _at_the_brackets_question(store, follow_ups: int, qid: str = "l1-code-balanced-brackets"):
+def _at_the_brackets_question(store, follow_ups: int, qid: str = "l1-code-balanced-brackets",
+                              **kw):  # fmt: skip
     """An L1 interview at its coding question, the balanced-brackets one (or ``qid``)."""
     bank = default_bank()
     q = bank[qid]
     bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
     iv = new_interview(round="L1", questions=2, bank=bank, store=store, coding=True,
-                       follow_ups=follow_ups)  # fmt: skip
+                       follow_ups=follow_ups, **kw)  # fmt: skip
     assert _to_coding_question(iv) is q
     return iv, q
 
@@ -669,3 +670,33 @@ def test_the_failed_test_probe_names_one_whose_error_shows_what_came_back():
     assert len(failed_test_probe({"error": None, "failed": [long]})) < PROBE_ERROR_CHARS + 120
     assert failed_test_probe({"error": "SyntaxError: invalid syntax", "failed": [shown]}) is None
     assert failed_test_probe({"error": None, "failed": []}) is None
+
+
+def test_code_pasted_at_a_follow_up_is_kept_not_run_and_the_candidate_is_told():
+    # A terminal walk-through: at the failed-test probe the candidate explained the bug and
+    # pasted the fix in a ```python block; the grade stayed at 4 of 6 hidden tests, silently.
+    from interviewer.interview import CODE_AT_FOLLOW_UP
+
+    store = open_store(Settings.from_env())
+    for feedback in ("each", "end"):
+        iv, q = _at_the_brackets_question(store, follow_ups=1, feedback=feedback)
+        iv.submit_code(q.coding.reference.replace("return not stack", "return True"))
+        turn = iv.current
+        ran = dict(turn.code_result)
+        assert iv.phase == "follow_up" and ran["passed"] < ran["total"]
+        fix = ("It returned True with brackets left open; the fix checks the stack is empty."
+               f"\n```python\n{q.coding.reference}```")  # fmt: skip
+        pieces: list[str] = []
+        reply = iv.answer(fix, on_token=pieces.append)
+        assert reply.text.startswith(CODE_AT_FOLLOW_UP) and "".join(pieces).strip() == reply.text
+        assert reply.feedback.startswith(CODE_AT_FOLLOW_UP)
+        assert turn.code_result == ran and turn.code == q.coding.reference.replace(
+            "return not stack", "return True")  # the submitted code stands, as graded
+        assert turn.follow_ups[-1].answer == fix  # kept as typed
+        # the words are graded, the pasted code is not quoted as what was said
+        quoted = [kp.evidence for kp in turn.grade.key_points if kp.evidence]
+        assert not any("def " in e or "stack.append" in e for e in quoted), quoted
+    # words alone at a follow-up get no such note
+    iv, q = _at_the_brackets_question(store, follow_ups=1)
+    iv.submit_code(q.coding.reference.replace("return not stack", "return True"))
+    assert CODE_AT_FOLLOW_UP not in iv.answer("Linear time, one pass with a stack.").text
