@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from interviewer.bank import Question
@@ -58,9 +60,25 @@ def next_difficulty(current: int, last_overall: int | None) -> int:
     return current
 
 
+# A question's subject terms: the acronyms and other words written with two capitals or more
+# ("ROC-AUC", "SMOTE", "LSTMs") that at most SUBJECT_DF question texts of the round name (a
+# tool such as NumPy, in seven, names no subject). A question sharing one with a question already
+# asked comes after the others: a walk-through's L1 asked what ROC-AUC measures, then how to
+# compute it from scratch. A prior, read off the bank's texts, not fitted.
+SUBJECT_TERM = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*\b")
+SUBJECT_DF = 3
+
+
+def subject_terms(questions: list[Question]) -> dict[str, frozenset[str]]:
+    """Each question's subject terms (lower case), among ``questions`` (one round's)."""
+    terms = {q.id: frozenset(t.lower() for t in SUBJECT_TERM.findall(q.text)) for q in questions}
+    df = Counter(t for ts in terms.values() for t in ts)
+    return {qid: frozenset(t for t in ts if df[t] <= SUBJECT_DF) for qid, ts in terms.items()}
+
+
 def pick_question(request: QuestionRequest) -> Question | None:
-    """The best unasked question of the group: fresh topic and not seen recently first, then the
-    difficulty closest to the target. None when the round's bank is exhausted."""
+    """The best unasked question of the group: not seen recently, a fresh topic and a fresh
+    subject first, then the difficulty closest to the target. None when the round's bank is exhausted."""
     r = request
     pool = [q for q in r.bank.values() if q.round == r.round_name and q.id not in r.asked]
     if r.group != "coding":  # a coding question is only asked in a coding slot
@@ -68,11 +86,14 @@ def pick_question(request: QuestionRequest) -> Question | None:
     if not pool:
         return None
     in_group = [q for q in pool if q.group == r.group] or pool
+    subjects = subject_terms([q for q in r.bank.values() if q.round == r.round_name])
+    asked_subjects = frozenset().union(*(subjects.get(qid, frozenset()) for qid in r.asked))
 
     def rank(q: Question):
         return (
             q.id in r.recent,  # not asked in the user's recent sessions, where the bank allows
             q.topic in r.topics_used,  # a topic not yet covered in this session
+            bool(subjects[q.id] & asked_subjects),  # nor a subject (SUBJECT_TERM)
             abs(q.difficulty - r.difficulty),
             r.rng.random(),
         )

@@ -455,6 +455,36 @@ def test_an_l1_round_asks_one_coding_question_however_long():
     assert [bank[t.question_id].kind for t in iv.turns].count("coding") == 1
 
 
+def test_a_question_on_a_subject_already_asked_comes_after_the_others():
+    # A terminal walk-through's L1 asked "What does ROC-AUC measure ...?" and then "Without
+    # scikit-learn, how would you compute ROC-AUC ...?" (another topic, the same subject).
+    import random
+
+    from interviewer.engine import QuestionRequest
+    from interviewer.policy import pick_question, subject_terms
+
+    bank = default_bank()
+    l1 = [q for q in bank.values() if q.round == "L1"]
+    terms = subject_terms(l1)
+    assert "roc-auc" in terms["l1-roc-auc-from-scratch"] and "roc-auc" in terms["l1-code-roc-auc"]
+    assert not any("numpy" in t for t in terms.values())  # a tool of many questions: no subject
+    first = bank["l1-roc-auc-vs-pr-auc"]
+    target = bank["l1-roc-auc-from-scratch"]
+
+    def picks(asked: frozenset) -> set[str]:
+        return {pick_question(QuestionRequest(
+            bank=bank, round_name="L1", group=target.group, difficulty=target.difficulty,
+            asked=asked, recent=frozenset(), topics_used=(first.topic,), rng=random.Random(seed),
+        )).id for seed in range(60)}  # fmt: skip
+
+    assert target.id in picks(frozenset())  # a fair pick on its own
+    after = picks(frozenset({first.id}))
+    assert target.id not in after and not any("roc-auc" in terms[i] for i in after)
+    # and where the group has nothing else left, it is still asked
+    others = frozenset(q.id for q in l1 if q.group == target.group and q.id != target.id)
+    assert picks(others | {first.id}) == {target.id}
+
+
 def test_a_next_question_that_fails_to_be_asked_loses_nothing_and_skip_asks_it(store):
     # A step that failed while asking the next question left the interview with no open
     # question: the next Send failed with an AttributeError ("Something went wrong") and
