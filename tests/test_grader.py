@@ -54,6 +54,14 @@ def test_empty_and_unreadable_answers_get_nothing(grader, bank):
         g = grader.grade(q, answer)
         assert g.overall == 0 and all(c.score == 1 for c in g.criteria.values()), answer
         assert g.verdict == "incorrect" and g.feedback.startswith("Incorrect.")
+    # placeholder text with a few of the subject's terms (a walk-through: 54 against an
+    # uploaded guide's reference, where keyword lists are not capped)
+    mash = "asdf qwer zxcv \U0001f643\U0001f643 lorem ipsum PSI KS chi"
+    for g in (grader.grade(q, mash.replace("PSI KS chi", "bagging boosting variance")),
+              grader.grade("What are the common drift detection methods?", mash,
+                           reference_answer="PSI and the KS test compare feature distributions; "
+                           "chi-squared tests compare categorical ones.")):  # fmt: skip
+        assert g.overall == 0 and g.feedback.startswith("Incorrect. The response is not readable")
 
 
 def test_a_weak_claim_beside_a_hedge_is_graded_not_called_no_answer(grader, bank):

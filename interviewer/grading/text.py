@@ -272,13 +272,23 @@ def _lexicon() -> set[str]:
     return set(segmenter().unigrams) | set(DOMAIN_TERMS)
 
 
+# Placeholder text and keyboard runs: in the word list (it is read off the web), never an
+# answer. A walk-through's "asdf qwer zxcv lorem ipsum PSI KS chi" was graded, not floored, and
+# scored 54 against an uploaded guide's reference. A general-English prior, not fitted.
+PLACEHOLDER_WORDS = frozenset({
+    "lorem", "ipsum", "dolor", "amet", "consectetur", "adipiscing", "asdf", "asdfg", "asdfgh",
+    "qwer", "qwert", "qwerty", "zxcv", "zxcvb", "hjkl", "jkl", "uiop", "blah", "blahblah",
+})  # fmt: skip
+
+
 def gibberish_share(text: str) -> float:
-    """Share of alphabetic words that are in no English or ML vocabulary (0 for empty text)."""
+    """Share of alphabetic words that are in no English or ML vocabulary, or placeholders
+    (PLACEHOLDER_WORDS; 0 for empty text)."""
     tokens = [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2]
     if not tokens:
         return 0.0
     lex = _lexicon()
-    return sum(1 for t in tokens if t not in lex) / len(tokens)
+    return sum(1 for t in tokens if t not in lex or t in PLACEHOLDER_WORDS) / len(tokens)
 
 
 def stopword_share(text: str) -> float:
