@@ -402,7 +402,8 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         # "Memory is O(1) because the alphabet is fixed" beside "no linear-time solution"),
         # as the report quotes no strength from it.
         quotes = []
-    for quote in quotes[: 2 if not (reds or star_parts) else 1]:
+    shown = quotes[: 2 if not (reds or star_parts) else 1]
+    for quote in shown:
         bullets.append(f'• Landed: "{quote}"')
     missed = sorted((kp for kp in grade.key_points if not kp.covered),
                     key=lambda kp: gap_rank(kp.point, kp.weight, kp.coverage), reverse=True)
@@ -424,10 +425,17 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         # The point made least directly is named (a walk-through's answer with several
         # examples was told to add "a concrete example"): its weak match is what holds the
         # score down, as the head reads how closely each point is stated.
-        weakest = min(grade.key_points, key=lambda kp: kp.coverage)  # all covered here
-        bullets.append(f"• To score higher: every key point is there; the one you made least "
-                       f'directly is "{weakest.point.rstrip(".")}": state it outright and say '
-                       "why it holds.")  # fmt: skip
+        # Not a point whose sentence was just quoted as "Landed" (a walk-through was told to
+        # state outright the point of the sentence quoted above it).
+        unquoted = [kp for kp in grade.key_points if kp.evidence not in shown]
+        if unquoted:
+            weakest = min(unquoted, key=lambda kp: kp.coverage)  # all covered here
+            bullets.append(f"• To score higher: every key point is there; the one you made "
+                           f'least directly is "{weakest.point.rstrip(".")}": state it outright '
+                           "and say why it holds.")  # fmt: skip
+        else:
+            bullets.append("• To score higher: every key point is there; make each concrete: "
+                           "say why it holds, the trade-off, and give an example.")
     if q.kind == "coding" and not result:
         tests = grade.feedback.split(".")[0]
         bullets.insert(0, f"• Tests: {tests}.")

@@ -918,8 +918,16 @@ def test_an_answer_with_every_point_made_under_85_hears_what_a_higher_score_take
             if g.key_points and not g.missed and g.overall < 85
             and not any(f.startswith("red flag: ") for f in g.flags)]  # fmt: skip
     assert len(told) >= 5 and all("• To score higher: every key point is there" in t for t in told)
-    # and it names the point made least directly, not a generic "add an example"
+    # and it names the point made least directly, not a generic "add an example", and never one
+    # whose sentence it has just quoted as "Landed" (a walk-through was told to state outright
+    # the point of the sentence quoted above)
     assert all("the one you made least directly is" in t for t in told)
+    for r, g in zip(rows, grades, strict=True):
+        t = feedback_text(bank[r["question_id"]], g)
+        if "least directly is" in t:
+            named = t.split('least directly is "', 1)[1].split('": state it outright', 1)[0]
+            kp = next(k for k in g.key_points if k.point.rstrip(".") == named)
+            assert f'• Landed: "{kp.evidence}"' not in t, t
     full = [feedback_text(bank[r["question_id"]], g) for r, g in zip(rows, grades, strict=True)
             if g.overall >= 85 or g.missed]  # fmt: skip
     assert not any("To score higher" in t for t in full)
