@@ -525,3 +525,18 @@ def test_a_session_resumes_in_the_mode_it_ran_in(settings, srv, tmp_path, capsys
     store = open_store(Settings.from_env())
     info, turns = store.load_session(sid, user_id="local")
     assert info.mode == "llm" and all(t.grade.source.startswith("llm") for t in turns)
+
+
+def test_the_app_on_a_port_in_use_says_so_in_one_line_before_any_work(monkeypatch, capsys):
+    # A walk-through started a second app on a port in use: Gradio's "Cannot find empty port"
+    # traceback, then another from the grader's warm-up thread, after building everything.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        monkeypatch.setenv("INTERVIEWER_PORT", str(port))
+        assert cli.main(["app"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mock-interview: error: cannot serve on 127.0.0.1:{port}: ")
+    assert "INTERVIEWER_PORT" in err and "Traceback" not in err and len(err.splitlines()) == 1
+    assert not Settings.from_env().chroma_dir.exists()  # nothing was built first

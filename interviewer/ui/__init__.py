@@ -27,6 +27,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 import gradio as gr  # noqa: E402
 
 from interviewer.config import Settings  # noqa: E402
+from interviewer.errors import ConfigError  # noqa: E402
 from interviewer.markup import md_escape  # noqa: E402
 from interviewer.paths import gradio_dir  # noqa: E402
 from interviewer.ui.auth import Authenticator, parse_auth, user_of  # noqa: E402
@@ -283,6 +284,27 @@ def private_cache(settings: Settings) -> Path:
     return cache
 
 
+def check_port(host: str, port: int | None) -> None:
+    """Fail in one line when the app cannot listen on ``host:port`` (a walk-through started a
+    second app on a port in use: Gradio's "Cannot find empty port" traceback, then one from the
+    grader's warm-up, after all the start-up work). SO_REUSEADDR, as the server sets it: a port
+    left in TIME_WAIT by an app just stopped is free."""
+    import socket
+
+    if not port:
+        return
+    family = socket.AF_INET6 if ":" in (host or "") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host or "127.0.0.1", port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot serve on {host}:{port}: {exc.strerror or exc} (another program, or the "
+                "app already running, holds it); stop that or set INTERVIEWER_PORT to a free port"
+            ) from None
+
+
 def launch(settings: Settings, **overrides) -> None:
     """Build the knowledge base if missing, then serve the app on the configured host and port."""
     from starlette.middleware import Middleware
@@ -292,6 +314,7 @@ def launch(settings: Settings, **overrides) -> None:
     kwargs = launch_kwargs(settings) | overrides  # fail on a bad INTERVIEWER_AUTH before work
     if kwargs.get("auth") and not callable(kwargs["auth"]):
         kwargs["auth"] = Authenticator(kwargs["auth"], settings.login_attempts).login
+    check_port(kwargs.get("server_name"), kwargs.get("server_port"))
     private_cache(settings)
     knowledge.ensure_builtin(settings=settings)
     from interviewer.voice import ensure_builtin_domain_model
