@@ -194,6 +194,13 @@ def test_every_note_of_one_step_is_said_and_the_commands_are_always_named(kb_set
     assert "".join(pieces) == said
     server.reply_text = "Welcome. Commands: /repeat, /skip, /end (a real interview has no hints)."
     assert engine.intro("L2", 2, hints=False) == server.reply_text  # named already: as said
+    # An assistant's opening, as a walk-through's small model wrote, is not shown: the usual one
+    server.reply_text = ("I'm ready to assist you. Please go ahead and ask your questions. You "
+                         "can choose from 3-choice options: 1. Ask me about my project")  # fmt: skip
+    pieces = []
+    said = engine.intro("L2", 2, on_token=pieces.append)
+    assert said == engine.offline.intro("L2", 2) and "".join(pieces) == said
+    assert "not an interviewer's" in fallback_note(engine)
 
 
 def test_malformed_judgement_is_retried_once_then_offline_grade_used(kb_settings, server):

@@ -167,6 +167,25 @@ def advises(text: str, about: str) -> bool:
     )
 
 
+# An opening is the interviewer's: a walk-through's small model opened as an assistant ("I'm
+# ready to assist you. Please go ahead and ask your questions ... You can choose from 3-choice
+# options: 1. Ask me about my project"). Such an opening, or a long one, is not shown: the
+# offline words are (so the opening is checked before it is shown, not streamed).
+OPENING_MAX_WORDS = 120
+_NOT_INTERVIEWER = re.compile(
+    r"\b(assist(ing|ance)?( you)?|how (can|may) i help|ask (me )?(your|any|a) questions?|"
+    r"ask me about|as an ai|language model|choose from|options?:|i'?m (ready|here) to help)\b",
+    re.IGNORECASE,
+)
+
+
+def opens(text: str) -> bool:
+    """Whether the model's ``text`` is an interviewer's opening to show: not an assistant's
+    offer to answer questions, and short."""
+    text = text.strip()
+    return bool(text) and len(_words(text)) <= OPENING_MAX_WORDS and not _NOT_INTERVIEWER.search(text)
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
@@ -273,14 +292,20 @@ class LLMEngine:
         self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True,
         buttons: bool = False,
     ) -> str:
-        """The interviewer's opening, phrased by the model (the offline words if it fails),
-        streamed; the commands are added when the model left any out (a walk-through's small
+        """The interviewer's opening, phrased by the model (the offline words if it fails or
+        writes no interviewer's opening: ``opens``), checked before it is shown; the commands
+        are added when the model left any out (a walk-through's small
         model named none of them, so the candidate never learnt /hint or /skip)."""
         fallback = self.offline.intro(round_name, n, hints=hints, buttons=buttons)
         commands = commands_line(hints, buttons)
         user = prompts.render("intro", round_description=ROUNDS[round_name].description, count=n,
                               commands=commands)  # fmt: skip
-        said = self._say("L1" if round_name == "full" else round_name, user, fallback, on_token)
+        said = self._say("L1" if round_name == "full" else round_name, user, "", None)
+        if not opens(said):
+            if said:
+                self.last_error = "the opening it wrote was not an interviewer's, so the usual one is used"
+            said = fallback
+        emit(said, on_token)
         if any(c not in said for c in re.findall(r"/\w+", commands)):
             said += emit(f"\n\nCommands: {commands}.", on_token)
         return said
