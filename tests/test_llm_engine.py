@@ -151,6 +151,14 @@ def test_a_criterion_the_judge_gives_no_reason_for_says_whose_score_it_is(kb_set
     assert grade.criteria["depth"].rationale.startswith("the LLM judge gave no reason; coverage: ")
     assert offline.criteria["depth"].rationale in grade.criteria["depth"].rationale
     assert all(c.rationale.strip() for c in grade.criteria.values())
+    # nor for a number or a stray brace, as a walk-through's local model gave ("6.8},", "2.0")
+    for junk in ("6.8},", "2.0", " ,\n", "ok."):
+        server.judge = {**server.judge, "depth": {"score": 4, "evidence": [], "rationale": junk}}
+        grade, _ = engine.judge(q, q.model_answer)
+        assert grade.criteria["depth"].rationale.startswith("the LLM judge gave no reason"), junk
+    server.judge = {**server.judge,
+                    "depth": {"score": 4, "evidence": [], "rationale": "Explains both methods."}}
+    assert engine.judge(q, q.model_answer)[0].criteria["depth"].rationale == "Explains both methods."
 
 
 def test_a_judges_criteria_stay_near_the_coverage_graders(kb_settings, server):

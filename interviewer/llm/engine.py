@@ -186,6 +186,14 @@ def opens(text: str) -> bool:
     return bool(text) and len(_words(text)) <= OPENING_MAX_WORDS and not _NOT_INTERVIEWER.search(text)
 
 
+REASON_MIN_WORDS = 3  # a reason is words: "2.0", "6.8}," or "ok" is none
+
+
+def is_reason(text: str) -> bool:
+    """Whether a judge's rationale is words to show (at least REASON_MIN_WORDS of two letters)."""
+    return len(re.findall(r"[^\W\d_]{2,}", text or "")) >= REASON_MIN_WORDS
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
@@ -609,10 +617,10 @@ class LLMEngine:
             jc: JudgeCriterion = getattr(out, c)
             # Only spans really in the answer count as evidence.
             evidence = [e for e in jc.evidence if e.strip() and " ".join(e.split()) in flat]
-            # a small model often gives no reason: the row's "why" then says whose score it is
-            why = jc.rationale.strip() or (
-                f"the LLM judge gave no reason; coverage: {offline.criteria[c].rationale}"
-            )
+            # a small model often gives no reason, or no words (a walk-through's local model
+            # gave "6.8}," and "2.0"): the row's "why" then says whose score it is
+            why = jc.rationale.strip() if is_reason(jc.rationale) else ""
+            why = why or f"the LLM judge gave no reason; coverage: {offline.criteria[c].rationale}"
             # Within a point of the coverage grader's, as the overall is kept near its grade: a
             # walk-through saw an answer flagged off-topic, 5/100, with "Communication 4/5".
             near = offline.criteria[c].score
