@@ -9,9 +9,13 @@ from pydantic import BaseModel, Field
 from interviewer import models
 from interviewer.bank import Bank, topic_label
 from interviewer.coding.grade import ruled_out
+from interviewer.grading.decide import CAP
 from interviewer.grading.rubric import (
     CRITERIA,
     CRITERIA_SHORT,
+    FLAG_KEYWORDS,
+    FLAG_RESTATES,
+    FLOOR_FLAGS,
     PASS_MARK,
     VERDICT_CUTS,
     at_most,
@@ -482,6 +486,16 @@ def _time(q: QuestionSummary) -> str:
     return f" · {clock(q.seconds)} of {clock(q.budget)}{over}"
 
 
+def rule_notes(q: QuestionSummary) -> list[str]:
+    """Why a rule decided a question's score, as the report lists it under the question: 0 for
+    no answer, gibberish or an answer to another question; a cap for a keyword list or
+    restating (a walk-through with feedback at the end read "0/100" and no word of why)."""
+    out = [f"scored 0: {f}" for f in q.flags if f in FLOOR_FLAGS]
+    out += [f"at most {round(100 * CAP)}: {f}" for f in q.flags
+            if f in (FLAG_KEYWORDS, FLAG_RESTATES)]  # fmt: skip
+    return out
+
+
 def wrong_claims(q: QuestionSummary) -> list[str]:
     """The wrong claims (red flags) a question's answer stated, as the report lists them under
     it (a walk-through: the report never named the red flag that lowered its signal)."""
@@ -515,7 +529,7 @@ def report_markdown(report: Report) -> str:
         # walk-through read its "Per question" as one paragraph)
         item = f"{tag}." if tag.isdigit() else f"- {tag}."
         lines.append(f"{item} {md_escape(q.question)} · **{score}**{_time(q)}")
-        lines += [f"    - {md_escape(w)}" for w in wrong_claims(q)]
+        lines += [f"    - {md_escape(w)}" for w in rule_notes(q) + wrong_claims(q)]
         if q.tests:
             lines.append(f"    - {md_escape(q.tests)}")
         for f in q.failed_tests:
@@ -564,7 +578,7 @@ def report_text(report: Report, width: int = 100) -> str:
     for q, tag in zip(report.questions, tags, strict=True):
         score = _listed_score(q)
         lines += wrap(f"{q.question}", f"{tag:>{wide}}. [{score}{_time(q)}] ")
-        for w in wrong_claims(q):
+        for w in rule_notes(q) + wrong_claims(q):
             lines += wrap(w, "      ")
         if q.tests:
             lines.append(f"      {q.tests}")

@@ -149,6 +149,13 @@ def test_feedback_at_the_end_hides_grades_until_the_report(store):
     assert reply.grade is None and "Score:" not in reply.text
     final = iv.answer("not sure")
     assert final.done and final.report is not None and final.report.questions
+    # the report says why a rule gave the second question 0 (a walk-through with feedback at the
+    # end read "0/100" and no word of why)
+    from interviewer.report import report_markdown, report_text
+
+    text, md = report_text(final.report), report_markdown(final.report)
+    assert "scored 0: no answer (I don't know)" in text and "scored 0: no answer" in md
+    assert text.count("scored 0:") == 1  # not under the answered question
 
 
 def test_too_long_answer_is_refused_and_nothing_is_lost(store):
