@@ -32,7 +32,13 @@ from interviewer.engine import (
 from interviewer.errors import InterviewError
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
 from interviewer.grading.feedback import without_gap
-from interviewer.grading.rubric import PASS_MARK, Grade, red_flag_claims
+from interviewer.grading.rubric import (
+    FLAG_KEYWORDS,
+    FLAG_RESTATES,
+    PASS_MARK,
+    Grade,
+    red_flag_claims,
+)
 from interviewer.markup import FENCE, shorten, tests_passed
 from interviewer.models import (
     MAX_ANSWER_CHARS,
@@ -106,6 +112,22 @@ CODE_AT_FOLLOW_UP = (
     "submitted, and your words here are graded as your explanation. To fix the code and run the "
     "tests again, drill this question in Practice."
 )
+
+
+def form_probe(question: Question, flags: list[str]) -> str | None:
+    """The probe for an answer that is a list of terms or restates the question: to say it in
+    full sentences. An authored probe presumes an answer was given: a walk-through's keyword
+    list to "Describe a time ..." was asked "How exactly did you explain the cause?"."""
+    if FLAG_KEYWORDS in flags:
+        if question.asks_for_story:
+            return ("You've listed some terms. Walk me through what actually happened, in full "
+                    "sentences: the situation, what you did, and how it turned out.")
+        return ("You've listed some terms. Walk me through it in full sentences: what each one "
+                "means here, and how they fit together.")
+    if FLAG_RESTATES in flags:
+        return ("That mostly restates the question. What would you actually do, step by step, "
+                "and why?")
+    return None
 
 
 def split_code(text: str) -> tuple[str | None, str | None]:
@@ -553,6 +575,9 @@ class Interview:
         missed = sorted(
             (kp for kp in turn.grade.key_points if kp.id not in covered), key=lambda kp: -kp.weight
         )
+        form = form_probe(question, turn.grade.flags)
+        if form is not None and form not in asked and missed:
+            return FollowUpExchange(key_point=missed[0].id, question=form)
         for kp in missed:
             fu = question.follow_up_for(kp.id)
             if fu is not None and fu.text not in asked:

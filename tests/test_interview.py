@@ -68,6 +68,35 @@ def test_empty_answers_get_the_minimum_and_no_probe(store):
     assert iv.report().signal == "strong no hire"
 
 
+def test_a_list_of_terms_is_asked_for_in_full_sentences_not_probed_as_an_answer(store):
+    # A terminal walk-through: a keyword list given to "Describe a time ..." was probed "How
+    # exactly did you explain the cause?", as if a story had been told.
+    from interviewer.interview import form_probe
+
+    bank = default_bank()
+    for qid in ("l2-explain-model-failure-stakeholder", "l1-roc-auc-vs-pr-auc"):
+        q = bank[qid]
+        only = {q.id: q}
+        iv = new_interview(round=q.round, questions=1, store=store, bank=only, follow_ups=1)
+        iv.start()
+        reply = iv.answer("Stakeholders, root cause, metrics, trade-offs, thresholds, PR-AUC, "
+                          "alignment, communication.")  # fmt: skip
+        turn = iv.turns[0]
+        assert "keyword list without explanation" in turn.grade.flags
+        assert reply.kind == "follow_up" and turn.follow_ups[0].question == form_probe(
+            q, turn.grade.flags)
+        story = "what actually happened" in reply.text
+        assert story == q.asks_for_story and "in full sentences" in reply.text
+        # a hint at it is the hint of the point it stands for: points are still what counts
+        assert turn.follow_ups[0].key_point in {kp.id for kp in q.key_points}
+    # an answer in sentences is probed on its most important missed point, as before
+    q = bank["l1-roc-auc-vs-pr-auc"]
+    iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer("ROC-AUC measures how well the model ranks positives above negatives.")
+    assert reply.kind == "follow_up" and "full sentences" not in reply.text
+
+
 def test_commands_hint_repeat_skip_end(store):
     bank = default_bank()
     iv = new_interview(round="L1", questions=3, store=store, seed=5, follow_ups=0)
