@@ -15,6 +15,7 @@ from interviewer.errors import GuideError
 _LAZY = {
     "Hit": "store",
     "IngestResult": "ingestion",
+    "delete_guide": "ingestion",
     "ensure_builtin": "ingestion",
     "ingest": "ingestion",
     "guide_chunks": "retrieval",

@@ -94,8 +94,74 @@ def _read_pdf(path: Path, max_chars: int) -> str:
     return "\n".join(pages)
 
 
-def read_text(path: Path, settings: Settings) -> str:
-    """The text of a guide file, or GuideError for empty, binary, unsupported or oversized files."""
+NOT_UTF8 = (
+    "not UTF-8 text (nor Western European Windows-1252 text); save it as UTF-8 (in most "
+    "editors: Save As, then Encoding: UTF-8) and ingest it again"
+)
+
+# What a Western European text saved as Windows-1252 ("ANSI" in Windows editors; Latin-1 is its
+# subset) holds beyond ASCII: accented Latin letters and the typographic marks Word puts in.
+# Left out on purpose: bytes that are common letters in the Central European code page (¥ ¹ ³
+# ¼ ¾ are Ą ą ł Ľ ľ there), so a Polish or Slovak file is refused rather than misread.
+_CP1252_TEXT = set(
+    "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿŒœŠšŸŽžƒ"
+    "\u00a0‘’‚“”„–—…•€™«»‹›°§£¢©®¡¿·¶†‡‰¨´¸¯ªº²½×÷±µ¤¦¬\u00ad"
+)
+CP1252_MAX_SHARE = 0.2  # of the letters: far above any Western language, far below Cyrillic
+
+
+def _as_cp1252(data: bytes) -> str | None:
+    """``data`` as Windows-1252 text, or None when it is not plausibly that: a byte that code
+    page leaves undefined, a control character, a character no Western text uses, or so many
+    accented letters that it is text of another alphabet (Cyrillic in Windows-1251 decodes to
+    accented Latin letters only)."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    letters = beyond = 0
+    for ch in text:
+        if ch.isascii():
+            if ch.isalpha():
+                letters += 1
+            elif ch < " " and ch not in "\t\n\r\f\v":
+                return None
+        elif ch not in _CP1252_TEXT:
+            return None
+        elif ch.isalpha():
+            letters += 1
+            beyond += 1
+    return text if beyond <= CP1252_MAX_SHARE * letters else None
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """The text of a .txt or .md file and its encoding: UTF-8 (with or without a BOM), UTF-16
+    with its BOM (Windows' "Unicode"), or else Windows-1252 when it plausibly is that (a file
+    that an editor saved as "ANSI"); anything else is refused with how to fix it."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise GuideError(path, NOT_UTF8) from None
+        if "\x00" in text:
+            raise GuideError(path, "binary file, not text")
+        return text, "utf-16"
+    if b"\x00" in data[:65536]:
+        raise GuideError(path, "binary file, not text")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    text = _as_cp1252(data)
+    if text is None:
+        raise GuideError(path, NOT_UTF8)
+    return text, "windows-1252"
+
+
+def read_guide_text(path: Path, settings: Settings) -> tuple[str, str | None]:
+    """The text of a guide file and the encoding it was read in (``utf-8``, ``utf-16`` or
+    ``windows-1252``; None for a PDF), or GuideError for empty, binary, unsupported or oversized
+    files."""
     if not path.exists():
         raise GuideError(path, "no such file")
     if not path.is_file():
@@ -111,18 +177,17 @@ def read_text(path: Path, settings: Settings) -> str:
     if size == 0:
         raise GuideError(path, "empty file: nothing to ingest; save the guide's text in it first")
     if suffix == ".pdf":
-        text = _read_pdf(path, PDF_TEXT_FACTOR * settings.max_guide_bytes)
+        text, encoding = _read_pdf(path, PDF_TEXT_FACTOR * settings.max_guide_bytes), None
     else:
-        data = path.read_bytes()
-        if b"\x00" in data[:65536]:
-            raise GuideError(path, "binary file, not text")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise GuideError(path, "binary file or not UTF-8 text") from None
+        text, encoding = _decode(path, path.read_bytes())
     if not text.strip():
         raise GuideError(path, "empty: no text in it")
-    return text
+    return text, encoding
+
+
+def read_text(path: Path, settings: Settings) -> str:
+    """The text of a guide file, or GuideError for empty, binary, unsupported or oversized files."""
+    return read_guide_text(path, settings)[0]
 
 
 BUILTIN_GUIDE_ID = guide_id(BUILTIN_GUIDE)

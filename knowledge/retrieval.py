@@ -95,11 +95,24 @@ def guide_chunks(guide: str, *, settings: Settings) -> list[Hit]:
 
 
 def list_guides(*, settings: Settings) -> list[dict]:
-    """Ingested guides with their chunk counts and sections."""
+    """Ingested guides, the built-in one first: id, the file it came from (``source``, its
+    name; ``source_path``, for a shared guide the operator ingested), the uploader's namespace
+    (``owner``, "" for a shared guide), chunk count and sections. Chunks stored before file
+    names were recorded have "" for both."""
     got = vectorstore(settings).get(include=["metadatas"])
     guides: dict[str, dict] = {}
     for meta in got["metadatas"]:
-        g = guides.setdefault(meta["guide"], {"guide": meta["guide"], "chunks": 0, "sections": []})
+        g = guides.setdefault(
+            meta["guide"],
+            {
+                "guide": meta["guide"],
+                "source": meta.get("source") or "",
+                "source_path": meta.get("source_path") or "",
+                "owner": meta.get("owner") or "",
+                "chunks": 0,
+                "sections": [],
+            },
+        )
         g["chunks"] += 1
         if meta["section"] not in g["sections"]:
             g["sections"].append(meta["section"])

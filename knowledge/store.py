@@ -3,6 +3,7 @@ Chroma server (``INTERVIEWER_CHROMA_URL``) that several app replicas share."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from langchain_chroma import Chroma
 from interviewer.config import Settings
 from interviewer.errors import ConfigError
 from interviewer.grading.embeddings import get_embeddings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,31 @@ def _ensure_database(host: str, port: int, ssl: bool, database: str) -> None:
             admin.create_database(database)
         except UniqueConstraintError:
             pass  # another replica created it a moment ago
+    finally:
+        _close_http(admin)
+
+
+def _close_http(chroma_client) -> None:
+    """Release a Chroma HTTP client: its System, and the connections of its httpx sessions,
+    which chromadb (1.5) leaves open even after ``close()`` (its FastAPI component has no
+    ``stop`` that closes them): each one was a ResourceWarning at exit. A Client holds two
+    sessions: its own, and its internal admin client's (a System of its own, since every HTTP
+    client gets a fresh identifier), which checked the tenant and database at start."""
+    sessions = [
+        getattr(getattr(owner, "_server", None), "_session", None)
+        for owner in (chroma_client, getattr(chroma_client, "_admin_client", None))
+    ]
+    close = getattr(chroma_client, "close", None)
+    if close is not None:
+        close()
+    else:  # AdminClient has no close(); release its System as Client.close() does
+        chroma_client._release_system(chroma_client._identifier)
+    for session in sessions:
+        if isinstance(session, httpx.Client):
+            session.close()
+
+
+_SERVER_CLIENTS: list[chromadb.ClientAPI] = []  # made by _server_client, closed by close_clients
 
 
 @lru_cache(maxsize=8)
@@ -95,13 +123,15 @@ def _server_client(url: str) -> chromadb.ClientAPI:
     try:
         if database != DEFAULT_DATABASE:
             _ensure_database(host, port, ssl, database)
-        return chromadb.HttpClient(
+        made = chromadb.HttpClient(
             host=host,
             port=port,
             ssl=ssl,
             database=database,
             settings=ChromaSettings(**_CHROMA_SETTINGS),
         )
+        _SERVER_CLIENTS.append(made)
+        return made
     except (ValueError, ConnectionError, ChromaError, httpx.HTTPError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(
@@ -121,6 +151,19 @@ def client(settings: Settings) -> chromadb.ClientAPI:
             return _server_client(settings.chroma_url.rstrip("/"))
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return _local_client(str(settings.chroma_dir.resolve()))
+
+
+def close_clients() -> None:
+    """Close the Chroma server clients this process opened (the command line calls it as a
+    command ends); the next ``client()`` opens a new one. Local stores stay open: they hold no
+    socket, and closing one under a running app would break its open collections."""
+    with _CLIENT_LOCK:
+        _server_client.cache_clear()
+        while _SERVER_CLIENTS:
+            try:
+                _close_http(_SERVER_CLIENTS.pop())
+            except Exception:  # noqa: BLE001 - closing at exit must not hide the real outcome
+                log.debug("closing a Chroma client failed", exc_info=True)
 
 
 def collection_name(settings: Settings) -> str:

@@ -111,3 +111,12 @@ def _run(argv: list[str] | None) -> int:
         return 130
     finally:
         processes.restore_signals(previous)
+        close_store_clients()
+
+
+def close_store_clients() -> None:
+    """Close the Chroma server clients the command opened, if it opened any: left to the
+    interpreter's exit, each of their sockets printed a ResourceWarning."""
+    store = sys.modules.get("interviewer.knowledge.store")
+    if store is not None:
+        store.close_clients()

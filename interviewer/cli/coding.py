@@ -8,6 +8,7 @@ from pathlib import Path
 from interviewer.cli.common import print_json, read_text
 from interviewer.config import Settings
 from interviewer.errors import SandboxError, UsageError
+from interviewer.markup import plural
 
 
 def register(sub) -> None:
@@ -79,7 +80,7 @@ def cmd_code(args, settings: Settings) -> int:
     if args.json:
         print_json(out)
         return 0
-    print(f"{q.id}: {out['passed']}/{out['total']} hidden tests passed, score "
+    print(f"{q.id}: {out['passed']}/{plural(out['total'], 'hidden test')} passed, score "
           f"{out['score']:.2f} ({out['verdict']})")  # fmt: skip
     if out["error"]:
         print(f"error: {out['error']}")

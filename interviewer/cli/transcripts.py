@@ -151,7 +151,7 @@ def _delete(args, store: Store, user: str) -> int:
             raise UsageError(f"not deleting {args.id!r} without confirmation: pass --yes")
         prompt = (
             f"Delete session {info.id} ({info.round}, {when(info.created_at)}, "
-            f"{len(turns)} questions)? [y/N] "
+            f"{plural(len(turns), 'question')})? [y/N] "
         )
         if input(prompt).strip().lower() not in ("y", "yes"):
             print("not deleted")

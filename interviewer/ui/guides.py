@@ -20,7 +20,7 @@ import gradio as gr
 
 from interviewer import knowledge
 from interviewer.knowledge import SUPPORTED
-from interviewer.markup import md_escape
+from interviewer.markup import md_escape, plural
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
@@ -134,11 +134,16 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                     ui.upload: None}  # fmt: skip
         _, out = refresh(result.guide, pick, user)
         out[ui.status] = (
-            f"Ingested **{md_escape(result.guide)}**: {result.total} chunks "
+            f"Ingested **{md_escape(result.guide)}**: {plural(result.total, 'chunk')} "
             f"({result.added} new, {result.unchanged} unchanged, {result.removed} removed). "
             "Offline, its sections are practice questions in the **Practice** tab (pick it under "
             "*Questions from*), graded against the section's text; LLM interviews can draw on it."
         )
+        if result.encoding == "windows-1252":
+            out[ui.status] += (
+                " It was read as Windows-1252 (Western European), not UTF-8: if its accents "
+                "look wrong below, save the file as UTF-8 and upload it again."
+            )
         # The file leaves the uploader, so the next one can be dropped at once (it kept the
         # chip of the last one, and a walk-through had to press Clear first).
         return out | {ui.upload: None}

@@ -580,8 +580,8 @@ def guide_md(info: dict | None, builtin: str) -> str:
         return "No guide selected."
     kind = " (built-in)" if info["guide"] == builtin else ""
     lines = [
-        f"**{md_escape(info['guide'])}**{kind}: {info['chunks']} chunks in "
-        f"{len(info['sections'])} sections",
+        f"**{md_escape(info['guide'])}**{kind}: {plural(info['chunks'], 'chunk')} in "
+        f"{plural(len(info['sections']), 'section')}",
         "",
     ]
     lines += [f"- {md_escape(s)}" for s in info["sections"]]
