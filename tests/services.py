@@ -385,7 +385,11 @@ def render_site(listen_port: int, upstream_ports: list[int], access_log: Path) -
         r"^(\s*server 127\.0\.0\.1:)\d+", lambda m: f"{m.group(1)}{next(ports)}", text, flags=re.M
     )
     for pattern, repl in (
-        (r"^(\s*)listen 80;", rf"\g<1>listen 127.0.0.1:{listen_port};"),
+        (
+            r"^(\s*)listen 80 default_server;",
+            rf"\g<1>listen 127.0.0.1:{listen_port} default_server;",
+        ),
+        (r"^\s*listen \[::\]:80 default_server;\n", ""),  # IPv6 may be off in a container
         (r"^(\s*access_log )\S+( mock_interview;)", rf"\g<1>{access_log}\g<2>"),
     ):
         text, n = re.subn(pattern, repl, text, flags=re.M)
@@ -420,19 +424,41 @@ class Nginx:
         return out
 
 
-@contextmanager
-def nginx(upstream_ports: list[int]) -> Iterator[Nginx]:
-    """Debian's nginx in the foreground, serving ``deploy/nginx.conf`` on a free port."""
-    if not NGINX.exists():
-        raise ServiceUnavailable("nginx is not installed (apt-get install nginx)")
-    # World-readable: nginx's workers run as an unprivileged user when we are root.
-    root = Path(tempfile.mkdtemp(prefix="mi-nginx-"))
-    root.chmod(0o755)
-    try:
-        port, access_log = free_port(), root / "access.log"
-        (root / "site.conf").write_text(render_site(port, upstream_ports, access_log))
-        (root / "nginx.conf").write_text(
-            f"""daemon off;
+DEBIAN_DEFAULT_SITE = Path("/etc/nginx/sites-available/default")
+
+
+def debian_default_site(port: int) -> str:
+    """Debian's own site (``sites-enabled/default`` of the nginx package, the Welcome page)
+    moved to ``port`` on 127.0.0.1; its server lines as the package ships them when the file
+    is not on this machine."""
+    text = (
+        DEBIAN_DEFAULT_SITE.read_text(encoding="utf-8")
+        if DEBIAN_DEFAULT_SITE.exists()
+        else "server {\n\tlisten 80 default_server;\n\tlisten [::]:80 default_server;\n"
+        "\troot /var/www/html;\n\tindex index.html index.nginx-debian.html;\n"
+        "\tserver_name _;\n\tlocation / {\n\t\ttry_files $uri $uri/ =404;\n\t}\n}\n"
+    )
+    text = re.sub(r"^\s*listen \[::\]:80 default_server;\n", "", text, flags=re.M)
+    text, n = re.subn(
+        r"^(\s*)listen 80 default_server;", rf"\g<1>listen 127.0.0.1:{port} default_server;",
+        text, flags=re.M,
+    )  # fmt: skip
+    assert n == 1, "Debian's default site no longer listens on port 80 as default server"
+    return text
+
+
+def nginx_layout(root: Path, site: str, other_sites: dict[str, str] | None = None) -> Path:
+    """Under ``root``, an nginx.conf laid out as Debian's: ``site`` as conf.d/mock-interview.conf
+    (where README puts deploy/nginx.conf) and ``other_sites`` in sites-enabled/, both included
+    in the ``http`` block. Returns the nginx.conf."""
+    (root / "conf.d").mkdir(exist_ok=True)
+    (root / "sites-enabled").mkdir(exist_ok=True)
+    (root / "conf.d" / "mock-interview.conf").write_text(site)
+    for name, text in (other_sites or {}).items():
+        (root / "sites-enabled" / name).write_text(text)
+    conf = root / "nginx.conf"
+    conf.write_text(
+        f"""daemon off;
 worker_processes 1;
 pid {root}/nginx.pid;
 error_log {root}/error.log info;
@@ -443,10 +469,41 @@ http {{
     fastcgi_temp_path {root}/fastcgi;
     uwsgi_temp_path {root}/uwsgi;
     scgi_temp_path {root}/scgi;
-    include {root}/site.conf;
+    include {root}/conf.d/*.conf;
+    include {root}/sites-enabled/*;
 }}
 """
-        )
+    )
+    return conf
+
+
+def nginx_check(root: Path) -> subprocess.CompletedProcess:
+    """``nginx -t`` on the layout under ``root`` (its messages on stderr)."""
+    return subprocess.run(
+        [str(NGINX), "-t", "-p", str(root), "-c", str(root / "nginx.conf"),
+         "-e", str(root / "error.log")],
+        capture_output=True, text=True, timeout=START_TIMEOUT,
+    )  # fmt: skip
+
+
+def nginx_root() -> Path:
+    """A fresh folder for an nginx layout (raises ServiceUnavailable without nginx)."""
+    if not NGINX.exists():
+        raise ServiceUnavailable("nginx is not installed (apt-get install nginx)")
+    # World-readable: nginx's workers run as an unprivileged user when we are root.
+    root = Path(tempfile.mkdtemp(prefix="mi-nginx-"))
+    root.chmod(0o755)
+    return root
+
+
+@contextmanager
+def nginx(upstream_ports: list[int], other_sites: dict[str, str] | None = None) -> Iterator[Nginx]:
+    """Debian's nginx in the foreground, serving ``deploy/nginx.conf`` on a free port (and
+    ``other_sites`` beside it, see ``nginx_layout``)."""
+    root = nginx_root()
+    try:
+        port, access_log = free_port(), root / "access.log"
+        nginx_layout(root, render_site(port, upstream_ports, access_log), other_sites)
         log = root / "nginx.out"
         with open(log, "wb") as out:
             proc = spawn(

@@ -8,10 +8,13 @@ resumes the interview from "Unfinished sessions" to its report.
 
 from __future__ import annotations
 
+import http.server
 import random
+import shutil
 import signal
+import threading
 import urllib.request
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
@@ -118,3 +121,59 @@ def test_a_killed_replica_loses_no_answer_and_the_other_resumes_the_interview(st
         assert stored_answers(store, session_id) == given + again.sent
     assert info.status == "finished" and len(turns) == 3
     assert all(t.status in ("answered", "skipped") for t in turns)
+
+
+@contextmanager
+def marked_upstreams(count: int):
+    """``count`` plain HTTP servers in this process standing in for the replicas: each answers
+    every GET with "mock-interview replica"; yields their ports."""
+
+    class Marked(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server hook
+            body = b"mock-interview replica"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), Marked) for _ in range(count)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield [server.server_address[1] for server in servers]
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def test_the_site_beside_debians_default_site_fails_nginx_t_and_alone_serves_every_host():
+    """Walk-through: in conf.d/ next to Debian's sites-enabled/default, `nginx -t` only warned
+    'conflicting server name "_" on 0.0.0.0:80, ignored' and every request got the Welcome
+    page. Now the clash fails `nginx -t`, and with Debian's site removed as README says, a
+    request for any host reaches the replicas, with nothing to warn about."""
+    try:
+        root = services.nginx_root()
+    except services.ServiceUnavailable as exc:
+        services.unavailable(str(exc))
+    try:
+        port = services.free_port()
+        site = services.render_site(port, [7861, 7862], root / "access.log")
+        services.nginx_layout(root, site, {"default": services.debian_default_site(port)})
+        both = services.nginx_check(root)
+        assert both.returncode != 0, both.stderr
+        assert "a duplicate default server" in both.stderr and "sites-enabled/default" in both.stderr
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    with marked_upstreams(2) as ports, services.nginx(ports) as proxy:
+        check = services.nginx_check(proxy.root)
+        assert check.returncode == 0, check.stderr
+        assert "[warn]" not in check.stderr and "conflicting" not in check.stderr
+        for host in ("interviews.example.com", "10.0.0.7", "localhost"):
+            request = urllib.request.Request(proxy.url, headers={"Host": host})
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                assert resp.read() == b"mock-interview replica", host
