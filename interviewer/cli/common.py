@@ -92,3 +92,18 @@ def finite_number(low: float | None = None, high: float | None = None):
         return value
 
     return parse
+
+
+def confirmed(what: str, prompt: str, yes: bool) -> bool:
+    """Whether deleting ``what`` is confirmed: ``--yes`` (``yes``), or "y" typed at ``prompt``
+    on a terminal. Without a terminal and without ``--yes`` nothing is asked: a usage error."""
+    if yes:
+        return True
+    import sys
+
+    if not sys.stdin.isatty():
+        raise UsageError(f"not deleting {what!r} without confirmation: pass --yes")
+    if input(prompt).strip().lower() in ("y", "yes"):
+        return True
+    print("not deleted")
+    return False

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
-from interviewer.cli.common import print_json, whole_number
+from interviewer.cli.common import confirmed, print_json, whole_number
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.markup import plural
@@ -207,17 +206,13 @@ def cmd_guides_delete(args, settings: Settings) -> int:
     if info is None:  # before any prompt
         known = _known(guides)
         raise UsageError(f"no guide {args.id!r}; {known} (see `mock-interview guides list`)")
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"not deleting {args.id!r} without confirmation: pass --yes")
-        shared = "; every user of the app has it" if _kind(info) == "shared" else ""
-        prompt = (
-            f"Delete guide {args.id} ({_file_said(info)}; {plural(info['chunks'], 'chunk')} in "
-            f"{plural(len(info['sections']), 'section')}{shared})? [y/N] "
-        )
-        if input(prompt).strip().lower() not in ("y", "yes"):
-            print("not deleted")
-            return 1
+    shared = "; every user of the app has it" if _kind(info) == "shared" else ""
+    prompt = (
+        f"Delete guide {args.id} ({_file_said(info)}; {plural(info['chunks'], 'chunk')} in "
+        f"{plural(len(info['sections']), 'section')}{shared})? [y/N] "
+    )
+    if not confirmed(args.id, prompt, args.yes):
+        return 1
     removed = knowledge.delete_guide(args.id, settings=settings)
     print(f"deleted guide {args.id} ({plural(removed, 'chunk')})")
     return 0

@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from interviewer.cli.common import finite_number, print_json
+from interviewer.cli.common import confirmed, finite_number, print_json
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.export import EXPORTERS, listed_score, to_markdown
@@ -146,16 +146,12 @@ def _export(args, store: Store, user: str) -> int:
 def _delete(args, store: Store, user: str) -> int:
     # Load first so an unknown id fails before any prompt.
     info, turns = store.load_session(args.id, user_id=user)
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"not deleting {args.id!r} without confirmation: pass --yes")
-        prompt = (
-            f"Delete session {info.id} ({info.round}, {when(info.created_at)}, "
-            f"{plural(len(turns), 'question')})? [y/N] "
-        )
-        if input(prompt).strip().lower() not in ("y", "yes"):
-            print("not deleted")
-            return 1
+    prompt = (
+        f"Delete session {info.id} ({info.round}, {when(info.created_at)}, "
+        f"{plural(len(turns), 'question')})? [y/N] "
+    )
+    if not confirmed(args.id, prompt, args.yes):
+        return 1
     store.delete_session(args.id, user_id=user)
     print(f"deleted {args.id}")
     return 0
