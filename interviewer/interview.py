@@ -36,6 +36,7 @@ from interviewer.grading.rubric import (
     FLAG_KEYWORDS,
     FLAG_RESTATES,
     PASS_MARK,
+    STAR_MISSING,
     Grade,
     red_flag_claims,
 )
@@ -114,16 +115,25 @@ CODE_AT_FOLLOW_UP = (
 )
 
 
+STAR_UNTOLD = 3  # of a story's four STAR parts missing: no story was told
+
+
 def form_probe(question: Question, flags: list[str]) -> str | None:
-    """The probe for an answer that is a list of terms or restates the question: to say it in
-    full sentences. An authored probe presumes an answer was given: a walk-through's keyword
+    """The probe for an answer that is a list of terms, restates the question, or tells no story
+    where one is asked for: to say it in full sentences. An authored probe presumes an answer was given: a walk-through's keyword
     list to "Describe a time ..." was asked "How exactly did you explain the cause?"."""
+    story = ("Walk me through what actually happened, in full sentences: the situation, what "
+             "you did, and how it turned out.")
     if FLAG_KEYWORDS in flags:
         if question.asks_for_story:
-            return ("You've listed some terms. Walk me through what actually happened, in full "
-                    "sentences: the situation, what you did, and how it turned out.")
+            return f"You've listed some terms. {story}"
         return ("You've listed some terms. Walk me through it in full sentences: what each one "
                 "means here, and how they fit together.")
+    # A story question answered with no story (STAR_UNTOLD of its four parts missing): "Drift,
+    # SHAP values and a dashboard." is no list by the keyword rule, and a re-walk's was asked
+    # "How exactly did you explain the cause?".
+    if question.asks_for_story and sum(f.startswith(STAR_MISSING) for f in flags) >= STAR_UNTOLD:
+        return f"Take me through one real case. {story}"
     if FLAG_RESTATES in flags:
         return ("That mostly restates the question. What would you actually do, step by step, "
                 "and why?")

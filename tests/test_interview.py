@@ -89,6 +89,14 @@ def test_a_list_of_terms_is_asked_for_in_full_sentences_not_probed_as_an_answer(
         assert story == q.asks_for_story and "in full sentences" in reply.text
         # a hint at it is the hint of the point it stands for: points are still what counts
         assert turn.follow_ups[0].key_point in {kp.id for kp in q.key_points}
+    # a story question answered with no story, though no list by the keyword rule (a re-walk's
+    # "Drift, SHAP values and a dashboard." was asked "How exactly did you explain the cause?")
+    q = bank["l2-explain-model-failure-stakeholder"]
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer("Drift, SHAP values and a dashboard.")
+    assert "keyword list without explanation" not in iv.turns[0].grade.flags
+    assert reply.kind == "follow_up" and "Take me through one real case" in reply.text
     # an answer in sentences is probed on its most important missed point, as before
     q = bank["l1-roc-auc-vs-pr-auc"]
     iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=1)
