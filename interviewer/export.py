@@ -20,6 +20,7 @@ from interviewer.markup import (
     md_rich,
     mean_of_five,
     num,
+    quotes_code,
     round_lines,
     tests_passed,
     when,
@@ -225,7 +226,8 @@ def _md_code_result(result: dict | None) -> list[str]:
     out = [f"**Tests:** {md_escape(head)}", ""]
     for name, error, code in failed:
         # In a code span nothing is escaped (a backslash would show): only backticks go.
-        out += [f"- failed `{name.replace('`', '')}`: {md_escape(error)}", "", md_code(code), ""]
+        out += [f"- failed `{name.replace('`', '')}`: {md_escape(error)}", ""]
+        out += [] if quotes_code(error, code) else [md_code(code), ""]
     return out
 
 
@@ -233,10 +235,8 @@ def _h_code_result(result: dict | None) -> list[str]:
     head, failed = _test_lines(result)
     out = [f"<p><strong>Tests:</strong> {_e(head)}</p>"]
     for name, error, code in failed:
-        out.append(
-            f"<p class='missed'>failed <code>{_e(name)}</code>: {_e(error)}</p>"
-            f"<pre><code>{_e(code)}</code></pre>"
-        )
+        shown = "" if quotes_code(error, code) else f"<pre><code>{_e(code)}</code></pre>"
+        out.append(f"<p class='missed'>failed <code>{_e(name)}</code>: {_e(error)}</p>{shown}")
     return out
 
 

@@ -331,6 +331,13 @@ def failed_tests(result: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def quotes_code(error: str, code: str) -> bool:
+    """Whether a failed test's ``error`` already quotes its whole ``code`` (a one-line assert):
+    it is then said once (a re-walk read each assertion twice in the report)."""
+    code = " ".join(code.split())
+    return bool(code) and code in " ".join(error.split())
+
+
 def verdict_words(verdict: str) -> str:
     """A grade's verdict as words ("partially correct"), not its key ("partially_correct")."""
     return verdict.replace("_", " ")

@@ -34,6 +34,7 @@ from interviewer.markup import (
     mean_of_five,
     plain,
     plural,
+    quotes_code,
     round_lines,
     tests_passed,
 )
@@ -534,7 +535,8 @@ def report_markdown(report: Report) -> str:
             lines.append(f"    - {md_escape(q.tests)}")
         for f in q.failed_tests:
             lines.append(f"    - failed {md_escape(f['name'])}: {md_escape(f['error'])}")
-            lines += ["", *("      " + line for line in md_code(f["code"]).splitlines()), ""]
+            if not quotes_code(f["error"], f["code"]):
+                lines += ["", *("      " + line for line in md_code(f["code"]).splitlines()), ""]
     if report.delivery:
         lines += ["", "### Delivery", "", md_escape(delivery_line(report.delivery))]
     if report.strengths:
@@ -583,8 +585,8 @@ def report_text(report: Report, width: int = 100) -> str:
         if q.tests:
             lines.append(f"      {q.tests}")
         for f in q.failed_tests:
-            lines += wrap(f"{f['name']} ({f['error']}): {' '.join(f['code'].split())}",
-                          "      failed ")  # fmt: skip
+            code = "" if quotes_code(f["error"], f["code"]) else f": {' '.join(f['code'].split())}"
+            lines += wrap(f"{f['name']} ({f['error']}){code}", "      failed ")
     if report.delivery:
         lines += ["", "Delivery", *wrap(delivery_line(report.delivery), "  ")]
     if report.strengths:

@@ -90,6 +90,9 @@ def describe(
         lines = test_code.splitlines()
         src = lines[test_line - 1].strip() if test_line and test_line <= len(lines) else ""
         msg = str(exc)
+        if msg and src.startswith("raise AssertionError("):  # the message says it all (a
+            # re-walk read 'raise AssertionError("negative k must ...") -> negative k must ...')
+            return _clip(f"assertion failed: {msg}")
         text = f"assertion failed: {src}" if src else "assertion failed"
         return _clip(f"{text} -> {msg}" if msg else text)
     if sub_line:

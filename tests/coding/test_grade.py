@@ -523,3 +523,36 @@ def test_code_that_fails_hidden_tests_scores_at_most_the_share_it_passes():
     assert result.criteria["readability"].score == result.criteria["vectorisation"].score == 5
     assert result.overall <= share == 50 and result.verdict != "correct"
     assert _grade(q.id, q.coding.reference).overall == 100  # passing code is not capped
+
+
+TOP_K_TIES_REVERSED = '''
+from collections import Counter
+
+
+def top_k_words(words, k):
+    counts = Counter(words)
+    return sorted(counts, key=lambda w: (counts[w], w), reverse=True)[:k]
+'''
+
+
+def test_a_failed_tests_error_says_it_once_in_the_error_and_the_report():
+    # A re-walk: 'assertion failed: raise AssertionError("negative k must raise ValueError") ->
+    # negative k must raise ValueError', and the report repeated each one-line assertion after
+    # its error.
+    from interviewer.report import QuestionSummary, Report, report_markdown, report_text
+
+    result = _grade("l1-code-top-k-words", TOP_K_TIES_REVERSED)
+    failed = {f.name: f for f in result.failed}
+    assert failed["negative_k"].error == "assertion failed: negative k must raise ValueError"
+    ties = failed["ties_alphabetical"]
+    assert ties.error.startswith("assertion failed: assert top_k_words(")
+    q = QuestionSummary(index=0, round="L1", topic="python-coding", question="Top k words",
+                        status="answered", overall=40, kind="coding",
+                        failed_tests=[f.model_dump() for f in result.failed])  # fmt: skip
+    report = Report(overall=40, signal="no hire", passed=False, questions=[q])
+    one_line = " ".join(ties.code.split())
+    assert report_text(report, width=1000).count(one_line) == 1
+    assert report_markdown(report).count("```python") == 1  # the several-line test's only
+    # a test of several lines still shows its code after the error
+    several = next(f for f in result.failed if "\n" in f.code.strip())
+    assert " ".join(several.code.split()) in report_text(report, width=1000)
