@@ -368,8 +368,9 @@ def _strict_json(line: str) -> dict:
 
 def test_grade_agreement_is_valid_json_with_null_and_why_when_undefined(tmp_path, capsys):
     # A walk-through's one labelled line printed `"spearman": NaN`, which no JSON reader takes.
-    for scores, why in (((4,), "they need at least 3 labelled answers, and the input has 1"),
-                        ((3, 3, 3), "every label is the same")):  # fmt: skip
+    for scores, why in (((4,), "spearman, pearson and qwk are null: they need at least 3 "
+                               "labelled answers (qwk 2), and the input has 1"),
+                        ((3, 3, 3), "spearman and pearson are null: every label is the same")):  # fmt: skip
         inp = _labelled(tmp_path, *scores)
         assert main(["grade", "--input", str(inp), "--output", str(tmp_path / "o.jsonl")]) == 0
         said = _strict_json(capsys.readouterr().err.strip().splitlines()[-1])
@@ -377,7 +378,9 @@ def test_grade_agreement_is_valid_json_with_null_and_why_when_undefined(tmp_path
         assert a["spearman"] is None and a["pearson"] is None
         assert a["on_0_1"]["spearman"] is None and a["on_0_1"]["pearson"] is None
         assert a["mae"] is not None and said["n"] == len(scores)
-        assert said["note"] == f"spearman and pearson are null: {why}"
+        assert said["note"] == why
+        # one answer's QWK is no measure (a re-walk read "qwk": 0.0 beside the nulls)
+        assert (a["qwk"] is None) == (len(scores) == 1)
     # with correlations defined there is no note
     inp = _labelled(tmp_path, 1, 5, 1, 5)
     assert main(["grade", "--input", str(inp), "--output", str(tmp_path / "o.jsonl")]) == 0

@@ -608,6 +608,9 @@ def _nulls(obj):
 
 def _no_correlation(labels: list[float], preds: list[float]) -> str:
     """Why Spearman and Pearson are null, in words (``metrics._corr``'s conditions)."""
+    if len(labels) < 2:
+        return ("spearman, pearson and qwk are null: they need at least 3 labelled answers (qwk "
+                "2), and the input has 1")
     if len(labels) < 3:
         why = f"they need at least 3 labelled answers, and the input has {len(labels)}"
     elif len(set(labels)) == 1:

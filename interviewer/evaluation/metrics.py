@@ -17,7 +17,10 @@ def to_five(x: float) -> int:
 
 
 def qwk(a: list[int], b: list[int]) -> float:
-    """Quadratic weighted kappa on the 1-5 scale."""
+    """Quadratic weighted kappa on the 1-5 scale (NaN for fewer than 2 answers: one answer's
+    agreement is no measure, and read 0.0 in a re-walk's ``grade`` printout)."""
+    if len(a) < 2:
+        return float("nan")
     if len(set(a)) == 1 and len(set(b)) == 1:
         return 1.0 if a == b else 0.0
     return float(cohen_kappa_score(a, b, weights="quadratic", labels=[1, 2, 3, 4, 5]))
