@@ -240,16 +240,23 @@ def test_the_terminal_report_is_laid_out_once_at_the_terminal_width(tmp_path, ca
     assert all(len(line) <= 60 for line in said.splitlines())  # the rest is wrapped
 
 
+def _sat(tmp_path, capsys, answers: str, *options: str):
+    """An L2 interview sat from an answers file at the terminal: (the store, its session as
+    listed). Its output is read and dropped."""
+    path = tmp_path / "answers.txt"
+    path.write_text(answers)
+    assert main(["interview", "--round", "L2", *options, "--answers-file", str(path)]) == 0
+    capsys.readouterr()
+    store = Store(settings=Settings.from_env())
+    return store, store.list_sessions(user_id="local")[0]
+
+
 def test_resuming_at_a_follow_up_shows_its_question_and_answer_first(tmp_path, capsys):
     # A walk-through: after Ctrl-C at a follow-up, --resume printed only "Welcome back.
     # Follow-up: ...", and /repeat repeated only the follow-up: the question never came back.
-    first = tmp_path / "first.txt"
-    first.write_text("I would use machine learning and monitor it.\n")
-    assert main(["interview", "--round", "L2", "--questions", "2", "--seed", "3",
-                 "--answers-file", str(first)]) == 0  # fmt: skip
-    capsys.readouterr()
-    store = Store(settings=Settings.from_env())
-    session = store.list_sessions(user_id="local")[0]["id"]
+    store, listed = _sat(tmp_path, capsys, "I would use machine learning and monitor it.\n",
+                         "--questions", "2", "--seed", "3")  # fmt: skip
+    session = listed["id"]
     _, turns = store.load_session(session, user_id="local")
     assert turns[0].follow_ups and turns[0].follow_ups[-1].answer is None  # left at its probe
     probe = turns[0].follow_ups[-1].question
@@ -391,13 +398,9 @@ def test_grade_agreement_is_valid_json_with_null_and_why_when_undefined(tmp_path
 def test_resuming_a_finished_session_says_it_is_over_not_to_type(tmp_path, capsys, monkeypatch):
     # A walk-through's --resume of a finished session printed the report, then "Type your
     # answer; an empty line sends it", then exited.
-    answers = tmp_path / "a.txt"
-    answers.write_text("Bagging averages models trained in parallel on bootstrap samples.\n/end\n")
-    assert main(["interview", "--round", "L2", "--questions", "1", "--follow-ups", "0",
-                 "--answers-file", str(answers)]) == 0  # fmt: skip
-    capsys.readouterr()
-    store = Store(settings=Settings.from_env())
-    session = store.list_sessions(user_id="local")[0]
+    store, session = _sat(tmp_path, capsys,
+                          "Bagging averages models trained in parallel on bootstrap samples.\n/end\n",
+                          "--questions", "1", "--follow-ups", "0")  # fmt: skip
     assert session["status"] == "finished"
 
     def no_typing(prompt=""):
