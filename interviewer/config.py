@@ -283,6 +283,8 @@ class Settings:
             raise ConfigError("INTERVIEWER_LLM_MAX_TOKENS must be at least 1")
         if not 0 < self.local_port < 65536:
             raise ConfigError(f"INTERVIEWER_LOCAL_PORT={self.local_port}: use a port 1-65535")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"INTERVIEWER_PORT={self.port}: use a port 1-65535")
         if min(self.login_attempts, self.uploads_per_hour, self.answers_per_minute) < 1:
             raise ConfigError(
                 "INTERVIEWER_LOGIN_ATTEMPTS, INTERVIEWER_UPLOADS_PER_HOUR and "

@@ -491,9 +491,11 @@ def rule_notes(q: QuestionSummary) -> list[str]:
     """Why a rule decided a question's score, as the report lists it under the question: 0 for
     no answer, gibberish or an answer to another question; a cap for a keyword list or
     restating (a walk-through with feedback at the end read "0/100" and no word of why)."""
-    out = [f"scored 0: {f}" for f in q.flags if f in FLOOR_FLAGS]
+    if q.kind == "coding" or q.overall is None:  # the tests decide a coding question's score
+        return []
+    out = [f"scored 0: {f}" for f in q.flags if f in FLOOR_FLAGS and q.overall == 0]
     out += [f"at most {round(100 * CAP)}: {f}" for f in q.flags
-            if f in (FLAG_KEYWORDS, FLAG_RESTATES)]  # fmt: skip
+            if f in (FLAG_KEYWORDS, FLAG_RESTATES) and q.overall <= round(100 * CAP)]  # fmt: skip
     return out
 
 

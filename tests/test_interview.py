@@ -781,3 +781,29 @@ def test_the_chat_scorecard_says_the_criteria_basis_once_under_its_table():
     assert len(rows) == 5 and "|\n\n*Each criterion is scored mostly on how good" in shown
     assert "key points clearly stated |" in shown  # the rest of each row's basis stays
     assert " |  |" not in shown  # no row is left empty
+
+
+def test_subject_terms_read_one_subject_in_its_forms():
+    # A review: "RAG" and "RAG-based", "LSTM" and "LSTMs" counted as different subjects.
+    from interviewer.policy import _subject
+
+    assert _subject("RAG-based") == _subject("RAG") == "rag"
+    assert _subject("LSTMs") == _subject("LSTM") == "lstm"
+    assert _subject("ROC-AUC") == "roc-auc" and _subject("CI/CD") == "ci/cd"
+
+
+def test_a_rule_note_in_the_report_agrees_with_the_score():
+    # A review: code passing every test with "I don't know" as its explanation read
+    # "[100/100] ... scored 0: no answer (I don't know)"; in LLM mode a judge may lift a
+    # restating answer over the cap and the flag stays.
+    from interviewer.grading.rubric import FLAG_IDK, FLAG_RESTATES
+    from interviewer.report import QuestionSummary, rule_notes
+
+    def q(**kw):
+        return QuestionSummary(index=0, round="L1", topic="t", question="q", status="answered",
+                               **kw)  # fmt: skip
+
+    assert rule_notes(q(overall=0, flags=[FLAG_IDK])) == [f"scored 0: {FLAG_IDK}"]
+    assert rule_notes(q(overall=100, flags=[FLAG_IDK], kind="coding")) == []
+    assert rule_notes(q(overall=15, flags=[FLAG_RESTATES])) == [f"at most 20: {FLAG_RESTATES}"]
+    assert rule_notes(q(overall=40, flags=[FLAG_RESTATES])) == []

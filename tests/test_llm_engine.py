@@ -413,3 +413,31 @@ def test_plain_prose_streams_to_what_it_says_at_the_end_whatever_the_pieces(text
         for i in range(0, len(text), size):
             shown += stream.feed(text[i : i + size])
         assert shown + stream.rest(final) == final, size
+
+
+def test_an_interviewers_opening_is_shown_and_an_assistants_is_not():
+    # A review: "Feel free to ask any questions about the format" was refused as an assistant's,
+    # and "options:" never matched (a word boundary after the colon).
+    from interviewer.llm.engine import opens
+
+    assert opens("Welcome. We will do three questions; feel free to ask any questions about the "
+                 "format at the end.")  # fmt: skip
+    for said in ("I'm ready to assist you. Please go ahead and ask your questions.",
+                 "You can pick from these options: 1. my project 2. the company",
+                 "How can I help you today?", "As an AI language model, I will interview you."):
+        assert not opens(said), said
+    assert not opens("word " * 121)
+
+
+def test_a_cut_opening_keeps_the_reason_it_was_cut(kb_settings, server, monkeypatch):
+    # A review: a stream cut mid-sentence set the real cause, then "not an interviewer's"
+    # replaced it.
+    engine = llm_engine(_settings(kb_settings, server))
+
+    def cut(*a, **k):
+        engine.last_error = "the local model server is not answering"
+        return "I'm ready to assist"
+
+    monkeypatch.setattr(engine, "_say", cut)
+    assert engine.intro("L1", 2) == engine.offline.intro("L1", 2)
+    assert engine.last_error == "the local model server is not answering"

@@ -173,8 +173,8 @@ def advises(text: str, about: str) -> bool:
 # offline words are (so the opening is checked before it is shown, not streamed).
 OPENING_MAX_WORDS = 120
 _NOT_INTERVIEWER = re.compile(
-    r"\b(assist(ing|ance)?( you)?|how (can|may) i help|ask (me )?(your|any|a) questions?|"
-    r"ask me about|as an ai|language model|choose from|options?:|i'?m (ready|here) to help)\b",
+    r"\b(?:assist(?:ing|ance)?|how (?:can|may) i help|ask (?:me )?your questions?|ask me about|"
+    r"as an ai|language model|choose from|i'?m (?:ready|here) to help)\b|\boptions?:",
     re.IGNORECASE,
 )
 
@@ -308,9 +308,10 @@ class LLMEngine:
         commands = commands_line(hints, buttons)
         user = prompts.render("intro", round_description=ROUNDS[round_name].description, count=n,
                               commands=commands)  # fmt: skip
+        before = self.last_error
         said = self._say("L1" if round_name == "full" else round_name, user, "", None)
         if not opens(said):
-            if said:
+            if said and self.last_error == before:  # a cut stream's cause is said, not this
                 self.last_error = "the opening it wrote was not an interviewer's, so the usual one is used"
             said = fallback
         emit(said, on_token)

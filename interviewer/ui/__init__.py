@@ -289,6 +289,7 @@ def check_port(host: str, port: int | None) -> None:
     second app on a port in use: Gradio's "Cannot find empty port" traceback, then one from the
     grader's warm-up, after all the start-up work). SO_REUSEADDR, as the server sets it: a port
     left in TIME_WAIT by an app just stopped is free."""
+    import errno
     import socket
 
     if not port:
@@ -299,9 +300,13 @@ def check_port(host: str, port: int | None) -> None:
         try:
             s.bind((host or "127.0.0.1", port))
         except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                why = ("another program, or the app already running, holds it; stop that or set "
+                       "INTERVIEWER_PORT to a free port")  # fmt: skip
+            else:  # a host name that does not resolve, a port under 1024 without the right
+                why = "check INTERVIEWER_HOST and INTERVIEWER_PORT"
             raise ConfigError(
-                f"cannot serve on {host}:{port}: {exc.strerror or exc} (another program, or the "
-                "app already running, holds it); stop that or set INTERVIEWER_PORT to a free port"
+                f"cannot serve on {host}:{port}: {exc.strerror or exc} ({why})"
             ) from None
 
 
