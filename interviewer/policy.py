@@ -69,9 +69,18 @@ SUBJECT_TERM = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[-/]
 SUBJECT_DF = 3
 
 
+def _subject(term: str) -> str:
+    """A subject term as one subject: lower case, without "-based"/"-like" or a plural "s"
+    ("RAG-based" is RAG, "LSTMs" is LSTM)."""
+    term = re.sub(r"-(?:based|like)$", "", term)
+    if term.endswith("s") and term[-2:-1].isupper():
+        term = term[:-1]
+    return term.lower()
+
+
 def subject_terms(questions: list[Question]) -> dict[str, frozenset[str]]:
     """Each question's subject terms (lower case), among ``questions`` (one round's)."""
-    terms = {q.id: frozenset(t.lower() for t in SUBJECT_TERM.findall(q.text)) for q in questions}
+    terms = {q.id: frozenset(_subject(t) for t in SUBJECT_TERM.findall(q.text)) for q in questions}
     df = Counter(t for ts in terms.values() for t in ts)
     return {qid: frozenset(t for t in ts if df[t] <= SUBJECT_DF) for qid, ts in terms.items()}
 

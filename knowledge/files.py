@@ -134,6 +134,12 @@ def _as_cp1252(data: bytes) -> str | None:
     return text if beyond <= CP1252_MAX_SHARE * letters else None
 
 
+# A well-formed UTF-8 sequence of two or three bytes (an accented letter, a typographic mark).
+# Windows-1252 text holds such pairs almost never ("Ã©" is how UTF-8's "é" reads in it), so a
+# file with them that is not all UTF-8 is UTF-8 with a stray byte, not Windows-1252.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
 def _decode(path: Path, data: bytes) -> tuple[str, str]:
     """The text of a .txt or .md file and its encoding: UTF-8 (with or without a BOM), UTF-16
     with its BOM (Windows' "Unicode"), or else Windows-1252 when it plausibly is that (a file
@@ -152,6 +158,8 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _UTF8_SEQUENCE.search(data):  # UTF-8 with a stray byte: Windows-1252 would garble it
+        raise GuideError(path, "mostly UTF-8 text with some bytes that are not; " + NOT_UTF8)
     text = _as_cp1252(data)
     if text is None:
         raise GuideError(path, NOT_UTF8)

@@ -3,6 +3,7 @@ Chroma server (``INTERVIEWER_CHROMA_URL``) that several app replicas share."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -91,7 +92,9 @@ def _ensure_database(host: str, port: int, ssl: bool, database: str) -> None:
         except UniqueConstraintError:
             pass  # another replica created it a moment ago
     finally:
-        _close_http(admin)
+        # closing reaches into chromadb's internals: it must never hide the outcome above
+        with contextlib.suppress(Exception):
+            _close_http(admin)
 
 
 def _close_http(chroma_client) -> None:

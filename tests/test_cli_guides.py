@@ -237,6 +237,12 @@ def test_a_windows_1252_guide_is_read_and_said_so_and_other_encodings_are_refuse
         code, _, err = run(capsys, "ingest", str(path))
         assert code == 2, name
         assert "not UTF-8 text" in err and "save it as UTF-8" in err, err
+    # UTF-8 with one stray byte is no Windows-1252 text: read so, "é" would become "Ã©" (a
+    # review)
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_bytes(text.encode("utf-8") + b"\xff\n")
+    code, _, err = run(capsys, "ingest", str(mixed))
+    assert code == 2 and "mostly UTF-8 text with some bytes that are not" in err, err
     assert [g["guide"] for g in knowledge.list_guides(settings=settings)] == [
         "notes-fr",
         "notes-utf16",

@@ -421,7 +421,9 @@ def test_numeric_options_refuse_negative_and_out_of_range_numbers(capsys):
     # by its argparse type, in argparse's one line (exit 2), before anything runs.
     before = Store(settings=Settings.from_env()).list_sessions(user_id="local")
     cases = [
-        (["interview", "--follow-ups", "-3"], "--follow-ups: must be a whole number (at least 0)"),
+        (["interview", "--follow-ups", "-3"], "--follow-ups: must be a whole number from 0 to 1"),
+        # answering a probe closes the question: a budget of 3 was accepted and 1 asked
+        (["interview", "--follow-ups", "2"], "--follow-ups: must be a whole number from 0 to 1"),
         (["interview", "--questions", "-2"], "--questions: must be a whole number from 1 to 20"),
         (["interview", "--questions", "21"], "--questions: must be a whole number from 1 to 20"),
         (["interview", "--questions", "2.5"], "--questions: must be a whole number from 1 to 20"),

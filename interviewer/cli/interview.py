@@ -38,8 +38,9 @@ def register(sub) -> None:
         default="each",
         help="feedback after each answer (practice) or only at the end (real)",
     )
-    p.add_argument("--follow-ups", type=whole_number(0), default=1,
-                   help="follow-up probes per question (default 1; 0 for none)")  # fmt: skip
+    # At most 1: answering a probe closes the question (a review found 3 accepted and 1 asked).
+    p.add_argument("--follow-ups", type=whole_number(0, 1), default=1,
+                   help="a follow-up probe on each question (1, the default) or none (0)")  # fmt: skip
     p.add_argument(
         "--no-coding",
         dest="coding",
