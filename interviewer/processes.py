@@ -6,7 +6,8 @@ Two layers, because either alone leaves a gap:
 - the parent turns SIGTERM and SIGHUP (what ``docker stop``, systemd and a closed terminal send)
   and SIGINT into a normal exit, so ``finally`` blocks and ``atexit`` handlers stop children
   gracefully. SIGINT is set explicitly: a process started in the background inherits it
-  ignored, and Python then installs no KeyboardInterrupt handler.
+  ignored, and Python then installs no KeyboardInterrupt handler. Such an exception that a
+  finaliser swallowed is raised again (see ``_unraisable``).
 
 The child also runs in its own session, so a Ctrl-C at the terminal reaches the parent only,
 which decides how to stop it.
@@ -19,7 +20,9 @@ import ctypes.util
 import os
 import signal
 import subprocess
+import sys
 import threading
+import time
 
 PR_SET_PDEATHSIG = 1
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
@@ -61,25 +64,74 @@ def stop(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
             continue
 
 
+# A stop signal's exception raised while a finaliser runs (a ``__del__`` or a weakref callback:
+# the interpreter runs them whenever an object dies) is swallowed and printed as "Exception
+# ignored": the program then carried on. Seen: a local-mode interview given SIGHUP while it built
+# the knowledge base went on to wait for an answer, its model server running, for good. Such an
+# exception reaches ``sys.unraisablehook``, so the signal is sent to the main thread again until
+# it is raised outside a finaliser. An exception that propagates is never sent again: the clean-up
+# it runs (stopping a model server) is not cut short.
+REDELIVER_EVERY = 0.2  # seconds between sendings of a swallowed stop signal
+_pending: int | None = None  # a stop signal whose exception was swallowed
+_in_hook = False
+_previous_hook = None
+
+
 def _exit_on_signal(signum, _frame) -> None:
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    raise SystemExit(128 + signum)
+    global _pending
+    if _in_hook:  # raised here, it would be swallowed again (and not reach the hook)
+        return
+    _pending = None
+    stop = KeyboardInterrupt() if signum == signal.SIGINT else SystemExit(128 + signum)
+    stop.stop_signal = signum
+    raise stop
+
+
+def _unraisable(unraisable) -> None:
+    global _pending, _in_hook
+    signum = getattr(unraisable.exc_value, "stop_signal", None)
+    if signum is None:
+        (_previous_hook or sys.__unraisablehook__)(unraisable)
+        return
+    _in_hook = True
+    try:
+        first = _pending is None
+        _pending = signum
+        if first:
+            threading.Thread(target=_redeliver, name="stop-signal", daemon=True).start()
+    finally:
+        _in_hook = False
+
+
+def _redeliver() -> None:
+    main = threading.main_thread().ident
+    while (signum := _pending) is not None:
+        signal.pthread_kill(main, signum)  # wakes a blocking read too
+        time.sleep(REDELIVER_EVERY)
 
 
 def exit_on_stop_signals() -> dict:
     """Turn SIGTERM and SIGHUP into ``SystemExit`` and SIGINT into ``KeyboardInterrupt`` (even
-    when SIGINT was inherited ignored), so ``finally`` blocks and ``atexit`` handlers run.
+    when SIGINT was inherited ignored), so ``finally`` blocks and ``atexit`` handlers run; one
+    that a finaliser swallowed is raised again (see ``_unraisable``).
 
     Returns the handlers it replaced (for ``restore_signals``); a no-op outside the main thread
     (only it may set signal handlers).
     """
+    global _previous_hook
     if threading.current_thread() is not threading.main_thread():
         return {}
+    if sys.unraisablehook is not _unraisable:
+        _previous_hook = sys.unraisablehook
+        sys.unraisablehook = _unraisable
     return {sig: signal.signal(sig, _exit_on_signal) for sig in STOP_SIGNALS}
 
 
 def restore_signals(previous: dict) -> None:
     """Put back the handlers ``exit_on_stop_signals`` replaced."""
+    global _previous_hook
     for sig, handler in previous.items():
         signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+    if previous and sys.unraisablehook is _unraisable:
+        sys.unraisablehook = _previous_hook or sys.__unraisablehook__
+        _previous_hook = None
