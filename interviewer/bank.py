@@ -164,6 +164,9 @@ class Question(_Strict):
         for fu in self.coding.follow_ups if self.coding else ():
             if fu.key_point is not None and fu.key_point not in ids:
                 raise ValueError(f"coding follow-up names unknown key point {fu.key_point!r}")
+        for t in self.coding.hidden_tests if self.coding else ():
+            if unknown := [k for k in t.checks if k not in ids]:
+                raise ValueError(f"hidden test {t.name} checks unknown key point {unknown[0]!r}")
         probed = [fu.key_point for fu in self.follow_ups]
         if len(set(probed)) != len(probed):
             raise ValueError("at most one follow-up per key point")

@@ -19,6 +19,7 @@ from interviewer.coding.grade import (
     LOOPED_MAX,
     RULED_OUT_MAX,
     CodeResult,
+    contradicted,
     grade_submission,
     ruled_out,
 )
@@ -34,10 +35,11 @@ from interviewer.grading.rubric import (
     CRITERIA,
     CriterionScore,
     Grade,
+    KeyPointResult,
     code_criterion_label,
 )
 from interviewer.grading.text import FUNCTION_WORDS, denies
-from interviewer.markup import failed_tests, lower_first, plural, tests_passed
+from interviewer.markup import failed_tests, lower_first, plural, shorten, tests_passed
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
 
@@ -258,7 +260,14 @@ def code_grade(
     An explanation of code that passes hidden tests counts only when it raises the grade or
     states a wrong claim (a red flag costs, as in a spoken answer): a short note ("O(n) time")
     beside correct code is no reason to mark it down, and its points not made are not gaps the
-    code left (a walk-through found the reference solution at 75 with "off-topic")."""
+    code left (a walk-through found the reference solution at 75 with "off-topic").
+
+    A point the explanation states but a failed hidden test that checks it (``CodeTest.checks``)
+    shows the code does not do is not credited: it is not covered, keeps the words that stated
+    it and names the test, and the feedback says so (a walk-through's "sort by count, then by
+    word" beside code that failed the ties test was quoted as landed and as a strength). The
+    explanation's score stays as graded: it said the right thing, and the failed test already
+    costs the code's correctness and caps its score, so the bug is charged once."""
     criteria = {}
     for c in CRITERIA:
         name = CODE_CRITERIA[c]
@@ -280,6 +289,7 @@ def code_grade(
         if vec is not None and vec.evidence.startswith(LOOPS_FOUND) and claims_vectorised(said):
             false_claim = f"it calls the code vectorised, but the code has {vec.evidence}. "
         explanation, unshown = _speed_claims_checked(explanation, result, bool(false_claim))
+        explanation, undone = _tested_points_checked(explanation, q, result)
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
         blended = round((1 - share) * result.overall + share * explanation.overall)
         wrong = any(rb.is_red_flag(f) for f in explanation.flags) or bool(false_claim)
@@ -298,17 +308,20 @@ def code_grade(
             overall = blended
             key_points, feedback = explanation.key_points, false_claim + explanation.feedback
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
-            key_points = [kp for kp in explanation.key_points if kp.covered]
+            key_points = [kp for kp in explanation.key_points if kp.covered or kp.failed_test]
             # (a walk-through's report read "The explanation: it is not counted, as the code's
             # own grade is higher and it states nothing wrong." as a puzzle)
             feedback = "not scored, as your code scores higher on its own" + (
-                "." if unshown else "; it states nothing wrong.")
+                "." if unshown or undone else "; it states nothing wrong."
+            )
         if ruled_out(result.criteria["correctness"].evidence):  # an explanation cannot lift
             overall = min(overall, RULED_OUT_MAX)  # code that solves another task over this
     if explanation is not None and unshown and not false_claim:
         efficiency = result.criteria["vectorisation"].evidence
         feedback = (f"{feedback.rstrip()} Its claim of speed is not credited, as the code does "
                     f"not show it: {efficiency}.").strip()  # fmt: skip
+    if explanation is not None and undone:
+        feedback = f"{feedback.rstrip()} {_not_done_said(undone)}".strip()
     head = tests_passed(result.passed, result.total, result.verdict) + "."
     return Grade(
         question_id=q.id,
@@ -341,6 +354,33 @@ def _speed_claims_checked(
             kp, taken = kp.model_copy(update={"covered": False, "evidence": ""}), True
         points.append(kp)
     return explanation.model_copy(update={"key_points": points}), taken
+
+
+def _tested_points_checked(
+    explanation: Grade, q: Question, result: CodeResult
+) -> tuple[Grade, list[KeyPointResult]]:
+    """The explanation with each covered point that a failed hidden test checks not credited
+    (not covered; its words kept, the test named), and those points."""
+    failing = contradicted(q.coding, result.failed)
+    points, undone = [], []
+    for kp in explanation.key_points:
+        if kp.covered and kp.id in failing:
+            kp = kp.model_copy(update={"covered": False, "failed_test": failing[kp.id]})
+            undone.append(kp)
+        points.append(kp)
+    if not undone:
+        return explanation, []
+    return explanation.model_copy(update={"key_points": points}), undone
+
+
+def _not_done_said(points: list[KeyPointResult]) -> str:
+    """What the explanation states that the code does not do, as a grade's feedback says it."""
+    each = "; ".join(f"{_quote(kp.point)} ({kp.failed_test} failed)" for kp in points)
+    return f"Stated, but not credited, as your code fails the hidden test that checks it: {each}."
+
+
+def _quote(text: str) -> str:
+    return f"\u201c{shorten(text.strip().rstrip('.'), 150)}\u201d"
 
 
 MAX_BULLETS = 3
@@ -394,7 +434,13 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
          and (not denies(kp.evidence) or denies(kp.point))),
         key=lambda kp: -kp.weight,
     )  # fmt: skip
-    quotes = list(dict.fromkeys(kp.evidence for kp in landed))  # one sentence quoted once
+    # What the explanation said that the code does not do (a failed hidden test checks it) is
+    # said so, and no sentence of it is quoted as landed, for another point either (a
+    # walk-through's "sort by count, then by word" was "Landed" beside code failing the ties).
+    undone = [kp for kp in grade.key_points if kp.failed_test and not kp.covered]
+    not_done = {kp.evidence for kp in undone if kp.evidence}
+    # one sentence quoted once
+    quotes = list(dict.fromkeys(kp.evidence for kp in landed if kp.evidence not in not_done))
     if grade.overall < 100 * rb.VERDICT_CUTS[1][1]:
         # An answer graded incorrect: its ticks are the least sure (MiniLM reading topic), and a
         # "Landed" quote would praise another wrong sentence (a walk-through's "Sorting isn't
@@ -402,11 +448,23 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         # "Memory is O(1) because the alphabet is fixed" beside "no linear-time solution"),
         # as the report quotes no strength from it.
         quotes = []
-    shown = quotes[: 2 if not (reds or star_parts) else 1]
+    if undone:
+        kp = undone[0]
+        said = (f'you said "{kp.evidence.rstrip(".")}"' if kp.evidence
+                else f"you stated that {lower_first(kp.point.rstrip('.'))}")  # fmt: skip
+        more = (f" (the same for {plural(len(undone) - 1, 'more point')})"
+                if len(undone) > 1 else "")  # fmt: skip
+        bullets.append(f"• Not shown by your code: {said}, but it failed {kp.failed_test}, the "
+                       f"hidden test that checks that{more}.")  # fmt: skip
+    shown = quotes[: 2 if not (reds or star_parts or undone) else 1]
     for quote in shown:
         bullets.append(f'• Landed: "{quote}"')
-    missed = sorted((kp for kp in grade.key_points if not kp.covered),
-                    key=lambda kp: gap_rank(kp.point, kp.weight, kp.coverage), reverse=True)
+    # (a point stated but not done is said above, not "Missing")
+    missed = sorted(
+        (kp for kp in grade.key_points if not kp.covered and not kp.failed_test),
+        key=lambda kp: gap_rank(kp.point, kp.weight, kp.coverage),
+        reverse=True,
+    )
     # (not the point the "Wrong" bullet's correction has just said, as the grader's feedback)
     gaps = [kp for kp in missed if not (fix and addressed_by(kp.point, fix))]
     if gaps and grade.overall < 85:

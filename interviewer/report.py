@@ -328,9 +328,12 @@ def _strengths(strong: tuple[dict[str, float], dict[str, dict[str, float]]], gra
         if t is None or t.grade.overall < PARTIAL_FROM:
             continue
         covered = sorted((kp for kp in t.grade.key_points if kp.covered), key=lambda kp: -kp.weight)
+        # A sentence stating what the code does not do (a failed hidden test checks it: that
+        # point is not covered) is quoted under no other point either.
+        not_done = {kp.evidence for kp in t.grade.key_points if kp.failed_test}
         if covered:
             kp = covered[0]
-            said = f' ("{kp.evidence}")' if kp.evidence else ""
+            said = f' ("{kp.evidence}")' if kp.evidence and kp.evidence not in not_done else ""
             strengths.append(f"{_topic(t)}: {lower_first(kp.point)}{said}")
         elif t.kind == "coding" and t.code_result and t.grade.overall >= 75:
             passed, total = t.code_result.get("passed", 0), t.code_result.get("total", 0)
@@ -363,7 +366,13 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
     """The most important missed points, one per question, so the top 3 span 3 questions."""
     gaps = [
         Gap(
-            point=kp.point,
+            # (a point stated but failed by the code's test of it was not missed in words)
+            point=(
+                f"Make the code do what you said: {lower_first(kp.point.rstrip('.'))} (it "
+                f"failed the hidden test {kp.failed_test})."
+                if kp.failed_test
+                else kp.point
+            ),
             topic=t.topic,
             question=t.question,
             guide_section=t.guide_section,

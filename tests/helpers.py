@@ -49,3 +49,21 @@ LOOPED_MOVING_AVERAGE = (
     "        s += x[i] - x[i - window]\n        out[i - window + 1] = s / window\n"
     "    return out\n"
 )
+
+
+# Counter.most_common: ties come out in first-seen order, not alphabetically (fails the hidden
+# test ties_alphabetical, passes the others).
+TIES_FIRST_SEEN = '''from collections import Counter
+
+
+def top_k_words(words, k):
+    """The k most frequent words by Counter.most_common."""
+    if k < 0:
+        raise ValueError("k must be non-negative")
+    return [word for word, _ in Counter(words).most_common(k)]
+'''
+# An explanation that states the question's tie-breaking key point (ordering-key).
+SAYS_TIES = (
+    "Ties must come out alphabetically, so I sort the words by negative count and then "
+    "by the word itself: the key is (-count, word)."
+)

@@ -441,3 +441,21 @@ def test_a_cut_opening_keeps_the_reason_it_was_cut(kb_settings, server, monkeypa
     monkeypatch.setattr(engine, "_say", cut)
     assert engine.intro("L1", 2) == engine.offline.intro("L1", 2)
     assert engine.last_error == "the local model server is not answering"
+
+
+def test_the_models_advice_is_not_told_a_point_stated_but_failed_by_the_code_was_missed(
+    kb_settings, server
+):
+    # The bullets say the point was stated but the code failed its hidden test; the model's
+    # advice, asked for "the most important thing missed", is not handed it as missed.
+    from tests.helpers import SAYS_TIES, TIES_FIRST_SEEN
+
+    engine = llm_engine(_settings(kb_settings, server))
+    q = default_bank()["l1-code-top-k-words"]
+    grade, result, _ = engine.offline.judge_code(q, TIES_FIRST_SEEN, SAYS_TIES)
+    assert [kp.failed_test for kp in grade.key_points] == ["ties_alphabetical"]
+    server.reply_text = "Make the ordering in the code match what you described for ties."
+    said = engine.feedback(q, grade, code_result=result.model_dump(mode="json"))
+    assert "• Not shown by your code: " in said
+    asked = str(server.chat_requests()[-1]["messages"])
+    assert "Missed key points: " in asked and "(-count, word)" not in asked

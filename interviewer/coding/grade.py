@@ -47,6 +47,7 @@ __all__ = [
     "FailedTest",
     "PARTIAL_FROM",
     "WEIGHTS",
+    "contradicted",
     "grade_submission",
     "score",
 ]
@@ -199,6 +200,24 @@ def _resource_error(run: HarnessResult) -> str | None:
         if "memory limit" in err:
             return f"test {t.name} ran out of memory: {err}"
     return None
+
+
+# A failed test's error that says nothing of what the code returns: it was stopped (time,
+# memory) or never ran. Such a failure contradicts no key point.
+_NOT_SHOWN = ("timed out", "memory limit", "not run")
+
+
+def contradicted(spec: CodingSpec, failed: Sequence[FailedTest]) -> dict[str, str]:
+    """The key points (by id) whose behaviour a failed hidden test checks (``CodeTest.checks``),
+    each with the first such test's name: code that ran and failed it does not do what the
+    point says. Not for a test that was stopped or never ran."""
+    checks = {t.name: t.checks for t in spec.hidden_tests}
+    out: dict[str, str] = {}
+    for f in failed:
+        if not any(why in f.error for why in _NOT_SHOWN):
+            for kp in checks.get(f.name, ()):
+                out.setdefault(kp, f.name)
+    return out
 
 
 def ruled_out(evidence: str) -> str | None:

@@ -9,7 +9,8 @@ A coding question is a normal bank question (id, round, topic, key points, ...) 
       helpers: |                     # optional test-side code run before every test
         def make_blobs(n, seed): ...
       visible_tests: [{name, code, kind, weight}]   # shown to the candidate
-      hidden_tests:  [{name, code, kind, weight}]   # used for the grade
+      hidden_tests:  [{name, code, kind, weight, checks}]   # used for the grade; checks:
+                                     # the key points whose stated behaviour the test checks
       reference: |                   # a solution that passes every test
       time_limit_s: 2.0              # per test
       vectorise: true                # Python loops over rows/arrays count against the candidate
@@ -87,6 +88,12 @@ class CodeTest(_Strict):
     kind: TestKind = "basic"
     weight: float = Field(default=1.0, ge=0.1, le=10.0)
     time_limit_s: float | None = Field(default=None, gt=0, le=60)
+    # Ids of the question's key points whose behaviour this (hidden) test checks ("ties come
+    # out alphabetically"): when it fails, an explanation that states such a point is not
+    # credited with it, as the code does not do what it says. A test stopped for time or memory
+    # contradicts nothing (``grade.contradicted``): a timed-out large input already takes the
+    # claims of speed (``engine.SPEED_CLAIM``).
+    checks: list[str] = Field(default_factory=list, max_length=4)
 
     @field_validator("code")
     @classmethod
@@ -169,6 +176,8 @@ class CodingSpec(_Strict):
         params = parameters(_parse(self.starter, "starter"), self.entry_point)
         if unknown := sorted(set(self.loop_over) - params):
             raise ValueError(f"loop_over names no parameter of {self.entry_point}(): {unknown}")
+        if linked := [t.name for t in self.visible_tests if t.checks]:
+            raise ValueError(f"only hidden tests check key points; visible: {', '.join(linked)}")
         if not any(t.kind == "edge" for t in self.hidden_tests):
             raise ValueError("hidden_tests need at least one test of kind 'edge'")
         used = imported_modules(self.reference)

@@ -167,6 +167,9 @@ class KeyPointResult(BaseModel):
     coverage: float = Field(ge=0, le=1)
     covered: bool
     evidence: str = ""
+    # A coding question's point the explanation stated (``evidence``) but a failed hidden test
+    # that checks it shows the code does not do: that test's name. Such a point is not covered.
+    failed_test: str = ""
 
 
 class Grade(BaseModel):

@@ -490,7 +490,10 @@ class LLMEngine:
         when it ``advises`` (the grade's own feedback otherwise). The advice is checked before
         it is shown, so it is not streamed."""
         head = emit(feedback_text(q, grade, code_result) + "\n", on_token)
-        covered, missed = join_lines(grade.covered), join_lines(grade.missed)
+        # (not a point the explanation stated but the code failed the test of: the bullets say
+        # so, and it was not missed in words)
+        missed = [kp.point for kp in grade.key_points if not kp.covered and not kp.failed_test]
+        covered, missed = join_lines(grade.covered), join_lines(missed)
         user = prompts.render("feedback", question=q.text, covered=covered, missed=missed)
         text = self._say(q.round, user, grade.feedback, None)
         if text != grade.feedback and not advises(text, f"{q.text}\n{covered}\n{missed}"):

@@ -161,3 +161,28 @@ def test_a_coding_follow_up_names_one_of_its_questions_key_points():
     q["coding"]["follow_ups"][0]["key_point"] = "no-such-point"
     with pytest.raises(ValidationError, match="coding follow-up names unknown key point"):
         Question.model_validate(q)
+
+
+def test_every_coding_question_links_hidden_tests_to_the_key_points_they_check():
+    # An explanation stating a point whose linked hidden test failed is not credited with it
+    # (engine.code_grade): every question has such links, to its own points.
+    for q in ENTRIES.values():
+        linked = {kp for t in q.coding.hidden_tests for kp in t.checks}
+        assert linked, q.id
+        assert linked <= {kp.id for kp in q.key_points}, q.id
+    top_k = {t.name: t.checks for t in ENTRIES["l1-code-top-k-words"].coding.hidden_tests}
+    assert top_k["ties_alphabetical"] == ["ordering-key"] and top_k["large_200k"] == []
+
+
+def test_a_test_checks_only_its_questions_key_points_and_only_when_hidden():
+    from interviewer.bank import Question
+
+    q = ENTRIES["l1-code-top-k-words"].model_dump()
+    q["coding"]["hidden_tests"][0]["checks"] = ["no-such-point"]
+    unknown = "hidden test ties_alphabetical checks unknown key point 'no-such-point'"
+    with pytest.raises(ValidationError, match=unknown):
+        Question.model_validate(q)
+    spec = _spec()
+    spec["visible_tests"] = [dict(spec["visible_tests"][0], checks=["join-type"])]
+    with pytest.raises(ValidationError, match="only hidden tests check key points"):
+        CodingSpec.model_validate(spec)

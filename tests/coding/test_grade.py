@@ -556,3 +556,28 @@ def test_a_failed_tests_error_says_it_once_in_the_error_and_the_report():
     # a test of several lines still shows its code after the error
     several = next(f for f in result.failed if "\n" in f.code.strip())
     assert " ".join(several.code.split()) in report_text(report, width=1000)
+
+
+def test_a_failed_test_contradicts_the_points_it_checks_only_when_it_ran():
+    # A test stopped for time or memory, or never run, says nothing of what the code returns.
+    from interviewer.coding.grade import FailedTest, contradicted
+
+    spec = BANK["l1-code-balanced-brackets"].coding
+
+    def failed(name: str, error: str) -> FailedTest:
+        return FailedTest(name=name, kind="edge", error=error, code="")
+
+    closer = failed("closer_first", "assertion failed: assert ...")
+    assert contradicted(spec, [closer]) == {"early-exit": "closer_first"}
+    both = [
+        failed("unclosed_opener", "IndexError: pop from empty list"),
+        failed("interleaved_is_not_nested", "assertion failed"),
+    ]
+    assert contradicted(spec, both) == {"stack": "unclosed_opener", "early-exit": "unclosed_opener"}
+    for error in (
+        "timed out after 2 s of CPU time (time limit)",
+        "MemoryError: memory limit exceeded",
+        "not run: wall time limit exceeded",
+    ):
+        assert contradicted(spec, [failed("closer_first", error)]) == {}
+    assert contradicted(spec, [failed("large_200k", "assertion failed")]) == {}  # links none

@@ -14,7 +14,7 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
 from interviewer.markup import md_code
 from interviewer.store import open_store
-from tests.helpers import new_interview
+from tests.helpers import SAYS_TIES, TIES_FIRST_SEEN, new_interview
 
 # Averages the chunks' means: wrong whenever chunks hold a key unevenly.
 MEAN_OF_MEANS = """import pandas as pd
@@ -700,3 +700,77 @@ def test_code_pasted_at_a_follow_up_is_kept_not_run_and_the_candidate_is_told():
     iv, q = _at_the_brackets_question(store, follow_ups=1)
     iv.submit_code(q.coding.reference.replace("return not stack", "return True"))
     assert CODE_AT_FOLLOW_UP not in iv.answer("Linear time, one pass with a stack.").text
+
+
+def test_a_point_stated_but_failed_by_the_code_is_neither_landed_nor_a_strength():
+    # A walk-through: "sort by count descending, then word" was credited from the words, quoted
+    # as "Landed" and listed among the report's strengths, beside code that failed the hidden
+    # test on ties, which the report listed as failed. The bank links that test to the point.
+    store = open_store(Settings.from_env())
+    iv, q = _at_the_brackets_question(store, follow_ups=0, qid="l1-code-top-k-words")
+    turn = iv.current
+    reply = iv.submit_code(TIES_FIRST_SEEN, explanation=SAYS_TIES)
+    assert [f["name"] for f in turn.code_result["failed"]] == ["ties_alphabetical"]
+    ordering = next(kp for kp in turn.grade.key_points if kp.id == "ordering-key")
+    assert not ordering.covered and ordering.failed_test == "ties_alphabetical"
+    assert ordering.evidence == SAYS_TIES  # the words that stated it, kept to say so
+    assert "Landed" not in reply.text and "Missing" not in reply.text
+    assert (
+        f'• Not shown by your code: you said "{SAYS_TIES.rstrip(".")}", but it failed '
+        "ties_alphabetical, the hidden test that checks that."
+    ) in reply.text
+    assert (
+        "Stated, but not credited, as your code fails the hidden test that checks it: "
+        "“Sort or select with the key (-count, word)"
+    ) in turn.grade.feedback
+    report = iv.command("end").report if not iv.done else iv.report()
+    said = " ".join(report.strengths)
+    assert "(-count, word)" not in said and "alphabetical" not in said, report.strengths
+    # its gap is the code, not the words: they were said
+    gap = (
+        "Make the code do what you said: sort or select with the key (-count, word) so higher "
+        "counts come first and ties are alphabetical (it failed the hidden test ties_alphabetical)."
+    )
+    assert any(g.point == gap for g in report.gaps), report.gaps
+    # The same explanation beside code that passes the ties test is a strength, in its words.
+    iv2, _ = _at_the_brackets_question(store, follow_ups=0, qid=q.id)
+    turn2 = iv2.current
+    reply2 = iv2.submit_code(q.coding.reference, explanation=SAYS_TIES)
+    ordering2 = next(kp for kp in turn2.grade.key_points if kp.id == "ordering-key")
+    assert ordering2.covered and not ordering2.failed_test
+    assert f'• Landed: "{SAYS_TIES}"' in reply2.text
+    report2 = iv2.command("end").report if not iv2.done else iv2.report()
+    assert (
+        "Python coding: sort or select with the key (-count, word) so higher counts come "
+        f'first and ties are alphabetical. ("{SAYS_TIES}")'
+    ) in report2.strengths
+
+
+def test_a_point_the_code_fails_on_still_counts_in_the_explanations_score():
+    # The failed test already costs the code its correctness and caps its score; the
+    # explanation said the right thing, so its own score is not docked for the same bug again:
+    # the grade is what it would be without the link, only the point is not credited.
+    from interviewer.coding.grade import CodeResult
+    from interviewer.engine import code_grade
+    from tests.helpers import offline_engine
+
+    engine = offline_engine()
+    q = default_bank()["l1-code-top-k-words"]
+    grade, result, _ = engine.judge_code(q, TIES_FIRST_SEEN, SAYS_TIES)
+    tests = [t.model_copy(update={"checks": []}) for t in q.coding.hidden_tests]
+    unlinked = q.model_copy(update={"coding": q.coding.model_copy(update={"hidden_tests": tests})})
+    spoken = engine.judge(q, SAYS_TIES)[0]
+    plain = code_grade(unlinked, CodeResult.model_validate(result.model_dump()), spoken, SAYS_TIES)
+    assert grade.overall == plain.overall
+    assert [kp.id for kp in plain.key_points if kp.covered] == ["ordering-key"]
+    assert not any(kp.covered for kp in grade.key_points)
+    # counted beside the code (no test passed: a tenth), the point is still not credited
+    broken = result.model_copy(update={"passed": 0})
+    counted = code_grade(q, broken, spoken, SAYS_TIES)
+    point = next(kp for kp in counted.key_points if kp.id == "ordering-key")
+    assert not point.covered and point.failed_test == "ties_alphabetical"
+    assert counted.overall == code_grade(unlinked, broken, spoken, SAYS_TIES).overall
+    from interviewer.engine import NO_TEST_EXPLANATION_SHARE as share
+
+    # the explanation's tenth, at its score as graded
+    assert counted.overall == round((1 - share) * broken.overall + share * spoken.overall)
