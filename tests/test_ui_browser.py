@@ -348,6 +348,80 @@ def test_guides_upload_search_and_choice(page, app, shots):
 
 
 @needs_chromium
+def test_an_uploaded_guide_is_deleted_after_a_confirmation_and_leaves_every_picker(
+    page, app, shots
+):
+    from interviewer.knowledge import BUILTIN_GUIDE_ID as BUILTIN
+
+    _, root = app
+    notes = root / "old-notes.md"
+    notes.write_text(GUIDE, encoding="utf-8")
+    gone = "local/old-notes"
+
+    def offered(picker: str) -> list[str]:
+        """The choices a dropdown offers, as its opened list shows them."""
+        box = page.locator(f"{picker} input")
+        box.click()
+        wait_idle(page)  # (Practice's list is refreshed as it opens)
+        listed = page.get_by_role("option").all_inner_texts()
+        box.blur()  # closes it (it opens on focus: Escape kept it focused)
+        wait_idle(page)
+        return [t.split("\n")[-1].strip() for t in listed]  # the chosen one has a ✓ line
+
+    def choose(picker: str, name: str) -> None:
+        page.locator(f"{picker} input").click()
+        page.get_by_role("option", name=name, exact=True).click()
+        wait_idle(page)
+
+    # Uploaded, chosen for interviews and picked in Practice: every picker holds it.
+    open_tab(page, "Guides")
+    page.locator("#guide-upload input[type=file]").set_input_files(str(notes))
+    expect(page.locator("#guide-status")).to_contain_text(f"Ingested {gone}")
+    wait_idle(page)
+    choose("#guide-pick", gone)
+    open_tab(page, "Practice")
+    choose("#practice-guide", gone)
+    open_tab(page, "Guides")
+    delete, confirm = page.locator("#guide-delete"), page.locator("#guide-delete-confirm")
+    expect(delete).to_be_disabled()  # nothing picked to delete yet
+    listed = offered("#guide-delete-pick")
+    assert gone in listed and BUILTIN not in listed  # the built-in guide is never offered
+
+    # Delete asks first; Cancel keeps it.
+    choose("#guide-delete-pick", gone)
+    delete.click()
+    expect(confirm).to_contain_text(f"Delete {gone} (from old-notes.md; 2 chunks in 2 sections)?")
+    page.screenshot(path=str(shots / "guide-delete-confirm.png"), full_page=True)
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#guide-delete-status")).to_have_text("Nothing was deleted.")
+    expect(confirm).to_be_hidden()
+    assert gone in offered("#guide-view")
+
+    delete.click()
+    confirm.get_by_role("button", name="Yes, delete it").click()
+    expect(page.locator("#guide-delete-status")).to_have_text(f"Deleted guide {gone} (2 chunks).")
+    wait_idle(page)
+    page.screenshot(path=str(shots / "guide-deleted.png"), full_page=True)
+    expect(confirm).to_be_hidden()
+    expect(delete).to_be_disabled()
+    # No picker offers it any more; the ones that had it chosen are back on the built-in guide.
+    expect(page.locator("#guide-pick input")).to_have_value(BUILTIN)
+    for picker in ("#guide-pick", "#guide-view"):
+        listed = offered(picker)
+        assert BUILTIN in listed and gone not in listed, (picker, listed)
+    assert gone not in offered("#guide-delete-pick")
+    open_tab(page, "Practice")  # (set by the delete, not by its list's refresh as it opens)
+    expect(page.locator("#practice-guide input")).to_have_value(BUILTIN)
+    listed = offered("#practice-guide")
+    assert BUILTIN in listed and gone not in listed, listed
+    open_tab(page, "Interview")
+    page.get_by_text("Help: modes, guides and settings").click()
+    notes_text = page.locator("#interview-notes").inner_text()
+    assert "old-notes" not in notes_text and f"{BUILTIN} (built-in)" in notes_text
+    assert page.dialogs == []
+
+
+@needs_chromium
 def test_the_criteria_chart_draws_one_round_picked_beside_it(page, app, monkeypatch):
     # Seen in a walk-through: one line per criterion ran through L1 and L2 sessions alike, though
     # an L1 "Engineering" (vectorised code) and an L2 one (system design) are different measures.

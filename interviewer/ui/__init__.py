@@ -153,6 +153,9 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         progress_tab.select(progress.refresh, None, progress.outputs)
         guides_tab.select(guides.load, guides.load_inputs, guides.load_outputs)
         practice_tab.select(practice.picks, practice.listing, practice.pick)
+        # A guide deleted in the Guides tab can no longer be picked in Practice either.
+        guides.deleted.then(practice.guides_changed, practice.guides_inputs,
+                            practice.guides_outputs)  # fmt: skip
 
         def drill(topic, current, drills, code, held, request: gr.Request):
             """Progress's "Practice this topic": the Practice tab on a question of the topic,

@@ -1,15 +1,18 @@
-"""The Guides tab: upload and ingest a guide, look at its sections and chunks, search it, and
-choose the guide interviews draw on.
+"""The Guides tab: upload and ingest a guide, look at its sections and chunks, search it,
+choose the guide interviews draw on, and delete a guide one uploaded.
 
 A guide belongs to whoever uploaded it (id ``<user>/<file-name slug>``): nobody else sees,
-searches or replaces it. Shared guides (the built-in one, those the operator ingests with
-``mock-interview ingest``) are everyone's. Ingestion runs in one background worker thread,
+searches, replaces or deletes it. Shared guides (the built-in one, those the operator ingests
+with ``mock-interview ingest``) are everyone's, so only the operator deletes them (``mock-interview
+guides delete``; never the built-in one). Ingestion runs in one background worker thread,
 so a big guide never holds a slot of the interview queue; the upload's event only follows its
 progress.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -20,6 +23,7 @@ import gradio as gr
 
 from interviewer import knowledge
 from interviewer.knowledge import SUPPORTED
+from interviewer.knowledge.files import guide_visible
 from interviewer.markup import md_escape, plural
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
@@ -32,6 +36,8 @@ INGEST_WAITING = 8  # upload events that may wait on the worker at once (the res
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
 _jobs: dict[str, object] = {}  # user -> the future of their running ingest
 _jobs_lock = threading.Lock()
+log = logging.getLogger(__name__)
+NO_UPLOADS = "None yet: the built-in guide and shared ones cannot be deleted here."
 
 
 def run_ingest(ctx: AppContext, path: str, user: str, progress) -> knowledge.IngestResult:
@@ -60,6 +66,77 @@ def run_ingest(ctx: AppContext, path: str, user: str, progress) -> knowledge.Ing
             progress(state["fraction"], state["message"])
 
 
+def may_delete(guide: str | None, user: str) -> bool:
+    """Whether ``user`` may delete ``guide`` in the app: their own uploads only. Never the
+    built-in guide (every start builds it again), nor a shared one the operator ingested (every
+    user has it: the operator deletes it with ``mock-interview guides delete``), nor another
+    user's upload."""
+    return bool(guide) and "/" in guide and guide_visible(guide, user)
+
+
+def own_uploads(ctx: AppContext, user: str) -> list[str]:
+    """Ids of the guides ``user`` uploaded in the app: those they may delete here."""
+    return [g["guide"] for g in knowledge.list_guides(settings=ctx.settings)
+            if may_delete(g["guide"], user)]  # fmt: skip
+
+
+def _refused(guide: str | None, user: str) -> str | None:
+    """Why ``user`` may not delete ``guide`` here, or None."""
+    if not guide:
+        return "Pick one of your uploaded guides first."
+    if guide == knowledge.BUILTIN_GUIDE_ID:
+        return (
+            f"{guide} is the built-in guide: it cannot be deleted (every start of the app builds "
+            "it again, and offline interviews ask from its question bank)."
+        )
+    if "/" not in guide:
+        return f"{guide} is shared with every user of the app: only the operator can delete it."
+    if not may_delete(guide, user):  # another user's: whether it exists is not ours to say
+        return f"You have no uploaded guide {guide}."
+    with _jobs_lock:
+        running = _jobs.get(user)
+    if running is not None and not running.done():  # it may be this guide, being written
+        return "Your last upload is still being ingested: wait for it, then delete."
+    return None
+
+
+def delete_question(ctx: AppContext, guide: str | None, user: str) -> tuple[str | None, str]:
+    """The confirmation to ask before ``user`` deletes ``guide`` (Markdown), or why it cannot
+    be deleted (None, the reason in one line)."""
+    if why := _refused(guide, user):
+        return None, why
+    info = next((g for g in knowledge.list_guides(settings=ctx.settings)
+                 if g["guide"] == guide), None)  # fmt: skip
+    if info is None:
+        return None, f"Guide {guide} no longer exists (deleted in another tab?)."
+    source = f"from {md_escape(info['source'])}; " if info["source"] else ""
+    return (
+        f"Delete **{md_escape(guide)}** ({source}{plural(info['chunks'], 'chunk')} in "
+        f"{plural(len(info['sections']), 'section')})? Interviews and Practice can no longer "
+        "draw on it; your past sessions that used it stay in **Transcripts**. This cannot be "
+        "undone: to get it back, upload the file again."
+    ), ""
+
+
+def delete_upload(ctx: AppContext, guide: str | None, user: str) -> tuple[bool, str]:
+    """Delete ``user``'s uploaded ``guide``: whether it was deleted, and what to say (one line
+    of Markdown, names escaped). Sessions that used it are kept: a transcript holds its
+    questions and the guide's id as text, and a resumed LLM interview asks from the bank."""
+    if why := _refused(guide, user):
+        return False, f"⚠ {md_escape(why)} Nothing was deleted."
+    try:
+        removed = knowledge.delete_guide(guide, settings=ctx.settings)
+    except Exception:  # noqa: BLE001 - the store's own error (a Chroma server down) goes to the log
+        log.exception("deleting guide %r failed", guide)
+        return False, (
+            f"⚠ The guide store did not answer, so {md_escape(guide)} was not deleted: try "
+            "again in a moment."
+        )
+    if not removed:
+        return False, f"⚠ Guide {md_escape(guide)} no longer exists (deleted in another tab?)."
+    return True, f"Deleted guide **{md_escape(guide)}** ({plural(removed, 'chunk')})."
+
+
 def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     """Lay out the Guides tab and wire it to the knowledge base."""
     ui = SimpleNamespace()
@@ -82,6 +159,29 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                 "LLM mode writes questions from the chosen guide's passages. Offline mode always "
                 "asks from the question bank of the built-in guide."
             )
+            with gr.Row(equal_height=False, elem_id="guide-delete-row"):
+                ui.drop = gr.Dropdown(
+                    [],
+                    value=None,
+                    label="Delete one of your uploaded guides",
+                    info=NO_UPLOADS,
+                    elem_id="guide-delete-pick",
+                    scale=3,
+                )
+                ui.delete = gr.Button(
+                    "Delete guide…", variant="stop", interactive=False, scale=1,
+                    elem_id="guide-delete",
+                )  # fmt: skip
+            # The second step: the guide named, with what goes and what stays.
+            with gr.Column(
+                visible=False, variant="panel", elem_id="guide-delete-confirm"
+            ) as ui.confirm_box:
+                ui.confirm_text = gr.Markdown("")
+                with gr.Row():
+                    ui.confirm = gr.Button("Yes, delete it", variant="stop", size="md", scale=0)
+                    ui.cancel = gr.Button("Cancel", size="md", scale=0)
+            ui.delete_status = gr.Markdown("", elem_id="guide-delete-status")
+            ui.pending = gr.State(None)  # the guide the confirmation names: the one deleted
     gr.Markdown("### Look inside a guide")
     ui.view = gr.Dropdown([builtin], value=builtin, label="Guide", elem_id="guide-view")
     ui.sections = gr.Markdown("", elem_id="guide-sections")
@@ -110,15 +210,21 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
         max_height=400,
     )
 
-    def refresh(view, pick, user: str):
-        ids = ctx.visible_guides(user) or [builtin]
+    def refresh(view, pick, user: str, drop=None, ids=None):
+        ids = ids or ctx.visible_guides(user) or [builtin]
         view = view if view in ids else ids[0]
+        own = [g for g in ids if may_delete(g, user)]
         return view, {
             ui.view: gr.Dropdown(choices=ids, value=view),
             ui.pick: gr.Dropdown(choices=ids, value=pick if pick in ids else builtin),
+            ui.drop: gr.Dropdown(
+                choices=own,
+                value=drop if drop in own else None,
+                info=None if own else NO_UPLOADS,
+            ),
         }
 
-    def ingest(path, view, pick, request: gr.Request, progress=gr.Progress()):
+    def ingest(path, view, pick, drop, request: gr.Request, progress=gr.Progress()):
         if not path:
             return {}
         user = user_of(request)
@@ -132,7 +238,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             # The rejected file leaves the uploader, so the next one can be dropped at once.
             return {ui.status: f"⚠ {md_escape(Path(path).name)}: {md_escape(reason)}",
                     ui.upload: None}  # fmt: skip
-        _, out = refresh(result.guide, pick, user)
+        _, out = refresh(result.guide, pick, user, drop)
         out[ui.status] = (
             f"Ingested **{md_escape(result.guide)}**: {plural(result.total, 'chunk')} "
             f"({result.added} new, {result.unchanged} unchanged, {result.removed} removed). "
@@ -170,11 +276,63 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     def pick_guide(guide, request: gr.Request):
         return guide if ctx.guide_allowed(guide, user_of(request)) else builtin
 
+    hide_confirm = {ui.confirm_box: gr.Column(visible=False), ui.pending: None}
+
+    def drop_picked(guide):
+        """A guide picked to delete: Delete asks about it (a confirmation left open goes)."""
+        return {ui.delete: gr.Button(interactive=bool(guide))} | hide_confirm
+
+    def ask(guide, request: gr.Request):
+        """Delete pressed: name the guide and what deleting it does, or say why it cannot be."""
+        try:
+            question, why = delete_question(ctx, guide, user_of(request))
+        except Exception:  # noqa: BLE001 - the store's own error goes to the log
+            log.exception("listing guides before deleting %r failed", guide)
+            question, why = None, "The guide store did not answer: try again in a moment."
+        if question is None:  # (one gone meanwhile leaves the list too)
+            out = {ui.delete_status: f"⚠ {md_escape(why)}"} | hide_confirm
+            with contextlib.suppress(Exception):
+                own = own_uploads(ctx, user_of(request))
+                out[ui.drop] = gr.Dropdown(choices=own, value=guide if guide in own else None)
+            return out
+        return {
+            ui.confirm_text: question,
+            ui.confirm_box: gr.Column(visible=True),
+            ui.pending: guide,
+            ui.delete_status: "",
+        }
+
+    def confirmed(guide, view, pick, drop, request: gr.Request):
+        """Yes pressed: delete the guide the confirmation named; every guide list here follows
+        (the Practice tab's is refreshed after this, see ``interviewer.ui``)."""
+        if not guide:  # a second press of Yes: the first one closed the confirmation
+            return {ui.delete_status: gr.skip()}
+        user = user_of(request)
+        deleted, said = delete_upload(ctx, guide, user)
+        out = {ui.delete_status: said} | hide_confirm
+        try:
+            ids = ctx.visible_guides(user) or [builtin]
+        except Exception:  # noqa: BLE001 - the store's own error goes to the log
+            log.exception("listing guides after deleting %r failed", guide)
+            return out
+        new_view, lists = refresh(view, pick, user, None if deleted else drop, ids)
+        out |= lists
+        if deleted:  # the last upload's "Ingested ..." may name the guide that went
+            out[ui.status] = ""
+        if pick not in ids:  # interviews in this browser draw on the built-in guide again
+            out[guide_state] = builtin
+        if new_view != view:  # the guide on view went (its sections follow, ui.view.change)
+            out[ui.hits] = r.hit_rows([])
+        return out
+
+    def cancelled():
+        return {ui.delete_status: "Nothing was deleted."} | hide_confirm
+
     # Its own queue: an ingest waits on the worker without holding an interview's slot.
     ui.upload.upload(
         ingest,
-        [ui.upload, ui.view, ui.pick],
-        [ui.status, ui.view, ui.pick, ui.upload],
+        [ui.upload, ui.view, ui.pick, ui.drop],
+        [ui.status, ui.view, ui.pick, ui.drop, ui.upload],
         concurrency_id="ingest",
         concurrency_limit=INGEST_WAITING,
     ).then(None, None, None, js=GUIDE_UPLOAD_DONE_JS).then(show, ui.view, [ui.sections, ui.chunks])
@@ -182,8 +340,18 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     for trigger in (ui.search.click, ui.query.submit):
         trigger(search, [ui.query, ui.view, ui.round], ui.hits)
     ui.pick.change(pick_guide, ui.pick, guide_state)
+    confirm_outputs = [ui.confirm_box, ui.pending]
+    ui.drop.change(drop_picked, ui.drop, [ui.delete, *confirm_outputs])
+    ui.delete.click(ask, ui.drop, [ui.confirm_text, ui.delete_status, ui.drop, *confirm_outputs])
+    ui.deleted = ui.confirm.click(
+        confirmed,
+        [ui.pending, ui.view, ui.pick, ui.drop],
+        [ui.delete_status, *confirm_outputs, ui.view, ui.pick, ui.drop, guide_state,
+         ui.status, ui.hits],
+    )  # fmt: skip
+    ui.cancel.click(cancelled, None, [ui.delete_status, *confirm_outputs])
 
-    def load(view, pick, request: gr.Request):
+    def load(view, pick, request: gr.Request):  # (a delete picked, not confirmed, starts over)
         view, out = refresh(view, pick, user_of(request))
         sections, chunks = show(view, request)
         return out | {ui.sections: sections, ui.chunks: chunks}
@@ -191,5 +359,5 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     ui.load = load
     ui.upload_js = guide_upload_js(ctx.settings.max_guide_bytes, sorted(SUPPORTED))
     ui.load_inputs = [ui.view, ui.pick]
-    ui.load_outputs = [ui.view, ui.pick, ui.sections, ui.chunks]
+    ui.load_outputs = [ui.view, ui.pick, ui.drop, ui.sections, ui.chunks]
     return ui

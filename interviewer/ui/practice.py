@@ -210,6 +210,21 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ids = ctx.visible_guides(user_of(request)) or [builtin]  # shared and the user's own
         return gr.Dropdown(choices=ids)
 
+    def guides_changed(round_name, guide, current, request: gr.Request):
+        """A guide was deleted in the Guides tab: the Questions from list again, and when the
+        guide picked here went, the built-in one with its topics and questions in its place."""
+        try:
+            ids = ctx.visible_guides(user_of(request)) or [builtin]
+        except Exception:  # noqa: BLE001 - the store's error was said where the delete was
+            return {ui.guide: gr.skip()}
+        if guide in ids:
+            return {ui.guide: gr.Dropdown(choices=ids)}
+        return {
+            ui.guide: gr.Dropdown(choices=ids, value=builtin),
+            ui.topic: gr.Dropdown(choices=topic_options(round_name), value=WEAKEST),
+            ui.pick: picks(round_name, WEAKEST, builtin, current, request),
+        }
+
     def picker(round_name, topic, user, value=None, weakest=None, scores=None):
         """The Question picker for the built-in guide's round and topic, showing ``value``
         (``weakest`` and ``scores`` read from the store unless the caller has them)."""
@@ -243,6 +258,9 @@ def build(ctx: AppContext) -> SimpleNamespace:
             qs = [q for q in qs if topic in (None, "any", WEAKEST) or q.guide_section == topic]
             fresh = [q for q in qs if q.id != current] or qs
             if not fresh:
+                if guide not in ctx.visible_guides(user_of(request)):  # deleted (another tab)
+                    return {ui.question: f"Guide {md_escape(guide)} no longer exists (deleted): "
+                            "pick another under *Questions from*.", ui.qid: None}  # fmt: skip
                 return {ui.question: "This guide has no section for this round yet.", ui.qid: None}
             q = _rng.choice(fresh)
             note = "Graded offline against this section of your guide."
@@ -410,6 +428,9 @@ def build(ctx: AppContext) -> SimpleNamespace:
     )
 
     ui.new_question = new_question
+    ui.guides_changed = guides_changed
+    ui.guides_inputs = [ui.round, ui.guide, ui.qid]
+    ui.guides_outputs = [ui.guide, ui.topic, ui.pick]
     ui.picks, ui.listing = picks, listing
     ui.outputs = outputs
     return ui

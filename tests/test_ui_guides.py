@@ -1,0 +1,101 @@
+"""Deleting a guide from the Guides tab, at the function level: real Chroma, real SQLite, real
+embeddings. A user deletes only their own uploads; the built-in guide, shared guides and other
+users' uploads are refused with one line; the sessions that used a deleted guide stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer import knowledge
+from interviewer.config import Settings
+from interviewer.export import to_markdown
+from interviewer.models import SessionInfo
+from interviewer.store import Store
+from interviewer.ui.context import AppContext
+from interviewer.ui.guides import delete_question, delete_upload, may_delete, own_uploads
+from tests.services import free_port
+
+FILE_NAME = "notes <img src=x onerror=alert(1)> *v2*.md"  # a file's name is untrusted text
+MINE, BENS = "ana/notes-img-src-x-onerror-alert-1-v2", "ben/notes-img-src-x-onerror-alert-1-v2"
+NOTES = """# Feature Stores
+
+A feature store keeps offline features for training and online features for low-latency
+serving, so that training and serving compute features the same way.
+
+## Point-in-time joins
+
+Point-in-time correct joins stop label leakage when building training sets from event logs.
+"""
+
+
+@pytest.fixture
+def ctx(kb_settings, tmp_path):
+    """The app's context on a private copy of the knowledge base, holding ana's and ben's
+    uploads of the same file name and a guide the operator ingested (shared)."""
+    notes = tmp_path / FILE_NAME
+    notes.write_text(NOTES, encoding="utf-8")
+    shared = tmp_path / "team-handbook.md"
+    shared.write_text(NOTES, encoding="utf-8")
+    for owner in ("ana", "ben"):
+        knowledge.ingest([notes], settings=kb_settings, owner=owner)
+    knowledge.ingest([shared], settings=kb_settings)
+    return AppContext(settings=kb_settings, store=Store(settings=kb_settings), bank={},
+                      llm_problem=None)  # fmt: skip
+
+
+def ids(ctx) -> set[str]:
+    return {g["guide"] for g in knowledge.list_guides(settings=ctx.settings)}
+
+
+def test_a_user_deletes_their_own_upload_and_nothing_else(ctx):
+    builtin, mine, bens = knowledge.BUILTIN_GUIDE_ID, MINE, BENS
+    assert {builtin, "team-handbook", mine, bens} <= ids(ctx)
+    assert own_uploads(ctx, "ana") == [mine]  # the Delete list: no built-in, shared or ben's
+    assert not any(may_delete(g, "ana") for g in (builtin, "team-handbook", bens, None))
+
+    # Refused with one line each, and nothing goes.
+    for guide, said in (
+        (builtin, "is the built-in guide: it cannot be deleted"),
+        ("team-handbook", "shared with every user of the app: only the operator"),
+        (bens, f"You have no uploaded guide {bens}."),  # not "ben's": not ours to say
+        (None, "Pick one of your uploaded guides first."),
+    ):
+        deleted, line = delete_upload(ctx, guide, "ana")
+        assert not deleted and line.startswith("⚠ ") and said in line.replace("\\", "")
+        assert "Nothing was deleted." in line and "\n" not in line
+        assert delete_question(ctx, guide, "ana")[0] is None
+    assert {builtin, "team-handbook", mine, bens} <= ids(ctx)
+
+    # The confirmation names the guide and its file, escaped, and what stays.
+    question, _ = delete_question(ctx, mine, "ana")
+    assert question.startswith(
+        f"Delete **{MINE}** (from notes &lt;img src=x onerror=alert(1)> \\*v2\\*.md; 2 chunks in 2 "
+        "sections)? Interviews and Practice can no longer draw on it;"
+    )
+    assert "your past sessions that used it stay in **Transcripts**" in question
+
+    # A session that drew on it, and its transcript, outlive the guide.
+    info = ctx.store.create_session(SessionInfo(user_id="ana", round="L2", mode="llm", guide=mine))
+    assert delete_upload(ctx, mine, "ana") == (True, f"Deleted guide **{MINE}** (2 chunks).")
+    assert mine not in ids(ctx) and bens in ids(ctx)  # ben's upload of the same file stays
+    assert mine not in ctx.visible_guides("ana") and own_uploads(ctx, "ana") == []
+    kept, turns = ctx.store.load_session(info.id, user_id="ana")
+    assert kept.guide == mine and f"**Guide:** {MINE}" in to_markdown(kept, turns)
+
+    # Deleted meanwhile (another tab): said so, no error.
+    deleted, line = delete_upload(ctx, mine, "ana")
+    assert not deleted and line == f"⚠ Guide {MINE} no longer exists (deleted in another tab?)."
+    assert delete_question(ctx, mine, "ana") == (
+        None, f"Guide {MINE} no longer exists (deleted in another tab?).")  # fmt: skip
+
+
+def test_a_guide_store_that_does_not_answer_is_one_line_not_a_traceback(ctx, monkeypatch, caplog):
+    monkeypatch.setenv("INTERVIEWER_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
+    down = AppContext(settings=Settings.from_env(), store=ctx.store, bank={}, llm_problem=None)
+    deleted, line = delete_upload(down, MINE, "ana")
+    assert not deleted
+    assert line == (
+        f"⚠ The guide store did not answer, so {MINE} was not deleted: try again in a moment."
+    )
+    assert "cannot reach the Chroma server" in caplog.text  # the cause is in the log
+    assert MINE in ids(ctx)  # the local store was never touched
