@@ -120,8 +120,9 @@ STAR_UNTOLD = 3  # of a story's four STAR parts missing: no story was told
 
 def form_probe(question: Question, flags: list[str]) -> str | None:
     """The probe for an answer that is a list of terms, restates the question, or tells no story
-    where one is asked for: to say it in full sentences. An authored probe presumes an answer was given: a walk-through's keyword
-    list to "Describe a time ..." was asked "How exactly did you explain the cause?"."""
+    where one is asked for: to say it in full sentences. An authored probe presumes an answer
+    was given: a walk-through's keyword list to "Describe a time ..." was asked "How exactly
+    did you explain the cause?"."""
     story = ("Walk me through what actually happened, in full sentences: the situation, what "
              "you did, and how it turned out.")
     if FLAG_KEYWORDS in flags:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from interviewer.bank import Question
@@ -78,16 +81,28 @@ def _subject(term: str) -> str:
     return term.lower()
 
 
-def subject_terms(questions: list[Question]) -> dict[str, frozenset[str]]:
+def subject_terms(questions: Iterable[Question]) -> Mapping[str, frozenset[str]]:
     """Each question's subject terms (lower case), among ``questions`` (one round's)."""
-    terms = {q.id: frozenset(_subject(t) for t in SUBJECT_TERM.findall(q.text)) for q in questions}
+    return _subject_terms(tuple((q.id, q.text) for q in questions))
+
+
+# Keyed by the questions' ids and texts, not by the bank object: an interview's bank is a
+# ChainMap its generated questions join, so the same object can hold other questions later.
+@lru_cache(maxsize=16)
+def _subject_terms(texts: tuple[tuple[str, str], ...]) -> Mapping[str, frozenset[str]]:
+    """``subject_terms`` of (id, text) pairs, read once per set of questions (every question
+    choice asks for its round's; the result is read-only, as it is shared)."""
+    terms = {qid: frozenset(_subject(t) for t in SUBJECT_TERM.findall(text)) for qid, text in texts}
     df = Counter(t for ts in terms.values() for t in ts)
-    return {qid: frozenset(t for t in ts if df[t] <= SUBJECT_DF) for qid, ts in terms.items()}
+    return MappingProxyType(
+        {qid: frozenset(t for t in ts if df[t] <= SUBJECT_DF) for qid, ts in terms.items()}
+    )
 
 
 def pick_question(request: QuestionRequest) -> Question | None:
     """The best unasked question of the group: not seen recently, a fresh topic and a fresh
-    subject first, then the difficulty closest to the target. None when the round's bank is exhausted."""
+    subject first, then the difficulty closest to the target. None when the round's bank is
+    exhausted."""
     r = request
     pool = [q for q in r.bank.values() if q.round == r.round_name and q.id not in r.asked]
     if r.group != "coding":  # a coding question is only asked in a coding slot

@@ -792,6 +792,24 @@ def test_subject_terms_read_one_subject_in_its_forms():
     assert _subject("ROC-AUC") == "roc-auc" and _subject("CI/CD") == "ci/cd"
 
 
+def test_subject_terms_are_read_once_per_bank(store):
+    # Every question choice read its round's texts again for their subject terms.
+    from interviewer.policy import _subject_terms, subject_terms
+
+    _subject_terms.cache_clear()
+    iv = new_interview(round="L1", questions=3, store=store, seed=3, follow_ups=0)
+    iv.start()
+    iv.command("skip")
+    iv.command("skip")
+    assert (_subject_terms.cache_info().misses, _subject_terms.cache_info().hits) == (1, 2)
+    # read off the texts, not the object: other questions (or texts) are read afresh
+    l1 = [q for q in default_bank().values() if q.round == "L1"]
+    renamed = [l1[0].model_copy(update={"text": l1[0].text + " Compare it with SMOTE."}),
+               *l1[1:]]  # fmt: skip
+    assert "smote" in subject_terms(renamed)[l1[0].id]
+    assert "smote" not in subject_terms(l1)[l1[0].id]
+
+
 def test_a_rule_note_in_the_report_agrees_with_the_score():
     # A review: code passing every test with "I don't know" as its explanation read
     # "[100/100] ... scored 0: no answer (I don't know)"; in LLM mode a judge may lift a

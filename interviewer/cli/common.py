@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 from interviewer.errors import UsageError
@@ -99,8 +100,6 @@ def confirmed(what: str, prompt: str, yes: bool) -> bool:
     on a terminal. Without a terminal and without ``--yes`` nothing is asked: a usage error."""
     if yes:
         return True
-    import sys
-
     if not sys.stdin.isatty():
         raise UsageError(f"not deleting {what!r} without confirmation: pass --yes")
     if input(prompt).strip().lower() in ("y", "yes"):

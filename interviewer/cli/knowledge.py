@@ -79,7 +79,8 @@ def cmd_ingest(args, settings: Settings) -> int:
         from interviewer.voice import ensure_builtin_domain_model
 
         ensure_builtin_domain_model(settings)
-        warm_up(default_grader(settings), bank_for(settings), background=False)  # rubric vectors, on disk
+        # rubric vectors, on disk
+        warm_up(default_grader(settings), bank_for(settings), background=False)
     for r in results:
         if args.json:
             print(json.dumps(r.to_dict(), ensure_ascii=False))

@@ -1,4 +1,5 @@
-"""Text helpers for grading: normalisation, sentences, content words, injection and junk detection."""
+"""Text helpers for grading: normalisation, sentences, content words, injection and junk
+detection."""
 
 from __future__ import annotations
 
