@@ -386,6 +386,9 @@ def _quote(text: str) -> str:
 MAX_BULLETS = 3
 
 
+# Two feedback builders on purpose: this one writes the chat's score and bullets after an
+# answer from any finished Grade (offline or an LLM judge's); ``grading.feedback.feedback`` writes
+# the offline grade's own paragraph from the grader's Decision. They share gap_rank, addressed_by.
 def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) -> str:
     """Feedback after one answer: the score (before any hint penalty too), then two or three
     bullets: what landed, quoting the candidate's own sentence; what was wrong and why; what was

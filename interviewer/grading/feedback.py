@@ -78,6 +78,9 @@ def wrong_because(claim: str, corrections: dict[str, str], correct: str = "") ->
     return out + "."
 
 
+# Two feedback builders on purpose: this one writes an offline grade's own paragraph (its
+# ``feedback``: a practice result's, report's and transcript's "Feedback") from the grader's
+# Decision, which an LLM judge's grade lacks; ``engine.feedback_text`` writes the chat's bullets.
 def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=None,
              typed=str) -> str:  # fmt: skip
     """One verdict, then what is wrong (and why) and the most important missed point, and the
