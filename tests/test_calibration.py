@@ -117,3 +117,35 @@ def test_grade_printout_maps_1_to_5_labels_onto_0_1_for_qwk_and_mae(tmp_path, ca
     # The model answer (label 5) and "I don't know" (label 1) land on their labels: an MAE in
     # label points, not on a scale where a 5 is read as five times the top score.
     assert printed["mae"] <= 1.5 and printed["qwk"] > 0.5
+
+
+def test_verdict_cuts_fitted_on_human_scores_call_a_mostly_correct_step_correct():
+    """The verdict cuts weighed in calibration.md: a head's isotonic step holding 7 answers a
+    human scored 1.0 and 3 scored 0.375 has the mean 0.81, every one of them read as partially
+    correct. The cuts chosen on those scores call the step correct (7 of 10 right instead of 3)
+    and leave the clear steps as they were."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    y = np.array([1.0] * 7 + [0.375] * 3 + [1.0] * 10 + [0.5] * 10 + [0.0] * 10)
+    pred = np.array([0.8125] * 10 + [0.97] * 10 + [0.55] * 10 + [0.05] * 10)
+
+    def f1(p):
+        return f1_score([verdict_of(v) for v in y], [verdict_of(v) for v in p], average="macro")
+
+    cuts = calibrate.choose_verdict_cuts(y, pred)
+    moved = calibrate.verdict_remap(pred, cuts)
+    assert [verdict_of(v) for v in moved[:10]] == ["correct"] * 10
+    assert [verdict_of(v) for v in moved[10:]] == [verdict_of(v) for v in pred[10:]]
+    assert f1(moved) > f1(pred)
+    # the remap is monotone, keeps 0 and 1, and is the identity at the thresholds themselves
+    grid = np.linspace(0, 1, 101)
+    assert (np.diff(calibrate.verdict_remap(grid, cuts)) >= 0).all()
+    assert calibrate.verdict_remap([0.0, 1.0], cuts).tolist() == [0.0, 1.0]
+    assert calibrate.verdict_remap(grid, (0.34, 0.84)) == pytest.approx(grid)
+    # verdicts already right: the cuts stay at the thresholds (ties go to them)
+    assert calibrate.choose_verdict_cuts(y[10:], pred[10:]) == (0.34, 0.84)
+    # cross-fitted: each group's cuts come from the other groups only
+    groups = np.array([0] * 10 + [1] * 30)
+    alone = calibrate.cross_fitted_cuts(y, pred, groups)
+    assert alone[:10] == pytest.approx(calibrate.verdict_remap(pred[:10], (0.34, 0.84)))

@@ -23,7 +23,7 @@ from interviewer.grading import analysis as an
 from interviewer.grading import decide as dc
 from interviewer.grading import fit, minilm
 from interviewer.grading.grader import OfflineGrader, small_blas
-from interviewer.grading.rubric import Rubric
+from interviewer.grading.rubric import VERDICT_CUTS, Rubric, verdict_of
 
 ROBUST_STYLES = ("keyword_stuffing", "restating", "off_topic", "confident_wrong", "empty_idk")
 
@@ -195,20 +195,16 @@ def cross_validate(data: dict, params: dict) -> dict:
     # SAF train, exemplar path: exemplars of a held-out answer come from the other folds of its
     # question; the head is fitted on rows of the other folds whose exemplars also exclude it.
     fold = fit.exemplar_folds(saf)
-    ex_pred = {name: pred.copy() for name in EXEMPLAR_ABLATION}
-    every = set(range(fit.EXEMPLAR_FOLDS))
-    for f in range(fit.EXEMPLAR_FOLDS):
-        tr_rows = fit.exemplar_rows(saf, pred, fold, lambda g, f=f: every - {f, g})
-        tr_rows = [r for r, g in zip(tr_rows, fold, strict=True) if r and g != f]
-        te_rows = fit.exemplar_rows(saf, pred, fold, lambda g, f=f: every - {f})
-        for name, features in EXEMPLAR_ABLATION.items():
-            head = fit.fit_head(tr_rows, features, fit.ALPHA_EXEMPLAR)
-            for i, r in enumerate(te_rows):
-                if fold[i] == f and r is not None:
-                    ex_pred[name][i] = dc.head_score(r["features"], head)
+    ex_pred = {}
+    for name, features in reversed(EXEMPLAR_ABLATION.items()):  # the grader's last: cut below
+        oof = fit.exemplar_oof(saf, pred, features)
+        has = ~np.isnan(oof)  # the others are graded on the reference path, as at run time
+        ex_pred[name] = np.where(has, oof, pred)
+    cut = np.where(has, cross_fitted_cuts(y, np.nan_to_num(oof), fold, has), pred)
     out["saf_train_exemplars"] = {
         "grader": score_metrics(y, ex_pred["grader"]),
         "grader_real_answers": score_metrics(y[real], ex_pred["grader"][real]),
+        "with_verdict_cuts": score_metrics(y, cut),
         "without_lexical_neighbours": score_metrics(y, ex_pred["without_lexical_neighbours"]),
         "as_at_run_time": exemplars_as_at_run_time(saf, params["selection"]["reference_alpha"]),
     }
@@ -243,6 +239,55 @@ def cross_validate(data: dict, params: dict) -> dict:
         "by_style": by_style(dev, pd_),
         "criteria": criteria_agreement(dev, [d.criteria for d in decisions]),
     }
+    return out
+
+
+# -- verdict cuts (weighed, not shipped) ----------------------------------------------------------
+# A head's isotonic map gives each step the mean human score of its answers: the best guess of the
+# score for squared error, not of the verdict. SAF's scores sit mostly at 1.0 and 0.5-0.75, so a
+# step of mean 0.80 may hold more answers a human called correct (>= 0.84) than not, and the mean
+# calls them all partial. Verdict cuts move the scores monotonically (piecewise linear: 0 -> 0,
+# lo -> 0.34, hi -> 0.84, 1 -> 1) so that the verdicts read off them have the best macro-F1 on
+# out-of-fold scores. Cross-validated on SAF train (calibration.md) they did not carry to held-out
+# answers on either path, so no head has them.
+CUT_GRID_LO = tuple(round(0.2 + 0.02 * i, 2) for i in range(16))  # 0.20 .. 0.50
+CUT_GRID_HI = tuple(round(0.6 + 0.02 * i, 2) for i in range(18))  # 0.60 .. 0.94
+
+
+def verdict_remap(scores, cuts) -> np.ndarray:
+    """Scores moved so that ``cuts`` (lo, hi) land on the verdict thresholds 0.34 and 0.84."""
+    (_, hi_at), (_, lo_at) = VERDICT_CUTS
+    lo, hi = cuts
+    return np.interp(np.asarray(scores, float), [0.0, lo, hi, 1.0], [0.0, lo_at, hi_at, 1.0])
+
+
+def choose_verdict_cuts(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
+    """The (lo, hi) of the grids with the best verdict macro-F1 of ``verdict_remap(pred)``
+    against the human scores ``y`` (ties: nearest the thresholds themselves, then the lower)."""
+    from sklearn.metrics import f1_score
+
+    (_, hi_at), (_, lo_at) = VERDICT_CUTS
+    truth = [verdict_of(v) for v in y]
+
+    def key(c):
+        got = [verdict_of(v) for v in verdict_remap(pred, c)]
+        f1 = f1_score(truth, got, average="macro", zero_division=0)
+        return (-round(float(f1), 4), round(abs(c[0] - lo_at) + abs(c[1] - hi_at), 4), c)
+
+    return min(((lo, hi) for lo in CUT_GRID_LO for hi in CUT_GRID_HI), key=key)
+
+
+def cross_fitted_cuts(y: np.ndarray, pred: np.ndarray, groups, mask=None) -> np.ndarray:
+    """``pred`` moved by verdict cuts (``fit.choose_verdict_cuts``) chosen, for each group of
+    answers, on the other groups' answers only (those in ``mask``, default all); answers
+    outside ``mask`` are left as they are."""
+    groups = np.asarray(groups)
+    mask = np.ones(len(y), bool) if mask is None else np.asarray(mask, bool)
+    out = pred.copy()
+    for g in np.unique(groups):
+        held = groups == g
+        cuts = choose_verdict_cuts(y[~held & mask], pred[~held & mask])
+        out[held & mask] = verdict_remap(pred[held & mask], cuts)
     return out
 
 
@@ -309,6 +354,9 @@ HEAD_ALTERNATIVES = {
 }
 
 
+REFERENCE_WITH_CUTS = "the shipped head with verdict cuts (chosen on the other folds; not shipped)"
+
+
 def head_alternatives(saf: list[dict]) -> dict:
     """The reference head against non-linear and absolute-error heads, bare (no caps or rules
     but the floor's 0), leave-question-out on SAF train with the ridge alpha chosen inside each
@@ -323,6 +371,12 @@ def head_alternatives(saf: list[dict]) -> dict:
         tr = tr[~floor[tr]]
         for name, make in HEAD_ALTERNATIVES.items():
             preds[name][te] = np.where(floor[te], 0.0, make(X[tr], y[tr], alpha)(X[te]))
+    # the shipped head with verdict cuts chosen for each fold's questions on the other folds'
+    fold_of = np.zeros(len(saf), int)
+    for k, (_, te) in enumerate(fit.group_folds([it["qid"] for it in saf])):
+        fold_of[te] = k
+    shipped = next(iter(HEAD_ALTERNATIVES))
+    preds[REFERENCE_WITH_CUTS] = cross_fitted_cuts(y, preds[shipped], fold_of)
     return {name: {"all": score_metrics(y, p), "real_answers": score_metrics(y[~floor], p[~floor])}
             for name, p in preds.items()}  # fmt: skip
 
@@ -347,6 +401,7 @@ def exemplars_as_at_run_time(saf: list[dict], alpha: float) -> dict:
     y = np.array([it["score"] for it in saf])
     fold = fit.exemplar_folds(saf)
     pred = {name: np.zeros(len(saf)) for name in EXEMPLAR_ABLATION}
+    cut = np.zeros(len(saf))
     every = set(range(fit.EXEMPLAR_FOLDS))
     for f in range(fit.EXEMPLAR_FOLDS):
         pool = [it for it, g in zip(saf, fold, strict=True) if g != f]
@@ -363,8 +418,13 @@ def exemplars_as_at_run_time(saf: list[dict], alpha: float) -> dict:
             if fold[j] != f and not it["analysis"].floor:
                 by_q[it["qid"]].append(j)
         tfidf = {q: tu.WordTfidf([saf[j]["analysis"].text for j in ex]) for q, ex in by_q.items()}
+        pool_y = np.array([it["score"] for it in pool])
         for name, features in EXEMPLAR_ABLATION.items():
             head = fit.fit_head(rows, features, fit.ALPHA_EXEMPLAR)
+            if name == "grader":  # verdict cuts as a fit would choose them: on the pool's
+                oof = fit.exemplar_oof(pool, loqo, features)  # out-of-fold scores
+                has = ~np.isnan(oof)
+                cuts = choose_verdict_cuts(pool_y[has], oof[has])
             for i, it in enumerate(saf):
                 if fold[i] != f or it["analysis"].floor:
                     continue
@@ -374,7 +434,10 @@ def exemplars_as_at_run_time(saf: list[dict], alpha: float) -> dict:
                     y[ex], ref[i], np.array([ref[j] for j in ex]),
                     tfidf[it["qid"]].similarity(it["analysis"].text))  # fmt: skip
                 pred[name][i] = dc.head_score(feats, head)
-    return {name: score_metrics(y, p) for name, p in pred.items()}
+                if name == "grader":
+                    cut[i] = verdict_remap([pred[name][i]], cuts)[0]
+    return {**{name: score_metrics(y, p) for name, p in pred.items()},
+            "with_verdict_cuts": score_metrics(y, cut)}  # fmt: skip
 
 
 def point_model_cv(pairs: dict[str, list], folds: int = fit.POINT_FOLDS) -> dict:
@@ -479,9 +542,11 @@ def cv_markdown(cv: dict) -> str:
         row("SAF train, reference path (6 folds by question)", s["grader"]),
         row("SAF train, real answers only", s["grader_real_answers"]),
         row("SAF train, graded exemplars (5 folds within each question)", e["grader"]),
+        row("the same with verdict cuts (not shipped)", e["with_verdict_cuts"]),
         row("the same without the lexical neighbours", e["without_lexical_neighbours"]),
         row("SAF train, graded exemplars as at run time (see below)",
             e["as_at_run_time"]["grader"]),
+        row("the same with verdict cuts (not shipped)", e["as_at_run_time"]["with_verdict_cuts"]),
         row("the same without the lexical neighbours",
             e["as_at_run_time"]["without_lexical_neighbours"]),
         row("authored dev, bank path (5 folds by question)", d["grader"]),
@@ -489,7 +554,9 @@ def cv_markdown(cv: dict) -> str:
         "Graded exemplars as at run time: the held-out answers of each within-question fold "
         "are graded by a reference head fitted on the other folds' answers (it has seen the "
         "question and the exemplars, as the shipped head has seen SAF train), with those "
-        "answers as exemplars.",
+        "answers as exemplars. Verdict cuts (weighed, not shipped: see `calibrate.py`) are "
+        "chosen there on those answers' out-of-fold scores, as a fit would choose them; in the "
+        "within-question folds, the cuts for a fold on the other folds' held-out scores.",
         "",
         f"Reference alpha selected inside the SAF folds: {s['alphas_selected_in_folds']}; "
         f"red-flag cap selected inside the dev folds: {d['rf_cap_at_selected_in_folds']}.",

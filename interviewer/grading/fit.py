@@ -266,6 +266,26 @@ def exemplar_rows(items, ref_scores, fold, allowed) -> list[dict | None]:
     return rows
 
 
+def exemplar_oof(items: list[dict], ref_scores: np.ndarray, features=None) -> np.ndarray:
+    """Out-of-fold exemplar-head scores of every answer (nan where it has none: floored, or too
+    few exemplars): for each within-question fold, a head fitted on the other folds' rows, whose
+    exemplars also leave that fold out, grades the fold's answers with the other folds' answers
+    as their exemplars."""
+    features = features or dc.FEATURES_EXEMPLAR
+    fold = exemplar_folds(items)
+    every = set(range(EXEMPLAR_FOLDS))
+    out = np.full(len(items), np.nan)
+    for f in range(EXEMPLAR_FOLDS):
+        tr = exemplar_rows(items, ref_scores, fold, lambda g, f=f: every - {f, g})
+        head = fit_head([r for r, g in zip(tr, fold, strict=True) if r and g != f], features,
+                        ALPHA_EXEMPLAR)  # fmt: skip
+        te = exemplar_rows(items, ref_scores, fold, lambda g, f=f: every - {f})
+        for i, r in enumerate(te):
+            if fold[i] == f and r is not None:
+                out[i] = dc.head_score(r["features"], head)
+    return out
+
+
 def fit_exemplar_head(items: list[dict], ref_scores: np.ndarray) -> dict:
     """The exemplar head: each answer's exemplars come from the other folds of its question,
     its reference-path score from heads that never saw the question."""
