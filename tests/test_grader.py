@@ -396,6 +396,37 @@ def test_grades_any_question_from_a_reference_or_rubric():
         grade(question, "anything", rubric={"key_points": []})
 
 
+def test_a_hard_wrapped_reference_keeps_its_sentences_whole():
+    """A walk-through's uploaded guide, wrapped at 72 columns, was graded against "... holds the
+    full history for training with" and "point-in-time correct joins." as two key points, and
+    the feedback asked the candidate to say the first half. A line that starts in lower case
+    continues the one before; a reference listing one statement a line keeps its lines."""
+    from interviewer.grading.rubric import reference_points
+
+    wrapped = (
+        "The offline store (a warehouse or parquet files) holds the full history for training with\n"
+        "point-in-time correct joins. The online store (Redis, DynamoDB) holds the latest value per\n"
+        "entity for serving at low latency.\n"
+    )
+    assert reference_points(wrapped) == [
+        "The offline store (a warehouse or parquet files) holds the full history for training "
+        "with point-in-time correct joins.",
+        "The online store (Redis, DynamoDB) holds the latest value per entity for serving at low "
+        "latency.",
+    ]
+    listed = "To reduce routing tables\nTo simplify headers\n- flow label\n- traffic class"
+    assert reference_points(listed) == [
+        "To reduce routing tables", "To simplify headers", "flow label", "traffic class"
+    ]
+    grade = default_grader(Settings.from_env()).grade
+    g = grade("What do a feature store's offline and online stores hold?",
+              "The offline store keeps the full history with point-in-time correct joins for "
+              "training, and the online store keeps the latest value of each entity for "
+              "low-latency serving.", reference_answer=wrapped)  # fmt: skip
+    assert [kp.point for kp in g.key_points] == reference_points(wrapped)
+    assert g.key_points[0].covered and g.overall >= 80
+
+
 def test_graded_exemplars_are_used_from_five_on(grader):
     question = "Why does TCP use a three-way handshake?"
     reference = "Both sides agree on initial sequence numbers and confirm the other is reachable."

@@ -372,10 +372,30 @@ def needed_points(question: str) -> int | None:
     return max(nums) if nums else None
 
 
+def _unwrapped(lines: list[str]) -> list[str]:
+    """Lines with a hard-wrapped sentence joined again: a line that ends without a full stop, a
+    colon or a semicolon runs on into the next when that one is no list item and starts in
+    lower case (no statement does). A walk-through's uploaded guide, wrapped at 72 columns, had
+    "... for training with" and "point-in-time correct joins." graded as two key points. A
+    reference that lists one statement a line (SAF's) keeps its lines. A wrap before a capital
+    ("... such as" / "Redis ...") is not seen: joining on a line's last word ("per", "are")
+    also joined statements of two SAF references whose lines are cut short."""
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1].rstrip() if out else ""
+        nxt = line.strip()
+        if (prev and nxt[:1].islower() and not re.search(r"[.!?:;]$", prev)
+                and not _BULLET.match(line)):  # fmt: skip
+            out[-1] = f"{prev} {nxt}"
+        else:
+            out.append(line)
+    return out
+
+
 @lru_cache(maxsize=2048)
 def _reference_units(reference: str) -> tuple[str, ...]:
     out = []
-    for line in tu.normalise(reference).replace("\r", "").split("\n"):
+    for line in _unwrapped(tu.normalise(reference).replace("\r", "").split("\n")):
         line = _BULLET.sub("", line).strip()
         if not line or not re.search(r"[A-Za-z0-9]", line):
             continue
