@@ -414,6 +414,7 @@ def test_a_hard_wrapped_reference_keeps_its_sentences_whole():
         "The online store (Redis, DynamoDB) holds the latest value per entity for serving at low "
         "latency.",
     ]
+    assert reference_points("## Feature stores\n" + wrapped) == reference_points(wrapped)
     listed = "To reduce routing tables\nTo simplify headers\n- flow label\n- traffic class"
     assert reference_points(listed) == [
         "To reduce routing tables", "To simplify headers", "flow label", "traffic class"

@@ -412,12 +412,12 @@ def reference_units(reference: str) -> list[str]:
 
 
 def reference_points(reference: str) -> list[str]:
-    """Key points of a reference given as text: its statement units minus list headers ("...:")
-    and instructions to the grader ("one of the following is considered correct")."""
+    """Key points of a reference given as text: its statement units minus list headers ("...:"),
+    Markdown headings and instructions to the grader ("one of the following is considered correct")."""
     points = []
     for s in reference_units(reference):
-        if not tu.words(s) or s.rstrip().endswith(":"):
-            continue
+        if not tu.words(s) or s.rstrip().endswith(":") or s.lstrip().startswith("#"):
+            continue  # a list header, or a Markdown heading (a section's title, no statement)
         if _META.search(s) and len(tu.content_stems(_META.sub(" ", s))) <= 3:
             continue
         points.append(s)
