@@ -416,6 +416,9 @@ def test_the_folded_setup_line_counts_questions_as_the_welcome_does():
     )  # one question, and no coding part for L2
     full = setup_summary("full", 3, "end", True, False)
     assert full.startswith("Setup: Full loop · 3 questions per round · real interview · no coding")
+    # the coding question comes second: one L1 question has none, ticked or not
+    assert "· with coding" in setup_summary("L1", 2, "each", False, True)
+    assert "· no coding" in setup_summary("L1", 1, "each", False, True)
 
 
 def test_topics_read_as_words_a_candidate_uses():

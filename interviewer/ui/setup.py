@@ -24,6 +24,7 @@ ROUNDS_INTRO = (
 )
 SETUP_LABEL = "Setup"
 CODING_DEFAULT = True  # a new page's L1 includes its coding question ("make or break")
+CODING_INFO = "It is the second question: with 2 or more."
 
 
 def setup_summary(round_name, questions, feedback, real, coding) -> str:
@@ -39,8 +40,8 @@ def setup_summary(round_name, questions, feedback, real, coding) -> str:
         if feedback == "each"
         else "feedback at the end"
     )
-    if round_name != "L2":
-        parts.append("with coding" if coding else "no coding")
+    if round_name != "L2":  # the coding question comes second (policy.group_plan)
+        parts.append("with coding" if coding and n >= 2 else "no coding")
     return "Setup: " + " · ".join(parts) + " (locked while this interview runs)"  # fmt: skip
 
 
@@ -86,7 +87,10 @@ def build(ctx: AppContext, ui: SimpleNamespace) -> None:
                 elem_id="real-interview",
             )
             ui.coding = gr.Checkbox(
-                CODING_DEFAULT, label="L1 includes a coding question", elem_id="setup-coding"
+                CODING_DEFAULT,
+                label="L1 includes a coding question",
+                info=CODING_INFO,  # a walk-through ticked it and sat one question, no coding
+                elem_id="setup-coding",
             )
             ui.mode = gr.Radio(
                 modes,
