@@ -21,6 +21,7 @@ from interviewer.coding.grade import (
     CodeResult,
     contradicted,
     grade_submission,
+    quotable,
     ruled_out,
 )
 from interviewer.coding.harness import HarnessResult, run_submission
@@ -250,7 +251,11 @@ SPOKEN_ONLY_FLAGS = (rb.FLAG_OFF_TOPIC, rb.FLAG_KEYWORDS, rb.FLAG_RESTATES, rb.F
 
 
 def code_grade(
-    q: Question, result: CodeResult, explanation: Grade | None = None, said: str = ""
+    q: Question,
+    result: CodeResult,
+    explanation: Grade | None = None,
+    said: str = "",
+    before: Grade | None = None,
 ) -> Grade:
     """A coding question's grade: the code's (tests, review, growth), and, when the candidate
     also explained the approach (``said``, graded as ``explanation``), that explanation's rubric
@@ -267,7 +272,15 @@ def code_grade(
     it and names the test, and the feedback says so (a walk-through's "sort by count, then by
     word" beside code that failed the ties test was quoted as landed and as a strength). The
     explanation's score stays as graded: it said the right thing, and the failed test already
-    costs the code's correctness and caps its score, so the bug is charged once."""
+    costs the code's correctness and caps its score, so the bug is charged once.
+
+    ``before``: the grade given when the code was submitted, when ``said`` adds the answers to
+    follow-ups after it. What the code was claimed to do is read from the words sent with it:
+    a point they stated keeps their sentence (not a follow-up's), and a point only a follow-up
+    answer states, once the failed test was shown, is a diagnosis or the fix, graded as said (a
+    walk-through's "I would sort with the key (-count, word) instead" was quoted back as "you
+    said ..., but it failed ties_alphabetical", and the report then praised the explanation's
+    sentence that had made the claim)."""
     criteria = {}
     for c in CRITERIA:
         name = CODE_CRITERIA[c]
@@ -289,7 +302,7 @@ def code_grade(
         if vec is not None and vec.evidence.startswith(LOOPS_FOUND) and claims_vectorised(said):
             false_claim = f"it calls the code vectorised, but the code has {vec.evidence}. "
         explanation, unshown = _speed_claims_checked(explanation, result, bool(false_claim))
-        explanation, undone = _tested_points_checked(explanation, q, result)
+        explanation, undone = _tested_points_checked(explanation, q, result, before)
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
         blended = round((1 - share) * result.overall + share * explanation.overall)
         wrong = any(rb.is_red_flag(f) for f in explanation.flags) or bool(false_claim)
@@ -327,7 +340,7 @@ def code_grade(
         question_id=q.id,
         overall=overall,
         criteria=criteria,
-        key_points=key_points,
+        key_points=quotable(key_points),  # (the JSON export reads them as stored)
         flags=flags,
         source="offline",
         feedback=f"{head} The explanation: {lower_first(feedback)}" if feedback else head,
@@ -357,14 +370,21 @@ def _speed_claims_checked(
 
 
 def _tested_points_checked(
-    explanation: Grade, q: Question, result: CodeResult
+    explanation: Grade, q: Question, result: CodeResult, before: Grade | None = None
 ) -> tuple[Grade, list[KeyPointResult]]:
     """The explanation with each covered point that a failed hidden test checks not credited
-    (not covered; its words kept, the test named), and those points."""
+    (not covered; its words kept, the test named), and those points. With ``before`` (the
+    grade at submission, the explanation now adding follow-up answers), those are the points
+    the words sent with the code stated, as ``before`` has them, with their sentence."""
     failing = contradicted(q.coding, result.failed)
+    stated = {kp.id: kp for kp in before.key_points if kp.failed_test} if before else None
     points, undone = [], []
     for kp in explanation.key_points:
-        if kp.covered and kp.id in failing:
+        if stated is not None:
+            if kp.id in stated:  # claimed of the code: in the words sent with it
+                kp = stated[kp.id]
+                undone.append(kp)
+        elif kp.covered and kp.id in failing:
             kp = kp.model_copy(update={"covered": False, "failed_test": failing[kp.id]})
             undone.append(kp)
         points.append(kp)
@@ -374,8 +394,16 @@ def _tested_points_checked(
 
 
 def _not_done_said(points: list[KeyPointResult]) -> str:
-    """What the explanation states that the code does not do, as a grade's feedback says it."""
-    each = "; ".join(f"{_quote(kp.point)} ({kp.failed_test} failed)" for kp in points)
+    """What the explanation states that the code does not do, as a grade's feedback says it: in
+    the candidate's words, each sentence once (the point named, unquoted, when there are none:
+    a walk-through read the rubric's wording in quotation marks, as if the candidate's)."""
+    tests: dict[str, list[str]] = {}
+    for kp in points:
+        said = _quote(kp.evidence) if kp.evidence else lower_first(kp.point.strip().rstrip("."))
+        tests.setdefault(said, [])
+        if kp.failed_test not in tests[said]:
+            tests[said].append(kp.failed_test)
+    each = "; ".join(f"{said} ({', '.join(names)} failed)" for said, names in tests.items())
     return f"Stated, but not credited, as your code fails the hidden test that checks it: {each}."
 
 
@@ -432,18 +460,16 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     # (a walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the
     # point "Use a sliding window ..."); the point stays ticked: a rule unticking such points
     # cost correct answers as many ticks as it saved (README, "Tried and not shipped").
-    landed = sorted(
-        (kp for kp in grade.key_points if kp.covered and kp.evidence
-         and (not denies(kp.evidence) or denies(kp.point))),
-        key=lambda kp: -kp.weight,
-    )  # fmt: skip
     # What the explanation said that the code does not do (a failed hidden test checks it) is
     # said so, and no sentence of it is quoted as landed, for another point either (a
     # walk-through's "sort by count, then by word" was "Landed" beside code failing the ties).
+    landed = sorted(
+        (kp for kp in quotable(grade.key_points) if kp.covered and kp.evidence
+         and (not denies(kp.evidence) or denies(kp.point))),
+        key=lambda kp: -kp.weight,
+    )  # fmt: skip
     undone = [kp for kp in grade.key_points if kp.failed_test and not kp.covered]
-    not_done = {kp.evidence for kp in undone if kp.evidence}
-    # one sentence quoted once
-    quotes = list(dict.fromkeys(kp.evidence for kp in landed if kp.evidence not in not_done))
+    quotes = list(dict.fromkeys(kp.evidence for kp in landed))  # one sentence quoted once
     if grade.overall < 100 * rb.VERDICT_CUTS[1][1]:
         # An answer graded incorrect: its ticks are the least sure (MiniLM reading topic), and a
         # "Landed" quote would praise another wrong sentence (a walk-through's "Sorting isn't

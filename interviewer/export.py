@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 
 from interviewer.bank import topic_label
+from interviewer.coding.grade import quotable
 from interviewer.grading.rubric import CRITERIA, OFFLINE_USED, Grade, basis_note, criterion_rows
 from interviewer.markup import (
     failed_tests,
@@ -196,7 +197,7 @@ def _md_grade(grade: Grade) -> list[str]:
     out.append("")
     if note := basis_note(grade):
         out += [f"*{note}*", ""]
-    covered = [kp for kp in grade.key_points if kp.covered]
+    covered = [kp for kp in quotable(grade.key_points) if kp.covered]
     missed = [kp for kp in grade.key_points if not kp.covered]
     if covered:
         out += ["**Covered key points**", ""]
@@ -388,7 +389,7 @@ def _h_grade(grade: Grade) -> list[str]:
     )
     if note := basis_note(grade):
         out.append(f'<p class="note">{_e(note)}</p>')
-    covered = [kp for kp in grade.key_points if kp.covered]
+    covered = [kp for kp in quotable(grade.key_points) if kp.covered]
     missed = [kp for kp in grade.key_points if not kp.covered]
     if covered:
         items = [

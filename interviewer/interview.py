@@ -526,7 +526,9 @@ class Interview:
             answer = FENCE.sub(" ", answer).strip()  # code pasted at a follow-up is not words
             spoken, usage = self.engine.judge(question, answer) if answer else (None, None)
             result = CodeResult.model_validate(turn.code_result)
-            grade = code_grade(question, result, spoken, answer)
+            # (what the code was claimed to do is read from the grade at submission: a fix
+            # named in a follow-up answer is no such claim)
+            grade = code_grade(question, result, spoken, answer, before=turn.grade)
         else:
             before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
             if before:  # the answer copied a model answer seen before: what follows is graded

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from interviewer import models
 from interviewer.bank import Bank, topic_label
-from interviewer.coding.grade import ruled_out
+from interviewer.coding.grade import quotable, ruled_out
 from interviewer.grading.decide import CAP
 from interviewer.grading.rubric import (
     CRITERIA,
@@ -327,13 +327,13 @@ def _strengths(strong: tuple[dict[str, float], dict[str, dict[str, float]]], gra
         # "Incorrect." in its own feedback).
         if t is None or t.grade.overall < PARTIAL_FROM:
             continue
-        covered = sorted((kp for kp in t.grade.key_points if kp.covered), key=lambda kp: -kp.weight)
         # A sentence stating what the code does not do (a failed hidden test checks it: that
-        # point is not covered) is quoted under no other point either.
-        not_done = {kp.evidence for kp in t.grade.key_points if kp.failed_test}
+        # point is not covered) is quoted under no other point either (``quotable``).
+        covered = sorted((kp for kp in quotable(t.grade.key_points) if kp.covered),
+                         key=lambda kp: -kp.weight)  # fmt: skip
         if covered:
             kp = covered[0]
-            said = f' ("{kp.evidence}")' if kp.evidence and kp.evidence not in not_done else ""
+            said = f' ("{kp.evidence}")' if kp.evidence else ""
             strengths.append(f"{_topic(t)}: {lower_first(kp.point)}{said}")
         elif t.kind == "coding" and t.code_result and t.grade.overall >= 75:
             passed, total = t.code_result.get("passed", 0), t.code_result.get("total", 0)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +40,9 @@ from interviewer.coding.sandbox import SandboxLimits
 from interviewer.coding.spec import CodingSpec
 from interviewer.markup import plural
 
+if TYPE_CHECKING:
+    from interviewer.grading.rubric import KeyPointResult
+
 __all__ = [
     "CORRECT_FROM",
     "CodeResult",
@@ -49,6 +52,7 @@ __all__ = [
     "WEIGHTS",
     "contradicted",
     "grade_submission",
+    "quotable",
     "score",
 ]
 
@@ -218,6 +222,22 @@ def contradicted(spec: CodingSpec, failed: Sequence[FailedTest]) -> dict[str, st
             for kp in checks.get(f.name, ()):
                 out.setdefault(kp, f.name)
     return out
+
+
+def quotable(key_points: Sequence[KeyPointResult]) -> list[KeyPointResult]:
+    """The key points as they may be quoted: a covered point whose sentence (``evidence``) is
+    also the evidence of a point the code was shown not to do (a failed hidden test checks it:
+    ``failed_test``, not covered) loses that quote, as landed, as a strength and in a
+    transcript alike. That sentence holds the claim the code failed: a walk-through's report
+    praised "count with a Counter" in the words "..., then sort by count descending, then
+    alphabetically by word, ..." beside code failing the ties test, and its transcript listed
+    that sentence under two other points."""
+    not_done = {kp.evidence for kp in key_points if kp.failed_test and not kp.covered}
+    not_done.discard("")
+    if not not_done:
+        return list(key_points)
+    return [kp.model_copy(update={"evidence": ""}) if kp.covered and kp.evidence in not_done
+            else kp for kp in key_points]  # fmt: skip
 
 
 def ruled_out(evidence: str) -> str | None:

@@ -9,12 +9,12 @@ import time
 from interviewer.bank import default_bank
 from interviewer.cli import main
 from interviewer.config import Settings
-from interviewer.export import to_html, to_markdown
+from interviewer.export import to_html, to_json, to_markdown
 from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
 from interviewer.markup import md_code
 from interviewer.store import open_store
-from tests.helpers import SAYS_TIES, TIES_FIRST_SEEN, new_interview
+from tests.helpers import SAYS_TIES, TIES_FIRST_SEEN, new_interview, offline_engine
 
 # Averages the chunks' means: wrong whenever chunks hold a key unevenly.
 MEAN_OF_MEANS = """import pandas as pd
@@ -719,9 +719,9 @@ def test_a_point_stated_but_failed_by_the_code_is_neither_landed_nor_a_strength(
         f'• Not shown by your code: you said "{SAYS_TIES.rstrip(".")}", but it failed '
         "ties_alphabetical, the hidden test that checks that."
     ) in reply.text
-    assert (
+    assert (  # in the candidate's words, not the rubric's
         "Stated, but not credited, as your code fails the hidden test that checks it: "
-        "“Sort or select with the key (-count, word)"
+        f"“{SAYS_TIES.rstrip('.')}” (ties_alphabetical failed)."
     ) in turn.grade.feedback
     report = iv.command("end").report if not iv.done else iv.report()
     said = " ".join(report.strengths)
@@ -774,3 +774,142 @@ def test_a_point_the_code_fails_on_still_counts_in_the_explanations_score():
 
     # the explanation's tenth, at its score as graded
     assert counted.overall == round((1 - share) * broken.overall + share * spoken.overall)
+
+
+# A walk-through's explanation of Counter.most_common code (as TIES_FIRST_SEEN): its first
+# sentence states the ordering the code fails, and the grader reads the counting and k-bounds
+# points in that same sentence too.
+SAYS_ALL = (
+    "I count the words with collections.Counter in one pass, then sort by count descending, then "
+    "alphabetically by word, and take the first k. A negative k raises ValueError."
+)
+# Its answer to the follow-up on the failed test: the right diagnosis and the fix.
+FIX_NAMED = (
+    "most_common keeps ties in first-seen order, so pear comes before apple; I would sort with "
+    "the key (-count, word) instead."
+)
+
+
+def _point(grade, kp_id: str):
+    """The grade's result for a key point (None when it lists none: a point an explanation not
+    counted beside working code left out is no gap)."""
+    return next((kp for kp in grade.key_points if kp.id == kp_id), None)
+
+
+def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_failed():
+    # A walk-through: the follow-up answer naming the fix was quoted as 'Not shown by your code:
+    # you said "I would sort with the key (-count, word) instead", but it failed
+    # ties_alphabetical' (a rebuke for the right diagnosis), and the report's strengths then
+    # quoted the explanation's sentence that had claimed the ordering.
+    store = open_store(Settings.from_env())
+    iv, q = _at_the_brackets_question(store, follow_ups=1, qid="l1-code-top-k-words")
+    turn = iv.current
+    probe = iv.submit_code(TIES_FIRST_SEEN, explanation=SAYS_ALL)
+    assert probe.kind == "follow_up" and "ties alphabetical" in probe.text
+    claim = _point(turn.grade, "ordering-key")  # stated with the code, which fails its test
+    assert claim.failed_test == "ties_alphabetical" and claim.evidence
+    assert claim.evidence.rstrip(".…") in SAYS_ALL
+    reply = iv.answer(FIX_NAMED)
+    point = _point(turn.grade, "ordering-key")
+    assert not point.covered and point.failed_test == "ties_alphabetical"
+    assert point.evidence == claim.evidence  # the words sent with the code, not the follow-up's
+    assert (
+        f'• Not shown by your code: you said "{claim.evidence.rstrip(".")}", but it failed '
+        "ties_alphabetical, the hidden test that checks that."
+    ) in reply.text
+    assert "I would sort" not in reply.text and "Landed" not in reply.text
+    assert f"“{claim.evidence.rstrip('.')}” (ties_alphabetical failed)." in turn.grade.feedback
+    report = iv.command("end").report if not iv.done else iv.report()
+    said = "\n".join(report.strengths)
+    assert claim.evidence not in said and "I would sort" not in said, report.strengths
+    assert any(g.point.startswith("Make the code do what you said: sort or select") for g in
+               report.gaps)  # fmt: skip
+
+    # The fix named only in the follow-up (the explanation sent with the code did not claim the
+    # ordering): the right diagnosis is credited as said, and nothing is "not shown".
+    iv2, _ = _at_the_brackets_question(store, follow_ups=1, qid=q.id)
+    turn2 = iv2.current
+    counts = "I count the words with collections.Counter in one pass and take the first k."
+    assert iv2.submit_code(TIES_FIRST_SEEN, explanation=counts).kind == "follow_up"
+    before = _point(turn2.grade, "ordering-key")
+    assert before is None or not (before.covered or before.failed_test)
+    reply2 = iv2.answer(FIX_NAMED)
+    fix = _point(turn2.grade, "ordering-key")
+    assert fix.covered and not fix.failed_test and fix.evidence.rstrip(".…") in FIX_NAMED
+    assert "Not shown" not in reply2.text and "Stated, but not credited" not in turn2.grade.feedback
+
+
+def test_the_sentence_of_a_point_the_code_failed_is_quoted_under_no_other_point_anywhere():
+    # A walk-through: the chat and the report no longer quoted the sentence stating the ordering
+    # the code failed, but the transcript (terminal, Transcripts tab, exports) still listed it
+    # under "Covered key points" for two other points, and the grade's feedback put the
+    # rubric's wording in quotation marks as if the candidate had said it.
+    store = open_store(Settings.from_env())
+    iv, q = _at_the_brackets_question(store, follow_ups=0, qid="l1-code-top-k-words")
+    turn = iv.current
+    reply = iv.submit_code(TIES_FIRST_SEEN, explanation=SAYS_ALL)
+    claim = _point(turn.grade, "ordering-key")
+    assert claim.failed_test == "ties_alphabetical" and claim.evidence
+    # (the grader reads other points in that sentence: the case at hand)
+    spoken = offline_engine().judge(q, SAYS_ALL)[0]
+    assert [kp.id for kp in spoken.key_points
+            if kp.covered and kp.id != "ordering-key" and kp.evidence == claim.evidence]  # fmt: skip
+    # stored so (the JSON export dumps the grade as it is)
+    assert not [kp.id for kp in turn.grade.key_points
+                if kp.covered and kp.evidence == claim.evidence]  # fmt: skip
+    assert f'"{claim.evidence}"' not in reply.text.replace("you said", "")  # never as landed
+    feedback = turn.grade.feedback
+    assert f"“{claim.evidence.rstrip('.')}” (ties_alphabetical failed)." in feedback
+    assert "“Sort or select" not in feedback  # the rubric's words are not the candidate's
+    iv.command("end")
+    info, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+
+    def covered_md(md: str) -> str:
+        q2 = md.split("## Q2.", 1)[1]
+        return q2.split("**Covered key points**", 1)[1].split("**Missed key points**", 1)[0]
+
+    def covered_html(page: str) -> str:
+        return page.split("<h3>Covered key points</h3>", 2)[2].split("</ul>", 1)[0]
+
+    from interviewer.markup import md_escape
+
+    md, page = to_markdown(info, turns), to_html(info, turns)
+    assert "Count with a dictionary or collections.Counter" in covered_md(md)
+    assert md_escape(claim.evidence) not in covered_md(md)
+    assert "collections.Counter in one pass, then sort" not in covered_html(page)
+    data = json.loads(to_json(info, turns))
+    stored = data["turns"][-1]["grade"]["key_points"]
+    assert not [kp["id"] for kp in stored if kp["covered"] and kp["evidence"] == claim.evidence]
+    # A grade stored before this (its other points still quoting the sentence) reads the same.
+    stale = turns[-1].grade.model_copy(update={"key_points": [
+        kp.model_copy(update={"evidence": claim.evidence}) if kp.covered else kp
+        for kp in turns[-1].grade.key_points]})  # fmt: skip
+    old = [*turns[:-1], turns[-1].model_copy(update={"grade": stale})]
+    md, page = to_markdown(info, old), to_html(info, old)
+    assert "Count with a dictionary or collections.Counter" in covered_md(md)
+    assert md_escape(claim.evidence) not in covered_md(md)
+    assert "collections.Counter in one pass, then sort" not in covered_html(page)
+    from interviewer.report import build_report
+
+    strengths = "\n".join(build_report(old, default_bank()).strengths)
+    assert "Python coding: count with" in strengths and claim.evidence not in strengths
+
+
+def test_a_stated_point_with_no_words_to_quote_is_named_without_quotation_marks():
+    # A point the LLM judge ticked has no sentence of the candidate's: the feedback names it,
+    # unquoted (quotation marks around the rubric's words read as the candidate's).
+    from interviewer.coding.grade import CodeResult
+    from interviewer.engine import code_grade
+
+    engine = offline_engine()
+    q = default_bank()["l1-code-top-k-words"]
+    _, result, _ = engine.judge_code(q, TIES_FIRST_SEEN, None)
+    spoken = engine.judge(q, SAYS_TIES)[0]
+    unquoted = spoken.model_copy(update={"key_points": [
+        kp.model_copy(update={"evidence": ""}) for kp in spoken.key_points]})  # fmt: skip
+    grade = code_grade(q, CodeResult.model_validate(result.model_dump()), unquoted, SAYS_TIES)
+    assert (
+        "Stated, but not credited, as your code fails the hidden test that checks it: sort or "
+        "select with the key (-count, word) so higher counts come first and ties are "
+        "alphabetical (ties_alphabetical failed)."
+    ) in grade.feedback
