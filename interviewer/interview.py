@@ -171,10 +171,16 @@ def _complexity_said(text: str, probe: str) -> bool:
     return bool(_COMPLEXITY_PROBE.fullmatch(probe.strip()) and _STATES_COMPLEXITY.search(text))
 
 
+ANSWERS_APART = "\n\n"  # between answers graded together: no sentence runs across two
+
+
 def _said(turn: Turn) -> str:
     """Everything the candidate said on a turn: the answer and the follow-up answers."""
     parts = [turn.answer, *(f.answer for f in turn.follow_ups)]
-    return "\n".join(p for p in parts if p)
+    # A blank line between them: one line break is read as a soft wrap, and an answer ending
+    # with no full stop ran into the follow-up's first sentence (a walk-through's quote read
+    # "... weight them differently MSE squares the errors ...").
+    return ANSWERS_APART.join(p for p in parts if p)
 
 
 @dataclass
@@ -532,7 +538,7 @@ class Interview:
         else:
             before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
             if before:  # the answer copied a model answer seen before: what follows is graded
-                answer = "\n".join(f.answer for f in turn.follow_ups if f.answer) or answer
+                answer = ANSWERS_APART.join(f.answer for f in turn.follow_ups if f.answer) or answer
             grade, usage = self.engine.judge(question, answer)
             grade = seen_copy_grade(grade, answer, question.rubric(), lambda: self._seen(turn),
                                     copied_before=before)  # fmt: skip
@@ -849,4 +855,4 @@ class Interview:
 
 def _add_explanation(turn: Turn, text: str) -> None:
     """A coding turn's spoken part: each explanation the candidate sends is kept, in order."""
-    turn.answer = text if not turn.answer else f"{turn.answer}\n{text}"
+    turn.answer = text if not turn.answer else f"{turn.answer}{ANSWERS_APART}{text}"

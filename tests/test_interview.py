@@ -825,3 +825,23 @@ def test_a_rule_note_in_the_report_agrees_with_the_score():
     assert rule_notes(q(overall=100, flags=[FLAG_IDK], kind="coding")) == []
     assert rule_notes(q(overall=15, flags=[FLAG_RESTATES])) == [f"at most 20: {FLAG_RESTATES}"]
     assert rule_notes(q(overall=40, flags=[FLAG_RESTATES])) == []
+
+
+def test_an_answer_and_its_follow_up_answer_never_run_into_one_sentence(store):
+    # A walk-through: an answer with no full stop and its follow-up answer were read as one
+    # sentence, quoted as "... but they weight them differently MSE squares the errors ...".
+    q = default_bank()["l1-mse-mae-rmse"]
+    iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    first = "All three summarise the residuals y - y_hat, but they weight them differently"
+    assert iv.answer(first).kind == "follow_up"
+    reply = iv.answer(
+        "MSE squares the errors so one miss of 10 costs 100 while ten misses of 1 cost 10; it "
+        "is in squared units of the target."
+    )
+    grade = iv.turns[0].grade
+    quoted = [kp.evidence for kp in grade.key_points]
+    quoted += [e for c in grade.criteria.values() for e in c.evidence]
+    assert quoted and not any("differently MSE" in q for q in quoted), quoted
+    assert "differently MSE" not in reply.text
+    assert first in grade.criteria["communication"].evidence  # its own sentence, whole
