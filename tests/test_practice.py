@@ -207,3 +207,30 @@ def test_a_practice_summarys_gap_for_a_wrong_claim_is_its_correction():
     assert f"red flag: {flag.claim}" in grade.flags
     info, _ = store.load_session(sid, user_id="ana")
     assert info.summary["gaps"][0]["point"] == f"{flag.why.rstrip('.')} (your answer stated otherwise)."
+
+
+def test_practice_says_a_failed_one_line_tests_assertion_once():
+    # A walk-through's Practice read "✗ ties_alphabetical: assertion failed: assert
+    # top_k_words([...]) == [...]" and then a code block with the same assert, which the report
+    # and the exports already say once; a test of several lines still shows its code.
+    from types import SimpleNamespace
+
+    from interviewer.markup import md_code, md_escape
+    from interviewer.ui.render import practice_result_md
+    from tests.helpers import TIES_FIRST_SEEN
+
+    q = default_bank()["l1-code-top-k-words"]
+    engine = offline_engine()
+    grade, result, _ = engine.judge_code(q, TIES_FIRST_SEEN, None)
+    assert [f.name for f in result.failed] == ["ties_alphabetical"]
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
+    test = next(t for t in q.coding.hidden_tests if t.name == "ties_alphabetical")
+    assert "✗ " + md_escape(f"ties_alphabetical: assertion failed: {test.code.strip()}") in md
+    assert md_code(test.code) not in md and "top_k_words([" not in md  # (escaped once above)
+    # no check of a negative k: the multi-line test's code is shown under its error
+    unchecked = TIES_FIRST_SEEN.replace('raise ValueError("k must be non-negative")', "return []")
+    grade, result, _ = engine.judge_code(q, unchecked, None)
+    assert "negative_k" in [f.name for f in result.failed]
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
+    test = next(t for t in q.coding.hidden_tests if t.name == "negative_k")
+    assert "✗ " + md_escape("negative_k: ") in md and md_code(test.code) in md

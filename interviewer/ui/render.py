@@ -30,6 +30,7 @@ from interviewer.markup import (
     md_code,
     md_escape,
     plural,
+    quotes_code,
     text_md,
     verdict_words,
     when,
@@ -283,7 +284,10 @@ def tests_md(result: dict) -> str:
     if result.get("error"):
         lines.append(f"⚠ {md_escape(result['error'])}")
     for name, error, code in failed_tests(result):
-        lines += [f"- ✗ {md_escape(name)}: {md_escape(error)}", "", md_code(code)]
+        lines.append(f"- ✗ {md_escape(name)}: {md_escape(error)}")
+        # (a one-line test its error already quotes is said once, as in the report and the
+        # exports: a walk-through's Practice read each failed assertion twice)
+        lines += [] if quotes_code(error, code) else ["", md_code(code)]
     return "\n".join(lines)
 
 
