@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 
@@ -32,12 +33,68 @@ log = logging.getLogger(__name__)
 
 
 def _slug(text: str) -> str:
+    """ASCII letters and digits, hyphens between: owners' namespaces (and, before guide ids
+    kept the letters of every script, guide ids)."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def guide_id(path: Path) -> str:
-    """A shared guide's id: its file name without extension, as a slug (never holds a '/')."""
-    return _slug(path.stem) or "guide"
+def _word_char(ch: str) -> bool:
+    # a letter or digit of any script, or a mark that is part of one (a Devanagari vowel sign,
+    # a Japanese voicing mark): str.isalnum, like re's \w, says no to marks; '_' is a hyphen,
+    # as it always was in ids
+    return ch.isalnum() or unicodedata.category(ch).startswith("M")
+
+
+def _without_latin_accents(text: str) -> str:
+    """``text`` with the accents of Latin letters dropped ("fëature" -> "feature"); the marks
+    of other scripts stay (Greek tonos, Hangul and Japanese kana recomposed as they were)."""
+    kept: list[str] = []
+    base = ""
+    for ch in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(ch):
+            if base.isascii() and base.isalpha():
+                continue
+        else:
+            base = ch
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def id_slug(text: str) -> str:
+    """``text`` as a guide id (part): NFKC-normalised, lower case, Latin accents dropped,
+    letters and digits of any script kept, a hyphen for every run of anything else (so never a
+    '/', a space, a control or a Markdown character); "" when nothing is left. ASCII text gives
+    what it always gave ("Feature_Store notes" -> "feature-store-notes")."""
+    text = _without_latin_accents(unicodedata.normalize("NFKC", text).lower())
+    text = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    for ch in text:
+        if _word_char(ch):
+            out.append(ch)
+        elif out and out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-")
+
+
+def name_hash(name: str) -> str:
+    """A short hash of a file name (composed: a Mac may send it decomposed)."""
+    composed = unicodedata.normalize("NFC", name)
+    return hashlib.sha256(composed.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def guide_id(path: Path | str) -> str:
+    """A shared guide's id: its file name without extension, as a slug that keeps the letters
+    of every script (``id_slug``; never holds a '/'); a name with no letter or digit at all
+    gets ``guide-`` and a short hash of the file name, so two such files never share an id."""
+    path = Path(path)
+    return id_slug(path.stem) or f"guide-{name_hash(path.name)}"
+
+
+def legacy_guide_id(path: Path | str) -> str:
+    """The id ``guide_id`` gave before ids kept non-ASCII letters (``日本語.md`` -> "guide",
+    ``Fëature.md`` -> "f-ature"): a guide stored under it is found again when its file comes
+    back. The same as ``guide_id`` for ASCII names with a letter or digit."""
+    return _slug(Path(path).stem) or "guide"
 
 
 def owner_tag(user: str) -> str:
@@ -49,9 +106,11 @@ def owner_tag(user: str) -> str:
     return f"{slug}-{hashlib.sha256(user.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
-def owned_guide_id(owner: str, path: Path) -> str:
+def owned_guide_id(owner: str, path: Path | str) -> str:
     """The id of a guide ``owner`` uploaded: ``<owner tag>/<file-name slug>``, so two users'
-    guides of the same file name never collide, and nobody else's upload can replace it."""
+    guides of the same file name never collide, and nobody else's upload can replace it. (The
+    upload takes another id when a different file of the user's already holds this one: see
+    ``ingestion.upload_id``.)"""
     return f"{owner_tag(owner)}/{guide_id(path)}"
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace as replace_fields
 from pathlib import Path
 
 from interviewer.knowledge.chunk import Chunk, chunk_sections
@@ -13,6 +15,8 @@ from interviewer.knowledge.files import (
     BUILTIN_GUIDE,
     BUILTIN_GUIDE_ID,
     guide_id,
+    legacy_guide_id,
+    name_hash,
     owned_guide_id,
     owner_tag,
     read_guide_text,
@@ -64,6 +68,11 @@ class IngestResult:
     removed: int
     total: int
     encoding: str | None = "utf-8"  # the file was read as; "windows-1252" deserves a word
+    # An upload whose file-name id another file of the uploader's holds gets an id of its own
+    # (``upload_id``): the id its name gave, and the file that guide holds. Not in to_dict:
+    # the command line's shared guides are refused instead (``_check_ids``).
+    wanted: str | None = None
+    taken_by: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -80,15 +89,13 @@ def load_guide(
     path: Path | str, settings: Settings, owner: str | None = None, gid: str | None = None
 ) -> Guide:
     """Parse one guide file into chunks (no store access). With ``owner`` the guide is that
-    user's (id ``<owner tag>/<slug>``); without, it is shared (id ``gid``, by default the file
-    name's slug)."""
+    user's (id ``gid``, by default ``<owner tag>/<slug>``); without, it is shared (id ``gid``,
+    by default the file name's slug)."""
     path = Path(path)
     text, encoding = read_guide_text(path, settings)
     markdown = path.suffix.lower() in (".md", ".markdown")
     sections = parse_sections(text, markdown=markdown)
-    if owner:
-        gid = owned_guide_id(owner, path)
-    gid = gid or guide_id(path)
+    gid = gid or (owned_guide_id(owner, path) if owner else guide_id(path))
     chunks = chunk_sections(
         sections, gid, chunk_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap
     )
@@ -119,6 +126,76 @@ class _Plan:
     # unchanged chunks whose file name or path changed (a replaced file, or chunks stored
     # before these were recorded): their metadata is rewritten, their vectors are kept
     retag: dict[str, dict]  # id -> the metadata it has now
+
+
+def _held(gid: str, settings: Settings) -> list[dict] | None:
+    """The metadata of guide ``gid``'s chunks, or None when no guide has that id."""
+    got = vectorstore(settings).get(where={"guide": gid}, include=["metadatas"])
+    return got["metadatas"] if got["ids"] else None
+
+
+def _same_name(a: str, b: str) -> bool:
+    # a Mac's browser may send a name decomposed (NFD) that another sent composed
+    return unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", b)
+
+
+MAX_SUFFIX = 99  # "-2" to "-99"; past that an upload's id ends in a hash of its file name
+
+
+def upload_id(
+    owner: str, name: str, settings: Settings, claimed: frozenset[str] = frozenset()
+) -> tuple[str, str | None]:
+    """The id of ``owner``'s upload of a file called ``name``, and the file name that holds the
+    id its name gives (None when the upload takes that id). A re-upload of the same file name
+    replaces its guide, also one stored under the id ``legacy_guide_id`` gave or under a
+    ``-2`` this gave it; a different file whose name gives the same id (``notes.txt`` after
+    ``notes.md``, ``Notes.md``) gets the first free ``-2``, ``-3`` ... rather than silently
+    replacing it. Ids in ``claimed`` (this ingest's other files) count as taken."""
+    tag = owner_tag(owner)
+    base = owned_guide_id(owner, name)
+    legacy = f"{tag}/{legacy_guide_id(name)}"
+    candidates = [base, *(f"{base}-{n}" for n in range(2, MAX_SUFFIX + 1))]
+    candidates.append(f"{base}-{name_hash(name)}")
+    mine: dict[str, set[str] | None] = {}  # the uploader's guides -> the file names they hold
+    got = vectorstore(settings).get(where={"owner": tag}, include=["metadatas"])
+    for meta in got["metadatas"]:
+        mine.setdefault(meta["guide"], set()).add(meta.get("source") or "")
+
+    def sources(gid: str) -> set[str] | None:
+        """The file names guide ``gid`` holds ("" for chunks stored before names were), or
+        None when there is no such guide (chunks stored before owners were are asked for)."""
+        if gid not in mine:
+            held = _held(gid, settings)
+            mine[gid] = None if held is None else {m.get("source") or "" for m in held}
+        return mine[gid]
+
+    # the guide this file name made before, wherever it is (the two ids it may have without
+    # a suffix are asked for; a suffixed one was made with its owner recorded)
+    for gid in [legacy, *candidates]:
+        held = sources(gid) if gid in (legacy, base) else mine.get(gid)
+        if gid not in claimed and any(_same_name(s, name) for s in held or ()):
+            return gid, None
+    taken_by = None
+    for gid in candidates:
+        if gid in claimed:
+            continue
+        held = sources(gid)
+        # free, or chunks stored before file names were recorded (replaced, as always)
+        if not held or held == {""}:
+            return gid, taken_by
+        taken_by = taken_by or sorted(held - {""})[0]
+    raise GuideError(name, f"{len(candidates)} guides of yours have ids like {base}: delete some")
+
+
+def _shared_id(path: Path, settings: Settings) -> str:
+    """A shared guide's id: the file name's slug, or the id ``legacy_guide_id`` gave when the
+    guide stored under it came from this very file (so ingesting it again updates it)."""
+    gid, legacy = guide_id(path), legacy_guide_id(path)
+    if legacy != gid and not _is_builtin(path):
+        held = _held(legacy, settings) or []
+        if str(path.resolve()) in {m.get("source_path") or "" for m in held}:
+            return legacy
+    return gid
 
 
 def _plan(guide: Guide, settings: Settings) -> _Plan:
@@ -252,10 +329,11 @@ def ingest(
 
     A shared guide's id is its file name's slug, or ``as_id`` (one file only). Re-ingesting the
     same file updates its guide in place; a different file whose id is taken is refused unless
-    ``replace`` (see ``_check_ids``). All files are read and checked before anything is stored,
-    and storing is all or nothing across the files: any failure leaves the store exactly as it
-    was, with one GuideError. ``progress(fraction, message)`` is called as files are read and
-    chunks are embedded.
+    ``replace`` (see ``_check_ids``). An upload (``owner``) of a file name another of the user's
+    files holds gets an id of its own (``upload_id``). All files are read and checked before
+    anything is stored, and storing is all or nothing across the files: any failure leaves the
+    store exactly as it was, with one GuideError. ``progress(fraction, message)`` is called as
+    files are read and chunks are embedded.
     """
     paths = [Path(p) for p in (paths or [BUILTIN_GUIDE])]
     if as_id is not None and (len(paths) != 1 or owner):
@@ -266,13 +344,26 @@ def ingest(
             progress(min(1.0, fraction), message)
 
     guides = []
+    moved: dict[str, tuple[str, str | None]] = {}  # an upload's id -> (its name's id, taken by)
     for i, path in enumerate(paths):
         report(READ_SHARE * i / len(paths), f"reading {path.name}")
-        guides.append(load_guide(path, settings, owner=owner, gid=as_id))
+        gid = as_id
+        if owner:
+            claimed = frozenset(g.id for g in guides)
+            gid, taken_by = upload_id(owner, path.name, settings, claimed)
+            moved[gid] = (owned_guide_id(owner, path), taken_by)
+        elif gid is None:
+            gid = _shared_id(path, settings)
+        guides.append(load_guide(path, settings, owner=owner, gid=gid))
     _check_ids(guides, settings, replace=replace)
     results = _store(guides, settings, lambda f, m: report(READ_SHARE + (1 - READ_SHARE) * f, m))
     report(1.0, "done")
-    return results
+    return [
+        replace_fields(r, wanted=moved[r.guide][0], taken_by=moved[r.guide][1])
+        if r.guide in moved and moved[r.guide][1] is not None
+        else r
+        for r in results
+    ]
 
 
 def _check_ids(guides: list[Guide], settings: Settings, *, replace: bool) -> None:

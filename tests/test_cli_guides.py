@@ -314,3 +314,67 @@ def test_a_command_closes_every_connection_it_opened_to_the_chroma_server(
                 assert open_sockets_to(chroma.port) == [], argv
     finally:
         gc.enable()
+
+
+def test_file_names_in_any_script_keep_their_letters_in_the_guide_id(tmp_path, capsys):
+    """Walk-through: `日本語.md` and `中文笔记.md` both had the id `guide` (the second replaced the
+    first) and `Fëature—stórés 日本語 ✓.md` became `f-ature-st-r-s`."""
+    settings = Settings.from_env()
+    japanese = guide_file(tmp_path / "日本語.md", "特徴量", "特徴量ストアは同じ特徴量を使う。")
+    chinese = guide_file(tmp_path / "中文笔记.md", "特征", "特征存储让训练和服务一致。")
+    mixed = guide_file(tmp_path / "Fëature—stórés 日本語 ✓.md", "Stores", "Online and offline.")
+    code, out, _ = run(capsys, "ingest", str(japanese), str(chinese), str(mixed))
+    assert code == 0
+    assert [line.split(":")[0] for line in out.splitlines()] == [
+        "日本語", "中文笔记", "feature-stores-日本語"]  # fmt: skip
+    assert [m["source"] for m in stored(settings, "日本語")] == ["日本語.md"]
+    assert [m["source"] for m in stored(settings, "中文笔记")] == ["中文笔记.md"]
+
+    # Ids work where ids are typed: search --guide, --id, guides delete (also decomposed, as a
+    # terminal may send "é").
+    code, out, _ = run(capsys, "search", "特徴量", "--guide", "日本語", "-k", "1", "--json")
+    assert code == 0 and json.loads(out)[0]["guide"] == "日本語"
+    code, out, _ = run(capsys, "ingest", str(chinese), "--id", "笔记-2")
+    assert code == 0 and out.startswith("笔记-2: 1 added")
+    code, _, err = run(capsys, "ingest", str(chinese), "--id", "中文 笔记")
+    assert code == 2 and "(for example '中文-笔记')" in err
+    code, out, _ = run(capsys, "guides", "delete", "笔记-2", "--yes")
+    assert code == 0 and out == "deleted guide 笔记-2 (1 chunk)\n"
+    assert run(capsys, "ingest", str(mixed), "--id", "café-notes")[0] == 2  # accents: cafe-notes
+    accented = guide_file(tmp_path / "Café.md", "Café", "Espresso.")
+    assert run(capsys, "ingest", str(accented), "--id", "café-ü")[0] == 2
+    code, out, _ = run(capsys, "ingest", str(accented), "--id", "кафе")
+    assert code == 0 and out.startswith("кафе: 1 added")
+    assert run(capsys, "guides", "delete", "кафе", "--yes")[0] == 0
+    greek = guide_file(tmp_path / "Άρθρο.md", "Άρθρο", "Κείμενο.")  # Greek keeps its accent
+    code, out, _ = run(capsys, "ingest", str(greek))
+    assert code == 0 and out.startswith("άρθρο: 1 added")
+    typed = "\u03b1\u0301\u03c1\u03b8\u03c1\u03bf"  # "άρθρο" with the accent sent apart
+    code, out, _ = run(capsys, "guides", "delete", typed, "--yes")
+    assert code == 0 and out == "deleted guide άρθρο (1 chunk)\n"
+
+    # A name with no letter or digit: an id of its own, never a shared "guide".
+    marks = [guide_file(tmp_path / name, "Marks", f"Text of {n}.") for n, name in
+             enumerate(["!!!.md", "???.txt"])]  # fmt: skip
+    code, out, _ = run(capsys, "ingest", *map(str, marks))
+    ids = [line.split(":")[0] for line in out.splitlines()]
+    assert code == 0 and len(set(ids)) == 2 and all(i.startswith("guide-") for i in ids)
+
+
+def test_a_guide_stored_under_its_old_ascii_id_is_updated_by_its_file_not_copied(tmp_path, capsys):
+    """Ids made before they kept every script's letters (`日本語.md` -> `guide`) keep working:
+    ingesting that file again updates the guide under its old id."""
+    from interviewer.knowledge.ingestion import load_guide, store_guide
+
+    settings = Settings.from_env()
+    old = guide_file(tmp_path / "日本語.md", "特徴量", "特徴量ストア。")
+    store_guide(load_guide(old, settings, gid="guide"), settings)  # as the old code stored it
+    guide_file(old, "特徴量", "特徴量ストアは学習と推論で同じ特徴量を使う。")
+    code, out, _ = run(capsys, "ingest", str(old))
+    assert code == 0 and out.startswith("guide: 1 added, 0 unchanged, 1 removed")
+    assert "日本語" not in {g["guide"] for g in knowledge.list_guides(settings=settings)}
+    # ...and another file whose old id was the same gets its own, new id
+    other = guide_file(tmp_path / "中文.md", "特征", "特征存储。")
+    code, out, _ = run(capsys, "ingest", str(other))
+    assert code == 0 and out.startswith("中文: 1 added")
+    assert run(capsys, "guides", "delete", "guide", "--yes")[0] == 0

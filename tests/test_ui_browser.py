@@ -422,6 +422,60 @@ def test_an_uploaded_guide_is_deleted_after_a_confirmation_and_leaves_every_pick
 
 
 @needs_chromium
+def test_guides_of_any_script_keep_apart_and_search_results_fit_a_phone(page, shots):
+    """Walk-through: `中文笔记.md` replaced `日本語.md` (both were `local/guide`), and at 375 px
+    the search results' headers stood a letter a line ("s c o r e")."""
+    page.set_viewport_size({"width": 375, "height": 800})
+    open_tab(page, "Guides")
+    status = page.locator("#guide-status")
+
+    def upload(name: str, guide: str) -> str:
+        """Upload a file called ``name``; the status line once it says ``guide`` was ingested."""
+        page.locator("#guide-upload input[type=file]").set_input_files(
+            files=[{"name": name, "mimeType": "text/markdown", "buffer": GUIDE.encode()}]
+        )
+        expect(status).to_contain_text(f"Ingested {guide}: ")
+        wait_idle(page)
+        return status.inner_text().strip()
+
+    assert "(2 new, 0 unchanged, 0 removed)" in upload("日本語.md", "local/日本語")
+    assert "(2 new, 0 unchanged, 0 removed)" in upload("中文笔记.md", "local/中文笔记")
+    upload("phone.md", "local/phone")
+    said = upload("phone.txt", "local/phone-2")  # another file whose name gives the same id
+    assert said.startswith("Ingested local/phone-2: 2 chunks (2 new, 0 unchanged, 0 removed). "
+                           "Your guide local/phone holds another file, phone.md, so this one is "
+                           "a guide of its own and phone.md was not replaced.")  # fmt: skip
+    page.locator("#guide-delete-pick input").click()
+    listed = page.get_by_role("option").all_inner_texts()
+    page.locator("#guide-delete-pick input").blur()
+    wait_idle(page)
+    assert {"local/日本語", "local/中文笔记", "local/phone", "local/phone-2"} <= set(listed)
+
+    page.locator("#guide-query textarea, #guide-query input").first.fill("point-in-time joins")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_function(
+        "() => document.querySelector('#guide-hits').innerText.includes('Point-in-time')"
+    )
+    # Each header on one line (its words are as wide as their column at most); the table
+    # scrolls sideways in its box, and the page itself does not.
+    lines = page.evaluate("""() => [...document.querySelectorAll('#guide-hits .header-cell')]
+        .map(cell => { const tops = new Set(), walk = document.createTreeWalker(cell, 4);
+                       while (walk.nextNode()) { if (!walk.currentNode.data.trim()) continue;
+                         const range = document.createRange();
+                         range.selectNodeContents(walk.currentNode);
+                         for (const r of range.getClientRects()) tops.add(Math.round(r.top)); }
+                       return [cell.innerText.trim(), tops.size]; })""")
+    assert [name for name, _ in lines] == ["score", "section", "round", "text"]
+    assert all(n == 1 for _, n in lines), lines
+    box = page.locator("#guide-hits .upload-container")
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.locator("#guide-hits").screenshot(path=str(shots / "guide-hits-375.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    assert page.dialogs == []
+
+
+@needs_chromium
 def test_the_criteria_chart_draws_one_round_picked_beside_it(page, app, monkeypatch):
     # Seen in a walk-through: one line per criterion ran through L1 and L2 sessions alike, though
     # an L1 "Engineering" (vectorised code) and an L2 one (system design) are different measures.

@@ -12,7 +12,13 @@ from interviewer.export import to_markdown
 from interviewer.models import SessionInfo
 from interviewer.store import Store
 from interviewer.ui.context import AppContext
-from interviewer.ui.guides import delete_question, delete_upload, may_delete, own_uploads
+from interviewer.ui.guides import (
+    delete_question,
+    delete_upload,
+    ingested_said,
+    may_delete,
+    own_uploads,
+)
 from tests.services import free_port
 
 FILE_NAME = "notes <img src=x onerror=alert(1)> *v2*.md"  # a file's name is untrusted text
@@ -99,3 +105,74 @@ def test_a_guide_store_that_does_not_answer_is_one_line_not_a_traceback(ctx, mon
     )
     assert "cannot reach the Chroma server" in caplog.text  # the cause is in the log
     assert MINE in ids(ctx)  # the local store was never touched
+
+
+def upload(ctx, user: str, name: str, text: str = NOTES) -> knowledge.IngestResult:
+    """``user`` uploads a file called ``name``, as the app ingests it: a copy in a folder of
+    its own (Gradio's cache), under the file's name."""
+    uploads = ctx.settings.data_dir / "uploads"
+    folder = uploads / str(len(list(uploads.glob("*"))))
+    folder.mkdir(parents=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return knowledge.ingest([folder / name], settings=ctx.settings, owner=user)[0]
+
+
+def test_an_upload_never_silently_replaces_another_file_of_the_same_id(ctx):
+    """Walk-through: `日本語.md` was `local/guide`, and `中文笔记.md` then replaced it ("4
+    removed"); accented names were mangled (`local/f-ature-st-r-s`)."""
+    first, second = upload(ctx, "local", "日本語.md"), upload(ctx, "local", "中文笔记.md")
+    assert (first.guide, second.guide) == ("local/日本語", "local/中文笔记")
+    assert second.removed == 0 and second.taken_by is None
+    assert upload(ctx, "local", "Fëature—stórés 日本語 ✓.md").guide == "local/feature-stores-日本語"
+    assert upload(ctx, "local", "feature-store-notes.md").guide == "local/feature-store-notes"
+    assert {"local/日本語", "local/中文笔记"} <= set(own_uploads(ctx, "local"))
+
+    # Another file whose name gives a taken id: a guide of its own, and the status line says so.
+    txt = upload(ctx, "local", "notes.md", NOTES), upload(ctx, "local", "notes.txt", NOTES)
+    assert [r.guide for r in txt] == ["local/notes", "local/notes-2"]
+    assert (txt[1].removed, txt[1].wanted, txt[1].taken_by) == (0, "local/notes", "notes.md")
+    said = ingested_said(txt[1])
+    assert said.startswith(
+        "Ingested **local/notes-2**: 1 chunk (1 new, 0 unchanged, 0 removed). Your guide "
+        "**local/notes** holds another file, notes.md, so this one is a guide of its own and "
+        "notes.md was not replaced. Offline, its sections"
+    )
+    assert "Your guide" not in ingested_said(txt[0]) and "\n" not in said
+    for guide, name in (("local/notes", "notes.md"), ("local/notes-2", "notes.txt")):
+        question = delete_question(ctx, guide, "local")[0]
+        assert question.startswith(f"Delete **{guide}** (from {name};")
+
+    # The same file name again (an updated version) replaces its own guide, wherever it is.
+    changed = NOTES.replace("low-latency", "millisecond")
+    again = upload(ctx, "local", "notes.txt", changed)
+    assert (again.guide, again.added, again.removed) == ("local/notes-2", 1, 1)
+    assert again.taken_by is None
+    assert upload(ctx, "local", "notes.md", changed).guide == "local/notes"
+    assert delete_upload(ctx, "local/notes", "local")[0]
+    assert upload(ctx, "local", "notes.txt", NOTES).guide == "local/notes-2"  # not a third copy
+    assert upload(ctx, "local", "Notes.md", NOTES).guide == "local/notes"  # the id is free again
+
+    # A third file of the id takes the next free one; a held file's name is said escaped.
+    third = upload(ctx, "local", "notes_.txt", NOTES)
+    assert (third.guide, third.taken_by) == ("local/notes-3", "Notes.md")
+    starred, plain = upload(ctx, "ana", "*v2*.md", NOTES), upload(ctx, "ana", "v2.md", NOTES)
+    assert (starred.guide, plain.guide) == ("ana/v2", "ana/v2-2")
+    assert "holds another file, \\*v2\\*.md, so this one" in ingested_said(plain)
+
+    # Nobody else's guide is ever a reason: ben's notes.md is his "ben/notes".
+    assert upload(ctx, "ben", "notes.txt", NOTES).guide == "ben/notes"
+
+
+def test_an_upload_stored_under_its_old_ascii_id_is_replaced_by_its_file(ctx, tmp_path):
+    """Uploads made before ids kept every script's letters keep their ids: the same file name
+    uploaded again replaces the guide under its old id; another file gets its own new id."""
+    from interviewer.knowledge.ingestion import load_guide, store_guide
+
+    path = tmp_path / "old" / "日本語.md"
+    path.parent.mkdir()
+    path.write_text(NOTES, encoding="utf-8")
+    store_guide(load_guide(path, ctx.settings, owner="local", gid="local/guide"), ctx.settings)
+    again = upload(ctx, "local", "日本語.md", NOTES.replace("low-latency", "fast"))
+    assert (again.guide, again.removed, again.taken_by) == ("local/guide", 1, None)
+    assert upload(ctx, "local", "中文笔记.md").guide == "local/中文笔记"
+    assert "local/guide" in own_uploads(ctx, "local")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
+import unicodedata
 
 from interviewer.cli.common import confirmed, print_json, whole_number
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.markup import plural
 
-SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 KNOWN_SHOWN = 12  # guide ids an unknown-id error names before "and N more"
 
 
@@ -23,7 +22,9 @@ def register(sub) -> None:
         "--id",
         metavar="NAME",
         dest="guide_id",
-        help="the guide's id (one file only; default: the file name as a slug)",
+        type=typed_id,
+        help="the guide's id: lowercase letters (of any script), digits and hyphens (one file "
+        "only; default: the file name as such a slug)",
     )
     p.add_argument(
         "--replace",
@@ -36,7 +37,7 @@ def register(sub) -> None:
     p.add_argument("query")
     p.add_argument("-k", type=whole_number(1), default=4, help="number of results (default 4)")
     p.add_argument("--round", choices=["L1", "L2", "general"])
-    p.add_argument("--guide", help="only this guide id")
+    p.add_argument("--guide", type=typed_id, help="only this guide id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_search)
 
@@ -49,22 +50,29 @@ def register(sub) -> None:
     p = guides.add_parser(
         "delete", aliases=["remove"], help="delete a guide (not the built-in one) by id"
     )
-    p.add_argument("id")
+    p.add_argument("id", type=typed_id)
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     p.set_defaults(handler=cmd_guides_delete)
+
+
+def typed_id(text: str) -> str:
+    """A guide id as typed: NFKC-normalised, as ids are (a terminal may send "é" as "e" and
+    a combining accent, and a guide's id holds it composed)."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def cmd_ingest(args, settings: Settings) -> int:
     """Ingest guide files (all validated before any is stored)."""
     from interviewer import knowledge
+    from interviewer.knowledge.files import id_slug
 
     if not args.paths and (args.guide_id or args.replace):
         raise UsageError("--id and --replace need a guide file (the built-in guide has its own)")
     if args.guide_id is not None:
         if len(args.paths) != 1:
             raise UsageError("--id names one guide: give exactly one file with it")
-        if not SLUG.fullmatch(args.guide_id):
-            suggestion = re.sub(r"[^a-z0-9]+", "-", args.guide_id.lower()).strip("-") or "notes"
+        if id_slug(args.guide_id) != args.guide_id:
+            suggestion = id_slug(args.guide_id) or "notes"
             raise UsageError(
                 f"--id {args.guide_id!r}: use lowercase letters, digits and hyphens "
                 f"(for example {suggestion!r})"

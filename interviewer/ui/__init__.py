@@ -87,6 +87,12 @@ label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed;
   .prose table :is(th, td) { padding: 6px 8px; }
   /* The weakest topics' four columns, with long topic names, were 6 px wider than the column. */
   #weakest-topics table :is(th, td) { padding: 6px 5px; }
+  /* The Guides tab's chunks and search results scroll sideways rather than squeeze: at a
+     phone's width their headers stood a letter a line ("s c o r e") and section names broke
+     mid-word. Gradio sizes a table's columns as shares of its viewport's width, so the
+     viewport gets a minimum width and the box around it scrolls. */
+  :is(#guide-hits, #guide-chunks) .upload-container { overflow-x: auto; }
+  :is(#guide-hits, #guide-chunks) .virtual-table-viewport { min-width: 640px; }
   /* Buttons keep their labels on one line ("Run the examples" wrapped beside a one-line
      "Submit code", and rows of buttons had uneven heights). */
   button.lg { font-size: 0.95rem; padding-left: 0.35rem; padding-right: 0.35rem; }

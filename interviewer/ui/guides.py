@@ -1,12 +1,12 @@
 """The Guides tab: upload and ingest a guide, look at its sections and chunks, search it,
 choose the guide interviews draw on, and delete a guide one uploaded.
 
-A guide belongs to whoever uploaded it (id ``<user>/<file-name slug>``): nobody else sees,
-searches, replaces or deletes it. Shared guides (the built-in one, those the operator ingests
-with ``mock-interview ingest``) are everyone's, so only the operator deletes them (``mock-interview
-guides delete``; never the built-in one). Ingestion runs in one background worker thread,
-so a big guide never holds a slot of the interview queue; the upload's event only follows its
-progress.
+A guide belongs to whoever uploaded it (id ``<user>/<file-name slug>``, with ``-2`` when
+another of their files has that id): nobody else sees, searches, replaces or deletes it.
+Shared guides (the built-in one, those the operator ingests with ``mock-interview ingest``)
+are everyone's, so only the operator deletes them (``mock-interview guides delete``; never the
+built-in one). Ingestion runs in one background worker thread, so a big guide never holds a
+slot of the interview queue; the upload's event only follows its progress.
 """
 
 from __future__ import annotations
@@ -64,6 +64,26 @@ def run_ingest(ctx: AppContext, path: str, user: str, progress) -> knowledge.Ing
             return job.result(timeout=POLL)[0]
         except FutureTimeout:
             progress(state["fraction"], state["message"])
+
+
+def ingested_said(result: knowledge.IngestResult) -> str:
+    """The status line after an upload was ingested (Markdown, names escaped): its guide and
+    chunks, and when another file of the user's held the id its name gives, that this one is a
+    guide of its own (a walk-through's second file of that id silently replaced the first)."""
+    said = (
+        f"Ingested **{md_escape(result.guide)}**: {plural(result.total, 'chunk')} "
+        f"({result.added} new, {result.unchanged} unchanged, {result.removed} removed). "
+    )
+    if result.taken_by is not None:
+        said += (
+            f"Your guide **{md_escape(result.wanted or '')}** holds another file, "
+            f"{md_escape(result.taken_by)}, so this one is a guide of its own and "
+            f"{md_escape(result.taken_by)} was not replaced. "
+        )
+    return said + (
+        "Offline, its sections are practice questions in the **Practice** tab (pick it under "
+        "*Questions from*), graded against the section's text; LLM interviews can draw on it."
+    )
 
 
 def may_delete(guide: str | None, user: str) -> bool:
@@ -192,7 +212,8 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             interactive=False,
             wrap=True,
             max_height=400,
-            column_widths=["30%", "8%", "62%"],
+            column_widths=["28%", "13%", "59%"],
+            elem_id="guide-chunks",
         )
     with gr.Row():
         ui.query = gr.Textbox(label="Search this guide", scale=4, elem_id="guide-query")
@@ -203,7 +224,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     ui.hits = gr.Dataframe(
         headers=r.HIT_HEADERS,
         datatype="str",
-        column_widths=["8%", "24%", "8%", "60%"],
+        # "score" and "round" (and "general") fit their columns at the narrow-screen minimum
+        # width (the app's CSS), not "s c o r e", a letter a line, as at 8% of a phone
+        column_widths=["10%", "22%", "13%", "55%"],
         interactive=False,
         wrap=True,
         elem_id="guide-hits",
@@ -239,12 +262,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             return {ui.status: f"⚠ {md_escape(Path(path).name)}: {md_escape(reason)}",
                     ui.upload: None}  # fmt: skip
         _, out = refresh(result.guide, pick, user, drop)
-        out[ui.status] = (
-            f"Ingested **{md_escape(result.guide)}**: {plural(result.total, 'chunk')} "
-            f"({result.added} new, {result.unchanged} unchanged, {result.removed} removed). "
-            "Offline, its sections are practice questions in the **Practice** tab (pick it under "
-            "*Questions from*), graded against the section's text; LLM interviews can draw on it."
-        )
+        out[ui.status] = ingested_said(result)
         if result.encoding == "windows-1252":
             out[ui.status] += (
                 " It was read as Windows-1252 (Western European), not UTF-8: if its accents "

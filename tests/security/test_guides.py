@@ -8,7 +8,13 @@ from dataclasses import replace
 
 import pytest
 from interviewer.knowledge import ingestion
-from interviewer.knowledge.files import guide_visible, owned_guide_id, owner_tag
+from interviewer.knowledge.files import (
+    guide_id,
+    guide_visible,
+    legacy_guide_id,
+    owned_guide_id,
+    owner_tag,
+)
 from interviewer.knowledge.store import client, collection
 
 from interviewer import knowledge
@@ -114,6 +120,38 @@ def test_guides_are_namespaced_by_their_owner(tmp_path, small_chunks):
     assert owner_tag("Ana") != owner_tag("ana") and "/" not in owner_tag("a/b")
     assert not guide_visible(owned_guide_id("ana", path), "Ana")
     assert not guide_visible("ana-x/notes", "ana")
+
+
+@pytest.mark.parametrize(
+    ("name", "gid"),
+    [
+        ("feature-store-notes.md", "feature-store-notes"),  # ASCII names: ids as they were
+        ("Feature_Store notes (v2).txt", "feature-store-notes-v2"),
+        ("notes <img src=x onerror=alert(1)> *v2*.md", "notes-img-src-x-onerror-alert-1-v2"),
+        ("日本語.md", "日本語"),
+        ("Fëature—stórés 日本語 ✓.md", "feature-stores-日本語"),  # Latin accents dropped
+        ("Ελληνικά άρθρα.md", "ελληνικά-άρθρα"),  # other scripts' marks kept
+        ("हिन्दी नोट्स.md", "हिन्दी-नोट्स"),
+        ("ガイド.md", "ガイド"),  # (a voicing mark, recomposed)
+        ("한국어 노트.md", "한국어-노트"),
+        ("Ｆｕｌｌｗｉｄｔｈ ½.md", "fullwidth-1-2"),  # NFKC
+        ("a\u0301b.md", "ab"),  # a decomposed accent
+        ("a\\b:c\u202e\x00\n.md", "a-b-c"),  # a Windows separator, controls, bidi
+    ],
+)
+def test_guide_ids_keep_letters_of_every_script_and_nothing_unsafe(name, gid):
+    assert guide_id(name) == gid
+    assert owned_guide_id("ana", name) == f"ana/{gid}"
+    if name.isascii():
+        assert legacy_guide_id(name) == gid
+
+
+def test_a_file_name_with_no_letter_gets_an_id_of_its_own():
+    ids = {guide_id(n) for n in ("!!!.md", "???.md", "!!!.txt", "___.md", "✓.md")}
+    assert len(ids) == 5 and all(i.startswith("guide-") and len(i) == 14 for i in ids)
+    assert guide_id("!!!.md") == guide_id("!!!.md")  # stable: the same file, the same id
+    for gid in ids | {guide_id("Fëature—stórés 日本語 ✓.md")}:
+        assert all(c.isalnum() or c == "-" for c in gid)
 
 
 def test_a_pdf_bomb_is_refused_in_one_line(tmp_path, capsys):
