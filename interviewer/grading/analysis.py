@@ -91,7 +91,12 @@ def prepare_rubric(rubric: rb.Rubric) -> RubricData:
         for kp in rubric.key_points
     )  # fmt: skip
     reference = rubric.model_answer or ""
-    units = tuple(rb.reference_units(reference)) if reference.strip() else ()
+    # A bank model answer keeps its lines as written (hard-wrapped at 100 columns in the YAML,
+    # 59 of 115 mid-sentence): the bank head and the red-flag cap were fitted on those units,
+    # so joining them waits for a refit. A reference given to grade against (an uploaded
+    # guide's section, `grade`'s reference_answer) has its wrapped sentences joined.
+    units = (tuple(rb.reference_units(reference, unwrap=kind == "reference"))
+             if reference.strip() else ())  # fmt: skip
     q_sents = tuple(prepare_answer(rubric.question)[0]) or (rubric.question,)
     correct = list(dict.fromkeys([t for p in points for t in p.texts] + list(units)))
     correct = list(dict.fromkeys(correct + [c for t in correct for c in tu.clauses(t) if c != t]))

@@ -279,7 +279,7 @@ class Rubric:
         """The model answer as statement units: lines, bullets, then sentences."""
         if not self.model_answer:
             return []
-        return reference_units(self.model_answer)
+        return reference_units(self.model_answer, unwrap=False)  # as the bank head was fitted
 
     def variants(self) -> list[str]:
         """Every key point and paraphrase text: what counts as a correct statement."""
@@ -393,9 +393,10 @@ def _unwrapped(lines: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=2048)
-def _reference_units(reference: str) -> tuple[str, ...]:
+def _reference_units(reference: str, unwrap: bool) -> tuple[str, ...]:
     out = []
-    for line in _unwrapped(tu.normalise(reference).replace("\r", "").split("\n")):
+    lines = tu.normalise(reference).replace("\r", "").split("\n")
+    for line in _unwrapped(lines) if unwrap else lines:
         line = _BULLET.sub("", line).strip()
         if not line or not re.search(r"[A-Za-z0-9]", line):
             continue
@@ -406,9 +407,10 @@ def _reference_units(reference: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def reference_units(reference: str) -> list[str]:
-    """A reference answer split into statement units: lines, bullets, then sentences."""
-    return list(_reference_units(reference))
+def reference_units(reference: str, *, unwrap: bool = True) -> list[str]:
+    """A reference answer split into statement units: lines (a hard-wrapped sentence joined
+    again, ``_unwrapped``, unless ``unwrap`` is False), bullets, then sentences."""
+    return list(_reference_units(reference, unwrap))
 
 
 def reference_points(reference: str) -> list[str]:
