@@ -451,3 +451,76 @@ def test_numeric_options_refuse_negative_and_out_of_range_numbers(capsys):
 
     args = build_parser().parse_args(["interview", "--follow-ups", "0", "--questions", "20"])
     assert (args.follow_ups, args.questions) == (0, 20)
+
+
+def test_a_code_block_in_an_answers_file_is_one_answer_as_at_the_terminal(tmp_path, capsys):
+    # A walk-through: each line of a 9-line ```python block was sent as an answer of its own,
+    # and "Noted: your explanation is saved ..." came back nine times.
+    first = tmp_path / "first.txt"
+    first.write_text("MSE squares the errors, so large misses cost more.\n")
+    assert main(["interview", "--round", "l1", "--questions", "2", "--follow-ups", "0",
+                 "--answers-file", str(first)]) == 0  # fmt: skip
+    store = Store(settings=Settings.from_env())
+    session = store.list_sessions(user_id="local")[0]["id"]
+    capsys.readouterr()
+    _, turns = store.load_session(session, user_id="local")
+    q = default_bank()[turns[-1].question_id]
+    assert q.kind == "coding"  # L1 asks its coding question second
+    code = q.coding.reference.strip("\n") + '\n\n\n# a "\\n" in code stays as it is: "\\n".join'
+    assert "\n\n" in code  # (empty lines in the block too)
+    answers = tmp_path / "answers.txt"
+    answers.write_text(f"My approach: the reference one.\n```python\n{code}\n```\n/end\n")
+    assert main(["interview", "--resume", session, "--answers-file", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Noted: your explanation is saved") == 1  # the line before the block
+    assert "hidden tests passed" in out  # graded as code
+    assert "\n> ```python\n. " in out  # echoed as the terminal shows a sent block
+    _, turns = store.load_session(session, user_id="local")
+    assert turns[-1].code.strip("\n") == code
+    assert turns[-1].status == "answered" and turns[-1].grade is not None
+
+
+def test_an_answers_files_lines_and_blocks(tmp_path):
+    from interviewer.cli.interview import _answers
+
+    path = tmp_path / "answers.txt"
+    path.write_text("one\\ntwo\n```py\nx = '\\n'\n\n  ```\n```inline```\n/skip\n```\nopen\n")
+    assert list(_answers(path)) == [
+        "one\ntwo",  # "\n" in a line is a line break
+        "```py\nx = '\\n'\n\n  ```",  # a block is one answer, its lines as they are
+        "```inline```",
+        "/skip",
+        "```\nopen",  # no closing fence: to the end of the file
+    ]
+
+
+def test_choices_are_taken_in_any_case(tmp_path, capsys):
+    # A walk-through's `interview --round l1` and `questions --round l1` were refused:
+    # "invalid choice: 'l1' (choose from 'L1', 'L2', 'full')".
+    from interviewer.cli import build_parser
+
+    parse = build_parser().parse_args
+    assert parse(["interview", "--round", "l1"]).round == "L1"
+    assert parse(["interview", "--round", "FULL", "--mode", "Offline", "--feedback", "END"]).round \
+        == "full"  # fmt: skip
+    args = parse(["interview", "--mode", "LLM", "--feedback", "End"])
+    assert (args.round, args.mode, args.feedback) == ("L1", "llm", "end")  # (the default)
+    assert parse(["transcripts", "list", "--round", "l2"]).round == "L2"
+    assert parse(["search", "x", "--round", "General"]).round == "general"
+    assert main(["questions", "--round", "l1", "--kind", "Coding", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {(r["round"], r["kind"]) for r in rows} == {("L1", "coding")}
+    # Anything else is refused as before, naming the choices as they are spelt.
+    for argv in (["interview", "--round", "l3"], ["questions", "--round", "full"]):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            assert exc.code == 2
+        else:
+            raise AssertionError(f"{argv} was accepted")
+        err = capsys.readouterr().err
+        assert f"argument --round: invalid choice: '{argv[-1]}' (choose from 'L1', 'L2'" in err
+    answers = tmp_path / "answers.txt"
+    answers.write_text("/end\n")
+    assert main(["interview", "--round", "l2", "--answers-file", str(answers), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["report"]["questions"][0]["round"] == "L2"

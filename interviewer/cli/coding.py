@@ -5,17 +5,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interviewer.cli.common import print_json, read_text
+from interviewer.cli.common import any_case, print_json, read_text
 from interviewer.config import Settings
 from interviewer.errors import SandboxError, UsageError
 from interviewer.markup import plural
+
+# What a failed hidden test is, by its kind ("failed ties_alphabetical (basic)" read like a
+# test named "basic"); the app says its hidden tests "check edge cases and a large input".
+TEST_KINDS = {"basic": "a basic case", "edge": "an edge case", "large": "a large input"}
+
+
+def criterion_label(name: str, vectorise: bool) -> str:
+    """A coding criterion as the app's scorecard names it: the rubric criterion it stands for,
+    then what it measures ("Engineering: efficiency", not "vectorisation", for a question that
+    does not ask for vectorised code)."""
+    from interviewer.grading.rubric import CODE_CRITERIA, CRITERIA_SHORT, code_criterion_label
+
+    rubric = next(c for c, n in CODE_CRITERIA.items() if n == name)
+    return f"{CRITERIA_SHORT[rubric]}: {code_criterion_label(name, vectorise)}"
 
 
 def register(sub) -> None:
     """Add the questions and code sub-commands."""
     p = sub.add_parser("questions", help="list the bank's questions")
-    p.add_argument("--round", choices=["L1", "L2"])
-    p.add_argument("--kind", choices=["coding", "spoken"])
+    p.add_argument("--round", choices=["L1", "L2"], type=any_case("L1", "L2"))
+    p.add_argument("--kind", choices=["coding", "spoken"], type=any_case("coding", "spoken"))
     p.add_argument("--json", action="store_true", help="a JSON list of objects")
     p.set_defaults(handler=cmd_questions)
 
@@ -74,19 +88,25 @@ def cmd_code(args, settings: Settings) -> int:
             "error": result.error,
             # what the score is made of, also when a test was stopped (a walk-through's timed-
             # out loop printed only the error, and --json never had them)
-            "criteria": {name: {"score": c.score, "evidence": c.evidence}
+            "criteria": {name: {"label": criterion_label(name, q.coding.vectorise),
+                                "score": c.score, "evidence": c.evidence}
                          for name, c in result.criteria.items()},  # fmt: skip
         }
     if args.json:
         print_json(out)
         return 0
     print(f"{q.id}: {out['passed']}/{plural(out['total'], 'hidden test')} passed, score "
-          f"{out['score']:.2f} ({out['verdict']})")  # fmt: skip
+          f"{out['score']:.2f} ({out['verdict'].replace('_', ' ')})")  # fmt: skip
     if out["error"]:
         print(f"error: {out['error']}")
     if result is not None:
-        for name, crit in result.criteria.items():
-            print(f"  {name.replace('_', ' '):<14}{crit.score}/5  {crit.evidence}")
+        from interviewer.grading.rubric import CODE_CRITERIA
+
+        # in the scorecard's order: Depth, Problem solving, Engineering, Communication
+        for name in CODE_CRITERIA.values():
+            crit = result.criteria[name]
+            label = criterion_label(name, q.coding.vectorise)
+            print(f"  {label:<29}{crit.score}/5  {crit.evidence}")
         for f in result.failed:
-            print(f"  failed {f.name} ({f.kind}): {f.error}")
+            print(f"  failed {f.name} ({TEST_KINDS.get(f.kind, f.kind)}): {f.error}")
     return 0

@@ -78,6 +78,18 @@ def whole_number(low: int, high: int | None = None):
     return parse
 
 
+def any_case(*names: str):
+    """An argparse ``type`` for an option with ``choices=names``: the choice in any case
+    ("l1" is L1; a walk-through's `--round l1` was refused), given as its canonical spelling.
+    Anything else is passed on as typed, for argparse's "invalid choice" line that lists them."""
+    canonical = {name.casefold(): name for name in names}
+
+    def parse(text: str) -> str:
+        return canonical.get(text.strip().casefold(), text)
+
+    return parse
+
+
 def finite_number(low: float | None = None, high: float | None = None):
     """An argparse ``type``: a finite number, in ``low..high`` where given (``float`` alone
     takes "nan", which then passes every range check made with it)."""

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from interviewer.cli.common import (
+    any_case,
     check_writable,
     finite_number,
     print_json,
@@ -29,12 +30,14 @@ from interviewer.report import report_text
 def register(sub) -> None:
     """Add the interview and grade sub-commands."""
     p = sub.add_parser("interview", help="sit a mock interview in the terminal")
-    p.add_argument("--round", choices=["L1", "L2", "full"], default="L1")
+    rounds = ["L1", "L2", "full"]
+    p.add_argument("--round", choices=rounds, type=any_case(*rounds), default="L1")
     p.add_argument("--questions", type=whole_number(1, MAX_QUESTIONS), default=3,
                    help=f"questions per round, 1-{MAX_QUESTIONS} (default 3)")  # fmt: skip
     p.add_argument(
         "--feedback",
         choices=["each", "end"],
+        type=any_case("each", "end"),
         default="each",
         help="feedback after each answer (practice) or only at the end (real)",
     )
@@ -47,11 +50,13 @@ def register(sub) -> None:
         action="store_false",
         help="L1 without its coding question (in a terminal, code is sent as a ```python block)",
     )
-    p.add_argument("--mode", choices=["offline", "llm", "local"], help="default: INTERVIEWER_MODE")
+    modes = ["offline", "llm", "local"]
+    p.add_argument("--mode", choices=modes, type=any_case(*modes), help="default: INTERVIEWER_MODE")
     p.add_argument(
         "--answers-file",
         type=Path,
-        help="one answer per line; a line /hint, /repeat, /skip or /end is a command",
+        help="one answer per line (a ``` block, to its closing fence, is one answer); a line "
+        "/hint, /repeat, /skip or /end is a command",
     )
     p.add_argument("--json", action="store_true", help="print the final report as JSON")
     p.add_argument(
@@ -92,10 +97,27 @@ def register(sub) -> None:
 
 
 def _answers(path: Path):
-    """The answers file's lines, read now: a file that cannot be read is refused before a
-    session is created (a walk-through's missing file left an empty session to resume)."""
-    text = read_text(path, "answers file")
-    return iter([line.replace("\\n", "\n") for line in text.splitlines()])
+    """The answers file's answers, read now: a file that cannot be read is refused before a
+    session is created (a walk-through's missing file left an empty session to resume). One
+    answer a line ("\\n" in it a line break), except that a ``` block, from its opening fence
+    to its closing one, is one answer with its lines as they are, as at the terminal (a
+    walk-through's 9-line code block was sent as nine answers, each an explanation "Noted")."""
+    answers: list[str] = []
+    block: list[str] | None = None  # the lines of an open ``` block
+    for line in read_text(path, "answers file").splitlines():
+        fence = line.strip().startswith("```")
+        if block is not None:
+            block.append(line)
+            if fence:
+                answers.append("\n".join(block))
+                block = None
+        elif fence and line.count("```") == 1:  # (```x``` on one line is a line's answer)
+            block = [line]
+        else:
+            answers.append(line.replace("\\n", "\n"))
+    if block is not None:  # no closing fence: the block runs to the end of the file
+        answers.append("\n".join(block))
+    return iter(answers)
 
 
 def _line_editing() -> None:
@@ -340,8 +362,8 @@ def cmd_interview(args, settings: Settings) -> int:
                 if line is None:
                     say(f"Answers file ended. {saved()}")
                     break
-                if not quiet:
-                    print(f"> {line}", file=out)
+                if not quiet:  # (an answer's further lines as the terminal shows them)
+                    print("> " + line.replace("\n", "\n. "), file=out)
             else:
                 line = _read_answer(out)
                 if line is None:

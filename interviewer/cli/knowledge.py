@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from interviewer.cli.common import confirmed, print_json, whole_number
+from interviewer.cli.common import any_case, confirmed, print_json, whole_number
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.markup import plural
@@ -36,7 +36,8 @@ def register(sub) -> None:
     p = sub.add_parser("search", help="search the knowledge base")
     p.add_argument("query")
     p.add_argument("-k", type=whole_number(1), default=4, help="number of results (default 4)")
-    p.add_argument("--round", choices=["L1", "L2", "general"])
+    rounds = ["L1", "L2", "general"]
+    p.add_argument("--round", choices=rounds, type=any_case(*rounds))
     p.add_argument("--guide", type=typed_id, help="only this guide id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_search)

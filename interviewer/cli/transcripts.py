@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from interviewer.cli.common import confirmed, finite_number, print_json
+from interviewer.cli.common import any_case, confirmed, finite_number, print_json
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.export import EXPORTERS, listed_score, to_markdown
@@ -30,7 +30,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
     p = with_user(sub.add_parser("list", help="list sessions, newest first"))
     p.add_argument("--json", action="store_true")
-    p.add_argument("--round", choices=["L1", "L2", "full"])
+    rounds = ["L1", "L2", "full"]
+    p.add_argument("--round", choices=rounds, type=any_case(*rounds))
     p.add_argument("--since", metavar="YYYY-MM-DD", help="started on or after this day")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="started on or before this day")
     p.add_argument("--min-score", type=finite_number(0, 100), metavar="N",

@@ -4,6 +4,7 @@ complexity, and find the code, its test results and its grade in the store and t
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from interviewer.bank import default_bank
@@ -617,7 +618,29 @@ def test_the_code_command_prints_what_the_score_is_made_of(tmp_path, capsys):
     assert main(["code", "--question", "l1-code-moving-average", "--file", str(path)]) == 0
     text = capsys.readouterr().out
     assert "error: " in text and "too slow" in text
-    assert "  vectorisation " in text and "  correctness " in text  # the criteria, also here
+    # the criteria, also here, named as the app's scorecard names them
+    assert "  Engineering: vectorisation " in text and "  Depth: correctness " in text
+
+
+def test_the_code_command_labels_criteria_and_failed_tests_as_the_app_does(tmp_path, capsys):
+    # A walk-through: "failed ties_alphabetical (basic): ..." read like a test named "basic",
+    # and "vectorisation 5/5" stood where the app says "Engineering: efficiency" (a question
+    # that does not ask for vectorised code).
+    q = default_bank()["l1-code-top-k-words"]
+    assert not q.coding.vectorise
+    path = tmp_path / "solution.py"
+    path.write_text(TIES_FIRST_SEEN)
+    assert main(["code", "--question", q.id, "--file", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{q.id}: 5/6 hidden tests passed, score 0.83 (partially correct)"
+    rows = [re.match(r"  (\S.*?) +(\d)/5  ", line).groups() for line in lines[1:5]]
+    assert rows == [("Depth: correctness", "4"), ("Problem solving: edge cases", "5"),
+                    ("Engineering: efficiency", "5"), ("Communication: readability", "5")]  # fmt: skip
+    assert lines[5].startswith("  failed ties_alphabetical (a basic case): assertion failed: ")
+    assert main(["code", "--question", q.id, "--file", str(path), "--json"]) == 0
+    criteria = json.loads(capsys.readouterr().out)["criteria"]
+    assert criteria["vectorisation"]["label"] == "Engineering: efficiency"
+    assert criteria["edge_cases"]["label"] == "Problem solving: edge cases"
 
 
 COUNTS_ONLY = '''def is_balanced(s):
