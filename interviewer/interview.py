@@ -800,8 +800,13 @@ class Interview:
         self._count_a_long_absence_as_the_budget(turn)
         if turn.follow_ups and turn.follow_ups[-1].answer is None and turn.grade is not None:
             self.phase = "follow_up"  # (its hints are in the chat, with the answer before it)
+            # The first follow-up on submitted code begins with how it ran, as it did live (the
+            # rebuilt chat leaves the open follow-up out: a re-walk's resumed chat lost the line)
+            ran = turn.code is not None and turn.code_result is not None
+            lead = f"{code_ran_said(turn.code_result)}\n\n" if ran and len(turn.follow_ups) == 1 else ""
             return self, Reply(
-                "follow_up", "Welcome back. Follow-up: " + turn.follow_ups[-1].question, turn=turn
+                "follow_up", f"Welcome back. {lead}Follow-up: {turn.follow_ups[-1].question}",
+                turn=turn,
             )
         # The hints already taken on the open question are said again with it (the chat leaves
         # the open question out): they were paid for (a re-walk saw none after a Resume, took

@@ -526,7 +526,10 @@ def test_a_follow_up_on_submitted_code_first_says_how_it_ran_live_and_resumed():
     assert 0 < result["passed"] < result["total"]
     assert reply.kind == "follow_up" and reply.text.startswith(said)
     assert "The hidden test “" in reply.text and "".join(pieces) == reply.text
-    again, _ = resume(store, iv.info.id, user_id="local")
+    again, welcome = resume(store, iv.info.id, user_id="local")
+    # the open follow-up is asked again as it was said live, how the code ran first (a re-walk's
+    # resumed chat went from the question to "Welcome back. Follow-up: ...")
+    assert welcome.text == f"Welcome back. {reply.text}"
     again.answer("Linear: one pass with a stack.")
     chat = history_from_turns(again.turns, True, False, again.bank, again.planned)
     said_md = [m["content"] for m in chat]
