@@ -286,6 +286,12 @@ def test_an_unreadable_answers_file_is_refused_before_a_session_is_created(tmp_p
     assert "nope.txt: cannot read answers file (no such file)" in captured.err
     assert "Question 1" not in captured.out
     assert {s["id"] for s in store.list_sessions(user_id="local")} == before
+    # an empty file (or blank lines only) is refused the same way (a re-walk's made a session)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n  \n")
+    assert main(["interview", "--round", "L2", "--answers-file", str(empty)]) == 2
+    assert "empty.txt: the answers file has no answer" in capsys.readouterr().err
+    assert {s["id"] for s in store.list_sessions(user_id="local")} == before
 
 
 def test_an_empty_line_with_nothing_typed_says_how_to_answer(monkeypatch, capsys):

@@ -117,6 +117,8 @@ def _answers(path: Path):
             answers.append(line.replace("\\n", "\n"))
     if block is not None:  # no closing fence: the block runs to the end of the file
         answers.append("\n".join(block))
+    if not any(a.strip() for a in answers):  # (a re-walk's empty file made a session, exit 0)
+        raise UsageError(f"{path}: the answers file has no answer (one answer a line)")
     return iter(answers)
 
 
