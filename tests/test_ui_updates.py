@@ -419,6 +419,9 @@ def test_the_folded_setup_line_counts_questions_as_the_welcome_does():
     # the coding question comes second: one L1 question has none, ticked or not
     assert "· with coding" in setup_summary("L1", 2, "each", False, True)
     assert "· no coding" in setup_summary("L1", 1, "each", False, True)
+    from interviewer.ui.setup import CODING_INFO, CODING_NONE, coding_info
+
+    assert coding_info(1)["info"] == CODING_NONE and coding_info(2)["info"] == CODING_INFO
 
 
 def test_topics_read_as_words_a_candidate_uses():

@@ -25,6 +25,13 @@ ROUNDS_INTRO = (
 SETUP_LABEL = "Setup"
 CODING_DEFAULT = True  # a new page's L1 includes its coding question ("make or break")
 CODING_INFO = "It is the second question: with 2 or more."
+CODING_NONE = "With 1 question there is none: it is the second question."
+
+
+def coding_info(questions) -> dict:
+    """The coding box's info line for the question count (a re-walk: with 1 question the box
+    still read as if L1 had its coding question)."""
+    return gr.update(info=CODING_NONE if int(questions or 0) < 2 else CODING_INFO)
 
 
 def setup_summary(round_name, questions, feedback, real, coding) -> str:
@@ -160,6 +167,8 @@ def wire(ui: SimpleNamespace) -> None:
     ui.real.change(real_changed, [ui.real, ui.running, ui.feedback, ui.feedback_before_real],
                    [ui.feedback, ui.feedback_before_real], api_visibility="private",
                    queue=False)  # fmt: skip
+    ui.questions.change(coding_info, [ui.questions], [ui.coding], api_visibility="private",
+                        queue=False, show_progress="hidden")  # fmt: skip
     # L2 has no coding question: its box says so by being off while L2 is picked.
     ui.round.change(coding_for_round, [ui.round, ui.running, ui.coding, ui.coding_before_l2],
                     [ui.coding, ui.coding_before_l2], api_visibility="private",
