@@ -329,6 +329,19 @@ def test_file_names_in_any_script_keep_their_letters_in_the_guide_id(tmp_path, c
         "日本語", "中文笔记", "feature-stores-日本語"]  # fmt: skip
     assert [m["source"] for m in stored(settings, "日本語")] == ["日本語.md"]
     assert [m["source"] for m in stored(settings, "中文笔记")] == ["中文笔记.md"]
+    # `guides list` pads a wide id by the columns it takes (a re-walk's columns slid)
+    from interviewer.cli.knowledge import _columns
+
+    code, out, _ = run(capsys, "guides", "list")
+    rows = [line for line in out.splitlines()
+            if line.startswith(("guide ", "日本語", "中文笔记", "feature-stores"))]  # fmt: skip
+
+    def chunks_end(row: str) -> int:  # the terminal column where the chunks count ends
+        ident = row.split()[0]
+        rest = row[len(ident):]
+        return _columns(ident) + len(rest) - len(rest.lstrip(" ")) + len(rest.split()[0])
+
+    assert len(rows) == 4 and len({chunks_end(r) for r in rows}) == 1, rows
 
     # Ids work where ids are typed: search --guide, --id, guides delete (also decomposed, as a
     # terminal may send "é").

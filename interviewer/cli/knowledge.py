@@ -194,11 +194,21 @@ def cmd_guides_list(args, settings: Settings) -> int:
             "and the app at start)"
         )
         return 0
-    width = max(len("guide"), *(len(g["guide"]) for g in guides)) + 2
+    width = max(len("guide"), *(_columns(g["guide"]) for g in guides)) + 2
     print(f"{'guide':<{width}}{'chunks':>7}{'sections':>10}  file")
     for g in guides:
-        print(f"{g['guide']:<{width}}{g['chunks']:>7}{len(g['sections']):>10}  {_file_said(g)}")
+        pad = " " * (width - _columns(g["guide"]))
+        print(f"{g['guide']}{pad}{g['chunks']:>7}{len(g['sections']):>10}  {_file_said(g)}")
     return 0
+
+
+def _columns(text: str) -> int:
+    """The terminal columns ``text`` takes: a wide (CJK) character takes two, a combining mark
+    none (a re-walk's `guides list` padded 日本語 by characters, and its columns slid)."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF"
+               else 1 for c in text)  # fmt: skip
 
 
 def cmd_guides_delete(args, settings: Settings) -> int:
