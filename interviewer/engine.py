@@ -29,7 +29,7 @@ from interviewer.coding.sandbox import SandboxLimits
 from interviewer.config import Settings
 from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
-from interviewer.grading.feedback import addressed_by, gap_rank
+from interviewer.grading.feedback import addressed_by, gap_rank, quoted
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import (
     CODE_CRITERIA,
@@ -40,7 +40,7 @@ from interviewer.grading.rubric import (
     code_criterion_label,
 )
 from interviewer.grading.text import FUNCTION_WORDS, denies
-from interviewer.markup import failed_tests, lower_first, plural, shorten, tests_passed
+from interviewer.markup import failed_tests, lower_first, plural, tests_passed
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
 
@@ -399,16 +399,12 @@ def _not_done_said(points: list[KeyPointResult]) -> str:
     a walk-through read the rubric's wording in quotation marks, as if the candidate's)."""
     tests: dict[str, list[str]] = {}
     for kp in points:
-        said = _quote(kp.evidence) if kp.evidence else lower_first(kp.point.strip().rstrip("."))
+        said = quoted(kp.evidence) if kp.evidence else lower_first(kp.point.strip().rstrip("."))
         tests.setdefault(said, [])
         if kp.failed_test not in tests[said]:
             tests[said].append(kp.failed_test)
     each = "; ".join(f"{said} ({', '.join(names)} failed)" for said, names in tests.items())
     return f"Stated, but not credited, as your code fails the hidden test that checks it: {each}."
-
-
-def _quote(text: str) -> str:
-    return f"\u201c{shorten(text.strip().rstrip('.'), 150)}\u201d"
 
 
 MAX_BULLETS = 3

@@ -14,7 +14,8 @@ from interviewer.markup import shorten
 LEADS = {"correct": "Correct.", "partially_correct": "Partially correct.", "incorrect": "Incorrect."}
 
 
-def _quote(s: str, n: int = 150) -> str:
+def quoted(s: str, n: int = 150) -> str:
+    """A sentence quoted as the candidate said it (curly quotes, cut past ``n``)."""
     return "\u201c" + shorten(s.strip().rstrip("."), n) + "\u201d"
 
 
@@ -25,7 +26,7 @@ def without_gap(text: str, point: str) -> str:
     """``text`` without the sentence that names ``point`` as the gap to fill (a point found
     covered after all, as a follow-up answer can show)."""
     for lead in GAP_LEADS:
-        text = text.replace(f" {lead} {_quote(point)}.", "")
+        text = text.replace(f" {lead} {quoted(point)}.", "")
     return text
 
 
@@ -74,7 +75,7 @@ def wrong_because(claim: str, corrections: dict[str, str], correct: str = "") ->
         return why.rstrip(".") + "."
     out = f'"{claim.rstrip(".")}" is a known mistake'
     if correct:
-        out += f"; the point to make is {_quote(correct)}"
+        out += f"; the point to make is {quoted(correct)}"
     return out + "."
 
 
@@ -89,7 +90,7 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
     if d.floor and d.floor != "off-topic":
         if d.floor == rb.FLAG_ONLY_INJECTION:
             return "Incorrect. The response holds only instructions to the grader, no answer."
-        start = _quote(rd.points[0].texts[0]) if rd.points else "the question"
+        start = quoted(rd.points[0].texts[0]) if rd.points else "the question"
         if d.floor == rb.FLAG_GIBBERISH:
             return f"Incorrect. The response is not readable text; answer in sentences, starting with {start}."
         return f"Incorrect. There is no answer to grade; start from the core point: {start}."
@@ -101,9 +102,9 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
     if d.red_flags:
         top = d.red_flags[0]
         said = wrong_because(top["claim"], corrections, top["correct"])
-        parts.append(f"Wrong: you said {_quote(typed(top['said']))}: {said}")
+        parts.append(f"Wrong: you said {quoted(typed(top['said']))}: {said}")
     i = most_important_missed(rd, d, said)
-    target = _quote(rd.points[i].texts[0]) if i is not None else ""
+    target = quoted(rd.points[i].texts[0]) if i is not None else ""
     if "keyword_list" in d.capped_by:
         parts.append("It lists terms without explaining them; explain in full sentences"
                      + (f", starting with {target}." if target else "."))
