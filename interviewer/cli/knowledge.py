@@ -205,8 +205,6 @@ def cmd_guides_list(args, settings: Settings) -> int:
 def _columns(text: str) -> int:
     """The terminal columns ``text`` takes: a wide (CJK) character takes two, a combining mark
     none (a re-walk's `guides list` padded 日本語 by characters, and its columns slid)."""
-    import unicodedata
-
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF"
                else 1 for c in text)  # fmt: skip
 
