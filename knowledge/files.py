@@ -65,8 +65,10 @@ def id_slug(text: str) -> str:
     letters and digits of any script kept, a hyphen for every run of anything else (so never a
     '/', a space, a control or a Markdown character); "" when nothing is left. ASCII text gives
     what it always gave ("Feature_Store notes" -> "feature-store-notes")."""
+    # One NFKC pass, before lower(), so a letter NFKC makes a capital (a mathematical bold
+    # "𝐀") is lowered too. None after: _without_latin_accents goes through NFKD, which leaves
+    # no compatibility character, so its NFC result is NFKC-normal already.
     text = _without_latin_accents(unicodedata.normalize("NFKC", text).lower())
-    text = unicodedata.normalize("NFKC", text)
     out: list[str] = []
     for ch in text:
         if _word_char(ch):

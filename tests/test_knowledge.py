@@ -224,3 +224,39 @@ def test_a_bad_or_unreachable_chroma_url_names_the_setting():
     with pytest.raises(ConfigError, match="INTERVIEWER_CHROMA_URL=http://127.0.0.1:") as err:
         knowledge.search("drift", settings=nobody)
     assert "chroma run" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "gid"),
+    [
+        ("Feature_Store notes (v2).md", "feature-store-notes-v2"),  # ASCII
+        ("日本語 ノート.md", "日本語-ノート"),  # CJK (and kana)
+        ("中文笔记.txt", "中文笔记"),
+        ("Café Déjà-vu.md", "cafe-deja-vu"),  # accented Latin: accents dropped
+        ("Ca\u0301fe\u0301.md", "cafe"),  # the same, sent decomposed (a Mac)
+        ("Ελληνικά.md", "ελληνικά"),  # Greek keeps its tonos
+        ("Ｎｏｔｅｓ　２０２４.md", "notes-2024"),  # full-width letters, digits and space
+        ("ﾉｰﾄ.md", "ノート"),  # half-width kana
+        ("𝐁𝐨𝐥𝐝 ﬁle.md", "bold-file"),  # mathematical bold capitals, a ligature
+        ("Ⅻ ½.md", "xii-1-2"),
+    ],
+)
+def test_guide_ids_pinned_with_one_nfkc_pass(name, gid, monkeypatch):
+    """The ids guide files get, pinned: ``id_slug`` normalised them with NFKC twice, the second
+    pass a no-op (NFKD inside leaves no compatibility character); it now does so once, and no id
+    changed."""
+    import unicodedata
+
+    from interviewer.knowledge.files import guide_id, id_slug
+
+    assert guide_id(name) == gid
+    calls: list[str] = []
+    normalize = unicodedata.normalize
+
+    def counted(form, text):
+        calls.append(form)
+        return normalize(form, text)
+
+    monkeypatch.setattr(unicodedata, "normalize", counted)
+    assert id_slug(name.rsplit(".", 1)[0]) == gid
+    assert calls.count("NFKC") == 1, calls
