@@ -179,6 +179,25 @@ def grader_of(info: SessionInfo) -> str:
     return f"{info.mode} / {info.model}"
 
 
+# A missed point the candidate stated but the code was shown not to do (a hidden test that
+# checks it ran and failed) says which test, as the chat's "Not shown by your code: you said
+# ..., but it failed <test>, the hidden test that checks that." does: a walk-through's
+# transcript listed it as plainly missed, the test named only in the Feedback under it.
+NOT_SHOWN = (
+    " — stated, but not shown by your code: it failed {test}, the hidden test that checks it"
+)
+
+
+def _md_failed(test: str) -> str:
+    """What a missed point's line adds when the code failed its test (Markdown), or ""."""
+    return NOT_SHOWN.format(test=f"`{test.replace('`', '')}`") if test else ""
+
+
+def _h_failed(test: str) -> str:
+    """What a missed point's line adds when the code failed its test (HTML), or ""."""
+    return NOT_SHOWN.format(test=f"<code>{_e(test)}</code>") if test else ""
+
+
 def _md_grade(grade: Grade) -> list[str]:
     out = [f"**Score:** {grade.overall}/100 (graded by {md_escape(graded_by(grade.source))})", ""]
     if grade.hint_penalty:
@@ -207,7 +226,7 @@ def _md_grade(grade: Grade) -> list[str]:
         out.append("")
     if missed:
         out += ["**Missed key points**", ""]
-        out += _md_list(md_escape(kp.point) for kp in missed)
+        out += _md_list(md_escape(kp.point) + _md_failed(kp.failed_test) for kp in missed)
         out.append("")
     if grade.feedback:
         out += ["**Feedback**", "", md_quote(grade.feedback), ""]
@@ -397,7 +416,8 @@ def _h_grade(grade: Grade) -> list[str]:
         ]
         out += ["<h3>Covered key points</h3>", _h_list(items, "covered")]
     if missed:
-        out += ["<h3>Missed key points</h3>", _h_list((_e(kp.point) for kp in missed), "missed")]
+        items = (_e(kp.point) + _h_failed(kp.failed_test) for kp in missed)
+        out += ["<h3>Missed key points</h3>", _h_list(items, "missed")]
     if grade.feedback:
         out += ["<h3>Feedback</h3>", _h_text(grade.feedback)]
     return out
