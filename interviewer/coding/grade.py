@@ -206,9 +206,12 @@ def _resource_error(run: HarnessResult) -> str | None:
     return None
 
 
-# A failed test's error that says nothing of what the code returns: it was stopped (time,
-# memory) or never ran. Such a failure contradicts no key point.
-_NOT_SHOWN = ("timed out", "memory limit", "not run")
+# How a failed test's error starts when it says nothing of what the code returns: it was stopped
+# (time, memory: the runner's words) or never ran (the harness's). Such a failure contradicts no
+# key point. Matched at the start only: the code's own exception is "<Type>: <message>" and an
+# assertion "assertion failed: ...", so a test whose code raised TimeoutError("... timed out")
+# ran and failed (it was read as stopped, and the point it checks was credited).
+_NOT_SHOWN = ("timed out", "MemoryError: memory limit exceeded", "not run:")
 
 
 def contradicted(spec: CodingSpec, failed: Sequence[FailedTest]) -> dict[str, str]:
@@ -218,7 +221,7 @@ def contradicted(spec: CodingSpec, failed: Sequence[FailedTest]) -> dict[str, st
     checks = {t.name: t.checks for t in spec.hidden_tests}
     out: dict[str, str] = {}
     for f in failed:
-        if not any(why in f.error for why in _NOT_SHOWN):
+        if not f.error.startswith(_NOT_SHOWN):
             for kp in checks.get(f.name, ()):
                 out.setdefault(kp, f.name)
     return out

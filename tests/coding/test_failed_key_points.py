@@ -60,3 +60,94 @@ def test_a_missed_point_the_code_failed_names_the_test_in_every_transcript(capsy
     md2 = to_markdown(info2, turns2)
     assert "not shown by your code" not in md2 and "not shown by your code" not in to_html(
         info2, turns2)  # fmt: skip
+
+
+# Counts ascending: the commonest words come last. It fails both tests of the ordering point
+# (ties_alphabetical, counts_beat_alphabet), and k_zero_and_too_large, a k-bounds test.
+ASCENDING = '''from collections import Counter
+
+
+def top_k_words(words, k):
+    """The k words by count."""
+    if k < 0:
+        raise ValueError("k must be non-negative")
+    counts = Counter(words)
+    return sorted(counts, key=lambda w: (counts[w], w))[:k]
+'''
+# The same, but it computes for ever on the ties test's input (four distinct words): that test
+# is stopped for time, and says nothing of what the code returns.
+SPINS_ON_TIES = ASCENDING.replace(
+    "    counts = Counter(words)\n",
+    "    counts = Counter(words)\n    while len(counts) == 4:\n        pass\n",
+)
+# Raises on ties, with "timed out" in its own message: the test ran and the code raised.
+RAISES_ON_TIES = '''from collections import Counter
+
+
+def top_k_words(words, k):
+    """The k most frequent words by Counter.most_common."""
+    if k < 0:
+        raise ValueError("k must be non-negative")
+    counts = Counter(words)
+    if len(set(counts.values())) < len(counts):
+        raise TimeoutError("tie-breaking timed out")
+    return [word for word, _ in counts.most_common(k)]
+'''
+# Kills its own test run on the ties test's input: that test and every one after it never ran.
+EXITS_ON_TIES = SPINS_ON_TIES.replace(
+    "        pass\n", "        import os\n\n        os._exit(3)\n"
+)
+NOT_CREDITED = "Stated, but not credited, as your code fails the hidden test that checks it"
+
+
+def _ordering(grade):
+    return next(kp for kp in grade.key_points if kp.id == "ordering-key")
+
+
+def _judged(code: str):
+    from interviewer.bank import default_bank
+    from tests.helpers import offline_engine
+
+    q = default_bank()["l1-code-top-k-words"]
+    grade, result, _ = offline_engine().judge_code(q, code, SAYS_TIES)
+    return grade, {f.name: f.error for f in result.failed}
+
+
+def test_not_credited_names_only_the_linked_tests_that_ran_and_failed():
+    # "Stated, but not credited, ...: “...” (<tests> failed)" names a test of the point only when
+    # it ran and gave a wrong answer or raised: not one stopped for time, not one that never
+    # ran, not one that passed, though the point links two (ties_alphabetical,
+    # counts_beat_alphabet).
+    said = f"“{SAYS_TIES.rstrip('.')}”"
+    # one linked test failed, the other passed
+    grade, failed = _judged(TIES_FIRST_SEEN)
+    assert list(failed) == ["ties_alphabetical"]
+    assert f"{NOT_CREDITED}: {said} (ties_alphabetical failed)." in grade.feedback
+    assert "counts_beat_alphabet" not in grade.feedback
+    # both ran and failed: the first is named, and nothing else
+    grade, failed = _judged(ASCENDING)
+    assert {"ties_alphabetical", "counts_beat_alphabet"} <= set(failed)
+    assert _ordering(grade).failed_test == "ties_alphabetical"
+    assert f"{NOT_CREDITED}: {said} (ties_alphabetical failed)." in grade.feedback
+    # the first linked test timed out: the one that ran and failed is named, not it
+    grade, failed = _judged(SPINS_ON_TIES)
+    assert failed["ties_alphabetical"].startswith("timed out")
+    assert failed["counts_beat_alphabet"].startswith("assertion failed")
+    assert _ordering(grade).failed_test == "counts_beat_alphabet"
+    assert f"{NOT_CREDITED}: {said} (counts_beat_alphabet failed)." in grade.feedback
+    assert "ties_alphabetical failed" not in grade.feedback
+    # the run died on the first linked test: none ran, so none is named and the point stands
+    grade, failed = _judged(EXITS_ON_TIES)
+    assert all(e.startswith("not run") for e in failed.values()), failed
+    assert not _ordering(grade).failed_test and NOT_CREDITED not in grade.feedback
+
+
+def test_a_test_whose_code_raised_with_timed_out_in_its_message_ran_and_failed():
+    # The code raised TimeoutError("tie-breaking timed out"): the test ran and the code raised,
+    # which shows it does not break ties; it was read as a test stopped for time, and the point
+    # was credited ("Landed") beside code that fails on every tie.
+    grade, failed = _judged(RAISES_ON_TIES)
+    assert failed["ties_alphabetical"].startswith("TimeoutError: tie-breaking timed out")
+    point = _ordering(grade)
+    assert not point.covered and point.failed_test == "ties_alphabetical"
+    assert "(ties_alphabetical failed)." in grade.feedback
