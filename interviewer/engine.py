@@ -256,6 +256,7 @@ def code_grade(
     explanation: Grade | None = None,
     said: str = "",
     before: Grade | None = None,
+    follow_up: Grade | None = None,
 ) -> Grade:
     """A coding question's grade: the code's (tests, review, growth), and, when the candidate
     also explained the approach (``said``, graded as ``explanation``), that explanation's rubric
@@ -280,7 +281,15 @@ def code_grade(
     answer states, once the failed test was shown, is a diagnosis or the fix, graded as said (a
     walk-through's "I would sort with the key (-count, word) instead" was quoted back as "you
     said ..., but it failed ties_alphabetical", and the report then praised the explanation's
-    sentence that had made the claim)."""
+    sentence that had made the claim).
+
+    ``follow_up``: the follow-up answers alone, graded (with ``before``). A point the words sent
+    with the code stated and the code failed, which a follow-up answer states too, once the
+    failed test was shown, is a diagnosis or the fix, and is credited as one stated only there
+    is: covered, in the follow-up's words, the test still named (a walk-through's "most_common
+    keeps ties in first-seen order; I would sort with the key (-count, word) instead" earned
+    nothing, as the explanation had claimed the ordering). The code is still graded as
+    submitted: the failed test keeps costing its correctness."""
     criteria = {}
     for c in CRITERIA:
         name = CODE_CRITERIA[c]
@@ -302,7 +311,9 @@ def code_grade(
         if vec is not None and vec.evidence.startswith(LOOPS_FOUND) and claims_vectorised(said):
             false_claim = f"it calls the code vectorised, but the code has {vec.evidence}. "
         explanation, unshown = _speed_claims_checked(explanation, result, bool(false_claim))
-        explanation, undone = _tested_points_checked(explanation, q, result, before)
+        explanation, undone, diagnosed = _tested_points_checked(
+            explanation, q, result, before, follow_up
+        )
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
         blended = round((1 - share) * result.overall + share * explanation.overall)
         wrong = any(rb.is_red_flag(f) for f in explanation.flags) or bool(false_claim)
@@ -325,7 +336,7 @@ def code_grade(
             # (a walk-through's report read "The explanation: it is not counted, as the code's
             # own grade is higher and it states nothing wrong." as a puzzle)
             feedback = "not scored, as your code scores higher on its own" + (
-                "." if unshown or undone else "; it states nothing wrong."
+                "." if unshown or undone or diagnosed else "; it states nothing wrong."
             )
         if ruled_out(result.criteria["correctness"].evidence):  # an explanation cannot lift
             overall = min(overall, RULED_OUT_MAX)  # code that solves another task over this
@@ -333,8 +344,8 @@ def code_grade(
         efficiency = result.criteria["vectorisation"].evidence
         feedback = (f"{feedback.rstrip()} Its claim of speed is not credited, as the code does "
                     f"not show it: {efficiency}.").strip()  # fmt: skip
-    if explanation is not None and undone:
-        feedback = f"{feedback.rstrip()} {_not_done_said(undone)}".strip()
+    if explanation is not None and (undone or diagnosed):
+        feedback = f"{feedback.rstrip()} {tested_said(key_points)}".strip()
     head = tests_passed(result.passed, result.total, result.verdict) + "."
     return Grade(
         question_id=q.id,
@@ -343,7 +354,7 @@ def code_grade(
         key_points=quotable(key_points),  # (the JSON export reads them as stored)
         flags=flags,
         source="offline",
-        feedback=f"{head} The explanation: {lower_first(feedback)}" if feedback else head,
+        feedback=f"{head} {EXPLAINED} {lower_first(feedback)}" if feedback else head,
     )
 
 
@@ -370,41 +381,102 @@ def _speed_claims_checked(
 
 
 def _tested_points_checked(
-    explanation: Grade, q: Question, result: CodeResult, before: Grade | None = None
-) -> tuple[Grade, list[KeyPointResult]]:
+    explanation: Grade,
+    q: Question,
+    result: CodeResult,
+    before: Grade | None = None,
+    follow_up: Grade | None = None,
+) -> tuple[Grade, list[KeyPointResult], list[KeyPointResult]]:
     """The explanation with each covered point that a failed hidden test checks not credited
-    (not covered; its words kept, the test named), and those points. With ``before`` (the
-    grade at submission, the explanation now adding follow-up answers), those are the points
-    the words sent with the code stated, as ``before`` has them, with their sentence."""
+    (not covered; its words kept, the test named), those points, and those diagnosed (none at
+    submission). With ``before`` (the grade at submission, the explanation now adding follow-up
+    answers), those are the points the words sent with the code stated, as ``before`` has them,
+    with their sentence; one that ``follow_up`` (the follow-up answers alone) covers is
+    diagnosed: covered, in the follow-up's words, its test still named. The sentence that made
+    the claim stays quoted under no other point (``quotable``)."""
     failing = contradicted(q.coding, result.failed)
     stated = {kp.id: kp for kp in before.key_points if kp.failed_test} if before else None
-    points, undone = [], []
+    fixed = {kp.id: kp for kp in follow_up.key_points if kp.covered} if follow_up else {}
+    points, undone, diagnosed, claims = [], [], [], set()
     for kp in explanation.key_points:
         if stated is not None:
             if kp.id in stated:  # claimed of the code: in the words sent with it
                 kp = stated[kp.id]
-                undone.append(kp)
+                if not kp.covered:
+                    claims.add(kp.evidence)
+                    if kp.id in fixed:  # ... and diagnosed in a follow-up answer
+                        got = fixed[kp.id]
+                        kp = kp.model_copy(update={"covered": True, "evidence": got.evidence,
+                                                   "coverage": got.coverage})  # fmt: skip
+                (diagnosed if kp.covered else undone).append(kp)
         elif kp.covered and kp.id in failing:
             kp = kp.model_copy(update={"covered": False, "failed_test": failing[kp.id]})
             undone.append(kp)
         points.append(kp)
-    if not undone:
-        return explanation, []
-    return explanation.model_copy(update={"key_points": points}), undone
+    if not (undone or diagnosed):
+        return explanation, [], []
+    claims.discard("")
+    points = [kp.model_copy(update={"evidence": ""})
+              if kp.covered and not kp.failed_test and kp.evidence in claims else kp
+              for kp in points]  # fmt: skip
+    return explanation.model_copy(update={"key_points": points}), undone, diagnosed
+
+
+EXPLAINED = "The explanation:"  # in a coding grade's feedback, before what is said of it
+NOT_CREDITED = "Stated, but not credited, as your code fails the hidden test that checks it: "
+DIAGNOSED = (
+    "Credited from your follow-up answer, which diagnosed it, though the code you submitted "
+    "fails the hidden test that checks it: "
+)
+# (either may start the explanation's feedback, its first letter then lower case)
+_TESTED_SAID = re.compile("|".join(re.escape(lead) for lead in (NOT_CREDITED, DIAGNOSED)), re.I)
+
+
+def tested_said(key_points: list[KeyPointResult]) -> str:
+    """What a coding grade's feedback says of the points a failed hidden test checks: those
+    stated but not credited (:func:`_not_done_said`), then those a follow-up answer diagnosed,
+    in its words; "" when there are none."""
+    undone = [kp for kp in key_points if kp.failed_test and not kp.covered]
+    diagnosed = [kp for kp in key_points if kp.failed_test and kp.covered]
+    said = [_not_done_said(undone)] if undone else []
+    if diagnosed:
+        said.append(DIAGNOSED + _each_said(diagnosed) + ".")
+    return " ".join(said)
+
+
+def with_tested_said(grade: Grade) -> Grade:
+    """``grade`` with its feedback's sentences on the points a failed hidden test checks said
+    anew from its key points (a merged grade can take another grade's points: a point a
+    follow-up answer diagnosed is no longer "not credited")."""
+    text = grade.feedback
+    m = _TESTED_SAID.search(text)
+    if m is not None:  # (always last: code_grade appends them)
+        text = text[: m.start()].rstrip()
+    said = tested_said(grade.key_points)
+    if said:
+        text = f"{text} {lower_first(said) if text.endswith(':') else said}".strip()
+    elif text.endswith(f" {EXPLAINED}"):  # nothing else was said of the explanation
+        text = text[: -len(EXPLAINED) - 1]
+    return grade if text == grade.feedback else grade.model_copy(update={"feedback": text})
 
 
 def _not_done_said(points: list[KeyPointResult]) -> str:
     """What the explanation states that the code does not do, as a grade's feedback says it: in
     the candidate's words, each sentence once (the point named, unquoted, when there are none:
     a walk-through read the rubric's wording in quotation marks, as if the candidate's)."""
+    return f"{NOT_CREDITED}{_each_said(points)}."
+
+
+def _each_said(points: list[KeyPointResult]) -> str:
+    """Each point's sentence once (quoted; the point unquoted when there is none), with the
+    tests it failed: “...” (ties_alphabetical failed)."""
     tests: dict[str, list[str]] = {}
     for kp in points:
         said = quoted(kp.evidence) if kp.evidence else lower_first(kp.point.strip().rstrip("."))
         tests.setdefault(said, [])
         if kp.failed_test not in tests[said]:
             tests[said].append(kp.failed_test)
-    each = "; ".join(f"{said} ({', '.join(names)} failed)" for said, names in tests.items())
-    return f"Stated, but not credited, as your code fails the hidden test that checks it: {each}."
+    return "; ".join(f"{said} ({', '.join(names)} failed)" for said, names in tests.items())
 
 
 MAX_BULLETS = 3
@@ -461,7 +533,7 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     # walk-through's "sort by count, then by word" was "Landed" beside code failing the ties).
     landed = sorted(
         (kp for kp in quotable(grade.key_points) if kp.covered and kp.evidence
-         and (not denies(kp.evidence) or denies(kp.point))),
+         and not kp.failed_test and (not denies(kp.evidence) or denies(kp.point))),
         key=lambda kp: -kp.weight,
     )  # fmt: skip
     undone = [kp for kp in grade.key_points if kp.failed_test and not kp.covered]
@@ -481,7 +553,18 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
                 if len(undone) > 1 else "")  # fmt: skip
         bullets.append(f"• Not shown by your code: {said}, but it failed {kp.failed_test}, the "
                        f"hidden test that checks that{more}.")  # fmt: skip
-    shown = quotes[: 2 if not (reds or star_parts or undone) else 1]
+    # A point the code failed that a follow-up answer then stated: the diagnosis, credited (a
+    # walk-through's right diagnosis after the failed test was shown earned no word)
+    diagnosed = [kp for kp in grade.key_points if kp.failed_test and kp.covered]
+    if diagnosed:
+        kp = diagnosed[0]
+        said = f': "{kp.evidence.rstrip(".")}"' if kp.evidence else ""
+        more = (f" (and {plural(len(diagnosed) - 1, 'more point')})"
+                if len(diagnosed) > 1 else "")  # fmt: skip
+        bullets.append(f"• Diagnosed: your code failed {kp.failed_test}, and your follow-up "
+                       f"answer states what that hidden test checks{said}. The point is credited"
+                       f"{more}; the failed test still costs the code you submitted.")  # fmt: skip
+    shown = quotes[: 2 if not (reds or star_parts or undone or diagnosed) else 1]
     for quote in shown:
         bullets.append(f'• Landed: "{quote}"')
     # (a point stated but not done is said above, not "Missing")

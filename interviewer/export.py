@@ -188,14 +188,22 @@ NOT_SHOWN = (
 )
 
 
-def _md_failed(test: str) -> str:
-    """What a missed point's line adds when the code failed its test (Markdown), or ""."""
-    return NOT_SHOWN.format(test=f"`{test.replace('`', '')}`") if test else ""
+# A covered point the code failed was credited for a follow-up answer's diagnosis (its quote).
+DIAGNOSED = (
+    " (diagnosed in a follow-up answer: your code failed {test}, the hidden test that checks it)"
+)
 
 
-def _h_failed(test: str) -> str:
-    """What a missed point's line adds when the code failed its test (HTML), or ""."""
-    return NOT_SHOWN.format(test=f"<code>{_e(test)}</code>") if test else ""
+def _md_failed(test: str, covered: bool = False) -> str:
+    """What a point's line adds when the code failed its test (Markdown), or ""."""
+    said = DIAGNOSED if covered else NOT_SHOWN
+    return said.format(test=f"`{test.replace('`', '')}`") if test else ""
+
+
+def _h_failed(test: str, covered: bool = False) -> str:
+    """What a point's line adds when the code failed its test (HTML), or ""."""
+    said = DIAGNOSED if covered else NOT_SHOWN
+    return said.format(test=f"<code>{_e(test)}</code>") if test else ""
 
 
 def _md_grade(grade: Grade) -> list[str]:
@@ -222,7 +230,7 @@ def _md_grade(grade: Grade) -> list[str]:
         out += ["**Covered key points**", ""]
         for kp in covered:
             ev = f" — “{md_escape(kp.evidence)}”" if kp.evidence else ""
-            out.append(f"- {md_escape(kp.point)}{ev}")
+            out.append(f"- {md_escape(kp.point)}{ev}{_md_failed(kp.failed_test, covered=True)}")
         out.append("")
     if missed:
         out += ["**Missed key points**", ""]
@@ -412,7 +420,10 @@ def _h_grade(grade: Grade) -> list[str]:
     missed = [kp for kp in grade.key_points if not kp.covered]
     if covered:
         items = [
-            _e(kp.point) + (f" — “{_e(kp.evidence)}”" if kp.evidence else "") for kp in covered
+            _e(kp.point)
+            + (f" — “{_e(kp.evidence)}”" if kp.evidence else "")
+            + _h_failed(kp.failed_test, covered=True)
+            for kp in covered
         ]
         out += ["<h3>Covered key points</h3>", _h_list(items, "covered")]
     if missed:

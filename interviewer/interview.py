@@ -28,6 +28,7 @@ from interviewer.engine import (
     numbered,
     question_header,
     ungradable,
+    with_tested_said,
 )
 from interviewer.errors import InterviewError
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
@@ -183,6 +184,11 @@ def _said(turn: Turn) -> str:
     return ANSWERS_APART.join(p for p in parts if p)
 
 
+def _said_after(turn: Turn) -> str:
+    """The follow-up answers of a turn, without the answer before them."""
+    return ANSWERS_APART.join(f.answer for f in turn.follow_ups if f.answer)
+
+
 @dataclass
 class Reply:
     """What the interviewer says back, and the state it leaves."""
@@ -219,7 +225,10 @@ def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
     for kp in gained.values():
         text = without_gap(text, kp.point)  # no longer the gap to fill
     points = [gained.get(kp.id, kp) for kp in base.key_points]
-    return base.model_copy(update={"key_points": points, "feedback": text})
+    merged = base.model_copy(update={"key_points": points, "feedback": text})
+    # A coding point the code failed that the follow-up answer diagnosed is no longer "not
+    # credited" in the feedback of the grade at submission, when that is the higher
+    return with_tested_said(merged) if any(kp.failed_test for kp in points) else merged
 
 # A question whose phrasing took longer than this (a model writing it) is stamped as asked when
 # it is shown: a walk-through's timed question read a minute over, the local model's minute.
@@ -532,9 +541,19 @@ class Interview:
             answer = FENCE.sub(" ", answer).strip()  # code pasted at a follow-up is not words
             spoken, usage = self.engine.judge(question, answer) if answer else (None, None)
             result = CodeResult.model_validate(turn.code_result)
+            # A point the code was claimed to do but failed is credited when the follow-up
+            # answers alone state it: a diagnosis or the fix (with the explanation, the
+            # sentence that made the claim can read closer to the point than the diagnosis)
+            diagnosis = None
+            words = FENCE.sub(" ", _said_after(turn)).strip()
+            if words and turn.grade and any(
+                    kp.failed_test and not kp.covered for kp in turn.grade.key_points):  # fmt: skip
+                diagnosis, more = self.engine.judge(question, words)
+                usage = more if usage is None else usage + more
             # (what the code was claimed to do is read from the grade at submission: a fix
             # named in a follow-up answer is no such claim)
-            grade = code_grade(question, result, spoken, answer, before=turn.grade)
+            grade = code_grade(question, result, spoken, answer, before=turn.grade,
+                               follow_up=diagnosis)  # fmt: skip
         else:
             before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
             if before:  # the answer copied a model answer seen before: what follows is graded

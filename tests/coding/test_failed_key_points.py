@@ -151,3 +151,132 @@ def test_a_test_whose_code_raised_with_timed_out_in_its_message_ran_and_failed()
     point = _ordering(grade)
     assert not point.covered and point.failed_test == "ties_alphabetical"
     assert "(ties_alphabetical failed)." in grade.feedback
+
+
+# A walk-through's explanation of Counter.most_common code (TIES_FIRST_SEEN): it claims the
+# ordering the code fails (ties_alphabetical), and the counting and k-bounds points.
+SAYS_ALL = (
+    "I count the words with collections.Counter in one pass, then sort by count descending, then "
+    "alphabetically by word, and take the first k. A negative k raises ValueError."
+)
+# Right diagnoses at the follow-up on the failed test: the fix, and the cause alone. Graded with
+# the explanation, the cause reads closer to the explanation's sentence than to itself.
+FIX_NAMED = (
+    "most_common keeps ties in first-seen order, so pear comes before apple; I would sort with "
+    "the key (-count, word) instead."
+)
+CAUSE_NAMED = (
+    "The bug is that Counter.most_common breaks ties by insertion order, not alphabetically."
+)
+
+
+def _claimed_and_failed(store, follow_up: str):
+    """An interview's top-k words question: SAYS_ALL with TIES_FIRST_SEEN, then ``follow_up``
+    at the probe on ties_alphabetical. (interview, turn, the claim's point at submission,
+    the reply to the follow-up)"""
+    iv, _ = _at_the_brackets_question(store, follow_ups=1, qid="l1-code-top-k-words")
+    turn = iv.current
+    probe = iv.submit_code(TIES_FIRST_SEEN, explanation=SAYS_ALL)
+    assert probe.kind == "follow_up" and "ties alphabetical" in probe.text
+    claim = _ordering(turn.grade)
+    assert not claim.covered and claim.failed_test == "ties_alphabetical"
+    assert claim.evidence.rstrip(".…") in SAYS_ALL
+    return iv, turn, claim, iv.answer(follow_up)
+
+
+def test_a_follow_up_that_diagnoses_a_claimed_point_the_code_failed_is_credited():
+    # A walk-through: the explanation claimed ties come out alphabetically, the code failed
+    # ties_alphabetical, and the follow-up answer named the cause and the fix; it earned nothing
+    # (the point stayed "not shown", its only quote the claim), while the same diagnosis after
+    # an explanation that had not claimed the ordering was credited.
+    from interviewer.grading.feedback import quoted
+
+    store = open_store(Settings.from_env())
+    for diagnosis, quote in ((FIX_NAMED, "I would sort with the key (-count, word) instead"),
+                             (CAUSE_NAMED, CAUSE_NAMED.rstrip("."))):  # fmt: skip
+        iv, turn, claim, reply = _claimed_and_failed(store, diagnosis)
+        graded_before = turn.code_result
+        point = _ordering(turn.grade)
+        assert point.covered and point.failed_test == "ties_alphabetical", point
+        assert point.evidence.rstrip(".") == quote  # the follow-up's words, not the claim's
+        assert (
+            "• Diagnosed: your code failed ties_alphabetical, and your follow-up answer states "
+            f'what that hidden test checks: "{quote}". The point is credited; the failed test '
+            "still costs the code you submitted."
+        ) in reply.text, reply.text
+        assert "Not shown" not in reply.text and claim.evidence.rstrip(".") not in reply.text
+        feedback = turn.grade.feedback
+        assert "Stated, but not credited" not in feedback and "tated, but" not in feedback
+        assert (
+            "Credited from your follow-up answer, which diagnosed it, though the code you "
+            f"submitted fails the hidden test that checks it: {quoted(quote)} (ties_alphabetical "
+            "failed)."
+        ) in feedback, feedback
+        # the code is graded as submitted: its failed test still costs it
+        assert turn.code_result == graded_before and graded_before["passed"] == 5
+        assert turn.grade.criteria["depth"].score == 4
+        # the claim's sentence is still quoted under no point
+        assert not [kp.id for kp in turn.grade.key_points if kp.evidence == claim.evidence]
+        report = iv.command("end").report if not iv.done else iv.report()
+        gaps = [g.point for g in report.gaps]
+        assert not any(g.startswith("Make the code do what you said") for g in gaps), gaps
+        assert "Make the code pass the hidden tests it failed: ties_alphabetical." in gaps
+        assert claim.evidence not in "\n".join(report.strengths)
+        info, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+        md = _section(to_markdown(info, turns), "**Covered key points**", "**Feedback**")
+        assert (
+            f"- {md_escape(ORDERING)} — “{md_escape(point.evidence)}” (diagnosed in a follow-up "
+            "answer: your code failed `ties_alphabetical`, the hidden test that checks it)"
+        ) in md, md
+        assert "not shown by your code" not in md
+        page = _section(to_html(info, turns), "<h3>Covered key points</h3>", "</ul>")
+        assert (
+            "(diagnosed in a follow-up answer: your code failed <code>ties_alphabetical</code>, "
+            "the hidden test that checks it)</li>"
+        ) in page
+
+
+def test_a_fix_pasted_as_code_alone_at_the_follow_up_is_not_run_and_the_chat_says_so():
+    # The code submitted is what the hidden tests grade (README, "Coding questions"): a fix
+    # pasted at the follow-up is kept, not run, and its code is no words to credit; the chat
+    # says why before saying the point is still not shown.
+    from interviewer.bank import default_bank
+    from interviewer.interview import CODE_AT_FOLLOW_UP
+
+    store = open_store(Settings.from_env())
+    reference = default_bank()["l1-code-top-k-words"].coding.reference
+    iv, turn, claim, reply = _claimed_and_failed(store, f"```python\n{reference}```")
+    assert reply.text.startswith(CODE_AT_FOLLOW_UP)
+    point = _ordering(turn.grade)
+    assert not point.covered and point.evidence == claim.evidence
+    assert "• Not shown by your code: you said" in reply.text
+
+
+def test_a_diagnosis_merged_into_a_higher_grade_at_submission_is_said_as_credited():
+    # merge_follow_up keeps the higher grade: when that is the one given at submission, the
+    # diagnosed point joins it, and its feedback no longer says "Stated, but not credited".
+    from interviewer.bank import default_bank
+    from interviewer.engine import code_grade
+    from interviewer.interview import merge_follow_up
+    from tests.helpers import offline_engine
+
+    engine = offline_engine()
+    q = default_bank()["l1-code-top-k-words"]
+    at_submission, result, _ = engine.judge_code(q, TIES_FIRST_SEEN, SAYS_ALL)
+    assert "Stated, but not credited" in at_submission.feedback
+    said = f"{SAYS_ALL}\n\n{FIX_NAMED}"
+    after = code_grade(q, result, engine.judge(q, said)[0], said, before=at_submission,
+                       follow_up=engine.judge(q, FIX_NAMED)[0])  # fmt: skip
+    assert _ordering(after).covered
+    higher = at_submission.model_copy(update={"overall": after.overall + 5})
+    merged = merge_follow_up(higher, after)
+    assert merged.overall == higher.overall
+    point = _ordering(merged)
+    assert point.covered and point.failed_test == "ties_alphabetical"
+    assert "Stated, but not credited" not in merged.feedback
+    assert merged.feedback.endswith(
+        "Credited from your follow-up answer, which diagnosed it, though the code you submitted "
+        "fails the hidden test that checks it: “I would sort with the key (-count, word) "
+        "instead” (ties_alphabetical failed)."
+    ), merged.feedback
+    assert merged.feedback.startswith(higher.feedback.split(" Stated, but not credited")[0])

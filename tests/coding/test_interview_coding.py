@@ -826,7 +826,8 @@ def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_faile
     # A walk-through: the follow-up answer naming the fix was quoted as 'Not shown by your code:
     # you said "I would sort with the key (-count, word) instead", but it failed
     # ties_alphabetical' (a rebuke for the right diagnosis), and the report's strengths then
-    # quoted the explanation's sentence that had claimed the ordering.
+    # quoted the explanation's sentence that had claimed the ordering. (That diagnosis is now
+    # credited: tests/coding/test_failed_key_points.py.)
     store = open_store(Settings.from_env())
     iv, q = _at_the_brackets_question(store, follow_ups=1, qid="l1-code-top-k-words")
     turn = iv.current
@@ -837,19 +838,35 @@ def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_faile
     assert claim.evidence.rstrip(".…") in SAYS_ALL
     reply = iv.answer(FIX_NAMED)
     point = _point(turn.grade, "ordering-key")
-    assert not point.covered and point.failed_test == "ties_alphabetical"
-    assert point.evidence == claim.evidence  # the words sent with the code, not the follow-up's
+    assert point.covered and point.failed_test == "ties_alphabetical"
+    assert point.evidence.rstrip(".…") in FIX_NAMED
+    assert "Not shown" not in reply.text and "you said" not in reply.text
+    assert "Stated, but not credited" not in turn.grade.feedback
+    report = iv.command("end").report if not iv.done else iv.report()
+    said = "\n".join(report.strengths)
+    assert claim.evidence not in said, report.strengths
+
+    # A follow-up answer that names no fix leaves the claim not credited, in the words sent
+    # with the code, not the follow-up's.
+    iv3, _ = _at_the_brackets_question(store, follow_ups=1, qid=q.id)
+    turn3 = iv3.current
+    iv3.submit_code(TIES_FIRST_SEEN, explanation=SAYS_ALL)
+    unsure = "I am not sure what went wrong there; I would have to run it again."
+    reply3 = iv3.answer(unsure)
+    point3 = _point(turn3.grade, "ordering-key")
+    assert not point3.covered and point3.failed_test == "ties_alphabetical"
+    assert point3.evidence == claim.evidence  # the words sent with the code
     assert (
         f'• Not shown by your code: you said "{claim.evidence.rstrip(".")}", but it failed '
         "ties_alphabetical, the hidden test that checks that."
-    ) in reply.text
-    assert "I would sort" not in reply.text and "Landed" not in reply.text
-    assert f"“{claim.evidence.rstrip('.')}” (ties_alphabetical failed)." in turn.grade.feedback
-    report = iv.command("end").report if not iv.done else iv.report()
-    said = "\n".join(report.strengths)
-    assert claim.evidence not in said and "I would sort" not in said, report.strengths
+    ) in reply3.text
+    assert "not sure" not in reply3.text and "Landed" not in reply3.text
+    assert f"“{claim.evidence.rstrip('.')}” (ties_alphabetical failed)." in turn3.grade.feedback
+    report3 = iv3.command("end").report if not iv3.done else iv3.report()
+    said3 = "\n".join(report3.strengths)
+    assert claim.evidence not in said3 and "not sure" not in said3, report3.strengths
     assert any(g.point.startswith("Make the code do what you said: sort or select") for g in
-               report.gaps)  # fmt: skip
+               report3.gaps)  # fmt: skip
 
     # The fix named only in the follow-up (the explanation sent with the code did not claim the
     # ordering): the right diagnosis is credited as said, and nothing is "not shown".
