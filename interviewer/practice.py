@@ -45,8 +45,9 @@ class SectionQuestion:
     group: str = GUIDE_GROUP
 
     def rubric(self) -> Rubric:
-        """Key points derived from the section's text."""
-        return Rubric.from_reference(self.text, self.model_answer, question_id=self.id)
+        """Key points derived from the section's text, graded as an interview answer."""
+        return Rubric.from_reference(self.text, self.model_answer, question_id=self.id,
+                                     interview=True)  # fmt: skip
 
 
 def section_questions(guide: str, round_name: str, *, settings: Settings) -> list[SectionQuestion]:

@@ -62,6 +62,27 @@ def authored_items(grader: OfflineGrader, split: str, bank=None):
     return out
 
 
+def guide_rubric(question) -> Rubric:
+    """A bank question graded as if it came from an uploaded guide: its model answer is the
+    section's text (key points from its sentences, no paraphrases, no red flags)."""
+    return Rubric.from_reference(question.text, question.model_answer,
+                                 question_id=f"{question.id}#guide", interview=True)  # fmt: skip
+
+
+def guide_items(grader: OfflineGrader, split: str, bank=None):
+    """Analysed authored answers of one split against guide rubrics (``guide_rubric``)."""
+    bank = bank or default_bank()
+    rows = ds.load_authored(split, bank)
+    rubrics = {q: guide_rubric(bank[q]) for q in dict.fromkeys(r["question_id"] for r in rows)}
+    items = [(rubrics[r["question_id"]], r["answer"]) for r in rows]
+    out = []
+    for r, (rubric, _), (rd, rv, a) in zip(rows, items, grader.analyse_many(items), strict=True):
+        out.append({"id": r["_where"], "qid": r["question_id"], "score": r["score"],
+                    "label": r["label"], "style": r["style"], "answer": r["answer"],
+                    "rubric": rubric, "rd": rd, "rv": rv, "analysis": a})  # fmt: skip
+    return out
+
+
 def paraphrase_pairs(grader: OfflineGrader, qids: list[str], bank=None) -> dict[str, list]:
     """Key-point supervision from the bank's paraphrases, per question."""
     bank = bank or default_bank()
@@ -88,14 +109,15 @@ def load_all(grader: OfflineGrader | None = None) -> dict:
     saf = saf_items(grader, "train")
     dev = authored_items(grader, "dev", bank)
     qids = sorted({it["qid"] for it in dev})
-    return {"saf": saf, "dev": dev, "pairs": paraphrase_pairs(grader, qids, bank),
+    return {"saf": saf, "dev": dev, "guide": guide_items(grader, "dev", bank),
+            "pairs": paraphrase_pairs(grader, qids, bank),
             "bank": _bank_fingerprint(bank, qids), "encoder": minilm.arithmetic()}  # fmt: skip
 
 
 def build(data: dict) -> dict:
     """The params from analysed data (deterministic)."""
     with small_blas():
-        params = fit.build_params(data["saf"], data["dev"], data["pairs"])
+        params = fit.build_params(data["saf"], data["dev"], data["pairs"], data["guide"])
     params["meta"] = {
         "data": {**ds.fingerprint(), "bank_dev_questions": data["bank"]},
         "rows": {"saf_train": len(data["saf"]), "authored_dev": len(data["dev"])},
@@ -140,7 +162,8 @@ def refit_differences(ours: dict, shipped: dict, data: dict) -> list[str]:
                 out.append(f"{k}: {x} against {y}")
         elif x != y:
             out.append(f"{k}: {x!r} against {y!r}")
-    for head, items in (("reference", fit.real(data["saf"])), ("bank", fit.real(data["dev"]))):
+    for head, items in (("reference", fit.real(data["saf"])), ("bank", fit.real(data["dev"])),
+                        ("guide", fit.real(data["guide"]))):  # fmt: skip
         gap = np.abs([dc.head_score(it["analysis"].features, ours["heads"][head])
                       - dc.head_score(it["analysis"].features, shipped["heads"][head])
                       for it in items])  # fmt: skip
@@ -239,7 +262,33 @@ def cross_validate(data: dict, params: dict) -> dict:
         "by_style": by_style(dev, pd_),
         "criteria": criteria_agreement(dev, [d.criteria for d in decisions]),
     }
+    out["guide_dev_loqo"] = guide_cv(data["guide"], params)
     return out
+
+
+def guide_cv(guide: list[dict], params: dict) -> dict:
+    """The guide path in 5 folds by question over the dev answers against guide rubrics: the
+    guide head refitted on the other questions (the key-point model as shipped: it is fitted on
+    paraphrases, which guide rubrics do not read). Beside it, the same answers graded by the
+    SAF-fitted reference head with the reference caps (what a guide section had before it had
+    a head of its own) and with the guide caps."""
+    y = np.array([it["score"] for it in guide])
+    ref_caps = {**dc.default_caps(), "guide": dc.default_caps()["reference"]}
+    preds = {name: np.zeros(len(guide)) for name in ("guide", "reference", "reference_capped")}
+    for tr, te in fit.group_folds([it["qid"] for it in guide], 5):
+        head = fit.fit_head([fit._row(guide[i]) for i in tr if not guide[i]["analysis"].floor],
+                            dc.FEATURES_GUIDE, fit.ALPHA_BANK)  # fmt: skip
+        ours = _with(params, heads={**params["heads"], "guide": head})
+        theirs = _with(params, heads={**params["heads"], "guide": params["heads"]["reference"]})
+        for i in te:
+            it = guide[i]
+            preds["guide"][i] = dc.decide(it["rd"], it["rv"], it["analysis"], ours).score
+            preds["reference_capped"][i] = dc.decide(it["rd"], it["rv"], it["analysis"],
+                                                     theirs).score  # fmt: skip
+            preds["reference"][i] = dc.decide(it["rd"], it["rv"], it["analysis"], theirs,
+                                              caps=ref_caps).score  # fmt: skip
+    return {name: {"grader": score_metrics(y, p), "by_style": by_style(guide, p)}
+            for name, p in preds.items()}
 
 
 # -- verdict cuts (weighed, not shipped) ----------------------------------------------------------
@@ -550,6 +599,15 @@ def cv_markdown(cv: dict) -> str:
         row("the same without the lexical neighbours",
             e["as_at_run_time"]["without_lexical_neighbours"]),
         row("authored dev, bank path (5 folds by question)", d["grader"]),
+        row("authored dev, guide path (5 folds by question)", cv["guide_dev_loqo"]["guide"]["grader"]),
+        row("the same graded by the reference head, reference caps",
+            cv["guide_dev_loqo"]["reference"]["grader"]),
+        row("the same graded by the reference head, guide caps",
+            cv["guide_dev_loqo"]["reference_capped"]["grader"]),
+        "",
+        "The guide path: each dev answer graded against its question's model answer as an "
+        "uploaded guide's section is (key points from its sentences; no paraphrases, no red "
+        "flags), as Practice on an uploaded guide grades.",
         "",
         "Graded exemplars as at run time: the held-out answers of each within-question fold "
         "are graded by a reference head fitted on the other folds' answers (it has seen the "
@@ -568,6 +626,14 @@ def cv_markdown(cv: dict) -> str:
     for st, v in d["by_style"].items():
         lines.append(f"| {st} | {v['n']} | {v['label_mean']} | {v['mean']} | {v['max']} | "
                      f"{v['share_le_0.20']:.0%} |")  # fmt: skip
+    g = cv["guide_dev_loqo"]
+    lines += ["", "| guide path, dev style | label mean | score mean (guide head) | share <= 0.20 "
+              "| score mean (reference head, reference caps) | share <= 0.20 |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    for st, v in g["guide"]["by_style"].items():
+        r = g["reference"]["by_style"][st]
+        lines.append(f"| {st} | {v['label_mean']} | {v['mean']} | {v['share_le_0.20']:.0%} | "
+                     f"{r['mean']} | {r['share_le_0.20']:.0%} |")  # fmt: skip
     k = cv["key_points_loqo"]
     lines += ["", "Key-point model, 5 folds by question over the dev questions' paraphrase pairs "
               f"({k['model']['pairs']} pairs, {k['model']['positives']} stating their point):", "",

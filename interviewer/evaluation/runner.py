@@ -242,12 +242,7 @@ def authored_eval(grader, bank, test: list[dict], dev: list[dict]) -> dict:
     grades = res.pop("_grades")
     y = [(r["label"] - 1) / 4 for r in test]
     yd = [(r["label"] - 1) / 4 for r in dev]
-
-    def raw_of(rows):
-        pairs = [(r["answer"], bank[r["question_id"]].model_answer) for r in rows]
-        return {"cosine": cosines(grader, pairs), "overlap": [overlap(a, b) for a, b in pairs]}
-
-    baselines = baseline_rows(y, raw_of(test), {"y": yd, **raw_of(dev)})
+    baselines = authored_baselines(grader, bank, test, dev)
     dev_mean = defaultdict(list)
     for r, v in zip(dev, yd, strict=True):
         dev_mean[r["style"]].append(v)
@@ -261,6 +256,51 @@ def authored_eval(grader, bank, test: list[dict], dev: list[dict]) -> dict:
         "baselines": baselines,
         "style_prior_oracle": score_metrics(y, prior),
         "criteria": crit,
+    }
+
+
+def authored_baselines(grader, bank, test: list[dict], dev: list[dict]) -> dict:
+    """Cosine and overlap of each authored answer with its question's model answer, raw and
+    calibrated on dev, against the test labels."""
+
+    def raw_of(rows):
+        pairs = [(r["answer"], bank[r["question_id"]].model_answer) for r in rows]
+        return {"cosine": cosines(grader, pairs), "overlap": [overlap(a, b) for a, b in pairs]}
+
+    yd = [(r["label"] - 1) / 4 for r in dev]
+    return baseline_rows([(r["label"] - 1) / 4 for r in test], raw_of(test), {"y": yd, **raw_of(dev)})
+
+
+def guide_eval(grader, bank, test: list[dict], dev: list[dict]) -> dict:
+    """The authored test split graded as Practice grades an uploaded guide's section: each
+    answer against its question's model answer as the section's text (``guide_rubric``). Beside
+    the guide head, what the same answers got before guide rubrics had a head of their own (the
+    SAF-fitted reference head, reference caps), and the baselines."""
+    from interviewer.evaluation.calibrate import guide_rubric
+
+    rubrics = {q: guide_rubric(bank[q]) for q in dict.fromkeys(r["question_id"] for r in test)}
+    analysed = grader.analyse_many([(rubrics[r["question_id"]], r["answer"]) for r in test])
+    y = [(r["label"] - 1) / 4 for r in test]
+    p = grader.params
+    before = {**p, "heads": {**p["heads"], "guide": p["heads"]["reference"]}}
+    caps = {**dc.default_caps(), "guide": dc.default_caps()["reference"]}
+    ours = [dc.decide(rd, rv, a, p).score for rd, rv, a in analysed]
+    theirs = [dc.decide(rd, rv, a, before, caps=caps).score for rd, rv, a in analysed]
+
+    def styles(pred):
+        groups = defaultdict(list)
+        for r, v in zip(test, pred, strict=True):
+            groups[r["style"]].append(round(100 * v))
+        return {st: {"n": len(v), "mean_overall": round(float(np.mean(v)), 1), "max": max(v),
+                     "share_at_most_20": round(float(np.mean([x <= ROBUST_MAX for x in v])), 3)}
+                for st, v in sorted(groups.items())}  # fmt: skip
+
+    return {
+        "grader": score_metrics(y, ours),
+        "reference_head_before": score_metrics(y, theirs),
+        "baselines": authored_baselines(grader, bank, test, dev),
+        "by_style": styles(ours),
+        "by_style_before": styles(theirs),
     }
 
 
@@ -593,6 +633,7 @@ def offline_sections(settings, mode, bank, test, dev, exemplars) -> dict:
                                else exemplars),  # fmt: skip
         "agreement_test": authored,
         "agreement_dev": {**dev_res["all"], "by_style": dev_res["by_style"]},
+        "guide_test": guide_eval(grader, bank, test, dev),
         "robustness": {
             "test": robustness(grader, bank, test),
             "dev": robustness(grader, bank, dev),
@@ -719,6 +760,32 @@ def _llm_markdown(llm: dict) -> list[str]:
     return lines
 
 
+def _guide_markdown(report: dict) -> list[str]:
+    g = report.get("guide_test")
+    if not g:
+        return []
+    lines = [
+        "",
+        "## Guide path (authored test split, graded as an uploaded guide's section)",
+        "",
+        "Each answer graded against its question's model answer as Practice grades a section of "
+        "an uploaded guide: key points from its sentences, no paraphrases, no red flags.",
+        "",
+        HEAD,
+        _row("**grader (guide head, interview caps)**", g["grader"]),
+        _row("before: the SAF-fitted reference head, reference caps", g["reference_head_before"]),
+    ]
+    for k, m in g["baselines"].items():
+        lines.append(_row(BASELINE_NAMES[k], m, "training side: authored dev" if "cal" in k else ""))
+    lines += ["", "| style | n | mean overall | share <= 20 | before: mean overall | share <= 20 |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    for st, v in g["by_style"].items():
+        b = g["by_style_before"][st]
+        lines.append(f"| {st} | {v['n']} | {v['mean_overall']} | {v['share_at_most_20']:.0%} | "
+                     f"{b['mean_overall']} | {b['share_at_most_20']:.0%} |")  # fmt: skip
+    return lines
+
+
 def _offline_markdown(report: dict) -> list[str]:
     s = report["saf_unseen"]
     a = report["agreement_test"]
@@ -792,6 +859,7 @@ def _offline_markdown(report: dict) -> list[str]:
         lines.append(f"| {c} | {v.get('qwk')} | {v['exact']} | {v['within_1']} | {v['mae']} | "
                      f"{v['rows_labelled_apart']} | {v.get('exact_where_labelled_apart', '-')} | "
                      f"{v.get('mae_where_labelled_apart', '-')} |")  # fmt: skip
+    lines += _guide_markdown(report)
     rob = report["robustness"]
     lines += ["", "## Robustness suite", "",
               f"Keyword lists, restating, off-topic, confidently wrong and empty answers must score "

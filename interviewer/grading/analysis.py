@@ -45,7 +45,7 @@ class Point:
 class RubricData:
     """Everything textual the grader derives from a rubric, once."""
 
-    kind: str  # "bank" (key points with paraphrases or red flags) | "reference"
+    kind: str  # "bank" (key points with paraphrases or red flags) | "guide" | "reference"
     question: str
     points: tuple[Point, ...]
     reference: str
@@ -76,10 +76,11 @@ class RubricData:
 
 
 def rubric_kind(rubric: rb.Rubric) -> str:
-    """A bank rubric has paraphrases or red flags; a bare reference (or list of points) not."""
+    """A bank rubric has paraphrases or red flags; a bare reference (or list of points) not, and
+    is a "guide" rubric when it is graded as an interview answer (``Rubric.interview``)."""
     if rubric.red_flags or any(kp.paraphrases for kp in rubric.key_points):
         return "bank"
-    return "reference"
+    return "guide" if rubric.interview else "reference"
 
 
 def prepare_rubric(rubric: rb.Rubric) -> RubricData:
@@ -95,7 +96,7 @@ def prepare_rubric(rubric: rb.Rubric) -> RubricData:
     # 59 of 115 mid-sentence): the bank head and the red-flag cap were fitted on those units,
     # so joining them waits for a refit. A reference given to grade against (an uploaded
     # guide's section, `grade`'s reference_answer) has its wrapped sentences joined.
-    units = (tuple(rb.reference_units(reference, unwrap=kind == "reference"))
+    units = (tuple(rb.reference_units(reference, unwrap=kind != "bank"))
              if reference.strip() else ())  # fmt: skip
     q_sents = tuple(prepare_answer(rubric.question)[0]) or (rubric.question,)
     correct = list(dict.fromkeys([t for p in points for t in p.texts] + list(units)))
@@ -107,7 +108,7 @@ def prepare_rubric(rubric: rb.Rubric) -> RubricData:
         reference=reference,
         reference_units=units,
         red_flags=tuple(rubric.red_flags),
-        need=rb.needed_points(rubric.question) if kind == "reference" else None,
+        need=rb.needed_points(rubric.question) if kind != "bank" else None,
         own_story=rubric.own_story,
         question_sentences=q_sents,
         correct=tuple(correct),

@@ -6,6 +6,7 @@ Every fitted part, what it is fitted on, and how any choice inside is made:
 |---|---|---|
 | reference head (ridge + isotonic) | SAF train | ridge alpha from ALPHA_GRID by leave-question-out MAE |
 | bank head (ridge + isotonic) | authored dev split | alpha = ALPHA_BANK (27 questions are too few to select on) |
+| guide head (ridge + isotonic) | authored dev split, each answer against its question's model answer as a reference (an uploaded guide's section stands in the same place) | alpha = ALPHA_BANK |
 | key-point model (logistic) | the dev questions' paraphrases | - |
 | ``rf_cap_at`` | authored dev split | smallest grid value above the red-flag evidence of every honest (label >= 3) answer |
 | ``tick_floor`` | fixed prior ``TICK_FLOOR`` | what ``choose_tick_floor`` gave on the first fitting machine; the rule: largest grid value at or below the head score of every answer with merit (human score >= MERIT) that has a point ticked |
@@ -27,7 +28,7 @@ from interviewer.grading import decide as dc
 from interviewer.grading import detectors as det
 from interviewer.grading import text as tu
 
-VERSION = 5
+VERSION = 6
 ALPHA_GRID = (10.0, 100.0, 1000.0, 10000.0)
 ALPHA_BANK = 10.0
 ALPHA_EXEMPLAR = 10.0
@@ -358,16 +359,22 @@ def priors() -> dict:
 
 
 def build_params(
-    saf: list[dict], dev: list[dict], pairs: dict[str, list], with_exemplar: bool = True
+    saf: list[dict],
+    dev: list[dict],
+    pairs: dict[str, list],
+    guide: list[dict],
+    with_exemplar: bool = True,
 ) -> dict:
-    """Every fitted part. ``saf``/``dev``/``pairs`` (paraphrase pairs by question) may be
-    subsets (cross-validation)."""
+    """Every fitted part. ``saf``/``dev``/``pairs`` (paraphrase pairs by question)/``guide`` (the
+    dev answers against guide rubrics from their model answers) may be subsets
+    (cross-validation)."""
     alpha, alpha_table = choose_alpha(saf)
     params = {
         "version": VERSION,
         "heads": {
             "reference": fit_head([_row(it) for it in real(saf)], dc.FEATURES_REFERENCE, alpha),
             "bank": fit_head([_row(it) for it in real(dev)], dc.FEATURES_BANK, ALPHA_BANK),
+            "guide": fit_head([_row(it) for it in real(guide)], dc.FEATURES_GUIDE, ALPHA_BANK),
         },
         "points": point_model(pairs),
         "rf_cap_at": choose_rf_cap(dev),

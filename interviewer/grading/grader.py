@@ -63,7 +63,7 @@ def load_params() -> dict:
 def _rubric_key(r: Rubric) -> tuple:
     points = tuple((kp.id, kp.point, kp.weight, kp.criterion, tuple(kp.paraphrases))
                    for kp in r.key_points)  # fmt: skip
-    return (r.question, r.model_answer, points, tuple(r.red_flags), r.own_story)
+    return (r.question, r.model_answer, points, tuple(r.red_flags), r.own_story, r.interview)
 
 
 def _examples(examples) -> list[tuple[str, float]]:

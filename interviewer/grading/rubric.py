@@ -273,6 +273,10 @@ class Rubric:
     own_story: bool = False
     story: bool = False  # the question asks for a story ("Describe a time ..."): check STAR
     corrections: dict[str, str] = field(default_factory=dict)  # red-flag claim -> why wrong
+    # Graded as an interview answer although its key points come from a reference text: a
+    # practice question made from an uploaded guide's section (the "guide" head and the bank's
+    # caps), not an exam-style reference (`grade`'s reference_answer: the SAF-fitted head).
+    interview: bool = False
 
     @cached_property
     def reference_sentences(self) -> list[str]:
@@ -293,10 +297,16 @@ class Rubric:
 
     @classmethod
     def from_reference(
-        cls, question: str, reference: str | list[str], question_id: str = "adhoc"
+        cls,
+        question: str,
+        reference: str | list[str],
+        question_id: str = "adhoc",
+        *,
+        interview: bool = False,
     ) -> Rubric:
         """Key points from a reference answer: its statement units (lines, bullets, sentences)
-        minus headers and notes to graders; a reference given as a list is its key points."""
+        minus headers and notes to graders; a reference given as a list is its key points.
+        ``interview``: graded as an interview answer (``Rubric.interview``)."""
         if isinstance(reference, list | tuple):
             texts = [str(x).strip() for x in reference if str(x).strip()]
             if not texts:
@@ -306,7 +316,8 @@ class Rubric:
             model_answer = reference
             texts = reference_points(reference) if reference.strip() else [question]
         points = [RubricPoint(f"kp{i + 1}", t, 1) for i, t in enumerate(texts)]
-        return cls(question, points, model_answer=model_answer, question_id=question_id)
+        return cls(question, points, model_answer=model_answer, question_id=question_id,
+                   interview=interview)  # fmt: skip
 
     @classmethod
     def from_dict(cls, question: str, data, question_id: str = "adhoc") -> Rubric:
