@@ -67,3 +67,15 @@ SAYS_TIES = (
     "Ties must come out alphabetically, so I sort the words by negative count and then "
     "by the word itself: the key is (-count, word)."
 )
+# A walk-through's explanation of Counter.most_common code (TIES_FIRST_SEEN): its first sentence
+# claims the ordering the code fails (ties_alphabetical), and the grader reads the counting and
+# k-bounds points in that same sentence too.
+SAYS_ALL = (
+    "I count the words with collections.Counter in one pass, then sort by count descending, then "
+    "alphabetically by word, and take the first k. A negative k raises ValueError."
+)
+# The right diagnosis and fix, as answered at the follow-up on the failed test.
+FIX_NAMED = (
+    "most_common keeps ties in first-seen order, so pear comes before apple; I would sort with "
+    "the key (-count, word) instead."
+)

@@ -10,7 +10,7 @@ from interviewer.export import to_html, to_markdown
 from interviewer.markup import md_escape
 from interviewer.store import open_store
 from tests.coding.test_interview_coding import _at_the_brackets_question
-from tests.helpers import SAYS_TIES, TIES_FIRST_SEEN
+from tests.helpers import FIX_NAMED, SAYS_ALL, SAYS_TIES, TIES_FIRST_SEEN
 
 ORDERING = (
     "Sort or select with the key (-count, word) so higher counts come first and ties are "
@@ -153,18 +153,8 @@ def test_a_test_whose_code_raised_with_timed_out_in_its_message_ran_and_failed()
     assert "(ties_alphabetical failed)." in grade.feedback
 
 
-# A walk-through's explanation of Counter.most_common code (TIES_FIRST_SEEN): it claims the
-# ordering the code fails (ties_alphabetical), and the counting and k-bounds points.
-SAYS_ALL = (
-    "I count the words with collections.Counter in one pass, then sort by count descending, then "
-    "alphabetically by word, and take the first k. A negative k raises ValueError."
-)
-# Right diagnoses at the follow-up on the failed test: the fix, and the cause alone. Graded with
-# the explanation, the cause reads closer to the explanation's sentence than to itself.
-FIX_NAMED = (
-    "most_common keeps ties in first-seen order, so pear comes before apple; I would sort with "
-    "the key (-count, word) instead."
-)
+# Right diagnoses at the follow-up on the failed test: the fix (FIX_NAMED), and the cause alone.
+# Graded with the explanation, the cause reads closer to the explanation's sentence than to itself.
 CAUSE_NAMED = (
     "The bug is that Counter.most_common breaks ties by insertion order, not alphabetically."
 )

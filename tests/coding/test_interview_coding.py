@@ -15,7 +15,14 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
 from interviewer.markup import md_code
 from interviewer.store import open_store
-from tests.helpers import SAYS_TIES, TIES_FIRST_SEEN, new_interview, offline_engine
+from tests.helpers import (
+    FIX_NAMED,
+    SAYS_ALL,
+    SAYS_TIES,
+    TIES_FIRST_SEEN,
+    new_interview,
+    offline_engine,
+)
 
 # Averages the chunks' means: wrong whenever chunks hold a key unevenly.
 MEAN_OF_MEANS = """import pandas as pd
@@ -801,19 +808,6 @@ def test_a_point_the_code_fails_on_still_counts_in_the_explanations_score():
     # the explanation's tenth, at its score as graded
     assert counted.overall == round((1 - share) * broken.overall + share * spoken.overall)
 
-
-# A walk-through's explanation of Counter.most_common code (as TIES_FIRST_SEEN): its first
-# sentence states the ordering the code fails, and the grader reads the counting and k-bounds
-# points in that same sentence too.
-SAYS_ALL = (
-    "I count the words with collections.Counter in one pass, then sort by count descending, then "
-    "alphabetically by word, and take the first k. A negative k raises ValueError."
-)
-# Its answer to the follow-up on the failed test: the right diagnosis and the fix.
-FIX_NAMED = (
-    "most_common keeps ties in first-seen order, so pear comes before apple; I would sort with "
-    "the key (-count, word) instead."
-)
 
 
 def _point(grade, kp_id: str):
