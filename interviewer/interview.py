@@ -31,9 +31,11 @@ from interviewer.engine import (
     with_tested_said,
 )
 from interviewer.errors import InterviewError
+from interviewer.grading import text as tu
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
-from interviewer.grading.feedback import without_gap
+from interviewer.grading.feedback import quoted, without_gap
 from interviewer.grading.rubric import (
+    CORRECTED,
     FLAG_KEYWORDS,
     FLAG_RESTATES,
     PASS_MARK,
@@ -202,6 +204,55 @@ class Reply:
     graded_turn: Turn | None = None  # the turn this reply closed, if it closed one
     feedback: str = ""  # the feedback on that turn, which ``text`` starts with
 
+
+
+# Prior, not fitted (no answers labelled for corrections exist): a follow-up sentence that the
+# grader credits with a key point puts a wrong claim right when it shares at least this many
+# content words, beyond the question's own, with the claim's authored correction. A walk-through's
+# "Actually Polars is written in Rust on top of Apache Arrow, and in lazy mode it builds a query
+# plan ..." shares six with "Polars is an independent Rust engine on Apache Arrow memory, ...".
+CORRECTION_WORDS = 2
+
+
+def corrected_claims(question: Question, grade: Grade, answer: str, alone: Grade) -> dict[str, str]:
+    """The wrong claims of ``grade`` (the answer and its follow-up answers graded together) that
+    ``answer`` (the answer before the follow-ups) stated and the follow-up answers, graded
+    ``alone``, put right: claim -> the answer's words that stated it. None when the follow-up
+    answers state a wrong claim themselves."""
+    if red_flag_claims(alone.flags):
+        return {}
+    asked = tu.content_stems(question.text)
+    fixes = question.rubric().corrections
+    stated = [tu.content_stems(kp.evidence) for kp in alone.key_points if kp.covered and kp.evidence]
+    before = tu.normalise(answer)
+    out = {}
+    for claim in red_flag_claims(grade.flags):
+        said = grade.wrong_said.get(claim, "")
+        why = tu.content_stems(fixes.get(claim, "")) - asked
+        if said and said in before and any(len(w & why) >= CORRECTION_WORDS for w in stated):
+            out[claim] = said
+    return out
+
+
+def without_claims(answer: str, said: dict[str, str]) -> str:
+    """The answer with the words that stated the given claims taken out."""
+    text = tu.normalise(answer)
+    for words in said.values():
+        text = text.replace(words, " ")
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
+    """``grade`` (of the answer without the corrected claims, and its follow-ups) saying which
+    wrong claims the follow-up answers put right, in the candidate's words."""
+    note = " ".join(f"Corrected in your follow-up: you said {quoted(w)}, which is wrong, and your "
+                    "follow-up answer put it right; the correction is credited."
+                    for w in said.values())  # fmt: skip
+    return grade.model_copy(update={
+        "flags": [*grade.flags, *(CORRECTED + c for c in said)],
+        "wrong_said": {**grade.wrong_said, **said},
+        "feedback": f"{grade.feedback.rstrip()} {note}".strip(),
+    })  # fmt: skip
 
 
 def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
@@ -559,6 +610,22 @@ class Interview:
             if before:  # the answer copied a model answer seen before: what follows is graded
                 answer = ANSWERS_APART.join(f.answer for f in turn.follow_ups if f.answer) or answer
             grade, usage = self.engine.judge(question, answer)
+            after = _said_after(turn)
+            if not before and after and red_flag_claims(grade.flags):
+                # A wrong claim the follow-up answers put right is not held against the grade:
+                # an interviewer credits a correction made on the probe (a walk-through's
+                # "Actually Polars is written in Rust on top of Apache Arrow, ..." scored 6, its
+                # point reported missing, as the answer's "Polars is basically a wrapper around
+                # pandas" capped both). Graded again without the corrected claims' words.
+                alone, more = self.engine.judge(question, after)
+                usage = more if usage is None else usage + more
+                fixed = corrected_claims(question, grade, turn.answer, alone)
+                if fixed:
+                    kept = without_claims(turn.answer, fixed)
+                    grade, more = self.engine.judge(
+                        question, ANSWERS_APART.join(p for p in (kept, after) if p))
+                    usage = usage + more
+                    grade = with_corrections(grade, fixed)
             grade = seen_copy_grade(grade, answer, question.rubric(), lambda: self._seen(turn),
                                     copied_before=before)  # fmt: skip
         if usage is not None:

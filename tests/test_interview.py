@@ -8,7 +8,9 @@ import pytest
 
 from interviewer.bank import TOPICS, default_bank
 from interviewer.config import Settings
+from interviewer.engine import feedback_text
 from interviewer.errors import SessionNotFound
+from interviewer.grading.rubric import CORRECTED, red_flag_claims
 from interviewer.interview import HINT_PENALTY, Interview, InterviewError
 from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.store import Store
@@ -845,3 +847,53 @@ def test_an_answer_and_its_follow_up_answer_never_run_into_one_sentence(store):
     assert quoted and not any("differently MSE" in q for q in quoted), quoted
     assert "differently MSE" not in reply.text
     assert first in grade.criteria["communication"].evidence  # its own sentence, whole
+
+
+# A walk-through's answer to the pandas question and its follow-up answer: the answer's second
+# sentence is the red flag "Polars is just a wrapper around pandas ...", and the probe on Polars
+# drew the correction, nearly the point's own words.
+POLARS_WRONG = ("I would move to Dask whenever possible because Dask is always faster than "
+                "pandas, even on small data. Polars is basically a wrapper around pandas with a "
+                "nicer API so the code stays mostly the same.")
+POLARS_FIXED = ("Actually Polars is written in Rust on top of Apache Arrow, and in lazy mode it "
+                "builds a query plan and optimises it, for example predicate and projection "
+                "pushdown, before executing in parallel.")
+
+
+def _polars_turn(store, follow_up: str):
+    q = default_bank()["l1-pandas-polars-dask"]
+    iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer(POLARS_WRONG)
+    turn = iv.turns[0]
+    first = turn.grade
+    assert red_flag_claims(first.flags) == ["Polars is just a wrapper around pandas that adds "
+                                            "multiprocessing."]
+    assert reply.kind == "follow_up" and "Polars" in reply.text
+    iv.answer(follow_up)
+    return iv, first, iv.turns[0].grade
+
+
+def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
+    iv, first, grade = _polars_turn(store, POLARS_FIXED)
+    polars = next(kp for kp in grade.key_points if kp.id == "polars")
+    assert polars.covered and polars.evidence.startswith("Actually Polars is written in Rust")
+    assert not red_flag_claims(grade.flags)
+    assert grade.flags.count(CORRECTED + "Polars is just a wrapper around pandas that adds "
+                             "multiprocessing.") == 1
+    assert grade.overall > max(first.overall, 20)  # no longer capped at 20
+    assert "Corrected in your follow-up: you said “Polars is basically a wrapper" in grade.feedback
+    # the chat says so, and names no wrong claim
+    text = feedback_text(default_bank()["l1-pandas-polars-dask"], grade)
+    assert "• Corrected: you said \"Polars is basically a wrapper" in text and "Wrong" not in text
+    # committed as such: the stored turn holds the corrected grade
+    _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    assert turns[0].grade.overall == grade.overall and CORRECTED in " ".join(turns[0].grade.flags)
+
+
+def test_a_follow_up_that_corrects_nothing_leaves_the_wrong_claim_capped(store):
+    # on the topic, no wrong claim of its own, but it does not put the claim right
+    _, first, grade = _polars_turn(store, "Dask splits the data into partitions and runs a task "
+                                          "graph when you call compute.")
+    assert red_flag_claims(grade.flags) == red_flag_claims(first.flags)
+    assert not any(f.startswith(CORRECTED) for f in grade.flags) and grade.overall <= 20

@@ -135,6 +135,7 @@ FLAG_REPEATS = "repeats the same sentences"  # + " (N of M said before)"
 FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim, mostly the ...)"
 # Prefixes of flags that carry a detail after them:
 RED_FLAG = "red flag: "  # + the wrong claim the answer states
+CORRECTED = "corrected in a follow-up: "  # + a wrong claim the answer stated, put right later
 STAR_MISSING = "STAR: no "  # + the part of a story it lacks (situation, task, action, result)
 NEEDS_REVIEW = "needs review: "  # + why the LLM judge's score was overruled
 OFFLINE_USED = "offline grade used: "  # + why the LLM judge gave no usable judgement
