@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from interviewer.bank import Bank, Question
-from interviewer.coding.grade import CodeResult, ruled_out
+from interviewer.coding.grade import CodeResult, ran_and_failed, ruled_out
 from interviewer.coding.harness import HarnessResult
 from interviewer.engine import (
     LOOPS_FOUND,
@@ -85,21 +85,44 @@ def code_ran_said(result: dict) -> str:
 PROBE_ERROR_CHARS = 240
 
 
-def failed_test_probe(result: dict | None) -> str | None:
-    """The first probe on code that failed hidden tests: a failed test by name, with what came
-    back (the first whose error shows the value, else the first), as an interviewer points at
-    the failing case before anything else (a walk-through's code failed 3 of 8 tests, "threshold
-    boundaries" among them, and was asked how it would scale). None when every test passed, or
-    when the code could not be run at all (its error is the feedback)."""
-    if not result or result.get("error") or not result.get("failed"):
+def failed_test_probe(result: dict | None, said: str = "") -> str | None:
+    """The first probe on code that failed hidden tests, as an interviewer points at the failing
+    case before anything else (a walk-through's code failed 3 of 8 tests, "threshold boundaries"
+    among them, and was asked how it would scale): a test that ran and failed, by name, with
+    what came back (the first whose error shows the value, else the first). A test stopped for
+    time or memory is asked about only when no test ran and failed: a walk-through's K-Means
+    timed out on its large input and gave NaN on an empty cluster, and was asked only the
+    complexity its explanation had stated. Then how it was stopped, and what to change (its
+    complexity too, unless ``said``, what the candidate said, states one). None when every test
+    passed, or when none ran (the run's error is the feedback)."""
+    failed = (result or {}).get("failed") or []
+    ran = [f for f in failed if ran_and_failed(f["error"])]
+    if ran:
+        # one whose error shows what came back, when there is one (a re-walk's first failure
+        # was an assertion on random input, with neither the input nor the value in its words)
+        test = next((f for f in ran if " -> " in f["error"]), ran[0])
+        return (f"The hidden test “{_test_named(test)}” failed: "
+                f"{shorten(test['error'], PROBE_ERROR_CHARS)}. What does your code do in that "
+                "case, and what would you change?")  # fmt: skip
+    test = next((f for f in failed if not f["error"].startswith("not run:")), None)
+    if test is None:
         return None
-    # one whose error shows what came back, when there is one (a re-walk's first failure was
-    # an assertion on random input, with neither the input nor the value in its words)
-    failed = next((f for f in result["failed"] if " -> " in f["error"]), result["failed"][0])
-    name = failed["name"].replace("_", " ")
-    error = shorten(failed["error"], PROBE_ERROR_CHARS)
-    return (f"The hidden test “{name}” failed: {error}. What does your code do in that case, and "
-            "what would you change?")  # fmt: skip
+    stop = shorten(test["error"], PROBE_ERROR_CHARS)
+    if not test["error"].startswith("timed out"):  # the memory limit
+        ask = "What does your code hold in memory there, and what would you change?"
+    elif "waiting" in test["error"]:  # the wall-clock backstop: it slept or blocked
+        ask = "What is your code waiting for there, and what would you change?"
+    elif _STATES_COMPLEXITY.search(said):
+        ask = ("Where does your code spend that time, and what would you change to make it fast "
+               "enough?")  # fmt: skip
+    else:
+        ask = ("What is the complexity of your code, and what would you change to make it fast "
+               "enough?")  # fmt: skip
+    return f"The hidden test “{_test_named(test)}” was stopped: {stop}. {ask}"
+
+
+def _test_named(test: dict) -> str:
+    return test["name"].replace("_", " ")
 
 
 MAX_HINTS = 2
@@ -424,7 +447,7 @@ class Interview:
                     "L1 was not passed, so the L2 round was not unlocked (as in the real process)."
                 )
                 return self._finish(on_token)
-            opening = emit(l2_opening(l1) + "\n\n", on_token)
+            opening = emit(l2_opening(l1, score=self.feedback_each) + "\n\n", on_token)
         graded = [t for t in self.turns if t.round == round_name]
         difficulty = START_DIFFICULTY
         for t in graded:
@@ -667,7 +690,7 @@ class Interview:
         asked = {f.question for f in turn.follow_ups}
         covered = {kp.id for kp in turn.grade.key_points if kp.covered}
         if turn.kind == "coding":
-            probe = failed_test_probe(turn.code_result)
+            probe = failed_test_probe(turn.code_result, said=_said(turn))
             if probe is not None and probe not in asked:
                 return FollowUpExchange(key_point="code", question=probe)
             said = _said(turn)
@@ -899,7 +922,8 @@ class Interview:
         # another, and paid twice).
         hints = "".join(f"\n\n{hint_said(h)}" for h in turn.hints)
         self.phase = "awaiting_answer"
-        opening = l2_opening(self._l1_score()) + "\n\n" if opens_l2(turn.index, turn.round, self.per_round) else ""
+        opening = (l2_opening(self._l1_score(), score=self.feedback_each) + "\n\n"
+                   if opens_l2(turn.index, turn.round, self.per_round) else "")  # fmt: skip
         return self, Reply(
             "question",
             f"Welcome back. {opening}{self.question_said(turn)}{hints}",

@@ -215,10 +215,12 @@ def l1_score(turns: list[Turn]) -> int:
     return build_report([t for t in turns if t.round == "L1"]).overall
 
 
-def l2_opening(l1: int) -> str:
+def l2_opening(l1: int, *, score: bool = True) -> str:
     """The line that opens a full loop's L2 round (L1 scored ``l1``), live and in a resumed
-    chat."""
-    return f"L1 passed ({l1}/100): the L2 round starts now."
+    chat; with feedback at the end only (``score`` False: a real interview) without the score,
+    which comes with the report (a walk-through's real interview said "L1 passed (100/100)"
+    midway)."""
+    return f"L1 passed{f' ({l1}/100)' if score else ''}: the L2 round starts now."
 
 
 def _delivery(turns: list[Turn]) -> dict:

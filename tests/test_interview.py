@@ -228,6 +228,28 @@ def test_full_loop_stops_after_failed_l1_and_continues_after_passed_l1(store):
     assert sum("round starts" in x.text for x in replies) == 1
 
 
+
+def test_a_real_full_loop_opens_l2_without_the_l1_score(store):
+    # feedback comes with the report: a walk-through's real interview said "L1 passed (100/100)"
+    # midway, live and again in the resumed chat
+    from interviewer.ui.render import history_from_turns
+
+    bank = default_bank()
+    iv = new_interview(round="full", questions=1, store=store, seed=4, follow_ups=0, real=True)
+    replies = [iv.start(), iv.answer(bank[iv.current.question_id].model_answer)]
+    assert iv.current.round == "L2" and not iv.done
+    said = " ".join(x.text for x in replies)
+    assert "L1 passed: the L2 round starts now." in said and "/100)" not in said
+    again, back = resume(store, iv.info.id, user_id="local")
+    assert back.text.startswith("Welcome back. L1 passed: the L2 round starts now.")
+    again.answer(bank[again.current.question_id].model_answer)
+    assert again.done
+    chat = history_from_turns(again.turns, False, True, again.bank, again.planned,
+                              again.per_round)  # fmt: skip
+    opens = [m["content"] for m in chat if "round starts" in m["content"]]
+    assert len(opens) == 1 and opens[0].startswith("L1 passed: the L2 round starts now.")
+
+
 def test_a_resumed_chat_says_skipped_before_the_question_after_a_skip(store):
     from interviewer.ui.render import history_from_turns
 

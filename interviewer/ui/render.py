@@ -147,7 +147,7 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
             continue
         header = question_header(t.index, total, t.round, t.topic, per_round)
         if opens_l2(t.index, t.round, per_round):
-            header = f"{l2_opening(l1_score(turns))}\n\n{header}"
+            header = f"{l2_opening(l1_score(turns), score=feedback_each)}\n\n{header}"
         said = "Skipped.\n\n" if skipped else ""
         out.append(bot_msg(text_md(f"{said}{header}: {t.question}")))
         for hint in t.hints:
