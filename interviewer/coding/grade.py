@@ -53,6 +53,7 @@ __all__ = [
     "contradicted",
     "grade_submission",
     "quotable",
+    "ran_and_failed",
     "score",
 ]
 
@@ -214,6 +215,12 @@ def _resource_error(run: HarnessResult) -> str | None:
 _NOT_SHOWN = ("timed out", "MemoryError: memory limit exceeded", "not run:")
 
 
+def ran_and_failed(error: str) -> bool:
+    """Whether a failed test's ``error`` says it ran and failed (an assertion, or the code
+    raised), not that it was stopped for time or memory or never ran."""
+    return not error.startswith(_NOT_SHOWN)
+
+
 def contradicted(spec: CodingSpec, failed: Sequence[FailedTest]) -> dict[str, str]:
     """The key points (by id) whose behaviour a failed hidden test checks (``CodeTest.checks``),
     each with the first such test's name: code that ran and failed it does not do what the
@@ -221,7 +228,7 @@ def contradicted(spec: CodingSpec, failed: Sequence[FailedTest]) -> dict[str, st
     checks = {t.name: t.checks for t in spec.hidden_tests}
     out: dict[str, str] = {}
     for f in failed:
-        if not f.error.startswith(_NOT_SHOWN):
+        if ran_and_failed(f.error):
             for kp in checks.get(f.name, ()):
                 out.setdefault(kp, f.name)
     return out

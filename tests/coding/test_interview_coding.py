@@ -400,7 +400,7 @@ def test_a_coding_strength_says_how_many_hidden_tests_passed():
 def _authored_probes_only(monkeypatch):
     """Code that fails hidden tests is first asked about the first failed test; tests of the
     authored probes' order, which submit failing code to be probed at all, skip that one."""
-    monkeypatch.setattr("interviewer.interview.failed_test_probe", lambda result: None)
+    monkeypatch.setattr("interviewer.interview.failed_test_probe", lambda result, said="": None)
 
 
 def test_a_coding_follow_up_whose_point_the_explanation_covered_is_not_asked(monkeypatch):
@@ -701,7 +701,8 @@ def test_the_failed_test_probe_names_one_whose_error_shows_what_came_back():
         "The hidden test “matches pairwise” failed: ")
     long = {**shown, "error": "x -> " + "y" * 1000}
     assert len(failed_test_probe({"error": None, "failed": [long]})) < PROBE_ERROR_CHARS + 120
-    assert failed_test_probe({"error": "SyntaxError: invalid syntax", "failed": [shown]}) is None
+    never = {**shown, "error": "not run: SyntaxError: invalid syntax"}  # nothing ran
+    assert failed_test_probe({"error": "SyntaxError: invalid syntax", "failed": [never]}) is None
     assert failed_test_probe({"error": None, "failed": []}) is None
 
 

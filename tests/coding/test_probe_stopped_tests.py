@@ -1,0 +1,169 @@
+"""The first probe on code that failed hidden tests asks about a test that ran and failed, also
+when another test was stopped for time (a walk-through's K-Means timed out on its large input and
+gave NaN on an empty cluster, and was asked only the complexity its explanation had stated); a
+test stopped for time is asked about only when no test ran and failed. Real sandbox runs."""
+
+from __future__ import annotations
+
+from interviewer.bank import default_bank
+from interviewer.config import Settings
+from interviewer.store import open_store
+from tests.helpers import new_interview
+
+# K-Means with a pure-Python loop over points, centroids and dimensions: it times out on the
+# large input; without RESEED an empty cluster's mean is NaN (duplicate_points_no_nan fails).
+KMEANS_LOOPS = '''import numpy as np
+
+
+def _assign(X, centroids):
+    n, d = X.shape
+    labels = np.zeros(n, dtype=int)
+    for i in range(n):
+        best = None
+        for j in range(len(centroids)):
+            dist = 0.0
+            for t in range(d):
+                diff = X[i, t] - centroids[j, t]
+                dist += diff * diff
+            if best is None or dist < best:
+                best, labels[i] = dist, j
+    return labels
+
+
+def kmeans(X, k, max_iter=100, tol=1e-6, seed=0):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= n:
+        raise ValueError("k must be in 1..n")
+    rng = np.random.default_rng(seed)
+    centroids = X[rng.choice(n, size=k, replace=False)].copy()
+    for _ in range(max_iter):
+        labels = _assign(X, centroids)
+        new = np.array([X[labels == j].mean(axis=0) for j in range(k)])
+#RESEED
+        moved = np.abs(new - centroids).max()
+        centroids = new
+        if moved <= tol:
+            break
+    return centroids, _assign(X, centroids)
+'''
+RESEED = '''        for j in range(k):
+            if not (labels == j).any():
+                far = ((X - centroids[labels]) ** 2).sum(axis=1).argmax()
+                new[j] = X[far]
+'''
+SAYS_COMPLEXITY = ("Lloyd's algorithm: assign each point to its nearest centroid, then move each "
+                   "centroid to the mean of its points, until nothing moves. Complexity is "
+                   "O(n k d) per iteration.")  # fmt: skip
+
+# ROC-AUC by counting every (positive, negative) pair: O(n^2), it times out on the large input;
+# one class only divides by zero instead of raising ValueError (one_class_raises fails).
+ROC_PAIRS = '''def roc_auc(y_true, scores):
+    y, s = list(y_true), list(scores)
+    if not y or len(y) != len(s) or any(v not in (0, 1) for v in y):
+        raise ValueError("bad input")
+    pos = [b for a, b in zip(y, s) if a == 1]
+    neg = [b for a, b in zip(y, s) if a == 0]
+    wins = 0.0
+    for p in pos:
+        for q in neg:
+            wins += 1.0 if p > q else 0.5 if p == q else 0.0
+    return wins / (len(pos) * len(neg))
+'''
+
+
+def _at_coding_question(qid: str):
+    """An L1 interview (real SQLite store) at its coding question, ``qid``, one probe allowed."""
+    bank = default_bank()
+    q = bank[qid]
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == qid}
+    iv = new_interview(round="L1", questions=2, bank=bank, store=open_store(Settings.from_env()),
+                       coding=True, follow_ups=1)  # fmt: skip
+    iv.start()
+    while iv.current.kind != "coding":
+        iv.answer(bank[iv.current.question_id].model_answer)
+        while iv.phase == "follow_up":
+            iv.answer("I am not sure.")
+    assert iv.current.question_id == qid
+    return iv, q
+
+
+def _failed(turn) -> dict[str, str]:
+    return {f["name"]: f["error"] for f in turn.code_result["failed"]}
+
+
+def test_a_failed_test_is_asked_about_though_another_timed_out():
+    iv, _ = _at_coding_question("l1-code-kmeans")
+    turn = iv.current
+    reply = iv.submit_code(KMEANS_LOOPS.replace("#RESEED\n", ""), explanation=SAYS_COMPLEXITY)
+    failed = _failed(turn)
+    assert set(failed) == {"duplicate_points_no_nan", "large_200k"}, failed
+    assert failed["large_200k"].startswith("timed out") and turn.code_result["error"]
+    assert reply.kind == "follow_up"
+    assert "Follow-up: The hidden test “duplicate points no nan” failed: assertion failed: " \
+        "assert np.isfinite(centroids).all()" in reply.text, reply.text  # fmt: skip
+    assert reply.text.endswith("What does your code do in that case, and what would you change?")
+    assert "complexity" not in reply.text
+    # stored as asked: the probe is the turn's follow-up in the session's SQLite store
+    stored = iv.store.load_session(iv.info.id, user_id=iv.info.user_id)[1]
+    assert stored[-1].follow_ups[0].question.startswith("The hidden test “duplicate points no nan”")
+
+
+def test_pair_counting_roc_auc_is_asked_about_the_input_check_it_failed():
+    iv, _ = _at_coding_question("l1-code-roc-auc")
+    turn = iv.current
+    reply = iv.submit_code(ROC_PAIRS, explanation="I compare every positive with every negative "
+                           "and count wins, ties as half.")  # fmt: skip
+    failed = _failed(turn)
+    assert failed["large_200k_with_ties"].startswith("timed out"), failed
+    assert failed["one_class_raises"].startswith("ZeroDivisionError"), failed
+    assert reply.kind == "follow_up"
+    assert "Follow-up: The hidden test “one class raises” failed: ZeroDivisionError" in reply.text
+    assert reply.text.endswith("What does your code do in that case, and what would you change?")
+
+
+def test_a_test_stopped_for_time_alone_is_asked_about_without_asking_a_stated_complexity():
+    from interviewer.interview import failed_test_probe
+
+    iv, _ = _at_coding_question("l1-code-kmeans")
+    turn = iv.current
+    reply = iv.submit_code(KMEANS_LOOPS.replace("#RESEED\n", RESEED), explanation=SAYS_COMPLEXITY)
+    assert list(_failed(turn)) == ["large_200k"], _failed(turn)
+    assert reply.kind == "follow_up"
+    # the stop, and what to change; the complexity the explanation stated is not asked again
+    # (it was: "What is the time and memory complexity of one iteration?")
+    assert "Follow-up: The hidden test “large 200k” was stopped: timed out after 4 s of CPU " \
+        "time (time limit). Where does your code spend that time, and what would you change " \
+        "to make it fast enough?" in reply.text, reply.text  # fmt: skip
+    assert "complexity" not in reply.text
+    # Not stated: the same run's probe asks for it.
+    assert failed_test_probe(turn.code_result, said="I loop over the points.").endswith(
+        "What is the complexity of your code, and what would you change to make it fast enough?")
+
+
+def test_the_probe_reads_how_each_test_failed():
+    from interviewer.interview import failed_test_probe
+
+    def test(name: str, error: str) -> dict:
+        return {"name": name, "kind": "edge", "error": error, "code": ""}
+
+    slow = test("large_input", "timed out after 2 s of CPU time (time limit)")
+    wrong = test("empty_input", "assertion failed: assert f([]) == [] -> None")
+    raised = test("one_class", "ZeroDivisionError: division by zero")
+    # a test that ran and failed comes first, wherever the stopped one is
+    assert "“empty input” failed" in failed_test_probe({"error": "x", "failed": [slow, wrong]})
+    assert "“one class” failed" in failed_test_probe({"error": "x", "failed": [slow, raised]})
+    # the code's own TimeoutError ran and failed: it is not a stop
+    own = test("ties", "TimeoutError: tie-breaking timed out")
+    assert "“ties” failed: TimeoutError" in failed_test_probe({"error": None, "failed": [own]})
+    memory = test("large_input", "MemoryError: memory limit exceeded")
+    assert failed_test_probe({"error": "x", "failed": [memory]}).endswith(
+        "was stopped: MemoryError: memory limit exceeded. What does your code hold in memory "
+        "there, and what would you change?")  # fmt: skip
+    waited = test("large_input", "timed out: still running after 7 s with under 2 s of CPU "
+                  "time used (waiting: a sleep or a blocked call?)")  # fmt: skip
+    assert failed_test_probe({"error": "x", "failed": [waited]}).endswith(
+        "What is your code waiting for there, and what would you change?")
+    # nothing ran (a run refused or killed before any test): no probe, the error is the feedback
+    never = test("basic", "not run: the sandbox refused")
+    assert failed_test_probe({"error": "the sandbox refused", "failed": [never]}) is None
