@@ -25,6 +25,7 @@ from tests.ui_support import (
     running_app,
     wait_for_bot,
     wait_idle,
+    words_broken_across_lines,
 )
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -467,10 +468,69 @@ def test_guides_of_any_script_keep_apart_and_search_results_fit_a_phone(page, sh
                        return [cell.innerText.trim(), tops.size]; })""")
     assert [name for name, _ in lines] == ["score", "section", "round", "text"]
     assert all(n == 1 for _, n in lines), lines
+    # Every cell's words whole, a negative score too (a re-walk's "-0.06/3" at 10% of 640 px).
+    assert words_broken_across_lines(page, "#guide-hits .body-cell") == []
     box = page.locator("#guide-hits .upload-container")
     assert box.evaluate("e => e.scrollWidth > e.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.locator("#guide-hits").screenshot(path=str(shots / "guide-hits-375.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    assert page.dialogs == []
+
+
+LONG_SECTIONS = """# Hyperparameter Optimisation
+
+Hyperparameter optimisation searches learning rates with Bayesian methods and early stopping.
+
+## Internationalization Considerations
+
+Internationalization of recommendation systems needs per-market evaluation of latency.
+
+## Retrieval-Augmented Generation Observability
+
+Observability logs retrieved passages and latency per stage in production.
+"""
+
+
+@needs_chromium
+def test_section_names_wrap_between_their_words_on_a_phone(page, shots):
+    """Walk-through: at 375 px the search results and chunks broke section names mid-word
+    ("Key Responsibiliti/es" in the built-in guide)."""
+    from interviewer.knowledge import BUILTIN_GUIDE_ID as BUILTIN
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    open_tab(page, "Guides")
+    page.locator("#guide-upload input[type=file]").set_input_files(
+        files=[{"name": "long-words.md", "mimeType": "text/markdown",
+                "buffer": LONG_SECTIONS.encode()}]  # fmt: skip
+    )
+    expect(page.locator("#guide-status")).to_contain_text("Ingested local/long-words: ")
+    wait_idle(page)
+    cells = "#guide-hits .body-cell, #guide-chunks .body-cell"
+    page.get_by_text("Chunks", exact=True).click()
+    for guide, query, section in (
+        (BUILTIN, "key responsibilities of the role", "Key Responsibilities"),
+        ("local/long-words", "latency in production", "Internationalization Considerations"),
+    ):
+        page.locator("#guide-view input").click()
+        page.get_by_role("option", name=guide, exact=True).click()
+        wait_idle(page)
+        page.locator("#guide-query textarea, #guide-query input").first.fill(query)
+        page.get_by_role("button", name="Search").click()
+        expect(page.locator("#guide-hits")).to_contain_text(section)
+        if guide != BUILTIN:  # (the built-in guide's 64 chunks: that row is scrolled away)
+            expect(page.locator("#guide-chunks")).to_contain_text(section)
+        wait_idle(page)
+        assert words_broken_across_lines(page, cells) == [], guide
+        # Nothing drawn past its cell either (a word kept whole must not run into the next).
+        over = page.evaluate("""(cells) => [...document.querySelectorAll(cells)]
+            .filter(c => c.querySelector('.text').scrollWidth > c.clientWidth + 1).length""",
+                             cells)  # fmt: skip
+        assert over == 0, guide
+        name = guide.split("/")[-1]
+        page.locator("#guide-hits").screenshot(path=str(shots / f"guide-hits-375-{name}.png"))
+        page.locator("#guide-chunks").screenshot(path=str(shots / f"guide-chunks-375-{name}.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.set_viewport_size({"width": 1400, "height": 1000})
     assert page.dialogs == []
 

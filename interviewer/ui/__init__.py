@@ -89,10 +89,14 @@ label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed;
   #weakest-topics table :is(th, td) { padding: 6px 5px; }
   /* The Guides tab's chunks and search results scroll sideways rather than squeeze: at a
      phone's width their headers stood a letter a line ("s c o r e") and section names broke
-     mid-word. Gradio sizes a table's columns as shares of its viewport's width, so the
-     viewport gets a minimum width and the box around it scrolls. */
+     mid-word ("Responsibiliti/es"). Gradio sizes a table's columns as shares of its viewport's
+     width (ui/guides.py: HIT_WIDTHS, CHUNK_WIDTHS), so the viewport gets a minimum width, wide
+     enough for a section word of 20 letters, and the box around it scrolls. A cell breaks
+     between words; only a word wider than its whole column is broken (overflow-wrap), never
+     drawn over the next column. */
   :is(#guide-hits, #guide-chunks) .upload-container { overflow-x: auto; }
-  :is(#guide-hits, #guide-chunks) .virtual-table-viewport { min-width: 640px; }
+  :is(#guide-hits, #guide-chunks) .virtual-table-viewport { min-width: 720px; }
+  :is(#guide-hits, #guide-chunks) .body-cell .text { word-break: normal; overflow-wrap: anywhere; }
   /* Buttons keep their labels on one line ("Run the examples" wrapped beside a one-line
      "Submit code", and rows of buttons had uneven heights). */
   button.lg { font-size: 0.95rem; padding-left: 0.35rem; padding-right: 0.35rem; }

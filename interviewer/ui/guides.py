@@ -38,6 +38,14 @@ _jobs: dict[str, object] = {}  # user -> the future of their running ingest
 _jobs_lock = threading.Lock()
 log = logging.getLogger(__name__)
 NO_UPLOADS = "None yet: the built-in guide and shared ones cannot be deleted here."
+# The columns of the search results and the chunks, as shares of the table's width: at the
+# narrow-screen minimum width (720 px, the app's CSS) "score" (and a score of "-0.063"), "round"
+# and "general" fit their columns (not "s c o r e", a letter a line, as at 8% of a phone), and
+# the section column holds a word of 20 letters ("Internationalization"; the built-in guide's
+# "Responsibilities" broke as "Responsibiliti/es" at 22% of 640 px), so a section name wraps
+# between its words.
+HIT_WIDTHS = ["10%", "26%", "12%", "52%"]
+CHUNK_WIDTHS = ["30%", "12%", "58%"]
 
 
 def run_ingest(ctx: AppContext, path: str, user: str, progress) -> knowledge.IngestResult:
@@ -212,7 +220,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             interactive=False,
             wrap=True,
             max_height=400,
-            column_widths=["28%", "13%", "59%"],
+            column_widths=CHUNK_WIDTHS,
             elem_id="guide-chunks",
         )
     with gr.Row():
@@ -224,9 +232,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     ui.hits = gr.Dataframe(
         headers=r.HIT_HEADERS,
         datatype="str",
-        # "score" and "round" (and "general") fit their columns at the narrow-screen minimum
-        # width (the app's CSS), not "s c o r e", a letter a line, as at 8% of a phone
-        column_widths=["10%", "22%", "13%", "55%"],
+        column_widths=HIT_WIDTHS,
         interactive=False,
         wrap=True,
         elem_id="guide-hits",
