@@ -176,3 +176,14 @@ def test_an_upload_stored_under_its_old_ascii_id_is_replaced_by_its_file(ctx, tm
     assert (again.guide, again.removed, again.taken_by) == ("local/guide", 1, None)
     assert upload(ctx, "local", "中文笔记.md").guide == "local/中文笔记"
     assert "local/guide" in own_uploads(ctx, "local")
+
+
+def test_own_uploads_are_told_one_way_for_every_list_of_the_tab(ctx):
+    """The Delete list after an upload, a delete or the tab opening, and the one Delete
+    offers when the guide is gone, were two computations (the store's list filtered here, the
+    visible guides filtered there); one helper now, listing the store only when not given."""
+    seen = ctx.visible_guides("ana")
+    assert own_uploads(ctx, "ana") == own_uploads(ctx, "ana", seen) == [MINE]
+    assert own_uploads(ctx, "ben", ctx.visible_guides("ben")) == [BENS]
+    # given the ids, the store is not read again (nor ben's guide let in from a wrong list)
+    assert own_uploads(ctx, "ana", ["ana/a", "ana/b", BENS, "team-handbook"]) == ["ana/a", "ana/b"]

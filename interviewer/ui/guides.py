@@ -102,10 +102,13 @@ def may_delete(guide: str | None, user: str) -> bool:
     return bool(guide) and "/" in guide and guide_visible(guide, user)
 
 
-def own_uploads(ctx: AppContext, user: str) -> list[str]:
-    """Ids of the guides ``user`` uploaded in the app: those they may delete here."""
-    return [g["guide"] for g in knowledge.list_guides(settings=ctx.settings)
-            if may_delete(g["guide"], user)]  # fmt: skip
+def own_uploads(ctx: AppContext, user: str, ids: list[str] | None = None) -> list[str]:
+    """Ids of the guides ``user`` uploaded in the app, those they may delete here: of ``ids``
+    (the guides they see, ``ctx.visible_guides``) when the caller has listed them already. The
+    Guides tab's one way to tell them (its Delete list, and Delete finding a guide gone)."""
+    if ids is None:
+        ids = ctx.visible_guides(user)
+    return [g for g in ids if may_delete(g, user)]
 
 
 def _refused(guide: str | None, user: str) -> str | None:
@@ -242,7 +245,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     def refresh(view, pick, user: str, drop=None, ids=None):
         ids = ids or ctx.visible_guides(user) or [builtin]
         view = view if view in ids else ids[0]
-        own = [g for g in ids if may_delete(g, user)]
+        own = own_uploads(ctx, user, ids)
         return view, {
             ui.view: gr.Dropdown(choices=ids, value=view),
             ui.pick: gr.Dropdown(choices=ids, value=pick if pick in ids else builtin),
