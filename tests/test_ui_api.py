@@ -123,3 +123,42 @@ def test_the_app_takes_as_many_questions_as_the_cli(app):
     first = out[0][0]["content"]
     first = first if isinstance(first, str) else first[0]["text"]
     assert f"Question 1 of {MAX_QUESTIONS} (L1, " in first, first
+
+
+def test_an_llm_interview_on_a_guide_deleted_meanwhile_draws_on_the_built_in_one(
+    tmp_path, built_kb
+):
+    """Walk-through: a guide deleted in another browser tab stayed chosen in this one, and its
+    LLM interview asked from the question bank, saying only "its question was not usable: no
+    guide passages to ground a question in". Start now names the guide gone and the LLM writes
+    from the built-in guide."""
+    from gradio_client import Client, handle_file
+    from interviewer.knowledge import BUILTIN_GUIDE_ID as BUILTIN
+
+    from tests.fake_openai import FakeOpenAI
+
+    notes = tmp_path / "deleted-notes.md"
+    notes.write_text("# Drift\n\nData drift is watched with population stability indexes.\n",
+                     encoding="utf-8")  # fmt: skip
+    gone = "local/deleted-notes"
+    with FakeOpenAI() as srv, running_app(
+        tmp_path, built_kb, INTERVIEWER_MODE="llm", OPENAI_BASE_URL=srv.base_url,
+        OPENAI_API_KEY="k",
+    ) as (url, _, _):  # fmt: skip
+        here, other = Client(url, verbose=False), Client(url, verbose=False)  # two browser tabs
+        here.predict(path=handle_file(str(notes)), view=BUILTIN, pick=BUILTIN, drop=None,
+                     api_name="/ingest")  # fmt: skip
+        here.predict(guide=gone, api_name="/pick_guide")  # interviews draw on it (a State)
+        # The other tab deletes it (after its confirmation).
+        other.predict(view=BUILTIN, pick=BUILTIN, kept=None, api_name="/load")
+        other.predict(guide=gone, api_name="/ask")
+        deleted = other.predict(view=BUILTIN, pick=BUILTIN, drop=gone, api_name="/confirmed")
+        assert f"Deleted guide **{gone}**" in deleted[0]
+
+        out = here.predict(round_name="L1", questions=2, feedback="each", real=False,
+                           coding=False, mode="llm", running="", api_name="/start")  # fmt: skip
+        said = " ".join(v for v in out if isinstance(v, str))
+        assert (f"Guide {gone} no longer exists (deleted in another tab?): interviews draw on "
+                f"the built-in guide, {BUILTIN}.") in said  # fmt: skip
+        assert "no guide passages" not in said
+        assert "Generated question" in str(out[0][-1]["content"])  # from the built-in guide

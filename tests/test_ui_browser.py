@@ -478,6 +478,108 @@ def test_guides_of_any_script_keep_apart_and_search_results_fit_a_phone(page, sh
     assert page.dialogs == []
 
 
+@needs_chromium
+def test_a_guide_deleted_in_another_tab_leaves_its_pickers_without_a_reload(
+    page, app, browser, shots
+):
+    """Walk-through: another open tab kept a deleted guide chosen in its guide pickers until
+    reloaded (its LLM interviews then asked from the question bank), and the Guides tab's
+    delete choice started over whenever the tab was opened again or the page reloaded."""
+    from interviewer.knowledge import BUILTIN_GUIDE_ID as BUILTIN
+
+    url, _ = app
+    context, _ = browser
+    first, second, kept = "local/focus-gone", "local/tab-gone", "local/kept-choice"
+    open_tab(page, "Guides")
+    for guide in (first, second, kept):
+        page.locator("#guide-upload input[type=file]").set_input_files(
+            files=[{"name": f"{guide[6:]}.md", "mimeType": "text/markdown",
+                    "buffer": GUIDE.encode()}]  # fmt: skip
+        )
+        expect(page.locator("#guide-status")).to_contain_text(f"Ingested {guide}: ")
+        wait_idle(page)
+
+    other = context.new_page()  # the other tab, open all along
+    other.goto(url)
+    other.wait_for_selector("#interview-chat")
+    wait_idle(other)
+
+    def choose(tab, picker: str, name: str) -> None:
+        tab.locator(f"{picker} input").click()
+        tab.get_by_role("option", name=name, exact=True).click()
+        wait_idle(tab)
+
+    def delete(guide: str) -> None:
+        """Delete ``guide`` in the first tab (its Guides tab is open)."""
+        choose(page, "#guide-delete-pick", guide)
+        page.locator("#guide-delete").click()
+        page.locator("#guide-delete-confirm").get_by_role("button", name="Yes, delete it").click()
+        expect(page.locator("#guide-delete-status")).to_contain_text(f"Deleted guide {guide}")
+        wait_idle(page)
+
+    def notes(tab) -> str:
+        help_box = tab.locator("#interview-notes")
+        if not help_box.is_visible():
+            tab.get_by_text("Help: modes, guides and settings").click()
+        return help_box.inner_text()
+
+    # A picker gaining focus lists the guides there are: every picker drops the deleted one.
+    open_tab(other, "Guides")
+    choose(other, "#guide-pick", first)
+    choose(other, "#guide-view", first)
+    delete(first)
+    expect(other.locator("#guide-pick input")).to_have_value(first)  # nothing told it yet
+    other.locator("#guide-pick input").click()
+    expect(other.get_by_role("option", name=first, exact=True)).to_have_count(0)
+    expect(other.get_by_role("option", name=BUILTIN, exact=True)).to_have_count(1)
+    other.locator("#guide-pick input").blur()
+    expect(other.locator("#guide-pick input")).to_have_value(BUILTIN)
+    expect(other.locator("#guide-view input")).to_have_value(BUILTIN)
+    expect(other.locator("#guide-sections")).to_contain_text("(built-in)")
+    other.screenshot(path=str(shots / "guide-gone-other-tab.png"), full_page=True)
+    # A choice made right as the list opens is not put back by that refresh.
+    choose(other, "#guide-pick", second)
+    other.wait_for_timeout(500)
+    expect(other.locator("#guide-pick input")).to_have_value(second)
+
+    # Opening a tab does the same: Practice's Questions from, and the guide interviews draw
+    # on (the Interview tab's help names it), deleted while this tab showed the Interview tab.
+    open_tab(other, "Practice")
+    choose(other, "#practice-guide", second)
+    open_tab(other, "Interview")
+    assert second in notes(other)
+    delete(second)
+    open_tab(other, "Practice")
+    expect(other.locator("#practice-guide input")).to_have_value(BUILTIN)
+    open_tab(other, "Interview")
+    expect(other.locator("#interview-notes")).not_to_contain_text(second)
+    expect(other.locator("#interview-notes")).to_contain_text(f"{BUILTIN} (built-in)")
+
+    # The delete choice stays picked when the tab is opened again, and after a reload.
+    open_tab(other, "Guides")
+    choose(other, "#guide-delete-pick", kept)
+    open_tab(other, "Progress")
+    open_tab(other, "Guides")
+    expect(other.locator("#guide-delete-pick input")).to_have_value(kept)
+    expect(other.locator("#guide-delete")).to_be_enabled()
+    other.reload()
+    other.wait_for_selector("#interview-chat")
+    wait_idle(other)
+    open_tab(other, "Guides")
+    expect(other.locator("#guide-delete-pick input")).to_have_value(kept)
+    expect(other.locator("#guide-delete")).to_be_enabled()
+    # Deleted elsewhere, it is no longer kept: nothing picked, Delete off.
+    delete(kept)
+    other.reload()
+    other.wait_for_selector("#interview-chat")
+    wait_idle(other)
+    open_tab(other, "Guides")
+    expect(other.locator("#guide-delete-pick input")).to_have_value("")
+    expect(other.locator("#guide-delete")).to_be_disabled()
+    other.close()
+    assert page.dialogs == []
+
+
 LONG_SECTIONS = """# Hyperparameter Optimisation
 
 Hyperparameter optimisation searches learning rates with Bayesian methods and early stopping.
@@ -736,7 +838,9 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             open_tab(page, "Transcripts")
             assert "L1" in page.locator("#sessions-table").inner_text()
 
-            # Log out forgets the unsent drafts kept in this browser.
+            # Log out forgets the unsent drafts kept in this browser, and the guide picked to
+            # delete in the Guides tab (what the app keeps under a "mock-interview-" key).
+            page.evaluate("() => localStorage.setItem('mock-interview-guide-delete', 'x')")
             open_tab(page, "Interview")
             page.get_by_role("button", name="Start interview").click()
             wait_for_bot(page, 1, "Question 1")
@@ -747,6 +851,8 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             page.get_by_role("button", name="Log out").click()
             page.get_by_label("username").wait_for()
             assert page.evaluate(kept) is None
+            assert page.evaluate("() => Object.keys(localStorage)"
+                                 ".filter(k => k.startsWith('mock-interview-'))") == []  # fmt: skip
 
             # ben sees none of ana's sessions; he deletes his own after a confirmation.
             login("ben", "pw-ben")

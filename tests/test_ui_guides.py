@@ -4,6 +4,9 @@ users' uploads are refused with one line; the sessions that used a deleted guide
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import gradio as gr
 import pytest
 
 from interviewer import knowledge
@@ -11,11 +14,14 @@ from interviewer.config import Settings
 from interviewer.export import to_markdown
 from interviewer.models import SessionInfo
 from interviewer.store import Store
+from interviewer.ui import guides as ui_guides
 from interviewer.ui.context import AppContext
 from interviewer.ui.guides import (
+    choices,
     delete_question,
     delete_upload,
     ingested_said,
+    interview_guide,
     may_delete,
     own_uploads,
 )
@@ -187,3 +193,57 @@ def test_own_uploads_are_told_one_way_for_every_list_of_the_tab(ctx):
     assert own_uploads(ctx, "ben", ctx.visible_guides("ben")) == [BENS]
     # given the ids, the store is not read again (nor ben's guide let in from a wrong list)
     assert own_uploads(ctx, "ana", ["ana/a", "ana/b", BENS, "team-handbook"]) == ["ana/a", "ana/b"]
+    now = choices(ctx, "ana")
+    assert now.own == [MINE] and now.guides == seen and BENS not in now.guides
+
+
+def test_the_pickers_keep_their_choices_while_the_guides_exist_and_give_way_after(ctx):
+    """Walk-through: the Guides tab's delete choice started over whenever the tab was opened
+    again or the page reloaded; another browser tab kept a deleted guide chosen in every picker
+    until reloaded, and its LLM interviews asked from the bank. Now opening the tab, or a
+    picker gaining focus, lists the guides there are, keeps each choice while its guide is
+    there (the delete choice from this browser's storage after a reload) and drops a deleted
+    one; interviews fall back to the built-in guide and say why."""
+    builtin = knowledge.BUILTIN_GUIDE_ID
+    ana = SimpleNamespace(username="ana")
+    with gr.Blocks():
+        ui = ui_guides.build(ctx, gr.State(builtin))
+
+    def shown(out):
+        return {k: out[c].constructor_args.get("value", "(kept)")
+                for k, c in (("view", ui.view), ("pick", ui.pick), ("drop", ui.drop))}  # fmt: skip
+
+    # The tab opened again (or after a reload): the delete choice is kept, as are the others.
+    out = ui.load(MINE, MINE, {"guide": MINE}, ana)
+    assert shown(out) == {"view": MINE, "pick": MINE, "drop": MINE}
+    assert out[ui.drop].constructor_args["choices"] == [MINE]
+    assert shown(ui.load(builtin, builtin, None, ana))["drop"] is None  # nothing kept yet
+    assert shown(ui.load(builtin, builtin, {"guide": BENS}, ana))["drop"] is None  # not hers
+    assert choices(ctx, "ana", MINE, MINE, MINE) == ui_guides.Choices(
+        guides=ctx.visible_guides("ana"), own=[MINE], view=MINE, pick=MINE, drop=MINE
+    )
+    assert interview_guide(ctx, MINE, "ana") == (MINE, "")
+
+    # A picker gains focus: the lists as they are; no choice is sent back while its guide is
+    # there (one just clicked in the opening list would be put back).
+    out = ui.focused(MINE, MINE, MINE, ana)
+    assert shown(out) == {"view": "(kept)", "pick": "(kept)", "drop": "(kept)"}
+    assert MINE in out[ui.pick].constructor_args["choices"]
+
+    # Deleted in another browser tab: every list drops it, each choice gives way.
+    assert delete_upload(ctx, MINE, "ana")[0]
+    out = ui.focused(MINE, MINE, MINE, ana)
+    assert shown(out) == {"view": builtin, "pick": builtin, "drop": None}
+    for picker in (ui.view, ui.pick, ui.drop):
+        assert MINE not in out[picker].constructor_args["choices"]
+    assert out[ui.drop].constructor_args["info"] == ui_guides.NO_UPLOADS
+    assert ui.hits in out  # the search results of the guide that went are cleared
+    out = ui.load(MINE, MINE, {"guide": MINE}, ana)
+    assert shown(out) == {"view": builtin, "pick": builtin, "drop": None}
+    assert choices(ctx, "ana", MINE, MINE, MINE).own == []
+    guide, said = interview_guide(ctx, MINE, "ana")
+    assert guide == builtin
+    assert said == (f"ℹ Guide {MINE} no longer exists (deleted in another tab?): interviews "
+                    f"draw on the built-in guide, {builtin}.")  # fmt: skip
+    assert interview_guide(ctx, None, "ana") == (builtin, "")
+    assert interview_guide(ctx, "team-handbook", "ben") == ("team-handbook", "")

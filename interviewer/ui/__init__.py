@@ -144,7 +144,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
                 logout.click(None, js=draft.LOGOUT_JS)
         guide_state = gr.State(BUILTIN_GUIDE_ID)
         with gr.Tabs(overflow_behavior="wrap") as tabs:  # a phone shows every tab
-            with gr.Tab("Interview", id="interview"):
+            with gr.Tab("Interview", id="interview") as interview_tab:
                 interview = ui_interview.build(ctx, guide_state)
             with gr.Tab("Practice", id="practice") as practice_tab:
                 practice = ui_practice.build(ctx)
@@ -158,11 +158,15 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         def signed_in(request: gr.Request):
             return f"Signed in as **{md_escape(user_of(request))}**" if settings.auth else ""
 
-        # Each tab reads the store again when opened, so it shows what other tabs just did.
+        # Each tab reads the store again when opened, so it shows what other tabs just did
+        # (other browser tabs too: a guide deleted there leaves every guide list here).
         transcripts_tab.select(transcripts.refresh, None, transcripts.outputs)
         progress_tab.select(progress.refresh, None, progress.outputs)
         guides_tab.select(guides.load, guides.load_inputs, guides.load_outputs)
-        practice_tab.select(practice.picks, practice.listing, practice.pick)
+        practice_tab.select(practice.guides_changed, practice.guides_inputs,
+                            practice.guides_outputs).then(practice.picks, practice.listing,
+                                                          practice.pick)  # fmt: skip
+        interview_tab.select(interview.guide_checked, guide_state, guide_state)
         # A guide deleted in the Guides tab can no longer be picked in Practice either.
         guides.deleted.then(practice.guides_changed, practice.guides_inputs,
                             practice.guides_outputs)  # fmt: skip

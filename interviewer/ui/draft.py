@@ -89,11 +89,13 @@ REKEY_JS = f"""(key, text, old) => {{
   }}
   return {{ ...put({{ text: text }}), open: sid }};
 }}"""
-# Log out forgets every draft in this browser, then signs out.
-LOGOUT_JS = f"""() => {{
-  localStorage.removeItem("{STORAGE_KEY}");
+# Log out forgets what the app keeps in this browser (every draft, the guide picked to delete
+# in the Guides tab: each under a "mock-interview-" key), then signs out.
+LOGOUT_JS = """() => {
+  Object.keys(localStorage).filter((k) => k.startsWith("mock-interview-"))
+    .forEach((k) => localStorage.removeItem(k));
   window.location.href = "/logout";
-}}"""
+}"""
 # A draft longer than an answer may be is still given back (to be cut down before sending);
 # beyond this it is given back cut, and the candidate is told.
 MAX_DRAFT_CHARS = 4 * MAX_ANSWER_CHARS

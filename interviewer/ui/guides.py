@@ -16,6 +16,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -38,6 +39,9 @@ _jobs: dict[str, object] = {}  # user -> the future of their running ingest
 _jobs_lock = threading.Lock()
 log = logging.getLogger(__name__)
 NO_UPLOADS = "None yet: the built-in guide and shared ones cannot be deleted here."
+# Where this browser keeps the guide picked to delete (localStorage), so that a reload, like a
+# return to the tab, shows it still picked while it is there; Log out forgets it (ui/draft.py).
+DELETE_CHOICE_KEY = "mock-interview-guide-delete"
 # The columns of the search results and the chunks, as shares of the table's width: at the
 # narrow-screen minimum width (720 px, the app's CSS) "score" (and a score of "-0.063"), "round"
 # and "general" fit their columns (not "s c o r e", a letter a line, as at 8% of a phone), and
@@ -109,6 +113,60 @@ def own_uploads(ctx: AppContext, user: str, ids: list[str] | None = None) -> lis
     if ids is None:
         ids = ctx.visible_guides(user)
     return [g for g in ids if may_delete(g, user)]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the Guides tab's pickers offer a user now, and what each shows."""
+
+    guides: list[str]  # Interviews draw on, Look inside a guide: shared ones, then their own
+    own: list[str]  # Delete one of your uploaded guides
+    view: str
+    pick: str
+    drop: str | None
+
+
+def choices(
+    ctx: AppContext,
+    user: str,
+    view: str | None = None,
+    pick: str | None = None,
+    drop: str | None = None,
+    ids: list[str] | None = None,
+) -> Choices:
+    """The Guides tab's pickers for ``user`` now, each keeping its choice while that guide is
+    still there. One deleted meanwhile (in another browser tab too) gives way: interviews draw
+    on the built-in guide, the view shows the first guide, and nothing is picked to delete."""
+    builtin = knowledge.BUILTIN_GUIDE_ID
+    ids = ids or ctx.visible_guides(user) or [builtin]
+    own = own_uploads(ctx, user, ids)
+    return Choices(
+        guides=ids,
+        own=own,
+        view=view if view in ids else ids[0],
+        pick=pick if pick in ids else builtin,
+        drop=drop if drop in own else None,
+    )
+
+
+def interview_guide(ctx: AppContext, guide: str | None, user: str) -> tuple[str, str]:
+    """The guide an interview of ``user``'s draws on: ``guide`` while they still see it, else
+    the built-in one, with a line saying why (Markdown; "" when nothing changed). A guide
+    deleted in another browser tab stayed chosen here: its LLM interviews asked from the
+    question bank, saying only that no guide passage was found."""
+    builtin = knowledge.BUILTIN_GUIDE_ID
+    if not guide or guide == builtin:
+        return builtin, ""
+    try:
+        if guide in ctx.visible_guides(user):
+            return guide, ""
+    except Exception:  # noqa: BLE001 - a store that does not answer: the interview says so later
+        log.exception("listing guides before an interview on %r failed", guide)
+        return guide, ""
+    return builtin, (
+        f"ℹ Guide {md_escape(guide)} no longer exists (deleted in another tab?): interviews "
+        f"draw on the built-in guide, {builtin}."
+    )
 
 
 def _refused(guide: str | None, user: str) -> str | None:
@@ -213,6 +271,9 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                     ui.cancel = gr.Button("Cancel", size="md", scale=0)
             ui.delete_status = gr.Markdown("", elem_id="guide-delete-status")
             ui.pending = gr.State(None)  # the guide the confirmation names: the one deleted
+            # The Delete pick, as {"guide": id or None}: Gradio stores no falsy value, so a
+            # bare None would leave the last guide picked in the browser.
+            ui.kept = gr.BrowserState(None, storage_key=DELETE_CHOICE_KEY)
     gr.Markdown("### Look inside a guide")
     ui.view = gr.Dropdown([builtin], value=builtin, label="Guide", elem_id="guide-view")
     ui.sections = gr.Markdown("", elem_id="guide-sections")
@@ -243,18 +304,39 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     )
 
     def refresh(view, pick, user: str, drop=None, ids=None):
-        ids = ids or ctx.visible_guides(user) or [builtin]
-        view = view if view in ids else ids[0]
-        own = own_uploads(ctx, user, ids)
-        return view, {
-            ui.view: gr.Dropdown(choices=ids, value=view),
-            ui.pick: gr.Dropdown(choices=ids, value=pick if pick in ids else builtin),
+        now = choices(ctx, user, view, pick, drop, ids)
+        return now.view, {
+            ui.view: gr.Dropdown(choices=now.guides, value=now.view),
+            ui.pick: gr.Dropdown(choices=now.guides, value=now.pick),
             ui.drop: gr.Dropdown(
-                choices=own,
-                value=drop if drop in own else None,
-                info=None if own else NO_UPLOADS,
+                choices=now.own, value=now.drop, info=None if now.own else NO_UPLOADS
             ),
         }
+
+    def focused(view, pick, drop, request: gr.Request):
+        """A picker of the tab gained focus (its list opens): every picker offers the guides
+        there are now, so one deleted in another browser tab is gone without a reload. A
+        choice is sent only when its guide went: the one just clicked in the opening list
+        must not be put back to what this event read (a Dropdown's value, sent again, is)."""
+        try:
+            now = choices(ctx, user_of(request), view, pick, drop)
+        except Exception:  # noqa: BLE001 - the store's error goes to the log; the lists stay
+            log.exception("listing guides for the Guides tab's pickers failed")
+            return {ui.view: gr.skip(), ui.pick: gr.skip(), ui.drop: gr.skip()}
+
+        def if_gone(shown, now_shown):
+            return {} if shown == now_shown else {"value": now_shown}
+
+        out = {
+            ui.view: gr.Dropdown(choices=now.guides, **if_gone(view, now.view)),
+            ui.pick: gr.Dropdown(choices=now.guides, **if_gone(pick, now.pick)),
+            ui.drop: gr.Dropdown(
+                choices=now.own, info=None if now.own else NO_UPLOADS, **if_gone(drop, now.drop)
+            ),
+        }
+        if now.view != view:  # the guide on view went (its sections follow, ui.view.change)
+            out[ui.hits] = r.hit_rows([])
+        return out
 
     def ingest(path, view, pick, drop, request: gr.Request, progress=gr.Progress()):
         if not path:
@@ -306,8 +388,10 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     hide_confirm = {ui.confirm_box: gr.Column(visible=False), ui.pending: None}
 
     def drop_picked(guide):
-        """A guide picked to delete: Delete asks about it (a confirmation left open goes)."""
-        return {ui.delete: gr.Button(interactive=bool(guide))} | hide_confirm
+        """A guide picked to delete: Delete asks about it (a confirmation left open goes); this
+        browser keeps the choice for a reload."""
+        return {ui.delete: gr.Button(interactive=bool(guide)),
+                ui.kept: {"guide": guide}} | hide_confirm  # fmt: skip
 
     def ask(guide, request: gr.Request):
         """Delete pressed: name the guide and what deleting it does, or say why it cannot be."""
@@ -368,7 +452,10 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
         trigger(search, [ui.query, ui.view, ui.round], ui.hits)
     ui.pick.change(pick_guide, ui.pick, guide_state)
     confirm_outputs = [ui.confirm_box, ui.pending]
-    ui.drop.change(drop_picked, ui.drop, [ui.delete, *confirm_outputs])
+    ui.drop.change(drop_picked, ui.drop, [ui.delete, ui.kept, *confirm_outputs])
+    pickers = [ui.view, ui.pick, ui.drop]
+    for picker in pickers:  # (no progress shown: it flashed over every picker and the results)
+        picker.focus(focused, pickers, [*pickers, ui.hits], show_progress="hidden")
     ui.delete.click(ask, ui.drop, [ui.confirm_text, ui.delete_status, ui.drop, *confirm_outputs])
     ui.deleted = ui.confirm.click(
         confirmed,
@@ -378,13 +465,17 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
     )  # fmt: skip
     ui.cancel.click(cancelled, None, [ui.delete_status, *confirm_outputs])
 
-    def load(view, pick, request: gr.Request):  # (a delete picked, not confirmed, starts over)
-        view, out = refresh(view, pick, user_of(request))
+    def load(view, pick, kept, request: gr.Request):
+        """The tab opened: its lists as they are now, each keeping its choice while that
+        guide is there; the guide picked to delete too (``kept``: this browser's, so a reload
+        keeps it as well; it used to start over each time)."""
+        drop = kept.get("guide") if isinstance(kept, dict) else None
+        view, out = refresh(view, pick, user_of(request), drop)
         sections, chunks = show(view, request)
         return out | {ui.sections: sections, ui.chunks: chunks}
 
-    ui.load = load
+    ui.load, ui.focused = load, focused
     ui.upload_js = guide_upload_js(ctx.settings.max_guide_bytes, sorted(SUPPORTED))
-    ui.load_inputs = [ui.view, ui.pick]
+    ui.load_inputs = [ui.view, ui.pick, ui.kept]
     ui.load_outputs = [ui.view, ui.pick, ui.drop, ui.sections, ui.chunks]
     return ui

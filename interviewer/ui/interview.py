@@ -22,6 +22,7 @@ from interviewer.ui import render as r
 from interviewer.ui import setup as ui_setup
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext, streamed
+from interviewer.ui.guides import interview_guide
 from interviewer.ui.scripts import (
     CONFIRM_END_JS,
     CONFIRM_RESUME_JS,
@@ -499,6 +500,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             yield {ui.status: "Checking the local model server…"}  # not the last one's note
         server_note, lost = ctx.local_model_check() if mode != "offline" else ("", None)
         llm = mode != "offline" and ctx.llm_available and lost is None
+        # A guide deleted meanwhile (in another browser tab): the built-in one, said so.
+        guide, gone = interview_guide(ctx, guide, user) if llm else (guide, "")
         guide = guide or knowledge.BUILTIN_GUIDE_ID
         try:
             iv = Interview(
@@ -517,7 +520,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             return
         # Offline questions come from the built-in guide's bank, whatever guide is chosen.
         iv.info.guide = guide if llm else knowledge.BUILTIN_GUIDE_ID
-        live = Live(iv, user, status_note=r.md_escape(server_note))
+        note = "  \n".join(x for x in (r.md_escape(server_note), gone) if x)
+        live = Live(iv, user, status_note=note)
         yield from drive(live, [], partial(iv.start, buttons=True), None, speak=speak, fresh=True)
 
     def no_interview(live, request=None, text=None, action: str = "send") -> str | None:
@@ -667,7 +671,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     def load(request: gr.Request):
         return resume_list(user_of(request))
 
-    ui.start.click(
+    def guide_checked(guide, request: gr.Request):
+        """The guide interviews draw on, the built-in one once it is gone (the help's note
+        follows, ``guide_state.change``)."""
+        return interview_guide(ctx, guide, user_of(request))[0]
+
+    started = ui.start.click(
         start,
         [
             ui.round,
@@ -684,6 +693,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         js=CONFIRM_START_JS,
         concurrency_id="interview",
     )
+    started.then(guide_checked, guide_state, guide_state)
     # Enter makes a new line (answers are often several paragraphs); Ctrl+Enter sends (KEYS_JS).
     ui.send.click(
         send,
@@ -725,6 +735,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     ui.timer_key.change(None, [ui.timer_key], timers, js=TIMERS_JS)  # reset without a 1 s lag
     ui.load = load
     ui.load_outputs = [ui.resume_pick, ui.resume]
+    ui.guide_checked = guide_checked
     ui.keys_js = KEYS_JS
 
 

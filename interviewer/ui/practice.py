@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import random
 from collections.abc import Collection
 from types import SimpleNamespace
@@ -30,6 +31,7 @@ from interviewer.ui.setup import mode_choices
 
 WEAKEST = "weakest"
 _rng = random.SystemRandom()
+log = logging.getLogger(__name__)
 
 
 def _held(answer: str, code: str) -> str:
@@ -206,16 +208,16 @@ def build(ctx: AppContext) -> SimpleNamespace:
         choices = [("Any section", "any")] + [(q.topic, q.guide_section) for q in qs]
         return gr.Dropdown(choices=choices, value="any")
 
-    def guides(request: gr.Request):
-        ids = ctx.visible_guides(user_of(request)) or [builtin]  # shared and the user's own
-        return gr.Dropdown(choices=ids)
-
     def guides_changed(round_name, guide, current, request: gr.Request):
-        """A guide was deleted in the Guides tab: the Questions from list again, and when the
-        guide picked here went, the built-in one with its topics and questions in its place."""
+        """The Questions from list as it is now (a guide deleted in the Guides tab, of this
+        browser tab or another; the list gaining focus, the Practice tab opened): shared guides
+        and the user's own, and when the guide picked here went, the built-in one with its
+        topics and questions in its place. The choice is sent only then: one just clicked in
+        the opening list must not be put back to what this event read."""
         try:
-            ids = ctx.visible_guides(user_of(request)) or [builtin]
-        except Exception:  # noqa: BLE001 - the store's error was said where the delete was
+            ids = ctx.visible_guides(user_of(request)) or [builtin]  # shared and the user's own
+        except Exception:  # noqa: BLE001 - a store that does not answer: the list stays
+            log.exception("listing guides for Practice failed")
             return {ui.guide: gr.skip()}
         if guide in ids:
             return {ui.guide: gr.Dropdown(choices=ids)}
@@ -402,7 +404,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
     for event in (ui.round.input, ui.guide.input):
         event(topics_for, [ui.round, ui.guide], ui.topic).then(picks, listing, ui.pick)
     ui.topic.input(picks, listing, ui.pick)
-    ui.guide.focus(guides, None, ui.guide)
+    ui.guide.focus(guides_changed, [ui.round, ui.guide, ui.qid], [ui.guide, ui.topic, ui.pick])
     inputs = [ui.round, ui.topic, ui.qid, ui.guide, ui.drills, ui.code, ui.held]
     for button in (ui.new, ui.next):
         button.click(new_question, inputs, outputs, js=CONFIRM_NEXT_PRACTICE_JS)
