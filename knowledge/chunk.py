@@ -124,6 +124,10 @@ def chunk_sections(
         chunk_size=chunk_tokens,
         chunk_overlap=overlap,
         separators=["\n\n", "\n", ". ", " ", ""],
+        # a split at ". " keeps the full stop with the sentence it ends: kept at the start of
+        # the next chunk (the default), a walk-through's section read "... in a few
+        # milliseconds\n. A materialisation job ..." and its key point had no full stop
+        keep_separator="end",
     )
     chunks: list[Chunk] = []
     seen: set[str] = set()

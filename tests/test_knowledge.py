@@ -13,6 +13,7 @@ from dataclasses import replace
 import pytest
 from interviewer.knowledge.chunk import chunk_sections
 from interviewer.knowledge.clean import (
+    Section,
     clean_lines,
     explicit_questions,
     is_heading,
@@ -131,6 +132,17 @@ def test_every_chunk_has_section_round_topic_and_stable_id():
     assert by_section["Common Interview Questions > Scenario-Based and Architectural"] == {"L2"}
     assert by_section["Interview Process Overview"] == {"general"}
     assert by_section["Key Responsibilities"] == {"general"}
+
+
+def test_a_chunk_split_between_sentences_keeps_each_full_stop_with_its_sentence():
+    # a walk-through's uploaded section read "... in a few milliseconds\n. A materialisation
+    # job ..." in Practice's "What the guide says", its key point without a full stop
+    text = " ".join(f"Sentence number {i} says one thing about feature stores and serving."
+                    for i in range(40))  # fmt: skip
+    chunks = chunk_sections([Section(["Notes"], [text])], "g", chunk_tokens=60, overlap=0)
+    assert len(chunks) > 3
+    for c in chunks:
+        assert not c.text.startswith((".", ",")) and c.text.endswith(".")
 
 
 def test_chunks_respect_the_token_limit():
