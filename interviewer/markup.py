@@ -331,6 +331,11 @@ def failed_tests(result: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+# What a failed hidden test is, by its kind ("failed ties_alphabetical (basic)" read like a
+# test named "basic"); the app says its hidden tests "check edge cases and a large input".
+TEST_KINDS = {"basic": "a basic case", "edge": "an edge case", "large": "a large input"}
+
+
 def quotes_code(error: str, code: str) -> bool:
     """Whether a failed test's ``error`` already quotes its whole ``code`` (a one-line assert):
     it is then said once (a re-walk read each assertion twice in the report)."""

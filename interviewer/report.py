@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from pydantic import BaseModel, Field
@@ -26,6 +27,7 @@ from interviewer.grading.rubric import (
 from interviewer.grading.text import words
 from interviewer.knowledge.clean import guide_line
 from interviewer.markup import (
+    TEST_KINDS,
     clock,
     failed_tests,
     lower_first,
@@ -484,8 +486,9 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
         tests=(tests_passed(result["passed"], result["total"], error=result.get("error"))
                if result else ""),
         failed_tests=[
-            {"name": name, "error": error, "code": code}
-            for name, error, code in failed_tests(result)
+            {"name": name, "error": error, "code": code, "kind": f.get("kind", "")}
+            for (name, error, code), f in zip(failed_tests(result), result.get("failed", []),
+                                              strict=True)  # fmt: skip
         ],
     )
 
@@ -564,6 +567,26 @@ def report_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+# A failed test's code in the terminal report is printed as lines of Python, indented under its
+# error (a walk-through's report ran "for y in ...: try: roc_auc(...) except ValueError: continue
+# raise AssertionError(...)" onto one line, which is not Python); a longer test shows its first
+# assertion alone, as a terminal's screen is no place for a 17-line test.
+TEST_LINES_SHOWN = 10
+
+
+def code_lines_shown(code: str) -> list[str]:
+    """A failed hidden test's code as the terminal report prints it: its lines as they are, or,
+    past TEST_LINES_SHOWN lines, its first assertion with a comment saying so."""
+    import textwrap
+
+    lines = textwrap.dedent(code).strip("\n").splitlines()
+    if len(lines) <= TEST_LINES_SHOWN:
+        return lines
+    first = next((ln.strip() for ln in lines if re.match(r"\s*(assert|raise)\b", ln)),
+                 lines[-1].strip())  # fmt: skip
+    return [f"{first}  # the first assertion of a test of {len(lines)} lines"]
+
+
 def report_text(report: Report, width: int = 100) -> str:
     """The report as plain text for a terminal: aligned columns, no Markdown, no escapes."""
     import textwrap
@@ -598,8 +621,12 @@ def report_text(report: Report, width: int = 100) -> str:
         if q.tests:
             lines.append(f"      {q.tests}")
         for f in q.failed_tests:
-            code = "" if quotes_code(f["error"], f["code"]) else f": {' '.join(f['code'].split())}"
-            lines += wrap(f"{f['name']} ({f['error']}){code}", "      failed ")
+            kind = TEST_KINDS.get(f.get("kind", ""))
+            named = f"{f['name']} ({kind})" if kind else f["name"]
+            lines += wrap(f"{named}: {f['error']}", "      failed ")
+            if not quotes_code(f["error"], f["code"]):
+                # under "failed", left of its error's wrapped lines
+                lines += [f"        {line}".rstrip() for line in code_lines_shown(f["code"])]
     if report.delivery:
         lines += ["", "Delivery", *wrap(delivery_line(report.delivery), "  ")]
     if report.strengths:

@@ -8,11 +8,7 @@ from pathlib import Path
 from interviewer.cli.common import any_case, print_json, read_text
 from interviewer.config import Settings
 from interviewer.errors import SandboxError, UsageError
-from interviewer.markup import plural
-
-# What a failed hidden test is, by its kind ("failed ties_alphabetical (basic)" read like a
-# test named "basic"); the app says its hidden tests "check edge cases and a large input".
-TEST_KINDS = {"basic": "a basic case", "edge": "an edge case", "large": "a large input"}
+from interviewer.markup import TEST_KINDS, plural
 
 
 def criterion_label(name: str, vectorise: bool) -> str:

@@ -263,6 +263,15 @@ def over_said(info) -> str:
             f"one with `mock-interview interview --round {info.round}`.")  # fmt: skip
 
 
+def feedback_pointer(session_id: str, user: str | None = None) -> str:
+    """The line under the terminal's report naming where each answer's feedback is (a
+    walk-through with feedback at the end never saw its story's missing STAR parts: the report
+    has scores and gaps; the app shows every answer's grade beside it, a terminal cannot)."""
+    who = f" --user {user}" if user else ""
+    return ("Each answer's feedback (what landed, what was missing and why, each key point): "
+            f"mock-interview transcripts show {session_id}{who}")  # fmt: skip
+
+
 def cmd_interview(args, settings: Settings) -> int:
     """Sit an interview in the terminal (or from an answers file)."""
     from dataclasses import replace
@@ -340,6 +349,8 @@ def cmd_interview(args, settings: Settings) -> int:
         if reply.report is not None:
             # laid out to the terminal's width by itself (its columns, its indents)
             say(report_text(reply.report, width or 100), wrap=False)
+            say(feedback_pointer(interview.info.id, user if user != settings.user else None),
+                wrap=False)  # fmt: skip
 
     def saved() -> str:
         sid = interview.info.id
