@@ -61,12 +61,41 @@ def _known(word: str, extra: set[str]) -> bool:
     return word in extra or word in segmenter().unigrams
 
 
+# A word made from a known word by a suffix or a prefix is one word, not two glued: an uploaded
+# guide's "tokenisation" was read as "token is a tion", "groundedness" as "grounded ness" and
+# "autoscaler" as "auto scaler". (The built-in guide's cleaned text is the same with or without.)
+SUFFIXES = ("isation", "ization", "ation", "ition", "tion", "ness", "ment", "ity", "ities",
+            "able", "ible", "ers", "er", "ing", "ings", "ed", "ly", "ise", "ize", "ised",
+            "ized", "ises", "izes", "ism", "ist", "ists", "less", "ful")  # fmt: skip
+PREFIXES = ("auto", "re", "pre", "post", "non", "multi", "sub", "un", "over", "under", "hyper",
+            "micro", "meta", "inter", "intra", "co", "de", "mis", "semi", "cross", "self")  # fmt: skip
+
+
+def _derived(token: str, vocabulary: set[str]) -> bool:
+    """Whether ``token`` is a known word with a suffix (a final "e" dropped before it) or a
+    prefix taken off, and so one word."""
+    for suffix in SUFFIXES:
+        base = token[: -len(suffix)]
+        if token.endswith(suffix) and len(base) >= 3 and (
+                _known(base, vocabulary) or _known(base + "e", vocabulary)):  # fmt: skip
+            return True
+    for prefix in PREFIXES:
+        rest = token[len(prefix) :]
+        if token.startswith(prefix) and len(rest) >= 4 and (
+                _known(rest, vocabulary) or _derived(rest, vocabulary)):  # fmt: skip
+            return True
+    return False
+
+
 def unglue(token: str, vocabulary: set[str] = frozenset()) -> str:
-    """Split a lowercase token that is several words glued together; leave real words alone.
+    """Split a lowercase token that is several words glued together; leave real words alone
+    (a known word, or one derived from a known word: ``_derived``).
 
     ``vocabulary`` holds words the document itself uses (so its own jargon is never split).
     """
     if len(token) < 7 or not token.isalpha() or not token.islower() or _known(token, vocabulary):
+        return token
+    if _derived(token, vocabulary):
         return token
     pieces = segmenter().segment(token)
     if len(pieces) < 2 or not all(len(p) > 1 or p == "a" for p in pieces):

@@ -80,6 +80,11 @@ def test_real_words_and_jargon_are_not_split():
     assert unglue("containerization") == "containerization"
     assert unglue("andapplymapin") == "and applymap in"
     assert unglue("Dataford") == "Dataford"  # proper nouns are left alone
+    # a known word with a suffix or a prefix (an uploaded guide's chunks read "token is a
+    # tion", "grounded ness" and "auto scaler")
+    for word in ("tokenisation", "groundedness", "autoscaler", "retrainable", "misclassified"):
+        assert unglue(word) == word
+    assert unglue("featurestore") == "feature store"  # still glue
 
 
 def test_junk_lines_are_dropped():
