@@ -198,7 +198,13 @@ def test_a_terminal_coding_question_shows_its_starter_and_examples(tmp_path, cap
     out = capsys.readouterr().out
     assert q.coding.starter.strip().splitlines()[0] in out
     assert q.coding.visible_tests[0].code.strip().splitlines()[0] in out
-    assert f"mock-interview code --question {q.id}" in out
+    # Written in one's own editor and pasted, the code is final, as the app's Submit: the brief
+    # no longer names `mock-interview code`, which runs the hidden tests as often as one likes (a
+    # walk-through read it as an invitation to, in the middle of an interview).
+    assert "mock-interview code" not in out and "run the hidden tests" not in out
+    assert "You may write it in your own editor (and run the examples there), then paste it " \
+        "here in a ```python block. The code you send is final: the hidden tests run once, on " \
+        "it (code that does not parse comes back to fix)." in out  # fmt: skip
     assert f"! the code defines no {q.coding.entry_point}" in out  # nothing graded
     total = len(q.coding.hidden_tests)
     assert f"{total} of {total} hidden tests passed" in out

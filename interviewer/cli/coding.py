@@ -1,5 +1,6 @@
 """`mock-interview questions` and `mock-interview code`: the bank, and a coding question's hidden
-tests run on your own file, so you can practise in your own editor."""
+tests run on your own file, so you can practise in your own editor (a practice tool: an interview
+runs the hidden tests once, on the code submitted, and does not point to it)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="a JSON list of objects")
     p.set_defaults(handler=cmd_questions)
 
-    p = sub.add_parser("code", help="run a coding question's hidden tests on your file")
+    p = sub.add_parser("code", help="practice: run a coding question's hidden tests on your file")
     p.add_argument("--question", required=True, metavar="ID", help="a coding question's id")
     p.add_argument("--file", required=True, type=Path, help="your solution (.py)")
     p.add_argument("--json", action="store_true")

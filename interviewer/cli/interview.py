@@ -222,15 +222,18 @@ def wrap_text(text: str, width: int) -> str:
 def _coding_brief(q) -> str:
     """What the app's editor and examples show, for a terminal: the starter to complete, the
     example tests, and how to send the code (a walk-through's correct ``invert`` failed every
-    test: the terminal never named ``invert_mapping``)."""
+    test: the terminal never named ``invert_mapping``). The hidden tests run once, on the code
+    sent, as the app's Submit runs them: the brief named ``mock-interview code``, which runs them
+    on a file as often as one likes, in the middle of an interview."""
     fence = "```"
     tests = "\n".join(t.code.rstrip() for t in q.coding.visible_tests)
     return (
         f"Complete the starter and send it in a {fence}python block (an empty line after the "
         f"closing {fence} sends it):\n\n{fence}python\n{q.coding.starter.rstrip()}\n{fence}\n\n"
         "Examples (the hidden tests also check edge cases and a large input):\n\n"
-        f"{fence}python\n{tests}\n{fence}\n\nOr write it in your own editor and run the "
-        f"hidden tests with:\n  mock-interview code --question {q.id} --file solution.py"
+        f"{fence}python\n{tests}\n{fence}\n\nYou may write it in your own editor (and run the "
+        f"examples there), then paste it here in a {fence}python block. The code you send is "
+        "final: the hidden tests run once, on it (code that does not parse comes back to fix)."
     )
 
 
