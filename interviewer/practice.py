@@ -26,6 +26,7 @@ PRACTICE_NOTE = ("Practice: questions drilled one at a time, graded at once; the
                  "criterion averages count every graded attempt, while the points under strengths "
                  "and gaps read each question's latest attempt.")
 GUIDE_GROUP = "guide"  # the topic group of questions made from an uploaded guide's sections
+MIN_SECTION_WORDS = 15  # a section with fewer words gives no practice question
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +63,7 @@ def section_questions(guide: str, round_name: str, *, settings: Settings) -> lis
     out = []
     for section, hits in sections.items():
         text = "\n".join(h.text for h in hits).strip()
-        if len(text.split()) < 15:  # a heading with no body teaches nothing to grade against
+        if len(text.split()) < MIN_SECTION_WORDS:  # a heading with no body: nothing to grade
             continue
         title = section.split(" > ")[-1]
         asked = [x.strip() for x in re.findall(r"[^.!?\n]*\?", text) if len(x.split()) >= 4]

@@ -247,3 +247,33 @@ def test_the_pickers_keep_their_choices_while_the_guides_exist_and_give_way_afte
                     f"draw on the built-in guide, {builtin}.")  # fmt: skip
     assert interview_guide(ctx, None, "ana") == (builtin, "")
     assert interview_guide(ctx, "team-handbook", "ben") == ("team-handbook", "")
+
+
+def test_an_upload_says_which_rounds_it_gives_practice_questions_for(ctx):
+    # a walk-through's one-line upload was promised "its sections are practice questions", and
+    # Practice then said "no section for this round yet" in both rounds, with no reason
+    from interviewer.practice import section_questions
+    from interviewer.ui.practice import no_sections_said
+
+    def drills(guide):
+        return {rn: len(section_questions(guide, rn, settings=ctx.settings)) for rn in ("L1", "L2")}
+
+    short = upload(ctx, "ana", "short.md", "# Notes\n\nFeature stores serve features.\n")
+    said = ingested_said(short, drills(short.guide))
+    assert "None of its sections has enough text to practise on offline" in said
+    assert "are practice questions" not in said
+    for rn in ("L1", "L2"):
+        assert no_sections_said(short.guide, rn, ctx.settings).startswith(
+            "None of this guide's sections has enough text to practise on: a section needs at "
+            "least 15 words")
+    l2 = upload(ctx, "ana", "mlops.md", (
+        "# MLOps\n\n## Model registry\n\nEvery trained model is stored in the model registry "
+        "with its version, the data snapshot and code commit it came from, and its evaluation "
+        "metrics. Rolling back means pointing production at the previous registered version.\n"))
+    counts = drills(l2.guide)
+    assert counts == {"L1": 0, "L2": 1}
+    assert "are practice questions (1 question for L2) in the **Practice** tab" in ingested_said(
+        l2, counts)
+    assert no_sections_said(l2.guide, "L1", ctx.settings) == (
+        "This guide's sections are about the L2 round: pick **L2** under *Round* to practise on "
+        "them.")

@@ -78,10 +78,12 @@ def run_ingest(ctx: AppContext, path: str, user: str, progress) -> knowledge.Ing
             progress(state["fraction"], state["message"])
 
 
-def ingested_said(result: knowledge.IngestResult) -> str:
+def ingested_said(result: knowledge.IngestResult, drills: dict[str, int] | None = None) -> str:
     """The status line after an upload was ingested (Markdown, names escaped): its guide and
     chunks, and when another file of the user's held the id its name gives, that this one is a
-    guide of its own (a walk-through's second file of that id silently replaced the first)."""
+    guide of its own (a walk-through's second file of that id silently replaced the first);
+    ``drills``: its practice questions by round (a walk-through's one-line upload was promised
+    practice questions that Practice then had none of)."""
     said = (
         f"Ingested **{md_escape(result.guide)}**: {plural(result.total, 'chunk')} "
         f"({result.added} new, {result.unchanged} unchanged, {result.removed} removed). "
@@ -92,9 +94,21 @@ def ingested_said(result: knowledge.IngestResult) -> str:
             f"{md_escape(result.taken_by)}, so this one is a guide of its own and "
             f"{md_escape(result.taken_by)} was not replaced. "
         )
+    if drills is not None and not any(drills.values()):
+        from interviewer.practice import MIN_SECTION_WORDS
+
+        return said + (
+            "None of its sections has enough text to practise on offline (a section needs at "
+            f"least {MIN_SECTION_WORDS} words under its heading); LLM interviews can draw on it."
+        )
+    rounds = ""
+    if drills is not None:
+        rounds = " (" + ", ".join(f"{plural(n, 'question')} for {rn}"
+                                  for rn, n in drills.items() if n) + ")"  # fmt: skip
     return said + (
-        "Offline, its sections are practice questions in the **Practice** tab (pick it under "
-        "*Questions from*), graded against the section's text; LLM interviews can draw on it."
+        f"Offline, its sections are practice questions{rounds} in the **Practice** tab (pick it "
+        "under *Questions from*), graded against the section's text; LLM interviews can draw on "
+        "it."
     )
 
 
@@ -353,7 +367,11 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             return {ui.status: f"⚠ {md_escape(Path(path).name)}: {md_escape(reason)}",
                     ui.upload: None}  # fmt: skip
         _, out = refresh(result.guide, pick, user, drop)
-        out[ui.status] = ingested_said(result)
+        from interviewer.practice import section_questions
+
+        drills = {rn: len(section_questions(result.guide, rn, settings=ctx.settings))
+                  for rn in ("L1", "L2")}  # fmt: skip
+        out[ui.status] = ingested_said(result, drills)
         if result.encoding == "windows-1252":
             out[ui.status] += (
                 " It was read as Windows-1252 (Western European), not UTF-8: if its accents "

@@ -127,6 +127,19 @@ def question_choices(
     return choices
 
 
+def no_sections_said(guide: str, round_name: str, settings) -> str:
+    """Why an uploaded guide gives no practice question for this round: its sections belong to
+    the other round, or none has the text to grade against (a walk-through's one-line upload was
+    promised practice questions, and Practice said "no section for this round yet" in both)."""
+    other = next(r for r in ("L1", "L2") if r != round_name)
+    if practice.section_questions(guide, other, settings=settings):
+        return (f"This guide's sections are about the {other} round: pick **{other}** under "
+                "*Round* to practise on them.")  # fmt: skip
+    return ("None of this guide's sections has enough text to practise on: a section needs at "
+            f"least {practice.MIN_SECTION_WORDS} words under its heading to grade an answer "
+            "against. Add to the file and upload it again.")
+
+
 def guide_passage(q, settings):
     """The chunk of the built-in guide closest to the question, within its guide section; of
     those, the one holding the section's item about the question (``guide_line``: a
@@ -263,7 +276,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
                 if guide not in ctx.visible_guides(user_of(request)):  # deleted (another tab)
                     return {ui.question: f"Guide {md_escape(guide)} no longer exists (deleted): "
                             "pick another under *Questions from*.", ui.qid: None}  # fmt: skip
-                return {ui.question: "This guide has no section for this round yet.", ui.qid: None}
+                return {ui.question: no_sections_said(guide, round_name, ctx.settings),
+                        ui.qid: None, ui.result: "", ui.code_area: gr.Group(visible=False)}  # fmt: skip
             q = _rng.choice(fresh)
             note = "Graded offline against this section of your guide."
             drills = {**(drills or {}), q.id: q}
