@@ -264,6 +264,9 @@ def launch_kwargs(settings: Settings) -> dict:
         "blocked_paths": blocked_paths(settings),
         "num_workers": 0,  # static-file worker processes would bypass ``Guard``
         "show_error": False,
+        # Gradio's own start lines end with "To create a public link, set `share=True`": this
+        # app never makes one (a walk-through read it as an offer), so it prints its own line
+        "quiet": True,
         "ssr_mode": False,
         "mcp_server": False,
         "pwa": False,
@@ -354,4 +357,6 @@ def launch(settings: Settings, **overrides) -> None:
         **kwargs.get("app_kwargs", {}),
         "middleware": [Middleware(Guard, ctx=ctx)],
     }
+    host, port = kwargs.get("server_name") or "127.0.0.1", kwargs.get("server_port") or 7860
+    print(f"mock-interview is running on http://{host}:{port} (Ctrl+C stops it)", flush=True)
     app.launch(**kwargs)

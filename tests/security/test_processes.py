@@ -104,6 +104,11 @@ def test_the_app_in_local_mode_never_leaves_its_model_server(tmp_path, built_kb,
                 return False
 
         _wait(serving, 300, "the app to serve", proc)
+        # its own start line, not Gradio's "To create a public link, set `share=True`" (it
+        # never makes one)
+        started = (tmp_path / "app.log").read_text()
+        assert f"mock-interview is running on http://127.0.0.1:{app_port}" in started
+        assert "public link" not in started and "share=True" not in started
         _signal_and_check(proc, sig, local_port)
     finally:
         if proc.poll() is None:
