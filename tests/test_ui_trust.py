@@ -408,6 +408,10 @@ def test_on_a_phone_the_code_buttons_and_the_examples_read_whole(app, context):
         "const b = r.getClientRects()[0]; return { y: b.top, height: b.height }; }"
     )  # the first line's box
     assert copy["y"] + copy["height"] <= first["y"] + 2, (copy, first)  # above the first line
+    # the starter's long docstring lines wrap in the editor (a walk-through's spec was cut off
+    # at the right: "Raise ValueError when ... or onl")
+    scroller = page.locator("#code-editor .cm-scroller")
+    assert scroller.evaluate("(e) => e.scrollWidth <= e.clientWidth + 1"), "the editor scrolls"
     _press(page, "End", "Interview finished")
     page.close()
 

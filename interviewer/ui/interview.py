@@ -188,6 +188,8 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
                     label="Your solution (Python)",
                     lines=14,
                     interactive=True,
+                    # long lines wrap: at 375 px the starter's docstring ran off the right
+                    wrap_lines=True,
                     elem_id="code-editor",
                 )
                 with gr.Row():

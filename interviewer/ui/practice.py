@@ -184,7 +184,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
     with gr.Group(visible=False) as ui.code_area:
         ui.code = gr.Code(
             language="python", label="Your solution (Python)", lines=14, interactive=True,
-            elem_id="practice-code",
+            wrap_lines=True, elem_id="practice-code",
         )  # fmt: skip
         ui.run = gr.Button("Run the examples", elem_id="practice-run")
         ui.code_out = gr.Markdown("", elem_id="practice-code-results")
