@@ -384,7 +384,9 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         )
         for t in graded
         for kp in t.grade.key_points
-        if not kp.covered
+        # (none from an answer at full marks: a walk-through's 100/100 answer gave a top gap
+        # of a point it had made in other words)
+        if not kp.covered and t.grade.overall + t.grade.hint_penalty < 100
     ]
     for t in graded:
         # A wrong claim outranks the question's missed points: a walk-through's worst L1 answer

@@ -919,3 +919,30 @@ def test_a_follow_up_that_corrects_nothing_leaves_the_wrong_claim_capped(store):
                                           "graph when you call compute.")
     assert red_flag_claims(grade.flags) == red_flag_claims(first.flags)
     assert not any(f.startswith(CORRECTED) for f in grade.flags) and grade.overall <= 20
+
+
+# A walk-through's full-marks answer to the transfer-learning question: it says "to avoid
+# catastrophic forgetting" and "the domain differs, say medical images", and the report's top
+# gap and the feedback still asked for the point on both in other words.
+TRANSFER_FULL = (
+    "Transfer learning reuses a model pretrained on a large dataset, like ImageNet or a large "
+    "text corpus, as the starting point for a new task, because its early layers learn general "
+    "features such as edges or syntax. If my dataset is small and similar to the pretraining "
+    "domain, I freeze the backbone and train only a new head as a fixed feature extractor, which "
+    "is cheap and avoids overfitting. If I have more data or the domain differs, say medical "
+    "images, I fine-tune: unfreeze the top layers or the whole network with a small learning "
+    "rate, often with discriminative learning rates and gradual unfreezing, to avoid "
+    "catastrophic forgetting. Parameter-efficient methods like LoRA or adapters sit in between "
+    "and reduce memory. I decide by validation performance and compute budget."
+)
+
+
+def test_an_answer_at_full_marks_is_given_no_gap(store):
+    q = default_bank()["l1-transfer-learning"]
+    iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=0)
+    iv.start()
+    iv.answer(TRANSFER_FULL)
+    grade = iv.turns[0].grade
+    assert grade.overall == 100 and any(not kp.covered for kp in grade.key_points)
+    assert "To be complete" not in grade.feedback and "gap" not in grade.feedback.lower()
+    assert iv.report().gaps == []

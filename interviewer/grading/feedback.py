@@ -111,7 +111,9 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
     elif "restates" in d.capped_by:
         parts.append("It mostly restates the question; add the substance"
                      + (f", starting with {target}." if target else "."))
-    elif i is not None:
+    elif i is not None and round(100 * d.score) < 100:
+        # (not at full marks: a walk-through's 100/100 answer read "Correct. To be complete, also
+        # say ..." of a point it had made in other words)
         lead = GAP_LEADS[0] if d.score >= rb.VERDICT_CUTS[0][1] else GAP_LEADS[1]
         parts.append(f"{lead} {target}.")
     elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags:
