@@ -251,11 +251,23 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+# Names a sentence may start with that have no capital inside to tell them by (a walk-through's
+# report read "Data at scale: polars is an independent Rust engine ...").
+NAMES = frozenset("""Adam Airflow Amazon Apache Arrow Azure Bayes Bernoulli Celery Cython Dask
+    Docker Elasticsearch Euclidean Feast Flink Gaussian Gini Google Grafana Hessian Hive Jacobian
+    Java Jupyter Kadane Kafka Kaiming Kubernetes Laplace Linux Lloyd Markov Numba Parquet Pearson
+    Persistent Poisson Polars Postgres Prometheus Pydantic Python Ray Redis Rust Scala Shapley
+    Snowflake Spark Spearman Triton Xavier""".split())
+
+
 def lower_first(text: str) -> str:
     """Lowercase the first letter to continue a sentence, unless the first word is an acronym
-    or a name with capitals or digits inside (AUC, PCA, XGBoost, L1, F1 stay as they are), or
-    code (Series.map, DataFrame.apply(), Pipeline_step: a dot, bracket or underscore inside)."""
+    or a name with capitals or digits inside (AUC, PCA, XGBoost, L1, F1 stay as they are), a
+    name in ``NAMES`` (Polars, Python), or code (Series.map, DataFrame.apply(), Pipeline_step: a
+    dot, bracket or underscore inside)."""
     first = text.split(" ", 1)[0].rstrip(",.:;")
+    if first.split("'")[0] in NAMES:
+        return text
     if len(first) > 1 and any(ch.isupper() or ch.isdigit() or ch in "._()[]" for ch in first[1:]):
         return text
     return text[:1].lower() + text[1:]

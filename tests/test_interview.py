@@ -946,3 +946,13 @@ def test_an_answer_at_full_marks_is_given_no_gap(store):
     assert grade.overall == 100 and any(not kp.covered for kp in grade.key_points)
     assert "To be complete" not in grade.feedback and "gap" not in grade.feedback.lower()
     assert iv.report().gaps == []
+
+
+def test_a_gap_led_by_its_topic_keeps_a_names_capital(store):
+    # a walk-through's report: "Data at scale: polars is an independent Rust engine ..."
+    from interviewer.report import gap_said
+
+    iv, _, _ = _polars_turn(store, "Dask splits the data into partitions and runs a task graph "
+                                   "when you call compute.")
+    said = [gap_said(g) for g in iv.report().gaps]
+    assert said[0].startswith("Data at scale: Polars is an independent Rust engine"), said
