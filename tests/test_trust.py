@@ -511,9 +511,13 @@ def test_gaps_of_weaker_answers_come_first_and_an_answer_graded_correct_last():
     from interviewer.report import build_report
     from tests.test_store import make_turn
 
-    turns = [make_turn(0, overall=100), make_turn(1, overall=50), make_turn(2, overall=42)]
+    # (graded correct at 90: an answer at 100 gives no gap at all, test_interview)
+    turns = [make_turn(0, overall=90), make_turn(1, overall=50), make_turn(2, overall=42)]
     order = [g.question for g in build_report(turns, planned=3).gaps]
     assert order == [turns[2].question, turns[1].question, turns[0].question]
+    turns[0].grade.overall = 100
+    order = [g.question for g in build_report(turns, planned=3).gaps]
+    assert order == [turns[2].question, turns[1].question]
 
 
 def test_a_signal_lowered_by_red_flags_says_why():
