@@ -116,6 +116,10 @@ def pick_question(request: QuestionRequest) -> Question | None:
     def rank(q: Question):
         return (
             q.id in r.recent,  # not asked in the user's recent sessions, where the bank allows
+            # the behavioural slot asks for the candidate's own story first ("Tell me about a
+            # time ..."): two walk-through sessions both got a fairness scenario there, and a
+            # candidate never told a story in an interview
+            r.group == "behavioural" and not q.asks_for_story,
             q.topic in r.topics_used,  # a topic not yet covered in this session
             bool(subjects[q.id] & asked_subjects),  # nor a subject (SUBJECT_TERM)
             abs(q.difficulty - r.difficulty),

@@ -523,6 +523,22 @@ def test_an_l1_round_asks_one_coding_question_however_long():
     assert [bank[t.question_id].kind for t in iv.turns].count("coding") == 1
 
 
+def test_the_l2_behavioural_question_asks_for_a_story_while_one_is_fresh(store):
+    # two walk-through sessions both got a fairness scenario in the behavioural slot, never a
+    # "Tell me about a time ..." question
+    bank = default_bank()
+    stories = {q.id for q in bank.values() if q.asks_for_story}
+    assert len(stories) >= 4
+    told = []
+    for seed in range(len(stories)):
+        iv = new_interview(round="L2", questions=3, store=store, seed=seed, follow_ups=0)
+        _sit(iv, lambda t, phase: "/skip")
+        asked = [t.question_id for t in iv.turns if bank[t.question_id].group == "behavioural"]
+        assert len(asked) == 1 and asked[0] in stories, asked
+        told.append(asked[0])
+    assert len(set(told)) == len(told)  # each sitting a story not told in the last ones
+
+
 def test_a_question_on_a_subject_already_asked_comes_after_the_others():
     # A terminal walk-through's L1 asked "What does ROC-AUC measure ...?" and then "Without
     # scikit-learn, how would you compute ROC-AUC ...?" (another topic, the same subject).
