@@ -215,10 +215,11 @@ def test_guides_are_private_to_their_uploader(shared):
     out = _upload_and_ingest(shared, ben, "notes.txt", b"Notes\n- Ben writes about caching.\n")
     assert "Ingested **ben/notes**" in out["guide-status"]  # not a replacement of ana's
     view, pick = ben.labelled("guide-view"), ben.labelled("guide-pick")
-    load = next(  # what opening the Guides tab runs
+    sections = ben.labelled("guide-sections")
+    load = next(  # what opening the Guides tab runs (its lists, and the guide's sections)
         d
         for d in ben.config["dependencies"]
-        if d["inputs"] == [view, pick] and view in d["outputs"]
+        if d["inputs"][:2] == [view, pick] and view in d["outputs"] and sections in d["outputs"]
     )
     got = ben.call(load["api_name"], None)
     views = got["output"]["data"][load["outputs"].index(view)]
