@@ -115,3 +115,21 @@ def test_the_exam_path_and_the_guide_path_are_cached_apart(questions, grader):
     fresh = OfflineGrader().grade_many([(exam, said)])[0]
     assert exam_after.overall == fresh.overall
     assert guide_first.overall != exam_after.overall
+
+
+def test_a_guides_lines_about_the_interview_are_no_key_points():
+    # a re-walk's uploaded guide: "✗ In the L2 round interviewers ask how tokenisation affects
+    # cost." was a key point the candidate was marked down for
+    section = ("Tokenisers split text into subword units, so cost follows tokens, not characters. "
+               "In the L2 round interviewers ask how tokenisation affects cost. A long system "
+               "prompt is paid on every call. Interviewers will also ask about caching.")
+    rubric = practice_rubric(section)
+    assert [kp.point for kp in rubric.key_points] == [
+        "Tokenisers split text into subword units, so cost follows tokens, not characters.",
+        "A long system prompt is paid on every call.",
+    ]
+
+
+def practice_rubric(section: str) -> Rubric:
+    return Rubric.from_reference("What does the guide say about tokenisation?", section,
+                                 interview=True)  # fmt: skip

@@ -362,6 +362,10 @@ _META = re.compile(
     r"following (justifications|advantages|answers))\b",
     re.I,
 )
+# A guide's line about the interview itself ("In the L2 round interviewers ask how tokenisation
+# affects cost."): a walk-through's uploaded guide had three as key points, each marked missed.
+# (No SAF reference and no bank model answer has one.)
+_ABOUT_INTERVIEW = re.compile(r"\binterviewers?\b|\bL[12] round\b", re.I)
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "both": 2, "single": 1,
@@ -434,5 +438,7 @@ def reference_points(reference: str) -> list[str]:
             continue  # a list header, or a Markdown heading (a section's title, no statement)
         if _META.search(s) and len(tu.content_stems(_META.sub(" ", s))) <= 3:
             continue
+        if _ABOUT_INTERVIEW.search(s):
+            continue  # what the interview asks, not what an answer states
         points.append(s)
     return points or [tu.normalise(reference)]

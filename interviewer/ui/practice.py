@@ -127,6 +127,14 @@ def question_choices(
     return choices
 
 
+# Said under every question made from an uploaded guide: the offline grader reads which of the
+# section's points an answer makes, not whether its claims are true (a re-walk's fluent wrong
+# answers in the guide's own words scored full marks).
+GUIDE_NOTE = ("Graded offline against this section of your guide: the grader checks which of its "
+              "points you make, not whether each claim is true, so a wrong statement in the "
+              "guide's own words can still score high; check your answer against the section.")
+
+
 def no_sections_said(guide: str, round_name: str, settings) -> str:
     """Why an uploaded guide gives no practice question for this round: its sections belong to
     the other round, or none has the text to grade against (a walk-through's one-line upload was
@@ -279,7 +287,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
                 return {ui.question: no_sections_said(guide, round_name, ctx.settings),
                         ui.qid: None, ui.result: "", ui.code_area: gr.Group(visible=False)}  # fmt: skip
             q = _rng.choice(fresh)
-            note = "Graded offline against this section of your guide."
+            note = GUIDE_NOTE
             drills = {**(drills or {}), q.id: q}
             pick = gr.Dropdown(choices=[], value=None, visible=False)
         else:
