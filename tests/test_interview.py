@@ -927,6 +927,9 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
     # committed as such: the stored turn holds the corrected grade
     _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
     assert turns[0].grade.overall == grade.overall and CORRECTED in " ".join(turns[0].grade.flags)
+    # and a resumed chat quotes the candidate, not the claim's wording (a re-walk's did)
+    again = feedback_text(default_bank()["l1-pandas-polars-dask"], turns[0].grade)
+    assert "• Corrected: you said \"Polars is basically a wrapper" in again
 
 
 def test_a_follow_up_that_corrects_nothing_leaves_the_wrong_claim_capped(store):

@@ -169,16 +169,21 @@ def test_migrations_create_every_table_at_head(data_dir, backend):
 
 
 def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_dir, backend):
-    """A database left at the revision before head (code saved with no save time) opens at head
-    with every turn as it was; the new column is empty for them and filled from then on."""
+    """A database left at the revision before head (grades with no record of the words read as
+    a wrong claim) opens at head with every turn as it was; the new column is empty for them and
+    filled from then on."""
     from alembic import command
 
     from interviewer.store.tables import migration_lock
 
+    claim = "Polars is just a wrapper around pandas that adds multiprocessing."
+    said = {claim: "Polars is basically a wrapper around pandas"}
     s = Store(settings=Settings.from_env())
     info = s.create_session(SessionInfo(round="L1"))
-    old = make_turn(0, kind="coding", code="def f(): pass", overall=70)
+    old = make_turn(0, kind="coding", code="def f(): pass", overall=70, code_at=99.0)
+    old.grade.wrong_said.update(said)
     s.save_turn(info.id, old)
+    assert s.load_session(info.id, user_id="local")[1] == [old]  # kept as graded
     script = ScriptDirectory.from_config(alembic_config())
     previous = script.get_revision(script.get_current_head()).down_revision
     with s.engine.connect() as conn, migration_lock(conn):  # as the store migrates
@@ -189,9 +194,10 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_d
     with s2.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == script.get_current_head()
     _, turns = s2.load_session(info.id, user_id="local")
-    assert turns == [old.model_copy(update={"code_at": None})] and turns[0].grade is not None
-    s2.save_turn(info.id, old.model_copy(update={"code_at": 1234.5}))
-    assert s2.load_session(info.id, user_id="local")[1][0].code_at == 1234.5
+    was = old.model_copy(update={"grade": old.grade.model_copy(update={"wrong_said": {}})})
+    assert turns == [was] and turns[0].code_at == 99.0
+    s2.save_turn(info.id, old)
+    assert s2.load_session(info.id, user_id="local")[1][0].grade.wrong_said == said
     s2.close()
 
 

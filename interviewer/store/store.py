@@ -394,6 +394,7 @@ def _fill_grade_row(row: GradeRow, grade: Grade) -> None:
     row.source = grade.source
     row.feedback = grade.feedback
     row.hint_penalty = grade.hint_penalty
+    row.wrong_said = dict(grade.wrong_said)
 
 
 def _session_info(row: SessionRow) -> SessionInfo:
@@ -452,6 +453,7 @@ def _grade(row: GradeRow, question_id: str) -> Grade:
         source=row.source,
         feedback=row.feedback,
         hint_penalty=row.hint_penalty,
+        wrong_said=row.wrong_said or {},
     )
 
 

@@ -113,6 +113,8 @@ class GradeRow(Base):
     source: Mapped[str] = mapped_column(String(32))
     feedback: Mapped[str] = mapped_column(Text)
     hint_penalty: Mapped[int] = mapped_column(Integer)
+    # a wrong claim -> the words read as it (Grade.wrong_said; migration 0004)
+    wrong_said: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 def alembic_config(connection=None) -> Config:
