@@ -194,7 +194,7 @@ DIAGNOSED = (
 )
 
 
-def _md_failed(test: str, covered: bool = False) -> str:
+def md_failed(test: str, covered: bool = False) -> str:
     """What a point's line adds when the code failed its test (Markdown), or ""."""
     said = DIAGNOSED if covered else NOT_SHOWN
     return said.format(test=f"`{test.replace('`', '')}`") if test else ""
@@ -230,11 +230,11 @@ def _md_grade(grade: Grade) -> list[str]:
         out += ["**Covered key points**", ""]
         for kp in covered:
             ev = f" — “{md_escape(kp.evidence)}”" if kp.evidence else ""
-            out.append(f"- {md_escape(kp.point)}{ev}{_md_failed(kp.failed_test, covered=True)}")
+            out.append(f"- {md_escape(kp.point)}{ev}{md_failed(kp.failed_test, covered=True)}")
         out.append("")
     if missed:
         out += ["**Missed key points**", ""]
-        out += _md_list(md_escape(kp.point) + _md_failed(kp.failed_test) for kp in missed)
+        out += _md_list(md_escape(kp.point) + md_failed(kp.failed_test) for kp in missed)
         out.append("")
     if grade.feedback:
         out += ["**Feedback**", "", md_quote(grade.feedback), ""]

@@ -13,7 +13,7 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import TEST_FLAGS, feedback_text, numbered, question_header
-from interviewer.export import listed_score
+from interviewer.export import listed_score, md_failed
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import (
     CRITERIA_SHORT,
@@ -198,10 +198,16 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
     ]
     if note := basis_note(grade):
         lines += ["", f"*{note}*"]
-    if grade.covered:
-        lines += ["", "Covered:"] + [f"- ✓ {md_escape(p)}" for p in grade.covered]
-    if grade.missed:
-        lines += ["", "Missed:"] + [f"- ✗ {md_escape(p)}" for p in grade.missed]
+    # (a point whose hidden test the code failed says so, as the transcripts do: a re-walk's
+    # scorecard ticked a point its code had failed, with nothing beside it)
+    covered = [kp for kp in grade.key_points if kp.covered]
+    missed = [kp for kp in grade.key_points if not kp.covered]
+    if covered:
+        lines += ["", "Covered:"] + [f"- ✓ {md_escape(kp.point)}{md_failed(kp.failed_test, True)}"
+                                     for kp in covered]  # fmt: skip
+    if missed:
+        lines += ["", "Missed:"] + [f"- ✗ {md_escape(kp.point)}{md_failed(kp.failed_test)}"
+                                    for kp in missed]  # fmt: skip
     if flags:
         # (a flag's own full stop before the separator read "high enough.; red flag: ...")
         lines += ["", "Flags: " + "; ".join(md_escape(f.rstrip(".")) for f in flags)]

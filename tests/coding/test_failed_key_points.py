@@ -207,6 +207,15 @@ def test_a_follow_up_that_diagnoses_a_claimed_point_the_code_failed_is_credited(
         assert turn.grade.criteria["depth"].score == 4
         # the claim's sentence is still quoted under no point
         assert not [kp.id for kp in turn.grade.key_points if kp.evidence == claim.evidence]
+        # the app's scorecard says so beside the tick (a re-walk's showed a plain ✓ beside
+        # the failed test); at submission it named the test beside the missed point
+        from interviewer.ui.render import grade_md
+
+        card = grade_md(turn.grade)
+        assert ("(diagnosed in a follow-up answer: your code failed `ties_alphabetical`, the "
+                "hidden test that checks it)") in card, card
+        assert "stated, but not shown by your code: it failed `ties_alphabetical`" in grade_md(
+            iv.turns[turn.index].grade.model_copy(update={"key_points": [claim]}))
         report = iv.command("end").report if not iv.done else iv.report()
         gaps = [g.point for g in report.gaps]
         assert not any(g.startswith("Make the code do what you said") for g in gaps), gaps
