@@ -960,3 +960,28 @@ def test_llm_mode_offered_only_when_the_endpoint_answers(data_dir):
         engine = ctx.engine("llm", guide="my-notes")
         assert isinstance(engine, LLMEngine) and engine.guide == "my-notes"
         assert isinstance(ctx.engine("offline"), OfflineEngine)
+
+
+@needs_chromium
+def test_practice_on_a_guide_with_no_question_says_why_and_the_notice_goes_with_the_guide(
+    page, app
+):
+    # A walk-through: a one-line upload was promised practice questions and Practice said "no
+    # section for this round yet"; a re-walk then read the notice under another guide.
+    _, root = app
+    short = root / "one-liner.md"
+    short.write_text("# Notes\n\nBatch norm helps training.\n", encoding="utf-8")
+    open_tab(page, "Guides")
+    page.locator("#guide-upload input[type=file]").set_input_files(str(short))
+    status = page.locator("#guide-status")
+    expect(status).to_contain_text("None of its sections has enough text to practise on offline")
+    open_tab(page, "Practice")
+    page.locator("#practice-guide input").click()
+    page.get_by_role("option", name="local/one-liner", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("button", name="New question").click()
+    question = page.locator("#practice-question")
+    expect(question).to_contain_text("None of this guide's sections has enough text")
+    page.locator("#practice-guide input").click()
+    page.get_by_role("option", name="persistent-systems-ml-engineer", exact=True).click()
+    expect(question).to_contain_text("Pick a round and a topic, then press New question.")

@@ -127,6 +127,7 @@ def question_choices(
     return choices
 
 
+PICK_PROMPT = "Pick a round and a topic, then press **New question**."
 # Said under every question made from an uploaded guide: the offline grader reads which of the
 # section's points an answer makes, not whether its claims are true (a re-walk's fluent wrong
 # answers in the guide's own words scored full marks).
@@ -186,9 +187,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
             [], value=None, label=PICK_LABEL,
             elem_id="practice-pick", scale=4,
         )  # fmt: skip
-    ui.question = gr.Markdown(
-        "Pick a round and a topic, then press **New question**.", elem_id="practice-question"
-    )
+    ui.question = gr.Markdown(PICK_PROMPT, elem_id="practice-question")
     with gr.Group(visible=False) as ui.code_area:
         ui.code = gr.Code(
             language="python", label="Your solution (Python)", lines=14, interactive=True,
@@ -423,8 +422,14 @@ def build(ctx: AppContext) -> SimpleNamespace:
     ]  # fmt: skip
     # .input, not .change: the Progress tab sets round and topic together and must keep both.
     listing = [ui.round, ui.topic, ui.guide, ui.qid]
+    def unserved(qid):
+        """With no question on screen, a notice about the guide or round just left goes (a
+        re-walk read "This guide's sections are about the L2 round" under another guide)."""
+        return PICK_PROMPT if qid is None else gr.skip()
+
     for event in (ui.round.input, ui.guide.input):
         event(topics_for, [ui.round, ui.guide], ui.topic).then(picks, listing, ui.pick)
+        event(unserved, ui.qid, ui.question, show_progress="hidden")
     ui.topic.input(picks, listing, ui.pick)
     ui.guide.focus(guides_changed, [ui.round, ui.guide, ui.qid], [ui.guide, ui.topic, ui.pick])
     inputs = [ui.round, ui.topic, ui.qid, ui.guide, ui.drills, ui.code, ui.held]
