@@ -85,8 +85,12 @@ TOPIC_LABELS = {
 
 
 def topic_label(topic: str) -> str:
-    """A topic slug as the candidate reads it ("imbalanced data", "LLMs and RAG")."""
-    return TOPIC_LABELS.get(topic, topic.replace("-", " "))
+    """A topic slug as the candidate reads it ("imbalanced data", "LLMs and RAG"); a title (an
+    uploaded guide's section: a space or a capital in it) as it is written (a re-walk's
+    "Cross-validation" section read "Cross validation")."""
+    if topic in TOPIC_LABELS:
+        return TOPIC_LABELS[topic]
+    return topic if " " in topic or topic != topic.lower() else topic.replace("-", " ")
 
 
 class _Strict(BaseModel):

@@ -133,3 +133,12 @@ def test_a_guides_lines_about_the_interview_are_no_key_points():
 def practice_rubric(section: str) -> Rubric:
     return Rubric.from_reference("What does the guide say about tokenisation?", section,
                                  interview=True)  # fmt: skip
+
+
+def test_a_sections_title_is_shown_as_written():
+    # a re-walk's Practice header read "L1 · Cross validation" for the section "Cross-validation"
+    from interviewer.bank import topic_label
+
+    assert topic_label("Cross-validation") == "Cross-validation"
+    assert topic_label("Point-in-time joins") == "Point-in-time joins"
+    assert topic_label("imbalanced-data") == "imbalanced data"  # a bank topic's slug, as before
