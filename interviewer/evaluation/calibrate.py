@@ -48,11 +48,14 @@ def saf_items(grader: OfflineGrader, split: str = "train", *, with_clauses: bool
     return out
 
 
-def authored_items(grader: OfflineGrader, split: str, bank=None):
-    """Analysed authored answers of one split, against their bank rubrics."""
+def authored_items(grader: OfflineGrader, split: str, bank=None, rubric_of=None):
+    """Analysed authored answers of one split, against their bank rubrics (or ``rubric_of``
+    each question: ``guide_items``)."""
     bank = bank or default_bank()
     rows = ds.load_authored(split, bank)
-    items = [(bank[r["question_id"]].rubric(), r["answer"]) for r in rows]
+    rubric_of = rubric_of or (lambda q: q.rubric())
+    rubrics = {q: rubric_of(bank[q]) for q in dict.fromkeys(r["question_id"] for r in rows)}
+    items = [(rubrics[r["question_id"]], r["answer"]) for r in rows]
     out = []
     for r, (rubric, _), (rd, rv, a) in zip(rows, items, grader.analyse_many(items), strict=True):
         out.append({"id": r["_where"], "qid": r["question_id"], "score": r["score"],
@@ -71,16 +74,14 @@ def guide_rubric(question) -> Rubric:
 
 def guide_items(grader: OfflineGrader, split: str, bank=None):
     """Analysed authored answers of one split against guide rubrics (``guide_rubric``)."""
-    bank = bank or default_bank()
-    rows = ds.load_authored(split, bank)
-    rubrics = {q: guide_rubric(bank[q]) for q in dict.fromkeys(r["question_id"] for r in rows)}
-    items = [(rubrics[r["question_id"]], r["answer"]) for r in rows]
-    out = []
-    for r, (rubric, _), (rd, rv, a) in zip(rows, items, grader.analyse_many(items), strict=True):
-        out.append({"id": r["_where"], "qid": r["question_id"], "score": r["score"],
-                    "label": r["label"], "style": r["style"], "answer": r["answer"],
-                    "rubric": rubric, "rd": rd, "rv": rv, "analysis": a})  # fmt: skip
-    return out
+    return authored_items(grader, split, bank, rubric_of=guide_rubric)
+
+
+def as_before_guide_head(params: dict) -> tuple[dict, dict]:
+    """(params, caps) grading guide rubrics as before they had a head of their own: on the
+    SAF-fitted reference head, with the reference caps (the reports' "before" rows)."""
+    caps = {**dc.default_caps(), "guide": dc.default_caps()["reference"]}
+    return _with(params, heads={**params["heads"], "guide": params["heads"]["reference"]}), caps
 
 
 def paraphrase_pairs(grader: OfflineGrader, qids: list[str], bank=None) -> dict[str, list]:
@@ -273,13 +274,12 @@ def guide_cv(guide: list[dict], params: dict) -> dict:
     SAF-fitted reference head with the reference caps (what a guide section had before it had
     a head of its own) and with the guide caps."""
     y = np.array([it["score"] for it in guide])
-    ref_caps = {**dc.default_caps(), "guide": dc.default_caps()["reference"]}
+    theirs, ref_caps = as_before_guide_head(params)
     preds = {name: np.zeros(len(guide)) for name in ("guide", "reference", "reference_capped")}
     for tr, te in fit.group_folds([it["qid"] for it in guide], 5):
         head = fit.fit_head([fit._row(guide[i]) for i in tr if not guide[i]["analysis"].floor],
                             dc.FEATURES_GUIDE, fit.ALPHA_BANK)  # fmt: skip
         ours = _with(params, heads={**params["heads"], "guide": head})
-        theirs = _with(params, heads={**params["heads"], "guide": params["heads"]["reference"]})
         for i in te:
             it = guide[i]
             preds["guide"][i] = dc.decide(it["rd"], it["rv"], it["analysis"], ours).score

@@ -276,14 +276,13 @@ def guide_eval(grader, bank, test: list[dict], dev: list[dict]) -> dict:
     answer against its question's model answer as the section's text (``guide_rubric``). Beside
     the guide head, what the same answers got before guide rubrics had a head of their own (the
     SAF-fitted reference head, reference caps), and the baselines."""
-    from interviewer.evaluation.calibrate import guide_rubric
+    from interviewer.evaluation.calibrate import as_before_guide_head, guide_rubric
 
     rubrics = {q: guide_rubric(bank[q]) for q in dict.fromkeys(r["question_id"] for r in test)}
     analysed = grader.analyse_many([(rubrics[r["question_id"]], r["answer"]) for r in test])
     y = [(r["label"] - 1) / 4 for r in test]
     p = grader.params
-    before = {**p, "heads": {**p["heads"], "guide": p["heads"]["reference"]}}
-    caps = {**dc.default_caps(), "guide": dc.default_caps()["reference"]}
+    before, caps = as_before_guide_head(p)
     ours = [dc.decide(rd, rv, a, p).score for rd, rv, a in analysed]
     theirs = [dc.decide(rd, rv, a, before, caps=caps).score for rd, rv, a in analysed]
 
