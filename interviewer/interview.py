@@ -142,11 +142,16 @@ CODE_AT_FOLLOW_UP = (
 
 
 STAR_UNTOLD = 3  # of a story's four STAR parts missing: no story was told
+# A story told as what "we" did (no "I ..."): what every behavioural interviewer asks next. Asked
+# even when every key point is covered: such a story is capped (rubric.OWN_PART_CAP).
+OWN_PART_PROBE = ("You've told me what the team did. What did you yourself do: which decisions "
+                  "were yours, and what did you say, build or change?")
 
 
 def form_probe(question: Question, flags: list[str]) -> str | None:
     """The probe for an answer that is a list of terms, restates the question, or tells no story
-    where one is asked for: to say it in full sentences. An authored probe presumes an answer
+    where one is asked for: to say it in full sentences; for a story of only what "we" did,
+    to say what the candidate did (``OWN_PART_PROBE``). An authored probe presumes an answer
     was given: a walk-through's keyword list to "Describe a time ..." was asked "How exactly
     did you explain the cause?"."""
     story = ("Walk me through what actually happened, in full sentences: the situation, what "
@@ -164,6 +169,8 @@ def form_probe(question: Question, flags: list[str]) -> str | None:
     if FLAG_RESTATES in flags:
         return ("That mostly restates the question. What would you actually do, step by step, "
                 "and why?")
+    if question.asks_for_story and STAR_MISSING + "action" in flags:
+        return OWN_PART_PROBE
     return None
 
 
@@ -704,6 +711,8 @@ class Interview:
             (kp for kp in turn.grade.key_points if kp.id not in covered), key=lambda kp: -kp.weight
         )
         form = form_probe(question, turn.grade.flags)
+        if form == OWN_PART_PROBE and form not in asked:
+            return FollowUpExchange(key_point="own_part", question=form)
         if form is not None and form not in asked and missed:
             return FollowUpExchange(key_point=missed[0].id, question=form)
         for kp in missed:

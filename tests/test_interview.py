@@ -10,8 +10,9 @@ from interviewer.bank import TOPICS, default_bank
 from interviewer.config import Settings
 from interviewer.engine import feedback_text
 from interviewer.errors import SessionNotFound
-from interviewer.grading.rubric import CORRECTED, red_flag_claims
-from interviewer.interview import HINT_PENALTY, Interview, InterviewError
+from interviewer.grading.grader import OfflineGrader
+from interviewer.grading.rubric import CORRECTED, OWN_PART_CAP, STAR_MISSING, red_flag_claims
+from interviewer.interview import HINT_PENALTY, OWN_PART_PROBE, Interview, InterviewError
 from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.store import Store
 from tests.helpers import new_interview, resume
@@ -975,3 +976,44 @@ def test_a_gap_led_by_its_topic_keeps_a_names_capital(store):
                                    "when you call compute.")
     said = [gap_said(g) for g in iv.report().gaps]
     assert said[0].startswith("Data at scale: Polars is an independent Rust engine"), said
+
+
+def _we_only(story: str) -> str:
+    """A story told as what the team did: every "I", "my" and "me" made plural."""
+    for pattern, plural_ in ((r"\bI'(?:d|m|ve)\b", "we"), (r"\bI\b", "we"), (r"\b[Mm]y\b", "our"),
+                             (r"\bme\b", "us")):  # fmt: skip
+        story = re.sub(pattern, plural_, story)
+    return story
+
+
+def test_a_story_of_what_we_did_is_capped_until_the_follow_up_says_what_i_did(store):
+    # A re-walk: the model story with every "I" made "we" scored 100, like the story itself.
+    q = default_bank()["l2-explain-model-failure-stakeholder"]
+    team = _we_only(q.model_answer)
+    assert " I " not in team and OfflineGrader().grade_many([(q.rubric(), q.model_answer)])[0].overall == 100
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer(team)
+    first = iv.turns[0].grade
+    assert first.overall == round(100 * OWN_PART_CAP) and STAR_MISSING + "action" in first.flags
+    assert "until you say what you yourself did" in first.feedback
+    # the probe every behavioural interviewer asks, though every key point was covered
+    assert all(kp.covered for kp in first.key_points)
+    assert reply.kind == "follow_up" and reply.text.endswith(OWN_PART_PROBE)
+    assert iv.command("hint").text.startswith("There is no hint for this follow-up")
+    iv.answer("I ran the analysis myself and I presented it to the head of supply chain; the "
+              "override rule was my proposal.")
+    grade = iv.turns[0].grade
+    assert grade.overall > 80 and STAR_MISSING + "action" not in grade.flags
+    _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    assert turns[0].grade.overall == grade.overall
+
+
+def test_a_story_that_says_what_i_did_is_not_capped():
+    grader = OfflineGrader()
+    for q in default_bank().values():
+        if q.asks_for_story:
+            grade, team = grader.grade_many([(q.rubric(), q.model_answer),
+                                             (q.rubric(), _we_only(q.model_answer))])
+            assert grade.overall >= 80 and STAR_MISSING + "action" not in grade.flags, q.id
+            assert team.overall <= 55, q.id

@@ -116,6 +116,9 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         # say ..." of a point it had made in other words)
         lead = GAP_LEADS[0] if d.score >= rb.VERDICT_CUTS[0][1] else GAP_LEADS[1]
         parts.append(f"{lead} {target}.")
+    elif "own_part" in d.capped_by:
+        parts.append(f"It tells what the team did; it is held at {round(100 * rb.OWN_PART_CAP)} "
+                     "until you say what you yourself did.")
     elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags:
         # (not "from your own work": a walk-through's definition question was told that)
         parts.append("It touches every key point; make each one concrete: say why it holds, "

@@ -258,12 +258,19 @@ class OfflineGrader:
         def quote(sentence: str) -> str:  # as the candidate typed it, not as normalised
             return _quote(tu.as_typed(sentence, answer))
 
+        story = star(a.text) if rubric.story and not d.floor else None
+        if story is not None and not story.action and d.score > rb.OWN_PART_CAP:
+            # A story of what "we" did, however complete, does not say what the candidate did,
+            # which is what the question asks: an interviewer asks "and what did you do?"
+            # before giving it a pass (a walk-through's "we"-only version of a model story
+            # scored 100).
+            d.score = rb.OWN_PART_CAP
+            d.capped_by.append("own_part")
         overall = round(100 * d.score)
         flags = [rb.FLAG_INJECTION] if a.injected else []
         if d.floor:
             flags.append(rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor)
         flags += [rb.RED_FLAG + r["claim"] for r in d.red_flags]
-        story = star(a.text) if rubric.story and not d.floor else None
         covered = list(d.covered)
         if story is not None:
             flags += [rb.STAR_MISSING + part for part in story.missing]

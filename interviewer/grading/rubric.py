@@ -137,6 +137,11 @@ FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim, mostly t
 RED_FLAG = "red flag: "  # + the wrong claim the answer states
 CORRECTED = "corrected in a follow-up: "  # + a wrong claim the answer stated, put right later
 STAR_MISSING = "STAR: no "  # + the part of a story it lacks (situation, task, action, result)
+# A story with no action of the candidate's own ("I ...": only what "we" or the team did) scores
+# at most this, below the pass mark: the question asks what the candidate did. A prior, not
+# fitted (the authored dev split has 7 answers to story questions: the three labelled 3-5 all
+# say what "I" did, the three without it are labelled 1-2).
+OWN_PART_CAP = 0.55
 NEEDS_REVIEW = "needs review: "  # + why the LLM judge's score was overruled
 OFFLINE_USED = "offline grade used: "  # + why the LLM judge gave no usable judgement
 
