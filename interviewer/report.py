@@ -187,6 +187,7 @@ def build_report(
         note = (f"{note} At most lean no hire: a wrong claim (a red flag) in "
                 f"{_red_flagged(graded)} of {plural(len(graded), 'answer')}, more than a "
                 "third.").strip()  # fmt: skip
+    signal, note = _coding_cap(signal, note, [t for t, _ in counted] if complete else [])
     if complete and not passed:
         signal = at_most(signal, "lean no hire")
         failed = [f"{r} scored {v['overall']}" for r, v in sorted(rounds.items()) if not v["passed"]]
@@ -210,6 +211,39 @@ def build_report(
         delivery=_delivery(turns),
         note=note,
     )
+
+
+def _code_overall(t: Turn) -> int:
+    """The score of a coding turn's code alone (its hidden tests and review, without the
+    explanation): 0 when skipped or no code was graded."""
+    if t.status == "skipped" or not t.code_result:
+        return 0
+    return int(t.code_result.get("overall", 0))
+
+
+def _coding_cap(signal: str, note: str, turns: list[Turn]) -> tuple[str, str]:
+    """The guide calls L1's coding "make or break": a coding question whose code scored under
+    the pass mark (or was skipped) holds the signal at "lean no hire", and code that failed a
+    hidden test at "hire", however well the explanation and the other answers went (a
+    walk-through's K-Means that timed out and gave NaN on an empty cluster was in an 86 "strong
+    hire" round). The report says which question did it."""
+    coding = [t for t in turns if t.kind == "coding"]
+    broke = [t for t in coding if _code_overall(t) < PASS_MARK]
+    failed = [t for t in coding if t not in broke and (t.code_result or {}).get("failed")]
+    if broke:
+        capped = at_most(signal, "lean no hire")
+        said = "; ".join(f"{_topic(t)} at {_code_overall(t)}" for t in broke)
+        why = (f"At most lean no hire: the code of {plural(len(broke), 'coding question')} "
+               f"scored under the pass mark ({PASS_MARK}): {said}. The guide calls coding make "
+               "or break.")
+    elif failed:
+        capped = at_most(signal, "hire")
+        said = "; ".join(f"{_topic(t)}, {t.code_result['total'] - t.code_result['passed']} of "
+                         f"{t.code_result['total']}" for t in failed)  # fmt: skip
+        why = f"At most hire: your code failed hidden tests ({said})."
+    else:
+        return signal, note
+    return capped, (f"{note} {why}".strip() if capped != signal else note)
 
 
 def l1_score(turns: list[Turn]) -> int:

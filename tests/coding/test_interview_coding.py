@@ -951,3 +951,73 @@ def test_a_stated_point_with_no_words_to_quote_is_named_without_quotation_marks(
         "select with the key (-count, word) so higher counts come first and ties are "
         "alphabetical (ties_alphabetical failed)."
     ) in grade.feedback
+
+
+# A walk-through's K-Means: a pure-Python triple loop with no empty-cluster handling. It passes
+# 7 of 9 hidden tests: the large input times out and duplicate points give an empty cluster's
+# NaN. Its round read 86, "strong hire".
+SLOW_KMEANS = '''import numpy as np
+
+
+def kmeans(X, k, max_iter=100, tol=1e-6, seed=0):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= n:
+        raise ValueError("k must be between 1 and n")
+    rng = np.random.default_rng(seed)
+    centroids = X[rng.choice(n, size=k, replace=False)].copy()
+    labels = np.zeros(n, dtype=int)
+    for _ in range(max_iter):
+        for i in range(n):
+            best, best_j = None, 0
+            for j in range(k):
+                dist = 0.0
+                for t in range(d):
+                    diff = X[i, t] - centroids[j, t]
+                    dist += diff * diff
+                if best is None or dist < best:
+                    best, best_j = dist, j
+            labels[i] = best_j
+        new = np.array([X[labels == j].mean(axis=0) for j in range(k)])
+        shift = np.abs(new - centroids).max()
+        centroids = new
+        if shift <= tol:
+            break
+    return centroids, labels
+'''
+
+
+def _l1_with_kmeans(code: str):
+    """A complete 3-question L1 (two spoken answers given as their model answers), its coding
+    question K-Means answered with ``code`` and the model answer's explanation."""
+    bank = default_bank()
+    q = bank["l1-code-kmeans"]
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
+    iv = new_interview(round="L1", questions=3, bank=bank, store=open_store(Settings.from_env()),
+                       coding=True, follow_ups=0, seed=1)  # fmt: skip
+    assert _to_coding_question(iv) is q
+    iv.submit_code(code, explanation="Assign each point to its nearest centroid, move each "
+                   "centroid to the mean of its points, and repeat until they stop moving.")
+    while iv.phase != "done":
+        iv.answer(bank[iv.current.question_id].model_answer)
+    return iv, iv.report()
+
+
+def test_code_that_failed_hidden_tests_holds_the_signal_at_hire():
+    iv, report = _l1_with_kmeans(SLOW_KMEANS)
+    coded = next(t for t in iv.turns if t.kind == "coding")
+    assert coded.code_result["passed"] == 7 and coded.code_result["overall"] >= PASS_MARK
+    assert report.complete and report.overall >= 80  # "strong hire" by the score alone
+    assert report.signal == "hire"
+    assert "At most hire: your code failed hidden tests (ML from scratch, 2 of 9)." in report.note
+
+
+def test_code_under_the_pass_mark_holds_the_signal_at_lean_no_hire_and_passing_code_does_not():
+    q = default_bank()["l1-code-kmeans"]
+    _, report = _l1_with_kmeans(q.coding.starter + "    return None, None\n")
+    assert report.signal in ("lean no hire", "no hire", "strong no hire")
+    assert re.search(r"At most lean no hire: the code of 1 coding question scored under the pass "
+                     r"mark \(60\): ML from scratch at \d+\. The guide calls coding make or "
+                     r"break\.", report.note)  # fmt: skip
+    _, report = _l1_with_kmeans(q.coding.reference)
+    assert "At most" not in report.note and report.signal == rb.hire_signal(report.overall)
