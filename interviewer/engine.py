@@ -516,7 +516,8 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     for claim in [f[len(rb.CORRECTED) :] for f in grade.flags if f.startswith(rb.CORRECTED)][:1]:
         said = grade.wrong_said.get(claim, claim)
         bullets.append(f'• Corrected: you said "{said.rstrip(".")}", and your follow-up answer '
-                       "put it right: the correction is credited.")  # fmt: skip
+                       "put it right: the correction is credited, less "
+                       f"{rb.CORRECTION_COST} points, as a hint would cost.")  # fmt: skip
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
     # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
     star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]

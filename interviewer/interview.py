@@ -33,9 +33,11 @@ from interviewer.engine import (
 from interviewer.errors import InterviewError
 from interviewer.grading import text as tu
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
+from interviewer.grading.decide import CAP
 from interviewer.grading.feedback import quoted, without_gap
 from interviewer.grading.rubric import (
     CORRECTED,
+    CORRECTION_COST,
     FLAG_KEYWORDS,
     FLAG_RESTATES,
     PASS_MARK,
@@ -272,13 +274,22 @@ def without_claims(answer: str, said: dict[str, str]) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
+def corrected_score(overall: int, corrected: int) -> int:
+    """The overall of an answer whose ``corrected`` wrong claims the follow-up put right:
+    ``CORRECTION_COST`` points each, but never below the red-flag cap the claims would have held
+    it at (a correction is worth more than the claim left standing)."""
+    return max(overall - CORRECTION_COST * corrected, min(overall, round(100 * CAP)))
+
+
 def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
     """``grade`` (of the answer without the corrected claims, and its follow-ups) saying which
-    wrong claims the follow-up answers put right, in the candidate's words."""
+    wrong claims the follow-up answers put right, in the candidate's words, each costing
+    ``CORRECTION_COST`` points."""
     note = " ".join(f"Corrected in your follow-up: you said {quoted(w)}, which is wrong, and your "
-                    "follow-up answer put it right; the correction is credited."
-                    for w in said.values())  # fmt: skip
+                    "follow-up answer put it right; the correction is credited, less "
+                    f"{CORRECTION_COST} points, as a hint would cost." for w in said.values())  # fmt: skip
     return grade.model_copy(update={
+        "overall": corrected_score(grade.overall, len(said)),
         "flags": [*grade.flags, *(CORRECTED + c for c in said)],
         "wrong_said": {**grade.wrong_said, **said},
         "feedback": f"{grade.feedback.rstrip()} {note}".strip(),

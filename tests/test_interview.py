@@ -11,11 +11,25 @@ from interviewer.config import Settings
 from interviewer.engine import feedback_text
 from interviewer.errors import SessionNotFound
 from interviewer.grading.grader import OfflineGrader
-from interviewer.grading.rubric import CORRECTED, OWN_PART_CAP, STAR_MISSING, red_flag_claims
-from interviewer.interview import HINT_PENALTY, OWN_PART_PROBE, Interview, InterviewError
+from interviewer.grading.rubric import (
+    CORRECTED,
+    CORRECTION_COST,
+    OWN_PART_CAP,
+    STAR_MISSING,
+    red_flag_claims,
+)
+from interviewer.interview import (
+    ANSWERS_APART,
+    HINT_PENALTY,
+    OWN_PART_PROBE,
+    Interview,
+    InterviewError,
+    corrected_score,
+    without_claims,
+)
 from interviewer.models import MAX_ANSWER_CHARS
 from interviewer.store import Store
-from tests.helpers import new_interview, resume
+from tests.helpers import new_interview, offline_engine, resume
 
 
 @pytest.fixture
@@ -920,8 +934,18 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
     assert not red_flag_claims(grade.flags)
     assert grade.flags.count(CORRECTED + "Polars is just a wrapper around pandas that adds "
                              "multiprocessing.") == 1
-    assert grade.overall > max(first.overall, 20)  # no longer capped at 20
+    assert grade.overall >= 20 and grade.overall > first.overall  # capped at 20 no longer
+    # but it costs what a hint costs, the probe prompted it (a re-walk's scored 81, as if never
+    # said), down to the cap at most
+    q = default_bank()["l1-pandas-polars-dask"]
+    said = {c[len(CORRECTED):]: grade.wrong_said[c[len(CORRECTED):]] for c in grade.flags
+            if c.startswith(CORRECTED)}  # fmt: skip
+    clean, _ = offline_engine().judge(q, ANSWERS_APART.join((without_claims(POLARS_WRONG, said),
+                                                              POLARS_FIXED)))  # fmt: skip
+    assert grade.overall == max(clean.overall - CORRECTION_COST, min(clean.overall, 20)) < clean.overall
+    assert (corrected_score(81, 1), corrected_score(25, 1), corrected_score(12, 1)) == (71, 20, 12)
     assert "Corrected in your follow-up: you said “Polars is basically a wrapper" in grade.feedback
+    assert f"the correction is credited, less {CORRECTION_COST} points" in grade.feedback
     # the chat says so, and names no wrong claim
     text = feedback_text(default_bank()["l1-pandas-polars-dask"], grade)
     assert "• Corrected: you said \"Polars is basically a wrapper" in text and "Wrong" not in text

@@ -136,6 +136,10 @@ FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim, mostly t
 # Prefixes of flags that carry a detail after them:
 RED_FLAG = "red flag: "  # + the wrong claim the answer states
 CORRECTED = "corrected in a follow-up: "  # + a wrong claim the answer stated, put right later
+# Overall points a wrong claim put right only at the follow-up costs: what a hint costs
+# (interview.HINT_PENALTY), as the probe did a hint's work. A prior, not fitted: a re-walk's
+# corrected answer scored 81, as if the wrong claim had never been made.
+CORRECTION_COST = 10
 STAR_MISSING = "STAR: no "  # + the part of a story it lacks (situation, task, action, result)
 # A story with no action of the candidate's own ("I ...": only what "we" or the team did) scores
 # at most this, below the pass mark: the question asks what the candidate did. A prior, not
