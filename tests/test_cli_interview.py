@@ -227,6 +227,20 @@ def test_terminal_text_wraps_at_words_and_leaves_code_alone():
     assert "fu\nndamentals" not in "\n".join(out)
 
 
+def test_a_dash_inside_a_line_never_starts_a_wrapped_line():
+    # A re-walk's "Top gaps": "...with broadcasting or the |x|^2" then "    - 2x.c + |c|^2
+    # expansion ...", which read as a new bullet.
+    from interviewer.cli.interview import wrap_text
+
+    line = ("    - Vectorised distances: compute the squared distances with broadcasting or the "
+            "|x|^2 - 2x.c + |c|^2 expansion instead of a loop * fast • and simple")
+    for width in range(30, len(line)):
+        out = wrap_text(line, width).splitlines()
+        assert out[0].startswith("    - Vectorised") and all(len(x) <= width for x in out)
+        assert not any(re.match(r"\s*[-*•] ", x) for x in out[1:]), (width, out)
+        assert " ".join(" ".join(out).split()) == " ".join(line.split())  # nothing lost
+
+
 def test_the_terminal_report_is_laid_out_once_at_the_terminal_width(tmp_path, capsys, monkeypatch):
     # A review found the report wrapped twice at a 90-column terminal: its own layout at 100,
     # then every line again ("may share / a value:", a lone "(re-read:").

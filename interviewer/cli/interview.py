@@ -203,7 +203,9 @@ def _width(stream) -> int:
 def wrap_text(text: str, width: int) -> str:
     """Text wrapped at word boundaries for a terminal (a walk-through read "ML fu / ndamentals"
     where the terminal cut a long line): a bullet's or list item's continuation is indented
-    under its text; lines inside a ``` block are left as they are."""
+    under its text; lines inside a ``` block are left as they are. A dash, star or bullet inside
+    a line stays with the word before it, so no wrapped line starts like a new item (a re-walk's
+    "|x|^2 - 2x.c + |c|^2" read as a bullet "- 2x.c ..." under "Top gaps")."""
     import textwrap
 
     out, in_code = [], False
@@ -214,8 +216,10 @@ def wrap_text(text: str, width: int) -> str:
             out.append(line)
             continue
         lead = re.match(r"\s*(?:[-*•]\s+|\d+[.)]\s+)?", line).group(0)
-        out += textwrap.wrap(line, width, subsequent_indent=" " * len(lead),
-                             break_long_words=False, break_on_hyphens=False)  # fmt: skip
+        body = re.sub(r" ([-*•](?= ))", "\u00a0\\1", line[len(lead) :])  # glued to the word before
+        out += [w.replace("\u00a0", " ") for w in textwrap.wrap(
+            lead + body, width, subsequent_indent=" " * len(lead), break_long_words=False,
+            break_on_hyphens=False)]  # fmt: skip
     return "\n".join(out)
 
 
