@@ -499,6 +499,11 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         bullets.append("• Copied: this answer repeats the model answer you were shown before "
                        "(with an earlier grade of this question: Practice, a report or "
                        "Transcripts), word for word; only what is in your own words is scored.")
+    other = next((f for f in grade.flags if f.startswith(rb.FLAG_OTHER_QUESTION)), None)
+    if other:  # (a strong answer to a neighbouring question had every point here ticked)
+        bullets.append(f"• Another question: your answer is about “"
+                       f"{other[len(rb.FLAG_OTHER_QUESTION) :]}”, not the question asked; none "
+                       "of this question's points is credited.")  # fmt: skip
     result = grade.flags and next((f for f in grade.flags if f.startswith(CODE_FLAG)), None)
     if result:
         bullets.append(f"• Your code was stopped: {result[len(CODE_FLAG) :]}")
@@ -815,8 +820,12 @@ class OfflineEngine:
         return emit(f"{question_header(index, total, q.round, q.topic)}: {q.text}", on_token)
 
     def judge(self, q: Question, answer: str) -> tuple[Grade, Usage]:
-        """The offline grade (no tokens spent)."""
-        return self.grader.grade_many([(q.rubric(), answer)])[0], Usage()
+        """The offline grade (no tokens spent); an answer to another bank question is graded
+        as such (``neighbours``)."""
+        from interviewer import neighbours
+
+        grade = self.grader.grade_many([(q.rubric(), answer)])[0]
+        return neighbours.checked(self.grader, q, answer, grade), Usage()
 
     def judge_code(
         self, q: Question, code: str, explanation: str | None

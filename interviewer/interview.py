@@ -39,6 +39,7 @@ from interviewer.grading.rubric import (
     CORRECTED,
     CORRECTION_COST,
     FLAG_KEYWORDS,
+    FLAG_OTHER_QUESTION,
     FLAG_RESTATES,
     PASS_MARK,
     STAR_MISSING,
@@ -152,12 +153,16 @@ OWN_PART_PROBE = ("You've told me what the team did. What did you yourself do: w
 
 def form_probe(question: Question, flags: list[str]) -> str | None:
     """The probe for an answer that is a list of terms, restates the question, or tells no story
-    where one is asked for: to say it in full sentences; for a story of only what "we" did,
+    where one is asked for: to say it in full sentences; for an answer to another bank question,
+    what was asked (``neighbours``); for a story of only what "we" did,
     to say what the candidate did (``OWN_PART_PROBE``). An authored probe presumes an answer
     was given: a walk-through's keyword list to "Describe a time ..." was asked "How exactly
     did you explain the cause?"."""
     story = ("Walk me through what actually happened, in full sentences: the situation, what "
              "you did, and how it turned out.")
+    if any(f.startswith(FLAG_OTHER_QUESTION) for f in flags):
+        return ("That sounds like an answer to a different question. What I asked was: "
+                f"{question.text}")
     if FLAG_KEYWORDS in flags:
         if question.asks_for_story:
             return f"You've listed some terms. {story}"

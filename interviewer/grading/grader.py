@@ -131,6 +131,12 @@ class OfflineGrader:
             (self._lasting if t in lasting else self._answers)[t] = e
         return got
 
+    def encodings(self, texts: Iterable[str]) -> dict[str, Encoded]:
+        """Sentence encodings of lasting texts (a bank's question texts), cached as rubric
+        texts are."""
+        texts = list(dict.fromkeys(texts))
+        return self._encode(dict.fromkeys(texts, False), texts)
+
     def rubric_encodings(self, rd: an.RubricData) -> dict[str, Encoded]:
         """The encodings of one prepared rubric's texts (calibration reads them)."""
         want: dict[str, bool] = {}

@@ -124,6 +124,7 @@ FLAG_IDK = "no answer (I don't know)"
 FLAG_ONLY_INJECTION = "only instructions to the grader"
 FLAG_GIBBERISH = "gibberish"
 FLAG_OFF_TOPIC = "off-topic"
+FLAG_OTHER_QUESTION = "answers another question: "  # + that bank question's text (neighbours.py)
 FLOOR_FLAGS = (FLAG_NO_ANSWER, FLAG_IDK, FLAG_ONLY_INJECTION, FLAG_GIBBERISH, FLAG_OFF_TOPIC)
 # Answers with nothing an LLM judge could grade: it never sees them.
 UNJUDGEABLE = (FLAG_NO_ANSWER, FLAG_IDK, FLAG_GIBBERISH)

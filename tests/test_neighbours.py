@@ -1,0 +1,106 @@
+"""An answer to another question of the bank is graded as one (``interviewer.neighbours``): a
+strong answer to a neighbouring question of the same topic had every point of this one ticked
+and scored 60, the pass mark."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from interviewer.bank import default_bank
+from interviewer.config import Settings
+from interviewer.engine import feedback_text
+from interviewer.evaluation import datasets as ds
+from interviewer.grading.rubric import FLAG_OTHER_QUESTION
+from interviewer.interview import form_probe
+from interviewer.store import Store
+from tests.helpers import new_interview, offline_engine
+
+TWO_SUM = "l1-two-sum-hashmap"
+ANAGRAMS = "l1-group-anagrams"
+
+
+@pytest.fixture
+def store():
+    s = Store(settings=Settings.from_env())
+    yield s
+    s.close()
+
+
+def other(grade) -> str | None:
+    return next((f for f in grade.flags if f.startswith(FLAG_OTHER_QUESTION)), None)
+
+
+def test_an_answer_to_the_neighbouring_question_scores_nothing_and_says_which_it_answers():
+    bank = default_bank()
+    q = bank[TWO_SUM]
+    engine = offline_engine()
+    plain = engine.grader.grade_many([(q.rubric(), bank[ANAGRAMS].model_answer)])[0]
+    assert plain.overall >= 60 and all(kp.covered for kp in plain.key_points)  # what it was
+    grade, _ = engine.judge(q, bank[ANAGRAMS].model_answer)
+    assert grade.overall == 0 and not any(kp.covered or kp.evidence for kp in grade.key_points)
+    assert other(grade) == FLAG_OTHER_QUESTION + bank[ANAGRAMS].text
+    assert grade.feedback.startswith(f"Incorrect. This answers another question, “{bank[ANAGRAMS].text}”")
+    assert all(c.score == 1 for c in grade.criteria.values())
+    text = feedback_text(q, grade)
+    assert f"• Another question: your answer is about “{bank[ANAGRAMS].text}”" in text
+    # the interviewer asks the question again
+    assert form_probe(q, grade.flags) == ("That sounds like an answer to a different question. "
+                                          f"What I asked was: {q.text}")  # fmt: skip
+
+
+def test_answering_the_question_at_the_follow_up_lifts_the_grade(store):
+    bank = default_bank()
+    q = bank[TWO_SUM]
+    iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer(bank[ANAGRAMS].model_answer)
+    assert reply.kind == "follow_up" and reply.text.endswith(f"What I asked was: {q.text}")
+    iv.answer(q.model_answer)
+    grade = iv.turns[0].grade
+    assert grade.overall >= 80 and other(grade) is None
+    _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    assert turns[0].grade.overall == grade.overall
+
+
+def test_no_answer_to_its_own_question_is_taken_for_another():
+    # every spoken model answer, and every answer of the authored dev split (all ten styles)
+    bank = default_bank()
+    engine = offline_engine()
+    for q in bank.values():
+        if q.coding is None:
+            assert other(engine.judge(q, q.model_answer)[0]) is None, q.id
+    fired = [r["_where"] for r in ds.load_authored("dev", bank)
+             if bank[r["question_id"]].coding is None
+             and other(engine.judge(bank[r["question_id"]], r["answer"])[0])]  # fmt: skip
+    assert not fired
+
+
+def test_strong_answers_to_a_neighbouring_question_are_caught_partial_ones_are_left():
+    # the authored dev split's answers graded against the other questions of their topic: the
+    # expert ones answer their own question, not this one; partial ones score low here anyway
+    bank = default_bank()
+    engine = offline_engine()
+    seen: Counter = Counter()
+    caught: Counter = Counter()
+    for r in ds.load_authored("dev", bank):
+        own = bank[r["question_id"]]
+        if r["style"] not in ("expert", "partial") or own.coding is not None:
+            continue
+        for q in bank.values():
+            if q.id != own.id and q.topic == own.topic and q.coding is None:
+                grade, _ = engine.judge(q, r["answer"])
+                seen[r["style"]] += 1
+                caught[r["style"]] += other(grade) is not None
+                if other(grade) is None and r["style"] == "expert":
+                    assert grade.overall < 85, (q.id, r["_where"], grade.overall)
+    assert caught["expert"] >= 0.8 * seen["expert"], (caught, seen)
+    assert caught["partial"] == 0, (caught, seen)
+
+
+def test_questions_outside_the_built_in_bank_are_not_checked():
+    bank = default_bank()
+    q = bank[TWO_SUM].model_copy(update={"id": "my-own-two-sum"})
+    grade, _ = offline_engine().judge(q, bank[ANAGRAMS].model_answer)
+    assert other(grade) is None and grade.overall >= 60
