@@ -667,12 +667,14 @@ def warm_up(grader: OfflineGrader, bank: Bank, *, background: bool = True):
     import atexit
     import threading
 
+    from interviewer import neighbours
     from interviewer.grading import minilm
 
     def run() -> None:
         try:
             with minilm.in_background():  # answers sent meanwhile are embedded first
                 grader.prime(q.rubric() for q in bank.values())
+                neighbours.question_vectors(grader)  # what the answers-another-question check reads
                 grader.embeddings.encode(["warm up"])  # load the model even when all was cached
         except minilm.Stopped:
             pass

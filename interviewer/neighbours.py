@@ -45,7 +45,7 @@ def _spoken(q: Question) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _question_vectors(grader: OfflineGrader) -> tuple[tuple[str, ...], np.ndarray]:
+def question_vectors(grader: OfflineGrader) -> tuple[tuple[str, ...], np.ndarray]:
     """(ids, unit vectors of their texts) of the built-in bank's spoken questions."""
     qs = [q for q in default_bank().values() if _spoken(q)]
     E = grader.encodings([q.text for q in qs])
@@ -55,7 +55,7 @@ def _question_vectors(grader: OfflineGrader) -> tuple[tuple[str, ...], np.ndarra
 def candidates(grader: OfflineGrader, q: Question, doc: np.ndarray) -> list[Question]:
     """The ``CANDIDATES`` other spoken bank questions nearest to an answer (``doc``: its unit
     vector), by similarity to their text."""
-    ids, V = _question_vectors(grader)
+    ids, V = question_vectors(grader)
     bank = default_bank()
     order = np.argsort(-(V @ doc), kind="stable")
     return [bank[ids[i]] for i in order if ids[i] != q.id][:CANDIDATES]
