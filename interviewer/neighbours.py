@@ -15,6 +15,13 @@ none of its 178 graded answers fires, nor any bank model answer on its own quest
 244 answers graded against another question of the same topic, 97 fire, 58 of the 64 expert
 answers among them (the 6 left are questions that overlap, such as RAG design and RAG
 debugging), and none of the 64 partial ones (they score at most 50 there).
+
+Practice on an uploaded guide checks the guide's other sections the same way
+(``practice.judged_section``): a re-walk's early-stopping answer to the cross-validation section
+scored 25 with two k-fold points ticked. Measured as such a guide is graded (each dev question's
+model answer as a section, the other questions of its topic as the other sections): none of the
+189 dev answers to their own question fires, and all 64 expert answers graded on another
+question's section do.
 """
 
 from __future__ import annotations
@@ -52,29 +59,42 @@ def question_vectors(grader: OfflineGrader) -> tuple[tuple[str, ...], np.ndarray
     return tuple(q.id for q in qs), np.stack([E[q.text].vec for q in qs])
 
 
-def candidates(grader: OfflineGrader, q: Question, doc: np.ndarray) -> list[Question]:
-    """The ``CANDIDATES`` other spoken bank questions nearest to an answer (``doc``: its unit
-    vector), by similarity to their text."""
-    ids, V = question_vectors(grader)
-    bank = default_bank()
+def candidates(grader: OfflineGrader, q, doc: np.ndarray, among=None) -> list:
+    """The ``CANDIDATES`` questions nearest to an answer (``doc``: its unit vector) by
+    similarity to their text, other than ``q``: of ``among``, or of the built-in bank's spoken
+    questions."""
+    if among is None:
+        ids, V = question_vectors(grader)
+        bank = default_bank()
+        pool = [bank[i] for i in ids]
+    else:
+        pool = [o for o in among if o.id != q.id]
+        if not pool:
+            return []
+        E = grader.encodings([o.text for o in pool])
+        V = np.stack([E[o.text].vec for o in pool])
     order = np.argsort(-(V @ doc), kind="stable")
-    return [bank[ids[i]] for i in order if ids[i] != q.id][:CANDIDATES]
+    return [pool[i] for i in order if pool[i].id != q.id][:CANDIDATES]
 
 
-def other_question(grader: OfflineGrader, q: Question, answer: str,
-                   grade: Grade) -> tuple[Question, Grade] | None:  # fmt: skip
-    """The bank question ``answer`` answers instead of ``q`` (graded ``grade``), with its grade
-    there, or None. Only a spoken question of the built-in bank is checked, and only a grade
-    the other could beat by ``OTHER_GAP``."""
-    bank = default_bank()
-    if bank.get(q.id) is not q or not _spoken(q) or grade.overall > 100 - OTHER_GAP:
+def other_question(grader: OfflineGrader, q, answer: str, grade: Grade,
+                   among=None) -> tuple[object, Grade] | None:  # fmt: skip
+    """The question ``answer`` answers instead of ``q`` (graded ``grade``), with its grade
+    there, or None: another of ``among`` (an uploaded guide's section questions), or without it
+    another spoken question of the built-in bank (``q`` must be one). Only a grade the other
+    could beat by ``OTHER_GAP`` is checked."""
+    if among is None:
+        bank = default_bank()
+        if bank.get(q.id) is not q or not _spoken(q):
+            return None
+    if grade.overall > 100 - OTHER_GAP:
         return None
     if any(f in NON_ANSWERS for f in grade.flags):
         return None
     [(_, _, a)] = grader.analyse_many([(q.rubric(), answer)], with_clauses=False)
     if a.floor:
         return None
-    others = candidates(grader, q, a.doc_vec)
+    others = candidates(grader, q, a.doc_vec, among)
     graded = grader.grade_many([(o.rubric(), answer) for o in others])
     best = max(range(len(others)), key=lambda i: graded[i].overall, default=None)
     if best is None:
@@ -85,10 +105,16 @@ def other_question(grader: OfflineGrader, q: Question, answer: str,
     return None
 
 
-def as_other_question(q: Question, grade: Grade, other: Question) -> Grade:
+def named(q) -> str:
+    """A question as the feedback names it: a guide section's title, a bank question's text."""
+    section = getattr(q, "guide_section", "") if getattr(q, "guide", "") else ""
+    return section.split(" > ")[-1] if section else shorten(q.text, 140)
+
+
+def as_other_question(q, grade: Grade, other) -> Grade:
     """``grade`` of an answer to ``other`` given to ``q``: 0 as an off-topic answer is, no point
-    ticked, the criteria at 1, and feedback naming the question it answers."""
-    said = shorten(other.text, 140)
+    ticked, the criteria at 1, and feedback naming the question (or guide section) it answers."""
+    said = named(other)
     why = f"{rb.FLAG_OTHER_QUESTION}{said}"
     points = [kp.model_copy(update={"covered": False, "evidence": ""}) for kp in grade.key_points]
     return grade.model_copy(update={
@@ -97,12 +123,15 @@ def as_other_question(q: Question, grade: Grade, other: Question) -> Grade:
         "criteria": {c: CriterionScore(score=1, rationale=why) for c in CRITERIA},
         "flags": [*grade.flags, why],
         "wrong_said": {},
-        "feedback": (f"Incorrect. This answers another question, \u201c{said}\u201d, not the "
-                     f"one asked; address what was asked: {shorten(q.text, 140)}"),
+        "feedback": (f"Incorrect. This is about another section of the guide, \u201c{said}\u201d, "
+                     f"not the one asked, \u201c{named(q)}\u201d." if getattr(other, "guide", "")
+                     else f"Incorrect. This answers another question, \u201c{said}\u201d, not the "
+                     f"one asked; address what was asked: {named(q)}"),
     })  # fmt: skip
 
 
-def checked(grader: OfflineGrader, q: Question, answer: str, grade: Grade) -> Grade:
-    """``grade``, or :func:`as_other_question` when the answer answers another bank question."""
-    found = other_question(grader, q, answer, grade)
+def checked(grader: OfflineGrader, q, answer: str, grade: Grade, among=None) -> Grade:
+    """``grade``, or :func:`as_other_question` when the answer answers another question (of
+    ``among``, or of the built-in bank)."""
+    found = other_question(grader, q, answer, grade, among)
     return grade if found is None else as_other_question(q, grade, found[0])

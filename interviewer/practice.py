@@ -44,6 +44,7 @@ class SectionQuestion:
     model_answer: str  # the section's text: what the answer is graded against
     kind: str = "spoken"
     group: str = GUIDE_GROUP
+    guide: str = ""  # the guide's id: its other sections are what an answer may answer instead
 
     def rubric(self) -> Rubric:
         """Key points derived from the section's text, graded as an interview answer."""
@@ -86,9 +87,20 @@ def section_questions(guide: str, round_name: str, *, settings: Settings) -> lis
                 text=question,
                 guide_section=section,
                 model_answer=text,
+                guide=guide,
             )
         )
     return out
+
+
+def judged_section(grader, q: SectionQuestion, answer: str, grade, *, settings: Settings):
+    """``grade`` of an answer to a guide section's question, or, when the answer is about
+    another section of the guide (``neighbours``), graded as such: a re-walk's early-stopping
+    answer to the cross-validation section scored 25, two k-fold points ticked."""
+    from interviewer import neighbours
+
+    others = section_questions(q.guide, q.round, settings=settings) if q.guide else []
+    return neighbours.checked(grader, q, answer, grade, among=others)
 
 
 def record_answer(

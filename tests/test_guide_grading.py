@@ -10,7 +10,7 @@ import pytest
 from interviewer import knowledge, practice
 from interviewer.grading import analysis as an
 from interviewer.grading.grader import OfflineGrader
-from interviewer.grading.rubric import PASS_MARK, Rubric, verdict_of
+from interviewer.grading.rubric import FLAG_OTHER_QUESTION, PASS_MARK, Rubric, verdict_of
 
 GUIDE = """# MLOps notes
 
@@ -142,3 +142,27 @@ def test_a_sections_title_is_shown_as_written():
     assert topic_label("Cross-validation") == "Cross-validation"
     assert topic_label("Point-in-time joins") == "Point-in-time joins"
     assert topic_label("imbalanced-data") == "imbalanced data"  # a bank topic's slug, as before
+
+
+def test_an_answer_about_another_section_of_the_guide_is_said_to_be_so(questions, grader, kb_settings):
+    # A re-walk's early-stopping answer to an uploaded guide's cross-validation section scored 25,
+    # two k-fold points ticked. Practice grades it against the guide's other sections too.
+    for title, q in questions.items():
+        assert q.guide  # the guide it came from: its other sections are read
+        for about, said in ANSWERS.items():
+            plain = grader.grade_many([(q.rubric(), said)])[0]
+            grade = practice.judged_section(grader, q, said, plain, settings=kb_settings)
+            flag = [f for f in grade.flags if f.startswith(FLAG_OTHER_QUESTION)]
+            if about == title:
+                assert grade is plain or grade == plain, (title, grade.flags)
+            elif flag:
+                assert flag == [FLAG_OTHER_QUESTION + about] and grade.overall == 0
+                assert not grade.covered
+                assert grade.feedback == (f"Incorrect. This is about another section of the "
+                                          f"guide, “{about}”, not the one asked, “{title}”.")
+    # at least the answer on monitoring given to the data validation section is caught
+    q = questions["Data validation"]
+    said = ANSWERS["Monitoring"]
+    grade = practice.judged_section(grader, q, said, grader.grade_many([(q.rubric(), said)])[0],
+                                    settings=kb_settings)  # fmt: skip
+    assert FLAG_OTHER_QUESTION + "Monitoring" in grade.flags

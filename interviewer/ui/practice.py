@@ -383,6 +383,9 @@ def build(ctx: AppContext) -> SimpleNamespace:
             code_result = ran.model_dump(mode="json")
         else:
             result, usage = engine.judge(q, answer)
+            if q.group == practice.GUIDE_GROUP:  # about another of the guide's sections?
+                result = practice.judged_section(engine.grader, q, answer, result,
+                                                 settings=ctx.settings)  # fmt: skip
             # Its model answer, once graded, is on screen: a paste of it shows nothing.
             result = seen_copy_grade(
                 result, answer, q.rubric(), lambda: seen(user_of(request), q.id),
