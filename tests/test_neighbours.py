@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from interviewer import neighbours
 from interviewer.bank import default_bank
 from interviewer.config import Settings
 from interviewer.engine import feedback_text
@@ -104,3 +105,31 @@ def test_questions_outside_the_built_in_bank_are_not_checked():
     q = bank[TWO_SUM].model_copy(update={"id": "my-own-two-sum"})
     grade, _ = offline_engine().judge(q, bank[ANAGRAMS].model_answer)
     assert other(grade) is None and grade.overall >= 60
+
+
+def test_on_a_guide_no_section_answer_is_taken_for_another_and_strong_neighbours_are():
+    # As an uploaded guide is graded: each dev question's model answer as a section, the other
+    # questions of its topic as the guide's other sections (the README's figures).
+    from interviewer.practice import SectionQuestion
+
+    bank = default_bank()
+    grader = offline_engine().grader
+    spoken = [q for q in bank.values() if q.coding is None]
+    section = {q.id: SectionQuestion(id=f"{q.id}#guide", round=q.round, topic=q.topic,
+                                     difficulty=q.difficulty, text=q.text, guide_section=q.id,
+                                     model_answer=q.model_answer, guide="dev")
+               for q in spoken}  # fmt: skip
+
+    def judged(qid: str, answer: str):
+        s = section[qid]
+        others = [section[o.id] for o in spoken if o.topic == bank[qid].topic]
+        grade = grader.grade_many([(s.rubric(), answer)])[0]
+        return neighbours.checked(grader, s, answer, grade, among=others)
+
+    rows = [r for r in ds.load_authored("dev", bank) if r["question_id"] in section]
+    assert len(rows) == 189
+    assert not [r["_where"] for r in rows if other(judged(r["question_id"], r["answer"]))]
+    cross = [(q.id, r["answer"]) for r in rows if r["style"] == "expert" for q in spoken
+             if q.id != r["question_id"] and q.topic == bank[r["question_id"]].topic]  # fmt: skip
+    caught = sum(other(judged(qid, said)) is not None for qid, said in cross)
+    assert len(cross) == 64 and caught >= 0.9 * len(cross), caught
