@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"llm"},
     {"interview", "practice"},
     {"engine", "export", "report", "store", "voice"},
+    {"neighbours"},
     {"policy"},
     {"bank", "models", "knowledge"},
     {"grading", "coding", "speech"},
