@@ -19,6 +19,16 @@ def data_dir(tmp_path, monkeypatch):
     return d
 
 
+@pytest.fixture
+def store(data_dir):
+    """The transcript store of the test's data dir (SQLite unless INTERVIEWER_DATABASE_URL)."""
+    from interviewer.store import open_store
+
+    s = open_store(Settings.from_env())
+    yield s
+    s.close()
+
+
 @pytest.fixture(scope="session")
 def built_kb(tmp_path_factory):
     """A data dir holding the ingested built-in guide (ingested once, copied per test)."""

@@ -7,7 +7,6 @@ import re
 import pytest
 
 from interviewer.bank import TOPICS, default_bank
-from interviewer.config import Settings
 from interviewer.engine import feedback_text
 from interviewer.errors import SessionNotFound
 from interviewer.grading.grader import OfflineGrader
@@ -28,15 +27,7 @@ from interviewer.interview import (
     without_claims,
 )
 from interviewer.models import MAX_ANSWER_CHARS
-from interviewer.store import Store
 from tests.helpers import new_interview, offline_engine, resume
-
-
-@pytest.fixture
-def store():
-    s = Store(settings=Settings.from_env())
-    yield s
-    s.close()
 
 
 def _sit(iv: Interview, answer_for) -> list:

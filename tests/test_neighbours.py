@@ -6,27 +6,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
 from interviewer import neighbours
 from interviewer.bank import default_bank
-from interviewer.config import Settings
 from interviewer.engine import feedback_text
 from interviewer.evaluation import datasets as ds
 from interviewer.grading.rubric import FLAG_OTHER_QUESTION
 from interviewer.interview import form_probe
-from interviewer.store import Store
 from tests.helpers import new_interview, offline_engine
 
 TWO_SUM = "l1-two-sum-hashmap"
 ANAGRAMS = "l1-group-anagrams"
-
-
-@pytest.fixture
-def store():
-    s = Store(settings=Settings.from_env())
-    yield s
-    s.close()
 
 
 def other(grade) -> str | None:

@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from interviewer.bank import default_bank
 from interviewer.cli import main
 from interviewer.config import Settings
@@ -27,13 +25,6 @@ from interviewer.store import open_store
 from tests.helpers import new_interview, offline_engine, resume
 
 EXE = str(Path(sys.executable).with_name("mock-interview"))
-
-
-@pytest.fixture
-def store():
-    s = open_store(Settings.from_env())
-    yield s
-    s.close()
 
 
 def _answer_then_skip(store, seed=4):

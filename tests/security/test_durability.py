@@ -11,8 +11,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from interviewer.bank import default_bank
 from interviewer.config import Settings
 from interviewer.store import Store
@@ -22,13 +20,6 @@ from tests.helpers import new_interview, resume
 EXE = str(os.path.join(os.path.dirname(sys.executable), "mock-interview"))
 HOOKED = "import tests.security.hooks as h, sys; h.run(sys.argv[1:])"
 WEAK = "It is a trade-off between two kinds of error."
-
-
-@pytest.fixture
-def store():
-    s = Store(settings=Settings.from_env())
-    yield s
-    s.close()
 
 
 def _crash_after_commit(iv, text: str) -> None:
