@@ -15,6 +15,7 @@ from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
 from interviewer.markup import md_code
 from interviewer.store import open_store
+from tests.coding.test_probe_stopped_tests import KMEANS_LOOPS
 from tests.helpers import (
     FIX_NAMED,
     SAYS_ALL,
@@ -956,35 +957,7 @@ def test_a_stated_point_with_no_words_to_quote_is_named_without_quotation_marks(
 # A walk-through's K-Means: a pure-Python triple loop with no empty-cluster handling. It passes
 # 7 of 9 hidden tests: the large input times out and duplicate points give an empty cluster's
 # NaN. Its round read 86, "strong hire".
-SLOW_KMEANS = '''import numpy as np
-
-
-def kmeans(X, k, max_iter=100, tol=1e-6, seed=0):
-    X = np.asarray(X, dtype=float)
-    n, d = X.shape
-    if not 1 <= k <= n:
-        raise ValueError("k must be between 1 and n")
-    rng = np.random.default_rng(seed)
-    centroids = X[rng.choice(n, size=k, replace=False)].copy()
-    labels = np.zeros(n, dtype=int)
-    for _ in range(max_iter):
-        for i in range(n):
-            best, best_j = None, 0
-            for j in range(k):
-                dist = 0.0
-                for t in range(d):
-                    diff = X[i, t] - centroids[j, t]
-                    dist += diff * diff
-                if best is None or dist < best:
-                    best, best_j = dist, j
-            labels[i] = best_j
-        new = np.array([X[labels == j].mean(axis=0) for j in range(k)])
-        shift = np.abs(new - centroids).max()
-        centroids = new
-        if shift <= tol:
-            break
-    return centroids, labels
-'''
+SLOW_KMEANS = KMEANS_LOOPS.replace("#RESEED\n", "")
 
 
 def _l1_with_kmeans(code: str):
