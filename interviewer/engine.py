@@ -526,8 +526,14 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
     # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
     star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]
-    if star_parts:
-        bullets.append(f"• STAR: your story lacks the {', '.join(star_parts)}.")
+    # A story of only what "we" did is held at OWN_PART_CAP: said as such, not as a missing
+    # STAR part nor as "every key point is there" (a re-walk read that beside a 55)
+    held = rb.FLAG_OWN_PART in grade.flags
+    if held:
+        bullets.append("• Your part: you told what the team did, not what you yourself did; "
+                       f"the answer is held at {round(100 * rb.OWN_PART_CAP)} until you say it.")
+    if parts := [p for p in star_parts if not (held and p == "action")]:
+        bullets.append(f"• STAR: your story lacks the {', '.join(parts)}.")
     repeats = next((f for f in grade.flags if f.startswith(rb.FLAG_REPEATS)), None)
     if repeats:  # (a walk-through's paste of three sentences 18 times was never told)
         m = re.search(r"(\d+) of (\d+)", repeats)
@@ -595,7 +601,8 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
             bullets.append(f"• Missing: {first} (and {plural(len(missed) - 1, 'more point')}).")
         else:
             bullets.append(f"• Missing: {first}.")
-    elif not missed and grade.key_points and grade.overall < 85 and not reds and q.kind != "coding":
+    elif (not missed and grade.key_points and grade.overall < 85 and not reds and not held
+          and q.kind != "coding"):  # fmt: skip
         # Every point made, and still under 85: say what a higher score takes (a walk-through
         # got 81 with every point ticked and no word on the difference).
         # The point made least directly is named (a walk-through's answer with several

@@ -41,7 +41,6 @@ from interviewer.grading.rubric import (
     FLAG_KEYWORDS,
     FLAG_OTHER_QUESTION,
     FLAG_RESTATES,
-    PASS_MARK,
     STAR_MISSING,
     Grade,
     red_flag_claims,
@@ -57,7 +56,13 @@ from interviewer.models import (
     opens_l2,
 )
 from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty, time_budget
-from interviewer.report import Report, build_report, l1_score, l2_opening
+from interviewer.report import (
+    Report,
+    build_report,
+    l1_passed,
+    l1_score,
+    l2_opening,
+)
 
 HINT_PENALTY = 10  # overall points off a question per hint taken (at most 2 hints a question)
 
@@ -454,7 +459,7 @@ class Interview:
         return l1_score(self.turns)
 
     def _l1_passed(self) -> bool:
-        return self._l1_score() >= PASS_MARK
+        return l1_passed(self.turns)
 
     def _ask_next(self, on_token: TokenCallback | None = None) -> Reply:
         plan = self._plan()
@@ -465,7 +470,7 @@ class Interview:
         opening = ""
         if opens_l2(index, round_name, self.per_round):
             l1 = self._l1_score()
-            if l1 < PASS_MARK:
+            if not self._l1_passed():  # (the report says why: its score, or its code)
                 self.note = (
                     "L1 was not passed, so the L2 round was not unlocked (as in the real process)."
                 )
@@ -803,8 +808,10 @@ class Interview:
                 probed = turn.follow_ups[-1].key_point
                 if probed not in ids:
                     turn.commands.pop()  # nothing given, nothing taken
-                    return Reply("hint", "There is no hint for this follow-up: it asks about "
-                                 "your own approach. No points were taken.", turn=turn)  # fmt: skip
+                    about = ("what you yourself did" if probed == "own_part"
+                             else "your own approach")  # fmt: skip
+                    return Reply("hint", f"There is no hint for this follow-up: it asks about "
+                                 f"{about}. No points were taken.", turn=turn)  # fmt: skip
                 hint = self.engine.hint(question, ids.index(probed))
                 if hint in turn.hints:
                     turn.commands.pop()

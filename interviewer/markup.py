@@ -384,3 +384,15 @@ def round_lines(rounds: dict[str, dict], complete: bool) -> list[str]:
         f"({said[info['passed']]})"
         for r, info in rounds.items()
     ]
+
+
+def wrap_words(text: str, width: int, indent: str = "", subsequent: str = "") -> list[str]:
+    """``text`` wrapped at word boundaries for a terminal (no word cut, hyphens kept): a dash,
+    star or bullet inside it stays with the word before it, so no wrapped line starts like a
+    new item (a re-walk's "|x|^2 - 2x.c + |c|^2" read as a bullet "- 2x.c ..." in a report)."""
+    import textwrap
+
+    glued = re.sub(r" ([-*\u2022](?= ))", "\u00a0\\1", text)
+    lines = textwrap.wrap(glued, width, initial_indent=indent, subsequent_indent=subsequent,
+                          break_long_words=False, break_on_hyphens=False)  # fmt: skip
+    return [line.replace("\u00a0", " ") for line in lines]

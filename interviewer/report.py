@@ -12,11 +12,16 @@ from interviewer.bank import Bank, topic_label
 from interviewer.coding.grade import quotable, ruled_out
 from interviewer.grading.decide import CAP
 from interviewer.grading.rubric import (
+    CORRECTED,
+    CORRECTION_COST,
     CRITERIA,
     CRITERIA_SHORT,
     FLAG_KEYWORDS,
+    FLAG_OTHER_QUESTION,
+    FLAG_OWN_PART,
     FLAG_RESTATES,
     FLOOR_FLAGS,
+    OWN_PART_CAP,
     PASS_MARK,
     VERDICT_CUTS,
     at_most,
@@ -39,6 +44,7 @@ from interviewer.markup import (
     quotes_code,
     round_lines,
     tests_passed,
+    wrap_words,
 )
 from interviewer.models import Turn
 from interviewer.policy import time_budget
@@ -187,11 +193,16 @@ def build_report(
         note = (f"{note} At most lean no hire: a wrong claim (a red flag) in "
                 f"{_red_flagged(graded)} of {plural(len(graded), 'answer')}, more than a "
                 "third.").strip()  # fmt: skip
-    signal, note = _coding_cap(signal, note, [t for t, _ in counted] if complete else [])
+    if complete and passed:
+        signal, note = _failed_tests_cap(signal, note, [t for t, _ in counted])
     if complete and not passed:
         signal = at_most(signal, "lean no hire")
-        failed = [f"{r} scored {v['overall']}" for r, v in sorted(rounds.items()) if not v["passed"]]
-        if overall >= PASS_MARK and failed:  # the score alone would pass: say why it does not
+        broke = [t for t, _ in counted if code_broke(t)]
+        failed = [f"{r} scored {v['overall']}" for r, v in sorted(rounds.items())
+                  if v["overall"] < PASS_MARK]  # fmt: skip
+        if broke:  # the round's score may pass: the code decides
+            note = f"{note} {code_broke_said(broke)}".strip()
+        elif overall >= PASS_MARK and failed:  # the score alone would pass: say why it does not
             why = (f"Not passed: {' and '.join(failed)}, below the pass mark ({PASS_MARK}); a loop "
                    "passes only when every round does.")  # fmt: skip
             note = f"{note} {why}".strip()
@@ -213,42 +224,50 @@ def build_report(
     )
 
 
-def _code_overall(t: Turn) -> int:
-    """The score of a coding turn's code alone (its hidden tests and review, without the
-    explanation): 0 when skipped or no code was graded."""
-    if t.status == "skipped" or not t.code_result:
-        return 0
-    return int(t.code_result.get("overall", 0))
+def code_broke(t: Turn) -> bool:
+    """The guide calls L1's coding "make or break": a counted coding question whose code alone
+    (its hidden tests and review, without the explanation) scored under the pass mark, or that
+    was skipped, fails its round, whatever the explanation and the other answers scored (a
+    re-walk's unchanged starter code, 0 of 9 tests, read "L1 passed (71/100)")."""
+    if t.kind != "coding" or turn_score(t) is None:
+        return False
+    return t.status == "skipped" or int((t.code_result or {}).get("overall", 0)) < PASS_MARK
 
 
-def _coding_cap(signal: str, note: str, turns: list[Turn]) -> tuple[str, str]:
-    """The guide calls L1's coding "make or break": a coding question whose code scored under
-    the pass mark (or was skipped) holds the signal at "lean no hire", and code that failed a
-    hidden test at "hire", however well the explanation and the other answers went (a
-    walk-through's K-Means that timed out and gave NaN on an empty cluster was in an 86 "strong
-    hire" round). The report says which question did it."""
-    coding = [t for t in turns if t.kind == "coding"]
-    broke = [t for t in coding if _code_overall(t) < PASS_MARK]
-    failed = [t for t in coding if t not in broke and (t.code_result or {}).get("failed")]
-    if broke:
-        capped = at_most(signal, "lean no hire")
-        said = "; ".join(f"{_topic(t)} at {_code_overall(t)}" for t in broke)
-        why = (f"At most lean no hire: the code of {plural(len(broke), 'coding question')} "
-               f"scored under the pass mark ({PASS_MARK}): {said}. The guide calls coding make "
-               "or break.")
-    elif failed:
-        capped = at_most(signal, "hire")
-        said = "; ".join(f"{_topic(t)}, {t.code_result['total'] - t.code_result['passed']} of "
-                         f"{t.code_result['total']}" for t in failed)  # fmt: skip
-        why = f"At most hire: your code failed hidden tests ({said})."
-    else:
+def code_broke_said(broke: list[Turn]) -> str:
+    """Why rounds with such coding questions are not passed."""
+    said = "; ".join(
+        f"{t.round}, {_topic(t)}: skipped" if t.status == "skipped"
+        else f"{t.round}, {_topic(t)}: its code scored {int(t.code_result.get('overall', 0))}, "
+        f"{t.code_result.get('passed', 0)} of {t.code_result.get('total', 0)} hidden tests passed"
+        if t.code_result else f"{t.round}, {_topic(t)}: no code was graded"
+        for t in broke)  # fmt: skip
+    return (f"Not passed: the coding question's code must pass ({PASS_MARK}); the guide calls "
+            f"coding make or break ({said}).")
+
+
+def _failed_tests_cap(signal: str, note: str, turns: list[Turn]) -> tuple[str, str]:
+    """Code that passed but failed a hidden test holds the signal at "hire", however well the
+    explanation and the other answers went (a walk-through's K-Means that timed out and gave NaN
+    on an empty cluster was in an 86 "strong hire" round). The report says which question."""
+    failed = [t for t in turns if t.kind == "coding" and (t.code_result or {}).get("failed")]
+    capped = at_most(signal, "hire")
+    if not failed or capped == signal:
         return signal, note
-    return capped, (f"{note} {why}".strip() if capped != signal else note)
+    said = "; ".join(f"{_topic(t)}, {t.code_result['total'] - t.code_result['passed']} of "
+                     f"{t.code_result['total']}" for t in failed)  # fmt: skip
+    return capped, f"{note} At most hire: your code failed hidden tests ({said}).".strip()
 
 
 def l1_score(turns: list[Turn]) -> int:
     """The overall score of a session's L1 turns."""
     return build_report([t for t in turns if t.round == "L1"]).overall
+
+
+def l1_passed(turns: list[Turn]) -> bool:
+    """Whether a session's L1 round is passed: its score, and its coding question's code."""
+    rounds = build_report([t for t in turns if t.round == "L1"]).rounds
+    return bool(rounds.get("L1", {}).get("passed"))
 
 
 def l2_opening(l1: int, *, score: bool = True) -> str:
@@ -337,10 +356,12 @@ def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
     by_round: dict[str, list[int]] = defaultdict(list)
     for t, s in counted:
         by_round[t.round].append(s)
+    broke = {t.round for t, _ in counted if code_broke(t)}
     rounds = {}
     for r, rs in by_round.items():
         mean = models.half_up(sum(rs) / len(rs))
-        rounds[r] = {"overall": mean, "questions": len(rs), "passed": mean >= PASS_MARK}
+        rounds[r] = {"overall": mean, "questions": len(rs),
+                     "passed": mean >= PASS_MARK and r not in broke}  # fmt: skip
     return rounds
 
 
@@ -539,13 +560,22 @@ def _time(q: QuestionSummary) -> str:
 
 def rule_notes(q: QuestionSummary) -> list[str]:
     """Why a rule decided a question's score, as the report lists it under the question: 0 for
-    no answer, gibberish or an answer to another question; a cap for a keyword list or
-    restating (a walk-through with feedback at the end read "0/100" and no word of why)."""
+    no answer, gibberish or an answer to another question; a cap for a keyword list, restating
+    or a story of only what the team did; the cost of a correction (a walk-through with
+    feedback at the end read "0/100" and no word of why)."""
     if q.kind == "coding" or q.overall is None:  # the tests decide a coding question's score
         return []
     out = [f"scored 0: {f}" for f in q.flags if f in FLOOR_FLAGS and q.overall == 0]
     out += [f"at most {round(100 * CAP)}: {f}" for f in q.flags
             if f in (FLAG_KEYWORDS, FLAG_RESTATES) and q.overall <= round(100 * CAP)]  # fmt: skip
+    # (a re-walk's report showed a "we" story's 55 and a corrected answer's 90 with no reason)
+    out += [f"scored 0: {f}" for f in q.flags if f.startswith(FLAG_OTHER_QUESTION)]
+    if FLAG_OWN_PART in q.flags:
+        out.append(f"at most {round(100 * OWN_PART_CAP)}: the story tells only what the team "
+                   "did, not what you yourself did")  # fmt: skip
+    out += [f"less {CORRECTION_COST} points: a wrong claim put right only at the follow-up "
+            f"(\"{q.wrong_said.get(c, c).rstrip('.')}\")"
+            for c in (f[len(CORRECTED) :] for f in q.flags if f.startswith(CORRECTED))]  # fmt: skip
     return out
 
 
@@ -625,11 +655,9 @@ def code_lines_shown(code: str) -> list[str]:
 
 def report_text(report: Report, width: int = 100) -> str:
     """The report as plain text for a terminal: aligned columns, no Markdown, no escapes."""
-    import textwrap
 
     def wrap(text: str, indent: str) -> list[str]:
-        return textwrap.wrap(plain(text), width, initial_indent=indent, break_on_hyphens=False,
-                             subsequent_indent=" " * len(indent)) or [indent]  # fmt: skip
+        return wrap_words(plain(text), width, indent, " " * len(indent)) or [indent]
 
     result = "passed" if report.passed else ("incomplete" if not report.complete else "not passed")
     said = dict.fromkeys([report.signal, result])  # "incomplete" once, not twice

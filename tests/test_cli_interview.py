@@ -241,6 +241,26 @@ def test_a_dash_inside_a_line_never_starts_a_wrapped_line():
         assert " ".join(" ".join(out).split()) == " ".join(line.split())  # nothing lost
 
 
+def test_the_terminal_report_never_starts_a_wrapped_line_with_a_dash():
+    # A re-walk at 60 columns: the report's own wrapper printed "    - so I log live feature
+    # vectors ..." under Strengths (the chat's wrapper had the fix, the report's did not).
+    from interviewer.report import build_report, report_text
+
+    note = ("Skew - the online service computes features differently - so I log live feature "
+            "vectors and compare them entity by entity - a long note")
+    report = build_report([], note=note)
+    for width in range(40, 90):
+        lines = report_text(report, width).splitlines()
+        start = next(i for i, x in enumerate(lines) if x.startswith("Skew"))
+        said = []
+        for x in lines[start:]:
+            if not x.strip():
+                break
+            assert not x.lstrip().startswith("- "), (width, x)
+            said.append(x)
+        assert " ".join(" ".join(said).split()) == note
+
+
 def test_the_terminal_report_is_laid_out_once_at_the_terminal_width(tmp_path, capsys, monkeypatch):
     # A review found the report wrapped twice at a 90-column terminal: its own layout at 100,
     # then every line again ("may share / a value:", a lone "(re-read:").

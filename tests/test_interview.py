@@ -27,6 +27,7 @@ from interviewer.interview import (
     without_claims,
 )
 from interviewer.models import MAX_ANSWER_CHARS
+from interviewer.report import rule_notes
 from tests.helpers import new_interview, offline_engine, resume
 
 
@@ -937,6 +938,10 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
     assert (corrected_score(81, 1), corrected_score(25, 1), corrected_score(12, 1)) == (71, 20, 12)
     assert "Corrected in your follow-up: you said “Polars is basically a wrapper" in grade.feedback
     assert f"the correction is credited, less {CORRECTION_COST} points" in grade.feedback
+    # and the report says so under the question (a re-walk's read "[90/100]" and no reason)
+    [summary] = iv.report().questions
+    assert rule_notes(summary) == ["less 10 points: a wrong claim put right only at the "
+                                   f'follow-up ("{POLARS_WRONG.split(". ")[1].rstrip(".")}")']  # fmt: skip
     # the chat says so, and names no wrong claim
     text = feedback_text(default_bank()["l1-pandas-polars-dask"], grade)
     assert "• Corrected: you said \"Polars is basically a wrapper" in text and "Wrong" not in text
@@ -1015,7 +1020,8 @@ def test_a_story_of_what_we_did_is_capped_until_the_follow_up_says_what_i_did(st
     # the probe every behavioural interviewer asks, though every key point was covered
     assert all(kp.covered for kp in first.key_points)
     assert reply.kind == "follow_up" and reply.text.endswith(OWN_PART_PROBE)
-    assert iv.command("hint").text.startswith("There is no hint for this follow-up")
+    assert iv.command("hint").text == ("There is no hint for this follow-up: it asks about what "
+                                       "you yourself did. No points were taken.")
     iv.answer("I ran the analysis myself and I presented it to the head of supply chain; the "
               "override rule was my proposal.")
     grade = iv.turns[0].grade
@@ -1032,3 +1038,50 @@ def test_a_story_that_says_what_i_did_is_not_capped():
                                              (q.rubric(), _we_only(q.model_answer))])
             assert grade.overall >= 80 and STAR_MISSING + "action" not in grade.flags, q.id
             assert team.overall <= 55, q.id
+
+
+# A re-walk's stories: told with "I" in irregular verbs, the historical present or contractions
+# they were capped as "we" stories; "we" stories with "when I joined", "I learned a lot" or "my
+# team and I" went through at 100.
+OWN = {
+    "irregular past": "I went to her office, I brought the numbers, I kept it free of jargon and "
+                      "I gave her three options.",
+    "historical present": "So I go to her and I say the model never saw a promotion like this. "
+                          "Then I give her three options.",
+    "contractions": "I'm the one who called her. I'd prepared a one-pager for the meeting.",
+    "regular past": "I analysed the errors and presented the results.",
+}
+TEAM = {
+    "a time clause": "When I joined the team, we owned the forecast. We found the bug and we "
+                     "fixed it.",
+    "a reflection": "We found the bug and we fixed it. Personally I learned a lot from it.",
+    "shared": "My team and I avoided jargon. The PM and I agreed on a plan.",
+    "an opinion": "We built the one-pager. I think it mattered most.",
+}
+
+
+def test_own_actions_are_read_in_any_tense_and_shared_or_scene_setting_ones_are_not():
+    from interviewer.grading.star import star
+
+    for what, said in OWN.items():
+        assert star(said).action, what
+    for what, said in TEAM.items():
+        assert not star(said).action, what
+
+
+def test_a_team_story_is_held_with_one_reason_said_everywhere(store):
+    # A re-walk: the chat said "every key point is there; the one you made least directly is
+    # ..." beside the 55, the criteria read 5/5, and the report gave no reason
+    q = default_bank()["l2-explain-model-failure-stakeholder"]
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=0)
+    iv.start()
+    reply = iv.answer(_we_only(q.model_answer))
+    grade = iv.turns[0].grade
+    assert grade.overall == 55 and all(c.score <= 3 for c in grade.criteria.values())
+    assert ("• Your part: you told what the team did, not what you yourself did; the answer is "
+            "held at 55 until you say it.") in reply.text
+    assert "every key point is there" not in reply.text and "• STAR" not in reply.text
+    assert grade.feedback.count("held at 55") == 1 and "lacks the action" not in grade.feedback
+    notes = [n for s in iv.report().questions for n in rule_notes(s)]
+    assert notes == ["at most 55: the story tells only what the team did, not what you yourself "
+                     "did"]

@@ -22,7 +22,7 @@ from interviewer.cli.common import (
 )
 from interviewer.config import Settings
 from interviewer.errors import GradeInputError, UsageError
-from interviewer.markup import num, plain
+from interviewer.markup import num, plain, wrap_words
 from interviewer.models import MAX_ANSWER_CHARS, MAX_QUESTIONS
 from interviewer.report import report_text
 
@@ -206,8 +206,6 @@ def wrap_text(text: str, width: int) -> str:
     under its text; lines inside a ``` block are left as they are. A dash, star or bullet inside
     a line stays with the word before it, so no wrapped line starts like a new item (a re-walk's
     "|x|^2 - 2x.c + |c|^2" read as a bullet "- 2x.c ..." under "Top gaps")."""
-    import textwrap
-
     out, in_code = [], False
     for line in text.split("\n"):
         if line.lstrip().startswith("```"):
@@ -216,10 +214,7 @@ def wrap_text(text: str, width: int) -> str:
             out.append(line)
             continue
         lead = re.match(r"\s*(?:[-*•]\s+|\d+[.)]\s+)?", line).group(0)
-        body = re.sub(r" ([-*•](?= ))", "\u00a0\\1", line[len(lead) :])  # glued to the word before
-        out += [w.replace("\u00a0", " ") for w in textwrap.wrap(
-            lead + body, width, subsequent_indent=" " * len(lead), break_long_words=False,
-            break_on_hyphens=False)]  # fmt: skip
+        out += wrap_words(line[len(lead) :], width, lead, " " * len(lead))
     return "\n".join(out)
 
 

@@ -55,6 +55,7 @@ class RubricData:
     own_story: bool
     question_sentences: tuple[str, ...]
     correct: tuple[str, ...]  # every correct statement, clause and sentence level
+    story: bool = False  # the question asks for the candidate's own story (STAR, own part)
 
     @property
     def weights(self) -> np.ndarray:
@@ -112,6 +113,7 @@ def prepare_rubric(rubric: rb.Rubric) -> RubricData:
         own_story=rubric.own_story,
         question_sentences=q_sents,
         correct=tuple(correct),
+        story=rubric.story,
     )
 
 

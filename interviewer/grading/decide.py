@@ -26,6 +26,7 @@ from interviewer.grading import detectors as det
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.analysis import Analysis, RubricData, RubricVectors
+from interviewer.grading.star import star
 
 CRITERIA = ("depth", "problem_solving", "engineering", "communication")
 # The features of each head (see README "The question bank and the offline grader").
@@ -329,6 +330,12 @@ def decide(
     if d.restates and on["restates"]:
         s = min(s, CAP)
         d.capped_by.append("restates")
+    if rd.story and s > rb.OWN_PART_CAP and not star(a.text).action:
+        # A story of what "we" did, however complete, does not say what the candidate did,
+        # which is what the question asks: an interviewer asks "and what did you do?" before
+        # giving it a pass (a walk-through's "we"-only version of a model story scored 100).
+        s = rb.OWN_PART_CAP
+        d.capped_by.append("own_part")
     d.score = float(s)
     if d.floor:
         d.criteria = dict.fromkeys(CRITERIA, 1)

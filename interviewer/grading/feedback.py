@@ -4,6 +4,7 @@ missed point, each one sentence a candidate can act on."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
@@ -116,13 +117,15 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         # say ..." of a point it had made in other words)
         lead = GAP_LEADS[0] if d.score >= rb.VERDICT_CUTS[0][1] else GAP_LEADS[1]
         parts.append(f"{lead} {target}.")
-    elif "own_part" in d.capped_by:
-        parts.append(f"It tells what the team did; it is held at {round(100 * rb.OWN_PART_CAP)} "
-                     "until you say what you yourself did.")
-    elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags:
+    elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags and "own_part" not in d.capped_by:
         # (not "from your own work": a walk-through's definition question was told that)
         parts.append("It touches every key point; make each one concrete: say why it holds, "
                      "the trade-off, and give an example.")
+    if "own_part" in d.capped_by:  # said whatever else is (a re-walk's was lost beside a gap)
+        parts.append(f"It tells what the team did; it is held at {round(100 * rb.OWN_PART_CAP)} "
+                     "until you say what you yourself did.")
+    if story is not None and "own_part" in d.capped_by:  # (said just above)
+        story = replace(story, action=True)
     if story is not None and story.missing:
         parts.append(story.advice())
     return " ".join(parts)

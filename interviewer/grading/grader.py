@@ -63,7 +63,8 @@ def load_params() -> dict:
 def _rubric_key(r: Rubric) -> tuple:
     points = tuple((kp.id, kp.point, kp.weight, kp.criterion, tuple(kp.paraphrases))
                    for kp in r.key_points)  # fmt: skip
-    return (r.question, r.model_answer, points, tuple(r.red_flags), r.own_story, r.interview)
+    return (r.question, r.model_answer, points, tuple(r.red_flags), r.own_story, r.story,
+            r.interview)  # fmt: skip
 
 
 def _examples(examples) -> list[tuple[str, float]]:
@@ -265,13 +266,6 @@ class OfflineGrader:
             return _quote(tu.as_typed(sentence, answer))
 
         story = star(a.text) if rubric.story and not d.floor else None
-        if story is not None and not story.action and d.score > rb.OWN_PART_CAP:
-            # A story of what "we" did, however complete, does not say what the candidate did,
-            # which is what the question asks: an interviewer asks "and what did you do?"
-            # before giving it a pass (a walk-through's "we"-only version of a model story
-            # scored 100).
-            d.score = rb.OWN_PART_CAP
-            d.capped_by.append("own_part")
         overall = round(100 * d.score)
         flags = [rb.FLAG_INJECTION] if a.injected else []
         if d.floor:
@@ -283,6 +277,8 @@ class OfflineGrader:
             if len(story.missing) > 1:  # a point asking for the STAR structure is not met by a
                 covered = [c and not names_star(kp.point)  # story lacking two of its parts
                            for kp, c in zip(rubric.key_points, covered, strict=True)]  # fmt: skip
+        if "own_part" in d.capped_by:
+            flags.append(rb.FLAG_OWN_PART)
         if "keyword_list" in d.capped_by:
             flags.append(rb.FLAG_KEYWORDS)
         if "restates" in d.capped_by:

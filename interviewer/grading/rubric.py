@@ -147,6 +147,7 @@ STAR_MISSING = "STAR: no "  # + the part of a story it lacks (situation, task, a
 # fitted (the authored dev split has 7 answers to story questions: the three labelled 3-5 all
 # say what "I" did, the three without it are labelled 1-2).
 OWN_PART_CAP = 0.55
+FLAG_OWN_PART = f"tells only what the team did (held at {round(100 * OWN_PART_CAP)})"
 NEEDS_REVIEW = "needs review: "  # + why the LLM judge's score was overruled
 OFFLINE_USED = "offline grade used: "  # + why the LLM judge gave no usable judgement
 

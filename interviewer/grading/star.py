@@ -32,19 +32,45 @@ _TASK = re.compile(
     r"|choose|ship|convince|earn|prove|justify)|i owned|to (prove|show|justify) (that|the|it))\b",
     re.I,
 )
-# The candidate's own doing: first person singular with an action verb (not "we").
-_ACTION = re.compile(
-    r"\bi (then |first |personally |also )?(built|wrote|led|proposed|designed|analy[sz]ed|ran"
-    r"|set up|created|added|replaced|retrained|profiled|measured|explained|presented|met|spoke"
-    r"|talked|asked|suggested|negotiated|implemented|rolled out|migrated|decided|chose|tested"
-    r"|reviewed|documented|prototyped|benchmarked|owned|drove|introduced|split|reduced|changed"
-    r"|fixed|traced|found|showed|shared|organi[sz]ed|trained|deployed|collected|labelled|labeled"
-    r"|compared|agreed|escalated|reframed|translated|walked|used|took|made"
-    # any other verb in the past tense ("I skipped the jargon", "I prepared two charts": a
-    # re-walk's labelled story was told it lacked the action)
-    r"|(?!(?:wanted|needed|hoped|expected|supposed|asked)\b)[a-z]{3,}ed)\b",
+# The candidate's own doing: "I" as the subject of a verb of doing, in any tense ("I went", "I
+# sat down", "So I go to her and say", "I'd prepared", "I'm the one who called her"; a re-walk's
+# stories told with irregular verbs or in the historical present were taken for "we" stories).
+# Not an action of the candidate's own: a verb of thinking or feeling ("I think", "I learned a
+# lot"), a state ("I was", "I am"), "I" shared with others ("my team and I avoided"), or "I" in a
+# time clause that only sets the scene ("when I joined the team, we ...").
+_I_VERB = re.compile(
+    r"\b(?P<i>i)(?:'d|'ve| had| have| would)?\s+"
+    r"(?:(?:then|first|personally|also|myself|actually|just|quickly|immediately|finally|still"
+    r"|always|really|carefully|deliberately|eventually|later|simply)\s+)*(?P<verb>[a-z]+)\b",
     re.I,
 )
+# "my team and I", "the PM and I", "she and I": what comes before "I" names others with it
+_SHARED = re.compile(
+    r"(?:\b(?:my|our|the|a|an|his|her|their)\s+[\w-]+(?:\s+[\w-]+)?|\b(?:she|he|they|we|you))"
+    r"\s+(?:and|or|nor)\s+$",
+    re.I,
+)
+_SCENE = re.compile(r"\b(?:when|since|after|before|once|while|until|as|if)\s+$", re.I)
+_I_AM_THE_ONE = re.compile(r"\b(?:i'm|i am|i was|it was me) the one who \w+", re.I)
+NOT_DOING = frozenset(
+    """think thought believe believed guess feel felt hope hoped mean meant know knew wish wished
+    learn learned learnt realise realised realize realized like liked enjoy enjoyed love loved
+    want wanted need needed expect expected suppose supposed am was were be been is 'm would
+    could should might may must can will shall did do does had have not never don't didn't
+    remember remembered agree""".split()
+)
+
+
+def own_actions(text: str) -> list[str]:
+    """The verbs of the candidate's own doing in a story (see ``_I_VERB``)."""
+    out = [m.group(0) for m in _I_AM_THE_ONE.finditer(text)]
+    for m in _I_VERB.finditer(text):
+        verb = m.group("verb").lower()
+        before = text[max(0, m.start("i") - 40) : m.start("i")]
+        if verb in NOT_DOING or _SHARED.search(before) or _SCENE.search(before):
+            continue
+        out.append(verb)
+    return out
 _NUMBER = r"(\d+(\.\d+)?\s*(%|percent|x|times|ms|s\b|seconds|minutes|hours|days|weeks|points?|pp)"
 _RESULT = re.compile(
     rf"{_NUMBER}|from \d[\d.,]*\s*\S*\s*to \d|\b(by|to) \d[\d.,]*\s*(%|percent|x|ms)"
@@ -100,6 +126,6 @@ def star(answer: str) -> Star:
     return Star(
         situation=bool(_SITUATION.search(text)),
         task=bool(_TASK.search(text)),
-        action=bool(_ACTION.search(text)),
+        action=bool(own_actions(text)),
         result=quantified and bool(_RESULT_WORDS.search(text) or quantified),
     )

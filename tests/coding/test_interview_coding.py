@@ -985,12 +985,33 @@ def test_code_that_failed_hidden_tests_holds_the_signal_at_hire():
     assert "At most hire: your code failed hidden tests (ML from scratch, 2 of 9)." in report.note
 
 
-def test_code_under_the_pass_mark_holds_the_signal_at_lean_no_hire_and_passing_code_does_not():
+def test_code_under_the_pass_mark_fails_the_round_and_passing_code_does_not():
     q = default_bank()["l1-code-kmeans"]
-    _, report = _l1_with_kmeans(q.coding.starter + "    return None, None\n")
+    iv, report = _l1_with_kmeans(q.coding.starter + "    return None, None\n")
     assert report.signal in ("lean no hire", "no hire", "strong no hire")
-    assert re.search(r"At most lean no hire: the code of 1 coding question scored under the pass "
-                     r"mark \(60\): ML from scratch at \d+\. The guide calls coding make or "
-                     r"break\.", report.note)  # fmt: skip
+    assert not report.passed and not report.rounds["L1"]["passed"]
+    coded = next(t for t in iv.turns if t.kind == "coding")
+    assert (f"Not passed: the coding question's code must pass (60); the guide calls coding make "
+            f"or break (L1, ML from scratch: its code scored {coded.code_result['overall']}, 0 of "
+            f"{coded.code_result['total']} hidden tests passed).") in report.note  # fmt: skip
     _, report = _l1_with_kmeans(q.coding.reference)
     assert "At most" not in report.note and report.signal == rb.hire_signal(report.overall)
+    assert report.passed
+
+
+def test_a_full_loop_does_not_open_l2_when_the_code_failed_whatever_l1_scored(store):
+    # A re-walk: the unchanged starter code (0 of 9 tests) read "L1 passed (71/100): the L2 round
+    # starts now."
+    bank = default_bank()
+    q = bank["l1-code-kmeans"]
+    bank = {k: v for k, v in bank.items() if v.coding is None or k == q.id}
+    iv = new_interview(round="full", questions=3, bank=bank, store=store, coding=True,
+                       follow_ups=0, seed=1)  # fmt: skip
+    assert _to_coding_question(iv) is q
+    iv.submit_code(q.coding.starter + "    return None, None\n")
+    while iv.phase != "done":
+        iv.answer(bank[iv.current.question_id].model_answer)
+    assert {t.round for t in iv.turns} == {"L1"}
+    report = iv.report()
+    assert report.overall >= 60 and not report.passed  # the score alone would pass
+    assert "L2 round was not unlocked" in report.note and "make or break" in report.note
