@@ -999,6 +999,10 @@ def test_an_answer_pasted_over_and_over_is_flagged_and_not_clear_communication(g
      "like ROC-AUC or PR-AUC. For the threshold, 0.5 is arbitrary. I pick it on a validation set "
      "by minimising expected cost. The default 0.5 is rarely right for a bank.",
      "The threshold should always be 0.5 because the model outputs probabilities."),
+    ("l1-pandas-polars-dask",  # a re-walk's: "Wrong: ... For data that fits in memory, ..."
+     "pandas gets slow on big data. For data that does not fit in memory I would use Dask, "
+     "which splits the DataFrame into partitions.",
+     "Switching to Dask always makes code faster, even for small data that fits in memory."),
 ])  # fmt: skip
 def test_an_answer_that_turns_a_wrong_claim_round_is_not_capped_by_it(grader, bank, qid, answer,
                                                                        claim):  # fmt: skip

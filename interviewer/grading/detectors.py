@@ -59,7 +59,46 @@ def states_opposite(said: str, claim: str) -> bool:
     should always be 0.5 ..."). Seen in walk-throughs: correct answers capped by the claim they
     contradict."""
     return (swapped_direction(said, claim, kinds_only=True) is not None
-            or reversed_comparison(said, claim) or undercuts(said, claim))  # fmt: skip
+            or reversed_comparison(said, claim) or undercuts(said, claim)
+            or denies_qualifier(said, claim))  # fmt: skip
+
+
+# What a denial negates: the next few content words of its clause. A prior, read off one
+# re-walk sentence; on the authored dev split and the bank's model answers no red-flag evidence
+# changes with the check below.
+DENIED_WORDS = 3
+DENIED_SHARED = 2  # content words the claim asserts that ``said`` denies, to count
+_DENIAL_CUE = frozenset({"not", "never", "no", "cannot", "neither", "nor", "nothing", "none"})
+_NOT_A_DENIAL = frozenset({"only", "just", "merely", "simply", "necessarily", "least", "always"})
+_CLAUSE_END = re.compile(r"[,;:.!?()]|\b(?:but|so|because|while|whereas|although|though|and|or"
+                         r"|which|that|since|then|instead|rather|unless|if|when)\b", re.I)
+
+
+def _denied_asserted(text: str) -> tuple[set[str], set[str]]:
+    """(content stems a denial negates, content stems asserted) of a text."""
+    text = re.sub(r"n't\b", " not", text.replace("\u2019", "'"), flags=re.I)
+    denied: set[str] = set()
+    asserted: set[str] = set()
+    for clause in _CLAUSE_END.split(text):
+        ws = tu.words(clause or "")
+        left = 0
+        for i, w in enumerate(ws):
+            if w in _DENIAL_CUE and (i + 1 >= len(ws) or ws[i + 1] not in _NOT_A_DENIAL):
+                left = DENIED_WORDS
+            elif w not in tu.STOPWORDS and len(w) > 1:
+                (denied if left else asserted).add(tu.stem(w))
+                left = max(0, left - 1)
+    return denied, asserted
+
+
+def denies_qualifier(said: str, claim: str) -> bool:
+    """``said`` denies what the claim asserts, in any clause: "For data that does not fit in
+    memory I would use Dask" against "Switching to Dask always makes code faster, even for small
+    data that fits in memory" (a re-walk's correct answer was named as stating it; the negation
+    sits in a relative clause, which ``negated_main`` reads past)."""
+    s_denied, s_asserted = _denied_asserted(said)
+    c_denied, c_asserted = _denied_asserted(claim)
+    return len((s_denied - s_asserted) & (c_asserted - c_denied)) >= DENIED_SHARED
 
 
 # A claim that something holds always (or must, or never), and a sentence that says it is a
