@@ -705,22 +705,28 @@ class Interview:
 
         A probe asks about a point the answer missed without stating it: the authored probe
         of the most important missed point that has one (a covered point is never probed), or
-        one the LLM writes (never quoting the rubric). A coding question's probes are, for code
-        that failed hidden tests, the first failed test (:func:`failed_test_probe`), then its
+        one the LLM writes (never quoting the rubric); none at 85 or more. A coding question's
+        probes are, for code that failed hidden tests, the first failed test
+        (:func:`failed_test_probe`, at any score), then its
         authored follow-ups (complexity, scale) in order, but for one probing a key point the
         explanation covered.
         """
         if len(turn.follow_ups) >= self.follow_up_budget or turn.grade is None:
             return None
-        if turn.grade.overall >= 85 or not (_said(turn).strip() or turn.code):
+        if not (_said(turn).strip() or turn.code):
             return None
-        question = self.bank[turn.question_id]
         asked = {f.question for f in turn.follow_ups}
-        covered = {kp.id for kp in turn.grade.key_points if kp.covered}
         if turn.kind == "coding":
+            # A failed hidden test is asked about at any score: a re-walk's K-Means that gave
+            # NaN on an empty cluster scored 86 and was never asked about it.
             probe = failed_test_probe(turn.code_result, said=_said(turn))
             if probe is not None and probe not in asked:
                 return FollowUpExchange(key_point="code", question=probe)
+        if turn.grade.overall >= 85:
+            return None
+        question = self.bank[turn.question_id]
+        covered = {kp.id for kp in turn.grade.key_points if kp.covered}
+        if turn.kind == "coding":
             said = _said(turn)
             fu = next((f for f in question.coding.follow_ups
                        if f.text not in asked and f.key_point not in covered

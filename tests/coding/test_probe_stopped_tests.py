@@ -167,3 +167,49 @@ def test_the_probe_reads_how_each_test_failed():
     # nothing ran (a run refused or killed before any test): no probe, the error is the feedback
     never = test("basic", "not run: the sandbox refused")
     assert failed_test_probe({"error": "the sandbox refused", "failed": [never]}) is None
+
+
+# A re-walk's K-Means: vectorised and explained well, but an empty cluster's mean is NaN.
+NAN_KMEANS = """import numpy as np
+
+
+def kmeans(X, k, max_iter=100, tol=1e-6, seed=0):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= n:
+        raise ValueError("k must be between 1 and n")
+    rng = np.random.default_rng(seed)
+    centroids = X[rng.choice(n, size=k, replace=False)].copy()
+    for _ in range(max_iter):
+        d2 = (X ** 2).sum(axis=1)[:, None] - 2 * X @ centroids.T + (centroids ** 2).sum(axis=1)
+        labels = d2.argmin(axis=1)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.stack([np.bincount(labels, X[:, j], minlength=k) for j in range(d)], 1)
+        new = sums / counts[:, None]
+        moved = np.abs(new - centroids).max()
+        centroids = new
+        if moved <= tol:
+            break
+    d2 = (X ** 2).sum(axis=1)[:, None] - 2 * X @ centroids.T + (centroids ** 2).sum(axis=1)
+    return centroids, d2.argmin(axis=1)
+"""
+NAN_KMEANS_SAID = (
+    "My approach is Lloyd's algorithm: assign every point to its nearest centroid, move "
+    'each centroid to the mean of its points, and repeat until no centroid moves more than '
+    'tol or max_iter is reached. Distances are vectorised with the |x|^2 - 2x.c + |c|^2 '
+    'expansion, an n by k matrix, and the update uses bincount, so there is no Python loop '
+    'over points. Initialisation matters because K-Means only finds a local minimum, so I '
+    'seed a random choice of distinct points and would use k-means++ with restarts. Each '
+    'iteration is O(n k d) time and O(n k) memory; for huge data I would use mini-batch '
+    'K-Means. It assumes spherical clusters, so I scale features and pick k with the elbow '
+    'or silhouette.')
+
+
+def test_a_failed_test_is_asked_about_even_when_the_question_scores_85_or_more():
+    # It scored 86 and was never asked about the NaN: no probe came at 85 or more.
+    iv, q = _at_coding_question("l1-code-kmeans")
+    turn = iv.current
+    reply = iv.submit_code(NAN_KMEANS, explanation=NAN_KMEANS_SAID)
+    assert set(_failed(turn)) == {"duplicate_points_no_nan"}, _failed(turn)
+    assert turn.grade.overall >= 85, turn.grade.overall
+    assert reply.kind == "follow_up" and "“duplicate points no nan” failed" in reply.text
