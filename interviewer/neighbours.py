@@ -4,8 +4,8 @@ The grader reads one question's rubric, so a strong answer to a neighbouring que
 same topic shares its vocabulary and gets its points ticked from sentences that say something
 else: the model answer of "group anagrams" scored 60 on "two sum" with all six points ticked
 (the anagram answer's "The key must be hashable" as "Make a single pass with a dictionary ..."),
-and 31 of the 230 same-topic pairs of the bank's spoken model answers scored 60 or more on the
-other question. An interviewer hears which question was answered: an answer that a few other bank
+and 32 of the 230 same-topic pairs of the bank's spoken model answers scored 60 or more on the
+other question (6 with this check: questions that overlap, and stories). An interviewer hears which question was answered: an answer that a few other bank
 questions' rubrics (the nearest by the answer's similarity to their text) grade as answering, far
 above this one, answers that question instead. It scores 0 and ticks no point, as an off-topic
 answer does, and the feedback names the question it answers.
