@@ -658,7 +658,12 @@ class Interview:
                                follow_up=diagnosis)  # fmt: skip
         else:
             before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
-            if before:  # the answer copied a model answer seen before: what follows is graded
+            elsewhere = turn.grade is not None and any(
+                f.startswith(FLAG_OTHER_QUESTION) for f in turn.grade.flags)  # fmt: skip
+            if before or elsewhere:  # the answer copied a model answer seen before, or answered
+                # another question: what follows is graded (a re-walk's second anagram answer
+                # to "two sum", at the probe that asked the question again, scored 43 with the
+                # first one)
                 answer = ANSWERS_APART.join(f.answer for f in turn.follow_ups if f.answer) or answer
             grade, usage = self.engine.judge(question, answer)
             after = _said_after(turn)

@@ -1057,6 +1057,13 @@ TEAM = {
     "a reflection": "We found the bug and we fixed it. Personally I learned a lot from it.",
     "shared": "My team and I avoided jargon. The PM and I agreed on a plan.",
     "an opinion": "We built the one-pager. I think it mattered most.",
+    # a second re-walk's: one scene-setting "I" lifted the cap of a whole "we" story
+    "where I worked": "I worked at a consultancy where our team owned the forecast. We found the "
+                      "bug and we fixed it.",
+    "whom I joined": "I joined a team that owned the forecast. We fixed it.",
+    "what I heard": "I heard the supply-chain head ask why. We explained it and we fixed it.",
+    "what I saw": "One quarter I saw that the forecast overshot. We retrained it.",
+    "what I agreed": "We proposed three options. I agreed with the plan.",
 }
 
 

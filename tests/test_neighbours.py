@@ -122,3 +122,47 @@ def test_on_a_guide_no_section_answer_is_taken_for_another_and_strong_neighbours
              if q.id != r["question_id"] and q.topic == bank[r["question_id"]].topic]  # fmt: skip
     caught = sum(other(judged(qid, said)) is not None for qid, said in cross)
     assert len(cross) == 64 and caught >= 0.9 * len(cross), caught
+
+
+
+# A re-walk's push-back story (told with "I"), given to "explain a model's failure": 46 there and
+# not caught, 83 on the push-back question (it was not among the 3 questions nearest by text).
+PUSH_BACK = (
+    'I was building a churn model for a telecom client, and the product manager wanted to '
+    "feed customers' call transcripts and their location history into it to boost accuracy, "
+    'and launch in three weeks. My task was to deliver a useful model without breaking '
+    "privacy rules or the client's trust. I was uneasy, because customers had never consented "
+    'to their call content being used for marketing, and the location data would need a legal '
+    "review we couldn't finish in three weeks. I set up a meeting with the PM and the "
+    "client's data protection officer, and I showed that a model on billing, usage and "
+    'support-ticket counts already reached most of the lift: 0.78 AUC against 0.81 with the '
+    'sensitive data in an early test. I proposed to launch on the consented data first and to '
+    'run a consent-based pilot for the extra features later. In the end the PM agreed, the '
+    'model launched on time, retention campaigns cut churn by about 6 percent in the first '
+    'quarter, and the DPO asked me to use the same review process on other projects. I think '
+    'the key was bringing numbers instead of only saying no.'
+)
+
+
+def test_a_story_for_another_behavioural_question_is_caught():
+    bank = default_bank()
+    grade, _ = offline_engine().judge(bank["l2-explain-model-failure-stakeholder"], PUSH_BACK)
+    assert grade.overall == 0
+    assert other(grade).startswith(FLAG_OTHER_QUESTION + "When you refine requirements")
+
+
+def test_a_second_answer_to_the_other_question_at_the_probe_earns_nothing(store):
+    # A re-walk answered the probe ("What I asked was: ...") with anagrams again: 43, graded
+    # with the first anagram answer. The follow-up answer is graded alone.
+    bank = default_bank()
+    q = bank[TWO_SUM]
+    iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    iv.answer(bank[ANAGRAMS].model_answer)
+    assert other(iv.turns[0].grade)
+    iv.answer("Two words are anagrams if they have the same letters with the same counts, so I "
+              "build a canonical key per word and group by it in a dictionary. The simplest key "
+              "is the sorted letters, so eat, tea and ate all map to aet; I append each word to "
+              "the list for its key and return the lists. That's O(n k log k).")
+    grade = iv.turns[0].grade
+    assert grade.overall <= 20 and not grade.covered, (grade.overall, grade.covered)

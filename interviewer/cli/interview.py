@@ -351,8 +351,8 @@ def cmd_interview(args, settings: Settings) -> int:
         if reply.report is not None:
             # laid out to the terminal's width by itself (its columns, its indents)
             say(report_text(reply.report, width or 100), wrap=False)
-            say(feedback_pointer(interview.info.id, user if user != settings.user else None),
-                wrap=False)  # fmt: skip
+            # (wrapped as the chat is: a re-walk's 60 columns cut it "and wh / y")
+            say(feedback_pointer(interview.info.id, user if user != settings.user else None))
 
     def saved() -> str:
         sid = interview.info.id

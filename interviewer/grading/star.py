@@ -36,8 +36,11 @@ _TASK = re.compile(
 # sat down", "So I go to her and say", "I'd prepared", "I'm the one who called her"; a re-walk's
 # stories told with irregular verbs or in the historical present were taken for "we" stories).
 # Not an action of the candidate's own: a verb of thinking or feeling ("I think", "I learned a
-# lot"), a state ("I was", "I am"), "I" shared with others ("my team and I avoided"), or "I" in a
-# time clause that only sets the scene ("when I joined the team, we ...").
+# lot"), a state ("I was", "I am"), one that sets the scene ("I worked at a consultancy where our
+# team ...", "I joined a team that", "I heard the head of supply chain ask", "I saw that", "I
+# agreed with the plan": a re-walk's "we" stories each went through at 100 with one of them),
+# "I" shared with others ("my team and I avoided"), or "I" in a time clause that only sets the
+# scene ("when I joined the team, we ...").
 _I_VERB = re.compile(
     r"\b(?P<i>i)(?:'d|'ve| had| have| would)?\s+"
     r"(?:(?:then|first|personally|also|myself|actually|just|quickly|immediately|finally|still"
@@ -57,7 +60,8 @@ NOT_DOING = frozenset(
     learn learned learnt realise realised realize realized like liked enjoy enjoyed love loved
     want wanted need needed expect expected suppose supposed am was were be been is 'm would
     could should might may must can will shall did do does had have not never don't didn't
-    remember remembered agree""".split()
+    remember remembered agree agreed work worked join joined move moved start started begin
+    began hear heard see saw watch watched attend attended belong belonged inherit inherited""".split()
 )
 
 
