@@ -59,7 +59,7 @@ from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty, ti
 from interviewer.report import (
     Report,
     build_report,
-    l1_passed,
+    l1_result,
     l1_score,
     l2_opening,
 )
@@ -459,7 +459,7 @@ class Interview:
         return l1_score(self.turns)
 
     def _l1_passed(self) -> bool:
-        return l1_passed(self.turns)
+        return l1_result(self.turns)[1]
 
     def _ask_next(self, on_token: TokenCallback | None = None) -> Reply:
         plan = self._plan()
@@ -469,8 +469,8 @@ class Interview:
         round_name, group = plan[index]
         opening = ""
         if opens_l2(index, round_name, self.per_round):
-            l1 = self._l1_score()
-            if not self._l1_passed():  # (the report says why: its score, or its code)
+            l1, passed = l1_result(self.turns)
+            if not passed:  # (the report says why: its score, or its code)
                 self.note = (
                     "L1 was not passed, so the L2 round was not unlocked (as in the real process)."
                 )

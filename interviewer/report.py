@@ -236,12 +236,17 @@ def code_broke(t: Turn) -> bool:
 
 def code_broke_said(broke: list[Turn]) -> str:
     """Why rounds with such coding questions are not passed."""
-    said = "; ".join(
-        f"{t.round}, {_topic(t)}: skipped" if t.status == "skipped"
-        else f"{t.round}, {_topic(t)}: its code scored {int(t.code_result.get('overall', 0))}, "
-        f"{t.code_result.get('passed', 0)} of {t.code_result.get('total', 0)} hidden tests passed"
-        if t.code_result else f"{t.round}, {_topic(t)}: no code was graded"
-        for t in broke)  # fmt: skip
+
+    def why(t: Turn) -> str:
+        r = t.code_result
+        if t.status == "skipped":
+            return "skipped"
+        if not r:
+            return "no code was graded"
+        return (f"its code scored {int(r.get('overall', 0))}, {r.get('passed', 0)} of "
+                f"{r.get('total', 0)} hidden tests passed")
+
+    said = "; ".join(f"{t.round}, {_topic(t)}: {why(t)}" for t in broke)
     return (f"Not passed: the coding question's code must pass ({PASS_MARK}); the guide calls "
             f"coding make or break ({said}).")
 
@@ -259,15 +264,16 @@ def _failed_tests_cap(signal: str, note: str, turns: list[Turn]) -> tuple[str, s
     return capped, f"{note} At most hire: your code failed hidden tests ({said}).".strip()
 
 
+def l1_result(turns: list[Turn]) -> tuple[int, bool]:
+    """(overall score, passed) of a session's L1 turns: passing reads the score and its coding
+    question's code (``code_broke``)."""
+    report = build_report([t for t in turns if t.round == "L1"])
+    return report.overall, bool(report.rounds.get("L1", {}).get("passed"))
+
+
 def l1_score(turns: list[Turn]) -> int:
     """The overall score of a session's L1 turns."""
-    return build_report([t for t in turns if t.round == "L1"]).overall
-
-
-def l1_passed(turns: list[Turn]) -> bool:
-    """Whether a session's L1 round is passed: its score, and its coding question's code."""
-    rounds = build_report([t for t in turns if t.round == "L1"]).rounds
-    return bool(rounds.get("L1", {}).get("passed"))
+    return l1_result(turns)[0]
 
 
 def l2_opening(l1: int, *, score: bool = True) -> str:

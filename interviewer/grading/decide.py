@@ -26,7 +26,7 @@ from interviewer.grading import detectors as det
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.analysis import Analysis, RubricData, RubricVectors
-from interviewer.grading.star import star
+from interviewer.grading.star import Star, star
 
 CRITERIA = ("depth", "problem_solving", "engineering", "communication")
 # The features of each head (see README "The question bank and the offline grader").
@@ -196,6 +196,7 @@ class Decision:
     criteria: dict = field(default_factory=dict)
     features: dict = field(default_factory=dict)
     head: float = 0.0  # the head's score, before any cap
+    story: Star | None = None  # a story question's STAR parts (None: no story asked, or floored)
 
 
 def _red_flags(rd: RubricData, rv: RubricVectors, a: Analysis) -> list[dict]:
@@ -330,7 +331,8 @@ def decide(
     if d.restates and on["restates"]:
         s = min(s, CAP)
         d.capped_by.append("restates")
-    if rd.story and s > rb.OWN_PART_CAP and not star(a.text).action:
+    d.story = star(a.text) if rd.story else None
+    if d.story is not None and s > rb.OWN_PART_CAP and not d.story.action:
         # A story of what "we" did, however complete, does not say what the candidate did,
         # which is what the question asks: an interviewer asks "and what did you do?" before
         # giving it a pass (a walk-through's "we"-only version of a model story scored 100).

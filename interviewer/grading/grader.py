@@ -43,7 +43,7 @@ from interviewer.grading.decide import CRITERIA, MIN_EXAMPLES, Decision, decide,
 from interviewer.grading.encoder import CACHE_SUFFIX, VEC_SUFFIX, Encoded, encode_texts
 from interviewer.grading.feedback import feedback, wrong_because
 from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
-from interviewer.grading.star import names_star, star
+from interviewer.grading.star import names_star
 
 PARAMS_FILE = "params.json"
 ANSWER_CACHE = 4096  # answer texts kept in memory (repeats within a batch or a session)
@@ -265,7 +265,7 @@ class OfflineGrader:
         def quote(sentence: str) -> str:  # as the candidate typed it, not as normalised
             return _quote(tu.as_typed(sentence, answer))
 
-        story = star(a.text) if rubric.story and not d.floor else None
+        story = d.story
         overall = round(100 * d.score)
         flags = [rb.FLAG_INJECTION] if a.injected else []
         if d.floor:
