@@ -243,8 +243,13 @@ def code_broke_said(broke: list[Turn]) -> str:
             return "skipped"
         if not r:
             return "no code was graded"
-        return (f"its code scored {int(r.get('overall', 0))}, {r.get('passed', 0)} of "
-                f"{r.get('total', 0)} hidden tests passed")
+        code = int(r.get("overall", 0))
+        said = (f"its code alone scored {code}, {r.get('passed', 0)} of {r.get('total', 0)} "
+                f"hidden tests passed")  # fmt: skip
+        whole = turn_score(t)
+        # the question's own score blends in the explanation: said, so the two numbers agree (a
+        # re-walk read "its code scored 16" beside the question's "[24/100]")
+        return said if whole is None or int(whole) == code else f"{said}; {int(whole)} with your explanation"
 
     said = "; ".join(f"{t.round}, {_topic(t)}: {why(t)}" for t in broke)
     return (f"Not passed: the coding question's code must pass ({PASS_MARK}); the guide calls "

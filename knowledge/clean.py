@@ -296,6 +296,13 @@ def _builtin_items() -> tuple[dict[str, list[str]], dict[str, float]]:
 # re-walk's logistic-regression gap ("positive class") to the guide's imbalanced-class question.
 GUIDE_LINE_WORDS = 2
 
+# Words of the interview itself say nothing of what an item is about: a re-walk's RAG gaps ("The
+# prompt instructs the LLM to answer only from ...", in a question that asks ...) were sent to the
+# "Professionalism and Attitude" tip ("... answer questions with confidence"). Over the bank's key
+# points this changes the RAG questions' pointers only (11 of 696), to "Stay Current: ... RAG"
+# or the section alone.
+INTERVIEW_STEMS = content_stems("answer answers question questions interview interviewer candidate")
+
 # What a question says not to use is not what it is about: "Without scikit-learn, how would you
 # compute ROC-AUC ...?" sent a walk-through's every ROC-AUC gap to the guide's "ML Frameworks –
 # Experience with Scikit-learn" item, and "without using division" to the pandas item "... without
@@ -312,7 +319,7 @@ def guide_line(section: str, about: str) -> str:
     heading ("" for another guide's section, or when no item shares GUIDE_LINE_WORDS words),
     without the quotes around an example question."""
     items, rarity = _builtin_items()
-    want = content_stems(WITHOUT.sub(" ", about))
+    want = content_stems(WITHOUT.sub(" ", about)) - INTERVIEW_STEMS
     best, top = "", 0.0
     for line in items.get(section, []):
         shared = content_stems(line) & want

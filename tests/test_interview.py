@@ -786,6 +786,17 @@ def test_a_gap_names_the_guide_item_to_re_read_not_only_its_heading(store):
     assert "without using division" in nodiv.text
     assert "without using loops" not in guide_line(
         nodiv.guide_section, f"{nodiv.key_points[0].point} {nodiv.text}")
+    # Words of the interview itself are not what an item is about (a re-walk: the RAG gap "The
+    # prompt instructs the LLM to answer only from ..." was sent to the "Professionalism and
+    # Attitude" tip, "... answer questions with confidence", by "answer" and "question").
+    for qid in ("l2-rag-enterprise-assistant", "l2-rag-wrong-answers-debug"):
+        rag = iv.bank[qid]
+        lines = {guide_line(rag.guide_section, f"{kp.point} {rag.text} {topic_label(rag.topic)}")
+                 for kp in rag.key_points}  # fmt: skip
+        assert not any(line.startswith("Professionalism") for line in lines)
+        assert any(line.startswith("Stay Current:") for line in lines)
+    tip = "Interviewers expect you to answer questions with confidence and a calm attitude"
+    assert guide_line("Other General Tips", tip).startswith("Professionalism")
 
 def test_an_incorrect_answer_gives_no_strength_and_flags_read_cleanly():
     # A re-walk: "I would remove the gender and race columns ..." (17/100, "Incorrect.") had

@@ -77,6 +77,11 @@ RULED_OUT_MAX = 40
 # loops" scored 100, a looped confusion matrix 88). A loop over a small input (the labels) is
 # not one; an element-wise .apply(lambda) costs only the vectorisation score.
 LOOPED_MAX = 75
+# Readability and efficiency are read from code that does the task: under half the hidden tests
+# (by weight) passed, each is held at the correctness score. A walk-through's `return events`
+# (1 of 6 tests) read "vectorisation 5/5 · no Python loops over the data found" and
+# "readability 5/5": an interviewer would not praise how code that does nothing reads or runs.
+JUDGED_FROM = 0.5
 RULED_OUT = ", which the question rules out"  # ends the correctness evidence's "; uses ..." part
 CORRECT_FROM = 84
 PARTIAL_FROM = 34
@@ -185,6 +190,19 @@ def _efficiency(
                 else "no large input timed out"
             )
     return CriterionScore(score=score, evidence="; ".join(evidence))
+
+
+def _too_little_done(got: CriterionScore, cap: int, tests: Sequence[TestOutcome]) -> CriterionScore:
+    """``got`` held at ``cap`` (the correctness score), for code that passes under half the
+    hidden tests (``JUDGED_FROM``)."""
+    if got.score <= cap:
+        return got
+    done = f"{sum(t.passed for t in tests)} of {len(tests)}"
+    return CriterionScore(
+        score=cap,
+        evidence=f"held at {cap}: the code passes only {done} hidden tests, too little of the task "
+        f"to judge ({got.evidence})",
+    )
 
 
 def _verdict(overall: int) -> Verdict:
@@ -318,6 +336,9 @@ def score(
         "vectorisation": _efficiency(spec, rev, tests, growth),
         "edge_cases": edge,
     }
+    if frac < JUDGED_FROM:
+        for k in ("readability", "vectorisation"):
+            criteria[k] = _too_little_done(criteria[k], correctness.score, tests)
     overall = round(100 * sum(WEIGHTS[k] * (v.score - 1) / 4 for k, v in criteria.items()))
     if not any(t.passed for t in tests):
         # Code that passes no hidden test does not solve the problem, however tidy it reads.

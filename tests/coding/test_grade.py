@@ -525,6 +525,20 @@ def test_code_that_fails_hidden_tests_scores_at_most_the_share_it_passes():
     assert _grade(q.id, q.coding.reference).overall == 100  # passing code is not capped
 
 
+def test_code_that_does_too_little_gets_no_marks_for_how_it_reads_or_runs():
+    # A re-walk's `return events` (1 of 6 hidden tests) read "vectorisation 5/5 · no Python
+    # loops over the data found" and "readability 5/5".
+    q = BANK["l1-code-sessionize"]
+    stub = q.coding.starter + "    return events\n"
+    result = _grade(q.id, stub)
+    assert result.passed < result.total / 2
+    correctness = result.criteria["correctness"].score
+    for name in ("readability", "vectorisation"):
+        got = result.criteria[name]
+        assert got.score == correctness
+        assert got.evidence.startswith(f"held at {correctness}: the code passes only 1 of 6")
+    # half the tests passed: how the code reads and runs is judged as usual (the test above)
+
 TOP_K_TIES_REVERSED = '''
 from collections import Counter
 

@@ -14,6 +14,7 @@ from interviewer.export import to_html, to_json, to_markdown
 from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
 from interviewer.markup import md_code
+from interviewer.report import turn_score
 from interviewer.store import open_store
 from tests.coding.test_probe_stopped_tests import KMEANS_LOOPS
 from tests.helpers import (
@@ -991,9 +992,12 @@ def test_code_under_the_pass_mark_fails_the_round_and_passing_code_does_not():
     assert report.signal in ("lean no hire", "no hire", "strong no hire")
     assert not report.passed and not report.rounds["L1"]["passed"]
     coded = next(t for t in iv.turns if t.kind == "coding")
+    code, whole = coded.code_result["overall"], turn_score(coded)
+    assert whole > code  # the explanation counts for a quarter: both numbers are said
     assert (f"Not passed: the coding question's code must pass (60); the guide calls coding make "
-            f"or break (L1, ML from scratch: its code scored {coded.code_result['overall']}, 0 of "
-            f"{coded.code_result['total']} hidden tests passed).") in report.note  # fmt: skip
+            f"or break (L1, ML from scratch: its code alone scored {code}, 0 of "
+            f"{coded.code_result['total']} hidden tests passed; {whole} with your explanation)."
+            ) in report.note  # fmt: skip
     _, report = _l1_with_kmeans(q.coding.reference)
     assert "At most" not in report.note and report.signal == rb.hire_signal(report.overall)
     assert report.passed
