@@ -45,6 +45,7 @@ from interviewer.grading.rubric import (
     Grade,
     red_flag_claims,
 )
+from interviewer.grading.star import STAR_UNTOLD
 from interviewer.markup import FENCE, shorten, tests_passed
 from interviewer.models import (
     MAX_ANSWER_CHARS,
@@ -149,7 +150,6 @@ CODE_AT_FOLLOW_UP = (
 )
 
 
-STAR_UNTOLD = 3  # of a story's four STAR parts missing: no story was told
 # A story told as what "we" did (no "I ..."): what every behavioural interviewer asks next. Asked
 # even when every key point is covered: such a story is capped (rubric.OWN_PART_CAP).
 OWN_PART_PROBE = ("You've told me what the team did. What did you yourself do: which decisions "

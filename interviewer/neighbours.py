@@ -94,7 +94,18 @@ def other_question(grader: OfflineGrader, q, answer: str, grade: Grade,
             return None
     if grade.overall > 100 - OTHER_GAP:
         return None
+    if getattr(q, "asks_for_story", False) and grade.overall >= rb.PASS_MARK:
+        # a story that passes the question asked answers it: story rubrics share half their
+        # points (numbers, what changed), and the story head grades a good story well on most
+        # of them (an authored project story labelled 4, at 62 on "walk me through a project",
+        # was read as one to "justify a complex model", at 96)
+        return None
     if any(f in NON_ANSWERS for f in grade.flags):
+        return None
+    if any(rb.is_red_flag(f) for f in grade.flags):
+        # its grade is held down by the wrong claim it states, which another question's rubric
+        # may not list: four candidate stories labelled 1 for their poor judgement were each
+        # taken for another story question, where nothing named the claim wrong
         return None
     [(_, _, a)] = grader.analyse_many([(q.rubric(), answer)], with_clauses=False)
     if a.floor:

@@ -9,7 +9,7 @@ import pytest
 from interviewer import cli
 from interviewer.errors import PromptError
 from interviewer.evaluation import metrics, runner
-from interviewer.evaluation.datasets import load_jsonl
+from interviewer.evaluation.datasets import STORY_STYLE, load_jsonl
 from interviewer.llm.prompts import load, render
 
 
@@ -32,8 +32,14 @@ def test_labelled_data_is_big_enough_and_split_by_question():
     for answers in by_q.values():
         assert len({a["split"] for a in answers}) == 1  # a question never spans splits
     styles = {r["style"] for r in rows}
-    assert len(styles) == 10
+    stories = {s for s in styles if s.startswith(STORY_STYLE)}
+    assert len(styles - stories) == 10 and len(stories) == 7
     assert {r["split"] for r in rows} == {"dev", "test"}
+    # the candidate stories: dev only, each the mean of its two raters' labels
+    told = [r for r in rows if r["style"] in stories]
+    assert len(told) == 42 and {r["split"] for r in told} == {"dev"}
+    for r in told:
+        assert len(r["raters"]) == 2 and r["label"] == sum(r["raters"]) / 2
 
 
 def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path, capsys):

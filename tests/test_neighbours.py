@@ -83,7 +83,9 @@ def test_strong_answers_to_a_neighbouring_question_are_caught_partial_ones_are_l
                 grade, _ = engine.judge(q, r["answer"])
                 seen[r["style"]] += 1
                 caught[r["style"]] += other(grade) is not None
-                if other(grade) is None and r["style"] == "expert":
+                if other(grade) is None and r["style"] == "expert" and not q.asks_for_story:
+                    # (a story question's head grades a strong story well on most story
+                    # questions, whose rubrics share half their points: README, known limits)
                     assert grade.overall < 85, (q.id, r["_where"], grade.overall)
     assert caught["expert"] >= 0.8 * seen["expert"], (caught, seen)
     assert caught["partial"] == 0, (caught, seen)
@@ -115,7 +117,10 @@ def test_on_a_guide_no_section_answer_is_taken_for_another_and_strong_neighbours
         grade = grader.grade_many([(s.rubric(), answer)])[0]
         return neighbours.checked(grader, s, answer, grade, among=others)
 
-    rows = [r for r in ds.load_authored("dev", bank) if r["question_id"] in section]
+    # the ten styles, as the guide path is fitted and measured (calibrate.guide_items: the
+    # candidate stories were labelled against the bank's story rubrics)
+    rows = [r for r in ds.load_authored("dev", bank) if r["question_id"] in section
+            and not r["style"].startswith(ds.STORY_STYLE)]  # fmt: skip
     assert len(rows) == 189
     assert not [r["_where"] for r in rows if other(judged(r["question_id"], r["answer"]))]
     cross = [(q.id, r["answer"]) for r in rows if r["style"] == "expert" for q in spoken

@@ -1,7 +1,8 @@
 """The labelled data of the evals (a checkout's ``evals/data/``; a wheel does not ship it).
 
 - the authored set: ``answers-*.jsonl``, answers to bank questions in ten styles, labelled 1-5
-  (``evals/LABELLING.md``), split by question into dev (fitting) and test (measuring only);
+  (``evals/LABELLING.md``), split by question into dev (fitting) and test (measuring only), and
+  candidate stories to the story questions (dev), each the mean of two raters' labels;
 - SAF: ``saf/train.jsonl`` (fitting) and ``saf/unseen_answers.jsonl`` (measuring only), real
   answers with human 0-1 scores (``saf/README.md``).
 """
@@ -22,6 +23,10 @@ REPORTS_DIR = EVALS_DIR / "reports"
 SPLITS = DATA_DIR / "splits.json"
 SAF_DIR = DATA_DIR / "saf"
 SAF_FILES = {"train": "train.jsonl", "unseen": "unseen_answers.jsonl"}
+# The candidate stories (``answers-l2-stories.jsonl``, dev split): free stories to the bank's
+# "tell me about a time" questions, each labelled by two raters (evals/LABELLING.md); their
+# style is "story_" and what the writer meant to write ("story_strong", "story_we_only", ...).
+STORY_STYLE = "story_"
 
 
 def require_checkout() -> None:

@@ -26,7 +26,7 @@ from interviewer.grading import detectors as det
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.analysis import Analysis, RubricData, RubricVectors
-from interviewer.grading.star import Star, star
+from interviewer.grading.star import PARTS, Star, star
 
 CRITERIA = ("depth", "problem_solving", "engineering", "communication")
 # The features of each head (see README "The question bank and the offline grader").
@@ -51,6 +51,14 @@ FEATURES_REFERENCE = FEATURES_COMMON + (
     "len_ratio",  # log of the answer's length over the reference's (in words)
 )
 FEATURES_BANK = FEATURES_COMMON + ("rf_evidence", "keyword_list")
+# A bank question that asks for the candidate's own story ("Tell me about a time ...") has a head
+# of its own, fitted on the dev split's answers to such questions (the candidate stories of
+# answers-l2-stories.jsonl and the authored ones). Its model answer is one story among many, so a
+# story told in other words shares few of its words, and the bank head, fitted on authored
+# answers that retell the model story, scored the stories both raters gave 5 at 54 on average.
+# The story head also reads two features that need the key-point model (``head_features``): the
+# weighted mean of P(stated) over the key points, and how many STAR parts the story has.
+FEATURES_STORY = FEATURES_BANK + ("pcov_wmean", "story_star")
 # Guide rubrics (a practice question made from an uploaded guide's section: key points from the
 # section's text, no red flags) are interview answers: their head is fitted on the authored dev
 # answers graded against their question's model answer as such a section would be. The bank's
@@ -124,6 +132,25 @@ def head_score(features: dict, head: dict) -> float:
     raw = head["intercept"] + sum(c * features[k] for k, c in head["coef"].items())
     iso = head["isotonic"]
     return float(np.clip(np.interp(raw, iso["x"], iso["y"]), 0.0, 1.0))
+
+
+def head_of(rd: RubricData, params: dict, story: Star | None) -> str:
+    """Which head grades an answer: its rubric kind's, but the story head for a story told to a
+    bank question that asks for one (``FEATURES_STORY``). An answer with no story (``told``)
+    stays with the bank head: the story head knows only stories, and scored a top-k coding
+    answer given to the disagreement question 69."""
+    told = story is not None and story.told
+    return "story" if rd.kind == "bank" and told and "story" in params["heads"] else rd.kind
+
+
+def head_features(rd: RubricData, a: Analysis, points: dict) -> dict:
+    """An answer's features as a head reads them: the analysis's, and the two that need the
+    key-point model ``points`` (``FEATURES_STORY``). Not for a floored answer."""
+    f = dict(a.features)
+    cov = point_coverage(a.signals, points) if rd.points else np.zeros(0)
+    f["pcov_wmean"] = float((rd.weights * cov).sum() / rd.weights.sum()) if len(cov) else 0.0
+    f["story_star"] = float(len(PARTS) - len(star(a.text).missing)) if rd.story else 0.0
+    return f
 
 
 def point_coverage(signals: dict, model: dict) -> np.ndarray:
@@ -290,12 +317,13 @@ def decide(
     evidence = [a.content[b] if c else "" for b, c in zip(a.signals["best"], covered, strict=True)]
     w = rd.weights
     coverage = float((w * cov).sum() / w.sum()) if n else 0.0
-    f = dict(a.features)
+    f = head_features(rd, a, params["points"])
     d = Decision(0.0, kind, None, [float(c) for c in cov], covered, evidence, reds, features=f)
     d.keyword_list = f["keyword_list"] >= det.KEYWORD_LIST_AT
     d.restates = det.restates(f, len(tu.words(a.text)), len(tu.words(rd.question)))
     d.off_topic = det.off_topic(f, coverage, rd.own_story, max(cov, default=0.0))
-    s = head_score(f, params["heads"][kind])
+    story = star(a.text) if rd.story else None
+    s = head_score(f, params["heads"][head_of(rd, params, story)])
     ex = params.get("exemplar") or {}
     if examples is not None and ex.get("head") and len(examples["scores"]) >= MIN_EXAMPLES:
         ef = exemplar_features(a.doc_vec, examples["vecs"], np.asarray(examples["scores"], float),
@@ -331,7 +359,7 @@ def decide(
     if d.restates and on["restates"]:
         s = min(s, CAP)
         d.capped_by.append("restates")
-    d.story = star(a.text) if rd.story else None
+    d.story = story
     if d.story is not None and s > rb.OWN_PART_CAP and not d.story.action:
         # A story of what "we" did, however complete, does not say what the candidate did,
         # which is what the question asks: an interviewer asks "and what did you do?" before

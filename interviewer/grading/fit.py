@@ -5,13 +5,14 @@ Every fitted part, what it is fitted on, and how any choice inside is made:
 | part | fitted on | choice |
 |---|---|---|
 | reference head (ridge + isotonic) | SAF train | ridge alpha from ALPHA_GRID by leave-question-out MAE |
-| bank head (ridge + isotonic) | authored dev split | alpha = ALPHA_BANK (27 questions are too few to select on) |
+| bank head (ridge + isotonic) | authored dev split, its ten styles (``authored``) | alpha = ALPHA_BANK (27 questions are too few to select on) |
+| story head (ridge + isotonic) | authored dev split, answers to story questions (``stories``: the candidate stories and the authored ones) | alpha = ALPHA_BANK |
 | guide head (ridge + isotonic) | authored dev split, each answer against its question's model answer as a reference (an uploaded guide's section stands in the same place) | alpha = ALPHA_BANK |
 | key-point model (logistic) | the dev questions' paraphrases | - |
-| ``rf_cap_at`` | authored dev split | smallest grid value above the red-flag evidence of every honest (label >= 3) answer |
+| ``rf_cap_at`` | authored dev split, its ten styles | smallest grid value above the red-flag evidence of every honest (label >= 3) answer |
 | ``tick_floor`` | fixed prior ``TICK_FLOOR`` | what ``choose_tick_floor`` gave on the first fitting machine; the rule: largest grid value at or below the head score of every answer with merit (human score >= MERIT) that has a point ticked |
 | exemplar head (ridge + isotonic) | SAF train, exemplars from other folds of the same question | alpha = ALPHA_EXEMPLAR |
-| criterion maps (ridge) | authored dev split, criterion labels | alpha = CRIT_ALPHA |
+| criterion maps (ridge) | authored dev split, its ten styles, criterion labels | alpha = CRIT_ALPHA |
 
 The data loading lives in ``interviewer.evaluation.calibrate``; these are pure functions of the
 analysed rows: dicts with ``qid``, ``score`` (0-1), ``analysis`` and, for the dev split,
@@ -27,6 +28,9 @@ import numpy as np
 from interviewer.grading import decide as dc
 from interviewer.grading import detectors as det
 from interviewer.grading import text as tu
+from interviewer.grading.star import star
+
+STORY_STYLE = "story_"  # the candidate stories' styles (answers-l2-stories.jsonl)
 
 VERSION = 6
 ALPHA_GRID = (10.0, 100.0, 1000.0, 10000.0)
@@ -165,8 +169,29 @@ def group_folds(qids: list[str], n: int = CV_FOLDS) -> list[tuple[np.ndarray, np
 # -- rows -----------------------------------------------------------------------------------------
 
 
-def _row(it: dict) -> dict:
-    return {"features": it["analysis"].features, "score": it["score"]}
+def _row(it: dict, points: dict | None = None) -> dict:
+    """A head's row; with the key-point model ``points``, the features a bank head reads
+    (``decide.head_features``)."""
+    a = it["analysis"]
+    f = a.features if points is None else dc.head_features(it["rd"], a, points)
+    return {"features": f, "score": it["score"]}
+
+
+def authored(dev: list[dict]) -> list[dict]:
+    """The dev answers in the ten authored styles: the candidate stories left out. What the bank
+    head, the red-flag cap and the criterion maps are fitted on, as before the stories came."""
+    return [it for it in dev if not it.get("style", "").startswith(STORY_STYLE)]
+
+
+def stories(dev: list[dict]) -> list[dict]:
+    """The stories told in the dev answers to questions that ask for the candidate's own story
+    (authored ones and the candidate stories; ``Star.told``): what the story head is fitted on."""
+    return [it for it in dev if it["rd"].story and star(it["analysis"].text).told]
+
+
+def fit_story_head(dev: list[dict], points: dict) -> dict:
+    """The story head, its features read with the key-point model ``points``."""
+    return fit_head([_row(it, points) for it in real(stories(dev))], dc.FEATURES_STORY, ALPHA_BANK)
 
 
 def real(items: list[dict]) -> list[dict]:
@@ -299,9 +324,10 @@ def fit_exemplar_head(items: list[dict], ref_scores: np.ndarray) -> dict:
 # -- criteria -------------------------------------------------------------------------------------
 
 
-def criterion_labels(it: dict) -> dict[str, int]:
-    """A criterion's label: its own when the row gives one, else the overall label."""
-    return {c: int(it.get("criteria", {}).get(c, it["label"])) for c in dc.CRITERIA}
+def criterion_labels(it: dict) -> dict[str, float]:
+    """A criterion's label: its own when the row gives one, else the overall label (a mean of
+    two raters' labels may end in .5: answers-l2-stories.jsonl)."""
+    return {c: float(it.get("criteria", {}).get(c, it["label"])) for c in dc.CRITERIA}
 
 
 def criteria_rows(items: list[dict], params: dict) -> list[dict]:
@@ -369,15 +395,18 @@ def build_params(
     dev answers against guide rubrics from their model answers) may be subsets
     (cross-validation)."""
     alpha, alpha_table = choose_alpha(saf)
+    points = point_model(pairs)
+    ten = authored(dev)
     params = {
         "version": VERSION,
         "heads": {
             "reference": fit_head([_row(it) for it in real(saf)], dc.FEATURES_REFERENCE, alpha),
-            "bank": fit_head([_row(it) for it in real(dev)], dc.FEATURES_BANK, ALPHA_BANK),
+            "bank": fit_head([_row(it) for it in real(ten)], dc.FEATURES_BANK, ALPHA_BANK),
             "guide": fit_head([_row(it) for it in real(guide)], dc.FEATURES_GUIDE, ALPHA_BANK),
+            "story": fit_story_head(dev, points),
         },
-        "points": point_model(pairs),
-        "rf_cap_at": choose_rf_cap(dev),
+        "points": points,
+        "rf_cap_at": choose_rf_cap(ten),
         "tick_floor": 0.0,
         "exemplar": {"head": None},
         "criteria": _placeholder_criteria(),
@@ -393,7 +422,7 @@ def build_params(
     if with_exemplar:
         params["exemplar"]["head"] = fit_exemplar_head(saf, loqo_scores(saf, alpha))
     params["tick_floor"] = TICK_FLOOR
-    params["criteria"] = fit_criteria(criteria_rows(dev, params))
+    params["criteria"] = fit_criteria(criteria_rows(ten, params))
     return params
 
 

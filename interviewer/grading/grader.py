@@ -39,7 +39,14 @@ from interviewer.grading import analysis as an
 from interviewer.grading import copying
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
-from interviewer.grading.decide import CRITERIA, MIN_EXAMPLES, Decision, decide, head_score
+from interviewer.grading.decide import (
+    CRITERIA,
+    MIN_EXAMPLES,
+    Decision,
+    decide,
+    head_features,
+    head_score,
+)
 from interviewer.grading.encoder import CACHE_SUFFIX, VEC_SUFFIX, Encoded, encode_texts
 from interviewer.grading.feedback import feedback, wrong_because
 from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
@@ -245,13 +252,14 @@ class OfflineGrader:
             key = (_rubric_key(rubric), tuple(ex))
             if key not in examples_of:
                 analysed = [an.analyse(rd, rv, c, inj, E, clauses) for c, inj in ex_answers]
-                head = self.params["heads"][rd.kind]
+                head, points = self.params["heads"][rd.kind], self.params["points"]
                 examples_of[key] = {
                     "vecs": np.stack([an.answer_vector(c, E) for c, _ in ex_answers]),
                     "scores": np.array([s for _, s in ex], float),
                     # their reference-path scores, once per question, not once per answer
                     "refs": np.array(
-                        [np.nan if x.floor else head_score(x.features, head) for x in analysed]
+                        [np.nan if x.floor else head_score(head_features(rd, x, points), head)
+                         for x in analysed]
                     ),
                     "tfidf": tu.WordTfidf([x.text for x in analysed]),
                 }
@@ -277,6 +285,8 @@ class OfflineGrader:
             if len(story.missing) > 1:  # a point asking for the STAR structure is not met by a
                 covered = [c and not names_star(kp.point)  # story lacking two of its parts
                            for kp, c in zip(rubric.key_points, covered, strict=True)]  # fmt: skip
+            elif not story.missing and not d.floor and d.head >= self.params["tick_floor"]:
+                _star_told(rubric, d, a, covered)
         if "own_part" in d.capped_by:
             flags.append(rb.FLAG_OWN_PART)
         if "keyword_list" in d.capped_by:
@@ -312,6 +322,17 @@ class OfflineGrader:
             feedback=feedback(rd, d, rubric.corrections, story, typed=partial(tu.as_typed, original=answer)),
             wrong_said={r["claim"]: quote(r["said"]) for r in d.red_flags},
         )
+
+
+def _star_told(rubric: Rubric, d: Decision, a: an.Analysis, covered: list[bool]) -> None:
+    """A story with all four STAR parts meets the point asking for that structure, whatever
+    its words: that point reads the story's shape, which no sentence of it states (a re-walk's
+    story labelled "Situation: ... Task: ... Result: ..." had it missed, and was asked "Set the
+    scene for me"). Its evidence is the story's opening sentence, where the scene is set."""
+    for i, kp in enumerate(rubric.key_points):
+        if names_star(kp.point) and not covered[i] and a.content:
+            covered[i] = d.covered[i] = True
+            d.evidence[i] = a.content[0]
 
 
 def _want_rubric(want: dict[str, bool], rd: an.RubricData) -> None:

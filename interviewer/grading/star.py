@@ -95,6 +95,9 @@ MISSING = {
 }
 
 
+STAR_UNTOLD = 3  # of a story's four STAR parts missing: no story was told
+
+
 @dataclass(frozen=True)
 class Star:
     """Which STAR parts a story has."""
@@ -108,6 +111,11 @@ class Star:
     def missing(self) -> list[str]:
         """The parts the story lacks, in STAR order."""
         return [p for p in PARTS if not getattr(self, p)]
+
+    @property
+    def told(self) -> bool:
+        """Whether a story was told at all (fewer than STAR_UNTOLD parts missing)."""
+        return len(self.missing) < STAR_UNTOLD
 
     def advice(self) -> str:
         """One sentence naming what is missing ('' when the story is complete)."""
