@@ -1330,3 +1330,39 @@ def test_a_strong_story_of_the_candidates_own_passes_and_a_we_story_is_held(grad
     held = grader.grade(q, we)
     assert held.overall == 55 and FLAG_OWN_PART in held.flags
     assert not next(kp for kp in held.key_points if kp.id == star_point.id).covered
+
+
+# A walk-through's strong story, whose task is said as what the product manager wanted (no cue
+# of the STAR reader's): 100/100 beside "STAR: your story lacks the task".
+TASK_IN_OTHER_WORDS = (
+    'At a fintech I worked on the fraud model, and the product manager wanted us to block every '
+    'transaction with a score above 0.5 from day one because the fraud losses were on the '
+    'quarterly review. I disagreed, because in my backtest that threshold would have blocked '
+    'about 4 percent of good customers, roughly 9,000 card payments a day, and the support team '
+    'could not absorb that. Instead of arguing opinions, I put both options into numbers. I built'
+    ' a small table for her: at 0.5 we would save an estimated 120 thousand dollars a month in '
+    'fraud but lose about 60 complaints a day and some churn; at 0.8 we would save 85 thousand '
+    'with a false positive rate under 0.5 percent. I also proposed a middle path: block above '
+    '0.8, and send 0.5 to 0.8 to a step-up check with a one-time password instead of a hard '
+    'block. She pushed back that the step-up added friction, so I agreed to run it as a two-week '
+    'A/B test on 10 percent of traffic with her metric, fraud loss per thousand transactions, as '
+    'the primary one. The test showed the step-up arm cut fraud losses by 70 percent of what the '
+    'hard block would have, with almost no extra complaints, so we shipped it to everyone. What I'
+    ' took from it: I now bring the cost of each error type to the first meeting, and I let the '
+    'other person choose the success metric, which makes the disagreement about data rather than '
+    'about who is right. She and I ended up working together on the next two models.'
+)
+
+
+def test_a_story_graded_correct_is_not_told_it_lacks_one_star_part(grader, bank):
+    from interviewer.grading.rubric import STAR_MISSING
+    from interviewer.grading.star import star
+
+    assert star(TASK_IN_OTHER_WORDS).missing == ["task"]
+    g = grader.grade(bank["l2-disagreement-model-decision"], TASK_IN_OTHER_WORDS)
+    assert g.overall >= 84 and not any(f.startswith(STAR_MISSING) for f in g.flags)
+    assert "lacks the" not in g.feedback
+    # under the correct cut the part is still named (a "we" story: held at 55, lacks the action)
+    held = grader.grade(bank["l2-disagreement-model-decision"], TASK_IN_OTHER_WORDS.replace(
+        "I ", "we ").replace(" I ", " we "))
+    assert held.overall < 84 and any(f.startswith(STAR_MISSING) for f in held.flags)

@@ -148,7 +148,9 @@ def test_a_practice_sittings_numbers_agree_on_every_attempt():
     engine = offline_engine()
     store = open_store(Settings.from_env())
     sid, good = _answer(store, engine, q, q.model_answer)
-    _, weak = _answer(store, engine, q, "It is overfitting, I would stop training earlier.", sid)
+    # (weak, but with a criterion at 3, so a mean over both attempts is a strength)
+    _, weak = _answer(store, engine, q, "It is overfitting: the training loss keeps falling "
+                      "while the validation loss rises, so I would stop training earlier.", sid)
     info, turns = store.load_session(sid, user_id="ana")
     md = to_markdown(info, turns)
     strong = [c for c, v in info.summary["criteria"].items() if v >= 3.75]

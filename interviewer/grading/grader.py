@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
@@ -275,6 +276,11 @@ class OfflineGrader:
 
         story = d.story
         overall = round(100 * d.score)
+        if story is not None and len(story.missing) == 1 and d.score >= rb.VERDICT_CUTS[0][1]:
+            # a story graded correct is not told it lacks one part: the part is there in other
+            # words than the STAR reader's cues (re-walks: "STAR: your story lacks the task"
+            # beside 100/100, for a story whose product manager "wanted us to block ...")
+            story = replace(story, **{story.missing[0]: True})
         flags = [rb.FLAG_INJECTION] if a.injected else []
         if d.floor:
             flags.append(rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor)
