@@ -11,10 +11,11 @@ above this one, answers that question instead. It scores 0 and ticks no point, a
 answer does, and the feedback names the question it answers.
 
 Measured on the authored dev split (``tests/test_neighbours.py`` checks the first two):
-none of its 178 graded answers fires, nor any bank model answer on its own question; of its
-answers graded against another question of the same topic, 59 of the 64 expert ones fire (the 5
-left are questions that overlap, such as RAG design and RAG debugging), 30 of 42 good ones
-missing a point, and none of the 64 partial ones (they score at most 50 there).
+none of its 231 answers fires (the ten styles and the candidate stories), nor any bank model
+answer on its own question; of its answers graded against another question of the same topic,
+57 of the 64 expert ones fire (59 before the story head; the rest are questions that overlap,
+such as RAG design and RAG debugging, or a strong story graded on another story question), and
+none of the 64 partial ones (they score at most 50 there).
 
 Practice on an uploaded guide checks the guide's other sections the same way
 (``practice.judged_section``): a re-walk's early-stopping answer to the cross-validation section

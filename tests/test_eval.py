@@ -9,7 +9,8 @@ import pytest
 from interviewer import cli
 from interviewer.errors import PromptError
 from interviewer.evaluation import metrics, runner
-from interviewer.evaluation.datasets import STORY_STYLE, load_jsonl
+from interviewer.evaluation.datasets import load_jsonl
+from interviewer.grading.fit import STORY_STYLE
 from interviewer.llm.prompts import load, render
 
 

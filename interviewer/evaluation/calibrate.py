@@ -78,8 +78,7 @@ def guide_items(grader: OfflineGrader, split: str, bank=None):
     story rubrics (own part, STAR), and a story told unlike the model story has little in
     common with that story read as a guide's section. With them the guide head's test-split
     figures fell (macro-F1 0.804 -> 0.711); seen after the refit, so this is said in the README."""
-    return [it for it in authored_items(grader, split, bank, rubric_of=guide_rubric)
-            if not it["style"].startswith(ds.STORY_STYLE)]
+    return fit.authored(authored_items(grader, split, bank, rubric_of=guide_rubric))
 
 
 def as_before_guide_head(params: dict) -> tuple[dict, dict]:
@@ -251,8 +250,7 @@ def cross_validate(data: dict, params: dict) -> dict:
         tr_q = sorted({it["qid"] for it in ten} & set(data["pairs"]))
         p = _with(params)
         p["points"] = fit.point_model({q: data["pairs"][q] for q in tr_q})
-        p["heads"]["bank"] = fit.fit_head([fit._row(it) for it in fit.real(ten)],
-                                          dc.FEATURES_BANK, fit.ALPHA_BANK)  # fmt: skip
+        p["heads"]["bank"] = fit.fit_bank_head(tr_items)
         p["heads"]["story"] = fit.fit_story_head(tr_items, p["points"])
         p["rf_cap_at"] = fit.choose_rf_cap(ten)
         caps.append(p["rf_cap_at"])
@@ -265,7 +263,7 @@ def cross_validate(data: dict, params: dict) -> dict:
             decisions[i] = dc.decide(it["rd"], it["rv"], it["analysis"], p)
             pd_[i] = decisions[i].score
             bare[i] = dc.decide(it["rd"], it["rv"], it["analysis"], before).score
-    stories = np.array([it["style"].startswith(ds.STORY_STYLE) for it in dev])
+    stories = np.array([fit.candidate_story(it) for it in dev])
     out["key_points_loqo"] = point_model_cv(data["pairs"])
     # the tick floor is a fixed prior (fit.TICK_FLOOR); what its rule gives with this machine's
     # vectors, so a reader sees how far the two are apart here

@@ -23,10 +23,6 @@ REPORTS_DIR = EVALS_DIR / "reports"
 SPLITS = DATA_DIR / "splits.json"
 SAF_DIR = DATA_DIR / "saf"
 SAF_FILES = {"train": "train.jsonl", "unseen": "unseen_answers.jsonl"}
-# The candidate stories (``answers-l2-stories.jsonl``, dev split): free stories to the bank's
-# "tell me about a time" questions, each labelled by two raters (evals/LABELLING.md); their
-# style is "story_" and what the writer meant to write ("story_strong", "story_we_only", ...).
-STORY_STYLE = "story_"
 
 
 def require_checkout() -> None:

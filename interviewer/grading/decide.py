@@ -143,13 +143,19 @@ def head_of(rd: RubricData, params: dict, story: Star | None) -> str:
     return "story" if rd.kind == "bank" and told and "story" in params["heads"] else rd.kind
 
 
-def head_features(rd: RubricData, a: Analysis, points: dict) -> dict:
+def head_features(rd: RubricData, a: Analysis, points: dict, cov=None,
+                  story: Star | None = None) -> dict:  # fmt: skip
     """An answer's features as a head reads them: the analysis's, and the two that need the
-    key-point model ``points`` (``FEATURES_STORY``). Not for a floored answer."""
+    key-point model ``points`` (``FEATURES_STORY``). ``cov`` (its P(stated) per point) and
+    ``story`` (its STAR parts) when the caller has them already. Not for a floored answer."""
     f = dict(a.features)
-    cov = point_coverage(a.signals, points) if rd.points else np.zeros(0)
+    if cov is None:
+        cov = point_coverage(a.signals, points) if rd.points else np.zeros(0)
     f["pcov_wmean"] = float((rd.weights * cov).sum() / rd.weights.sum()) if len(cov) else 0.0
-    f["story_star"] = float(len(PARTS) - len(star(a.text).missing)) if rd.story else 0.0
+    if rd.story:
+        f["story_star"] = float(len(PARTS) - len((story or star(a.text)).missing))
+    else:
+        f["story_star"] = 0.0
     return f
 
 
@@ -317,12 +323,12 @@ def decide(
     evidence = [a.content[b] if c else "" for b, c in zip(a.signals["best"], covered, strict=True)]
     w = rd.weights
     coverage = float((w * cov).sum() / w.sum()) if n else 0.0
-    f = head_features(rd, a, params["points"])
+    story = star(a.text) if rd.story else None
+    f = head_features(rd, a, params["points"], cov, story)
     d = Decision(0.0, kind, None, [float(c) for c in cov], covered, evidence, reds, features=f)
     d.keyword_list = f["keyword_list"] >= det.KEYWORD_LIST_AT
     d.restates = det.restates(f, len(tu.words(a.text)), len(tu.words(rd.question)))
     d.off_topic = det.off_topic(f, coverage, rd.own_story, max(cov, default=0.0))
-    story = star(a.text) if rd.story else None
     s = head_score(f, params["heads"][head_of(rd, params, story)])
     ex = params.get("exemplar") or {}
     if examples is not None and ex.get("head") and len(examples["scores"]) >= MIN_EXAMPLES:

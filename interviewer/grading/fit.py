@@ -30,7 +30,10 @@ from interviewer.grading import detectors as det
 from interviewer.grading import text as tu
 from interviewer.grading.star import star
 
-STORY_STYLE = "story_"  # the candidate stories' styles (answers-l2-stories.jsonl)
+# The candidate stories (``answers-l2-stories.jsonl``, dev split): free stories to the bank's
+# "tell me about a time" questions, each labelled by two raters (evals/LABELLING.md); their
+# style is "story_" and what the writer meant to write ("story_strong", "story_we_only", ...).
+STORY_STYLE = "story_"
 
 VERSION = 6
 ALPHA_GRID = (10.0, 100.0, 1000.0, 10000.0)
@@ -177,10 +180,20 @@ def _row(it: dict, points: dict | None = None) -> dict:
     return {"features": f, "score": it["score"]}
 
 
+def candidate_story(it: dict) -> bool:
+    """Whether a dev row is one of the candidate stories (answers-l2-stories.jsonl)."""
+    return it.get("style", "").startswith(STORY_STYLE)
+
+
 def authored(dev: list[dict]) -> list[dict]:
     """The dev answers in the ten authored styles: the candidate stories left out. What the bank
     head, the red-flag cap and the criterion maps are fitted on, as before the stories came."""
-    return [it for it in dev if not it.get("style", "").startswith(STORY_STYLE)]
+    return [it for it in dev if not candidate_story(it)]
+
+
+def fit_bank_head(dev: list[dict]) -> dict:
+    """The bank head, on the dev answers in the ten authored styles (``authored``)."""
+    return fit_head([_row(it) for it in real(authored(dev))], dc.FEATURES_BANK, ALPHA_BANK)
 
 
 def stories(dev: list[dict]) -> list[dict]:
@@ -401,7 +414,7 @@ def build_params(
         "version": VERSION,
         "heads": {
             "reference": fit_head([_row(it) for it in real(saf)], dc.FEATURES_REFERENCE, alpha),
-            "bank": fit_head([_row(it) for it in real(ten)], dc.FEATURES_BANK, ALPHA_BANK),
+            "bank": fit_bank_head(dev),
             "guide": fit_head([_row(it) for it in real(guide)], dc.FEATURES_GUIDE, ALPHA_BANK),
             "story": fit_story_head(dev, points),
         },
