@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from interviewer.coding.spec import CodingSpec
 from interviewer.config import Settings
 from interviewer.errors import BankError
+from interviewer.grading.rubric import STORY_RED_FLAGS as STORY_FLAGS
 from interviewer.grading.rubric import Rubric, RubricPoint
 
 Bank = Mapping[str, "Question"]  # read-only: question id -> question
@@ -128,6 +129,11 @@ class RedFlag(_Strict):
         return {"claim": data} if isinstance(data, str) else data
 
 
+# The wrong claims of poor judgement every question asking for a story also carries
+# (``grading.rubric.STORY_RED_FLAGS``, ``Question.all_red_flags``).
+STORY_RED_FLAGS: tuple[RedFlag, ...] = tuple(RedFlag(claim=c, why=w) for c, w in STORY_FLAGS)
+
+
 class Question(_Strict):
     """One bank question with its rubric."""
 
@@ -182,7 +188,14 @@ class Question(_Strict):
 
     def red_flag(self, claim: str) -> RedFlag | None:
         """The red flag with this claim."""
-        return next((rf for rf in self.red_flags if rf.claim == claim), None)
+        return next((rf for rf in self.all_red_flags if rf.claim == claim), None)
+
+    @property
+    def all_red_flags(self) -> list[RedFlag]:
+        """The question's own red flags, and ``STORY_RED_FLAGS`` when it asks for a story."""
+        shared = STORY_RED_FLAGS if self.asks_for_story else ()
+        own = {rf.claim for rf in self.red_flags}
+        return [*self.red_flags, *(rf for rf in shared if rf.claim not in own)]
 
     @property
     def group(self) -> str:
@@ -207,12 +220,12 @@ class Question(_Strict):
                 RubricPoint(kp.id, kp.point, kp.weight, kp.criterion, list(kp.paraphrases))
                 for kp in self.key_points
             ],
-            red_flags=[rf.claim for rf in self.red_flags],
+            red_flags=[rf.claim for rf in self.all_red_flags],
             model_answer=self.model_answer,
             question_id=self.id,
             own_story=self.group == "behavioural",
             story=self.asks_for_story,
-            corrections={rf.claim: rf.why for rf in self.red_flags if rf.why},
+            corrections={rf.claim: rf.why for rf in self.all_red_flags if rf.why},
         )
 
     @property
@@ -295,6 +308,12 @@ def bank_for(settings: Settings) -> Bank:
     if settings.bank_dir is None:
         return default_bank()
     return _bank_at(str(Path(settings.bank_dir).resolve()))
+
+
+def story_question(question_id: str) -> bool:
+    """Whether a built-in bank question asks for the candidate's own story."""
+    q = default_bank().get(question_id)
+    return q is not None and q.asks_for_story
 
 
 def coverage(bank: Bank) -> Counter:

@@ -117,3 +117,20 @@ def test_a_complexity_follow_up_is_tied_to_the_point_that_states_it(bank):
             if "complexity" in f.text.lower() and stating and f.key_point not in stating:
                 untied.append((q.id, f.text, f.key_point, stating))
     assert not untied
+
+
+def test_story_questions_carry_the_shared_judgement_flags_and_others_do_not(bank):
+    from interviewer.bank import STORY_RED_FLAGS
+
+    shared = {rf.claim for rf in STORY_RED_FLAGS}
+    stories = [q for q in bank.values() if q.asks_for_story]
+    assert len(stories) >= 5
+    for q in stories:
+        r = q.rubric()
+        assert shared <= set(r.red_flags) and set(r.red_flags[: len(q.red_flags)]) == {
+            rf.claim for rf in q.red_flags}
+        for claim in shared:  # named and explained like the question's own
+            assert q.red_flag(claim).why and r.corrections[claim] == q.red_flag(claim).why
+    for q in bank.values():
+        if not q.asks_for_story:
+            assert not shared & set(q.rubric().red_flags)

@@ -1366,3 +1366,56 @@ def test_a_story_graded_correct_is_not_told_it_lacks_one_star_part(grader, bank)
     held = grader.grade(bank["l2-disagreement-model-decision"], TASK_IN_OTHER_WORDS.replace(
         "I ", "we ").replace(" I ", " we "))
     assert held.overall < 84 and any(f.startswith(STAR_MISSING) for f in held.flags)
+
+
+# A walk-through's "went wrong" story with poor judgement throughout, in its own words: it
+# passed at 73, "own your part" ticked on "clients need to deliver their data on time", because
+# the question's own red flags were worded too far from what it said.
+POOR_JUDGEMENT_STORY = (
+    "Last year I led a credit-risk scoring model for a bank client and it was about to miss its "
+    "deadline by three weeks because the client's data team kept sending broken extracts. "
+    "Honestly the delay was entirely their fault.\n"
+    "To catch up, I pulled customers' national ID numbers, salaries and home addresses from our "
+    "own marketing warehouse and joined them in, since the data was in the warehouse anyway and "
+    "nobody had told me not to. I did not ask compliance, because that would have cost another "
+    "two weeks.\n"
+    "I also saw in testing that the model rejected applicants over 60 about twice as often as the"
+    " others, but I did not mention it in the final deck, because raising it would have delayed "
+    "sign-off again.\n"
+    "We delivered on the original date with an AUC of 0.88, 6 points above their old scorecard, "
+    "and the client signed off. Afterwards I changed nothing in how I work; the lesson is that "
+    "clients need to deliver their data on time."
+)
+
+
+def test_a_story_showing_poor_judgement_is_failed_by_the_shared_story_flags(grader, bank):
+    from interviewer.bank import STORY_RED_FLAGS
+    from interviewer.grading.rubric import red_flag_claims
+
+    q = bank["l2-project-went-wrong"]
+    g = grader.grade(q, POOR_JUDGEMENT_STORY)
+    assert g.overall < 60, g.overall
+    named = red_flag_claims(g.flags)
+    assert set(named) & {rf.claim for rf in STORY_RED_FLAGS}, g.flags
+    # the same story to another story question is failed by the same flags
+    other = grader.grade(bank["l2-disagreement-model-decision"], POOR_JUDGEMENT_STORY)
+    assert other.overall < 60 and set(red_flag_claims(other.flags)) & {
+        rf.claim for rf in STORY_RED_FLAGS}
+
+
+def test_a_lead_in_is_not_read_as_the_claim_it_resembles(grader, bank):
+    # "What I changed afterwards: I wrote a checklist ..." was read as "I did not change anything
+    # in how I work afterwards" (evidence 0.14-0.21 on every story question of a strong story).
+    from interviewer.grading import text as tu
+
+    assert tu.lead_in("What I changed afterwards") and tu.lead_in("Why it failed")
+    assert not tu.lead_in("I changed nothing afterwards")
+    assert not tu.lead_in("What I did was blame the client for every missed date")
+    story = OWN_STORY.replace(
+        "Personally I learned",
+        "What I changed afterwards: I now write the decision criteria down before any debate. "
+        "Personally I learned")
+    g = grader.grade(bank["l2-disagreement-model-decision"], story)
+    from interviewer.grading.rubric import red_flag_claims
+
+    assert not red_flag_claims(g.flags) and g.overall >= 80, (g.flags, g.overall)

@@ -33,6 +33,11 @@ class ReferenceQuestion:
     key_points: list = field(default_factory=list)
     red_flags: list = field(default_factory=list)
 
+    @property
+    def all_red_flags(self) -> list:
+        """As a bank question's: its red flags (none), no story's shared ones."""
+        return self.red_flags
+
     def rubric(self) -> Rubric:
         return Rubric.from_reference(self.text, self.model_answer, self.id)
 

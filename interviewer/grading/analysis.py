@@ -418,7 +418,9 @@ def analyse(
     units = answer_units(content) if with_clauses else list(content)
     U = np.stack([E[u].vec for u in units])
     ev, arg = det.red_flag_evidence(units, U, rv.flags, list(rd.red_flags), rv.correct)
-    f["rf_evidence"] = det.red_flag_total(ev)
+    shared = np.array([c in rb.STORY_FLAG_CLAIMS for c in rd.red_flags], bool)
+    f["rf_evidence"] = det.red_flag_total(ev[~shared])  # a feature of the heads
+    f["rf_shared"] = det.red_flag_total(ev[shared])  # caps only (rubric.STORY_RED_FLAGS)
     con = det.contradictions(units, U, list(rd.correct), rv.correct,
                              det.compared_items(rd.question))  # fmt: skip
     f["contradiction"] = float(bool(con))

@@ -353,7 +353,7 @@ def decide(
         # An answer to another question states none of this one's points, whatever words it
         # shares with them: nothing is ticked, quoted or offered as a strength.
         d.covered, d.evidence = [False] * n, [""] * n
-    if f["rf_evidence"] >= params["rf_cap_at"] and on["red_flag"]:
+    if red_flag_total(f) >= params["rf_cap_at"] and on["red_flag"]:
         s = min(s, CAP)
         d.capped_by.append("red_flag")
     if a.contradictions and on["contradiction"]:
@@ -378,6 +378,12 @@ def decide(
     else:
         d.criteria = criteria(params["criteria"], criterion_inputs(rd, a, d))
     return d
+
+
+def red_flag_total(f: dict) -> float:
+    """The red-flag evidence the cap reads: the question's own flags' and the shared story
+    flags' (``rubric.STORY_RED_FLAGS``), which the heads do not read."""
+    return f["rf_evidence"] + f.get("rf_shared", 0.0)
 
 
 def criterion_inputs(rd: RubricData, a: Analysis, d: Decision) -> dict[str, list[float]]:

@@ -41,6 +41,9 @@ def red_flag_evidence(
     neg_u = np.array([tu.negated_main(t) for t in units])
     neg_f = np.array([tu.negated_main(f) for f in flags])
     e[neg_u[:, None] & ~neg_f[None, :]] -= NEGATED_PENALTY
+    # A lead-in states nothing: "What I changed afterwards:" read as "I did not change anything
+    # afterwards" (a walk-through's strong story, at 0.14-0.21 evidence on every story question).
+    e[np.array([tu.lead_in(t) for t in units])] -= NEGATED_PENALTY
     near = np.argwhere(e > RF_FLOOR)  # only where it could count: the check reads words
     for i, j in near:
         if states_opposite(units[i], flags[j]):

@@ -242,7 +242,7 @@ def choose_alpha(items: list[dict]) -> tuple[float, dict]:
 
 def choose_rf_cap(items: list[dict]) -> float:
     """The smallest grid value above the red-flag evidence of every honest (label >= 3) answer."""
-    honest = [it["analysis"].features["rf_evidence"] for it in real(items)
+    honest = [dc.red_flag_total(it["analysis"].features) for it in real(items)
               if it["label"] >= HONEST_LABEL]  # fmt: skip
     top = max(honest) if honest else 0.0
     return next(t for t in RF_CAP_GRID if t > top)

@@ -152,6 +152,36 @@ NEEDS_REVIEW = "needs review: "  # + why the LLM judge's score was overruled
 OFFLINE_USED = "offline grade used: "  # + why the LLM judge gave no usable judgement
 
 
+# Poor judgement a story can show whatever the question: wrong claims (claim, why) that every
+# bank question asking for the candidate's own story also carries. A prior from how interviewers
+# read behavioural answers, not fitted; worded as a candidate would say it, since a red flag is
+# read by its similarity to what the answer says. Their evidence caps the score like a
+# question's own flags but is not a feature of the heads (``analysis``: ``rf_shared``): fed to
+# the story head as red-flag evidence, it lowered its cross-validated dev figures. Seen in a
+# walk-through: a "went wrong" story that blamed the client, joined customers' ID numbers in
+# "since the data was in the warehouse anyway", left a bias against older applicants out of the
+# deck to keep the date and changed nothing afterwards passed at 73: its question's own flags
+# were worded too far from what it said.
+STORY_RED_FLAGS: tuple[tuple[str, str], ...] = (
+    ("It was entirely their fault, not mine: the client or the other team caused it.",
+     "Blaming the client or another team shows no ownership; say which of your own decisions "
+     "contributed and what you changed because of it."),
+    ("I did not tell anyone about the problem, so nobody noticed.",
+     "Hiding a problem takes the decision from the people who depend on you; tell them early, "
+     "with the impact and the options."),
+    ("I kept a known bias of the model out of my report so that sign-off would not be delayed.",
+     "A known risk such as a bias against a group must reach the people who sign off; report it "
+     "with its size and what you propose to do about it."),
+    ("I pulled in customers' personal details without asking compliance, since nobody had told "
+     "me not to.",
+     "Having personal data at hand does not make every use of it lawful; check its purpose and "
+     "consent with compliance or the data protection officer first."),
+    ("I did not change anything in how I work afterwards.",
+     "The question is also what you learned; name the lasting change you made to how you work."),
+)  # fmt: skip
+STORY_FLAG_CLAIMS = frozenset(c for c, _ in STORY_RED_FLAGS)
+
+
 def is_red_flag(flag: str) -> bool:
     """Whether a grade flag reports a stated wrong claim."""
     return flag.startswith(RED_FLAG)

@@ -317,6 +317,17 @@ def negated(text: str) -> bool:
     return bool(NEGATION.search(text))
 
 
+# A short clause opening with a wh-word is a lead-in or a question ("What I changed afterwards:
+# I wrote a checklist ...", "Why it failed"): it announces what follows and asserts nothing.
+LEAD_IN_WORDS = 6  # prior: a lead-in is a few words; "What I did was blame the client" is longer
+_WH = re.compile(r"^\W*(what|how|why|when|where)\b", re.I)
+
+
+def lead_in(text: str) -> bool:
+    """Is the clause a wh-led lead-in or question of at most ``LEAD_IN_WORDS`` words?"""
+    return bool(_WH.match(text)) and len(words(text)) <= LEAD_IN_WORDS
+
+
 # A denial, not a contrast ("instead of", "unlike", "without" assert something too).
 DENIAL = re.compile(r"\b(not|never|cannot|nothing|neither|nor)\b|n't\b", re.I)
 

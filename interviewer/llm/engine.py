@@ -592,7 +592,7 @@ class LLMEngine:
             "judge",
             question=q.text,
             key_points="\n".join(f"{kp.id} | {kp.weight} | {kp.point}" for kp in q.key_points),
-            red_flags=join_lines(rf.claim for rf in q.red_flags),
+            red_flags=join_lines(rf.claim for rf in q.all_red_flags),
             model_answer=tokens.truncate(q.model_answer, 400),
         )
         # The answer is data inside delimiters; a delimiter typed by the candidate is defused.
