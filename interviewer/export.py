@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from interviewer.bank import topic_label
+from interviewer.bank import story_question, topic_label
 from interviewer.coding.grade import quotable
 from interviewer.grading.rubric import CRITERIA, OFFLINE_USED, Grade, basis_note, criterion_rows
 from interviewer.markup import (
@@ -206,6 +206,24 @@ def _h_failed(test: str, covered: bool = False) -> str:
     return said.format(test=f"<code>{_e(test)}</code>") if test else ""
 
 
+# Judgement in a story (ownership, candour, how data was used) is what the offline grader does
+# not read: of 14 stories showing poor judgement, written blind to it, it passed 6
+# (``evals/data/stories-judgement.jsonl``), and a walk-through's story that blamed the client
+# and hid a bias passed at 73. Every offline grade of a story says so under its scorecard.
+JUDGEMENT_UNREAD = ("The offline grader reads a story's structure and content, not its judgement "
+                    "(ownership, candour, how data was used): weigh yours against the model "
+                    "answer.")  # fmt: skip
+
+
+def grade_notes(grade: Grade) -> list[str]:
+    """The lines under a scorecard's criterion rows: what the criteria are scored on
+    (``basis_note``) and, for a story graded offline, what the grade does not read."""
+    out = [note] if (note := basis_note(grade)) else []
+    if grade.source in ("offline", "offline-fallback") and story_question(grade.question_id):
+        out.append(JUDGEMENT_UNREAD)
+    return out
+
+
 def _md_grade(grade: Grade) -> list[str]:
     out = [f"**Score:** {grade.overall}/100 (graded by {md_escape(graded_by(grade.source))})", ""]
     if grade.hint_penalty:
@@ -222,7 +240,7 @@ def _md_grade(grade: Grade) -> list[str]:
             evidence = (evidence + " — " if evidence else "") + md_escape(why)
         out.append(f"| {md_escape(name)} | {c.score}/5 | {evidence} |")
     out.append("")
-    if note := basis_note(grade):
+    for note in grade_notes(grade):
         out += [f"*{note}*", ""]
     covered = [kp for kp in quotable(grade.key_points) if kp.covered]
     missed = [kp for kp in grade.key_points if not kp.covered]
@@ -414,7 +432,7 @@ def _h_grade(grade: Grade) -> list[str]:
         + "".join(rows)
         + "</table>"
     )
-    if note := basis_note(grade):
+    for note in grade_notes(grade):
         out.append(f'<p class="note">{_e(note)}</p>')
     covered = [kp for kp in quotable(grade.key_points) if kp.covered]
     missed = [kp for kp in grade.key_points if not kp.covered]

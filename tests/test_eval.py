@@ -76,7 +76,16 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path, capsys):
     assert by["keyword_stuffing"]["ticked"] < by["keyword_stuffing"]["ticked_without_floor"]
     for style in ("expert", "good_missing_one"):
         assert by[style]["ticked"] == by[style]["ticked_without_floor"] > 0
+    # Judgement in stories: measured only. The rater's passes are the data's; the sound
+    # stories name no wrong claim (the shared story flags must not read sound judgement as poor)
+    j = report["judgement_stories"]
+    rows = load_jsonl("stories-judgement.jsonl")
+    assert j["n"] == len(rows) == 28
+    assert (j["sound"]["rater_passed"], j["poor_judgement"]["rater_passed"]) == (14, 0)
+    assert j["sound"]["red_flagged"] == 0
+    assert 0 <= j["poor_judgement"]["grader_passed"] <= 14 and 0 < j["pass_agreement"] <= 1
     md = (tmp_path / "latest-offline.md").read_text()
+    assert "## Judgement in stories (measured only)" in md
     assert "## SAF unseen answers" in md and "## CI gates" in md and "## LLM judge" not in md
     assert "## Key points in a candidate's own words" in md
     assert "### Tick floor (authored dev split" in md

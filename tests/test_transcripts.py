@@ -85,6 +85,26 @@ def test_the_basis_every_criterion_shares_is_said_once_under_the_table_in_both_e
     assert "Each criterion" not in to_markdown(info, turns[1:])
 
 
+def test_a_story_graded_offline_says_its_judgement_was_not_read_everywhere_it_is_shown():
+    # The offline grader passed 6 of 14 stories showing poor judgement written blind to it
+    # (evals/data/stories-judgement.jsonl); a walk-through's passed at 73. The scorecard says so.
+    from interviewer.export import JUDGEMENT_UNREAD
+    from interviewer.ui.render import grade_md
+
+    info, _ = graded_session()
+    story = make_turn(0, topic="project-deep-dive", round="L2", overall=73,
+                      question_id="l2-project-went-wrong")  # fmt: skip
+    other = make_turn(1, topic="mlops", round="L2", overall=73, question_id="l2-detect-data-drift")
+    md, page = to_markdown(info, [story, other]), to_html(info, [story, other])
+    from interviewer.markup import html_escape
+
+    assert md.count(JUDGEMENT_UNREAD) == 1 and page.count(html_escape(JUDGEMENT_UNREAD)) == 1
+    assert JUDGEMENT_UNREAD in grade_md(story.grade) and JUDGEMENT_UNREAD not in grade_md(other.grade)
+    # a story the LLM judge graded has had its judgement read
+    story.grade.source = "llm"
+    assert JUDGEMENT_UNREAD not in to_markdown(info, [story]) + grade_md(story.grade)
+
+
 def test_a_model_answer_shows_its_code_as_code_and_its_prose_flowing_in_both_exports():
     # Seen in the Transcripts tab: a bank model answer showed its ```python fences, its code
     # without indentation and escapes (merged\[col\]), and its prose in the bank's hard wraps.

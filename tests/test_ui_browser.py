@@ -254,7 +254,7 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     page.locator("#practice-answer textarea").fill(f"{GOOD_ANSWER} {XSS}")
     page.get_by_role("button", name="Grade my answer").click()
     result = page.locator("#practice-result")
-    result.get_by_text("Model answer").wait_for()
+    result.get_by_role("heading", name="Model answer").wait_for()  # (a story's note names it too)
     text = result.inner_text()
     assert "Your grade" in text and "/100" in text and "From the guide" in text
     assert_no_injected_image(page)

@@ -1191,7 +1191,8 @@ def test_a_model_answer_shown_in_practice_and_pasted_scores_its_own_words_only(a
     result = page.locator("#practice-result")
     box.fill("I would keep an eye on it and retrain it now and then.")
     page.get_by_role("button", name="Grade my answer").click()
-    result.get_by_text("Model answer").wait_for()
+    # (the heading: a story's scorecard also says "weigh yours against the model answer")
+    result.get_by_role("heading", name="Model answer").wait_for()
     box.fill(q.model_answer)  # what the result now shows
     page.get_by_role("button", name="Grade my answer").click()
     result.get_by_text("word for word").wait_for()

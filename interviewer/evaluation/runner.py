@@ -488,6 +488,27 @@ def own_words_key_points(grader: OfflineGrader, bank: Bank) -> dict:
     return out
 
 
+def judgement_stories(grader: OfflineGrader, bank: Bank) -> dict:
+    """Stories showing poor or sound judgement (``stories-judgement.jsonl``, written blind to
+    the grader, rated by an interviewer; never fitted on), graded as interviews grade: how many
+    of each kind the grader passes, their mean score, and how many it names a red flag in."""
+    rows = load_jsonl("stories-judgement.jsonl")
+    grades = grader.grade_many([(bank[r["question_id"]].rubric(), r["answer"]) for r in rows])
+    out: dict = {"n": len(rows)}
+    for kind in sorted({r["writer_kind"] for r in rows}):
+        mine = [(r, g) for r, g in zip(rows, grades, strict=True) if r["writer_kind"] == kind]
+        out[kind] = {
+            "n": len(mine),
+            "rater_passed": sum(r["rater_pass"] for r, _ in mine),
+            "grader_passed": sum(g.overall >= PASS_MARK for _, g in mine),
+            "mean_overall": round(float(np.mean([g.overall for _, g in mine])), 1),
+            "red_flagged": sum(bool(rb.red_flag_claims(g.flags)) for _, g in mine),
+        }
+    agree = [(g.overall >= PASS_MARK) == r["rater_pass"] for r, g in zip(rows, grades, strict=True)]
+    out["pass_agreement"] = round(sum(agree) / len(agree), 3) if agree else 0.0
+    return out
+
+
 def key_point_errors(grader: OfflineGrader, items: list[tuple]) -> tuple[int, int]:
     """(unstated points ticked, stated points missed) over (rubric, answer, ids stated)."""
     grades = grader.grade_many([(rubric, answer) for rubric, answer, _ in items])
@@ -651,6 +672,7 @@ def offline_sections(settings, mode, bank, test, dev, exemplars) -> dict:
         },
         "consistency": consistency(grader, bank, test),
         "key_points_own_words": own_words_key_points(grader, bank),
+        "judgement_stories": judgement_stories(grader, bank),
         "tick_floor_dev": tick_floor_effect(grader, bank, dev),
         "retrieval": retrieval(settings, bank),
         "injection": injection(grader, bank, test + dev),
@@ -953,6 +975,23 @@ def _offline_markdown(report: dict) -> list[str]:
             for g in groups]  # fmt: skip
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
+    j = report.get("judgement_stories")
+    if j and j["n"]:
+        lines += ["## Judgement in stories (measured only)", "",
+                  f"{j['n']} stories to the six story questions (`evals/data/stories-judgement."
+                  "jsonl`), written blind to the grader to show poor or sound judgement, rated "
+                  "by an interviewer (pass or not), never fitted on. The offline grader reads "
+                  "a story's structure and content; poor judgement told in other words than a "
+                  f"red flag's passes. Pass or fail agreement with the rater: "
+                  f"{j['pass_agreement']}.", "",
+                  "| stories | n | rater passed | grader passed | mean score | red flag named |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for kind, label in (("poor_judgement", "poor judgement"), ("sound", "sound judgement")):
+            if kind in j:
+                v = j[kind]
+                lines.append(f"| {label} | {v['n']} | {v['rater_passed']} | {v['grader_passed']}"
+                             f" | {v['mean_overall']} | {v['red_flagged']} |")  # fmt: skip
+        lines.append("")
     t = report.get("tick_floor_dev")
     if t:
         lines += ["### Tick floor (authored dev split, fitted on)", "",

@@ -13,13 +13,12 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import TEST_FLAGS, feedback_text, numbered, question_header
-from interviewer.export import listed_score, md_failed
+from interviewer.export import grade_notes, listed_score, md_failed
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import (
     CRITERIA_SHORT,
     PASS_MARK,
     Grade,
-    basis_note,
     criterion_rows,
 )
 from interviewer.interview import code_ran_said, hint_said
@@ -196,7 +195,7 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
         f"| {rows[c][0]} | {s.score}/5 | {md_escape(rows[c][1])} |"
         for c, s in grade.criteria.items()
     ]
-    if note := basis_note(grade):
+    for note in grade_notes(grade):
         lines += ["", f"*{note}*"]
     # (a point whose hidden test the code failed says so, as the transcripts do: a re-walk's
     # scorecard ticked a point its code had failed, with nothing beside it)
