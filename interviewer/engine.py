@@ -485,6 +485,14 @@ MAX_BULLETS = 3
 # Two feedback builders on purpose: this one writes the chat's score and bullets after an
 # answer from any finished Grade (offline or an LLM judge's); ``grading.feedback.feedback`` writes
 # the offline grade's own paragraph from the grader's Decision. They share gap_rank, addressed_by.
+def judgement_note(q: Question, grade: Grade) -> str:
+    """What follows a story's chat feedback when the offline grader graded it
+    (``rubric.JUDGEMENT_UNREAD``, the scorecard's note too), or ""."""
+    if q.asks_for_story and grade.source in rb.OFFLINE_SOURCES:
+        return f"\n\n{rb.JUDGEMENT_UNREAD}"
+    return ""
+
+
 def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) -> str:
     """Feedback after one answer: the score (before any hint penalty too), then two or three
     bullets: what landed, quoting the candidate's own sentence; what was wrong and why; what was
@@ -871,7 +879,7 @@ class OfflineEngine:
         code_result: dict | None = None,
     ) -> str:
         """The score and two or three bullets on what landed and what was missing."""
-        return emit(feedback_text(q, grade, code_result), on_token)
+        return emit(feedback_text(q, grade, code_result) + judgement_note(q, grade), on_token)
 
     def restore_question(self, turn: Turn) -> Question | None:
         """Offline questions all come from the bank: nothing to restore."""

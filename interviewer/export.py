@@ -11,7 +11,15 @@ from collections.abc import Iterable
 
 from interviewer.bank import story_question, topic_label
 from interviewer.coding.grade import quotable
-from interviewer.grading.rubric import CRITERIA, OFFLINE_USED, Grade, basis_note, criterion_rows
+from interviewer.grading.rubric import (
+    CRITERIA,
+    JUDGEMENT_UNREAD,
+    OFFLINE_SOURCES,
+    OFFLINE_USED,
+    Grade,
+    basis_note,
+    criterion_rows,
+)
 from interviewer.markup import (
     failed_tests,
     html_rich,
@@ -206,20 +214,11 @@ def _h_failed(test: str, covered: bool = False) -> str:
     return said.format(test=f"<code>{_e(test)}</code>") if test else ""
 
 
-# Judgement in a story (ownership, candour, how data was used) is what the offline grader does
-# not read: of 14 stories showing poor judgement, written blind to it, it passed 6
-# (``evals/data/stories-judgement.jsonl``), and a walk-through's story that blamed the client
-# and hid a bias passed at 73. Every offline grade of a story says so under its scorecard.
-JUDGEMENT_UNREAD = ("The offline grader reads a story's structure and content, not its judgement "
-                    "(ownership, candour, how data was used): weigh yours against the model "
-                    "answer.")  # fmt: skip
-
-
 def grade_notes(grade: Grade) -> list[str]:
     """The lines under a scorecard's criterion rows: what the criteria are scored on
     (``basis_note``) and, for a story graded offline, what the grade does not read."""
     out = [note] if (note := basis_note(grade)) else []
-    if grade.source in ("offline", "offline-fallback") and story_question(grade.question_id):
+    if grade.source in OFFLINE_SOURCES and story_question(grade.question_id):
         out.append(JUDGEMENT_UNREAD)
     return out
 

@@ -1419,3 +1419,17 @@ def test_a_lead_in_is_not_read_as_the_claim_it_resembles(grader, bank):
     from interviewer.grading.rubric import red_flag_claims
 
     assert not red_flag_claims(g.flags) and g.overall >= 80, (g.flags, g.overall)
+
+
+def test_a_result_given_as_a_metric_or_labelled_result_is_a_star_result():
+    # A walk-through's "Result: we delivered on time with an AUC of 0.84" was told "STAR: no
+    # result": a metric's value has no unit after it.
+    from interviewer.grading.star import star
+
+    base = ("Situation: our churn model for a telecom client was late. Task: I had to deliver it "
+            "by the end of the quarter. Action: I rebuilt the features and retrained it. ")
+    assert star(base + "Result: we delivered on time with an AUC of 0.84.").result
+    assert star(base + "In the end the model reached a recall of 0.78 at our threshold.").result
+    assert star(base + "Result: the client accepted the model.").result  # said as the result
+    assert not star(base + "The client accepted the model and we moved on.").result
+    assert not star(base + "We used AUC as the metric, as the client asked.").result

@@ -100,9 +100,20 @@ def test_a_story_graded_offline_says_its_judgement_was_not_read_everywhere_it_is
 
     assert md.count(JUDGEMENT_UNREAD) == 1 and page.count(html_escape(JUDGEMENT_UNREAD)) == 1
     assert JUDGEMENT_UNREAD in grade_md(story.grade) and JUDGEMENT_UNREAD not in grade_md(other.grade)
+    # and after the chat's feedback (live, and as a resumed session's chat is rebuilt)
+    from interviewer.bank import default_bank
+    from interviewer.engine import judgement_note
+    from interviewer.ui.render import history_from_turns
+
+    bank = default_bank()
+    assert JUDGEMENT_UNREAD in judgement_note(bank[story.question_id], story.grade)
+    assert judgement_note(bank[other.question_id], other.grade) == ""
+    chat = str(history_from_turns([story, other], feedback_each=True, done=True, bank=bank))
+    assert chat.count(JUDGEMENT_UNREAD) == 1
     # a story the LLM judge graded has had its judgement read
     story.grade.source = "llm"
     assert JUDGEMENT_UNREAD not in to_markdown(info, [story]) + grade_md(story.grade)
+    assert judgement_note(bank[story.question_id], story.grade) == ""
 
 
 def test_a_model_answer_shows_its_code_as_code_and_its_prose_flowing_in_both_exports():

@@ -66,6 +66,19 @@ def basis_note(grade: Grade) -> str:
     return ""
 
 
+# Judgement in a story (ownership, candour, how data was used) is what the offline grader
+# misses when it is told in other words than a red flag's: of 14 stories showing poor judgement,
+# written blind to it, it passed 6 (``evals/data/stories-judgement.jsonl``), and a
+# walk-through's story that blamed the client and hid a bias passed at 73. Every offline grade
+# of a story says so, under its scorecard and after its chat feedback. (Worded as "can miss": it
+# does name poor judgement said in words close to a red flag, and a walk-through read "does not
+# read judgement" beside red flags that had read it.)
+JUDGEMENT_UNREAD = ("The offline grader can miss poor judgement told in your own words (blaming "
+                    "others, hiding a known issue, misusing data): check your story against the "
+                    "model answer.")  # fmt: skip
+OFFLINE_SOURCES = ("offline", "offline-fallback")
+
+
 def criterion_rows(grade: Grade) -> dict[str, tuple[str, str]]:
     """Each criterion of a grade as (label, why), for a scorecard's rows. A coding grade's rows
     name the coding criterion ("Engineering: vectorisation") and drop it from the evidence (a

@@ -81,11 +81,16 @@ _RESULT = re.compile(
     r"|\$\s?\d|\d[\d,.]*\s*(k|m)?\s*(users|customers|dollars|requests|alerts|tickets|rows))",
     re.I,
 )
-_RESULT_WORDS = re.compile(
-    r"\b(result(ed)?|outcome|as a result|in the end|cut|reduced|improved|increased|saved|dropped"
-    r"|raised|lifted|grew|fell)\b",
+# A model's metric with its value ("an AUC of 0.84", "MAPE rose to 19"), and a result said as
+# one ("Result: ..."): a walk-through's "Result: we delivered on time with an AUC of 0.84" was
+# told "STAR: no result" (no unit after the number).
+_METRIC = re.compile(
+    r"\b(auc|roc[- ]auc|pr[- ]auc|f1|precision|recall|accuracy|mape|rmse|mae|ndcg|r-squared|r2)"
+    r"\b[^.\d]{0,25}\d*[.,]?\d+",
     re.I,
 )
+_RESULT_LABEL = re.compile(r"\bresults?\s*:", re.I)
+
 
 MISSING = {
     "situation": "set the scene: where you were and what was at stake",
@@ -139,5 +144,5 @@ def star(answer: str) -> Star:
         situation=bool(_SITUATION.search(text)),
         task=bool(_TASK.search(text)),
         action=bool(own_actions(text)),
-        result=quantified and bool(_RESULT_WORDS.search(text) or quantified),
+        result=quantified or bool(_METRIC.search(text) or _RESULT_LABEL.search(text)),
     )

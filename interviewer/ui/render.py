@@ -12,7 +12,13 @@ import time
 from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
-from interviewer.engine import TEST_FLAGS, feedback_text, numbered, question_header
+from interviewer.engine import (
+    TEST_FLAGS,
+    feedback_text,
+    judgement_note,
+    numbered,
+    question_header,
+)
 from interviewer.export import grade_notes, listed_score, md_failed
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import (
@@ -169,8 +175,8 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
                 out.append(user_msg(f.answer))
         if feedback_each and t.grade is not None and t.status == "answered":
             q = (bank or {}).get(t.question_id)
-            text = (feedback_text(q, t.grade, t.code_result) if q is not None
-                    else f"Score: {t.grade.overall}/100")  # fmt: skip
+            text = (feedback_text(q, t.grade, t.code_result) + judgement_note(q, t.grade)
+                    if q is not None else f"Score: {t.grade.overall}/100")  # fmt: skip
             out.append(bot_msg(text_md(text)))
             if q is not None and q.model_answer:
                 out.append(model_answer_msg(q.model_answer))
