@@ -6,4 +6,4 @@ import sys
 from interviewer.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(["app"]))
+    sys.exit(main(["app", *sys.argv[1:]]))  # ("app.py --help" started the app)

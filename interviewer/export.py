@@ -362,7 +362,7 @@ def to_json(info: SessionInfo, turns: list[Turn]) -> str:
 _CSS = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-.meta,.note{color:#555}.text{white-space:pre-wrap;background:#f6f6f6;border-left:3px solid #bbb;
+.meta,.note{color:#555}.note{font-style:italic}.text{white-space:pre-wrap;background:#f6f6f6;border-left:3px solid #bbb;
 padding:.5rem .75rem;margin:.25rem 0 .75rem}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;
 text-align:left;vertical-align:top}.flag{background:#fde7c8;padding:0 .3rem;border-radius:3px}

@@ -37,3 +37,17 @@ def test_readme_settings_table_is_current():
     readme = (PROJECT_ROOT / "README.md").read_text()
     table = readme.split("<!-- settings-table -->")[1].split("<!-- /settings-table -->")[0]
     assert table.strip() == settings_table().strip()
+
+
+def test_app_py_help_says_how_the_app_is_set_and_starts_nothing():
+    # A walk-through's "app.py --help" started the app on port 7860.
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "app.py", "--help"], cwd=PROJECT_ROOT, text=True,
+                         capture_output=True, timeout=120, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "INTERVIEWER_PORT" in run.stdout and "INTERVIEWER_DATA_DIR" in run.stdout
+    bad = subprocess.run([sys.executable, "app.py", "--port", "1"], cwd=PROJECT_ROOT, text=True,
+                         capture_output=True, timeout=120, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert bad.returncode == 2 and "unrecognized arguments: --port 1" in bad.stderr

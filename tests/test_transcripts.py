@@ -99,6 +99,7 @@ def test_a_story_graded_offline_says_its_judgement_was_not_read_everywhere_it_is
     from interviewer.markup import html_escape
 
     assert md.count(JUDGEMENT_UNREAD) == 1 and page.count(html_escape(JUDGEMENT_UNREAD)) == 1
+    assert ".note{font-style:italic}" in page  # as the Markdown's *...* reads
     assert JUDGEMENT_UNREAD in grade_md(story.grade) and JUDGEMENT_UNREAD not in grade_md(other.grade)
     # and after the chat's feedback (live, and as a resumed session's chat is rebuilt)
     from interviewer.bank import default_bank

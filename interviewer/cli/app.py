@@ -7,7 +7,14 @@ from interviewer.config import Settings
 
 def register(sub) -> None:
     """Add the app sub-command."""
-    p = sub.add_parser("app", help="start the web app")
+    p = sub.add_parser(
+        "app", help="start the web app",
+        description="Start the web app (Interview, Practice, Transcripts, Progress, Guides) and "
+                    "serve it until interrupted. It is set by environment variables, not flags: "
+                    "INTERVIEWER_HOST and INTERVIEWER_PORT (default 127.0.0.1:7860), "
+                    "INTERVIEWER_DATA_DIR, and OPENAI_BASE_URL / OPENAI_API_KEY for an LLM "
+                    "(README, Settings).",
+    )  # fmt: skip
     p.set_defaults(handler=cmd_app)
 
 
