@@ -21,6 +21,8 @@ from interviewer.grading.rubric import (
     FLAG_OWN_PART,
     FLAG_RESTATES,
     FLOOR_FLAGS,
+    JUDGEMENT_UNREAD,
+    OFFLINE_SOURCES,
     OWN_PART_CAP,
     PASS_MARK,
     VERDICT_CUTS,
@@ -206,6 +208,10 @@ def build_report(
             why = (f"Not passed: {' and '.join(failed)}, below the pass mark ({PASS_MARK}); a loop "
                    "passes only when every round does.")  # fmt: skip
             note = f"{note} {why}".strip()
+    if any(t.grade.source in OFFLINE_SOURCES and (q := (bank or {}).get(t.question_id))
+           and q.asks_for_story for t in graded):  # fmt: skip
+        # (a walk-through's report quoted a concealment from a story as a strength, uncaveated)
+        note = f"{note} {JUDGEMENT_UNREAD}".strip()
     return Report(
         overall=overall,
         signal=signal,

@@ -111,8 +111,17 @@ def test_a_story_graded_offline_says_its_judgement_was_not_read_everywhere_it_is
     assert judgement_note(bank[other.question_id], other.grade) == ""
     chat = str(history_from_turns([story, other], feedback_each=True, done=True, bank=bank))
     assert chat.count(JUDGEMENT_UNREAD) == 1
+    # and in the report's note, once, however many stories (the report quoted a concealment
+    # from a story as a strength)
+    from interviewer.report import build_report
+
+    second = make_turn(2, topic="project-deep-dive", round="L2", overall=80,
+                       question_id="l2-disagreement-model-decision")  # fmt: skip
+    assert build_report([story, other, second], bank).note.count(JUDGEMENT_UNREAD) == 1
+    assert JUDGEMENT_UNREAD not in build_report([other], bank).note
     # a story the LLM judge graded has had its judgement read
     story.grade.source = "llm"
+    assert JUDGEMENT_UNREAD not in build_report([story, other], bank).note
     assert JUDGEMENT_UNREAD not in to_markdown(info, [story]) + grade_md(story.grade)
     assert judgement_note(bank[story.question_id], story.grade) == ""
 
