@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from interviewer.coding.spec import CodingSpec
 from interviewer.config import Settings
 from interviewer.errors import BankError
+from interviewer.grading.rubric import OFFLINE_SOURCES, Grade, Rubric, RubricPoint
 from interviewer.grading.rubric import STORY_RED_FLAGS as STORY_FLAGS
-from interviewer.grading.rubric import Rubric, RubricPoint
 
 Bank = Mapping[str, "Question"]  # read-only: question id -> question
 # "Describe a time you ...", "walk me through a project from your resume", "think of a past
@@ -310,10 +310,12 @@ def bank_for(settings: Settings) -> Bank:
     return _bank_at(str(Path(settings.bank_dir).resolve()))
 
 
-def story_question(question_id: str) -> bool:
-    """Whether a built-in bank question asks for the candidate's own story."""
-    q = default_bank().get(question_id)
-    return q is not None and q.asks_for_story
+def judgement_unread(question: Question | None, grade: Grade) -> bool:
+    """Whether ``grade`` is the offline grader's of a question asking for a story: the grade
+    that says it can miss poor judgement (``rubric.JUDGEMENT_UNREAD``; chat, scorecard, report).
+    ``question`` None (not in the bank) is no story."""
+    return (question is not None and question.asks_for_story
+            and grade.source in OFFLINE_SOURCES)  # fmt: skip
 
 
 def coverage(bank: Bank) -> Counter:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from interviewer.bank import Bank, Question, topic_label
+from interviewer.bank import Bank, Question, judgement_unread, topic_label
 from interviewer.coding.grade import (
     LOOPED_MAX,
     RULED_OUT_MAX,
@@ -488,7 +488,7 @@ MAX_BULLETS = 3
 def judgement_note(q: Question, grade: Grade) -> str:
     """What follows a story's chat feedback when the offline grader graded it
     (``rubric.JUDGEMENT_UNREAD``, the scorecard's note too), or ""."""
-    if q.asks_for_story and grade.source in rb.OFFLINE_SOURCES:
+    if judgement_unread(q, grade):
         return f"\n\n{rb.JUDGEMENT_UNREAD}"
     return ""
 

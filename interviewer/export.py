@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from interviewer.bank import story_question, topic_label
+from interviewer.bank import default_bank, judgement_unread, topic_label
 from interviewer.coding.grade import quotable
 from interviewer.grading.rubric import (
     CRITERIA,
     JUDGEMENT_UNREAD,
-    OFFLINE_SOURCES,
     OFFLINE_USED,
     Grade,
     basis_note,
@@ -218,7 +217,7 @@ def grade_notes(grade: Grade) -> list[str]:
     """The lines under a scorecard's criterion rows: what the criteria are scored on
     (``basis_note``) and, for a story graded offline, what the grade does not read."""
     out = [note] if (note := basis_note(grade)) else []
-    if grade.source in OFFLINE_SOURCES and story_question(grade.question_id):
+    if judgement_unread(default_bank().get(grade.question_id), grade):
         out.append(JUDGEMENT_UNREAD)
     return out
 

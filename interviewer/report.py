@@ -8,7 +8,7 @@ from collections import defaultdict
 from pydantic import BaseModel, Field
 
 from interviewer import models
-from interviewer.bank import Bank, topic_label
+from interviewer.bank import Bank, judgement_unread, topic_label
 from interviewer.coding.grade import quotable, ruled_out
 from interviewer.grading.decide import CAP
 from interviewer.grading.rubric import (
@@ -22,7 +22,6 @@ from interviewer.grading.rubric import (
     FLAG_RESTATES,
     FLOOR_FLAGS,
     JUDGEMENT_UNREAD,
-    OFFLINE_SOURCES,
     OWN_PART_CAP,
     PASS_MARK,
     VERDICT_CUTS,
@@ -208,8 +207,7 @@ def build_report(
             why = (f"Not passed: {' and '.join(failed)}, below the pass mark ({PASS_MARK}); a loop "
                    "passes only when every round does.")  # fmt: skip
             note = f"{note} {why}".strip()
-    if any(t.grade.source in OFFLINE_SOURCES and (q := (bank or {}).get(t.question_id))
-           and q.asks_for_story for t in graded):  # fmt: skip
+    if any(judgement_unread((bank or {}).get(t.question_id), t.grade) for t in graded):
         # (a walk-through's report quoted a concealment from a story as a strength, uncaveated)
         note = f"{note} {JUDGEMENT_UNREAD}".strip()
     return Report(
