@@ -272,6 +272,49 @@ def _input_lengths(tree: ast.AST, params: set[str]) -> frozenset[str]:
     return frozenset(names)
 
 
+# Calls that keep a sequence as long as their argument: a loop over what they return walks the
+# input element by element (a walk-through's ``order = sorted(range(len(scores)), key=...)`` then
+# ``for r, i in enumerate(order)`` read "no Python loops over the data found").
+_SAME_LENGTH = frozenset({"sorted", "list", "tuple", "reversed"})
+_SAME_LENGTH_NP = frozenset({"argsort", "sort", "asarray", "array", "ravel", "argwhere"})
+_SAME_LENGTH_METHODS = frozenset({"argsort", "tolist", "to_list", "to_numpy", "ravel", "flatten",
+                                  "copy", "astype", "sort_values", "reset_index"})  # fmt: skip
+
+
+def _input_sequences(
+    tree: ast.AST, params: set[str], lengths: frozenset[str], options: frozenset[str]
+) -> frozenset[str]:
+    """Names assigned a sequence as long as an input: the input itself, a range over its length,
+    or either through a call that keeps the length (sorted, list, np.argsort, .tolist(), ...);
+    not a reduction (``np.unique(labels)``, ``x.mean()``), whose loop is over a few values."""
+    names: set[str] = set()
+
+    def sized(v: ast.AST) -> bool:
+        if isinstance(v, ast.Name):
+            return v.id in params or v.id in names
+        if _is_range_over_length(v, lengths, options):
+            return True
+        if isinstance(v, ast.Attribute) and v.attr == "values":
+            return sized(v.value)
+        if not isinstance(v, ast.Call):
+            return False
+        f = v.func
+        if isinstance(f, ast.Name) and f.id in _SAME_LENGTH:
+            return bool(v.args) and sized(v.args[0])
+        if isinstance(f, ast.Attribute):
+            if isinstance(f.value, ast.Name) and f.value.id in ("np", "numpy"):
+                return f.attr in _SAME_LENGTH_NP and bool(v.args) and sized(v.args[0])
+            return f.attr in _SAME_LENGTH_METHODS and sized(f.value)
+        return False
+
+    for _ in range(2):  # a name built from a name built from the input
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name) and sized(node.value)):  # fmt: skip
+                names.add(node.targets[0].id)
+    return frozenset(names)
+
+
 def _index_is(sub: ast.Subscript, value: int) -> bool:
     return isinstance(sub.slice, ast.Constant) and sub.slice.value == value
 
@@ -291,6 +334,7 @@ def find_loops(
     params = parameters(tree, entry_point, required=True) - set(loop_over)
     options = frozenset(parameters(tree, entry_point) - params - set(loop_over))
     lengths = _input_lengths(tree, params)
+    built = _input_sequences(tree, params, lengths, options) - params
     found: list[LoopFinding] = []
 
     loops: list[tuple[ast.AST, int]] = []  # (a loop found over the data, its line)
@@ -316,6 +360,9 @@ def find_loops(
                 found.append(
                     LoopFinding("element-loop", line, f"Python loop over the input {root!r}")
                 )
+            elif root in built:
+                found.append(LoopFinding("element-loop", line, f"Python loop over {root!r}, "
+                                         "one step per element of the input"))  # fmt: skip
 
     for node in ast.walk(tree):
         if isinstance(node, ast.For | ast.AsyncFor):

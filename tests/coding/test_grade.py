@@ -300,6 +300,28 @@ def f(x, X, window, k):
         ("index-loop", 6), ("index-loop", 8), ("index-loop", 10)]  # not over d columns or k
 
 
+def test_a_loop_over_a_sequence_built_from_the_input_is_a_loop_over_the_data():
+    # A walk-through's ROC-AUC, asked for without Python loops: `order = sorted(range(len(
+    # scores)), key=...)` then `for r, i in enumerate(order, start=1)` read "no Python loops over
+    # the data found". A reduction's few values (np.unique) are not the data.
+    code = """
+def f(labels, scores):
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = np.argsort(np.asarray(scores))
+    top = list(ranks.tolist())
+    classes = np.unique(labels)
+    mean = scores.mean()
+    for r, i in enumerate(order, start=1):
+        pass
+    total = sum(t for t in top)
+    for c in classes:
+        pass
+"""
+    found = find_loops(code, entry_point="f")
+    assert [(f.kind, f.line) for f in found] == [("element-loop", 8), ("element-loop", 10)]
+    assert found[0].message == "Python loop over 'order', one step per element of the input"
+
+
 def test_a_loop_over_an_option_with_a_default_is_not_a_loop_over_the_data():
     # A walk-through: the confusion matrix's `{lab: i for i, lab in enumerate(labels)}`, labels
     # being the optional `labels=None`, was called "a Python loop over the input 'labels'".
