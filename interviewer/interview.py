@@ -281,6 +281,10 @@ def without_claims(answer: str, said: dict[str, str]) -> str:
     text = tu.normalise(answer)
     for words in said.values():
         text = text.replace(words, " ")
+    # the punctuation that led into the words goes with them: "underfits: ." read as a slip in
+    # a walk-through's "Landed" quote of "... underfits: high bias, low variance, ..."
+    text = re.sub(r"[ \t]*[,;:][ \t]*(?=[.!?,;:]|$)", "", text, flags=re.M)
+    text = re.sub(r"[ \t]+(?=[.,;:!?])", "", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 

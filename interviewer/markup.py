@@ -25,6 +25,10 @@ _REFERENCE = re.compile(r"&(?=#?\w+;)")
 # "1. ", "2) ", "===".
 _LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+[.)](?=\s|$))")
 _INDENT = re.compile(r"^[ \t]+")
+# What a renderer turns into a link with no markup (GFM's autolinks, linkify): a scheme's "://",
+# "www." and an e-mail address's "@". The character escaped breaks the link and shows as typed
+# (a walk-through's typed URL became a live link in the chat and in Transcripts).
+_AUTOLINK = re.compile(r"(?i)(?<=\w):(?=//)|(?<=\bwww)\.|(?<=[\w.+-])@(?=[\w-]+\.\w)")
 # A fenced code block: ```python (or ```py, or a bare ```) ... ``` (a candidate's code).
 FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)\n?```", re.S | re.I)
 
@@ -41,7 +45,8 @@ def md_escape(text) -> str:
             out.append("\\" + ch)
         else:
             out.append(ch)
-    return _LINE_START.sub(_escape_line_start, "".join(out))
+    escaped = _AUTOLINK.sub(lambda m: "\\" + m.group(0), "".join(out))
+    return _LINE_START.sub(_escape_line_start, escaped)
 
 
 def _escape_line_start(match: re.Match) -> str:

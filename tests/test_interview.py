@@ -1103,3 +1103,16 @@ def test_a_team_story_is_held_with_one_reason_said_everywhere(store):
     notes = [n for s in iv.report().questions for n in rule_notes(s)]
     assert notes == ["at most 55: the story tells only what the team did, not what you yourself "
                      "did"]
+
+
+def test_taking_out_a_corrected_claim_takes_its_lead_in_punctuation():
+    # A walk-through's "Landed" quoted "A very simple model ... underfits: ." once the words read
+    # as the claim were taken out of "... underfits: high bias, low variance, ...".
+    said = {"claim": "high bias, low variance, poor train and test error"}
+    answer = ("A very simple model like a linear fit on curved data underfits: high bias, low "
+              "variance, poor train and test error. A deep tree overfits.")
+    assert without_claims(answer, said) == (
+        "A very simple model like a linear fit on curved data underfits. A deep tree overfits.")
+    assert without_claims("Accuracy is fine, so I use it; then I stop.", {"c": "so I use it"}) == (
+        "Accuracy is fine; then I stop.")
+    assert without_claims("It works; so I use it", {"c": "so I use it"}) == "It works"

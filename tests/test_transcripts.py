@@ -250,7 +250,8 @@ def test_escaped_markdown_renders_as_the_text_itself():
     rng = random.Random(7)
     alphabet = list("<>&#;*_`[]()!|~\\-+=.:/ ") + ["&lt;", "&#60;", "&amp;", "1.", "a", "Z9"]
     lines = ["R&D > ops", "&lt;b&gt; typed", "> quoted", "<script>alert(1)</script>",
-             "a&#60;b", ">>> x", "<http://x.y>", "=== x", "1) one"]  # fmt: skip
+             "a&#60;b", ">>> x", "<http://x.y>", "=== x", "1) one", "see http://x.y/z",
+             "www.x.y", "me@x.y"]  # fmt: skip
     lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(400)]
     for line in (x.strip() for x in lines):
         if not line:
@@ -260,6 +261,9 @@ def test_escaped_markdown_renders_as_the_text_itself():
         assert html.unescape(got[3:-4]) == line, line
     assert md_escape("R&D > ops: 5 > 3 & 2") == "R&D > ops: 5 > 3 & 2"
     assert md_escape("> quoted") == "\\> quoted" and md_escape("<b>") == "&lt;b>"
+    # no autolink (GFM, linkify) can form: a typed URL showed as a live link in a walk-through
+    assert md_escape("http://a.b www.a.b me@a.b @cache 10:30") == (
+        "http\\://a.b www\\.a.b me\\@a.b @cache 10:30")
 
 
 def test_rendered_markdown_has_only_the_exports_own_structure():

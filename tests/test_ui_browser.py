@@ -29,6 +29,7 @@ from tests.ui_support import (
 )
 
 XSS = "<img src=x onerror=alert(1)>"
+LINK = "see http://evil.example/x, www.evil.example or me@evil.example"  # shown as text, no link
 GOOD_ANSWER = (
     "L1 regularisation adds the sum of absolute weights to the loss, which drives some weights "
     "to exactly zero and so does feature selection. L2 adds the sum of squared weights, shrinking "
@@ -139,11 +140,13 @@ def test_interview_report_transcripts_progress_practice(page, shots):
 
     # The asked question's own model answer (the first question is any L1 one: an answer to
     # another question scores 0, and a 0 has no hint penalty to show).
-    reply = answer(page, f"{bank_question_in(first).model_answer}\n{XSS}")
+    reply = answer(page, f"{bank_question_in(first).model_answer}\n{XSS} {LINK}")
     while "Question 2 of 3" not in reply:  # an offline follow-up probe: answer it too
         assert "Follow-up" in reply, reply
         reply = answer(page, "It also interacts with the learning rate and feature scaling.")
     feedback = next(t for t in reversed(bot_texts(page)) if t.startswith("Score:"))
+    assert page.locator("a[href*='evil.example']").count() == 0  # a typed URL is no link
+    assert LINK in page.locator("#interview-chat").inner_text()
     assert "before the hint penalty" in feedback and "•" in feedback
     # the model answer waits behind a toggle
     toggle = page.locator("#interview-chat").get_by_text("Show model answer").last
@@ -216,6 +219,7 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     view.get_by_text("Mock interview").wait_for()
     assert "Score:" in view.inner_text() and XSS in view.inner_text()
     assert_no_injected_image(page)
+    assert LINK in view.inner_text() and view.locator("a[href*='evil.example']").count() == 0
     assert session_id in download(page, "Export .json")
     page.screenshot(path=str(shots / "transcripts.png"), full_page=True)
 
