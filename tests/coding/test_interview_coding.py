@@ -701,6 +701,13 @@ def test_the_failed_test_probe_names_one_whose_error_shows_what_came_back():
     assert said.startswith("The hidden test “ties average” failed: assertion failed: assert f(")
     assert failed_test_probe({"error": None, "failed": [blind]}).startswith(
         "The hidden test “matches pairwise” failed: ")
+    # else one whose error quotes a one-line test whole (its inputs and what was expected)
+    setup = {**blind, "code": "y = rng.integers(0, 2, 300)\nassert isclose(auc(y), want)\n"}
+    tied = {"name": "all_tied", "error": "assertion failed: assert f([0, 1], [0.3] * 2) == 0.5",
+            "code": "assert f([0, 1], [0.3] * 2) == 0.5\n"}  # fmt: skip
+    said = failed_test_probe({"error": None, "failed": [setup, tied]})
+    assert said.startswith("The hidden test “all tied” failed: assertion failed: assert f([0, 1]")
+    assert "“ties average”" in failed_test_probe({"error": None, "failed": [setup, tied, shown]})
     long = {**shown, "error": "x -> " + "y" * 1000}
     assert len(failed_test_probe({"error": None, "failed": [long]})) < PROBE_ERROR_CHARS + 120
     never = {**shown, "error": "not run: SyntaxError: invalid syntax"}  # nothing ran
