@@ -154,7 +154,7 @@ def _md_summary(info: SessionInfo) -> list[str]:
         out += _md_list(md_escape(s) for s in summary["strengths"])
         out.append("")
     if summary.get("gaps"):
-        out += ["**Gaps to work on**", ""]
+        out += ["**Top gaps**", ""]
         for gap in summary["gaps"]:
             point, topic, section = _gap_parts(gap)
             where = "; ".join(md_escape(x) for x in (topic, section) if x)
@@ -300,7 +300,8 @@ def _md_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
     if turn.follow_ups:
         out += ["**Follow-ups**", ""]
         for f in turn.follow_ups:
-            out += [md_quote(f"Q: {f.question}"), ">", md_quote(f"A: {f.answer or '(no answer)'}")]
+            # an answer's code stays code (a walk-through's follow-up code read "\\`\\`\\`python")
+            out += [md_quote(f"Q: {f.question}"), ">", md_rich(f"A: {f.answer or '(no answer)'}")]
             out.append("")
     if turn.hints:
         out += ["**Hints used**", ""]
@@ -402,7 +403,7 @@ def _h_summary(info: SessionInfo) -> list[str]:
             point, topic, section = _gap_parts(gap)
             where = "; ".join(_e(x) for x in (topic, section) if x)
             items.append(_e(point) + (f" <span class='meta'>({where})</span>" if where else ""))
-        out += ["<h3>Gaps to work on</h3>", _h_list(items, "missed")]
+        out += ["<h3>Top gaps</h3>", _h_list(items, "missed")]
     if len(out) == 1:
         out.append("<p><em>No summary yet (the session is not finished).</em></p>")
     return out
@@ -472,7 +473,7 @@ def _h_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
     if turn.follow_ups:
         out.append("<h3>Follow-ups</h3>")
         for f in turn.follow_ups:
-            out += [_h_text(f"Q: {f.question}"), _h_text(f"A: {f.answer or '(no answer)'}")]
+            out += [_h_text(f"Q: {f.question}"), html_rich(f"A: {f.answer or '(no answer)'}")]
     if turn.hints:
         out += ["<h3>Hints used</h3>", _h_list(_e(h) for h in turn.hints)]
     if turn.model_answer:

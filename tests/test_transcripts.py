@@ -62,6 +62,9 @@ def test_markdown_has_the_whole_graded_transcript():
     assert "What about L2?" in md and "Think about penalties." in md
     assert "The model answer." in md
     assert "2.1 Bias and variance" in md
+    # the gaps are headed as in the report on screen (a walk-through read "Top gaps" there and
+    # "Gaps to work on" in the exports)
+    assert "**Top gaps**\n\n- use regularisation" in md and "<h3>Top gaps</h3>" in to_html(info, turns)
     assert "needs review" in md and "offline grade used: the LLM was unavailable" in md
     assert "offline-fallback" not in md  # the source is said in words, never as its token
     assert "skipped" in md
@@ -144,6 +147,17 @@ def test_a_model_answer_shows_its_code_as_code_and_its_prose_flowing_in_both_exp
     # A guide section's own text (a practice question made from a guide) keeps its lines.
     turn.question_id = "guide-0123456789"
     assert "> Merge on the key, then flag  \n> rows outside" in to_markdown(info, turns)
+
+
+def test_a_follow_up_answers_code_reads_as_code_in_both_exports():
+    # A walk-through's follow-up answer with a ```python block read "\\`\\`\\`python" in the .md
+    info, turns = graded_session()
+    turns[0].follow_ups[0].answer = ("I'd check the counts <first>:\n\n```python\n"
+                                     "assert len(df) == n  # *same*\n```\nThen log it.")  # fmt: skip
+    md, page = to_markdown(info, turns), to_html(info, turns)
+    assert "> A: I'd check the counts &lt;first>:" in md and "> Then log it." in md
+    assert "```python\nassert len(df) == n  # *same*\n```" in md and "\\`" not in md
+    assert "<pre><code>assert len(df) == n  # *same*" in page and "```" not in page
 
 
 def test_the_result_line_reads_as_the_report_does():
