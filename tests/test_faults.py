@@ -554,3 +554,41 @@ def test_the_app_on_a_port_or_host_it_cannot_use_says_which_setting(monkeypatch,
     err = capsys.readouterr().err
     assert "cannot serve on no-such-host.invalid:" in err and "check INTERVIEWER_HOST" in err
     assert "holds it" not in err and "Traceback" not in err
+
+
+def test_eval_cli_judges_the_judgement_stories(settings, srv, tmp_path, capsys):
+    # `eval --mode llm --set judgement`: the judge reads each blind story with the shared story
+    # flags, and the report counts who passed each kind (rater, offline, judge, cross-checked).
+    import json
+
+    from interviewer.bank import default_bank
+    from interviewer.evaluation.datasets import load_jsonl
+    from interviewer.evaluation.runner import judgement_stories, make_grader
+    from interviewer.grading.rubric import STORY_RED_FLAGS
+
+    rows = load_jsonl("stories-judgement.jsonl")
+    base = ["eval", "--mode", "llm", "--set", "judgement", "--judge-only",
+            "--reports-dir", str(tmp_path)]  # fmt: skip
+    assert cli.main([*base, "--json"]) == 0
+    llm = json.loads(capsys.readouterr().out)["llm"]
+    j = llm["judgement"]
+    assert llm["set"] == "judgement" and llm["answers"] == len(rows) and "items" not in llm
+    offline = judgement_stories(make_grader(settings), default_bank())  # the offline section's
+    for kind in ("poor_judgement", "sound"):
+        mine = [r for r in rows if r["writer_kind"] == kind]
+        assert j[kind]["n"] == len(mine) and j[kind]["rater_passed"] == sum(
+            r["rater_pass"] for r in mine)
+        assert j[kind]["offline_passed"] == offline[kind]["grader_passed"]
+    assert j["poor_judgement"]["rater_passed"] == 0 < j["sound"]["rater_passed"]
+    # the fake judge gives every story 90: the judge alone passes each one it judged
+    assert j["judge_valid"] == llm["valid_judgements"] > 0
+    assert j["poor_judgement"]["judge_passed"] + j["sound"]["judge_passed"] == j["judge_valid"]
+    assert j["offline_agreement"] == offline["pass_agreement"]
+    prompts = [json.dumps(r["messages"]) for r in srv.chat_requests()]
+    assert prompts and all(STORY_RED_FLAGS[1][0] in p for p in prompts)
+    md = (tmp_path / "latest-llm-judge-only.md").read_text()
+    assert "## LLM judge (judgement: stories showing poor or sound judgement" in md
+    assert f"| poor judgement | {j['poor_judgement']['n']} | 0 | " in md
+    assert "| pass agreement with the rater | | | " in md
+    assert cli.main(base) == 0
+    assert "judgement stories passed, cross-checked: poor judgement " in capsys.readouterr().out

@@ -459,3 +459,50 @@ def test_the_models_advice_is_not_told_a_point_stated_but_failed_by_the_code_was
     assert "• Not shown by your code: " in said
     asked = str(server.chat_requests()[-1]["messages"])
     assert "Missed key points: " in asked and "(-count, word)" not in asked
+
+
+def test_a_red_flag_the_judge_shows_in_the_answer_lifts_the_floor(kb_settings, server):
+    # The offline grader passed 6 of 14 blind stories showing poor judgement (its floor then
+    # kept a judge that failed them at the coverage grade). A listed red flag the judge backs
+    # with the answer's own words lets its low score stand, named and quoted; an invented quote
+    # or an unknown flag does not.
+    from interviewer.evaluation.datasets import load_jsonl
+    from interviewer.grading import rubric as rb
+    from interviewer.llm.engine import JUDGE_FLOOR_MARGIN
+
+    engine = llm_engine(_settings(kb_settings, server))
+    bank = default_bank()
+    poor = [r for r in load_jsonl("stories-judgement.jsonl") if r["writer_kind"] == "poor_judgement"]
+    graded = [(engine.offline.judge(bank[r["question_id"]], r["answer"])[0], r) for r in poor]
+    offline, row = max(graded, key=lambda x: x[0].overall)
+    assert offline.overall >= rb.PASS_MARK  # the offline grader passes it
+    q, story = bank[row["question_id"]], row["answer"]
+    claims = [rf.claim for rf in q.all_red_flags]
+    told_nobody = rb.STORY_RED_FLAGS[1][0]
+    rf_id = f"rf{claims.index(told_nobody) + 1}"
+    quote = re.split(r"(?<=[.!?])\s+", story)[1]
+    low = max(0, offline.overall - JUDGE_FLOOR_MARGIN - 15)
+
+    server.judge = {**server.judge, "overall": low, "red_flags_stated": []}
+    grade, _ = engine.judge(q, story)
+    assert grade.overall == offline.overall and grade.source == "llm-overruled"
+    system = server.chat_requests()[-1]["messages"][0]["content"]
+    assert f"{rf_id} | {told_nobody}" in system and "red_flags_stated" in system
+
+    for said in (quote, "I kept the whole incident to myself and said nothing"):  # not in it
+        for flag in ("rf99", told_nobody.upper()):
+            server.judge = {**server.judge, "red_flags_stated": [{"flag": flag, "quote": said}]}
+            grade, _ = engine.judge(q, story)
+            stands = said == quote and flag != "rf99"
+            assert (grade.overall == low) is stands, (flag, said)
+            assert (rb.RED_FLAG + told_nobody in grade.flags) is stands
+    server.judge = {**server.judge, "red_flags_stated": [{"flag": rf_id, "quote": f" “{quote}” "}]}
+    grade, _ = engine.judge(q, story)
+    assert grade.overall == low and grade.source == "llm"
+    assert grade.wrong_said[told_nobody] == quote and rb.red_flag_claims(grade.flags) == [told_nobody]
+    assert not any(f.startswith(rb.NEEDS_REVIEW) for f in grade.flags)
+    # the chat names it with the words quoted and the shared flag's why
+    from interviewer.engine import feedback_text
+
+    text = feedback_text(q, grade)
+    assert f'Wrong: you said "{quote.rstrip(".")}"' in text and "tell them early" in text

@@ -27,9 +27,10 @@ def register(sub) -> None:
     p.add_argument(
         "--set",
         dest="judge_set",
-        choices=["authored", "saf"],
+        choices=["authored", "saf", "judgement"],
         default="authored",
-        help="with --mode llm/local: judge the authored test split or the SAF unseen answers",
+        help="with --mode llm/local: judge the authored test split, the SAF unseen answers or "
+        "the stories showing poor or sound judgement (evals/data/stories-judgement.jsonl)",
     )
     p.add_argument(
         "--limit",
@@ -120,6 +121,15 @@ def _summary(report: dict) -> None:
             f"{llm['valid_judgements']}, overruled by the cross-check "
             f"{llm['capped_by_cross_check']}"
         )
+        if j := llm.get("judgement"):
+            poor, sound = j.get("poor_judgement", {}), j.get("sound", {})
+            print(
+                f"judgement stories passed, cross-checked: poor judgement "
+                f"{poor.get('cross_checked_passed', 0)} of {poor.get('n', 0)}, sound "
+                f"{sound.get('cross_checked_passed', 0)} of {sound.get('n', 0)} (offline grader: "
+                f"{poor.get('offline_passed', 0)} and {sound.get('offline_passed', 0)}); pass "
+                f"agreement with the rater {j['cross_checked_agreement']}"
+            )
     for name, g in report["gates"].items():
         bar = f" (bar {g['floor']})" if g["floor"] is not None else ""
         print(f"gate {name}: {g['value']}{bar} {'pass' if g['pass'] else 'FAIL'}")

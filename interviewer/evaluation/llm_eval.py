@@ -13,6 +13,7 @@ import numpy as np
 from interviewer.config import Settings
 from interviewer.evaluation.metrics import agreement, score_metrics
 from interviewer.grading.rubric import NEEDS_REVIEW, Rubric
+from interviewer.llm.engine import JUDGE_FLOOR_MARGIN, stated_red_flags
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def llm_agreement(
     engine = engine or make_engine(settings)
     rows = [r for r in _sample(rows, limit, seed) if r["question_id"] in bank]
     labels, offline, crossed, judged, items = [], [], [], [], []
-    capped = fallbacks = 0
+    capped = fallbacks = backed = lifted = 0
     start = time.monotonic()
     first_runs: list[tuple[int | None, int]] = []
     for i, r in enumerate(rows):
@@ -100,8 +101,13 @@ def llm_agreement(
         judged.append(None if out is None else out.overall / 100)
         capped += any(f.startswith(NEEDS_REVIEW) for f in grade.flags)
         fallbacks += grade.source == "offline-fallback"
+        shown = stated_red_flags(q, r["answer"], out) if out is not None else {}
+        backed += bool(shown)
+        # a score that stands below the coverage floor because of a red flag the judge showed
+        lifted += bool(shown) and grade.overall == out.overall < off.overall - JUDGE_FLOOR_MARGIN
         items.append(
             {
+                "id": r.get("id"),
                 "question_id": r["question_id"],
                 "label": r.get("label"),
                 "label_0_1": labels[-1],
@@ -109,6 +115,7 @@ def llm_agreement(
                 "judge": None if out is None else out.overall,
                 "cross_checked": grade.overall,
                 "source": grade.source,
+                "red_flags_shown": list(shown),
             }
         )
         if i < spread_answers:
@@ -133,6 +140,10 @@ def llm_agreement(
         "fell_back_to_offline": fallbacks,
         # the cross-check overruled the judge (flagged "needs review"): the offline grade stood
         "capped_by_cross_check": capped,
+        # answers where the judge named a listed red flag and quoted the answer's words for it,
+        # and those whose score stood below the coverage floor because of it
+        "red_flags_shown": backed,
+        "below_floor_by_red_flag": lifted,
         "offline": agreement(labels, offline),
         "llm_cross_checked": agreement(labels, crossed),
         "llm_judge_only": agreement(pick(labels), pick(judged)) if valid else None,

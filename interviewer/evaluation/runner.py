@@ -509,6 +509,29 @@ def judgement_stories(grader: OfflineGrader, bank: Bank) -> dict:
     return out
 
 
+JUDGED_BY = ("offline", "judge", "cross_checked")  # an item's overall by each grader
+
+
+def judgement_passes(rows: list[dict], items: list[dict]) -> dict:
+    """Of the judgement stories the LLM judged (``llm_agreement`` items), per writer kind: how
+    many the rater passed, and the offline grader, the judge alone (valid judgements only) and
+    the cross-checked grade (what the app shows); and each one's pass agreement with the rater."""
+    by_id = {r["id"]: r for r in rows}
+    pairs = [(by_id[i["id"]], i) for i in items]
+    out: dict = {}
+    for kind in sorted({r["writer_kind"] for r, _ in pairs}):
+        mine = [(r, i) for r, i in pairs if r["writer_kind"] == kind]
+        out[kind] = {"n": len(mine), "rater_passed": sum(r["rater_pass"] for r, _ in mine)}
+        for k in JUDGED_BY:
+            out[kind][f"{k}_passed"] = sum(i[k] is not None and i[k] >= PASS_MARK for _, i in mine)
+    out["judge_valid"] = sum(i["judge"] is not None for _, i in pairs)
+    for k in JUDGED_BY:
+        both = [(r, i[k]) for r, i in pairs if i[k] is not None]
+        out[f"{k}_agreement"] = (round(sum((v >= PASS_MARK) == r["rater_pass"] for r, v in both)
+                                       / len(both), 3) if both else None)  # fmt: skip
+    return out
+
+
 def key_point_errors(grader: OfflineGrader, items: list[tuple]) -> tuple[int, int]:
     """(unstated points ticked, stated points missed) over (rubric, answer, ids stated)."""
     grades = grader.grade_many([(rubric, answer) for rubric, answer, _ in items])
@@ -614,7 +637,8 @@ def run(
     judge_only: bool = False,
 ) -> dict:
     """Run every eval and return the report dict. ``limit`` caps the answers the LLM judges
-    (llm/local mode, on ``judge_set``: the authored test split or SAF unseen answers);
+    (llm/local mode, on ``judge_set``: the authored test split, SAF unseen answers or the
+    judgement stories);
     ``exemplars`` adds the SAF exemplar row (default: in offline mode); ``judge_only`` (llm/local
     mode) measures the LLM judge alone: no offline section, no gate."""
     if judge_only and mode not in ("llm", "local"):
@@ -644,6 +668,11 @@ def run(
             rows = load_saf("unseen")
             report["llm"] = llm_agreement(settings, saf_questions(rows), rows, limit=limit,
                                           label=lambda r: float(r["score"]))  # fmt: skip
+        elif judge_set == "judgement":
+            rows = load_jsonl("stories-judgement.jsonl")
+            report["llm"] = llm_agreement(settings, bank, rows, limit=limit, details=True,
+                                          label=lambda r: (r["rater_score"] - 1) / 4)  # fmt: skip
+            report["llm"]["judgement"] = judgement_passes(rows, report["llm"].pop("items"))
         else:
             report["llm"] = llm_agreement(settings, bank, test, limit=limit)
         report["llm"]["set"] = judge_set
@@ -774,14 +803,18 @@ def to_markdown(report: dict) -> str:
 
 def _llm_markdown(llm: dict) -> list[str]:
     """The LLM judge's agreement next to the offline grader's on the same answers."""
-    label = "SAF unseen answers, human 0-1 scores" if llm.get("set") == "saf" else (
-        "authored test split, labels 1-5 as (label-1)/4")
+    label = {"saf": "SAF unseen answers, human 0-1 scores",
+             "judgement": "stories showing poor or sound judgement, the rater's 1-5 as "
+                          "(score-1)/4"}.get(llm.get("set"),
+                                             "authored test split, labels 1-5 as (label-1)/4")
     sc, sp = llm["scores"], llm["spread"]
     lines = ["", f"## LLM judge ({llm.get('set', 'authored')}: {label})", "",
              f"Judge `{llm['judge_model']}` at {llm['endpoint']} ({llm['structured_method']}): "
              f"{llm['answers']} answers, {llm['valid_judgements']} valid judgements, "
              f"{llm['fell_back_to_offline']} fell back to the offline grade, "
-             f"{llm['capped_by_cross_check']} overruled by the offline cross-check; "
+             f"{llm['capped_by_cross_check']} overruled by the offline cross-check, "
+             f"{llm.get('red_flags_shown', 0)} with a red flag named and quoted by the judge "
+             f"({llm.get('below_floor_by_red_flag', 0)} standing below the coverage floor by it); "
              f"{llm['seconds_per_answer']} s per answer; tokens in {llm['tokens']['in']}, out "
              f"{llm['tokens']['out']}.", "", HEAD,
              _row("offline grader (the same answers)", sc["offline"]),
@@ -792,6 +825,21 @@ def _llm_markdown(llm: dict) -> list[str]:
         if sp.get(key):
             lines.append(f"\nSpread over {sp['runs']} runs of {sp['answers']} answers, {name}: "
                          f"mean {sp[key]['mean']}, max {sp[key]['max']} points (0-100).")
+    j = llm.get("judgement")
+    if j:
+        lines += ["", f"Passed (overall >= {PASS_MARK}) by kind; the judge alone counts its "
+                  f"{j['judge_valid']} valid judgements:", "",
+                  "| stories | n | rater passed | offline grader passed | judge alone passed | "
+                  "cross-checked passed |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for kind in ("poor_judgement", "sound"):
+            if kind in j:
+                v = j[kind]
+                lines.append(f"| {kind.replace('_', ' ')} | {v['n']} | {v['rater_passed']} | "
+                             f"{v['offline_passed']} | {v['judge_passed']} | "
+                             f"{v['cross_checked_passed']} |")  # fmt: skip
+        agree = " | ".join("-" if j[f"{k}_agreement"] is None else str(j[f"{k}_agreement"])
+                           for k in JUDGED_BY)  # fmt: skip
+        lines.append(f"| pass agreement with the rater | | | {agree} |")
     return lines
 
 

@@ -62,6 +62,9 @@ JUDGE_MARGIN = 20
 # 0 (SmolLM2-135M: QWK 0.11 against the labels with no floor, 0.72 with it, offline alone 0.83),
 # so beyond this the coverage grade stands, flagged. A wrong central claim still costs up to 30.
 JUDGE_FLOOR_MARGIN = 30
+# A quote the judge gives for a red flag counts from this many words copied from the answer (a
+# fixed prior: "I did." alone shows nothing).
+QUOTE_MIN_WORDS = 3
 # Each criterion the judge scores is kept within this many points (1-5) of the coverage
 # grader's for it (a fixed prior, never fitted: the criteria follow the overall score).
 CRITERION_MARGIN = 1
@@ -592,7 +595,7 @@ class LLMEngine:
             "judge",
             question=q.text,
             key_points="\n".join(f"{kp.id} | {kp.weight} | {kp.point}" for kp in q.key_points),
-            red_flags=join_lines(rf.claim for rf in q.all_red_flags),
+            red_flags=join_lines(f"rf{i} | {rf.claim}" for i, rf in enumerate(q.all_red_flags, 1)),
             model_answer=tokens.truncate(q.model_answer, 400),
         )
         # The answer is data inside delimiters; a delimiter typed by the candidate is defused.
@@ -633,7 +636,19 @@ class LLMEngine:
         flags = [f for f in offline.flags if f != rb.FLAG_KEYWORDS]
         overall = out.overall
         ceiling = offline.overall + JUDGE_MARGIN
-        stands = offline.overall - JUDGE_FLOOR_MARGIN <= overall <= ceiling
+        # A listed red flag the judge shows in the answer's own words lifts the floor: the
+        # coverage grader reads topic, and misses a wrong claim or poor judgement told in other
+        # words (it passed 6 of 14 poor-judgement stories); the floor is for a judge that scores
+        # a sound answer near 0 with nothing in the answer to show for it.
+        wrong = stated_red_flags(q, answer, out)
+        floor = 0 if wrong else offline.overall - JUDGE_FLOOR_MARGIN
+        stands = floor <= overall <= ceiling
+        said = dict(offline.wrong_said)  # the offline reading's words, for a claim it shares
+        if stands:
+            for claim, quote in wrong.items():
+                if rb.RED_FLAG + claim not in flags:
+                    flags.append(rb.RED_FLAG + claim)
+                said.setdefault(claim, quote)
         # The points ticked: the coverage grader's (each with the sentence that states it), and
         # the judge's besides when its score stands. The judge's alone showed "Score: 84,
         # Missing: all 6 key points" when a small model ticked none, and its probes then asked
@@ -647,7 +662,7 @@ class LLMEngine:
                 f"above the coverage grade {offline.overall}; the lower score stands"
             )
             overall = offline.overall
-        elif overall < offline.overall - JUDGE_FLOOR_MARGIN:
+        elif overall < floor:
             flags.append(
                 f"{rb.NEEDS_REVIEW}the LLM judge gave {overall}, more than {JUDGE_FLOOR_MARGIN} "
                 f"below the coverage grade {offline.overall}; the coverage grade stands"
@@ -663,5 +678,27 @@ class LLMEngine:
             # "the coverage grade stands" read as a contradiction in a walk-through
             # an overruled judge's words argue for the score that was not kept
             feedback=(out.feedback if stands else "") or offline.feedback,
-            wrong_said=offline.wrong_said,  # the offline reading's words, for a claim it shares
+            wrong_said=said,
         )
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def stated_red_flags(q: Question, answer: str, out: JudgeOutput) -> dict[str, str]:
+    """The question's red flags (its own and, for a story, the shared ones) that the judge reads
+    in the answer and backs with the answer's words: claim -> quote. A flag is named by its id
+    in the prompt (rf1, rf2, ...) or by its claim (case and spacing aside); its quote counts when
+    at least QUOTE_MIN_WORDS words of it are copied from the answer exactly (an invented or
+    reworded quote shows nothing, and the flag is dropped)."""
+    claims = [rf.claim for rf in q.all_red_flags]
+    named = {f"rf{i}": c for i, c in enumerate(claims, 1)} | {_flat(c): c for c in claims}
+    flat = _flat(answer)
+    found: dict[str, str] = {}
+    for r in out.red_flags_stated:
+        claim = named.get(_flat(r.flag))
+        quote = " ".join(r.quote.split()).strip(" \"'“”‘’")
+        if claim and len(quote.split()) >= QUOTE_MIN_WORDS and _flat(quote) in flat:
+            found.setdefault(claim, quote)
+    return found

@@ -17,6 +17,13 @@ class JudgeCriterion(_Out):
     rationale: str = Field(default="", max_length=600)
 
 
+class JudgeRedFlag(_Out):
+    """A listed red flag the judge reads in the answer, with the answer's words that state it."""
+
+    flag: str = Field(max_length=300)  # its id (rf1, rf2, ...) or its claim as listed
+    quote: str = Field(max_length=600)  # copied exactly from the answer
+
+
 class JudgeOutput(_Out):
     """What the judge must return; anything else is malformed."""
 
@@ -25,6 +32,7 @@ class JudgeOutput(_Out):
     engineering: JudgeCriterion
     communication: JudgeCriterion
     covered_key_points: list[str] = Field(default_factory=list)
+    red_flags_stated: list[JudgeRedFlag] = Field(default_factory=list, max_length=8)
     overall: int = Field(ge=0, le=100)
     feedback: str = Field(default="", max_length=1200)
 
