@@ -7,6 +7,7 @@ kill still keeps the results it had. Standard library only, plus what the tests 
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -103,9 +104,44 @@ def describe(
     return _clip(f"{type(exc).__name__}: {msg}{where}" if msg else f"{type(exc).__name__}{where}")
 
 
+GOT = "_mock_interview_got"  # the name a test's compared value is kept under
+SHOWN_CHARS = 120  # a value shown in a failed assertion is cut here (a list of 300 floats)
+
+
+def shown(value) -> str:
+    """What a failed comparison got, as its message: "got 3"."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - candidate code's own __repr__ may fail
+        text = f"a {type(value).__name__}"
+    return "got " + (text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "...")
+
+
+def with_values_shown(code: str, filename: str):
+    """The test compiled so that a failing ``assert <expr> <op> <expected>`` with no message says
+    what ``<expr>`` was ("... -> got 3"), as an interviewer would: the value is kept as the
+    comparison runs, so the candidate's code is not called twice. Other asserts, and code this
+    cannot compile, run as written."""
+    try:
+        tree = ast.parse(code, filename)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Assert) and node.msg is None
+                    and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1
+                    and not isinstance(node.test.left, ast.Constant)):  # fmt: skip
+                left = node.test.left
+                node.test.left = ast.NamedExpr(target=ast.Name(GOT, ast.Store()), value=left)
+                node.msg = ast.Call(ast.Name("_mock_interview_shown", ast.Load()),
+                                    [ast.Name(GOT, ast.Load())], [])  # fmt: skip
+        ast.fix_missing_locations(tree)
+        return compile(tree, filename, "exec")
+    except (SyntaxError, ValueError, TypeError):
+        return compile(code, filename, "exec")
+
+
 def base_namespace(imports: list[str]) -> dict:
     """What every test sees before the helpers: math, numpy as np, pandas as pd."""
-    ns: dict = {"__name__": "tests", "__builtins__": __builtins__, "math": math}
+    ns: dict = {"__name__": "tests", "__builtins__": __builtins__, "math": math,
+                "_mock_interview_shown": shown}  # fmt: skip
     aliases = {"numpy": "np", "pandas": "pd"}
     for module in imports:
         try:
@@ -163,7 +199,7 @@ def run_tests(job: dict, fn, base: dict) -> bool:
         started, cpu_started = time.perf_counter(), time.thread_time()
         passed, error = False, None
         try:
-            compiled = compile(code, f"<test {name}>", "exec")
+            compiled = with_values_shown(code, f"<test {name}>")
             with time_limit(limit, wall):
                 exec(compiled, ns)
             passed = True

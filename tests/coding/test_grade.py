@@ -582,6 +582,9 @@ def test_a_failed_tests_error_says_it_once_in_the_error_and_the_report():
     assert failed["negative_k"].error == "assertion failed: negative k must raise ValueError"
     ties = failed["ties_alphabetical"]
     assert ties.error.startswith("assertion failed: assert top_k_words(")
+    # and what the code returned, kept as the comparison ran (a walk-through saw "assert
+    # roc_auc([0, 1, 0, 1, 1], [0.3] * 5) == 0.5" and not what its code gave)
+    assert " == [" in ties.error and ties.error.count(" -> got ['") == 1, ties.error
     q = QuestionSummary(index=0, round="L1", topic="python-coding", question="Top k words",
                         status="answered", overall=40, kind="coding",
                         failed_tests=[f.model_dump() for f in result.failed])  # fmt: skip
@@ -618,3 +621,35 @@ def test_a_failed_test_contradicts_the_points_it_checks_only_when_it_ran():
     ):
         assert contradicted(spec, [failed("closer_first", error)]) == {}
     assert contradicted(spec, [failed("large_200k", "assertion failed")]) == {}  # links none
+
+
+def test_a_failed_comparison_says_what_the_code_gave_and_other_asserts_run_as_written():
+    from interviewer.coding._runner import SHOWN_CHARS, describe, shown, with_values_shown
+
+    class Bad:
+        def __repr__(self):
+            raise ValueError("no repr")
+
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return Bad() if x == "bad" else x * 3
+
+    def error(code: str) -> str | None:
+        try:
+            exec(with_values_shown(code, "<test t>"), {"f": f, "_mock_interview_shown": shown})
+        except AssertionError as exc:
+            return describe(exc, "t", code, 1.0)
+        return None
+
+    assert error("assert f(2) == 5\n") == "assertion failed: assert f(2) == 5 -> got 6"
+    assert calls == [2]  # the code ran once: its value was kept as the comparison ran
+    assert error("assert f(1) == 3\n") is None
+    assert error("assert f(2) == 5, 'six'\n") == "assertion failed: assert f(2) == 5, 'six' -> six"
+    assert error("assert isinstance(f(1), str)\n") == "assertion failed: assert isinstance(f(1), str)"
+    assert error("assert f('bad') == 1\n").endswith("-> got a Bad")
+    long = error("assert f([0] * 500) == []\n")
+    assert long.endswith("...") and len(long.split(" -> got ")[1]) == SHOWN_CHARS
+    with pytest.raises(SyntaxError):  # as compile() would: the harness reports it as before
+        with_values_shown("def g(:\n", "<test t>")
