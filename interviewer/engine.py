@@ -40,7 +40,7 @@ from interviewer.grading.rubric import (
     code_criterion_label,
 )
 from interviewer.grading.text import FUNCTION_WORDS, denies
-from interviewer.markup import failed_tests, lower_first, plural, tests_passed
+from interviewer.markup import failed_tests, lower_first, plural, telling, tests_passed
 from interviewer.models import MAX_CODE_CHARS, ROUNDS, Turn, numbered
 from interviewer.policy import pick_question
 
@@ -633,10 +633,12 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         failed = failed_tests(code_result) if code_result else []
         if failed:  # why the code lost points comes before the review (a walk-through found
             # the chat said "3 of 6 passed" and nothing of which or why, until the report)
-            name, error, _ = failed[0]
+            # the one whose error tells the case, as the follow-up asks about (a walk-through's
+            # chat named a test built on lines it never saw when "all scores tied" had failed)
+            name, error, _ = failed[telling([(e, c) for _, e, c in failed])]
             rest = (f" ({len(failed) - 1} more in the report, with inputs)"
                     if len(failed) > 1 else "")  # fmt: skip
-            bullets.insert(1, f"• First failed test: {name}: {error.rstrip('.')}{rest}.")
+            bullets.insert(1, f"• Failed test: {name}: {error.rstrip('.')}{rest}.")
         # What the question rules out comes next: the tests alone read "6 of 6 passed" for
         # division in a task set "without division" (a walk-through's scored 76).
         ruled = ruled_out(grade.criteria["depth"].rationale) if "depth" in grade.criteria else None

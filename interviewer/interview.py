@@ -46,7 +46,7 @@ from interviewer.grading.rubric import (
     red_flag_claims,
 )
 from interviewer.grading.star import STAR_UNTOLD
-from interviewer.markup import FENCE, shorten, tests_passed
+from interviewer.markup import FENCE, shorten, telling, tests_passed
 from interviewer.models import (
     MAX_ANSWER_CHARS,
     MAX_QUESTIONS,
@@ -107,13 +107,9 @@ def failed_test_probe(result: dict | None, said: str = "") -> str | None:
     failed = (result or {}).get("failed") or []
     ran = [f for f in failed if ran_and_failed(f["error"])]
     if ran:
-        # one whose error shows what came back, when there is one (a re-walk's first failure
-        # was an assertion on random input, with neither the input nor the value in its words),
-        # else a one-line test, whose error quotes the whole case: inputs and what was expected
-        # (a walk-through was asked about "assert math.isclose(roc_auc(y, s), expected, ...)",
-        # y and s built on lines it never saw, when "all scores tied" had failed too)
-        test = (next((f for f in ran if " -> " in f["error"]), None)
-                or next((f for f in ran if _one_line(f.get("code") or "")), ran[0]))  # fmt: skip
+        # one whose error shows what came back or quotes the whole case (a re-walk's first
+        # failure was an assertion on random input, with neither the input nor the value)
+        test = ran[telling([(f["error"], f.get("code") or "") for f in ran])]
         return (f"The hidden test “{_test_named(test)}” failed: "
                 f"{shorten(test['error'], PROBE_ERROR_CHARS)}. What does your code do in that "
                 "case, and what would you change?")  # fmt: skip
@@ -132,10 +128,6 @@ def failed_test_probe(result: dict | None, said: str = "") -> str | None:
         ask = ("What is the complexity of your code, and what would you change to make it fast "
                "enough?")  # fmt: skip
     return f"The hidden test “{_test_named(test)}” was stopped: {stop}. {ask}"
-
-
-def _one_line(code: str) -> bool:
-    return sum(1 for line in code.splitlines() if line.strip()) == 1
 
 
 def _test_named(test: dict) -> str:

@@ -348,6 +348,19 @@ def failed_tests(result: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def telling(cases: list[tuple[str, str]]) -> int:
+    """Which of some failed tests, as (error, code) pairs, to name first: one whose error shows
+    what the code gave (" -> "), else a one-line test, whose error quotes the whole case (its
+    inputs and what was expected), else the first (a walk-through was shown "assert
+    math.isclose(roc_auc(y, s), expected, ...)", its inputs built on lines it never saw)."""
+    for shows in (lambda e, c: " -> " in e,
+                  lambda e, c: sum(1 for line in c.splitlines() if line.strip()) == 1):  # fmt: skip
+        hit = next((i for i, (e, c) in enumerate(cases) if e != AS_ABOVE and shows(e, c)), None)
+        if hit is not None:
+            return hit
+    return 0
+
+
 # What a failed hidden test is, by its kind ("failed ties_alphabetical (basic)" read like a
 # test named "basic"); the app says its hidden tests "check edge cases and a large input".
 TEST_KINDS = {"basic": "a basic case", "edge": "an edge case", "large": "a large input"}

@@ -543,7 +543,7 @@ def practice_question_md(q) -> str:
 
 
 FOLDED_ANSWERS = "Show a reference solution and the model answer (try a fix first)"
-PANEL_BULLETS = ("• Tests:", "• Your code was stopped:", "• First failed test:")  # tests_md's
+PANEL_BULLETS = ("• Tests:", "• Your code was stopped:", "• Failed test:")  # tests_md's
 
 
 def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None) -> str:

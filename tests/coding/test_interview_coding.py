@@ -13,7 +13,7 @@ from interviewer.config import Settings
 from interviewer.export import to_html, to_json, to_markdown
 from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
-from interviewer.markup import md_code
+from interviewer.markup import md_code, telling
 from interviewer.report import turn_score
 from interviewer.store import open_store
 from tests.coding.test_probe_stopped_tests import KMEANS_LOOPS
@@ -198,12 +198,13 @@ def test_the_chat_feedback_says_which_hidden_test_failed_first_and_why():
     reply = iv.submit_code(q.coding.reference.replace("return not stack", "return True"))
     failed = turn.code_result["failed"]
     assert 0 < turn.code_result["passed"] < turn.code_result["total"] and failed
-    line = next(x for x in reply.text.splitlines() if x.startswith("• First failed test:"))
-    assert f"{failed[0]['name']}: {failed[0]['error'].rstrip('.')}" in line
+    line = next(x for x in reply.text.splitlines() if x.startswith("• Failed test:"))
+    named = failed[telling([(f["error"], f["code"]) for f in failed])]  # as the probe names
+    assert f"{named['name']}: {named['error'].rstrip('.')}" in line
     assert (f"({len(failed) - 1} more in the report" in line) == (len(failed) > 1)
     _, stored = store.load_session(iv.info.id, user_id="local")
     replay = " ".join(str(m["content"]) for m in history_from_turns(stored, True, False, iv.bank))
-    assert f"First failed test: {failed[0]['name']}" in replay.replace("\\_", "_")  # markdown
+    assert f"Failed test: {named['name']}" in replay.replace("\\_", "_")  # markdown
 
 
 def test_the_cli_takes_a_fenced_python_block_as_the_answer(tmp_path, capsys):
@@ -708,6 +709,9 @@ def test_the_failed_test_probe_names_one_whose_error_shows_what_came_back():
     said = failed_test_probe({"error": None, "failed": [setup, tied]})
     assert said.startswith("The hidden test “all tied” failed: assertion failed: assert f([0, 1]")
     assert "“ties average”" in failed_test_probe({"error": None, "failed": [setup, tied, shown]})
+    from interviewer.markup import AS_ABOVE  # a test "failed as above" tells nothing itself
+
+    assert telling([("assertion failed", "a = 1\nassert a == 2"), (AS_ABOVE, "assert f() == 1")]) == 0
     long = {**shown, "error": "x -> " + "y" * 1000}
     assert len(failed_test_probe({"error": None, "failed": [long]})) < PROBE_ERROR_CHARS + 120
     never = {**shown, "error": "not run: SyntaxError: invalid syntax"}  # nothing ran

@@ -121,7 +121,9 @@ def test_infinite_loop_hits_the_wall_time(guard):
     elapsed = time.monotonic() - started
     assert "wall time limit" in _one_line(result)
     assert result.killed and not result.ok
-    assert elapsed < 3 + 10
+    # it was stopped, not left to run: a bound far from the 3 s limit, so a machine busy with
+    # another test run does not fail it (one did at the earlier 3 + 10 s)
+    assert elapsed < 3 + 45
     assert _no_sandbox_left()
 
 
