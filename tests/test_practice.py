@@ -194,6 +194,13 @@ def test_the_guide_passage_of_a_practice_question_holds_its_item(kb_settings):
     assert passage is not None and "Model Evaluation Metrics" in passage.text
     loss = guide_passage(bank["l1-custom-loss-function"], kb_settings)
     assert loss is not None and "custom loss function" in loss.text
+    # its list items read as items, not as lines starting with an escaped dash (walk16)
+    from interviewer.markup import passage_md
+
+    assert any(line.lstrip().startswith("- ") for line in passage.text.splitlines())
+    shown = passage_md(passage.text)
+    assert "\\- " not in shown and "• " in shown and "Model Evaluation Metrics" in shown
+    assert passage_md("- <b>x</b>\n  * y\n-z") == "• &lt;b>x&lt;/b>\n&nbsp;&nbsp;• y\n\\-z"
 
 
 def test_a_practice_summarys_gap_for_a_wrong_claim_is_its_correction():

@@ -34,6 +34,7 @@ from interviewer.markup import (
     failed_tests,
     md_code,
     md_escape,
+    passage_md,
     plural,
     quotes_code,
     text_md,
@@ -583,7 +584,7 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     parts += answers
     source = f"### From the guide: *{md_escape(q.guide_section)}*"
     if passage is not None:
-        parts.append(source + "\n\n" + text_md(passage.text))
+        parts.append(source + "\n\n" + passage_md(passage.text))
     else:
         parts.append(source)
     return "\n\n".join(parts)
