@@ -76,14 +76,11 @@ def text_md(text: str | None) -> str:
     return "\n".join(lines)
 
 
-_LIST_MARK = re.compile(r"^([ \t]*)[-*+•][ \t]+", re.M)
-
-
 def passage_md(text: str | None) -> str:
     """A guide passage (untrusted: an uploaded guide's) as Markdown that renders as its text,
     its list items marked "•" (escaped, a "- " read as a stray dash at each line's start in a
     walk-through's Practice)."""
-    return text_md(_LIST_MARK.sub(r"\1• ", str(text or "")))
+    return text_md(_BULLET.sub(r"\1• ", str(text or "")))  # plain_prose's bullets
 
 
 def split_fenced(text: str | None) -> list[tuple[bool, str]]:

@@ -105,6 +105,7 @@ def describe(
 
 
 GOT = "_mock_interview_got"  # the name a test's compared value is kept under
+SHOW = "_mock_interview_shown"  # the name ``shown`` is called by in a test's namespace
 SHOWN_CHARS = 120  # a value shown in a failed assertion is cut here (a list of 300 floats)
 
 
@@ -130,7 +131,7 @@ def with_values_shown(code: str, filename: str):
                     and not isinstance(node.test.left, ast.Constant)):  # fmt: skip
                 left = node.test.left
                 node.test.left = ast.NamedExpr(target=ast.Name(GOT, ast.Store()), value=left)
-                node.msg = ast.Call(ast.Name("_mock_interview_shown", ast.Load()),
+                node.msg = ast.Call(ast.Name(SHOW, ast.Load()),
                                     [ast.Name(GOT, ast.Load())], [])  # fmt: skip
         ast.fix_missing_locations(tree)
         return compile(tree, filename, "exec")
@@ -141,7 +142,7 @@ def with_values_shown(code: str, filename: str):
 def base_namespace(imports: list[str]) -> dict:
     """What every test sees before the helpers: math, numpy as np, pandas as pd."""
     ns: dict = {"__name__": "tests", "__builtins__": __builtins__, "math": math,
-                "_mock_interview_shown": shown}  # fmt: skip
+                SHOW: shown}  # fmt: skip
     aliases = {"numpy": "np", "pandas": "pd"}
     for module in imports:
         try:

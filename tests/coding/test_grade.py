@@ -624,7 +624,7 @@ def test_a_failed_test_contradicts_the_points_it_checks_only_when_it_ran():
 
 
 def test_a_failed_comparison_says_what_the_code_gave_and_other_asserts_run_as_written():
-    from interviewer.coding._runner import SHOWN_CHARS, describe, shown, with_values_shown
+    from interviewer.coding._runner import SHOW, SHOWN_CHARS, describe, shown, with_values_shown
 
     class Bad:
         def __repr__(self):
@@ -638,7 +638,7 @@ def test_a_failed_comparison_says_what_the_code_gave_and_other_asserts_run_as_wr
 
     def error(code: str) -> str | None:
         try:
-            exec(with_values_shown(code, "<test t>"), {"f": f, "_mock_interview_shown": shown})
+            exec(with_values_shown(code, "<test t>"), {"f": f, SHOW: shown})
         except AssertionError as exc:
             return describe(exc, "t", code, 1.0)
         return None
