@@ -21,6 +21,7 @@ from interviewer.grading.rubric import (
 )
 from interviewer.markup import (
     failed_tests,
+    html_escape,
     html_rich,
     md_code,
     md_escape,
@@ -33,7 +34,7 @@ from interviewer.markup import (
     tests_passed,
     when,
 )
-from interviewer.markup import html_escape as _e
+from interviewer.markup import html_text as _e
 from interviewer.models import ROUNDS, SessionInfo, Turn, model_answer_flows, question_tag
 
 
@@ -366,7 +367,7 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ddd;padding-bot
 padding:.5rem .75rem;margin:.25rem 0 .75rem}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;
 text-align:left;vertical-align:top}.flag{background:#fde7c8;padding:0 .3rem;border-radius:3px}
-.missed{color:#a33}.covered{color:#275}
+.missed{color:#a33}.covered{color:#275}.nw{white-space:nowrap}
 pre{background:#f6f6f6;border:1px solid #ddd;border-radius:3px;padding:.5rem .75rem;overflow-x:auto}
 """
 
@@ -503,7 +504,7 @@ def to_html(info: SessionInfo, turns: list[Turn]) -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
+        f"<title>{html_escape(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head><body>",
         f"<h1>{_e(title)}</h1>",

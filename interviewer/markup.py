@@ -251,6 +251,14 @@ def html_escape(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+def html_text(value) -> str:
+    """Untrusted text as HTML element content (not an attribute value): escaped, with each "->"
+    kept on one line (a browser may break after any hyphen: a walk-through read a failed test's
+    "... == 0.5 -" at a line's end and "> got 0.83" on the next). Needs the page's
+    ``.nw{white-space:nowrap}``."""
+    return html_escape(value).replace("-&gt;", '<span class="nw">-&gt;</span>')
+
+
 def when(ts: float | None, *, seconds: bool = False) -> str:
     """A timestamp as local date and time (``YYYY-MM-DD HH:MM``, ``:SS`` too with ``seconds``);
     empty for None."""
@@ -328,7 +336,7 @@ def html_rich(text: str | None, *, flow: bool = False) -> str:
     return "".join(
         f"<pre><code>{html_escape(part)}</code></pre>"
         if code
-        else f'<div class="text">{html_escape(unwrap(part) if flow else part)}</div>'
+        else f'<div class="text">{html_text(unwrap(part) if flow else part)}</div>'
         for code, part in split_fenced(text)
     )
 

@@ -681,6 +681,12 @@ def test_code_that_fails_hidden_tests_is_first_asked_about_the_first_failed_test
     assert iv.command("hint").text.startswith("There is no hint for this follow-up")
     iv.answer("It counts, so ')(' passes; I would use a stack to check the nesting.")
     assert turn.status == "answered" and turn.follow_ups[0].question in reply.text
+    # The HTML export keeps a failed test's "->" on one line (walk16: "-" ended a line, ">"
+    # began the next).
+    assert " -> got " in shown["error"]
+    page = to_html(iv.info, store.load_session(iv.info.id, user_id=iv.info.user_id)[1])
+    assert page.count('<span class="nw">-&gt;</span> got ') >= 1
+    assert "-&gt; got" not in page.replace('<span class="nw">-&gt;</span>', "")
     # Code that passes every test is asked the authored probe, as before.
     iv2, _ = _at_the_brackets_question(store, follow_ups=1)
     reply2 = iv2.submit_code(q.coding.reference, explanation="A stack of open brackets.")
