@@ -776,6 +776,27 @@ FONT_WIDTHS_JS = """async () => {
 
 
 @needs_chromium
+def test_an_answer_over_the_limit_is_said_while_it_is_typed_and_kept_whole(page):
+    # A walk-through learnt of the 8,000-character limit only from the refusal after sending.
+    from interviewer.models import MAX_ANSWER_CHARS
+    from interviewer.ui.scripts import OVER_LIMIT_CLASS
+
+    for tab, box in ((None, "#answer-box"), ("Practice", "#practice-answer")):
+        if tab:
+            page.get_by_role("tab", name=tab).click()
+        area, note = page.locator(f"{box} textarea"), page.locator(f"{box} .{OVER_LIMIT_CLASS}")
+        long = "é" * (MAX_ANSWER_CHARS - 1) + "🙂🙂"  # characters, not UTF-16 units
+        area.fill(long)
+        expect(note).to_have_text(
+            f"⚠ {MAX_ANSWER_CHARS + 1:,} characters: an answer is at most {MAX_ANSWER_CHARS:,}. "
+            "Shorten it to send (nothing is lost until then)."
+        )
+        assert area.input_value() == long  # nothing cut
+        area.fill(long[:-1])  # at the limit: no note
+        expect(note).to_have_count(0)
+
+
+@needs_chromium
 def test_bold_text_is_drawn_in_the_page_font_alone(page):
     # Seen in a walk-through: a heading's "Evaluation Areas" had a stray "A", a table header's
     # "signal" a stray "a": Gradio's bundled SemiBold files miss most glyphs, and the browser

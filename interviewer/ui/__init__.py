@@ -68,6 +68,8 @@ input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
 /* A locked tick box (the coding box while L2 is picked, the setup while an interview runs)
    looks locked: Gradio only fades the box itself, so it read as a free, unticked choice. */
 label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed; }
+/* An answer box's over-the-limit note (ui/scripts.py), under the text it counts. */
+.miq-over-limit { color: #b45309; font-size: 0.9rem; margin-top: 0.25rem; }
 /* The examples under the code editor: their first line clear of the block's copy button (it
    covered the end of a long assert on a phone). */
 #code-results pre { padding-top: 1.6rem; }

@@ -1,6 +1,11 @@
-"""What the Interview tab runs in the browser: the question timer, Ctrl+Enter, and the
-confirmations of Start and Resume (before they leave a running interview, or Start clears the
-answer box) and of End and Skip (before unsent text goes ungraded)."""
+"""What the Interview tab runs in the browser: the question timer, Ctrl+Enter, the answer
+boxes' over-the-limit note, and the confirmations of Start and Resume (before they leave a
+running interview, or Start clears the answer box) and of End and Skip (before unsent text goes
+ungraded)."""
+
+import json
+
+from interviewer.models import MAX_ANSWER_CHARS
 
 # Runs in the browser every second (no server round trip). The key is "question id|seconds
 # already spent|budget": with a budget (a real interview) it counts down and warns when over.
@@ -35,6 +40,7 @@ KEYS_JS = """
 () => {
   if (window.__miqKeys) { return; }
   window.__miqKeys = true;
+  __LIMIT__
   document.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       const box = e.target.closest && e.target.closest("#answer-box");
@@ -92,6 +98,39 @@ KEYS_JS = """
   }, true);
 }
 """
+# The answer boxes say an answer is over the limit while it is typed or pasted (a walk-through
+# learnt it only from the refusal after sending). The box keeps every character (a maxlength
+# would cut a pasted answer silently); the server refuses it as before. Checked on every input
+# and once a second, so a box the server cleared or filled loses or gains its note.
+LIMIT_BOXES = ("#answer-box", "#practice-answer")
+OVER_LIMIT_CLASS = "miq-over-limit"
+_LIMIT_JS = """const limit = LIMIT, boxes = BOXES, cls = "CLASS";
+  const checkLimit = () => {
+    for (const sel of boxes) {
+      const box = document.querySelector(sel), area = box && box.querySelector("textarea");
+      if (!area) { continue; }
+      let note = box.querySelector("." + cls);
+      const n = [...area.value].length;  // characters, as the server counts them
+      if (n <= limit) { if (note) { note.remove(); } continue; }
+      if (!note) {
+        note = document.createElement("div");
+        note.className = cls;
+        note.setAttribute("role", "status");
+        // under the box (its own row holds the textarea beside its buttons)
+        area.parentElement.insertAdjacentElement("afterend", note);
+      }
+      note.textContent = "⚠ " + n.toLocaleString("en") + " characters: an answer is at most " +
+        limit.toLocaleString("en") + ". Shorten it to send (nothing is lost until then).";
+    }
+  };
+  document.addEventListener("input", checkLimit, true);
+  setInterval(checkLimit, 1000);"""
+KEYS_JS = KEYS_JS.replace(
+    "__LIMIT__",
+    _LIMIT_JS.replace("LIMIT", str(MAX_ANSWER_CHARS), 1)
+    .replace("BOXES", json.dumps(LIMIT_BOXES), 1)
+    .replace("CLASS", OVER_LIMIT_CLASS, 1),
+)
 _UNSENT = "(() => (document.querySelector('#answer-box textarea')?.value || '').trim() !== '')()"
 # Start asks before abandoning a running interview (it stays saved and can be resumed, with any
 # unsent answer), and before clearing text left in the answer box: the new interview starts
