@@ -552,6 +552,36 @@ def test_practice_drills_have_their_own_line_in_progress(store, history):
     assert p["criteria_over_time"] == before["criteria_over_time"]
     assert p["practice_sessions"] == 1 and before["practice_sessions"] == 0
     assert [s["practice"] for s in p["sessions"]] == [False, False, False, True]
+    # A finished practice sitting gives no hire signal.
+    drill.status, drill.summary = "finished", {"signal": "hire"}
+    store.update_session(drill)
+    assert store.progress(user_id="local")["sessions"][-1]["signal"] is None
+
+
+def test_progress_shows_each_rounds_latest_hire_signal(store, history):
+    # A walk-through: Progress showed scores but never whether they would pass (Transcripts did).
+    from interviewer.markup import when
+    from interviewer.ui.render import latest_signals_md
+
+    s1, s2, s3 = history
+    p = store.progress(user_id="local")
+    # finished interviews only (s1 and s3 are open)
+    assert [s["signal"] for s in p["sessions"]] == [None, "strong hire", None]
+    assert latest_signals_md(p).splitlines()[4] == f"| L2 | {when(ts('2025-03-10'))} | 90/100 | strong hire | 1 |"
+    s1.status, s1.summary = "finished", {"signal": "incomplete"}  # ended early
+    s3.status, s3.summary = "finished", {"signal": "lean no hire"}
+    store.update_session(s1), store.update_session(s3)
+    later = store.create_session(SessionInfo(round="L2", created_at=ts("2025-04-01")))
+    store.save_turn(later.id, make_turn(0, round="L2", topic="mlops", overall=55))
+    later.status, later.summary = "finished", {"signal": "lean no hire"}
+    store.update_session(later)
+    rows = latest_signals_md(store.progress(user_id="local")).splitlines()[4:]
+    assert rows == [
+        f"| L1 | {when(ts('2025-03-01'))} | 50/100 | incomplete: no hire signal | 1 |",
+        f"| L2 | {when(ts('2025-04-01'))} | 55/100 | lean no hire | 2 |",  # the latest, not the best
+        f"| Full loop | {when(ts('2025-03-20'))} | 60/100 | lean no hire | 1 |",
+    ]
+    assert latest_signals_md(store.progress(user_id="eve")) == ""  # none finished
 
 
 def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(store, history):

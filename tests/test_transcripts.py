@@ -480,8 +480,11 @@ def test_cli_progress_json(capsys, saved):
         "statistics": {"mean": 20.0, "n": 1, "answers": 1},
     }
     assert data["weakest_topics"] == ["mlops", "statistics"]  # below 60, the skip first
+    assert data["sessions"][0]["signal"] == "lean hire"  # the finished interview's, as listed
     code, out, _ = run(capsys, "progress")
     assert code == 0 and "weakest topics: mlops, statistics" in out and "1 graded session\n" in out
+    head, line = out.split("\n\n")[1].splitlines()[:2]
+    assert head.endswith("  signal") and line.endswith("  lean hire"), out
     # An interview opened and left after a skip is not a session of 0 in the list.
     with Store(settings=Settings.from_env()) as store:
         left = store.create_session(SessionInfo(round="L1"))

@@ -232,6 +232,11 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     assert "Scores per criterion" in plot.inner_text()
     assert not page.locator("#plot-criteria").is_visible()
     assert "Weakest topics" in page.locator("body").inner_text()
+    # Where the candidate stands: the round's latest hire signal, as the report gave it.
+    signals = page.locator("#latest-signals")
+    expect(signals).to_contain_text("Latest hire signal per round")
+    row = signals.locator("tbody tr").first.inner_text().split("\t")
+    assert [c.strip() for c in row][0] == "L1" and row[3].strip() == line.split(" · ")[-1], row
     page.screenshot(path=str(shots / "progress.png"), full_page=True)
     page.get_by_role("button", name="Practice this topic").click()
     wait_idle(page)

@@ -172,13 +172,15 @@ def _progress(args, store: Store, user: str) -> int:
     print()
     print(
         f"{'started':<18}{'round':<12}{'overall':>8}  " + " ".join(f"{c[:5]:>5}" for c in CRITERIA)
+        + "  signal"
     )
     for s in data["sessions"]:
         crit = " ".join(f"{_fmt(s['criteria'].get(c), '.2f'):>5}" for c in CRITERIA)
         # A practice sitting (one drilled topic) says so, as in the app's Progress view: a
         # walk-through read "L1 46.0" then "L1 79.0" as improvement from one interview to the next.
         line = progress_line(s["round"], s["practice"])
-        print(f"{when(s['created_at']):<18}{line:<12}{_fmt(s['overall']):>8}  {crit}")
+        print(f"{when(s['created_at']):<18}{line:<12}{_fmt(s['overall']):>8}  {crit}  "
+              f"{s['signal'] or '-'}".rstrip())  # fmt: skip
     print()
     print("by topic (mean, questions):")
     for topic, t in sorted(data["by_topic"].items(), key=lambda kv: kv[1]["mean"]):

@@ -309,6 +309,8 @@ class Store:
                 GradeRow.overall,
                 GradeRow.criteria,
                 TurnRow.question_id,
+                SessionRow.status,
+                SessionRow.summary,
             )
             .join(TurnRow, TurnRow.session_id == SessionRow.id)
             .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
@@ -503,14 +505,18 @@ def _progress(rows) -> dict:
     # A topic's questions, each once per session (a practice sitting grades one again and again).
     asked: dict[str, set[tuple[str, str]]] = {}
     for (sid, created_at, settings, session_round, turn_round, topic, status, overall, criteria,
-         question_id) in rows:  # fmt: skip
+         question_id, session_status, summary) in rows:  # fmt: skip
         score = turn_score(status, overall)
         if score is None:  # never answered: not counted anywhere
             continue
         practice = bool((settings or {}).get("practice"))
+        # The hire signal of a finished interview, as its report gave it ("incomplete" for one
+        # ended early); none for practice or a session still open.
+        signal = ((summary or {}).get("signal")
+                  if session_status == "finished" and not practice else None)  # fmt: skip
         s = sessions.setdefault(sid, {"created_at": created_at, "round": session_round,
-                                      "practice": practice, "turns": [], "criteria": {},
-                                      "by_round": {}})  # fmt: skip
+                                      "practice": practice, "signal": signal, "turns": [],
+                                      "criteria": {}, "by_round": {}})  # fmt: skip
         s["turns"].append((status, overall))
         for name in CRITERIA:  # a skipped question is the lowest mark on every criterion
             value = 1 if status == "skipped" else ((criteria or {}).get(name) or {}).get("score")
@@ -534,6 +540,7 @@ def _progress(rows) -> dict:
             "round": s["round"],
             "practice": s["practice"],
             "overall": scored[sid][0],
+            "signal": s["signal"],
             "criteria": {c: _mean(v) for c, v in s["criteria"].items()},
         }
         for sid, s in sessions.items()

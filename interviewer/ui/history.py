@@ -205,6 +205,8 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
     """Lay out the Progress tab and wire it to the store's progress summary."""
     ui = SimpleNamespace()
     ui.empty = gr.Markdown(r.EMPTY_PROGRESS, elem_id="progress-empty")
+    # Where the candidate stands first: each round's latest hire signal, then the charts.
+    ui.signals = gr.Markdown("", visible=False, elem_id="latest-signals")
     ui.round = gr.Radio(["L1", "L2"], value="L1", label="Criteria chart: round", visible=False,
                         elem_id="criteria-round")  # fmt: skip
     with gr.Row():
@@ -231,6 +233,10 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
                                                 r.progress_caption(progress)) if c),
                 visible=has_data and bool(caption),
             ),
+            ui.signals: gr.Markdown(
+                signals := r.latest_signals_md(progress) if has_data else "",
+                visible=bool(signals),
+            ),
             ui.weakest: gr.Markdown(r.weakest_md(progress) if has_data else "", visible=has_data),
             ui.topic: gr.Radio(
                 choices=topics, value=topics[0][1] if topics else None, visible=bool(topics)
@@ -245,8 +251,8 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
         return out
 
     ui.refresh = refresh
-    ui.outputs = [ui.empty, *(c for pair in charts for c in pair), ui.caption, ui.weakest,
-                  ui.topic, ui.drill, ui.round]  # fmt: skip
+    ui.outputs = [ui.empty, ui.signals, *(c for pair in charts for c in pair), ui.caption,
+                  ui.weakest, ui.topic, ui.drill, ui.round]  # fmt: skip
 
     def pick_round(round_name: str, request: gr.Request):
         return refresh(request, round_name)

@@ -271,7 +271,7 @@ def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
     chat numbers questions (a full loop's ``per_round``: within each round), and the last
     score; once the interview is over (``report``), its result."""
     if report is not None:
-        result = report.signal if report.complete else "incomplete: no hire signal"
+        result = report.signal if report.complete else NO_SIGNAL
         return f"Interview over · overall **{report.score_said}** · {result}"
     if not turns:
         return ""
@@ -434,6 +434,31 @@ EMPTY_PROGRESS = (
     "session). Your scores per criterion and per round will be plotted here over time, with "
     "your weakest topics and a one-click drill for each."
 )
+
+
+ROUND_NAMES = {"L1": "L1", "L2": "L2", "full": "Full loop"}
+NO_SIGNAL = "incomplete: no hire signal"  # an interview ended before its planned questions
+
+
+def latest_signals_md(progress: dict) -> str:
+    """Each round's latest finished interview with its hire signal, and how many were finished
+    ("" when none was: practice and open sessions give none)."""
+    done: dict[str, list[dict]] = {}
+    for s in progress["sessions"]:
+        if s.get("signal"):
+            done.setdefault(s["round"], []).append(s)
+    if not done:
+        return ""
+    lines = ["### Latest hire signal per round", "",
+             "| round | date | score | hire signal | interviews finished |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for name in sorted(done, key=lambda r: list(ROUND_NAMES).index(r) if r in ROUND_NAMES else 9):
+        last = max(done[name], key=lambda s: s["created_at"])
+        signal = NO_SIGNAL if last["signal"] == "incomplete" else last["signal"]
+        score = "-" if last["overall"] is None else f"{round(last['overall'])}/100"
+        lines.append(f"| {md_escape(ROUND_NAMES.get(name, name))} | {when(last['created_at'])} "
+                     f"| {score} | {md_escape(signal)} | {len(done[name])} |")  # fmt: skip
+    return "\n".join(lines)
 
 
 def weakest_md(progress: dict) -> str:
