@@ -576,11 +576,21 @@ def test_progress_shows_each_rounds_latest_hire_signal(store, history):
     later.status, later.summary = "finished", {"signal": "lean no hire"}
     store.update_session(later)
     rows = latest_signals_md(store.progress(user_id="local")).splitlines()[4:]
-    assert rows == [
-        f"| L1 | {when(ts('2025-03-01'))} | 50/100 | incomplete: no hire signal | 1 |",
+    assert rows == [  # L1's only interview ended early: it stands in its row, counted 0
+        f"| L1 | {when(ts('2025-03-01'))} | 50/100 | incomplete: no hire signal | 0 |",
         f"| L2 | {when(ts('2025-04-01'))} | 55/100 | lean no hire | 2 |",  # the latest, not the best
         f"| Full loop | {when(ts('2025-03-20'))} | 60/100 | lean no hire | 1 |",
+        "",
+        "Not counted: 1 interview ended before its planned questions (no hire signal).",
     ]
+    # An L2 interview ended early later on does not hide the last signal given (walk17).
+    ended = store.create_session(SessionInfo(round="L2", created_at=ts("2025-04-02")))
+    store.save_turn(ended.id, make_turn(0, round="L2", topic="mlops", overall=80))
+    ended.status, ended.summary = "finished", {"signal": "incomplete"}
+    store.update_session(ended)
+    rows = latest_signals_md(store.progress(user_id="local")).splitlines()
+    assert f"| L2 | {when(ts('2025-04-01'))} | 55/100 | lean no hire | 2 |" in rows
+    assert rows[-1] == "Not counted: 2 interviews ended before their planned questions (no hire signal)."
     assert latest_signals_md(store.progress(user_id="eve")) == ""  # none finished
 
 

@@ -43,7 +43,7 @@ from interviewer.markup import (
 )
 from interviewer.models import Turn, model_answer_flows, opens_l2, question_tag
 from interviewer.policy import time_budget
-from interviewer.report import l1_score, l2_opening
+from interviewer.report import INCOMPLETE, l1_score, l2_opening
 
 OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 
@@ -441,8 +441,11 @@ NO_SIGNAL = "incomplete: no hire signal"  # an interview ended before its planne
 
 
 def latest_signals_md(progress: dict) -> str:
-    """Each round's latest finished interview with its hire signal, and how many were finished
-    ("" when none was: practice and open sessions give none)."""
+    """Each round's latest hire signal: its last interview that gave one, with how many did
+    ("" when none finished: practice and open sessions give none). An interview ended early
+    gives no signal: it does not hide the last one given (a walk-through's table read
+    "incomplete" after an /end, the "hire" before it gone); it is counted under the table, and
+    stands in the row only for a round where no interview gave a signal."""
     done: dict[str, list[dict]] = {}
     for s in progress["sessions"]:
         if s.get("signal"):
@@ -450,14 +453,21 @@ def latest_signals_md(progress: dict) -> str:
     if not done:
         return ""
     lines = ["### Latest hire signal per round", "",
-             "| round | date | score | hire signal | interviews finished |",
+             "| round | date | score | hire signal | interviews with a signal |",
              "|---|---|---|---|---|"]  # fmt: skip
+    early = 0
     for name in sorted(done, key=lambda r: list(ROUND_NAMES).index(r) if r in ROUND_NAMES else 9):
-        last = max(done[name], key=lambda s: s["created_at"])
-        signal = NO_SIGNAL if last["signal"] == "incomplete" else last["signal"]
+        given = [s for s in done[name] if s["signal"] != INCOMPLETE]
+        early += len(done[name]) - len(given)
+        last = max(given or done[name], key=lambda s: s["created_at"])
+        signal = NO_SIGNAL if last["signal"] == INCOMPLETE else last["signal"]
         score = "-" if last["overall"] is None else f"{round(last['overall'])}/100"
         lines.append(f"| {md_escape(ROUND_NAMES.get(name, name))} | {when(last['created_at'])} "
-                     f"| {score} | {md_escape(signal)} | {len(done[name])} |")  # fmt: skip
+                     f"| {score} | {md_escape(signal)} | {len(given)} |")  # fmt: skip
+    if early:
+        its = "its" if early == 1 else "their"
+        lines += ["", f"Not counted: {plural(early, 'interview')} ended before {its} planned "
+                      "questions (no hire signal)."]  # fmt: skip
     return "\n".join(lines)
 
 
