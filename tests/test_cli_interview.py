@@ -520,7 +520,7 @@ def test_a_code_block_in_an_answers_file_is_one_answer_as_at_the_terminal(tmp_pa
     out = capsys.readouterr().out
     assert out.count("Noted: your explanation is saved") == 1  # the line before the block
     assert "hidden tests passed" in out  # graded as code
-    assert "\n> ```python\n. " in out  # echoed as the terminal shows a sent block
+    assert "\n> ```python\n  " in out  # echoed as the terminal shows a sent block
     _, turns = store.load_session(session, user_id="local")
     assert turns[-1].code.strip("\n") == code
     assert turns[-1].status == "answered" and turns[-1].grade is not None

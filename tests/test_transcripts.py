@@ -483,6 +483,7 @@ def test_cli_progress_json(capsys, saved):
     assert data["sessions"][0]["signal"] == "lean hire"  # the finished interview's, as listed
     code, out, _ = run(capsys, "progress")
     assert code == 0 and "weakest topics: mlops, statistics" in out and "1 graded session\n" in out
+    assert "  ml basics " in out and "ml-basics" not in out  # the app's topic names
     head, line = out.split("\n\n")[1].splitlines()[:2]
     assert head.endswith("  signal") and line.endswith("  lean hire"), out
     # An interview opened and left after a skip is not a session of 0 in the list.

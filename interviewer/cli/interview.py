@@ -133,6 +133,9 @@ def _line_editing() -> None:
 
 
 NOTHING_TYPED = "(nothing to send yet: type your answer, then an empty line; or /skip)"
+# The prompts of an answer's first line and of the lines after it. The second is blank (it was
+# ". ", and the empty line that sends an answer read as a stray "." after every answer).
+PROMPT, MORE = "> ", "  "
 
 
 def _read_answer(out=None) -> str | None:
@@ -146,7 +149,7 @@ def _read_answer(out=None) -> str | None:
     in_code = False
     while True:
         try:
-            chunk = input("> " if not lines else ". ")
+            chunk = input(PROMPT if not lines else MORE)
         except EOFError:
             return "\n".join(lines) if lines else None
         except KeyboardInterrupt:
@@ -378,7 +381,7 @@ def cmd_interview(args, settings: Settings) -> int:
                     say(f"Answers file ended. {saved()}")
                     break
                 if not quiet:  # (an answer's further lines as the terminal shows them)
-                    print("> " + line.replace("\n", "\n. "), file=out)
+                    print(PROMPT + line.replace("\n", "\n" + MORE), file=out)
             else:
                 line = _read_answer(out)
                 if line is None:

@@ -7,6 +7,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from interviewer.bank import topic_label
 from interviewer.cli.common import any_case, confirmed, finite_number, print_json
 from interviewer.config import Settings
 from interviewer.errors import UsageError
@@ -182,12 +183,14 @@ def _progress(args, store: Store, user: str) -> int:
         print(f"{when(s['created_at']):<18}{line:<12}{_fmt(s['overall']):>8}  {crit}  "
               f"{s['signal'] or '-'}".rstrip())  # fmt: skip
     print()
+    # Topics by the names the app shows (walk17 read "low-label-learning" here and "learning
+    # with few labels" in the app); --json keeps the ids.
     print("by topic (mean, questions):")
     for topic, t in sorted(data["by_topic"].items(), key=lambda kv: kv[1]["mean"]):
-        print(f"  {topic:<32}{_fmt(t['mean']):>7}{t['n']:>5}")
+        print(f"  {topic_label(topic):<32}{_fmt(t['mean']):>7}{t['n']:>5}")
     if data["weakest_topics"]:
         print()
-        print("weakest topics: " + ", ".join(data["weakest_topics"]))
+        print("weakest topics: " + ", ".join(topic_label(t) for t in data["weakest_topics"]))
     return 0
 
 
