@@ -471,9 +471,22 @@ class _GradeLine(BaseModel):
         return self
 
 
+# What a union's member types are called in a message (a union's value of none of its types).
+_TYPE_SAID = {"string_type": "a string", "list_type": "a list", "int_type": "an integer",
+              "float_type": "a number", "model_type": "an object", "dict_type": "an object",
+              "bool_type": "true or false"}  # fmt: skip
+
+
 def _validation_reason(exc: ValidationError, raw: bytes) -> str:
     """The most specific problem pydantic found, as 'field: message'."""
     errors = exc.errors(include_url=False)
+    # A value of none of a union's types: every type it may be (walk17 read "'reference_answer':
+    # Input should be a valid string" for a number, where a list of points is also taken).
+    fields = {e["loc"][0] for e in errors if e["loc"]}
+    if (len(errors) > 1 and len(fields) == 1 and all(len(e["loc"]) == 2 for e in errors)
+            and all(e["type"] in _TYPE_SAID for e in errors)):  # fmt: skip
+        said = list(dict.fromkeys(_TYPE_SAID[e["type"]] for e in errors))
+        return f"'{fields.pop()}': should be {', '.join(said[:-1])} or {said[-1]}"
     err = max(errors, key=lambda e: len(e["loc"]))  # of a union's members, the deepest
     if err["type"] == "json_invalid":
         if re.search(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", raw):

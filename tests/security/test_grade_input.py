@@ -29,6 +29,8 @@ GOOD = {"question": "What is a feature store?", "answer": "It serves features."}
         ({"answer": "a", "reference_answer": "r"}, "'question' (a string) or 'question_id'"),
         ({**GOOD, "answer": "x" * 8001, "reference_answer": "r"}, "'answer': String should have"),
         ([1, 2], "each line must be a JSON object"),
+        ({**GOOD, "reference_answer": 42}, "'reference_answer': should be a string or a list"),
+        ({**GOOD, "reference_answer": "r", "id": [1]}, "'id': should be a string or an integer"),
     ],
     ids=[
         "string-for-list",
@@ -41,6 +43,8 @@ GOOD = {"question": "What is a feature store?", "answer": "It serves features."}
         "no-question",
         "answer-too-long",
         "not-an-object",
+        "number-reference",  # a union's value of none of its types names them all (walk17)
+        "list-id",
     ],
 )
 def test_a_bad_field_is_named_with_its_line(tmp_path, capsys, line, expected):
