@@ -3,6 +3,7 @@ exemplars, the on-disk cache, and the app's regression cases as labelled tests."
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from interviewer.bank import default_bank
@@ -510,6 +511,52 @@ def test_lexical_neighbours_are_the_exemplars_that_share_the_answers_wording():
     assert f["knn_lex"] > 0.9 and f["soft_lex"] > f["soft"]
 
 
+ROC_AUC_EXPLAINED = (
+    "I sort the scores once and give tied scores the average of their ranks, so ties count as "
+    "one half. Then AUC is the positives' rank sum minus n_pos(n_pos+1)/2, over n_pos times "
+    "n_neg. That is O(n log n) because of the sort, versus quadratic for all pairs. I would "
+    "also raise ValueError when only one class is present."
+)
+GROUP_THRESHOLDS = (
+    "For the column, I'd use the IQR rule, quartiles plus or minus one and a half IQR, rather "
+    "than a z-score, because the amounts are skewed. If the values vary a lot by category I'd "
+    "compute the bounds per category with a groupby transform."
+)
+
+
+def test_a_point_is_quoted_by_a_sentence_about_it_not_by_one_stating_another(bank, monkeypatch):
+    # Walk-throughs read "That is O(n log n) ..." quoted for "AUC is undefined when only one
+    # class is present", and an IQR sentence for "thresholds may need to be computed per group".
+    from interviewer.grading import analysis as an
+
+    def quoted(qid, answer, point):
+        g = grader.grade(bank[qid], answer)
+        return g, next(kp for kp in g.key_points if kp.id == point)
+
+    grader = OfflineGrader()
+    g, kp = quoted("l1-code-roc-auc", ROC_AUC_EXPLAINED, "degenerate")
+    assert kp.covered and kp.evidence == "I would also raise ValueError when only one class is present."
+    ties = next(k for k in g.key_points if k.id == "ties")
+    assert ties.evidence.startswith("I sort the scores once")  # the most similar, as before
+    point = next(p for p in bank["l1-merge-large-datasets-outliers"].key_points if "per group" in p.point).id
+    g2, kp2 = quoted("l1-merge-large-datasets-outliers", GROUP_THRESHOLDS, point)
+    assert kp2.covered and kp2.evidence.startswith("If the values vary a lot by category")
+    # For the quote alone: with the most similar sentence quoted, the grade is the same.
+    def most_similar(rv, content, E):
+        S = np.stack([E[s].vec for s in content]) @ rv.points.V.T
+        return [int(S[:, cols].max(axis=1).argmax()) for cols in rv.points.cols]
+
+    monkeypatch.setattr(an, "quote_sentences", most_similar)
+    before = OfflineGrader()
+    for qid, answer, g_now in (("l1-code-roc-auc", ROC_AUC_EXPLAINED, g),
+                               ("l1-merge-large-datasets-outliers", GROUP_THRESHOLDS, g2)):  # fmt: skip
+        was = before.grade(bank[qid], answer)
+        assert was.overall == g_now.overall
+        assert [k.covered for k in was.key_points] == [k.covered for k in g_now.key_points]
+    was = before.grade(bank["l1-code-roc-auc"], ROC_AUC_EXPLAINED)
+    assert next(k for k in was.key_points if k.id == "degenerate").evidence.startswith("That is O(n")
+
+
 def test_grading_is_deterministic(bank):
     q = bank["l2-detect-data-drift"]
     answer = "Compare feature distributions with PSI and alert when they shift."
@@ -742,7 +789,10 @@ def test_a_quote_cut_from_a_run_on_sentence_ends_in_an_ellipsis_not_a_comma(grad
     g = grader.grade(q, run_on)
     quotes = {kp.evidence for kp in g.key_points if kp.covered}
     assert "" not in quotes and len(quotes) >= 2
-    assert all(e.endswith("…") and not e[:-1].rstrip().endswith((",", " and")) for e in quotes)
+    # each cut ends in "…", or is the answer's own end (its out-of-bag piece, "quote_sentences")
+    assert all((e.endswith("…") or run_on.endswith(e)) and not e.rstrip("…").rstrip().endswith(
+        (",", " and")) for e in quotes)  # fmt: skip
+    assert "out of bag rows give a free validation estimate too" in quotes
     assert '• Landed: "So a random forest trains' in feedback_text(q, g)
     # A whole sentence is quoted as it is.
     g = grader.grade(q, "Each split only looks at a random subset of the features.")

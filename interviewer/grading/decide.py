@@ -320,7 +320,9 @@ def decide(
     reds = _red_flags(rd, rv, a)
     _uncover_wrong(rd, rv, a, covered, {r["said"] for r in reds})
     _one_point_per_clause(a, cov, covered)
-    evidence = [a.content[b] if c else "" for b, c in zip(a.signals["best"], covered, strict=True)]
+    # quoted: the sentence that states the point best by meaning and words (analysis.quote_sentences)
+    quote = a.signals.get("quote", a.signals["best"])
+    evidence = [a.content[b] if c else "" for b, c in zip(quote, covered, strict=True)]
     w = rd.weights
     coverage = float((w * cov).sum() / w.sum()) if n else 0.0
     story = star(a.text) if rd.story else None
