@@ -507,14 +507,13 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         bullets.append("• Copied: this answer repeats the model answer you were shown before "
                        "(with an earlier grade of this question: Practice, a report or "
                        "Transcripts), word for word; only what is in your own words is scored.")
-    other = next((f for f in grade.flags if f.startswith(rb.FLAG_OTHER_QUESTION)), None)
-    if other:  # (a strong answer to a neighbouring question had every point here ticked)
-        bullets.append(f"• Another question: your answer is about “"
-                       f"{other[len(rb.FLAG_OTHER_QUESTION) :]}”, not the question asked; none "
-                       "of this question's points is credited.")  # fmt: skip
-    result = grade.flags and next((f for f in grade.flags if f.startswith(CODE_FLAG)), None)
+    for other in rb.flagged(grade.flags, rb.FLAG_OTHER_QUESTION)[:1]:
+        # (a strong answer to a neighbouring question had every point here ticked)
+        bullets.append(f"• Another question: your answer is about “{other}”, not the question "
+                       "asked; none of this question's points is credited.")  # fmt: skip
+    result = next(iter(rb.flagged(grade.flags, CODE_FLAG)), None)
     if result:
-        bullets.append(f"• Your code was stopped: {result[len(CODE_FLAG) :]}")
+        bullets.append(f"• Your code was stopped: {result}")
     reds = rb.red_flag_claims(grade.flags)
     fix = ""  # what the "Wrong" bullet says is right instead, when authored
     for claim in reds[:1]:
@@ -526,14 +525,14 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         said = grade.wrong_said.get(claim)
         said = f'you said "{said.rstrip(".")}": ' if said else ""
         bullets.append(f"• Wrong: {said}{why.rstrip('.')}.")
-    for claim in [f[len(rb.CORRECTED) :] for f in grade.flags if f.startswith(rb.CORRECTED)][:1]:
+    for claim in rb.flagged(grade.flags, rb.CORRECTED)[:1]:
         said = grade.wrong_said.get(claim, claim)
         bullets.append(f'• Corrected: you said "{said.rstrip(".")}", and your follow-up answer '
                        "put it right: the correction is credited, less "
                        f"{rb.CORRECTION_COST} points, as a hint would cost.")  # fmt: skip
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
     # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
-    star_parts = [f[len(rb.STAR_MISSING) :] for f in grade.flags if f.startswith(rb.STAR_MISSING)]
+    star_parts = rb.flagged(grade.flags, rb.STAR_MISSING)
     # A story of only what "we" did is held at OWN_PART_CAP: said as such, not as a missing
     # STAR part nor as "every key point is there" (a re-walk read that beside a 55)
     held = rb.FLAG_OWN_PART in grade.flags

@@ -37,6 +37,16 @@ from interviewer.markup import (
 from interviewer.markup import html_text as _e
 from interviewer.models import ROUNDS, SessionInfo, Turn, model_answer_flows, question_tag
 
+MISSED = "Missed key points"
+# An answer at full marks lists its unticked points under this instead (walk17 read "100/100"
+# above "✗ Find the root cause ...", a point its story had made in other words).
+NOT_FOUND = "Key points not found in your words (full marks without them)"
+
+
+def missed_heading(grade: Grade) -> str:
+    """The heading of a grade's unticked key points."""
+    return NOT_FOUND if grade.full_marks else MISSED
+
 
 def _title(info: SessionInfo) -> str:
     kind = "Practice" if info.settings.practice else "Mock interview"
@@ -250,7 +260,7 @@ def _md_grade(grade: Grade) -> list[str]:
             out.append(f"- {md_escape(kp.point)}{ev}{md_failed(kp.failed_test, covered=True)}")
         out.append("")
     if missed:
-        out += ["**Missed key points**", ""]
+        out += [f"**{missed_heading(grade)}**", ""]
         out += _md_list(md_escape(kp.point) + md_failed(kp.failed_test) for kp in missed)
         out.append("")
     if grade.feedback:
@@ -446,7 +456,7 @@ def _h_grade(grade: Grade) -> list[str]:
         out += ["<h3>Covered key points</h3>", _h_list(items, "covered")]
     if missed:
         items = (_e(kp.point) + _h_failed(kp.failed_test) for kp in missed)
-        out += ["<h3>Missed key points</h3>", _h_list(items, "missed")]
+        out += [f"<h3>{missed_heading(grade)}</h3>", _h_list(items, "missed")]
     if grade.feedback:
         out += ["<h3>Feedback</h3>", _h_text(grade.feedback)]
     return out

@@ -26,6 +26,7 @@ from interviewer.grading.rubric import (
     PASS_MARK,
     VERDICT_CUTS,
     at_most,
+    flagged,
     hire_signal,
     is_red_flag,
     red_flag_claims,
@@ -456,7 +457,7 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         for kp in t.grade.key_points
         # (none from an answer at full marks: a walk-through's 100/100 answer gave a top gap
         # of a point it had made in other words)
-        if not kp.covered and t.grade.overall + t.grade.hint_penalty < 100
+        if not kp.covered and not t.grade.full_marks
     ]
     for t in graded:
         # A wrong claim outranks the question's missed points: a walk-through's worst L1 answer
@@ -590,7 +591,7 @@ def rule_notes(q: QuestionSummary) -> list[str]:
                    "did, not what you yourself did")  # fmt: skip
     out += [f"less {CORRECTION_COST} points: a wrong claim put right only at the follow-up "
             f"(\"{q.wrong_said.get(c, c).rstrip('.')}\")"
-            for c in (f[len(CORRECTED) :] for f in q.flags if f.startswith(CORRECTED))]  # fmt: skip
+            for c in flagged(q.flags, CORRECTED)]  # fmt: skip
     return out
 
 

@@ -49,6 +49,25 @@ def graded_session():
 # -- export -----------------------------------------------------------------------------------
 
 
+def test_an_unticked_point_of_a_full_marks_answer_is_not_listed_as_missed():
+    # walk17: "100/100" above "✗ Find the root cause ...", which its story had made in other
+    # words (the report names no gap at full marks either).
+    from interviewer.export import MISSED, NOT_FOUND
+    from interviewer.ui.render import grade_md
+
+    info, turns = graded_session()
+    first = turns[0]
+    assert [kp.covered for kp in first.grade.key_points].count(False) == 1
+    cases = ((100, 0, NOT_FOUND, f"{NOT_FOUND}:\n- · "), (90, 10, NOT_FOUND, f"{NOT_FOUND}:\n- · "),
+             (99, 0, MISSED, "Missed:\n- ✗ "))  # fmt: skip
+    for overall, penalty, head, on_card in cases:
+        grade = first.grade.model_copy(update={"overall": overall, "hint_penalty": penalty})
+        shown = [first.model_copy(update={"grade": grade}), *turns[1:]]
+        assert f"**{head}**\n\n- use regularisation" in to_markdown(info, shown)
+        assert f"<h3>{head}</h3>" in to_html(info, shown)
+        assert f"\n{on_card}use regularisation" in grade_md(grade)
+
+
 def test_markdown_has_the_whole_graded_transcript():
     info, turns = graded_session()
     md = to_markdown(info, turns)

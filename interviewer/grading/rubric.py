@@ -200,9 +200,14 @@ def is_red_flag(flag: str) -> bool:
     return flag.startswith(RED_FLAG)
 
 
+def flagged(flags: list[str] | None, prefix: str) -> list[str]:
+    """What the grade flags starting with ``prefix`` say after it, in order."""
+    return [f.removeprefix(prefix) for f in flags or () if f.startswith(prefix)]
+
+
 def red_flag_claims(flags: list[str]) -> list[str]:
     """The wrong claims a grade's flags report, in order."""
-    return [f[len(RED_FLAG) :] for f in flags if is_red_flag(f)]
+    return flagged(flags, RED_FLAG)
 
 
 class CriterionScore(BaseModel):
@@ -254,6 +259,12 @@ class Grade(BaseModel):
     @property
     def missed(self) -> list[str]:
         return [kp.point for kp in self.key_points if not kp.covered]
+
+    @property
+    def full_marks(self) -> bool:
+        """100 before any hint penalty: an unticked point of such an answer is no gap (it was
+        made in words the grader did not match, or the answer did not need it)."""
+        return self.overall + self.hint_penalty >= 100
 
     @property
     def label(self) -> int:

@@ -19,7 +19,7 @@ from interviewer.engine import (
     numbered,
     question_header,
 )
-from interviewer.export import grade_notes, listed_score, md_failed
+from interviewer.export import NOT_FOUND, grade_notes, listed_score, md_failed
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import (
     CRITERIA_SHORT,
@@ -212,8 +212,9 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
         lines += ["", "Covered:"] + [f"- ✓ {md_escape(kp.point)}{md_failed(kp.failed_test, True)}"
                                      for kp in covered]  # fmt: skip
     if missed:
-        lines += ["", "Missed:"] + [f"- ✗ {md_escape(kp.point)}{md_failed(kp.failed_test)}"
-                                    for kp in missed]  # fmt: skip
+        mark, head = ("·", NOT_FOUND) if grade.full_marks else ("✗", "Missed")
+        lines += ["", f"{head}:"] + [f"- {mark} {md_escape(kp.point)}{md_failed(kp.failed_test)}"
+                                     for kp in missed]  # fmt: skip
     if flags:
         # (a flag's own full stop before the separator read "high enough.; red flag: ...")
         lines += ["", "Flags: " + "; ".join(md_escape(f.rstrip(".")) for f in flags)]
