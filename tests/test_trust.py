@@ -390,6 +390,8 @@ def test_a_long_line_and_ctrl_c_in_a_real_terminal():
     # Seen in a walk-through: a 10,080-character answer pasted on one line was stored cut at
     # 4,095 characters (the terminal's line limit), and Ctrl-C dropped two typed, unsent lines
     # without a word.
+    from interviewer.cli.interview import MORE  # the prompt of an answer's later lines
+
     long = " ".join(["I would window the card events in Flink keyed by card id"] * 110)
     assert len(long) > 6000
     term = Pty([EXE, "interview", "--round", "L2", "--questions", "2", "--seed", "2",
@@ -398,12 +400,12 @@ def test_a_long_line_and_ctrl_c_in_a_real_terminal():
         term.wait_for("an empty line sends it")
         term.wait_for("\n> ")
         term.type(long + "\r")
-        term.wait_for("\n. ")  # the answer goes on until an empty line
+        term.wait_for("\n" + MORE)  # the answer goes on until an empty line
         term.type("\r")
         term.wait_for("Question 2")
         term.wait_for("\n> ")
         term.type("a draft I had not sent\r")
-        term.wait_for("\n. ")
+        term.wait_for("\n" + MORE)
         term.type("and a line still being typed")  # no Enter: it is in readline's buffer
         term.wait_for("being typed")
         # Ctrl-C, as the key: the terminal sends SIGINT. Python's readline misses one that
