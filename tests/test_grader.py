@@ -517,6 +517,13 @@ ROC_AUC_EXPLAINED = (
     "n_neg. That is O(n log n) because of the sort, versus quadratic for all pairs. I would "
     "also raise ValueError when only one class is present."
 )
+FOREST_IN_FIVE_LINES = (
+    "A random forest averages many decision trees, each trained on a bootstrap sample of the "
+    "rows.\nEach split also looks at a random subset of features, which decorrelates the trees."
+    "\nAveraging B trees with pairwise correlation rho gives variance rho*sigma^2 + "
+    "(1-rho)/B*sigma^2,\nso lowering the correlation and adding trees cuts the variance while "
+    "bias stays about that of one deep tree.\nOut-of-bag samples give a free validation estimate."
+)
 GROUP_THRESHOLDS = (
     "For the column, I'd use the IQR rule, quartiles plus or minus one and a half IQR, rather "
     "than a z-score, because the amounts are skewed. If the values vary a lot by category I'd "
@@ -541,6 +548,13 @@ def test_a_point_is_quoted_by_a_sentence_about_it_not_by_one_stating_another(ban
     point = next(p for p in bank["l1-merge-large-datasets-outliers"].key_points if "per group" in p.point).id
     g2, kp2 = quoted("l1-merge-large-datasets-outliers", GROUP_THRESHOLDS, point)
     assert kp2.covered and kp2.evidence.startswith("If the values vary a lot by category")
+    # walk18: the feature-subsampling sentence was quoted for the bootstrap point too, and the
+    # bootstrap sentence for the out-of-bag point, beside "Out-of-bag samples give ...".
+    g3 = grader.grade(bank["l1-random-forest-intuition"], FOREST_IN_FIVE_LINES)
+    quotes = {kp.id: kp.evidence for kp in g3.key_points if kp.covered}
+    assert quotes["bootstrap-trees"].startswith("A random forest averages many decision trees")
+    assert quotes["feature-subsampling"].startswith("Each split also looks at a random subset")
+    assert quotes["oob"] == "Out-of-bag samples give a free validation estimate."
     # For the quote alone: with the most similar sentence quoted, the grade is the same.
     def most_similar(rv, content, E):
         S = np.stack([E[s].vec for s in content]) @ rv.points.V.T
@@ -549,7 +563,8 @@ def test_a_point_is_quoted_by_a_sentence_about_it_not_by_one_stating_another(ban
     monkeypatch.setattr(an, "quote_sentences", most_similar)
     before = OfflineGrader()
     for qid, answer, g_now in (("l1-code-roc-auc", ROC_AUC_EXPLAINED, g),
-                               ("l1-merge-large-datasets-outliers", GROUP_THRESHOLDS, g2)):  # fmt: skip
+                               ("l1-merge-large-datasets-outliers", GROUP_THRESHOLDS, g2),
+                               ("l1-random-forest-intuition", FOREST_IN_FIVE_LINES, g3)):  # fmt: skip
         was = before.grade(bank[qid], answer)
         assert was.overall == g_now.overall
         assert [k.covered for k in was.key_points] == [k.covered for k in g_now.key_points]

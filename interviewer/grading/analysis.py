@@ -326,39 +326,56 @@ def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Enco
     return np.array(sem), np.array(tok), np.array(lex), best, np.array(margin)
 
 
-# Priors of ``quote_sentences``: how much closer to a key point than to any other a sentence
-# must be, and how many words it must have, to be quoted for it in place of the most similar
-# sentence when that one states another point. Set by reading the quotes they moved on the
-# authored dev answers: 15 of 22 read better at a margin of 0.1, and most of the 7 shorter
-# than 10 words were filler ("So I'd go step by step.", "He was against it, quite strongly.").
+# Priors of ``quote_sentences``, set by reading the quotes they moved on the authored dev
+# answers (a sentence under 10 words, or less similar, moved to was mostly filler: "So I'd go
+# step by step.", "He was against it, quite strongly."): how much closer to a key point than to
+# any other a sentence must be to be about it; the words or similarity it must then have; how
+# much less similar than the quote it replaces a free sentence may be.
 QUOTE_MARGIN = 0.1
 QUOTE_MIN_WORDS = 10
+QUOTE_CLEAR = 0.55
+QUOTE_NEAR = 0.05
 
 
 def quote_sentences(rv: RubricVectors, content: list[str], E: Encodings) -> list[int]:
     """Per key point, the sentence to quote as what stated it: the most similar to the point
     (``point_signals``' ``best``, which the grading reads), unless that sentence is closer to
-    another point; then the most similar of the sentences that are about this point (closer
-    to it than to any other by QUOTE_MARGIN, of QUOTE_MIN_WORDS or more), if any. For "AUC is
-    undefined when only one class is present", MiniLM put "That is O(n log n) because of the
-    sort, ..." (0.45; 0.75 to the complexity point) above "I would also raise ValueError when
-    only one class is present." (0.28; at most 0.13 to any other point), and a walk-through
-    read the first quoted for it. For the quote alone: what is credited does not change."""
+    another point; then the most similar of the sentences about this point (closer to it than
+    to any other by QUOTE_MARGIN, with QUOTE_MIN_WORDS words or similarity QUOTE_CLEAR), if
+    any. Then a point sharing its quote with a point the sentence is clearly about (by
+    QUOTE_MARGIN) takes the most similar sentence no other point quotes, if it is nearly as
+    similar (QUOTE_NEAR). Walk-throughs read "That is O(n log n) because of the sort, ..." (0.45
+    to the point, 0.75 to the complexity point) quoted for "AUC is undefined when only one class
+    is present" beside "I would also raise ValueError when only one class is present." (0.28, at
+    most 0.13 to any other point), and "Each split also looks at a random subset of features"
+    quoted for the bootstrap point as well as for its own. For the quote alone: what is
+    credited does not change."""
     pi = rv.points
     S = np.stack([E[s].vec for s in content]) @ pi.V.T
     P = np.stack([S[:, cols].max(axis=1) for cols in pi.cols], axis=1)
-    best = P.argmax(axis=0)
-    if P.shape[1] < 2:
-        return [int(b) for b in best]
+    quote = [int(b) for b in P.argmax(axis=0)]
+    n = P.shape[1]
+    if n < 2:
+        return quote
     top = P.argmax(axis=1)
     second = np.partition(P, -2, axis=1)[:, -2]
     long = np.array([len(s.split()) >= QUOTE_MIN_WORDS for s in content])
-    out = []
-    for k in range(P.shape[1]):
-        about = np.flatnonzero((top == k) & (P[:, k] - second >= QUOTE_MARGIN) & long)
-        moved = top[best[k]] != k and len(about)
-        out.append(int(about[P[about, k].argmax()]) if moved else int(best[k]))
-    return out
+    about = (P - second[:, None] >= QUOTE_MARGIN) & (top[:, None] == np.arange(n))
+    for k in range(n):
+        ok = np.flatnonzero(about[:, k] & (long | (P[:, k] >= QUOTE_CLEAR)))
+        if top[quote[k]] != k and len(ok):
+            quote[k] = int(ok[P[ok, k].argmax()])
+    for k in range(n):
+        i = quote[k]
+        if not any(quote[j] == i and P[i, j] - P[i, k] >= QUOTE_MARGIN for j in range(n) if j != k):
+            continue
+        # free: not the quote of another point it is most about
+        taken = {quote[j] for j in range(n) if j != k and top[quote[j]] == j}
+        free = [f for f in range(len(content)) if f not in taken and f != i
+                and P[f, k] >= P[i, k] - QUOTE_NEAR and (long[f] or P[f, k] >= QUOTE_CLEAR)]
+        if free:
+            quote[k] = max(free, key=lambda f: P[f, k])
+    return quote
 
 
 def whole_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Encodings) -> dict:
