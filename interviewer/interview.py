@@ -55,6 +55,7 @@ from interviewer.models import (
     SessionSettings,
     Turn,
     opens_l2,
+    too_long_said,
 )
 from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty, time_budget
 from interviewer.report import (
@@ -532,10 +533,7 @@ class Interview:
         if any("\ud800" <= ch <= "\udfff" for ch in text):  # bytes that were not UTF-8
             raise InterviewError("the answer holds a character that is not valid Unicode (a lone surrogate); remove it and send it again (nothing was recorded)")  # fmt: skip
         if len(text) > MAX_ANSWER_CHARS:
-            raise InterviewError(
-                f"answer is {len(text)} characters; the maximum is {MAX_ANSWER_CHARS}. "
-                "Shorten it and send it again (nothing was recorded)."
-            )
+            raise InterviewError(too_long_said(len(text), "send"))
         stripped = text.strip()
         if stripped.startswith("/") and stripped[1:].lower() in COMMANDS:
             return self.command(stripped[1:].lower(), on_token=on_token)

@@ -12,6 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from interviewer.grading.rubric import Grade
 
 MAX_ANSWER_CHARS = 8000  # longer answers are refused with a clear error before any model sees them
+
+
+def too_long_said(n: int, again: str) -> str:
+    """The refusal of an answer of ``n`` characters, as the Interview and Practice tabs say it
+    (walk18 read "9000" in one and "9,000" in the other, worded apart). ``again``: "send" or
+    "grade"."""
+    return (f"answer is {n:,} characters; the maximum is {MAX_ANSWER_CHARS:,}. Shorten it and "
+            f"{again} it again (nothing was recorded).")
 # A practice question made from a guide's section has this id prefix: its model answer is the
 # section's own text, shown as it is (a bank model answer's hard wraps flow as paragraphs).
 GUIDE_QUESTION_PREFIX = "guide-"

@@ -207,7 +207,7 @@ def test_feedback_at_the_end_hides_grades_until_the_report(store):
 def test_too_long_answer_is_refused_and_nothing_is_lost(store):
     iv = new_interview(round="L1", questions=1, store=store, seed=1)
     iv.start()
-    with pytest.raises(InterviewError, match=str(MAX_ANSWER_CHARS)):
+    with pytest.raises(InterviewError, match=f"is {MAX_ANSWER_CHARS + 1:,} characters; the max"):
         iv.answer("x" * (MAX_ANSWER_CHARS + 1))
     _, turns = store.load_session(iv.info.id, user_id="local")
     assert turns[0].answer is None and iv.phase == "awaiting_answer"

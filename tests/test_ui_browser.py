@@ -797,6 +797,18 @@ def test_an_answer_over_the_limit_is_said_while_it_is_typed_and_kept_whole(page)
             "Shorten it to send (nothing is lost until then)."
         )
         assert area.input_value() == long  # nothing cut
+        if tab:  # sent anyway: refused in the words and numbers the Interview tab uses
+            area.fill("")  # (New question asks before leaving unsent text)
+            page.get_by_label("Topic", exact=True).click()
+            page.get_by_role("option", name="overfitting and regularisation").click()
+            page.get_by_role("button", name="New question").click()
+            page.locator("#practice-question").get_by_text("difficulty").wait_for()
+            area.fill(long)
+            page.get_by_role("button", name="Grade my answer").click()
+            expect(page.locator("#practice-result")).to_contain_text(
+                f"Answer is {MAX_ANSWER_CHARS + 1:,} characters; the maximum is "
+                f"{MAX_ANSWER_CHARS:,}. Shorten it and grade it again (nothing was recorded).")
+            assert area.input_value() == long
         area.fill(long[:-1])  # at the limit: no note
         expect(note).to_have_count(0)
 

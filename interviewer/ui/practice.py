@@ -22,7 +22,7 @@ from interviewer.errors import InterviewerError
 from interviewer.grading.copying import seen_copy_grade
 from interviewer.knowledge.clean import guide_line
 from interviewer.markup import md_escape, shorten
-from interviewer.models import MAX_ANSWER_CHARS
+from interviewer.models import MAX_ANSWER_CHARS, too_long_said
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
@@ -357,8 +357,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
                        or ungradable(code, q.coding.starter, q.coding.entry_point)):
             return f"⚠ {md_escape(problem[0].upper() + problem[1:])}"
         if len(answer or "") > MAX_ANSWER_CHARS:
-            return (f"⚠ Answers are limited to {MAX_ANSWER_CHARS} characters. Shorten it and "
-                    "grade again.")  # fmt: skip
+            said = too_long_said(len(answer), "grade")
+            return f"⚠ {said[0].upper()}{said[1:]}"
         return None
 
     def grade(answer, code, qid, mode, sessions, drills, round_name, topic, request: gr.Request):
