@@ -20,6 +20,8 @@ def too_long_said(n: int, again: str) -> str:
     "grade"."""
     return (f"answer is {n:,} characters; the maximum is {MAX_ANSWER_CHARS:,}. Shorten it and "
             f"{again} it again (nothing was recorded).")
+
+
 # A practice question made from a guide's section has this id prefix: its model answer is the
 # section's own text, shown as it is (a bank model answer's hard wraps flow as paragraphs).
 GUIDE_QUESTION_PREFIX = "guide-"

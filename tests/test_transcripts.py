@@ -58,13 +58,14 @@ def test_an_unticked_point_of_a_full_marks_answer_is_not_listed_as_missed():
     info, turns = graded_session()
     first = turns[0]
     assert [kp.covered for kp in first.grade.key_points].count(False) == 1
-    cases = ((100, 0, NOT_FOUND, f"{NOT_FOUND}:\n- · "), (90, 10, NOT_FOUND, f"{NOT_FOUND}:\n- · "),
-             (99, 0, MISSED, "Missed:\n- ✗ "))  # fmt: skip
-    for overall, penalty, head, on_card in cases:
+    cases = ((100, 0, NOT_FOUND, f"{NOT_FOUND}:\n- ", "<ul>"),
+             (90, 10, NOT_FOUND, f"{NOT_FOUND}:\n- ", "<ul>"),
+             (99, 0, MISSED, "Missed:\n- ✗ ", '<ul class="missed">'))  # fmt: skip
+    for overall, penalty, head, on_card, listed in cases:
         grade = first.grade.model_copy(update={"overall": overall, "hint_penalty": penalty})
         shown = [first.model_copy(update={"grade": grade}), *turns[1:]]
         assert f"**{head}**\n\n- use regularisation" in to_markdown(info, shown)
-        assert f"<h3>{head}</h3>" in to_html(info, shown)
+        assert f"<h3>{head}</h3>\n{listed}<li>use regularisation" in to_html(info, shown)
         assert f"\n{on_card}use regularisation" in grade_md(grade)
 
 

@@ -320,7 +320,7 @@ def decide(
     reds = _red_flags(rd, rv, a)
     _uncover_wrong(rd, rv, a, covered, {r["said"] for r in reds})
     _one_point_per_clause(a, cov, covered)
-    # quoted: the sentence that states the point best by meaning and words (analysis.quote_sentences)
+    # each point's quote: analysis.quote_sentences (the grading above reads ``best``)
     quote = a.signals.get("quote", a.signals["best"])
     evidence = [a.content[b] if c else "" for b, c in zip(quote, covered, strict=True)]
     w = rd.weights

@@ -212,8 +212,8 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
         lines += ["", "Covered:"] + [f"- ✓ {md_escape(kp.point)}{md_failed(kp.failed_test, True)}"
                                      for kp in covered]  # fmt: skip
     if missed:
-        mark, head = ("·", NOT_FOUND) if grade.full_marks else ("✗", "Missed")
-        lines += ["", f"{head}:"] + [f"- {mark} {md_escape(kp.point)}{md_failed(kp.failed_test)}"
+        mark, head = ("", NOT_FOUND) if grade.full_marks else ("✗ ", "Missed")
+        lines += ["", f"{head}:"] + [f"- {mark}{md_escape(kp.point)}{md_failed(kp.failed_test)}"
                                      for kp in missed]  # fmt: skip
     if flags:
         # (a flag's own full stop before the separator read "high enough.; red flag: ...")
