@@ -276,7 +276,7 @@ def rubric_vectors(rd: RubricData, E: Encodings) -> RubricVectors:
 def baseline(rd: RubricData, rv: RubricVectors, E: Encodings) -> dict:
     """What the question itself earns when graded as the answer (every signal is lifted by it)."""
     q = list(rd.question_sentences)
-    sem, tok, lex, _, _ = point_signals(rd, rv, q, E)
+    sem, tok, lex, *_ = point_signals(rd, rv, q, E)
     return {"sem": sem, "tok": tok, "lex": lex, **whole_signals(rd, rv, q, E)}
 
 
@@ -287,10 +287,11 @@ def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Enco
     """Per key point: the best sentence similarity over its texts, the best token recall
     (BERTScore-style: the rarity-weighted mean over a text's content tokens of their best cosine
     with any content token of the answer), the best lexical recall (rarity-weighted, the
-    question's own words left out), the index of the best-matching sentence, and the margin:
-    the most any sentence's similarity to this point exceeds its best similarity to another
-    point (a sentence that states another point only resembles this one by sharing the topic).
-    Every signal is a best over sentences, so adding a sentence never lowers one."""
+    question's own words left out), the index of the best-matching sentence, the margin: the
+    most any sentence's similarity to this point exceeds its best similarity to another point
+    (a sentence that states another point only resembles this one by sharing the topic), and
+    the index of the sentence to quote for it (``quote_sentences``). Every signal is a best
+    over sentences, so adding a sentence never lowers one."""
     pi = rv.points
     S = np.stack([E[s].vec for s in content])
     A_tok, _ = _stack_tokens([E[s] for s in content])
@@ -323,7 +324,8 @@ def point_signals(rd: RubricData, rv: RubricVectors, content: list[str], E: Enco
         tok.append(float(recall[cols].max()))
         lx = [r for r in (tu.weighted_recall(t, ans_stems) for t in targets) if not math.isnan(r)]
         lex.append(max(lx) if lx else 0.0)
-    return np.array(sem), np.array(tok), np.array(lex), best, np.array(margin)
+    quote = quote_sentences(P, content)
+    return np.array(sem), np.array(tok), np.array(lex), best, np.array(margin), quote
 
 
 # Priors of ``quote_sentences``, set by reading the quotes they moved on the authored dev
@@ -337,22 +339,20 @@ QUOTE_CLEAR = 0.55
 QUOTE_NEAR = 0.05
 
 
-def quote_sentences(rv: RubricVectors, content: list[str], E: Encodings) -> list[int]:
-    """Per key point, the sentence to quote as what stated it: the most similar to the point
-    (``point_signals``' ``best``, which the grading reads), unless that sentence is closer to
-    another point; then the most similar of the sentences about this point (closer to it than
-    to any other by QUOTE_MARGIN, with QUOTE_MIN_WORDS words or similarity QUOTE_CLEAR), if
-    any. Then a point sharing its quote with a point the sentence is clearly about (by
-    QUOTE_MARGIN) takes the most similar sentence no other point quotes, if it is nearly as
-    similar (QUOTE_NEAR). Walk-throughs read "That is O(n log n) because of the sort, ..." (0.45
-    to the point, 0.75 to the complexity point) quoted for "AUC is undefined when only one class
-    is present" beside "I would also raise ValueError when only one class is present." (0.28, at
-    most 0.13 to any other point), and "Each split also looks at a random subset of features"
-    quoted for the bootstrap point as well as for its own. For the quote alone: what is
-    credited does not change."""
-    pi = rv.points
-    S = np.stack([E[s].vec for s in content]) @ pi.V.T
-    P = np.stack([S[:, cols].max(axis=1) for cols in pi.cols], axis=1)
+def quote_sentences(P: np.ndarray, content: list[str]) -> list[int]:
+    """Per key point, the sentence to quote as what stated it (``P``: each sentence's best
+    similarity to each point's texts, from ``point_signals``): the most similar to the point
+    (its ``best``, which the grading reads), unless that sentence is closer to another point;
+    then the most similar of the sentences about this point (closer to it than to any other by
+    QUOTE_MARGIN, with QUOTE_MIN_WORDS words or similarity QUOTE_CLEAR), if any. Then a point
+    sharing its quote with a point the sentence is clearly about (by QUOTE_MARGIN) takes the
+    most similar sentence no other point quotes, if it is nearly as similar (QUOTE_NEAR).
+    Walk-throughs read "That is O(n log n) because of the sort, ..." (0.45 to the point, 0.75
+    to the complexity point) quoted for "AUC is undefined when only one class is present"
+    beside "I would also raise ValueError when only one class is present." (0.28, at most 0.13
+    to any other point), and "Each split also looks at a random subset of features" quoted for
+    the bootstrap point as well as for its own. For the quote alone: what is credited does not
+    change."""
     quote = [int(b) for b in P.argmax(axis=0)]
     n = P.shape[1]
     if n < 2:
@@ -441,9 +441,9 @@ def analyse(
     if fl:
         return Analysis(content, injected, fl)
     base = rv.baseline
-    sem, tok, lex, best, margin = point_signals(rd, rv, content, E)
+    sem, tok, lex, best, margin, quote = point_signals(rd, rv, content, E)
     sig = {"sem": sem - base["sem"], "tok": tok - base["tok"], "lex": lex, "best": best,
-           "margin": margin, "quote": quote_sentences(rv, content, E)}  # fmt: skip
+           "margin": margin, "quote": quote}  # fmt: skip
     w = rd.weights
     k = rd.need or len(rd.points)
     f: dict[str, float] = {}
@@ -514,8 +514,8 @@ def paraphrase_pairs(rd: RubricData, E: Encodings) -> list[tuple[dict, int]]:
             mod = replace(rd, points=tuple(pts))
             mv = replace(rv, points=point_index(mod, mod.points, E))
             q = list(mod.question_sentences)
-            b_sem, b_tok, _, _, _ = point_signals(mod, mv, q, E)
-            sem, tok, lex, _, margin = point_signals(mod, mv, [t], E)
+            b_sem, b_tok, *_ = point_signals(mod, mv, q, E)
+            sem, tok, lex, _, margin, _ = point_signals(mod, mv, [t], E)
             sig = {"sem": sem - b_sem, "tok": tok - b_tok, "lex": lex, "margin": margin}
             for j in range(len(pts)):
                 out.append(({k: float(v[j]) for k, v in sig.items()}, int(j == i)))

@@ -321,8 +321,7 @@ def decide(
     _uncover_wrong(rd, rv, a, covered, {r["said"] for r in reds})
     _one_point_per_clause(a, cov, covered)
     # each point's quote: analysis.quote_sentences (the grading above reads ``best``)
-    quote = a.signals.get("quote", a.signals["best"])
-    evidence = [a.content[b] if c else "" for b, c in zip(quote, covered, strict=True)]
+    evidence = [a.content[q] if c else "" for q, c in zip(a.signals["quote"], covered, strict=True)]
     w = rd.weights
     coverage = float((w * cov).sum() / w.sum()) if n else 0.0
     story = star(a.text) if rd.story else None
