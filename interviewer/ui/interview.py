@@ -476,7 +476,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                     clear = fresh and not live.refused("send")
                     yield settled(live, history, value, speak) | ({ui.answer: ""} if clear else {})
         except InterviewError as exc:
-            refusal = _refused(exc)
+            refusal = r.refusal_md(str(exc))
             yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {})
         except Exception:  # noqa: BLE001 - keep the candidate's text whatever broke
             log.exception("interview step failed")
@@ -600,7 +600,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             result = live.interview.run_code(code or "")
             turn = live.interview.current
         except InterviewError as exc:
-            return {ui.code_status: _refused(exc)}
+            return {ui.code_status: r.refusal_md(str(exc))}
         finally:
             live.lock.release()
         # The results above the examples they ran: a candidate reads an example again when
@@ -774,9 +774,3 @@ def _not_done(action: str, closed: bool = False) -> str:
         f"⚠ **{action.capitalize()}** was not done: it {WHILE_BUSY}. Press it again if you still "
         "want it."
     )
-
-
-def _refused(exc: Exception) -> str:
-    """An engine's refusal as a line of the page: a sentence, escaped."""
-    text = str(exc)
-    return f"⚠ {r.md_escape(text[:1].upper() + text[1:])}"

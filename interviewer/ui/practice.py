@@ -335,7 +335,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         if q is None or q.kind != "coding":
             return "Press **New question** first."
         if problem := code_problem(code):
-            return f"⚠ {md_escape(problem[0].upper() + problem[1:])}"
+            return r.refusal_md(problem)
         return r.ran_examples_md(ctx.engine("offline").code_runner.run_visible(q, code), q)
 
     def seen(user: str, question_id: str) -> bool:
@@ -355,10 +355,9 @@ def build(ctx: AppContext) -> SimpleNamespace:
             return "Type an answer first."
         if coding and (problem := code_problem(code)
                        or ungradable(code, q.coding.starter, q.coding.entry_point)):
-            return f"⚠ {md_escape(problem[0].upper() + problem[1:])}"
+            return r.refusal_md(problem)
         if len(answer or "") > MAX_ANSWER_CHARS:
-            said = too_long_said(len(answer), "grade")
-            return f"⚠ {said[0].upper()}{said[1:]}"
+            return r.refusal_md(too_long_said(len(answer), "grade"))
         return None
 
     def grade(answer, code, qid, mode, sessions, drills, round_name, topic, request: gr.Request):

@@ -47,6 +47,11 @@ from interviewer.report import INCOMPLETE, l1_score, l2_opening
 
 OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 
+
+def refusal_md(text: str) -> str:
+    """A refusal (an engine's, a check's) as a line of the page: a sentence, escaped."""
+    return f"⚠ {md_escape(text[:1].upper() + text[1:])}"
+
 __all__ = ["md_escape", "text_md", "when"]
 
 
