@@ -27,6 +27,9 @@ from interviewer.grading.rubric import OFFLINE_SOURCES, Grade, Rubric, RubricPoi
 from interviewer.grading.rubric import STORY_RED_FLAGS as STORY_FLAGS
 
 Bank = Mapping[str, "Question"]  # read-only: question id -> question
+# A coding question that also asks for words: "then walk me through its complexity and failure
+# modes", "Explain how your approach scales." (the clause, to its full stop).
+_EXPLAIN = re.compile(r"\b(?:then\s+)?((?:explain|walk me through|talk me through)\b[^.?!]*)", re.I)
 # "Describe a time you ...", "walk me through a project from your resume", "think of a past
 # project": the candidate's own story is the answer.
 _STORY = re.compile(
@@ -227,6 +230,17 @@ class Question(_Strict):
             story=self.asks_for_story,
             corrections={rf.claim: rf.why for rf in self.all_red_flags if rf.why},
         )
+
+    @property
+    def asks_to_explain(self) -> str | None:
+        """What a coding question asks the candidate to explain besides the code, as the
+        question says it ("explain the edge cases", "walk through its complexity and failure
+        modes"), or None. Its code alone answers a part of the question (``engine.code_grade``)."""
+        m = _EXPLAIN.search(self.text) if self.coding is not None else None
+        if m is None:
+            return None
+        said = m.group(1).strip()
+        return re.sub(r"^(walk|talk) me through", r"\1 through", said[0].lower() + said[1:])
 
     @property
     def asks_for_story(self) -> bool:

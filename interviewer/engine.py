@@ -125,6 +125,9 @@ class CodeRunner:
 # states it is not credited with it when the code shows otherwise (its large input timed out, or
 # no test passed): a walk-through's "O(n) with a dictionary" beside code that timed out was
 # listed among the strengths.
+# A key point that says the code is vectorised (not one stating a complexity): shown by code
+# whose vectorisation (or efficiency) scored 5.
+VECTORISED_POINT = re.compile(r"vectori[sz]|\bloops?\b", re.I)
 SPEED_CLAIM = re.compile(r"\bO\(|vectori[sz]|\bloops?\b|\bmilliseconds\b", re.I)
 # An explanation saying the code has no Python loops, checked against the loops the review
 # found in the code (a walk-through's "Simple and fully vectorised, O(n)." beside a loop the
@@ -301,6 +304,9 @@ def code_grade(
         )
     overall = result.overall
     key_points, feedback, false_claim = [], "", ""
+    asked = q.asks_to_explain
+    if explanation is None and asked:  # the question asks for words too: not given
+        explanation = _not_explained(q, asked, result)
     flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:
         names = ", ".join(f.name for f in result.failed[:FAILED_NAMED])
@@ -317,7 +323,8 @@ def code_grade(
         share = 1 - CODE_SHARE if result.passed else NO_TEST_EXPLANATION_SHARE
         blended = round((1 - share) * result.overall + share * explanation.overall)
         wrong = any(rb.is_red_flag(f) for f in explanation.flags) or bool(false_claim)
-        counted = blended >= overall or wrong or not result.passed
+        # (an explanation the question asks for always counts: code alone answers a part)
+        counted = blended >= overall or wrong or not result.passed or bool(asked)
         for f in explanation.flags:
             if f in flags or f.startswith(SPOKEN_ONLY_FLAGS):
                 continue
@@ -356,6 +363,45 @@ def code_grade(
         source="offline",
         feedback=f"{head} {EXPLAINED} {lower_first(feedback)}" if feedback else head,
     )
+
+
+def also_asked(q: Question, how: str) -> str:
+    """What a coding question asks besides the code (``Question.asks_to_explain``), said with
+    its examples, where to write it (``how``) and what code alone earns; "" for none."""
+    if not q.asks_to_explain:
+        return ""
+    return (f"This question also asks you to {q.asks_to_explain}: {how}; code alone earns "
+            f"{round(100 * CODE_SHARE)} of 100 at most.")  # fmt: skip
+
+
+def alone_said(asked: str) -> str:
+    """Why code sent alone is not all the answer (``Question.asks_to_explain``)."""
+    return (f"the question also asks you to {asked}; your code alone earns "
+            f"{round(100 * CODE_SHARE)} of 100 at most")  # fmt: skip
+
+
+def _not_explained(q: Question, asked: str, result: CodeResult) -> Grade:
+    """The explanation a coding question asks for (``Question.asks_to_explain``) when only
+    code was sent: 0, so it counts as an explanation would, and its key points missed, to be
+    asked about and reported as gaps, but those the code showed (every hidden test that checks
+    the point passed, or a ``VECTORISED_POINT`` of code scored 5 on vectorisation): "Missing:
+    ... Alternate an assignment step and an update step" read wrong beside K-Means code that
+    passes the test of it. A walk-through's K-Means scored 100 on
+    code alone, where the question asked to "walk me through its complexity and failure modes"."""
+    failed = {f.name for f in result.failed}
+    tests = q.coding.hidden_tests if result.passed else []
+    shown = {kp for t in tests if t.name not in failed for kp in t.checks} - {
+        kp for t in tests if t.name in failed for kp in t.checks}  # fmt: skip
+    if tests and result.criteria["vectorisation"].score == 5:  # no loops found, nothing slow
+        shown |= {kp.id for kp in q.key_points if VECTORISED_POINT.search(kp.point)}
+    return Grade(
+        question_id=q.id,
+        overall=0,
+        criteria={c: CriterionScore(score=1, rationale=NOT_EXPLAINED) for c in CRITERIA},
+        key_points=[KeyPointResult(id=kp.id, point=kp.point, weight=kp.weight, coverage=0.0,
+                                   covered=False) for kp in q.key_points if kp.id not in shown],
+        feedback=f"{NOT_EXPLAINED}: {alone_said(asked)}.",
+    )  # fmt: skip
 
 
 def _speed_claims_checked(
@@ -422,6 +468,7 @@ def _tested_points_checked(
     return explanation.model_copy(update={"key_points": points}), undone, diagnosed
 
 
+NOT_EXPLAINED = "none sent with the code"  # a coding grade's explanation, when the question asks for one
 EXPLAINED = "The explanation:"  # in a coding grade's feedback, before what is said of it
 NOT_CREDITED = "Stated, but not credited, as your code fails the hidden test that checks it: "
 DIAGNOSED = (
@@ -658,6 +705,11 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
             bullets.insert(1 + bool(failed), f"• Loops: the question asks for no Python loops "
                            f"over the data, so code with one scores at most {LOOPED_MAX} however "
                            f"many tests pass; {where}.")  # fmt: skip
+        # Words the question asks for besides the code, not sent: why passing code is at 75
+        unexplained = q.asks_to_explain and f"{EXPLAINED} {NOT_EXPLAINED}:" in grade.feedback
+        if unexplained:
+            bullets.insert(1 + bool(failed) + bool(ruled) + looped,
+                           f"• Not explained: {alone_said(q.asks_to_explain)}.")
         # What cost the code points beside the tests (a walk-through found a lint finding only
         # in the scorecard): the weaker of engineering and readability, when under 5.
         review = sorted((c for k, c in grade.criteria.items()
@@ -666,7 +718,7 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
                         key=lambda c: c.score)  # fmt: skip
         if review and review[0].rationale:
             why = review[0].rationale.rstrip(".")
-            bullets.insert(1 + bool(failed) + bool(ruled) + looped,
+            bullets.insert(1 + bool(failed) + bool(ruled) + looped + bool(unexplained),
                            f"• {why[:1].upper()}{why[1:]} ({review[0].score}/5).")
     if not bullets:
         bullets.append(f"• {grade.feedback}")

@@ -437,13 +437,16 @@ def _topic_named(topic: str) -> str:
     return label[:1].upper() + label[1:]  # "ML from scratch" keeps its capitals
 
 
+DO_WHAT_YOU_SAID = "Make the code do what you said: "  # a gap: a point stated, its test failed
+
+
 def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
     """The most important missed points, one per question, so the top 3 span 3 questions."""
     gaps = [
         Gap(
             # (a point stated but failed by the code's test of it was not missed in words)
             point=(
-                f"Make the code do what you said: {lower_first(kp.point.rstrip('.'))} (it "
+                f"{DO_WHAT_YOU_SAID}{lower_first(kp.point.rstrip('.'))} (it "
                 f"failed the hidden test {kp.failed_test})."
                 if kp.failed_test
                 else kp.point
@@ -460,6 +463,9 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         if not kp.covered and not t.grade.full_marks
     ]
     for t in graded:
+        # (where the code's failed tests go: before the question's points missed in words)
+        plain = next((i for i, g in enumerate(gaps) if g.question == t.question
+                      and not g.point.startswith(DO_WHAT_YOU_SAID)), len(gaps))  # fmt: skip
         # A wrong claim outranks the question's missed points: a walk-through's worst L1 answer
         # ("there is no linear-time solution") was in no gap, its one unticked point an edge case.
         if claims := red_flag_claims(t.grade.flags):
@@ -478,7 +484,11 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         failed = (t.code_result or {}).get("failed") or []
         if t.kind == "coding" and failed:
             names = ", ".join(f["name"] for f in failed[:3])
-            gaps.append(
+            # after a wrong claim, a ruled-out approach and what the code failed to do as said,
+            # before the points missed in words: code that fails is the gap (a question that asks
+            # for an explanation lists its points as missed when only code was sent)
+            gaps.insert(
+                plain + bool(claims) + bool(ruled),
                 Gap(
                     point=f"Make the code pass the hidden tests it failed: {names}.",
                     topic=t.topic,

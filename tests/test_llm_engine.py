@@ -243,13 +243,22 @@ def test_the_llm_reviews_code_within_what_the_tests_support(kb_settings, server)
     # not counted, so neither is that flag (a walk-through read "the coverage grade 49 stands"
     # beside code at 100); counted, the flag says it is about the explanation.
     server.judge = {**server.judge, "overall": 0}
-    q = default_bank()["l1-code-merge-flag-outliers"]  # the note explains this one
+    q = default_bank()["l1-code-top-k-words"]  # the note explains this one
+    assert q.asks_to_explain is None
+    note = "Count the words with a Counter, then sort by the key (-count, word) and keep k."
+    assert any(f.startswith("needs review") for f in engine.judge(q, note)[0].flags)
+    grade, _, _ = engine.judge_code(q, q.coding.reference, note)
+    assert grade.overall >= 90 and not any(f.startswith("needs review") for f in grade.flags), grade.flags
     bad = f"def {q.coding.entry_point}(*args, **kwargs):\n    return None\n"
+    grade, _, _ = engine.judge_code(q, bad, note)
+    said = [f for f in grade.flags if f.startswith("needs review: the explanation: ")]
+    assert said and "the coverage grade" in said[0]
+    # A question that asks for an explanation counts it beside working code too, with its flag.
+    q = default_bank()["l1-code-merge-flag-outliers"]
+    assert q.asks_to_explain == "explain how your approach scales"
     note = ("An inner merge validated many to one, so a duplicate lookup key raises; then the "
             "IQR rule flags values beyond 1.5 IQR from the quartiles with a boolean mask.")
     grade, _, _ = engine.judge_code(q, q.coding.reference, note)
-    assert grade.overall >= 90 and not any(f.startswith("needs review") for f in grade.flags), grade.flags
-    grade, _, _ = engine.judge_code(q, bad, note)
     said = [f for f in grade.flags if f.startswith("needs review: the explanation: ")]
     assert said and "the coverage grade" in said[0]
 

@@ -647,6 +647,29 @@ def test_code_examples_count_the_checks_a_test_makes():
     assert head.startswith(f"**Examples** ({n} test") and " in " not in head.split(";")[0]
 
 
+def test_a_coding_question_that_asks_for_words_says_so_over_its_examples():
+    # A walk-through's K-Means scored 100 on code alone, where the question asks to walk
+    # through its complexity: such a question says at once that code alone earns 75 at most.
+    from interviewer.bank import default_bank
+    from interviewer.cli.interview import _coding_brief
+    from interviewer.ui.render import code_examples_md
+
+    bank = default_bank()
+    asked = [q.id for q in bank.values() if q.asks_to_explain]
+    assert asked == ["l1-code-merge-flag-outliers", "l1-code-kmeans", "l1-code-precision-recall-f1"]
+    head, rest = code_examples_md(bank["l1-code-kmeans"]).split("\n\n", 1)
+    assert head == ("This question also asks you to walk through its complexity "
+                    "and failure modes: write it in the answer box, and **Submit code** sends it "
+                    "with the code; code alone earns 75 of 100 at most.")
+    assert rest.startswith("**Examples** (")
+    assert _coding_brief(bank["l1-code-precision-recall-f1"]).endswith(
+        "\n\nThis question also asks you to explain the edge cases: write it before the "
+        "```python block, in the same answer; code alone earns 75 of 100 at most.")
+    for q in (bank["l1-code-max-subarray"], bank["l1-code-top-k-words"]):
+        assert code_examples_md(q).startswith("**Examples** (")
+        assert "also asks" not in _coding_brief(q)
+
+
 def test_the_help_names_environment_variables_only_to_whoever_runs_the_app():
     # A candidate on a server with logins cannot set the operator's environment.
     from types import SimpleNamespace

@@ -21,6 +21,7 @@ from interviewer.cli.common import (
     whole_number,
 )
 from interviewer.config import Settings
+from interviewer.engine import also_asked
 from interviewer.errors import GradeInputError, UsageError
 from interviewer.markup import num, plain, wrap_words
 from interviewer.models import MAX_ANSWER_CHARS, MAX_QUESTIONS
@@ -236,7 +237,8 @@ def _coding_brief(q) -> str:
         f"{fence}python\n{tests}\n{fence}\n\nYou may write it in your own editor (and run the "
         f"examples there), then paste it here in a {fence}python block. The code you send is "
         "final: the hidden tests run once, on it (code that does not parse comes back to fix)."
-    )
+    ) + (f"\n\n{asked}" if (asked := also_asked(
+        q, f"write it before the {fence}python block, in the same answer")) else "")  # fmt: skip
 
 
 def _speaker(settings: Settings):

@@ -14,6 +14,7 @@ from collections import Counter
 from interviewer.bank import TOPICS, topic_label
 from interviewer.engine import (
     TEST_FLAGS,
+    also_asked,
     feedback_text,
     judgement_note,
     numbered,
@@ -318,6 +319,9 @@ def code_examples_md(q) -> str:
         count = f"{plural(checks, 'check')} in {count}"
     lines = [f"**Examples** ({count}; the hidden tests also check edge cases and a large "
              "input):"]  # fmt: skip
+    if asked := also_asked(q, "write it in the answer box, and **Submit code** sends it with "
+                           "the code"):  # fmt: skip
+        lines.insert(0, asked)
     lines += [md_code(t.code) for t in q.coding.visible_tests]
     return "\n\n".join(lines)
 

@@ -10,6 +10,7 @@ import time
 from interviewer.bank import default_bank
 from interviewer.cli import main
 from interviewer.config import Settings
+from interviewer.engine import code_grade, feedback_text
 from interviewer.export import to_html, to_json, to_markdown
 from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
@@ -1036,3 +1037,38 @@ def test_a_full_loop_does_not_open_l2_when_the_code_failed_whatever_l1_scored(st
     report = iv.report()
     assert report.overall >= 60 and not report.passed  # the score alone would pass
     assert "L2 round was not unlocked" in report.note and "make or break" in report.note
+
+
+def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(store):
+    # A walk-through's K-Means scored 100 on code alone, where the question asks to "walk me
+    # through its complexity and failure modes": the interviewer asks for it, and the code alone
+    # earns three quarters.
+    q = default_bank()["l1-code-kmeans"]
+    assert q.asks_to_explain == "walk through its complexity and failure modes"
+    iv, _ = _at_the_brackets_question(store, follow_ups=1, qid=q.id)
+    reply = iv.submit_code(q.coding.reference)
+    turn = iv.current
+    assert turn.code_result["overall"] == 100 and turn.grade.overall == 75
+    assert reply.kind == "follow_up"
+    assert reply.text.endswith(q.coding.follow_ups[0].text)  # its complexity, not yet said
+    # the points the code showed (a passed hidden test checks it; no loops) are not missed
+    missed = {kp.id for kp in turn.grade.key_points if not kp.covered}
+    assert missed == {"complexity", "assumptions"}
+    assert "none sent with the code: the question also asks you to walk through its " \
+        "complexity and failure modes" in turn.grade.feedback
+    reply = iv.answer("One iteration is O(n k d) time and the distance matrix takes O(n k) "
+                      "memory; for 100 million points I would use mini-batch K-Means.")
+    graded = iv.turns[turn.index].grade
+    assert 75 < graded.overall < 100
+    assert any(kp.covered for kp in graded.key_points if kp.id == "complexity")
+    # The chat said why at once, after the tests
+    result = iv.engine.code_runner.grade(q, q.coding.reference)
+    lines = feedback_text(q, code_grade(q, result), result.model_dump()).splitlines()
+    assert lines[0] == "Score: 75/100" and lines[1].startswith("• Tests: 9 of 9")
+    assert lines[2] == ("• Not explained: the question also asks you to walk through its "
+                        "complexity and failure modes; your code alone earns 75 of 100 at most.")
+    # A question that asks for code alone: the code's grade, as before
+    other = default_bank()["l1-code-max-subarray"]
+    assert other.asks_to_explain is None
+    result = iv.engine.code_runner.grade(other, other.coding.reference)
+    assert code_grade(other, result).overall == result.overall == 100
