@@ -39,6 +39,7 @@ from interviewer.grading.rubric import (
     CORRECTED,
     CORRECTION_COST,
     FLAG_KEYWORDS,
+    FLAG_OFF_TOPIC,
     FLAG_OTHER_QUESTION,
     FLAG_RESTATES,
     STAR_MISSING,
@@ -169,6 +170,9 @@ def form_probe(question: Question, flags: list[str]) -> str | None:
     if any(f.startswith(FLAG_OTHER_QUESTION) for f in flags):
         return ("That sounds like an answer to a different question. What I asked was: "
                 f"{question.text}")
+    if FLAG_OFF_TOPIC in flags:  # (a walk-through's answer on boosting to a question on
+        # reproducible training was probed on GPU kernels)
+        return f"That answer is about something else. What I asked was: {question.text}"
     if FLAG_KEYWORDS in flags:
         if question.asks_for_story:
             return f"You've listed some terms. {story}"
@@ -661,11 +665,13 @@ class Interview:
         else:
             before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
             elsewhere = turn.grade is not None and any(
-                f.startswith(FLAG_OTHER_QUESTION) for f in turn.grade.flags)  # fmt: skip
+                f.startswith(FLAG_OTHER_QUESTION) or f == FLAG_OFF_TOPIC
+                for f in turn.grade.flags)  # fmt: skip
             if before or elsewhere:  # the answer copied a model answer seen before, or answered
-                # another question: what follows is graded (a re-walk's second anagram answer
-                # to "two sum", at the probe that asked the question again, scored 43 with the
-                # first one)
+                # another question or none: what follows is graded (a re-walk's second anagram
+                # answer to "two sum", at the probe that asked the question again, scored 43 with
+                # the first one; a walk-through's off-topic answer on boosting, graded with its
+                # follow-up answer, had "GPU kernels are nondeterministic" ticked by it)
                 answer = ANSWERS_APART.join(f.answer for f in turn.follow_ups if f.answer) or answer
             grade, usage = self.engine.judge(question, answer)
             after = _said_after(turn)

@@ -13,6 +13,7 @@ from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import (
     CORRECTED,
     CORRECTION_COST,
+    FLAG_OFF_TOPIC,
     OWN_PART_CAP,
     STAR_MISSING,
     red_flag_claims,
@@ -1118,3 +1119,30 @@ def test_taking_out_a_corrected_claim_takes_its_lead_in_punctuation():
     assert without_claims("Accuracy is fine, so I use it; then I stop.", {"c": "so I use it"}) == (
         "Accuracy is fine; then I stop.")
     assert without_claims("It works; so I use it", {"c": "so I use it"}) == "It works"
+
+
+def test_an_off_topic_answer_is_asked_the_question_again_and_the_follow_up_graded_alone(store):
+    # A walk-through answered "How do you make model training reproducible?" on boosting against
+    # random forests: it was probed on another point and, graded with its follow-up answer, had
+    # "Some GPU kernels are nondeterministic ..." ticked by its boosting sentence.
+    bank = default_bank()
+    q = bank["l2-reproducible-training"]
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    boosting = ("Gradient boosting builds trees sequentially, each one fitting the residual errors "
+                "of the ensemble so far, while random forests build independent deep trees on "
+                "bootstrap samples and average them to reduce variance. Boosting usually needs "
+                "tuning of learning rate and number of trees.")
+    reply = iv.answer(boosting)
+    assert iv.turns[0].grade.flags == [FLAG_OFF_TOPIC]
+    assert reply.kind == "follow_up"
+    assert reply.text.endswith(f"That answer is about something else. What I asked was: {q.text}")
+    snapshot = ("I would snapshot the training data, for example with DVC or a time-travel query "
+                "on a dated partition, and record that snapshot id together with the git commit "
+                "and random seeds.")
+    iv.answer(snapshot)
+    grade = iv.turns[0].grade
+    alone = OfflineGrader().grade(q, snapshot)
+    assert grade.overall == alone.overall > 0
+    assert grade.covered == alone.covered and "gpu" not in " ".join(grade.covered).lower()
+    assert all("Gradient boosting" not in kp.evidence for kp in grade.key_points)
