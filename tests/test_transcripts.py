@@ -18,6 +18,7 @@ from interviewer.markup import md_escape, md_quote
 from interviewer.models import FollowUpExchange, SessionInfo
 from interviewer.store import Store
 from tests.test_store import UNICODE_ANSWER, make_turn, ts
+from tests.ui_support import CHROMIUM, chromium
 
 XSS = "<script>alert(1)</script> and <img src=x onerror=alert(1)>"
 SUMMARY = {
@@ -634,3 +635,20 @@ def test_a_reader_that_left_ends_the_command_quietly(argv, buffered, saved):
     assert done.stderr == ""
     # argparse's --help ignores a write that fails (so, unbuffered, it exits 0 as usual)
     assert done.returncode == (0 if argv == ["--help"] and not buffered else 1)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: `make test` installs it")
+def test_the_html_export_fits_a_phone_whatever_the_evidence_holds(tmp_path):
+    # walk19: the HTML export was 417 px wide at 390 px, an evidence cell's long words in a row.
+    from playwright.sync_api import sync_playwright
+
+    info, turns = graded_session()
+    long = "out.setdefault(value,[]).append(key)_then_sorted_per_value_" * 3
+    turns[0].grade.criteria["depth"].evidence = [f"I would call {long} at the end."]
+    page_html = to_html(info, turns)
+    assert long in page_html
+    with sync_playwright() as p, chromium(p, tmp_path / "profile") as (context, _):
+        page = context.new_page()
+        page.set_viewport_size({"width": 390, "height": 800})
+        page.set_content(page_html)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -94,6 +94,9 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     assert "| ensembles | L1 | 16 | 3 |" in weakest_md(weak)
     assert "| mean | questions |" in weakest_md(weak)  # short enough for a phone's width and "skipped one counts 0" in weakest_md(weak)
     assert "None: every topic" in weakest_md({"weakest_topics": [], "by_topic": {}})
+    section = {"mean": 18.0, "n": 1}  # an uploaded guide's section: no round of its own
+    weak = {"weakest_topics": ["Hypothesis Testing"], "by_topic": {"Hypothesis Testing": section}}
+    assert "| Hypothesis Testing | guide | 18 | 1 |" in weakest_md(weak)
 
 
 def test_a_series_of_one_session_beside_lines_is_drawn_as_a_mark():

@@ -495,7 +495,8 @@ def weakest_md(progress: dict) -> str:
         return (f"### Weakest topics\nNone: every topic you answered is at or above the pass "
                 f"mark ({PASS_MARK}).")  # fmt: skip
     for t in progress["weakest_topics"]:
-        round_name = TOPICS.get(t, ("?",))[0]
+        # (a section of an uploaded guide has no round of its own: a walk-through read "?")
+        round_name = TOPICS[t][0] if t in TOPICS else "guide"
         lines.append(
             f"| {md_escape(topic_label(t))} | {round_name} | {round(topics[t]['mean'])} "
             f"| {topics[t]['n']} |"
