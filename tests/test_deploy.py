@@ -84,6 +84,16 @@ def test_the_proxy_sets_a_route_and_keeps_a_browser_on_one_replica(stack):
     assert len(set(stack.nginx.upstreams(route))) == 1
 
 
+def test_the_page_links_keep_the_proxys_port(stack, book):
+    # walk19b: behind nginx on a port other than 80 or 443 the page's root lost the port
+    # ("root": "https://127.0.0.1"), and the transcript downloads failed.
+    candidate = services.Candidate(stack.nginx.url, book, random.Random(3), auth=LOGIN)
+    try:
+        assert candidate.client.config["root"].rstrip("/") == stack.nginx.url.rstrip("/")
+    finally:
+        candidate.close()
+
+
 def test_a_killed_replica_loses_no_answer_and_the_other_resumes_the_interview(stack, book):
     rng = random.Random(16)
     first = services.Candidate(stack.nginx.url, book, rng, auth=LOGIN)
