@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import time
@@ -82,20 +83,32 @@ def verify_password(stored: str, given: str) -> bool:
 def parse_auth(text: str | None) -> list[tuple[str, str]] | None:
     """``user1:pass1,user2:scrypt$...`` as (user, password or hash) pairs; None when login is
     off. A malformed list or hash fails with a ConfigError that names the fix."""
-    if text is None or not text.strip():
+    if not text:
         return None
-    pairs = []
+    pairs = "user:password pairs separated by commas, e.g. 'ana:s3cret,ben:scrypt$...' (hashes " \
+        "from `mock-interview hash-password`)"
+    if not text.strip():  # (a walk-through's " " started the app with no login at all)
+        raise ConfigError(f"INTERVIEWER_AUTH is blank: unset it for no login, or give {pairs}")
+    out: dict[str, str] = {}
     for item in text.split(","):
         user, sep, password = item.strip().partition(":")
-        if not sep or not user.strip() or not password:
-            raise ConfigError(
-                "INTERVIEWER_AUTH must be user:password pairs separated by commas, "
-                "e.g. 'ana:s3cret,ben:scrypt$...' (hashes from `mock-interview hash-password`)"
-            )
+        user = user.strip()
+        if not sep or not user or not password:
+            raise ConfigError(f"INTERVIEWER_AUTH must be {pairs}")
+        if _ANOTHER_PAIR.search(password):  # "ana:pw;ben:pw" made one user, ana
+            raise ConfigError(f"INTERVIEWER_AUTH: {user}'s password reads as a second pair after "
+                              f"a ';' or a space: give {pairs}")  # fmt: skip
+        if user in out:  # (the last password won, silently)
+            raise ConfigError(f"INTERVIEWER_AUTH names the user {user} twice: give each user "
+                              "one password")  # fmt: skip
         if password.startswith(SCRYPT_PREFIX):
             _check_hash(password)
-        pairs.append((user.strip(), password))
-    return pairs
+        out[user] = password
+    return list(out.items())
+
+
+# A password holding what reads as another user's pair, joined by ';' or whitespace, not a comma
+_ANOTHER_PAIR = re.compile(r"[;\s]+[^\s:;,]+:\S")
 
 
 def user_of(request) -> str:

@@ -42,6 +42,15 @@ def test_auth_takes_hashes_and_refuses_malformed_ones():
     for bad in ("ana:scrypt$1$8$1$abc$def", "ana:scrypt$x", "ana:scrypt$16384$8$1$$"):
         with pytest.raises(ConfigError, match="hash-password"):
             parse_auth(bad)
+    # walk19b: values that started quietly with no login, one user, or one password of two
+    assert parse_auth(None) is None and parse_auth("") is None
+    for bad, said in ((" ", "INTERVIEWER_AUTH is blank: unset it for no login"),
+                      ("ana:pw,ana:pw2", "names the user ana twice"),
+                      ("ana:pw;ben:pw", "ana's password reads as a second pair"),
+                      ("ana:pw ben:pw2", "ana's password reads as a second pair")):  # fmt: skip
+        with pytest.raises(ConfigError, match=said):
+            parse_auth(bad)
+    assert parse_auth("ana:p;w=x:,ben:a b") == [("ana", "p;w=x:"), ("ben", "a b")]
 
 
 def test_hash_password_command_prints_an_entry_for_auth(capsys, monkeypatch):
