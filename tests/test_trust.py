@@ -425,6 +425,32 @@ def test_a_long_line_and_ctrl_c_in_a_real_terminal():
     assert turns[0].answer == long and turns[1].answer in (None, "")
 
 
+def test_ctrl_d_in_the_middle_of_an_answer_in_a_real_terminal_sends_nothing():
+    # walk19b: Ctrl-D after a typed line sent the half answer to be graded; the README says
+    # Ctrl-D prints the command that resumes the session.
+    from interviewer.cli.interview import MORE
+
+    term = Pty([EXE, "interview", "--round", "L2", "--questions", "2", "--seed", "2",
+                "--follow-ups", "0", "--no-coding"])  # fmt: skip
+    try:
+        term.wait_for("an empty line sends it")
+        term.wait_for("\n> ")
+        term.type("Our churn model was late because the labels were wrong\r")
+        term.wait_for("\n" + MORE)
+        term.type("\x04")  # Ctrl-D at the start of a line: end of input
+        term.wait_for("resume with")
+        assert term.proc.wait(timeout=60) == 130
+        shown = term.seen.replace("\r", "")
+        assert ("Not sent, so not saved. What you had typed:\nOur churn model was late because "
+                "the labels were wrong") in shown and "resume with" in shown  # fmt: skip
+    finally:
+        term.close()
+    store = open_store(Settings.from_env())
+    sid = store.list_sessions(user_id="local")[0]["id"]
+    _, turns = store.load_session(sid, user_id="local")
+    assert turns[0].answer in (None, "") and turns[0].grade is None
+
+
 def test_a_full_loops_report_numbers_questions_as_the_scorecard_does():
     # Seen in a walk-through: the report's "Per question" read 1-8 beside a scorecard and chat
     # of L1 Q1-Q4 and L2 Q1-Q4.

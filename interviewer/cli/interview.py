@@ -143,8 +143,8 @@ def _read_answer(out=None) -> str | None:
     """One answer from the terminal: lines until an empty one (a command or a single line
     starting with / is sent at once; a ``` block runs to its closing fence). A paste that
     arrives as one piece with line breaks in it (a terminal's bracketed paste) keeps its empty
-    lines. None at Ctrl-D with nothing typed; Ctrl-C raises KeyboardInterrupt with what was
-    typed as its ``draft``. An empty line with nothing typed says so on ``out`` (it was passed
+    lines. None at Ctrl-D with nothing typed (piped input: what was read, at its end); Ctrl-C,
+    and Ctrl-D at a terminal, raise KeyboardInterrupt with what was typed as its ``draft``. An empty line with nothing typed says so on ``out`` (it was passed
     over in silence, and a walk-through pressed Enter again and again)."""
     lines: list[str] = []
     in_code = False
@@ -152,6 +152,11 @@ def _read_answer(out=None) -> str | None:
         try:
             chunk = input(PROMPT if not lines else MORE)
         except EOFError:
+            if lines and sys.stdin.isatty():  # Ctrl-D in the middle of an answer stops, as
+                # Ctrl-C does (a walk-through's half answer was graded); piped input ends there
+                stop = KeyboardInterrupt()
+                stop.draft = "\n".join(lines)
+                raise stop from None
             return "\n".join(lines) if lines else None
         except KeyboardInterrupt:
             stop = KeyboardInterrupt()
