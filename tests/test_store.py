@@ -774,6 +774,12 @@ def test_an_unreachable_database_names_the_setting_and_hides_the_password():
     with pytest.raises(StoreError, match="INTERVIEWER_DATABASE_URL") as err:
         Store(url)
     assert "s3cret" not in str(err.value) and "\n" not in str(err.value)
+    # walk19b: a MySQL URL printed a traceback ("No module named 'MySQLdb'")
+    from interviewer.errors import ConfigError
+
+    for url in ("mysql://x:y@127.0.0.1/z", "mssql+pyodbc://x@h/z"):
+        with pytest.raises(ConfigError, match="is not supported; use PostgreSQL"):
+            Store(url)
 
 
 def test_the_resume_list_counts_closed_questions_only(sqlite_store):

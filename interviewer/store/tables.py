@@ -139,6 +139,10 @@ def database_url(url_text: str) -> URL:
         raise ConfigError(f"INTERVIEWER_DATABASE_URL is not a database URL: {exc}") from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("postgresql", "sqlite"):  # (a walk-through's mysql://
+        # URL printed a traceback ending in "No module named 'MySQLdb'")
+        raise ConfigError(f"INTERVIEWER_DATABASE_URL: {url.get_backend_name()} is not supported; "
+                          "use PostgreSQL (postgresql://...) or SQLite (sqlite:///path)")  # fmt: skip
     return url
 
 
