@@ -798,6 +798,10 @@ def test_the_resume_list_counts_closed_questions_only(sqlite_store):
     store.save_turn(info.id, open_q)
     [listed] = store.unfinished_sessions(user_id="local")
     assert (listed["questions"], listed["score"]) == (2, 60)
+    # ... and progress does not count it either (walk19b: `transcripts progress` did)
+    progress = store.progress(user_id="local")
+    assert [s["overall"] for s in progress["sessions"]] == [60]
+    assert sum(t["n"] for t in progress["by_topic"].values()) == 2
     [(label, _)] = session_choices([listed])
     assert "2 of 4 answered · 60/100" in label
     assert session_rows([listed])[0][1:4] == [60, "L1", "2 of 4"]

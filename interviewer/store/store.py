@@ -506,8 +506,12 @@ def _progress(rows) -> dict:
     asked: dict[str, set[tuple[str, str]]] = {}
     for (sid, created_at, settings, session_round, turn_round, topic, status, overall, criteria,
          question_id, session_status, summary) in rows:  # fmt: skip
-        score = turn_score(status, overall)
-        if score is None:  # never answered: not counted anywhere
+        # never answered, or still open in a session still open (a follow-up to answer: its
+        # interim grade stays hidden, as in the resume list; walk19b's progress counted it):
+        # not counted anywhere
+        still_open = status == "pending" and session_status != "finished"
+        score = None if still_open else turn_score(status, overall)
+        if score is None:
             continue
         practice = bool((settings or {}).get("practice"))
         # The hire signal of a finished interview, as its report gave it ("incomplete" for one
