@@ -315,6 +315,17 @@ def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
     })  # fmt: skip
 
 
+MOVED_ON = ("this interview has moved on in another tab or window, so this was not recorded: "
+            "press Resume (or reload the page) to continue it from where it is now")
+
+
+def _stored_print(turn: Turn) -> tuple:
+    """What a step of the interview changes in a stored turn: its question and status, whether
+    it was answered, its follow-ups asked and answered, its hints, whether code was sent."""
+    return (turn.question_id, turn.status, bool(turn.answer), len(turn.follow_ups),
+            sum(bool(f.answer) for f in turn.follow_ups), len(turn.hints), turn.code is not None)
+
+
 def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
     """A question's grade once its follow-up is answered (``after`` grades the answer and the
     follow-up together): it can only rise. The higher of the two grades, and every key point
@@ -397,6 +408,9 @@ class Interview:
         self.turns: list[Turn] = []
         self.phase: Phase = "intro"
         self.note = ""
+        # What the store holds of each turn, as this interview last wrote or read it
+        # (``_stored_print``): a step is refused when another tab has moved the session on.
+        self._stored: dict[int, tuple] = {}
 
     # -- settings ----------------------------------------------------------------------------
     @property
@@ -435,7 +449,18 @@ class Interview:
     def _save(self, turn: Turn) -> None:
         self.engine.take_usage().add_to(turn)  # tokens spent phrasing since the last save
         if self.store is not None:
+            self._check_not_moved_on()
             self.store.save_turn(self.info.id, turn)
+            self._stored[turn.index] = _stored_print(turn)
+
+    def _check_not_moved_on(self) -> None:
+        """Refuse to write when the stored session is no longer as this interview left it: the
+        same session open in two tabs (or browsers, or replicas), one answered, and the other,
+        still showing the question, then sent an answer that overwrote it (a walk-through lost
+        an answer so, with no word said)."""
+        _, stored = self.store.load_session(self.info.id, user_id=self.info.user_id)
+        if {t.index: _stored_print(t) for t in stored} != self._stored:
+            raise InterviewError(MOVED_ON)
 
     def _save_info(self) -> None:
         self.info.updated_at = time.time()
@@ -939,6 +964,7 @@ class Interview:
             info=info,
         )
         self.turns = turns
+        self._stored = {t.index: _stored_print(t) for t in turns}
         for t in turns:  # generated questions are not in the bank: rebuild them from the turn
             if t.question_id not in self.bank:
                 q = self.engine.restore_question(t)

@@ -1146,3 +1146,31 @@ def test_an_off_topic_answer_is_asked_the_question_again_and_the_follow_up_grade
     assert grade.overall == alone.overall > 0
     assert grade.covered == alone.covered and "gpu" not in " ".join(grade.covered).lower()
     assert all("Gradient boosting" not in kp.evidence for kp in grade.key_points)
+
+
+def test_a_second_tab_that_did_not_see_the_answer_cannot_overwrite_it(store):
+    # walk19b: the same interview open in two tabs; one answered (and was asked a follow-up),
+    # then the other, still showing the question, sent an answer: only its answer was stored.
+    from interviewer.interview import MOVED_ON
+
+    bank = default_bank()
+    x = new_interview(round="L1", questions=2, store=store, follow_ups=1, seed=3)
+    x.start()
+    y, _ = resume(store, x.info.id, user_id=x.info.user_id)
+    qid = x.current.question_id
+    x.answer("X-ANSWER: I am not sure, maybe regularisation.")
+    with pytest.raises(InterviewError, match="moved on in another tab") as refused:
+        y.answer("Y-ANSWER: " + bank[qid].model_answer)
+    assert str(refused.value) == MOVED_ON
+    for step in (lambda: y.command("hint"), lambda: y.command("skip")):
+        with pytest.raises(InterviewError, match="moved on in another tab"):
+            step()
+    _, turns = store.load_session(x.info.id, user_id=x.info.user_id)
+    assert turns[0].answer.startswith("X-ANSWER") and not turns[0].hints
+    # the tab that moved it on goes on; the other, resumed, goes on from there
+    x.answer("Penalties such as L2 shrink the weights.")
+    z, _ = resume(store, x.info.id, user_id=x.info.user_id)
+    z.answer("Cross-validation picks the penalty strength.")
+    _, turns = store.load_session(x.info.id, user_id=x.info.user_id)
+    assert turns[0].answer.startswith("X-ANSWER") and len(turns) == 2
+    assert turns[1].answer == "Cross-validation picks the penalty strength."
