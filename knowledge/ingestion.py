@@ -21,7 +21,7 @@ from interviewer.knowledge.files import (
     owner_tag,
     read_guide_text,
 )
-from interviewer.knowledge.store import client, collection, vectorstore
+from interviewer.knowledge.store import READ_PAGE, client, collection, read_all
 
 from interviewer.config import Settings
 from interviewer.errors import GuideError
@@ -96,11 +96,17 @@ def load_guide(
     markdown = path.suffix.lower() in (".md", ".markdown")
     sections = parse_sections(text, markdown=markdown)
     gid = gid or (owned_guide_id(owner, path) if owner else guide_id(path))
+    limit = None if _is_builtin(path) else settings.max_guide_chunks
     chunks = chunk_sections(
-        sections, gid, chunk_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap
+        sections,
+        gid,
+        chunk_tokens=settings.chunk_tokens,
+        overlap=settings.chunk_overlap,
+        limit=limit,
     )
     if not chunks:
         raise GuideError(path, "empty: nothing left after cleaning")
+    _check_chunk_count(path, len(chunks), settings)
     shared_file = not owner and not _is_builtin(path)
     return Guide(
         id=gid,
@@ -117,6 +123,19 @@ def _is_builtin(path: Path) -> bool:
     return path.resolve() == BUILTIN_GUIDE.resolve()
 
 
+def _check_chunk_count(path: Path | str, count: int, settings: Settings) -> None:
+    """Refuse a guide of more chunks than INTERVIEWER_MAX_GUIDE_CHUNKS (the built-in guide is
+    ours, and never is): a 9 MB upload of tiny sections made 61,029 chunks and took ten
+    minutes to embed. Called before anything is embedded or written."""
+    limit = settings.max_guide_chunks
+    if count > limit and not _is_builtin(Path(path)):
+        raise GuideError(
+            path,
+            f"too many pieces: it would make more than {limit:,} chunks, the most one guide "
+            "may have (INTERVIEWER_MAX_GUIDE_CHUNKS); split it into smaller guides",
+        )
+
+
 @dataclass
 class _Plan:
     guide: Guide
@@ -130,7 +149,7 @@ class _Plan:
 
 def _held(gid: str, settings: Settings) -> list[dict] | None:
     """The metadata of guide ``gid``'s chunks, or None when no guide has that id."""
-    got = vectorstore(settings).get(where={"guide": gid}, include=["metadatas"])
+    got = read_all(settings, where={"guide": gid}, include=["metadatas"])
     return got["metadatas"] if got["ids"] else None
 
 
@@ -157,8 +176,7 @@ def upload_id(
     candidates = [base, *(f"{base}-{n}" for n in range(2, MAX_SUFFIX + 1))]
     candidates.append(f"{base}-{name_hash(name)}")
     mine: dict[str, set[str] | None] = {}  # the uploader's guides -> the file names they hold
-    got = vectorstore(settings).get(where={"owner": tag}, include=["metadatas"])
-    for meta in got["metadatas"]:
+    for meta in read_all(settings, where={"owner": tag}, include=["metadatas"])["metadatas"]:
         mine.setdefault(meta["guide"], set()).add(meta.get("source") or "")
 
     def sources(gid: str) -> set[str] | None:
@@ -199,7 +217,7 @@ def _shared_id(path: Path, settings: Settings) -> str:
 
 
 def _plan(guide: Guide, settings: Settings) -> _Plan:
-    got = vectorstore(settings).get(where={"guide": guide.id}, include=["metadatas"])
+    got = read_all(settings, where={"guide": guide.id}, include=["metadatas"])
     existing = dict(zip(got["ids"], got["metadatas"], strict=True))
     wanted = {c.id for c in guide.chunks}
     new = [c for c in guide.chunks if c.id not in existing]
@@ -222,7 +240,10 @@ def _store(
 ) -> list[IngestResult]:
     """Write every guide's new chunks, then drop their stale ones, in batches Chroma accepts
     (its max batch size: 5,461 on a local store). All or nothing: on any failure, what was
-    added is removed and what was dropped is put back, and one GuideError says why."""
+    added is removed and what was dropped is put back, and one GuideError says why. A guide of
+    more chunks than INTERVIEWER_MAX_GUIDE_CHUNKS is refused first, however it was made."""
+    for guide in guides:
+        _check_chunk_count(guide.path, len(guide.chunks), settings)
     plans = [_plan(g, settings) for g in guides]
     todo = sum(len(p.new) for p in plans)
     limit = max(1, client(settings).get_max_batch_size())
@@ -258,7 +279,7 @@ def _store(
                     ids=[c.id for c in part],
                     metadatas=[plan.guide.chunk_metadata(c) for c in part],
                 )
-            for ids in _batches(plan.stale, limit):
+            for ids in _batches(plan.stale, min(limit, READ_PAGE)):  # a read: READ_PAGE's why
                 dropped.append(col.get(ids=ids, include=["embeddings", "documents", "metadatas"]))
                 col.delete(ids=ids)
     except BaseException as exc:
@@ -390,7 +411,7 @@ def _check_ids(guides: list[Guide], settings: Settings, *, replace: bool) -> Non
             )
         if replace or not guide.source_path:
             continue
-        got = vectorstore(settings).get(where={"guide": guide.id}, include=["metadatas"])
+        got = read_all(settings, where={"guide": guide.id}, include=["metadatas"])
         held = sorted({m.get("source_path") or "" for m in got["metadatas"]} - {""})
         if held and guide.source_path not in held:
             raise GuideError(
@@ -401,7 +422,8 @@ def _check_ids(guides: list[Guide], settings: Settings, *, replace: bool) -> Non
 
 
 def delete_guide(guide: str, *, settings: Settings) -> int:
-    """Remove every chunk of one guide and say how many there were (0: no such guide). The
+    """Remove every chunk of one guide and say how many there were (0: no such guide), in
+    batches Chroma accepts, however many (a guide stored past today's chunk limit too). The
     built-in guide is refused: every start of the app would build it again."""
     if guide == BUILTIN_GUIDE_ID:
         raise GuideError(
@@ -410,7 +432,7 @@ def delete_guide(guide: str, *, settings: Settings) -> int:
             "again at every start, and offline interviews ask from its question bank",
         )
     col = collection(settings)
-    ids = col.get(where={"guide": guide}, include=[])["ids"]
+    ids = read_all(settings, where={"guide": guide})["ids"]
     for part in _batches(ids, max(1, client(settings).get_max_batch_size())):
         col.delete(ids=part)
     return len(ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from interviewer.knowledge.files import BUILTIN_GUIDE_ID
-from interviewer.knowledge.store import Hit, hit_from, vectorstore, where_filter
+from interviewer.knowledge.store import Hit, hit_from, read_all, vectorstore, where_filter
 
 from interviewer.config import Settings
 from interviewer.grading.embeddings import get_embeddings
@@ -63,7 +63,7 @@ def search_sections(
         if c
     ]
     where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
-    got = vectorstore(settings).get(where=where, include=["embeddings", "metadatas"])
+    got = read_all(settings, where=where, include=["embeddings", "metadatas"])
     if not got["ids"]:
         return []
     vectors = np.asarray(got["embeddings"], dtype=np.float32)
@@ -83,7 +83,7 @@ def search_sections(
 
 def guide_chunks(guide: str, *, settings: Settings) -> list[Hit]:
     """Every chunk of one guide, in document order."""
-    got = vectorstore(settings).get(where={"guide": guide}, include=["documents", "metadatas"])
+    got = read_all(settings, where={"guide": guide}, include=["documents", "metadatas"])
     hits = [
         hit_from(i, doc, meta, 1.0)
         for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
@@ -99,9 +99,11 @@ def list_guides(*, settings: Settings) -> list[dict]:
     name; ``source_path``, for a shared guide the operator ingested), the uploader's namespace
     (``owner``, "" for a shared guide), chunk count and sections. Chunks stored before file
     names were recorded have "" for both."""
-    got = vectorstore(settings).get(include=["metadatas"])
     guides: dict[str, dict] = {}
-    for meta in got["metadatas"]:
+    # each guide's sections in the order first seen, in a dict: testing a list for each chunk
+    # is quadratic in a guide of one-chunk sections (a 61,029-chunk upload had that many)
+    sections: dict[str, dict[str, None]] = {}
+    for meta in read_all(settings, include=["metadatas"])["metadatas"]:
         g = guides.setdefault(
             meta["guide"],
             {
@@ -114,6 +116,7 @@ def list_guides(*, settings: Settings) -> list[dict]:
             },
         )
         g["chunks"] += 1
-        if meta["section"] not in g["sections"]:
-            g["sections"].append(meta["section"])
+        sections.setdefault(meta["guide"], {})[meta["section"]] = None
+    for gid, g in guides.items():
+        g["sections"] = list(sections[gid])
     return sorted(guides.values(), key=lambda g: (g["guide"] != BUILTIN_GUIDE_ID, g["guide"]))

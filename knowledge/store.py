@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -136,7 +137,9 @@ def _server_client(url: str) -> chromadb.ClientAPI:
         _SERVER_CLIENTS.append(made)
         return made
     except (ValueError, ConnectionError, ChromaError, httpx.HTTPError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # (a walk-through's unroutable address said only "ValueError")
+        reason = (str(exc).strip().splitlines()[0] if str(exc).strip()
+                  else "no answer (nothing listens there, or the address is not reachable)")
         raise ConfigError(
             f"cannot reach the Chroma server at INTERVIEWER_CHROMA_URL={url}: {reason} "
             "(start it with `chroma run --path DIR --port PORT`, or unset the variable to use "
@@ -190,6 +193,39 @@ def collection(settings: Settings) -> chromadb.Collection:
     """The raw Chroma collection (same one the LangChain store wraps), for adding our vectors."""
     vectorstore(settings)  # creates it with the right metadata if missing
     return client(settings).get_collection(collection_name(settings), embedding_function=None)
+
+
+# Rows per Chroma read. A local store binds one SQL variable per row it reads metadata or text
+# of, and SQLite takes at most 32,766: reading a 61,029-chunk upload in one get() failed with
+# "too many SQL variables", and so did every guide listing after it. 5,000 rows is far below
+# that and about Chroma's batch size (5,461 on a local store); a page of chunk metadata reads
+# in about a third of a second here (2 cores), so pages cost little over one read.
+READ_PAGE = 5_000
+
+
+def read_all(
+    settings: Settings, *, where: dict | None = None, include: Sequence[str] = ()
+) -> dict[str, list]:
+    """Every chunk that matches ``where`` (None: all), however many: ``ids`` and each field of
+    ``include`` (``metadatas``, ``documents``, ``embeddings``) as lists, like Chroma's
+    ``get``, read in pages of ``READ_PAGE``. Every read of the store that can return many
+    chunks goes through here. A chunk is returned once, should a write meanwhile shift the
+    pages."""
+    col = collection(settings)
+    out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    seen: set[str] = set()
+    offset = 0
+    while True:
+        page = col.get(where=where, include=list(include), limit=READ_PAGE, offset=offset)
+        for i, chunk_id in enumerate(page["ids"]):
+            if chunk_id not in seen:
+                seen.add(chunk_id)
+                out["ids"].append(chunk_id)
+                for key in include:
+                    out[key].append(page[key][i])
+        if len(page["ids"]) < READ_PAGE:
+            return out
+        offset += len(page["ids"])
 
 
 def hit_from(doc_id: str, text: str, meta: dict, score: float) -> Hit:

@@ -391,3 +391,48 @@ def test_a_guide_stored_under_its_old_ascii_id_is_updated_by_its_file_not_copied
     code, out, _ = run(capsys, "ingest", str(other))
     assert code == 0 and out.startswith("中文: 1 added")
     assert run(capsys, "guides", "delete", "guide", "--yes")[0] == 0
+
+
+def topics_file(path: Path, n: int) -> Path:
+    """A Markdown guide of ``n`` one-chunk sections."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Notes\n\n" + "".join(
+        f"## Topic {i}\n\nNote {i}: batch requests to keep the GPUs busy.\n\n" for i in range(n)
+    ), encoding="utf-8")  # fmt: skip
+    return path
+
+
+def test_a_guide_past_the_chunk_limit_is_refused_and_one_stored_past_it_is_listed_and_deleted(
+    tmp_path, capsys, monkeypatch
+):
+    """Walk-through: a 9 MB guide of tiny sections was stored as 61,029 chunks, after which
+    `guides list` and `guides delete` crashed ("too many SQL variables"), so not even the
+    operator could remove it. Reads now go in pages (here smaller than the guide), and a guide
+    past INTERVIEWER_MAX_GUIDE_CHUNKS is refused in one line before anything is embedded."""
+    from interviewer.knowledge import store
+
+    settings = Settings.from_env()
+    old = topics_file(tmp_path / "old.md", 6)
+    assert run(capsys, "ingest", str(old))[0] == 0  # as an older version stored it
+    monkeypatch.setattr(store, "READ_PAGE", 4)
+    monkeypatch.setenv("INTERVIEWER_MAX_GUIDE_CHUNKS", "3")
+
+    code, out, _ = run(capsys, "guides", "list", "--json")
+    assert code == 0 and [(g["guide"], g["chunks"], g["sections"]) for g in json.loads(out)] == [
+        ("old", 6, 6)]  # fmt: skip
+    code, out, _ = run(capsys, "guides", "list")
+    assert code == 0 and out.splitlines()[1].split()[:3] == ["old", "6", "6"]
+
+    said = ("too many pieces: it would make more than 3 chunks, the most one guide may have "
+            "(INTERVIEWER_MAX_GUIDE_CHUNKS); split it into smaller guides")  # fmt: skip
+    new = topics_file(tmp_path / "new.md", 5)
+    for args in ([str(new)], [str(old)], ["--json", str(new)]):
+        code, out, err = run(capsys, "ingest", *args)
+        assert code == 2 and out == ""
+        assert err.splitlines() == [f"mock-interview: error: {args[-1]}: {said}"]
+    assert [m["position"] for m in stored(settings, "old")] == list(range(6))  # untouched
+    assert stored(settings, "new") == []
+
+    code, out, _ = run(capsys, "guides", "delete", "old", "--yes")
+    assert code == 0 and out == "deleted guide old (6 chunks)\n"
+    assert stored(settings, "old") == [] and run(capsys, "guides", "list", "--json")[1] == "[]\n"

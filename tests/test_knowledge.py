@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from interviewer.knowledge.chunk import chunk_sections
@@ -277,3 +278,146 @@ def test_guide_ids_pinned_with_one_nfkc_pass(name, gid, monkeypatch):
     monkeypatch.setattr(unicodedata, "normalize", counted)
     assert id_slug(name.rsplit(".", 1)[0]) == gid
     assert calls.count("NFKC") == 1, calls
+
+
+def topics_guide(path, n: int, say: str = "cache features near the model") -> Path:
+    """A Markdown guide of ``n`` one-chunk sections ("Topic 1" ... "Topic n")."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Serving Notes\n\n" + "".join(
+        f"## Topic {i}\n\nServing note {i}: {say} for low latency.\n\n" for i in range(1, n + 1)
+    ), encoding="utf-8")  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[dict]:
+    """Every Chroma ``get`` made (local store and server alike): its ids, limit and rows."""
+    from chromadb.api.models.Collection import Collection
+
+    made: list[dict] = []
+    real = Collection.get
+
+    def get(self, *args, **kwargs):
+        got = real(self, *args, **kwargs)
+        made.append({"ids": kwargs.get("ids"), "limit": kwargs.get("limit"),
+                     "rows": len(got["ids"])})  # fmt: skip
+        return got
+
+    monkeypatch.setattr(Collection, "get", get)
+    return made
+
+
+@pytest.mark.parametrize("page", [1, 3, 7])  # 7: the guide's size exactly, then an empty page
+def test_every_read_of_a_guide_goes_in_pages_and_misses_nothing(
+    page, tmp_path, store_settings, monkeypatch, reads
+):
+    """A 61,029-chunk upload broke every guide listing ("too many SQL variables": one read of
+    all its rows). Every read that can return many chunks now goes in pages of READ_PAGE:
+    with pages smaller than a real guide, each read still returns every chunk."""
+    from interviewer.knowledge import store
+
+    monkeypatch.setattr(store, "READ_PAGE", page)
+    settings, path = store_settings, topics_guide(tmp_path / "serving-notes.md", 7)
+    wanted = load_guide(path, settings).chunks
+    assert len(wanted) == 7
+    [shared] = knowledge.ingest([path], settings=settings)
+    [upload] = knowledge.ingest([path], settings=settings, owner="ana")
+    assert (shared.guide, upload.guide, shared.added, upload.added) == (
+        "serving-notes", "ana/serving-notes", 7, 7)  # fmt: skip
+
+    listed = {g["guide"]: g for g in knowledge.list_guides(settings=settings)}
+    assert {g: (x["chunks"], len(x["sections"])) for g, x in listed.items()} == {
+        "serving-notes": (7, 7), "ana/serving-notes": (7, 7)}  # fmt: skip
+    assert listed["serving-notes"]["sections"] == [c.section for c in wanted]  # document order
+    chunks = knowledge.guide_chunks("serving-notes", settings=settings)
+    assert [h.text for h in chunks] == [c.text for c in wanted]
+    found = knowledge.search_sections("caching", k=50, guide="serving-notes", settings=settings)
+    assert sorted(s for s, _ in found) == sorted(c.section for c in wanted)
+
+    # Re-ingesting reads what the guide holds: unchanged chunks are all found, stale ones all
+    # dropped; the upload's id is found again from the uploader's chunks.
+    assert knowledge.ingest([path], settings=settings)[0].unchanged == 7
+    topics_guide(path, 5, say="shard the feature store by entity")
+    [changed] = knowledge.ingest([path], settings=settings)
+    assert (changed.added, changed.unchanged, changed.removed, changed.total) == (5, 0, 7, 5)
+    again = knowledge.ingest([path], settings=settings, owner="ana")[0]
+    assert (again.guide, again.removed, again.taken_by) == ("ana/serving-notes", 7, None)
+
+    assert knowledge.delete_guide("serving-notes", settings=settings) == 5
+    assert knowledge.delete_guide("ana/serving-notes", settings=settings) == 5
+    assert knowledge.list_guides(settings=settings) == [] and collection(settings).count() == 0
+
+    # No read asked for more than a page, and guides past a page took several.
+    assert reads and all(r["ids"] is not None or (r["limit"] or page + 1) <= page for r in reads)
+    assert max(r["rows"] for r in reads if r["ids"] is None) == page
+
+
+def test_a_guide_past_the_chunk_limit_is_refused_before_anything_is_embedded(
+    tmp_path, store_settings
+):
+    """A 9 MB upload of tiny sections made 61,029 chunks and took ten minutes to embed:
+    INTERVIEWER_MAX_GUIDE_CHUNKS refuses such a guide, with one line, before any embedding;
+    the store keeps what it had."""
+    from interviewer.knowledge.ingestion import store_guide
+
+    from interviewer.errors import GuideError
+    from interviewer.grading.embeddings import get_embeddings
+
+    settings = replace(store_settings, max_guide_chunks=4)
+    assert Settings.from_env({"INTERVIEWER_MAX_GUIDE_CHUNKS": "4"}).max_guide_chunks == 4
+    with pytest.raises(ConfigError, match="INTERVIEWER_MAX_GUIDE_CHUNKS"):
+        Settings.from_env({"INTERVIEWER_MAX_GUIDE_CHUNKS": "0"})
+    ok = knowledge.ingest([topics_guide(tmp_path / "four.md", 4)], settings=settings)[0]
+    assert ok.total == 4  # at the limit: taken
+    before = knowledge.list_guides(settings=settings)
+    big = topics_guide(tmp_path / "big.md", 9)
+    emb = get_embeddings(settings)
+    embedded = emb.calls
+    said = ("too many pieces: it would make more than 4 chunks, the most one guide may have "
+            "(INTERVIEWER_MAX_GUIDE_CHUNKS); split it into smaller guides")  # fmt: skip
+    for run in (
+        lambda: knowledge.ingest([big], settings=settings),
+        lambda: knowledge.ingest([big], settings=settings, owner="ana"),  # an app upload
+        lambda: knowledge.ingest([tmp_path / "four.md", big], settings=settings),
+        # a Guide made another way (a higher limit) is refused when stored
+        lambda: store_guide(load_guide(big, replace(settings, max_guide_chunks=9)), settings),
+    ):
+        with pytest.raises(GuideError) as err:
+            run()
+        assert err.value.reason == said and str(err.value) == f"{big}: {said}"
+    assert emb.calls == embedded
+    assert knowledge.list_guides(settings=settings) == before
+
+    # Chunking stops past the limit (all of a 9 MB guide took 9 s for nothing).
+    sections = parse_sections(big.read_text(encoding="utf-8"), markdown=True)
+    assert len(chunk_sections(sections, "g", chunk_tokens=60, overlap=10)) == 9
+    assert len(chunk_sections(sections, "g", chunk_tokens=60, overlap=10, limit=4)) == 5
+
+
+def test_the_builtin_guide_is_never_held_to_the_chunk_limit(kb_settings):
+    small = replace(kb_settings, max_guide_chunks=3)
+    assert knowledge.ensure_builtin(settings=small) is None  # read, checked, unchanged
+    assert len(load_guide(BUILTIN_GUIDE, small).chunks) > 3
+
+
+def test_a_guide_stored_past_the_chunk_limit_is_still_listed_read_and_deleted(
+    tmp_path, store_settings, monkeypatch
+):
+    """A guide an older version stored past today's limit (the 61,029-chunk upload) is listed,
+    read and deleted whole; ingesting it again is refused and leaves it as it was."""
+    from interviewer.knowledge import store
+
+    from interviewer.errors import GuideError
+
+    path = topics_guide(tmp_path / "old.md", 6)
+    [old] = knowledge.ingest([path], settings=store_settings)
+    monkeypatch.setattr(store, "READ_PAGE", 4)
+    settings = replace(store_settings, max_guide_chunks=2)
+    [listed] = knowledge.list_guides(settings=settings)
+    assert (listed["guide"], listed["chunks"], len(listed["sections"])) == ("old", 6, 6)
+    assert len(knowledge.guide_chunks("old", settings=settings)) == 6
+    with pytest.raises(GuideError, match="more than 2 chunks"):
+        knowledge.ingest([path], settings=settings)
+    assert knowledge.list_guides(settings=settings) == [listed]
+    assert knowledge.delete_guide(old.guide, settings=settings) == 6
+    assert knowledge.list_guides(settings=settings) == []

@@ -15,6 +15,7 @@ from interviewer.export import to_markdown
 from interviewer.models import SessionInfo
 from interviewer.store import Store
 from interviewer.ui import guides as ui_guides
+from interviewer.ui import render as r
 from interviewer.ui.context import AppContext
 from interviewer.ui.guides import (
     choices,
@@ -111,6 +112,23 @@ def test_a_guide_store_that_does_not_answer_is_one_line_not_a_traceback(ctx, mon
     )
     assert "cannot reach the Chroma server" in caplog.text  # the cause is in the log
     assert MINE in ids(ctx)  # the local store was never touched
+    # walk19b: with the Chroma server down the Guides tab showed Gradio's bare "Error" on its
+    # lists, the search and the upload; each now says it in one line, and keeps what it had.
+    builtin, ana = knowledge.BUILTIN_GUIDE_ID, SimpleNamespace(username="ana")
+    with gr.Blocks():
+        ui = ui_guides.build(down, gr.State(builtin))
+    said = f"⚠ {ui_guides.STORE_DOWN}"
+    out = ui.load(MINE, MINE, {"guide": MINE}, ana)
+    assert out[ui.sections] == said and set(out) == {ui.sections, ui.chunks}  # lists kept
+    warned = []
+    monkeypatch.setattr(gr, "Warning", warned.append)
+    assert ui.run_search("feature store", builtin, "any", ana) == r.hit_rows([])
+    assert warned == [ui_guides.STORE_DOWN]
+    path = ctx.settings.data_dir / "uploads" / "down" / "notes.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(NOTES, encoding="utf-8")
+    out = ui.run_ingest(str(path), builtin, builtin, None, ana, lambda *a, **k: None)
+    assert out[ui.status] == f"⚠ notes.md was not stored: {ui_guides.STORE_DOWN} Upload it again then."
 
 
 def upload(ctx, user: str, name: str, text: str = NOTES) -> knowledge.IngestResult:
@@ -277,3 +295,50 @@ def test_an_upload_says_which_rounds_it_gives_practice_questions_for(ctx):
     assert no_sections_said(l2.guide, "L1", ctx.settings) == (
         "This guide's sections are about the L2 round: pick **L2** under *Round* to practise on "
         "them.")
+
+
+def test_an_upload_past_the_chunk_limit_is_refused_in_one_line_and_the_lists_read_in_pages(
+    ctx, tmp_path, monkeypatch
+):
+    """Walk-through: a 9 MB upload of tiny sections was stored as 61,029 chunks (ten minutes),
+    after which every guide list of every user failed ("too many SQL variables"): the Guides
+    tab said Error and Practice lost the uploads. Now such an upload is refused in one line
+    before anything is embedded, and every list reads the store in pages (here of 2 chunks:
+    the built-in guide and a guide stored past the limit are longer)."""
+    from dataclasses import replace
+
+    from interviewer.knowledge import store
+
+    monkeypatch.setattr(store, "READ_PAGE", 2)
+    app = AppContext(settings=replace(ctx.settings, max_guide_chunks=3), store=ctx.store,
+                     bank={}, llm_problem=None)  # fmt: skip
+    builtin, ana = knowledge.BUILTIN_GUIDE_ID, SimpleNamespace(username="ana")
+    with gr.Blocks() as demo:
+        ui = ui_guides.build(app, gr.State(builtin))
+    [ingest] = [f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "ingest"]
+    big = tmp_path / "upload" / "big_notes.md"
+    big.parent.mkdir()
+    big.write_text("# Notes\n\n" + "".join(
+        f"## Topic {i}\n\nNote {i}: feature stores serve the same features online.\n\n"
+        for i in range(6)), encoding="utf-8")  # fmt: skip
+
+    before = ids(app)
+    out = ingest(str(big), builtin, builtin, None, ana, lambda *a, **k: None)
+    assert out[ui.status] == (
+        "⚠ big\\_notes.md: too many pieces: it would make more than 3 chunks, the most one "
+        "guide may have (INTERVIEWER\\_MAX\\_GUIDE\\_CHUNKS); split it into smaller guides"
+    )
+    assert out[ui.upload] is None and ids(app) == before  # nothing stored, nothing lost
+    assert {builtin, "team-handbook", MINE} <= set(app.visible_guides("ana"))
+    assert own_uploads(app, "ana") == [MINE]
+    [guide] = [g for g in knowledge.list_guides(settings=app.settings) if g["guide"] == builtin]
+    assert guide["chunks"] == len(knowledge.guide_chunks(builtin, settings=app.settings)) > 2
+
+    # A guide of hers stored past the limit (by an older version) is listed and deleted whole.
+    [old] = knowledge.ingest([big], settings=ctx.settings, owner="ana")
+    assert old.total == 6 and old.guide in own_uploads(app, "ana")
+    question, _ = delete_question(app, old.guide, "ana")
+    assert question.startswith(f"Delete **{old.guide}** (from big\\_notes.md; 6 chunks in 6 ")
+    assert delete_upload(app, old.guide, "ana") == (
+        True, f"Deleted guide **{old.guide}** (6 chunks).")  # fmt: skip
+    assert ids(app) == before

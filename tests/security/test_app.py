@@ -53,6 +53,7 @@ def apps(tmp_path_factory, built_kb, outbound):
         INTERVIEWER_UPLOADS_PER_HOUR="3",
         INTERVIEWER_CHUNK_TOKENS="20",
         INTERVIEWER_CHUNK_OVERLAP="2",
+        INTERVIEWER_MAX_GUIDE_CHUNKS="20000",  # its guide past Chroma's batch: ~11,700 chunks
         MI_TEST_PUBLIC_IPS="1",  # every host looks public to Gradio's URL check
         MI_TEST_HASH_EMBEDDINGS="1",
         MI_TEST_INGEST_GATE=str(gate),

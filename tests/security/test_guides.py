@@ -27,7 +27,8 @@ from tests.security.support import CHROMA_MAX_BATCH, HashEmbeddings, big_guide, 
 def small_chunks(monkeypatch) -> Settings:
     """Settings that make one chunk of each list item, and a fast stand-in embedder."""
     monkeypatch.setattr(ingestion, "get_embeddings", lambda settings: HashEmbeddings())
-    return Settings.from_env(chunk_tokens=20, chunk_overlap=2)
+    # (a guide past Chroma's batch makes ~11,700 chunks of 20 tokens: over the default limit)
+    return Settings.from_env(chunk_tokens=20, chunk_overlap=2, max_guide_chunks=20_000)
 
 
 def _snapshot(settings: Settings) -> dict:
