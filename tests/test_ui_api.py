@@ -162,3 +162,31 @@ def test_an_llm_interview_on_a_guide_deleted_meanwhile_draws_on_the_built_in_one
                 f"the built-in guide, {BUILTIN}.") in said  # fmt: skip
         assert "no guide passages" not in said
         assert "Generated question" in str(out[0][-1]["content"])  # from the built-in guide
+
+
+def test_a_tab_left_behind_is_refused_and_resume_takes_up_the_interview_where_it_is(app):
+    # walk19b: a second tab, still showing the question, overwrote the answer the first had
+    # sent; walk20: after the refusal, Resume (as it says) opened another session, as the list
+    # left this one out as running in that tab.
+    from gradio_client import Client
+
+    from tests.services import TIMER_KEY
+
+    def session_of(out) -> str:
+        [sid] = {m["session"] for o in out if isinstance(o, str) and (m := TIMER_KEY.match(o))}
+        return sid
+
+    first, second = Client(app.src, verbose=False), Client(app.src, verbose=False)
+    sid = session_of(start(first))
+    start(second)  # the second tab runs an interview of its own, then resumes the first's
+    assert session_of(second.predict(sid, "1", api_name="/resume")) == sid
+    assert graded(first.predict(text=ANSWER, api_name="/send"))
+    out = second.predict(text="Y-ANSWER " + ANSWER, api_name="/send")
+    said = [o for o in out if isinstance(o, str) and o.startswith("⚠ This interview has moved on")]
+    assert said, out
+    [pick] = [o for o in out if isinstance(o, dict) and "choices" in o]
+    assert pick["value"] == sid and sid in offered(out)
+    resumed = second.predict(sid, "", api_name="/resume")
+    chat = " ".join(m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
+                    for m in resumed[0])  # fmt: skip
+    assert ANSWER in chat and "Y-ANSWER" not in chat

@@ -15,7 +15,7 @@ import gradio as gr
 from interviewer import knowledge
 from interviewer.engine import MODEL_WORKING, fallback_note, intro_text
 from interviewer.errors import InterviewError, SessionNotFound, SpeechError
-from interviewer.interview import Interview
+from interviewer.interview import MOVED_ON, Interview
 from interviewer.report import report_markdown
 from interviewer.ui import draft
 from interviewer.ui import render as r
@@ -306,13 +306,16 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         ui.code_saved,
     ]
 
-    def resume_list(user: str, running: str | None = None) -> dict:
-        """The unfinished sessions to resume, less the one running in this tab."""
+    def resume_list(user: str, running: str | None = None, pick: str | None = None) -> dict:
+        """The unfinished sessions to resume, less the one running in this tab; ``pick`` (one of
+        them) chosen, else the newest."""
         sessions = [s for s in ctx.store.unfinished_sessions(user_id=user) if s["id"] != running]
         choices = r.session_choices(sessions)
+        ids = [c[1] for c in choices]
         return {
             ui.resume_pick: gr.update(
-                choices=choices, value=choices[0][1] if choices else None, visible=bool(choices)
+                choices=choices, value=pick if pick in ids else (ids[0] if ids else None),
+                visible=bool(choices),
             ),
             ui.resume: gr.update(visible=bool(choices)),
         }
@@ -477,7 +480,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                     yield settled(live, history, value, speak) | ({ui.answer: ""} if clear else {})
         except InterviewError as exc:
             refusal = r.refusal_md(str(exc))
-            yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {})
+            moved = {}
+            if str(exc) == MOVED_ON:  # this tab's interview is stale: Resume, as the refusal
+                # says, takes it up where the other tab left it (walk20's Resume opened another
+                # session: the list left this one out as running here)
+                moved = resume_list(live.user, pick=live.interview.info.id) | {ui.running: ""}
+            yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {}) | moved
         except Exception:  # noqa: BLE001 - keep the candidate's text whatever broke
             log.exception("interview step failed")
             refusal = "⚠ Something went wrong; nothing you typed was lost. Try again."
