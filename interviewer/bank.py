@@ -232,14 +232,20 @@ class Question(_Strict):
         )
 
     @property
+    def explain_request(self) -> str | None:
+        """What a coding question asks to explain besides the code, in its own words ("walk me
+        through its complexity and failure modes"), or None."""
+        m = _EXPLAIN.search(self.text) if self.coding is not None else None
+        return None if m is None else m.group(1).strip()
+
+    @property
     def asks_to_explain(self) -> str | None:
         """What a coding question asks the candidate to explain besides the code, as the
         question says it ("explain the edge cases", "walk through its complexity and failure
         modes"), or None. Its code alone answers a part of the question (``engine.code_grade``)."""
-        m = _EXPLAIN.search(self.text) if self.coding is not None else None
-        if m is None:
+        said = self.explain_request
+        if said is None:
             return None
-        said = m.group(1).strip()
         return re.sub(r"^(walk|talk) me through", r"\1 through", said[0].lower() + said[1:])
 
     @property

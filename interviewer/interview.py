@@ -18,6 +18,7 @@ from interviewer.bank import Bank, Question
 from interviewer.coding.grade import CodeResult, ran_and_failed, ruled_out
 from interviewer.coding.harness import HarnessResult
 from interviewer.engine import (
+    CODE_SHARE,
     LOOPS_FOUND,
     Engine,
     QuestionRequest,
@@ -313,6 +314,13 @@ def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
         "wrong_said": {**grade.wrong_said, **said},
         "feedback": f"{grade.feedback.rstrip()} {note}".strip(),
     })  # fmt: skip
+
+
+def explain_probe(q: Question) -> str:
+    """The probe of code sent alone to a question that asks for words too."""
+    asked = q.explain_request
+    return (f"As the question asks, {asked[0].lower()}{asked[1:]}: your code alone earns "
+            f"{round(100 * CODE_SHARE)} of 100 at most.")
 
 
 MOVED_ON = ("this interview has moved on in another tab or window, so this was not recorded: "
@@ -760,9 +768,16 @@ class Interview:
             probe = failed_test_probe(turn.code_result, said=_said(turn))
             if probe is not None and probe not in asked:
                 return FollowUpExchange(key_point="code", question=probe)
+        question = self.bank[turn.question_id]
+        if turn.kind == "coding" and question.explain_request and not _said(turn).strip():
+            # Code sent alone where the question asks for words too: an interviewer asks for
+            # them (walk20: precision/recall's "explain the edge cases" was probed on its
+            # complexity, and the candidate never heard the words were missing)
+            probe = explain_probe(question)
+            if probe not in asked:
+                return FollowUpExchange(key_point="code", question=probe)
         if turn.grade.overall >= 85:
             return None
-        question = self.bank[turn.question_id]
         covered = {kp.id for kp in turn.grade.key_points if kp.covered}
         if turn.kind == "coding":
             said = _said(turn)

@@ -665,6 +665,8 @@ def test_a_coding_question_that_asks_for_words_says_so_over_its_examples():
                     "and failure modes: write it in the answer box, and **Submit code** sends it "
                     "with the code; code alone earns 75 of 100 at most.")
     assert rest.startswith("**Examples** (")
+    assert "and **Grade my answer** sends it" in code_examples_md(bank["l1-code-kmeans"],
+                                                                   "**Grade my answer**")
     assert _coding_brief(bank["l1-code-precision-recall-f1"]).endswith(
         "\n\nThis question also asks you to explain the edge cases: write it before the "
         "```python block, in the same answer; code alone earns 75 of 100 at most.")

@@ -34,6 +34,9 @@ _rng = random.SystemRandom()
 log = logging.getLogger(__name__)
 
 
+GRADE_BUTTON = "**Grade my answer**"
+
+
 def _held(answer: str, code: str) -> str:
     """What Next may clear without asking: the answer and code last graded (or served)."""
     return json.dumps({"answer": answer, "code": code})
@@ -204,13 +207,16 @@ def build(ctx: AppContext) -> SimpleNamespace:
     )
     ui.voice_note = gr.Markdown("", elem_id="practice-voice-note")
     ui.answer = gr.Textbox(
-        label="Your answer (for a coding question: how you approached it, optional)",
+        label="Your answer (for a coding question: how you approached it, and what the "
+              "question asks you to explain)",
         lines=5,
         max_lines=14,
         elem_id="practice-answer",
     )
     with gr.Row():
         ui.grade = gr.Button("Grade my answer", variant="primary", elem_id="practice-grade")
+        # (named so in the examples' line of a coding question that asks for words: walk20 read
+        # "Submit code", the Interview tab's button)
         ui.next = gr.Button("Next question")
     ui.result = gr.Markdown("", elem_id="practice-result", line_breaks=True)
     ui.qid = gr.State(None)
@@ -316,7 +322,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
             ui.result: "",
             ui.code_area: gr.Group(visible=coding),
             ui.code: q.coding.starter if coding else "",
-            ui.code_out: r.code_examples_md(q) if coding else "",
+            ui.code_out: r.code_examples_md(q, GRADE_BUTTON) if coding else "",
             ui.held: _held("", q.coding.starter if coding else ""),
         }
 
@@ -336,7 +342,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
             return "Press **New question** first."
         if problem := code_problem(code):
             return r.refusal_md(problem)
-        return r.ran_examples_md(ctx.engine("offline").code_runner.run_visible(q, code), q)
+        return r.ran_examples_md(ctx.engine("offline").code_runner.run_visible(q, code), q,
+                                 GRADE_BUTTON)
 
     def seen(user: str, question_id: str) -> bool:
         try:

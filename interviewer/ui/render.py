@@ -310,8 +310,9 @@ def tests_md(result: dict) -> str:
     return "\n".join(lines)
 
 
-def code_examples_md(q) -> str:
-    """A coding question's visible examples, shown under the editor."""
+def code_examples_md(q, send: str = "**Submit code**") -> str:
+    """A coding question's visible examples, shown under the editor; ``send``: the button that
+    sends the code (Practice's is "Grade my answer")."""
     tests = q.coding.visible_tests
     count = plural(len(tests), "test")
     checks = sum(len(re.findall(r"^\s*assert\b", t.code, re.M)) for t in tests)
@@ -319,16 +320,16 @@ def code_examples_md(q) -> str:
         count = f"{plural(checks, 'check')} in {count}"
     lines = [f"**Examples** ({count}; the hidden tests also check edge cases and a large "
              "input):"]  # fmt: skip
-    if asked := also_asked(q, "write it in the answer box, and **Submit code** sends it with "
-                           "the code"):  # fmt: skip
+    if asked := also_asked(q, f"write it in the answer box, and {send} sends it with the "
+                           "code"):  # fmt: skip
         lines.insert(0, asked)
     lines += [md_code(t.code) for t in q.coding.visible_tests]
     return "\n\n".join(lines)
 
 
-def ran_examples_md(result, q) -> str:
+def ran_examples_md(result, q, send: str = "**Submit code**") -> str:
     """A Run's results above the examples, which stay in view (a walk-through lost them)."""
-    return f"{run_results_md(result)}\n\n{code_examples_md(q)}"
+    return f"{run_results_md(result)}\n\n{code_examples_md(q, send)}"
 
 
 def run_results_md(result) -> str:

@@ -1049,8 +1049,9 @@ def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(stor
     reply = iv.submit_code(q.coding.reference)
     turn = iv.current
     assert turn.code_result["overall"] == 100 and turn.grade.overall == 75
-    assert reply.kind == "follow_up"
-    assert reply.text.endswith(q.coding.follow_ups[0].text)  # its complexity, not yet said
+    assert reply.kind == "follow_up"  # asked for the words, as the question set them
+    assert reply.text.endswith("Follow-up: As the question asks, walk me through its complexity "
+                               "and failure modes: your code alone earns 75 of 100 at most.")
     # the points the code showed (a passed hidden test checks it; no loops) are not missed
     missed = {kp.id for kp in turn.grade.key_points if not kp.covered}
     assert missed == {"complexity", "assumptions"}
