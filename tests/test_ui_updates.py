@@ -97,6 +97,10 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     section = {"mean": 18.0, "n": 1}  # an uploaded guide's section: no round of its own
     weak = {"weakest_topics": ["Hypothesis Testing"], "by_topic": {"Hypothesis Testing": section}}
     assert "| Hypothesis Testing | guide | 18 | 1 |" in weakest_md(weak)
+    assert weakest_md(weak).endswith("A guide's section is practised in the Practice tab, with "
+                                     "*Questions from* set to its guide.")
+    assert "guide's section" not in weakest_md({"weakest_topics": ["ensembles"],
+                                                "by_topic": {"ensembles": section}})
 
 
 def test_a_series_of_one_session_beside_lines_is_drawn_as_a_mark():

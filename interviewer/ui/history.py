@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from interviewer.bank import topic_label
+from interviewer.bank import TOPICS, topic_label
 from interviewer.errors import SessionNotFound
 from interviewer.export import to_markdown
 from interviewer.grading.rubric import CRITERIA_SHORT
@@ -225,7 +225,9 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
         frames = [r.progress_frames(r.criteria_of_round(progress, c))[0] for c in CRITERIA_ROUNDS]
         frames.append(r.progress_frames(progress)[1])
         progress = r.criteria_of_round(progress, round_name)
-        topics = [(topic_label(t), t) for t in progress["weakest_topics"]]
+        # the bank's topics: "Practice this topic" drills one; a guide's section is practised
+        # from that guide (walk20's button did nothing for one; weakest_md says how)
+        topics = [(topic_label(t), t) for t in progress["weakest_topics"] if t in TOPICS]
         out = {
             ui.empty: gr.Markdown(visible=not has_data),
             ui.caption: gr.Markdown(

@@ -504,6 +504,9 @@ def weakest_md(progress: dict) -> str:
         )
     lines += ["", "The mean is over every answer (a question graded again in practice counts each "
               "time; a skipped one counts 0); a question counts once per session."]
+    if any(t not in TOPICS for t in progress["weakest_topics"]):
+        lines += ["", "A guide's section is practised in the Practice tab, with *Questions from* "
+                  "set to its guide."]
     return "\n".join(lines)
 
 
