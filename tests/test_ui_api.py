@@ -190,3 +190,23 @@ def test_a_tab_left_behind_is_refused_and_resume_takes_up_the_interview_where_it
     chat = " ".join(m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
                     for m in resumed[0])  # fmt: skip
     assert ANSWER in chat and "Y-ANSWER" not in chat
+
+
+def test_skip_at_a_follow_up_says_it_skipped_the_follow_up(app):
+    # walk20 read "(skipped the question)" at a follow-up, beside the question's own grade.
+    from gradio_client import Client
+
+    client = Client(app.src, verbose=False)
+    start(client)
+    out = client.predict(text="I am not sure, maybe something with the data.", api_name="/send")
+    chat = out[0]
+    assert "Follow-up:" in str(chat[-1]["content"]), chat[-1]
+    skip = commands(client)[2]
+    out = client.predict(chat, "", "", False, api_name=skip)
+    said = [m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
+            for m in out[0] if m["role"] == "user"]  # fmt: skip
+    assert said[-1] == "(skipped the follow-up)"
+    out = client.predict(out[0], "", "", False, api_name=skip)  # now the question itself
+    said = [m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
+            for m in out[0] if m["role"] == "user"]  # fmt: skip
+    assert said[-1] == "(skipped the question)"

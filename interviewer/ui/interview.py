@@ -629,7 +629,9 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             # A skip empties the box with the next question (the candidate agreed to it).
             # Clicked while a step runs (code in the sandbox): End ends the interview after it,
             # the others say after it that they were not done (``drive``).
-            yield from drive(live, history, call, r.COMMAND_SAID[name], speak=speak,
+            said = (r.SKIPPED_FOLLOW_UP if name == "skip" and iv.phase == "follow_up"
+                    else r.COMMAND_SAID[name])  # fmt: skip
+            yield from drive(live, history, call, said, speak=speak,
                              fresh=name == "skip", command=name)  # fmt: skip
 
         return run

@@ -143,6 +143,9 @@ COMMAND_SAID = {
     "skip": "(skipped the question)",
     "end": "(ended the interview)",
 }
+# Skip at a follow-up skips the follow-up only: the question keeps its grade (walk20 read
+# "(skipped the question)" beside its 75).
+SKIPPED_FOLLOW_UP = "(skipped the follow-up)"
 
 
 def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=None,
