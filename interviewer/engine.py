@@ -338,6 +338,11 @@ def code_grade(
         if counted:
             overall = blended
             key_points, feedback = explanation.key_points, false_claim + explanation.feedback
+            if asked:  # words the question asks for: what the code showed is no gap in them
+                # (walk20's edge-case code read "Missing: Precision = TP / (TP + FP) ...")
+                shown = shown_by_code(q, result)
+                key_points = [kp for kp in key_points if kp.covered or kp.failed_test
+                              or kp.id not in shown]  # fmt: skip
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
             key_points = [kp for kp in explanation.key_points if kp.covered or kp.failed_test]
             # (a walk-through's report read "The explanation: it is not counted, as the code's
@@ -380,6 +385,18 @@ def alone_said(asked: str) -> str:
             f"{round(100 * CODE_SHARE)} of 100 at most")  # fmt: skip
 
 
+def shown_by_code(q: Question, result: CodeResult) -> set[str]:
+    """The key points code showed: every hidden test that checks the point passed, or a
+    ``VECTORISED_POINT`` beside code scored 5 on vectorisation."""
+    failed = {f.name for f in result.failed}
+    tests = q.coding.hidden_tests if result.passed else []
+    shown = {kp for t in tests if t.name not in failed for kp in t.checks} - {
+        kp for t in tests if t.name in failed for kp in t.checks}  # fmt: skip
+    if tests and result.criteria["vectorisation"].score == 5:  # no loops found, nothing slow
+        shown |= {kp.id for kp in q.key_points if VECTORISED_POINT.search(kp.point)}
+    return shown
+
+
 def _not_explained(q: Question, asked: str, result: CodeResult) -> Grade:
     """The explanation a coding question asks for (``Question.asks_to_explain``) when only
     code was sent: 0, so it counts as an explanation would, and its key points missed, to be
@@ -388,12 +405,7 @@ def _not_explained(q: Question, asked: str, result: CodeResult) -> Grade:
     ... Alternate an assignment step and an update step" read wrong beside K-Means code that
     passes the test of it. A walk-through's K-Means scored 100 on
     code alone, where the question asked to "walk me through its complexity and failure modes"."""
-    failed = {f.name for f in result.failed}
-    tests = q.coding.hidden_tests if result.passed else []
-    shown = {kp for t in tests if t.name not in failed for kp in t.checks} - {
-        kp for t in tests if t.name in failed for kp in t.checks}  # fmt: skip
-    if tests and result.criteria["vectorisation"].score == 5:  # no loops found, nothing slow
-        shown |= {kp.id for kp in q.key_points if VECTORISED_POINT.search(kp.point)}
+    shown = shown_by_code(q, result)
     return Grade(
         question_id=q.id,
         overall=0,

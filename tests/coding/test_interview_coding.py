@@ -1068,6 +1068,13 @@ def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(stor
     assert lines[0] == "Score: 75/100" and lines[1].startswith("• Tests: 9 of 9")
     assert lines[2] == ("• Not explained: the question also asks you to walk through its "
                         "complexity and failure modes; your code alone earns 75 of 100 at most.")
+    # Words sent that do not cover what the code showed: that is no gap either (walk20:
+    # "Missing: Precision = TP / (TP + FP) ..." beside code passing the test of it)
+    prf = default_bank()["l1-code-precision-recall-f1"]
+    result = iv.engine.code_runner.grade(prf, prf.coding.reference)
+    said = "It is O(n) time with boolean masks and O(1) extra space."
+    graded = code_grade(prf, result, iv.engine.judge(prf, said)[0], said)
+    assert [kp.id for kp in graded.key_points if not kp.covered] == ["when-to-use"]
     # A question that asks for code alone: the code's grade, as before
     other = default_bank()["l1-code-max-subarray"]
     assert other.asks_to_explain is None
