@@ -29,7 +29,7 @@ from interviewer.coding.sandbox import SandboxLimits
 from interviewer.config import Settings
 from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
-from interviewer.grading.feedback import addressed_by, gap_rank, quoted
+from interviewer.grading.feedback import addressed_by, gap_rank, quoted, without_gap
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import (
     CODE_CRITERIA,
@@ -343,6 +343,9 @@ def code_grade(
                 shown = shown_by_code(q, result)
                 key_points = [kp for kp in key_points if kp.covered or kp.failed_test
                               or kp.id not in shown]  # fmt: skip
+                for kp in explanation.key_points:  # nor the feedback's gap (walk21's merge)
+                    if kp.id in shown and not kp.covered:
+                        feedback = without_gap(feedback, kp.point)
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
             key_points = [kp for kp in explanation.key_points if kp.covered or kp.failed_test]
             # (a walk-through's report read "The explanation: it is not counted, as the code's

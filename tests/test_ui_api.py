@@ -186,6 +186,8 @@ def test_a_tab_left_behind_is_refused_and_resume_takes_up_the_interview_where_it
     assert said, out
     [pick] = [o for o in out if isinstance(o, dict) and "choices" in o]
     assert pick["value"] == sid and sid in offered(out)
+    assert "stale" in out  # (ui.running) Resume neither asks to leave it nor empties the box,
+    # and the setup stays locked and folded (walk21: it opened and pushed the refusal down)
     resumed = second.predict(sid, "", api_name="/resume")
     chat = " ".join(m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
                     for m in resumed[0])  # fmt: skip

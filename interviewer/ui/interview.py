@@ -484,7 +484,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             if str(exc) == MOVED_ON:  # this tab's interview is stale: Resume, as the refusal
                 # says, takes it up where the other tab left it (walk20's Resume opened another
                 # session: the list left this one out as running here)
-                moved = resume_list(live.user, pick=live.interview.info.id) | {ui.running: ""}
+                moved = resume_list(live.user, pick=live.interview.info.id) | {
+                    ui.running: ui_setup.STALE}
             yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {}) | moved
         except Exception:  # noqa: BLE001 - keep the candidate's text whatever broke
             log.exception("interview step failed")

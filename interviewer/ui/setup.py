@@ -115,9 +115,16 @@ def build(ctx: AppContext, ui: SimpleNamespace) -> None:
         )
 
 
+# ``ui.running`` of a tab whose interview moved on in another tab (interview.MOVED_ON): not
+# running here, so Resume takes it up without asking to leave it or emptying the box, and the
+# setup stays locked and folded as while it ran (walk21: it opened, pushing the refusal down).
+STALE = "stale"
+RUNS = ("1", STALE)
+
+
 def coding_free(running, round_name):
     """The coding box is free between interviews, except with L2 picked (it has no coding)."""
-    return gr.update(interactive=running != "1" and round_name != "L2")
+    return gr.update(interactive=running not in RUNS and round_name != "L2")
 
 
 def coding_for_round(round_name, running, coding, before):
@@ -143,7 +150,7 @@ def wire(ui: SimpleNamespace) -> None:
         """Locked while an interview runs (so it never seems to change it) and closed to a line
         saying how this one runs; open and unlocked when it ends. A real interview keeps
         Feedback at the end."""
-        free = running != "1"
+        free = running not in RUNS
         out = {c: gr.update(interactive=free) for c in (ui.round, ui.questions, ui.real,
                                                          ui.mode)}  # fmt: skip
         out[ui.feedback] = gr.update(interactive=free and not real)

@@ -1075,6 +1075,16 @@ def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(stor
     said = "It is O(n) time with boolean masks and O(1) extra space."
     graded = code_grade(prf, result, iv.engine.judge(prf, said)[0], said)
     assert [kp.id for kp in graded.key_points if not kp.covered] == ["when-to-use"]
+    merge = default_bank()["l1-code-merge-flag-outliers"]  # nor the feedback's gap (walk21)
+    result = iv.engine.code_runner.grade(merge, merge.coding.reference)
+    said = ("It scales linearly: one merge and one quantile pass; past memory I would load only "
+            "the needed columns or move the join to Polars or Spark.")
+    spoken = iv.engine.judge(merge, said)[0]
+    join = "Most important gap: “Choose the join type deliberately"
+    assert join in spoken.feedback  # the words alone: their gap
+    graded = code_grade(merge, result, spoken, said)
+    assert join not in graded.feedback and "join-type" not in {
+        kp.id for kp in graded.key_points if not kp.covered}
     # A question that asks for code alone: the code's grade, as before
     other = default_bank()["l1-code-max-subarray"]
     assert other.asks_to_explain is None
