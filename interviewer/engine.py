@@ -305,8 +305,9 @@ def code_grade(
     overall = result.overall
     key_points, feedback, false_claim = [], "", ""
     asked = q.asks_to_explain
+    shown = shown_by_code(q, result) if asked else set()  # no gap in the words asked for
     if explanation is None and asked:  # the question asks for words too: not given
-        explanation = _not_explained(q, asked, result)
+        explanation = _not_explained(q, asked, shown)
     flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:
         names = ", ".join(f.name for f in result.failed[:FAILED_NAMED])
@@ -340,7 +341,6 @@ def code_grade(
             key_points, feedback = explanation.key_points, false_claim + explanation.feedback
             if asked:  # words the question asks for: what the code showed is no gap in them
                 # (walk20's edge-case code read "Missing: Precision = TP / (TP + FP) ...")
-                shown = shown_by_code(q, result)
                 key_points = [kp for kp in key_points if kp.covered or kp.failed_test
                               or kp.id not in shown]  # fmt: skip
                 for kp in explanation.key_points:  # nor the feedback's gap (walk21's merge)
@@ -373,19 +373,22 @@ def code_grade(
     )
 
 
+# What code sent alone earns where the question asks for words too (its explanation, 0, counts
+# a quarter), said the same way wherever it is said.
+ALONE_EARNS = f"earns {round(100 * CODE_SHARE)} of 100 at most"
+
+
 def also_asked(q: Question, how: str) -> str:
     """What a coding question asks besides the code (``Question.asks_to_explain``), said with
     its examples, where to write it (``how``) and what code alone earns; "" for none."""
     if not q.asks_to_explain:
         return ""
-    return (f"This question also asks you to {q.asks_to_explain}: {how}; code alone earns "
-            f"{round(100 * CODE_SHARE)} of 100 at most.")  # fmt: skip
+    return f"This question also asks you to {q.asks_to_explain}: {how}; code alone {ALONE_EARNS}."
 
 
 def alone_said(asked: str) -> str:
     """Why code sent alone is not all the answer (``Question.asks_to_explain``)."""
-    return (f"the question also asks you to {asked}; your code alone earns "
-            f"{round(100 * CODE_SHARE)} of 100 at most")  # fmt: skip
+    return f"the question also asks you to {asked}; your code alone {ALONE_EARNS}"
 
 
 def shown_by_code(q: Question, result: CodeResult) -> set[str]:
@@ -400,15 +403,13 @@ def shown_by_code(q: Question, result: CodeResult) -> set[str]:
     return shown
 
 
-def _not_explained(q: Question, asked: str, result: CodeResult) -> Grade:
+def _not_explained(q: Question, asked: str, shown: set[str]) -> Grade:
     """The explanation a coding question asks for (``Question.asks_to_explain``) when only
     code was sent: 0, so it counts as an explanation would, and its key points missed, to be
-    asked about and reported as gaps, but those the code showed (every hidden test that checks
-    the point passed, or a ``VECTORISED_POINT`` of code scored 5 on vectorisation): "Missing:
-    ... Alternate an assignment step and an update step" read wrong beside K-Means code that
-    passes the test of it. A walk-through's K-Means scored 100 on
-    code alone, where the question asked to "walk me through its complexity and failure modes"."""
-    shown = shown_by_code(q, result)
+    asked about and reported as gaps, but those the code showed (``shown``: ``shown_by_code``):
+    "Missing: ... Alternate an assignment step and an update step" read wrong beside K-Means
+    code that passes the test of it. A walk-through's K-Means scored 100 on code alone, where
+    the question asked to "walk me through its complexity and failure modes"."""
     return Grade(
         question_id=q.id,
         overall=0,

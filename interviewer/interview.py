@@ -18,7 +18,7 @@ from interviewer.bank import Bank, Question
 from interviewer.coding.grade import CodeResult, ran_and_failed, ruled_out
 from interviewer.coding.harness import HarnessResult
 from interviewer.engine import (
-    CODE_SHARE,
+    ALONE_EARNS,
     LOOPS_FOUND,
     Engine,
     QuestionRequest,
@@ -319,8 +319,7 @@ def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
 def explain_probe(q: Question) -> str:
     """The probe of code sent alone to a question that asks for words too."""
     asked = q.explain_request
-    return (f"As the question asks, {asked[0].lower()}{asked[1:]}: your code alone earns "
-            f"{round(100 * CODE_SHARE)} of 100 at most.")
+    return f"As the question asks, {asked[0].lower()}{asked[1:]}: your code alone {ALONE_EARNS}."
 
 
 MOVED_ON = ("this interview has moved on in another tab or window, so this was not recorded: "

@@ -144,8 +144,9 @@ def _read_answer(out=None) -> str | None:
     starting with / is sent at once; a ``` block runs to its closing fence). A paste that
     arrives as one piece with line breaks in it (a terminal's bracketed paste) keeps its empty
     lines. None at Ctrl-D with nothing typed (piped input: what was read, at its end); Ctrl-C,
-    and Ctrl-D at a terminal, raise KeyboardInterrupt with what was typed as its ``draft``. An empty line with nothing typed says so on ``out`` (it was passed
-    over in silence, and a walk-through pressed Enter again and again)."""
+    and Ctrl-D at a terminal, raise KeyboardInterrupt with what was typed as its ``draft``. An
+    empty line with nothing typed says so on ``out`` (it was passed over in silence, and a
+    walk-through pressed Enter again and again)."""
     lines: list[str] = []
     in_code = False
     while True:
