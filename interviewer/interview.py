@@ -16,7 +16,7 @@ from typing import Literal
 
 from interviewer.bank import Bank, Question
 from interviewer.coding.grade import CodeResult, ran_and_failed, ruled_out
-from interviewer.coding.harness import HarnessResult
+from interviewer.coding.harness import NOT_RUN, STOPPED, HarnessResult
 from interviewer.engine import (
     ALONE_EARNS,
     LOOPS_FOUND,
@@ -116,14 +116,19 @@ def failed_test_probe(result: dict | None, said: str = "") -> str | None:
         return (f"The hidden test “{_test_named(test)}” failed: "
                 f"{shorten(test['error'], PROBE_ERROR_CHARS)}. What does your code do in that "
                 "case, and what would you change?")  # fmt: skip
-    test = next((f for f in failed if not f["error"].startswith("not run:")), None)
+    test = next((f for f in failed if not f["error"].startswith(NOT_RUN)), None)
     if test is None:
         return None
-    stop = shorten(test["error"], PROBE_ERROR_CHARS)
-    if not test["error"].startswith("timed out"):  # the memory limit
+    error = test["error"].removeprefix(STOPPED)  # the whole run was stopped in it
+    stop = shorten(error, PROBE_ERROR_CHARS)
+    if error.startswith("output limit"):
+        ask = "What is your code printing there, and what would you change?"
+    elif "memory" in error:
         ask = "What does your code hold in memory there, and what would you change?"
-    elif "waiting" in test["error"]:  # the wall-clock backstop: it slept or blocked
+    elif "waiting" in error:  # the wall-clock backstop: it slept or blocked
         ask = "What is your code waiting for there, and what would you change?"
+    elif not error.startswith(("timed out", "wall time")):  # it exited, or crashed
+        ask = "What in your code ends the run there, and what would you change?"
     elif _STATES_COMPLEXITY.search(said):
         ask = ("Where does your code spend that time, and what would you change to make it fast "
                "enough?")  # fmt: skip

@@ -197,6 +197,8 @@ def run_tests(job: dict, fn, base: dict) -> bool:
         wall = limit if waited else test["wall_limit_s"]
         ns = dict(base)
         ns[entry] = fn
+        # said before it runs: a run stopped whole (output, wall time) names the test it was in
+        report({"event": "start", "name": name})
         started, cpu_started = time.perf_counter(), time.thread_time()
         passed, error = False, None
         try:

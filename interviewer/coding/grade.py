@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interviewer.coding.harness import HarnessResult, TestOutcome, run_submission
+from interviewer.coding.harness import (
+    NOT_RUN,
+    STOPPED,
+    HarnessResult,
+    TestOutcome,
+    run_submission,
+)
 from interviewer.coding.review import (
     Growth,
     Review,
@@ -215,7 +221,8 @@ def _verdict(overall: int) -> Verdict:
 
 def _resource_error(run: HarnessResult) -> str | None:
     if run.error:
-        return run.error
+        stopped = next((t for t in run.tests if (t.error or "").startswith(STOPPED)), None)
+        return f"{run.error}, in test {stopped.name}" if stopped else run.error
     for t in run.tests:
         err = t.error or ""
         if "timed out" in err:
@@ -226,11 +233,12 @@ def _resource_error(run: HarnessResult) -> str | None:
 
 
 # How a failed test's error starts when it says nothing of what the code returns: it was stopped
-# (time, memory: the runner's words) or never ran (the harness's). Such a failure contradicts no
+# (time, memory: the runner's words; output, the run's wall time: the harness's) or never ran
+# (the harness's). Such a failure contradicts no
 # key point. Matched at the start only: the code's own exception is "<Type>: <message>" and an
 # assertion "assertion failed: ...", so a test whose code raised TimeoutError("... timed out")
 # ran and failed (it was read as stopped, and the point it checks was credited).
-_NOT_SHOWN = ("timed out", "MemoryError: memory limit exceeded", "not run:")
+_NOT_SHOWN = ("timed out", "MemoryError: memory limit exceeded", NOT_RUN, STOPPED)
 
 
 def ran_and_failed(error: str) -> bool:

@@ -108,9 +108,15 @@ def _imports_for(spec: CodingSpec, code: str, tests: Sequence[CodeTest]) -> list
     return ["numpy", "pandas"] if _PANDAS.search(text) else ["numpy"]
 
 
+# How a failed test's error starts when the test never ran, or ran and was stopped with the whole
+# run (its output or the run's wall time): it says nothing of what the code returns.
+NOT_RUN = "not run: "
+STOPPED = "stopped: "
+
+
 def _not_run(tests: Sequence[CodeTest], reason: str) -> tuple[TestOutcome, ...]:
     return tuple(
-        TestOutcome(t.name, t.kind, t.weight, False, f"not run: {reason}", 0.0, t.code)
+        TestOutcome(t.name, t.kind, t.weight, False, f"{NOT_RUN}{reason}", 0.0, t.code)
         for t in tests
     )
 
@@ -193,6 +199,7 @@ def run_submission(
 def _collect(tests: Sequence[CodeTest], result: SandboxResult) -> HarnessResult:
     """Turn the runner's event lines into a HarnessResult."""
     by_name: dict[str, dict] = {}
+    started: set[str] = set()
     syntax = load = missing = None
     scaling = None
     done = False
@@ -200,6 +207,8 @@ def _collect(tests: Sequence[CodeTest], result: SandboxResult) -> HarnessResult:
         kind = ev.get("event")
         if kind == "test" and isinstance(ev.get("name"), str):
             by_name[ev["name"]] = ev
+        elif kind == "start" and isinstance(ev.get("name"), str):
+            started.add(ev["name"])
         elif kind == "syntax_error":
             syntax = str(ev.get("message", "syntax error"))
         elif kind == "load_error":
@@ -229,8 +238,11 @@ def _collect(tests: Sequence[CodeTest], result: SandboxResult) -> HarnessResult:
     for t in tests:
         ev = by_name.get(t.name)
         if ev is None:
+            # the test the run was in when it was stopped ran, and was stopped: a walk-through's
+            # test that printed past the output limit read "not run"
+            said = STOPPED if t.name in started else NOT_RUN
             outcomes.append(
-                TestOutcome(t.name, t.kind, t.weight, False, f"not run: {reason}", 0.0, t.code)
+                TestOutcome(t.name, t.kind, t.weight, False, f"{said}{reason}", 0.0, t.code)
             )
             continue
         outcomes.append(

@@ -136,8 +136,10 @@ def test_not_credited_names_only_the_linked_tests_that_ran_and_failed():
     assert _ordering(grade).failed_test == "counts_beat_alphabet"
     assert f"{NOT_CREDITED}: {said} (counts_beat_alphabet failed)." in grade.feedback
     assert "ties_alphabetical failed" not in grade.feedback
-    # the run died on the first linked test: none ran, so none is named and the point stands
+    # the run died on the first linked test: it was stopped there and none after it ran, so
+    # none is named and the point stands
     grade, failed = _judged(EXITS_ON_TIES)
+    assert failed.pop("ties_alphabetical").startswith("stopped: exited with status 3"), failed
     assert all(e.startswith("not run") for e in failed.values()), failed
     assert not _ordering(grade).failed_test and NOT_CREDITED not in grade.feedback
 

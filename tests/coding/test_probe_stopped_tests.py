@@ -164,6 +164,10 @@ def test_the_probe_reads_how_each_test_failed():
                   "time used (waiting: a sleep or a blocked call?)")  # fmt: skip
     assert failed_test_probe({"error": "x", "failed": [waited]}).endswith(
         "What is your code waiting for there, and what would you change?")
+    exited = test("large_input", "stopped: exited with status 3: no output")
+    assert failed_test_probe({"error": "x", "failed": [exited]}).endswith(
+        "“large input” was stopped: exited with status 3: no output. What in your code ends the "
+        "run there, and what would you change?")  # fmt: skip
     # nothing ran (a run refused or killed before any test): no probe, the error is the feedback
     never = test("basic", "not run: the sandbox refused")
     assert failed_test_probe({"error": "the sandbox refused", "failed": [never]}) is None
@@ -213,3 +217,24 @@ def test_a_failed_test_is_asked_about_even_when_the_question_scores_85_or_more()
     assert set(_failed(turn)) == {"duplicate_points_no_nan"}, _failed(turn)
     assert turn.grade.overall >= 85, turn.grade.overall
     assert reply.kind == "follow_up" and "“duplicate points no nan” failed" in reply.text
+
+
+def test_a_test_stopped_by_the_output_limit_says_so_and_is_asked_about():
+    """walk19a: the test the run was in when its printing passed the output limit read "not
+    run"; it ran, and was stopped. The tests after it never ran. Real sandbox run."""
+    iv, q = _at_coding_question("l1-code-balanced-brackets")
+    turn = iv.current
+    first, *rest = [t.name for t in q.coding.hidden_tests]
+    chatty = ("def is_balanced(s):\n    for _ in range(200_000):\n"
+              "        print('checking', s, 'x' * 100)\n    return True\n")  # fmt: skip
+    reply = iv.submit_code(chatty, explanation="I use a stack of open brackets.")
+    failed = _failed(turn)
+    assert failed[first].startswith("stopped: output limit exceeded"), failed
+    assert all(failed[n].startswith("not run: output limit exceeded") for n in rest), failed
+    assert turn.code_result["error"].startswith("output limit exceeded")
+    assert turn.code_result["error"].endswith(f"MiB), in test {first}")
+    assert reply.kind == "follow_up"
+    assert (f"The hidden test “{first.replace('_', ' ')}” was stopped: output limit exceeded"
+            in reply.text), reply.text  # fmt: skip
+    assert "stopped: stopped" not in reply.text
+    assert reply.text.endswith("What is your code printing there, and what would you change?")
