@@ -65,14 +65,31 @@ def md_quote(text: str | None) -> str:
     return "\n".join(lines).rstrip()
 
 
-def text_md(text: str | None) -> str:
-    """Untrusted multi-line text as Markdown that renders as exactly that text."""
+# An inline code span of one backtick on one line: a renderer shows its content as it is, as
+# code, so it can open nothing (no markup, no tag, no link) and is kept as a span; one holding
+# "<" or "&" is escaped as prose is, so that no renderer sees a tag or an entity in it.
+_ONE_TICK_SPAN = re.compile(r"(?<!`)`([^`\n<&]+)`(?!`)")
+
+
+def _spans_kept(line: str) -> str:
+    """One line escaped as ``md_escape`` does, but its inline code spans kept as code."""
+    out, at = [], 0
+    for m in _ONE_TICK_SPAN.finditer(line):
+        out += [md_escape(line[at : m.start()]) if m.start() > at else "", f"`{m.group(1)}`"]
+        at = m.end()
+    return "".join([*out, md_escape(line[at:]) if at < len(line) or not out else ""])
+
+
+def text_md(text: str | None, *, code_spans: bool = False) -> str:
+    """Untrusted multi-line text as Markdown that renders as exactly that text; with
+    ``code_spans`` its inline code (`like this`) renders as code, without its backticks."""
     lines = []
+    escape = _spans_kept if code_spans else md_escape
     for line in str(text or "").splitlines():
         # Leading spaces would open an indented code block, where entities show literally.
         indent = _INDENT.match(line)
         pad = "&nbsp;" * len(indent.group(0).expandtabs(4)) if indent else ""
-        lines.append(pad + md_escape(line[len(indent.group(0)) :] if indent else line))
+        lines.append(pad + escape(line[len(indent.group(0)) :] if indent else line))
     return "\n".join(lines)
 
 
@@ -125,8 +142,10 @@ def answer_md(text: str | None, *, flow: bool = False) -> str:
     """An untrusted chat message (an answer, a model answer) as Markdown: its prose renders as
     exactly that text (its hard wraps unwrapped with ``flow``), and its fenced code blocks as code
     blocks their content cannot close (a walk-through's answer with a ```python block showed
-    its backticks as text)."""
-    return "\n\n".join(md_code(part) if code else text_md(unwrap(part) if flow else part)
+    its backticks as text), and its inline code as code (walk20: the model answer's
+    `current` and `best` showed their backticks)."""
+    return "\n\n".join(md_code(part) if code else text_md(unwrap(part) if flow else part,
+                                                          code_spans=True)
                        for code, part in split_fenced(text))  # fmt: skip
 
 

@@ -301,6 +301,35 @@ def test_escaped_markdown_renders_as_the_text_itself():
         "http\\://a.b www\\.a.b me\\@a.b @cache 10:30")
 
 
+def test_inline_code_renders_as_code_and_nothing_else_opens():
+    """walk20: a model answer's `current` and `best` showed their backticks. An answer's inline
+    code renders as code holding exactly its text; the rest of the line as the text itself; a
+    span holding "<" or "&" stays escaped prose (no renderer sees a tag in it)."""
+    import html
+    import random
+
+    from interviewer.markup import answer_md
+
+    markdown_it = pytest.importorskip("markdown_it")
+    md = markdown_it.MarkdownIt("commonmark").enable("table")
+    got = md.render(answer_md("Keep `current` and `best` (`a*b_c`); *not* `<b>x</b>`")).strip()
+    assert got == ("<p>Keep <code>current</code> and <code>best</code> (<code>a*b_c</code>); "
+                   "*not* `&lt;b&gt;x&lt;/b&gt;`</p>"), got  # fmt: skip
+    rng = random.Random(11)
+    alphabet = list("<>&#;*_`[]()!|~\\-+=.:/ ") + ["`x`", "`a b`", "&lt;", "1.", "a", "Z9"]
+    for _ in range(400):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))).strip()
+        if not line:
+            continue
+        out = md.render(answer_md(line)).strip()
+        assert out.startswith("<p>") and out.endswith("</p>"), (line, out)
+        assert set(re.findall(r"<(\w+)", out)) <= {"p", "code"}, (line, out)
+        # what shows is the line, less the backticks of the spans kept as code
+        shown = html.unescape(re.sub(r"</?code>", "", out[3:-4]))
+        kept = re.sub(r"(?<!`)`([^`\n<&]+)`(?!`)", r"\1", line)
+        assert shown == kept, (line, out)
+
+
 def test_rendered_markdown_has_only_the_exports_own_structure():
     markdown_it = pytest.importorskip("markdown_it")
     info, turns = graded_session()
