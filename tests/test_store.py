@@ -552,6 +552,14 @@ def test_practice_drills_have_their_own_line_in_progress(store, history):
     assert p["criteria_over_time"] == before["criteria_over_time"]
     assert p["practice_sessions"] == 1 and before["practice_sessions"] == 0
     assert [s["practice"] for s in p["sessions"]] == [False, False, False, True]
+    # walk20: practice on an uploaded guide's section was drawn on the L1 practice line, as one
+    # measure with the bank's drills; it has its own, and the same sitting keeps its bank line
+    store.save_turn(drill.id, make_turn(1, topic="Eigenvalues", overall=90,
+                                        question_id="guide-0123456789"))  # fmt: skip
+    p = store.progress(user_id="local")
+    assert p["by_round"]["L1 practice"] == [[ts("2025-03-25"), 4.0]]
+    assert p["by_round"]["guide practice"] == [[ts("2025-03-25"), 90.0]]
+    assert p["criteria_over_time"] == before["criteria_over_time"]
     # A finished practice sitting gives no hire signal.
     drill.status, drill.summary = "finished", {"signal": "hire"}
     store.update_session(drill)

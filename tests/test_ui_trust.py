@@ -998,7 +998,7 @@ def test_no_table_breaks_a_word(app, context, width, height):
     names = page.locator("#plot-criteria-legend span").all_inner_texts()
     assert names == ["Depth", "Problem solving", "Engineering", "Communication"]
     rounds = page.locator("#plot-rounds-legend span").all_inner_texts()
-    assert "L1" in rounds and set(rounds) <= {"L1", "L2", "L1 practice", "L2 practice"}
+    assert "L1" in rounds and set(rounds) <= {"L1", "L2", "L1 practice", "L2 practice", "guide practice"}
     assert page.evaluate(PAST_THE_EDGE, "[id$=-legend] span") == 0
     open_tab(page, "Practice")
     # A concept topic: the default, the weakest topic, can be Python coding after the coding

@@ -2,9 +2,9 @@
 
 from interviewer.config import Settings
 from interviewer.errors import SessionNotFound
-from interviewer.store.store import Store, progress_line
+from interviewer.store.store import GUIDE_PRACTICE, Store, progress_line
 
-__all__ = ["SessionNotFound", "Store", "open_store", "progress_line"]
+__all__ = ["GUIDE_PRACTICE", "SessionNotFound", "Store", "open_store", "progress_line"]
 
 
 def open_store(settings: Settings) -> Store:

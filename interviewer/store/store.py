@@ -21,6 +21,7 @@ from interviewer.config import Settings
 from interviewer.errors import SessionNotFound, StoreError
 from interviewer.grading.rubric import CRITERIA, PASS_MARK, Grade
 from interviewer.models import (
+    GUIDE_QUESTION_PREFIX,
     MAX_ANSWER_CHARS,
     MAX_CODE_CHARS,
     FollowUpExchange,
@@ -295,8 +296,9 @@ class Store:
         """Scores over time, by round, by topic and by criterion. A skipped question counts 0
         (and 1/5 on every criterion), a question never answered not at all, as in the report;
         a session with nothing answered is left out of the lines over time (``left_out``).
-        Practice drills have their own line per round ("L1 practice"): one drilled weak topic is
-        not an interview score; the criteria over time are the interviews' only."""
+        Practice drills have their own line per round ("L1 practice"), and practice on uploaded
+        guides one of its own ("guide practice"): one drilled weak topic is not an interview
+        score; the criteria over time are the interviews' only."""
         query = (
             select(
                 SessionRow.id,
@@ -492,9 +494,16 @@ def _is_practice(row: SessionRow) -> bool:
     return bool((row.settings or {}).get("practice"))
 
 
-def progress_line(round_name: str, practice: bool) -> str:
+GUIDE_PRACTICE = "guide practice"
+
+
+def progress_line(round_name: str, practice: bool, question_id: str = "") -> str:
     """The name a session's scores go by in progress: its round, "L1 practice" for a practice
-    sitting (the app's rounds chart's line; the CLI's progress rows read the same)."""
+    sitting (the app's rounds chart's line; the CLI's progress rows read the same), and
+    ``GUIDE_PRACTICE`` for an answer to an uploaded guide's section (``question_id``): walk20's
+    rounds chart drew its guide practice on the L1 practice line, as if one measure."""
+    if practice and question_id.startswith(GUIDE_QUESTION_PREFIX):
+        return GUIDE_PRACTICE
     return f"{round_name} practice" if practice else round_name
 
 
@@ -527,7 +536,7 @@ def _progress(rows) -> dict:
             if value is not None:
                 s["criteria"].setdefault(name, []).append(value)
                 s["by_round"].setdefault(turn_round, {}).setdefault(name, []).append(value)
-        line = progress_line(turn_round, practice)
+        line = progress_line(turn_round, practice, question_id)
         by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
         asked.setdefault(topic, set()).add((sid, question_id))

@@ -13,6 +13,7 @@ from interviewer.errors import SessionNotFound
 from interviewer.export import to_markdown
 from interviewer.grading.rubric import CRITERIA_SHORT
 from interviewer.markup import md_escape
+from interviewer.store import GUIDE_PRACTICE
 from interviewer.ui import SERIES_COLOURS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
@@ -129,7 +130,7 @@ PROGRESS_CHARTS = (
        "score (1-5)", "criterion", [0.8, 5.2], tuple(CRITERIA_SHORT.values()))
       for r in CRITERIA_ROUNDS),
     ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [-4, 104],
-     ("L1", "L2", "L1 practice", "L2 practice")),
+     ("L1", "L2", "L1 practice", "L2 practice", GUIDE_PRACTICE)),
 )  # fmt: skip
 
 
@@ -142,7 +143,7 @@ X_MARGIN = 0.04
 
 
 def _charts(elem_id: str, title: str, y: str, color: str, y_lim: list, series: tuple) -> tuple:
-    colours = dict(zip(series, SERIES_COLOURS, strict=True))
+    colours = dict(zip(series, SERIES_COLOURS[: len(series)], strict=True))
     common = dict(x="when", y=y, color=color, title=title, y_lim=y_lim, color_map=colours,
                   colors_in_legend=[], x_axis_format="%b %d %H:%M", visible=False)  # fmt: skip
     # The column is hidden with its chart: a hidden chart's column kept its half of the row
