@@ -153,6 +153,10 @@ CODE_SHARE = 0.75  # of a coding question's overall score when the approach was 
 # above NO_TEST_CRITERION_MAX: code that does not work is not excellent engineering.
 NO_TEST_EXPLANATION_SHARE = 0.10
 NO_TEST_CRITERION_MAX = 2
+# Code sent alone where the question asks for words too (``Question.asks_to_explain``): its
+# communication is held below "adequate" (3), as a candidate asked to walk the interviewer
+# through something who says nothing would be marked; the prompt's probe asks for the words.
+NOT_EXPLAINED_CRITERION_MAX = 2
 
 
 def code_problem(code: str) -> str | None:
@@ -308,6 +312,13 @@ def code_grade(
     shown = shown_by_code(q, result) if asked else set()  # no gap in the words asked for
     if explanation is None and asked:  # the question asks for words too: not given
         explanation = _not_explained(q, asked, shown)
+        # nor is communication what the code's readability alone says (walk20's scorecard read
+        # four 5/5 rows beside 75)
+        said = criteria["communication"]
+        criteria["communication"] = CriterionScore(
+            score=min(said.score, NOT_EXPLAINED_CRITERION_MAX), evidence=[],
+            rationale=f"not explained: {alone_said(asked)} ({said.rationale})",
+        )  # fmt: skip
     flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:
         names = ", ".join(f.name for f in result.failed[:FAILED_NAMED])

@@ -1049,6 +1049,12 @@ def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(stor
     reply = iv.submit_code(q.coding.reference)
     turn = iv.current
     assert turn.code_result["overall"] == 100 and turn.grade.overall == 75
+    # the scorecard says why too: communication is held at 2, the other criteria the code's
+    assert {c: s.score for c, s in turn.grade.criteria.items()} == {
+        "depth": 5, "problem_solving": 5, "engineering": 5, "communication": 2}
+    assert turn.grade.criteria["communication"].rationale.startswith(
+        "not explained: the question also asks you to walk through its complexity and failure "
+        "modes; your code alone earns 75 of 100 at most (readability: ")  # fmt: skip
     assert reply.kind == "follow_up"  # asked for the words, as the question set them
     assert reply.text.endswith("Follow-up: As the question asks, walk me through its complexity "
                                "and failure modes: your code alone earns 75 of 100 at most.")
@@ -1061,6 +1067,7 @@ def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(stor
                       "memory; for 100 million points I would use mini-batch K-Means.")
     graded = iv.turns[turn.index].grade
     assert 75 < graded.overall < 100
+    assert graded.criteria["communication"].score == 5  # the words came at the follow-up
     assert any(kp.covered for kp in graded.key_points if kp.id == "complexity")
     # The chat said why at once, after the tests
     result = iv.engine.code_runner.grade(q, q.coding.reference)
