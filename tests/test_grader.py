@@ -1080,6 +1080,11 @@ def test_an_answer_pasted_over_and_over_is_flagged_and_not_clear_communication(g
      "pandas gets slow on big data. For data that does not fit in memory I would use Dask, "
      "which splits the DataFrame into partitions.",
      "Switching to Dask always makes code faster, even for small data that fits in memory."),
+    ("l1-bagging-vs-boosting",  # this session's check: named as the claim, at 60 (7 alone)
+     "Bagging trains many models in parallel on bootstrap samples and averages them, which "
+     "mainly cuts variance. Boosting trains models one after another, each focusing on the "
+     "errors of the previous ones, which mainly cuts bias.",
+     "Boosting trains its models independently and in parallel."),
 ])  # fmt: skip
 def test_an_answer_that_turns_a_wrong_claim_round_is_not_capped_by_it(grader, bank, qid, answer,
                                                                        claim):  # fmt: skip
@@ -1105,6 +1110,12 @@ def test_a_direction_word_alone_does_not_turn_a_claim_round():
                                "MAE is more sensitive to outliers than MSE.")  # fmt: skip
     assert states_opposite("Bagging trains its models in parallel",
                            "Bagging trains its models sequentially.")  # fmt: skip
+    # a kind said in other words: "one after another" is sequential, "concurrently" parallel
+    parallel = "Boosting trains its models independently and in parallel."
+    assert states_opposite("Boosting fits its models one after the other", parallel)
+    assert states_opposite("boosting adds trees one at a time", parallel)
+    assert not states_opposite("Boosting trains its models concurrently", parallel)
+    assert not states_opposite("Each tree in turn reduces the error", parallel)
     # What the claim says holds always, called arbitrary or rare (a walk-through: "0.5 is
     # arbitrary" was flagged as "The threshold should always be 0.5 ..."); with no "always" in
     # the claim, or with the claim's own hedge, nothing is turned round.

@@ -183,7 +183,21 @@ def _antonym_stems(kinds_only: bool = False) -> list[tuple[str, str]]:
     return [(_norm(a), _norm(b)) for a, b in (KINDS if kinds_only else ANTONYMS)]
 
 
+# Phrases that say a kind of KINDS in other words (general English, not read from any data
+# set): a re-walk's "Boosting trains models one after another, each focusing on the errors of
+# the previous ones." was named as the wrong claim "Boosting trains its models independently and
+# in parallel." and scored 7. Left out: "in turn" and "at the same time", which mostly mean
+# "consequently" and "also" in speech.
+KIND_PHRASES = (
+    (re.compile(r"\bone (?:after (?:another|the other)|at a time|by one)\b|\bin sequence\b",
+                re.I), "sequential"),
+    (re.compile(r"\b(?:simultaneously|concurrently)\b", re.I), "parallel"),
+)  # fmt: skip
+
+
 def _stems(text: str) -> frozenset:
+    for phrase, kind in KIND_PHRASES:
+        text = phrase.sub(f" {kind} ", text)
     return frozenset(_norm(w) for w in tu.words(text))
 
 
