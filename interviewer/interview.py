@@ -43,6 +43,7 @@ from interviewer.grading.rubric import (
     FLAG_OFF_TOPIC,
     FLAG_OTHER_QUESTION,
     FLAG_RESTATES,
+    NO_FORM_PROBLEM,
     STAR_MISSING,
     Grade,
     red_flag_claims,
@@ -164,6 +165,24 @@ OWN_PART_PROBE = ("You've told me what the team did. What did you yourself do: w
                   "were yours, and what did you say, build or change?")
 
 
+# How the probes open that ask an answer again (``form_probe``): to another question, about
+# something else, or a list of terms. What follows them is graded without the answer before.
+OTHER_QUESTION_ASKED = "That sounds like an answer to a different question."
+OFF_TOPIC_ASKED = "That answer is about something else."
+LISTED_ASKED = "You've listed some terms."
+ASKED_AGAIN = (OTHER_QUESTION_ASKED, OFF_TOPIC_ASKED, LISTED_ASKED)
+# The communication of an answer given as a list of terms and said in sentences only at the
+# probe: at most "adequate", as an interviewer marks a candidate who needed asking.
+LISTED_COMMUNICATION_MAX = 3
+
+
+def asked_again(turn: Turn) -> str | None:
+    """The opening of the probe (``ASKED_AGAIN``) that asked a turn's answer again, if its first
+    probe was one."""
+    first = turn.follow_ups[0].question if turn.follow_ups else ""
+    return next((o for o in ASKED_AGAIN if first.startswith(o)), None)
+
+
 def form_probe(question: Question, flags: list[str]) -> str | None:
     """The probe for an answer that is a list of terms, restates the question, or tells no story
     where one is asked for: to say it in full sentences; for an answer to another bank question,
@@ -174,15 +193,14 @@ def form_probe(question: Question, flags: list[str]) -> str | None:
     story = ("Walk me through what actually happened, in full sentences: the situation, what "
              "you did, and how it turned out.")
     if any(f.startswith(FLAG_OTHER_QUESTION) for f in flags):
-        return ("That sounds like an answer to a different question. What I asked was: "
-                f"{question.text}")
+        return f"{OTHER_QUESTION_ASKED} What I asked was: {question.text}"
     if FLAG_OFF_TOPIC in flags:  # (a walk-through's answer on boosting to a question on
         # reproducible training was probed on GPU kernels)
-        return f"That answer is about something else. What I asked was: {question.text}"
+        return f"{OFF_TOPIC_ASKED} What I asked was: {question.text}"
     if FLAG_KEYWORDS in flags:
         if question.asks_for_story:
-            return f"You've listed some terms. {story}"
-        return ("You've listed some terms. Walk me through it in full sentences: what each one "
+            return f"{LISTED_ASKED} {story}"
+        return (f"{LISTED_ASKED} Walk me through it in full sentences: what each one "
                 "means here, and how they fit together.")
     # A story question answered with no story (STAR_UNTOLD of its four parts missing): "Drift,
     # SHAP values and a dashboard." is no list by the keyword rule, and a re-walk's was asked
@@ -237,6 +255,21 @@ def _said(turn: Turn) -> str:
     # with no full stop ran into the follow-up's first sentence (a walk-through's quote read
     # "... weight them differently MSE squares the errors ...").
     return ANSWERS_APART.join(p for p in parts if p)
+
+
+def _listed_first(grade: Grade, listed: str) -> Grade:
+    """``grade`` of the sentences said at the probe after a list of terms (``listed``): its
+    communication held at ``LISTED_COMMUNICATION_MAX``, and saying why."""
+    said = grade.criteria.get("communication")
+    if said is None:
+        return grade
+    held = said.model_copy(update={
+        "score": min(said.score, LISTED_COMMUNICATION_MAX),
+        "evidence": [shorten(listed, 160)],
+        "rationale": "the first answer was a list of terms, said in sentences only when asked; "
+                     + said.rationale.removeprefix(f"{NO_FORM_PROBLEM}; "),
+    })  # fmt: skip
+    return grade.model_copy(update={"criteria": {**grade.criteria, "communication": held}})
 
 
 def _said_after(turn: Turn) -> str:
@@ -701,16 +734,18 @@ class Interview:
                                follow_up=diagnosis)  # fmt: skip
         else:
             before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
-            elsewhere = turn.grade is not None and any(
-                f.startswith(FLAG_OTHER_QUESTION) or f == FLAG_OFF_TOPIC
-                for f in turn.grade.flags)  # fmt: skip
-            if before or elsewhere:  # the answer copied a model answer seen before, or answered
-                # another question or none: what follows is graded (a re-walk's second anagram
-                # answer to "two sum", at the probe that asked the question again, scored 43 with
-                # the first one; a walk-through's off-topic answer on boosting, graded with its
-                # follow-up answer, had "GPU kernels are nondeterministic" ticked by it)
+            again = asked_again(turn)
+            if before or again:  # the answer copied a model answer seen before, or answered
+                # another question or none, or listed terms: what follows is graded (a re-walk's
+                # second anagram answer to "two sum", at the probe that asked the question
+                # again, scored 43 with the first one; a walk-through's off-topic answer on
+                # boosting, graded with its follow-up answer, had "GPU kernels are
+                # nondeterministic" ticked by it; walk19a's list of terms before its full answer
+                # took it from 61 to 50, and its communication read "no list ... found")
                 answer = ANSWERS_APART.join(f.answer for f in turn.follow_ups if f.answer) or answer
             grade, usage = self.engine.judge(question, answer)
+            if again == LISTED_ASKED and answer != turn.answer:
+                grade = _listed_first(grade, turn.answer)
             after = _said_after(turn)
             if not before and after and red_flag_claims(grade.flags):
                 # A wrong claim the follow-up answers put right is not held against the grade:

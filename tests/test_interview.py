@@ -13,6 +13,7 @@ from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import (
     CORRECTED,
     CORRECTION_COST,
+    FLAG_KEYWORDS,
     FLAG_OFF_TOPIC,
     OWN_PART_CAP,
     STAR_MISSING,
@@ -1146,6 +1147,40 @@ def test_an_off_topic_answer_is_asked_the_question_again_and_the_follow_up_grade
     assert grade.overall == alone.overall > 0
     assert grade.covered == alone.covered and "gpu" not in " ".join(grade.covered).lower()
     assert all("Gradient boosting" not in kp.evidence for kp in grade.key_points)
+
+
+def test_a_list_of_terms_said_in_sentences_at_the_probe_is_graded_on_the_sentences(store):
+    # walk19a: a list of terms, then a full answer at the probe: graded together they scored 50
+    # (the sentences alone 61), and communication read "no list, restating or filler found"
+    bank = default_bank()
+    q = bank["l1-logistic-coefficients"]
+    iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=2)
+    iv.start()
+    listed = ("log-odds, odds ratio, exp(beta), multicollinearity, scaling, confounding, "
+              "causation vs correlation.")  # fmt: skip
+    reply = iv.answer(listed)
+    assert FLAG_KEYWORDS in iv.turns[0].grade.flags and iv.turns[0].grade.overall <= 20
+    assert reply.text.endswith("Follow-up: You've listed some terms. Walk me through it in full "
+                               "sentences: what each one means here, and how they fit together.")
+    said = ("A coefficient is the change in the log-odds of churn for a one-unit increase in that "
+            "feature, holding the others fixed; exponentiating it gives an odds ratio, so beta of "
+            "0.7 means roughly double the odds. It is misleading when features are correlated, "
+            "because multicollinearity makes coefficients unstable and can flip signs, when "
+            "features are on different scales, and because it is association not causation: a "
+            "confounder can drive both.")
+    iv.answer(said)
+    grade = iv.turns[0].grade
+    alone = OfflineGrader().grade(q, said)
+    together = OfflineGrader().grade(q, f"{listed}\n\n{said}")
+    assert grade.overall == alone.overall > together.overall
+    talk = grade.criteria["communication"]
+    assert talk.score == min(3, alone.criteria["communication"].score)
+    assert talk.rationale.startswith("the first answer was a list of terms, said in sentences "
+                                     "only when asked; ") and "no list" not in talk.rationale
+    assert talk.evidence == [listed]
+    # stored so: Transcripts and the report read the same
+    stored = store.load_session(iv.info.id, user_id=iv.info.user_id)[1][0].grade
+    assert stored.criteria["communication"] == talk and stored.overall == grade.overall
 
 
 def test_a_second_tab_that_did_not_see_the_answer_cannot_overwrite_it(store):

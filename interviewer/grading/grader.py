@@ -394,7 +394,7 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
         else d.criteria["communication"],
         evidence=[quote(a.content[0])] if a.content else [],
         # (no form problem is no praise: a 1/5 read "clear enough" beside a wrong answer)
-        rationale="; ".join(notes) or f"no list, restating or filler found; {whole}",
+        rationale="; ".join(notes) or f"{rb.NO_FORM_PROBLEM}; {whole}",
     )
     return out
 
