@@ -188,10 +188,16 @@ def test_a_tab_left_behind_is_refused_and_resume_takes_up_the_interview_where_it
     assert pick["value"] == sid and sid in offered(out)
     assert "stale" in out  # (ui.running) Resume neither asks to leave it nor empties the box,
     # and the setup stays locked and folded (walk21: it opened and pushed the refusal down)
-    resumed = second.predict(sid, "", api_name="/resume")
+    # (the page sends its running state, "stale", and the text still in its box)
+    resumed = second.predict(sid, "stale", "Y-ANSWER " + ANSWER, api_name="/resume")
     chat = " ".join(m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
                     for m in resumed[0])  # fmt: skip
     assert ANSWER in chat and "Y-ANSWER" not in chat
+    # walk21: the text typed for the earlier question stayed in the box and was sent as the
+    # next follow-up's answer, unsaid: now the resume says so
+    from interviewer.ui.interview import STALE_TEXT
+
+    assert STALE_TEXT in resumed and "Y-ANSWER " + ANSWER not in chat
 
 
 def test_skip_at_a_follow_up_says_it_skipped_the_follow_up(app):

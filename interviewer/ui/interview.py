@@ -207,6 +207,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             )
             ui.answer_timer = gr.Markdown("", elem_id="answer-timer")  # on phones only (CSS)
             ui.answer = gr.Textbox(
+                "",  # (a default: API clients that resume need not send the box's text)
                 label="Your answer (Ctrl+Enter sends)",
                 lines=4,
                 max_lines=12,
@@ -637,10 +638,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
 
         return run
 
-    def resume(session_id, running, request: gr.Request):
+    def resume(session_id, running, typed, request: gr.Request):
         """Resume ``session_id``; ``running`` is "1" when this leaves a running interview (its
-        unsent text stays with it: the box is emptied with the new draft key) and "cancel"
-        when the candidate kept that one."""
+        unsent text stays with it: the box is emptied with the new draft key), "cancel"
+        when the candidate kept that one, and ``ui_setup.STALE`` when this tab's interview moved
+        on in another tab: the text ``typed`` here stays in the box, with a word that it was
+        typed for where the interview was (walk21 sent it as the next follow-up's answer)."""
         if running == "cancel":
             return {ui.status: gr.skip()}
         user = user_of(request)
@@ -676,7 +679,12 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         # The setup shows how the resumed session runs (a real interview stays one on screen).
         setup = {ui.round: info.round, ui.questions: st.questions, ui.feedback: st.feedback,
                  ui.real: st.real, ui.coding: st.coding and info.round != "L2"}  # fmt: skip
-        return settled(Live(iv, user), history) | setup | ({ui.answer: ""} if running == "1" else {})
+        out = settled(Live(iv, user), history) | setup
+        if running == "1":
+            out[ui.answer] = ""
+        elif running == ui_setup.STALE and (typed or "").strip() and not iv.done:
+            out[ui.status] = "  \n".join(x for x in (STALE_TEXT, out[ui.status]) if x)
+        return out
 
     def notes(mode, guide):
         return mode_note(ctx) + "  \n" + guide_note(guide, mode)
@@ -733,7 +741,7 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                      js={"end": CONFIRM_END_JS, "skip": CONFIRM_SKIP_JS}.get(name, FOLLOW_CHAT_JS),
                      concurrency_id="interview")  # fmt: skip
     setup = ui_setup.fields(ui)
-    resumed = ui.resume.click(resume, [ui.resume_pick, ui.running], outputs + setup,
+    resumed = ui.resume.click(resume, [ui.resume_pick, ui.running, ui.answer], outputs + setup,
                               js=CONFIRM_RESUME_JS, concurrency_id="interview")  # fmt: skip
     draft.wire(ctx, ui, resumed)
     ui_setup.wire(ui)
@@ -759,6 +767,10 @@ def _engine_status(iv: Interview) -> str:
 
 
 BUSY = "Still working on your last message…"
+# Said on resuming an interview that moved on in another tab, with text typed here in the box.
+STALE_TEXT = ("ℹ The text in the answer box was typed here before this interview moved on in "
+              "the other tab: read where it is now, above, and edit the text before you press "
+              "**Send**.")
 END_AFTER_STEP = "Still working on your last step: the interview ends once it is answered…"
 WHILE_BUSY = "was pressed while your last step was still being answered"
 BUSY_ACTIONS = {  # what a click refused while a step ran did not do, and what is kept
