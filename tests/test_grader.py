@@ -1085,6 +1085,11 @@ def test_an_answer_pasted_over_and_over_is_flagged_and_not_clear_communication(g
      "mainly cuts variance. Boosting trains models one after another, each focusing on the "
      "errors of the previous ones, which mainly cuts bias.",
      "Boosting trains its models independently and in parallel."),
+    ("l2-model-compression-tradeoffs",  # walk23: "rarely" denies as "not" does
+     "Distillation to a smaller student like DistilBERT works well. Unstructured pruning rarely "
+     "speeds up CPU inference because sparse kernels are not faster, so I would only use "
+     "structured pruning.",
+     "Unstructured pruning of half the weights halves inference time on a CPU."),
 ])  # fmt: skip
 def test_an_answer_that_turns_a_wrong_claim_round_is_not_capped_by_it(grader, bank, qid, answer,
                                                                        claim):  # fmt: skip
