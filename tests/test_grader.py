@@ -77,8 +77,20 @@ def test_a_weak_claim_beside_a_hedge_is_graded_not_called_no_answer(grader, bank
     # hedges with nothing else said stay non-answers, however they are split
     for hedge in ("Uh... I'm not sure, sorry.", "Not sure, maybe the learning rate?",
                   "Honestly, no idea. I haven't had to deal with that yet.",
-                  "I don't know. Can we skip?"):  # fmt: skip
+                  "I don't know. Can we skip?",
+                  # walk23: graded, and probed as an answer "about something else"
+                  "Honestly, I don't know. I have never built a recommender system.",
+                  "Honestly, I do not know.", "I have no hands-on experience with this."):  # fmt: skip
         assert is_non_answer(hedge), hedge
+    g = grader.grade(bank["l2-realtime-recsys-ecommerce"],
+                     "Honestly, I don't know. I have never built a recommender system.")
+    assert g.flags == [FLAG_IDK] and g.overall == 0
+    # a claim beside the hedge, in the same sentence, is graded (clause by clause)
+    for said in ("I've never worked with Kubernetes, but I would use a Deployment with replicas "
+                 "and a horizontal autoscaler on CPU.",
+                 "I have never used Spark but Dask splits a DataFrame into partitions and runs "
+                 "them in parallel across cores."):  # fmt: skip
+        assert not is_non_answer(said), said
 
 
 def test_a_confidently_wrong_missingness_answer_is_called_wrong(grader, bank):

@@ -348,8 +348,12 @@ def is_idk(text: str) -> bool:
 NON_ANSWER = re.compile(r"^\W*(no|empty|missing)\s+(response|submission|answer)\W*$", re.I)
 # A short answer that says it does not know and hedges ("not sure", "can we skip").
 HEDGE = re.compile(
-    r"\b(not (really |quite )?sure|no idea|don'?t (really )?know|can we skip|i'?d pass|"
-    r"haven'?t (really )?(worked|used|done|had|dealt)|not familiar)\b",
+    r"\b(not (really |quite )?sure|no idea|(don'?t|do not) (really )?know|can we skip|i'?d pass|"
+    r"haven'?t (really )?(worked|used|done|had|dealt)|not familiar|"
+    # (walk23: "Honestly, I don't know. I have never built a recommender system." was
+    # graded, and probed as an answer "about something else")
+    r"(i'?ve|i have) never (really )?(built|worked|used|done|dealt|had|touched|designed)|"
+    r"no (real |hands-on |practical )?experience)\b",
     re.I,
 )
 # Prior: a hedge inside a longer answer may be an honest caveat, not a non-answer.
@@ -370,8 +374,10 @@ def is_non_answer(text: str) -> bool:
         return False
     if not HEDGE.search(text):
         return False
-    claims = [s for s in sentences(text) if not (HEDGE.search(s) or is_idk(s))]
-    return all(len(content_stems(s)) < CLAIM_MIN_WORDS for s in claims)
+    # (clause by clause: "I've never worked with Kubernetes, but I would use a Deployment with
+    # replicas ..." makes a claim beside its hedge)
+    claims = [c for s in sentences(text) for c in clauses(s) if not (HEDGE.search(c) or is_idk(c))]
+    return all(len(content_stems(c)) < CLAIM_MIN_WORDS for c in claims)
 
 
 # -- clauses --------------------------------------------------------------------------------
