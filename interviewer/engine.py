@@ -264,6 +264,7 @@ def code_grade(
     said: str = "",
     before: Grade | None = None,
     follow_up: Grade | None = None,
+    after: str = "",
 ) -> Grade:
     """A coding question's grade: the code's (tests, review, growth), and, when the candidate
     also explained the approach (``said``, graded as ``explanation``), that explanation's rubric
@@ -296,7 +297,10 @@ def code_grade(
     is: covered, in the follow-up's words, the test still named (a walk-through's "most_common
     keeps ties in first-seen order; I would sort with the key (-count, word) instead" earned
     nothing, as the explanation had claimed the ordering). The code is still graded as
-    submitted: the failed test keeps costing its correctness."""
+    submitted: the failed test keeps costing its correctness.
+
+    ``after``: the words said after the code ran (the follow-up answers): a speed point stated
+    there is the fix, credited beside a timed-out test (``_speed_claims_checked``)."""
     criteria = {}
     for c in CRITERIA:
         name = CODE_CRITERIA[c]
@@ -309,7 +313,9 @@ def code_grade(
     overall = result.overall
     key_points, feedback, false_claim = [], "", ""
     asked = q.asks_to_explain
-    shown = shown_by_code(q, result) if asked else set()  # no gap in the words asked for
+    # what the code showed is no gap in the words (walk23: "Return -1 for an empty string" read
+    # as missed beside code passing every edge-case test; walk20: in the words asked for)
+    shown = shown_by_code(q, result)
     if explanation is None and asked:  # the question asks for words too: not given
         explanation = _not_explained(q, asked, shown)
         # nor is communication what the code's readability alone says (walk20's scorecard read
@@ -328,7 +334,8 @@ def code_grade(
         vec = result.criteria.get("vectorisation")
         if vec is not None and vec.evidence.startswith(LOOPS_FOUND) and claims_vectorised(said):
             false_claim = f"it calls the code vectorised, but the code has {vec.evidence}. "
-        explanation, unshown = _speed_claims_checked(explanation, result, bool(false_claim))
+        explanation, unshown = _speed_claims_checked(explanation, result, bool(false_claim),
+                                                     after)  # fmt: skip
         explanation, undone, diagnosed = _tested_points_checked(
             explanation, q, result, before, follow_up
         )
@@ -350,13 +357,12 @@ def code_grade(
         if counted:
             overall = blended
             key_points, feedback = explanation.key_points, false_claim + explanation.feedback
-            if asked:  # words the question asks for: what the code showed is no gap in them
-                # (walk20's edge-case code read "Missing: Precision = TP / (TP + FP) ...")
-                key_points = [kp for kp in key_points if kp.covered or kp.failed_test
-                              or kp.id not in shown]  # fmt: skip
-                for kp in explanation.key_points:  # nor the feedback's gap (walk21's merge)
-                    if kp.id in shown and not kp.covered:
-                        feedback = without_gap(feedback, kp.point)
+            # (walk20's edge-case code read "Missing: Precision = TP / (TP + FP) ...")
+            key_points = [kp for kp in key_points if kp.covered or kp.failed_test
+                          or kp.id not in shown]  # fmt: skip
+            for kp in explanation.key_points:  # nor the feedback's gap (walk21's merge)
+                if kp.id in shown and not kp.covered:
+                    feedback = without_gap(feedback, kp.point)
         else:  # not counted: what it got right is still credited, nothing it left out is a gap
             key_points = [kp for kp in explanation.key_points if kp.covered or kp.failed_test]
             # (a walk-through's report read "The explanation: it is not counted, as the code's
@@ -431,14 +437,23 @@ def _not_explained(q: Question, asked: str, shown: set[str]) -> Grade:
     )  # fmt: skip
 
 
+# A key point that names the slow way ("Calling s.count(ch) for each character ... is O(n^2)"):
+# code that times out bears it out, so stating it is no claim of speed.
+SLOW_WAY = re.compile(r"O\(\s*n\s*(?:\^|\*\*)\s*2\s*\)|O\(\s*n²\s*\)|\bquadratic", re.I)
+
+
 def _speed_claims_checked(
-    explanation: Grade, result: CodeResult, said_vectorised: bool = False
+    explanation: Grade, result: CodeResult, said_vectorised: bool = False, after: str = ""
 ) -> tuple[Grade, bool]:
     """The explanation with its speed claims (``SPEED_CLAIM`` key points) not credited when the
     code shows it is not fast: a large input timed out, or no test passed, or the explanation
     called looped code vectorised (``said_vectorised``); and whether any covered one was taken.
     (Not on the growth estimate alone: a walk-through saw a sort and one sweep estimated
-    "~n^1.8, quadratic" on a busy host.)"""
+    "~n^1.8, quadratic" on a busy host.) Not a point naming the slow way (``SLOW_WAY``), nor one
+    stated in the words said after the code ran (``after``, the follow-up answers): the fix,
+    as an interviewer credits it at the probe on the timed-out test (walk23's "I would count once
+    with collections.Counter ..., which is O(n)" read "Missing" beside "it is actually O(n
+    squared)"), while the code is still graded as submitted."""
     timed_out = any(f.kind == "large" and "timed out" in f.error for f in result.failed)
     if result.passed and not timed_out and not said_vectorised:
         return explanation, False
@@ -446,8 +461,9 @@ def _speed_claims_checked(
     for kp in explanation.key_points:
         # (with looped code called vectorised, a point credited to that very sentence goes too:
         # a re-walk saw "count pairs at once with np.bincount" ticked by "fully vectorised")
-        if kp.covered and (SPEED_CLAIM.search(kp.point)
-                           or said_vectorised and claims_vectorised(kp.evidence)):  # fmt: skip
+        fix = bool(after) and bool(kp.evidence) and kp.evidence.rstrip("…")[:60] in after
+        claim = SPEED_CLAIM.search(kp.point) and not SLOW_WAY.search(kp.point) and not fix
+        if kp.covered and (claim or said_vectorised and claims_vectorised(kp.evidence)):
             kp, taken = kp.model_copy(update={"covered": False, "evidence": ""}), True
         points.append(kp)
     return explanation.model_copy(update={"key_points": points}), taken

@@ -731,7 +731,7 @@ class Interview:
             # (what the code was claimed to do is read from the grade at submission: a fix
             # named in a follow-up answer is no such claim)
             grade = code_grade(question, result, spoken, answer, before=turn.grade,
-                               follow_up=diagnosis)  # fmt: skip
+                               follow_up=diagnosis, after=words)  # fmt: skip
         else:
             before = turn.grade is not None and FLAG_SEEN in turn.grade.flags
             again = asked_again(turn)

@@ -238,3 +238,43 @@ def test_a_test_stopped_by_the_output_limit_says_so_and_is_asked_about():
             in reply.text), reply.text  # fmt: skip
     assert "stopped: stopped" not in reply.text
     assert reply.text.endswith("What is your code printing there, and what would you change?")
+
+
+# walk23: s.count per character, O(n^2), times out on the large input of a "linear time" question
+COUNT_EACH = '''def first_unique_index(s):
+    for i, ch in enumerate(s):
+        if s.count(ch) == 1:
+            return i
+    return -1
+'''
+
+
+def test_the_fix_said_at_the_probe_on_a_timed_out_test_is_credited():
+    """walk23 answered the probe on its timed-out test with the diagnosis and the fix, and read
+    "Missing: all 4 key points", among them the O(n^2) trap it had just named and "Return -1
+    for an empty string" beside code passing every edge-case test. Real sandbox runs."""
+    iv, q = _at_coding_question("l1-code-first-unique-char")
+    turn = iv.current
+    reply = iv.submit_code(COUNT_EACH)
+    assert _failed(turn) == {"large_200k": _failed(turn)["large_200k"]}
+    assert "“large 200k” was stopped: timed out" in reply.text
+    iv.answer("s.count scans the whole string for every character, so it is actually O(n "
+              "squared). I would count once with collections.Counter and then scan for the first "
+              "index with count one, which is O(n).")  # fmt: skip
+    grade = iv.turns[turn.index].grade
+    covered = {kp.id for kp in grade.key_points if kp.covered}
+    assert {"quadratic-trap", "dictionary", "two-passes"} <= covered, grade.key_points
+    assert "not-found" not in {kp.id for kp in grade.key_points}  # shown by the passing tests
+    assert grade.overall < 85  # the code is graded as submitted: its timeout still costs
+    # The same words sent with the code (no probe yet): the O(n) claim is not what the code
+    # does, so it is not credited; naming the O(n^2) trap the code fell into is
+    from interviewer.engine import code_grade
+
+    said = ("s.count scans the whole string for every character, so it is actually O(n "
+            "squared). I would count once with collections.Counter and then scan for the first "
+            "index with count one, which is O(n).")  # fmt: skip
+    result = iv.engine.code_runner.grade(q, COUNT_EACH)
+    spoken = iv.engine.judge(q, said)[0]
+    assert {"quadratic-trap", "dictionary"} <= {kp.id for kp in spoken.key_points if kp.covered}
+    got = {kp.id: kp.covered for kp in code_grade(q, result, spoken, said).key_points}
+    assert got.get("quadratic-trap") is True and not got.get("dictionary"), got
