@@ -40,6 +40,7 @@ from interviewer.grading.rubric import (
     CORRECTED,
     CORRECTION_COST,
     FLAG_KEYWORDS,
+    FLAG_NOT_ENGLISH,
     FLAG_OFF_TOPIC,
     FLAG_OTHER_QUESTION,
     FLAG_RESTATES,
@@ -170,7 +171,8 @@ OWN_PART_PROBE = ("You've told me what the team did. What did you yourself do: w
 OTHER_QUESTION_ASKED = "That sounds like an answer to a different question."
 OFF_TOPIC_ASKED = "That answer is about something else."
 LISTED_ASKED = "You've listed some terms."
-ASKED_AGAIN = (OTHER_QUESTION_ASKED, OFF_TOPIC_ASKED, LISTED_ASKED)
+NOT_ENGLISH_ASKED = "Please answer in English: the interview is held in English."
+ASKED_AGAIN = (OTHER_QUESTION_ASKED, OFF_TOPIC_ASKED, LISTED_ASKED, NOT_ENGLISH_ASKED)
 # The communication of an answer given as a list of terms and said in sentences only at the
 # probe: at most "adequate", as an interviewer marks a candidate who needed asking.
 LISTED_COMMUNICATION_MAX = 3
@@ -192,6 +194,8 @@ def form_probe(question: Question, flags: list[str]) -> str | None:
     did you explain the cause?"."""
     story = ("Walk me through what actually happened, in full sentences: the situation, what "
              "you did, and how it turned out.")
+    if FLAG_NOT_ENGLISH in flags:  # (walk22's Spanish story was told it was off-topic)
+        return f"{NOT_ENGLISH_ASKED} What I asked was: {question.text}"
     if any(f.startswith(FLAG_OTHER_QUESTION) for f in flags):
         return f"{OTHER_QUESTION_ASKED} What I asked was: {question.text}"
     if FLAG_OFF_TOPIC in flags:  # (a walk-through's answer on boosting to a question on

@@ -45,7 +45,8 @@ OTHER_GAP = 30
 CANDIDATES = 3
 # Grades that say there is no answer to compare (empty, "I don't know", gibberish, only
 # instructions to the grader): nothing was said that answers anything.
-NON_ANSWERS = (rb.FLAG_NO_ANSWER, rb.FLAG_IDK, rb.FLAG_GIBBERISH, rb.FLAG_ONLY_INJECTION)
+NON_ANSWERS = (rb.FLAG_NO_ANSWER, rb.FLAG_IDK, rb.FLAG_GIBBERISH, rb.FLAG_ONLY_INJECTION,
+               rb.FLAG_NOT_ENGLISH)
 
 
 def _spoken(q: Question) -> bool:

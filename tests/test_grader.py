@@ -93,6 +93,31 @@ def test_a_weak_claim_beside_a_hedge_is_graded_not_called_no_answer(grader, bank
         assert not is_non_answer(said), said
 
 
+def test_an_answer_in_another_language_is_asked_for_in_english(grader, bank):
+    # walk22: a full STAR story in Spanish was graded as English and probed as off-topic
+    from interviewer.grading.rubric import FLAG_NOT_ENGLISH
+    from interviewer.grading.text import other_language
+
+    q = bank["l2-disagreement-model-decision"]
+    for said, lang in (
+        ("En mi último trabajo, el gerente de producto quería lanzar el modelo sin pruebas. Yo "
+         "propuse una prueba A/B de dos semanas con un grupo de control.", "es"),
+        ("Dans mon dernier poste, le chef de produit voulait déployer le modèle sans test, et "
+         "j'ai proposé un test A/B de deux semaines.", "fr"),
+        ("मैं एक मॉडल बनाऊंगा जो ग्राहकों के व्यवहार को समझे और हर हफ्ते उसकी जांच करूंगा।", "hi"),
+    ):  # fmt: skip
+        assert other_language(said) == lang, said
+        g = grader.grade(q, said)
+        assert g.flags == [FLAG_NOT_ENGLISH] and g.overall == 0, g.flags
+        assert "not in English" in g.feedback
+    # English stays English, however terse or full of tool names; short text is not judged
+    for said in ("Gradient boosting builds trees sequentially on residuals; random forests "
+                 "average bootstrap trees.",
+                 "I would use XGBoost with SHAP, MLflow, Kubeflow and Feast for the feature store.",
+                 "Merci, je ne sais pas."):  # fmt: skip
+        assert other_language(said) is None, said
+
+
 def test_a_confidently_wrong_missingness_answer_is_called_wrong(grader, bank):
     # Seen in a walk-through: this scored 48, its wrong claims quoted as "Landed" and ticked as
     # the evidence for the points they contradict.

@@ -1183,6 +1183,24 @@ def test_a_list_of_terms_said_in_sentences_at_the_probe_is_graded_on_the_sentenc
     assert stored.criteria["communication"] == talk and stored.overall == grade.overall
 
 
+def test_an_answer_in_another_language_is_asked_again_in_english_and_graded_alone(store):
+    # walk22: a Spanish story was asked "That answer is about something else."
+    bank = default_bank()
+    q = bank["l2-disagreement-model-decision"]
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer("En mi último trabajo, el gerente de producto quería lanzar el modelo sin "
+                      "pruebas. Yo propuse una prueba A/B de dos semanas con un grupo de control.")
+    assert reply.text.endswith("Follow-up: Please answer in English: the interview is held in "
+                               f"English. What I asked was: {q.text}")  # fmt: skip
+    story = ("At my last job the product manager wanted to launch the churn model without any "
+             "test. I proposed a two-week A/B test with a control group and showed him the "
+             "offline numbers and the risk. He agreed, and the test showed a 5 percent retention "
+             "lift, so we launched with confidence.")  # fmt: skip
+    iv.answer(story)
+    assert iv.turns[0].grade.overall == OfflineGrader().grade(q, story).overall > 0
+
+
 def test_a_second_tab_that_did_not_see_the_answer_cannot_overwrite_it(store):
     # walk19b: the same interview open in two tabs; one answered (and was asked a follow-up),
     # then the other, still showing the question, sent an answer: only its answer was stored.

@@ -153,6 +153,8 @@ def floor_reason(content: list[str], injected: list[str]) -> str | None:
     """Why the answer gets 0 whatever it resembles (None: it is graded)."""
     text = " ".join(content)
     n = len(tu.words(text))
+    if content and tu.other_language(text):  # (before counting words: words() reads Latin)
+        return rb.FLAG_NOT_ENGLISH
     if not content or n == 0:
         return rb.FLAG_NO_ANSWER if not injected else rb.FLAG_ONLY_INJECTION
     if tu.is_non_answer(text):

@@ -92,6 +92,9 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         if d.floor == rb.FLAG_ONLY_INJECTION:
             return "Incorrect. The response holds only instructions to the grader, no answer."
         start = quoted(rd.points[0].texts[0]) if rd.points else "the question"
+        if d.floor == rb.FLAG_NOT_ENGLISH:
+            return ("Incorrect. The answer is not in English: the interview is held in English, "
+                    f"so answer in English, starting with {start}.")
         if d.floor == rb.FLAG_GIBBERISH:
             return f"Incorrect. The response is not readable text; answer in sentences, starting with {start}."
         return f"Incorrect. There is no answer to grade; start from the core point: {start}."

@@ -138,6 +138,7 @@ FLAG_NO_ANSWER = "no answer"
 FLAG_IDK = "no answer (I don't know)"
 FLAG_ONLY_INJECTION = "only instructions to the grader"
 FLAG_GIBBERISH = "gibberish"
+FLAG_NOT_ENGLISH = "not in English"
 FLAG_OFF_TOPIC = "off-topic"
 FLAG_OTHER_QUESTION = "answers another question: "  # + that bank question's text (neighbours.py)
 FLOOR_FLAGS = (FLAG_NO_ANSWER, FLAG_IDK, FLAG_ONLY_INJECTION, FLAG_GIBBERISH, FLAG_OFF_TOPIC)
