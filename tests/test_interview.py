@@ -15,6 +15,7 @@ from interviewer.grading.rubric import (
     CORRECTION_COST,
     FLAG_KEYWORDS,
     FLAG_OFF_TOPIC,
+    NO_FORM_PROBLEM,
     OWN_PART_CAP,
     STAR_MISSING,
     red_flag_claims,
@@ -1176,7 +1177,7 @@ def test_a_list_of_terms_said_in_sentences_at_the_probe_is_graded_on_the_sentenc
     talk = grade.criteria["communication"]
     assert talk.score == min(3, alone.criteria["communication"].score)
     assert talk.rationale.startswith("the first answer was a list of terms, said in sentences "
-                                     "only when asked; ") and "no list" not in talk.rationale
+                                     "only when asked; ") and NO_FORM_PROBLEM not in talk.rationale
     assert talk.evidence == [listed]
     # stored so: Transcripts and the report read the same
     stored = store.load_session(iv.info.id, user_id=iv.info.user_id)[1][0].grade

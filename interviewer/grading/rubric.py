@@ -51,8 +51,9 @@ def code_criterion_label(name: str, vectorise: bool) -> str:
 # maps lean mostly on the whole answer's score. A scorecard says it once, under its table
 # (``basis_note``), not on every row (a walk-through read it four times over as filler).
 WHOLE_BASIS = "scored mostly on how good the answer is as a whole"
-# Communication's rationale when the answer's form has no problem the grader reads.
-NO_FORM_PROBLEM = "no list, restating or filler found"
+# Communication's rationale when the answer's form has no problem the grader reads (walk22 read
+# "no list ... found" beside its answer of bullet points: a list of sentences is no list of terms).
+NO_FORM_PROBLEM = "no bare list of terms, restating or filler found"
 
 
 def _without_basis(why: str) -> str:
