@@ -7,6 +7,7 @@ only calls these methods, so both modes share one flow.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Callable
@@ -355,7 +356,10 @@ def code_grade(
                 continue
             flags.append(f)
         if counted:
-            overall = blended
+            # Words lift no code past the share of the hidden tests it passes (walk23's bracket
+            # checker failing 3 of 8, 62 by its tests, scored 72 with its explanation)
+            overall = min(blended, tests_share(q, result)) if result.failed and result.passed \
+                else blended
             key_points, feedback = explanation.key_points, false_claim + explanation.feedback
             # (walk20's edge-case code read "Missing: Precision = TP / (TP + FP) ...")
             key_points = [kp for kp in key_points if kp.covered or kp.failed_test
@@ -406,6 +410,16 @@ def also_asked(q: Question, how: str) -> str:
 def alone_said(asked: str) -> str:
     """Why code sent alone is not all the answer (``Question.asks_to_explain``)."""
     return f"the question also asks you to {asked}; your code alone {ALONE_EARNS}"
+
+
+def tests_share(q: Question, result: CodeResult) -> int:
+    """The weighted share of the hidden tests the code passed, in percent (floored), as the
+    code's own grade caps it (``coding.grade``)."""
+    failed = {f.name for f in result.failed}
+    tests = q.coding.hidden_tests
+    total = sum(t.weight for t in tests)
+    got = sum(t.weight for t in tests if t.name not in failed)
+    return math.floor(100 * got / total) if total else 0
 
 
 def shown_by_code(q: Question, result: CodeResult) -> set[str]:

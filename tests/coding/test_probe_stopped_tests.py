@@ -278,3 +278,27 @@ def test_the_fix_said_at_the_probe_on_a_timed_out_test_is_credited():
     assert {"quadratic-trap", "dictionary"} <= {kp.id for kp in spoken.key_points if kp.covered}
     got = {kp.id: kp.covered for kp in code_grade(q, result, spoken, said).key_points}
     assert got.get("quadratic-trap") is True and not got.get("dictionary"), got
+
+
+def test_words_lift_no_code_past_the_share_of_hidden_tests_it_passes():
+    """walk23: a bracket checker that never checks the stack is empty at the end failed 3 of 8
+    hidden tests, 62 by its tests, and scored 72 with its explanation, where the README says
+    code that fails a test scores at most the weighted share it passes. Real sandbox run."""
+    from interviewer.engine import code_grade, tests_share
+
+    iv, q = _at_coding_question("l1-code-balanced-brackets")
+    code = ('def is_balanced(s):\n    pairs = {")": "(", "]": "[", "}": "{"}\n    stack = []\n'
+            '    for ch in s:\n        if ch in "([{":\n            stack.append(ch)\n'
+            '        elif ch in pairs:\n            if not stack or stack.pop() != pairs[ch]:\n'
+            '                return False\n    return True\n')  # fmt: skip
+    said = ("I push each opener on a stack and pop on a closer, checking it matches through a "
+            "dictionary from closer to opener; it is O(n) time and O(n) space.")  # fmt: skip
+    result = iv.engine.code_runner.grade(q, code)
+    assert 0 < result.passed < result.total and result.overall == tests_share(q, result) == 62
+    spoken = iv.engine.judge(q, said)[0]
+    assert spoken.overall > result.overall  # it would lift the grade
+    graded = code_grade(q, result, spoken, said)
+    assert graded.overall == 62
+    # a wrong claim still costs: the words can lower it
+    wrong = iv.engine.judge(q, "A queue is what I use here: first in, first out.")[0]
+    assert code_grade(q, result, wrong, "A queue ...").overall <= 62
