@@ -313,6 +313,9 @@ def tests_md(result: dict) -> str:
     return "\n".join(lines)
 
 
+TESTS_IMPORT = "the tests run with `math`, `numpy as np` and `pandas as pd` imported"
+
+
 def code_examples_md(q, send: str = "**Submit code**") -> str:
     """A coding question's visible examples, shown under the editor; ``send``: the button that
     sends the code (Practice's is "Grade my answer")."""
@@ -321,8 +324,9 @@ def code_examples_md(q, send: str = "**Submit code**") -> str:
     checks = sum(len(re.findall(r"^\s*assert\b", t.code, re.M)) for t in tests)
     if checks > len(tests):  # "1 test" over two asserts read as a miscount
         count = f"{plural(checks, 'check')} in {count}"
+    # (walk23 ran an example's math.isclose against the starter alone: the tests' imports)
     lines = [f"**Examples** ({count}; the hidden tests also check edge cases and a large "
-             "input):"]  # fmt: skip
+             f"input; {TESTS_IMPORT}):"]  # fmt: skip
     if asked := also_asked(q, f"write it in the answer box, and {send} sends it with the "
                            "code"):  # fmt: skip
         lines.insert(0, asked)
