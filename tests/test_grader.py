@@ -93,6 +93,17 @@ def test_a_weak_claim_beside_a_hedge_is_graded_not_called_no_answer(grader, bank
         assert not is_non_answer(said), said
 
 
+def test_a_non_answer_is_pointed_to_the_point_the_chat_names_first(grader, bank):
+    # walk23: after "I don't know" the chat said "the first to make: Use a multi-stage funnel
+    # ...", the transcript's feedback "start from the core point: Start by clarifying ..."
+    from interviewer.engine import feedback_text
+
+    q = bank["l2-realtime-recsys-ecommerce"]
+    g = grader.grade(q, "I don't know.")
+    first = feedback_text(q, g).split("the first to make: ", 1)[1].rstrip(".")
+    assert f"start from the core point: “{first[:60]}" in g.feedback
+
+
 def test_an_answer_in_another_language_is_asked_for_in_english(grader, bank):
     # walk22: a full STAR story in Spanish was graded as English and probed as off-topic
     from interviewer.grading.rubric import FLAG_NOT_ENGLISH

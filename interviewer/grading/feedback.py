@@ -91,7 +91,10 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
     if d.floor and d.floor != "off-topic":
         if d.floor == rb.FLAG_ONLY_INJECTION:
             return "Incorrect. The response holds only instructions to the grader, no answer."
-        start = quoted(rd.points[0].texts[0]) if rd.points else "the question"
+        # the point the chat's "Missing" bullet names first too (walk23's chat said "the first
+        # to make: Use a multi-stage funnel ...", its transcript the rubric's first point)
+        i = most_important_missed(rd, d)
+        start = quoted(rd.points[i].texts[0]) if i is not None else "the question"
         if d.floor == rb.FLAG_NOT_ENGLISH:
             return ("Incorrect. The answer is not in English: the interview is held in English, "
                     f"so answer in English, starting with {start}.")
