@@ -603,8 +603,8 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     missing; the missing STAR part of a story; a coding question's test results, and with its
     graded run (``code_result``) the first failed test and why it failed."""
     score = f"Score: {grade.overall}/100"
-    if grade.hint_penalty:
-        score += f" ({grade.overall + grade.hint_penalty} before the hint penalty)"
+    if costs := grade.penalties_said():
+        score += f" ({costs})"
     bullets = []
     if FLAG_SEEN in grade.flags:  # a copy of a model answer seen before: said first
         # (where it was shown: a re-walk's interview said "shown before" of one seen in Practice)
@@ -629,10 +629,13 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         said = grade.wrong_said.get(claim)
         said = f'you said "{said.rstrip(".")}": ' if said else ""
         bullets.append(f"• Wrong: {said}{why.rstrip('.')}.")
-    for claim in rb.flagged(grade.flags, rb.CORRECTED)[:1]:
+    corrected = rb.flagged(grade.flags, rb.CORRECTED)
+    for claim in corrected[:1]:
         said = grade.wrong_said.get(claim, claim)
-        bullets.append(f'• Corrected: you said "{said.rstrip(".")}", and your follow-up answer '
-                       "put it right: the correction is credited, less "
+        more = f" (and {len(corrected) - 1} more wrong claim)" if len(corrected) == 2 else (
+            f" (and {len(corrected) - 1} more wrong claims)" if len(corrected) > 2 else "")
+        bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}, and your follow-up '
+                       "answer put it right: each correction is credited, less "
                        f"{rb.CORRECTION_COST} points, as a hint would cost.")  # fmt: skip
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
     # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).

@@ -235,8 +235,8 @@ def grade_notes(grade: Grade) -> list[str]:
 
 def _md_grade(grade: Grade) -> list[str]:
     out = [f"**Score:** {grade.overall}/100 (graded by {md_escape(graded_by(grade.source))})", ""]
-    if grade.hint_penalty:
-        out += [f"Hint penalty: {grade.hint_penalty} points", ""]
+    if costs := grade.penalties_said():
+        out += [f"Penalties: {md_escape(costs)}", ""]
     flags = _flags(grade)
     if flags:
         out += ["**Flags:** " + "; ".join(md_escape(f.rstrip(".")) for f in flags), ""]
@@ -422,8 +422,8 @@ def _h_summary(info: SessionInfo) -> list[str]:
 
 def _h_grade(grade: Grade) -> list[str]:
     out = [f"<p><strong>Score:</strong> {grade.overall}/100 (graded by {_e(graded_by(grade.source))})"]
-    if grade.hint_penalty:
-        out[0] += f", hint penalty {grade.hint_penalty} points"
+    if costs := grade.penalties_said():
+        out[0] += f"; {_e(costs)}"
     out[0] += "</p>"
     flags = _flags(grade)
     if flags:

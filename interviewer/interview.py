@@ -350,8 +350,10 @@ def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
     note = " ".join(f"Corrected in your follow-up: you said {quoted(w)}, which is wrong, and your "
                     "follow-up answer put it right; the correction is credited, less "
                     f"{CORRECTION_COST} points, as a hint would cost." for w in said.values())  # fmt: skip
+    overall = corrected_score(grade.overall, len(said))
     return grade.model_copy(update={
-        "overall": corrected_score(grade.overall, len(said)),
+        "overall": overall,
+        "correction_penalty": grade.overall - overall,
         "flags": [*grade.flags, *(CORRECTED + c for c in said)],
         "wrong_said": {**grade.wrong_said, **said},
         "feedback": f"{grade.feedback.rstrip()} {note}".strip(),

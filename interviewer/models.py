@@ -146,7 +146,10 @@ class Turn(BaseModel):
         follow-ups (grading, a code run, a model phrasing the probe) left out."""
         if self.answered_at is None:
             return None
-        return round(self.answered_at - self.asked_at - self.waited, 2)
+        # (only the waits before the last answer: an open probe's came after it, and a loaded
+        # machine's slow grading read as time taken off the candidate's answer)
+        before = sum(f.waited for f in self.follow_ups if f.answer is not None)
+        return round(self.answered_at - self.asked_at - before, 2)
 
 
 class SessionInfo(BaseModel):

@@ -961,6 +961,16 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
     # the chat says so, and names no wrong claim
     text = feedback_text(default_bank()["l1-pandas-polars-dask"], grade)
     assert "• Corrected: you said \"Polars is basically a wrapper" in text and "Wrong" not in text
+    # walk22: the hint's cost in the score line, one correction's in a bullet, neither in the
+    # transcript: one sum, the same in the chat and the exports
+    taken = grade.correction_penalty
+    assert taken == clean.overall - grade.overall > 0
+    said = f"{clean.overall} for what you said, less {taken} for 1 correction"
+    assert text.splitlines()[0] == f"Score: {grade.overall}/100 ({said})"
+    from interviewer.export import to_html, to_markdown
+
+    info, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    assert f"Penalties: {said}" in to_markdown(info, turns) and said in to_html(info, turns)
     # committed as such: the stored turn holds the corrected grade
     _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
     assert turns[0].grade.overall == grade.overall and CORRECTED in " ".join(turns[0].grade.flags)

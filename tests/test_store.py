@@ -169,8 +169,8 @@ def test_migrations_create_every_table_at_head(data_dir, backend):
 
 
 def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_dir, backend):
-    """A database left at the revision before head (grades with no record of the words read as
-    a wrong claim) opens at head with every turn as it was; the new column is empty for them and
+    """A database left at the revision before head (grades with no record of the points taken
+    for corrections) opens at head with every turn as it was; the new column is 0 for them and
     filled from then on."""
     from alembic import command
 
@@ -182,6 +182,7 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_d
     info = s.create_session(SessionInfo(round="L1"))
     old = make_turn(0, kind="coding", code="def f(): pass", overall=70, code_at=99.0)
     old.grade.wrong_said.update(said)
+    old.grade.correction_penalty = 10
     s.save_turn(info.id, old)
     assert s.load_session(info.id, user_id="local")[1] == [old]  # kept as graded
     script = ScriptDirectory.from_config(alembic_config())
@@ -194,10 +195,11 @@ def test_a_database_of_the_previous_release_is_upgraded_keeping_its_turns(data_d
     with s2.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == script.get_current_head()
     _, turns = s2.load_session(info.id, user_id="local")
-    was = old.model_copy(update={"grade": old.grade.model_copy(update={"wrong_said": {}})})
+    was = old.model_copy(update={"grade": old.grade.model_copy(update={"correction_penalty": 0})})
     assert turns == [was] and turns[0].code_at == 99.0
+    assert turns[0].grade.wrong_said == said  # (0004's column kept)
     s2.save_turn(info.id, old)
-    assert s2.load_session(info.id, user_id="local")[1][0].grade.wrong_said == said
+    assert s2.load_session(info.id, user_id="local")[1][0].grade.correction_penalty == 10
     s2.close()
 
 

@@ -202,7 +202,8 @@ def test_feedback_quotes_the_candidate_and_shows_the_score_before_the_hint_penal
     assert graded.hint_penalty == 10
     lines = reply.text.splitlines()
     assert lines[0] == (
-        f"Score: {graded.overall}/100 ({graded.overall + 10} before the hint penalty)"
+        f"Score: {graded.overall}/100 ({graded.overall + 10} for what you said, less 10 for the "
+        "hint penalty)"
     )
     landed = [x for x in lines if x.startswith('• Landed: "')]
     assert landed and all(x[len('• Landed: "') : -1] in q.model_answer.replace("\n", " ")

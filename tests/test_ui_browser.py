@@ -147,7 +147,7 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     feedback = next(t for t in reversed(bot_texts(page)) if t.startswith("Score:"))
     assert page.locator("a[href*='evil.example']").count() == 0  # a typed URL is no link
     assert LINK in page.locator("#interview-chat").inner_text()
-    assert "before the hint penalty" in feedback and "•" in feedback
+    assert "less 10 for the hint penalty" in feedback and "•" in feedback
     # the model answer waits behind a toggle
     toggle = page.locator("#interview-chat").get_by_text("Show model answer").last
     toggle.wait_for()

@@ -247,6 +247,9 @@ class Grade(BaseModel):
     source: Source = "offline"
     feedback: str = ""
     hint_penalty: int = 0
+    # Points taken for wrong claims put right only at a follow-up (CORRECTION_COST each, never
+    # below the red-flag cap): already off ``overall``, kept so the score can say its sum
+    correction_penalty: int = 0
     # A stated red flag's claim -> the answer's words read as stating it (quoted in the
     # feedback, so a candidate sees what was read as the mistake, and can tell a misreading)
     wrong_said: dict[str, str] = Field(default_factory=dict)
@@ -263,6 +266,21 @@ class Grade(BaseModel):
     @property
     def missed(self) -> list[str]:
         return [kp.point for kp in self.key_points if not kp.covered]
+
+    def penalties_said(self) -> str:
+        """What came off the score, as one sum: "46 for what you said, less 20 for 2
+        corrections and 10 for the hint" ("" for none). walk22 read the hint's cost in the
+        chat's score line, one correction's in a bullet, and neither in the transcript."""
+        costs = []
+        if self.correction_penalty:
+            n = sum(f.startswith(CORRECTED) for f in self.flags) or 1
+            costs.append(f"{self.correction_penalty} for {n} correction{'s' if n > 1 else ''}")
+        if self.hint_penalty:
+            costs.append(f"{self.hint_penalty} for the hint penalty")
+        if not costs:
+            return ""
+        total = self.overall + self.hint_penalty + self.correction_penalty
+        return f"{total} for what you said, less {' and '.join(costs)}"
 
     @property
     def full_marks(self) -> bool:

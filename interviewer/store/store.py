@@ -398,6 +398,7 @@ def _fill_grade_row(row: GradeRow, grade: Grade) -> None:
     row.source = grade.source
     row.feedback = grade.feedback
     row.hint_penalty = grade.hint_penalty
+    row.correction_penalty = grade.correction_penalty
     row.wrong_said = dict(grade.wrong_said)
 
 
@@ -457,6 +458,7 @@ def _grade(row: GradeRow, question_id: str) -> Grade:
         source=row.source,
         feedback=row.feedback,
         hint_penalty=row.hint_penalty,
+        correction_penalty=row.correction_penalty or 0,
         wrong_said=row.wrong_said or {},
     )
 

@@ -115,6 +115,8 @@ class GradeRow(Base):
     hint_penalty: Mapped[int] = mapped_column(Integer)
     # a wrong claim -> the words read as it (Grade.wrong_said; migration 0004)
     wrong_said: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # points off for wrong claims put right at a follow-up (Grade.correction_penalty; 0005)
+    correction_penalty: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 def alembic_config(connection=None) -> Config:
