@@ -205,7 +205,7 @@ def test_a_terminal_coding_question_shows_its_starter_and_examples(tmp_path, cap
     assert "You may write it in your own editor (and run the examples there), then paste it " \
         "here in a ```python block. The code you send is final: the hidden tests run once, on " \
         "it (code that does not parse comes back to fix)." in out  # fmt: skip
-    assert f"! the code defines no {q.coding.entry_point}" in out  # nothing graded
+    assert f"! The code defines no {q.coding.entry_point}" in out  # (walk23: with a capital)
     total = len(q.coding.hidden_tests)
     assert f"{total} of {total} hidden tests passed" in out
 

@@ -13,12 +13,21 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from interviewer.cli.common import (
+    READ_ERRORS,
     any_case,
     check_writable,
     finite_number,
     print_json,
     read_text,
     whole_number,
+)
+from interviewer.cli.said import (
+    hints_taken,
+    show_command,
+    terminal_report,
+    terminal_words,
+    unbroken,
+    warned,
 )
 from interviewer.config import Settings
 from interviewer.engine import also_asked
@@ -32,7 +41,11 @@ def register(sub) -> None:
     """Add the interview and grade sub-commands."""
     p = sub.add_parser("interview", help="sit a mock interview in the terminal")
     rounds = ["L1", "L2", "full"]
-    p.add_argument("--round", choices=rounds, type=any_case(*rounds), default="L1")
+    # every option says what it does (walk23: --round had no help text, its default unsaid)
+    p.add_argument("--round", choices=rounds, type=any_case(*rounds), default="L1",
+                   help="L1 (ML fundamentals, Python and a coding question), L2 (system design, "
+                   "MLOps, one behavioural question) or full (L1, then L2 if L1 passed); "
+                   "default L1")  # fmt: skip
     p.add_argument("--questions", type=whole_number(1, MAX_QUESTIONS), default=3,
                    help=f"questions per round, 1-{MAX_QUESTIONS} (default 3)")  # fmt: skip
     p.add_argument(
@@ -40,7 +53,8 @@ def register(sub) -> None:
         choices=["each", "end"],
         type=any_case("each", "end"),
         default="each",
-        help="feedback after each answer (practice) or only at the end (real)",
+        help="feedback after each answer (practice; the default) or only at the end "
+        "(real)",
     )
     # At most 1: answering a probe closes the question (a review found 3 accepted and 1 asked).
     p.add_argument("--follow-ups", type=whole_number(0, 1), default=1,
@@ -224,7 +238,7 @@ def wrap_text(text: str, width: int) -> str:
             out.append(line)
             continue
         lead = re.match(r"\s*(?:[-*•]\s+|\d+[.)]\s+)?", line).group(0)
-        out += wrap_words(line[len(lead) :], width, lead, " " * len(lead))
+        out += wrap_words(unbroken(line[len(lead) :]), width, lead, " " * len(lead))
     return "\n".join(out)
 
 
@@ -239,7 +253,8 @@ def _coding_brief(q) -> str:
     return (
         f"Complete the starter and send it in a {fence}python block (an empty line after the "
         f"closing {fence} sends it):\n\n{fence}python\n{q.coding.starter.rstrip()}\n{fence}\n\n"
-        "Examples (the hidden tests also check edge cases and a large input):\n\n"
+        "Examples (the hidden tests also check edge cases and a large input; the tests run "
+        "with math, numpy as np and pandas as pd imported):\n\n"
         f"{fence}python\n{tests}\n{fence}\n\nYou may write it in your own editor (and run the "
         f"examples there), then paste it here in a {fence}python block. The code you send is "
         "final: the hidden tests run once, on it (code that does not parse comes back to fix)."
@@ -264,7 +279,7 @@ def _speaker(settings: Settings):
             problem = str(exc)
         if problem:
             broken.append(problem)
-            print(f"! not reading aloud: {problem}", file=sys.stderr)
+            print(warned(f"not reading aloud: {problem}"), file=sys.stderr)
 
     return speak
 
@@ -280,9 +295,21 @@ def feedback_pointer(session_id: str, user: str | None = None) -> str:
     """The line under the terminal's report naming where each answer's feedback is (a
     walk-through with feedback at the end never saw its story's missing STAR parts: the report
     has scores and gaps; the app shows every answer's grade beside it, a terminal cannot)."""
-    who = f" --user {user}" if user else ""
     return ("Each answer's feedback (what landed, what was missing and why, each key point): "
-            f"mock-interview transcripts show {session_id}{who}")  # fmt: skip
+            f"{show_command(session_id, user)}")  # fmt: skip
+
+
+# An over-long answer from a file is echoed to this many characters (walk23: a 20,000-character
+# line filled the screen before its one-line refusal).
+ECHO_CHARS = 200
+
+
+def echoed(answer: str) -> str:
+    """An answers file's answer as the terminal shows it sent (its further lines indented); one
+    over MAX_ANSWER_CHARS, which is refused, only its start, cut, with its length."""
+    if len(answer) > MAX_ANSWER_CHARS:
+        answer = f"{answer[:ECHO_CHARS]}… (cut here: {len(answer):,} characters in all)"
+    return PROMPT + answer.replace("\n", "\n" + MORE)
 
 
 def cmd_interview(args, settings: Settings) -> int:
@@ -331,6 +358,11 @@ def cmd_interview(args, settings: Settings) -> int:
             say(plain(interview.question_said(turn)))
             if turn.answer:
                 say(plain(f"Your answer: {turn.answer}"))
+            if turn.code is not None:  # the code the follow-up asks about (walk23 saw none)
+                code = f"```python\n{turn.code.rstrip()}\n```"
+                say(plain(f"Your code, as submitted:\n{code}"))
+            if turn.hints:  # paid for, so said again, as at the question (walk23 saw none)
+                say(plain(hints_taken(turn.hints)))
     else:
         interview = Interview(
             round=args.round,
@@ -347,12 +379,16 @@ def cmd_interview(args, settings: Settings) -> int:
         reply = interview.start()
 
     speaker = _speaker(settings) if args.speak else None
+    named = user if user != settings.user else None  # (--user in the commands printed)
+
+    def terminal(text: str) -> str:
+        return terminal_words(text, show_command(interview.info.id, named))
 
     def show(reply) -> None:
         if note := fallback_note(engine):  # the model failed and offline stood in: say so
-            say(f"! {note}")
+            say(warned(note))
         if reply.text.strip():
-            say(plain(reply.text))
+            say(plain(terminal(reply.text)))
             if speaker is not None:
                 speaker(reply.text)
         turn = reply.turn
@@ -361,9 +397,10 @@ def cmd_interview(args, settings: Settings) -> int:
             say(plain(_coding_brief(bank[turn.question_id])))
         if reply.report is not None:
             # laid out to the terminal's width by itself (its columns, its indents)
-            say(report_text(reply.report, width or 100), wrap=False)
+            report = terminal_report(reply.report, show_command(interview.info.id, named))
+            say(report_text(report, width or 100), wrap=False)
             # (wrapped as the chat is: a re-walk's 60 columns cut it "and wh / y")
-            say(feedback_pointer(interview.info.id, user if user != settings.user else None))
+            say(feedback_pointer(interview.info.id, named))
 
     def saved() -> str:
         sid = interview.info.id
@@ -389,7 +426,7 @@ def cmd_interview(args, settings: Settings) -> int:
                     say(f"Answers file ended. {saved()}")
                     break
                 if not quiet:  # (an answer's further lines as the terminal shows them)
-                    print(PROMPT + line.replace("\n", "\n" + MORE), file=out)
+                    print(echoed(line), file=out)
             else:
                 line = _read_answer(out)
                 if line is None:
@@ -399,7 +436,7 @@ def cmd_interview(args, settings: Settings) -> int:
                 with _working(MODEL_WORKING.get(engine.name, ""), out):
                     reply = interview.answer(line)
             except InterviewError as exc:
-                say(f"! {exc}")
+                say(warned(terminal(str(exc))))
                 continue
             show(reply)
     except KeyboardInterrupt as exc:
@@ -517,8 +554,9 @@ def _read_grade_input(path: Path) -> list[dict]:
     rows = []
     try:
         f = path.open("rb")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read answers ({exc.__class__.__name__})") from None
+    except OSError as exc:  # in words, as read_text says it (walk23 read "(FileNotFoundError)")
+        why = READ_ERRORS.get(type(exc), exc.__class__.__name__)
+        raise UsageError(f"{path}: cannot read answers ({why})") from None
     with f:
         n = 0
         while True:

@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from interviewer.bank import topic_label
+from interviewer.bank import TOPICS, topic_label
 from interviewer.cli.common import any_case, confirmed, finite_number, print_json
 from interviewer.config import Settings
 from interviewer.errors import UsageError
@@ -191,7 +191,18 @@ def _progress(args, store: Store, user: str) -> int:
     if data["weakest_topics"]:
         print()
         print("weakest topics: " + ", ".join(topic_label(t) for t in data["weakest_topics"]))
+        print(drill_said(data["weakest_topics"]))
     return 0
+
+
+def drill_said(weakest: list[str]) -> str:
+    """How to drill the weakest topics, under them (walk23: the list ended with no next step).
+    The terminal has no practice command: the app's Practice tab drills a round's weakest
+    topics ("Weakest topics", its Topic's first choice)."""
+    rounds = sorted({TOPICS[t][0] for t in weakest if t in TOPICS})
+    where = f"Round {' or '.join(rounds)}, " if rounds else ""
+    return (f"To drill them: start the app (`mock-interview app`) and open Practice: {where}"
+            "Topic \"Weakest topics\" (or Progress's \"Practice this topic\").")  # fmt: skip
 
 
 HANDLERS = {
