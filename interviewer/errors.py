@@ -10,6 +10,7 @@ the message (exit status 2); the app shows it next to the control that caused it
     ├── ConfigError            a setting has a value we cannot use
     │   ├── EndpointError      LLM mode was asked for, its endpoint cannot be used
     │   └── LocalModelError    the local model cannot be served
+    │       └── LocalModelBusy     the app's own local model server is busy with a reply
     ├── UsageError             bad command-line input
     ├── TooManyLogins          logins for a user name or address are paused (HTTP 429)
     ├── BankError              a question-bank file does not validate
@@ -48,6 +49,11 @@ class EndpointError(ConfigError):
 
 class LocalModelError(ConfigError):
     """The local model cannot be served; the message names the fix."""
+
+
+class LocalModelBusy(LocalModelError):
+    """The local model server this process started still runs but does not answer: it is
+    working on an earlier request."""
 
 
 class UsageError(InterviewerError):

@@ -208,7 +208,7 @@ def test_every_note_of_one_step_is_said_and_the_commands_are_always_named(kb_set
     pieces = []
     said = engine.intro("L2", 2, on_token=pieces.append)
     assert said == engine.offline.intro("L2", 2) and "".join(pieces) == said
-    assert "not an interviewer's" in fallback_note(engine)
+    assert "its opening was not usable, so the usual one is shown" in fallback_note(engine)
 
 
 def test_malformed_judgement_is_retried_once_then_offline_grade_used(kb_settings, server):
@@ -311,8 +311,9 @@ def test_a_question_the_model_does_not_ask_as_written_is_asked_in_the_banks_word
 
 
 def test_a_generated_question_whose_key_points_restate_it_comes_from_the_bank(
-    kb_settings, server
+    kb_settings, server, caplog
 ):
+    caplog.set_level("INFO", logger="interviewer.llm.engine")
     # Seen in a walk-through in local mode: "What is the most important thing to know before
     # starting a new project?" with the question three times over as its key points; a
     # sensible answer scored 0 and the question itself was the report's top gap.
@@ -338,11 +339,19 @@ def test_a_generated_question_whose_key_points_restate_it_comes_from_the_bank(
     iv.start()
     assert not iv.current.question_id.startswith("gen-") and text not in iv.current.question
     assert iv.current.question_id in default_bank()
-    assert "not usable: a key point restates the question" in engine.last_error
+    # said plainly (walk22: "... not usable: a key point restates the question or another key
+    # point ..."); why goes to the log
+    from interviewer.llm.engine import QUESTION_NOT_USED
+
+    assert engine.last_error == QUESTION_NOT_USED
+    assert "a key point restates the question" in caplog.text
 
 
-def test_a_question_the_model_got_wrong_is_explained_in_words_not_class_names(kb_settings, server):
+def test_a_question_the_model_got_wrong_is_explained_in_words_not_class_names(
+    kb_settings, server, caplog
+):
     # Seen in a walk-through in local mode: the status line read "(LLMBadOutput)".
+    caplog.set_level("INFO", logger="interviewer.llm.engine")
     server.generated = {"text": 5, "key_points": "none"}  # fields of the wrong shape
     settings = _settings(kb_settings, server)
     engine = llm_engine(settings)
@@ -351,7 +360,8 @@ def test_a_question_the_model_got_wrong_is_explained_in_words_not_class_names(kb
     iv.start()
     assert iv.current.question_id in default_bank()
     said = engine.last_error
-    assert said.startswith("its question was not usable: the model's reply lacked the expected")
+    assert said == "its question was not usable, so this one is from the question bank"
+    assert "the model's reply lacked the expected" in caplog.text  # the detail, in the log
     assert not re.search(r"\b[A-Z][a-z]+[A-Z]\w*\b", said), said  # no CamelCase class name
 
 
@@ -382,7 +392,7 @@ def test_a_probe_or_advice_the_model_botched_is_not_shown(kb_settings, server):
                 "Thank you for the answer, it was very interesting to hear about it.")  # fmt: skip
     server.reply_text = rambling
     assert engine.probe_for(q, point) is None
-    assert "not one short question" in engine.last_error
+    assert "its follow-up question was not usable" in engine.last_error
     server.reply_text = "What would you change about how the models are trained, one by one?"
     assert engine.probe_for(q, point) == server.reply_text
     server.reply_text = "Why? " + " ".join(["Tell me more about everything you know."] * 8)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 from pathlib import Path
@@ -54,6 +55,8 @@ from interviewer.llm.schemas import (
 )
 from interviewer.markup import ProseStream, plain_prose
 from interviewer.models import ROUNDS, Turn
+
+log = logging.getLogger(__name__)
 
 # The judge may score below the offline coverage grade (it catches errors similarity misses) but
 # not more than this many points above it; when it tries, the lower score stands, flagged.
@@ -118,15 +121,56 @@ def rubric_problem(out: GeneratedQuestion) -> str | None:
 # spoke as the candidate ("I remember it like it happened..."), and the question went unasked.
 ASK_SHARE = 0.8
 LEAD_IN_WORDS = 35
+# The question is the reply's last sentences: each sentence from the end counts as part of
+# asking it while at least this share of its words are the question's (walk22: "How would you
+# deploy and autoscale a model-serving service on Kubernetes? The answer to this question is in
+# the format of a short, concise narrative that includes only one sentence. ..." was shown).
+PART_SHARE = 0.5
+_HEADER = re.compile(r"^\s*Question\b[^:\n]{0,60}:\s*", re.IGNORECASE)  # "Question 2 of 5 (...):"
+# Talk no interviewer says to a candidate: about its own asking, or about the reply's format and
+# length as a prompt would put it (walk22's opening: "This is the first time I've asked a
+# question during the interview, but I'm not sure how to ask it now.").
+_META = re.compile(
+    r"\b(?:this|that|the above|the following) question\b|\banswer to (?:the|this|that) question"
+    r"|\b(?:not sure|unsure|don'?t know) (?:how|what|whether|if)\b|\bhow to ask\b"
+    r"|\bI(?:'ve| have)? asked (?:a|the|this|my) question|\bin the format\b|\bextraneous\b"
+    r"|\b\d+ words\b|\b(?:only|just|exactly) (?:one|a single|two|three) sentences?\b",
+    re.IGNORECASE,
+)
+# A link is never the interviewer's: walk22's judge gave "You can find more information about it
+# here: https://www.techtutorialspiration.com/how-to-fix-this-issue/" as a criterion's reason.
+_URL = re.compile(
+    r"\bhttps?://|\bwww\.\w|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov)(?:/|\b)",
+    re.IGNORECASE,
+)
+
+
+def has_link(text: str) -> bool:
+    """Whether ``text`` holds a URL or a web address."""
+    return bool(_URL.search(text or ""))
+
+
+def _part_of(sentence: str, want: set[str]) -> bool:
+    said = set(_words(_HEADER.sub("", sentence)))
+    return bool(said) and len(said & want) / len(said) >= PART_SHARE
 
 
 def asks(reply: str, q: Question) -> bool:
-    """Whether the model's ``reply`` asks ``q`` as the ask prompt wants it asked."""
+    """Whether the model's ``reply`` asks ``q`` as the ask prompt wants it asked: the question
+    as written is its last sentences (nothing said after it), after at most a short lead-in that
+    does not talk about the question or the answer's form, and no key point given away."""
     asked = _words(q.text)
-    want, said = set(asked), _words(reply)
-    if not want or len(want & set(said)) / len(want) < ASK_SHARE:
+    want = set(asked)
+    parts = [p for p in tu.SENTENCE_BREAK.split(reply.strip()) if p and _words(p)]
+    n = len(parts)
+    while n and _part_of(parts[n - 1], want):
+        n -= 1
+    lead, said = parts[:n], {w for p in parts[n:] for w in _words(_HEADER.sub("", p))}
+    if not want or len(want & said) / len(want) < ASK_SHARE:
         return False
-    if len(said) - len(asked) > LEAD_IN_WORDS:
+    if len(_words(reply)) - len(asked) > LEAD_IN_WORDS:
+        return False
+    if any(_META.search(p) or has_link(p) for p in lead):
         return False
     return not any(quotes_point(reply, kp.point) and not quotes_point(q.text, kp.point)
                    for kp in q.key_points)  # fmt: skip
@@ -151,7 +195,7 @@ def is_probe(text: str, point: str) -> bool:
     that asks a question and does not give the point away."""
     text = text.strip()
     return ("?" in text and "\n\n" not in text and len(_words(text)) <= PROBE_MAX_WORDS
-            and not quotes_point(text, point))  # fmt: skip
+            and not quotes_point(text, point) and not has_link(text))  # fmt: skip
 
 
 def advises(text: str, about: str) -> bool:
@@ -166,6 +210,7 @@ def advises(text: str, about: str) -> bool:
         and len(tu.sentences(text)) <= ADVICE_MAX_SENTENCES
         and not _SCORE.search(text)
         and not _NOT_ADVICE.search(text)
+        and not has_link(text)
         and bool(tu.content_stems(text) & tu.content_stems(about))
     )
 
@@ -184,10 +229,20 @@ _NOT_INTERVIEWER = re.compile(
 
 def opens(text: str) -> bool:
     """Whether the model's ``text`` is an interviewer's opening to show: not an assistant's
-    offer to answer questions, and short."""
+    offer to answer questions, no talk about its own asking or the answers' form (``_META``),
+    and short."""
     text = text.strip()
-    return bool(text) and len(_words(text)) <= OPENING_MAX_WORDS and not _NOT_INTERVIEWER.search(text)
+    return (bool(text) and len(_words(text)) <= OPENING_MAX_WORDS
+            and not _NOT_INTERVIEWER.search(text) and not _META.search(text))  # fmt: skip
 
+
+# What the candidate is told when a model's text is not used, in plain words (after "The model
+# fell short here, so the offline interviewer stepped in: "); why goes to the log (walk22 read
+# "its question was not usable: a key point restates the question or another key point").
+OPENING_NOT_USED = "its opening was not usable, so the usual one is shown"
+QUESTION_NOT_USED = "its question was not usable, so this one is from the question bank"
+PROBE_NOT_USED = "its follow-up question was not usable, so none was asked"
+ADVICE_NOT_USED = "its advice on your answer was not usable, so it is not shown"
 
 REASON_MIN_WORDS = 3  # a reason is words: "2.0", "6.8}," or "ok" is none
 
@@ -199,6 +254,32 @@ def is_reason(text: str) -> bool:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
+
+
+# Words in quotation marks (straight or curly); a quote of fewer than two letters is none.
+_QUOTED = re.compile(r"[\"“”]([^\"“”]*[^\W\d_]{2}[^\"“”]*)[\"“”]|‘([^‘’]*[^\W\d_]{2}[^‘’]*)’")
+
+
+def misquotes(text: str, *sources: str) -> bool:
+    """Whether ``text`` puts in quotation marks words found in none of ``sources`` (the answer,
+    the question and its rubric), punctuation and case aside."""
+    said = [f" {' '.join(_words(s))} " for s in sources]
+    for m in _QUOTED.finditer(text or ""):
+        quote = " ".join(_words(m.group(1) or m.group(2)))
+        if quote and not any(f" {quote} " in s for s in said):
+            return True
+    return False
+
+
+def judge_words(text: str, answer: str, q: Question) -> str:
+    """A judge's words as they may be shown ("" when they may not): no link (walk22's judge
+    gave a made-up web address as a reason) and no quote of words the answer does not hold,
+    nor the question or its rubric (a quote that is not the candidate's is not shown as one)."""
+    text = (text or "").strip()
+    rubric = [q.text, q.model_answer, *(kp.point for kp in q.key_points)]
+    if has_link(text) or misquotes(text, answer, *rubric):
+        return ""
+    return text
 
 
 class LLMEngine:
@@ -289,6 +370,13 @@ class LLMEngine:
         named (a walk-through killed it and was told only that "the endpoint" could not be
         reached)."""
         if isinstance(err, LLMUnavailable) and self.name == "local":
+            from interviewer.llm import local
+
+            port = self.settings.local_port
+            if local.own_server(port) is not None or not local.port_free(port):
+                # still there, working on an earlier request: not stopped (walk22's step came
+                # back after 326 s asking whether the server that was busy had stopped)
+                return f"{local.BUSY_NOW}, so it did not answer in time"
             log_path = Path(self.settings.data_dir) / "local-model.log"
             return (f"the local model server is not answering (has it stopped? its log: "
                     f"{log_path}); a new interview starts it again")  # fmt: skip
@@ -315,7 +403,8 @@ class LLMEngine:
         said = self._say("L1" if round_name == "full" else round_name, user, "", None)
         if not opens(said):
             if said and self.last_error == before:  # a cut stream's cause is said, not this
-                self.last_error = "the opening it wrote was not an interviewer's, so the usual one is used"
+                log.info("the model's opening was not an interviewer's: %r", said)
+                self.last_error = OPENING_NOT_USED
             said = fallback
         emit(said, on_token)
         if any(c not in said for c in re.findall(r"/\w+", commands)):
@@ -332,7 +421,8 @@ class LLMEngine:
         except (LLMError, ValidationError, ValueError) as exc:
             # a pydantic ValidationError is a ValueError too, but its text is a page long
             why = "its fields did not validate" if isinstance(exc, ValidationError) else str(exc)
-            self.last_error = f"its question was not usable: {why}; this one is from the bank."
+            log.info("the model's question was not usable: %s", why)
+            self.last_error = QUESTION_NOT_USED
         return self.offline.question_for(request)
 
     def _retrieve(self, round_name: str, group: str, rng):
@@ -473,7 +563,8 @@ class LLMEngine:
         if not text:
             return None
         if not is_probe(text, point):
-            self.last_error = "a follow-up it wrote was not one short question, so it was not asked"
+            log.info("the model's follow-up was not one short question: %r", text)
+            self.last_error = PROBE_NOT_USED
             return None
         return text
 
@@ -500,7 +591,8 @@ class LLMEngine:
         user = prompts.render("feedback", question=q.text, covered=covered, missed=missed)
         text = self._say(q.round, user, grade.feedback, None)
         if text != grade.feedback and not advises(text, f"{q.text}\n{covered}\n{missed}"):
-            self.last_error = "its advice was not a few sentences on this question, so not shown"
+            log.info("the model's advice was not a few sentences on this question: %r", text)
+            self.last_error = ADVICE_NOT_USED
             text = grade.feedback
         return head + emit(text, on_token)
 
@@ -563,10 +655,12 @@ class LLMEngine:
             score = mine.score
             if name == "correctness":
                 score = min(score, tested.criteria[c].score)
+            why = mine.rationale if not has_link(mine.rationale) else ""  # (walk22: a link)
             criteria[c] = CriterionScore(
                 score=score,
-                rationale=f"{code_criterion_label(name, q.coding.vectorise)}: {mine.rationale}",
-            )
+                rationale=(f"{code_criterion_label(name, q.coding.vectorise)}: {why}" if why
+                           else tested.criteria[c].rationale),
+            )  # fmt: skip
         lo, hi = tested.overall - JUDGE_FLOOR_MARGIN, tested.overall + JUDGE_MARGIN
         overall = min(max(review.overall, lo), hi)
         flags = list(tested.flags)
@@ -575,7 +669,8 @@ class LLMEngine:
                 f"{rb.NEEDS_REVIEW}the code review gave {review.overall}, outside the range the "
                 f"tests support ({max(lo, 0)}-{min(hi, 100)}); {overall} stands"
             )
-        feedback = f"{tested.feedback.split('.')[0]}. {review.feedback}".strip()
+        said = "" if has_link(review.feedback) else review.feedback
+        feedback = f"{tested.feedback.split('.')[0]}. {said}".strip()
         return tested.model_copy(
             update={
                 "overall": max(0, min(100, overall)),
@@ -627,7 +722,11 @@ class LLMEngine:
             # a small model often gives no reason, or no words (a walk-through's local model
             # gave "6.8}," and "2.0"): the row's "why" then says whose score it is
             why = jc.rationale.strip() if is_reason(jc.rationale) else ""
-            why = why or f"the LLM judge gave no reason; coverage: {offline.criteria[c].rationale}"
+            coverage = offline.criteria[c].rationale
+            if why and not judge_words(why, answer, q):  # (walk22: a link, a made-up quote)
+                log.info("judge's reason for %s not shown: %r", c, why)
+                why = f"the LLM judge's reason could not be shown; coverage: {coverage}"
+            why = why or f"the LLM judge gave no reason; coverage: {coverage}"
             # Within a point of the coverage grader's, as the overall is kept near its grade: a
             # walk-through saw an answer flagged off-topic, 5/100, with "Communication 4/5".
             near = offline.criteria[c].score
@@ -668,6 +767,9 @@ class LLMEngine:
                 f"below the coverage grade {offline.overall}; the coverage grade stands"
             )
             overall = offline.overall
+        if not stands:  # the coverage grade stands, and its criteria with it: walk22 showed an
+            # overruled judge's "The answer is not a lie..." as the grade's reasons
+            criteria = dict(offline.criteria)
         return Grade(
             question_id=q.id,
             overall=overall,
@@ -677,7 +779,7 @@ class LLMEngine:
             source="llm" if stands else "llm-overruled",  # "graded by the LLM judge" beside
             # "the coverage grade stands" read as a contradiction in a walk-through
             # an overruled judge's words argue for the score that was not kept
-            feedback=(out.feedback if stands else "") or offline.feedback,
+            feedback=(judge_words(out.feedback, answer, q) if stands else "") or offline.feedback,
             wrong_said=said,
         )
 

