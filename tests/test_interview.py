@@ -1133,14 +1133,20 @@ def test_taking_out_a_corrected_claim_takes_its_lead_in_punctuation():
     assert without_claims("It works; so I use it", {"c": "so I use it"}) == "It works"
 
 
+def _asked(store, qid: str, round_name: str, follow_ups: int):
+    """An interview of one bank question, ``qid``, started (real SQLite store)."""
+    q = default_bank()[qid]
+    iv = new_interview(round=round_name, questions=1, store=store, bank={q.id: q},
+                       follow_ups=follow_ups)  # fmt: skip
+    iv.start()
+    return iv, q
+
+
 def test_an_off_topic_answer_is_asked_the_question_again_and_the_follow_up_graded_alone(store):
     # A walk-through answered "How do you make model training reproducible?" on boosting against
     # random forests: it was probed on another point and, graded with its follow-up answer, had
     # "Some GPU kernels are nondeterministic ..." ticked by its boosting sentence.
-    bank = default_bank()
-    q = bank["l2-reproducible-training"]
-    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
-    iv.start()
+    iv, q = _asked(store, "l2-reproducible-training", "L2", 1)
     boosting = ("Gradient boosting builds trees sequentially, each one fitting the residual errors "
                 "of the ensemble so far, while random forests build independent deep trees on "
                 "bootstrap samples and average them to reduce variance. Boosting usually needs "
@@ -1163,10 +1169,7 @@ def test_an_off_topic_answer_is_asked_the_question_again_and_the_follow_up_grade
 def test_a_list_of_terms_said_in_sentences_at_the_probe_is_graded_on_the_sentences(store):
     # walk19a: a list of terms, then a full answer at the probe: graded together they scored 50
     # (the sentences alone 61), and communication read "no list, restating or filler found"
-    bank = default_bank()
-    q = bank["l1-logistic-coefficients"]
-    iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=2)
-    iv.start()
+    iv, q = _asked(store, "l1-logistic-coefficients", "L1", 2)
     listed = ("log-odds, odds ratio, exp(beta), multicollinearity, scaling, confounding, "
               "causation vs correlation.")  # fmt: skip
     reply = iv.answer(listed)
@@ -1196,10 +1199,7 @@ def test_a_list_of_terms_said_in_sentences_at_the_probe_is_graded_on_the_sentenc
 
 def test_an_answer_in_another_language_is_asked_again_in_english_and_graded_alone(store):
     # walk22: a Spanish story was asked "That answer is about something else."
-    bank = default_bank()
-    q = bank["l2-disagreement-model-decision"]
-    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
-    iv.start()
+    iv, q = _asked(store, "l2-disagreement-model-decision", "L2", 1)
     reply = iv.answer("En mi último trabajo, el gerente de producto quería lanzar el modelo sin "
                       "pruebas. Yo propuse una prueba A/B de dos semanas con un grupo de control.")
     assert reply.text.endswith("Follow-up: Please answer in English: the interview is held in "

@@ -19,6 +19,7 @@ from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI
 from tests.helpers import llm_engine, new_interview
 from tests.services import free_port, wait_until
+from tests.test_llm_engine import _settings
 
 # What walk22's model wrote, word for word.
 RUN_ON = (
@@ -42,19 +43,6 @@ LINK = (
 def server():
     with FakeOpenAI() as srv:
         yield srv
-
-
-def _settings(kb_settings, srv):
-    return Settings.from_env(
-        {
-            "INTERVIEWER_DATA_DIR": str(kb_settings.data_dir),
-            "OPENAI_BASE_URL": srv.base_url,
-            "OPENAI_API_KEY": "test",
-            "INTERVIEWER_MODE": "llm",
-            "INTERVIEWER_LLM_TIMEOUT": "10",
-            "INTERVIEWER_STRUCTURED_METHOD": "function_calling",
-        }
-    )
 
 
 def test_a_question_the_model_runs_on_after_is_asked_in_the_banks_words(kb_settings, server):
