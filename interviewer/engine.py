@@ -158,6 +158,7 @@ NO_TEST_CRITERION_MAX = 2
 # communication is held below "adequate" (3), as a candidate asked to walk the interviewer
 # through something who says nothing would be marked; the prompt's probe asks for the words.
 NOT_EXPLAINED_CRITERION_MAX = 2
+NOT_EXPLAINED_RATIONALE = "not explained: "  # that criterion's rationale opens so
 
 
 def code_problem(code: str) -> str | None:
@@ -324,7 +325,7 @@ def code_grade(
         said = criteria["communication"]
         criteria["communication"] = CriterionScore(
             score=min(said.score, NOT_EXPLAINED_CRITERION_MAX), evidence=[],
-            rationale=f"not explained: {alone_said(asked)} ({said.rationale})",
+            rationale=f"{NOT_EXPLAINED_RATIONALE}{alone_said(asked)} ({said.rationale})",
         )  # fmt: skip
     flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:
@@ -774,7 +775,10 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         # in the scorecard): the weaker of engineering and readability, when under 5.
         review = sorted((c for k, c in grade.criteria.items()
                          if k in ("engineering", "communication") and c.score < 5
-                         and not (looped and LOOPS_FOUND in (c.rationale or ""))),
+                         and not (looped and LOOPS_FOUND in (c.rationale or ""))
+                         # (said by the "Not explained" bullet: walk24 read it twice)
+                         and not (unexplained and (c.rationale or "").startswith(
+                             NOT_EXPLAINED_RATIONALE))),
                         key=lambda c: c.score)  # fmt: skip
         if review and review[0].rationale:
             why = review[0].rationale.rstrip(".")

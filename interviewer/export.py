@@ -236,7 +236,7 @@ def grade_notes(grade: Grade) -> list[str]:
 def _md_grade(grade: Grade) -> list[str]:
     out = [f"**Score:** {grade.overall}/100 (graded by {md_escape(graded_by(grade.source))})", ""]
     if costs := grade.penalties_said():
-        out += [f"Penalties: {md_escape(costs)}", ""]
+        out += [f"Score made of: {md_escape(costs)}", ""]
     flags = _flags(grade)
     if flags:
         out += ["**Flags:** " + "; ".join(md_escape(f.rstrip(".")) for f in flags), ""]

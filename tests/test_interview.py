@@ -970,7 +970,7 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
     from interviewer.export import to_html, to_markdown
 
     info, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
-    assert f"Penalties: {said}" in to_markdown(info, turns) and said in to_html(info, turns)
+    assert f"Score made of: {said}" in to_markdown(info, turns) and said in to_html(info, turns)
     # committed as such: the stored turn holds the corrected grade
     _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
     assert turns[0].grade.overall == grade.overall and CORRECTED in " ".join(turns[0].grade.flags)

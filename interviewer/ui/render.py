@@ -199,7 +199,10 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
     """One grade: overall, per-criterion scores, covered and missed key points, flags (without
     those about the code's run when ``tests_shown``: the run's results follow it)."""
     lines = [
-        f"{heading}**{grade.overall}/100**" + (" (hint penalty)" if grade.hint_penalty else "")
+        # (the sum, as the chat's score line says it: walk24's read "(hint penalty)" only,
+        # beside a correction's cost too)
+        f"{heading}**{grade.overall}/100**" + (f" ({md_escape(c)})" if (c := grade.penalties_said())
+                                                else "")
     ]
     flags = [f for f in grade.flags if not (tests_shown and f.startswith(TEST_FLAGS))]
     if FLAG_SEEN in flags:  # why the score is what it is, before the table that shows it

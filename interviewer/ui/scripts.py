@@ -159,11 +159,12 @@ CONFIRM_START_JS = f"""
 """
 
 # Resume asks before leaving a running interview for the one picked (it stays saved, with any
-# unsent answer: the box is emptied for the resumed one, which gets its own draft back).
+# unsent answer: the box is emptied for the resumed one, which gets its own draft back). Its
+# inputs are (the pick, the running state, the box's text): the running state is the second.
 CONFIRM_RESUME_JS = """
 (...args) => {
-  if (args[args.length - 1] === "1" && !confirm("Leave the running interview for the one you picked? It stays saved (with any unsent answer): you can resume it later.")) {
-    args[args.length - 1] = "cancel";
+  if (args[1] === "1" && !confirm("Leave the running interview for the one you picked? It stays saved (with any unsent answer): you can resume it later.")) {
+    args[1] = "cancel";
   }
   return args;
 }

@@ -1075,6 +1075,7 @@ def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(stor
     assert lines[0] == "Score: 75/100" and lines[1].startswith("• Tests: 9 of 9")
     assert lines[2] == ("• Not explained: the question also asks you to walk through its "
                         "complexity and failure modes; your code alone earns 75 of 100 at most.")
+    assert sum("not explained" in x.lower() for x in lines) == 1  # (walk24 read it twice)
     # Words sent that do not cover what the code showed: that is no gap either (walk20:
     # "Missing: Precision = TP / (TP + FP) ..." beside code passing the test of it)
     prf = default_bank()["l1-code-precision-recall-f1"]
