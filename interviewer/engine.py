@@ -612,6 +612,9 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
         bullets.append("• Copied: this answer repeats the model answer you were shown before "
                        "(with an earlier grade of this question: Practice, a report or "
                        "Transcripts), word for word; only what is in your own words is scored.")
+    if rb.FLAG_NOT_ENGLISH in grade.flags:  # (walk24's 0 said only "Missing: all 6 ...")
+        bullets.append("• Not in English: the interview is held in English, so these words "
+                       "were not graded; say them in English.")  # fmt: skip
     for other in rb.flagged(grade.flags, rb.FLAG_OTHER_QUESTION)[:1]:
         # (a strong answer to a neighbouring question had every point here ticked)
         bullets.append(f"• Another question: your answer is about “{other}”, not the question "

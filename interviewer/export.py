@@ -54,7 +54,7 @@ def _title(info: SessionInfo) -> str:
 
 
 def _flags(grade: Grade) -> list[str]:
-    flags = list(grade.flags)
+    flags = grade.flags_said()
     # said in words: a walk-through read the raw token "offline-fallback" in its transcript
     if grade.source == "offline-fallback" and not any(f.startswith(OFFLINE_USED) for f in flags):
         flags.append(OFFLINE_USED + "the LLM was unavailable")

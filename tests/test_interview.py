@@ -971,6 +971,12 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
 
     info, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
     assert f"Score made of: {said}" in to_markdown(info, turns) and said in to_html(info, turns)
+    # the flag quotes the candidate, as the chat does (walk24's read the rubric's wording)
+    from interviewer.ui.render import grade_md
+
+    mine = "corrected in a follow-up: you said “Polars is basically a wrapper around pandas"
+    assert mine in grade_md(grade) and mine in to_markdown(info, turns)
+    assert "adds multiprocessing" not in grade_md(grade)
     # committed as such: the stored turn holds the corrected grade
     _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
     assert turns[0].grade.overall == grade.overall and CORRECTED in " ".join(turns[0].grade.flags)
@@ -1200,8 +1206,14 @@ def test_a_list_of_terms_said_in_sentences_at_the_probe_is_graded_on_the_sentenc
 def test_an_answer_in_another_language_is_asked_again_in_english_and_graded_alone(store):
     # walk22: a Spanish story was asked "That answer is about something else."
     iv, q = _asked(store, "l2-disagreement-model-decision", "L2", 1)
-    reply = iv.answer("En mi último trabajo, el gerente de producto quería lanzar el modelo sin "
-                      "pruebas. Yo propuse una prueba A/B de dos semanas con un grupo de control.")
+    spanish = ("En mi último trabajo, el gerente de producto quería lanzar el modelo sin "
+               "pruebas. Yo propuse una prueba A/B de dos semanas con un grupo de control.")
+    from interviewer.engine import feedback_text
+
+    said = feedback_text(q, OfflineGrader().grade(q, spanish)).splitlines()
+    assert said[1] == ("• Not in English: the interview is held in English, so these words were "
+                       "not graded; say them in English.")  # (walk24: only "Missing: ...")
+    reply = iv.answer(spanish)
     assert reply.text.endswith("Follow-up: Please answer in English: the interview is held in "
                                f"English. What I asked was: {q.text}")  # fmt: skip
     story = ("At my last job the product manager wanted to launch the churn model without any "

@@ -146,6 +146,10 @@ def _weighted(tests: Sequence[TestOutcome]) -> float:
     return sum(t.weight for t in tests if t.passed) / total if total else 0.0
 
 
+# The readability of code whose printing reached the output limit: below "adequate" (3).
+FLOODED_READABILITY = 2
+
+
 def _readability(rev: Review) -> CriterionScore:
     if rev.syntax_error:
         return CriterionScore(score=1, evidence=f"does not parse: {rev.syntax_error}")
@@ -347,6 +351,14 @@ def score(
     if frac < JUDGED_FROM:
         for k in ("readability", "vectorisation"):
             criteria[k] = _too_little_done(criteria[k], correctness.score, tests)
+    if (run.error or "").startswith("output limit"):  # printing that flooded the run is no
+        # clean code, whatever the tests say (walk24's correct solution, printing 200,000
+        # lines first, scored 100 beside "output limit exceeded")
+        got = criteria["readability"]
+        criteria["readability"] = CriterionScore(
+            score=min(got.score, FLOODED_READABILITY),
+            evidence=f"it printed until the output limit stopped the run: {run.error}",
+        )
     overall = round(100 * sum(WEIGHTS[k] * (v.score - 1) / 4 for k, v in criteria.items()))
     if not any(t.passed for t in tests):
         # Code that passes no hidden test does not solve the problem, however tidy it reads.

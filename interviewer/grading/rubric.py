@@ -267,6 +267,16 @@ class Grade(BaseModel):
     def missed(self) -> list[str]:
         return [kp.point for kp in self.key_points if not kp.covered]
 
+    def flags_said(self) -> list[str]:
+        """The flags as a candidate reads them: a corrected claim in the candidate's own words
+        (walk24's scorecard read the rubric's "Polars is just a wrapper around pandas that adds
+        multiprocessing" where the chat quoted "Polars is basically a wrapper around pandas")."""
+        out = []
+        for f in self.flags:
+            said = self.wrong_said.get(f[len(CORRECTED):]) if f.startswith(CORRECTED) else None
+            out.append(f"{CORRECTED}you said \u201c{said.rstrip('.')}\u201d" if said else f)
+        return out
+
     def penalties_said(self) -> str:
         """What came off the score, as one sum: "46 for what you said, less 20 for 2
         corrections and 10 for the hint" ("" for none). walk22 read the hint's cost in the

@@ -204,7 +204,7 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
         f"{heading}**{grade.overall}/100**" + (f" ({md_escape(c)})" if (c := grade.penalties_said())
                                                 else "")
     ]
-    flags = [f for f in grade.flags if not (tests_shown and f.startswith(TEST_FLAGS))]
+    flags = [f for f in grade.flags_said() if not (tests_shown and f.startswith(TEST_FLAGS))]
     if FLAG_SEEN in flags:  # why the score is what it is, before the table that shows it
         lines += ["", f"⚠ {md_escape(grade.feedback)}"]
         flags = [f for f in flags if f != FLAG_SEEN and not f.startswith(FLAG_COPIED)]

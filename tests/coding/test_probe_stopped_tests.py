@@ -302,3 +302,27 @@ def test_words_lift_no_code_past_the_share_of_hidden_tests_it_passes():
     # a wrong claim still costs: the words can lower it
     wrong = iv.engine.judge(q, "A queue is what I use here: first in, first out.")[0]
     assert code_grade(q, result, wrong, "A queue ...").overall <= 62
+
+
+def test_code_that_prints_to_the_output_limit_is_not_clean_code():
+    """walk24: a correct first-unique-character solution whose printing reached the output limit
+    only after every hidden test had passed scored 100, "output limit exceeded" beside it. The
+    reference solution's real sandbox run, as the harness reports a run stopped after its
+    tests."""
+    from dataclasses import replace
+
+    from interviewer.bank import default_bank
+    from interviewer.coding.grade import score
+    from interviewer.coding.harness import run_submission
+    from interviewer.coding.review import review
+
+    q = default_bank()["l1-code-first-unique-char"]
+    code, spec = q.coding.reference, q.coding
+    run = run_submission(spec, code, which="hidden")
+    assert all(t.passed for t in run.tests) and run.error is None
+    clean = score(q.id, spec, run, review(code, spec))
+    flooded = replace(run, error="output limit exceeded (printed more than 8 MiB)")
+    got = score(q.id, spec, flooded, review(code, spec))
+    read = got.criteria["readability"]
+    assert read.score == 2 and read.evidence.startswith("it printed until the output limit")
+    assert got.overall < clean.overall == 100 and got.passed == got.total
