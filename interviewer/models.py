@@ -90,6 +90,9 @@ class FollowUpExchange(BaseModel):
     waited: float = 0.0
 
 
+ANSWERS_APART = "\n\n"  # between answers graded together: no sentence runs across two
+
+
 class Turn(BaseModel):
     """One question of a session with everything that happened on it."""
 
@@ -134,6 +137,18 @@ class Turn(BaseModel):
             kind=question.kind,
             **fields,
         )
+
+    def said(self) -> str:
+        """Everything the candidate said on this turn: the answer and the follow-up answers."""
+        parts = [self.answer, *(f.answer for f in self.follow_ups)]
+        # A blank line between them: one line break is read as a soft wrap, and an answer
+        # ending with no full stop ran into the follow-up's first sentence (a walk-through's
+        # quote read "... weight them differently MSE squares the errors ...").
+        return ANSWERS_APART.join(p for p in parts if p)
+
+    def said_after(self) -> str:
+        """The follow-up answers of this turn, without the answer before them."""
+        return ANSWERS_APART.join(f.answer for f in self.follow_ups if f.answer)
 
     @property
     def waited(self) -> float:

@@ -11,7 +11,7 @@ import pytest
 
 from interviewer.bank import default_bank
 from interviewer.cli import main
-from interviewer.evaluation import calibrate
+from interviewer.evaluation import calibrate, head_alternatives, verdict_cuts
 from interviewer.evaluation import datasets as ds
 from interviewer.evaluation.metrics import agreement
 from interviewer.grading.grader import params_path
@@ -56,7 +56,7 @@ def test_calibration_reproduces_the_shipped_params_without_reading_test_data(mon
     assert params["meta"]["rows"] == {"saf_train": len(data["saf"]), "authored_dev": len(data["dev"])}
     assert len(data["saf"]) > 1000 and data["dev"]
     # the heads weighed against the shipped one (calibration.md): the report's figures come back
-    alternatives = calibrate.head_alternatives(data["saf"])
+    alternatives = head_alternatives.head_alternatives(data["saf"])
     shipped_row = alternatives["ridge, squared-error isotonic map (shipped)"]["all"]
     report = json.loads((ROOT / "evals/reports/calibration.json").read_text())
     reported = report["saf_train_loqo"]["head_alternatives"]
@@ -81,7 +81,7 @@ def test_median_map_is_the_best_monotone_fit_in_absolute_error():
         n = int(rng.integers(2, 7))
         raw = rng.permutation(n).astype(float)
         y = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], n)
-        knots, vals = calibrate._median_map(raw, y)
+        knots, vals = head_alternatives._median_map(raw, y)
         assert (np.diff(knots) > 0).all() and (np.diff(vals) >= 0).all()
         ys = y[np.argsort(raw)]
         best = min(np.abs(ys - np.array(f)).sum()
@@ -133,19 +133,19 @@ def test_verdict_cuts_fitted_on_human_scores_call_a_mostly_correct_step_correct(
     def f1(p):
         return f1_score([verdict_of(v) for v in y], [verdict_of(v) for v in p], average="macro")
 
-    cuts = calibrate.choose_verdict_cuts(y, pred)
-    moved = calibrate.verdict_remap(pred, cuts)
+    cuts = verdict_cuts.choose_verdict_cuts(y, pred)
+    moved = verdict_cuts.verdict_remap(pred, cuts)
     assert [verdict_of(v) for v in moved[:10]] == ["correct"] * 10
     assert [verdict_of(v) for v in moved[10:]] == [verdict_of(v) for v in pred[10:]]
     assert f1(moved) > f1(pred)
     # the remap is monotone, keeps 0 and 1, and is the identity at the thresholds themselves
     grid = np.linspace(0, 1, 101)
-    assert (np.diff(calibrate.verdict_remap(grid, cuts)) >= 0).all()
-    assert calibrate.verdict_remap([0.0, 1.0], cuts).tolist() == [0.0, 1.0]
-    assert calibrate.verdict_remap(grid, (0.34, 0.84)) == pytest.approx(grid)
+    assert (np.diff(verdict_cuts.verdict_remap(grid, cuts)) >= 0).all()
+    assert verdict_cuts.verdict_remap([0.0, 1.0], cuts).tolist() == [0.0, 1.0]
+    assert verdict_cuts.verdict_remap(grid, (0.34, 0.84)) == pytest.approx(grid)
     # verdicts already right: the cuts stay at the thresholds (ties go to them)
-    assert calibrate.choose_verdict_cuts(y[10:], pred[10:]) == (0.34, 0.84)
+    assert verdict_cuts.choose_verdict_cuts(y[10:], pred[10:]) == (0.34, 0.84)
     # cross-fitted: each group's cuts come from the other groups only
     groups = np.array([0] * 10 + [1] * 30)
-    alone = calibrate.cross_fitted_cuts(y, pred, groups)
-    assert alone[:10] == pytest.approx(calibrate.verdict_remap(pred[:10], (0.34, 0.84)))
+    alone = verdict_cuts.cross_fitted_cuts(y, pred, groups)
+    assert alone[:10] == pytest.approx(verdict_cuts.verdict_remap(pred[:10], (0.34, 0.84)))

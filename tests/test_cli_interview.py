@@ -244,7 +244,8 @@ def test_a_dash_inside_a_line_never_starts_a_wrapped_line():
 def test_the_terminal_report_never_starts_a_wrapped_line_with_a_dash():
     # A re-walk at 60 columns: the report's own wrapper printed "    - so I log live feature
     # vectors ..." under Strengths (the chat's wrapper had the fix, the report's did not).
-    from interviewer.report import build_report, report_text
+    from interviewer.report import build_report
+    from interviewer.report_render import report_text
 
     note = ("Skew - the online service computes features differently - so I log live feature "
             "vectors and compare them entity by entity - a long note")
@@ -265,7 +266,8 @@ def test_the_terminal_report_is_laid_out_once_at_the_terminal_width(tmp_path, ca
     # A review found the report wrapped twice at a 90-column terminal: its own layout at 100,
     # then every line again ("may share / a value:", a lone "(re-read:").
     import interviewer.cli.interview as cli
-    from interviewer.report import Report, report_text
+    from interviewer.report import Report
+    from interviewer.report_render import report_text
 
     monkeypatch.setattr(cli, "_width", lambda stream: 60)  # as at a 61-column terminal
     answers = tmp_path / "answers.txt"

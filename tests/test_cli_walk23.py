@@ -14,7 +14,7 @@ from interviewer.bank import default_bank
 from interviewer.cli import build_parser, main
 from interviewer.config import Settings
 from interviewer.grading.rubric import JUDGEMENT_UNREAD
-from interviewer.interview import HINT_PENALTY
+from interviewer.reply import HINT_PENALTY
 from interviewer.store import Store
 
 BRACKETS = "l1-code-balanced-brackets"

@@ -563,7 +563,8 @@ def test_eval_cli_judges_the_judgement_stories(settings, srv, tmp_path, capsys):
 
     from interviewer.bank import default_bank
     from interviewer.evaluation.datasets import load_jsonl
-    from interviewer.evaluation.runner import judgement_stories, make_grader
+    from interviewer.evaluation.judgement_stories import judgement_stories
+    from interviewer.evaluation.runner import make_grader
     from interviewer.grading.rubric import STORY_RED_FLAGS
 
     rows = load_jsonl("stories-judgement.jsonl")

@@ -96,7 +96,7 @@ def test_a_weak_claim_beside_a_hedge_is_graded_not_called_no_answer(grader, bank
 def test_a_non_answer_is_pointed_to_the_point_the_chat_names_first(grader, bank):
     # walk23: after "I don't know" the chat said "the first to make: Use a multi-stage funnel
     # ...", the transcript's feedback "start from the core point: Start by clarifying ..."
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     q = bank["l2-realtime-recsys-ecommerce"]
     g = grader.grade(q, "I don't know.")
@@ -362,7 +362,7 @@ def test_confidently_wrong_answer_is_capped_flagged_and_corrected(grader, bank):
     assert "Wrong: " in g.feedback and "Check:" not in g.feedback
     # the words read as the mistake are quoted, here and in the chat's bullet (a walk-through's
     # strong answer was capped by one clause, and the candidate could not tell which)
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     said = g.wrong_said[red_flag_claims(g.flags)[0]]
     assert said and said.rstrip("….") in wrong
@@ -809,7 +809,7 @@ def test_every_point_ticked_lifts_only_an_answer_the_head_scores_at_least_partia
 
 def test_feedback_says_how_many_points_are_missing_not_only_the_first(grader, bank):
     # Seen in the app: the chat said "Missing: <one point>" beside a scorecard listing five.
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     q = bank["l1-random-forest-intuition"]
     n = len(q.rubric().key_points)
@@ -823,7 +823,7 @@ def test_feedback_says_how_many_points_are_missing_not_only_the_first(grader, ba
 def test_feedback_on_an_answer_pasted_over_and_over_says_so(grader, bank):
     # A walk-through: three sentences pasted 18 times were the round's best answer, and the
     # chat never mentioned the repetition (only the scorecard's communication line did).
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     q = bank["l1-random-forest-intuition"]
     said = "Each split only looks at a random subset of the features. Trees vote. "
@@ -835,7 +835,7 @@ def test_feedback_on_an_answer_pasted_over_and_over_says_so(grader, bank):
 def test_a_quote_cut_from_a_run_on_sentence_ends_in_an_ellipsis_not_a_comma(grader, bank):
     # Seen in the app: 'Landed: "... a random subset of the features,"' (text.sentences cuts a
     # long run-on after a comma or an "and"; the quote read as the candidate's slip).
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     q = bank["l1-random-forest-intuition"]
     run_on = (
@@ -974,7 +974,7 @@ def test_a_sentence_that_states_one_point_does_not_tick_the_points_next_to_it(gr
     # question, one sentence each (the points' own opening clauses).
     from interviewer.evaluation.calibrate import paraphrase_pairs
     from interviewer.evaluation.datasets import load_authored
-    from interviewer.evaluation.runner import key_point_errors
+    from interviewer.evaluation.key_points import key_point_errors
     from interviewer.grading import decide, fit
 
     qids = sorted({r["question_id"] for r in load_authored("dev", bank)})
@@ -1031,7 +1031,7 @@ def test_adding_sentences_never_lowers_a_key_points_signals(grader, bank):
 def test_a_vague_story_hears_its_missing_star_parts_before_what_landed(grader, bank):
     # Seen in a walk-through: a vague story got two "Landed" bullets and no word of the four
     # STAR parts it lacked (the bullet came last and was cut).
-    from interviewer.engine import MAX_BULLETS, feedback_text
+    from interviewer.chat_feedback import MAX_BULLETS, feedback_text
 
     q = bank["l2-explain-model-failure-stakeholder"]
     vague = ("Yes, I have done this a few times. I usually try to keep it simple and not use "
@@ -1066,7 +1066,7 @@ def test_the_star_structure_point_is_not_ticked_for_a_story_lacking_its_parts(gr
 def test_an_answer_with_every_point_made_under_85_hears_what_a_higher_score_takes(grader, bank):
     # Seen in a walk-through: 81/100 with every key point ticked and no word on what was short.
     # The authored dev split (fitted on) has such answers: expert ones at 83, rambling ones at 49.
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
     from interviewer.evaluation.datasets import load_authored
 
     rows = [r for r in load_authored("dev", bank) if bank[r["question_id"]].kind != "coding"]
@@ -1213,7 +1213,7 @@ ATTENTION_BULLETS = (
 def test_app_regression_every_point_ticked_passes_and_code_is_not_quoted(grader, bank):
     # Seen in the app: complete answers in the candidate's own words scored 49 with every key
     # point ticked, and one line of markup beside the attention answer moved it from 81 to 49.
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
     from interviewer.grading import decide as dc
 
     q = bank["l1-pandas-vectorised-transform"]
@@ -1262,7 +1262,7 @@ def test_a_low_communication_score_is_not_called_clear(grader, bank):
 def test_the_chat_and_the_transcript_name_the_same_most_important_gap(grader, bank):
     # A re-walk: the chat's "Missing: ... the first to make" and the transcript's "Most
     # important gap" named two different points of equal weight.
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     checked = 0
     for q in bank.values():
@@ -1282,7 +1282,7 @@ def test_the_chat_and_the_transcript_name_the_same_most_important_gap(grader, ba
 def test_an_incorrect_answer_with_a_wrong_claim_quotes_nothing_as_landed(grader, bank):
     # Seen in a walk-through: beside "Wrong: you said "ROC-AUC is just accuracy averaged over
     # thresholds"", the chat quoted 'Landed: "Sorting isn't needed, so it's O(n) per threshold."'
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
     from interviewer.grading.rubric import red_flag_claims
 
     said = ("ROC-AUC is just accuracy averaged over thresholds. I'd pick ten thresholds, 0.1, 0.2 "
@@ -1307,7 +1307,7 @@ def test_a_quote_that_denies_its_point_is_not_what_landed_and_no_incorrect_answe
 ):
     # A walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the point
     # "Use a sliding window ...", in an answer that said O(n^2) is optimal.
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
     from interviewer.grading.rubric import red_flag_claims
 
     q = bank["l1-longest-substring-no-repeat"]
@@ -1360,7 +1360,7 @@ def test_the_gap_named_is_not_the_point_a_wrong_claims_correction_just_said(grad
     # A walk-through read "Wrong: ... F1 is the harmonic mean, 2PR/(P+R) ..." and then "Most
     # important gap: F1 is the harmonic mean of precision and recall ...", in the feedback and
     # in the chat's "Missing" bullet.
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
     from interviewer.grading.feedback import addressed_by
 
     q = bank["l1-precision-recall-f1"]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from interviewer.bank import TOPICS, default_bank
-from interviewer.engine import feedback_text
+from interviewer.chat_feedback import feedback_text
 from interviewer.errors import SessionNotFound
 from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import (
@@ -20,17 +20,12 @@ from interviewer.grading.rubric import (
     STAR_MISSING,
     red_flag_claims,
 )
-from interviewer.interview import (
-    ANSWERS_APART,
-    HINT_PENALTY,
-    OWN_PART_PROBE,
-    Interview,
-    InterviewError,
-    corrected_score,
-    without_claims,
-)
-from interviewer.models import MAX_ANSWER_CHARS
-from interviewer.report import rule_notes
+from interviewer.interview import Interview, InterviewError
+from interviewer.models import ANSWERS_APART, MAX_ANSWER_CHARS
+from interviewer.probes import OWN_PART_PROBE
+from interviewer.regrade import corrected_score, without_claims
+from interviewer.reply import HINT_PENALTY
+from interviewer.report_render import rule_notes
 from tests.helpers import new_interview, offline_engine, resume
 
 
@@ -83,7 +78,7 @@ def test_empty_answers_get_the_minimum_and_no_probe(store):
 def test_a_list_of_terms_is_asked_for_in_full_sentences_not_probed_as_an_answer(store):
     # A terminal walk-through: a keyword list given to "Describe a time ..." was probed "How
     # exactly did you explain the cause?", as if a story had been told.
-    from interviewer.interview import form_probe
+    from interviewer.probes import form_probe
 
     bank = default_bank()
     for qid in ("l2-explain-model-failure-stakeholder", "l1-roc-auc-vs-pr-auc"):
@@ -200,7 +195,7 @@ def test_feedback_at_the_end_hides_grades_until_the_report(store):
     assert final.done and final.report is not None and final.report.questions
     # the report says why a rule gave the second question 0 (a walk-through with feedback at the
     # end read "0/100" and no word of why)
-    from interviewer.report import report_markdown, report_text
+    from interviewer.report_render import report_markdown, report_text
 
     text, md = report_text(final.report), report_markdown(final.report)
     assert "scored 0: no answer (I don't know)" in text and "scored 0: no answer" in md
@@ -472,7 +467,7 @@ def test_a_follow_up_answer_never_uncovers_a_point_or_lowers_the_grade_but_a_wro
     # Seen in the app: "O(n) time and O(n) extra space" was ticked after the first answer and
     # reported missing (and as the top gap) once the follow-up answer was merged in.
     from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult
-    from interviewer.interview import merge_follow_up
+    from interviewer.regrade import merge_follow_up
 
     def grade(overall, covered, feedback):
         points = [KeyPointResult(id=k, point=f"The {k} point.", weight=1, coverage=0.9 if c else 0.1,
@@ -622,7 +617,7 @@ def test_a_next_question_that_fails_to_be_asked_loses_nothing_and_skip_asks_it(s
 def test_an_interview_ended_with_nothing_answered_has_no_score_not_a_zero(store):
     # A walk-through: "Interview finished: 0/100 · incomplete" beside a sessions list that
     # showed no score for it; a skipped question still counts 0.
-    from interviewer.report import report_markdown, report_text
+    from interviewer.report_render import report_markdown, report_text
     from interviewer.ui.render import report_headline, score_line
 
     iv = new_interview(round="L1", questions=2, store=store, seed=2, follow_ups=0)
@@ -723,7 +718,7 @@ def test_a_questions_time_leaves_out_the_wait_for_its_follow_up(store, monkeypat
 def test_an_incomplete_interviews_rounds_are_not_called_passed(store):
     # A walk-through's /end after two of three questions printed "Round L2: 82/100 over 2
     # questions (passed)" beside "incomplete ... no hire signal".
-    from interviewer.report import report_markdown, report_text
+    from interviewer.report_render import report_markdown, report_text
 
     iv = new_interview(round="L1", questions=3, store=store, seed=2, follow_ups=0)
     iv.start()
@@ -745,9 +740,9 @@ def test_a_gap_names_the_guide_item_to_re_read_not_only_its_heading(store):
     from interviewer.knowledge.clean import guide_line, parse_sections
     from interviewer.knowledge.files import BUILTIN_GUIDE
 
-    from interviewer.engine import topic_label
+    from interviewer.bank import topic_label
     from interviewer.export import to_html, to_markdown
-    from interviewer.report import report_markdown, report_text
+    from interviewer.report_render import report_markdown, report_text
 
     iv = new_interview(round="L1", questions=3, store=store, seed=2, follow_ups=0)
     iv.start()
@@ -878,7 +873,8 @@ def test_a_rule_note_in_the_report_agrees_with_the_score():
     # "[100/100] ... scored 0: no answer (I don't know)"; in LLM mode a judge may lift a
     # restating answer over the cap and the flag stays.
     from interviewer.grading.rubric import FLAG_IDK, FLAG_RESTATES
-    from interviewer.report import QuestionSummary, rule_notes
+    from interviewer.report import QuestionSummary
+    from interviewer.report_render import rule_notes
 
     def q(**kw):
         return QuestionSummary(index=0, round="L1", topic="t", question="q", status="answered",
@@ -1022,7 +1018,7 @@ def test_an_answer_at_full_marks_is_given_no_gap(store):
 
 def test_a_gap_led_by_its_topic_keeps_a_names_capital(store):
     # a walk-through's report: "Data at scale: polars is an independent Rust engine ..."
-    from interviewer.report import gap_said
+    from interviewer.report_render import gap_said
 
     iv, _, _ = _polars_turn(store, "Dask splits the data into partitions and runs a task graph "
                                    "when you call compute.")
@@ -1208,7 +1204,7 @@ def test_an_answer_in_another_language_is_asked_again_in_english_and_graded_alon
     iv, q = _asked(store, "l2-disagreement-model-decision", "L2", 1)
     spanish = ("En mi último trabajo, el gerente de producto quería lanzar el modelo sin "
                "pruebas. Yo propuse una prueba A/B de dos semanas con un grupo de control.")
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     said = feedback_text(q, OfflineGrader().grade(q, spanish)).splitlines()
     assert said[1] == ("• Not in English: the interview is held in English, so these words were "
@@ -1227,7 +1223,7 @@ def test_an_answer_in_another_language_is_asked_again_in_english_and_graded_alon
 def test_a_second_tab_that_did_not_see_the_answer_cannot_overwrite_it(store):
     # walk19b: the same interview open in two tabs; one answered (and was asked a follow-up),
     # then the other, still showing the question, sent an answer: only its answer was stored.
-    from interviewer.interview import MOVED_ON
+    from interviewer.resume import MOVED_ON
 
     bank = default_bank()
     x = new_interview(round="L1", questions=2, store=store, follow_ups=1, seed=3)

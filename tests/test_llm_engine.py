@@ -9,7 +9,7 @@ import pytest
 
 from interviewer.bank import default_bank
 from interviewer.config import Settings
-from interviewer.llm.engine import JUDGE_MARGIN
+from interviewer.llm.judge import JUDGE_MARGIN
 from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI
 from tests.helpers import llm_engine, new_interview
@@ -164,7 +164,7 @@ def test_a_criterion_the_judge_gives_no_reason_for_says_whose_score_it_is(kb_set
 def test_a_judges_criteria_stay_near_the_coverage_graders(kb_settings, server):
     # Seen in a walk-through in local mode: an answer flagged off-topic, 5/100, read
     # "Communication 4/5"; the criteria the judge gave ran 1-4 on the same answer.
-    from interviewer.llm.engine import CRITERION_MARGIN
+    from interviewer.llm.judge import CRITERION_MARGIN
 
     engine = llm_engine(_settings(kb_settings, server))
     q = default_bank()["l1-bagging-vs-boosting"]
@@ -326,7 +326,7 @@ def test_a_generated_question_whose_key_points_restate_it_comes_from_the_bank(
                           for p in (text, "The most important thing to know before starting a "
                                     "new project?", "What is the most important thing?",
                                     "Know the most important thing before a new project")]}  # fmt: skip
-    from interviewer.llm.engine import rubric_problem
+    from interviewer.llm.checks import rubric_problem
     from interviewer.llm.schemas import GeneratedQuestion
 
     assert rubric_problem(GeneratedQuestion.model_validate(good)) is None
@@ -437,7 +437,7 @@ def test_plain_prose_streams_to_what_it_says_at_the_end_whatever_the_pieces(text
 def test_an_interviewers_opening_is_shown_and_an_assistants_is_not():
     # A review: "Feel free to ask any questions about the format" was refused as an assistant's,
     # and "options:" never matched (a word boundary after the colon).
-    from interviewer.llm.engine import opens
+    from interviewer.llm.checks import opens
 
     assert opens("Welcome. We will do three questions; feel free to ask any questions about the "
                  "format at the end.")  # fmt: skip
@@ -487,7 +487,7 @@ def test_a_red_flag_the_judge_shows_in_the_answer_lifts_the_floor(kb_settings, s
     # or an unknown flag does not.
     from interviewer.evaluation.datasets import load_jsonl
     from interviewer.grading import rubric as rb
-    from interviewer.llm.engine import JUDGE_FLOOR_MARGIN
+    from interviewer.llm.judge import JUDGE_FLOOR_MARGIN
 
     engine = llm_engine(_settings(kb_settings, server))
     bank = default_bank()
@@ -521,7 +521,7 @@ def test_a_red_flag_the_judge_shows_in_the_answer_lifts_the_floor(kb_settings, s
     assert grade.wrong_said[told_nobody] == quote and rb.red_flag_claims(grade.flags) == [told_nobody]
     assert not any(f.startswith(rb.NEEDS_REVIEW) for f in grade.flags)
     # the chat names it with the words quoted and the shared flag's why
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     text = feedback_text(q, grade)
     assert f'Wrong: you said "{quote.rstrip(".")}"' in text and "tell them early" in text

@@ -66,7 +66,7 @@ def test_a_question_the_model_runs_on_after_is_asked_in_the_banks_words(kb_setti
         assert engine.ask(q, 1, 5, on_token=pieces.append) == shown, reply
         assert "".join(pieces) == shown  # nothing rejected was ever shown
     # every bank question as written, however many sentences, is still the model's to ask
-    from interviewer.llm.engine import asks
+    from interviewer.llm.checks import asks
 
     for each in default_bank().values():
         assert asks(f"Let us begin.\n{each.text}", each), each.id
@@ -87,7 +87,7 @@ def test_an_opening_that_talks_about_its_own_asking_is_not_shown(kb_settings, se
 def test_an_overruled_judges_reasons_are_not_the_grades_and_a_link_is_never_shown(
     kb_settings, server
 ):
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
 
     engine = llm_engine(_settings(kb_settings, server))
     q = default_bank()["l1-bagging-vs-boosting"]

@@ -8,11 +8,11 @@ from collections import Counter
 
 from interviewer import neighbours
 from interviewer.bank import default_bank
-from interviewer.engine import feedback_text
+from interviewer.chat_feedback import feedback_text
 from interviewer.evaluation import datasets as ds
 from interviewer.grading.fit import candidate_story
 from interviewer.grading.rubric import FLAG_OTHER_QUESTION
-from interviewer.interview import form_probe
+from interviewer.probes import form_probe
 from tests.helpers import new_interview, offline_engine
 
 TWO_SUM = "l1-two-sum-hashmap"

@@ -530,7 +530,7 @@ def test_progress_numbers(store, history):
     assert p["criteria_by_round"]["L1"]["depth"] == [[ts("2025-03-01"), 3.0], [ts("2025-03-20"), 3.0]]
     assert p["criteria_by_round"]["L2"]["depth"] == [[ts("2025-03-10"), 5.0], [ts("2025-03-20"), 4.0]]
     assert p["criteria_by_round"]["L1"]["problem_solving"][0] == [ts("2025-03-01"), 2.5]
-    from interviewer.ui.render import criteria_caption, criteria_of_round, criteria_rounds
+    from interviewer.ui.progress import criteria_caption, criteria_of_round, criteria_rounds
 
     assert criteria_rounds(p) == ["L1", "L2"]  # both last sat on the 20th: L1 first, as asked
     l2 = criteria_of_round(p, "L2")
@@ -571,7 +571,7 @@ def test_practice_drills_have_their_own_line_in_progress(store, history):
 def test_progress_shows_each_rounds_latest_hire_signal(store, history):
     # A walk-through: Progress showed scores but never whether they would pass (Transcripts did).
     from interviewer.markup import when
-    from interviewer.ui.render import latest_signals_md
+    from interviewer.ui.progress import latest_signals_md
 
     s1, s2, s3 = history
     p = store.progress(user_id="local")
@@ -607,7 +607,7 @@ def test_progress_shows_each_rounds_latest_hire_signal(store, history):
 def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(store, history):
     # Seen in walk-throughs: interviews opened, one question skipped and left, were drawn as
     # scores of 0 on the L1 line. Their skips still count 0 for the topic.
-    from interviewer.ui.render import progress_caption
+    from interviewer.ui.progress import progress_caption
 
     before = store.progress(user_id="local")
     left = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-22")))

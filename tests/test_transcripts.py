@@ -127,7 +127,7 @@ def test_a_story_graded_offline_says_its_judgement_was_not_read_everywhere_it_is
     assert JUDGEMENT_UNREAD in grade_md(story.grade) and JUDGEMENT_UNREAD not in grade_md(other.grade)
     # and after the chat's feedback (live, and as a resumed session's chat is rebuilt)
     from interviewer.bank import default_bank
-    from interviewer.engine import judgement_note
+    from interviewer.chat_feedback import judgement_note
     from interviewer.ui.render import history_from_turns
 
     bank = default_bank()
@@ -564,6 +564,30 @@ def test_cli_progress_labels_a_practice_sitting_as_the_app_does(capsys, saved):
     code, out, _ = run(capsys, "progress", "--json")
     sessions = json.loads(out)["sessions"]
     assert [(s["round"], s["practice"]) for s in sessions] == [("L1", False), ("L1", True)]
+
+
+def test_cli_progress_names_practice_on_an_uploaded_guide(capsys, saved):
+    # walk24: the app draws practice on an uploaded guide as "guide practice"; the terminal's
+    # row read "L1 practice", as if a drill of the bank. A sitting of both names both.
+    from interviewer.models import SessionSettings
+
+    with Store(settings=Settings.from_env()) as store:
+        guide = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-02"),
+                                                 settings=SessionSettings(practice=True)))  # fmt: skip
+        store.save_turn(guide.id, make_turn(0, overall=70, question_id="guide-0123456789"))
+        both = store.create_session(SessionInfo(round="L2", created_at=ts("2025-03-03"),
+                                                settings=SessionSettings(practice=True)))  # fmt: skip
+        store.save_turn(both.id, make_turn(0, overall=40, round="L2"))
+        store.save_turn(both.id, make_turn(1, overall=80, round="L2",
+                                           question_id="guide-0123456789"))  # fmt: skip
+    code, out, _ = run(capsys, "progress")
+    assert code == 0
+    rows = {line[:18].strip(): line[18:39].strip() for line in out.splitlines()
+            if line.startswith("2025-03-0")}  # fmt: skip
+    assert list(rows.values()) == ["L1", "guide practice", "L2 + guide practice"], out
+    code, out, _ = run(capsys, "progress", "--json")
+    lines = [s["line"] for s in json.loads(out)["sessions"]]
+    assert lines == ["L1", "guide practice", "L2 + guide practice"]
 
 
 @pytest.mark.parametrize(

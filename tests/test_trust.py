@@ -455,7 +455,8 @@ def test_ctrl_d_in_the_middle_of_an_answer_in_a_real_terminal_sends_nothing():
 def test_a_full_loops_report_numbers_questions_as_the_scorecard_does():
     # Seen in a walk-through: the report's "Per question" read 1-8 beside a scorecard and chat
     # of L1 Q1-Q4 and L2 Q1-Q4.
-    from interviewer.report import build_report, report_markdown, report_text
+    from interviewer.report import build_report
+    from interviewer.report_render import report_markdown, report_text
     from tests.test_store import make_turn
 
     turns = [make_turn(0, overall=80), make_turn(1, overall=70),
@@ -500,7 +501,8 @@ def test_a_wrong_claim_is_its_questions_top_gap():
 def test_a_gap_is_led_by_its_topic_once():
     # A walk-through's first gap began "Prevent it by ..." with no word of what "it" was; a
     # re-walk's then read "Data drift: data drift, also called covariate shift, ...".
-    from interviewer.report import Gap, gap_said
+    from interviewer.report import Gap
+    from interviewer.report_render import gap_said
 
     def gap(point, topic):
         return Gap(point=point, topic=topic, question="q", guide_section="", weight=3)
@@ -544,7 +546,8 @@ def test_a_signal_lowered_by_red_flags_says_why():
     # A walk-through: 74/100 read "lean no hire" beside 73 "hire" in another session, with
     # nothing said about the red flag that lowered it.
     from interviewer.grading.rubric import RED_FLAG
-    from interviewer.report import build_report, report_markdown, report_text
+    from interviewer.report import build_report
+    from interviewer.report_render import report_markdown, report_text
     from tests.test_store import make_turn
 
     turns = [make_turn(0, overall=80), make_turn(1, overall=70), make_turn(2, overall=72)]
@@ -578,7 +581,8 @@ def test_a_signal_lowered_by_red_flags_says_why():
 
 def test_the_terminal_report_fits_a_narrow_terminal():
     # Seen in a walk-through: at 70 columns the criteria header broke as "Average (1-5" / ")".
-    from interviewer.report import build_report, report_text
+    from interviewer.report import build_report
+    from interviewer.report_render import report_text
     from tests.test_store import make_turn
 
     report = build_report([make_turn(0, overall=80), make_turn(1, overall=60)], planned=2)
@@ -591,7 +595,8 @@ def test_the_terminal_report_fits_a_narrow_terminal():
 
 def test_a_question_without_a_score_never_reads_none_in_the_report():
     # Seen in a walk-through: the terminal's report printed "[None/100]".
-    from interviewer.report import build_report, report_markdown, report_text
+    from interviewer.report import build_report
+    from interviewer.report_render import report_markdown, report_text
     from tests.test_store import make_turn
 
     turns = [make_turn(0, overall=80), make_turn(1), make_turn(2, answer=None)]
@@ -717,7 +722,8 @@ def test_a_story_set_at_a_client_has_its_situation():
 
 
 def test_the_terminal_report_says_incomplete_once():
-    from interviewer.report import build_report, report_text
+    from interviewer.report import build_report
+    from interviewer.report_render import report_text
     from tests.test_store import make_turn
 
     report = build_report([make_turn(0, overall=70)], planned=3)

@@ -195,7 +195,7 @@ def test_a_tab_left_behind_is_refused_and_resume_takes_up_the_interview_where_it
     assert ANSWER in chat and "Y-ANSWER" not in chat
     # walk21: the text typed for the earlier question stayed in the box and was sent as the
     # next follow-up's answer, unsaid: now the resume says so
-    from interviewer.ui.interview import STALE_TEXT
+    from interviewer.ui.live import STALE_TEXT
 
     assert STALE_TEXT in resumed and "Y-ANSWER " + ANSWER not in chat
 

@@ -8,7 +8,7 @@ import subprocess
 import gradio as gr
 import pytest
 
-from interviewer.ui.interview import Live, changes_only
+from interviewer.ui.live import Live, changes_only
 
 
 def test_unchanged_property_updates_are_not_sent_again():
@@ -40,7 +40,7 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     # round" plot (a line needs two points).
     from interviewer.markup import when
     from interviewer.ui.history import PROGRESS_CHARTS, _lines_or_points
-    from interviewer.ui.render import progress_caption, progress_frames, weakest_md
+    from interviewer.ui.progress import progress_caption, progress_frames, weakest_md
 
     series = PROGRESS_CHARTS[-1][5]
     legends = []
@@ -111,7 +111,7 @@ def test_a_series_of_one_session_beside_lines_is_drawn_as_a_mark():
     # Seen in a walk-through: beside an L1 line, an L2 interview (73) and an L1 practice (75)
     # were only in the words under the chart: a line of one point draws nothing.
     from interviewer.ui.history import PROGRESS_CHARTS, _lines_or_points
-    from interviewer.ui.render import progress_caption, progress_frames
+    from interviewer.ui.progress import progress_caption, progress_frames
 
     by_round = {"L1": [[1.7e9, 60.0], [1.7e9 + 86400, 66]], "L2": [[1.7e9 + 3600, 73]],
                 "L1 practice": [[1.7e9 + 7200, 75]]}  # fmt: skip
@@ -203,7 +203,7 @@ def test_the_scorecard_keeps_an_open_follow_up_s_missed_points_hidden():
 
 def test_the_caption_says_when_criterion_lines_hide_one_another():
     # Seen in a walk-through: the criteria chart showed one line for four criteria.
-    from interviewer.ui.render import criteria_caption
+    from interviewer.ui.progress import criteria_caption
 
     def progress(*series):
         names = ("depth", "problem_solving", "engineering", "communication")
@@ -233,7 +233,7 @@ def test_the_caption_says_when_criterion_lines_hide_one_another():
 
 
 def test_the_caption_says_practice_sittings_are_not_on_the_criteria_chart():
-    from interviewer.ui.render import criteria_caption
+    from interviewer.ui.progress import criteria_caption
 
     crit = {"depth": [[1.7e9, 3.0]], "communication": [[1.7e9, 4.0]]}
     assert criteria_caption({"criteria_over_time": crit, "practice_sessions": 2}) == (
@@ -690,7 +690,7 @@ def test_the_help_names_environment_variables_only_to_whoever_runs_the_app():
     # A candidate on a server with logins cannot set the operator's environment.
     from types import SimpleNamespace
 
-    from interviewer.ui.interview import mode_note
+    from interviewer.ui.setup import mode_note
 
     problem = "LLM mode is off: set INTERVIEWER_MODE=llm and OPENAI_BASE_URL / OPENAI_API_KEY"
 

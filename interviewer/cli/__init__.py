@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         app,
         coding,
         evals,
+        grade,
         interview,
         knowledge,
         local,
@@ -47,7 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"show library logs on stderr (default: they go to {LOG_FILE} in the data dir)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (knowledge, app, interview, coding, speech, evals, transcripts, local, security):
+    for module in (
+        knowledge,
+        app,
+        interview,
+        grade,
+        coding,
+        speech,
+        evals,
+        transcripts,
+        local,
+        security,
+    ):
         module.register(sub)
     return parser
 

@@ -87,15 +87,16 @@ def cmd_eval(args, settings: Settings) -> int:
 
 def _calibrate(reports: Path) -> None:
     from interviewer.evaluation import calibrate
+    from interviewer.evaluation.cross_validation import cross_validate, cv_markdown
     from interviewer.grading.grader import load_params, params_path
 
     text, data = calibrate.calibrate()
     params_path().write_text(text)
     load_params.cache_clear()
-    cv = calibrate.cross_validate(data, json.loads(text))
+    cv = cross_validate(data, json.loads(text))
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "calibration.json").write_text(json.dumps(cv, indent=2) + "\n")
-    (reports / "calibration.md").write_text(calibrate.cv_markdown(cv))
+    (reports / "calibration.md").write_text(cv_markdown(cv))
     print(f"fitted on SAF train and the authored dev split; parameters written to {params_path()}")
     s, d = cv["saf_train_loqo"]["grader"], cv["authored_dev_loqo"]["grader"]
     print(

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 
+from interviewer.code_checks import FIX_AND_SUBMIT, STARTER_NOT_GRADED
 from interviewer.grading.rubric import JUDGEMENT_UNREAD
 from interviewer.markup import AS_ABOVE
+from interviewer.reply import HINT_PENALTY
 
 
 def unbroken(text: str) -> str:
@@ -37,10 +39,9 @@ def warned(text) -> str:
 # Run button and no editor that keeps the code (it is pasted again), and no model answer on
 # screen (`transcripts show` prints it). Each is said as it is true at the terminal.
 TERMINAL_WORDS = {
-    "Fix it and submit again: nothing was graded, and your code is kept (Run shows the same "
-    "error)": "Fix it and paste the whole ```python block again (nothing was recorded)",
-    "(nothing was graded; Run shows what the examples expect)": "(nothing was graded; the "
-    "examples under the question show what it should do, and /repeat prints them again)",
+    FIX_AND_SUBMIT: "Fix it and paste the whole ```python block again (nothing was recorded)",
+    STARTER_NOT_GRADED: "(nothing was graded; the examples under the question show what it "
+    "should do, and /repeat prints them again)",
 }
 
 
@@ -59,8 +60,6 @@ def terminal_words(text: str, show: str) -> str:
 def hints_taken(hints: list[str]) -> str:
     """The hints taken on a question, for a terminal that resumes it at its follow-up (walk23:
     they were paid for and not shown)."""
-    from interviewer.interview import HINT_PENALTY
-
     said = "\n".join(f"• {h}" for h in hints)
     return f"Hints taken: {len(hints)} ({HINT_PENALTY} points off each):\n{said}"
 

@@ -15,7 +15,7 @@ from interviewer.export import EXPORTERS, listed_score, to_markdown
 from interviewer.grading.rubric import CRITERIA
 from interviewer.markup import answered_said, md_for_terminal, num, plural, when
 from interviewer.paths import export_dir, forget_exports
-from interviewer.store import Store, open_store, progress_line
+from interviewer.store import Store, open_store
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -172,15 +172,14 @@ def _progress(args, store: Store, user: str) -> int:
         print(f"(and {plural(data['left_out'], 'session')} with nothing answered, left out)")
     print()
     print(
-        f"{'started':<18}{'round':<12}{'overall':>8}  " + " ".join(f"{c[:5]:>5}" for c in CRITERIA)
+        f"{'started':<18}{'round':<21}{'overall':>8}  " + " ".join(f"{c[:5]:>5}" for c in CRITERIA)
         + "  signal"
     )
     for s in data["sessions"]:
         crit = " ".join(f"{_fmt(s['criteria'].get(c), '.2f'):>5}" for c in CRITERIA)
         # A practice sitting (one drilled topic) says so, as in the app's Progress view: a
         # walk-through read "L1 46.0" then "L1 79.0" as improvement from one interview to the next.
-        line = progress_line(s["round"], s["practice"])
-        print(f"{when(s['created_at']):<18}{line:<12}{_fmt(s['overall']):>8}  {crit}  "
+        print(f"{when(s['created_at']):<18}{s['line']:<21}{_fmt(s['overall']):>8}  {crit}  "
               f"{s['signal'] or '-'}".rstrip())  # fmt: skip
     print()
     # Topics by the names the app shows (walk17 read "low-label-learning" here and "learning

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -144,6 +144,14 @@ def _from_fraction(f: float) -> int:
 def _weighted(tests: Sequence[TestOutcome]) -> float:
     total = sum(t.weight for t in tests)
     return sum(t.weight for t in tests if t.passed) / total if total else 0.0
+
+
+def passed_share(weighted: Iterable[tuple[float, bool]]) -> int:
+    """The weighted share of hidden tests passed, in percent (floored), from (weight, passed)
+    pairs: no code failing some of them scores above it, with its explanation too."""
+    pairs = list(weighted)
+    total = sum(w for w, _ in pairs)
+    return math.floor(100 * sum(w for w, ok in pairs if ok) / total) if total else 0
 
 
 # The readability of code whose printing reached the output limit: below "adequate" (3).
@@ -367,7 +375,7 @@ def score(
         # Nor can tidy or fast code score above the share of the hidden tests it passes (a
         # walk-through's code that failed 3 of 6 scored 62, over the pass mark, with readability
         # and efficiency at 5).
-        overall = min(overall, math.floor(100 * frac))
+        overall = min(overall, passed_share((t.weight, t.passed) for t in tests))
     if rev.forbidden_imports or rev.forbidden_operations:
         overall = min(overall, RULED_OUT_MAX)
     if spec.vectorise and any(f.kind != "elementwise-python" for f in rev.loops):

@@ -29,15 +29,27 @@ import selectors
 import shutil
 import signal
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from interviewer.coding.sandbox_layout import (
+    INSIDE_DIR,
+    INSIDE_WORK,
+    app_paths,
+    boot_config,
+    bwrap_argv,
+    child_env,
+    dedupe,
+    host_env,
+    interpreter,
+    python_roots,
+    site_dirs,
+    uid_can_run_interpreter,
+)
 from interviewer.errors import SandboxError
 from interviewer.paths import folder_bytes
 
@@ -52,9 +64,6 @@ __all__ = [
 
 MODES = ("auto", "bwrap", "rlimits", "off")
 _BOOT = Path(__file__).with_name("_boot.py")
-_PKG_ROOT = Path(__file__).resolve().parents[1]  # interviewer/
-_INSIDE_DIR = "/sandbox"  # where the boot script, config and main script appear under bwrap
-_INSIDE_WORK = "/tmp"  # the only writable place under bwrap (a size-capped tmpfs)
 _MiB = 1024 * 1024
 
 
@@ -129,10 +138,10 @@ def _bwrap_probe() -> str | None:
     if exe is None:
         return "bubblewrap (bwrap) is not installed; apt-get install bubblewrap"
     with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
-        argv = _bwrap_argv(exe, Path(tmp), SandboxLimits(), deny=())
-        argv += [_interpreter(), "-I", "-S", "-c", "pass"]
+        argv = bwrap_argv(exe, Path(tmp), SandboxLimits(), deny=())
+        argv += [interpreter(), "-I", "-S", "-c", "pass"]
         try:
-            proc = subprocess.run(argv, capture_output=True, timeout=20, env=_host_env())
+            proc = subprocess.run(argv, capture_output=True, timeout=20, env=host_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bwrap could not start: {exc}"
     if proc.returncode != 0:
@@ -166,200 +175,6 @@ def resolve_mode(mode: str = "auto", *, require_sandbox: bool = False) -> str:
     return "rlimits"
 
 
-# ------------------------------------------------------------------------------------ layout
-
-
-def _interpreter() -> str:
-    # The real binary, not the venv's symlink: the venv directory itself is not mounted.
-    return os.path.realpath(sys.executable)
-
-
-def _site_dirs() -> list[str]:
-    """Directories that hold the importable libraries (numpy, pandas and their dependencies)."""
-    dirs = []
-    for key in ("purelib", "platlib"):
-        d = sysconfig.get_paths().get(key)
-        if d and os.path.isdir(d):
-            dirs.append(os.path.realpath(d))
-    for p in sys.path:
-        if p.endswith(("site-packages", "dist-packages")) and os.path.isdir(p):
-            dirs.append(os.path.realpath(p))
-    return _dedupe(dirs)
-
-
-def _python_roots() -> list[str]:
-    """The interpreter's own tree: its prefix (stdlib, libpython) and the binary's directory."""
-    roots = [os.path.realpath(sys.base_prefix), os.path.realpath(sys.base_exec_prefix)]
-    roots.append(os.path.dirname(_interpreter()))
-    return _dedupe(roots)
-
-
-def _dedupe(paths: Iterable[str]) -> list[str]:
-    """Unique paths, dropping any that lies inside another one already kept."""
-    out: list[str] = []
-    for p in sorted(set(paths), key=len):
-        if not any(p == q or p.startswith(q.rstrip("/") + "/") for q in out):
-            out.append(p)
-    return out
-
-
-def _app_paths() -> list[str]:
-    """The app's own code and bank (hidden tests, reference solutions): never visible."""
-    paths = [str(_PKG_ROOT), str(_PKG_ROOT.parent / "knowledge")]
-    return [os.path.realpath(p) for p in paths]
-
-
-def _host_env() -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-
-
-def _child_env(home: str) -> dict[str, str]:
-    """A clean environment: nothing of the app's (keys, data dir, database URL) leaks in."""
-    env = {
-        "HOME": home,
-        "TMPDIR": home,
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TZ": "UTC",
-        "USER": "sandbox",
-        # One BLAS thread: fair timings, and no thread pool eating the process limit.
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "NUMEXPR_NUM_THREADS": "1",
-    }
-    # Some CPUs here need these for OpenBLAS to compute correctly; keep them when set.
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        if var in os.environ:
-            env[var] = os.environ[var]
-    return env
-
-
-def _ancestors(path: str) -> list[str]:
-    parts = Path(path).parts[1:-1]
-    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
-
-
-def _bwrap_argv(exe: str, host_dir: Path, limits: SandboxLimits, deny: Sequence[str]) -> list[str]:
-    """The bwrap command line: namespaces, a read-only minimal root, one writable tmpfs."""
-    argv = [
-        exe,
-        "--unshare-ipc",
-        "--unshare-pid",
-        "--unshare-net",
-        "--unshare-uts",
-        "--unshare-cgroup-try",
-        "--hostname",
-        "sandbox",
-        "--die-with-parent",
-        "--new-session",
-        "--clearenv",
-    ]
-    if os.geteuid() == 0:
-        # As root, a user namespace would map the code to uid 0 outside, which the kernel
-        # exempts from RLIMIT_NPROC; instead the boot script drops to limits.uid itself and
-        # needs exactly these two capabilities for it (bwrap drops all others).
-        argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-    else:
-        argv += ["--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns"]
-    for key, value in _child_env(_INSIDE_WORK).items():
-        argv += ["--setenv", key, value]
-    made: set[str] = set()
-
-    def mkdirs(path: str) -> None:
-        # bwrap creates missing parents as 0700, which the unprivileged uid cannot traverse.
-        for d in _ancestors(path):
-            if d not in made:
-                argv.extend(["--perms", "0755", "--dir", d])
-                made.add(d)
-
-    def ro_bind(src: str, dst: str | None = None) -> None:
-        dst = dst or src
-        mkdirs(dst)
-        argv.extend(["--ro-bind", src, dst])
-        made.add(dst)
-
-    # The writable tmpfs first: an interpreter or site-packages that lives under /tmp (a venv in
-    # a clone there) is bound on top of it below instead of being hidden by it.
-    argv += ["--perms", "01777", "--size", str(limits.tmpfs_mb * _MiB), "--tmpfs", _INSIDE_WORK]
-    made.add(_INSIDE_WORK)
-    for top in ("/usr/lib", "/usr/lib64"):
-        if os.path.isdir(top):
-            ro_bind(os.path.realpath(top), top)
-    for link in ("/lib", "/lib64", "/lib32", "/libx32"):
-        if os.path.islink(link):
-            argv.extend(["--symlink", os.readlink(link), link])
-        elif os.path.isdir(link):
-            ro_bind(link)
-    for extra in ("/usr/share/zoneinfo", "/etc/ld.so.cache"):
-        if os.path.exists(extra):
-            ro_bind(os.path.realpath(extra), extra)
-    binds = _dedupe(_python_roots() + _site_dirs())
-    for src in binds:
-        if not any(src == b or src.startswith(b + "/") for b in ("/usr/lib", "/usr/lib64")):
-            ro_bind(src)
-    # Hide what must stay invisible even where it lies inside a mounted tree.
-    for hidden in deny:
-        if any(hidden == b or hidden.startswith(b.rstrip("/") + "/") for b in binds):
-            if os.path.isdir(hidden):
-                argv.extend(["--perms", "0000", "--tmpfs", hidden, "--remount-ro", hidden])
-            elif os.path.exists(hidden):
-                argv.extend(["--ro-bind", "/dev/null", hidden])
-    argv += ["--proc", "/proc", "--dev", "/dev"]
-    ro_bind(str(host_dir), _INSIDE_DIR)
-    argv += ["--chdir", _INSIDE_WORK, "--"]
-    return argv
-
-
-def _boot_config(
-    *,
-    limits: SandboxLimits,
-    main: str,
-    sys_path: list[str],
-    preimport: Sequence[str],
-    guard: bool,
-    read_roots: list[str],
-    write_roots: list[str],
-    deny_roots: list[str],
-    drop_uid: int | None,
-    parent_pid: int | None,
-) -> dict:
-    return {
-        "limits": {
-            "cpu_s": max(1, int(limits.cpu_s)),
-            "memory_bytes": limits.memory_mb * _MiB,
-            "file_size_bytes": limits.file_size_mb * _MiB,
-            "nproc": limits.nproc,
-            "nofile": limits.nofile,
-            "core": 0,
-        },
-        "drop_uid": drop_uid,
-        "main": main,
-        "sys_path": sys_path,
-        "preimport": list(preimport),
-        "guard": guard,
-        "read_roots": read_roots,
-        "write_roots": write_roots,
-        "deny_roots": deny_roots,
-        # Without bwrap the boot checks that the app is still its parent when it arms PDEATHSIG.
-        "parent_pid": parent_pid,
-    }
-
-
-def _uid_can_run_interpreter(uid: int) -> bool:
-    """Whether a non-root uid could exec the interpreter and read its libraries (mode bits)."""
-    for root in [_interpreter()] + _python_roots() + _site_dirs():
-        for d in _ancestors(root + "/x"):
-            try:
-                st = os.stat(d)
-            except OSError:
-                return False
-            if st.st_uid != uid and not st.st_mode & 0o001:
-                return False
-    return True
-
-
 # ------------------------------------------------------------------------------------ running
 
 
@@ -382,7 +197,7 @@ def run_python(
     """
     limits = limits or SandboxLimits()
     resolved = resolve_mode(mode, require_sandbox=require_sandbox)
-    deny_paths = _dedupe(os.path.realpath(os.fspath(p)) for p in [*deny, *_app_paths()])
+    deny_paths = dedupe(os.path.realpath(os.fspath(p)) for p in [*deny, *app_paths()])
     with tempfile.TemporaryDirectory(prefix="sandbox-") as tmp:
         host_dir = Path(tmp) / "in"
         host_dir.mkdir(mode=0o755)
@@ -392,28 +207,28 @@ def run_python(
             os.chmod(host_dir / name, 0o644)
         notes: list[str] = []
         if resolved == "bwrap":
-            inside = _INSIDE_DIR
-            cfg = _boot_config(
+            inside = INSIDE_DIR
+            cfg = boot_config(
                 limits=limits,
                 main=f"{inside}/main.py",
-                sys_path=_site_dirs(),
+                sys_path=site_dirs(),
                 preimport=preimport,
                 guard=guard,
-                read_roots=_python_roots() + _site_dirs() + ["/usr", "/dev", "/proc/self"],
-                write_roots=[_INSIDE_WORK, "/dev/null"],
+                read_roots=python_roots() + site_dirs() + ["/usr", "/dev", "/proc/self"],
+                write_roots=[INSIDE_WORK, "/dev/null"],
                 deny_roots=deny_paths,
                 drop_uid=limits.uid if os.geteuid() == 0 else None,
                 parent_pid=None,
             )
-            argv = _bwrap_argv(_bwrap_path() or "bwrap", host_dir, limits, deny_paths)
-            argv += [_interpreter(), "-I", "-S", "-B", f"{inside}/boot.py", f"{inside}/cfg.json"]
-            cwd, env, user = tmp, _host_env(), None
+            argv = bwrap_argv(_bwrap_path() or "bwrap", host_dir, limits, deny_paths)
+            argv += [interpreter(), "-I", "-S", "-B", f"{inside}/boot.py", f"{inside}/cfg.json"]
+            cwd, env, user = tmp, host_env(), None
         else:
             work = Path(tmp) / "work"
             work.mkdir(mode=0o700)
             user = None
             if os.geteuid() == 0:
-                if _uid_can_run_interpreter(limits.uid):
+                if uid_can_run_interpreter(limits.uid):
                     user = limits.uid
                     os.chown(work, limits.uid, limits.uid)
                     os.chmod(tmp, 0o755)
@@ -422,21 +237,21 @@ def run_python(
                         "running as root: the interpreter is not reachable by uid "
                         f"{limits.uid}, so RLIMIT_NPROC does not apply"
                     )
-            cfg = _boot_config(
+            cfg = boot_config(
                 limits=limits,
                 main=str(host_dir / "main.py"),
-                sys_path=_site_dirs(),
+                sys_path=site_dirs(),
                 preimport=preimport,
                 guard=guard,
-                read_roots=_python_roots() + _site_dirs() + [str(host_dir), "/usr", "/dev"],
+                read_roots=python_roots() + site_dirs() + [str(host_dir), "/usr", "/dev"],
                 write_roots=[str(work), "/dev/null"],
                 deny_roots=deny_paths,
                 drop_uid=None,
                 parent_pid=os.getpid(),
             )
             boot, cfg_path = str(host_dir / "boot.py"), str(host_dir / "cfg.json")
-            argv = [_interpreter(), "-I", "-S", "-B", boot, cfg_path]
-            cwd, env = str(work), _child_env(str(work))
+            argv = [interpreter(), "-I", "-S", "-B", boot, cfg_path]
+            cwd, env = str(work), child_env(str(work))
         (host_dir / "cfg.json").write_text(json.dumps(cfg), encoding="utf-8")
         os.chmod(host_dir / "cfg.json", 0o644)
         # Under bwrap the tmpfs size caps the disk; without it the parent watches the work dir.

@@ -13,7 +13,7 @@ import numpy as np
 from interviewer.config import Settings
 from interviewer.evaluation.metrics import agreement, score_metrics
 from interviewer.grading.rubric import NEEDS_REVIEW, Rubric
-from interviewer.llm.engine import JUDGE_FLOOR_MARGIN, stated_red_flags
+from interviewer.llm.judge import JUDGE_FLOOR_MARGIN, stated_red_flags
 
 
 @dataclass(frozen=True)

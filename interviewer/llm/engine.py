@@ -16,28 +16,26 @@ from pydantic import ValidationError
 
 from interviewer import tokens
 from interviewer.bank import TOPICS, FollowUp, KeyPoint, Question, topic_label
+from interviewer.chat_feedback import feedback_text
 from interviewer.coding.grade import CodeResult
+from interviewer.coding_answer import code_grade
 from interviewer.config import Settings
 from interviewer.engine import (
-    CODE_CRITERIA,
     CodeRunner,
     OfflineEngine,
     QuestionRequest,
     TokenCallback,
     Usage,
-    code_criterion_label,
-    code_grade,
     commands_line,
     emit,
-    feedback_text,
     question_header,
 )
 from interviewer.errors import LLMBadOutput, LLMError, LLMUnavailable, UnusableQuestion
 from interviewer.grading import rubric as rb
-from interviewer.grading import text as tu
 from interviewer.grading.grader import OfflineGrader
-from interviewer.grading.rubric import CRITERIA, CriterionScore, Grade
+from interviewer.grading.rubric import Grade
 from interviewer.llm import prompts
+from interviewer.llm.checks import advises, asks, is_probe, opens, rubric_problem
 from interviewer.llm.client import (
     UsageMeter,
     chat_model,
@@ -47,30 +45,13 @@ from interviewer.llm.client import (
     stream_text,
     structured_method,
 )
-from interviewer.llm.schemas import (
-    CodeReviewOutput,
-    GeneratedQuestion,
-    JudgeCriterion,
-    JudgeOutput,
-)
+from interviewer.llm.judge import combine_judgement, combine_review
+from interviewer.llm.schemas import CodeReviewOutput, GeneratedQuestion, JudgeOutput
 from interviewer.markup import ProseStream, plain_prose
 from interviewer.models import ROUNDS, Turn
 
 log = logging.getLogger(__name__)
 
-# The judge may score below the offline coverage grade (it catches errors similarity misses) but
-# not more than this many points above it; when it tries, the lower score stands, flagged.
-JUDGE_MARGIN = 20
-# Nor more than this many points below it: a small model's judge scores even model answers near
-# 0 (SmolLM2-135M: QWK 0.11 against the labels with no floor, 0.72 with it, offline alone 0.83),
-# so beyond this the coverage grade stands, flagged. A wrong central claim still costs up to 30.
-JUDGE_FLOOR_MARGIN = 30
-# A quote the judge gives for a red flag counts from this many words copied from the answer (a
-# fixed prior: "I did." alone shows nothing).
-QUOTE_MIN_WORDS = 3
-# Each criterion the judge scores is kept within this many points (1-5) of the coverage
-# grader's for it (a fixed prior, never fitted: the criteria follow the overall score).
-CRITERION_MARGIN = 1
 MAX_REPLY_WORDS = 120
 
 GROUP_QUERIES = {
@@ -83,159 +64,6 @@ GROUP_QUERIES = {
 }
 
 
-# A probe that repeats this share of a key point's content words states the point.
-QUOTE_SHARE = 0.4
-
-
-def quotes_point(probe: str, point: str) -> bool:
-    """Whether a probe gives away a key point by repeating most of its content words."""
-    want = tu.content_stems(point)
-    return bool(want) and len(want & tu.content_stems(probe)) / len(want) > QUOTE_SHARE
-
-
-# A generated key point must add this many content words to the question's own: a walk-through
-# got "What is the most important thing to know before starting a new project?" with the
-# question three times over as its key points (a sensible answer scored 0, the question itself
-# was the top gap). The schema asks for 4-8 key points; every one must be such a point.
-POINT_NEW_WORDS = 3
-
-
-def rubric_problem(out: GeneratedQuestion) -> str | None:
-    """Why a generated question's rubric is unusable (None: usable): a key point that restates
-    the question or another key point, a model answer that adds nothing to the question."""
-    asked = tu.content_stems(out.text)
-    seen: list[set] = []
-    for kp in out.key_points:
-        stems = tu.content_stems(kp.point)
-        if len(stems - asked) < POINT_NEW_WORDS or any(stems <= s or s <= stems for s in seen):
-            return "a key point restates the question or another key point"
-        seen.append(stems)
-    if len(tu.content_stems(out.model_answer) - asked) < POINT_NEW_WORDS:
-        return "the model answer restates the question"
-    return None
-
-
-# A phrased question is shown only when it states the question as written (this share of its
-# words) after at most one short lead-in (this many more words), and gives away no key point the
-# question itself does not state: a small model answered its own question, in wrong bullets, or
-# spoke as the candidate ("I remember it like it happened..."), and the question went unasked.
-ASK_SHARE = 0.8
-LEAD_IN_WORDS = 35
-# The question is the reply's last sentences: each sentence from the end counts as part of
-# asking it while at least this share of its words are the question's (walk22: "How would you
-# deploy and autoscale a model-serving service on Kubernetes? The answer to this question is in
-# the format of a short, concise narrative that includes only one sentence. ..." was shown).
-PART_SHARE = 0.5
-_HEADER = re.compile(r"^\s*Question\b[^:\n]{0,60}:\s*", re.IGNORECASE)  # "Question 2 of 5 (...):"
-# Talk no interviewer says to a candidate: about its own asking, or about the reply's format and
-# length as a prompt would put it (walk22's opening: "This is the first time I've asked a
-# question during the interview, but I'm not sure how to ask it now.").
-_META = re.compile(
-    r"\b(?:this|that|the above|the following) question\b|\banswer to (?:the|this|that) question"
-    r"|\b(?:not sure|unsure|don'?t know) (?:how|what|whether|if)\b|\bhow to ask\b"
-    r"|\bI(?:'ve| have)? asked (?:a|the|this|my) question|\bin the format\b|\bextraneous\b"
-    r"|\b\d+ words\b|\b(?:only|just|exactly) (?:one|a single|two|three) sentences?\b",
-    re.IGNORECASE,
-)
-# A link is never the interviewer's: walk22's judge gave "You can find more information about it
-# here: https://www.techtutorialspiration.com/how-to-fix-this-issue/" as a criterion's reason.
-_URL = re.compile(
-    r"\bhttps?://|\bwww\.\w|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov)(?:/|\b)",
-    re.IGNORECASE,
-)
-
-
-def has_link(text: str) -> bool:
-    """Whether ``text`` holds a URL or a web address."""
-    return bool(_URL.search(text or ""))
-
-
-def _part_of(sentence: str, want: set[str]) -> bool:
-    said = set(_words(_HEADER.sub("", sentence)))
-    return bool(said) and len(said & want) / len(said) >= PART_SHARE
-
-
-def asks(reply: str, q: Question) -> bool:
-    """Whether the model's ``reply`` asks ``q`` as the ask prompt wants it asked: the question
-    as written is its last sentences (nothing said after it), after at most a short lead-in that
-    does not talk about the question or the answer's form, and no key point given away."""
-    asked = _words(q.text)
-    want = set(asked)
-    parts = [p for p in tu.SENTENCE_BREAK.split(reply.strip()) if p and _words(p)]
-    n = len(parts)
-    while n and _part_of(parts[n - 1], want):
-        n -= 1
-    lead, said = parts[:n], {w for p in parts[n:] for w in _words(_HEADER.sub("", p))}
-    if not want or len(want & said) / len(want) < ASK_SHARE:
-        return False
-    if len(_words(reply)) - len(asked) > LEAD_IN_WORDS:
-        return False
-    if any(_META.search(p) or has_link(p) for p in lead):
-        return False
-    return not any(quotes_point(reply, kp.point) and not quotes_point(q.text, kp.point)
-                   for kp in q.key_points)  # fmt: skip
-
-
-# A probe is one short question; the model's advice after the feedback bullets is a few
-# sentences about this question's points, with no score of its own. A walk-through's small
-# model wrote three paragraphs with no question in them as its "follow-up", and advice that ran
-# on about other things. Both are checked before they are shown (so they are not streamed);
-# one that fails the check is not shown (no probe; the grade's own feedback instead).
-PROBE_MAX_WORDS = 40
-ADVICE_MAX_WORDS = 80
-ADVICE_MAX_SENTENCES = 3
-# Not advice to the candidate: markup tags (a small model echoed the answer in the judge's
-# <answer> tags) or talk about "the candidate" (it invented a quote of theirs).
-_NOT_ADVICE = re.compile(r"</?\w+>|\bthe candidate\b", re.IGNORECASE)
-_SCORE = re.compile(r"\b\d+\s*(?:/|out of)\s*(?:100|10|5)\b|\bscore", re.IGNORECASE)
-
-
-def is_probe(text: str, point: str) -> bool:
-    """Whether the model's ``text`` is a probe to show for ``point``: one short paragraph
-    that asks a question and does not give the point away."""
-    text = text.strip()
-    return ("?" in text and "\n\n" not in text and len(_words(text)) <= PROBE_MAX_WORDS
-            and not quotes_point(text, point) and not has_link(text))  # fmt: skip
-
-
-def advises(text: str, about: str) -> bool:
-    """Whether the model's ``text`` is advice to show after the feedback bullets: one
-    paragraph of at most a few sentences, no score, and about something in ``about`` (the
-    question and its points)."""
-    text = text.strip()
-    return (
-        bool(text)
-        and "\n\n" not in text
-        and len(_words(text)) <= ADVICE_MAX_WORDS
-        and len(tu.sentences(text)) <= ADVICE_MAX_SENTENCES
-        and not _SCORE.search(text)
-        and not _NOT_ADVICE.search(text)
-        and not has_link(text)
-        and bool(tu.content_stems(text) & tu.content_stems(about))
-    )
-
-
-# An opening is the interviewer's: a walk-through's small model opened as an assistant ("I'm
-# ready to assist you. Please go ahead and ask your questions ... You can choose from 3-choice
-# options: 1. Ask me about my project"). Such an opening, or a long one, is not shown: the
-# offline words are (so the opening is checked before it is shown, not streamed).
-OPENING_MAX_WORDS = 120
-_NOT_INTERVIEWER = re.compile(
-    r"\b(?:assist(?:ing|ance)?|how (?:can|may) i help|ask (?:me )?your questions?|ask me about|"
-    r"as an ai|language model|choose from|i'?m (?:ready|here) to help)\b|\boptions?:",
-    re.IGNORECASE,
-)
-
-
-def opens(text: str) -> bool:
-    """Whether the model's ``text`` is an interviewer's opening to show: not an assistant's
-    offer to answer questions, no talk about its own asking or the answers' form (``_META``),
-    and short."""
-    text = text.strip()
-    return (bool(text) and len(_words(text)) <= OPENING_MAX_WORDS
-            and not _NOT_INTERVIEWER.search(text) and not _META.search(text))  # fmt: skip
-
-
 # What the candidate is told when a model's text is not used, in plain words (after "The model
 # fell short here, so the offline interviewer stepped in: "); why goes to the log (walk22 read
 # "its question was not usable: a key point restates the question or another key point").
@@ -243,43 +71,6 @@ OPENING_NOT_USED = "its opening was not usable, so the usual one is shown"
 QUESTION_NOT_USED = "its question was not usable, so this one is from the question bank"
 PROBE_NOT_USED = "its follow-up question was not usable, so none was asked"
 ADVICE_NOT_USED = "its advice on your answer was not usable, so it is not shown"
-
-REASON_MIN_WORDS = 3  # a reason is words: "2.0", "6.8}," or "ok" is none
-
-
-def is_reason(text: str) -> bool:
-    """Whether a judge's rationale is words to show (at least REASON_MIN_WORDS of two letters)."""
-    return len(re.findall(r"[^\W\d_]{2,}", text or "")) >= REASON_MIN_WORDS
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-# Words in quotation marks (straight or curly); a quote of fewer than two letters is none.
-_QUOTED = re.compile(r"[\"“”]([^\"“”]*[^\W\d_]{2}[^\"“”]*)[\"“”]|‘([^‘’]*[^\W\d_]{2}[^‘’]*)’")
-
-
-def misquotes(text: str, *sources: str) -> bool:
-    """Whether ``text`` puts in quotation marks words found in none of ``sources`` (the answer,
-    the question and its rubric), punctuation and case aside."""
-    said = [f" {' '.join(_words(s))} " for s in sources]
-    for m in _QUOTED.finditer(text or ""):
-        quote = " ".join(_words(m.group(1) or m.group(2)))
-        if quote and not any(f" {quote} " in s for s in said):
-            return True
-    return False
-
-
-def judge_words(text: str, answer: str, q: Question) -> str:
-    """A judge's words as they may be shown ("" when they may not): no link (walk22's judge
-    gave a made-up web address as a reason) and no quote of words the answer does not hold,
-    nor the question or its rubric (a quote that is not the candidate's is not shown as one)."""
-    text = (text or "").strip()
-    rubric = [q.text, q.model_answer, *(kp.point for kp in q.key_points)]
-    if has_link(text) or misquotes(text, answer, *rubric):
-        return ""
-    return text
 
 
 class LLMEngine:
@@ -390,7 +181,7 @@ class LLMEngine:
     def intro(
         self, round_name: str, n: int, on_token: TokenCallback = None, *, hints: bool = True,
         buttons: bool = False,
-    ) -> str:
+    ) -> str:  # fmt: skip
         """The interviewer's opening, phrased by the model (the offline words if it fails or
         writes no interviewer's opening: ``opens``), checked before it is shown; the commands
         are added when the model left any out (a walk-through's small
@@ -579,7 +370,7 @@ class LLMEngine:
     def feedback(
         self, q: Question, grade: Grade, on_token: TokenCallback = None,
         code_result: dict | None = None,
-    ) -> str:
+    ) -> str:  # fmt: skip
         """The score and the bullets (as offline), then the model's advice in a few sentences
         when it ``advises`` (the grade's own feedback otherwise). The advice is checked before
         it is shown, so it is not streamed."""
@@ -621,7 +412,7 @@ class LLMEngine:
             flags = [*tested.flags, rb.OFFLINE_USED + why]
             fallback = tested.model_copy(update={"source": "offline-fallback", "flags": flags})
             return fallback, result, self.take_usage()
-        return self._combine_review(q, tested, review), result, self.take_usage()
+        return combine_review(q, tested, review), result, self.take_usage()
 
     def _review_code(self, q: Question, code: str, result: CodeResult) -> CodeReviewOutput:
         spec = q.coding
@@ -644,42 +435,6 @@ class LLMEngine:
             self.judge_llm, CodeReviewOutput, msgs, method=self.method, usage=self.judge_usage
         )
         return out
-
-    def _combine_review(self, q: Question, tested: Grade, review: CodeReviewOutput) -> Grade:
-        """The review's scores, never above what the tests support (correctness) and within the
-        judge's margins of the test-based overall."""
-        criteria = {}
-        for c in CRITERIA:
-            name = CODE_CRITERIA[c]
-            mine = getattr(review, name)
-            score = mine.score
-            if name == "correctness":
-                score = min(score, tested.criteria[c].score)
-            why = mine.rationale if not has_link(mine.rationale) else ""  # (walk22: a link)
-            criteria[c] = CriterionScore(
-                score=score,
-                rationale=(f"{code_criterion_label(name, q.coding.vectorise)}: {why}" if why
-                           else tested.criteria[c].rationale),
-            )  # fmt: skip
-        lo, hi = tested.overall - JUDGE_FLOOR_MARGIN, tested.overall + JUDGE_MARGIN
-        overall = min(max(review.overall, lo), hi)
-        flags = list(tested.flags)
-        if overall != review.overall:
-            flags.append(
-                f"{rb.NEEDS_REVIEW}the code review gave {review.overall}, outside the range the "
-                f"tests support ({max(lo, 0)}-{min(hi, 100)}); {overall} stands"
-            )
-        said = "" if has_link(review.feedback) else review.feedback
-        feedback = f"{tested.feedback.split('.')[0]}. {said}".strip()
-        return tested.model_copy(
-            update={
-                "overall": max(0, min(100, overall)),
-                "criteria": criteria,
-                "flags": flags,
-                "source": "llm",
-                "feedback": feedback,
-            }
-        )
 
     def judge_detail(self, q: Question, answer: str) -> tuple[Grade, JudgeOutput | None]:
         """The cross-checked grade and the judge's own output (None when the offline one stands)."""
@@ -710,97 +465,4 @@ class LLMEngine:
                 }
             )
             return fallback, None
-        return self._combine(q, answer, out, offline), out
-
-    def _combine(self, q: Question, answer: str, out: JudgeOutput, offline: Grade) -> Grade:
-        flat = " ".join(answer.split())
-        criteria = {}
-        for c in CRITERIA:
-            jc: JudgeCriterion = getattr(out, c)
-            # Only spans really in the answer count as evidence.
-            evidence = [e for e in jc.evidence if e.strip() and " ".join(e.split()) in flat]
-            # a small model often gives no reason, or no words (a walk-through's local model
-            # gave "6.8}," and "2.0"): the row's "why" then says whose score it is
-            why = jc.rationale.strip() if is_reason(jc.rationale) else ""
-            coverage = offline.criteria[c].rationale
-            if why and not judge_words(why, answer, q):  # (walk22: a link, a made-up quote)
-                log.info("judge's reason for %s not shown: %r", c, why)
-                why = f"the LLM judge's reason could not be shown; coverage: {coverage}"
-            why = why or f"the LLM judge gave no reason; coverage: {coverage}"
-            # Within a point of the coverage grader's, as the overall is kept near its grade: a
-            # walk-through saw an answer flagged off-topic, 5/100, with "Communication 4/5".
-            near = offline.criteria[c].score
-            score = min(max(jc.score, near - CRITERION_MARGIN), near + CRITERION_MARGIN)
-            criteria[c] = CriterionScore(score=score, evidence=evidence, rationale=why)
-        flags = [f for f in offline.flags if f != rb.FLAG_KEYWORDS]
-        overall = out.overall
-        ceiling = offline.overall + JUDGE_MARGIN
-        # A listed red flag the judge shows in the answer's own words lifts the floor: the
-        # coverage grader reads topic, and misses a wrong claim or poor judgement told in other
-        # words (it passed 6 of 14 poor-judgement stories); the floor is for a judge that scores
-        # a sound answer near 0 with nothing in the answer to show for it.
-        wrong = stated_red_flags(q, answer, out)
-        floor = 0 if wrong else offline.overall - JUDGE_FLOOR_MARGIN
-        stands = floor <= overall <= ceiling
-        said = dict(offline.wrong_said)  # the offline reading's words, for a claim it shares
-        if stands:
-            for claim, quote in wrong.items():
-                if rb.RED_FLAG + claim not in flags:
-                    flags.append(rb.RED_FLAG + claim)
-                said.setdefault(claim, quote)
-        # The points ticked: the coverage grader's (each with the sentence that states it), and
-        # the judge's besides when its score stands. The judge's alone showed "Score: 84,
-        # Missing: all 6 key points" when a small model ticked none, and its probes then asked
-        # for points the answer had made.
-        covered_ids = set(out.covered_key_points) if stands else set()
-        kps = [r.model_copy(update={"covered": r.covered or r.id in covered_ids})
-               for r in offline.key_points]  # fmt: skip
-        if overall > ceiling:
-            flags.append(
-                f"{rb.NEEDS_REVIEW}the LLM judge gave {overall}, more than {JUDGE_MARGIN} "
-                f"above the coverage grade {offline.overall}; the lower score stands"
-            )
-            overall = offline.overall
-        elif overall < floor:
-            flags.append(
-                f"{rb.NEEDS_REVIEW}the LLM judge gave {overall}, more than {JUDGE_FLOOR_MARGIN} "
-                f"below the coverage grade {offline.overall}; the coverage grade stands"
-            )
-            overall = offline.overall
-        if not stands:  # the coverage grade stands, and its criteria with it: walk22 showed an
-            # overruled judge's "The answer is not a lie..." as the grade's reasons
-            criteria = dict(offline.criteria)
-        return Grade(
-            question_id=q.id,
-            overall=overall,
-            criteria=criteria,
-            key_points=kps,
-            flags=flags,
-            source="llm" if stands else "llm-overruled",  # "graded by the LLM judge" beside
-            # "the coverage grade stands" read as a contradiction in a walk-through
-            # an overruled judge's words argue for the score that was not kept
-            feedback=(judge_words(out.feedback, answer, q) if stands else "") or offline.feedback,
-            wrong_said=said,
-        )
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def stated_red_flags(q: Question, answer: str, out: JudgeOutput) -> dict[str, str]:
-    """The question's red flags (its own and, for a story, the shared ones) that the judge reads
-    in the answer and backs with the answer's words: claim -> quote. A flag is named by its id
-    in the prompt (rf1, rf2, ...) or by its claim (case and spacing aside); its quote counts when
-    at least QUOTE_MIN_WORDS words of it are copied from the answer exactly (an invented or
-    reworded quote shows nothing, and the flag is dropped)."""
-    claims = [rf.claim for rf in q.all_red_flags]
-    named = {f"rf{i}": c for i, c in enumerate(claims, 1)} | {_flat(c): c for c in claims}
-    flat = _flat(answer)
-    found: dict[str, str] = {}
-    for r in out.red_flags_stated:
-        claim = named.get(_flat(r.flag))
-        quote = " ".join(r.quote.split()).strip(" \"'“”‘’")
-        if claim and len(quote.split()) >= QUOTE_MIN_WORDS and _flat(quote) in flat:
-            found.setdefault(claim, quote)
-    return found
+        return combine_judgement(q, answer, out, offline), out

@@ -2,7 +2,8 @@
 
 from interviewer.config import Settings
 from interviewer.errors import SessionNotFound
-from interviewer.store.store import GUIDE_PRACTICE, Store, progress_line
+from interviewer.store.progress import GUIDE_PRACTICE, progress_line
+from interviewer.store.store import Store
 
 __all__ = ["GUIDE_PRACTICE", "SessionNotFound", "Store", "open_store", "progress_line"]
 

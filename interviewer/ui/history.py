@@ -18,6 +18,16 @@ from interviewer.ui import SERIES_COLOURS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
+from interviewer.ui.progress import (
+    EMPTY_PROGRESS,
+    criteria_caption,
+    criteria_of_round,
+    criteria_rounds,
+    latest_signals_md,
+    progress_caption,
+    progress_frames,
+    weakest_md,
+)
 
 # Asks in the browser before a delete; a cancelled confirm sends no id and nothing is deleted.
 CONFIRM_DELETE_JS = "(id) => (id && confirm('Delete this session and its grades?')) ? id : null"
@@ -116,7 +126,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     return ui
 
 
-# The criteria are drawn for one round at a time (``render.criteria_of_round``), picked above
+# The criteria are drawn for one round at a time (``progress.criteria_of_round``), picked above
 # the charts: a chart per round, the other hidden (a chart whose data was swapped in place drew
 # nothing: Gradio's plot kept filtering by the old time range).
 CRITERIA_TITLE = "Scores per criterion over time ({round} interviews)"
@@ -174,7 +184,7 @@ MARK_WIDTH = 0.03
 def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
     """(the line chart's update, the point chart's, the legend's, the column's): lines once a
     series has two sessions, a series with one then drawn as a short mark at its score
-    (``MARK_WIDTH``, said in words too: ``render.progress_caption``); points while no series
+    (``MARK_WIDTH``, said in words too: ``progress.progress_caption``); points while no series
     has two; none of them when there is nothing to draw (the criteria chart while every session
     is a practice sitting)."""
     import pandas as pd
@@ -205,7 +215,7 @@ def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
 def build_progress(ctx: AppContext) -> SimpleNamespace:
     """Lay out the Progress tab and wire it to the store's progress summary."""
     ui = SimpleNamespace()
-    ui.empty = gr.Markdown(r.EMPTY_PROGRESS, elem_id="progress-empty")
+    ui.empty = gr.Markdown(EMPTY_PROGRESS, elem_id="progress-empty")
     # Where the candidate stands first: each round's latest hire signal, then the charts.
     ui.signals = gr.Markdown("", visible=False, elem_id="latest-signals")
     ui.round = gr.Radio(["L1", "L2"], value="L1", label="Criteria chart: round", visible=False,
@@ -221,26 +231,27 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
     def refresh(request: gr.Request, round_name: str | None = None):
         progress = ctx.store.progress(user_id=user_of(request))
         has_data = bool(progress["sessions"])
-        rounds = r.criteria_rounds(progress)
+        rounds = criteria_rounds(progress)
         round_name = round_name if round_name in rounds else (rounds[-1] if rounds else "L1")
-        frames = [r.progress_frames(r.criteria_of_round(progress, c))[0] for c in CRITERIA_ROUNDS]
-        frames.append(r.progress_frames(progress)[1])
-        progress = r.criteria_of_round(progress, round_name)
+        frames = [progress_frames(criteria_of_round(progress, c))[0] for c in CRITERIA_ROUNDS]
+        frames.append(progress_frames(progress)[1])
+        progress = criteria_of_round(progress, round_name)
         # the bank's topics: "Practice this topic" drills one; a guide's section is practised
         # from that guide (walk20's button did nothing for one; weakest_md says how)
         topics = [(topic_label(t), t) for t in progress["weakest_topics"] if t in TOPICS]
         out = {
             ui.empty: gr.Markdown(visible=not has_data),
             ui.caption: gr.Markdown(
-                caption := " ".join(c for c in (r.criteria_caption(progress),
-                                                r.progress_caption(progress)) if c),
+                caption := " ".join(
+                    c for c in (criteria_caption(progress), progress_caption(progress)) if c
+                ),
                 visible=has_data and bool(caption),
             ),
             ui.signals: gr.Markdown(
-                signals := r.latest_signals_md(progress) if has_data else "",
+                signals := latest_signals_md(progress) if has_data else "",
                 visible=bool(signals),
             ),
-            ui.weakest: gr.Markdown(r.weakest_md(progress) if has_data else "", visible=has_data),
+            ui.weakest: gr.Markdown(weakest_md(progress) if has_data else "", visible=has_data),
             ui.topic: gr.Radio(
                 choices=topics, value=topics[0][1] if topics else None, visible=bool(topics)
             ),

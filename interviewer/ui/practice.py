@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer import knowledge, practice
 from interviewer.bank import TOPICS, Bank, Question, topic_label
-from interviewer.engine import code_problem, ungradable
+from interviewer.code_checks import code_problem, ungradable
 from interviewer.errors import InterviewerError
 from interviewer.grading.copying import seen_copy_grade
 from interviewer.knowledge.clean import guide_line

@@ -12,23 +12,15 @@ import time
 from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
-from interviewer.engine import (
-    TEST_FLAGS,
-    also_asked,
-    feedback_text,
-    judgement_note,
-    numbered,
-    question_header,
-)
+from interviewer.chat_feedback import feedback_text, judgement_note
+from interviewer.coding_answer import TEST_FLAGS, also_asked
+from interviewer.engine import question_header
 from interviewer.export import NOT_FOUND, grade_notes, listed_score, md_failed
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
 from interviewer.grading.rubric import (
-    CRITERIA_SHORT,
-    PASS_MARK,
     Grade,
     criterion_rows,
 )
-from interviewer.interview import code_ran_said, hint_said
 from interviewer.markup import (
     answer_md,
     answered_said,
@@ -42,9 +34,11 @@ from interviewer.markup import (
     verdict_words,
     when,
 )
-from interviewer.models import Turn, model_answer_flows, opens_l2, question_tag
+from interviewer.models import Turn, model_answer_flows, numbered, opens_l2, question_tag
 from interviewer.policy import time_budget
-from interviewer.report import INCOMPLETE, l1_score, l2_opening
+from interviewer.probes import code_ran_said
+from interviewer.reply import hint_said
+from interviewer.report import l1_score, l2_opening
 
 OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 
@@ -52,6 +46,7 @@ OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the edito
 def refusal_md(text: str) -> str:
     """A refusal (an engine's, a check's) as a line of the page: a sentence, escaped."""
     return f"⚠ {md_escape(text[:1].upper() + text[1:])}"
+
 
 __all__ = ["md_escape", "text_md", "when"]
 
@@ -137,6 +132,8 @@ def submitted_msg(code: str | None, explanation: str | None) -> dict:
     parts = [text_md(SUBMITTED_SAID), md_code(code or "")] + ([answer_md(explanation)]
                                                               if explanation else [])  # fmt: skip
     return {"role": "user", "content": "\n\n".join(parts)}
+
+
 COMMAND_SAID = {
     "hint": "(asked for a hint)",
     "repeat": "(asked for the question again)",
@@ -201,8 +198,8 @@ def grade_md(grade: Grade, *, heading: str = "", tests_shown: bool = False) -> s
     lines = [
         # (the sum, as the chat's score line says it: walk24's read "(hint penalty)" only,
         # beside a correction's cost too)
-        f"{heading}**{grade.overall}/100**" + (f" ({md_escape(c)})" if (c := grade.penalties_said())
-                                                else "")
+        f"{heading}**{grade.overall}/100**"
+        + (f" ({md_escape(c)})" if (c := grade.penalties_said()) else "")
     ]
     flags = [f for f in grade.flags_said() if not (tests_shown and f.startswith(TEST_FLAGS))]
     if FLAG_SEEN in flags:  # why the score is what it is, before the table that shows it
@@ -244,6 +241,7 @@ def scorecard_md(
     if not feedback_each and not done:
         return "### Scorecard\nFeedback at the end: your grades appear here when you finish."
     lines = ["### Scorecard", "", "| Q | topic | score |", "|---|---|---|"]
+
     # A question is shown graded once it is closed: while its follow-up is open, its missed
     # points would be the follow-up's answer, one copy away.
     def closed(t: Turn) -> bool:
@@ -278,6 +276,9 @@ def timer_key(turn: Turn | None, session_id: str, bank=None, real: bool = False)
     return f"{session_id}-{turn.index}-{len(turn.follow_ups)}|{spent:.1f}|{budget}"
 
 
+NO_SIGNAL = "incomplete: no hire signal"  # an interview ended before its planned questions
+
+
 def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
                report=None, per_round: int | None = None) -> str:  # fmt: skip
     """One line above the answer box (shown on narrow screens): where you are, numbered as the
@@ -298,8 +299,12 @@ def score_line(turns: list[Turn], feedback_each: bool, done: bool, planned: int,
 
 
 # Said while a step works, where its result will show (a result left in view read as current).
-RUNNING_TESTS = "Running the hidden tests… (a slow or stuck submission is stopped at its time limit)"
+RUNNING_TESTS = (
+    "Running the hidden tests… (a slow or stuck submission is stopped at its time limit)"
+)
 GRADING = "Grading your answer…"
+
+
 def tests_md(result: dict) -> str:
     """A graded run: hidden tests passed, and each failed one with its inputs (its code)."""
     lines = [
@@ -410,191 +415,6 @@ def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
     return out
 
 
-def progress_frames(progress: dict):
-    """(criteria over time, rounds over time) as long-form DataFrames for the progress charts."""
-    import pandas as pd
-
-    # Local wall-clock time: the plot shows naive datetimes as they are.
-    crit = [
-        {"when": pd.Timestamp.fromtimestamp(ts), "score (1-5)": v, "criterion": CRITERIA_SHORT[c]}
-        for c, points in progress["criteria_over_time"].items()
-        for ts, v in points
-        if v is not None
-    ]
-    rounds = [
-        {"when": pd.Timestamp.fromtimestamp(ts), "score (0-100)": v, "round": r}
-        for r, points in progress["by_round"].items()
-        for ts, v in points
-        if v is not None
-    ]
-    return (
-        pd.DataFrame(crit, columns=["when", "score (1-5)", "criterion"]),
-        pd.DataFrame(rounds, columns=["when", "score (0-100)", "round"]),
-    )
-
-
-def criteria_rounds(progress: dict) -> list[str]:
-    """The rounds with a criterion score from an interview, the one sat most recently last."""
-    latest = {r: max((ts for pts in crit.values() for ts, v in pts if v is not None), default=None)
-              for r, crit in progress.get("criteria_by_round", {}).items()}  # fmt: skip
-    return sorted((r for r, ts in latest.items() if ts is not None), key=lambda r: latest[r])
-
-
-def criteria_of_round(progress: dict, round_name: str) -> dict:
-    """``progress`` with its criteria over time those of one round's answers (an L1 and an L2
-    "Engineering" are different measures: one line through both zigzags with the round sat)."""
-    by_round = progress.get("criteria_by_round")
-    if by_round is None:
-        return progress
-    return {**progress, "criteria_over_time": by_round.get(round_name, {})}
-
-
-EMPTY_PROGRESS = (
-    "### No graded answers yet\n"
-    "Sit an interview in the **Interview** tab (or drill a topic in **Practice**, then sit a "
-    "session). Your scores per criterion and per round will be plotted here over time, with "
-    "your weakest topics and a one-click drill for each."
-)
-
-
-ROUND_NAMES = {"L1": "L1", "L2": "L2", "full": "Full loop"}
-NO_SIGNAL = "incomplete: no hire signal"  # an interview ended before its planned questions
-
-
-def latest_signals_md(progress: dict) -> str:
-    """Each round's latest hire signal: its last interview that gave one, with how many did
-    ("" when none finished: practice and open sessions give none). An interview ended early
-    gives no signal: it does not hide the last one given (a walk-through's table read
-    "incomplete" after an /end, the "hire" before it gone); it is counted under the table, and
-    stands in the row only for a round where no interview gave a signal."""
-    done: dict[str, list[dict]] = {}
-    for s in progress["sessions"]:
-        if s.get("signal"):
-            done.setdefault(s["round"], []).append(s)
-    if not done:
-        return ""
-    lines = ["### Latest hire signal per round", "",
-             "| round | date | score | hire signal | interviews with a signal |",
-             "|---|---|---|---|---|"]  # fmt: skip
-    early = 0
-    for name in sorted(done, key=lambda r: list(ROUND_NAMES).index(r) if r in ROUND_NAMES else 9):
-        given = [s for s in done[name] if s["signal"] != INCOMPLETE]
-        early += len(done[name]) - len(given)
-        last = max(given or done[name], key=lambda s: s["created_at"])
-        signal = NO_SIGNAL if last["signal"] == INCOMPLETE else last["signal"]
-        score = "-" if last["overall"] is None else f"{round(last['overall'])}/100"
-        lines.append(f"| {md_escape(ROUND_NAMES.get(name, name))} | {when(last['created_at'])} "
-                     f"| {score} | {md_escape(signal)} | {len(given)} |")  # fmt: skip
-    if early:
-        its = "its" if early == 1 else "their"
-        lines += ["", f"Not counted: {plural(early, 'interview')} ended before {its} planned "
-                      "questions (no hire signal)."]  # fmt: skip
-    return "\n".join(lines)
-
-
-def weakest_md(progress: dict) -> str:
-    """The weakest topics with their mean score and number of questions (answered or skipped:
-    a walk-through read "answers 1" for a topic only ever skipped)."""
-    topics = progress["by_topic"]
-    lines = [
-        "### Weakest topics",
-        "",
-        "| topic | round | mean | questions |",
-        "|---|---|---|---|",
-    ]
-    if not progress["weakest_topics"]:
-        return (f"### Weakest topics\nNone: every topic you answered is at or above the pass "
-                f"mark ({PASS_MARK}).")  # fmt: skip
-    for t in progress["weakest_topics"]:
-        # (a section of an uploaded guide has no round of its own: a walk-through read "?")
-        round_name = TOPICS[t][0] if t in TOPICS else "guide"
-        lines.append(
-            f"| {md_escape(topic_label(t))} | {round_name} | {round(topics[t]['mean'])} "
-            f"| {topics[t]['n']} |"
-        )
-    lines += ["", "The mean is over every answer (a question graded again in practice counts each "
-              "time; a skipped one counts 0); a question counts once per session."]
-    if any(t not in TOPICS for t in progress["weakest_topics"]):
-        lines += ["", "A guide's section is practised in the Practice tab, with *Questions from* "
-                  "set to its guide."]
-    return "\n".join(lines)
-
-
-def progress_caption(progress: dict) -> str:
-    """What the round chart, drawn as lines, draws as a short mark: a series with one session
-    so far (a line needs two points), said in words with its score ("" when there is none, or
-    no line is drawn: a chart of one-session series draws points); and the sessions left out,
-    where nothing was answered."""
-    n = progress.get("left_out", 0)
-    idle = (f"Not drawn: {plural(n, 'session')} where nothing was answered (only skipped)."
-            if n else "")  # fmt: skip
-    scored = {r: [p for p in pts if p[1] is not None] for r, pts in progress["by_round"].items()}
-    if not any(len(pts) >= 2 for pts in scored.values()):
-        return idle
-    single = [(r, pts[0]) for r, pts in scored.items() if len(pts) == 1]
-    said = "; ".join(f"{r} {round(v):g}/100 ({when(ts)})" for r, (ts, v) in single)
-    marked = f"One session so far, drawn as a short mark (no line yet): {said}."
-    return " ".join(x for x in (marked if single else "", idle) if x)
-
-
-def criteria_caption(progress: dict) -> str:
-    """What the criteria chart does not show: ties between criteria (``_criteria_ties``) and
-    the practice sittings it leaves out ("" when neither)."""
-    n = progress.get("practice_sessions", 0)
-    sittings = f"{plural(n, 'practice sitting')} {'is' if n == 1 else 'are'}"
-    if not n:
-        practice = ""
-    elif any(progress.get("criteria_over_time", {}).values()):
-        practice = f"The criteria chart draws interviews only: {sittings} on the rounds chart."
-    else:
-        practice = (f"Scores per criterion are drawn for interviews: sit one to see them "
-                    f"({sittings} on the rounds chart).")  # fmt: skip
-    return " ".join(x for x in (_criteria_ties(progress), practice) if x)
-
-
-def _criteria_ties(progress: dict) -> str:
-    """What the criteria chart cannot draw: criteria with the same score at a session share
-    that point, so one line hides another there; criteria equal at every session are named
-    ("" when no two are ever equal)."""
-    series = {c: {ts: round(v, 2) for ts, v in points if v is not None}
-              for c, points in progress.get("criteria_over_time", {}).items()}  # fmt: skip
-    series = {c: pts for c, pts in series.items() if pts}
-    by_session: dict[float, list[float]] = {}
-    for pts in series.values():
-        for ts, v in pts.items():
-            by_session.setdefault(ts, []).append(v)
-    if not any(len(set(vs)) < len(vs) for vs in by_session.values()):
-        return ""
-    groups: dict[tuple, list[str]] = {}  # criteria with the same score at every session
-    for c, pts in series.items():
-        groups.setdefault(tuple(sorted(pts.items())), []).append(CRITERIA_SHORT.get(c, c))
-    n = plural(len(by_session), "session")
-    mark = "line" if len(by_session) > 1 else "point"  # one session: the chart draws points
-
-    def shows(names: list[str]) -> str:
-        return f"one {mark} shows {'both' if len(names) == 2 else 'them all'}"
-
-    if len(groups) == 1:
-        names = next(iter(groups.values()))
-        return f"{_and(names)} had the same score at every session ({n}): {shows(names)}."
-    said = [f"{_and(names)} had the same score at every session: {shows(names)}."
-            for names in groups.values() if len(names) > 1]  # fmt: skip
-    # Ties between series that differ somewhere: at some sessions only.
-    apart: dict[float, list[float]] = {}
-    for key in groups:
-        for ts, v in key:
-            apart.setdefault(ts, []).append(v)
-    ties = sum(len(set(vs)) < len(vs) for vs in apart.values())
-    if ties:
-        said.append(f"{'Elsewhere c' if said else 'C'}riteria with the same score share a point, "
-                    f"so their lines meet there ({ties} of {n}).")  # fmt: skip
-    return " ".join(said)
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def practice_question_md(q) -> str:
     """A practice question with its round and topic."""
     return (
@@ -624,8 +444,11 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
                    if not b.startswith(PANEL_BULLETS)]  # fmt: skip
         if bullets and failed > 0:  # what costs most first: a re-walk read a lone loop bullet
             # under 2 of 7 tests passed as the code's main problem
-            bullets.insert(0, f"• First make the {plural(failed, 'failed hidden test')} listed "
-                           "above pass: correctness counts most.")
+            bullets.insert(
+                0,
+                f"• First make the {plural(failed, 'failed hidden test')} listed "
+                "above pass: correctness counts most.",
+            )
         if bullets:
             parts.append("**Feedback**\n\n" + text_md("\n".join(bullets)))
     elif grade.feedback and FLAG_SEEN not in grade.flags:  # (that one is said under the score)

@@ -10,7 +10,9 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from interviewer import knowledge
 from interviewer.grading.rubric import PASS_MARK
+from interviewer.markup import md_escape
 from interviewer.models import MAX_QUESTIONS
 from interviewer.ui.context import AppContext
 
@@ -36,7 +38,7 @@ def coding_info(questions) -> dict:
 
 def setup_summary(round_name, questions, feedback, real, coding) -> str:
     """The setup's one-line label while an interview runs (the accordion is closed), from the
-    running interview's own settings (``interview.settled``)."""
+    running interview's own settings (``actions.settled``)."""
     n = int(questions)
     count = f"{n} question{'' if n == 1 else 's'}" + (" per round" if round_name == "full" else "")
     parts = [{"full": "Full loop"}.get(round_name, round_name), count]
@@ -58,6 +60,32 @@ def mode_choices(ctx: AppContext) -> list[tuple[str, str]]:
     if ctx.llm_available:
         choices.append((ctx.llm_label, "llm"))
     return choices
+
+
+def mode_note(ctx: AppContext) -> str:
+    """Why LLM mode is or is not on offer."""
+    if ctx.llm_available:
+        where = ctx.llm_settings.openai_base_url or "api.openai.com"
+        return f"{ctx.llm_label} answers from `{where}`; offline mode needs no network."
+    if ctx.settings.mode == "offline":
+        # A server with logins: its candidates cannot set the operator's environment.
+        why = ("LLM mode is not set up on this server." if ctx.settings.auth
+               else md_escape(ctx.llm_problem or ""))  # fmt: skip
+        return f"Offline mode: the question bank and the coverage grader, no network. {why}"
+    return f"⚠ {md_escape(ctx.llm_problem or '')}. Falling back to offline mode."
+
+
+def guide_note(guide: str | None, mode: str) -> str:
+    """Which guide the next interview draws on, in this mode."""
+    builtin = knowledge.BUILTIN_GUIDE_ID
+    if not guide or guide == builtin:
+        return f"Guide: **{builtin}** (built-in)."
+    if mode == "offline":
+        return (
+            f"Guide: **{md_escape(guide)}** is used in LLM mode and in Practice; offline "
+            f"interviews ask from the question bank of the built-in guide ({builtin})."
+        )
+    return f"Guide: **{md_escape(guide)}**: the LLM writes questions from its passages."
 
 
 def fields(ui: SimpleNamespace) -> list:
@@ -160,6 +188,7 @@ def wire(ui: SimpleNamespace) -> None:
         return out
 
     setup = fields(ui)
+
     # A real interview gives its feedback at the end: the Feedback choice says so while it is
     # ticked (it was left on "After each answer", contradicting the box next to it). Feedback
     # stays locked while an interview runs (a resume sets Real interview as the session was).

@@ -242,7 +242,7 @@ def test_a_fix_pasted_as_code_alone_at_the_follow_up_is_not_run_and_the_chat_say
     # pasted at the follow-up is kept, not run, and its code is no words to credit; the chat
     # says why before saying the point is still not shown.
     from interviewer.bank import default_bank
-    from interviewer.interview import CODE_AT_FOLLOW_UP
+    from interviewer.probes import CODE_AT_FOLLOW_UP
 
     store = open_store(Settings.from_env())
     reference = default_bank()["l1-code-top-k-words"].coding.reference
@@ -257,8 +257,8 @@ def test_a_diagnosis_merged_into_a_higher_grade_at_submission_is_said_as_credite
     # merge_follow_up keeps the higher grade: when that is the one given at submission, the
     # diagnosed point joins it, and its feedback no longer says "Stated, but not credited".
     from interviewer.bank import default_bank
-    from interviewer.engine import code_grade
-    from interviewer.interview import merge_follow_up
+    from interviewer.coding_answer import code_grade
+    from interviewer.regrade import merge_follow_up
     from tests.helpers import offline_engine
 
     engine = offline_engine()

@@ -350,7 +350,7 @@ def test_vectorised_code_asked_for_and_looped_over_the_data_is_not_correct():
     assert result.passed == result.total  # it works
     assert result.overall <= LOOPED_MAX < CORRECT_FROM and result.verdict == "partially_correct"
     assert result.criteria["vectorisation"].evidence.startswith("Python-level loops: line 14")
-    from interviewer.interview import code_ran_said
+    from interviewer.probes import code_ran_said
 
     assert code_ran_said(result.model_dump()).endswith(
         "(partially correct), but it has Python-level loops: line 14: Python loop over "
@@ -484,7 +484,8 @@ def test_a_growth_that_looks_quadratic_is_judged_against_the_reference_measured_
 
 def test_the_engineering_criterion_says_efficiency_unless_vectorised_code_was_asked_for():
     # Seen in the app: a stack-based bracket checker was marked under "vectorisation".
-    from interviewer.engine import CodeRunner, code_grade
+    from interviewer.coding_answer import code_grade
+    from interviewer.engine import CodeRunner
 
     runner = CodeRunner()
     for qid, label in (("l1-code-balanced-brackets", "efficiency: "),
@@ -521,7 +522,8 @@ def test_a_failure_shared_by_several_hidden_tests_is_said_once():
     alone = failed_tests({**result, "error": None})
     assert alone[0][1] == wait.format(10) and alone[1][1] == AS_ABOVE
     # the end-of-interview report names each failed test's error the same way (it named none)
-    from interviewer.report import build_report, report_markdown
+    from interviewer.report import build_report
+    from interviewer.report_render import report_markdown
     from tests.test_store import make_turn
 
     turn = make_turn(0, topic="python-coding", overall=5, kind="coding", code_result=result)
@@ -575,7 +577,8 @@ def test_a_failed_tests_error_says_it_once_in_the_error_and_the_report():
     # A re-walk: 'assertion failed: raise AssertionError("negative k must raise ValueError") ->
     # negative k must raise ValueError', and the report repeated each one-line assertion after
     # its error.
-    from interviewer.report import QuestionSummary, Report, report_markdown, report_text
+    from interviewer.report import QuestionSummary, Report
+    from interviewer.report_render import report_markdown, report_text
 
     result = _grade("l1-code-top-k-words", TOP_K_TIES_REVERSED)
     failed = {f.name: f for f in result.failed}

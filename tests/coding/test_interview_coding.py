@@ -8,9 +8,10 @@ import re
 import time
 
 from interviewer.bank import default_bank
+from interviewer.chat_feedback import feedback_text
 from interviewer.cli import main
+from interviewer.coding_answer import code_grade
 from interviewer.config import Settings
-from interviewer.engine import code_grade, feedback_text
 from interviewer.export import to_html, to_json, to_markdown
 from interviewer.grading import rubric as rb
 from interviewer.grading.rubric import PASS_MARK
@@ -93,8 +94,8 @@ def test_code_that_passes_every_test_with_division_the_question_rules_out_does_n
     # Nor can an explanation lift it, however good (a walk-through's scipy K-Means ended at 46),
     # and the words said before a follow-up on it already say why all passed is not correct.
     from interviewer.coding.grade import RULED_OUT_MAX, CodeResult
-    from interviewer.engine import code_grade
-    from interviewer.interview import code_ran_said
+    from interviewer.coding_answer import code_grade
+    from interviewer.probes import code_ran_said
 
     result = CodeResult.model_validate(turn.code_result)
     perfect = turn.grade.model_copy(update={"overall": 100, "flags": []})
@@ -252,7 +253,7 @@ def test_empty_or_oversized_code_is_refused_at_run_and_submit_and_nothing_is_rec
     # Interviews and practice share the check (engine.code_problem), so both say the same.
     import pytest
 
-    from interviewer.engine import code_problem
+    from interviewer.code_checks import code_problem
     from interviewer.errors import InterviewError
     from interviewer.models import MAX_CODE_CHARS
 
@@ -291,7 +292,7 @@ def test_the_untouched_starter_code_is_not_graded():
 
 def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
     from interviewer.coding.grade import NO_PASS_MAX
-    from interviewer.engine import NO_TEST_CRITERION_MAX, NO_TEST_EXPLANATION_SHARE
+    from interviewer.coding_answer import NO_TEST_CRITERION_MAX, NO_TEST_EXPLANATION_SHARE
     from tests.helpers import offline_engine
 
     bank = default_bank()
@@ -304,7 +305,7 @@ def test_code_that_passes_no_test_is_not_lifted_by_its_explanation():
     assert grade.feedback.startswith("0 of ") and "The explanation: " in grade.feedback
     assert all(c.score <= NO_TEST_CRITERION_MAX for c in grade.criteria.values())
     # the flag names five failed tests and counts the rest (it dropped them unsaid)
-    from interviewer.engine import FAILED_NAMED
+    from interviewer.coding_answer import FAILED_NAMED
 
     flag = next(f for f in grade.flags if f.startswith("hidden tests failed: "))
     n = len(result.failed)
@@ -363,7 +364,7 @@ def test_a_claim_of_speed_is_not_credited_beside_code_whose_large_input_timed_ou
     assert "passed (partially correct)." in slow.feedback  # words, not the verdict's key
     # A low efficiency score alone (a growth estimate a busy host can mislead) takes nothing:
     # only a timed-out large input, or no test passed, shows the claim false.
-    from interviewer.engine import code_grade
+    from interviewer.coding_answer import code_grade
 
     spoken = engine.judge(q, said)[0]
     estimated_only = result.model_copy(update={"failed": [], "passed": result.total})
@@ -462,7 +463,7 @@ def test_an_untied_complexity_probe_is_not_asked_after_the_explanation_gave_the_
 
 def test_the_chat_feedback_names_what_cost_working_code_points():
     # Seen in a walk-through: a lint finding showed only in the scorecard, not in the chat.
-    from interviewer.engine import feedback_text
+    from interviewer.chat_feedback import feedback_text
     from tests.helpers import offline_engine
 
     q = default_bank()["l1-code-balanced-brackets"]
@@ -477,7 +478,7 @@ def test_the_chat_feedback_names_what_cost_working_code_points():
 
 
 def test_code_that_never_defines_the_tested_function_is_not_graded():
-    from interviewer.engine import ungradable
+    from interviewer.code_checks import ungradable
 
     q = default_bank()["l1-code-invert-mapping"]
     spec = q.coding
@@ -595,7 +596,7 @@ def test_an_explanation_calling_looped_code_vectorised_states_something_wrong():
                                       "Simple and fully vectorised, O(n).")  # fmt: skip
     assert "it calls the code vectorised, but the code has Python-level loops" in claimed.feedback
     assert "states nothing wrong" not in claimed.feedback and claimed.overall < alone.overall
-    from interviewer.engine import SPEED_CLAIM  # and no claim of speed is credited
+    from interviewer.coding_answer import SPEED_CLAIM  # and no claim of speed is credited
 
     assert not any(kp.covered and SPEED_CLAIM.search(kp.point) for kp in claimed.key_points)
     # nor a point credited to the sentence making the claim (a re-walk: "count pairs at once
@@ -699,7 +700,7 @@ def test_code_that_fails_hidden_tests_is_first_asked_about_the_first_failed_test
 def test_the_failed_test_probe_names_one_whose_error_shows_what_came_back():
     # A re-walk: the first failure was an assertion on random input, with neither the input nor
     # the returned value in its words.
-    from interviewer.interview import PROBE_ERROR_CHARS, failed_test_probe
+    from interviewer.probes import PROBE_ERROR_CHARS, failed_test_probe
 
     blind = {"name": "matches_pairwise", "error": "assertion failed: assert isclose(auc, want)",
              "code": ""}  # fmt: skip
@@ -729,7 +730,7 @@ def test_the_failed_test_probe_names_one_whose_error_shows_what_came_back():
 def test_code_pasted_at_a_follow_up_is_kept_not_run_and_the_candidate_is_told():
     # A terminal walk-through: at the failed-test probe the candidate explained the bug and
     # pasted the fix in a ```python block; the grade stayed at 4 of 6 hidden tests, silently.
-    from interviewer.interview import CODE_AT_FOLLOW_UP
+    from interviewer.probes import CODE_AT_FOLLOW_UP
 
     store = open_store(Settings.from_env())
     for feedback in ("each", "end"):
@@ -805,7 +806,7 @@ def test_a_point_the_code_fails_on_still_counts_in_the_explanations_score():
     # explanation said the right thing, so its own score is not docked for the same bug again:
     # the grade is what it would be without the link, only the point is not credited.
     from interviewer.coding.grade import CodeResult
-    from interviewer.engine import code_grade
+    from interviewer.coding_answer import code_grade
     from tests.helpers import offline_engine
 
     engine = offline_engine()
@@ -824,7 +825,7 @@ def test_a_point_the_code_fails_on_still_counts_in_the_explanations_score():
     point = next(kp for kp in counted.key_points if kp.id == "ordering-key")
     assert not point.covered and point.failed_test == "ties_alphabetical"
     assert counted.overall == code_grade(unlinked, broken, spoken, SAYS_TIES).overall
-    from interviewer.engine import NO_TEST_EXPLANATION_SHARE as share
+    from interviewer.coding_answer import NO_TEST_EXPLANATION_SHARE as share
 
     # the explanation's tenth, at its score as graded
     assert counted.overall == round((1 - share) * broken.overall + share * spoken.overall)
@@ -957,7 +958,7 @@ def test_a_stated_point_with_no_words_to_quote_is_named_without_quotation_marks(
     # A point the LLM judge ticked has no sentence of the candidate's: the feedback names it,
     # unquoted (quotation marks around the rubric's words read as the candidate's).
     from interviewer.coding.grade import CodeResult
-    from interviewer.engine import code_grade
+    from interviewer.coding_answer import code_grade
 
     engine = offline_engine()
     q = default_bank()["l1-code-top-k-words"]

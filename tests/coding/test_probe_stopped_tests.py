@@ -123,7 +123,7 @@ def test_pair_counting_roc_auc_is_asked_about_the_input_check_it_failed():
 
 
 def test_a_test_stopped_for_time_alone_is_asked_about_without_asking_a_stated_complexity():
-    from interviewer.interview import failed_test_probe
+    from interviewer.probes import failed_test_probe
 
     iv, _ = _at_coding_question("l1-code-kmeans")
     turn = iv.current
@@ -142,7 +142,7 @@ def test_a_test_stopped_for_time_alone_is_asked_about_without_asking_a_stated_co
 
 
 def test_the_probe_reads_how_each_test_failed():
-    from interviewer.interview import failed_test_probe
+    from interviewer.probes import failed_test_probe
 
     def test(name: str, error: str) -> dict:
         return {"name": name, "kind": "edge", "error": error, "code": ""}
@@ -268,7 +268,7 @@ def test_the_fix_said_at_the_probe_on_a_timed_out_test_is_credited():
     assert grade.overall < 85  # the code is graded as submitted: its timeout still costs
     # The same words sent with the code (no probe yet): the O(n) claim is not what the code
     # does, so it is not credited; naming the O(n^2) trap the code fell into is
-    from interviewer.engine import code_grade
+    from interviewer.coding_answer import code_grade
 
     said = ("s.count scans the whole string for every character, so it is actually O(n "
             "squared). I would count once with collections.Counter and then scan for the first "
@@ -284,7 +284,7 @@ def test_words_lift_no_code_past_the_share_of_hidden_tests_it_passes():
     """walk23: a bracket checker that never checks the stack is empty at the end failed 3 of 8
     hidden tests, 62 by its tests, and scored 72 with its explanation, where the README says
     code that fails a test scores at most the weighted share it passes. Real sandbox run."""
-    from interviewer.engine import code_grade, tests_share
+    from interviewer.coding_answer import code_grade, tests_share
 
     iv, q = _at_coding_question("l1-code-balanced-brackets")
     code = ('def is_balanced(s):\n    pairs = {")": "(", "]": "[", "}": "{"}\n    stack = []\n'

@@ -7,7 +7,7 @@ import textwrap
 
 from interviewer.bank import default_bank
 from interviewer.cli import main
-from interviewer.report import TEST_LINES_SHOWN, code_lines_shown
+from interviewer.report_render import TEST_LINES_SHOWN, code_lines_shown
 from tests.coding.test_probe_stopped_tests import ROC_PAIRS
 
 

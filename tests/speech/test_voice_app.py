@@ -8,7 +8,7 @@ import json
 from interviewer.cli import main
 from interviewer.config import Settings
 from interviewer.export import to_markdown
-from interviewer.report import report_text
+from interviewer.report_render import report_text
 from interviewer.store import open_store
 from interviewer.voice import Voice, model_dir
 from tests.helpers import new_interview

@@ -1,0 +1,229 @@
+"""The chat's feedback after one answer: the score line and two or three bullets, from any
+finished Grade (offline or an LLM judge's)."""
+
+from __future__ import annotations
+
+import re
+
+from interviewer.bank import Question, judgement_unread
+from interviewer.coding.grade import LOOPED_MAX, quotable, ruled_out
+from interviewer.coding_answer import (
+    CODE_FLAG,
+    EXPLAINED,
+    LOOPS_FOUND,
+    NOT_EXPLAINED,
+    NOT_EXPLAINED_RATIONALE,
+    alone_said,
+)
+from interviewer.grading import rubric as rb
+from interviewer.grading.copying import FLAG_SEEN
+from interviewer.grading.feedback import addressed_by, gap_rank
+from interviewer.grading.rubric import Grade
+from interviewer.grading.text import denies
+from interviewer.markup import failed_tests, lower_first, plural, telling
+
+MAX_BULLETS = 3
+
+
+# Two feedback builders on purpose: this one writes the chat's score and bullets after an
+# answer from any finished Grade (offline or an LLM judge's); ``grading.feedback.feedback`` writes
+# the offline grade's own paragraph from the grader's Decision. They share gap_rank, addressed_by.
+def judgement_note(q: Question, grade: Grade) -> str:
+    """What follows a story's chat feedback when the offline grader graded it
+    (``rubric.JUDGEMENT_UNREAD``, the scorecard's note too), or ""."""
+    if judgement_unread(q, grade):
+        return f"\n\n{rb.JUDGEMENT_UNREAD}"
+    return ""
+
+
+def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) -> str:
+    """Feedback after one answer: the score (before any hint penalty too), then two or three
+    bullets: what landed, quoting the candidate's own sentence; what was wrong and why; what was
+    missing; the missing STAR part of a story; a coding question's test results, and with its
+    graded run (``code_result``) the first failed test and why it failed."""
+    score = f"Score: {grade.overall}/100"
+    if costs := grade.penalties_said():
+        score += f" ({costs})"
+    bullets = []
+    if FLAG_SEEN in grade.flags:  # a copy of a model answer seen before: said first
+        # (where it was shown: a re-walk's interview said "shown before" of one seen in Practice)
+        bullets.append("• Copied: this answer repeats the model answer you were shown before "
+                       "(with an earlier grade of this question: Practice, a report or "
+                       "Transcripts), word for word; only what is in your own words is scored.")
+    if rb.FLAG_NOT_ENGLISH in grade.flags:  # (walk24's 0 said only "Missing: all 6 ...")
+        bullets.append("• Not in English: the interview is held in English, so these words "
+                       "were not graded; say them in English.")  # fmt: skip
+    for other in rb.flagged(grade.flags, rb.FLAG_OTHER_QUESTION)[:1]:
+        # (a strong answer to a neighbouring question had every point here ticked)
+        bullets.append(f"• Another question: your answer is about “{other}”, not the question "
+                       "asked; none of this question's points is credited.")  # fmt: skip
+    result = next(iter(rb.flagged(grade.flags, CODE_FLAG)), None)
+    if result:
+        bullets.append(f"• Your code was stopped: {result}")
+    reds = rb.red_flag_claims(grade.flags)
+    fix = ""  # what the "Wrong" bullet says is right instead, when authored
+    for claim in reds[:1]:
+        rf = q.red_flag(claim)
+        fix = rf.why if rf is not None else ""
+        why = fix or f'"{claim.rstrip(".")}" is a known mistake'
+        # the words read as the mistake (a walk-through's strong answer was capped by its opening
+        # clause, "CI/CD for ML follows the same ideas as software, but ...", and not told which)
+        said = grade.wrong_said.get(claim)
+        said = f'you said "{said.rstrip(".")}": ' if said else ""
+        bullets.append(f"• Wrong: {said}{why.rstrip('.')}.")
+    corrected = rb.flagged(grade.flags, rb.CORRECTED)
+    for claim in corrected[:1]:
+        said = grade.wrong_said.get(claim, claim)
+        more = f" (and {plural(len(corrected) - 1, 'more wrong claim')})" if corrected[1:] else ""
+        bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}, and your follow-up '
+                       "answer put it right: each correction is credited, less "
+                       f"{rb.CORRECTION_COST} points, as a hint would cost.")  # fmt: skip
+    # A story's missing STAR parts come before what landed: a walk-through's vague story got
+    # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
+    star_parts = rb.flagged(grade.flags, rb.STAR_MISSING)
+    # A story of only what "we" did is held at OWN_PART_CAP: said as such, not as a missing
+    # STAR part nor as "every key point is there" (a re-walk read that beside a 55)
+    held = rb.FLAG_OWN_PART in grade.flags
+    if held:
+        bullets.append("• Your part: you told what the team did, not what you yourself did; "
+                       f"the answer is held at {round(100 * rb.OWN_PART_CAP)} until you say it.")
+    if parts := [p for p in star_parts if not (held and p == "action")]:
+        bullets.append(f"• STAR: your story lacks the {', '.join(parts)}.")
+    repeats = next((f for f in grade.flags if f.startswith(rb.FLAG_REPEATS)), None)
+    if repeats:  # (a walk-through's paste of three sentences 18 times was never told)
+        m = re.search(r"(\d+) of (\d+)", repeats)
+        said = f"{m[1]} of your {m[2]} sentences repeat earlier ones" if m else "you repeat yourself"
+        bullets.append(f"• Repeated: {said}; a point counts once however often it is said, and "
+                       "an interviewer hears the repetition.")  # fmt: skip
+    # A sentence that denies what its point asserts is no "Landed" quote, whatever MiniLM read
+    # (a walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the
+    # point "Use a sliding window ..."); the point stays ticked: a rule unticking such points
+    # cost correct answers as many ticks as it saved (README, "Tried and not shipped").
+    # What the explanation said that the code does not do (a failed hidden test checks it) is
+    # said so, and no sentence of it is quoted as landed, for another point either (a
+    # walk-through's "sort by count, then by word" was "Landed" beside code failing the ties).
+    landed = sorted(
+        (kp for kp in quotable(grade.key_points) if kp.covered and kp.evidence
+         and not kp.failed_test and (not denies(kp.evidence) or denies(kp.point))),
+        key=lambda kp: -kp.weight,
+    )  # fmt: skip
+    undone = [kp for kp in grade.key_points if kp.failed_test and not kp.covered]
+    quotes = list(dict.fromkeys(kp.evidence for kp in landed))  # one sentence quoted once
+    if grade.overall < 100 * rb.VERDICT_CUTS[1][1]:
+        # An answer graded incorrect: its ticks are the least sure (MiniLM reading topic), and a
+        # "Landed" quote would praise another wrong sentence (a walk-through's "Sorting isn't
+        # needed, so it's O(n) per threshold" landed beside the ROC-AUC red flag; a later one's
+        # "Memory is O(1) because the alphabet is fixed" beside "no linear-time solution"),
+        # as the report quotes no strength from it.
+        quotes = []
+    if undone:
+        kp = undone[0]
+        said = (f'you said "{kp.evidence.rstrip(".")}"' if kp.evidence
+                else f"you stated that {lower_first(kp.point.rstrip('.'))}")  # fmt: skip
+        more = (f" (the same for {plural(len(undone) - 1, 'more point')})"
+                if len(undone) > 1 else "")  # fmt: skip
+        bullets.append(f"• Not shown by your code: {said}, but it failed {kp.failed_test}, the "
+                       f"hidden test that checks that{more}.")  # fmt: skip
+    # A point the code failed that a follow-up answer then stated: the diagnosis, credited (a
+    # walk-through's right diagnosis after the failed test was shown earned no word)
+    diagnosed = [kp for kp in grade.key_points if kp.failed_test and kp.covered]
+    if diagnosed:
+        kp = diagnosed[0]
+        said = f': "{kp.evidence.rstrip(".")}"' if kp.evidence else ""
+        more = (f" (and {plural(len(diagnosed) - 1, 'more point')})"
+                if len(diagnosed) > 1 else "")  # fmt: skip
+        bullets.append(f"• Diagnosed: your code failed {kp.failed_test}, and your follow-up "
+                       f"answer states what that hidden test checks{said}. The point is credited"
+                       f"{more}; the failed test still costs the code you submitted.")  # fmt: skip
+    shown = quotes[: 2 if not (reds or star_parts or undone or diagnosed) else 1]
+    for quote in shown:
+        bullets.append(f'• Landed: "{quote}"')
+    # (a point stated but not done is said above, not "Missing")
+    missed = sorted(
+        (kp for kp in grade.key_points if not kp.covered and not kp.failed_test),
+        key=lambda kp: gap_rank(kp.point, kp.weight, kp.coverage),
+        reverse=True,
+    )
+    # (not the point the "Wrong" bullet's correction has just said, as the grader's feedback)
+    gaps = [kp for kp in missed if not (fix and addressed_by(kp.point, fix))]
+    if gaps and grade.overall < 85:
+        # The most important point, and how many more (the scorecard lists them all: one point
+        # named alone read as the only one missed).
+        first = gaps[0].point.rstrip(".")
+        if len(missed) > 1 and len(missed) == len(grade.key_points):
+            bullets.append(f"• Missing: all {len(missed)} key points; the first to make: {first}.")
+        elif len(missed) > 1:
+            bullets.append(f"• Missing: {first} (and {plural(len(missed) - 1, 'more point')}).")
+        else:
+            bullets.append(f"• Missing: {first}.")
+    elif (not missed and grade.key_points and grade.overall < 85 and not reds and not held
+          and q.kind != "coding"):  # fmt: skip
+        # Every point made, and still under 85: say what a higher score takes (a walk-through
+        # got 81 with every point ticked and no word on the difference).
+        # The point made least directly is named (a walk-through's answer with several
+        # examples was told to add "a concrete example"): its weak match is what holds the
+        # score down, as the head reads how closely each point is stated.
+        # Not a point whose sentence was just quoted as "Landed" (a walk-through was told to
+        # state outright the point of the sentence quoted above it).
+        unquoted = [kp for kp in grade.key_points if kp.evidence not in shown]
+        if unquoted:
+            weakest = min(unquoted, key=lambda kp: kp.coverage)  # all covered here
+            bullets.append(f"• To score higher: every key point is there; the one you made "
+                           f'least directly is "{weakest.point.rstrip(".")}": state it outright '
+                           "and say why it holds.")  # fmt: skip
+        else:
+            bullets.append("• To score higher: every key point is there; make each concrete: "
+                           "say why it holds, the trade-off, and give an example.")
+    if q.kind == "coding" and not result:
+        tests = grade.feedback.split(".")[0]
+        bullets.insert(0, f"• Tests: {tests}.")
+        failed = failed_tests(code_result) if code_result else []
+        if failed:  # why the code lost points comes before the review (a walk-through found
+            # the chat said "3 of 6 passed" and nothing of which or why, until the report)
+            # the one whose error tells the case, as the follow-up asks about (a walk-through's
+            # chat named a test built on lines it never saw when "all scores tied" had failed)
+            name, error, _ = failed[telling([(e, c) for _, e, c in failed])]
+            rest = (f" ({len(failed) - 1} more in the report, with inputs)"
+                    if len(failed) > 1 else "")  # fmt: skip
+            bullets.insert(1, f"• Failed test: {name}: {error.rstrip('.')}{rest}.")
+        # What the question rules out comes next: the tests alone read "6 of 6 passed" for
+        # division in a task set "without division" (a walk-through's scored 76).
+        ruled = ruled_out(grade.criteria["depth"].rationale) if "depth" in grade.criteria else None
+        if ruled:  # and an explanation of that approach has not "landed" (a sentence on
+            # dividing the total shares the words of the point on why not to)
+            bullets = [b for b in bullets if not b.startswith("• Landed:")]
+            bullets.insert(1 + bool(failed), f"• Ruled out: the code uses {ruled}, which the "
+                           "question rules out: passing the tests another way does not solve "
+                           "the task set.")  # fmt: skip
+        # Loops where the question asks for none: why all passed is not "correct" (a
+        # walk-through's practice feedback named the loop, not that it caps the score)
+        loops = ((code_result or {}).get("criteria") or {}).get("vectorisation") or {}
+        loops = loops.get("evidence") or ""
+        looped = (not ruled and loops.startswith(LOOPS_FOUND) and code_result["verdict"] != "correct"
+                  and code_result["passed"] == code_result["total"])  # fmt: skip
+        if looped:
+            where = loops[len(LOOPS_FOUND) :].lstrip(": ")
+            bullets.insert(1 + bool(failed), f"• Loops: the question asks for no Python loops "
+                           f"over the data, so code with one scores at most {LOOPED_MAX} however "
+                           f"many tests pass; {where}.")  # fmt: skip
+        # Words the question asks for besides the code, not sent: why passing code is at 75
+        unexplained = q.asks_to_explain and f"{EXPLAINED} {NOT_EXPLAINED}:" in grade.feedback
+        if unexplained:
+            bullets.insert(1 + bool(failed) + bool(ruled) + looped,
+                           f"• Not explained: {alone_said(q.asks_to_explain)}.")
+        # What cost the code points beside the tests (a walk-through found a lint finding only
+        # in the scorecard): the weaker of engineering and readability, when under 5.
+        review = sorted((c for k, c in grade.criteria.items()
+                         if k in ("engineering", "communication") and c.score < 5
+                         and not (looped and LOOPS_FOUND in (c.rationale or ""))
+                         # (said by the "Not explained" bullet: walk24 read it twice)
+                         and not (unexplained and (c.rationale or "").startswith(
+                             NOT_EXPLAINED_RATIONALE))),
+                        key=lambda c: c.score)  # fmt: skip
+        if review and review[0].rationale:
+            why = review[0].rationale.rstrip(".")
+            bullets.insert(1 + bool(failed) + bool(ruled) + looped + bool(unexplained),
+                           f"• {why[:1].upper()}{why[1:]} ({review[0].score}/5).")
+    if not bullets:
+        bullets.append(f"• {grade.feedback}")
+    return "\n".join([score, *bullets[:MAX_BULLETS]])

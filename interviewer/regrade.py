@@ -1,0 +1,130 @@
+"""How a follow-up answer changes a question's grade: merged with the grade before, wrong
+claims it put right credited less a cost, and a list of terms said in sentences only when asked."""
+
+from __future__ import annotations
+
+import re
+
+from interviewer.bank import Question
+from interviewer.coding_answer import with_tested_said
+from interviewer.grading import text as tu
+from interviewer.grading.decide import CAP
+from interviewer.grading.feedback import quoted, without_gap
+from interviewer.grading.rubric import (
+    CORRECTED,
+    CORRECTION_COST,
+    NO_FORM_PROBLEM,
+    Grade,
+    red_flag_claims,
+)
+from interviewer.markup import shorten
+
+# The communication of an answer given as a list of terms and said in sentences only at the
+# probe: at most "adequate", as an interviewer marks a candidate who needed asking.
+LISTED_COMMUNICATION_MAX = 3
+
+
+def listed_first(grade: Grade, listed: str) -> Grade:
+    """``grade`` of the sentences said at the probe after a list of terms (``listed``): its
+    communication held at ``LISTED_COMMUNICATION_MAX``, and saying why."""
+    said = grade.criteria.get("communication")
+    if said is None:
+        return grade
+    held = said.model_copy(update={
+        "score": min(said.score, LISTED_COMMUNICATION_MAX),
+        "evidence": [shorten(listed, 160)],
+        "rationale": "the first answer was a list of terms, said in sentences only when asked; "
+                     + said.rationale.removeprefix(f"{NO_FORM_PROBLEM}; "),
+    })  # fmt: skip
+    return grade.model_copy(update={"criteria": {**grade.criteria, "communication": held}})
+
+
+# Prior, not fitted (no answers labelled for corrections exist): a follow-up sentence that the
+# grader credits with a key point puts a wrong claim right when it shares at least this many
+# content words, beyond the question's own, with the claim's authored correction. A walk-through's
+# "Actually Polars is written in Rust on top of Apache Arrow, and in lazy mode it builds a query
+# plan ..." shares six with "Polars is an independent Rust engine on Apache Arrow memory, ...".
+CORRECTION_WORDS = 2
+
+
+def corrected_claims(question: Question, grade: Grade, answer: str, alone: Grade) -> dict[str, str]:
+    """The wrong claims of ``grade`` (the answer and its follow-up answers graded together) that
+    ``answer`` (the answer before the follow-ups) stated and the follow-up answers, graded
+    ``alone``, put right: claim -> the answer's words that stated it. None when the follow-up
+    answers state a wrong claim themselves."""
+    if red_flag_claims(alone.flags):
+        return {}
+    asked = tu.content_stems(question.text)
+    fixes = question.rubric().corrections
+    stated = [tu.content_stems(kp.evidence) for kp in alone.key_points if kp.covered and kp.evidence]
+    before = tu.normalise(answer)
+    out = {}
+    for claim in red_flag_claims(grade.flags):
+        said = grade.wrong_said.get(claim, "")
+        why = tu.content_stems(fixes.get(claim, "")) - asked
+        if said and said in before and any(len(w & why) >= CORRECTION_WORDS for w in stated):
+            out[claim] = said
+    return out
+
+
+def without_claims(answer: str, said: dict[str, str]) -> str:
+    """The answer with the words that stated the given claims taken out."""
+    text = tu.normalise(answer)
+    for words in said.values():
+        text = text.replace(words, " ")
+    # the punctuation that led into the words goes with them: "underfits: ." read as a slip in
+    # a walk-through's "Landed" quote of "... underfits: high bias, low variance, ..."
+    text = re.sub(r"[ \t]*[,;:][ \t]*(?=[.!?,;:]|$)", "", text, flags=re.M)
+    text = re.sub(r"[ \t]+(?=[.,;:!?])", "", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def corrected_score(overall: int, corrected: int) -> int:
+    """The overall of an answer whose ``corrected`` wrong claims the follow-up put right:
+    ``CORRECTION_COST`` points each, but never below the red-flag cap the claims would have held
+    it at (a correction is worth more than the claim left standing)."""
+    return max(overall - CORRECTION_COST * corrected, min(overall, round(100 * CAP)))
+
+
+def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
+    """``grade`` (of the answer without the corrected claims, and its follow-ups) saying which
+    wrong claims the follow-up answers put right, in the candidate's words, each costing
+    ``CORRECTION_COST`` points."""
+    note = " ".join(f"Corrected in your follow-up: you said {quoted(w)}, which is wrong, and your "
+                    "follow-up answer put it right; the correction is credited, less "
+                    f"{CORRECTION_COST} points, as a hint would cost." for w in said.values())  # fmt: skip
+    overall = corrected_score(grade.overall, len(said))
+    return grade.model_copy(update={
+        "overall": overall,
+        "correction_penalty": grade.overall - overall,
+        "flags": [*grade.flags, *(CORRECTED + c for c in said)],
+        "wrong_said": {**grade.wrong_said, **said},
+        "feedback": f"{grade.feedback.rstrip()} {note}".strip(),
+    })  # fmt: skip
+
+
+def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
+    """A question's grade once its follow-up is answered (``after`` grades the answer and the
+    follow-up together): it can only rise. The higher of the two grades, and every key point
+    either covered stays covered, with its evidence. But a wrong claim first stated in the
+    follow-up answer counts as it would have in the answer: ``after``, which has its red flag
+    (and its cap), stands (a walk-through's wrong follow-up answer was dropped by the higher
+    grade, and the points it named were ticked)."""
+    if before is None:
+        return after
+    if set(red_flag_claims(after.flags)) - set(red_flag_claims(before.flags)):
+        return after
+    base, other = (after, before) if after.overall >= before.overall else (before, after)
+    theirs = {kp.id: kp for kp in other.key_points if kp.covered}
+    gained = {kp.id: theirs[kp.id] for kp in base.key_points
+              if not kp.covered and kp.id in theirs}  # fmt: skip
+    if not gained:
+        return base
+    text = base.feedback
+    for kp in gained.values():
+        text = without_gap(text, kp.point)  # no longer the gap to fill
+    points = [gained.get(kp.id, kp) for kp in base.key_points]
+    merged = base.model_copy(update={"key_points": points, "feedback": text})
+    # A coding point the code failed that the follow-up answer diagnosed is no longer "not
+    # credited" in the feedback of the grade at submission, when that is the higher
+    return with_tested_said(merged) if any(kp.failed_test for kp in points) else merged

@@ -1,0 +1,129 @@
+"""A user's progress: the store's graded turns as lines over time (per round, practice apart),
+means by topic and criterion, and the weakest topics."""
+
+from __future__ import annotations
+
+from interviewer.grading.rubric import CRITERIA, PASS_MARK
+from interviewer.models import GUIDE_QUESTION_PREFIX, session_score, turn_score
+
+
+def mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+GUIDE_PRACTICE = "guide practice"
+
+
+def progress_line(round_name: str, practice: bool, question_id: str = "") -> str:
+    """The name a session's scores go by in progress: its round, "L1 practice" for a practice
+    sitting (the app's rounds chart's line; the CLI's progress rows read the same), and
+    ``GUIDE_PRACTICE`` for an answer to an uploaded guide's section (``question_id``): walk20's
+    rounds chart drew its guide practice on the L1 practice line, as if one measure."""
+    if practice and question_id.startswith(GUIDE_QUESTION_PREFIX):
+        return GUIDE_PRACTICE
+    return f"{round_name} practice" if practice else round_name
+
+
+def _session_line(round_name: str, lines: set[str]) -> str:
+    """What a session's row in progress is called: its one line (``progress_line``), or, for a
+    practice sitting that drilled both the bank and an uploaded guide, both named (walk24's
+    terminal progress read practice on a guide as "L1 practice")."""
+    if len(lines) == 1:
+        return next(iter(lines))
+    return f"{round_name} + {GUIDE_PRACTICE}"
+
+
+def progress(rows) -> dict:
+    sessions: dict[str, dict] = {}
+    by_round: dict[str, dict[str, list[tuple[str, int | None]]]] = {}
+    by_topic: dict[str, list[int]] = {}
+    # A topic's questions, each once per session (a practice sitting grades one again and again).
+    asked: dict[str, set[tuple[str, str]]] = {}
+    for (sid, created_at, settings, session_round, turn_round, topic, status, overall, criteria,
+         question_id, session_status, summary) in rows:  # fmt: skip
+        # never answered, or still open in a session still open (a follow-up to answer: its
+        # interim grade stays hidden, as in the resume list; walk19b's progress counted it):
+        # not counted anywhere
+        still_open = status == "pending" and session_status != "finished"
+        score = None if still_open else turn_score(status, overall)
+        if score is None:
+            continue
+        practice = bool((settings or {}).get("practice"))
+        # The hire signal of a finished interview, as its report gave it ("incomplete" for one
+        # ended early); none for practice or a session still open.
+        signal = ((summary or {}).get("signal")
+                  if session_status == "finished" and not practice else None)  # fmt: skip
+        s = sessions.setdefault(sid, {"created_at": created_at, "round": session_round,
+                                      "practice": practice, "signal": signal, "turns": [],
+                                      "criteria": {}, "by_round": {}, "lines": set()})  # fmt: skip
+        s["turns"].append((status, overall))
+        for name in CRITERIA:  # a skipped question is the lowest mark on every criterion
+            value = 1 if status == "skipped" else ((criteria or {}).get(name) or {}).get("score")
+            if value is not None:
+                s["criteria"].setdefault(name, []).append(value)
+                s["by_round"].setdefault(turn_round, {}).setdefault(name, []).append(value)
+        line = progress_line(turn_round, practice, question_id)
+        s["lines"].add(progress_line(session_round, practice, question_id))
+        by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
+        by_topic.setdefault(topic, []).append(score)
+        asked.setdefault(topic, set()).add((sid, question_id))
+
+    # A session where nothing was answered (only skipped: an interview opened and left) is no
+    # measure of progress: it is left out of the lines over time, and counted (``left_out``).
+    # Its skips still count 0 for their topics, as in the report.
+    scored = {sid: session_score(s["turns"]) for sid, s in sessions.items()}
+    idle = {sid for sid, (_, answered) in scored.items() if answered == 0}
+    out_sessions = [
+        {
+            "id": sid,
+            "created_at": s["created_at"],
+            "round": s["round"],
+            "practice": s["practice"],
+            "line": _session_line(s["round"], s["lines"]),
+            "overall": scored[sid][0],
+            "signal": s["signal"],
+            "criteria": {c: mean(v) for c, v in s["criteria"].items()},
+        }
+        for sid, s in sessions.items()
+        if sid not in idle
+    ]
+    rounds = {"L1": [], "L2": []}
+    for name, per_session in by_round.items():
+        points = [[sessions[sid]["created_at"], session_score(turns)[0]]
+                  for sid, turns in per_session.items() if sid not in idle]  # fmt: skip
+        if points or name in rounds:
+            rounds[name] = points
+    # n: questions, once per session (a walk-through read "10 questions" for 2 graded again and
+    # again in practice); answers: every answer or skip, which the mean is over.
+    topics = {t: {"mean": mean(v), "n": len(asked[t]), "answers": len(v)}
+              for t, v in sorted(by_topic.items())}  # fmt: skip
+    # Weakest: below the pass mark (a skipped question counts 0), lowest first.
+    below = [t for t in topics if topics[t]["mean"] < PASS_MARK]
+    weakest = sorted(below, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]
+    # Criteria over time: interviews only. A practice sitting grades the few questions of one
+    # drilled (often weak) topic; on the same lines its 1/5s read as a fall in the interviews.
+    interviews = [s for s in out_sessions if not s["practice"]]
+    criteria_over_time = {
+        c: [[s["created_at"], s["criteria"][c]] for s in interviews if c in s["criteria"]]
+        for c in CRITERIA
+    }
+    # The same per round: an L1 "Engineering" (vectorised code) and an L2 one (system design)
+    # are different measures, so a line through both zigzags with the round sat (a walk-through
+    # read a full loop's mean as one). A full loop is a point on each.
+    by_sid = {s["id"]: sessions[s["id"]] for s in interviews}
+    criteria_by_round = {
+        r: {c: [[s["created_at"], mean(s["by_round"][r][c])] for s in by_sid.values()
+                if c in s["by_round"].get(r, {})]
+            for c in CRITERIA}
+        for r in ("L1", "L2")
+    }  # fmt: skip
+    return {
+        "sessions": out_sessions,
+        "by_round": rounds,
+        "by_topic": topics,
+        "weakest_topics": weakest,
+        "criteria_over_time": criteria_over_time,
+        "criteria_by_round": criteria_by_round,
+        "practice_sessions": len(out_sessions) - len(interviews),
+        "left_out": len(idle),
+    }
