@@ -19,10 +19,7 @@ from interviewer.coding_turns import CodingTurns, split_code
 from interviewer.engine import Engine, QuestionRequest, emit, hint_order, question_header
 from interviewer.errors import InterviewError
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
-from interviewer.grading.rubric import (
-    Grade,
-    red_flag_claims,
-)
+from interviewer.grading.rubric import FLAG_NOT_ENGLISH, Grade, red_flag_claims
 from interviewer.markup import FENCE
 from interviewer.models import (
     ANSWERS_APART,
@@ -40,12 +37,14 @@ from interviewer.policy import START_DIFFICULTY, group_plan, next_difficulty
 from interviewer.probes import (
     CODE_AT_FOLLOW_UP,
     LISTED_ASKED,
+    NOT_ENGLISH_ASKED,
     OWN_PART_PROBE,
     asked_again,
     complexity_said,
     explain_probe,
     failed_test_probe,
     form_probe,
+    not_english_code_probe,
 )
 from interviewer.regrade import (
     corrected_claims,
@@ -335,6 +334,8 @@ class Interview(CodingTurns, Resuming):
     def _judge(self, turn: Turn, answer: str) -> Grade:
         question = self.bank[turn.question_id]
         if turn.kind == "coding" and turn.code_result is not None:
+            if any(f.question.startswith(NOT_ENGLISH_ASKED) for f in turn.follow_ups):
+                answer = turn.said_after()  # asked again in English: what was said before is not
             answer = FENCE.sub(" ", answer).strip()  # code pasted at a follow-up is not words
             spoken, usage = self.engine.judge(question, answer) if answer else (None, None)
             result = CodeResult.model_validate(turn.code_result)
@@ -432,6 +433,10 @@ class Interview(CodingTurns, Resuming):
             # them (walk20: precision/recall's "explain the edge cases" was probed on its
             # complexity, and the candidate never heard the words were missing)
             probe = explain_probe(question)
+            if probe not in asked:
+                return FollowUpExchange(key_point="code", question=probe)
+        if turn.kind == "coding" and FLAG_NOT_ENGLISH in turn.grade.flags:
+            probe = not_english_code_probe(question)  # (at any score, as the probe above)
             if probe not in asked:
                 return FollowUpExchange(key_point="code", question=probe)
         if turn.grade.overall >= 85:

@@ -175,6 +175,13 @@ def complexity_said(text: str, probe: str) -> bool:
     return bool(_COMPLEXITY_PROBE.fullmatch(probe.strip()) and _STATES_COMPLEXITY.search(text))
 
 
+def not_english_code_probe(q: Question) -> str:
+    """The probe of code explained in another language: the words asked again, in English, as a
+    spoken answer's are (walk24's Spanish explanation of working code got a 0 and no word)."""
+    asked = q.explain_request or "Walk me through your code: what it does, and why this approach"
+    return f"{NOT_ENGLISH_ASKED} {asked[0].upper()}{asked[1:].rstrip('.')}."
+
+
 def explain_probe(q: Question) -> str:
     """The probe of code sent alone to a question that asks for words too."""
     asked = q.explain_request

@@ -1099,3 +1099,30 @@ def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(stor
     assert other.asks_to_explain is None
     result = iv.engine.code_runner.grade(other, other.coding.reference)
     assert code_grade(other, result).overall == result.overall == 100
+
+
+def test_code_explained_in_another_language_is_asked_again_in_english():
+    # walk24: a Spanish explanation of working code scored 0 and was never asked for in English,
+    # as a spoken answer in another language is.
+    from interviewer.probes import NOT_ENGLISH_ASKED
+
+    store = open_store(Settings.from_env())
+    iv, q = _at_the_brackets_question(store, follow_ups=1)
+    iv.answer("Uso una pila para guardar los paréntesis abiertos y compruebo que cada cierre "
+              "coincide con el último abierto; al final la pila tiene que estar vacía. Si "
+              "encuentro un cierre sin apertura, devuelvo falso de inmediato. La complejidad es "
+              "lineal en tiempo y en memoria, porque cada carácter entra y sale de la pila una "
+              "sola vez.")  # fmt: skip
+    reply = iv.submit_code(q.coding.reference)
+    turn = iv.current
+    assert turn.code_result["passed"] == turn.code_result["total"]
+    assert rb.FLAG_NOT_ENGLISH in turn.grade.flags
+    assert reply.kind == "follow_up" and f"Follow-up: {NOT_ENGLISH_ASKED}" in reply.text
+    # (shorter than the Spanish before it: graded together, the two read as Spanish again)
+    reply = iv.answer("I use a stack: push each opener, pop and match on a closer; balanced if "
+                      "empty at the end.")  # fmt: skip
+    graded = reply.graded_turn
+    assert graded is not None and graded.index == turn.index
+    assert rb.FLAG_NOT_ENGLISH not in graded.grade.flags
+    assert any(kp.covered and kp.evidence in "balanced if empty at the end." for kp in graded.grade.key_points)
+    assert "Not in English" not in reply.feedback
