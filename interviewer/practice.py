@@ -9,16 +9,26 @@ import logging
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer.bank import Bank, Question
+from interviewer.code_checks import code_problem, ungradable
 from interviewer.config import Settings
 from interviewer.engine import Engine, Usage
 from interviewer.errors import SessionNotFound
+from interviewer.grading.copying import seen_copy_grade
 from interviewer.grading.rubric import Grade, Rubric
-from interviewer.models import GUIDE_QUESTION_PREFIX, SessionInfo, SessionSettings, Turn
+from interviewer.models import (
+    GUIDE_QUESTION_PREFIX,
+    MAX_ANSWER_CHARS,
+    SessionInfo,
+    SessionSettings,
+    Turn,
+    too_long_said,
+)
 from interviewer.report import build_report
 from interviewer.store import Store
 
@@ -101,6 +111,54 @@ def judged_section(grader, q: SectionQuestion, answer: str, grade, *, settings: 
 
     others = section_questions(q.guide, q.round, settings=settings) if q.guide else []
     return neighbours.checked(grader, q, answer, grade, among=others)
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A practice answer's grade, its code's graded run (a coding question), and the usage."""
+
+    grade: Grade
+    code_result: dict | None
+    usage: Usage
+
+
+def not_gradable(q: Question | SectionQuestion, answer: str, code: str) -> str | None:
+    """Why a practice answer is not graded (nothing is recorded): no words to a spoken question,
+    code that cannot run or be graded, or an answer over MAX_ANSWER_CHARS; None to grade it."""
+    if q.kind != "coding" and not (answer or "").strip():
+        return "type an answer first"
+    if q.kind == "coding" and (problem := code_problem(code)
+                               or ungradable(code, q.coding.starter, q.coding.entry_point)):  # fmt: skip
+        return problem
+    if len(answer or "") > MAX_ANSWER_CHARS:
+        return too_long_said(len(answer), "grade")
+    return None
+
+
+def grade_answer(
+    engine: Engine,
+    q: Question | SectionQuestion,
+    answer: str,
+    code: str = "",
+    *,
+    settings: Settings,
+    seen: Callable[[], bool] = lambda: False,
+) -> Graded:
+    """Grade one practice answer: code on its hidden tests, with the words sent beside it as its
+    explanation; words by ``engine``. An uploaded guide's section is graded against its text
+    and read for an answer to another of its sections; a paste of the model answer (or guide
+    text) the candidate was shown before (``seen``) scores only its own words."""
+    if q.kind == "coding":
+        grade, ran, usage = engine.judge_code(q, code, answer or None)
+        return Graded(grade, ran.model_dump(mode="json"), usage)
+    grade, usage = engine.judge(q, answer)
+    guide = q.group == GUIDE_GROUP
+    if guide:  # about another of the guide's sections?
+        grade = judged_section(engine.grader, q, answer, grade, settings=settings)
+    # Its model answer, once graded, is on screen: a paste of it shows nothing.
+    grade = seen_copy_grade(grade, answer, q.rubric(), seen,
+                            source="guide text" if guide else "model answer")  # fmt: skip
+    return Graded(grade, None, usage)
 
 
 def record_answer(

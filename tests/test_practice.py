@@ -6,6 +6,7 @@ from interviewer import practice
 from interviewer.bank import default_bank
 from interviewer.config import Settings
 from interviewer.export import to_html, to_markdown
+from interviewer.grading.copying import FLAG_SEEN
 from interviewer.models import half_up
 from interviewer.store import open_store
 from tests.helpers import new_interview, offline_engine
@@ -243,3 +244,26 @@ def test_practice_says_a_failed_one_line_tests_assertion_once():
     md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
     test = next(t for t in q.coding.hidden_tests if t.name == "negative_k")
     assert "✗ " + md_escape("negative_k: ") in md and md_code(test.code) in md
+
+
+def test_a_practice_answer_is_graded_and_refused_as_the_practice_tab_does():
+    # The Practice tab's grading lives here, UI-free (DESIGN: callbacks only call and render).
+    bank = default_bank()
+    engine = offline_engine()
+    settings = Settings.from_env()
+    spoken = next(q for q in bank.values() if q.kind == "spoken" and q.round == "L1")
+    coding = next(q for q in bank.values() if q.kind == "coding" and not q.asks_to_explain)
+    assert practice.not_gradable(spoken, "   ", "") == "type an answer first"
+    assert "starter code" in practice.not_gradable(coding, "", coding.coding.starter)
+    assert "empty" in practice.not_gradable(coding, "", "")
+    assert "characters" in practice.not_gradable(spoken, "x " * 5000, "")
+    assert practice.not_gradable(spoken, "An answer.", "") is None
+    # a paste of the model answer shown before scores only its own words; unseen, it is graded
+    fresh = practice.grade_answer(engine, spoken, spoken.model_answer, settings=settings)
+    pasted = practice.grade_answer(engine, spoken, spoken.model_answer, settings=settings,
+                                   seen=lambda: True)  # fmt: skip
+    assert fresh.grade.overall >= 80 and fresh.code_result is None
+    assert FLAG_SEEN in pasted.grade.flags and pasted.grade.overall < fresh.grade.overall
+    ran = practice.grade_answer(engine, coding, "", coding.coding.reference, settings=settings)
+    assert ran.code_result["passed"] == ran.code_result["total"] > 0
+    assert ran.grade.overall >= 80

@@ -17,12 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from interviewer import knowledge, practice
 from interviewer.bank import TOPICS, Bank, Question, topic_label
-from interviewer.code_checks import code_problem, ungradable
+from interviewer.code_checks import code_problem
 from interviewer.errors import InterviewerError
-from interviewer.grading.copying import seen_copy_grade
 from interviewer.knowledge.clean import guide_line
 from interviewer.markup import md_escape, shorten
-from interviewer.models import MAX_ANSWER_CHARS, too_long_said
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
@@ -357,15 +355,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
             return "Press **New question** first."
         if problem := ctx.refusal(request, None, f"{answer or ''}{code or ''}"):
             return f"⚠ {md_escape(problem)}"
-        coding = q.kind == "coding"
-        if not coding and not (answer or "").strip():
-            return "Type an answer first."
-        if coding and (problem := code_problem(code)
-                       or ungradable(code, q.coding.starter, q.coding.entry_point)):
-            return r.refusal_md(problem)
-        if len(answer or "") > MAX_ANSWER_CHARS:
-            return r.refusal_md(too_long_said(len(answer), "grade"))
-        return None
+        problem = practice.not_gradable(q, answer, code)
+        return None if problem is None else r.refusal_md(problem)
 
     def grade(answer, code, qid, mode, sessions, drills, round_name, topic, request: gr.Request):
         """Say at once that it is being graded (the last result stayed in view while code ran
@@ -383,20 +374,9 @@ def build(ctx: AppContext) -> SimpleNamespace:
         # Questions from an uploaded guide have no authored rubric: the offline grader takes
         # the section's text as the reference.
         engine = ctx.engine("offline" if q.group == practice.GUIDE_GROUP else mode)
-        code_result = None
-        if coding:
-            result, ran, usage = engine.judge_code(q, code, answer or None)
-            code_result = ran.model_dump(mode="json")
-        else:
-            result, usage = engine.judge(q, answer)
-            if q.group == practice.GUIDE_GROUP:  # about another of the guide's sections?
-                result = practice.judged_section(engine.grader, q, answer, result,
-                                                 settings=ctx.settings)  # fmt: skip
-            # Its model answer, once graded, is on screen: a paste of it shows nothing.
-            result = seen_copy_grade(
-                result, answer, q.rubric(), lambda: seen(user_of(request), q.id),
-                source="guide text" if q.group == practice.GUIDE_GROUP else "model answer",
-            )
+        got = practice.grade_answer(engine, q, answer, code, settings=ctx.settings,
+                                    seen=lambda: seen(user_of(request), q.id))  # fmt: skip
+        result, code_result, usage = got.grade, got.code_result, got.usage
         text = r.practice_result_md(q, result, None if q.group == practice.GUIDE_GROUP
                                     else guide_passage(q, ctx.settings), code_result)  # fmt: skip
         key = f"{q.round}/{engine.name}"
