@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from interviewer.bank import Bank, Question
+from interviewer.bank import TOPICS, Bank, Question
 from interviewer.code_checks import code_problem, ungradable
 from interviewer.config import Settings
 from interviewer.engine import Engine, Usage
@@ -35,9 +36,11 @@ from interviewer.store import Store
 PRACTICE_NOTE = ("Practice: questions drilled one at a time, graded at once; the score and the "
                  "criterion averages count every graded attempt, while the points under strengths "
                  "and gaps read each question's latest attempt.")
+WEAKEST = "weakest"  # the topic that drills the user's weakest topics of the round
 GUIDE_GROUP = "guide"  # the topic group of questions made from an uploaded guide's sections
 MIN_SECTION_WORDS = 15  # a section with fewer words gives no practice question
 log = logging.getLogger(__name__)
+_rng = random.SystemRandom()
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,37 @@ def judged_section(grader, q: SectionQuestion, answer: str, grade, *, settings: 
 
     others = section_questions(q.guide, q.round, settings=settings) if q.guide else []
     return neighbours.checked(grader, q, answer, grade, among=others)
+
+
+def pick_question(
+    bank: Bank,
+    round_name: str,
+    topic: str,
+    weakest: list[str],
+    exclude: str | None,
+    recent: Collection[str] = frozenset(),
+    rng: random.Random | None = None,
+) -> tuple[Question | None, str]:
+    """A bank question of the round and topic (or of a weak topic), not the one just shown and,
+    while the topic has others, none of the ``recent`` ones (asked in the user's last sessions:
+    its model answer has been shown); with a note when there was no weak topic to drill yet."""
+    pool, note = topic_pool(bank, round_name, topic, weakest)
+    fresh = ([q for q in pool if q.id != exclude and q.id not in recent]
+             or [q for q in pool if q.id != exclude] or pool)  # fmt: skip
+    return ((rng or _rng).choice(fresh) if fresh else None), note
+
+
+def topic_pool(bank: Bank, round_name: str, topic: str, weakest: list[str]) -> tuple[list, str]:
+    """The bank questions of the round and topic (of the weak topics for ``WEAKEST``, or of any
+    topic with a note when there is none yet)."""
+    note = ""
+    topics = [topic]
+    if topic == WEAKEST:
+        topics = [t for t in weakest if TOPICS.get(t, ("",))[0] == round_name]
+        if not topics:
+            note = f"No weak {round_name} topic yet, so this is a question on any topic."
+            topics = [t for t, (rn, _) in TOPICS.items() if rn == round_name]
+    return [q for q in bank.values() if q.round == round_name and q.topic in topics], note
 
 
 @dataclass(frozen=True)

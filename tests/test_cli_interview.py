@@ -269,7 +269,7 @@ def test_the_terminal_report_is_laid_out_once_at_the_terminal_width(tmp_path, ca
     from interviewer.report import Report
     from interviewer.report_render import report_text
 
-    monkeypatch.setattr(cli, "_width", lambda stream: 60)  # as at a 61-column terminal
+    monkeypatch.setattr(cli, "width_of", lambda stream: 60)  # as at a 61-column terminal
     answers = tmp_path / "answers.txt"
     answers.write_text("Bagging averages models trained in parallel on bootstrap samples.\n/end\n")
     args = ["interview", "--round", "L1", "--questions", "2", "--seed", "3", "--no-coding",
@@ -338,11 +338,11 @@ def test_an_unreadable_answers_file_is_refused_before_a_session_is_created(tmp_p
 
 def test_an_empty_line_with_nothing_typed_says_how_to_answer(monkeypatch, capsys):
     # A walk-through pressed Enter at the answer prompt and nothing at all happened.
-    from interviewer.cli.interview import NOTHING_TYPED, _read_answer
+    from interviewer.cli.interview import NOTHING_TYPED, read_answer
 
     typed = iter(["", "  ", "The answer.", ""])
     monkeypatch.setattr("builtins.input", lambda prompt: next(typed))
-    assert _read_answer() == "The answer."
+    assert read_answer() == "The answer."
     assert capsys.readouterr().out.count(NOTHING_TYPED) == 2
 
 
@@ -529,11 +529,11 @@ def test_a_code_block_in_an_answers_file_is_one_answer_as_at_the_terminal(tmp_pa
 
 
 def test_an_answers_files_lines_and_blocks(tmp_path):
-    from interviewer.cli.interview import _answers
+    from interviewer.cli.interview import answers_from
 
     path = tmp_path / "answers.txt"
     path.write_text("one\\ntwo\n```py\nx = '\\n'\n\n  ```\n```inline```\n/skip\n```\nopen\n")
-    assert list(_answers(path)) == [
+    assert list(answers_from(path)) == [
         "one\ntwo",  # "\n" in a line is a line break
         "```py\nx = '\\n'\n\n  ```",  # a block is one answer, its lines as they are
         "```inline```",

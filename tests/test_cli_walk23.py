@@ -63,7 +63,7 @@ def test_the_resume_command_printed_at_ctrl_c_is_never_broken_by_wrapping(monkey
 
     monkeypatch.setattr("builtins.input", ctrl_c)
     for width in (60, 80, 90):
-        monkeypatch.setattr(cli, "_width", lambda stream, w=width: w)  # as at such a terminal
+        monkeypatch.setattr(cli, "width_of", lambda stream, w=width: w)  # as at such a terminal
         argv = ["interview", "--round", "L1", "--questions", "1", "--no-coding"]
         assert main(argv) == 130
         out = capsys.readouterr().out
@@ -130,17 +130,16 @@ def test_an_over_long_answer_is_echoed_cut_with_its_length(tmp_path, capsys):
 
 
 def test_progress_ends_with_how_to_drill_the_weakest_topics(tmp_path, capsys):
-    # walk23: "weakest topics: ..." and no next step; the terminal has no practice command.
+    # walk23: "weakest topics: ..." and no next step.
     _sit(tmp_path, capsys, ["I don't know.", "/end"], "--round", "L1", "--questions", "1",
          "--no-coding", "--follow-ups", "0")  # fmt: skip
     assert main(["transcripts", "progress"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-2].startswith("weakest topics: ")
-    assert lines[-1] == (
-        "To drill them: start the app (`mock-interview app`) and open Practice: "
-        'Round L1, Topic "Weakest topics" (or Progress\'s "Practice this topic").'
-    )
-    assert build_parser().parse_args(["app"]).command == "app"  # the command it names exists
+    assert lines[-1] == ("To drill them: `mock-interview practice --round L1`, or the app's "
+                         'Practice tab (Topic "Weakest topics").')  # fmt: skip
+    # the command it names exists, and drills the weakest topics by default
+    assert build_parser().parse_args(["practice", "--round", "L1"]).topic == "weakest"
 
 
 def test_resuming_at_a_follow_up_on_code_shows_the_code_and_the_hints_taken(

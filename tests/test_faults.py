@@ -498,13 +498,13 @@ def test_the_terminal_shows_the_model_at_work_and_wipes_the_line(monkeypatch):
     said = MODEL_WORKING["local"]
     monkeypatch.setattr("shutil.get_terminal_size", lambda fallback=None: os.terminal_size((70, 24)))
     screen = Terminal()
-    with cli_interview._working(said, screen):
+    with cli_interview.working(said, screen):
         shown = screen.getvalue()  # shown while the model works, cut to one row of 70 columns
         assert shown == said[:68] and "\n" not in shown  # (69 columns: one spare)
     shown = screen.getvalue()
     assert shown.endswith("\r") and shown.split("\r")[1] == " " * 68  # then wiped, all of it
     piped = io.StringIO()  # a pipe or a file: nothing to wipe, so nothing shown
-    with cli_interview._working(said, piped):
+    with cli_interview.working(said, piped):
         pass
     assert piped.getvalue() == ""
 

@@ -576,7 +576,7 @@ def test_practice_serves_a_question_not_asked_lately_while_the_topic_has_one():
     # Seen in a walk-through: the weakest topic served the same question in three sittings,
     # each time after its model answer had been shown.
     from interviewer.bank import default_bank
-    from interviewer.ui.practice import pick_question
+    from interviewer.practice import pick_question
 
     bank = default_bank()
     topic = next(t for t in {q.topic for q in bank.values() if q.round == "L2"}
@@ -665,7 +665,7 @@ def test_a_coding_question_that_asks_for_words_says_so_over_its_examples():
     # A walk-through's K-Means scored 100 on code alone, where the question asks to walk
     # through its complexity: such a question says at once that code alone earns 75 at most.
     from interviewer.bank import default_bank
-    from interviewer.cli.interview import _coding_brief
+    from interviewer.cli.interview import coding_brief
     from interviewer.ui.render import code_examples_md
 
     bank = default_bank()
@@ -678,12 +678,12 @@ def test_a_coding_question_that_asks_for_words_says_so_over_its_examples():
     assert rest.startswith("**Examples** (")
     assert "and **Grade my answer** sends it" in code_examples_md(bank["l1-code-kmeans"],
                                                                    "**Grade my answer**")
-    assert _coding_brief(bank["l1-code-precision-recall-f1"]).endswith(
+    assert coding_brief(bank["l1-code-precision-recall-f1"]).endswith(
         "\n\nThis question also asks you to explain the edge cases: write it before the "
         "```python block, in the same answer; code alone earns 75 of 100 at most.")
     for q in (bank["l1-code-max-subarray"], bank["l1-code-top-k-words"]):
         assert code_examples_md(q).startswith("**Examples** (")
-        assert "also asks" not in _coding_brief(q)
+        assert "also asks" not in coding_brief(q)
 
 
 def test_the_help_names_environment_variables_only_to_whoever_runs_the_app():

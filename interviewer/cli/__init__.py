@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         interview,
         knowledge,
         local,
+        practice,
         speech,
         transcripts,
     )
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         knowledge,
         app,
         interview,
+        practice,
         grade,
         coding,
         speech,

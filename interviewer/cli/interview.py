@@ -77,7 +77,7 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_interview)
 
 
-def _answers(path: Path):
+def answers_from(path: Path):
     """The answers file's answers, read now: a file that cannot be read is refused before a
     session is created (a walk-through's missing file left an empty session to resume). One
     answer a line ("\\n" in it a line break), except that a ``` block, from its opening fence
@@ -103,7 +103,7 @@ def _answers(path: Path):
     return iter(answers)
 
 
-def _line_editing() -> None:
+def line_editing() -> None:
     """GNU readline for the terminal's answers: line editing, and no line limit. Without it the
     terminal's own line discipline cuts a line at 4095 characters before Python reads it (a
     walk-through pasted 10,080 characters on one line and 4,095 were stored, cut mid-word)."""
@@ -119,7 +119,7 @@ NOTHING_TYPED = "(nothing to send yet: type your answer, then an empty line; or 
 PROMPT, MORE = "> ", "  "
 
 
-def _read_answer(out=None) -> str | None:
+def read_answer(out=None) -> str | None:
     """One answer from the terminal: lines until an empty one (a command or a single line
     starting with / is sent at once; a ``` block runs to its closing fence). A paste that
     arrives as one piece with line breaks in it (a terminal's bracketed paste) keeps its empty
@@ -162,11 +162,11 @@ def _read_answer(out=None) -> str | None:
 
 
 @contextlib.contextmanager
-def _working(said: str, out):
+def working(said: str, out):
     """``said`` on a line while the model is at work, at a terminal (a walk-through sat a
     minute before a local model's reply with nothing on screen); wiped when it is done. Cut to
     the terminal's width: a line that wrapped left its first row on screen."""
-    width = _width(out)
+    width = width_of(out)
     said = said[: width - 1] if width else ""
     if said:
         print(said, end="", file=out, flush=True)
@@ -177,7 +177,7 @@ def _working(said: str, out):
             print("\r" + " " * len(said) + "\r", end="", file=out, flush=True)
 
 
-def _width(stream) -> int:
+def width_of(stream) -> int:
     """The width to wrap at: a terminal's (at most 100 columns), or 0 (no wrapping) when the
     output is a pipe or a file."""
     import shutil
@@ -208,7 +208,7 @@ def wrap_text(text: str, width: int) -> str:
     return "\n".join(out)
 
 
-def _coding_brief(q) -> str:
+def coding_brief(q, *, practice: bool = False) -> str:
     """What the app's editor and examples show, for a terminal: the starter to complete, the
     example tests, and how to send the code (a walk-through's correct ``invert`` failed every
     test: the terminal never named ``invert_mapping``). The hidden tests run once, on the code
@@ -222,8 +222,10 @@ def _coding_brief(q) -> str:
         "Examples (the hidden tests also check edge cases and a large input; the tests run "
         "with math, numpy as np and pandas as pd imported):\n\n"
         f"{fence}python\n{tests}\n{fence}\n\nYou may write it in your own editor (and run the "
-        f"examples there), then paste it here in a {fence}python block. The code you send is "
-        "final: the hidden tests run once, on it (code that does not parse comes back to fix)."
+        f"examples there), then paste it here in a {fence}python block. "
+        + ("Each block you send runs the hidden tests and is graded and saved; fix it and send "
+           "it again as often as you like." if practice else "The code you send is final: the "
+           "hidden tests run once, on it (code that does not parse comes back to fix).")
     ) + (f"\n\n{asked}" if (asked := also_asked(
         q, f"write it before the {fence}python block, in the same answer")) else "")  # fmt: skip
 
@@ -297,7 +299,7 @@ def cmd_interview(args, settings: Settings) -> int:
         info, _ = store.load_session(args.resume, user_id=user)
         settings = replace(settings, mode=info.mode)
     bank = bank_for(settings)
-    if settings.mode == "local" and _width(sys.stderr):
+    if settings.mode == "local" and width_of(sys.stderr):
         print("Starting the local model server (up to a minute)…", file=sys.stderr, flush=True)
     engine = make_engine(settings)
     if settings.mode != "offline":  # LLM questions are grounded in the guide's passages
@@ -307,12 +309,12 @@ def cmd_interview(args, settings: Settings) -> int:
     quiet = args.json
     out = sys.stderr if quiet else sys.stdout
 
-    width = _width(out)
+    width = width_of(out)
 
     def say(text: str, wrap: bool = True) -> None:
         print(f"\n{wrap_text(text, width) if width and wrap else text}", file=out, flush=True)
 
-    source = _answers(args.answers_file) if args.answers_file else None
+    source = answers_from(args.answers_file) if args.answers_file else None
     if args.resume:
         interview, reply = Interview.resume(
             store, args.resume, user_id=user, engine=engine, bank=bank
@@ -360,7 +362,7 @@ def cmd_interview(args, settings: Settings) -> int:
         turn = reply.turn
         if (reply.kind in ("question", "repeat") and turn is not None and turn.kind == "coding"
                 and interview.phase == "awaiting_answer"):  # fmt: skip
-            say(plain(_coding_brief(bank[turn.question_id])))
+            say(plain(coding_brief(bank[turn.question_id])))
         if reply.report is not None:
             # laid out to the terminal's width by itself (its columns, its indents)
             report = terminal_report(reply.report, show_command(interview.info.id, named))
@@ -382,7 +384,7 @@ def cmd_interview(args, settings: Settings) -> int:
             say("Type your answer; an empty line sends it. /hint, /repeat, /skip, /end are "
                 "commands.")  # fmt: skip
             if sys.stdin.isatty():
-                _line_editing()
+                line_editing()
 
     try:
         while not interview.done:
@@ -394,12 +396,12 @@ def cmd_interview(args, settings: Settings) -> int:
                 if not quiet:  # (an answer's further lines as the terminal shows them)
                     print(echoed(line), file=out)
             else:
-                line = _read_answer(out)
+                line = read_answer(out)
                 if line is None:
                     say(saved())
                     break
             try:
-                with _working(MODEL_WORKING.get(engine.name, ""), out):
+                with working(MODEL_WORKING.get(engine.name, ""), out):
                     reply = interview.answer(line)
             except InterviewError as exc:
                 say(warned(terminal(str(exc))))

@@ -195,13 +195,12 @@ def _progress(args, store: Store, user: str) -> int:
 
 
 def drill_said(weakest: list[str]) -> str:
-    """How to drill the weakest topics, under them (walk23: the list ended with no next step).
-    The terminal has no practice command: the app's Practice tab drills a round's weakest
-    topics ("Weakest topics", its Topic's first choice)."""
-    rounds = sorted({TOPICS[t][0] for t in weakest if t in TOPICS})
-    where = f"Round {' or '.join(rounds)}, " if rounds else ""
-    return (f"To drill them: start the app (`mock-interview app`) and open Practice: {where}"
-            "Topic \"Weakest topics\" (or Progress's \"Practice this topic\").")  # fmt: skip
+    """How to drill the weakest topics, under them (walk23: the list ended with no next step):
+    `mock-interview practice` of their round, which drills the weakest topics by default, or
+    the app's Practice tab."""
+    rounds = sorted({TOPICS[t][0] for t in weakest if t in TOPICS}) or ["L1"]
+    here = " or ".join(f"`mock-interview practice --round {r}`" for r in rounds)
+    return (f"To drill them: {here}, or the app's Practice tab (Topic \"Weakest topics\").")
 
 
 HANDLERS = {

@@ -9,7 +9,6 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Collection
 from types import SimpleNamespace
 
 import gradio as gr
@@ -21,13 +20,13 @@ from interviewer.code_checks import code_problem
 from interviewer.errors import InterviewerError
 from interviewer.knowledge.clean import guide_line
 from interviewer.markup import md_escape, shorten
+from interviewer.practice import WEAKEST
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
 from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS, CONFIRM_PICK_PRACTICE_JS
 from interviewer.ui.setup import mode_choices
 
-WEAKEST = "weakest"
 _rng = random.SystemRandom()
 log = logging.getLogger(__name__)
 
@@ -43,36 +42,6 @@ def _held(answer: str, code: str) -> str:
 def topic_options(round_name: str) -> list[tuple[str, str]]:
     """The topic dropdown of a round: the user's weakest topics first, then every topic."""
     return [("Weakest topics", WEAKEST), *r.topic_choices(round_name)]
-
-
-def pick_question(
-    bank: Bank,
-    round_name: str,
-    topic: str,
-    weakest: list[str],
-    exclude: str | None,
-    recent: Collection[str] = frozenset(),
-) -> tuple[Question | None, str]:
-    """A bank question of the round and topic (or of a weak topic), not the one just shown and,
-    while the topic has others, none of the ``recent`` ones (asked in the user's last sessions:
-    its model answer has been shown); with a note when there was no weak topic to drill yet."""
-    pool, note = _pool(bank, round_name, topic, weakest)
-    fresh = ([q for q in pool if q.id != exclude and q.id not in recent]
-             or [q for q in pool if q.id != exclude] or pool)  # fmt: skip
-    return (_rng.choice(fresh) if fresh else None), note
-
-
-def _pool(bank: Bank, round_name: str, topic: str, weakest: list[str]) -> tuple[list, str]:
-    """The bank questions of the round and topic (of the weak topics for ``WEAKEST``, or of any
-    topic with a note when there is none yet)."""
-    note = ""
-    topics = [topic]
-    if topic == WEAKEST:
-        topics = [t for t in weakest if TOPICS.get(t, ("",))[0] == round_name]
-        if not topics:
-            note = f"No weak {round_name} topic yet, so this is a question on any topic."
-            topics = [t for t, (rn, _) in TOPICS.items() if rn == round_name]
-    return [q for q in bank.values() if q.round == round_name and q.topic in topics], note
 
 
 PICK_LABEL_CHARS = 90
@@ -119,7 +88,7 @@ def question_choices(
     score of their latest attempt at it, ordered by topic, then as the bank lists them. The
     question ``shown`` on screen comes first when it is of another round or topic ("On screen,
     ..."): a walk-through's picker went blank after a topic change while the question stayed."""
-    pool, _ = _pool(bank, round_name, topic or WEAKEST, weakest)
+    pool, _ = practice.topic_pool(bank, round_name, topic or WEAKEST, weakest)
     several = len({q.topic for q in pool}) > 1
     order = sorted(pool, key=lambda q: list(TOPICS).index(q.topic) if q.topic in TOPICS else 0)
     choices = [(_pick_label(q, scores, several), q.id) for q in order]
@@ -305,7 +274,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
                             else f"You scored {last[q.id]}/100 on this one last time.")  # fmt: skip
             else:
                 recent = ctx.store.recent_question_ids(user_id=user)
-                q, note = pick_question(ctx.bank, round_name, topic or WEAKEST, weakest,
+                q, note = practice.pick_question(ctx.bank, round_name, topic or WEAKEST, weakest,
                                         current, recent)  # fmt: skip
             if q is None:
                 return {ui.question: "No question for this topic.", ui.qid: None}

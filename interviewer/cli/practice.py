@@ -1,0 +1,228 @@
+"""`mock-interview practice`: drill one round and topic in the terminal, as the app's Practice tab
+does: a question at a time, graded at once, with the model answer; every graded answer is saved
+in a practice session (Transcripts and Progress show it)."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+from interviewer.bank import TOPICS, topic_label
+from interviewer.cli.common import any_case, whole_number
+from interviewer.cli.interview import (
+    answers_from,
+    coding_brief,
+    echoed,
+    line_editing,
+    read_answer,
+    width_of,
+    working,
+    wrap_text,
+)
+from interviewer.cli.said import show_command, terminal_words, warned
+from interviewer.config import Settings
+from interviewer.errors import UsageError
+from interviewer.markup import plain, plural
+
+COMMANDS = ("/skip", "/repeat", "/end")
+MAX_PRACTICE = 50
+
+
+def register(sub) -> None:
+    """Add the practice sub-command."""
+    p = sub.add_parser(
+        "practice",
+        help="drill one round and topic, each answer graded at once with its model answer",
+    )
+    rounds = ["L1", "L2"]
+    p.add_argument("--round", choices=rounds, type=any_case(*rounds), default="L1",
+                   help="the round whose questions are drilled (default L1)")  # fmt: skip
+    p.add_argument("--topic", default="weakest",
+                   help="a topic's id or name (`mock-interview practice --topics` lists them), or "
+                   "weakest (the default): your weakest topics of the round, from your "
+                   "graded answers")  # fmt: skip
+    p.add_argument("--topics", action="store_true", help="list the round's topics and exit")
+    p.add_argument("--question", metavar="QUESTION_ID",
+                   help="start with this bank question (its id, as `transcripts show` and the "
+                   "exports name it)")  # fmt: skip
+    p.add_argument("--questions", type=whole_number(1, MAX_PRACTICE), default=5,
+                   help=f"stop after this many graded answers, 1-{MAX_PRACTICE} (default 5)")  # fmt: skip
+    modes = ["offline", "llm", "local"]
+    p.add_argument("--mode", choices=modes, type=any_case(*modes), help="default: INTERVIEWER_MODE")
+    p.add_argument("--answers-file", type=Path,
+                   help="one answer per line (a ``` block, to its closing fence, is one answer); "
+                   "a line /skip, /repeat or /end is a command")  # fmt: skip
+    p.add_argument("--seed", type=int, help="fix which questions are picked")
+    p.add_argument("--user", help="user id (default: INTERVIEWER_USER)")
+    p.set_defaults(handler=cmd_practice)
+
+
+def topic_of(round_name: str, given: str) -> str:
+    """The topic id ``given`` names in this round (its id or its name, in any case), or
+    "weakest"; UsageError listing the round's topics otherwise."""
+    from interviewer.practice import WEAKEST
+
+    wanted = given.strip().lower().replace("_", "-")
+    if wanted in (WEAKEST, "weakest topics"):
+        return WEAKEST
+    ours = [t for t, (rn, _) in TOPICS.items() if rn == round_name]
+    for t in ours:
+        if wanted in (t, topic_label(t).lower(), topic_label(t).lower().replace(" ", "-")):
+            return t
+    other = next((t for t, (rn, _) in TOPICS.items() if wanted in (t, topic_label(t).lower())),
+                 None)  # fmt: skip
+    where = f"; {other} is an {TOPICS[other][0]} topic" if other else ""
+    raise UsageError(f"no {round_name} topic {given!r}{where}. {round_name} topics: "
+                     + ", ".join(ours) + ", or weakest")  # fmt: skip
+
+
+def topics_said(round_name: str) -> str:
+    """The round's topics, one a line: id, then the name the app shows."""
+    return "\n".join(f"{t:<32}{topic_label(t)}" for t, (rn, _) in TOPICS.items()
+                     if rn == round_name)  # fmt: skip
+
+
+def question_said(q, n: int) -> str:
+    """A practice question as the terminal asks it: its number, topic and kind, then its text."""
+    kind = ", coding" if q.kind == "coding" else ""
+    return f"Question {n} ({q.round}, {topic_label(q.topic)}{kind}): {q.text}"
+
+
+def cmd_practice(args, settings: Settings) -> int:
+    """Drill questions in the terminal, each graded at once and saved."""
+    from dataclasses import replace
+
+    from interviewer import practice
+    from interviewer.bank import bank_for
+    from interviewer.chat_feedback import feedback_text
+    from interviewer.coding_turns import split_code
+    from interviewer.engine import MODEL_WORKING, fallback_note
+    from interviewer.llm.factory import make_engine
+    from interviewer.store import open_store
+
+    if args.topics:
+        print(topics_said(args.round))
+        return 0
+    topic = topic_of(args.round, args.topic)
+    if args.mode:
+        settings = replace(settings, mode=args.mode)
+    bank = bank_for(settings)
+    first = None
+    if args.question:
+        first = bank.get(args.question)
+        if first is None or first.round != args.round:
+            raise UsageError(f"no {args.round} bank question {args.question!r} (the ids are in "
+                             "`transcripts show` and the exports)")  # fmt: skip
+    source = answers_from(args.answers_file) if args.answers_file else None
+    user = args.user or settings.user
+    store = open_store(settings)
+    engine = make_engine(settings)
+    rng = random.Random(args.seed) if args.seed is not None else None
+    out = sys.stdout
+    width = width_of(out)
+
+    def say(text: str) -> None:
+        print(f"\n{wrap_text(text, width) if width else text}", file=out, flush=True)
+
+    named = f"topic {topic_label(topic)}" if topic != practice.WEAKEST else "your weakest topics"
+    say(f"Practice, {args.round}, {named}: a question at a time, graded at once, with its model "
+        "answer; each graded answer is saved. An empty line sends an answer; /skip asks another "
+        "question, /repeat the question again, /end stops.")  # fmt: skip
+    if source is None and sys.stdin.isatty():
+        line_editing()
+    session_id, graded, scores, shown = None, 0, [], set()
+
+    def next_question(previous):
+        if first is not None and not shown:
+            return first, ""
+        weakest = store.progress(user_id=user)["weakest_topics"]  # (this drill's grades too)
+        recent = store.recent_question_ids(user_id=user) | shown
+        return practice.pick_question(bank, args.round, topic, weakest,
+                                      previous.id if previous else None, recent, rng)  # fmt: skip
+
+    def ended(why: str) -> int:
+        if session_id is None:
+            say(f"{why} Nothing was graded, so nothing was saved.")
+            return 0
+        mean = round(sum(scores) / len(scores))
+        show = show_command(session_id, user if user != settings.user else None)
+        say(f"{why} {plural(graded, 'answer')} graded and saved (mean {mean}/100) in practice "
+            f"session {session_id}; `{show}` prints each with its feedback, and `mock-interview "
+            "transcripts progress` your scores over time.")  # fmt: skip
+        return 0
+
+    q = None
+    try:
+        while graded < args.questions:
+            q, note = next_question(q)
+            if q is None:
+                return ended(f"No {args.round} question for {named}.")
+            shown.add(q.id)
+            if note:
+                say(note)
+            say(plain(question_said(q, graded + 1)))
+            if q.kind == "coding":
+                say(plain(coding_brief(q, practice=True)))
+            while True:  # until this question is graded, skipped or the drill ends
+                if source is not None:
+                    line = next(source, None)
+                    if line is not None:
+                        print(echoed(line), file=out)
+                else:
+                    line = read_answer(out)
+                if line is None or line.strip().lower() == "/end":
+                    return ended("Practice ended." if line else "No more answers.")
+                command = line.strip().lower()
+                if command == "/repeat":
+                    say(plain(question_said(q, graded + 1)))
+                    continue
+                if command == "/skip":
+                    break
+                if command.startswith("/") and "\n" not in command:
+                    say(warned(f"unknown command {command}; use one of: {', '.join(COMMANDS)}"))
+                    continue
+                code, words = split_code(line) if q.kind == "coding" else (None, line)
+                if q.kind == "coding" and code is None:
+                    say(warned("send your code in a ```python block (the starter above shows "
+                               "how); the words beside it are graded as its explanation"))  # fmt: skip
+                    continue
+                if problem := practice.not_gradable(q, words or "", code or ""):
+                    say(warned(terminal_words(problem, "")))
+                    continue
+                with working(MODEL_WORKING.get(engine.name, ""), out):
+                    got = practice.grade_answer(
+                        engine, q, words or "", code or "", settings=settings,
+                        seen=lambda qid=q.id: store.question_seen(user_id=user, question_id=qid),
+                    )  # fmt: skip
+                    session_id = practice.record_answer(
+                        store, user_id=user, question=q, answer=words or "", grade=got.grade,
+                        engine=engine, usage=got.usage, session_id=session_id,
+                        code=code, code_result=got.code_result, bank=bank,
+                    )  # fmt: skip
+                graded += 1
+                scores.append(got.grade.overall)
+                if fell := fallback_note(engine):
+                    say(warned(fell))
+                say(plain(feedback_text(q, got.grade, got.code_result)))
+                result = got.code_result or {}
+                if result.get("passed", 0) < result.get("total", 0):
+                    # held back while hidden tests fail, as the app folds them: fix, send again
+                    show = show_command(session_id, user if user != settings.user else None)
+                    say(f"The reference solution and the model answer are held back while "
+                        f"hidden tests fail (`{show}` prints them).")  # fmt: skip
+                    if graded < args.questions:
+                        say("Fix the code and send the whole ```python block again, or /skip "
+                            "for the next question.")  # fmt: skip
+                        continue
+                    break
+                if q.kind == "coding":
+                    reference = f"```python\n{q.coding.reference.rstrip()}\n```"
+                    say(plain(f"A reference solution:\n{reference}"))
+                say(plain(f"Model answer: {q.model_answer}"))
+                break
+        return ended("Done:")
+    except KeyboardInterrupt:
+        ended("Interrupted.")
+        return 130
+

@@ -1,0 +1,117 @@
+"""`mock-interview practice`: the Practice tab at the terminal. Driven through the CLI's main()
+with a real data dir (SQLite store, offline grader, sandbox); answers come from a file, as a
+terminal's would, one a line and a ``` block as one."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.bank import default_bank, topic_label
+from interviewer.cli import main
+from interviewer.config import Settings
+from interviewer.store import Store
+
+BANK = default_bank()
+SPOKEN = "l1-bias-variance-tradeoff"
+BRACKETS = "l1-code-balanced-brackets"
+
+
+def _practice(tmp_path, capsys, answers: list[str], *args: str) -> tuple[int, str, str]:
+    path = tmp_path / "answers.txt"
+    path.write_text("\n".join(a.replace("\n", "\\n") if not a.startswith("```") else a
+                              for a in answers) + "\n")  # fmt: skip
+    code = main(["practice", "--answers-file", str(path), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _sessions():
+    store = Store(settings=Settings.from_env())
+    return [store.load_session(s["id"], user_id="local")
+            for s in store.list_sessions(user_id="local")]  # fmt: skip
+
+
+def test_a_question_is_graded_at_once_with_its_model_answer_and_saved(tmp_path, capsys):
+    q = BANK[SPOKEN]
+    code, out, _ = _practice(tmp_path, capsys, [q.model_answer, "/end"], "--question", SPOKEN)
+    assert code == 0
+    assert f"Question 1 (L1, {topic_label(q.topic)}): {q.text}" in out
+    assert "\nScore: " in out and "\nModel answer: " in out
+    [(info, turns)] = _sessions()
+    assert info.settings.practice and info.round == "L1"
+    assert [t.question_id for t in turns] == [SPOKEN] and turns[0].grade.overall >= 80
+    assert f"1 answer graded and saved (mean {turns[0].grade.overall}/100) in practice " \
+        f"session {info.id}; `mock-interview transcripts show {info.id}`" in out
+    # the same model answer pasted again, now seen, scores only its own words: none
+    code, out, _ = _practice(tmp_path, capsys, [q.model_answer], "--question", SPOKEN,
+                             "--questions", "1")  # fmt: skip
+    later = sorted((t for _, ts in _sessions() for t in ts), key=lambda t: t.answered_at)
+    assert len(later) == 2 and later[-1].grade.overall < 20, later[-1].grade
+    assert "Copied" in out
+
+
+def test_code_is_run_on_the_hidden_tests_and_sent_again_until_it_passes(tmp_path, capsys):
+    q = BANK[BRACKETS]
+    wrong = q.coding.reference.replace("return not stack", "return True")
+    code, out, _ = _practice(
+        tmp_path, capsys,
+        ["One pass with a stack.",  # words alone: asked for the code, nothing graded
+         "/reset",  # not a command: said so
+         f"```python\n{q.coding.starter.rstrip()}\n```",  # the starter: refused
+         f"```python\n{wrong.rstrip()}\n```",
+         f"I push openers on a stack and pop on closers.\n```python\n"
+         f"{q.coding.reference.rstrip()}\n```"],
+        "--question", BRACKETS, "--questions", "2",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "Complete the starter and send it in a ```python block" in out
+    assert "fix it and send it again as often as you like" in out
+    assert "! Send your code in a ```python block" in out
+    assert "! Unknown command /reset; use one of: /skip, /repeat, /end" in out
+    assert "! This is the starter code, unchanged" in out and "Run shows" not in out
+    # the failed attempt: its reference solution held back, the same question asked again
+    assert "The reference solution and the model answer are held back" in out
+    assert out.index("held back") < out.index("A reference solution:\n")
+    [(_, turns)] = _sessions()
+    assert [t.question_id for t in turns] == [BRACKETS, BRACKETS]
+    first, second = (t.code_result for t in turns)
+    assert first["passed"] < first["total"] and second["passed"] == second["total"]
+    assert turns[1].answer == "I push openers on a stack and pop on closers."
+    assert "2 answers graded and saved" in out
+
+
+def test_skip_repeat_and_the_number_asked_for(tmp_path, capsys):
+    code, out, _ = _practice(tmp_path, capsys, ["/repeat", "/skip", "I am not sure.", "x"],
+                             "--round", "l2", "--seed", "3", "--questions", "1")  # fmt: skip
+    assert code == 0
+    asked = [line for line in out.splitlines() if line.startswith("Question 1 (L2, ")]
+    assert len(asked) == 3 and asked[0] == asked[1] != asked[2]  # repeated, then another one
+    assert "No weak L2 topic yet, so this is a question on any topic." in out
+    [(info, turns)] = _sessions()
+    assert info.round == "L2" and len(turns) == 1 and turns[0].answer == "I am not sure."
+    assert "Done: 1 answer graded and saved" in out and "> x" not in out  # stopped at 1
+
+
+def test_a_topic_by_id_or_name_and_a_clear_error_for_another(tmp_path, capsys):
+    topic = BANK[SPOKEN].topic
+    code, out, _ = _practice(tmp_path, capsys, ["/end"], "--topic", topic_label(topic).upper())
+    assert code == 0 and f"Practice, L1, topic {topic_label(topic)}:" in out
+    assert f"(L1, {topic_label(topic)}" in out
+    assert "Nothing was graded, so nothing was saved." in out and not _sessions()
+    l2_topic = BANK["l2-biased-screening-model"].topic
+    code, _, err = _practice(tmp_path, capsys, ["/end"], "--topic", l2_topic)
+    assert code == 2 and f"no L1 topic '{l2_topic}'; {l2_topic} is an L2 topic" in err
+    assert topic in err  # the round's topics are listed
+    code, _, err = _practice(tmp_path, capsys, ["/end"], "--question", "l2-biased-screening-model")
+    assert code == 2 and "no L1 bank question 'l2-biased-screening-model'" in err
+    assert main(["practice", "--round", "L2", "--topics"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert any(line.split()[0] == l2_topic for line in listed) and topic not in " ".join(listed)
+
+
+@pytest.mark.parametrize("answers", [["/end"], ["   ", "/end"]])
+def test_no_answer_grades_nothing(tmp_path, capsys, answers):
+    code, out, _ = _practice(tmp_path, capsys, answers, "--question", SPOKEN)
+    assert code == 0 and not _sessions() and "Practice ended. Nothing was graded" in out
+    if len(answers) > 1:  # a blank answer is refused
+        assert "! Type an answer first" in out
