@@ -79,11 +79,26 @@ def _defines(code: str, name: str) -> bool:
 
 
 def _same_program(a: str, b: str) -> bool:
-    """The same program, whatever comments and blank lines were added (both parse)."""
+    """The same program, whatever comments and blank lines were added or docstrings edited
+    (both parse): walk25's starter, pasted at a terminal with a blank line of its docstring
+    lost, was graded 0 and saved as an attempt."""
     try:
-        return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
+        return _without_docstrings(a) == _without_docstrings(b)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         return False
+
+
+def _without_docstrings(code: str) -> str:
+    """The dump of ``code``'s syntax tree with every docstring taken out."""
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):  # fmt: skip
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
 
 
 def unparsable(code: str) -> str | None:

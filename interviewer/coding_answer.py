@@ -212,6 +212,11 @@ def code_grade(
 ALONE_EARNS = f"earns {round(100 * CODE_SHARE)} of 100 at most"
 
 
+# Said above a coding question's example helpers (``CodingSpec.example_helpers``), in the app
+# and the terminal alike.
+HELPERS_SAID = "The examples call these helpers, which the tests define:"
+
+
 def also_asked(q: Question, how: str) -> str:
     """What a coding question asks besides the code (``Question.asks_to_explain``), said with
     its examples, where to write it (``how``) and what code alone earns; "" for none."""

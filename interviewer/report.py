@@ -141,7 +141,11 @@ def build_report(
             "An incomplete interview gets no hire signal."
         )
         note = f"{ended} {note}".strip()
-    rounds = _round_results(counted)
+    # Code that breaks a round is read from each question's latest attempt in practice: an
+    # attempt since fixed is no reason (walk25's practice summary read "Not passed: ... its
+    # code alone scored 0, 0 of 8" beside its last attempt's 8 of 8)
+    broke = [t for t in (turns if points_from is None else points_from) if code_broke(t)]
+    rounds = _round_results(counted, {t.round for t in broke})
     # A loop passes only when every round does (a failed L2 is no offer, whatever L1 scored);
     # the signal reads the same rounded score the pass mark is checked on.
     passed = complete and bool(scores) and overall >= PASS_MARK
@@ -155,7 +159,6 @@ def build_report(
         signal, note = _failed_tests_cap(signal, note, [t for t, _ in counted])
     if complete and not passed:
         signal = at_most(signal, "lean no hire")
-        broke = [t for t, _ in counted if code_broke(t)]
         failed = [f"{r} scored {v['overall']}" for r, v in sorted(rounds.items())
                   if v["overall"] < PASS_MARK]  # fmt: skip
         if broke:  # the round's score may pass: the code decides
@@ -316,11 +319,12 @@ def _red_flagged(graded: list[Turn]) -> int:
     return sum(1 for t in graded if any(is_red_flag(f) for f in t.grade.flags))
 
 
-def _round_results(counted: list[tuple[Turn, int]]) -> dict[str, dict]:
+def _round_results(counted: list[tuple[Turn, int]], broke: set[str]) -> dict[str, dict]:
+    """Each round's mean score, questions and whether it passed (not a round in ``broke``,
+    whose coding question's code did not pass)."""
     by_round: dict[str, list[int]] = defaultdict(list)
     for t, s in counted:
         by_round[t.round].append(s)
-    broke = {t.round for t, _ in counted if code_broke(t)}
     rounds = {}
     for r, rs in by_round.items():
         mean = models.half_up(sum(rs) / len(rs))

@@ -686,6 +686,28 @@ def test_a_coding_question_that_asks_for_words_says_so_over_its_examples():
         assert "also asks" not in coding_brief(q)
 
 
+def test_examples_that_call_the_tests_helpers_show_them():
+    # walk25: K-Means' examples call make_blobs and same_partition, defined nowhere a candidate
+    # could see, in the app and the terminal; examples that call none show none.
+    from interviewer.bank import default_bank
+    from interviewer.cli.interview import coding_brief
+    from interviewer.coding_answer import HELPERS_SAID
+    from interviewer.ui.render import code_examples_md
+
+    bank = default_bank()
+    kmeans = bank["l1-code-kmeans"]
+    helpers = kmeans.coding.helpers.rstrip()
+    assert "def make_blobs(" in helpers and "def same_partition(" in helpers
+    assert code_examples_md(kmeans).endswith(f"{HELPERS_SAID}\n\n```python\n{helpers}\n```")
+    brief = coding_brief(kmeans)
+    assert brief.index("assert same_partition(") < brief.index(HELPERS_SAID) < brief.index(
+        "def make_blobs(")
+    shown = [q.id for q in bank.values() if q.coding and HELPERS_SAID in code_examples_md(q)]
+    assert shown == ["l1-code-kmeans"]  # the others' helpers serve only the hidden tests
+    assert all(HELPERS_SAID not in coding_brief(bank[i]) for i in ("l1-code-max-subarray",
+                                                                  "l1-code-chunked-mean"))
+
+
 def test_the_help_names_environment_variables_only_to_whoever_runs_the_app():
     # A candidate on a server with logins cannot set the operator's environment.
     from types import SimpleNamespace

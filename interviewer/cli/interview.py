@@ -16,7 +16,7 @@ from interviewer.cli.said import (
     unbroken,
     warned,
 )
-from interviewer.coding_answer import also_asked
+from interviewer.coding_answer import HELPERS_SAID, also_asked
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.markup import plain, wrap_words
@@ -216,6 +216,8 @@ def coding_brief(q, *, practice: bool = False) -> str:
     on a file as often as one likes, in the middle of an interview."""
     fence = "```"
     tests = "\n".join(t.code.rstrip() for t in q.coding.visible_tests)
+    if helpers := q.coding.example_helpers():  # (walk25: K-Means' examples call two of them)
+        tests += f"\n{fence}\n\n{HELPERS_SAID}\n\n{fence}python\n{helpers.rstrip()}"
     return (
         f"Complete the starter and send it in a {fence}python block (an empty line after the "
         f"closing {fence} sends it):\n\n{fence}python\n{q.coding.starter.rstrip()}\n{fence}\n\n"

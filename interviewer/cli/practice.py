@@ -23,7 +23,7 @@ from interviewer.cli.interview import (
 from interviewer.cli.said import show_command, terminal_words, warned
 from interviewer.config import Settings
 from interviewer.errors import UsageError
-from interviewer.markup import plain, plural
+from interviewer.markup import plain, plural, split_fenced, unwrap
 
 COMMANDS = ("/skip", "/repeat", "/end")
 MAX_PRACTICE = 50
@@ -112,8 +112,8 @@ def cmd_practice(args, settings: Settings) -> int:
     if args.question:
         first = bank.get(args.question)
         if first is None or first.round != args.round:
-            raise UsageError(f"no {args.round} bank question {args.question!r} (the ids are in "
-                             "`transcripts show` and the exports)")  # fmt: skip
+            raise UsageError(f"no {args.round} bank question {args.question!r}: `mock-interview "
+                             f"questions --round {args.round}` lists their ids")  # fmt: skip
     source = answers_from(args.answers_file) if args.answers_file else None
     user = args.user or settings.user
     store = open_store(settings)
@@ -161,7 +161,7 @@ def cmd_practice(args, settings: Settings) -> int:
             shown.add(q.id)
             if note:
                 say(note)
-            say(plain(question_said(q, graded + 1)))
+            say(plain(question_said(q, len(shown))))
             if q.kind == "coding":
                 say(plain(coding_brief(q, practice=True)))
             while True:  # until this question is graded, skipped or the drill ends
@@ -175,7 +175,7 @@ def cmd_practice(args, settings: Settings) -> int:
                     return ended("Practice ended." if line else "No more answers.")
                 command = line.strip().lower()
                 if command == "/repeat":
-                    say(plain(question_said(q, graded + 1)))
+                    say(plain(question_said(q, len(shown))))
                     continue
                 if command == "/skip":
                     break
@@ -219,7 +219,12 @@ def cmd_practice(args, settings: Settings) -> int:
                 if q.kind == "coding":
                     reference = f"```python\n{q.coding.reference.rstrip()}\n```"
                     say(plain(f"A reference solution:\n{reference}"))
-                say(plain(f"Model answer: {q.model_answer}"))
+                # (its prose flowing: the bank's hard wraps broke walk25's lines mid-sentence)
+                flowed = "\n\n".join(
+                    f"```python\n{part.strip(chr(10))}\n```" if code else unwrap(part)
+                    for code, part in split_fenced(q.model_answer)
+                )
+                say(plain(f"Model answer: {flowed}"))
                 break
         return ended("Done:")
     except KeyboardInterrupt:

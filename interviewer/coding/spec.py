@@ -154,6 +154,17 @@ class CodingSpec(_Strict):
     quality: QualityRubric
     follow_ups: list[CodingFollowUp] = Field(min_length=1, max_length=6)
 
+    def example_helpers(self) -> str:
+        """The helpers, when a visible example calls one of them, else "": shown with the
+        examples, which cannot be run without them (walk25 read K-Means' examples calling
+        make_blobs and same_partition, defined nowhere it could see)."""
+        if not self.helpers:
+            return ""
+        defined = _top_level_functions(_parse(self.helpers, "helpers"))
+        calls = {n.func.id for t in self.visible_tests for n in ast.walk(ast.parse(t.code))
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}  # fmt: skip
+        return self.helpers if defined & calls else ""
+
     @field_validator("follow_ups", mode="before")
     @classmethod
     def _plain_questions(cls, value):

@@ -13,7 +13,7 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.chat_feedback import feedback_text, judgement_note
-from interviewer.coding_answer import TEST_FLAGS, also_asked
+from interviewer.coding_answer import HELPERS_SAID, TEST_FLAGS, also_asked
 from interviewer.engine import question_header
 from interviewer.export import NOT_FOUND, grade_notes, listed_score, md_failed
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
@@ -339,6 +339,8 @@ def code_examples_md(q, send: str = "**Submit code**") -> str:
                            "code"):  # fmt: skip
         lines.insert(0, asked)
     lines += [md_code(t.code) for t in q.coding.visible_tests]
+    if helpers := q.coding.example_helpers():
+        lines += [HELPERS_SAID, md_code(helpers)]
     return "\n\n".join(lines)
 
 

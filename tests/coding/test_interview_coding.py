@@ -285,6 +285,17 @@ def test_the_untouched_starter_code_is_not_graded():
     assert iv.run_code(q.coding.starter) is not None
     with pytest.raises(InterviewError, match="starter code, unchanged"):
         iv.submit_code("# my attempt\n" + q.coding.starter + "  \n# TODO\n")
+    # nor with its docstrings edited or gone (walk25's terminal paste lost a docstring's blank
+    # line, and the starter was graded 0 and saved)
+    import ast
+
+    tree = ast.parse(q.coding.starter)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and ast.get_docstring(node):
+            node.body[0].value.value = "My notes."
+    assert "My notes." in ast.unparse(tree)
+    with pytest.raises(InterviewError, match="starter code, unchanged"):
+        iv.submit_code(ast.unparse(tree))
     assert turn.grade is None and turn.code_result is None and iv.current is turn
     iv.submit_code(q.coding.reference)
     assert turn.grade is not None
