@@ -23,7 +23,7 @@ from interviewer.cli.interview import (
 from interviewer.cli.said import show_command, terminal_words, warned
 from interviewer.config import Settings
 from interviewer.errors import UsageError
-from interviewer.markup import plain, plural, split_fenced, unwrap
+from interviewer.markup import answer_md, md_code, md_for_terminal, plain, plural
 
 COMMANDS = ("/skip", "/repeat", "/end")
 MAX_PRACTICE = 50
@@ -131,7 +131,8 @@ def cmd_practice(args, settings: Settings) -> int:
         "question, /repeat the question again, /end stops.")  # fmt: skip
     if source is None and sys.stdin.isatty():
         line_editing()
-    session_id, graded, scores, shown = None, 0, [], set()
+    session_id, scores, shown = None, [], set()
+    named_user = user if user != settings.user else None  # (--user in the commands printed)
 
     def next_question(previous):
         if first is not None and not shown:
@@ -146,15 +147,15 @@ def cmd_practice(args, settings: Settings) -> int:
             say(f"{why} Nothing was graded, so nothing was saved.")
             return 0
         mean = round(sum(scores) / len(scores))
-        show = show_command(session_id, user if user != settings.user else None)
-        say(f"{why} {plural(graded, 'answer')} graded and saved (mean {mean}/100) in practice "
+        show = show_command(session_id, named_user)
+        say(f"{why} {plural(len(scores), 'answer')} graded and saved (mean {mean}/100) in practice "
             f"session {session_id}; `{show}` prints each with its feedback, and `mock-interview "
             "transcripts progress` your scores over time.")  # fmt: skip
         return 0
 
     q = None
     try:
-        while graded < args.questions:
+        while len(scores) < args.questions:
             q, note = next_question(q)
             if q is None:
                 return ended(f"No {args.round} question for {named}.")
@@ -171,9 +172,9 @@ def cmd_practice(args, settings: Settings) -> int:
                         print(echoed(line), file=out)
                 else:
                     line = read_answer(out)
-                if line is None or line.strip().lower() == "/end":
+                command = (line or "").strip().lower()
+                if line is None or command == "/end":
                     return ended("Practice ended." if line else "No more answers.")
-                command = line.strip().lower()
                 if command == "/repeat":
                     say(plain(question_said(q, len(shown))))
                     continue
@@ -200,7 +201,6 @@ def cmd_practice(args, settings: Settings) -> int:
                         engine=engine, usage=got.usage, session_id=session_id,
                         code=code, code_result=got.code_result, bank=bank,
                     )  # fmt: skip
-                graded += 1
                 scores.append(got.grade.overall)
                 if fell := fallback_note(engine):
                     say(warned(fell))
@@ -208,23 +208,19 @@ def cmd_practice(args, settings: Settings) -> int:
                 result = got.code_result or {}
                 if result.get("passed", 0) < result.get("total", 0):
                     # held back while hidden tests fail, as the app folds them: fix, send again
-                    show = show_command(session_id, user if user != settings.user else None)
+                    show = show_command(session_id, named_user)
                     say(f"The reference solution and the model answer are held back while "
                         f"hidden tests fail (`{show}` prints them).")  # fmt: skip
-                    if graded < args.questions:
+                    if len(scores) < args.questions:
                         say("Fix the code and send the whole ```python block again, or /skip "
                             "for the next question.")  # fmt: skip
                         continue
                     break
                 if q.kind == "coding":
-                    reference = f"```python\n{q.coding.reference.rstrip()}\n```"
-                    say(plain(f"A reference solution:\n{reference}"))
-                # (its prose flowing: the bank's hard wraps broke walk25's lines mid-sentence)
-                flowed = "\n\n".join(
-                    f"```python\n{part.strip(chr(10))}\n```" if code else unwrap(part)
-                    for code, part in split_fenced(q.model_answer)
-                )
-                say(plain(f"Model answer: {flowed}"))
+                    say(plain(f"A reference solution:\n{md_code(q.coding.reference)}"))
+                # (its prose flowing, as in the app: the bank's hard wraps broke walk25's lines
+                # mid-sentence)
+                say(md_for_terminal(f"Model answer: {answer_md(q.model_answer, flow=True)}"))
                 break
         return ended("Done:")
     except KeyboardInterrupt:
