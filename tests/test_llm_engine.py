@@ -310,6 +310,18 @@ def test_a_question_the_model_does_not_ask_as_written_is_asked_in_the_banks_word
         assert "".join(pieces) == shown  # said once it is checked, never a rejected draft
 
 
+def _first_question_from_the_bank(kb_settings, server):
+    """An L2 interview started with ``server.generated`` as the model's question, which the
+    engine does not use: the engine and the interview, its first question from the bank."""
+    settings = _settings(kb_settings, server)
+    engine = llm_engine(settings)
+    iv = new_interview(round="L2", questions=2, engine=engine, store=Store(settings=settings),
+                       seed=1, follow_ups=0)  # fmt: skip
+    iv.start()
+    assert iv.current.question_id in default_bank()
+    return engine, iv
+
+
 def test_a_generated_question_whose_key_points_restate_it_comes_from_the_bank(
     kb_settings, server, caplog
 ):
@@ -332,13 +344,8 @@ def test_a_generated_question_whose_key_points_restate_it_comes_from_the_bank(
     assert rubric_problem(GeneratedQuestion.model_validate(good)) is None
     assert "restates" in rubric_problem(GeneratedQuestion.model_validate(bad))
     server.generated = bad
-    settings = _settings(kb_settings, server)
-    engine = llm_engine(settings)
-    iv = new_interview(round="L2", questions=2, engine=engine, store=Store(settings=settings),
-                       seed=1, follow_ups=0)  # fmt: skip
-    iv.start()
+    engine, iv = _first_question_from_the_bank(kb_settings, server)
     assert not iv.current.question_id.startswith("gen-") and text not in iv.current.question
-    assert iv.current.question_id in default_bank()
     # said plainly (walk22: "... not usable: a key point restates the question or another key
     # point ..."); why goes to the log
     from interviewer.llm.engine import QUESTION_NOT_USED
@@ -353,12 +360,7 @@ def test_a_question_the_model_got_wrong_is_explained_in_words_not_class_names(
     # Seen in a walk-through in local mode: the status line read "(LLMBadOutput)".
     caplog.set_level("INFO", logger="interviewer.llm.engine")
     server.generated = {"text": 5, "key_points": "none"}  # fields of the wrong shape
-    settings = _settings(kb_settings, server)
-    engine = llm_engine(settings)
-    iv = new_interview(round="L2", questions=2, engine=engine, store=Store(settings=settings),
-                       seed=1, follow_ups=0)  # fmt: skip
-    iv.start()
-    assert iv.current.question_id in default_bank()
+    engine, _ = _first_question_from_the_bank(kb_settings, server)
     said = engine.last_error
     assert said == "its question was not usable, so this one is from the question bank"
     assert "the model's reply lacked the expected" in caplog.text  # the detail, in the log

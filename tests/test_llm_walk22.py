@@ -15,11 +15,10 @@ from interviewer.bank import default_bank
 from interviewer.config import Settings
 from interviewer.engine import FELL_BACK, fallback_note
 from interviewer.llm import local as local_model
-from interviewer.store import Store
 from tests.fake_openai import FakeOpenAI
-from tests.helpers import llm_engine, new_interview
+from tests.helpers import llm_engine
 from tests.services import free_port, wait_until
-from tests.test_llm_engine import _settings
+from tests.test_llm_engine import _first_question_from_the_bank, _settings
 
 # What walk22's model wrote, word for word.
 RUN_ON = (
@@ -145,12 +144,7 @@ def test_the_candidate_is_told_plainly_that_the_question_is_from_the_bank(kb_set
     server.generated = {**generated_question(), "text": text,
                         "key_points": [{"point": text, "weight": 2, "criterion": "depth",
                                         "paraphrases": []}] * 4}  # fmt: skip
-    settings = _settings(kb_settings, server)
-    engine = llm_engine(settings)
-    iv = new_interview(round="L2", questions=2, engine=engine, store=Store(settings=settings),
-                       seed=1, follow_ups=0)  # fmt: skip
-    iv.start()
-    assert iv.current.question_id in default_bank()
+    engine, _ = _first_question_from_the_bank(kb_settings, server)
     note = fallback_note(engine)
     assert note == FELL_BACK + "its question was not usable, so this one is from the question bank"
     assert "key point" not in note
