@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from interviewer.cli import main
@@ -588,6 +589,62 @@ def test_cli_progress_names_practice_on_an_uploaded_guide(capsys, saved):
     code, out, _ = run(capsys, "progress", "--json")
     lines = [s["line"] for s in json.loads(out)["sessions"]]
     assert lines == ["L1", "guide practice", "L2 + guide practice"]
+
+
+def test_the_sessions_lists_name_a_practice_sitting_as_progress_does(capsys, saved):
+    # A walk-through: the Transcripts tab (and `transcripts list`) named a practice sitting's
+    # round "L1" where Progress says "L1 practice"; now both lists read Progress's line, and
+    # --json keeps "round" beside it as "line".
+    from interviewer.models import SessionSettings
+    from interviewer.ui import history
+    from interviewer.ui.context import AppContext
+
+    info, _ = saved
+    settings = Settings.from_env()
+    with Store(settings=settings) as store:
+        made = []
+        for day, round_name, qids in (
+            ("2025-03-02", "L1", ["l1-a"]),
+            ("2025-03-03", "L1", ["guide-0123456789"]),
+            ("2025-03-04", "L2", ["l2-a", "guide-0123456789"]),
+        ):
+            practice = SessionSettings(practice=True)
+            s = store.create_session(SessionInfo(round=round_name, created_at=ts(day),
+                                                 settings=practice))  # fmt: skip
+            for i, qid in enumerate(qids):
+                store.save_turn(s.id, make_turn(i, round=round_name, overall=60, question_id=qid))
+            made.append(s.id)
+        progress = {s["id"]: s["line"] for s in store.progress(user_id="local")["sessions"]}
+    ids = [*reversed(made), info.id]  # newest first
+    said = ["L2 + guide practice", "guide practice", "L1 practice", "L1"]
+    assert [progress[i] for i in ids] == said
+
+    # The terminal's list: its round column.
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    header, *rows = out.splitlines()
+    start, end = header.index("round"), header.index("mode")
+    shown = [(row[:14].strip(), row[start:end].strip()) for row in rows]
+    assert shown == list(zip(ids, said, strict=True)), out
+    # --json: "round" as stored, the name as "line"
+    listed = json.loads(run(capsys, "list", "--json")[1])
+    rounds = ["L2", "L1", "L1", "L1"]
+    assert [(r["id"], r["round"], r["line"]) for r in listed] == list(
+        zip(ids, rounds, said, strict=True)
+    )
+    l2 = json.loads(run(capsys, "list", "--json", "--round", "L2")[1])
+    assert [r["id"] for r in l2] == [made[-1]]  # --round filters on the round, as before
+
+    # The app's Transcripts tab, as it opens: the table's round column and the Session list.
+    ctx = AppContext(settings=settings, store=Store(settings=settings), bank={},
+                     llm_problem=None)  # fmt: skip
+    with gr.Blocks():
+        ui = history.build_transcripts(ctx)
+    out = ui.refresh(None)
+    assert [(row[-1], row[2]) for row in out[ui.table]] == list(zip(ids, said, strict=True))
+    labels = [label for label, _ in out[ui.pick].constructor_args["choices"]]
+    assert all(f" · {name} · " in label for label, name in zip(labels, said, strict=True)), labels
+    ctx.store.close()
 
 
 @pytest.mark.parametrize(

@@ -716,7 +716,8 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     wait_idle(page)
     question = page.locator("#practice-question")
     expect(question).to_contain_text("99% accuracy on the training data")
-    expect(question).to_contain_text("You scored 35/100 on this one last time.")
+    last = page.locator("#practice-last")  # under the question, apart from its text
+    expect(last).to_contain_text("You scored 35/100 on this one last time.")
     assert picker.locator("input").input_value() == label  # it shows the question served
 
     result = practice_grade(
@@ -727,6 +728,8 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     wait_idle(page)
     score = re.search(r"Your grade: (\d+)/100", result.inner_text())[1]
     expect(picker.locator("input")).to_have_value(label.replace("35/100", f"{score}/100"))
+    # the old score went with the new grade (a walk-through read it under its fresher grade)
+    expect(last).not_to_contain_text("last time")
     page.screenshot(path=str(shots / "practice-picked.png"), full_page=True)
     graded = picker.locator("input").input_value()
 

@@ -114,11 +114,16 @@ def _list(args, store: Store, user: str) -> int:
     if not rows:
         print("no sessions")
         return 0
-    print(f"{'id':<14}{'started':<18}{'round':<7}{'mode':<9}{'answered':>10}{'score':>7}  status")
+    # A practice sitting's round is named as `transcripts progress` and the app name it ("L1
+    # practice"; a walk-through read "L1" here and "L1 practice" in Progress); --json keeps
+    # "round" and has the name as "line".
+    width = max(7, *(len(r["line"]) + 2 for r in rows))
+    print(f"{'id':<14}{'started':<18}{'round':<{width}}{'mode':<9}{'answered':>10}{'score':>7}"
+          "  status")  # fmt: skip
     for r in rows:
         status = r["status"] + (f" ({r['signal']})" if r["signal"] else "")
         print(
-            f"{r['id']:<14}{when(r['created_at']):<18}{r['round']:<7}{r['mode']:<9}"
+            f"{r['id']:<14}{when(r['created_at']):<18}{r['line']:<{width}}{r['mode']:<9}"
             f"{answered_said(r):>10}{_score(r):>7}  {status}"
         )
     return 0

@@ -33,6 +33,14 @@ def _session_line(round_name: str, lines: set[str]) -> str:
     return f"{round_name} + {GUIDE_PRACTICE}"
 
 
+def session_line(round_name: str, practice: bool, question_ids) -> str:
+    """What a listed session is called where its round shows (the sessions lists): the name
+    progress gives its row (``progress_line`` of each of its questions, ``_session_line``), so
+    a practice sitting reads "L1 practice" there too, not "L1" (a walk-through)."""
+    lines = {progress_line(round_name, practice, q or "") for q in question_ids}
+    return _session_line(round_name, lines or {progress_line(round_name, practice)})
+
+
 def progress(rows) -> dict:
     sessions: dict[str, dict] = {}
     by_round: dict[str, dict[str, list[tuple[str, int | None]]]] = {}

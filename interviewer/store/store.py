@@ -29,7 +29,7 @@ from interviewer.models import (
     Turn,
     session_score,
 )
-from interviewer.store.progress import progress
+from interviewer.store.progress import progress, session_line
 from interviewer.store.tables import (
     GradeRow,
     SessionRow,
@@ -207,32 +207,33 @@ class Store:
         out = []
         for row in rows:
             turns = scored.get(row.id, [])
+            line = session_line(row.round, _is_practice(row), [t[2] for t in turns])
             if row.status == "active":  # closed questions only: an open one's interim grade
                 # (its follow-up still to answer) is hidden in the chat until it closes
-                turns = [(status, overall) for status, overall in turns if status != "pending"]
-            score, answered = session_score(turns)
+                turns = [t for t in turns if t[0] != "pending"]
+            score, answered = session_score([(status, overall) for status, overall, _ in turns])
             if min_score is not None and (score is None or score < min_score):
                 continue
             if max_score is not None and (score is None or score > max_score):
                 continue
-            out.append(_session_dict(row, answered, score))
+            out.append(_session_dict(row, answered, score, line))
         return out
 
     @staticmethod
     def _turn_scores(
         db: Session, session_ids: list[str]
-    ) -> dict[str, list[tuple[str, int | None]]]:
-        """(status, overall) of every turn of these sessions, in order."""
-        found: dict[str, list[tuple[str, int | None]]] = {}
+    ) -> dict[str, list[tuple[str, int | None, str]]]:
+        """(status, overall, question id) of every turn of these sessions, in order."""
+        found: dict[str, list[tuple[str, int | None, str]]] = {}
         for i in range(0, len(session_ids), 500):  # bounded IN lists
             query = (
-                select(TurnRow.session_id, TurnRow.status, GradeRow.overall)
+                select(TurnRow.session_id, TurnRow.status, GradeRow.overall, TurnRow.question_id)
                 .outerjoin(GradeRow, GradeRow.turn_id == TurnRow.id)
                 .where(TurnRow.session_id.in_(session_ids[i : i + 500]))
                 .order_by(TurnRow.session_id, TurnRow.idx)
             )
-            for sid, status, overall in db.execute(query):
-                found.setdefault(sid, []).append((status, overall))
+            for sid, status, overall, question_id in db.execute(query):
+                found.setdefault(sid, []).append((status, overall, question_id))
         return found
 
     def unfinished_sessions(self, *, user_id: str) -> list[dict]:
@@ -458,12 +459,14 @@ def _grade(row: GradeRow, question_id: str) -> Grade:
     )
 
 
-def _session_dict(row: SessionRow, answered: int | None, score: Any) -> dict:
+def _session_dict(row: SessionRow, answered: int | None, score: Any, line: str) -> dict:
     return {
         "id": row.id,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
         "round": row.round,
+        # what Progress calls it: "L1 practice" for a practice sitting (``session_line``)
+        "line": line,
         "mode": row.mode,
         "model": row.model,
         # Practice sessions (see interviewer.practice) read "practice" wherever status shows.

@@ -97,6 +97,14 @@ def question_choices(
     return choices
 
 
+def last_score_said(score: int | None) -> str:
+    """The line under a question picked again: the candidate's latest score on it (None: it was
+    skipped)."""
+    if score is None:
+        return "You skipped this one last time."
+    return f"You scored {score}/100 on this one last time."
+
+
 PICK_PROMPT = "Pick a round and a topic, then press **New question**."
 # Said under every question made from an uploaded guide: the offline grader reads which of the
 # section's points an answer makes, not whether its claims are true (a re-walk's fluent wrong
@@ -158,6 +166,9 @@ def build(ctx: AppContext) -> SimpleNamespace:
             elem_id="practice-pick", scale=4,
         )  # fmt: skip
     ui.question = gr.Markdown(PICK_PROMPT, elem_id="practice-question")
+    # The last score on a question picked again, apart from its text: the new grade clears it
+    # (a walk-through read "You scored 83/100 on this one last time." under its fresher grade).
+    ui.last = gr.Markdown("", elem_id="practice-last")
     with gr.Group(visible=False) as ui.code_area:
         ui.code = gr.Code(
             language="python", label="Your solution (Python)", lines=14, interactive=True,
@@ -243,8 +254,9 @@ def build(ctx: AppContext) -> SimpleNamespace:
 
     def new_question(round_name, topic, current, guide, drills, code, held,
                      request: gr.Request, picked: str | None = None):  # fmt: skip
-        """A question of the round and topic: ``picked`` (the Question picker's choice), or
-        one not asked lately."""
+        """A question of the round and topic: ``picked`` (the Question picker's choice, with
+        the last score on it under its text), or one not asked lately."""
+        last_said = ""
         if held == "cancel":  # the candidate kept what was not graded (CONFIRM_NEXT_PRACTICE_JS)
             # (the picker showed the question not taken: it shows the current one again)
             return {ui.qid: current, ui.pick: current if current in ctx.bank else gr.skip()}
@@ -255,9 +267,11 @@ def build(ctx: AppContext) -> SimpleNamespace:
             if not fresh:
                 if guide not in ctx.visible_guides(user_of(request)):  # deleted (another tab)
                     return {ui.question: f"Guide {md_escape(guide)} no longer exists (deleted): "
-                            "pick another under *Questions from*.", ui.qid: None}  # fmt: skip
+                            "pick another under *Questions from*.", ui.qid: None,
+                            ui.last: ""}  # fmt: skip
                 return {ui.question: no_sections_said(guide, round_name, ctx.settings),
-                        ui.qid: None, ui.result: "", ui.code_area: gr.Group(visible=False)}  # fmt: skip
+                        ui.qid: None, ui.last: "", ui.result: "",
+                        ui.code_area: gr.Group(visible=False)}  # fmt: skip
             q = _rng.choice(fresh)
             note = GUIDE_NOTE
             drills = {**(drills or {}), q.id: q}
@@ -270,19 +284,19 @@ def build(ctx: AppContext) -> SimpleNamespace:
             if chosen is not None and chosen.round == round_name:
                 q, note = chosen, ""
                 if q.id in last:  # a copy of its model answer, shown then, is not scored
-                    note = ("You skipped this one last time." if last[q.id] is None
-                            else f"You scored {last[q.id]}/100 on this one last time.")  # fmt: skip
+                    last_said = last_score_said(last[q.id])
             else:
                 recent = ctx.store.recent_question_ids(user_id=user)
                 q, note = practice.pick_question(ctx.bank, round_name, topic or WEAKEST, weakest,
                                         current, recent)  # fmt: skip
             if q is None:
-                return {ui.question: "No question for this topic.", ui.qid: None}
+                return {ui.question: "No question for this topic.", ui.qid: None, ui.last: ""}
             pick = picker(round_name, topic, user, q.id, weakest, last)
         coding = q.kind == "coding"
         return {
             ui.pick: pick,
             ui.question: r.practice_question_md(q) + (f"\n\n*{md_escape(note)}*" if note else ""),
+            ui.last: f"*{md_escape(last_said)}*" if last_said else "",
             ui.qid: q.id,
             ui.drills: drills,
             ui.answer: "",
@@ -332,11 +346,12 @@ def build(ctx: AppContext) -> SimpleNamespace:
         its tests), then the grade."""
         q = question_of(qid, drills)
         if (why := refused(q, answer, code, request)) is not None:
-            yield why, sessions, gr.skip(), gr.skip()
+            yield why, sessions, gr.skip(), gr.skip(), gr.skip()
             return
         working = r.RUNNING_TESTS if q.kind == "coding" else r.GRADING
-        yield working, gr.skip(), gr.skip(), gr.skip()
-        yield graded(q, answer, code, mode, sessions, request, (round_name, topic))
+        yield working, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        # the last score on it goes as the new grade shows: it is no longer the last one
+        yield *graded(q, answer, code, mode, sessions, request, (round_name, topic)), ""
 
     def graded(q, answer, code, mode, sessions, request: gr.Request, listed=(None, None)):
         coding = q.kind == "coding"
@@ -376,7 +391,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
 
     outputs = [
         ui.question, ui.qid, ui.drills, ui.answer, ui.result, ui.code_area, ui.code, ui.code_out,
-        ui.held, ui.pick,
+        ui.held, ui.pick, ui.last,
     ]  # fmt: skip
     # .input, not .change: the Progress tab sets round and topic together and must keep both.
     listing = [ui.round, ui.topic, ui.guide, ui.qid]
@@ -410,11 +425,12 @@ def build(ctx: AppContext) -> SimpleNamespace:
     ui.grade.click(
         grade,
         [ui.answer, ui.code, ui.qid, ui.mode, ui.sessions, ui.drills, ui.round, ui.topic],
-        [ui.result, ui.sessions, ui.held, ui.pick],
+        [ui.result, ui.sessions, ui.held, ui.pick, ui.last],
         concurrency_id="grading",
     )
 
     ui.new_question = new_question
+    ui.grade_answer = grade
     ui.guides_changed = guides_changed
     ui.guides_inputs = [ui.round, ui.guide, ui.qid]
     ui.guides_outputs = [ui.guide, ui.topic, ui.pick]

@@ -380,13 +380,20 @@ def _is_real(session: dict) -> bool:
     return bool((session.get("settings") or {}).get("real"))
 
 
+def _round_said(session: dict) -> str:
+    """A listed session's round as Progress names its line (``Store.list_sessions``'s "line"):
+    "L1 practice", "guide practice" for a practice sitting (a walk-through read "L1" in the
+    Transcripts tab and "L1 practice" in Progress)."""
+    return session.get("line") or session["round"]
+
+
 def session_rows(sessions: list[dict]) -> list[list]:
     """Rows of the transcripts table."""
     return [
         [
             when(s["created_at"]),
             "" if listed_score(s) is None else s["score"],
-            f"{s['round']} (real)" if _is_real(s) else s["round"],
+            f"{s['round']} (real)" if _is_real(s) else _round_said(s),
             answered_said(s),
             s["signal"] or "",
             s["status"],
@@ -410,7 +417,7 @@ def session_choices(sessions: list[dict]) -> list[tuple[str, str]]:
         score = "" if listed_score(s) is None or hidden else f" · {s['score']:g}/100"
         answered = answered_said(s)
         answered += "" if s.get("status") == "practice" else " answered"
-        kind = f"{s['round']} real interview" if real else s["round"]
+        kind = f"{s['round']} real interview" if real else _round_said(s)
         started = when(s["created_at"], seconds=minutes[when(s["created_at"])] > 1)
         label = f"{started} · {kind} · {answered}{score}"
         out.append((f"{label} · {s['id']}", s["id"]))
