@@ -14,6 +14,8 @@ from interviewer.coding_answer import (
     NOT_EXPLAINED,
     NOT_EXPLAINED_RATIONALE,
     alone_said,
+    failed_named,
+    why_failed,
 )
 from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
@@ -40,7 +42,8 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
     """Feedback after one answer: the score (before any hint penalty too), then two or three
     bullets: what landed, quoting the candidate's own sentence; what was wrong and why; what was
     missing; the missing STAR part of a story; a coding question's test results, and with its
-    graded run (``code_result``) the first failed test and why it failed."""
+    graded run (``code_result``) the first failed test and why it failed, with what the test
+    catches (its ``why``) beside its name."""
     score = f"Score: {grade.overall}/100"
     if costs := grade.penalties_said():
         score += f" ({costs})"
@@ -185,7 +188,14 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
             name, error, _ = failed[telling([(e, c) for _, e, c in failed])]
             rest = (f" ({len(failed) - 1} more in the report, with inputs)"
                     if len(failed) > 1 else "")  # fmt: skip
-            bullets.insert(1, f"• Failed test: {name}: {error.rstrip('.')}{rest}.")
+            # what the test catches beside its name (``CodeTest.why``): a walk-through's bracket
+            # counter read "failed interleaved_is_not_nested" and no word of why counting is
+            # wrong; when the test named has none, the first failed test that has one
+            ran = [(f["name"], f["error"]) for f in code_result["failed"]]
+            told = why_failed(q, [r for r in ran if r[0] == name]) or why_failed(q, ran)
+            also = f" Also failed: {failed_named(q, told)}." if told and told != name else ""
+            named = failed_named(q, name) if told == name else name
+            bullets.insert(1, f"• Failed test: {named}: {error.rstrip('.')}{rest}.{also}")
         # What the question rules out comes next: the tests alone read "6 of 6 passed" for
         # division in a task set "without division" (a walk-through's scored 76).
         ruled = ruled_out(grade.criteria["depth"].rationale) if "depth" in grade.criteria else None

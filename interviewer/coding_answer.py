@@ -15,6 +15,7 @@ from interviewer.coding.grade import (
     quotable,
     ruled_out,
 )
+from interviewer.coding.harness import NOT_RUN
 from interviewer.grading import rubric as rb
 from interviewer.grading.feedback import quoted, without_gap
 from interviewer.grading.rubric import (
@@ -141,7 +142,9 @@ def code_grade(
         )  # fmt: skip
     flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:
-        names = ", ".join(f.name for f in result.failed[:FAILED_NAMED])
+        shown = result.failed[:FAILED_NAMED]
+        why = why_failed(q, [(f.name, f.error) for f in shown])  # (one why: a flag is short)
+        names = ", ".join(failed_named(q, f.name) if f.name == why else f.name for f in shown)
         more = len(result.failed) - FAILED_NAMED
         flags.append(f"{FAILED_FLAG}{names}" + (f" and {more} more" if more > 0 else ""))
     if explanation is not None:
@@ -228,6 +231,31 @@ def also_asked(q: Question, how: str) -> str:
 def alone_said(asked: str) -> str:
     """Why code sent alone is not all the answer (``Question.asks_to_explain``)."""
     return f"the question also asks you to {asked}; your code alone {ALONE_EARNS}"
+
+
+def why_failed(q: Question | None, failed: list[tuple[str, str]]) -> str | None:
+    """Of some failed hidden tests, as (name, error) pairs in the order they ran, the name of
+    the first that says why (``CodeTest.why``): one that ran, or was stopped in it (a test the
+    run never reached shows nothing of the code); None when none does."""
+    if q is None or q.coding is None:
+        return None
+    return next((name for name, error in failed
+                 if q.coding.why(name) and not error.startswith(NOT_RUN)), None)  # fmt: skip
+
+
+def why_said(q: Question | None, name: str) -> str:
+    """A failed hidden test's ``why`` to continue a sentence (its first letter lower case, no
+    full stop): "counting brackets cannot check nesting: ..."; "" when it has none."""
+    why = q.coding.why(name) if q is not None and q.coding is not None else ""
+    return lower_first(why.rstrip(".")) if why else ""
+
+
+def failed_named(q: Question | None, name: str) -> str:
+    """A failed hidden test's name with its ``why`` beside it, as the grade's flag, the chat and
+    the report say it: "interleaved_is_not_nested (counting brackets cannot check nesting:
+    ...)"; the name alone when the test has none."""
+    why = why_said(q, name)
+    return f"{name} ({why})" if why else name
 
 
 def tests_share(q: Question, result: CodeResult) -> int:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from interviewer import models
 from interviewer.bank import Bank, judgement_unread, topic_label
 from interviewer.coding.grade import quotable, ruled_out
+from interviewer.coding_answer import failed_named, why_failed, why_said
 from interviewer.grading.rubric import (
     CRITERIA,
     JUDGEMENT_UNREAD,
@@ -66,7 +67,9 @@ class QuestionSummary(BaseModel):
     seconds: float | None = None  # time from the question to the (last) answer
     budget: int | None = None  # a real interview's time budget for the question, in seconds
     tests: str = ""  # a coding question's hidden-test result, e.g. "7 of 9 passed"
-    failed_tests: list[dict] = Field(default_factory=list)  # {name, error, code} per failed test
+    # {name, error, code, kind, why} per failed test; why: what it catches (``CodeTest.why``),
+    # to continue a sentence, or ""
+    failed_tests: list[dict] = Field(default_factory=list)
     wrong_said: dict[str, str] = Field(default_factory=dict)  # a red flag's claim -> the words
 
 
@@ -438,7 +441,11 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
                             guide_section=t.guide_section, weight=3))  # fmt: skip
         failed = (t.code_result or {}).get("failed") or []
         if t.kind == "coding" and failed:
-            names = ", ".join(f["name"] for f in failed[:3])
+            # (with what the first that has a ``why`` catches beside its name)
+            q = bank.get(t.question_id)
+            told = why_failed(q, [(f["name"], f["error"]) for f in failed[:3]])
+            names = ", ".join(failed_named(q, f["name"]) if f["name"] == told else f["name"]
+                              for f in failed[:3])  # fmt: skip
             # after a wrong claim, a ruled-out approach and what the code failed to do as said,
             # before the points missed in words: code that fails is the gap (a question that asks
             # for an explanation lists its points as missed when only code was sent)
@@ -509,7 +516,8 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
         tests=(tests_passed(result["passed"], result["total"], error=result.get("error"))
                if result else ""),
         failed_tests=[
-            {"name": name, "error": error, "code": code, "kind": f.get("kind", "")}
+            {"name": name, "error": error, "code": code, "kind": f.get("kind", ""),
+             "why": why_said(q, name) if why_failed(q, [(name, f["error"])]) else ""}
             for (name, error, code), f in zip(failed_tests(result), result.get("failed", []),
                                               strict=True)  # fmt: skip
         ],

@@ -152,7 +152,9 @@ def report_markdown(report: Report) -> str:
         if q.tests:
             lines.append(f"    - {md_escape(q.tests)}")
         for f in q.failed_tests:
-            lines.append(f"    - failed {md_escape(f['name'])}: {md_escape(f['error'])}")
+            # (what the test catches beside its name: its ``why``, when it has one)
+            named = f"{f['name']} ({f['why']})" if f.get("why") else f["name"]
+            lines.append(f"    - failed {md_escape(named)}: {md_escape(f['error'])}")
             if not quotes_code(f["error"], f["code"]):
                 lines += ["", *("      " + line for line in md_code(f["code"]).splitlines()), ""]
     if report.delivery:
@@ -221,8 +223,8 @@ def report_text(report: Report, width: int = 100) -> str:
         if q.tests:
             lines.append(f"      {q.tests}")
         for f in q.failed_tests:
-            kind = TEST_KINDS.get(f.get("kind", ""))
-            named = f"{f['name']} ({kind})" if kind else f["name"]
+            said = "; ".join(w for w in (TEST_KINDS.get(f.get("kind", "")), f.get("why")) if w)
+            named = f"{f['name']} ({said})" if said else f["name"]
             lines += wrap(f"{named}: {f['error']}", "      failed ")
             if not quotes_code(f["error"], f["code"]):
                 # under "failed", left of its error's wrapped lines

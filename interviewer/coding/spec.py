@@ -9,8 +9,10 @@ A coding question is a normal bank question (id, round, topic, key points, ...) 
       helpers: |                     # optional test-side code run before every test
         def make_blobs(n, seed): ...
       visible_tests: [{name, code, kind, weight}]   # shown to the candidate
-      hidden_tests:  [{name, code, kind, weight, checks}]   # used for the grade; checks:
-                                     # the key points whose stated behaviour the test checks
+      hidden_tests:  [{name, code, kind, weight, checks, why}]   # used for the grade; checks:
+                                     # the key points whose stated behaviour the test checks;
+                                     # why: one sentence on what a failing submission got
+                                     # wrong, said beside the test's name when it fails
       reference: |                   # a solution that passes every test
       time_limit_s: 2.0              # per test
       vectorise: true                # Python loops over rows/arrays count against the candidate
@@ -30,6 +32,7 @@ it passes when it raises nothing (use ``assert``).
 from __future__ import annotations
 
 import ast
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -47,6 +50,11 @@ __all__ = [
 TestKind = Literal["basic", "edge", "large"]
 Operation = Literal["division"]
 _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
+WHY_CHARS = 160  # a hidden test's ``why``: one short sentence
+# A sentence's end inside a ``why`` (". A", "! The"), and what a Markdown or HTML view would
+# render instead of showing (code spans, emphasis, links, tags, entities).
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
+_MARKUP = re.compile(r"`|\*\*|__|\]\(|<[A-Za-z/!]|&[#A-Za-z0-9]+;|https?://")
 
 
 class _Strict(BaseModel):
@@ -94,12 +102,33 @@ class CodeTest(_Strict):
     # contradicts nothing (``grade.contradicted``): a timed-out large input already takes the
     # claims of speed (``engine.SPEED_CLAIM``).
     checks: list[str] = Field(default_factory=list, max_length=4)
+    # What the (hidden) test catches, in one plain sentence a candidate can act on without being
+    # handed the solution ('Counting brackets cannot check nesting: "([)]" has matching counts
+    # but is not nested.'): said beside the test's name when it fails (the chat's feedback, the
+    # grade's flag, the report), where the name alone left a walk-through's bracket counter
+    # with "failed interleaved_is_not_nested" and no word of why counting is wrong.
+    why: str = Field(default="", max_length=WHY_CHARS)
 
     @field_validator("code")
     @classmethod
     def _compiles(cls, code: str) -> str:
         _parse(code, "test code")
         return code
+
+    @field_validator("why")
+    @classmethod
+    def _one_plain_sentence(cls, why: str) -> str:
+        if not why:
+            return why
+        if why != why.strip() or "\n" in why:
+            raise ValueError("why must be one line, without surrounding spaces")
+        if not why[:1].isupper() or not why.endswith("."):
+            raise ValueError("why must be one sentence: a capital first, a full stop last")
+        if _SENTENCE_BREAK.search(why[:-1]):
+            raise ValueError(f"why must be one sentence: {why!r}")
+        if m := _MARKUP.search(why):
+            raise ValueError(f"why must be plain text, without markup: {m.group(0)!r}")
+        return why
 
 
 class Scaling(_Strict):
@@ -189,6 +218,8 @@ class CodingSpec(_Strict):
             raise ValueError(f"loop_over names no parameter of {self.entry_point}(): {unknown}")
         if linked := [t.name for t in self.visible_tests if t.checks]:
             raise ValueError(f"only hidden tests check key points; visible: {', '.join(linked)}")
+        if said := [t.name for t in self.visible_tests if t.why]:  # (its failure is not graded)
+            raise ValueError(f"only hidden tests say why; visible: {', '.join(said)}")
         if not any(t.kind == "edge" for t in self.hidden_tests):
             raise ValueError("hidden_tests need at least one test of kind 'edge'")
         used = imported_modules(self.reference)
@@ -198,6 +229,10 @@ class CodingSpec(_Strict):
         if used_ops := operations_used(self.reference, self.forbidden_operations):
             raise ValueError(f"reference uses a forbidden operation: {used_ops[0]}")
         return self
+
+    def why(self, name: str) -> str:
+        """The ``why`` of the hidden test called ``name`` ("" when it has none)."""
+        return next((t.why for t in self.hidden_tests if t.name == name), "")
 
     def tests(
         self, which: Literal["visible", "hidden", "all", "none"] = "hidden"

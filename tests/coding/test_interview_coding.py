@@ -202,7 +202,10 @@ def test_the_chat_feedback_says_which_hidden_test_failed_first_and_why():
     assert 0 < turn.code_result["passed"] < turn.code_result["total"] and failed
     line = next(x for x in reply.text.splitlines() if x.startswith("• Failed test:"))
     named = failed[telling([(f["error"], f["code"]) for f in failed])]  # as the probe names
-    assert f"{named['name']}: {named['error'].rstrip('.')}" in line
+    # (with what the test catches beside its name, when it says: its ``why``)
+    why = q.coding.why(named["name"])
+    why = f" ({why[:1].lower()}{why[1:].rstrip('.')})" if why else ""
+    assert f"{named['name']}{why}: {named['error'].rstrip('.')}" in line
     assert (f"({len(failed) - 1} more in the report" in line) == (len(failed) > 1)
     _, stored = store.load_session(iv.info.id, user_id="local")
     replay = " ".join(str(m["content"]) for m in history_from_turns(stored, True, False, iv.bank))

@@ -36,8 +36,9 @@ def test_a_failed_tests_code_is_printed_as_python_and_the_feedback_is_pointed_to
     for name in ("one_class_raises", "large_200k_with_ties"):
         test = next(t for t in q.hidden_tests if t.name == name)
         kind = {"edge": "an edge case", "large": "a large input"}[test.kind]
+        # (and what the test catches, its ``why``, after its kind)
         at = next(i for i, line in enumerate(report)
-                  if line.startswith(f"      failed {name} ({kind}): "))  # fmt: skip
+                  if line.startswith(f"      failed {name} ({kind}; "))  # fmt: skip
         block = "\n".join(f"        {line}" for line in test.code.strip().splitlines())
         # the test's lines as they are, under its error (and its error's wrapped lines)
         assert block in "\n".join(report[at:]), out

@@ -1,0 +1,123 @@
+"""What a failed hidden test catches (``CodeTest.why``), said beside its name wherever a failed
+test is named to the candidate: the chat's feedback, the grade's flag, the report. Real sandbox
+runs of the bank's bracket checker, real SQLite."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from interviewer.bank import default_bank
+from interviewer.chat_feedback import feedback_text
+from interviewer.coding.spec import WHY_CHARS, CodeTest, CodingSpec
+from interviewer.coding_answer import FAILED_FLAG, why_failed
+from interviewer.config import Settings
+from interviewer.report_render import report_markdown, report_text
+from interviewer.store import open_store
+from tests.coding.test_interview_coding import COUNTS_ONLY, _at_the_brackets_question
+from tests.helpers import offline_engine
+
+BRACKETS = "l1-code-balanced-brackets"
+NESTING = "interleaved_is_not_nested"
+COUNTING_WHY = (
+    'counting brackets cannot check nesting: "([)]" has matching counts but is not nested'
+)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_a_bracket_counter_is_told_why_counting_cannot_work():
+    # A demanding candidate: the textbook wrong answer, counting each kind of bracket, scored 62
+    # and its feedback said only that it failed interleaved_is_not_nested; an interviewer says
+    # why. The why is said beside the test's name in the chat, the flag and the report.
+    q = default_bank()[BRACKETS]
+    assert q.coding.why(NESTING) == COUNTING_WHY[:1].upper() + COUNTING_WHY[1:] + "."
+    store = open_store(Settings.from_env())
+    iv, _ = _at_the_brackets_question(store, follow_ups=0)
+    turn = iv.current
+    reply = iv.submit_code(COUNTS_ONLY, explanation="I count the brackets of each kind.")
+    failed = [f["name"] for f in turn.code_result["failed"]]
+    assert NESTING in failed and turn.grade.overall == 62
+    line = next(x for x in reply.text.splitlines() if x.startswith("• Failed test:"))
+    assert line.startswith(f"• Failed test: {NESTING} ({COUNTING_WHY}): assertion failed: "), line
+    assert "Also failed" not in line  # the test named has a why: one is said
+    # the grade's flag (the scorecard): that why beside that name only, the rest named
+    flag = next(f for f in turn.grade.flags if f.startswith(FAILED_FLAG))
+    assert flag.startswith(f"{FAILED_FLAG}{NESTING} ({COUNTING_WHY}), ")
+    assert flag.count("(") - flag.count("([)]") == 1
+    # the report: each failed test with its own why, and the gap names the first
+    iv.command("end")
+    report = iv.report()
+    summary = next(s for s in report.questions if s.index == turn.index)
+    whys = {f["name"]: f["why"] for f in summary.failed_tests}
+    assert whys[NESTING] == COUNTING_WHY and all(whys.values())
+    text = _flat(report_text(report))
+    assert f"failed {NESTING} (a basic case; {COUNTING_WHY}): assertion failed: " in text
+    gap = next(g.point for g in report.gaps if "hidden tests it failed" in g.point)
+    assert gap.startswith(f"Make the code pass the hidden tests it failed: {NESTING} "
+                          f"({COUNTING_WHY}), ")  # fmt: skip
+    assert "counting brackets cannot check nesting" in report_markdown(report)
+
+
+def test_the_probe_asks_about_the_failed_test_and_the_feedback_after_it_says_why():
+    # The probe asks the candidate to diagnose the case (an answer that does is credited): it
+    # does not hand over the why, which the feedback after the answer then says.
+    store = open_store(Settings.from_env())
+    iv, _ = _at_the_brackets_question(store, follow_ups=1)
+    reply = iv.submit_code(COUNTS_ONLY, explanation="I count the brackets of each kind.")
+    assert reply.kind == "follow_up" and "“interleaved is not nested” failed" in reply.text
+    assert "counting brackets cannot" not in reply.text.lower()
+    after = iv.answer("It only counts, so ([)] passes; I would use a stack instead.")
+    assert f"• Failed test: {NESTING} ({COUNTING_WHY}): " in after.text
+
+
+def test_when_the_test_named_has_no_why_the_first_failed_one_that_has_one_is_said():
+    q = default_bank()[BRACKETS]
+    tests = [t.model_copy(update={"why": ""}) if t.name == NESTING else t
+             for t in q.coding.hidden_tests]  # fmt: skip
+    bare = q.model_copy(update={"coding": q.coding.model_copy(update={"hidden_tests": tests})})
+    grade, result, _ = offline_engine().judge_code(bare, COUNTS_ONLY, "")
+    said = feedback_text(bare, grade, result.model_dump(mode="json"))
+    line = next(x for x in said.splitlines() if x.startswith("• Failed test:"))
+    second = next(f.name for f in result.failed if f.name != NESTING)
+    assert line.startswith(f"• Failed test: {NESTING}: assertion failed: ")
+    why = q.coding.why(second)
+    assert line.endswith(f" Also failed: {second} ({why[:1].lower()}{why[1:].rstrip('.')})."), line
+    # a test the run never reached says nothing of the code: its why is not said
+    assert why_failed(q, [(NESTING, "not run: the run was stopped")]) is None
+    assert why_failed(q, [("empty_string", "assertion failed"), (NESTING, "x")]) == NESTING
+    assert why_failed(None, [(NESTING, "x")]) is None
+
+
+@pytest.mark.parametrize(
+    ("why", "wrong"),
+    [
+        ("Two sentences. Not one.", "one sentence"),
+        ("no capital first.", "capital first"),
+        ("No full stop", "full stop"),
+        ("Uses `code` spans.", "markup"),
+        ("Is **bold** here.", "markup"),
+        ("Has a <b>tag</b> in it.", "markup"),
+        ("Links to [the guide](https://example.com) here.", "markup"),
+        ("Runs onto\na second line.", "one line"),
+        ("A" * WHY_CHARS + ".", "at most"),
+    ],
+)
+def test_a_why_is_one_short_plain_sentence(why, wrong):
+    with pytest.raises(ValidationError, match=wrong):
+        CodeTest(name="t", code="assert True", why=why)
+
+
+def test_only_hidden_tests_say_why_and_every_bank_why_loads():
+    from tests.coding.test_bank_coding import _spec
+
+    visible = [{"name": "v", "code": "assert True", "why": "Catches nothing."}]
+    with pytest.raises(ValidationError, match="only hidden tests say why"):
+        CodingSpec.model_validate(_spec(visible_tests=visible))
+    specs = [q.coding for q in default_bank().values() if q.coding is not None]
+    whys = [t.why for s in specs for t in s.hidden_tests if t.why]
+    # the tests a wrong but plausible solution fails have one: at least one per question
+    assert all(any(t.why for t in s.hidden_tests) for s in specs) and len(whys) >= 100
+    assert all(s.why("no_such_test") == "" for s in specs)
