@@ -250,6 +250,13 @@ def why_said(q: Question | None, name: str) -> str:
     return lower_first(why.rstrip(".")) if why else ""
 
 
+def failed_why(q: Question | None, name: str, error: str) -> str:
+    """What one failed hidden test catches (its ``CodeTest.why``, to continue a sentence), said
+    beside its name wherever failed tests are listed: "" when it has none or the run never
+    reached it (``why_failed``), or ``q`` is not a bank coding question."""
+    return why_said(q, name) if why_failed(q, [(name, error)]) else ""
+
+
 def failed_named(q: Question | None, name: str) -> str:
     """A failed hidden test's name with its ``why`` beside it, as the grade's flag, the chat and
     the report say it: "interleaved_is_not_nested (counting brackets cannot check nesting:

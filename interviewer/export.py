@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from interviewer.bank import default_bank, judgement_unread, topic_label
 from interviewer.coding.grade import quotable
+from interviewer.coding_answer import failed_why
 from interviewer.grading.rubric import (
     CRITERIA,
     JUDGEMENT_UNREAD,
@@ -224,6 +225,12 @@ def _h_failed(test: str, covered: bool = False) -> str:
     return said.format(test=f"<code>{_e(test)}</code>") if test else ""
 
 
+def _whys(question_id: str, result: dict | None) -> list[str]:
+    """Each failed test's ``failed_why`` in a stored run, in the run's order."""
+    q = default_bank().get(question_id)
+    return [failed_why(q, f["name"], f["error"]) for f in (result or {}).get("failed", [])]
+
+
 def grade_notes(grade: Grade) -> list[str]:
     """The lines under a scorecard's criterion rows: what the criteria are scored on
     (``basis_note``) and, for a story graded offline, what the grade does not read."""
@@ -276,22 +283,26 @@ def _test_lines(result: dict | None) -> tuple[str, list[tuple[str, str, str]]]:
     return head, failed_tests(result)
 
 
-def _md_code_result(result: dict | None) -> list[str]:
+def _md_code_result(result: dict | None, question_id: str = "") -> list[str]:
     head, failed = _test_lines(result)
     out = [f"**Tests:** {md_escape(head)}", ""]
-    for name, error, code in failed:
-        # In a code span nothing is escaped (a backslash would show): only backticks go.
-        out += [f"- failed `{name.replace('`', '')}`: {md_escape(error)}", ""]
+    for (name, error, code), why in zip(failed, _whys(question_id, result), strict=True):
+        # In a code span nothing is escaped (a backslash would show): only backticks go. What
+        # the test catches follows its name, as in the report.
+        said = f" ({md_escape(why)})" if why else ""
+        out += [f"- failed `{name.replace('`', '')}`{said}: {md_escape(error)}", ""]
         out += [] if quotes_code(error, code) else [md_code(code), ""]
     return out
 
 
-def _h_code_result(result: dict | None) -> list[str]:
+def _h_code_result(result: dict | None, question_id: str = "") -> list[str]:
     head, failed = _test_lines(result)
     out = [f"<p><strong>Tests:</strong> {_e(head)}</p>"]
-    for name, error, code in failed:
+    for (name, error, code), why in zip(failed, _whys(question_id, result), strict=True):
         shown = "" if quotes_code(error, code) else f"<pre><code>{_e(code)}</code></pre>"
-        out.append(f"<p class='missed'>failed <code>{_e(name)}</code>: {_e(error)}</p>{shown}")
+        said = f" ({_e(why)})" if why else ""
+        out.append(f"<p class='missed'>failed <code>{_e(name)}</code>{said}: {_e(error)}</p>"
+                   f"{shown}")  # fmt: skip
     return out
 
 
@@ -305,7 +316,7 @@ def _md_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
         out += ["**Delivery** (spoken)", "", md_quote(turn.delivery["summary"]), ""]
     if turn.code is not None:
         out += ["**Code**", "", md_code(turn.code), ""]
-        out += _md_code_result(turn.code_result)
+        out += _md_code_result(turn.code_result, turn.question_id)
     if turn.grade is not None:
         out += _md_grade(turn.grade)
     if turn.follow_ups:
@@ -480,7 +491,7 @@ def _h_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
         out += ["<h3>Delivery (spoken)</h3>", _h_text(turn.delivery["summary"])]
     if turn.code is not None:
         out += ["<h3>Code</h3>", f"<pre><code>{_e(turn.code)}</code></pre>"]
-        out += _h_code_result(turn.code_result)
+        out += _h_code_result(turn.code_result, turn.question_id)
     if turn.grade is not None:
         out += _h_grade(turn.grade)
     if turn.follow_ups:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from interviewer import models
 from interviewer.bank import Bank, judgement_unread, topic_label
 from interviewer.coding.grade import quotable, ruled_out
-from interviewer.coding_answer import failed_named, why_failed, why_said
+from interviewer.coding_answer import failed_named, failed_why, why_failed
 from interviewer.grading.rubric import (
     CRITERIA,
     JUDGEMENT_UNREAD,
@@ -517,7 +517,7 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
                if result else ""),
         failed_tests=[
             {"name": name, "error": error, "code": code, "kind": f.get("kind", ""),
-             "why": why_said(q, name) if why_failed(q, [(name, f["error"])]) else ""}
+             "why": failed_why(q, name, f["error"])}
             for (name, error, code), f in zip(failed_tests(result), result.get("failed", []),
                                               strict=True)  # fmt: skip
         ],

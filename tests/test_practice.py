@@ -225,6 +225,7 @@ def test_practice_says_a_failed_one_line_tests_assertion_once():
     # and the exports already say once; a test of several lines still shows its code.
     from types import SimpleNamespace
 
+    from interviewer.coding_answer import why_said
     from interviewer.markup import md_code, md_escape
     from interviewer.ui.render import practice_result_md
     from tests.helpers import TIES_FIRST_SEEN
@@ -235,7 +236,9 @@ def test_practice_says_a_failed_one_line_tests_assertion_once():
     assert [f.name for f in result.failed] == ["ties_alphabetical"]
     md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
     test = next(t for t in q.coding.hidden_tests if t.name == "ties_alphabetical")
-    assert "✗ " + md_escape(f"ties_alphabetical: assertion failed: {test.code.strip()}") in md
+    # (what the test catches beside its name: its why)
+    named = f"ties_alphabetical ({why_said(q, 'ties_alphabetical')})"
+    assert "✗ " + md_escape(f"{named}: assertion failed: {test.code.strip()}") in md
     assert md_code(test.code) not in md and "top_k_words([" not in md  # (escaped once above)
     # no check of a negative k: the multi-line test's code is shown under its error
     unchecked = TIES_FIRST_SEEN.replace('raise ValueError("k must be non-negative")', "return []")
@@ -243,7 +246,7 @@ def test_practice_says_a_failed_one_line_tests_assertion_once():
     assert "negative_k" in [f.name for f in result.failed]
     md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result.model_dump())
     test = next(t for t in q.coding.hidden_tests if t.name == "negative_k")
-    assert "✗ " + md_escape("negative_k: ") in md and md_code(test.code) in md
+    assert "✗ " + md_escape("negative_k") in md and md_code(test.code) in md
 
 
 def test_a_practice_answer_is_graded_and_refused_as_the_practice_tab_does():

@@ -59,6 +59,7 @@ def cmd_questions(args, settings: Settings) -> int:
 def cmd_code(args, settings: Settings) -> int:
     """Grade a solution file on a coding question's hidden tests, in the sandbox."""
     from interviewer.bank import bank_for
+    from interviewer.coding_answer import failed_why
     from interviewer.engine import CodeRunner
 
     q = bank_for(settings).get(args.question)
@@ -72,7 +73,7 @@ def cmd_code(args, settings: Settings) -> int:
         result = CodeRunner.from_settings(settings).grade(q, code)
     except SandboxError as exc:  # refused by policy: a result, not a usage error
         out = {"question": q.id, "passed": 0, "total": len(q.coding.hidden_tests),
-               "failed": [], "score": 0.0, "verdict": "incorrect", "error": str(exc),
+               "failed": [], "why": {}, "score": 0.0, "verdict": "incorrect", "error": str(exc),
                "criteria": {}}  # fmt: skip
     else:
         out = {
@@ -80,6 +81,9 @@ def cmd_code(args, settings: Settings) -> int:
             "passed": result.passed,
             "total": result.total,
             "failed": [f.name for f in result.failed],
+            # what each failed test catches (``CodeTest.why``), for those that say it
+            "why": {f.name: why for f in result.failed
+                    if (why := failed_why(q, f.name, f.error))},  # fmt: skip
             "score": round(result.overall / 100, 4),
             "verdict": result.verdict,
             "error": result.error,
@@ -92,6 +96,7 @@ def cmd_code(args, settings: Settings) -> int:
     if args.json:
         print_json(out)
         return 0
+    whys = out["why"]
     print(f"{q.id}: {out['passed']}/{plural(out['total'], 'hidden test')} passed, score "
           f"{out['score']:.2f} ({out['verdict'].replace('_', ' ')})")  # fmt: skip
     if out["error"]:
@@ -105,5 +110,7 @@ def cmd_code(args, settings: Settings) -> int:
             label = criterion_label(name, q.coding.vectorise)
             print(f"  {label:<29}{crit.score}/5  {crit.evidence}")
         for f in result.failed:
-            print(f"  failed {f.name} ({TEST_KINDS.get(f.kind, f.kind)}): {f.error}")
+            # what the test catches beside its kind, as the report's terminal text says it
+            said = "; ".join(w for w in (TEST_KINDS.get(f.kind, f.kind), whys.get(f.name)) if w)
+            print(f"  failed {f.name} ({said}): {f.error}")
     return 0

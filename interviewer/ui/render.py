@@ -13,7 +13,7 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.chat_feedback import feedback_text, judgement_note
-from interviewer.coding_answer import HELPERS_SAID, TEST_FLAGS, also_asked
+from interviewer.coding_answer import HELPERS_SAID, TEST_FLAGS, also_asked, failed_why
 from interviewer.engine import question_header
 from interviewer.export import NOT_FOUND, grade_notes, listed_score, md_failed
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
@@ -305,16 +305,20 @@ RUNNING_TESTS = (
 GRADING = "Grading your answer…"
 
 
-def tests_md(result: dict) -> str:
-    """A graded run: hidden tests passed, and each failed one with its inputs (its code)."""
+def tests_md(result: dict, q=None) -> str:
+    """A graded run: hidden tests passed, and each failed one with its inputs (its code) and,
+    for question ``q``'s tests, what it catches (``CodeTest.why``) beside its name, as the
+    report says it (the panel left out the chat's "Failed test" bullet that says it)."""
     lines = [
         f"**Hidden tests:** {result['passed']} of {result['total']} passed "
         f"({verdict_words(result['verdict'])})"
     ]
     if result.get("error"):
         lines.append(f"⚠ {md_escape(result['error'])}")
-    for name, error, code in failed_tests(result):
-        lines.append(f"- ✗ {md_escape(name)}: {md_escape(error)}")
+    for (name, error, code), f in zip(failed_tests(result), result.get("failed", []),
+                                      strict=True):  # fmt: skip
+        why = failed_why(q, name, f["error"])
+        lines.append(f"- ✗ {md_escape(f'{name} ({why})' if why else name)}: {md_escape(error)}")
         # (a one-line test its error already quotes is said once, as in the report and the
         # exports: a walk-through's Practice read each failed assertion twice)
         lines += [] if quotes_code(error, code) else ["", md_code(code)]
@@ -442,7 +446,7 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
     parts = [grade_md(grade, heading="### Your grade: ", tests_shown=code_result is not None)]
     failed = code_result.get("total", 0) - code_result.get("passed", 0) if code_result else 0
     if code_result is not None:
-        parts.append(tests_md(code_result))
+        parts.append(tests_md(code_result, q))
     if q.kind == "coding" and code_result is not None:
         # the interview's bullets, without their score line (the heading has it): the grade's
         # own feedback said only "6 of 6 hidden tests passed (partially correct)" for looped

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from interviewer.bank import default_bank
 from interviewer.chat_feedback import feedback_text
 from interviewer.coding.spec import WHY_CHARS, CodeTest, CodingSpec
-from interviewer.coding_answer import FAILED_FLAG, why_failed
+from interviewer.coding_answer import FAILED_FLAG, failed_named, why_failed, why_said
 from interviewer.config import Settings
 from interviewer.report_render import report_markdown, report_text
 from interviewer.store import open_store
@@ -121,3 +121,64 @@ def test_only_hidden_tests_say_why_and_every_bank_why_loads():
     # the tests a wrong but plausible solution fails have one: at least one per question
     assert all(any(t.why for t in s.hidden_tests) for s in specs) and len(whys) >= 100
     assert all(s.why("no_such_test") == "" for s in specs)
+
+
+def _bracket_counter_run():
+    q = default_bank()[BRACKETS]
+    grade, result, _ = offline_engine().judge_code(q, COUNTS_ONLY, "I count each kind.")
+    assert NESTING in [f.name for f in result.failed]
+    return q, grade, result.model_dump(mode="json")
+
+
+def test_the_practice_panel_says_why_beside_each_failed_test():
+    # The Practice tab's tests panel listed "✗ interleaved_is_not_nested: assertion failed"
+    # and left out the chat's "Failed test" bullet that says why: the panel says it.
+    from types import SimpleNamespace
+
+    from interviewer.markup import md_escape
+    from interviewer.ui.render import practice_result_md, tests_md
+
+    q, grade, result = _bracket_counter_run()
+    md = practice_result_md(q, grade, SimpleNamespace(text="passage"), result)
+    assert f"- ✗ {md_escape(f'{NESTING} ({COUNTING_WHY})')}: assertion failed: " in md
+    # each failed test that has a why says its own; without the question, names alone
+    rows = [x for x in md.splitlines() if x.startswith("- ✗ ")]
+    named = [f"- ✗ {md_escape(failed_named(q, f['name']))}: " for f in result["failed"]]
+    assert len(rows) == len(named) and all(map(str.startswith, rows, named)), rows
+    assert all(why_said(q, f["name"]) for f in result["failed"])
+    assert "counting brackets" not in tests_md(result)
+
+
+def test_the_exports_say_why_beside_each_failed_test():
+    # The Markdown and HTML transcripts (and `mock-interview transcripts show`) named the
+    # failed test and its error only.
+    import html
+
+    from interviewer.export import to_html, to_markdown
+    from interviewer.markup import md_escape
+
+    store = open_store(Settings.from_env())
+    iv, _ = _at_the_brackets_question(store, follow_ups=0)
+    iv.submit_code(COUNTS_ONLY, explanation="I count the brackets of each kind.")
+    iv.command("end")
+    info, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    md = to_markdown(info, turns)
+    assert f"- failed `{NESTING}` ({md_escape(COUNTING_WHY)}): assertion failed: " in md
+    page = to_html(info, turns)
+    assert f"failed <code>{NESTING}</code> ({html.escape(COUNTING_WHY)}): assertion " in page
+
+
+def test_the_code_command_says_why_beside_each_failed_test(tmp_path, capsys):
+    import json
+
+    from interviewer.cli import main
+
+    path = tmp_path / "solution.py"
+    path.write_text(COUNTS_ONLY)
+    assert main(["code", "--question", BRACKETS, "--file", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    line = next(x for x in lines if x.startswith(f"  failed {NESTING} "))
+    assert line.startswith(f"  failed {NESTING} (a basic case; {COUNTING_WHY}): assertion "), line
+    assert main(["code", "--question", BRACKETS, "--file", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["why"][NESTING] == COUNTING_WHY and set(out["why"]) <= set(out["failed"])

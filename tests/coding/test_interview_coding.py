@@ -10,7 +10,7 @@ import time
 from interviewer.bank import default_bank
 from interviewer.chat_feedback import feedback_text
 from interviewer.cli import main
-from interviewer.coding_answer import code_grade
+from interviewer.coding_answer import code_grade, why_said
 from interviewer.config import Settings
 from interviewer.export import to_html, to_json, to_markdown
 from interviewer.grading import rubric as rb
@@ -665,7 +665,10 @@ def test_the_code_command_labels_criteria_and_failed_tests_as_the_app_does(tmp_p
     rows = [re.match(r"  (\S.*?) +(\d)/5  ", line).groups() for line in lines[1:5]]
     assert rows == [("Depth: correctness", "4"), ("Problem solving: edge cases", "5"),
                     ("Engineering: efficiency", "5"), ("Communication: readability", "5")]  # fmt: skip
-    assert lines[5].startswith("  failed ties_alphabetical (a basic case): assertion failed: ")
+    # (and what the test catches, its why, beside its kind)
+    why = why_said(q, "ties_alphabetical")
+    assert why and lines[5].startswith(f"  failed ties_alphabetical (a basic case; {why}): "
+                                       "assertion failed: ")  # fmt: skip
     assert main(["code", "--question", q.id, "--file", str(path), "--json"]) == 0
     criteria = json.loads(capsys.readouterr().out)["criteria"]
     assert criteria["vectorisation"]["label"] == "Engineering: efficiency"
