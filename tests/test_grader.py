@@ -516,6 +516,48 @@ def test_graded_exemplars_are_used_from_five_on(grader):
                      examples=[{"answer": "x", "score": 3}])  # fmt: skip
 
 
+def _no_local(dim: int, profile: int) -> dict:
+    """Local models that read 0 (tests of the other exemplar features)."""
+    import numpy as np
+
+    return {"doc": {"w": np.zeros(dim), "b": 0.0}, "points": {"w": np.zeros(profile), "b": 0.0}}
+
+
+def _analysis(sem, floor=None):
+    import numpy as np
+
+    from interviewer.grading.analysis import Analysis
+
+    sem = np.asarray(sem, float)
+    return Analysis(["x"], [], floor, signals={} if floor else
+                    {"sem": sem, "tok": 0.5 * sem, "lex": np.zeros_like(sem)})  # fmt: skip
+
+
+def test_the_questions_own_models_read_the_point_its_graders_credit():
+    # A question whose graders give full marks only for its first point of three, whatever
+    # else is said: its points model reads that point; the kNN features cannot tell, since
+    # every exemplar's sentence vector is as far from the answer.
+    import numpy as np
+
+    from interviewer.grading.decide import local_models, local_read, point_profile
+
+    rng = np.random.default_rng(0)
+    sems = rng.uniform(0, 0.6, size=(12, 3))
+    sems[::2, 0] += 0.4  # half state the first point
+    scores = (sems[:, 0] > 0.6).astype(float)
+    analyses = [_analysis(s) for s in sems] + [_analysis([0, 0, 0], floor="empty")]
+    vecs = rng.normal(size=(13, 384)) / 20
+    m = local_models(vecs, analyses, np.append(scores, 1.0))  # the floored one is left out
+    said = point_profile(_analysis([0.9, 0.1, 0.1]))
+    missed = point_profile(_analysis([0.1, 0.5, 0.5]))
+    assert said.shape == (9,) and point_profile(analyses[-1]).shape == (0,)
+    assert local_read(m["points"], said) > 0.8 and local_read(m["points"], missed) < 0.2
+    assert 0.0 <= local_read(m["doc"], vecs[0]) <= 1.0
+    # every exemplar floored: the models read 0, no error
+    none = local_models(vecs[:2], [_analysis([0], "empty")] * 2, np.ones(2))
+    assert local_read(none["doc"], vecs[0]) == 0.0 and none["points"]["w"].shape == (0,)
+
+
 def test_the_questions_own_line_through_its_exemplars():
     # A strict grader of one question: human = 1.25 x reference-path score - 0.25.
     import numpy as np
@@ -529,7 +571,7 @@ def test_the_questions_own_line_through_its_exemplars():
     # A floored exemplar (NaN reference score) counts in the level, not on the line.
     vecs = np.eye(5, 384)
     f = exemplar_features(vecs[0], vecs, np.append(human, 0.0), 0.7, np.append(refs, np.nan),
-                          np.zeros(5))  # fmt: skip
+                          np.zeros(5), np.zeros(3), _no_local(384, 3))  # fmt: skip
     assert f["local"] == pytest.approx(0.625) and f["ex_mean"] == pytest.approx(0.3)
     assert f["ref_score"] == 0.7
 
@@ -553,7 +595,8 @@ def test_lexical_neighbours_are_the_exemplars_that_share_the_answers_wording():
     assert tf.similarity(exemplars[1])[1] == pytest.approx(1.0)
     assert WordTfidf(["the and of", "it is", "a", "to be", "or"]).similarity("x y").tolist() == [0] * 5
     scores = np.array([0.0, 0.0, 0.0, 0.0, 1.0])
-    f = exemplar_features(np.eye(1, 384)[0], np.eye(5, 384), scores, 0.5, np.full(5, 0.5), sims)
+    f = exemplar_features(np.eye(1, 384)[0], np.eye(5, 384), scores, 0.5, np.full(5, 0.5), sims,
+                          np.zeros(3), _no_local(384, 3))  # fmt: skip
     # by MiniLM every exemplar is as far (all cosines 0): the wording picks the right one
     assert f["knn_lex"] > 0.9 and f["soft_lex"] > f["soft"]
 

@@ -186,6 +186,9 @@ def exemplars_as_at_run_time(saf: list[dict], alpha: float) -> dict:
             if fold[j] != f and not it["analysis"].floor:
                 by_q[it["qid"]].append(j)
         tfidf = {q: tu.WordTfidf([saf[j]["analysis"].text for j in ex]) for q, ex in by_q.items()}
+        vecs = {q: np.stack([saf[j]["analysis"].doc_vec for j in ex]) for q, ex in by_q.items()}
+        local = {q: dc.local_models(vecs[q], [saf[j]["analysis"] for j in ex], y[ex])
+                 for q, ex in by_q.items()}  # fmt: skip
         pool_y = np.array([it["score"] for it in pool])
         for name, features in EXEMPLAR_ABLATION.items():
             head = fit.fit_head(rows, features, fit.ALPHA_EXEMPLAR)
@@ -197,10 +200,10 @@ def exemplars_as_at_run_time(saf: list[dict], alpha: float) -> dict:
                 if fold[i] != f or it["analysis"].floor:
                     continue
                 ex = by_q[it["qid"]]
+                a, q = it["analysis"], it["qid"]
                 feats = dc.exemplar_features(
-                    it["analysis"].doc_vec, np.stack([saf[j]["analysis"].doc_vec for j in ex]),
-                    y[ex], ref[i], np.array([ref[j] for j in ex]),
-                    tfidf[it["qid"]].similarity(it["analysis"].text))  # fmt: skip
+                    a.doc_vec, vecs[q], y[ex], ref[i], np.array([ref[j] for j in ex]),
+                    tfidf[q].similarity(a.text), dc.point_profile(a), local[q])  # fmt: skip
                 pred[name][i] = dc.head_score(feats, head)
                 if name == "grader":
                     cut[i] = verdict_remap([pred[name][i]], cuts)[0]

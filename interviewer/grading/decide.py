@@ -65,7 +65,9 @@ FEATURES_STORY = FEATURES_BANK + ("pcov_wmean", "story_star")
 # features but the red-flag evidence, which such a rubric never has (5 dev folds by question:
 # MAE 0.126 with them against 0.129 with the reference head's; calibration.md).
 FEATURES_GUIDE = FEATURES_COMMON + ("keyword_list",)
-FEATURES_EXEMPLAR = ("ref_score", "knn", "ex_mean", "soft", "local", "knn_lex", "soft_lex")
+FEATURES_EXEMPLAR = (
+    "ref_score", "knn", "ex_mean", "soft", "local", "knn_lex", "soft_lex", "local_doc", "local_points"
+)  # fmt: skip
 # The key-point model's signals (analysis.point_signals): beyond the question's own similarity,
 # sentence and token level; lexical recall; the best sentence's margin over the other points.
 POINT_SIGNALS = ("sem", "tok", "lex", "margin")
@@ -104,6 +106,15 @@ EXEMPLAR_SOFT_T = 20.0
 # exp(T x cosine). Set once before the cross-validation run that chose the features and not
 # varied: TF-IDF cosines between short answers are lower and wider spread than MiniLM's.
 LEX_SOFT_T = 10.0
+# Priors of the question's own models (``local_models``): ridge penalties of the lines through a
+# question's graded exemplars, on MiniLM sentence vectors (``local_doc``) and on the point
+# signals (``local_points``: sem, tok and lex of each key point, standardised; which points the
+# question's graders credit). Chosen once, by 5-fold within-question cross-validation on SAF
+# train alone (the exemplar head refitted in each fold), from 0.3, 1, 3, 10 (doc) and 1, 3, 10,
+# 30 (points): macro-F1 0.754 -> 0.768, MAE 0.118 -> 0.115 with both; either alone gave about
+# half of that. The CV figures in calibration.md carry this choice.
+LOCAL_DOC_ALPHA = 3.0
+LOCAL_POINTS_ALPHA = 10.0
 
 
 def default_caps() -> dict:
@@ -184,20 +195,67 @@ def exemplar_features(
     ref_score: float,
     ex_refs: np.ndarray,
     lex: np.ndarray,
+    profile: np.ndarray,
+    local: dict,
 ) -> dict:
     """kNN over graded answers to the same question: the nearest exemplars' scores by MiniLM
     cosine (``knn``, ``soft``: neighbour_scores) and by shared wording (``knn_lex``,
     ``soft_lex``: ``lex``, the word TF-IDF cosines with each exemplar), the exemplars' mean
     score (the question's level), this answer's reference-path score, and that score read on the
-    question's own line (``local``). ``ex_refs``: the exemplars' reference-path scores, NaN for
-    one a rule floors."""
+    question's own line (``local``); this answer's sentence vector and ``point_profile`` read by
+    the question's own models (``local``: ``local_models`` of the exemplars). ``ex_refs``: the
+    exemplars' reference-path scores, NaN for one a rule floors."""
     knn, soft = neighbour_scores(vecs @ doc, scores, EXEMPLAR_SOFT_T)
     knn_lex, soft_lex = neighbour_scores(np.asarray(lex, float), scores, LEX_SOFT_T)
     graded = ~np.isnan(ex_refs)
     return {"knn": knn, "ex_mean": float(scores.mean()), "soft": soft,
             "knn_lex": knn_lex, "soft_lex": soft_lex, "ref_score": float(ref_score),
             "local": local_line(ref_score, ex_refs[graded], scores[graded])
-            if graded.any() else float(scores.mean())}  # fmt: skip
+            if graded.any() else float(scores.mean()),
+            "local_doc": local_read(local["doc"], doc),
+            "local_points": local_read(local["points"], profile)}  # fmt: skip
+
+
+def point_profile(a: Analysis) -> np.ndarray:
+    """An answer's point signals as one vector: sem, tok and lex of each key point of its
+    rubric (what ``local_models`` reads; empty for an answer a rule floors)."""
+    if a.floor:
+        return np.zeros(0)
+    return np.concatenate([np.asarray(a.signals[k], float) for k in ("sem", "tok", "lex")])
+
+
+def local_fit(X: np.ndarray, y: np.ndarray, alpha: float, standardise: bool) -> dict:
+    """Ridge of the human scores ``y`` on ``X`` (centred; each column scaled to unit variance
+    when ``standardise``): ``{"w", "b"}``, read by ``local_read`` as x @ w + b within 0-1.
+    With no rows (every exemplar floored) it reads 0."""
+    if not len(X):
+        return {"w": np.zeros(X.shape[1]), "b": 0.0}
+    mu = X.mean(axis=0)
+    sd = X.std(axis=0) + 1e-6 if standardise else np.ones(X.shape[1])
+    Z = (X - mu) / sd
+    ym = float(y.mean())
+    beta = np.linalg.solve(Z.T @ Z + alpha * np.eye(X.shape[1]), Z.T @ (y - ym))
+    w = beta / sd
+    return {"w": w, "b": ym - float(mu @ w)}
+
+
+def local_read(model: dict, x: np.ndarray) -> float:
+    return float(np.clip(np.asarray(x, float) @ model["w"] + model["b"], 0.0, 1.0))
+
+
+def local_models(vecs: np.ndarray, analyses: list[Analysis], scores: np.ndarray) -> dict:
+    """A question's own models, fitted on its graded exemplars (``vecs``, their ``analyses`` and
+    human ``scores``; those a rule floors left out): the human scores on the MiniLM sentence
+    vectors (``doc``) and on the point signals (``points``, ``point_profile``). Where the kNN
+    features average the nearest exemplars, these read which directions and which key points
+    the question's graders credit (a strict grader of one point of a reference listing
+    several)."""
+    keep = [i for i, a in enumerate(analyses) if not a.floor]
+    n = 3 * len(next((a.signals["sem"] for a in analyses if not a.floor), []))
+    P = np.array([point_profile(analyses[i]) for i in keep], float).reshape(len(keep), n)
+    y = np.asarray(scores, float)[keep]
+    return {"doc": local_fit(np.asarray(vecs, float)[keep], y, LOCAL_DOC_ALPHA, False),
+            "points": local_fit(P, y, LOCAL_POINTS_ALPHA, True)}
 
 
 def local_line(ref_score: float, ex_refs: np.ndarray, scores: np.ndarray) -> float:
@@ -334,7 +392,8 @@ def decide(
     ex = params.get("exemplar") or {}
     if examples is not None and ex.get("head") and len(examples["scores"]) >= MIN_EXAMPLES:
         ef = exemplar_features(a.doc_vec, examples["vecs"], np.asarray(examples["scores"], float),
-                               s, examples["refs"], examples["lex"])  # fmt: skip
+                               s, examples["refs"], examples["lex"], point_profile(a),
+                               examples["local"])  # fmt: skip
         f.update({f"ex_{k}": v for k, v in ef.items()})
         s = head_score(ef, ex["head"])
         d.path = "exemplars"

@@ -35,7 +35,7 @@ from interviewer.grading.star import star
 # style is "story_" and what the writer meant to write ("story_strong", "story_we_only", ...).
 STORY_STYLE = "story_"
 
-VERSION = 6
+VERSION = 7
 ALPHA_GRID = (10.0, 100.0, 1000.0, 10000.0)
 ALPHA_BANK = 10.0
 ALPHA_EXEMPLAR = 10.0
@@ -283,7 +283,7 @@ def exemplar_rows(items, ref_scores, fold, allowed) -> list[dict | None]:
         if not it["analysis"].floor:
             by_q.setdefault(it["qid"], []).append(i)
     rows: list[dict | None] = []
-    tfidf: dict = {}  # per question and exemplar set, as the grader fits one per call
+    shared: dict = {}  # per question and exemplar set, as the grader fits them once per call
     for i, it in enumerate(items):
         if it["analysis"].floor:
             rows.append(None)
@@ -297,10 +297,13 @@ def exemplar_rows(items, ref_scores, fold, allowed) -> list[dict | None]:
         s = np.array([items[j]["score"] for j in ex], float)
         refs = np.array([ref_scores[j] for j in ex], float)
         key = (it["qid"], tuple(ex))
-        if key not in tfidf:
-            tfidf[key] = tu.WordTfidf([items[j]["analysis"].text for j in ex])
-        lex = tfidf[key].similarity(it["analysis"].text)
-        f = dc.exemplar_features(it["analysis"].doc_vec, V, s, float(ref_scores[i]), refs, lex)
+        if key not in shared:
+            shared[key] = (tu.WordTfidf([items[j]["analysis"].text for j in ex]),
+                           dc.local_models(V, [items[j]["analysis"] for j in ex], s))  # fmt: skip
+        tfidf, local = shared[key]
+        a = it["analysis"]
+        f = dc.exemplar_features(a.doc_vec, V, s, float(ref_scores[i]), refs,
+                                 tfidf.similarity(a.text), dc.point_profile(a), local)  # fmt: skip
         rows.append({"features": f, "score": it["score"]})
     return rows
 

@@ -47,6 +47,7 @@ from interviewer.grading.decide import (
     decide,
     head_features,
     head_score,
+    local_models,
 )
 from interviewer.grading.encoder import CACHE_SUFFIX, VEC_SUFFIX, Encoded, encode_texts
 from interviewer.grading.feedback import feedback, wrong_because
@@ -254,9 +255,12 @@ class OfflineGrader:
             if key not in examples_of:
                 analysed = [an.analyse(rd, rv, c, inj, E, clauses) for c, inj in ex_answers]
                 head, points = self.params["heads"][rd.kind], self.params["points"]
+                vecs = np.stack([an.answer_vector(c, E) for c, _ in ex_answers])
+                scores = np.array([s for _, s in ex], float)
                 examples_of[key] = {
-                    "vecs": np.stack([an.answer_vector(c, E) for c, _ in ex_answers]),
-                    "scores": np.array([s for _, s in ex], float),
+                    "vecs": vecs,
+                    "scores": scores,
+                    "local": local_models(vecs, analysed, scores),
                     # their reference-path scores, once per question, not once per answer
                     "refs": np.array(
                         [np.nan if x.floor else head_score(head_features(rd, x, points), head)
