@@ -56,6 +56,48 @@ def bench_grading(steady_runs: int = 5) -> dict:
     return out
 
 
+def bench_exemplar_grading(steady_runs: int = 3) -> dict:
+    """Grading with graded exemplars (``grade``'s ``examples``; the exemplar path): a fifth of each
+    SAF train question's answers (360), each graded with the question's other answers (~66) as
+    exemplars, in one batch, the rubrics in memory. cold: a fresh grader (the exemplars embedded
+    too); steady: the same grader again with every answer new, the exemplars' vectors in memory
+    (they are still analysed and the question's own models fitted once per call). The median
+    of ``steady_runs`` runs."""
+    from interviewer.evaluation.datasets import load_saf
+    from interviewer.grading.rubric import Rubric
+
+    by_q: dict[str, list[dict]] = {}
+    for r in load_saf("train"):
+        by_q.setdefault(r["question_id"], []).append(r)
+    items = []
+    for qid, rows in by_q.items():
+        rubric = Rubric.from_reference(rows[0]["question"], rows[0]["reference_answer"], qid)
+        graded, exemplars = rows[::5], [r for i, r in enumerate(rows) if i % 5]
+        ex = [{"answer": r["answer"], "score": r["score"]} for r in exemplars]
+        items += [(rubric, r["answer"], ex) for r in graded]
+    runs, cold = [], []
+    for _ in range(steady_runs):
+        tu.clear_text_caches()
+        grader = OfflineGrader()
+        grader.prime(rub for rub, _, _ in items)
+        start = time.perf_counter()
+        grader.grade_many(items)
+        cold.append(time.perf_counter() - start)
+        # steady: the same exemplars again (a running app grading more answers to a question
+        # whose graded answers it has read), every answer new
+        tu.clear_text_caches()
+        fresh = [(rub, f"{answer} (again)", ex) for rub, answer, ex in items]
+        start = time.perf_counter()
+        grader.grade_many(fresh)
+        runs.append(time.perf_counter() - start)
+    return {"answers": len(items), "exemplars_per_question": round(statistics.mean(
+        len(e) for _, _, e in items), 1),
+        "cold_answers_per_second": round(len(items) / statistics.median(cold), 1),
+        "steady_seconds": round(statistics.median(runs), 2),
+        "steady_answers_per_second": round(len(items) / statistics.median(runs), 1),
+        "steady_answers_per_second_range": sorted(round(len(items) / s, 1) for s in runs)}
+
+
 def bench_knowledge() -> dict:
     from interviewer import knowledge
 
@@ -114,6 +156,7 @@ def bench_weight_formats(rounds: int = 5) -> dict:
 if __name__ == "__main__":
     out = {
         "grading": bench_grading(),
+        "exemplar_grading": bench_exemplar_grading(),
         "knowledge": bench_knowledge(),
         "minilm_weight_formats": bench_weight_formats(),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

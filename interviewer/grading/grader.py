@@ -211,6 +211,7 @@ class OfflineGrader:
         prepared = []
         want: dict[str, bool] = {}
         lasting: dict[str, bool] = {}
+        exemplars_of: dict = {}
         for item in items:
             rubric, answer = item[0], item[1]
             ex = _examples(item[2] if len(item) > 2 else None)
@@ -222,10 +223,15 @@ class OfflineGrader:
                 for t, tok in an.answer_texts(content, with_clauses or bool(rd.red_flags)).items():
                     want[t] = want.get(t, False) or tok
             ex_answers = []
-            if len(ex) >= MIN_EXAMPLES:
+            key = (_rubric_key(rubric), tuple(ex))
+            if len(ex) >= MIN_EXAMPLES and key in exemplars_of:  # prepared for an earlier item
+                ex_answers = exemplars_of[key]
+            elif len(ex) >= MIN_EXAMPLES:
                 # Exemplars are analysed like answers: their reference-path scores place the
-                # question's own line (decide.local_line).
-                ex_answers = [an.prepare_answer(a) for a, _ in ex]
+                # question's own line (decide.local_line). Once per question and exemplar set:
+                # a batch's answers to one question share theirs (prepared for each answer,
+                # they took two thirds of a batch's time).
+                ex_answers = exemplars_of[key] = [an.prepare_answer(a) for a, _ in ex]
                 for c, inj in ex_answers:
                     if an.floor_reason(c, inj):  # its vector only
                         texts = dict.fromkeys(c, False)
