@@ -89,6 +89,24 @@ def test_grade_rejects_bad_input_with_the_line_number(tmp_path, capsys):
     assert main(["grade", "--input", str(bad)]) == 2
 
 
+def test_grade_refuses_too_few_graded_exemplars_rather_than_ignoring_them(tmp_path, capsys):
+    # Fewer than five were graded on the reference alone, without a word (a walk-through's 4).
+    line = {"question": "What does L2 regularisation do?", "answer": "It shrinks the weights.",
+            "reference_answer": "It adds the sum of squared weights to the loss."}  # fmt: skip
+    ex = [{"answer": f"answer {i}", "score": i / 4} for i in range(5)]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text(json.dumps(line) + "\n" + json.dumps({**line, "examples": ex[:4]}) + "\n")
+    assert main(["grade", "--input", str(src), "--output", str(out)]) == 2
+    assert "in.jsonl:2: 'examples': 4 given; graded exemplars are used from 5 on" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists()  # nothing graded, nothing written
+    src.write_text(json.dumps({**line, "examples": ex}) + "\n"
+                   + json.dumps({**line, "examples": []}) + "\n")  # fmt: skip
+    assert main(["grade", "--input", str(src), "--output", str(out)]) == 0
+    assert len(out.read_text().splitlines()) == 2
+
+
 def _wait_for(predicate, proc, log, timeout=240.0):
     """``predicate()``'s first truthy value; a clear failure, with the end of ``proc``'s stderr
     (written to ``log``), when ``proc`` exits first or time runs out."""

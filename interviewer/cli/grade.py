@@ -99,6 +99,12 @@ class _GradeLine(BaseModel):
     def _needs_a_question(self):
         if not self.question_id and not (self.question and self.question.strip()):
             raise ValueError("'question' (a string) or 'question_id' is required")
+        from interviewer.grading.decide import MIN_EXAMPLES
+
+        if self.examples is not None and 0 < len(self.examples) < MIN_EXAMPLES:
+            # (fewer were graded on the reference alone without a word: a walk-through's 4)
+            raise ValueError(f"'examples': {len(self.examples)} given; graded exemplars are used "
+                             f"from {MIN_EXAMPLES} on (give at least {MIN_EXAMPLES}, or none)")
         return self
 
 
