@@ -768,6 +768,47 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     assert page.dialogs == []
 
 
+@needs_chromium
+def test_a_coding_grade_in_practice_fits_a_phone(page, shots):
+    # A walk-through at 375 px: the criteria table of a bracket counter's grade ran 30 px past
+    # its box, its "why" column cut ("failed: interleaved_is_not_nested, ..." is one long word
+    # per test name).
+    from interviewer.bank import default_bank
+
+    q = default_bank()["l1-code-balanced-brackets"]
+    page.set_viewport_size({"width": 375, "height": 800})
+    open_tab(page, "Practice")
+    page.get_by_label("Topic", exact=True).click()
+    page.get_by_role("option", name="Python coding").click()
+    wait_idle(page)
+    picker = page.locator("#practice-pick")
+    picker.locator("input").click()
+    option = picker.get_by_role("option").filter(has_text=q.text[:40])
+    option.first.click()
+    wait_idle(page)
+    expect(page.locator("#practice-question")).to_contain_text(q.text[:40])
+    editor = page.locator("#practice-code .cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    editor.fill(
+        "def is_balanced(s):\n"
+        "    return all(s.count(o) == s.count(c) for o, c in ('()', '[]', '{}'))\n"
+    )
+    result = practice_grade(page, "I count each kind of bracket: equal counts mean balanced.",
+                            shown="Your grade")  # fmt: skip
+    wait_idle(page)
+    expect(result).to_contain_text("interleaved_is_not_nested")
+    table = result.locator("table").first
+    assert table.evaluate("t => t.getBoundingClientRect().right") <= result.evaluate(
+        "r => r.getBoundingClientRect().right"
+    ) + 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # the criterion names still break between words only
+    assert "Depth:" in table.locator("td").first.inner_text()
+    result.screenshot(path=str(shots / "practice-coding-375.png"))
+
+
 FONT_WIDTHS_JS = """async () => {
   const text = "Evaluation Areas AaBb signal 0123";
   const out = {};
