@@ -682,6 +682,17 @@ def test_the_criteria_chart_draws_one_round_picked_beside_it(page, app, monkeypa
     expect(chart[shown]).to_be_hidden()
 
 
+def open_practice_picker(page, topic: str):
+    """The Practice tab on ``topic``, its Question picker opened; the picker."""
+    open_tab(page, "Practice")
+    page.get_by_label("Topic", exact=True).click()
+    page.get_by_role("option", name=topic).click()
+    wait_idle(page)
+    picker = page.locator("#practice-pick")
+    picker.locator("input").click()
+    return picker
+
+
 @needs_chromium
 def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     page, app, shots, monkeypatch
@@ -701,12 +712,7 @@ def test_practice_goes_back_to_a_question_picked_by_name_with_its_last_score(
     store.save_turn(info.id, make_turn(0, topic=q.topic, question_id=q.id, overall=35))
     store.close()
 
-    open_tab(page, "Practice")
-    page.get_by_label("Topic", exact=True).click()
-    page.get_by_role("option", name="overfitting and regularisation").click()
-    wait_idle(page)
-    picker = page.locator("#practice-pick")
-    picker.locator("input").click()
+    picker = open_practice_picker(page, "overfitting and regularisation")
     options = picker.get_by_role("option")
     expect(options).to_have_count(4)  # every question of the topic, the one graded included
     label = next(t for t in options.all_inner_texts() if t.startswith("Your model gets 99%"))
@@ -777,12 +783,7 @@ def test_a_coding_grade_in_practice_fits_a_phone(page, shots):
 
     q = default_bank()["l1-code-balanced-brackets"]
     page.set_viewport_size({"width": 375, "height": 800})
-    open_tab(page, "Practice")
-    page.get_by_label("Topic", exact=True).click()
-    page.get_by_role("option", name="Python coding").click()
-    wait_idle(page)
-    picker = page.locator("#practice-pick")
-    picker.locator("input").click()
+    picker = open_practice_picker(page, "Python coding")
     option = picker.get_by_role("option").filter(has_text=q.text[:40])
     option.first.click()
     wait_idle(page)
