@@ -38,12 +38,22 @@ def judgement_note(q: Question, grade: Grade) -> str:
     return ""
 
 
-def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) -> str:
+def failed_told(code_result: dict) -> int:
+    """Which of a graded run's failed tests the feedback's "Failed test" bullet names (its index
+    in ``code_result["failed"]``): the one whose error tells the case (``markup.telling``)."""
+    return telling([(e, c) for _, e, c in failed_tests(code_result)])
+
+
+def feedback_text(
+    q: Question, grade: Grade, code_result: dict | None = None, *, others_below: bool = False
+) -> str:
     """Feedback after one answer: the score (before any hint penalty too), then two or three
     bullets: what landed, quoting the candidate's own sentence; what was wrong and why; what was
     missing; the missing STAR part of a story; a coding question's test results, and with its
     graded run (``code_result``) the first failed test and why it failed, with what the test
-    catches (its ``why``) beside its name."""
+    catches (its ``why``) beside its name, and how many more failed: "in the report", or, with
+    ``others_below`` (terminal practice has no report, and lists each of the others under the
+    feedback with its why: ``cli.coding.failed_lines``), "listed below"."""
     score = f"Score: {grade.overall}/100"
     if costs := grade.penalties_said():
         score += f" ({costs})"
@@ -185,14 +195,18 @@ def feedback_text(q: Question, grade: Grade, code_result: dict | None = None) ->
             # the chat said "3 of 6 passed" and nothing of which or why, until the report)
             # the one whose error tells the case, as the follow-up asks about (a walk-through's
             # chat named a test built on lines it never saw when "all scores tied" had failed)
-            name, error, _ = failed[telling([(e, c) for _, e, c in failed])]
-            rest = (f" ({len(failed) - 1} more in the report, with inputs)"
-                    if len(failed) > 1 else "")  # fmt: skip
+            name, error, _ = failed[failed_told(code_result)]
+            # (terminal practice has no report: a walk-through read "1 more in the report"
+            # there, and never saw it)
+            where = "listed below" if others_below else "in the report, with inputs"
+            rest = f" ({len(failed) - 1} more {where})" if len(failed) > 1 else ""
             # what the test catches beside its name (``CodeTest.why``): a walk-through's bracket
             # counter read "failed interleaved_is_not_nested" and no word of why counting is
-            # wrong; when the test named has none, the first failed test that has one
+            # wrong; when the test named has none, the first failed test that has one (not with
+            # the others listed below: each says its own there)
             ran = [(f["name"], f["error"]) for f in code_result["failed"]]
-            told = why_failed(q, [r for r in ran if r[0] == name]) or why_failed(q, ran)
+            told = why_failed(q, [r for r in ran if r[0] == name]) or (
+                None if others_below else why_failed(q, ran))  # fmt: skip
             also = f" Also failed: {failed_named(q, told)}." if told and told != name else ""
             named = failed_named(q, name) if told == name else name
             bullets.insert(1, f"• Failed test: {named}: {error.rstrip('.')}{rest}.{also}")

@@ -13,6 +13,7 @@ from interviewer.coding.grade import (
     contradicted,
     passed_share,
     quotable,
+    ran_and_failed,
     ruled_out,
 )
 from interviewer.coding.harness import NOT_RUN
@@ -233,14 +234,50 @@ def alone_said(asked: str) -> str:
     return f"the question also asks you to {asked}; your code alone {ALONE_EARNS}"
 
 
+# A failed test's error saying the run was stopped at a limit of time or memory: the runner's
+# ("timed out after 2 s of CPU time (time limit)", "MemoryError: memory limit exceeded") and the
+# sandbox's, for the test the run was in (``STOPPED``: "wall time limit exceeded (20 s)", "CPU
+# time limit exceeded", "killed (memory or CPU limit)", "memory limit exceeded (1024 MB): ...");
+# not one stopped by its output ("output limit exceeded ..."). Read only of an error that says
+# the test was stopped (``ran_and_failed``): the code's own TimeoutError ran and failed.
+_TIME_OR_MEMORY = re.compile(
+    r"\btimed out\b|\btime limit\b|\bmemory limit\b|\bmemory or CPU limit\b"
+)
+
+
+def stopped_for_time_or_memory(error: str) -> bool:
+    """Whether a failed test's ``error`` says it was stopped for time or memory (not that it
+    ran and failed, was stopped by its output, or never ran)."""
+    return (not ran_and_failed(error) and not error.startswith(NOT_RUN)
+            and bool(_TIME_OR_MEMORY.search(error)))  # fmt: skip
+
+
+def _why_fits(q: Question, name: str, error: str) -> bool:
+    """Whether the hidden test ``name``'s ``why`` describes its failure with ``error``: not when
+    the run never reached it (that shows nothing of the code); and a test of kind "large" that
+    checks no key point only times the code at scale, its why saying what is too slow ("only a
+    linear pass finishes in time"), so only when it was stopped for time or memory (a
+    walk-through's linear bracket checker, ending in ``return True``, failed its assertion and
+    was told only a linear pass finishes in time). A large test that checks a key point
+    (``CodeTest.checks``) asserts that behaviour, as any test does (peak memory held to one
+    chunk): its why is said when it ran and failed too."""
+    test = next((t for t in q.coding.hidden_tests if t.name == name), None)
+    if test is None or not test.why or error.startswith(NOT_RUN):
+        return False
+    if test.kind == "large" and not test.checks:
+        return stopped_for_time_or_memory(error)
+    return True
+
+
 def why_failed(q: Question | None, failed: list[tuple[str, str]]) -> str | None:
     """Of some failed hidden tests, as (name, error) pairs in the order they ran, the name of
-    the first that says why (``CodeTest.why``): one that ran, or was stopped in it (a test the
-    run never reached shows nothing of the code); None when none does."""
+    the first whose ``CodeTest.why`` describes its failure (``_why_fits``): one that ran, or
+    was stopped in it, but not a large input's why about speed beside a failed assertion;
+    None when none does. The one rule for saying a why: the chat, the grade's flag, the
+    report, the exports, Practice and `mock-interview code` all read it."""
     if q is None or q.coding is None:
         return None
-    return next((name for name, error in failed
-                 if q.coding.why(name) and not error.startswith(NOT_RUN)), None)  # fmt: skip
+    return next((name for name, error in failed if _why_fits(q, name, error)), None)
 
 
 def why_said(q: Question | None, name: str) -> str:

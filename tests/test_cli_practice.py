@@ -129,3 +129,35 @@ def test_no_answer_grades_nothing(tmp_path, capsys, answers):
     assert code == 0 and not _sessions() and "Practice ended. Nothing was graded" in out
     if len(answers) > 1:  # a blank answer is refused
         assert "! Type an answer first" in out
+
+
+def test_the_failed_tests_the_feedback_does_not_name_are_listed_with_their_whys(tmp_path, capsys):
+    # A demanding candidate: the feedback said "(2 more in the report, with inputs)", and
+    # terminal practice has no report, so the other failed tests were never shown. The header
+    # said "your weakest topics" for the one question asked for.
+    from tests.coding.test_failed_test_why import ENDS_TRUE
+
+    code, out, _ = _practice(tmp_path, capsys, [f"```python\n{ENDS_TRUE.rstrip()}\n```"],
+                             "--question", BRACKETS, "--questions", "1")  # fmt: skip
+    assert code == 0, out
+    assert f"Practice, L1, question {BRACKETS}: a question at a time" in out
+    assert "weakest topics" not in out
+    [(_, [turn])] = _sessions()
+    failed = [f["name"] for f in turn.code_result["failed"]]
+    assert failed == ["curly_braces_matched", "unclosed_opener", "large_200k"], failed
+    bullet = next(x for x in out.splitlines() if x.startswith("• Failed test:"))
+    assert bullet.startswith("• Failed test: curly_braces_matched (each closer must match")
+    assert bullet.endswith("(2 more listed below).") and "Also failed" not in bullet, bullet
+    assert "in the report" not in out
+    lines = out.splitlines()
+    at = lines.index(bullet)
+    # the others, each with its kind and its why when said, as `mock-interview code` prints them
+    assert "  failed unclosed_opener (an edge case; openers still unclosed at the end mean the " \
+        'string is not balanced): assertion failed: assert is_balanced("((") is False' in out
+    assert '  failed large_200k (a large input): assertion failed: assert is_balanced(s + "(")' \
+        in out  # (its why is about speed: the code was not slow)
+    listed = [x for x in lines[at:] if x.startswith("  failed ")]
+    assert [x.split()[1] for x in listed] == ["unclosed_opener", "large_200k"], listed
+    # more than one question: the one asked for, then the topic's
+    code, out, _ = _practice(tmp_path, capsys, ["/end"], "--question", BRACKETS)
+    assert f"Practice, L1, question {BRACKETS}, then your weakest topics: " in out

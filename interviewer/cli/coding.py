@@ -22,6 +22,20 @@ def criterion_label(name: str, vectorise: bool) -> str:
     return f"{CRITERIA_SHORT[rubric]}: {code_criterion_label(name, vectorise)}"
 
 
+def failed_lines(q, failed) -> list[str]:
+    """Each failed hidden test of question ``q``, as (name, kind, error), on one line: its name,
+    kind and ``why`` when it is said (``coding_answer.failed_why``), then its error ("  failed
+    interleaved_is_not_nested (a basic case; counting brackets ...): assertion failed: ..."), as
+    `mock-interview code` and `mock-interview practice` print them."""
+    from interviewer.coding_answer import failed_why
+
+    lines = []
+    for name, kind, error in failed:
+        said = "; ".join(w for w in (TEST_KINDS.get(kind, kind), failed_why(q, name, error)) if w)
+        lines.append(f"  failed {name} ({said}): {error}")
+    return lines
+
+
 def register(sub) -> None:
     """Add the questions and code sub-commands."""
     p = sub.add_parser("questions", help="list the bank's questions")
@@ -96,7 +110,6 @@ def cmd_code(args, settings: Settings) -> int:
     if args.json:
         print_json(out)
         return 0
-    whys = out["why"]
     print(f"{q.id}: {out['passed']}/{plural(out['total'], 'hidden test')} passed, score "
           f"{out['score']:.2f} ({out['verdict'].replace('_', ' ')})")  # fmt: skip
     if out["error"]:
@@ -109,8 +122,7 @@ def cmd_code(args, settings: Settings) -> int:
             crit = result.criteria[name]
             label = criterion_label(name, q.coding.vectorise)
             print(f"  {label:<29}{crit.score}/5  {crit.evidence}")
-        for f in result.failed:
-            # what the test catches beside its kind, as the report's terminal text says it
-            said = "; ".join(w for w in (TEST_KINDS.get(f.kind, f.kind), whys.get(f.name)) if w)
-            print(f"  failed {f.name} ({said}): {f.error}")
+        # what each test catches beside its kind, as the report's terminal text says it
+        for line in failed_lines(q, [(f.name, f.kind, f.error) for f in result.failed]):
+            print(line)
     return 0

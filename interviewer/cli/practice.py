@@ -95,7 +95,8 @@ def cmd_practice(args, settings: Settings) -> int:
 
     from interviewer import practice
     from interviewer.bank import bank_for
-    from interviewer.chat_feedback import feedback_text
+    from interviewer.chat_feedback import failed_told, feedback_text
+    from interviewer.cli.coding import failed_lines
     from interviewer.coding_turns import split_code
     from interviewer.engine import MODEL_WORKING, fallback_note
     from interviewer.llm.factory import make_engine
@@ -126,7 +127,10 @@ def cmd_practice(args, settings: Settings) -> int:
         print(f"\n{wrap_text(text, width) if width else text}", file=out, flush=True)
 
     named = f"topic {topic_label(topic)}" if topic != practice.WEAKEST else "your weakest topics"
-    say(f"Practice, {args.round}, {named}: a question at a time, graded at once, with its model "
+    # what was asked for: with --question, that question first (then the topic's, if more)
+    asked = named if first is None else f"question {first.id}" + (
+        f", then {named}" if args.questions > 1 else "")  # fmt: skip
+    say(f"Practice, {args.round}, {asked}: a question at a time, graded at once, with its model "
         "answer; each graded answer is saved. An empty line sends an answer; /skip asks another "
         "question, /repeat the question again, /end stops.")  # fmt: skip
     if source is None and sys.stdin.isatty():
@@ -204,8 +208,15 @@ def cmd_practice(args, settings: Settings) -> int:
                 scores.append(got.grade.overall)
                 if fell := fallback_note(engine):
                     say(warned(fell))
-                say(plain(feedback_text(q, got.grade, got.code_result)))
+                say(plain(feedback_text(q, got.grade, got.code_result, others_below=True)))
                 result = got.code_result or {}
+                if len(failed := result.get("failed") or []) > 1:
+                    # the failed tests the feedback does not name, each with its why, as the
+                    # app's Practice panel lists them: there is no report to find them in
+                    told = failed_told(result)
+                    say(plain("\n".join(failed_lines(q, [
+                        (f["name"], f["kind"], f["error"])
+                        for i, f in enumerate(failed) if i != told]))))  # fmt: skip
                 if result.get("passed", 0) < result.get("total", 0):
                     # held back while hidden tests fail, as the app folds them: fix, send again
                     show = show_command(session_id, named_user)

@@ -4,13 +4,15 @@ runs of the bank's bracket checker, real SQLite."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
 from interviewer.bank import default_bank
 from interviewer.chat_feedback import feedback_text
 from interviewer.coding.spec import WHY_CHARS, CodeTest, CodingSpec
-from interviewer.coding_answer import FAILED_FLAG, failed_named, why_failed, why_said
+from interviewer.coding_answer import FAILED_FLAG, failed_named, failed_why, why_failed, why_said
 from interviewer.config import Settings
 from interviewer.report_render import report_markdown, report_text
 from interviewer.store import open_store
@@ -147,6 +149,8 @@ def test_the_practice_panel_says_why_beside_each_failed_test():
     assert len(rows) == len(named) and all(map(str.startswith, rows, named)), rows
     assert all(why_said(q, f["name"]) for f in result["failed"])
     assert "counting brackets" not in tests_md(result)
+    # the panel lists every failed test: its feedback points to no report (Practice has none)
+    assert len(result["failed"]) > 1 and "in the report" not in md
 
 
 def test_the_exports_say_why_beside_each_failed_test():
@@ -182,3 +186,145 @@ def test_the_code_command_says_why_beside_each_failed_test(tmp_path, capsys):
     assert main(["code", "--question", BRACKETS, "--file", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["why"][NESTING] == COUNTING_WHY and set(out["why"]) <= set(out["failed"])
+
+
+# A linear stack checker that forgets the openers left open: it ends in ``return True``. It
+# fails curly_braces_matched (on "{"), unclosed_opener and large_200k, each by its assertion.
+ENDS_TRUE = '''def is_balanced(s):
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack = []
+    for ch in s:
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in pairs and (not stack or stack.pop() != pairs[ch]):
+            return False
+    return True
+'''
+# The slow way the large test's why names: deleting "()" pairs in a loop, quadratic.
+DELETES_PAIRS = '''def is_balanced(s):
+    s = "".join(ch for ch in s if ch in "()[]{}")
+    while True:
+        shorter = s.replace("()", "").replace("[]", "").replace("{}", "")
+        if shorter == s:
+            return not s
+        s = shorter
+'''
+LARGE = "large_200k"
+SPEED_WHY = "only a linear pass finishes in time"
+
+
+def test_a_large_inputs_why_about_speed_is_not_said_beside_a_failed_assertion(tmp_path, capsys):
+    # A demanding candidate: linear code ending in `return True` failed large_200k by its
+    # assertion ("assert is_balanced(s + "(") is False -> got True") and was told "only a
+    # linear pass finishes in time", beside "efficiency 5/5, no large input timed out".
+    q = default_bank()[BRACKETS]
+    grade, result, _ = offline_engine().judge_code(q, ENDS_TRUE, "")
+    error = next(f.error for f in result.failed if f.name == LARGE)
+    assert error.startswith("assertion failed: ") and "got True" in error
+    assert result.criteria["vectorisation"].evidence == "no large input timed out"
+    assert why_failed(q, [(LARGE, error)]) is None and failed_why(q, LARGE, error) == ""
+    run = result.model_dump(mode="json")
+    said = feedback_text(q, grade, run) + " ".join(grade.flags)
+    assert SPEED_WHY not in said and "quadratic" not in said, said
+    # the other failures keep theirs: the chat names one, the flag says it beside its name
+    assert "openers still unclosed at the end" in said or "opener still open" in said
+    from interviewer.markup import md_escape
+    from interviewer.ui.render import tests_md
+
+    panel = tests_md(run, q)
+    assert f"- ✗ {md_escape(LARGE)}: assertion failed" in panel and SPEED_WHY not in panel
+    from interviewer.cli import main
+
+    path = tmp_path / "solution.py"
+    path.write_text(ENDS_TRUE)
+    assert main(["code", "--question", BRACKETS, "--file", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"  failed {LARGE} (a large input): assertion failed: " in out
+    assert SPEED_WHY not in out
+
+
+def test_a_large_inputs_why_is_said_when_it_was_stopped_for_time():
+    q = default_bank()[BRACKETS]
+    grade, result, _ = offline_engine().judge_code(q, DELETES_PAIRS, "")
+    error = next(f.error for f in result.failed if f.name == LARGE)
+    assert error.startswith("timed out"), error
+    assert SPEED_WHY in failed_why(q, LARGE, error)
+    flag = next(f for f in grade.flags if f.startswith(FAILED_FLAG))
+    assert flag == f"{FAILED_FLAG}{failed_named(q, LARGE)}" and SPEED_WHY in flag, flag
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        ("timed out after 2 s of CPU time (time limit)", True),
+        ("MemoryError: memory limit exceeded", True),
+        ("stopped: wall time limit exceeded (20 s)", True),
+        ("stopped: killed (memory or CPU limit)", True),
+        ("stopped: output limit exceeded (printed more than 8 MiB)", False),  # not for time
+        ("not run: wall time limit exceeded (20 s)", False),  # never reached
+        ("TimeoutError: timed out", False),  # the code's own exception: it ran and failed
+        ("assertion failed: assert (np.asarray(labels) == nearest(X, centroids)).all()", False),
+    ],
+)
+def test_a_large_tests_why_is_said_only_on_a_stop_for_time_or_memory(error, said):
+    # K-Means' vectorised code failing large_200k by its assertion read "only vectorised
+    # distances finish in time".
+    for qid in (BRACKETS, "l1-code-kmeans"):
+        q = default_bank()[qid]
+        assert (why_failed(q, [(LARGE, error)]) == LARGE) is said, (qid, error)
+    # a test of another kind says its why whichever way it failed, but when never reached
+    q = default_bank()[BRACKETS]
+    assert (why_failed(q, [(NESTING, error)]) == NESTING) is not error.startswith("not run")
+
+
+def test_a_large_test_that_checks_a_key_point_says_its_why_when_its_assertion_fails():
+    # streams_without_holding_chunks (kind large) asserts the memory behaviour its key point
+    # states: code holding every chunk fails it by its assertion, and its why fits.
+    q = default_bank()["l1-code-chunked-mean"]
+    test = next(t for t in q.coding.hidden_tests if t.name == "streams_without_holding_chunks")
+    assert test.kind == "large" and test.checks and "memory" in test.why
+    holds = '''import pandas as pd
+
+
+def chunked_mean_by_key(chunks, key, value):
+    frames = list(chunks)
+    if not frames:
+        return pd.Series(dtype=float, name=value)
+    return pd.concat(frames).groupby(key)[value].mean().sort_index().rename(value)
+'''
+    _, result, _ = offline_engine().judge_code(q, holds, "")
+    error = next(f.error for f in result.failed if f.name == test.name)
+    assert error.startswith("assertion failed: ") and "still alive" in error, error
+    assert failed_why(q, test.name, error).startswith("keeping earlier chunks alive")
+    # every other large test checks no key point and its why is about speed or memory
+    for s in (x.coding for x in default_bank().values() if x.coding is not None):
+        for t in s.hidden_tests:
+            if t.kind == "large" and t.why and not t.checks:
+                assert re.search(r"in time|too slow|memory", t.why), t.why
+
+
+def test_the_curly_braces_why_states_the_rule_the_test_checks():
+    # "each closer must match the most recent unclosed opener of its own kind" holds for
+    # "{(})", the very case the test rejects, and said nothing of "{" left open, the case a
+    # checker ending in `return True` failed.
+    q = default_bank()[BRACKETS]
+    why = q.coding.why("curly_braces_matched")
+    assert "of its own kind" not in why
+    assert "most recent unclosed opener, which must be of the same kind" in why
+    assert "open at the end" in why
+    grade, result, _ = offline_engine().judge_code(q, ENDS_TRUE, "")
+    line = next(x for x in feedback_text(q, grade, result.model_dump(mode="json")).splitlines()
+                if x.startswith("• Failed test:"))  # fmt: skip
+    said = why_said(q, "curly_braces_matched")
+    assert line.startswith(f"• Failed test: curly_braces_matched ({said}): assertion failed: "
+                           'assert is_balanced("{") is False'), line  # fmt: skip
+
+
+def test_whys_that_named_only_part_of_what_their_test_asserts():
+    bank = default_bank()
+    # the test asserts the latest record is kept, not only that emails are normalised
+    assert "latest signup is kept" in bank["l1-code-clean-customers"].coding.why(
+        "latest_record_wins")
+    # the test asserts the rows come back sorted with a fresh index, not only the sessions
+    why = bank["l1-code-sessionize"].coding.why("unsorted_input")
+    assert "returned in that order with a fresh 0..n-1 index" in why
