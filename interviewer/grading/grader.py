@@ -223,10 +223,10 @@ class OfflineGrader:
                 for t, tok in an.answer_texts(content, with_clauses or bool(rd.red_flags)).items():
                     want[t] = want.get(t, False) or tok
             ex_answers = []
-            key = (_rubric_key(rubric), tuple(ex))
-            if len(ex) >= MIN_EXAMPLES and key in exemplars_of:  # prepared for an earlier item
+            key = (_rubric_key(rubric), tuple(ex)) if len(ex) >= MIN_EXAMPLES else None
+            if key in exemplars_of:  # prepared for an earlier item
                 ex_answers = exemplars_of[key]
-            elif len(ex) >= MIN_EXAMPLES:
+            elif key is not None:
                 # Exemplars are analysed like answers: their reference-path scores place the
                 # question's own line (decide.local_line). Once per question and exemplar set:
                 # a batch's answers to one question share theirs (prepared for each answer,
