@@ -71,6 +71,7 @@ def test_code_is_run_on_the_hidden_tests_and_sent_again_until_it_passes(tmp_path
     assert "! This is the starter code, unchanged" in out and "Run shows" not in out
     # the failed attempt: its reference solution held back, the same question asked again
     assert "The reference solution and the model answer are held back" in out
+    assert "transcripts show" in out and "prints the model answer)" in out  # (only that)
     assert out.index("held back") < out.index("A reference solution:\n")
     [(info, turns)] = _sessions()
     assert [t.question_id for t in turns] == [BRACKETS, BRACKETS]

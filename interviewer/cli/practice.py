@@ -220,8 +220,10 @@ def cmd_practice(args, settings: Settings) -> int:
                 if result.get("passed", 0) < result.get("total", 0):
                     # held back while hidden tests fail, as the app folds them: fix, send again
                     show = show_command(session_id, named_user)
+                    # (the transcript has the model answer, not the reference solution:
+                    # walk27 read "prints them" and found only the one)
                     say(f"The reference solution and the model answer are held back while "
-                        f"hidden tests fail (`{show}` prints them).")  # fmt: skip
+                        f"hidden tests fail (`{show}` prints the model answer).")  # fmt: skip
                     if len(scores) < args.questions:
                         say("Fix the code and send the whole ```python block again, or /skip "
                             "for the next question.")  # fmt: skip
