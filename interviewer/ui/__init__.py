@@ -51,10 +51,11 @@ _CSS = """
    only ("score", never "sc/or/e"): Gradio's Markdown gives tables word-break: break-word, which
    also splits a word to narrow its column. Now a column is at least its longest word wide. */
 .prose table { word-break: normal; overflow-wrap: break-word; }
-/* A table's last column (a scorecard's "why", evidence) may break a word too long for the
+/* The Practice result's table, its last column ("why"), may break a word too long for the
    width anywhere: break-word alone does not narrow a column, so at 375 px a coding grade's "why"
-   ("failed: interleaved_is_not_nested, ...") ran 30 px past the Practice result's box. */
-.prose table td:last-child { overflow-wrap: anywhere; }
+   ("failed: interleaved_is_not_nested, ...") ran 30 px past the box. Not every table: on the
+   interview's scorecard it let the column narrow until "engineering" broke. */
+#practice-result .prose table td:last-child { overflow-wrap: anywhere; }
 /* The model answer, folded under "Show model answer", reads at the chat's size: Gradio sets a
    folded message in its small type (a walk-through found it much smaller than the chat). */
 #interview-chat .thought-group, #interview-chat .thought-group :not(pre, pre *, code) {
