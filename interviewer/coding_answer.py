@@ -143,9 +143,7 @@ def code_grade(
         )  # fmt: skip
     flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:
-        shown = result.failed[:FAILED_NAMED]
-        why = why_failed(q, [(f.name, f.error) for f in shown])  # (one why: a flag is short)
-        names = ", ".join(failed_named(q, f.name) if f.name == why else f.name for f in shown)
+        names = names_with_why(q, [(f.name, f.error) for f in result.failed[:FAILED_NAMED]])
         more = len(result.failed) - FAILED_NAMED
         flags.append(f"{FAILED_FLAG}{names}" + (f" and {more} more" if more > 0 else ""))
     if explanation is not None:
@@ -300,6 +298,14 @@ def failed_named(q: Question | None, name: str) -> str:
     ...)"; the name alone when the test has none."""
     why = why_said(q, name)
     return f"{name} ({why})" if why else name
+
+
+def names_with_why(q: Question | None, failed: list[tuple[str, str]]) -> str:
+    """Failed hidden tests' names, as (name, error) pairs in the order they ran, joined by
+    commas, the first whose ``why`` fits its failure (``why_failed``) with it beside its name
+    (one why: a list of names is short), as the grade's flag and the report's gap say them."""
+    told = why_failed(q, failed)
+    return ", ".join(failed_named(q, name) if name == told else name for name, _ in failed)
 
 
 def tests_share(q: Question, result: CodeResult) -> int:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from interviewer import models
 from interviewer.bank import Bank, judgement_unread, topic_label
 from interviewer.coding.grade import quotable, ruled_out
-from interviewer.coding_answer import failed_named, failed_why, why_failed
+from interviewer.coding_answer import failed_why, names_with_why
 from interviewer.grading.rubric import (
     CRITERIA,
     JUDGEMENT_UNREAD,
@@ -443,9 +443,7 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
         if t.kind == "coding" and failed:
             # (with what the first that has a ``why`` catches beside its name)
             q = bank.get(t.question_id)
-            told = why_failed(q, [(f["name"], f["error"]) for f in failed[:3]])
-            names = ", ".join(failed_named(q, f["name"]) if f["name"] == told else f["name"]
-                              for f in failed[:3])  # fmt: skip
+            names = names_with_why(q, [(f["name"], f["error"]) for f in failed[:3]])
             # after a wrong claim, a ruled-out approach and what the code failed to do as said,
             # before the points missed in words: code that fails is the gap (a question that asks
             # for an explanation lists its points as missed when only code was sent)
