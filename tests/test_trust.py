@@ -316,6 +316,17 @@ def test_ctrl_c_and_multi_line_answers_in_the_terminal(tmp_path):
     assert reply.kind == "question" and again.current.index == 1
 
 
+def _readable(fd: int, timeout: float) -> bool:
+    """Whether ``fd`` has something to read (or was closed) within ``timeout`` s. poll, not
+    select: select refuses a descriptor numbered 1024 or more, which a pty opened late in a
+    long test session can get ("filedescriptor out of range in select()", a CI run)."""
+    import select
+
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
+
+
 class Pty:
     """The terminal interview on a real pseudo-terminal: what a candidate's terminal sends and
     shows (readline, the line discipline, Ctrl-C as a key)."""
@@ -344,12 +355,10 @@ class Pty:
 
     def wait_for(self, text: str, timeout: float = 300) -> None:
         """Until ``text`` is shown after the last keys typed."""
-        import select
-
         deadline = time.monotonic() + timeout
         while text not in self.seen[self.mark :]:
             assert time.monotonic() < deadline, f"{text!r} never shown; last: {self.seen[-500:]!r}"
-            if select.select([self.master], [], [], 1.0)[0]:
+            if _readable(self.master, 1.0):
                 try:
                     self.seen += os.read(self.master, 65536).decode("utf-8", "replace")
                 except OSError:  # the child closed the terminal
@@ -359,13 +368,11 @@ class Pty:
         """Press ``key``, and again every ``every`` s while the program shows nothing at all in
         reply (once it replies, it is not pressed again: a second Ctrl-C would cut short its
         handling of the first); then wait until ``text`` is shown."""
-        import select
-
         deadline = time.monotonic() + timeout
         self.type(key)
         mark = self.mark
         while len(self.seen) == mark and time.monotonic() < deadline:
-            if select.select([self.master], [], [], every)[0]:
+            if _readable(self.master, every):
                 try:
                     self.seen += os.read(self.master, 65536).decode("utf-8", "replace")
                 except OSError:
