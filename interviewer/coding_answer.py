@@ -420,7 +420,7 @@ def _tested_points_checked(
 
 NOT_EXPLAINED = "none sent with the code"  # a coding grade's explanation, when the question asks for one
 EXPLAINED = "The explanation:"  # in a coding grade's feedback, before what is said of it
-NOT_CREDITED = "Stated, but not credited, as your code fails the hidden test that checks it: "
+NOT_CREDITED = "Not credited, as your code fails the hidden test that checks it: "
 DIAGNOSED = (
     "Credited from your follow-up answer, which diagnosed it, though the code you submitted "
     "fails the hidden test that checks it: "

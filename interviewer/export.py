@@ -203,7 +203,7 @@ def grader_of(info: SessionInfo) -> str:
 # ..., but it failed <test>, the hidden test that checks that." does: a walk-through's
 # transcript listed it as plainly missed, the test named only in the Feedback under it.
 NOT_SHOWN = (
-    " — stated, but not shown by your code: it failed {test}, the hidden test that checks it"
+    " — not shown by your code: it failed {test}, the hidden test that checks it"
 )
 
 

@@ -37,19 +37,19 @@ def test_a_missed_point_the_code_failed_names_the_test_in_every_transcript(capsy
     info, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
 
     md = _section(to_markdown(info, turns), "**Missed key points**", "**Feedback**")
-    said = (" — stated, but not shown by your code: it failed `ties_alphabetical`, the hidden "
+    said = (" — not shown by your code: it failed `ties_alphabetical`, the hidden "
             "test that checks it")  # fmt: skip
     assert f"- {md_escape(ORDERING)}{said}\n" in md, md
     page = _section(to_html(info, turns), "<h3>Missed key points</h3>", "</ul>")
     assert (
         "<li>Sort or select with the key (-count, word) so higher counts come first and ties are "
-        "alphabetical. — stated, but not shown by your code: it failed "
+        "alphabetical. — not shown by your code: it failed "
         "<code>ties_alphabetical</code>, the hidden test that checks it</li>"
     ) in page, page
     # `transcripts show` (the Markdown as a terminal shows it) says it too
     assert main(["transcripts", "show", iv.info.id, "--user", iv.info.user_id]) == 0
     shown = _section(capsys.readouterr().out, "Missed key points", "Feedback")
-    assert "alphabetical. — stated, but not shown by your code: it failed" in shown
+    assert "alphabetical. — not shown by your code: it failed" in shown
     assert "ties_alphabetical" in shown, shown
     # a point simply not made says nothing of a test
     iv2, _ = _at_the_brackets_question(store, follow_ups=0, qid="l1-code-top-k-words")
@@ -97,7 +97,7 @@ def top_k_words(words, k):
 EXITS_ON_TIES = SPINS_ON_TIES.replace(
     "        pass\n", "        import os\n\n        os._exit(3)\n"
 )
-NOT_CREDITED = "Stated, but not credited, as your code fails the hidden test that checks it"
+NOT_CREDITED = "Not credited, as your code fails the hidden test that checks it"
 
 
 def _ordering(grade):
@@ -114,7 +114,7 @@ def _judged(code: str):
 
 
 def test_not_credited_names_only_the_linked_tests_that_ran_and_failed():
-    # "Stated, but not credited, ...: “...” (<tests> failed)" names a test of the point only when
+    # "Not credited, ...: “...” (<tests> failed)" names a test of the point only when
     # it ran and gave a wrong answer or raised: not one stopped for time, not one that never
     # ran, not one that passed, though the point links two (ties_alphabetical,
     # counts_beat_alphabet).
@@ -198,7 +198,7 @@ def test_a_follow_up_that_diagnoses_a_claimed_point_the_code_failed_is_credited(
         ) in reply.text, reply.text
         assert "Not shown" not in reply.text and claim.evidence.rstrip(".") not in reply.text
         feedback = turn.grade.feedback
-        assert "Stated, but not credited" not in feedback and "tated, but" not in feedback
+        assert "Not credited, as your code fails" not in feedback
         assert (
             "Credited from your follow-up answer, which diagnosed it, though the code you "
             f"submitted fails the hidden test that checks it: {quoted(quote)} (ties_alphabetical "
@@ -216,7 +216,7 @@ def test_a_follow_up_that_diagnoses_a_claimed_point_the_code_failed_is_credited(
         card = grade_md(turn.grade)
         assert ("(diagnosed in a follow-up answer: your code failed `ties_alphabetical`, the "
                 "hidden test that checks it)") in card, card
-        assert "stated, but not shown by your code: it failed `ties_alphabetical`" in grade_md(
+        assert "— not shown by your code: it failed `ties_alphabetical`" in grade_md(
             iv.turns[turn.index].grade.model_copy(update={"key_points": [claim]}))
         report = iv.command("end").report if not iv.done else iv.report()
         gaps = [g.point for g in report.gaps]
@@ -260,7 +260,7 @@ def test_a_fix_pasted_as_code_alone_at_the_follow_up_is_not_run_and_the_chat_say
 
 def test_a_diagnosis_merged_into_a_higher_grade_at_submission_is_said_as_credited():
     # merge_follow_up keeps the higher grade: when that is the one given at submission, the
-    # diagnosed point joins it, and its feedback no longer says "Stated, but not credited".
+    # diagnosed point joins it, and its feedback no longer says "Not credited, as your code fails".
     from interviewer.bank import default_bank
     from interviewer.coding_answer import code_grade
     from interviewer.regrade import merge_follow_up
@@ -269,7 +269,7 @@ def test_a_diagnosis_merged_into_a_higher_grade_at_submission_is_said_as_credite
     engine = offline_engine()
     q = default_bank()["l1-code-top-k-words"]
     at_submission, result, _ = engine.judge_code(q, TIES_FIRST_SEEN, SAYS_ALL)
-    assert "Stated, but not credited" in at_submission.feedback
+    assert "Not credited, as your code fails" in at_submission.feedback
     said = f"{SAYS_ALL}\n\n{FIX_NAMED}"
     after = code_grade(q, result, engine.judge(q, said)[0], said, before=at_submission,
                        follow_up=engine.judge(q, FIX_NAMED)[0])  # fmt: skip
@@ -279,10 +279,10 @@ def test_a_diagnosis_merged_into_a_higher_grade_at_submission_is_said_as_credite
     assert merged.overall == higher.overall
     point = _ordering(merged)
     assert point.covered and point.failed_test == "ties_alphabetical"
-    assert "Stated, but not credited" not in merged.feedback
+    assert "Not credited, as your code fails" not in merged.feedback
     assert merged.feedback.endswith(
         "Credited from your follow-up answer, which diagnosed it, though the code you submitted "
         "fails the hidden test that checks it: “I would sort with the key (-count, word) "
         "instead” (ties_alphabetical failed)."
     ), merged.feedback
-    assert merged.feedback.startswith(higher.feedback.split(" Stated, but not credited")[0])
+    assert merged.feedback.startswith(higher.feedback.split(" Not credited, as your code fails")[0])

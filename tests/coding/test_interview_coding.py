@@ -792,7 +792,7 @@ def test_a_point_stated_but_failed_by_the_code_is_neither_landed_nor_a_strength(
         "ties_alphabetical, the hidden test that checks that."
     ) in reply.text
     assert (  # in the candidate's words, not the rubric's
-        "Stated, but not credited, as your code fails the hidden test that checks it: "
+        "Not credited, as your code fails the hidden test that checks it: "
         f"“{SAYS_TIES.rstrip('.')}” (ties_alphabetical failed)."
     ) in turn.grade.feedback
     report = iv.command("end").report if not iv.done else iv.report()
@@ -874,7 +874,7 @@ def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_faile
     assert point.covered and point.failed_test == "ties_alphabetical"
     assert point.evidence.rstrip(".…") in FIX_NAMED
     assert "Not shown" not in reply.text and "you said" not in reply.text
-    assert "Stated, but not credited" not in turn.grade.feedback
+    assert "Not credited, as your code fails" not in turn.grade.feedback
     report = iv.command("end").report if not iv.done else iv.report()
     said = "\n".join(report.strengths)
     assert claim.evidence not in said, report.strengths
@@ -912,7 +912,7 @@ def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_faile
     reply2 = iv2.answer(FIX_NAMED)
     fix = _point(turn2.grade, "ordering-key")
     assert fix.covered and not fix.failed_test and fix.evidence.rstrip(".…") in FIX_NAMED
-    assert "Not shown" not in reply2.text and "Stated, but not credited" not in turn2.grade.feedback
+    assert "Not shown" not in reply2.text and "Not credited, as your code fails" not in turn2.grade.feedback
 
 
 def test_the_sentence_of_a_point_the_code_failed_is_quoted_under_no_other_point_anywhere():
@@ -985,7 +985,7 @@ def test_a_stated_point_with_no_words_to_quote_is_named_without_quotation_marks(
         kp.model_copy(update={"evidence": ""}) for kp in spoken.key_points]})  # fmt: skip
     grade = code_grade(q, CodeResult.model_validate(result.model_dump()), unquoted, SAYS_TIES)
     assert (
-        "Stated, but not credited, as your code fails the hidden test that checks it: sort or "
+        "Not credited, as your code fails the hidden test that checks it: sort or "
         "select with the key (-count, word) so higher counts come first and ties are "
         "alphabetical (ties_alphabetical failed)."
     ) in grade.feedback
