@@ -38,7 +38,7 @@ def test_calibration_reproduces_the_shipped_params_without_reading_test_data(mon
     params, ours = json.loads(text), json.loads(shipped)
     if params["meta"]["encoder"] == ours["meta"]["encoder"]:
         # this machine's MiniLM gives the very vectors the shipped fit saw: the same file
-        assert text == shipped, "interviewer/grading/params.json is not what `eval --calibrate` fits"
+        assert text == shipped, "interviewer/grading/grader_params.json is not what `eval --calibrate` fits"
     else:
         # another CPU's float kernels: the vectors differ in the last bits, the grader must not
         assert calibrate.refit_differences(params, ours, data) == []

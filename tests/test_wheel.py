@@ -37,7 +37,7 @@ def test_the_wheel_ships_prompts_bank_guide_and_parameters(wheel):
     banks = {p.name for p in (ROOT / "knowledge" / "bank").glob("*.yaml")}
     assert {f"interviewer/knowledge/bank/{b}" for b in banks} <= names
     assert "interviewer/knowledge/guides/persistent-systems-ml-engineer.txt" in names
-    assert "interviewer/grading/params.json" in names
+    assert "interviewer/grading/grader_params.json" in names
     assert "interviewer/store/migrations/versions/0001_initial.py" in names
     # every module of the source tree is in it, and no generic top-level name lands beside it
     sources = {

@@ -20,7 +20,7 @@ def register(sub) -> None:
         "--calibrate",
         action="store_true",
         help="refit the offline grader on SAF train and the authored dev split, write its "
-        "parameters (interviewer/grading/params.json) and the cross-validation report, then "
+        "parameters (interviewer/grading/grader_params.json) and the cross-validation report, then "
         "run the evals",
     )
     p.add_argument("--gate", action="store_true", help="exit 1 when a CI bar is not met")

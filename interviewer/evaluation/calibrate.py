@@ -1,5 +1,5 @@
 """`mock-interview eval --calibrate`: refit everything the offline grader fits, from SAF train and
-the authored dev split only, and write ``interviewer/grading/params.json``.
+the authored dev split only, and write ``interviewer/grading/grader_params.json``.
 
 Test data (SAF ``unseen_answers``, the authored test split) is never read here. The same data
 gives a byte-identical file on a machine whose MiniLM arithmetic matches the fitting machine's

@@ -88,7 +88,7 @@ def load_jsonl(name: str) -> list[dict]:
 
 
 def fingerprint() -> dict:
-    """Short hashes of the data the fit reads (recorded in params.json)."""
+    """Short hashes of the data the fit reads (recorded in grader_params.json)."""
 
     def h(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()[:16]

@@ -12,7 +12,7 @@
                  fitted on the authored dev split.
 
 The heads, the key-point model, the red-flag cap threshold and the criterion maps are fitted
-(``fit.py``, ``mock-interview eval --calibrate``) and read from ``params.json``.
+(``fit.py``, ``mock-interview eval --calibrate``) and read from ``grader_params.json``.
 """
 
 from __future__ import annotations

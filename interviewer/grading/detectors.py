@@ -3,7 +3,7 @@
 Pure functions of texts and unit vectors. Which detector caps the score, and where, is decided
 in ``decide``; the constants here are priors (not fitted), each with its reason. The one fitted
 threshold, the red-flag evidence at which the score is capped (``rf_cap_at``), lives in
-``params.json`` (see ``fit.choose_rf_cap``).
+``grader_params.json`` (see ``fit.choose_rf_cap``).
 """
 
 from __future__ import annotations

@@ -376,7 +376,7 @@ def _placeholder_criteria() -> dict:
 
 
 def priors() -> dict:
-    """Every constant that is not fitted (recorded in params.json for the reader; each is
+    """Every constant that is not fitted (recorded in grader_params.json for the reader; each is
     defined, with its reason, next to the code that uses it)."""
     from interviewer.grading import analysis as an
 

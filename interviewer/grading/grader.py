@@ -18,7 +18,7 @@ The steps (each a module of pure functions over numpy arrays, apart from the one
    head; ``decide.criteria`` gives the four 1-5 criteria.
 5. ``feedback.feedback``: the verdict, what is wrong and why, the most important missed point.
 
-``params.json`` holds everything fitted; ``mock-interview eval --calibrate`` refits it from SAF
+``grader_params.json`` holds everything fitted; ``mock-interview eval --calibrate`` refits it from SAF
 train and the authored dev split (``interviewer.evaluation.calibrate``).
 """
 
@@ -54,7 +54,7 @@ from interviewer.grading.feedback import feedback, wrong_because
 from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
 from interviewer.grading.star import names_star
 
-PARAMS_FILE = "params.json"
+PARAMS_FILE = "grader_params.json"
 ANSWER_CACHE = 4096  # answer texts kept in memory (repeats within a batch or a session)
 
 
