@@ -128,7 +128,7 @@ def _validation_reason(exc: ValidationError, raw: bytes) -> str:
     if err["type"] == "json_invalid":
         if re.search(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", raw):
             return "not valid JSON (a lone surrogate escape such as \\ud800 is not a character)"
-        return f"not valid JSON ({err['ctx'].get('error', err['msg'])})"
+        return f"not valid JSON ({_json_error(err['ctx'].get('error', err['msg']))})"
     if err["type"] == "model_type" and not err["loc"]:
         return "each line must be a JSON object"
     # Union members add their type name to the location; the user knows only the field names.
@@ -141,8 +141,35 @@ def _validation_reason(exc: ValidationError, raw: bytes) -> str:
     return f"'{field}': {msg}" if field else msg
 
 
-def _read_grade_input(path: Path) -> list[dict]:
-    """Validated input lines (each a dict with its line number under ``_line``)."""
+MAX_PROBLEMS_SAID = 20  # a file's refused lines said at once; past this, how many more
+
+
+def refuse(path: Path, problems: list[tuple[int, str]]) -> None:
+    """Refuse the input when any line is refused, naming every refused line (walk28 fixed a
+    file of eight bad lines in eight runs, one line said each time); nothing is graded."""
+    if not problems:
+        return
+    said = [f"{path}:{n}: {why}" for n, why in problems[:MAX_PROBLEMS_SAID]]
+    if len(problems) > MAX_PROBLEMS_SAID:
+        said.append(f"... and {len(problems) - MAX_PROBLEMS_SAID} more refused lines")
+    if len(problems) > 1:
+        said.insert(0, f"{path}: {len(problems)} lines refused; nothing was graded")
+    raise UsageError("\n".join(said))
+
+
+def _json_error(msg: str) -> str:
+    """The JSON parser's message with its position in the line's own terms: each line is parsed
+    alone, so its "line 2 column 0" (walk28: read as the file's line 2) is the line's end."""
+    m = re.search(r" at line (\d+) column (\d+)$", msg)
+    if not m:
+        return msg
+    where = " at the end of the line" if int(m[1]) > 1 else f" at character {m[2]} of the line"
+    return msg[: m.start()] + where
+
+
+def _read_grade_input(path: Path, problems: list[tuple[int, str]]) -> list[dict]:
+    """Validated input lines (each a dict with its line number under ``_line``); each refused
+    line's number and why go to ``problems``."""
     rows = []
     try:
         f = path.open("rb")
@@ -157,22 +184,24 @@ def _read_grade_input(path: Path) -> list[dict]:
                 break
             n += 1
             if len(raw) > MAX_GRADE_LINE_BYTES and not raw.endswith(b"\n"):
-                raise UsageError(
-                    f"{path}:{n}: line is longer than {MAX_GRADE_LINE_BYTES // 1024} KB "
-                    f"(an answer is at most {MAX_ANSWER_CHARS} characters)"
-                )
+                problems.append((n, f"line is longer than {MAX_GRADE_LINE_BYTES // 1024} KB "
+                                    f"(an answer is at most {MAX_ANSWER_CHARS} characters)"))
+                while raw and not raw.endswith(b"\n"):  # the rest of it, never held whole
+                    raw = f.readline(MAX_GRADE_LINE_BYTES)
+                continue
             if not raw.strip():
                 continue
             try:
                 line = _GradeLine.model_validate_json(raw)
             except ValidationError as exc:
-                raise UsageError(f"{path}:{n}: {_validation_reason(exc, raw)}") from None
+                problems.append((n, _validation_reason(exc, raw)))
+                continue
             row = line.model_dump(exclude_none=True)
             if isinstance(row.get("rubric"), dict | list):
                 row["rubric"] = _rubric_dict(line.rubric)
             row["_line"] = n
             rows.append(row)
-    if not rows:
+    if not rows and not problems:
         raise UsageError(f"{path}: no answers in it")
     return rows
 
@@ -200,16 +229,17 @@ def cmd_grade(args, settings: Settings) -> int:
         raise UsageError("--labels-max must be above --labels-min")
     if args.output is not None:  # before any grading: a refused output loses no work
         _check_output(args.input, args.output)
-    rows = _read_grade_input(args.input)
+    problems: list[tuple[int, str]] = []
+    rows = _read_grade_input(args.input, problems)
     bank = bank_for(settings)
     items = []
     for row in rows:
         label = row.get("score")
         if label is not None and not args.labels_min <= label <= args.labels_max:
-            raise UsageError(
-                f"{args.input}:{row['_line']}: 'score' {num(label)} is not on the label scale "
-                f"{num(args.labels_min)}..{num(args.labels_max)} (--labels-min, --labels-max)"
-            )
+            problems.append((row["_line"], f"'score' {num(label)} is not on the label scale "
+                             f"{num(args.labels_min)}..{num(args.labels_max)} (--labels-min, "
+                             "--labels-max)"))  # fmt: skip
+            continue
         qid = row.get("question_id")
         try:
             if qid:
@@ -221,9 +251,11 @@ def cmd_grade(args, settings: Settings) -> int:
                     row["question"], row.get("rubric"), row.get("reference_answer")
                 )
         except GradeInputError as exc:
-            raise UsageError(f"{args.input}:{row['_line']}: {exc}") from None
+            problems.append((row["_line"], str(exc)))
+            continue
         examples = row.get("examples")
         items.append((rubric, row["answer"], examples) if examples else (rubric, row["answer"]))
+    refuse(args.input, sorted(problems))
     grades = default_grader(settings).grade_many(items)
 
     out_lines = []

@@ -97,3 +97,43 @@ def test_a_rubric_given_as_a_list_still_grades(tmp_path, capsys):
     assert main(["grade", "--input", str(path)]) == 0
     out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [o["id"] for o in out] == ["a", 7] and all(0 <= o["score"] <= 1 for o in out)
+
+
+def test_every_refused_line_is_named_at_once_and_nothing_is_graded(tmp_path, capsys):
+    # walk28 fixed a file of eight bad lines in eight runs: one line was said each time
+    path, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    good = {**GOOD, "reference_answer": "It serves the same features to training and serving."}
+    lines = [
+        json.dumps(good),
+        json.dumps({"question": "q", "reference_answer": "r"}),  # no answer
+        '{"question": "q", "answer": "a", ',  # cut short
+        json.dumps(good),
+        json.dumps({"question": "q", "answer": "a"}),  # nothing to grade against
+        json.dumps({**good, "score": 7}),  # off the label scale
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["grade", "--input", str(path), "--output", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].endswith("in.jsonl: 4 lines refused; nothing was graded"), err
+    assert [e.split("in.jsonl:")[1].split(":")[0] for e in err[1:]] == ["2", "3", "5", "6"]
+    assert "'answer' is required" in err[1]
+    # the parser's position in the line's own terms, not "line 2 column 0" (read as the file's)
+    assert err[2].endswith("not valid JSON (EOF while parsing a value at the end of the line)")
+    assert "needs a rubric or a reference_answer" in err[3] and "'score' 7" in err[4]
+    assert not out.exists()
+    # one refused line is said alone, as before
+    path.write_text(json.dumps(good) + "\n" + lines[2] + "\n")
+    assert main(["grade", "--input", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "in.jsonl:2: not valid JSON" in err[0]
+
+
+def test_a_refused_long_line_does_not_hide_the_lines_after_it(tmp_path, capsys):
+    path = tmp_path / "in.jsonl"
+    with path.open("w") as f:
+        f.write('{"question": "q", "reference_answer": "r", "answer": "' + "word " * 300_000 + '"}\n')
+        f.write('{"question": "q", "answer": 5, "reference_answer": "r"}\n')
+    assert main(["grade", "--input", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "in.jsonl:1: line is longer than 1024 KB" in err
+    assert "in.jsonl:2: 'answer': Input should be a valid string" in err
