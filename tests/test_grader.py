@@ -1600,3 +1600,49 @@ def test_a_result_given_as_a_metric_or_labelled_result_is_a_star_result():
     assert star(base + "Result: the client accepted the model.").result  # said as the result
     assert not star(base + "The client accepted the model and we moved on.").result
     assert not star(base + "We used AUC as the metric, as the client asked.").result
+
+
+CHEM_Q = "What is the difference between an ionic and a covalent bond?"
+CHEM_REF = ("In an ionic bond, electrons are transferred from one atom, usually a metal, to another, "
+            "usually a non-metal, forming oppositely charged ions held together by electrostatic "
+            "attraction. In a covalent bond, atoms, usually non-metals, share pairs of electrons.")
+CHEM_SWAPPED = ("In an ionic bond the atoms share pairs of electrons, while in a covalent bond one "
+                "atom transfers electrons to the other, making ions that attract.")
+CHEM_EXAMPLES = [
+    {"answer": "Ionic bonds: electrons move from a metal to a non-metal and the resulting ions "
+               "attract. Covalent bonds: non-metals share electron pairs.", "score": 1.0},
+    {"answer": "Ionic means electron transfer making ions; covalent means electron sharing.",
+     "score": 0.9},
+    {"answer": "In ionic bonding atoms share electrons, and in covalent bonding electrons are "
+               "given from one atom to another.", "score": 0.0},
+    {"answer": "Covalent bonds are when one atom gives an electron away, and ionic bonds are when "
+               "they share.", "score": 0.0},
+    {"answer": "Ionic bonds are between metals and non-metals, covalent between non-metals.",
+     "score": 0.4},
+    {"answer": "Both involve electrons.", "score": 0.1},
+]
+
+
+def test_feedback_never_says_incorrect_and_touches_every_key_point_in_one_breath(grader):
+    # walk28: a swapped definition graded low by its graded examples read "Incorrect. It touches
+    # every key point; make each one concrete: say why it holds, the trade-off, ..."
+    g = grader.grade(CHEM_Q, CHEM_SWAPPED, reference_answer=CHEM_REF, examples=CHEM_EXAMPLES)
+    assert g.verdict == "incorrect" and all(kp.covered for kp in g.key_points), g
+    assert "touches every key point" not in g.feedback and "trade-off" not in g.feedback
+    assert g.feedback == ("Incorrect. Its words match every key point, but it does not read as a "
+                          "correct answer: check that each statement says the right thing about "
+                          "the right term.")
+
+
+def test_an_exam_reference_is_not_asked_for_a_trade_off():
+    # walk28 read "say why it holds, the trade-off, and give an example" of a history answer:
+    # a reference (``grade``'s) rubric asks for precision; an interview rubric keeps the advice
+    from types import SimpleNamespace
+
+    from interviewer.grading.feedback import every_point_touched
+
+    partial = 0.6
+    said = every_point_touched(SimpleNamespace(kind="reference"), partial)
+    assert said == "It touches every key point; make each one precise and say why it holds."
+    for kind in ("bank", "guide"):
+        assert "the trade-off" in every_point_touched(SimpleNamespace(kind=kind), partial)

@@ -80,6 +80,21 @@ def wrong_because(claim: str, corrections: dict[str, str], correct: str = "") ->
     return out + "."
 
 
+def every_point_touched(rd: RubricData, score: float) -> str:
+    """What to do when every key point is matched but the answer is not graded correct. Graded
+    incorrect, the matches are its words, not its claims (walk28: "Incorrect. It touches every
+    key point; make each one concrete ..." for a swapped definition, graded low by its graded
+    examples); an exam-style reference (``grade``'s) has no trade-off to weigh (walk28 read
+    "the trade-off" of a history and a biology answer)."""
+    if score < rb.VERDICT_CUTS[1][1]:
+        return ("Its words match every key point, but it does not read as a correct answer: "
+                "check that each statement says the right thing about the right term.")
+    if rd.kind == "reference":
+        return "It touches every key point; make each one precise and say why it holds."
+    return ("It touches every key point; make each one concrete: say why it holds, the "
+            "trade-off, and give an example.")
+
+
 # Two feedback builders on purpose: this one writes an offline grade's own paragraph (its
 # ``feedback``: a practice result's, report's and transcript's "Feedback") from the grader's
 # Decision, which an LLM judge's grade lacks; ``engine.feedback_text`` writes the chat's bullets.
@@ -125,8 +140,7 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         parts.append(f"{lead} {target}.")
     elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags and "own_part" not in d.capped_by:
         # (not "from your own work": a walk-through's definition question was told that)
-        parts.append("It touches every key point; make each one concrete: say why it holds, "
-                     "the trade-off, and give an example.")
+        parts.append(every_point_touched(rd, d.score))
     if "own_part" in d.capped_by:  # said whatever else is (a re-walk's was lost beside a gap)
         parts.append(f"It tells what the team did; it is held at {round(100 * rb.OWN_PART_CAP)} "
                      "until you say what you yourself did.")
