@@ -1646,3 +1646,35 @@ def test_an_exam_reference_is_not_asked_for_a_trade_off():
     assert said == "It touches every key point; make each one precise and say why it holds."
     for kind in ("bank", "guide"):
         assert "the trade-off" in every_point_touched(SimpleNamespace(kind=kind), partial)
+
+
+SEASONS_RUBRIC = {
+    "key_points": ["Seasons are caused by the tilt of Earth's axis (about 23.5 degrees)",
+                   "The hemisphere tilted toward the Sun gets more direct sunlight and longer days",
+                   "Seasons are not caused by the changing Earth-Sun distance"],
+    "red_flags": ["Seasons are caused by Earth being closer to the Sun in summer and farther in "
+                  "winter"],
+}
+SEASONS_FULL = ("Earth's axis is tipped over by about 23 degrees and keeps pointing the same way as "
+                "we go around the Sun. So for half the year the northern half leans toward the Sun, "
+                "getting steeper, more concentrated sunlight and longer days, which is summer there, "
+                "while the southern half has winter, and then it swaps.")
+
+
+def test_a_rubric_without_a_model_answer_grades_against_its_key_points(grader):
+    # walk28: key points and red flags with no model answer scored full, correct answers
+    # 0.03-0.25, the whole-answer features reading an empty reference
+    from interviewer.grading.rubric import Rubric
+
+    r = Rubric.from_dict("What causes the seasons on Earth?", SEASONS_RUBRIC)
+    assert r.model_answer == "\n".join(SEASONS_RUBRIC["key_points"])
+    full = grader.grade("What causes the seasons on Earth?", SEASONS_FULL, rubric=SEASONS_RUBRIC)
+    assert full.verdict != "incorrect" and full.score >= 0.34, full
+    wrong = grader.grade("What causes the seasons on Earth?",
+                         "Seasons happen because Earth's orbit is an ellipse: in summer we are much "
+                         "closer to the Sun and in winter much farther away.",
+                         rubric=SEASONS_RUBRIC)  # fmt: skip
+    assert wrong.verdict == "incorrect" and any(f.startswith("red flag") for f in wrong.flags)
+    # a model answer given is kept
+    given = Rubric.from_dict("q", {**SEASONS_RUBRIC, "model_answer": "The tilt, not distance."})
+    assert given.model_answer == "The tilt, not distance."

@@ -43,6 +43,11 @@ MIN_SHINGLE = 3  # a source shorter than this is too generic to count as copied
 # 0.14 on average); a paste of the key points or of the model answer shares 1.0 and 0.99 (the
 # median over the bank; at least 0.80 and 0.76, where code in a model answer is no evidence).
 FLAG_AT = 0.6
+# An answer shorter than this is never called a copy: a few words can only be said a few ways
+# (walk28: "The tilt of Earth's axis." to "What causes the seasons?" was flagged "copies the
+# rubric or model answer (100% verbatim)"). Two shingles' worth; a short answer scores low on
+# its own when it leaves points out.
+MIN_COPY_WORDS = 2 * SHINGLE
 FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim)"
 # On a question whose model answer the candidate has been shown (``seen_copy_grade``):
 FLAG_SEEN = "scored on your own words only: this question's model answer was shown to you before"
@@ -66,8 +71,9 @@ class CopyShare:
 
     @property
     def copied(self) -> bool:
-        """Whether the answer is mostly a copy (``share >= FLAG_AT``)."""
-        return self.share >= FLAG_AT
+        """Whether the answer is mostly a copy (``share >= FLAG_AT``, in at least
+        ``MIN_COPY_WORDS`` words)."""
+        return self.share >= FLAG_AT and self.words >= MIN_COPY_WORDS
 
 
 def words(text: str) -> list[str]:

@@ -373,7 +373,7 @@ class Rubric:
     corrections: dict[str, str] = field(default_factory=dict)  # red-flag claim -> why wrong
     # Graded as an interview answer although its key points come from a reference text: a
     # practice question made from an uploaded guide's section (the "guide" head and the bank's
-    # caps), not an exam-style reference (`grade`'s reference_answer: the SAF-fitted head).
+    # caps), not an exam-style reference (`grade`'s reference_answer: the reference head).
     interview: bool = False
 
     @cached_property
@@ -440,11 +440,15 @@ class Rubric:
                     [str(p) for p in kp.get("paraphrases", [])],
                 )
             )
+        # No model answer: the key points are the reference, as a reference given as a list is
+        # (walk28: with none, the whole-answer features met an empty text and a rubric of key
+        # points and red flags scored its full, correct answers 0.03-0.25)
+        model_answer = str(data.get("model_answer") or "").strip()
         return cls(
             question,
             points,
             [str(r) for r in data.get("red_flags", [])],
-            str(data.get("model_answer", "")),
+            model_answer or "\n".join(p.point for p in points),
             question_id,
         )
 

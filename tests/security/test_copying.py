@@ -59,6 +59,17 @@ def test_short_and_empty_answers_are_not_copies(rubric):
     assert copy_share("", rubric).share == 0 and copy_share("", rubric).words == 0
     assert not copy_share("Bagging reduces variance.", rubric).copied
     assert containment("and it is in the", ["so it is in the end"]) == 0  # stop words only
+    # a few words said the only way they can be said are no copy, however verbatim (walk28:
+    # "The tilt of Earth's axis." was flagged "copies the rubric or model answer (100% ...)")
+    from interviewer.grading.rubric import Rubric
+
+    seasons = Rubric.from_dict("What causes the seasons on Earth?", [
+        "Seasons are caused by the tilt of Earth's axis (about 23.5 degrees)",
+        "The hemisphere tilted toward the Sun gets more direct sunlight and longer days"])
+    short = copy_share("The tilt of Earth's axis.", seasons)
+    assert short.share == 1.0 and not short.copied
+    pasted = "Seasons are caused by the tilt of Earth's axis (about 23.5 degrees)."
+    assert copy_share(pasted, seasons).copied  # eleven words: a paste is still one
 
 
 def test_no_labelled_answer_written_by_hand_is_flagged():
