@@ -55,8 +55,14 @@ def test_calibration_reproduces_the_shipped_params_without_reading_test_data(mon
     assert any(d.startswith("reference head scores") for d in found)
     assert params["meta"]["rows"] == {"saf_train": len(data["saf"]), "authored_dev": len(data["dev"])}
     assert len(data["saf"]) > 1000 and data["dev"]
+    # the reference head is fitted for the general case: SAF train's real answers and the dev
+    # answers graded against their model answers as references (fit.reference_pool)
+    from interviewer.grading import fit
+
+    real = len(fit.real(data["saf"])) + len(fit.real(data["guide"]))
+    assert params["heads"]["reference"]["n"] == real > len(fit.real(data["saf"]))
     # the heads weighed against the shipped one (calibration.md): the report's figures come back
-    alternatives = head_alternatives.head_alternatives(data["saf"])
+    alternatives = head_alternatives.head_alternatives(data["saf"], data["guide"])
     shipped_row = alternatives["ridge, squared-error isotonic map (shipped)"]["all"]
     report = json.loads((ROOT / "evals/reports/calibration.json").read_text())
     reported = report["saf_train_loqo"]["head_alternatives"]

@@ -84,7 +84,16 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path, capsys):
     assert (j["sound"]["rater_passed"], j["poor_judgement"]["rater_passed"]) == (14, 0)
     assert j["sound"]["red_flagged"] == 0
     assert 0 <= j["poor_judgement"]["grader_passed"] <= 14 and 0 < j["pass_agreement"] <= 1
+    # reference-only grading on subjects never fitted on, with its baselines beside it
+    o = report["other_subjects"]
+    assert (o["n"], o["questions"]) == (len(load_jsonl("other-subjects.jsonl")), 16) == (112, 16)
+    assert set(o["baselines"]) == set(report["saf_unseen"]["baselines"])
+    lo, hi = o["grader_intervals"]["pearson"]
+    assert lo <= o["grader"]["pearson"] <= hi
+    gate = report["gates"]["other_subjects_pearson_over_best_baseline"]  # reported, not a bar
+    assert gate["floor"] is None and "reported" in gate["note"]
     md = (tmp_path / "latest-offline.md").read_text()
+    assert "## Other subjects (112 answers, 16 questions" in md
     assert "## Judgement in stories (measured only)" in md
     assert "## SAF unseen answers" in md and "## CI gates" in md and "## LLM judge" not in md
     assert "## Key points in a candidate's own words" in md

@@ -97,7 +97,8 @@ def guide_eval(grader, bank, test: list[dict], dev: list[dict]) -> dict:
     """The authored test split graded as Practice grades an uploaded guide's section: each
     answer against its question's model answer as the section's text (``guide_rubric``). Beside
     the guide head, what the same answers got before guide rubrics had a head of their own (the
-    SAF-fitted reference head, reference caps), and the baselines."""
+    reference head, reference caps: as `grade` grades it with the model answer as its
+    reference_answer), and the baselines."""
     from interviewer.evaluation.calibrate import guide_rubric
     from interviewer.evaluation.cross_validation import as_before_guide_head
 

@@ -26,7 +26,7 @@ def _with(params: dict, **parts) -> dict:
 
 def as_before_guide_head(params: dict) -> tuple[dict, dict]:
     """(params, caps) grading guide rubrics as before they had a head of their own: on the
-    SAF-fitted reference head, with the reference caps (the reports' "before" rows)."""
+    reference head, with the reference caps (the reports' "before" rows)."""
     caps = {**dc.default_caps(), "guide": dc.default_caps()["reference"]}
     return _with(params, heads={**params["heads"], "guide": params["heads"]["reference"]}), caps
 
@@ -36,7 +36,7 @@ def cross_validate(data: dict, params: dict) -> dict:
     questions. SAF train: 6 folds (the reference alpha re-selected inside each fold), and the
     exemplar path (within-question folds). Authored dev: 5 folds (bank head, key-point model,
     red-flag cap and criterion maps refitted)."""
-    saf, dev = data["saf"], data["dev"]
+    saf, dev, guide = data["saf"], data["dev"], data["guide"]
     out: dict = {}
     # SAF train, reference path
     y = np.array([it["score"] for it in saf])
@@ -44,10 +44,11 @@ def cross_validate(data: dict, params: dict) -> dict:
     pred = np.zeros(len(saf))
     alphas = []
     for tr, te in fit.group_folds([it["qid"] for it in saf]):
-        a_fold, _ = fit.choose_alpha([saf[i] for i in tr])
+        pool = fit.reference_pool([saf[i] for i in tr], guide)  # the other SAF questions
+        a_fold, _ = fit.choose_alpha(pool)
         alphas.append(a_fold)
-        head = fit.fit_head([{"features": saf[i]["analysis"].features, "score": saf[i]["score"]}
-                             for i in tr if real[i]], dc.FEATURES_REFERENCE, a_fold)  # fmt: skip
+        head = fit.fit_head([fit._row(it) for it in fit.real(pool)], dc.FEATURES_REFERENCE,
+                            a_fold)  # fmt: skip
         p = _with(params, heads={**params["heads"], "reference": head})
         for i in te:
             it = saf[i]
@@ -56,7 +57,7 @@ def cross_validate(data: dict, params: dict) -> dict:
         "grader": score_metrics(y, pred),
         "grader_real_answers": score_metrics(y[real], pred[real]),
         "alphas_selected_in_folds": alphas,
-        "head_alternatives": head_alternatives(saf),
+        "head_alternatives": head_alternatives(saf, guide),
     }
     # SAF train, exemplar path: exemplars of a held-out answer come from the other folds of its
     # question; the head is fitted on rows of the other folds whose exemplars also exclude it.
@@ -72,7 +73,8 @@ def cross_validate(data: dict, params: dict) -> dict:
         "grader_real_answers": score_metrics(y[real], ex_pred["grader"][real]),
         "with_verdict_cuts": score_metrics(y, cut),
         "without_lexical_neighbours": score_metrics(y, ex_pred["without_lexical_neighbours"]),
-        "as_at_run_time": exemplars_as_at_run_time(saf, params["selection"]["reference_alpha"]),
+        "as_at_run_time": exemplars_as_at_run_time(saf, guide,
+                                                   params["selection"]["reference_alpha"]),
     }
     # Authored dev, bank path
     yd = np.array([it["score"] for it in dev])
@@ -119,23 +121,28 @@ def cross_validate(data: dict, params: dict) -> dict:
         "by_style": by_style(dev, pd_),
         "criteria": criteria_agreement(dev, [d.criteria for d in decisions]),
     }
-    out["guide_dev_loqo"] = guide_cv(data["guide"], params)
+    out["guide_dev_loqo"] = guide_cv(saf, guide, params)
     return out
 
 
-def guide_cv(guide: list[dict], params: dict) -> dict:
+def guide_cv(saf: list[dict], guide: list[dict], params: dict) -> dict:
     """The guide path in 5 folds by question over the dev answers against guide rubrics: the
     guide head refitted on the other questions (the key-point model as shipped: it is fitted on
     paraphrases, which guide rubrics do not read). Beside it, the same answers graded by the
-    SAF-fitted reference head with the reference caps (what a guide section had before it had
-    a head of its own) and with the guide caps."""
+    reference head (refitted on SAF train and the other questions' answers, as it is fitted on
+    both) with the reference caps (what a guide section had before it had a head of its own)
+    and with the guide caps."""
     y = np.array([it["score"] for it in guide])
-    theirs, ref_caps = as_before_guide_head(params)
+    alpha = params["selection"]["reference_alpha"]
     preds = {name: np.zeros(len(guide)) for name in ("guide", "reference", "reference_capped")}
     for tr, te in fit.group_folds([it["qid"] for it in guide], 5):
         head = fit.fit_head([fit._row(guide[i]) for i in tr if not guide[i]["analysis"].floor],
                             dc.FEATURES_GUIDE, fit.ALPHA_BANK)  # fmt: skip
         ours = _with(params, heads={**params["heads"], "guide": head})
+        pool = fit.reference_pool(saf, [guide[i] for i in tr])
+        ref = fit.fit_head([fit._row(it) for it in fit.real(pool)], dc.FEATURES_REFERENCE, alpha)
+        theirs, ref_caps = as_before_guide_head(
+            _with(params, heads={**params["heads"], "reference": ref}))
         for i in te:
             it = guide[i]
             preds["guide"][i] = dc.decide(it["rd"], it["rv"], it["analysis"], ours).score
@@ -158,11 +165,12 @@ EXEMPLAR_ABLATION = {
 }
 
 
-def exemplars_as_at_run_time(saf: list[dict], alpha: float) -> dict:
+def exemplars_as_at_run_time(saf: list[dict], guide: list[dict], alpha: float) -> dict:
     """The exemplar path cross-validated as the app grades an answer to a SAF question: 5 folds
     within each question; the held-out answers are graded with the other folds' answers as
     exemplars, by a reference head fitted on those answers (it has seen the question and the
-    exemplars themselves, as the shipped head has seen SAF train), and an exemplar head fitted
+    exemplars themselves, as the shipped head has seen SAF train; and the authored answers of
+    ``fit.reference_pool``), and an exemplar head fitted
     on them as ``eval --calibrate`` fits it. With and without the lexical neighbours."""
     from interviewer.grading import text as tu
 
@@ -173,12 +181,12 @@ def exemplars_as_at_run_time(saf: list[dict], alpha: float) -> dict:
     every = set(range(fit.EXEMPLAR_FOLDS))
     for f in range(fit.EXEMPLAR_FOLDS):
         pool = [it for it, g in zip(saf, fold, strict=True) if g != f]
-        loqo = fit.loqo_scores(pool, alpha)
+        ref_pool = fit.reference_pool(pool, guide)
+        loqo = fit.loqo_scores(ref_pool, alpha)[: len(pool)]
         pool_fold = fit.exemplar_folds(pool)
         rows = [r for r in fit.exemplar_rows(pool, loqo, pool_fold, lambda g: every - {g}) if r]
-        ref_head = fit.fit_head([{"features": it["analysis"].features, "score": it["score"]}
-                                 for it in fit.real(pool)], dc.FEATURES_REFERENCE,
-                                alpha)  # fmt: skip
+        ref_head = fit.fit_head([fit._row(it) for it in fit.real(ref_pool)],
+                                dc.FEATURES_REFERENCE, alpha)  # fmt: skip
         ref = [0.0 if it["analysis"].floor else dc.head_score(it["analysis"].features, ref_head)
                for it in saf]  # fmt: skip
         by_q: dict[str, list[int]] = defaultdict(list)

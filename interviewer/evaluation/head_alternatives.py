@@ -78,20 +78,25 @@ HEAD_ALTERNATIVES = {
 REFERENCE_WITH_CUTS = "the shipped head with verdict cuts (chosen on the other folds; not shipped)"
 
 
-def head_alternatives(saf: list[dict]) -> dict:
+def head_alternatives(saf: list[dict], guide: list[dict]) -> dict:
     """The reference head against non-linear and absolute-error heads, bare (no caps or rules
     but the floor's 0), leave-question-out on SAF train with the ridge alpha chosen inside each
-    fold as the shipped fit chooses it (``fit.choose_alpha``)."""
-    y = np.array([it["score"] for it in saf])
-    floor = np.array([bool(it["analysis"].floor) for it in saf])
+    fold as the shipped fit chooses it (``fit.choose_alpha``); each fitted, as the shipped head
+    is, on the other SAF questions and the authored answers of ``fit.reference_pool``."""
+    n = len(saf)
+    items = fit.reference_pool(saf, guide)
+    y = np.array([it["score"] for it in items])
+    floor = np.array([bool(it["analysis"].floor) for it in items])
     X = np.array([[it["analysis"].features.get(k, 0.0) for k in dc.FEATURES_REFERENCE]
-                  for it in saf])  # fmt: skip
-    preds = {name: np.zeros(len(saf)) for name in HEAD_ALTERNATIVES}
+                  for it in items])  # fmt: skip
+    extra = np.arange(n, len(items))[~floor[n:]]
+    preds = {name: np.zeros(n) for name in HEAD_ALTERNATIVES}
     for tr, te in fit.group_folds([it["qid"] for it in saf]):
-        alpha, _ = fit.choose_alpha([saf[i] for i in tr])
-        tr = tr[~floor[tr]]
+        alpha, _ = fit.choose_alpha(fit.reference_pool([saf[i] for i in tr], guide))
+        tr = np.concatenate([tr[~floor[tr]], extra])
         for name, make in HEAD_ALTERNATIVES.items():
             preds[name][te] = np.where(floor[te], 0.0, make(X[tr], y[tr], alpha)(X[te]))
+    y, floor = y[:n], floor[:n]
     # the shipped head with verdict cuts chosen for each fold's questions on the other folds'
     fold_of = np.zeros(len(saf), int)
     for k, (_, te) in enumerate(fit.group_folds([it["qid"] for it in saf])):

@@ -103,6 +103,28 @@ def _llm_markdown(llm: dict) -> list[str]:
     return lines
 
 
+def _other_subjects_markdown(o: dict | None) -> list[str]:
+    """Reference-only grading on subjects the grader was never fitted on."""
+    if not o:
+        return []
+    lines = [
+        "",
+        f"## Other subjects ({o['n']} answers, {o['questions']} questions from as many subjects, "
+        "none networks or ML; scored 0-1 by their author before any grader saw them)",
+        "",
+        "Reference-only, as `grade` with a `reference_answer`; measured only.",
+        "",
+        HEAD,
+        _row("**grader**", o["grader"]),
+    ]
+    for k, m in o["baselines"].items():
+        lines.append(_row(BASELINE_NAMES[k], m, "training side: SAF train" if "cal" in k else ""))
+    iv = o["grader_intervals"]
+    lines += ["", f"95% bootstrap intervals: Pearson {iv['pearson'][0]}-{iv['pearson'][1]}, MAE "
+              f"{iv['mae'][0]}-{iv['mae'][1]}, macro-F1 {iv['macro_f1'][0]}-{iv['macro_f1'][1]}."]
+    return lines
+
+
 def _guide_markdown(report: dict) -> list[str]:
     g = report.get("guide_test")
     if not g:
@@ -116,14 +138,16 @@ def _guide_markdown(report: dict) -> list[str]:
         "",
         HEAD,
         _row("**grader (guide head, interview caps)**", g["grader"]),
-        _row("before: the SAF-fitted reference head, reference caps", g["reference_head_before"]),
+        _row("the reference head, reference caps (as `grade` with the model answer as "
+             "`reference_answer`; guide sections before the guide head)",
+             g["reference_head_before"]),
     ]
     for k, m in g["baselines"].items():
         lines.append(
             _row(BASELINE_NAMES[k], m, "training side: authored dev" if "cal" in k else "")
         )
-    lines += ["", "| style | n | mean overall | share <= 20 | before: mean overall | share <= 20 |",
-              "|---|---|---|---|---|---|"]  # fmt: skip
+    lines += ["", "| style | n | mean overall | share <= 20 | reference head: mean overall | "
+              "share <= 20 |", "|---|---|---|---|---|---|"]  # fmt: skip
     for st, v in g["by_style"].items():
         b = g["by_style_before"][st]
         lines.append(f"| {st} | {v['n']} | {v['mean_overall']} | {v['share_at_most_20']:.0%} | "
@@ -165,6 +189,7 @@ def _offline_markdown(report: dict) -> list[str]:
                 lines.append(f"- {name}: Pearson {iv['pearson'][0]}-{iv['pearson'][1]}, MAE "
                              f"{iv['mae'][0]}-{iv['mae'][1]}, macro-F1 {iv['macro_f1'][0]}-"
                              f"{iv['macro_f1'][1]}")  # fmt: skip
+    lines += _other_subjects_markdown(report.get("other_subjects"))
     lines += [
         "",
         f"## Authored test split ({d['test_answers']} answers, {d['test_questions']} questions; "

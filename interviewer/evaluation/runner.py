@@ -33,6 +33,7 @@ from interviewer.evaluation.datasets import (  # noqa: F401  (re-exported: the r
 )
 from interviewer.evaluation.judgement_stories import judgement_passes, judgement_stories
 from interviewer.evaluation.key_points import own_words_key_points, tick_floor_effect
+from interviewer.evaluation.other_subjects import other_subjects_eval
 from interviewer.evaluation.report_markdown import to_markdown
 from interviewer.evaluation.retrieval import retrieval
 from interviewer.evaluation.robustness import (
@@ -122,10 +123,10 @@ def offline_sections(settings, mode, bank, test, dev, exemplars) -> dict:
     authored = authored_eval(grader, bank, test, dev)
     dev_res = grader_agreement(grader, bank, dev)
     dev_res.pop("_grades")
+    saf = saf_eval(grader, exemplars=mode == "offline" if exemplars is None else exemplars)
     return {
-        "saf_unseen": saf_eval(
-            grader, exemplars=mode == "offline" if exemplars is None else exemplars
-        ),  # fmt: skip
+        "saf_unseen": saf,
+        "other_subjects": other_subjects_eval(grader, saf.pop("_train_raw")),
         "agreement_test": authored,
         "agreement_dev": {**dev_res["all"], "by_style": dev_res["by_style"]},
         "guide_test": guide_eval(grader, bank, test, dev),
@@ -160,6 +161,14 @@ def gate(report: dict) -> dict:
         checks[f"{name}_pearson_over_best_baseline"] = (
             round(value - best, 4), value - best >= BASELINE_MARGIN, BASELINE_MARGIN,
             f"grader {value} vs {base} {best}",
+        )  # fmt: skip
+    if report.get("other_subjects"):  # measured only: shown beside the gates, never a bar
+        sec = report["other_subjects"]
+        base, best = _best(sec["baselines"])
+        value = sec["grader"]["pearson"]
+        checks["other_subjects_pearson_over_best_baseline"] = (
+            round(value - best, 4), True, None,
+            f"grader {value} vs {base} {best}; reported, see README",
         )  # fmt: skip
     rob = report["robustness"]
     worst = max((f["overall"] for s in ("test", "dev") for f in rob[s]["failures"]), default=0)

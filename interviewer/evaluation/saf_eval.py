@@ -51,6 +51,7 @@ def saf_eval(grader: OfflineGrader, *, exemplars: bool = True) -> dict:
         "overlap": [overlap(r["answer"], refs[r["question_id"]]) for r in train],
     }
     out = {
+        "_train_raw": train_raw,  # for the other-subject baselines' maps; not in the report
         "n": len(unseen),
         "questions": len({r["question_id"] for r in unseen}),
         "grader": score_metrics(y, pred),

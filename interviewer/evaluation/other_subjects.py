@@ -1,0 +1,47 @@
+"""The reference-only grader on subjects it was never fitted on (``other-subjects.jsonl``).
+
+Questions from sixteen school and university subjects, none about networks or ML, each with a
+reference answer and seven answers of spread quality scored 0-1 by their author before any
+grader saw them (``evals/LABELLING.md``). Measured only: nothing is fitted or chosen on it. Each
+answer is graded as ``mock-interview grade`` grades a line with a ``reference_answer``.
+"""
+
+from __future__ import annotations
+
+from interviewer.evaluation.baselines import baseline_rows, cosines, overlap
+from interviewer.evaluation.datasets import load_jsonl
+from interviewer.evaluation.metrics import bootstrap_intervals, score_metrics
+from interviewer.grading.grader import OfflineGrader
+from interviewer.grading.rubric import Rubric
+
+FILE = "other-subjects.jsonl"
+
+
+def other_subjects_eval(grader: OfflineGrader, saf_train_raw: dict | None) -> dict:
+    """Grader and baselines on the other-subject answers; the baselines' isotonic maps are
+    fitted on SAF train (``saf_train_raw``: its scores, cosines and overlaps), as the reference
+    head is fitted on it. {} when the file is missing."""
+    rows = load_jsonl(FILE)
+    if not rows:
+        return {}
+    rubrics: dict[tuple, Rubric] = {}
+    for r in rows:
+        key = (r["question"], r["reference_answer"])
+        if key not in rubrics:
+            rubrics[key] = Rubric.from_reference(r["question"], r["reference_answer"],
+                                                 r["id"].split(":")[0])  # fmt: skip
+    grades = grader.grade_many(
+        [(rubrics[(r["question"], r["reference_answer"])], r["answer"]) for r in rows])
+    y = [float(r["score"]) for r in rows]
+    pred = [g.score for g in grades]
+    raw = {
+        "cosine": cosines(grader, [(r["answer"], r["reference_answer"]) for r in rows]),
+        "overlap": [overlap(r["answer"], r["reference_answer"]) for r in rows],
+    }
+    return {
+        "n": len(rows),
+        "questions": len(rubrics),
+        "grader": score_metrics(y, pred),
+        "grader_intervals": bootstrap_intervals(y, pred),
+        "baselines": baseline_rows(y, raw, saf_train_raw),
+    }
