@@ -1678,3 +1678,50 @@ def test_a_rubric_without_a_model_answer_grades_against_its_key_points(grader):
     # a model answer given is kept
     given = Rubric.from_dict("q", {**SEASONS_RUBRIC, "model_answer": "The tilt, not distance."})
     assert given.model_answer == "The tilt, not distance."
+
+
+MITO_Q = "What is the function of mitochondria?"
+MITO_FULL = ("Mitochondria are where the cell makes most of its ATP: they use oxygen to break down "
+             "pyruvate from glucose in the citric acid cycle, and the electron transport chain "
+             "drives ATP synthase. They also have their own small genome.")
+MITO_POINTS = ["Mitochondria produce most of the cell's ATP", "by aerobic respiration, using oxygen",
+               "through the citric acid cycle and the electron transport chain"]
+
+
+def test_red_flags_in_a_grade_rubric_cap_wrong_answers_without_changing_the_head(grader):
+    # walk29: a complete answer scored 0.96 against key points alone and 0.60 once the rubric
+    # had red flags too, which sent it to the bank head (fitted on the bank's interview answers)
+    from interviewer.grading.analysis import prepare_rubric
+    from interviewer.grading.rubric import Rubric
+
+    flagged = {"key_points": MITO_POINTS,
+               "red_flags": ["Mitochondria store the cell's genetic information and control the cell"]}
+    r = Rubric.from_dict(MITO_Q, flagged)
+    assert r.exam and prepare_rubric(r).kind == "reference"
+    bare = grader.grade(MITO_Q, MITO_FULL, rubric=MITO_POINTS)
+    full = grader.grade(MITO_Q, MITO_FULL, rubric=flagged)
+    assert full.score == bare.score and full.verdict == "correct", (full.score, bare.score)
+    assert "trade-off" not in full.feedback
+    wrong = grader.grade(MITO_Q, "Mitochondria store the cell's genetic information and control "
+                                 "everything the cell does, like a brain.", rubric=flagged)
+    assert wrong.verdict == "incorrect" and wrong.flags[0].startswith("red flag")
+    # a bank question keeps its own head
+    q = default_bank()["l1-missingness-mechanisms"]
+    assert prepare_rubric(q.rubric()).kind == "bank"
+
+
+def test_an_exam_answer_told_it_is_wrong_is_never_graded_correct(grader):
+    # walk29: "Correct. Wrong: you said ..." at 0.91: a red flag named under the cap's threshold,
+    # which the reference head does not read
+    rubric = {"key_points": [
+        "When A pushes on B, B pushes on A with an equal force in the opposite direction",
+        "The two forces act on different bodies, so they do not cancel",
+        "A valid example such as a rocket's exhaust or a swimmer pushing water"],
+        "red_flags": ["The action and reaction forces cancel out",
+                      "Gravity and the normal force on a book are an action-reaction pair"]}
+    g = grader.grade("State Newton's third law and give an example.",
+                     "For every action there is an equal and opposite reaction, so the two forces "
+                     "cancel out and the object stays still, like a book on a table where gravity "
+                     "and the normal force are the action-reaction pair.", rubric=rubric)
+    assert any(f.startswith("red flag") for f in g.flags) and "Wrong: you said" in g.feedback
+    assert g.verdict != "correct" and g.score <= 0.83, g.score

@@ -78,7 +78,10 @@ class RubricData:
 
 def rubric_kind(rubric: rb.Rubric) -> str:
     """A bank rubric has paraphrases or red flags; a bare reference (or list of points) not, and
-    is a "guide" rubric when it is graded as an interview answer (``Rubric.interview``)."""
+    is a "guide" rubric when it is graded as an interview answer (``Rubric.interview``). A
+    rubric given to ``grade`` (``Rubric.exam``) is a reference one whatever it holds."""
+    if rubric.exam:
+        return "reference"
     if rubric.red_flags or any(kp.paraphrases for kp in rubric.key_points):
         return "bank"
     return "guide" if rubric.interview else "reference"

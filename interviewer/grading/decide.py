@@ -92,6 +92,13 @@ COMPLETE = rb.PASS_MARK / 100
 # to 60, and on a CPU without AVX-512 the L1/L2 model answer, given to the ML CI/CD question,
 # ticked all six points (head 0.12, at the tick floor) and passed. Not fitted: the verdict cut.
 COMPLETE_FROM = dict(rb.VERDICT_CUTS)["partially_correct"]
+# Prior: a reference rubric's answer that the feedback tells "Wrong: you said ..." (a red flag
+# named: evidence at RF_HIT, under the cap's threshold) is not graded correct. The reference
+# head reads no red-flag evidence, so walk29's "the two forces cancel out" to a rubric with that
+# red flag read "Correct. Wrong: you said ..." at 0.91; the bank and story heads read it. Just
+# under the correct cut: the evidence is too weak to cap, and no fitted or measured set has a
+# reference rubric with red flags (SAF has none), so nothing was chosen on one.
+NAMED_FLAG_MAX = round(dict(rb.VERDICT_CUTS)["correct"] - 0.01, 2)
 # Priors of the exemplar path: a handful of nearest graded answers, their cosine weights
 # sharpened so the nearest dominate (cross-validation on SAF train was flat: k 3-20 and power
 # 1-8 all gave Pearson 0.815-0.822). Fewer exemplars than MIN_EXAMPLES: reference path.
@@ -416,6 +423,9 @@ def decide(
     if red_flag_total(f) >= params["rf_cap_at"] and on["red_flag"]:
         s = min(s, CAP)
         d.capped_by.append("red_flag")
+    if reds and kind == "reference" and s > NAMED_FLAG_MAX:
+        s = NAMED_FLAG_MAX
+        d.capped_by.append("red_flag_named")
     if a.contradictions and on["contradiction"]:
         s = min(s, CAP)
         d.capped_by.append("contradiction")

@@ -73,7 +73,7 @@ def _rubric_key(r: Rubric) -> tuple:
     points = tuple((kp.id, kp.point, kp.weight, kp.criterion, tuple(kp.paraphrases))
                    for kp in r.key_points)  # fmt: skip
     return (r.question, r.model_answer, points, tuple(r.red_flags), r.own_story, r.story,
-            r.interview)  # fmt: skip
+            r.interview, r.exam)  # fmt: skip
 
 
 def _examples(examples) -> list[tuple[str, float]]:

@@ -375,6 +375,12 @@ class Rubric:
     # practice question made from an uploaded guide's section (the "guide" head and the bank's
     # caps), not an exam-style reference (`grade`'s reference_answer: the reference head).
     interview: bool = False
+    # Given to ``grade`` as a dict (``from_dict``): an exam-style rubric, graded on the reference
+    # head with its red flags capping, not on the bank head. The bank head is fitted on the
+    # bank's interview answers against long model answers and paraphrased points; walk29's
+    # complete mitochondria answer scored 0.96 against key points alone and 0.60 once the
+    # rubric also had red flags, which sent it to the bank head (and its interview advice).
+    exam: bool = False
 
     @cached_property
     def reference_sentences(self) -> list[str]:
@@ -450,6 +456,7 @@ class Rubric:
             [str(r) for r in data.get("red_flags", [])],
             model_answer or "\n".join(p.point for p in points),
             question_id,
+            exam=True,
         )
 
 
