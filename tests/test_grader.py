@@ -1725,3 +1725,25 @@ def test_an_exam_answer_told_it_is_wrong_is_never_graded_correct(grader):
                      "and the normal force are the action-reaction pair.", rubric=rubric)
     assert any(f.startswith("red flag") for f in g.flags) and "Wrong: you said" in g.feedback
     assert g.verdict != "correct" and g.score <= 0.83, g.score
+
+
+def test_an_answer_about_something_else_is_told_so_and_pointed_to_the_references_lead(grader):
+    # walk29: "Mount Everest is the highest mountain ..." was told "Most important gap: Onshore
+    # winds carry this moderating effect inland", the reference's side remark
+    q = ("Why do coastal areas usually have milder climates than inland areas at the same "
+         "latitude?")
+    ref = ("Water has a high specific heat capacity, so the sea heats up and cools down more "
+           "slowly than land. In summer the sea keeps coastal areas cooler, and in winter it "
+           "releases stored heat and keeps them warmer, so the annual temperature range near the "
+           "coast is smaller. Onshore winds carry this moderating effect inland.")
+    g = grader.grade(q, "Mount Everest is the highest mountain in the world at 8,849 metres.",
+                     reference_answer=ref)
+    assert g.verdict == "incorrect"
+    assert g.feedback == ("Incorrect. It seems to be about something other than what was asked; "
+                          "start from “Water has a high specific heat capacity, so the sea heats "
+                          "up and cools down more slowly than land”.")
+    # an answer on the topic is still pointed to its gap
+    own = grader.grade(q, "The ocean takes a lot of energy to change temperature, far more than "
+                          "rock or soil. So it stays relatively cool in summer and relatively "
+                          "warm in winter.", reference_answer=ref)
+    assert "something other than what was asked" not in own.feedback

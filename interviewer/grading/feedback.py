@@ -120,6 +120,15 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
     if d.off_topic and d.floor:
         parts.append(f"The response answers a different question; address what was asked: {shorten(rd.question, 140)}")
         return " ".join(parts)
+    if d.off_topic and not d.red_flags and round(d.score, 2) < rb.VERDICT_CUTS[1][1]:
+        # a reference rubric, whose off-topic check names but does not floor (its caps): walk29's
+        # answers about another topic were pointed to a side remark of the reference ("Onshore
+        # winds carry this moderating effect inland") as their gap; its first statement leads
+        start = next((quoted(rd.points[i].texts[0]) for i, c in enumerate(d.covered) if not c),
+                     "what was asked")  # fmt: skip
+        parts.append(f"It seems to be about something other than what was asked; start from "
+                     f"{start}.")
+        return " ".join(parts)
     said = ""
     if d.red_flags:
         top = d.red_flags[0]
