@@ -163,6 +163,8 @@ def _json_error(msg: str) -> str:
     m = re.search(r" at line (\d+) column (\d+)$", msg)
     if not m:
         return msg
+    if msg.startswith("control character") and int(m[1]) > 1:  # the line's own newline
+        return "a string is not closed: its closing quote is missing before the end of the line"
     where = " at the end of the line" if int(m[1]) > 1 else f" at character {m[2]} of the line"
     return msg[: m.start()] + where
 

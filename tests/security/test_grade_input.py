@@ -119,6 +119,14 @@ def test_every_refused_line_is_named_at_once_and_nothing_is_graded(tmp_path, cap
     assert "'answer' is required" in err[1]
     # the parser's position in the line's own terms, not "line 2 column 0" (read as the file's)
     assert err[2].endswith("not valid JSON (EOF while parsing a value at the end of the line)")
+    # walk29: an unclosed string read "control character (\u0000-\u001F) found while parsing a
+    # string at the end of the line": the control character is the line's newline
+    path.write_text('{"question": "q", "answer": "a, "reference_answer": "r"}\n'
+                    '{"question": "q", "answer": "never closed}\n')
+    assert main(["grade", "--input", str(path)]) == 2
+    said = capsys.readouterr().err
+    assert "in.jsonl:2: not valid JSON (a string is not closed: its closing quote is missing" in said
+    assert "control character" not in said
     assert "needs a rubric or a reference_answer" in err[3] and "'score' 7" in err[4]
     assert not out.exists()
     # one refused line is said alone, as before
