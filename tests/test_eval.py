@@ -53,6 +53,10 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path, capsys):
     saf = report["saf_unseen"]["grader"]
     assert f"SAF unseen (n=252): Pearson {saf['pearson']}" in out
     assert "gate retrieval_recall_at_3:" in out and "FAIL" not in out
+    # a gate with no bar is printed as reported, never "pass" beside a negative margin
+    said = [line for line in out.splitlines()
+            if line.startswith("gate other_subjects_pearson_over_best_baseline: ")]
+    assert len(said) == 1 and " reported (" in said[0] and not said[0].endswith("pass"), said
     assert not report["judge_only"] and "llm" not in report
     assert report["consistency"]["max_abs_diff"] == 0
     assert report["round_fit"]["fit"] == 1.0

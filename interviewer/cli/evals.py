@@ -132,8 +132,10 @@ def _summary(report: dict) -> None:
                 f"agreement with the rater {j['cross_checked_agreement']}"
             )
     for name, g in report["gates"].items():
-        bar = f" (bar {g['floor']})" if g["floor"] is not None else ""
-        print(f"gate {name}: {g['value']}{bar} {'pass' if g['pass'] else 'FAIL'}")
+        if g["floor"] is None:  # no bar: reported only (a "pass" beside a negative margin misled)
+            print(f"gate {name}: {g['value']} reported ({g['note']})")
+            continue
+        print(f"gate {name}: {g['value']} (bar {g['floor']}) {'pass' if g['pass'] else 'FAIL'}")
 
 
 def _offline_summary(report: dict) -> None:
