@@ -31,8 +31,15 @@ def test_calibration_reproduces_the_shipped_params_without_reading_test_data(mon
         assert split == "dev", f"calibration read the authored {split} split"
         return load_authored(split, *a, **k)
 
+    load_jsonl = ds.load_jsonl
+
+    def no_measured_set(name, *a, **k):
+        assert name != "other-subjects.jsonl", "calibration read the other-subjects set"
+        return load_jsonl(name, *a, **k)
+
     monkeypatch.setattr(ds, "load_saf", saf_train_only)
     monkeypatch.setattr(ds, "load_authored", dev_only)
+    monkeypatch.setattr(ds, "load_jsonl", no_measured_set)
     text, data = calibrate.calibrate()
     shipped = params_path().read_text()
     params, ours = json.loads(text), json.loads(shipped)

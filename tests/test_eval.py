@@ -98,6 +98,8 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path, capsys):
     assert gate["floor"] is None and "reported" in gate["note"]
     md = (tmp_path / "latest-offline.md").read_text()
     assert "## Other subjects (112 answers, 16 questions" in md
+    gate_row = next(x for x in md.splitlines() if x.startswith("| other_subjects_pearson_over"))
+    assert gate_row.endswith("reported, see README |") and "| - | reported |" in gate_row
     assert "## Judgement in stories (measured only)" in md
     assert "## SAF unseen answers" in md and "## CI gates" in md and "## LLM judge" not in md
     assert "## Key points in a candidate's own words" in md

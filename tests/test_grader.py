@@ -1724,7 +1724,10 @@ def test_an_exam_answer_told_it_is_wrong_is_never_graded_correct(grader):
                      "cancel out and the object stays still, like a book on a table where gravity "
                      "and the normal force are the action-reaction pair.", rubric=rubric)
     assert any(f.startswith("red flag") for f in g.flags) and "Wrong: you said" in g.feedback
-    assert g.verdict != "correct" and g.score <= 0.83, g.score
+    # held at the ceiling (the reference head alone gives it 0.91; the bank head gave 0.50)
+    from interviewer.grading.decide import NAMED_FLAG_MAX
+
+    assert g.verdict != "correct" and g.score == NAMED_FLAG_MAX == 0.83, g.score
 
 
 def test_an_answer_about_something_else_is_told_so_and_pointed_to_the_references_lead(grader):

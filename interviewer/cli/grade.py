@@ -91,7 +91,7 @@ class _GradeLine(BaseModel):
     reference_answer: (
         str | list[Annotated[str, Field(min_length=1, max_length=MAX_GRADE_TEXT)]] | None
     ) = Field(None, max_length=MAX_GRADE_TEXT)
-    rubric: _RubricIn | list[str | _KeyPointIn] | None = None
+    rubric: _RubricIn | Annotated[list[str | _KeyPointIn], Field(min_length=1)] | None = None
     examples: list[_ExampleIn] | None = Field(None, max_length=1000)
     score: float | None = None  # a label, on the scale of --labels-max
 
@@ -124,11 +124,13 @@ def _validation_reason(exc: ValidationError, raw: bytes) -> str:
             and all(e["type"] in _TYPE_SAID for e in errors)):  # fmt: skip
         said = list(dict.fromkeys(_TYPE_SAID[e["type"]] for e in errors))
         return f"'{fields.pop()}': should be {', '.join(said[:-1])} or {said[-1]}"
-    err = max(errors, key=lambda e: len(e["loc"]))  # of a union's members, the deepest
+    # of a union's members, the deepest, and of those one whose type matched (`"rubric": []`
+    # is a list with no point, not a dict that should have been an object)
+    err = max(errors, key=lambda e: (len(e["loc"]), e["type"] not in _TYPE_SAID))
     if err["type"] == "json_invalid":
         if re.search(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", raw):
             return "not valid JSON (a lone surrogate escape such as \\ud800 is not a character)"
-        return f"not valid JSON ({_json_error(err['ctx'].get('error', err['msg']))})"
+        return f"not valid JSON ({_json_error(err['ctx'].get('error', err['msg']), raw)})"
     if err["type"] == "model_type" and not err["loc"]:
         return "each line must be a JSON object"
     # Union members add their type name to the location; the user knows only the field names.
@@ -157,15 +159,24 @@ def refuse(path: Path, problems: list[tuple[int, str]]) -> None:
     raise UsageError("\n".join(said))
 
 
-def _json_error(msg: str) -> str:
+UNCLOSED = "a string is not closed: its closing quote is missing before the end of the line"
+
+
+def _json_error(msg: str, raw: bytes) -> str:
     """The JSON parser's message with its position in the line's own terms: each line is parsed
-    alone, so its "line 2 column 0" (walk28: read as the file's line 2) is the line's end."""
+    alone, so its "line 2 column 0" (walk28: read as the file's line 2) is the line's end, and
+    a string still open there is said to be (walk29 read "control character (\u0000-\u001F)
+    found", the line's own newline; a CRLF line's carriage return, and a last line with no
+    newline, "EOF while parsing a string")."""
     m = re.search(r" at line (\d+) column (\d+)$", msg)
     if not m:
         return msg
-    if msg.startswith("control character") and int(m[1]) > 1:  # the line's own newline
-        return "a string is not closed: its closing quote is missing before the end of the line"
-    where = " at the end of the line" if int(m[1]) > 1 else f" at character {m[2]} of the line"
+    body = raw.rstrip(b"\r\n").decode("utf-8", "replace")
+    at_end = int(m[1]) > 1 or int(m[2]) > len(body)
+    if msg.startswith("EOF while parsing a string") or (msg.startswith("control character")
+                                                        and at_end):  # fmt: skip
+        return UNCLOSED
+    where = " at the end of the line" if at_end else f" at character {m[2]} of the line"
     return msg[: m.start()] + where
 
 

@@ -157,7 +157,8 @@ def refit_differences(ours: dict, shipped: dict, data: dict) -> list[str]:
                 out.append(f"{k}: {x} against {y}")
         elif x != y:
             out.append(f"{k}: {x!r} against {y!r}")
-    for head, items in (("reference", fit.real(data["saf"])), ("bank", fit.real(data["dev"])),
+    reference = fit.real(fit.reference_pool(data["saf"], data["guide"]))  # what it is fitted on
+    for head, items in (("reference", reference), ("bank", fit.real(data["dev"])),
                         ("guide", fit.real(data["guide"])),
                         ("story", fit.real(fit.stories(data["dev"])))):  # fmt: skip
         gap = np.abs([dc.head_score(dc.head_features(it["rd"], it["analysis"], ours["points"]),

@@ -133,13 +133,15 @@ def guide_cv(saf: list[dict], guide: list[dict], params: dict) -> dict:
     both) with the reference caps (what a guide section had before it had a head of its own)
     and with the guide caps."""
     y = np.array([it["score"] for it in guide])
-    alpha = params["selection"]["reference_alpha"]
+    alphas = []
     preds = {name: np.zeros(len(guide)) for name in ("guide", "reference", "reference_capped")}
     for tr, te in fit.group_folds([it["qid"] for it in guide], 5):
         head = fit.fit_head([fit._row(guide[i]) for i in tr if not guide[i]["analysis"].floor],
                             dc.FEATURES_GUIDE, fit.ALPHA_BANK)  # fmt: skip
         ours = _with(params, heads={**params["heads"], "guide": head})
         pool = fit.reference_pool(saf, [guide[i] for i in tr])
+        alpha, _ = fit.choose_alpha(pool)  # chosen without the held-out questions, as the fit would
+        alphas.append(alpha)
         ref = fit.fit_head([fit._row(it) for it in fit.real(pool)], dc.FEATURES_REFERENCE, alpha)
         theirs, ref_caps = as_before_guide_head(
             _with(params, heads={**params["heads"], "reference": ref}))
@@ -150,10 +152,10 @@ def guide_cv(saf: list[dict], guide: list[dict], params: dict) -> dict:
                                                      theirs).score  # fmt: skip
             preds["reference"][i] = dc.decide(it["rd"], it["rv"], it["analysis"], theirs,
                                               caps=ref_caps).score  # fmt: skip
-    return {
-        name: {"grader": score_metrics(y, p), "by_style": by_style(guide, p)}
-        for name, p in preds.items()
-    }
+    out = {name: {"grader": score_metrics(y, p), "by_style": by_style(guide, p)}
+           for name, p in preds.items()}  # fmt: skip
+    out["reference"]["alphas_selected_in_folds"] = alphas
+    return out
 
 
 # The exemplar head with and without the lexical neighbours (the evidence they were chosen on).
@@ -361,7 +363,9 @@ def cv_markdown(cv: dict) -> str:
         "chosen there on those answers' out-of-fold scores, as a fit would choose them; in the "
         "within-question folds, the cuts for a fold on the other folds' held-out scores.",
         "",
-        f"Reference alpha selected inside the SAF folds: {s['alphas_selected_in_folds']}; "
+        f"Reference alpha selected inside the SAF folds: {s['alphas_selected_in_folds']}, and "
+        "inside the guide path's folds (the dev answers graded by the reference head): "
+        f"{cv['guide_dev_loqo']['reference'].get('alphas_selected_in_folds')}; "
         f"red-flag cap selected inside the dev folds: {d['rf_cap_at_selected_in_folds']}.",
         "",
         *alternatives,

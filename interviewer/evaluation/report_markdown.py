@@ -45,8 +45,9 @@ def to_markdown(report: dict) -> str:
         lines += ["", "## CI gates", "", "| gate | value | bar | pass | |",
                   "|---|---|---|---|---|"]  # fmt: skip
     for k, v in report["gates"].items():
+        said = "reported" if v["floor"] is None else ("yes" if v["pass"] else "NO")
         lines.append(f"| {k} | {v['value']} | {v['floor'] if v['floor'] is not None else '-'} | "
-                     f"{'yes' if v['pass'] else 'NO'} | {v['note']} |")  # fmt: skip
+                     f"{said} | {v['note']} |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

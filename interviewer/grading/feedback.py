@@ -149,7 +149,7 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         parts.append(f"{lead} {target}.")
     elif d.score < rb.VERDICT_CUTS[0][1] and not d.red_flags and "own_part" not in d.capped_by:
         # (not "from your own work": a walk-through's definition question was told that)
-        parts.append(every_point_touched(rd, d.score))
+        parts.append(every_point_touched(rd, round(d.score, 2)))  # as the verdict reads it
     if "own_part" in d.capped_by:  # said whatever else is (a re-walk's was lost beside a gap)
         parts.append(f"It tells what the team did; it is held at {round(100 * rb.OWN_PART_CAP)} "
                      "until you say what you yourself did.")

@@ -145,3 +145,21 @@ def test_a_refused_long_line_does_not_hide_the_lines_after_it(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "in.jsonl:1: line is longer than 1024 KB" in err
     assert "in.jsonl:2: 'answer': Input should be a valid string" in err
+
+
+def test_an_open_string_is_said_whatever_ends_the_line_and_an_empty_rubric_list_is_refused(
+        tmp_path, capsys):  # fmt: skip
+    # review: a CRLF line's carriage return, and a last line with no newline, still read
+    # "control character ..." and "EOF while parsing a string"; "rubric": [] was a traceback
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"question": "q", "answer": "never closed}\r\n'
+                     b'{"question": "q", "rubric": [], "answer": "a"}\n'
+                     b'{"question": "q", "answer": "tab\there", "reference_answer": "r"}\n'
+                     b'{"question": "q", "answer": "last')
+    assert main(["grade", "--input", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    unclosed = "not valid JSON (a string is not closed: its closing quote is missing"
+    assert unclosed in err[1] and unclosed in err[4], err
+    assert "in.jsonl:2: 'rubric': List should have at least 1 item" in err[2]
+    # a raw tab inside a string is a control character indeed, and is said where it is
+    assert "in.jsonl:3: not valid JSON (control character" in err[3] and "at character" in err[3]
