@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from interviewer.evaluation.baselines import baseline_rows, cosines, overlap
+from interviewer.evaluation.baselines import baseline_rows, raw_scores
 from interviewer.evaluation.metrics import agreement, score_metrics
 from interviewer.grading import decide as dc
 
@@ -84,8 +84,8 @@ def authored_baselines(grader, bank, test: list[dict], dev: list[dict]) -> dict:
     calibrated on dev, against the test labels."""
 
     def raw_of(rows):
-        pairs = [(r["answer"], bank[r["question_id"]].model_answer) for r in rows]
-        return {"cosine": cosines(grader, pairs), "overlap": [overlap(a, b) for a, b in pairs]}
+        return raw_scores(grader, [(r["answer"], bank[r["question_id"]].model_answer)
+                                   for r in rows])  # fmt: skip
 
     yd = [(r["label"] - 1) / 4 for r in dev]
     return baseline_rows(

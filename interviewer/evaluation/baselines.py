@@ -22,6 +22,11 @@ def cosines(grader: OfflineGrader, pairs: list[tuple[str, str]]) -> list[float]:
     return [float(vecs[a or " "] @ vecs[r or " "]) for a, r in pairs]
 
 
+def raw_scores(grader: OfflineGrader, pairs: list[tuple[str, str]]) -> dict[str, list[float]]:
+    """Both baselines' raw scores of (answer, reference) pairs: {"cosine", "overlap"}."""
+    return {"cosine": cosines(grader, pairs), "overlap": [overlap(a, r) for a, r in pairs]}
+
+
 def isotonic_on(train_x, train_y, x) -> list[float]:
     """A monotone map fitted on the training side, applied to the test side (calibration)."""
     from sklearn.isotonic import IsotonicRegression

@@ -47,8 +47,7 @@ def cross_validate(data: dict, params: dict) -> dict:
         pool = fit.reference_pool([saf[i] for i in tr], guide)  # the other SAF questions
         a_fold, _ = fit.choose_alpha(pool)
         alphas.append(a_fold)
-        head = fit.fit_head([fit._row(it) for it in fit.real(pool)], dc.FEATURES_REFERENCE,
-                            a_fold)  # fmt: skip
+        head = fit.fit_reference_head(pool, a_fold)
         p = _with(params, heads={**params["heads"], "reference": head})
         for i in te:
             it = saf[i]
@@ -142,7 +141,7 @@ def guide_cv(saf: list[dict], guide: list[dict], params: dict) -> dict:
         pool = fit.reference_pool(saf, [guide[i] for i in tr])
         alpha, _ = fit.choose_alpha(pool)  # chosen without the held-out questions, as the fit would
         alphas.append(alpha)
-        ref = fit.fit_head([fit._row(it) for it in fit.real(pool)], dc.FEATURES_REFERENCE, alpha)
+        ref = fit.fit_reference_head(pool, alpha)
         theirs, ref_caps = as_before_guide_head(
             _with(params, heads={**params["heads"], "reference": ref}))
         for i in te:
@@ -187,8 +186,7 @@ def exemplars_as_at_run_time(saf: list[dict], guide: list[dict], alpha: float) -
         loqo = fit.loqo_scores(ref_pool, alpha)[: len(pool)]
         pool_fold = fit.exemplar_folds(pool)
         rows = [r for r in fit.exemplar_rows(pool, loqo, pool_fold, lambda g: every - {g}) if r]
-        ref_head = fit.fit_head([fit._row(it) for it in fit.real(ref_pool)],
-                                dc.FEATURES_REFERENCE, alpha)  # fmt: skip
+        ref_head = fit.fit_reference_head(ref_pool, alpha)
         ref = [0.0 if it["analysis"].floor else dc.head_score(it["analysis"].features, ref_head)
                for it in saf]  # fmt: skip
         by_q: dict[str, list[int]] = defaultdict(list)

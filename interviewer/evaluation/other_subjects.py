@@ -8,11 +8,11 @@ answer is graded as ``mock-interview grade`` grades a line with a ``reference_an
 
 from __future__ import annotations
 
-from interviewer.evaluation.baselines import baseline_rows, cosines, overlap
+from interviewer.evaluation.baselines import baseline_rows, raw_scores
 from interviewer.evaluation.datasets import load_jsonl
 from interviewer.evaluation.metrics import bootstrap_intervals, score_metrics
+from interviewer.evaluation.saf_eval import saf_rubrics
 from interviewer.grading.grader import OfflineGrader
-from interviewer.grading.rubric import Rubric
 
 FILE = "other-subjects.jsonl"
 
@@ -21,23 +21,14 @@ def other_subjects_eval(grader: OfflineGrader, saf_train_raw: dict | None) -> di
     """Grader and baselines on the other-subject answers; the baselines' isotonic maps are
     fitted on SAF train (``saf_train_raw``: its scores, cosines and overlaps), as the reference
     head is fitted on it. {} when the file is missing."""
-    rows = load_jsonl(FILE)
+    rows = [{**r, "question_id": r["id"].split(":")[0]} for r in load_jsonl(FILE)]  # "q01:a1"
     if not rows:
         return {}
-    rubrics: dict[tuple, Rubric] = {}
-    for r in rows:
-        key = (r["question"], r["reference_answer"])
-        if key not in rubrics:
-            rubrics[key] = Rubric.from_reference(r["question"], r["reference_answer"],
-                                                 r["id"].split(":")[0])  # fmt: skip
-    grades = grader.grade_many(
-        [(rubrics[(r["question"], r["reference_answer"])], r["answer"]) for r in rows])
+    rubrics = saf_rubrics(rows)
+    grades = grader.grade_many([(rubrics[r["question_id"]], r["answer"]) for r in rows])
     y = [float(r["score"]) for r in rows]
     pred = [g.score for g in grades]
-    raw = {
-        "cosine": cosines(grader, [(r["answer"], r["reference_answer"]) for r in rows]),
-        "overlap": [overlap(r["answer"], r["reference_answer"]) for r in rows],
-    }
+    raw = raw_scores(grader, [(r["answer"], r["reference_answer"]) for r in rows])
     return {
         "n": len(rows),
         "questions": len(rubrics),

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from interviewer.evaluation.baselines import baseline_rows, cosines, overlap
+from interviewer.evaluation.baselines import baseline_rows, raw_scores
 from interviewer.evaluation.datasets import load_saf
 from interviewer.evaluation.metrics import bootstrap_intervals, score_metrics
 from interviewer.grading import rubric as rb
@@ -17,7 +17,8 @@ FEEDBACK_EXAMPLES = 5  # SAF unseen answers shown with the human's feedback and 
 
 
 def saf_rubrics(rows: list[dict]) -> dict[str, Rubric]:
-    """One reference rubric per SAF question."""
+    """One reference rubric per question (rows with "question_id", "question" and
+    "reference_answer": SAF's, and the other subjects')."""
     out: dict[str, Rubric] = {}
     for r in rows:
         if r["question_id"] not in out:
@@ -41,14 +42,10 @@ def saf_eval(grader: OfflineGrader, *, exemplars: bool = True) -> dict:
     pred = [g.score for g in grades]
     real = [i for i, g in enumerate(grades) if not _floored(g)]
     refs = {q: r.model_answer for q, r in rubrics.items()}
-    raw = {
-        "cosine": cosines(grader, [(r["answer"], refs[r["question_id"]]) for r in unseen]),
-        "overlap": [overlap(r["answer"], refs[r["question_id"]]) for r in unseen],
-    }
+    raw = raw_scores(grader, [(r["answer"], refs[r["question_id"]]) for r in unseen])
     train_raw = {
         "y": [float(r["score"]) for r in train],
-        "cosine": cosines(grader, [(r["answer"], refs[r["question_id"]]) for r in train]),
-        "overlap": [overlap(r["answer"], refs[r["question_id"]]) for r in train],
+        **raw_scores(grader, [(r["answer"], refs[r["question_id"]]) for r in train]),
     }
     out = {
         "_train_raw": train_raw,  # for the other-subject baselines' maps; not in the report

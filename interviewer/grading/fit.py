@@ -245,6 +245,12 @@ def reference_pool(saf: list[dict], guide: list[dict]) -> list[dict]:
     return [*saf, *guide]
 
 
+def fit_reference_head(pool: list[dict], alpha: float) -> dict:
+    """The reference head fitted on ``pool`` (``reference_pool``'s items; floored ones left
+    out: they get 0 by rule), as the shipped fit and every cross-validation of it fit it."""
+    return fit_head([_row(it) for it in real(pool)], dc.FEATURES_REFERENCE, alpha)
+
+
 def choose_alpha(items: list[dict]) -> tuple[float, dict]:
     """Reference head alpha: the lowest leave-question-out MAE over ALPHA_GRID (ties: larger)."""
     y = np.array([it["score"] for it in items])
@@ -433,7 +439,7 @@ def build_params(
     params = {
         "version": VERSION,
         "heads": {
-            "reference": fit_head([_row(it) for it in real(pool)], dc.FEATURES_REFERENCE, alpha),
+            "reference": fit_reference_head(pool, alpha),
             "bank": fit_bank_head(dev),
             "guide": fit_head([_row(it) for it in real(guide)], dc.FEATURES_GUIDE, ALPHA_BANK),
             "story": fit_story_head(dev, points),
