@@ -120,21 +120,39 @@ def cross_validate(data: dict, params: dict) -> dict:
         "by_style": by_style(dev, pd_),
         "criteria": criteria_agreement(dev, [d.criteria for d in decisions]),
     }
-    out["guide_dev_loqo"] = guide_cv(saf, guide, params)
+    out["guide_dev_loqo"], guide_ref, guide_fold = guide_cv(saf, guide, params)
+    # Verdict cuts for the reference head as a fit would choose them for the general case: on
+    # the out-of-fold scores of its whole pool (SAF train and the dev answers graded against
+    # their model answers), for each fold's questions on the other folds'.
+    yg = np.array([it["score"] for it in guide])
+    sfold = np.zeros(len(saf), int)
+    for k, (_, te) in enumerate(fit.group_folds([it["qid"] for it in saf])):
+        sfold[te] = k
+    pooled = cross_fitted_cuts(np.concatenate([y, yg]), np.concatenate([pred, guide_ref]),
+                               np.concatenate([sfold, guide_fold + sfold.max() + 1]))  # fmt: skip
+    out["saf_train_loqo"]["with_pooled_verdict_cuts"] = score_metrics(y, pooled[: len(saf)])
+    out["guide_dev_loqo"]["reference"]["with_pooled_verdict_cuts"] = score_metrics(
+        yg, pooled[len(saf) :]
+    )
     return out
 
 
-def guide_cv(saf: list[dict], guide: list[dict], params: dict) -> dict:
+def guide_cv(
+    saf: list[dict], guide: list[dict], params: dict
+) -> tuple[dict, np.ndarray, np.ndarray]:
     """The guide path in 5 folds by question over the dev answers against guide rubrics: the
     guide head refitted on the other questions (the key-point model as shipped: it is fitted on
     paraphrases, which guide rubrics do not read). Beside it, the same answers graded by the
     reference head (refitted on SAF train and the other questions' answers, as it is fitted on
     both) with the reference caps (what a guide section had before it had a head of its own)
-    and with the guide caps."""
+    and with the guide caps. Also returned: the reference head's scores (reference caps) and
+    each answer's fold."""
     y = np.array([it["score"] for it in guide])
     alphas = []
     preds = {name: np.zeros(len(guide)) for name in ("guide", "reference", "reference_capped")}
-    for tr, te in fit.group_folds([it["qid"] for it in guide], 5):
+    fold = np.zeros(len(guide), int)
+    for k, (tr, te) in enumerate(fit.group_folds([it["qid"] for it in guide], 5)):
+        fold[te] = k
         head = fit.fit_head([fit._row(guide[i]) for i in tr if not guide[i]["analysis"].floor],
                             dc.FEATURES_GUIDE, fit.ALPHA_BANK)  # fmt: skip
         ours = _with(params, heads={**params["heads"], "guide": head})
@@ -154,7 +172,7 @@ def guide_cv(saf: list[dict], guide: list[dict], params: dict) -> dict:
     out = {name: {"grader": score_metrics(y, p), "by_style": by_style(guide, p)}
            for name, p in preds.items()}  # fmt: skip
     out["reference"]["alphas_selected_in_folds"] = alphas
-    return out
+    return out, preds["reference"], fold
 
 
 # The exemplar head with and without the lexical neighbours (the evidence they were chosen on).
@@ -320,6 +338,10 @@ def cv_markdown(cv: dict) -> str:
         "|---|---|---|---|---|---|",
         row("SAF train, reference path (6 folds by question)", s["grader"]),
         row("SAF train, real answers only", s["grader_real_answers"]),
+        row(
+            "the same with verdict cuts chosen on the whole pool (not shipped)",
+            s["with_pooled_verdict_cuts"],
+        ),
         row("SAF train, graded exemplars (5 folds within each question)", e["grader"]),
         row("the same with verdict cuts (not shipped)", e["with_verdict_cuts"]),
         row("the same without the lexical neighbours", e["without_lexical_neighbours"]),
@@ -344,6 +366,10 @@ def cv_markdown(cv: dict) -> str:
         row(
             "the same graded by the reference head, reference caps",
             cv["guide_dev_loqo"]["reference"]["grader"],
+        ),
+        row(
+            "the same with verdict cuts chosen on the whole pool (not shipped)",
+            cv["guide_dev_loqo"]["reference"]["with_pooled_verdict_cuts"],
         ),
         row(
             "the same graded by the reference head, guide caps",
