@@ -116,6 +116,11 @@ def test_an_answer_in_another_language_is_asked_for_in_english(grader, bank):
         ("Dans mon dernier poste, le chef de produit voulait déployer le modèle sans test, et "
          "j'ai proposé un test A/B de deux semaines.", "fr"),
         ("मैं एक मॉडल बनाऊंगा जो ग्राहकों के व्यवहार को समझे और हर हफ्ते उसकी जांच करूंगा।", "hi"),
+        # an audit's: the model gave Spanish 0.886, the rest to its neighbours (Extremaduran)
+        ("Las mitocondrias son los orgánulos que producen la mayor parte de la energía de la "
+         "célula, mediante la fosforilación oxidativa, y además regulan la muerte celular "
+         "programada.", "es"),
+        ("As mitocôndrias produzem a maior parte da energia da célula através do ATP.", "pt"),
     ):  # fmt: skip
         assert other_language(said) == lang, said
         g = grader.grade(q, said)
@@ -127,6 +132,36 @@ def test_an_answer_in_another_language_is_asked_for_in_english(grader, bank):
                  "I would use XGBoost with SHAP, MLflow, Kubeflow and Feast for the feature store.",
                  "Merci, je ne sais pas."):  # fmt: skip
         assert other_language(said) is None, said
+
+
+def test_a_clause_leaning_to_a_wrong_claim_credits_no_point(grader, bank):
+    # walk30: "report accuracy, since accuracy is the best metric once the classes are balanced"
+    # reads 0.085 to the red flag "Accuracy is a fine metric ..." (named from 0.10) and was
+    # ticked as the point that accuracy misleads, and quoted for it.
+    q = bank["l1-imbalanced-target"]
+    g = grader.grade(q, "I would oversample the minority class with SMOTE before splitting into "
+                        "train and test, so the test set is balanced too, and then report "
+                        "accuracy, since accuracy is the best metric once the classes are "
+                        "balanced.")  # fmt: skip
+    metrics = next(kp for kp in g.key_points if kp.id == "metrics")
+    assert not metrics.covered and metrics.coverage > 0.9  # the words match; the claim does not
+    assert not any(kp.covered for kp in g.key_points), [kp.id for kp in g.key_points if kp.covered]
+
+
+def test_a_covered_point_is_never_quoted_with_the_clause_said_wrong(grader, bank):
+    # walk30: the covered-point and "Landed" quote was the whole sentence whose other clause the
+    # red flag quoted as wrong; the quote is now the sentence's clause that states the point
+    q = bank["l1-imbalanced-target"]
+    g = grader.grade(q, "First, accuracy is misleading here, so I evaluate with precision, recall "
+                        "and PR-AUC on the minority class. I would use class weights in the loss "
+                        "so errors on the rare class cost more, and I would apply SMOTE to the "
+                        "whole dataset before splitting into train and test. I would tune the "
+                        "decision threshold on validation data from the precision-recall curve.")
+    wrong = g.wrong_said["Apply SMOTE to the whole dataset before splitting into train and test."]
+    weights = next(kp for kp in g.key_points if kp.id == "class-weights")
+    assert weights.covered and "class weights" in weights.evidence
+    assert "SMOTE" not in weights.evidence and "SMOTE" in wrong
+    assert all("SMOTE" not in kp.evidence for kp in g.key_points)
 
 
 def test_a_confidently_wrong_missingness_answer_is_called_wrong(grader, bank):

@@ -323,7 +323,6 @@ def _uncover_wrong(rd, rv, a: Analysis, covered: list[bool], wrong_units: set[st
     red-flagged and also credited with "Oversampling must happen after the train-test split"."""
     if not wrong_units:
         return
-    index = {u: i for i, u in enumerate(a.units)}
     for k in range(len(rd.points)):
         if not covered[k]:
             continue
@@ -331,15 +330,48 @@ def _uncover_wrong(rd, rv, a: Analysis, covered: list[bool], wrong_units: set[st
         if sent in wrong_units:
             covered[k] = False
             continue
-        inside = [u for u in a.units if u in sent]
-        # A compound sentence is a unit itself and so are its clauses: judge by the clauses.
-        inside = [u for u in inside if u != sent] or inside
-        if not any(u in wrong_units for u in inside):
-            continue
-        V = rv.point_vectors(k)
-        near = max(inside, key=lambda u: float((V @ a.unit_vecs[index[u]]).max()))
-        if near in wrong_units:
+        inside = _clauses(a, sent)
+        if any(u in wrong_units for u in inside) and _nearest(rv, a, k, inside) in wrong_units:
             covered[k] = False
+
+
+def _clauses(a: Analysis, sent: str) -> list[str]:
+    """The units inside a sentence: a compound sentence is a unit itself and so are its
+    clauses, which are read instead."""
+    inside = [u for u in a.units if u in sent]
+    return [u for u in inside if u != sent] or inside
+
+
+def _nearest(rv, a: Analysis, k: int, units: list[str]) -> str:
+    """Of ``units``, the one nearest to key point ``k`` (its text or a paraphrase)."""
+    index = {u: i for i, u in enumerate(a.units)}
+    V = rv.point_vectors(k)
+    return max(units, key=lambda u: float((V @ a.unit_vecs[index[u]]).max()))
+
+
+def _wrong_units(a: Analysis, reds: list[dict]) -> set[str]:
+    """The clauses that state a wrong claim: the named ones, and those leaning to a claim (its
+    evidence at RF_FLOOR or more, under the RF_HIT that names it). A point is not credited to
+    a leaning clause either: a walk-through's "report accuracy, since accuracy is the best
+    metric once the classes are balanced" (0.085 to "Accuracy is a fine metric ...") was ticked
+    as the point that accuracy misleads. On the authored dev split this unticks 7 of the 34
+    ticks of confidently wrong answers, 3 of 221 of partial, rambling and restating ones and
+    none of 173 of expert answers; no score moves."""
+    leaning = {u for e, u in zip(a.rf_evidence, a.rf_unit, strict=True) if e >= det.RF_FLOOR}
+    return {r["said"] for r in reds} | leaning
+
+
+def _evidence_clear_of_wrong(rv, a: Analysis, covered, evidence: list[str], wrong: set[str]):
+    """A covered point's quote is never a wrong clause: when its sentence holds one, the quote
+    is the sentence's clause nearest to the point (a walk-through's "Landed" and covered-point
+    quote was the whole sentence its red flag quoted as wrong)."""
+    for k, sent in enumerate(evidence):
+        if covered[k] and sent and sent not in wrong:
+            inside = _clauses(a, sent)
+            if any(u in wrong for u in inside):
+                clear = [u for u in inside if u not in wrong]
+                if clear:
+                    evidence[k] = _nearest(rv, a, k, clear)
 
 
 WORDS_PER_CLAUSE = 12  # a sentence without parsed clauses counts one clause per this many words
@@ -383,10 +415,12 @@ def decide(
     cov = point_coverage(a.signals, params["points"])
     covered = [bool(c >= params["points"]["covered_p"]) for c in cov]
     reds = _red_flags(rd, rv, a)
-    _uncover_wrong(rd, rv, a, covered, {r["said"] for r in reds})
+    wrong = _wrong_units(a, reds)
+    _uncover_wrong(rd, rv, a, covered, wrong)
     _one_point_per_clause(a, cov, covered)
     # each point's quote: analysis.quote_sentences (the grading above reads ``best``)
     evidence = [a.content[q] if c else "" for q, c in zip(a.signals["quote"], covered, strict=True)]
+    _evidence_clear_of_wrong(rv, a, covered, evidence, wrong)
     w = rd.weights
     coverage = float((w * cov).sum() / w.sum()) if n else 0.0
     story = star(a.text) if rd.story else None
