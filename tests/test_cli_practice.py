@@ -71,7 +71,8 @@ def test_code_is_run_on_the_hidden_tests_and_sent_again_until_it_passes(tmp_path
     assert "! This is the starter code, unchanged" in out and "Run shows" not in out
     # the failed attempt: its reference solution held back, the same question asked again
     assert "The reference solution and the model answer are held back" in out
-    assert "transcripts show" in out and "prints the model answer)" in out  # (only that)
+    assert "so the fix is your own; to read the model answer now instead, `" in out
+    assert "transcripts show" in out and "` prints it." in out
     assert out.index("held back") < out.index("A reference solution:\n")
     [(info, turns)] = _sessions()
     assert [t.question_id for t in turns] == [BRACKETS, BRACKETS]
@@ -159,6 +160,8 @@ def test_the_failed_tests_the_feedback_does_not_name_are_listed_with_their_whys(
         in out  # (its why is about speed: the code was not slow)
     listed = [x for x in lines[at:] if x.startswith("  failed ")]
     assert [x.split()[1] for x in listed] == ["unclosed_opener", "large_200k"], listed
+    # under a heading of their own, not read as part of the feedback's last bullet (walk30)
+    assert lines[lines.index(listed[0]) - 1] == "The other hidden tests your code failed:"
     # more than one question: the one asked for, then the topic's
     code, out, _ = _practice(tmp_path, capsys, ["/end"], "--question", BRACKETS)
     assert f"Practice, L1, question {BRACKETS}, then your weakest topics: " in out

@@ -214,16 +214,22 @@ def cmd_practice(args, settings: Settings) -> int:
                     # the failed tests the feedback does not name, each with its why, as the
                     # app's Practice panel lists them: there is no report to find them in
                     told = failed_told(result)
-                    say(plain("\n".join(failed_lines(q, [
+                    # (under a heading of their own: walk30 read the first one, indented, as
+                    # part of the feedback's last "Landed" bullet)
+                    say(plain("\n".join(["The other hidden tests your code failed:",
+                                         *failed_lines(q, [
                         (f["name"], f["kind"], f["error"])
-                        for i, f in enumerate(failed) if i != told]))))  # fmt: skip
+                        for i, f in enumerate(failed) if i != told])])))  # fmt: skip
                 if result.get("passed", 0) < result.get("total", 0):
                     # held back while hidden tests fail, as the app folds them: fix, send again
                     show = show_command(session_id, named_user)
                     # (the transcript has the model answer, not the reference solution:
                     # walk27 read "prints them" and found only the one)
+                    # (walk30 read "held back ... (`show` prints the model answer)" as a
+                    # contradiction: it is held back here so the fix is your own)
                     say(f"The reference solution and the model answer are held back while "
-                        f"hidden tests fail (`{show}` prints the model answer).")  # fmt: skip
+                        f"hidden tests fail, so the fix is your own; to read the model answer "
+                        f"now instead, `{show}` prints it.")  # fmt: skip
                     if len(scores) < args.questions:
                         say("Fix the code and send the whole ```python block again, or /skip "
                             "for the next question.")  # fmt: skip
