@@ -1229,6 +1229,27 @@ def test_an_answer_that_turns_a_wrong_claim_round_is_not_capped_by_it(grader, ba
     assert rb.RED_FLAG + claim in wrong.flags, wrong.flags
 
 
+def test_another_complexity_does_not_state_a_wrong_complexity_claim(grader, bank):
+    # walk30: "sliding window, hashmap, two pointers, O(n), set" was told "Wrong: you said ..."
+    # for "The sliding window solution is O(n squared) ..."; it is a list of terms, said so.
+    from interviewer.grading.detectors import complexities, other_complexity
+
+    assert complexities("O(n squared), O(n^2), O(n²), O(n*n)") == {"n^2"}
+    assert complexities("O(n log n) and O(min(n, k))") == {"nlogn", "min(n,k)"}
+    claim = ("The sliding window solution is O(n squared) because the left pointer can move n "
+             "times for each step of the right pointer.")  # fmt: skip
+    assert other_complexity("sliding window, two pointers, O(n), set", claim)
+    assert not other_complexity("the window is O(n^2) as the left pointer moves n times", claim)
+    assert not other_complexity("the left pointer can move n times for each step", claim)
+    q = bank["l1-longest-substring-no-repeat"]
+    g = grader.grade(q, "sliding window, hashmap, two pointers, O(n), set")
+    assert not any(rb.is_red_flag(f) for f in g.flags), g.flags
+    assert rb.FLAG_KEYWORDS in g.flags and g.overall <= 20
+    wrong = grader.grade(q, "The sliding window is O(n^2), because the left pointer can move n "
+                            "times for each step of the right pointer.")  # fmt: skip
+    assert rb.RED_FLAG + claim in wrong.flags, wrong.flags
+
+
 def test_a_direction_word_alone_does_not_turn_a_claim_round():
     from interviewer.grading.detectors import states_opposite
 

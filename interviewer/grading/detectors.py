@@ -63,7 +63,34 @@ def states_opposite(said: str, claim: str) -> bool:
     contradict."""
     return (swapped_direction(said, claim, kinds_only=True) is not None
             or reversed_comparison(said, claim) or undercuts(said, claim)
-            or denies_qualifier(said, claim))  # fmt: skip
+            or denies_qualifier(said, claim) or other_complexity(said, claim))  # fmt: skip
+
+
+_BIG_O = re.compile(r"\bO\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+_POWER_WORDS = (("squared", "^2"), ("cubed", "^3"), ("\u00b2", "^2"), ("\u00b3", "^3"),
+                ("**", "^"))  # fmt: skip
+
+
+def complexities(text: str) -> set[str]:
+    """The big-O complexities a text names, written one way ("O(n squared)", "O(n^2)", "O(n²)"
+    and "O(n*n)" are all "n^2")."""
+    out = set()
+    for m in _BIG_O.finditer(text):
+        c = m[1].lower()
+        for word, power in _POWER_WORDS:
+            c = c.replace(word, power)
+        c = re.sub(r"\s+", "", c)
+        c = re.sub(r"\b([a-z])\*\1\b", r"\1^2", c)
+        out.add(c)
+    return out
+
+
+def other_complexity(said: str, claim: str) -> bool:
+    """Both name a big-O complexity and ``said`` names none of the claim's: "sliding window,
+    hashmap, two pointers, O(n), set" does not state "The sliding window solution is O(n
+    squared) ..." (walk30: it was named as that wrong claim)."""
+    s, c = complexities(said), complexities(claim)
+    return bool(s and c) and not (s & c)
 
 
 # What a denial negates: the next few content words of its clause. A prior, read off one
