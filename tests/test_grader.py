@@ -1250,6 +1250,18 @@ def test_another_complexity_does_not_state_a_wrong_complexity_claim(grader, bank
     assert rb.RED_FLAG + claim in wrong.flags, wrong.flags
 
 
+def test_a_short_thin_answer_is_not_called_off_topic(grader, bank):
+    # walk30: "I would just use a window I guess." was floored as off-topic and told it "answers
+    # a different question"; it is thin, and graded so. A short answer about something else is
+    # still off-topic.
+    q = bank["l1-longest-substring-no-repeat"]
+    thin = grader.grade(q, "I would just use a window I guess.")
+    assert rb.FLAG_OFF_TOPIC not in thin.flags and thin.overall <= 20, (thin.flags, thin.overall)
+    assert "different question" not in thin.feedback
+    away = grader.grade(q, "My favourite football team is Arsenal, they play well.")
+    assert rb.FLAG_OFF_TOPIC in away.flags and away.overall == 0
+
+
 def test_a_direction_word_alone_does_not_turn_a_claim_round():
     from interviewer.grading.detectors import states_opposite
 

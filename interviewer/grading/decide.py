@@ -428,7 +428,9 @@ def decide(
     d = Decision(0.0, kind, None, [float(c) for c in cov], covered, evidence, reds, features=f)
     d.keyword_list = f["keyword_list"] >= det.KEYWORD_LIST_AT
     d.restates = det.restates(f, len(tu.words(a.text)), len(tu.words(rd.question)))
-    d.off_topic = det.off_topic(f, coverage, rd.own_story, max(cov, default=0.0))
+    d.off_topic = det.off_topic(f, coverage, rd.own_story, max(cov, default=0.0)) and not (
+        det.short_on_topic(a.text, rd.question, rd.reference)
+    )
     s = head_score(f, params["heads"][head_of(rd, params, story)])
     ex = params.get("exemplar") or {}
     if examples is not None and ex.get("head") and len(examples["scores"]) >= MIN_EXAMPLES:

@@ -350,6 +350,21 @@ def restates(features: dict, n_words: int, question_words: int) -> bool:
     )
 
 
+# A short answer is far from everything as a whole, on topic or not: walk30's "I would just use
+# a window I guess." to the longest-substring question was floored as off-topic ("answers a
+# different question"). Under this many words, an answer that uses a word of the reference
+# beyond the question's is thin, not about something else, and the head scores it. A prior: on
+# the authored dev split no off-topic answer is this short.
+SHORT_ANSWER_WORDS = 12
+
+
+def short_on_topic(text: str, question: str, reference: str) -> bool:
+    """A short answer using a content word of the reference that the question does not use."""
+    if len(tu.words(text)) >= SHORT_ANSWER_WORDS:
+        return False
+    return bool((tu.content_stems(text) - tu.content_stems(question)) & tu.content_stems(reference))
+
+
 def off_topic(features: dict, coverage: float, own_story: bool, best_point: float) -> bool:
     """The answer as a whole is about something else, covers little and states no key point
     clearly (``best_point``: its best point's coverage)."""
