@@ -17,7 +17,7 @@ ctypes and paths outside the sandbox's roots, so candidates get a one-line reaso
 obscure errno. The hook is a convenience, not a boundary: in-process Python can get around it.
 
 Without bwrap (``mode="rlimits"``) only the rlimits, the process-group kill and the audit hook
-remain; see ``README-notes.md`` for what that does and does not stop. ``require_sandbox=True``
+remain; the README ("Coding questions", the sandbox) says what that does and does not stop. ``require_sandbox=True``
 makes ``mode="auto"`` refuse to fall back (a server with logins should pass it).
 """
 
