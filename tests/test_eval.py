@@ -98,6 +98,9 @@ def test_offline_eval_meets_the_ci_floors(kb_settings, tmp_path, capsys):
     assert gate["floor"] is None and "reported" in gate["note"]
     md = (tmp_path / "latest-offline.md").read_text()
     assert "## Other subjects (112 answers, 16 questions" in md
+    # the 1-5 MAE in label points, not the 0-1 one printed under that name (an audit)
+    a = report["agreement_test"]
+    assert f"MAE {a['mae_points']} label points" in md and a["mae_points"] != a["all"]["mae"]
     gate_row = next(x for x in md.splitlines() if x.startswith("| other_subjects_pearson_over"))
     assert gate_row.endswith("reported, see README |") and "| - | reported |" in gate_row
     assert "## Judgement in stories (measured only)" in md

@@ -207,7 +207,7 @@ def _offline_markdown(report: dict) -> list[str]:
         _row("style prior (oracle: knows each answer's authored style)", a["style_prior_oracle"],
              "dev mean label of the style; not a bar"),
         "",
-        f"1-5 scale: QWK {a['all']['qwk']}, MAE {a['all']['mae']} label points, exact "
+        f"1-5 scale: QWK {a['all']['qwk']}, MAE {a['mae_points']} label points, exact "
         f"{a['all']['exact']}. Dev split (fitted on, in-sample): Spearman "
         f"{report['agreement_dev']['spearman']}, Pearson {report['agreement_dev']['pearson']}.",
         "",
