@@ -150,18 +150,26 @@ def test_a_clause_leaning_to_a_wrong_claim_credits_no_point(grader, bank):
 
 def test_a_covered_point_is_never_quoted_with_the_clause_said_wrong(grader, bank):
     # walk30: the covered-point and "Landed" quote was the whole sentence whose other clause the
-    # red flag quoted as wrong; the quote is now the sentence's clause that states the point
+    # red flag quoted as wrong; such a point stays covered, unquoted, and the other points keep
+    # their sentences
     q = bank["l1-imbalanced-target"]
-    g = grader.grade(q, "First, accuracy is misleading here, so I evaluate with precision, recall "
-                        "and PR-AUC on the minority class. I would use class weights in the loss "
-                        "so errors on the rare class cost more, and I would apply SMOTE to the "
-                        "whole dataset before splitting into train and test. I would tune the "
-                        "decision threshold on validation data from the precision-recall curve.")
-    wrong = g.wrong_said["Apply SMOTE to the whole dataset before splitting into train and test."]
+    said = ("First, accuracy is misleading here, so I evaluate with precision, recall and PR-AUC "
+            "on the minority class. I would use class weights in the loss so errors on the rare "
+            "class cost more{} I would tune the decision threshold on validation data from the "
+            "precision-recall curve.")  # fmt: skip
+    g = grader.grade(q, said.format(", and I would apply SMOTE to the whole dataset before "
+                                    "splitting into train and test."))  # fmt: skip
+    assert "SMOTE" in g.wrong_said["Apply SMOTE to the whole dataset before splitting into "
+                                   "train and test."]  # fmt: skip
     weights = next(kp for kp in g.key_points if kp.id == "class-weights")
-    assert weights.covered and "class weights" in weights.evidence
-    assert "SMOTE" not in weights.evidence and "SMOTE" in wrong
+    assert weights.covered and weights.evidence == ""
     assert all("SMOTE" not in kp.evidence for kp in g.key_points)
+    threshold = next(kp for kp in g.key_points if kp.id == "threshold")
+    assert threshold.covered and threshold.evidence.startswith("I would tune the decision")
+    # with no wrong claim the same sentence is the quote
+    right = grader.grade(q, said.format("."))
+    weights = next(kp for kp in right.key_points if kp.id == "class-weights")
+    assert weights.covered and weights.evidence.startswith("I would use class weights"), weights
 
 
 def test_a_confidently_wrong_missingness_answer_is_called_wrong(grader, bank):
@@ -1235,7 +1243,10 @@ def test_another_complexity_does_not_state_a_wrong_complexity_claim(grader, bank
     from interviewer.grading.detectors import complexities, other_complexity
 
     assert complexities("O(n squared), O(n^2), O(n²), O(n*n)") == {"n^2"}
-    assert complexities("O(n log n) and O(min(n, k))") == {"nlogn", "min(n,k)"}
+    assert complexities("O(n log n) and O(min(n, k))") == {"nlogn", "minnk"}
+    # one complexity however it is written (a review: "O(n log(n))" escaped its red flag)
+    assert complexities("O(n log(n)), O(n * log n), O(n·log n), O(n log n)") == {"nlogn"}
+    assert complexities("O(n-squared), O(n^{2}), O(n · n)") == {"n^2"}
     claim = ("The sliding window solution is O(n squared) because the left pointer can move n "
              "times for each step of the right pointer.")  # fmt: skip
     assert other_complexity("sliding window, two pointers, O(n), set", claim)
@@ -1248,6 +1259,10 @@ def test_another_complexity_does_not_state_a_wrong_complexity_claim(grader, bank
     wrong = grader.grade(q, "The sliding window is O(n^2), because the left pointer can move n "
                             "times for each step of the right pointer.")  # fmt: skip
     assert rb.RED_FLAG + claim in wrong.flags, wrong.flags
+    heap = "Using a heap of size k makes the solution O(n log n) no matter how small k is."
+    spelt = grader.grade(bank["l1-top-k-frequent"], "I count with a Counter, and using a heap of "
+                         "size k makes the solution O(n log(n)) no matter how small k is.")
+    assert rb.RED_FLAG + heap in spelt.flags, spelt.flags
 
 
 def test_a_short_thin_answer_is_not_called_off_topic(grader, bank):
@@ -1260,6 +1275,11 @@ def test_a_short_thin_answer_is_not_called_off_topic(grader, bank):
     assert "different question" not in thin.feedback
     away = grader.grade(q, "My favourite football team is Arsenal, they play well.")
     assert rb.FLAG_OFF_TOPIC in away.flags and away.overall == 0
+    # short and on another topic, in the field's own words: its best point is under the
+    # key-point model's operating point, so it is still off-topic
+    other = grader.grade(bank["l1-imbalanced-target"],
+                         "Use a convolutional network with data augmentation.")  # fmt: skip
+    assert rb.FLAG_OFF_TOPIC in other.flags and other.overall == 0
 
 
 def test_a_direction_word_alone_does_not_turn_a_claim_round():

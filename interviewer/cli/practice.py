@@ -216,7 +216,9 @@ def cmd_practice(args, settings: Settings) -> int:
                     told = failed_told(result)
                     # (under a heading of their own: walk30 read the first one, indented, as
                     # part of the feedback's last "Landed" bullet)
-                    say(plain("\n".join(["The other hidden tests your code failed:",
+                    shown = sum(1 for i in range(len(failed)) if i != told)
+                    others = "test" if shown == 1 else "tests"
+                    say(plain("\n".join([f"The other hidden {others} your code failed:",
                                          *failed_lines(q, [
                         (f["name"], f["kind"], f["error"])
                         for i, f in enumerate(failed) if i != told])])))  # fmt: skip

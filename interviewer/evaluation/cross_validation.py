@@ -125,9 +125,7 @@ def cross_validate(data: dict, params: dict) -> dict:
     # the out-of-fold scores of its whole pool (SAF train and the dev answers graded against
     # their model answers), for each fold's questions on the other folds'.
     yg = np.array([it["score"] for it in guide])
-    sfold = np.zeros(len(saf), int)
-    for k, (_, te) in enumerate(fit.group_folds([it["qid"] for it in saf])):
-        sfold[te] = k
+    sfold = fit.fold_ids([it["qid"] for it in saf])
     pooled = cross_fitted_cuts(np.concatenate([y, yg]), np.concatenate([pred, guide_ref]),
                                np.concatenate([sfold, guide_fold + sfold.max() + 1]))  # fmt: skip
     out["saf_train_loqo"]["with_pooled_verdict_cuts"] = score_metrics(y, pooled[: len(saf)])
@@ -150,9 +148,8 @@ def guide_cv(
     y = np.array([it["score"] for it in guide])
     alphas = []
     preds = {name: np.zeros(len(guide)) for name in ("guide", "reference", "reference_capped")}
-    fold = np.zeros(len(guide), int)
-    for k, (tr, te) in enumerate(fit.group_folds([it["qid"] for it in guide], 5)):
-        fold[te] = k
+    fold = fit.fold_ids([it["qid"] for it in guide], 5)
+    for tr, te in fit.group_folds([it["qid"] for it in guide], 5):
         head = fit.fit_head([fit._row(guide[i]) for i in tr if not guide[i]["analysis"].floor],
                             dc.FEATURES_GUIDE, fit.ALPHA_BANK)  # fmt: skip
         ours = _with(params, heads={**params["heads"], "guide": head})
@@ -337,11 +334,11 @@ def cv_markdown(cv: dict) -> str:
         "| | Pearson | Spearman | MAE (0-1) | macro-F1 | n |",
         "|---|---|---|---|---|---|",
         row("SAF train, reference path (6 folds by question)", s["grader"]),
-        row("SAF train, real answers only", s["grader_real_answers"]),
         row(
-            "the same with verdict cuts chosen on the whole pool (not shipped)",
+            "SAF train, reference path with verdict cuts chosen on the whole pool (not shipped)",
             s["with_pooled_verdict_cuts"],
         ),
+        row("SAF train, real answers only", s["grader_real_answers"]),
         row("SAF train, graded exemplars (5 folds within each question)", e["grader"]),
         row("the same with verdict cuts (not shipped)", e["with_verdict_cuts"]),
         row("the same without the lexical neighbours", e["without_lexical_neighbours"]),
@@ -368,7 +365,7 @@ def cv_markdown(cv: dict) -> str:
             cv["guide_dev_loqo"]["reference"]["grader"],
         ),
         row(
-            "the same with verdict cuts chosen on the whole pool (not shipped)",
+            "the same, with verdict cuts chosen on the whole pool (not shipped)",
             cv["guide_dev_loqo"]["reference"]["with_pooled_verdict_cuts"],
         ),
         row(

@@ -98,9 +98,7 @@ def head_alternatives(saf: list[dict], guide: list[dict]) -> dict:
             preds[name][te] = np.where(floor[te], 0.0, make(X[tr], y[tr], alpha)(X[te]))
     y, floor = y[:n], floor[:n]
     # the shipped head with verdict cuts chosen for each fold's questions on the other folds'
-    fold_of = np.zeros(len(saf), int)
-    for k, (_, te) in enumerate(fit.group_folds([it["qid"] for it in saf])):
-        fold_of[te] = k
+    fold_of = fit.fold_ids([it["qid"] for it in saf])
     shipped = next(iter(HEAD_ALTERNATIVES))
     preds[REFERENCE_WITH_CUTS] = cross_fitted_cuts(y, preds[shipped], fold_of)
     return {name: {"all": score_metrics(y, p), "real_answers": score_metrics(y[~floor], p[~floor])}

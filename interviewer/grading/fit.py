@@ -169,6 +169,14 @@ def group_folds(qids: list[str], n: int = CV_FOLDS) -> list[tuple[np.ndarray, np
     return list(GroupKFold(n_splits=n).split(np.zeros(len(q)), groups=q))
 
 
+def fold_ids(qids: list[str], n: int = CV_FOLDS) -> np.ndarray:
+    """Each item's fold in ``group_folds(qids, n)``."""
+    out = np.zeros(len(qids), int)
+    for k, (_, te) in enumerate(group_folds(qids, n)):
+        out[te] = k
+    return out
+
+
 # -- rows -----------------------------------------------------------------------------------------
 
 

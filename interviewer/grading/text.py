@@ -324,7 +324,7 @@ def other_language(text: str) -> str | None:
     if len(text.split()) < LANGUAGE_MIN_WORDS:
         return None
     ranked = _language_model().rank(text)
-    (lang, p), (_, second) = ranked[0], ranked[1]
+    (lang, p), (_, second) = ranked[0], (ranked[1:] or [("", 0.0)])[0]
     if lang == "en":
         return None
     english = next((q for code, q in ranked if code == "en"), 0.0)
