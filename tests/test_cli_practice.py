@@ -61,9 +61,11 @@ def test_code_is_run_on_the_hidden_tests_and_sent_again_until_it_passes(tmp_path
          f"```python\n{wrong.rstrip()}\n```",
          f"I push openers on a stack and pop on closers.\n```python\n"
          f"{q.coding.reference.rstrip()}\n```"],
-        "--question", BRACKETS, "--questions", "2",
-    )  # fmt: skip
+        "--question", BRACKETS, "--questions", "1",  # a failed attempt uses up no question:
+    )  # fmt: skip                                     # walk31's drill ended right after it
     assert code == 0, out
+    assert "Fix the code and send the whole ```python block again, /skip for the next " \
+        "question, or /end." in out
     assert "Complete the starter and send it in a ```python block" in out
     assert "fix it and send it again as often as you like" in out
     assert "! Send your code in a ```python block" in out

@@ -159,7 +159,11 @@ def cmd_practice(args, settings: Settings) -> int:
 
     q = None
     try:
-        while len(scores) < args.questions:
+        # questions finished (graded with its model answer shown): a coding attempt that fails
+        # hidden tests is fixed and sent again, and does not use up one of --questions (walk31:
+        # with --questions 1 the drill ended right after "send it again as often as you like")
+        finished = 0
+        while finished < args.questions:
             q, note = next_question(q)
             if q is None:
                 return ended(f"No {args.round} question for {named}.")
@@ -216,8 +220,8 @@ def cmd_practice(args, settings: Settings) -> int:
                     told = failed_told(result)
                     # (under a heading of their own: walk30 read the first one, indented, as
                     # part of the feedback's last "Landed" bullet)
-                    shown = sum(1 for i in range(len(failed)) if i != told)
-                    others = "test" if shown == 1 else "tests"
+                    listed = sum(1 for i in range(len(failed)) if i != told)
+                    others = "test" if listed == 1 else "tests"
                     say(plain("\n".join([f"The other hidden {others} your code failed:",
                                          *failed_lines(q, [
                         (f["name"], f["kind"], f["error"])
@@ -232,11 +236,10 @@ def cmd_practice(args, settings: Settings) -> int:
                     say(f"The reference solution and the model answer are held back while "
                         f"hidden tests fail, so the fix is your own; to read the model answer "
                         f"now instead, `{show}` prints it.")  # fmt: skip
-                    if len(scores) < args.questions:
-                        say("Fix the code and send the whole ```python block again, or /skip "
-                            "for the next question.")  # fmt: skip
-                        continue
-                    break
+                    say("Fix the code and send the whole ```python block again, /skip for the "
+                        "next question, or /end.")  # fmt: skip
+                    continue
+                finished += 1
                 if q.kind == "coding":
                     say(plain(f"A reference solution:\n{md_code(q.coding.reference)}"))
                 # (its prose flowing, as in the app: the bank's hard wraps broke walk25's lines
