@@ -359,14 +359,12 @@ def _nearest(rv, a: Analysis, k: int, units: list[str]) -> str:
 RF_LEAN = 0.06
 
 
-def _wrong_units(a: Analysis, reds: list[dict]) -> set[str]:
-    """The clauses that state a wrong claim: the named ones, and those leaning to a claim (its
-    evidence at RF_LEAN or more, under the RF_HIT that names it). A point is not credited to a
-    leaning clause either: walk30's "report accuracy, since accuracy is the best metric once the
-    classes are balanced" (0.085 to "Accuracy is a fine metric ...") was ticked as the point
-    that accuracy misleads."""
-    leaning = {u for e, u in zip(a.rf_evidence, a.rf_unit, strict=True) if e >= RF_LEAN}
-    return {r["said"] for r in reds} | leaning
+def _leaning(a: Analysis) -> set[str]:
+    """The clauses leaning to a wrong claim (its evidence at RF_LEAN or more, named or not). A
+    point is not credited to one, as to a named one: walk30's "report accuracy, since accuracy
+    is the best metric once the classes are balanced" (0.085 to "Accuracy is a fine metric ...")
+    was ticked as the point that accuracy misleads."""
+    return {u for e, u in zip(a.rf_evidence, a.rf_unit, strict=True) if e >= RF_LEAN}
 
 
 def _unquote_wrong(a: Analysis, covered, evidence: list[str], named: set[str]) -> None:
@@ -422,24 +420,22 @@ def decide(
     cov = point_coverage(a.signals, params["points"])
     covered = [bool(c >= params["points"]["covered_p"]) for c in cov]
     reds = _red_flags(rd, rv, a)
-    wrong = _wrong_units(a, reds)
-    _uncover_wrong(rd, rv, a, covered, wrong)
+    named = {r["said"] for r in reds}
+    _uncover_wrong(rd, rv, a, covered, named | _leaning(a))
     _one_point_per_clause(a, cov, covered)
     # each point's quote: analysis.quote_sentences (the grading above reads ``best``)
     evidence = [a.content[q] if c else "" for q, c in zip(a.signals["quote"], covered, strict=True)]
-    _unquote_wrong(a, covered, evidence, {r["said"] for r in reds})
+    _unquote_wrong(a, covered, evidence, named)
     w = rd.weights
     coverage = float((w * cov).sum() / w.sum()) if n else 0.0
     story = star(a.text) if rd.story else None
     f = head_features(rd, a, params["points"], cov, story)
     d = Decision(0.0, kind, None, [float(c) for c in cov], covered, evidence, reds, features=f)
     d.keyword_list = f["keyword_list"] >= det.KEYWORD_LIST_AT
-    d.restates = det.restates(f, len(tu.words(a.text)), len(tu.words(rd.question)))
-    best_point = max(cov, default=0.0)
-    d.off_topic = det.off_topic(f, coverage, rd.own_story, best_point) and not (
-        len(tu.words(a.text)) < det.SHORT_ANSWER_WORDS
-        and best_point >= params["points"]["covered_p"]
-    )
+    n_words = len(tu.words(a.text))
+    d.restates = det.restates(f, n_words, len(tu.words(rd.question)))
+    d.off_topic = det.off_topic(f, coverage, rd.own_story, max(cov, default=0.0), n_words,
+                                params["points"]["covered_p"])  # fmt: skip
     s = head_score(f, params["heads"][head_of(rd, params, story)])
     ex = params.get("exemplar") or {}
     if examples is not None and ex.get("head") and len(examples["scores"]) >= MIN_EXAMPLES:

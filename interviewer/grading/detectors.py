@@ -361,10 +361,13 @@ def restates(features: dict, n_words: int, question_words: int) -> bool:
 SHORT_ANSWER_WORDS = 12
 
 
-def off_topic(features: dict, coverage: float, own_story: bool, best_point: float) -> bool:
+def off_topic(features: dict, coverage: float, own_story: bool, best_point: float,
+              n_words: int, covered_p: float) -> bool:  # fmt: skip
     """The answer as a whole is about something else, covers little and states no key point
-    clearly (``best_point``: its best point's coverage)."""
-    if best_point >= OFF_TOPIC_STATED_P:
+    clearly (``best_point``: its best point's coverage); a short one (``n_words``) states it
+    from the key-point model's operating point (``covered_p``)."""
+    stated = min(covered_p, OFF_TOPIC_STATED_P) if n_words < SHORT_ANSWER_WORDS else OFF_TOPIC_STATED_P
+    if best_point >= stated:
         return False
     if own_story:
         far = features["doc_q"] < OFF_TOPIC_STORY_DOC
