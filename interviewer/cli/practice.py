@@ -220,12 +220,11 @@ def cmd_practice(args, settings: Settings) -> int:
                     told = failed_told(result)
                     # (under a heading of their own: walk30 read the first one, indented, as
                     # part of the feedback's last "Landed" bullet)
-                    listed = sum(1 for i in range(len(failed)) if i != told)
-                    others = "test" if listed == 1 else "tests"
-                    say(plain("\n".join([f"The other hidden {others} your code failed:",
-                                         *failed_lines(q, [
-                        (f["name"], f["kind"], f["error"])
-                        for i, f in enumerate(failed) if i != told])])))  # fmt: skip
+                    others = [(f["name"], f["kind"], f["error"])
+                              for i, f in enumerate(failed) if i != told]  # fmt: skip
+                    tests = "test" if len(others) == 1 else "tests"
+                    say(plain("\n".join([f"The other hidden {tests} your code failed:",
+                                         *failed_lines(q, others)])))  # fmt: skip
                 if result.get("passed", 0) < result.get("total", 0):
                     # held back while hidden tests fail, as the app folds them: fix, send again
                     show = show_command(session_id, named_user)
