@@ -104,6 +104,18 @@ def _llm_markdown(llm: dict) -> list[str]:
     return lines
 
 
+def _baseline_lines(baselines: dict, side: str) -> list[str]:
+    """A set's baseline rows; the calibrated ones name the side their map was fitted on."""
+    return [_row(BASELINE_NAMES[k], m, f"training side: {side}" if "cal" in k else "")
+            for k, m in baselines.items()]  # fmt: skip
+
+
+def _intervals(iv: dict) -> str:
+    """Bootstrap intervals of Pearson, MAE and macro-F1, as the reports say them."""
+    return (f"Pearson {iv['pearson'][0]}-{iv['pearson'][1]}, MAE {iv['mae'][0]}-{iv['mae'][1]}, "
+            f"macro-F1 {iv['macro_f1'][0]}-{iv['macro_f1'][1]}")
+
+
 def _other_subjects_markdown(o: dict | None) -> list[str]:
     """Reference-only grading on subjects the grader was never fitted on."""
     if not o:
@@ -118,11 +130,8 @@ def _other_subjects_markdown(o: dict | None) -> list[str]:
         HEAD,
         _row("**grader**", o["grader"]),
     ]
-    for k, m in o["baselines"].items():
-        lines.append(_row(BASELINE_NAMES[k], m, "training side: SAF train" if "cal" in k else ""))
-    iv = o["grader_intervals"]
-    lines += ["", f"95% bootstrap intervals: Pearson {iv['pearson'][0]}-{iv['pearson'][1]}, MAE "
-              f"{iv['mae'][0]}-{iv['mae'][1]}, macro-F1 {iv['macro_f1'][0]}-{iv['macro_f1'][1]}."]
+    lines += _baseline_lines(o["baselines"], "SAF train")
+    lines += ["", f"95% bootstrap intervals: {_intervals(o['grader_intervals'])}."]
     return lines
 
 
@@ -143,10 +152,7 @@ def _guide_markdown(report: dict) -> list[str]:
              "`reference_answer`; guide sections before the guide head)",
              g["reference_head_before"]),
     ]
-    for k, m in g["baselines"].items():
-        lines.append(
-            _row(BASELINE_NAMES[k], m, "training side: authored dev" if "cal" in k else "")
-        )
+    lines += _baseline_lines(g["baselines"], "authored dev")
     lines += ["", "| style | n | mean overall | share <= 20 | reference head: mean overall | "
               "share <= 20 |", "|---|---|---|---|---|---|"]  # fmt: skip
     for st, v in g["by_style"].items():
@@ -171,8 +177,7 @@ def _offline_markdown(report: dict) -> list[str]:
         _row("grader, real answers only", s["grader_real_answers"],
              f"{s['floored_by_rule']} empty or placeholder answers left out"),
     ]  # fmt: skip
-    for k, m in s["baselines"].items():
-        lines.append(_row(BASELINE_NAMES[k], m, "training side: SAF train" if "cal" in k else ""))
+    lines += _baseline_lines(s["baselines"], "SAF train")
     for k, m in s.get("baselines_real_answers", {}).items():
         lines.append(_row(f"{BASELINE_NAMES[k]}, real answers only", m))
     if "exemplars_from_train" in s:
@@ -186,10 +191,7 @@ def _offline_markdown(report: dict) -> list[str]:
         for name, key in (("reference only", "grader_intervals"),
                           ("with graded exemplars", "exemplars_from_train_intervals")):  # fmt: skip
             if key in s:
-                iv = s[key]
-                lines.append(f"- {name}: Pearson {iv['pearson'][0]}-{iv['pearson'][1]}, MAE "
-                             f"{iv['mae'][0]}-{iv['mae'][1]}, macro-F1 {iv['macro_f1'][0]}-"
-                             f"{iv['macro_f1'][1]}")  # fmt: skip
+                lines.append(f"- {name}: {_intervals(s[key])}")
     lines += _other_subjects_markdown(report.get("other_subjects"))
     lines += [
         "",
@@ -199,10 +201,7 @@ def _offline_markdown(report: dict) -> list[str]:
         HEAD,
         _row("**grader**", a["grader"]),
     ]
-    for k, m in a["baselines"].items():
-        lines.append(
-            _row(BASELINE_NAMES[k], m, "training side: authored dev" if "cal" in k else "")
-        )
+    lines += _baseline_lines(a["baselines"], "authored dev")
     lines += [
         _row("style prior (oracle: knows each answer's authored style)", a["style_prior_oracle"],
              "dev mean label of the style; not a bar"),
