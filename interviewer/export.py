@@ -37,6 +37,7 @@ from interviewer.markup import (
 )
 from interviewer.markup import html_text as _e
 from interviewer.models import ROUNDS, SessionInfo, Turn, model_answer_flows, question_tag
+from interviewer.probes import asked_again
 
 MISSED = "Missed key points"
 # An answer at full marks lists its unticked points under this instead (walk17 read "100/100"
@@ -134,7 +135,16 @@ def _answer_meta(turn: Turn, ended: bool) -> str:
     parts = [NOT_ANSWERED if ended and turn.status == "pending" else turn.status]
     if turn.seconds:  # a practice answer is graded as it is asked: no time to show
         parts.append(f"{num(turn.seconds)} s")
+    if turn.grade is not None and asked_again(turn) and turn.said_after():
+        # walk32: a Spanish answer, asked again in English, stood above the English reply's
+        # "Score: 100/100" as if it had earned it
+        parts.append(GRADED_AFTER)
     return ", ".join(parts)
+
+
+# An answer asked again (another language, another question, off-topic, a list of terms): the
+# grade below is of what the candidate said at the follow-up.
+GRADED_AFTER = "asked again: the grade is of the answer under Follow-ups"
 
 
 CODE_ONLY = "(answered in code, below)"

@@ -1218,6 +1218,14 @@ def test_an_answer_in_another_language_is_asked_again_in_english_and_graded_alon
              "lift, so we launched with confidence.")  # fmt: skip
     iv.answer(story)
     assert iv.turns[0].grade.overall == OfflineGrader().grade(q, story).overall > 0
+    # the transcript says which answer the score is of (walk32: the Spanish one stood above it)
+    from interviewer.export import GRADED_AFTER, to_html, to_markdown
+
+    info, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    md = to_markdown(info, turns)
+    assert "**Answer** (answered, " in md and f"{GRADED_AFTER})" in md
+    assert md.index(GRADED_AFTER) < md.index("En mi último trabajo") < md.index("**Follow-ups**")
+    assert GRADED_AFTER in to_html(info, turns)
 
 
 def test_a_second_tab_that_did_not_see_the_answer_cannot_overwrite_it(store):
