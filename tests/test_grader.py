@@ -1838,3 +1838,16 @@ def test_an_answer_about_something_else_is_told_so_and_pointed_to_the_references
                           "rock or soil. So it stays relatively cool in summer and relatively "
                           "warm in winter.", reference_answer=ref)
     assert "something other than what was asked" not in own.feedback
+
+
+def test_a_markdown_heading_is_never_glued_into_a_quote(grader, bank):
+    # walk32: Practice quoted "## Versioning Every trained model gets ..." as a point's evidence
+    # (the heading's line break was read as a soft wrap)
+    said = ("## Versioning\nEvery trained model gets a version in the model registry, with the "
+            "data snapshot and the code commit it came from.\n## Gates\nCD promotes a model only "
+            "if it beats the production model on a fixed holdout set.")  # fmt: skip
+    g = grader.grade(bank["l2-ml-cicd-pipeline"], said)
+    quotes = {kp.evidence for kp in g.key_points if kp.covered}
+    assert "Every trained model gets a version in the model registry, with the data snapshot " \
+           "and the code commit it came from." in quotes, quotes
+    assert quotes and not any("#" in q or "Versioning" in q or "Gates" in q for q in quotes)

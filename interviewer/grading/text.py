@@ -146,8 +146,14 @@ SENTENCE_BREAK = re.compile(
 _BULLET = re.compile(r"^\s*(?:-|\*(?!\*)|•|\d+[.)](?!\d))\s*")
 
 
+_HEADING_LINE = re.compile(r"^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n", re.M)
+
+
 @lru_cache(maxsize=4096)
 def _sentences(text: str, max_words: int) -> tuple[str, ...]:
+    # A Markdown heading line is a sentence of its own (walk32's quotes read "## Versioning
+    # Every trained model gets ..."): its line break is made a paragraph break.
+    text = _HEADING_LINE.sub(r"\1\n\n", text)
     # A single line break inside a sentence is a soft wrap (pasted or hard-wrapped text): join
     # it, unless the next line starts a list item.
     text = re.sub(r"(?<![.!?:;\n])\n(?!\s*([-*•]|\d+[.)])\s|\n)", " ", text)
