@@ -368,7 +368,7 @@ def _speed_claims_checked(
     for kp in explanation.key_points:
         # (with looped code called vectorised, a point credited to that very sentence goes too:
         # a re-walk saw "count pairs at once with np.bincount" ticked by "fully vectorised")
-        fix = bool(after) and bool(kp.evidence) and kp.evidence.rstrip("…")[:60] in after
+        fix = bool(after) and bool(kp.evidence) and kp.evidence.strip("…")[:60] in after
         claim = SPEED_CLAIM.search(kp.point) and not SLOW_WAY.search(kp.point) and not fix
         if kp.covered and (claim or said_vectorised and claims_vectorised(kp.evidence)):
             kp, taken = kp.model_copy(update={"covered": False, "evidence": ""}), True

@@ -323,7 +323,7 @@ class OfflineGrader:
                 weight=kp.weight,
                 coverage=round(min(1.0, max(0.0, cov)), 3),
                 covered=c,
-                evidence=quote(ev) if c and not tu.is_code(ev) else "",
+                evidence=_opened(quote(ev), answer) if c and not tu.is_code(ev) else "",
             )
             for kp, cov, c, ev in zip(rubric.key_points, d.coverage, covered, d.evidence,
                                       strict=True)
@@ -455,6 +455,22 @@ def _quote(sentence: str, limit: int = 220) -> str:
     if not sentence[limit - 1].isspace() and " " in cut:  # at a word's end: "... statist…" read
         cut = cut.rsplit(" ", 1)[0]  # as a typo
     return cut.rstrip(" ,;:") + "…"
+
+
+def _opened(quote: str, answer: str) -> str:
+    """A quote that starts inside a sentence of the answer (the later part of a long run-on,
+    cut at a comma or "and") opens with an ellipsis, as one cut at its end closes with one
+    (walk32: 'Landed: "that keeps activations in a stable range ..."')."""
+    words = quote.split()[:4]
+    if not words or quote.startswith("…"):
+        return quote
+    m = re.search(r"\s+".join(map(re.escape, words)), answer)
+    if m is None or m.start() == 0:
+        return quote
+    before = answer[: m.start()].rstrip(" \t")
+    if not before or before[-1] in "\n.!?;:\"'“”)]*-•" or before[-1].isdigit():
+        return quote
+    return "…" + quote
 
 
 def make_rubric(question, rubric=None, reference_answer: str | list[str] | None = None) -> Rubric:
