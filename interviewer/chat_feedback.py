@@ -25,6 +25,9 @@ from interviewer.grading.text import denies
 from interviewer.markup import failed_tests, lower_first, plural, telling
 
 MAX_BULLETS = 3
+# A covered point read as stated from this P(stated) on is not named as made "least directly".
+# A prior, halfway from the key-point model's operating point (0.70, grader_params.json) to 1.
+STATED_OUTRIGHT = 0.85
 
 
 # Two feedback builders on purpose: this one writes the chat's score and bullets after an
@@ -178,15 +181,19 @@ def feedback_text(
         # score down, as the head reads how closely each point is stated.
         # Not a point whose sentence was just quoted as "Landed" (a walk-through was told to
         # state outright the point of the sentence quoted above it).
+        # Only a point read as stated with some doubt (P(stated) under STATED_OUTRIGHT) is
+        # named: walk32's two-sum answer was told to state outright "... two nested loops,
+        # which takes O(n squared)" beside its "against O(n^2) for the brute-force double
+        # loop" (P 0.90).
         unquoted = [kp for kp in grade.key_points if kp.evidence not in shown]
-        if unquoted:
-            weakest = min(unquoted, key=lambda kp: kp.coverage)  # all covered here
+        weakest = min(unquoted, key=lambda kp: kp.coverage, default=None)  # all covered here
+        if weakest is not None and weakest.coverage < STATED_OUTRIGHT:
             bullets.append(f"• To score higher: every key point is there; the one you made "
                            f'least directly is "{weakest.point.rstrip(".")}": state it outright '
                            "and say why it holds.")  # fmt: skip
         else:
-            bullets.append("• To score higher: every key point is there; make each concrete: "
-                           "say why it holds, the trade-off, and give an example.")
+            bullets.append("• To score higher: every key point is there; go deeper on them: "
+                           "say why each holds and what it trades off.")
     if q.kind == "coding" and not result:
         tests = grade.feedback.split(".")[0]
         bullets.insert(0, f"• Tests: {tests}.")

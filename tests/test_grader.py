@@ -1167,13 +1167,24 @@ def test_an_answer_with_every_point_made_under_85_hears_what_a_higher_score_take
     # and it names the point made least directly, not a generic "add an example", and never one
     # whose sentence it has just quoted as "Landed" (a walk-through was told to state outright
     # the point of the sentence quoted above)
-    assert all("the one you made least directly is" in t for t in told)
+    # ... when one is read as stated with some doubt; every point read as stated outright
+    # gets "go deeper" (walk32: told to state outright what it had, P 0.90)
+    from interviewer.chat_feedback import STATED_OUTRIGHT
+
+    named_any = deeper_any = False
     for r, g in zip(rows, grades, strict=True):
         t = feedback_text(bank[r["question_id"]], g)
         if "least directly is" in t:
             named = t.split('least directly is "', 1)[1].split('": state it outright', 1)[0]
             kp = next(k for k in g.key_points if k.point.rstrip(".") == named)
             assert f'• Landed: "{kp.evidence}"' not in t, t
+            assert kp.coverage < STATED_OUTRIGHT
+            named_any = True
+        elif "every key point is there; go deeper" in t:
+            assert all(k.coverage >= STATED_OUTRIGHT for k in g.key_points
+                       if f'• Landed: "{k.evidence}"' not in t)  # fmt: skip
+            deeper_any = True
+    assert named_any and deeper_any
     full = [feedback_text(bank[r["question_id"]], g) for r, g in zip(rows, grades, strict=True)
             if g.overall >= 85 or g.missed]  # fmt: skip
     assert not any("To score higher" in t for t in full)
