@@ -36,8 +36,14 @@ from interviewer.markup import (
     when,
 )
 from interviewer.markup import html_text as _e
-from interviewer.models import ROUNDS, SessionInfo, Turn, model_answer_flows, question_tag
-from interviewer.probes import asked_again
+from interviewer.models import (
+    ROUNDS,
+    SessionInfo,
+    Turn,
+    asked_again,
+    model_answer_flows,
+    question_tag,
+)
 
 MISSED = "Missed key points"
 # An answer at full marks lists its unticked points under this instead (walk17 read "100/100"

@@ -233,3 +233,27 @@ def session_score(turns: list[tuple[str, int | None]]) -> tuple[int | None, int]
     counted = [s for status, overall in turns if (s := turn_score(status, overall)) is not None]
     answered = sum(1 for status, overall in turns if status != "skipped" and overall is not None)
     return (half_up(sum(counted) / len(counted)) if counted else None), answered
+
+
+# How the probes open that ask an answer again (``probes.form_probe``): to another question, about
+# something else, or a list of terms. What follows them is graded without the answer before.
+OTHER_QUESTION_ASKED = "That sounds like an answer to a different question."
+
+
+OFF_TOPIC_ASKED = "That answer is about something else."
+
+
+LISTED_ASKED = "You've listed some terms."
+
+
+NOT_ENGLISH_ASKED = "Please answer in English: the interview is held in English."
+
+
+ASKED_AGAIN = (OTHER_QUESTION_ASKED, OFF_TOPIC_ASKED, LISTED_ASKED, NOT_ENGLISH_ASKED)
+
+
+def asked_again(turn: Turn) -> str | None:
+    """The opening of the probe (``ASKED_AGAIN``) that asked a turn's answer again, if its first
+    probe was one."""
+    first = turn.follow_ups[0].question if turn.follow_ups else ""
+    return next((o for o in ASKED_AGAIN if first.startswith(o)), None)

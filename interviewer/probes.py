@@ -20,7 +20,15 @@ from interviewer.grading.rubric import (
 )
 from interviewer.grading.star import STAR_UNTOLD
 from interviewer.markup import shorten, telling, tests_passed
-from interviewer.models import Turn
+from interviewer.models import (  # noqa: F401 (the openings, here with the other probes)
+    ASKED_AGAIN,
+    LISTED_ASKED,
+    NOT_ENGLISH_ASKED,
+    OFF_TOPIC_ASKED,
+    OTHER_QUESTION_ASKED,
+    Turn,
+    asked_again,
+)
 
 
 def code_ran_said(result: dict) -> str:
@@ -100,30 +108,6 @@ CODE_AT_FOLLOW_UP = (
 # even when every key point is covered: such a story is capped (rubric.OWN_PART_CAP).
 OWN_PART_PROBE = ("You've told me what the team did. What did you yourself do: which decisions "
                   "were yours, and what did you say, build or change?")
-
-
-# How the probes open that ask an answer again (``form_probe``): to another question, about
-# something else, or a list of terms. What follows them is graded without the answer before.
-OTHER_QUESTION_ASKED = "That sounds like an answer to a different question."
-
-
-OFF_TOPIC_ASKED = "That answer is about something else."
-
-
-LISTED_ASKED = "You've listed some terms."
-
-
-NOT_ENGLISH_ASKED = "Please answer in English: the interview is held in English."
-
-
-ASKED_AGAIN = (OTHER_QUESTION_ASKED, OFF_TOPIC_ASKED, LISTED_ASKED, NOT_ENGLISH_ASKED)
-
-
-def asked_again(turn: Turn) -> str | None:
-    """The opening of the probe (``ASKED_AGAIN``) that asked a turn's answer again, if its first
-    probe was one."""
-    first = turn.follow_ups[0].question if turn.follow_ups else ""
-    return next((o for o in ASKED_AGAIN if first.startswith(o)), None)
 
 
 def form_probe(question: Question, flags: list[str]) -> str | None:

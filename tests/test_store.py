@@ -604,6 +604,37 @@ def test_progress_shows_each_rounds_latest_hire_signal(store, history):
     assert latest_signals_md(store.progress(user_id="eve")) == ""  # none finished
 
 
+def test_an_interview_ended_early_is_drawn_apart_and_not_on_the_criteria_charts(store, history):
+    # walk32: an L1 interview ended with /end after one of two questions (80) made the L1 line
+    # and the criteria chart climb, as if a whole interview had gone better
+    from interviewer.store.progress import ENDED_EARLY
+    from interviewer.ui.progress import criteria_caption, progress_frames
+
+    before = store.progress(user_id="local")
+    ended = store.create_session(SessionInfo(round="L1", created_at=ts("2025-04-02")))
+    store.save_turn(ended.id, make_turn(0, topic="statistics", overall=80, scores=(5, 5, 5, 5)))
+    store.save_turn(ended.id, make_turn(1, topic="statistics", answer=None))  # never reached
+    ended.status = "finished"
+    ended.summary = {"overall": 80, "signal": "incomplete", "complete": False}
+    store.update_session(ended)
+    p = store.progress(user_id="local")
+    assert p["by_round"]["L1"] == before["by_round"]["L1"]  # not on the L1 line
+    assert p["by_round"]["L1" + ENDED_EARLY] == [[ts("2025-04-02"), 80.0]]
+    assert p["criteria_over_time"] == before["criteria_over_time"]
+    assert p["criteria_by_round"] == before["criteria_by_round"]
+    assert p["ended_early"] == 1 and before["ended_early"] == 0
+    assert p["by_topic"]["statistics"]["answers"] == before["by_topic"]["statistics"]["answers"] + 1
+    assert "1 interview ended before its planned questions is drawn on the rounds chart only" \
+        in criteria_caption(p)
+    _, rounds = progress_frames(p)
+    assert set(rounds["round"]) >= {"L1", "L1 (ended early)"}
+    # finished with every planned question answered, it is on the L1 line again
+    ended.summary = {"overall": 80, "signal": "hire", "complete": True}
+    store.update_session(ended)
+    again = store.progress(user_id="local")
+    assert [ts("2025-04-02"), 80.0] in again["by_round"]["L1"] and again["ended_early"] == 0
+
+
 def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(store, history):
     # Seen in walk-throughs: interviews opened, one question skipped and left, were drawn as
     # scores of 0 on the L1 line. Their skips still count 0 for the topic.

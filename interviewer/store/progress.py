@@ -12,6 +12,7 @@ def mean(values: list[float]) -> float | None:
 
 
 GUIDE_PRACTICE = "guide practice"
+ENDED_EARLY = " (ended early)"  # the rounds chart's series of interviews ended early: "L1 (ended early)"
 
 
 def progress_line(round_name: str, practice: bool, question_id: str = "") -> str:
@@ -61,16 +62,22 @@ def progress(rows) -> dict:
         # ended early); none for practice or a session still open.
         signal = ((summary or {}).get("signal")
                   if session_status == "finished" and not practice else None)  # fmt: skip
+        # An interview ended before its planned questions scores the questions answered: on
+        # its round's line it read as progress (walk32: L1 climbed from 46 to 80 on one of two
+        # questions), so it is drawn as a series of its own and not on the criteria charts.
+        early = (session_status == "finished" and not practice
+                 and (summary or {}).get("complete") is False)  # fmt: skip
         s = sessions.setdefault(sid, {"created_at": created_at, "round": session_round,
                                       "practice": practice, "signal": signal, "turns": [],
-                                      "criteria": {}, "by_round": {}, "lines": set()})  # fmt: skip
+                                      "criteria": {}, "by_round": {}, "lines": set(),
+                                      "early": early})  # fmt: skip
         s["turns"].append((status, overall))
         for name in CRITERIA:  # a skipped question is the lowest mark on every criterion
             value = 1 if status == "skipped" else ((criteria or {}).get(name) or {}).get("score")
             if value is not None:
                 s["criteria"].setdefault(name, []).append(value)
                 s["by_round"].setdefault(turn_round, {}).setdefault(name, []).append(value)
-        line = progress_line(turn_round, practice, question_id)
+        line = progress_line(turn_round, practice, question_id) + (ENDED_EARLY if early else "")
         s["lines"].add(progress_line(session_round, practice, question_id))
         by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
@@ -110,7 +117,8 @@ def progress(rows) -> dict:
     weakest = sorted(below, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]
     # Criteria over time: interviews only. A practice sitting grades the few questions of one
     # drilled (often weak) topic; on the same lines its 1/5s read as a fall in the interviews.
-    interviews = [s for s in out_sessions if not s["practice"]]
+    interviews = [s for s in out_sessions
+                  if not s["practice"] and not sessions[s["id"]]["early"]]  # fmt: skip
     criteria_over_time = {
         c: [[s["created_at"], s["criteria"][c]] for s in interviews if c in s["criteria"]]
         for c in CRITERIA
@@ -132,6 +140,7 @@ def progress(rows) -> dict:
         "weakest_topics": weakest,
         "criteria_over_time": criteria_over_time,
         "criteria_by_round": criteria_by_round,
-        "practice_sessions": len(out_sessions) - len(interviews),
+        "practice_sessions": sum(s["practice"] for s in out_sessions),
+        "ended_early": sum(sessions[s["id"]]["early"] for s in out_sessions),
         "left_out": len(idle),
     }

@@ -142,8 +142,8 @@ def progress_caption(progress: dict) -> str:
 
 
 def criteria_caption(progress: dict) -> str:
-    """What the criteria chart does not show: ties between criteria (``_criteria_ties``) and
-    the practice sittings it leaves out ("" when neither)."""
+    """What the criteria chart does not show: ties between criteria (``_criteria_ties``), the
+    practice sittings and the interviews ended early it leaves out ("" when none)."""
     n = progress.get("practice_sessions", 0)
     sittings = f"{plural(n, 'practice sitting')} {'is' if n == 1 else 'are'}"
     if not n:
@@ -153,7 +153,12 @@ def criteria_caption(progress: dict) -> str:
     else:
         practice = (f"Scores per criterion are drawn for interviews: sit one to see them "
                     f"({sittings} on the rounds chart).")  # fmt: skip
-    return " ".join(x for x in (_criteria_ties(progress), practice) if x)
+    k = progress.get("ended_early", 0)
+    early = (f"{plural(k, 'interview')} ended before {'its' if k == 1 else 'their'} planned "
+             f"questions {'is' if k == 1 else 'are'} drawn on the rounds chart only, as "
+             "\"(ended early)\": a score over the questions answered is no measure of a whole "
+             "interview." if k else "")  # fmt: skip
+    return " ".join(x for x in (_criteria_ties(progress), practice, early) if x)
 
 
 def _criteria_ties(progress: dict) -> str:
