@@ -95,6 +95,21 @@ def test_own_words_pass_and_an_answer_about_another_section_does_not(questions, 
                 assert verdict_of(g.score) == "incorrect", (title, about, g.overall)
 
 
+def test_a_guide_answer_graded_correct_is_said_to_cover_the_section_not_to_be_right(
+    questions, grader
+):
+    # walk32: an answer denying what its section says read "Correct." at 100 (a guide rubric
+    # has no wrong claims to catch); the exam path and bank questions keep "Correct."
+    from interviewer.grading.feedback import GUIDE_CORRECT
+
+    q = questions["Model registry"]
+    section = grader.grade(q, q.model_answer)
+    assert section.verdict == "correct" and section.feedback.startswith(GUIDE_CORRECT)
+    assert "Correct." not in section.feedback
+    exam = grader.grade(q.text, q.model_answer, reference_answer=q.model_answer)
+    assert exam.verdict == "correct" and exam.feedback.startswith("Correct.")
+
+
 def test_restating_the_sections_title_earns_nothing(questions, grader):
     q = questions["Model registry"]
     rubric = q.rubric()

@@ -13,6 +13,10 @@ from interviewer.grading.decide import Decision
 from interviewer.markup import shorten
 
 LEADS = {"correct": "Correct.", "partially_correct": "Partially correct.", "incorrect": "Incorrect."}
+# A guide rubric (an uploaded guide's section) has no wrong claims to catch: a top grade says
+# the answer covers the section, not that it is right (walk32: an answer denying what the
+# section says read "Correct." at 100, as it covered every point's words).
+GUIDE_CORRECT = "Covers the section's points (whether each claim is true is not checked)."
 
 
 def quoted(s: str, n: int = 150) -> str:
@@ -116,7 +120,8 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         if d.floor == rb.FLAG_GIBBERISH:
             return f"Incorrect. The response is not readable text; answer in sentences, starting with {start}."
         return f"Incorrect. There is no answer to grade; start from the core point: {start}."
-    parts = [LEADS[rb.verdict_of(round(d.score, 2))]]
+    verdict = rb.verdict_of(round(d.score, 2))
+    parts = [GUIDE_CORRECT if verdict == "correct" and rd.kind == "guide" else LEADS[verdict]]
     if d.off_topic and d.floor:
         parts.append(f"The response answers a different question; address what was asked: {shorten(rd.question, 140)}")
         return " ".join(parts)
