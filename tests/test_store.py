@@ -628,6 +628,11 @@ def test_an_interview_ended_early_is_drawn_apart_and_not_on_the_criteria_charts(
         in criteria_caption(p)
     _, rounds = progress_frames(p)
     assert set(rounds["round"]) >= {"L1", "L1 (ended early)"}
+    # and the rounds chart has a colour for it (walk33: no colour, so the mark was never drawn)
+    from interviewer.ui.history import PROGRESS_CHARTS
+
+    series = next(spec[-1] for spec in PROGRESS_CHARTS if spec[0] == "plot-rounds")
+    assert {"L1" + ENDED_EARLY, "L2" + ENDED_EARLY} <= set(series)
     # finished with every planned question answered, it is on the L1 line again
     ended.summary = {"overall": 80, "signal": "hire", "complete": True}
     store.update_session(ended)

@@ -83,6 +83,10 @@ def test_a_series_of_one_session_is_drawn_as_points_not_an_empty_line_chart():
     shown({"L1 practice": [[1.7e9, 5], [1.8e9, 9]], "guide practice": [[1.7e9, 80], [1.8e9, 90]]})
     assert legends[-1] == ('<div class="series-legend"><span><i class="c2"></i>L1 practice</span>'
                            '<span><i class="c4"></i>guide practice</span></div>')  # fmt: skip
+    # walk33: an interview ended early is a series with a colour of its own (none: not drawn)
+    shown({"L1": [[1.7e9, 50], [1.8e9, 60]], "L1 (ended early)": [[1.75e9, 83]]})
+    assert legends[-1] == ('<div class="series-legend"><span><i class="c0"></i>L1</span>'
+                           '<span><i class="c5"></i>L1 (ended early)</span></div>')  # fmt: skip
     assert progress_caption({"by_round": two_and_one}) == (
         f"One session so far, drawn as a short mark (no line yet): L1 practice 16/100 "
         f"({when(1.8e9)})."

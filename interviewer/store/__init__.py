@@ -2,10 +2,10 @@
 
 from interviewer.config import Settings
 from interviewer.errors import SessionNotFound
-from interviewer.store.progress import GUIDE_PRACTICE, progress_line
+from interviewer.store.progress import ENDED_EARLY, GUIDE_PRACTICE, progress_line
 from interviewer.store.store import Store
 
-__all__ = ["GUIDE_PRACTICE", "SessionNotFound", "Store", "open_store", "progress_line"]
+__all__ = ["ENDED_EARLY", "GUIDE_PRACTICE", "SessionNotFound", "Store", "open_store", "progress_line"]
 
 
 def open_store(settings: Settings) -> Store:

@@ -116,7 +116,7 @@ label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed;
 # Each progress series' colour (Vega's default palette), fixed so that the legend under a
 # chart (ui/history.py), which wraps, names them: the chart's own legend is one row, and a phone
 # cut it ("Communicat").
-SERIES_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b")
+SERIES_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#b279a2", "#9d755d")
 CSS = _CSS + "".join(
     f".series-legend .c{i} {{ background: {c}; }}\n" for i, c in enumerate(SERIES_COLOURS)
 )

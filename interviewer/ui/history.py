@@ -13,7 +13,7 @@ from interviewer.errors import SessionNotFound
 from interviewer.export import to_markdown
 from interviewer.grading.rubric import CRITERIA_SHORT
 from interviewer.markup import md_escape
-from interviewer.store import GUIDE_PRACTICE
+from interviewer.store import ENDED_EARLY, GUIDE_PRACTICE
 from interviewer.ui import SERIES_COLOURS
 from interviewer.ui import render as r
 from interviewer.ui.auth import user_of
@@ -140,7 +140,8 @@ PROGRESS_CHARTS = (
        "score (1-5)", "criterion", [0.8, 5.2], tuple(CRITERIA_SHORT.values()))
       for r in CRITERIA_ROUNDS),
     ("plot-rounds", "Scores per round over time", "score (0-100)", "round", [-4, 104],
-     ("L1", "L2", "L1 practice", "L2 practice", GUIDE_PRACTICE)),
+     ("L1", "L2", "L1 practice", "L2 practice", GUIDE_PRACTICE, "L1" + ENDED_EARLY,
+      "L2" + ENDED_EARLY)),
 )  # fmt: skip
 
 
