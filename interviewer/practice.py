@@ -195,6 +195,30 @@ def grade_answer(
     return Graded(grade, None, usage)
 
 
+def question_guide(question: Question | SectionQuestion) -> str:
+    """The guide a practice question comes from: an uploaded guide's id for a section's
+    question, the built-in guide's for the bank's."""
+    from interviewer.knowledge import BUILTIN_GUIDE_ID
+
+    return getattr(question, "guide", "") or BUILTIN_GUIDE_ID
+
+
+GUIDES_APART = " + "
+
+
+def with_guide(guides: str, guide: str) -> str:
+    """A practice sitting's guides with ``guide`` too ("a + b" for a sitting drawing on two;
+    walk33's sitting on an uploaded guide was headed with the built-in guide's id)."""
+    named = guides.split(GUIDES_APART) if guides else []
+    if guide in named:
+        return guides
+    joined = GUIDES_APART.join([*named, guide])
+    return joined if len(joined) <= GUIDE_FIELD_MAX else guides
+
+
+GUIDE_FIELD_MAX = 255  # the sessions table's guide column
+
+
 def record_answer(
     store: Store,
     *,
@@ -228,6 +252,7 @@ def record_answer(
             info.settings.practice and info.round == question.round and info.mode == engine.name
         ):
             info, turns = None, []
+    guide = question_guide(question)
     if info is None:
         info = store.create_session(
             SessionInfo(
@@ -235,10 +260,13 @@ def record_answer(
                 round=question.round,
                 mode=engine.name,
                 model=engine.model,
+                guide=guide,
                 settings=SessionSettings(practice=True),
                 status="finished",
             )
         )
+    else:  # (saved with the summary below)
+        info.guide = with_guide(info.guide, guide)
     usage = usage or Usage()
     now = time.time()
     turn = Turn.of_question(

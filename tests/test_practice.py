@@ -270,3 +270,33 @@ def test_a_practice_answer_is_graded_and_refused_as_the_practice_tab_does():
     ran = practice.grade_answer(engine, coding, "", coding.coding.reference, settings=settings)
     assert ran.code_result["passed"] == ran.code_result["total"] > 0
     assert ran.grade.overall >= 80
+
+
+def test_a_sitting_on_an_uploaded_guide_is_headed_with_that_guide():
+    # walk33: a practice sitting whose every question came from "local/feature-store-notes"
+    # read "Guide: persistent-systems-ml-engineer" in its transcript and JSON
+    from interviewer.knowledge import BUILTIN_GUIDE_ID
+
+    section = practice.SectionQuestion(
+        id="guide-notes-1", round="L2", topic="guide", difficulty=2,
+        text="What does the guide say about point-in-time joins?",
+        guide_section="Point-in-time joins",
+        model_answer="Each training label is joined to the feature values as they were at the "
+                     "label's event time, never later, so no future information leaks in.",
+        guide="local/feature-store-notes",
+    )  # fmt: skip
+    engine = offline_engine()
+    store = open_store(Settings.from_env())
+    sid, _ = _answer(store, engine, section, "Join each label to features as of its event time.")
+    info, _ = store.load_session(sid, user_id="ana")
+    assert info.guide == "local/feature-store-notes"
+    assert "- **Guide:** local/feature-store-notes" in to_markdown(info, [])
+    # a bank question in the same sitting names both guides, once each
+    l2 = next(q for q in default_bank().values() if q.round == "L2" and q.kind != "coding")
+    for q in (l2, section, l2):
+        assert _answer(store, engine, q, "Not sure.", sid)[0] == sid
+    info, _ = store.load_session(sid, user_id="ana")
+    assert info.guide == f"local/feature-store-notes + {BUILTIN_GUIDE_ID}"
+    # a bank-only sitting keeps the built-in guide
+    bank_only, _ = _answer(store, engine, l2, "Not sure.", user="ben")
+    assert store.load_session(bank_only, user_id="ben")[0].guide == BUILTIN_GUIDE_ID

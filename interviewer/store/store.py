@@ -132,10 +132,12 @@ class Store:
             session.updated_at = max(time.time(), session.updated_at)
 
     def update_session(self, info: SessionInfo) -> None:
-        """Write a session's status, summary, settings and update time."""
+        """Write a session's status, summary, settings, guide (a practice sitting's grows
+        with the guides it draws on) and update time."""
         with self._sessions.begin() as db:
             row = self._owned(db, info.id, info.user_id)
             row.status = info.status
+            row.guide = info.guide
             row.summary = dict(info.summary)
             row.settings = info.settings.model_dump()
             row.updated_at = max(info.updated_at, time.time())
