@@ -107,13 +107,14 @@ def code_grade(
     said ..., but it failed ties_alphabetical", and the report then praised the explanation's
     sentence that had made the claim).
 
-    ``follow_up``: the follow-up answers alone, graded (with ``before``). A point the words sent
-    with the code stated and the code failed, which a follow-up answer states too, once the
-    failed test was shown, is a diagnosis or the fix, and is credited as one stated only there
-    is: covered, in the follow-up's words, the test still named (a walk-through's "most_common
-    keeps ties in first-seen order; I would sort with the key (-count, word) instead" earned
-    nothing, as the explanation had claimed the ordering). The code is still graded as
-    submitted: the failed test keeps costing its correctness.
+    ``follow_up``: the follow-up answers alone, graded (with ``before``). A point a failed
+    hidden test checks, which a follow-up answer states once the failed test was shown, is a
+    diagnosis or the fix, whether or not the words sent with the code had claimed it: covered,
+    in the follow-up's words, the test still named (a walk-through's "most_common keeps ties in
+    first-seen order; I would sort with the key (-count, word) instead" earned nothing, as the
+    explanation had claimed the ordering; walk33's mean of means, not claimed, was ticked with
+    no word of its test). The code is still graded as submitted: the failed test keeps costing
+    its correctness.
 
     ``after``: the words said after the code ran (the follow-up answers): a speed point stated
     there is the fix, credited beside a timed-out test (``_speed_claims_checked``)."""
@@ -405,6 +406,15 @@ def _tested_points_checked(
                         kp = kp.model_copy(update={"covered": True, "evidence": got.evidence,
                                                    "coverage": got.coverage})  # fmt: skip
                 (diagnosed if kp.covered else undone).append(kp)
+            elif kp.id in failing and kp.id in fixed:
+                # not claimed of the code, but stated once its failed test was shown: a
+                # diagnosis too (walk33's mean of means, explained in the follow-up answer,
+                # was ticked with no word of the test that checks it)
+                got = fixed[kp.id]
+                kp = kp.model_copy(update={"covered": True, "evidence": got.evidence,
+                                           "coverage": got.coverage,
+                                           "failed_test": failing[kp.id]})  # fmt: skip
+                diagnosed.append(kp)
         elif kp.covered and kp.id in failing:
             kp = kp.model_copy(update={"covered": False, "failed_test": failing[kp.id]})
             undone.append(kp)

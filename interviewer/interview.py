@@ -13,7 +13,7 @@ from collections import ChainMap
 from typing import Literal
 
 from interviewer.bank import Bank, Question
-from interviewer.coding.grade import CodeResult
+from interviewer.coding.grade import CodeResult, contradicted
 from interviewer.coding_answer import code_grade
 from interviewer.coding_turns import CodingTurns, split_code
 from interviewer.engine import Engine, QuestionRequest, emit, hint_order, question_header
@@ -339,13 +339,15 @@ class Interview(CodingTurns, Resuming):
             answer = FENCE.sub(" ", answer).strip()  # code pasted at a follow-up is not words
             spoken, usage = self.engine.judge(question, answer) if answer else (None, None)
             result = CodeResult.model_validate(turn.code_result)
-            # A point the code was claimed to do but failed is credited when the follow-up
-            # answers alone state it: a diagnosis or the fix (with the explanation, the
-            # sentence that made the claim can read closer to the point than the diagnosis)
+            # A point a failed hidden test checks (claimed of the code or not) is credited as
+            # a diagnosis or the fix when the follow-up answers alone state it (with the
+            # explanation, the sentence that made a claim can read closer to the point than
+            # the diagnosis)
             diagnosis = None
             words = FENCE.sub(" ", turn.said_after()).strip()
-            if words and turn.grade and any(
-                    kp.failed_test and not kp.covered for kp in turn.grade.key_points):  # fmt: skip
+            if words and turn.grade and (
+                    any(kp.failed_test and not kp.covered for kp in turn.grade.key_points)
+                    or contradicted(question.coding, result.failed)):  # fmt: skip
                 diagnosis, more = self.engine.judge(question, words)
                 usage = more if usage is None else usage + more
             # (what the code was claimed to do is read from the grade at submission: a fix

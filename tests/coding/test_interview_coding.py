@@ -902,7 +902,11 @@ def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_faile
                report3.gaps)  # fmt: skip
 
     # The fix named only in the follow-up (the explanation sent with the code did not claim the
-    # ordering): the right diagnosis is credited as said, and nothing is "not shown".
+    # ordering): the right diagnosis is credited as said, nothing is "not shown", and it is a
+    # diagnosis too (walk32 and walk33: a right diagnosis of a failed test got no word of it,
+    # where the README promised the "Diagnosed" bullet whether or not the point was claimed)
+    from interviewer.ui.render import grade_md
+
     iv2, _ = _at_the_brackets_question(store, follow_ups=1, qid=q.id)
     turn2 = iv2.current
     counts = "I count the words with collections.Counter in one pass and take the first k."
@@ -911,8 +915,14 @@ def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_faile
     assert before is None or not (before.covered or before.failed_test)
     reply2 = iv2.answer(FIX_NAMED)
     fix = _point(turn2.grade, "ordering-key")
-    assert fix.covered and not fix.failed_test and fix.evidence.rstrip(".…") in FIX_NAMED
+    assert fix.covered and fix.failed_test == "ties_alphabetical"
+    assert fix.evidence.rstrip(".…") in FIX_NAMED
     assert "Not shown" not in reply2.text and "Not credited, as your code fails" not in turn2.grade.feedback
+    assert ("• Diagnosed: your code failed ties_alphabetical, and your follow-up answer states "
+            "what that hidden test checks") in reply2.text, reply2.text
+    assert "(diagnosed in a follow-up answer: your code failed `ties_alphabetical`" in grade_md(
+        turn2.grade)
+    assert turn2.code_result["passed"] == 5  # the code is graded as submitted
 
 
 def test_the_sentence_of_a_point_the_code_failed_is_quoted_under_no_other_point_anywhere():
