@@ -1865,3 +1865,7 @@ def test_a_markdown_heading_is_never_glued_into_a_quote(grader, bank):
     assert "Every trained model gets a version in the model registry, with the data snapshot " \
            "and the code commit it came from." in quotes, quotes
     assert quotes and not any("#" in q or "Versioning" in q or "Gates" in q for q in quotes)
+    # nor is a heading the communication criterion's quote (walk33's read "## Sizing first")
+    assert g.criteria["communication"].evidence == [
+        "Every trained model gets a version in the model registry, with the data snapshot and "
+        "the code commit it came from."]

@@ -402,7 +402,9 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
     out["communication"] = CriterionScore(
         score=min(d.criteria["communication"], REPEATS_COMMUNICATION) if repeats
         else d.criteria["communication"],
-        evidence=[quote(a.content[0])] if a.content else [],
+        # (its first sentence, not a heading: walk33's read "## Sizing first")
+        evidence=[quote(next((c for c in a.content if not tu.is_heading(c)), a.content[0]))]
+        if a.content else [],
         # (no form problem is no praise: a 1/5 read "clear enough" beside a wrong answer)
         rationale="; ".join(notes) or f"{rb.NO_FORM_PROBLEM}; {whole}",
     )

@@ -147,6 +147,12 @@ _BULLET = re.compile(r"^\s*(?:-|\*(?!\*)|•|\d+[.)](?!\d))\s*")
 
 
 _HEADING_LINE = re.compile(r"^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n", re.M)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]")
+
+
+def is_heading(sentence: str) -> bool:
+    """Is the sentence a Markdown heading line ("## Sizing first")?"""
+    return bool(_HEADING.match(sentence))
 
 
 @lru_cache(maxsize=4096)
