@@ -50,7 +50,7 @@ class RoundInfo(BaseModel):
 
 ROUNDS: dict[str, RoundInfo] = {
     "L1": RoundInfo(
-        title="L1 (fundamentals)",
+        title="L1 (fundamentals, Python and data)",
         description="the L1 round: ML fundamentals plus Python and data work",
     ),
     "L2": RoundInfo(
@@ -59,7 +59,7 @@ ROUNDS: dict[str, RoundInfo] = {
         "behavioural question",
     ),
     "full": RoundInfo(
-        title="L1 + L2",
+        title="Full loop (L1, then L2)",
         description="a full loop: the L1 round, then the L2 round if you pass L1",
     ),
 }

@@ -449,6 +449,11 @@ def test_list_sessions_counts_scores_and_filters(store, history):
 
     assert ids(round="L2") == [s2.id]
     assert ids(round="full") == [s3.id]
+    # listed by the name the setup and Progress give it (walk33 read "full" in the lists)
+    lines = {r["id"]: r["line"] for r in store.list_sessions(user_id="local")}
+    assert lines[s3.id] == "Full loop" and lines[s2.id] == "L2"
+    assert [s["line"] for s in store.progress(user_id="local")["sessions"]
+            if s["id"] == s3.id] == ["Full loop"]  # fmt: skip
     assert ids(since=ts("2025-03-05", 0)) == [s3.id, s2.id]
     assert ids(until=ts("2025-03-10", 0)) == [s1.id]
     assert ids(since=ts("2025-03-05", 0), until=ts("2025-03-15", 0)) == [s2.id]

@@ -22,7 +22,12 @@ def progress_line(round_name: str, practice: bool, question_id: str = "") -> str
     rounds chart drew its guide practice on the L1 practice line, as if one measure."""
     if practice and question_id.startswith(GUIDE_QUESTION_PREFIX):
         return GUIDE_PRACTICE
-    return f"{round_name} practice" if practice else round_name
+    return f"{round_name} practice" if practice else ROUND_LINES.get(round_name, round_name)
+
+
+# A full loop goes by the name its setup choice and Progress give it (walk33 read "full" in the
+# Transcripts list and the CLI, "Full loop" on Progress).
+ROUND_LINES = {"full": "Full loop"}
 
 
 def _session_line(round_name: str, lines: set[str]) -> str:
