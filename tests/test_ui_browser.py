@@ -967,6 +967,21 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             assert rounds.bounding_box()["width"] > 0.9 * row["width"], (rounds.bounding_box(), row)
             assert "Scores per criterion are drawn for interviews" in page.locator(
                 "#progress-caption").inner_text()  # fmt: skip
+            assert rounds.locator("g.mark-symbol path").count() == 1
+            # A new sitting is drawn as soon as Progress opens again (walk33: it was in the
+            # legend, not in the chart, until a reload: the plot drew its new time range from
+            # the data it had, and the new data went to the drawing it had just replaced).
+            open_tab(page, "Practice")
+            page.locator("#practice-round").get_by_text("L2", exact=True).click()
+            page.get_by_role("button", name="New question").click()
+            page.locator("#practice-question").get_by_text("difficulty").wait_for()
+            page.locator("#practice-answer textarea").fill("I would cache features and monitor drift.")
+            page.get_by_role("button", name="Grade my answer").click()
+            page.locator("#practice-result table").first.wait_for()
+            open_tab(page, "Progress")
+            page.locator("#plot-rounds-legend").get_by_text("L2 practice").wait_for()
+            page.wait_for_function("() => document.querySelectorAll("
+                                   "'#plot-rounds-points g.mark-symbol path').length === 2")
             open_tab(page, "Interview")
             page.get_by_role("button", name="Start interview").click()
             wait_for_bot(page, 1, "Question 1")

@@ -168,7 +168,8 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         # Each tab reads the store again when opened, so it shows what other tabs just did
         # (other browser tabs too: a guide deleted there leaves every guide list here).
         transcripts_tab.select(transcripts.refresh, None, transcripts.outputs)
-        progress_tab.select(progress.refresh, None, progress.outputs)
+        progress_tab.select(progress.refresh, None, progress.outputs).then(
+            progress.limits, None, progress.plots)  # fmt: skip
         guides_tab.select(guides.load, guides.load_inputs, guides.load_outputs)
         practice_tab.select(practice.guides_changed, practice.guides_inputs,
                             practice.guides_outputs).then(practice.picks, practice.listing,

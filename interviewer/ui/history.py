@@ -265,12 +265,27 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
                             strict=True))  # fmt: skip
         return out
 
-    ui.refresh = refresh
+    # Gradio's page applies an update's properties one at a time, the value last: a plot
+    # re-drawn for its new x_lim drew the data it had, and the new data then went to the drawing
+    # it had just replaced (walk33: a new sitting was in the legend, not in the chart, until a
+    # reload). So the plots get their data first (``data``), their time range after it
+    # (``limits``): a new range re-draws a plot from the data it holds.
+    ui.plots = [plot for chart in charts for plot in chart[:2]]
+
+    def data(request: gr.Request, round_name: str | None = None):
+        out = refresh(request, round_name)
+        return out | {p: {k: v for k, v in out[p].items() if k != "x_lim"} for p in ui.plots}
+
+    def limits(request: gr.Request):
+        out = refresh(request)
+        return {p: gr.update(x_lim=out[p]["x_lim"]) for p in ui.plots}
+
+    ui.refresh, ui.limits = data, limits
     ui.outputs = [ui.empty, ui.signals, *(c for pair in charts for c in pair), ui.caption,
                   ui.weakest, ui.topic, ui.drill, ui.round]  # fmt: skip
 
     def pick_round(round_name: str, request: gr.Request):
-        return refresh(request, round_name)
+        return data(request, round_name)
 
-    ui.round.input(pick_round, ui.round, ui.outputs)
+    ui.round.input(pick_round, ui.round, ui.outputs).then(limits, None, ui.plots)
     return ui

@@ -145,7 +145,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
     ui = SimpleNamespace()
     builtin = knowledge.BUILTIN_GUIDE_ID
     with gr.Row():
-        ui.round = gr.Radio([("L1", "L1"), ("L2", "L2")], value="L1", label="Round")
+        ui.round = gr.Radio([("L1", "L1"), ("L2", "L2")], value="L1", label="Round",
+                            elem_id="practice-round")
         ui.guide = gr.Dropdown(
             [builtin], value=builtin, label="Questions from", elem_id="practice-guide"
         )
