@@ -951,15 +951,21 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             assert not page.locator("#plot-criteria, #plot-criteria-points").first.is_visible()
             # Practice only: the rounds chart has the row to itself (the criteria chart, which
             # draws interviews, was hidden but kept its half of the row blank).
-            open_tab(page, "Practice")
-            page.get_by_label("Topic", exact=True).click()
-            page.get_by_role("option", name="overfitting and regularisation").click()
-            page.get_by_role("button", name="New question").click()
-            page.locator("#practice-question").get_by_text("difficulty").wait_for()
-            page.locator("#practice-answer textarea").fill("A penalty on the weights cuts variance.")
-            page.get_by_role("button", name="Grade my answer").click()
-            page.locator("#practice-result table").first.wait_for()
-            open_tab(page, "Progress")
+            def practise(pick, answer: str) -> None:  # a new question, answered and graded
+                open_tab(page, "Practice")
+                pick()
+                page.get_by_role("button", name="New question").click()
+                page.locator("#practice-question").get_by_text("difficulty").wait_for()
+                page.locator("#practice-answer textarea").fill(answer)
+                page.get_by_role("button", name="Grade my answer").click()
+                page.locator("#practice-result table").first.wait_for()
+                open_tab(page, "Progress")
+
+            def topic() -> None:
+                page.get_by_label("Topic", exact=True).click()
+                page.get_by_role("option", name="overfitting and regularisation").click()
+
+            practise(topic, "A penalty on the weights cuts variance.")
             rounds = page.locator("#plot-rounds-points")
             rounds.locator("canvas, svg").first.wait_for()
             assert not page.locator("#plot-criteria-column").is_visible()
@@ -971,14 +977,8 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             # A new sitting is drawn as soon as Progress opens again (walk33: it was in the
             # legend, not in the chart, until a reload: the plot drew its new time range from
             # the data it had, and the new data went to the drawing it had just replaced).
-            open_tab(page, "Practice")
-            page.locator("#practice-round").get_by_text("L2", exact=True).click()
-            page.get_by_role("button", name="New question").click()
-            page.locator("#practice-question").get_by_text("difficulty").wait_for()
-            page.locator("#practice-answer textarea").fill("I would cache features and monitor drift.")
-            page.get_by_role("button", name="Grade my answer").click()
-            page.locator("#practice-result table").first.wait_for()
-            open_tab(page, "Progress")
+            practise(lambda: page.locator("#practice-round").get_by_text("L2", exact=True).click(),
+                     "I would cache features and monitor drift.")  # fmt: skip
             page.locator("#plot-rounds-legend").get_by_text("L2 practice").wait_for()
             page.wait_for_function("() => document.querySelectorAll("
                                    "'#plot-rounds-points g.mark-symbol path').length === 2")
