@@ -146,8 +146,9 @@ SENTENCE_BREAK = re.compile(
 _BULLET = re.compile(r"^\s*(?:-|\*(?!\*)|•|\d+[.)](?!\d))\s*")
 
 
-_HEADING_LINE = re.compile(r"^([ \t]{0,3}#{1,6}[ \t]+[^\n]*)\n", re.M)
-_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]")
+_HEADING_START = r"[ \t]{0,3}#{1,6}[ \t]"  # a Markdown heading's opening: "## "
+_HEADING = re.compile(f"^{_HEADING_START}")
+_HEADING_LINE = re.compile(f"^({_HEADING_START}[^\\n]*)\\n", re.M)  # with its line break
 
 
 def is_heading(sentence: str) -> bool:
