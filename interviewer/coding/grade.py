@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from interviewer.grading.rubric import KeyPointResult
 
 __all__ = [
+    "CORE_MISSED_MAX",
     "CORRECT_FROM",
     "CodeResult",
     "CriterionScore",
@@ -57,6 +58,8 @@ __all__ = [
     "PARTIAL_FROM",
     "WEIGHTS",
     "contradicted",
+    "core_missed",
+    "missed_core",
     "grade_submission",
     "quotable",
     "ran_and_failed",
@@ -88,6 +91,10 @@ LOOPED_MAX = 75
 # (1 of 6 tests) read "vectorisation 5/5 · no Python loops over the data found" and
 # "readability 5/5": an interviewer would not praise how code that does nothing reads or runs.
 JUDGED_FROM = 0.5
+# Overall of code that fails the question's central case (``CodeTest.core``), with or without
+# an explanation: partly done, under the pass mark (60) however many other tests pass (walk33's
+# mean of means, the chunked-mean question's own bug, passed 5 of 7 and scored 71).
+CORE_MISSED_MAX = 50
 RULED_OUT = ", which the question rules out"  # ends the correctness evidence's "; uses ..." part
 CORRECT_FROM = 84
 PARTIAL_FROM = 34
@@ -132,6 +139,17 @@ class CodeResult(_Frozen):
     stderr: str = ""
     sandbox: str | None = None  # "bwrap" or "rlimits"; None when nothing ran
     seconds: float = 0.0
+
+
+def core_missed(name: str) -> str:
+    """Said wherever code fails the question's central case (``CodeTest.core``)."""
+    return f"{name} is the question's central case, so the code scores at most {CORE_MISSED_MAX}"
+
+
+def missed_core(spec: CodingSpec, failed: Iterable[str]) -> str:
+    """The central case's name when it is among the ``failed`` test names, else ""."""
+    core = spec.core()
+    return core if core and core in set(failed) else ""
 
 
 def _from_fraction(f: float) -> int:
@@ -320,6 +338,7 @@ def score(
     tests = run.tests
     frac = _weighted(tests)
     failed_names = [t.name for t in tests if not t.passed]
+    core = missed_core(spec, failed_names)
     if rev.syntax_error or run.syntax_error:
         correctness = CriterionScore(
             score=1, evidence=f"syntax error: {rev.syntax_error or run.syntax_error}"
@@ -333,6 +352,8 @@ def score(
         if failed_names:
             evidence += f"; failed: {', '.join(failed_names[:4])}"
             evidence += " ..." if len(failed_names) > 4 else ""
+        if core:
+            evidence += f"; {core_missed(core)}"
         if rev.forbidden_imports:
             c = min(c, 2)
             evidence += f"; uses {summarise(rev.forbidden_imports, 2)}{RULED_OUT}"
@@ -376,6 +397,8 @@ def score(
         # walk-through's code that failed 3 of 6 scored 62, over the pass mark, with readability
         # and efficiency at 5).
         overall = min(overall, passed_share((t.weight, t.passed) for t in tests))
+        if core:
+            overall = min(overall, CORE_MISSED_MAX)
     if rev.forbidden_imports or rev.forbidden_operations:
         overall = min(overall, RULED_OUT_MAX)
     if spec.vectorise and any(f.kind != "elementwise-python" for f in rev.loops):

@@ -9,10 +9,11 @@ A coding question is a normal bank question (id, round, topic, key points, ...) 
       helpers: |                     # optional test-side code run before every test
         def make_blobs(n, seed): ...
       visible_tests: [{name, code, kind, weight}]   # shown to the candidate
-      hidden_tests:  [{name, code, kind, weight, checks, why}]   # used for the grade; checks:
-                                     # the key points whose stated behaviour the test checks;
-                                     # why: one sentence on what a failing submission got
-                                     # wrong, said beside the test's name when it fails
+      hidden_tests:  [{name, code, kind, weight, checks, why, core}]   # used for the grade;
+                                     # checks: the key points whose stated behaviour the test
+                                     # checks; why: one sentence on what a failing submission
+                                     # got wrong, said beside the test's name when it fails;
+                                     # core: the question's central case (at most one)
       reference: |                   # a solution that passes every test
       time_limit_s: 2.0              # per test
       vectorise: true                # Python loops over rows/arrays count against the candidate
@@ -108,6 +109,13 @@ class CodeTest(_Strict):
     # grade's flag, the report), where the name alone left a walk-through's bracket counter
     # with "failed interleaved_is_not_nested" and no word of why counting is wrong.
     why: str = Field(default="", max_length=WHY_CHARS)
+    # The question's central case: the one test whose failure means the code does not do the
+    # task set, however many others pass (walk33's mean of means, the bug the chunked-mean
+    # question is about, passed 5 of 7 and scored 71, a pass). Code failing it scores at most
+    # ``grade.CORE_MISSED_MAX``, under the pass mark, with or without an explanation. At most
+    # one per question, of kind basic (a small case: it failing however it fails, a time-out
+    # too, is the code not doing it).
+    core: bool = False
 
     @field_validator("code")
     @classmethod
@@ -220,6 +228,13 @@ class CodingSpec(_Strict):
             raise ValueError(f"only hidden tests check key points; visible: {', '.join(linked)}")
         if said := [t.name for t in self.visible_tests if t.why]:  # (its failure is not graded)
             raise ValueError(f"only hidden tests say why; visible: {', '.join(said)}")
+        if central := [t.name for t in self.visible_tests if t.core]:
+            raise ValueError(f"only a hidden test is the central case; visible: {central[0]}")
+        core = [t for t in self.hidden_tests if t.core]
+        if len(core) > 1:
+            raise ValueError(f"one central case at most; core: {', '.join(t.name for t in core)}")
+        if core and core[0].kind != "basic":
+            raise ValueError(f"the central case is a basic test; {core[0].name} is {core[0].kind}")
         if not any(t.kind == "edge" for t in self.hidden_tests):
             raise ValueError("hidden_tests need at least one test of kind 'edge'")
         used = imported_modules(self.reference)
@@ -229,6 +244,10 @@ class CodingSpec(_Strict):
         if used_ops := operations_used(self.reference, self.forbidden_operations):
             raise ValueError(f"reference uses a forbidden operation: {used_ops[0]}")
         return self
+
+    def core(self) -> str:
+        """The name of the hidden test that is the question's central case ("" for none)."""
+        return next((t.name for t in self.hidden_tests if t.core), "")
 
     def why(self, name: str) -> str:
         """The ``why`` of the hidden test called ``name`` ("" when it has none)."""

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
 from interviewer.bank import load_bank
-from interviewer.coding.grade import CORRECT_FROM, LOOPED_MAX, RULED_OUT_MAX, grade_submission
+from interviewer.coding.grade import (
+    CORE_MISSED_MAX,
+    CORRECT_FROM,
+    LOOPED_MAX,
+    RULED_OUT_MAX,
+    grade_submission,
+)
 from interviewer.coding.review import classify_growth, find_loops, lint
 from interviewer.coding.spec import CodingSpec, imports_used, operations_used
 from interviewer.grading.rubric import PASS_MARK
@@ -246,6 +254,49 @@ def test_a_spec_whose_reference_divides_where_division_is_ruled_out_is_rejected(
     spec["reference"] += "\n\ndef helper(a, b):\n    return a / b\n"
     with pytest.raises(ValidationError, match="forbidden operation: division on line"):
         CodingSpec.model_validate(spec)
+
+
+def test_a_spec_has_at_most_one_central_case_and_it_is_a_hidden_basic_test():
+    spec = BANK["l1-code-chunked-mean"].coding.model_dump()
+    assert [t["name"] for t in spec["hidden_tests"] if t["core"]] == ["not_mean_of_means"]
+    two = json.loads(json.dumps(spec))
+    next(t for t in two["hidden_tests"] if t["name"] == "sorted_named_series")["core"] = True
+    with pytest.raises(ValidationError, match="one central case at most"):
+        CodingSpec.model_validate(two)
+    edge = json.loads(json.dumps(spec))
+    for t in edge["hidden_tests"]:
+        t["core"] = t["name"] == "no_chunks"
+    with pytest.raises(ValidationError, match="no_chunks is edge"):
+        CodingSpec.model_validate(edge)
+    seen = json.loads(json.dumps(spec))
+    seen["visible_tests"][0]["core"] = True
+    with pytest.raises(ValidationError, match="only a hidden test is the central case"):
+        CodingSpec.model_validate(seen)
+
+
+def test_code_failing_the_central_case_stays_under_the_pass_mark_however_many_tests_pass():
+    # walk33: the mean of the chunks' means, the bug the chunked-mean question is about, passed
+    # 5 of 7 hidden tests and scored 71, a pass.
+    from tests.coding.test_interview_coding import MEAN_OF_MEANS
+
+    q = BANK["l1-code-chunked-mean"]
+    result = _grade(q.id, MEAN_OF_MEANS)
+    assert "not_mean_of_means" in {f.name for f in result.failed}
+    assert result.passed >= 5 and result.overall == CORE_MISSED_MAX < PASS_MARK
+    assert "not_mean_of_means is the question's central case, so the code scores at most 50" in (
+        result.criteria["correctness"].evidence)  # fmt: skip
+    # failing another test only costs the share it passes, as before
+    counts_nan = q.coding.reference.replace('"count"', '"size"')  # a missing value counted
+    other = _grade(q.id, counts_nan)
+    assert [f.name for f in other.failed] == ["nan_ignored_and_all_nan_key"]
+    assert other.overall > CORE_MISSED_MAX and "central" not in str(other.criteria)
+
+
+def test_every_central_case_is_one_the_reference_passes_and_most_questions_have_one():
+    cores = {q.id: q.coding.core() for q in BANK.values()}
+    assert sum(bool(c) for c in cores.values()) >= len(cores) - 3, cores
+    for qid, name in cores.items():  # (the reference passing every hidden test is tested apart)
+        assert not name or name in {t.name for t in BANK[qid].coding.hidden_tests}
 
 
 # ------------------------------------------------------------------- static checks, no sandbox
