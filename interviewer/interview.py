@@ -42,12 +42,14 @@ from interviewer.probes import (
     asked_again,
     complexity_said,
     explain_probe,
+    failed_test_answers,
     failed_test_probe,
     form_probe,
     not_english_code_probe,
 )
 from interviewer.regrade import (
     corrected_claims,
+    described_claims,
     listed_first,
     merge_follow_up,
     with_corrections,
@@ -338,6 +340,13 @@ class Interview(CodingTurns, Resuming):
                 answer = turn.said_after()  # asked again in English: what was said before is not
             answer = FENCE.sub(" ", answer).strip()  # code pasted at a follow-up is not words
             spoken, usage = self.engine.judge(question, answer) if answer else (None, None)
+            described = described_claims(spoken, failed_test_answers(turn), turn.grade) \
+                if spoken is not None else {}  # fmt: skip
+            if described:  # a diagnosis of the failed test, not a wrong belief: graded without
+                answer = without_claims(answer, described)
+                spoken, more = self.engine.judge(question, answer) if answer else (None, None)
+                if more is not None:
+                    usage = more if usage is None else usage + more
             result = CodeResult.model_validate(turn.code_result)
             # A point a failed hidden test checks (claimed of the code or not) is credited as
             # a diagnosis or the fix when the follow-up answers alone state it (with the

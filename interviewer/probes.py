@@ -21,6 +21,7 @@ from interviewer.grading.rubric import (
 from interviewer.grading.star import STAR_UNTOLD
 from interviewer.markup import shorten, telling, tests_passed
 from interviewer.models import (  # noqa: F401 (the openings, here with the other probes)
+    ANSWERS_APART,
     ASKED_AGAIN,
     LISTED_ASKED,
     NOT_ENGLISH_ASKED,
@@ -47,6 +48,17 @@ def code_ran_said(result: dict) -> str:
     return said + "."
 
 
+# How a probe on a failed hidden test opens (``failed_test_probe``): "What does your code do in
+# that case?" is answered by describing the submitted code.
+FAILED_TEST_ASKED = "The hidden test “"
+
+
+def failed_test_answers(turn: Turn) -> str:
+    """The answers to the probes on a failed hidden test of a coding turn ("" for none)."""
+    return ANSWERS_APART.join(f.answer for f in turn.follow_ups
+                              if f.answer and f.question.startswith(FAILED_TEST_ASKED))  # fmt: skip
+
+
 # A failed test's error is cut to this many characters in the probe about it (a pandas test's
 # assertion with both lists runs to about 150).
 PROBE_ERROR_CHARS = 240
@@ -68,7 +80,7 @@ def failed_test_probe(result: dict | None, said: str = "") -> str | None:
         # one whose error shows what came back or quotes the whole case (a re-walk's first
         # failure was an assertion on random input, with neither the input nor the value)
         test = ran[telling([(f["error"], f.get("code") or "") for f in ran])]
-        return (f"The hidden test “{_test_named(test)}” failed: "
+        return (f"{FAILED_TEST_ASKED}{_test_named(test)}” failed: "
                 f"{shorten(test['error'], PROBE_ERROR_CHARS)}. What does your code do in that "
                 "case, and what would you change?")  # fmt: skip
     test = next((f for f in failed if not f["error"].startswith(NOT_RUN)), None)
@@ -90,7 +102,7 @@ def failed_test_probe(result: dict | None, said: str = "") -> str | None:
     else:
         ask = ("What is the complexity of your code, and what would you change to make it fast "
                "enough?")  # fmt: skip
-    return f"The hidden test “{_test_named(test)}” was stopped: {stop}. {ask}"
+    return f"{FAILED_TEST_ASKED}{_test_named(test)}” was stopped: {stop}. {ask}"
 
 
 def _test_named(test: dict) -> str:

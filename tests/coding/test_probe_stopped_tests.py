@@ -5,6 +5,8 @@ test stopped for time is asked about only when no test ran and failed. Real sand
 
 from __future__ import annotations
 
+import pytest
+
 from interviewer.bank import default_bank
 from interviewer.config import Settings
 from interviewer.store import open_store
@@ -302,6 +304,68 @@ def test_words_lift_no_code_past_the_share_of_hidden_tests_it_passes():
     # a wrong claim still costs: the words can lower it
     wrong = iv.engine.judge(q, "A queue is what I use here: first in, first out.")[0]
     assert code_grade(q, result, wrong, "A queue ...").overall <= 62
+
+
+def test_words_lift_no_code_that_fails_the_central_case_to_the_pass_mark():
+    """walk33: the mean of the chunks' means, the chunked-mean question's own bug, passed 5 of 7
+    hidden tests and scored 71, a pass, with a "hire" beside it. With the model answer as its
+    explanation it still stays at the cap, and the words say why. Real sandbox run."""
+    from interviewer.coding.grade import CORE_MISSED_MAX
+    from interviewer.coding_answer import code_grade
+    from interviewer.grading.rubric import PASS_MARK
+    from tests.coding.test_interview_coding import MEAN_OF_MEANS
+
+    iv, q = _at_coding_question("l1-code-chunked-mean")
+    result = iv.engine.code_runner.grade(q, MEAN_OF_MEANS)
+    spoken = iv.engine.judge(q, q.model_answer)[0]
+    assert spoken.overall >= PASS_MARK
+    graded = code_grade(q, result, spoken, q.model_answer)
+    assert graded.overall == CORE_MISSED_MAX < PASS_MARK
+    assert graded.feedback.startswith(
+        "5 of 7 hidden tests passed (partially correct), but not_mean_of_means is the question's "
+        "central case, so the code scores at most 50.")  # fmt: skip
+    # through the interview too: the turn is graded at the cap
+    iv.answer(q.model_answer)
+    turn = iv.current
+    iv.submit_code(MEAN_OF_MEANS)
+    assert turn.grade.overall == CORE_MISSED_MAX
+
+
+ANAGRAMS_SAID = ("I map each word to a canonical key, its sorted letters, and group with a "
+                 "defaultdict(list); dicts keep insertion order, so groups come out in order of "
+                 "first appearance with words in input order. Sorting each word makes it "
+                 "O(n k log k).")  # fmt: skip
+ANAGRAMS_DIAGNOSED = ('My code lower-cases each word before sorting its letters, so "Ab" and "ba" '
+                      "get the same key and merge, but anagrams are case-sensitive. The fix is to "
+                      'key on the sorted letters of the word as it is, without calling lower(), '
+                      'so "Ab" and "bA" group and "ba" stays apart.')  # fmt: skip
+
+
+@pytest.mark.parametrize("believed", [False, True])
+def test_describing_what_the_failed_code_does_is_a_diagnosis_not_a_wrong_claim(believed):
+    """walk35: group_anagrams code that lower-cased the words failed case_sensitive; the answer
+    to the probe on it, the right diagnosis, read as the red flag on a key that merges "aab"
+    and "abb": the explanation was "incorrect", the grade fell from 80 to 65 and the three
+    bullets had no room for "Diagnosed". The same claim sent with the code is a belief, and
+    still costs. Real sandbox run, words by the offline grader."""
+    from interviewer.chat_feedback import feedback_text
+    from interviewer.grading.rubric import red_flag_claims
+
+    iv, q = _at_coding_question("l1-code-group-anagrams")
+    wrong = ' A set of letters is a fine key too, as it merges "aab" and "abb" the same way.'
+    iv.answer(ANAGRAMS_SAID + (wrong if believed else ""))
+    turn = iv.current
+    reply = iv.submit_code(q.coding.reference.replace("sorted(word)", "sorted(word.lower())"))
+    assert reply.kind == "follow_up" and "case sensitive" in reply.text
+    submitted = turn.grade.overall
+    iv.answer(ANAGRAMS_DIAGNOSED)
+    claims = red_flag_claims(turn.grade.flags)
+    said = feedback_text(q, turn.grade, turn.code_result)
+    if believed:
+        assert claims and "• Wrong:" in said
+    else:
+        assert claims == [] and turn.grade.overall >= submitted == 80, turn.grade.flags
+        assert "• Diagnosed: your code failed case_sensitive" in said and "Wrong" not in said
 
 
 def test_code_that_prints_to_the_output_limit_is_not_clean_code():
