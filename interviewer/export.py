@@ -37,6 +37,7 @@ from interviewer.markup import (
 )
 from interviewer.markup import html_text as _e
 from interviewer.models import (
+    GUIDE_QUESTION_PREFIX,
     ROUNDS,
     SessionInfo,
     Turn,
@@ -56,9 +57,21 @@ def missed_heading(grade: Grade) -> str:
     return NOT_FOUND if grade.full_marks else MISSED
 
 
-def _title(info: SessionInfo) -> str:
-    kind = "Practice" if info.settings.practice else "Mock interview"
-    return f"{kind}: {ROUNDS[info.round].title if info.round in ROUNDS else info.round}"
+# What a practice sitting's title calls the questions it drew from uploaded guides.
+GUIDE_SECTIONS = "uploaded guide sections"
+
+
+def _title(info: SessionInfo, turns: list[Turn]) -> str:
+    """"Mock interview: L1 (...)"; a practice sitting is titled by what it drew on, as the
+    sessions lists name it: "Practice: L1 (...) + uploaded guide sections" for one that drew on
+    the bank and an uploaded guide (walk35's read "Practice: L1 (...)", listed "L1 + guide
+    practice"), "Practice: uploaded guide sections" for one on guides alone."""
+    said = ROUNDS[info.round].title if info.round in ROUNDS else info.round
+    if not info.settings.practice:
+        return f"Mock interview: {said}"
+    drew = {t.question_id.startswith(GUIDE_QUESTION_PREFIX) for t in turns} or {False}
+    parts = [said] * (False in drew) + [GUIDE_SECTIONS] * (True in drew)
+    return f"Practice: {' + '.join(parts)}"
 
 
 def _flags(grade: Grade) -> list[str]:
@@ -367,7 +380,7 @@ def to_markdown(info: SessionInfo, turns: list[Turn]) -> str:
     """The graded transcript as Markdown."""
     turns = as_shown(info, turns)
     out = [
-        f"# {md_escape(_title(info))}",
+        f"# {md_escape(_title(info, turns))}",
         "",
         f"- **Session:** {md_escape(info.id)}",
         f"- **Started:** {when(info.created_at)}",
@@ -528,7 +541,7 @@ def _h_turn(turn: Turn, ended: bool, per_round: int | None) -> list[str]:
 def to_html(info: SessionInfo, turns: list[Turn]) -> str:
     """The graded transcript as a standalone HTML page (inline CSS, no scripts)."""
     turns = as_shown(info, turns)
-    title = _title(info)
+    title = _title(info, turns)
     meta = [
         ("Session", info.id),
         ("Started", when(info.created_at)),

@@ -7,7 +7,7 @@ from interviewer.bank import default_bank
 from interviewer.config import Settings
 from interviewer.export import to_html, to_markdown
 from interviewer.grading.copying import FLAG_SEEN
-from interviewer.models import half_up
+from interviewer.models import ROUNDS, half_up
 from interviewer.store import open_store
 from tests.helpers import new_interview, offline_engine
 
@@ -288,15 +288,24 @@ def test_a_sitting_on_an_uploaded_guide_is_headed_with_that_guide():
     engine = offline_engine()
     store = open_store(Settings.from_env())
     sid, _ = _answer(store, engine, section, "Join each label to features as of its event time.")
-    info, _ = store.load_session(sid, user_id="ana")
+    info, turns = store.load_session(sid, user_id="ana")
     assert info.guide == "local/feature-store-notes"
     assert "- **Guide:** local/feature-store-notes" in to_markdown(info, [])
+    # titled by what it drew on, as the sessions lists name it ("guide practice"; walk35 read
+    # "Practice: L1 (...)" above a sitting listed "L1 + guide practice")
+    assert to_markdown(info, turns).startswith("# Practice: uploaded guide sections\n")
     # a bank question in the same sitting names both guides, once each
     l2 = next(q for q in default_bank().values() if q.round == "L2" and q.kind != "coding")
     for q in (l2, section, l2):
         assert _answer(store, engine, q, "Not sure.", sid)[0] == sid
-    info, _ = store.load_session(sid, user_id="ana")
+    info, turns = store.load_session(sid, user_id="ana")
     assert info.guide == f"local/feature-store-notes + {BUILTIN_GUIDE_ID}"
+    title = f"Practice: {ROUNDS[info.round].title} + uploaded guide sections"
+    assert to_markdown(info, turns).startswith(f"# {title}\n")
+    assert f"<title>{title}</title>" in to_html(info, turns)
+    assert store.list_sessions(user_id="ana")[0]["line"] == f"{info.round} + guide practice"
     # a bank-only sitting keeps the built-in guide
     bank_only, _ = _answer(store, engine, l2, "Not sure.", user="ben")
-    assert store.load_session(bank_only, user_id="ben")[0].guide == BUILTIN_GUIDE_ID
+    info, turns = store.load_session(bank_only, user_id="ben")
+    assert info.guide == BUILTIN_GUIDE_ID
+    assert to_markdown(info, turns).startswith(f"# Practice: {ROUNDS[info.round].title}\n")
