@@ -169,7 +169,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         # (other browser tabs too: a guide deleted there leaves every guide list here).
         transcripts_tab.select(transcripts.refresh, None, transcripts.outputs)
         progress_tab.select(progress.refresh, None, progress.outputs).then(
-            progress.limits, None, progress.plots)  # fmt: skip
+            progress.limits, progress.ranges, progress.plots)  # fmt: skip
         guides_tab.select(guides.load, guides.load_inputs, guides.load_outputs)
         practice_tab.select(practice.guides_changed, practice.guides_inputs,
                             practice.guides_outputs).then(practice.picks, practice.listing,

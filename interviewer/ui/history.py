@@ -276,27 +276,30 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
     # (``limits``): a new range re-draws a plot from the data it holds.
     ui.plots = [plot for chart in charts for plot in chart[:2]]
 
+    # the plots' time ranges, in ``ui.plots``' order, from ``data`` to ``limits`` (one read of
+    # the store each time the tab opens)
+    ui.ranges = gr.State([])
+
     def data(request: gr.Request, round_name: str | None = None):
         out = refresh(request, round_name)
-        return out | {p: {k: v for k, v in out[p].items() if k != "x_lim"} for p in ui.plots}
+        return out | {p: {k: v for k, v in out[p].items() if k != "x_lim"} for p in ui.plots} | {
+            ui.ranges: [out[p]["x_lim"] for p in ui.plots]}  # fmt: skip
 
     calls = itertools.count()
 
-    def limits(request: gr.Request):
-        out = refresh(request)
+    def limits(ranges: list):
         # The range's end moves by at most a millisecond each time (REDRAW_NUDGE_S), so the plot
         # re-draws when the range is the same too: walk35's answer in the same sitting to an
         # uploaded guide (a new series, the same sessions' times) was in the legend, not drawn.
         nudge = (next(calls) % 1000 + 1) / 1000 * REDRAW_NUDGE_S
-        return {p: gr.update(x_lim=None if (x := out[p]["x_lim"]) is None else [x[0], x[1] + nudge])
-                for p in ui.plots}  # fmt: skip
+        return [gr.update(x_lim=None if x is None else [x[0], x[1] + nudge]) for x in ranges]
 
     ui.refresh, ui.limits = data, limits
     ui.outputs = [ui.empty, ui.signals, *(c for pair in charts for c in pair), ui.caption,
-                  ui.weakest, ui.topic, ui.drill, ui.round]  # fmt: skip
+                  ui.weakest, ui.topic, ui.drill, ui.round, ui.ranges]  # fmt: skip
 
     def pick_round(round_name: str, request: gr.Request):
         return data(request, round_name)
 
-    ui.round.input(pick_round, ui.round, ui.outputs).then(limits, None, ui.plots)
+    ui.round.input(pick_round, ui.round, ui.outputs).then(limits, ui.ranges, ui.plots)
     return ui
