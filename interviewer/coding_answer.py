@@ -385,6 +385,13 @@ def _speed_claims_checked(
     return explanation.model_copy(update={"key_points": points}), taken
 
 
+def _diagnosed(kp: KeyPointResult, said: KeyPointResult, test: str = "") -> KeyPointResult:
+    """``kp`` covered in the words of a follow-up answer (``said``) that diagnosed it, with the
+    failed hidden test that checks it (``test``; kept as it is when "")."""
+    update = {"covered": True, "evidence": said.evidence, "coverage": said.coverage}
+    return kp.model_copy(update=update | ({"failed_test": test} if test else {}))
+
+
 def _tested_points_checked(
     explanation: Grade,
     q: Question,
@@ -410,18 +417,13 @@ def _tested_points_checked(
                 if not kp.covered:
                     claims.add(kp.evidence)
                     if kp.id in fixed:  # ... and diagnosed in a follow-up answer
-                        got = fixed[kp.id]
-                        kp = kp.model_copy(update={"covered": True, "evidence": got.evidence,
-                                                   "coverage": got.coverage})  # fmt: skip
+                        kp = _diagnosed(kp, fixed[kp.id])
                 (diagnosed if kp.covered else undone).append(kp)
             elif kp.id in failing and kp.id in fixed:
                 # not claimed of the code, but stated once its failed test was shown: a
                 # diagnosis too (walk33's mean of means, explained in the follow-up answer,
                 # was ticked with no word of the test that checks it)
-                got = fixed[kp.id]
-                kp = kp.model_copy(update={"covered": True, "evidence": got.evidence,
-                                           "coverage": got.coverage,
-                                           "failed_test": failing[kp.id]})  # fmt: skip
+                kp = _diagnosed(kp, fixed[kp.id], failing[kp.id])
                 diagnosed.append(kp)
         elif kp.covered and kp.id in failing:
             kp = kp.model_copy(update={"covered": False, "failed_test": failing[kp.id]})
