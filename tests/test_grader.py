@@ -1324,6 +1324,34 @@ def test_a_direction_word_alone_does_not_turn_a_claim_round():
     assert not states_opposite("The split is arbitrary", "A random split is fine for time series.")
 
 
+
+def test_naming_a_trade_off_turns_round_a_claim_that_two_things_come_together(grader, bank):
+    # walk35: "Regularisation reduces variance and overfitting at the cost of some bias", right,
+    # was told it stated "Regularization reduces both bias and variance at the same time" and
+    # scored 0; an answer with the L1/L2 basics and that sentence scored 0 too, "Missing: all 7".
+    from interviewer.grading.detectors import states_opposite
+
+    both = "Regularization reduces both bias and variance at the same time."
+    assert states_opposite("Regularisation reduces variance at the cost of some bias", both)
+    assert states_opposite("Raising the threshold trades recall for precision",
+                           "You can maximise precision and recall at the same time just by "
+                           "raising the threshold.")  # fmt: skip
+    # the claim itself, however it is put, stays caught
+    assert not states_opposite("There is no trade-off: it lowers bias and variance together", both)
+    assert not states_opposite("It is a trade-off tool that cuts bias and variance at once", both)
+    assert not states_opposite("It reduces bias and variance", both)
+    assert not states_opposite("Regularisation trades bias for variance",
+                               "L2 regularization sets coefficients exactly to zero.")  # fmt: skip
+    q = bank["l1-l1-vs-l2-regularization"]
+    basics = ("L1 adds the absolute value penalty and gives sparse weights, L2 adds squared "
+              "weights and shrinks them smoothly. Regularisation reduces variance and "
+              "overfitting at the cost of some bias.")  # fmt: skip
+    right = grader.grade(q, basics)
+    assert not rb.red_flag_claims(right.flags) and right.overall >= 20, right
+    wrong = grader.grade(q, "Regularization lowers both bias and variance simultaneously, so a "
+                            "stronger penalty is always better.")  # fmt: skip
+    assert rb.red_flag_claims(wrong.flags) == [both] and wrong.overall <= 20
+
 # A walk-through's answer in the candidate's own words, with a code block (every point stated).
 PANDAS_OWN_WORDS = (
     'Say we want a per-customer z-score of spend and a tier label. I would use vectorised column operations and groupby().transform so the result stays aligned with the original index:\n'

@@ -59,11 +59,13 @@ def states_opposite(said: str, claim: str) -> bool:
     "always avoids a copy"), compares the same two things the other way ("MSE ... more
     sensitive to outliers than MAE" against "MAE is more sensitive to outliers than MSE"), or
     calls arbitrary what the claim says holds always ("0.5 is arbitrary" against "The threshold
-    should always be 0.5 ..."). Seen in walk-throughs: correct answers capped by the claim they
-    contradict."""
+    should always be 0.5 ..."), or names the cost the claim says is not paid ("... at the cost
+    of some bias" against "... reduces both bias and variance at the same time"). Seen in
+    walk-throughs: correct answers capped by the claim they contradict."""
     return (swapped_direction(said, claim, kinds_only=True) is not None
             or reversed_comparison(said, claim) or undercuts(said, claim)
-            or denies_qualifier(said, claim) or other_complexity(said, claim))  # fmt: skip
+            or denies_qualifier(said, claim) or other_complexity(said, claim)
+            or names_a_cost(said, claim))  # fmt: skip
 
 
 _BIG_O = re.compile(r"\bO\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
@@ -144,6 +146,26 @@ def undercuts(said: str, claim: str) -> bool:
     """``claim`` says something holds always (must, never, regardless) and ``said`` calls it
     arbitrary, rare or dependent on something, which the claim itself does not."""
     return bool(ABSOLUTE.search(claim) and UNDERCUT.search(said) and not UNDERCUT.search(claim))
+
+
+# A claim that two things are had together, at no cost ("reduces both bias and variance at the
+# same time"), and a sentence that names what one of them costs: the sentence states the
+# trade-off the claim denies, without a negation word (walk35's "Regularisation reduces variance
+# and overfitting at the cost of some bias" was told it stated that claim, and scored 0). Both
+# lists are a general-English prior, not read from any data set.
+TOGETHER = re.compile(r"\b(at the same time|simultaneously|at once|without (any |a )?(cost|"
+                      r"trade-?off|downside))\b", re.I)  # fmt: skip
+TRADE = re.compile(r"\b(at the (cost|expense|price) of|trade-?offs?|trades?|traded|trading|"
+                   r"in exchange for|at some cost)\b", re.I)  # fmt: skip
+NO_TRADE = re.compile(r"\b(no|without( any| a)?|free of)\s+(trade-?offs?|cost|downside|price)\b",
+                      re.I)  # fmt: skip
+
+
+def names_a_cost(said: str, claim: str) -> bool:
+    """``claim`` says two things are had together at no cost and ``said`` names a trade-off
+    between them, which the claim itself does not (nor does ``said`` deny one)."""
+    return bool(TOGETHER.search(claim) and TRADE.search(said) and not TRADE.search(claim)
+                and not NO_TRADE.search(said) and not TOGETHER.search(said))  # fmt: skip
 
 
 THAN_WORDS = 3  # content words after "than" that name what is compared against
