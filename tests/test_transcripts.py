@@ -520,6 +520,26 @@ def test_cli_delete_yes_removes_rows(capsys, saved):
     assert (turns, grades) == (1, 1)  # only bob's remain
 
 
+def test_a_download_link_is_not_derived_from_the_session_id(saved):
+    # walk37: Gradio serves a cached file to any signed-in user who has its link, and ben
+    # fetched ana's transcript at exports/<her session id>/...; each export now has a folder
+    # named by a random token, which deleting the session still removes
+    from interviewer.paths import forget_exports
+    from interviewer.ui.context import AppContext
+
+    info, _ = saved
+    settings = Settings.from_env()
+    ctx = AppContext(settings=settings, store=Store(settings=settings), bank={},
+                     llm_problem=None)  # fmt: skip
+    first, again = ctx.write_exports(info.id, "local"), ctx.write_exports(info.id, "local")
+    assert [p.suffix for p in first] == [".md", ".json", ".html"]
+    token = first[0].parent
+    assert token.parent == ctx.export_dir / info.id and re.fullmatch(r"[0-9a-f]{32}", token.name)
+    assert again[0].parent != token and {p.parent for p in first} == {token}
+    assert first[0].read_text(encoding="utf-8").startswith("# Mock interview")
+    assert forget_exports(ctx.export_dir, info.id) and not token.exists()
+
+
 def test_cli_progress_json(capsys, saved):
     code, out, _ = run(capsys, "progress", "--json")
     assert code == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +47,9 @@ def text_problem(text: str | None, what: str = "answer") -> str | None:
 def safe_text(text: str | None) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, safe to send to the browser."""
     return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text or "")
+
+
+EXPORT_TOKEN_BYTES = 16  # a download folder's random name: 128 bits, 32 hex digits
 
 
 @dataclass
@@ -222,9 +226,13 @@ class AppContext:
         forget_exports(self.export_dir, session_id)
 
     def write_exports(self, session_id: str, user: str) -> list[Path]:
-        """The stored session as Markdown, JSON and HTML files (in that order) for download."""
+        """The stored session as Markdown, JSON and HTML files (in that order) for download, in
+        a folder of their own under the session's, named by a random token: a download link is
+        a capability no other signed-in user can derive from the session id (walk37: ben
+        fetched ana's transcript through ``/gradio_api/file=.../exports/<session id>/...``, as
+        Gradio serves its cache's files to any signed-in user)."""
         info, turns = self.store.load_session(session_id, user_id=user)
-        folder = self.export_dir / info.id
+        folder = self.export_dir / info.id / secrets.token_hex(EXPORT_TOKEN_BYTES)
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for ext, render in EXPORTERS.items():
