@@ -15,8 +15,10 @@ def app(tmp_path_factory, built_kb):
     from gradio_client import Client
 
     root = tmp_path_factory.mktemp("ui-api")
-    with running_app(root, built_kb) as (url, _, _):
-        yield Client(url, verbose=False)
+    with running_app(root, built_kb) as (url, data, _):
+        client = Client(url, verbose=False)
+        client.data_dir = data  # (a test writes to its store as a crashed replica would have)
+        yield client
 
 
 def start(client, running: str = "", questions: int = 3):
@@ -198,6 +200,38 @@ def test_a_tab_left_behind_is_refused_and_resume_takes_up_the_interview_where_it
     from interviewer.ui.live import STALE_TEXT
 
     assert STALE_TEXT in resumed and "Y-ANSWER " + ANSWER not in chat
+
+
+def test_an_answer_a_crash_left_unmerged_is_graded_once_on_resume_and_said_once(app):
+    # walk37: a replica killed 0.15 s after an answer was sent had committed it, not graded it;
+    # after Resume on the other replica the chat said "Score: 81/100 ..." twice (the rebuilt
+    # chat from the turn just graded, then the resume's reply) and a scrap of the model answer.
+    # Here the follow-up answer of a one-question interview, committed and never merged.
+    import time
+
+    from gradio_client import Client
+
+    from interviewer.config import Settings
+    from interviewer.store import Store
+    from tests.services import TIMER_KEY, app_env
+
+    out = start(app, running="1", questions=1)
+    [sid] = {m["session"] for o in out if isinstance(o, str) and (m := TIMER_KEY.match(o))}
+    probed = app.predict(text=ANSWER, api_name="/send")
+    assert "Follow-up:" in str(probed[0][-1]["content"]), probed[0][-1]
+    with Store(settings=Settings.from_env(app_env(app.data_dir, 7860))) as store:
+        _, turns = store.load_session(sid, user_id="local")
+        turn = turns[0]
+        turn.follow_ups[-1].answer = "It is the error from the model's assumptions."
+        turn.answered_at = time.time()
+        store.save_turn(sid, turn)  # committed, as the killed replica left it
+    second = Client(app.src, verbose=False)  # the other replica's page: its list has it
+    start(second)
+    resumed = second.predict(sid, "1", "", api_name="/resume")
+    texts = [m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
+             for m in resumed[0]]  # fmt: skip
+    assert sum(t.count("Score: ") for t in texts) == 1, texts
+    assert sum(ANSWER in t for t in texts) == 1 and "Interview finished" in texts[-1], texts
 
 
 def test_skip_at_a_follow_up_says_it_skipped_the_follow_up(app):

@@ -431,7 +431,10 @@ def wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         if not session_id:
             return {ui.status: "No unfinished session to resume."}
         try:
-            info, _ = ctx.store.load_session(session_id, user_id=user)
+            # (the turns as stored: the chat is rebuilt from them, and what resuming settles,
+            # an answer a crash left ungraded, is said once, by the resume's reply; walk37's
+            # resumed chat said a grade twice, from the turn graded and from the reply)
+            info, stored = ctx.store.load_session(session_id, user_id=user)
             problem = None
             if info.mode != "offline":  # a stopped local server is started again first
                 _, problem = ctx.local_model_check()
@@ -459,8 +462,8 @@ def wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                 r.text_md(intro_text(info.round, iv.n_questions, hints=not st.real, buttons=True))
             )
         ]
-        history += r.history_from_turns(iv.turns, iv.feedback_each, iv.done, iv.bank, iv.planned,
-                                        iv.per_round)  # fmt: skip
+        history += r.history_from_turns(stored, iv.feedback_each, info.status == "finished",
+                                        iv.bank, iv.planned, iv.per_round)  # fmt: skip
         history += r.reply_messages(reply, iv.bank, iv.feedback_each)
         # The setup shows how the resumed session runs (a real interview stays one on screen).
         setup = {ui.round: info.round, ui.questions: st.questions, ui.feedback: st.feedback,

@@ -224,7 +224,10 @@ def test_a_large_inputs_why_about_speed_is_not_said_beside_a_failed_assertion(tm
     grade, result, _ = offline_engine().judge_code(q, ENDS_TRUE, "")
     error = next(f.error for f in result.failed if f.name == LARGE)
     assert error.startswith("assertion failed: ") and "got True" in error
-    assert result.criteria["vectorisation"].evidence == "no large input timed out"
+    # (too fast to time on a quick machine; timed, and linear, on a busy one: either way fast)
+    efficiency = result.criteria["vectorisation"].evidence
+    assert efficiency == "no large input timed out" or (
+        efficiency.startswith("efficient; time grew") and "about linear" in efficiency), efficiency
     assert why_failed(q, [(LARGE, error)]) is None and failed_why(q, LARGE, error) == ""
     run = result.model_dump(mode="json")
     said = feedback_text(q, grade, run) + " ".join(grade.flags)
