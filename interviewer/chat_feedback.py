@@ -132,16 +132,10 @@ def feedback_text(
         # "Memory is O(1) because the alphabet is fixed" beside "no linear-time solution"),
         # as the report quotes no strength from it.
         quotes = []
-    if undone:
-        kp = undone[0]
-        said = (f'you said "{kp.evidence.rstrip(".")}"' if kp.evidence
-                else f"you stated that {lower_first(kp.point.rstrip('.'))}")  # fmt: skip
-        more = (f" (the same for {plural(len(undone) - 1, 'more point')})"
-                if len(undone) > 1 else "")  # fmt: skip
-        bullets.append(f"• Not shown by your code: {said}, but it failed {kp.failed_test}, the "
-                       f"hidden test that checks that{more}.")  # fmt: skip
     # A point the code failed that a follow-up answer then stated: the diagnosis, credited (a
-    # walk-through's right diagnosis after the failed test was shown earned no word)
+    # walk-through's right diagnosis after the failed test was shown earned no word), said
+    # before a point the code does not do, as the news of the answer just given (walk36: the
+    # three bullets were full with it last)
     diagnosed = [kp for kp in grade.key_points if kp.failed_test and kp.covered]
     if diagnosed:
         kp = diagnosed[0]
@@ -151,6 +145,14 @@ def feedback_text(
         bullets.append(f"• Diagnosed: your code failed {kp.failed_test}, and your follow-up "
                        f"answer states what that hidden test checks{said}. The point is credited"
                        f"{more}; the failed test still costs the code you submitted.")  # fmt: skip
+    if undone:
+        kp = undone[0]
+        said = (f'you said "{kp.evidence.rstrip(".")}"' if kp.evidence
+                else f"you stated that {lower_first(kp.point.rstrip('.'))}")  # fmt: skip
+        more = (f" (the same for {plural(len(undone) - 1, 'more point')})"
+                if len(undone) > 1 else "")  # fmt: skip
+        bullets.append(f"• Not shown by your code: {said}, but it failed {kp.failed_test}, the "
+                       f"hidden test that checks that{more}.")  # fmt: skip
     shown = quotes[: 2 if not (reds or star_parts or undone or diagnosed) else 1]
     for quote in shown:
         bullets.append(f'• Landed: "{quote}"')

@@ -419,11 +419,12 @@ def _tested_points_checked(
                     if kp.id in fixed:  # ... and diagnosed in a follow-up answer
                         kp = _diagnosed(kp, fixed[kp.id])
                 (diagnosed if kp.covered else undone).append(kp)
-            elif kp.id in failing and kp.id in fixed:
+            elif kp.id in failing and (kp.id in fixed or kp.covered):
                 # not claimed of the code, but stated once its failed test was shown: a
                 # diagnosis too (walk33's mean of means, explained in the follow-up answer,
-                # was ticked with no word of the test that checks it)
-                kp = _diagnosed(kp, fixed[kp.id], failing[kp.id])
+                # was ticked with no word of the test that checks it), also when only the
+                # words together state it (walk36's ROC-AUC ties point, ticked as if done)
+                kp = _diagnosed(kp, fixed.get(kp.id, kp), failing[kp.id])
                 diagnosed.append(kp)
         elif kp.covered and kp.id in failing:
             kp = kp.model_copy(update={"covered": False, "failed_test": failing[kp.id]})

@@ -54,6 +54,7 @@ from interviewer.regrade import (
     merge_follow_up,
     with_corrections,
     without_claims,
+    without_red_flags,
 )
 from interviewer.reply import HINT_PENALTY, Reply, TokenCallback, hint_said
 from interviewer.report import (
@@ -342,11 +343,12 @@ class Interview(CodingTurns, Resuming):
             spoken, usage = self.engine.judge(question, answer) if answer else (None, None)
             described = described_claims(spoken, failed_test_answers(turn), turn.grade) \
                 if spoken is not None else {}  # fmt: skip
-            if described:  # a diagnosis of the failed test, not a wrong belief: graded without
-                answer = without_claims(answer, described)
-                spoken, more = self.engine.judge(question, answer) if answer else (None, None)
-                if more is not None:
-                    usage = more if usage is None else usage + more
+            # a diagnosis of the failed test, not a wrong belief: judged without those claims
+            # (the words stay: they state the diagnosis)
+            asked = without_red_flags(question, described)
+            if described:
+                spoken, more = self.engine.judge(asked, answer)
+                usage = usage + more
             result = CodeResult.model_validate(turn.code_result)
             # A point a failed hidden test checks (claimed of the code or not) is credited as
             # a diagnosis or the fix when the follow-up answers alone state it (with the
@@ -357,7 +359,7 @@ class Interview(CodingTurns, Resuming):
             if words and turn.grade and (
                     any(kp.failed_test and not kp.covered for kp in turn.grade.key_points)
                     or contradicted(question.coding, result.failed)):  # fmt: skip
-                diagnosis, more = self.engine.judge(question, words)
+                diagnosis, more = self.engine.judge(asked, words)
                 usage = more if usage is None else usage + more
             # (what the code was claimed to do is read from the grade at submission: a fix
             # named in a follow-up answer is no such claim)

@@ -81,6 +81,15 @@ def described_claims(grade: Grade, described: str, before: Grade | None) -> dict
             if claim not in held and (said := grade.wrong_said.get(claim, "")) and said in text}
 
 
+def without_red_flags(question: Question, claims) -> Question:
+    """``question`` as judged without the red flags whose claims are in ``claims`` (itself when
+    there are none): a described failure (``described_claims``) is no wrong belief."""
+    if not claims:
+        return question
+    kept = [rf for rf in question.red_flags if rf.claim not in claims]
+    return question.model_copy(update={"red_flags": kept})
+
+
 def without_claims(answer: str, said: dict[str, str]) -> str:
     """The answer with the words that stated the given claims taken out."""
     text = tu.normalise(answer)

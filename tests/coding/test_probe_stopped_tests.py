@@ -368,6 +368,53 @@ def test_describing_what_the_failed_code_does_is_a_diagnosis_not_a_wrong_claim(b
         assert "• Diagnosed: your code failed case_sensitive" in said and "Wrong" not in said
 
 
+# walk36: ranks from a double argsort, so tied scores get distinct ranks
+ORDINAL_RANKS_AUC = """import numpy as np
+
+
+def roc_auc(y_true, scores):
+    y = np.asarray(y_true)
+    s = np.asarray(scores, dtype=float)
+    if y.size == 0 or y.shape != s.shape:
+        raise ValueError("y_true and scores must be non-empty and of the same length")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("labels must be 0 or 1")
+    n_pos = int((y == 1).sum())
+    n_neg = y.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("ROC-AUC is undefined with only one class present")
+    ranks = np.argsort(np.argsort(s, kind="mergesort"), kind="mergesort") + 1
+    rank_sum = ranks[y == 1].sum()
+    return float((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+"""
+RANK_SUM_SAID = ("I sort the scores and use the rank-sum (Mann-Whitney U) formula, so I never "
+                 "compare every pair; the sort makes it O(n log n). AUC is the probability that "
+                 "a random positive scores higher than a random negative.")  # fmt: skip
+TIES_DIAGNOSED = ("My code ignores ties: argsort gives tied scores distinct ranks by their "
+                  "position in the sort instead of the average of their ranks, so with every "
+                  "score tied the positives get whatever ranks their positions give, 0.83 here "
+                  "instead of 0.5, and shuffling the input changes the AUC. I would give each "
+                  "block of tied scores the mean of its ranks, for example with np.unique and "
+                  "return_inverse and the cumulative counts, which keeps it O(n log n).")  # fmt: skip
+
+
+def test_a_diagnosis_in_the_words_of_a_known_mistake_is_credited_as_a_diagnosis():
+    """walk36: the ROC-AUC answer "My code ignores ties ..." lost its red flag, but the follow-up
+    graded alone still had it (every point unticked there), so no "Diagnosed"; and the ties
+    point, stated only in the follow-up, was ticked as if the code did it, no test named."""
+    from interviewer.grading.rubric import red_flag_claims
+
+    iv, q = _at_coding_question("l1-code-roc-auc")
+    iv.answer(RANK_SUM_SAID)
+    turn = iv.current
+    assert "all scores tied" in iv.submit_code(ORDINAL_RANKS_AUC).text
+    reply = iv.answer(TIES_DIAGNOSED)
+    assert red_flag_claims(turn.grade.flags) == [] and "Wrong" not in reply.text
+    assert "• Diagnosed: your code failed " in reply.text
+    ties = next(kp for kp in turn.grade.key_points if kp.id == "ties")
+    assert ties.covered and ties.failed_test, ties  # credited as a diagnosis, its test named
+
+
 def test_code_that_prints_to_the_output_limit_is_not_clean_code():
     """walk24: a correct first-unique-character solution whose printing reached the output limit
     only after every hidden test had passed scored 100, "output limit exceeded" beside it. The
