@@ -11,6 +11,7 @@ from interviewer.coding.grade import (
     CORE_MISSED_MAX,
     RULED_OUT_MAX,
     CodeResult,
+    central_said,
     contradicted,
     core_missed,
     missed_core,
@@ -197,16 +198,18 @@ def code_grade(
             overall = min(overall, RULED_OUT_MAX)  # code that solves another task over this
     # nor code that fails the question's central case past its cap (walk33's mean of means)
     core = missed_core(q.coding, (f.name for f in result.failed)) if q.coding else ""
-    if core:
-        overall = min(overall, CORE_MISSED_MAX)
+    capped = bool(core) and overall > CORE_MISSED_MAX
+    if capped:
+        overall = CORE_MISSED_MAX
     if explanation is not None and unshown and not false_claim:
         efficiency = result.criteria["vectorisation"].evidence
         feedback = (f"{feedback.rstrip()} Its claim of speed is not credited, as the code does "
                     f"not show it: {efficiency}.").strip()  # fmt: skip
     if explanation is not None and (undone or diagnosed):
         feedback = f"{feedback.rstrip()} {tested_said(key_points)}".strip()
-    head = tests_passed(result.passed, result.total, result.verdict)
-    head += f", but {core_missed(core)}." if core else "."
+    # the cap said where it bites: on these words, or on the code alone
+    head = tests_passed(result.passed, result.total, result.verdict,
+                        but=core_missed(core) if capped else central_said(result)) + "."
     return Grade(
         question_id=q.id,
         overall=overall,

@@ -413,13 +413,15 @@ def verdict_words(verdict: str) -> str:
 
 
 def tests_passed(
-    passed: int, total: int, verdict: str | None = None, error: str | None = None
+    passed: int, total: int, verdict: str | None = None, error: str | None = None,
+    but: str = "",
 ) -> str:
-    """``5 of 7 hidden tests passed (partially correct); <why the run stopped>``: said the same
-    in the chat, the report and the exports (the verdict and the error left out when not
-    given)."""
+    """``5 of 7 hidden tests passed (partially correct), but <what caps it>; <why the run
+    stopped>``: said the same in the chat, the report and the exports (the verdict, the cap and
+    the error left out when not given)."""
     return (f"{passed} of {total} hidden tests passed"
             + (f" ({verdict_words(verdict)})" if verdict else "")
+            + (f", but {but}" if but else "")
             + (f"; {error}" if error else ""))  # fmt: skip
 
 

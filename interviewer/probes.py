@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from interviewer.bank import Question
-from interviewer.coding.grade import ran_and_failed, ruled_out
+from interviewer.coding.grade import central_said, ran_and_failed, ruled_out
 from interviewer.coding.harness import NOT_RUN, STOPPED
 from interviewer.coding_answer import ALONE_EARNS, LOOPS_FOUND
 from interviewer.grading.rubric import (
@@ -42,6 +42,8 @@ def code_ran_said(result: dict) -> str:
     loops = (criteria.get("vectorisation") or {}).get("evidence") or ""
     if ruled := ruled_out(correctness.get("evidence") or ""):  # why all passed is not correct
         said += f", but it uses {ruled}, which the question rules out"
+    elif central := central_said(result):  # why its tests passed do not say its grade
+        said += f", but {central}"
     elif result["passed"] == result["total"] and result["verdict"] != "correct" and \
             loops.startswith(LOOPS_FOUND):  # fmt: skip
         said += f", but it has {loops}"

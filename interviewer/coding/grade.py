@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -58,6 +59,7 @@ __all__ = [
     "PARTIAL_FROM",
     "WEIGHTS",
     "contradicted",
+    "central_said",
     "core_missed",
     "missed_core",
     "grade_submission",
@@ -144,6 +146,23 @@ class CodeResult(_Frozen):
 def core_missed(name: str) -> str:
     """Said wherever code fails the question's central case (``CodeTest.core``)."""
     return f"{name} is the question's central case, so the code scores at most {CORE_MISSED_MAX}"
+
+
+CORE_SAID = re.compile(r"\w+ is the question's central case, so the code scores at most \d+")
+
+
+def central_said(result: dict | CodeResult) -> str:
+    """What a graded run (a ``CodeResult``, or one as stored) says of its central case, read
+    from its correctness evidence ("not_mean_of_means is the question's central case, so the
+    code scores at most 50"), or "" when the cap did not lower it; said after its tests passed
+    wherever they are (walk36: the report's "4 of 7 hidden tests passed" stood beside 50 with
+    no word why)."""
+    if isinstance(result, CodeResult):
+        evidence = result.criteria["correctness"].evidence
+    else:
+        evidence = ((result.get("criteria") or {}).get("correctness") or {}).get("evidence") or ""
+    found = CORE_SAID.search(evidence)
+    return found.group(0) if found else ""
 
 
 def missed_core(spec: CodingSpec, failed: Iterable[str]) -> str:
@@ -352,8 +371,6 @@ def score(
         if failed_names:
             evidence += f"; failed: {', '.join(failed_names[:4])}"
             evidence += " ..." if len(failed_names) > 4 else ""
-        if core:
-            evidence += f"; {core_missed(core)}"
         if rev.forbidden_imports:
             c = min(c, 2)
             evidence += f"; uses {summarise(rev.forbidden_imports, 2)}{RULED_OUT}"
@@ -397,8 +414,12 @@ def score(
         # walk-through's code that failed 3 of 6 scored 62, over the pass mark, with readability
         # and efficiency at 5).
         overall = min(overall, passed_share((t.weight, t.passed) for t in tests))
-        if core:
-            overall = min(overall, CORE_MISSED_MAX)
+        if core and overall > CORE_MISSED_MAX:  # said where it bites (code that scores 0 by
+            # its tests read "... so the code scores at most 50")
+            overall = CORE_MISSED_MAX
+            got = criteria["correctness"]
+            criteria["correctness"] = CriterionScore(
+                score=got.score, evidence=f"{got.evidence}; {core_missed(core)}")
     if rev.forbidden_imports or rev.forbidden_operations:
         overall = min(overall, RULED_OUT_MAX)
     if spec.vectorise and any(f.kind != "elementwise-python" for f in rev.loops):

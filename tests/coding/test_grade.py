@@ -290,6 +290,9 @@ def test_code_failing_the_central_case_stays_under_the_pass_mark_however_many_te
     other = _grade(q.id, counts_nan)
     assert [f.name for f in other.failed] == ["nan_ignored_and_all_nan_key"]
     assert other.overall > CORE_MISSED_MAX and "central" not in str(other.criteria)
+    # nor is the cap said where it does not bite: code that passes nothing scores 5 by its tests
+    nothing = _grade(q.id, "def chunked_mean_by_key(chunks, key, value):\n    return None\n")
+    assert nothing.passed == 0 and "central" not in str(nothing.criteria)
 
 
 def test_every_central_case_is_one_the_reference_passes_and_most_questions_have_one():
