@@ -76,6 +76,7 @@ def test_the_proxy_sets_a_route_and_keeps_a_browser_on_one_replica(stack):
         assert first.status == 200
         cookie = first.headers["Set-Cookie"]
     assert cookie.startswith("mi_route=") and "HttpOnly" in cookie
+    assert "Secure" not in cookie  # (only over TLS: a plain-HTTP browser would drop it)
     route = cookie.split(";")[0].removeprefix("mi_route=")
     for _ in range(6):
         request = urllib.request.Request(stack.nginx.url, headers={"Cookie": f"mi_route={route}"})
