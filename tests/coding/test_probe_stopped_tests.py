@@ -312,7 +312,11 @@ def test_words_lift_no_code_that_fails_the_central_case_to_the_pass_mark():
     explanation it still stays at the cap, and the words say why. Real sandbox run."""
     from interviewer.coding.grade import CORE_MISSED_MAX
     from interviewer.coding_answer import code_grade
+    from interviewer.export import to_markdown
     from interviewer.grading.rubric import PASS_MARK
+    from interviewer.markup import md_escape
+    from interviewer.report_render import report_text
+    from interviewer.ui.render import tests_md
     from tests.coding.test_interview_coding import MEAN_OF_MEANS
 
     iv, q = _at_coding_question("l1-code-chunked-mean")
@@ -327,8 +331,20 @@ def test_words_lift_no_code_that_fails_the_central_case_to_the_pass_mark():
     # through the interview too: the turn is graded at the cap
     iv.answer(q.model_answer)
     turn = iv.current
-    iv.submit_code(MEAN_OF_MEANS)
+    reply = iv.submit_code(MEAN_OF_MEANS)
     assert turn.grade.overall == CORE_MISSED_MAX
+    # and wherever its tests passed are said (walk36: the report's "5 of 7 hidden tests
+    # passed" stood beside 50 with no word why)
+    central = "but not_mean_of_means is the question's central case, so the code scores at most 50"
+    assert reply.text.startswith(f"Your code ran: 5 of 7 hidden tests passed (partially "
+                                 f"correct), {central}.")  # fmt: skip
+    assert f"(partially correct), {md_escape(central)}" in tests_md(turn.code_result, q)
+    iv.answer("I am not sure.")
+    iv.command("end")
+    assert f"**Tests:** 5 of 7 hidden tests passed (partially correct), {md_escape(central)}" in (
+        to_markdown(iv.info, iv.turns))  # fmt: skip
+    said = " ".join(report_text(iv.report()).split())
+    assert f"5 of 7 hidden tests passed, {central}" in said
 
 
 ANAGRAMS_SAID = ("I map each word to a canonical key, its sorted letters, and group with a "
