@@ -81,14 +81,10 @@ def _cue_hits(text: str, round_name: str, cues: dict = ROUND_CUES) -> int:
     return sum(1 for cue in cues[round_name] if re.search(cue, text, re.I))
 
 
-def round_of(section: Section, guide_title: str | None = None) -> str:
-    """L1, L2 or general, from the section's headings (or, failing those, what its intro says).
-    ``guide_title``: the heading over the whole guide (``guide_title``), which counts only where
-    it names a round outright (walk35's "... in Production ML" made every section L2)."""
-    for depth in reversed(range(len(section.path))):  # the most specific heading decides
-        title = section.path[depth]
-        cues = EXPLICIT_ROUND if depth == 0 and title == guide_title else ROUND_CUES
-        l1, l2 = _cue_hits(title, "L1", cues), _cue_hits(title, "L2", cues)
+def round_of(section: Section) -> str:
+    """L1, L2 or general, from the section's headings (or, failing those, what its intro says)."""
+    for title in reversed(section.path):  # the most specific heading decides
+        l1, l2 = _cue_hits(title, "L1"), _cue_hits(title, "L2")
         if l1 != l2:
             return "L1" if l1 > l2 else "L2"
     intro = " ".join(section.lines[:2])
@@ -96,15 +92,6 @@ def round_of(section: Section, guide_title: str | None = None) -> str:
     if (l1 == 0) != (l2 == 0):  # only one round named: the section is about that round
         return "L1" if l1 else "L2"
     return "general"
-
-
-def guide_title(sections: list[Section]) -> str | None:
-    """The heading over the whole guide: the first heading of every section, when the guide
-    has headings under it; None when there is no one such heading."""
-    firsts = {s.path[0] if s.path else None for s in sections}
-    if len(firsts) == 1 and None not in firsts and any(len(s.path) > 1 for s in sections):
-        return next(iter(firsts))
-    return None
 
 
 def topic_of(section: Section) -> str:
@@ -151,7 +138,6 @@ def chunk_sections(
     )
     chunks: list[Chunk] = []
     seen: set[str] = set()
-    over = guide_title(sections)
     for section in sections:
         if limit is not None and len(chunks) > limit:
             break
@@ -170,7 +156,7 @@ def chunk_sections(
                     id=cid,
                     guide=guide,
                     section=title,
-                    round=round_of(section, over),
+                    round=round_of(section),
                     topic=topic_of(section),
                     text=piece,
                     position=len(chunks),

@@ -140,29 +140,6 @@ def test_every_chunk_has_section_round_topic_and_stable_id():
     assert by_section["Key Responsibilities"] == {"general"}
 
 
-def test_a_heading_over_the_whole_guide_decides_a_round_only_when_it_names_one():
-    # walk35: an uploaded guide headed "# Feature Stores in Production ML" had every section read
-    # as L2 ("production" is an L2 cue), so an L1 interview or drill never drew on it
-    body = ("\n\n## Point-in-time joins\nEach label is joined to features as of its event time."
-            "\n\n## Python helpers\nWe use pandas for the offline store.\n\n## Serving\nOnline "
-            "stores answer in milliseconds.\n")  # fmt: skip
-
-    def rounds(title):
-        chunks = chunk_sections(parse_sections(f"# {title}{body}", markdown=True), "g",
-                                chunk_tokens=200, overlap=0)  # fmt: skip
-        return {c.section.split(" > ")[-1]: c.round for c in chunks}
-
-    assert rounds("Feature Stores in Production ML") == {
-        "Point-in-time joins": "general", "Python helpers": "L1", "Serving": "general"}
-    # a title that names a round outright still makes its sections that round's
-    assert rounds("L2 prep: Feature Stores") == {
-        "Point-in-time joins": "L2", "Python helpers": "L1", "Serving": "L2"}
-    # a top heading that is one of several is a section's own heading, cues and all
-    two = f"# Production ML{body}\n# Notes\n\nSome words about the team.\n"
-    chunks = chunk_sections(parse_sections(two, markdown=True), "g", chunk_tokens=200, overlap=0)
-    assert {c.section: c.round for c in chunks}["Production ML > Serving"] == "L2"
-
-
 def test_a_chunk_split_between_sentences_keeps_each_full_stop_with_its_sentence():
     # a walk-through's uploaded section read "... in a few milliseconds\n. A materialisation
     # job ..." in Practice's "What the guide says", its key point without a full stop
