@@ -64,13 +64,16 @@ def reply_md(reply) -> str:
 def reply_messages(reply, bank, feedback_each: bool) -> list[dict]:
     """A reply as chat messages: the feedback on the answer just graded, the model answer
     behind a "Show model answer" toggle, then what the interviewer says next."""
-    if not reply.feedback or reply.graded_turn is None:
+    # (the feedback may come after words of its own: a resumed reply's "Welcome back. ", where
+    # cutting the text at the feedback's length left walk38 a scrap of its last line)
+    lead, found, rest = reply.text.partition(reply.feedback) if reply.feedback else ("", "", "")
+    if not found or reply.graded_turn is None:
         return [bot_msg(reply_md(reply))]
-    out = [bot_msg(text_md(reply.feedback))]
+    out = [bot_msg(text_md(lead + reply.feedback))]
     q = bank.get(reply.graded_turn.question_id)
     if feedback_each and q is not None and q.model_answer:
         out.append(model_answer_msg(q.model_answer))
-    rest = reply.text[len(reply.feedback) :].strip()
+    rest = rest.strip()
     if rest or reply.report is not None:
         out.append(bot_msg(reply_md(_with_text(reply, rest))))
     return out
