@@ -229,7 +229,9 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     # One session: each criterion has one score, drawn as a point (a line needs two).
     plot = page.locator("#plot-criteria-points")
     plot.locator("canvas, svg").first.wait_for()
-    assert "Scores per criterion" in plot.inner_text()
+    # (the plot is drawn in two steps, its data then its time range: its label can be read a
+    # moment after its first drawing, so wait for it rather than read it once)
+    expect(plot).to_contain_text("Scores per criterion")
     assert not page.locator("#plot-criteria").is_visible()
     assert "Weakest topics" in page.locator("body").inner_text()
     # Where the candidate stands: the round's latest hire signal, as the report gave it.
