@@ -342,7 +342,7 @@ class Interview(CodingTurns, Resuming):
             answer = FENCE.sub(" ", answer).strip()  # code pasted at a follow-up is not words
             spoken, usage = self.engine.judge(question, answer) if answer else (None, None)
             described = described_claims(spoken, failed_test_answers(turn), turn.grade) \
-                if spoken is not None else {}  # fmt: skip
+                if spoken is not None else set()  # fmt: skip
             # a diagnosis of the failed test, not a wrong belief: judged without those claims
             # (the words stay: they state the diagnosis)
             asked = without_red_flags(question, described)

@@ -67,21 +67,21 @@ def corrected_claims(question: Question, grade: Grade, answer: str, alone: Grade
     return out
 
 
-def described_claims(grade: Grade, described: str, before: Grade | None) -> dict[str, str]:
+def described_claims(grade: Grade, described: str, before: Grade | None) -> set[str]:
     """The wrong claims of ``grade`` (a coding turn's words graded together) stated only in
     ``described``, the answers to a probe on a failed hidden test ("What does your code do in
-    that case?"), and not already in ``before`` (the grade the turn had): claim -> the words.
+    that case?"), and not already in ``before`` (the grade the turn had).
     They describe what the submitted code does, which the failed test already charges, not what
     the candidate holds true (walk35: group_anagrams code that lower-cased the words failed
     case_sensitive; "so "Ab" and "ba" get the same key and merge", the right diagnosis, read as
     the red flag on a key that merges "aab" and "abb", and its "Diagnosed" bullet was dropped)."""
     text = tu.normalise(described)
     held = set(red_flag_claims(before.flags)) if before is not None else set()
-    return {claim: said for claim in red_flag_claims(grade.flags)
+    return {claim for claim in red_flag_claims(grade.flags)
             if claim not in held and (said := grade.wrong_said.get(claim, "")) and said in text}
 
 
-def without_red_flags(question: Question, claims) -> Question:
+def without_red_flags(question: Question, claims: set[str]) -> Question:
     """``question`` as judged without the red flags whose claims are in ``claims`` (itself when
     there are none): a described failure (``described_claims``) is no wrong belief."""
     if not claims:

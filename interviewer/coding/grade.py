@@ -143,12 +143,18 @@ class CodeResult(_Frozen):
     seconds: float = 0.0
 
 
+# Said wherever code fails the question's central case (``CodeTest.core``); one phrase, written
+# by ``core_missed`` and read back from a stored run's evidence by ``central_said``.
+_CORE_PHRASE = "{name} is the question's central case, so the code scores at most {cap}"
+
+
 def core_missed(name: str) -> str:
-    """Said wherever code fails the question's central case (``CodeTest.core``)."""
-    return f"{name} is the question's central case, so the code scores at most {CORE_MISSED_MAX}"
+    """The phrase for the central case ``name``, failed."""
+    return _CORE_PHRASE.format(name=name, cap=CORE_MISSED_MAX)
 
 
-CORE_SAID = re.compile(r"\w+ is the question's central case, so the code scores at most \d+")
+CORE_SAID = re.compile(re.escape(_CORE_PHRASE).replace(r"\{name\}", r"\w+")
+                       .replace(r"\{cap\}", r"\d+"))
 
 
 def central_said(result: dict | CodeResult) -> str:
