@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from interviewer.bank import Question
-from interviewer.coding.grade import central_said, ran_and_failed, ruled_out
+from interviewer.coding.grade import FailedTest, central_said, probed, ruled_out
 from interviewer.coding.harness import NOT_RUN, STOPPED
 from interviewer.coding_answer import ALONE_EARNS, LOOPS_FOUND
 from interviewer.grading.rubric import (
@@ -19,7 +19,7 @@ from interviewer.grading.rubric import (
     STAR_MISSING,
 )
 from interviewer.grading.star import STAR_UNTOLD
-from interviewer.markup import shorten, telling, tests_passed
+from interviewer.markup import shorten, tests_passed
 from interviewer.models import (  # noqa: F401 (the openings, here with the other probes)
     ANSWERS_APART,
     ASKED_AGAIN,
@@ -77,11 +77,12 @@ def failed_test_probe(result: dict | None, said: str = "") -> str | None:
     complexity too, unless ``said``, what the candidate said, states one). None when every test
     passed, or when none ran (the run's error is the feedback)."""
     failed = (result or {}).get("failed") or []
-    ran = [f for f in failed if ran_and_failed(f["error"])]
-    if ran:
-        # one whose error shows what came back or quotes the whole case (a re-walk's first
-        # failure was an assertion on random input, with neither the input nor the value)
-        test = ran[telling([(f["error"], f.get("code") or "") for f in ran])]
+    # one whose error shows what came back or quotes the whole case (a re-walk's first failure
+    # was an assertion on random input, with neither the input nor the value)
+    asked = probed([FailedTest(name=f["name"], kind=f.get("kind") or "", error=f["error"],
+                               code=f.get("code") or "") for f in failed])  # fmt: skip
+    if asked is not None:
+        test = {"name": asked.name, "error": asked.error}
         return (f"{FAILED_TEST_ASKED}{_test_named(test)}” failed: "
                 f"{shorten(test['error'], PROBE_ERROR_CHARS)}. What does your code do in that "
                 "case, and what would you change?")  # fmt: skip

@@ -45,7 +45,7 @@ from interviewer.coding.review import (
 from interviewer.coding.review import measure_growth as review_growth
 from interviewer.coding.sandbox import SandboxLimits
 from interviewer.coding.spec import CodingSpec
-from interviewer.markup import plural
+from interviewer.markup import plural, telling
 
 if TYPE_CHECKING:
     from interviewer.grading.rubric import KeyPointResult
@@ -302,13 +302,24 @@ def ran_and_failed(error: str) -> bool:
     return not error.startswith(_NOT_SHOWN)
 
 
+def probed(failed: Sequence[FailedTest]) -> FailedTest | None:
+    """The failed hidden test an interviewer points at first (the probe on failed code): of
+    those that ran and failed, the one whose error tells most (``markup.telling``); None when
+    none ran and failed."""
+    ran = [f for f in failed if ran_and_failed(f.error)]
+    return ran[telling([(f.error, f.code) for f in ran])] if ran else None
+
+
 def contradicted(spec: CodingSpec, failed: Sequence[FailedTest]) -> dict[str, str]:
     """The key points (by id) whose behaviour a failed hidden test checks (``CodeTest.checks``),
-    each with the first such test's name: code that ran and failed it does not do what the
+    each with the name of such a test: the one the probe asks about (``probed``) when it checks
+    the point, else the first (walk36: the probe asked about all_scores_tied while the ties
+    point named matches_pairwise_definition). Code that ran and failed it does not do what the
     point says. Not for a test that was stopped or never ran."""
     checks = {t.name: t.checks for t in spec.hidden_tests}
+    asked = probed(failed)
     out: dict[str, str] = {}
-    for f in failed:
+    for f in [asked] + list(failed) if asked else failed:
         if ran_and_failed(f.error):
             for kp in checks.get(f.name, ()):
                 out.setdefault(kp, f.name)

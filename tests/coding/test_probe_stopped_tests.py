@@ -426,9 +426,13 @@ def test_a_diagnosis_in_the_words_of_a_known_mistake_is_credited_as_a_diagnosis(
     assert "all scores tied" in iv.submit_code(ORDINAL_RANKS_AUC).text
     reply = iv.answer(TIES_DIAGNOSED)
     assert red_flag_claims(turn.grade.flags) == [] and "Wrong" not in reply.text
-    assert "• Diagnosed: your code failed " in reply.text
+    assert "• Diagnosed: your code failed all_scores_tied" in reply.text
     ties = next(kp for kp in turn.grade.key_points if kp.id == "ties")
     assert ties.covered and ties.failed_test, ties  # credited as a diagnosis, its test named
+    # ... the test the probe asked about, of the two that check the point (walk36 was asked
+    # about all_scores_tied and read "Diagnosed: your code failed matches_pairwise_definition")
+    assert turn.follow_ups[0].question.startswith("The hidden test “all scores tied” failed")
+    assert ties.failed_test == "all_scores_tied"
 
 
 def test_code_that_prints_to_the_output_limit_is_not_clean_code():
