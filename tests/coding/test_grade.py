@@ -295,6 +295,29 @@ def test_code_failing_the_central_case_stays_under_the_pass_mark_however_many_te
     assert nothing.passed == 0 and "central" not in str(nothing.criteria)
 
 
+def test_one_slip_fails_the_tests_that_check_it_not_every_test_that_reads_a_value():
+    """walk38: a per-group z-score with pandas' default std (ddof=1), the one slip from the
+    spec's ddof=0, failed 4 of 6 hidden tests and scored 25-33, "incorrect": the tests of the
+    index and of missing values compared values the slip changes. Each now checks its own
+    behaviour, so the slip fails the definition (the central case: at most 50) and what the
+    default's NaN for a one-row group breaks; the global mean and std stay incorrect."""
+    q = BANK["l1-code-zscore-by-group"]
+    ddof1 = _grade(q.id, q.coding.reference.replace('"std", ddof=0', '"std"'))
+    failed = {f.name for f in ddof1.failed}
+    assert "matches_definition" in failed and not failed & {"index_preserved", "nan_stays_nan"}
+    assert ddof1.overall == CORE_MISSED_MAX
+    assert CORE_MISSED_MAX >= 34  # partially correct (rubric.VERDICT_CUTS), under the pass mark
+    global_stats = q.coding.reference.replace(
+        'mean = grouped.transform("mean")', "mean = df[value_col].mean()"
+    ).replace(
+        'std = grouped.transform("std", ddof=0)',
+        "std = df[value_col] * 0 + df[value_col].std(ddof=0)",
+    )
+    wrong = _grade(q.id, global_stats)
+    assert {"matches_definition", "index_preserved"} <= {f.name for f in wrong.failed}
+    assert wrong.overall < 34, wrong.overall
+
+
 def test_every_central_case_is_one_the_reference_passes_and_most_questions_have_one():
     cores = {q.id: q.coding.core() for q in BANK.values()}
     assert sum(bool(c) for c in cores.values()) >= len(cores) - 3, cores
