@@ -9,6 +9,8 @@ BWRAP := /usr/bin/bwrap
 # PostgreSQL (pg_ctlcluster comes with Debian's server package) and nginx.
 PG_SERVER := /usr/bin/pg_ctlcluster
 NGINX := /usr/sbin/nginx
+# systemd-analyze checks the shipped units (deploy/*.service) as systemd loads them.
+SYSTEMD_ANALYZE := /usr/bin/systemd-analyze
 
 .PHONY: run test install kb lint bench load clean
 
@@ -56,9 +58,12 @@ $(PG_SERVER):
 $(NGINX):
 	@$(call APT_GET,nginx)
 
+$(SYSTEMD_ANALYZE):
+	@$(call APT_GET,systemd)
+
 # TEST_REQUIRE_SERVICES: a test whose PostgreSQL, Chroma server or nginx is missing fails here
 # instead of skipping (tests/services.py starts and stops them on free ports).
-test: install $(CHROMIUM) $(BWRAP) $(PG_SERVER) $(NGINX)
+test: install $(CHROMIUM) $(BWRAP) $(PG_SERVER) $(NGINX) $(SYSTEMD_ANALYZE)
 	$(BIN)/ruff check .
 	TEST_REQUIRE_SERVICES=1 $(BIN)/python -m pytest
 

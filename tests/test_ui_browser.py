@@ -1042,7 +1042,7 @@ def test_deployment_defaults():
     assert kw["enable_monitoring"] is False and kw["mcp_server"] is False
     shared = Settings.from_env({"INTERVIEWER_AUTH": "ana:pw:1, ben:pw2"})
     assert launch_kwargs(shared)["auth"] == [("ana", "pw:1"), ("ben", "pw2")]
-    for bad in ("ana", "ana:", ":pw", "ana:pw,,ben:pw"):
+    for bad in ("ana", "ana:", ":pw", "ana:pw,,ben:pw", "ana:s3cret-pw,ben:CHANGE-ME"):
         with pytest.raises(ConfigError, match="INTERVIEWER_AUTH"):
             parse_auth(bad)
 

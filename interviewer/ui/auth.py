@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 # scrypt from the standard library (no extra dependency): N=2^15, r=8, p=1 takes about 50 ms and
 # 32 MB per check, which makes a stolen INTERVIEWER_AUTH slow to crack.
 SCRYPT_PREFIX = "scrypt$"
+# The password deploy/mock-interview.env ships with, refused as a password: a unit started on the
+# example file as it is would let anyone in who has read the example.
+PLACEHOLDER = "CHANGE-ME"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 SCRYPT_MAXMEM = 64 * 1024 * 1024
 
@@ -101,6 +104,10 @@ def parse_auth(text: str | None) -> list[tuple[str, str]] | None:
         if user in out:  # (the last password won, silently)
             raise ConfigError(f"INTERVIEWER_AUTH names the user {user} twice: give each user "
                               "one password")  # fmt: skip
+        if password.strip() == PLACEHOLDER:
+            raise ConfigError(f"INTERVIEWER_AUTH: {user}'s password is the example's placeholder "
+                              f"{PLACEHOLDER}: give each user their own (a hash from "
+                              "`mock-interview hash-password` keeps it out of the file)")  # fmt: skip
         if password.startswith(SCRYPT_PREFIX):
             _check_hash(password)
         out[user] = password
