@@ -16,7 +16,14 @@ import pytest
 
 from interviewer.bank import default_bank
 from interviewer.markup import plural
-from interviewer.ui.scripts import START_DEBOUNCE_MS
+from interviewer.ui.scripts import (
+    CONNECTION_POLL_S,
+    SERVER_LOST_ID,
+    SERVER_RESTARTED,
+    SERVER_SILENT,
+    START_DEBOUNCE_MS,
+)
+from tests.services import free_port
 from tests.ui_support import (
     CHROMIUM,
     bank_question_in,
@@ -1326,3 +1333,36 @@ def test_an_answer_sent_while_a_slow_skip_streams_stays_in_the_box(tmp_path, bui
         srv.word_seconds = 0.0
         page.accept_dialogs = True
         _end_and_close(page)
+
+
+def test_a_page_whose_server_went_away_says_so_and_how_to_go_on(tmp_path, built_kb, context):
+    """walk37: after the replica serving a page died, every click read Gradio's bare "Error"
+    and nothing said to reload. The page now says when its server is not answering, and when
+    another process answers (the app restarted, or nginx moved the page to the other replica):
+    reload and Resume, every answer sent is saved."""
+    from playwright.sync_api import expect
+
+    port = free_port()
+    wait = (4 * CONNECTION_POLL_S + 30) * 1000  # ms: a few polls, on a busy machine
+    banner = f"#{SERVER_LOST_ID}"
+    with running_app(tmp_path, built_kb, port=port) as (url, _, _):
+        page = _open(context, url)
+        page.get_by_label("L1 includes a coding question").uncheck()
+        page.get_by_role("button", name="Start interview").click()
+        wait_for_bot(page, 1, "Question 1 of 3")
+        _send(page, "Regularisation penalises large weights so the model fits less noise.")
+        # the same server answering: nothing is shown
+        page.wait_for_function("() => window.__miConn && window.__miConn.checks >= 2",
+                               timeout=wait)  # fmt: skip
+        assert page.locator(banner).count() == 0
+    # the server is gone: the page says it is not answering (Gradio alone said nothing)
+    expect(page.locator(banner)).to_have_text(SERVER_SILENT + "Reload", timeout=wait)
+    with running_app(tmp_path, built_kb, port=port) as (url, _, _):  # the app started again
+        expect(page.locator(banner)).to_have_text(SERVER_RESTARTED + "Reload", timeout=wait)
+        page.locator(banner).get_by_role("button", name="Reload").click()
+        resume = page.get_by_role("button", name="Resume", exact=True)
+        expect(resume).to_be_visible(timeout=wait)
+        assert page.locator(banner).count() == 0
+        resume.click()
+        wait_for_bot(page, 1, "Welcome back")
+        page.close()

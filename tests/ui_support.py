@@ -28,11 +28,13 @@ STEP_TIMEOUT = 60_000  # ms for one interviewer reply, grading included
 
 
 @contextmanager
-def running_app(root: Path, kb: Path, **env):
-    """``app.py`` in a subprocess with its own data dir (a copy of the built knowledge base)."""
+def running_app(root: Path, kb: Path, port: int | None = None, **env):
+    """``app.py`` in a subprocess with its own data dir (a copy of the built knowledge base,
+    kept when ``root`` already has one: the same app started again), on ``port`` or a free one."""
     data = root / "data"
-    shutil.copytree(kb, data)
-    port = free_port()
+    if not data.exists():
+        shutil.copytree(kb, data)
+    port = port or free_port()
     log_path = root / "server.log"
     with open(log_path, "wb") as log:
         proc = spawn(

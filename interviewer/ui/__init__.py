@@ -44,6 +44,12 @@ log = logging.getLogger(__name__)
 
 _CSS = """
 #question-timer, #answer-timer { font-size: 1.1rem; min-height: 1.5rem; }
+/* The page's server is gone (ui/scripts.py, CONNECTION_JS): a bar over the page's top. */
+#server-lost { position: sticky; top: 0; z-index: 1000; display: flex; gap: 1rem;
+  align-items: center; padding: 0.6rem 1rem; background: #fff4e5; color: #5f3b00;
+  border-bottom: 2px solid #f0a030; font-size: 1rem; }
+#server-lost button { flex: none; padding: 0.3rem 0.9rem; border: 1px solid #5f3b00;
+  border-radius: 4px; background: #fff; color: #5f3b00; cursor: pointer; }
 #app-header h1 { font-size: 1.4rem; margin: 0; }
 #score-line, #answer-timer { display: none; }
 #report-panel { padding: 0.5rem 1rem; }
@@ -130,7 +136,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
     from interviewer.ui import history as ui_history
     from interviewer.ui import interview as ui_interview
     from interviewer.ui import practice as ui_practice
-    from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS
+    from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS, CONNECTION_JS
 
     ctx = ctx or AppContext.create(settings)
     with gr.Blocks(
@@ -213,6 +219,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
         )
         demo.load(None, None, None, js=interview.keys_js)
         demo.load(None, None, None, js=guides.upload_js)
+        demo.load(None, None, None, js=CONNECTION_JS)
     return demo
 
 

@@ -350,3 +350,88 @@ GUIDE_UPLOAD_DONE_JS = """
   if (status) { status.style.display = ""; }
 }
 """
+
+
+# The page's server, watched: Gradio keeps a page's live state in the process that served it,
+# so when that process is gone (a replica died and nginx sent the page to the other one, or
+# the app restarted) every click read Gradio's bare "Error" and nothing said what to do
+# (walk37). Every CONNECTION_POLL_S while the tab is shown, and at once when a request to the
+# server fails or is refused as not signed in, the page asks the server for its process's id
+# (Gradio's `gradio_api/app_id`, a few bytes, no login): another id than the page was served
+# with says so, with a Reload button; no answer says the server is not answering (cleared when
+# the same process answers again).
+CONNECTION_POLL_S = 15
+SERVER_LOST_ID = "server-lost"
+SERVER_RESTARTED = (
+    "The interview server restarted, or this page was moved to another one, so this page lost "
+    "its live state. Every answer you sent is saved: reload the page (sign in again if asked) "
+    "and press Resume beside your session."
+)
+SERVER_SILENT = (
+    "The interview server is not answering. Every answer you sent is saved: when it is back, "
+    "reload the page and press Resume beside your session."
+)
+CONNECTION_JS = (
+    """
+() => {
+  if (window.__miConn) { return; }
+  const state = window.__miConn = { checks: 0, boot: null, lost: "" };
+  const cfg = window.gradio_config || {};
+  // beside the page, so a proxy's host, port and path prefix stay as the browser sees them
+  const url = location.origin + location.pathname.replace(/[^/]*$/, "") + "gradio_api/app_id";
+  const fetch0 = window.fetch.bind(window);
+  const show = (kind) => {
+    state.lost = kind;
+    let box = document.getElementById("__ID__");
+    if (!kind) { if (box) { box.remove(); } return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "__ID__";
+      box.setAttribute("role", "alert");
+      const text = document.createElement("span");
+      const reload = document.createElement("button");
+      reload.textContent = "Reload";
+      reload.addEventListener("click", () => location.reload());
+      box.append(text, reload);
+      document.body.prepend(box);
+    }
+    box.firstChild.textContent = kind === "restarted" ? __RESTARTED__ : __SILENT__;
+  };
+  let busy = false;
+  const check = async () => {
+    if (busy || state.lost === "restarted") { return; }
+    busy = true;
+    try {
+      const r = await fetch0(url, { cache: "no-store", credentials: "same-origin" });
+      const id = r.ok ? String((await r.json()).app_id) : null;
+      if (id === null) { show("silent"); }
+      else if (state.boot === null) { state.boot = id; }
+      else { show(id === state.boot ? "" : "restarted"); }
+    } catch (e) {
+      show("silent");
+    } finally {
+      busy = false;
+      state.checks += 1;
+    }
+  };
+  if (cfg.app_id !== undefined) { state.boot = String(cfg.app_id); }
+  window.fetch = function (input, init) {
+    const target = String((input && input.url) || input);
+    const p = fetch0(input, init);
+    if (target.includes("gradio_api/") && !target.includes("gradio_api/app_id")) {
+      p.then((r) => { if (r.status === 401) { check(); } }, () => { check(); });
+    }
+    return p;
+  };
+  check();
+  setInterval(() => { if (document.visibilityState === "visible") { check(); } }, __POLL_MS__);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") { check(); }
+  });
+}
+"""
+    .replace("__ID__", SERVER_LOST_ID)
+    .replace("__RESTARTED__", json.dumps(SERVER_RESTARTED))
+    .replace("__SILENT__", json.dumps(SERVER_SILENT))
+    .replace("__POLL_MS__", str(CONNECTION_POLL_S * 1000))
+)
