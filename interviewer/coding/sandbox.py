@@ -228,13 +228,20 @@ def run_python(
             work.mkdir(mode=0o700)
             user = None
             if os.geteuid() == 0:
-                if uid_can_run_interpreter(limits.uid):
+                # (the run's folder too: under a TMPDIR only root can enter, such as pytest's
+                # 0700 temp root, the child could not open its boot script)
+                unreachable = (
+                    "the interpreter" if not uid_can_run_interpreter(limits.uid)
+                    else f"the temp folder {os.path.dirname(tmp)}"
+                    if not uid_can_run_interpreter(limits.uid, os.path.dirname(tmp)) else ""
+                )  # fmt: skip
+                if not unreachable:
                     user = limits.uid
                     os.chown(work, limits.uid, limits.uid)
                     os.chmod(tmp, 0o755)
                 else:
                     notes.append(
-                        "running as root: the interpreter is not reachable by uid "
+                        f"running as root: {unreachable} is not reachable by uid "
                         f"{limits.uid}, so RLIMIT_NPROC does not apply"
                     )
             cfg = boot_config(

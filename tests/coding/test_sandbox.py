@@ -305,6 +305,28 @@ def test_sandbox_dies_with_the_app(mode, tmp_path):
 # ---------------------------------------------------------------------------- without bwrap
 
 
+def test_rlimits_mode_under_a_temp_folder_nobody_else_can_enter_still_runs(tmp_path, monkeypatch):
+    # As root, rlimits mode runs the code as "nobody", which must reach the run's folder too:
+    # under a TMPDIR only root can enter (pytest's own temp root is 0700) the child could not
+    # open its boot script ("Permission denied", exit 2), so every run there failed.
+    import tempfile
+
+    from interviewer.coding.sandbox_layout import uid_can_run_interpreter
+
+    if os.geteuid() != 0 or not uid_can_run_interpreter(FAST.uid):
+        pytest.skip("the code runs as this user here (not root, or the interpreter sits where "
+                    "uid 65534 cannot reach it, as under a 0700 /root): no uid is dropped")  # fmt: skip
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    result = run_python("print(6 * 7)", mode="rlimits", preimport=(), limits=FAST)
+    assert result.error is None and result.stdout == "42\n", result
+    assert any(f"the temp folder {private} is not reachable" in n for n in result.notes), result
+    monkeypatch.setattr(tempfile, "tempdir", None)  # the system's: reachable, so not said
+    shared = run_python("print(6 * 7)", mode="rlimits", preimport=(), limits=FAST)
+    assert shared.stdout == "42\n" and not any("temp folder" in n for n in shared.notes)
+
+
 def test_rlimits_mode_keeps_the_guard(secret_data_dir):
     code = textwrap.dedent(
         f"""
