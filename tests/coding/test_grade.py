@@ -318,6 +318,31 @@ def test_one_slip_fails_the_tests_that_check_it_not_every_test_that_reads_a_valu
     assert wrong.overall < 34, wrong.overall
 
 
+SLIPS = [  # (question, what to replace in its reference, by what, the only tests it may fail)
+    ("l1-code-product-except-self", "    return out\n", "    return tuple(out)\n", {"returns_list"}),
+    ("l1-code-sessionize", "(gap > pd.Timedelta(", "(gap >= pd.Timedelta(", {"exact_gap_same_session"}),
+    ("l1-code-clean-customers", '.str.join(" ").str.title()', '.str.join(" ")',
+     {"names_normalised"}),
+    ("l1-code-zscore-by-group", "z.mask(std.eq(0) & values.notna(), 0.0)", "z",
+     {"single_and_constant_groups"}),
+]
+
+
+@pytest.mark.parametrize("qid, old, new, only", SLIPS, ids=[s[0] for s in SLIPS])
+def test_a_slip_fails_the_tests_about_it_and_no_other(qid, old, new, only):
+    """An audit of single-slip variants of every reference (a returned tuple, a session split
+    at exactly the gap, names left in their case, a constant group divided by 0): tests about
+    other behaviour failed them too by comparing with ==, hitting the slip's boundary at random
+    in a large input, or writing the names in the expected case (a tuple scored 0, the names
+    slip 50; now 83 and 86)."""
+    q = BANK[qid]
+    assert q.coding.reference.count(old) == 1
+    result = _grade(qid, q.coding.reference.replace(old, new))
+    failed = {f.name for f in result.failed}
+    assert failed and failed <= only, (failed, only)
+    assert result.overall >= PASS_MARK or failed & {q.coding.core()}, result.overall
+
+
 def test_every_central_case_is_one_the_reference_passes_and_most_questions_have_one():
     cores = {q.id: q.coding.core() for q in BANK.values()}
     assert sum(bool(c) for c in cores.values()) >= len(cores) - 3, cores
