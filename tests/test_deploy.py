@@ -188,3 +188,20 @@ def test_the_site_beside_debians_default_site_fails_nginx_t_and_alone_serves_eve
             request = urllib.request.Request(proxy.url, headers={"Host": host})
             with urllib.request.urlopen(request, timeout=30) as resp:
                 assert resp.read() == b"mock-interview replica", host
+
+
+def test_with_no_replica_answering_the_proxy_says_so_in_a_page_of_its_own():
+    """walk39: with both replicas down, the app's bar's Reload led to nginx's bare "502 Bad
+    Gateway". nginx now answers its own 502 and 504 with a page that says what happened and
+    what to do; a replica's own errors (its 503 when the queue is full) pass as they are."""
+    dead = [services.free_port(), services.free_port()]  # nothing listens on either
+    with services.nginx(dead) as proxy:
+        with pytest.raises(urllib.error.HTTPError) as got:
+            urllib.request.urlopen(proxy.url, timeout=60)
+        page = got.value.read().decode()
+        assert got.value.code == 503 and got.value.headers["Retry-After"] == "30"
+        assert "The interview server is not answering" in page and "Resume" in page
+        assert "Bad Gateway" not in page and "nginx" not in page.lower()
+    with marked_upstreams(2) as ports, services.nginx(ports) as proxy:  # a replica answering
+        with urllib.request.urlopen(proxy.url, timeout=30) as resp:
+            assert resp.read() == b"mock-interview replica"

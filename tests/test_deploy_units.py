@@ -27,7 +27,8 @@ ENV_FILE = DEPLOY / "mock-interview.env"
 SYSTEMD_ANALYZE = Path("/usr/bin/systemd-analyze")
 # Where the units expect the app (a checkout with its .venv) and keep their state; a test puts
 # this checkout, its virtualenv and a temp dir in their place.
-APP_DIR, VENV, STATE = "/srv/mock-interview/app", "/srv/mock-interview/app/.venv", "/var/lib/mock-interview"
+APP_DIR, VENV = "/srv/mock-interview/app", "/srv/mock-interview/app/.venv"
+STATE, CACHE = "/var/lib/mock-interview", "/var/cache/mock-interview"
 
 
 def service_section(unit: Path) -> dict[str, list[str]]:
@@ -67,7 +68,8 @@ def env_file(path: Path) -> dict[str, str]:
 def here(text: str, state: Path, instance: str = "") -> str:
     """A unit's value with this machine's paths and the instance name (``%i``)."""
     text = text.replace(VENV, sys.prefix).replace(APP_DIR, str(ROOT))
-    return text.replace(STATE, str(state)).replace("%i", instance)
+    text = text.replace(STATE, str(state)).replace(CACHE, str(state / "cache"))
+    return text.replace("%i", instance)
 
 
 def written_here(unit: Path, folder: Path) -> Path:
@@ -140,9 +142,18 @@ def test_the_units_run_as_written_and_a_replica_stops_cleanly(pg_server, tmp_pat
             name, _, v = value.partition("=")
             env[name] = here(v, state, instance)
         env["GRADIO_TEMP_DIR"] = str(tmp_path / "gradio")
+        # The service user has no home (useradd --home-dir /nonexistent): a HOME nothing can be
+        # written under, so only the unit's own cache may hold MiniLM's ONNX export (walk39:
+        # without it the app graded on torch, its warning in a file nobody read).
+        env["HOME"] = str(tmp_path / "no-home")
+        (tmp_path / "no-home").write_text("a file, not a folder")
+        env.pop("XDG_CACHE_HOME", None)
         assert env["INTERVIEWER_PORT"] == instance
         assert env["INTERVIEWER_DATA_DIR"] == str(state / instance)
+        cache = Path(env["INTERVIEWER_MODEL_CACHE"])
+        assert cache == state / "cache" / instance
         (state / instance).mkdir()  # StateDirectory=mock-interview/%i
+        cache.mkdir(parents=True)  # CacheDirectory=mock-interview/%i
         argv = shlex.split(here(unit["ExecStart"][0], state, instance))
         cwd = here(unit["WorkingDirectory"][0], state, instance)
 
@@ -153,13 +164,19 @@ def test_the_units_run_as_written_and_a_replica_stops_cleanly(pg_server, tmp_pat
             refused.stderr[-2000:])  # fmt: skip
 
         env["INTERVIEWER_AUTH"] = "ana:a-real-password-16"
-        log = tmp_path / "replica.log"
+        log = tmp_path / "journal.log"  # stands in for the journal, named as systemd names it
         with open(log, "wb") as out:
+            st = os.fstat(out.fileno())
+            env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
             proc = spawn(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             page = f"http://127.0.0.1:{instance}/"
             services.wait_until(lambda: services.http_ok(page), "the replica unit",
                                 timeout=services.APP_START_TIMEOUT, proc=proc, log=log)  # fmt: skip
+            journal = log.read_text(encoding="utf-8", errors="replace")
+            assert "ONNX Runtime unavailable" not in journal, journal[-3000:]
+            assert any(cache.iterdir()), "no ONNX export in the unit's cache"
+            assert not (state / instance / "mock-interview.log").exists()  # the journal has it
             # systemctl stop (KillMode=mixed): SIGTERM to the app alone; it must be gone within
             # TimeoutStopSec with a status the unit counts as a clean stop.
             proc.send_signal(signal.SIGTERM)
@@ -170,3 +187,28 @@ def test_the_units_run_as_written_and_a_replica_stops_cleanly(pg_server, tmp_pat
             stop(proc)
     finally:
         stop(server)
+
+
+def test_under_systemd_the_apps_warnings_go_to_the_journal(tmp_path):
+    """systemd names the journal stream it connects (JOURNAL_STREAM, "device:inode"): there
+    the app's warnings go to stderr, the journal; anywhere else to the data dir's log file."""
+    code = ("import logging, sys\nfrom interviewer.cli import setup_logging\n"
+            "from interviewer.config import Settings\n"
+            "setup_logging(Settings.from_env(), verbose=False)\n"
+            "logging.getLogger('interviewer.walk39').warning('a warning the operator must see')\n")  # fmt: skip
+    for journal in (True, False):
+        data = tmp_path / f"data-{journal}"
+        out_path = tmp_path / f"stderr-{journal}.log"
+        with open(out_path, "wb") as out:
+            st = os.fstat(out.fileno())
+            env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
+            env["INTERVIEWER_DATA_DIR"] = str(data)
+            env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}" if journal else f"{st.st_dev}:1"
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, stderr=out,
+                           check=True, timeout=120)  # fmt: skip
+        said = out_path.read_text(encoding="utf-8")
+        file = data / "mock-interview.log"
+        logged = file.read_text(encoding="utf-8") if file.exists() else ""
+        where = (said, logged) if journal else (logged, said)
+        assert "WARNING interviewer.walk39: a warning the operator must see" in where[0], where
+        assert "a warning the operator must see" not in where[1], where

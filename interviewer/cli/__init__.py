@@ -66,16 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def stderr_is_journal() -> bool:
+    """Whether stderr is systemd's journal stream (systemd names it in JOURNAL_STREAM as
+    "device:inode" when it connects a service's output to the journal)."""
+    named = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(named) and named == f"{st.st_dev}:{st.st_ino}"
+
+
 def setup_logging(settings: Settings, verbose: bool) -> None:
     """Library logs (and Python warnings) go to the data dir's log file, or to stderr with -v,
-    so nothing but the conversation and the results reaches the terminal."""
+    so nothing but the conversation and the results reaches the terminal; under systemd to the
+    journal (walk39: a replica's warnings sat in a file in its data dir, and the journal the
+    README pointed to had none of them)."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "mock_interview", False)]:
         root.removeHandler(old)  # set up by an earlier call in this process
         old.close()
-    if verbose:
+    if verbose or stderr_is_journal():
         handler: logging.Handler = logging.StreamHandler(sys.stderr)
-        root.setLevel(logging.INFO)
+        root.setLevel(logging.INFO if verbose else logging.WARNING)
     else:
         path = Path(settings.data_dir) / LOG_FILE
         try:

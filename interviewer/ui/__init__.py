@@ -44,8 +44,10 @@ log = logging.getLogger(__name__)
 
 _CSS = """
 #question-timer, #answer-timer { font-size: 1.1rem; min-height: 1.5rem; }
-/* The page's server is gone (ui/scripts.py, CONNECTION_JS): a bar over the page's top. */
-#server-lost { position: sticky; top: 0; z-index: 1000; display: flex; gap: 1rem;
+/* The page's server is gone (ui/scripts.py, CONNECTION_JS): a bar over the page's top, laid
+   over the title rather than pushing the answer box down (walk39: the Send row went below the
+   fold). */
+#server-lost { position: fixed; top: 0; left: 0; right: 0; z-index: 1000; display: flex; gap: 1rem;
   align-items: center; padding: 0.6rem 1rem; background: #fff4e5; color: #5f3b00;
   border-bottom: 2px solid #f0a030; font-size: 1rem; }
 #server-lost button { flex: none; padding: 0.3rem 0.9rem; border: 1px solid #5f3b00;

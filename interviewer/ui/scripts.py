@@ -363,9 +363,9 @@ GUIDE_UPLOAD_DONE_JS = """
 CONNECTION_POLL_S = 15
 SERVER_LOST_ID = "server-lost"
 SERVER_RESTARTED = (
-    "The interview server restarted, or this page was moved to another one, so this page lost "
-    "its live state. Every answer you sent is saved: reload the page (sign in again if asked) "
-    "and press Resume beside your session."
+    "This page lost its interview: the server it was talking to stopped or restarted. Every "
+    "answer you sent is saved: reload the page (sign in again if asked) and press Resume beside "
+    "your session."
 )
 SERVER_SILENT = (
     "The interview server is not answering. Every answer you sent is saved: when it is back, "
