@@ -48,6 +48,7 @@ from interviewer.coding.sandbox_layout import (
     interpreter,
     python_roots,
     site_dirs,
+    uid_can_reach,
     uid_can_run_interpreter,
 )
 from interviewer.errors import SandboxError
@@ -233,7 +234,7 @@ def run_python(
                 unreachable = (
                     "the interpreter" if not uid_can_run_interpreter(limits.uid)
                     else f"the temp folder {os.path.dirname(tmp)}"
-                    if not uid_can_run_interpreter(limits.uid, os.path.dirname(tmp)) else ""
+                    if not uid_can_reach(limits.uid, [os.path.dirname(tmp)]) else ""
                 )  # fmt: skip
                 if not unreachable:
                     user = limits.uid

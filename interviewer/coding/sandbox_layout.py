@@ -199,10 +199,15 @@ def boot_config(
     }
 
 
-def uid_can_run_interpreter(uid: int, *also: str) -> bool:
-    """Whether a non-root uid could exec the interpreter and read its libraries, and reach the
-    folders in ``also`` (mode bits)."""
-    for root in [interpreter()] + python_roots() + site_dirs() + list(also):
+def uid_can_run_interpreter(uid: int) -> bool:
+    """Whether a non-root uid could exec the interpreter and read its libraries (mode bits)."""
+    return uid_can_reach(uid, [interpreter()] + python_roots() + site_dirs())
+
+
+def uid_can_reach(uid: int, folders: list[str]) -> bool:
+    """Whether a non-root uid could enter each of ``folders`` (mode bits of it and its
+    ancestors)."""
+    for root in folders:
         for d in _ancestors(root + "/x"):
             try:
                 st = os.stat(d)
