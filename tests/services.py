@@ -9,6 +9,7 @@ skipping it, so CI runs both backends of the store and of the knowledge base for
 
 from __future__ import annotations
 
+import collections
 import os
 import pwd
 import re
@@ -35,6 +36,7 @@ from tests import ROOT
 REQUIRE_ENV = "TEST_REQUIRE_SERVICES"
 NGINX = Path("/usr/sbin/nginx")
 SITE_CONF = ROOT / "deploy" / "nginx.conf"
+SITE_REPLICA_PORTS = (7861, 7862)  # the replicas deploy/nginx.conf names
 START_TIMEOUT = 60.0  # seconds for PostgreSQL, Chroma or nginx to answer
 APP_START_TIMEOUT = 240.0  # an app replica loads torch, MiniLM and gradio on a busy 2-core box
 
@@ -375,15 +377,19 @@ def replicas(root: Path, count: int, **env: str) -> Iterator[list[Replica]]:
 
 def render_site(listen_port: int, upstream_ports: list[int], access_log: Path) -> str:
     """``deploy/nginx.conf`` with this machine's ports and log path; each replacement must
-    match exactly once, so the test fails loudly if the shipped file drifts."""
+    match exactly once (each replica's port as often as the other's), so the test fails loudly
+    if the shipped file drifts."""
     text = SITE_CONF.read_text(encoding="utf-8")
-    servers = re.findall(r"^\s*server 127\.0\.0\.1:\d+", text, flags=re.M)
-    if len(servers) != len(upstream_ports):
-        raise AssertionError(f"deploy/nginx.conf has {len(servers)} upstream servers")
-    ports = iter(upstream_ports)
-    text = re.sub(
-        r"^(\s*server 127\.0\.0\.1:)\d+", lambda m: f"{m.group(1)}{next(ports)}", text, flags=re.M
-    )
+    if len(upstream_ports) != len(SITE_REPLICA_PORTS):
+        raise AssertionError(f"deploy/nginx.conf has {len(SITE_REPLICA_PORTS)} replicas")
+    # (the server lines and the map that names the replica that served; one pass, so a port
+    # put in is never replaced again)
+    ports = dict(zip(map(str, SITE_REPLICA_PORTS), map(str, upstream_ports), strict=True))
+    seen = collections.Counter()
+    pattern = rf"(?<=:)({'|'.join(ports)})\b"
+    text = re.sub(pattern, lambda m: seen.update([m[1]]) or ports[m[1]], text)
+    if len(set(seen.values())) != 1 or len(seen) != len(ports) or min(seen.values()) < 2:
+        raise AssertionError(f"deploy/nginx.conf names its replicas' ports unevenly: {seen}")
     for pattern, repl in (
         (
             r"^(\s*)listen 80 default_server;",

@@ -134,31 +134,87 @@ def test_a_killed_replica_loses_no_answer_and_the_other_resumes_the_interview(st
     assert all(t.status in ("answered", "skipped") for t in turns)
 
 
-@contextmanager
-def marked_upstreams(count: int):
-    """``count`` plain HTTP servers in this process standing in for the replicas: each answers
-    every GET with "mock-interview replica"; yields their ports."""
+class MarkedReplica:
+    """A plain HTTP server in this process standing in for a replica: it answers every GET with
+    "mock-interview replica" and its port in an ``X-Replica`` header; it stops and starts again
+    on the same port, as a replica that crashed and came back."""
 
-    class Marked(http.server.BaseHTTPRequestHandler):
+    class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the http.server hook
             body = b"mock-interview replica"
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Replica", str(self.server.server_address[1]))
             self.end_headers()
             self.wfile.write(body)
 
         def log_message(self, *args):
             pass
 
-    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), Marked) for _ in range(count)]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    def __init__(self):
+        self.port = 0
+        self.start()
+
+    def start(self) -> None:
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), self.Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def marked_upstreams(count: int):
+    """``count`` MarkedReplica servers; yields them."""
+    replicas = [MarkedReplica() for _ in range(count)]
     try:
-        yield [server.server_address[1] for server in servers]
+        yield replicas
     finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+        for replica in replicas:
+            if replica.server.socket.fileno() != -1:
+                replica.stop()
+
+
+def through(proxy, route: str | None = None) -> tuple[int, str | None]:
+    """One GET through the proxy with the route cookie ``route`` (none: a new browser): the
+    port of the replica that answered and the route the response set (None: left as it was)."""
+    headers = {"Cookie": f"mi_route={route}"} if route else {}
+    request = urllib.request.Request(proxy.url, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        assert resp.read() == b"mock-interview replica"
+        cookie = resp.headers["Set-Cookie"]
+        route = cookie.split(";")[0].removeprefix("mi_route=") if cookie else None
+        return int(resp.headers["X-Replica"]), route
+
+
+def test_a_browser_moved_off_a_dead_replica_stays_where_it_moved():
+    """A known limit until now: when a crashed replica came back, nginx's consistent hash sent
+    the browsers it had lost back to it, where their new page had died in turn (a second sign-in
+    and Resume, 33 s after the first under systemd). The route cookie now names the replica that
+    served: the moved browsers keep the replica they moved to."""
+    with marked_upstreams(2) as (one, two), services.nginx([one.port, two.port]) as proxy:
+        home, route = through(proxy)
+        assert route in ("a", "b")
+        for _ in range(4):  # a browser stays on its replica, the cookie left as it is
+            assert through(proxy, route) == (home, None)
+        first = one if home == one.port else two
+        other = two if first is one else one
+
+        first.stop()  # the crash: its browsers move, and their cookie now names the other
+        moved_to, moved_route = through(proxy, route)
+        assert moved_to == other.port and moved_route not in (None, route)
+        assert through(proxy, moved_route) == (other.port, None)
+
+        first.start()  # back: a browser that still names it goes there again, once nginx
+        services.wait_until(  # tries it (fail_timeout)
+            lambda: through(proxy, route)[0] == first.port,
+            "the replica back in nginx's groups",
+            timeout=60,
+        )
+        for _ in range(4):  # and the moved browsers stay where they moved
+            assert through(proxy, moved_route) == (other.port, None)
 
 
 def test_the_site_beside_debians_default_site_fails_nginx_t_and_alone_serves_every_host():
@@ -180,7 +236,7 @@ def test_the_site_beside_debians_default_site_fails_nginx_t_and_alone_serves_eve
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
-    with marked_upstreams(2) as ports, services.nginx(ports) as proxy:
+    with marked_upstreams(2) as reps, services.nginx([r.port for r in reps]) as proxy:
         check = services.nginx_check(proxy.root)
         assert check.returncode == 0, check.stderr
         assert "[warn]" not in check.stderr and "conflicting" not in check.stderr
@@ -202,6 +258,7 @@ def test_with_no_replica_answering_the_proxy_says_so_in_a_page_of_its_own():
         assert got.value.code == 503 and got.value.headers["Retry-After"] == "30"
         assert "The interview server is not answering" in page and "Resume" in page
         assert "Bad Gateway" not in page and "nginx" not in page.lower()
-    with marked_upstreams(2) as ports, services.nginx(ports) as proxy:  # a replica answering
+    with marked_upstreams(2) as reps, services.nginx([r.port for r in reps]) as proxy:
+        # a replica answering
         with urllib.request.urlopen(proxy.url, timeout=30) as resp:
             assert resp.read() == b"mock-interview replica"
