@@ -143,6 +143,16 @@ class Voice:
         )
 
 
+def recording(path: str | Path) -> bytes:
+    """The file a browser recorded or uploaded (Gradio passes its path), read at once: the
+    decoding is ours, so a file that is not WAV audio gets its one-line reason (Gradio's own
+    decoding answered it with a bare "Error": it wants ffprobe, which is not installed)."""
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        raise SpeechError("the recording could not be read: record or upload it again") from None
+
+
 def delivery_dict(d) -> dict:
     """A Delivery as the JSON kept with the turn."""
     return {

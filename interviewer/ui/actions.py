@@ -40,7 +40,7 @@ from interviewer.ui.scripts import (
     MARK_SUBMITTED_JS,
     TIMERS_JS,
 )
-from interviewer.voice import budget_for
+from interviewer.voice import budget_for, recording
 
 log = logging.getLogger(__name__)
 
@@ -356,6 +356,7 @@ def wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
             iv = live.interview
             budget = budget_for(iv.bank[iv.current.question_id])
         try:
+            audio = recording(audio)
             got = ctx.voice.transcribe(audio, budget_seconds=budget)
         except SpeechError as exc:  # the recording stays in the player: try again, or type
             return {ui.status: f"⚠ {r.md_escape(str(exc))}"}

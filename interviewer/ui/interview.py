@@ -102,7 +102,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
             with gr.Row(visible=ctx.voice.enabled):
                 ui.mic = gr.Audio(
                     sources=["microphone", "upload"],
-                    type="numpy",
+                    type="filepath",  # decoded by the app (voice.recording)
                     label="Answer by voice (transcribed into the box above)",
                     elem_id="answer-mic",
                     scale=3,

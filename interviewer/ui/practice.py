@@ -26,6 +26,7 @@ from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
 from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS, CONFIRM_PICK_PRACTICE_JS
 from interviewer.ui.setup import mode_choices
+from interviewer.voice import recording
 
 _rng = random.SystemRandom()
 log = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         ui.code_out = gr.Markdown("", elem_id="practice-code-results")
     ui.mic = gr.Audio(
         sources=["microphone", "upload"],
-        type="numpy",
+        type="filepath",  # decoded by the app (voice.recording)
         label="Answer by voice (transcribed into the box below)",
         elem_id="practice-mic",
         visible=ctx.voice.enabled,
@@ -312,7 +313,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         if audio is None:
             return {}
         try:
-            got = ctx.voice.transcribe(audio)
+            got = ctx.voice.transcribe(recording(audio))
         except InterviewerError as exc:  # the recording stays in the player
             return {ui.voice_note: f"⚠ {md_escape(str(exc))}"}
         note = r.text_md(got.delivery["summary"])
