@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from interviewer.bank import default_bank
@@ -590,3 +592,63 @@ def test_choices_are_taken_in_any_case(tmp_path, capsys):
     answers.write_text("/end\n")
     assert main(["interview", "--round", "l2", "--answers-file", str(answers), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["report"]["questions"][0]["round"] == "L2"
+
+
+@contextmanager
+def _at_a_terminal(code: str):
+    """``code`` in a child Python on a pseudo-terminal (readline on, as the CLI runs); yields
+    ``(send, wait_for)``: write to the terminal, and read its output until a text appears."""
+    main_fd, child_fd = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=child_fd, stdout=child_fd,
+                            stderr=child_fd, cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    os.close(child_fd)
+    seen = bytearray()
+
+    def wait_for(text: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while text.encode() not in seen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not seen: {bytes(seen)!r}")
+            try:
+                seen.extend(os.read(main_fd, 4096))
+            except OSError:  # the child closed the terminal
+                raise AssertionError(f"{text!r} not seen: {bytes(seen)!r}") from None
+        return seen.decode(errors="replace")
+
+    try:
+        yield (lambda text: os.write(main_fd, text.encode())), wait_for
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(main_fd)
+
+
+READ_ONE = (
+    "import json\n"
+    "from interviewer.cli.interview import line_editing, read_answer\n"
+    "line_editing()\n"
+    "print('ANSWER ' + json.dumps(read_answer()) + ' END', flush=True)\n"
+)
+
+
+def test_a_paste_with_an_empty_line_is_one_answer_at_a_terminal():
+    """walk41: two paragraphs pasted with an empty line between them were two answers (the
+    first sent at the empty line, the second taken as the next question's): readline here
+    never turns bracketed paste on, so the paste arrived line by line. An empty line with the
+    rest of the paste already waiting is kept; Enter on an empty line still sends."""
+    with _at_a_terminal(READ_ONE) as (send, wait_for):
+        wait_for("> ")
+        send("Encoders read the whole input.\n\nDecoders write one token at a time.\n")
+        wait_for("one token at a time")
+        send("\n")  # the Enter that sends, typed after the paste
+        out = wait_for(" END")
+    answer = json.loads(out.split("ANSWER ", 1)[1].rsplit(" END", 1)[0])
+    assert answer == "Encoders read the whole input.\n\nDecoders write one token at a time."
+
+    with _at_a_terminal(READ_ONE) as (send, wait_for):
+        wait_for("> ")
+        send("Typed, not pasted.\n")
+        wait_for("Typed, not pasted.")
+        send("\n")
+        out = wait_for(" END")
+    assert json.loads(out.split("ANSWER ", 1)[1].rsplit(" END", 1)[0]) == "Typed, not pasted."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import select
 import sys
 from pathlib import Path
 
@@ -114,6 +115,11 @@ def line_editing() -> None:
 
 
 NOTHING_TYPED = "(nothing to send yet: type your answer, then an empty line; or /skip)"
+# An empty line with more input already waiting this long after it is part of a paste, not the
+# Enter that sends: nobody types the next key within 50 ms of Enter, and a terminal writes a
+# paste at once. (readline here does not turn on bracketed paste, so a paste arrives line by
+# line: walk41's two pasted paragraphs went to two questions.)
+PASTE_GAP_S = 0.05
 # The prompts of an answer's first line and of the lines after it. The second is blank (it was
 # ". ", and the empty line that sends an answer read as a stray "." after every answer).
 PROMPT, MORE = "> ", "  "
@@ -121,9 +127,9 @@ PROMPT, MORE = "> ", "  "
 
 def read_answer(out=None) -> str | None:
     """One answer from the terminal: lines until an empty one (a command or a single line
-    starting with / is sent at once; a ``` block runs to its closing fence). A paste that
-    arrives as one piece with line breaks in it (a terminal's bracketed paste) keeps its empty
-    lines. None at Ctrl-D with nothing typed (piped input: what was read, at its end); Ctrl-C,
+    starting with / is sent at once; a ``` block runs to its closing fence). A paste keeps its
+    empty lines, whether it arrives as one piece with line breaks in it (a terminal's bracketed
+    paste) or line by line with the rest already waiting (``input_waiting``). None at Ctrl-D with nothing typed (piped input: what was read, at its end); Ctrl-C,
     and Ctrl-D at a terminal, raise KeyboardInterrupt with what was typed as its ``draft``. An
     empty line with nothing typed says so on ``out`` (it was passed over in silence, and a
     walk-through pressed Enter again and again)."""
@@ -153,12 +159,26 @@ def read_answer(out=None) -> str | None:
             if line.strip().startswith("```"):
                 in_code = not in_code
             if not line.strip() and not in_code and not pasted:
+                if lines and input_waiting():  # the paste goes on after its empty line
+                    lines.append(line)
+                    continue
                 if lines:
                     return "\n".join(lines)
                 print(NOTHING_TYPED, file=out or sys.stdout, flush=True)
                 continue
             if line.strip() or lines:
                 lines.append(line)
+
+
+def input_waiting(within: float = PASTE_GAP_S) -> bool:
+    """Whether the terminal has more input for us within ``within`` seconds (never for piped
+    input: its lines are the answers file's, read as they come)."""
+    try:
+        if not sys.stdin.isatty():
+            return False
+        return bool(select.select([sys.stdin], [], [], within)[0])
+    except (AttributeError, OSError, ValueError):  # a replaced or closed stdin
+        return False
 
 
 @contextlib.contextmanager
