@@ -652,3 +652,19 @@ def test_a_paste_with_an_empty_line_is_one_answer_at_a_terminal():
         send("\n")
         out = wait_for(" END")
     assert json.loads(out.split("ANSWER ", 1)[1].rsplit(" END", 1)[0]) == "Typed, not pasted."
+
+
+def test_ctrl_d_at_a_delete_confirmation_is_a_no():
+    # walk41: Ctrl-D at "Delete ...? [y/N]" (transcripts delete, guides delete) ended in an
+    # EOFError traceback.
+    code = (
+        "from interviewer.cli.common import confirmed\n"
+        "print('RESULT', confirmed('s1', 'Delete s1? [y/N] ', False), 'END', flush=True)\n"
+    )
+    for key, result in (("\x04", "False"), ("y\n", "True")):
+        with _at_a_terminal(code) as (send, wait_for):
+            wait_for("[y/N] ")
+            send(key)
+            out = wait_for(" END")
+        assert f"RESULT {result} END" in out and "Traceback" not in out
+        assert ("Not deleted." in out) == (result == "False")

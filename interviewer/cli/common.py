@@ -114,7 +114,15 @@ def confirmed(what: str, prompt: str, yes: bool) -> bool:
         return True
     if not sys.stdin.isatty():
         raise UsageError(f"not deleting {what!r} without confirmation: pass --yes")
-    if input(prompt).strip().lower() in ("y", "yes"):
+    try:
+        said = input(prompt)
+    except EOFError:  # Ctrl-D: a no (it ended in a traceback, walk41)
+        said = ""
+        print()
+    except KeyboardInterrupt:  # Ctrl-C: stop, on a line of its own (not after the prompt)
+        print()
+        raise
+    if said.strip().lower() in ("y", "yes"):
         return True
-    print("not deleted")
+    print("Not deleted.")
     return False
