@@ -1897,3 +1897,13 @@ def test_a_markdown_heading_is_never_glued_into_a_quote(grader, bank):
     assert g.criteria["communication"].evidence == [
         "Every trained model gets a version in the model registry, with the data snapshot and "
         "the code commit it came from."]
+
+
+def test_one_filler_word_is_not_many(grader, bank):
+    # walk40: "I would just retrain it every month on whatever data we have." read
+    # "Communication 1/5 ... many filler words" for its one "whatever".
+    rub = bank["l2-delayed-labels-retraining"]
+    one = grader.grade(rub, "I would just retrain it every month on whatever data we have.")
+    assert "many filler words" not in one.criteria["communication"].rationale
+    many = grader.grade(rub, "Um, basically I would, you know, retrain it, like, every month.")
+    assert "many filler words" in many.criteria["communication"].rationale

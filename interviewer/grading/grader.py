@@ -396,8 +396,10 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
         notes.append("a list of terms, not sentences")
     if d.restates:
         notes.append("restates the question")
-    words = len(tu.words(a.text))
-    if len(tu.FILLERS.findall(a.text)) / max(1, words) > 0.03:
+    fillers = len(tu.FILLERS.findall(a.text))
+    # "many": two or more, over 3% of the words (walk40: one "whatever" in a 12-word answer,
+    # "whatever data we have", read "many filler words")
+    if fillers >= 2 and fillers / max(1, len(tu.words(a.text))) > 0.03:
         notes.append("many filler words")
     out["communication"] = CriterionScore(
         score=min(d.criteria["communication"], REPEATS_COMMUNICATION) if repeats
