@@ -417,7 +417,7 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ddd;padding-bot
 .meta,.note{color:#555}.note{font-style:italic}.text{white-space:pre-wrap;background:#f6f6f6;border-left:3px solid #bbb;
 padding:.5rem .75rem;margin:.25rem 0 .75rem}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;
-text-align:left;vertical-align:top;overflow-wrap:anywhere}.flag{background:#fde7c8;padding:0 .3rem;border-radius:3px}
+text-align:left;vertical-align:top;overflow-wrap:anywhere}th,.ww{overflow-wrap:normal}.flag{background:#fde7c8;padding:0 .3rem;border-radius:3px}
 .missed{color:#a33}.covered{color:#275}.nw{white-space:nowrap}
 pre{background:#f6f6f6;border:1px solid #ddd;border-radius:3px;padding:.5rem .75rem;overflow-x:auto}
 """
@@ -477,7 +477,10 @@ def _h_grade(grade: Grade) -> list[str]:
         evidence = "; ".join(f"“{_e(e)}”" for e in c.evidence)
         if why:
             evidence = (evidence + " — " if evidence else "") + _e(why)
-        rows.append(f"<tr><td>{_e(name)}</td><td>{c.score}/5</td><td>{evidence}</td></tr>")
+        # (names, scores and headers broken at spaces only: walk40's header read "Sco/re"
+        # beside long evidence)
+        rows.append(f'<tr><td class="ww">{_e(name)}</td><td class="nw">{c.score}/5</td>'
+                    f"<td>{evidence}</td></tr>")
     out.append(
         "<table><tr><th>Criterion</th><th>Score</th><th>Evidence</th></tr>"
         + "".join(rows)

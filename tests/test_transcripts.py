@@ -368,7 +368,7 @@ def test_html_is_standalone_and_escapes_everything():
     assert "naïve Bayes" in page and "🚀🤖" in page
     for needle in (
         "Question 0 about ml-basics?",
-        "Technical depth and correctness</td><td>4/5",
+        'Technical depth and correctness</td><td class="nw">4/5',
         "“depth span”",
         "use regularisation",
         "The model answer.",
@@ -782,3 +782,16 @@ def test_the_html_export_fits_a_phone_whatever_the_evidence_holds(tmp_path):
         page.set_viewport_size({"width": 390, "height": 800})
         page.set_content(page_html)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # and no word is cut to make room (walk40: the header read "Sco/re" at 1200 px): each
+        # header, criterion name and score takes as many lines as it has words at most
+        for width in (390, 1200):
+            page.set_viewport_size({"width": width, "height": 800})
+            cut = page.evaluate("""() => [...document.querySelectorAll(
+                    'th, td.ww, td.nw')].filter(c => {
+                const range = document.createRange();  // (a cell is as tall as its row)
+                range.selectNodeContents(c);
+                const lines = new Set([...range.getClientRects()].map(
+                    r => Math.round(r.top))).size;
+                return c.textContent.trim().split(/\\s+/).length < lines;
+            }).map(c => c.textContent)""")
+            assert cut == [], (width, cut)
