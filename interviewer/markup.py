@@ -150,14 +150,20 @@ def answer_md(text: str | None, *, flow: bool = False) -> str:
 
 
 def md_rich(text: str | None, *, flow: bool = False) -> str:
-    """An untrusted answer as Markdown: prose as an escaped blockquote (its hard wraps
-    unwrapped with ``flow``), code blocks fenced."""
+    """An untrusted answer as Markdown: one blockquote, its prose escaped (hard wraps
+    unwrapped with ``flow``), its code blocks fenced inside it (walk40: a fence outside the
+    quote read as not part of the answer)."""
     if not text:
         return md_quote(text)
-    return "\n\n".join(
-        md_code(part) if code else md_quote(unwrap(part) if flow else part)
+    return "\n>\n".join(
+        _quoted(md_code(part)) if code else md_quote(unwrap(part) if flow else part)
         for code, part in split_fenced(text)
     )
+
+
+def _quoted(block: str) -> str:
+    """Markdown lines put inside a blockquote as they are."""
+    return "\n".join(f"> {line}" if line else ">" for line in block.split("\n"))
 
 
 # A model's Markdown, read as plain text (``plain_prose``): a heading's hashes, a bullet's

@@ -162,7 +162,7 @@ def test_a_model_answer_shows_its_code_as_code_and_its_prose_flowing_in_both_exp
                          "    return df[col] < q1\n```\n")  # fmt: skip
     md, page = to_markdown(info, turns), to_html(info, turns)
     assert "> Merge on the key, then flag rows outside the &lt;IQR> fences." in md
-    assert "```python\ndef flag(df, col):\n    q1 = df[col].quantile(0.25)\n" in md
+    assert "> ```python\n> def flag(df, col):\n>     q1 = df[col].quantile(0.25)\n" in md
     assert "<pre><code>def flag(df, col):\n    q1 = df[col].quantile(0.25)\n" in page
     assert "flag rows outside the &lt;IQR&gt; fences.</div>" in page and "```" not in page
     assert "pre{background:" in page  # a code block reads as one, not as plain text
@@ -178,7 +178,13 @@ def test_a_follow_up_answers_code_reads_as_code_in_both_exports():
                                      "assert len(df) == n  # *same*\n```\nThen log it.")  # fmt: skip
     md, page = to_markdown(info, turns), to_html(info, turns)
     assert "> A: I'd check the counts &lt;first>:" in md and "> Then log it." in md
-    assert "```python\nassert len(df) == n  # *same*\n```" in md and "\\`" not in md
+    assert "> ```python\n> assert len(df) == n  # *same*\n> ```" in md and "\\`" not in md
+    # rendered, the code is inside the answer's quote (walk40: its fence stood outside it)
+    from markdown_it import MarkdownIt
+
+    quote = MarkdownIt().render(md).split("<p>A: I'd check")[1].split("</blockquote>")[0]
+    assert '<pre><code class="language-python">assert len(df) == n' in quote
+    assert "Then log it." in quote
     assert "<pre><code>assert len(df) == n  # *same*" in page and "```" not in page
 
 

@@ -155,7 +155,7 @@ def test_a_coding_question_runs_is_submitted_graded_and_stored():
     html = to_html(iv.info, stored)
     assert "<pre><code>" in html and "<script" not in html
     # the scorecard's rows name the coding criterion behind each of the rubric's four
-    assert "| Depth: correctness | " in md and "<td>Communication: readability</td>" in html
+    assert "| Depth: correctness | " in md and '<td class="ww">Communication: readability</td>' in html
 
 
 def test_a_coding_scorecard_names_the_coding_criteria_and_a_spoken_one_the_rubric_titles():
