@@ -431,6 +431,17 @@ def history(store):
     return s1, s2, s3
 
 
+@pytest.fixture
+def finished_history(store, history):
+    """``history`` with its two open interviews finished (no hire signal given): Progress draws
+    an interview over time once it is finished or ended."""
+    s1, s2, s3 = history
+    for s, overall in ((s1, 50), (s3, 60)):
+        s.status, s.summary = "finished", {"overall": overall}
+        store.update_session(s)
+    return s1, s2, s3
+
+
 def test_list_sessions_counts_scores_and_filters(store, history):
     s1, s2, s3 = history
     rows = store.list_sessions(user_id="local")
@@ -505,8 +516,8 @@ def test_last_scores_are_each_questions_latest_attempt_by_time(store, history):
     assert store.last_scores(user_id="local")["mlops-0"] == 75
 
 
-def test_progress_numbers(store, history):
-    s1, s2, s3 = history
+def test_progress_numbers(store, finished_history):
+    s1, s2, s3 = finished_history
     p = store.progress(user_id="local")
     assert [s["id"] for s in p["sessions"]] == [s1.id, s2.id, s3.id]
     first = p["sessions"][0]
@@ -545,7 +556,7 @@ def test_progress_numbers(store, history):
     assert not criteria_caption(criteria_of_round(p, "L1")).startswith("Depth and Problem")
 
 
-def test_practice_drills_have_their_own_line_in_progress(store, history):
+def test_practice_drills_have_their_own_line_in_progress(store, finished_history):
     # Seen in a walk-through: a 4/100 drill of one weak topic was plotted on the L1 interview line.
     before = store.progress(user_id="local")
     drill = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-25"),
@@ -609,7 +620,7 @@ def test_progress_shows_each_rounds_latest_hire_signal(store, history):
     assert latest_signals_md(store.progress(user_id="eve")) == ""  # none finished
 
 
-def test_an_interview_ended_early_is_drawn_apart_and_not_on_the_criteria_charts(store, history):
+def test_an_interview_ended_early_is_drawn_apart_and_not_on_the_criteria_charts(store, finished_history):
     # walk32: an L1 interview ended with /end after one of two questions (80) made the L1 line
     # and the criteria chart climb, as if a whole interview had gone better
     from interviewer.store.progress import ENDED_EARLY
@@ -645,7 +656,7 @@ def test_an_interview_ended_early_is_drawn_apart_and_not_on_the_criteria_charts(
     assert [ts("2025-04-02"), 80.0] in again["by_round"]["L1"] and again["ended_early"] == 0
 
 
-def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(store, history):
+def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(store, finished_history):
     # Seen in walk-throughs: interviews opened, one question skipped and left, were drawn as
     # scores of 0 on the L1 line. Their skips still count 0 for the topic.
     from interviewer.ui.progress import progress_caption
@@ -662,10 +673,37 @@ def test_a_session_with_nothing_answered_is_left_out_of_the_lines_over_time(stor
     assert progress_caption(p).endswith(
         "Not drawn: 1 session where nothing was answered (only skipped)."
     )
-    # One answer is enough to be drawn.
+    # One answer is enough to be drawn (once the interview is finished or ended).
     store.save_turn(left.id, make_turn(1, topic="statistics", overall=40))
+    left.status = "finished"
+    store.update_session(left)
     p = store.progress(user_id="local")
     assert p["left_out"] == 0 and [ts("2025-03-22"), 20.0] in p["by_round"]["L1"]
+
+
+def test_an_interview_still_open_is_drawn_once_it_is_finished(store, finished_history):
+    # walk40: one answer of a running L1 interview (83) took the L1 line from 88 to 83 and
+    # was drawn on the criteria chart as a whole interview.
+    from interviewer.ui.progress import progress_caption
+
+    before = store.progress(user_id="local")
+    running = store.create_session(SessionInfo(round="L1", created_at=ts("2025-04-03")))
+    store.save_turn(running.id, make_turn(0, topic="statistics", overall=83, scores=(5, 4, 4, 4)))
+    store.save_turn(running.id, make_turn(1, topic="statistics", answer=None, status="pending"))
+    p = store.progress(user_id="local")
+    assert p["by_round"] == before["by_round"]
+    assert p["criteria_over_time"] == before["criteria_over_time"]
+    assert p["criteria_by_round"] == before["criteria_by_round"]
+    assert p["still_open"] == 1 and before["still_open"] == 0
+    assert p["sessions"][-1]["open"] and not before["sessions"][-1]["open"]
+    assert p["by_topic"]["statistics"]["answers"] == before["by_topic"]["statistics"]["answers"] + 1
+    assert progress_caption(p).endswith(
+        "Not drawn yet: 1 interview still open (drawn once finished or ended)."
+    )
+    running.status, running.summary = "finished", {"overall": 83, "complete": True}
+    store.update_session(running)
+    done = store.progress(user_id="local")
+    assert [ts("2025-04-03"), 83.0] in done["by_round"]["L1"] and done["still_open"] == 0
 
 
 def test_two_engines_on_one_file_do_not_lock_each_other_out(sqlite_store):

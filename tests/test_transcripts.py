@@ -569,6 +569,12 @@ def test_cli_progress_json(capsys, saved):
         store.save_turn(left.id, make_turn(0, answer=None, status="skipped"))
     code, out, _ = run(capsys, "progress")
     assert "1 graded session\n(and 1 session with nothing answered, left out)\n" in out
+    # One answered: listed, and said to be still open (Progress draws it once it is over).
+    with Store(settings=Settings.from_env()) as store:
+        store.save_turn(left.id, make_turn(1, overall=70))
+    code, out, _ = run(capsys, "progress")
+    assert "2 graded sessions\n" in out and out.split("\n\n")[1].splitlines()[2].endswith(
+        "  still open"), out
 
 
 def test_cli_progress_labels_a_practice_sitting_as_the_app_does(capsys, saved):

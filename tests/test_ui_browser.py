@@ -666,6 +666,8 @@ def test_the_criteria_chart_draws_one_round_picked_beside_it(page, app, monkeypa
         info = store.create_session(SessionInfo(round=round_name, created_at=now - days * 86400))
         turn = make_turn(0, round=round_name, topic="mlops", overall=80, scores=scores)
         store.save_turn(info.id, turn)
+        info.status = "finished"  # (Progress draws an interview once it is over)
+        store.update_session(info)
     store.close()
 
     open_tab(page, "Progress")

@@ -729,3 +729,37 @@ def test_the_help_names_environment_variables_only_to_whoever_runs_the_app():
     served = note("ana:pw")
     assert "INTERVIEWER" not in served and "OPENAI" not in served
     assert served.endswith("LLM mode is not set up on this server.")
+
+
+def test_the_progress_charts_side_by_side_share_one_time_axis():
+    # walk40: the rounds chart (interviews and practice) ran 22:28-22:36 and the criteria
+    # chart beside it (interviews only) 22:23-22:41: each had its own time range, so one
+    # moment sat at two places.
+    from interviewer.config import Settings
+    from interviewer.models import SessionInfo, SessionSettings
+    from interviewer.store import Store
+    from interviewer.ui import history
+    from interviewer.ui.context import AppContext
+    from tests.test_store import make_turn
+
+    settings = Settings.from_env()
+    ctx = AppContext(settings=settings, store=Store(settings=settings), bank={},
+                     llm_problem=None)  # fmt: skip
+    t0 = 1.7e9
+    interview = ctx.store.create_session(SessionInfo(round="L1", created_at=t0))
+    ctx.store.save_turn(interview.id, make_turn(0, overall=70, scores=(4, 3, 3, 4)))
+    interview.status = "finished"
+    ctx.store.update_session(interview)
+    for minutes in (40, 90):  # practice sittings after it: on the rounds chart only
+        drill = ctx.store.create_session(SessionInfo(
+            round="L1", created_at=t0 + minutes * 60, settings=SessionSettings(practice=True)))
+        ctx.store.save_turn(drill.id, make_turn(0, overall=50))
+    with gr.Blocks():
+        ui = history.build_progress(ctx)
+    out = ui.refresh(None)  # (the data step: each plot's range in ui.ranges)
+    shown = [r for p, r in zip(ui.plots, out[ui.ranges], strict=True)
+             if out[p].get("visible")]  # the criteria chart (L1) and the rounds chart
+    assert len(shown) == 2 and shown[0] == shown[1], shown
+    lo, hi = shown[0]
+    assert lo < t0 and t0 + 90 * 60 < hi
+    ctx.store.close()

@@ -185,7 +185,7 @@ def _progress(args, store: Store, user: str) -> int:
         # A practice sitting (one drilled topic) says so, as in the app's Progress view: a
         # walk-through read "L1 46.0" then "L1 79.0" as improvement from one interview to the next.
         print(f"{when(s['created_at']):<18}{s['line']:<21}{_fmt(s['overall']):>8}  {crit}  "
-              f"{s['signal'] or '-'}".rstrip())  # fmt: skip
+              f"{s['signal'] or ('still open' if s['open'] else '-')}".rstrip())  # fmt: skip
     print()
     # Topics by the names the app shows (walk17 read "low-label-learning" here and "learning
     # with few labels" in the app); --json keeps the ids.

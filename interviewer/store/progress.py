@@ -72,10 +72,13 @@ def progress(rows) -> dict:
         # questions), so it is drawn as a series of its own and not on the criteria charts.
         early = (session_status == "finished" and not practice
                  and (summary or {}).get("complete") is False)  # fmt: skip
+        # An interview still open is drawn once it is finished or ended (walk40: one answer
+        # of a running L1 took the L1 line from 88 to 83, read as a decline).
+        still_running = not practice and session_status != "finished"
         s = sessions.setdefault(sid, {"created_at": created_at, "round": session_round,
                                       "practice": practice, "signal": signal, "turns": [],
                                       "criteria": {}, "by_round": {}, "lines": set(),
-                                      "early": early})  # fmt: skip
+                                      "early": early, "open": still_running})  # fmt: skip
         s["turns"].append((status, overall))
         for name in CRITERIA:  # a skipped question is the lowest mark on every criterion
             value = 1 if status == "skipped" else ((criteria or {}).get(name) or {}).get("score")
@@ -102,15 +105,17 @@ def progress(rows) -> dict:
             "line": _session_line(s["round"], s["lines"]),
             "overall": scored[sid][0],
             "signal": s["signal"],
+            "open": s["open"],  # an interview still open (not drawn over time yet)
             "criteria": {c: mean(v) for c, v in s["criteria"].items()},
         }
         for sid, s in sessions.items()
         if sid not in idle
     ]
+    drawn = {sid for sid, s in sessions.items() if sid not in idle and not s["open"]}
     rounds = {"L1": [], "L2": []}
     for name, per_session in by_round.items():
         points = [[sessions[sid]["created_at"], session_score(turns)[0]]
-                  for sid, turns in per_session.items() if sid not in idle]  # fmt: skip
+                  for sid, turns in per_session.items() if sid in drawn]  # fmt: skip
         if points or name in rounds:
             rounds[name] = points
     # n: questions, once per session (a walk-through read "10 questions" for 2 graded again and
@@ -122,8 +127,8 @@ def progress(rows) -> dict:
     weakest = sorted(below, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]
     # Criteria over time: interviews only. A practice sitting grades the few questions of one
     # drilled (often weak) topic; on the same lines its 1/5s read as a fall in the interviews.
-    interviews = [s for s in out_sessions
-                  if not s["practice"] and not sessions[s["id"]]["early"]]  # fmt: skip
+    interviews = [s for s in out_sessions if not s["practice"] and s["id"] in drawn
+                  and not sessions[s["id"]]["early"]]  # fmt: skip
     criteria_over_time = {
         c: [[s["created_at"], s["criteria"][c]] for s in interviews if c in s["criteria"]]
         for c in CRITERIA
@@ -148,4 +153,5 @@ def progress(rows) -> dict:
         "practice_sessions": sum(s["practice"] for s in out_sessions),
         "ended_early": sum(sessions[s["id"]]["early"] for s in out_sessions),
         "left_out": len(idle),
+        "still_open": sum(s["open"] for sid, s in sessions.items() if sid not in idle),
     }

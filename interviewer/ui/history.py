@@ -186,12 +186,24 @@ REDRAW_NUDGE_S = 0.001  # at most this many seconds added to a time range's end 
 MARK_WIDTH = 0.03
 
 
-def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
+def time_span(frames) -> tuple[float, float] | None:
+    """The first and the last session of ``frames``, in seconds on the time axis the charts
+    read (naive times as UTC: Gradio sends them so); None when they hold none."""
+    times = [f["when"].astype("datetime64[ms]").astype("int64") / 1000 for f in frames if len(f)]
+    return (float(min(s.min() for s in times)), float(max(s.max() for s in times))) if times \
+        else None  # fmt: skip
+
+
+def _lines_or_points(frame, color: str, series: tuple, shown: bool,
+                     span: tuple | None = None) -> tuple:
     """(the line chart's update, the point chart's, the legend's, the column's): lines once a
     series has two sessions, a series with one then drawn as a short mark at its score
     (``MARK_WIDTH``, said in words too: ``progress.progress_caption``); points while no series
     has two; none of them when there is nothing to draw (the criteria chart while every session
-    is a practice sitting)."""
+    is a practice sitting). ``span``: the first and last session's seconds over every chart
+    shown (``time_span``; the frame's own by default), so the charts side by side share one
+    time axis (walk40: the rounds chart ran 22:28-22:36, the
+    criteria chart beside it 22:23-22:41)."""
     import pandas as pd
 
     shown = shown and bool(len(frame))
@@ -199,12 +211,10 @@ def _lines_or_points(frame, color: str, series: tuple, shown: bool) -> tuple:
     lines = bool(len(frame)) and bool(sessions.max() >= 2)
     x_lim = None
     line_frame = frame
-    if len(frame):  # a margin on both sides: the first and the latest session drawn whole
-        # In seconds, on the time axis the chart reads (naive times as UTC: Gradio sends them so)
-        s = frame["when"].astype("datetime64[ms]").astype("int64") / 1000
-        span = s.max() - s.min()
-        pad = max(span * X_MARGIN, (X_WINDOW_S - span) / 2)
-        x_lim = [float(s.min() - pad), float(s.max() + pad)]
+    if len(frame):  # a margin on both sides: the first and latest session drawn whole
+        first, last = span or time_span([frame])
+        pad = max((last - first) * X_MARGIN, (X_WINDOW_S - (last - first)) / 2)
+        x_lim = [float(first - pad), float(last + pad)]
         single = frame[frame[color].isin(sessions[sessions == 1].index)]
         if lines and len(single):
             half = pd.Timedelta(seconds=(x_lim[1] - x_lim[0]) * MARK_WIDTH / 2)
@@ -264,9 +274,10 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
             ui.round: gr.Radio(value=round_name, visible=has_data and len(rounds) > 1),
         }
         shown = [c == round_name for c in CRITERIA_ROUNDS] + [True]
+        span = time_span([f for f, drawn in zip(frames, shown, strict=True) if drawn])
         for pair, frame, spec, drawn in zip(charts, frames, PROGRESS_CHARTS, shown, strict=True):
-            out |= dict(zip(pair, _lines_or_points(frame, spec[3], spec[5], has_data and drawn),
-                            strict=True))  # fmt: skip
+            out |= dict(zip(pair, _lines_or_points(frame, spec[3], spec[5], has_data and drawn,
+                                                   span), strict=True))  # fmt: skip
         return out
 
     # Gradio's page applies an update's properties one at a time, the value last: a plot

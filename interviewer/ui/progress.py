@@ -129,9 +129,12 @@ def progress_caption(progress: dict) -> str:
     so far (a line needs two points), said in words with its score ("" when there is none, or
     no line is drawn: a chart of one-session series draws points); and the sessions left out,
     where nothing was answered."""
-    n = progress.get("left_out", 0)
-    idle = (f"Not drawn: {plural(n, 'session')} where nothing was answered (only skipped)."
-            if n else "")  # fmt: skip
+    n, running = progress.get("left_out", 0), progress.get("still_open", 0)
+    idle = " ".join(x for x in (
+        f"Not drawn: {plural(n, 'session')} where nothing was answered (only skipped)."
+        if n else "",
+        f"Not drawn yet: {plural(running, 'interview')} still open (drawn once finished or "
+        "ended)." if running else "") if x)  # fmt: skip
     scored = {r: [p for p in pts if p[1] is not None] for r, pts in progress["by_round"].items()}
     if not any(len(pts) >= 2 for pts in scored.values()):
         return idle
