@@ -114,7 +114,9 @@ def split_fenced(text: str | None) -> list[tuple[bool, str]]:
     return parts
 
 
-_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\r?\n(?![ \t]*(?:\r?\n|[-*•]\s|\d+[.)]\s|$))")
+# (the next line's indent goes too: a list item's continuation lines are indented, and walk41
+# read "often   match or beat SMOTE" in a model answer)
+_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\r?\n(?![ \t]*(?:\r?\n|[-*•]\s|\d+[.)]\s|$))[ \t]*")
 
 
 def unwrap(prose: str) -> str:

@@ -480,6 +480,10 @@ def test_a_practice_result_shows_the_model_answer_as_flowing_paragraphs():
     assert unwrap("A model\nfor 300 stores.\n\nTask: explain\nit.\n- one\n- two") == (
         "A model for 300 stores.\n\nTask: explain it.\n- one\n- two"
     )
+    # a list item's indented continuation joins it with one space (walk41 read "often   match")
+    assert unwrap("- Skipping it. Boosting often\n  match or beat SMOTE.\n- Next") == (
+        "- Skipping it. Boosting often match or beat SMOTE.\n- Next"
+    )
     q = next(q for q in default_bank().values() if "\n" in q.model_answer.strip()
              and q.kind == "spoken")  # fmt: skip
     grade = Grade(question_id=q.id, overall=50,
