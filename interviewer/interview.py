@@ -281,7 +281,7 @@ class Interview(CodingTurns, Resuming):
             raise InterviewError("there is no open question to answer")
         text = text if isinstance(text, str) else str(text)
         if any("\ud800" <= ch <= "\udfff" for ch in text):  # bytes that were not UTF-8
-            raise InterviewError("the answer holds a character that is not valid Unicode (a lone surrogate); remove it and send it again (nothing was recorded)")  # fmt: skip
+            raise InterviewError("the answer holds bytes that are not UTF-8 text (or a lone surrogate); remove them and send it again (nothing was recorded)")  # fmt: skip
         if len(text) > MAX_ANSWER_CHARS:
             raise InterviewError(too_long_said(len(text), "send"))
         stripped = text.strip()
