@@ -73,6 +73,11 @@ def feedback_text(
         # (a strong answer to a neighbouring question had every point here ticked)
         bullets.append(f"• Another question: your answer is about “{other}”, not the question "
                        "asked; none of this question's points is credited.")  # fmt: skip
+    if rb.FLAG_OFF_TOPIC in grade.flags and not bullets:
+        # (walk41: Practice said only "Missing: all 7 key points" where the transcript's flags
+        # read "off-topic")
+        bullets.append("• Off the topic: your answer is not about the question asked, so none "
+                       "of its points is credited; answer the question above.")  # fmt: skip
     result = next(iter(rb.flagged(grade.flags, CODE_FLAG)), None)
     if result:
         bullets.append(f"• Your code was stopped: {result}")

@@ -1289,6 +1289,12 @@ def test_a_short_thin_answer_is_not_called_off_topic(grader, bank):
     assert "different question" not in thin.feedback
     away = grader.grade(q, "My favourite football team is Arsenal, they play well.")
     assert rb.FLAG_OFF_TOPIC in away.flags and away.overall == 0
+    # and the chat's feedback (the terminal's Practice too) says so (walk41: it said only
+    # "Missing: all 7 key points"); a thin answer is not told it
+    from interviewer.chat_feedback import feedback_text
+
+    assert "• Off the topic: your answer is not about the question" in feedback_text(q, away)
+    assert "Off the topic" not in feedback_text(q, thin)
     # short and on another topic, in the field's own words: its best point is under the
     # key-point model's operating point, so it is still off-topic
     other = grader.grade(bank["l1-imbalanced-target"],
