@@ -1377,7 +1377,7 @@ def upload(mic, clip: Path) -> None:
     mic.locator("input[type=file]").set_input_files(str(clip))
 
 
-def test_audio_that_is_not_wav_gets_its_reason_and_a_wav_its_words(tmp_path, built_kb, context):
+def test_audio_that_is_not_wav_gets_its_reason_and_a_wav_its_words(app, context, tmp_path):
     """walk40: a .txt renamed .wav, or an empty file, uploaded as a spoken answer read a bare red
     "Error" over the answer box, in both tabs: Gradio decoded the file itself and wanted
     ffprobe, so the app's one-line reasons never showed. The app decodes it now."""
@@ -1389,23 +1389,25 @@ def test_audio_that_is_not_wav_gets_its_reason_and_a_wav_its_words(tmp_path, bui
     fake.write_text("not audio at all, only text\n" * 20)
     empty.write_bytes(b"")
     good.write_bytes(synthesize_wav("Bagging reduces variance by averaging many models."))
-    with running_app(tmp_path, built_kb) as (url, _, _):
-        page = _open(context, url)
-        box, status = page.locator("#answer-box textarea"), page.locator("#interview-status")
-        box.fill("My draft, typed before.")
-        mic = page.locator("#answer-mic")
-        for clip, said in ((fake, "not an audio file: expected WAV audio"), (empty, "empty")):
-            upload(mic, clip)
-            expect(status).to_contain_text(said, timeout=30_000)
-            assert box.input_value() == "My draft, typed before."  # lost nothing
-            assert page.get_by_text("Error", exact=True).count() == 0
-        upload(mic, good)
-        expect(status).to_contain_text("Transcribed", timeout=60_000)
-        assert "bagging" in box.input_value().lower()
+    url, _ = app
+    page = _open(context, url)
+    box, status = page.locator("#answer-box textarea"), page.locator("#interview-status")
+    box.fill("My draft, typed before.")
+    mic = page.locator("#answer-mic")
+    for clip, said in ((fake, "not an audio file: expected WAV audio"), (empty, "empty")):
+        upload(mic, clip)
+        expect(status).to_contain_text(said, timeout=30_000)
+        assert box.input_value() == "My draft, typed before."  # lost nothing
+        assert page.get_by_text("Error", exact=True).count() == 0
+    upload(mic, good)
+    expect(status).to_contain_text("Transcribed", timeout=60_000)
+    assert "bagging" in box.input_value().lower()
 
-        page.get_by_role("tab", name="Practice").click()
-        upload(page.locator("#practice-mic"), fake)
-        expect(page.locator("#practice-voice-note")).to_contain_text(
-            "not an audio file: expected WAV audio", timeout=30_000
-        )
-        page.close()
+    page.get_by_role("tab", name="Practice").click()
+    upload(page.locator("#practice-mic"), fake)
+    expect(page.locator("#practice-voice-note")).to_contain_text(
+        "not an audio file: expected WAV audio", timeout=30_000
+    )
+    page.get_by_role("tab", name="Interview").click()
+    box.fill("")  # (no draft left in this browser for the module's other tests)
+    page.close()
