@@ -59,8 +59,21 @@ def test_a_spoken_answer_keeps_its_delivery_in_the_turn_and_the_report(tmp_path)
     _, [turn] = store.load_session(iv.info.id, user_id="local")
     assert turn.delivery["wpm"] == spoken.delivery["wpm"] and turn.delivery["budget"] == 210
     report = iv.report()
-    assert report.delivery["answers"] == 1 and report.delivery["wpm"] > 0
+    # the pace the chat showed (walk40: 155 wpm there, 156 in the report)
+    assert report.delivery["answers"] == 1 and report.delivery["wpm"] == spoken.delivery["wpm"]
     assert "spoken answer at" in report_text(report)
     info, turns = store.load_session(iv.info.id, user_id="local")
     md = to_markdown(info, turns)
     assert "**Delivery** (spoken)" in md and f"{spoken.delivery['wpm']} wpm" in md
+
+
+def test_the_reports_pace_is_the_one_each_answer_showed():
+    # walk40: "155 wpm" under the answer, "156 words a minute" in the report: the report took
+    # the time kept to a tenth of a second (5.0 s for 5.03 s).
+    from interviewer.report import _delivery
+    from tests.test_store import make_turn
+
+    turn = make_turn(0, overall=70)
+    turn.delivery = {"words": 13, "seconds": 5.0, "wpm": 155, "fillers": {}, "pauses": [],
+                     "budget": 210}  # fmt: skip
+    assert _delivery([turn])["wpm"] == 155
