@@ -247,6 +247,35 @@ def test_terminal_text_wraps_at_words_and_leaves_code_alone():
     assert "fu\nndamentals" not in "\n".join(out)
 
 
+def test_transcripts_show_at_a_terminal_wraps_its_markdown_at_words(tmp_path, capsys, monkeypatch):
+    # walk41: `transcripts show` was cut by the terminal mid-word ("sessio / n", "predicte /
+    # d"). At a terminal it wraps at words, a quote's lines each under its ">", a table's rows
+    # and code left whole; to a pipe it is the Markdown as it was.
+    import interviewer.cli.transcripts as transcripts
+
+    answers = tmp_path / "answers.txt"
+    answers.write_text("I would compare the predicted distribution with the training one " * 4
+                       + "\n")  # fmt: skip
+    assert main(["interview", "--round", "L2", "--questions", "1", "--follow-ups", "0",
+                 "--answers-file", str(answers)]) == 0  # fmt: skip
+    session = Store(settings=Settings.from_env()).list_sessions(user_id="local")[0]["id"]
+    capsys.readouterr()
+    assert main(["transcripts", "show", session]) == 0
+    whole = capsys.readouterr().out
+    monkeypatch.setattr(transcripts, "width_of", lambda stream: 60)
+    assert main(["transcripts", "show", session]) == 0
+    out = capsys.readouterr().out.splitlines()
+    def words(lines) -> list[str]:  # (a quote's marker repeated on its wrapped lines aside)
+        return [w for w in " ".join(lines).split() if w != ">"]
+
+    assert words(out) == words(whole.splitlines())  # nothing cut or lost
+    table = {line for line in whole.splitlines() if line.startswith("|")}
+    assert table and table <= set(out)  # a table's rows whole
+    assert all(len(line) <= 60 for line in out if line not in table and not line.startswith("`"))
+    said = [line for line in out if "predicted distribution" in line or "training one" in line]
+    assert len(said) > 2 and all(line.startswith("> ") for line in said)
+
+
 def test_a_dash_inside_a_line_never_starts_a_wrapped_line():
     # A re-walk's "Top gaps": "...with broadcasting or the |x|^2" then "    - 2x.c + |c|^2
     # expansion ...", which read as a new bullet.

@@ -213,18 +213,22 @@ def width_of(stream) -> int:
 def wrap_text(text: str, width: int) -> str:
     """Text wrapped at word boundaries for a terminal (a walk-through read "ML fu / ndamentals"
     where the terminal cut a long line): a bullet's or list item's continuation is indented
-    under its text; lines inside a ``` block are left as they are. A dash, star or bullet inside
+    under its text, a quote's under its marker; lines inside a ``` block and a table's rows
+    are left as they are. A dash, star or bullet inside
     a line stays with the word before it, so no wrapped line starts like a new item (a re-walk's
     "|x|^2 - 2x.c + |c|^2" read as a bullet "- 2x.c ..." under "Top gaps")."""
     out, in_code = [], False
     for line in text.split("\n"):
         if line.lstrip().startswith("```"):
             in_code = not in_code
-        if in_code or line.lstrip().startswith("```") or len(line) <= width:
-            out.append(line)
+        if (in_code or line.lstrip().startswith(("```", "|")) or len(line) <= width):
+            out.append(line)  # (a Markdown table's row is left whole: wrapped, it breaks)
             continue
-        lead = re.match(r"\s*(?:[-*•]\s+|\d+[.)]\s+)?", line).group(0)
-        out += wrap_words(unbroken(line[len(lead) :]), width, lead, " " * len(lead))
+        # a quote's marker starts each of its lines (`transcripts show`: walk41 read its
+        # Markdown cut mid-word at the terminal's edge)
+        quote, item = re.match(r"(\s*(?:>[ \t]?)*)((?:[-*•]\s+|\d+[.)]\s+)?)", line).groups()
+        rest = quote + " " * len(item)
+        out += wrap_words(unbroken(line[len(quote + item) :]), width, quote + item, rest)
     return "\n".join(out)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.cli.common import any_case, confirmed, finite_number, print_json
+from interviewer.cli.interview import width_of, wrap_text
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.export import EXPORTERS, listed_score, to_markdown
@@ -131,7 +132,9 @@ def _list(args, store: Store, user: str) -> int:
 
 def _show(args, store: Store, user: str) -> int:
     info, turns = store.load_session(args.id, user_id=user)
-    sys.stdout.write(md_for_terminal(to_markdown(info, turns)))
+    text = md_for_terminal(to_markdown(info, turns))
+    width = width_of(sys.stdout)  # at a terminal, wrapped at words (0: a pipe, left whole)
+    sys.stdout.write(wrap_text(text, width) if width else text)
     return 0
 
 
