@@ -489,8 +489,8 @@ def _top_gaps(graded: list[Turn], turns: list[Turn], bank: Bank) -> list[Gap]:
             break
     for g in top_gaps:
         if g.guide_section:
-            g.guide_line = guide_line(g.guide_section, f"{g.point} {g.question} "
-                                      f"{topic_label(g.topic)}")  # fmt: skip
+            g.guide_line = guide_line(g.guide_section, g.point,
+                                      asked=f"{g.question} {topic_label(g.topic)}")
     return top_gaps
 
 

@@ -313,17 +313,21 @@ WITHOUT = re.compile(r"\b(?:without|not using)\s+(?:using\s+)?(?:any\s+|an?\s+|t
                      re.IGNORECASE)  # fmt: skip
 
 
-def guide_line(section: str, about: str) -> str:
+def guide_line(section: str, about: str, asked: str = "") -> str:
     """The built-in guide's list item in ``section`` that shares the rarest words with
-    ``about`` (a missed point, its question and topic): what to re-read there, more than the
-    heading ("" for another guide's section, or when no item shares GUIDE_LINE_WORDS words),
-    without the quotes around an example question."""
+    ``about`` (a missed point) and ``asked`` (its question and topic, whose words count twice:
+    the item must be about what was asked; walk41's gap on transfer learning's "pretrained on
+    a large source dataset ... target domain" was sent to the item on an imbalanced target
+    class, over the one on transfer learning): what to re-read there, more than the heading
+    ("" for another guide's section, or when no item shares GUIDE_LINE_WORDS words), without
+    the quotes around an example question."""
     items, rarity = _builtin_items()
-    want = content_stems(WITHOUT.sub(" ", about)) - INTERVIEW_STEMS
+    question = content_stems(WITHOUT.sub(" ", asked)) - INTERVIEW_STEMS
+    want = (content_stems(WITHOUT.sub(" ", about)) - INTERVIEW_STEMS) | question
     best, top = "", 0.0
     for line in items.get(section, []):
         shared = content_stems(line) & want
-        got = sum(rarity.get(st, 0.0) for st in shared)
+        got = sum(rarity.get(st, 0.0) * (2 if st in question else 1) for st in shared)
         if len(shared) >= GUIDE_LINE_WORDS and got > top:
             best, top = line, got
     return best.strip().strip('"“”').strip()

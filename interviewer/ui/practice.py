@@ -135,8 +135,8 @@ def guide_passage(q, settings):
     one), if any."""
     hits = knowledge.search(q.text, k=8, guide=knowledge.BUILTIN_GUIDE_ID, settings=settings)
     same = [h for h in hits if h.section == q.guide_section]
-    about = " ".join([q.text, topic_label(q.topic), *(kp.point for kp in q.key_points)])
-    line = guide_line(q.guide_section, about)
+    line = guide_line(q.guide_section, " ".join(kp.point for kp in q.key_points),
+                      asked=f"{q.text} {topic_label(q.topic)}")
     holding = [h for h in same if line and " ".join(line.split()) in " ".join(h.text.split())]
     return (holding or same or [None])[0]
 
