@@ -31,7 +31,9 @@ from interviewer.ui.progress import (
 )
 
 # Asks in the browser before a delete; a cancelled confirm sends no id and nothing is deleted.
-CONFIRM_DELETE_JS = "(id) => (id && confirm('Delete this session and its grades?')) ? id : null"
+# (it names the session: walk40's confirmation did not say which one)
+CONFIRM_DELETE_JS = ("(id) => (id && confirm('Delete session ' + id + ' and its grades? This "
+                     "cannot be undone.')) ? id : null")
 
 
 def build_transcripts(ctx: AppContext) -> SimpleNamespace:
@@ -103,7 +105,8 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
 
     def delete_session(session_id, request: gr.Request):
         if not session_id:  # none picked, or the confirmation cancelled
-            return {ui.status: "Nothing deleted (pick a session, then confirm)."}
+            # (walk40 read "pick a session" after cancelling with one picked)
+            return {ui.status: "Nothing deleted: no session picked, or the deletion cancelled."}
         try:
             ctx.delete_session(session_id, user_of(request))
         except SessionNotFound as exc:
