@@ -142,7 +142,8 @@ def _validation_reason(exc: ValidationError, raw: bytes) -> str:
     if err["type"] in ("string_too_long", "too_long"):  # in the app's words, not pydantic's
         # (walk41 read "'answer': String should have at most 8000 characters")
         unit = "characters" if err["type"] == "string_too_long" else "items"
-        size = f"{len(err['input']):,} {unit}" if hasattr(err.get("input"), "__len__") else "too long"
+        given = err.get("input")
+        size = f"{len(given):,} {unit}" if hasattr(given, "__len__") else "too long"
         return f"'{field}': {size}, over the {err['ctx']['max_length']:,} it may have"
     msg = err["msg"].removeprefix("Value error, ")
     return f"'{field}': {msg}" if field else msg

@@ -129,7 +129,8 @@ def read_answer(out=None) -> str | None:
     """One answer from the terminal: lines until an empty one (a command or a single line
     starting with / is sent at once; a ``` block runs to its closing fence). A paste keeps its
     empty lines, whether it arrives as one piece with line breaks in it (a terminal's bracketed
-    paste) or line by line with the rest already waiting (``input_waiting``). None at Ctrl-D with nothing typed (piped input: what was read, at its end); Ctrl-C,
+    paste) or line by line with the rest already waiting (``input_waiting``). None at Ctrl-D
+    with nothing typed (piped input: what was read, at its end); Ctrl-C,
     and Ctrl-D at a terminal, raise KeyboardInterrupt with what was typed as its ``draft``. An
     empty line with nothing typed says so on ``out`` (it was passed over in silence, and a
     walk-through pressed Enter again and again)."""
@@ -214,14 +215,14 @@ def wrap_text(text: str, width: int) -> str:
     """Text wrapped at word boundaries for a terminal (a walk-through read "ML fu / ndamentals"
     where the terminal cut a long line): a bullet's or list item's continuation is indented
     under its text, a quote's under its marker; lines inside a ``` block and a table's rows
-    are left as they are. A dash, star or bullet inside
-    a line stays with the word before it, so no wrapped line starts like a new item (a re-walk's
-    "|x|^2 - 2x.c + |c|^2" read as a bullet "- 2x.c ..." under "Top gaps")."""
+    are left as they are. A dash, star or bullet inside a line stays with the word before it,
+    so no wrapped line starts like a new item (a re-walk's "|x|^2 - 2x.c + |c|^2" read as a
+    bullet "- 2x.c ..." under "Top gaps")."""
     out, in_code = [], False
     for line in text.split("\n"):
         if line.lstrip().startswith("```"):
             in_code = not in_code
-        if (in_code or line.lstrip().startswith(("```", "|")) or len(line) <= width):
+        if in_code or line.lstrip().startswith(("```", "|")) or len(line) <= width:
             out.append(line)  # (a Markdown table's row is left whole: wrapped, it breaks)
             continue
         # a quote's marker starts each of its lines (`transcripts show`: walk41 read its

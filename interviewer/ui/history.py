@@ -205,8 +205,8 @@ def _lines_or_points(frame, color: str, series: tuple, shown: bool,
     has two; none of them when there is nothing to draw (the criteria chart while every session
     is a practice sitting). ``span``: the first and last session's seconds over every chart
     shown (``time_span``; the frame's own by default), so the charts side by side share one
-    time axis (walk40: the rounds chart ran 22:28-22:36, the
-    criteria chart beside it 22:23-22:41)."""
+    time axis (walk40: the rounds chart ran 22:28-22:36, the criteria chart beside it
+    22:23-22:41)."""
     import pandas as pd
 
     shown = shown and bool(len(frame))
