@@ -153,6 +153,17 @@ def recording(path: str | Path) -> bytes:
         raise SpeechError("the recording could not be read: record or upload it again") from None
 
 
+def into_box(box: str | None, said: str, last: str | None = None) -> str:
+    """The answer box once ``said`` (a transcript) lands in it: what was typed there kept, the
+    transcript after it as a paragraph of its own (walk42: a recording replaced the typed half
+    of an answer, with no undo). The last transcript (``last``), still at the box's end as it
+    landed, is replaced: the answer recorded again."""
+    typed = (box or "").rstrip()
+    if last and last.strip() and typed.endswith(last.strip()):
+        typed = typed[: -len(last.strip())].rstrip()
+    return f"{typed}\n\n{said}" if typed.strip() else said
+
+
 def delivery_dict(d) -> dict:
     """A Delivery as the JSON kept with the turn."""
     return {

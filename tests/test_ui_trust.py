@@ -1401,7 +1401,15 @@ def test_audio_that_is_not_wav_gets_its_reason_and_a_wav_its_words(app, context,
         assert page.get_by_text("Error", exact=True).count() == 0
     upload(mic, good)
     expect(status).to_contain_text("Transcribed", timeout=60_000)
-    assert "bagging" in box.input_value().lower()
+    # after what was typed, not over it (walk42: the typed half of an answer was replaced)
+    typed, said = box.input_value().split("\n\n")
+    assert typed == "My draft, typed before." and "bagging" in said.lower()
+    again = tmp_path / "again.wav"
+    again.write_bytes(synthesize_wav("Boosting trains each new tree on the errors of the last."))
+    upload(mic, again)  # recorded again: it replaces the last transcript, the typed text stays
+    expect(box).not_to_have_value(f"{typed}\n\n{said}", timeout=60_000)
+    typed_too, said_again = box.input_value().split("\n\n")
+    assert typed_too == typed and "boosting" in said_again.lower()
 
     page.get_by_role("tab", name="Practice").click()
     upload(page.locator("#practice-mic"), fake)

@@ -40,7 +40,7 @@ from interviewer.ui.scripts import (
     MARK_SUBMITTED_JS,
     TIMERS_JS,
 )
-from interviewer.voice import budget_for, recording
+from interviewer.voice import budget_for, into_box, recording
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ def wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
 
         yield from drive(live, history, call, text, text, speak)
 
-    def transcribe(audio, live, request: gr.Request):
+    def transcribe(audio, live, typed, spoken, request: gr.Request):
         """A recorded (or uploaded) answer as text in the box, with its delivery feedback."""
         if audio is None:
             return {}
@@ -365,8 +365,8 @@ def wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                     "or type your answer."}  # fmt: skip
         note = r.text_md(got.delivery["summary"])
         return {
-            ui.answer: got.text,
-            ui.spoken: {"delivery": got.delivery, "audio": audio},
+            ui.answer: into_box(typed, got.text, (spoken or {}).get("text")),
+            ui.spoken: {"delivery": got.delivery, "audio": audio, "text": got.text},
             ui.status: f"**Transcribed** (edit it before sending). Delivery:  \n{note}",
         }
 
@@ -514,8 +514,8 @@ def wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
         concurrency_id="interview",
     )
     for event in (ui.mic.stop_recording, ui.mic.upload):
-        event(transcribe, [ui.mic, ui.live], [ui.answer, ui.spoken, ui.status],
-              concurrency_id="speech")  # fmt: skip
+        event(transcribe, [ui.mic, ui.live, ui.answer, ui.spoken],
+              [ui.answer, ui.spoken, ui.status], concurrency_id="speech")  # fmt: skip
     ui.submit.click(submit_code, [ui.code, ui.answer, ui.chat, ui.live], outputs,
                     js=MARK_SUBMITTED_JS, concurrency_id="interview")  # fmt: skip
     ui.run.click(run_code, [ui.code, ui.live],

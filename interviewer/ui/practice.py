@@ -26,7 +26,7 @@ from interviewer.ui.auth import user_of
 from interviewer.ui.context import AppContext
 from interviewer.ui.scripts import CONFIRM_NEXT_PRACTICE_JS, CONFIRM_PICK_PRACTICE_JS
 from interviewer.ui.setup import mode_choices
-from interviewer.voice import recording
+from interviewer.voice import into_box, recording
 
 _rng = random.SystemRandom()
 log = logging.getLogger(__name__)
@@ -186,6 +186,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         visible=ctx.voice.enabled,
     )
     ui.voice_note = gr.Markdown("", elem_id="practice-voice-note")
+    ui.said = gr.State(None)  # the last transcript put in the answer box
     ui.answer = gr.Textbox(
         label="Your answer (for a coding question: how you approached it, and what the "
               "question asks you to explain)",
@@ -309,7 +310,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
             ui.held: _held("", q.coding.starter if coding else ""),
         }
 
-    def transcribe(audio):
+    def transcribe(audio, typed, last):
         if audio is None:
             return {}
         try:
@@ -317,7 +318,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
         except InterviewerError as exc:  # the recording stays in the player
             return {ui.voice_note: f"⚠ {md_escape(str(exc))}"}
         note = r.text_md(got.delivery["summary"])
-        return {ui.answer: got.text, ui.voice_note: f"**Transcribed** (edit it). {note}"}
+        return {ui.answer: into_box(typed, got.text, last), ui.said: got.text,
+                ui.voice_note: f"**Transcribed** (edit it). {note}"}
 
     def run(code, qid, drills):
         q = question_of(qid, drills)
@@ -423,7 +425,8 @@ def build(ctx: AppContext) -> SimpleNamespace:
     ui.pick.select(take, [ui.pick, *inputs], outputs, js=CONFIRM_PICK_PRACTICE_JS)
     ui.run.click(run, [ui.code, ui.qid, ui.drills], ui.code_out, concurrency_id="code")
     for event in (ui.mic.stop_recording, ui.mic.upload):
-        event(transcribe, ui.mic, [ui.answer, ui.voice_note], concurrency_id="speech")
+        event(transcribe, [ui.mic, ui.answer, ui.said], [ui.answer, ui.voice_note, ui.said],
+              concurrency_id="speech")
     ui.grade.click(
         grade,
         [ui.answer, ui.code, ui.qid, ui.mode, ui.sessions, ui.drills, ui.round, ui.topic],

@@ -77,3 +77,18 @@ def test_the_reports_pace_is_the_one_each_answer_showed():
     turn.delivery = {"words": 13, "seconds": 5.0, "wpm": 155, "fillers": {}, "pauses": [],
                      "budget": 210}  # fmt: skip
     assert _delivery([turn])["wpm"] == 155
+
+
+def test_a_transcript_lands_after_what_was_typed():
+    # walk42: a recording replaced the typed half of an answer, with no undo.
+    from interviewer.voice import into_box
+
+    assert into_box("", "spoken") == into_box("  \n", "spoken") == "spoken"
+    assert into_box("typed first", "spoken") == "typed first\n\nspoken"
+    # recorded again: the last transcript, still as it landed, is replaced
+    assert into_box("typed first\n\nspoken", "again", last="spoken") == "typed first\n\nagain"
+    assert into_box("spoken", "again", last="spoken") == "again"
+    # edited since: it is kept, the new one after it
+    assert into_box("spoken, then edited", "again", last="spoken") == (
+        "spoken, then edited\n\nagain"
+    )
