@@ -201,6 +201,9 @@ def test_the_scorecard_keeps_an_open_follow_up_s_missed_points_hidden():
     assert "**Q1**: **71/100**" in running and "Missed:" in running  # Q1 is closed: in full
     assert "**Q2**" not in running and "missed q1" not in running
     assert score_line(turns, True, False, 3).endswith("last score **71/100**")
+    asked = _graded_turn(2, 0, "pending")
+    asked.grade = None  # Q3 asked, not answered yet (walk42: it read "…" too)
+    assert "| 3 | overfitting | to answer |" in scorecard_md([*turns, asked], True, False)
     turns[1].status = "answered"  # the follow-up answered: Q2 closes, shown in full
     assert "**Q2**: **20/100**" in scorecard_md(turns, feedback_each=True, done=False)
 

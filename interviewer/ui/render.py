@@ -256,8 +256,11 @@ def scorecard_md(
             score = "skipped"
         elif t.grade is not None and closed(t):
             score = f"{t.grade.overall}/100"
-        else:
-            score = "not answered" if done else "…"
+        elif done:
+            score = "not answered"
+        else:  # "…" while its follow-up is open; a question not answered yet is said so
+            # (walk42: a resumed interview's open first question read "…")
+            score = "…" if t.grade is not None else "to answer"
         tag = question_tag(t, per_round).removeprefix("Q")  # under the "Q" heading
         lines.append(f"| {tag} | {md_escape(topic_label(t.topic))} | {score} |")
     graded = [t for t in turns if closed(t) and t.grade is not None and t.status != "skipped"]
