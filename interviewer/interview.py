@@ -61,7 +61,6 @@ from interviewer.report import (
     Report,
     build_report,
     l1_result,
-    l1_score,
     l2_opening,
 )
 from interviewer.resume import MOVED_ON, Resuming, stored_print
@@ -210,9 +209,6 @@ class Interview(CodingTurns, Resuming):
             return plan + [("L2", g) for g in group_plan("L2", n)]
         return [(self.info.round, g) for g in group_plan(self.info.round, n, coding=coding)]
 
-    def _l1_score(self) -> int:
-        return l1_score(self.turns)
-
     def _l1_passed(self) -> bool:
         return l1_result(self.turns)[1]
 
@@ -224,13 +220,13 @@ class Interview(CodingTurns, Resuming):
         round_name, group = plan[index]
         opening = ""
         if opens_l2(index, round_name, self.per_round):
-            l1, passed = l1_result(self.turns)
+            _, passed = l1_result(self.turns)
             if not passed:  # (the report says why: its score, or its code)
                 self.note = (
                     "L1 was not passed, so the L2 round was not unlocked (as in the real process)."
                 )
                 return self._finish(on_token)
-            opening = emit(l2_opening(l1, score=self.feedback_each) + "\n\n", on_token)
+            opening = emit(l2_opening(self.turns, score=self.feedback_each) + "\n\n", on_token)
         graded = [t for t in self.turns if t.round == round_name]
         difficulty = START_DIFFICULTY
         for t in graded:

@@ -247,17 +247,23 @@ def l1_result(turns: list[Turn]) -> tuple[int, bool]:
     return report.overall, bool(report.rounds.get("L1", {}).get("passed"))
 
 
-def l1_score(turns: list[Turn]) -> int:
-    """The overall score of a session's L1 turns."""
-    return l1_result(turns)[0]
-
-
-def l2_opening(l1: int, *, score: bool = True) -> str:
-    """The line that opens a full loop's L2 round (L1 scored ``l1``), live and in a resumed
-    chat; with feedback at the end only (``score`` False: a real interview) without the score,
-    which comes with the report (a walk-through's real interview said "L1 passed (100/100)"
-    midway)."""
-    return f"L1 passed{f' ({l1}/100)' if score else ''}: the L2 round starts now."
+def l2_opening(turns: list[Turn], *, score: bool = True) -> str:
+    """The line that opens a full loop's L2 round, live and in a resumed chat: L1's score, and
+    its strongest and weakest question's topics when they differ (walk40: the hand-over was one
+    line, nothing of L1 said until the loop's report); with feedback at the end only (``score``
+    False: a real interview) none of them, which come with the report (a walk-through's real
+    interview said "L1 passed (100/100)" midway)."""
+    if not score:
+        return "L1 passed: the L2 round starts now."
+    report = build_report([t for t in turns if t.round == "L1"])
+    said = f"L1 passed ({report.overall}/100"
+    graded = [q for q in report.questions if q.status == "answered" and q.overall is not None]
+    best = max(graded, key=lambda q: q.overall, default=None)
+    worst = min(graded, key=lambda q: q.overall, default=None)
+    if best is not None and worst is not None and best.overall > worst.overall:
+        said += (f"; strongest: {topic_label(best.topic)} {best.overall}, to work on: "
+                 f"{topic_label(worst.topic)} {worst.overall}")  # fmt: skip
+    return f"{said}): the L2 round starts now."
 
 
 def _delivery(turns: list[Turn]) -> dict:

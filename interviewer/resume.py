@@ -101,7 +101,7 @@ class Resuming:
         # another, and paid twice).
         hints = "".join(f"\n\n{hint_said(h)}" for h in turn.hints)
         self.phase = "awaiting_answer"
-        opening = (l2_opening(self._l1_score(), score=self.feedback_each) + "\n\n"
+        opening = (l2_opening(self.turns, score=self.feedback_each) + "\n\n"
                    if opens_l2(turn.index, turn.round, self.per_round) else "")  # fmt: skip
         return self, Reply(
             "question",

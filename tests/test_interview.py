@@ -25,6 +25,7 @@ from interviewer.models import ANSWERS_APART, MAX_ANSWER_CHARS
 from interviewer.probes import OWN_PART_PROBE
 from interviewer.regrade import corrected_score, without_claims
 from interviewer.reply import HINT_PENALTY
+from interviewer.report import l1_result, l2_opening
 from interviewer.report_render import rule_notes
 from tests.helpers import new_interview, offline_engine, resume
 
@@ -229,7 +230,9 @@ def test_full_loop_stops_after_failed_l1_and_continues_after_passed_l1(store):
     assert sum(asked, []) == ["Question 1 of 2 (L1", "Question 2 of 2 (L1",
                               "Question 1 of 2 (L2", "Question 2 of 2 (L2"]  # fmt: skip
     l2 = next(x.text for x in replies if "Question 1 of 2 (L2" in x.text)
-    assert f"L1 passed ({passed._l1_score()}/100): the L2 round starts now." in l2
+    l1 = l1_result(passed.turns)[0]
+    assert f"L1 passed ({l1}/100" in l2 and "): the L2 round starts now." in l2
+    assert l2_opening(passed.turns) in l2
     assert sum("round starts" in x.text for x in replies) == 1
 
 
@@ -298,7 +301,8 @@ def test_a_full_loop_resumed_in_l2_numbers_l2_on_its_own(store):
     line = score_line(iv.turns, True, False, iv.planned, None, iv.per_round)
     assert line.startswith("L2 · Question 1 of 2 · last score")  # the phone's line, as the chat
     again, back = resume(store, iv.info.id, user_id="local")
-    opening = f"L1 passed ({iv._l1_score()}/100): the L2 round starts now."
+    opening = l2_opening(iv.turns)
+    assert opening.startswith(f"L1 passed ({l1_result(iv.turns)[0]}/100")
     assert back.text.startswith(f"Welcome back. {opening}\n\nQuestion 1 of 2 (L2, ")
     chat = history_from_turns(again.turns, True, False, again.bank, again.planned,
                               again.per_round)  # fmt: skip
@@ -1262,3 +1266,19 @@ def test_a_second_tab_that_did_not_see_the_answer_cannot_overwrite_it(store):
     _, turns = store.load_session(x.info.id, user_id=x.info.user_id)
     assert turns[0].answer.startswith("X-ANSWER") and len(turns) == 2
     assert turns[1].answer == "Cross-validation picks the penalty strength."
+
+
+def test_the_l2_opening_says_l1s_strongest_and_weakest_topic():
+    # walk40: the hand-over from L1 to L2 was one line; nothing of L1 was said until the end
+    from interviewer.bank import topic_label
+    from tests.test_store import make_turn
+
+    turns = [make_turn(0, topic="statistics", overall=90),
+             make_turn(1, topic="ml-basics", overall=60)]  # fmt: skip
+    said = l2_opening(turns)
+    assert said == (f"L1 passed ({l1_result(turns)[0]}/100; strongest: "
+                    f"{topic_label('statistics')} 90, to work on: {topic_label('ml-basics')} 60): "
+                    "the L2 round starts now.")  # fmt: skip
+    turns[1].grade.overall = 90  # alike: nothing to single out
+    assert l2_opening(turns) == f"L1 passed ({l1_result(turns)[0]}/100): the L2 round starts now."
+    assert l2_opening(turns, score=False) == "L1 passed: the L2 round starts now."

@@ -39,7 +39,7 @@ from interviewer.models import Turn, model_answer_flows, numbered, opens_l2, que
 from interviewer.policy import time_budget
 from interviewer.probes import code_ran_said
 from interviewer.reply import hint_said
-from interviewer.report import l1_score, l2_opening
+from interviewer.report import l2_opening
 
 OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 
@@ -163,7 +163,7 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
             continue
         header = question_header(t.index, total, t.round, t.topic, per_round)
         if opens_l2(t.index, t.round, per_round):
-            header = f"{l2_opening(l1_score(turns), score=feedback_each)}\n\n{header}"
+            header = f"{l2_opening(turns, score=feedback_each)}\n\n{header}"
         said = "Skipped.\n\n" if skipped else ""
         out.append(bot_msg(text_md(f"{said}{header}: {t.question}")))
         for hint in t.hints:
