@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from interviewer.cli.app import EXIT_CONFIG
 from interviewer.processes import spawn, stop
 from interviewer.ui.auth import PLACEHOLDER
 from tests import ROOT, services
@@ -157,11 +158,21 @@ def test_the_units_run_as_written_and_a_replica_stops_cleanly(pg_server, tmp_pat
         argv = shlex.split(here(unit["ExecStart"][0], state, instance))
         cwd = here(unit["WorkingDirectory"][0], state, instance)
 
-        # As shipped, the example's logins are refused, with the fix named.
+        # As shipped, the example's logins are refused, with the fix named, by a status the
+        # unit does not restart (it was restarted every 5 s for ever); a database that does not
+        # answer is a status the unit restarts.
         refused = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-        assert refused.returncode != 0
         assert f"password is the example's placeholder {PLACEHOLDER}" in refused.stderr, (
             refused.stderr[-2000:])  # fmt: skip
+        assert unit["Restart"] == ["on-failure"] and refused.returncode == EXIT_CONFIG
+        assert unit["RestartPreventExitStatus"] == [str(EXIT_CONFIG)]
+        down = {**env, "INTERVIEWER_AUTH": "ana:a-real-password-16",
+                "INTERVIEWER_DATABASE_URL":
+                    f"postgresql+psycopg://u:p@127.0.0.1:{services.free_port()}/none"}  # none there
+        unreachable = subprocess.run(argv, cwd=cwd, env=down, capture_output=True, text=True,
+                                     timeout=300)  # fmt: skip
+        assert "cannot open the transcript store" in unreachable.stderr, unreachable.stderr[-2000:]
+        assert unreachable.returncode == 2  # restarted until the database answers
 
         env["INTERVIEWER_AUTH"] = "ana:a-real-password-16"
         log = tmp_path / "journal.log"  # stands in for the journal, named as systemd names it

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from interviewer import cli
+from interviewer.cli.app import EXIT_CONFIG
 from interviewer.config import Settings
 from interviewer.errors import EndpointError
 from interviewer.grading.rubric import CRITERIA, PASS_MARK
@@ -535,7 +536,7 @@ def test_the_app_on_a_port_in_use_says_so_in_one_line_before_any_work(monkeypatc
         held.listen()
         port = held.getsockname()[1]
         monkeypatch.setenv("INTERVIEWER_PORT", str(port))
-        assert cli.main(["app"]) == 2
+        assert cli.main(["app"]) == EXIT_CONFIG  # (not restarted by its unit)
     err = capsys.readouterr().err
     assert err.startswith(f"mock-interview: error: cannot serve on 127.0.0.1:{port}: ")
     assert "INTERVIEWER_PORT" in err and "Traceback" not in err and len(err.splitlines()) == 1
@@ -546,11 +547,11 @@ def test_the_app_on_a_port_or_host_it_cannot_use_says_which_setting(monkeypatch,
     # A review: INTERVIEWER_PORT=70000 was a traceback (OverflowError), and a host that does not
     # resolve read "another program ... holds it".
     monkeypatch.setenv("INTERVIEWER_PORT", "70000")
-    assert cli.main(["app"]) == 2
+    assert cli.main(["app"]) == EXIT_CONFIG
     assert "INTERVIEWER_PORT=70000: use a port 1-65535" in capsys.readouterr().err
     monkeypatch.setenv("INTERVIEWER_PORT", str(free_port()))
     monkeypatch.setenv("INTERVIEWER_HOST", "no-such-host.invalid")
-    assert cli.main(["app"]) == 2
+    assert cli.main(["app"]) == EXIT_CONFIG
     err = capsys.readouterr().err
     assert "cannot serve on no-such-host.invalid:" in err and "check INTERVIEWER_HOST" in err
     assert "holds it" not in err and "Traceback" not in err

@@ -18,7 +18,7 @@ from pathlib import Path
 from interviewer import processes
 from interviewer.cli import security
 from interviewer.config import Settings
-from interviewer.errors import InterviewerError
+from interviewer.errors import ConfigError, InterviewerError
 
 LOG_FILE = "mock-interview.log"
 
@@ -132,7 +132,10 @@ def _run(argv: list[str] | None) -> int:
         return args.handler(args, settings)
     except InterviewerError as exc:
         print(f"mock-interview: error: {exc}", file=sys.stderr)
-        return 2
+        # `app` refused by its own settings exits with EX_CONFIG, which its systemd unit does
+        # not restart (RestartPreventExitStatus): a placeholder password restarted every 5 s for
+        # ever. An endpoint or model error (a ConfigError's subclass) and anything else is 2.
+        return getattr(args, "config_status", 2) if type(exc) is ConfigError else 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

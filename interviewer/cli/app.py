@@ -15,7 +15,14 @@ def register(sub) -> None:
                     "INTERVIEWER_DATA_DIR, and OPENAI_BASE_URL / OPENAI_API_KEY for an LLM "
                     "(README, Settings).",
     )  # fmt: skip
-    p.set_defaults(handler=cmd_app)
+    p.set_defaults(handler=cmd_app, config_status=EXIT_CONFIG)
+
+
+# The exit status of an app its own settings refuse (a placeholder password, a malformed
+# database URL, a port another program holds): sysexits' EX_CONFIG, which the replica unit
+# does not restart (deploy/mock-interview@.service, RestartPreventExitStatus). A database that
+# does not answer is 2, restarted until it does.
+EXIT_CONFIG = 78
 
 
 def cmd_app(args, settings: Settings) -> int:
