@@ -220,8 +220,7 @@ class Interview(CodingTurns, Resuming):
         round_name, group = plan[index]
         opening = ""
         if opens_l2(index, round_name, self.per_round):
-            _, passed = l1_result(self.turns)
-            if not passed:  # (the report says why: its score, or its code)
+            if not self._l1_passed():  # (the report says why: its score, or its code)
                 self.note = (
                     "L1 was not passed, so the L2 round was not unlocked (as in the real process)."
                 )
