@@ -78,7 +78,8 @@ _previous_hook = None
 
 
 def _exit_on_signal(signum, _frame) -> None:
-    global _pending
+    global _pending, _handled_at
+    _handled_at = time.monotonic()
     if _in_hook:  # raised here, it would be swallowed again (and not reach the hook)
         return
     _pending = None
@@ -110,6 +111,56 @@ def _redeliver() -> None:
         time.sleep(REDELIVER_EVERY)
 
 
+# A signal sent to the process goes to any one of its threads. CPython's own handler, in whatever
+# thread it lands, only marks the signal: our handler runs when the main thread next runs Python
+# code. Landed on a helper thread (MiniLM's pool, a reader of the model server's output) while
+# the main thread is blocked in a read (an interview waiting for an answer on a pipe), it waited
+# for ever (seen: 1 in about 30 SIGHUPs). CPython writes each signal's number to the wakeup fd from
+# any thread, so a watcher thread reading it nudges the main thread (a signal whose handler does
+# nothing, sent to that thread: its blocked read is interrupted and the marked handler runs) until
+# our handler has run. The nudge, not the stop signal again: a second SystemExit would cut short
+# the clean-up the first one started.
+NUDGE = signal.SIGURG  # ignored by default and used by nothing else here
+HANDLED_WITHIN = 1.0  # seconds: a handler run this long before its number was read handled it
+_handled_at = float("-inf")  # when _exit_on_signal last ran (time.monotonic)
+_wakeup: tuple[int, int] | None = None  # the watcher's pipe (read end, write end)
+
+
+def _watch(read_fd: int) -> None:
+    main = threading.main_thread().ident
+    while True:
+        try:
+            numbers = os.read(read_fd, 64)
+        except OSError:
+            return
+        if not any(n in STOP_SIGNALS for n in numbers):
+            continue  # a nudge, or a signal of somebody else's
+        arrived = time.monotonic()
+        time.sleep(REDELIVER_EVERY / 4)  # a main thread running Python handles it meanwhile
+        while _handled_at < arrived - HANDLED_WITHIN:
+            try:
+                signal.pthread_kill(main, NUDGE)
+            except OSError:  # the main thread has ended
+                return
+            time.sleep(REDELIVER_EVERY)
+
+
+def _watch_wakeups() -> int | None:
+    """Install the watcher's pipe as the wakeup fd; the wakeup fd it replaced (None when another
+    owner, such as an asyncio loop, holds it: that one is left alone)."""
+    global _wakeup
+    if _wakeup is None:
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        _wakeup = (read_fd, write_fd)
+        threading.Thread(target=_watch, args=(read_fd,), name="stop-watch", daemon=True).start()
+    previous = signal.set_wakeup_fd(_wakeup[1], warn_on_full_buffer=False)
+    if previous not in (-1, _wakeup[1]):
+        signal.set_wakeup_fd(previous)
+        return None
+    return previous
+
+
 def exit_on_stop_signals() -> dict:
     """Turn SIGTERM and SIGHUP into ``SystemExit`` and SIGINT into ``KeyboardInterrupt`` (even
     when SIGINT was inherited ignored), so ``finally`` blocks and ``atexit`` handlers run; one
@@ -124,12 +175,22 @@ def exit_on_stop_signals() -> dict:
     if sys.unraisablehook is not _unraisable:
         _previous_hook = sys.unraisablehook
         sys.unraisablehook = _unraisable
-    return {sig: signal.signal(sig, _exit_on_signal) for sig in STOP_SIGNALS}
+    previous = {sig: signal.signal(sig, _exit_on_signal) for sig in STOP_SIGNALS}
+    wakeup = _watch_wakeups()
+    if wakeup is not None:
+        previous[NUDGE] = signal.signal(NUDGE, lambda _signum, _frame: None)
+        previous["wakeup_fd"] = wakeup
+    return previous
 
 
 def restore_signals(previous: dict) -> None:
     """Put back the handlers ``exit_on_stop_signals`` replaced."""
     global _previous_hook
+    previous = dict(previous)
+    if "wakeup_fd" in previous:
+        replaced = signal.set_wakeup_fd(previous.pop("wakeup_fd"))
+        if _wakeup is None or replaced != _wakeup[1]:  # another owner took it since: theirs
+            signal.set_wakeup_fd(replaced)
     for sig, handler in previous.items():
         signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
     if previous and sys.unraisablehook is _unraisable:

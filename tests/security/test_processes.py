@@ -61,7 +61,8 @@ def _wait(predicate, timeout: float, what: str, proc) -> None:
         time.sleep(0.3)
 
 
-def _signal_and_check(proc, sig, local_port: int) -> None:
+def _signal_and_check(proc, sig, local_port: int, log) -> None:
+    """``log``: the file the process's stderr went to, shown when it did not exit cleanly."""
     assert pids_serving(local_port), "the local model server never started"
     proc.send_signal(sig)
     try:
@@ -70,8 +71,8 @@ def _signal_and_check(proc, sig, local_port: int) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    if sig != signal.SIGKILL:
-        assert proc.returncode in (0, 128 + sig), proc.returncode  # a clean exit, not a crash
+    if sig != signal.SIGKILL:  # a clean exit, not a crash
+        assert proc.returncode in (0, 128 + sig), (proc.returncode, log.read_text()[-3000:])
     deadline = time.monotonic() + 30  # after SIGKILL the child's parent-death signal acts
     while (pids_serving(local_port) or not _port_free(local_port)) and (
         time.monotonic() < deadline
@@ -109,7 +110,7 @@ def test_the_app_in_local_mode_never_leaves_its_model_server(tmp_path, built_kb,
         started = (tmp_path / "app.log").read_text()
         assert f"mock-interview is running on http://127.0.0.1:{app_port}" in started
         assert "public link" not in started and "share=True" not in started
-        _signal_and_check(proc, sig, local_port)
+        _signal_and_check(proc, sig, local_port, tmp_path / "app.log")
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -120,18 +121,20 @@ def test_the_app_in_local_mode_never_leaves_its_model_server(tmp_path, built_kb,
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 def test_a_local_mode_interview_never_leaves_its_model_server(tmp_path, sig):
     local_port = free_port()
+    log = open(tmp_path / "interview.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-c", MAIN, "interview", "--questions", "1", "--no-coding"],
         cwd=ROOT,
         env=_env(tmp_path / "data", local_port),
         stdin=subprocess.PIPE,  # never written: the interview waits for an answer
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,  # (CI once saw exit status 1 here, its reason lost)
     )
     try:
         _wait(lambda: served_models(local_port), 300, "the local model server", proc)
-        _signal_and_check(proc, sig, local_port)
+        _signal_and_check(proc, sig, local_port, tmp_path / "interview.log")
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        log.close()
