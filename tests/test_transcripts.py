@@ -676,6 +676,17 @@ def test_the_sessions_lists_name_a_practice_sitting_as_progress_does(capsys, sav
     assert [(row[-1], row[2]) for row in out[ui.table]] == list(zip(ids, said, strict=True))
     labels = [label for label, _ in out[ui.pick].constructor_args["choices"]]
     assert all(f" · {name} · " in label for label, name in zip(labels, said, strict=True)), labels
+    # Back on the tab with a session open: it stays picked, its view and exports stay (walk43:
+    # the pick was emptied beside the open transcript, whose Export still worked and whose
+    # Delete said "no session picked"); one deleted meanwhile is unpicked and its view goes.
+    again = ui.shown_again(ids[0], None)
+    assert again[ui.pick].constructor_args["value"] == ids[0]
+    assert ui.transcript not in again and ui.dl_md not in again
+    ctx.store.delete_session(ids[0], user_id="local")
+    again = ui.shown_again(ids[0], None)
+    assert again[ui.pick].constructor_args["value"] is None
+    assert again[ui.transcript].constructor_args["visible"] is False
+    assert again[ui.dl_md].constructor_args["visible"] is False
     ctx.store.close()
 
 

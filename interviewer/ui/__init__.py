@@ -175,7 +175,7 @@ def build_app(settings: Settings, ctx: AppContext | None = None) -> gr.Blocks:
 
         # Each tab reads the store again when opened, so it shows what other tabs just did
         # (other browser tabs too: a guide deleted there leaves every guide list here).
-        transcripts_tab.select(transcripts.refresh, None, transcripts.outputs)
+        transcripts_tab.select(transcripts.shown_again, transcripts.pick, transcripts.outputs)
         progress_tab.select(progress.refresh, None, progress.outputs).then(
             progress.limits, progress.ranges, progress.plots)  # fmt: skip
         guides_tab.select(guides.load, guides.load_inputs, guides.load_outputs)

@@ -60,20 +60,29 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     ui.transcript = gr.Markdown("", elem_id="transcript-view", container=True, visible=False)
     downloads = [ui.dl_md, ui.dl_json, ui.dl_html]
 
-    def refresh(request: gr.Request):
-        sessions = ctx.store.list_sessions(user_id=user_of(request))
-        choices = r.session_choices(sessions)
-        empty = "No sessions yet: sit one in the **Interview** tab." if not sessions else ""
-        return {
-            ui.table: r.session_rows(sessions),
-            ui.pick: gr.Dropdown(choices=choices, value=None),
-            ui.status: empty,
-        }
-
     def hidden_downloads() -> dict:
         return {b: gr.DownloadButton(value=None, visible=False) for b in downloads}
 
     NO_TRANSCRIPT = gr.Markdown("", visible=False)
+
+    def refresh(request: gr.Request, current: str | None = None):
+        """The list again; ``current``, the session picked (and perhaps open), stays picked
+        while it exists, and its view and exports go when it does not (walk43: back on the
+        tab, the pick was empty beside the open transcript, Export exported it and Delete
+        said "no session picked")."""
+        sessions = ctx.store.list_sessions(user_id=user_of(request))
+        choices = r.session_choices(sessions)
+        kept = current if current in {s["id"] for s in sessions} else None
+        empty = "No sessions yet: sit one in the **Interview** tab." if not sessions else ""
+        out = {
+            ui.table: r.session_rows(sessions),
+            ui.pick: gr.Dropdown(choices=choices, value=kept),
+            ui.status: empty,
+        }
+        return out if kept else out | {ui.transcript: NO_TRANSCRIPT} | hidden_downloads()
+
+    def shown_again(current, request: gr.Request):
+        return refresh(request, current)
 
     def open_session(session_id, request: gr.Request):
         if not session_id:
@@ -126,6 +135,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     for button in downloads:
         button.click(still_there, ui.pick, outputs)
     ui.refresh = refresh
+    ui.shown_again = shown_again
     ui.outputs = outputs
     return ui
 
