@@ -19,9 +19,10 @@ from interviewer.coding_answer import (
 )
 from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
+from interviewer.grading.decide import CAP
 from interviewer.grading.feedback import addressed_by, gap_rank
 from interviewer.grading.rubric import Grade
-from interviewer.grading.text import denies
+from interviewer.grading.text import denies_point
 from interviewer.markup import failed_tests, lower_first, plural, telling
 
 MAX_BULLETS = 3
@@ -91,14 +92,21 @@ def feedback_text(
         # clause, "CI/CD for ML follows the same ideas as software, but ...", and not told which)
         said = grade.wrong_said.get(claim)
         said = f'you said "{said.rstrip(".")}": ' if said else ""
-        bullets.append(f"• Wrong: {said}{why.rstrip('.')}.")
+        # the others, named (walk43: three wrong claims, one explained, two only among the
+        # flags in the rubric's wording)
+        also = "; ".join(f'"{grade.wrong_said.get(c, c).rstrip(".")}"' for c in reds[1:])
+        also = f" Also wrong: {also}." if also else ""
+        bullets.append(f"• Wrong: {said}{why.rstrip('.')}.{also}")
     corrected = rb.flagged(grade.flags, rb.CORRECTED)
     for claim in corrected[:1]:
         said = grade.wrong_said.get(claim, claim)
         more = f" (and {plural(len(corrected) - 1, 'more wrong claim')})" if corrected[1:] else ""
+        taken = grade.correction_penalty  # walk43: "less 10 points" beside a 12 nothing came off
+        cost = (f", less {taken} points{' in all' if corrected[1:] else ''}, as a hint would cost"
+                if taken else f"; nothing comes off a score no higher than the {round(100 * CAP)} the "
+                "claim capped")  # fmt: skip
         bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}, and your follow-up '
-                       "answer put it right: each correction is credited, less "
-                       f"{rb.CORRECTION_COST} points, as a hint would cost.")  # fmt: skip
+                       f"answer put it right: each correction is credited{cost}.")  # fmt: skip
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
     # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
     star_parts = rb.flagged(grade.flags, rb.STAR_MISSING)
@@ -109,7 +117,9 @@ def feedback_text(
         bullets.append("• Your part: you told what the team did, not what you yourself did; "
                        f"the answer is held at {round(100 * rb.OWN_PART_CAP)} until you say it.")
     if parts := [p for p in star_parts if not (held and p == "action")]:
-        bullets.append(f"• STAR: your story lacks the {', '.join(parts)}.")
+        bullets.append("• STAR: you told no story; answer with one real case from your own "
+                       "work: the situation, your task, what you did, the result in numbers."
+                       if len(parts) == 4 else f"• STAR: your story lacks the {', '.join(parts)}.")
     repeats = next((f for f in grade.flags if f.startswith(rb.FLAG_REPEATS)), None)
     if repeats:  # (a walk-through's paste of three sentences 18 times was never told)
         m = re.search(r"(\d+) of (\d+)", repeats)
@@ -118,14 +128,14 @@ def feedback_text(
                        "an interviewer hears the repetition.")  # fmt: skip
     # A sentence that denies what its point asserts is no "Landed" quote, whatever MiniLM read
     # (a walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the
-    # point "Use a sliding window ..."); the point stays ticked: a rule unticking such points
-    # cost correct answers as many ticks as it saved (README, "Tried and not shipped").
+    # point "Use a sliding window ..."); in an answer graded above incorrect the point stays
+    # ticked: a rule unticking such points cost correct answers as many ticks as it saved.
     # What the explanation said that the code does not do (a failed hidden test checks it) is
     # said so, and no sentence of it is quoted as landed, for another point either (a
     # walk-through's "sort by count, then by word" was "Landed" beside code failing the ties).
     landed = sorted(
         (kp for kp in quotable(grade.key_points) if kp.covered and kp.evidence
-         and not kp.failed_test and (not denies(kp.evidence) or denies(kp.point))),
+         and not kp.failed_test and not denies_point(kp.evidence, kp.point)),
         key=lambda kp: -kp.weight,
     )  # fmt: skip
     undone = [kp for kp in grade.key_points if kp.failed_test and not kp.covered]

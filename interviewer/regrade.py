@@ -113,13 +113,18 @@ def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
     """``grade`` (of the answer without the corrected claims, and its follow-ups) saying which
     wrong claims the follow-up answers put right, in the candidate's words, each costing
     ``CORRECTION_COST`` points."""
-    note = " ".join(f"Corrected in your follow-up: you said {quoted(w)}, which is wrong, and your "
-                    "follow-up answer put it right; the correction is credited, less "
-                    f"{CORRECTION_COST} points, as a hint would cost." for w in said.values())  # fmt: skip
     overall = corrected_score(grade.overall, len(said))
+    taken = grade.overall - overall
+    cost = (f", less {taken} points, as a hint would cost" if taken else
+            # walk43: "less 10 points" beside a 12 that nothing came off (under the cap)
+            f"; nothing comes off a score no higher than the {round(100 * CAP)} the claim capped")
+    note = ("Corrected in your follow-up: "
+            + "; ".join(f"you said {quoted(w)}, which is wrong" for w in said.values())
+            + ", and your follow-up answer put it right; the correction"
+            + (" is" if len(said) == 1 else "s are") + f" credited{cost}.")  # fmt: skip
     return grade.model_copy(update={
         "overall": overall,
-        "correction_penalty": grade.overall - overall,
+        "correction_penalty": taken,
         "flags": [*grade.flags, *(CORRECTED + c for c in said)],
         "wrong_said": {**grade.wrong_said, **said},
         "feedback": f"{grade.feedback.rstrip()} {note}".strip(),

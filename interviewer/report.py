@@ -71,6 +71,9 @@ class QuestionSummary(BaseModel):
     # to continue a sentence, or ""
     failed_tests: list[dict] = Field(default_factory=list)
     wrong_said: dict[str, str] = Field(default_factory=dict)  # a red flag's claim -> the words
+    # what came off the score: "83 for what you said, less 10 for the hint penalty"
+    # (``Grade.penalties_said``; walk43: a hint's cost was in the chat, not under the question)
+    made_of: str = ""
 
 
 INCOMPLETE = "incomplete"  # the signal of an interview ended before its planned questions
@@ -515,6 +518,7 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
         missed=t.grade.missed if t.grade else [],
         flags=t.grade.flags if t.grade else [],
         wrong_said=t.grade.wrong_said if t.grade else {},
+        made_of=t.grade.penalties_said() if t.grade else "",
         guide_section=t.guide_section,
         kind=t.kind,
         seconds=t.seconds,

@@ -7,7 +7,6 @@ import re
 from interviewer.grading.decide import CAP
 from interviewer.grading.rubric import (
     CORRECTED,
-    CORRECTION_COST,
     CRITERIA,
     CRITERIA_SHORT,
     FLAG_KEYWORDS,
@@ -97,8 +96,8 @@ def _time(q: QuestionSummary) -> str:
 def rule_notes(q: QuestionSummary) -> list[str]:
     """Why a rule decided a question's score, as the report lists it under the question: 0 for
     no answer, gibberish or an answer to another question; a cap for a keyword list, restating
-    or a story of only what the team did; the cost of a correction (a walk-through with
-    feedback at the end read "0/100" and no word of why)."""
+    or a story of only what the team did; a correction, and what corrections and a hint cost (a
+    walk-through with feedback at the end read "0/100" and no word of why)."""
     if q.kind == "coding" or q.overall is None:  # the tests decide a coding question's score
         return []
     out = [f"scored 0: {f}" for f in q.flags if f in FLOOR_FLAGS and q.overall == 0]
@@ -109,9 +108,10 @@ def rule_notes(q: QuestionSummary) -> list[str]:
     if FLAG_OWN_PART in q.flags:
         out.append(f"at most {round(100 * OWN_PART_CAP)}: the story tells only what the team "
                    "did, not what you yourself did")  # fmt: skip
-    out += [f"less {CORRECTION_COST} points: a wrong claim put right only at the follow-up "
-            f"(\"{q.wrong_said.get(c, c).rstrip('.')}\")"
+    out += [f'a wrong claim put right only at the follow-up ("{q.wrong_said.get(c, c).rstrip(".")}")'
             for c in flagged(q.flags, CORRECTED)]  # fmt: skip
+    if q.made_of:  # what they and a hint cost (walk43: "less 10 points" where nothing came off)
+        out.append(f"score made of: {q.made_of}")
     return out
 
 

@@ -16,6 +16,7 @@ from interviewer.grading.rubric import (
     FLAG_IDK,
     FLAG_INJECTION,
     FLAG_KEYWORDS,
+    FLAG_REPEATS,
     FLAG_RESTATES,
     PASS_MARK,
     STAR_MISSING,
@@ -302,6 +303,37 @@ def test_a_terse_answer_in_sentences_is_not_called_a_keyword_list(grader, bank):
     assert keyword_list_share(listed) == 1.0
     g = grader.grade(q, listed)
     assert FLAG_KEYWORDS in g.flags and g.overall <= 20
+
+
+def test_terms_after_a_colon_that_explain_it_are_no_keyword_list(grader, bank):
+    # A terse correct answer of "X: a, b." sentences was capped at 12 as a list of terms:
+    # "Simple models underfit" and "high bias" were read as two terms, not a statement.
+    from interviewer.grading.text import keyword_list_share
+
+    terse = ("Simple models underfit: high bias, low variance. Complex models overfit: low bias, "
+             "high variance. You pick the complexity that minimises validation error.")  # fmt: skip
+    assert keyword_list_share(terse) == 0.0
+    g = grader.grade(bank["l1-bias-variance-tradeoff"], terse)
+    assert FLAG_KEYWORDS not in g.flags and g.overall > 20, (g.overall, g.flags)
+    # a heading over a list of terms is still a list
+    headed = "Missing values: MCAR, MAR, MNAR, listwise deletion, mean imputation, MICE."
+    assert keyword_list_share(headed) >= 0.8
+    assert FLAG_KEYWORDS in grader.grade(bank["l1-imbalanced-target"], headed).flags
+
+
+def test_code_after_a_prose_answer_is_no_keyword_list(grader, bank):
+    # A walk-through: a full prose answer with 40 lines of code after it was capped at 20, "a
+    # list of terms, not sentences": each call's arguments were read as bare terms.
+    from interviewer.grading.text import keyword_list_share
+
+    q = bank["l2-kubernetes-model-scaling"]
+    prose = q.model_answer
+    code = "\n".join(f"replicas_{i} = scale(deploy, min_replicas=2, max_replicas={i + 3}, "
+                     f"target=Metric(rps, {i}), window=(30, 60))" for i in range(40))  # fmt: skip
+    for pasted in (f"{prose}\n```python\n{code}\n```", f"{prose}\n{code}"):
+        assert keyword_list_share(pasted) == keyword_list_share(prose)  # the code not read
+        g = grader.grade(q, pasted)
+        assert FLAG_KEYWORDS not in g.flags and g.overall > 60, (g.overall, g.flags)
 
 
 def test_the_same_words_score_the_same_whatever_the_punctuation(grader, bank):
@@ -1129,8 +1161,31 @@ def test_a_vague_story_hears_its_missing_star_parts_before_what_landed(grader, b
     g = grader.grade(q, vague)
     assert [f for f in g.flags if f.startswith("STAR: no ")]
     bullets = feedback_text(q, g).splitlines()[1:]
-    assert len(bullets) <= MAX_BULLETS and bullets[0].startswith("• STAR: your story lacks the ")
+    assert len(bullets) <= MAX_BULLETS and bullets[0].startswith("• STAR: ")
     assert sum(b.startswith("• Landed") for b in bullets) <= 1
+
+
+def test_an_answer_that_tells_no_story_hears_so_first(grader, bank):
+    # walk43: general advice for a "Describe a time ..." question led its feedback with a key
+    # point it had made in other words; the four parts it lacked came last, as a list.
+    from interviewer.chat_feedback import feedback_text
+
+    q = bank["l2-explain-model-failure-stakeholder"]
+    advice = ("In general I think you should explain the failure in business terms rather than "
+              "technical jargon, be honest about what went wrong, and propose next steps. "
+              "Stakeholders appreciate transparency and a clear plan.")  # fmt: skip
+    g = grader.grade(q, advice)
+    assert g.verdict == "incorrect"
+    assert g.feedback.startswith("Incorrect. It tells no story: answer with one real case")
+    assert "lacks the" not in g.feedback
+    bullets = feedback_text(q, g).splitlines()[1:]
+    assert bullets[0].startswith("• STAR: you told no story; answer with one real case")
+    # a story lacking two parts hears which, before its gap
+    told = ("At my last job our churn model failed after a pricing change. I explained to the "
+            "sales director, with a simple analogy, that the model had learned from old prices.")
+    g = grader.grade(q, told)
+    assert [f for f in g.flags if f.startswith("STAR: no ")] == ["STAR: no task", "STAR: no result"]
+    assert g.feedback.split(". ", 1)[1].startswith("Your story lacks the task"), g.feedback
 
 
 def test_the_star_structure_point_is_not_ticked_for_a_story_lacking_its_parts(grader, bank):
@@ -1398,9 +1453,12 @@ def test_app_regression_every_point_ticked_passes_and_code_is_not_quoted(grader,
     q = bank["l1-pandas-vectorised-transform"]
     g = grader.grade(q, PANDAS_OWN_WORDS)
     assert all(kp.covered for kp in g.key_points) and g.overall >= 60
-    # The floor does it (the test has teeth): the head alone scores it under the pass mark.
+    # The head alone passes it now: its code block was read as a list of terms (every call's
+    # arguments a bare term), the head scored it under 0.6 and only the every-point floor lifted
+    # it (walk43 saw the same cap a prose answer with code after it); the floor's own test is
+    # test_every_point_ticked_lifts_only_an_answer_the_head_scores_at_least_partial.
     rd, rv, a = grader.analyse_many([(q.rubric(), PANDAS_OWN_WORDS)])[0]
-    assert dc.decide(rd, rv, a, grader.params).head < 0.6
+    assert dc.decide(rd, rv, a, grader.params).head >= 0.6
     # Code is credited, never quoted as a sentence the candidate said ('Landed: "```python
     # import numpy as np import pandas as pd"').
     assert all("```" not in kp.evidence and "import " not in kp.evidence for kp in g.key_points)
@@ -1472,7 +1530,9 @@ def test_an_incorrect_answer_with_a_wrong_claim_quotes_nothing_as_landed(grader,
     q = bank["l1-roc-auc-from-scratch"]
     g = grader.grade(q, said)
     assert red_flag_claims(g.flags) and g.verdict == "incorrect"
-    assert any(kp.covered for kp in g.key_points)  # MiniLM ticks by topic: quoted before
+    # MiniLM ticked points by topic from "Ties in the scores don't matter ..." and "Sorting
+    # isn't needed": sentences that deny them tick nothing in an answer graded incorrect (walk43)
+    assert not any(kp.covered for kp in g.key_points)
     text = feedback_text(q, g)
     assert "• Wrong: you said" in text and "• Landed" not in text
     # an answer graded above incorrect beside a wrong claim still hears what landed
@@ -1913,3 +1973,47 @@ def test_one_filler_word_is_not_many(grader, bank):
     assert "many filler words" not in one.criteria["communication"].rationale
     many = grader.grade(rub, "Um, basically I would, you know, retrain it, like, every month.")
     assert "many filler words" in many.criteria["communication"].rationale
+
+
+def test_an_incorrect_answer_gets_no_tick_for_a_point_it_denies(grader, bank):
+    # walk43: "I would never cache predictions or precompute anything" ticked caching and
+    # precomputation beside 12/100, the depth row saying its key point was clearly stated.
+    q = bank["l2-scale-inference-millions"]
+    denied = grader.grade(q, "I would never cache predictions or precompute anything, since "
+                             "caching makes the results wrong; every request is computed live.")
+    assert denied.verdict == "incorrect"
+    assert not [kp.id for kp in denied.key_points if kp.covered]
+    assert "not clearly stated" in denied.criteria["depth"].rationale
+    # the same points said, not denied, keep their ticks ("does not need" in the point is its
+    # relative clause, no denial of it)
+    said = grader.grade(q, "I would cache predictions and precompute them in batch for "
+                           "entities that rarely change.")
+    assert "async-precompute" in [kp.id for kp in said.key_points if kp.covered]
+
+
+def test_every_wrong_claim_is_named_in_the_chat(grader, bank):
+    # walk43: three wrong claims were read, the chat named one and the others stood only among
+    # the flags, in the rubric's wording
+    from interviewer.chat_feedback import feedback_text
+    from interviewer.grading.rubric import red_flag_claims
+
+    q = bank["l2-scale-inference-millions"]
+    g = grader.grade(q, "The best way to handle millions of requests is to scale vertically to "
+                        "one very large machine. Serving millions of requests a day always "
+                        "requires GPUs, so we buy the biggest GPU server we can.")  # fmt: skip
+    claims = red_flag_claims(g.flags)
+    assert len(claims) == 2, g.flags
+    [wrong] = [b for b in feedback_text(q, g).splitlines() if b.startswith("• Wrong: ")]
+    first, second = (g.wrong_said[c].rstrip(".") for c in claims)
+    assert f'you said "{first}"' in wrong and f'Also wrong: "{second}".' in wrong, wrong
+
+
+def test_a_repeated_paste_hears_so_in_its_feedback(grader, bank):
+    # walk43: a strong answer pasted four times read "Correct." alone in Practice, its repeats
+    # only in the communication row
+    q = bank["l2-scale-inference-millions"]
+    g = grader.grade(q, "\n\n".join([q.model_answer] * 4))
+    n = len([s for s in g.flags if s.startswith(FLAG_REPEATS)])
+    assert n == 1, g.flags
+    assert "sentences repeat earlier ones: a point counts once however often it is said" in g.feedback
+    assert "repeat earlier ones" not in grader.grade(q, q.model_answer).feedback

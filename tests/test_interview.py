@@ -961,11 +961,14 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
     assert grade.overall == max(clean.overall - CORRECTION_COST, min(clean.overall, 20)) < clean.overall
     assert (corrected_score(81, 1), corrected_score(25, 1), corrected_score(12, 1)) == (71, 20, 12)
     assert "Corrected in your follow-up: you said “Polars is basically a wrapper" in grade.feedback
-    assert f"the correction is credited, less {CORRECTION_COST} points" in grade.feedback
+    # what it cost: 25 -> 20 took 5 (it said "less 10 points" before walk43)
+    assert f"the correction is credited, less {grade.correction_penalty} points" in grade.feedback
     # and the report says so under the question (a re-walk's read "[90/100]" and no reason)
     [summary] = iv.report().questions
-    assert rule_notes(summary) == ["less 10 points: a wrong claim put right only at the "
-                                   f'follow-up ("{POLARS_WRONG.split(". ")[1].rstrip(".")}")']  # fmt: skip
+    assert rule_notes(summary) == [
+        f'a wrong claim put right only at the follow-up ("{POLARS_WRONG.split(". ")[1].rstrip(".")}")',
+        f"score made of: {clean.overall} for what you said, less {grade.correction_penalty} for 1 "
+        "correction"]  # fmt: skip
     # the chat says so, and names no wrong claim
     text = feedback_text(default_bank()["l1-pandas-polars-dask"], grade)
     assert "• Corrected: you said \"Polars is basically a wrapper" in text and "Wrong" not in text
@@ -991,6 +994,46 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
     # and a resumed chat quotes the candidate, not the claim's wording (a re-walk's did)
     again = feedback_text(default_bank()["l1-pandas-polars-dask"], turns[0].grade)
     assert "• Corrected: you said \"Polars is basically a wrapper" in again
+
+
+def test_a_correction_under_the_cap_is_not_said_to_cost_points():
+    # walk43: "each correction is credited, less 10 points" beside a 12 nothing came off (a
+    # correction never takes an answer below the cap the claim held it at)
+    from interviewer.regrade import with_corrections
+    from interviewer.report import QuestionSummary
+
+    q = default_bank()["l1-pandas-polars-dask"]
+    claim = q.red_flags[0].claim
+    low = offline_engine().judge(q, "Dask runs a task graph.")[0]
+    assert low.overall <= 20
+    graded = with_corrections(low, {claim: "polars is basically a wrapper around pandas"})
+    assert graded.overall == low.overall and graded.correction_penalty == 0
+    assert "less 10 points" not in graded.feedback
+    assert "nothing comes off a score no higher than the 20 the claim capped" in graded.feedback
+    text = feedback_text(q, graded)
+    assert "• Corrected:" in text and "less 10" not in text and "nothing comes off" in text
+    summary = QuestionSummary(index=0, round="L1", topic="t", question="q", status="answered",
+                              overall=graded.overall, flags=graded.flags,
+                              wrong_said=graded.wrong_said, made_of=graded.penalties_said())
+    assert rule_notes(summary) == ['a wrong claim put right only at the follow-up ("polars is '
+                                   'basically a wrapper around pandas")']  # fmt: skip
+    # one that costs says what it cost, down to the cap (25 -> 20: 5, not 10)
+    mid = low.model_copy(update={"overall": 25})
+    assert with_corrections(mid, {claim: "x"}).correction_penalty == 5
+    assert "less 5 points" in with_corrections(mid, {claim: "x"}).feedback
+
+
+def test_a_hint_penalty_is_said_under_its_question_in_the_report():
+    # walk43: the report's per-question list gave a hinted answer's 73 and no word of its cost
+    from interviewer.report import QuestionSummary
+
+    q = default_bank()["l1-pandas-polars-dask"]
+    hinted = offline_engine().judge(q, q.model_answer)[0].model_copy(
+        update={"overall": 73, "hint_penalty": 10})
+    summary = QuestionSummary(index=0, round="L1", topic="t", question="q", status="answered",
+                              overall=73, made_of=hinted.penalties_said())
+    assert rule_notes(summary) == ["score made of: 83 for what you said, less 10 for the hint "
+                                   "penalty"]
 
 
 def test_a_follow_up_that_corrects_nothing_leaves_the_wrong_claim_capped(store):

@@ -139,6 +139,11 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         top = d.red_flags[0]
         said = wrong_because(top["claim"], corrections, top["correct"])
         parts.append(f"Wrong: you said {quoted(typed(top['said']))}: {said}")
+    if story is not None and len(story.missing) > 1 and "own_part" not in d.capped_by:
+        # a story lacking two or more parts: that comes first (walk43: a behavioural answer of
+        # general advice led with a key point it had made in other words, "tells no story" last)
+        parts.append(story.advice())
+        story = None
     i = most_important_missed(rd, d, said)
     target = quoted(rd.points[i].texts[0]) if i is not None else ""
     if "keyword_list" in d.capped_by:

@@ -296,6 +296,14 @@ class OfflineGrader:
             flags.append(rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor)
         flags += [rb.RED_FLAG + r["claim"] for r in d.red_flags]
         covered = list(d.covered)
+        if overall < 100 * rb.VERDICT_CUTS[1][1]:
+            # An answer graded incorrect: its ticks are the least sure (MiniLM reading topic),
+            # and one whose sentence denies the point is none (walk43: "I would never cache
+            # predictions or precompute anything" ticked caching and precomputation beside
+            # 12/100). Graded higher, such a tick stays (a rule unticking it there cost correct
+            # answers as many ticks as it saved, an earlier stop measured), never quoted as landed.
+            covered = [c and not tu.denies_point(ev, kp.point)
+                       for kp, c, ev in zip(rubric.key_points, covered, d.evidence, strict=True)]
         if story is not None:
             flags += [rb.STAR_MISSING + part for part in story.missing]
             if len(story.missing) > 1:  # a point asking for the STAR structure is not met by a
@@ -335,7 +343,8 @@ class OfflineGrader:
             key_points=key_points,
             flags=flags,
             source="offline",
-            feedback=feedback(rd, d, rubric.corrections, story, typed=partial(tu.as_typed, original=answer)),
+            feedback=feedback(rd, d, rubric.corrections, story, typed=partial(tu.as_typed, original=answer))
+            + _repeats_said(repeats),
             wrong_said={r["claim"]: quote(r["said"]) for r in d.red_flags},
         )
 
@@ -422,6 +431,14 @@ def points_stated(n: int, total: int, criterion: str) -> str:
         return f"none of the {total} {kind} clearly stated" if total > 1 else (
             f"its {kind} not clearly stated")
     return f"{'its' if total == 1 else f'{n} of {total}'} {kind} clearly stated"
+
+
+def _repeats_said(repeats: str) -> str:
+    """The feedback's sentence on a repeating answer, as the chat's bullet says it (walk43: a
+    strong answer pasted four times read "Correct." alone in Practice)."""
+    m = re.search(r"\((\d+) of (\d+)", repeats)
+    return (f" {m[1]} of its {m[2]} sentences repeat earlier ones: a point counts once however "
+            "often it is said, and an interviewer hears the repetition.") if m else ""
 
 
 # Prior (not fitted; no answer of the authored sets or SAF train repeats most of its sentences):

@@ -126,6 +126,9 @@ class Star:
         """One sentence naming what is missing ('' when the story is complete)."""
         if not self.missing:
             return ""
+        if len(self.missing) == len(PARTS):  # (walk43: four "lacks the ..." read as a list)
+            return ("It tells no story: answer with one real case from your own work, its "
+                    "situation, your task, what you yourself did and the result in numbers.")
         return (
             "Your story " + "; ".join(f"lacks the {p} ({MISSING[p]})" for p in self.missing) + "."
         )

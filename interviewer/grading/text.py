@@ -391,6 +391,12 @@ def denies(text: str) -> bool:
     return bool(DENIAL.search(text))
 
 
+def denies_point(sentence: str, point: str) -> bool:
+    """Does ``sentence`` deny what ``point`` asserts? It denies something and the point's main
+    clause does not ("Move work that does not need an immediate answer to a queue" asserts)."""
+    return denies(sentence) and not negated_main(point)
+
+
 def is_idk(text: str) -> bool:
     """An 'I don't know' / 'pass' non-answer (short and saying so)."""
     return len(words(text)) <= 12 and bool(IDK.search(text.strip()))
@@ -507,13 +513,19 @@ LIST_MIN_TERMS = 3
 _CONTRACTED = ("n't", "'re", "'ve", "'ll", "'d", "'m")
 
 
-def _fragments(text: str):
-    """The answer's fragments (split at , ; : . ( ) and line breaks) as word lists, filler-only
-    ones ("okay so") left out."""
-    for seg in re.split(r"[,;:.()\n]+|\s-\s", text):
+def _sentences_of_fragments(text: str):
+    """The answer's sentences, each a list of its fragments (split at , ; : . ( ) and line
+    breaks) as (word list, the delimiter after it); filler-only fragments ("okay so") left out.
+    A sentence ends at a full stop or a line break."""
+    parts = re.split(r"([,;:.()\n]+|\s-\s)", text)
+    sentence = []
+    for seg, delim in zip(parts[::2], [*parts[1::2], ""], strict=True):
         w = words(seg)
         if [x for x in w if x not in STOPWORDS]:
-            yield w
+            sentence.append((w, delim))
+        if sentence and ("." in delim or "\n" in delim or not delim):
+            yield sentence
+            sentence = []
 
 
 # A sentence that is code, not words: a fence, a statement's opening keyword, or brackets and
@@ -532,18 +544,45 @@ def is_code(sentence: str) -> bool:
     return sum(ch in "=()[]{}<>_" for ch in sentence) > CODE_SYMBOLS * max(1, len(sentence))
 
 
+_FENCED = re.compile(r"```.*?(?:```|$)", re.S)
+
+
+def _prose(text: str) -> str:
+    """The answer without its code: fenced blocks and lines that are code (``is_code``). A
+    walk-through's full prose answer with 40 lines of code after it was capped at 20 as a list
+    of terms: every ``key_by(...)`` argument was read as one."""
+    return "\n".join(line for line in _FENCED.sub("\n", text).splitlines() if not is_code(line))
+
+
+def _bare_term(w: list[str]) -> bool:
+    return len(w) <= TERM_MAX_WORDS and not any(_in_or_contracted(x, FUNCTION_WORDS) for x in w)
+
+
 def keyword_list_share(text: str) -> float:
     """Share of the answer's words that sit in bare term fragments (a fragment of at most
     TERM_MAX_WORDS words with no function word, a contraction of one counting as one: "it's
     overfitting" is a clause). Sentences sit near 0, lists of terms near 1; an answer with fewer
     than LIST_MIN_TERMS bare terms lists nothing (0), so a comma does not make a terse answer a
-    list ("It's overfitting, use regularisation.")."""
+    list ("It's overfitting, use regularisation.").
+
+    A fragment before a colon heads what follows it, which says something of it: "Simple models
+    underfit: high bias, low variance." is two statements, not five terms (walk: a terse correct
+    answer of two such sentences was capped at 12 as a list of terms). The head is no term, and
+    fewer than LIST_MIN_TERMS fragments after it in its sentence are its predicate, not a list;
+    "Missing values: MCAR, MAR, MNAR, ..." still lists. Code is left out (``_prose``)."""
     tot = terms = items = 0
-    for w in _fragments(text):
-        tot += len(w)
-        if len(w) <= TERM_MAX_WORDS and not any(_in_or_contracted(x, FUNCTION_WORDS) for x in w):
-            terms += len(w)
-            items += 1
+    for sentence in _sentences_of_fragments(_prose(text)):
+        bare = [_bare_term(w) for w, _ in sentence]
+        for j, (_, delim) in enumerate(sentence[:-1]):
+            if ":" in delim:
+                bare[j] = False
+                if len(sentence) - j - 1 < LIST_MIN_TERMS:
+                    bare[j + 1 :] = [False] * (len(sentence) - j - 1)
+        for (w, _), is_term in zip(sentence, bare, strict=True):
+            tot += len(w)
+            if is_term:
+                terms += len(w)
+                items += 1
     return terms / tot if tot and items >= LIST_MIN_TERMS else 0.0
 
 
