@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from interviewer.coding.spec import CodingSpec
 from interviewer.config import Settings
 from interviewer.errors import BankError
-from interviewer.grading.rubric import OFFLINE_SOURCES, Grade, Rubric, RubricPoint
+from interviewer.grading.rubric import OFFLINE_SOURCES, STAR_MISSING, Grade, Rubric, RubricPoint
 from interviewer.grading.rubric import STORY_RED_FLAGS as STORY_FLAGS
+from interviewer.grading.star import PARTS as STAR_PARTS
 
 Bank = Mapping[str, "Question"]  # read-only: question id -> question
 # A coding question that also asks for words: "then walk me through its complexity and failure
@@ -333,8 +334,10 @@ def bank_for(settings: Settings) -> Bank:
 def judgement_unread(question: Question | None, grade: Grade) -> bool:
     """Whether ``grade`` is the offline grader's of a question asking for a story: the grade
     that says it can miss poor judgement (``rubric.JUDGEMENT_UNREAD``; chat, scorecard, report).
-    ``question`` None (not in the bank) is no story."""
-    return (question is not None and question.asks_for_story
+    ``question`` None (not in the bank) is no story, nor an answer with none of the STAR parts
+    (walk44: the note stood under general advice that told no story, at 16/100)."""
+    told = sum(f.startswith(STAR_MISSING) for f in grade.flags) < len(STAR_PARTS)
+    return (question is not None and question.asks_for_story and told
             and grade.source in OFFLINE_SOURCES)  # fmt: skip
 
 

@@ -103,8 +103,8 @@ def feedback_text(
         more = f" (and {plural(len(corrected) - 1, 'more wrong claim')})" if corrected[1:] else ""
         taken = grade.correction_penalty  # walk43: "less 10 points" beside a 12 nothing came off
         cost = (f", less {taken} points{' in all' if corrected[1:] else ''}, as a hint would cost"
-                if taken else f"; nothing comes off a score no higher than the {round(100 * CAP)} the "
-                "claim capped")  # fmt: skip
+                if taken else f" at no cost (the score is already no higher than {round(100 * CAP)}, "
+                "the cap of a wrong claim left standing)")  # fmt: skip
         bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}, and your follow-up '
                        f"answer put it right: each correction is credited{cost}.")  # fmt: skip
     # A story's missing STAR parts come before what landed: a walk-through's vague story got

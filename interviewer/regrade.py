@@ -117,7 +117,8 @@ def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
     taken = grade.overall - overall
     cost = (f", less {taken} points, as a hint would cost" if taken else
             # walk43: "less 10 points" beside a 12 that nothing came off (under the cap)
-            f"; nothing comes off a score no higher than the {round(100 * CAP)} the claim capped")
+            f" at no cost (the score is already no higher than {round(100 * CAP)}, the cap of a "
+            "wrong claim left standing)")
     note = ("Corrected in your follow-up: "
             + "; ".join(f"you said {quoted(w)}, which is wrong" for w in said.values())
             + ", and your follow-up answer put it right; the correction"

@@ -1180,11 +1180,16 @@ def test_an_answer_that_tells_no_story_hears_so_first(grader, bank):
     assert "lacks the" not in g.feedback
     bullets = feedback_text(q, g).splitlines()[1:]
     assert bullets[0].startswith("• STAR: you told no story; answer with one real case")
+    # nor does it get the note that a story's judgement may be missed (walk44): no story
+    from interviewer.chat_feedback import judgement_note
+
+    assert judgement_note(q, g) == ""
     # a story lacking two parts hears which, before its gap
     told = ("At my last job our churn model failed after a pricing change. I explained to the "
             "sales director, with a simple analogy, that the model had learned from old prices.")
     g = grader.grade(q, told)
     assert [f for f in g.flags if f.startswith("STAR: no ")] == ["STAR: no task", "STAR: no result"]
+    assert judgement_note(q, g)  # a story told: its judgement may be missed
     assert g.feedback.split(". ", 1)[1].startswith("Your story lacks the task"), g.feedback
 
 
@@ -2017,3 +2022,16 @@ def test_a_repeated_paste_hears_so_in_its_feedback(grader, bank):
     assert n == 1, g.flags
     assert "sentences repeat earlier ones: a point counts once however often it is said" in g.feedback
     assert "repeat earlier ones" not in grader.grade(q, q.model_answer).feedback
+
+
+def test_a_quote_from_after_a_semicolon_opens_with_an_ellipsis():
+    # walk44: 'Landed: "often the feature fetch is slower than the model."', the later half of a
+    # sentence cut at its semicolon, read as if the candidate had said it alone
+    from interviewer.grading.grader import _opened
+
+    answer = "The GPU sits at 30 percent; often the feature fetch is slower than the model."
+    assert _opened("often the feature fetch is slower than the model.", answer) == (
+        "…often the feature fetch is slower than the model.")
+    assert _opened("The GPU sits at 30 percent…", answer) == "The GPU sits at 30 percent…"
+    after_stop = "The GPU sits at 30 percent. Often the feature fetch is slower than the model."
+    assert _opened("Often the feature fetch is slower than the model.", after_stop).startswith("Often")

@@ -489,7 +489,9 @@ def _opened(quote: str, answer: str) -> str:
     if m is None or m.start() == 0:
         return quote
     before = answer[: m.start()].rstrip(" \t")
-    if not before or before[-1] in "\n.!?;:\"'“”)]*-•" or before[-1].isdigit():
+    # (after a semicolon too: walk44's 'Landed: "often the feature fetch is slower than the
+    # model."' was the later half of a sentence)
+    if not before or before[-1] in "\n.!?:\"'“”)]*-•" or before[-1].isdigit():
         return quote
     return "…" + quote
 
