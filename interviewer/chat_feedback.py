@@ -19,9 +19,10 @@ from interviewer.coding_answer import (
 )
 from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
-from interviewer.grading.decide import CAP
-from interviewer.grading.feedback import addressed_by, gap_rank
+from interviewer.grading.feedback import addressed_by, correction_cost, gap_rank
 from interviewer.grading.rubric import Grade
+from interviewer.grading.star import NO_STORY
+from interviewer.grading.star import PARTS as STAR_PARTS
 from interviewer.grading.text import denies_point
 from interviewer.markup import failed_tests, lower_first, plural, telling
 
@@ -101,10 +102,7 @@ def feedback_text(
     for claim in corrected[:1]:
         said = grade.wrong_said.get(claim, claim)
         more = f" (and {plural(len(corrected) - 1, 'more wrong claim')})" if corrected[1:] else ""
-        taken = grade.correction_penalty  # walk43: "less 10 points" beside a 12 nothing came off
-        cost = (f", less {taken} points{' in all' if corrected[1:] else ''}, as a hint would cost"
-                if taken else f" at no cost (the score is already no higher than {round(100 * CAP)}, "
-                "the cap of a wrong claim left standing)")  # fmt: skip
+        cost = correction_cost(grade.correction_penalty, in_all=bool(corrected[1:]))
         bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}, and your follow-up '
                        f"answer put it right: each correction is credited{cost}.")  # fmt: skip
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
@@ -117,9 +115,8 @@ def feedback_text(
         bullets.append("• Your part: you told what the team did, not what you yourself did; "
                        f"the answer is held at {round(100 * rb.OWN_PART_CAP)} until you say it.")
     if parts := [p for p in star_parts if not (held and p == "action")]:
-        bullets.append("• STAR: you told no story; answer with one real case from your own "
-                       "work: the situation, your task, what you did, the result in numbers."
-                       if len(parts) == 4 else f"• STAR: your story lacks the {', '.join(parts)}.")
+        bullets.append(f"• STAR: you told no story; {NO_STORY}." if len(parts) == len(STAR_PARTS)
+                       else f"• STAR: your story lacks the {', '.join(parts)}.")
     repeats = next((f for f in grade.flags if f.startswith(rb.FLAG_REPEATS)), None)
     if repeats:  # (a walk-through's paste of three sentences 18 times was never told)
         m = re.search(r"(\d+) of (\d+)", repeats)

@@ -9,7 +9,7 @@ from interviewer.bank import Question
 from interviewer.coding_answer import with_tested_said
 from interviewer.grading import text as tu
 from interviewer.grading.decide import CAP
-from interviewer.grading.feedback import quoted, without_gap
+from interviewer.grading.feedback import correction_cost, quoted, without_gap
 from interviewer.grading.rubric import (
     CORRECTED,
     CORRECTION_COST,
@@ -115,14 +115,10 @@ def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
     ``CORRECTION_COST`` points."""
     overall = corrected_score(grade.overall, len(said))
     taken = grade.overall - overall
-    cost = (f", less {taken} points, as a hint would cost" if taken else
-            # walk43: "less 10 points" beside a 12 that nothing came off (under the cap)
-            f" at no cost (the score is already no higher than {round(100 * CAP)}, the cap of a "
-            "wrong claim left standing)")
     note = ("Corrected in your follow-up: "
             + "; ".join(f"you said {quoted(w)}, which is wrong" for w in said.values())
             + ", and your follow-up answer put it right; the correction"
-            + (" is" if len(said) == 1 else "s are") + f" credited{cost}.")  # fmt: skip
+            + (" is" if len(said) == 1 else "s are") + f" credited{correction_cost(taken)}.")  # fmt: skip
     return grade.model_copy(update={
         "overall": overall,
         "correction_penalty": taken,

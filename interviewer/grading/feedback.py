@@ -9,7 +9,7 @@ from dataclasses import replace
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.analysis import RubricData
-from interviewer.grading.decide import Decision
+from interviewer.grading.decide import CAP, Decision
 from interviewer.markup import shorten
 
 LEADS = {"correct": "Correct.", "partially_correct": "Partially correct.", "incorrect": "Incorrect."}
@@ -168,3 +168,13 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
     if story is not None and story.missing:
         parts.append(story.advice())
     return " ".join(parts)
+
+
+def correction_cost(taken: int, in_all: bool = False) -> str:
+    """What corrections took, to end "... credited": ", less 10 points, as a hint would cost",
+    or at no cost when the score was already at the cap (walk43 read "less 10 points" beside a
+    12 nothing came off)."""
+    if taken:
+        return f", less {taken} points{' in all' if in_all else ''}, as a hint would cost"
+    return (f" at no cost (the score is already no higher than {round(100 * CAP)}, the cap of a "
+            "wrong claim left standing)")

@@ -127,11 +127,15 @@ class Star:
         if not self.missing:
             return ""
         if len(self.missing) == len(PARTS):  # (walk43: four "lacks the ..." read as a list)
-            return ("It tells no story: answer with one real case from your own work, its "
-                    "situation, your task, what you yourself did and the result in numbers.")
+            return f"It tells no story: {NO_STORY}."
         return (
             "Your story " + "; ".join(f"lacks the {p} ({MISSING[p]})" for p in self.missing) + "."
         )
+
+
+# What an answer that tells no story is told to do (the feedback and the chat's STAR bullet).
+NO_STORY = ("answer with one real case from your own work: its situation, your task, what you "
+            "yourself did and the result in numbers")
 
 
 def names_star(point: str) -> bool:
