@@ -687,6 +687,7 @@ def test_the_sessions_lists_name_a_practice_sitting_as_progress_does(capsys, sav
     assert again[ui.pick].constructor_args["value"] is None
     assert again[ui.transcript].constructor_args["visible"] is False
     assert again[ui.dl_md].constructor_args["visible"] is False
+    assert f"Session {ids[0]} no longer exists" in again[ui.status]  # said, not just gone
     ctx.store.close()
 
 

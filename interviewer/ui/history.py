@@ -82,6 +82,9 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         return out if kept else out | {ui.transcript: NO_TRANSCRIPT} | hidden_downloads()
 
     def shown_again(current, request: gr.Request):
+        # (walk44: a session deleted in another tab vanished from this one without a word)
+        if current and not ctx.store.session_exists(current, user_id=user_of(request)):
+            return gone(current, request)
         return refresh(request, current)
 
     def open_session(session_id, request: gr.Request):
