@@ -125,8 +125,10 @@ def feedback_text(
                        "an interviewer hears the repetition.")  # fmt: skip
     # A sentence that denies what its point asserts is no "Landed" quote, whatever MiniLM read
     # (a walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the
-    # point "Use a sliding window ..."); in an answer graded above incorrect the point stays
-    # ticked: a rule unticking such points cost correct answers as many ticks as it saved.
+    # point "Use a sliding window ..."); the point stays ticked: a rule unticking such points
+    # cost correct answers as many ticks as it saved, and one unticking them only in answers
+    # graded incorrect took the credit of a follow-up's right diagnosis of failed code ("ties
+    # by insertion order, not alphabetically").
     # What the explanation said that the code does not do (a failed hidden test checks it) is
     # said so, and no sentence of it is quoted as landed, for another point either (a
     # walk-through's "sort by count, then by word" was "Landed" beside code failing the ties).

@@ -517,7 +517,9 @@ def test_a_guide_deleted_in_another_tab_leaves_its_pickers_without_a_reload(
 
     def choose(tab, picker: str, name: str) -> None:
         tab.locator(f"{picker} input").click()
-        tab.get_by_role("option", name=name, exact=True).click()
+        # the option of this picker's list (CI: the list of the picker chosen just before was
+        # still open, and an unscoped option matched in both)
+        tab.locator(picker).get_by_role("option", name=name, exact=True).click()
         wait_idle(tab)
 
     def delete(guide: str) -> None:

@@ -296,14 +296,6 @@ class OfflineGrader:
             flags.append(rb.FLAG_OFF_TOPIC if d.floor == "off-topic" else d.floor)
         flags += [rb.RED_FLAG + r["claim"] for r in d.red_flags]
         covered = list(d.covered)
-        if overall < 100 * rb.VERDICT_CUTS[1][1]:
-            # An answer graded incorrect: its ticks are the least sure (MiniLM reading topic),
-            # and one whose sentence denies the point is none (walk43: "I would never cache
-            # predictions or precompute anything" ticked caching and precomputation beside
-            # 12/100). Graded higher, such a tick stays (a rule unticking it there cost correct
-            # answers as many ticks as it saved, an earlier stop measured), never quoted as landed.
-            covered = [c and not tu.denies_point(ev, kp.point)
-                       for kp, c, ev in zip(rubric.key_points, covered, d.evidence, strict=True)]
         if story is not None:
             flags += [rb.STAR_MISSING + part for part in story.missing]
             if len(story.missing) > 1:  # a point asking for the STAR structure is not met by a

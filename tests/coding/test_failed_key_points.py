@@ -172,7 +172,7 @@ def _claimed_and_failed(store, follow_up: str):
     assert probe.kind == "follow_up" and "ties alphabetical" in probe.text
     claim = _ordering(turn.grade)
     assert not claim.covered and claim.failed_test == "ties_alphabetical"
-    assert claim.evidence.rstrip(".…") in SAYS_ALL
+    assert claim.evidence.strip(".…") in SAYS_ALL
     return iv, turn, claim, iv.answer(follow_up)
 
 
@@ -184,7 +184,7 @@ def test_a_follow_up_that_diagnoses_a_claimed_point_the_code_failed_is_credited(
     from interviewer.grading.feedback import quoted
 
     store = open_store(Settings.from_env())
-    for diagnosis, quote in ((FIX_NAMED, "I would sort with the key (-count, word) instead"),
+    for diagnosis, quote in ((FIX_NAMED, "…I would sort with the key (-count, word) instead"),
                              (CAUSE_NAMED, CAUSE_NAMED.rstrip("."))):  # fmt: skip
         iv, turn, claim, reply = _claimed_and_failed(store, diagnosis)
         graded_before = turn.code_result
@@ -282,7 +282,7 @@ def test_a_diagnosis_merged_into_a_higher_grade_at_submission_is_said_as_credite
     assert "Not credited, as your code fails" not in merged.feedback
     assert merged.feedback.endswith(
         "Credited from your follow-up answer, which diagnosed it, though the code you submitted "
-        "fails the hidden test that checks it: “I would sort with the key (-count, word) "
+        "fails the hidden test that checks it: “…I would sort with the key (-count, word) "
         "instead” (ties_alphabetical failed)."
     ), merged.feedback
     assert merged.feedback.startswith(higher.feedback.split(" Not credited, as your code fails")[0])

@@ -868,11 +868,11 @@ def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_faile
     assert probe.kind == "follow_up" and "ties alphabetical" in probe.text
     claim = _point(turn.grade, "ordering-key")  # stated with the code, which fails its test
     assert claim.failed_test == "ties_alphabetical" and claim.evidence
-    assert claim.evidence.rstrip(".…") in SAYS_ALL
+    assert claim.evidence.strip(".…") in SAYS_ALL
     reply = iv.answer(FIX_NAMED)
     point = _point(turn.grade, "ordering-key")
     assert point.covered and point.failed_test == "ties_alphabetical"
-    assert point.evidence.rstrip(".…") in FIX_NAMED
+    assert point.evidence.strip(".…") in FIX_NAMED
     assert "Not shown" not in reply.text and "you said" not in reply.text
     assert "Not credited, as your code fails" not in turn.grade.feedback
     report = iv.command("end").report if not iv.done else iv.report()
@@ -916,7 +916,7 @@ def test_a_fix_named_in_a_follow_up_is_not_quoted_back_as_a_claim_the_code_faile
     reply2 = iv2.answer(FIX_NAMED)
     fix = _point(turn2.grade, "ordering-key")
     assert fix.covered and fix.failed_test == "ties_alphabetical"
-    assert fix.evidence.rstrip(".…") in FIX_NAMED
+    assert fix.evidence.strip(".…") in FIX_NAMED
     assert "Not shown" not in reply2.text and "Not credited, as your code fails" not in turn2.grade.feedback
     assert ("• Diagnosed: your code failed ties_alphabetical, and your follow-up answer states "
             "what that hidden test checks") in reply2.text, reply2.text
@@ -1151,5 +1151,6 @@ def test_code_explained_in_another_language_is_asked_again_in_english():
     graded = reply.graded_turn
     assert graded is not None and graded.index == turn.index
     assert rb.FLAG_NOT_ENGLISH not in graded.grade.flags
-    assert any(kp.covered and kp.evidence in "balanced if empty at the end." for kp in graded.grade.key_points)
+    assert any(kp.covered and kp.evidence.lstrip("…") in "balanced if empty at the end."
+               for kp in graded.grade.key_points)
     assert "Not in English" not in reply.feedback
