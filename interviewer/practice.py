@@ -138,6 +138,11 @@ def topic_pool(bank: Bank, round_name: str, topic: str, weakest: list[str]) -> t
     """The bank questions of the round and topic (of the weak topics for ``WEAKEST``, or of any
     topic with a note when there is none yet)."""
     note = ""
+    if TOPICS.get(topic, (round_name,))[0] != round_name:
+        # a built-in topic of the other round: the round was just changed and the browser sent
+        # the topic before its list was reset to this round's (CI: "L2", then at once "New
+        # question", asked with an L1 topic, found no question); the round decides
+        topic = WEAKEST
     topics = [topic]
     if topic == WEAKEST:
         topics = [t for t in weakest if TOPICS.get(t, ("",))[0] == round_name]

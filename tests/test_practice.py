@@ -309,3 +309,20 @@ def test_a_sitting_on_an_uploaded_guide_is_headed_with_that_guide():
     info, turns = store.load_session(bank_only, user_id="ben")
     assert info.guide == BUILTIN_GUIDE_ID
     assert to_markdown(info, turns).startswith(f"# Practice: {ROUNDS[info.round].title}\n")
+
+
+def test_a_topic_of_the_other_round_gives_way_to_the_round():
+    # CI: "L2" clicked, then at once "New question": the browser sent the L1 topic still shown
+    # (its list not yet reset to L2's), and no question was found
+    from interviewer.bank import TOPICS, default_bank
+    from interviewer.practice import WEAKEST, topic_pool
+
+    bank = default_bank()
+    l1_topic = next(t for t, (rn, _) in TOPICS.items() if rn == "L1")
+    pool, _ = topic_pool(bank, "L2", l1_topic, [])
+    assert pool and all(q.round == "L2" for q in pool)
+    assert pool == topic_pool(bank, "L2", WEAKEST, [])[0]
+    # a topic of the round, and one not built in (a bank of one's own), are kept
+    assert {q.topic for q in topic_pool(bank, "L1", l1_topic, [])[0]} == {l1_topic}
+    mine = next(iter(bank.values())).model_copy(update={"id": "mine", "topic": "my-topic"})
+    assert topic_pool({"mine": mine}, mine.round, "my-topic", [])[0] == [mine]
