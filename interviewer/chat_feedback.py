@@ -3,8 +3,6 @@ finished Grade (offline or an LLM judge's)."""
 
 from __future__ import annotations
 
-import re
-
 from interviewer.bank import Question, judgement_unread
 from interviewer.coding.grade import LOOPED_MAX, quotable, ruled_out
 from interviewer.coding_answer import (
@@ -19,7 +17,13 @@ from interviewer.coding_answer import (
 )
 from interviewer.grading import rubric as rb
 from interviewer.grading.copying import FLAG_SEEN
-from interviewer.grading.feedback import addressed_by, correction_cost, gap_rank
+from interviewer.grading.feedback import (
+    REPEATS_COST,
+    addressed_by,
+    correction_cost,
+    gap_rank,
+    repeats_counts,
+)
 from interviewer.grading.rubric import Grade
 from interviewer.grading.star import NO_STORY
 from interviewer.grading.star import PARTS as STAR_PARTS
@@ -119,10 +123,9 @@ def feedback_text(
                        else f"• STAR: your story lacks the {', '.join(parts)}.")
     repeats = next((f for f in grade.flags if f.startswith(rb.FLAG_REPEATS)), None)
     if repeats:  # (a walk-through's paste of three sentences 18 times was never told)
-        m = re.search(r"(\d+) of (\d+)", repeats)
-        said = f"{m[1]} of your {m[2]} sentences repeat earlier ones" if m else "you repeat yourself"
-        bullets.append(f"• Repeated: {said}; a point counts once however often it is said, and "
-                       "an interviewer hears the repetition.")  # fmt: skip
+        n = repeats_counts(repeats)
+        said = f"{n[0]} of your {n[1]} sentences repeat earlier ones" if n else "you repeat yourself"
+        bullets.append(f"• Repeated: {said}; {REPEATS_COST}.")
     # A sentence that denies what its point asserts is no "Landed" quote, whatever MiniLM read
     # (a walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the
     # point "Use a sliding window ..."); the point stays ticked: a rule unticking such points

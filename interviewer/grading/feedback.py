@@ -178,3 +178,13 @@ def correction_cost(taken: int, in_all: bool = False) -> str:
         return f", less {taken} points{' in all' if in_all else ''}, as a hint would cost"
     return (f" at no cost (the score is already no higher than {round(100 * CAP)}, the cap of a "
             "wrong claim left standing)")
+
+
+# What an answer that says the same sentences again is told (the chat's bullet, the feedback).
+REPEATS_COST = "a point counts once however often it is said, and an interviewer hears the repetition"
+
+
+def repeats_counts(flag: str) -> tuple[str, str] | None:
+    """(repeated, sentences) of a "repeats the same sentences (N of M said before)" flag."""
+    m = re.search(r"\((\d+) of (\d+)", flag)
+    return (m[1], m[2]) if m else None

@@ -50,7 +50,7 @@ from interviewer.grading.decide import (
     local_models,
 )
 from interviewer.grading.encoder import CACHE_SUFFIX, VEC_SUFFIX, Encoded, encode_texts
-from interviewer.grading.feedback import feedback, wrong_because
+from interviewer.grading.feedback import REPEATS_COST, feedback, repeats_counts, wrong_because
 from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
 from interviewer.grading.star import names_star
 
@@ -428,9 +428,8 @@ def points_stated(n: int, total: int, criterion: str) -> str:
 def _repeats_said(repeats: str) -> str:
     """The feedback's sentence on a repeating answer, as the chat's bullet says it (walk43: a
     strong answer pasted four times read "Correct." alone in Practice)."""
-    m = re.search(r"\((\d+) of (\d+)", repeats)
-    return (f" {m[1]} of its {m[2]} sentences repeat earlier ones: a point counts once however "
-            "often it is said, and an interviewer hears the repetition.") if m else ""
+    n = repeats_counts(repeats)
+    return f" {n[0]} of its {n[1]} sentences repeat earlier ones: {REPEATS_COST}." if n else ""
 
 
 # Prior (not fitted; no answer of the authored sets or SAF train repeats most of its sentences):

@@ -67,9 +67,10 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
 
     def refresh(request: gr.Request, current: str | None = None):
         """The list again; ``current``, the session picked (and perhaps open), stays picked
-        while it exists, and its view and exports go when it does not (walk43: back on the
-        tab, the pick was empty beside the open transcript, Export exported it and Delete
-        said "no session picked")."""
+        while it exists (walk43: back on the tab, the pick was empty beside the open transcript,
+        Export exported it and Delete said "no session picked"). Otherwise the view and its
+        exports go, and a ``current`` deleted since this tab listed it (in another tab, or from
+        the CLI) is said to be gone (walk44: it vanished without a word)."""
         sessions = ctx.store.list_sessions(user_id=user_of(request))
         choices = r.session_choices(sessions)
         kept = current if current in {s["id"] for s in sessions} else None
@@ -79,12 +80,14 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
             ui.pick: gr.Dropdown(choices=choices, value=kept),
             ui.status: empty,
         }
-        return out if kept else out | {ui.transcript: NO_TRANSCRIPT} | hidden_downloads()
+        if kept:
+            return out
+        if current:
+            out[ui.status] = (f"⚠ Session {md_escape(current)} no longer exists (deleted, "
+                              "perhaps in another tab): the list is up to date again.")  # fmt: skip
+        return out | {ui.transcript: NO_TRANSCRIPT} | hidden_downloads()
 
     def shown_again(current, request: gr.Request):
-        # (walk44: a session deleted in another tab vanished from this one without a word)
-        if current and not ctx.store.session_exists(current, user_id=user_of(request)):
-            return gone(current, request)
         return refresh(request, current)
 
     def open_session(session_id, request: gr.Request):
@@ -94,25 +97,18 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         try:
             info, turns = ctx.store.load_session(session_id, user_id=user)
         except SessionNotFound:
-            return gone(session_id, request)
+            return refresh(request, session_id)  # gone: said so
         files = ctx.write_exports(session_id, user)
         out = {ui.transcript: gr.Markdown(to_markdown(info, turns), visible=True), ui.status: ""}
         for button, path in zip(downloads, files, strict=True):
             out[button] = gr.DownloadButton(value=path, visible=True)
         return out
 
-    def gone(session_id, request: gr.Request) -> dict:
-        """``session_id`` was deleted since this tab listed it (in another tab, or from the
-        CLI): say so; the list and the view catch up, and the transcript it showed goes."""
-        return refresh(request) | {ui.transcript: NO_TRANSCRIPT} | hidden_downloads() | {
-            ui.status: f"⚠ Session {md_escape(session_id)} no longer exists (deleted, perhaps "
-            "in another tab): the list is up to date again."}  # fmt: skip
-
     def still_there(session_id, request: gr.Request):
         """An Export pressed: a session deleted meanwhile has no file left to download (the
         browser's download just fails), so the page says why."""
         if session_id and not ctx.store.session_exists(session_id, user_id=user_of(request)):
-            return gone(session_id, request)
+            return refresh(request, session_id)  # gone: said so
         return {ui.status: gr.skip()}
 
     def delete_session(session_id, request: gr.Request):
@@ -123,9 +119,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
             ctx.delete_session(session_id, user_of(request))
         except SessionNotFound as exc:
             return {ui.status: f"⚠ {md_escape(str(exc))}"}
-        out = refresh(request)
-        out[ui.status] = f"Deleted session {md_escape(session_id)}."
-        return out | {ui.transcript: NO_TRANSCRIPT} | hidden_downloads()
+        return refresh(request) | {ui.status: f"Deleted session {md_escape(session_id)}."}
 
     def row_picked(evt: gr.SelectData):
         row = evt.row_value or []
