@@ -688,6 +688,12 @@ def test_the_sessions_lists_name_a_practice_sitting_as_progress_does(capsys, sav
     assert again[ui.transcript].constructor_args["visible"] is False
     assert again[ui.dl_md].constructor_args["visible"] is False
     assert f"Session {ids[0]} no longer exists" in again[ui.status]  # said, not just gone
+    # Delete says which of its two no-ops happened (one message said "no session picked, or
+    # the deletion cancelled"); neither deletes anything.
+    assert ui.delete_session(None, "", None)[ui.status] == "Nothing deleted: pick a session first."
+    cancelled = ui.delete_session(ids[1], history.CANCELLED, None)[ui.status]
+    assert cancelled == "Nothing deleted: the deletion was cancelled."
+    assert [s["id"] for s in ctx.store.list_sessions(user_id="local")] == ids[1:]
     ctx.store.close()
 
 

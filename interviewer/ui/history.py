@@ -30,10 +30,11 @@ from interviewer.ui.progress import (
     weakest_md,
 )
 
-# Asks in the browser before a delete; a cancelled confirm sends no id and nothing is deleted.
-# (it names the session: walk40's confirmation did not say which one)
-CONFIRM_DELETE_JS = ("(id) => (id && confirm('Delete session ' + id + ' and its grades? This "
-                     "cannot be undone.')) ? id : null")
+# Asks in the browser before a delete (naming the session: walk40's confirmation did not say
+# which one), and sends the answer beside the pick: CANCELLED deletes nothing.
+CANCELLED = "cancelled"
+CONFIRM_DELETE_JS = ("(id, _) => [id, !id ? '' : confirm('Delete session ' + id + ' and its "
+                     f"grades? This cannot be undone.') ? 'yes' : '{CANCELLED}']")
 
 
 def build_transcripts(ctx: AppContext) -> SimpleNamespace:
@@ -56,6 +57,7 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
         ui.dl_json = gr.DownloadButton("Export .json", visible=False, size="sm")
         ui.dl_html = gr.DownloadButton("Export .html", visible=False, size="sm")
     ui.status = gr.Markdown("")
+    ui.confirmed = gr.Textbox("", visible=False)  # CONFIRM_DELETE_JS's answer
     # Shown once a session is opened (empty, its container was a bordered box under the buttons).
     ui.transcript = gr.Markdown("", elem_id="transcript-view", container=True, visible=False)
     downloads = [ui.dl_md, ui.dl_json, ui.dl_html]
@@ -111,10 +113,11 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
             return refresh(request, session_id)  # gone: said so
         return {ui.status: gr.skip()}
 
-    def delete_session(session_id, request: gr.Request):
-        if not session_id:  # none picked, or the confirmation cancelled
-            # (walk40 read "pick a session" after cancelling with one picked)
-            return {ui.status: "Nothing deleted: no session picked, or the deletion cancelled."}
+    def delete_session(session_id, confirmed, request: gr.Request):
+        if not session_id:
+            return {ui.status: "Nothing deleted: pick a session first."}
+        if confirmed != "yes":  # (walk40 read "pick a session" after a cancel)
+            return {ui.status: "Nothing deleted: the deletion was cancelled."}
         try:
             ctx.delete_session(session_id, user_of(request))
         except SessionNotFound as exc:
@@ -128,10 +131,11 @@ def build_transcripts(ctx: AppContext) -> SimpleNamespace:
     outputs = [ui.table, ui.pick, ui.status, ui.transcript, *downloads]
     ui.table.select(row_picked, None, ui.pick).then(open_session, ui.pick, outputs)
     ui.open.click(open_session, ui.pick, outputs)
-    ui.delete.click(delete_session, ui.pick, outputs, js=CONFIRM_DELETE_JS)
+    ui.delete.click(delete_session, [ui.pick, ui.confirmed], outputs, js=CONFIRM_DELETE_JS)
     for button in downloads:
         button.click(still_there, ui.pick, outputs)
     ui.refresh = refresh
+    ui.delete_session = delete_session
     ui.shown_again = shown_again
     ui.outputs = outputs
     return ui
