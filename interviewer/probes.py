@@ -132,8 +132,7 @@ def form_probe(question: Question, flags: list[str]) -> str | None:
     to say what the candidate did (``OWN_PART_PROBE``). An authored probe presumes an answer
     was given: a walk-through's keyword list to "Describe a time ..." was asked "How exactly
     did you explain the cause?"."""
-    story = ("Walk me through what actually happened, in full sentences: the situation, what "
-             "you did, and how it turned out.")
+    steps = "the situation, what you did, and how it turned out."
     if FLAG_NOT_ENGLISH in flags:  # (walk22's Spanish story was told it was off-topic)
         return f"{NOT_ENGLISH_ASKED} What I asked was: {question.text}"
     if any(f.startswith(FLAG_OTHER_QUESTION) for f in flags):
@@ -143,14 +142,15 @@ def form_probe(question: Question, flags: list[str]) -> str | None:
         return f"{OFF_TOPIC_ASKED} What I asked was: {question.text}"
     if FLAG_KEYWORDS in flags:
         if question.asks_for_story:
-            return f"{LISTED_ASKED} {story}"
+            return f"{LISTED_ASKED} Walk me through what actually happened, in full sentences: {steps}"
         return (f"{LISTED_ASKED} Walk me through it in full sentences: what each one "
                 "means here, and how they fit together.")
     # A story question answered with no story (STAR_UNTOLD of its four parts missing): "Drift,
     # SHAP values and a dashboard." is no list by the keyword rule, and a re-walk's was asked
     # "How exactly did you explain the cause?".
     if question.asks_for_story and sum(f.startswith(STAR_MISSING) for f in flags) >= STAR_UNTOLD:
-        return f"Take me through one real case. {story}"
+        # ("in full sentences" only after a list: walk45's advice, in sentences, was asked so)
+        return f"Take me through one real case from your own work: {steps}"
     if FLAG_RESTATES in flags:
         return ("That mostly restates the question. What would you actually do, step by step, "
                 "and why?")

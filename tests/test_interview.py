@@ -105,6 +105,7 @@ def test_a_list_of_terms_is_asked_for_in_full_sentences_not_probed_as_an_answer(
     reply = iv.answer("Drift, SHAP values and a dashboard.")
     assert "keyword list without explanation" not in iv.turns[0].grade.flags
     assert reply.kind == "follow_up" and "Take me through one real case" in reply.text
+    assert "in full sentences" not in reply.text  # (walk45: asked after advice in sentences)
     # an answer in sentences is probed on its most important missed point, as before
     q = bank["l1-roc-auc-vs-pr-auc"]
     iv = new_interview(round="L1", questions=1, store=store, bank={q.id: q}, follow_ups=1)
