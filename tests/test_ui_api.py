@@ -257,3 +257,24 @@ def test_skip_at_a_follow_up_says_it_skipped_the_follow_up(app):
     said = [m["content"] if isinstance(m["content"], str) else m["content"][0]["text"]
             for m in out[0] if m["role"] == "user"]  # fmt: skip
     assert said[-1] == "(skipped the question)"
+
+
+def test_an_interview_deleted_while_it_runs_says_so_at_the_next_send(app):
+    # walk46: the running interview deleted in the Transcripts tab left every Send reading
+    # "Something went wrong; nothing you typed was lost. Try again."
+    from gradio_client import Client
+
+    from interviewer.config import Settings
+    from interviewer.store import Store
+    from interviewer.ui.actions import SESSION_DELETED
+    from tests.services import TIMER_KEY, app_env
+
+    tab = Client(app.src, verbose=False)
+    out = start(tab, questions=2)
+    [sid] = {m["session"] for o in out if isinstance(o, str) and (m := TIMER_KEY.match(o))}
+    with Store(settings=Settings.from_env(app_env(app.data_dir, 7860))) as store:
+        store.delete_session(sid, user_id="local")
+    out = tab.predict(text=ANSWER, api_name="/send")
+    assert SESSION_DELETED in out, out
+    assert ANSWER in out  # the answer goes back in the box
+    assert not [o for o in out if isinstance(o, str) and "Something went wrong" in o]

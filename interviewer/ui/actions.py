@@ -51,6 +51,12 @@ log = logging.getLogger(__name__)
 END_WAIT_S = 300.0
 
 
+# An interview deleted while it ran: nothing more of it can be saved.
+SESSION_DELETED = ("⚠ This interview no longer exists: it was deleted (in the Transcripts tab, "
+                   "another browser tab or the terminal), so nothing more of it can be saved. "
+                   "Start a new interview; your text is still in the box.")
+
+
 def wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
     """Wire the Interview tab's components to the interview engine."""
     outputs = [
@@ -269,6 +275,10 @@ def wire(ctx: AppContext, ui: SimpleNamespace, guide_state: gr.State) -> None:
                     ui.running: ui_setup.STALE
                 }
             yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {}) | moved
+        except SessionNotFound:  # deleted while it ran (the Transcripts tab, another tab, the
+            # CLI): walk46's every Send read "Something went wrong ... Try again"
+            refusal = SESSION_DELETED
+            yield {ui.chat: before, where: refusal} | ({ui.answer: typed} if typed else {})
         except Exception:  # noqa: BLE001 - keep the candidate's text whatever broke
             log.exception("interview step failed")
             refusal = "⚠ Something went wrong; nothing you typed was lost. Try again."
