@@ -25,7 +25,7 @@ from interviewer.config import Settings
 from interviewer.errors import BankError
 from interviewer.grading.rubric import OFFLINE_SOURCES, STAR_MISSING, Grade, Rubric, RubricPoint
 from interviewer.grading.rubric import STORY_RED_FLAGS as STORY_FLAGS
-from interviewer.grading.star import PARTS as STAR_PARTS
+from interviewer.grading.star import STAR_UNTOLD
 
 Bank = Mapping[str, "Question"]  # read-only: question id -> question
 # A coding question that also asks for words: "then walk me through its complexity and failure
@@ -335,8 +335,9 @@ def judgement_unread(question: Question | None, grade: Grade) -> bool:
     """Whether ``grade`` is the offline grader's of a question asking for a story: the grade
     that says it can miss poor judgement (``rubric.JUDGEMENT_UNREAD``; chat, scorecard, report).
     ``question`` None (not in the bank) is no story, nor an answer with none of the STAR parts
-    (walk44: the note stood under general advice that told no story, at 16/100)."""
-    told = sum(f.startswith(STAR_MISSING) for f in grade.flags) < len(STAR_PARTS)
+    (walk44: the note stood under general advice that told no story, at 16/100; ``STAR_UNTOLD``
+    parts missing, as the grader reads it)."""
+    told = sum(f.startswith(STAR_MISSING) for f in grade.flags) < STAR_UNTOLD
     return (question is not None and question.asks_for_story and told
             and grade.source in OFFLINE_SOURCES)  # fmt: skip
 

@@ -25,8 +25,7 @@ from interviewer.grading.feedback import (
     repeats_counts,
 )
 from interviewer.grading.rubric import Grade
-from interviewer.grading.star import NO_STORY
-from interviewer.grading.star import PARTS as STAR_PARTS
+from interviewer.grading.star import NO_STORY, STAR_UNTOLD
 from interviewer.grading.text import denies_point
 from interviewer.markup import failed_tests, lower_first, plural, telling
 
@@ -119,7 +118,7 @@ def feedback_text(
         bullets.append("• Your part: you told what the team did, not what you yourself did; "
                        f"the answer is held at {round(100 * rb.OWN_PART_CAP)} until you say it.")
     if parts := [p for p in star_parts if not (held and p == "action")]:
-        bullets.append(f"• STAR: you told no story; {NO_STORY}." if len(parts) == len(STAR_PARTS)
+        bullets.append(f"• STAR: you told no story; {NO_STORY}." if len(parts) >= STAR_UNTOLD
                        else f"• STAR: your story lacks the {', '.join(parts)}.")
     repeats = next((f for f in grade.flags if f.startswith(rb.FLAG_REPEATS)), None)
     if repeats:  # (a walk-through's paste of three sentences 18 times was never told)

@@ -62,7 +62,7 @@ def corrected_claims(question: Question, grade: Grade, answer: str, alone: Grade
     for claim in red_flag_claims(grade.flags):
         said = grade.wrong_said.get(claim, "")
         why = tu.content_stems(fixes.get(claim, "")) - asked
-        if said and said in before and any(len(w & why) >= CORRECTION_WORDS for w in stated):
+        if said and _bare(said) in before and any(len(w & why) >= CORRECTION_WORDS for w in stated):
             out[claim] = said
     return out
 
@@ -78,7 +78,14 @@ def described_claims(grade: Grade, described: str, before: Grade | None) -> set[
     text = tu.normalise(described)
     held = set(red_flag_claims(before.flags)) if before is not None else set()
     return {claim for claim in red_flag_claims(grade.flags)
-            if claim not in held and (said := grade.wrong_said.get(claim, "")) and said in text}
+            if claim not in held and (said := grade.wrong_said.get(claim, ""))
+            and _bare(said) in text}  # fmt: skip
+
+
+def _bare(said: str) -> str:
+    """A quote of the answer's words without the ellipses that mark where it was cut (a
+    run-on's later part opens with one)."""
+    return said.strip("…").strip()
 
 
 def without_red_flags(question: Question, claims: set[str]) -> Question:

@@ -336,6 +336,81 @@ def test_code_after_a_prose_answer_is_no_keyword_list(grader, bank):
         assert FLAG_KEYWORDS not in g.flags and g.overall > 60, (g.overall, g.flags)
 
 
+SKLEARN_SNIPPET = """
+```python
+import numpy as np
+from sklearn.model_selection import train_test_split
+X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=0)
+model = make_model().fit(X_tr, y_tr)
+print(model.score(X_te, y_te))
+```"""
+
+
+def test_code_after_a_prose_answer_leaves_its_grade_as_the_prose_earns_it(grader, bank):
+    # The answer as a whole (its document vector, precision, stop-word share, length) was read
+    # with the code in it: a terse right answer scored 46 alone and 12 with five generic lines
+    # of sklearn after it (a walk-through saw a prose answer go from 81 to 60). It is read from
+    # the prose now; the code still counts for the points it states.
+    q = bank["l1-l1-vs-l2-regularization"]
+    terse = ("L1 drives coefficients to exactly zero, so it's good for feature selection; L2 "
+             "only shrinks them and handles correlated features more gracefully.")  # fmt: skip
+    alone = grader.grade(q, terse)
+    unfenced = "\n" + "\n".join(SKLEARN_SNIPPET.strip().splitlines()[1:-1])
+    for code in (SKLEARN_SNIPPET, unfenced):  # (walk46: unfenced, capped as a list of terms)
+        pasted = grader.grade(q, terse + code)
+        assert alone.overall >= 40 and abs(pasted.overall - alone.overall) <= 5, (alone, pasted)
+        assert pasted.criteria["communication"].score >= alone.criteria["communication"].score - 1
+        assert FLAG_KEYWORDS not in pasted.flags
+    # A formula is no program: it stays in a prose answer's whole (an SAF answer's substance)
+    from interviewer.grading.text import is_program
+
+    assert not is_program("P(B) = 0.6^3 * 0.4^3 = 0.0138") and not is_program("It is O(n^2).")
+    assert is_program("clf = LogisticRegression(class_weight='balanced').fit(X_tr, y_tr)")
+    # code first: the communication criterion quotes the prose (walk45 read "```python ...")
+    first = grader.grade(q, SKLEARN_SNIPPET + "\n\n" + terse)
+    [said] = first.criteria["communication"].evidence
+    assert said.startswith("L1 drives coefficients to exactly zero"), said
+    # A question answered in code keeps reading the code: its reference holds code.
+    coding = bank["l1-top-k-frequent"]
+    assert grader.grade(coding, SKLEARN_SNIPPET).overall <= 20
+
+
+def test_a_right_answer_is_not_read_as_the_wrong_claim_it_turns_round(grader, bank):
+    # walk45: both right answers were capped at 20 and called "Incorrect", quoting themselves as
+    # the wrong claim: the topic alone ("Vanishing gradients happen", the head of a run-on cut at
+    # "because") for "... happen because the learning rate is too small", and the variance
+    # bagging reduces for "Bagging reduces bias rather than variance".
+    from interviewer.grading.detectors import picks_the_other
+
+    vanishing = ("Vanishing gradients happen because the chain rule multiplies one small "
+                 "derivative per layer or per time step, so by the time the error signal reaches "
+                 "the first steps it has shrunk towards zero and those weights barely learn. An "
+                 "LSTM keeps a separate memory track that is changed by addition rather than "
+                 "repeated multiplication, and a learned forget gate decides how much to keep.")
+    bagging = ("Bagging trains many models on bootstrap samples and averages them. Bagging mainly "
+               "reduces variance, so it suits deep low-bias trees, while boosting mainly reduces "
+               "bias by adding shallow learners.")  # fmt: skip
+    for qid, answer in (("l1-vanishing-gradient-lstm", vanishing),
+                        ("l1-bagging-vs-boosting", bagging)):  # fmt: skip
+        g = grader.grade(bank[qid], answer)
+        assert not any(is_red_flag(f) for f in g.flags) and g.overall > 20, (qid, g.flags)
+    claim = "Bagging reduces bias rather than variance."
+    assert picks_the_other("Bagging mainly reduces variance", claim)
+    assert picks_the_other("bagging cuts variance rather than bias", claim)
+    assert not picks_the_other("Bagging is mainly a bias-reduction technique", claim)
+    assert not picks_the_other("bagging reduces bias rather than variance", claim)
+    # a denial of the claim's choice (walk46: "Bagging does not really reduce bias; what it
+    # reduces is variance." was capped as the claim)
+    assert picks_the_other("Bagging does not really reduce bias", claim)
+    assert not picks_the_other("Bagging does not reduce variance", claim)
+    denied = grader.grade(bank["l1-bagging-vs-boosting"], bagging.split(". ")[0] + ". Bagging "
+                          "does not really reduce bias; what it reduces is variance.")  # fmt: skip
+    assert not any(is_red_flag(f) for f in denied.flags), denied.flags
+    # the claims themselves are still read
+    g = grader.grade(bank["l1-bagging-vs-boosting"], "Bagging reduces bias rather than variance.")
+    assert any(is_red_flag(f) for f in g.flags) and g.overall <= 20
+
+
 def test_the_same_words_score_the_same_whatever_the_punctuation(grader, bank):
     # A walk-through: "It's overfitting, use regularisation." scored 1, "its overfitting, use
     # regularisation." 17 and "its overfitting use regularisation" 45. The stuffing and keyword
@@ -440,7 +515,10 @@ def test_confidently_wrong_answer_is_capped_flagged_and_corrected(grader, bank):
     from interviewer.chat_feedback import feedback_text
 
     said = g.wrong_said[red_flag_claims(g.flags)[0]]
-    assert said and said.rstrip("….") in wrong
+    assert said and said.strip("….") in wrong
+    # the later part of a run-on is quoted from its start, marked, not from the "and" it was
+    # cut at (walk43's 'you said "and ..."')
+    assert said == "…random forest is the classic boosting algorithm", said
     assert f"Wrong: you said \u201c{said.rstrip('.')}\u201d: " in g.feedback
     assert f'• Wrong: you said "{said.rstrip(".")}": ' in feedback_text(q, g)
     assert not grader.grade(q, q.model_answer).wrong_said
@@ -1184,6 +1262,19 @@ def test_an_answer_that_tells_no_story_hears_so_first(grader, bank):
     from interviewer.chat_feedback import judgement_note
 
     assert judgement_note(q, g) == ""
+    # walk45: advice whose "once the team decides" set a scene and whose follow-up said what "I
+    # would" do (read as the story's action) was told it lacked the task and result, at 49
+    disagree = bank["l2-disagreement-model-decision"]
+    scene = ("Disagreements are normal in cross-functional teams, and the best approach is to "
+             "focus on the data. You can propose an A/B test so the decision is based on "
+             "evidence, and once the team decides you should commit to it even if you disagreed."
+             "\nIn general I would handle it the same way: understand their point of view, bring "
+             "data, run an experiment and agree on the outcome together.")  # fmt: skip
+    g = grader.grade(disagree, scene)
+    assert "STAR: no action" in g.flags and g.overall <= 20, (g.overall, g.flags)
+    assert g.feedback.startswith("Incorrect. It tells no story: "), g.feedback
+    assert feedback_text(disagree, g).splitlines()[1].startswith("• STAR: you told no story; ")
+    assert judgement_note(disagree, g) == ""
     # a story lacking two parts hears which, before its gap
     told = ("At my last job our churn model failed after a pricing change. I explained to the "
             "sales director, with a simple analogy, that the model had learned from old prices.")
@@ -1993,6 +2084,8 @@ def test_every_wrong_claim_is_named_in_the_chat(grader, bank):
     [wrong] = [b for b in feedback_text(q, g).splitlines() if b.startswith("• Wrong: ")]
     first, second = (g.wrong_said[c].rstrip(".") for c in claims)
     assert f'you said "{first}"' in wrong and f'Also wrong: "{second}".' in wrong, wrong
+    # and in the Feedback paragraph Practice, the report and the transcript show (walk45)
+    assert f"Also wrong: \u201c{second}\u201d." in g.feedback, g.feedback
 
 
 def test_a_repeated_paste_hears_so_in_its_feedback(grader, bank):

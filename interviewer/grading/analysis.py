@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -60,6 +61,11 @@ class RubricData:
     @property
     def weights(self) -> np.ndarray:
         return np.array([p.weight for p in self.points], float)
+
+    @cached_property
+    def reference_has_code(self) -> bool:
+        """Whether the reference holds code (a coding question's model answer)."""
+        return "```" in self.reference or any(map(tu.is_code, self.reference.splitlines()))
 
     def texts(self) -> list[str]:
         """Every rubric text that is embedded (once per rubric)."""
@@ -427,10 +433,15 @@ class Analysis:
     rf_unit: list[str] = field(default_factory=list)  # per red flag: the unit that said it
     contradictions: list = field(default_factory=list)
     doc_vec: np.ndarray | None = None
+    prose: list[str] = field(default_factory=list)  # the content read as a whole (no code)
 
     @property
     def text(self) -> str:
         return " ".join(self.content)
+
+    @property
+    def prose_text(self) -> str:
+        return " ".join(self.prose or self.content)
 
 
 def analyse(
@@ -455,26 +466,32 @@ def analyse(
     for name, x in (("dsem", sig["sem"]), ("dtok", sig["tok"]), ("plex", lex)):
         f[f"{name}_wmean"] = float((w * x).sum() / w.sum())
         f[f"{name}_topk"] = _topk_mean(x, k)
-    whole = whole_signals(rd, rv, content, E)
+    # The answer as a whole is read from its prose: code pasted after a prose answer to a
+    # question with no code in its reference dragged the document vector, the precision, the
+    # stop-word share and the length away from what the prose says (a terse right answer scored
+    # 46 alone and 12 with five generic sklearn lines after it). Code still states points.
+    body = prose_sentences(rd, content)
+    whole = whole_signals(rd, rv, body, E)
     for name in ("doc_ref", "bs_recall", "bs_prec"):
         f[f"{name}_d"] = float(whole[name] - base[name])
     f["lex_ref_recall"] = whole["lex_ref_recall"]
     f["doc_ref"], f["doc_q"] = whole["doc_ref"], whole["doc_q"]
-    text = " ".join(content)
+    text = " ".join(body)
     f["stuffing"] = float(np.clip((STUFFING_SW - tu.stopword_share(text)) / 0.15, 0, 1))
-    S = np.stack([E[s].vec for s in content])
+    S = np.stack([E[s].vec for s in body])
     q_stems = tu.content_stems(rd.question)
     q_sim = S @ rv.q_vec
-    novel = np.array(
-        [min(1.0, len(tu.content_stems(s) - q_stems) / RESTATE_NOVEL) for s in content]
-    )
+    novel = np.array([min(1.0, len(tu.content_stems(s) - q_stems) / RESTATE_NOVEL) for s in body])
     f["restating"] = float(((q_sim > RESTATE_SENTENCE_SIM) & (novel < 0.5)).mean())
+    # (the prose: code pasted without a fence joins its lines into one sentence, which the
+    # share's own reading of code lines cannot see; walk46: capped at 20 as a list of terms)
     f["keyword_list"] = tu.keyword_list_share(text)
     ref_words = len(tu.words(rd.reference or rd.question))
     f["len_ratio"] = float(math.log((len(tu.words(text)) + 1) / (ref_words + 1)))
     units = answer_units(content) if with_clauses else list(content)
     U = np.stack([E[u].vec for u in units])
-    ev, arg = det.red_flag_evidence(units, U, rv.flags, list(rd.red_flags), rv.correct)
+    ev, arg = det.red_flag_evidence(units, U, rv.flags, list(rd.red_flags), rv.correct,
+                                    rd.question)  # fmt: skip
     shared = np.array([c in rb.STORY_FLAG_CLAIMS for c in rd.red_flags], bool)
     f["rf_evidence"] = det.red_flag_total(ev[~shared])  # a feature of the heads
     f["rf_shared"] = det.red_flag_total(ev[shared])  # caps only (rubric.STORY_RED_FLAGS)
@@ -492,13 +509,25 @@ def analyse(
         rf_evidence=ev,
         rf_unit=[units[int(i)] for i in arg],
         contradictions=con,
-        doc_vec=_mean_vec(content, E),
+        doc_vec=_mean_vec(body, E),
+        prose=body,
     )
 
 
-def answer_vector(content: list[str], E: Encodings) -> np.ndarray:
-    """An answer's document vector (for graded exemplars); zeros for an empty answer."""
-    return _mean_vec(content, E) if content else np.zeros(DIM, np.float32)
+def prose_sentences(rd: RubricData, content: list[str]) -> list[str]:
+    """The answer's sentences that are not code, when it has some and the rubric's reference
+    holds no code (a coding question's answer is its code); else all of them."""
+    if rd.reference_has_code:
+        return content
+    return [s for s in content if not tu.is_program(s)] or content
+
+
+def answer_vector(content: list[str], E: Encodings, rd: RubricData | None = None) -> np.ndarray:
+    """An answer's document vector (for graded exemplars; read from its prose as ``analyse``
+    reads it, given the rubric); zeros for an empty answer."""
+    if not content:
+        return np.zeros(DIM, np.float32)
+    return _mean_vec(prose_sentences(rd, content) if rd is not None else content, E)
 
 
 # -- supervision for the key-point model -----------------------------------------------------

@@ -432,7 +432,7 @@ def decide(
     f = head_features(rd, a, params["points"], cov, story)
     d = Decision(0.0, kind, None, [float(c) for c in cov], covered, evidence, reds, features=f)
     d.keyword_list = f["keyword_list"] >= det.KEYWORD_LIST_AT
-    n_words = len(tu.words(a.text))
+    n_words = len(tu.words(a.prose_text))
     d.restates = det.restates(f, n_words, len(tu.words(rd.question)))
     d.off_topic = det.off_topic(f, coverage, rd.own_story, max(cov, default=0.0), n_words,
                                 params["points"]["covered_p"])  # fmt: skip
@@ -512,7 +512,7 @@ def criterion_inputs(rd: RubricData, a: Analysis, d: Decision) -> dict[str, list
         else:
             cc = s
         out[c] = [s, float(cc), wrong]
-    text = a.text
+    text = a.prose_text  # (code pasted after the prose is not rambling)
     n = max(1, len(tu.words(text)))
     fill = len(tu.FILLERS.findall(text)) / n
     long_ = max(0.0, math.log(n / max(1, len(tu.words(rd.reference)))))

@@ -27,11 +27,18 @@ RF_SIM_WEIGHT = 0.5
 RF_FLOOR = 0.05  # per-flag evidence below this is the noise of near-topic clauses of honest answers
 RF_HIT = 0.10  # from here a flag is reported by name (claim, the clause that said it)
 NEGATED_PENALTY = 1.0  # a negated unit never states a non-negated claim
+# A unit with fewer content words than this beyond the question's states no claim: it names
+# the topic ("Vanishing gradients happen", the head of "... happen because the chain rule
+# multiplies small derivatives", read as "Vanishing gradients happen because the learning rate
+# is too small" and capping a right answer at 20 in walk45). Two: "Bagging reduces bias" is a
+# claim. A prior, not fitted.
+CLAIM_MIN_WORDS = 2
 
 
 def red_flag_evidence(
-    units: list[str], U: np.ndarray, F: np.ndarray, flags: list[str], C: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    units: list[str], U: np.ndarray, F: np.ndarray, flags: list[str], C: np.ndarray,
+    question: str = "",
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Per red flag: the evidence that some unit states it, and which unit (index)."""
     if len(flags) == 0 or len(U) == 0:
         return np.zeros(len(flags)), np.zeros(len(flags), int)
@@ -44,6 +51,10 @@ def red_flag_evidence(
     # A lead-in states nothing: "What I changed afterwards:" read as "I did not change anything
     # afterwards" (a walk-through's strong story, at 0.14-0.21 evidence on every story question).
     e[np.array([tu.lead_in(t) for t in units])] -= NEGATED_PENALTY
+    asked = tu.content_stems(question)
+    e[np.array([len(tu.content_stems(t) - asked) < CLAIM_MIN_WORDS for t in units])] -= (
+        NEGATED_PENALTY
+    )
     near = np.argwhere(e > RF_FLOOR)  # only where it could count: the check reads words
     for i, j in near:
         if states_opposite(units[i], flags[j]):
@@ -65,7 +76,38 @@ def states_opposite(said: str, claim: str) -> bool:
     return (swapped_direction(said, claim, kinds_only=True) is not None
             or reversed_comparison(said, claim) or undercuts(said, claim)
             or denies_qualifier(said, claim) or other_complexity(said, claim)
-            or names_a_cost(said, claim))  # fmt: skip
+            or names_a_cost(said, claim) or picks_the_other(said, claim))  # fmt: skip
+
+
+_RATHER = re.compile(r"^(.*?)\b(?:rather than|instead of)\b(.*)$", re.I | re.S)
+
+
+def _choice(text: str) -> tuple[str, str] | None:
+    """("A", "B") of a text saying "... A rather than B ..." (or "instead of"): the content
+    word just before and the one just after."""
+    m = _RATHER.match(text)
+    if m is None:
+        return None
+    before = [w for w in tu.words(m[1]) if w not in tu.STOPWORDS]
+    after = [w for w in tu.words(m[2]) if w not in tu.STOPWORDS]
+    return (tu.stem(before[-1]), tu.stem(after[0])) if before and after else None
+
+
+def picks_the_other(said: str, claim: str) -> bool:
+    """The claim picks A over B ("Bagging reduces bias rather than variance") and ``said``
+    picks B: it names B and not A ("Bagging mainly reduces variance", capped at 20 as stating
+    the claim in walk45), says "B rather than A" itself, or denies A without naming B."""
+    choice = _choice(claim)
+    if choice is None:
+        return False
+    a, b = choice
+    own = _choice(said)
+    if own is not None:
+        return own == (b, a)
+    have = {tu.stem(w) for w in tu.words(said)}
+    if tu.negated_main(said):  # denies A: "Bagging does not really reduce bias" (walk46)
+        return a in have and b not in have
+    return b in have and a not in have
 
 
 _BIG_O = re.compile(r"\bO\(([^()]*(?:\([^()]*\)[^()]*)*)\)")

@@ -138,7 +138,11 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
     if d.red_flags:
         top = d.red_flags[0]
         said = wrong_because(top["claim"], corrections, top["correct"])
-        parts.append(f"Wrong: you said {quoted(typed(top['said']))}: {said}")
+        # the others named too, as the chat's bullet names them (walk45: Practice's Feedback
+        # named one of the two wrong claims its flags listed)
+        also = "; ".join(quoted(typed(r["said"])) for r in d.red_flags[1:])
+        parts.append(f"Wrong: you said {quoted(typed(top['said']))}: {said}"
+                     + (f" Also wrong: {also}." if also else ""))  # fmt: skip
     if story is not None and len(story.missing) > 1 and "own_part" not in d.capped_by:
         # a story lacking two or more parts: that comes first (walk43: a behavioural answer of
         # general advice led with a key point it had made in other words, "tells no story" last)

@@ -28,7 +28,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from functools import lru_cache, partial
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -261,7 +261,7 @@ class OfflineGrader:
             if key not in examples_of:
                 analysed = [an.analyse(rd, rv, c, inj, E, clauses) for c, inj in ex_answers]
                 head, points = self.params["heads"][rd.kind], self.params["points"]
-                vecs = np.stack([an.answer_vector(c, E) for c, _ in ex_answers])
+                vecs = np.stack([an.answer_vector(c, E, rd) for c, _ in ex_answers])
                 scores = np.array([s for _, s in ex], float)
                 examples_of[key] = {
                     "vecs": vecs,
@@ -283,6 +283,9 @@ class OfflineGrader:
 
         def quote(sentence: str) -> str:  # as the candidate typed it, not as normalised
             return _quote(tu.as_typed(sentence, answer))
+
+        def said(sentence: str) -> str:  # a quote, marked where it starts inside a sentence
+            return _opened(quote(sentence), answer)
 
         story = d.story
         overall = round(100 * d.score)
@@ -323,7 +326,7 @@ class OfflineGrader:
                 weight=kp.weight,
                 coverage=round(min(1.0, max(0.0, cov)), 3),
                 covered=c,
-                evidence=_opened(quote(ev), answer) if c and not tu.is_code(ev) else "",
+                evidence=said(ev) if c and not tu.is_code(ev) else "",
             )
             for kp, cov, c, ev in zip(rubric.key_points, d.coverage, covered, d.evidence,
                                       strict=True)
@@ -335,9 +338,9 @@ class OfflineGrader:
             key_points=key_points,
             flags=flags,
             source="offline",
-            feedback=feedback(rd, d, rubric.corrections, story, typed=partial(tu.as_typed, original=answer))
+            feedback=feedback(rd, d, rubric.corrections, story, typed=said)
             + _repeats_said(repeats),
-            wrong_said={r["claim"]: quote(r["said"]) for r in d.red_flags},
+            wrong_said={r["claim"]: said(r["said"]) for r in d.red_flags},
         )
 
 
@@ -405,8 +408,10 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
     out["communication"] = CriterionScore(
         score=min(d.criteria["communication"], REPEATS_COMMUNICATION) if repeats
         else d.criteria["communication"],
-        # (its first sentence, not a heading: walk33's read "## Sizing first")
-        evidence=[quote(next((c for c in a.content if not tu.is_heading(c)), a.content[0]))]
+        # (its first sentence, not a heading: walk33's read "## Sizing first"; nor code, when
+        # there is prose: walk45's read "```python import pandas as pd df = ...")
+        evidence=[quote(next((c for c in a.content if not tu.is_heading(c) and not tu.is_code(c)),
+                             a.content[0]))]  # fmt: skip
         if a.content else [],
         # (no form problem is no praise: a 1/5 read "clear enough" beside a wrong answer)
         rationale="; ".join(notes) or f"{rb.NO_FORM_PROBLEM}; {whole}",
@@ -456,8 +461,15 @@ def repeats_flag(content: list[str]) -> str:
 _CUT_END = re.compile(rf"(?:\s*[,;:]|\s+(?:{'|'.join(tu.RUN_ON_BREAKS)}))+\s*$", re.I)
 
 
+# the word a run-on was cut at, opening its later part (lower case: inside a sentence)
+_CUT_START = re.compile(rf"^(?:{'|'.join(tu.RUN_ON_BREAKS)})\s+(?=\S)")
+
+
 def _quote(sentence: str, limit: int = 220) -> str:
-    """The sentence as quoted evidence: an ellipsis where it runs on, and past ``limit``."""
+    """The sentence as quoted evidence: an ellipsis where it runs on, and past ``limit``; the
+    later part of a run-on is quoted without the "and" it was cut at (walk43's 'you said "and
+    accuracy is all you need"'), and _opened marks where it starts."""
+    sentence = _CUT_START.sub("", sentence)
     cut = _CUT_END.sub("", sentence)
     if cut != sentence:
         sentence = cut + "…"

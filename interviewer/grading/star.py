@@ -39,10 +39,11 @@ _TASK = re.compile(
 # lot"), a state ("I was", "I am"), one that sets the scene ("I worked at a consultancy where our
 # team ...", "I joined a team that", "I heard the head of supply chain ask", "I saw that", "I
 # agreed with the plan": a re-walk's "we" stories each went through at 100 with one of them),
-# "I" shared with others ("my team and I avoided"), or "I" in a time clause that only sets the
-# scene ("when I joined the team, we ...").
+# "I" shared with others ("my team and I avoided"), "I" in a time clause that only sets the
+# scene ("when I joined the team, we ..."), or what "I would" do (walk45: "In general I would
+# handle it the same way", advice, was read as the story's action).
 _I_VERB = re.compile(
-    r"\b(?P<i>i)(?:'d|'ve| had| have| would)?\s+"
+    r"\b(?P<i>i)(?:'d|'ve| had| have)?\s+"
     r"(?:(?:then|first|personally|also|myself|actually|just|quickly|immediately|finally|still"
     r"|always|really|carefully|deliberately|eventually|later|simply)\s+)*(?P<verb>[a-z]+)\b",
     re.I,
@@ -126,7 +127,8 @@ class Star:
         """One sentence naming what is missing ('' when the story is complete)."""
         if not self.missing:
             return ""
-        if len(self.missing) == len(PARTS):  # (walk43: four "lacks the ..." read as a list)
+        if not self.told:  # (walk43: four "lacks the ..." read as a list; walk45: general
+            # advice whose "once the team decides" set a scene was told it lacked three parts)
             return f"It tells no story: {NO_STORY}."
         return (
             "Your story " + "; ".join(f"lacks the {p} ({MISSING[p]})" for p in self.missing) + "."

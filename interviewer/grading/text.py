@@ -544,6 +544,21 @@ def is_code(sentence: str) -> bool:
     return sum(ch in "=()[]{}<>_" for ch in sentence) > CODE_SYMBOLS * max(1, len(sentence))
 
 
+# A program, not a formula: a fence, a line opening as code, a call printed, or names assigned
+# a call's result ("clf = LogisticRegression(...)"). Narrower than ``is_code``, whose symbol
+# count also takes a formula ("P(B) = 0.6^3 * 0.4^3 = 0.0138", an answer's substance in SAF).
+_PROGRAM = re.compile(
+    r"```|^\s*(?:import \w|from [\w.]+ import |def \w|class \w|return\b|@\w|print\()"
+    r"|\b[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*[A-Za-z_][\w.]{2,}\("
+)
+
+
+def is_program(sentence: str) -> bool:
+    """Whether ``sentence`` is program code (``_PROGRAM``), which the whole-answer features of a
+    prose answer leave out."""
+    return bool(_PROGRAM.search(sentence))
+
+
 _FENCED = re.compile(r"```.*?(?:```|$)", re.S)
 
 
