@@ -371,8 +371,17 @@ def test_code_after_a_prose_answer_leaves_its_grade_as_the_prose_earns_it(grader
     [said] = first.criteria["communication"].evidence
     assert said.startswith("L1 drives coefficients to exactly zero"), said
     # A question answered in code keeps reading the code: its reference holds code.
-    coding = bank["l1-top-k-frequent"]
+    coding = bank["l1-longest-substring-no-repeat"]
     assert grader.grade(coding, SKLEARN_SNIPPET).overall <= 20
+    # "Holds code" reads the reference as answers are read, a program and not a formula: the
+    # Kadane explanation's model answer says "current = max(x, current + x)" (an answer saying it
+    # too keeps it in its whole), top-k's "sorted(counts.items(), ...)[:k] costs O(m log m)" is
+    # words about code.
+    from interviewer.grading.analysis import prepare_rubric
+
+    assert prepare_rubric(bank["l1-code-max-subarray"].rubric()).reference_has_code
+    assert not prepare_rubric(bank["l1-top-k-frequent"].rubric()).reference_has_code
+    assert grader.grade(bank["l1-top-k-frequent"], SKLEARN_SNIPPET).overall <= 20
 
 
 def test_a_right_answer_is_not_read_as_the_wrong_claim_it_turns_round(grader, bank):

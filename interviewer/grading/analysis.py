@@ -64,8 +64,9 @@ class RubricData:
 
     @cached_property
     def reference_has_code(self) -> bool:
-        """Whether the reference holds code (a coding question's model answer)."""
-        return "```" in self.reference or any(map(tu.is_code, self.reference.splitlines()))
+        """Whether the reference holds program code (``tu.is_program``, as ``prose_sentences``
+        reads answers): then an answer's code is part of what it says, as the model answer's is."""
+        return "```" in self.reference or any(map(tu.is_program, self.reference.splitlines()))
 
     def texts(self) -> list[str]:
         """Every rubric text that is embedded (once per rubric)."""
@@ -522,12 +523,12 @@ def prose_sentences(rd: RubricData, content: list[str]) -> list[str]:
     return [s for s in content if not tu.is_program(s)] or content
 
 
-def answer_vector(content: list[str], E: Encodings, rd: RubricData | None = None) -> np.ndarray:
+def answer_vector(content: list[str], E: Encodings, rd: RubricData) -> np.ndarray:
     """An answer's document vector (for graded exemplars; read from its prose as ``analyse``
-    reads it, given the rubric); zeros for an empty answer."""
+    reads it under the rubric ``rd``); zeros for an empty answer."""
     if not content:
         return np.zeros(DIM, np.float32)
-    return _mean_vec(prose_sentences(rd, content) if rd is not None else content, E)
+    return _mean_vec(prose_sentences(rd, content), E)
 
 
 # -- supervision for the key-point model -----------------------------------------------------

@@ -545,8 +545,11 @@ def is_code(sentence: str) -> bool:
 
 
 # A program, not a formula: a fence, a line opening as code, a call printed, or names assigned
-# a call's result ("clf = LogisticRegression(...)"). Narrower than ``is_code``, whose symbol
-# count also takes a formula ("P(B) = 0.6^3 * 0.4^3 = 0.0138", an answer's substance in SAF).
+# a call's result ("clf = LogisticRegression(...)"). Two readings, for two uses: ``is_code``
+# (looks like code, not words: never quoted as said, never counted as a list's terms) also takes
+# a formula by its symbols ("P(B) = 0.6^3 * 0.4^3 = 0.0138", an answer's substance in SAF);
+# ``is_program`` decides what the whole-answer features leave out of a prose answer, and whether
+# a rubric's reference holds code (``RubricData.reference_has_code``).
 _PROGRAM = re.compile(
     r"```|^\s*(?:import \w|from [\w.]+ import |def \w|class \w|return\b|@\w|print\()"
     r"|\b[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*[A-Za-z_][\w.]{2,}\("
