@@ -14,8 +14,8 @@ from interviewer.bank import Question
 if TYPE_CHECKING:
     from interviewer.engine import QuestionRequest
 
-# L1 mixes ML fundamentals with Python/data work and, the guide's "make or break", a question
-# answered in code; L2 takes scenario/architecture/MLOps plus exactly one behavioural question
+# L1 mixes ML fundamentals with Python/data work and a question answered in code (which decides
+# the round: report.code_broke); L2 takes scenario/architecture/MLOps plus exactly one behavioural question
 # (asked second to last, as real loops close on it).
 ROUND_GROUPS = {
     "L1": ["ml-fundamentals", "coding", "python-data"],

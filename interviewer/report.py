@@ -195,9 +195,11 @@ def build_report(
 
 
 def code_broke(t: Turn) -> bool:
-    """The guide calls L1's coding "make or break": a counted coding question whose code alone
-    (its hidden tests and review, without the explanation) scored under the pass mark, or that
-    was skipped, fails its round, whatever the explanation and the other answers scored (a
+    """L1's coding decides its round (the guide's Python section asks for coding challenges and
+    production-quality code; its "make or break" is said of the L2 scenarios round, so the note
+    does not quote it: walk47 read the guide misquoted). A counted coding question whose code
+    alone (its hidden tests and review, without the explanation) scored under the pass mark, or
+    that was skipped, fails its round, whatever the explanation and the other answers scored (a
     re-walk's unchanged starter code, 0 of 9 tests, read "L1 passed (71/100)")."""
     if t.kind != "coding" or turn_score(t) is None:
         return False
@@ -226,8 +228,8 @@ def code_broke_said(broke: list[Turn]) -> str:
         )
 
     said = "; ".join(f"{t.round}, {_topic(t)}: {why(t)}" for t in broke)
-    return (f"Not passed: the coding question's code must pass ({PASS_MARK}); the guide calls "
-            f"coding make or break ({said}).")  # fmt: skip
+    return (f"Not passed: the coding question's code must pass on its own ({PASS_MARK}); in "
+            f"L1 the code decides the round ({said}).")  # fmt: skip
 
 
 def _failed_tests_cap(signal: str, note: str, turns: list[Turn]) -> tuple[str, str]:

@@ -25,7 +25,7 @@ ROUNDS_INTRO = (
     "the real process."
 )
 SETUP_LABEL = "Setup"
-CODING_DEFAULT = True  # a new page's L1 includes its coding question ("make or break")
+CODING_DEFAULT = True  # a new page's L1 includes its coding question (it decides the round)
 CODING_INFO = "It is the second question: with 2 or more."
 CODING_NONE = "With 1 question there is none: it is the second question."
 

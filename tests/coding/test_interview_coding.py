@@ -1040,8 +1040,8 @@ def test_code_under_the_pass_mark_fails_the_round_and_passing_code_does_not():
     coded = next(t for t in iv.turns if t.kind == "coding")
     code, whole = coded.code_result["overall"], turn_score(coded)
     assert whole > code  # the explanation counts for a quarter: both numbers are said
-    assert (f"Not passed: the coding question's code must pass (60); the guide calls coding make "
-            f"or break (L1, ML from scratch: its code alone scored {code}, 0 of "
+    assert (f"Not passed: the coding question's code must pass on its own (60); in L1 the code "
+            f"decides the round (L1, ML from scratch: its code alone scored {code}, 0 of "
             f"{coded.code_result['total']} hidden tests passed; {whole} with your explanation)."
             ) in report.note  # fmt: skip
     _, report = _l1_with_kmeans(q.coding.reference)
@@ -1064,7 +1064,7 @@ def test_a_full_loop_does_not_open_l2_when_the_code_failed_whatever_l1_scored(st
     assert {t.round for t in iv.turns} == {"L1"}
     report = iv.report()
     assert report.overall >= 60 and not report.passed  # the score alone would pass
-    assert "L2 round was not unlocked" in report.note and "make or break" in report.note
+    assert "L2 round was not unlocked" in report.note and "in L1 the code decides the round" in report.note
 
 
 def test_code_alone_answers_part_of_a_question_that_asks_for_an_explanation(store):
