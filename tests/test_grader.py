@@ -321,6 +321,33 @@ def test_terms_after_a_colon_that_explain_it_are_no_keyword_list(grader, bank):
     assert FLAG_KEYWORDS in grader.grade(bank["l1-imbalanced-target"], headed).flags
 
 
+def test_html_markup_in_an_answer_is_no_content(grader, bank):
+    # walk47: a right answer with four tags in it scored 49, the same words without them 75;
+    # markup is left out of what is graded (shown as text, never run: tests/test_ui_trust.py).
+    q = bank["l1-transformers-vs-rnns"]
+    said = ("Transformers replaced RNNs because self-attention processes all tokens in parallel "
+            "{0}instead of step by step, so training uses GPUs far better, and any token can "
+            "attend to any other directly, so long-range dependencies don't have to survive "
+            "many recurrent steps {1}like vanishing gradients in LSTMs. The main cost is "
+            "attention is O(n^2) in sequence length in time and memory {2}, which is why long "
+            "contexts need tricks like sparse or flash attention. It made large-scale "
+            "self-supervised pretraining practical: BERT and GPT trained on billions of tokens. "
+            "Downstream you fine-tune the pretrained model on a small labelled set, or use it "
+            "zero/few-shot via prompting, or take its embeddings as features.")  # fmt: skip
+    tags = ("<script>alert('xss')</script> ", '<img src=x onerror="alert(document.cookie)"> ',
+            '<b>bold</b> <a href="javascript:alert(1)">click</a>')  # fmt: skip
+    plain = grader.grade(q, said.format("", "", "bold click"))
+    marked = grader.grade(q, said.format(*tags))
+    assert plain.overall >= 60 and marked.overall == plain.overall, (plain, marked)
+    quotes = [kp.evidence for kp in marked.key_points if kp.evidence]
+    assert quotes and not any("<" in e or "alert" in e for e in quotes), quotes
+    # only HTML's own elements: a comparison stays, and code in a fence is read as typed
+    from interviewer.grading.text import without_markup
+
+    assert without_markup("x<y and y>z") == "x<y and y>z"
+    assert without_markup("```\nprint('<b>')\n```") == "```\nprint('<b>')\n```"
+
+
 def test_code_after_a_prose_answer_is_no_keyword_list(grader, bank):
     # A walk-through: a full prose answer with 40 lines of code after it was capped at 20, "a
     # list of terms, not sentences": each call's arguments were read as bare terms.

@@ -141,7 +141,7 @@ def prepare_answer(answer: str) -> tuple[list[str], list[str]]:
     """The sentences to grade and the sentences addressed to the grader (dropped): an
     instruction to the grader, and the rest of its line when that is short
     (``GRADER_NOTE_WORDS``)."""
-    text = tu.normalise(answer)
+    text = tu.normalise(tu.without_markup(answer or ""))
     said = tu.sentences(text)
     bad = [tu.is_injection(s) for s in said]
     if any(bad):

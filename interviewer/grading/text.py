@@ -91,6 +91,30 @@ def normalise(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+# Markup is no content: an answer's HTML tags (a script or style element with what it holds)
+# are left out of what is graded, the words between tags stay ("<b>bold</b>" reads "bold"); code
+# fences are left as typed. Only HTML's own element names, so "x<y and y>z" stays. Walk47: a
+# right answer with four tags in it scored 49, 75 without them. Nothing fitted or measured holds
+# a "<" (SAF, the authored sets), so no figure moves.
+_HTML_ELEMENTS = (
+    "a|abbr|audio|b|blockquote|body|br|button|center|code|div|em|embed|font|form|h[1-6]|head|hr|"
+    "html|i|iframe|img|input|label|li|link|meta|object|ol|option|p|pre|s|select|small|source|"
+    "span|strong|sub|sup|svg|table|tbody|td|textarea|th|thead|title|tr|u|ul|video"
+)
+_MARKUP = re.compile(
+    r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)"  # the element whole, to its end or the text's
+    rf"|</?(?:{_HTML_ELEMENTS})(?:\s+[^<>]*)?/?>",
+    re.I | re.S,
+)
+_FENCE = re.compile(r"(```.*?(?:```|$))", re.S)
+
+
+def without_markup(text: str) -> str:
+    """``text`` with its HTML markup left out (``_MARKUP``), outside code fences."""
+    parts = _FENCE.split(text)
+    return "".join(p if i % 2 else _MARKUP.sub(" ", p) for i, p in enumerate(parts))
+
+
 def as_typed(piece: str, original: str) -> str:
     """The stretch of ``original`` that ``piece``, a sentence or clause of the normalised
     ``original``, was read from, as typed (white space collapsed): quoted evidence shows the
