@@ -274,7 +274,8 @@ def test_an_upload_says_which_rounds_it_gives_practice_questions_for(ctx):
     from interviewer.ui.practice import no_sections_said
 
     def drills(guide):
-        return {rn: len(section_questions(guide, rn, settings=ctx.settings)) for rn in ("L1", "L2")}
+        return {rn: [q.topic for q in section_questions(guide, rn, settings=ctx.settings)]
+                for rn in ("L1", "L2")}  # fmt: skip
 
     short = upload(ctx, "ana", "short.md", "# Notes\n\nFeature stores serve features.\n")
     said = ingested_said(short, drills(short.guide))
@@ -289,12 +290,23 @@ def test_an_upload_says_which_rounds_it_gives_practice_questions_for(ctx):
         "with its version, the data snapshot and code commit it came from, and its evaluation "
         "metrics. Rolling back means pointing production at the previous registered version.\n"))
     counts = drills(l2.guide)
-    assert counts == {"L1": 0, "L2": 1}
+    assert counts == {"L1": [], "L2": ["Model registry"]}
     assert "are practice questions (1 question for L2) in the **Practice** tab" in ingested_said(
         l2, counts)
     assert no_sections_said(l2.guide, "L1", ctx.settings) == (
         "This guide's sections are about the L2 round: pick **L2** under *Round* to practise on "
         "them.")
+    # sections of no one round are offered in both, and counted once (walk47: a two-section
+    # guide read "2 questions for L1, 2 questions for L2")
+    general = upload(ctx, "ana", "boosting.md", (
+        "# Boosting\n\n## Gradient boosting basics\n\nGradient boosting builds shallow trees one "
+        "after another, each fitted to the residuals of the trees before it and scaled by a "
+        "learning rate.\n\n## Tuning\n\nThe number of trees, the learning rate and the depth "
+        "matter most; early stopping on a validation set picks the number of trees.\n"))
+    counts = drills(general.guide)
+    assert counts["L1"] == counts["L2"] and len(counts["L1"]) == 2, counts
+    assert "are practice questions (2 questions, the same in L1 and L2) in the" in ingested_said(
+        general, counts)
 
 
 def test_an_upload_past_the_chunk_limit_is_refused_in_one_line_and_the_lists_read_in_pages(

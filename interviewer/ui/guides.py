@@ -82,8 +82,10 @@ def ingested_said(result: knowledge.IngestResult, drills: dict[str, int] | None 
     """The status line after an upload was ingested (Markdown, names escaped): its guide and
     chunks, and when another file of the user's held the id its name gives, that this one is a
     guide of its own (a walk-through's second file of that id silently replaced the first);
-    ``drills``: its practice questions by round (a walk-through's one-line upload was promised
-    practice questions that Practice then had none of)."""
+    ``drills``: its practice questions' sections by round (a walk-through's one-line upload was
+    promised practice questions that Practice then had none of); a section of no one round is
+    offered in both, and counted once (walk47's two-section guide read "2 questions for L1, 2
+    questions for L2")."""
     said = (
         f"Ingested **{md_escape(result.guide)}**: {plural(result.total, 'chunk')} "
         f"({result.added} new, {result.unchanged} unchanged, {result.removed} removed). "
@@ -103,8 +105,13 @@ def ingested_said(result: knowledge.IngestResult, drills: dict[str, int] | None 
         )
     rounds = ""
     if drills is not None:
-        rounds = " (" + ", ".join(f"{plural(n, 'question')} for {rn}"
-                                  for rn, n in drills.items() if n) + ")"  # fmt: skip
+        offered = {rn: set(sections) for rn, sections in drills.items() if sections}
+        if len(offered) > 1 and len({frozenset(v) for v in offered.values()}) == 1:
+            n = len(next(iter(offered.values())))
+            rounds = f" ({plural(n, 'question')}, the same in {' and '.join(offered)})"
+        else:
+            rounds = " (" + ", ".join(f"{plural(len(v), 'question')} for {rn}"
+                                      for rn, v in offered.items()) + ")"  # fmt: skip
     return said + (
         f"Offline, its sections are practice questions{rounds} in the **Practice** tab (pick it "
         "under *Questions from*), graded against the section's text; LLM interviews can draw on "
@@ -379,7 +386,7 @@ def build(ctx: AppContext, guide_state: gr.State) -> SimpleNamespace:
         _, out = refresh(result.guide, pick, user, drop)
         from interviewer.practice import section_questions
 
-        drills = {rn: len(section_questions(result.guide, rn, settings=ctx.settings))
+        drills = {rn: [q.topic for q in section_questions(result.guide, rn, settings=ctx.settings)]
                   for rn in ("L1", "L2")}  # fmt: skip
         out[ui.status] = ingested_said(result, drills)
         if result.encoding == "windows-1252":
