@@ -362,7 +362,7 @@ def _strengths(strong: tuple[dict[str, float], dict[str, dict[str, float]]], gra
     strong = [t for t in graded if t.grade.overall >= 75] or [
         max(graded, key=lambda t: t.grade.overall, default=None)
     ]
-    for t in strong:
+    for t in _by_turns_of_rounds(strong):
         if t is not None and _ruled_out(t):
             continue  # code that solved another task than the one set has no strength to quote
         # An answer graded incorrect has no strength to quote: its ticks are the least sure (a
@@ -383,6 +383,17 @@ def _strengths(strong: tuple[dict[str, float], dict[str, dict[str, float]]], gra
             which = f"all {total}" if passed == total else f"{passed} of {total}"
             strengths.append(f"{_topic(t)}: your code passed {which} hidden tests")
     return list(dict.fromkeys(strengths))  # a question answered alike twice is said once
+
+
+def _by_turns_of_rounds(turns: list) -> list:
+    """``turns`` taken round by round in turn (L1's first, L2's first, L1's second, ...), each
+    round's in their order: the report keeps the first MAX_STRENGTHS, and a loop's strong L1
+    answers left none of L2's (walk47: L2 at 91/100, every strength from L1)."""
+    rounds: dict[str, list] = {}
+    for t in turns:
+        rounds.setdefault(getattr(t, "round", ""), []).append(t)
+    queues = list(rounds.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
 
 def _criteria_said(means: dict[str, float]) -> str:

@@ -684,6 +684,21 @@ def test_a_loop_names_a_criterion_a_strength_only_when_every_round_was_strong_in
     assert not [s for s in l1.strengths[1:] if "on average" in s.lower()]
 
 
+def test_a_loop_whose_l1_had_many_strong_answers_still_names_l2_strengths():
+    """walk47: L2 at 91/100, and every strength the report listed was L1's (its five strong
+    answers came first and filled the list)."""
+    from interviewer.report import MAX_STRENGTHS, _topic, build_report
+    from tests.test_store import make_turn
+
+    l1 = [make_turn(i, topic=f"fundamentals-{i}", overall=90) for i in range(5)]
+    l2 = [make_turn(5 + i, topic=f"design-{i}", round="L2", overall=91) for i in range(2)]
+    report = build_report(l1 + l2, planned=10)
+    assert len(report.strengths) == MAX_STRENGTHS
+    named = [s for s in report.strengths if not s.startswith(("On average", "In L"))]
+    assert any(s.startswith(f"{_topic(l2[0])}:") for s in named), report.strengths
+    assert any(s.startswith(f"{_topic(l1[0])}:") for s in named), report.strengths
+
+
 def test_the_signal_and_the_pass_read_the_same_rounded_score():
     """60 and 59 average 59.5, shown as 60/100: passed, so at least "lean hire"."""
     from interviewer.report import build_report
