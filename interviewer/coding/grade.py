@@ -261,8 +261,10 @@ def _too_little_done(got: CriterionScore, cap: int, tests: Sequence[TestOutcome]
     done = f"{sum(t.passed for t in tests)} of {len(tests)}"
     return CriterionScore(
         score=cap,
+        # (what it measured, said as such: walk47 read "held at 2: ... too little of the task to
+        # judge (efficient; ...)" as a contradiction)
         evidence=f"held at {cap}: the code passes only {done} hidden tests, too little of the task "
-        f"to judge ({got.evidence})",
+        f"to judge (measured on the code as it is: {got.evidence})",
     )
 
 

@@ -663,6 +663,8 @@ def test_code_that_does_too_little_gets_no_marks_for_how_it_reads_or_runs():
         got = result.criteria[name]
         assert got.score == correctness
         assert got.evidence.startswith(f"held at {correctness}: the code passes only 1 of 6")
+        # what was measured is said as such (walk47 read "(efficient; ...)" as a contradiction)
+        assert "to judge (measured on the code as it is: " in got.evidence, got.evidence
     # half the tests passed: how the code reads and runs is judged as usual (the test above)
 
 TOP_K_TIES_REVERSED = '''
