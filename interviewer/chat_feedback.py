@@ -118,8 +118,11 @@ def feedback_text(
         bullets.append("• Your part: you told what the team did, not what you yourself did; "
                        f"the answer is held at {round(100 * rb.OWN_PART_CAP)} until you say it.")
     if parts := [p for p in star_parts if not (held and p == "action")]:
-        bullets.append(f"• STAR: you told no story; {NO_STORY}." if len(parts) >= STAR_UNTOLD
-                       else f"• STAR: your story lacks the {', '.join(parts)}.")
+        held_untold = (f" The answer is held at {round(100 * rb.UNTOLD_CAP)} until you do."
+                       if rb.FLAG_UNTOLD in grade.flags else "")  # fmt: skip
+        bullets.append(f"• STAR: you told no story; {NO_STORY}.{held_untold}"
+                       if len(parts) >= STAR_UNTOLD
+                       else f"• STAR: your story lacks the {', '.join(parts)}.")  # fmt: skip
     repeats = next((f for f in grade.flags if f.startswith(rb.FLAG_REPEATS)), None)
     if repeats:  # (a walk-through's paste of three sentences 18 times was never told)
         n = repeats_counts(repeats)

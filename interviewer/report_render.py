@@ -13,8 +13,10 @@ from interviewer.grading.rubric import (
     FLAG_OTHER_QUESTION,
     FLAG_OWN_PART,
     FLAG_RESTATES,
+    FLAG_UNTOLD,
     FLOOR_FLAGS,
     OWN_PART_CAP,
+    UNTOLD_CAP,
     flagged,
     red_flag_claims,
 )
@@ -108,6 +110,9 @@ def rule_notes(q: QuestionSummary) -> list[str]:
     if FLAG_OWN_PART in q.flags:
         out.append(f"at most {round(100 * OWN_PART_CAP)}: the story tells only what the team "
                    "did, not what you yourself did")  # fmt: skip
+    if FLAG_UNTOLD in q.flags:
+        out.append(f"at most {round(100 * UNTOLD_CAP)}: the question asks for a story from your "
+                   "own work, and the answer tells none")  # fmt: skip
     out += [f'a wrong claim put right only at the follow-up ("{q.wrong_said.get(c, c).rstrip(".")}")'
             for c in flagged(q.flags, CORRECTED)]  # fmt: skip
     if q.made_of:  # what they and a hint cost (walk43: "less 10 points" where nothing came off)

@@ -445,6 +445,15 @@ def test_a_right_answer_is_not_read_as_the_wrong_claim_it_turns_round(grader, ba
     # the claims themselves are still read
     g = grader.grade(bank["l1-bagging-vs-boosting"], "Bagging reduces bias rather than variance.")
     assert any(is_red_flag(f) for f in g.flags) and g.overall <= 20
+    # the other kind of what a claim names (walk47: "... fine for balanced data" was named as
+    # "ROC-AUC is the best metric for highly imbalanced data")
+    from interviewer.grading.detectors import states_opposite
+
+    roc = "ROC-AUC is the best metric for highly imbalanced data."
+    assert states_opposite("ROC-AUC is still fine for balanced data or when comparing rankers "
+                           "across datasets with different prevalence.", roc)  # fmt: skip
+    assert not states_opposite("ROC-AUC is the metric to use for unbalanced data", roc)
+    assert not states_opposite("ROC-AUC works best when the data is highly imbalanced", roc)
 
 
 def test_the_same_words_score_the_same_whatever_the_punctuation(grader, bank):

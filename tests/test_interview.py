@@ -1179,6 +1179,39 @@ def test_a_team_story_is_held_with_one_reason_said_everywhere(store):
                      "did"]
 
 
+def test_general_advice_to_a_story_question_is_held_at_20_with_one_reason_said_everywhere(store):
+    # walk46 and walk47: general advice to "tell me about a time" scored 33-49, "Partially
+    # correct" with five of seven points ticked; the question asks for a story from one's work
+    q = default_bank()["l2-explain-model-failure-stakeholder"]
+    advice = ("In general, when a model fails you should explain it in business terms, not "
+              "technical jargon. Start with the impact - what decisions were affected and how "
+              "much it cost - then give a simple explanation of the cause, like the data "
+              "changing, without talking about gradients or features. Be transparent and take "
+              "ownership rather than blaming the data team. Then present a clear plan: a "
+              "short-term mitigation such as a fallback rule, and a longer-term fix with "
+              "monitoring so it is caught earlier. Use visuals and check they understood, and "
+              "follow up in writing.")  # fmt: skip
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=0)
+    iv.start()
+    reply = iv.answer(advice)
+    grade = iv.turns[0].grade
+    from interviewer.grading import rubric as rb
+
+    assert grade.overall == 20 and rb.FLAG_UNTOLD in grade.flags, (grade.overall, grade.flags)
+    assert "• STAR: you told no story; " in reply.text
+    assert "The answer is held at 20 until you do." in reply.text
+    assert "It is held at 20 until it tells one." in grade.feedback
+    notes = [n for s in iv.report().questions for n in rule_notes(s)]
+    assert notes == ["at most 20: the question asks for a story from your own work, and the "
+                     "answer tells none"]
+    # a story told is not held, and "make sure I understand" is no action of a story's
+    from interviewer.grading.star import star
+
+    assert not star("I would first make sure I understand the other person's view.").action
+    told = offline_engine().grader.grade(q, q.model_answer)
+    assert told.overall >= 80 and rb.FLAG_UNTOLD not in told.flags
+
+
 def test_taking_out_a_corrected_claim_takes_its_lead_in_punctuation():
     # A walk-through's "Landed" quoted "A very simple model ... underfits: ." once the words read
     # as the claim were taken out of "... underfits: high bias, low variance, ...".

@@ -483,6 +483,9 @@ def decide(
         # giving it a pass (a walk-through's "we"-only version of a model story scored 100).
         s = rb.OWN_PART_CAP
         d.capped_by.append("own_part")
+    if d.story is not None and not d.story.told and s > rb.UNTOLD_CAP:
+        s = rb.UNTOLD_CAP  # (rubric.UNTOLD_CAP: general advice, not the story asked for)
+        d.capped_by.append("untold")
     d.score = float(s)
     if d.floor:
         d.criteria = dict.fromkeys(CRITERIA, 1)

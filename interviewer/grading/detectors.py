@@ -247,6 +247,10 @@ KINDS = [
     ("overfit", "underfit"), ("overfitting", "underfitting"), ("supervised", "unsupervised"),
     ("row", "column"), ("sparse", "dense"), ("synchronous", "asynchronous"),
     ("stateful", "stateless"), ("online", "offline"), ("static", "dynamic"),
+    # (walk47: "ROC-AUC is still fine for balanced data ..." was named as the wrong claim
+    # "ROC-AUC is the best metric for highly imbalanced data")
+    ("balanced", "imbalanced"), ("balanced", "unbalanced"), ("labelled", "unlabelled"),
+    ("labeled", "unlabeled"),
 ]  # fmt: skip
 ANTONYMS = KINDS + [
     ("increase", "decrease"), ("increase", "reduce"), ("increase", "lower"), ("grow", "shrink"),

@@ -147,6 +147,8 @@ def feedback(rd: RubricData, d: Decision, corrections: dict[str, str], story=Non
         # a story lacking two or more parts: that comes first (walk43: a behavioural answer of
         # general advice led with a key point it had made in other words, "tells no story" last)
         parts.append(story.advice())
+        if "untold" in d.capped_by:
+            parts.append(f"It is held at {round(100 * rb.UNTOLD_CAP)} until it tells one.")
         story = None
     i = most_important_missed(rd, d, said)
     target = quoted(rd.points[i].texts[0]) if i is not None else ""

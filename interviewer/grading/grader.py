@@ -308,6 +308,8 @@ class OfflineGrader:
                 _star_told(rubric, d, a, covered)
         if "own_part" in d.capped_by:
             flags.append(rb.FLAG_OWN_PART)
+        if "untold" in d.capped_by:
+            flags.append(rb.FLAG_UNTOLD)
         if "keyword_list" in d.capped_by:
             flags.append(rb.FLAG_KEYWORDS)
         if "restates" in d.capped_by:

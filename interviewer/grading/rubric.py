@@ -165,6 +165,14 @@ STAR_MISSING = "STAR: no "  # + the part of a story it lacks (situation, task, a
 # say what "I" did, the three without it are labelled 1-2).
 OWN_PART_CAP = 0.55
 FLAG_OWN_PART = f"tells only what the team did (held at {round(100 * OWN_PART_CAP)})"
+# A story question answered with no story (general advice: three or more STAR parts missing,
+# ``star.STAR_UNTOLD``) scores at most this, the bar of the other answers that do not do what
+# was asked (a keyword list, restating). A prior, not fitted: the authored dev split's six graded
+# answers to story questions that tell none are labelled 2-3 of 5 and all score 0.20 or less
+# already, so it moves nothing fitted; walk46 and walk47 saw general advice at 33-49 ("partially
+# correct", five of seven points ticked). A story told at the follow-up lifts it.
+UNTOLD_CAP = 0.20
+FLAG_UNTOLD = f"tells no story from your own work (held at {round(100 * UNTOLD_CAP)})"
 NEEDS_REVIEW = "needs review: "  # + why the LLM judge's score was overruled
 OFFLINE_USED = "offline grade used: "  # + why the LLM judge gave no usable judgement
 

@@ -61,7 +61,8 @@ NOT_DOING = frozenset(
     learn learned learnt realise realised realize realized like liked enjoy enjoyed love loved
     want wanted need needed expect expected suppose supposed am was were be been is 'm would
     could should might may must can will shall did do does had have not never don't didn't
-    remember remembered agree agreed work worked join joined move moved start started begin
+    remember remembered understand understood agree agreed work worked join joined move moved
+    start started begin
     began hear heard see saw watch watched attend attended belong belonged inherit inherited""".split()
 )
 
