@@ -216,8 +216,9 @@ def code_broke_said(broke: list[Turn]) -> str:
         if not r:
             return "no code was graded"
         code = int(r.get("overall", 0))
-        said = (f"its code alone scored {code}, "
-                + tests_passed(r.get("passed", 0), r.get("total", 0), but=central_said(r)))
+        # (in brackets: walk48 read "scored 0, 0 of 6 hidden tests passed" as clumsy)
+        said = (f"its code alone scored {code} ("
+                + tests_passed(r.get("passed", 0), r.get("total", 0), but=central_said(r)) + ")")
         whole = turn_score(t)
         # the question's own score blends in the explanation: said, so the two numbers agree (a
         # re-walk read "its code scored 16" beside the question's "[24/100]")

@@ -222,7 +222,9 @@ def _efficiency(
 ) -> CriterionScore:
     label = "vectorised" if spec.vectorise else "efficient"
     if not any(t.passed for t in tests):
-        return CriterionScore(score=1, evidence="no hidden test passed: efficiency not assessed")
+        # (walk48 read "efficiency not assessed (1/5)" as a score for something not judged)
+        return CriterionScore(score=1, evidence="no hidden test passed: code that does none of "
+                              "the task earns no efficiency credit")  # fmt: skip
     slow = [t.name for t in tests if t.kind == "large" and _timed_out(t)]
     if slow:
         limit = spec.time_limit_s

@@ -666,6 +666,12 @@ def test_code_that_does_too_little_gets_no_marks_for_how_it_reads_or_runs():
         # what was measured is said as such (walk47 read "(efficient; ...)" as a contradiction)
         assert "to judge (measured on the code as it is: " in got.evidence, got.evidence
     # half the tests passed: how the code reads and runs is judged as usual (the test above)
+    # no test passed: its 1/5 says why, not "not assessed" (walk48 read that as a score for
+    # something not judged)
+    none = _grade(q.id, q.coding.starter + "    raise NotImplementedError\n")
+    assert none.passed == 0
+    assert none.criteria["vectorisation"].evidence == (
+        "no hidden test passed: code that does none of the task earns no efficiency credit")
 
 TOP_K_TIES_REVERSED = '''
 from collections import Counter

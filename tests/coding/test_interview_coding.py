@@ -1041,8 +1041,8 @@ def test_code_under_the_pass_mark_fails_the_round_and_passing_code_does_not():
     code, whole = coded.code_result["overall"], turn_score(coded)
     assert whole > code  # the explanation counts for a quarter: both numbers are said
     assert (f"Not passed: the coding question's code must pass on its own (60); in L1 the code "
-            f"decides the round (L1, ML from scratch: its code alone scored {code}, 0 of "
-            f"{coded.code_result['total']} hidden tests passed; {whole} with your explanation)."
+            f"decides the round (L1, ML from scratch: its code alone scored {code} (0 of "
+            f"{coded.code_result['total']} hidden tests passed); {whole} with your explanation)."
             ) in report.note  # fmt: skip
     _, report = _l1_with_kmeans(q.coding.reference)
     assert "At most" not in report.note and report.signal == rb.hire_signal(report.overall)
