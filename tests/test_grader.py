@@ -345,6 +345,8 @@ def test_html_markup_in_an_answer_is_no_content(grader, bank):
     from interviewer.grading.text import without_markup
 
     assert without_markup("x<y and y>z") == "x<y and y>z"
+    # no space left before a comma where a tag stood (walk48: "look falsely legitimate , so…")
+    assert without_markup("looks <b>legitimate</b> , so") == "looks  legitimate, so"
     assert without_markup("```\nprint('<b>')\n```") == "```\nprint('<b>')\n```"
 
 

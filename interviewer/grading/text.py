@@ -110,9 +110,17 @@ _FENCE = re.compile(r"(```.*?(?:```|$))", re.S)
 
 
 def without_markup(text: str) -> str:
-    """``text`` with its HTML markup left out (``_MARKUP``), outside code fences."""
+    """``text`` with its HTML markup left out (``_MARKUP``), outside code fences; where a tag
+    stood before a comma or full stop, no space is left before it (walk48's quote read
+    "look falsely legitimate , so…" where "</b>" had been)."""
     parts = _FENCE.split(text)
-    return "".join(p if i % 2 else _MARKUP.sub(" ", p) for i, p in enumerate(parts))
+    return "".join(p if i % 2 else _unmarked(p) for i, p in enumerate(parts))
+
+
+def _unmarked(prose: str) -> str:
+    out = _MARKUP.sub("\x00", prose)
+    out = re.sub(r"\s*\x00[\x00\s]*(?=[,.;:!?])", "", out)  # before punctuation: no space
+    return out.replace("\x00", " ")
 
 
 def as_typed(piece: str, original: str) -> str:
