@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from interviewer.grading.text import content_stems, segmenter
+from interviewer.grading.text import STOPWORDS, segmenter, stem, words
 
 # Scraper leftovers: a widget that failed to render, a bare template identifier.
 JUNK_LINE = re.compile(
@@ -286,7 +286,7 @@ def _builtin_items() -> tuple[dict[str, list[str]], dict[str, float]]:
     every = [line for lines in items.values() for line in lines]
     counts: dict[str, int] = {}
     for line in every:
-        for st in content_stems(line):
+        for st in item_stems(line):
             counts[st] = counts.get(st, 0) + 1
     rarity = {st: math.log((1 + len(every)) / n) for st, n in counts.items()}
     return items, rarity
@@ -296,12 +296,30 @@ def _builtin_items() -> tuple[dict[str, list[str]], dict[str, float]]:
 # re-walk's logistic-regression gap ("positive class") to the guide's imbalanced-class question.
 GUIDE_LINE_WORDS = 2
 
+# Verbs said of anything, so no sign of what an item is about: "using", "perform" (walk48's
+# "... per customer using pandas" and "DuckDB ... perform this partial aggregation" were sent to
+# the item "Write a function to perform a custom transformation ... without using loops").
+GENERIC_WORDS = frozenset({"use", "uses", "used", "using", "perform", "performs", "performed",
+                           "performing"})  # fmt: skip
+
+
+def item_stems(text: str) -> frozenset[str]:
+    """The words an item is matched on: content stems, with the doer of a verb kept apart from
+    the verb ("customer" is no "custom", "user" no "use": the grader's light stem takes both to
+    one), and GENERIC_WORDS left out."""
+    return frozenset(
+        (w[:-1] if w.endswith("ers") else w) if w.endswith(("er", "ers")) else stem(w)
+        for w in words(text)
+        if w not in STOPWORDS and len(w) > 1 and w not in GENERIC_WORDS
+    )
+
+
 # Words of the interview itself say nothing of what an item is about: a re-walk's RAG gaps ("The
 # prompt instructs the LLM to answer only from ...", in a question that asks ...) were sent to the
 # "Professionalism and Attitude" tip ("... answer questions with confidence"). Over the bank's key
 # points this changes the RAG questions' pointers only (11 of 696), to "Stay Current: ... RAG"
 # or the section alone.
-INTERVIEW_STEMS = content_stems("answer answers question questions interview interviewer candidate")
+INTERVIEW_STEMS = item_stems("answer answers question questions interview interviewer candidate")
 
 # What a question says not to use is not what it is about: "Without scikit-learn, how would you
 # compute ROC-AUC ...?" sent a walk-through's every ROC-AUC gap to the guide's "ML Frameworks –
@@ -322,12 +340,14 @@ def guide_line(section: str, about: str, asked: str = "") -> str:
     ("" for another guide's section, or when no item shares GUIDE_LINE_WORDS words), without
     the quotes around an example question."""
     items, rarity = _builtin_items()
-    question = content_stems(WITHOUT.sub(" ", asked)) - INTERVIEW_STEMS
-    want = (content_stems(WITHOUT.sub(" ", about)) - INTERVIEW_STEMS) | question
+    question = item_stems(WITHOUT.sub(" ", asked)) - INTERVIEW_STEMS
+    want = (item_stems(WITHOUT.sub(" ", about)) - INTERVIEW_STEMS) | question
     best, top = "", 0.0
     for line in items.get(section, []):
-        shared = content_stems(line) & want
-        got = sum(rarity.get(st, 0.0) * (2 if st in question else 1) for st in shared)
+        shared = item_stems(line) & want
+        # summed in one order: a set's order varies between runs, and with it the last bits of
+        # a sum, so two items that tie picked one or the other from run to run
+        got = sum(rarity.get(st, 0.0) * (2 if st in question else 1) for st in sorted(shared))
         if len(shared) >= GUIDE_LINE_WORDS and got > top:
             best, top = line, got
     return best.strip().strip('"“”').strip()

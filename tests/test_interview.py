@@ -810,6 +810,17 @@ def test_a_gap_names_the_guide_item_to_re_read_not_only_its_heading(store):
         assert "Transfer Learning" in line and "imbalanced" not in line, (kp.point, line)
     tip = "Interviewers expect you to answer questions with confidence and a calm attitude"
     assert guide_line("Other General Tips", tip).startswith("Professionalism")
+    # "customer" is no "custom", and "using" is said of anything (walk47/48: the 60 GB CSV
+    # question's gaps, "... per customer using pandas", were sent to "Write a function to perform
+    # a custom transformation on a Pandas DataFrame without using loops")
+    csv = iv.bank["l1-chunked-groupby-large-csv"]
+    for kp in csv.key_points:
+        line = guide_line(csv.guide_section, kp.point, asked=f"{csv.text} {topic_label(csv.topic)}")
+        assert "custom transformation" not in line, (kp.point, line)
+    # and an agent noun keeps its own meaning: a container question finds containerisation
+    docker = iv.bank["l2-docker-model-serving"]
+    assert "containerization" in guide_line(docker.guide_section, docker.key_points[0].point,
+                                            asked=f"{docker.text} {topic_label(docker.topic)}")
 
 def test_an_incorrect_answer_gives_no_strength_and_flags_read_cleanly():
     # A re-walk: "I would remove the gender and race columns ..." (17/100, "Incorrect.") had
