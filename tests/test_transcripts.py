@@ -753,10 +753,14 @@ def _sub_commands(parser) -> dict:
     return action.choices
 
 
-def test_the_transcripts_help_names_every_sub_command(capsys):
+def test_the_transcripts_help_names_every_sub_command(capsys, monkeypatch):
     # A walk-through's `transcripts --help` summary read "list, show, export, delete": no
     # "progress".
     from interviewer.cli import build_parser
+
+    # argparse wraps at the terminal's width, which a run inherits (at 60 columns the summary
+    # went on to a second line): one wide enough for the line, whatever runs the test
+    monkeypatch.setenv("COLUMNS", "160")
 
     names = list(_sub_commands(_sub_commands(build_parser())["transcripts"]))
     assert names == ["list", "show", "export", "delete", "progress"]
