@@ -321,6 +321,28 @@ def test_terms_after_a_colon_that_explain_it_are_no_keyword_list(grader, bank):
     assert FLAG_KEYWORDS in grader.grade(bank["l1-imbalanced-target"], headed).flags
 
 
+def test_a_guess_asked_back_as_a_question_ticks_no_point(grader, bank):
+    # walk47: "I'm not sure about the rest, maybe that the features should be scaled?" was
+    # ticked as "Highly correlated features inflate the variance of the coefficients" (P 0.90)
+    from interviewer.grading.text import is_guess
+
+    q = bank["l1-linear-regression-assumptions"]
+    said = ("I remember linearity - the target should be roughly a linear function of the "
+            "features, otherwise the fit is biased and you underfit. Also the errors should have "
+            "constant variance, which I think is called homoscedasticity; if not, the "
+            "coefficients are still okay but the standard errors are off so p-values can't be "
+            "trusted. I'm not sure about the rest, maybe that the features should be scaled?")  # fmt: skip
+    g = grader.grade(q, said)
+    guess = "I'm not sure about the rest, maybe that the features should be scaled?"
+    assert not any(kp.covered and guess in (kp.evidence or "") for kp in g.key_points)
+    correlated = next(kp for kp in g.key_points if kp.point.startswith("Highly correlated"))
+    assert not correlated.covered, correlated
+    assert sum(kp.covered for kp in g.key_points) >= 2  # what it did state is still credited
+    assert is_guess(guess) and is_guess("Perhaps use a log transform?")
+    assert not is_guess("Why does scaling matter here?")  # a question, no hedge
+    assert not is_guess("Maybe scale the features first.")  # a hedge, stated
+
+
 def test_html_markup_in_an_answer_is_no_content(grader, bank):
     # walk47: a right answer with four tags in it scored 49, the same words without them 75;
     # markup is left out of what is graded (shown as text, never run: tests/test_ui_trust.py).

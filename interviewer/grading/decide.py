@@ -423,6 +423,12 @@ def decide(
     named = {r["said"] for r in reds}
     _uncover_wrong(rd, rv, a, covered, named | _leaning(a))
     _one_point_per_clause(a, cov, covered)
+    # a guess asked back states nothing (tu.is_guess): not as the point's best sentence, nor as
+    # the one quoted for it (after the clauses are shared out: a sentence a guess took a point
+    # from does not hand it to another)
+    for k, (b, q) in enumerate(zip(a.signals["best"], a.signals["quote"], strict=True)):
+        if covered[k] and (tu.is_guess(a.content[b]) or tu.is_guess(a.content[q])):
+            covered[k] = False
     # each point's quote: analysis.quote_sentences (the grading above reads ``best``)
     evidence = [a.content[q] if c else "" for q, c in zip(a.signals["quote"], covered, strict=True)]
     _unquote_wrong(a, covered, evidence, named)

@@ -183,6 +183,17 @@ _HEADING = re.compile(f"^{_HEADING_START}")
 _HEADING_LINE = re.compile(f"^({_HEADING_START}[^\\n]*)\\n", re.M)  # with its line break
 
 
+# A guess put back to the interviewer as a question ("I'm not sure about the rest, maybe that
+# the features should be scaled?"): no statement of what it names (walk47: that guess was ticked
+# as "Highly correlated features inflate the variance of the coefficients", at P = 0.90).
+_HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly|i guess|not sure|no idea)\b", re.I)
+
+
+def is_guess(sentence: str) -> bool:
+    """Whether ``sentence`` is a hedged question: it ends with "?" and hedges (``_HEDGE``)."""
+    return sentence.rstrip().endswith("?") and bool(_HEDGE.search(sentence))
+
+
 def is_heading(sentence: str) -> bool:
     """Is the sentence a Markdown heading line ("## Sizing first")?"""
     return bool(_HEADING.match(sentence))
