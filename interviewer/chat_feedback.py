@@ -108,6 +108,10 @@ def feedback_text(
         cost = correction_cost(grade.correction_penalty, in_all=bool(corrected[1:]))
         bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}, and your follow-up '
                        f"answer put it right: each correction is credited{cost}.")  # fmt: skip
+    if rb.FLAG_PROMPTED in grade.flags:  # (regrade.with_prompted_story)
+        cost = (f", less {grade.correction_penalty} points, as a hint would cost"
+                if grade.correction_penalty else "")  # fmt: skip
+        bullets.append(f"• Story: you told it only when asked; it is credited{cost}.")
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
     # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
     star_parts = rb.flagged(grade.flags, rb.STAR_MISSING)

@@ -52,7 +52,9 @@ from interviewer.regrade import (
     described_claims,
     listed_first,
     merge_follow_up,
+    told_when_asked,
     with_corrections,
+    with_prompted_story,
     without_claims,
     without_red_flags,
 )
@@ -390,6 +392,8 @@ class Interview(CodingTurns, Resuming):
                         question, ANSWERS_APART.join(p for p in (kept, after) if p))
                     usage = usage + more
                     grade = with_corrections(grade, fixed)
+            if not before and after and told_when_asked(turn.grade, grade):
+                grade = with_prompted_story(grade)  # (regrade.told_when_asked)
             grade = seen_copy_grade(grade, answer, question.rubric(), lambda: self._seen(turn),
                                     copied_before=before)  # fmt: skip
         if usage is not None:

@@ -13,7 +13,10 @@ from interviewer.grading.feedback import correction_cost, quoted, without_gap
 from interviewer.grading.rubric import (
     CORRECTED,
     CORRECTION_COST,
+    FLAG_PROMPTED,
+    FLAG_UNTOLD,
     NO_FORM_PROBLEM,
+    UNTOLD_CAP,
     Grade,
     red_flag_claims,
 )
@@ -131,6 +134,30 @@ def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
         "correction_penalty": taken,
         "flags": [*grade.flags, *(CORRECTED + c for c in said)],
         "wrong_said": {**grade.wrong_said, **said},
+        "feedback": f"{grade.feedback.rstrip()} {note}".strip(),
+    })  # fmt: skip
+
+
+def told_when_asked(before: Grade | None, grade: Grade) -> bool:
+    """Whether ``grade`` (the answer and its follow-ups together) tells the story that the
+    answer alone (``before``, the grade the turn had: held as untold, or already charged for
+    it at an earlier follow-up) did not, with no correction credited in it (``FLAG_PROMPTED``)."""
+    asked = before is not None and (FLAG_UNTOLD in before.flags or FLAG_PROMPTED in before.flags)
+    return (asked and FLAG_UNTOLD not in grade.flags and not grade.correction_penalty
+            and not any(f.startswith(CORRECTED) for f in grade.flags))  # fmt: skip
+
+
+def with_prompted_story(grade: Grade) -> Grade:
+    """``grade`` of a story told only at the follow-up: less ``CORRECTION_COST`` points, never
+    below ``UNTOLD_CAP`` (the score it was held at), and saying so."""
+    overall = max(grade.overall - CORRECTION_COST, min(grade.overall, round(100 * UNTOLD_CAP)))
+    taken = grade.overall - overall
+    cost = f", less {taken} points, as a hint would cost" if taken else ""
+    note = f"The story came only when asked: it is credited{cost}."
+    return grade.model_copy(update={
+        "overall": overall,
+        "correction_penalty": taken,
+        "flags": [*grade.flags, FLAG_PROMPTED],
         "feedback": f"{grade.feedback.rstrip()} {note}".strip(),
     })  # fmt: skip
 

@@ -1223,6 +1223,40 @@ def test_general_advice_to_a_story_question_is_held_at_20_with_one_reason_said_e
     assert told.overall >= 80 and rb.FLAG_UNTOLD not in told.flags
 
 
+def test_a_story_told_only_when_asked_is_credited_less_a_corrections_cost(store):
+    # walk48: advice first, then the story at the follow-up, scored 100 like a story told at
+    # once; an interviewer marks down a candidate who needed asking
+    from interviewer.grading import rubric as rb
+
+    q = default_bank()["l2-explain-model-failure-stakeholder"]
+    advice = ("In general, when a model fails you should explain it in business terms, not "
+              "technical jargon. Start with the impact, then a simple explanation of the cause, "
+              "and present a clear plan with monitoring so it is caught earlier.")  # fmt: skip
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=2)
+    iv.start()
+    reply = iv.answer(advice)
+    assert iv.turns[0].grade.overall == 20 and reply.kind == "follow_up"
+    assert "Take me through one real case from your own work" in reply.text
+    reply = iv.answer(q.model_answer)  # the story, told when asked
+    grade = iv.turns[0].grade
+    assert "• Story: you told it only when asked; it is credited, less 10 points" in (
+        feedback_text(q, grade))
+    alone = offline_engine().grader.grade(q, q.model_answer).overall
+    assert rb.FLAG_PROMPTED in grade.flags and rb.FLAG_UNTOLD not in grade.flags, grade.flags
+    assert grade.overall == alone - rb.CORRECTION_COST and grade.correction_penalty == 10
+    assert grade.penalties_said() == f"{alone} for what you said, less 10 for the story told only when asked"
+    assert "The story came only when asked: it is credited, less 10 points" in grade.feedback
+    if reply.kind == "follow_up":  # a second follow-up keeps the charge, once
+        iv.answer("And the fallback rule stayed in place until the retrained model passed review.")
+        grade = iv.turns[0].grade
+        assert grade.flags.count(rb.FLAG_PROMPTED) == 1 and grade.correction_penalty == 10
+    _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    assert turns[0].grade.overall == grade.overall and rb.FLAG_PROMPTED in turns[0].grade.flags
+    notes = [n for s_ in iv.report().questions for n in rule_notes(s_)]
+    assert any(n.startswith("score made of: ") and "story told only when asked" in n
+               for n in notes), notes  # fmt: skip
+
+
 def test_taking_out_a_corrected_claim_takes_its_lead_in_punctuation():
     # A walk-through's "Landed" quoted "A very simple model ... underfits: ." once the words read
     # as the claim were taken out of "... underfits: high bias, low variance, ...".

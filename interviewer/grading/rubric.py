@@ -173,6 +173,12 @@ FLAG_OWN_PART = f"tells only what the team did (held at {round(100 * OWN_PART_CA
 # correct", five of seven points ticked). A story told at the follow-up lifts it.
 UNTOLD_CAP = 0.20
 FLAG_UNTOLD = f"tells no story from your own work (held at {round(100 * UNTOLD_CAP)})"
+# A story told only at the follow-up, after an answer that told none, is credited less what a
+# correction costs (CORRECTION_COST), as an interviewer marks a candidate who needed asking
+# (walk48: advice, then the story when asked, scored 100 like a story told at once). Never below
+# the cap it was held at; not added where the follow-up also put a wrong claim right (its work
+# is charged once). A prior, as CORRECTION_COST.
+FLAG_PROMPTED = "told its story only when asked"
 NEEDS_REVIEW = "needs review: "  # + why the LLM judge's score was overruled
 OFFLINE_USED = "offline grade used: "  # + why the LLM judge gave no usable judgement
 
@@ -290,7 +296,9 @@ class Grade(BaseModel):
         corrections and 10 for the hint" ("" for none). walk22 read the hint's cost in the
         chat's score line, one correction's in a bullet, and neither in the transcript."""
         costs = []
-        if self.correction_penalty:
+        if self.correction_penalty and FLAG_PROMPTED in self.flags:
+            costs.append(f"{self.correction_penalty} for the story told only when asked")
+        elif self.correction_penalty:
             n = sum(f.startswith(CORRECTED) for f in self.flags) or 1
             costs.append(f"{self.correction_penalty} for {n} correction{'s' if n > 1 else ''}")
         if self.hint_penalty:
