@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from interviewer.engine import QuestionRequest
 
 # L1 mixes ML fundamentals with Python/data work and a question answered in code (which decides
-# the round: report.code_broke); L2 takes scenario/architecture/MLOps plus exactly one behavioural question
-# (asked second to last, as real loops close on it).
+# the round: report.code_broke); L2 takes scenario/architecture/MLOps plus exactly one
+# behavioural question (asked second to last, as real loops close on it).
 ROUND_GROUPS = {
     "L1": ["ml-fundamentals", "coding", "python-data"],
     "L2": ["system-design", "mlops"],
