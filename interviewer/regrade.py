@@ -116,7 +116,13 @@ def corrected_score(overall: int, corrected: int) -> int:
     """The overall of an answer whose ``corrected`` wrong claims the follow-up put right:
     ``CORRECTION_COST`` points each, but never below the red-flag cap the claims would have held
     it at (a correction is worth more than the claim left standing)."""
-    return max(overall - CORRECTION_COST * corrected, min(overall, round(100 * CAP)))
+    return _less(overall, CORRECTION_COST * corrected, CAP)
+
+
+def _less(overall: int, cost: int, held_at: float) -> int:
+    """``overall`` less ``cost`` points, but never below the cap ``held_at`` (0-1) that the
+    answer would have been held at without the follow-up (nor above ``overall``)."""
+    return max(overall - cost, min(overall, round(100 * held_at)))
 
 
 def with_corrections(grade: Grade, said: dict[str, str]) -> Grade:
@@ -143,14 +149,14 @@ def told_when_asked(before: Grade | None, grade: Grade) -> bool:
     answer alone (``before``, the grade the turn had: held as untold, or already charged for
     it at an earlier follow-up) did not, with no correction credited in it (``FLAG_PROMPTED``)."""
     asked = before is not None and (FLAG_UNTOLD in before.flags or FLAG_PROMPTED in before.flags)
-    return (asked and FLAG_UNTOLD not in grade.flags and not grade.correction_penalty
+    return (asked and FLAG_UNTOLD not in grade.flags
             and not any(f.startswith(CORRECTED) for f in grade.flags))  # fmt: skip
 
 
 def with_prompted_story(grade: Grade) -> Grade:
     """``grade`` of a story told only at the follow-up: less ``CORRECTION_COST`` points, never
     below ``UNTOLD_CAP`` (the score it was held at), and saying so."""
-    overall = max(grade.overall - CORRECTION_COST, min(grade.overall, round(100 * UNTOLD_CAP)))
+    overall = _less(grade.overall, CORRECTION_COST, UNTOLD_CAP)
     taken = grade.overall - overall
     cost = f", less {taken} points, as a hint would cost" if taken else ""
     note = f"The story came only when asked: it is credited{cost}."

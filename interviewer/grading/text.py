@@ -106,14 +106,14 @@ _MARKUP = re.compile(
     rf"|</?(?:{_HTML_ELEMENTS})(?:\s+[^<>]*)?/?>",
     re.I | re.S,
 )
-_FENCE = re.compile(r"(```.*?(?:```|$))", re.S)
+_FENCED = re.compile(r"```.*?(?:```|$)", re.S)  # a code fence, to its end or the text's
 
 
 def without_markup(text: str) -> str:
     """``text`` with its HTML markup left out (``_MARKUP``), outside code fences; where a tag
     stood before a comma or full stop, no space is left before it (walk48's quote read
     "look falsely legitimate , so…" where "</b>" had been)."""
-    parts = _FENCE.split(text)
+    parts = re.split(f"({_FENCED.pattern})", text, flags=_FENCED.flags)
     return "".join(p if i % 2 else _unmarked(p) for i, p in enumerate(parts))
 
 
@@ -603,9 +603,6 @@ def is_program(sentence: str) -> bool:
     """Whether ``sentence`` is program code (``_PROGRAM``), which the whole-answer features of a
     prose answer leave out."""
     return bool(_PROGRAM.search(sentence))
-
-
-_FENCED = re.compile(r"```.*?(?:```|$)", re.S)
 
 
 def _prose(text: str) -> str:
