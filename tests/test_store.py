@@ -578,6 +578,12 @@ def test_practice_drills_have_their_own_line_in_progress(store, finished_history
     assert p["by_round"]["L1 practice"] == [[ts("2025-03-25"), 4.0]]
     assert p["by_round"]["guide practice"] == [[ts("2025-03-25"), 90.0]]
     assert p["criteria_over_time"] == before["criteria_over_time"]
+    # walk49 counted two practice points for the caption's "1 practice sitting"
+    from interviewer.ui.progress import criteria_caption
+
+    assert p["practice_sessions"] == 1 and p["practice_split"] == 1
+    assert ("1 practice sitting is on the rounds chart, as two points: it drew on the bank and an "
+            "uploaded guide.") in criteria_caption(p)
     # A finished practice sitting gives no hire signal.
     drill.status, drill.summary = "finished", {"signal": "hire"}
     store.update_session(drill)

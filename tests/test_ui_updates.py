@@ -251,6 +251,11 @@ def test_the_caption_says_practice_sittings_are_not_on_the_criteria_chart():
         "is on the rounds chart)."
     )
     assert criteria_caption({"criteria_over_time": crit, "practice_sessions": 0}) == ""
+    assert criteria_caption({"criteria_over_time": crit, "practice_sessions": 3,
+                             "practice_split": 2}) == (
+        "The criteria chart draws interviews only: 3 practice sittings are on the rounds chart; 2 "
+        "of them drew on the bank and an uploaded guide, a point on each line."
+    )  # fmt: skip
 
 
 def test_a_draft_comes_back_to_its_own_session():

@@ -151,6 +151,9 @@ def progress(rows) -> dict:
         "criteria_over_time": criteria_over_time,
         "criteria_by_round": criteria_by_round,
         "practice_sessions": sum(s["practice"] for s in out_sessions),
+        # sittings that drew on the bank and an uploaded guide: a point on each of two lines
+        "practice_split": sum(s["practice"] and len(s["lines"]) > 1
+                              for sid, s in sessions.items() if sid not in idle),  # fmt: skip
         "ended_early": sum(sessions[s["id"]]["early"] for s in out_sessions),
         "left_out": len(idle),
         "still_open": sum(s["open"] for sid, s in sessions.items() if sid not in idle),

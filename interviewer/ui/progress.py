@@ -149,13 +149,20 @@ def criteria_caption(progress: dict) -> str:
     practice sittings and the interviews ended early it leaves out ("" when none)."""
     n = progress.get("practice_sessions", 0)
     sittings = f"{plural(n, 'practice sitting')} {'is' if n == 1 else 'are'}"
+    split = progress.get("practice_split", 0)
+    # (walk49 counted two practice points for the "1 practice sitting" said here)
+    where = "on the rounds chart"
+    if split:
+        where += (", as two points: it drew on the bank and an uploaded guide" if n == 1 else
+                  f"; {split} of them drew on the bank and an uploaded guide, a point on each "
+                  "line")  # fmt: skip
     if not n:
         practice = ""
     elif any(progress.get("criteria_over_time", {}).values()):
-        practice = f"The criteria chart draws interviews only: {sittings} on the rounds chart."
+        practice = f"The criteria chart draws interviews only: {sittings} {where}."
     else:
         practice = (f"Scores per criterion are drawn for interviews: sit one to see them "
-                    f"({sittings} on the rounds chart).")  # fmt: skip
+                    f"({sittings} {where}).")  # fmt: skip
     k = progress.get("ended_early", 0)
     early = (f"{plural(k, 'interview')} ended before {'its' if k == 1 else 'their'} planned "
              f"questions {'is' if k == 1 else 'are'} drawn on the rounds chart only, as "
