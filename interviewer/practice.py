@@ -134,6 +134,15 @@ def pick_question(
     return ((rng or _rng).choice(fresh) if fresh else None), note
 
 
+WEAKEST_DRILLED = 5  # the weak topics of a round a "weakest topics" drill draws on
+
+
+def round_weakest(weak: list[str], round_name: str) -> list[str]:
+    """The round's weakest topics (at most ``WEAKEST_DRILLED``) of ``weak``, the user's topics
+    below the pass mark, weakest first (the store's ``progress()["weak_topics"]``)."""
+    return [t for t in weak if TOPICS.get(t, ("",))[0] == round_name][:WEAKEST_DRILLED]
+
+
 def topic_pool(bank: Bank, round_name: str, topic: str, weakest: list[str]) -> tuple[list, str]:
     """The bank questions of the round and topic (of the weak topics for ``WEAKEST``, or of any
     topic with a note when there is none yet)."""
@@ -145,7 +154,7 @@ def topic_pool(bank: Bank, round_name: str, topic: str, weakest: list[str]) -> t
         topic = WEAKEST
     topics = [topic]
     if topic == WEAKEST:
-        topics = [t for t in weakest if TOPICS.get(t, ("",))[0] == round_name]
+        topics = round_weakest(weakest, round_name)
         if not topics:
             note = f"No weak {round_name} topic yet, so this is a question on any topic."
             topics = [t for t, (rn, _) in TOPICS.items() if rn == round_name]

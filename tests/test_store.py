@@ -905,3 +905,22 @@ def test_the_resume_list_counts_closed_questions_only(sqlite_store):
     store.update_session(info)
     [listed] = store.list_sessions(user_id="local")
     assert (listed["questions"], listed["score"]) == (3, 61)
+
+
+def test_practice_drills_the_weakest_topics_of_its_own_round(store):
+    # walk50: the five weakest topics were all L1's, so L2 practice said "No weak L2 topic yet"
+    # beside an L2 topic at 31 in the progress
+    from interviewer.bank import TOPICS, default_bank
+    from interviewer.practice import WEAKEST, topic_pool
+
+    l1 = [t for t, (rn, _) in TOPICS.items() if rn == "L1"][:5]
+    l2 = next(t for t, (rn, _) in TOPICS.items() if rn == "L2")
+    s = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-01")))
+    for i, t in enumerate(l1):
+        store.save_turn(s.id, make_turn(i, topic=t, overall=10 + i))
+    s2 = store.create_session(SessionInfo(round="L2", created_at=ts("2025-03-02")))
+    store.save_turn(s2.id, make_turn(0, topic=l2, round="L2", overall=31))
+    p = store.progress(user_id="local")
+    assert p["weakest_topics"] == l1 and p["weak_topics"] == [*l1, l2]
+    pool, note = topic_pool(default_bank(), "L2", WEAKEST, p["weak_topics"])
+    assert note == "" and pool and {q.topic for q in pool} == {l2}

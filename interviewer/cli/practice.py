@@ -141,7 +141,7 @@ def cmd_practice(args, settings: Settings) -> int:
     def next_question(previous):
         if first is not None and not shown:
             return first, ""
-        weakest = store.progress(user_id=user)["weakest_topics"]  # (this drill's grades too)
+        weakest = store.progress(user_id=user)["weak_topics"]  # (this drill's grades too)
         recent = store.recent_question_ids(user_id=user) | shown
         return practice.pick_question(bank, args.round, topic, weakest,
                                       previous.id if previous else None, recent, rng)  # fmt: skip

@@ -124,7 +124,8 @@ def progress(rows) -> dict:
               for t, v in sorted(by_topic.items())}  # fmt: skip
     # Weakest: below the pass mark (a skipped question counts 0), lowest first.
     below = [t for t in topics if topics[t]["mean"] < PASS_MARK]
-    weakest = sorted(below, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))[:5]
+    weak = sorted(below, key=lambda t: (topics[t]["mean"], -topics[t]["n"], t))
+    weakest = weak[:5]
     # Criteria over time: interviews only. A practice sitting grades the few questions of one
     # drilled (often weak) topic; on the same lines its 1/5s read as a fall in the interviews.
     interviews = [s for s in out_sessions if not s["practice"] and s["id"] in drawn
@@ -148,6 +149,9 @@ def progress(rows) -> dict:
         "by_round": rounds,
         "by_topic": topics,
         "weakest_topics": weakest,
+        # every topic below the pass mark, weakest first: practice drills a round's own (walk50:
+        # the five weakest were all L1's, and L2 practice found "No weak L2 topic yet")
+        "weak_topics": weak,
         "criteria_over_time": criteria_over_time,
         "criteria_by_round": criteria_by_round,
         "practice_sessions": sum(s["practice"] for s in out_sessions),

@@ -71,7 +71,7 @@ def pick_label(round_name: str, topic: str, weakest: list[str]) -> str:
     a first grade makes one weak (a re-walk's list shrank with no word why)."""
     if (topic or WEAKEST) != WEAKEST:
         return PICK_LABEL
-    weak = [topic_label(t) for t in weakest if TOPICS.get(t, ("",))[0] == round_name]
+    weak = [topic_label(t) for t in practice.round_weakest(weakest, round_name)]
     said = ", ".join(weak) if weak else f"none yet, so every {round_name} topic"
     return f"{PICK_LABEL[:-1]}; weakest topics: {said})"
 
@@ -238,7 +238,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
         """The Question picker for the built-in guide's round and topic, showing ``value``
         (``weakest`` and ``scores`` read from the store unless the caller has them)."""
         if weakest is None:
-            weakest = ctx.store.progress(user_id=user)["weakest_topics"]
+            weakest = ctx.store.progress(user_id=user)["weak_topics"]
         if scores is None:
             scores = ctx.store.last_scores(user_id=user)
         choices = question_choices(ctx.bank, round_name, topic, weakest, scores, value)
@@ -281,7 +281,7 @@ def build(ctx: AppContext) -> SimpleNamespace:
             pick = gr.Dropdown(choices=[], value=None, visible=False)
         else:
             user = user_of(request)
-            weakest = ctx.store.progress(user_id=user)["weakest_topics"]
+            weakest = ctx.store.progress(user_id=user)["weak_topics"]
             last = ctx.store.last_scores(user_id=user)
             chosen = ctx.bank.get(picked) if picked else None
             if chosen is not None and chosen.round == round_name:
