@@ -167,3 +167,43 @@ def test_the_failed_tests_the_feedback_does_not_name_are_listed_with_their_whys(
     # more than one question: the one asked for, then the topic's
     code, out, _ = _practice(tmp_path, capsys, ["/end"], "--question", BRACKETS)
     assert f"Practice, L1, question {BRACKETS}, then your weakest topics: " in out
+
+
+def _interrupted_while_grading(monkeypatch, times: int) -> None:
+    """Ctrl-C ``times`` times while an answer is being graded: SIGINT to this process, whose
+    handler the command under test set, from inside the grading."""
+    import os
+    import signal
+
+    from interviewer import practice
+
+    grade = practice.grade_answer
+
+    def interrupted(*args, **kwargs):
+        for _ in range(times):
+            os.kill(os.getpid(), signal.SIGINT)
+        return grade(*args, **kwargs)
+
+    monkeypatch.setattr(practice, "grade_answer", interrupted)
+
+
+def test_ctrl_c_while_an_answer_is_graded_stops_once_it_is_saved(tmp_path, capsys, monkeypatch):
+    # walk50: Ctrl-C a second after sending lost the answer ("Nothing was graded, so nothing was
+    # saved."), where the interview keeps it
+    from interviewer.cli.practice import SAVED_FIRST
+
+    q = BANK[SPOKEN]
+    _interrupted_while_grading(monkeypatch, 1)
+    code, out, _ = _practice(tmp_path, capsys, [q.model_answer, "more", "/end"],
+                             "--question", SPOKEN)  # fmt: skip
+    assert code == 130 and SAVED_FIRST in out
+    assert "Interrupted. 1 answer graded and saved" in out and "\nModel answer: " not in out
+    [(_, turns)] = _sessions()
+    assert len(turns) == 1 and turns[0].answer == q.model_answer and turns[0].grade is not None
+
+
+def test_a_second_ctrl_c_while_grading_stops_at_once(tmp_path, capsys, monkeypatch):
+    _interrupted_while_grading(monkeypatch, 2)
+    code, out, _ = _practice(tmp_path, capsys, [BANK[SPOKEN].model_answer], "--question", SPOKEN)
+    assert code == 130 and "Interrupted. Nothing was graded, so nothing was saved." in out
+    assert not _sessions()

@@ -4,8 +4,11 @@ in a practice session (Transcripts and Progress show it)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from interviewer.bank import TOPICS, topic_label
@@ -199,7 +202,7 @@ def cmd_practice(args, settings: Settings) -> int:
                 if problem := practice.not_gradable(q, words or "", code or ""):
                     say(warned(terminal_words(problem, "")))
                     continue
-                with working(MODEL_WORKING.get(engine.name, ""), out):
+                with saved_first(out), working(MODEL_WORKING.get(engine.name, "Grading…"), out):
                     got = practice.grade_answer(
                         engine, q, words or "", code or "", settings=settings,
                         seen=lambda qid=q.id: store.question_seen(user_id=user, question_id=qid),
@@ -209,7 +212,7 @@ def cmd_practice(args, settings: Settings) -> int:
                         engine=engine, usage=got.usage, session_id=session_id,
                         code=code, code_result=got.code_result, bank=bank,
                     )  # fmt: skip
-                scores.append(got.grade.overall)
+                    scores.append(got.grade.overall)  # (with it: a Ctrl-C counts it as saved)
                 if fell := fallback_note(engine):
                     say(warned(fell))
                 say(plain(feedback_text(q, got.grade, got.code_result, others_below=True)))
@@ -246,7 +249,43 @@ def cmd_practice(args, settings: Settings) -> int:
                 say(md_for_terminal(f"Model answer: {answer_md(q.model_answer, flow=True)}"))
                 break
         return ended("Done:")
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if draft := getattr(exc, "draft", "").strip():  # (read_answer: typed, not sent)
+            say("Not sent, so not saved. What you had typed:")
+            print(draft, file=out, flush=True)
         ended("Interrupted.")
         return 130
+
+
+# What a first Ctrl-C while an answer is graded says: it stops once the answer is saved (walk50:
+# Ctrl-C a second after sending lost the answer, "Nothing was graded, so nothing was saved.")
+SAVED_FIRST = ("Stopping once this answer is graded and saved; press Ctrl-C again to stop now, "
+               "without it.")
+
+
+@contextlib.contextmanager
+def saved_first(out):
+    """Ctrl-C inside the block (grading an answer and saving it) stops after it: the first
+    says so (``SAVED_FIRST``) and the block runs on, then ``KeyboardInterrupt`` is raised; a
+    second raises at once. The sandbox and a model server run in sessions of their own, so the
+    terminal's Ctrl-C does not reach them. Only the main thread may set the handler: elsewhere
+    the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    asked = []
+
+    def later(_signum, _frame):
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(True)
+        print(f"\n{SAVED_FIRST}", file=out, flush=True)
+
+    previous = signal.signal(signal.SIGINT, later)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if asked:
+        raise KeyboardInterrupt
 
