@@ -91,6 +91,24 @@ def test_grade_rejects_bad_input_with_the_line_number(tmp_path, capsys):
     assert main(["grade", "--input", str(bad)]) == 2
 
 
+def test_grade_reads_a_utf8_bom_and_names_other_encodings(tmp_path, capsys):
+    # walk50: a BOM (as Notepad saves UTF-8), UTF-16 and Latin-1 were all "not valid JSON"
+    line = json.dumps({"question": "What is PCA?", "reference_answer": "PCA projects data onto "
+                       "the directions of largest variance, the caf\u00e9 way.",
+                       "answer": "It projects onto the directions of largest variance."},
+                      ensure_ascii=False) + "\n"  # fmt: skip
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(line.encode("utf-8-sig"))
+    assert main(["grade", "--input", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["score"] > 0.5
+    path.write_bytes(line.encode("utf-16"))
+    assert main(["grade", "--input", str(path)]) == 2
+    assert "in.jsonl: UTF-16 text; save it as UTF-8" in capsys.readouterr().err
+    path.write_bytes(line.encode("latin-1"))
+    assert main(["grade", "--input", str(path)]) == 2
+    assert "in.jsonl:1: not UTF-8 text (byte " in capsys.readouterr().err
+
+
 def test_grade_refuses_too_few_graded_exemplars_rather_than_ignoring_them(tmp_path, capsys):
     # Fewer than five were graded on the reference alone, without a word (a walk-through's 4).
     line = {"question": "What does L2 regularisation do?", "answer": "It shrinks the weights.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import math
@@ -208,7 +209,17 @@ def _read_grade_input(path: Path, problems: list[tuple[int, str]]) -> list[dict]
                 while raw and not raw.endswith(b"\n"):  # the rest of it, never held whole
                     raw = f.readline(MAX_GRADE_LINE_BYTES)
                 continue
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):  # as Notepad saves UTF-8 (walk50:
+                raw = raw[len(codecs.BOM_UTF8) :]  # "not valid JSON ... at character 1")
+            elif n == 1 and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise UsageError(f"{path}: UTF-16 text; save it as UTF-8 (JSON Lines are UTF-8)")
             if not raw.strip():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append((n, f"not UTF-8 text (byte {exc.start + 1} of the line); save "
+                                    "the file as UTF-8"))  # fmt: skip
                 continue
             try:
                 line = _GradeLine.model_validate_json(raw)
