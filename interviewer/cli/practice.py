@@ -27,6 +27,7 @@ from interviewer.cli.said import show_command, terminal_words, warned
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.markup import answer_md, md_code, md_for_terminal, plain, plural
+from interviewer.models import half_up
 
 COMMANDS = ("/skip", "/repeat", "/end")
 MAX_PRACTICE = 50
@@ -153,7 +154,7 @@ def cmd_practice(args, settings: Settings) -> int:
         if session_id is None:
             say(f"{why} Nothing was graded, so nothing was saved.")
             return 0
-        mean = round(sum(scores) / len(scores))
+        mean = half_up(sum(scores) / len(scores))  # as `transcripts list` (walk50: 42 and 43)
         show = show_command(session_id, named_user)
         say(f"{why} {plural(len(scores), 'answer')} graded and saved (mean {mean}/100) in practice "
             f"session {session_id}; `{show}` prints each with its feedback, and `mock-interview "
