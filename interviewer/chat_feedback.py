@@ -83,6 +83,15 @@ def feedback_text(
         # read "off-topic")
         bullets.append("• Off the topic: your answer is not about the question asked, so none "
                        "of its points is credited; answer the question above.")  # fmt: skip
+    if not bullets:  # (walk50: a list of terms heard only "Missing: all 6 key points", where
+        # the transcript's flags read "keyword list without explanation")
+        if rb.FLAG_KEYWORDS in grade.flags:
+            bullets.append("• A list of terms: it names things without explaining them, so none "
+                           "is credited; say in full sentences what each means here and how "
+                           "they fit together.")  # fmt: skip
+        elif rb.FLAG_RESTATES in grade.flags:
+            bullets.append("• Restated: the answer mostly repeats the question; say what you "
+                           "would actually do, and why.")  # fmt: skip
     result = next(iter(rb.flagged(grade.flags, CODE_FLAG)), None)
     if result:
         bullets.append(f"• Your code was stopped: {result}")

@@ -1499,6 +1499,24 @@ def test_another_complexity_does_not_state_a_wrong_complexity_claim(grader, bank
     assert rb.RED_FLAG + heap in spelt.flags, spelt.flags
 
 
+def test_the_chat_says_why_a_list_of_terms_or_a_restatement_earns_nothing(grader, bank):
+    # walk50: "Leakage, training-serving skew, drift, feature bugs, threshold." heard only
+    # "Missing: all 6 key points" in Practice; the flag was in the transcript alone
+    from interviewer.chat_feedback import feedback_text
+
+    q = bank["l2-training-serving-skew"]
+    listed = grader.grade(q, "Leakage, training-serving skew, drift, feature bugs, threshold.")
+    assert rb.FLAG_KEYWORDS in listed.flags
+    said = feedback_text(q, listed)
+    assert "• A list of terms: it names things without explaining them" in said
+    assert said.index("A list of terms") < said.index("Missing")
+    assert "A list of terms" not in feedback_text(q, grader.grade(q, q.model_answer))
+    q = bank["l1-bias-variance-tradeoff"]
+    again = grader.grade(q, " ".join([q.text] * 3))
+    assert rb.FLAG_RESTATES in again.flags, again.flags
+    assert "• Restated: the answer mostly repeats the question" in feedback_text(q, again)
+
+
 def test_a_short_thin_answer_is_not_called_off_topic(grader, bank):
     # walk30: "I would just use a window I guess." was floored as off-topic and told it "answers
     # a different question"; it is thin, and graded so. A short answer about something else is
