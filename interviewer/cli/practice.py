@@ -40,8 +40,9 @@ def register(sub) -> None:
         help="drill one round and topic, each answer graded at once with its model answer",
     )
     rounds = ["L1", "L2"]
-    p.add_argument("--round", choices=rounds, type=any_case(*rounds), default="L1",
-                   help="the round whose questions are drilled (default L1)")  # fmt: skip
+    p.add_argument("--round", choices=rounds, type=any_case(*rounds), default=None,
+                   help="the round whose questions are drilled (default: the --question's "
+                   "round, else L1)")  # fmt: skip
     p.add_argument("--topic", default="weakest",
                    help="a topic's id or name (`mock-interview practice --topics` lists them), or "
                    "weakest (the default): your weakest topics of the round, from your "
@@ -107,18 +108,22 @@ def cmd_practice(args, settings: Settings) -> int:
     from interviewer.store import open_store
 
     if args.topics:
-        print(topics_said(args.round))
+        print(topics_said(args.round or "L1"))
         return 0
-    topic = topic_of(args.round, args.topic)
     if args.mode:
         settings = replace(settings, mode=args.mode)
     bank = bank_for(settings)
     first = None
     if args.question:
         first = bank.get(args.question)
-        if first is None or first.round != args.round:
-            raise UsageError(f"no {args.round} bank question {args.question!r}: `mock-interview "
-                             f"questions --round {args.round}` lists their ids")  # fmt: skip
+        if first is None:
+            raise UsageError(f"no bank question {args.question!r}: `mock-interview questions` "
+                             "lists their ids")  # fmt: skip
+        if args.round not in (None, first.round):  # (walk50 read "no L2 bank question")
+            raise UsageError(f"{args.question} is an {first.round} question: leave out --round, "
+                             f"or give --round {first.round}")  # fmt: skip
+    args.round = args.round or (first.round if first else "L1")
+    topic = topic_of(args.round, args.topic)
     source = answers_from(args.answers_file) if args.answers_file else None
     user = args.user or settings.user
     store = open_store(settings)
