@@ -169,6 +169,8 @@ class Question(_Strict):
             raise ValueError(f"topic {self.topic!r} belongs to round {TOPICS[self.topic][0]}")
         if self.coding is not None and self.round != "L1":
             raise ValueError("coding questions belong to the L1 round")
+        if self.coding is not None and self.coding.pace.lower() not in self.text.lower():
+            raise ValueError(f"the question's text does not ask for its pace {self.coding.pace!r}")
         ids = [kp.id for kp in self.key_points]
         if len(set(ids)) != len(ids):
             raise ValueError("key point ids must be unique within a question")

@@ -95,6 +95,10 @@ def feedback_text(
     result = next(iter(rb.flagged(grade.flags, CODE_FLAG)), None)
     if result:
         bullets.append(f"• Your code was stopped: {result}")
+        if q.kind == "coding" and (code_result or {}).get("passed"):  # and what the others did
+            # (walk50: a quadratic answer stopped on its large input read only this, not "7 of
+            # 8 hidden tests passed", nor that the test checks the speed the question asks for)
+            bullets.append(f"• Tests: {grade.feedback.split('.')[0]}.")
     reds = rb.red_flag_claims(grade.flags)
     fix = ""  # what the "Wrong" bullet says is right instead, when authored
     for claim in reds[:1]:

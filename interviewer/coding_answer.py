@@ -209,7 +209,7 @@ def code_grade(
         feedback = f"{feedback.rstrip()} {tested_said(key_points)}".strip()
     # the cap said where it bites: on these words, or on the code alone
     head = tests_passed(result.passed, result.total, result.verdict,
-                        but=core_missed(core) if capped else central_said(result)) + "."
+                        but=core_missed(core, q.coding) if capped else central_said(result)) + "."
     return Grade(
         question_id=q.id,
         overall=overall,

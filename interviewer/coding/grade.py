@@ -146,15 +146,23 @@ class CodeResult(_Frozen):
 # Said wherever code fails the question's central case (``CodeTest.core``); one phrase, written
 # by ``core_missed`` and read back from a stored run's evidence by ``central_said``.
 _CORE_PHRASE = "{name} is the question's central case, so the code scores at most {cap}"
+# ... and where a test of the speed the question asks for failed (``CodingSpec.pace``)
+_PACE_PHRASE = "{name} checks the {pace} the question asks for, so the code scores at most {cap}"
 
 
-def core_missed(name: str) -> str:
-    """The phrase for the central case ``name``, failed."""
+def core_missed(name: str, spec: CodingSpec | None = None) -> str:
+    """The phrase for ``name``, failed: the central case, or a test of the question's pace."""
+    if spec is not None and name in spec.paced():
+        return _PACE_PHRASE.format(name=name, pace=spec.pace, cap=CORE_MISSED_MAX)
     return _CORE_PHRASE.format(name=name, cap=CORE_MISSED_MAX)
 
 
-CORE_SAID = re.compile(re.escape(_CORE_PHRASE).replace(r"\{name\}", r"\w+")
-                       .replace(r"\{cap\}", r"\d+"))
+def _said_as(phrase: str) -> str:
+    return (re.escape(phrase).replace(r"\{name\}", r"\w+").replace(r"\{cap\}", r"\d+")
+            .replace(r"\{pace\}", r"[^,]{1,40}"))  # fmt: skip
+
+
+CORE_SAID = re.compile(f"{_said_as(_CORE_PHRASE)}|{_said_as(_PACE_PHRASE)}")
 
 
 def central_said(result: dict | CodeResult) -> str:
@@ -172,9 +180,13 @@ def central_said(result: dict | CodeResult) -> str:
 
 
 def missed_core(spec: CodingSpec, failed: Iterable[str]) -> str:
-    """The central case's name when it is among the ``failed`` test names, else ""."""
+    """The central case's name when it is among the ``failed`` test names, else the first
+    failed test of the question's pace (``CodingSpec.paced``), else ""."""
+    failed = set(failed)
     core = spec.core()
-    return core if core and core in set(failed) else ""
+    if core and core in failed:
+        return core
+    return next((t for t in spec.paced() if t in failed), "")
 
 
 def _from_fraction(f: float) -> int:
@@ -440,7 +452,7 @@ def score(
             overall = CORE_MISSED_MAX
             got = criteria["correctness"]
             criteria["correctness"] = CriterionScore(
-                score=got.score, evidence=f"{got.evidence}; {core_missed(core)}")
+                score=got.score, evidence=f"{got.evidence}; {core_missed(core, spec)}")
     if rev.forbidden_imports or rev.forbidden_operations:
         overall = min(overall, RULED_OUT_MAX)
     if spec.vectorise and any(f.kind != "elementwise-python" for f in rev.loops):

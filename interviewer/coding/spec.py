@@ -186,6 +186,12 @@ class CodingSpec(_Strict):
     # the task, not a missed vectorisation.
     loop_over: list[str] = Field(default_factory=list)
     scaling: Scaling | None = None
+    # The speed the question's text asks for, in its words ("linear time", "O(n log n)"): code
+    # failing a hidden test of kind large then misses what was asked however many others pass,
+    # and scores at most ``grade.CORE_MISSED_MAX`` as code failing the central case does
+    # (walk50: a quadratic answer to "..., in linear time" timed out on large_200k and scored
+    # 74, a pass). The question's text must hold it (``bank.Question``).
+    pace: str = Field(default="", max_length=40)
     forbidden_imports: list[str] = Field(default_factory=list)
     forbidden_operations: list[Operation] = Field(default_factory=list)
     quality: QualityRubric
@@ -235,6 +241,8 @@ class CodingSpec(_Strict):
             raise ValueError(f"one central case at most; core: {', '.join(t.name for t in core)}")
         if core and core[0].kind != "basic":
             raise ValueError(f"the central case is a basic test; {core[0].name} is {core[0].kind}")
+        if self.pace and not any(t.kind == "large" for t in self.hidden_tests):
+            raise ValueError(f"pace {self.pace!r} needs a hidden test of kind 'large' to check it")
         if not any(t.kind == "edge" for t in self.hidden_tests):
             raise ValueError("hidden_tests need at least one test of kind 'edge'")
         used = imported_modules(self.reference)
@@ -248,6 +256,11 @@ class CodingSpec(_Strict):
     def core(self) -> str:
         """The name of the hidden test that is the question's central case ("" for none)."""
         return next((t.name for t in self.hidden_tests if t.core), "")
+
+    def paced(self) -> list[str]:
+        """The hidden tests that check the speed the question asks for (``pace``): its large
+        inputs (none when it asks for none)."""
+        return [t.name for t in self.hidden_tests if t.kind == "large"] if self.pace else []
 
     def why(self, name: str) -> str:
         """The ``why`` of the hidden test called ``name`` ("" when it has none)."""

@@ -185,6 +185,50 @@ def test_quadratic_solution_times_out_on_the_large_test():
     assert result.verdict == "partially_correct"
 
 
+QUADRATIC_UNIQUE = """
+def longest_unique_substring(s):
+    best = 0
+    for i in range(len(s)):
+        seen = set()
+        for j in range(i, len(s)):
+            if s[j] in seen:
+                break
+            seen.add(s[j])
+            best = max(best, j - i + 1)
+    return best
+"""
+
+
+def test_code_too_slow_for_the_pace_the_question_asks_for_scores_at_most_50():
+    # walk50: a quadratic answer to "..., in linear time" timed out on large_200k and scored 74,
+    # a pass; a question that asks for no speed (max subarray) is not capped so
+    from interviewer.chat_feedback import feedback_text
+    from interviewer.coding_answer import code_grade
+
+    q = BANK["l1-code-longest-unique-substring"]
+    assert q.coding.pace == "linear time" and q.coding.paced() == ["large_200k"]
+    result = _grade(q.id, QUADRATIC_UNIQUE)
+    assert [f.name for f in result.failed] == ["large_200k"] and result.passed == 7
+    assert result.overall == CORE_MISSED_MAX < PASS_MARK
+    said = "large_200k checks the linear time the question asks for, so the code scores at most 50"
+    assert said in result.criteria["correctness"].evidence
+    grade = code_grade(q, result)
+    assert grade.overall == CORE_MISSED_MAX and said in grade.feedback
+    chat = feedback_text(q, grade, result.model_dump())
+    assert "• Your code was stopped: test large_200k was too slow" in chat
+    assert f"• Tests: 7 of 8 hidden tests passed (partially correct), but {said}." in chat
+    slow = _grade("l1-code-max-subarray", MAX_SUBARRAY_QUADRATIC)
+    assert not BANK["l1-code-max-subarray"].coding.pace and slow.overall > CORE_MISSED_MAX
+
+
+def test_a_pace_the_question_text_does_not_ask_for_is_refused():
+    q = BANK["l1-code-max-subarray"]
+    data = q.model_dump()
+    data["coding"]["pace"] = "linear time"
+    with pytest.raises(ValidationError, match="does not ask for its pace 'linear time'"):
+        type(q).model_validate(data)
+
+
 def test_syntax_error_and_missing_entry_point():
     broken = _grade("l1-code-max-subarray", "def max_subarray_sum(nums)\n    return 0\n")
     assert broken.verdict == "incorrect" and broken.overall < 34
