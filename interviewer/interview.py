@@ -38,7 +38,7 @@ from interviewer.probes import (
     CODE_AT_FOLLOW_UP,
     LISTED_ASKED,
     NOT_ENGLISH_ASKED,
-    OWN_PART_PROBE,
+    STORY_PROBES,
     asked_again,
     complexity_said,
     explain_probe,
@@ -466,8 +466,8 @@ class Interview(CodingTurns, Resuming):
             (kp for kp in turn.grade.key_points if kp.id not in covered), key=lambda kp: -kp.weight
         )
         form = form_probe(question, turn.grade.flags)
-        if form == OWN_PART_PROBE and form not in asked:
-            return FollowUpExchange(key_point="own_part", question=form)
+        if form in STORY_PROBES and form not in asked:
+            return FollowUpExchange(key_point=STORY_PROBES[form], question=form)
         if form is not None and form not in asked and missed:
             return FollowUpExchange(key_point=missed[0].id, question=form)
         for kp in missed:
@@ -542,8 +542,8 @@ class Interview(CodingTurns, Resuming):
                 probed = turn.follow_ups[-1].key_point
                 if probed not in ids:
                     turn.commands.pop()  # nothing given, nothing taken
-                    about = ("what you yourself did" if probed == "own_part"
-                             else "your own approach")  # fmt: skip
+                    about = {"own_part": "what you yourself did",
+                             "result": "how your story turned out"}.get(probed, "your own approach")  # fmt: skip
                     return Reply("hint", f"There is no hint for this follow-up: it asks about "
                                  f"{about}. No points were taken.", turn=turn)  # fmt: skip
                 hint = self.engine.hint(question, ids.index(probed))

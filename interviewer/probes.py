@@ -125,11 +125,20 @@ OWN_PART_PROBE = ("You've told me what the team did. What did you yourself do: w
                   "were yours, and what did you say, build or change?")
 
 
+# A story that stops before its outcome: what an interviewer asks next (walk49's story ended at
+# "I ran a two-week experiment ..." and was asked about the need behind the request instead).
+RESULT_PROBE = "And how did it turn out? What changed in the end, in numbers if you have them?"
+# The story probes, asked even when no key point is missed, and what each asks about (a hint
+# has nothing to give there)
+STORY_PROBES = {OWN_PART_PROBE: "own_part", RESULT_PROBE: "result"}
+
+
 def form_probe(question: Question, flags: list[str]) -> str | None:
     """The probe for an answer that is a list of terms, restates the question, or tells no story
     where one is asked for: to say it in full sentences; for an answer to another bank question,
     what was asked (``neighbours``); for a story of only what "we" did,
-    to say what the candidate did (``OWN_PART_PROBE``). An authored probe presumes an answer
+    to say what the candidate did (``OWN_PART_PROBE``); for a story with no outcome, how it
+    turned out (``RESULT_PROBE``). An authored probe presumes an answer
     was given: a walk-through's keyword list to "Describe a time ..." was asked "How exactly
     did you explain the cause?"."""
     steps = "the situation, what you did, and how it turned out."
@@ -156,6 +165,8 @@ def form_probe(question: Question, flags: list[str]) -> str | None:
                 "and why?")
     if question.asks_for_story and STAR_MISSING + "action" in flags:
         return OWN_PART_PROBE
+    if question.asks_for_story and STAR_MISSING + "result" in flags:
+        return RESULT_PROBE
     return None
 
 

@@ -16,10 +16,12 @@ from interviewer.grading.rubric import (
     FLAG_PROMPTED,
     FLAG_UNTOLD,
     NO_FORM_PROBLEM,
+    STAR_MISSING,
     UNTOLD_CAP,
     Grade,
     red_flag_claims,
 )
+from interviewer.grading.star import PARTS, Star
 from interviewer.markup import shorten
 
 # The communication of an answer given as a list of terms and said in sentences only at the
@@ -168,6 +170,22 @@ def with_prompted_story(grade: Grade) -> Grade:
     })  # fmt: skip
 
 
+def with_star_parts_told(before: Grade, after: Grade) -> Grade:
+    """``before`` (the answer's grade, which stands) without the STAR parts it lacked that
+    ``after`` (the answer and its follow-ups) has: a story's outcome told when asked "how did it
+    turn out?" is no longer said to be missing (``probes.RESULT_PROBE``), whatever the score."""
+    told = [f for f in before.flags if f.startswith(STAR_MISSING) and f not in after.flags]
+    if not told:
+        return before
+    had = Star(**{p: STAR_MISSING + p not in before.flags for p in PARTS})
+    now = Star(**{p: getattr(had, p) or STAR_MISSING + p in told for p in PARTS})
+    text = before.feedback.replace(had.advice(), now.advice())
+    return before.model_copy(update={
+        "flags": [f for f in before.flags if f not in told],
+        "feedback": re.sub(r" {2,}", " ", text).strip(),
+    })  # fmt: skip
+
+
 def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
     """A question's grade once its follow-up is answered (``after`` grades the answer and the
     follow-up together): it can only rise. The higher of the two grades, and every key point
@@ -180,6 +198,8 @@ def merge_follow_up(before: Grade | None, after: Grade) -> Grade:
     if set(red_flag_claims(after.flags)) - set(red_flag_claims(before.flags)):
         return after
     base, other = (after, before) if after.overall >= before.overall else (before, after)
+    if base is before:
+        base = with_star_parts_told(base, after)
     theirs = {kp.id: kp for kp in other.key_points if kp.covered}
     gained = {kp.id: theirs[kp.id] for kp in base.key_points
               if not kp.covered and kp.id in theirs}  # fmt: skip

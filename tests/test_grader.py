@@ -1979,6 +1979,68 @@ def test_a_result_given_as_a_metric_or_labelled_result_is_a_star_result():
     assert not star(base + "We used AUC as the metric, as the client asked.").result
 
 
+def test_walk49_each_wrong_claim_is_named_and_a_denied_point_is_not_ticked(grader, bank):
+    # walk49: "... does not degrade in production, so there is no need for continuous training
+    # or monitoring. I am confident that data validation is unnecessary ..." had continuous
+    # training, monitoring and data validation ticked, quoting those denials, and only the first
+    # wrong claim named; "Online inference is also always cheaper than batch" in an otherwise
+    # expert answer was named nowhere, and took the batch point with it unexplained
+    cicd = ("CI/CD for ML is basically identical to CI/CD for ordinary software: you run unit "
+            "tests on the code, build a Docker image and deploy it. Once a model passes its unit "
+            "tests and is deployed, its accuracy stays the same forever, because a trained model "
+            "is deterministic and does not degrade in production, so there is no need for "
+            "continuous training or monitoring. I am confident that data validation is "
+            "unnecessary in the pipeline since the model already saw the data during training.")
+    g = grader.grade(bank["l2-ml-cicd-pipeline"], cicd)
+    claims = red_flag_claims(g.flags)
+    assert len(claims) == 3 and g.overall <= 20, g.flags
+    assert not any(kp.covered for kp in g.key_points), [kp.evidence for kp in g.key_points]
+    assert "Also wrong:" in g.feedback
+    online = ("I start from the decision the prediction feeds. If the consumer acts once a day, "
+              "batch scoring into a table is enough, it is simple, cheap to run and easy to "
+              "backfill. Online inference is needed only when the input exists at request time. "
+              "Online inference is also always cheaper than batch, because you only pay for "
+              "predictions that are actually requested.")
+    g = grader.grade(bank["l2-batch-vs-online-inference"], online)
+    assert red_flag_claims(g.flags) == ["Online inference is cheaper to run than batch inference."]
+    assert "always cheaper than batch" in g.feedback
+
+
+def test_a_claim_reported_as_a_common_mistake_to_refute_it_is_not_stated(grader, bank):
+    # walk50: an expert drift answer's "A common mistake is to think concept drift can always be
+    # caught by monitoring the input features alone; it cannot, ..." was capped at 20 as stating
+    # the red flag; said as the candidate's own belief it still is
+    q = bank["l2-data-vs-concept-drift"]
+    lead = ("Data drift is a change in the input distribution P(X), while the relation between "
+            "inputs and label stays the same. Concept drift is a change in P(y|X): the same inputs "
+            "now lead to different outcomes, like fraudsters changing tactics. ")
+    tail = (" For data drift I monitor PSI per feature against the training window; for concept "
+            "drift I track the live error once labels arrive, and retrain on recent data.")
+    refuted = grader.grade(q, lead + "A common mistake is to think concept drift can always be "
+                           "caught by monitoring the input features alone; it cannot, because "
+                           "P(X) may not move at all." + tail)  # fmt: skip
+    believed = grader.grade(q, lead + "Concept drift can always be caught by monitoring the input "
+                            "features alone, because it shows up as a change in P(X)." + tail)  # fmt: skip
+    assert not red_flag_claims(refuted.flags) and refuted.overall > 20, refuted.flags
+    assert red_flag_claims(believed.flags) and believed.overall <= 20, believed.flags
+
+
+def test_a_number_in_the_scene_is_no_star_result_but_an_outcome_in_words_is():
+    # walk49: a story that stopped at "I ran a two-week experiment ..." had its result read from
+    # the scene's "a vendor promised a 15 percent lift", and scored 100 with no "STAR: no result"
+    from interviewer.grading.star import star
+
+    story = ("At an insurance client, the product manager wanted social media features because a "
+             "vendor promised a 15 percent lift. I pushed back: I booked a half-hour with the PM "
+             "and the compliance officer and proposed features we were allowed to use. I ran a "
+             "two-week experiment comparing both feature sets.")
+    assert "result" in star(story).missing
+    # no outcome said as one, in numbers or labelled
+    assert not star(story + " Our features matched the lift, so the vendor was dropped.").result
+    assert star(story + " Three weeks later fraud losses were down 12 percent.").result
+    assert star(story + " We shipped it and review time fell by five minutes.").result
+
+
 CHEM_Q = "What is the difference between an ionic and a covalent bond?"
 CHEM_REF = ("In an ionic bond, electrons are transferred from one atom, usually a metal, to another, "
             "usually a non-metal, forming oppositely charged ions held together by electrostatic "

@@ -22,7 +22,7 @@ from interviewer.grading.rubric import (
 )
 from interviewer.interview import Interview, InterviewError
 from interviewer.models import ANSWERS_APART, MAX_ANSWER_CHARS
-from interviewer.probes import OWN_PART_PROBE
+from interviewer.probes import OWN_PART_PROBE, RESULT_PROBE
 from interviewer.regrade import corrected_score, without_claims
 from interviewer.reply import HINT_PENALTY
 from interviewer.report import l1_result, l2_opening
@@ -1126,6 +1126,33 @@ def test_a_story_of_what_we_did_is_capped_until_the_follow_up_says_what_i_did(st
     assert turns[0].grade.overall == grade.overall
 
 
+def test_a_story_that_stops_before_its_outcome_is_asked_how_it_turned_out(store):
+    # walk49: a story that ended at "I ran a two-week experiment ..." was asked about the need
+    # behind the request, and never about its outcome
+    q = default_bank()["l2-pushed-back-on-requirement"]
+    story = ("At an insurance client, the product manager wanted us to add customers' social "
+             "media activity as features in a claims-fraud model, because a vendor promised a 15 "
+             "percent lift. I was the ML lead and had to decide whether to build it. I pushed "
+             "back: I booked a half-hour with the PM and the compliance officer, showed that the "
+             "data use had no consent basis, and proposed features from claim history we were "
+             "allowed to use. I ran a two-week experiment comparing both feature sets.")
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer(story)
+    first = iv.turns[0].grade
+    assert STAR_MISSING + "result" in first.flags and first.overall < 85, (first.flags, first.overall)
+    assert reply.kind == "follow_up" and reply.text.endswith(RESULT_PROBE), reply.text
+    assert iv.command("hint").text == ("There is no hint for this follow-up: it asks about how "
+                                       "your story turned out. No points were taken.")
+    iv.answer("Our own features gave a 13 percent lift, so the PM dropped the vendor and we "
+              "shipped in the same release.")
+    grade = iv.turns[0].grade  # the outcome is no longer said to be missing, whatever the score
+    assert STAR_MISSING + "result" not in grade.flags and grade.overall >= first.overall
+    assert "lacks the result" in first.feedback and "lacks the result" not in grade.feedback
+    _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    assert turns[0].grade.flags == grade.flags
+
+
 def test_a_story_that_says_what_i_did_is_not_capped():
     grader = OfflineGrader()
     for q in default_bank().values():
@@ -1347,10 +1374,13 @@ def test_an_answer_in_another_language_is_asked_again_in_english_and_graded_alon
     reply = iv.answer(spanish)
     assert reply.text.endswith("Follow-up: Please answer in English: the interview is held in "
                                f"English. What I asked was: {q.text}")  # fmt: skip
-    story = ("At my last job the product manager wanted to launch the churn model without any "
-             "test. I proposed a two-week A/B test with a control group and showed him the "
-             "offline numbers and the risk. He agreed, and the test showed a 5 percent retention "
-             "lift, so we launched with confidence.")  # fmt: skip
+    # (a story of this question's own: an A/B test proposed against a launch without one
+    # is taken for the push-back story since walk49's refit, as it is one too)
+    story = ("At my last job the product manager wanted to ship a deep neural network for churn "
+             "because it looked modern. I disagreed: I compared it with a gradient boosting "
+             "model on the same holdout, and showed him the AUC, the latency and the cost of "
+             "each. He agreed to the simpler model, and its p99 latency fell from 200 ms to 20 "
+             "ms at the same AUC.")  # fmt: skip
     iv.answer(story)
     assert iv.turns[0].grade.overall == OfflineGrader().grade(q, story).overall > 0
     # the transcript says which answer the score is of (walk32: the Spanish one stood above it)

@@ -11,6 +11,7 @@ from interviewer.bank import default_bank
 from interviewer.chat_feedback import feedback_text
 from interviewer.evaluation import datasets as ds
 from interviewer.grading.fit import candidate_story
+from interviewer.grading.grader import OfflineGrader
 from interviewer.grading.rubric import FLAG_OTHER_QUESTION
 from interviewer.probes import form_probe
 from tests.helpers import new_interview, offline_engine
@@ -157,11 +158,11 @@ def test_a_story_for_another_behavioural_question_is_caught():
     q = bank["l2-explain-model-failure-stakeholder"]
     engine = offline_engine()
     grade, _ = engine.judge(q, PUSH_BACK)
-    # Since this stop's refit the story scores the pass mark here (head 0.58 -> 0.60), and a
-    # story that passes the question asked is not checked (README, "Another question"). Graded
-    # under it, as a re-walk saw it (46), it is taken for the question it answers.
-    assert grade.overall >= 60 and other(grade) is None
-    under = grade.model_copy(update={"overall": 46})
+    # Under the pass mark here (58 since walk49's refit of the story head; 60, a pass, before:
+    # a story that passes the question asked is not checked, README "Another question"), it is
+    # taken for the question it answers; as it is at 46, as a re-walk saw it
+    assert grade.overall == 0 and other(grade).startswith(FLAG_OTHER_QUESTION + "When you refine")
+    under = OfflineGrader().grade(q, PUSH_BACK).model_copy(update={"overall": 46})
     found = other_question(engine.grader, q, PUSH_BACK, under)
     assert found is not None and found[0].id == "l2-pushed-back-on-requirement"
     caught = as_other_question(q, under, found[0])

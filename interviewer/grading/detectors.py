@@ -51,6 +51,7 @@ def red_flag_evidence(
     # A lead-in states nothing: "What I changed afterwards:" read as "I did not change anything
     # afterwards" (a walk-through's strong story, at 0.14-0.21 evidence on every story question).
     e[np.array([tu.lead_in(t) for t in units])] -= NEGATED_PENALTY
+    e[np.array([tu.reports_mistake(t) for t in units])] -= NEGATED_PENALTY  # (tu.reports_mistake)
     asked = tu.content_stems(question)
     e[np.array([len(tu.content_stems(t) - asked) < CLAIM_MIN_WORDS for t in units])] -= (
         NEGATED_PENALTY

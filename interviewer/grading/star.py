@@ -69,18 +69,30 @@ NOT_DOING = frozenset(
 
 def own_actions(text: str) -> list[str]:
     """The verbs of the candidate's own doing in a story (see ``_I_VERB``)."""
-    out = [m.group(0) for m in _I_AM_THE_ONE.finditer(text)]
+    return [said for _, said in _own_actions(text)]
+
+
+def _own_actions(text: str) -> list[tuple[int, str]]:
+    """(where it starts, the verb) of each of the candidate's own doings, in text order."""
+    out = [(m.start(), m.group(0)) for m in _I_AM_THE_ONE.finditer(text)]
     for m in _I_VERB.finditer(text):
         verb = m.group("verb").lower()
         before = text[max(0, m.start("i") - 40) : m.start("i")]
         if verb in NOT_DOING or _SHARED.search(before) or _SCENE.search(before):
             continue
-        out.append(verb)
-    return out
+        out.append((m.start(), verb))
+    return sorted(out)
+
+
 _NUMBER = r"(\d+(\.\d+)?\s*(%|percent|x|times|ms|s\b|seconds|minutes|hours|days|weeks|points?|pp)"
+# A number said in words with its unit ("three weeks later", "five and a half minutes"): a
+# dev story labelled 5 ended "three weeks later ... switched to the full model at 4.2"
+_SPELLED = (r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty"
+            r"|fifty|hundred|half)\s+(?:percent|times|minutes|hours|days|weeks|months)\b")
 _RESULT = re.compile(
     rf"{_NUMBER}|from \d[\d.,]*\s*\S*\s*to \d|\b(by|to) \d[\d.,]*\s*(%|percent|x|ms)"
-    r"|\$\s?\d|\d[\d,.]*\s*(k|m)?\s*(users|customers|dollars|requests|alerts|tickets|rows))",
+    r"|\$\s?\d|\d[\d,.]*\s*(k|m)?\s*(users|customers|dollars|requests|alerts|tickets|rows))"
+    + _SPELLED,
     re.I,
 )
 # A model's metric with its value ("an AUC of 0.84", "MAPE rose to 19"), and a result said as
@@ -149,10 +161,14 @@ def names_star(point: str) -> bool:
 def star(answer: str) -> Star:
     """The STAR parts present in a behavioural answer."""
     text = " ".join(answer.split())
-    quantified = bool(_RESULT.search(text))
+    actions = _own_actions(text)
+    # An outcome comes after what was done: a number in the scene ("a vendor promised a 15
+    # percent lift", before any "I ...") is no result (walk49: a story that stopped at "I ran a
+    # two-week experiment" scored 100 with no "STAR: no result")
+    after = text[actions[0][0] :] if actions else text
     return Star(
         situation=bool(_SITUATION.search(text)),
         task=bool(_TASK.search(text)),
-        action=bool(own_actions(text)),
-        result=quantified or bool(_METRIC.search(text) or _RESULT_LABEL.search(text)),
+        action=bool(actions),
+        result=bool(_RESULT.search(after) or _METRIC.search(after) or _RESULT_LABEL.search(text)),
     )

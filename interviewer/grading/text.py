@@ -425,6 +425,26 @@ def lead_in(text: str) -> bool:
     return bool(_WH.match(text)) and len(words(text)) <= LEAD_IN_WORDS
 
 
+# A claim reported as others' mistake, to refute it: it states the opposite of what it reports
+# (walk50: an expert drift answer's "A common mistake is to think concept drift can always be
+# caught by monitoring the input features alone; it cannot, ..." was capped at 20 as stating it).
+# General English, not read from any data set.
+_REPORTED_MISTAKE = re.compile(
+    r"\b(?:(?:common|frequent|classic|typical|big|usual)\s+(?:mistake|misconception|pitfall|myth"
+    r"|trap)|misconception|myth|(?:many|most|some)\s+(?:people|teams|engineers|candidates)\s+"
+    r"(?:often\s+|wrongly\s+|mistakenly\s+)?(?:think|believe|assume)|(?:it is|it's)\s+(?:often|"
+    r"commonly|wrongly|widely)\s+(?:assumed|believed|thought)|(?:wrongly|mistakenly)\s+(?:think|"
+    r"believe|assume))\b",
+    re.I,
+)
+
+
+def reports_mistake(text: str) -> bool:
+    """Does the clause report a claim as others' mistake ("A common misconception is that ...",
+    "Many people assume ...")?"""
+    return bool(_REPORTED_MISTAKE.search(text))
+
+
 # A denial, not a contrast ("instead of", "unlike", "without" assert something too).
 DENIAL = re.compile(r"\b(not|never|cannot|nothing|neither|nor)\b|n't\b", re.I)
 
