@@ -429,9 +429,6 @@ def decide(
     for k, (b, q) in enumerate(zip(a.signals["best"], a.signals["quote"], strict=True)):
         if covered[k] and (tu.is_guess(a.content[b]) or tu.is_guess(a.content[q])):
             covered[k] = False
-        # nor does a sentence naming another complexity than the point asserts
-        if covered[k] and det.states_another_complexity(a.content[b], rd.points[k].texts[0]):
-            covered[k] = False
     # each point's quote: analysis.quote_sentences (the grading above reads ``best``)
     evidence = [a.content[q] if c else "" for q, c in zip(a.signals["quote"], covered, strict=True)]
     _unquote_wrong(a, covered, evidence, named)

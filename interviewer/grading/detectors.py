@@ -119,27 +119,16 @@ _POWER_WORDS = (("squared", "^2"), ("cubed", "^3"), ("\u00b2", "^2"), ("\u00b3",
 def complexities(text: str) -> set[str]:
     """The big-O complexities a text names, written one way ("O(n squared)", "O(n^2)", "O(n²)"
     and "O(n*n)" are all "n^2")."""
-    return {_one_way(m[1]) for m in _BIG_O.finditer(text)}
-
-
-def _one_way(formula: str) -> str:
-    c = formula.lower()
-    for word, power in _POWER_WORDS:
-        c = c.replace(word, power)
-    c = re.sub(r"\b([a-z])\s*[*\u00b7]\s*\1\b", r"\1^2", c)
-    # only the formula's letters, digits and operators: "O(n log(n))", "O(n * log n)",
-    # "O(n·log n)", "O(n-squared)" and "O(n^{2})" are written as "O(n log n)", "O(n^2)"
-    return re.sub(r"[^a-z0-9^!+/]", "", c)
-
-
-def states_another_complexity(sentence: str, point: str) -> bool:
-    """A key point asserting a big-O complexity (the first it names: "The result is O(n) time
-    ..., against O(n^2) or worse for checking every substring") is not stated by a sentence that
-    names complexities, none of them that one (walk51: "It is O(n^2) in the worst case" was
-    ticked as the point on O(n) time)."""
-    first = _BIG_O.search(point)
-    said = complexities(sentence)
-    return first is not None and bool(said) and _one_way(first[1]) not in said
+    out = set()
+    for m in _BIG_O.finditer(text):
+        c = m[1].lower()
+        for word, power in _POWER_WORDS:
+            c = c.replace(word, power)
+        c = re.sub(r"\b([a-z])\s*[*\u00b7]\s*\1\b", r"\1^2", c)
+        # only the formula's letters, digits and operators: "O(n log(n))", "O(n * log n)",
+        # "O(n·log n)", "O(n-squared)" and "O(n^{2})" are written as "O(n log n)", "O(n^2)"
+        out.add(re.sub(r"[^a-z0-9^!+/]", "", c))
+    return out
 
 
 def other_complexity(said: str, claim: str) -> bool:
