@@ -23,9 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from interviewer.coding.spec import CodingSpec
 from interviewer.config import Settings
 from interviewer.errors import BankError
-from interviewer.grading.rubric import OFFLINE_SOURCES, STAR_MISSING, Grade, Rubric, RubricPoint
+from interviewer.grading.rubric import OFFLINE_SOURCES, Grade, Rubric, RubricPoint
 from interviewer.grading.rubric import STORY_RED_FLAGS as STORY_FLAGS
-from interviewer.grading.star import STAR_UNTOLD
+from interviewer.grading.star import Star
 
 Bank = Mapping[str, "Question"]  # read-only: question id -> question
 # A coding question that also asks for words: "then walk me through its complexity and failure
@@ -339,8 +339,7 @@ def judgement_unread(question: Question | None, grade: Grade) -> bool:
     ``question`` None (not in the bank) is no story, nor an answer with none of the STAR parts
     (walk44: the note stood under general advice that told no story, at 16/100; ``STAR_UNTOLD``
     parts missing, as the grader reads it)."""
-    told = sum(f.startswith(STAR_MISSING) for f in grade.flags) < STAR_UNTOLD
-    return (question is not None and question.asks_for_story and told
+    return (question is not None and question.asks_for_story and Star.of_flags(grade.flags).told
             and grade.source in OFFLINE_SOURCES)  # fmt: skip
 
 

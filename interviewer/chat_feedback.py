@@ -52,6 +52,12 @@ def failed_told(code_result: dict) -> int:
     return telling([(e, c) for _, e, c in failed_tests(code_result)])
 
 
+def tests_bullet(grade: Grade) -> str:
+    """A coding answer's "Tests" bullet: its feedback's first sentence ("7 of 8 hidden tests
+    passed ..."), under "Your code was stopped" when a run was stopped, else first."""
+    return f"• Tests: {grade.feedback.split('.')[0]}."
+
+
 def feedback_text(
     q: Question, grade: Grade, code_result: dict | None = None, *, others_below: bool = False
 ) -> str:
@@ -98,7 +104,7 @@ def feedback_text(
         if q.kind == "coding" and (code_result or {}).get("passed"):  # and what the others did
             # (walk50: a quadratic answer stopped on its large input read only this, not "7 of
             # 8 hidden tests passed", nor that the test checks the speed the question asks for)
-            bullets.append(f"• Tests: {grade.feedback.split('.')[0]}.")
+            bullets.append(tests_bullet(grade))
     reds = rb.red_flag_claims(grade.flags)
     fix = ""  # what the "Wrong" bullet says is right instead, when authored
     for claim in reds[:1]:
@@ -233,8 +239,7 @@ def feedback_text(
             bullets.append("• To score higher: every key point is there; go deeper on them: "
                            "say why each holds and what it trades off.")
     if q.kind == "coding" and not result:
-        tests = grade.feedback.split(".")[0]
-        bullets.insert(0, f"• Tests: {tests}.")
+        bullets.insert(0, tests_bullet(grade))
         failed = failed_tests(code_result) if code_result else []
         if failed:  # why the code lost points comes before the review (a walk-through found
             # the chat said "3 of 6 passed" and nothing of which or why, until the report)

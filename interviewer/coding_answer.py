@@ -11,10 +11,10 @@ from interviewer.coding.grade import (
     CORE_MISSED_MAX,
     RULED_OUT_MAX,
     CodeResult,
-    central_said,
+    cap_read,
+    cap_said,
+    capping_test,
     contradicted,
-    core_missed,
-    missed_core,
     passed_share,
     quotable,
     ran_and_failed,
@@ -197,8 +197,8 @@ def code_grade(
         if ruled_out(result.criteria["correctness"].evidence):  # an explanation cannot lift
             overall = min(overall, RULED_OUT_MAX)  # code that solves another task over this
     # nor code that fails the question's central case past its cap (walk33's mean of means)
-    core = missed_core(q.coding, (f.name for f in result.failed)) if q.coding else ""
-    capped = bool(core) and overall > CORE_MISSED_MAX
+    capping = capping_test(q.coding, (f.name for f in result.failed)) if q.coding else ""
+    capped = bool(capping) and overall > CORE_MISSED_MAX
     if capped:
         overall = CORE_MISSED_MAX
     if explanation is not None and unshown and not false_claim:
@@ -209,7 +209,7 @@ def code_grade(
         feedback = f"{feedback.rstrip()} {tested_said(key_points)}".strip()
     # the cap said where it bites: on these words, or on the code alone
     head = tests_passed(result.passed, result.total, result.verdict,
-                        but=core_missed(core, q.coding) if capped else central_said(result)) + "."
+                        but=cap_said(capping, q.coding) if capped else cap_read(result)) + "."
     return Grade(
         question_id=q.id,
         overall=overall,

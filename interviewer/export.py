@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 
 from interviewer.bank import default_bank, judgement_unread, topic_label
-from interviewer.coding.grade import central_said, quotable
+from interviewer.coding.grade import cap_read, quotable
 from interviewer.coding_answer import failed_why
 from interviewer.grading.rubric import (
     CRITERIA,
@@ -309,7 +309,7 @@ def _test_lines(result: dict | None) -> tuple[str, list[tuple[str, str, str]]]:
     if not result:
         return "Not submitted: the code was run, not graded.", []
     head = tests_passed(result["passed"], result["total"], result["verdict"], result.get("error"),
-                        but=central_said(result))
+                        but=cap_read(result))
     return head, failed_tests(result)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from interviewer.bank import Question
-from interviewer.coding.grade import FailedTest, central_said, probed, ruled_out
+from interviewer.coding.grade import FailedTest, cap_read, probed, ruled_out
 from interviewer.coding.harness import NOT_RUN, STOPPED
 from interviewer.coding_answer import ALONE_EARNS, LOOPS_FOUND
 from interviewer.grading.rubric import (
@@ -18,7 +18,7 @@ from interviewer.grading.rubric import (
     FLAG_RESTATES,
     STAR_MISSING,
 )
-from interviewer.grading.star import STAR_UNTOLD
+from interviewer.grading.star import Star
 from interviewer.markup import shorten, tests_passed
 from interviewer.models import (  # noqa: F401 (the openings, here with the other probes)
     ANSWERS_APART,
@@ -42,7 +42,7 @@ def code_ran_said(result: dict) -> str:
     loops = (criteria.get("vectorisation") or {}).get("evidence") or ""
     if ruled := ruled_out(correctness.get("evidence") or ""):  # why all passed is not correct
         said += f", but it uses {ruled}, which the question rules out"
-    elif central := central_said(result):  # why its tests passed do not say its grade
+    elif central := cap_read(result):  # why its tests passed do not say its grade
         said += f", but {central}"
     elif result["passed"] == result["total"] and result["verdict"] != "correct" and \
             loops.startswith(LOOPS_FOUND):  # fmt: skip
@@ -157,7 +157,7 @@ def form_probe(question: Question, flags: list[str]) -> str | None:
     # A story question answered with no story (STAR_UNTOLD of its four parts missing): "Drift,
     # SHAP values and a dashboard." is no list by the keyword rule, and a re-walk's was asked
     # "How exactly did you explain the cause?".
-    if question.asks_for_story and sum(f.startswith(STAR_MISSING) for f in flags) >= STAR_UNTOLD:
+    if question.asks_for_story and not Star.of_flags(flags).told:
         # ("in full sentences" only after a list: walk45's advice, in sentences, was asked so)
         return f"Take me through one real case from your own work: {steps}"
     if FLAG_RESTATES in flags:

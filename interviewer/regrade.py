@@ -21,7 +21,7 @@ from interviewer.grading.rubric import (
     Grade,
     red_flag_claims,
 )
-from interviewer.grading.star import PARTS, Star
+from interviewer.grading.star import Star
 from interviewer.markup import shorten
 
 # The communication of an answer given as a list of terms and said in sentences only at the
@@ -177,11 +177,11 @@ def with_star_parts_told(before: Grade, after: Grade) -> Grade:
     told = [f for f in before.flags if f.startswith(STAR_MISSING) and f not in after.flags]
     if not told:
         return before
-    had = Star(**{p: STAR_MISSING + p not in before.flags for p in PARTS})
-    now = Star(**{p: getattr(had, p) or STAR_MISSING + p in told for p in PARTS})
+    flags = [f for f in before.flags if f not in told]
+    had, now = Star.of_flags(before.flags), Star.of_flags(flags)
     text = before.feedback.replace(had.advice(), now.advice())
     return before.model_copy(update={
-        "flags": [f for f in before.flags if f not in told],
+        "flags": flags,
         "feedback": re.sub(r" {2,}", " ", text).strip(),
     })  # fmt: skip
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from interviewer import models
 from interviewer.bank import Bank, judgement_unread, topic_label
-from interviewer.coding.grade import central_said, quotable, ruled_out
+from interviewer.coding.grade import cap_read, quotable, ruled_out
 from interviewer.coding_answer import failed_why, names_with_why
 from interviewer.grading.rubric import (
     CRITERIA,
@@ -218,7 +218,7 @@ def code_broke_said(broke: list[Turn]) -> str:
         code = int(r.get("overall", 0))
         # (in brackets: walk48 read "scored 0, 0 of 6 hidden tests passed" as clumsy)
         said = (f"its code alone scored {code} ("
-                + tests_passed(r.get("passed", 0), r.get("total", 0), but=central_said(r)) + ")")
+                + tests_passed(r.get("passed", 0), r.get("total", 0), but=cap_read(r)) + ")")
         whole = turn_score(t)
         # the question's own score blends in the explanation: said, so the two numbers agree (a
         # re-walk read "its code scored 16" beside the question's "[24/100]")
@@ -538,7 +538,7 @@ def _summary(t: Turn, bank: Bank, timed: bool) -> QuestionSummary:
         seconds=t.seconds,
         budget=budget,
         tests=(tests_passed(result["passed"], result["total"], error=result.get("error"),
-                            but=central_said(result)) if result else ""),
+                            but=cap_read(result)) if result else ""),
         failed_tests=[
             {"name": name, "error": error, "code": code, "kind": f.get("kind", ""),
              "why": failed_why(q, name, f["error"])}

@@ -58,10 +58,10 @@ __all__ = [
     "FailedTest",
     "PARTIAL_FROM",
     "WEIGHTS",
+    "cap_read",
+    "cap_said",
+    "capping_test",
     "contradicted",
-    "central_said",
-    "core_missed",
-    "missed_core",
     "grade_submission",
     "quotable",
     "ran_and_failed",
@@ -144,14 +144,15 @@ class CodeResult(_Frozen):
 
 
 # Said wherever code fails the question's central case (``CodeTest.core``); one phrase, written
-# by ``core_missed`` and read back from a stored run's evidence by ``central_said``.
+# by ``cap_said`` and read back from a stored run's evidence by ``cap_read``.
 _CORE_PHRASE = "{name} is the question's central case, so the code scores at most {cap}"
 # ... and where a test of the speed the question asks for failed (``CodingSpec.pace``)
 _PACE_PHRASE = "{name} checks the {pace} the question asks for, so the code scores at most {cap}"
 
 
-def core_missed(name: str, spec: CodingSpec | None = None) -> str:
-    """The phrase for ``name``, failed: the central case, or a test of the question's pace."""
+def cap_said(name: str, spec: CodingSpec | None = None) -> str:
+    """Why ``name`` (a ``capping_test``), failed, caps the code: it is the central case, or a
+    test of the question's pace."""
     if spec is not None and name in spec.paced():
         return _PACE_PHRASE.format(name=name, pace=spec.pace, cap=CORE_MISSED_MAX)
     return _CORE_PHRASE.format(name=name, cap=CORE_MISSED_MAX)
@@ -162,26 +163,28 @@ def _said_as(phrase: str) -> str:
             .replace(r"\{pace\}", r"[^,]{1,40}"))  # fmt: skip
 
 
-CORE_SAID = re.compile(f"{_said_as(_CORE_PHRASE)}|{_said_as(_PACE_PHRASE)}")
+CAP_SAID = re.compile(f"{_said_as(_CORE_PHRASE)}|{_said_as(_PACE_PHRASE)}")
 
 
-def central_said(result: dict | CodeResult) -> str:
-    """What a graded run (a ``CodeResult``, or one as stored) says of its central case, read
-    from its correctness evidence ("not_mean_of_means is the question's central case, so the
-    code scores at most 50"), or "" when the cap did not lower it; said after its tests passed
+def cap_read(result: dict | CodeResult) -> str:
+    """What a graded run (a ``CodeResult``, or one as stored) says of the failed test that
+    capped it (``cap_said``: its central case or a test of its pace), read from its correctness
+    evidence ("not_mean_of_means is the question's central case, so the code scores at most
+    50"), or "" when the cap did not lower it; said after its tests passed
     wherever they are (walk36: the report's "4 of 7 hidden tests passed" stood beside 50 with
     no word why)."""
     if isinstance(result, CodeResult):
         evidence = result.criteria["correctness"].evidence
     else:
         evidence = ((result.get("criteria") or {}).get("correctness") or {}).get("evidence") or ""
-    found = CORE_SAID.search(evidence)
+    found = CAP_SAID.search(evidence)
     return found.group(0) if found else ""
 
 
-def missed_core(spec: CodingSpec, failed: Iterable[str]) -> str:
-    """The central case's name when it is among the ``failed`` test names, else the first
-    failed test of the question's pace (``CodingSpec.paced``), else ""."""
+def capping_test(spec: CodingSpec, failed: Iterable[str]) -> str:
+    """The failed test that caps the code at ``CORE_MISSED_MAX``: the central case's name when
+    it is among the ``failed`` test names, else the first failed test of the question's pace
+    (``CodingSpec.paced``), else "". ``cap_said`` says which kind it is."""
     failed = set(failed)
     core = spec.core()
     if core and core in failed:
@@ -390,7 +393,7 @@ def score(
     tests = run.tests
     frac = _weighted(tests)
     failed_names = [t.name for t in tests if not t.passed]
-    core = missed_core(spec, failed_names)
+    capping = capping_test(spec, failed_names)
     if rev.syntax_error or run.syntax_error:
         correctness = CriterionScore(
             score=1, evidence=f"syntax error: {rev.syntax_error or run.syntax_error}"
@@ -447,12 +450,12 @@ def score(
         # walk-through's code that failed 3 of 6 scored 62, over the pass mark, with readability
         # and efficiency at 5).
         overall = min(overall, passed_share((t.weight, t.passed) for t in tests))
-        if core and overall > CORE_MISSED_MAX:  # said where it bites (code that scores 0 by
+        if capping and overall > CORE_MISSED_MAX:  # said where it bites (code that scores 0 by
             # its tests read "... so the code scores at most 50")
             overall = CORE_MISSED_MAX
             got = criteria["correctness"]
             criteria["correctness"] = CriterionScore(
-                score=got.score, evidence=f"{got.evidence}; {core_missed(core, spec)}")
+                score=got.score, evidence=f"{got.evidence}; {cap_said(capping, spec)}")
     if rev.forbidden_imports or rev.forbidden_operations:
         overall = min(overall, RULED_OUT_MAX)
     if spec.vectorise and any(f.kind != "elementwise-python" for f in rev.loops):

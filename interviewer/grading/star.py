@@ -9,7 +9,10 @@ tests on the bank's behavioural model answers and on stories missing one part).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from interviewer.grading.rubric import STAR_MISSING
 
 PARTS = ("situation", "task", "action", "result")
 
@@ -125,6 +128,13 @@ class Star:
     task: bool
     action: bool
     result: bool
+
+    @classmethod
+    def of_flags(cls, flags: Iterable[str]) -> Star:
+        """The parts a grade's flags say a story has (every part without a ``STAR_MISSING``
+        flag)."""
+        flags = set(flags)
+        return cls(**{p: STAR_MISSING + p not in flags for p in PARTS})
 
     @property
     def missing(self) -> list[str]:

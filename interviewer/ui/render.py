@@ -13,7 +13,7 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.chat_feedback import feedback_text, judgement_note
-from interviewer.coding.grade import central_said
+from interviewer.coding.grade import cap_read
 from interviewer.coding_answer import HELPERS_SAID, TEST_FLAGS, also_asked, failed_why
 from interviewer.engine import question_header
 from interviewer.export import NOT_FOUND, grade_notes, listed_score, md_failed
@@ -319,7 +319,7 @@ def tests_md(result: dict, q=None) -> str:
     lines = [
         f"**Hidden tests:** {result['passed']} of {result['total']} passed "
         f"({verdict_words(result['verdict'])})"
-        + (f", but {md_escape(central)}" if (central := central_said(result)) else "")
+        + (f", but {md_escape(central)}" if (central := cap_read(result)) else "")
     ]
     if result.get("error"):
         lines.append(f"⚠ {md_escape(result['error'])}")
