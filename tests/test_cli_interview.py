@@ -410,7 +410,10 @@ def test_an_empty_line_with_nothing_typed_says_how_to_answer(monkeypatch, capsys
     typed = iter(["", "  ", "The answer.", ""])
     monkeypatch.setattr("builtins.input", lambda prompt: next(typed))
     assert read_answer() == "The answer."
-    assert capsys.readouterr().out.count(NOTHING_TYPED) == 2
+    out = capsys.readouterr().out
+    assert out.count(NOTHING_TYPED) == 2
+    assert out.splitlines()[0] == ("! Nothing to send yet: type your answer, then an empty "
+                                   "line; or /skip")
 
 
 def _labelled(tmp_path, *scores, name="in.jsonl") -> Path:

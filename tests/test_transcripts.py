@@ -664,6 +664,10 @@ def test_the_sessions_lists_name_a_practice_sitting_as_progress_does(capsys, sav
     assert [(r["id"], r["round"], r["line"]) for r in listed] == list(
         zip(ids, rounds, said, strict=True)
     )
+    # a practice sitting plans no number of questions (walk50 read "questions": 3 in its
+    # settings, the interview's default), and says how many it answered
+    assert ["questions" in r["settings"] for r in listed] == [False, False, False, True]
+    assert [r["questions"] for r in listed[:3]] == [2, 1, 1]
     l2 = json.loads(run(capsys, "list", "--json", "--round", "L2")[1])
     assert [r["id"] for r in l2] == [made[-1]]  # --round filters on the round, as before
 

@@ -114,7 +114,8 @@ def line_editing() -> None:
         pass
 
 
-NOTHING_TYPED = "(nothing to send yet: type your answer, then an empty line; or /skip)"
+# a note as the terminal's others ("! "; walk50 read it as the only one in brackets)
+NOTHING_TYPED = warned("nothing to send yet: type your answer, then an empty line; or /skip")
 # An empty line with more input already waiting this long after it is part of a paste, not the
 # Enter that sends: nobody types the next key within 50 ms of Enter, and a terminal writes a
 # paste at once. (readline here does not turn on bracketed paste, so a paste arrives line by

@@ -473,12 +473,21 @@ def _session_dict(row: SessionRow, answered: int | None, score: Any, line: str) 
         "model": row.model,
         # Practice sessions (see interviewer.practice) read "practice" wherever status shows.
         "status": "practice" if _is_practice(row) else row.status,
-        "settings": row.settings or {},
+        # a practice sitting plans no number of questions: only the answered are said (walk50
+        # read its "questions": 3, the interview's default, stored with it)
+        "settings": _said_settings(row),
         "questions": answered,
         "planned": _planned(row),
         "score": score,
         "signal": (row.summary or {}).get("signal") if row.status == "finished" else None,
     }
+
+
+def _said_settings(row: SessionRow) -> dict:
+    settings = dict(row.settings or {})
+    if _is_practice(row):
+        settings.pop("questions", None)
+    return settings
 
 
 def _planned(row: SessionRow) -> int | None:
