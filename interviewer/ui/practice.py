@@ -399,14 +399,21 @@ def build(ctx: AppContext) -> SimpleNamespace:
     ]  # fmt: skip
     # .input, not .change: the Progress tab sets round and topic together and must keep both.
     listing = [ui.round, ui.topic, ui.guide, ui.qid]
-    def unserved(qid):
+    def unserved(qid, round_name, guide, request: gr.Request):
         """With no question on screen, a notice about the guide or round just left goes (a
-        re-walk read "This guide's sections are about the L2 round" under another guide)."""
-        return PICK_PROMPT if qid is None else gr.skip()
+        re-walk read "This guide's sections are about the L2 round" under another guide), and
+        an uploaded guide with no question for this round says so at once (walk49 read it only
+        after pressing New question)."""
+        if qid is not None:
+            return gr.skip()
+        if guide != builtin and guide and ctx.guide_allowed(guide, user_of(request)) and \
+                not practice.section_questions(guide, round_name, settings=ctx.settings):  # fmt: skip
+            return no_sections_said(guide, round_name, ctx.settings)
+        return PICK_PROMPT
 
     for event in (ui.round.input, ui.guide.input):
         event(topics_for, [ui.round, ui.guide], ui.topic).then(picks, listing, ui.pick)
-        event(unserved, ui.qid, ui.question, show_progress="hidden")
+        event(unserved, [ui.qid, ui.round, ui.guide], ui.question, show_progress="hidden")
     ui.topic.input(picks, listing, ui.pick)
     ui.guide.focus(guides_changed, [ui.round, ui.guide, ui.qid], [ui.guide, ui.topic, ui.pick])
     inputs = [ui.round, ui.topic, ui.qid, ui.guide, ui.drills, ui.code, ui.held]
