@@ -407,16 +407,18 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
     # "whatever data we have", read "many filler words")
     if fillers >= 2 and fillers / max(1, len(tu.words(a.text))) > 0.03:
         notes.append("many filler words")
+    talk = min(d.criteria["communication"], REPEATS_COMMUNICATION) if repeats \
+        else d.criteria["communication"]  # fmt: skip
     out["communication"] = CriterionScore(
-        score=min(d.criteria["communication"], REPEATS_COMMUNICATION) if repeats
-        else d.criteria["communication"],
+        score=talk,
         # (its first sentence, not a heading: walk33's read "## Sizing first"; nor code, when
         # there is prose: walk45's read "```python import pandas as pd df = ...")
         evidence=[quote(next((c for c in a.content if not tu.is_heading(c) and not tu.is_code(c)),
                              a.content[0]))]  # fmt: skip
         if a.content else [],
         # (no form problem is no praise: a 1/5 read "clear enough" beside a wrong answer)
-        rationale="; ".join(notes) or f"{rb.NO_FORM_PROBLEM}; {whole}",
+        rationale="; ".join(notes)
+        or f"{rb.NO_FORM_PROBLEM if talk > LOW_COMMUNICATION else rb.LOW_ON_CONTENT}; {whole}",
     )
     return out
 
@@ -443,6 +445,9 @@ def _repeats_said(repeats: str) -> str:
 # an answer more than half of whose sentences say again what it said is at most 2/5 on
 # communication, however good what it repeats.
 REPEATS_COMMUNICATION = 2
+# A communication score at or under this with no form problem read is said to be the content's
+# (``rubric.LOW_ON_CONTENT``): a wording threshold, not fitted.
+LOW_COMMUNICATION = 2
 
 
 def repeats_flag(content: list[str]) -> str:

@@ -54,6 +54,8 @@ WHOLE_BASIS = "scored mostly on how good the answer is as a whole"
 # Communication's rationale when the answer's form has no problem the grader reads (walk22 read
 # "no list ... found" beside its answer of bullet points: a list of sentences is no list of terms).
 NO_FORM_PROBLEM = "no bare list of terms, restating or filler found"
+# ... and so at a low score (walk51 read the line above beside "Communication 1/5" as no reason)
+LOW_ON_CONTENT = f"low because of what the answer says, not how: {NO_FORM_PROBLEM}"
 
 
 def _without_basis(why: str) -> str:
