@@ -1677,6 +1677,11 @@ def test_a_low_communication_score_is_not_called_clear(grader, bank):
     c = g.criteria["communication"]
     assert c.score <= 2 and "clear" not in c.rationale
     assert "scored mostly on how good the answer is as a whole" in c.rationale
+    # and says why it is low (walk51 read "no bare list of terms, restating or filler found"
+    # alone on the scorecard's 1/5 row, the basis being said once under the table)
+    assert c.rationale.startswith("low because of what the answer says, not how: no bare list")
+    good = grader.grade(q, q.model_answer).criteria["communication"]
+    assert good.score > 2 and good.rationale.startswith("no bare list of terms")
 
 
 def test_the_chat_and_the_transcript_name_the_same_most_important_gap(grader, bank):
