@@ -2011,6 +2011,33 @@ def test_walk49_each_wrong_claim_is_named_and_a_denied_point_is_not_ticked(grade
     assert "always cheaper than batch" in g.feedback
 
 
+def test_a_sentence_giving_the_cost_a_point_sets_against_its_own_does_not_state_it(grader, bank):
+    # walk51: "It is O(n^2) in the worst case" beside quadratic code was ticked as "The result
+    # is O(n) time and O(min(n, alphabet)) space, against O(n^2) or worse ..."
+    from interviewer.grading.detectors import claims_cost_set_against, complexity_shape
+
+    assert complexity_shape("n k log k") == complexity_shape("n times L log L") == (2, True)
+    assert complexity_shape("n squared") == complexity_shape("n*n") == complexity_shape("n²")
+    q = bank["l1-code-longest-unique-substring"]
+    point = next(kp for kp in q.key_points if kp.point.startswith("The result is O(n) time"))
+    assert claims_cost_set_against("It is O(n^2) in the worst case.", point.point)
+    for fine in ("It runs in O(n) time, not O(n^2).", "It avoids the O(n^2) brute force.",
+                 "Linear time, memory bounded by the alphabet.", "It uses O(n) extra space."):
+        assert not claims_cost_set_against(fine, point.point), fine
+    # a point naming costs in passing sets none against its own: never unticked this way (the
+    # first version of this rule, on "the first cost a point names", took the dictionary point
+    # "O(1) count lookups, making the whole thing O(n)" from "..., which is O(n)")
+    unique = bank["l1-code-first-unique-char"]
+    lookups = next(kp for kp in unique.key_points if kp.id == "dictionary")
+    assert not claims_cost_set_against("Counting with a Counter is O(n).", lookups.point)
+    said = ("Two nested loops: for each start I extend the window while characters are unique, "
+            "and stop at the first repeat. It is O(n^2) in the worst case.")
+    got = {kp.id: kp.covered for kp in grader.grade(q, said).key_points}
+    assert not got[point.id]
+    fast = grader.grade(q, "I keep a window and a dictionary of last positions; it is O(n) time.")
+    assert {kp.id: kp.covered for kp in fast.key_points}[point.id]
+
+
 def test_a_claim_reported_as_a_common_mistake_to_refute_it_is_not_stated(grader, bank):
     # walk50: an expert drift answer's "A common mistake is to think concept drift can always be
     # caught by monitoring the input features alone; it cannot, ..." was capped at 20 as stating

@@ -429,6 +429,9 @@ def decide(
     for k, (b, q) in enumerate(zip(a.signals["best"], a.signals["quote"], strict=True)):
         if covered[k] and (tu.is_guess(a.content[b]) or tu.is_guess(a.content[q])):
             covered[k] = False
+        # nor a sentence giving as its own the cost the point sets against its own
+        if covered[k] and det.claims_cost_set_against(a.content[b], rd.points[k].texts[0]):
+            covered[k] = False
     # each point's quote: analysis.quote_sentences (the grading above reads ``best``)
     evidence = [a.content[q] if c else "" for q, c in zip(a.signals["quote"], covered, strict=True)]
     _unquote_wrong(a, covered, evidence, named)

@@ -131,6 +131,54 @@ def complexities(text: str) -> set[str]:
     return out
 
 
+# Where a text turns to the cost it is set against: "O(n) time, versus O(n^2) for checking every
+# pair", "it avoids the O(n^2) brute force" (general English; each marker from the bank's points).
+_SET_AGAINST = re.compile(r"\b(?:versus|vs\.?|against|instead of|unlike|rather than|compared "
+                          r"(?:with|to)|than|whereas|avoids?|avoiding|brute[- ]force|naive)\b", re.I)
+
+
+def complexity_shape(formula: str) -> tuple[int, bool] | str:
+    """How a big-O formula grows, whatever its letters: (degree, with a logarithm), or "exp".
+    "n k log k" and "n times L log L" are both (2, True); "min(n, alphabet size)" is (1, False);
+    "1" is (0, False). A sum grows as its largest term."""
+    f = formula.lower()
+    for word, power in _POWER_WORDS:
+        f = f.replace(word, power)
+    if "!" in f or re.search(r"\d\s*\^\s*\{?\s*[a-z]", f):
+        return "exp"
+    f = re.sub(r"\b(?:times|min|max|len|size)\b|[*\u00b7\u00d7()]| x ", " ", f)
+    shapes = []
+    for term in re.split(r"[+,]", f):
+        logs = len(re.findall(r"\blog\b", term))
+        term = re.sub(r"\blog\s*_?\d*\s*[a-z_]\w*", " ", term)
+        powers = re.findall(r"[a-z_][a-z_0-9]*\s*(?:\^\s*\{?\s*(\d+)\s*\}?)?", term)
+        shapes.append((sum(int(p or 1) for p in powers), logs > 0))
+    return max(shapes, default=(0, False))
+
+
+def _shapes(text: str) -> set:
+    return {complexity_shape(m[1]) for m in _BIG_O.finditer(text)}
+
+
+def _own_and_set_against(text: str) -> tuple[set, set]:
+    """(the complexities a text gives as its own, those it sets them against)."""
+    cut = _SET_AGAINST.search(text)
+    if cut is None:
+        return _shapes(text), set()
+    return _shapes(text[: cut.start()]), _shapes(text[cut.start():])
+
+
+def claims_cost_set_against(sentence: str, point: str) -> bool:
+    """The sentence gives as its own a cost the key point sets against its own, and none of the
+    point's own: "It is O(n^2) in the worst case" does not state "The result is O(n) time ...,
+    against O(n^2) or worse for checking every substring" (walk51 ticked it, beside quadratic
+    code). A sentence naming a cost the point does not name at all is left to the key-point
+    model: points name costs in passing ("O(1) count lookups"), and answers name others."""
+    own, against = _own_and_set_against(point)
+    said, _ = _own_and_set_against(sentence)
+    return bool(own and said & against) and not said & own
+
+
 def other_complexity(said: str, claim: str) -> bool:
     """Both name a big-O complexity and ``said`` names none of the claim's: "sliding window,
     hashmap, two pointers, O(n), set" does not state "The sliding window solution is O(n
