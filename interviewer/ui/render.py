@@ -13,7 +13,7 @@ from collections import Counter
 
 from interviewer.bank import TOPICS, topic_label
 from interviewer.chat_feedback import feedback_text, judgement_note
-from interviewer.coding.grade import cap_read
+from interviewer.coding.grade import CORE_MISSED_MAX, cap_read
 from interviewer.coding_answer import HELPERS_SAID, TEST_FLAGS, also_asked, failed_why
 from interviewer.engine import question_header
 from interviewer.export import NOT_FOUND, grade_notes, listed_score, md_failed
@@ -465,10 +465,16 @@ def practice_result_md(q, grade: Grade, passage, code_result: dict | None = None
                    if not b.startswith(PANEL_BULLETS)]  # fmt: skip
         if bullets and failed > 0:  # what costs most first: a re-walk read a lone loop bullet
             # under 2 of 7 tests passed as the code's main problem
+            names = {f["name"] for f in code_result.get("failed", [])}
+            paced = q.coding is not None and names and names <= set(q.coding.paced())
+            # (walk52: a correct quadratic answer was told "correctness counts most" of the
+            # one test that checks the speed the question asks for)
+            it = ("they check", "they pass") if failed > 1 else ("it checks", "it passes")
+            why = (f"{it[0]} the {q.coding.pace} the question asks for, and the code scores at "
+                   f"most {CORE_MISSED_MAX} until {it[1]}" if paced
+                   else "correctness counts most")  # fmt: skip
             bullets.insert(
-                0,
-                f"• First make the {plural(failed, 'failed hidden test')} listed "
-                "above pass: correctness counts most.",
+                0, f"• First make the {plural(failed, 'failed hidden test')} listed above pass: {why}."
             )
         if bullets:
             parts.append("**Feedback**\n\n" + text_md("\n".join(bullets)))

@@ -217,6 +217,20 @@ def test_code_too_slow_for_the_pace_the_question_asks_for_scores_at_most_50():
     chat = feedback_text(q, grade, result.model_dump())
     assert "• Your code was stopped: test large_200k was too slow" in chat
     assert f"• Tests: 7 of 8 hidden tests passed (partially correct), but {said}." in chat
+    assert chat.count("• Tests:") == 1
+    # Practice's Feedback says what the failed test asks for, not "correctness counts most"
+    # (walk52)
+    from types import SimpleNamespace
+
+    from interviewer.ui.render import practice_result_md
+    from tests.helpers import offline_engine
+
+    told, run, _ = offline_engine().judge_code(q, QUADRATIC_UNIQUE, "Two nested loops: for each "
+                                               "start I extend the window while characters are "
+                                               "unique and stop at the first repeat.")  # fmt: skip
+    md = practice_result_md(q, told, SimpleNamespace(text="passage"), run.model_dump())
+    assert ("• First make the 1 failed hidden test listed above pass: it checks the linear time "
+            "the question asks for, and the code scores at most 50 until it passes.") in md
     slow = _grade("l1-code-max-subarray", MAX_SUBARRAY_QUADRATIC)
     assert not BANK["l1-code-max-subarray"].coding.pace and slow.overall > CORE_MISSED_MAX
 
