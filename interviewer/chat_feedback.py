@@ -20,6 +20,7 @@ from interviewer.grading.copying import FLAG_SEEN
 from interviewer.grading.feedback import (
     REPEATS_COST,
     addressed_by,
+    brief_said,
     correction_cost,
     gap_rank,
     repeats_counts,
@@ -125,7 +126,10 @@ def feedback_text(
         said = grade.wrong_said.get(claim, claim)
         more = f" (and {plural(len(corrected) - 1, 'more wrong claim')})" if corrected[1:] else ""
         cost = correction_cost(grade.correction_penalty, in_all=bool(corrected[1:]))
-        bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}, and your follow-up '
+        # what was wrong with it, when authored (walk52 read only that it "is wrong")
+        rf = q.red_flag(claim)
+        then = (f": {rf.why.rstrip('.')}. Your" if rf is not None and rf.why else ", and your")
+        bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}{then} follow-up '
                        f"answer put it right: each correction is credited{cost}.")  # fmt: skip
     if rb.FLAG_PROMPTED in grade.flags:  # (regrade.with_prompted_story)
         cost = (f", less {grade.correction_penalty} points, as a hint would cost"
@@ -151,6 +155,10 @@ def feedback_text(
         n = repeats_counts(repeats)
         said = f"{n[0]} of your {n[1]} sentences repeat earlier ones" if n else "you repeat yourself"
         bullets.append(f"• Repeated: {said}; {REPEATS_COST}.")
+    # (walk52: a 53-word answer making 4 of 6 points read 49 and no word why)
+    if brief := next((f for f in grade.flags if f.startswith(f"{rb.FLAG_BRIEF} (")), None):
+        made = sum(kp.covered for kp in grade.key_points)
+        bullets.append(f"• Brief: {brief_said(brief, made, len(grade.key_points), you=True)}.")
     # A sentence that denies what its point asserts is no "Landed" quote, whatever MiniLM read
     # (a walk-through: 'Landed: "A sliding window doesn't actually work here, ..."' for the
     # point "Use a sliding window ..."); the point stays ticked: a rule unticking such points

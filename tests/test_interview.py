@@ -984,6 +984,10 @@ def test_a_wrong_claim_the_follow_up_corrects_is_credited_not_capped(store):
     # the chat says so, and names no wrong claim
     text = feedback_text(default_bank()["l1-pandas-polars-dask"], grade)
     assert "• Corrected: you said \"Polars is basically a wrapper" in text and "Wrong" not in text
+    # with what was wrong with it (walk52 read only that it "is wrong")
+    why = next(rf for rf in default_bank()["l1-pandas-polars-dask"].red_flags
+               if rf.claim.startswith("Polars"))  # fmt: skip
+    assert f": {why.why.rstrip('.')}. Your follow-up answer put it right" in text
     # walk22: the hint's cost in the score line, one correction's in a bullet, neither in the
     # transcript: one sum, the same in the chat and the exports
     taken = grade.correction_penalty
