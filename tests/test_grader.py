@@ -2291,3 +2291,31 @@ def test_a_quote_from_after_a_semicolon_opens_with_an_ellipsis():
     assert _opened("The GPU sits at 30 percent…", answer) == "The GPU sits at 30 percent…"
     after_stop = "The GPU sits at 30 percent. Often the feature fetch is slower than the model."
     assert _opened("Often the feature fetch is slower than the model.", after_stop).startswith("Often")
+
+
+def test_a_brief_answer_under_the_pass_mark_is_told_why(grader, bank):
+    # walk52: a 53-word answer making 4 of the 6 key points scored 49, "Partially correct", and
+    # nothing said why (the heads read its length)
+    from interviewer.chat_feedback import feedback_text
+
+    q = bank["l1-choose-metric-threshold"]
+    said = ("Defaults are rare, so not accuracy: use PR-AUC or ROC-AUC to compare models and "
+            "check calibration, since the probabilities feed pricing. Pick the threshold from "
+            "business costs: a missed default costs the lost principal, a rejected good customer "
+            "the lost interest, so choose the cutoff that minimises expected cost on a "
+            "validation set.")
+    g = grader.grade(q, said)
+    made = sum(kp.covered for kp in g.key_points)
+    assert g.verdict == "partially_correct" and made >= 3
+    words = len(q.model_answer.split())
+    [flag] = [f for f in g.flags if f.startswith("brief (")]
+    assert flag.startswith("brief (53 words; the model answer has ")
+    assert abs(int(flag.split("has ")[1].rstrip(")")) - words) <= 10  # its words, as read
+    assert f"It makes {made} of the {len(g.key_points)} key points in 53 words" in g.feedback
+    chat = feedback_text(q, g)
+    assert f"• Brief: you made {made} of the {len(g.key_points)} key points in 53 words" in chat
+    assert "say why each holds and what it trades off." in chat
+    # not for a full answer, nor one graded incorrect (its ticks are the least sure)
+    assert not any(f.startswith("brief") for f in grader.grade(q, q.model_answer).flags)
+    wrong = grader.grade(q, "Accuracy, at a threshold of 0.5.")
+    assert wrong.verdict == "incorrect" and not any(f.startswith("brief") for f in wrong.flags)

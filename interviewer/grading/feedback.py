@@ -194,3 +194,21 @@ def repeats_counts(flag: str) -> tuple[str, str] | None:
     """(repeated, sentences) of a "repeats the same sentences (N of M said before)" flag."""
     m = re.search(r"\((\d+) of (\d+)", flag)
     return (m[1], m[2]) if m else None
+
+
+def brief_counts(flag: str) -> tuple[str, str] | None:
+    """(words, the model answer's words) of a ``brief_flag``."""
+    m = re.fullmatch(rf"{rb.FLAG_BRIEF} \((\d+) words; the model answer has (\d+)\)", flag)
+    return (m[1], m[2]) if m else None
+
+
+def brief_said(flag: str, made: int, points: int, you: bool = False) -> str:
+    """What a ``brief_flag`` says: the points made, in how many words, and what a higher score
+    takes ("It makes ..." in a grade's feedback; "you made ..." in the chat)."""
+    n = brief_counts(flag)
+    if n is None:
+        return ""
+    who = "you made" if you else "It makes"
+    return (f"{who} {made} of the {points} key points in {n[0]} words, where the model answer "
+            f"takes {n[1]}; an interviewer scores how well each point is explained, so say why "
+            "each holds and what it trades off")

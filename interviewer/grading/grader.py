@@ -50,7 +50,13 @@ from interviewer.grading.decide import (
     local_models,
 )
 from interviewer.grading.encoder import CACHE_SUFFIX, VEC_SUFFIX, Encoded, encode_texts
-from interviewer.grading.feedback import REPEATS_COST, feedback, repeats_counts, wrong_because
+from interviewer.grading.feedback import (
+    REPEATS_COST,
+    brief_said,
+    feedback,
+    repeats_counts,
+    wrong_because,
+)
 from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
 from interviewer.grading.star import names_star
 
@@ -317,6 +323,9 @@ class OfflineGrader:
         repeats = repeats_flag(a.content) if not d.floor else ""
         if repeats:
             flags.append(repeats)
+        brief = brief_flag(rd, d, a, covered)
+        if brief:
+            flags.append(brief)
         if not d.floor:
             _, copy_flag = copying.penalise(overall, copying.copy_share(a.text, rubric))
             if copy_flag:  # reported, not penalised: a paste is shown for what it is
@@ -341,7 +350,7 @@ class OfflineGrader:
             flags=flags,
             source="offline",
             feedback=feedback(rd, d, rubric.corrections, story, typed=said)
-            + _repeats_said(repeats),
+            + _repeats_said(repeats) + _brief_said(brief, rubric.key_points, covered),
             wrong_said={r["claim"]: said(r["said"]) for r in d.red_flags},
         )
 
@@ -448,6 +457,34 @@ REPEATS_COMMUNICATION = 2
 # A communication score at or under this with no form problem read is said to be the content's
 # (``rubric.LOW_ON_CONTENT``): a wording threshold, not fitted.
 LOW_COMMUNICATION = 2
+
+
+# When an answer under the pass mark is said to be brief (``rubric.FLAG_BRIEF``): wording
+# thresholds, not fitted (the score is the heads', which read the length already): under a third
+# of the model answer's words, with at least half the key points' weight ticked.
+BRIEF_SHARE = 1 / 3
+BRIEF_COVERED = 0.5
+
+
+def brief_flag(rd, d, a: an.Analysis, covered: list[bool]) -> str:
+    """The "brief (N words; the model answer has M)" flag of a spoken bank answer (no story, no
+    code) that makes most of its key points in few words and is graded partially correct, under
+    the pass mark, with no other fault read, or "" (graded incorrect, its ticks are the least
+    sure: a restatement at 20 had three)."""
+    if rd.kind != "bank" or rd.story or rd.reference_has_code or d.floor or d.red_flags \
+            or d.capped_by or not rd.points or 100 * d.score >= rb.PASS_MARK \
+            or rb.verdict_of(round(d.score, 2)) == "incorrect":  # fmt: skip
+        return ""
+    n, m = len(tu.words(a.prose_text)), len(tu.words(rd.reference))
+    share = sum(p.weight for p, c in zip(rd.points, covered, strict=True) if c) / rd.weights.sum()
+    if n >= BRIEF_SHARE * m or share < BRIEF_COVERED:
+        return ""
+    return f"{rb.FLAG_BRIEF} ({n} words; the model answer has {m})"
+
+
+def _brief_said(flag: str, key_points, covered: list[bool]) -> str:
+    said = brief_said(flag, sum(covered), len(key_points))
+    return f" {said}." if said else ""
 
 
 def repeats_flag(content: list[str]) -> str:

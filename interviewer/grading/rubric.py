@@ -153,6 +153,10 @@ FLAG_KEYWORDS = "keyword list without explanation"
 FLAG_RESTATES = "mostly restates the question"
 FLAG_REPEATS = "repeats the same sentences"  # + " (N of M said before)"
 FLAG_COPIED = "copies the rubric or model answer"  # + " (NN% verbatim, mostly the ...)"
+# + " (N words; the model answer has M)": most of the key points made, under the pass mark, in
+# under a third of the model answer's words (``grader.brief_flag``; walk52's 53-word answer that
+# made 4 of 6 points scored 49 with no word why: the heads read its length, ``len_ratio``)
+FLAG_BRIEF = "brief"
 # Prefixes of flags that carry a detail after them:
 RED_FLAG = "red flag: "  # + the wrong claim the answer states
 CORRECTED = "corrected in a follow-up: "  # + a wrong claim the answer stated, put right later
