@@ -53,6 +53,11 @@ def failed_told(code_result: dict) -> int:
     return telling([(e, c) for _, e, c in failed_tests(code_result)])
 
 
+def _cut(quote: str) -> bool:
+    """Whether a quote is a part of a longer sentence (it opens or ends with "…")."""
+    return quote.startswith("\u2026") or quote.endswith("\u2026")
+
+
 def tests_bullet(grade: Grade) -> str:
     """A coding answer's "Tests" bullet: its feedback's first sentence ("7 of 8 hidden tests
     passed ..."), under "Your code was stopped" when a run was stopped, else first."""
@@ -204,6 +209,9 @@ def feedback_text(
         bullets.append(f"• Not shown by your code: {said}, but it failed {kp.failed_test}, the "
                        f"hidden test that checks that{more}.")  # fmt: skip
     shown = quotes[: 2 if not (reds or star_parts or undone or diagnosed) else 1]
+    if len(shown) == 2 and all(map(_cut, shown)):  # two parts of a long sentence, the later
+        # maybe first (walk52's K-Means read both): the next whole sentence instead, or none
+        shown = [shown[0], *[q for q in quotes[2:] if not _cut(q)][:1]]
     for quote in shown:
         bullets.append(f'• Landed: "{quote}"')
     # (a point stated but not done is said above, not "Missing")

@@ -2319,3 +2319,21 @@ def test_a_brief_answer_under_the_pass_mark_is_told_why(grader, bank):
     assert not any(f.startswith("brief") for f in grader.grade(q, q.model_answer).flags)
     wrong = grader.grade(q, "Accuracy, at a threshold of 0.5.")
     assert wrong.verdict == "incorrect" and not any(f.startswith("brief") for f in wrong.flags)
+
+
+def test_two_parts_of_one_long_sentence_are_not_both_quoted_as_landed(grader, bank):
+    # walk52: "Landed: "…argmin per row) and an update step …"" then "Landed: "Lloyd's
+    # algorithm: initialise …"", the later half of one sentence first
+    from interviewer.chat_feedback import feedback_text
+
+    q = bank["l1-kmeans-from-scratch"]
+    said = ("Lloyd's algorithm: initialise k centroids from distinct random rows, then alternate "
+            "an assignment step (vectorised squared distances of shape n by k, argmin per row) "
+            "and an update step (each centroid becomes the mean of its points), stopping after "
+            "max_iter or when no centroid moves more than tol. An empty cluster is re-seeded "
+            "with the point farthest from its centroid so there is never a NaN centroid.")
+    g = grader.grade(q, said)
+    cut = [kp.evidence for kp in g.key_points if kp.covered and "\u2026" in kp.evidence]
+    assert len(cut) >= 2, g.key_points  # the sentence is quoted in parts, one per point
+    landed = [line for line in feedback_text(q, g).splitlines() if line.startswith("• Landed")]
+    assert sum("\u2026" in line for line in landed) == 1, landed
