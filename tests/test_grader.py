@@ -2337,3 +2337,16 @@ def test_two_parts_of_one_long_sentence_are_not_both_quoted_as_landed(grader, ba
     assert len(cut) >= 2, g.key_points  # the sentence is quoted in parts, one per point
     landed = [line for line in feedback_text(q, g).splitlines() if line.startswith("• Landed")]
     assert sum("\u2026" in line for line in landed) == 1, landed
+
+
+def test_a_criterion_the_question_has_no_point_for_says_whose_score_it_is(grader, bank):
+    # walk52 read "Problem solving and structure 1/5 - the question has no problem solving key
+    # point" as a verdict on something the question does not ask
+    from interviewer.grading.rubric import CRITERIA
+
+    q = next(q for q in bank.values() if q.kind == "spoken"
+             and any(all(kp.criterion != c for kp in q.key_points) for c in list(CRITERIA)[:3]))  # fmt: skip
+    crit = next(c for c in list(CRITERIA)[:3] if all(kp.criterion != c for kp in q.key_points))
+    why = grader.grade(q, q.key_points[0].point).criteria[crit].rationale
+    assert why.endswith(f"the question has no {crit.replace('_', ' ')} key point: this is the "
+                        "whole answer's score")  # fmt: skip

@@ -403,8 +403,12 @@ def _criteria(rd: an.RubricData, a: an.Analysis, d: Decision, kps: list[KeyPoint
             score=d.criteria[crit],
             # one sentence covering two points is quoted once (a walk-through saw it twice)
             evidence=list(dict.fromkeys(r.evidence for r in mine if r.evidence))[:3],
-            rationale=f"{whole}; " + (points_stated(covered_n, len(mine), crit) if mine else
-                                      f"the question has no {crit.replace('_', ' ')} key point"),
+            # (none: walk52 read "1/5 - the question has no problem solving key point" as a
+            # verdict on that)
+            rationale=f"{whole}; " + (
+                points_stated(covered_n, len(mine), crit) if mine
+                else f"the question has no {crit.replace('_', ' ')} key point: this is the whole "
+                "answer's score"),
         )
     notes = [repeats] if repeats else []  # a walk-through's 14 pastes read "5/5, clear enough"
     if d.keyword_list:
