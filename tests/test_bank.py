@@ -51,6 +51,23 @@ def _write(tmp_path, data) -> object:
     return path
 
 
+def test_no_bank_line_ends_in_a_word_broken_by_its_hyphen():
+    # walk52 read "voted (or probability- averaged)" in a model answer: a folded YAML block
+    # joins a line ending in "probability-" to the next with a space
+    broken = [f"{path.name}:{n}: {line.strip()}"
+              for path in sorted(builtin_dir().glob("*.yaml"))
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if line.rstrip().endswith("-") and line.rstrip()[-2:-1].isalpha()]  # fmt: skip
+    assert broken == []
+
+
+def test_helpers_shown_beside_the_examples_fit_the_panel(bank):
+    # walk52 scrolled sideways to read make_blobs's 102-character line under the examples
+    long = [(q.id, line) for q in bank.values() if q.coding
+            for line in q.coding.helpers.splitlines() if len(line) > 88]  # fmt: skip
+    assert long == []
+
+
 def test_broken_file_names_the_file_question_and_field(tmp_path):
     good = yaml.safe_load((BANK_DIR / "l1-ml-fundamentals.yaml").read_text())["questions"][0]
     bad = {**good, "difficulty": 7}
