@@ -137,8 +137,7 @@ def feedback_text(
         bullets.append(f'• Corrected: you said "{said.rstrip(".")}"{more}{then} follow-up '
                        f"answer put it right: each correction is credited{cost}.")  # fmt: skip
     if rb.FLAG_PROMPTED in grade.flags:  # (regrade.with_prompted_story)
-        cost = (f", less {grade.correction_penalty} points, as a hint would cost"
-                if grade.correction_penalty else "")  # fmt: skip
+        cost = correction_cost(grade.correction_penalty) if grade.correction_penalty else ""
         bullets.append(f"• Story: you told it only when asked; it is credited{cost}.")
     # A story's missing STAR parts come before what landed: a walk-through's vague story got
     # two "Landed" bullets and no word of the four parts it lacked (MAX_BULLETS cut it).
@@ -208,7 +207,10 @@ def feedback_text(
                 if len(undone) > 1 else "")  # fmt: skip
         bullets.append(f"• Not shown by your code: {said}, but it failed {kp.failed_test}, the "
                        f"hidden test that checks that{more}.")  # fmt: skip
-    shown = quotes[: 2 if not (reds or star_parts or undone or diagnosed) else 1]
+    # one quote beside any other news, so the Missing bullet is not cut (walk53's corrected
+    # answer read Corrected, Landed, Landed, and no word of its most important gap)
+    others = reds or star_parts or undone or diagnosed or corrected or brief
+    shown = quotes[: 1 if others else 2]
     if len(shown) == 2 and all(map(_cut, shown)):  # two parts of a long sentence, the later
         # maybe first (walk52's K-Means read both): the next whole sentence instead, or none
         shown = [shown[0], *[q for q in quotes[2:] if not _cut(q)][:1]]

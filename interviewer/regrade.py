@@ -160,7 +160,7 @@ def with_prompted_story(grade: Grade) -> Grade:
     below ``UNTOLD_CAP`` (the score it was held at), and saying so."""
     overall = _less(grade.overall, CORRECTION_COST, UNTOLD_CAP)
     taken = grade.overall - overall
-    cost = f", less {taken} points, as a hint would cost" if taken else ""
+    cost = correction_cost(taken) if taken else ""
     note = f"The story came only when asked: it is credited{cost}."
     return grade.model_copy(update={
         "overall": overall,

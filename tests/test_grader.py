@@ -2350,3 +2350,25 @@ def test_a_criterion_the_question_has_no_point_for_says_whose_score_it_is(grader
     why = grader.grade(q, q.key_points[0].point).criteria[crit].rationale
     assert why.endswith(f"the question has no {crit.replace('_', ' ')} key point: this is the "
                         "whole answer's score")  # fmt: skip
+
+
+def test_a_corrected_answer_keeps_its_missing_bullet_and_a_cost_of_one_point_is_singular(
+    grader, bank
+):
+    # walk53: Corrected, Landed, Landed, and no word of the most important gap (three bullets at
+    # most); its transcript read "less 1 points"
+    from interviewer.chat_feedback import feedback_text
+    from interviewer.grading.rubric import CORRECTED
+
+    q = bank["l1-pandas-polars-dask"]
+    g = grader.grade(q, q.model_answer.split("\n\n")[0])  # its first paragraph: some missing
+    assert sum(kp.covered and bool(kp.evidence) for kp in g.key_points) >= 2
+    assert any(not kp.covered for kp in g.key_points) and g.overall < 85
+    claim = q.red_flags[0].claim
+    fixed = g.model_copy(update={"flags": [*g.flags, CORRECTED + claim],
+                                 "wrong_said": {claim: "Polars wraps pandas."},
+                                 "correction_penalty": 1})  # fmt: skip
+    lines = feedback_text(q, fixed).splitlines()
+    assert lines[1].startswith("• Corrected: ") and "less 1 point, as a hint" in lines[1]
+    assert sum(line.startswith("• Landed") for line in lines) == 1 and lines[-1].startswith(
+        "• Missing: "), lines

@@ -10,7 +10,7 @@ from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.analysis import RubricData
 from interviewer.grading.decide import CAP, Decision
-from interviewer.markup import shorten
+from interviewer.markup import plural, shorten
 
 LEADS = {"correct": "Correct.", "partially_correct": "Partially correct.", "incorrect": "Incorrect."}
 # A guide rubric (an uploaded guide's section) has no wrong claims to catch: a top grade says
@@ -181,7 +181,8 @@ def correction_cost(taken: int, in_all: bool = False) -> str:
     or at no cost when the score was already at the cap (walk43 read "less 10 points" beside a
     12 nothing came off)."""
     if taken:
-        return f", less {taken} points{' in all' if in_all else ''}, as a hint would cost"
+        # ("less 1 points" read walk53's transcript)
+        return f", less {plural(taken, 'point')}{' in all' if in_all else ''}, as a hint would cost"
     return (f" at no cost (the score is already no higher than {round(100 * CAP)}, the cap of a "
             "wrong claim left standing)")
 
