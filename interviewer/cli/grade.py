@@ -63,11 +63,21 @@ class _KeyPointIn(BaseModel):
     paraphrases: list[str] = Field(default_factory=list, max_length=50)
 
 
+class _RedFlagIn(BaseModel):
+    """A red flag as the bank writes one: the wrong claim and why it is wrong (walk53's, in the
+    bank's form, was refused as "Input should be a valid string")."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    claim: str = Field(min_length=1, max_length=MAX_GRADE_TEXT)
+    why: str = Field("", max_length=MAX_GRADE_TEXT)
+
+
 class _RubricIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     key_points: list[str | _KeyPointIn] = Field(min_length=1, max_length=100)
-    red_flags: list[str] = Field(default_factory=list, max_length=100)
+    red_flags: list[str | _RedFlagIn] = Field(default_factory=list, max_length=100)
     model_answer: str = Field("", max_length=MAX_GRADE_TEXT)
 
 
@@ -245,7 +255,7 @@ def _rubric_dict(rubric) -> dict:
     ]
     return {
         "key_points": points,
-        "red_flags": list(rubric.red_flags),
+        "red_flags": [rf if isinstance(rf, str) else rf.model_dump() for rf in rubric.red_flags],
         "model_answer": rubric.model_answer,
     }
 

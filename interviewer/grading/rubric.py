@@ -447,8 +447,9 @@ class Rubric:
 
     @classmethod
     def from_dict(cls, question: str, data, question_id: str = "adhoc") -> Rubric:
-        """A rubric given as ``{"key_points": [str | {point, weight?, ...}], "red_flags": [...]}``
-        or as a bare list of key points."""
+        """A rubric given as ``{"key_points": [str | {point, weight?, ...}], "red_flags": [str |
+        {claim, why?}]}`` or as a bare list of key points; a red flag's ``why`` is what the
+        feedback says is wrong with it."""
         if isinstance(data, list):
             data = {"key_points": data}
         if not isinstance(data, dict) or not data.get("key_points"):
@@ -475,9 +476,10 @@ class Rubric:
         return cls(
             question,
             points,
-            [str(r) for r in data.get("red_flags", [])],
+            [str(r["claim"]) for r in flags],
             model_answer or "\n".join(p.point for p in points),
             question_id,
+            corrections={str(r["claim"]): str(r["why"]) for r in flags if r.get("why")},
             exam=True,
         )
 

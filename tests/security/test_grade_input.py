@@ -104,6 +104,29 @@ def test_a_rubric_given_as_a_list_still_grades(tmp_path, capsys):
     assert [o["id"] for o in out] == ["a", 7] and all(0 <= o["score"] <= 1 for o in out)
 
 
+def test_a_red_flag_in_the_banks_form_says_why_it_is_wrong(tmp_path, capsys):
+    # walk53: {"claim", "why"}, as the bank writes a red flag, was refused with "Input should be
+    # a valid string"; the why is what the feedback says of the claim
+    from tests.test_grader import SEASONS_RUBRIC
+
+    why = "Earth is closest to the Sun in January, in the northern winter."
+    flag = {"claim": SEASONS_RUBRIC["red_flags"][0], "why": why}
+    row = {"id": "w", "question": "What causes the seasons on Earth?",
+           "answer": "Seasons happen because Earth's orbit is an ellipse: in summer we are much "
+                     "closer to the Sun and in winter much farther away.",
+           "rubric": {**SEASONS_RUBRIC, "red_flags": [flag]}}  # fmt: skip
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "id": "bad", "rubric": {
+        **SEASONS_RUBRIC, "red_flags": [{"claim": "x", "because": "y"}]}}) + "\n")
+    assert main(["grade", "--input", str(path)]) == 2  # an unknown field is named
+    assert "in.jsonl:2:" in capsys.readouterr().err
+    path.write_text(json.dumps(row) + "\n")
+    assert main(["grade", "--input", str(path)]) == 0
+    [out] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert out["verdict"] == "incorrect" and any(f.startswith("red flag") for f in out["flags"])
+    assert why in out["feedback"]
+
+
 def test_every_refused_line_is_named_at_once_and_nothing_is_graded(tmp_path, capsys):
     # walk28 fixed a file of eight bad lines in eight runs: one line was said each time
     path, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
