@@ -2030,6 +2030,13 @@ def test_a_sentence_giving_the_cost_a_point_sets_against_its_own_does_not_state_
     unique = bank["l1-code-first-unique-char"]
     lookups = next(kp for kp in unique.key_points if kp.id == "dictionary")
     assert not claims_cost_set_against("Counting with a Counter is O(n).", lookups.point)
+    # a cost of space is no cost of time (walk53: Kadane's explained as "O(n^2) time ... O(1)
+    # extra space" was ticked, and quoted as landed, for "One pass gives O(n) time and O(1)
+    # extra space, versus O(n^2) ...")
+    kadane = next(kp for kp in bank["l1-code-max-subarray"].key_points if kp.id == "linear-time")
+    assert claims_cost_set_against("It is O(n^2) time because of the running comparison at each "
+                                   "element, and O(1) extra space.", kadane.point)  # fmt: skip
+    assert not claims_cost_set_against("One pass, O(n) time and O(1) extra space.", kadane.point)
     said = ("Two nested loops: for each start I extend the window while characters are unique, "
             "and stop at the first repeat. It is O(n^2) in the worst case.")
     got = {kp.id: kp.covered for kp in grader.grade(q, said).key_points}

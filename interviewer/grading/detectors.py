@@ -156,12 +156,19 @@ def complexity_shape(formula: str) -> tuple[int, bool] | str:
     return max(shapes, default=(0, False))
 
 
+# A cost of memory, not time: "O(1) extra space", "O(n) memory" (what follows the formula)
+_OF_SPACE = re.compile(r"\s*(?:extra|additional|auxiliary)?\s*(?:space|memory)\b", re.I)
+
+
 def _shapes(text: str) -> set:
-    return {complexity_shape(m[1]) for m in _BIG_O.finditer(text)}
+    """The time complexities a text names, by growth (``complexity_shape``); a cost said to be
+    of space or memory is left out."""
+    return {complexity_shape(m[1]) for m in _BIG_O.finditer(text)
+            if not _OF_SPACE.match(text, m.end())}  # fmt: skip
 
 
 def _own_and_set_against(text: str) -> tuple[set, set]:
-    """(the complexities a text gives as its own, those it sets them against)."""
+    """(the time complexities a text gives as its own, those it sets them against)."""
     cut = _SET_AGAINST.search(text)
     if cut is None:
         return _shapes(text), set()
@@ -169,11 +176,13 @@ def _own_and_set_against(text: str) -> tuple[set, set]:
 
 
 def claims_cost_set_against(sentence: str, point: str) -> bool:
-    """The sentence gives as its own a cost the key point sets against its own, and none of the
-    point's own: "It is O(n^2) in the worst case" does not state "The result is O(n) time ...,
-    against O(n^2) or worse for checking every substring" (walk51 ticked it, beside quadratic
-    code). A sentence naming a cost the point does not name at all is left to the key-point
-    model: points name costs in passing ("O(1) count lookups"), and answers name others."""
+    """The sentence gives as its own a time cost the key point sets against its own, and none
+    of the point's own: "It is O(n^2) in the worst case" does not state "The result is O(n) time
+    ..., against O(n^2) or worse for checking every substring" (walk51 ticked it, beside
+    quadratic code), nor does "It is O(n^2) time ... and O(1) extra space" state "One pass gives
+    O(n) time and O(1) extra space, versus O(n^2) ..." (walk53: the space cost is no time cost).
+    A sentence naming a cost the point does not name at all is left to the key-point model:
+    points name costs in passing ("O(1) count lookups"), and answers name others."""
     own, against = _own_and_set_against(point)
     said, _ = _own_and_set_against(sentence)
     return bool(own and said & against) and not said & own
