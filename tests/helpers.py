@@ -79,3 +79,21 @@ FIX_NAMED = (
     "most_common keeps ties in first-seen order, so pear comes before apple; I would sort with "
     "the key (-count, word) instead."
 )
+
+
+# A story labelled Situation, Task and Action that gives no result (walk51)
+LABELLED_NO_RESULT = (
+    "Situation: at a retail bank client, the product owner on our credit-risk project wanted "
+    "me to add applicants' social media activity, scraped by a vendor, to lift approval "
+    "accuracy before a steering committee meeting a month away.\n\n"
+    "Task: I needed to improve the model enough for the committee without using data that "
+    "applicants had never consented to for credit decisions.\n\n"
+    "Action: I asked what the committee actually needed, which was fewer good applicants "
+    "wrongly rejected, not social data as such. I read the vendor's terms and the bank's "
+    "consent policy, found the data had no lawful basis for credit scoring, and raised it "
+    "with my delivery lead and the bank's compliance officer instead of deciding on my own. "
+    "To make the case concrete, I ran a quick experiment showing that the scraped features "
+    "added almost nothing, while repayment-history features we already held with consent "
+    "added far more. I proposed those instead, and wrote the agreed features, the consent "
+    "basis and the open risks into a short note that the product owner and compliance signed."
+)

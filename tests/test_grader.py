@@ -2359,6 +2359,47 @@ def test_a_criterion_the_question_has_no_point_for_says_whose_score_it_is(grader
                         "whole answer's score")  # fmt: skip
 
 
+
+
+def test_a_story_that_labels_its_parts_and_gives_no_result_is_not_graded_correct(grader, bank):
+    # walk51: a story labelled Situation, Task and Action with no outcome scored 100, "correct",
+    # and was never told it lacks the result nor asked how it turned out
+    from interviewer.chat_feedback import feedback_text
+    from interviewer.grading.rubric import NO_RESULT_CAP
+    from interviewer.probes import RESULT_PROBE, form_probe
+    from tests.helpers import LABELLED_NO_RESULT
+
+    q = bank["l2-pushed-back-on-requirement"]
+    g = grader.grade(q, LABELLED_NO_RESULT)
+    assert g.overall == round(100 * NO_RESULT_CAP) and g.verdict == "partially_correct"
+    assert "STAR: no result" in g.flags and "Your story lacks the result" in g.feedback
+    # nor is the outcome point ticked beside it (walk54), and the advice reads once in brackets
+    assert not next(kp for kp in g.key_points if kp.id == "result-quantified").covered
+    assert "lacks the result (end with the outcome in numbers: before and after" in g.feedback
+    assert "• STAR: your story lacks the result." in feedback_text(q, g)
+    assert form_probe(q, g.flags) == RESULT_PROBE
+    told = grader.grade(q, f"{LABELLED_NO_RESULT}\n\nResult: wrongful rejections fell from 12% to "
+                           "8% and the committee approved the rollout.")  # fmt: skip
+    assert told.overall > g.overall and not any(f.startswith("STAR") for f in told.flags)
+    # walk54's, on one line: the outcome point was ticked beside "STAR: no result"
+    theirs = grader.grade(q, (
+        "Situation: a product manager at a telecom client wanted our churn model to reach 95% "
+        "precision before a board meeting in three weeks, and asked us to add customers' "
+        "call-location history bought from a partner to get there. Task: I owned the model, so I "
+        "had to decide whether that target and that data were acceptable and say so. Action: I "
+        "first asked what the board actually needed, which was a retention budget they could "
+        "trust, then ran a quick experiment showing that the location data added only one point "
+        "of precision while creating a consent problem under our privacy policy, and I took the "
+        "numbers and the privacy team's view to the product manager and proposed a lower "
+        "precision target on the top decile instead."))  # fmt: skip
+    assert "STAR: no result" in theirs.flags and theirs.overall <= round(100 * NO_RESULT_CAP)
+    assert not next(kp for kp in theirs.key_points if kp.id == "result-quantified").covered
+    # unlabelled, the same story is left to the head (a result told in words is not read)
+    plain = grader.grade(q, LABELLED_NO_RESULT.replace("Situation: ", "").replace(
+        "Task: ", "").replace("Action: ", ""))
+    assert plain.overall > g.overall
+
+
 def test_a_corrected_answer_keeps_its_missing_bullet_and_a_cost_of_one_point_is_singular(
     grader, bank
 ):

@@ -1157,6 +1157,52 @@ def test_a_story_that_stops_before_its_outcome_is_asked_how_it_turned_out(store)
     assert turns[0].grade.flags == grade.flags
 
 
+def test_a_labelled_story_with_no_result_is_asked_and_lifted_by_its_outcome(store):
+    # walk51: "Situation: ... Task: ... Action: ..." with no outcome scored 100, "correct"
+    from interviewer.grading.rubric import NO_RESULT_CAP
+    from tests.helpers import LABELLED_NO_RESULT
+
+    q = default_bank()["l2-pushed-back-on-requirement"]
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer(LABELLED_NO_RESULT)
+    assert iv.turns[0].grade.overall == round(100 * NO_RESULT_CAP)
+    assert reply.kind == "follow_up" and reply.text.endswith(RESULT_PROBE), reply.text
+    iv.answer("Wrongful rejections fell from 12% to 8% in the pilot, and the committee approved "
+              "the rollout on schedule.")
+    grade = iv.turns[0].grade
+    assert grade.overall > round(100 * NO_RESULT_CAP) and STAR_MISSING + "result" not in grade.flags
+    _, turns = store.load_session(iv.info.id, user_id=iv.info.user_id)
+    assert turns[0].grade.overall == grade.overall
+
+
+def test_a_correction_that_takes_the_claim_back_in_so_many_words_is_credited(store):
+    # walk54: "I had that wrong: HNSW does not compress anything, ..." at the follow-up was read
+    # as stating the claim it took back: the answer stayed capped at 20, "Wrong: you said ..."
+    from interviewer.grading.rubric import CORRECTED, RED_FLAG
+
+    q = default_bank()["l2-vector-index-tradeoffs"]
+    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
+    iv.start()
+    reply = iv.answer(
+        "Comparing the query with every vector is too slow at millions of vectors, so a vector "
+        "database uses an approximate nearest neighbour index that gives up a little recall for "
+        "much lower latency. IVF clusters the vectors with k-means and only searches the few "
+        "clusters nearest to the query. HNSW needs very little memory because it compresses the "
+        "vectors, so it is my default choice when RAM is tight.")  # fmt: skip
+    first = iv.turns[0].grade
+    assert any(f.startswith(RED_FLAG) for f in first.flags) and first.overall <= 20
+    assert reply.kind == "follow_up"
+    iv.answer("I had that wrong: HNSW does not compress anything, it stores the full vectors plus "
+              "graph links for every node, so it is memory-hungry; compression comes from product "
+              "quantisation as in IVF-PQ. The search starts at a sparse top layer of the "
+              "multi-layer proximity graph, moves greedily towards the query, and drops down to "
+              "denser layers until the bottom layer gives the nearest neighbours.")  # fmt: skip
+    grade = iv.turns[0].grade
+    assert not any(f.startswith(RED_FLAG) for f in grade.flags), grade.flags
+    assert any(f.startswith(CORRECTED) for f in grade.flags) and grade.overall > first.overall
+
+
 def test_a_story_that_says_what_i_did_is_not_capped():
     grader = OfflineGrader()
     for q in default_bank().values():

@@ -26,7 +26,7 @@ from interviewer.grading import detectors as det
 from interviewer.grading import rubric as rb
 from interviewer.grading import text as tu
 from interviewer.grading.analysis import Analysis, RubricData, RubricVectors
-from interviewer.grading.star import PARTS, Star, star
+from interviewer.grading.star import PARTS, Star, labels_its_parts, star
 
 CRITERIA = ("depth", "problem_solving", "engineering", "communication")
 # The features of each head (see README "The question bank and the offline grader").
@@ -495,6 +495,10 @@ def decide(
     if d.story is not None and not d.story.told and s > rb.UNTOLD_CAP:
         s = rb.UNTOLD_CAP  # (rubric.UNTOLD_CAP: general advice, not the story asked for)
         d.capped_by.append("untold")
+    if d.story is not None and d.story.told and not d.story.result and s > rb.NO_RESULT_CAP \
+            and labels_its_parts(a.text):  # fmt: skip
+        s = rb.NO_RESULT_CAP  # (rubric.NO_RESULT_CAP: a labelled story with no "Result:")
+        d.capped_by.append("no_result")
     d.score = float(s)
     if d.floor:
         d.criteria = dict.fromkeys(CRITERIA, 1)

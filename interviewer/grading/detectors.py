@@ -45,7 +45,7 @@ def red_flag_evidence(
     sf = U @ F.T
     sc = (U @ C.T).max(axis=1) if len(C) else np.full(len(U), -1.0)
     e = (sf - sc[:, None]) + RF_SIM_WEIGHT * (sf - RF_SIM_CENTRE)
-    neg_u = np.array([tu.negated_main(t) for t in units])
+    neg_u = np.array([tu.negated_main(t) or tu.takes_back_denying(t) for t in units])
     neg_f = np.array([tu.negated_main(f) for f in flags])
     e[neg_u[:, None] & ~neg_f[None, :]] -= NEGATED_PENALTY
     # A lead-in states nothing: "What I changed afterwards:" read as "I did not change anything

@@ -58,7 +58,7 @@ from interviewer.grading.feedback import (
     wrong_because,
 )
 from interviewer.grading.rubric import CriterionScore, Grade, KeyPointResult, Rubric
-from interviewer.grading.star import names_star
+from interviewer.grading.star import asks_for_result, names_star
 
 PARAMS_FILE = "grader_params.json"
 ANSWER_CACHE = 4096  # answer texts kept in memory (repeats within a batch or a session)
@@ -312,6 +312,10 @@ class OfflineGrader:
                            for kp, c in zip(rubric.key_points, covered, strict=True)]  # fmt: skip
             elif not story.missing and not d.floor and d.head >= self.params["tick_floor"]:
                 _star_told(rubric, d, a, covered)
+            if "no_result" in d.capped_by:  # nor is the outcome in numbers stated (walk54 read
+                # "✓ State the outcome with numbers" beside "STAR: no result")
+                covered = [c and not asks_for_result(kp.point)
+                           for kp, c in zip(rubric.key_points, covered, strict=True)]  # fmt: skip
         if "own_part" in d.capped_by:
             flags.append(rb.FLAG_OWN_PART)
         if "untold" in d.capped_by:

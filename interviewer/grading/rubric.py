@@ -179,6 +179,12 @@ FLAG_OWN_PART = f"tells only what the team did (held at {round(100 * OWN_PART_CA
 # correct", five of seven points ticked). A story told at the follow-up lifts it.
 UNTOLD_CAP = 0.20
 FLAG_UNTOLD = f"tells no story from your own work (held at {round(100 * UNTOLD_CAP)})"
+# A story that labels its parts ("Situation:", "Task:", "Action:") and gives no result (no
+# "Result:", no outcome number after its first action) scores at most this: under the correct
+# cut, so it is asked how it turned out (``probes.RESULT_PROBE``) and told it lacks the result.
+# A prior, not fitted: walk51's labelled story with no outcome scored 100, "correct"; of the
+# authored answers two label their parts, and both have a result, so it moves nothing fitted.
+NO_RESULT_CAP = 0.83
 # A story told only at the follow-up, after an answer that told none, is credited less what a
 # correction costs (CORRECTION_COST), as an interviewer marks a candidate who needed asking
 # (walk48: advice, then the story when asked, scored 100 like a story told at once). Never below
@@ -473,6 +479,7 @@ class Rubric:
         # (walk28: with none, the whole-answer features met an empty text and a rubric of key
         # points and red flags scored its full, correct answers 0.03-0.25)
         model_answer = str(data.get("model_answer") or "").strip()
+        flags = [r if isinstance(r, dict) else {"claim": str(r)} for r in data.get("red_flags", [])]
         return cls(
             question,
             points,

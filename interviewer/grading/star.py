@@ -107,13 +107,21 @@ _METRIC = re.compile(
     re.I,
 )
 _RESULT_LABEL = re.compile(r"\bresults?\s*:", re.I)
+_PART_LABEL = re.compile(r"\b(situation|task|action)s?\s*:", re.I)
+
+
+def labels_its_parts(answer: str) -> bool:
+    """Whether a story labels two or more of its situation, task and action ("Situation: ...",
+    "Task: ..."): one that does, with no "Result:" and no outcome number (``Star.result``
+    false), has left its result out rather than told it in other words."""
+    return len({m[1].lower() for m in _PART_LABEL.finditer(answer)}) >= 2
 
 
 MISSING = {
     "situation": "set the scene: where you were and what was at stake",
     "task": "say what you had to achieve",
     "action": 'say what you yourself did ("I ..."), not only what the team did',
-    "result": "end with the outcome in numbers (before and after, a percentage, time saved)",
+    "result": "end with the outcome in numbers: before and after, a percentage, time saved",
 }
 
 
@@ -161,6 +169,13 @@ class Star:
 # What an answer that tells no story is told to do (the feedback and the chat's STAR bullet).
 NO_STORY = ("answer with one real case from your own work: its situation, your task, what you "
             "yourself did and the result in numbers")
+
+
+def asks_for_result(point: str) -> bool:
+    """Does a rubric key point ask for the story's outcome in numbers ("State the outcome with
+    numbers, ...", "Quantify the result ...")?"""
+    return bool(re.search(r"\b(outcome|result)s?\b", point, re.I)
+                and re.search(r"\b(numbers?|quantif\w*)\b", point, re.I))  # fmt: skip
 
 
 def names_star(point: str) -> bool:

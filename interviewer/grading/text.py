@@ -445,6 +445,25 @@ def reports_mistake(text: str) -> bool:
     return bool(_REPORTED_MISTAKE.search(text))
 
 
+# A candidate taking back what they said, then saying it right: "I had that wrong: HNSW does not
+# compress anything, ..." (walk54's correction at the follow-up was read as the claim it took
+# back, and the answer graded 20). General English, not read from any data set.
+_SELF_CORRECTION = re.compile(
+    r"^\s*(?:(?:sorry|actually|no|wait|oops)[,:]?\s+)?(?:i\s+(?:had|got)\s+(?:that|it|this)\s+"
+    r"wrong|i\s+was\s+wrong(?:\s+about\s+(?:that|this|it))?|i\s+misspoke|correction|let\s+me\s+"
+    r"correct\s+(?:that|myself)|i\s+take\s+that\s+back|scratch\s+that)\s*[:;,.!\u2014-]+\s*"
+    r"(?P<rest>\S.*)$",
+    re.I,
+)
+
+
+def takes_back_denying(text: str) -> bool:
+    """Does the clause take back what was said and then deny it ("I had that wrong: X does not
+    ...")? Its main clause is the lead-in, so ``negated_main`` alone reads no denial."""
+    m = _SELF_CORRECTION.match(text)
+    return m is not None and negated_main(m["rest"])
+
+
 # A denial, not a contrast ("instead of", "unlike", "without" assert something too).
 DENIAL = re.compile(r"\b(not|never|cannot|nothing|neither|nor)\b|n't\b", re.I)
 
