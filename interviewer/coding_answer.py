@@ -21,7 +21,9 @@ from interviewer.coding.grade import (
     ruled_out,
 )
 from interviewer.coding.harness import NOT_RUN
+from interviewer.grading import detectors as det
 from interviewer.grading import rubric as rb
+from interviewer.grading import text as tu
 from interviewer.grading.feedback import quoted, without_gap
 from interviewer.grading.rubric import (
     CODE_CRITERIA,
@@ -49,6 +51,20 @@ VECTORISED_CLAIM = re.compile(
     r"loops?\b|\bloop-free\b", re.I)  # fmt: skip
 _NEGATED = re.compile(r"\b(?:not|n't|never|isn't|aren't|partly|partially)\W+(?:\w+\W+)?$", re.I)
 LOOPS_FOUND = "Python-level loops"  # the vectorisation criterion's evidence of loops found
+
+
+def claims_slower(q: Question, said: str, result: CodeResult) -> str:
+    """The sentence of ``said`` that gives the code a cost a key point sets against the
+    question's own (``detectors.claims_cost_set_against``: "It is O(n^2) time ..." for a
+    one-pass answer) while the code passed every large input, or "" (walk53: Kadane explained
+    as "O(n^2) time" read "it states nothing wrong" at 100)."""
+    failed = {f.name for f in result.failed}
+    large = [t.name for t in q.coding.hidden_tests if t.kind == "large"] if q.coding else []
+    if not large or failed & set(large):  # (sized so the slower way times out: test_grade)
+        return ""
+    points = [kp.point for kp in q.key_points]
+    return next((s for s in tu.sentences(said)
+                 if any(det.claims_cost_set_against(s, p) for p in points)), "")  # fmt: skip
 
 
 def claims_vectorised(said: str) -> bool:
@@ -155,6 +171,9 @@ def code_grade(
         vec = result.criteria.get("vectorisation")
         if vec is not None and vec.evidence.startswith(LOOPS_FOUND) and claims_vectorised(said):
             false_claim = f"it calls the code vectorised, but the code has {vec.evidence}. "
+        elif slower := claims_slower(q, said, result):
+            false_claim = (f"it says {quoted(slower)}, but the code is faster than that: it "
+                           "passed every large input. ")  # fmt: skip
         explanation, unshown = _speed_claims_checked(explanation, result, bool(false_claim),
                                                      after)  # fmt: skip
         explanation, undone, diagnosed = _tested_points_checked(

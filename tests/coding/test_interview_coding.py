@@ -1156,3 +1156,21 @@ def test_code_explained_in_another_language_is_asked_again_in_english():
     assert any(kp.covered and kp.evidence.lstrip("…") in "balanced if empty at the end."
                for kp in graded.grade.key_points)
     assert "Not in English" not in reply.feedback
+
+
+def test_an_explanation_giving_working_code_a_slower_cost_states_something_wrong():
+    # walk53: Kadane's one pass explained as "O(n^2) time" scored 100 and read "not scored, as
+    # your code scores higher on its own; it states nothing wrong"
+    from tests.helpers import offline_engine
+
+    engine = offline_engine()
+    q = default_bank()["l1-code-max-subarray"]
+    said = "It is O(n^2) time because of the running comparison at each element, and O(1) space."
+    claimed, result, _ = engine.judge_code(q, q.coding.reference, said)
+    assert not result.failed
+    assert ("it says “It is O(n^2) time because of the running comparison at each element, and "
+            "O(1) space”, but the code is faster than that: it passed every large input"
+            ) in claimed.feedback  # fmt: skip
+    assert "states nothing wrong" not in claimed.feedback and claimed.overall < 100
+    fine, _, _ = engine.judge_code(q, q.coding.reference, "One pass, O(n) time and O(1) space.")
+    assert "faster than that" not in fine.feedback
