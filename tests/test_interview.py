@@ -1162,9 +1162,7 @@ def test_a_labelled_story_with_no_result_is_asked_and_lifted_by_its_outcome(stor
     from interviewer.grading.rubric import NO_RESULT_CAP
     from tests.helpers import LABELLED_NO_RESULT
 
-    q = default_bank()["l2-pushed-back-on-requirement"]
-    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
-    iv.start()
+    iv, q = _asked(store, "l2-pushed-back-on-requirement", "L2", 1)
     reply = iv.answer(LABELLED_NO_RESULT)
     assert iv.turns[0].grade.overall == round(100 * NO_RESULT_CAP)
     assert reply.kind == "follow_up" and reply.text.endswith(RESULT_PROBE), reply.text
@@ -1181,9 +1179,7 @@ def test_a_correction_that_takes_the_claim_back_in_so_many_words_is_credited(sto
     # as stating the claim it took back: the answer stayed capped at 20, "Wrong: you said ..."
     from interviewer.grading.rubric import CORRECTED, RED_FLAG
 
-    q = default_bank()["l2-vector-index-tradeoffs"]
-    iv = new_interview(round="L2", questions=1, store=store, bank={q.id: q}, follow_ups=1)
-    iv.start()
+    iv, q = _asked(store, "l2-vector-index-tradeoffs", "L2", 1)
     reply = iv.answer(
         "Comparing the query with every vector is too slow at millions of vectors, so a vector "
         "database uses an approximate nearest neighbour index that gives up a little recall for "
