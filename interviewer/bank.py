@@ -232,6 +232,7 @@ class Question(_Strict):
             own_story=self.group == "behavioural",
             story=self.asks_for_story,
             corrections={rf.claim: rf.why for rf in self.all_red_flags if rf.why},
+            code=self.coding is not None,
         )
 
     @property

@@ -157,10 +157,10 @@ def code_grade(
         explanation = _not_explained(q, asked, shown)
         # nor is communication what the code's readability alone says (walk20's scorecard read
         # four 5/5 rows beside 75)
-        said = criteria["communication"]
+        talk = criteria["communication"]  # (not ``said``: the words, "" here, are read below)
         criteria["communication"] = CriterionScore(
-            score=min(said.score, NOT_EXPLAINED_CRITERION_MAX), evidence=[],
-            rationale=f"{NOT_EXPLAINED_RATIONALE}{alone_said(asked)} ({said.rationale})",
+            score=min(talk.score, NOT_EXPLAINED_CRITERION_MAX), evidence=[],
+            rationale=f"{NOT_EXPLAINED_RATIONALE}{alone_said(asked)} ({talk.rationale})",
         )  # fmt: skip
     flags = [f"{CODE_FLAG}{result.error}"] if result.error else []
     if result.failed:

@@ -327,7 +327,7 @@ class OfflineGrader:
         repeats = repeats_flag(a.content) if not d.floor else ""
         if repeats:
             flags.append(repeats)
-        brief = brief_flag(rd, d, a, covered)
+        brief = "" if rubric.code else brief_flag(rd, d, a, covered)
         if brief:
             flags.append(brief)
         if not d.floor:

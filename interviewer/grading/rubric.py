@@ -409,6 +409,9 @@ class Rubric:
     # complete mitochondria answer scored 0.96 against key points alone and 0.60 once the
     # rubric also had red flags, which sent it to the bank head (and its interview advice).
     exam: bool = False
+    # A coding question's: its words are an explanation beside the code, short by design (no
+    # "brief" flag: ``grader.brief_flag``)
+    code: bool = False
 
     @cached_property
     def reference_sentences(self) -> list[str]:
