@@ -116,14 +116,20 @@ _POWER_WORDS = (("squared", "^2"), ("cubed", "^3"), ("\u00b2", "^2"), ("\u00b3",
                 ("**", "^"))  # fmt: skip
 
 
+def _powers(formula: str) -> str:
+    """A big-O formula lower-cased, its powers written one way ("squared", "²", "**" as "^")."""
+    f = formula.lower()
+    for word, power in _POWER_WORDS:
+        f = f.replace(word, power)
+    return f
+
+
 def complexities(text: str) -> set[str]:
     """The big-O complexities a text names, written one way ("O(n squared)", "O(n^2)", "O(n²)"
     and "O(n*n)" are all "n^2")."""
     out = set()
     for m in _BIG_O.finditer(text):
-        c = m[1].lower()
-        for word, power in _POWER_WORDS:
-            c = c.replace(word, power)
+        c = _powers(m[1])
         c = re.sub(r"\b([a-z])\s*[*\u00b7]\s*\1\b", r"\1^2", c)
         # only the formula's letters, digits and operators: "O(n log(n))", "O(n * log n)",
         # "O(n·log n)", "O(n-squared)" and "O(n^{2})" are written as "O(n log n)", "O(n^2)"
@@ -141,9 +147,7 @@ def complexity_shape(formula: str) -> tuple[int, bool] | str:
     """How a big-O formula grows, whatever its letters: (degree, with a logarithm), or "exp".
     "n k log k" and "n times L log L" are both (2, True); "min(n, alphabet size)" is (1, False);
     "1" is (0, False). A sum grows as its largest term."""
-    f = formula.lower()
-    for word, power in _POWER_WORDS:
-        f = f.replace(word, power)
+    f = _powers(formula)
     if "!" in f or re.search(r"\d\s*\^\s*\{?\s*[a-z]", f):
         return "exp"
     f = re.sub(r"\b(?:times|min|max|len|size)\b|[*\u00b7\u00d7()]| x ", " ", f)
@@ -167,12 +171,13 @@ def _shapes(text: str) -> set:
             if not _OF_SPACE.match(text, m.end())}  # fmt: skip
 
 
-def _own_and_set_against(text: str) -> tuple[set, set]:
+@lru_cache(maxsize=4096)  # a key point's, read again for every answer that ticks it
+def _own_and_set_against(text: str) -> tuple[frozenset, frozenset]:
     """(the time complexities a text gives as its own, those it sets them against)."""
     cut = _SET_AGAINST.search(text)
     if cut is None:
-        return _shapes(text), set()
-    return _shapes(text[: cut.start()]), _shapes(text[cut.start():])
+        return frozenset(_shapes(text)), frozenset()
+    return frozenset(_shapes(text[: cut.start()])), frozenset(_shapes(text[cut.start():]))
 
 
 def claims_cost_set_against(sentence: str, point: str) -> bool:
