@@ -1777,6 +1777,12 @@ def test_quoted_evidence_is_the_answer_as_typed(grader, bank):
     assert read == "The fit is GOOD, well above 0.5." and as_typed(read, typed) == (
         "The ﬁt is ＧＯＯＤ, well above 0.5.")  # fmt: skip
     assert as_typed("not in it", typed) == "not in it"
+    # Plain ASCII takes a shorter road to the same index (every kind of ASCII space included)
+    from interviewer.grading.text import _nfkc_index, _typed_index
+
+    ascii_typed = "A  fit,\tno\r\nfit\x0b\x0c\x1c\x1fx. " + "".join(map(chr, range(33, 127)))
+    assert _typed_index(ascii_typed) == _nfkc_index(ascii_typed)
+    assert as_typed("fit,nofit", ascii_typed) == "fit, no fit"
     assert sentences("0.5 is arbitrary.\n- a list item\n2. A numbered one.\n-item") == [
         "0.5 is arbitrary.", "a list item", "A numbered one.", "item"]  # fmt: skip
 

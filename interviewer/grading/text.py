@@ -136,11 +136,22 @@ def as_typed(piece: str, original: str) -> str:
     return " ".join(original[at[k] : at[k + len(target) - 1] + 1].split())
 
 
+_VISIBLE = re.compile(r"\S")
+
+
 @lru_cache(maxsize=64)
 def _typed_index(original: str) -> tuple[str, tuple[int, ...]]:
     """``original`` NFKC-normalised one character at a time, without white space or invisible
     characters, and where each of its characters came from (built once per answer: a grade
     quotes several of its sentences)."""
+    if original.isascii():  # NFKC leaves ASCII as it is, and no ASCII character is invisible
+        at = tuple(m.start() for m in _VISIBLE.finditer(original))
+        return "".join(original[i] for i in at), at
+    return _nfkc_index(original)
+
+
+def _nfkc_index(original: str) -> tuple[str, tuple[int, ...]]:
+    """``_typed_index`` read character by character (any text)."""
     norm: list[str] = []
     at: list[int] = []
     for i, ch in enumerate(original):
@@ -253,7 +264,7 @@ def _words(text: str) -> tuple[str, ...]:
 def clear_text_caches() -> None:
     """Empty the caches keyed by whole texts (sentences, clauses, words, stems of a text); those
     keyed by one word stay (a benchmark's "every answer new")."""
-    for cached in (_sentences, _words, content_stems, clauses):
+    for cached in (_sentences, _words, content_stems, clauses, _typed_index, other_language):
         cached.cache_clear()
 
 
@@ -374,6 +385,7 @@ def _language_model():
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+@lru_cache(maxsize=1024)  # (read twice for each answer: what to embed, then its grade)
 def other_language(text: str) -> str | None:
     """The language an answer is written in (an ISO 639-1 code) when it is clearly not English,
     else None."""
