@@ -1988,6 +1988,16 @@ def test_a_result_given_as_a_metric_or_labelled_result_is_a_star_result():
     assert star(base + "Result: the client accepted the model.").result  # said as the result
     assert not star(base + "The client accepted the model and we moved on.").result
     assert not star(base + "We used AUC as the metric, as the client asked.").result
+    # A figure aimed for is no outcome, one reached is (walk54: "I proposed a 80% precision
+    # target" read as the story's result)
+    assert not star(base + "I proposed a 80% precision target on the top decile.").result
+    assert not star(base + "I agreed a target of 0.8 precision with the client.").result
+    assert not star(base + "We were aiming for a 20% lift in retention.").result
+    assert not star(base + "I set the goal of cutting false alarms by 30 percent.").result
+    assert star(base + "The model hit the 95% recall target two weeks later.").result
+    assert star(base + "We were aiming for a 20% lift and got 12%.").result
+    assert star(base + "I set a latency budget of 200 ms, and we ended at 150 ms.").result
+    assert star(base + "Churn fell by 8% and precision rose to 0.86.").result
 
 
 def test_walk49_each_wrong_claim_is_named_and_a_denied_point_is_not_ticked(grader, bank):
@@ -2388,7 +2398,7 @@ def test_a_story_that_labels_its_parts_and_gives_no_result_is_not_graded_correct
                            "8% and the committee approved the rollout.")  # fmt: skip
     assert told.overall > g.overall and not any(f.startswith("STAR") for f in told.flags)
     # walk54's, on one line: the outcome point was ticked beside "STAR: no result"
-    theirs = grader.grade(q, (
+    theirs_text = (
         "Situation: a product manager at a telecom client wanted our churn model to reach 95% "
         "precision before a board meeting in three weeks, and asked us to add customers' "
         "call-location history bought from a partner to get there. Task: I owned the model, so I "
@@ -2397,9 +2407,13 @@ def test_a_story_that_labels_its_parts_and_gives_no_result_is_not_graded_correct
         "trust, then ran a quick experiment showing that the location data added only one point "
         "of precision while creating a consent problem under our privacy policy, and I took the "
         "numbers and the privacy team's view to the product manager and proposed a lower "
-        "precision target on the top decile instead."))  # fmt: skip
+        "precision target on the top decile instead.")  # fmt: skip
+    theirs = grader.grade(q, theirs_text)
     assert "STAR: no result" in theirs.flags and theirs.overall <= round(100 * NO_RESULT_CAP)
     assert not next(kp for kp in theirs.key_points if kp.id == "result-quantified").covered
+    # ... and as walk54 told it next, with the target it proposed in figures
+    aimed = grader.grade(q, theirs_text.replace("a lower precision target", "a 80% precision target"))
+    assert "STAR: no result" in aimed.flags and aimed.overall <= round(100 * NO_RESULT_CAP)
     # unlabelled, the same story is left to the head (a result told in words is not read)
     plain = grader.grade(q, LABELLED_NO_RESULT.replace("Situation: ", "").replace(
         "Task: ", "").replace("Action: ", ""))

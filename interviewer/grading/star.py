@@ -107,6 +107,39 @@ _METRIC = re.compile(
     re.I,
 )
 _RESULT_LABEL = re.compile(r"\bresults?\s*:", re.I)
+# A figure set as the aim, not reached: "proposed an 80% precision target", "a target of 0.8
+# recall", "aiming for a 20% lift" (walk54: a labelled story whose Action proposed "a 80%
+# precision target", and told no outcome, read as having its result and scored 100).
+_AIM = r"(?:targets?|goals?|thresholds?|budgets?|objectives?|slas?|slos?|aims?|ceilings?|caps?)"
+_AIM_AFTER = re.compile(rf"^[\s-]*(?:[a-z-]+\s+){{0,2}}{_AIM}\b", re.I)
+_AIM_BEFORE = re.compile(
+    rf"(?:\b{_AIM}\s+(?:of|at|to|was|is|were|:)?|\baim(?:ed|ing)? (?:for|at)|\bto hit)"
+    r"\s*(?:an?\s+|the\s+)?[^.\d]{0,25}$",
+    re.I,
+)
+
+
+# ... unless it was reached: "the model hit the 95% recall target two weeks later"
+_REACHED = re.compile(
+    r"\b(?:hit|hits|met|meets|reached|reaches|beat|beats|exceeded|exceeds|surpassed|missed|"
+    r"cleared|made)\s+(?:(?:the|our|their|its|an?|that)\s+)?[^.\d]{0,20}$",
+    re.I,
+)
+
+
+def _aimed(text: str, m: re.Match) -> bool:
+    """Whether the figure ``m`` found in ``text`` is one aimed for, not an outcome."""
+    if _REACHED.search(text[max(0, m.start() - 40) : m.start()]):
+        return False
+    inside = re.search(rf"\b{_AIM}\b", m.group(0), re.I)
+    return bool(inside or _AIM_AFTER.search(text[m.end() : m.end() + 40])
+                or _AIM_BEFORE.search(text[max(0, m.start() - 40) : m.start()]))
+
+
+def _outcome(text: str) -> bool:
+    """Whether ``text`` gives an outcome in figures (``_RESULT``, ``_METRIC``), not counting
+    figures aimed for."""
+    return any(not _aimed(text, m) for rx in (_RESULT, _METRIC) for m in rx.finditer(text))
 _PART_LABEL = re.compile(r"\b(situation|task|action)s?\s*:", re.I)
 
 
@@ -195,5 +228,5 @@ def star(answer: str) -> Star:
         situation=bool(_SITUATION.search(text)),
         task=bool(_TASK.search(text)),
         action=bool(actions),
-        result=bool(_RESULT.search(after) or _METRIC.search(after) or _RESULT_LABEL.search(text)),
+        result=_outcome(after) or bool(_RESULT_LABEL.search(text)),
     )
