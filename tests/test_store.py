@@ -584,6 +584,26 @@ def test_practice_drills_have_their_own_line_in_progress(store, finished_history
     assert p["practice_sessions"] == 1 and p["practice_split"] == 1
     assert ("1 practice sitting is on the rounds chart, as two points: it drew on the bank and an "
             "uploaded guide.") in criteria_caption(p)
+    # Each drilled topic apart (walk52: the practice line joins sittings of any topics): a later
+    # sitting on ml-basics (its two answers' mean) and one on another topic
+    later = store.create_session(SessionInfo(round="L1", created_at=ts("2025-03-27"),
+                                             settings=SessionSettings(practice=True)))  # fmt: skip
+    store.save_turn(later.id, make_turn(0, topic="ml-basics", overall=60))
+    store.save_turn(later.id, make_turn(1, topic="ml-basics", overall=81))
+    store.save_turn(later.id, make_turn(2, topic="ensembles", overall=30))
+    p = store.progress(user_id="local")
+    assert p["practice_by_topic"] == {
+        "Eigenvalues": [[ts("2025-03-25"), 90.0]],
+        "ensembles": [[ts("2025-03-27"), 30.0]],
+        "ml-basics": [[ts("2025-03-25"), 4.0], [ts("2025-03-27"), 70.5]],
+    }  # (the interviews' ml-basics answers are not practice)
+    from interviewer.ui.progress import practice_md
+
+    table = practice_md(p)
+    assert table.index("| ensembles | L1 | 1 | 30 | 30 |") < table.index(
+        "| ml basics | guide | 2 | 4 | 71 (+67) |") < table.index("| Eigenvalues | guide | 1 | 90 | 90 |")
+    assert practice_md(before) == ""
+    store.delete_session(later.id, user_id="local")
     # A finished practice sitting gives no hire signal.
     drill.status, drill.summary = "finished", {"signal": "hire"}
     store.update_session(drill)

@@ -592,6 +592,9 @@ def test_cli_progress_labels_a_practice_sitting_as_the_app_does(capsys, saved):
     rows = [line.split() for line in out.splitlines() if line.startswith("2025-03-0")]
     assert [row[2:4] for row in rows] == [["L1", "28.0"], ["L1", "practice"]], out
     assert rows[1][4] == "46.0"
+    # each drilled topic apart, first -> latest (walk52: the practice line joins topics)
+    drilled = out.split("practice by topic (sittings, first -> latest):\n")[1].splitlines()[0]
+    assert drilled.split()[-4:] == ["1", "46.0", "->", "46.0"], out
     # the label is the app's: the rounds chart's line for the sitting
     assert [[ts("2025-03-02"), 46.0]] == progress["by_round"]["L1 practice"]
     code, out, _ = run(capsys, "progress", "--json")

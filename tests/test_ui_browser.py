@@ -986,6 +986,9 @@ def test_login_resume_and_delete(playwright, tmp_path_factory, built_kb):
             assert rounds.bounding_box()["width"] > 0.9 * row["width"], (rounds.bounding_box(), row)
             assert "Scores per criterion are drawn for interviews" in page.locator(
                 "#progress-caption").inner_text()  # fmt: skip
+            # each drilled topic apart, under the charts (walk52: the practice line joins topics)
+            expect(page.locator("#practice-by-topic")).to_contain_text(
+                "overfitting and regularisation")  # fmt: skip
             # Progress draws in two steps (the ranges, then the points): wait for the point.
             expect(rounds.locator("g.mark-symbol path")).to_have_count(1, timeout=STEP_TIMEOUT)
             # A new sitting is drawn as soon as Progress opens again (walk33: it was in the

@@ -195,6 +195,13 @@ def _progress(args, store: Store, user: str) -> int:
     print("by topic (mean, questions):")
     for topic, t in sorted(data["by_topic"].items(), key=lambda kv: kv[1]["mean"]):
         print(f"  {topic_label(topic):<32}{_fmt(t['mean']):>7}{t['n']:>5}")
+    if data["practice_by_topic"]:
+        # each drilled topic apart: the practice rows above join sittings of any topics
+        print()
+        print("practice by topic (sittings, first -> latest):")
+        for topic, points in data["practice_by_topic"].items():
+            print(f"  {topic_label(topic):<32}{len(points):>5}  {_fmt(points[0][1])} -> "
+                  f"{_fmt(points[-1][1])}")
     if data["weakest_topics"]:
         print()
         print("weakest topics: " + ", ".join(topic_label(t) for t in data["weakest_topics"]))

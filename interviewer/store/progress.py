@@ -53,6 +53,9 @@ def progress(rows) -> dict:
     by_topic: dict[str, list[int]] = {}
     # A topic's questions, each once per session (a practice sitting grades one again and again).
     asked: dict[str, set[tuple[str, str]]] = {}
+    # A practice sitting's answers per topic: the practice line joins sittings of any topics
+    # (walk52 read a climb from a metrics drill to a coding one as progress)
+    drilled: dict[str, dict[str, list[int]]] = {}
     for (sid, created_at, settings, session_round, turn_round, topic, status, overall, criteria,
          question_id, session_status, summary) in rows:  # fmt: skip
         # never answered, or still open in a session still open (a follow-up to answer: its
@@ -89,6 +92,8 @@ def progress(rows) -> dict:
         s["lines"].add(progress_line(session_round, practice, question_id))
         by_round.setdefault(line, {}).setdefault(sid, []).append((status, overall))
         by_topic.setdefault(topic, []).append(score)
+        if practice:
+            drilled.setdefault(topic, {}).setdefault(sid, []).append(score)
         asked.setdefault(topic, set()).add((sid, question_id))
 
     # A session where nothing was answered (only skipped: an interview opened and left) is no
@@ -144,8 +149,17 @@ def progress(rows) -> dict:
             for c in CRITERIA}
         for r in ("L1", "L2")
     }  # fmt: skip
+    # Each drilled topic's practice sittings in time order: (when, the mean of its answers there)
+    # (a sitting where nothing was answered is left out, as from the lines over time)
+    practice_by_topic = {
+        t: points
+        for t, per_sitting in sorted(drilled.items())
+        if (points := sorted([sessions[sid]["created_at"], mean(v)]
+                             for sid, v in per_sitting.items() if sid not in idle))
+    }  # fmt: skip
     return {
         "sessions": out_sessions,
+        "practice_by_topic": practice_by_topic,
         "by_round": rounds,
         "by_topic": topics,
         "weakest_topics": weakest,

@@ -25,6 +25,7 @@ from interviewer.ui.progress import (
     criteria_of_round,
     criteria_rounds,
     latest_signals_md,
+    practice_md,
     progress_caption,
     progress_frames,
     weakest_md,
@@ -256,6 +257,7 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
     with gr.Row():
         ui.topic = gr.Radio([], label="Drill a weak topic", visible=False, scale=3)
         ui.drill = gr.Button("Practice this topic", visible=False, scale=1)
+    ui.practice = gr.Markdown("", visible=False, elem_id="practice-by-topic")
 
     def refresh(request: gr.Request, round_name: str | None = None):
         progress = ctx.store.progress(user_id=user_of(request))
@@ -281,6 +283,8 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
                 visible=bool(signals),
             ),
             ui.weakest: gr.Markdown(weakest_md(progress) if has_data else "", visible=has_data),
+            ui.practice: gr.Markdown(drilled := practice_md(progress) if has_data else "",
+                                     visible=bool(drilled)),
             ui.topic: gr.Radio(
                 choices=topics, value=topics[0][1] if topics else None, visible=bool(topics)
             ),
@@ -321,7 +325,7 @@ def build_progress(ctx: AppContext) -> SimpleNamespace:
 
     ui.refresh, ui.limits = data, limits
     ui.outputs = [ui.empty, ui.signals, *(c for pair in charts for c in pair), ui.caption,
-                  ui.weakest, ui.topic, ui.drill, ui.round, ui.ranges]  # fmt: skip
+                  ui.weakest, ui.topic, ui.drill, ui.practice, ui.round, ui.ranges]  # fmt: skip
 
     def pick_round(round_name: str, request: gr.Request):
         return data(request, round_name)

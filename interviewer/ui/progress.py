@@ -5,6 +5,7 @@ from __future__ import annotations
 from interviewer.bank import TOPICS, topic_label
 from interviewer.grading.rubric import CRITERIA_SHORT, PASS_MARK
 from interviewer.markup import md_escape, plural, when
+from interviewer.models import half_up
 from interviewer.report import INCOMPLETE
 from interviewer.ui.render import NO_SIGNAL
 
@@ -121,6 +122,28 @@ def weakest_md(progress: dict) -> str:
             "A guide's section is practised in the Practice tab, with *Questions from* "
             "set to its guide.",
         ]
+    return "\n".join(lines)
+
+
+def practice_md(progress: dict) -> str:
+    """Each drilled topic's practice sittings, first and latest score ("" with no practice):
+    the rounds chart's practice line joins sittings of any topics (walk52 read a metrics drill
+    at 40, then a coding one at 90, as progress)."""
+    drilled = progress.get("practice_by_topic") or {}
+    if not drilled:
+        return ""
+    lines = ["### Practice by topic", "", "| topic | round | sittings | first | latest |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    # the topic drilled most recently first
+    for t in sorted(drilled, key=lambda t: drilled[t][-1][0], reverse=True):
+        points = drilled[t]
+        round_name = TOPICS[t][0] if t in TOPICS else "guide"
+        first, latest = half_up(points[0][1]), half_up(points[-1][1])
+        shown = f"{latest} ({latest - first:+d})" if len(points) > 1 else f"{latest}"
+        lines.append(f"| {md_escape(topic_label(t))} | {round_name} | {len(points)} | {first} "
+                     f"| {shown} |")  # fmt: skip
+    lines += ["", "A sitting's score on a topic is the mean of its answers there (a skipped one "
+                  "counts 0); the rounds chart's practice line joins sittings of every topic."]
     return "\n".join(lines)
 
 
