@@ -540,10 +540,10 @@ def _opened(quote: str, answer: str) -> str:
     words = quote.split()[:4]
     if not words or quote.startswith("…"):
         return quote
-    m = re.search(r"\s+".join(map(re.escape, words)), answer)
-    if m is None or m.start() == 0:
+    start = tu.find_spaced(words, answer)
+    if start <= 0:
         return quote
-    before = answer[: m.start()].rstrip(" \t")
+    before = answer[:start].rstrip(" \t")
     # (after a semicolon too: walk44's 'Landed: "often the feature fetch is slower than the
     # model."' was the later half of a sentence)
     if not before or before[-1] in "\n.!?:\"'“”)]*-•" or before[-1].isdigit():

@@ -3,6 +3,7 @@ detection."""
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from functools import lru_cache
@@ -139,6 +140,32 @@ def as_typed(piece: str, original: str) -> str:
 _VISIBLE = re.compile(r"\S")
 
 
+def find_spaced(words: list[str], text: str) -> int:
+    r"""Where ``words`` (none holding white space) first occur in ``text`` one after another,
+    any white space between them (the start of ``re.search(r"\s+".join(map(re.escape,
+    words)), text)``, without a pattern compiled for every quote), or -1."""
+    collapsed, starts, at = _collapsed(text)
+    k = collapsed.find(" ".join(words))
+    if k < 0:
+        return -1
+    i = bisect.bisect_right(starts, k) - 1
+    return at[i] + k - starts[i]
+
+
+@lru_cache(maxsize=64)
+def _collapsed(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """``text``'s words joined by one space, where each starts there and in ``text``."""
+    found = [(m.start(), m.group(0)) for m in _WORD_RUN.finditer(text)]
+    starts, k = [], 0
+    for _, word in found:
+        starts.append(k)
+        k += len(word) + 1
+    return " ".join(w for _, w in found), tuple(starts), tuple(i for i, _ in found)
+
+
+_WORD_RUN = re.compile(r"\S+")
+
+
 @lru_cache(maxsize=64)
 def _typed_index(original: str) -> tuple[str, tuple[int, ...]]:
     """``original`` NFKC-normalised one character at a time, without white space or invisible
@@ -264,7 +291,8 @@ def _words(text: str) -> tuple[str, ...]:
 def clear_text_caches() -> None:
     """Empty the caches keyed by whole texts (sentences, clauses, words, stems of a text); those
     keyed by one word stay (a benchmark's "every answer new")."""
-    for cached in (_sentences, _words, content_stems, clauses, _typed_index, other_language):
+    for cached in (_sentences, _words, content_stems, clauses, _typed_index, other_language,
+                   _collapsed):
         cached.cache_clear()
 
 
