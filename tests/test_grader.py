@@ -1783,6 +1783,16 @@ def test_quoted_evidence_is_the_answer_as_typed(grader, bank):
     ascii_typed = "A  fit,\tno\r\nfit\x0b\x0c\x1c\x1fx. " + "".join(map(chr, range(33, 127)))
     assert _typed_index(ascii_typed) == _nfkc_index(ascii_typed)
     assert as_typed("fit,nofit", ascii_typed) == "fit, no fit"
+    # ... and a quote's first words are found in the answer as a regex would find them
+    import re
+
+    from interviewer.grading.text import find_spaced
+
+    answer = "An intro.\n\nThe  fit,\tthe fit is\nGOOD; the fit is good and the fit is good"
+    for words in (["fit", "is", "good"], ["fit", "is", "GOOD;"], ["An"], ["it,", "the"],
+                  ["the", "fit"], ["absent", "words"], ["is", "good", "and"], ["od"]):
+        m = re.search(r"\s+".join(map(re.escape, words)), answer)
+        assert find_spaced(words, answer) == (m.start() if m else -1), words
     assert sentences("0.5 is arbitrary.\n- a list item\n2. A numbered one.\n-item") == [
         "0.5 is arbitrary.", "a list item", "A numbered one.", "item"]  # fmt: skip
 
@@ -1998,6 +2008,7 @@ def test_a_result_given_as_a_metric_or_labelled_result_is_a_star_result():
     assert star(base + "We were aiming for a 20% lift and got 12%.").result
     assert star(base + "I set a latency budget of 200 ms, and we ended at 150 ms.").result
     assert star(base + "Churn fell by 8% and precision rose to 0.86.").result
+    assert star(base + "It cut false alarms by 30% over target.").result
 
 
 def test_walk49_each_wrong_claim_is_named_and_a_denied_point_is_not_ticked(grader, bank):

@@ -111,7 +111,10 @@ _RESULT_LABEL = re.compile(r"\bresults?\s*:", re.I)
 # recall", "aiming for a 20% lift" (walk54: a labelled story whose Action proposed "a 80%
 # precision target", and told no outcome, read as having its result and scored 100).
 _AIM = r"(?:targets?|goals?|thresholds?|budgets?|objectives?|slas?|slos?|aims?|ceilings?|caps?)"
-_AIM_AFTER = re.compile(rf"^[\s-]*(?:[a-z-]+\s+){{0,2}}{_AIM}\b", re.I)
+# (the figure's own words between it and the aim: "a 20% lift target"; not "by 30% over
+# target", "12% above the goal")
+_BESIDE = r"(?:against|over|above|below|under|beyond|than|vs|versus|past|beat\w*|exceed\w*|the|our)"
+_AIM_AFTER = re.compile(rf"^[\s-]*(?:(?!{_BESIDE}\b)[a-z-]+\s+){{0,2}}{_AIM}\b", re.I)
 _AIM_BEFORE = re.compile(
     rf"(?:\b{_AIM}\s+(?:of|at|to|was|is|were|:)?|\baim(?:ed|ing)? (?:for|at)|\bto hit)"
     r"\s*(?:an?\s+|the\s+)?[^.\d]{0,25}$",
