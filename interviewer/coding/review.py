@@ -228,19 +228,26 @@ def _is_range_over_length(
     default, such as ``labels=None``)."""
     if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"):
         return False
-    for arg in it.args:
-        for sub in ast.walk(arg):
-            is_call = isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
-            if is_call and sub.func.id == "len":
-                if sub.args and _root_name(sub.args[0]) in options:
-                    continue
-                return True
-            if isinstance(sub, ast.Attribute) and sub.attr in ("shape", "size"):
-                if _root_name(sub.value) in options:
-                    continue
-                return True
-            if isinstance(sub, ast.Name) and sub.id in lengths:
-                return True
+    return any(_names_length(arg, lengths, options) for arg in it.args)
+
+
+def _names_length(
+    expr: ast.AST, lengths: frozenset[str] = frozenset(), options: frozenset[str] = frozenset()
+) -> bool:
+    """Whether ``expr`` reads an input's length: ``len(x)``, ``x.shape``, ``x.size``, or a name
+    in ``lengths`` (not an option's length: see ``_is_range_over_length``)."""
+    for sub in ast.walk(expr):
+        is_call = isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
+        if is_call and sub.func.id == "len":
+            if sub.args and _root_name(sub.args[0]) in options:
+                continue
+            return True
+        if isinstance(sub, ast.Attribute) and sub.attr in ("shape", "size"):
+            if _root_name(sub.value) in options:
+                continue
+            return True
+        if isinstance(sub, ast.Name) and sub.id in lengths:
+            return True
     return False
 
 
@@ -364,8 +371,15 @@ def find_loops(
                 found.append(LoopFinding("element-loop", line, f"Python loop over {root!r}, "
                                          "one step per element of the input"))  # fmt: skip
 
+    # a while loop up to an input's length, or a name holding it (walk55's ROC-AUC ranked ties
+    # with ``while i < n`` over ``n = len(s)``, s = np.asarray(scores), and read "no Python
+    # loops over the data found")
+    counted = lengths | _input_lengths(tree, params | built)
     for node in ast.walk(tree):
-        if isinstance(node, ast.For | ast.AsyncFor):
+        if isinstance(node, ast.While) and _names_length(node.test, counted, options):
+            found.append(LoopFinding("index-loop", node.lineno, "Python while loop over "
+                                     "element indices (up to the input's length)"))  # fmt: skip
+        elif isinstance(node, ast.For | ast.AsyncFor):
             loop_over(node.iter, node.lineno)
         elif isinstance(node, ast.comprehension):
             loop_over(node.iter, getattr(node.iter, "lineno", 0))

@@ -460,6 +460,45 @@ def f(x, X, window, k):
         ("index-loop", 6), ("index-loop", 8), ("index-loop", 10)]  # not over d columns or k
 
 
+WHILE_RANKED_ROC_AUC = """
+import numpy as np
+
+
+def roc_auc(y_true, scores):
+    y = np.asarray(y_true)
+    s = np.asarray(scores, dtype=float)
+    if len(y) == 0 or y.min() == y.max():
+        raise ValueError("both classes are needed")
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s), dtype=float)
+    i = 0
+    n = len(s)
+    while i < n:
+        j = i
+        while j < n and s[order[j]] == s[order[i]]:
+            j += 1
+        ranks[order[i:j]] = (i + 1 + j) / 2.0
+        i = j
+    changed, steps = True, 0
+    while changed and steps < 3:
+        steps += 1
+        changed = False
+    n_pos = int((y == 1).sum())
+    n_neg = len(y) - n_pos
+    return (ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
+"""
+
+
+def test_a_while_loop_up_to_the_inputs_length_is_a_loop_over_the_data():
+    # walk55: ties ranked with `while i < n`, n = len(s) and s = np.asarray(scores), read
+    # "vectorisation 5/5 · no Python loops over the data found"
+    found = find_loops(WHILE_RANKED_ROC_AUC, entry_point="roc_auc")
+    assert [(f.kind, f.line) for f in found] == [("index-loop", 14), ("index-loop", 16)]
+    result = _grade("l1-code-roc-auc", WHILE_RANKED_ROC_AUC)
+    assert result.criteria["vectorisation"].score < 5
+    assert result.criteria["vectorisation"].evidence.startswith("Python-level loops: line 14")
+
+
 def test_a_loop_over_a_sequence_built_from_the_input_is_a_loop_over_the_data():
     # A walk-through's ROC-AUC, asked for without Python loops: `order = sorted(range(len(
     # scores)), key=...)` then `for r, i in enumerate(order, start=1)` read "no Python loops over
