@@ -62,6 +62,7 @@ from interviewer.reply import HINT_PENALTY, Reply, TokenCallback, hint_said
 from interviewer.report import (
     Report,
     build_report,
+    code_round_said,
     l1_result,
     l2_opening,
 )
@@ -491,6 +492,8 @@ class Interview(CodingTurns, Resuming):
                 emit("\n\n", on_token)
             said = self.engine.feedback(self.bank[turn.question_id], turn.grade, on_token,
                                         code_result=turn.code_result)
+            if broke := code_round_said(turn):  # (the report says it too)
+                said += emit(f"\n{broke}", on_token)
             feedback = f"{feedback}\n\n{said}" if feedback else said
         if feedback and on_token is not None:
             on_token("\n\n")  # the next question starts a new paragraph

@@ -206,6 +206,19 @@ def code_broke(t: Turn) -> bool:
     return t.status == "skipped" or int((t.code_result or {}).get("overall", 0)) < PASS_MARK
 
 
+def code_round_said(t: Turn) -> str:
+    """What the chat says as soon as an answered coding question's code breaks its round
+    (``code_broke``), or "": walk55's chat showed the question at 68 and L1 at 75, and only the
+    report said the code alone, at 58, had failed the round."""
+    if t.status == "skipped" or not code_broke(t) or not t.code_result:
+        return ""
+    r = t.code_result
+    ran = tests_passed(r.get("passed", 0), r.get("total", 0), but=cap_read(r))
+    return (f"• Round: your code alone scored {int(r.get('overall', 0))} ({ran}), under the pass "
+            f"mark ({PASS_MARK}); in {t.round} the code decides the round, so this {t.round} will "
+            "not pass, whatever the other answers score.")
+
+
 def code_broke_said(broke: list[Turn]) -> str:
     """Why rounds with such coding questions are not passed."""
 

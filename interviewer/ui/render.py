@@ -39,7 +39,7 @@ from interviewer.models import Turn, model_answer_flows, numbered, opens_l2, que
 from interviewer.policy import time_budget
 from interviewer.probes import code_ran_said
 from interviewer.reply import hint_said
-from interviewer.report import l2_opening
+from interviewer.report import code_round_said, l2_opening
 
 OUTPUT_SHOWN = 2000  # characters of a run's stdout/stderr shown under the editor
 
@@ -188,6 +188,8 @@ def history_from_turns(turns: list[Turn], feedback_each: bool, done: bool, bank=
             q = (bank or {}).get(t.question_id)
             text = (feedback_text(q, t.grade, t.code_result) + judgement_note(q, t.grade)
                     if q is not None else f"Score: {t.grade.overall}/100")  # fmt: skip
+            if broke := code_round_said(t):  # as the live chat said it
+                text += f"\n{broke}"
             out.append(bot_msg(text_md(text)))
             if q is not None and q.model_answer:
                 out.append(model_answer_msg(q.model_answer))

@@ -1060,7 +1060,14 @@ def test_a_full_loop_does_not_open_l2_when_the_code_failed_whatever_l1_scored(st
     iv = new_interview(round="full", questions=3, bank=bank, store=store, coding=True,
                        follow_ups=0, seed=1)  # fmt: skip
     assert _to_coding_question(iv) is q
-    iv.submit_code(q.coding.starter + "    return None, None\n")
+    reply = iv.submit_code(q.coding.starter + "    return None, None\n")
+    # the chat says so at once (walk55: only the report said the code had failed the round)
+    assert ("• Round: your code alone scored 0 (0 of 9 hidden tests passed), under the pass mark "
+            "(60); in L1 the code decides the round, so this L1 will not pass") in reply.text
+    from interviewer.ui.render import history_from_turns  # and a resumed chat, as it was live
+
+    said = [m["content"] for m in history_from_turns(iv.turns, True, False, bank)]
+    assert sum("• Round: your code alone scored 0" in x for x in said) == 1
     while iv.phase != "done":
         iv.answer(bank[iv.current.question_id].model_answer)
     assert {t.round for t in iv.turns} == {"L1"}
