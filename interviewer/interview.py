@@ -19,7 +19,7 @@ from interviewer.coding_turns import CodingTurns, split_code
 from interviewer.engine import Engine, QuestionRequest, emit, hint_order, question_header
 from interviewer.errors import InterviewError
 from interviewer.grading.copying import FLAG_SEEN, seen_copy_grade
-from interviewer.grading.rubric import FLAG_NOT_ENGLISH, Grade, red_flag_claims
+from interviewer.grading.rubric import FLAG_IDK, FLAG_NOT_ENGLISH, Grade, red_flag_claims
 from interviewer.markup import FENCE
 from interviewer.models import (
     ANSWERS_APART,
@@ -78,6 +78,10 @@ __all__ = ["COMMANDS", "Interview", "InterviewError", "Reply", "split_code"]
 # A question whose phrasing took longer than this (a model writing it) is stamped as asked when
 # it is shown: a walk-through's timed question read a minute over, the local model's minute.
 RESTAMP_AFTER_S = 1.0
+
+
+# A guess offered with an "I don't know" ("not sure, maybe regularisation")
+GUESSED = re.compile(r"\b(maybe|perhaps|probably|possibly|i think|i guess|i'd guess|might)\b", re.I)
 
 
 class Interview(CodingTurns, Resuming):
@@ -453,6 +457,12 @@ class Interview(CodingTurns, Resuming):
             if probe not in asked:
                 return FollowUpExchange(key_point="code", question=probe)
         if turn.grade.overall >= 85:
+            return None
+        if turn.kind != "coding" and FLAG_IDK in turn.grade.flags \
+                and not GUESSED.search(turn.said()):  # fmt: skip
+            # "I don't know" with no guess is not probed further: an interviewer moves on
+            # (walk55's "I haven't worked with Polars or Dask" was asked what Polars is built
+            # on next); "not sure, maybe regularisation" is, as a guess to build on
             return None
         covered = {kp.id for kp in turn.grade.key_points if kp.covered}
         if turn.kind == "coding":

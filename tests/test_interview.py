@@ -187,6 +187,21 @@ def test_a_model_answer_seen_before_and_pasted_scores_its_own_words_only(store):
     assert other.turns[0].grade.overall >= 80 and FLAG_SEEN not in other.turns[0].grade.flags
 
 
+def test_i_dont_know_is_not_probed_further(store):
+    # walk55: "Honestly, I don't know. I've only used pandas; ..." was followed by "What is
+    # Polars built on, ...?", harder than the question it could not answer
+    iv = new_interview(round="L1", questions=2, store=store, seed=2, follow_ups=2)
+    iv.start()
+    first = iv.current
+    reply = iv.answer("Honestly, I don't know. I haven't worked with that.")
+    assert "no answer (I don't know)" in iv.turns[first.index].grade.flags
+    assert reply.kind != "follow_up" and iv.current.index == first.index + 1
+    assert not iv.turns[first.index].follow_ups
+    # a guess beside it is still probed, as is a weak answer that tries
+    reply = iv.answer("I don't know, maybe it depends on the data.")
+    assert reply.kind == "follow_up"
+
+
 def test_feedback_at_the_end_hides_grades_until_the_report(store):
     bank = default_bank()
     iv = new_interview(round="L1", questions=2, feedback="end", store=store, seed=2, follow_ups=0)
