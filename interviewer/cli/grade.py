@@ -179,6 +179,12 @@ def refuse(path: Path, problems: list[tuple[int, str]]) -> None:
 UNCLOSED = "a string is not closed: its closing quote is missing before the end of the line"
 
 
+# The parser's words for a bare word or a missing value, as a person reads them
+_JSON_JARGON = {"expected ident": "a word with no quotes",
+                "expected value": "no value, or a word with no quotes,"}
+QUOTED = "; text goes in double quotes, and only true, false and null go without them"
+
+
 def _json_error(msg: str, raw: bytes) -> str:
     """The JSON parser's message with its position in the line's own terms: each line is parsed
     alone, so its "line 2 column 0" (walk28: read as the file's line 2) is the line's end, and
@@ -188,13 +194,19 @@ def _json_error(msg: str, raw: bytes) -> str:
     m = re.search(r" at line (\d+) column (\d+)$", msg)
     if not m:
         return msg
+    advice = ""
+    for jargon, said in _JSON_JARGON.items():  # (walk56 read "expected ident")
+        if msg.startswith(jargon):
+            msg, advice = said + msg[len(jargon) :], QUOTED
+            m = re.search(r" at line (\d+) column (\d+)$", msg)
+            break
     body = raw.rstrip(b"\r\n").decode("utf-8", "replace")
     at_end = int(m[1]) > 1 or int(m[2]) > len(body)
     if msg.startswith("EOF while parsing a string") or (msg.startswith("control character")
                                                         and at_end):  # fmt: skip
         return UNCLOSED
     where = " at the end of the line" if at_end else f" at character {m[2]} of the line"
-    return msg[: m.start()] + where
+    return msg[: m.start()] + where + advice
 
 
 def _read_grade_input(path: Path, problems: list[tuple[int, str]]) -> list[dict]:

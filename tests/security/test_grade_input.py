@@ -147,6 +147,13 @@ def test_every_refused_line_is_named_at_once_and_nothing_is_graded(tmp_path, cap
     assert "'answer' is required" in err[1]
     # the parser's position in the line's own terms, not "line 2 column 0" (read as the file's)
     assert err[2].endswith("not valid JSON (EOF while parsing a value at the end of the line)")
+    # walk56 read "expected ident": a bare word, in a person's words, with what to do
+    path.write_text('{"question": "q", "reference_answer": "r", "answer": yes}\n')
+    assert main(["grade", "--input", str(path)]) == 2
+    said = capsys.readouterr().err
+    assert ("in.jsonl:1: not valid JSON (no value, or a word with no quotes, at character 54 of "
+            "the line; text goes in double quotes, and only true, false and null go without "
+            "them)") in said, said
     # walk29: an unclosed string read "control character (\u0000-\u001F) found while parsing a
     # string at the end of the line": the control character is the line's newline
     path.write_text('{"question": "q", "answer": "a, "reference_answer": "r"}\n'
