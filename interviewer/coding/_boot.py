@@ -214,15 +214,21 @@ def main() -> int:
     main_path = cfg["main"]
     with open(main_path, encoding="utf-8") as fh:
         source = fh.read()
-    if cfg.get("guard", True):
-        sys.addaudithook(
-            _make_guard(
-                tuple(cfg.get("read_roots", [])),
-                tuple(cfg.get("write_roots", [])),
-                tuple(cfg.get("deny_roots", [])),
-            )
-        )
+    roots = (tuple(cfg.get("read_roots", [])), tuple(cfg.get("write_roots", [])),
+             tuple(cfg.get("deny_roots", [])))  # fmt: skip
+
+    def install_guard() -> None:
+        sys.addaudithook(_make_guard(*roots))
+
+    guard = cfg.get("guard", True)
+    if guard is True:
+        install_guard()
     namespace = {"__name__": "__main__", "__file__": main_path, "__builtins__": __builtins__}
+    if guard == "main":
+        # The main script installs the guard itself, in the process that runs candidate code:
+        # the test runner forks one for it (``_runner``), so no candidate code shares its memory
+        namespace["_sandbox_guard"] = install_guard
+        namespace["_sandbox_die_with_parent"] = _die_with_parent
     sys.argv = [main_path]
     try:
         exec(compile(source, main_path, "exec"), namespace)

@@ -190,6 +190,7 @@ def run_submission(
             require_sandbox=require_sandbox,
             preimport=imports,
             deny=deny,
+            guard="main",  # the runner forks the submission a process of its own, guarded
         )
     except SandboxError as exc:
         return HarnessResult(tests=_not_run(tests, "the sandbox refused"), error=str(exc))

@@ -187,7 +187,7 @@ def run_python(
     mode: str = "auto",
     require_sandbox: bool = False,
     preimport: Sequence[str] = ("numpy", "pandas"),
-    guard: bool = True,
+    guard: bool | str = True,
     deny: Sequence[str | os.PathLike] = (),
 ) -> SandboxResult:
     """Run ``source`` as ``__main__`` in a fresh sandboxed process and return what happened.
@@ -195,6 +195,8 @@ def run_python(
     Raises SandboxError only when the run is refused or cannot start (policy, no interpreter);
     anything the code does, including breaking a limit, comes back as ``SandboxResult.error``.
     ``deny`` names host paths (the data dir, say) that must stay invisible to the code.
+    ``guard``: the audit guard before the script runs (True), none (False), or ``"main"``: the
+    script installs it itself where it runs candidate code (``_sandbox_guard``).
     """
     limits = limits or SandboxLimits()
     resolved = resolve_mode(mode, require_sandbox=require_sandbox)

@@ -169,7 +169,7 @@ def boot_config(
     main: str,
     sys_path: list[str],
     preimport: Sequence[str],
-    guard: bool,
+    guard: bool | str,
     read_roots: list[str],
     write_roots: list[str],
     deny_roots: list[str],

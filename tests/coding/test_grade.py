@@ -863,3 +863,110 @@ def test_a_failed_comparison_says_what_the_code_gave_and_other_asserts_run_as_wr
     assert long.endswith("...") and len(long.split(" -> got ")[1]) == SHOWN_CHARS
     with pytest.raises(SyntaxError):  # as compile() would: the harness reports it as before
         with_values_shown("def g(:\n", "<test t>")
+
+
+# -- code written to cheat the test runner (walk56) ---------------------------------------------
+# The tests run in the runner; the submission in a process of its own, whose results come back
+# as plain data: what it does to its own process cannot pass a test for it.
+
+FORGES_RESULTS = '''
+import json
+import os
+import sys
+
+import __main__
+
+
+def invert_mapping(mapping):
+    return None
+
+
+__main__.report = lambda obj: None  # the runner's own reporting, patched
+names = []
+frame = sys._getframe()
+while frame is not None:  # the job, with the hidden tests' names, read from a caller's frame
+    for value in list(frame.f_locals.values()):
+        if isinstance(value, dict) and isinstance(value.get("tests"), list):
+            names = [t["name"] for t in value["tests"]]
+    frame = frame.f_back
+event = {"event": "test", "passed": True, "error": None, "seconds": 0.0, "cpu_seconds": 0.0}
+for fd in range(3, 40):  # every descriptor that might be the results channel
+    try:
+        for name in names or ["keys_become_values"]:
+            os.write(fd, (json.dumps({**event, "name": name}) + "\\n").encode())
+        os.write(fd, b'{"event": "done"}\\n')
+    except OSError:
+        pass
+os._exit(0)
+'''
+
+ALWAYS_EQUAL = '''
+class _Any(dict):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = None
+
+
+def invert_mapping(mapping):
+    return _Any()
+'''
+
+READS_THE_TESTS = '''
+import sys
+
+
+def invert_mapping(mapping):
+    seen = []
+    frame = sys._getframe()
+    while frame is not None:
+        seen += [repr(v) for v in list(frame.f_locals.values())]
+        frame = frame.f_back
+    if any("SECRET-" + "MARKER" in s for s in seen):  # (not this code's own text)
+        return {"the hidden test's code": "was in reach"}
+    return {v: k for k, v in mapping.items()}
+'''
+
+
+def test_code_that_forges_the_runners_results_passes_nothing():
+    # walk56: forged "passed" lines on the results channel, then os._exit(0): 97/100, "correct",
+    # for a function returning None
+    q = BANK["l1-code-invert-mapping"]
+    starter = _grade(q.id, q.coding.starter)
+    forged = _grade(q.id, FORGES_RESULTS)
+    assert forged.passed == 0 and forged.overall <= starter.overall, forged
+    assert forged.verdict == "incorrect"
+
+
+def test_an_object_equal_to_everything_passes_nothing():
+    # walk56: `class _Any(dict): def __eq__(...): return True` passed 5 of 6 hidden tests (83)
+    q = BANK["l1-code-invert-mapping"]
+    cheat = _grade(q.id, ALWAYS_EQUAL)
+    empty = _grade(q.id, "def invert_mapping(mapping):\n    return {}\n")
+    assert cheat.passed == empty.passed < 3 and cheat.overall < PASS_MARK  # (it is an empty dict)
+    assert _grade(q.id, q.coding.reference).passed == len(q.coding.hidden_tests)  # as before
+
+
+def test_the_hidden_tests_code_is_out_of_the_submissions_reach():
+    from interviewer.coding.harness import run_submission
+
+    spec = BANK["l1-code-invert-mapping"].coding.model_dump()
+    spec["hidden_tests"] = [{"name": f"marked_{n}", "code": "assert invert_mapping({'a': 1}) "
+                             "== {1: 'a'}  # SECRET-MARKER", "kind": kind} for n, kind in ((1, "basic"), (2, "edge"))]
+    run = run_submission(CodingSpec.model_validate(spec), READS_THE_TESTS)
+    assert [(t.name, t.passed) for t in run.tests] == [("marked_1", True), ("marked_2", True)], run
+
+
+def test_an_input_changed_in_place_is_seen_by_the_test_that_checks_it():
+    # The submission runs in its own process: what it does to its arguments there is mirrored
+    # on the test's own (the input_untouched tests of four pandas questions)
+    q = BANK["l1-code-pandas-no-loop-transform"]
+    reference = _grade(q.id, q.coding.reference)
+    assert "input_untouched_index_kept" not in {f.name for f in reference.failed}
+    mutates = q.coding.reference.replace("def ", "def _reference_", 1) + (
+        f"\n\ndef {q.coding.entry_point}(orders, *args, **kwargs):\n"
+        "    out = _reference_" + q.coding.entry_point + "(orders, *args, **kwargs)\n"
+        "    orders['scratch'] = 0\n"
+        "    return out\n")  # fmt: skip
+    changed = _grade(q.id, mutates)
+    assert "input_untouched_index_kept" in {f.name for f in changed.failed}, changed.failed
