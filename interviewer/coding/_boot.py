@@ -41,6 +41,15 @@ _DENY = {
     "ctypes.dlopen": "ctypes is disabled in the sandbox",
     "ctypes.dlsym": "ctypes is disabled in the sandbox",
     "ctypes.call_function": "ctypes is disabled in the sandbox",
+    # reading memory at an address (walk57 read its process's memory with from_address)
+    "ctypes.cdata": "ctypes is disabled in the sandbox",
+    "ctypes.cdata/buffer": "ctypes is disabled in the sandbox",
+    "ctypes.string_at": "ctypes is disabled in the sandbox",
+    "ctypes.wstring_at": "ctypes is disabled in the sandbox",
+    # a link made where writing is allowed, opened through a directory descriptor the audit
+    # event does not carry, read what the guard refuses (walk57: /proc/self/maps)
+    "os.symlink": "links are disabled in the sandbox",
+    "os.link": "links are disabled in the sandbox",
     "gc.get_objects": "gc introspection is disabled in the sandbox",
     "gc.get_referrers": "gc introspection is disabled in the sandbox",
     "gc.get_referents": "gc introspection is disabled in the sandbox",

@@ -330,9 +330,15 @@ def _receive(fd: int) -> bytes | None:
     if head is None:
         return None
     size = int.from_bytes(head, "big")
-    if size > MAX_MESSAGE:
-        raise SubmissionFault(f"the result is too large to read back (over {MAX_MESSAGE >> 20} MiB)")
+    if size > MAX_MESSAGE:  # (what no result of up to MAX_MESSAGE bytes starts with)
+        raise SubmissionFault(CHANNEL_WRITTEN)
     return _read_exactly(fd, size)
+
+
+# What a test says when the submission wrote on the channel its results come back on (walk57's
+# forged frames read "the result is too large to read back")
+CHANNEL_WRITTEN = ("the submission wrote on the channel its results come back on, so nothing "
+                   "after that was read from it")
 
 
 class SubmissionFault(Exception):
@@ -619,47 +625,51 @@ class Host:
     """The submission's process, as the runner sees it: started once (forked, then the guard
     and the submission loaded in it), then called; one that ends the run ends with it."""
 
-    def __init__(self, job: dict):
-        self.job = job
+    def __init__(self):
         self.pid: int | None = None
         self.to_child = self.from_child = -1
         self.cpu = 0.0  # CPU seconds the calls used in the child since the last ``take_cpu``
         self.iters: dict[int, collections.abc.Iterator] = {}
         self.held = 0  # the most earlier stream items still alive there at a next item
 
-    def start(self) -> dict | None:
-        """Fork the child and load the submission there: None when loaded, else the load
-        event to report (a syntax error, an exception, no entry point)."""
+    def fork(self) -> None:
+        """Fork the child before the job is read: nothing of the tests is ever in its memory,
+        not even freed (walk57 read the raw job's leftovers out of a child forked after it)."""
         down_r, down_w = os.pipe()
         up_r, up_w = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: no results channel, the guard, then the submission
+        if pid == 0:  # the child: no stdin, no results channel, the guard, then the submission
             try:
-                os.close(REPORT_FD)
-                os.close(down_w)
-                os.close(up_r)
-                # the tests stay the runner's: the job this process was forked holding keeps
-                # only what loading and timing the submission need (walk56 read the hidden
-                # tests through sys._getframe)
-                for key in set(self.job) - HOST_KEYS:
-                    del self.job[key]
+                for fd in (0, REPORT_FD, down_w, up_r):
+                    os.close(fd)
                 die = globals().get("_sandbox_die_with_parent")
                 if die is not None:
                     die(None)
                 guard = globals().get("_sandbox_guard")
                 if guard is not None:
                     guard()
-                _serve(self.job, down_r, up_w)
+                raw = _receive(down_r)
+                if raw is not None:
+                    _serve(pickle.loads(raw), down_r, up_w)
             finally:
                 os._exit(0)
         os.close(down_r)
         os.close(up_w)
         self.pid, self.to_child, self.from_child = pid, down_w, up_r
+
+    def load(self, job: dict) -> dict | None:
+        """Load the submission in the child, sent only what loading and timing it need (not the
+        tests): None when loaded, else the load event to report (a syntax error, an exception,
+        no entry point)."""
+        try:
+            _send(self.to_child, pickle.dumps({k: v for k, v in job.items() if k in HOST_KEYS}))
+        except OSError:
+            self._ended()
         try:
             loaded = self._answer()
         except SubmissionFault as exc:
             self.stop()
-            return {"event": "load_error", "message": _clip(f"while loading, {exc}")}
+            return {"event": "load_error", "message": _clip(str(exc))}
         if loaded is None:  # (module code that exits ends the run, as it did in one process)
             self._ended()
         if loaded.get("event") in ("syntax_error", "load_error", "missing_entry_point"):
@@ -679,9 +689,8 @@ class Host:
                 return None
             out = json.loads(raw)
             return out if isinstance(out, dict) else {}
-        except (OSError, ValueError) as exc:
-            raise SubmissionFault(f"the submission sent back what is not a value ({exc})") \
-                from None  # fmt: skip
+        except (OSError, ValueError):
+            raise SubmissionFault(CHANNEL_WRITTEN) from None
 
     def call(self, args: tuple, kwargs: dict, limit: float, wall: float):
         """Call the entry point in the child: its result, or its exception raised here."""
@@ -721,7 +730,8 @@ class Host:
             while out is not None and "next" in out and out["next"] in self.iters:
                 _send(self.to_child, self._next_item(out["next"]))
                 out = self._answer()
-        except TestTimeout:  # the runner's own backstop: the child ignored its limits
+        except (TestTimeout, SubmissionFault):  # the runner's own backstop (the child
+            # ignored its limits), or a channel the child wrote on itself: not read again
             self.stop()
             raise
         except OSError:
@@ -981,11 +991,13 @@ BACKSTOP_S = 1.0  # the runner's wait past a call's own wall limit, for code tha
 def main() -> None:
     """Run the job read from stdin: the submission in a process of its own when the sandbox
     lets the runner install the guard there (``_sandbox_guard``), else here."""
+    host = Host() if "_sandbox_guard" in globals() else None
+    if host is not None:
+        host.fork()
     job = json.loads(sys.stdin.read())
     sys.stdin.close()
-    host = Host(job) if "_sandbox_guard" in globals() else None
     if host is not None:
-        failed = host.start()
+        failed = host.load(job)
         if failed is not None:
             report(failed)
         fn = None if failed is not None else Proxy(host)

@@ -936,6 +936,9 @@ def test_code_that_forges_the_runners_results_passes_nothing():
     forged = _grade(q.id, FORGES_RESULTS)
     assert forged.passed == 0 and forged.overall <= starter.overall, forged
     assert forged.verdict == "incorrect"
+    # and it is told why (walk57 read "the result is too large to read back")
+    assert "the submission wrote on the channel its results come back on" in (
+        forged.failed[0].error)  # fmt: skip
 
 
 def test_an_object_equal_to_everything_passes_nothing():
