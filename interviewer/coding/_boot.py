@@ -50,6 +50,8 @@ _DENY = {
     # event does not carry, read what the guard refuses (walk57: /proc/self/maps)
     "os.symlink": "links are disabled in the sandbox",
     "os.link": "links are disabled in the sandbox",
+    # (with a directory descriptor, a path read against another working directory: walk58)
+    "os.chdir": "changing the working directory is disabled in the sandbox",
     "gc.get_objects": "gc introspection is disabled in the sandbox",
     "gc.get_referrers": "gc introspection is disabled in the sandbox",
     "gc.get_referents": "gc introspection is disabled in the sandbox",
@@ -149,6 +151,12 @@ def _make_guard(read_roots: tuple[str, ...], write_roots: tuple[str, ...], deny:
             return None
         if isinstance(p, bytes):
             p = p.decode("utf-8", "surrogateescape")
+        # A relative path is read against the working directory, but a call given a directory
+        # descriptor reads it against that one, which the audit event does not carry: one going
+        # up from it is refused (walk58 read /proc through "../../proc/..." and a dir_fd)
+        if not p.startswith("/") and ".." in p.replace("\\", "/").split("/"):
+            raise PermissionError(f"the path {p} goes up from a directory: not allowed in the "
+                                  "sandbox")
         return realpath(p)
 
     def allowed(path: str, write: bool) -> bool:

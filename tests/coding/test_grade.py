@@ -973,3 +973,22 @@ def test_an_input_changed_in_place_is_seen_by_the_test_that_checks_it():
         "    return out\n")  # fmt: skip
     changed = _grade(q.id, mutates)
     assert "input_untouched_index_kept" in {f.name for f in changed.failed}, changed.failed
+
+
+def test_an_input_rewritten_to_fit_the_answer_passes_nothing_more():
+    # walk58: the change to a dict argument was copied back, and the large test, which computes
+    # its expected answer from the dict after the call, passed junk fitted to it (0.50)
+    q = BANK["l1-code-invert-mapping"]
+    rewrites = (
+        "def invert_mapping(mapping):\n"
+        "    if len(mapping) > 1000:\n"
+        "        first = next(iter(mapping))\n"
+        "        mapping.clear()\n"
+        "        mapping[first] = 0\n"
+        "        mapping['~'] = 1\n"
+        "        return {0: [first], 1: ['~'] * 199_999}\n"
+        "    return {}\n"
+    )
+    empty = _grade(q.id, "def invert_mapping(mapping):\n    return {}\n")
+    cheat = _grade(q.id, rewrites)
+    assert cheat.passed <= empty.passed and cheat.overall <= empty.overall, cheat.failed

@@ -483,20 +483,25 @@ def test_cpu_time_and_wall_time_limits_each_stop_their_own_kind_of_slow_code():
 def test_the_guard_refuses_reading_memory_at_an_address_and_making_links():
     # walk57 made a link in /tmp to ../proc/self/maps, opened it through a directory
     # descriptor (the audit event carries the path only, read against the working directory),
-    # and read its process's memory with ctypes' from_address
+    # and read its process's memory with ctypes' from_address; walk58 went up from a directory
+    # descriptor after a chdir
     code = (
         "import ctypes, os\n"
         "for step in (lambda: ctypes.c_char.from_address(id(b'x')),\n"
         "             lambda: ctypes.string_at(id(b'x'), 8),\n"
         "             lambda: os.symlink('../proc/self/maps', 'lm'),\n"
-        "             lambda: os.link(__file__, 'copy')):\n"
+        "             lambda: os.link(__file__, 'copy'),\n"
+        "             lambda: os.chdir('/tmp'),\n"
+        "             lambda: os.open('../../proc/self/status', os.O_RDONLY,\n"
+        "                             dir_fd=os.open('/usr/lib', os.O_RDONLY))):\n"
         "    try:\n"
         "        step()\n"
-        "        print('allowed')\n"
+        "        print('STEP-RAN')\n"
         "    except PermissionError as exc:\n"
         "        print('refused', exc)\n"
     )
     result = run_python(code, limits=FAST)
-    assert result.stdout.count("refused") == 4 and "allowed" not in result.stdout, result.stdout
+    assert result.stdout.count("refused") == 6 and "STEP-RAN" not in result.stdout, result.stdout
     assert "ctypes is disabled in the sandbox (ctypes.cdata)" in result.stdout
     assert "links are disabled in the sandbox (os.symlink)" in result.stdout
+    assert "the path ../../proc/self/status goes up from a directory" in result.stdout
