@@ -206,6 +206,11 @@ def code_broke(t: Turn) -> bool:
     return t.status == "skipped" or int((t.code_result or {}).get("overall", 0)) < PASS_MARK
 
 
+def _tests_said(r: dict) -> str:
+    """A graded run's tests in words ("5 of 7 hidden tests passed"), with the cap that held it."""
+    return tests_passed(r.get("passed", 0), r.get("total", 0), but=cap_read(r))
+
+
 def code_round_said(t: Turn) -> str:
     """What the chat says as soon as an answered coding question's code breaks its round
     (``code_broke``), or "": walk55's chat showed the question at 68 and L1 at 75, and only the
@@ -213,10 +218,9 @@ def code_round_said(t: Turn) -> str:
     if t.status == "skipped" or not code_broke(t) or not t.code_result:
         return ""
     r = t.code_result
-    ran = tests_passed(r.get("passed", 0), r.get("total", 0), but=cap_read(r))
-    return (f"• Round: your code alone scored {int(r.get('overall', 0))} ({ran}), under the pass "
-            f"mark ({PASS_MARK}); in {t.round} the code decides the round, so this {t.round} will "
-            "not pass, whatever the other answers score.")
+    return (f"• Round: your code alone scored {int(r.get('overall', 0))} ({_tests_said(r)}), "
+            f"under the pass mark ({PASS_MARK}); in {t.round} the code decides the round, so this "
+            f"{t.round} will not pass, whatever the other answers score.")
 
 
 def code_broke_said(broke: list[Turn]) -> str:
@@ -230,8 +234,7 @@ def code_broke_said(broke: list[Turn]) -> str:
             return "no code was graded"
         code = int(r.get("overall", 0))
         # (in brackets: walk48 read "scored 0, 0 of 6 hidden tests passed" as clumsy)
-        said = (f"its code alone scored {code} ("
-                + tests_passed(r.get("passed", 0), r.get("total", 0), but=cap_read(r)) + ")")
+        said = f"its code alone scored {code} ({_tests_said(r)})"
         whole = turn_score(t)
         # the question's own score blends in the explanation: said, so the two numbers agree (a
         # re-walk read "its code scored 16" beside the question's "[24/100]")

@@ -379,8 +379,6 @@ def encode(value, depth: int = 0):
     if type(value) is float:
         return {"f": repr(value)} if value != value or value in (float("inf"), float("-inf")) \
             else value  # fmt: skip
-    if isinstance(value, bool):
-        return bool(value)
     np = sys.modules.get("numpy")
     pd = sys.modules.get("pandas")
     if pd is not None and isinstance(value, pd.DataFrame):
@@ -699,7 +697,6 @@ class Host:
             # where this test's code is in reach)
             raise SubmissionFault("not run: the submission's process was stopped at an earlier "
                                   "test that kept running past its time limit")  # fmt: skip
-        # an iterator argument (chunks) goes as what it yields: a generator cannot be sent
         # an iterator argument (a stream of chunks) is read one item at a time as the
         # submission asks for the next (``_Remote``): a generator cannot be sent whole
         self.iters = {i: a for i, a in enumerate(args) if isinstance(a, collections.abc.Iterator)}
