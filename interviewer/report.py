@@ -13,6 +13,7 @@ from interviewer.coding_answer import failed_why, names_with_why
 from interviewer.grading.rubric import (
     CRITERIA,
     JUDGEMENT_UNREAD,
+    LABEL_CUTS,
     PASS_MARK,
     VERDICT_CUTS,
     at_most,
@@ -163,6 +164,7 @@ def build_report(
                 "third.").strip()  # fmt: skip
     if complete and passed:
         signal, note = _failed_tests_cap(signal, note, [t for t, _ in counted])
+        signal, note = _blank_cap(signal, note, counted)
     if complete and not passed:
         signal = at_most(signal, "lean no hire")
         failed = [f"{r} scored {v['overall']}" for r, v in sorted(rounds.items())
@@ -260,6 +262,20 @@ def _failed_tests_cap(signal: str, note: str, turns: list[Turn]) -> tuple[str, s
     said = "; ".join(f"{_topic(t)}, {t.code_result['total'] - t.code_result['passed']} of "
                      f"{t.code_result['total']}" for t in failed)  # fmt: skip
     return capped, f"{note} At most hire: your code failed hidden tests ({said}).".strip()
+
+
+def _blank_cap(signal: str, note: str, counted: list[tuple[Turn, int]]) -> tuple[str, str]:
+    """A question with no answer worth credit (skipped, or under the first label cut: an "I
+    don't know") holds the signal at "hire": strong hire is for a round with no blank (walk55's
+    loop read "strong hire" at 83 after two "I don't know" answers). The report says which."""
+    blank = [(t, s) for t, s in counted if t.status == "skipped" or s < LABEL_CUTS[0]]
+    capped = at_most(signal, "hire")
+    if not blank or capped == signal:
+        return signal, note
+    said = "; ".join(f"{_topic(t)}, {'skipped' if t.status == 'skipped' else s}"
+                     for t, s in blank)  # fmt: skip
+    return capped, (f"{note} At most hire: no answer worth credit to "
+                    f"{len(blank)} of {plural(len(counted), 'question')} ({said}).").strip()
 
 
 def l1_result(turns: list[Turn]) -> tuple[int, bool]:

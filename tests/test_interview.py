@@ -25,7 +25,7 @@ from interviewer.models import ANSWERS_APART, MAX_ANSWER_CHARS
 from interviewer.probes import OWN_PART_PROBE, RESULT_PROBE
 from interviewer.regrade import corrected_score, without_claims
 from interviewer.reply import HINT_PENALTY
-from interviewer.report import l1_result, l2_opening
+from interviewer.report import l1_result, l2_opening, topic_named
 from interviewer.report_render import rule_notes
 from tests.helpers import new_interview, offline_engine, resume
 
@@ -1499,3 +1499,29 @@ def test_the_l2_opening_says_l1s_strongest_and_weakest_topic():
     turns[1].grade.overall = 90  # alike: nothing to single out
     assert l2_opening(turns) == f"L1 passed ({l1_result(turns)[0]}/100): the L2 round starts now."
     assert l2_opening(turns, score=False) == "L1 passed: the L2 round starts now."
+
+
+def test_an_i_dont_know_holds_a_strong_round_at_hire(store):
+    """walk55: two "I don't know" answers in a loop whose other answers were model answers read
+    "strong hire" at 83. A question with no answer worth credit holds the signal at "hire", and
+    the report says which; the same round with every question answered stays "strong hire"."""
+    bank = default_bank()
+
+    def sit(blank: bool) -> object:
+        iv = new_interview(round="L2", questions=6, store=store, seed=11)
+        _sit(iv, lambda t, phase: "I don't know." if blank and not iv.turns.index(t)
+             else bank[t.question_id].model_answer)
+        return iv
+
+    full = sit(blank=False).report()
+    assert full.signal == "strong hire" and "At most hire" not in full.note
+    iv = sit(blank=True)
+    report = iv.report()
+    assert report.overall >= 80 and report.passed  # "strong hire" by the score alone
+    assert report.signal == "hire"
+    first = iv.turns[0]
+    assert first.grade.overall < 20
+    assert (f"At most hire: no answer worth credit to 1 of 6 questions "
+            f"({topic_named(first.topic)}, {first.grade.overall}).") in report.note
+    info, _ = store.load_session(iv.info.id, user_id="local")
+    assert info.summary["signal"] == "hire"
