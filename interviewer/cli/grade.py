@@ -156,8 +156,35 @@ def _validation_reason(exc: ValidationError, raw: bytes) -> str:
         given = err.get("input")
         size = f"{len(given):,} {unit}" if hasattr(given, "__len__") else "too long"
         return f"'{field}': {size}, over the {err['ctx']['max_length']:,} it may have"
+    if err["type"] in _TYPE_SAID and field:  # (walk57 read "Input should be a valid string")
+        given = err.get("input")
+        return f"'{field}': should be {_TYPE_SAID[err['type']]}, not {_given(given)}" + (
+            _QUOTES_SAID.get((err["type"], _numeric(given)), ""))
     msg = err["msg"].removeprefix("Value error, ")
     return f"'{field}': {msg}" if field else msg
+
+
+# Why a value of the wrong type was one: by the type expected, and whether the value given is
+# a number, or text that reads as one
+_QUOTES_SAID = {("string_type", "number"): " (text goes in double quotes)",
+                ("int_type", "text"): " (in quotes it is text: write the number without them)",
+                ("float_type", "text"): " (in quotes it is text: write the number without them)"}
+
+
+def _numeric(value) -> str:
+    """"number" for a JSON number or true/false, "text" for a string that reads as a number."""
+    if isinstance(value, (bool, int, float)):
+        return "number"
+    try:
+        return "text" if isinstance(value, str) and math.isfinite(float(value)) else ""
+    except ValueError:
+        return ""
+
+
+def _given(value) -> str:
+    """A value as the line wrote it, shortened."""
+    said = json.dumps(value, ensure_ascii=False, default=str)
+    return said if len(said) <= 40 else said[:37] + "..."
 
 
 MAX_PROBLEMS_SAID = 20  # a file's refused lines said at once; past this, how many more

@@ -16,15 +16,16 @@ GOOD = {"question": "What is a feature store?", "answer": "It serves features."}
 @pytest.mark.parametrize(
     "line, expected",
     [
-        ({**GOOD, "rubric": {"key_points": "abc"}}, "'rubric.key_points': Input should be a valid"),
+        ({**GOOD, "rubric": {"key_points": "abc"}}, "'rubric.key_points': should be a list, not \"abc\""),
         (
             {**GOOD, "answer": 5, "reference_answer": "r"},
-            "'answer': Input should be a valid string",
+            "'answer': should be a string, not 5 (text goes in double quotes)",
         ),
-        ({**GOOD, "question": ["q"], "reference_answer": "r"}, "'question': Input should be"),
-        ({**GOOD, "rubric": [{"point": "x", "weight": "3"}]}, "'rubric.0.weight': Input should"),
+        ({**GOOD, "question": ["q"], "reference_answer": "r"}, "'question': should be a string, not [\"q\"]"),
+        ({**GOOD, "rubric": [{"point": "x", "weight": "3"}]}, "'rubric.0.weight': should be an integer, not \"3\" (in quotes it is "
+         "text: write the number without them)"),
         ({**GOOD, "rubric": {"key_points": [{"pont": "x"}]}}, "'rubric.key_points.0.point' is"),
-        ({**GOOD, "reference_answer": "r", "score": "high"}, "'score': Input should be a valid"),
+        ({**GOOD, "reference_answer": "r", "score": "high"}, "'score': should be a number, not \"high\""),
         ({**GOOD, "rubric": {"key_points": []}}, "'rubric.key_points': List should have at least"),
         ({**GOOD, "rubric": {"key_points": ["k"] * 101}},
          "'rubric.key_points': 101 items, over the 100 it may have"),
@@ -35,6 +36,11 @@ GOOD = {"question": "What is a feature store?", "answer": "It serves features."}
         ([1, 2], "each line must be a JSON object"),
         ({**GOOD, "reference_answer": 42}, "'reference_answer': should be a string or a list"),
         ({**GOOD, "reference_answer": "r", "id": [1]}, "'id': should be a string or an integer"),
+        # walk57 read pydantic's "'answer': Input should be a valid string"
+        ({**GOOD, "answer": True, "reference_answer": "r"},
+         "'answer': should be a string, not true (text goes in double quotes)"),
+        ({**GOOD, "reference_answer": "r", "score": "0.5"},
+         "'score': should be a number, not \"0.5\" (in quotes it is text: write the number"),
     ],
     ids=[
         "string-for-list",
@@ -50,6 +56,8 @@ GOOD = {"question": "What is a feature store?", "answer": "It serves features."}
         "not-an-object",
         "number-reference",  # a union's value of none of its types names them all (walk17)
         "list-id",
+        "bool-answer",
+        "quoted-label",
     ],
 )
 def test_a_bad_field_is_named_with_its_line(tmp_path, capsys, line, expected):
@@ -179,7 +187,7 @@ def test_a_refused_long_line_does_not_hide_the_lines_after_it(tmp_path, capsys):
     assert main(["grade", "--input", str(path)]) == 2
     err = capsys.readouterr().err
     assert "in.jsonl:1: line is longer than 1024 KB" in err
-    assert "in.jsonl:2: 'answer': Input should be a valid string" in err
+    assert "in.jsonl:2: 'answer': should be a string, not 5 (text goes in double quotes)" in err
 
 
 def test_an_open_string_is_said_whatever_ends_the_line_and_an_empty_rubric_list_is_refused(
