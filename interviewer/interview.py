@@ -609,12 +609,13 @@ class Interview(CodingTurns, Resuming):
             timed=self.info.settings.real,
         )
 
-    def _header(self, turn: Turn) -> str:
+    def header(self, turn: Turn) -> str:
+        """``turn``'s place as the chat heads it: "Question N of M (round, topic)"."""
         return question_header(turn.index, self.planned, turn.round, turn.topic, self.per_round)
 
     def question_said(self, turn: Turn) -> str:
         """``turn``'s question as it was asked: "Question N of M (round, topic): text"."""
-        return f"{self._header(turn)}: {turn.question}"
+        return f"{self.header(turn)}: {turn.question}"
 
     @property
     def per_round(self) -> int | None:

@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from interviewer.bank import default_bank
+from interviewer.bank import default_bank, topic_label
 from interviewer.cli import main
 from interviewer.config import Settings
 from interviewer.store import Store
@@ -718,3 +718,24 @@ def test_ctrl_d_at_a_delete_confirmation_is_a_no():
             out = wait_for(" END")
         assert f"RESULT {result} END" in out and "Traceback" not in out
         assert ("Not deleted." in out) == (result == "False")
+
+
+def test_a_resumed_session_says_which_answers_it_kept(tmp_path, capsys):
+    """walk56: a session resumed at the terminal went on at its open question with no word of
+    the answers kept; now each question answered or skipped is listed first, with its score
+    when feedback comes after each answer, and none with feedback at the end."""
+    for feedback, scored in (("each", True), ("end", False)):
+        store, listed = _sat(tmp_path, capsys, "I don't know.\n/skip\n", "--questions", "3",
+                             "--seed", "3", "--follow-ups", "0", "--feedback", feedback)  # fmt: skip
+        _, turns = store.load_session(listed["id"], user_id="local")
+        assert [t.status for t in turns[:2]] == ["answered", "skipped"]
+        again = tmp_path / "again.txt"
+        again.write_text("/repeat\n")
+        assert main(["interview", "--resume", listed["id"], "--answers-file", str(again)]) == 0
+        out = capsys.readouterr().out
+        kept = out[out.index("Kept from before (2 questions):"):out.index("Welcome back.")]
+        first = f"- Question 1 of 3 (L2, {topic_label(turns[0].topic)}): answered"
+        assert first in kept and ("/100" in kept) == scored, kept
+        assert (first + f", {turns[0].grade.overall}/100" in kept) == scored, kept
+        assert f"- Question 2 of 3 (L2, {topic_label(turns[1].topic)}): skipped" in kept
+        assert "Question 3" not in kept

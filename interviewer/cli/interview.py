@@ -20,7 +20,7 @@ from interviewer.cli.said import (
 from interviewer.coding_answer import HELPERS_SAID, also_asked
 from interviewer.config import Settings
 from interviewer.errors import UsageError
-from interviewer.markup import plain, wrap_words
+from interviewer.markup import plain, plural, wrap_words
 from interviewer.models import MAX_ANSWER_CHARS, MAX_QUESTIONS
 from interviewer.report_render import report_text
 
@@ -258,6 +258,23 @@ def coding_brief(q, *, practice: bool = False) -> str:
         q, f"write it before the {fence}python block, in the same answer")) else "")  # fmt: skip
 
 
+def kept_said(interview) -> str:
+    """What a resumed session kept: each question answered or skipped before it stopped, with
+    its score when feedback comes after each answer; "" when none was."""
+    done = [t for t in interview.turns if t.status != "pending"]
+    if not done:
+        return ""
+
+    def said(t) -> str:
+        if t.status == "skipped":
+            return "skipped"
+        scored = interview.feedback_each and t.grade is not None
+        return f"answered, {t.grade.overall}/100" if scored else "answered"
+
+    lines = [f"- {interview.header(t)}: {said(t)}" for t in done]
+    return f"Kept from before ({plural(len(done), 'question')}):\n" + "\n".join(lines)
+
+
 def _speaker(settings: Settings):
     """A function that reads text aloud; after the first failure it says why once and stops."""
     from interviewer.cli.speech import play
@@ -347,6 +364,8 @@ def cmd_interview(args, settings: Settings) -> int:
         interview, reply = Interview.resume(
             store, args.resume, user_id=user, engine=engine, bank=bank
         )
+        if kept := kept_said(interview):  # (walk56: nothing said which answers were kept)
+            say(plain(kept))
         turn = interview.current
         if interview.phase == "follow_up" and turn is not None:
             # The app rebuilds the chat; a terminal starts empty: the question and the answer
