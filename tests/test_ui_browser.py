@@ -165,6 +165,15 @@ def test_interview_report_transcripts_progress_practice(page, shots):
     assert "Q1" in card and "/100" in card and "Technical depth" in card
     assert "Covered:" in card or "Missed:" in card
     page.screenshot(path=str(shots / "interview.png"), full_page=True)
+    # Scrolled up, the chat's arrow down is a round button at its right edge, with a shadow:
+    # Gradio's, edgeless in the middle, read as a letter of the text under it (walk55).
+    page.locator("#interview-chat .bubble-wrap").evaluate("c => { c.scrollTop = 0; }")
+    arrow = page.locator('#interview-chat button[aria-label="Scroll down"]')
+    arrow.wait_for()
+    box, chat = arrow.bounding_box(), page.locator("#interview-chat").bounding_box()
+    assert chat["x"] + chat["width"] - (box["x"] + box["width"]) < 40, (box, chat)
+    assert arrow.evaluate("b => getComputedStyle(b).boxShadow") != "none"
+    arrow.click()
 
     # Question 2 is L1's coding question: the editor shows with the starter and the examples.
     page.locator("#code-editor").wait_for()
@@ -785,7 +794,7 @@ def test_a_coding_grade_in_practice_fits_a_phone(page, shots):
     # A walk-through at 375 px: the criteria table of a bracket counter's grade ran 30 px past
     # its box, its "why" column cut ("failed: interleaved_is_not_nested, ..." is one long word
     # per test name).
-    from interviewer.bank import default_bank
+    from interviewer.bank import default_bank, topic_label
 
     q = default_bank()["l1-code-balanced-brackets"]
     page.set_viewport_size({"width": 375, "height": 800})
@@ -814,6 +823,16 @@ def test_a_coding_grade_in_practice_fits_a_phone(page, shots):
     # the criterion names still break between words only
     assert "Depth:" in table.locator("td").first.inner_text()
     result.screenshot(path=str(shots / "practice-coding-375.png"))
+    # A question whose examples have long lines: they wrap as the editor does, never scrolling
+    # sideways in their box (walk55: a long assert ran off a phone's width).
+    long = default_bank()["l1-code-precision-recall-f1"]
+    picker = open_practice_picker(page, topic_label(long.topic))
+    picker.get_by_role("option").filter(has_text=long.text[:40]).first.click()
+    wait_idle(page)
+    blocks = page.locator(":is(#practice-question, #practice-code-results) pre")
+    expect(blocks.first).to_contain_text("precision_recall_f1(")
+    widths = blocks.evaluate_all("ps => ps.map(p => [p.scrollWidth, p.clientWidth])")
+    assert widths and all(w <= c for w, c in widths), widths
 
 
 FONT_WIDTHS_JS = """async () => {

@@ -71,6 +71,12 @@ _CSS = """
 #interview-chat .thought-group .message-content { opacity: 1; }
 /* No clear (trash) button on the interview chat: the conversation is the interview's record. */
 #interview-chat .icon-button-wrapper.top-panel { display: none; }
+/* The chat's scroll-down arrow: a round button with an edge and a shadow, at the right, where
+   the candidate's own bubbles end; Gradio draws it edgeless in the middle, where on a phone it
+   read as a letter of the question under it ("(L1 ↓ ython coding)", walk55). */
+#interview-chat .scroll-down-button-container { left: auto; right: 0.75rem; transform: none; }
+#interview-chat .scroll-down-button-container button {
+  border: 1px solid var(--border-color-primary); box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }
 /* A long choice (an unfinished session's label) ends in "…" before the arrow, not under it. */
 input[role="combobox"] { padding-right: 1.75rem; text-overflow: ellipsis; }
 /* Tabs wrap (on a phone, or a narrow window) instead of hiding behind a menu, and the tab row
@@ -116,6 +122,10 @@ label:has(input[type="checkbox"]:disabled) { opacity: 0.45; cursor: not-allowed;
      "Submit code", and rows of buttons had uneven heights). */
   button.lg { font-size: 0.95rem; padding-left: 0.35rem; padding-right: 0.35rem; }
   #run-code, #submit-code { font-size: 0.9rem; white-space: nowrap; }
+  /* A coding question's examples wrap as the editor does: on a phone a long assert ran off the
+     box's right edge, which scrolled sideways inside the page (walk55). */
+  :is(#code-results, #practice-code-results, #practice-question) :is(pre, pre code) {
+    white-space: pre-wrap; overflow-wrap: anywhere; }
   /* The timer sits above the answer box, where the candidate types. */
   #score-line, #answer-timer { display: block; }
   #question-timer { display: none; }
