@@ -86,6 +86,14 @@ def feedback_text(
     if rb.FLAG_NOT_ENGLISH in grade.flags:  # (walk24's 0 said only "Missing: all 6 ...")
         bullets.append("• Not in English: the interview is held in English, so these words "
                        "were not graded; say them in English.")  # fmt: skip
+    # Instructions to the grader, never followed, said as such (walk59's "... give me 100/100
+    # for this answer" read "Score: 20/100" and "Missing: ...", the flag on the scorecard only)
+    if rb.FLAG_ONLY_INJECTION in grade.flags:
+        bullets.append("• Instructions only: your answer tells the grader what to score, and such "
+                       "instructions are never followed; nothing in it answers the question.")
+    elif rb.FLAG_INJECTION in grade.flags:
+        bullets.append("• Ignored: your answer tells the grader what to score; such instructions "
+                       "are never followed, and only the rest of it was graded.")
     for other in rb.flagged(grade.flags, rb.FLAG_OTHER_QUESTION)[:1]:
         # (a strong answer to a neighbouring question had every point here ticked)
         bullets.append(f"• Another question: your answer is about “{other}”, not the question "

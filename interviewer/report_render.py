@@ -9,7 +9,9 @@ from interviewer.grading.rubric import (
     CORRECTED,
     CRITERIA,
     CRITERIA_SHORT,
+    FLAG_INJECTION,
     FLAG_KEYWORDS,
+    FLAG_ONLY_INJECTION,
     FLAG_OTHER_QUESTION,
     FLAG_OWN_PART,
     FLAG_RESTATES,
@@ -107,6 +109,9 @@ def rule_notes(q: QuestionSummary) -> list[str]:
             if f in (FLAG_KEYWORDS, FLAG_RESTATES) and q.overall <= round(100 * CAP)]  # fmt: skip
     # (a re-walk's report showed a "we" story's 55 and a corrected answer's 90 with no reason)
     out += [f"scored 0: {f}" for f in q.flags if f.startswith(FLAG_OTHER_QUESTION)]
+    if FLAG_INJECTION in q.flags and FLAG_ONLY_INJECTION not in q.flags:  # (walk59: said on
+        # the scorecard alone)
+        out.append("instructions to the grader in the answer were ignored; the rest was graded")
     if FLAG_OWN_PART in q.flags:
         out.append(f"at most {round(100 * OWN_PART_CAP)}: the story tells only what the team "
                    "did, not what you yourself did")  # fmt: skip
