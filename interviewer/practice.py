@@ -20,6 +20,7 @@ from interviewer.code_checks import code_problem, ungradable
 from interviewer.config import Settings
 from interviewer.engine import Engine, Usage
 from interviewer.errors import SessionNotFound
+from interviewer.grading.analysis import prepare_answer
 from interviewer.grading.copying import seen_copy_grade
 from interviewer.grading.rubric import Grade, Rubric
 from interviewer.models import (
@@ -170,11 +171,25 @@ class Graded:
     usage: Usage
 
 
+ONLY_INSTRUCTIONS = ("your answer holds only instructions to the grader, which are never "
+                     "followed: answer the question in your own words")
+
+
+def only_instructions(answer: str) -> bool:
+    """True when every sentence of ``answer`` is addressed to the grader (``prepare_answer``)."""
+    content, injected = prepare_answer(answer)
+    return bool(injected) and not content
+
+
 def not_gradable(q: Question | SectionQuestion, answer: str, code: str) -> str | None:
     """Why a practice answer is not graded (nothing is recorded): no words to a spoken question,
-    code that cannot run or be graded, or an answer over MAX_ANSWER_CHARS; None to grade it."""
+    code that cannot run or be graded, an answer of only instructions to the grader, or one over
+    MAX_ANSWER_CHARS; None to grade it."""
     if q.kind != "coding" and not (answer or "").strip():
         return "type an answer first"
+    if q.kind != "coding" and only_instructions(answer):
+        # not an attempt at the question: recorded at 0, walk59's drill read 82 -> 41
+        return ONLY_INSTRUCTIONS
     if q.kind == "coding" and (problem := code_problem(code)
                                or ungradable(code, q.coding.starter, q.coding.entry_point)):  # fmt: skip
         return problem
