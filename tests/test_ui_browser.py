@@ -1132,3 +1132,32 @@ def test_practice_on_a_guide_with_no_question_says_why_and_the_notice_goes_with_
     page.locator("#practice-guide input").click()
     page.get_by_role("option", name="persistent-systems-ml-engineer", exact=True).click()
     expect(question).to_contain_text("Pick a round and a topic, then press New question.")
+
+
+@needs_chromium
+def test_a_practice_grade_or_refusal_below_the_window_is_brought_into_view(page):
+    # walk59: on a 900 px window Practice's grade, and "Type an answer first", landed at the
+    # window's bottom edge or under it, and the page did not move: as if nothing had happened.
+    page.set_viewport_size({"width": 1366, "height": 640})
+    try:
+        picker = open_practice_picker(page, "overfitting and regularisation")
+        picker.get_by_role("option").first.click()
+        wait_idle(page)
+        in_view = "e => { const b = e.getBoundingClientRect(); return [b.top, window.innerHeight]; }"
+        result = page.locator("#practice-result")
+        page.evaluate("window.scrollTo(0, 0)")
+        top, height = result.evaluate(in_view)
+        assert top > height, (top, height)  # under the window before it is pressed
+        page.get_by_role("button", name="Grade my answer").click()  # with no answer
+        expect(result).to_contain_text("Type an answer first")
+        page.wait_for_function("() => { const b = document.querySelector('#practice-result')"
+                               ".getBoundingClientRect(); return b.bottom <= window.innerHeight; }")
+        page.evaluate("window.scrollTo(0, 0)")
+        result = practice_grade(page, "Regularisation adds a penalty on the weights, so the model "
+                                "fits the noise less; I would also use early stopping.",
+                                shown="Your grade")  # fmt: skip
+        page.wait_for_function("() => { const b = document.querySelector('#practice-result')"
+                               ".getBoundingClientRect(); return b.top >= 0 && "
+                               "b.top < window.innerHeight - 40; }")  # fmt: skip
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})

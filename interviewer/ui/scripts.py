@@ -125,11 +125,33 @@ _LIMIT_JS = """const limit = LIMIT, boxes = BOXES, cls = "CLASS";
   };
   document.addEventListener("input", checkLimit, true);
   setInterval(checkLimit, 1000);"""
+# What a press of Grade, Send, Run or Submit brings, when it lands below the window, is
+# scrolled up into it (walk59: Practice's grade, and the refusal "Type an answer first", sat
+# at the bottom edge or under it, as if nothing had happened). Not when it is above the window
+# (the candidate scrolled down past it) or already in view; a panel taller than the window
+# shows from its top.
+# (Not the coding examples' box: it fills as a coding question is asked, under the chat.)
+BROUGHT_INTO_VIEW = ("#practice-result", "#interview-status", "#code-status")
+_INTO_VIEW_JS = """const shownSel = SHOWN;
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      const el = node && node.closest && node.closest(shownSel);
+      if (!el || !el.innerText.trim()) { continue; }
+      const box = el.getBoundingClientRect();
+      if (box.height && box.top >= 0 && box.bottom > window.innerHeight) {
+        el.scrollIntoView({ block: "nearest" });
+      }
+      return;
+    }
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });"""
 KEYS_JS = KEYS_JS.replace(
     "__LIMIT__",
     _LIMIT_JS.replace("LIMIT", str(MAX_ANSWER_CHARS), 1)
     .replace("BOXES", json.dumps(LIMIT_BOXES), 1)
-    .replace("CLASS", OVER_LIMIT_CLASS, 1),
+    .replace("CLASS", OVER_LIMIT_CLASS, 1)
+    + "\n  "
+    + _INTO_VIEW_JS.replace("SHOWN", json.dumps(", ".join(BROUGHT_INTO_VIEW)), 1),
 )
 _UNSENT = "(() => (document.querySelector('#answer-box textarea')?.value || '').trim() !== '')()"
 # Start asks before abandoning a running interview (it stays saved and can be resumed, with any
