@@ -2451,3 +2451,33 @@ def test_a_corrected_answer_keeps_its_missing_bullet_and_a_cost_of_one_point_is_
     assert lines[1].startswith("• Corrected: ") and "less 1 point, as a hint" in lines[1]
     assert sum(line.startswith("• Landed") for line in lines) == 1 and lines[-1].startswith(
         "• Missing: "), lines
+
+
+WALK59_RETRAIN = ("I would monitor the input features for drift with PSI and watch the score "
+                  "distribution. Then retrain on a schedule, like every month, on the newest data "
+                  "with labels and deploy it if the validation AUC looks ok.")
+
+
+def test_doing_what_a_claim_says_is_left_out_is_not_that_claim():
+    """walk59: monthly retraining deployed "if the validation AUC looks ok" was named as "Retrain
+    the model automatically every night ... without validation." and held at 20. A sentence
+    that does what a claim says is done without states the opposite; one that also leaves it
+    out, or denies it, does not."""
+    from interviewer.grading.detectors import does_what_claim_omits
+
+    claim = "Retrain the model automatically every night on the latest data without validation."
+    assert does_what_claim_omits(WALK59_RETRAIN.split(". ")[1], claim)
+    assert not does_what_claim_omits("Retrain every night and push it without any validation.",
+                                     claim)  # fmt: skip
+    assert not does_what_claim_omits("Retrain nightly, no validation needed.", claim)
+    humans = "Active learning means the model labels the data itself without humans."
+    assert does_what_claim_omits("A human labels the examples the model is least sure of.", humans)
+    assert not does_what_claim_omits("The model labels the data itself, no humans involved.",
+                                     humans)  # fmt: skip
+    # every word of what is left out: "without errors="coerce"" is not done by naming errors
+    coerce = 'Calling pd.to_datetime without errors="coerce" on messy input and letting it raise.'
+    assert not does_what_claim_omits("pd.to_datetime raises errors on messy input.", coerce)
+    assert does_what_claim_omits('I pass errors="coerce" so bad dates become NaT.', coerce)
+    q = default_bank()["l2-delayed-labels-retraining"]
+    grade = OfflineGrader().grade(q, WALK59_RETRAIN)
+    assert not red_flag_claims(grade.flags) and grade.overall > 20, (grade.flags, grade.overall)

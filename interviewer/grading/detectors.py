@@ -77,7 +77,29 @@ def states_opposite(said: str, claim: str) -> bool:
     return (swapped_direction(said, claim, kinds_only=True) is not None
             or reversed_comparison(said, claim) or undercuts(said, claim)
             or denies_qualifier(said, claim) or other_complexity(said, claim)
-            or names_a_cost(said, claim) or picks_the_other(said, claim))  # fmt: skip
+            or names_a_cost(said, claim) or picks_the_other(said, claim)
+            or does_what_claim_omits(said, claim))  # fmt: skip
+
+
+# A claim that something is done without X ("Retrain the model automatically every night ...
+# without validation") and a sentence that does X: it asserts X's first content words in a
+# clause that denies nothing of them ("deploy it if the validation AUC looks ok"; walk59's
+# monthly retraining gated on validation was named as that claim and held at 20). A
+# general-English prior, not read from any data set: the words of "without ..." that name X.
+_WITHOUT = re.compile(r"""\bwithout\s+((?:[\w'"=-]+\s*){1,4})""", re.I)
+WITHOUT_WORDS = 2
+
+
+def does_what_claim_omits(said: str, claim: str) -> bool:
+    """``claim`` says something is done without X and ``said`` asserts X (each of its first
+    WITHOUT_WORDS content words, none denied; "without" in ``said`` denies as "not" does)."""
+    m = _WITHOUT.search(claim)
+    if m is None:
+        return False
+    named = [w for w in tu.words(m[1]) if w not in tu.STOPWORDS and len(w) > 1]
+    lacking = {tu.stem(w) for w in named[:WITHOUT_WORDS]}
+    denied, asserted = _denied_asserted(re.sub(r"\bwithout\b", "not", said, flags=re.I))
+    return bool(lacking) and lacking <= asserted - denied
 
 
 _RATHER = re.compile(r"^(.*?)\b(?:rather than|instead of)\b(.*)$", re.I | re.S)
