@@ -245,6 +245,19 @@ def code_grade(
 ALONE_EARNS = f"earns {round(100 * CODE_SHARE)} of 100 at most"
 
 
+def libraries_said() -> str:
+    """The versions of NumPy and pandas the tests run with, as "NumPy 2.4, pandas 3.1" (walk60:
+    numpy 2's removed np.trapz and pandas 3's copy-on-write, which makes a chained
+    fillna(inplace=True) do nothing, failed code written for older versions, with no word of
+    which versions the tests use)."""
+    from importlib.metadata import version
+
+    def short(dist: str) -> str:
+        return ".".join(version(dist).split(".")[:2])
+
+    return f"NumPy {short('numpy')}, pandas {short('pandas')}"
+
+
 # Said above a coding question's example helpers (``CodingSpec.example_helpers``), in the app
 # and the terminal alike.
 HELPERS_SAID = "The examples call these helpers, which the tests define:"

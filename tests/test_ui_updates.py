@@ -661,6 +661,7 @@ def test_l2_unticks_the_coding_box_and_l1_gives_the_tick_back_even_after_a_resum
 def test_code_examples_count_the_checks_a_test_makes():
     # Seen in the app: "Examples (1 test; ...)" over a test of two asserts read as a miscount.
     from interviewer.bank import default_bank
+    from interviewer.coding_answer import libraries_said
     from interviewer.ui.render import code_examples_md
 
     bank = default_bank()
@@ -668,7 +669,13 @@ def test_code_examples_count_the_checks_a_test_makes():
     assert head.startswith("**Examples** (2 checks in 1 test; the hidden tests")
     # walk23: an example's math.isclose read as not runnable against the starter alone
     assert head.endswith("; the tests run with `math`, `numpy as np` and `pandas as pd` "
-                         "imported):")  # fmt: skip
+                         f"imported ({libraries_said()})):")  # fmt: skip
+    # with the versions (walk60: numpy 2 has no np.trapz, and nothing said which numpy ran)
+    import numpy as np
+    import pandas as pd
+
+    assert libraries_said() == (f"NumPy {'.'.join(np.__version__.split('.')[:2])}, pandas "
+                                f"{'.'.join(pd.__version__.split('.')[:2])}")  # fmt: skip
     singles = [q for q in bank.values() if q.kind == "coding" and
                all(t.code.count("assert") == 1 for t in q.coding.visible_tests)]  # fmt: skip
     assert singles  # one assert per test: the count of tests says it

@@ -17,7 +17,7 @@ from interviewer.cli.said import (
     unbroken,
     warned,
 )
-from interviewer.coding_answer import HELPERS_SAID, also_asked
+from interviewer.coding_answer import HELPERS_SAID, also_asked, libraries_said
 from interviewer.config import Settings
 from interviewer.errors import UsageError
 from interviewer.markup import plain, plural, wrap_words
@@ -248,7 +248,7 @@ def coding_brief(q, *, practice: bool = False) -> str:
         f"Complete the starter and send it in a {fence}python block (an empty line after the "
         f"closing {fence} sends it):\n\n{fence}python\n{q.coding.starter.rstrip()}\n{fence}\n\n"
         "Examples (the hidden tests also check edge cases and a large input; the tests run "
-        "with math, numpy as np and pandas as pd imported):\n\n"
+        f"with math, numpy as np and pandas as pd imported; {libraries_said()}):\n\n"
         f"{fence}python\n{tests}\n{fence}\n\nYou may write it in your own editor (and run the "
         f"examples there), then paste it here in a {fence}python block. "
         + ("Each block you send runs the hidden tests and is graded and saved; fix it and send "

@@ -216,7 +216,7 @@ def run_tests(job: dict, fn, base: dict, host: Host | None = None) -> bool:
         passed, error = False, None
         backstop = wall
         if host is not None:
-            host.held = 0
+            host.held, host.changed = 0, False
         if isinstance(fn, Proxy):  # the call's own limits hold in the submission's process;
             # the runner waits a little longer, for code that ignores them
             fn.limit, fn.wall = limit, wall
@@ -228,6 +228,9 @@ def run_tests(job: dict, fn, base: dict, host: Host | None = None) -> bool:
             passed = True
         except BaseException as exc:  # noqa: BLE001 - a failing test is data, not a crash
             error = describe(exc, name, code, limit, wall)
+            if host is not None and host.changed and isinstance(exc, AssertionError):
+                error = CHANGED_SAID  # (walk60 read the marker: "... -> [[3, 5], [1, 4],
+                # '<changed by the submission>']", as if its code had appended it)
             waited = waited or (isinstance(exc, TestTimeout) and exc.waited)
             if isinstance(exc, TestTimeout) and test.get("kind") == "large":
                 large_timed_out = True
@@ -630,6 +633,7 @@ class Host:
         self.cpu = 0.0  # CPU seconds the calls used in the child since the last ``take_cpu``
         self.iters: dict[int, collections.abc.Iterator] = {}
         self.held = 0  # the most earlier stream items still alive there at a next item
+        self.changed = False  # a call of this test changed an argument in place
 
     def fork(self) -> None:
         """Fork the child before the job is read: nothing of the tests is ever in its memory,
@@ -737,6 +741,7 @@ class Host:
         held = (out or {}).get("held")
         self.held = max(self.held, held) if isinstance(held, int) else self.held
         for k in (out or {}).get("changed") or []:
+            self.changed = True
             try:
                 _mark_changed(args[int(k)])
             except Exception:  # noqa: BLE001 - (no such argument)
@@ -900,6 +905,8 @@ def _fingerprint(value):
 
 
 CHANGED_MARK = "<changed by the submission>"
+CHANGED_SAID = ("assertion failed: the function changed an argument it was given, in place; the "
+                "test needs its input left as it was (work on a copy)")
 
 
 def _mark_changed(original) -> None:

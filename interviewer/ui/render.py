@@ -14,7 +14,13 @@ from collections import Counter
 from interviewer.bank import TOPICS, topic_label
 from interviewer.chat_feedback import feedback_text, judgement_note
 from interviewer.coding.grade import CORE_MISSED_MAX, cap_read
-from interviewer.coding_answer import HELPERS_SAID, TEST_FLAGS, also_asked, failed_why
+from interviewer.coding_answer import (
+    HELPERS_SAID,
+    TEST_FLAGS,
+    also_asked,
+    failed_why,
+    libraries_said,
+)
 from interviewer.engine import question_header
 from interviewer.export import NOT_FOUND, grade_notes, listed_score, md_failed
 from interviewer.grading.copying import FLAG_COPIED, FLAG_SEEN
@@ -335,7 +341,10 @@ def tests_md(result: dict, q=None) -> str:
     return "\n".join(lines)
 
 
-TESTS_IMPORT = "the tests run with `math`, `numpy as np` and `pandas as pd` imported"
+def tests_import() -> str:
+    """What the tests run with, as the examples' heading says it."""
+    return (f"the tests run with `math`, `numpy as np` and `pandas as pd` imported "
+            f"({libraries_said()})")
 
 
 def code_examples_md(q, send: str = "**Submit code**") -> str:
@@ -348,7 +357,7 @@ def code_examples_md(q, send: str = "**Submit code**") -> str:
         count = f"{plural(checks, 'check')} in {count}"
     # (walk23 ran an example's math.isclose against the starter alone: the tests' imports)
     lines = [f"**Examples** ({count}; the hidden tests also check edge cases and a large "
-             f"input; {TESTS_IMPORT}):"]  # fmt: skip
+             f"input; {tests_import()}):"]  # fmt: skip
     if asked := also_asked(q, f"write it in the answer box, and {send} sends it with the "
                            "code"):  # fmt: skip
         lines.insert(0, asked)

@@ -973,6 +973,11 @@ def test_an_input_changed_in_place_is_seen_by_the_test_that_checks_it():
         "    return out\n")  # fmt: skip
     changed = _grade(q.id, mutates)
     assert "input_untouched_index_kept" in {f.name for f in changed.failed}, changed.failed
+    # said as such, not with the runner's marker (walk60 read "... -> [[3, 5], [1, 4], '<changed
+    # by the submission>']", as if its code had appended it)
+    failed = next(f for f in changed.failed if f.name == "input_untouched_index_kept")
+    assert failed.error == ("assertion failed: the function changed an argument it was given, "
+                            "in place; the test needs its input left as it was (work on a copy)")
 
 
 def test_an_input_rewritten_to_fit_the_answer_passes_nothing_more():

@@ -1181,3 +1181,26 @@ def test_an_explanation_giving_working_code_a_slower_cost_states_something_wrong
     assert "states nothing wrong" not in claimed.feedback and claimed.overall < 100
     fine, _, _ = engine.judge_code(q, q.coding.reference, "One pass, O(n) time and O(1) space.")
     assert "faster than that" not in fine.feedback
+
+
+def test_a_wrong_claim_about_most_common_beside_right_code_is_named():
+    """walk60: correct top-k code explained with "Counter's most_common already orders ties
+    alphabetically" scored 100 and had that sentence "Landed"; the bank's model answer says
+    the opposite. Now a red flag of the question names it, and the code keeps its tests."""
+    q = default_bank()["l1-code-top-k-words"]
+    code = ("from collections import Counter\n\n\ndef top_k_words(words, k):\n"
+            "    if k < 0:\n        raise ValueError('k must be non-negative')\n"
+            "    counts = Counter(words)\n"
+            "    return sorted(counts, key=lambda w: (-counts[w], w))[:k]\n")  # fmt: skip
+    words = ("Counter's most_common already orders ties alphabetically, so I just sort by "
+             "count and take the first k.")
+    grade, ran, _ = offline_engine().judge_code(q, code, words)
+    assert ran.passed == ran.total
+    assert rb.red_flag_claims(grade.flags) == [
+        "Counter.most_common already orders tied words alphabetically."]
+    text = feedback_text(q, grade, ran.model_dump())
+    assert "• Wrong:" in text and "first seen" in text and "most_common already" not in " ".join(
+        line for line in text.splitlines() if line.startswith("• Landed"))  # fmt: skip
+    right, _, _ = offline_engine().judge_code(q, code, "I sort by negative count, then by the "
+                                              "word, so ties are alphabetical.")  # fmt: skip
+    assert not rb.red_flag_claims(right.flags) and right.overall > grade.overall
