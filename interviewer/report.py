@@ -163,8 +163,10 @@ def build_report(
                 f"{_red_flagged(graded)} of {plural(len(graded), 'answer')}, more than a "
                 "third.").strip()  # fmt: skip
     if complete and passed:
+        by_score = signal
         signal, note = _failed_tests_cap(signal, note, [t for t, _ in counted])
-        signal, note = _blank_cap(signal, note, counted)
+        if points_from is None:  # (a practice sitting counts attempts, and gives no signal)
+            signal, note = _blank_cap(by_score, signal, note, counted)
     if complete and not passed:
         signal = at_most(signal, "lean no hire")
         failed = [f"{r} scored {v['overall']}" for r, v in sorted(rounds.items())
@@ -264,18 +266,21 @@ def _failed_tests_cap(signal: str, note: str, turns: list[Turn]) -> tuple[str, s
     return capped, f"{note} At most hire: your code failed hidden tests ({said}).".strip()
 
 
-def _blank_cap(signal: str, note: str, counted: list[tuple[Turn, int]]) -> tuple[str, str]:
+def _blank_cap(by_score: str, signal: str, note: str, counted: list[tuple[Turn, int]]
+               ) -> tuple[str, str]:  # fmt: skip
     """A question with no answer worth credit (skipped, or under the first label cut: an "I
     don't know") holds the signal at "hire": strong hire is for a round with no blank (walk55's
-    loop read "strong hire" at 83 after two "I don't know" answers). The report says which."""
+    loop read "strong hire" at 83 after two "I don't know" answers). The report says which,
+    also when another rule has held the signal there already (``by_score``: the signal before
+    any rule)."""
     blank = [(t, s) for t, s in counted if t.status == "skipped" or s < LABEL_CUTS[0]]
-    capped = at_most(signal, "hire")
-    if not blank or capped == signal:
+    if not blank or at_most(by_score, "hire") == by_score:
         return signal, note
     said = "; ".join(f"{_topic(t)}, {'skipped' if t.status == 'skipped' else s}"
                      for t, s in blank)  # fmt: skip
-    return capped, (f"{note} At most hire: no answer worth credit to "
-                    f"{len(blank)} of {plural(len(counted), 'question')} ({said}).").strip()
+    return at_most(signal, "hire"), (
+        f"{note} At most hire: {len(blank)} of {plural(len(counted), 'question')} got no answer "
+        f"worth credit ({said}).").strip()  # fmt: skip
 
 
 def l1_result(turns: list[Turn]) -> tuple[int, bool]:
