@@ -171,14 +171,18 @@ class Graded:
     usage: Usage
 
 
-ONLY_INSTRUCTIONS = ("your answer holds only instructions to the grader, which are never "
-                     "followed: answer the question in your own words")
+ONLY_INSTRUCTIONS = ("your answer reads only as instructions to the grader ({said}), which are "
+                     "never followed: answer the question in your own words")
 
 
-def only_instructions(answer: str) -> bool:
-    """True when every sentence of ``answer`` is addressed to the grader (``prepare_answer``)."""
+def only_instructions(answer: str) -> str | None:
+    """What ``answer`` says to the grader, quoted, when that is all it says (every sentence
+    addressed to the grader: ``prepare_answer``); None otherwise."""
     content, injected = prepare_answer(answer)
-    return bool(injected) and not content
+    if not injected or content:
+        return None
+    first = injected[0]
+    return f'"{first[:80]}…"' if len(first) > 80 else f'"{first}"'
 
 
 def not_gradable(q: Question | SectionQuestion, answer: str, code: str) -> str | None:
@@ -187,14 +191,15 @@ def not_gradable(q: Question | SectionQuestion, answer: str, code: str) -> str |
     MAX_ANSWER_CHARS; None to grade it."""
     if q.kind != "coding" and not (answer or "").strip():
         return "type an answer first"
-    if q.kind != "coding" and only_instructions(answer):
-        # not an attempt at the question: recorded at 0, walk59's drill read 82 -> 41
-        return ONLY_INSTRUCTIONS
+    if len(answer or "") > MAX_ANSWER_CHARS:
+        return too_long_said(len(answer), "grade")
+    if q.kind != "coding" and (said := only_instructions(answer)):
+        # not an attempt at the question: recorded at 0, walk59's drill read 82 -> 41; the
+        # words taken as instructions are quoted, so a real answer misread can be put otherwise
+        return ONLY_INSTRUCTIONS.format(said=said)
     if q.kind == "coding" and (problem := code_problem(code)
                                or ungradable(code, q.coding.starter, q.coding.entry_point)):  # fmt: skip
         return problem
-    if len(answer or "") > MAX_ANSWER_CHARS:
-        return too_long_said(len(answer), "grade")
     return None
 
 
