@@ -2461,23 +2461,35 @@ WALK59_RETRAIN = ("I would monitor the input features for drift with PSI and wat
 def test_doing_what_a_claim_says_is_left_out_is_not_that_claim():
     """walk59: monthly retraining deployed "if the validation AUC looks ok" was named as "Retrain
     the model automatically every night ... without validation." and held at 20. A sentence
-    that does what a claim says is done without states the opposite; one that also leaves it
-    out, or denies it, does not."""
+    that makes X its condition ("if", "once", "after") states the opposite of doing without X;
+    naming X, or waving it off, does not (a review's wrong answers, each still that claim)."""
     from interviewer.grading.detectors import does_what_claim_omits
 
     claim = "Retrain the model automatically every night on the latest data without validation."
     assert does_what_claim_omits(WALK59_RETRAIN.split(". ")[1], claim)
-    assert not does_what_claim_omits("Retrain every night and push it without any validation.",
-                                     claim)  # fmt: skip
-    assert not does_what_claim_omits("Retrain nightly, no validation needed.", claim)
-    humans = "Active learning means the model labels the data itself without humans."
-    assert does_what_claim_omits("A human labels the examples the model is least sure of.", humans)
-    assert not does_what_claim_omits("The model labels the data itself, no humans involved.",
-                                     humans)  # fmt: skip
+    assert does_what_claim_omits("Retrain nightly and deploy once validation passes.", claim)
+    for wrong, omits in (
+        ("Retrain every night and push it without any validation.", claim),
+        ("Retrain nightly, no validation needed.", claim),
+        ("Retrain every night on the latest data; validation would only slow it down.", claim),
+        ("Retrain every night, and if validation fails, deploy it anyway.", claim),
+        ("In active learning the model labels its own data and humans are not needed.",
+         "Active learning means the model labels the data itself without humans."),
+        ("Checking consent would have delayed us, so we used the data already in the database.",
+         "Because the personal data was already in the client's database, we could use it for "
+         "the model without checking consent."),
+        ("HPA works out of the box, and if you like, setting resource requests is optional.",
+         "Kubernetes autoscaling works out of the box without setting resource requests."),
+        ("Changing a value to NaN leaves the dtype as int64.",
+         "A NumPy int64 column in pandas can hold NaN without changing its dtype."),
+        ("Set left to last[c] + 1; taking a max isn't needed.",
+         "Setting left to the last seen index plus one is always correct without taking a max."),
+    ):
+        assert not does_what_claim_omits(wrong, omits), wrong
     # every word of what is left out: "without errors="coerce"" is not done by naming errors
     coerce = 'Calling pd.to_datetime without errors="coerce" on messy input and letting it raise.'
-    assert not does_what_claim_omits("pd.to_datetime raises errors on messy input.", coerce)
-    assert does_what_claim_omits('I pass errors="coerce" so bad dates become NaT.', coerce)
+    assert not does_what_claim_omits("If there are errors, pd.to_datetime raises.", coerce)
+    assert does_what_claim_omits('Bad dates become NaT once errors="coerce" is passed.', coerce)
     q = default_bank()["l2-delayed-labels-retraining"]
     grade = OfflineGrader().grade(q, WALK59_RETRAIN)
     assert not red_flag_claims(grade.flags) and grade.overall > 20, (grade.flags, grade.overall)

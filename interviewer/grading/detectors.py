@@ -82,24 +82,33 @@ def states_opposite(said: str, claim: str) -> bool:
 
 
 # A claim that something is done without X ("Retrain the model automatically every night ...
-# without validation") and a sentence that does X: it asserts X's first content words in a
-# clause that denies nothing of them ("deploy it if the validation AUC looks ok"; walk59's
-# monthly retraining gated on validation was named as that claim and held at 20). A
-# general-English prior, not read from any data set: the words of "without ..." that name X.
+# without validation") and a sentence that makes X its condition: X's first content words in a
+# clause opened by "if", "once", "after", "only when" and the like, in a sentence that neither
+# denies nor waves anything off ("deploy it if the validation AUC looks ok"; walk59's monthly
+# retraining gated on validation was named as that claim and held at 20). Naming X is not
+# doing it ("validation would only slow it down", "humans are not needed"), so a sentence with
+# a denial or a dismissal anywhere is left as it reads. A general-English prior, not read from
+# any data set.
 _WITHOUT = re.compile(r"""\bwithout\s+((?:[\w'"=-]+\s*){1,4})""", re.I)
 WITHOUT_WORDS = 2
+_GATE = re.compile(r"\b(?:if|once|after|only when|as long as|provided|unless it)\b(.*?)(?=[,;:.!?()]"
+                   r"|\b(?:but|so|and|or|then|because)\b|$)", re.I)  # fmt: skip
+_WAVED_OFF = re.compile(r"\b(?:not|never|no|without|cannot|\w*n't|unnecessary|optional|"
+                        r"pointless|needless|skip\w*|waste\w*|slow\w*|delay\w*|overkill|"
+                        r"redundant|ignor\w*|anyway|regardless)\b", re.I)  # fmt: skip
 
 
 def does_what_claim_omits(said: str, claim: str) -> bool:
-    """``claim`` says something is done without X and ``said`` asserts X (each of its first
-    WITHOUT_WORDS content words, none denied; "without" in ``said`` denies as "not" does)."""
+    """``claim`` says something is done without X and ``said`` makes X a condition of what it
+    does (each of X's first WITHOUT_WORDS content words in a clause opened by "if", "once",
+    "after", ...), with no denial or dismissal anywhere in ``said``."""
     m = _WITHOUT.search(claim)
-    if m is None:
+    if m is None or _WAVED_OFF.search(said.replace("\u2019", "'")):
         return False
     named = [w for w in tu.words(m[1]) if w not in tu.STOPWORDS and len(w) > 1]
     lacking = {tu.stem(w) for w in named[:WITHOUT_WORDS]}
-    denied, asserted = _denied_asserted(re.sub(r"\bwithout\b", "not", said, flags=re.I))
-    return bool(lacking) and lacking <= asserted - denied
+    return bool(lacking) and any(lacking <= {tu.stem(w) for w in tu.words(g[1])}
+                                 for g in _GATE.finditer(said))  # fmt: skip
 
 
 _RATHER = re.compile(r"^(.*?)\b(?:rather than|instead of)\b(.*)$", re.I | re.S)
