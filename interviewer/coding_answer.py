@@ -4,7 +4,9 @@ test checks."""
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 
 from interviewer.bank import Question
 from interviewer.coding.grade import (
@@ -245,8 +247,10 @@ def code_grade(
 ALONE_EARNS = f"earns {round(100 * CODE_SHARE)} of 100 at most"
 
 
+@functools.cache
 def libraries_said() -> str:
-    """The versions of NumPy and pandas the tests run with, as "NumPy 2.4, pandas 3.1" (walk60:
+    """The versions of Python, NumPy and pandas the tests run with (the sandbox runs the app's
+    own interpreter and packages), as "Python 3.11, NumPy 2.4, pandas 3.1" (walk60:
     numpy 2's removed np.trapz and pandas 3's copy-on-write, which makes a chained
     fillna(inplace=True) do nothing, failed code written for older versions, with no word of
     which versions the tests use)."""
@@ -255,7 +259,8 @@ def libraries_said() -> str:
     def short(dist: str) -> str:
         return ".".join(version(dist).split(".")[:2])
 
-    return f"NumPy {short('numpy')}, pandas {short('pandas')}"
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f"Python {python}, NumPy {short('numpy')}, pandas {short('pandas')}"
 
 
 # Said above a coding question's example helpers (``CodingSpec.example_helpers``), in the app

@@ -671,10 +671,13 @@ def test_code_examples_count_the_checks_a_test_makes():
     assert head.endswith("; the tests run with `math`, `numpy as np` and `pandas as pd` "
                          f"imported ({libraries_said()})):")  # fmt: skip
     # with the versions (walk60: numpy 2 has no np.trapz, and nothing said which numpy ran)
+    import sys
+
     import numpy as np
     import pandas as pd
 
-    assert libraries_said() == (f"NumPy {'.'.join(np.__version__.split('.')[:2])}, pandas "
+    assert libraries_said() == (f"Python {sys.version_info[0]}.{sys.version_info[1]}, NumPy "
+                                f"{'.'.join(np.__version__.split('.')[:2])}, pandas "
                                 f"{'.'.join(pd.__version__.split('.')[:2])}")  # fmt: skip
     singles = [q for q in bank.values() if q.kind == "coding" and
                all(t.code.count("assert") == 1 for t in q.coding.visible_tests)]  # fmt: skip

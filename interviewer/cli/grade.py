@@ -171,14 +171,15 @@ _QUOTES_SAID = {("string_type", "number"): " (text goes in double quotes)",
                 ("float_type", "text"): " (in quotes it is text: write the number without them)"}
 
 
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
 def _numeric(value) -> str:
-    """"number" for a JSON number or true/false, "text" for a string that reads as a number."""
+    """"number" for a JSON number or true/false, "text" for a string that reads as a JSON
+    number once its quotes go ("1_000" and "١٢" do not)."""
     if isinstance(value, (bool, int, float)):
         return "number"
-    try:
-        return "text" if isinstance(value, str) and math.isfinite(float(value)) else ""
-    except ValueError:
-        return ""
+    return "text" if isinstance(value, str) and _JSON_NUMBER.fullmatch(value.strip()) else ""
 
 
 def _given(value) -> str:

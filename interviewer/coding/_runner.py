@@ -229,8 +229,10 @@ def run_tests(job: dict, fn, base: dict, host: Host | None = None) -> bool:
         except BaseException as exc:  # noqa: BLE001 - a failing test is data, not a crash
             error = describe(exc, name, code, limit, wall)
             if host is not None and host.changed and isinstance(exc, AssertionError):
-                error = CHANGED_SAID  # (walk60 read the marker: "... -> [[3, 5], [1, 4],
-                # '<changed by the submission>']", as if its code had appended it)
+                # the marker shown is the change (walk60 read "... -> [[3, 5], [1, 4], '<changed
+                # by the submission>']", as if its code had appended it); else it is said beside
+                # what failed, which may be another fault
+                error = CHANGED_SAID if CHANGED_MARK in (error or "") else f"{error}{CHANGED_ALSO}"
             waited = waited or (isinstance(exc, TestTimeout) and exc.waited)
             if isinstance(exc, TestTimeout) and test.get("kind") == "large":
                 large_timed_out = True
@@ -907,6 +909,7 @@ def _fingerprint(value):
 CHANGED_MARK = "<changed by the submission>"
 CHANGED_SAID = ("assertion failed: the function changed an argument it was given, in place; the "
                 "test needs its input left as it was (work on a copy)")
+CHANGED_ALSO = " (the function changed an argument it was given, in place)"
 
 
 def _mark_changed(original) -> None:

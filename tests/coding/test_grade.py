@@ -973,9 +973,18 @@ def test_an_input_changed_in_place_is_seen_by_the_test_that_checks_it():
         "    return out\n")  # fmt: skip
     changed = _grade(q.id, mutates)
     assert "input_untouched_index_kept" in {f.name for f in changed.failed}, changed.failed
-    # said as such, not with the runner's marker (walk60 read "... -> [[3, 5], [1, 4], '<changed
-    # by the submission>']", as if its code had appended it)
+    # said beside what failed (a frame's shape), not left to be guessed
     failed = next(f for f in changed.failed if f.name == "input_untouched_index_kept")
+    assert failed.error.startswith("assertion failed: pd.testing.assert_frame_equal(orders, ")
+    assert failed.error.endswith(" (the function changed an argument it was given, in place)")
+    # and a list shown with the runner's marker in it is said in words instead (walk60 read
+    # "... -> [[3, 5], [1, 4], '<changed by the submission>']", as if its code had appended it)
+    sorts = ("def merge_intervals(intervals):\n    intervals.sort()\n    out = []\n"
+             "    for s, e in intervals:\n        if out and s <= out[-1][1]:\n"
+             "            out[-1][1] = max(out[-1][1], e)\n        else:\n"
+             "            out.append([s, e])\n    return [list(x) for x in out]\n")  # fmt: skip
+    listed = _grade("l1-code-merge-intervals", sorts)
+    failed = next(f for f in listed.failed if f.name == "input_not_mutated")
     assert failed.error == ("assertion failed: the function changed an argument it was given, "
                             "in place; the test needs its input left as it was (work on a copy)")
 
