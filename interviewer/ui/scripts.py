@@ -137,7 +137,12 @@ _INTO_VIEW_JS = """const shownSel = SHOWN;
     for (const r of records) {
       const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
       const el = node && node.closest && node.closest(shownSel);
-      if (!el || !el.innerText.trim()) { continue; }
+      if (!el) { continue; }
+      // once per new text of its own (not the progress timer Gradio draws in it while a
+      // request waits: a candidate who scrolled away then was pulled back at every tick)
+      const text = (el.querySelector(".prose") || el).innerText.trim();
+      if (!text || text === el.__miqShown) { return; }
+      el.__miqShown = text;
       const box = el.getBoundingClientRect();
       if (box.height && box.top >= 0 && box.bottom > window.innerHeight) {
         el.scrollIntoView({ block: "nearest" });
